@@ -1,0 +1,228 @@
+"""The service desk's nouns, as plain dataclasses.
+
+These are the shapes the rules reason about. The store maps its tables onto them;
+nothing here knows how they are saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADVISOR = "advisor"
+    TECHNICIAN = "technician"
+    QC = "qc"
+    CSR = "csr"
+    FOREMAN = "foreman"
+    MANAGER = "manager"
+
+
+#: Roles that may waive a required MOT item, overbook a slot or override a price.
+WAIVE_ROLES = frozenset({Role.MANAGER, Role.FOREMAN})
+
+
+class Symptom(StrEnum):
+    NOISE = "noise"
+    VIBRATION = "vibration"
+    BRAKE = "brake"
+    ACCELERATION = "acceleration"
+    PULLING = "pulling"
+    LEAK = "leak"
+    WARNING_LIGHT = "warning_light"
+    SERVICE = "service"
+    OTHER = "other"
+
+
+#: A concern with one of these tags needs a road test with the customer (WLK-09, QC-04).
+ROAD_TEST_SYMPTOMS = frozenset(
+    {Symptom.NOISE, Symptom.VIBRATION, Symptom.BRAKE, Symptom.ACCELERATION, Symptom.PULLING}
+)
+
+
+class Grade(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class LineKind(StrEnum):
+    LABOUR = "labour"
+    PART = "part"
+    FEE = "fee"
+
+
+class Availability(StrEnum):
+    UNKNOWN = "unknown"
+    IN_STOCK = "in_stock"
+    BACK_ORDER = "back_order"
+    ARRIVED = "arrived"
+
+
+class Approval(StrEnum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    DECLINED = "declined"
+
+
+class Channel(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+
+
+class CallOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+
+
+class Severity(StrEnum):
+    ORDINARY = "ordinary"
+    MAJOR = "major"
+
+
+class Disposal(StrEnum):
+    TAKE_AWAY = "take_away"
+    SHOP_DISPOSES = "shop_disposes"
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    roles: frozenset[Role]
+    active: bool = True
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def may_waive(self) -> bool:
+        return self.has(*WAIVE_ROLES)
+
+
+@dataclass
+class Customer:
+    id: int
+    name: str
+    phone: str = ""
+    member: bool = False
+    vip: bool = False
+    special_note: str = ""
+
+
+@dataclass
+class Vehicle:
+    id: int
+    customer_id: int
+    vin: str = ""
+    plate: str = ""
+    make: str = ""
+    model: str = ""
+    year: int | None = None
+    purchase_date: date | None = None
+    last_odometer_km: int | None = None
+
+
+@dataclass
+class Concern:
+    text: str
+    tags: frozenset[Symptom] = frozenset()
+    confirmed: bool = False
+    id: int | None = None
+
+
+@dataclass
+class Finding:
+    text: str
+    grade: Grade
+    during_repair: bool = False
+    id: int | None = None
+
+
+@dataclass
+class EstimateLine:
+    kind: LineKind
+    description: str
+    qty: Decimal
+    unit_cents: int
+    discount_pct: Decimal = Decimal(0)
+    tax_code: str = "VAT13"
+    warranty: bool = False
+    free: bool = False
+    availability: Availability = Availability.UNKNOWN
+    eta: date | None = None
+    approval: Approval = Approval.APPROVED
+    #: Added after the customer signed the estimate (found during repair, REP-03).
+    added_in_repair: bool = False
+    started: bool = False
+    done_by: int | None = None
+    done_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def chargeable(self) -> bool:
+        return not (self.warranty or self.free)
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_by is not None
+
+
+@dataclass
+class Authorisation:
+    channel: Channel
+    signer: str
+    reference: str
+    amount_cents: int
+    estimate_version: int
+    lines_hash: str
+    at: datetime
+    by_user: int | None = None
+    #: Authorises added lines found during repair rather than the whole estimate.
+    for_added_work: bool = False
+    id: int | None = None
+
+
+@dataclass
+class FollowUpCall:
+    at: datetime
+    outcome: CallOutcome
+    by_user: int | None = None
+    survey_done: bool = False
+    next_service_stated: bool = False
+    id: int | None = None
+
+
+@dataclass
+class SurveyAnswer:
+    factor: str
+    score: int  # 1 (very dissatisfied) … 5 (very satisfied)
+
+
+@dataclass
+class Complaint:
+    opened_at: datetime
+    severity: Severity
+    summary: str
+    owner_id: int | None = None
+    root_cause: str = ""
+    remedy: str = ""
+    closing_report: str = ""
+    closed_at: datetime | None = None
+    escalated_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class PastVisit:
+    """A previous visit of the same vehicle, as the comeback rule needs it."""
+
+    id: int
+    delivered_at: datetime | None
+    arrived_at: datetime | None
+    concerns: list[Concern] = field(default_factory=list)
+    technician_id: int | None = None

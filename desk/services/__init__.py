@@ -1,0 +1,57 @@
+"""Use cases the screens call. One transaction each; audit written with the change;
+domain guards applied; errors raised as the typed exceptions of
+:mod:`desk.domain.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from desk.services.base import Pricing, system_clock
+from desk.services.checkin import CheckinMixin
+from desk.services.process import ProcessMixin
+from desk.services.queries import QueriesMixin
+from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
+
+__all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
+
+
+class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin):
+    """The service desk's use cases over one database."""
+
+
+def open_desk(
+    url: str,
+    *,
+    clock: Callable[[], datetime] = system_clock,
+    settings=None,
+    migrate: bool = True,
+) -> Desk:
+    """Open (and by default migrate) the database at ``url`` and return the services."""
+    from desk.config import Settings
+    from desk.domain.rules import Policy
+    from desk.store.db import make_engine, upgrade
+
+    settings = settings or Settings()
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    policy = Policy(
+        comeback_window_days=settings.comeback_window_days,
+        tolerance_pct=settings.amount_tolerance_pct,
+        tolerance_abs_cents=settings.amount_tolerance_abs_cents,
+        followup_window_hours=settings.followup_window_hours,
+        followup_max_attempts=settings.followup_max_attempts,
+        greet_within_seconds=settings.greet_within_seconds,
+        late_after_minutes=settings.late_after_minutes,
+        service_interval_months=settings.service_interval_months,
+        service_interval_km=settings.service_interval_km,
+    )
+    return Desk(
+        engine,
+        clock=clock,
+        policy=policy,
+        slot_capacity=settings.advisors_per_slot,
+        slot_minutes=settings.slot_minutes,
+    )

@@ -1,0 +1,214 @@
+"""What every use case shares: the transaction, the audit event, the guards.
+
+Each public method of :class:`~desk.services.Desk` is one use case: it opens one
+write transaction, applies the domain's rules, writes the change and its audit
+event together, and turns storage failures into typed errors the UI can show.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from desk.domain import money
+from desk.domain.checklist import Templates, load_templates
+from desk.domain.entities import Role, User
+from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
+from desk.domain.rules import Policy, VisitFacts
+from desk.store import audit, repo
+from desk.store.db import read_session, write_session
+from desk.store.models import CustomerRow, UserRow, VisitRow
+
+T = TypeVar("T")
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def system_clock() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Pricing:
+    taxes: money.TaxTable
+    member_discount_pct: Decimal
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Pricing:
+        with open(path or FIXTURES / "pricing.toml", "rb") as fh:
+            data = tomllib.load(fh)
+        return cls(
+            taxes=money.TaxTable.from_mapping(data["tax"]),
+            member_discount_pct=Decimal(str(data.get("member_discount_pct", "0"))),
+        )
+
+
+def _locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Base:
+    """Engine, clock, policy and the transaction helpers."""
+
+    #: How often a write is retried when another terminal holds the lock past
+    #: the busy timeout.
+    LOCK_RETRIES = 3
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = system_clock,
+        policy: Policy | None = None,
+        templates: Templates | None = None,
+        pricing: Pricing | None = None,
+        slot_capacity: int = 2,
+        slot_minutes: int = 30,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.policy = policy or Policy()
+        self.templates = templates or load_templates()
+        self.pricing = pricing or Pricing.load()
+        self.slot_capacity = slot_capacity
+        self.slot_minutes = slot_minutes
+
+    # ------------------------------------------------------------------ transactions
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _write(self, fn: Callable[[Session], T]) -> T:
+        """Run ``fn`` in one write transaction; all or nothing."""
+        for attempt in range(self.LOCK_RETRIES + 1):
+            try:
+                with write_session(self.engine) as session:
+                    return fn(session)
+            except StaleDataError as exc:
+                raise StaleEdit(str(exc)) from exc
+            except OperationalError as exc:
+                if _locked(exc) and attempt < self.LOCK_RETRIES:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                raise StoreUnavailable(_describe(exc)) from exc
+            except DBAPIError as exc:
+                raise StoreUnavailable(_describe(exc)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, fn: Callable[[Session], T]) -> T:
+        try:
+            with read_session(self.engine) as session:
+                return fn(session)
+        except DBAPIError as exc:
+            raise StoreUnavailable(_describe(exc)) from exc
+
+    def _audit(
+        self,
+        session: Session,
+        actor: User,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        *,
+        visit_id: int | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        audit.record(
+            session,
+            at=self.now(),
+            user_id=actor.id,
+            user_name=actor.name,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            visit_id=visit_id,
+            before=before,
+            after=after,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _visit(self, session: Session, visit_id: int, version: int | None = None) -> VisitRow:
+        visit = session.get(VisitRow, visit_id)
+        if visit is None:
+            raise InvalidInput("visit", "No such visit")
+        if version is not None and visit.version != version:
+            raise StaleEdit(f"visit {visit.number} changed on another terminal")
+        return visit
+
+    def _touch(self, session: Session, visit: VisitRow) -> None:
+        """Every change to a visit's parts bumps the visit's version, so a terminal
+        holding an older copy gets a stale-edit error instead of overwriting."""
+        visit.updated_at = self.now()
+        session.add(visit)
+        session.flush()
+
+    def totals(self, lines, customer: CustomerRow | None) -> money.Totals:
+        member = bool(customer and customer.member)
+        priced = [
+            money.PricedLine(
+                qty=ln.qty,
+                unit_cents=ln.unit_cents,
+                discount_pct=Decimal(ln.discount_pct),
+                tax_code=ln.tax_code,
+                chargeable=ln.chargeable,
+            )
+            for ln in lines
+        ]
+        return money.totals(
+            priced,
+            self.pricing.taxes,
+            member_discount_pct=self.pricing.member_discount_pct if member else Decimal(0),
+        )
+
+    def _facts(self, session: Session, visit: VisitRow) -> VisitFacts:
+        return repo.visit_facts(
+            session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
+        )
+
+    @staticmethod
+    def _require(actor: User, *roles: Role, action: str) -> None:
+        if not (actor.has(*roles) or actor.may_waive):
+            raise NotAllowed(action, ", ".join(r.value for r in roles))
+
+    def user(self, user_id: int) -> User:
+        def run(session: Session) -> User:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise InvalidInput("user", "No such user")
+            return repo.to_user(row)
+
+        return self._read(run)
+
+    def users(self) -> list[User]:
+        return self._read(lambda s: repo.users(session=s))
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line, user-facing description of a storage error."""
+    text = str(getattr(exc, "orig", exc)) or exc.__class__.__name__
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return "The database is busy on another terminal; try again"
+    if "readonly" in low or "read-only" in low:
+        return "The database is read-only; nothing was saved"
+    if "disk" in low and ("full" in low or "i/o" in low):
+        return "The disk is full; nothing was saved"
+    if "malformed" in low or "not a database" in low:
+        return "The database file is damaged; restore it from a backup"
+    if "unable to open" in low:
+        return "The database file cannot be opened"
+    return text.splitlines()[0][:200]

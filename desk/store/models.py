@@ -1,0 +1,279 @@
+"""SQLModel tables.
+
+Quantities and percentages are stored as integers (thousandths, basis points) and
+money as integer cents, so no value ever passes through a float — SQLite has no
+exact decimal type. The store maps rows to the domain's dataclasses in ``repo``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+# A naming convention makes Alembic's batch mode on SQLite able to name constraints.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "user"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, index=True)
+    roles: str = Field(max_length=200)  # comma-separated desk.domain.entities.Role values
+    pin_hash: str | None = Field(default=None, max_length=300)
+    active: bool = True
+
+
+class CustomerRow(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, index=True)
+    phone: str = Field(default="", max_length=20, index=True)
+    email: str = Field(default="", max_length=120)
+    member: bool = False
+    vip: bool = False
+    special_note: str = Field(default="", max_length=500)
+    created_at: datetime
+
+
+class VehicleRow(SQLModel, table=True):
+    __tablename__ = "vehicle"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    vin: str = Field(default="", max_length=17, index=True)
+    plate: str = Field(default="", max_length=12, index=True)
+    make: str = Field(default="", max_length=40)
+    model: str = Field(default="", max_length=40)
+    year: int | None = None
+    purchase_date: date | None = None
+
+
+class OdometerRow(SQLModel, table=True):
+    """Every odometer reading, so the last one is known and corrections are audited."""
+
+    __tablename__ = "odometer_reading"
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    km: int
+    at: datetime
+    corrected: bool = False
+    reason: str = Field(default="", max_length=500)
+
+
+class VisitRow(SQLModel, table=True):
+    """The repair order, from appointment to follow-up. An appointment is a visit
+    in stage BOOKED."""
+
+    __tablename__ = "visit"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
+    advisor_id: int | None = Field(default=None, foreign_key="user.id")
+    technician_id: int | None = Field(default=None, foreign_key="user.id")
+    bay: str = Field(default="", max_length=20)
+    stage: str = Field(max_length=20, index=True)
+    walk_in: bool = False
+    #: Day the visit belongs to on the boards (appointment day, or arrival day).
+    day: date = Field(index=True)
+    appointment_at: datetime | None = None
+    arrived_at: datetime | None = None
+    reception_at: datetime | None = None
+    promised_at: datetime | None = None
+    signed_at: datetime | None = None
+    repair_started_at: datetime | None = None
+    ready_at: datetime | None = None
+    delivered_at: datetime | None = None
+    odometer_km: int | None = None
+    fuel_eighths: int | None = None
+    damage_confirmed: bool = False
+    damages: str = Field(default="", max_length=2000)  # JSON list of {panel, kind, note}
+    warning_lights: str = Field(default="", max_length=500)
+    tyres: str = Field(default="", max_length=500)
+    valuables: str = Field(default="", max_length=500)
+    comeback_of_id: int | None = Field(default=None, foreign_key="visit.id")
+    welcome_listed: bool = False
+    washing: bool = False
+    disposal: str | None = Field(default=None, max_length=20)
+    amount_explanation: str = Field(default="", max_length=1000)
+    followup_agreed_at: datetime | None = None
+    followup_channel: str = Field(default="", max_length=20)
+    notified_by: int | None = Field(default=None, foreign_key="user.id")
+    next_service_date: date | None = None
+    next_service_km: int | None = None
+    estimate_version: int = 1
+    close_reason: str = Field(default="", max_length=500)
+    created_at: datetime
+    updated_at: datetime
+    #: Optimistic lock: a stale write raises instead of overwriting.
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class ConcernRow(SQLModel, table=True):
+    __tablename__ = "concern"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    text: str = Field(max_length=500)
+    tags: str = Field(default="", max_length=200)
+    confirmed: bool = False
+
+
+class FindingRow(SQLModel, table=True):
+    __tablename__ = "finding"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    text: str = Field(max_length=500)
+    grade: str = Field(max_length=10)
+    during_repair: bool = False
+    at: datetime
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+
+
+class EstimateLineRow(SQLModel, table=True):
+    __tablename__ = "estimate_line"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    position: int = 0
+    kind: str = Field(max_length=10)
+    description: str = Field(max_length=200)
+    qty_milli: int  # quantity × 1000 (hours or pieces)
+    unit_cents: int = Field(sa_type=sa.BigInteger)
+    discount_bp: int = 0  # discount in basis points (1/100 %)
+    tax_code: str = Field(default="VAT13", max_length=20)
+    warranty: bool = False
+    free: bool = False
+    availability: str = Field(default="unknown", max_length=12)
+    eta: date | None = None
+    approval: str = Field(default="approved", max_length=10)
+    added_in_repair: bool = False
+    started: bool = False
+    done_by: int | None = Field(default=None, foreign_key="user.id")
+    done_at: datetime | None = None
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class AuthorisationRow(SQLModel, table=True):
+    __tablename__ = "authorisation"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    channel: str = Field(max_length=12)
+    signer: str = Field(max_length=80)
+    reference: str = Field(default="", max_length=40)
+    amount_cents: int = Field(sa_type=sa.BigInteger)
+    estimate_version: int
+    lines_hash: str = Field(max_length=64)
+    for_added_work: bool = False
+    line_ids: str = Field(default="", max_length=500)  # added lines this approval covers
+    at: datetime
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+
+
+class MotMarkRow(SQLModel, table=True):
+    """A tick, n.a. or waiver of an MOT item. Append-only: the latest mark wins."""
+
+    __tablename__ = "mot_mark"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    item_id: str = Field(max_length=20)
+    kind: str = Field(max_length=10)
+    reason: str = Field(default="", max_length=500)
+    by_user: int = Field(foreign_key="user.id")
+    at: datetime
+
+
+class ProgressUpdateRow(SQLModel, table=True):
+    __tablename__ = "progress_update"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    text: str = Field(max_length=500)
+    at: datetime
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ReminderRow(SQLModel, table=True):
+    """Reminder (1 day / 1 hour before) and late-arrival call tasks (APPT-09/10)."""
+
+    __tablename__ = "reminder"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    kind: str = Field(max_length=10)  # day | hour | late
+    due_at: datetime = Field(index=True)
+    done_at: datetime | None = None
+    outcome: str = Field(default="", max_length=200)
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+
+
+class FollowUpCallRow(SQLModel, table=True):
+    __tablename__ = "followup_call"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    at: datetime
+    outcome: str = Field(max_length=20)
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+    survey_done: bool = False
+    next_service_stated: bool = False
+    nps: int | None = None
+    comment: str = Field(default="", max_length=1000)
+
+
+class SurveyAnswerRow(SQLModel, table=True):
+    __tablename__ = "survey_answer"
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="followup_call.id", index=True)
+    factor: str = Field(max_length=30)
+    score: int
+
+
+class ComplaintRow(SQLModel, table=True):
+    __tablename__ = "complaint"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    opened_at: datetime
+    severity: str = Field(max_length=10)
+    summary: str = Field(max_length=1000)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    root_cause: str = Field(default="", max_length=1000)
+    remedy: str = Field(default="", max_length=1000)
+    closing_report: str = Field(default="", max_length=2000)
+    escalated_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Append-only log of every change: who, when, what, before/after.
+
+    Each event carries the hash of the previous one, so a changed or removed event
+    breaks the chain at a place ``desk audit verify`` can name.
+    """
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_id: int | None = None
+    user_name: str = Field(default="", max_length=80)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=30)
+    entity_id: int | None = None
+    visit_id: int | None = Field(default=None, index=True)
+    before: str = Field(default="", sa_type=sa.Text)
+    after: str = Field(default="", sa_type=sa.Text)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(max_length=64)
