@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from desk.i18n import N_
+
 
 class Role(StrEnum):
     ADVISOR = "advisor"
@@ -20,6 +22,15 @@ class Role(StrEnum):
     FOREMAN = "foreman"
     MANAGER = "manager"
 
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADVISOR: N_("advisor"),
+    Role.TECHNICIAN: N_("technician"),
+    Role.QC: N_("qc"),
+    Role.CSR: N_("csr"),
+    Role.FOREMAN: N_("foreman"),
+    Role.MANAGER: N_("manager"),
+}
 
 #: Roles that may waive a required MOT item, overbook a slot or override a price.
 WAIVE_ROLES = frozenset({Role.MANAGER, Role.FOREMAN})

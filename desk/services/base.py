@@ -26,6 +26,7 @@ from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
+from desk.i18n import N_
 from desk.store import audit, repo
 from desk.store.db import read_session, write_session
 from desk.store.models import CustomerRow, UserRow, VisitRow
@@ -152,7 +153,10 @@ class Base:
     def _touch(self, session: Session, visit: VisitRow) -> None:
         """Every change to a visit's parts bumps the visit's version, so a terminal
         holding an older copy gets a stale-edit error instead of overwriting."""
+        from sqlalchemy.orm.attributes import flag_modified
+
         visit.updated_at = self.now()
+        flag_modified(visit, "updated_at")  # an UPDATE even when the clock stood still
         session.add(visit)
         session.flush()
 
@@ -202,13 +206,13 @@ def _describe(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", exc)) or exc.__class__.__name__
     low = text.lower()
     if "locked" in low or "busy" in low:
-        return "The database is busy on another terminal; try again"
+        return N_("The database is busy on another terminal; try again")
     if "readonly" in low or "read-only" in low:
-        return "The database is read-only; nothing was saved"
+        return N_("The database is read-only; nothing was saved")
     if "disk" in low and ("full" in low or "i/o" in low):
-        return "The disk is full; nothing was saved"
+        return N_("The disk is full; nothing was saved")
     if "malformed" in low or "not a database" in low:
-        return "The database file is damaged; restore it from a backup"
+        return N_("The database file is damaged; restore it from a backup")
     if "unable to open" in low:
-        return "The database file cannot be opened"
+        return N_("The database file cannot be opened")
     return text.splitlines()[0][:200]

@@ -186,7 +186,8 @@ class QueriesMixin(Base):
                         concern=first_concern.get(v.id, ""), advisor=names.get(v.advisor_id, ""),
                         vip=c.vip, special_note=c.special_note, comeback=v.comeback_of_id is not None,
                         new_customer=veh.id not in earlier and v.vehicle_id not in earlier,
-                        late=late, arrived=v.arrived_at is not None, reminder_due=v.id in due,
+                        late=late, arrived=v.arrived_at is not None,
+                        reminder_due=v.id in due and v.stage == Stage.BOOKED,
                         walk_in=v.walk_in,
                     )
                 )

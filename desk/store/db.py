@@ -79,9 +79,10 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    """A read: closing the session ends its transaction; loaded rows stay usable
+    (detached, not expired)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-        session.rollback()
 
 
 # ----------------------------------------------------------------------------- schema

@@ -7,7 +7,9 @@ exact decimal type. The store maps rows to the domain's dataclasses in ``repo``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+
+from pydantic import NaiveDatetime  # shop wall-clock time: stored without a zone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
@@ -41,7 +43,7 @@ class CustomerRow(SQLModel, table=True):
     member: bool = False
     vip: bool = False
     special_note: str = Field(default="", max_length=500)
-    created_at: datetime
+    created_at: NaiveDatetime
 
 
 class VehicleRow(SQLModel, table=True):
@@ -64,7 +66,7 @@ class OdometerRow(SQLModel, table=True):
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
     visit_id: int | None = Field(default=None, foreign_key="visit.id")
     km: int
-    at: datetime
+    at: NaiveDatetime
     corrected: bool = False
     reason: str = Field(default="", max_length=500)
 
@@ -85,14 +87,14 @@ class VisitRow(SQLModel, table=True):
     walk_in: bool = False
     #: Day the visit belongs to on the boards (appointment day, or arrival day).
     day: date = Field(index=True)
-    appointment_at: datetime | None = None
-    arrived_at: datetime | None = None
-    reception_at: datetime | None = None
-    promised_at: datetime | None = None
-    signed_at: datetime | None = None
-    repair_started_at: datetime | None = None
-    ready_at: datetime | None = None
-    delivered_at: datetime | None = None
+    appointment_at: NaiveDatetime | None = None
+    arrived_at: NaiveDatetime | None = None
+    reception_at: NaiveDatetime | None = None
+    promised_at: NaiveDatetime | None = None
+    signed_at: NaiveDatetime | None = None
+    repair_started_at: NaiveDatetime | None = None
+    ready_at: NaiveDatetime | None = None
+    delivered_at: NaiveDatetime | None = None
     odometer_km: int | None = None
     fuel_eighths: int | None = None
     damage_confirmed: bool = False
@@ -105,15 +107,15 @@ class VisitRow(SQLModel, table=True):
     washing: bool = False
     disposal: str | None = Field(default=None, max_length=20)
     amount_explanation: str = Field(default="", max_length=1000)
-    followup_agreed_at: datetime | None = None
+    followup_agreed_at: NaiveDatetime | None = None
     followup_channel: str = Field(default="", max_length=20)
     notified_by: int | None = Field(default=None, foreign_key="user.id")
     next_service_date: date | None = None
     next_service_km: int | None = None
     estimate_version: int = 1
     close_reason: str = Field(default="", max_length=500)
-    created_at: datetime
-    updated_at: datetime
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
     #: Optimistic lock: a stale write raises instead of overwriting.
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
@@ -138,7 +140,7 @@ class FindingRow(SQLModel, table=True):
     text: str = Field(max_length=500)
     grade: str = Field(max_length=10)
     during_repair: bool = False
-    at: datetime
+    at: NaiveDatetime
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
 
@@ -161,7 +163,7 @@ class EstimateLineRow(SQLModel, table=True):
     added_in_repair: bool = False
     started: bool = False
     done_by: int | None = Field(default=None, foreign_key="user.id")
-    done_at: datetime | None = None
+    done_at: NaiveDatetime | None = None
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
@@ -181,7 +183,7 @@ class AuthorisationRow(SQLModel, table=True):
     lines_hash: str = Field(max_length=64)
     for_added_work: bool = False
     line_ids: str = Field(default="", max_length=500)  # added lines this approval covers
-    at: datetime
+    at: NaiveDatetime
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
 
@@ -195,7 +197,7 @@ class MotMarkRow(SQLModel, table=True):
     kind: str = Field(max_length=10)
     reason: str = Field(default="", max_length=500)
     by_user: int = Field(foreign_key="user.id")
-    at: datetime
+    at: NaiveDatetime
 
 
 class ProgressUpdateRow(SQLModel, table=True):
@@ -203,7 +205,7 @@ class ProgressUpdateRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
     text: str = Field(max_length=500)
-    at: datetime
+    at: NaiveDatetime
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
 
@@ -214,8 +216,8 @@ class ReminderRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
     kind: str = Field(max_length=10)  # day | hour | late
-    due_at: datetime = Field(index=True)
-    done_at: datetime | None = None
+    due_at: NaiveDatetime = Field(index=True)
+    done_at: NaiveDatetime | None = None
     outcome: str = Field(default="", max_length=200)
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
@@ -224,7 +226,7 @@ class FollowUpCallRow(SQLModel, table=True):
     __tablename__ = "followup_call"
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
-    at: datetime
+    at: NaiveDatetime
     outcome: str = Field(max_length=20)
     by_user: int | None = Field(default=None, foreign_key="user.id")
     survey_done: bool = False
@@ -246,15 +248,15 @@ class ComplaintRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    opened_at: datetime
+    opened_at: NaiveDatetime
     severity: str = Field(max_length=10)
     summary: str = Field(max_length=1000)
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     root_cause: str = Field(default="", max_length=1000)
     remedy: str = Field(default="", max_length=1000)
     closing_report: str = Field(default="", max_length=2000)
-    escalated_at: datetime | None = None
-    closed_at: datetime | None = None
+    escalated_at: NaiveDatetime | None = None
+    closed_at: NaiveDatetime | None = None
 
 
 class AuditEventRow(SQLModel, table=True):
@@ -266,7 +268,7 @@ class AuditEventRow(SQLModel, table=True):
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
+    at: NaiveDatetime = Field(index=True)
     user_id: int | None = None
     user_name: str = Field(default="", max_length=80)
     action: str = Field(max_length=40)

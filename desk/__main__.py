@@ -1,0 +1,129 @@
+"""The ``desk`` command (also ``python -m desk``)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from desk import __version__
+
+
+def _db_url(db: str | None) -> str:
+    """--db beats DESK_DATABASE_URL beats the SQLite file in the user data dir."""
+    import os
+
+    from desk.store.db import url_for
+
+    if db:
+        return url_for(db)
+    env = os.environ.get("DESK_DATABASE_URL")
+    if env:
+        return env
+    from desk.locations import default_db_path, ensure_dirs
+
+    ensure_dirs()
+    return url_for(default_db_path())
+
+
+def _fail(message: str) -> None:
+    click.echo(click.style(message, fg="red"), err=True)
+    sys.exit(1)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", "db", metavar="PATH|URL", help="SQLite file or database URL.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Language of the interface.")
+@click.option("--user", "user_name", metavar="NAME", help="Sign in as this user.")
+@click.version_option(__version__, prog_name="desk")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, lang: str | None, user_name: str | None) -> None:
+    """desk: the keyboard-driven service desk. Without a command, opens the app."""
+    from desk.i18n import set_locale
+
+    if lang:
+        set_locale(lang)
+    ctx.obj = {"db": db, "lang": lang}
+    if ctx.invoked_subcommand is None:
+        from desk.app import make_app
+        from desk.config import load_settings
+
+        try:
+            settings = load_settings()
+        except ValueError as exc:
+            _fail(f"desk.toml: {exc}")
+        make_app(db_url=_db_url(db), settings=settings, user_name=user_name).run()
+
+
+@main.command()
+@click.option("--db", "db", metavar="PATH|URL", help="Where to create the demo shop.")
+@click.option("--visits", default=200, show_default=True, help="Historical visits to generate.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same shop).")
+@click.pass_context
+def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
+    """Create a realistic demo shop (refuses a database that already has data)."""
+    from desk.demo import build
+    from desk.domain.errors import DeskError
+    from desk.services import open_desk
+
+    url = _db_url(db or ctx.obj.get("db"))
+    try:
+        desk = open_desk(url)
+        if desk.users():
+            _fail(f"{url} already has data; choose another --db")
+        with click.progressbar(length=visits, label="Historical visits") as bar:
+            last = [0]
+
+            def progress(done: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            counts = build(desk, visits=visits, seed=seed, progress=progress)
+    except DeskError as exc:
+        _fail(f"Database error: {exc}")
+    click.echo(
+        f"Demo shop ready in {url}: {counts['customers']} customers, "
+        f"{counts['today']} visits today and nearby, {counts['historical_visits']} historical visits."
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Bring the database schema up to date."""
+    from desk.store.db import current_revision, make_engine, upgrade
+
+    url = _db_url(ctx.find_root().obj.get("db"))
+    engine = make_engine(url)
+    upgrade(engine)
+    click.echo(f"{url}: schema at {current_revision(engine)}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Check the hash chain of the audit log; name every changed or removed event."""
+    from desk.services import open_desk
+
+    desk = open_desk(_db_url(ctx.find_root().obj.get("db")), migrate=False)
+    problems = desk.verify_audit()
+    if not problems:
+        click.echo("audit log intact")
+        return
+    for p in problems:
+        click.echo(f"event {p.event_id}: {p.problem}")
+    sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

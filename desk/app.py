@@ -1,0 +1,178 @@
+"""DeskApp: the shell every screen lives in.
+
+The first frame is painted before the store is touched: opening and migrating the
+database (and importing SQLAlchemy) happens in a thread worker after ``on_ready``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from importlib import import_module
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from desk import __version__
+from desk.i18n import N_, _
+
+#: Top-level areas: mode name -> (module:Class, palette title). Imported lazily so
+#: start-up pays only for the screen it shows.
+AREAS: dict[str, tuple[str, str]] = {
+    "appointments": ("desk.screens.appointments:AppointmentsScreen", N_("Appointments")),
+}
+
+
+def _lazy(path: str) -> Callable[[], Screen]:
+    def make() -> Screen:
+        module, cls = path.split(":")
+        return getattr(import_module(module), cls)()
+
+    return make
+
+
+class LoadingScreen(Screen):
+    """Shown for the first frame while the store opens in a worker."""
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        yield Static(_("Loading…"), id="loading")
+        yield Footer()
+
+
+class StoreErrorScreen(Screen):
+    """The database could not be opened: say what happened and what to do."""
+
+    BINDINGS = [Binding("q", "app.quit", N_("Quit"))]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+
+        yield Header(show_clock=True)
+        yield Static(Text(self.message), id="store-error")
+        yield Footer()
+
+
+class DeskApp(App):
+    CSS_PATH = "desk.tcss"
+    TITLE = "desk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f2", "area('appointments')", N_("Appointments"), id="area.appointments"),
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        clock: Callable[[], datetime] | None = None,
+        settings=None,
+        user_name: str | None = None,
+        desk=None,
+    ) -> None:
+        super().__init__()
+        from desk.config import Settings
+
+        self.db_url = db_url
+        self.clock = clock or (lambda: datetime.now().replace(microsecond=0))
+        self.settings = settings or Settings()
+        self.user_name = user_name
+        #: The services (``desk.services.Desk``); None until the store is open.
+        self.desk = desk
+        #: The signed-in user (``desk.domain.entities.User``).
+        self.user = None
+        self.title = _("desk — service desk")
+        self.sub_title = self.settings.shop_name
+
+    def get_default_screen(self) -> Screen:
+        return LoadingScreen()
+
+    def on_ready(self) -> None:
+        if self.desk is None:
+            self.open_store()
+        else:
+            self._store_ready(self.desk)
+
+    @work(thread=True, exclusive=True, group="store", exit_on_error=False)
+    def open_store(self) -> None:
+        from desk.domain.errors import DeskError
+        from desk.services import open_desk
+
+        try:
+            desk = open_desk(self.db_url, clock=self.clock, settings=self.settings)
+        except DeskError as exc:
+            self.call_from_thread(self._store_failed, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
+            from desk.services.base import _describe
+
+            self.call_from_thread(self._store_failed, _describe(exc))
+            return
+        self.call_from_thread(self._store_ready, desk)
+
+    def _store_failed(self, message: str) -> None:
+        self.push_screen(StoreErrorScreen(_("Database error: {detail}", detail=message)))
+
+    def _store_ready(self, desk) -> None:
+        self.desk = desk
+        self.pick_user()
+
+    @work(thread=True, exclusive=True, group="users", exit_on_error=False)
+    def pick_user(self) -> None:
+        users = [u for u in self.desk.users() if u.active]
+        self.call_from_thread(self._choose_user, users)
+
+    def _choose_user(self, users) -> None:
+        chosen = next((u for u in users if u.name == self.user_name), None)
+        if chosen is not None or len(users) == 1:
+            self.sign_in(chosen or users[0])
+            return
+        from desk.screens.signin import SignInScreen
+
+        self.push_screen(SignInScreen(users), self.sign_in)
+
+    def sign_in(self, user) -> None:
+        if user is None:
+            self.exit()
+            return
+        self.user = user
+        self.sub_title = f"{self.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
+        for name, (path, _title) in AREAS.items():
+            if name not in self._modes:
+                self.add_mode(name, _lazy(path))
+        self.switch_mode("appointments")
+
+    def action_area(self, name: str) -> None:
+        if self.user is not None and name in AREAS:
+            self.switch_mode(name)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.user is None:
+            return
+        for name, (_path, title) in AREAS.items():
+            yield SystemCommand(_(title), _("Open {area}", area=_(title)), lambda n=name: self.action_area(n))
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+
+def make_app(
+    *,
+    db_url: str,
+    clock: Callable[[], datetime] | None = None,
+    settings=None,
+    user_name: str | None = None,
+    desk=None,
+) -> DeskApp:
+    """The one factory for the CLI, the tests and the benchmarks."""
+    return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk)

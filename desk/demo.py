@@ -1,0 +1,359 @@
+"""A realistic demo shop.
+
+Today's work is created through the real services (so every MOT rule and audit
+event applies); the N historical visits are written in bulk batches, because a
+years-deep history through one transaction per step would take minutes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from desk.domain.checklist import MarkKind
+from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
+from desk.domain.errors import GuardFailed
+from desk.domain.validate import vin_check_digit
+from desk.services import Desk
+from desk.store import audit
+from desk.store.db import write_session
+from desk.store.models import (
+    AuthorisationRow,
+    ConcernRow,
+    CustomerRow,
+    EstimateLineRow,
+    FollowUpCallRow,
+    OdometerRow,
+    SurveyAnswerRow,
+    VehicleRow,
+    VisitRow,
+)
+
+SURNAMES_ZH = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN_ZH = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平"]
+NAMES_EN = ["Tom Becker", "Anna Schmidt", "Li Wei", "Maria Garcia", "John Smith", "Sara Jones",
+            "David Lee", "Emma Brown", "Lucas Martin", "Olivia Chen"]
+MAKES = [("Volkswagen", "Passat"), ("Toyota", "Camry"), ("Honda", "Accord"), ("Buick", "GL8"),
+         ("BYD", "Han"), ("Geely", "Emgrand"), ("Nissan", "Sylphy"), ("Audi", "A4L"), ("BMW", "325Li")]
+PROVINCES = "京沪粤苏浙川鲁"
+CONCERNS = [
+    ("Squeaking noise when braking", ["brake", "noise"]),
+    ("Regular 10,000 km service", ["service"]),
+    ("Steering pulls to the left", ["pulling"]),
+    ("Vibration at 100 km/h", ["vibration"]),
+    ("Engine warning light on", ["warning_light"]),
+    ("Air conditioning not cold", ["other"]),
+    ("刹车有异响", ["brake", "noise"]),
+    ("常规保养", ["service"]),
+    ("加速无力", ["acceleration"]),
+    ("机油渗漏", ["leak"]),
+]
+
+
+class MovingClock:
+    """The demo's clock: set to the moment each step happens."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def make_vin(rng: random.Random, wmi: str) -> str:
+    chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+    body = wmi + "".join(rng.choice(chars) for _ in range(5)) + "0" + "".join(
+        rng.choice(chars) for _ in range(8)
+    )
+    body = body[:17]
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
+def make_plate(rng: random.Random) -> str:
+    return rng.choice(PROVINCES) + rng.choice("ABCDE") + "".join(rng.choice("0123456789") for _ in range(5))
+
+
+def make_name(rng: random.Random) -> str:
+    if rng.random() < 0.75:
+        return rng.choice(SURNAMES_ZH) + rng.choice(GIVEN_ZH)
+    return rng.choice(NAMES_EN)
+
+
+def make_phone(rng: random.Random) -> str:
+    return "+86" + rng.choice(["138", "139", "186", "135", "158"]) + "".join(
+        rng.choice("0123456789") for _ in range(8)
+    )
+
+
+def build(
+    desk: Desk,
+    *,
+    visits: int = 200,
+    seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Fill an empty database with the demo shop. Returns counts."""
+    rng = random.Random(seed)
+    real_now = datetime.now().replace(second=0, microsecond=0)
+    clock = MovingClock(real_now - timedelta(days=1))
+    desk.clock = clock
+
+    ids = {}
+    staff = [
+        ("王丽", [Role.ADVISOR]), ("Tom Becker", [Role.ADVISOR]), ("张强", [Role.TECHNICIAN]),
+        ("刘军", [Role.TECHNICIAN]), ("Mike Ross", [Role.TECHNICIAN]), ("陈静", [Role.QC]),
+        ("赵敏", [Role.CSR]), ("周经理", [Role.MANAGER, Role.ADVISOR]),
+    ]
+    for name, roles in staff:
+        ids[name] = desk.create_user(None, name, roles)
+    users = {u.name: u for u in desk.users()}
+    sa, sa2, mgr = users["王丽"], users["Tom Becker"], users["周经理"]
+    techs = [users["张强"], users["刘军"], users["Mike Ross"]]
+    qc, csr = users["陈静"], users["赵敏"]
+
+    # Customers and vehicles.
+    cars: list[tuple[int, int]] = []
+    for i in range(40):
+        cid = desk.register_customer(
+            sa, name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
+            vip=i % 13 == 0, special_note="Prefers WeChat messages" if i % 13 == 0 else "",
+        )
+        make, model = rng.choice(MAKES)
+        vid = desk.register_vehicle(
+            sa, customer_id=cid, vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
+            plate=make_plate(rng), make=make, model=model, year=rng.randint(2012, 2025),
+            purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+            odometer_km=rng.randint(5, 120) * 1000,
+        )
+        cars.append((cid, vid))
+
+    history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, real_now, progress)
+    counts = {"customers": len(cars), "historical_visits": history_count}
+    counts["today"] = _today(desk, rng, clock, real_now, cars, sa, sa2, mgr, techs, qc, csr)
+    desk.clock = lambda: datetime.now().replace(microsecond=0)
+    return counts
+
+
+def _concern(rng):
+    text, tags = rng.choice(CONCERNS)
+    return (text, tags)
+
+
+def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User) -> None:
+    """Reception and walkaround with every required item done."""
+    desk.start_reception(actor, vid)
+    desk.confirm_concerns(actor, vid)
+    _tick_all(desk, actor, vid)
+    desk.advance(actor, vid)
+    clock.now += timedelta(minutes=10)
+    desk.record_walkaround(actor, vid, odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
+    _tick_all(desk, actor, vid)
+    _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
+    desk.advance(actor, vid)
+
+
+def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
+    for status in desk.checklist(vid):
+        if (status.state == "open" and not status.item.from_data and status.item.id not in skip
+                and (actor.has(status.item.role) or actor.may_waive)):
+            desk.mark_item(actor, vid, status.item.id, MarkKind.DONE)
+
+
+def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
+    desk.add_canned_job(actor, vid, job)
+    if backorder:
+        desk.add_line(
+            actor, vid, kind="part", description="Front wiper blade set", qty=Decimal(1),
+            unit_cents=16800, availability=Availability.BACK_ORDER,
+            eta=(clock.now + timedelta(days=2)).date(),
+        )
+    view = desk.visit_view(vid)
+    for ln in view.lines:
+        if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
+            desk.update_line(actor, ln.id, availability=Availability.IN_STOCK)
+    desk.set_promised(actor, vid, clock.now + timedelta(hours=3))
+    _tick_all(desk, actor, vid)
+    total = desk.estimate_total(vid)
+    desk.authorise(actor, vid, channel=Channel.IN_PERSON, signer=view.customer.name,
+                   reference=f"P{vid:05d}", amount_cents=total)
+    desk.advance(actor, vid)
+
+
+def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
+    """Today's board: every stage, late arrivals, a comeback, a back order, added work."""
+    made = 0
+    slots = [now.replace(minute=0) + timedelta(minutes=30 * k) for k in range(-6, 10)]
+    pool = list(cars)
+    rng.shuffle(pool)
+
+    def book(at, advisor, concern=None):
+        nonlocal made
+        cid, vid = pool.pop()
+        clock.now = min(at, now) - timedelta(hours=20)
+        # The manager books so that a busy demo slot is overbooked, not refused.
+        visit = desk.book(mgr, customer_id=cid, vehicle_id=vid, at=at, advisor_id=advisor.id,
+                          concerns=[concern or _concern(rng)], overbook=True)
+        made += 1
+        return visit
+
+    # Future appointments (still booked).
+    for at in slots[8:14]:
+        book(at, rng.choice([sa, sa2]))
+    # Late: 20 and 40 minutes past, not arrived.
+    for delta in (20, 40):
+        book(now - timedelta(minutes=delta), sa)
+    # Arrived and at reception / walkaround / estimate.
+    stages_plan = ["reception", "walkaround", "estimate", "repair", "repair_added", "repair_parts",
+                   "qc", "ready", "delivered"]
+    for k, plan in enumerate(stages_plan):
+        at = now - timedelta(hours=5) + timedelta(minutes=25 * k)
+        advisor = sa if k % 2 == 0 else sa2
+        vid = book(at, advisor)
+        clock.now = at + timedelta(minutes=2)
+        _tick_all(desk, advisor, vid)
+        desk.arrive(advisor, vid)
+        clock.now += timedelta(seconds=40)
+        if plan == "reception":
+            desk.start_reception(advisor, vid)
+            continue
+        km = desk.visit_view(vid).last_km or 0
+        _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)])
+        if plan == "walkaround":
+            continue
+        clock.now += timedelta(minutes=5)
+        if plan == "estimate":
+            desk.add_canned_job(advisor, vid, "brake_pads")
+            continue
+        _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
+                  backorder=plan == "repair_parts")
+        tech = techs[k % len(techs)]
+        desk.assign(mgr, vid, tech.id, bay=f"B{k % 6 + 1}")
+        clock.now += timedelta(minutes=10)
+        for ln in desk.visit_view(vid).lines:
+            if ln.availability != Availability.BACK_ORDER and plan not in ("repair", "repair_parts"):
+                desk.finish_line(tech, ln.id)
+            elif ln.availability != Availability.BACK_ORDER:
+                desk.start_line(tech, ln.id)
+        if plan == "repair_added":
+            clock.now += timedelta(minutes=20)
+            desk.add_found_work(
+                tech, vid, finding="Rear brake discs worn below limit", grade="red",
+                kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+                availability="in_stock",
+            )
+        if plan in ("repair", "repair_added", "repair_parts"):
+            continue
+        _tick_all(desk, tech, vid)
+        desk.advance(tech, vid)  # -> QC
+        if plan == "qc":
+            continue
+        desk.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+        _tick_all(desk, qc, vid)
+        desk.advance(qc, vid)  # -> READY
+        if plan == "ready":
+            continue
+        desk.notify_ready(advisor, vid)
+        desk.set_disposal(advisor, vid, Disposal.SHOP_DISPOSES)
+        desk.agree_followup(advisor, vid, clock.now + timedelta(hours=48), "phone")
+        _tick_all(desk, advisor, vid)
+        desk.advance(advisor, vid)  # -> DELIVERED
+
+    # A comeback: the same vehicle as a recent brake job, same complaint.
+    cid, vid_car = pool.pop()
+    clock.now = now - timedelta(days=12)
+    first = desk.walk_in(sa, customer_id=cid, vehicle_id=vid_car,
+                         concerns=[("Squeaking noise when braking", ["brake", "noise"])])
+    _run_full(desk, clock, first, sa, techs[0], qc, mgr)
+    clock.now = now - timedelta(hours=20)
+    desk.book(mgr, customer_id=cid, vehicle_id=vid_car, at=now + timedelta(minutes=45), advisor_id=sa.id,
+              concerns=[("Brakes squeak again", ["brake", "noise"])], overbook=True)
+    made += 1
+    # Deliveries of the last three days, due for their follow-up call.
+    for days in (1, 2, 4):
+        cid, vid_car = pool.pop()
+        clock.now = now - timedelta(days=days, hours=2)
+        v = desk.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)])
+        _run_full(desk, clock, v, sa2, techs[1], qc, mgr)
+    return made
+
+
+def _run_full(desk, clock, vid, advisor, tech, qc, mgr) -> None:
+    """Take a walk-in all the way to delivered."""
+    km = desk.visit_view(vid).last_km or 0
+    _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
+    _estimate(desk, clock, advisor, vid, job="brake_pads")
+    desk.assign(mgr, vid, tech.id, bay="B1")
+    for ln in desk.visit_view(vid).lines:
+        desk.finish_line(tech, ln.id)
+    _tick_all(desk, tech, vid)
+    desk.advance(tech, vid)
+    desk.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+    _tick_all(desk, qc, vid)
+    desk.advance(qc, vid)
+    clock.now += timedelta(hours=1)
+    desk.notify_ready(advisor, vid)
+    desk.set_disposal(advisor, vid, Disposal.TAKE_AWAY)
+    desk.agree_followup(advisor, vid, clock.now + timedelta(hours=24), "phone")
+    _tick_all(desk, advisor, vid)
+    try:
+        desk.advance(advisor, vid)
+    except GuardFailed as exc:  # pragma: no cover - the demo must be complete
+        raise RuntimeError(f"demo visit incomplete: {exc}") from exc
+
+
+def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
+    """N closed visits over the last years, written in batches of 500."""
+    if n <= 0:
+        return 0
+    done = 0
+    batch = 500
+    start = now - timedelta(days=5 * 365)
+    span = (now - timedelta(days=40) - start).total_seconds()
+    while done < n:
+        with write_session(desk.engine) as s:
+            for _ in range(min(batch, n - done)):
+                cid, vid = rng.choice(cars)
+                arrived = start + timedelta(seconds=rng.random() * span)
+                delivered = arrived + timedelta(hours=rng.randint(2, 30))
+                tech = rng.choice(techs)
+                visit = VisitRow(
+                    number=f"H{done + 1:07d}", customer_id=cid, vehicle_id=vid,
+                    advisor_id=rng.choice(advisors).id, technician_id=tech.id, stage="FOLLOWED_UP",
+                    walk_in=rng.random() < 0.3, day=arrived.date(), appointment_at=arrived,
+                    arrived_at=arrived, reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
+                    promised_at=arrived + timedelta(hours=4), signed_at=arrived + timedelta(minutes=30),
+                    repair_started_at=arrived + timedelta(minutes=45), ready_at=delivered - timedelta(hours=1),
+                    delivered_at=delivered, odometer_km=None, fuel_eighths=4, damage_confirmed=True,
+                    created_at=arrived, updated_at=delivered,
+                )
+                s.add(visit)
+                s.flush()
+                text, tags = _concern(rng)
+                s.add(ConcernRow(visit_id=visit.id, text=text, tags=",".join(tags), confirmed=True))
+                price = rng.choice([18000, 42000, 68000, 32000])
+                s.add(EstimateLineRow(visit_id=visit.id, kind="labour", description="Service labour",
+                                      qty_milli=1000, unit_cents=18000, done_by=tech.id, done_at=delivered,
+                                      started=True, availability="in_stock"))
+                s.add(EstimateLineRow(visit_id=visit.id, kind="part", description="Parts", qty_milli=1000,
+                                      unit_cents=price, done_by=tech.id, done_at=delivered, started=True,
+                                      availability="in_stock", position=1))
+                total = (18000 + price) * 113 // 100
+                s.add(AuthorisationRow(visit_id=visit.id, channel="in_person", signer="customer",
+                                       amount_cents=total, estimate_version=1, lines_hash="imported",
+                                       at=arrived + timedelta(minutes=30)))
+                call = FollowUpCallRow(visit_id=visit.id, at=delivered + timedelta(hours=rng.randint(20, 90)),
+                                       outcome=CallOutcome.REACHED.value, survey_done=True,
+                                       next_service_stated=True, nps=rng.randint(6, 10))
+                s.add(call)
+                s.flush()
+                for factor in ("initiation", "advisor", "facility", "pickup", "quality"):
+                    s.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5])))
+                audit.record(s, at=delivered, user_id=None, user_name="demo", action="visit.import",
+                             entity="visit", entity_id=visit.id, visit_id=visit.id,
+                             after={"number": visit.number})
+                done += 1
+        if progress:
+            progress(done)
+    return done

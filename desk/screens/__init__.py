@@ -1,0 +1,1 @@
+"""One screen per file. Only desk.app imports this package."""

@@ -1,0 +1,1 @@
+"""Reusable widgets: checklist, stage bar, money table, dialogs."""

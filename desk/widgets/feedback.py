@@ -1,0 +1,34 @@
+"""Turning typed errors into messages a service advisor can act on."""
+
+from __future__ import annotations
+
+from desk.domain.errors import (
+    DeskError,
+    GuardFailed,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    StaleEdit,
+    StoreUnavailable,
+)
+from desk.i18n import _
+
+
+def describe_error(exc: BaseException) -> str:
+    """One translated sentence for ``exc``; never a traceback."""
+    if isinstance(exc, GuardFailed):
+        items = ", ".join(s.item.id for s in exc.items)
+        return _("Cannot move on: still open {items}", items=items)
+    if isinstance(exc, InvalidInput):
+        return _(exc.reason, **exc.params)
+    if isinstance(exc, NotAllowed):
+        return _("Not allowed: {action} needs {who}", action=exc.action, who=exc.reason or "-")
+    if isinstance(exc, InvalidTransition):
+        return _("That step is not possible from {stage}", stage=exc.stage)
+    if isinstance(exc, StaleEdit):
+        return _("Changed on another terminal: reload and try again")
+    if isinstance(exc, StoreUnavailable):
+        return _("Database error: {detail}", detail=_(str(exc)))
+    if isinstance(exc, DeskError):
+        return str(exc)
+    return _("Unexpected error: {detail}", detail=exc.__class__.__name__)

@@ -1,0 +1,81 @@
+"""The app shell: start-up, sign-in by keys, today's board, errors shown as text."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, OptionList, Static
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from desk.app import make_app
+from tests import flow
+
+
+async def wait_for(pilot, predicate, tries: int = 200):
+    """Poll ``predicate`` between frames (no fixed sleeps): workers finish in their
+    own time."""
+    for _ in range(tries):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            pass  # a superseded exclusive worker; the predicate decides
+        await pilot.pause()
+        if predicate():
+            return
+    raise AssertionError("condition not reached")
+
+
+def board_rows(app):
+    table = app.screen.query_one("#board", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_sign_in_by_keys_and_see_todays_visits(shop, clock, db_url):
+    vid = flow.book(shop, clock, minutes_ahead=30)
+    app = make_app(db_url=db_url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(OptionList)))
+        # users in creation order: 王丽 first; pick the second (the technician) then
+        # go back up to the advisor with the arrow keys
+        await pilot.press("down", "down", "up", "up", "enter")
+        await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))
+        assert app.user.name == "王丽"
+        await wait_for(pilot, lambda: app.screen.query_one("#board", DataTable).row_count == 1)
+        row = board_rows(app)[0]
+        assert "李伟" in row and "京A12345" in row
+        assert shop.desk.visit_view(vid).visit.number  # the row is the booked visit
+
+
+async def test_day_navigation_keys(shop, clock, db_url):
+    flow.book(shop, clock, minutes_ahead=60 * 24)  # tomorrow
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#board"))
+        await wait_for(pilot, lambda: "2026-11-23" in str(app.screen.query_one("#board-title", Static).render()))
+        assert app.screen.query_one("#board", DataTable).row_count == 0
+        await pilot.press("right")
+        await wait_for(pilot, lambda: app.screen.query_one("#board", DataTable).row_count == 1)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: app.screen.query_one("#board", DataTable).row_count == 0)
+
+
+async def test_unopenable_database_shows_a_message_not_a_traceback(tmp_path, clock):
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is not a database file at all" * 100)
+    app = make_app(db_url=f"sqlite:///{bad}", clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#store-error"))
+        text = str(app.screen.query_one("#store-error", Static).render())
+        assert "Database error" in text and "Traceback" not in text
+
+
+async def test_chinese_interface(shop, clock, db_url):
+    from desk.i18n import set_locale
+
+    set_locale("zh")
+    flow.book(shop, clock, minutes_ahead=30)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#board") and
+                       app.screen.query_one("#board", DataTable).row_count == 1)
+        headers = [str(c.label) for c in app.screen.query_one("#board", DataTable).columns.values()]
+        assert "客户" in headers and "车牌" in headers
+        assert "已预约" in board_rows(app)[0]
