@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.screen import Screen
 
+from desk.i18n import _
 from desk.widgets.feedback import describe_error
 
 
@@ -47,3 +48,65 @@ class DeskScreen(Screen):
     def show_error(self, exc: BaseException) -> None:
         self.app.log.error(repr(exc))
         self.notify(describe_error(exc), severity="error", timeout=8)
+
+
+class VisitActions:
+    """Checklist marks and stage moves shared by every screen that shows a visit.
+
+    Mixed into a :class:`DeskScreen`; ``visit_id`` and ``reload()`` come from the
+    screen. On a refused move the open items are named and the cursor goes to the
+    first one.
+    """
+
+    visit_id: int
+
+    def reload(self) -> None:  # pragma: no cover - each screen implements it
+        raise NotImplementedError
+
+    def on_checklist_mark(self, event) -> None:
+        from desk.domain.checklist import MarkKind
+        from desk.widgets.dialogs import ReasonDialog
+
+        event.stop()
+        item_id, kind = event.item_id, event.kind
+
+        def save(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.run_db(
+                lambda: self.desk.mark_item(self.user, self.visit_id, item_id, kind, reason),
+                lambda _result: self.reload(),
+            )
+
+        if kind == MarkKind.DONE:
+            save("")
+        else:
+            title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _(
+                "Waive {item}", item=item_id
+            )
+            self.app.push_screen(ReasonDialog(title), save)
+
+    def advance_visit(self, done=None) -> None:
+        from desk.domain.errors import GuardFailed
+
+        def refused(exc: BaseException) -> None:
+            self.show_error(exc)
+            if isinstance(exc, GuardFailed):
+                from desk.widgets.checklist import Checklist
+
+                for table in self.query(Checklist):
+                    table.focus()
+                    table.focus_item(exc.items[0].item.id)
+                    break
+
+        self.run_db(
+            lambda: self.desk.advance(self.user, self.visit_id),
+            done or (lambda stage: self.after_advance(stage)),
+            failed=refused,
+        )
+
+    def after_advance(self, stage) -> None:
+        from desk.domain.process import STAGE_LABELS
+
+        self.notify(_("Moved to {stage}", stage=_(STAGE_LABELS[stage])))
+        self.reload()

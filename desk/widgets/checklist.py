@@ -1,0 +1,101 @@
+"""The MOT checklist of one stage: see every item's state, tick it, mark it not
+applicable or waive it with a reason. The widget only asks; the screen calls the
+service and reloads (the domain decides who may do what)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from desk.domain.checklist import ItemState, ItemStatus, MarkKind
+from desk.i18n import N_, _
+
+#: ASCII state marks: box-drawing and symbols like ✓ ■ are ambiguous-width on CJK
+#: terminals and shift the columns.
+STATE_MARK = {
+    ItemState.OPEN: ("[ ]", "bold"),
+    ItemState.DONE: ("[x]", "green"),
+    ItemState.NA: ("[-]", "dim"),
+    ItemState.WAIVED: ("[w]", "yellow"),
+    ItemState.NOT_APPLICABLE: (" - ", "dim"),
+}
+
+
+class Checklist(DataTable):
+    """A DataTable of :class:`ItemStatus` rows, keyed by item id."""
+
+    BINDINGS = [
+        Binding("space,x", "mark('done')", N_("Tick"), show=True),
+        Binding("n", "mark('na')", N_("Not applicable")),
+        Binding("w", "mark('waived')", N_("Waive")),
+    ]
+
+    class Mark(Message):
+        """The user asked to mark ``item_id``; ``reason`` comes from a dialog for
+        n.a. and waivers (asked by the screen)."""
+
+        def __init__(self, item_id: str, kind: MarkKind) -> None:
+            super().__init__()
+            self.item_id = item_id
+            self.kind = kind
+
+    def __init__(self, **kw) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kw)
+        self.statuses: list[ItemStatus] = []
+
+    def on_mount(self) -> None:
+        self.add_column("", key="state", width=3)
+        self.add_column("", key="id", width=7)
+        self.add_column(_("Item"), key="text")
+        self.add_column(_("Kind"), key="kind", width=10)
+        self.add_column(_("Note"), key="note")
+
+    def show(self, statuses: list[ItemStatus]) -> None:
+        """Replace the rows, keeping the cursor on the same item."""
+        current = self.current_item_id
+        self.statuses = statuses
+        self.clear()
+        for s in statuses:
+            mark, style = STATE_MARK[s.state]
+            kind = _("required") if s.item.required else _("recommended")
+            if s.item.from_data:
+                kind += " " + _("data")
+            note = ""
+            if s.mark is not None and s.mark.reason:
+                note = s.mark.reason
+            elif s.state == ItemState.OPEN and s.hint:
+                note = _(s.hint)
+            row_style = "bold red" if s.blocking else ""
+            self.add_row(
+                Text(mark, style=style),
+                Text(s.item.id, style=row_style),
+                Text(s.item.text, style=row_style),
+                Text(kind, style="dim" if not s.item.required else ""),
+                Text(note, style="italic"),
+                key=s.item.id,
+            )
+        if current is not None:
+            self.focus_item(current)
+
+    @property
+    def current_item_id(self) -> str | None:
+        if not self.statuses or self.row_count == 0:
+            return None
+        row = min(self.cursor_row, self.row_count - 1)
+        return self.statuses[row].item.id
+
+    def focus_item(self, item_id: str) -> None:
+        for i, s in enumerate(self.statuses):
+            if s.item.id == item_id:
+                self.move_cursor(row=i)
+                return
+
+    def first_blocking(self) -> str | None:
+        return next((s.item.id for s in self.statuses if s.blocking), None)
+
+    def action_mark(self, kind: str) -> None:
+        item = self.current_item_id
+        if item is not None:
+            self.post_message(self.Mark(item, MarkKind(kind)))

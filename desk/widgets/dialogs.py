@@ -1,0 +1,187 @@
+"""Typed modal dialogs (``ModalScreen[T]`` that ``dismiss(value)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from desk.domain.errors import InvalidInput
+from desk.i18n import N_, _
+
+DIALOG_CSS = """
+ModalScreen { align: center middle; }
+.dialog {
+    width: 72; height: auto; max-height: 90%;
+    border: thick $accent; background: $surface; padding: 1 2;
+}
+.dialog-title { text-style: bold; margin-bottom: 1; }
+.field-label { margin-top: 1; }
+.field-error { color: $error; height: auto; }
+.dialog-hint { color: $text-muted; margin-top: 1; }
+"""
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """Ask for a reason (n.a., waiver, cancellation, rework)."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+
+    def __init__(self, title: str, prompt: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            if self.prompt:
+                yield Label(Text(self.prompt))
+            yield Input(placeholder=_("Reason"), id="reason", max_length=500)
+            yield Static("", classes="field-error", id="reason-error")
+            yield Label(_("Enter to save, Escape to go back"), classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if not value:
+            self.query_one("#reason-error", Static).update(_("A reason is required"))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [
+        Binding("y", "answer(True)", N_("Yes")),
+        Binding("n,escape", "answer(False)", N_("No")),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.question), classes="dialog-title")
+            yield Label(_("y = yes, n = no"), classes="dialog-hint")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class PickDialog(ModalScreen[Any]):
+    """Choose one of several values with the arrow keys and Enter."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+
+    def __init__(self, title: str, choices: list[tuple[Any, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(Text(label), id=str(i)) for i, (_, label) in enumerate(self.choices)])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class FormField:
+    """One field of a :class:`FormDialog`: ``parse`` turns text into a value or
+    raises InvalidInput, whose message is shown next to the field."""
+
+    name: str
+    label: str
+    value: str = ""
+    parse: Callable[[str], Any] = field(default=lambda s: s.strip())
+    placeholder: str = ""
+    password: bool = False
+
+
+class FormDialog(ModalScreen[dict | None]):
+    """A small form: Tab/Shift+Tab between fields, Enter on the last one (or
+    Ctrl+S anywhere) validates every field and dismisses with the values.
+    Nothing is returned while a field is invalid: the message stands beside it."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Back")),
+        Binding("ctrl+s", "save", N_("Save")),
+    ]
+
+    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.title_text), classes="dialog-title")
+            for f in self.fields:
+                yield Label(Text(f.label), classes="field-label")
+                yield Input(
+                    value=f.value, placeholder=f.placeholder, id=f"f-{f.name}", password=f.password,
+                    max_length=500,
+                )
+                yield Static("", classes="field-error", id=f"e-{f.name}")
+            yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
+                        classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        last = f"f-{self.fields[-1].name}"
+        if event.input.id == last:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def show_error(self, name: str, message: str) -> None:
+        self.query_one(f"#e-{name}", Static).update(Text(message))
+
+    def action_save(self) -> None:
+        values: dict[str, Any] = {}
+        ok = True
+        for f in self.fields:
+            raw = self.query_one(f"#f-{f.name}", Input).value
+            try:
+                values[f.name] = f.parse(raw)
+                self.show_error(f.name, "")
+            except InvalidInput as exc:
+                ok = False
+                self.show_error(f.name, _(exc.reason, **exc.params))
+        if ok and self.check is not None:
+            try:
+                self.check(values)
+            except InvalidInput as exc:
+                ok = False
+                target = exc.field if exc.field in {f.name for f in self.fields} else self.fields[-1].name
+                self.show_error(target, _(exc.reason, **exc.params))
+        if ok:
+            self.dismiss(values)
+        else:
+            for f in self.fields:
+                if str(self.query_one(f"#e-{f.name}", Static).render()).strip():
+                    self.query_one(f"#f-{f.name}", Input).focus()
+                    break
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
