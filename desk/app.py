@@ -66,6 +66,7 @@ class DeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f2", "area('appointments')", N_("Appointments"), id="area.appointments"),
+        Binding("slash", "lookup", N_("Lookup"), id="lookup"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]
 
@@ -153,6 +154,21 @@ class DeskApp(App):
     def action_area(self, name: str) -> None:
         if self.user is not None and name in AREAS:
             self.switch_mode(name)
+
+    def action_lookup(self) -> None:
+        """Find a customer or car from anywhere (one key), then act on it."""
+        if self.user is None:
+            return
+        from desk.screens.lookup import LookupScreen
+
+        self.push_screen(LookupScreen(), self._looked_up)
+
+    def _looked_up(self, ids) -> None:
+        if not ids:
+            return
+        from desk.screens.lookup import vehicle_actions
+
+        vehicle_actions(self, *ids)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -48,6 +48,18 @@ class Symptom(StrEnum):
     OTHER = "other"
 
 
+SYMPTOM_LABELS: dict[Symptom, str] = {
+    Symptom.NOISE: N_("noise"),
+    Symptom.VIBRATION: N_("vibration"),
+    Symptom.BRAKE: N_("brake"),
+    Symptom.ACCELERATION: N_("acceleration"),
+    Symptom.PULLING: N_("pulling"),
+    Symptom.LEAK: N_("leak"),
+    Symptom.WARNING_LIGHT: N_("warning light"),
+    Symptom.SERVICE: N_("service"),
+    Symptom.OTHER: N_("other"),
+}
+
 #: A concern with one of these tags needs a road test with the customer (WLK-09, QC-04).
 ROAD_TEST_SYMPTOMS = frozenset(
     {Symptom.NOISE, Symptom.VIBRATION, Symptom.BRAKE, Symptom.ACCELERATION, Symptom.PULLING}

@@ -1,4 +1,4 @@
-"""The appointment board: the home screen."""
+"""The appointment board: the home screen (spec stage 1)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
+from desk.screens.booking import booking_form, concern_form, default_slot
+from desk.screens.visit import screen_for
+from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 
 
 def flags_text(row) -> Text:
@@ -27,20 +31,30 @@ def flags_text(row) -> Text:
         if on:
             out.append(_(label), style=style)
             out.append(" ")
+    if row.late:
+        out.append(_("call now"), style="bold yellow reverse")
     return out
 
 
 class AppointmentsScreen(DeskScreen):
     BINDINGS = [
+        Binding("enter", "open", N_("Open"), show=False),
+        Binding("b", "book", N_("Book")),
+        Binding("i", "walk_in", N_("Walk-in")),
+        Binding("a", "arrive", N_("Arrived")),
         Binding("left,comma", "day(-1)", N_("Previous day")),
         Binding("right,full_stop", "day(1)", N_("Next day")),
         Binding("t", "today", N_("Today")),
-        Binding("r", "refresh", N_("Refresh")),
+        Binding("w", "week", N_("Week")),
+        Binding("m", "reminders", N_("Reminders")),
+        Binding("x", "welcome_list", N_("Welcome list")),
+        Binding("r", "refresh", N_("Refresh"), show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.day: date = self.app.clock().date()
+        self.rows = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
@@ -58,16 +72,19 @@ class AppointmentsScreen(DeskScreen):
             table.add_column(_(label), key=key)
         self.load()
 
+    def on_screen_resume(self) -> None:
+        self.load()
+
     def load(self) -> None:
         day = self.day
-        self.query_one("#board-title", Static).update(
-            _("Appointments for {day}", day=day.isoformat())
-        )
+        self.query_one("#board-title", Static).update(_("Appointments for {day}", day=day.isoformat()))
         self.run_db(lambda: self.desk.board(day), self.show_rows, group="board", exclusive=True)
 
     def show_rows(self, rows) -> None:
         table = self.query_one(DataTable)
+        keep = self.current_visit()
         table.clear()
+        self.rows = rows
         for r in rows:
             table.add_row(
                 r.time.strftime("%H:%M") if r.time else "",
@@ -77,11 +94,26 @@ class AppointmentsScreen(DeskScreen):
                 Text(r.concern[:40]),
                 Text(r.advisor),
                 flags_text(r),
-                _(STAGE_LABELS[Stage(r.stage)]),
+                _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
                 key=str(r.visit_id),
             )
+        for i, r in enumerate(rows):
+            if keep is not None and r.visit_id == keep:
+                table.move_cursor(row=i)
         if not rows:
             self.notify(_("No visits today"), timeout=3)
+
+    def current_visit(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.row_count == 0:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)].visit_id
+
+    def current_row(self):
+        vid = self.current_visit()
+        return next((r for r in self.rows if r.visit_id == vid), None)
+
+    # ------------------------------------------------------------------ navigation
 
     def action_day(self, delta: int) -> None:
         self.day += timedelta(days=delta)
@@ -93,3 +125,177 @@ class AppointmentsScreen(DeskScreen):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        screen = screen_for(row.stage, row.visit_id)
+        if screen is None:
+            self.notify(_("This visit is {stage}", stage=_(STAGE_LABELS[Stage(row.stage)])))
+            return
+        self.app.push_screen(screen)
+
+    def action_arrive(self) -> None:
+        row = self.current_row()
+        if row is None or row.stage != Stage.BOOKED:
+            return
+        vid = row.visit_id
+
+        def arrived(_stage) -> None:
+            self.app.push_screen(screen_for(Stage.RECEPTION, vid))
+
+        def refused(exc) -> None:
+            # show the appointment's checklist with the open items
+            self.show_error(exc)
+            self.app.push_screen(screen_for(Stage.BOOKED, vid))
+
+        self.run_db(lambda: self.desk.arrive(self.user, vid), arrived, failed=refused)
+
+    # ------------------------------------------------------------------ booking
+
+    def action_book(self) -> None:
+        from desk.screens.lookup import LookupScreen
+
+        self.app.push_screen(LookupScreen(), self._book_for)
+
+    def _book_for(self, ids) -> None:
+        if not ids:
+            return
+        customer_id, vehicle_id = ids
+        now = self.app.clock()
+        window = self.desk.policy.comeback_window_days
+
+        def prepare():
+            recent = [
+                v for v in self.desk.vehicle_visits(vehicle_id, limit=3)
+                if v["stage"] not in (Stage.BOOKED, Stage.CANCELLED, Stage.NO_SHOW)
+                and (now.date() - v["day"]).days <= window
+            ]
+            earliest = self.desk.earliest_free_slot(now) if recent else None
+            return recent, earliest
+
+        def show(result) -> None:
+            recent, earliest = result
+            hint = ""
+            if recent:
+                hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
+            when = earliest or default_slot(now, self.desk.slot_minutes)
+            self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
+                                 lambda values: self._save_booking(customer_id, vehicle_id, values))
+
+        self.run_db(prepare, show)
+
+    def _save_booking(self, customer_id: int, vehicle_id: int, values, overbook: bool = False) -> None:
+        if not values:
+            return
+
+        def book():
+            return self.desk.book(
+                self.user, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
+                concerns=[(values["concern"], values["tags"])], overbook=overbook,
+            )
+
+        def booked(visit_id) -> None:
+            self.day = values["when"].date()
+            self.notify(_("Booked for {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")))
+            self.load()
+
+        def refused(exc) -> None:
+            self.show_error(exc)
+            full = isinstance(exc, InvalidInput) and exc.field == "when" and "slot" in exc.reason
+            if full and self.user.may_waive and not overbook:
+                self.app.push_screen(
+                    ConfirmDialog(_("The slot is full. Overbook it?")),
+                    lambda yes: yes and self._save_booking(customer_id, vehicle_id, values, overbook=True),
+                )
+
+        self.run_db(book, booked, failed=refused)
+
+    def action_walk_in(self) -> None:
+        from desk.screens.lookup import LookupScreen
+
+        self.app.push_screen(LookupScreen(), self.walk_in_for)
+
+    def walk_in_for(self, ids) -> None:
+        if not ids:
+            return
+        customer_id, vehicle_id = ids
+
+        def save(values) -> None:
+            if not values:
+                return
+            self.run_db(
+                lambda: self.desk.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
+                                          concerns=[(values["concern"], values["tags"])]),
+                lambda vid: self.app.push_screen(screen_for(Stage.RECEPTION, vid)),
+            )
+
+        self.app.push_screen(concern_form(_("Walk-in: the customer's request")), save)
+
+    # ------------------------------------------------------------------ lists
+
+    def action_week(self) -> None:
+        start = self.day - timedelta(days=self.day.weekday())
+
+        def show(days) -> None:
+            choices = [(d, _("{day}  {n} appointments, {a} arrived", day=f"{d:%a %Y-%m-%d}", n=n, a=a))
+                       for d, n, a in days]
+
+            def chosen(day) -> None:
+                if day:
+                    self.day = day
+                    self.load()
+
+            self.app.push_screen(PickDialog(_("Week from {day}", day=start.isoformat()), choices), chosen)
+
+        self.run_db(lambda: self.desk.week(start), show)
+
+    def action_reminders(self) -> None:
+        def show(items) -> None:
+            if not items:
+                self.notify(_("No reminders or late calls due"))
+                return
+            labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before"),
+                      "late": _("LATE: call now")}
+            choices = [
+                (rem.id, f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {cust.phone}  "
+                         f"{visit.appointment_at:%m-%d %H:%M}")
+                for rem, visit, cust in items
+            ]
+            self.app.push_screen(PickDialog(_("Reminders and late calls due"), choices), self._reminder_outcome)
+
+        self.run_db(self.desk.reminders, show)
+
+    def _reminder_outcome(self, reminder_id) -> None:
+        if reminder_id is None:
+            return
+        from desk.domain import validate
+
+        form = FormDialog(_("Outcome of the call"), [
+            FormField("outcome", _("e.g. reminded / coming / rebook / no answer"),
+                      parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
+        ])
+        self.app.push_screen(form, lambda v: v and self.run_db(
+            lambda: self.desk.complete_reminder(self.user, reminder_id, v["outcome"]), lambda _r: self.load()))
+
+    def action_welcome_list(self) -> None:
+        tomorrow = self.app.clock().date() + timedelta(days=1)
+
+        def export():
+            from desk.locations import data_dir
+
+            names = self.desk.welcome_list(self.user, tomorrow)
+            folder = data_dir() / "printouts"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"welcome-{tomorrow.isoformat()}.txt"
+            header = _("Welcome! {shop} looks forward to seeing you", shop=self.app.settings.shop_name)
+            path.write_text(header + "\n\n" + "\n".join(names) + "\n", encoding="utf-8")
+            return path, len(names)
+
+        self.run_db(export, lambda r: self.notify(
+            _("Welcome list for {day}: {n} names in {path}", day=tomorrow.isoformat(), n=r[1], path=str(r[0])),
+            timeout=10))

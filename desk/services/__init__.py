@@ -54,4 +54,6 @@ def open_desk(
         policy=policy,
         slot_capacity=settings.advisors_per_slot,
         slot_minutes=settings.slot_minutes,
+        opening=settings.opening_time,
+        closing=settings.closing_time,
     )

@@ -11,7 +11,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,6 +77,8 @@ class Base:
         pricing: Pricing | None = None,
         slot_capacity: int = 2,
         slot_minutes: int = 30,
+        opening: time = time(8, 0),
+        closing: time = time(18, 0),
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -85,6 +87,8 @@ class Base:
         self.pricing = pricing or Pricing.load()
         self.slot_capacity = slot_capacity
         self.slot_minutes = slot_minutes
+        self.opening = opening
+        self.closing = closing
 
     # ------------------------------------------------------------------ transactions
 

@@ -97,62 +97,79 @@ class CheckinMixin(Base):
         special_note: str = "",
         email: str = "",
     ) -> int:
-        name = validate.name(name)
-        phone = validate.phone(phone)
-        note = validate.text(special_note, field="note", max_len=500, multiline=True)
+        row = self._customer_row(name=name, phone=phone, member=member, vip=vip,
+                                 special_note=special_note, email=email)
+        return self._write(lambda s: self._insert_customer(s, actor, row))
 
-        def run(session: Session) -> int:
-            row = CustomerRow(
-                name=name, phone=phone, member=member, vip=vip, special_note=note,
-                email=email.strip(), created_at=self.now(),
-            )
-            session.add(row)
-            session.flush()
-            self._audit(session, actor, "customer.create", "customer", row.id, after=row.model_dump())
-            return row.id
+    def register_vehicle(self, actor: User, *, customer_id: int, **fields) -> int:
+        row, km = self._vehicle_row(customer_id=customer_id, **fields)
+        return self._write(lambda s: self._insert_vehicle(s, actor, row, km))
+
+    def register(self, actor: User, *, customer: dict, vehicle: dict) -> tuple[int, int]:
+        """A new customer and their car in one transaction: both or neither."""
+        crow = self._customer_row(**customer)
+        vrow, km = self._vehicle_row(customer_id=0, **vehicle)
+
+        def run(session: Session) -> tuple[int, int]:
+            cid = self._insert_customer(session, actor, crow)
+            vrow.customer_id = cid
+            return cid, self._insert_vehicle(session, actor, vrow, km)
 
         return self._write(run)
 
-    def register_vehicle(
-        self,
-        actor: User,
-        *,
-        customer_id: int,
-        vin: str = "",
-        plate: str,
-        make: str = "",
-        model: str = "",
-        year: int | None = None,
-        purchase_date: date | None = None,
-        odometer_km: int | None = None,
-    ) -> int:
+    def _customer_row(self, *, name, phone, member=False, vip=False, special_note="", email="") -> CustomerRow:
+        return CustomerRow(
+            name=validate.name(name), phone=validate.phone(phone), member=member, vip=vip,
+            special_note=validate.text(special_note, field="note", max_len=500, multiline=True),
+            email=validate.email(email), created_at=self.now(),
+        )
+
+    def _insert_customer(self, session: Session, actor: User, row: CustomerRow) -> int:
+        session.add(row)
+        session.flush()
+        self._audit(session, actor, "customer.create", "customer", row.id, after=row.model_dump())
+        return row.id
+
+    def _vehicle_row(
+        self, *, customer_id: int, vin: str = "", plate: str, make: str = "", model: str = "",
+        year: int | None = None, purchase_date: date | None = None, odometer_km=None,
+    ) -> tuple[VehicleRow, int | None]:
         vin_value = validate.vin(vin).vin if vin.strip() else ""
-        plate = validate.plate(plate)
-        make = validate.text(make, field="make", max_len=40)
-        model = validate.text(model, field="model", max_len=40)
-        if year is not None and not (1950 <= year <= self.now().year + 1):
+        if year is not None and not (1950 <= int(year) <= self.now().year + 1):
             raise InvalidInput("year", "Not a model year: {value}", {"value": year})
+        km = validate.odometer(odometer_km, None) if odometer_km not in (None, "") else None
+        row = VehicleRow(
+            customer_id=customer_id, vin=vin_value, plate=validate.plate(plate),
+            make=validate.text(make, field="make", max_len=40),
+            model=validate.text(model, field="model", max_len=40),
+            year=int(year) if year is not None else None, purchase_date=purchase_date,
+        )
+        return row, km
 
-        def run(session: Session) -> int:
-            if session.get(CustomerRow, customer_id) is None:
-                raise InvalidInput("customer", "No such customer")
-            if vin_value and session.exec(
-                select(VehicleRow.id).where(VehicleRow.vin == vin_value)
-            ).first():
-                raise InvalidInput("vin", "A vehicle with this VIN is already registered")
-            row = VehicleRow(
-                customer_id=customer_id, vin=vin_value, plate=plate, make=make, model=model,
-                year=year, purchase_date=purchase_date,
-            )
-            session.add(row)
-            session.flush()
-            if odometer_km is not None:
-                km = validate.odometer(odometer_km, None)
-                session.add(OdometerRow(vehicle_id=row.id, km=km, at=self.now()))
-            self._audit(session, actor, "vehicle.create", "vehicle", row.id, after=row.model_dump())
-            return row.id
+    def _insert_vehicle(self, session: Session, actor: User, row: VehicleRow, km: int | None) -> int:
+        if session.get(CustomerRow, row.customer_id) is None:
+            raise InvalidInput("customer", "No such customer")
+        if row.vin and session.exec(select(VehicleRow.id).where(VehicleRow.vin == row.vin)).first():
+            raise InvalidInput("vin", "A vehicle with this VIN is already registered")
+        session.add(row)
+        session.flush()
+        if km is not None:
+            session.add(OdometerRow(vehicle_id=row.id, km=km, at=self.now()))
+        self._audit(session, actor, "vehicle.create", "vehicle", row.id, after=row.model_dump())
+        return row.id
 
-        return self._write(run)
+    def earliest_free_slot(self, after: datetime, *, days: int = 7) -> datetime | None:
+        """The first slot with room from ``after`` within opening hours (APPT-03:
+        a comeback customer is offered the earliest one)."""
+        at = self._slot_start(after)
+        if at < after:
+            at += timedelta(minutes=self.slot_minutes)
+        end = after + timedelta(days=days)
+        while at < end:
+            if self.opening <= at.time() < self.closing and self.slot_load(at) < self.slot_capacity:
+                return at
+            at += timedelta(minutes=self.slot_minutes)
+        return None
 
     # ------------------------------------------------------------------ booking
 
@@ -395,14 +412,7 @@ class CheckinMixin(Base):
                 "damages": visit.damages, "damage_confirmed": visit.damage_confirmed,
             }
             if odometer_km is not None and odometer_km != "":
-                last = session.exec(
-                    select(OdometerRow.km)
-                    .where(OdometerRow.vehicle_id == visit.vehicle_id, OdometerRow.visit_id != visit_id)
-                    .order_by(OdometerRow.at.desc(), OdometerRow.id.desc())
-                    .limit(1)
-                ).first()
-                if last is None:  # readings with no visit (registration)
-                    last = repo.last_odometer(session=session, vehicle_id=visit.vehicle_id)
+                last = repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit_id)
                 km = validate.odometer(odometer_km, last)
                 own = session.exec(
                     select(OdometerRow).where(OdometerRow.visit_id == visit_id)

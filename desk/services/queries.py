@@ -92,6 +92,8 @@ class VisitView:
     authorised: bool = False
     history: list = field(default_factory=list)
     last_km: int | None = None
+    #: The vehicle's last reading before this visit (the odometer may not go below it).
+    prior_km: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,12 +285,40 @@ class QueriesMixin(Base):
                 hold=(h.value if (h := proc.hold(facts.lines)) and visit.stage == Stage.IN_REPAIR else None),
                 authorised=valid_authorisation(facts) is not None,
                 last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
+                prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
             )
 
         return self._read(run)
 
     def lookup(self, query: str, limit: int = 20):
-        return self._read(lambda s: repo.lookup(session=s, query=query, limit=limit))
+        """Vehicles and owners matching part of a plate, phone, VIN or name. A USB
+        scanner reading an imported car's VIN barcode types an 18th, leading 'I'."""
+        q = query.strip()
+        if len(q) == 18 and q[0] in "Ii" and q[1:].isalnum():
+            q = q[1:]
+        return self._read(lambda s: repo.lookup(session=s, query=q, limit=limit))
+
+    def vehicle_visits(self, vehicle_id: int, *, exclude: int | None = None, limit: int = 5) -> list[dict]:
+        """The last visits of a vehicle with their concerns and the recommendations
+        the customer declined (to offer again)."""
+
+        def run(session: Session) -> list[dict]:
+            stmt = select(VisitRow).where(VisitRow.vehicle_id == vehicle_id)
+            if exclude is not None:
+                stmt = stmt.where(VisitRow.id != exclude)
+            rows = session.exec(stmt.order_by(VisitRow.day.desc(), VisitRow.id.desc()).limit(limit)).all()
+            out = []
+            for v in rows:
+                lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
+                out.append({
+                    "id": v.id, "day": v.day, "number": v.number, "stage": v.stage,
+                    "concerns": [c.text for c in repo.concerns(session=session, visit_id=v.id)],
+                    "declined": [ln.description for ln in lines if ln.approval == "declined"],
+                    "odometer_km": v.odometer_km,
+                })
+            return out
+
+        return self._read(run)
 
     def vehicle_history(self, vehicle_id: int, limit: int = 10) -> list[VisitRow]:
         return self._read(

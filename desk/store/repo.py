@@ -188,6 +188,19 @@ def last_odometer(*, session: Session, vehicle_id: int) -> int | None:
     ).first()
 
 
+def prior_odometer(*, session: Session, vehicle_id: int, visit_id: int) -> int | None:
+    """The vehicle's last reading not taken on ``visit_id`` (its own may be re-entered)."""
+    return session.exec(
+        select(OdometerRow.km)
+        .where(
+            OdometerRow.vehicle_id == vehicle_id,
+            or_(col(OdometerRow.visit_id).is_(None), OdometerRow.visit_id != visit_id),
+        )
+        .order_by(OdometerRow.at.desc(), OdometerRow.id.desc())
+        .limit(1)
+    ).first()
+
+
 def lines(*, session: Session, visit_id: int) -> list[EstimateLineRow]:
     return list(
         session.exec(

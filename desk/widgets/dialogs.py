@@ -20,7 +20,7 @@ from desk.i18n import N_, _
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
 .dialog {
-    width: 72; height: auto; max-height: 90%;
+    width: 90; height: auto; max-height: 95%;
     border: thick $accent; background: $surface; padding: 1 2;
 }
 .dialog-title { text-style: bold; margin-bottom: 1; }
@@ -34,6 +34,7 @@ class ReasonDialog(ModalScreen[str | None]):
     """Ask for a reason (n.a., waiver, cancellation, rework)."""
 
     DEFAULT_CSS = DIALOG_CSS
+    SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, title: str, prompt: str = "") -> None:
@@ -63,6 +64,7 @@ class ReasonDialog(ModalScreen[str | None]):
 
 class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS
+    SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
         Binding("y", "answer(True)", N_("Yes")),
         Binding("n,escape", "answer(False)", N_("No")),
@@ -85,6 +87,7 @@ class PickDialog(ModalScreen[Any]):
     """Choose one of several values with the arrow keys and Enter."""
 
     DEFAULT_CSS = DIALOG_CSS
+    SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, title: str, choices: list[tuple[Any, str]]) -> None:
@@ -123,6 +126,7 @@ class FormDialog(ModalScreen[dict | None]):
     Nothing is returned while a field is invalid: the message stands beside it."""
 
     DEFAULT_CSS = DIALOG_CSS
+    SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
         Binding("escape", "cancel", N_("Back")),
         Binding("ctrl+s", "save", N_("Save")),

@@ -1,0 +1,162 @@
+"""Booking an appointment, and the screen of a booked visit (stage 1 MOT items)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from desk.domain import validate
+from desk.domain.entities import SYMPTOM_LABELS, Symptom
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.i18n import N_, _
+from desk.screens.visit import VisitScreen
+from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
+
+_SYMPTOMS = list(Symptom)
+
+
+def tags_hint() -> str:
+    return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(_SYMPTOMS, 1))
+
+
+def parse_tags(text: str) -> list[Symptom]:
+    """Symptom tags typed as digits (1-9), English or Chinese words."""
+    out: list[Symptom] = []
+    names = {s.value: s for s in Symptom}
+    names.update({_(SYMPTOM_LABELS[s]): s for s in Symptom})
+    names.update({"异响": Symptom.NOISE, "振动": Symptom.VIBRATION, "制动": Symptom.BRAKE, "刹车": Symptom.BRAKE,
+                  "加速": Symptom.ACCELERATION, "跑偏": Symptom.PULLING, "漏油": Symptom.LEAK,
+                  "故障灯": Symptom.WARNING_LIGHT, "保养": Symptom.SERVICE, "其他": Symptom.OTHER})
+    names = {k.lower(): v for k, v in names.items()}
+    for word in text.replace(",", " ").replace("，", " ").split():
+        if word.lower() in names:
+            found = [names[word.lower()]]
+        elif word.isdigit() and all(1 <= int(ch) <= len(_SYMPTOMS) for ch in word):
+            found = [_SYMPTOMS[int(ch) - 1] for ch in word]  # "12" = tags 1 and 2
+        else:
+            raise InvalidInput("tags", "Unknown tag: {tag}", {"tag": word})
+        out.extend(t for t in found if t not in out)
+    return out
+
+
+def booking_form(app, *, when: datetime | None, comeback_hint: str = "") -> FormDialog:
+    today = app.clock().date()
+    title = _("Book an appointment")
+    if comeback_hint:
+        title += "\n" + comeback_hint
+    return FormDialog(
+        title,
+        [
+            FormField("when", _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
+                      value=when.strftime("%Y-%m-%d %H:%M") if when else "",
+                      parse=lambda s: validate.datetime_local(s, today=today)),
+            FormField("concern", _("Customer's request, in their words"),
+                      parse=lambda s: validate.text(s, field="concern", max_len=500, required=True)),
+            FormField("tags", _("Symptom tags: {hint}", hint=tags_hint()), parse=parse_tags),
+        ],
+    )
+
+
+def concern_form(title: str) -> FormDialog:
+    return FormDialog(
+        title,
+        [
+            FormField("concern", _("Customer's request, in their words"),
+                      parse=lambda s: validate.text(s, field="concern", max_len=500, required=True)),
+            FormField("tags", _("Symptom tags: {hint}", hint=tags_hint()), parse=parse_tags),
+        ],
+    )
+
+
+class AppointmentScreen(VisitScreen):
+    """A booked visit: its appointment MOT items; arrive, reschedule, cancel."""
+
+    stage = Stage.BOOKED
+    BINDINGS = [
+        Binding("f8,a", "advance", N_("Arrived")),
+        Binding("k", "add_concern", N_("Add concern")),
+        Binding("s", "reschedule", N_("Reschedule")),
+        Binding("c", "cancel_visit", N_("Cancel visit")),
+        Binding("o", "no_show", N_("No-show")),
+    ]
+
+    def compose_panel(self) -> ComposeResult:
+        yield Static("", id="appointment")
+
+    def show_panel(self, view) -> None:
+        v = view.visit
+        out = Text()
+        out.append(_("Appointment") + ": ", style="bold")
+        out.append(v.appointment_at.strftime("%Y-%m-%d %H:%M") if v.appointment_at else "-")
+        out.append("\n\n" + _("Concerns") + ":\n", style="bold")
+        for c in view.concerns:
+            out.append(" - ")
+            out.append(c.text)
+            if c.tags:
+                out.append("  (" + ", ".join(_(SYMPTOM_LABELS[t]) for t in sorted(c.tags)) + ")", style="cyan")
+            out.append("\n")
+        self.query_one("#appointment", Static).update(out)
+
+    def action_advance(self) -> None:
+        self.run_db(
+            lambda: self.desk.arrive(self.user, self.visit_id),
+            lambda stage: self.reload(),
+            failed=self._refused,
+        )
+
+    def _refused(self, exc: BaseException) -> None:
+        from desk.domain.errors import GuardFailed
+        from desk.widgets.checklist import Checklist
+
+        self.show_error(exc)
+        if isinstance(exc, GuardFailed):
+            table = self.query_one(Checklist)
+            table.focus()
+            table.focus_item(exc.items[0].item.id)
+
+    def action_add_concern(self) -> None:
+        def save(values):
+            if values:
+                self.run_db(lambda: self.desk.add_concern(self.user, self.visit_id, values["concern"], values["tags"]),
+                            lambda _r: self.reload())
+
+        self.app.push_screen(concern_form(_("Add concern")), save)
+
+    def action_reschedule(self) -> None:
+        today = self.app.clock().date()
+        form = FormDialog(_("Reschedule"), [
+            FormField("when", _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
+                      parse=lambda s: validate.datetime_local(s, today=today)),
+        ])
+
+        def save(values):
+            if values:
+                self.run_db(lambda: self.desk.reschedule(self.user, self.visit_id, values["when"]),
+                            lambda _r: self.reload())
+
+        self.app.push_screen(form, save)
+
+    def action_cancel_visit(self) -> None:
+        def save(reason):
+            if reason:
+                self.run_db(lambda: self.desk.cancel(self.user, self.visit_id, reason), lambda _r: self.dismiss())
+
+        self.app.push_screen(ReasonDialog(_("Cancel visit")), save)
+
+    def action_no_show(self) -> None:
+        def save(yes):
+            if yes:
+                self.run_db(lambda: self.desk.no_show(self.user, self.visit_id), lambda _r: self.dismiss())
+
+        self.app.push_screen(ConfirmDialog(_("Mark as no-show?")), save)
+
+
+def default_slot(now: datetime, minutes: int = 30) -> datetime:
+    """The next whole slot from now."""
+    at = now.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    return at.replace(minute=at.minute - at.minute % minutes)

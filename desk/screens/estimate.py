@@ -1,0 +1,289 @@
+"""Estimate and authorisation (stage 4): lines, canned jobs, availability, totals,
+promised time, the customer's signature on this exact estimate version."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from desk.domain import validate
+from desk.domain.entities import Availability, Channel, LineKind
+from desk.domain.errors import InvalidInput
+from desk.domain.money import format_money, parse_money, parse_qty
+from desk.domain.process import Stage
+from desk.i18n import N_, _, lang_text
+from desk.screens.visit import VisitScreen
+from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+
+KIND_LABELS = {LineKind.LABOUR: N_("labour"), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
+AVAIL_LABELS = {
+    Availability.UNKNOWN: N_("check stock"), Availability.IN_STOCK: N_("in stock"),
+    Availability.BACK_ORDER: N_("back order"), Availability.ARRIVED: N_("arrived"),
+}
+
+
+def yes_no(text: str) -> bool:
+    key = text.strip().lower()
+    if key in ("", "n", "no", "否"):
+        return False
+    if key in ("y", "yes", "是"):
+        return True
+    raise InvalidInput("flag", "Answer y or n")
+
+
+def discount(text: str) -> Decimal:
+    if not text.strip():
+        return Decimal(0)
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except ArithmeticError:
+        raise InvalidInput("discount", "Discount is 0 to 100 %") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise InvalidInput("discount", "Discount is 0 to 100 %")
+    return value
+
+
+def totals_text(view, symbol: str) -> Text:
+    t = view.estimate_totals
+    out = Text()
+    rows = [
+        (_("Gross"), t.gross), (_("Discount"), -t.discount), (_("Net"), t.net), (_("Tax"), t.tax),
+    ]
+    for label, cents in rows:
+        out.append(f"{label:<12}{format_money(cents, symbol):>14}\n")
+    out.append(f"{_('Total'):<12}{format_money(t.total, symbol):>14}\n", style="bold")
+    if t.not_charged:
+        out.append(f"{_('Not charged'):<12}{format_money(t.not_charged, symbol):>14}\n", style="dim")
+    v = view.visit
+    out.append("\n" + _("Promised") + ": ", style="bold")
+    out.append(v.promised_at.strftime("%Y-%m-%d %H:%M") if v.promised_at else "-")
+    out.append("\n" + _("Authorised") + ": ", style="bold")
+    out.append(_("yes, this version") if view.authorised else _("no"),
+               style="green" if view.authorised else "bold red")
+    out.append(f"   ({_('estimate version {n}', n=v.estimate_version)})", style="dim")
+    return out
+
+
+class EstimateScreen(VisitScreen):
+    stage = Stage.ESTIMATE
+    BINDINGS = [
+        Binding("j", "canned_job", N_("Canned job")),
+        Binding("l", "add_line('labour')", N_("Labour")),
+        Binding("p", "add_line('part')", N_("Part")),
+        Binding("e", "add_line('fee')", N_("Fee")),
+        Binding("v", "availability", N_("Availability")),
+        Binding("delete", "remove_line", N_("Remove line")),
+        Binding("t", "promised", N_("Promised time")),
+        Binding("s", "authorise", N_("Customer signs")),
+        Binding("f6", "print_estimate", N_("Print")),
+    ]
+    DEFAULT_CSS = """
+    EstimateScreen #lines { height: 1fr; }
+    EstimateScreen #totals { height: auto; }
+    """
+
+    def compose_panel(self) -> ComposeResult:
+        yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="totals")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#lines", DataTable)
+        for key, label in (("kind", N_("Kind")), ("desc", N_("Description")), ("qty", N_("Qty")),
+                           ("price", N_("Price")), ("disc", N_("Disc %")), ("amount", N_("Amount")),
+                           ("avail", N_("Availability")), ("flags", N_("Flags"))):
+            table.add_column(_(label), key=key)
+        table.focus()
+        super().on_mount()
+
+    @property
+    def symbol(self) -> str:
+        return self.app.settings.currency_symbol
+
+    def show_panel(self, view) -> None:
+        table = self.query_one("#lines", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.line_ids = []
+        from desk.domain.money import PricedLine, line_net
+
+        for ln in view.lines:
+            net = line_net(PricedLine(ln.qty, ln.unit_cents, ln.discount_pct, ln.tax_code, ln.chargeable))
+            avail = _(AVAIL_LABELS[ln.availability]) if ln.kind == LineKind.PART else ""
+            if ln.availability == Availability.BACK_ORDER:
+                avail += f" {ln.eta:%m-%d}" if ln.eta else " " + _("no ETA")
+            flags = " ".join(x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on)
+            table.add_row(
+                _(KIND_LABELS[ln.kind]), Text(ln.description), f"{ln.qty.normalize():f}",
+                format_money(ln.unit_cents), f"{ln.discount_pct.normalize():f}" if ln.discount_pct else "",
+                format_money(net), Text(avail, style="bold red" if self._needs_attention(ln) else ""),
+                flags, key=str(ln.id),
+            )
+            self.line_ids.append(ln.id)
+        if self.line_ids:
+            table.move_cursor(row=min(row, len(self.line_ids) - 1))
+        self.query_one("#totals", Static).update(totals_text(view, self.symbol))
+
+    @staticmethod
+    def _needs_attention(ln) -> bool:
+        """A part whose stock is unchecked, or back-ordered with no agreed date."""
+        return ln.kind == LineKind.PART and (
+            ln.availability == Availability.UNKNOWN
+            or (ln.availability == Availability.BACK_ORDER and ln.eta is None)
+        )
+
+    def selected_line(self) -> int | None:
+        table = self.query_one("#lines", DataTable)
+        if not getattr(self, "line_ids", None):
+            return None
+        return self.line_ids[min(table.cursor_row, len(self.line_ids) - 1)]
+
+    def call(self, fn, after=None) -> None:
+        self.run_db(fn, after or (lambda _r: self.reload()))
+
+    # ------------------------------------------------------------------ lines
+
+    def action_canned_job(self) -> None:
+        jobs = self.desk.canned_jobs()
+        choices = [(j.id, lang_text(j.en, j.zh)) for j in jobs]
+
+        def chosen(job_id):
+            if job_id:
+                self.call(lambda: self.desk.add_canned_job(self.user, self.visit_id, job_id))
+
+        self.app.push_screen(PickDialog(_("Canned job"), choices), chosen)
+
+    def action_add_line(self, kind: str) -> None:
+        today = self.app.clock().date()
+        fields = [
+            FormField("description", _("Description"),
+                      parse=lambda s: validate.text(s, field="description", max_len=200, required=True)),
+            FormField("qty", _("Hours") if kind == "labour" else _("Quantity"), value="1", parse=parse_qty),
+            FormField("unit_cents", _("Unit price"), parse=parse_money),
+            FormField("discount_pct", _("Discount %"), value="0", parse=discount),
+            FormField("warranty", _("Warranty (y/n)"), value="n", parse=yes_no),
+            FormField("free", _("Free item (y/n)"), value="n", parse=yes_no),
+        ]
+        if kind == "part":
+            fields.append(FormField("eta", _("In stock: leave empty. Back order: arrival date"),
+                                    parse=lambda s: validate.date(s, today=today) if s.strip() else None))
+
+        def done(values):
+            if not values:
+                return
+            eta = values.pop("eta", None)
+            if kind == "part":
+                values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
+                values["eta"] = eta
+            self.call(lambda: self.desk.add_line(self.user, self.visit_id, kind=kind, **values))
+
+        title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
+        self.app.push_screen(FormDialog(title, fields), done)
+
+    def action_availability(self) -> None:
+        line_id = self.selected_line()
+        if line_id is None:
+            return
+        today = self.app.clock().date()
+
+        def chosen(avail):
+            if avail == Availability.IN_STOCK:
+                self.call(lambda: self.desk.update_line(self.user, line_id, availability=avail, eta=None))
+            elif avail == Availability.BACK_ORDER:
+                form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
+                    FormField("eta", _("Arrival date"), parse=lambda s: self._eta(s, today)),
+                ])
+                self.app.push_screen(form, lambda v: v and self.call(
+                    lambda: self.desk.update_line(self.user, line_id, availability=avail, eta=v["eta"])))
+
+        self.app.push_screen(PickDialog(_("Availability"), [
+            (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
+        ]), chosen)
+
+    @staticmethod
+    def _eta(text: str, today: date) -> date:
+        value = validate.date(text, today=today)
+        if value < today:
+            raise InvalidInput("eta", "The arrival date is in the past")
+        return value
+
+    def action_remove_line(self) -> None:
+        line_id = self.selected_line()
+        if line_id is None:
+            return
+        self.app.push_screen(ConfirmDialog(_("Remove this line?")),
+                             lambda yes: yes and self.call(lambda: self.desk.remove_line(self.user, line_id)))
+
+    def action_promised(self) -> None:
+        today = self.app.clock().date()
+        form = FormDialog(_("Promised completion time"), [
+            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"),
+                      parse=lambda s: validate.datetime_local(s, today=today)),
+        ])
+        self.app.push_screen(form, lambda v: v and self.call(
+            lambda: self.desk.set_promised(self.user, self.visit_id, v["at"])))
+
+    # ------------------------------------------------------------------ authorisation
+
+    def action_authorise(self) -> None:
+        view = self.view
+        total = view.estimate_totals.total
+
+        def channel(text: str) -> Channel:
+            key = text.strip().lower()
+            if key in ("1", "p", "in person", "当面"):
+                return Channel.IN_PERSON
+            if key in ("2", "t", "phone", "电话"):
+                return Channel.PHONE
+            raise InvalidInput("channel", "Channel is 1 (in person) or 2 (phone)")
+
+        def check(values: dict) -> None:
+            if values["channel"] == Channel.PHONE and not values["reference"]:
+                raise InvalidInput("reference", "Give the phone number the customer approved from")
+            if values["amount_cents"] < total:
+                raise InvalidInput("amount_cents", "The amount authorised is less than the estimate total {total}",
+                                   {"total": format_money(total)})
+
+        form = FormDialog(
+            _("Customer authorises estimate version {n}: total {total}",
+              n=view.visit.estimate_version, total=format_money(total, self.symbol)),
+            [
+                FormField("channel", _("Channel: 1 = in person, 2 = phone"), value="1", parse=channel),
+                FormField("signer", _("Signed by"), value=view.customer.name, parse=validate.name),
+                FormField("reference", _("Paper RO number, or the phone number"),
+                          parse=lambda s: validate.text(s, field="reference", max_len=40)),
+                FormField("amount_cents", _("Amount authorised"), value=format_money(total), parse=parse_money),
+            ],
+            check=check,
+        )
+
+        def done(values):
+            if not values:
+                return
+
+            def save_then_move():
+                # The authorisation is its own transaction: it is kept even if
+                # another item still blocks the move into the workshop.
+                self.desk.authorise(self.user, self.visit_id, **values)
+                return True
+
+            self.run_db(save_then_move, lambda _r: self.advance_visit())
+
+        self.app.push_screen(form, done)
+
+    def after_advance(self, stage) -> None:
+        from desk.domain.process import STAGE_LABELS
+
+        self.notify(_("Authorised. Moved to {stage}", stage=_(STAGE_LABELS[stage])))
+        self.reload()
+
+    def action_print_estimate(self) -> None:
+        from desk.printout import write_estimate
+
+        view = self.view
+        self.run_db(lambda: write_estimate(view, self.app.settings),
+                    lambda path: self.notify(_("Saved for printing: {path}", path=str(path)), timeout=10))

@@ -1,0 +1,194 @@
+"""Incremental lookup: type part of a plate, phone, VIN or name and pick the car.
+
+A USB barcode scanner types like a keyboard, so scanning a VIN lands here too.
+Unknown customers are created inline (customer and car in one transaction).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label
+
+from desk.domain import validate
+from desk.i18n import N_, _
+from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField
+from desk.widgets.feedback import describe_error
+
+
+def _optional(parse):
+    return lambda s: parse(s) if s.strip() else None
+
+
+class LookupScreen(ModalScreen[tuple[int, int] | None]):
+    """Dismisses with ``(customer_id, vehicle_id)`` or None."""
+
+    DEFAULT_CSS = DIALOG_CSS + """
+    LookupScreen .dialog { width: 110; height: 30; }
+    LookupScreen DataTable { height: 1fr; }
+    """
+    SCOPED_CSS = False
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Back")),
+        Binding("ctrl+n", "new", N_("New customer")),
+        Binding("down", "to_results", N_("Results"), show=False),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial = query
+        self.rows: list[tuple[int, int]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(_("Find a customer or vehicle: plate, phone, VIN or name"), classes="dialog-title")
+            yield Input(value=self.initial, placeholder=_("Type to search"), id="q", max_length=40)
+            yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Escape: back"),
+                        classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (("plate", N_("Plate")), ("customer", N_("Customer")), ("phone", N_("Phone")),
+                           ("vehicle", N_("Vehicle")), ("vin", N_("VIN"))):
+            table.add_column(_(label), key=key)
+        self.query_one("#q", Input).focus()
+        if self.initial:
+            self.search(self.initial)
+
+    @property
+    def desk(self):
+        return self.app.desk
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    def search(self, text: str) -> None:
+        def job() -> None:
+            try:
+                rows = self.desk.lookup(text)
+            except Exception as exc:  # noqa: BLE001 - shown, never raised
+                self.app.call_from_thread(self.notify, describe_error(exc), severity="error")
+                return
+            self.app.call_from_thread(self.show_rows, text, rows)
+
+        self.run_worker(job, thread=True, group="lookup", exclusive=True, exit_on_error=False)
+
+    def show_rows(self, text: str, rows) -> None:
+        if text != self.query_one("#q", Input).value:
+            return  # a newer keystroke's search is on its way
+        table = self.query_one(DataTable)
+        table.clear()
+        self.rows = []
+        for vehicle, customer in rows:
+            table.add_row(
+                Text(vehicle.plate), Text(customer.name), Text(customer.phone),
+                Text(f"{vehicle.make} {vehicle.model}"), Text(vehicle.vin), key=str(vehicle.id),
+            )
+            self.rows.append((customer.id, vehicle.id))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.rows:
+            table = self.query_one(DataTable)
+            if len(self.rows) == 1:
+                self.dismiss(self.rows[0])
+            else:
+                table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(self.rows[event.cursor_row])
+
+    def action_to_results(self) -> None:
+        if self.rows:
+            self.query_one(DataTable).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_new(self) -> None:
+        typed = self.query_one("#q", Input).value.strip()
+        looks_like_plate = bool(typed) and not typed.isdigit() and len(typed) <= 10
+        fields = [
+            FormField("name", _("Name"), parse=validate.name),
+            FormField("phone", _("Phone"), value=typed if typed.isdigit() else "", parse=validate.phone),
+            FormField("plate", _("Plate"), value=typed.upper() if looks_like_plate else "", parse=validate.plate),
+            FormField("vin", _("VIN"), value=typed.upper() if len(typed) >= 17 else "",
+                      parse=lambda s: validate.vin(s).vin if s.strip() else ""),
+            FormField("make", _("Make"), parse=lambda s: validate.text(s, field="make", max_len=40)),
+            FormField("model", _("Model"), parse=lambda s: validate.text(s, field="model", max_len=40)),
+            FormField("year", _("Year"), parse=_optional(self._year)),
+            FormField("purchase_date", _("Purchase date"),
+                      parse=_optional(lambda s: validate.date(s, today=self.app.clock().date())),
+                      placeholder="2021-05-01"),
+            FormField("odometer_km", _("Odometer km"), parse=_optional(lambda s: validate.odometer(s, None))),
+        ]
+        self.app.push_screen(FormDialog(_("New customer and vehicle"), fields), self._create)
+
+    @staticmethod
+    def _year(text: str) -> int:
+        from desk.domain.errors import InvalidInput
+
+        if not text.strip().isdigit():
+            raise InvalidInput("year", "Not a model year: {value}", {"value": text})
+        return int(text)
+
+    def _create(self, values: dict | None) -> None:
+        if values is None:
+            return
+        customer = {"name": values["name"], "phone": values["phone"]}
+        vehicle = {k: values[k] for k in ("plate", "vin", "make", "model", "year", "purchase_date", "odometer_km")}
+
+        def job() -> None:
+            try:
+                ids = self.desk.register(self.app.user, customer=customer, vehicle=vehicle)
+            except Exception as exc:  # noqa: BLE001
+                self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=8)
+                return
+            self.app.call_from_thread(self.dismiss, ids)
+
+        self.run_worker(job, thread=True, group="lookup-new", exit_on_error=False)
+
+
+def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
+    """After a lookup from anywhere: open the car's open visit, book, or walk in."""
+    from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
+    from desk.widgets.dialogs import PickDialog
+
+    def show(visits) -> None:
+        choices = []
+        for v in visits:
+            if Stage(v["stage"]) not in TERMINAL and Stage(v["stage"]) != Stage.DELIVERED:
+                choices.append((("open", v["id"], v["stage"]),
+                                _("Open {number} ({stage})", number=v["number"], stage=_(STAGE_LABELS[Stage(v["stage"])]))))
+        choices += [(("book",), _("Book an appointment")), (("walk_in",), _("Walk-in: start reception now"))]
+
+        def chosen(choice) -> None:
+            if not choice:
+                return
+            app.switch_mode("appointments")
+            board = app.screen
+            if choice[0] == "open":
+                from desk.screens.visit import screen_for
+
+                screen = screen_for(choice[2], choice[1])
+                if screen is not None:
+                    app.push_screen(screen)
+            elif choice[0] == "book" and hasattr(board, "_book_for"):
+                board._book_for((customer_id, vehicle_id))
+            elif choice[0] == "walk_in" and hasattr(board, "walk_in_for"):
+                board.walk_in_for((customer_id, vehicle_id))
+
+        app.push_screen(PickDialog(_("What now?"), choices), chosen)
+
+    def job() -> None:
+        try:
+            visits = app.desk.vehicle_visits(vehicle_id, limit=5)
+        except Exception as exc:  # noqa: BLE001
+            app.call_from_thread(app.notify, describe_error(exc), severity="error")
+            return
+        app.call_from_thread(show, visits)
+
+    app.run_worker(job, thread=True, group="lookup-actions", exit_on_error=False)

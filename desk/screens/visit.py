@@ -1,0 +1,153 @@
+"""The frame every stage screen of a visit shares, and the router from a visit's
+stage to its screen."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Static
+
+from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
+from desk.i18n import N_, _
+from desk.screens.base import DeskScreen, VisitActions
+from desk.widgets.checklist import Checklist
+
+#: stage -> "module:Class" of the screen that works on a visit in that stage.
+STAGE_SCREENS: dict[str, str] = {
+    Stage.BOOKED: "desk.screens.booking:AppointmentScreen",
+    Stage.RECEPTION: "desk.screens.reception:ReceptionScreen",
+    Stage.WALKAROUND: "desk.screens.walkaround:WalkaroundScreen",
+    Stage.ESTIMATE: "desk.screens.estimate:EstimateScreen",
+}
+
+
+def screen_for(stage: str, visit_id: int):
+    """The screen for a visit in ``stage`` (None when no screen handles it)."""
+    path = STAGE_SCREENS.get(Stage(stage))
+    if path is None:
+        return None
+    module, cls = path.split(":")
+    return getattr(import_module(module), cls)(visit_id)
+
+
+def stage_bar(current: str) -> Text:
+    """Booked > Reception > [Walkaround] > … (ASCII separators: CJK-safe)."""
+    out = Text()
+    for i, stage in enumerate(MAIN_LINE):
+        if i:
+            out.append(" > ", style="dim")
+        label = _(STAGE_LABELS[stage])
+        if stage == current:
+            out.append(f"[{label}]", style="bold reverse")
+        else:
+            passed = MAIN_LINE.index(stage) < MAIN_LINE.index(Stage(current)) if current in MAIN_LINE else False
+            out.append(label, style="green" if passed else "dim")
+    if current not in MAIN_LINE:
+        out.append(f"   {_(STAGE_LABELS[Stage(current)])}", style="bold red")
+    return out
+
+
+def visit_heading(view) -> Text:
+    v, c, veh = view.visit, view.customer, view.vehicle
+    out = Text()
+    out.append(f"{v.number}  ", style="bold")
+    out.append(c.name, style="bold")
+    out.append(f"  {c.phone}  ")
+    out.append(veh.plate, style="bold cyan")
+    out.append(f"  {veh.make} {veh.model} {veh.year or ''}  ".rstrip() + "  ")
+    if veh.vin:
+        out.append(f"VIN {veh.vin}  ", style="dim")
+    if c.vip or c.special_note:
+        out.append(f" {_('VIP')} ", style="bold magenta reverse")
+        out.append(" ")
+    if v.comeback_of_id:
+        out.append(f" {_('COMEBACK')} ", style="bold red reverse")
+        out.append(" ")
+    if view.hold:
+        out.append(f" {_('HOLD')}: {_(view.hold.upper())} ", style="bold yellow reverse")
+    if c.special_note:
+        out.append("\n")
+        out.append(_("Note: "), style="bold magenta")
+        out.append(c.special_note)
+    return out
+
+
+class VisitScreen(VisitActions, DeskScreen):
+    """Heading, stage bar, the stage's MOT checklist and a stage-specific panel.
+
+    Subclasses implement :meth:`compose_panel` and :meth:`show_panel`.
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back")),
+        Binding("f8", "advance", N_("Next stage")),
+        Binding("ctrl+r", "reload", N_("Reload")),
+        Binding("h", "history", N_("History")),
+    ]
+    DEFAULT_CSS = """
+    VisitScreen #visit-heading { padding: 0 1; background: $boost; height: auto; }
+    VisitScreen #stage-bar { padding: 0 1; height: 1; }
+    VisitScreen #visit-body { height: 1fr; }
+    VisitScreen #panel { width: 45%; padding: 0 1; }
+    VisitScreen Checklist { width: 55%; height: 1fr; }
+    VisitScreen .section-title { text-style: bold; margin-top: 1; }
+    """
+
+    def __init__(self, visit_id: int) -> None:
+        super().__init__()
+        self.visit_id = visit_id
+        self.view = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        yield Static("", id="visit-heading")
+        yield Static("", id="stage-bar")
+        with Horizontal(id="visit-body"):
+            with Vertical(id="panel"):
+                yield from self.compose_panel()
+            yield Checklist(id="checklist")
+        yield Footer()
+
+    def compose_panel(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.run_db(lambda: self.desk.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
+
+    def show_view(self, view) -> None:
+        self.view = view
+        if view.visit.stage != self.stage and STAGE_SCREENS.get(view.visit.stage):
+            # the visit moved on (here or on another terminal): open its screen
+            self.app.switch_screen(screen_for(view.visit.stage, self.visit_id))
+            return
+        self.query_one("#visit-heading", Static).update(visit_heading(view))
+        self.query_one("#stage-bar", Static).update(stage_bar(view.visit.stage))
+        self.query_one(Checklist).show(view.checklist)
+        self.show_panel(view)
+
+    #: The stage this screen works on.
+    stage: str = ""
+
+    def show_panel(self, view) -> None:
+        """Fill the stage panel from the visit view."""
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_advance(self) -> None:
+        self.advance_visit()
+
+    def action_history(self) -> None:
+        from desk.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.visit_id))

@@ -1,0 +1,208 @@
+"""Walkaround (stage 3): odometer, fuel, damage per panel, warning lights, tyres,
+valuables, findings graded green/yellow/red, road test when a symptom asks."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from desk.domain import validate
+from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.i18n import N_, _
+from desk.screens.visit import VisitScreen
+from desk.services.checkin import DAMAGE_KINDS, PANELS
+from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+
+PANEL_LABELS = {
+    "front_bumper": N_("front bumper"), "bonnet": N_("bonnet"), "roof": N_("roof"), "boot": N_("boot"),
+    "rear_bumper": N_("rear bumper"), "front_left": N_("front left wing"), "front_right": N_("front right wing"),
+    "rear_left": N_("rear left wing"), "rear_right": N_("rear right wing"),
+    "door_front_left": N_("front left door"), "door_front_right": N_("front right door"),
+    "door_rear_left": N_("rear left door"), "door_rear_right": N_("rear right door"),
+    "windscreen": N_("windscreen"), "wheels": N_("wheels"),
+}
+DAMAGE_LABELS = {"scratch": N_("scratch"), "dent": N_("dent"), "crack": N_("crack"), "chip": N_("chip")}
+GRADE_STYLE = {Grade.GREEN: "green", Grade.YELLOW: "yellow", Grade.RED: "bold red"}
+GRADE_LABELS = {Grade.GREEN: N_("green"), Grade.YELLOW: N_("yellow"), Grade.RED: N_("red")}
+
+#: The car seen from above; each cell is a panel key. ASCII only (CJK-safe).
+DIAGRAM = [
+    ["", "front_bumper", ""],
+    ["front_left", "bonnet", "front_right"],
+    ["", "windscreen", ""],
+    ["door_front_left", "roof", "door_front_right"],
+    ["door_rear_left", "", "door_rear_right"],
+    ["rear_left", "boot", "rear_right"],
+    ["", "rear_bumper", "wheels"],
+]
+
+
+def diagram(damages: list[dict]) -> Text:
+    hit = {}
+    for d in damages:
+        hit.setdefault(d["panel"], []).append(_(DAMAGE_LABELS[d["kind"]]))
+    out = Text()
+    for row in DIAGRAM:
+        for cell in row:
+            if not cell:
+                out.append(" " * 22)
+                continue
+            label = f"{PANELS.index(cell) + 1:>2} {_(PANEL_LABELS[cell])}"
+            style = "bold red" if cell in hit else ""
+            out.append(label[:21].ljust(22), style=style)
+        out.append("\n")
+    for panel, kinds in hit.items():
+        out.append(f" {_(PANEL_LABELS[panel])}: {', '.join(kinds)}\n", style="red")
+    return out
+
+
+def fuel_gauge(eighths: int | None) -> str:
+    if eighths is None:
+        return "-"
+    return "E [" + "#" * eighths + "." * (8 - eighths) + "] F"
+
+
+class WalkaroundScreen(VisitScreen):
+    stage = Stage.WALKAROUND
+    BINDINGS = [
+        Binding("o", "readings", N_("Odometer, fuel, lights")),
+        Binding("d", "add_damage", N_("Add damage")),
+        Binding("c", "confirm_damage", N_("Damage list confirmed")),
+        Binding("g", "add_finding", N_("Add finding")),
+        Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)")),
+    ]
+
+    def compose_panel(self) -> ComposeResult:
+        yield Static("", id="readings")
+        yield Static(_("Damage (from above)"), classes="section-title")
+        yield Static("", id="diagram")
+        yield Static(_("Findings"), classes="section-title")
+        yield Static("", id="findings")
+
+    def damages(self) -> list[dict]:
+        raw = self.view.visit.damages if self.view else ""
+        return json.loads(raw) if raw else []
+
+    def show_panel(self, view) -> None:
+        v = view.visit
+        out = Text()
+        out.append(_("Odometer") + ": ", style="bold")
+        out.append(f"{v.odometer_km:,} km" if v.odometer_km is not None else "-")
+        if view.prior_km is not None:
+            out.append("   " + _("last reading {km} km", km=f"{view.prior_km:,}"), style="dim")
+        out.append("\n" + _("Fuel") + ": ", style="bold")
+        out.append(fuel_gauge(v.fuel_eighths))
+        out.append("\n" + _("Warning lights") + ": ", style="bold")
+        out.append(v.warning_lights or "-")
+        out.append("\n" + _("Tyres") + ": ", style="bold")
+        out.append(v.tyres or "-")
+        out.append("\n" + _("Valuables") + ": ", style="bold")
+        out.append(v.valuables or "-")
+        out.append("\n" + _("Damage list") + ": ", style="bold")
+        out.append(_("confirmed") if v.damage_confirmed else _("not confirmed"),
+                   style="green" if v.damage_confirmed else "bold red")
+        if any(c.tags & ROAD_TEST_SYMPTOMS for c in view.concerns):
+            out.append("\n" + _("Road test with a technician and the customer is required"), style="bold yellow")
+        self.query_one("#readings", Static).update(out)
+        self.query_one("#diagram", Static).update(diagram(self.damages()))
+        f = Text()
+        for fd in view.findings:
+            f.append(f" [{_(GRADE_LABELS[fd.grade])}] ", style=GRADE_STYLE[fd.grade])
+            f.append(fd.text + "\n")
+        if not view.findings:
+            f.append(" " + _("None") + "\n", style="dim")
+        self.query_one("#findings", Static).update(f)
+
+    def save(self, **fields) -> None:
+        self.run_db(lambda: self.desk.record_walkaround(self.user, self.visit_id, **fields),
+                    lambda _r: self.reload())
+
+    def action_readings(self) -> None:
+        v = self.view.visit
+        last = self.view.prior_km
+
+        def fuel(text: str) -> int:
+            if not text.strip().isdigit() or not 0 <= int(text) <= 8:
+                raise InvalidInput("fuel", "Fuel level is 0 to 8 eighths")
+            return int(text)
+
+        form = FormDialog(_("Walkaround readings"), [
+            FormField("odometer_km", _("Odometer km (last reading {km})", km=last if last is not None else "-"),
+                      value=str(v.odometer_km or ""), parse=lambda s: validate.odometer(s, last)),
+            FormField("fuel_eighths", _("Fuel in eighths (0 = empty, 8 = full)"),
+                      value="" if v.fuel_eighths is None else str(v.fuel_eighths), parse=fuel),
+            FormField("warning_lights", _("Warning lights"), value=v.warning_lights,
+                      parse=lambda s: validate.text(s, field="warning lights", max_len=500)),
+            FormField("tyres", _("Tyres"), value=v.tyres, parse=lambda s: validate.text(s, field="tyres", max_len=500)),
+            FormField("valuables", _("Valuables (reminded to take)"), value=v.valuables,
+                      parse=lambda s: validate.text(s, field="valuables", max_len=500)),
+        ])
+
+        def done(values):
+            if values:
+                self.save(**values)
+
+        self.app.push_screen(form, done)
+
+    def action_add_damage(self) -> None:
+        panels = [(p, f"{i + 1:>2} {_(PANEL_LABELS[p])}") for i, p in enumerate(PANELS)]
+
+        def kind_chosen(panel, kind):
+            if kind:
+                self.save(damages=self.damages() + [{"panel": panel, "kind": kind}], damage_confirmed=False)
+
+        def panel_chosen(panel):
+            if panel:
+                kinds = [(k, _(DAMAGE_LABELS[k])) for k in DAMAGE_KINDS]
+                self.app.push_screen(PickDialog(_("Kind of damage"), kinds), lambda k: kind_chosen(panel, k))
+
+        self.app.push_screen(PickDialog(_("Which panel?"), panels), panel_chosen)
+
+    def action_confirm_damage(self) -> None:
+        self.save(damage_confirmed=True)
+
+    def action_add_finding(self) -> None:
+        grades = {"g": Grade.GREEN, "y": Grade.YELLOW, "r": Grade.RED}
+
+        def grade(text: str) -> Grade:
+            key = text.strip().lower()[:1]
+            if key not in grades:
+                raise InvalidInput("grade", "Grade is g, y or r")
+            return grades[key]
+
+        form = FormDialog(_("Add finding"), [
+            FormField("text", _("What was found"),
+                      parse=lambda s: validate.text(s, field="finding", max_len=500, required=True)),
+            FormField("grade", _("Grade: g = green, y = yellow, r = red"), parse=grade),
+        ])
+
+        def done(values):
+            if values:
+                self.run_db(lambda: self.desk.add_finding(self.user, self.visit_id, values["text"], values["grade"]),
+                            lambda _r: self.reload())
+
+        self.app.push_screen(form, done)
+
+    def action_correct_odometer(self) -> None:
+        """A reading below the last one (wrong earlier entry, replaced cluster):
+        a manager records it with a reason; both are audited."""
+        form = FormDialog(_("Correct odometer (manager)"), [
+            FormField("km", _("Odometer km"), parse=lambda s: validate.odometer(s, None)),
+            FormField("reason", _("Reason"),
+                      parse=lambda s: validate.text(s, field="reason", max_len=500, required=True)),
+        ])
+
+        def done(values):
+            if values:
+                self.run_db(
+                    lambda: self.desk.correct_odometer(self.user, self.visit_id, values["km"], values["reason"]),
+                    lambda _r: self.reload(),
+                )
+
+        self.app.push_screen(form, done)
