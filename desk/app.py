@@ -38,7 +38,7 @@ class LoadingScreen(Screen):
     """Shown for the first frame while the store opens in a worker."""
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.app.show_clock)
         yield Static(_("Loading…"), id="loading")
         yield Footer()
 
@@ -55,7 +55,7 @@ class StoreErrorScreen(Screen):
     def compose(self) -> ComposeResult:
         from rich.text import Text
 
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.app.show_clock)
         yield Static(Text(self.message), id="store-error")
         yield Footer()
 
@@ -90,6 +90,8 @@ class DeskApp(App):
         self.desk = desk
         #: The signed-in user (``desk.domain.entities.User``).
         self.user = None
+        #: The header shows the wall clock (snapshot tests turn it off).
+        self.show_clock = clock is None
         self.title = _("desk — service desk")
         self.sub_title = self.settings.shop_name
 

@@ -57,7 +57,7 @@ class AppointmentsScreen(DeskScreen):
         self.rows = []
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.app.show_clock)
         yield Static("", id="board-title")
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -151,7 +151,7 @@ class AppointmentsScreen(DeskScreen):
         def refused(exc) -> None:
             # show the appointment's checklist with the open items
             self.show_error(exc)
-            self.app.push_screen(screen_for(Stage.BOOKED, vid))
+            self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
 
         self.run_db(lambda: self.desk.arrive(self.user, vid), arrived, failed=refused)
 

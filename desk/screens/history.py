@@ -19,7 +19,7 @@ class HistoryScreen(DeskScreen):
         self.visit_id = visit_id
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.app.show_clock)
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

@@ -25,13 +25,13 @@ STAGE_SCREENS: dict[str, str] = {
 }
 
 
-def screen_for(stage: str, visit_id: int):
+def screen_for(stage: str, visit_id: int, **kw):
     """The screen for a visit in ``stage`` (None when no screen handles it)."""
     path = STAGE_SCREENS.get(Stage(stage))
     if path is None:
         return None
     module, cls = path.split(":")
-    return getattr(import_module(module), cls)(visit_id)
+    return getattr(import_module(module), cls)(visit_id, **kw)
 
 
 def stage_bar(current: str) -> Text:
@@ -97,13 +97,15 @@ class VisitScreen(VisitActions, DeskScreen):
     VisitScreen .section-title { text-style: bold; margin-top: 1; }
     """
 
-    def __init__(self, visit_id: int) -> None:
+    def __init__(self, visit_id: int, *, focus_open: bool = False) -> None:
         super().__init__()
         self.visit_id = visit_id
         self.view = None
+        #: Opened because a move was refused: put the cursor on the first open item.
+        self.focus_open = focus_open
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header(show_clock=self.app.show_clock)
         yield Static("", id="visit-heading")
         yield Static("", id="stage-bar")
         with Horizontal(id="visit-body"):
@@ -129,8 +131,13 @@ class VisitScreen(VisitActions, DeskScreen):
             return
         self.query_one("#visit-heading", Static).update(visit_heading(view))
         self.query_one("#stage-bar", Static).update(stage_bar(view.visit.stage))
-        self.query_one(Checklist).show(view.checklist)
+        checklist = self.query_one(Checklist)
+        checklist.show(view.checklist)
         self.show_panel(view)
+        if self.focus_open and checklist.first_blocking():
+            self.focus_open = False
+            checklist.focus()
+            checklist.focus_item(checklist.first_blocking())
 
     #: The stage this screen works on.
     stage: str = ""

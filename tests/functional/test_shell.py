@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, OptionList, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from desk.app import make_app
 from tests import flow
-
-
-async def wait_for(pilot, predicate, tries: int = 200):
-    """Poll ``predicate`` between frames (no fixed sleeps): workers finish in their
-    own time."""
-    for _ in range(tries):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):
-            pass  # a superseded exclusive worker; the predicate decides
-        await pilot.pause()
-        if predicate():
-            return
-    raise AssertionError("condition not reached")
+from tests.functional.pilot import wait_for
 
 
 def board_rows(app):

@@ -1,0 +1,201 @@
+"""The check-in lane by keyboard: book a returning customer, check the car in,
+walk around it, build an estimate from a canned job plus a back-ordered part and
+record the authorisation; and the refusals on the way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Input, Static
+
+from desk.app import make_app
+from desk.widgets.checklist import Checklist
+from desk.widgets.dialogs import FormDialog, PickDialog
+from tests import flow
+from tests.functional.pilot import record_notifications, screen_name, wait_for
+
+
+def on(app, name: str):
+    return lambda: screen_name(app) == name
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def tick_until_moved(pilot, app, stage_screen: str, limit: int = 15) -> None:
+    """Press F8; while it is refused, tick the item the cursor was moved to."""
+    for _ in range(limit):
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: True)
+        if screen_name(app) != stage_screen:
+            return
+        await pilot.press("space")
+        await wait_for(pilot, lambda: True)
+    raise AssertionError(f"still on {stage_screen}")
+
+
+async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
+    # a returning customer: one earlier delivered visit, a month and a half ago
+    old = flow.book(shop, clock, concerns=[("Annual service", ("service",))])
+    flow.to_stage(shop, clock, old, "DELIVERED")
+    clock.advance(days=45)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        # --- book: lookup by plate, one match goes straight to the form
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await type_text(pilot, "京A12345")
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        when = app.screen.query_one("#f-when", Input).value
+        assert when  # the next free slot is offered
+        await pilot.press("tab")
+        await type_text(pilot, "Regular service, oil light on")
+        await pilot.press("tab", "8", "enter")
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and
+                       app.screen.query_one("#board", DataTable).row_count == 1)
+        visit_id = app.screen.rows[0].visit_id
+        assert not app.screen.rows[0].new_customer
+        # --- arrive: refused while APPT-07 (special notes reviewed) is open;
+        # the appointment's checklist opens with the cursor on it
+        await pilot.press("a")
+        await wait_for(pilot, on(app, "AppointmentScreen"))
+        await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == "APPT-07")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: True)
+        await pilot.press("f8")
+        await wait_for(pilot, on(app, "ReceptionScreen"))
+        # --- reception: the concerns are confirmed with the customer
+        await pilot.press("f")
+        await tick_until_moved(pilot, app, "ReceptionScreen")
+        await wait_for(pilot, on(app, "WalkaroundScreen"))
+        # --- walkaround: readings, damage confirmed, the manual items
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await type_text(pilot, "43500")
+        await pilot.press("enter")
+        await type_text(pilot, "4")
+        await pilot.press("enter", "enter", "enter", "enter")
+        await wait_for(pilot, on(app, "WalkaroundScreen"))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.damage_confirmed)
+        await tick_until_moved(pilot, app, "WalkaroundScreen")
+        await wait_for(pilot, on(app, "EstimateScreen"))
+        # --- estimate: canned oil service + a back-ordered part with its ETA
+        await pilot.press("j")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await pilot.press("enter")  # the first canned job: oil service
+        await wait_for(pilot, lambda: len(shop.desk.visit_view(visit_id).lines) == 4)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await type_text(pilot, "Wiper blade set")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "168.00")
+        await pilot.press("tab", "tab", "tab", "tab")
+        await type_text(pilot, "+2")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(shop.desk.visit_view(visit_id).lines) == 5)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await type_text(pilot, "17:30")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.promised_at is not None)
+        # EST-06 (explain the order) is ticked when the refusal points at it
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == "EST-06")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: True)
+        # --- the customer signs: channel, signer and amount are pre-filled
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "RO-P-0042")
+        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.stage == "IN_REPAIR")
+
+    view = shop.desk.visit_view(visit_id)
+    assert view.authorised
+    back = [ln for ln in view.lines if ln.availability == "back_order"]
+    assert back and back[0].eta == (clock.now + timedelta(days=2)).date()
+    auth = [e for e in shop.desk.history(visit_id) if e.action == "estimate.authorise"]
+    assert len(auth) == 1 and "RO-P-0042" in auth[0].after and "王丽" == auth[0].user_name
+    assert view.visit.odometer_km == 43500
+
+
+async def test_full_slot_is_refused_with_a_clear_message(shop, clock, db_url):
+    at = clock.now + timedelta(minutes=30)
+    for _ in range(shop.desk.slot_capacity):
+        shop.desk.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await type_text(pilot, "李伟")
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        field = app.screen.query_one("#f-when", Input)
+        field.value = at.strftime("%Y-%m-%d %H:%M")
+        await pilot.press("tab")
+        await type_text(pilot, "noise")
+        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: any("slot is full" in n for n in notes))
+    assert len(shop.desk.board(at.date())) == shop.desk.slot_capacity
+
+
+async def test_lower_odometer_is_refused_inline_and_nothing_saved(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "WALKAROUND")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "WalkaroundScreen")() and app.screen.view is not None)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await type_text(pilot, "41000")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "lower than the last reading" in str(
+            app.screen.query_one("#e-odometer_km", Static).render()))
+        assert isinstance(app.screen, FormDialog)  # the form stays open with the message
+    assert shop.desk.visit_view(vid).visit.odometer_km is None
+
+
+async def test_waive_without_permission_is_refused(shop, clock, db_url):
+    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
+        app.screen.query_one(Checklist).focus_item("RCP-04")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+        await type_text(pilot, "customer in a hurry")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("Not allowed" in n for n in notes))
+    statuses = {s.item.id: s.state for s in shop.desk.checklist(vid)}
+    assert statuses["RCP-04"] == "open"
+
+
+async def test_advance_with_open_items_names_them(shop, clock, db_url):
+    shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: any("RCP-04" in n for n in notes))
+        assert app.screen.query_one(Checklist).current_item_id == "RCP-04"
+        assert app.screen.query_one(Checklist).has_focus
