@@ -42,8 +42,9 @@ class AppointmentsScreen(DeskScreen):
         Binding("b", "book", N_("Book")),
         Binding("i", "walk_in", N_("Walk-in")),
         Binding("a", "arrive", N_("Arrived")),
-        Binding("left,comma", "day(-1)", N_("Previous day")),
-        Binding("right,full_stop", "day(1)", N_("Next day")),
+        # priority: the table would otherwise take left/right for its columns
+        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True),
+        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True),
         Binding("t", "today", N_("Today")),
         Binding("w", "week", N_("Week")),
         Binding("m", "reminders", N_("Reminders")),
@@ -64,12 +65,13 @@ class AppointmentsScreen(DeskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (
-            ("time", N_("Time")), ("customer", N_("Customer")), ("plate", N_("Plate")),
-            ("vehicle", N_("Vehicle")), ("concern", N_("Concern")), ("advisor", N_("Advisor")),
-            ("flags", N_("Flags")), ("stage", N_("Stage")),
+        # Fixed widths keep the columns still while rows refresh (CJK-aware cells).
+        for key, label, width in (
+            ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
+            ("vehicle", N_("Vehicle"), 18), ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
+            ("flags", N_("Flags"), 24), ("stage", N_("Stage"), 16),
         ):
-            table.add_column(_(label), key=key)
+            table.add_column(_(label), key=key, width=width)
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -91,7 +93,7 @@ class AppointmentsScreen(DeskScreen):
                 Text(r.customer),
                 Text(r.plate),
                 Text(r.vehicle),
-                Text(r.concern[:40]),
+                Text(r.concern),
                 Text(r.advisor),
                 flags_text(r),
                 _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),

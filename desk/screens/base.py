@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +12,24 @@ from desk.i18n import _
 from desk.widgets.feedback import describe_error
 
 
+def translated_bindings(active: dict) -> dict:
+    """Binding descriptions are class-level English msgids; the footer shows them
+    in the interface language."""
+    out = {}
+    for key, item in active.items():
+        binding = item.binding
+        if binding.description:
+            binding = dataclasses.replace(binding, description=_(binding.description))
+        out[key] = item._replace(binding=binding)
+    return out
+
+
 class DeskScreen(Screen):
     """A screen that talks to the services only from thread workers."""
+
+    @property
+    def active_bindings(self):
+        return translated_bindings(super().active_bindings)
 
     @property
     def desk(self):

@@ -93,10 +93,12 @@ class EstimateScreen(VisitScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
-        for key, label in (("kind", N_("Kind")), ("desc", N_("Description")), ("qty", N_("Qty")),
-                           ("price", N_("Price")), ("disc", N_("Disc %")), ("amount", N_("Amount")),
-                           ("avail", N_("Availability")), ("flags", N_("Flags"))):
-            table.add_column(_(label), key=key)
+        for key, label, width in (
+            ("kind", N_("Kind"), 6), ("desc", N_("Description"), 24), ("qty", N_("Qty"), 5),
+            ("price", N_("Price"), 9), ("disc", N_("Disc %"), 6), ("amount", N_("Amount"), 10),
+            ("avail", N_("Availability"), 14), ("flags", N_("Flags"), 10),
+        ):
+            table.add_column(_(label), key=key, width=width)
         table.focus()
         super().on_mount()
 

@@ -52,9 +52,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (("plate", N_("Plate")), ("customer", N_("Customer")), ("phone", N_("Phone")),
-                           ("vehicle", N_("Vehicle")), ("vin", N_("VIN"))):
-            table.add_column(_(label), key=key)
+        for key, label, width in (("plate", N_("Plate"), 10), ("customer", N_("Customer"), 14),
+                                  ("phone", N_("Phone"), 15), ("vehicle", N_("Vehicle"), 20),
+                                  ("vin", N_("VIN"), 17)):
+            table.add_column(_(label), key=key, width=width)
         self.query_one("#q", Input).focus()
         if self.initial:
             self.search(self.initial)

@@ -46,8 +46,13 @@ class ReceptionScreen(VisitScreen):
         yield Static("", id="campaigns")
 
     def on_mount(self) -> None:
-        # Opening reception is the moment the advisor meets the customer (RCP-01).
-        self.run_db(lambda: self.desk.start_reception(self.user, self.visit_id), lambda _r: self.reload())
+        # Opening reception is the moment the advisor meets the customer (RCP-01);
+        # the view is read after that moment is stamped.
+        def start_then_load():
+            self.desk.start_reception(self.user, self.visit_id)
+            return self.desk.visit_view(self.visit_id)
+
+        self.run_db(start_then_load, self.show_view, group="visit", exclusive=True)
         self.set_interval(1.0, self.tick_greeting)
 
     def tick_greeting(self) -> None:

@@ -48,9 +48,11 @@ class Checklist(DataTable):
     def on_mount(self) -> None:
         self.add_column("", key="state", width=3)
         self.add_column("", key="id", width=7)
-        self.add_column(_("Item"), key="text")
+        # Fixed widths: auto-sizing depends on when the rows arrive, and the
+        # columns would jump as items change state.
+        self.add_column(_("Item"), key="text", width=46)
         self.add_column(_("Kind"), key="kind", width=10)
-        self.add_column(_("Note"), key="note")
+        self.add_column(_("Note"), key="note", width=40)
 
     def show(self, statuses: list[ItemStatus]) -> None:
         """Replace the rows, keeping the cursor on the same item."""
