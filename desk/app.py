@@ -178,6 +178,14 @@ class DeskApp(App):
             return
         for name, (_path, title) in AREAS.items():
             yield SystemCommand(_(title), _("Open {area}", area=_(title)), lambda n=name: self.action_area(n))
+        # the current screen's own commands: every binding with a description
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.description and active.enabled and active.node is screen:
+                yield SystemCommand(
+                    binding.description, _("Key: {key}", key=binding.key_display or key),
+                    lambda a=binding.action: screen.run_action(a),
+                )
 
     @property
     def version(self) -> str:

@@ -65,3 +65,24 @@ async def test_chinese_interface(shop, clock, db_url):
         headers = [str(c.label) for c in app.screen.query_one("#board", DataTable).columns.values()]
         assert "客户" in headers and "车牌" in headers
         assert "已预约" in board_rows(app)[0]
+
+
+async def test_command_palette_offers_the_screens_commands(shop, clock, db_url):
+    from textual.command import CommandPalette
+
+    flow.book(shop, clock, minutes_ahead=30)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#board") and app.screen.rows)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Book" in titles and "Walk-in" in titles and "Appointments" in titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"Week")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "PickDialog")
+
+
+async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url):
+    rows = shop.desk.lookup("I1M8GDM9AXKP042788")
+    assert [v.plate for v, _c in rows] == ["京A12345"]
