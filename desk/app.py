@@ -23,6 +23,9 @@ from desk.i18n import N_, _
 #: start-up pays only for the screen it shows.
 AREAS: dict[str, tuple[str, str]] = {
     "appointments": ("desk.screens.appointments:AppointmentsScreen", N_("Appointments")),
+    "progress": ("desk.screens.progress:ProgressScreen", N_("Progress board")),
+    "followup": ("desk.screens.followup:FollowUpQueueScreen", N_("Follow-up")),
+    "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
 }
 
 
@@ -66,6 +69,9 @@ class DeskApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f2", "area('appointments')", N_("Appointments"), id="area.appointments"),
+        Binding("f3", "area('progress')", N_("Progress board"), id="area.progress"),
+        Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup"),
+        Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]

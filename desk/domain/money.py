@@ -115,6 +115,15 @@ class PricedLine:
             _no_float(v)
 
 
+def priced(line) -> PricedLine:
+    """The money view of an estimate line (anything with qty, unit_cents,
+    discount_pct, tax_code and chargeable)."""
+    return PricedLine(
+        qty=line.qty, unit_cents=line.unit_cents, discount_pct=Decimal(line.discount_pct),
+        tax_code=line.tax_code, chargeable=line.chargeable,
+    )
+
+
 def line_gross(line: PricedLine) -> int:
     return round_half_up(Decimal(line.qty) * line.unit_cents)
 

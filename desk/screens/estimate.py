@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from desk.domain import validate
 from desk.domain.entities import Availability, Channel, LineKind
 from desk.domain.errors import InvalidInput
-from desk.domain.money import format_money, parse_money, parse_qty
+from desk.domain.money import format_money, line_net, parse_money, parse_qty, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
@@ -111,10 +111,8 @@ class EstimateScreen(VisitScreen):
         row = table.cursor_row
         table.clear()
         self.line_ids = []
-        from desk.domain.money import PricedLine, line_net
-
         for ln in view.lines:
-            net = line_net(PricedLine(ln.qty, ln.unit_cents, ln.discount_pct, ln.tax_code, ln.chargeable))
+            net = line_net(priced(ln))
             avail = _(AVAIL_LABELS[ln.availability]) if ln.kind == LineKind.PART else ""
             if ln.availability == Availability.BACK_ORDER:
                 avail += f" {ln.eta:%m-%d}" if ln.eta else " " + _("no ETA")

@@ -22,6 +22,10 @@ STAGE_SCREENS: dict[str, str] = {
     Stage.RECEPTION: "desk.screens.reception:ReceptionScreen",
     Stage.WALKAROUND: "desk.screens.walkaround:WalkaroundScreen",
     Stage.ESTIMATE: "desk.screens.estimate:EstimateScreen",
+    Stage.IN_REPAIR: "desk.screens.workshop:WorkshopScreen",
+    Stage.QC: "desk.screens.delivery:QCScreen",
+    Stage.READY: "desk.screens.delivery:DeliveryScreen",
+    Stage.DELIVERED: "desk.screens.followup:CallScreen",
 }
 
 
@@ -125,9 +129,13 @@ class VisitScreen(VisitActions, DeskScreen):
 
     def show_view(self, view) -> None:
         self.view = view
-        if view.visit.stage != self.stage and STAGE_SCREENS.get(view.visit.stage):
-            # the visit moved on (here or on another terminal): open its screen
-            self.app.switch_screen(screen_for(view.visit.stage, self.visit_id))
+        if view.visit.stage != self.stage:
+            # the visit moved on (here or on another terminal): open its screen,
+            # or go back to the list when its process is over
+            if STAGE_SCREENS.get(view.visit.stage):
+                self.app.switch_screen(screen_for(view.visit.stage, self.visit_id))
+            else:
+                self.dismiss()
             return
         self.query_one("#visit-heading", Static).update(visit_heading(view))
         self.query_one("#stage-bar", Static).update(stage_bar(view.visit.stage))

@@ -166,18 +166,8 @@ class Base:
 
     def totals(self, lines, customer: CustomerRow | None) -> money.Totals:
         member = bool(customer and customer.member)
-        priced = [
-            money.PricedLine(
-                qty=ln.qty,
-                unit_cents=ln.unit_cents,
-                discount_pct=Decimal(ln.discount_pct),
-                tax_code=ln.tax_code,
-                chargeable=ln.chargeable,
-            )
-            for ln in lines
-        ]
         return money.totals(
-            priced,
+            [money.priced(ln) for ln in lines],
             self.pricing.taxes,
             member_discount_pct=self.pricing.member_discount_pct if member else Decimal(0),
         )

@@ -92,6 +92,8 @@ class VisitView:
     authorised: bool = False
     history: list = field(default_factory=list)
     last_km: int | None = None
+    #: What the customer agreed to pay: the estimate plus approved added work.
+    authorised_amount: int = 0
     #: The vehicle's last reading before this visit (the odometer may not go below it).
     prior_km: int | None = None
 
@@ -270,7 +272,7 @@ class QueriesMixin(Base):
             customer_row = session.get(CustomerRow, visit.customer_id)
             billable = [ln for ln in facts.lines if ln.approval == "approved"]
             estimate = [ln for ln in facts.lines if not ln.added_in_repair]
-            from desk.domain.rules import valid_authorisation
+            from desk.domain.rules import authorised_amount, valid_authorisation
 
             return VisitView(
                 visit=visit,
@@ -284,6 +286,7 @@ class QueriesMixin(Base):
                 findings=facts.findings,
                 hold=(h.value if (h := proc.hold(facts.lines)) and visit.stage == Stage.IN_REPAIR else None),
                 authorised=valid_authorisation(facts) is not None,
+                authorised_amount=authorised_amount(facts),
                 last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
                 prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
             )

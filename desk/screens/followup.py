@@ -1,0 +1,173 @@
+"""The 72-hour follow-up (spec stage 8): the queue of calls due (overdue first),
+and the call itself with a script, the visit recap, outcome and retries, and the
+survey (five CSI factors on a five-point scale, NPS 0-10). A dissatisfied answer
+opens a complaint (the service does it)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from desk.domain import validate
+from desk.domain.entities import CallOutcome
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.i18n import N_, _
+from desk.screens.base import DeskScreen
+from desk.screens.visit import VisitScreen, screen_for
+from desk.widgets.dialogs import FormDialog, FormField
+
+FACTOR_LABELS = {
+    "initiation": N_("Service initiation (easy appointment, quick hand-over)"),
+    "advisor": N_("Service advisor (courteous, responsive, explained the work)"),
+    "facility": N_("Service facility (easy to reach, clean, comfortable)"),
+    "pickup": N_("Vehicle pick-up (timely, fair charges, helpful)"),
+    "quality": N_("Service quality (time taken, fixed right, car clean)"),
+}
+
+
+def score(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 5:
+        raise InvalidInput("score", "Scores are 1 to 5")
+    return int(text)
+
+
+def nps(text: str) -> int | None:
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or not 0 <= int(text) <= 10:
+        raise InvalidInput("nps", "NPS is 0 to 10")
+    return int(text)
+
+
+def yes(text: str) -> bool:
+    key = text.strip().lower()
+    if key in ("y", "yes", "是"):
+        return True
+    if key in ("n", "no", "否", ""):
+        return False
+    raise InvalidInput("flag", "Answer y or n")
+
+
+class FollowUpQueueScreen(DeskScreen):
+    BINDINGS = [Binding("enter", "open", N_("Call"), show=False), Binding("r", "reload", N_("Refresh"))]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=self.app.show_clock)
+        yield Static(_("Follow-up calls due (overdue first)"), id="followup-title")
+        yield DataTable(id="followup", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in (
+            ("due", N_("Due"), 12), ("ro", N_("RO"), 11), ("customer", N_("Customer"), 12),
+            ("phone", N_("Phone"), 15), ("plate", N_("Plate"), 10), ("agreed", N_("Agreed"), 18),
+            ("tries", N_("Attempts"), 8),
+        ):
+            table.add_column(_(label), key=key, width=width)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.run_db(self.desk.followup_queue, self.show_rows, group="followup", exclusive=True)
+
+    def show_rows(self, rows) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            style = "bold red" if r.overdue else ""
+            agreed = f"{r.agreed_at:%m-%d %H:%M} {r.channel}" if r.agreed_at else "-"
+            table.add_row(
+                Text(f"{r.due_at:%m-%d %H:%M}", style=style), r.number, Text(r.customer), Text(r.phone),
+                Text(r.plate), agreed, f"{r.attempts}/{self.desk.policy.followup_max_attempts}",
+                key=str(r.visit_id),
+            )
+
+    def on_data_table_row_selected(self, event) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        rows = getattr(self, "rows", [])
+        if rows:
+            row = rows[min(self.query_one(DataTable).cursor_row, len(rows) - 1)]
+            self.app.push_screen(screen_for(Stage.DELIVERED, row.visit_id))
+
+    def action_reload(self) -> None:
+        self.load()
+
+
+class CallScreen(VisitScreen):
+    """One follow-up call: script, recap, outcome, survey."""
+
+    stage = Stage.DELIVERED
+    BINDINGS = [
+        Binding("1", "reached", N_("Reached: survey")),
+        Binding("2", "outcome('no_answer')", N_("No answer")),
+        Binding("3", "outcome('wrong_number')", N_("Wrong number")),
+    ]
+
+    def compose_panel(self) -> ComposeResult:
+        yield Static("", id="script")
+        yield Static(_("Last visit"), classes="section-title")
+        yield Static("", id="recap")
+
+    def show_panel(self, view) -> None:
+        shop = self.app.settings.shop_name
+        script = Text()
+        script.append(_("Script") + "\n", style="bold")
+        script.append(_("Hello, this is {me} from {shop}. We are calling about your visit on {day} "
+                        "to ask whether everything is right with your car.",
+                        me=self.user.name, shop=shop, day=f"{view.visit.day:%Y-%m-%d}"))
+        script.append("\n" + _("Let the customer hang up first."), style="dim")
+        self.query_one("#script", Static).update(script)
+
+        def fill(due) -> None:
+            day, km = due
+            recap = Text()
+            for ln in view.lines:
+                if ln.approval == "approved":
+                    recap.append(" - " + ln.description + "\n")
+            declined = [ln.description for ln in view.lines if ln.approval == "declined"]
+            if declined:
+                recap.append(_("Declined, recommend next time") + ": " + ", ".join(declined) + "\n", style="yellow")
+            recap.append(_("Next service") + f": {day:%Y-%m-%d}" + (f" / {km:,} km" if km else "") + "\n",
+                         style="bold")
+            self.query_one("#recap", Static).update(recap)
+
+        self.run_db(lambda: self.desk.next_service_due(self.visit_id), fill)
+
+    def action_outcome(self, outcome: str) -> None:
+        self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome(outcome)),
+                    lambda _r: self.reload())
+
+    def action_reached(self) -> None:
+        fields = [FormField(f, _(label) + " (1-5)", parse=score) for f, label in FACTOR_LABELS.items()]
+        fields += [
+            FormField("nps", _("Would you recommend us? 0-10"), parse=nps),
+            FormField("comment", _("Comments and suggestions"),
+                      parse=lambda s: validate.text(s, field="comment", max_len=1000)),
+            FormField("next_service_stated", _("Next service date and mileage stated? (y/n)"), value="y",
+                      parse=yes),
+        ]
+
+        def done(values) -> None:
+            if not values:
+                return
+            scores = {f: values.pop(f) for f in FACTOR_LABELS}
+
+            def saved(complaint_id) -> None:
+                if complaint_id:
+                    self.notify(_("Dissatisfied: complaint {id} opened", id=complaint_id), severity="warning",
+                                timeout=8)
+                self.reload()
+
+            self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome.REACHED,
+                                                      scores=scores, **values), saved)
+
+        self.app.push_screen(FormDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), fields), done)

@@ -1,0 +1,68 @@
+"""The lobby view of the progress board, for a screen in the customer lounge:
+masked plate, one name, status and promised time. Nothing else personal."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from desk.domain.process import BOARD_LABELS, BoardStatus
+from desk.i18n import N_, _
+from desk.screens.base import DeskScreen
+
+
+def mask_plate(plate: str) -> str:
+    """京A12345 -> 京A***45: enough for owners to spot their car, not to identify it."""
+    if len(plate) <= 4:
+        return plate[:1] + "*" * (len(plate) - 1)
+    return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
+
+
+def short_name(name: str) -> str:
+    """Chinese names: the family name with 先生/女士 left out -> 李*; Latin names:
+    the first name only."""
+    name = name.strip()
+    if not name:
+        return ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return name[0] + "*" * (len(name) - 1)
+    return name.split()[0]
+
+
+class LobbyScreen(DeskScreen):
+    BINDINGS = [Binding("escape", "back", N_("Back"))]
+    DEFAULT_CSS = """
+    LobbyScreen #lobby-title { text-style: bold; content-align: center middle; height: 3; }
+    LobbyScreen DataTable { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Your car's progress"), id="lobby-title")
+        yield DataTable(id="lobby", cursor_type="none", zebra_stripes=True, show_cursor=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in (("plate", N_("Plate"), 10), ("name", N_("Customer"), 12),
+                                  ("status", N_("Status"), 16), ("promised", N_("Promised"), 10)):
+            table.add_column(_(label), key=key, width=width)
+        self.load()
+        self.set_interval(2.0, self.load)
+
+    def load(self) -> None:
+        self.run_db(self.desk.progress_board, self.show_rows, group="lobby", exclusive=True)
+
+    def show_rows(self, rows) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in rows:
+            status = BoardStatus(r.status) if r.status else None
+            table.add_row(
+                mask_plate(r.plate), Text(short_name(r.customer)),
+                _(BOARD_LABELS[status]) if status else "",
+                r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+            )
+
+    def action_back(self) -> None:
+        self.dismiss()

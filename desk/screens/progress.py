@@ -1,0 +1,183 @@
+"""The progress board (spec stage 5): every car in the shop, its status,
+technician, bay and promised time; late and at-risk cars stand out.
+
+It reloads itself every second in a worker, so a change made on another
+terminal shows within about a second, and keeps the cursor on the same car.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from desk.domain.entities import Role
+from desk.domain.process import BOARD_LABELS, BoardStatus
+from desk.i18n import N_, _
+from desk.screens.base import DeskScreen
+from desk.screens.visit import screen_for
+from desk.widgets.dialogs import PickDialog
+
+REFRESH_SECONDS = 1.0
+
+
+def left_text(row) -> Text:
+    if row.minutes_left is None:
+        return Text("-")
+    m = row.minutes_left
+    label = f"{m // 60}h{m % 60:02d}" if m >= 0 else "-" + f"{-m // 60}h{-m % 60:02d}"
+    if row.late:
+        return Text(label + " " + _("LATE"), style="bold red")
+    if row.at_risk:
+        return Text(label, style="bold yellow")
+    return Text(label)
+
+
+def flags(row) -> Text:
+    out = Text()
+    if row.comeback:
+        out.append(_("COMEBACK") + " ", style="bold red")
+    if row.update_due:
+        out.append(_("update due"), style="yellow")
+    return out
+
+
+class ProgressScreen(DeskScreen):
+    BINDINGS = [
+        Binding("enter", "open", N_("Open"), show=False),
+        Binding("a", "assign", N_("Assign technician")),
+        Binding("f", "filter_tech", N_("Filter technician")),
+        Binding("v", "filter_advisor", N_("Filter advisor")),
+        Binding("l", "lobby", N_("Lobby view")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = []
+        self.tech_filter: int | None = None
+        self.advisor_filter: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=self.app.show_clock)
+        yield Static("", id="progress-title")
+        yield DataTable(id="progress", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in (
+            ("ro", N_("RO"), 11), ("plate", N_("Plate"), 10), ("customer", N_("Customer"), 12),
+            ("vehicle", N_("Vehicle"), 16), ("status", N_("Status"), 14), ("tech", N_("Technician"), 10),
+            ("bay", N_("Bay"), 4), ("promised", N_("Promised"), 8), ("left", N_("Time left"), 12),
+            ("flags", N_("Flags"), 18),
+        ):
+            table.add_column(_(label), key=key, width=width)
+        self.load()
+        self.set_interval(REFRESH_SECONDS, self.load)
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.run_db(self.desk.progress_board, self.show_rows, group="progress", exclusive=True)
+
+    def visible(self, rows):
+        return [
+            r for r in rows
+            if (self.tech_filter is None or r.technician_id == self.tech_filter)
+            and (self.advisor_filter is None or r.advisor_id == self.advisor_filter)
+        ]
+
+    def show_rows(self, rows) -> None:
+        rows = self.visible(rows)
+        if rows == self.rows:
+            return  # nothing changed: no repaint, the cursor stays put
+        table = self.query_one(DataTable)
+        keep = self.current_visit()
+        table.clear()
+        self.rows = rows
+        for r in rows:
+            status = BoardStatus(r.status) if r.status else None
+            table.add_row(
+                r.number, Text(r.plate), Text(r.customer), Text(r.vehicle),
+                Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
+                Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+                left_text(r), flags(r), key=str(r.visit_id),
+            )
+        for i, r in enumerate(rows):
+            if r.visit_id == keep:
+                table.move_cursor(row=i)
+        title = _("In the shop: {n}", n=len(rows))
+        if self.tech_filter is not None or self.advisor_filter is not None:
+            title += "   " + _("(filtered)")
+        self.query_one("#progress-title", Static).update(title)
+
+    @staticmethod
+    def status_style(status) -> str:
+        return {
+            BoardStatus.WAITING_APPROVAL: "bold yellow", BoardStatus.WAITING_PARTS: "yellow",
+            BoardStatus.IN_WORK: "green", BoardStatus.READY: "bold cyan", BoardStatus.QC: "magenta",
+        }.get(status, "")
+
+    def current_visit(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.row_count == 0:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)].visit_id
+
+    def current_row(self):
+        vid = self.current_visit()
+        return next((r for r in self.rows if r.visit_id == vid), None)
+
+    def on_data_table_row_selected(self, event) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self.current_row()
+        if row is not None and (screen := screen_for(row.stage, row.visit_id)) is not None:
+            self.app.push_screen(screen)
+
+    def _pick_user(self, role: Role, title: str, done, *, allow_all: bool) -> None:
+        def show(users) -> None:
+            choices = [(u.id, u.name) for u in users if role in u.roles and u.active]
+            if allow_all:
+                choices.insert(0, (0, _("Everyone")))
+            self.app.push_screen(PickDialog(title, choices), done)
+
+        self.run_db(self.desk.users, show)
+
+    def action_assign(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+
+        def chosen(tech_id) -> None:
+            if tech_id:
+                self.run_db(lambda: self.desk.assign(self.user, row.visit_id, tech_id, row.bay or ""),
+                            lambda _r: self.load())
+
+        self._pick_user(Role.TECHNICIAN, _("Assign technician"), chosen, allow_all=False)
+
+    def action_filter_tech(self) -> None:
+        def chosen(tech_id) -> None:
+            if tech_id is not None:
+                self.tech_filter = tech_id or None
+                self.rows = None
+                self.load()
+
+        self._pick_user(Role.TECHNICIAN, _("Filter technician"), chosen, allow_all=True)
+
+    def action_filter_advisor(self) -> None:
+        def chosen(advisor_id) -> None:
+            if advisor_id is not None:
+                self.advisor_filter = advisor_id or None
+                self.rows = None
+                self.load()
+
+        self._pick_user(Role.ADVISOR, _("Filter advisor"), chosen, allow_all=True)
+
+    def action_lobby(self) -> None:
+        from desk.screens.lobby import LobbyScreen
+
+        self.app.push_screen(LobbyScreen())

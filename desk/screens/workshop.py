@@ -1,0 +1,228 @@
+"""Repair (spec stage 5): start and finish lines, parts arriving, a technician's
+finding becoming a line *pending approval*, the customer's decision, and progress
+updates to the waiting customer. No unapproved line can be started or finished:
+the service refuses it, and the screen says why."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from desk.domain import validate
+from desk.domain.entities import Approval, Availability, Channel, Grade, LineKind, Role
+from desk.domain.errors import InvalidInput
+from desk.domain.money import format_money, line_net, parse_money, parse_qty, priced
+from desk.domain.process import Stage
+from desk.i18n import N_, _
+from desk.screens.visit import VisitScreen
+from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+
+APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
+                   Approval.DECLINED: N_("declined")}
+APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
+
+
+def channel_field(value: str = "1") -> FormField:
+    def parse(text: str) -> Channel:
+        key = text.strip().lower()
+        if key in ("1", "in person", "当面"):
+            return Channel.IN_PERSON
+        if key in ("2", "phone", "电话"):
+            return Channel.PHONE
+        raise InvalidInput("channel", "Channel is 1 (in person) or 2 (phone)")
+
+    return FormField("channel", _("Channel: 1 = in person, 2 = phone"), value=value, parse=parse)
+
+
+class WorkLines(DataTable):
+    """The visit's lines with their approval and work state."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for key, label, width in (
+            ("desc", N_("Description"), 26), ("qty", N_("Qty"), 5), ("amount", N_("Amount"), 10),
+            ("approval", N_("Approval"), 16), ("work", N_("Work"), 14), ("by", N_("Technician"), 10),
+        ):
+            self.add_column(_(label), key=key, width=width)
+        self.line_ids: list[int] = []
+
+    def show(self, view, names: dict[int, str]) -> None:
+        row = self.cursor_row
+        self.clear()
+        self.line_ids = []
+        for ln in view.lines:
+            if ln.is_done:
+                work = Text(_("done"), style="green")
+            elif ln.started:
+                work = Text(_("in work"), style="cyan")
+            elif ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER:
+                work = Text(_("waiting part") + (f" {ln.eta:%m-%d}" if ln.eta else ""), style="yellow")
+            else:
+                work = Text(_("to do"))
+            self.add_row(
+                Text(ln.description + (" *" if ln.added_in_repair else "")), f"{ln.qty.normalize():f}",
+                format_money(line_net(priced(ln))),
+                Text(_(APPROVAL_LABELS[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
+                work, Text(names.get(ln.done_by, "")), key=str(ln.id),
+            )
+            self.line_ids.append(ln.id)
+        if self.line_ids:
+            self.move_cursor(row=min(row, len(self.line_ids) - 1))
+
+    @property
+    def selected(self) -> int | None:
+        if not self.line_ids:
+            return None
+        return self.line_ids[min(self.cursor_row, len(self.line_ids) - 1)]
+
+
+class WorkshopScreen(VisitScreen):
+    stage = Stage.IN_REPAIR
+    BINDINGS = [
+        Binding("s", "start_line", N_("Start line")),
+        Binding("d", "finish_line", N_("Line done")),
+        Binding("r", "part_arrived", N_("Part arrived")),
+        Binding("g", "found_work", N_("Found work")),
+        Binding("y", "decision", N_("Customer decision")),
+        Binding("u", "progress_update", N_("Progress update")),
+        Binding("a", "assign", N_("Assign technician")),
+    ]
+
+    def compose_panel(self) -> ComposeResult:
+        yield Static("", id="work-summary")
+        yield WorkLines(id="work-lines")
+
+    def show_panel(self, view) -> None:
+        def names():
+            return {u.id: u.name for u in self.desk.users()}
+
+        def fill(users) -> None:
+            self.names = users
+            self.query_one(WorkLines).show(view, users)
+            v = view.visit
+            out = Text()
+            out.append(_("Technician") + ": ", style="bold")
+            out.append(users.get(v.technician_id, "-"))
+            out.append("   " + _("Bay") + ": ", style="bold")
+            out.append(v.bay or "-")
+            out.append("   " + _("Promised") + ": ", style="bold")
+            out.append(v.promised_at.strftime("%H:%M") if v.promised_at else "-")
+            if view.hold:
+                out.append("\n" + _("HOLD") + ": " + _(view.hold.upper()), style="bold yellow reverse")
+            out.append("\n" + _("Lines marked * were added during repair"), style="dim")
+            self.query_one("#work-summary", Static).update(out)
+
+        self.run_db(names, fill)
+
+    def call(self, fn) -> None:
+        self.run_db(fn, lambda _r: self.reload())
+
+    def action_start_line(self) -> None:
+        line = self.query_one(WorkLines).selected
+        if line is not None:
+            self.call(lambda: self.desk.start_line(self.user, line))
+
+    def action_finish_line(self) -> None:
+        line = self.query_one(WorkLines).selected
+        if line is None:
+            return
+        if Role.TECHNICIAN in self.user.roles:
+            self.call(lambda: self.desk.finish_line(self.user, line))
+            return
+
+        def show(users) -> None:
+            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
+                                 lambda tid: tid and self.call(lambda: self.desk.finish_line(self.user, line, tid)))
+
+        self.run_db(self.desk.users, show)
+
+    def action_part_arrived(self) -> None:
+        line = self.query_one(WorkLines).selected
+        if line is not None:
+            self.call(lambda: self.desk.part_arrived(self.user, line))
+
+    def action_found_work(self) -> None:
+        grades = {"y": Grade.YELLOW, "r": Grade.RED, "g": Grade.GREEN}
+
+        def grade(text: str) -> Grade:
+            key = text.strip().lower()[:1]
+            if key not in grades:
+                raise InvalidInput("grade", "Grade is g, y or r")
+            return grades[key]
+
+        def kind(text: str) -> LineKind:
+            key = text.strip().lower()[:1]
+            mapping = {"l": LineKind.LABOUR, "p": LineKind.PART, "f": LineKind.FEE}
+            if key not in mapping:
+                raise InvalidInput("kind", "Kind is l (labour), p (part) or f (fee)")
+            return mapping[key]
+
+        form = FormDialog(_("Found during repair: the customer must approve before work"), [
+            FormField("finding", _("What was found"),
+                      parse=lambda s: validate.text(s, field="finding", max_len=500, required=True)),
+            FormField("grade", _("Grade: g = green, y = yellow, r = red"), value="y", parse=grade),
+            FormField("kind", _("Kind: l = labour, p = part, f = fee"), value="p", parse=kind),
+            FormField("description", _("Description"),
+                      parse=lambda s: validate.text(s, field="description", max_len=200, required=True)),
+            FormField("qty", _("Quantity"), value="1", parse=parse_qty),
+            FormField("unit_cents", _("Unit price"), parse=parse_money),
+        ])
+
+        def done(values) -> None:
+            if not values:
+                return
+            availability = Availability.IN_STOCK
+            self.call(lambda: self.desk.add_found_work(
+                self.user, self.visit_id, finding=values["finding"], grade=values["grade"],
+                kind=values["kind"], description=values["description"], qty=values["qty"],
+                unit_cents=values["unit_cents"], availability=availability))
+
+        self.app.push_screen(form, done)
+
+    def action_decision(self) -> None:
+        pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]
+        if not pending:
+            self.notify(_("No line is waiting for approval"))
+            return
+        ids = [ln.id for ln in pending]
+        total = sum(line_net(priced(ln)) for ln in pending)
+
+        def decided(approve) -> None:
+            if approve is None:
+                return
+            form = FormDialog(
+                _("Customer's decision on {n} added lines ({total} before tax)", n=len(ids),
+                  total=format_money(total)),
+                [
+                    channel_field("2"),
+                    FormField("signer", _("Decided by"), value=self.view.customer.name, parse=validate.name),
+                    FormField("reference", _("Paper RO number, or the phone number"), value=self.view.customer.phone,
+                              parse=lambda s: validate.text(s, field="reference", max_len=40)),
+                ],
+            )
+            self.app.push_screen(form, lambda v: v and self.call(
+                lambda: self.desk.decide_added_work(self.user, self.visit_id, ids, approve=approve, **v)))
+
+        self.app.push_screen(PickDialog(_("The customer..."), [
+            (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
+        ]), decided)
+
+    def action_progress_update(self) -> None:
+        form = FormDialog(_("Progress update to the customer"), [
+            FormField("text", _("What the customer was told"),
+                      parse=lambda s: validate.text(s, field="update", max_len=500, required=True)),
+        ])
+        self.app.push_screen(form, lambda v: v and self.call(
+            lambda: self.desk.progress_update(self.user, self.visit_id, v["text"])))
+
+    def action_assign(self) -> None:
+        def show(users) -> None:
+            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            self.app.push_screen(PickDialog(_("Assign technician"), choices), lambda tid: tid and self.call(
+                lambda: self.desk.assign(self.user, self.visit_id, tid, self.view.visit.bay or "")))
+
+        self.run_db(self.desk.users, show)

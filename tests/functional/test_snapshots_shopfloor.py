@@ -1,0 +1,104 @@
+"""How the shop-floor and hand-back screens look, in English and Chinese."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from desk.app import make_app
+from desk.i18n import set_locale
+from tests import flow
+from tests.functional.pilot import screen_name, wait_for
+
+LANGS = ["en", "zh"]
+
+
+def at_stage(shop, clock, stage, **kw):
+    vid = flow.book(shop, clock, **kw)
+    flow.to_stage(shop, clock, vid, stage)
+    return vid
+
+
+def route(*keys, until=None):
+    async def run_before(pilot):
+        app = pilot.app
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        for key in keys:
+            await pilot.press(key)
+            await wait_for(pilot, lambda: True)
+            await wait_for(pilot, lambda: getattr(app.screen, "rows", True) or True)
+        if until:
+            await wait_for(pilot, lambda: screen_name(app) == until and getattr(app.screen, "view", 1) is not None)
+        await wait_for(pilot, lambda: True)
+
+    return run_before
+
+
+@pytest.fixture
+def shop_floor(shop, clock):
+    """One car waiting approval for added work, one in QC, one ready."""
+    a = at_stage(shop, clock, "IN_REPAIR", minutes_ahead=30)
+    shop.desk.add_found_work(shop.tech, a, finding="Rear discs worn", grade="red", kind="part",
+                             description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+                             availability="in_stock")
+    at_stage(shop, clock, "QC", minutes_ahead=60)
+    at_stage(shop, clock, "READY", minutes_ahead=90)
+    return shop
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_progress_board(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await route("f3")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "ProgressScreen" and len(pilot.app.screen.rows) == 3)
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_workshop(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await route("f3")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "ProgressScreen" and len(pilot.app.screen.rows) == 3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "WorkshopScreen" and pilot.app.screen.view)
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lobby(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await route("f3")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "ProgressScreen" and len(pilot.app.screen.rows) == 3)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "LobbyScreen")
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_followup_queue_and_complaints(snap_compare, shop, clock, db_url, lang):
+    vid = at_stage(shop, clock, "DELIVERED")
+    shop.desk.record_call(shop.csr, vid, outcome="reached", nps=2, next_service_stated=True,
+                          scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3})
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await route("f5")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "ComplaintsScreen" and pilot.app.screen.rows)
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
