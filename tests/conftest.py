@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -35,9 +37,52 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 11, 23, 9, 0))
 
 
+PG_URL = os.environ.get("DESK_TEST_PG_URL", "")
+#: Suites that run on every backend: the store and the services. The Textual
+#: tests run on SQLite (the screens never see the dialect).
+BOTH_BACKENDS = ("tests/unit/", "tests/reliability/")
+
+
+def pytest_configure(config):
+    if os.environ.get("CI") and not PG_URL:
+        raise pytest.UsageError(
+            "CI must run the store and service tests on PostgreSQL too: "
+            'eval "$(.ci/start-postgres)" exports DESK_TEST_PG_URL'
+        )
+
+
+def pytest_generate_tests(metafunc):
+    if "db_url" not in metafunc.fixturenames:
+        return
+    path = str(metafunc.definition.path).replace("\\", "/")
+    if PG_URL and any(part in path for part in BOTH_BACKENDS):
+        metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PG_URL:
+        terminalreporter.write_line(
+            "note: PostgreSQL variants not generated (DESK_TEST_PG_URL unset); "
+            'run `eval "$(.ci/start-postgres)"` first to include them'
+        )
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'desk.db'}"
+def db_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'desk.db'}"
+        return
+    import sqlalchemy as sa
+
+    name = "desk_test_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
 
 
 @pytest.fixture
