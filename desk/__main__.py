@@ -125,5 +125,41 @@ def audit_verify(ctx: click.Context) -> None:
     sys.exit(2)
 
 
+@main.command("backup")
+@click.argument("dest", required=False, type=click.Path(path_type=__import__("pathlib").Path))
+@click.pass_context
+def backup_cmd(ctx: click.Context, dest) -> None:
+    """Make a consistent copy of the database now (checked before it counts)."""
+    from desk.domain.errors import DeskError
+    from desk.store.backup import backup
+
+    try:
+        path = backup(_db_url(ctx.obj.get("db")), dest)
+    except DeskError as exc:
+        _fail(str(exc))
+    click.echo(f"backup verified: {path}")
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=__import__("pathlib").Path))
+@click.option("--yes", is_flag=True, help="Overwrite the current database without asking.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, src, yes: bool) -> None:
+    """Replace the database with a verified backup (the old file is kept)."""
+    from desk.domain.errors import DeskError
+    from desk.store.backup import restore
+
+    url = _db_url(ctx.obj.get("db"))
+    try:
+        from desk.store.backup import verify
+
+        verify(src)
+        confirmed = yes or (sys.stdin.isatty() and click.confirm(f"Overwrite the database at {url}?"))
+        path = restore(src, url, confirmed=confirmed)
+    except DeskError as exc:
+        _fail(str(exc))
+    click.echo(f"restored {src} -> {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

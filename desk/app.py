@@ -115,24 +115,44 @@ class DeskApp(App):
         from desk.domain.errors import DeskError
         from desk.services import open_desk
 
+        from desk.widgets.feedback import describe_error
+
         try:
             desk = open_desk(self.db_url, clock=self.clock, settings=self.settings)
         except DeskError as exc:
-            self.call_from_thread(self._store_failed, str(exc))
+            self.call_from_thread(self._store_failed, describe_error(exc))
             return
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
             from desk.services.base import _describe
 
-            self.call_from_thread(self._store_failed, _describe(exc))
+            self.call_from_thread(self._store_failed, _("Database error: {detail}", detail=_(_describe(exc))))
             return
         self.call_from_thread(self._store_ready, desk)
 
     def _store_failed(self, message: str) -> None:
-        self.push_screen(StoreErrorScreen(_("Database error: {detail}", detail=message)))
+        self.push_screen(StoreErrorScreen(message))
 
     def _store_ready(self, desk) -> None:
         self.desk = desk
+        for reason, params in getattr(desk, "warnings", []):
+            self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()
+        self.daily_backup()
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def daily_backup(self) -> None:
+        """Today's verified backup, once a day, keeping the last two weeks."""
+        if not self.db_url.startswith("sqlite") or self.clock is not None and not self.show_clock:
+            return  # tests with a frozen clock don't litter the backup folder
+        from desk.domain.errors import DeskError
+        from desk.locations import backup_dir
+        from desk.store.backup import daily_backup
+
+        try:
+            daily_backup(self.db_url, backup_dir())
+        except (DeskError, OSError) as exc:
+            self.call_from_thread(self.notify, _("Daily backup failed: {detail}", detail=str(exc)),
+                                  severity="error", timeout=15)
 
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def pick_user(self) -> None:

@@ -59,4 +59,15 @@ class StaleEdit(DeskError):
 
 
 class StoreUnavailable(DeskError):
-    """The database cannot be used (locked, read-only, missing, corrupt…)."""
+    """The database cannot be used (locked, read-only, missing, corrupt…).
+
+    ``reason`` is an English message id, translated with ``params`` by the UI.
+    """
+
+    def __init__(self, reason: str, params: dict | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        return self.reason.format(**self.params) if self.params else self.reason

@@ -31,12 +31,30 @@ def open_desk(
     """Open (and by default migrate) the database at ``url`` and return the services."""
     from desk.config import Settings
     from desk.domain.rules import Policy
-    from desk.store.db import make_engine, upgrade
+    from desk.store.db import head_revision, make_engine, upgrade
+
+    from sqlalchemy.exc import DBAPIError
+
+    from desk.domain.errors import StoreUnavailable
+    from desk.services.base import _describe
+    from desk.store import health
+    from desk.store.db import current_revision, known_revisions
 
     settings = settings or Settings()
+    report = health.check_sqlite(url)
     engine = make_engine(url)
-    if migrate:
-        upgrade(engine)
+    try:
+        health.check_schema(current_revision(engine), known_revisions())
+        if migrate:
+            if report.path is not None and report.path.exists() and report.path.stat().st_size and \
+                    current_revision(engine) not in (None, head_revision()):
+                from desk.store.backup import backup
+
+                backup(url)  # a migration always takes a verified backup first
+            upgrade(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreUnavailable(_describe(exc)) from exc
     policy = Policy(
         comeback_window_days=settings.comeback_window_days,
         tolerance_pct=settings.amount_tolerance_pct,
@@ -48,7 +66,7 @@ def open_desk(
         service_interval_months=settings.service_interval_months,
         service_interval_km=settings.service_interval_km,
     )
-    return Desk(
+    desk = Desk(
         engine,
         clock=clock,
         policy=policy,
@@ -57,3 +75,5 @@ def open_desk(
         opening=settings.opening_time,
         closing=settings.closing_time,
     )
+    desk.warnings = report.warnings
+    return desk

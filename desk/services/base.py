@@ -33,6 +33,10 @@ from desk.store.models import CustomerRow, UserRow, VisitRow
 
 T = TypeVar("T")
 
+#: What reading a stored value can raise when its bytes were damaged on disk (text
+#: that is not UTF-8, a date that is not a date): shown as "damaged", never raw.
+DAMAGED_VALUE = (UnicodeDecodeError, ValueError)
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
@@ -89,6 +93,8 @@ class Base:
         self.slot_minutes = slot_minutes
         self.opening = opening
         self.closing = closing
+        #: (message id, params) pairs the app shows once at start-up.
+        self.warnings: list[tuple[str, dict]] = []
 
     # ------------------------------------------------------------------ transactions
 
@@ -110,6 +116,9 @@ class Base:
                 raise StoreUnavailable(_describe(exc)) from exc
             except DBAPIError as exc:
                 raise StoreUnavailable(_describe(exc)) from exc
+            except DAMAGED_VALUE as exc:
+                raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
+                                          "restore it from a backup")) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, fn: Callable[[Session], T]) -> T:
@@ -118,6 +127,9 @@ class Base:
                 return fn(session)
         except DBAPIError as exc:
             raise StoreUnavailable(_describe(exc)) from exc
+        except DAMAGED_VALUE as exc:
+            raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
+                                      "restore it from a backup")) from exc
 
     def _audit(
         self,

@@ -28,7 +28,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, StaleEdit):
         return _("Changed on another terminal: reload and try again")
     if isinstance(exc, StoreUnavailable):
-        return _("Database error: {detail}", detail=_(str(exc)))
+        return _("Database error: {detail}", detail=_(exc.reason, **exc.params))
     if isinstance(exc, DeskError):
         return str(exc)
     return _("Unexpected error: {detail}", detail=exc.__class__.__name__)
