@@ -66,10 +66,11 @@ class AppointmentsScreen(DeskScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         # Fixed widths keep the columns still while rows refresh (CJK-aware cells).
+        # What an advisor scans first fits in 80 columns; the rest scrolls.
         for key, label, width in (
             ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
-            ("vehicle", N_("Vehicle"), 18), ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
-            ("flags", N_("Flags"), 24), ("stage", N_("Stage"), 16),
+            ("stage", N_("Stage"), 14), ("flags", N_("Flags"), 24), ("vehicle", N_("Vehicle"), 18),
+            ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
         ):
             table.add_column(_(label), key=key, width=width)
         self.load()
@@ -92,11 +93,11 @@ class AppointmentsScreen(DeskScreen):
                 r.time.strftime("%H:%M") if r.time else "",
                 Text(r.customer),
                 Text(r.plate),
+                _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
+                flags_text(r),
                 Text(r.vehicle),
                 Text(r.concern),
                 Text(r.advisor),
-                flags_text(r),
-                _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
                 key=str(r.visit_id),
             )
         for i, r in enumerate(rows):
