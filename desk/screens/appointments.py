@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable
 
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _
-from desk.screens.base import DeskScreen
+from desk.screens.listing import ListScreen
 from desk.screens.booking import booking_form, concern_form, default_slot
 from desk.screens.visit import screen_for
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
@@ -36,7 +36,7 @@ def flags_text(row) -> Text:
     return out
 
 
-class AppointmentsScreen(DeskScreen):
+class AppointmentsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False),
         Binding("b", "book", N_("Book")),
@@ -52,69 +52,44 @@ class AppointmentsScreen(DeskScreen):
         Binding("r", "refresh", N_("Refresh"), show=False),
     ]
 
+    TABLE_ID = "board"
+    # What an advisor scans first fits in 80 columns; the rest scrolls.
+    COLUMNS = (
+        ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
+        ("stage", N_("Stage"), 14), ("flags", N_("Flags"), 24), ("vehicle", N_("Vehicle"), 18),
+        ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
+    )
+
     def __init__(self) -> None:
         super().__init__()
         self.day: date = self.app.clock().date()
-        self.rows = []
-
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=self.app.show_clock)
-        yield Static("", id="board-title")
-        yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        # Fixed widths keep the columns still while rows refresh (CJK-aware cells).
-        # What an advisor scans first fits in 80 columns; the rest scrolls.
-        for key, label, width in (
-            ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
-            ("stage", N_("Stage"), 14), ("flags", N_("Flags"), 24), ("vehicle", N_("Vehicle"), 18),
-            ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
-        ):
-            table.add_column(_(label), key=key, width=width)
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        self.load()
 
     def load(self) -> None:
-        day = self.day
-        self.query_one("#board-title", Static).update(_("Appointments for {day}", day=day.isoformat()))
-        self.run_db(lambda: self.desk.board(day), self.show_rows, group="board", exclusive=True)
+        self.set_title(_("Appointments for {day}", day=self.day.isoformat()))
+        super().load()
+
+    def fetch(self):
+        return self.desk.board(self.day)
+
+    def cells(self, r) -> tuple:
+        return (
+            r.time.strftime("%H:%M") if r.time else "",
+            Text(r.customer),
+            Text(r.plate),
+            _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
+            flags_text(r),
+            Text(r.vehicle),
+            Text(r.concern),
+            Text(r.advisor),
+        )
 
     def show_rows(self, rows) -> None:
-        table = self.query_one(DataTable)
-        keep = self.current_visit()
-        table.clear()
-        self.rows = rows
-        for r in rows:
-            table.add_row(
-                r.time.strftime("%H:%M") if r.time else "",
-                Text(r.customer),
-                Text(r.plate),
-                _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
-                flags_text(r),
-                Text(r.vehicle),
-                Text(r.concern),
-                Text(r.advisor),
-                key=str(r.visit_id),
-            )
-        for i, r in enumerate(rows):
-            if keep is not None and r.visit_id == keep:
-                table.move_cursor(row=i)
+        super().show_rows(rows)
         if not rows:
             self.notify(_("No visits today"), timeout=3)
 
     def current_visit(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.row_count == 0:
-            return None
-        return self.rows[min(table.cursor_row, len(self.rows) - 1)].visit_id
-
-    def current_row(self):
-        vid = self.current_visit()
-        return next((r for r in self.rows if r.visit_id == vid), None)
+        return self.current_key()
 
     # ------------------------------------------------------------------ navigation
 

@@ -100,7 +100,6 @@ class EstimateScreen(VisitScreen):
         ):
             table.add_column(_(label), key=key, width=width)
         table.focus()
-        super().on_mount()
 
     @property
     def symbol(self) -> str:

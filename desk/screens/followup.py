@@ -8,14 +8,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Static
 
 from desk.domain import validate
 from desk.domain.entities import CallOutcome
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
-from desk.screens.base import DeskScreen
+from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
 from desk.widgets.dialogs import FormDialog, FormField
 
@@ -51,55 +51,35 @@ def yes(text: str) -> bool:
     raise InvalidInput("flag", "Answer y or n")
 
 
-class FollowUpQueueScreen(DeskScreen):
-    BINDINGS = [Binding("enter", "open", N_("Call"), show=False), Binding("r", "reload", N_("Refresh"))]
-
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=self.app.show_clock)
-        yield Static(_("Follow-up calls due (overdue first)"), id="followup-title")
-        yield DataTable(id="followup", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+class FollowUpQueueScreen(ListScreen):
+    TABLE_ID = "followup"
+    COLUMNS = (
+        ("due", N_("Due"), 12), ("ro", N_("RO"), 11), ("customer", N_("Customer"), 12),
+        ("phone", N_("Phone"), 15), ("plate", N_("Plate"), 10), ("agreed", N_("Agreed"), 18),
+        ("tries", N_("Attempts"), 8),
+    )
+    BINDINGS = [Binding("enter", "open", N_("Call"), show=False), Binding("r", "load", N_("Refresh"))]
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in (
-            ("due", N_("Due"), 12), ("ro", N_("RO"), 11), ("customer", N_("Customer"), 12),
-            ("phone", N_("Phone"), 15), ("plate", N_("Plate"), 10), ("agreed", N_("Agreed"), 18),
-            ("tries", N_("Attempts"), 8),
-        ):
-            table.add_column(_(label), key=key, width=width)
-        self.load()
+        self.set_title(_("Follow-up calls due (overdue first)"))
 
-    def on_screen_resume(self) -> None:
-        self.load()
+    def fetch(self):
+        return self.desk.followup_queue()
 
-    def load(self) -> None:
-        self.run_db(self.desk.followup_queue, self.show_rows, group="followup", exclusive=True)
-
-    def show_rows(self, rows) -> None:
-        self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            style = "bold red" if r.overdue else ""
-            agreed = f"{r.agreed_at:%m-%d %H:%M} {r.channel}" if r.agreed_at else "-"
-            table.add_row(
-                Text(f"{r.due_at:%m-%d %H:%M}", style=style), r.number, Text(r.customer), Text(r.phone),
-                Text(r.plate), agreed, f"{r.attempts}/{self.desk.policy.followup_max_attempts}",
-                key=str(r.visit_id),
-            )
+    def cells(self, r) -> tuple:
+        agreed = f"{r.agreed_at:%m-%d %H:%M} {r.channel}" if r.agreed_at else "-"
+        return (
+            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, Text(r.customer),
+            Text(r.phone), Text(r.plate), agreed, f"{r.attempts}/{self.desk.policy.followup_max_attempts}",
+        )
 
     def on_data_table_row_selected(self, event) -> None:
         self.action_open()
 
     def action_open(self) -> None:
-        rows = getattr(self, "rows", [])
-        if rows:
-            row = rows[min(self.query_one(DataTable).cursor_row, len(rows) - 1)]
+        row = self.current_row()
+        if row is not None:
             self.app.push_screen(screen_for(Stage.DELIVERED, row.visit_id))
-
-    def action_reload(self) -> None:
-        self.load()
 
 
 class CallScreen(VisitScreen):

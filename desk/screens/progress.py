@@ -8,14 +8,12 @@ terminal shows within about a second, and keeps the cursor on the same car.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
 
 from desk.domain.entities import Role
 from desk.domain.process import BOARD_LABELS, BoardStatus
 from desk.i18n import N_, _
-from desk.screens.base import DeskScreen
+from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.dialogs import PickDialog
 
@@ -43,7 +41,7 @@ def flags(row) -> Text:
     return out
 
 
-class ProgressScreen(DeskScreen):
+class ProgressScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False),
         Binding("a", "assign", N_("Assign technician")),
@@ -52,35 +50,24 @@ class ProgressScreen(DeskScreen):
         Binding("l", "lobby", N_("Lobby view")),
     ]
 
+    TABLE_ID = "progress"
+    COLUMNS = (
+        ("ro", N_("RO"), 11), ("plate", N_("Plate"), 10), ("customer", N_("Customer"), 12),
+        ("vehicle", N_("Vehicle"), 16), ("status", N_("Status"), 14), ("tech", N_("Technician"), 10),
+        ("bay", N_("Bay"), 4), ("promised", N_("Promised"), 8), ("left", N_("Time left"), 12),
+        ("flags", N_("Flags"), 18),
+    )
+
     def __init__(self) -> None:
         super().__init__()
-        self.rows = []
         self.tech_filter: int | None = None
         self.advisor_filter: int | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=self.app.show_clock)
-        yield Static("", id="progress-title")
-        yield DataTable(id="progress", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in (
-            ("ro", N_("RO"), 11), ("plate", N_("Plate"), 10), ("customer", N_("Customer"), 12),
-            ("vehicle", N_("Vehicle"), 16), ("status", N_("Status"), 14), ("tech", N_("Technician"), 10),
-            ("bay", N_("Bay"), 4), ("promised", N_("Promised"), 8), ("left", N_("Time left"), 12),
-            ("flags", N_("Flags"), 18),
-        ):
-            table.add_column(_(label), key=key, width=width)
-        self.load()
         self.set_interval(REFRESH_SECONDS, self.load)
 
-    def on_screen_resume(self) -> None:
-        self.load()
-
-    def load(self) -> None:
-        self.run_db(self.desk.progress_board, self.show_rows, group="progress", exclusive=True)
+    def fetch(self):
+        return self.desk.progress_board()
 
     def visible(self, rows):
         return [
@@ -89,29 +76,24 @@ class ProgressScreen(DeskScreen):
             and (self.advisor_filter is None or r.advisor_id == self.advisor_filter)
         ]
 
+    def cells(self, r) -> tuple:
+        status = BoardStatus(r.status) if r.status else None
+        return (
+            r.number, Text(r.plate), Text(r.customer), Text(r.vehicle),
+            Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
+            Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+            left_text(r), flags(r),
+        )
+
     def show_rows(self, rows) -> None:
         rows = self.visible(rows)
         if rows == self.rows:
             return  # nothing changed: no repaint, the cursor stays put
-        table = self.query_one(DataTable)
-        keep = self.current_visit()
-        table.clear()
-        self.rows = rows
-        for r in rows:
-            status = BoardStatus(r.status) if r.status else None
-            table.add_row(
-                r.number, Text(r.plate), Text(r.customer), Text(r.vehicle),
-                Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
-                Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-                left_text(r), flags(r), key=str(r.visit_id),
-            )
-        for i, r in enumerate(rows):
-            if r.visit_id == keep:
-                table.move_cursor(row=i)
+        super().show_rows(rows)
         title = _("In the shop: {n}", n=len(rows))
         if self.tech_filter is not None or self.advisor_filter is not None:
             title += "   " + _("(filtered)")
-        self.query_one("#progress-title", Static).update(title)
+        self.set_title(title)
 
     @staticmethod
     def status_style(status) -> str:
@@ -121,14 +103,7 @@ class ProgressScreen(DeskScreen):
         }.get(status, "")
 
     def current_visit(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.row_count == 0:
-            return None
-        return self.rows[min(table.cursor_row, len(self.rows) - 1)].visit_id
-
-    def current_row(self):
-        vid = self.current_visit()
-        return next((r for r in self.rows if r.visit_id == vid), None)
+        return self.current_key()
 
     def on_data_table_row_selected(self, event) -> None:
         self.action_open()
@@ -163,7 +138,7 @@ class ProgressScreen(DeskScreen):
         def chosen(tech_id) -> None:
             if tech_id is not None:
                 self.tech_filter = tech_id or None
-                self.rows = None
+                self.rows = []
                 self.load()
 
         self._pick_user(Role.TECHNICIAN, _("Filter technician"), chosen, allow_all=True)
@@ -172,7 +147,7 @@ class ProgressScreen(DeskScreen):
         def chosen(advisor_id) -> None:
             if advisor_id is not None:
                 self.advisor_filter = advisor_id or None
-                self.rows = None
+                self.rows = []
                 self.load()
 
         self._pick_user(Role.ADVISOR, _("Filter advisor"), chosen, allow_all=True)

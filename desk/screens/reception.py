@@ -45,7 +45,7 @@ class ReceptionScreen(VisitScreen):
         yield Static(_("Campaigns for this car"), classes="section-title")
         yield Static("", id="campaigns")
 
-    def on_mount(self) -> None:
+    def first_load(self) -> None:
         # Opening reception is the moment the advisor meets the customer (RCP-01);
         # the view is read after that moment is stamped.
         def start_then_load():
@@ -53,6 +53,8 @@ class ReceptionScreen(VisitScreen):
             return self.desk.visit_view(self.visit_id)
 
         self.run_db(start_then_load, self.show_view, group="visit", exclusive=True)
+
+    def on_mount(self) -> None:
         self.set_interval(1.0, self.tick_greeting)
 
     def tick_greeting(self) -> None:

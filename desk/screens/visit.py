@@ -122,6 +122,11 @@ class VisitScreen(VisitActions, DeskScreen):
         yield from ()
 
     def on_mount(self) -> None:
+        # Subclasses' own on_mount run too (Textual walks the MRO): they must not
+        # load again; a different first load overrides first_load().
+        self.first_load()
+
+    def first_load(self) -> None:
         self.reload()
 
     def reload(self) -> None:

@@ -1,0 +1,80 @@
+"""The shape four screens share: a title line over one table of rows, loaded in a
+worker, with the cursor kept on the same row across reloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static
+
+from desk.i18n import _
+from desk.screens.base import DeskScreen
+
+
+class ListScreen(DeskScreen):
+    #: The table's id (the title is ``<id>-title``).
+    TABLE_ID = "list"
+    #: (key, English label msgid, width) per column; fixed widths keep columns
+    #: still while rows refresh.
+    COLUMNS: tuple[tuple[str, str, int], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=self.app.show_clock)
+        yield Static("", id=f"{self.TABLE_ID}-title")
+        yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Textual calls on_mount of every class in the MRO: subclasses add their
+        # own on_mount without calling this one.
+        table = self.query_one(DataTable)
+        for key, label, width in self.COLUMNS:
+            table.add_column(_(label), key=key, width=width)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
+
+    def fetch(self) -> list:
+        """The rows, read in a worker thread."""
+        raise NotImplementedError
+
+    def row_key(self, row) -> Any:
+        return row.visit_id
+
+    def cells(self, row) -> tuple:
+        """The table cells of one row (user text as ``Text``, never markup)."""
+        raise NotImplementedError
+
+    def set_title(self, text: str | Text) -> None:
+        self.query_one(f"#{self.TABLE_ID}-title", Static).update(text)
+
+    def show_rows(self, rows) -> None:
+        table = self.query_one(DataTable)
+        keep = self.current_key()
+        table.clear()
+        self.rows = rows
+        for row in rows:
+            table.add_row(*self.cells(row), key=str(self.row_key(row)))
+        for i, row in enumerate(rows):
+            if self.row_key(row) == keep:
+                table.move_cursor(row=i)
+
+    def current_key(self):
+        row = self.current_row()
+        return None if row is None else self.row_key(row)
+
+    def current_row(self):
+        table = self.query_one(DataTable)
+        if not self.rows or table.row_count == 0:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
