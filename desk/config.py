@@ -1,8 +1,10 @@
-"""Typed settings: defaults, then desk.toml in the config dir, then environment."""
+"""Typed settings: defaults, then desk.toml in the config dir, then environment,
+then keyword overrides. A bad value raises ``ValueError`` naming its key."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -34,44 +36,135 @@ class Settings:
     tax_code_default: str = "VAT13"
 
 
-def _coerce(name: str, kind, value):
+#: Environment variables read by ``load_settings`` (they beat desk.toml).
+ENV = {"DESK_DATABASE_URL": "db_url", "DESK_LANG": "locale"}
+
+#: Smallest allowed value of each whole-number setting.
+_MINIMUM = {
+    "comeback_window_days": 0,
+    "amount_tolerance_abs_cents": 0,
+    "followup_window_hours": 1,
+    "followup_max_attempts": 1,
+    "late_after_minutes": 0,
+    "greet_within_seconds": 1,
+    "slot_minutes": 1,
+    "advisors_per_slot": 1,
+    "bays": 1,
+    "service_interval_months": 1,
+    "service_interval_km": 1,
+}
+_NON_EMPTY = {"shop_name", "tax_code_default"}
+
+
+def _int(value) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("expected a whole number")
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("expected a whole number")
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError("expected a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
     try:
-        if kind in (int, "int"):
-            if isinstance(value, bool):
-                raise ValueError
-            return int(value)
-        if kind in (Decimal, "Decimal"):
-            if isinstance(value, float):
-                value = str(value)
-            return Decimal(str(value))
-        if kind in (time, "time"):
-            if isinstance(value, time):
-                return value
-            hh, mm = str(value).split(":")
-            return time(int(hh), int(mm))
+        out = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("expected a number") from None
+    if not out.is_finite() or out < 0:
+        raise ValueError("expected a number >= 0")
+    return out
+
+
+def _time(value) -> time:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('expected a time such as "08:00"')
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError('expected a time such as "08:00"') from None
+
+
+def _str(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return value
+
+
+def _coerce(name: str, kind, value):
+    """``value`` as the type of setting ``name`` (annotation ``kind``)."""
+    kind = getattr(kind, "__name__", kind)  # annotations are strings here
+    if name == "locale":
+        from desk.i18n import normalise_locale
+
+        return normalise_locale(_str(value))
+    if kind == "int":
+        out = _int(value)
+        if out < _MINIMUM.get(name, 0):
+            raise ValueError(f"must be at least {_MINIMUM.get(name, 0)}")
+        return out
+    if kind == "Decimal":
+        return _decimal(value)
+    if kind == "time":
+        return _time(value)
+    if kind == "str | None":
         if value is None:
             return None
-        return str(value)
-    except (ValueError, InvalidOperation, TypeError):
-        raise ValueError(f"{name}: bad value {value!r}") from None
+        out = _str(value).strip()
+        return out or None
+    out = _str(value)
+    if name in _NON_EMPTY and not out.strip():
+        raise ValueError("must not be empty")
+    return out
 
 
-def load_settings(path: Path | None = None, **overrides) -> Settings:
+def load_settings(path: Path | str | None = None, **overrides) -> Settings:
+    """Defaults, then ``path`` (default ``config_dir()/desk.toml``, optional), then
+    the environment (``DESK_DATABASE_URL``, ``DESK_LANG``), then ``overrides``.
+
+    Unknown keys are skipped; a bad value raises ``ValueError`` naming its key.
+    """
     from desk.locations import config_dir
 
-    values: dict = {}
-    path = path or (config_dir() / "desk.toml")
-    if path.exists():
+    path = Path(path) if path is not None else config_dir() / "desk.toml"
+    sources: list[tuple[str, dict]] = []
+    if path.is_file():
         with open(path, "rb") as fh:
             try:
-                values.update(tomllib.load(fh))
+                sources.append((str(path), tomllib.load(fh)))
             except tomllib.TOMLDecodeError as exc:
                 raise ValueError(f"{path}: {exc}") from None
-    if os.environ.get("DESK_DATABASE_URL"):
-        values["db_url"] = os.environ["DESK_DATABASE_URL"]
-    if os.environ.get("DESK_LANG"):
-        values["locale"] = os.environ["DESK_LANG"]
-    values.update(overrides)
-    known = {f.name: f for f in fields(Settings)}
-    clean = {k: _coerce(k, known[k].type, v) for k, v in values.items() if k in known}
-    return dataclasses.replace(Settings(), **clean)
+    env = {key: os.environ[var] for var, key in ENV.items() if os.environ.get(var)}
+    sources.append(("environment", env))
+    sources.append(("overrides", overrides))
+
+    known = {f.name: f.type for f in fields(Settings)}
+    clean: dict = {}
+    for origin, values in sources:
+        for key, value in values.items():
+            if key not in known:
+                continue
+            try:
+                clean[key] = _coerce(key, known[key], value)
+            except (ValueError, InvalidOperation, TypeError) as exc:
+                why = str(exc) if isinstance(exc, ValueError) and str(exc) else "bad value"
+                raise ValueError(f"{key}: {why} (got {value!r}, from {origin})") from None
+    settings = dataclasses.replace(Settings(), **clean)
+    if settings.opening_time >= settings.closing_time:
+        raise ValueError(
+            f"closing_time: {settings.closing_time:%H:%M} must be after opening_time {settings.opening_time:%H:%M}"
+        )
+    return settings

@@ -16,19 +16,22 @@ _ALIASES = {"en": "en", "en_us": "en", "zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn":
 _current = "en"
 
 
-def _normalise(code: str) -> str:
-    key = code.strip().lower().replace("-", "_")
+def normalise_locale(code: str) -> str:
+    """``"en"`` or ``"zh_CN"`` for any accepted spelling; ``ValueError`` otherwise."""
+    key = str(code).strip().lower().replace("-", "_")
     if key not in _ALIASES:
         raise ValueError(f"unsupported language {code!r} (use en or zh)")
     return _ALIASES[key]
 
 
 def set_locale(code: str) -> None:
+    """Switch the interface language: "en", "zh", "zh_CN" or "zh-CN"."""
     global _current
-    _current = _normalise(code)
+    _current = normalise_locale(code)
 
 
 def get_locale() -> str:
+    """The current locale: "en" or "zh_CN"."""
     return _current
 
 
@@ -46,6 +49,8 @@ def catalogue(locale: str) -> dict[str, str]:
 
 
 def _(msgid: str, **params) -> str:
+    """``msgid`` in the current language (English when untranslated), then
+    ``str.format(**params)`` when parameters are given."""
     text = msgid if _current == "en" else catalogue(_current).get(msgid, msgid)
     return text.format(**params) if params else text
 
@@ -56,6 +61,7 @@ def N_(msgid: str) -> str:
 
 
 def lang_text(en: str, zh: str) -> str:
+    """Pick one of two texts carried by data (checklist templates, canned jobs)."""
     return zh if _current == "zh_CN" and zh else en
 
 

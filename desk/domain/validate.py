@@ -1,8 +1,13 @@
-"""Input validation with messages an advisor can act on.
+"""Input validation with messages a service advisor can act on.
 
-Every validator returns the normalised value or raises
-:class:`~desk.domain.errors.InvalidInput` whose ``reason`` is an English message
-id (translated by the UI) with ``params``.
+Every validator returns the *normalised* value (what is stored) or raises
+:class:`~desk.domain.errors.InvalidInput`. Its ``reason`` is an English message
+id that is also the English UI text; the UI translates it (``desk/locale``) and
+fills in ``params``. So a reason must say what is wrong in the advisor's words
+("VIN check digit is wrong (expected X)"), never a Python error.
+
+Pure domain code: only the standard library, ``phonenumbers`` and ``dateutil``
+(no UI or database imports), so it is cheap to test exhaustively.
 """
 
 from __future__ import annotations
@@ -12,85 +17,144 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import phonenumbers
 from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 from desk.domain.errors import InvalidInput
-from desk.i18n import N_
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for the message catalogue; the UI translates it later.
+
+    A local twin of ``desk.i18n.N_`` so that this module stays free of
+    application imports (babel's extractor only looks at the name).
+    """
+    return msgid
+
+
+#: Full-width ASCII (what a Chinese input method types: "ＡＢ１２３", "１２，３４５")
+#: and the ideographic space, mapped to plain ASCII. Narrower than NFKC on
+#: purpose: NFKC would also turn "²" into "2" or "Ⅻ" into "XII".
+_HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _halfwidth(value: str) -> str:
+    return value.translate(_HALFWIDTH)
+
 
 # ------------------------------------------------------------------ VIN
 
+#: ISO 3779 transliteration; I, O and Q are not allowed in a VIN at all.
 _TRANSLIT = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9))),
     **dict(zip("JKLMN", range(1, 6))),
-    "P": 7, "R": 9,
+    "P": 7,
+    "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10))),
 }
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+#: World manufacturer identifiers whose check digit is mandatory: North America
+#: (1-5, FMVSS 115) and China (L, GB 16735). Elsewhere (most European makers)
+#: position 9 is often a filler, so a mismatch is only a warning.
+_CHECK_DIGIT_ENFORCED = "12345L"
 
 
 @dataclass(frozen=True)
 class VinResult:
+    """A normalised VIN, and a warning to show when it is accepted with doubts."""
+
     vin: str
     warning: str | None = None
 
 
 def vin_check_digit(vin17: str) -> str:
-    """The position-9 check digit (ISO 3779 / FMVSS 115) of a 17-character VIN."""
-    total = sum(_TRANSLIT[ch] * w for ch, w in zip(vin17, _WEIGHTS))
+    """The position-9 check digit of a 17-character VIN ('0'-'9' or 'X')."""
+    total = sum(_TRANSLIT[ch] * w for ch, w in zip(vin17, _WEIGHTS, strict=True))
     rem = total % 11
     return "X" if rem == 10 else str(rem)
 
 
 def vin(text: str) -> VinResult:
-    """Normalise and check a VIN. The check digit is enforced for North American
-    (1-5) and Chinese (L) VINs; elsewhere a mismatch is only a warning."""
-    value = re.sub(r"\s+", "", str(text)).upper()
+    """Normalise and check a VIN typed or scanned at reception.
+
+    Spaces are removed and letters upper-cased. The barcode on imported cars is
+    often read by USB scanners as 18 characters with a leading 'I' (the import
+    marker), which is dropped. The check digit is enforced where the law makes
+    it mandatory (North America and China); elsewhere a mismatch is returned
+    as ``warning`` so the advisor double-checks instead of being blocked.
+    """
+    value = re.sub(r"\s+", "", _halfwidth(str(text or ""))).upper()
     if not value:
         raise InvalidInput("vin", "VIN is required")
-    # USB scanners reading the barcode of imported cars prefix an 'I'.
     if len(value) == 18 and value[0] == "I":
         value = value[1:]
     if len(value) != 17:
         raise InvalidInput("vin", "A VIN has 17 characters, not {n}", {"n": len(value)})
     for pos, ch in enumerate(value, 1):
-        if ch in "IOQ":
-            raise InvalidInput("vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos})
-        if ch not in _TRANSLIT:
-            raise InvalidInput("vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos})
+        if ch not in _TRANSLIT:  # includes I, O and Q
+            raise InvalidInput(
+                "vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos}
+            )
     expected = vin_check_digit(value)
     if value[8] != expected:
-        if value[0] in "12345L":
-            raise InvalidInput("vin", "VIN check digit is wrong (expected {expected})", {"expected": expected})
+        if value[0] in _CHECK_DIGIT_ENFORCED:
+            raise InvalidInput(
+                "vin", "VIN check digit is wrong (expected {expected})", {"expected": expected}
+            )
         return VinResult(value, N_("VIN check digit does not match; check the VIN"))
     return VinResult(value)
 
 
-# ------------------------------------------------------------------ plate, phone
+# ------------------------------------------------------------------ plate
 
-_PLATE_SEP = re.compile(r"[\s\-·•.]")
-_PLATE_OK = re.compile(r"^[A-Z0-9\u4e00-\u9fff]{2,10}$")
+#: Separators people type or print inside plates: spaces, hyphens and the
+#: middle dot of Chinese new-energy plates in its look-alike forms.
+_PLATE_SEPARATORS = re.compile(r"[\s\-·•‧・]")
+#: The one-character province abbreviations that start a mainland plate.
+_PROVINCES = "京津沪渝冀晋辽吉黑苏浙皖闽赣鲁豫鄂湘粤琼川贵云陕甘青蒙桂宁新藏"
+#: Other Chinese characters that appear on plates: police, driving school,
+#: trailer, Hong Kong/Macau crossing, embassy/consulate, test, temporary,
+#: emergency-service and civil-aviation plates.
+_PLATE_SPECIAL = "警学挂港澳使领试超临应急民航"
+_PLATE_CJK = frozenset(_PROVINCES + _PLATE_SPECIAL)
+
+
+def _plate_char_ok(ch: str) -> bool:
+    return ("A" <= ch <= "Z") or ("0" <= ch <= "9") or ch in _PLATE_CJK
 
 
 def plate(text: str) -> str:
-    """A licence plate: letters, digits and Chinese characters (京A12345)."""
-    value = _PLATE_SEP.sub("", unicodedata.normalize("NFKC", str(text))).upper()
+    """A licence plate as stored and searched: upper-case, no separators.
+
+    "粤B·D12345" (new-energy, 8 characters) becomes "粤BD12345", "ab-123 cd"
+    becomes "AB123CD". Only ASCII letters and digits and the Chinese
+    characters used on plates are allowed, so a typo is named, not stored.
+    """
+    value = _PLATE_SEPARATORS.sub("", _halfwidth(str(text or "")))
+    # Upper-case ASCII only: str.upper() would turn 'ß' into 'SS'.
+    value = "".join(ch.upper() if ch.isascii() else ch for ch in value)
     if not value:
         raise InvalidInput("plate", "Plate is required")
     for ch in value:
-        if not re.match(r"[A-Z0-9\u4e00-\u9fff]", ch):
+        if not _plate_char_ok(ch):
             raise InvalidInput("plate", "Plate cannot contain {ch}", {"ch": ch})
-    if not _PLATE_OK.match(value):
+    if not 2 <= len(value) <= 10:
         raise InvalidInput("plate", "A plate has 2 to 10 characters")
     return value
 
 
-def phone(text: str, region: str = "CN") -> str:
-    """A phone number in E.164 (+8613812345678)."""
-    import phonenumbers
+# ------------------------------------------------------------------ phone
 
-    raw = str(text).strip()
+
+def phone(text: str, region: str = "CN") -> str:
+    """A phone number in E.164 ("13812345678" -> "+8613812345678").
+
+    Stored in one canonical form so the same customer is found whichever way
+    the number was typed (with spaces, dashes, +86 or not).
+    """
+    raw = _halfwidth(str(text or "")).strip()
     if not raw:
         raise InvalidInput("phone", "Phone is required")
     try:
@@ -105,119 +169,235 @@ def phone(text: str, region: str = "CN") -> str:
 # ------------------------------------------------------------------ odometer
 
 MAX_KM = 2_000_000
+_KM = re.compile(r"^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)$")
+_KM_UNIT = re.compile(r"(km|公里)$", re.IGNORECASE)
 
 
-def odometer(km, last_km: int | None) -> int:
-    """A reading in km; never below the vehicle's last reading (a correction goes
-    through the service layer, audited, by a manager)."""
+def odometer(km: int | str, last_km: int | None) -> int:
+    """An odometer reading in whole km ("12,345", " 12345 ", 12345).
+
+    A reading lower than the vehicle's last one is refused: it is almost
+    always a typo, and mileage is evidence (warranty, service intervals). A
+    genuine correction (instrument cluster replaced, earlier typo) is not done
+    here: it goes through the service layer, by a manager, with an audited
+    reason.
+    """
+    if isinstance(km, float):
+        raise TypeError("an odometer reading is int or text, never float")
     if isinstance(km, bool):
-        raise InvalidInput("odometer", "Not a number of km: {value}", {"value": km})
+        raise InvalidInput("odometer", "Not a number of km: {value}", {"value": str(km)})
     if isinstance(km, int):
         value = km
     else:
-        raw = str(km).strip().replace(",", "").replace(" ", "")
-        if not raw.isdigit() or not raw.isascii():
-            raise InvalidInput("odometer", "Not a number of km: {value}", {"value": str(km).strip()})
-        value = int(raw)
-    if value < 0 or value > MAX_KM:
+        shown = str(km).strip()
+        raw = _KM_UNIT.sub("", _halfwidth(shown).replace(" ", "")).strip()
+        digits = raw[1:] if raw.startswith("-") else raw
+        if not _KM.match(digits):
+            raise InvalidInput("odometer", "Not a number of km: {value}", {"value": shown})
+        if raw.startswith("-") or len(digits) > 12:  # also keeps int() away from huge strings
+            raise InvalidInput("odometer", "Odometer must be 0 to {max} km", {"max": MAX_KM})
+        value = int(digits.replace(",", ""))
+    if not 0 <= value <= MAX_KM:
         raise InvalidInput("odometer", "Odometer must be 0 to {max} km", {"max": MAX_KM})
     if last_km is not None and value < last_km:
         raise InvalidInput(
-            "odometer", "Odometer {km} km is lower than the last reading {last} km",
+            "odometer",
+            "Odometer {km} km is lower than the last reading {last} km",
             {"km": value, "last": last_km},
         )
     return value
 
 
-# ------------------------------------------------------------------ text
+# ------------------------------------------------------------------ free text
 
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
-_INVISIBLE = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0xFEFF, 0x200E, 0x200F]
+#: Terminal escape sequences, removed whole (not just their ESC byte) so that
+#: "\x1b[31m" leaves nothing behind: CSI (7- and 8-bit), the string commands
+#: OSC/DCS/SOS/PM/APC up to their terminator, and any other escape. (A lone
+#: 8-bit C1 byte is simply dropped later with the other control characters.)
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
 )
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_NEWLINES = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 
 
 def text(
-    value: str, *, field: str, max_len: int = 500, required: bool = False, multiline: bool = False
+    value: str,
+    *,
+    field: str,
+    max_len: int = 500,
+    required: bool = False,
+    multiline: bool = False,
 ) -> str:
-    """Clean free text: NFC, no escape sequences, control, bidi-override or
-    zero-width characters; one line unless ``multiline``. Rich markup is kept as
-    typed (the UI renders it literally)."""
-    s = unicodedata.normalize("NFC", str(value or ""))
-    s = _ANSI.sub("", s).translate(_INVISIBLE)
+    """Clean free text before it is stored, shown on other terminals or printed.
+
+    NFC-normalised; terminal escape sequences, control characters, bidi
+    overrides and zero-width characters are removed (they could recolour or
+    reorder another advisor's screen, or hide text). Tabs and newlines are kept
+    only when ``multiline``; otherwise all whitespace collapses to single
+    spaces. Rich markup such as "[bold]" is deliberately *not* escaped: the text
+    is stored literally and the UI escapes it when rendering.
+    """
+    s = _ESCAPES.sub("", str(value or ""))
+    if multiline:
+        s = _NEWLINES.sub("\n", s)
+    # Removed: Cc (C0/C1 controls), Cf (format characters: the bidi overrides
+    # U+202A-U+202E and isolates U+2066-U+2069, zero-width U+200B-U+200D, the
+    # byte-order mark U+FEFF, soft hyphen…) and Cs (lone surrogates, which the
+    # database cannot encode). Private-use and not-yet-assigned code points are
+    # kept: rare characters in Chinese names can live there.
     keep = "\n\t" if multiline else ""
     s = "".join(
-        ch if (ch in keep or unicodedata.category(ch)[0] != "C") else (" " if ch in "\n\r\t" else "")
+        ch
+        if ch in keep or unicodedata.category(ch) not in _REMOVED_CATEGORIES
+        else (" " if ch in "\t\n\r\x0b\x0c\x85" else "")
         for ch in s
     )
+    s = unicodedata.normalize("NFC", s)
     if not multiline:
         s = re.sub(r"\s+", " ", s)
     s = s.strip()
     if required and not s:
         raise InvalidInput(field, "{field} is required", {"field": field})
     if len(s) > max_len:
-        raise InvalidInput(field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len})
+        raise InvalidInput(
+            field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len}
+        )
     return s
 
 
 def name(value: str) -> str:
+    """A person's name (Chinese or Latin), 1 to 80 characters, one line."""
     return text(value, field="name", max_len=80, required=True)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
 def email(value: str) -> str:
-    v = text(value, field="email", max_len=120)
-    if v and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v):
+    """An optional e-mail address: empty is fine, otherwise it must look like one.
+
+    Only a shape check (something@domain.tld); whether it exists is found out
+    by sending to it.
+    """
+    v = text(value, field="email", max_len=254)
+    if v and not _EMAIL.match(v):
         raise InvalidInput("email", "Not an e-mail address")
     return v
 
 
 # ------------------------------------------------------------------ dates and times
 
-_SHORTCUTS = {"today": 0, "今天": 0, "tomorrow": 1, "明天": 1, "yesterday": -1, "昨天": -1}
+#: Words for a day relative to today, as advisors type them.
+_SHORTCUTS = {
+    "today": 0, "今天": 0, "今日": 0,
+    "tomorrow": 1, "明天": 1, "明日": 1,
+    "yesterday": -1, "昨天": -1,
+    "后天": 2, "後天": 2,
+}
+_YMD = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+_CJK_DATE = re.compile(r"(?:([0-9]{4})年)?([0-9]{1,2})月([0-9]{1,2})[日号]?")
+
+
+def _not_a_date(value) -> InvalidInput:
+    return InvalidInput("date", "Not a date: {value}", {"value": str(value).strip()})
 
 
 def date(value: str, *, today: dt.date) -> dt.date:
-    """"2026-11-23", "23/11/2026", "today", "tomorrow", "+3", "明天"."""
-    raw = str(value).strip().lower()
+    """A calendar date: "2026-11-23", "2026/11/23", "23/11/2026" (day first,
+    as written in China and Europe), "2026年11月23日", or a shortcut:
+    "today", "tomorrow", "+3" (days from today), "今天", "明天".
+
+    ``today`` is passed in (not read from the clock) so screens and tests agree.
+    """
+    raw = _halfwidth(str(value or "")).strip().lower()
     if raw in _SHORTCUTS:
         return today + dt.timedelta(days=_SHORTCUTS[raw])
-    if re.fullmatch(r"[+-]\d{1,3}", raw):
-        return today + dt.timedelta(days=int(raw))
-    if re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", raw):
+    if re.fullmatch(r"[+-][0-9]{1,4}", raw):
         try:
-            y, m, d = (int(p) for p in re.split(r"[-/.]", raw))
-            return dt.date(y, m, d)
-        except ValueError:
-            raise InvalidInput("date", "Not a date: {value}", {"value": value}) from None
-    if not raw or not re.search(r"\d", raw):
-        raise InvalidInput("date", "Not a date: {value}", {"value": value})
+            return today + dt.timedelta(days=int(raw))
+        except OverflowError:
+            raise _not_a_date(value) from None
+    ymd = _YMD.fullmatch(raw)
+    cjk = _CJK_DATE.fullmatch(raw)
     try:
-        return dateparser.parse(raw, dayfirst=True, default=dt.datetime.combine(today, dt.time())).date()
-    except (ValueError, OverflowError):
-        raise InvalidInput("date", "Not a date: {value}", {"value": value}) from None
+        if ymd:
+            return dt.date(int(ymd[1]), int(ymd[2]), int(ymd[3]))
+        if cjk:
+            return dt.date(int(cjk[1]) if cjk[1] else today.year, int(cjk[2]), int(cjk[3]))
+    except ValueError:
+        raise _not_a_date(value) from None
+    # A lone number is ambiguous ("2026"? "2311"?): only a day of this month
+    # ("23") or a compact YYYYMMDD is taken.
+    if not re.search(r"[0-9]", raw) or (re.fullmatch(r"[0-9]+", raw) and len(raw) not in (1, 2, 8)):
+        raise _not_a_date(value)
+    try:
+        default = dt.datetime.combine(today, dt.time())
+        return dateparser.parse(raw, dayfirst=True, default=default).date()
+    except (ValueError, OverflowError, TypeError):  # dateutil's ParserError is a ValueError
+        raise _not_a_date(value) from None
+
+
+_TIME = re.compile(
+    r"(?P<h>[0-9]{1,2})(?:[:.h点時](?P<m>[0-9]{2})?|(?P<m2>[0-9]{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
+)
 
 
 def time_of_day(value: str) -> dt.time:
-    """"9", "09:30", "930", "14:05"."""
-    raw = str(value).strip().replace("：", ":")
-    m = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", raw)
+    """A clock time: "9", "09:30", "930", "14:05", "9.30", "2pm", "9点30"."""
+    raw = _halfwidth(str(value or "")).strip().lower()
+    m = _TIME.fullmatch(raw)
     if not m:
-        raise InvalidInput("time", "Not a time: {value}", {"value": value})
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        raise InvalidInput("time", "Not a time: {value}", {"value": str(value).strip()})
+    hour = int(m["h"])
+    minute = int(m["m"] or m["m2"] or 0)
+    if m["ampm"]:
+        if not 1 <= hour <= 12:
+            raise InvalidInput("time", "Not a time: {value}", {"value": str(value).strip()})
+        hour = hour % 12 + (12 if m["ampm"].startswith("p") else 0)
     if hour > 23 or minute > 59:
-        raise InvalidInput("time", "Not a time: {value}", {"value": value})
+        raise InvalidInput("time", "Not a time: {value}", {"value": str(value).strip()})
     return dt.time(hour, minute)
 
 
+_CJK_DAY_PREFIX = re.compile(r"^(今天|今日|明天|明日|后天|後天)(.+)$")
+
+
 def datetime_local(value: str, *, today: dt.date) -> dt.datetime:
-    """"2026-11-23 14:00", "tomorrow 9:30", "+1 10:00", "17:30" (today)."""
-    parts = str(value).strip().split()
+    """A local date and time (naive: the shop's wall clock).
+
+    "2026-11-23 14:00", "2026-11-23T14:00", "tomorrow 9:30", "+1 10:00",
+    "明天9:30", or a time alone ("17:30") meaning today.
+    """
+    shown = str(value or "").strip()
+    raw = _halfwidth(shown).strip()
+    fail = InvalidInput("when", "Not a date and time: {value}", {"value": shown})
+    if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[tT]\S+", raw):
+        raw = raw[:raw.lower().index("t")] + " " + raw[raw.lower().index("t") + 1:]
+    cjk = _CJK_DAY_PREFIX.match(raw)
+    if cjk:
+        raw = f"{cjk[1]} {cjk[2]}"
+    parts = raw.split()
     if len(parts) == 1:
-        return dt.datetime.combine(today, time_of_day(parts[0]))
-    if len(parts) == 2:
-        return dt.datetime.combine(date(parts[0], today=today), time_of_day(parts[1]))
-    raise InvalidInput("when", "Not a date and time: {value}", {"value": value})
+        try:
+            return dt.datetime.combine(today, time_of_day(parts[0]))
+        except InvalidInput:
+            raise fail from None
+    # The time is the last word, or the last two ("9:30 pm").
+    for cut in (len(parts) - 1, len(parts) - 2):
+        if cut < 1:
+            continue
+        try:
+            day = date(" ".join(parts[:cut]), today=today)
+            clock = time_of_day(" ".join(parts[cut:]))
+        except InvalidInput:
+            continue
+        return dt.datetime.combine(day, clock)
+    raise fail
 
 
 def months_later(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (clamped to month end: 31 Jan + 1 = 28/29 Feb)."""
     return day + relativedelta(months=months)
