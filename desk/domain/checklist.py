@@ -14,10 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from desk.domain.entities import WAIVE_ROLES, Role, User
+from desk.domain.entities import ROLE_LABELS, Role, User
 from desk.domain.errors import GuardFailed, InvalidInput, NotAllowed
 from desk.domain.rules import CHECKS, CONDITIONS, VisitFacts
-from desk.i18n import lang_text
+from desk.i18n import N_, lang_text
 
 #: Who-constraints an item may carry.
 NOT_TECHNICIAN = "not_technician"
@@ -206,17 +206,17 @@ def check_mark(
         if item.from_data:
             raise InvalidInput(item.id, "This item is checked from the recorded data")
         if not (user.has(item.role) or user.may_waive):
-            raise NotAllowed("tick", item.role.value)
+            raise NotAllowed(N_("tick"), ROLE_LABELS[item.role])
         if (
             item.who == NOT_TECHNICIAN
             and technician_ids
             and user.id in technician_ids
             and shop_has_other_inspector
         ):
-            raise NotAllowed("tick", "inspector must not be the technician")
+            raise NotAllowed(N_("tick"), N_("an inspector other than the technician"))
         return
     if not reason.strip():
         raise InvalidInput("reason", "A reason is required")
     if kind == MarkKind.WAIVED or item.required:
         if not user.may_waive:
-            raise NotAllowed("waive", ", ".join(sorted(r.value for r in WAIVE_ROLES)))
+            raise NotAllowed(N_("waive"), N_("a manager or foreman"))

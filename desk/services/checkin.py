@@ -23,6 +23,7 @@ from desk.domain.entities import (
     Symptom,
     User,
 )
+from desk.i18n import N_
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.process import WALK_IN_START, Stage
 from desk.domain.rules import comeback_of, lines_hash
@@ -232,7 +233,7 @@ class CheckinMixin(Base):
                     "when", "The {time} slot is full", {"time": self._slot_start(at).strftime("%H:%M")}
                 )
             if not actor.may_waive:
-                raise NotAllowed("overbook", "manager")
+                raise NotAllowed(N_("overbook"), N_("manager"))
         return self._create_visit(
             actor, customer_id=customer_id, vehicle_id=vehicle_id, at=at, concerns=concerns,
             advisor_id=advisor_id or actor.id, walk_in=False, overbooked=overbook,
@@ -441,7 +442,7 @@ class CheckinMixin(Base):
         """Record a reading below the last one (a wrong earlier entry, a replaced
         cluster). Needs a manager or foreman and a reason; both are audited."""
         if not actor.may_waive:
-            raise NotAllowed("correct odometer", "manager")
+            raise NotAllowed(N_("correct odometer"), N_("manager"))
         reason = validate.text(reason, field="reason", max_len=500, required=True)
         km = validate.odometer(km, None)
 

@@ -20,6 +20,7 @@ from desk.domain.entities import (
     Severity,
     User,
 )
+from desk.i18n import N_
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.process import Stage
 from desk.domain.rules import added_line_can_start, lines_hash
@@ -299,7 +300,7 @@ class ShopFloorMixin(Base):
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
             if row.severity == Severity.MAJOR and not actor.may_waive:
-                raise NotAllowed("close major complaint", "manager")
+                raise NotAllowed(N_("close major complaint"), N_("manager"))
             row.root_cause, row.remedy, row.closing_report = root_cause, remedy, closing_report
             row.owner_id = owner_id or row.owner_id or actor.id
             row.closed_at = self.now()

@@ -22,7 +22,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidInput):
         return _(exc.reason, **exc.params)
     if isinstance(exc, NotAllowed):
-        return _("Not allowed: {action} needs {who}", action=exc.action, who=exc.reason or "-")
+        return _("Not allowed: {action} needs {who}", action=_(exc.action), who=_(exc.reason) if exc.reason else "-")
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):
