@@ -161,5 +161,26 @@ def restore_cmd(ctx: click.Context, src, yes: bool) -> None:
     click.echo(f"restored {src} -> {path}")
 
 
+@main.command("set-pin")
+@click.argument("name")
+@click.pass_context
+def set_pin_cmd(ctx: click.Context, name: str) -> None:
+    """Set NAME's sign-in PIN (4-8 digits, asked twice, never echoed)."""
+    from desk.domain.errors import DeskError
+    from desk.services import open_desk
+    from desk.widgets.feedback import describe_error
+
+    try:
+        desk = open_desk(_db_url(ctx.obj.get("db")))
+        user = next((u for u in desk.users() if u.name == name), None)
+        if user is None:
+            _fail(f"no user named {name}")
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+        desk.set_pin(user, user.id, pin)
+    except DeskError as exc:
+        _fail(describe_error(exc))
+    click.echo(f"PIN set for {name}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

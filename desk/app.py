@@ -26,6 +26,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "progress": ("desk.screens.progress:ProgressScreen", N_("Progress board")),
     "followup": ("desk.screens.followup:FollowUpQueueScreen", N_("Follow-up")),
     "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
+    "lobby": ("desk.screens.lobby:LobbyScreen", N_("Lobby view")),
 }
 
 
@@ -96,6 +97,11 @@ class DeskApp(App):
         self.desk = desk
         #: The signed-in user (``desk.domain.entities.User``).
         self.user = None
+        #: The idle lock: who was signed in, whether the lock screen is up.
+        self.last_user = None
+        self.locked = False
+        self.last_input = None
+        self._idle_timer = None
         #: The header shows the wall clock (snapshot tests turn it off).
         self.show_clock = clock is None
         self.title = _("desk — service desk")
@@ -157,22 +163,87 @@ class DeskApp(App):
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def pick_user(self) -> None:
         users = [u for u in self.desk.users() if u.active]
-        self.call_from_thread(self._choose_user, users)
+        pin_users = self.desk.pin_users() if hasattr(self.desk, "pin_users") else set()
+        self.call_from_thread(self._choose_user, users, pin_users)
 
-    def _choose_user(self, users) -> None:
+    def _choose_user(self, users, pin_users=frozenset()) -> None:
         chosen = next((u for u in users if u.name == self.user_name), None)
-        if chosen is not None or len(users) == 1:
-            self.sign_in(chosen or users[0])
+        if chosen is None and len(users) == 1:
+            chosen = users[0]
+        if chosen is not None and chosen.id not in pin_users:
+            self.sign_in(chosen)
             return
         from desk.screens.signin import SignInScreen
 
-        self.push_screen(SignInScreen(users), self.sign_in)
+        # --user NAME (or the only user) with a PIN still types the PIN
+        self.push_screen(SignInScreen(users, pin_users, preselect=chosen), self.sign_in)
+
+    # ------------------------------------------------------------------ idle lock
+
+    #: How often the idle timer looks at the clock (seconds of real time).
+    IDLE_CHECK_SECONDS = 5.0
+
+    def idle_lock_minutes(self) -> int:
+        from desk.auth import IDLE_LOCK_MINUTES
+
+        return int(getattr(self.settings, "idle_lock_minutes", IDLE_LOCK_MINUTES) or 0)
+
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.last_input = self.clock()
+        await super().on_event(event)
+
+    def check_idle_lock(self) -> None:
+        """Lock the terminal when nobody touched it for ``idle_lock_minutes``."""
+        minutes = self.idle_lock_minutes()
+        if self.user is None or not minutes or self.locked:
+            return
+        last = getattr(self, "last_input", None) or self.clock()
+        if (self.clock() - last).total_seconds() >= minutes * 60:
+            self.lock_terminal()
+
+    def lock_terminal(self) -> None:
+        """Back to the sign-in screen, the work underneath hidden until a PIN."""
+        if self.user is None or self.locked:
+            return
+        self.last_user, self.user = self.user, None
+        self.locked = True
+        self.sub_title = self.settings.shop_name
+        self.relock_users()
+
+    @work(thread=True, exclusive=True, group="users", exit_on_error=False)
+    def relock_users(self) -> None:
+        users = [u for u in self.desk.users() if u.active]
+        pin_users = self.desk.pin_users() if hasattr(self.desk, "pin_users") else set()
+        self.call_from_thread(self._show_lock, users, pin_users)
+
+    def _show_lock(self, users, pin_users) -> None:
+        from desk.screens.lock import LockScreen
+
+        self.push_screen(LockScreen(users, pin_users, last_user=self.last_user), self._unlocked)
+
+    def _unlocked(self, user) -> None:
+        self.locked = False
+        self.last_input = self.clock()
+        if user is None:
+            self.exit()
+            return
+        if self.last_user is not None and user.id == self.last_user.id:
+            self.user = user
+            self.sub_title = f"{self.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
+            return
+        self.sign_in(user)
 
     def sign_in(self, user) -> None:
         if user is None:
             self.exit()
             return
         self.user = user
+        self.last_input = self.clock()
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_lock)
         self.sub_title = f"{self.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
         for name, (path, _title) in AREAS.items():
             if name not in self._modes:

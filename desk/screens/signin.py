@@ -1,39 +1,124 @@
-"""Choose who is working at this terminal."""
+"""Choose who is working at this terminal, then their PIN if they have one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from desk.domain.entities import ROLE_LABELS
 from desk.i18n import N_, _
+from desk.widgets.safe import literal
 
 
 class SignInScreen(ModalScreen):
-    """Pick a user with the arrow keys and Enter (PIN sign-in builds on this)."""
+    """Pick a user with the arrow keys and Enter; a user with a PIN types it
+    (hidden) and presses Enter. Wrong PINs are throttled by the services."""
 
+    DEFAULT_CSS = """
+    #signin-pin-label { margin-top: 1; }
+    #signin-error { color: $error; height: auto; }
+    """
     BINDINGS = [Binding("escape", "cancel", N_("Quit"))]
 
-    def __init__(self, users) -> None:
+    def __init__(
+        self,
+        users,
+        pin_users: set[int] | frozenset[int] = frozenset(),
+        *,
+        verify: Callable | None = None,
+        preselect=None,
+        title: str | None = None,
+    ) -> None:
         super().__init__()
         self.users = users
+        self.pin_users = set(pin_users)
+        #: ``verify(user_id, pin) -> User`` (default: the app's services)
+        self._verify = verify
+        self.preselect = preselect
+        self.title_text = title
+        #: the user whose PIN is being asked for
+        self.picked = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin"):
-            yield Label(_("Who is working here?"), id="signin-title")
+            yield Label(self.title_text or _("Who is working here?"), id="signin-title")
             roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
             yield OptionList(
-                *[Option(f"{u.name}  ({roles(u)})", id=str(u.id)) for u in self.users],
+                *[Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in self.users],
                 id="signin-users",
             )
+            yield Label("", id="signin-pin-label")
+            yield Input(password=True, max_length=8, restrict=r"[0-9]*", placeholder=_("PIN"), id="signin-pin")
+            yield Static("", id="signin-error")
+
+    def on_mount(self) -> None:
+        self._show_pin(False)
+        if self.preselect is not None:
+            users = self.query_one("#signin-users", OptionList)
+            for index, user in enumerate(self.users):
+                if user.id == self.preselect.id:
+                    users.highlighted = index
+            self._picked(self.preselect)
+
+    def _show_pin(self, show: bool) -> None:
+        self.query_one("#signin-pin-label", Label).display = show
+        self.query_one("#signin-pin", Input).display = show
+        if not show:
+            self.query_one("#signin-error", Static).update("")
+            self.query_one("#signin-users", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        user = next(u for u in self.users if str(u.id) == event.option.id)
-        self.dismiss(user)
+        event.stop()
+        self._picked(next(u for u in self.users if str(u.id) == event.option.id))
+
+    def _picked(self, user) -> None:
+        if user.id not in self.pin_users:
+            self.dismiss(user)
+            return
+        self.picked = user
+        self.query_one("#signin-pin-label", Label).update(literal(_("PIN for {user}", user=user.name)))
+        self._show_pin(True)
+        pin = self.query_one("#signin-pin", Input)
+        pin.value = ""
+        pin.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.picked is None or not event.value:
+            return
+        event.input.disabled = True
+        self.check_pin(self.picked.id, event.value)
+
+    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
+    def check_pin(self, user_id: int, pin: str) -> None:
+        from desk.domain.errors import DeskError
+        from desk.widgets.feedback import describe_error
+
+        verify = self._verify or self.app.desk.verify_pin
+        try:
+            user = verify(user_id, pin)
+        except DeskError as exc:
+            self.app.call_from_thread(self._refused, describe_error(exc))
+            return
+        self.app.call_from_thread(self.dismiss, user)
+
+    def _refused(self, message: str) -> None:
+        pin = self.query_one("#signin-pin", Input)
+        pin.disabled = False
+        pin.value = ""
+        pin.focus()
+        self.query_one("#signin-error", Static).update(literal(message))
 
     def action_cancel(self) -> None:
+        if self.picked is not None and self.query_one("#signin-pin", Input).display:
+            self.picked = None
+            self._show_pin(False)
+            return
         self.dismiss(None)

@@ -12,12 +12,13 @@ from desk.services.base import Pricing, system_clock
 from desk.services.checkin import CheckinMixin
 from desk.services.process import ProcessMixin
 from desk.services.queries import QueriesMixin
+from desk.services.security import SecurityMixin
 from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
 
 __all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
 
 
-class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin):
+class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin):
     """The service desk's use cases over one database."""
 
 

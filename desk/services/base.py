@@ -7,13 +7,13 @@ event together, and turns storage failures into typed errors the UI can show.
 
 from __future__ import annotations
 
-import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
+from time import sleep  # not `import time`: datetime.time is imported below
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -111,7 +111,7 @@ class Base:
                 raise StaleEdit(str(exc)) from exc
             except OperationalError as exc:
                 if _locked(exc) and attempt < self.LOCK_RETRIES:
-                    time.sleep(0.05 * (attempt + 1))
+                    sleep(0.05 * (attempt + 1))
                     continue
                 raise StoreUnavailable(_describe(exc)) from exc
             except DBAPIError as exc:

@@ -34,6 +34,18 @@ class UserRow(SQLModel, table=True):
     active: bool = True
 
 
+class LoginThrottleRow(SQLModel, table=True):
+    """Failed PIN attempts per user, kept in the database so a lock-out survives
+    a restart of the terminal (or a switch to another one)."""
+
+    __tablename__ = "login_throttle"
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    failures: int = 0
+    lockouts: int = 0
+    locked_until: NaiveDatetime | None = None
+    last_failure_at: NaiveDatetime | None = None
+
+
 class CustomerRow(SQLModel, table=True):
     __tablename__ = "customer"
     id: int | None = Field(default=None, primary_key=True)

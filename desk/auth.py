@@ -1,0 +1,117 @@
+"""PINs for shared terminals: hashing, checking and the throttle policy.
+
+A PIN is 4–8 digits. It is stored only as ``scrypt$n$r$p$salt_b64$hash_b64``
+(``hashlib.scrypt``, a random 16-byte salt, at least the OWASP minimum
+n=2**17, r=8, p=1), so the parameters travel with the hash and can be raised
+later without invalidating existing PINs. Neither a PIN nor its hash is ever put
+in a log, an audit event or an exception message.
+
+Standard library only: no database, no UI.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from desk.domain.errors import InvalidInput
+from desk.i18n import N_
+
+
+#: OWASP Password Storage Cheat Sheet minimum for scrypt.
+SCRYPT_N = 2**17
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_N, MIN_R, MIN_P = 2**17, 8, 1
+SALT_BYTES = 16
+KEY_BYTES = 32
+PIN_MIN, PIN_MAX = 4, 8
+
+#: Failed attempts before a user is locked out, the first lock-out, and its cap.
+MAX_FAILURES = 5
+LOCK_SECONDS = 60
+LOCK_MAX_SECONDS = 3600
+#: Minutes without a key press before the terminal locks itself (desk.toml
+#: ``idle_lock_minutes`` overrides it; 0 turns the auto-lock off).
+IDLE_LOCK_MINUTES = 10
+
+
+def _maxmem(n: int, r: int, p: int) -> int:
+    # scrypt needs 128 * n * r * p bytes (plus a little); OpenSSL's default cap is 32 MiB
+    return 128 * n * r * p + 16 * 1024 * 1024
+
+
+def check_format(pin: str) -> str:
+    """The PIN itself, or InvalidInput("pin", …) when it is not 4–8 digits."""
+    pin = (pin or "").strip()
+    if not (PIN_MIN <= len(pin) <= PIN_MAX) or not pin.isascii() or not pin.isdigit():
+        raise InvalidInput("pin", N_("A PIN is 4 to 8 digits"))
+    return pin
+
+
+def hash_pin(pin: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+    pin = check_format(pin)
+    salt = os.urandom(SALT_BYTES)
+    key = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p), dklen=KEY_BYTES)
+    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+    return f"scrypt${n}${r}${p}${b64(salt)}${b64(key)}"
+
+
+@dataclass(frozen=True)
+class PinParams:
+    n: int
+    r: int
+    p: int
+    salt: bytes
+    key: bytes
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.n >= MIN_N and self.r >= MIN_R and self.p >= MIN_P and len(self.salt) >= 16
+
+
+def parse(stored: str) -> PinParams:
+    """The parameters of a stored hash; ValueError when it is not one of ours."""
+    scheme, n, r, p, salt, key = stored.split("$")
+    if scheme != "scrypt":
+        raise ValueError("not an scrypt hash")
+    return PinParams(int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(key))
+
+
+def verify_hash(pin: str, stored: str | None) -> bool:
+    """True when ``pin`` matches ``stored``; False for anything else (never raises)."""
+    if not stored or not pin:
+        return False
+    try:
+        params = parse(stored)
+        key = hashlib.scrypt(
+            pin.strip().encode(), salt=params.salt, n=params.n, r=params.r, p=params.p,
+            maxmem=_maxmem(params.n, params.r, params.p), dklen=len(params.key),
+        )
+    except (ValueError, TypeError, MemoryError):
+        return False
+    return hmac.compare_digest(key, params.key)
+
+
+def needs_rehash(stored: str) -> bool:
+    try:
+        return not parse(stored).meets_minimum
+    except ValueError:
+        return True
+
+
+def lock_seconds(lockouts: int) -> int:
+    """How long the ``lockouts``-th lock-out in a row lasts: 60 s, doubling, capped."""
+    return min(LOCK_SECONDS * 2 ** max(lockouts - 1, 0), LOCK_MAX_SECONDS)
+
+
+def locked_for(locked_until: datetime | None, now: datetime) -> int:
+    """Whole seconds left of a lock-out (0 when not locked)."""
+    if locked_until is None or locked_until <= now:
+        return 0
+    left = locked_until - now
+    return int(left.total_seconds()) + (1 if left % timedelta(seconds=1) else 0)
