@@ -95,8 +95,8 @@ class VisitActions:
                 lambda _result: self.reload(),
             )
 
-        if kind == MarkKind.DONE:
-            save("")
+        if kind == MarkKind.DONE or event.reason:
+            save(event.reason)
         else:
             title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _(
                 "Waive {item}", item=item_id

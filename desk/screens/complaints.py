@@ -14,11 +14,22 @@ from desk.widgets.dialogs import FormDialog, FormField
 SEVERITY_LABELS = {"ordinary": N_("ordinary"), "major": N_("major")}
 
 
+def age_text(row, now) -> Text:
+    """How long the complaint has been open; beyond 24 hours it stands out."""
+    minutes = max(0, int((now - row.opened_at).total_seconds() // 60))
+    days, hours = divmod(minutes // 60, 24)
+    label = f"{days}d {hours}h" if days else f"{hours}h{minutes % 60:02d}"
+    if row.overdue:
+        return Text(f"{label} " + _("OVERDUE"), style="bold red reverse")
+    return Text(label)
+
+
 class ComplaintsScreen(ListScreen):
     TABLE_ID = "complaints"
     COLUMNS = (
-        ("opened", N_("Opened"), 12), ("customer", N_("Customer"), 12), ("severity", N_("Severity"), 9),
-        ("summary", N_("Summary"), 46), ("due", N_("Due"), 12), ("repeat", N_("Repeat"), 6),
+        ("opened", N_("Opened"), 12), ("age", N_("Age"), 14), ("customer", N_("Customer"), 12),
+        ("severity", N_("Severity"), 9), ("summary", N_("Summary"), 40), ("due", N_("Due"), 12),
+        ("repeat", N_("Repeat"), 6),
     )
     BINDINGS = [
         Binding("c", "close_complaint", N_("Close complaint")),
@@ -28,6 +39,14 @@ class ComplaintsScreen(ListScreen):
     def on_mount(self) -> None:
         self.set_title(_("Open complaints: ordinary ones resolved within 24 hours, major ones escalated"))
 
+    def show_rows(self, rows) -> None:
+        super().show_rows(rows)
+        late = sum(1 for r in rows if r.overdue)
+        title = _("Open complaints: ordinary ones resolved within 24 hours, major ones escalated")
+        if late:
+            title = Text(title + "   ").append(_("{n} overdue", n=late), style="bold red")
+        self.set_title(title)
+
     def fetch(self):
         return self.desk.complaints()
 
@@ -36,7 +55,7 @@ class ComplaintsScreen(ListScreen):
 
     def cells(self, r) -> tuple:
         return (
-            f"{r.opened_at:%m-%d %H:%M}", Text(r.customer),
+            f"{r.opened_at:%m-%d %H:%M}", age_text(r, self.app.clock()), Text(r.customer),
             Text(_(SEVERITY_LABELS[r.severity]), style="bold red" if r.severity == "major" else ""),
             Text(r.summary), Text(f"{r.due_at:%m-%d %H:%M}", style="bold red reverse" if r.overdue else ""),
             Text(str(r.repeat), style="bold" if r.repeat else "dim"),

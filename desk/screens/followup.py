@@ -10,14 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import validate
 from desk.domain.entities import CallOutcome
-from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
-from desk.widgets.dialogs import FormDialog, FormField
+from desk.widgets.survey import SurveyDialog
 
 FACTOR_LABELS = {
     "initiation": N_("Service initiation (easy appointment, quick hand-over)"),
@@ -26,29 +24,6 @@ FACTOR_LABELS = {
     "pickup": N_("Vehicle pick-up (timely, fair charges, helpful)"),
     "quality": N_("Service quality (time taken, fixed right, car clean)"),
 }
-
-
-def score(text: str) -> int:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 5:
-        raise InvalidInput("score", "Scores are 1 to 5")
-    return int(text)
-
-
-def nps(text: str) -> int | None:
-    if not text.strip():
-        return None
-    if not text.strip().isdigit() or not 0 <= int(text) <= 10:
-        raise InvalidInput("nps", "NPS is 0 to 10")
-    return int(text)
-
-
-def yes(text: str) -> bool:
-    key = text.strip().lower()
-    if key in ("y", "yes", "是"):
-        return True
-    if key in ("n", "no", "否", ""):
-        return False
-    raise InvalidInput("flag", "Answer y or n")
 
 
 class FollowUpQueueScreen(ListScreen):
@@ -106,9 +81,17 @@ class CallScreen(VisitScreen):
                         me=self.user.name, shop=shop, day=f"{view.visit.day:%Y-%m-%d}"))
         script.append("\n" + _("Let the customer hang up first."), style="dim")
         self.query_one("#script", Static).update(script)
+        vid = self.visit_id
 
-        def fill(due) -> None:
-            day, km = due
+        def facts():
+            calls = [r for r in self.desk.followup_queue() if r.visit_id == vid]
+            mine = [c for c in self.desk.complaints(include_closed=True) if c.visit_id == vid]
+            return self.desk.next_service_due(vid), (calls[0].attempts if calls else 0), mine
+
+        def fill(result) -> None:
+            (day, km), attempts, complaints = result
+            self.next_service = f"{day:%Y-%m-%d}" + (f" / {km:,} km" if km else "")
+            limit = self.desk.policy.followup_max_attempts
             recap = Text()
             for ln in view.lines:
                 if ln.approval == "approved":
@@ -116,30 +99,30 @@ class CallScreen(VisitScreen):
             declined = [ln.description for ln in view.lines if ln.approval == "declined"]
             if declined:
                 recap.append(_("Declined, recommend next time") + ": " + ", ".join(declined) + "\n", style="yellow")
-            recap.append(_("Next service") + f": {day:%Y-%m-%d}" + (f" / {km:,} km" if km else "") + "\n",
-                         style="bold")
+            recap.append(_("Next service") + f": {self.next_service}\n", style="bold")
+            recap.append(_("Attempts: {n} of {limit}", n=attempts, limit=limit) + "\n",
+                         style="bold red" if attempts >= limit else "")
+            if attempts >= limit:
+                recap.append(_("No more attempts: the customer counts as not reached (F8 moves on)") + "\n",
+                             style="yellow")
+            for c in complaints:
+                recap.append(_("Complaint {id} ({severity}): {state}", id=c.id, severity=_(c.severity),
+                               state=_("closed") if c.closed else _("open")) + "\n",
+                             style="dim" if c.closed else "bold red")
             self.query_one("#recap", Static).update(recap)
 
-        self.run_db(lambda: self.desk.next_service_due(self.visit_id), fill)
+        self.run_db(facts, fill)
 
     def action_outcome(self, outcome: str) -> None:
         self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome(outcome)),
                     lambda _r: self.reload())
 
     def action_reached(self) -> None:
-        fields = [FormField(f, _(label) + " (1-5)", parse=score) for f, label in FACTOR_LABELS.items()]
-        fields += [
-            FormField("nps", _("Would you recommend us? 0-10"), parse=nps),
-            FormField("comment", _("Comments and suggestions"),
-                      parse=lambda s: validate.text(s, field="comment", max_len=1000)),
-            FormField("next_service_stated", _("Next service date and mileage stated? (y/n)"), value="y",
-                      parse=yes),
-        ]
+        factors = [(f, _(label)) for f, label in FACTOR_LABELS.items()]
 
         def done(values) -> None:
             if not values:
                 return
-            scores = {f: values.pop(f) for f in FACTOR_LABELS}
 
             def saved(complaint_id) -> None:
                 if complaint_id:
@@ -148,6 +131,7 @@ class CallScreen(VisitScreen):
                 self.reload()
 
             self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome.REACHED,
-                                                      scores=scores, **values), saved)
+                                                      **values), saved)
 
-        self.app.push_screen(FormDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), fields), done)
+        self.app.push_screen(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,
+                                          getattr(self, "next_service", "-")), done)

@@ -65,4 +65,8 @@ class LobbyScreen(DeskScreen):
             )
 
     def action_back(self) -> None:
-        self.dismiss()
+        # pushed from the progress board, or the "lobby" area of its own
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()
+        else:
+            self.app.switch_mode("progress")

@@ -11,11 +11,13 @@ from rich.text import Text
 from textual.binding import Binding
 
 from desk.domain.entities import Role
-from desk.domain.process import BOARD_LABELS, BoardStatus
+from desk.domain.errors import GuardFailed
+from desk.domain.process import BOARD_LABELS, STAGE_LABELS, BoardStatus
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.dialogs import PickDialog
+from desk.widgets.open_items import OpenItemsDialog
 
 REFRESH_SECONDS = 1.0
 
@@ -45,23 +47,27 @@ class ProgressScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False),
         Binding("a", "assign", N_("Assign technician")),
+        Binding("f8", "advance", N_("Next stage")),
         Binding("f", "filter_tech", N_("Filter technician")),
         Binding("v", "filter_advisor", N_("Filter advisor")),
         Binding("l", "lobby", N_("Lobby view")),
     ]
 
     TABLE_ID = "progress"
+    # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
-        ("ro", N_("RO"), 11), ("plate", N_("Plate"), 10), ("customer", N_("Customer"), 12),
-        ("vehicle", N_("Vehicle"), 16), ("status", N_("Status"), 14), ("tech", N_("Technician"), 10),
-        ("bay", N_("Bay"), 4), ("promised", N_("Promised"), 8), ("left", N_("Time left"), 12),
-        ("flags", N_("Flags"), 18),
+        ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
+        ("status", N_("Status"), 16), ("tech", N_("Technician"), 10), ("bay", N_("Bay"), 4),
+        ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 19),
     )
 
     def __init__(self) -> None:
         super().__init__()
         self.tech_filter: int | None = None
         self.advisor_filter: int | None = None
+        #: The filter's name for the title.
+        self.filter_names: dict[str, str] = {}
+        self.names: dict[int, str] = {}
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self.load)
@@ -79,7 +85,7 @@ class ProgressScreen(ListScreen):
     def cells(self, r) -> tuple:
         status = BoardStatus(r.status) if r.status else None
         return (
-            r.number, Text(r.plate), Text(r.customer), Text(r.vehicle),
+            r.number, Text(r.plate), Text(r.customer),
             Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
             Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             left_text(r), flags(r),
@@ -91,8 +97,10 @@ class ProgressScreen(ListScreen):
             return  # nothing changed: no repaint, the cursor stays put
         super().show_rows(rows)
         title = _("In the shop: {n}", n=len(rows))
-        if self.tech_filter is not None or self.advisor_filter is not None:
-            title += "   " + _("(filtered)")
+        if self.tech_filter is not None:
+            title += "   " + _("Technician") + ": " + self.filter_names.get("tech", "")
+        if self.advisor_filter is not None:
+            title += "   " + _("Advisor") + ": " + self.filter_names.get("advisor", "")
         self.set_title(title)
 
     @staticmethod
@@ -108,14 +116,35 @@ class ProgressScreen(ListScreen):
     def on_data_table_row_selected(self, event) -> None:
         self.action_open()
 
-    def action_open(self) -> None:
+    def action_open(self, focus_open: bool = False) -> None:
         row = self.current_row()
-        if row is not None and (screen := screen_for(row.stage, row.visit_id)) is not None:
+        if row is not None and (screen := screen_for(row.stage, row.visit_id, focus_open=focus_open)) is not None:
             self.app.push_screen(screen)
+
+    def action_advance(self) -> None:
+        """Move the car on; the MOT engine decides, and a refusal names the open items."""
+        row = self.current_row()
+        if row is None:
+            return
+
+        def moved(stage) -> None:
+            self.notify(_("{ro} moved to {stage}", ro=row.number, stage=_(STAGE_LABELS[stage])))
+            self.load()
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, GuardFailed):
+                self.show_error(exc)
+                return
+            title = _("{ro} cannot move on yet", ro=row.number)
+            self.app.push_screen(OpenItemsDialog(title, exc.items),
+                                 lambda go: go and self.action_open(focus_open=True))
+
+        self.run_db(lambda: self.desk.advance(self.user, row.visit_id, version=row.version), moved, failed=refused)
 
     def _pick_user(self, role: Role, title: str, done, *, allow_all: bool) -> None:
         def show(users) -> None:
             choices = [(u.id, u.name) for u in users if role in u.roles and u.active]
+            self.names = dict(choices)
             if allow_all:
                 choices.insert(0, (0, _("Everyone")))
             self.app.push_screen(PickDialog(title, choices), done)
@@ -138,6 +167,7 @@ class ProgressScreen(ListScreen):
         def chosen(tech_id) -> None:
             if tech_id is not None:
                 self.tech_filter = tech_id or None
+                self.filter_names["tech"] = self.names.get(tech_id, "")
                 self.rows = []
                 self.load()
 
@@ -147,6 +177,7 @@ class ProgressScreen(ListScreen):
         def chosen(advisor_id) -> None:
             if advisor_id is not None:
                 self.advisor_filter = advisor_id or None
+                self.filter_names["advisor"] = self.names.get(advisor_id, "")
                 self.rows = []
                 self.load()
 

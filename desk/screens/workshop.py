@@ -122,8 +122,24 @@ class WorkshopScreen(VisitScreen):
 
     def action_start_line(self) -> None:
         line = self.query_one(WorkLines).selected
-        if line is not None:
+        if line is None:
+            return
+        if Role.TECHNICIAN in self.user.roles or self.view.visit.technician_id:
             self.call(lambda: self.desk.start_line(self.user, line))
+            return
+        # nobody on the car yet: the advisor says who starts it
+        bay = self.view.visit.bay or ""
+
+        def start(tech_id) -> None:
+            if tech_id:
+                self.call(lambda: (self.desk.assign(self.user, self.visit_id, tech_id, bay),
+                                   self.desk.start_line(self.user, line)))
+
+        def show(users) -> None:
+            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            self.app.push_screen(PickDialog(_("Started by which technician?"), choices), start)
+
+        self.run_db(self.desk.users, show)
 
     def action_finish_line(self) -> None:
         line = self.query_one(WorkLines).selected

@@ -1,6 +1,13 @@
 """The MOT checklist of one stage: see every item's state, tick it, mark it not
-applicable or waive it with a reason. The widget only asks; the screen calls the
-service and reloads (the domain decides who may do what)."""
+applicable or waive it with a reason. The widget only asks (the reason dialog is
+its own); the screen calls the service and reloads (the domain decides who may do
+what).
+
+Use: ``yield Checklist()``, ``checklist.show(statuses)`` with the
+:class:`ItemStatus` rows of a stage, and handle ``on_checklist_mark(event)``:
+``event.item_id``, ``event.kind`` (a :class:`MarkKind`) and ``event.reason``
+(``""`` for a tick).
+"""
 
 from __future__ import annotations
 
@@ -28,18 +35,20 @@ class Checklist(DataTable):
 
     BINDINGS = [
         Binding("space,x", "mark('done')", N_("Tick"), show=True),
+        Binding("enter", "mark('done')", N_("Tick"), show=False),
         Binding("n", "mark('na')", N_("Not applicable")),
         Binding("w", "mark('waived')", N_("Waive")),
     ]
 
     class Mark(Message):
-        """The user asked to mark ``item_id``; ``reason`` comes from a dialog for
-        n.a. and waivers (asked by the screen)."""
+        """The user asked to mark ``item_id`` as ``kind``. ``reason`` is what the
+        user typed in the reason dialog for n.a. and waivers, ``""`` for a tick."""
 
-        def __init__(self, item_id: str, kind: MarkKind) -> None:
+        def __init__(self, item_id: str, kind: MarkKind, reason: str = "") -> None:
             super().__init__()
             self.item_id = item_id
             self.kind = kind
+            self.reason = reason
 
     def __init__(self, **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -99,5 +108,19 @@ class Checklist(DataTable):
 
     def action_mark(self, kind: str) -> None:
         item = self.current_item_id
-        if item is not None:
-            self.post_message(self.Mark(item, MarkKind(kind)))
+        if item is None:
+            return
+        mark = MarkKind(kind)
+        if mark == MarkKind.DONE:
+            self.post_message(self.Mark(item, mark))
+            return
+        from desk.widgets.dialogs import ReasonDialog
+
+        title = _("Not applicable: {item}", item=item) if mark == MarkKind.NA else _("Waive {item}", item=item)
+        text = next((s.item.text for s in self.statuses if s.item.id == item), "")
+
+        def asked(reason: str | None) -> None:
+            if reason:
+                self.post_message(self.Mark(item, mark, reason))
+
+        self.app.push_screen(ReasonDialog(title, text), asked)

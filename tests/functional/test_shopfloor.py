@@ -12,7 +12,9 @@ from textual.widgets import DataTable, Input, Static
 from desk.app import make_app
 from desk.screens.lobby import mask_plate, short_name
 from desk.widgets.checklist import Checklist
-from desk.widgets.dialogs import FormDialog, PickDialog
+from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
+from desk.widgets.open_items import OpenItemsDialog
+from desk.widgets.survey import SurveyDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 
@@ -113,10 +115,12 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await keys(pilot, "enter")
         await wait_for(pilot, on(app, "CallScreen"))
         await keys(pilot, "1")
-        await fill_form(pilot, app, {"initiation": "4", "advisor": "5", "facility": "4", "pickup": "3",
-                                     "quality": "1", "nps": "3", "comment": "Noise is back",
-                                     "next_service_stated": "y"})
+        await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+        # five factors by digit keys, then NPS and a comment typed
+        await keys(pilot, "4", "5", "4", "3", "1")
+        await keys(pilot, "3", "enter", *"Noise is back", "enter")
         await wait_for(pilot, lambda: any("complaint" in n for n in notes))
+        await wait_for(pilot, lambda: "Complaint" in str(app.screen.query_one("#recap", Static).render()))
         app.screen.query_one(Checklist).focus()
         await tick_until_moved(pilot, app, "CallScreen")
         assert d.visit_view(vid).visit.stage == "FOLLOWED_UP"
@@ -204,3 +208,220 @@ async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
         await keys(pilot, "d")
         await wait_for(pilot, lambda: any("not approved" in n for n in notes))
     assert not [ln for ln in shop.desk.visit_view(vid).lines if ln.id == line][0].is_done
+
+
+async def open_board(pilot, app, rows=1):
+    await wait_for(pilot, on(app, "AppointmentsScreen"))
+    await keys(pilot, "f3")
+    await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and len(app.screen.rows) == rows)
+
+
+async def test_board_move_refused_names_the_open_items_and_opens_the_visit(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app)
+        await keys(pilot, "f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, OpenItemsDialog))
+        shown = str(app.screen.query_one("#open-items", Static).render())
+        blocking = [s.item.id for s in shop.desk.checklist(vid) if s.blocking]
+        assert blocking and all(item in shown for item in blocking)
+        assert "REP-02" not in shown  # recommended items never block
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "WorkshopScreen"))
+        await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == blocking[0])
+    assert shop.desk.visit_view(vid).visit.stage == "IN_REPAIR"
+
+
+async def test_board_moves_a_car_whose_items_are_done(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "QC")
+    shop.desk.mark_item(shop.tech, vid, "QC-01", "done")
+    flow.tick_open(shop.desk, shop.qc, vid)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await open_board(pilot, app)
+        await keys(pilot, "f8")
+        await wait_for(pilot, lambda: shop.desk.visit_view(vid).visit.stage == "READY")
+        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].stage == "READY")
+        assert any("moved to" in n for n in notes)
+
+
+async def test_board_assigns_and_filters_by_technician(shop, clock, db_url):
+    ids = []
+    for minutes in (30, 60):
+        vid = flow.book(shop, clock, minutes_ahead=minutes)
+        flow.to_stage(shop, clock, vid, "IN_REPAIR")
+        ids.append(vid)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app, rows=2)
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=1)
+        target = app.screen.current_visit()
+        await keys(pilot, "a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        names = [label for _id, label in app.screen.choices]
+        assert names == ["张强", "Mike Ross"]  # technicians only
+        await keys(pilot, "down", "enter")
+        await wait_for(pilot, lambda: shop.desk.visit_view(target).visit.technician_id == shop.tech2.id)
+        await wait_for(pilot, lambda: any(r.technician == "Mike Ross" for r in app.screen.rows))
+        # filter on Mike Ross: only his car stays, the title says whose
+        await keys(pilot, "f")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        assert app.screen.choices[0][0] == 0  # "Everyone" first
+        await keys(pilot, "down", "down", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and len(app.screen.rows) == 1)
+        assert app.screen.rows[0].visit_id == target
+        assert "Mike Ross" in str(app.screen.query_one("#progress-title", Static).render())
+        await keys(pilot, "f")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await keys(pilot, "enter")  # everyone again
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and len(app.screen.rows) == 2)
+
+
+async def test_lobby_is_an_area_of_its_own_and_escape_goes_to_the_board(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        app.action_area("lobby")
+        await wait_for(pilot, lambda: screen_name(app) == "LobbyScreen" and app.screen.query_one(DataTable).row_count)
+        await keys(pilot, "escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen")
+
+
+async def test_checklist_not_applicable_asks_a_reason_and_records_it(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "WorkshopScreen"))
+        checklist = app.screen.query_one(Checklist)
+        await wait_for(pilot, lambda: checklist.row_count > 0)
+        checklist.focus()
+        checklist.focus_item("REP-06")
+        await keys(pilot, "n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await keys(pilot, "enter")  # empty: refused inline, the dialog stays
+        assert isinstance(app.screen, ReasonDialog)
+        await keys(pilot, *"no paid parts replaced", "enter")
+        await wait_for(pilot, lambda: any(s.item.id == "REP-06" and s.state == "na"
+                                          for s in shop.desk.checklist(vid)))
+        # enter ticks too
+        await wait_for(pilot, on(app, "WorkshopScreen"))
+        checklist = app.screen.query_one(Checklist)
+        checklist.focus()
+        checklist.focus_item("REP-08")
+        await keys(pilot, "enter")
+        await wait_for(pilot, lambda: any(s.item.id == "REP-08" and s.state == "done"
+                                          for s in shop.desk.checklist(vid)))
+    mark = [s for s in shop.desk.checklist(vid) if s.item.id == "REP-06"][0].mark
+    assert mark.reason == "no paid parts replaced"
+
+
+async def test_unanswered_calls_count_up_to_the_limit(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await keys(pilot, "f4")
+        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "CallScreen"))
+        for n, key in enumerate(("2", "2", "3"), start=1):
+            await keys(pilot, key)
+            await wait_for(pilot, lambda n=n: f"Attempts: {n} of 3" in str(app.screen.query_one("#recap", Static).render()))
+        assert "No more attempts" in str(app.screen.query_one("#recap", Static).render())
+        await keys(pilot, "escape")
+        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows
+                       and app.screen.rows[0].attempts == 3)
+
+
+async def test_survey_needs_all_five_factors(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await keys(pilot, "f4")
+        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "CallScreen"))
+        await keys(pilot, "1")
+        await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+        await keys(pilot, "5", "5", "ctrl+s")
+        assert isinstance(app.screen, SurveyDialog)
+        assert "five" in str(app.screen.query_one("#e-scores", Static).render())
+        await keys(pilot, "5", "4", "5", "1", "1", "enter", *"great", "enter")  # NPS 11 refused
+        assert isinstance(app.screen, SurveyDialog)
+        app.screen.query_one("#f-nps", Input).value = "10"
+        await keys(pilot, "ctrl+s")
+        await wait_for(pilot, on(app, "CallScreen"))
+    assert shop.desk.complaints() == []  # nobody was dissatisfied
+    assert "call.reached" in [e.action for e in shop.desk.history(vid)]
+
+
+async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    shop.desk.open_complaint(shop.sa, vid, "major", "Car returned with a scratch")
+    clock.advance(hours=30)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await keys(pilot, "f5")
+        await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen" and app.screen.rows)
+        cells = [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)]
+        assert any("OVERDUE" in c for c in cells) and any(c.startswith("1d 6h") for c in cells)
+        await keys(pilot, "c")
+        await fill_form(pilot, app, {"root_cause": "Wash brush", "remedy": "Polish free of charge",
+                                     "closing_report": "Polished, customer content"})
+        await wait_for(pilot, lambda: any("Not allowed" in n and "manager" in n for n in notes))
+    assert len(shop.desk.complaints()) == 1
+
+
+async def test_delivery_writes_the_invoice_summary(shop, clock, db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "READY")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await open_board(pilot, app)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "DeliveryScreen"))
+        await keys(pilot, "f6")
+        await wait_for(pilot, lambda: any("invoice.txt" in n for n in notes))
+        # a follow-up time beyond 72 hours is refused in the form
+        await keys(pilot, "c")
+        await fill_form(pilot, app, {"at": "+5 10:00", "channel": "phone"})
+        await wait_for(pilot, lambda: any("72" in n for n in notes) or isinstance(app.screen, FormDialog))
+    files = list((tmp_path / "data" / "printouts").glob("*-invoice.txt"))
+    assert len(files) == 1 and shop.desk.visit_view(vid).visit.number in files[0].read_text(encoding="utf-8")
+    assert shop.desk.visit_view(vid).visit.followup_agreed_at is None
+
+
+async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    assert shop.desk.visit_view(vid).visit.technician_id is None
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "WorkshopScreen"))
+        await wait_for(pilot, lambda: app.screen.query_one("#work-lines").line_ids)
+        app.screen.query_one("#work-lines", DataTable).focus()
+        await keys(pilot, "s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await keys(pilot, "enter")
+        await wait_for(pilot, lambda: shop.desk.visit_view(vid).lines[0].started)
+    assert shop.desk.visit_view(vid).visit.technician_id == shop.tech.id

@@ -102,3 +102,100 @@ def test_followup_queue_and_complaints(snap_compare, shop, clock, db_url, lang):
         await wait_for(pilot, lambda: screen_name(pilot.app) == "ComplaintsScreen" and pilot.app.screen.rows)
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+
+
+def open_row(row: int, screen: str):
+    async def run_before(pilot):
+        app = pilot.app
+        await route("f3")(pilot)
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and len(app.screen.rows) == 3)
+        app.screen.query_one("#progress").move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == screen and app.screen.view is not None)
+        await wait_for(pilot, lambda: True)
+
+    return run_before
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_qc(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=open_row(1, "QCScreen"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_delivery(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=open_row(2, "DeliveryScreen"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_board_refusal_names_open_items(snap_compare, shop_floor, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        from desk.widgets.open_items import OpenItemsDialog
+
+        await route("f3")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "ProgressScreen" and len(pilot.app.screen.rows) == 3)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, OpenItemsDialog))
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+@pytest.fixture
+def delivered(shop, clock):
+    """Two cars delivered: one call overdue, one due tomorrow."""
+    at_stage(shop, clock, "DELIVERED", minutes_ahead=30)
+    clock.advance(days=4)
+    at_stage(shop, clock, "DELIVERED", minutes_ahead=60)
+    return shop
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_followup_queue(snap_compare, delivered, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await route("f4")(pilot)
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "FollowUpQueueScreen" and
+                       len(pilot.app.screen.rows) == 2)
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+
+
+async def to_call(pilot):
+    await route("f4")(pilot)
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "FollowUpQueueScreen" and len(pilot.app.screen.rows) == 2)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_name(pilot.app) == "CallScreen" and pilot.app.screen.view is not None)
+    await wait_for(pilot, lambda: "3" in str(pilot.app.screen.query_one("#recap").render()))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_call(snap_compare, delivered, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="赵敏")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=to_call)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_survey(snap_compare, delivered, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="赵敏")
+
+    async def run_before(pilot):
+        from desk.widgets.survey import SurveyDialog
+
+        await to_call(pilot)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SurveyDialog))
+        await pilot.press("4", "5", "2")
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
