@@ -13,6 +13,7 @@ from importlib import import_module
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -28,6 +29,28 @@ AREAS: dict[str, tuple[str, str]] = {
     "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
     "lobby": ("desk.screens.lobby:LobbyScreen", N_("Lobby view")),
 }
+
+
+class DataChanged(Message, bubble=False):
+    """Data changed on this or another terminal (seen within about a second).
+
+    The app watches the database (``desk.store.changes.ChangeFeed``: SQLite
+    ``data_version`` polling, PostgreSQL LISTEN/NOTIFY) and hands every change to
+    the screens of the current stack. A screen that shows stored data reloads in
+    its handler::
+
+        def on_data_changed(self, message: DataChanged) -> None:
+            if not message.visit_ids or self.visit_id in message.visit_ids:
+                self.reload()
+
+    ``visit_ids``: the visits that changed; empty when the change is not tied to
+    one visit (a customer, a user). The terminal's own writes are reported too.
+    Does not bubble: each screen of the stack gets its own copy.
+    """
+
+    def __init__(self, visit_ids: frozenset[int] = frozenset()) -> None:
+        super().__init__()
+        self.visit_ids = frozenset(visit_ids)
 
 
 def _lazy(path: str) -> Callable[[], Screen]:
@@ -144,6 +167,53 @@ class DeskApp(App):
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()
         self.daily_backup()
+        self.watch_changes()
+
+    # ------------------------------------------------------------------ live updates
+
+    #: Seconds between looks at the database for other terminals' changes.
+    CHANGE_POLL_SECONDS = 0.5
+
+    def watch_changes(self) -> None:
+        """Post :class:`DataChanged` for every change committed to the database.
+
+        A daemon thread of its own rather than a Textual worker: it runs for the
+        app's whole life, and ``workers.wait_for_complete()`` must not wait on it.
+        """
+        import threading
+
+        if getattr(self, "_changes_thread", None) is not None:
+            return
+        self._changes_stop = threading.Event()
+        self._changes_thread = threading.Thread(target=self._watch_changes, name="desk-changes", daemon=True)
+        self._changes_thread.start()
+
+    def _watch_changes(self) -> None:
+        from desk.store.changes import ChangeFeed
+
+        stop = self._changes_stop
+        try:
+            feed = ChangeFeed(self.db_url, interval=self.CHANGE_POLL_SECONDS)
+        except Exception:  # noqa: BLE001 - no live updates is not fatal
+            return
+        with feed:
+            while not stop.is_set():
+                try:
+                    ids = feed.wait(self.CHANGE_POLL_SECONDS, stop=stop)
+                except Exception:  # noqa: BLE001 - the server went away: stop quietly
+                    return
+                if ids is not None and not stop.is_set():
+                    self.post_message(DataChanged(frozenset(ids)))
+
+    def on_unmount(self) -> None:
+        stop = getattr(self, "_changes_stop", None)
+        if stop is not None:
+            stop.set()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Hand the change to every screen of the current stack."""
+        for screen in list(self.screen_stack):
+            screen.post_message(DataChanged(message.visit_ids))
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def daily_backup(self) -> None:

@@ -27,7 +27,7 @@ from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
 from desk.i18n import N_
-from desk.store import audit, repo
+from desk.store import audit, changes, repo
 from desk.store.db import read_session, write_session
 from desk.store.models import CustomerRow, UserRow, VisitRow
 
@@ -155,6 +155,7 @@ class Base:
             before=before,
             after=after,
         )
+        changes.notify(session, visit_id)  # other terminals' ChangeFeed (LISTEN on PostgreSQL)
 
     # ------------------------------------------------------------------ helpers
 
