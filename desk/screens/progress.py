@@ -84,8 +84,10 @@ class ProgressScreen(ListScreen):
 
     def cells(self, r) -> tuple:
         status = BoardStatus(r.status) if r.status else None
+        # the whole car stands out: red when late, yellow when at risk
+        row = "red" if r.late else "yellow" if r.at_risk else ""
         return (
-            r.number, Text(r.plate), Text(r.customer),
+            Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
             Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             left_text(r), flags(r),

@@ -425,3 +425,52 @@ async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url
         await keys(pilot, "enter")
         await wait_for(pilot, lambda: shop.desk.visit_view(vid).lines[0].started)
     assert shop.desk.visit_view(vid).visit.technician_id == shop.tech.id
+
+
+def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
+    from desk.screens.progress import ProgressScreen
+    from desk.services.queries import ShopRow
+
+    def row(minutes_left, late, at_risk):
+        return ShopRow(visit_id=1, version=1, number="RO1", plate="京A12345", customer="李伟", vehicle="",
+                       status="in_work", stage="IN_REPAIR", technician="", technician_id=None, advisor="",
+                       advisor_id=None, bay="", promised_at=clock.now, minutes_left=minutes_left, late=late,
+                       at_risk=at_risk, comeback=True, update_due=True)
+
+    late = ProgressScreen.cells(ProgressScreen, row(-20, True, False))
+    risky = ProgressScreen.cells(ProgressScreen, row(30, False, True))
+    calm = ProgressScreen.cells(ProgressScreen, row(300, False, False))
+    assert str(late[0].style) == "red" and "LATE" in str(late[7])
+    assert str(risky[0].style) == "yellow" and str(calm[0].style) == ""
+    assert "COMEBACK" in str(late[8]) and "update due" in str(late[8])
+
+
+async def test_qc_sends_the_car_back_with_a_reason(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "QC")
+    app = make_app(db_url=db_url, clock=clock, user_name="陈静")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "QCScreen"))
+        await keys(pilot, "k")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await keys(pilot, *"Squeak still there on the road test", "enter")
+        await wait_for(pilot, on(app, "WorkshopScreen"))
+    assert shop.desk.visit_view(vid).visit.stage == "IN_REPAIR"
+    assert any(e.action == "visit.rework" and "Squeak" in (e.after or "") for e in shop.desk.history(vid))
+
+
+async def test_delivery_records_the_amount_explanation(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "READY")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot, app)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "DeliveryScreen"))
+        await keys(pilot, "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await keys(pilot, *"Brake fluid topped up, agreed by phone", "enter")
+        await wait_for(pilot, lambda: shop.desk.visit_view(vid).visit.amount_explanation)
+    assert shop.desk.visit_view(vid).visit.amount_explanation == "Brake fluid topped up, agreed by phone"
