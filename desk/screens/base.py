@@ -76,9 +76,8 @@ class VisitActions:
     """
 
     visit_id: int
-
-    def reload(self) -> None:  # pragma: no cover - each screen implements it
-        raise NotImplementedError
+    #: Re-read the visit and repaint (the screen this is mixed into defines it).
+    reload: Callable[[], None]
 
     def on_checklist_mark(self, event) -> None:
         from desk.domain.checklist import MarkKind
