@@ -55,7 +55,17 @@ class InvalidTransition(DeskError):
 
 
 class StaleEdit(DeskError):
-    """The record changed on another terminal since it was read."""
+    """The record changed on another terminal since it was read.
+
+    ``by``, ``at`` and ``what`` name the other terminal's change (the visit's latest
+    audit event) when it is known, so the advisor sees what happened before reloading.
+    """
+
+    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "") -> None:
+        super().__init__(message)
+        self.by = by
+        self.at = at
+        self.what = what
 
 
 class StoreUnavailable(DeskError):

@@ -63,8 +63,13 @@ class DeskScreen(Screen):
         self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
     def show_error(self, exc: BaseException) -> None:
+        from desk.domain.errors import StaleEdit
+
         self.app.log.error(repr(exc))
         self.notify(describe_error(exc), severity="error", timeout=8)
+        reload = getattr(self, "reload", None) or getattr(self, "load", None)
+        if isinstance(exc, StaleEdit) and callable(reload):
+            reload()  # show the other terminal's change before the advisor tries again
 
 
 class VisitActions:

@@ -164,7 +164,13 @@ class Base:
         if visit is None:
             raise InvalidInput("visit", "No such visit")
         if version is not None and visit.version != version:
-            raise StaleEdit(f"visit {visit.number} changed on another terminal")
+            last = audit.latest(session, visit_id)
+            raise StaleEdit(
+                f"visit {visit.number} changed on another terminal",
+                by=last.user_name if last else "",
+                at=last.at if last else None,
+                what=last.action if last else "",
+            )
         return visit
 
     def _touch(self, session: Session, visit: VisitRow) -> None:

@@ -146,3 +146,10 @@ def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEven
             .limit(limit)
         ).all()
     )
+
+
+def latest(session: Session, visit_id: int) -> AuditEventRow | None:
+    """The visit's most recent event (who changed it last, and how)."""
+    return session.exec(
+        select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(AuditEventRow.id.desc()).limit(1)
+    ).first()

@@ -26,6 +26,9 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):
+        if exc.by and exc.at is not None:
+            return _("Changed on another terminal by {who} at {at} ({what}): reloaded, check and try again",
+                     who=exc.by, at=exc.at.strftime("%H:%M:%S"), what=exc.what)
         return _("Changed on another terminal: reload and try again")
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))

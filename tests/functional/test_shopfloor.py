@@ -474,3 +474,34 @@ async def test_delivery_records_the_amount_explanation(shop, clock, db_url):
         await keys(pilot, *"Brake fluid topped up, agreed by phone", "enter")
         await wait_for(pilot, lambda: shop.desk.visit_view(vid).visit.amount_explanation)
     assert shop.desk.visit_view(vid).visit.amount_explanation == "Brake fluid topped up, agreed by phone"
+
+
+async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock, db_url, monkeypatch):
+    """Another terminal changes the car after this board read it: the move is refused
+    as stale, the message names who changed it and how, and the board reloads."""
+    import desk.screens.progress as progress
+    from desk.app import DeskApp
+    from desk.services import open_desk
+
+    # no automatic refresh: the board keeps its stale copy until the key is pressed
+    monkeypatch.setattr(progress, "REFRESH_SECONDS", 3600)
+    monkeypatch.setattr(DeskApp, "CHANGE_POLL_SECONDS", 3600)
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "QC")
+    shop.desk.mark_item(shop.tech, vid, "QC-01", "done")
+    flow.tick_open(shop.desk, shop.qc, vid)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    other = open_desk(db_url, clock=clock)  # the second terminal
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await open_board(pilot, app)
+        seen = app.screen.rows[0].version
+        other.assign(shop.mgr, vid, shop.tech2.id, "B7")
+        await keys(pilot, "f8")
+        await wait_for(pilot, lambda: any("Changed on another terminal by" in n for n in notes))
+        message = next(n for n in notes if "Changed on another terminal by" in n)
+        assert shop.mgr.name in message and "assign" in message
+        assert shop.desk.visit_view(vid).visit.stage == "QC"  # nothing written over
+        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].version != seen)
+        assert app.screen.rows[0].bay == "B7"  # the other change is on screen
+    other.engine.dispose()

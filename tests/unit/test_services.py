@@ -102,10 +102,17 @@ def test_stale_edit_is_refused_never_overwrites(shop, clock):
     vid = flow.book(shop, clock)
     v1 = shop.desk.visit_view(vid).visit.version
     shop.desk.add_concern(shop.sa, vid, "first terminal", version=v1)
-    with pytest.raises(StaleEdit):
+    with pytest.raises(StaleEdit) as err:
         shop.desk.add_concern(shop.sa, vid, "second terminal", version=v1)
     texts = [c.text for c in shop.desk.visit_view(vid).concerns]
     assert "first terminal" in texts and "second terminal" not in texts
+    # the refusal names the other terminal's change: who, when, what
+    last = shop.desk.history(vid)[-1]
+    assert (err.value.by, err.value.at, err.value.what) == (shop.sa.name, last.at, last.action)
+    from desk.widgets.feedback import describe_error
+
+    message = describe_error(err.value)
+    assert shop.sa.name in message and last.action in message and last.at.strftime("%H:%M:%S") in message
 
 
 def test_sqlalchemy_version_column_catches_concurrent_commit(shop, clock):
