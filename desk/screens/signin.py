@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,10 +13,11 @@ from textual.widgets.option_list import Option
 
 from desk.domain.entities import ROLE_LABELS
 from desk.i18n import N_, _
+from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
 
-class SignInScreen(ModalScreen):
+class SignInScreen(PinEntry, ModalScreen):
     """Pick a user with the arrow keys and Enter; a user with a PIN types it
     (hidden) and presses Enter. Wrong PINs are throttled by the services."""
 
@@ -26,6 +26,8 @@ class SignInScreen(ModalScreen):
     #signin-error { color: $error; height: auto; }
     """
     BINDINGS = [Binding("escape", "cancel", N_("Quit"))]
+    PIN_ID = "signin-pin"
+    ERROR_ID = "signin-error"
 
     def __init__(
         self,
@@ -89,32 +91,8 @@ class SignInScreen(ModalScreen):
         pin.value = ""
         pin.focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.picked is None or not event.value:
-            return
-        event.input.disabled = True
-        self.check_pin(self.picked.id, event.value)
-
-    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
-    def check_pin(self, user_id: int, pin: str) -> None:
-        from desk.domain.errors import DeskError
-        from desk.widgets.feedback import describe_error
-
-        verify = self._verify or self.app.desk.verify_pin
-        try:
-            user = verify(user_id, pin)
-        except DeskError as exc:
-            self.app.call_from_thread(self._refused, describe_error(exc))
-            return
-        self.app.call_from_thread(self.dismiss, user)
-
-    def _refused(self, message: str) -> None:
-        pin = self.query_one("#signin-pin", Input)
-        pin.disabled = False
-        pin.value = ""
-        pin.focus()
-        self.query_one("#signin-error", Static).update(literal(message))
+    def pin_checker(self) -> Callable:
+        return self._verify or self.app.desk.verify_pin
 
     def action_cancel(self) -> None:
         if self.picked is not None and self.query_one("#signin-pin", Input).display:

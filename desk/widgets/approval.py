@@ -22,15 +22,18 @@ from textual.widgets.option_list import Option
 from desk.domain.entities import User
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS
+from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
 
-class ManagerApproval(ModalScreen[User | None]):
+class ManagerApproval(PinEntry, ModalScreen[User | None]):
     """Pick the manager (arrow keys, Enter), type their PIN (hidden), Enter."""
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+    PIN_ID = "approval-pin"
+    ERROR_ID = "approval-error"
 
     def __init__(self, action: str, *, desk=None, approve: Callable | None = None) -> None:
         super().__init__()
@@ -87,32 +90,8 @@ class ManagerApproval(ModalScreen[User | None]):
         pin.value = ""
         pin.focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.picked is None or not event.value:
-            return
-        event.input.disabled = True
-        self.check(self.picked.id, event.value)
-
-    @work(thread=True, exclusive=True, group="approval-pin", exit_on_error=False)
-    def check(self, user_id: int, pin: str) -> None:
-        from desk.domain.errors import DeskError
-        from desk.widgets.feedback import describe_error
-
-        approve = self._approve or self.desk.approve_as_manager
-        try:
-            manager = approve(user_id, pin)
-        except DeskError as exc:
-            self.app.call_from_thread(self._refused, describe_error(exc))
-            return
-        self.app.call_from_thread(self.dismiss, manager)
-
-    def _refused(self, message: str) -> None:
-        pin = self.query_one("#approval-pin", Input)
-        pin.disabled = False
-        pin.value = ""
-        pin.focus()
-        self.query_one("#approval-error", Static).update(literal(message))
+    def pin_checker(self) -> Callable:
+        return self._approve or self.desk.approve_as_manager
 
     def action_cancel(self) -> None:
         if self.picked is not None:
