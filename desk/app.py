@@ -61,7 +61,17 @@ def _lazy(path: str) -> Callable[[], Screen]:
     return make
 
 
-class LoadingScreen(Screen):
+class ShellScreen(Screen):
+    """A screen of the shell itself: its footer speaks the interface language too."""
+
+    @property
+    def active_bindings(self):
+        from desk.screens.base import translated_bindings
+
+        return translated_bindings(super().active_bindings)
+
+
+class LoadingScreen(ShellScreen):
     """Shown for the first frame while the store opens in a worker."""
 
     def compose(self) -> ComposeResult:
@@ -70,21 +80,74 @@ class LoadingScreen(Screen):
         yield Footer()
 
 
-class StoreErrorScreen(Screen):
-    """The database could not be opened: say what happened and what to do."""
+class StoreErrorScreen(ShellScreen):
+    """The database could not be opened: say what happened and what to do.
 
-    BINDINGS = [Binding("q", "app.quit", N_("Quit"))]
+    For a SQLite file with backups, ``r`` offers them (newest first); the chosen
+    one is verified, put in place (the damaged file is kept beside it) and the
+    store is opened again.
+    """
 
-    def __init__(self, message: str) -> None:
+    BINDINGS = [
+        Binding("r", "restore", N_("Restore a backup"), id="store-error.restore"),
+        Binding("q", "app.quit", N_("Quit"), id="store-error.quit"),
+    ]
+
+    def __init__(self, message: str, backups: list | None = None) -> None:
         super().__init__()
         self.message = message
+        #: verified-at-restore backup files (``Path``), newest first
+        self.backups = list(backups or [])
 
     def compose(self) -> ComposeResult:
         from rich.text import Text
 
         yield Header(show_clock=self.app.show_clock)
-        yield Static(Text(self.message), id="store-error")
+        text = Text(self.message)
+        if self.backups:
+            text.append("\n\n" + _("{n} backups found; press r to restore one", n=len(self.backups)))
+        yield Static(text, id="store-error")
         yield Footer()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "restore":
+            return bool(self.backups)
+        return True
+
+    def action_restore(self) -> None:
+        from desk.widgets.dialogs import ConfirmDialog, PickDialog
+
+        def label(path) -> str:
+            stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            return f"{stamp}  {path.name}  ({path.stat().st_size // 1024} KB)"
+
+        def picked(path) -> None:
+            if path is None:
+                return
+            question = _("Replace the database with the backup {name}? The current file is kept beside it.",
+                         name=path.name)
+            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(path))
+
+        self.app.push_screen(PickDialog(_("Restore which backup?"), [(p, label(p)) for p in self.backups]), picked)
+
+    @work(thread=True, exclusive=True, group="restore", exit_on_error=False)
+    def restore(self, path) -> None:
+        from desk.domain.errors import DeskError
+        from desk.store.backup import restore
+        from desk.widgets.feedback import describe_error
+
+        try:
+            restore(path, self.app.db_url, confirmed=True)
+        except (DeskError, OSError) as exc:
+            message = describe_error(exc) if isinstance(exc, DeskError) else str(exc)
+            self.app.call_from_thread(self.notify, message, severity="error", timeout=15)
+            return
+        self.app.call_from_thread(self._restored, path)
+
+    def _restored(self, path) -> None:
+        self.app.notify(_("Restored from {name}", name=path.name), timeout=10)
+        self.app.pop_screen()
+        self.app.open_store()
 
 
 class DeskApp(App):
@@ -147,19 +210,34 @@ class DeskApp(App):
         from desk.widgets.feedback import describe_error
 
         try:
+            from desk.store.terminal import claim
+
+            if getattr(self, "_terminal_claim", None) is None:
+                self._terminal_claim = claim(self.db_url)
             desk = open_desk(self.db_url, clock=self.clock, settings=self.settings)
         except DeskError as exc:
-            self.call_from_thread(self._store_failed, describe_error(exc))
+            self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             return
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
             from desk.services.base import _describe
 
-            self.call_from_thread(self._store_failed, _("Database error: {detail}", detail=_(_describe(exc))))
+            self.call_from_thread(self._store_failed, _("Database error: {detail}", detail=_(_describe(exc))),
+                                  self._backups())
             return
         self.call_from_thread(self._store_ready, desk)
 
-    def _store_failed(self, message: str) -> None:
-        self.push_screen(StoreErrorScreen(message))
+    def _store_failed(self, message: str, backups: list | None = None) -> None:
+        self.push_screen(StoreErrorScreen(message, backups))
+
+    def _backups(self) -> list:
+        """Backups a broken SQLite file could be restored from (worker thread)."""
+        from desk.locations import backup_dir
+        from desk.store.backup import backups_for
+
+        try:
+            return backups_for(self.db_url, backup_dir())
+        except OSError:
+            return []
 
     def _store_ready(self, desk) -> None:
         self.desk = desk
@@ -209,6 +287,9 @@ class DeskApp(App):
         stop = getattr(self, "_changes_stop", None)
         if stop is not None:
             stop.set()
+        claim = getattr(self, "_terminal_claim", None)
+        if claim is not None:
+            claim.close()  # another terminal may open the file now
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Hand the change to every screen of the current stack."""
@@ -319,6 +400,12 @@ class DeskApp(App):
             if name not in self._modes:
                 self.add_mode(name, _lazy(path))
         self.switch_mode("appointments")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """Areas and lookup need a signed-in user: before that they are not offered."""
+        if action in ("area", "lookup") and self.user is None:
+            return False
+        return True
 
     def action_area(self, name: str) -> None:
         if self.user is not None and name in AREAS:

@@ -103,3 +103,13 @@ def restore(src: Path, url: str, *, confirmed: bool) -> Path:
     shutil.copy2(src, tmp)
     tmp.replace(dest)
     return dest
+
+
+def backups_for(url: str, folder: Path) -> list[Path]:
+    """The backups of the database at ``url`` in ``folder``, newest first (the
+    files a damaged database can be restored from)."""
+    src = sqlite_path(url)
+    if src is None or not folder.is_dir():
+        return []
+    found = [p for p in folder.glob(f"{src.stem}-*.db") if p.is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)

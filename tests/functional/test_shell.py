@@ -54,6 +54,46 @@ async def test_unopenable_database_shows_a_message_not_a_traceback(tmp_path, clo
         assert "Database error" in text and "Traceback" not in text
 
 
+async def test_a_damaged_database_offers_its_backups_and_restores_one(shop, clock, db_url, tmp_path, monkeypatch):
+    """Damage found at open: the backups are offered by key, the chosen one is put
+    in place (the damaged file kept) and the app opens on it."""
+    from desk.store.backup import backup
+    from desk.widgets.dialogs import ConfirmDialog, PickDialog
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    vid = flow.book(shop, clock)
+    shop.desk.engine.dispose()
+    folder = tmp_path / "data" / "backups"
+    folder.mkdir(parents=True)
+    made = backup(db_url, folder)
+    path = tmp_path / "desk.db"
+    for side in ("-wal", "-shm"):
+        (tmp_path / f"desk.db{side}").unlink(missing_ok=True)
+    data = bytearray(path.read_bytes())
+    for page in range(1, len(data) // 4096):  # every page after the header's
+        data[page * 4096 + 8: page * 4096 + 200] = b"\xa5" * 192
+    path.write_bytes(bytes(data))
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#store-error"))
+        text = str(app.screen.query_one("#store-error", Static).render())
+        assert "damaged" in text and "1 backups found" in text
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        assert made.name in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.screen.query("#board"), tries=600)
+        await wait_for(pilot, lambda: app.screen.query_one("#board", DataTable).row_count == 1)
+    assert list(tmp_path.glob("desk-before-restore-*.db"))  # the damaged file is kept
+    from desk.services import open_desk
+
+    again = open_desk(db_url, clock=clock)
+    assert again.visit_view(vid).visit.number
+    again.engine.dispose()
+
+
 async def test_chinese_interface(shop, clock, db_url):
     from desk.i18n import set_locale
 
@@ -100,3 +140,22 @@ async def test_old_sqlite_library_is_named_at_start(shop, clock, db_url, monkeyp
         await wait_for(pilot, lambda: app.user is not None or notes)
         await wait_for(pilot, lambda: any("PostgreSQL" in n for n in notes) or app.user is not None)
     assert app.desk.warnings and "SQLite" in app.desk.warnings[0][0]
+
+
+@pytest.mark.keep_sqlite_check
+async def test_a_second_terminal_on_an_affected_sqlite_is_told_what_to_do(shop, clock, db_url, monkeypatch):
+    from desk.store import health, terminal
+
+    monkeypatch.setattr(health, "sqlite_version_ok", lambda *a, **k: False)
+    held = terminal.claim(db_url)  # the first terminal
+    try:
+        app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.screen.query("#store-error"))
+            text = str(app.screen.query_one("#store-error", Static).render())
+            assert "Another terminal has this database open" in text and "PostgreSQL" in text
+    finally:
+        held.close()
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:  # alone now: it opens
+        await wait_for(pilot, lambda: app.screen.query("#board"))
