@@ -171,9 +171,9 @@ class AppointmentsScreen(ListScreen):
         if not values:
             return
 
-        def book():
+        def book_as(actor):
             return self.desk.book(
-                self.user, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
+                actor, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
                 concerns=[(values["concern"], values["tags"])], overbook=overbook,
             )
 
@@ -185,13 +185,18 @@ class AppointmentsScreen(ListScreen):
         def refused(exc) -> None:
             self.show_error(exc)
             full = isinstance(exc, InvalidInput) and exc.field == "when" and "slot" in exc.reason
-            if full and self.user.may_waive and not overbook:
+            if full and not overbook:
+                # a manager or foreman overbooks; anyone else asks one for their PIN
                 self.app.push_screen(
                     ConfirmDialog(_("The slot is full. Overbook it?")),
                     lambda yes: yes and self._save_booking(customer_id, vehicle_id, values, overbook=True),
                 )
 
-        self.run_db(book, booked, failed=refused)
+        if overbook:
+            self.run_as_or_approved(_("Overbook {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")),
+                                    lambda actor: book_as(actor), booked, failed=refused)
+            return
+        self.run_db(lambda: book_as(self.user), booked, failed=refused)
 
     def action_walk_in(self) -> None:
         from desk.screens.lookup import LookupScreen

@@ -62,6 +62,34 @@ class DeskScreen(Screen):
 
         self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
+    def run_as_or_approved(
+        self,
+        action: str,
+        call: Callable[[Any], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``call(user)`` for the signed-in user; when their role may not do it
+        (``NotAllowed``), a manager authorises this one action with their PIN on
+        this terminal and ``call(manager)`` runs (the audit names the manager). The
+        terminal's user stays signed in."""
+        from desk.domain.errors import NotAllowed
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, NotAllowed):
+                (failed or self.show_error)(exc)
+                return
+            from desk.widgets.approval import ManagerApproval
+
+            def approved(manager) -> None:
+                if manager is not None:
+                    self.run_db(lambda: call(manager), done, failed=failed)
+
+            self.app.push_screen(ManagerApproval(f"{action}\n{describe_error(exc)}"), approved)
+
+        self.run_db(lambda: call(self.user), done, failed=refused)
+
     def show_error(self, exc: BaseException) -> None:
         from desk.domain.errors import StaleEdit
 
@@ -94,10 +122,11 @@ class VisitActions:
         def save(reason: str | None) -> None:
             if reason is None:
                 return
-            self.run_db(
-                lambda: self.desk.mark_item(self.user, self.visit_id, item_id, kind, reason),
-                lambda _result: self.reload(),
-            )
+            mark = lambda actor: self.desk.mark_item(actor, self.visit_id, item_id, kind, reason)  # noqa: E731
+            if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
+                self.run_as_or_approved(_("Waive {item}", item=item_id), mark, lambda _result: self.reload())
+            else:
+                self.run_db(lambda: mark(self.user), lambda _result: self.reload())
 
         if kind == MarkKind.DONE or event.reason:
             save(event.reason)

@@ -71,5 +71,6 @@ class ComplaintsScreen(ListScreen):
             FormField("remedy", _("Remedy (e.g. free check, labour voucher)"), parse=required("remedy")),
             FormField("closing_report", _("Closing report"), parse=required("report")),
         ])
-        self.app.push_screen(form, lambda v: v and self.run_db(
-            lambda: self.desk.close_complaint(self.user, row.id, **v), lambda _r: self.load()))
+        self.app.push_screen(form, lambda v: v and self.run_as_or_approved(
+            _("Close complaint: {summary}", summary=row.summary[:60]),
+            lambda actor: self.desk.close_complaint(actor, row.id, **v), lambda _r: self.load()))

@@ -178,7 +178,12 @@ class EstimateScreen(VisitScreen):
             if kind == "part":
                 values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
                 values["eta"] = eta
-            self.call(lambda: self.desk.add_line(self.user, self.visit_id, kind=kind, **values))
+            # a discount beyond the advisor's limit or a free line: a manager authorises it here
+            self.run_as_or_approved(
+                _("Price override: {line}", line=values["description"]),
+                lambda actor: self.desk.add_line(actor, self.visit_id, kind=kind, **values),
+                lambda _r: self.reload(),
+            )
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
         self.app.push_screen(FormDialog(title, fields), done)

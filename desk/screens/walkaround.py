@@ -200,8 +200,9 @@ class WalkaroundScreen(VisitScreen):
 
         def done(values):
             if values:
-                self.run_db(
-                    lambda: self.desk.correct_odometer(self.user, self.visit_id, values["km"], values["reason"]),
+                self.run_as_or_approved(
+                    _("Correct odometer (manager)"),
+                    lambda actor: self.desk.correct_odometer(actor, self.visit_id, values["km"], values["reason"]),
                     lambda _r: self.reload(),
                 )
 

@@ -48,6 +48,9 @@ def system_clock() -> datetime:
 class Pricing:
     taxes: money.TaxTable
     member_discount_pct: Decimal
+    #: Above this discount (or a free line that is not warranty) a price is an
+    #: override: a manager or foreman gives it.
+    advisor_max_discount_pct: Decimal = Decimal(10)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Pricing:
@@ -56,6 +59,7 @@ class Pricing:
         return cls(
             taxes=money.TaxTable.from_mapping(data["tax"]),
             member_discount_pct=Decimal(str(data.get("member_discount_pct", "0"))),
+            advisor_max_discount_pct=Decimal(str(data.get("advisor_max_discount_pct", "10"))),
         )
 
 
@@ -195,6 +199,13 @@ class Base:
         return repo.visit_facts(
             session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
         )
+
+    def _check_price(self, actor: User, *, discount: Decimal, free: bool, warranty: bool) -> None:
+        """A discount beyond the advisor's limit, or a free line that is not
+        warranty, is a price override: only a role that may waive gives it."""
+        if money.is_price_override(discount, free=free, warranty=warranty,
+                                   limit_pct=self.pricing.advisor_max_discount_pct) and not actor.may_waive:
+            raise NotAllowed(N_("override a price"), N_("a manager or foreman"))
 
     @staticmethod
     def _require(actor: User, *roles: Role, action: str) -> None:

@@ -501,6 +501,15 @@ class CheckinMixin(Base):
     ) -> int:
         """Add an estimate line. Before the customer signs it joins the estimate;
         after, it is added work and starts *pending approval* (REP-03/04)."""
+        spec = self._line_spec(kind=kind, description=description, qty=qty, unit_cents=unit_cents,
+                               discount_pct=discount_pct, tax_code=tax_code, warranty=warranty, free=free,
+                               availability=availability, eta=eta)
+        self._check_price(actor, discount=spec["discount"], free=free, warranty=warranty)
+        return self._write(lambda session: self._insert_line(session, actor, visit_id, spec, version))
+
+    def _line_spec(self, *, kind, description, qty, unit_cents, discount_pct=Decimal(0), tax_code=None,
+                   warranty=False, free=False, availability=None, eta=None) -> dict:
+        """A line's validated values (nothing is written)."""
         kind = LineKind(kind)
         description = validate.text(description, field="description", max_len=200, required=True)
         qty = qty if isinstance(qty, Decimal) else validate_qty(qty)
@@ -517,33 +526,33 @@ class CheckinMixin(Base):
         )
         if avail == Availability.BACK_ORDER and eta is not None and eta < self.now().date():
             raise InvalidInput("eta", "The arrival date is in the past")
+        return dict(kind=kind, description=description, qty=qty, unit_cents=unit_cents, discount=discount,
+                    tax_code=tax_code, warranty=warranty, free=free, availability=avail, eta=eta)
 
-        def run(session: Session) -> int:
-            visit = self._visit(session, visit_id, version)
-            stage = Stage(visit.stage)
-            if stage in EDITABLE:
-                added, approval = False, Approval.APPROVED
-                visit.estimate_version += 1
-            elif stage == Stage.IN_REPAIR:
-                added, approval = True, Approval.PENDING
-            else:
-                raise InvalidInput("line", "Lines can no longer be added at this stage")
-            position = len(repo.lines(session=session, visit_id=visit_id))
-            row = EstimateLineRow(
-                visit_id=visit_id, position=position, kind=kind.value, description=description,
-                qty_milli=repo.qty_milli(qty), unit_cents=unit_cents,
-                discount_bp=repo.discount_bp(discount), tax_code=tax_code, warranty=warranty,
-                free=free, availability=avail.value, eta=eta, approval=approval.value,
-                added_in_repair=added,
-            )
-            session.add(row)
-            session.flush()
-            self._touch(session, visit)
-            self._audit(session, actor, "line.add", "estimate_line", row.id, visit_id=visit_id,
-                        after=row.model_dump(exclude={"version"}))
-            return row.id
-
-        return self._write(run)
+    def _insert_line(self, session: Session, actor: User, visit_id: int, spec: dict, version: int | None) -> int:
+        visit = self._visit(session, visit_id, version)
+        stage = Stage(visit.stage)
+        if stage in EDITABLE:
+            added, approval = False, Approval.APPROVED
+            visit.estimate_version += 1
+        elif stage == Stage.IN_REPAIR:
+            added, approval = True, Approval.PENDING
+        else:
+            raise InvalidInput("line", "Lines can no longer be added at this stage")
+        position = len(repo.lines(session=session, visit_id=visit_id))
+        row = EstimateLineRow(
+            visit_id=visit_id, position=position, kind=spec["kind"].value, description=spec["description"],
+            qty_milli=repo.qty_milli(spec["qty"]), unit_cents=spec["unit_cents"],
+            discount_bp=repo.discount_bp(spec["discount"]), tax_code=spec["tax_code"], warranty=spec["warranty"],
+            free=spec["free"], availability=spec["availability"].value, eta=spec["eta"], approval=approval.value,
+            added_in_repair=added,
+        )
+        session.add(row)
+        session.flush()
+        self._touch(session, visit)
+        self._audit(session, actor, "line.add", "estimate_line", row.id, visit_id=visit_id,
+                    after=row.model_dump(exclude={"version"}))
+        return row.id
 
     def update_line(self, actor: User, line_id: int, *, version: int | None = None, **changes) -> None:
         """Change a line of an unsigned estimate (availability/ETA may change later)."""
@@ -576,6 +585,9 @@ class CheckinMixin(Base):
                     setattr(row, key, value)
                 else:
                     raise InvalidInput(key, "This field cannot be changed")
+            if set(changes) & {"discount_pct", "free", "warranty"}:
+                self._check_price(actor, discount=Decimal(row.discount_bp) / 100, free=row.free,
+                                  warranty=row.warranty)
             session.add(row)
             if Stage(visit.stage) in EDITABLE and not set(changes) <= allowed_late:
                 visit.estimate_version += 1
@@ -608,16 +620,15 @@ class CheckinMixin(Base):
         job = next((j for j in self.canned_jobs() if j.id == job_id), None)
         if job is None:
             raise InvalidInput("job", "No such canned job")
-        ids = []
-        for ln in job.lines:
-            ids.append(
-                self.add_line(
-                    actor, visit_id, kind=ln["kind"], description=ln["description"],
-                    qty=Decimal(str(ln["qty"])), unit_cents=int(ln["unit_cents"]),
-                    free=bool(ln.get("free", False)), availability=ln.get("availability"),
-                )
-            )
-        return ids
+        # the shop's own prices (a free check included): no override; all lines or none
+        specs = [
+            self._line_spec(kind=ln["kind"], description=ln["description"], qty=Decimal(str(ln["qty"])),
+                            unit_cents=int(ln["unit_cents"]), free=bool(ln.get("free", False)),
+                            availability=ln.get("availability"))
+            for ln in job.lines
+        ]
+        return self._write(lambda session: [self._insert_line(session, actor, visit_id, spec, None)
+                                            for spec in specs])
 
     def estimate_total(self, visit_id: int) -> int:
         def run(session: Session) -> int:

@@ -181,9 +181,38 @@ async def test_waive_without_permission_is_refused(shop, clock, db_url):
         await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
         await type_text(pilot, "customer in a hurry")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("Not allowed" in n for n in notes))
+        # the advisor may not waive: a manager is asked to authorise it here
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        assert "Not allowed" in str(app.screen.query_one("#approval-action").render())
+        await pilot.press("escape")  # no manager at hand
+        await wait_for(pilot, lambda: on(app, "ReceptionScreen")())
+    assert not [n for n in notes if "Not allowed" in n]  # asked, not refused
     statuses = {s.item.id: s.state for s in shop.desk.checklist(vid)}
     assert statuses["RCP-04"] == "open"
+
+
+async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, clock, db_url):
+    from tests.functional.test_signin import cheap_pin
+
+    cheap_pin(shop.desk, shop.mgr.id, "1357")
+    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
+        app.screen.query_one(Checklist).focus_item("RCP-04")
+        await pilot.press("w")
+        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+        await type_text(pilot, "customer in a hurry")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
+                       app.screen.query_one("#approval-managers").option_count == 1)
+        await pilot.press("enter", *"1357", "enter")
+        await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist(vid)}["RCP-04"] == "waived")
+        assert app.user.name == "王丽"  # the advisor stays signed in
+    event = shop.desk.history(vid)[-1]
+    assert event.user_name == "周经理" and "RCP-04" in event.after
 
 
 async def test_advance_with_open_items_names_them(shop, clock, db_url):

@@ -362,3 +362,37 @@ def test_bad_input_is_refused_before_anything_is_written(shop, clock):
     with pytest.raises(InvalidInput):
         d.add_line(shop.sa, vid, kind="labour", description="x", qty="abc", unit_cents=5)
     assert audit_count(d) == before
+
+
+def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
+    from desk.domain.errors import NotAllowed
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d = shop.desk
+    before = len(d.visit_view(vid).lines)
+    line = dict(kind="labour", description="Brake pads", qty="1", unit_cents=40000)
+    d.add_line(shop.sa, vid, discount_pct="10", **line)  # within the advisor's limit
+    d.add_line(shop.sa, vid, free=True, warranty=True, **line)  # warranty work is free by right
+    with pytest.raises(NotAllowed):
+        d.add_line(shop.sa, vid, discount_pct="10.5", **line)
+    with pytest.raises(NotAllowed):
+        d.add_line(shop.sa, vid, free=True, **line)
+    assert len(d.visit_view(vid).lines) == before + 2  # nothing written by the refusals
+    lid = d.add_line(shop.mgr, vid, discount_pct="30", **line)  # the manager gives it
+    assert d.history(vid)[-1].user_name == shop.mgr.name
+    first = d.visit_view(vid).lines[before].id
+    with pytest.raises(NotAllowed):
+        d.update_line(shop.sa, first, discount_pct="25")
+    d.update_line(shop.sa, lid, qty="2")  # the override stands; other fields stay the advisor's
+    d.update_line(shop.mgr, first, discount_pct="25")
+
+
+@pytest.mark.parametrize(("discount", "free", "warranty", "expected"), [
+    ("0", False, False, False), ("10", False, False, False), ("10.01", False, False, True),
+    ("0", True, False, True), ("0", True, True, False), ("100", True, True, True),
+])
+def test_price_override_rule(discount, free, warranty, expected):
+    from desk.domain.money import is_price_override
+
+    assert is_price_override(Decimal(discount), free=free, warranty=warranty, limit_pct=Decimal(10)) is expected
