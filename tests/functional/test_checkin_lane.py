@@ -228,3 +228,35 @@ async def test_advance_with_open_items_names_them(shop, clock, db_url):
         await wait_for(pilot, lambda: any("RCP-04" in n for n in notes))
         assert app.screen.query_one(Checklist).current_item_id == "RCP-04"
         assert app.screen.query_one(Checklist).has_focus
+
+
+async def test_a_discount_beyond_the_advisors_limit_is_authorised_by_a_manager(shop, clock, db_url):
+    from tests.functional.test_signin import cheap_pin
+
+    cheap_pin(shop.desk, shop.mgr.id, "1357")
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "EstimateScreen")() and app.screen.view is not None)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await type_text(pilot, "Goodwill labour")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "300")
+        await pilot.press("tab", "end", "backspace")
+        await type_text(pilot, "40")  # 40 % off: beyond the advisor's 10 %
+        await pilot.press("enter", "enter", "enter")
+        await wait_for(pilot, lambda: screen_name(app) != "FormDialog")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
+                       app.screen.query_one("#approval-managers").option_count == 1)
+        assert "Goodwill labour" in str(app.screen.query_one("#approval-action").render())
+        await pilot.press("enter", *"1357", "enter")
+        await wait_for(pilot, lambda: any(ln.description == "Goodwill labour"
+                                          for ln in shop.desk.visit_view(vid).lines))
+    line = next(ln for ln in shop.desk.visit_view(vid).lines if ln.description == "Goodwill labour")
+    assert line.discount_pct == 40
+    event = shop.desk.history(vid)[-1]
+    assert event.action == "line.add" and event.user_name == "周经理"
