@@ -34,6 +34,8 @@ class Settings:
     service_interval_months: int = 6
     service_interval_km: int = 5000
     tax_code_default: str = "VAT13"
+    #: Minutes without a key before the terminal locks itself (0: never).
+    idle_lock_minutes: int = 10
 
 
 #: Environment variables read by ``load_settings`` (they beat desk.toml).
@@ -52,6 +54,7 @@ _MINIMUM = {
     "bays": 1,
     "service_interval_months": 1,
     "service_interval_km": 1,
+    "idle_lock_minutes": 0,
 }
 _NON_EMPTY = {"shop_name", "tax_code_default"}
 

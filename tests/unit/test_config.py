@@ -151,3 +151,15 @@ def test_importing_creates_no_directories(tmp_path):
                    env=env, check=True)
     assert not (tmp_path / "d").exists() and not (tmp_path / "c").exists()
     assert not (tmp_path / "home").exists()
+
+
+def test_idle_lock_minutes_from_the_file(tmp_path):
+    from desk.config import load_settings
+
+    path = tmp_path / "desk.toml"
+    path.write_text("idle_lock_minutes = 0\n", encoding="utf-8")
+    assert load_settings(path).idle_lock_minutes == 0  # never lock
+    assert load_settings(tmp_path / "none.toml").idle_lock_minutes == 10
+    path.write_text("idle_lock_minutes = -1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="idle_lock_minutes"):
+        load_settings(path)
