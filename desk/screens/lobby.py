@@ -64,9 +64,21 @@ class LobbyScreen(DeskScreen):
                 r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             )
 
+    def on_data_changed(self, message) -> None:
+        """A visit changed (here or on another terminal): show it now, not at the
+        next look."""
+        self.load()
+
     def action_back(self) -> None:
         # pushed from the progress board, or the "lobby" area of its own
         if len(self.app.screen_stack) > 1:
             self.dismiss()
         else:
             self.app.switch_mode("progress")
+
+
+class KioskLobbyScreen(LobbyScreen, inherit_bindings=False):
+    """The lobby board as the only screen of the lounge TV (``desk lobby-mode``):
+    no key leads anywhere else."""
+
+    BINDINGS = []
