@@ -33,6 +33,8 @@ def short_name(name: str) -> str:
 
 class LobbyScreen(DeskScreen):
     BINDINGS = [Binding("escape", "back", N_("Back"))]
+    #: A look at the board this often, besides every change the app reports.
+    RELOAD_SECONDS = 2.0
     DEFAULT_CSS = """
     LobbyScreen #lobby-title { text-style: bold; content-align: center middle; height: 3; }
     LobbyScreen DataTable { height: 1fr; }
@@ -48,7 +50,7 @@ class LobbyScreen(DeskScreen):
                                   ("status", N_("Status"), 16), ("promised", N_("Promised"), 10)):
             table.add_column(_(label), key=key, width=width)
         self.load()
-        self.set_interval(2.0, self.load)
+        self.set_interval(self.RELOAD_SECONDS, self.load)
 
     def load(self) -> None:
         self.run_db(self.desk.progress_board, self.show_rows, group="lobby", exclusive=True)
