@@ -57,8 +57,10 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now().replace(microsecond=0))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per module: Playwright's sync API runs an event loop of its
+    own, which must be gone before the asyncio (Pilot) tests of other modules."""
     if not _have_chromium():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests cannot run. Install it with "
                     "`apt-get install -y chromium` (as .ci/run does).", pytrace=False)
