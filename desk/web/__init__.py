@@ -29,6 +29,8 @@ from desk.i18n import N_, _, get_locale
 PAGE_DIR = Path(__file__).resolve().parent
 #: A TV reconnects by itself this many seconds after its session ended.
 LOBBY_RECONNECT_SECONDS = 5
+#: Browser sessions at once (each one is a process): more are turned away.
+MAX_SESSIONS = 20
 _WILDCARD = {"0.0.0.0", "::", ""}
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -108,13 +110,17 @@ def page_text(site: Site) -> dict[str, str]:
     }
 
 
-def make_server(site: Site, *, host: str, port: int, lang: str | None = None):
+def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
+                max_sessions: int = MAX_SESSIONS):
     """A textual-serve server for ``site`` on ``host:port``."""
     import jinja2
     from aiohttp import web
     from textual_serve.server import Server
 
     class DeskServer(Server):
+        #: browser sessions now running
+        sessions = 0
+
         async def _make_app(self) -> web.Application:
             # the page, the websocket and the static files: no download route
             app = web.Application(middlewares=[self.guard])
@@ -155,7 +161,13 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None):
         async def handle_websocket(self, request: web.Request):
             if not same_origin(request.headers.get("Origin"), request.host):
                 return web.Response(status=403, text="cross-site websocket refused\n")
-            return await super().handle_websocket(request)
+            if self.sessions >= max_sessions:
+                return web.Response(status=503, text="too many sessions\n")
+            self.sessions += 1
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions -= 1
 
         async def on_startup(self, app) -> None:
             self.console.print(f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)",

@@ -134,3 +134,41 @@ def test_serve_lobby_says_when_the_port_is_taken(config_dir, sqlite_url):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+async def _client(**kw):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from desk.web import make_server
+
+    server = make_server(LOBBY, host="127.0.0.1", port=0, **kw)
+    client = TestClient(TestServer(await server._make_app()))
+    await client.start_server()
+    return client
+
+
+async def test_the_page_points_its_websocket_at_the_address_the_browser_used():
+    client = await _client()
+    try:
+        response = await client.get("/", headers={"Host": "192.168.1.20:8040"})
+        html = await response.text()
+        assert response.status == 200
+        assert 'data-session-websocket-url="ws://192.168.1.20:8040/ws"' in html
+        assert "http://192.168.1.20:8040/static/js/textual.js" in html
+        assert "googleapis" not in html and "https://" not in html  # nothing from the internet
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert (await client.get("/", headers={"Host": "evil.example"})).status == 421
+    finally:
+        await client.close()
+
+
+async def test_sessions_beyond_the_limit_are_turned_away():
+    client = await _client(max_sessions=0)
+    try:
+        response = await client.get("/ws", headers={
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        })
+        assert response.status == 503
+    finally:
+        await client.close()
