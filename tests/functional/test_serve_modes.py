@@ -105,3 +105,16 @@ async def test_the_shop_terminal_still_signs_in_without_a_pin(shop, clock, db_ur
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
         assert app.user.name == "王丽"
+
+
+async def test_a_locked_browser_session_offers_only_users_with_a_pin(shop, clock, db_url):
+    shop.desk.set_pin(shop.sa, shop.sa.id, "2468")
+    app = make_app(db_url=db_url, clock=clock, remote=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "SignInScreen")
+        await pilot.press("enter", "2", "4", "6", "8", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        app.lock_terminal()
+        await wait_for(pilot, lambda: screen_name(app) == "LockScreen")
+        options = app.screen.query_one("#signin-users", OptionList)
+        assert options.option_count == 1 and app.user is None
