@@ -140,10 +140,24 @@ class DeskApp(App):
         return LoadingScreen()
 
     def on_ready(self) -> None:
+        self._watch_browser()
         if self.desk is None:
             self.open_store()
         else:
             self._store_ready(self.desk)
+
+    def _watch_browser(self) -> None:
+        """Served to a browser (textual-serve's web driver): end when the server's
+        end of the pipe closes, rather than linger without a screen."""
+        from textual.drivers.web_driver import WebDriver
+
+        if isinstance(self._driver, WebDriver):
+            self.set_interval(1.0, self._browser_gone)
+
+    def _browser_gone(self) -> None:
+        reader = getattr(self._driver, "_key_thread", None)
+        if reader is not None and not reader.is_alive():
+            self.exit()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:

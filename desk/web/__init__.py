@@ -57,7 +57,8 @@ def session_command(site: Site, lang: str | None = None) -> str:
     if lang:
         parts += ["--lang", "zh" if lang.lower().startswith("zh") else "en"]
     parts.append(site.mode)
-    return " ".join(shlex.quote(p) for p in parts)
+    # exec: the shell becomes desk, so ending the session's process ends desk
+    return "exec " + " ".join(shlex.quote(p) for p in parts)
 
 
 def _host_name(host_header: str) -> str:
@@ -113,13 +114,18 @@ def page_text(site: Site) -> dict[str, str]:
 def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
                 max_sessions: int = MAX_SESSIONS):
     """A textual-serve server for ``site`` on ``host:port``."""
+    import asyncio
+
     import jinja2
     from aiohttp import web
-    from textual_serve.server import Server
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server, log, to_int
 
     class DeskServer(Server):
-        #: browser sessions now running
-        sessions = 0
+        def __init__(self, *args, **kw) -> None:
+            super().__init__(*args, **kw)
+            #: the browser sessions now running
+            self.services: set[AppService] = set()
 
         async def _make_app(self) -> web.Application:
             # the page, the websocket and the static files: no download route
@@ -130,6 +136,7 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
                 web.static("/static", self.statics_path, show_index=False, name="static"),
             ])
             app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
             return app
 
         @web.middleware
@@ -161,13 +168,34 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
         async def handle_websocket(self, request: web.Request):
             if not same_origin(request.headers.get("Origin"), request.host):
                 return web.Response(status=403, text="cross-site websocket refused\n")
-            if self.sessions >= max_sessions:
+            if len(self.services) >= max_sessions:
                 return web.Response(status=503, text="too many sessions\n")
-            self.sessions += 1
+            # textual-serve's handler, keeping each session so that none outlives
+            # the server
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            await websocket.prepare(request)
+            service = AppService(
+                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
+            )
+            self.services.add(service)
             try:
-                return await super().handle_websocket(request)
+                await service.start(width, height)
+                await self._process_messages(websocket, service)
+            except asyncio.CancelledError:
+                pass
+            except Exception as error:  # noqa: BLE001 - one session's failure is logged, the server goes on
+                log.exception(error)
             finally:
-                self.sessions -= 1
+                self.services.discard(service)
+                await end_session(service)
+                await websocket.close()
+            return websocket
+
+        async def on_shutdown(self, app) -> None:
+            await asyncio.gather(*(end_session(s) for s in list(self.services)), return_exceptions=True)
 
         async def on_startup(self, app) -> None:
             self.console.print(f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)",
@@ -176,6 +204,23 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGE_DIR), autoescape=True)
     page = env.get_template("page.html")
     return DeskServer(session_command(site, lang), host=host, port=port, title=_(site.title))
+
+
+async def end_session(service, grace: float = 3.0) -> None:
+    """Ask a session's desk to quit; kill it if it has not within ``grace`` seconds."""
+    import asyncio
+
+    process = getattr(service, "_process", None)
+    try:
+        await asyncio.wait_for(asyncio.shield(service.stop()), grace)
+    except Exception:  # noqa: BLE001 - a hung or broken session is killed below
+        pass
+    if process is not None and process.returncode is None:
+        try:
+            process.kill()
+        except ProcessLookupError:
+            pass
+        await process.wait()
 
 
 def _url_host(host: str) -> str:

@@ -104,7 +104,21 @@ class Served:
                 time.sleep(0.1)
         raise AssertionError(f"desk {' '.join(args)} did not listen: {self.log.read_text()}")
 
+    def sessions(self) -> list[int]:
+        """The pids of the browser sessions' desk processes (children of the server)."""
+        out = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                out.append(int(stat.parent.name))
+        return out
+
     def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import time
+from pathlib import Path
 
 import pytest
 
@@ -105,6 +106,15 @@ def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, s
     page_all = text + page.content() + page.inner_text("body")
     for secret in ("李伟", "京A12345", "13812345678", "1M8GDM9AXKP042788", "Passat"):
         assert secret not in page_all
+
+    # the server stops with the TV still watching: its session's desk ends too
+    sessions = lobby.sessions()
+    assert len(sessions) == 1
+    lobby.stop()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in sessions) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in sessions), "a session outlived the server"
     page.close()
 
 

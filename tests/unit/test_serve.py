@@ -3,8 +3,10 @@ web server, the per-session command, and the refusals of the CLI."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -83,8 +85,8 @@ def test_websockets_only_from_desks_own_page(origin, host, ok):
 
 
 def test_a_session_runs_this_python_in_its_mode_without_the_database_url():
-    assert session_command(LOBBY).split() == [sys.executable, "-m", "desk", "lobby-mode"]
-    assert session_command(APP, "zh_CN").split() == [sys.executable, "-m", "desk", "--lang", "zh", "browser-mode"]
+    assert session_command(LOBBY).split() == ["exec", sys.executable, "-m", "desk", "lobby-mode"]
+    assert session_command(APP, "zh_CN").split() == ["exec", sys.executable, "-m", "desk", "--lang", "zh", "browser-mode"]
     assert "sqlite" not in session_command(LOBBY, "en") and "postgresql" not in session_command(APP, "en")
 
 
@@ -172,3 +174,25 @@ async def test_sessions_beyond_the_limit_are_turned_away():
         assert response.status == 503
     finally:
         await client.close()
+
+
+def test_a_session_ends_when_its_server_is_gone(tmp_path, sqlite_url):
+    """The server's end of the pipe closes (it was killed): the session's desk
+    quits instead of lingering with a database connection."""
+    from desk.services import open_desk
+
+    open_desk(sqlite_url).engine.dispose()
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver", "COLUMNS": "80", "ROWS": "24",
+           "DESK_DATABASE_URL": sqlite_url, "DESK_CONFIG_DIR": str(tmp_path), "DESK_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "desk", "lobby-mode"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    try:
+        assert proc.stdout.readline() == b"__GANGLION__\n"  # the web driver is talking
+        time.sleep(1.0)
+        assert proc.poll() is None
+        proc.stdin.close()
+        assert proc.wait(timeout=15) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
