@@ -214,5 +214,98 @@ def set_pin_cmd(ctx: click.Context, name: str) -> None:
     click.echo(f"PIN set for {name}")
 
 
+def _settings():
+    from desk.config import load_settings
+
+    try:
+        return load_settings()
+    except ValueError as exc:
+        _fail(f"desk.toml: {exc}")
+
+
+def _lang(ctx: click.Context, settings) -> str:
+    return ctx.find_root().obj.get("lang") or settings.locale
+
+
+def _serve(site, url: str, host: str, port: int, lang: str) -> None:
+    from desk.i18n import set_locale
+    from desk.web import serve
+
+    set_locale(lang)
+    try:
+        serve(site, db_url=url, host=host, port=port, lang=lang)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+def _open_for_serving(url: str, settings):
+    """The database, checked (and migrated) once before any browser connects."""
+    from desk.domain.errors import DeskError
+    from desk.services import open_desk
+    from desk.widgets.feedback import describe_error
+
+    try:
+        return open_desk(url, settings=settings)
+    except DeskError as exc:
+        _fail(describe_error(exc))
+
+
+@main.command("serve-lobby")
+@click.option("--host", metavar="ADDRESS", help="Address to listen on (default: lobby_host in desk.toml, else 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: lobby_port in desk.toml, else 8040).")
+@click.pass_context
+def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the lobby board (masked, read-only) to a browser, e.g. the TV in the
+    customer lounge."""
+    from desk.web import LOBBY
+
+    settings = _settings()
+    url = _db_url(ctx.find_root().obj.get("db"))
+    _open_for_serving(url, settings).engine.dispose()
+    _serve(LOBBY, url, host or settings.lobby_host, port or settings.lobby_port, _lang(ctx, settings))
+
+
+@main.command("serve")
+@click.option("--host", metavar="ADDRESS", help="Address to listen on (or serve_host in desk.toml); required.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: serve_port in desk.toml, else 8041).")
+@click.pass_context
+def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the whole app to browsers on the shop's network (tablets beside the
+    car); every session starts at the PIN sign-in."""
+    from desk.web import APP
+
+    settings = _settings()
+    host = (host or "").strip() or settings.serve_host
+    if not host:
+        _fail("desk serve is off: give the address to listen on with --host ADDRESS "
+              "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
+    url = _db_url(ctx.find_root().obj.get("db"))
+    desk = _open_for_serving(url, settings)
+    try:
+        if not desk.pin_users():
+            _fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
+    finally:
+        desk.engine.dispose()
+    _serve(APP, url, host, port or settings.serve_port, _lang(ctx, settings))
+
+
+@main.command("lobby-mode", hidden=True)
+@click.pass_context
+def lobby_mode(ctx: click.Context) -> None:
+    """The lobby board alone (each browser session of serve-lobby runs this)."""
+    from desk.app import make_lobby_app
+
+    make_lobby_app(db_url=_db_url(ctx.find_root().obj.get("db")), settings=_settings()).run()
+
+
+@main.command("browser-mode", hidden=True)
+@click.pass_context
+def browser_mode(ctx: click.Context) -> None:
+    """The app behind the PIN sign-in (each browser session of serve runs this)."""
+    from desk.app import make_app
+
+    make_app(db_url=_db_url(ctx.find_root().obj.get("db")), settings=_settings(), remote=True).run()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -151,6 +151,10 @@ class StoreErrorScreen(ShellScreen):
 
 
 class DeskApp(App):
+    #: Bring the schema up to date when the store opens (the lobby only reads).
+    MIGRATE = True
+    #: Hold the one-terminal claim on an affected SQLite library (the lobby only reads).
+    CLAIMS_TERMINAL = True
     CSS_PATH = "desk.tcss"
     TITLE = "desk"
     ENABLE_COMMAND_PALETTE = True
@@ -171,11 +175,15 @@ class DeskApp(App):
         settings=None,
         user_name: str | None = None,
         desk=None,
+        remote: bool = False,
     ) -> None:
         super().__init__()
         from desk.config import Settings
 
         self.db_url = db_url
+        #: Served to a browser (``desk serve``): every session starts at the PIN
+        #: sign-in, only users with a PIN may sign in, ``user_name`` is ignored.
+        self.remote = remote
         self.clock = clock or (lambda: datetime.now().replace(microsecond=0))
         self.settings = settings or Settings()
         self.user_name = user_name
@@ -197,10 +205,24 @@ class DeskApp(App):
         return LoadingScreen()
 
     def on_ready(self) -> None:
+        self._watch_browser()
         if self.desk is None:
             self.open_store()
         else:
             self._store_ready(self.desk)
+
+    def _watch_browser(self) -> None:
+        """Served to a browser (textual-serve's web driver): end when the server's
+        end of the pipe closes, rather than linger without a screen."""
+        from textual.drivers.web_driver import WebDriver
+
+        if isinstance(self._driver, WebDriver):
+            self.set_interval(1.0, self._browser_gone)
+
+    def _browser_gone(self) -> None:
+        reader = getattr(self._driver, "_key_thread", None)
+        if reader is not None and not reader.is_alive():
+            self.exit()
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:
@@ -212,9 +234,9 @@ class DeskApp(App):
         try:
             from desk.store.terminal import claim
 
-            if getattr(self, "_terminal_claim", None) is None:
+            if self.CLAIMS_TERMINAL and getattr(self, "_terminal_claim", None) is None:
                 self._terminal_claim = claim(self.db_url)
-            desk = open_desk(self.db_url, clock=self.clock, settings=self.settings)
+            desk = open_desk(self.db_url, clock=self.clock, settings=self.settings, migrate=self.MIGRATE)
         except DeskError as exc:
             self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             return
@@ -318,6 +340,9 @@ class DeskApp(App):
         self.call_from_thread(self._choose_user, users, pin_users)
 
     def _choose_user(self, users, pin_users=frozenset()) -> None:
+        if self.remote:
+            self._choose_remote_user(users, pin_users)
+            return
         chosen = next((u for u in users if u.name == self.user_name), None)
         if chosen is None and len(users) == 1:
             chosen = users[0]
@@ -328,6 +353,20 @@ class DeskApp(App):
 
         # --user NAME (or the only user) with a PIN still types the PIN
         self.push_screen(SignInScreen(users, pin_users, preselect=chosen), self.sign_in)
+
+    def _choose_remote_user(self, users, pin_users) -> None:
+        """A browser session: the PIN sign-in, always; users without a PIN can't
+        sign in from a browser at all."""
+        from desk.screens.signin import SignInScreen
+
+        users = [u for u in users if u.id in pin_users]
+        if not users:
+            self.push_screen(StoreErrorScreen(_(
+                "Nobody can sign in from a browser yet: a user needs a PIN first "
+                "(desk set-pin NAME on the shop's computer)."
+            )))
+            return
+        self.push_screen(SignInScreen(users, pin_users), self.sign_in)
 
     # ------------------------------------------------------------------ idle lock
 
@@ -368,6 +407,8 @@ class DeskApp(App):
     def relock_users(self) -> None:
         users = [u for u in self.desk.users() if u.active]
         pin_users = self.desk.pin_users() if hasattr(self.desk, "pin_users") else set()
+        if self.remote:
+            users = [u for u in users if u.id in pin_users]
         self.call_from_thread(self._show_lock, users, pin_users)
 
     def _show_lock(self, users, pin_users) -> None:
@@ -446,6 +487,54 @@ class DeskApp(App):
         return __version__
 
 
+class LobbyApp(DeskApp, inherit_bindings=False):
+    """The lobby board alone, for the TV in the customer lounge (``desk
+    lobby-mode``, served by ``desk serve-lobby``): no sign-in, no other screen,
+    no command palette and no key that changes data. It never migrates the
+    schema, and makes no backups."""
+
+    MIGRATE = False
+    CLAIMS_TERMINAL = False  # it never writes: the TV may run beside the terminals
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="quit")]
+
+    def __init__(self, *, db_url: str, clock=None, settings=None, desk=None) -> None:
+        super().__init__(db_url=db_url, clock=clock, settings=settings, desk=desk)
+        self.title = self.settings.shop_name
+        self.sub_title = ""
+
+    def _store_ready(self, desk) -> None:
+        from desk.screens.lobby import KioskLobbyScreen
+
+        self.desk = desk
+        self.push_screen(KioskLobbyScreen())
+        self.watch_changes()
+
+    # Nothing else of the app is reachable from here, whatever is asked.
+    def pick_user(self) -> None:
+        return
+
+    def sign_in(self, user) -> None:
+        return
+
+    def lock_terminal(self) -> None:
+        return
+
+    def action_area(self, name: str) -> None:
+        return
+
+    def action_lookup(self) -> None:
+        return
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        return iter(())
+
+
+def make_lobby_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings=None, desk=None) -> LobbyApp:
+    """The lobby board alone (``desk lobby-mode``)."""
+    return LobbyApp(db_url=db_url, clock=clock, settings=settings, desk=desk)
+
+
 def make_app(
     *,
     db_url: str,
@@ -453,6 +542,7 @@ def make_app(
     settings=None,
     user_name: str | None = None,
     desk=None,
+    remote: bool = False,
 ) -> DeskApp:
     """The one factory for the CLI, the tests and the benchmarks."""
-    return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk)
+    return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk, remote=remote)

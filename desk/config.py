@@ -36,6 +36,12 @@ class Settings:
     tax_code_default: str = "VAT13"
     #: Minutes without a key before the terminal locks itself (0: never).
     idle_lock_minutes: int = 10
+    #: ``desk serve-lobby``: the lounge TV's board (read-only, masked), loopback by default.
+    lobby_host: str = "127.0.0.1"
+    lobby_port: int = 8040
+    #: ``desk serve``: the whole app for tablets; off until an address is configured.
+    serve_host: str | None = None
+    serve_port: int = 8041
 
 
 #: Environment variables read by ``load_settings`` (they beat desk.toml).
@@ -55,8 +61,12 @@ _MINIMUM = {
     "service_interval_months": 1,
     "service_interval_km": 1,
     "idle_lock_minutes": 0,
+    "lobby_port": 1,
+    "serve_port": 1,
 }
-_NON_EMPTY = {"shop_name", "tax_code_default"}
+#: Largest allowed value of a whole-number setting.
+_MAXIMUM = {"lobby_port": 65535, "serve_port": 65535}
+_NON_EMPTY = {"shop_name", "tax_code_default", "lobby_host"}
 
 
 def _int(value) -> int:
@@ -118,6 +128,8 @@ def _coerce(name: str, kind, value):
         out = _int(value)
         if out < _MINIMUM.get(name, 0):
             raise ValueError(f"must be at least {_MINIMUM.get(name, 0)}")
+        if name in _MAXIMUM and out > _MAXIMUM[name]:
+            raise ValueError(f"must be at most {_MAXIMUM[name]}")
         return out
     if kind == "Decimal":
         return _decimal(value)

@@ -33,6 +33,8 @@ def short_name(name: str) -> str:
 
 class LobbyScreen(DeskScreen):
     BINDINGS = [Binding("escape", "back", N_("Back"))]
+    #: A look at the board this often, besides every change the app reports.
+    RELOAD_SECONDS = 2.0
     DEFAULT_CSS = """
     LobbyScreen #lobby-title { text-style: bold; content-align: center middle; height: 3; }
     LobbyScreen DataTable { height: 1fr; }
@@ -48,7 +50,7 @@ class LobbyScreen(DeskScreen):
                                   ("status", N_("Status"), 16), ("promised", N_("Promised"), 10)):
             table.add_column(_(label), key=key, width=width)
         self.load()
-        self.set_interval(2.0, self.load)
+        self.set_interval(self.RELOAD_SECONDS, self.load)
 
     def load(self) -> None:
         self.run_db(self.desk.progress_board, self.show_rows, group="lobby", exclusive=True)
@@ -64,9 +66,21 @@ class LobbyScreen(DeskScreen):
                 r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             )
 
+    def on_data_changed(self, message) -> None:
+        """A visit changed (here or on another terminal): show it now, not at the
+        next look."""
+        self.load()
+
     def action_back(self) -> None:
         # pushed from the progress board, or the "lobby" area of its own
         if len(self.app.screen_stack) > 1:
             self.dismiss()
         else:
             self.app.switch_mode("progress")
+
+
+class KioskLobbyScreen(LobbyScreen, inherit_bindings=False):
+    """The lobby board as the only screen of the lounge TV (``desk lobby-mode``):
+    no key leads anywhere else."""
+
+    BINDINGS = []
