@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
 from desk.i18n import N_
 
@@ -599,3 +600,49 @@ def format_value(m: Measure) -> str:
     if m.unit == COUNT:
         return str(int(m.value))
     return str(m.value)
+
+
+# --------------------------------------------------------------------------- periods
+
+DAY, WEEK, MONTH, YEAR, CUSTOM = "day", "week", "month", "year", "custom"
+#: The longest range one report covers (five years).
+MAX_RANGE_DAYS = 5 * 366
+
+
+def period(kind: str, day: date) -> tuple[date, date]:
+    """The day, week (Monday first), month or year holding ``day``: (first, last)."""
+    if kind == DAY:
+        return day, day
+    if kind == WEEK:
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    if kind == MONTH:
+        first = day.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if kind == YEAR:
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    raise ValueError(kind)
+
+
+def shift(kind: str, first: date, last: date, steps: int) -> tuple[date, date]:
+    """The range ``steps`` periods before (negative) or after; a typed range moves
+    by its own length."""
+    if kind == DAY:
+        return first + timedelta(days=steps), last + timedelta(days=steps)
+    if kind == WEEK:
+        return first + timedelta(weeks=steps), last + timedelta(weeks=steps)
+    if kind == MONTH:
+        month = first.year * 12 + first.month - 1 + steps
+        return period(MONTH, date(month // 12, month % 12 + 1, 1))
+    if kind == YEAR:
+        return period(YEAR, date(first.year + steps, 1, 1))
+    length = (last - first).days + 1
+    return first + timedelta(days=length * steps), last + timedelta(days=length * steps)
+
+
+def check_range(first: date, last: date) -> None:
+    """A typed range must run forwards and span at most five years."""
+    if last < first:
+        raise InvalidInput("to", N_("The range ends before it starts"))
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidInput("to", N_("A report covers at most five years"))

@@ -174,3 +174,19 @@ class KpiMixin(Base):
         if advisor_id is not None:
             advisor = next((u.name for u in self.users() if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+
+def measure_label(m: kpi.Measure) -> str:
+    """The figure's name in the interface language."""
+    from desk.i18n import _
+
+    params = {k: (_(v) if k == "stage" else v) for k, v in m.params.items()}
+    return _(m.label, **params)
+
+
+def measure_base(m: kpi.Measure) -> str:
+    """What the figure is computed from: "7/8" for a rate, the count of answers
+    or visits otherwise."""
+    if m.unit == kpi.PCT:
+        return f"{m.num}/{m.den}"
+    return str(m.den)

@@ -258,3 +258,31 @@ def test_report_trend_splits_the_range_into_days_and_matches_the_total():
 ])
 def test_format_value(value, unit, text):
     assert kpi.format_value(kpi.Measure("k", "l", unit, value, 0, 0)) == text
+
+
+def test_periods_and_their_neighbours():
+    from datetime import date
+
+    day = date(2026, 11, 25)  # a Wednesday
+    assert kpi.period(kpi.DAY, day) == (day, day)
+    assert kpi.period(kpi.WEEK, day) == (date(2026, 11, 23), date(2026, 11, 29))
+    assert kpi.period(kpi.MONTH, day) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert kpi.period(kpi.YEAR, day) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 1, 1), date(2026, 1, 31), -1) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 12, 1), date(2026, 12, 31), 1) == (date(2027, 1, 1), date(2027, 1, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 2, 1), date(2026, 2, 28), 1) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert kpi.shift(kpi.WEEK, date(2026, 11, 23), date(2026, 11, 29), -1) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert kpi.shift(kpi.CUSTOM, date(2026, 11, 1), date(2026, 11, 10), 1) == (date(2026, 11, 11), date(2026, 11, 20))
+
+
+def test_a_typed_range_must_run_forwards_and_stay_within_five_years():
+    from datetime import date
+
+    from desk.domain.errors import InvalidInput
+
+    kpi.check_range(date(2026, 1, 1), date(2026, 1, 1))
+    with pytest.raises(InvalidInput) as exc:
+        kpi.check_range(date(2026, 2, 1), date(2026, 1, 31))
+    assert exc.value.reason == "The range ends before it starts"
+    with pytest.raises(InvalidInput):
+        kpi.check_range(date(2020, 1, 1), date(2026, 1, 31))
