@@ -21,7 +21,7 @@ from desk.screens.listing import ListScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
 PERIOD_LABELS = {
-    kpi.DAY: N_("Day"), kpi.WEEK: N_("Week"), kpi.MONTH: N_("Month"), kpi.YEAR: N_("Year"),
+    kpi.DAY: N_("By day"), kpi.WEEK: N_("By week"), kpi.MONTH: N_("By month"), kpi.YEAR: N_("By year"),
     kpi.CUSTOM: N_("Range"),
 }
 
@@ -42,10 +42,10 @@ class DashboardScreen(DeskScreen):
         Binding("enter", "open", N_("Visits behind it")),
         Binding("left_square_bracket", "shift(-1)", N_("Previous period"), key_display="["),
         Binding("right_square_bracket", "shift(1)", N_("Next period"), key_display="]"),
-        Binding("d", "period('day')", N_("Day")),
-        Binding("w", "period('week')", N_("Week")),
-        Binding("m", "period('month')", N_("Month")),
-        Binding("y", "period('year')", N_("Year")),
+        Binding("d", "period('day')", N_("By day")),
+        Binding("w", "period('week')", N_("By week")),
+        Binding("m", "period('month')", N_("By month")),
+        Binding("y", "period('year')", N_("By year")),
         Binding("r", "range", N_("Date range")),
         Binding("a", "advisor", N_("Advisor")),
     ]
