@@ -25,6 +25,7 @@ complaints                        opening (``opened_at``)
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -146,6 +147,29 @@ class KpiData:
     calls: list[CallRec] = field(default_factory=list)
     #: Complaints opened in the range and every earlier one of the same customers.
     complaints: list[ComplaintRec] = field(default_factory=list)
+    #: Indexes built on first use (visits sorted by an anchor, waivers by stage),
+    #: so a trend of many steps does not scan every record for every step.
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def by_time(self, anchor: str) -> tuple[list[datetime], list[VisitRec]]:
+        """Visits with ``anchor`` set, in (anchor, id) order, and their anchors."""
+        key = ("visits", anchor)
+        if key not in self._index:
+            rows = sorted((v for v in self.visits.values() if getattr(v, anchor) is not None),
+                          key=lambda v: (getattr(v, anchor), v.id))
+            self._index[key] = ([getattr(v, anchor) for v in rows], rows)
+        return self._index[key]
+
+    def waived(self) -> list[MarkRec]:
+        if "waived" not in self._index:
+            self._index["waived"] = [m for m in self.marks if m.kind == "waived"]
+        return self._index["waived"]
+
+    def waived_in(self, stage: str) -> set[int]:
+        key = ("waived", stage)
+        if key not in self._index:
+            self._index[key] = {m.visit_id for m in self.marks if m.stage == stage and m.kind == "waived"}
+        return self._index[key]
 
 
 @dataclass(frozen=True)
@@ -215,10 +239,11 @@ def _mine(v: VisitRec | None, scope: Scope) -> bool:
     return v is not None and (scope.advisor_id is None or v.advisor_id == scope.advisor_id)
 
 
-def _visits(data: KpiData, scope: Scope, anchor: Callable[[VisitRec], datetime | None]) -> list[VisitRec]:
-    out = [v for v in data.visits.values() if _mine(v, scope) and scope.within(anchor(v))]
-    out.sort(key=lambda v: (anchor(v), v.id))
-    return out
+def _visits(data: KpiData, scope: Scope, anchor: str) -> list[VisitRec]:
+    """The scope's visits whose ``anchor`` time lies in the range, in time order."""
+    times, rows = data.by_time(anchor)
+    found = rows[bisect_left(times, scope.start):bisect_left(times, scope.end)]
+    return [v for v in found if _mine(v, scope)]
 
 
 def _rate(key: str, label: str, base: list[VisitRec], ok: Callable[[VisitRec], bool], *,
@@ -240,7 +265,7 @@ def _passed(stage: str, visit_stage: str) -> bool:
 
 def greeting(data: KpiData, scope: Scope, within_seconds: int = 60) -> Measure:
     """RCP-01: share of arrivals greeted (reception started) within the limit."""
-    base = [v for v in _visits(data, scope, lambda v: v.arrived_at) if v.reception_at is not None]
+    base = [v for v in _visits(data, scope, "arrived_at") if v.reception_at is not None]
 
     def secs(v: VisitRec) -> float:
         return (v.reception_at - v.arrived_at).total_seconds()
@@ -251,7 +276,7 @@ def greeting(data: KpiData, scope: Scope, within_seconds: int = 60) -> Measure:
 
 def appointment_share(data: KpiData, scope: Scope) -> Measure:
     """Share of arrived visits that came by appointment (not walk-ins)."""
-    base = _visits(data, scope, lambda v: v.arrived_at)
+    base = _visits(data, scope, "arrived_at")
     return _rate("appointment_share", N_("Appointment share of visits"), base, lambda v: not v.walk_in)
 
 
@@ -259,7 +284,7 @@ def no_show(data: KpiData, scope: Scope) -> Measure:
     """Appointments in the range that ended as a no-show, of those that arrived
     or were marked no-show (cancelled and still pending ones are left out)."""
     base = [
-        v for v in _visits(data, scope, lambda v: v.appointment_at)
+        v for v in _visits(data, scope, "appointment_at")
         if not v.walk_in and (v.arrived_at is not None or v.stage == "NO_SHOW")
     ]
     return _rate("no_show", N_("No-show rate"), base, lambda v: v.stage == "NO_SHOW")
@@ -268,17 +293,16 @@ def no_show(data: KpiData, scope: Scope) -> Measure:
 def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
     """Visits that left ``stage`` with no MOT item of it waived (the guard makes
     every other required item done or not applicable)."""
-    waived = {m.visit_id for m in data.marks if m.stage == stage and m.kind == "waived"}
-    base = [v for v in _visits(data, scope, lambda v: v.arrived_at) if _passed(stage, v.stage)]
+    waived = data.waived_in(stage)
+    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
     return _rate(f"mot.{stage}", N_("MOT kept without waiver: {stage}"), base, lambda v: v.id not in waived,
                  params={"stage": _STAGE_MSGIDS.get(stage, stage)})
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
     """Waived MOT items on the visits arrived in the range (all, or one item)."""
-    arrived = {v.id for v in _visits(data, scope, lambda v: v.arrived_at)}
-    marks = [m for m in data.marks if m.kind == "waived" and m.visit_id in arrived
-             and (item_id is None or m.item_id == item_id)]
+    arrived = {v.id for v in _visits(data, scope, "arrived_at")}
+    marks = [m for m in data.waived() if m.visit_id in arrived and (item_id is None or m.item_id == item_id)]
     ids = tuple(sorted({m.visit_id for m in marks}, key=lambda i: (data.visits[i].arrived_at, i)))
     notes: dict[int, str] = {}
     for m in marks:
@@ -292,15 +316,15 @@ def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: 
 
 def most_waived(data: KpiData, scope: Scope, n: int = 3) -> list[str]:
     """The ``n`` item ids waived most often in the range (ties by id)."""
-    arrived = {v.id for v in _visits(data, scope, lambda v: v.arrived_at)}
-    counts = Counter(m.item_id for m in data.marks if m.kind == "waived" and m.visit_id in arrived)
+    arrived = {v.id for v in _visits(data, scope, "arrived_at")}
+    counts = Counter(m.item_id for m in data.waived() if m.visit_id in arrived)
     return [item for item, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
 def comebacks(data: KpiData, scope: Scope) -> Measure:
     """Arrivals that were comebacks (same complaint within the comeback window);
     each names the original visit and its technician."""
-    base = _visits(data, scope, lambda v: v.arrived_at)
+    base = _visits(data, scope, "arrived_at")
     notes = {}
     for v in base:
         if v.comeback_of_id is not None:
@@ -320,7 +344,7 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
                       tolerance_abs_cents: int = 5000) -> Measure:
     """Delivered visits whose final bill is within the tolerance of what the
     customer authorised, either way (the larger of the absolute and % tolerance)."""
-    base = [v for v in _visits(data, scope, lambda v: v.delivered_at)
+    base = [v for v in _visits(data, scope, "delivered_at")
             if v.authorised_cents > 0 and v.final_cents is not None]
 
     def ok(v: VisitRec) -> bool:
@@ -333,7 +357,7 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
 
 def on_time(data: KpiData, scope: Scope) -> Measure:
     """Cars ready no later than the promised time."""
-    base = [v for v in _visits(data, scope, lambda v: v.ready_at) if v.promised_at is not None]
+    base = [v for v in _visits(data, scope, "ready_at") if v.promised_at is not None]
     notes = {v.id: hm((v.ready_at - v.promised_at).total_seconds()) for v in base}
     return _rate("on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= v.promised_at,
                  notes=notes)
@@ -362,7 +386,7 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Mea
         if c.visit_id not in first or c.at < first[c.visit_id]:
             first[c.visit_id] = c.at
     window = timedelta(hours=window_hours)
-    base = [v for v in _visits(data, scope, lambda v: v.delivered_at)
+    base = [v for v in _visits(data, scope, "delivered_at")
             if v.id in first or v.delivered_at + window <= scope.now]
     notes = {v.id: hm((first[v.id] - v.delivered_at).total_seconds()) for v in base if v.id in first}
     return _rate("followup", N_("Follow-up call within 72 h"), base,
@@ -444,7 +468,7 @@ def repeat_complaints(data: KpiData, scope: Scope) -> Measure:
 
 def _repairs(data: KpiData, scope: Scope) -> list[tuple[VisitRec, float]]:
     return [(v, (v.ready_at - v.repair_started_at).total_seconds())
-            for v in _visits(data, scope, lambda v: v.ready_at) if v.repair_started_at is not None]
+            for v in _visits(data, scope, "ready_at") if v.repair_started_at is not None]
 
 
 def duration_band(data: KpiData, scope: Scope, band: int) -> Measure:

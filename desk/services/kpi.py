@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from desk.domain import kpi
@@ -64,18 +65,20 @@ class KpiMixin(Base):
         window = (VisitRow.day >= lo, VisitRow.day <= end.date())
 
         # calls and complaints of the range (their visits may lie before the window)
+        # plain columns, not ORM objects: a long range reads tens of thousands of rows
         calls = session.exec(
-            select(FollowUpCallRow).where(FollowUpCallRow.at >= start, FollowUpCallRow.at < end)
+            select(FollowUpCallRow.id, FollowUpCallRow.visit_id, FollowUpCallRow.at, FollowUpCallRow.outcome,
+                   FollowUpCallRow.nps).where(FollowUpCallRow.at >= start, FollowUpCallRow.at < end)
         ).all()
         scores: dict[int, list[tuple[str, int]]] = {}
         if calls:
-            for a in session.exec(
-                select(SurveyAnswerRow)
+            for call_id, factor, score in session.exec(
+                select(SurveyAnswerRow.call_id, SurveyAnswerRow.factor, SurveyAnswerRow.score)
                 .join(FollowUpCallRow, FollowUpCallRow.id == SurveyAnswerRow.call_id)
                 .where(FollowUpCallRow.at >= start, FollowUpCallRow.at < end)
                 .order_by(SurveyAnswerRow.id)
             ).all():
-                scores.setdefault(a.call_id, []).append((a.factor, a.score))
+                scores.setdefault(call_id, []).append((factor, score))
         in_range = select(ComplaintRow.customer_id).where(ComplaintRow.opened_at >= start, ComplaintRow.opened_at < end)
         complaints = session.exec(
             select(ComplaintRow).where(col(ComplaintRow.customer_id).in_(in_range), ComplaintRow.opened_at < end)
@@ -85,7 +88,7 @@ class KpiMixin(Base):
             CustomerRow, CustomerRow.id == VisitRow.customer_id
         ).join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
         rows = {v.id: (v, c, veh) for v, c, veh in session.exec(visit_cols.where(*window)).all()}
-        extra = {c.visit_id for c in calls} | {c.visit_id for c in complaints if c.visit_id is not None}
+        extra = {c[1] for c in calls} | {c.visit_id for c in complaints if c.visit_id is not None}
         extra |= {v.comeback_of_id for v, _, _ in rows.values() if v.comeback_of_id is not None}
         extra -= set(rows)
         if extra:
@@ -98,21 +101,19 @@ class KpiMixin(Base):
         final: dict[int, int] = {}
         added: list[kpi.AddedLineRec] = []
         approved_at: dict[int, datetime] = {}
-        for a in session.exec(
-            select(AuthorisationRow).join(VisitRow, VisitRow.id == AuthorisationRow.visit_id).where(*window)
-            .order_by(AuthorisationRow.at, AuthorisationRow.id)
-        ).all():
-            if a.for_added_work:
-                authorised[a.visit_id] = authorised.get(a.visit_id, 0) + a.amount_cents
-                for lid in filter(None, a.line_ids.split(",")):
-                    approved_at.setdefault(int(lid), a.at)
         main: dict[int, int] = {}
-        for a in session.exec(
-            select(AuthorisationRow).join(VisitRow, VisitRow.id == AuthorisationRow.visit_id).where(*window)
-            .where(AuthorisationRow.for_added_work == False)  # noqa: E712 - SQL comparison
+        for vid, amount, for_added, line_ids, at in session.exec(
+            select(AuthorisationRow.visit_id, AuthorisationRow.amount_cents, AuthorisationRow.for_added_work,
+                   AuthorisationRow.line_ids, AuthorisationRow.at)
+            .join(VisitRow, VisitRow.id == AuthorisationRow.visit_id).where(*window)
             .order_by(AuthorisationRow.at, AuthorisationRow.id)
         ).all():
-            main[a.visit_id] = a.amount_cents  # the latest signature stands
+            if for_added:
+                authorised[vid] = authorised.get(vid, 0) + amount
+                for lid in filter(None, line_ids.split(",")):
+                    approved_at.setdefault(int(lid), at)
+            else:
+                main[vid] = amount  # the latest signature of the estimate stands
         for vid, amount in main.items():
             authorised[vid] = authorised.get(vid, 0) + amount
         lines_by: dict[int, list] = {}
@@ -120,6 +121,8 @@ class KpiMixin(Base):
 
         for ln in session.exec(
             select(EstimateLineRow).join(VisitRow, VisitRow.id == EstimateLineRow.visit_id).where(*window)
+            .where(or_(and_(VisitRow.delivered_at >= start, VisitRow.delivered_at < end),
+                       col(EstimateLineRow.added_in_repair)))
             .order_by(EstimateLineRow.position, EstimateLineRow.id)
         ).all():
             if ln.visit_id in rows and ln.approval == "approved":
@@ -156,7 +159,8 @@ class KpiMixin(Base):
             visits=visits,
             marks=marks,
             added=added,
-            calls=[kpi.CallRec(c.visit_id, c.at, c.outcome, c.nps, tuple(scores.get(c.id, ()))) for c in calls],
+            calls=[kpi.CallRec(vid, at, outcome, nps, tuple(scores.get(cid, ())))
+                   for cid, vid, at, outcome, nps in calls],
             complaints=[kpi.ComplaintRec(c.id, c.visit_id, c.customer_id, c.opened_at, c.closed_at)
                         for c in complaints],
         )

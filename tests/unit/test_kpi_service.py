@@ -121,3 +121,26 @@ def test_trend_has_one_step_per_day_of_the_range(desk, shop, clock):
     assert row.measure.value == Decimal("0.0")  # flow.to_stage receives 5 minutes after arrival
     assert row.trend[:6] == (None,) * 6 and row.trend[6] == row.measure.value
     assert kpi.spark(row.trend, row.measure.unit)[-1] in kpi.BLOCKS
+
+
+def test_loading_a_range_takes_the_same_few_queries_however_many_visits(demo):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    end = datetime.now().replace(microsecond=0) + timedelta(days=1)
+    event.listen(demo.engine, "before_cursor_execute", count)
+    try:
+        small = demo.kpi_data(end - timedelta(days=1), end)
+        n_small = len(statements)
+        statements.clear()
+        big = demo.kpi_data(end - timedelta(days=5 * 365), end)
+        n_big = len(statements)
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", count)
+    assert len(big.visits) > 150 > len(small.visits)
+    assert n_small <= n_big <= 10  # a fixed set of queries (two are skipped when nothing needs them)
