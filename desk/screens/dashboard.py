@@ -82,16 +82,17 @@ class DashboardScreen(DeskScreen):
         self.load()
 
     def on_data_changed(self, message) -> None:
-        self.load()
+        self.load(quiet=True)  # the same figures, refreshed without a "Loading…" flash
 
     # ------------------------------------------------------------------ loading
 
-    def load(self) -> None:
+    def load(self, quiet: bool = False) -> None:
         from desk.services.kpi import day_range
 
         start, end = day_range(self.first, self.last)
         advisor = self.advisor_id
-        self.set_title(loading=True)
+        if not quiet:
+            self.set_title(loading=True)
         self.run_db(lambda: self.desk.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True)
 
     def title_text(self) -> Text:
