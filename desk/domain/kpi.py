@@ -545,26 +545,37 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     return fns
 
 
+#: At most this many steps in a trend (it fits the dashboard's trend column).
+MAX_STEPS = 31
+
+
+def _month_start(t: datetime, months: int) -> datetime:
+    """The first of the month ``months`` after ``t``'s month, at midnight."""
+    m = t.year * 12 + t.month - 1 + months
+    return datetime(m // 12, m % 12 + 1, 1)
+
+
 def buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The trend's steps over ``[start, end)``: hours for one day or less, days up
-    to 62 days, calendar months beyond."""
-    out: list[tuple[datetime, datetime]] = []
+    """The trend's steps over ``[start, end)``, at most :data:`MAX_STEPS`: hours
+    for one day, days up to a month, weeks up to 31 weeks, then calendar months
+    (several per step when the range is longer than 31 months)."""
     span = end - start
-    if span <= timedelta(days=1):
-        step = timedelta(hours=1)
-    elif span <= timedelta(days=62):
-        step = timedelta(days=1)
-    else:
+    out: list[tuple[datetime, datetime]] = []
+    if span <= timedelta(days=MAX_STEPS * 7):
+        step = (timedelta(hours=1) if span <= timedelta(days=1)
+                else timedelta(days=1) if span <= timedelta(days=MAX_STEPS) else timedelta(weeks=1))
         t = start
         while t < end:
-            nxt = (t.replace(day=1) + timedelta(days=32)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            out.append((t, min(nxt, end)))
-            t = nxt
+            out.append((t, min(t + step, end)))
+            t += step
         return out
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    per = -(-months // MAX_STEPS)  # ceiling
     t = start
     while t < end:
-        out.append((t, min(t + step, end)))
-        t += step
+        nxt = _month_start(t, per)
+        out.append((t, min(nxt, end)))
+        t = nxt
     return out
 
 

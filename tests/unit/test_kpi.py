@@ -230,6 +230,14 @@ def test_buckets_are_hours_days_or_months():
     assert len(month) == 30
     year = kpi.buckets(datetime(2026, 1, 1), datetime(2027, 1, 1))
     assert len(year) == 12 and year[1] == (datetime(2026, 2, 1), datetime(2026, 3, 1))
+    weeks = kpi.buckets(datetime(2026, 11, 1), datetime(2027, 1, 1))  # 61 days: 9 weekly steps
+    assert len(weeks) == 9 and weeks[-1] == (datetime(2026, 12, 27), datetime(2027, 1, 1))
+    five = kpi.buckets(datetime(2022, 1, 1), datetime(2027, 1, 1))  # 60 months: two per step
+    assert len(five) == 30 and five[0] == (datetime(2022, 1, 1), datetime(2022, 3, 1))
+    odd = kpi.buckets(datetime(2026, 1, 15), datetime(2026, 12, 10))  # a typed range: first step to 1 Feb
+    assert odd[0] == (datetime(2026, 1, 15), datetime(2026, 2, 1)) and odd[-1][1] == datetime(2026, 12, 10)
+    assert max(len(kpi.buckets(datetime(2026, 1, 1), datetime(2026, 1, 1) + timedelta(days=n)))
+               for n in range(1, 5 * 366)) <= kpi.MAX_STEPS
 
 
 def test_sparkline_scales_per_unit_and_leaves_empty_steps_blank():
