@@ -28,6 +28,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "followup": ("desk.screens.followup:FollowUpQueueScreen", N_("Follow-up")),
     "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
     "lobby": ("desk.screens.lobby:LobbyScreen", N_("Lobby view")),
+    "dashboard": ("desk.screens.dashboard:DashboardScreen", N_("KPI")),
 }
 
 
@@ -163,6 +164,7 @@ class DeskApp(App):
         Binding("f3", "area('progress')", N_("Progress board"), id="area.progress"),
         Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup"),
         Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints"),
+        Binding("f7", "area('dashboard')", N_("KPI"), id="area.dashboard"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from desk.services.base import Pricing, system_clock
 from desk.services.checkin import CheckinMixin
+from desk.services.kpi import KpiMixin
 from desk.services.process import ProcessMixin
 from desk.services.queries import QueriesMixin
 from desk.services.security import SecurityMixin
@@ -18,7 +19,7 @@ from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
 __all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
 
 
-class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin):
+class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin):
     """The service desk's use cases over one database."""
 
 

@@ -1,0 +1,683 @@
+"""The KPIs the source documents ask for, computed from plain records.
+
+Every measure is a pure function ``f(data, scope, …) -> Measure``: the figure,
+the counts it comes from, and the ids of the visits behind it (``visits``, the
+base) and of those that meet it (``hits``), so each figure can be opened to the
+visits behind it. The records are flat dataclasses the store fills
+(:mod:`desk.services.kpi`); nothing here knows how they are saved.
+
+Which time anchors a measure (always ``scope.start <= t < scope.end``):
+
+================================  ==============================================
+greeting, appointment share,      arrival (``arrived_at``)
+fix right first time, comebacks,
+MOT per stage, waivers
+no-show rate                      appointment time (``appointment_at``)
+estimate accuracy                 delivery (``delivered_at``)
+on-time completion, duration      car ready (``ready_at``)
+added work approved first         the added line done (``done_at``)
+follow-up within 72 h             delivery (``delivered_at``)
+CSI factors, NPS                  the follow-up call (``at``)
+complaints                        opening (``opened_at``)
+================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from desk.domain.errors import InvalidInput
+from desk.domain.money import format_money
+from desk.i18n import N_
+
+PCT = "pct"
+COUNT = "count"
+SCORE = "score"
+NPS = "nps"
+HOURS = "hours"
+
+#: The stages whose MOT items are measured, in process order.
+MOT_STAGES = ("BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "READY", "DELIVERED")
+#: Where a visit stands on the main line (cancelled and no-show visits passed nothing).
+_ORDER = MOT_STAGES + ("FOLLOWED_UP",)
+
+CSI_FACTOR_LABELS = {
+    "initiation": N_("CSI: service initiation"),
+    "advisor": N_("CSI: service advisor"),
+    "facility": N_("CSI: service facility"),
+    "pickup": N_("CSI: vehicle pick-up"),
+    "quality": N_("CSI: service quality"),
+}
+
+#: Repair duration classes (hours, upper bound exclusive; None = open-ended).
+DURATION_BANDS: tuple[tuple[int, int | None, str], ...] = (
+    (0, 2, N_("Repair under 2 h")),
+    (2, 4, N_("Repair 2 to 4 h")),
+    (4, 8, N_("Repair 4 to 8 h")),
+    (8, 24, N_("Repair 8 to 24 h")),
+    (24, None, N_("Repair 24 h or more")),
+)
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class VisitRec:
+    """One visit (repair order) as the measures need it."""
+
+    id: int
+    number: str = ""
+    day: date | None = None
+    advisor_id: int | None = None
+    advisor: str = ""
+    technician_id: int | None = None
+    technician: str = ""
+    customer_id: int | None = None
+    customer: str = ""
+    plate: str = ""
+    stage: str = "FOLLOWED_UP"
+    walk_in: bool = False
+    appointment_at: datetime | None = None
+    arrived_at: datetime | None = None
+    reception_at: datetime | None = None
+    promised_at: datetime | None = None
+    repair_started_at: datetime | None = None
+    ready_at: datetime | None = None
+    delivered_at: datetime | None = None
+    comeback_of_id: int | None = None
+    #: What the customer agreed to pay: the estimate's authorisation plus approved added work.
+    authorised_cents: int = 0
+    #: The final bill (approved lines); None when not known.
+    final_cents: int | None = None
+
+
+@dataclass(frozen=True)
+class MarkRec:
+    """The standing (latest) mark of one MOT item on one visit."""
+
+    visit_id: int
+    item_id: str
+    stage: str
+    kind: str  # done | na | waived
+
+
+@dataclass(frozen=True)
+class AddedLineRec:
+    """A line added during repair (REP-03/04)."""
+
+    visit_id: int
+    line_id: int
+    approval: str  # approved | pending | declined
+    approved_at: datetime | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CallRec:
+    visit_id: int
+    at: datetime
+    outcome: str
+    nps: int | None = None
+    scores: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ComplaintRec:
+    id: int
+    visit_id: int | None
+    customer_id: int
+    opened_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass
+class KpiData:
+    """Everything the measures look at; ``visits`` by id (comeback originals too)."""
+
+    visits: dict[int, VisitRec] = field(default_factory=dict)
+    marks: list[MarkRec] = field(default_factory=list)
+    added: list[AddedLineRec] = field(default_factory=list)
+    calls: list[CallRec] = field(default_factory=list)
+    #: Complaints opened in the range and every earlier one of the same customers.
+    complaints: list[ComplaintRec] = field(default_factory=list)
+    #: Indexes built on first use (visits sorted by an anchor, waivers by stage),
+    #: so a trend of many steps does not scan every record for every step.
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def by_time(self, anchor: str) -> tuple[list[datetime], list[VisitRec]]:
+        """Visits with ``anchor`` set, in (anchor, id) order, and their anchors."""
+        key = ("visits", anchor)
+        if key not in self._index:
+            rows = sorted((v for v in self.visits.values() if getattr(v, anchor) is not None),
+                          key=lambda v: (getattr(v, anchor), v.id))
+            self._index[key] = ([getattr(v, anchor) for v in rows], rows)
+        return self._index[key]
+
+    def waived(self) -> list[MarkRec]:
+        if "waived" not in self._index:
+            self._index["waived"] = [m for m in self.marks if m.kind == "waived"]
+        return self._index["waived"]
+
+    def waived_in(self, stage: str) -> set[int]:
+        key = ("waived", stage)
+        if key not in self._index:
+            self._index[key] = {m.visit_id for m in self.marks if m.stage == stage and m.kind == "waived"}
+        return self._index[key]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The half-open time range ``[start, end)``, an advisor (None: the whole shop)
+    and the moment of looking (for windows not yet closed)."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    advisor_id: int | None = None
+
+    def within(self, t: datetime | None) -> bool:
+        return t is not None and self.start <= t < self.end
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str  # an English msgid; ``params["stage"]`` is a msgid too, other params are literal
+    unit: str
+    value: Decimal | None
+    num: int
+    den: int
+    #: The visits behind the figure (its base), in time order.
+    visits: tuple[int, ...] = ()
+    #: The visits that meet it (a subset of ``visits``).
+    hits: tuple[int, ...] = ()
+    params: dict = field(default_factory=dict)
+    #: A language-neutral detail per visit (times, amounts, RO numbers, names).
+    notes: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- helpers
+
+_TENTH = Decimal("0.1")
+
+
+def pct(num: int, den: int) -> Decimal | None:
+    """``num`` of ``den`` as a percentage to one decimal, half-up; None for no base."""
+    if den == 0:
+        return None
+    return (Decimal(num) * 100 / Decimal(den)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def mean(values: Iterable[int]) -> Decimal | None:
+    vals = list(values)
+    if not vals:
+        return None
+    return (Decimal(sum(vals)) / Decimal(len(vals))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def hm(seconds: float) -> str:
+    """Seconds as ``h:mm`` (negative with a sign), e.g. 5400 -> "1:30"."""
+    sign = "-" if seconds < 0 else ""
+    minutes = int(abs(seconds) // 60)
+    return f"{sign}{minutes // 60}:{minutes % 60:02d}"
+
+
+def ms(seconds: float) -> str:
+    """Seconds as ``m:ss``, e.g. 75 -> "1:15"."""
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _mine(v: VisitRec | None, scope: Scope) -> bool:
+    return v is not None and (scope.advisor_id is None or v.advisor_id == scope.advisor_id)
+
+
+def _visits(data: KpiData, scope: Scope, anchor: str) -> list[VisitRec]:
+    """The scope's visits whose ``anchor`` time lies in the range, in time order."""
+    times, rows = data.by_time(anchor)
+    found = rows[bisect_left(times, scope.start):bisect_left(times, scope.end)]
+    return [v for v in found if _mine(v, scope)]
+
+
+def _rate(key: str, label: str, base: list[VisitRec], ok: Callable[[VisitRec], bool], *,
+          notes: dict | None = None, params: dict | None = None) -> Measure:
+    hits = tuple(v.id for v in base if ok(v))
+    return Measure(key, label, PCT, pct(len(hits), len(base)), len(hits), len(base),
+                   tuple(v.id for v in base), hits, params or {}, notes or {})
+
+
+def _passed(stage: str, visit_stage: str) -> bool:
+    """The visit has left ``stage`` on the main line."""
+    if visit_stage not in _ORDER or stage not in _ORDER:
+        return False
+    return _ORDER.index(visit_stage) > _ORDER.index(stage)
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def greeting(data: KpiData, scope: Scope, within_seconds: int = 60) -> Measure:
+    """RCP-01: share of arrivals greeted (reception started) within the limit."""
+    base = [v for v in _visits(data, scope, "arrived_at") if v.reception_at is not None]
+
+    def secs(v: VisitRec) -> float:
+        return (v.reception_at - v.arrived_at).total_seconds()
+
+    return _rate("greeting", N_("Greeted within 1 minute"), base, lambda v: secs(v) <= within_seconds,
+                 notes={v.id: ms(secs(v)) for v in base})
+
+
+def appointment_share(data: KpiData, scope: Scope) -> Measure:
+    """Share of arrived visits that came by appointment (not walk-ins)."""
+    base = _visits(data, scope, "arrived_at")
+    return _rate("appointment_share", N_("Appointment share of visits"), base, lambda v: not v.walk_in)
+
+
+def no_show(data: KpiData, scope: Scope) -> Measure:
+    """Appointments in the range that ended as a no-show, of those that arrived
+    or were marked no-show (cancelled and still pending ones are left out)."""
+    base = [
+        v for v in _visits(data, scope, "appointment_at")
+        if not v.walk_in and (v.arrived_at is not None or v.stage == "NO_SHOW")
+    ]
+    return _rate("no_show", N_("No-show rate"), base, lambda v: v.stage == "NO_SHOW")
+
+
+def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
+    """Visits that left ``stage`` with no MOT item of it waived (the guard makes
+    every other required item done or not applicable)."""
+    waived = data.waived_in(stage)
+    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
+    return _rate(f"mot.{stage}", N_("MOT kept without waiver: {stage}"), base, lambda v: v.id not in waived,
+                 params={"stage": _STAGE_MSGIDS.get(stage, stage)})
+
+
+def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
+    """Waived MOT items on the visits arrived in the range (all, or one item)."""
+    arrived = {v.id for v in _visits(data, scope, "arrived_at")}
+    marks = [m for m in data.waived() if m.visit_id in arrived and (item_id is None or m.item_id == item_id)]
+    ids = tuple(sorted({m.visit_id for m in marks}, key=lambda i: (data.visits[i].arrived_at, i)))
+    notes: dict[int, str] = {}
+    for m in marks:
+        notes[m.visit_id] = ", ".join(filter(None, [notes.get(m.visit_id, ""), m.item_id]))
+    if item_id is None:
+        return Measure("waivers", N_("MOT items waived"), COUNT, Decimal(len(marks)), len(marks), len(ids),
+                       ids, ids, {}, notes)
+    return Measure(f"waived.{item_id}", N_("Waived most: {item}"), COUNT, Decimal(len(marks)), len(marks),
+                   len(ids), ids, ids, {"item": f"{item_id} {item_text}".strip()}, notes)
+
+
+def most_waived(data: KpiData, scope: Scope, n: int = 3) -> list[str]:
+    """The ``n`` item ids waived most often in the range (ties by id)."""
+    arrived = {v.id for v in _visits(data, scope, "arrived_at")}
+    counts = Counter(m.item_id for m in data.waived() if m.visit_id in arrived)
+    return [item for item, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def comebacks(data: KpiData, scope: Scope) -> Measure:
+    """Arrivals that were comebacks (same complaint within the comeback window);
+    each names the original visit and its technician."""
+    base = _visits(data, scope, "arrived_at")
+    notes = {}
+    for v in base:
+        if v.comeback_of_id is not None:
+            orig = data.visits.get(v.comeback_of_id)
+            notes[v.id] = "<- " + (f"{orig.number} {orig.technician}".strip() if orig else f"#{v.comeback_of_id}")
+    return _rate("comeback", N_("Comeback rate"), base, lambda v: v.comeback_of_id is not None, notes=notes)
+
+
+def first_time_fix(data: KpiData, scope: Scope) -> Measure:
+    """Fix right first time: arrivals that were not comebacks."""
+    m = comebacks(data, scope)
+    base = [data.visits[i] for i in m.visits]
+    return _rate("frft", N_("Fixed right first time"), base, lambda v: v.comeback_of_id is None, notes=m.notes)
+
+
+def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = Decimal(5),
+                      tolerance_abs_cents: int = 5000) -> Measure:
+    """Delivered visits whose final bill is within the tolerance of what the
+    customer authorised, either way (the larger of the absolute and % tolerance)."""
+    base = [v for v in _visits(data, scope, "delivered_at")
+            if v.authorised_cents > 0 and v.final_cents is not None]
+
+    def ok(v: VisitRec) -> bool:
+        allowed = max(Decimal(tolerance_abs_cents), Decimal(v.authorised_cents) * Decimal(tolerance_pct) / 100)
+        return Decimal(abs(v.final_cents - v.authorised_cents)) <= allowed
+
+    notes = {v.id: f"{format_money(v.final_cents)} / {format_money(v.authorised_cents)}" for v in base}
+    return _rate("estimate_accuracy", N_("Final within tolerance of authorised"), base, ok, notes=notes)
+
+
+def on_time(data: KpiData, scope: Scope) -> Measure:
+    """Cars ready no later than the promised time."""
+    base = [v for v in _visits(data, scope, "ready_at") if v.promised_at is not None]
+    notes = {v.id: hm((v.ready_at - v.promised_at).total_seconds()) for v in base}
+    return _rate("on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= v.promised_at,
+                 notes=notes)
+
+
+def added_work_approved(data: KpiData, scope: Scope) -> Measure:
+    """Visits with added work done in the range where every such line was approved
+    by the customer before it was done (REP-04)."""
+    lines: dict[int, list[AddedLineRec]] = {}
+    for ln in data.added:
+        if ln.approval != "declined" and scope.within(ln.done_at) and _mine(data.visits.get(ln.visit_id), scope):
+            lines.setdefault(ln.visit_id, []).append(ln)
+    base = sorted((data.visits[i] for i in lines), key=lambda v: (min(ln.done_at for ln in lines[v.id]), v.id))
+
+    def ok(v: VisitRec) -> bool:
+        return all(ln.approved_at is not None and ln.approved_at <= ln.done_at for ln in lines[v.id])
+
+    return _rate("added_work", N_("Added work approved before it was done"), base, ok)
+
+
+def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Measure:
+    """Delivered cars called within the window (FUP-01). A car whose window is
+    still open and not yet called is not counted yet."""
+    first: dict[int, datetime] = {}
+    for c in data.calls:
+        if c.visit_id not in first or c.at < first[c.visit_id]:
+            first[c.visit_id] = c.at
+    window = timedelta(hours=window_hours)
+    base = [v for v in _visits(data, scope, "delivered_at")
+            if v.id in first or v.delivered_at + window <= scope.now]
+    notes = {v.id: hm((first[v.id] - v.delivered_at).total_seconds()) for v in base if v.id in first}
+    return _rate("followup", N_("Follow-up call within 72 h"), base,
+                 lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes)
+
+
+def _calls(data: KpiData, scope: Scope) -> list[CallRec]:
+    out = [c for c in data.calls if scope.within(c.at) and _mine(data.visits.get(c.visit_id), scope)]
+    out.sort(key=lambda c: (c.at, c.visit_id))
+    return out
+
+
+def _ordered_ids(ids: Iterable[int]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(ids))
+
+
+def csi(data: KpiData, scope: Scope, factor: str) -> Measure:
+    """Mean survey score (1-5) of one CSI factor over the calls in the range."""
+    pairs = [(c.visit_id, s) for c in _calls(data, scope) for f, s in c.scores if f == factor]
+    ids = _ordered_ids(v for v, _ in pairs)
+    notes: dict[int, str] = {}
+    for v, s in pairs:
+        notes[v] = ", ".join(filter(None, [notes.get(v, ""), str(s)]))
+    return Measure(f"csi.{factor}", CSI_FACTOR_LABELS.get(factor, factor), SCORE, mean(s for _, s in pairs),
+                   sum(s for _, s in pairs), len(pairs), ids, ids, {}, notes)
+
+
+def nps(data: KpiData, scope: Scope) -> Measure:
+    """Net promoter score: % promoters (9-10) minus % detractors (0-6), -100…100."""
+    answers = [(c.visit_id, c.nps) for c in _calls(data, scope) if c.nps is not None]
+    n = len(answers)
+    promoters = [v for v, s in answers if s >= 9]
+    detractors = [v for v, s in answers if s <= 6]
+    value = None if n == 0 else (Decimal(len(promoters) - len(detractors)) * 100 / n).quantize(
+        _TENTH, rounding=ROUND_HALF_UP)
+    ids = _ordered_ids(v for v, _ in answers)
+    notes: dict[int, str] = {}
+    for v, s in answers:
+        notes[v] = ", ".join(filter(None, [notes.get(v, ""), str(s)]))
+    return Measure("nps", N_("NPS (promoters minus detractors)"), NPS, value, len(promoters) - len(detractors), n,
+                   ids, _ordered_ids(promoters), {}, notes)
+
+
+def _complaints(data: KpiData, scope: Scope) -> list[ComplaintRec]:
+    out = [c for c in data.complaints if scope.within(c.opened_at)
+           and (scope.advisor_id is None or _mine(data.visits.get(c.visit_id), scope))]
+    out.sort(key=lambda c: (c.opened_at, c.id))
+    return out
+
+
+def complaints_opened(data: KpiData, scope: Scope) -> Measure:
+    cs = _complaints(data, scope)
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints", N_("Complaints opened"), COUNT, Decimal(len(cs)), len(cs), len(cs), ids, ids)
+
+
+def complaints_24h(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range and closed within 24 hours, of those closed
+    or older than 24 hours now."""
+    day = timedelta(hours=24)
+    cs = [c for c in _complaints(data, scope) if c.closed_at is not None or c.opened_at + day <= scope.now]
+    ok = [c for c in cs if c.closed_at is not None and c.closed_at - c.opened_at <= day]
+    notes = {c.visit_id: hm((c.closed_at - c.opened_at).total_seconds()) if c.closed_at else "-"
+             for c in cs if c.visit_id is not None}
+    return Measure("complaints_24h", N_("Complaints resolved within 24 h"), PCT, pct(len(ok), len(cs)), len(ok),
+                   len(cs), _ordered_ids(c.visit_id for c in cs if c.visit_id is not None),
+                   _ordered_ids(c.visit_id for c in ok if c.visit_id is not None), {}, notes)
+
+
+def repeat_complaints(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range by a customer who had complained before."""
+    rep = [c for c in _complaints(data, scope)
+           if any(o.customer_id == c.customer_id and (o.opened_at, o.id) < (c.opened_at, c.id)
+                  for o in data.complaints)]
+    ids = _ordered_ids(c.visit_id for c in rep if c.visit_id is not None)
+    return Measure("complaints_repeat", N_("Repeat complaints"), COUNT, Decimal(len(rep)), len(rep), len(rep),
+                   ids, ids)
+
+
+def _repairs(data: KpiData, scope: Scope) -> list[tuple[VisitRec, float]]:
+    return [(v, (v.ready_at - v.repair_started_at).total_seconds())
+            for v in _visits(data, scope, "ready_at") if v.repair_started_at is not None]
+
+
+def duration_band(data: KpiData, scope: Scope, band: int) -> Measure:
+    """Share of repairs (start of work to car ready) in one duration band."""
+    lo, hi, label = DURATION_BANDS[band]
+    rep = _repairs(data, scope)
+    secs = dict((v.id, s) for v, s in rep)
+    return _rate(f"duration.{band}", label, [v for v, _ in rep],
+                 lambda v: lo * 3600 <= secs[v.id] and (hi is None or secs[v.id] < hi * 3600),
+                 notes={v.id: hm(s) for v, s in rep})
+
+
+def duration_median(data: KpiData, scope: Scope) -> Measure:
+    rep = _repairs(data, scope)
+    value = None
+    if rep:
+        value = (Decimal(str(statistics.median(s for _, s in rep))) / 3600).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    ids = tuple(v.id for v, _ in rep)
+    return Measure("duration.median", N_("Repair duration, median (h)"), HOURS, value, len(rep), len(rep), ids,
+                   ids, {}, {v.id: hm(s) for v, s in rep})
+
+
+_STAGE_MSGIDS = {
+    "BOOKED": N_("Booked"), "RECEPTION": N_("Reception"), "WALKAROUND": N_("Walkaround"),
+    "ESTIMATE": N_("Estimate"), "IN_REPAIR": N_("In repair"), "QC": N_("QC"), "READY": N_("Ready"),
+    "DELIVERED": N_("Delivered"),
+}
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The policy figures the measures depend on."""
+
+    greet_within_seconds: int = 60
+    followup_window_hours: int = 72
+    tolerance_pct: Decimal = Decimal(5)
+    tolerance_abs_cents: int = 5000
+
+
+def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
+                item_texts: dict[str, str] | None = None) -> list[Callable[[Scope], Measure]]:
+    """Every measure of the dashboard as a function of a scope, in display order.
+    The most-waived items are chosen once over the whole ``scope``."""
+    texts = item_texts or {}
+    fns: list[Callable[[Scope], Measure]] = [
+        lambda s: greeting(data, s, settings.greet_within_seconds),
+        lambda s: appointment_share(data, s),
+        lambda s: no_show(data, s),
+    ]
+    fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
+    fns.append(lambda s: waivers(data, s))
+    fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
+    fns += [
+        lambda s: first_time_fix(data, s),
+        lambda s: comebacks(data, s),
+        lambda s: estimate_accuracy(data, s, tolerance_pct=settings.tolerance_pct,
+                                    tolerance_abs_cents=settings.tolerance_abs_cents),
+        lambda s: on_time(data, s),
+        lambda s: added_work_approved(data, s),
+        lambda s: followup_on_time(data, s, settings.followup_window_hours),
+    ]
+    fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTOR_LABELS]
+    fns += [
+        lambda s: nps(data, s),
+        lambda s: complaints_opened(data, s),
+        lambda s: complaints_24h(data, s),
+        lambda s: repeat_complaints(data, s),
+        lambda s: duration_median(data, s),
+    ]
+    fns += [lambda s, b=b: duration_band(data, s, b) for b in range(len(DURATION_BANDS))]
+    return fns
+
+
+#: At most this many steps in a trend (it fits the dashboard's trend column).
+MAX_STEPS = 31
+
+
+def _month_start(t: datetime, months: int) -> datetime:
+    """The first of the month ``months`` after ``t``'s month, at midnight."""
+    m = t.year * 12 + t.month - 1 + months
+    return datetime(m // 12, m % 12 + 1, 1)
+
+
+def buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The trend's steps over ``[start, end)``, at most :data:`MAX_STEPS`: hours
+    for one day, days up to a month, weeks up to 31 weeks, then calendar months
+    (several per step when the range is longer than 31 months)."""
+    span = end - start
+    out: list[tuple[datetime, datetime]] = []
+    if span <= timedelta(days=MAX_STEPS * 7):
+        step = (timedelta(hours=1) if span <= timedelta(days=1)
+                else timedelta(days=1) if span <= timedelta(days=MAX_STEPS) else timedelta(weeks=1))
+        t = start
+        while t < end:
+            out.append((t, min(t + step, end)))
+            t += step
+        return out
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    per = -(-months // MAX_STEPS)  # ceiling
+    t = start
+    while t < end:
+        nxt = _month_start(t, per)
+        out.append((t, min(nxt, end)))
+        t = nxt
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the dashboard: the figure, its trend, and the shop's figure
+    when an advisor is chosen."""
+
+    measure: Measure
+    trend: tuple[Decimal | None, ...]
+    shop: Measure | None = None
+
+
+def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
+           item_texts: dict[str, str] | None = None, with_trend: bool = True) -> list[Row]:
+    """Every measure over ``scope``, with its trend over the scope's buckets."""
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts)
+    steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
+    shop = replace(scope, advisor_id=None)
+    rows = []
+    for fn in fns:
+        m = fn(scope)
+        rows.append(Row(m, tuple(fn(s).value for s in steps), fn(shop) if scope.advisor_id is not None else None))
+    return rows
+
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: Iterable[Decimal | None], unit: str = PCT) -> str:
+    """A trend as Unicode blocks on the unit's own scale (0-100 %, 1-5 score,
+    -100…100 NPS, 0…max for counts and hours); a step with no base is a space."""
+    vals = list(values)
+    present = [v for v in vals if v is not None]
+    lo, hi = {PCT: (Decimal(0), Decimal(100)), SCORE: (Decimal(1), Decimal(5)),
+              NPS: (Decimal(-100), Decimal(100))}.get(unit, (Decimal(0), max(present, default=Decimal(0))))
+    out = []
+    for v in vals:
+        if v is None:
+            out.append(" ")
+        elif hi <= lo:
+            out.append(BLOCKS[0])
+        else:
+            frac = (min(max(v, lo), hi) - lo) / (hi - lo)
+            out.append(BLOCKS[int((frac * (len(BLOCKS) - 1)).to_integral_value(rounding=ROUND_HALF_UP))])
+    return "".join(out)
+
+
+def format_value(m: Measure) -> str:
+    """The figure as text (language-neutral): "87.5%", "4.25", "+40.0", "12", "3.5"."""
+    if m.value is None:
+        return "-"
+    if m.unit == PCT:
+        return f"{m.value}%"
+    if m.unit == NPS:
+        return f"{m.value:+}"
+    if m.unit == COUNT:
+        return str(int(m.value))
+    return str(m.value)
+
+
+# --------------------------------------------------------------------------- periods
+
+DAY, WEEK, MONTH, YEAR, CUSTOM = "day", "week", "month", "year", "custom"
+#: The longest range one report covers (five years).
+MAX_RANGE_DAYS = 5 * 366
+
+
+def period(kind: str, day: date) -> tuple[date, date]:
+    """The day, week (Monday first), month or year holding ``day``: (first, last)."""
+    if kind == DAY:
+        return day, day
+    if kind == WEEK:
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    if kind == MONTH:
+        first = day.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if kind == YEAR:
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    raise ValueError(kind)
+
+
+def shift(kind: str, first: date, last: date, steps: int) -> tuple[date, date]:
+    """The range ``steps`` periods before (negative) or after; a typed range moves
+    by its own length."""
+    if kind == DAY:
+        return first + timedelta(days=steps), last + timedelta(days=steps)
+    if kind == WEEK:
+        return first + timedelta(weeks=steps), last + timedelta(weeks=steps)
+    if kind == MONTH:
+        month = first.year * 12 + first.month - 1 + steps
+        return period(MONTH, date(month // 12, month % 12 + 1, 1))
+    if kind == YEAR:
+        return period(YEAR, date(first.year + steps, 1, 1))
+    length = (last - first).days + 1
+    return first + timedelta(days=length * steps), last + timedelta(days=length * steps)
+
+
+def check_range(first: date, last: date) -> None:
+    """A typed range must run forwards and span at most five years."""
+    if last < first:
+        raise InvalidInput("to", N_("The range ends before it starts"))
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidInput("to", N_("A report covers at most five years"))

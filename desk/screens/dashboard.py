@@ -1,0 +1,260 @@
+"""The KPI dashboard (spec: "Measures the documents ask for"): every figure of a
+date range for the shop or one advisor, with its trend over the range; enter on
+a figure lists the visits behind it, enter on a visit opens it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from desk.domain import kpi
+from desk.domain import validate
+from desk.domain.entities import Role
+from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
+from desk.i18n import N_, _
+from desk.screens.base import DeskScreen
+from desk.screens.listing import ListScreen
+from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+
+PERIOD_LABELS = {
+    kpi.DAY: N_("By day"), kpi.WEEK: N_("By week"), kpi.MONTH: N_("By month"), kpi.YEAR: N_("By year"),
+    kpi.CUSTOM: N_("Range"),
+}
+
+
+def value_style(m: kpi.Measure) -> str:
+    """Rates below 80 % and a negative NPS stand out."""
+    if m.value is None:
+        return "dim"
+    if m.unit == kpi.PCT and m.key not in ("comeback", "no_show") and not m.key.startswith("duration"):
+        return "bold" if m.value >= 80 else "bold yellow" if m.value >= 50 else "bold red"
+    if m.unit == kpi.NPS and m.value < 0:
+        return "bold red"
+    return "bold"
+
+
+class DashboardScreen(DeskScreen):
+    BINDINGS = [
+        Binding("enter", "open", N_("Visits behind it")),
+        Binding("left_square_bracket", "shift(-1)", N_("Previous period"), key_display="["),
+        Binding("right_square_bracket", "shift(1)", N_("Next period"), key_display="]"),
+        Binding("d", "period('day')", N_("By day")),
+        Binding("w", "period('week')", N_("By week")),
+        Binding("m", "period('month')", N_("By month")),
+        Binding("y", "period('year')", N_("By year")),
+        Binding("r", "range", N_("Date range")),
+        Binding("a", "advisor", N_("Advisor")),
+    ]
+
+    COLUMNS = (
+        ("figure", N_("Figure"), 40), ("value", N_("Value"), 8), ("base", N_("Base"), 9),
+        ("trend", N_("Trend"), 31), ("shop", N_("Shop"), 8),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = kpi.MONTH
+        self.first, self.last = kpi.period(self.kind, self.today())
+        self.advisor_id: int | None = None
+        self.advisor_name = ""
+        self.report = None
+
+    def today(self) -> date:
+        return self.app.clock().date()
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=self.app.show_clock)
+        yield Static("", id="kpi-title")
+        yield DataTable(id="kpi", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in self.COLUMNS:
+            table.add_column(_(label), key=key, width=width)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def on_data_changed(self, message) -> None:
+        self.load(quiet=True)  # the same figures, refreshed without a "Loading…" flash
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self, quiet: bool = False) -> None:
+        from desk.services.kpi import day_range
+
+        start, end = day_range(self.first, self.last)
+        advisor = self.advisor_id
+        if not quiet:
+            self.set_title(loading=True)
+        self.run_db(lambda: self.desk.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True)
+
+    def title_text(self) -> Text:
+        who = self.advisor_name if self.advisor_id is not None else _("Whole shop")
+        text = Text(_("KPI") + "  ", style="bold")
+        text.append(f"{_(PERIOD_LABELS[self.kind])} {self.first:%Y-%m-%d}")
+        if self.last != self.first:
+            text.append(f" … {self.last:%Y-%m-%d}")
+        text.append("   " + _("Advisor") + ": ")
+        text.append(who, style="bold")
+        return text
+
+    def set_title(self, loading: bool = False) -> None:
+        text = self.title_text()
+        if loading:
+            text.append("   " + _("Loading…"), style="dim")
+        self.query_one("#kpi-title", Static).update(text)
+
+    def show_report(self, report) -> None:
+        from desk.services.kpi import measure_base, measure_label
+
+        self.report = report
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in report.rows:
+            m = row.measure
+            shop = kpi.format_value(row.shop) if row.shop is not None else ""
+            table.add_row(
+                Text(measure_label(m)), Text(kpi.format_value(m), style=value_style(m), justify="right"),
+                Text(measure_base(m), justify="right"), Text(kpi.spark(row.trend, m.unit), style="cyan"),
+                Text(shop, justify="right"), key=m.key,
+            )
+        if report.rows:
+            table.move_cursor(row=min(keep, len(report.rows) - 1))
+        self.set_title()
+
+    # ------------------------------------------------------------------ keys
+
+    def action_shift(self, steps: int) -> None:
+        self.first, self.last = kpi.shift(self.kind, self.first, self.last, steps)
+        self.load()
+
+    def action_period(self, kind: str) -> None:
+        self.kind = kind
+        self.first, self.last = kpi.period(kind, self.today())
+        self.load()
+
+    def action_range(self) -> None:
+        today = self.today()
+        parse = lambda s: validate.date(s, today=today)  # noqa: E731
+
+        def check(values: dict) -> None:
+            kpi.check_range(values["first"], values["last"])
+
+        def chosen(values) -> None:
+            if values:
+                self.kind = kpi.CUSTOM
+                self.first, self.last = values["first"], values["last"]
+                self.load()
+
+        self.app.push_screen(FormDialog(_("Date range"), [
+            FormField("first", _("From (e.g. 2026-11-01)"), f"{self.first:%Y-%m-%d}", parse),
+            FormField("last", _("To"), f"{self.last:%Y-%m-%d}", parse),
+        ], check=check), chosen)
+
+    def action_advisor(self) -> None:
+        def show(users) -> None:
+            choices: list = [(0, _("Whole shop"))]
+            choices += [(u.id, u.name) for u in users if Role.ADVISOR in u.roles]
+            names = dict(choices)
+
+            def chosen(advisor_id) -> None:
+                if advisor_id is None:
+                    return
+                self.advisor_id = advisor_id or None
+                self.advisor_name = names.get(advisor_id, "")
+                self.load()
+
+            self.app.push_screen(PickDialog(_("Advisor"), choices), chosen)
+
+        self.run_db(self.desk.users, show)
+
+    def on_data_table_row_selected(self, event) -> None:
+        event.stop()
+        self.action_open()
+
+    def current_row(self):
+        if self.report is None or not self.report.rows:
+            return None
+        table = self.query_one(DataTable)
+        return self.report.rows[min(table.cursor_row, len(self.report.rows) - 1)]
+
+    def action_open(self) -> None:
+        from desk.services.kpi import measure_label
+
+        row = self.current_row()
+        if row is None:
+            return
+        m = row.measure
+        if not m.visits:
+            self.notify(_("No visits behind this figure"))
+            return
+        visits = [self.report.visits[i] for i in m.visits if i in self.report.visits]
+        title = f"{measure_label(m)}: {kpi.format_value(m)}   " + self.title_text().plain
+        self.app.push_screen(KpiVisitsScreen(title, visits, set(m.hits), m.notes))
+
+
+class KpiVisitsScreen(ListScreen):
+    """The visits behind one figure; ✓ marks those that meet it."""
+
+    TABLE_ID = "kpi-visits"
+    COLUMNS = (
+        ("ok", N_("Met"), 4), ("ro", N_("RO"), 10), ("day", N_("Day"), 10), ("customer", N_("Customer"), 12),
+        ("plate", N_("Plate"), 9), ("advisor", N_("Advisor"), 10), ("tech", N_("Technician"), 10),
+        ("stage", N_("Stage"), 11), ("detail", N_("Detail"), 24),
+    )
+    BINDINGS = [
+        Binding("enter", "open", N_("Open"), show=False),
+        Binding("escape", "back", N_("Back")),
+    ]
+
+    def __init__(self, title: str, visits: list, hits: set[int], notes: dict) -> None:
+        super().__init__()
+        self.title_line = title
+        self.visits = visits
+        self.hits = hits
+        self.notes = notes
+
+    def on_mount(self) -> None:
+        self.set_title(Text(self.title_line))
+
+    def fetch(self):
+        return self.visits
+
+    def row_key(self, row):
+        return row.id
+
+    def cells(self, v) -> tuple:
+        met = Text("✓", style="green") if v.id in self.hits else Text("✗", style="red")
+        stage = _(STAGE_LABELS[Stage(v.stage)]) if v.stage in Stage._value2member_map_ else v.stage
+        return (
+            met, Text(v.number), f"{v.day:%Y-%m-%d}" if v.day else "", Text(v.customer), Text(v.plate),
+            Text(v.advisor), Text(v.technician), stage, Text(self.notes.get(v.id, "")),
+        )
+
+    def on_data_table_row_selected(self, event) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        from desk.screens.visit import screen_for
+
+        v = self.current_row()
+        if v is None:
+            return
+        screen = None if Stage(v.stage) in TERMINAL else screen_for(v.stage, v.id)
+        if screen is None:  # a closed visit: its audited history
+            from desk.screens.history import HistoryScreen
+
+            screen = HistoryScreen(v.id)
+        self.app.push_screen(screen)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,196 @@
+"""The KPI dashboard (f7): its keys pressed for real, and how it looks in English
+and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from desk.app import make_app
+from desk.domain.checklist import MarkKind
+from desk.i18n import set_locale
+from desk.services.kpi import day_range
+from tests import flow
+from tests.functional.pilot import screen_name, wait_for
+
+LANGS = ["en", "zh"]
+
+
+@pytest.fixture
+def kpi_shop(shop, clock):
+    """Today: one car greeted at once and left at reception; one delivered with a
+    waived walkaround item and a survey (pick-up scored 2: a complaint)."""
+    d = shop.desk
+    a = flow.book(shop, clock)
+    flow.tick_open(d, shop.sa, a)
+    d.arrive(shop.sa, a)
+    d.start_reception(shop.sa, a)
+    b = flow.book(shop, clock, minutes_ahead=90)
+    flow.to_stage(shop, clock, b, "WALKAROUND")
+    d.record_walkaround(shop.sa, b, odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.mark_item(shop.mgr, b, "WLK-03", MarkKind.WAIVED, "customer in a hurry")
+    flow.to_stage(shop, clock, b, "DELIVERED")
+    d.record_call(shop.csr, b, outcome="reached", nps=9,
+                  scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4})
+    shop.visits = (a, b)
+    return shop
+
+
+async def open_dashboard(pilot):
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("f7")
+    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+    await wait_for(pilot, lambda: True)
+
+
+def title(app) -> str:
+    return str(app.screen.query_one("#kpi-title", Static).render())
+
+
+def cell(app, key: str, column: int = 1) -> str:
+    table = app.screen.query_one("#kpi", DataTable)
+    return str(table.get_row(key)[column])
+
+
+async def test_f7_shows_this_months_figures_as_the_service_computes_them(kpi_shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        assert "2026-11-01 … 2026-11-30" in title(app) and "Whole shop" in title(app)
+        start, end = day_range(clock.now.date().replace(day=1), clock.now.date().replace(day=30))
+        expected = kpi_shop.desk.kpi_report(start, end)
+        assert cell(app, "greeting") == "50.0%"  # one of two greeted within the minute (flow waits 5)
+        assert expected.row("greeting").measure.value == 50
+        assert cell(app, "greeting", 2) == "1/2"
+        assert cell(app, "mot.WALKAROUND") == "0.0%"
+        assert cell(app, "waived.WLK-03") == "1"
+        assert cell(app, "csi.pickup") == "2.00"
+        assert cell(app, "complaints") == "1"
+
+
+async def test_period_keys_move_the_range(kpi_shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+
+        async def press(key, text):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: text in title(app) and "Loading" not in title(app))
+
+        await press("left_square_bracket", "2026-10-01 … 2026-10-31")
+        assert cell(app, "greeting") == "-"  # nothing happened in October
+        await press("right_square_bracket", "2026-11-01 … 2026-11-30")
+        assert cell(app, "greeting") == "50.0%"
+        await press("d", "By day 2026-11-23")
+        assert cell(app, "greeting") == "50.0%"
+        await press("left_square_bracket", "By day 2026-11-22")
+        await press("w", "By week 2026-11-23 … 2026-11-29")
+        await press("y", "By year 2026-01-01 … 2026-12-31")
+        assert cell(app, "greeting", 3).count("▁") + cell(app, "greeting", 3).count("▅") == 1  # one month has data
+
+
+async def test_advisor_filter_shows_the_shop_beside(kpi_shop, clock, db_url):
+    from desk.widgets.dialogs import PickDialog
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        assert [label for _id, label in app.screen.choices] == ["Whole shop", "王丽"]
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and "王丽" in title(app)
+                       and "Loading" not in title(app))
+        assert cell(app, "greeting") == "50.0%" and cell(app, "greeting", 4) == "50.0%"
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await pilot.press("enter")  # back to the whole shop: no second column
+        await wait_for(pilot, lambda: "Whole shop" in title(app) and "Loading" not in title(app))
+        assert cell(app, "greeting") == "50.0%" and cell(app, "greeting", 4) == ""
+
+
+async def test_enter_opens_the_visits_behind_a_figure_and_then_the_visit(kpi_shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    a, b = kpi_shop.visits
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        table = app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("greeting"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen" and len(app.screen.rows) == 2)
+        assert [v.id for v in app.screen.rows] == [a, b]
+        marks = app.screen.query_one(DataTable)
+        assert str(marks.get_row_at(0)[0]) == "✓" and str(marks.get_row_at(1)[0]) == "✗"
+        await pilot.press("enter")  # visit a is at reception
+        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen")
+        await pilot.press("down", "enter")  # visit b is delivered: the follow-up call screen
+        await wait_for(pilot, lambda: screen_name(app) == "CallScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
+
+
+async def test_a_figure_without_visits_says_so(kpi_shop, clock, db_url):
+    from tests.functional.pilot import record_notifications
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        seen = record_notifications(app)
+        table = app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("added_work"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: seen)
+        assert seen == ["No visits behind this figure"] and screen_name(app) == "DashboardScreen"
+
+
+async def test_typed_range_refuses_bad_dates_in_the_dialog(kpi_shop, clock, db_url):
+    from desk.widgets.dialogs import FormDialog
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        first, last = app.screen.query(Input)
+        first.value, last.value = "2026-11-30", "2026-11-01"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "The range ends before it starts" in str(app.screen.query_one("#e-last").render()))
+        first.value = "2026-13-01"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Not a date: 2026-13-01" in str(app.screen.query_one("#e-first").render()))
+        first.value, last.value = "2026-11-20", "2026-11-23"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen"
+                       and "Range 2026-11-20 … 2026-11-23" in title(app) and "Loading" not in title(app))
+        assert cell(app, "greeting") == "50.0%"
+        await pilot.press("left_square_bracket")  # a typed range moves by its own length
+        await wait_for(pilot, lambda: "2026-11-16 … 2026-11-19" in title(app))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_dashboard_snapshot(snap_compare, kpi_shop, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    assert snap_compare(app, terminal_size=(120, 44), run_before=open_dashboard)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_visits_behind_a_figure_snapshot(snap_compare, kpi_shop, clock, db_url, lang):
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await open_dashboard(pilot)
+        table = pilot.app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("greeting"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "KpiVisitsScreen" and len(pilot.app.screen.rows) == 2)
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+

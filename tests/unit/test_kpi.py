@@ -1,0 +1,307 @@
+"""KPI measures on small hand-made records; every expected figure is worked out
+by hand in the test."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from desk.domain import kpi
+from desk.domain.kpi import AddedLineRec, CallRec, ComplaintRec, KpiData, MarkRec, Scope, VisitRec
+
+T0 = datetime(2026, 11, 2, 8, 0)  # a Monday
+WEEK = Scope(start=T0.replace(hour=0), end=T0.replace(hour=0) + timedelta(days=7), now=T0 + timedelta(days=10))
+
+
+def at(hours: float = 0, days: int = 0) -> datetime:
+    return T0 + timedelta(days=days, hours=hours)
+
+
+def visit(i: int, **kw) -> VisitRec:
+    kw.setdefault("advisor_id", 1)
+    return VisitRec(id=i, number=f"R{i}", **kw)
+
+
+def data(*visits: VisitRec, **kw) -> KpiData:
+    return KpiData(visits={v.id: v for v in visits}, **kw)
+
+
+def test_pct_rounds_half_up_to_a_tenth_and_has_no_value_without_a_base():
+    assert kpi.pct(2, 3) == Decimal("66.7")  # 66.666…
+    assert kpi.pct(1, 8) == Decimal("12.5")
+    assert kpi.pct(1, 16) == Decimal("6.3")  # 6.25 half-up
+    assert kpi.pct(0, 0) is None
+
+
+def test_greeting_within_a_minute_counts_arrivals_in_the_range_with_the_visits_behind_it():
+    d = data(
+        visit(1, arrived_at=at(0), reception_at=at(0) + timedelta(seconds=40)),  # 40 s: yes
+        visit(2, arrived_at=at(1), reception_at=at(1) + timedelta(seconds=60)),  # 60 s: yes (within)
+        visit(3, arrived_at=at(2), reception_at=at(2) + timedelta(seconds=61)),  # 61 s: no
+        visit(4, arrived_at=at(3)),  # not received yet: not counted
+        visit(5, arrived_at=at(0, days=-1), reception_at=at(0, days=-1)),  # before the range
+        visit(6, arrived_at=at(4), reception_at=at(4) + timedelta(seconds=5), advisor_id=2),  # yes
+    )
+    m = kpi.greeting(d, WEEK, 60)
+    assert (m.num, m.den, m.value) == (3, 4, Decimal("75.0"))
+    assert m.visits == (1, 2, 3, 6) and m.hits == (1, 2, 6)
+    assert m.notes[3] == "1:01"
+    # one advisor
+    mine = kpi.greeting(d, Scope(WEEK.start, WEEK.end, WEEK.now, advisor_id=1), 60)
+    assert (mine.num, mine.den, mine.value) == (2, 3, Decimal("66.7"))
+
+
+def test_appointment_share_and_no_show_rate():
+    d = data(
+        visit(1, arrived_at=at(0), appointment_at=at(0)),
+        visit(2, arrived_at=at(1), walk_in=True),
+        visit(3, arrived_at=at(2), appointment_at=at(2)),
+        visit(4, appointment_at=at(3), stage="NO_SHOW"),
+        visit(5, appointment_at=at(4), stage="CANCELLED"),  # not in the no-show base
+        visit(6, appointment_at=at(5), stage="BOOKED"),  # still pending: not in it either
+    )
+    share = kpi.appointment_share(d, WEEK)
+    assert (share.num, share.den, share.value) == (2, 3, Decimal("66.7"))  # 1 and 3 of 1, 2, 3
+    ns = kpi.no_show(d, WEEK)
+    assert (ns.num, ns.den, ns.value) == (1, 3, Decimal("33.3"))  # 4 of 1, 3, 4
+    assert ns.hits == (4,)
+
+
+def test_mot_per_stage_counts_visits_that_left_the_stage_without_a_waiver_and_names_the_most_waived():
+    d = data(
+        visit(1, arrived_at=at(0), stage="IN_REPAIR"),  # left BOOKED…ESTIMATE
+        visit(2, arrived_at=at(1), stage="WALKAROUND"),  # left BOOKED, RECEPTION
+        visit(3, arrived_at=at(2), stage="FOLLOWED_UP"),
+        visit(4, arrived_at=at(3), stage="CANCELLED"),  # passed nothing
+        marks=[
+            MarkRec(1, "WLK-03", "WALKAROUND", "waived"),
+            MarkRec(1, "WLK-04", "WALKAROUND", "waived"),
+            MarkRec(3, "WLK-03", "WALKAROUND", "waived"),
+            MarkRec(2, "RCP-04", "RECEPTION", "done"),
+            MarkRec(3, "EST-06", "ESTIMATE", "waived"),
+        ],
+    )
+    walk = kpi.mot_stage(d, WEEK, "WALKAROUND")
+    assert (walk.num, walk.den) == (0, 2)  # visits 1 and 3 left it, both with a waiver
+    assert walk.params == {"stage": "Walkaround"}
+    rec = kpi.mot_stage(d, WEEK, "RECEPTION")
+    assert (rec.num, rec.den, rec.value) == (3, 3, Decimal("100.0"))
+    est = kpi.mot_stage(d, WEEK, "ESTIMATE")
+    assert (est.num, est.den, est.value) == (1, 2, Decimal("50.0"))
+    assert est.hits == (1,)
+    assert kpi.most_waived(d, WEEK) == ["WLK-03", "EST-06", "WLK-04"]  # 2, then ties by id
+    total = kpi.waivers(d, WEEK)
+    assert (total.value, total.visits) == (Decimal(4), (1, 3))
+    assert total.notes[1] == "WLK-03, WLK-04"
+    one = kpi.waivers(d, WEEK, "WLK-03", "Protection covers")
+    assert (one.value, one.visits, one.params["item"]) == (Decimal(2), (1, 3), "WLK-03 Protection covers")
+
+
+def test_comebacks_name_the_original_visit_and_its_technician():
+    original = visit(10, arrived_at=at(0, days=-20), technician="张强")
+    d = data(
+        original,
+        visit(1, arrived_at=at(0), comeback_of_id=10),
+        visit(2, arrived_at=at(1)),
+        visit(3, arrived_at=at(2)),
+        visit(4, arrived_at=at(3)),
+    )
+    m = kpi.comebacks(d, WEEK)
+    assert (m.num, m.den, m.value) == (1, 4, Decimal("25.0"))
+    assert m.notes[1] == "<- R10 张强"
+    frft = kpi.first_time_fix(d, WEEK)
+    assert (frft.num, frft.den, frft.value) == (3, 4, Decimal("75.0"))
+    assert frft.hits == (2, 3, 4)
+
+
+def test_estimate_accuracy_uses_the_larger_tolerance_both_ways():
+    d = data(
+        visit(1, delivered_at=at(5), authorised_cents=100_000, final_cents=105_000),  # +5 % = tolerance: ok
+        visit(2, delivered_at=at(6), authorised_cents=100_000, final_cents=105_001),  # beyond
+        visit(3, delivered_at=at(7), authorised_cents=20_000, final_cents=15_000),  # -50.00 = 5000 abs: ok
+        visit(4, delivered_at=at(8), authorised_cents=20_000, final_cents=14_999),  # beyond, below
+        visit(5, delivered_at=at(9), authorised_cents=0, final_cents=100),  # nothing authorised: left out
+    )
+    m = kpi.estimate_accuracy(d, WEEK, tolerance_pct=Decimal(5), tolerance_abs_cents=5000)
+    assert (m.num, m.den, m.value) == (2, 4, Decimal("50.0"))
+    assert m.hits == (1, 3)
+    assert m.notes[2] == "1,050.01 / 1,000.00"
+
+
+def test_on_time_and_repair_duration_distribution():
+    d = data(
+        visit(1, repair_started_at=at(0), ready_at=at(1.5), promised_at=at(2)),  # 1.5 h, early
+        visit(2, repair_started_at=at(0), ready_at=at(3), promised_at=at(3)),  # 3 h, on the minute
+        visit(3, repair_started_at=at(0), ready_at=at(9), promised_at=at(4)),  # 9 h, 5 h late
+        visit(4, repair_started_at=at(0), ready_at=at(30)),  # 30 h, no promise
+    )
+    m = kpi.on_time(d, WEEK)
+    assert (m.num, m.den, m.value) == (2, 3, Decimal("66.7"))
+    assert m.notes == {1: "-0:30", 2: "0:00", 3: "5:00"}
+    bands = [kpi.duration_band(d, WEEK, b) for b in range(5)]
+    assert [b.num for b in bands] == [1, 1, 0, 1, 1]  # <2, 2-4, 4-8, 8-24, 24+
+    assert bands[0].value == Decimal("25.0")
+    median = kpi.duration_median(d, WEEK)
+    assert median.value == Decimal("6.0")  # median of 1.5, 3, 9, 30 = (3 + 9) / 2
+
+
+def test_added_work_must_be_approved_before_it_is_done():
+    d = data(
+        visit(1), visit(2), visit(3),
+        added=[
+            AddedLineRec(1, 11, "approved", approved_at=at(1), done_at=at(2)),  # ok
+            AddedLineRec(2, 21, "approved", approved_at=at(1), done_at=at(2)),
+            AddedLineRec(2, 22, "approved", approved_at=at(3), done_at=at(2.5)),  # done before approval
+            AddedLineRec(3, 31, "pending", approved_at=None, done_at=None),  # not done: not counted
+            AddedLineRec(3, 32, "declined", approved_at=None, done_at=None),
+        ],
+    )
+    m = kpi.added_work_approved(d, WEEK)
+    assert (m.num, m.den, m.value, m.hits) == (1, 2, Decimal("50.0"), (1,))
+
+
+def test_followup_within_72_hours_leaves_open_windows_out():
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=4))
+    d = data(
+        visit(1, delivered_at=at(0)),  # called after 20 h
+        visit(2, delivered_at=at(0)),  # called after 73 h (first call counts)
+        visit(3, delivered_at=at(0)),  # window closed, never called
+        visit(4, delivered_at=at(0, days=3)),  # window open, not called: not counted
+        calls=[
+            CallRec(1, at(20), "reached"),
+            CallRec(2, at(73), "no_answer"),
+            CallRec(2, at(80), "reached"),
+        ],
+    )
+    m = kpi.followup_on_time(d, scope, 72)
+    assert (m.num, m.den, m.value, m.hits) == (1, 3, Decimal("33.3"), (1,))
+    assert m.notes[2] == "73:00"
+
+
+def test_csi_factor_means_and_nps():
+    d = data(
+        visit(1), visit(2), visit(3), visit(4),
+        calls=[
+            CallRec(1, at(1), "reached", nps=10, scores=(("advisor", 5), ("quality", 4))),
+            CallRec(2, at(2), "reached", nps=9, scores=(("advisor", 4), ("quality", 2))),
+            CallRec(3, at(3), "reached", nps=6, scores=(("advisor", 4),)),
+            CallRec(4, at(4), "reached", nps=8, scores=(("advisor", 2),)),
+            CallRec(4, at(0, days=-2), "reached", nps=0, scores=(("advisor", 1),)),  # before the range
+        ],
+    )
+    adv = kpi.csi(d, WEEK, "advisor")
+    assert adv.value == Decimal("3.75")  # (5 + 4 + 4 + 2) / 4
+    assert adv.visits == (1, 2, 3, 4)
+    assert kpi.csi(d, WEEK, "quality").value == Decimal("3.00")  # (4 + 2) / 2
+    assert kpi.csi(d, WEEK, "facility").value is None
+    n = kpi.nps(d, WEEK)
+    # promoters 10, 9 (2 of 4); detractor 6 (1 of 4); 8 passive: 50 % - 25 % = 25
+    assert (n.value, n.num, n.den, n.hits) == (Decimal("25.0"), 1, 4, (1, 2))
+
+
+def test_complaints_opened_resolved_within_24_hours_and_repeats():
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=3))
+    d = data(
+        visit(1), visit(2), visit(3),
+        complaints=[
+            ComplaintRec(1, 1, customer_id=100, opened_at=at(0), closed_at=at(20)),  # within 24 h
+            ComplaintRec(2, 2, customer_id=200, opened_at=at(1), closed_at=at(30)),  # 29 h
+            ComplaintRec(3, 3, customer_id=300, opened_at=at(2)),  # open, older than 24 h now
+            ComplaintRec(4, None, customer_id=100, opened_at=at(12, days=2)),  # repeat; open for 20 h only
+            ComplaintRec(5, 3, customer_id=300, opened_at=at(0, days=-30), closed_at=at(0, days=-29)),  # earlier
+        ],
+    )
+    opened = kpi.complaints_opened(d, scope)
+    assert opened.value == Decimal(4)
+    assert opened.visits == (1, 2, 3)  # complaint 4 has no visit to open
+    in24 = kpi.complaints_24h(d, scope)
+    assert (in24.num, in24.den, in24.value) == (1, 3, Decimal("33.3"))  # 1 of 1, 2, 3 (4 is not 24 h old)
+    rep = kpi.repeat_complaints(d, scope)
+    assert rep.value == Decimal(2)  # 3 (customer 300 complained 30 days before) and 4 (customer 100 again)
+    assert rep.visits == (3,)
+
+
+def test_buckets_are_hours_days_or_months():
+    day = kpi.buckets(datetime(2026, 11, 2), datetime(2026, 11, 3))
+    assert len(day) == 24 and day[1] == (datetime(2026, 11, 2, 1), datetime(2026, 11, 2, 2))
+    month = kpi.buckets(datetime(2026, 11, 1), datetime(2026, 12, 1))
+    assert len(month) == 30
+    year = kpi.buckets(datetime(2026, 1, 1), datetime(2027, 1, 1))
+    assert len(year) == 12 and year[1] == (datetime(2026, 2, 1), datetime(2026, 3, 1))
+    weeks = kpi.buckets(datetime(2026, 11, 1), datetime(2027, 1, 1))  # 61 days: 9 weekly steps
+    assert len(weeks) == 9 and weeks[-1] == (datetime(2026, 12, 27), datetime(2027, 1, 1))
+    five = kpi.buckets(datetime(2022, 1, 1), datetime(2027, 1, 1))  # 60 months: two per step
+    assert len(five) == 30 and five[0] == (datetime(2022, 1, 1), datetime(2022, 3, 1))
+    odd = kpi.buckets(datetime(2026, 1, 15), datetime(2026, 12, 10))  # a typed range: first step to 1 Feb
+    assert odd[0] == (datetime(2026, 1, 15), datetime(2026, 2, 1)) and odd[-1][1] == datetime(2026, 12, 10)
+    assert max(len(kpi.buckets(datetime(2026, 1, 1), datetime(2026, 1, 1) + timedelta(days=n)))
+               for n in range(1, 5 * 366)) <= kpi.MAX_STEPS
+
+
+def test_sparkline_scales_per_unit_and_leaves_empty_steps_blank():
+    assert kpi.spark([Decimal(0), Decimal(50), Decimal(100), None], kpi.PCT) == "▁▅█ "  # 50 % -> 3.5 -> 4
+    assert kpi.spark([Decimal(1), Decimal(5)], kpi.SCORE) == "▁█"
+    assert kpi.spark([Decimal(2), Decimal(4), Decimal(0)], kpi.COUNT) == "▅█▁"  # 2/4 of 7 = 3.5 -> 4
+    assert kpi.spark([Decimal(0), Decimal(0)], kpi.COUNT) == "▁▁"
+
+
+def test_report_trend_splits_the_range_into_days_and_matches_the_total():
+    d = data(
+        visit(1, arrived_at=at(0), reception_at=at(0)),  # Monday: greeted
+        visit(2, arrived_at=at(0, days=2), reception_at=at(0, days=2) + timedelta(minutes=5)),  # Wednesday: late
+        visit(3, arrived_at=at(1, days=2), reception_at=at(1, days=2)),  # Wednesday: greeted
+    )
+    rows = kpi.report(d, WEEK)
+    g = next(r for r in rows if r.measure.key == "greeting")
+    assert g.measure.value == Decimal("66.7")
+    assert g.trend == (Decimal("100.0"), None, Decimal("50.0"), None, None, None, None)
+    assert g.shop is None
+
+
+@pytest.mark.parametrize("value, unit, text", [
+    (Decimal("87.5"), kpi.PCT, "87.5%"), (Decimal("25.0"), kpi.NPS, "+25.0"), (Decimal(3), kpi.COUNT, "3"),
+    (Decimal("4.25"), kpi.SCORE, "4.25"), (None, kpi.PCT, "-"),
+])
+def test_format_value(value, unit, text):
+    assert kpi.format_value(kpi.Measure("k", "l", unit, value, 0, 0)) == text
+
+
+def test_periods_and_their_neighbours():
+    from datetime import date
+
+    day = date(2026, 11, 25)  # a Wednesday
+    assert kpi.period(kpi.DAY, day) == (day, day)
+    assert kpi.period(kpi.WEEK, day) == (date(2026, 11, 23), date(2026, 11, 29))
+    assert kpi.period(kpi.MONTH, day) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert kpi.period(kpi.YEAR, day) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 1, 1), date(2026, 1, 31), -1) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 12, 1), date(2026, 12, 31), 1) == (date(2027, 1, 1), date(2027, 1, 31))
+    assert kpi.shift(kpi.MONTH, date(2026, 2, 1), date(2026, 2, 28), 1) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert kpi.shift(kpi.WEEK, date(2026, 11, 23), date(2026, 11, 29), -1) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert kpi.shift(kpi.CUSTOM, date(2026, 11, 1), date(2026, 11, 10), 1) == (date(2026, 11, 11), date(2026, 11, 20))
+
+
+def test_a_typed_range_must_run_forwards_and_stay_within_five_years():
+    from datetime import date
+
+    from desk.domain.errors import InvalidInput
+
+    kpi.check_range(date(2026, 1, 1), date(2026, 1, 1))
+    with pytest.raises(InvalidInput) as exc:
+        kpi.check_range(date(2026, 2, 1), date(2026, 1, 31))
+    assert exc.value.reason == "The range ends before it starts"
+    with pytest.raises(InvalidInput):
+        kpi.check_range(date(2020, 1, 1), date(2026, 1, 31))
+
+
+def test_the_kpi_module_stays_pure():
+    import subprocess
+    import sys
+
+    code = ("import sys, desk.domain.kpi;"
+            "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','sqlalchemy','sqlmodel')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

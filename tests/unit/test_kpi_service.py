@@ -1,0 +1,146 @@
+"""The KPI service: figures on `desk demo` data against an independent SQL path,
+and figures of visits driven through the real services."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from desk.domain import kpi
+from desk.domain.checklist import MarkKind
+from desk.services import open_desk
+from desk.services.kpi import day_range
+from tests import flow
+
+
+@pytest.fixture
+def demo(db_url):
+    from desk.demo import build
+
+    d = open_desk(db_url)
+    build(d, visits=200, seed=7)
+    yield d
+    d.engine.dispose()
+
+
+def _pct(num: int, den: int) -> Decimal:
+    return (Decimal(num) * 100 / den).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+
+
+def test_demo_figures_match_an_independent_sql_computation(demo):
+    end = datetime.now().replace(microsecond=0) + timedelta(days=1)
+    start = end - timedelta(days=400)
+    report = demo.kpi_report(start, end)
+    with demo.engine.connect() as conn:
+        q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()  # noqa: E731
+        greet = q("SELECT arrived_at, reception_at FROM visit WHERE arrived_at >= :s AND arrived_at < :e "
+                  "AND reception_at IS NOT NULL")
+        share = q("SELECT walk_in FROM visit WHERE arrived_at >= :s AND arrived_at < :e")
+        quality = q("SELECT a.score FROM survey_answer a JOIN followup_call c ON c.id = a.call_id "
+                    "WHERE a.factor = 'quality' AND c.at >= :s AND c.at < :e")
+        nps = q("SELECT nps FROM followup_call WHERE at >= :s AND at < :e AND nps IS NOT NULL")
+        ready = q("SELECT ready_at, promised_at FROM visit WHERE ready_at >= :s AND ready_at < :e "
+                  "AND promised_at IS NOT NULL")
+
+    def dt(v):
+        return v if isinstance(v, datetime) else datetime.fromisoformat(v)
+
+    greeted = sum(1 for a, r in greet if (dt(r) - dt(a)).total_seconds() <= 60)
+    g = report.row("greeting").measure
+    assert len(greet) > 20  # the demo has history in the last year
+    assert (g.num, g.den, g.value) == (greeted, len(greet), _pct(greeted, len(greet)))
+
+    s = report.row("appointment_share").measure
+    booked = sum(1 for (w,) in share if not w)
+    assert (s.num, s.den, s.value) == (booked, len(share), _pct(booked, len(share)))
+
+    scores = [x for (x,) in quality]
+    expect = (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert report.row("csi.quality").measure.value == expect
+
+    answers = [x for (x,) in nps]
+    expect_nps = (Decimal(sum(x >= 9 for x in answers) - sum(x <= 6 for x in answers)) * 100 / len(answers))
+    assert report.row("nps").measure.value == expect_nps.quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+
+    on_time = sum(1 for r, p in ready if dt(r) <= dt(p))
+    o = report.row("on_time").measure
+    assert (o.num, o.den) == (on_time, len(ready))
+
+
+def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clock):
+    d = desk
+    first_day = clock.now.date()
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "WALKAROUND")
+    d.record_walkaround(shop.sa, vid, odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.mark_item(shop.mgr, vid, "WLK-03", MarkKind.WAIVED, "customer in a hurry")
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    line = d.add_found_work(shop.tech, vid, finding="Rear discs worn", grade="red", kind="part",
+                            description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+                            availability="in_stock")
+    clock.advance(minutes=10)
+    d.decide_added_work(shop.sa, vid, [line], approve=True, channel="phone", signer="李伟")
+    clock.advance(minutes=10)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    d.record_call(shop.csr, vid, outcome="reached", nps=3,
+                  scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3})
+
+    start, end = day_range(first_day, first_day)
+    report = d.kpi_report(start, end)
+    walk = report.row("mot.WALKAROUND").measure
+    assert (walk.num, walk.den, walk.visits) == (0, 1, (vid,))
+    assert report.row("waived.WLK-03").measure.value == Decimal(1)
+    assert report.row("mot.RECEPTION").measure.value == Decimal("100.0")
+    added = report.row("added_work").measure
+    assert (added.num, added.den, added.hits) == (1, 1, (vid,))
+    assert report.row("complaints").measure.visits == (vid,)
+    assert report.row("csi.pickup").measure.value == Decimal("2.00")
+    assert report.row("nps").measure.value == Decimal("-100.0")
+    acc = report.row("estimate_accuracy").measure
+    view = d.visit_view(vid)
+    assert acc.den == 1 and report.visits[vid].final_cents == view.totals.total
+    assert report.visits[vid].authorised_cents == view.authorised_amount
+    # the advisor's own figures, and the shop's beside them
+    mine = d.kpi_report(start, end, advisor_id=shop.sa.id)
+    assert mine.advisor == "王丽"
+    assert mine.row("mot.WALKAROUND").shop.den == 1
+    other = d.kpi_report(start, end, advisor_id=shop.tech.id)
+    assert other.row("mot.WALKAROUND").measure.den == 0
+
+
+def test_trend_has_one_step_per_day_of_the_range(desk, shop, clock):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "WALKAROUND")  # arrived, then received
+    day = clock.now.date()
+    start, end = day_range(day - timedelta(days=6), day)
+    row = desk.kpi_report(start, end).row("greeting")
+    assert len(row.trend) == 7
+    assert row.measure.value == Decimal("0.0")  # flow.to_stage receives 5 minutes after arrival
+    assert row.trend[:6] == (None,) * 6 and row.trend[6] == row.measure.value
+    assert kpi.spark(row.trend, row.measure.unit)[-1] in kpi.BLOCKS
+
+
+def test_loading_a_range_takes_the_same_few_queries_however_many_visits(demo):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    end = datetime.now().replace(microsecond=0) + timedelta(days=1)
+    event.listen(demo.engine, "before_cursor_execute", count)
+    try:
+        small = demo.kpi_data(end - timedelta(days=1), end)
+        n_small = len(statements)
+        statements.clear()
+        big = demo.kpi_data(end - timedelta(days=5 * 365), end)
+        n_big = len(statements)
+    finally:
+        event.remove(demo.engine, "before_cursor_execute", count)
+    assert len(big.visits) > 150 > len(small.visits)
+    assert n_small <= n_big <= 10  # a fixed set of queries (two are skipped when nothing needs them)

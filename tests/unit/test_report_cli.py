@@ -1,0 +1,67 @@
+"""`desk report`: the dashboard's figures as text and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from desk.__main__ import main
+from tests import flow
+
+
+def _two_visits(shop, clock):
+    """Visit A greeted at once, visit B five minutes after arrival (flow's pace)."""
+    a = flow.book(shop, clock)
+    flow.tick_open(shop.desk, shop.sa, a)
+    shop.desk.arrive(shop.sa, a)
+    shop.desk.start_reception(shop.sa, a)
+    b = flow.book(shop, clock, minutes_ahead=90)
+    flow.to_stage(shop, clock, b, "WALKAROUND")
+    return a, b
+
+
+def test_report_csv_has_every_figure_with_the_visits_behind_it(desk, shop, clock, db_url, tmp_path):
+    a, b = _two_visits(shop, clock)
+    ro = {v: desk.visit_view(v).visit.number for v in (a, b)}
+    day = f"{clock.now:%Y-%m-%d}"
+    out = tmp_path / "kpi.csv"
+    result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    g = rows["greeting"]
+    assert (g["value"], g["num"], g["den"], g["unit"]) == ("50.0", "1", "2", "pct")
+    assert g["visits"].split() == [ro[a], ro[b]] and g["met"].split() == [ro[a]]
+    assert g["trend"].split(";")[clock.now.hour] == "50.0"  # one step per hour of the day
+    assert rows["appointment_share"]["value"] == "100.0"
+    assert {"frft", "comeback", "estimate_accuracy", "on_time", "added_work", "followup", "nps", "complaints",
+            "complaints_24h", "complaints_repeat", "duration.median", "mot.RECEPTION", "csi.quality"} <= set(rows)
+
+
+def test_report_text_for_one_advisor_shows_the_shop_beside(desk, shop, clock, db_url):
+    _two_visits(shop, clock)
+    day = f"{clock.now:%Y-%m-%d}"
+    result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--advisor", "王丽"])
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("Greeted within 1 minute"))
+    assert "50.0%" in line and "1/2" in line
+    assert "Advisor: 王丽" in result.output
+    # a CSV to standard output, in Chinese
+    zh = CliRunner().invoke(main, ["--db", db_url, "--lang", "zh", "report", "--from", day, "--to", day,
+                                   "--csv", "-"])
+    assert zh.exit_code == 0
+    assert "一分钟内接待" in zh.output
+
+
+def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
+    day = clock.now.date()
+    bad = CliRunner().invoke(main, ["--db", db_url, "report", "--from", "2026-13-01"])
+    assert bad.exit_code == 1 and "Not a date: 2026-13-01" in bad.output and "Traceback" not in bad.output
+    back = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}",
+                                     "--to", f"{day - timedelta(days=1)}"])
+    assert back.exit_code == 1 and "The range ends before it starts" in back.output
+    nobody = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}",
+                                       "--advisor", "Nobody"])
+    assert nobody.exit_code == 1 and "No user named Nobody" in nobody.output
