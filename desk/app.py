@@ -73,7 +73,7 @@ class LoadingScreen(Screen):
 class StoreErrorScreen(Screen):
     """The database could not be opened: say what happened and what to do."""
 
-    BINDINGS = [Binding("q", "app.quit", N_("Quit"))]
+    BINDINGS = [Binding("q", "app.quit", N_("Quit"), id="store_error.quit")]
 
     def __init__(self, message: str) -> None:
         super().__init__()

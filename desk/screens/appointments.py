@@ -38,18 +38,18 @@ def flags_text(row) -> Text:
 
 class AppointmentsScreen(ListScreen):
     BINDINGS = [
-        Binding("enter", "open", N_("Open"), show=False),
-        Binding("b", "book", N_("Book")),
-        Binding("i", "walk_in", N_("Walk-in")),
-        Binding("a", "arrive", N_("Arrived")),
+        Binding("enter", "open", N_("Open"), show=False, id="appointments.open"),
+        Binding("b", "book", N_("Book"), id="appointments.book"),
+        Binding("i", "walk_in", N_("Walk-in"), id="appointments.walk_in"),
+        Binding("a", "arrive", N_("Arrived"), id="appointments.arrive"),
         # priority: the table would otherwise take left/right for its columns
-        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True),
-        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True),
-        Binding("t", "today", N_("Today")),
-        Binding("w", "week", N_("Week")),
-        Binding("m", "reminders", N_("Reminders")),
-        Binding("x", "welcome_list", N_("Welcome list")),
-        Binding("r", "refresh", N_("Refresh"), show=False),
+        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back"),
+        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward"),
+        Binding("t", "today", N_("Today"), id="appointments.today"),
+        Binding("w", "week", N_("Week"), id="appointments.week"),
+        Binding("m", "reminders", N_("Reminders"), id="appointments.reminders"),
+        Binding("x", "welcome_list", N_("Welcome list"), id="appointments.welcome_list"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="appointments.refresh"),
     ]
 
     TABLE_ID = "board"

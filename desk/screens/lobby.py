@@ -32,7 +32,7 @@ def short_name(name: str) -> str:
 
 
 class LobbyScreen(DeskScreen):
-    BINDINGS = [Binding("escape", "back", N_("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="lobby.back")]
     DEFAULT_CSS = """
     LobbyScreen #lobby-title { text-style: bold; content-align: center middle; height: 3; }
     LobbyScreen DataTable { height: 1fr; }

@@ -30,7 +30,7 @@ class ManagerApproval(ModalScreen[User | None]):
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="manager_approval.cancel")]
 
     def __init__(self, action: str, *, desk=None, approve: Callable | None = None) -> None:
         super().__init__()
