@@ -28,6 +28,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "followup": ("desk.screens.followup:FollowUpQueueScreen", N_("Follow-up")),
     "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
     "lobby": ("desk.screens.lobby:LobbyScreen", N_("Lobby view")),
+    "setup": ("desk.screens.setup:SetupScreen", N_("Set-up")),
 }
 
 
@@ -96,7 +97,9 @@ class DeskApp(App):
         Binding("f3", "area('progress')", N_("Progress board"), id="area.progress"),
         Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup"),
         Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints"),
+        Binding("f9", "area('setup')", N_("Set-up"), id="area.setup"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
+        Binding("f1", "help", N_("Help: every key"), id="help"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]
 
@@ -129,11 +132,27 @@ class DeskApp(App):
         self.show_clock = clock is None
         self.title = _("desk — service desk")
         self.sub_title = self.settings.shop_name
+        #: (message id, params) of bad ``[keys]`` entries, shown once the app runs.
+        self.keymap_problems: list[tuple[str, dict]] = []
+        self.apply_keymap(getattr(self.settings, "keys", None))
+
+    def apply_keymap(self, raw) -> None:
+        """desk.toml's ``[keys]``: the good entries remap their bindings, the bad
+        ones are named in a message at start-up."""
+        if not raw:
+            return
+        from desk.keys import binding_ids, check_keymap
+
+        keymap, self.keymap_problems = check_keymap(raw, binding_ids())
+        if keymap:
+            self.set_keymap(keymap)
 
     def get_default_screen(self) -> Screen:
         return LoadingScreen()
 
     def on_ready(self) -> None:
+        for reason, params in self.keymap_problems:
+            self.notify(_(reason, **params), severity="warning", timeout=15)
         if self.desk is None:
             self.open_store()
         else:
@@ -163,6 +182,9 @@ class DeskApp(App):
 
     def _store_ready(self, desk) -> None:
         self.desk = desk
+        if getattr(desk, "settings", None) is not None:  # the shop's stored set-up
+            self.settings = desk.settings
+            self.sub_title = self.settings.shop_name
         for reason, params in getattr(desk, "warnings", []):
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()
@@ -323,6 +345,19 @@ class DeskApp(App):
     def action_area(self, name: str) -> None:
         if self.user is not None and name in AREAS:
             self.switch_mode(name)
+
+    def action_help(self) -> None:
+        """f1: the keys of the current screen (f1 again or Escape closes it)."""
+        from desk.screens.help import HelpScreen, key_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        area = AREAS.get(self.current_mode)
+        stack = self.screen_stack
+        title = _(area[1]) if area and len(stack) == 1 else ""
+        self.push_screen(HelpScreen(title, key_rows(self, screen)))
 
     def action_lookup(self) -> None:
         """Find a customer or car from anywhere (one key), then act on it."""

@@ -34,6 +34,9 @@ class Settings:
     service_interval_months: int = 6
     service_interval_km: int = 5000
     tax_code_default: str = "VAT13"
+    #: The ``[keys]`` table: binding id -> key(s), checked by the app at start-up
+    #: (``desk.keys.check_keymap``); a bad entry is reported, never fatal.
+    keys: dict | None = dataclasses.field(default=None, hash=False, compare=False)
 
 
 #: Environment variables read by ``load_settings`` (they beat desk.toml).
@@ -156,6 +159,9 @@ def load_settings(path: Path | str | None = None, **overrides) -> Settings:
     for origin, values in sources:
         for key, value in values.items():
             if key not in known:
+                continue
+            if key == "keys":  # checked against the app's bindings when it starts
+                clean[key] = value
                 continue
             try:
                 clean[key] = _coerce(key, known[key], value)

@@ -63,13 +63,30 @@ class AppointmentsScreen(ListScreen):
     def __init__(self) -> None:
         super().__init__()
         self.day: date = self.app.clock().date()
+        #: Facility standards not yet ticked today (None: not known yet).
+        self.opening: list[str] | None = None
 
     def load(self) -> None:
-        self.set_title(_("Appointments for {day}", day=self.day.isoformat()))
+        self.set_title(self.title_text())
         super().load()
 
+    def title_text(self, opening: list[str] | None = None) -> Text:
+        """The day, and today's opening checklist (facility standards) state."""
+        out = Text(_("Appointments for {day}", day=self.day.isoformat()))
+        if opening is not None and self.day == self.app.clock().date():
+            out.append("   ")
+            if opening:
+                out.append(_("Opening checklist: {n} open (f9, 4)", n=len(opening)), style="bold yellow")
+            else:
+                out.append(_("Opening checklist done"), style="green")
+        return out
+
     def fetch(self):
-        return self.desk.board(self.day)
+        day = self.day
+        rows = self.desk.board(day)
+        if day == self.app.clock().date() and hasattr(self.desk, "opening_open_items"):
+            self.opening = self.desk.opening_open_items(day)
+        return rows
 
     def cells(self, r) -> tuple:
         return (
@@ -85,6 +102,7 @@ class AppointmentsScreen(ListScreen):
 
     def show_rows(self, rows) -> None:
         super().show_rows(rows)
+        self.set_title(self.title_text(self.opening))
         if not rows:
             self.notify(_("No visits today"), timeout=3)
 
