@@ -43,7 +43,8 @@ def key_rows(app, screen: Screen) -> list[tuple[str, str, str]]:
             continue
         shown = app.get_key_display(b.with_key(key)) if hasattr(b, "with_key") else (b.key_display or key)
         rows.setdefault((what, b.id or "", b.action), []).append(shown)
-    return [(" ".join(dict.fromkeys(keys)), what, ident) for (what, ident, _a), keys in rows.items()]
+    out = [(" ".join(dict.fromkeys(keys)), what, ident) for (what, ident, _a), keys in rows.items()]
+    return sorted(out, key=lambda row: not row[2])  # desk's own keys first, Textual's after
 
 
 class HelpScreen(ModalScreen[None]):
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             heading = _("Keys: {screen}", screen=self.title_text) if self.title_text else _("Keys of this screen")
             yield Label(literal(heading), classes="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            yield Label(_("desk.toml [keys] remaps a key by its id; Escape: back"), classes="dialog-hint")
+            yield Label(literal(_("desk.toml [keys] remaps a key by its id; Escape: back")), classes="dialog-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -28,7 +28,7 @@ from desk.widgets.safe import literal
 #: section -> (title msgid, columns: (key, label msgid, width))
 SECTIONS: dict[str, tuple[str, tuple[tuple[str, str, int], ...]]] = {
     "settings": (N_("Settings"), (("what", N_("Setting"), 30), ("value", N_("Value"), 24),
-                                  ("source", N_("From"), 22))),
+                                  ("source", N_("From"), 26))),
     "checklist": (N_("Checklist templates"), (("id", N_("Id"), 8), ("stage", N_("Stage"), 11),
                                               ("item", N_("Item"), 52), ("kind", N_("Kind"), 10),
                                               ("note", N_("Note"), 14))),
@@ -178,7 +178,7 @@ class SetupScreen(DeskScreen):
 
     def cells_settings(self, v) -> tuple:
         symbol = getattr(self.app.settings, "currency_symbol", "")
-        source = _("shop (all terminals)") if v.source == "shop" else _("this terminal's desk.toml")
+        source = _("shop (all terminals)") if v.source == "shop" else _("default (this terminal)")
         return _(v.label), literal(rules.show(v.key, v.value, symbol)), source
 
     def cells_checklist(self, v) -> tuple:
@@ -407,6 +407,7 @@ class SetupScreen(DeskScreen):
             self.notify(_("{item} is already ticked today", item=view.item_id), severity="warning")
             return
         self.save(lambda: self.desk.tick_opening(self.user, view.item_id), N_("Ticked"))
+        self.query_one(DataTable).action_cursor_down()  # on to the next standard
 
     def action_active(self) -> None:
         user = self.current()
