@@ -132,6 +132,9 @@ class DeskApp(App):
         self.show_clock = clock is None
         self.title = _("desk — service desk")
         self.sub_title = self.settings.shop_name
+        #: The CLI sets this when neither --lang nor DESK_LANG chose the language:
+        #: the shop's set-up (desk.toml, then the database) decides it at start-up.
+        self.use_shop_language = False
         #: (message id, params) of bad ``[keys]`` entries, shown once the app runs.
         self.keymap_problems: list[tuple[str, dict]] = []
         self.apply_keymap(getattr(self.settings, "keys", None))
@@ -151,8 +154,10 @@ class DeskApp(App):
         return LoadingScreen()
 
     def on_ready(self) -> None:
+        from rich.markup import escape
+
         for reason, params in self.keymap_problems:
-            self.notify(_(reason, **params), severity="warning", timeout=15)
+            self.notify(escape(_(reason, **params)), severity="warning", timeout=15)
         if self.desk is None:
             self.open_store()
         else:
@@ -185,6 +190,11 @@ class DeskApp(App):
         if getattr(desk, "settings", None) is not None:  # the shop's stored set-up
             self.settings = desk.settings
             self.sub_title = self.settings.shop_name
+            if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
+                from desk.i18n import set_locale
+
+                set_locale(self.settings.locale)
+                self.title = _("desk — service desk")
         for reason, params in getattr(desk, "warnings", []):
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()

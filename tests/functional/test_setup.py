@@ -159,9 +159,8 @@ async def test_opening_checklist_ticked_and_shown_on_the_board(shop, clock, db_u
         await wait_for(pilot, lambda: "Opening checklist: 6 open" in title())
         await open_setup(pilot, app, "4")
         for _ in range(6):
-            await pilot.press("space")
+            await pilot.press("space")  # ticks, and the cursor moves on to the next standard
             await wait_for(pilot, lambda: True)
-            await pilot.press("down")
         await wait_for(pilot, lambda: table_text(app).count("王丽") == 6)
         assert shop.desk.opening_open_items() == []
         await pilot.press("f2")
