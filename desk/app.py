@@ -244,8 +244,20 @@ class DeskApp(App):
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Hand the change to every screen of the current stack."""
+        if not message.visit_ids and self.desk is not None and hasattr(self.desk, "refresh_setup"):
+            self.refresh_setup()  # maybe the shop's set-up, changed on another terminal
         for screen in list(self.screen_stack):
             screen.post_message(DataChanged(message.visit_ids))
+
+    @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
+    def refresh_setup(self) -> None:
+        """Re-read the shop's settings and checklist changes (in a worker)."""
+        from desk.domain.errors import DeskError
+
+        try:
+            self.desk.refresh_setup()
+        except DeskError:
+            pass  # the next change tries again; the store error shows where data is read
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def daily_backup(self) -> None:

@@ -54,7 +54,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
 SPECS = {s.key: s for s in SETTINGS}
 
 
+#: Settings keys of the tax rates: "tax.VAT13" is the rate of code VAT13, in %.
+TAX_PREFIX = "tax."
+
+
 def spec(key: str) -> SettingSpec:
+    if key.startswith(TAX_PREFIX) and len(key) > len(TAX_PREFIX):
+        return SettingSpec(key, N_("Tax rate {code} (%)"), "pct")
     if key not in SPECS:
         raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
     return SPECS[key]
@@ -99,6 +105,8 @@ def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] =
             raise InvalidInput("value", N_("Cannot be negative"))
         if value > 100 or value.as_tuple().exponent < -2:
             raise InvalidInput("value", N_("Enter a percentage from 0 to 100"))
+        if key.startswith(TAX_PREFIX) and value >= 100:
+            raise InvalidInput("value", N_("A tax rate is below 100%"))
         return value.normalize() if value == value.to_integral() else value
     if s.kind == "money":
         try:
@@ -152,6 +160,13 @@ def show(key: str, value, currency_symbol: str = "") -> str:
     if s.kind == "locale":
         return "中文" if value == "zh_CN" else "English"
     return to_text(key, value)
+
+
+def tax_label(label: str, pct: Decimal) -> str:
+    """An invoice label with its rate brought up to date: "VAT 13%" -> "VAT 9%"."""
+    shown = format(pct.normalize(), "f") if pct == pct.to_integral() else format(pct, "f")
+    new, n = re.subn(r"\d+(\.\d+)?\s*%", f"{shown}%", label)
+    return new if n else f"{label} {shown}%"
 
 
 def check_settings(values: dict) -> None:

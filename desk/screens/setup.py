@@ -179,7 +179,11 @@ class SetupScreen(DeskScreen):
     def cells_settings(self, v) -> tuple:
         symbol = getattr(self.app.settings, "currency_symbol", "")
         source = _("shop (all terminals)") if v.source == "shop" else _("default (this terminal)")
-        return _(v.label), literal(rules.show(v.key, v.value, symbol)), source
+        return self.label(v), literal(rules.show(v.key, v.value, symbol)), source
+
+    @staticmethod
+    def label(v) -> str:
+        return _(v.label, code=v.key.removeprefix(rules.TAX_PREFIX))
 
     def cells_checklist(self, v) -> tuple:
         item = v.item
@@ -254,13 +258,13 @@ class SetupScreen(DeskScreen):
 
         shown = money.format_money(view.value) if rules.spec(view.key).kind == "money" else \
             rules.to_text(view.key, view.value)
-        form = FormDialog(_("Change: {setting}", setting=_(view.label)),
-                          [FormField("value", _(view.label), shown, parse)])
+        label = self.label(view)
+        form = FormDialog(_("Change: {setting}", setting=label), [FormField("value", label, shown, parse)])
 
         def typed(values_: dict | None) -> None:
             if values_ is None:
                 return
-            self.as_manager(_("Change: {setting}", setting=_(view.label)), lambda actor: self.save(
+            self.as_manager(_("Change: {setting}", setting=label), lambda actor: self.save(
                 lambda: self.desk.set_setting(actor, view.key, values_["value"], view.version)))
 
         self.app.push_screen(form, typed)

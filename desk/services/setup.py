@@ -97,10 +97,25 @@ class SetupMixin(Base):
         base = self._base()
         values = {s.key: getattr(base, s.key, None) for s in rules.SETTINGS}
         values["member_discount_pct"] = self._base_pricing().member_discount_pct
+        for code, rule in self._base_pricing().taxes.rules.items():
+            if code != "NONE":
+                values[rules.TAX_PREFIX + code] = (rule.rate * 100).normalize()
         for key, text in stored.items():
-            if key in rules.SPECS:
+            if key in values:
                 values[key] = rules.from_text(key, text)
         return values
+
+    def _taxes(self, values: dict) -> money.TaxTable:
+        base = self._base_pricing().taxes
+        out = {}
+        for code, rule in base.rules.items():
+            pct = values.get(rules.TAX_PREFIX + code)
+            if pct is None or pct == rule.rate * 100:
+                out[code] = rule
+            else:
+                out[code] = money.TaxRule(code, pct / 100, rules.tax_label(rule.label_en, pct),
+                                          rules.tax_label(rule.label_zh, pct))
+        return money.TaxTable(out, base.prices_include_tax)
 
     def _base_pricing(self) -> Pricing:
         return getattr(self, "base_pricing", None) or self.pricing
@@ -122,7 +137,7 @@ class SetupMixin(Base):
         stored, overrides = self._read(run)
         values = self._values(stored)
         self.settings = dataclasses.replace(
-            self._base(), **{k: v for k, v in values.items() if k != "member_discount_pct"})
+            self._base(), **{s.key: values[s.key] for s in rules.SETTINGS if s.key != "member_discount_pct"})
         s = self.settings
         self.policy = dataclasses.replace(
             self.policy,
@@ -137,7 +152,8 @@ class SetupMixin(Base):
         self.slot_minutes = s.slot_minutes
         self.opening = s.opening_time
         self.closing = s.closing_time
-        self.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"])
+        self.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
+                                           taxes=self._taxes(values))
         self.templates = rules.apply_overrides(self._base_templates(), overrides)
 
     def _require_manager(self, actor: User | None, action: str) -> None:
@@ -150,10 +166,11 @@ class SetupMixin(Base):
         def run(session: Session) -> list[SettingView]:
             stored = self._stored(session)
             values = self._values({k: r.value for k, r in stored.items()})
+            keys = [s.key for s in rules.SETTINGS] + sorted(k for k in values if k.startswith(rules.TAX_PREFIX))
             return [
-                SettingView(s.key, s.label, values[s.key], "shop" if s.key in stored else "desk.toml",
-                            stored[s.key].version if s.key in stored else 0)
-                for s in rules.SETTINGS
+                SettingView(key, rules.spec(key).label, values[key], "shop" if key in stored else "desk.toml",
+                            stored[key].version if key in stored else 0)
+                for key in keys
             ]
 
         return self._read(run)
@@ -171,6 +188,8 @@ class SetupMixin(Base):
             current = row.version if row else 0
             if version is not None and version != current:
                 raise StaleEdit(f"setting {key} changed on another terminal")
+            if key not in values:
+                raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
             value = rules.change(values, key, text, tax_codes=tax_codes)
             before = rules.to_text(key, values[key]) if values[key] is not None else None
             after = rules.to_text(key, value)

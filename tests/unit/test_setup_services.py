@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import time
+from decimal import Decimal
 
 import pytest
 
@@ -142,3 +143,32 @@ def test_users_and_roles(shop):
         desk.set_user_active(shop.mgr, shop.mgr.id, False)
     actions = [e.action for e in events(desk, "user.roles") + events(desk, "user.active")]
     assert actions == ["user.roles", "user.active"]
+
+
+def test_a_tax_rate_changes_the_totals_and_the_invoice_label(shop):
+    desk = shop.desk
+    view = {v.key: v for v in desk.shop_settings()}
+    assert view["tax.VAT13"].value == 13 and "tax.NONE" not in view
+    desk.set_setting(shop.mgr, "tax.VAT13", "9")
+    rule = desk.pricing.taxes["VAT13"]
+    assert rule.rate == Decimal("0.09") and rule.label_en == "VAT 9%" and rule.label_zh == "增值税9%"
+    with pytest.raises(InvalidInput) as exc:
+        desk.set_setting(shop.mgr, "tax.VAT13", "100")
+    assert exc.value.reason == "A tax rate is below 100%"
+    with pytest.raises(InvalidInput):
+        desk.set_setting(shop.mgr, "tax.GST", "5")  # no such tax code
+
+
+def test_another_terminal_sees_the_change_after_a_refresh(shop, db_url, clock):
+    from desk.services import open_desk
+
+    other = open_desk(db_url, clock=clock)
+    try:
+        shop.desk.set_setting(shop.mgr, "late_after_minutes", "10")
+        shop.desk.set_item_required(shop.mgr, "RCP-02", True)
+        assert other.policy.late_after_minutes == 15
+        other.refresh_setup()  # what the app does on a change notice from the database
+        assert other.policy.late_after_minutes == 10
+        assert other.templates.get("RCP-02").required
+    finally:
+        other.engine.dispose()
