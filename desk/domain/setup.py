@@ -271,6 +271,28 @@ def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: 
     return ItemOverride(next_own_id(overrides), stage, en, zh or en, bool(required), role, own=True)
 
 
+# ----------------------------------------------------------------------------- canned jobs
+
+_JOB_CODE = re.compile(r"[a-z0-9_]{1,30}")
+
+
+def job_code(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A canned job's code: lower-case letters, digits and _, not already used."""
+    code = validate.text(text, field="job", max_len=30).lower()
+    if not _JOB_CODE.fullmatch(code):
+        raise InvalidInput("job", N_("A job code is lower-case letters, digits and _"))
+    if code in taken:
+        raise InvalidInput("job", N_("The job code {job} is taken"), {"job": code})
+    return code
+
+
+def required_text(text: str, *, field: str = "text", max_len: int = 200) -> str:
+    out = validate.text(text, field=field, max_len=max_len)
+    if not out:
+        raise InvalidInput(field, N_("Must not be empty"))
+    return out
+
+
 # ----------------------------------------------------------------------------- opening checklist
 
 #: The facility standards of the reception (spec, step 2): ticked once a day.

@@ -290,7 +290,7 @@ class SetupScreen(DeskScreen):
             if stage is None:
                 return
             form = FormDialog(_("New checklist item: {stage}", stage=_(STAGE_LABELS[Stage(stage)])), [
-                FormField("en", _("Text (English)")),
+                FormField("en", _("Text (English)"), parse=rules.required_text),
                 FormField("zh", _("Text (Chinese)")),
                 FormField("required", _("Required? (y/n)"), "n", yes_no),
             ])
@@ -308,9 +308,11 @@ class SetupScreen(DeskScreen):
         self.app.push_screen(PickDialog(_("Stage of the new item"), stages), staged)
 
     def add_jobs(self) -> None:
+        taken = {job.id for job in self.rows}
         form = FormDialog(_("New canned job"), [
-            FormField("job_id", _("Code (letters, digits, _)"), placeholder="wipers"),
-            FormField("en", _("Name (English)")),
+            FormField("job_id", _("Code (letters, digits, _)"), placeholder="wipers",
+                      parse=lambda s: rules.job_code(s, taken)),
+            FormField("en", _("Name (English)"), parse=rules.required_text),
             FormField("zh", _("Name (Chinese)")),
         ])
 
@@ -365,7 +367,7 @@ class SetupScreen(DeskScreen):
             if kind is None:
                 return
             form = FormDialog(_("New line of {job}", job=job.id), [
-                FormField("description", _("Description")),
+                FormField("description", _("Description"), parse=rules.required_text),
                 FormField("qty", _("Quantity (hours or pieces)"), "1", lambda s: (money.parse_qty(s), s)[1]),
                 FormField("price", _("Unit price"), "", lambda s: (money.parse_money(s), s)[1]),
             ])

@@ -67,9 +67,6 @@ class OpeningItemView:
         return bool(self.by)
 
 
-_JOB_ID = __import__("re").compile(r"[a-z0-9_]{1,30}")
-
-
 def _override(row: ChecklistOverrideRow) -> rules.ItemOverride:
     return rules.ItemOverride(row.item_id, row.stage, row.en, row.zh, row.required, row.role, row.own, row.deleted)
 
@@ -329,10 +326,8 @@ class SetupMixin(Base):
     def add_canned_job_def(self, actor: User, *, job_id: str, en: str, zh: str = "") -> str:
         """A new canned job (its lines are added one by one)."""
         self._require_manager(actor, N_("change the shop set-up"))
-        job_id = valid_text(job_id, field="job", max_len=30).lower()
-        if not _JOB_ID.fullmatch(job_id):
-            raise InvalidInput("job", N_("A job code is lower-case letters, digits and _"))
-        en = valid_text(en, field="en", max_len=80, required=True)
+        job_id = rules.job_code(job_id)
+        en = rules.required_text(en, field="en", max_len=80)
         zh = valid_text(zh, field="zh", max_len=80) or en
 
         def run(session: Session) -> str:

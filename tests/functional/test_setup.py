@@ -136,7 +136,9 @@ async def test_canned_job_added_with_a_line(shop, clock, db_url):
         await wait_for(pilot, lambda: "oil" in table_text(app))
         await pilot.press("a")
         await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
-        await fill(pilot, app, "wipers", "Wiper blades", "更换雨刮片")
+        await fill(pilot, app, "oil", "Oil again", "")
+        await wait_for(pilot, lambda: "is taken" in str(app.screen.query_one("#e-job_id", Static).render()))
+        await fill(pilot, app, "wipers", "Wiper blades", "更换雨刮片")  # the cursor is back on the code
         await wait_for(pilot, lambda: "wipers" in table_text(app))
         await to_row(pilot, app, "wipers")
         await pilot.press("l")
