@@ -172,3 +172,21 @@ def test_another_terminal_sees_the_change_after_a_refresh(shop, db_url, clock):
         assert other.templates.get("RCP-02").required
     finally:
         other.engine.dispose()
+
+
+def test_a_shop_required_item_guards_the_visit(shop, clock):
+    from desk.domain.checklist import MarkKind
+    from desk.domain.errors import GuardFailed
+    from tests import flow
+
+    desk = shop.desk
+    own = desk.add_template_item(shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址",
+                                 required=True)
+    vid = flow.book(shop, clock)
+    flow.tick_open(desk, shop.sa, vid, skip={own})
+    with pytest.raises(GuardFailed) as exc:
+        desk.arrive(shop.sa, vid)
+    assert [s.item.id for s in exc.value.items] == [own]
+    desk.mark_item(shop.sa, vid, own, MarkKind.DONE)
+    desk.arrive(shop.sa, vid)
+    assert desk.visit_view(vid).visit.stage == "RECEPTION"
