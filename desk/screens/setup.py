@@ -32,7 +32,7 @@ SECTIONS: dict[str, tuple[str, tuple[tuple[str, str, int], ...]]] = {
     "checklist": (N_("Checklist templates"), (("id", N_("Id"), 8), ("stage", N_("Stage"), 11),
                                               ("item", N_("Item"), 52), ("kind", N_("Kind"), 10),
                                               ("note", N_("Note"), 14))),
-    "jobs": (N_("Canned jobs"), (("id", N_("Code"), 14), ("name", N_("Name"), 30), ("lines", N_("Lines"), 6),
+    "jobs": (N_("Canned jobs"), (("id", N_("Code"), 14), ("name", N_("Job name"), 30), ("lines", N_("Lines"), 6),
                                  ("total", N_("Net total"), 14))),
     "opening": (N_("Opening checklist"), (("id", N_("Id"), 7), ("item", N_("Facility standard"), 44),
                                           ("by", N_("Ticked by"), 14), ("at", N_("At"), 6))),
