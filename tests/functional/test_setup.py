@@ -242,3 +242,22 @@ async def test_a_remapped_key_works_and_a_bad_entry_is_reported(shop, clock, db_
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
         await pilot.press("n")
         await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")  # booking starts with a lookup
+
+
+async def test_manager_sets_and_clears_a_pin(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app, "5")
+        await wait_for(pilot, lambda: "王丽" in table_text(app))
+        await to_row(pilot, app, "王丽")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "12")
+        await wait_for(pilot, lambda: "4 to 8 digits" in str(app.screen.query_one("#e-pin", Static).render()))
+        await fill(pilot, app, "2468")
+        await wait_for(pilot, lambda: shop.sa.id in shop.desk.pin_users(), tries=600)
+        await wait_for(pilot, lambda: any(r[0] == "王丽" and r[3] == "set" for r in rows(app)))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: shop.sa.id not in shop.desk.pin_users())
