@@ -52,7 +52,11 @@ def main(ctx: click.Context, db: str | None, lang: str | None, user_name: str | 
             settings = load_settings()
         except ValueError as exc:
             _fail(f"desk.toml: {exc}")
-        make_app(db_url=_db_url(db), settings=settings, user_name=user_name).run()
+        import os
+
+        app = make_app(db_url=_db_url(db), settings=settings, user_name=user_name)
+        app.use_shop_language = not (lang or os.environ.get("DESK_LANG"))
+        app.run()
 
 
 @main.command()

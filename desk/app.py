@@ -29,6 +29,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "complaints": ("desk.screens.complaints:ComplaintsScreen", N_("Complaints")),
     "lobby": ("desk.screens.lobby:LobbyScreen", N_("Lobby view")),
     "dashboard": ("desk.screens.dashboard:DashboardScreen", N_("KPI")),
+    "setup": ("desk.screens.setup:SetupScreen", N_("Set-up")),
 }
 
 
@@ -90,8 +91,8 @@ class StoreErrorScreen(ShellScreen):
     """
 
     BINDINGS = [
-        Binding("r", "restore", N_("Restore a backup"), id="store-error.restore"),
-        Binding("q", "app.quit", N_("Quit"), id="store-error.quit"),
+        Binding("r", "restore", N_("Restore a backup"), id="store_error.restore"),
+        Binding("q", "app.quit", N_("Quit"), id="store_error.quit"),
     ]
 
     def __init__(self, message: str, backups: list | None = None) -> None:
@@ -165,7 +166,9 @@ class DeskApp(App):
         Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup"),
         Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints"),
         Binding("f7", "area('dashboard')", N_("KPI"), id="area.dashboard"),
+        Binding("f9", "area('setup')", N_("Set-up"), id="area.setup"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
+        Binding("f1", "help", N_("Help: every key"), id="help"),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]
 
@@ -202,11 +205,32 @@ class DeskApp(App):
         self.show_clock = clock is None
         self.title = _("desk — service desk")
         self.sub_title = self.settings.shop_name
+        #: The CLI sets this when neither --lang nor DESK_LANG chose the language:
+        #: the shop's set-up (desk.toml, then the database) decides it at start-up.
+        self.use_shop_language = False
+        #: (message id, params) of bad ``[keys]`` entries, shown once the app runs.
+        self.keymap_problems: list[tuple[str, dict]] = []
+        self.apply_keymap(getattr(self.settings, "keys", None))
+
+    def apply_keymap(self, raw) -> None:
+        """desk.toml's ``[keys]``: the good entries remap their bindings, the bad
+        ones are named in a message at start-up."""
+        if not raw:
+            return
+        from desk.keys import binding_ids, check_keymap
+
+        keymap, self.keymap_problems = check_keymap(raw, binding_ids())
+        if keymap:
+            self.set_keymap(keymap)
 
     def get_default_screen(self) -> Screen:
         return LoadingScreen()
 
     def on_ready(self) -> None:
+        from rich.markup import escape
+
+        for reason, params in self.keymap_problems:
+            self.notify(escape(_(reason, **params)), severity="warning", timeout=15)
         self._watch_browser()
         if self.desk is None:
             self.open_store()
@@ -265,6 +289,14 @@ class DeskApp(App):
 
     def _store_ready(self, desk) -> None:
         self.desk = desk
+        if getattr(desk, "settings", None) is not None:  # the shop's stored set-up
+            self.settings = desk.settings
+            self.sub_title = self.settings.shop_name
+            if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
+                from desk.i18n import set_locale
+
+                set_locale(self.settings.locale)
+                self.title = _("desk — service desk")
         for reason, params in getattr(desk, "warnings", []):
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()
@@ -317,8 +349,20 @@ class DeskApp(App):
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Hand the change to every screen of the current stack."""
+        if not message.visit_ids and self.desk is not None and hasattr(self.desk, "refresh_setup"):
+            self.refresh_setup()  # maybe the shop's set-up, changed on another terminal
         for screen in list(self.screen_stack):
             screen.post_message(DataChanged(message.visit_ids))
+
+    @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
+    def refresh_setup(self) -> None:
+        """Re-read the shop's settings and checklist changes (in a worker)."""
+        from desk.domain.errors import DeskError
+
+        try:
+            self.desk.refresh_setup()
+        except DeskError:
+            pass  # the next change tries again; the store error shows where data is read
 
     @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
     def daily_backup(self) -> None:
@@ -453,6 +497,19 @@ class DeskApp(App):
     def action_area(self, name: str) -> None:
         if self.user is not None and name in AREAS:
             self.switch_mode(name)
+
+    def action_help(self) -> None:
+        """f1: the keys of the current screen (f1 again or Escape closes it)."""
+        from desk.screens.help import HelpScreen, key_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        area = AREAS.get(self.current_mode)
+        stack = self.screen_stack
+        title = _(area[1]) if area and len(stack) == 1 else ""
+        self.push_screen(HelpScreen(title, key_rows(self, screen)))
 
     def action_lookup(self) -> None:
         """Find a customer or car from anywhere (one key), then act on it."""

@@ -42,6 +42,9 @@ class Settings:
     #: ``desk serve``: the whole app for tablets; off until an address is configured.
     serve_host: str | None = None
     serve_port: int = 8041
+    #: The ``[keys]`` table: binding id -> key(s), checked by the app at start-up
+    #: (``desk.keys.check_keymap``); a bad entry is reported, never fatal.
+    keys: dict | None = dataclasses.field(default=None, hash=False, compare=False)
 
 
 #: Environment variables read by ``load_settings`` (they beat desk.toml).
@@ -171,6 +174,9 @@ def load_settings(path: Path | str | None = None, **overrides) -> Settings:
     for origin, values in sources:
         for key, value in values.items():
             if key not in known:
+                continue
+            if key == "keys":  # checked against the app's bindings when it starts
+                clean[key] = value
                 continue
             try:
                 clean[key] = _coerce(key, known[key], value)

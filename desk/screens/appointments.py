@@ -38,18 +38,18 @@ def flags_text(row) -> Text:
 
 class AppointmentsScreen(ListScreen):
     BINDINGS = [
-        Binding("enter", "open", N_("Open"), show=False),
-        Binding("b", "book", N_("Book")),
-        Binding("i", "walk_in", N_("Walk-in")),
-        Binding("a", "arrive", N_("Arrived")),
+        Binding("enter", "open", N_("Open"), show=False, id="appointments.open"),
+        Binding("b", "book", N_("Book"), id="appointments.book"),
+        Binding("i", "walk_in", N_("Walk-in"), id="appointments.walk_in"),
+        Binding("a", "arrive", N_("Arrived"), id="appointments.arrive"),
         # priority: the table would otherwise take left/right for its columns
-        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True),
-        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True),
-        Binding("t", "today", N_("Today")),
-        Binding("w", "week", N_("Week")),
-        Binding("m", "reminders", N_("Reminders")),
-        Binding("x", "welcome_list", N_("Welcome list")),
-        Binding("r", "refresh", N_("Refresh"), show=False),
+        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back"),
+        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward"),
+        Binding("t", "today", N_("Today"), id="appointments.today"),
+        Binding("w", "week", N_("Week"), id="appointments.week"),
+        Binding("m", "reminders", N_("Reminders"), id="appointments.reminders"),
+        Binding("x", "welcome_list", N_("Welcome list"), id="appointments.welcome_list"),
+        Binding("r", "refresh", N_("Refresh"), show=False, id="appointments.refresh"),
     ]
 
     TABLE_ID = "board"
@@ -63,13 +63,30 @@ class AppointmentsScreen(ListScreen):
     def __init__(self) -> None:
         super().__init__()
         self.day: date = self.app.clock().date()
+        #: Facility standards not yet ticked today (None: not known yet).
+        self.opening: list[str] | None = None
 
     def load(self) -> None:
-        self.set_title(_("Appointments for {day}", day=self.day.isoformat()))
+        self.set_title(self.title_text())
         super().load()
 
+    def title_text(self, opening: list[str] | None = None) -> Text:
+        """The day, and today's opening checklist (facility standards) state."""
+        out = Text(_("Appointments for {day}", day=self.day.isoformat()))
+        if opening is not None and self.day == self.app.clock().date():
+            out.append("   ")
+            if opening:
+                out.append(_("Opening checklist: {n} open (f9, 4)", n=len(opening)), style="bold yellow")
+            else:
+                out.append(_("Opening checklist done"), style="green")
+        return out
+
     def fetch(self):
-        return self.desk.board(self.day)
+        day = self.day
+        rows = self.desk.board(day)
+        if day == self.app.clock().date() and hasattr(self.desk, "opening_open_items"):
+            self.opening = self.desk.opening_open_items(day)
+        return rows
 
     def cells(self, r) -> tuple:
         return (
@@ -85,6 +102,7 @@ class AppointmentsScreen(ListScreen):
 
     def show_rows(self, rows) -> None:
         super().show_rows(rows)
+        self.set_title(self.title_text(self.opening))
         if not rows:
             self.notify(_("No visits today"), timeout=3)
 

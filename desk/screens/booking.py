@@ -78,11 +78,11 @@ class AppointmentScreen(VisitScreen):
 
     stage = Stage.BOOKED
     BINDINGS = [
-        Binding("f8,a", "advance", N_("Arrived")),
-        Binding("k", "add_concern", N_("Add concern")),
-        Binding("s", "reschedule", N_("Reschedule")),
-        Binding("c", "cancel_visit", N_("Cancel visit")),
-        Binding("o", "no_show", N_("No-show")),
+        Binding("f8,a", "advance", N_("Arrived"), id="appointment.advance"),
+        Binding("k", "add_concern", N_("Add concern"), id="appointment.add_concern"),
+        Binding("s", "reschedule", N_("Reschedule"), id="appointment.reschedule"),
+        Binding("c", "cancel_visit", N_("Cancel visit"), id="appointment.cancel_visit"),
+        Binding("o", "no_show", N_("No-show"), id="appointment.no_show"),
     ]
 
     def compose_panel(self) -> ComposeResult:

@@ -32,8 +32,8 @@ class ComplaintsScreen(ListScreen):
         ("repeat", N_("Repeat"), 6),
     )
     BINDINGS = [
-        Binding("c", "close_complaint", N_("Close complaint")),
-        Binding("r", "load", N_("Refresh")),
+        Binding("c", "close_complaint", N_("Close complaint"), id="complaints.close_complaint"),
+        Binding("r", "load", N_("Refresh"), id="complaints.load"),
     ]
 
     def on_mount(self) -> None:

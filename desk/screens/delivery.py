@@ -29,9 +29,9 @@ DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_
 class QCScreen(VisitScreen):
     stage = Stage.QC
     BINDINGS = [
-        Binding("k", "rework", N_("Rework")),
+        Binding("k", "rework", N_("Rework"), id="qc.rework"),
         # not n / w / x / space: the checklist uses those when it has focus
-        Binding("c", "washing", N_("Washing")),
+        Binding("c", "washing", N_("Washing"), id="qc.washing"),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -78,11 +78,11 @@ def amounts_text(view, policy, symbol: str) -> Text:
 class DeliveryScreen(VisitScreen):
     stage = Stage.READY
     BINDINGS = [
-        Binding("t", "notify_ready", N_("Tell customer it is ready")),
-        Binding("o", "old_parts", N_("Old parts")),
-        Binding("e", "explain", N_("Explain amount")),
-        Binding("c", "agree_call", N_("Agree follow-up call")),
-        Binding("f6", "invoice", N_("Invoice summary")),
+        Binding("t", "notify_ready", N_("Tell customer it is ready"), id="delivery.notify_ready"),
+        Binding("o", "old_parts", N_("Old parts"), id="delivery.old_parts"),
+        Binding("e", "explain", N_("Explain amount"), id="delivery.explain"),
+        Binding("c", "agree_call", N_("Agree follow-up call"), id="delivery.agree_call"),
+        Binding("f6", "invoice", N_("Invoice summary"), id="delivery.invoice"),
     ]
 
     def compose_panel(self) -> ComposeResult:

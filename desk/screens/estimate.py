@@ -72,15 +72,15 @@ def totals_text(view, symbol: str) -> Text:
 class EstimateScreen(VisitScreen):
     stage = Stage.ESTIMATE
     BINDINGS = [
-        Binding("j", "canned_job", N_("Canned job")),
-        Binding("l", "add_line('labour')", N_("Labour")),
-        Binding("p", "add_line('part')", N_("Part")),
-        Binding("e", "add_line('fee')", N_("Fee")),
-        Binding("v", "availability", N_("Availability")),
-        Binding("delete", "remove_line", N_("Remove line")),
-        Binding("t", "promised", N_("Promised time")),
-        Binding("s", "authorise", N_("Customer signs")),
-        Binding("f6", "print_estimate", N_("Print")),
+        Binding("j", "canned_job", N_("Canned job"), id="estimate.canned_job"),
+        Binding("l", "add_line('labour')", N_("Labour"), id="estimate.labour"),
+        Binding("p", "add_line('part')", N_("Part"), id="estimate.part"),
+        Binding("e", "add_line('fee')", N_("Fee"), id="estimate.fee"),
+        Binding("v", "availability", N_("Availability"), id="estimate.availability"),
+        Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
+        Binding("t", "promised", N_("Promised time"), id="estimate.promised"),
+        Binding("s", "authorise", N_("Customer signs"), id="estimate.authorise"),
+        Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }

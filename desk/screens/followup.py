@@ -33,7 +33,7 @@ class FollowUpQueueScreen(ListScreen):
         ("phone", N_("Phone"), 15), ("plate", N_("Plate"), 10), ("agreed", N_("Agreed"), 18),
         ("tries", N_("Attempts"), 8),
     )
-    BINDINGS = [Binding("enter", "open", N_("Call"), show=False), Binding("r", "load", N_("Refresh"))]
+    BINDINGS = [Binding("enter", "open", N_("Call"), show=False, id="follow_up_queue.open"), Binding("r", "load", N_("Refresh"), id="follow_up_queue.load")]
 
     def on_mount(self) -> None:
         self.set_title(_("Follow-up calls due (overdue first)"))
@@ -62,9 +62,9 @@ class CallScreen(VisitScreen):
 
     stage = Stage.DELIVERED
     BINDINGS = [
-        Binding("1", "reached", N_("Reached: survey")),
-        Binding("2", "outcome('no_answer')", N_("No answer")),
-        Binding("3", "outcome('wrong_number')", N_("Wrong number")),
+        Binding("1", "reached", N_("Reached: survey"), id="call.reached"),
+        Binding("2", "outcome('no_answer')", N_("No answer"), id="call.no_answer"),
+        Binding("3", "outcome('wrong_number')", N_("Wrong number"), id="call.wrong_number"),
     ]
 
     def compose_panel(self) -> ComposeResult:

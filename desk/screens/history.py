@@ -12,7 +12,7 @@ from desk.screens.base import DeskScreen
 
 
 class HistoryScreen(DeskScreen):
-    BINDINGS = [Binding("escape", "back", N_("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="history.back")]
 
     def __init__(self, visit_id: int) -> None:
         super().__init__()

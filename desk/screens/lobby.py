@@ -32,7 +32,7 @@ def short_name(name: str) -> str:
 
 
 class LobbyScreen(DeskScreen):
-    BINDINGS = [Binding("escape", "back", N_("Back"))]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="lobby.back")]
     #: A look at the board this often, besides every change the app reports.
     RELOAD_SECONDS = 2.0
     DEFAULT_CSS = """

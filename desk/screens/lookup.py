@@ -32,9 +32,9 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     """
     SCOPED_CSS = False
     BINDINGS = [
-        Binding("escape", "cancel", N_("Back")),
-        Binding("ctrl+n", "new", N_("New customer")),
-        Binding("down", "to_results", N_("Results"), show=False),
+        Binding("escape", "cancel", N_("Back"), id="lookup.cancel"),
+        Binding("ctrl+n", "new", N_("New customer"), id="lookup.new"),
+        Binding("down", "to_results", N_("Results"), show=False, id="lookup.to_results"),
     ]
 
     def __init__(self, query: str = "") -> None:

@@ -45,12 +45,12 @@ def flags(row) -> Text:
 
 class ProgressScreen(ListScreen):
     BINDINGS = [
-        Binding("enter", "open", N_("Open"), show=False),
-        Binding("a", "assign", N_("Assign technician")),
-        Binding("f8", "advance", N_("Next stage")),
-        Binding("f", "filter_tech", N_("Filter technician")),
-        Binding("v", "filter_advisor", N_("Filter advisor")),
-        Binding("l", "lobby", N_("Lobby view")),
+        Binding("enter", "open", N_("Open"), show=False, id="progress.open"),
+        Binding("a", "assign", N_("Assign technician"), id="progress.assign"),
+        Binding("f8", "advance", N_("Next stage"), id="progress.advance"),
+        Binding("f", "filter_tech", N_("Filter technician"), id="progress.filter_tech"),
+        Binding("v", "filter_advisor", N_("Filter advisor"), id="progress.filter_advisor"),
+        Binding("l", "lobby", N_("Lobby view"), id="progress.lobby"),
     ]
 
     TABLE_ID = "progress"

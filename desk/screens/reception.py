@@ -32,8 +32,8 @@ def concerns_text(concerns) -> Text:
 class ReceptionScreen(VisitScreen):
     stage = Stage.RECEPTION
     BINDINGS = [
-        Binding("k", "add_concern", N_("Add concern")),
-        Binding("f", "confirm_concerns", N_("Concerns confirmed")),
+        Binding("k", "add_concern", N_("Add concern"), id="reception.add_concern"),
+        Binding("f", "confirm_concerns", N_("Concerns confirmed"), id="reception.confirm_concerns"),
     ]
 
     def compose_panel(self) -> ComposeResult:

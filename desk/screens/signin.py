@@ -25,7 +25,7 @@ class SignInScreen(PinEntry, ModalScreen):
     #signin-pin-label { margin-top: 1; }
     #signin-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", N_("Quit"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Quit"), id="sign_in.cancel")]
     PIN_ID = "signin-pin"
     ERROR_ID = "signin-error"
 

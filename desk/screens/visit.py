@@ -87,10 +87,10 @@ class VisitScreen(VisitActions, DeskScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "back", N_("Back")),
-        Binding("f8", "advance", N_("Next stage")),
-        Binding("ctrl+r", "reload", N_("Reload")),
-        Binding("h", "history", N_("History")),
+        Binding("escape", "back", N_("Back"), id="visit.back"),
+        Binding("f8", "advance", N_("Next stage"), id="visit.advance"),
+        Binding("ctrl+r", "reload", N_("Reload"), id="visit.reload"),
+        Binding("h", "history", N_("History"), id="visit.history"),
     ]
     DEFAULT_CSS = """
     VisitScreen #visit-heading { padding: 0 1; background: $boost; height: auto; }

@@ -71,11 +71,11 @@ def fuel_gauge(eighths: int | None) -> str:
 class WalkaroundScreen(VisitScreen):
     stage = Stage.WALKAROUND
     BINDINGS = [
-        Binding("o", "readings", N_("Odometer, fuel, lights")),
-        Binding("d", "add_damage", N_("Add damage")),
-        Binding("c", "confirm_damage", N_("Damage list confirmed")),
-        Binding("g", "add_finding", N_("Add finding")),
-        Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)")),
+        Binding("o", "readings", N_("Odometer, fuel, lights"), id="walkaround.readings"),
+        Binding("d", "add_damage", N_("Add damage"), id="walkaround.add_damage"),
+        Binding("c", "confirm_damage", N_("Damage list confirmed"), id="walkaround.confirm_damage"),
+        Binding("g", "add_finding", N_("Add finding"), id="walkaround.add_finding"),
+        Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
     ]
 
     def compose_panel(self) -> ComposeResult:

@@ -82,13 +82,13 @@ class WorkLines(DataTable):
 class WorkshopScreen(VisitScreen):
     stage = Stage.IN_REPAIR
     BINDINGS = [
-        Binding("s", "start_line", N_("Start line")),
-        Binding("d", "finish_line", N_("Line done")),
-        Binding("r", "part_arrived", N_("Part arrived")),
-        Binding("g", "found_work", N_("Found work")),
-        Binding("y", "decision", N_("Customer decision")),
-        Binding("u", "progress_update", N_("Progress update")),
-        Binding("a", "assign", N_("Assign technician")),
+        Binding("s", "start_line", N_("Start line"), id="workshop.start_line"),
+        Binding("d", "finish_line", N_("Line done"), id="workshop.finish_line"),
+        Binding("r", "part_arrived", N_("Part arrived"), id="workshop.part_arrived"),
+        Binding("g", "found_work", N_("Found work"), id="workshop.found_work"),
+        Binding("y", "decision", N_("Customer decision"), id="workshop.decision"),
+        Binding("u", "progress_update", N_("Progress update"), id="workshop.progress_update"),
+        Binding("a", "assign", N_("Assign technician"), id="workshop.assign"),
     ]
 
     def compose_panel(self) -> ComposeResult:

@@ -14,12 +14,13 @@ from desk.services.kpi import KpiMixin
 from desk.services.process import ProcessMixin
 from desk.services.queries import QueriesMixin
 from desk.services.security import SecurityMixin
+from desk.services.setup import SetupMixin
 from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
 
 __all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
 
 
-class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin):
+class Desk(SetupMixin, CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin):
     """The service desk's use cases over one database."""
 
 
@@ -78,4 +79,5 @@ def open_desk(
         closing=settings.closing_time,
     )
     desk.warnings = report.warnings
+    desk.configure(settings)  # the shop's stored set-up over desk.toml
     return desk

@@ -291,3 +291,70 @@ class AuditEventRow(SQLModel, table=True):
     after: str = Field(default="", sa_type=sa.Text)
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
+
+
+class ShopSettingRow(SQLModel, table=True):
+    """A shop-wide setting shared by every terminal (it beats desk.toml).
+
+    ``value`` is the exact text form (``desk.domain.setup.to_text``); ``version``
+    refuses a stale edit from another terminal.
+    """
+
+    __tablename__ = "shop_setting"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    updated_at: NaiveDatetime
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class ChecklistOverrideRow(SQLModel, table=True):
+    """A shop's change to the MOT checklist templates: an own item, or a standard
+    item made required (or, if only recommended, hidden)."""
+
+    __tablename__ = "checklist_override"
+    item_id: str = Field(primary_key=True, max_length=20)
+    stage: str = Field(max_length=20)
+    en: str = Field(default="", max_length=200)
+    zh: str = Field(default="", max_length=200)
+    required: bool = False
+    role: str = Field(default="advisor", max_length=20)
+    own: bool = False
+    deleted: bool = False
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class CannedJobRow(SQLModel, table=True):
+    """A shop's canned job (new, or replacing the shipped one with the same id)."""
+
+    __tablename__ = "canned_job"
+    job_id: str = Field(primary_key=True, max_length=30)
+    en: str = Field(max_length=80)
+    zh: str = Field(default="", max_length=80)
+    lines: str = Field(default="[]", sa_type=sa.Text)  # JSON list of line dicts (qty as text, cents)
+    deleted: bool = False
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class OpeningCheckRow(SQLModel, table=True):
+    """One facility standard ticked at the reception's opening, once a day."""
+
+    __tablename__ = "opening_check"
+    __table_args__ = (sa.UniqueConstraint("day", "item_id", name="uq_opening_check_day_item"),)
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    item_id: str = Field(max_length=20)
+    by_user: int = Field(foreign_key="user.id")
+    at: NaiveDatetime

@@ -31,7 +31,7 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="manager_approval.cancel")]
     PIN_ID = "approval-pin"
     ERROR_ID = "approval-error"
 

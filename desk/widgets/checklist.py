@@ -34,10 +34,10 @@ class Checklist(DataTable):
     """A DataTable of :class:`ItemStatus` rows, keyed by item id."""
 
     BINDINGS = [
-        Binding("space,x", "mark('done')", N_("Tick"), show=True),
-        Binding("enter", "mark('done')", N_("Tick"), show=False),
-        Binding("n", "mark('na')", N_("Not applicable")),
-        Binding("w", "mark('waived')", N_("Waive")),
+        Binding("space,x", "mark('done')", N_("Tick"), show=True, id="checklist.tick"),
+        Binding("enter", "mark('done')", N_("Tick"), show=False, id="checklist.tick_enter"),
+        Binding("n", "mark('na')", N_("Not applicable"), id="checklist.not_applicable"),
+        Binding("w", "mark('waived')", N_("Waive"), id="checklist.waive"),
     ]
 
     class Mark(Message):

@@ -35,7 +35,7 @@ class ReasonDialog(ModalScreen[str | None]):
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="reason_dialog.cancel")]
 
     def __init__(self, title: str, prompt: str = "") -> None:
         super().__init__()
@@ -66,8 +66,8 @@ class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
-        Binding("y", "answer(True)", N_("Yes")),
-        Binding("n,escape", "answer(False)", N_("No")),
+        Binding("y", "answer(True)", N_("Yes"), id="confirm_dialog.answer_yes"),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm_dialog.answer_no"),
     ]
 
     def __init__(self, question: str) -> None:
@@ -88,7 +88,7 @@ class PickDialog(ModalScreen[Any]):
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="pick_dialog.cancel")]
 
     def __init__(self, title: str, choices: list[tuple[Any, str]]) -> None:
         super().__init__()
@@ -128,8 +128,8 @@ class FormDialog(ModalScreen[dict | None]):
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
-        Binding("escape", "cancel", N_("Back")),
-        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "cancel", N_("Back"), id="form_dialog.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="form_dialog.save"),
     ]
 
     def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None) -> None:

@@ -36,8 +36,8 @@ class OpenItemsDialog(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
-        Binding("enter", "answer(True)", N_("Open the visit")),
-        Binding("escape", "answer(False)", N_("Back")),
+        Binding("enter", "answer(True)", N_("Open the visit"), id="open_items_dialog.answer_yes"),
+        Binding("escape", "answer(False)", N_("Back"), id="open_items_dialog.answer_no"),
     ]
 
     def __init__(self, title: str, items: list[ItemStatus]) -> None:

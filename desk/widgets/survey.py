@@ -47,10 +47,10 @@ class ScoreList(Widget, can_focus=True):
     ScoreList:focus { border: tall $accent; }
     """
     BINDINGS = [
-        *[Binding(str(n), f"score({n})", SCALE[n]) for n in range(1, 6)],
-        Binding("up,k", "move(-1)", N_("Previous factor"), show=False),
-        Binding("down,j", "move(1)", N_("Next factor"), show=False),
-        Binding("s", "toggle_stated", N_("Next service stated")),
+        *[Binding(str(n), f"score({n})", SCALE[n], id=f"score_list.score_{n}") for n in range(1, 6)],
+        Binding("up,k", "move(-1)", N_("Previous factor"), show=False, id="score_list.move_back"),
+        Binding("down,j", "move(1)", N_("Next factor"), show=False, id="score_list.move_forward"),
+        Binding("s", "toggle_stated", N_("Next service stated"), id="score_list.toggle_stated"),
     ]
 
     cursor: reactive[int] = reactive(0)
@@ -103,8 +103,8 @@ class SurveyDialog(ModalScreen[dict | None]):
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
-        Binding("escape", "cancel", N_("Back")),
-        Binding("ctrl+s", "save", N_("Save")),
+        Binding("escape", "cancel", N_("Back"), id="survey_dialog.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="survey_dialog.save"),
     ]
 
     def __init__(self, title: str, factors: list[tuple[str, str]], next_service: str) -> None:

@@ -1,0 +1,338 @@
+"""Shop set-up rules: the shared settings, the shop's changes to the MOT checklist
+templates, the daily opening checklist and who may be made what.
+
+Pure: values in, values or :class:`InvalidInput` out. The services store what
+passes; the screens show the messages (English msgids, translated by the UI).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import time
+from decimal import Decimal, InvalidOperation
+
+from desk.domain import money, validate
+from desk.domain.checklist import MotItem, Templates
+from desk.domain.entities import Role, User
+from desk.domain.errors import InvalidInput
+from desk.i18n import N_
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One shop-wide setting: its key (as in desk.toml), label and kind."""
+
+    key: str
+    label: str
+    #: text | int | pct | money | time | locale | tax
+    kind: str
+    minimum: int = 0
+    maximum: int | None = None
+
+
+#: The settings shared by every terminal of a shop, in the order the screen shows them.
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("shop_name", N_("Shop name"), "text"),
+    SettingSpec("opening_time", N_("Opening time"), "time"),
+    SettingSpec("closing_time", N_("Closing time"), "time"),
+    SettingSpec("slot_minutes", N_("Slot length (minutes)"), "int", 5, 240),
+    SettingSpec("advisors_per_slot", N_("Appointments per slot"), "int", 1, 50),
+    SettingSpec("bays", N_("Workshop bays"), "int", 1, 200),
+    SettingSpec("tax_code_default", N_("Default tax code"), "tax"),
+    SettingSpec("member_discount_pct", N_("Member discount (%)"), "pct"),
+    SettingSpec("comeback_window_days", N_("Comeback window (days)"), "int", 0, 365),
+    SettingSpec("amount_tolerance_pct", N_("Amount tolerance (%)"), "pct"),
+    SettingSpec("amount_tolerance_abs_cents", N_("Amount tolerance (amount)"), "money"),
+    SettingSpec("followup_window_hours", N_("Follow-up window (hours)"), "int", 1, 720),
+    SettingSpec("followup_max_attempts", N_("Follow-up call attempts"), "int", 1, 20),
+    SettingSpec("late_after_minutes", N_("Late after (minutes)"), "int", 0, 240),
+    SettingSpec("locale", N_("Language"), "locale"),
+)
+SPECS = {s.key: s for s in SETTINGS}
+
+
+#: Settings keys of the tax rates: "tax.VAT13" is the rate of code VAT13, in %.
+TAX_PREFIX = "tax."
+
+
+def spec(key: str) -> SettingSpec:
+    if key.startswith(TAX_PREFIX) and len(key) > len(TAX_PREFIX):
+        return SettingSpec(key, N_("Tax rate {code} (%)"), "pct")
+    if key not in SPECS:
+        raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
+    return SPECS[key]
+
+
+def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] = frozenset()):
+    """The typed value of ``key`` from what a manager typed; InvalidInput("value", …)
+    with a clear message when it is not acceptable."""
+    s = spec(key)
+    raw = validate.text(text, field="value", max_len=80)
+    if s.kind == "text":
+        if not raw:
+            raise InvalidInput("value", N_("Must not be empty"))
+        return raw
+    if s.kind == "time":
+        if not raw:
+            raise InvalidInput("value", N_("Not a time: {value}"), {"value": raw})
+        try:
+            return validate.time_of_day(raw)
+        except InvalidInput as exc:
+            raise InvalidInput("value", exc.reason, exc.params) from None
+    if s.kind == "int":
+        if raw.startswith("-") and raw[1:].isdigit():
+            raise InvalidInput("value", N_("Cannot be negative"))
+        if not raw.isascii() or not raw.isdigit():
+            raise InvalidInput("value", N_("Enter a whole number"))
+        value = int(raw)
+        if value < s.minimum:
+            raise InvalidInput("value", N_("Must be at least {minimum}"), {"minimum": s.minimum})
+        if s.maximum is not None and value > s.maximum:
+            raise InvalidInput("value", N_("Must be at most {maximum}"), {"maximum": s.maximum})
+        return value
+    if s.kind == "pct":
+        text_ = raw.rstrip("%").strip()
+        try:
+            value = Decimal(text_)
+        except InvalidOperation:
+            raise InvalidInput("value", N_("Enter a percentage from 0 to 100")) from None
+        if not value.is_finite():
+            raise InvalidInput("value", N_("Enter a percentage from 0 to 100"))
+        if value < 0:
+            raise InvalidInput("value", N_("Cannot be negative"))
+        if value > 100 or value.as_tuple().exponent < -2:
+            raise InvalidInput("value", N_("Enter a percentage from 0 to 100"))
+        if key.startswith(TAX_PREFIX) and value >= 100:
+            raise InvalidInput("value", N_("A tax rate is below 100%"))
+        return value.normalize() if value == value.to_integral() else value
+    if s.kind == "money":
+        try:
+            return money.parse_money(raw)
+        except InvalidInput as exc:
+            reason = N_("Cannot be negative") if exc.reason == "Amount cannot be negative" else exc.reason
+            raise InvalidInput("value", reason, exc.params) from None
+    if s.kind == "locale":
+        from desk.i18n import normalise_locale
+
+        try:
+            return normalise_locale(raw)
+        except ValueError:
+            raise InvalidInput("value", N_("Language is en or zh")) from None
+    if s.kind == "tax":
+        code = raw.upper()
+        if code not in tax_codes:
+            raise InvalidInput("value", N_("Unknown tax code {code}; use one of {codes}"),
+                               {"code": raw, "codes": ", ".join(sorted(tax_codes))})
+        return code
+    raise AssertionError(s.kind)  # pragma: no cover - SETTINGS lists every kind
+
+
+def to_text(key: str, value) -> str:
+    """How a setting is stored (and shown): exact, never a float."""
+    s = spec(key)
+    if s.kind == "time":
+        return value.strftime("%H:%M")
+    if s.kind == "pct":
+        return format(Decimal(value), "f")
+    return str(value)
+
+
+def from_text(key: str, text: str):
+    """The typed value of a stored setting (stored text was validated on the way in)."""
+    s = spec(key)
+    if s.kind == "time":
+        return time.fromisoformat(text)
+    if s.kind in ("int", "money"):
+        return int(text)
+    if s.kind == "pct":
+        return Decimal(text)
+    return text
+
+
+def show(key: str, value, currency_symbol: str = "") -> str:
+    """A setting's value as the screen shows it."""
+    s = spec(key)
+    if s.kind == "money":
+        return money.format_money(int(value), currency_symbol)
+    if s.kind == "locale":
+        return "中文" if value == "zh_CN" else "English"
+    return to_text(key, value)
+
+
+def tax_label(label: str, pct: Decimal) -> str:
+    """An invoice label with its rate brought up to date: "VAT 13%" -> "VAT 9%"."""
+    shown = format(pct.normalize(), "f") if pct == pct.to_integral() else format(pct, "f")
+    new, n = re.subn(r"\d+(\.\d+)?\s*%", f"{shown}%", label)
+    return new if n else f"{label} {shown}%"
+
+
+def check_settings(values: dict) -> None:
+    """Rules between settings, on the values they would have after a change."""
+    opening, closing = values["opening_time"], values["closing_time"]
+    if closing <= opening:
+        raise InvalidInput("value", N_("Closing time {closing} must be after opening time {opening}"),
+                           {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")})
+    span = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
+    slot = values["slot_minutes"]
+    if span % slot:
+        raise InvalidInput("value", N_("Slots of {slot} minutes do not divide the opening hours "
+                                       "({span} minutes)"), {"slot": slot, "span": span})
+
+
+def change(values: dict, key: str, text: str, *, tax_codes=frozenset()):
+    """The new value of ``key`` when the settings are ``values``: parsed, then
+    checked together with the others. Returns the typed value."""
+    value = parse_setting(key, text, tax_codes=tax_codes)
+    check_settings({**values, key: value})
+    return value
+
+
+# ----------------------------------------------------------------------------- checklist
+
+
+@dataclass(frozen=True)
+class ItemOverride:
+    """A shop's change to the checklist templates: one of its own items, or a
+    standard item made required (or hidden, if the standard only recommends it)."""
+
+    item_id: str
+    stage: str
+    en: str
+    zh: str
+    required: bool
+    role: str = Role.ADVISOR.value
+    own: bool = False
+    deleted: bool = False
+
+
+OWN_PREFIX = "OWN-"
+_OWN_ID = re.compile(r"OWN-(\d+)")
+
+
+def spec_required(base: Templates, item_id: str) -> bool:
+    """Required by the MOT standard (the shipped templates): protected."""
+    try:
+        return base.get(item_id).required
+    except KeyError:
+        return False
+
+
+def apply_overrides(base: Templates, overrides: list[ItemOverride]) -> Templates:
+    """The shop's effective templates: the standard with the shop's changes."""
+    by_id = {o.item_id: o for o in overrides}
+    items: list[MotItem] = []
+    for stage in base.stages:
+        for item in base.for_stage(stage):
+            o = by_id.get(item.id)
+            if o is None:
+                items.append(item)
+            elif not o.deleted or item.required:  # a required item can never disappear
+                items.append(replace(item, required=o.required or item.required))
+        for o in overrides:
+            if o.own and not o.deleted and o.stage == stage:
+                items.append(MotItem(id=o.item_id, stage=stage, en=o.en, zh=o.zh or o.en,
+                                     required=o.required, role=Role(o.role)))
+    return Templates(tuple(items))
+
+
+def check_required_change(base: Templates, item_id: str, required: bool) -> None:
+    if not required and spec_required(base, item_id):
+        raise InvalidInput("required", N_("{item} is required by the MOT standard and cannot be made optional"),
+                           {"item": item_id})
+
+
+def check_delete(base: Templates, item_id: str) -> None:
+    if spec_required(base, item_id):
+        raise InvalidInput("item", N_("{item} is required by the MOT standard and cannot be deleted"),
+                           {"item": item_id})
+
+
+def next_own_id(overrides: list[ItemOverride]) -> str:
+    numbers = [int(m.group(1)) for o in overrides if (m := _OWN_ID.fullmatch(o.item_id))]
+    return f"{OWN_PREFIX}{max(numbers, default=0) + 1:02d}"
+
+
+def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: str, zh: str = "",
+             required: bool = False, role: str = Role.ADVISOR.value) -> ItemOverride:
+    """A new item of the shop's own, validated."""
+    if stage not in base.stages:
+        raise InvalidInput("stage", N_("No such stage: {stage}"), {"stage": stage})
+    en = validate.text(en, field="en", max_len=200)
+    if not en:
+        raise InvalidInput("en", N_("The item needs a text"))
+    zh = validate.text(zh, field="zh", max_len=200)
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise InvalidInput("role", N_("No such role: {role}"), {"role": role}) from None
+    return ItemOverride(next_own_id(overrides), stage, en, zh or en, bool(required), role, own=True)
+
+
+# ----------------------------------------------------------------------------- canned jobs
+
+_JOB_CODE = re.compile(r"[a-z0-9_]{1,30}")
+
+
+def job_code(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A canned job's code: lower-case letters, digits and _, not already used."""
+    code = validate.text(text, field="job", max_len=30).lower()
+    if not _JOB_CODE.fullmatch(code):
+        raise InvalidInput("job", N_("A job code is lower-case letters, digits and _"))
+    if code in taken:
+        raise InvalidInput("job", N_("The job code {job} is taken"), {"job": code})
+    return code
+
+
+def required_text(text: str, *, field: str = "text", max_len: int = 200) -> str:
+    out = validate.text(text, field=field, max_len=max_len)
+    if not out:
+        raise InvalidInput(field, N_("Must not be empty"))
+    return out
+
+
+# ----------------------------------------------------------------------------- opening checklist
+
+#: The facility standards of the reception (spec, step 2): ticked once a day.
+OPENING_ITEMS: tuple[tuple[str, str], ...] = (
+    ("FAC-01", N_("Staff in clean uniforms with name badges")),
+    ("FAC-02", N_("Reception area tidy and clean")),
+    ("FAC-03", N_("Customer parking spaces free and marked")),
+    ("FAC-04", N_("Signage lit and visible from the road")),
+    ("FAC-05", N_("Fresh air in the lounge; drinks ready")),
+    ("FAC-06", N_("Price list and certificates on the wall")),
+)
+OPENING_IDS = frozenset(i for i, _ in OPENING_ITEMS)
+
+
+def opening_missing(ticked: set[str] | frozenset[str]) -> list[str]:
+    """The facility items not yet ticked today, in checklist order."""
+    return [i for i, _ in OPENING_ITEMS if i not in ticked]
+
+
+def check_opening_tick(item_id: str, ticked: set[str] | frozenset[str]) -> None:
+    if item_id not in OPENING_IDS:
+        raise InvalidInput("item", N_("No such opening item: {item}"), {"item": item_id})
+    if item_id in ticked:
+        raise InvalidInput("item", N_("{item} is already ticked today"), {"item": item_id})
+
+
+# ----------------------------------------------------------------------------- users
+
+
+def check_user_change(users: list[User], actor: User, target_id: int, *,
+                      roles: frozenset[Role] | None = None, active: bool | None = None) -> None:
+    """A shop keeps at least one active manager; nobody deactivates themselves."""
+    target = next((u for u in users if u.id == target_id), None)
+    if target is None:
+        raise InvalidInput("user", N_("No such user"))
+    if active is False and target.id == actor.id:
+        raise InvalidInput("user", N_("You cannot deactivate yourself"))
+    loses_manager = target.active and Role.MANAGER in target.roles and (
+        active is False or (roles is not None and Role.MANAGER not in roles))
+    if loses_manager:
+        others = [u for u in users if u.id != target.id and u.active and Role.MANAGER in u.roles]
+        if not others:
+            raise InvalidInput("user", N_("The shop needs at least one active manager"))

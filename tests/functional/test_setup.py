@@ -1,0 +1,263 @@
+"""Shop set-up (f9), the help screen (f1) and a remapped key — by real keys."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from desk.app import make_app
+from desk.config import Settings
+from desk.domain.entities import Role
+from desk.store.models import AuditEventRow
+from sqlmodel import Session, select
+from tests.functional.pilot import record_notifications, screen_name, wait_for
+from tests.functional.test_signin import cheap_pin, type_pin
+
+
+def rows(app) -> list[list[str]]:
+    table = app.screen.query_one("#setup-table", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def table_text(app) -> str:
+    if screen_name(app) != "SetupScreen":
+        return ""
+    return "\n".join(" | ".join(r) for r in rows(app))
+
+
+async def open_setup(pilot, app, section: str | None = None):
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("f9")
+    await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and app.screen.rows)
+    if section:
+        await pilot.press(section)
+        await wait_for(pilot, lambda: app.screen.rows and app.screen.section and rows(app))
+
+
+async def to_row(pilot, app, text: str) -> None:
+    table = app.screen.query_one("#setup-table", DataTable)
+    for i, row in enumerate(rows(app)):
+        if any(text == c or text in c for c in row):
+            table.move_cursor(row=i)
+            await pilot.pause()
+            return
+    raise AssertionError(f"no row with {text!r}")
+
+
+async def fill(pilot, app, *values: str) -> None:
+    """Type into each field of a FormDialog (replacing what is there), Enter on the last."""
+    for i, value in enumerate(values):
+        field = app.screen.focused
+        assert isinstance(field, Input)
+        field.value = ""
+        await pilot.press(*value) if value else None
+        await pilot.press("enter" if i == len(values) - 1 else "tab")
+
+
+def stored(shop, key):
+    return {v.key: v for v in shop.desk.shop_settings()}[key]
+
+
+async def test_manager_changes_a_setting_and_a_bad_value_is_explained(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app)
+        await to_row(pilot, app, "Slot length (minutes)")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "45")  # does not divide 08:00-18:00
+        await wait_for(pilot, lambda: "do not divide" in str(app.screen.query_one("#e-value", Static).render()))
+        assert screen_name(app) == "FormDialog"  # nothing lost, nothing written
+        assert stored(shop, "slot_minutes").source == "desk.toml"
+        await fill(pilot, app, "20")
+        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and "20" in table_text(app))
+        assert stored(shop, "slot_minutes").value == 20
+        assert "shop (all terminals)" in table_text(app)
+        assert app.desk.slot_minutes == 20
+
+
+async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, clock, db_url):
+    cheap_pin(shop.desk, shop.mgr.id, "1357")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app)
+        assert "Read-only" in str(app.screen.query_one("#setup-note", Static).render())
+        await to_row(pilot, app, "Workshop bays")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "8")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval"
+                       and app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
+        await type_pin(pilot, "1357")
+        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and stored(shop, "bays").value == 8)
+        with Session(shop.desk.engine) as s:
+            event = s.exec(select(AuditEventRow).where(AuditEventRow.action == "setup.setting")).one()
+        assert event.user_name == "周经理"  # the approving manager is the actor
+
+
+async def test_checklist_templates_make_required_add_own_and_protect_the_standard(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    notes = record_notifications(app)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_setup(pilot, app, "2")
+        await wait_for(pilot, lambda: "RCP-03" in table_text(app))
+        await to_row(pilot, app, "RCP-03")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: shop.desk.template_items() and next(
+            v for v in shop.desk.template_items() if v.item.id == "RCP-03").item.required)
+        # a standard required item: neither optional nor deleted
+        await to_row(pilot, app, "RCP-04")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("cannot be made optional" in n for n in notes))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: any("cannot be deleted" in n for n in notes))
+        assert screen_name(app) == "SetupScreen"
+        # the shop's own item
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
+        await pilot.press("down", "down", "enter")  # WALKAROUND
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "Photograph the dashboard", "拍摄仪表盘", "y")
+        await wait_for(pilot, lambda: "OWN-01" in table_text(app))
+        own = next(v for v in shop.desk.template_items() if v.item.id == "OWN-01")
+        assert own.item.stage == "WALKAROUND" and own.item.required and own.own
+        await to_row(pilot, app, "OWN-01")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "OWN-01" not in table_text(app))
+
+
+async def test_canned_job_added_with_a_line(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app, "3")
+        await wait_for(pilot, lambda: "oil" in table_text(app))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "oil", "Oil again", "")
+        await wait_for(pilot, lambda: "is taken" in str(app.screen.query_one("#e-job_id", Static).render()))
+        await fill(pilot, app, "wipers", "Wiper blades", "更换雨刮片")  # the cursor is back on the code
+        await wait_for(pilot, lambda: "wipers" in table_text(app))
+        await to_row(pilot, app, "wipers")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
+        await pilot.press("down", "enter")  # part
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "Wiper blade pair", "1", "-5")
+        await wait_for(pilot, lambda: "negative" in str(app.screen.query_one("#e-price", Static).render()))
+        await fill(pilot, app, "128.50")  # the cursor waits in the field in error
+        await wait_for(pilot, lambda: "128.50" in table_text(app))
+        job = next(j for j in shop.desk.canned_jobs() if j.id == "wipers")
+        assert job.lines == ({"kind": "part", "description": "Wiper blade pair", "qty": "1", "unit_cents": 12850},)
+
+
+async def test_opening_checklist_ticked_and_shown_on_the_board(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        title = lambda: str(app.screen.query_one("#board-title", Static).render())  # noqa: E731
+        await wait_for(pilot, lambda: "Opening checklist: 6 open" in title())
+        await open_setup(pilot, app, "4")
+        for _ in range(6):
+            await pilot.press("space")  # ticks, and the cursor moves on to the next standard
+            await wait_for(pilot, lambda: True)
+        await wait_for(pilot, lambda: table_text(app).count("王丽") == 6)
+        assert shop.desk.opening_open_items() == []
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: "Opening checklist done" in title())
+
+
+async def test_users_and_roles_by_keys(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app, "5")
+        await wait_for(pilot, lambda: "张强" in table_text(app))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "刘洋")
+        await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
+        await pilot.press("enter")  # advisor
+        await wait_for(pilot, lambda: "刘洋" in table_text(app))
+        await to_row(pilot, app, "刘洋")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
+        await pilot.press("down", "down", "down", "down", "enter")  # foreman
+        await wait_for(pilot, lambda: "foreman" in table_text(app))
+        uid = next(u.id for u in shop.desk.users() if u.name == "刘洋")
+        assert shop.desk.user(uid).roles == {Role.FOREMAN}
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not shop.desk.user(uid).active)
+        # the only manager cannot demote themselves
+        notes = record_notifications(app)
+        await to_row(pilot, app, "周经理")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("cannot deactivate yourself" in n for n in notes))
+        assert shop.desk.user(shop.mgr.id).active
+
+
+async def test_help_lists_the_keys_of_the_current_screen(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        table = app.screen.query_one("#help-keys", DataTable)
+        listed = {str(table.get_row_at(i)[2]): str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert listed["appointments.book"] == "b"
+        assert listed["area.setup"] == "f9" and listed["help"] == "f1"
+        assert "appointments.day_back" in listed  # hidden from the footer, listed here
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f9", "f1")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        table = app.screen.query_one("#help-keys", DataTable)
+        ids = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert "setup.tick" not in ids and "setup.edit" in ids  # only what works here
+        assert "appointments.book" not in ids
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen")
+
+
+async def test_a_remapped_key_works_and_a_bad_entry_is_reported(shop, clock, db_url):
+    settings = Settings(keys={"area.setup": "f10", "appointments.book": "n", "no.such": "f11",
+                              "appointments.week": "ctrl+nonsense"})
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽", settings=settings)
+    notes = record_notifications(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        assert any("no.such" in n for n in notes)
+        assert any("ctrl+nonsense" in n for n in notes)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert screen_name(app) == "AppointmentsScreen"  # f9 no longer opens set-up
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")  # booking starts with a lookup
+
+
+async def test_manager_sets_and_clears_a_pin(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app, "5")
+        await wait_for(pilot, lambda: "王丽" in table_text(app))
+        await to_row(pilot, app, "王丽")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "12")
+        await wait_for(pilot, lambda: "4 to 8 digits" in str(app.screen.query_one("#e-pin", Static).render()))
+        await fill(pilot, app, "2468")
+        await wait_for(pilot, lambda: shop.sa.id in shop.desk.pin_users(), tries=600)
+        await wait_for(pilot, lambda: any(r[0] == "王丽" and r[3] == "set" for r in rows(app)))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: shop.sa.id not in shop.desk.pin_users())

@@ -1,0 +1,64 @@
+"""The keymap of desk.toml: every binding has an id, bad entries are named."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from desk.config import load_settings
+from desk.keys import MODULES, binding_ids, check_keymap, valid_key
+
+DESK = Path(__file__).resolve().parents[2] / "desk"
+
+
+def test_every_binding_in_the_code_has_an_id():
+    missing = []
+    for path in DESK.rglob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\bBinding\(", line) and "id=" not in line and "import" not in line \
+                    and not line.lstrip().startswith(("#", '"', "class ")):
+                missing.append(f"{path.relative_to(DESK)}:{n}: {line.strip()}")
+    assert not missing, "\n".join(missing)
+
+
+def test_binding_ids_come_from_every_module():
+    ids = binding_ids()
+    assert {"area.setup", "help", "appointments.book", "setup.tick", "checklist.tick",
+            "form_dialog.save", "score_list.score_3"} <= ids
+    screens = {p.stem for p in (DESK / "screens").glob("*.py")} - {"__init__", "base", "listing"}
+    assert screens <= {m.rsplit(".", 1)[1] for m in MODULES}  # a new screen must be listed
+
+
+@pytest.mark.parametrize("key", ["n", "f10", "ctrl+t", "shift+f3", "escape", "comma", "ctrl+shift+up", "/"])
+def test_valid_keys(key):
+    assert valid_key(key)
+
+
+@pytest.mark.parametrize("key", ["", "ctrl+", "hyperdrive", "ctrl+nonsense", "boss+k", "f99", " "])
+def test_invalid_keys(key):
+    assert not valid_key(key)
+
+
+def test_check_keymap_keeps_the_good_and_names_the_bad():
+    known = {"appointments.book", "area.setup"}
+    keymap, problems = check_keymap(
+        {"appointments.book": "n", "area.setup": "f10, ctrl+t", "nope": "x", "appointments.book2": 3}, known)
+    assert keymap == {"appointments.book": "n", "area.setup": "f10,ctrl+t"}
+    assert [p[1]["id"] for p in problems] == ["nope", "appointments.book2"]
+    keymap, problems = check_keymap({"area.setup": 5}, known)
+    assert keymap == {} and "needs a key" in problems[0][0]
+    keymap, problems = check_keymap({"area.setup": "f10,bogus"}, known)
+    assert keymap == {} and problems[0][1]["bad"] == "bogus"
+    assert check_keymap(["not", "a", "table"], known) == (
+        {}, [("desk.toml [keys] must be a table of binding id = key", {})])
+
+
+def test_desk_toml_keys_table_is_read_without_failing(tmp_path, monkeypatch):
+    monkeypatch.delenv("DESK_LANG", raising=False)
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text('shop_name = "X"\n[keys]\n"area.setup" = "f10"\n"bad.id" = 7\n', encoding="utf-8")
+    s = load_settings(cfg)
+    assert s.keys == {"area.setup": "f10", "bad.id": 7}  # checked by the app at start-up
+    assert s.shop_name == "X"
