@@ -20,7 +20,7 @@ from desk.i18n import N_
 MODULES = (
     "desk.app",
     *(f"desk.screens.{m}" for m in (
-        "appointments", "booking", "complaints", "delivery", "estimate", "followup", "help", "history",
+        "appointments", "booking", "complaints", "dashboard", "delivery", "estimate", "followup", "help", "history",
         "lobby", "lock", "lookup", "progress", "reception", "setup", "signin", "visit", "walkaround", "workshop")),
     *(f"desk.widgets.{m}" for m in ("approval", "checklist", "dialogs", "open_items", "survey")),
 )

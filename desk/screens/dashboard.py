@@ -39,15 +39,15 @@ def value_style(m: kpi.Measure) -> str:
 
 class DashboardScreen(DeskScreen):
     BINDINGS = [
-        Binding("enter", "open", N_("Visits behind it")),
-        Binding("left_square_bracket", "shift(-1)", N_("Previous period"), key_display="["),
-        Binding("right_square_bracket", "shift(1)", N_("Next period"), key_display="]"),
-        Binding("d", "period('day')", N_("By day")),
-        Binding("w", "period('week')", N_("By week")),
-        Binding("m", "period('month')", N_("By month")),
-        Binding("y", "period('year')", N_("By year")),
-        Binding("r", "range", N_("Date range")),
-        Binding("a", "advisor", N_("Advisor")),
+        Binding("enter", "open", N_("Visits behind it"), id="dashboard.open"),
+        Binding("left_square_bracket", "shift(-1)", N_("Previous period"), key_display="[", id="dashboard.previous"),
+        Binding("right_square_bracket", "shift(1)", N_("Next period"), key_display="]", id="dashboard.next"),
+        Binding("d", "period('day')", N_("By day"), id="dashboard.day"),
+        Binding("w", "period('week')", N_("By week"), id="dashboard.week"),
+        Binding("m", "period('month')", N_("By month"), id="dashboard.month"),
+        Binding("y", "period('year')", N_("By year"), id="dashboard.year"),
+        Binding("r", "range", N_("Date range"), id="dashboard.range"),
+        Binding("a", "advisor", N_("Advisor"), id="dashboard.advisor"),
     ]
 
     COLUMNS = (
@@ -211,8 +211,8 @@ class KpiVisitsScreen(ListScreen):
         ("stage", N_("Stage"), 11), ("detail", N_("Detail"), 24),
     )
     BINDINGS = [
-        Binding("enter", "open", N_("Open"), show=False),
-        Binding("escape", "back", N_("Back")),
+        Binding("enter", "open", N_("Open"), show=False, id="kpi_visits.open"),
+        Binding("escape", "back", N_("Back"), id="kpi_visits.back"),
     ]
 
     def __init__(self, title: str, visits: list, hits: set[int], notes: dict) -> None:
