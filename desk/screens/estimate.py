@@ -80,7 +80,7 @@ class EstimateScreen(VisitScreen):
         Binding("delete", "remove_line", N_("Remove line")),
         Binding("t", "promised", N_("Promised time")),
         Binding("s", "authorise", N_("Customer signs")),
-        Binding("f6", "print_estimate", N_("Print")),
+        Binding("f6", "print_estimate", N_("Print (text and PDF)")),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }
@@ -282,7 +282,11 @@ class EstimateScreen(VisitScreen):
 
     def action_print_estimate(self) -> None:
         from desk.printout import write_estimate
+        from desk.screens.printing import print_both, show_printed
+
+        from desk.printout import estimate_doc
 
         view = self.view
-        self.run_db(lambda: write_estimate(view, self.app.settings),
-                    lambda path: self.notify(_("Saved for printing: {path}", path=str(path)), timeout=10))
+        settings = self.app.settings
+        self.run_db(lambda: print_both(write_estimate(view, settings), lambda: estimate_doc(view, settings)),
+                    lambda paths: show_printed(self, paths))

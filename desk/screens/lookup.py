@@ -34,6 +34,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back")),
         Binding("ctrl+n", "new", N_("New customer")),
+        Binding("ctrl+o", "import_csv", N_("Import from CSV")),
         Binding("down", "to_results", N_("Results"), show=False),
     ]
 
@@ -108,6 +109,14 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_import_csv(self) -> None:
+        """Customers and cars from another system's export (the import screen)."""
+        from desk.screens.importer import ImportScreen
+
+        app = self.app
+        self.dismiss(None)
+        app.push_screen(ImportScreen())
 
     def action_new(self) -> None:
         typed = self.query_one("#q", Input).value.strip()

@@ -14,11 +14,12 @@ from desk.services.process import ProcessMixin
 from desk.services.queries import QueriesMixin
 from desk.services.security import SecurityMixin
 from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
+from desk.services.transfer import TransferMixin
 
 __all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
 
 
-class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin):
+class Desk(CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, TransferMixin):
     """The service desk's use cases over one database."""
 
 
