@@ -252,8 +252,8 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
             parsed = desk.read_import(data, progress=_bar_progress(bar))
-        click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter!r})", rows=parsed.rows,
-                     encoding=parsed.encoding, delimiter=parsed.delimiter))
+        click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
+                     encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
         if parsed.ignored_headers:
             click.echo(_("Columns not imported: {columns}", columns=", ".join(parsed.ignored_headers)))
         for w in parsed.warnings[:20]:

@@ -155,12 +155,13 @@ def render(doc, font_path: str | None = None) -> bytes:
     # fields in two columns of label: value
     pdf.set_font(family, size=BODY)
     half = width / 2
+    label_w = min(max([pdf.get_string_width(k) for k, _v in doc.fields] + [20]) + 3, 36)
     for i, (label, value) in enumerate(doc.fields):
         pdf.set_text_color(90, 90, 90)
-        pdf.cell(24, 6, label)
+        pdf.cell(label_w, 6, label)
         pdf.set_text_color(0, 0, 0)
         last = i % 2 == 1 or i == len(doc.fields) - 1
-        pdf.cell(half - 24, 6, _fit(pdf, value, half - 26),
+        pdf.cell(half - label_w, 6, _fit(pdf, value, half - label_w - 2),
                  new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)
     pdf.ln(2)
 
@@ -171,7 +172,7 @@ def render(doc, font_path: str | None = None) -> bytes:
         pdf.ln(2)
         line(heading, size=11)
         for text in lines:
-            line(f"•  {text}")
+            line(f"{'•' if font_path else '-'}  {text}")
 
     if doc.table:
         pdf.ln(3)
@@ -203,7 +204,8 @@ def render(doc, font_path: str | None = None) -> bytes:
         y = pdf.get_y() + 6
         pdf.line(pdf.get_x(), y, pdf.get_x() + 80, y)
         pdf.cell(85, 6, "")
-        pdf.cell(15, 6, _("Date") + ":")
+        date_label = _("Date signed") + ":"
+        pdf.cell(pdf.get_string_width(date_label) + 2, 6, date_label)
         pdf.line(pdf.get_x(), y, MARGIN + width, y)
         pdf.ln(8)
     return bytes(pdf.output())
@@ -213,9 +215,10 @@ def _fit(pdf, text: str, width: float) -> str:
     """``text`` cut with an ellipsis to fit ``width`` mm on one line."""
     if pdf.get_string_width(text) <= width:
         return text
-    while text and pdf.get_string_width(text + "…") > width:
+    dots = "…" if pdf.font_family != "helvetica" else "..."
+    while text and pdf.get_string_width(text + dots) > width:
         text = text[:-1]
-    return text + "…"
+    return text + dots
 
 
 def _diagram(pdf, family: str, damaged: set, width: float) -> None:

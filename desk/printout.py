@@ -246,7 +246,7 @@ def walkaround_doc(view, settings) -> Doc:
         kind="walkaround", shop=settings.shop_name, title=_("Walkaround sheet"), number=v.number,
         fields=fields,
         sections=[(_("Customer's requests"), [con.text for con in view.concerns] or ["-"]),
-                  (_("Damage"), dmg_lines), (_("Findings"), findings)],
+                  (_("Damage found"), dmg_lines), (_("Findings"), findings)],
         damaged={d.get("panel") for d in damages},
         signatures=[(_("Checked together with the customer."), _("Customer")),
                     ("", _("Advisor"))],

@@ -38,7 +38,7 @@ class ImportScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back")),
         Binding("ctrl+o", "check", N_("Check file")),
-        Binding("ctrl+s", "import", N_("Import")),
+        Binding("ctrl+s", "import", N_("Import all rows")),
     ]
 
     def __init__(self, path: str = "") -> None:
@@ -57,13 +57,13 @@ class ImportScreen(DeskScreen):
             yield Static("", id="summary")
             yield Label(_("First rows"), classes="section")
             yield DataTable(id="preview", cursor_type="row", zebra_stripes=True)
-            yield Label(_("Errors"), classes="section")
+            yield Label(_("Rows with errors"), classes="section")
             yield DataTable(id="errors", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         errors = self.query_one("#errors", DataTable)
-        for key, label, width in (("row", N_("Row"), 6), ("field", N_("Field"), 14), ("reason", N_("Problem"), 80)):
+        for key, label, width in (("row", N_("Row no."), 6), ("field", N_("Field"), 14), ("reason", N_("Problem"), 80)):
             errors.add_column(_(label), key=key, width=width)
         self.query_one("#path", Input).focus()
 
@@ -158,15 +158,15 @@ class ImportScreen(DeskScreen):
     def fill_preview(self, parsed) -> None:
         table = self.query_one("#preview", DataTable)
         table.clear(columns=True)
-        table.add_column(_("Row"), key="row", width=5)
-        table.add_column(_("Check"), key="check", width=28)
+        table.add_column(_("Row no."), key="row", width=5)
+        table.add_column(_("Row check"), key="check", width=28)
         for idx, header in enumerate(parsed.headers):
             table.add_column(literal(header), key=f"c{idx}")
         by_line = parsed.errors_by_line()
         for line, cells in parsed.preview:
             errs = by_line.get(line, [])
             check = literal("; ".join(f"{field_label(e.field)}: {reason_text(e.reason, e.params)}" for e in errs),
-                            "bold red") if errs else literal(_("OK"), "green")
+                            "bold red") if errs else literal(_("Row OK"), "green")
             cells = list(cells) + [""] * (len(parsed.headers) - len(cells))
             table.add_row(str(line), check, *[literal(c) for c in cells[:len(parsed.headers)]])
 

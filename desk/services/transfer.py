@@ -219,10 +219,10 @@ class TransferMixin(Base):
                     v.promised_at, v.ready_at, v.delivered_at, v.odometer_km,
                     _money(self.totals(estimate, c).total), _money(self.totals(billable, c).total),
                 ))
-            return Table(N_("Visits"), (
-                N_("Number"), N_("Day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),
+            return Table(N_("Visit list"), (
+                N_("RO number"), N_("Visit day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),
                 N_("Vehicle"), N_("VIN"), N_("Advisor"), N_("Technician"), N_("Appointment"), N_("Arrived"),
-                N_("Signed"), N_("Promised"), N_("Ready"), N_("Delivered"), N_("Odometer km"),
+                N_("Signed at"), N_("Promised"), N_("Ready"), N_("Delivered"), N_("Odometer km"),
                 N_("Estimate total"), N_("Final total"),
             ), out, msgid_columns=(2,))
 
@@ -263,9 +263,9 @@ class TransferMixin(Base):
                     bool(reached and reached.at <= due), reached.nps if reached else None,
                 ))
             return Table(N_("Follow-up calls"), (
-                N_("Number"), N_("Customer"), N_("Phone"), N_("Plate"), N_("Delivered"), N_("Agreed call"),
-                N_("Channel"), N_("Call due by"), N_("Attempts"), N_("Last outcome"), N_("Last call"),
-                N_("Reached on time"), N_("NPS"),
+                N_("RO number"), N_("Customer"), N_("Phone"), N_("Plate"), N_("Delivered"), N_("Agreed call"),
+                N_("Call channel"), N_("Call due by"), N_("Attempts"), N_("Last outcome"), N_("Last call"),
+                N_("Reached on time"), N_("NPS score"),
             ), out)
 
         return self._read(run)
@@ -305,13 +305,13 @@ class TransferMixin(Base):
                 return (Decimal(100 * n) / d).quantize(Decimal("0.1")) if d else None
 
             rows = [
-                (N_("Visits"), total, total, None),
+                (N_("Visits in the period"), total, total, None),
                 (N_("Appointment share of visits (%)"), pct(len(booked), total), len(booked), total),
                 (N_("No-show rate (%)"), pct(len(no_show), len(booked)), len(no_show), len(booked)),
                 (N_("Cars delivered"), len(delivered), len(delivered), None),
                 (N_("Follow-up within the window (%)"), pct(on_time, len(delivered)), on_time, len(delivered)),
             ]
-            return Table(N_("KPIs"), (N_("Measure"), N_("Value"), N_("Count"), N_("Out of")), rows,
+            return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows,
                          msgid_columns=(0,))
 
         return self._read(run)

@@ -8,7 +8,7 @@ from desk.i18n import N_, _
 FIELD_LABELS = {
     "name": N_("Name"), "phone": N_("Phone"), "email": N_("E-mail"), "plate": N_("Plate"), "vin": N_("VIN"),
     "make": N_("Make"), "model": N_("Model"), "year": N_("Year"), "odometer_km": N_("Odometer km"),
-    "purchase_date": N_("Purchase date"), "member": N_("Member"), "row": N_("Row"), "file": N_("File"),
+    "purchase_date": N_("Purchase date"), "member": N_("Membership"), "row": N_("Row no."), "file": N_("File"),
 }
 
 

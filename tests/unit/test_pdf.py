@@ -56,20 +56,29 @@ def glyph_images(data: bytes, chars: str):
     return out
 
 
-def tofu_image(font_path: str):
-    """How this font draws a character it does not have (U+E000, private use),
-    at the same size as the body text: the box a missing glyph looks like."""
+def tofu_images(font_path: str):
+    """How this font draws a character it does not have (U+E000, U+E001: private
+    use): its .notdef glyph, an empty or outlined box, the same for both. Each
+    is the inked part of its own page (a white square when nothing is drawn)."""
     from fpdf import FPDF
+    from PIL import Image
 
-    p = FPDF(format="A4", unit="mm")
-    kw = {"collection_font_number": 0} if font_path.endswith(".ttc") else {}
-    p.add_font("f", fname=font_path, **kw)
-    p.add_page()
-    p.set_font("f", size=18)
-    p.cell(40, 10, "\ue000")
-    page = pdfium.PdfDocument(bytes(p.output()))[0]
-    image = page.render(scale=SCALE).to_pil().convert("L")
-    return image.crop(image.getbbox() and tuple(image.point(lambda v: 255 - v).getbbox()))
+    out = []
+    for ch in "\ue000\ue001":
+        p = FPDF(format="A4", unit="mm")
+        kw = {"collection_font_number": 0} if font_path.endswith(".ttc") else {}
+        p.add_font("f", fname=font_path, **kw)
+        p.add_page()
+        p.set_font("f", size=18)
+        p.cell(40, 10, ch)
+        image = pdfium.PdfDocument(bytes(p.output()))[0].render(scale=SCALE).to_pil().convert("L")
+        box = image.point(lambda v: 255 - v).getbbox()
+        out.append(image.crop(box) if box else Image.new("L", (24, 24), 255))
+    return out
+
+
+def small(image) -> bytes:
+    return image.resize((24, 24)).tobytes()
 
 
 @pytest.fixture
@@ -126,15 +135,14 @@ def test_chinese_glyphs_are_drawn_not_tofu(shop, visit):
     title = doc.title.replace("/", "").replace(" ", "")
     glyphs = glyph_images(data, title)
     assert {ch for ch, _img in glyphs} == set(title)
-    tofu = tofu_image(font)
-    # a missing glyph is an outlined box: every "character" would look the same
-    assert ink(tofu) > 0
-    shapes = {img.resize((24, 24)).tobytes() for _ch, img in glyphs}
+    tofu = tofu_images(font)
+    assert len(tofu) == 2 and small(tofu[0]) == small(tofu[1]), "missing glyphs all look alike"
+    # real glyphs: each has ink, each differs from the others and from the missing-glyph box
+    shapes = {small(img) for _ch, img in glyphs}
     assert len(shapes) >= len(set(title)) - 1, "the Chinese characters all look alike (tofu boxes)"
-    tofu_small = tofu.resize((24, 24)).tobytes()
     for ch, img in glyphs:
         assert ink(img) > 20, f"{ch} drew nothing"
-        diff = sum(abs(a - b) for a, b in zip(img.resize((24, 24)).tobytes(), tofu_small, strict=True))
+        diff = sum(abs(a - b) for a, b in zip(small(img), small(tofu[0]), strict=True))
         assert diff > 24 * 24 * 10, f"{ch} is drawn like a missing glyph"
 
 
