@@ -63,7 +63,7 @@ class ImportScreen(DeskScreen):
 
     def on_mount(self) -> None:
         errors = self.query_one("#errors", DataTable)
-        for key, label, width in (("row", N_("Row no."), 6), ("field", N_("Field"), 14), ("reason", N_("Problem"), 80)):
+        for key, label, width in (("row", N_("Row no."), 8), ("field", N_("Field"), 14), ("reason", N_("Problem"), 90)):
             errors.add_column(_(label), key=key, width=width)
         self.query_one("#path", Input).focus()
 
@@ -132,6 +132,8 @@ class ImportScreen(DeskScreen):
         self.show_summary()
         self.fill_preview(parsed)
         self.fill_errors(parsed)
+        # the errors (or the preview) take the keys: arrows scroll, Tab back to the path
+        self.query_one("#errors" if parsed.errors else "#preview", DataTable).focus()
 
     def show_summary(self, done: bool = False) -> None:
         _path, _data, parsed, plan = self.checked
@@ -158,10 +160,15 @@ class ImportScreen(DeskScreen):
     def fill_preview(self, parsed) -> None:
         table = self.query_one("#preview", DataTable)
         table.clear(columns=True)
-        table.add_column(_("Row no."), key="row", width=5)
-        table.add_column(_("Row check"), key="check", width=28)
+        table.add_column(_("Row no."), key="row", width=8)
+        table.add_column(_("Row check"), key="check", width=40)
+        from rich.cells import cell_len
+
         for idx, header in enumerate(parsed.headers):
-            table.add_column(literal(header), key=f"c{idx}")
+            # fixed widths (from the content): the table does not re-flow as rows arrive
+            widest = max([cell_len(header)] + [cell_len(cells[idx]) for _l, cells in parsed.preview
+                                               if idx < len(cells)])
+            table.add_column(literal(header), key=f"c{idx}", width=min(widest, 24))
         by_line = parsed.errors_by_line()
         for line, cells in parsed.preview:
             errs = by_line.get(line, [])
