@@ -82,7 +82,7 @@ class DeliveryScreen(VisitScreen):
         Binding("o", "old_parts", N_("Old parts")),
         Binding("e", "explain", N_("Explain amount")),
         Binding("c", "agree_call", N_("Agree follow-up call")),
-        Binding("f6", "invoice", N_("Invoice summary (text and PDF)")),
+        Binding("f6", "invoice", N_("Invoice summary")),
     ]
 
     def compose_panel(self) -> ComposeResult:

@@ -80,7 +80,7 @@ class EstimateScreen(VisitScreen):
         Binding("delete", "remove_line", N_("Remove line")),
         Binding("t", "promised", N_("Promised time")),
         Binding("s", "authorise", N_("Customer signs")),
-        Binding("f6", "print_estimate", N_("Print (text and PDF)")),
+        Binding("f6", "print_estimate", N_("Print")),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }
