@@ -240,7 +240,7 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
     import time
 
     from desk.domain.csvimport import ImportRejected
-    from desk.domain.errors import DeskError
+    from desk.domain.errors import DeskError, InvalidInput
     from desk.i18n import _
     from desk.services import open_desk
     from desk.widgets.feedback import describe_error
@@ -273,6 +273,10 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
         if len(exc.errors) > 50:
             click.echo(_("… and {n} more", n=len(exc.errors) - 50), err=True)
         _fail(_("{n} rows with errors: nothing was imported", n=len({e.line for e in exc.errors})))
+    except InvalidInput as exc:
+        from desk.widgets.import_errors import reason_text
+
+        _fail(reason_text(exc.reason, exc.params))
     except DeskError as exc:
         _fail(describe_error(exc))
     except OSError as exc:

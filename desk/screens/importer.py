@@ -221,9 +221,15 @@ class ImportScreen(DeskScreen):
                       cars=plan.vehicles_new), timeout=10)
 
     def import_failed(self, exc: BaseException) -> None:
+        from desk.domain.csvimport import ImportRejected
+
         self.busy = False
         self.refresh_bindings()
-        self.show_error(exc)
+        if isinstance(exc, ImportRejected):
+            self.notify(_("{n} rows with errors: nothing was imported", n=len({e.line for e in exc.errors})),
+                        severity="error", timeout=8)
+        else:
+            self.show_error(exc)
         self.query_one("#summary", Static).update(literal(_("Nothing was imported"), "bold red"))
 
     def action_back(self) -> None:

@@ -57,10 +57,20 @@ async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(sh
         assert customers(shop.desk) == 1
 
 
-async def test_a_clean_file_imports_after_confirmation_from_the_palette(shop, clock, db_url, tmp_path,
-                                                                       monkeypatch):
+async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(shop, clock, db_url, tmp_path,
+                                                                           monkeypatch):
+    from desk.screens.importer import ImportScreen
+
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "ok.csv").write_text(csv_rows(300), encoding="utf-8-sig")
+    (tmp_path / "ok.csv").write_text(csv_rows(10_000), encoding="utf-8-sig")
+    steps: list[tuple[int, int]] = []
+    original = ImportScreen.set_progress
+
+    def set_progress(self, done, total):
+        steps.append((done, total))
+        original(self, done, total)
+
+    monkeypatch.setattr(ImportScreen, "set_progress", set_progress)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -73,23 +83,26 @@ async def test_a_clean_file_imports_after_confirmation_from_the_palette(shop, cl
         await wait_for(pilot, on(app, "ImportScreen"))
         await pilot.press(*"ok.csv", "enter")
         await wait_for(pilot, lambda: app.screen.checked is not None)
-        assert "300 new customers" in summary(app)
+        assert "10000 new customers" in summary(app)
         preview = app.screen.query_one("#preview", DataTable)
         assert preview.row_count == 20 and str(preview.get_row_at(0)[1]) == "Row OK"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        steps.clear()
         await pilot.press("y")
-        await wait_for(pilot, lambda: any("Imported: 300 customers, 300 vehicles" in n for n in notes))
+        await wait_for(pilot, lambda: any("Imported: 10000 customers, 10000 vehicles" in n for n in notes))
         assert app.screen.query_one("#progress").percentage == 1.0
+        # the bar moved in steps while the rows were written (one per 1,000 rows)
+        assert len(steps) >= 20 and steps[-1] == (20_000, 20_000)
         # checked again (Ctrl+O): everything is known now, nothing new
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: app.screen.checked is not None)
-        assert "0 new customers, 300 already known" in summary(app)
+        assert "0 new customers, 10000 already known" in summary(app)
         await pilot.press("escape")
         await wait_for(pilot, on(app, "AppointmentsScreen"))
-    assert customers(shop.desk) == 301
+    assert customers(shop.desk) == 10_001
     with Session(shop.desk.engine) as s:
-        assert s.exec(select(func.count()).select_from(VehicleRow)).one() == 301
+        assert s.exec(select(func.count()).select_from(VehicleRow)).one() == 10_001
 
 
 async def test_a_missing_file_is_a_sentence(shop, clock, db_url, tmp_path, monkeypatch):
