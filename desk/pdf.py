@@ -69,7 +69,7 @@ def _usable(path: str) -> bool:
 
         kw = {"fontNumber": 0} if path.lower().endswith((".ttc", ".otc")) else {}
         font = TTFont(path, lazy=True, **kw)
-        if "glyf" not in font and "CFF " not in font:
+        if "glyf" not in font:  # TrueType outlines: what fpdf2 subsets reliably
             return False
         cmap = font.getBestCmap() or {}
         return ord(_PROBE) in cmap
@@ -131,7 +131,10 @@ def render(doc, font_path: str | None = None) -> bytes:
     pdf.set_creator("desk")
     if font_path is not None:
         kw = {"collection_font_number": 0} if font_path.lower().endswith((".ttc", ".otc")) else {}
-        pdf.add_font("body", fname=font_path, **kw)
+        try:
+            pdf.add_font("body", fname=font_path, **kw)
+        except Exception:  # noqa: BLE001 - a font file fpdf2 cannot read is the shop's to replace
+            raise FontMissing() from None
         family = "body"
     else:
         family = "helvetica"

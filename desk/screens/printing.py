@@ -18,6 +18,8 @@ def print_both(text_path, make_doc):
         return text_path, None, str(exc)
     except OSError as exc:
         return text_path, None, _("Cannot write the PDF: {detail}", detail=exc.strerror or str(exc))
+    except Exception as exc:  # noqa: BLE001 - the text printout is made; the PDF problem is named
+        return text_path, None, _("Cannot write the PDF: {detail}", detail=exc.__class__.__name__)
 
 
 def show_printed(screen, paths) -> None:

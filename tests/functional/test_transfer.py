@@ -136,7 +136,11 @@ async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, t
     assert pdf.read_bytes().startswith(b"%PDF")
     import pypdfium2 as pdfium
 
-    assert number in pdfium.PdfDocument(pdf.read_bytes())[0].get_textpage().get_text_range()
+    doc = pdfium.PdfDocument(pdf.read_bytes())
+    try:
+        assert number in doc[0].get_textpage().get_text_range()
+    finally:
+        doc.close()
 
 
 async def test_f6_on_the_walkaround_prints_the_walkaround_sheet(shop, clock, db_url, tmp_path, monkeypatch):

@@ -21,14 +21,30 @@ LANGS = ["en", "zh"]
 SCALE = 3  # 216 dpi
 
 
-def pdf_page(data: bytes):
+_OPEN: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_documents():
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def open_pdf(data: bytes):
     doc = pdfium.PdfDocument(data)
+    _OPEN.append(doc)
+    return doc
+
+
+def pdf_page(data: bytes):
+    doc = open_pdf(data)
     assert len(doc) >= 1
     return doc, doc[0]
 
 
 def page_text(data: bytes) -> str:
-    doc = pdfium.PdfDocument(data)
+    doc = open_pdf(data)
     return "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
 
 
@@ -71,7 +87,7 @@ def tofu_images(font_path: str):
         p.add_page()
         p.set_font("f", size=18)
         p.cell(40, 10, ch)
-        image = pdfium.PdfDocument(bytes(p.output()))[0].render(scale=SCALE).to_pil().convert("L")
+        image = open_pdf(bytes(p.output()))[0].render(scale=SCALE).to_pil().convert("L")
         box = image.point(lambda v: 255 - v).getbbox()
         out.append(image.crop(box) if box else Image.new("L", (24, 24), 255))
     return out
@@ -186,3 +202,12 @@ def test_write_puts_the_pdf_in_the_printouts_folder(shop, visit, tmp_path):
     assert path.name.endswith("-walkaround.pdf") and path.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*.tmp"))
     assert json.loads(shop.desk.visit_view(visit).visit.damages)[0]["panel"] == "bonnet"
+
+
+def test_a_font_file_that_is_not_a_font_is_refused_with_the_sentence(shop, visit, tmp_path):
+    bogus = tmp_path / "bogus.ttf"
+    bogus.write_bytes(b"not a font")
+    assert pdf.find_cjk_font(str(bogus)) is None
+    set_locale("zh")
+    with pytest.raises(pdf.FontMissing):
+        pdf.render(docs(shop, visit)["estimate"], str(bogus))
