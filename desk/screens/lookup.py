@@ -48,7 +48,8 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             yield Label(_("Find a customer or vehicle: plate, phone, VIN or name"), classes="dialog-title")
             yield Input(value=self.initial, placeholder=_("Type to search"), id="q", max_length=40)
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Escape: back"),
+            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Ctrl+O: import from CSV; "
+                          "Escape: back"),
                         classes="dialog-hint")
 
     def on_mount(self) -> None:
