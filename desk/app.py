@@ -519,6 +519,14 @@ class DeskApp(App):
 
         self.push_screen(LookupScreen(), self._looked_up)
 
+    def action_import_customers(self) -> None:
+        """The CSV import screen (from the palette; the lookup screen has Ctrl+O)."""
+        if self.user is None:
+            return
+        from desk.screens.importer import ImportScreen
+
+        self.push_screen(ImportScreen())
+
     def _looked_up(self, ids) -> None:
         if not ids:
             return
@@ -532,6 +540,8 @@ class DeskApp(App):
             return
         for name, (_path, title) in AREAS.items():
             yield SystemCommand(_(title), _("Open {area}", area=_(title)), lambda n=name: self.action_area(n))
+        yield SystemCommand(_("Import customers from CSV"), _("Customers and vehicles from another system's export"),
+                            self.action_import_customers)
         # the current screen's own commands: every binding with a description
         for key, active in screen.active_bindings.items():
             binding = active.binding

@@ -22,12 +22,9 @@ from desk.store.db import write_session
 from desk.store.models import (
     AuthorisationRow,
     ConcernRow,
-    CustomerRow,
     EstimateLineRow,
     FollowUpCallRow,
-    OdometerRow,
     SurveyAnswerRow,
-    VehicleRow,
     VisitRow,
 )
 

@@ -21,6 +21,7 @@ MODULES = (
     "desk.app",
     *(f"desk.screens.{m}" for m in (
         "appointments", "booking", "complaints", "dashboard", "delivery", "estimate", "followup", "help", "history",
+        "importer", "printing",
         "lobby", "lock", "lookup", "progress", "reception", "setup", "signin", "visit", "walkaround", "workshop")),
     *(f"desk.widgets.{m}" for m in ("approval", "checklist", "dialogs", "open_items", "survey")),
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 

@@ -157,6 +157,14 @@ class DeliveryScreen(VisitScreen):
     def action_invoice(self) -> None:
         from desk.printout import write_invoice
 
+        from desk.printout import invoice_doc
+        from desk.screens.printing import print_both, show_printed
+
         view = self.view
-        self.run_db(lambda: write_invoice(view, self.app.settings, self.desk.next_service_due(self.visit_id)),
-                    lambda path: self.notify(_("Saved for printing: {path}", path=str(path)), timeout=10))
+        settings = self.app.settings
+
+        def job():
+            due = self.desk.next_service_due(self.visit_id)
+            return print_both(write_invoice(view, settings, due), lambda: invoice_doc(view, settings, due))
+
+        self.run_db(job, lambda paths: show_printed(self, paths))

@@ -287,7 +287,11 @@ class EstimateScreen(VisitScreen):
 
     def action_print_estimate(self) -> None:
         from desk.printout import write_estimate
+        from desk.screens.printing import print_both, show_printed
+
+        from desk.printout import estimate_doc
 
         view = self.view
-        self.run_db(lambda: write_estimate(view, self.app.settings),
-                    lambda path: self.notify(_("Saved for printing: {path}", path=str(path)), timeout=10))
+        settings = self.app.settings
+        self.run_db(lambda: print_both(write_estimate(view, settings), lambda: estimate_doc(view, settings)),
+                    lambda paths: show_printed(self, paths))

@@ -34,6 +34,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="lookup.cancel"),
         Binding("ctrl+n", "new", N_("New customer"), id="lookup.new"),
+        Binding("ctrl+o", "import_csv", N_("Import from CSV"), id="lookup.import_csv"),
         Binding("down", "to_results", N_("Results"), show=False, id="lookup.to_results"),
     ]
 
@@ -47,7 +48,8 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             yield Label(_("Find a customer or vehicle: plate, phone, VIN or name"), classes="dialog-title")
             yield Input(value=self.initial, placeholder=_("Type to search"), id="q", max_length=40)
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Escape: back"),
+            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Ctrl+O: import from CSV; "
+                          "Escape: back"),
                         classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -108,6 +110,14 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_import_csv(self) -> None:
+        """Customers and cars from another system's export (the import screen)."""
+        from desk.screens.importer import ImportScreen
+
+        app = self.app
+        self.dismiss(None)
+        app.push_screen(ImportScreen())
 
     def action_new(self) -> None:
         typed = self.query_one("#q", Input).value.strip()

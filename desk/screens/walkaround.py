@@ -76,6 +76,7 @@ class WalkaroundScreen(VisitScreen):
         Binding("c", "confirm_damage", N_("Damage list confirmed"), id="walkaround.confirm_damage"),
         Binding("g", "add_finding", N_("Add finding"), id="walkaround.add_finding"),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
+        Binding("f6", "print_sheet", N_("Walkaround sheet (text and PDF)"), id="walkaround.print_sheet"),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -207,3 +208,18 @@ class WalkaroundScreen(VisitScreen):
                 )
 
         self.app.push_screen(form, done)
+
+    def action_print_sheet(self) -> None:
+        """The walkaround sheet for the customer's signature (text and PDF)."""
+        from desk.printout import walkaround_doc, write_doc_text
+        from desk.screens.printing import print_both, show_printed
+
+        if self.view is None:
+            return
+        view, settings = self.view, self.app.settings
+
+        def job():
+            doc = walkaround_doc(view, settings)
+            return print_both(write_doc_text(doc), lambda: doc)
+
+        self.run_db(job, lambda paths: show_printed(self, paths))

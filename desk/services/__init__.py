@@ -16,11 +16,13 @@ from desk.services.queries import QueriesMixin
 from desk.services.security import SecurityMixin
 from desk.services.setup import SetupMixin
 from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
+from desk.services.transfer import TransferMixin
 
 __all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
 
 
-class Desk(SetupMixin, CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin):
+class Desk(SetupMixin, CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin,
+           TransferMixin):
     """The service desk's use cases over one database."""
 
 

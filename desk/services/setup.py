@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from desk.domain import money
 from desk.domain import setup as rules
-from desk.domain.checklist import MotItem, Templates, load_templates
+from desk.domain.checklist import MotItem, Templates
 from desk.domain.entities import LineKind, Role, User
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.domain.validate import name as valid_name

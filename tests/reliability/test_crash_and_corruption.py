@@ -22,8 +22,7 @@ import sqlalchemy as sa
 from desk.domain.errors import StoreUnavailable
 from desk.services import open_desk
 from desk.store import audit
-from desk.store.db import make_engine, write_session
-from desk.store.models import CustomerRow, EstimateLineRow, VehicleRow, VisitRow
+from desk.store.db import make_engine
 
 LINES_PER_VISIT = 3
 FORK = mp.get_context("fork")

@@ -29,7 +29,6 @@ from desk.domain import validate
 from desk.domain.entities import Role
 from desk.domain.errors import InvalidInput, StoreUnavailable
 from desk.services import open_desk
-from desk.store import audit
 from desk.store.db import make_engine, read_session, write_session
 from desk.store.models import AuditEventRow
 from desk.widgets.safe import literal
@@ -385,7 +384,6 @@ def _clean_properties(stored: str, multiline: bool) -> None:
 
 @pytest.fixture(scope="module")
 def fuzz_desk(tmp_path_factory):
-    from datetime import datetime
 
     from tests.conftest import FrozenClock
 

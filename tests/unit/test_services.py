@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Channel
 from desk.domain.errors import GuardFailed, InvalidInput, NotAllowed, StaleEdit
-from desk.store.models import AuditEventRow, VisitRow
+from desk.store.models import VisitRow
 from tests import flow
 
 

@@ -1,0 +1,287 @@
+"""Import of customers and vehicles from another system's CSV export, and the
+tables the exports write (visits, follow-up calls, KPIs).
+
+An import is all or nothing: the file is checked row by row first
+(:mod:`desk.domain.csvimport`), then every new customer, vehicle and odometer
+reading is written in ONE transaction with ONE audit event ("import.customers"
+naming the file, its SHA-256 and the counts). A file with any row error imports
+nothing. Customers already known (same phone) are reused, vehicles already
+registered (same VIN, or same plate) are skipped: importing the same file twice
+adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from desk.domain import csvimport
+from desk.domain.csvimport import ImportRejected, ParsedImport
+from desk.domain.entities import Role, User
+from desk.domain.errors import InvalidInput
+from desk.domain.process import STAGE_LABELS, Stage
+from desk.domain.rules import followup_due_at
+from desk.i18n import N_
+from desk.services.base import Base
+from desk.store import repo
+from desk.store.models import (
+    CustomerRow,
+    FollowUpCallRow,
+    OdometerRow,
+    UserRow,
+    VehicleRow,
+    VisitRow,
+)
+
+#: Rows written per INSERT statement.
+CHUNK = 1000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import does (or did): counts, and the rows that only add a car
+    to a known customer or are skipped as already registered."""
+
+    customers_new: int
+    customers_known: int
+    vehicles_new: int
+    vehicles_known: int
+    #: (row, plate) of vehicles skipped because they are registered already
+    skipped: tuple[tuple[int, str], ...] = ()
+    committed: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet to export: a title, column headings (English message ids) and rows
+    of plain values (str, int, Decimal, date, datetime, None)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple] = field(default_factory=list)
+    #: columns whose values are message ids too (translated when written)
+    msgid_columns: tuple[int, ...] = ()
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+class TransferMixin(Base):
+    # ------------------------------------------------------------------ import
+
+    def read_import(self, data: bytes, progress: Progress | None = None) -> ParsedImport:
+        """Check a CSV export (no database access): see :func:`csvimport.parse`."""
+        return csvimport.parse(data, today=self.now().date(), progress=progress)
+
+    def plan_import(self, parsed: ParsedImport) -> ImportPlan:
+        """What importing ``parsed`` would do against the current database (dry run)."""
+        return self._read(lambda s: self._plan(s, parsed)[0])
+
+    def _plan(self, session: Session, parsed: ParsedImport):
+        phones = {p: i for p, i in session.exec(select(CustomerRow.phone, CustomerRow.id)).all()}
+        vins = set(session.exec(select(VehicleRow.vin).where(VehicleRow.vin != "")).all())
+        plates = set(session.exec(select(VehicleRow.plate)).all())
+        new_customers: dict[str, csvimport.CustomerRecord] = {}
+        known = set()
+        vehicles: list[csvimport.CustomerRecord] = []
+        skipped: list[tuple[int, str]] = []
+        for rec in parsed.records:
+            if rec.phone in phones:
+                known.add(rec.phone)
+            else:
+                new_customers.setdefault(rec.phone, rec)
+            veh = rec.vehicle
+            if veh is None:
+                continue
+            if (veh.vin and veh.vin in vins) or veh.plate in plates:
+                skipped.append((rec.line, veh.plate))
+                continue
+            vehicles.append(rec)
+        plan = ImportPlan(
+            customers_new=len(new_customers), customers_known=len(known),
+            vehicles_new=len(vehicles), vehicles_known=len(skipped), skipped=tuple(skipped),
+        )
+        return plan, phones, list(new_customers.values()), vehicles
+
+    def import_customers(
+        self,
+        actor: User,
+        parsed: ParsedImport,
+        *,
+        source: str,
+        data: bytes = b"",
+        progress: Progress | None = None,
+    ) -> ImportPlan:
+        """Import every checked row in one transaction, or nothing.
+
+        Refused (:class:`ImportRejected`) when any row has an error; refused for a
+        user who is neither an advisor nor a manager. ``progress(done, total)`` is
+        called after each chunk of rows written.
+        """
+        self._require(actor, Role.ADVISOR, action=N_("import customers"))
+        if parsed.errors:
+            raise ImportRejected(parsed.errors)
+        if not parsed.records:
+            raise InvalidInput("file", "The file has a header but no rows")
+        now = self.now()
+
+        def run(session: Session) -> ImportPlan:
+            plan, phones, new_customers, vehicles = self._plan(session, parsed)
+            total = len(new_customers) + len(vehicles)
+            done = 0
+            ids = dict(phones)
+            for start in range(0, len(new_customers), CHUNK):
+                chunk = new_customers[start:start + CHUNK]
+                result = session.execute(
+                    sa.insert(CustomerRow).returning(CustomerRow.id, sort_by_parameter_order=True),
+                    [{"name": r.name, "phone": r.phone, "email": r.email, "member": r.member, "vip": False,
+                      "special_note": "", "created_at": now} for r in chunk],
+                )
+                for rec, new_id in zip(chunk, result.scalars().all(), strict=True):
+                    ids[rec.phone] = new_id
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            vehicle_ids: list[int] = []
+            for start in range(0, len(vehicles), CHUNK):
+                chunk = vehicles[start:start + CHUNK]
+                result = session.execute(
+                    sa.insert(VehicleRow).returning(VehicleRow.id, sort_by_parameter_order=True),
+                    [{"customer_id": ids[r.phone], "vin": r.vehicle.vin, "plate": r.vehicle.plate,
+                      "make": r.vehicle.make, "model": r.vehicle.model, "year": r.vehicle.year,
+                      "purchase_date": r.vehicle.purchase_date} for r in chunk],
+                )
+                new_ids = result.scalars().all()
+                vehicle_ids += new_ids
+                readings = [{"vehicle_id": vid, "km": r.vehicle.odometer_km, "at": now, "corrected": False,
+                             "reason": ""}
+                            for r, vid in zip(chunk, new_ids, strict=True) if r.vehicle.odometer_km is not None]
+                if readings:
+                    session.execute(sa.insert(OdometerRow), readings)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            self._audit(session, actor, "import.customers", "import", None, after={
+                "file": source,
+                "sha256": hashlib.sha256(data).hexdigest() if data else "",
+                "encoding": parsed.encoding,
+                "rows": parsed.rows,
+                "customers_new": plan.customers_new,
+                "customers_known": plan.customers_known,
+                "vehicles_new": plan.vehicles_new,
+                "vehicles_skipped": plan.vehicles_known,
+                "customer_ids": _span(sorted(v for k, v in ids.items() if k not in phones)),
+                "vehicle_ids": _span(vehicle_ids),
+            })
+            return ImportPlan(**{**plan.__dict__, "committed": True})
+
+        return self._write(run)
+
+    # ------------------------------------------------------------------ export tables
+
+    def _span_bounds(self, start: date, end: date) -> tuple[datetime, datetime]:
+        if end < start:
+            raise InvalidInput("to", "The end date is before the start date")
+        return datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
+
+    def export_visits(self, start: date, end: date) -> Table:
+        """Every visit of the days ``start``..``end``: stage, customer, car, advisor,
+        the times of the process and the authorised / final amounts."""
+        self._span_bounds(start, end)
+
+        def run(session: Session) -> Table:
+            names = dict(session.exec(select(UserRow.id, UserRow.name)).all())
+            rows = session.exec(
+                select(VisitRow, CustomerRow, VehicleRow)
+                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+                .where(VisitRow.day >= start, VisitRow.day <= end)
+                .order_by(VisitRow.day, VisitRow.number)
+            ).all()
+            out = []
+            for v, c, veh in rows:
+                lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
+                estimate = [ln for ln in lines if not ln.added_in_repair]
+                billable = [ln for ln in lines if ln.approval == "approved"]
+                out.append((
+                    v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
+                    f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),
+                    names.get(v.technician_id, ""), v.appointment_at, v.arrived_at, v.signed_at,
+                    v.promised_at, v.ready_at, v.delivered_at, v.odometer_km,
+                    _money(self.totals(estimate, c).total), _money(self.totals(billable, c).total),
+                ))
+            return Table(N_("Visit list"), (
+                N_("RO number"), N_("Visit day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),
+                N_("Vehicle"), N_("VIN"), N_("Advisor"), N_("Technician"), N_("Appointment"), N_("Arrived"),
+                N_("Signed at"), N_("Promised"), N_("Ready"), N_("Delivered"), N_("Odometer km"),
+                N_("Estimate total"), N_("Final total"),
+            ), out, msgid_columns=(2,))
+
+        return self._read(run)
+
+    def export_followups(self, start: date, end: date) -> Table:
+        """The follow-up list of the cars delivered ``start``..``end``: when the call
+        was due, the attempts, the last outcome and whether it was within the window."""
+        lo, hi = self._span_bounds(start, end)
+
+        def run(session: Session) -> Table:
+            rows = session.exec(
+                select(VisitRow, CustomerRow, VehicleRow)
+                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+                .where(col(VisitRow.delivered_at).is_not(None),
+                       VisitRow.delivered_at >= lo, VisitRow.delivered_at < hi)
+                .order_by(VisitRow.delivered_at)
+            ).all()
+            calls: dict[int, list[FollowUpCallRow]] = {}
+            ids = [v.id for v, _c, _veh in rows]
+            for i in range(0, len(ids), 500):
+                for call in session.exec(
+                    select(FollowUpCallRow).where(col(FollowUpCallRow.visit_id).in_(ids[i:i + 500]))
+                    .order_by(FollowUpCallRow.at)
+                ).all():
+                    calls.setdefault(call.visit_id, []).append(call)
+            out = []
+            for v, c, veh in rows:
+                due = followup_due_at(v.delivered_at, self.policy)
+                mine = calls.get(v.id, [])
+                last = mine[-1] if mine else None
+                reached = next((k for k in mine if k.outcome == "reached"), None)
+                out.append((
+                    v.number, c.name, c.phone, veh.plate, v.delivered_at, v.followup_agreed_at,
+                    v.followup_channel, due, len(mine), last.outcome if last else "",
+                    last.at if last else None,
+                    bool(reached and reached.at <= due), reached.nps if reached else None,
+                ))
+            return Table(N_("Follow-up calls"), (
+                N_("RO number"), N_("Customer"), N_("Phone"), N_("Plate"), N_("Delivered"), N_("Agreed call"),
+                N_("Call channel"), N_("Call due by"), N_("Attempts"), N_("Last outcome"), N_("Last call"),
+                N_("Reached on time"), N_("NPS score"),
+            ), out)
+
+        return self._read(run)
+
+    def kpi_export_rows(self, start: date, end: date) -> Table:
+        """The dashboard's figures for the days ``start``..``end`` (the shop as a
+        whole): one row per measure with its value, numerator and denominator,
+        labelled in the interface language."""
+        from desk.services.kpi import measure_label
+
+        lo, hi = self._span_bounds(start, end)  # a reversed period is refused
+        report = self.kpi_report(lo, hi, with_trend=False)
+        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
+        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows)
+
+
+def _span(ids: list[int]) -> list[int]:
+    """First and last id (a 10,000-row import does not list every id in the log)."""
+    return [ids[0], ids[-1]] if ids else []
