@@ -15,50 +15,30 @@ from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
+from desk.printout import CAR_DIAGRAM, DAMAGE_NAMES, GRADE_NAMES, PANEL_NAMES
 from desk.screens.visit import VisitScreen
 from desk.services.checkin import DAMAGE_KINDS, PANELS
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
-PANEL_LABELS = {
-    "front_bumper": N_("front bumper"), "bonnet": N_("bonnet"), "roof": N_("roof"), "boot": N_("boot"),
-    "rear_bumper": N_("rear bumper"), "front_left": N_("front left wing"), "front_right": N_("front right wing"),
-    "rear_left": N_("rear left wing"), "rear_right": N_("rear right wing"),
-    "door_front_left": N_("front left door"), "door_front_right": N_("front right door"),
-    "door_rear_left": N_("rear left door"), "door_rear_right": N_("rear right door"),
-    "windscreen": N_("windscreen"), "wheels": N_("wheels"),
-}
-DAMAGE_LABELS = {"scratch": N_("scratch"), "dent": N_("dent"), "crack": N_("crack"), "chip": N_("chip")}
 GRADE_STYLE = {Grade.GREEN: "green", Grade.YELLOW: "yellow", Grade.RED: "bold red"}
-GRADE_LABELS = {Grade.GREEN: N_("green"), Grade.YELLOW: N_("yellow"), Grade.RED: N_("red")}
-
-#: The car seen from above; each cell is a panel key. ASCII only (CJK-safe).
-DIAGRAM = [
-    ["", "front_bumper", ""],
-    ["front_left", "bonnet", "front_right"],
-    ["", "windscreen", ""],
-    ["door_front_left", "roof", "door_front_right"],
-    ["door_rear_left", "", "door_rear_right"],
-    ["rear_left", "boot", "rear_right"],
-    ["", "rear_bumper", "wheels"],
-]
 
 
 def diagram(damages: list[dict]) -> Text:
     hit = {}
     for d in damages:
-        hit.setdefault(d["panel"], []).append(_(DAMAGE_LABELS[d["kind"]]))
+        hit.setdefault(d["panel"], []).append(_(DAMAGE_NAMES[d["kind"]]))
     out = Text()
-    for row in DIAGRAM:
+    for row in CAR_DIAGRAM:
         for cell in row:
             if not cell:
                 out.append(" " * 22)
                 continue
-            label = f"{PANELS.index(cell) + 1:>2} {_(PANEL_LABELS[cell])}"
+            label = f"{PANELS.index(cell) + 1:>2} {_(PANEL_NAMES[cell])}"
             style = "bold red" if cell in hit else ""
             out.append(label[:21].ljust(22), style=style)
         out.append("\n")
     for panel, kinds in hit.items():
-        out.append(f" {_(PANEL_LABELS[panel])}: {', '.join(kinds)}\n", style="red")
+        out.append(f" {_(PANEL_NAMES[panel])}: {', '.join(kinds)}\n", style="red")
     return out
 
 
@@ -114,7 +94,7 @@ class WalkaroundScreen(VisitScreen):
         self.query_one("#diagram", Static).update(diagram(self.damages()))
         f = Text()
         for fd in view.findings:
-            f.append(f" [{_(GRADE_LABELS[fd.grade])}] ", style=GRADE_STYLE[fd.grade])
+            f.append(f" [{_(GRADE_NAMES[fd.grade])}] ", style=GRADE_STYLE[fd.grade])
             f.append(fd.text + "\n")
         if not view.findings:
             f.append(" " + _("None") + "\n", style="dim")
@@ -152,7 +132,7 @@ class WalkaroundScreen(VisitScreen):
         self.app.push_screen(form, done)
 
     def action_add_damage(self) -> None:
-        panels = [(p, f"{i + 1:>2} {_(PANEL_LABELS[p])}") for i, p in enumerate(PANELS)]
+        panels = [(p, f"{i + 1:>2} {_(PANEL_NAMES[p])}") for i, p in enumerate(PANELS)]
 
         def kind_chosen(panel, kind):
             if kind:
@@ -160,7 +140,7 @@ class WalkaroundScreen(VisitScreen):
 
         def panel_chosen(panel):
             if panel:
-                kinds = [(k, _(DAMAGE_LABELS[k])) for k in DAMAGE_KINDS]
+                kinds = [(k, _(DAMAGE_NAMES[k])) for k in DAMAGE_KINDS]
                 self.app.push_screen(PickDialog(_("Kind of damage"), kinds), lambda k: kind_chosen(panel, k))
 
         self.app.push_screen(PickDialog(_("Which panel?"), panels), panel_chosen)

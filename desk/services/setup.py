@@ -241,6 +241,15 @@ class SetupMixin(Base):
         self.refresh_setup()
         return item_id
 
+    def _effective_item(self, session: Session, base, item_id: str):
+        """The shop's override rows and the item as the shop has it now."""
+        rows = self._overrides(session)
+        effective = rules.apply_overrides(base, [_override(r) for r in rows.values()])
+        try:
+            return rows, effective.get(item_id)
+        except KeyError:
+            raise InvalidInput("item", N_("No such checklist item: {item}"), {"item": item_id}) from None
+
     def set_item_required(self, actor: User, item_id: str, required: bool) -> None:
         """Make a recommended item required (or a shop's choice optional again);
         the standard's required items stay required."""
@@ -248,12 +257,7 @@ class SetupMixin(Base):
         base = self._base_templates()
 
         def run(session: Session) -> None:
-            rows = self._overrides(session)
-            effective = rules.apply_overrides(base, [_override(r) for r in rows.values()])
-            try:
-                item = effective.get(item_id)
-            except KeyError:
-                raise InvalidInput("item", N_("No such checklist item: {item}"), {"item": item_id}) from None
+            rows, item = self._effective_item(session, base, item_id)
             rules.check_required_change(base, item_id, required)
             row = rows.get(item_id) or ChecklistOverrideRow(
                 item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value)
@@ -273,12 +277,7 @@ class SetupMixin(Base):
         base = self._base_templates()
 
         def run(session: Session) -> None:
-            rows = self._overrides(session)
-            effective = rules.apply_overrides(base, [_override(r) for r in rows.values()])
-            try:
-                item = effective.get(item_id)
-            except KeyError:
-                raise InvalidInput("item", N_("No such checklist item: {item}"), {"item": item_id}) from None
+            rows, item = self._effective_item(session, base, item_id)
             rules.check_delete(base, item_id)
             row = rows.get(item_id) or ChecklistOverrideRow(
                 item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value,
