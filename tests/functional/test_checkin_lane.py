@@ -167,22 +167,27 @@ async def test_lower_odometer_is_refused_inline_and_nothing_saved(shop, clock, d
     assert shop.desk.visit_view(vid).visit.odometer_km is None
 
 
+async def waive_rcp04_as_advisor(pilot, app) -> None:
+    """On the board, open the walk-in, ask to waive RCP-04 with a reason: the
+    advisor may not, so the manager approval opens."""
+    await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
+    app.screen.query_one(Checklist).focus_item("RCP-04")
+    await pilot.press("w")
+    await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+    await type_text(pilot, "customer in a hurry")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
+                   app.screen.query("#approval-managers"))
+
+
 async def test_waive_without_permission_is_refused(shop, clock, db_url):
     vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
-        await wait_for(pilot, on(app, "AppointmentsScreen"))
-        await wait_for(pilot, lambda: app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
-        app.screen.query_one(Checklist).focus_item("RCP-04")
-        await pilot.press("w")
-        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
-        await type_text(pilot, "customer in a hurry")
-        await pilot.press("enter")
-        # the advisor may not waive: a manager is asked to authorise it here
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        await waive_rcp04_as_advisor(pilot, app)
         assert "Not allowed" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("escape")  # no manager at hand
         await wait_for(pilot, lambda: on(app, "ReceptionScreen")())
@@ -198,16 +203,8 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
-        app.screen.query_one(Checklist).focus_item("RCP-04")
-        await pilot.press("w")
-        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
-        await type_text(pilot, "customer in a hurry")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
-                       app.screen.query_one("#approval-managers").option_count == 1)
+        await waive_rcp04_as_advisor(pilot, app)
+        await wait_for(pilot, lambda: app.screen.query_one("#approval-managers").option_count == 1)
         await pilot.press("enter", *"1357", "enter")
         await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist(vid)}["RCP-04"] == "waived")
         assert app.user.name == "王丽"  # the advisor stays signed in

@@ -117,19 +117,25 @@ async def test_a_missing_file_is_a_sentence(shop, clock, db_url, tmp_path, monke
         assert app.screen.checked is None
 
 
-async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, tmp_path, monkeypatch):
+async def print_at(shop, clock, db_url, tmp_path, monkeypatch, stage: str, screen: str) -> str:
+    """Open the visit at ``stage`` on its screen and press F6; the visit's number."""
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     vid = flow.book(shop, clock)
-    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    flow.to_stage(shop, clock, vid, stage)
     number = shop.desk.visit_view(vid).visit.number
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
         await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
         await pilot.press("enter")
-        await wait_for(pilot, on(app, "EstimateScreen"))
+        await wait_for(pilot, on(app, screen))
         await pilot.press("f6")
         await wait_for(pilot, lambda: any("PDF:" in n for n in notes))
+    return number
+
+
+async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, tmp_path, monkeypatch):
+    number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "ESTIMATE", "EstimateScreen")
     folder = tmp_path / "data" / "printouts"
     assert (folder / f"{number}-estimate-v1.txt").exists()
     pdf = folder / f"{number}-estimate-v1.pdf"
@@ -144,18 +150,7 @@ async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, t
 
 
 async def test_f6_on_the_walkaround_prints_the_walkaround_sheet(shop, clock, db_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
-    vid = flow.book(shop, clock)
-    flow.to_stage(shop, clock, vid, "WALKAROUND")
-    number = shop.desk.visit_view(vid).visit.number
-    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    async with app.run_test(size=(120, 40)) as pilot:
-        notes = record_notifications(app)
-        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, on(app, "WalkaroundScreen"))
-        await pilot.press("f6")
-        await wait_for(pilot, lambda: any("PDF:" in n for n in notes))
+    number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "WALKAROUND", "WalkaroundScreen")
     assert (tmp_path / "data" / "printouts" / f"{number}-walkaround.pdf").read_bytes().startswith(b"%PDF")
 
 
