@@ -357,25 +357,38 @@ def in_shop_visits(*, session: Session, stages: list[str]):
 
 
 def lookup(*, session: Session, query: str, limit: int = 20):
-    """Vehicles (with their owner) matching part of a plate, phone, VIN or name."""
-    q = query.strip()
-    if not q:
+    """Vehicles (with their owner) whose plate, VIN, owner's phone or name starts
+    or ends with the query (desk.domain.search): a few index range scans, however
+    many customers the shop has."""
+    from desk.domain import search
+
+    if not query.strip():
         return []
-    like = f"%{q}%"
-    upper = f"%{q.upper().replace(' ', '')}%"
-    digits = "".join(ch for ch in q if ch.isdigit())
-    conds = [
-        CustomerRow.name.like(like),
-        VehicleRow.plate.like(upper),
-        VehicleRow.vin.like(upper),
-    ]
-    if len(digits) >= 3:
-        conds.append(CustomerRow.phone.like(f"%{digits}%"))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    vehicle_ids: set[int] = set()
+    customer_ids: set[int] = set()
+    for probe in search.probes(query):
+        table = VehicleRow if probe.column in search.VEHICLE_KEYS else CustomerRow
+        column = getattr(table, probe.column)
+        if postgres:  # text_pattern_ops index; the range below assumes code-point order
+            escaped = probe.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            cond = column.like(escaped + "%", escape="\\")
+        else:
+            cond = sa.and_(column >= probe.prefix, column < search.prefix_upper(probe.prefix))
+        found = session.exec(select(table.id).where(cond).order_by(column).limit(limit)).all()
+        (vehicle_ids if table is VehicleRow else customer_ids).update(found)
+    if not vehicle_ids and not customer_ids:
+        return []
+    conds = []
+    if vehicle_ids:
+        conds.append(col(VehicleRow.id).in_(vehicle_ids))
+    if customer_ids:
+        conds.append(col(VehicleRow.customer_id).in_(customer_ids))
     stmt = (
         select(VehicleRow, CustomerRow)
         .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
         .where(or_(*conds))
-        .order_by(VehicleRow.plate)
+        .order_by(VehicleRow.plate, VehicleRow.id)
         .limit(limit)
     )
     return list(session.exec(stmt).all())
