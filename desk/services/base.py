@@ -135,6 +135,23 @@ class Base:
             raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
                                       "restore it from a backup")) from exc
 
+    def _read_connection(self, fn: Callable[[Any], T]) -> T:
+        """A read on a plain connection (no ORM session): for the per-keypress lookup."""
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            raise StoreUnavailable(_describe(exc)) from exc
+        except DAMAGED_VALUE as exc:
+            raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
+                                      "restore it from a backup")) from exc
+        except Exception as exc:
+            import sqlite3
+
+            if isinstance(exc, sqlite3.DatabaseError):  # raw cursor: not wrapped by SQLAlchemy
+                raise StoreUnavailable(_describe(exc)) from exc
+            raise
+
     def _audit(
         self,
         session: Session,

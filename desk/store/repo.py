@@ -356,42 +356,57 @@ def in_shop_visits(*, session: Session, stages: list[str]):
     )
 
 
-def lookup(*, session: Session, query: str, limit: int = 20):
+def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tuple[Vehicle, Customer]]:
     """Vehicles (with their owner) whose plate, VIN, owner's phone or name starts
-    or ends with the query (desk.domain.search): a few index range scans, however
-    many customers the shop has."""
+    or ends with the query (desk.domain.search): one statement over a few index
+    range scans, however many customers the shop has. It runs at every keypress,
+    so it is plain SQL (on SQLite straight through the driver's cursor) returning
+    the domain's dataclasses."""
     from desk.domain import search
 
-    if not query.strip():
+    probes = search.probes(query) if query.strip() else []
+    if not probes:
         return []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    vehicle_ids: set[int] = set()
-    customer_ids: set[int] = set()
-    for probe in search.probes(query):
-        table = VehicleRow if probe.column in search.VEHICLE_KEYS else CustomerRow
-        column = getattr(table, probe.column)
+    postgres = connection.dialect.name == "postgresql"
+    parts, params = [], {}
+    for i, probe in enumerate(probes):
+        table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
         if postgres:  # text_pattern_ops index; the range below assumes code-point order
-            escaped = probe.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            cond = column.like(escaped + "%", escape="\\")
+            cond = f"{probe.column} LIKE :p{i} ESCAPE '\\'"
+            params[f"p{i}"] = (probe.prefix.replace("\\", "\\\\").replace("%", "\\%")
+                               .replace("_", "\\_") + "%")
         else:
-            cond = sa.and_(column >= probe.prefix, column < search.prefix_upper(probe.prefix))
-        found = session.exec(select(table.id).where(cond).order_by(column).limit(limit)).all()
-        (vehicle_ids if table is VehicleRow else customer_ids).update(found)
-    if not vehicle_ids and not customer_ids:
-        return []
-    conds = []
-    if vehicle_ids:
-        conds.append(col(VehicleRow.id).in_(vehicle_ids))
-    if customer_ids:
-        conds.append(col(VehicleRow.customer_id).in_(customer_ids))
-    stmt = (
-        select(VehicleRow, CustomerRow)
-        .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-        .where(or_(*conds))
-        .order_by(VehicleRow.plate, VehicleRow.id)
-        .limit(limit)
+            cond = f"{probe.column} >= :p{i} AND {probe.column} < :u{i}"
+            params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
+        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {cond} "
+                     f"ORDER BY {probe.column} LIMIT {int(limit)}) AS p{i}")
+    sql = (
+        f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
+        "SELECT v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
+        "c.name, c.phone, c.member, c.vip, c.special_note "
+        "FROM vehicle v JOIN customer c ON c.id = v.customer_id "
+        "WHERE v.id IN (SELECT id FROM hit WHERE kind = 'v') "
+        "OR v.customer_id IN (SELECT id FROM hit WHERE kind = 'c') "
+        f"ORDER BY v.plate, v.id LIMIT {int(limit)}"
     )
-    return list(session.exec(stmt).all())
+    if postgres:
+        rows = connection.execute(sa.text(sql), params).all()
+    else:  # named parameters are native to sqlite3: no SQLAlchemy statement to build
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            rows = cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+    out = []
+    for vid, cid, vin, plate, make, model, year, bought, name, phone, member, vip, note in rows:
+        if isinstance(bought, str):  # SQLite hands dates back as text here
+            bought = date.fromisoformat(bought)
+        out.append((
+            Vehicle(id=vid, customer_id=cid, vin=vin, plate=plate, make=make, model=model, year=year,
+                    purchase_date=bought),
+            Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
+        ))
+    return out
 
 
 def reminders_due(*, session: Session, until: datetime):
