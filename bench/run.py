@@ -122,11 +122,17 @@ def _quote(text: str) -> str:
     return shlex.quote(text)
 
 
-def startup(kind: str, shop, repeat: int, *, tmux: bool = False) -> dict:
-    """Median of ``repeat`` runs (after one warm-up run that fills the OS cache)."""
-    probe(kind, shop, tmux=tmux)
-    runs = [probe(kind, shop, tmux=tmux) for _ in range(repeat)]
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+def startups(kinds: list[tuple[str, generate.Shop | None]], repeat: int, *, tmux: bool = False) -> list[dict]:
+    """Median of ``repeat`` runs of each kind, interleaved round by round so each
+    kind sees the same machine (2 shared cores: other work comes and goes), after
+    one warm-up round that fills the OS cache."""
+    for kind, shop in kinds:
+        probe(kind, shop, tmux=tmux)
+    runs: list[list[dict]] = [[] for _ in kinds]
+    for _ in range(repeat):
+        for i, (kind, shop) in enumerate(kinds):
+            runs[i].append(probe(kind, shop, tmux=tmux))
+    return [{k: statistics.median(r[k] for r in rs) for k in rs[0]} for rs in runs]
 
 
 # ----------------------------------------------------------------------------- keypress
@@ -346,13 +352,18 @@ def lookup_bench(shop: generate.Shop) -> dict:
         raw_lookup(conn, q)
     ours, raw, same = [], [], 0
     for q in typed:
-        t0 = time.perf_counter()
-        rows = desk.lookup(q)
-        t1 = time.perf_counter()
-        ids = raw_lookup(conn, q)
-        t2 = time.perf_counter()
-        ours.append(t1 - t0)
-        raw.append(t2 - t1)
+        # best of 3 per query, alternating: a shared machine's scheduler noise
+        # would otherwise decide the 95th percentile of sub-millisecond calls
+        best_ours = best_raw = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rows = desk.lookup(q)
+            t1 = time.perf_counter()
+            ids = raw_lookup(conn, q)
+            t2 = time.perf_counter()
+            best_ours, best_raw = min(best_ours, t1 - t0), min(best_raw, t2 - t1)
+        ours.append(best_ours)
+        raw.append(best_raw)
         same += [v.id for v, _c in rows] == ids
     conn.close()
     desk.engine.dispose()
@@ -431,9 +442,7 @@ def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: in
     res = Results()
     ms = 1000.0
     log("start-up: baseline, small shop, large shop (fresh processes, headless)…")
-    base = startup("baseline", None, repeat)
-    big = startup("desk", large, repeat)
-    little = startup("desk", small, repeat)
+    base, big, little = startups([("baseline", None), ("desk", large), ("desk", small)], repeat)
     label = f"{large.counts['visit']:,} visits"
     res.add(
         Figure("1. first paint (on_ready) vs minimal Textual app", big["ready"] * ms, base["ready"] * ms, "ms",
@@ -449,8 +458,7 @@ def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: in
     )
     if tmux and shutil.which("tmux"):
         log("start-up in a real terminal (tmux), whole process…")
-        tb = startup("baseline", None, repeat, tmux=True)
-        tl = startup("desk", large, repeat, tmux=True)
+        tb, tl = startups([("baseline", None), ("desk", large)], repeat, tmux=True)
         res.add(
             Figure("1. tmux: launch to board on screen, large shop vs minimal app", tl["filled"] * ms,
                    tb["filled"] * ms, "ms", "<= 1.5x", ratio_max=1.5),
