@@ -20,6 +20,10 @@ import time
 
 IMPORTED = time.time()
 
+import os  # noqa: E402
+
+os.environ.setdefault("TEXTUAL_FPS", "120")  # as the desk command sets it (desk/__main__.py)
+
 import argparse  # noqa: E402
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402

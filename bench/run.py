@@ -13,9 +13,12 @@ pause() (whose idle wait alone adds ~60 ms).
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("TEXTUAL_FPS", "120")  # as the desk command sets it (desk/__main__.py)
+
 import asyncio
 import json
-import os
 import shutil
 import sqlite3
 import statistics
