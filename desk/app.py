@@ -262,7 +262,9 @@ class DeskApp(App):
 
             if self.CLAIMS_TERMINAL and getattr(self, "_terminal_claim", None) is None:
                 self._terminal_claim = claim(self.db_url)
-            desk = open_desk(self.db_url, clock=self.clock, settings=self.settings, migrate=self.MIGRATE)
+            # quick_check reads the whole file: it runs after the board is up
+            desk = open_desk(self.db_url, clock=self.clock, settings=self.settings, migrate=self.MIGRATE,
+                             deep_check=False)
         except DeskError as exc:
             self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             return
@@ -302,6 +304,31 @@ class DeskApp(App):
         self.pick_user()
         self.daily_backup()
         self.watch_changes()
+        if self.INTEGRITY_CHECK_DELAY is not None:
+            self.set_timer(self.INTEGRITY_CHECK_DELAY, self.check_integrity)
+
+    # ------------------------------------------------------------------ integrity
+
+    #: Seconds after the store opened before SQLite's quick_check runs in the
+    #: background (None: never; the file was checked when it was opened).
+    INTEGRITY_CHECK_DELAY: float | None = 2.0
+
+    @work(thread=True, exclusive=True, group="integrity", exit_on_error=False)
+    def check_integrity(self) -> None:
+        """quick_check off the start-up path: on a large shop it reads hundreds
+        of megabytes. Damage blocks every write and says so, as at start-up."""
+        from desk.domain.errors import StoreUnavailable
+        from desk.widgets.feedback import describe_error
+
+        desk = self.desk
+        if desk is None or not hasattr(desk, "check_integrity"):
+            return
+        try:
+            desk.check_integrity()
+        except StoreUnavailable as exc:
+            if desk.blocked:
+                self.call_from_thread(self._store_failed, describe_error(exc))
+            # busy on another terminal: the next start checks again
 
     # ------------------------------------------------------------------ live updates
 

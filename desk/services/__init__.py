@@ -32,8 +32,14 @@ def open_desk(
     clock: Callable[[], datetime] = system_clock,
     settings=None,
     migrate: bool = True,
+    deep_check: bool = True,
 ) -> Desk:
-    """Open (and by default migrate) the database at ``url`` and return the services."""
+    """Open (and by default migrate) the database at ``url`` and return the services.
+
+    ``deep_check=False`` leaves SQLite's ``quick_check`` (a read of the whole file)
+    to the caller, which runs :meth:`Desk.check_integrity` later; the app does it
+    in the background once the first screen is up.
+    """
     from desk.config import Settings
     from desk.domain.rules import Policy
     from desk.store.db import head_revision, make_engine, upgrade
@@ -46,13 +52,14 @@ def open_desk(
     from desk.store.db import current_revision, known_revisions
 
     settings = settings or Settings()
-    report = health.check_sqlite(url)
+    report = health.check_sqlite(url, deep=deep_check)
     engine = make_engine(url)
     try:
-        health.check_schema(current_revision(engine), known_revisions())
-        if migrate:
+        current = current_revision(engine)
+        health.check_schema(current, known_revisions())
+        if migrate and current != head_revision():
             if report.path is not None and report.path.exists() and report.path.stat().st_size and \
-                    current_revision(engine) not in (None, head_revision()):
+                    current is not None:
                 from desk.store.backup import backup
 
                 backup(url)  # a migration always takes a verified backup first

@@ -99,6 +99,8 @@ class Base:
         self.closing = closing
         #: (message id, params) pairs the app shows once at start-up.
         self.warnings: list[tuple[str, dict]] = []
+        #: Why writes are refused (the integrity check found damage), or None.
+        self.blocked: str | None = None
 
     # ------------------------------------------------------------------ transactions
 
@@ -107,6 +109,8 @@ class Base:
 
     def _write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one write transaction; all or nothing."""
+        if self.blocked:
+            raise StoreUnavailable(self.blocked)
         for attempt in range(self.LOCK_RETRIES + 1):
             try:
                 with write_session(self.engine) as session:
@@ -134,6 +138,23 @@ class Base:
         except DAMAGED_VALUE as exc:
             raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
                                       "restore it from a backup")) from exc
+
+    def _read_connection(self, fn: Callable[[Any], T]) -> T:
+        """A read on a plain connection (no ORM session): for the per-keypress lookup."""
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        except DBAPIError as exc:
+            raise StoreUnavailable(_describe(exc)) from exc
+        except DAMAGED_VALUE as exc:
+            raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
+                                      "restore it from a backup")) from exc
+        except Exception as exc:
+            import sqlite3
+
+            if isinstance(exc, sqlite3.DatabaseError):  # raw cursor: not wrapped by SQLAlchemy
+                raise StoreUnavailable(_describe(exc)) from exc
+            raise
 
     def _audit(
         self,
@@ -211,6 +232,23 @@ class Base:
     def _require(actor: User, *roles: Role, action: str) -> None:
         if not (actor.has(*roles) or actor.may_waive):
             raise NotAllowed(action, ", ".join(r.value for r in roles))
+
+    def check_integrity(self) -> None:
+        """SQLite's ``quick_check`` of the whole file (seconds on a large shop).
+
+        Damage raises StoreUnavailable and blocks every later write of this
+        Desk, so nothing is written into a damaged file."""
+        from desk.store import health
+
+        path = health.sqlite_path(str(self.engine.url))
+        if path is None or not path.exists():
+            return
+        try:
+            health.quick_check(path)
+        except StoreUnavailable as exc:
+            if "damaged" in exc.reason:
+                self.blocked = exc.reason
+            raise
 
     def user(self, user_id: int) -> User:
         def run(session: Session) -> User:

@@ -299,7 +299,7 @@ class QueriesMixin(Base):
         q = query.strip()
         if len(q) == 18 and q[0] in "Ii" and q[1:].isalnum():
             q = q[1:]
-        return self._read(lambda s: repo.lookup(session=s, query=q, limit=limit))
+        return self._read_connection(lambda c: repo.lookup(connection=c, query=q, limit=limit))
 
     def vehicle_visits(self, vehicle_id: int, *, exclude: int | None = None, limit: int = 5) -> list[dict]:
         """The last visits of a vehicle with their concerns and the recommendations
@@ -310,16 +310,28 @@ class QueriesMixin(Base):
             if exclude is not None:
                 stmt = stmt.where(VisitRow.id != exclude)
             rows = session.exec(stmt.order_by(VisitRow.day.desc(), VisitRow.id.desc()).limit(limit)).all()
-            out = []
-            for v in rows:
-                lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
-                out.append({
-                    "id": v.id, "day": v.day, "number": v.number, "stage": v.stage,
-                    "concerns": [c.text for c in repo.concerns(session=session, visit_id=v.id)],
-                    "declined": [ln.description for ln in lines if ln.approval == "declined"],
-                    "odometer_km": v.odometer_km,
-                })
-            return out
+            ids = [v.id for v in rows]
+            concerns: dict[int, list[str]] = {i: [] for i in ids}
+            declined: dict[int, list[str]] = {i: [] for i in ids}
+            if ids:  # two queries for all the visits, not two per visit
+                from desk.store.models import ConcernRow, EstimateLineRow
+
+                for vid, text in session.exec(
+                    select(ConcernRow.visit_id, ConcernRow.text)
+                    .where(col(ConcernRow.visit_id).in_(ids)).order_by(ConcernRow.id)
+                ).all():
+                    concerns[vid].append(text)
+                for vid, text in session.exec(
+                    select(EstimateLineRow.visit_id, EstimateLineRow.description)
+                    .where(col(EstimateLineRow.visit_id).in_(ids), EstimateLineRow.approval == "declined")
+                    .order_by(EstimateLineRow.position, EstimateLineRow.id)
+                ).all():
+                    declined[vid].append(text)
+            return [
+                {"id": v.id, "day": v.day, "number": v.number, "stage": v.stage, "concerns": concerns[v.id],
+                 "declined": declined[v.id], "odometer_km": v.odometer_km}
+                for v in rows
+            ]
 
         return self._read(run)
 

@@ -3,7 +3,9 @@ happened and what to do (a StoreUnavailable), never a traceback.
 
 * the file's folder is missing, or the file/folder is read-only;
 * the file is on a network filesystem (SQLite's locking is not safe there);
-* the file is not a database, or ``PRAGMA quick_check`` finds damage;
+* the file is not a database, or ``PRAGMA quick_check`` finds damage (the app
+  runs quick_check in the background after the first screen, ``deep=False``:
+  it reads the whole file, seconds on a large shop);
 * the schema is newer than this version of desk;
 * the SQLite library has the WAL-reset bug (fixed in 3.51.3, back-ported to
   3.44.6 and 3.50.7): one terminal is fine, several on one file are not.
@@ -65,8 +67,12 @@ def sqlite_path(url: str) -> Path | None:
     return Path(raw.split("?", 1)[0])
 
 
-def check_sqlite(url: str, *, mounts: str = "/proc/mounts") -> Health:
-    """Run the checks for a SQLite URL; raise StoreUnavailable on a fatal one."""
+def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True) -> Health:
+    """Run the checks for a SQLite URL; raise StoreUnavailable on a fatal one.
+
+    ``deep=False`` checks only the file's header instead of running
+    ``quick_check`` (which the caller then runs later, see :func:`quick_check`).
+    """
     path = sqlite_path(url)
     health = Health(path)
     if path is None:
@@ -83,7 +89,10 @@ def check_sqlite(url: str, *, mounts: str = "/proc/mounts") -> Health:
     if path.exists():
         if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
             raise StoreUnavailable(N_("The database is read-only; nothing was saved"))
-        quick_check(path)
+        if deep:
+            quick_check(path)
+        else:
+            header_check(path)
     elif not os.access(folder, os.W_OK):
         raise StoreUnavailable(N_("The database is read-only; nothing was saved"))
     if not sqlite_version_ok():
@@ -92,6 +101,20 @@ def check_sqlite(url: str, *, mounts: str = "/proc/mounts") -> Health:
                "terminals: use one terminal per file, or PostgreSQL"), {"version": sqlite3.sqlite_version},
         ))
     return health
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def header_check(path: Path) -> None:
+    """The cheap part of the check: a non-empty file must start as a SQLite database."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError:
+        raise StoreUnavailable(N_("The database file cannot be opened")) from None
+    if head and head != SQLITE_HEADER:
+        raise StoreUnavailable(N_("The database file is damaged; restore it from a backup"))
 
 
 def quick_check(path: Path) -> None:

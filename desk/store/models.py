@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
+from desk.domain import search
+
 # A naming convention makes Alembic's batch mode on SQLite able to name constraints.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +58,15 @@ class CustomerRow(SQLModel, table=True):
     vip: bool = False
     special_note: str = Field(default="", max_length=500)
     created_at: NaiveDatetime
+    #: Search keys (desk.domain.search), kept up to date by a mapper event below.
+    name_key: str = Field(default="", max_length=80)
+    name_rev: str = Field(default="", max_length=80)
+    phone_key: str = Field(default="", max_length=20)
+    phone_rev: str = Field(default="", max_length=20)
+
+    __table_args__ = tuple(
+        sa.Index(f"ix_customer_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.CUSTOMER_KEYS
+    )
 
 
 class VehicleRow(SQLModel, table=True):
@@ -68,6 +79,29 @@ class VehicleRow(SQLModel, table=True):
     model: str = Field(default="", max_length=40)
     year: int | None = None
     purchase_date: date | None = None
+    #: Search keys (desk.domain.search), kept up to date by a mapper event below.
+    plate_key: str = Field(default="", max_length=12)
+    plate_rev: str = Field(default="", max_length=12)
+    vin_key: str = Field(default="", max_length=17)
+    vin_rev: str = Field(default="", max_length=17)
+
+    __table_args__ = tuple(
+        sa.Index(f"ix_vehicle_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.VEHICLE_KEYS
+    )
+
+
+@sa.event.listens_for(CustomerRow, "before_insert")
+@sa.event.listens_for(CustomerRow, "before_update")
+def _customer_keys(_mapper, _conn, row: CustomerRow) -> None:
+    for key, value in search.customer_keys(row.name, row.phone).items():
+        setattr(row, key, value)
+
+
+@sa.event.listens_for(VehicleRow, "before_insert")
+@sa.event.listens_for(VehicleRow, "before_update")
+def _vehicle_keys(_mapper, _conn, row: VehicleRow) -> None:
+    for key, value in search.vehicle_keys(row.plate, row.vin).items():
+        setattr(row, key, value)
 
 
 class OdometerRow(SQLModel, table=True):

@@ -234,7 +234,9 @@ def marks(*, session: Session, visit_id: int) -> list[ItemMark]:
     return [to_mark(r) for r in rows]
 
 
-def past_visits(*, session: Session, vehicle_id: int, before_visit: int) -> list[PastVisit]:
+def past_visits(*, session: Session, vehicle_id: int, before_visit: int, limit: int = 20) -> list[PastVisit]:
+    """The vehicle's last ``limit`` visits with their concerns: two queries, not
+    one per visit (a car with years of history stays as fast as a new one)."""
     rows = session.exec(
         select(VisitRow)
         .where(
@@ -243,21 +245,24 @@ def past_visits(*, session: Session, vehicle_id: int, before_visit: int) -> list
             col(VisitRow.arrived_at).is_not(None),
         )
         .order_by(VisitRow.arrived_at.desc())
-        .limit(20)
+        .limit(limit)
     ).all()
-    out = []
-    for r in rows:
-        cs = [to_concern(c) for c in concerns(session=session, visit_id=r.id)]
-        out.append(
-            PastVisit(
-                id=r.id,
-                delivered_at=r.delivered_at,
-                arrived_at=r.arrived_at,
-                concerns=cs,
-                technician_id=r.technician_id,
-            )
+    by_visit: dict[int, list[Concern]] = {r.id: [] for r in rows}
+    if by_visit:
+        for c in session.exec(
+            select(ConcernRow).where(col(ConcernRow.visit_id).in_(list(by_visit))).order_by(ConcernRow.id)
+        ).all():
+            by_visit[c.visit_id].append(to_concern(c))
+    return [
+        PastVisit(
+            id=r.id,
+            delivered_at=r.delivered_at,
+            arrived_at=r.arrived_at,
+            concerns=by_visit[r.id],
+            technician_id=r.technician_id,
         )
-    return out
+        for r in rows
+    ]
 
 
 def visit_facts(
@@ -356,29 +361,57 @@ def in_shop_visits(*, session: Session, stages: list[str]):
     )
 
 
-def lookup(*, session: Session, query: str, limit: int = 20):
-    """Vehicles (with their owner) matching part of a plate, phone, VIN or name."""
-    q = query.strip()
-    if not q:
+def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tuple[Vehicle, Customer]]:
+    """Vehicles (with their owner) whose plate, VIN, owner's phone or name starts
+    or ends with the query (desk.domain.search): one statement over a few index
+    range scans, however many customers the shop has. It runs at every keypress,
+    so it is plain SQL (on SQLite straight through the driver's cursor) returning
+    the domain's dataclasses."""
+    from desk.domain import search
+
+    probes = search.probes(query) if query.strip() else []
+    if not probes:
         return []
-    like = f"%{q}%"
-    upper = f"%{q.upper().replace(' ', '')}%"
-    digits = "".join(ch for ch in q if ch.isdigit())
-    conds = [
-        CustomerRow.name.like(like),
-        VehicleRow.plate.like(upper),
-        VehicleRow.vin.like(upper),
-    ]
-    if len(digits) >= 3:
-        conds.append(CustomerRow.phone.like(f"%{digits}%"))
-    stmt = (
-        select(VehicleRow, CustomerRow)
-        .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-        .where(or_(*conds))
-        .order_by(VehicleRow.plate)
-        .limit(limit)
+    postgres = connection.dialect.name == "postgresql"
+    parts, params = [], {}
+    for i, probe in enumerate(probes):
+        table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
+        if postgres:  # text_pattern_ops index; the range below assumes code-point order
+            cond = f"{probe.column} LIKE :p{i} ESCAPE '\\'"
+            params[f"p{i}"] = (probe.prefix.replace("\\", "\\\\").replace("%", "\\%")
+                               .replace("_", "\\_") + "%")
+        else:
+            cond = f"{probe.column} >= :p{i} AND {probe.column} < :u{i}"
+            params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
+        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {cond} "
+                     f"ORDER BY {probe.column} LIMIT {int(limit)}) AS p{i}")
+    sql = (
+        f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
+        "SELECT v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
+        "c.name, c.phone, c.member, c.vip, c.special_note "
+        "FROM vehicle v JOIN customer c ON c.id = v.customer_id "
+        "WHERE v.id IN (SELECT id FROM hit WHERE kind = 'v') "
+        "OR v.customer_id IN (SELECT id FROM hit WHERE kind = 'c') "
+        f"ORDER BY v.plate, v.id LIMIT {int(limit)}"
     )
-    return list(session.exec(stmt).all())
+    if postgres:
+        rows = connection.execute(sa.text(sql), params).all()
+    else:  # named parameters are native to sqlite3: no SQLAlchemy statement to build
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            rows = cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+    out = []
+    for vid, cid, vin, plate, make, model, year, bought, name, phone, member, vip, note in rows:
+        if isinstance(bought, str):  # SQLite hands dates back as text here
+            bought = date.fromisoformat(bought)
+        out.append((
+            Vehicle(id=vid, customer_id=cid, vin=vin, plate=plate, make=make, model=model, year=year,
+                    purchase_date=bought),
+            Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
+        ))
+    return out
 
 
 def reminders_due(*, session: Session, until: datetime):

@@ -1,7 +1,7 @@
 """shop set-up: shared settings, checklist overrides, canned jobs, opening checklist
 
 Revision ID: 0004_shop_setup
-Revises: 0002
+Revises: 0003_search_indexes
 Create Date: 2026-11-22 19:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = '0004_shop_setup'
-down_revision: Union[str, None] = '0002'
+down_revision: Union[str, None] = '0003_search_indexes'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

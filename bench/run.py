@@ -1,0 +1,588 @@
+"""The benchmark: every figure of issue #6 beside a baseline measured in the same
+run, printed as one table (figure, measured, baseline, ratio, target, met).
+
+    python -m bench                  # the large shop (generated once, then cached)
+    python -m bench --pg URL         # and PostgreSQL beside SQLite (or DESK_TEST_PG_URL)
+    python -m bench --visits 2000    # a smaller shop (the smoke test uses a tiny one)
+
+Start-up is measured in fresh processes (bench.probe): headless, and in a real
+terminal (tmux) so the terminal's own output is counted. Keypress-to-frame is
+measured in process with a hook on the app's frame output, never press() +
+pause() (whose idle wait alone adds ~60 ms).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TEXTUAL_FPS", "120")  # as the desk command sets it (desk/__main__.py)
+
+import asyncio
+import json
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import generate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: float | None
+    baseline: float | None
+    unit: str
+    target: str
+    #: ratio target (measured / baseline <= ratio_max) or absolute (measured <= abs_max)
+    ratio_max: float | None = None
+    abs_max: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.measured is None or not self.baseline:
+            return None
+        return self.measured / self.baseline
+
+    @property
+    def met(self) -> bool | None:
+        if self.measured is None:
+            return None
+        ok = True
+        if self.ratio_max is not None:
+            ok = ok and self.ratio is not None and self.ratio <= self.ratio_max
+        if self.abs_max is not None:
+            ok = ok and self.measured <= self.abs_max
+        if self.ratio_max is None and self.abs_max is None:
+            return None  # reported, no target
+        return ok
+
+
+@dataclass
+class Results:
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, *figures: Figure) -> None:
+        self.figures.extend(figures)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1), nearest rank."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+# ----------------------------------------------------------------------------- start-up
+
+
+def probe(kind: str, shop: generate.Shop | None, *, tmux: bool = False) -> dict:
+    """One fresh process; times relative to its launch (seconds), memory in MB."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "probe.json"
+        cmd = [sys.executable, "-m", "bench.probe", kind, "--out", str(out)]
+        if shop is not None:
+            cmd += ["--db", str(shop.path), "--now", shop.now.isoformat()]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if tmux:
+            session = f"h-bench-probe-{os.getpid()}"
+            shell = " ".join(_quote(c) for c in cmd)
+            t0 = time.time()
+            subprocess.run(["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
+                            f"cd {_quote(str(ROOT))} && {shell}"], check=True, env=env)
+            deadline = t0 + 120
+            while time.time() < deadline:
+                alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
+                if not alive:
+                    break
+                time.sleep(0.005)
+            end = time.time()
+        else:
+            t0 = time.time()
+            subprocess.run(cmd + ["--headless"], check=True, env=env, cwd=ROOT)
+            end = time.time()
+        report = json.loads(out.read_text())
+    rel = {k: report[k] - t0 for k in ("imported", "ready", "filled", "exited") if k in report}
+    rel["process"] = end - t0
+    rel["board_load"] = report["filled"] - report["ready"]
+    rel.update({k: report[k] for k in ("rss_mb", "hwm_mb", "rows") if k in report})
+    return rel
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def startups(kinds: list[tuple[str, generate.Shop | None]], repeat: int, *, tmux: bool = False) -> list[dict]:
+    """Median of ``repeat`` runs of each kind, interleaved round by round so each
+    kind sees the same machine (2 shared cores: other work comes and goes), after
+    one warm-up round that fills the OS cache."""
+    for kind, shop in kinds:
+        probe(kind, shop, tmux=tmux)
+    runs: list[list[dict]] = [[] for _ in kinds]
+    for _ in range(repeat):
+        for i, (kind, shop) in enumerate(kinds):
+            runs[i].append(probe(kind, shop, tmux=tmux))
+    return [{k: statistics.median(r[k] for r in rs) for k in rs[0]} for rs in runs]
+
+
+# ----------------------------------------------------------------------------- keypress
+
+
+class FrameHook:
+    """Wraps ``app._display``: every frame Textual hands to its driver. In headless
+    mode the driver writes nothing, so the hook renders the update to terminal
+    codes itself: the measured time includes producing the frame's output."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.waiting: tuple[Callable[[], bool], asyncio.Future] | None = None
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            if renderable is None or app._batch_count:
+                return
+            from textual._compositor import CompositorUpdate
+
+            if app.is_headless and isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)
+            if self.waiting is not None:
+                predicate, future = self.waiting
+                if not future.done() and predicate():
+                    future.set_result(time.perf_counter())
+
+        app._display = display
+
+    async def press(self, key: str, until: Callable[[], bool], timeout: float = 10.0) -> float:
+        """Seconds from posting ``key`` to the first frame after which ``until()``
+        holds (the frame that shows the key's effect)."""
+        from textual import events
+
+        future = asyncio.get_running_loop().create_future()
+        self.waiting = (until, future)
+        char = key if len(key) == 1 else (" " if key == "space" else None)
+        event = events.Key(key, char)
+        event.set_sender(self.app)
+        t0 = time.perf_counter()
+        self.app._driver.send_message(event)
+        try:
+            t1 = await asyncio.wait_for(future, timeout)
+        finally:
+            self.waiting = None
+        return t1 - t0
+
+
+#: Unmeasured key pairs before the navigation samples.
+WARMUP = 3
+
+
+async def _until(pilot, predicate, timeout: float = 30.0) -> None:
+    end = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > end:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.01)
+
+
+async def _keypress_desk(shop: generate.Shop, db: Path, n: int) -> dict[str, list[float]]:
+    from textual.widgets import DataTable, Input
+
+    from desk.app import make_app
+    from desk.domain.checklist import ItemState
+    from desk.domain.process import Stage
+    from desk.screens.visit import screen_for
+    from desk.widgets.checklist import Checklist
+
+    app = make_app(db_url=f"sqlite:///{db}", clock=shop.clock(), user_name="王丽")
+    app.INTEGRITY_CHECK_DELAY = None
+    out: dict[str, list[float]] = {"navigate": [], "tick": [], "line": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        hook = FrameHook(app)
+        await _until(pilot, lambda: type(app.screen).__name__ == "AppointmentsScreen" and app.screen.rows)
+        board = app.screen.query_one("#board", DataTable)
+        board.focus()
+        await pilot.pause(0.05)
+        for key in ("down", "up") * WARMUP:  # first frames pay for caches and imports
+            await pilot.press(key)
+        # --- board navigation: down to the end, up to the top, again
+        for i in range(n):
+            rows = board.row_count
+            key = "down" if (i // (rows - 1)) % 2 == 0 else "up"
+            target = board.cursor_row + (1 if key == "down" else -1)
+            out["navigate"].append(await hook.press(key, lambda t=target: board.cursor_row == t))
+        # --- ticking checklist items (a durable commit each): booked visits' open items
+        booked = [r.visit_id for r in app.screen.rows if r.stage == Stage.BOOKED]
+        for vid in booked:
+            if len(out["tick"]) >= n:
+                break
+            app.push_screen(screen_for(Stage.BOOKED, vid))
+            await _until(pilot, lambda: app.screen.query(Checklist) and app.screen.query_one(Checklist).statuses)
+            checklist = app.screen.query_one(Checklist)
+            checklist.focus()
+            for row, status in enumerate(list(checklist.statuses)):
+                if len(out["tick"]) >= n:
+                    break
+                if status.state != ItemState.OPEN or status.item.from_data or not app.user.has(status.item.role):
+                    continue
+                checklist.move_cursor(row=row)
+                await pilot.pause(0.01)
+                item = status.item.id
+
+                def ticked(item=item, checklist=checklist) -> bool:
+                    return any(s.item.id == item and s.state == ItemState.DONE for s in checklist.statuses)
+
+                out["tick"].append(await hook.press("space", ticked))
+            app.pop_screen()
+            await pilot.pause(0.05)
+        # --- adding an estimate line: the form is filled, Enter saves it
+        estimate = next(r.visit_id for r in app.screen.rows if r.stage == Stage.ESTIMATE)
+        app.push_screen(screen_for(Stage.ESTIMATE, estimate))
+        await _until(pilot, lambda: type(app.screen).__name__ == "EstimateScreen" and app.screen.view is not None)
+        screen = app.screen
+        lines = screen.query_one("#lines", DataTable)
+        for i in range(n):
+            await pilot.press("l")
+            await _until(pilot, lambda: app.screen.query("#f-description"))
+            dialog = app.screen
+            dialog.query_one("#f-description", Input).value = f"Labour {i}"
+            dialog.query_one("#f-unit_cents", Input).value = "180"
+            dialog.query_one("#f-free", Input).focus()
+            await pilot.pause(0.01)
+            before = lines.row_count
+            out["line"].append(await hook.press(
+                "enter", lambda b=before: app.screen is screen and lines.row_count > b))
+    return out
+
+
+async def _keypress_baseline(n: int) -> list[float]:
+    from textual.widgets import DataTable
+
+    from bench.probe import baseline_app
+
+    report: dict = {}
+    app = baseline_app(report, exit_on_ready=False)
+    samples = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        hook = FrameHook(app)
+        table = app.query_one(DataTable)
+        table.focus()
+        await pilot.pause(0.05)
+        for key in ("down", "up") * WARMUP:
+            await pilot.press(key)
+        for i in range(n):
+            key = "down" if (i // 49) % 2 == 0 else "up"
+            target = table.cursor_row + (1 if key == "down" else -1)
+            samples.append(await hook.press(key, lambda t=target: table.cursor_row == t))
+    return samples
+
+
+def keypress(shop: generate.Shop, n: int) -> tuple[dict[str, list[float]], list[float]]:
+    """Keypress-to-frame samples on a copy of the shop (the ticks and lines are
+    real, durable commits: the cached shop stays as generated)."""
+    with tempfile.TemporaryDirectory(dir=generate.cache_dir()) as tmp:
+        db = Path(tmp) / "work.db"
+        src = sqlite3.connect(shop.path)
+        dst = sqlite3.connect(db)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        desk = asyncio.run(_keypress_desk(shop, db, n))
+    base = asyncio.run(_keypress_baseline(n))
+    return desk, base
+
+
+# ----------------------------------------------------------------------------- lookup
+
+
+def lookup_queries(path: Path, people: int = 12, seed: int = 3) -> list[str]:
+    """What advisors type, a keypress at a time: plates, phones, VINs (start and
+    end), Latin names and Chinese names of customers in the shop."""
+    import random
+
+    rng = random.Random(seed)
+    conn = sqlite3.connect(path)
+    n = conn.execute("SELECT max(id) FROM vehicle").fetchone()[0]
+    picks = [conn.execute("SELECT v.plate, v.vin, c.phone, c.name FROM vehicle v JOIN customer c "
+                          "ON c.id = v.customer_id WHERE v.id = ?", (rng.randrange(1, n + 1),)).fetchone()
+             for _ in range(people)]
+    latin = conn.execute("SELECT name FROM customer WHERE name GLOB '[A-Z]*' LIMIT 50").fetchall()
+    conn.close()
+    typed: list[str] = []
+    for plate, vin, phone, name in picks:
+        typed += [plate[:k] for k in range(2, len(plate) + 1)]
+        national = phone[3:] if phone.startswith("+86") else phone
+        typed += [national[:k] for k in range(3, len(national) + 1)]
+        typed += [vin[:k] for k in range(3, 18, 2)] + [vin[-k:] for k in range(4, 9)]
+        typed += [name[:k] for k in range(1, len(name) + 1)]  # mostly Chinese names
+    for (name,) in latin[:people]:
+        typed += [name[:k] for k in range(2, len(name) + 1)]
+    return typed
+
+
+def raw_lookup(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[int]:
+    """The hand-written indexed SQL for the same rows: one statement over the
+    same index ranges, no ORM."""
+    from desk.domain import search
+
+    parts, params = [], []
+    for p in search.probes(query):
+        table = "vehicle" if p.column in search.VEHICLE_KEYS else "customer"
+        parts.append(f"SELECT * FROM (SELECT '{table[0]}', id FROM {table} WHERE {p.column} >= ? AND "
+                     f"{p.column} < ? ORDER BY {p.column} LIMIT {limit})")
+        params += [p.prefix, search.prefix_upper(p.prefix)]
+    if not parts:
+        return []
+    sql = (f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
+           "SELECT v.id FROM vehicle v JOIN customer c ON c.id = v.customer_id "
+           "WHERE v.id IN (SELECT id FROM hit WHERE kind = 'v') OR v.customer_id IN "
+           f"(SELECT id FROM hit WHERE kind = 'c') ORDER BY v.plate, v.id LIMIT {limit}")
+    return [r[0] for r in conn.execute(sql, params).fetchall()]
+
+
+def lookup_bench(shop: generate.Shop) -> dict:
+    from desk.services import open_desk
+
+    desk = open_desk(shop.url, clock=shop.clock(), migrate=False, deep_check=False)
+    conn = sqlite3.connect(shop.path)
+    typed = lookup_queries(shop.path)
+    for q in typed[:20]:  # warm the page cache
+        desk.lookup(q)
+        raw_lookup(conn, q)
+    ours, raw, same = [], [], 0
+    for q in typed:
+        # best of 3 per query, alternating: a shared machine's scheduler noise
+        # would otherwise decide the 95th percentile of sub-millisecond calls
+        best_ours = best_raw = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rows = desk.lookup(q)
+            t1 = time.perf_counter()
+            ids = raw_lookup(conn, q)
+            t2 = time.perf_counter()
+            best_ours, best_raw = min(best_ours, t1 - t0), min(best_raw, t2 - t1)
+        ours.append(best_ours)
+        raw.append(best_raw)
+        same += [v.id for v, _c in rows] == ids
+    conn.close()
+    desk.engine.dispose()
+    return {"ours": ours, "raw": raw, "same": same, "n": len(typed)}
+
+
+def store_open(shops: list[generate.Shop], repeat: int) -> list[float]:
+    """Median seconds, in process, of what start-up asks of the store: open the
+    database (no quick_check, as the app does) and read the users and today's
+    board. Interleaved, so both shops see the same machine."""
+    from desk.services import open_desk
+
+    runs: list[list[float]] = [[] for _ in shops]
+    for r in range(repeat + 1):
+        for i, shop in enumerate(shops):
+            t0 = time.perf_counter()
+            desk = open_desk(shop.url, clock=shop.clock(), deep_check=False)
+            desk.users()
+            desk.board(shop.now.date())
+            if r:  # the first round warms the OS cache
+                runs[i].append(time.perf_counter() - t0)
+            desk.engine.dispose()
+    return [statistics.median(r) for r in runs]
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+
+def service_calls(url: str, shop: generate.Shop, repeat: int) -> dict[str, float]:
+    """Median seconds of the same service calls: board, visit view, lookup, a tick."""
+    from desk.domain.checklist import ItemState, MarkKind
+    from desk.domain.process import Stage
+    from desk.services import open_desk
+
+    desk = open_desk(url, clock=shop.clock(), deep_check=False)
+    user = next(u for u in desk.users() if u.name == "王丽")
+    today = shop.now.date()
+    board = desk.board(today)
+    visit = next(r.visit_id for r in board if r.stage == Stage.ESTIMATE)
+    booked = [r.visit_id for r in board if r.stage == Stage.BOOKED]
+    queries = lookup_queries(shop.path, people=3)
+    items = [(vid, s.item.id) for vid in booked for s in desk.checklist(vid)
+             if s.state == ItemState.OPEN and not s.item.from_data and user.has(s.item.role)]
+    timings: dict[str, list[float]] = {"board": [], "visit view": [], "lookup": [], "tick (commit)": []}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        fn()
+        timings[name].append(time.perf_counter() - t0)
+
+    for i in range(repeat):
+        timed("board", lambda: desk.board(today))
+        timed("visit view", lambda: desk.visit_view(visit))
+    for q in queries:
+        timed("lookup", lambda q=q: desk.lookup(q))
+    for vid, item in items[:repeat]:
+        timed("tick (commit)", lambda vid=vid, item=item: desk.mark_item(user, vid, item, MarkKind.DONE))
+    desk.engine.dispose()
+    return {k: statistics.median(v) for k, v in timings.items() if v}
+
+
+def pg_bench(pg_url: str, shop: generate.Shop, repeat: int) -> dict[str, tuple[float, float]]:
+    """The shop copied into a fresh PostgreSQL database; the same calls on both."""
+    import sqlalchemy as sa
+
+    from desk.store.copy import copy_database
+
+    name = f"desk_bench_{os.getpid()}"
+    admin = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
+                             if pg_url.startswith("postgresql://") else pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    target = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        with tempfile.TemporaryDirectory(dir=generate.cache_dir()) as tmp:
+            db = Path(tmp) / "work.db"
+            shutil.copyfile(shop.path, db)
+            work = generate.Shop(db, shop.size, shop.now, shop.counts, shop.seconds)
+            copy_database(work.url, target)
+            pg = service_calls(target, work, repeat)
+            lite = service_calls(work.url, work, repeat)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return {k: (pg[k], lite[k]) for k in pg}
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: int = 40,
+        tmux: bool = True, pg_url: str | None = None, pg_shop: generate.Shop | None = None,
+        log=print) -> Results:
+    res = Results()
+    ms = 1000.0
+    log("start-up: baseline, small shop, large shop (fresh processes, headless)…")
+    base, big, little = startups([("baseline", None), ("desk", large), ("desk", small)], repeat)
+    label = f"{large.counts['visit']:,} visits"
+    res.add(
+        Figure("1. first paint (on_ready) vs minimal Textual app", big["ready"] * ms, base["ready"] * ms, "ms",
+               "<= 1.5x", ratio_max=1.5),
+        Figure(f"1. board filled ({big.get('rows', 0)} visits today, {label}) vs minimal app", big["filled"] * ms,
+               base["filled"] * ms, "ms", "<= 1.5x", ratio_max=1.5),
+        Figure(f"2. start-up to board filled: {label} vs {small.counts['visit']:,}", big["filled"] * ms,
+               little["filled"] * ms, "ms", "<= 1.1x", ratio_max=1.1),
+        Figure(f"2. board load (on_ready to filled): {label} vs {small.counts['visit']:,}", big["board_load"] * ms,
+               little["board_load"] * ms, "ms", "<= 1.1x", ratio_max=1.1),
+        Figure(f"2. store open + users + today's board, in process: {label} vs {small.counts['visit']:,}",
+               (flat := store_open([large, small], max(5, repeat)))[0] * ms, flat[1] * ms, "ms", "<= 1.1x",
+               ratio_max=1.1),
+        Figure("5. resident memory, large shop open (baseline: minimal app)", big["rss_mb"], base["rss_mb"], "MB",
+               "<= 120 MB", abs_max=120),
+    )
+    if tmux and shutil.which("tmux"):
+        log("start-up in a real terminal (tmux), whole process…")
+        tb, tl = startups([("baseline", None), ("desk", large)], repeat, tmux=True)
+        res.add(
+            Figure("1. tmux: launch to board on screen, large shop vs minimal app", tl["filled"] * ms,
+                   tb["filled"] * ms, "ms", "<= 1.5x", ratio_max=1.5),
+            Figure("1. tmux: whole process (launch to exit), large shop vs minimal app", tl["process"] * ms,
+                   tb["process"] * ms, "ms", "<= 1.5x", ratio_max=1.5),
+        )
+    else:
+        res.notes.append("tmux not found: the real-terminal start-up was not measured")
+    log("keypress to frame (in process, large shop copy)…")
+    kp, kb = keypress(large, keys)
+    base_med = statistics.median(kb)
+    for name, title in (("navigate", "board navigation (down/up)"), ("tick", "tick a checklist item + commit"),
+                        ("line", "add an estimate line + commit")):
+        samples = kp[name]
+        if not samples:
+            res.notes.append(f"keypress {name}: no samples")
+            continue
+        res.add(
+            Figure(f"3. {title}: median (n={len(samples)})", statistics.median(samples) * ms, base_med * ms, "ms",
+                   "<= 16 ms", abs_max=16),
+            Figure(f"3. {title}: p99", pct(samples, 0.99) * ms, pct(kb, 0.99) * ms, "ms", "<= 50 ms", abs_max=50),
+        )
+    log("lookup as you type…")
+    lk = lookup_bench(large)
+    res.add(Figure(f"4. lookup as you type, p95 (n={lk['n']}, {large.counts['customer']:,} customers) "
+                   f"vs hand-written indexed SQL", pct(lk["ours"], 0.95) * ms, pct(lk["raw"], 0.95) * ms, "ms",
+                   "<= 10 ms, <= 3x", ratio_max=3, abs_max=10,
+                   note=f"same rows {lk['same']}/{lk['n']}"))
+    if pg_url:
+        shop = pg_shop or small
+        log(f"PostgreSQL vs SQLite on the {shop.counts['visit']:,}-visit shop…")
+        for name, (pg, lite) in pg_bench(pg_url, shop, repeat=max(5, repeat)).items():
+            res.add(Figure(f"6. {name}: PostgreSQL vs SQLite ({shop.counts['visit']:,} visits)", pg * ms, lite * ms,
+                           "ms", "reported"))
+    else:
+        res.notes.append("6. PostgreSQL: not measured (give --pg URL or DESK_TEST_PG_URL)")
+    return res
+
+
+def table(res: Results):
+    from rich.table import Table
+
+    t = Table(title="desk benchmark (issue #6)")
+    for col in ("figure", "measured", "baseline", "ratio", "target", "met"):
+        t.add_column(col, justify="left" if col in ("figure", "target") else "right")
+    for f in res.figures:
+        fmt = (lambda v: "-" if v is None else (f"{v:.1f} {f.unit}" if v < 100 else f"{v:.0f} {f.unit}"))
+        met = {True: "yes", False: "NO", None: "-"}[f.met]
+        name = f.name + (f" [{f.note}]" if f.note else "")
+        t.add_row(name, fmt(f.measured), fmt(f.baseline), "-" if f.ratio is None else f"{f.ratio:.2f}x",
+                  f.target, met)
+    return t
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from rich.console import Console
+
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--visits", type=int, default=generate.Size.visits, help="size of the large shop")
+    ap.add_argument("--small", type=int, default=1000, help="visits of the small shop (scale flatness)")
+    ap.add_argument("--repeat", type=int, default=5, help="start-up runs per figure (median)")
+    ap.add_argument("--keys", type=int, default=40, help="keypresses per path")
+    ap.add_argument("--pg", default=os.environ.get("DESK_TEST_PG_URL"), help="PostgreSQL URL (figure 6)")
+    ap.add_argument("--pg-visits", type=int, default=20_000, help="visits of the shop compared on PostgreSQL")
+    ap.add_argument("--no-tmux", action="store_true")
+    ap.add_argument("--json", help="also write the figures here")
+    args = ap.parse_args(argv)
+    console = Console()
+    size = generate.Size() if args.visits == generate.Size.visits else generate.Size.scaled(args.visits)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % 50_000 == 0:
+            console.print(f"  generating {stage}: {done:,}/{total:,}", highlight=False)
+
+    large = generate.shop(size, progress=progress)
+    small = generate.shop(generate.Size.scaled(args.small), progress=progress)
+    pg_shop = generate.shop(generate.Size.scaled(args.pg_visits), progress=progress) if args.pg else None
+    console.print(f"large shop: {large.path} ({large.path.stat().st_size / 2**20:.0f} MB, {large.counts})")
+    res = run(large, small, repeat=args.repeat, keys=args.keys, tmux=not args.no_tmux, pg_url=args.pg,
+              pg_shop=pg_shop, log=lambda m: console.print(m, style="dim"))
+    console.print(table(res))
+    for note in res.notes:
+        console.print(f"note: {note}")
+    console.print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
+    if args.json:
+        Path(args.json).write_text(json.dumps([{**f.__dict__, "ratio": f.ratio, "met": f.met}
+                                               for f in res.figures], ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The benchmark machinery on a tiny shop, so it cannot rot. Not a timed test:
+the figures' values depend on the machine; their presence and shape do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import generate, run
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    monkeypatch.setenv("DESK_BENCH_CACHE", str(tmp_path / "cache"))
+    return generate.shop(generate.Size.scaled(300))
+
+
+def test_generated_shop_is_consistent_and_cached(tiny):
+    from desk.services import open_desk
+
+    # the history, plus today's board and a few recent visits made through the services
+    assert 300 + tiny.counts["today"] <= tiny.counts["visit"] <= 300 + tiny.counts["today"] + 10
+    assert tiny.counts["customer"] == generate.Size.scaled(300).customers
+    desk = open_desk(tiny.url, clock=tiny.clock(), migrate=False)
+    try:
+        assert desk.verify_audit() == []  # the bulk-written hash chain is intact
+        board = desk.board(tiny.now.date())
+        assert len(board) > 5
+        plate = board[0].plate
+        assert plate in [v.plate for v, _c in desk.lookup(plate[1:])]  # search keys were written
+    finally:
+        desk.engine.dispose()
+    again = generate.shop(generate.Size.scaled(300))
+    assert again.path == tiny.path and again.now == tiny.now  # reused, not regenerated
+
+
+def test_every_figure_is_measured_on_a_tiny_shop(tiny):
+    res = run.run(tiny, tiny, repeat=1, keys=3, tmux=False, log=lambda _m: None)
+    names = " ".join(f.name for f in res.figures)
+    for figure in ("1. first paint", "1. board filled", "2. start-up", "2. board load", "5. resident memory",
+                   "board navigation", "tick a checklist item", "add an estimate line", "4. lookup"):
+        assert figure in names
+    for f in res.figures:
+        assert f.measured is not None and f.measured > 0 and f.baseline is not None and f.baseline > 0, f.name
+        assert f.met in (True, False)
+    lookup = next(f for f in res.figures if f.name.startswith("4."))
+    same, n = lookup.note.removeprefix("same rows ").split("/")
+    assert same == n  # the service returns the hand-written query's rows
+    assert any("PostgreSQL" in note for note in res.notes)  # said, not silently skipped
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(run.table(res))
+    text = console.export_text()
+    assert "measured" in text and "baseline" in text and "ratio" in text and "met" in text
+
+
+def test_quantile_and_figure_verdicts():
+    assert run.pct([5, 1, 4, 2, 3], 0.5) == 3 and run.pct([5, 1, 4, 2, 3], 0.99) == 5
+    f = run.Figure("x", 30.0, 20.0, "ms", "<= 1.5x", ratio_max=1.5)
+    assert f.ratio == 1.5 and f.met is True
+    assert run.Figure("x", 31.0, 20.0, "ms", "<= 1.5x", ratio_max=1.5).met is False
+    assert run.Figure("m", 130.0, 40.0, "MB", "<= 120 MB", abs_max=120).met is False
+    assert run.Figure("pg", 3.0, 1.0, "ms", "reported").met is None

@@ -1,0 +1,92 @@
+"""SQLite's quick_check off the start-up path: the app opens a large shop without
+reading the whole file first, runs the check in the background once the board is
+up, and on damage says so and refuses every write — as a check at start-up did."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from desk.app import make_app
+from desk.domain.entities import Role
+from desk.domain.errors import StoreUnavailable
+from desk.services import open_desk
+from tests.functional.pilot import wait_for
+
+
+def _shop_damaged_late(tmp_path: Path, clock) -> tuple[Path, int]:
+    """A shop whose damage sits in a page no start-up read touches: a leaf of a
+    long audit log, far from the users and the schema."""
+    path = tmp_path / "desk.db"
+    desk = open_desk(f"sqlite:///{path}", clock=clock)
+    desk.create_user(None, "王丽", [Role.ADVISOR])
+    desk.engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO audit_event (at, user_name, action, entity, before, after, prev_hash, hash) "
+            "VALUES ('2026-01-01 09:00:00.000000', 'import', 'visit.import', 'visit', '', ?, '', 'x')",
+            [("x" * 400,) for _ in range(3000)],
+        )
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    victim = pages - 40  # a leaf in the middle of the audit log's pages
+    data[(victim - 1) * page_size:(victim - 1) * page_size + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    return path, page_size
+
+
+def test_start_up_skips_quick_check_and_the_background_check_blocks_writes(tmp_path, clock):
+    path, _ = _shop_damaged_late(tmp_path, clock)
+    url = f"sqlite:///{path}"
+    with pytest.raises(StoreUnavailable, match="damaged"):
+        open_desk(url, clock=clock, migrate=False)  # the full check, as the CLI does
+    desk = open_desk(url, clock=clock, migrate=False, deep_check=False)  # the app's start-up
+    try:
+        users = desk.users()
+        assert [u.name for u in users] == ["王丽"] and desk.blocked is None
+        with pytest.raises(StoreUnavailable, match="damaged"):
+            desk.check_integrity()
+        assert desk.blocked and "damaged" in desk.blocked
+        with pytest.raises(StoreUnavailable, match="damaged"):
+            desk.create_user(users[0], "张强", [Role.TECHNICIAN])
+        assert [u.name for u in desk.users()] == ["王丽"]  # nothing half-written
+    finally:
+        desk.engine.dispose()
+
+
+def test_a_healthy_file_passes_the_background_check(tmp_path, clock):
+    desk = open_desk(f"sqlite:///{tmp_path / 'ok.db'}", clock=clock, deep_check=False)
+    try:
+        desk.create_user(None, "王丽", [Role.ADVISOR])
+        desk.check_integrity()
+        assert desk.blocked is None
+        desk.create_user(None, "张强", [Role.TECHNICIAN])
+        assert len(desk.users()) == 2
+    finally:
+        desk.engine.dispose()
+
+
+def test_a_header_that_is_not_sqlite_is_still_refused_at_start_up(tmp_path, clock):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"hello" * 1000)
+    with pytest.raises(StoreUnavailable, match="damaged"):
+        open_desk(f"sqlite:///{junk}", clock=clock, deep_check=False)
+
+
+async def test_the_app_shows_the_board_then_the_damage(tmp_path, clock):
+    path, _ = _shop_damaged_late(tmp_path, clock)
+    app = make_app(db_url=f"sqlite:///{path}", clock=clock, user_name="王丽")
+    app.INTEGRITY_CHECK_DELAY = 0.2
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#store-error"))
+        text = str(app.screen.query_one("#store-error", Static).render())
+        assert "damaged" in text and "restore it from a backup" in text and "Traceback" not in text
+        # the board came first: start-up did not wait for the check
+        assert any(type(s).__name__ == "AppointmentsScreen" for s in app.screen_stack)
+        assert app.desk.blocked
