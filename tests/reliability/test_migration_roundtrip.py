@@ -61,7 +61,7 @@ def chain_ok(engine) -> bool:
 def test_upgrade_downgrade_upgrade_keeps_every_record(tmp_path, capsys):
     path = tmp_path / "shop.db"
     shop = generate(path, Size.scaled(10_000), seed=11)
-    assert shop.counts["visits"] >= 10_000
+    assert shop.counts["visit"] >= 10_000
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     try:
