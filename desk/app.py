@@ -138,6 +138,7 @@ class StoreErrorScreen(ShellScreen):
         from desk.store.backup import restore
         from desk.widgets.feedback import describe_error
 
+        self.app.close_store()  # found damaged while open: let go of the file first
         try:
             restore(path, self.app.db_url, confirmed=True)
         except (DeskError, OSError) as exc:
@@ -327,7 +328,7 @@ class DeskApp(App):
             desk.check_integrity()
         except StoreUnavailable as exc:
             if desk.blocked:
-                self.call_from_thread(self._store_failed, describe_error(exc))
+                self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             # busy on another terminal: the next start checks again
 
     # ------------------------------------------------------------------ live updates
@@ -365,6 +366,19 @@ class DeskApp(App):
                     return
                 if ids is not None and not stop.is_set():
                     self.post_message(DataChanged(frozenset(ids)))
+
+    def close_store(self) -> None:
+        """Let go of the database (before a restore replaces the file): the
+        services' connections and the change feed; ``open_store`` starts both again."""
+        stop, thread = getattr(self, "_changes_stop", None), getattr(self, "_changes_thread", None)
+        if stop is not None:
+            stop.set()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._changes_thread = None
+        desk, self.desk = self.desk, None
+        if desk is not None:
+            desk.engine.dispose()
 
     def on_unmount(self) -> None:
         stop = getattr(self, "_changes_stop", None)

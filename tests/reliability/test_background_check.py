@@ -90,3 +90,40 @@ async def test_the_app_shows_the_board_then_the_damage(tmp_path, clock):
         # the board came first: start-up did not wait for the check
         assert any(type(s).__name__ == "AppointmentsScreen" for s in app.screen_stack)
         assert app.desk.blocked
+
+
+async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tmp_path, clock, monkeypatch):
+    """The open app lets go of the damaged file, puts the chosen backup in place
+    and opens again: the board is back and writes work."""
+    from desk.store.backup import backup
+    from desk.widgets.dialogs import ConfirmDialog, PickDialog
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    good = tmp_path / "good.db"
+    desk = open_desk(f"sqlite:///{good}", clock=clock)
+    desk.create_user(None, "王丽", [Role.ADVISOR])
+    desk.engine.dispose()
+    path, _ = _shop_damaged_late(tmp_path, clock)
+    folder = tmp_path / "data" / "backups"
+    folder.mkdir(parents=True)
+    made = backup(f"sqlite:///{good}", folder / "desk-daily-20261122.db")  # a backup of this shop
+    url = f"sqlite:///{path}"
+    app = make_app(db_url=url, clock=clock, user_name="王丽")
+    app.INTEGRITY_CHECK_DELAY = 0.2
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#store-error"))
+        assert "1 backups found" in str(app.screen.query_one("#store-error", Static).render())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.desk is not None and not app.desk.blocked and app.user is not None
+                       and not app.screen.query("#store-error"), tries=600)
+        app.desk.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
+    assert made.exists() and list(tmp_path.glob("desk-before-restore-*.db"))
+    check = open_desk(url, clock=clock)  # the full check passes on the restored file
+    try:
+        assert sorted(u.name for u in check.users()) == ["张强", "王丽"]
+    finally:
+        check.engine.dispose()
