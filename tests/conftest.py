@@ -72,16 +72,31 @@ def _needs_pg(item) -> bool:
     return "pg_url" in getattr(item, "fixturenames", ())
 
 
+_NO_FONT: list = []
+
+
+def _have_cjk_font() -> bool:
+    from desk.pdf import find_cjk_font
+
+    return bool(find_cjk_font()) and os.path.isfile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
 def pytest_collection_modifyitems(config, items):
     """On a machine without PostgreSQL (and not in CI) its variants are not run
-    at all, and the summary says so; in CI they run, or fail loudly."""
-    if PG_URL or _in_ci():
+    at all, and the summary says so; in CI they run, or fail loudly. Likewise the
+    PDF tests marked ``cjk_font`` on a machine without a Chinese font."""
+    if _in_ci():
         return
-    keep = [i for i in items if not _needs_pg(i)]
-    _DESELECTED[:] = [i for i in items if _needs_pg(i)]
-    if _DESELECTED:
-        config.hook.pytest_deselected(items=_DESELECTED)
-        items[:] = keep
+    drop = []
+    if not PG_URL:
+        _DESELECTED[:] = [i for i in items if _needs_pg(i)]
+        drop += _DESELECTED
+    if any(i.get_closest_marker("cjk_font") for i in items) and not _have_cjk_font():
+        _NO_FONT[:] = [i for i in items if i.get_closest_marker("cjk_font") and i not in drop]
+        drop += _NO_FONT
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [i for i in items if i not in drop]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -89,6 +104,11 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"note: {len(_DESELECTED)} PostgreSQL variants not run (DESK_TEST_PG_URL unset); "
             'run `eval "$(.ci/start-postgres)"` first to include them'
+        )
+    if _NO_FONT:
+        terminalreporter.write_line(
+            f"note: {len(_NO_FONT)} PDF tests not run: no Chinese font (and DejaVu) on this machine; "
+            "`apt-get install -y fonts-wqy-microhei fonts-dejavu-core` (as .ci/run does) to include them"
         )
 
 

@@ -4,6 +4,8 @@ y/n), and F6 writing the PDF beside the text printout."""
 
 from __future__ import annotations
 
+import pytest
+
 from sqlmodel import Session, func, select
 from textual.widgets import DataTable, Static
 
@@ -134,6 +136,7 @@ async def print_at(shop, clock, db_url, tmp_path, monkeypatch, stage: str, scree
     return number
 
 
+@pytest.mark.cjk_font
 async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, tmp_path, monkeypatch):
     number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "ESTIMATE", "EstimateScreen")
     folder = tmp_path / "data" / "printouts"
@@ -149,6 +152,7 @@ async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, t
         doc.close()
 
 
+@pytest.mark.cjk_font
 async def test_f6_on_the_walkaround_prints_the_walkaround_sheet(shop, clock, db_url, tmp_path, monkeypatch):
     number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "WALKAROUND", "WalkaroundScreen")
     assert (tmp_path / "data" / "printouts" / f"{number}-walkaround.pdf").read_bytes().startswith(b"%PDF")

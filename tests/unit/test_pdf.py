@@ -123,6 +123,7 @@ TITLES = {"estimate": ("Repair order / estimate", "维修委托书 / 估价单")
           "walkaround": ("Walkaround sheet", "环车检查单")}
 
 
+@pytest.mark.cjk_font
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("kind", ["estimate", "invoice", "walkaround"])
 def test_pdf_renders_its_text_in_both_languages(shop, visit, lang, kind):
@@ -142,6 +143,7 @@ def test_pdf_renders_its_text_in_both_languages(shop, visit, lang, kind):
         assert doc.totals[-1][1].replace(",", "") in text.replace(",", "")
 
 
+@pytest.mark.cjk_font
 def test_chinese_glyphs_are_drawn_not_tofu(shop, visit):
     set_locale("zh")
     doc = docs(shop, visit)["estimate"]
@@ -162,6 +164,7 @@ def test_chinese_glyphs_are_drawn_not_tofu(shop, visit):
         assert diff > 24 * 24 * 10, f"{ch} is drawn like a missing glyph"
 
 
+@pytest.mark.cjk_font
 def test_tofu_check_fails_on_a_font_without_chinese(shop, visit):
     """The check above can fail: with a Latin-only font the same title is drawn
     as identical boxes (or nothing), and the shapes collapse."""
@@ -196,6 +199,7 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     assert "John Smith" in page_text(data)
 
 
+@pytest.mark.cjk_font
 def test_write_puts_the_pdf_in_the_printouts_folder(shop, visit, tmp_path):
     doc = docs(shop, visit)["walkaround"]
     path = pdf.write(doc, tmp_path)
