@@ -98,7 +98,8 @@ def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True) -
     if not sqlite_version_ok():
         health.warnings.append((
             N_("This SQLite library ({version}) has a bug that can damage a database shared by several "
-               "terminals: use one terminal per file, or PostgreSQL"), {"version": sqlite3.sqlite_version},
+               "terminals: this terminal keeps the file to itself; for several terminals use PostgreSQL"),
+            {"version": sqlite3.sqlite_version},
         ))
     return health
 
