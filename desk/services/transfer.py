@@ -21,7 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from desk.domain import csvimport
+from desk.domain import csvimport, search
 from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput
@@ -143,8 +143,10 @@ class TransferMixin(Base):
                 chunk = new_customers[start:start + CHUNK]
                 result = session.execute(
                     sa.insert(CustomerRow).returning(CustomerRow.id, sort_by_parameter_order=True),
+                    # a bulk insert skips the mapper events: the lookup's search keys are added here
                     [{"name": r.name, "phone": r.phone, "email": r.email, "member": r.member, "vip": False,
-                      "special_note": "", "created_at": now} for r in chunk],
+                      "special_note": "", "created_at": now, **search.customer_keys(r.name, r.phone)}
+                     for r in chunk],
                 )
                 for rec, new_id in zip(chunk, result.scalars().all(), strict=True):
                     ids[rec.phone] = new_id
@@ -158,7 +160,8 @@ class TransferMixin(Base):
                     sa.insert(VehicleRow).returning(VehicleRow.id, sort_by_parameter_order=True),
                     [{"customer_id": ids[r.phone], "vin": r.vehicle.vin, "plate": r.vehicle.plate,
                       "make": r.vehicle.make, "model": r.vehicle.model, "year": r.vehicle.year,
-                      "purchase_date": r.vehicle.purchase_date} for r in chunk],
+                      "purchase_date": r.vehicle.purchase_date, **search.vehicle_keys(r.vehicle.plate, r.vehicle.vin)}
+                     for r in chunk],
                 )
                 new_ids = result.scalars().all()
                 vehicle_ids += new_ids
