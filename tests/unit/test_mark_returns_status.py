@@ -1,0 +1,40 @@
+"""mark_item returns the item's new status (issue #6: the screen redraws that one
+row instead of reading the whole visit again), and it is exactly what a fresh
+read of the visit says."""
+
+from __future__ import annotations
+
+import pytest
+
+from desk.domain.checklist import ItemState, MarkKind
+from desk.domain.errors import NotAllowed
+from tests import flow
+
+
+def _fresh(desk, vid, item_id):
+    return next(s for s in desk.visit_view(vid).checklist if s.item.id == item_id)
+
+
+def test_tick_returns_the_done_status_a_reload_shows(shop, clock):
+    vid = flow.book(shop, clock)
+    assert _fresh(shop.desk, vid, "APPT-07").state == ItemState.OPEN
+    status = shop.desk.mark_item(shop.sa, vid, "APPT-07", MarkKind.DONE)
+    assert status.item.id == "APPT-07"
+    assert status.state == ItemState.DONE and not status.blocking
+    assert status.mark is not None and status.mark.by_user == shop.sa.id and status.mark.kind == MarkKind.DONE
+    assert status == _fresh(shop.desk, vid, "APPT-07")
+
+
+def test_waiver_returns_the_waived_status_with_its_reason(shop, clock):
+    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    status = shop.desk.mark_item(shop.mgr, vid, "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
+    assert status.state == ItemState.WAIVED and status.mark.reason == "customer left in a hurry"
+    assert status == _fresh(shop.desk, vid, "RCP-04")
+
+
+def test_refused_mark_returns_nothing_and_writes_nothing(shop, clock):
+    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    before = _fresh(shop.desk, vid, "RCP-04")
+    with pytest.raises(NotAllowed):
+        shop.desk.mark_item(shop.sa, vid, "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
+    assert _fresh(shop.desk, vid, "RCP-04") == before and before.state == ItemState.OPEN
