@@ -14,8 +14,10 @@ pause() (whose idle wait alone adds ~60 ms).
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("TEXTUAL_FPS", "120")  # as the desk command sets it (desk/__main__.py)
+sys.setswitchinterval(0.001)  # as the desk command sets it (desk/__main__.py)
 
 import asyncio
 import json

@@ -3,6 +3,7 @@ promised time, the customer's signature on this exact estimate version."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -191,24 +192,36 @@ class EstimateScreen(VisitScreen):
             fields.append(FormField("eta", _("In stock: leave empty. Back order: arrival date"),
                                     parse=lambda s: validate.date(s, today=today) if s.strip() else None))
 
-        def done(values):
-            if not values:
-                return
+        def save(values):
             eta = values.pop("eta", None)
             if kind == "part":
                 values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
                 values["eta"] = eta
             # a discount beyond the advisor's limit or a free line: a manager authorises it here
-            def add(actor):
-                # the visit is read again in the same worker, after the commit:
-                # one round trip to the event loop, not two
-                self.desk.add_line(actor, self.visit_id, kind=kind, **values)
-                return self.desk.visit_view(self.visit_id)
-
-            self.run_as_or_approved(_("Price override: {line}", line=values["description"]), add, self.show_view)
+            self.run_as_or_approved(
+                _("Price override: {line}", line=values["description"]),
+                lambda actor: self.desk.add_estimate_line(actor, self.visit_id, kind=kind, **values),
+                self.show_line_added,
+            )
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
-        self.app.push_screen(FormDialog(title, fields), done)
+        # the save starts as soon as the values are valid, while the screen
+        # below is redrawn without the dialog
+        self.app.push_screen(FormDialog(title, fields, submitted=save))
+
+    def show_line_added(self, added) -> None:
+        """The line is saved: show it and the new totals the service returned
+        (only the new row is drawn), then read the visit again after that frame
+        for what follows from the line elsewhere (checklist items checked from
+        the data, the authorisation, the estimate version)."""
+        view = self.view
+        if view is None:
+            self.reload()
+            return
+        self.view = dataclasses.replace(view, lines=[*view.lines, added.line], totals=added.totals,
+                                        estimate_totals=added.estimate_totals)
+        self.show_panel(self.view)
+        self.call_after_refresh(self.reload)
 
     def action_availability(self) -> None:
         line_id = self.selected_line()

@@ -132,11 +132,16 @@ class FormDialog(ModalScreen[dict | None]):
         Binding("ctrl+s", "save", N_("Save"), id="form_dialog.save"),
     ]
 
-    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None) -> None:
+    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None,
+                 submitted: Callable[[dict], None] | None = None) -> None:
+        """``submitted``: called with the valid values just before the dialog
+        closes, so a save can start while the screen below is redrawn (the
+        dismiss result is the same)."""
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.check = check
+        self.submitted = submitted
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -180,6 +185,8 @@ class FormDialog(ModalScreen[dict | None]):
                 target = exc.field if exc.field in {f.name for f in self.fields} else self.fields[-1].name
                 self.show_error(target, _(exc.reason, **exc.params))
         if ok:
+            if self.submitted is not None:
+                self.submitted(dict(values))
             self.dismiss(values)
         else:
             for f in self.fields:

@@ -17,6 +17,10 @@ def append_rows(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
     or should Textual's internals differ, the table simply renders everything.
     """
     before = getattr(table, "_update_count", None)
+    try:  # the lines drawn so far (header and rows): they stay where they are
+        drawn = table._total_row_height + (table.header_height if table.show_header else 0)
+    except AttributeError:
+        drawn = 0
     for key, cells in rows:
         table.add_row(*cells, key=key)
     if before is None or not rows or any(c.auto_width for c in table.columns.values()):
@@ -31,3 +35,11 @@ def append_rows(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
             value = cache.get(key)
             if value is not None:
                 cache[(*key[:at], after, *key[at + 1:])] = value
+    # whole lines, by line number (blank lines below the old rows are not kept)
+    lines = getattr(table, "_line_cache", None)
+    if lines is None:
+        return
+    for key in [k for k in lines.keys() if len(k) > 9 and k[9] == before and k[0] < drawn]:
+        value = lines.get(key)
+        if value is not None:
+            lines[(*key[:9], after, *key[10:])] = value
