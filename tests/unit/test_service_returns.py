@@ -1,7 +1,6 @@
-"""What the services return for a screen to redraw in place (issue #6): mark_item
-returns the item's new status, add_estimate_line the line and the totals. The screen redraws that one
-row instead of reading the whole visit again), and it is exactly what a fresh
-read of the visit says."""
+"""What the services return so a screen redraws in place (issue #6): mark_item
+returns the item's new status, add_estimate_line the new line and totals; each
+is exactly what a fresh read of the visit says."""
 
 from __future__ import annotations
 
