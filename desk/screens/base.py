@@ -69,11 +69,12 @@ class DeskScreen(Screen):
         done: Callable[[Any], None] | None = None,
         *,
         failed: Callable[[BaseException], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
     ) -> None:
         """Run ``call(user)`` for the signed-in user; when their role may not do it
         (``NotAllowed``), a manager authorises this one action with their PIN on
         this terminal and ``call(manager)`` runs (the audit names the manager). The
-        terminal's user stays signed in."""
+        terminal's user stays signed in. ``cancelled``: no manager authorised it."""
         from desk.domain.errors import NotAllowed
 
         def refused(exc: BaseException) -> None:
@@ -85,6 +86,8 @@ class DeskScreen(Screen):
             def approved(manager) -> None:
                 if manager is not None:
                     self.run_db(lambda: call(manager), done, failed=failed)
+                elif cancelled is not None:
+                    cancelled()
 
             self.app.push_screen(ManagerApproval(f"{action}\n{describe_error(exc)}"), approved)
 

@@ -198,16 +198,25 @@ class EstimateScreen(VisitScreen):
                 values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
                 values["eta"] = eta
             # a discount beyond the advisor's limit or a free line: a manager authorises it here
+            def added(result) -> None:
+                form.close()
+                self.show_line_added(result)
+
+            def failed(exc: BaseException) -> None:
+                form.reopen()
+                self.show_error(exc)
+
             self.run_as_or_approved(
                 _("Price override: {line}", line=values["description"]),
                 lambda actor: self.desk.add_estimate_line(actor, self.visit_id, kind=kind, **values),
-                self.show_line_added,
+                added, failed=failed, cancelled=form.reopen,
             )
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
-        # the save starts as soon as the values are valid, while the screen
-        # below is redrawn without the dialog
-        self.app.push_screen(FormDialog(title, fields, submitted=save))
+        # the form stays up while the line is saved and closes with the line on
+        # screen: the screen below is redrawn once (on a failure it stays open)
+        form = FormDialog(title, fields, submitted=save, hold=True)
+        self.app.push_screen(form)
 
     def show_line_added(self, added) -> None:
         """The line is saved: show it and the new totals the service returned
