@@ -72,3 +72,54 @@ async def test_append_rows_shows_the_new_rows_and_keeps_the_old():
         assert any("Wipers" in line and "7.50" in line for line in after)
         assert after[:3] == before[:3]  # header and the two rows as they were
         assert table.row_count == 3
+
+
+async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(shop, clock, db_url):
+    """The form stays up while the line is saved: a refused override leaves it
+    open with what was typed; a line within the advisor's limit closes it with
+    the line and the new totals on screen."""
+    from textual.widgets import Input, Static
+
+    from desk.app import make_app
+    from desk.widgets.dialogs import FormDialog
+    from tests import flow
+    from tests.functional.pilot import screen_name, wait_for
+    from tests.functional.test_checkin_lane import on, type_text
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    before = len(shop.desk.visit_view(vid).lines)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "EstimateScreen")() and app.screen.view is not None)
+        estimate = app.screen
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        form = app.screen
+        await type_text(pilot, "Goodwill labour")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "300")
+        await pilot.press("tab", "end", "backspace")
+        await type_text(pilot, "40")  # beyond the advisor's limit
+        await pilot.press("enter", "enter", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        await pilot.press("escape")  # no manager authorises it
+        await wait_for(pilot, lambda: app.screen is form)
+        assert not form.busy
+        assert form.query_one("#f-description", Input).value == "Goodwill labour"
+        assert len(shop.desk.visit_view(vid).lines) == before
+        # within the limit: saved, the form closes with the line and totals shown
+        assert app.focused is not None and app.focused.id == "f-free"  # where Enter was pressed
+        await pilot.press("shift+tab", "shift+tab", "end", "backspace", "backspace")
+        await type_text(pilot, "5")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is estimate and estimate.query_one("#lines").row_count == before + 1)
+        assert "Goodwill labour" in str(estimate.query_one("#lines").get_row_at(before)[1])
+        saved = shop.desk.visit_view(vid)
+        assert saved.lines[-1].description == "Goodwill labour" and saved.lines[-1].discount_pct == 5
+        from desk.domain.money import format_money
+
+        await wait_for(pilot, lambda: format_money(saved.estimate_totals.total)
+                       in str(estimate.query_one("#totals", Static).render()))
