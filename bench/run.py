@@ -14,8 +14,10 @@ pause() (whose idle wait alone adds ~60 ms).
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("TEXTUAL_FPS", "120")  # as the desk command sets it (desk/__main__.py)
+sys.setswitchinterval(0.001)  # as the desk command sets it (desk/__main__.py)
 
 import asyncio
 import json
@@ -468,8 +470,26 @@ def pg_bench(pg_url: str, shop: generate.Shop, repeat: int) -> dict[str, tuple[f
 
 def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: int = 40,
         tmux: bool = True, pg_url: str | None = None, pg_shop: generate.Shop | None = None,
-        log=print) -> Results:
+        log=print, only: set[str] | None = None) -> Results:
+    """Every figure; ``only`` (a subset of :data:`PARTS`) limits the run to those parts."""
     res = Results()
+    want = (lambda part: only is None or part in only)
+    if want("startup"):
+        _startup_figures(res, large, small, repeat, tmux, log)
+    if want("keys"):
+        _keypress_figures(res, large, keys, log)
+    if want("lookup"):
+        _lookup_figures(res, large, log)
+    if want("pg"):
+        _pg_figures(res, small, pg_url, pg_shop, repeat, log)
+    return res
+
+
+#: The parts of a run ``--only`` can pick.
+PARTS = ("startup", "keys", "lookup", "pg")
+
+
+def _startup_figures(res: Results, large, small, repeat: int, tmux: bool, log) -> None:
     ms = 1000.0
     log("start-up: baseline, small shop, large shop (fresh processes, headless)…")
     base, big, little = startups([("baseline", None), ("desk", large), ("desk", small)], repeat)
@@ -500,6 +520,10 @@ def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: in
         )
     else:
         res.notes.append("tmux not found: the real-terminal start-up was not measured")
+
+
+def _keypress_figures(res: Results, large, keys: int, log) -> None:
+    ms = 1000.0
     log("keypress to frame (in process, large shop copy)…")
     kp, kb = keypress(large, keys)
     base_med = statistics.median(kb)
@@ -514,12 +538,20 @@ def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: in
                    "<= 16 ms", abs_max=16),
             Figure(f"3. {title}: p99", pct(samples, 0.99) * ms, pct(kb, 0.99) * ms, "ms", "<= 50 ms", abs_max=50),
         )
+
+
+def _lookup_figures(res: Results, large, log) -> None:
+    ms = 1000.0
     log("lookup as you type…")
     lk = lookup_bench(large)
     res.add(Figure(f"4. lookup as you type, p95 (n={lk['n']}, {large.counts['customer']:,} customers) "
                    f"vs hand-written indexed SQL", pct(lk["ours"], 0.95) * ms, pct(lk["raw"], 0.95) * ms, "ms",
                    "<= 10 ms, <= 3x", ratio_max=3, abs_max=10,
                    note=f"same rows {lk['same']}/{lk['n']}"))
+
+
+def _pg_figures(res: Results, small, pg_url, pg_shop, repeat: int, log) -> None:
+    ms = 1000.0
     if pg_url:
         shop = pg_shop or small
         log(f"PostgreSQL vs SQLite on the {shop.counts['visit']:,}-visit shop…")
@@ -528,7 +560,6 @@ def run(large: generate.Shop, small: generate.Shop, *, repeat: int = 5, keys: in
                            "ms", "reported"))
     else:
         res.notes.append("6. PostgreSQL: not measured (give --pg URL or DESK_TEST_PG_URL)")
-    return res
 
 
 def table(res: Results):
@@ -560,7 +591,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg-visits", type=int, default=20_000, help="visits of the shop compared on PostgreSQL")
     ap.add_argument("--no-tmux", action="store_true")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--only", action="append", choices=PARTS,
+                    help="run only this part (repeatable): startup, keys (keypress to frame), lookup, pg")
     args = ap.parse_args(argv)
+    only = set(args.only) if args.only else None
     console = Console()
     size = generate.Size() if args.visits == generate.Size.visits else generate.Size.scaled(args.visits)
 
@@ -569,11 +603,13 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"  generating {stage}: {done:,}/{total:,}", highlight=False)
 
     large = generate.shop(size, progress=progress)
-    small = generate.shop(generate.Size.scaled(args.small), progress=progress)
-    pg_shop = generate.shop(generate.Size.scaled(args.pg_visits), progress=progress) if args.pg else None
+    needs_small = only is None or bool(only & {"startup", "pg"})
+    small = generate.shop(generate.Size.scaled(args.small), progress=progress) if needs_small else large
+    pg_shop = (generate.shop(generate.Size.scaled(args.pg_visits), progress=progress)
+               if args.pg and (only is None or "pg" in only) else None)
     console.print(f"large shop: {large.path} ({large.path.stat().st_size / 2**20:.0f} MB, {large.counts})")
     res = run(large, small, repeat=args.repeat, keys=args.keys, tmux=not args.no_tmux, pg_url=args.pg,
-              pg_shop=pg_shop, log=lambda m: console.print(m, style="dim"))
+              pg_shop=pg_shop, log=lambda m: console.print(m, style="dim"), only=only)
     console.print(table(res))
     for note in res.notes:
         console.print(f"note: {note}")

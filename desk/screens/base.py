@@ -69,11 +69,12 @@ class DeskScreen(Screen):
         done: Callable[[Any], None] | None = None,
         *,
         failed: Callable[[BaseException], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
     ) -> None:
         """Run ``call(user)`` for the signed-in user; when their role may not do it
         (``NotAllowed``), a manager authorises this one action with their PIN on
         this terminal and ``call(manager)`` runs (the audit names the manager). The
-        terminal's user stays signed in."""
+        terminal's user stays signed in. ``cancelled``: no manager authorised it."""
         from desk.domain.errors import NotAllowed
 
         def refused(exc: BaseException) -> None:
@@ -85,6 +86,8 @@ class DeskScreen(Screen):
             def approved(manager) -> None:
                 if manager is not None:
                     self.run_db(lambda: call(manager), done, failed=failed)
+                elif cancelled is not None:
+                    cancelled()
 
             self.app.push_screen(ManagerApproval(f"{action}\n{describe_error(exc)}"), approved)
 
@@ -124,9 +127,9 @@ class VisitActions:
                 return
             mark = lambda actor: self.desk.mark_item(actor, self.visit_id, item_id, kind, reason)  # noqa: E731
             if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
-                self.run_as_or_approved(_("Waive {item}", item=item_id), mark, lambda _result: self.reload())
+                self.run_as_or_approved(_("Waive {item}", item=item_id), mark, self.show_mark)
             else:
-                self.run_db(lambda: mark(self.user), lambda _result: self.reload())
+                self.run_db(lambda: mark(self.user), self.show_mark)
 
         if kind == MarkKind.DONE or event.reason:
             save(event.reason)
@@ -135,6 +138,21 @@ class VisitActions:
                 "Waive {item}", item=item_id
             )
             self.app.push_screen(ReasonDialog(title), save)
+
+    def show_mark(self, status) -> None:
+        """A mark is saved: the service returned the item's new status (a mark
+        changes nothing else), so only its row is redrawn; a screen without that
+        item in a checklist reads the visit again."""
+        from desk.widgets.checklist import Checklist
+
+        for table in self.query(Checklist):
+            if table.update_status(status):
+                view = getattr(self, "view", None)
+                if view is not None and dataclasses.is_dataclass(view):
+                    checklist = [status if s.item.id == status.item.id else s for s in view.checklist]
+                    self.view = dataclasses.replace(view, checklist=checklist)
+                return
+        self.reload()
 
     def advance_visit(self, done=None) -> None:
         from desk.domain.errors import GuardFailed

@@ -3,6 +3,7 @@ promised time, the customer's signature on this exact estimate version."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from desk.domain.process import Stage
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+from desk.widgets.tables import append_rows
 
 KIND_LABELS = {LineKind.LABOUR: N_("labour"), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
 AVAIL_LABELS = {
@@ -105,27 +107,46 @@ class EstimateScreen(VisitScreen):
     def symbol(self) -> str:
         return self.app.settings.currency_symbol
 
+    def _line_cells(self, ln) -> tuple:
+        net = line_net(priced(ln))
+        avail = _(AVAIL_LABELS[ln.availability]) if ln.kind == LineKind.PART else ""
+        if ln.availability == Availability.BACK_ORDER:
+            avail += f" {ln.eta:%m-%d}" if ln.eta else " " + _("no ETA")
+        flags = " ".join(x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on)
+        return (
+            _(KIND_LABELS[ln.kind]), Text(ln.description), f"{ln.qty.normalize():f}",
+            format_money(ln.unit_cents), f"{ln.discount_pct.normalize():f}" if ln.discount_pct else "",
+            format_money(net), Text(avail, style="bold red" if self._needs_attention(ln) else ""),
+            flags,
+        )
+
+    @staticmethod
+    def _same(a: tuple, b: tuple) -> bool:
+        plain = (lambda c: (c.plain, c.style) if isinstance(c, Text) else c)
+        return [plain(c) for c in a] == [plain(c) for c in b]
+
     def show_panel(self, view) -> None:
         table = self.query_one("#lines", DataTable)
-        row = table.cursor_row
-        table.clear()
-        self.line_ids = []
-        for ln in view.lines:
-            net = line_net(priced(ln))
-            avail = _(AVAIL_LABELS[ln.availability]) if ln.kind == LineKind.PART else ""
-            if ln.availability == Availability.BACK_ORDER:
-                avail += f" {ln.eta:%m-%d}" if ln.eta else " " + _("no ETA")
-            flags = " ".join(x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on)
-            table.add_row(
-                _(KIND_LABELS[ln.kind]), Text(ln.description), f"{ln.qty.normalize():f}",
-                format_money(ln.unit_cents), f"{ln.discount_pct.normalize():f}" if ln.discount_pct else "",
-                format_money(net), Text(avail, style="bold red" if self._needs_attention(ln) else ""),
-                flags, key=str(ln.id),
-            )
-            self.line_ids.append(ln.id)
-        if self.line_ids:
-            table.move_cursor(row=min(row, len(self.line_ids) - 1))
-        self.query_one("#totals", Static).update(totals_text(view, self.symbol))
+        rows = [(ln.id, self._line_cells(ln)) for ln in view.lines]
+        shown = getattr(self, "_shown_rows", None)
+        if shown is not None and len(shown) <= len(rows) and all(
+            sid == nid and self._same(scells, ncells) for (sid, scells), (nid, ncells) in zip(shown, rows)
+        ):
+            # the lines shown are unchanged (a line was added, or nothing changed):
+            # add the new rows only
+            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown):]])
+            self.line_ids.extend(line_id for line_id, _cells in rows[len(shown):])
+        else:
+            row = table.cursor_row
+            table.clear()
+            self.line_ids = []
+            for line_id, cells in rows:
+                table.add_row(*cells, key=str(line_id))
+                self.line_ids.append(line_id)
+            if self.line_ids:
+                table.move_cursor(row=min(row, len(self.line_ids) - 1))
+        self._shown_rows = rows
+        self.update_static("#totals", totals_text(view, self.symbol))
 
     @staticmethod
     def _needs_attention(ln) -> bool:
@@ -171,22 +192,45 @@ class EstimateScreen(VisitScreen):
             fields.append(FormField("eta", _("In stock: leave empty. Back order: arrival date"),
                                     parse=lambda s: validate.date(s, today=today) if s.strip() else None))
 
-        def done(values):
-            if not values:
-                return
+        def save(values):
             eta = values.pop("eta", None)
             if kind == "part":
                 values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
                 values["eta"] = eta
             # a discount beyond the advisor's limit or a free line: a manager authorises it here
+            def added(result) -> None:
+                form.close()
+                self.show_line_added(result)
+
+            def failed(exc: BaseException) -> None:
+                form.reopen()
+                self.show_error(exc)
+
             self.run_as_or_approved(
                 _("Price override: {line}", line=values["description"]),
-                lambda actor: self.desk.add_line(actor, self.visit_id, kind=kind, **values),
-                lambda _r: self.reload(),
+                lambda actor: self.desk.add_estimate_line(actor, self.visit_id, kind=kind, **values),
+                added, failed=failed, cancelled=form.reopen,
             )
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
-        self.app.push_screen(FormDialog(title, fields), done)
+        # the form stays up while the line is saved and closes with the line on
+        # screen: the screen below is redrawn once (on a failure it stays open)
+        form = FormDialog(title, fields, submitted=save, hold=True)
+        self.app.push_screen(form)
+
+    def show_line_added(self, added) -> None:
+        """The line is saved: show it and the new totals the service returned
+        (only the new row is drawn), then read the visit again after that frame
+        for what follows from the line elsewhere (checklist items checked from
+        the data, the authorisation, the estimate version)."""
+        view = self.view
+        if view is None:
+            self.reload()
+            return
+        self.view = dataclasses.replace(view, lines=[*view.lines, added.line], totals=added.totals,
+                                        estimate_totals=added.estimate_totals)
+        self.show_panel(self.view)
+        self.call_after_refresh(self.reload)
 
     def action_availability(self) -> None:
         line_id = self.selected_line()

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen, VisitActions
 from desk.widgets.checklist import Checklist
+from desk.widgets.footer import DeskFooter
 
 #: stage -> "module:Class" of the screen that works on a visit in that stage.
 STAGE_SCREENS: dict[str, str] = {
@@ -116,7 +117,7 @@ class VisitScreen(VisitActions, DeskScreen):
             with Vertical(id="panel"):
                 yield from self.compose_panel()
             yield Checklist(id="checklist")
-        yield Footer()
+        yield DeskFooter()
 
     def compose_panel(self) -> ComposeResult:
         yield from ()
@@ -142,8 +143,8 @@ class VisitScreen(VisitActions, DeskScreen):
             else:
                 self.dismiss()
             return
-        self.query_one("#visit-heading", Static).update(visit_heading(view))
-        self.query_one("#stage-bar", Static).update(stage_bar(view.visit.stage))
+        self.update_static("#visit-heading", visit_heading(view))
+        self.update_static("#stage-bar", stage_bar(view.visit.stage))
         checklist = self.query_one(Checklist)
         checklist.show(view.checklist)
         self.show_panel(view)
@@ -151,6 +152,17 @@ class VisitScreen(VisitActions, DeskScreen):
             self.focus_open = False
             checklist.focus()
             checklist.focus_item(checklist.first_blocking())
+
+    def update_static(self, selector: str, text: Text) -> None:
+        """Update a Static only when its text changed: a reload after this
+        terminal's own change redraws only what the change touched."""
+        shown = getattr(self, "_shown_text", None)
+        if shown is None:
+            shown = self._shown_text = {}
+        if shown.get(selector) == (text.plain, text.style, text.spans):
+            return
+        shown[selector] = (text.plain, text.style, text.spans)
+        self.query_one(selector, Static).update(text)
 
     #: The stage this screen works on.
     stage: str = ""

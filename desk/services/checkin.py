@@ -17,12 +17,14 @@ from desk.domain.entities import (
     Availability,
     Channel,
     Concern,
+    EstimateLine,
     Grade,
     LineKind,
     Role,
     Symptom,
     User,
 )
+from desk.domain.money import Totals
 from desk.i18n import N_
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.process import WALK_IN_START, Stage
@@ -41,6 +43,17 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
+
+@dataclass(frozen=True)
+class LineAdded:
+    """What adding an estimate line changed: the line, the estimate's and the
+    billable totals (as :class:`VisitView` has them) and the estimate version."""
+
+    line: EstimateLine
+    estimate_totals: Totals
+    totals: Totals
+    estimate_version: int
+
 
 #: Stages in which the estimate itself may still be edited (before signature).
 EDITABLE = frozenset({Stage.BOOKED, Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE})
@@ -506,6 +519,28 @@ class CheckinMixin(Base):
                                availability=availability, eta=eta)
         self._check_price(actor, discount=spec["discount"], free=free, warranty=warranty)
         return self._write(lambda session: self._insert_line(session, actor, visit_id, spec, version))
+
+    def add_estimate_line(self, actor: User, visit_id: int, *, version: int | None = None, **line) -> LineAdded:
+        """:meth:`add_line` (same arguments, same checks, same audit), returning
+        the new line and the visit's new totals, computed in the same
+        transaction from the lines it reads anyway: a screen shows the line and
+        the totals without reading the whole visit again."""
+        spec = self._line_spec(**line)
+        self._check_price(actor, discount=spec["discount"], free=spec["free"], warranty=spec["warranty"])
+
+        def run(session: Session) -> LineAdded:
+            line_id = self._insert_line(session, actor, visit_id, spec, version)
+            visit = self._visit(session, visit_id)
+            lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
+            customer = session.get(CustomerRow, visit.customer_id)
+            return LineAdded(
+                line=next(ln for ln in lines if ln.id == line_id),
+                estimate_totals=self.totals([ln for ln in lines if not ln.added_in_repair], customer),
+                totals=self.totals([ln for ln in lines if ln.approval == "approved"], customer),
+                estimate_version=visit.estimate_version,
+            )
+
+        return self._write(run)
 
     def _line_spec(self, *, kind, description, qty, unit_cents, discount_pct=Decimal(0), tax_code=None,
                    warranty=False, free=False, availability=None, eta=None) -> dict:

@@ -29,12 +29,16 @@ class ProcessMixin(Base):
         reason: str = "",
         *,
         version: int | None = None,
-    ) -> None:
-        """Tick an MOT item, mark it not applicable, or waive it (with a reason)."""
+    ) -> ck.ItemStatus:
+        """Tick an MOT item, mark it not applicable, or waive it (with a reason).
+
+        Returns the item's new status, evaluated in the same transaction: a mark
+        changes only its own item, so a screen updates that one row in place
+        instead of reading the whole visit again."""
         kind = MarkKind(kind)
         reason = clean_text(reason, field="reason", max_len=500)
 
-        def run(session: Session) -> None:
+        def run(session: Session) -> ck.ItemStatus:
             visit = self._visit(session, visit_id, version)
             item = self.templates.get(item_id)
             techs = {
@@ -74,8 +78,11 @@ class ProcessMixin(Base):
                 visit_id=visit_id,
                 after={"item": item_id, "reason": reason},
             )
+            # the visit's facts matter only to an item with a condition or a data check
+            facts = self._facts(session, visit) if (item.when or item.check) else None
+            return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
 
-        self._write(run)
+        return self._write(run)
 
     def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
         def run(session: Session):

@@ -63,32 +63,92 @@ class Checklist(DataTable):
         self.add_column(_("Kind"), key="kind", width=10)
         self.add_column(_("Note"), key="note", width=40)
 
+    #: The columns' keys, in the order of :meth:`_cells`.
+    COLUMNS = ("state", "id", "text", "kind", "note")
+
+    @staticmethod
+    def _cells(s: ItemStatus) -> tuple[Text, ...]:
+        mark, style = STATE_MARK[s.state]
+        kind = _("required") if s.item.required else _("recommended")
+        if s.item.from_data:
+            kind += " " + _("data")
+        note = ""
+        if s.mark is not None and s.mark.reason:
+            note = s.mark.reason
+        elif s.state == ItemState.OPEN and s.hint:
+            note = _(s.hint)
+        row_style = "bold red" if s.blocking else ""
+        return (
+            Text(mark, style=style),
+            Text(s.item.id, style=row_style),
+            Text(s.item.text, style=row_style),
+            Text(kind, style="dim" if not s.item.required else ""),
+            Text(note, style="italic"),
+        )
+
     def show(self, statuses: list[ItemStatus]) -> None:
-        """Replace the rows, keeping the cursor on the same item."""
+        """Show ``statuses``, keeping the cursor on the same item. When the items
+        are the ones shown (a reload), only the rows whose state changed are
+        updated, in place; otherwise the rows are replaced."""
+        if self.row_count and [s.item.id for s in statuses] == [s.item.id for s in self.statuses]:
+            for new in statuses:
+                self.update_status(new)
+            return
         current = self.current_item_id
-        self.statuses = statuses
+        self.statuses = list(statuses)
         self.clear()
         for s in statuses:
-            mark, style = STATE_MARK[s.state]
-            kind = _("required") if s.item.required else _("recommended")
-            if s.item.from_data:
-                kind += " " + _("data")
-            note = ""
-            if s.mark is not None and s.mark.reason:
-                note = s.mark.reason
-            elif s.state == ItemState.OPEN and s.hint:
-                note = _(s.hint)
-            row_style = "bold red" if s.blocking else ""
-            self.add_row(
-                Text(mark, style=style),
-                Text(s.item.id, style=row_style),
-                Text(s.item.text, style=row_style),
-                Text(kind, style="dim" if not s.item.required else ""),
-                Text(note, style="italic"),
-                key=s.item.id,
-            )
+            self.add_row(*self._cells(s), key=s.item.id)
         if current is not None:
             self.focus_item(current)
+
+    def update_status(self, status: ItemStatus) -> bool:
+        """Show one item's new status in its row (nothing else is redrawn from
+        scratch). False when the item is not in this checklist."""
+        for i, old in enumerate(self.statuses):
+            if old.item.id == status.item.id:
+                break
+        else:
+            return False
+        if old == status:
+            return True
+        self.statuses[i] = status
+        changed = {
+            column: after
+            for column, before, after in zip(self.COLUMNS, self._cells(old), self._cells(status), strict=True)
+            if (before.plain, before.style) != (after.plain, after.style)
+        }
+        if changed:
+            self._redraw_row(status.item.id, i, changed)
+        return True
+
+    def _redraw_row(self, key: str, index: int, cells: dict[str, Text]) -> None:
+        """Put ``cells`` into one row and redraw only that row.
+
+        ``DataTable.update_cell`` bumps a counter that every cached cell and line
+        is keyed by, so each update renders every visible row again (most of a
+        tick's frame time). Here the row's own cache entries are dropped instead;
+        the other rows' renders are kept. Falls back to ``update_cell`` should
+        Textual's internals differ."""
+        from textual.widgets.data_table import ColumnKey, RowKey
+
+        row_key = RowKey(key)
+        try:
+            data = self._data[row_key]
+            caches = (self._cell_render_cache, self._row_render_cache, self._row_renderable_cache, self._line_cache)
+        except (AttributeError, KeyError):
+            for column, value in cells.items():
+                self.update_cell(key, column, value)
+            return
+        for column, value in cells.items():
+            data[ColumnKey(column)] = value
+        cell, row, renderables, lines = caches
+        for cache, hit in ((cell, lambda k: k[0] == row_key), (row, lambda k: k[0] == row_key),
+                           (renderables, lambda k: k[1] == index)):
+            for cache_key in [k for k in cache.keys() if hit(k)]:
+                cache.discard(cache_key)
+        lines.clear()  # assembled from the row renders: cheap to build again
+        self.refresh_row(index)
 
     @property
     def current_item_id(self) -> str | None:

@@ -132,11 +132,22 @@ class FormDialog(ModalScreen[dict | None]):
         Binding("ctrl+s", "save", N_("Save"), id="form_dialog.save"),
     ]
 
-    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None) -> None:
+    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None,
+                 submitted: Callable[[dict], None] | None = None, hold: bool = False) -> None:
+        """``submitted``: called with the valid values. With ``hold`` the dialog
+        then stays up (a second Enter does nothing) until the caller's save is
+        done: :meth:`close` when it succeeded, :meth:`reopen` when it failed
+        (the values are still there to correct). The screen below is then
+        redrawn once, with the result, rather than once without the dialog and
+        again with the result."""
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.check = check
+        self.submitted = submitted
+        self.hold = hold
+        self.busy = False
+        self._values: dict | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -159,9 +170,25 @@ class FormDialog(ModalScreen[dict | None]):
             self.focus_next()
 
     def show_error(self, name: str, message: str) -> None:
+        shown = self.__dict__.setdefault("_errors_shown", {})
+        if shown.get(name, "") == message:
+            return  # unchanged (e.g. no error before, none now): no redraw
+        shown[name] = message
         self.query_one(f"#e-{name}", Static).update(Text(message))
 
+    def close(self) -> None:
+        """The held save is done: close with the values."""
+        self.busy = False
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(self._values)
+
+    def reopen(self) -> None:
+        """The held save failed: the form takes keys again."""
+        self.busy = False
+
     def action_save(self) -> None:
+        if self.busy:
+            return
         values: dict[str, Any] = {}
         ok = True
         for f in self.fields:
@@ -180,7 +207,12 @@ class FormDialog(ModalScreen[dict | None]):
                 target = exc.field if exc.field in {f.name for f in self.fields} else self.fields[-1].name
                 self.show_error(target, _(exc.reason, **exc.params))
         if ok:
-            self.dismiss(values)
+            if self.hold:
+                self.busy, self._values = True, values
+            if self.submitted is not None:
+                self.submitted(dict(values))
+            if not self.hold:
+                self.dismiss(values)
         else:
             for f in self.fields:
                 if str(self.query_one(f"#e-{f.name}", Static).render()).strip():
