@@ -7,17 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Static
 
 from desk.domain import kpi
 from desk.domain import validate
 from desk.domain.entities import Role
 from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
 from desk.i18n import N_, _
-from desk.screens.base import DeskScreen
-from desk.screens.listing import ListScreen
+from desk.screens.listing import ListScreen, TableScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
 PERIOD_LABELS = {
@@ -37,7 +35,7 @@ def value_style(m: kpi.Measure) -> str:
     return "bold"
 
 
-class DashboardScreen(DeskScreen):
+class DashboardScreen(TableScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Visits behind it"), id="dashboard.open"),
         Binding("left_square_bracket", "shift(-1)", N_("Previous period"), key_display="[", id="dashboard.previous"),
@@ -50,6 +48,7 @@ class DashboardScreen(DeskScreen):
         Binding("a", "advisor", N_("Advisor"), id="dashboard.advisor"),
     ]
 
+    TABLE_ID = "kpi"
     COLUMNS = (
         ("figure", N_("Figure"), 40), ("value", N_("Value"), 8), ("base", N_("Base"), 9),
         ("trend", N_("Trend"), 31), ("shop", N_("Shop"), 8),
@@ -65,21 +64,6 @@ class DashboardScreen(DeskScreen):
 
     def today(self) -> date:
         return self.app.clock().date()
-
-    def compose(self) -> ComposeResult:
-        yield Header(show_clock=self.app.show_clock)
-        yield Static("", id="kpi-title")
-        yield DataTable(id="kpi", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in self.COLUMNS:
-            table.add_column(_(label), key=key, width=width)
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        self.load()
 
     def on_data_changed(self, message) -> None:
         self.load(quiet=True)  # the same figures, refreshed without a "Loading…" flash

@@ -13,16 +13,15 @@ from desk.i18n import _
 from desk.screens.base import DeskScreen
 
 
-class ListScreen(DeskScreen):
+class TableScreen(DeskScreen):
+    """A title line over one table whose columns are declared; ``load()`` (the
+    subclass's) fills it when the screen mounts and whenever it comes back."""
+
     #: The table's id (the title is ``<id>-title``).
     TABLE_ID = "list"
     #: (key, English label msgid, width) per column; fixed widths keep columns
     #: still while rows refresh.
     COLUMNS: tuple[tuple[str, str, int], ...] = ()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -40,6 +39,15 @@ class ListScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         self.load()
+
+
+class ListScreen(TableScreen):
+    """Rows read by ``fetch`` in a worker, drawn by ``cells``; the cursor stays on
+    the same row across reloads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
 
     def load(self) -> None:
         self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
