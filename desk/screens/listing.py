@@ -42,8 +42,15 @@ class TableScreen(DeskScreen):
 
 
 class ListScreen(TableScreen):
-    """Rows read by ``fetch`` in a worker, drawn by ``cells``; the cursor stays on
-    the same row across reloads."""
+    """Rows read by ``fetch()`` in a worker thread, drawn by ``cells(row)`` (user
+    text as ``Text``, never markup); the cursor stays on the same row across
+    reloads. Every subclass defines both, which is checked when it is declared."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in ("fetch", "cells") if not callable(getattr(cls, name, None))]
+        if missing:
+            raise TypeError(f"{cls.__name__} must define {' and '.join(missing)}")
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,16 +59,8 @@ class ListScreen(TableScreen):
     def load(self) -> None:
         self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
 
-    def fetch(self) -> list:
-        """The rows, read in a worker thread."""
-        raise NotImplementedError
-
     def row_key(self, row) -> Any:
         return row.visit_id
-
-    def cells(self, row) -> tuple:
-        """The table cells of one row (user text as ``Text``, never markup)."""
-        raise NotImplementedError
 
     def set_title(self, text: str | Text) -> None:
         self.query_one(f"#{self.TABLE_ID}-title", Static).update(text)

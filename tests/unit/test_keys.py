@@ -62,3 +62,4 @@ def test_desk_toml_keys_table_is_read_without_failing(tmp_path, monkeypatch):
     s = load_settings(cfg)
     assert s.keys == {"area.setup": "f10", "bad.id": 7}  # checked by the app at start-up
     assert s.shop_name == "X"
+
