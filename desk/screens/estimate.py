@@ -168,14 +168,15 @@ class EstimateScreen(VisitScreen):
     # ------------------------------------------------------------------ lines
 
     def action_canned_job(self) -> None:
-        jobs = self.desk.canned_jobs()
-        choices = [(j.id, lang_text(j.en, j.zh)) for j in jobs]
-
         def chosen(job_id):
             if job_id:
                 self.call(lambda: self.desk.add_canned_job(self.user, self.visit_id, job_id))
 
-        self.app.push_screen(PickDialog(_("Canned job"), choices), chosen)
+        def pick(jobs) -> None:  # the shop's jobs are stored: read in a worker
+            choices = [(j.id, lang_text(j.en, j.zh)) for j in jobs]
+            self.app.push_screen(PickDialog(_("Canned job"), choices), chosen)
+
+        self.run_db(self.desk.canned_jobs, pick)
 
     def action_add_line(self, kind: str) -> None:
         today = self.app.clock().date()

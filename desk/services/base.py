@@ -8,7 +8,8 @@ event together, and turns storage failures into typed errors the UI can show.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -61,6 +62,22 @@ class Pricing:
             member_discount_pct=Decimal(str(data.get("member_discount_pct", "0"))),
             advisor_max_discount_pct=Decimal(str(data.get("advisor_max_discount_pct", "10"))),
         )
+
+
+@contextmanager
+def _read_errors() -> Iterator[None]:
+    """A failed read as a sentence the UI can show (``StoreUnavailable``)."""
+    import sqlite3
+
+    try:
+        yield
+    except DBAPIError as exc:
+        raise StoreUnavailable(_describe(exc)) from exc
+    except DAMAGED_VALUE as exc:
+        raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
+                                  "restore it from a backup")) from exc
+    except sqlite3.DatabaseError as exc:  # a raw cursor's error: not wrapped by SQLAlchemy
+        raise StoreUnavailable(_describe(exc)) from exc
 
 
 def _locked(exc: BaseException) -> bool:
@@ -130,31 +147,13 @@ class Base:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, fn: Callable[[Session], T]) -> T:
-        try:
-            with read_session(self.engine) as session:
-                return fn(session)
-        except DBAPIError as exc:
-            raise StoreUnavailable(_describe(exc)) from exc
-        except DAMAGED_VALUE as exc:
-            raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
-                                      "restore it from a backup")) from exc
+        with _read_errors(), read_session(self.engine) as session:
+            return fn(session)
 
     def _read_connection(self, fn: Callable[[Any], T]) -> T:
         """A read on a plain connection (no ORM session): for the per-keypress lookup."""
-        try:
-            with self.engine.connect() as conn:
-                return fn(conn)
-        except DBAPIError as exc:
-            raise StoreUnavailable(_describe(exc)) from exc
-        except DAMAGED_VALUE as exc:
-            raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
-                                      "restore it from a backup")) from exc
-        except Exception as exc:
-            import sqlite3
-
-            if isinstance(exc, sqlite3.DatabaseError):  # raw cursor: not wrapped by SQLAlchemy
-                raise StoreUnavailable(_describe(exc)) from exc
-            raise
+        with _read_errors(), self.engine.connect() as conn:
+            return fn(conn)
 
     def _audit(
         self,
