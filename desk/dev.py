@@ -1,6 +1,6 @@
 """The app for Textual's development tools, with the options of ``desk`` itself::
 
-    textual run --dev desk.cli.dev --db demo.db --lang zh
+    textual run --dev desk.dev --db demo.db --lang zh
 
 (``pip install textual-dev`` for the ``textual`` command; ``textual console`` in
 another terminal shows the log.)
