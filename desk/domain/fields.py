@@ -329,7 +329,12 @@ class ModelYear(Whole):
 
     def parse(self, text: str, **ctx) -> int | None:
         raw = _halfwidth(str(text or "")).strip()
-        return super().parse(raw.removesuffix("年").removesuffix("款").strip(), **ctx)
+        try:
+            return super().parse(raw.removesuffix("年").removesuffix("款").strip(), **ctx)
+        except InvalidInput as exc:
+            if exc.reason != self.message:
+                raise
+            raise InvalidInput(self.name, self.message, {**exc.params, "value": str(text).strip()}) from None
 
     def bounds(self, **ctx) -> tuple[int, int]:
         return self.minimum, _need(ctx, "today").year + 1
@@ -632,7 +637,7 @@ OPTIONAL_REASON = Text("reason", max_len=500)
 
 # Shop set-up
 SETTING_VALUE = Text("value", max_len=80)
-ITEM_TEXT_EN = Text("en", max_len=200)
+ITEM_TEXT_EN = Text("en", max_len=200, required=True, required_msg=N_("The item needs a text"))
 ITEM_TEXT_ZH = Text("zh", max_len=200)
 JOB_CODE = Text("job", max_len=30)
 JOB_NAME_EN = Text("en", max_len=80, required=True, required_msg=N_("Must not be empty"))
