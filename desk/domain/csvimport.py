@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from desk.domain import fields, validate
+from desk.domain.drafts import VehicleDraft
 from desk.domain.errors import DeskError, InvalidInput
 
 
@@ -87,15 +88,8 @@ class RowError:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True)
-class VehicleRecord:
-    plate: str
-    vin: str = ""
-    make: str = ""
-    model: str = ""
-    year: int | None = None
-    odometer_km: int | None = None
-    purchase_date: dt.date | None = None
+#: A vehicle row of the file is a vehicle draft (the same checks as the form's).
+VehicleRecord = VehicleDraft
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ class LinePatch:
 
     @property
     def touches_price(self) -> bool:
-        """The change may make the line a price override (staff.may_price_line)."""
+        """The change may make the line a price override (``staff.may_price``)."""
         return bool(self.fields & {"unit_cents", "discount_pct", "free", "warranty"})
 
     def apply(self, line: EstimateLine) -> EstimateLine:

@@ -160,24 +160,27 @@ def may_mark(
 
 
 class PricedFacts(Protocol):
-    """What the price rule reads of a line (a draft, a patched line, an EstimateLine)."""
+    """What the price rule reads of a line: a draft, a line as it would be after a
+    change, an ``EstimateLine``, or :class:`PriceFacts`."""
 
-    unit_cents: int
     discount_pct: Decimal
     free: bool
     warranty: bool
+    unit_cents: int | None
 
 
-def price_override(
-    *,
-    discount_pct: Decimal,
-    free: bool,
-    warranty: bool,
-    limit_pct: Decimal,
-    unit_cents: int | None = None,
-    list_cents: int | None = None,
-) -> bool:
-    """True when the line is priced below what an advisor may give on their own.
+@dataclass(frozen=True)
+class PriceFacts:
+    """The price facts of a line when no whole line is at hand."""
+
+    discount_pct: Decimal = Decimal(0)
+    free: bool = False
+    warranty: bool = False
+    unit_cents: int | None = None
+
+
+def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> bool:
+    """True when ``line`` is priced below what an advisor may give on their own.
 
     A free line and a warranty line cost the customer nothing; a discount above
     ``limit_pct`` is beyond the advisor's limit; and when the catalogue price
@@ -185,37 +188,19 @@ def price_override(
     more than ``limit_pct`` below it (typing 0.01 as the price) is the same as a
     larger discount. Exact: ``unit × (100 − discount) < list × (100 − limit)``.
     """
-    discount, limit = Decimal(discount_pct), Decimal(limit_pct)
-    if free or warranty or discount > limit:
+    discount, limit = Decimal(line.discount_pct), Decimal(limit_pct)
+    if line.free or line.warranty or discount > limit:
         return True
-    if list_cents is None or unit_cents is None or list_cents <= 0:
+    if list_cents is None or line.unit_cents is None or list_cents <= 0:
         return False
-    return Decimal(unit_cents) * (100 - discount) < Decimal(list_cents) * (100 - limit)
+    return Decimal(line.unit_cents) * (100 - discount) < Decimal(list_cents) * (100 - limit)
 
 
-def may_price(
-    user: User,
-    *,
-    discount_pct: Decimal,
-    free: bool,
-    warranty: bool,
-    limit_pct: Decimal,
-    unit_cents: int | None = None,
-    list_cents: int | None = None,
-) -> Verdict:
+def may_price(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> Verdict:
     """Give this price: anyone within the limit, a manager or foreman beyond it."""
-    if _manager_or_foreman(user) or not price_override(
-        discount_pct=discount_pct, free=free, warranty=warranty, limit_pct=limit_pct,
-        unit_cents=unit_cents, list_cents=list_cents,
-    ):
+    if _manager_or_foreman(user) or not price_override(line, limit_pct=limit_pct, list_cents=list_cents):
         return ALLOWED
     return refuse(N_("override a price"), MANAGER_OR_FOREMAN)
-
-
-def may_price_line(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> Verdict:
-    """:func:`may_price` for a line draft or a line as it would be after a change."""
-    return may_price(user, discount_pct=line.discount_pct, free=line.free, warranty=line.warranty,
-                     limit_pct=limit_pct, unit_cents=line.unit_cents, list_cents=list_cents)
 
 
 # ----------------------------------------------------------------------------- approval

@@ -222,7 +222,7 @@ class Base:
 
     def _check_price(self, actor: User, *, discount: Decimal, free: bool, warranty: bool) -> None:
         """A price override (desk.domain.staff.price_override) needs a manager or foreman."""
-        staff.may_price(actor, discount_pct=discount, free=free, warranty=warranty,
+        staff.may_price(actor, staff.PriceFacts(discount, free, warranty),
                         limit_pct=self.pricing.advisor_max_discount_pct).check()
 
     @staticmethod

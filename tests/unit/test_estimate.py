@@ -114,11 +114,11 @@ def test_float_money_is_a_bug_not_input():
 
 
 def test_free_and_warranty_by_an_advisor_and_a_cent_price_need_an_override():
-    assert not staff.may_price_line(ADVISOR, draft(free=True, warranty=True), limit_pct=D(10))
+    assert not staff.may_price(ADVISOR, draft(free=True, warranty=True), limit_pct=D(10))
     cent = LineDraft.parse({"description": "Pads", "qty": "1", "unit_cents": "0.01"}, kind="part",
                            taxes=TAXES, today=TODAY)
-    assert not staff.may_price_line(ADVISOR, cent, limit_pct=D(10), list_cents=40000)
-    assert staff.may_price_line(ADVISOR, draft(), limit_pct=D(10), list_cents=40000)
+    assert not staff.may_price(ADVISOR, cent, limit_pct=D(10), list_cents=40000)
+    assert staff.may_price(ADVISOR, draft(), limit_pct=D(10), list_cents=40000)
 
 
 # ----------------------------------------------------------------------------- patches

@@ -97,21 +97,21 @@ def test_the_checklist_asks_staff(monkeypatch):
     ("0", True, False, True), ("0", False, True, True), ("0", True, True, True), ("100", True, True, True),
 ])
 def test_price_override_rule(discount, free, warranty, expected):
-    assert staff.price_override(discount_pct=Decimal(discount), free=free, warranty=warranty,
-                                limit_pct=LIMIT) is expected
+    facts = staff.PriceFacts(Decimal(discount), free, warranty)
+    assert staff.price_override(facts, limit_pct=LIMIT) is expected
 
 
 def test_free_and_warranty_by_an_advisor_needs_an_override():
-    verdict = staff.may_price(ADVISOR, discount_pct=Decimal(0), free=True, warranty=True, limit_pct=LIMIT)
-    assert refusal(verdict) == ("override a price", "a manager or foreman")
-    assert staff.may_price(MANAGER, discount_pct=Decimal(0), free=True, warranty=True, limit_pct=LIMIT)
-    assert staff.may_price(FOREMAN, discount_pct=Decimal(0), free=True, warranty=True, limit_pct=LIMIT)
+    both = staff.PriceFacts(free=True, warranty=True)
+    assert refusal(staff.may_price(ADVISOR, both, limit_pct=LIMIT)) == ("override a price", "a manager or foreman")
+    assert staff.may_price(MANAGER, both, limit_pct=LIMIT)
+    assert staff.may_price(FOREMAN, both, limit_pct=LIMIT)
 
 
 def test_a_unit_price_below_the_catalogue_price_beyond_the_limit_needs_an_override():
     def may(user, unit, discount="0", catalogue=40000):
-        return staff.may_price(user, discount_pct=Decimal(discount), free=False, warranty=False, limit_pct=LIMIT,
-                               unit_cents=unit, list_cents=catalogue)
+        return staff.may_price(user, staff.PriceFacts(Decimal(discount), unit_cents=unit), limit_pct=LIMIT,
+                               list_cents=catalogue)
 
     assert not may(ADVISOR, 1)  # typing 0.01 as the price
     assert may(MANAGER, 1)
@@ -123,12 +123,12 @@ def test_a_unit_price_below_the_catalogue_price_beyond_the_limit_needs_an_overri
     assert may(ADVISOR, 1, catalogue=None)  # no catalogue price: only the discount counts
 
 
-def test_may_price_line_reads_a_draft_or_a_line():
+def test_the_price_rule_reads_a_draft_or_a_line():
     from desk.domain.entities import EstimateLine, LineKind
 
     line = EstimateLine(LineKind.PART, "Pads", Decimal(1), 1, free=False)
-    assert not staff.may_price_line(ADVISOR, line, limit_pct=LIMIT, list_cents=40000)
-    assert staff.may_price_line(ADVISOR, line, limit_pct=LIMIT)
+    assert not staff.may_price(ADVISOR, line, limit_pct=LIMIT, list_cents=40000)
+    assert staff.may_price(ADVISOR, line, limit_pct=LIMIT)
 
 
 # ----------------------------------------------------------------------------- approvers and the rest
