@@ -102,9 +102,8 @@ PART_FORM: tuple[fields.Spec, ...] = (*LINE_FORM, fields.ETA)
 
 
 @dataclass(frozen=True)
-class LineDraft:
-    """A new estimate line, every field checked (construct it with :meth:`parse`
-    or :meth:`of`; the plain constructor trusts its arguments)."""
+class LineTerms:
+    """What a line costs: the fields a draft, a signed line and a price share."""
 
     kind: LineKind
     description: str
@@ -112,8 +111,22 @@ class LineDraft:
     unit_cents: int
     discount_pct: Decimal
     tax_code: str
-    warranty: bool = False
-    free: bool = False
+    warranty: bool
+    free: bool
+
+    @property
+    def chargeable(self) -> bool:
+        return not (self.warranty or self.free)
+
+    def priced(self) -> PricedLine:
+        return money.priced(self)
+
+
+@dataclass(frozen=True)
+class LineDraft(LineTerms):
+    """A new estimate line, every field checked (construct it with :meth:`parse`
+    or :meth:`of`; the plain constructor trusts its arguments)."""
+
     availability: Availability = Availability.IN_STOCK
     eta: dt.date | None = None
 
@@ -165,13 +178,6 @@ class LineDraft:
             availability=avail,
             eta=eta,
         )
-
-    @property
-    def chargeable(self) -> bool:
-        return not (self.warranty or self.free)
-
-    def priced(self) -> PricedLine:
-        return money.priced(self)
 
     def line(self, placement: Placement | None = None) -> EstimateLine:
         """The line as the rules see it (not saved: no id)."""
@@ -339,25 +345,10 @@ SNAPSHOT_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class SignedLine:
+class SignedLine(LineTerms):
     """One line as the customer signed it, with the tax rate that applied."""
 
-    kind: LineKind
-    description: str
-    qty: Decimal
-    unit_cents: int
-    discount_pct: Decimal
-    tax_code: str
     tax_rate: Decimal
-    warranty: bool = False
-    free: bool = False
-
-    @property
-    def chargeable(self) -> bool:
-        return not (self.warranty or self.free)
-
-    def priced(self) -> PricedLine:
-        return money.priced(self)
 
     def net_cents(self) -> int:
         """qty × unit price less the line discount (before the member discount)."""
