@@ -480,7 +480,7 @@ class Choice(Spec):
 
 
 def _flag_options() -> tuple:
-    return ((True, ("y", "yes", "是")), (False, ("n", "no", "否")))
+    return ((True, ("y", "yes", "是", "1")), (False, ("n", "no", "否", "0")))
 
 
 @dataclass(frozen=True)

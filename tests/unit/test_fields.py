@@ -234,6 +234,7 @@ def test_choices():
     assert fields.KIND.check(LineKind.FEE) == LineKind.FEE
     assert fields.WARRANTY.parse("") is False and fields.FREE.parse("是") is True
     assert refused(fields.FREE, "maybe").reason == "Answer y or n"
+    assert [fields.FLAG.parse(t) for t in ("1", "true", "0", "No", "")] == [True, True, False, False, False]
     assert fields.FOLLOWUP_CHANNEL.parse("微信") == "wechat"
     assert fields.AVAILABILITY.check("back_order") == Availability.BACK_ORDER
 
