@@ -323,12 +323,15 @@ def _lang(ctx: click.Context, settings) -> str:
 
 
 def _serve(site, url: str, host: str, port: int, lang: str) -> None:
+    from desk.domain.errors import DeskError
     from desk.i18n import set_locale
     from desk.web import serve
 
     set_locale(lang)
     try:
         serve(site, db_url=url, host=host, port=port, lang=lang)
+    except DeskError as exc:
+        _fail(str(exc))
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
