@@ -99,6 +99,18 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
         f"Demo shop ready in {url}: {counts['customers']} customers, "
         f"{counts['today']} visits today and nearby, {counts['historical_visits']} historical visits."
     )
+    from desk.demo import GUIDE_USER
+    from desk.domain.entities import ROLE_LABELS
+    from desk.i18n import _
+
+    click.echo(_("Sign-in PINs:"))
+    roles = {u.name: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles)) for u in desk.users()}
+    for name, pin in counts["pins"].items():
+        click.echo(f"  {pin}  {name}  ({roles.get(name, '')})")
+    if counts["walkthrough"]:
+        click.echo(_("First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
+                     "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
+                     user=GUIDE_USER, pin=counts["pins"][GUIDE_USER], plate=counts["walkthrough"]))
 
 
 @main.command("report")
