@@ -16,11 +16,12 @@ from desk.services.kpi import day_range
 from tests import flow
 
 
-@pytest.fixture
-def demo(db_url):
+@pytest.fixture(scope="module")
+def demo(module_db_url):
+    """Built once per backend: the tests that use it only read."""
     from desk.demo import build
 
-    d = open_desk(db_url)
+    d = open_desk(module_db_url)
     build(d, visits=200, seed=7)
     yield d
     d.engine.dispose()
