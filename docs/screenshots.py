@@ -36,7 +36,7 @@ async def shoot(out: Path) -> list[Path]:
     from textual.widgets import DataTable
     from textual.widgets._footer import FooterKey
 
-    from desk.app import make_app
+    from desk.shell.app import make_app
     from desk.demo import GUIDE_USER, build
     from desk.services import open_desk
 

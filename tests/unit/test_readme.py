@@ -23,10 +23,13 @@ def desk_command() -> click.Group:
 
 
 def commands(group: click.Group, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], click.Command]:
-    """Every visible command (leaves of the tree), by its words."""
+    """Every visible command (leaves of the tree), by its words (commands loaded
+    when they run are listed by the group, not in ``group.commands``)."""
     out: dict[tuple[str, ...], click.Command] = {}
-    for name, cmd in group.commands.items():
-        if cmd.hidden:
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if cmd is None or cmd.hidden:
             continue
         if isinstance(cmd, click.Group):
             out.update(commands(cmd, prefix + (name,)))
