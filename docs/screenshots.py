@@ -4,7 +4,9 @@ Makes the demo shop (``desk demo``'s builder, seed 7) in a temporary folder,
 opens the app at 120×40 and does what the README's first ten minutes say, with
 keys: sign in as the guide user with their PIN, the appointment board, then a
 car on the progress board opened at its estimate. Each view is saved as SVG in
-docs/ (``board.svg``, ``visit.svg``). Run it again when a screen changes.
+docs/ (``board.svg``, ``visit.svg``). Run it again when a screen changes, in the
+day: the demo's cars of today start five hours before now, so just after midnight
+the appointment board holds only the coming bookings.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ async def shoot(out: Path) -> list[Path]:
             await _until(pilot, lambda: name() == "AppointmentsScreen" and board().row_count > 5 and keys())
             saved.append(Path(app.save_screenshot("board.svg", path=str(out))))
 
-            # the car at its estimate with lines: down the board to it, Enter opens it
+            # a car at its estimate with lines, from the progress board (f3: every
+            # car in the shop, whatever day it came): down to it, Enter opens it
+            await pilot.press("f3")
+            await _until(pilot, lambda: name() == "ProgressScreen" and board().row_count > 3)
             rows = app.screen.rows
             target = next(i for i, r in enumerate(rows)
                           if r.stage == "ESTIMATE" and app.desk.visit_view(r.visit_id).lines)
