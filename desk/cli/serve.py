@@ -26,6 +26,8 @@ def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
 
     try:
         serve(site, db_url=root_db_url(ctx), host=host, port=port, lang=lang, shop=shop)
+    except DeskError as exc:  # e.g. the serve extra is not installed
+        fail(str(exc))
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     finally:

@@ -29,7 +29,8 @@ from desk.i18n import N_
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.process import WALK_IN_START, Stage
 from desk.domain.rules import comeback_of, lines_hash
-from desk.services.base import FIXTURES, Base
+from desk.resources import fixture
+from desk.services.base import Base
 from desk.store import repo
 from desk.store.models import (
     AuthorisationRow,
@@ -76,7 +77,7 @@ class CannedJob:
 
 
 def load_canned_jobs(path=None) -> list[CannedJob]:
-    with open(path or FIXTURES / "canned_jobs.toml", "rb") as fh:
+    with (path or fixture("canned_jobs.toml")).open("rb") as fh:
         data = tomllib.load(fh)
     return [
         CannedJob(id=j["id"], en=j["en"], zh=j["zh"], lines=tuple(j["line"]))

@@ -146,6 +146,10 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
     settings as they are now (``desk.config.Settings``), read for each page."""
     import asyncio
 
+    from desk.extras import require
+
+    require("textual_serve", "serve")
+
     import jinja2
     from aiohttp import web
     from textual_serve.app_service import AppService
