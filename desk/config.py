@@ -17,6 +17,10 @@ from pathlib import Path
 class Settings:
     db_url: str | None = None
     shop_name: str = "Desk Motors"
+    #: The printouts' header (left out while empty); the phone is stored as E.164.
+    shop_address: str = ""
+    shop_phone: str = ""
+    shop_tax_id: str = ""
     locale: str = "en"
     currency_symbol: str = "¥"
     comeback_window_days: int = 30
@@ -39,6 +43,8 @@ class Settings:
     #: ``desk serve-lobby``: the lounge TV's board (read-only, masked), loopback by default.
     lobby_host: str = "127.0.0.1"
     lobby_port: int = 8040
+    #: The lobby page's font size in pixels: readable from a sofa across the room.
+    lobby_font_size: int = 36
     #: ``desk serve``: the whole app for tablets; off until an address is configured.
     serve_host: str | None = None
     serve_port: int = 8041
@@ -120,6 +126,31 @@ def _str(value) -> str:
     return value
 
 
+def _limits(name: str) -> tuple[int, int | None]:
+    """A whole-number setting's range: this file's own, else the shop setting's
+    (``desk.domain.setup``: one range for desk.toml and the set-up screen)."""
+    if name in _MINIMUM or name in _MAXIMUM:
+        return _MINIMUM.get(name, 0), _MAXIMUM.get(name)
+    from desk.domain.setup import SPECS
+
+    spec = SPECS.get(name)
+    return (spec.minimum, spec.maximum) if spec is not None else (0, None)
+
+
+def _phone(value) -> str:
+    """A phone number in desk.toml, stored as the set-up screen stores it (E.164)."""
+    text = _str(value).strip()
+    if not text:
+        return ""
+    from desk.domain.errors import InvalidInput
+    from desk.domain.validate import phone
+
+    try:
+        return phone(text)
+    except InvalidInput as exc:
+        raise ValueError(exc.reason.lower()) from None
+
+
 def _coerce(name: str, kind, value):
     """``value`` as the type of setting ``name`` (annotation ``kind``)."""
     kind = getattr(kind, "__name__", kind)  # annotations are strings here
@@ -127,12 +158,15 @@ def _coerce(name: str, kind, value):
         from desk.i18n import normalise_locale
 
         return normalise_locale(_str(value))
+    if name == "shop_phone":
+        return _phone(value)
     if kind == "int":
         out = _int(value)
-        if out < _MINIMUM.get(name, 0):
-            raise ValueError(f"must be at least {_MINIMUM.get(name, 0)}")
-        if name in _MAXIMUM and out > _MAXIMUM[name]:
-            raise ValueError(f"must be at most {_MAXIMUM[name]}")
+        low, high = _limits(name)
+        if out < low:
+            raise ValueError(f"must be at least {low}")
+        if high is not None and out > high:
+            raise ValueError(f"must be at most {high}")
         return out
     if kind == "Decimal":
         return _decimal(value)

@@ -14,18 +14,24 @@ from desk.web import APP, LOBBY, serve
 from desk.widgets.feedback import describe_error
 
 
-def _lang(ctx: click.Context, shop_settings) -> str:
-    return ctx.find_root().obj.get("lang") or shop_settings.locale
+def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
+    """Serve ``site`` with ``desk`` open for the pages to read the shop's set-up;
+    the language is --lang, else the shop's (the page's and every session's)."""
+    lang = ctx.find_root().obj.get("lang")
+    set_locale(lang or desk.settings.locale)
 
+    def shop():
+        desk.refresh_setup()  # a change on the set-up screen counts at the next page load
+        return desk.settings
 
-def _serve(site, url: str, host: str, port: int, lang: str) -> None:
-    set_locale(lang)
     try:
-        serve(site, db_url=url, host=host, port=port, lang=lang)
+        serve(site, db_url=root_db_url(ctx), host=host, port=port, lang=lang, shop=shop)
     except DeskError as exc:  # e.g. the serve extra is not installed
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    finally:
+        desk.engine.dispose()
 
 
 def _open_for_serving(url: str, shop_settings):
@@ -45,9 +51,8 @@ def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the lobby board (masked, read-only) to a browser, e.g. the TV in the
     customer lounge."""
     shop_settings = settings()
-    url = root_db_url(ctx)
-    _open_for_serving(url, shop_settings).engine.dispose()
-    _serve(LOBBY, url, host or shop_settings.lobby_host, port or shop_settings.lobby_port, _lang(ctx, shop_settings))
+    desk = _open_for_serving(root_db_url(ctx), shop_settings)
+    _serve(LOBBY, ctx, desk, host or shop_settings.lobby_host, port or shop_settings.lobby_port)
 
 
 @click.command("serve")
@@ -62,11 +67,8 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
     if not host:
         fail("desk serve is off: give the address to listen on with --host ADDRESS "
              "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
-    url = root_db_url(ctx)
-    desk = _open_for_serving(url, shop_settings)
-    try:
-        if not desk.pin_users():
-            fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
-    finally:
+    desk = _open_for_serving(root_db_url(ctx), shop_settings)
+    if not desk.pin_users():
         desk.engine.dispose()
-    _serve(APP, url, host, port or shop_settings.serve_port, _lang(ctx, shop_settings))
+        fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
+    _serve(APP, ctx, desk, host, port or shop_settings.serve_port)

@@ -17,7 +17,12 @@ def build_app(db: str | None, lang: str | None, user_name: str | None) -> DeskAp
     """The app as ``desk [--db …] [--lang …] [--user …]`` opens it (the language is
     already set; without --lang or DESK_LANG the shop's set-up chooses it)."""
     shop_settings = settings()  # a bad desk.toml stops here, before any folder is made
-    app = make_app(db_url=db_url(db), settings=shop_settings, user_name=user_name)
+    return shop_language(make_app(db_url=db_url(db), settings=shop_settings, user_name=user_name), lang)
+
+
+def shop_language(app: DeskApp, lang: str | None) -> DeskApp:
+    """Without --lang or DESK_LANG the shop's set-up chooses the language once the
+    database is open (a change on the set-up screen reaches the next session)."""
     app.use_shop_language = not (lang or os.environ.get("DESK_LANG"))
     return app
 
@@ -26,11 +31,12 @@ def build_app(db: str | None, lang: str | None, user_name: str | None) -> DeskAp
 @click.pass_context
 def lobby_mode(ctx: click.Context) -> None:
     """The lobby board alone (each browser session of serve-lobby runs this)."""
-    make_lobby_app(db_url=root_db_url(ctx), settings=settings()).run()
+    shop_language(make_lobby_app(db_url=root_db_url(ctx), settings=settings()), ctx.find_root().obj.get("lang")).run()
 
 
 @click.command("browser-mode", hidden=True)
 @click.pass_context
 def browser_mode(ctx: click.Context) -> None:
     """The app behind the PIN sign-in (each browser session of serve runs this)."""
-    make_app(db_url=root_db_url(ctx), settings=settings(), remote=True).run()
+    app = make_app(db_url=root_db_url(ctx), settings=settings(), remote=True)
+    shop_language(app, ctx.find_root().obj.get("lang")).run()

@@ -27,15 +27,20 @@ class SettingSpec:
 
     key: str
     label: str
-    #: text | int | pct | money | time | locale | tax
+    #: text | phone | int | pct | money | time | locale | tax
     kind: str
     minimum: int = 0
     maximum: int | None = None
+    #: may be left empty (text and phone: the printouts then leave the line out)
+    optional: bool = False
 
 
 #: The settings shared by every terminal of a shop, in the order the screen shows them.
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("shop_name", N_("Shop name"), "text"),
+    SettingSpec("shop_address", N_("Shop address"), "text", optional=True),
+    SettingSpec("shop_phone", N_("Shop phone"), "phone", optional=True),
+    SettingSpec("shop_tax_id", N_("Shop tax ID"), "text", optional=True),
     SettingSpec("opening_time", N_("Opening time"), "time"),
     SettingSpec("closing_time", N_("Closing time"), "time"),
     SettingSpec("slot_minutes", N_("Slot length (minutes)"), "int", 5, 240),
@@ -49,6 +54,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("followup_window_hours", N_("Follow-up window (hours)"), "int", 1, 720),
     SettingSpec("followup_max_attempts", N_("Follow-up call attempts"), "int", 1, 20),
     SettingSpec("late_after_minutes", N_("Late after (minutes)"), "int", 0, 240),
+    #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
+    SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
 )
 SPECS = {s.key: s for s in SETTINGS}
@@ -71,10 +78,17 @@ def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] =
     with a clear message when it is not acceptable."""
     s = spec(key)
     raw = fields.SETTING_VALUE.parse(text)
+    if not raw and s.optional:
+        return ""
     if s.kind == "text":
         if not raw:
             raise InvalidInput("value", N_("Must not be empty"))
         return raw
+    if s.kind == "phone":
+        try:
+            return validate.phone(raw)
+        except InvalidInput as exc:
+            raise InvalidInput("value", exc.reason, exc.params) from None
     if s.kind == "time":
         if not raw:
             raise InvalidInput("value", N_("Not a time: {value}"), {"value": raw})
@@ -159,6 +173,19 @@ def show(key: str, value, currency_symbol: str = "") -> str:
         return money.format_money(int(value), currency_symbol)
     if s.kind == "locale":
         return "中文" if value == "zh_CN" else "English"
+    if s.kind == "phone":
+        return validate.show_phone(value)
+    return to_text(key, value)
+
+
+def as_typed(key: str, value) -> str:
+    """A setting's value as the change form offers it (``parse_setting`` reads it
+    back as the same value): an amount with its decimals, a phone as people write it."""
+    kind = spec(key).kind
+    if kind == "money":
+        return money.format_money(int(value))
+    if kind == "phone":
+        return validate.show_phone(value)
     return to_text(key, value)
 
 

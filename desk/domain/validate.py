@@ -166,6 +166,23 @@ def phone(text: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def show_phone(stored: str, region: str = "CN") -> str:
+    """A stored phone number as people of ``region`` write it: the national form
+    for a number of that region ("+8613812345678" -> "138 1234 5678", a landline
+    "+861012345678" -> "010 1234 5678"), the international form for any other
+    ("+44 20 7946 0958"). What cannot be read is shown as stored."""
+    raw = str(stored or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw
+    home = phonenumbers.region_code_for_number(number) == region
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 # ------------------------------------------------------------------ odometer
 
 MAX_KM = 2_000_000

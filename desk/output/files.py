@@ -10,7 +10,7 @@ from desk.domain.errors import DeskError
 from desk.i18n import _
 from desk.locations import data_dir
 from desk.output import pdf
-from desk.output.text import Doc, estimate_text, invoice_text
+from desk.output.text import Doc
 
 
 def printouts_folder() -> Path:
@@ -19,32 +19,20 @@ def printouts_folder() -> Path:
     return folder
 
 
-def _write_text(name: str, text: str) -> Path:
-    path = printouts_folder() / name
-    path.write_text(text, encoding="utf-8")
+def write_doc_text(doc: Doc) -> Path:
+    """``doc`` as a text file in the printouts folder (beside its PDF)."""
+    path = printouts_folder() / f"{doc.filename or doc.kind}.txt"
+    path.write_text(doc.text(), encoding="utf-8")
     return path
 
 
-def write_estimate(view, settings) -> Path:
-    visit = view.visit
-    return _write_text(f"{visit.number}-estimate-v{visit.estimate_version}.txt", estimate_text(view, settings))
-
-
-def write_invoice(view, settings, next_due) -> Path:
-    return _write_text(f"{view.visit.number}-invoice.txt", invoice_text(view, settings, next_due))
-
-
-def write_doc_text(doc: Doc) -> Path:
-    """``doc`` as a text file in the printouts folder (beside its PDF)."""
-    return _write_text(f"{doc.filename or doc.kind}.txt", doc.text())
-
-
-def print_both(text_path: Path | None, make_doc):
-    """Write the PDF beside the text file. Returns (text path, PDF path or None,
-    why the PDF could not be made or None)."""
+def print_doc(doc: Doc):
+    """The text file, then the PDF beside it. Returns (text path, PDF path or None,
+    why the PDF could not be made or None): the text printout stands when the PDF
+    cannot be made."""
+    text_path = write_doc_text(doc)
     try:
-        doc = make_doc()
-        return text_path, pdf.write(doc, text_path.parent if text_path else printouts_folder()), None
+        return text_path, pdf.write(doc, text_path.parent), None
     except DeskError as exc:
         return text_path, None, str(exc)
     except OSError as exc:

@@ -146,15 +146,28 @@ def render(doc, font_path: str | None = None) -> bytes:
         pdf.set_font(family, size=size)
         pdf.multi_cell(width, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    # header: shop, then the title and the number
-    line(doc.shop, size=11)
-    pdf.set_font(family, size=18)
-    pdf.cell(width * 0.7, 10, doc.title)
-    pdf.set_font(family, size=12)
-    pdf.cell(width * 0.3, 10, doc.number, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    # header: the shop on the left (name, address, phone and tax id), the title,
+    # number and date on the right
+    left = list(doc.shop)
+    right = [(doc.title, 16), (doc.number, 11), (f"{_('Date')}: {doc.date}", 10)]
+    top = pdf.get_y()
+    for i, text in enumerate(left):
+        pdf.set_font(family, size=13 if i == 0 else 9)
+        pdf.set_text_color(0, 0, 0) if i == 0 else pdf.set_text_color(80, 80, 80)
+        pdf.set_xy(MARGIN, top + (0 if i == 0 else 3 + 4.5 * i))
+        pdf.cell(width * 0.58, 7 if i == 0 else 4.5, _fit(pdf, text, width * 0.58))
+    pdf.set_text_color(0, 0, 0)
+    y = top
+    for text, size in right:
+        pdf.set_font(family, size=size)
+        pdf.set_xy(MARGIN + width * 0.4, y)
+        h = size * 0.5
+        pdf.cell(width * 0.6, h, text, align="R")
+        y += h + 1
+    bottom = max(y, top + 3 + 4.5 * len(left))
     pdf.set_draw_color(60, 60, 60)
-    pdf.line(MARGIN, pdf.get_y() + 1, MARGIN + width, pdf.get_y() + 1)
-    pdf.ln(4)
+    pdf.line(MARGIN, bottom + 1, MARGIN + width, bottom + 1)
+    pdf.set_xy(MARGIN, bottom + 4)
 
     # fields in two columns of label: value
     pdf.set_font(family, size=BODY)
@@ -179,24 +192,28 @@ def render(doc, font_path: str | None = None) -> bytes:
             line(f"{'•' if font_path else '-'}  {text}")
 
     if doc.table:
+        head, align, rows = doc.columns()
         pdf.ln(3)
         pdf.set_font(family, size=BODY)
-        widths = (width * 0.46, width * 0.12, width * 0.1, width * 0.15, width * 0.17)
-        with pdf.table(col_widths=widths, text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
-                       first_row_as_headings=True, line_height=6,
+        # each figure column as wide as its widest entry; the description takes the rest
+        figures = [max(pdf.get_string_width(r[i]) for r in (head, *rows)) + 5 for i in range(1, len(head))]
+        widths = (width - sum(figures), *figures)
+        with pdf.table(col_widths=widths, text_align=tuple("LEFT" if a == "L" else "RIGHT" for a in align),
+                       width=width, first_row_as_headings=True, line_height=6,
                        headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230))) as table:
-            table.row(doc.table_head)
-            for r in doc.table:
+            table.row(head)
+            for r in rows:
                 table.row(r)
 
     if doc.totals:
         pdf.ln(3)
-        for label, value in doc.totals:
-            pdf.set_font(family, size=12 if label == doc.totals[2][0] and len(doc.totals) > 2 else BODY)
-            pdf.cell(width * 0.8, 7, label, align="R")
-            pdf.cell(width * 0.2, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for i, (label, value) in enumerate(doc.totals):
+            pdf.set_font(family, size=12 if i == 2 else BODY)  # net, tax, then the total
+            pdf.cell(width * 0.75, 7, label, align="R")
+            pdf.cell(width * 0.25, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for note in doc.notes:
-        line(note, size=9)
+        pdf.ln(2)
+        line(note, size=9 if doc.table else BODY)
 
     for statement, who in doc.signatures:
         pdf.ln(8)

@@ -1,85 +1,35 @@
-"""Printable documents as plain text (any printer, any terminal, CJK included),
-and as a document model the PDF writer (``pdf.py``) lays out. Written to files
-by ``files.py``."""
+"""Printable documents: what a customer signs or takes home.
+
+One document model (:class:`Doc`) per printout, laid out twice: as plain text
+(:meth:`Doc.text`: any printer, any terminal, CJK included) and as PDF by
+``pdf.py``. ``files.py`` writes both (F6 on the walkaround, estimate and delivery
+screens).
+
+What every printout carries, so that a customer accepts it: the shop's header from
+the set-up (name, address, phone, tax id: the lines that are set), the document's
+date (from the injected clock, never the machine's), the advisor, units on the
+quantities (h, pcs, km), phones as people write them
+(:func:`desk.domain.validate.show_phone`, never "+86…"), no table column that is
+empty on every row, and "none" where a list has nothing in it.
+
+An estimate without lines prints **without a signature block** (and without the
+¥0.00 totals): there is nothing on it to authorise, but the sheet still carries
+the customer's requests and the car's data to the workshop for the diagnosis, so
+refusing to print it would take that away. It says why there is nothing to sign.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from rich.cells import cell_len
+
+from desk.domain.entities import LineKind
 from desk.domain.money import format_money, line_net, priced
+from desk.domain.validate import show_phone
 from desk.i18n import N_, _
-
-
-def estimate_text(view, settings) -> str:
-    """The estimate / repair order for the customer to sign."""
-    v, c, veh, t = view.visit, view.customer, view.vehicle, view.estimate_totals
-    sym = settings.currency_symbol
-    out = [
-        settings.shop_name,
-        _("Repair order / estimate") + f"  {v.number}",
-        "",
-        f"{_('Customer')}: {c.name}  {c.phone}",
-        f"{_('Vehicle')}: {veh.plate}  {veh.make} {veh.model}  VIN {veh.vin}",
-        f"{_('Odometer')}: {v.odometer_km if v.odometer_km is not None else '-'} km",
-        "",
-        _("Customer's requests") + ":",
-        *[f"  - {con.text}" for con in view.concerns],
-        "",
-    ]
-    for ln in view.lines:
-        if ln.added_in_repair:
-            continue
-        net = line_net(priced(ln))
-        flag = " (" + _("warranty") + ")" if ln.warranty else " (" + _("free") + ")" if ln.free else ""
-        out.append(f"  {ln.description}{flag}  {ln.qty.normalize():f} x {format_money(ln.unit_cents)}"
-                   f"  = {format_money(net, sym)}")
-    out += [
-        "",
-        f"{_('Net')}: {format_money(t.net, sym)}   {_('Tax')}: {format_money(t.tax, sym)}"
-        f"   {_('Total')}: {format_money(t.total, sym)}",
-        f"{_('Promised')}: {v.promised_at:%Y-%m-%d %H:%M}" if v.promised_at else "",
-        f"{_('estimate version {n}', n=v.estimate_version)}",
-        "",
-        _("I authorise the work above.") + "   " + _("Signature") + ": ____________________",
-        "",
-    ]
-    return "\n".join(out)
-
-
-def invoice_text(view, settings, next_due) -> str:
-    """The invoice summary at hand-back: every billed line, what was not charged,
-    the next service due."""
-    v, c, veh, t = view.visit, view.customer, view.vehicle, view.totals
-    sym = settings.currency_symbol
-    out = [
-        settings.shop_name,
-        _("Invoice summary") + f"  {v.number}",
-        "",
-        f"{_('Customer')}: {c.name}   {_('Vehicle')}: {veh.plate} {veh.make} {veh.model}",
-        "",
-    ]
-    for ln in view.lines:
-        if ln.approval != "approved":
-            continue
-        flag = " (" + _("warranty") + ")" if ln.warranty else " (" + _("free") + ")" if ln.free else ""
-        out.append(f"  {ln.description}{flag}  {format_money(line_net(priced(ln)), sym)}")
-    day, km = next_due
-    out += [
-        "",
-        f"{_('Net')}: {format_money(t.net, sym)}   {_('Tax')}: {format_money(t.tax, sym)}"
-        f"   {_('Total')}: {format_money(t.total, sym)}",
-        f"{_('Not charged')}: {format_money(t.not_charged, sym)}" if t.not_charged else "",
-        f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km:,} km" if km else ""),
-        "",
-    ]
-    return "\n".join(out)
-
-
-# ------------------------------------------------------------------ document model
-#
-# The same content as the text printouts above, as a structure the PDF writer
-# (pdf.py) lays out: header fields, sections of lines, one priced table,
-# totals and signature boxes. Labels are already in the interface language.
 
 #: The walkaround screen's panel, damage and grade names (same message ids).
 PANEL_NAMES = {
@@ -104,17 +54,28 @@ CAR_DIAGRAM = (
 )
 
 
+#: The unit printed after a line's quantity (a fee counts itself: no unit).
+UNITS = {LineKind.LABOUR: N_("h"), LineKind.PART: N_("pcs")}
+
+
 @dataclass
 class Doc:
-    """A printable document: what is printed, not how."""
+    """A printable document: what is printed, not how (``text()`` and ``pdf.render``
+    lay it out)."""
 
     kind: str  # estimate | invoice | walkaround
-    shop: str
     title: str
     number: str
+    #: the shop's header: its name, then whichever of address, phone and tax id are set
+    shop: tuple[str, ...]
+    #: the document's date, as printed
+    date: str
     fields: list[tuple[str, str]] = field(default_factory=list)
+    #: (heading, lines): a list with nothing in it says "none", never a bare "-"
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     table_head: tuple[str, ...] = ()
+    #: "L" or "R" for each column of the table
+    table_align: tuple[str, ...] = ()
     table: list[tuple[str, ...]] = field(default_factory=list)
     totals: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -124,111 +85,191 @@ class Doc:
     signatures: list[tuple[str, str]] = field(default_factory=list)
     filename: str = ""
 
+    def columns(self) -> tuple[tuple[str, ...], tuple[str, ...], list[tuple[str, ...]]]:
+        """The table without the columns that are empty on every row:
+        (headings, alignments, rows)."""
+        keep = [i for i in range(len(self.table_head)) if any(row[i] for row in self.table)]
+        return (tuple(self.table_head[i] for i in keep), tuple(self.table_align[i] for i in keep),
+                [tuple(row[i] for i in keep) for row in self.table])
+
     def text(self) -> str:
-        """Every word of the document as plain text (what the PDF must show)."""
-        out = [self.shop, f"{self.title}  {self.number}", ""]
-        out += [f"{k}: {v}" for k, v in self.fields]
+        """The document as plain text, columns lined up (CJK characters count as
+        two): every word the PDF shows."""
+        out = [*self.shop, "", f"{self.title}  {self.number}", f"{_('Date')}: {self.date}", ""]
+        width = max((cell_len(k) for k, _v in self.fields), default=0) + 1
+        out += [f"{_pad(k + ':', width)} {v}" for k, v in self.fields]
         for heading, lines in self.sections:
             out += ["", heading + ":", *[f"  - {ln}" for ln in lines]]
+        table_width = 0
         if self.table:
-            out += ["", "  ".join(self.table_head), *["  ".join(r) for r in self.table]]
-        out += ["", *[f"{k}: {v}" for k, v in self.totals], *self.notes]
-        out += [f"{s}   {who}: ____________________" for s, who in self.signatures]
+            grid = _grid(*self.columns())
+            table_width = max(cell_len(r) for r in grid)
+            out += ["", *grid]
+        if self.totals:
+            labels = max(cell_len(k) for k, _v in self.totals) + 1
+            values = max(cell_len(v) for _k, v in self.totals)
+            rows = [f"{_pad(k + ':', labels, 'R')} {_pad(v, values, 'R')}" for k, v in self.totals]
+            out += ["", *[_pad(r, table_width, "R") for r in rows]]
+        if self.notes:
+            out += ["", *self.notes]
+        for statement, who in self.signatures:
+            out += ["", statement] if statement else [""]
+            out.append(f"{who}: ____________________   {_('Date signed')}: ____________")
         return "\n".join(out) + "\n"
+
+
+def _pad(text: str, width: int, align: str = "L") -> str:
+    gap = " " * max(0, width - cell_len(text))
+    return gap + text if align == "R" else text + gap
+
+
+def _grid(head: tuple[str, ...], align: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(cell_len(row[i]) for row in (head, *rows)) for i in range(len(head))]
+
+    def line(row) -> str:
+        return "  ".join(_pad(c, w, a) for c, w, a in zip(row, widths, align, strict=True)).rstrip()
+
+    return [line(head), "  ".join("-" * w for w in widths), *[line(r) for r in rows]]
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def shop_header(settings) -> tuple[str, ...]:
+    """The shop's name, address, and phone and tax id on one line: those set up."""
+    contact = []
+    if settings.shop_phone:
+        contact.append(f"{_('Phone')}: {show_phone(settings.shop_phone)}")
+    if settings.shop_tax_id:
+        contact.append(f"{_('Tax ID')}: {settings.shop_tax_id}")
+    return tuple(line for line in (settings.shop_name, settings.shop_address, "   ".join(contact)) if line)
+
+
+def quantity(line) -> str:
+    """A line's quantity with its unit: "1.5 h", "2 pcs" (Chinese: 小时, 件)."""
+    qty = f"{line.qty.normalize():f}"
+    unit = UNITS.get(LineKind(line.kind))
+    return f"{qty} {_(unit)}" if unit else qty
+
+
+def km(value: int) -> str:
+    return f"{value:,} km"
 
 
 def _flag(ln) -> str:
     return _("warranty") if ln.warranty else _("free") if ln.free else ""
 
 
-def _people(view) -> list[tuple[str, str]]:
+#: The priced table of the estimate and the invoice: (heading msgid, alignment).
+LINE_COLUMNS = ((N_("Description"), "L"), (N_("Qty"), "R"), (N_("Unit price"), "R"), (N_("Discount"), "R"),
+                (N_("Net"), "R"))
+
+
+def _line_row(ln, sym: str) -> tuple[str, ...]:
+    flag = _flag(ln)
+    return (f"{ln.description} ({flag})" if flag else ln.description, quantity(ln), format_money(ln.unit_cents),
+            f"{ln.discount_pct.normalize():f}%" if ln.discount_pct else "",
+            format_money(line_net(priced(ln)), sym))
+
+
+def _table(rows: list[tuple[str, ...]]) -> dict:
+    return {"table_head": tuple(_(h) for h, _a in LINE_COLUMNS), "table_align": tuple(a for _h, a in LINE_COLUMNS),
+            "table": rows}
+
+
+def _totals(t, sym: str) -> list[tuple[str, str]]:
+    return [(_("Net"), format_money(t.net, sym)), (_("Tax"), format_money(t.tax, sym)),
+            (_("Total"), format_money(t.total, sym))]
+
+
+def _people(view, *, not_recorded: bool = False) -> list[tuple[str, str]]:
+    """Customer, car, odometer and advisor; what is unknown is left out (or, on a
+    sheet that records it, said to be not recorded)."""
     v, c, veh = view.visit, view.customer, view.vehicle
-    return [
-        (_("Customer"), f"{c.name}  {c.phone}"),
-        (_("Vehicle"), f"{veh.plate}  {veh.make} {veh.model}".strip()),
-        (_("VIN"), veh.vin or "-"),
-        (_("Odometer"), f"{v.odometer_km:,} km" if v.odometer_km is not None else "-"),
-    ]
+    out = [(_("Customer"), "  ".join(x for x in (c.name, show_phone(c.phone)) if x)),
+           (_("Vehicle"), f"{veh.plate}  {veh.make} {veh.model}".strip())]
+    if veh.vin:
+        out.append((_("VIN"), veh.vin))
+    if v.odometer_km is not None or not_recorded:
+        out.append((_("Odometer"), km(v.odometer_km) if v.odometer_km is not None else _("not recorded")))
+    if view.advisor:
+        out.append((_("Advisor"), view.advisor))
+    return out
 
 
-def estimate_doc(view, settings) -> Doc:
-    """The estimate / repair order for the customer to sign (as ``estimate_text``)."""
+def _header(view, settings, printed_at: datetime) -> dict:
+    return {"shop": shop_header(settings), "number": view.visit.number, "date": f"{printed_at:%Y-%m-%d}"}
+
+
+def _requests(view) -> tuple[str, list[str]]:
+    return _("Customer's requests"), [con.text for con in view.concerns] or [_("none")]
+
+
+# ------------------------------------------------------------------ the documents
+
+
+def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
+    """The estimate / repair order for the customer to sign; without lines, the
+    sheet of the requests with nothing to sign (see the module docstring)."""
     v, t, sym = view.visit, view.estimate_totals, settings.currency_symbol
-    rows = []
-    for ln in view.lines:
-        if ln.added_in_repair:
-            continue
-        rows.append((ln.description, _flag(ln), f"{ln.qty.normalize():f}", format_money(ln.unit_cents),
-                     format_money(line_net(priced(ln)), sym)))
+    rows = [_line_row(ln, sym) for ln in view.lines if not ln.added_in_repair]
     fields = _people(view)
     if v.promised_at:
         fields.append((_("Promised"), f"{v.promised_at:%Y-%m-%d %H:%M}"))
-    return Doc(
-        kind="estimate", shop=settings.shop_name, title=_("Repair order / estimate"), number=v.number,
-        fields=fields,
-        sections=[(_("Customer's requests"), [con.text for con in view.concerns] or ["-"])],
-        table_head=(_("Description"), "", _("Qty"), _("Unit price"), _("Net")),
-        table=rows,
-        totals=[(_("Net"), format_money(t.net, sym)), (_("Tax"), format_money(t.tax, sym)),
-                (_("Total"), format_money(t.total, sym))],
-        notes=[_("estimate version {n}", n=v.estimate_version)],
-        signatures=[(_("I authorise the work above."), _("Signature"))],
-        filename=f"{v.number}-estimate-v{v.estimate_version}",
-    )
+    head = {"kind": "estimate", "title": _("Repair order / estimate"), **_header(view, settings, printed_at),
+            "fields": fields, "sections": [_requests(view)],
+            "filename": f"{v.number}-estimate-v{v.estimate_version}"}
+    if not rows:
+        return Doc(**head, notes=[_("No work on this estimate yet: there is nothing to sign.")])
+    return Doc(**head, **_table(rows), totals=_totals(t, sym),
+               notes=[_("estimate version {n}", n=v.estimate_version)],
+               signatures=[(_("I authorise the work above."), _("Signature"))])
 
 
-def invoice_doc(view, settings, next_due) -> Doc:
-    """The invoice summary at hand-back (as ``invoice_text``)."""
+def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
+    """The invoice summary at hand-back: every billed line, what was not charged,
+    the next service due."""
     v, t, sym = view.visit, view.totals, settings.currency_symbol
-    rows = [(ln.description, _flag(ln), f"{ln.qty.normalize():f}", format_money(ln.unit_cents),
-             format_money(line_net(priced(ln)), sym))
-            for ln in view.lines if ln.approval == "approved"]
-    totals = [(_("Net"), format_money(t.net, sym)), (_("Tax"), format_money(t.tax, sym)),
-              (_("Total"), format_money(t.total, sym))]
+    rows = [_line_row(ln, sym) for ln in view.lines if ln.approval == "approved"]
+    totals = _totals(t, sym)
     if t.not_charged:
         totals.append((_("Not charged"), format_money(t.not_charged, sym)))
-    day, km = next_due
+    day, due_km = next_due
     return Doc(
-        kind="invoice", shop=settings.shop_name, title=_("Invoice summary"), number=v.number,
-        fields=_people(view),
-        table_head=(_("Description"), "", _("Qty"), _("Unit price"), _("Net")),
-        table=rows, totals=totals,
-        notes=[f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km:,} km" if km else "")],
+        kind="invoice", title=_("Invoice summary"), **_header(view, settings, printed_at),
+        fields=_people(view), **_table(rows), totals=totals,
+        notes=[f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
         filename=f"{v.number}-invoice",
     )
 
 
-def walkaround_doc(view, settings) -> Doc:
+def walkaround_doc(view, settings, *, printed_at: datetime) -> Doc:
     """The walkaround sheet: readings, damage by panel (and the diagram), findings,
     the customer's requests; signed by the customer and the advisor."""
-    import json
-
     v = view.visit
     try:
         damages = json.loads(v.damages or "[]")
     except ValueError:
         damages = []
-    fuel = "-" if v.fuel_eighths is None else f"{v.fuel_eighths}/8"
-    fields = _people(view) + [
-        (_("Fuel"), fuel),
-        (_("Warning lights"), v.warning_lights or "-"),
-        (_("Tyres"), v.tyres or "-"),
-        (_("Valuables"), v.valuables or "-"),
+    missing = _("not recorded")
+    fields = _people(view, not_recorded=True) + [
+        (_("Fuel"), missing if v.fuel_eighths is None else f"{v.fuel_eighths}/8"),
+        (_("Warning lights"), v.warning_lights or missing),
+        (_("Tyres"), v.tyres or missing),
+        (_("Valuables"), v.valuables or missing),
     ]
     dmg_lines = [f"{_(PANEL_NAMES.get(d.get('panel'), str(d.get('panel'))))}: "
                  f"{_(DAMAGE_NAMES.get(d.get('kind'), str(d.get('kind'))))}"
                  + (f" ({d['note']})" if d.get("note") else "") for d in damages]
     if not dmg_lines:
-        dmg_lines = [_("No damage") if v.damage_confirmed else "-"]
+        dmg_lines = [_("No damage") if v.damage_confirmed else missing]
     findings = [f"[{_(GRADE_NAMES.get(str(getattr(fd.grade, 'value', fd.grade)), str(fd.grade)))}] {fd.text}"
-                for fd in view.findings] or ["-"]
+                for fd in view.findings] or [_("none")]
     return Doc(
-        kind="walkaround", shop=settings.shop_name, title=_("Walkaround sheet"), number=v.number,
+        kind="walkaround", title=_("Walkaround sheet"), **_header(view, settings, printed_at),
         fields=fields,
-        sections=[(_("Customer's requests"), [con.text for con in view.concerns] or ["-"]),
-                  (_("Damage found"), dmg_lines), (_("Findings"), findings)],
+        sections=[_requests(view), (_("Damage found"), dmg_lines), (_("Findings"), findings)],
         damaged={d.get("panel") for d in damages},
-        signatures=[(_("Checked together with the customer."), _("Customer")),
-                    ("", _("Advisor"))],
+        signatures=[(_("Checked together with the customer."), _("Customer")), ("", _("Advisor"))],
         filename=f"{v.number}-walkaround",
     )

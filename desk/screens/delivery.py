@@ -155,15 +155,9 @@ class DeliveryScreen(VisitScreen):
             lambda: self.desk.agree_followup(self.user, self.visit_id, v["at"], v["channel"])))
 
     def action_invoice(self) -> None:
-        from desk.output.files import print_both, write_invoice
         from desk.output.text import invoice_doc
-        from desk.screens.printing import show_printed
+        from desk.screens.printing import print_document
 
-        view = self.view
-        settings = self.app.settings
-
-        def job():
-            due = self.desk.next_service_due(self.visit_id)
-            return print_both(write_invoice(view, settings, due), lambda: invoice_doc(view, settings, due))
-
-        self.run_db(job, lambda paths: show_printed(self, paths))
+        view, visit_id = self.view, self.visit_id
+        print_document(self, lambda settings, at: invoice_doc(view, settings, self.desk.next_service_due(visit_id),
+                                                             printed_at=at))

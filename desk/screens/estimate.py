@@ -331,11 +331,8 @@ class EstimateScreen(VisitScreen):
         self.reload()
 
     def action_print_estimate(self) -> None:
-        from desk.output.files import print_both, write_estimate
         from desk.output.text import estimate_doc
-        from desk.screens.printing import show_printed
+        from desk.screens.printing import print_document
 
         view = self.view
-        settings = self.app.settings
-        self.run_db(lambda: print_both(write_estimate(view, settings), lambda: estimate_doc(view, settings)),
-                    lambda paths: show_printed(self, paths))
+        print_document(self, lambda settings, at: estimate_doc(view, settings, printed_at=at))

@@ -12,10 +12,11 @@ from textual.binding import Binding
 
 from desk.domain.entities import Role
 from desk.domain.errors import GuardFailed
-from desk.domain.process import BOARD_LABELS, STAGE_LABELS, BoardStatus
+from desk.domain.process import STAGE_LABELS
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
+from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
 from desk.widgets.open_items import OpenItemsDialog
 
@@ -83,12 +84,11 @@ class ProgressScreen(ListScreen):
         ]
 
     def cells(self, r) -> tuple:
-        status = BoardStatus(r.status) if r.status else None
         # the whole car stands out: red when late, yellow when at risk
         row = "red" if r.late else "yellow" if r.at_risk else ""
         return (
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
-            Text(_(BOARD_LABELS[status]) if status else "", style=self.status_style(status)),
+            status_text(r.status),
             Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             left_text(r), flags(r),
         )
@@ -104,13 +104,6 @@ class ProgressScreen(ListScreen):
         if self.advisor_filter is not None:
             title += "   " + _("Advisor") + ": " + self.filter_names.get("advisor", "")
         self.set_title(title)
-
-    @staticmethod
-    def status_style(status) -> str:
-        return {
-            BoardStatus.WAITING_APPROVAL: "bold yellow", BoardStatus.WAITING_PARTS: "yellow",
-            BoardStatus.IN_WORK: "green", BoardStatus.READY: "bold cyan", BoardStatus.QC: "magenta",
-        }.get(status, "")
 
     def current_visit(self) -> int | None:
         return self.current_key()

@@ -256,8 +256,7 @@ class SetupScreen(DeskScreen):
             rules.change(values, view.key, text, tax_codes=taxes)  # the message stands beside the field
             return text
 
-        shown = money.format_money(view.value) if rules.spec(view.key).kind == "money" else \
-            rules.to_text(view.key, view.value)
+        shown = rules.as_typed(view.key, view.value)
         label = self.label(view)
         form = FormDialog(_("Change: {setting}", setting=label), [FormField("value", label, shown, parse)])
 

@@ -191,16 +191,10 @@ class WalkaroundScreen(VisitScreen):
 
     def action_print_sheet(self) -> None:
         """The walkaround sheet for the customer's signature (text and PDF)."""
-        from desk.output.files import print_both, write_doc_text
         from desk.output.text import walkaround_doc
-        from desk.screens.printing import show_printed
+        from desk.screens.printing import print_document
 
         if self.view is None:
             return
-        view, settings = self.view, self.app.settings
-
-        def job():
-            doc = walkaround_doc(view, settings)
-            return print_both(write_doc_text(doc), lambda: doc)
-
-        self.run_db(job, lambda paths: show_printed(self, paths))
+        view = self.view
+        print_document(self, lambda settings, at: walkaround_doc(view, settings, printed_at=at))

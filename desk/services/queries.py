@@ -96,6 +96,8 @@ class VisitView:
     authorised_amount: int = 0
     #: The vehicle's last reading before this visit (the odometer may not go below it).
     prior_km: int | None = None
+    #: The name of the visit's service advisor ("" when none is set), for the printouts.
+    advisor: str = ""
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,8 @@ class QueriesMixin(Base):
                 authorised_amount=authorised_amount(facts),
                 last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
                 prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
+                advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
+                else "",
             )
 
         return self._read(run)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from desk.config import Settings
-from desk.i18n import N_
+from desk.i18n import N_, set_locale
 from desk.shell.app import DeskApp
 
 
@@ -35,6 +35,10 @@ class LobbyApp(DeskApp, inherit_bindings=False):
         from desk.screens.lobby import KioskLobbyScreen
 
         self.desk = desk
+        self.settings = desk.settings  # the shop's own set-up: its name, its language
+        self.title = self.settings.shop_name
+        if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
+            set_locale(self.settings.locale)
         self.push_screen(KioskLobbyScreen())
         self.live.start()
 

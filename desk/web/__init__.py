@@ -11,6 +11,11 @@ The database URL reaches the sessions through the environment, never the command
 line (a PostgreSQL password would show in ``ps``). The page is desk's own: no
 font or script from the internet, its words translated.
 
+Each page load reads the shop's set-up (in a thread): its name, its language and,
+for the lobby, ``lobby_font_size`` (large: the TV is read from a sofa across the
+room; ``?fontsize=`` in the address still sets it for one screen). A change on the
+set-up screen shows at the TV's next reload.
+
 No Textual import here: this runs in the server process, which shows no screen.
 """
 
@@ -20,11 +25,12 @@ import ipaddress
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from desk.i18n import N_, _, get_locale
+from desk.i18n import N_, _, get_locale, set_locale
 
 PAGE_DIR = Path(__file__).resolve().parent
 #: A TV reconnects by itself this many seconds after its session ended.
@@ -44,10 +50,31 @@ class Site:
     title: str
     #: seconds before a closed page reconnects by itself (0: a button only)
     reconnect_seconds: int = 0
+    #: the shop setting that sizes the page's font (None: the browser's usual size)
+    font_setting: str | None = None
 
 
-LOBBY = Site("lobby-mode", N_("Your car's progress"), LOBBY_RECONNECT_SECONDS)
+LOBBY = Site("lobby-mode", N_("Your car's progress"), LOBBY_RECONNECT_SECONDS, "lobby_font_size")
 APP = Site("browser-mode", N_("desk — service desk"))
+#: The font size of a page without a setting of its own (a tablet held in the hand).
+PLAIN_FONT_SIZE = 16
+
+
+def font_size(site: Site, settings, asked: str | None = None) -> int:
+    """The page's font size in pixels: ``?fontsize=`` when it is a number, else
+    the shop's setting for the site; within the setting's limits either way."""
+    from desk.config import Settings
+    from desk.domain.setup import SPECS
+
+    limits = SPECS["lobby_font_size"]
+    # the set-up unread (None): the default, still large for the lobby
+    size = getattr(settings or Settings(), site.font_setting) if site.font_setting else PLAIN_FONT_SIZE
+    if asked is not None:
+        try:
+            size = int(asked)
+        except ValueError:
+            pass
+    return max(limits.minimum, min(limits.maximum or size, size))
 
 
 def session_command(site: Site, lang: str | None = None) -> str:
@@ -99,11 +126,12 @@ def same_origin(origin: str | None, host_header: str) -> bool:
     return bool(netloc) and netloc == host_header.lower()
 
 
-def page_text(site: Site) -> dict[str, str]:
+def page_text(site: Site, shop_name: str = "") -> dict[str, str]:
     """The page's words, in the interface language."""
     return {
         "lang": "zh-CN" if get_locale().startswith("zh") else "en",
         "title": _(site.title),
+        "shop": shop_name,
         "connecting": _("Connecting…"),
         "start": _("Start"),
         "ended": _("Session ended."),
@@ -112,8 +140,10 @@ def page_text(site: Site) -> dict[str, str]:
 
 
 def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
-                max_sessions: int = MAX_SESSIONS):
-    """A textual-serve server for ``site`` on ``host:port``."""
+                max_sessions: int = MAX_SESSIONS, shop: Callable[[], object] | None = None):
+    """A textual-serve server for ``site`` on ``host:port``. ``lang``: the language
+    asked for on the command line (else the shop's); ``shop()``: the shop's
+    settings as they are now (``desk.config.Settings``), read for each page."""
     import asyncio
 
     from desk.extras import require
@@ -159,15 +189,27 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
             # 192.168.1.20, not the 0.0.0.0 the server was bound to)
             base = f"{request.scheme}://{request.host}"
             ws = ("wss://" if request.scheme == "https" else "ws://") + request.host + "/ws"
-            try:
-                font_size = max(8, min(48, int(request.query.get("fontsize", "16"))))
-            except ValueError:
-                font_size = 16
+            settings = await self.shop_settings()
+            if lang or settings is not None:
+                set_locale(lang or settings.locale)
             html = page.render(
-                text=page_text(site), static_url=f"{base}/static/", websocket_url=ws,
-                font_size=font_size, reconnect_seconds=site.reconnect_seconds,
+                text=page_text(site, settings.shop_name if settings is not None else ""),
+                static_url=f"{base}/static/", websocket_url=ws,
+                font_size=font_size(site, settings, request.query.get("fontsize")),
+                reconnect_seconds=site.reconnect_seconds,
             )
             return web.Response(text=html, content_type="text/html")
+
+        async def shop_settings(self):
+            """The shop's settings now, or None when they cannot be read (the page
+            still opens with its defaults; the session says what is wrong)."""
+            if shop is None:
+                return None
+            try:
+                return await asyncio.to_thread(shop)
+            except Exception as error:  # noqa: BLE001 - a page without the set-up beats no page
+                log.warning("desk: the shop's set-up could not be read: %s", error)
+                return None
 
         async def handle_websocket(self, request: web.Request):
             if not same_origin(request.headers.get("Origin"), request.host):
@@ -231,8 +273,9 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def serve(site: Site, *, db_url: str, host: str, port: int, lang: str | None = None) -> None:
+def serve(site: Site, *, db_url: str, host: str, port: int, lang: str | None = None,
+          shop: Callable[[], object] | None = None) -> None:
     """Serve ``site`` until Ctrl+C. The sessions find the database in
     ``DESK_DATABASE_URL``."""
     os.environ["DESK_DATABASE_URL"] = db_url
-    make_server(site, host=host, port=port, lang=lang).serve()
+    make_server(site, host=host, port=port, lang=lang, shop=shop).serve()

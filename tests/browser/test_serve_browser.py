@@ -179,3 +179,69 @@ def test_lobby_refuses_foreign_host_names_and_cross_site_sockets(lobby):
                "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
     assert _get(port, "/ws", {**upgrade, "Origin": "http://evil.example"}) == 403
     assert _get(port, "/download/x", {"Host": f"127.0.0.1:{port}"}) == 404
+
+
+#: The colour (0xRRGGBB, or None when not a true colour) and the text of the cells
+#: of the terminal's row ``row`` from column ``col``.
+CELL_COLOUR = """([row, col]) => {
+  const line = window.__deskTerminal.buffer.active.getLine(row), cell = line.getCell(col);
+  return {rgb: cell.isFgRGB() ? cell.getFgColor() : null, bold: !!cell.isBold(), text: line.translateToString(true)};
+}"""
+
+
+def cell_colour(page, text: str, word: str) -> tuple[int, int, int]:
+    """The colour of ``word`` on the terminal row that holds ``text``."""
+    rows = screen_text(page).split("\n")
+    row = next(i for i, line in enumerate(rows) if text in line and word in line)
+    # a CJK character takes two cells: count display cells, not characters
+    from rich.cells import cell_len
+
+    col = cell_len(rows[row][: rows[row].index(word)])
+    got = page.evaluate(CELL_COLOUR, [row, col])
+    assert got["rgb"] is not None, f"{word!r} is not drawn in an exact colour: {got}"
+    return got["rgb"] >> 16, (got["rgb"] >> 8) & 0xFF, got["rgb"] & 0xFF
+
+
+def set_up(desk, manager, key: str, text: str) -> None:
+    version = next(v.version for v in desk.shop_settings() if v.key == key)
+    desk.set_setting(manager, key, text, version)
+
+
+@pytest.mark.browser
+def test_lobby_reads_across_the_room_with_the_shop_name_a_clock_and_colours(browser, lobby, shop, clock):
+    from datetime import datetime, timedelta
+
+    from desk.config import Settings
+
+    ready = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    flow.to_stage(shop, clock, ready, "READY")
+    checking = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["tyres"])
+    flow.to_stage(shop, clock, checking, "QC")
+    assert (status_of(shop.desk, ready), status_of(shop.desk, checking)) == ("Ready", "QC")
+    set_up(shop.desk, shop.mgr, "shop_name", "Li Auto Service")
+
+    page = open_page(browser, lobby.url)
+    text = wait_text(page, "Li Auto Service", "Ready", "QC")
+    # large by default: the setting's size, not the browser's 16 px, with no ?fontsize=
+    size = page.evaluate("() => Number(window.__deskTerminal.options.fontSize)")
+    assert size == Settings().lobby_font_size >= 32
+    assert page.evaluate("() => window.__deskTerminal.cols") < 70  # 1280 px wide: large letters
+    # the shop's name and a clock (the wall clock the TV's desk runs on) on the top line
+    top = text.split("\n")[0]
+    assert top.strip().startswith("Li Auto Service")
+    shown = top.split()[-1]
+    now = datetime.now()
+    assert shown in {f"{t:%H:%M}" for t in (now - timedelta(minutes=1), now, now + timedelta(minutes=1))}
+    # ready is green, a car in quality control is not
+    red, green, blue = cell_colour(page, "京A***45", "Ready")
+    assert green > 150 and green > red + 60 and green > blue + 60, (red, green, blue)
+    assert cell_colour(page, "京A***45", "QC") != (red, green, blue)
+    page.close()
+
+    # the shop's language, set on the set-up screen: the next page is in Chinese
+    set_up(shop.desk, shop.mgr, "locale", "zh")
+    page = open_page(browser, lobby.url)
+    wait_text(page, "Li Auto Service", "您的车辆维修进度", "待交车")
+    assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+    assert cell_colour(page, "京A***45", "待交车") == (red, green, blue)
+    page.close()

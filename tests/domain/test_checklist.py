@@ -47,6 +47,23 @@ def test_templates_hold_every_item_of_the_spec(templates):
         assert item.en and item.zh, item.id
 
 
+def test_templates_use_the_words_of_the_source(templates):
+    """The three-piece covers (三件套) come off in front of the customer at delivery
+    and are laid for a road test with the customer; the QC stage is 检验."""
+    from desk.domain.process import STAGE_LABELS, Stage
+    from desk.i18n import _, set_locale
+
+    items = {i.id: i for i in templates.items}
+    assert "三件套" in items["DLV-07"].zh and "three-piece" in items["DLV-07"].en
+    for road_test in (i for i in templates.items if i.when == "road_test_symptom"):
+        assert "三件套" in road_test.zh and "three-piece covers" in road_test.en, road_test.id
+    set_locale("zh")
+    try:
+        assert _(STAGE_LABELS[Stage.QC]) == "检验"
+    finally:
+        set_locale("en")
+
+
 def test_unknown_rule_name_in_a_template_is_refused():
     with pytest.raises(ValueError, match="unknown check"):
         ck.parse_templates({"item": [{"id": "X-1", "stage": "BOOKED", "en": "a", "zh": "b", "check": "nope"}]})

@@ -39,6 +39,12 @@ def reason(exc) -> str:
     ("tax_code_default", "vat6", "VAT6"),
     ("shop_name", "  大众 4S 店 ", "大众 4S 店"),
     ("comeback_window_days", "0", 0),
+    ("shop_address", " 北京市朝阳区建国路 88 号 ", "北京市朝阳区建国路 88 号"),
+    ("shop_address", "  ", ""),  # the printouts then leave the line out
+    ("shop_phone", "010-6552 9988", "+861065529988"),
+    ("shop_phone", "", ""),
+    ("shop_tax_id", "91110105MA01ABCD2X", "91110105MA01ABCD2X"),
+    ("lobby_font_size", "40", 40),
 ])
 def test_good_values_are_parsed_exactly(key, text, value):
     got = rules.parse_setting(key, text, tax_codes=TAX)
@@ -59,6 +65,9 @@ def test_good_values_are_parsed_exactly(key, text, value):
     ("locale", "fr", "Language is en or zh"),
     ("tax_code_default", "VAT99", "Unknown tax code {code}; use one of {codes}"),
     ("shop_name", "   ", "Must not be empty"),
+    ("shop_phone", "12345", "Not a valid phone number"),
+    ("lobby_font_size", "8", "Must be at least {minimum}"),
+    ("lobby_font_size", "200", "Must be at most {maximum}"),
 ])
 def test_bad_values_are_refused_with_a_clear_message(key, text, message):
     with pytest.raises(InvalidInput) as exc:
@@ -87,6 +96,13 @@ def test_stored_text_round_trips():
     for key, text in [("amount_tolerance_pct", "2.5"), ("opening_time", "07:30"), ("bays", "8"),
                       ("amount_tolerance_abs_cents", "8050"), ("locale", "zh_CN")]:
         assert rules.to_text(key, rules.from_text(key, text)) == text
+
+
+def test_the_shop_phone_is_shown_and_offered_as_people_write_it():
+    stored = rules.parse_setting("shop_phone", "+86 10 6552 9988")
+    assert rules.show("shop_phone", stored) == rules.as_typed("shop_phone", stored) == "010 6552 9988"
+    assert rules.parse_setting("shop_phone", rules.as_typed("shop_phone", stored)) == stored
+    assert rules.as_typed("amount_tolerance_abs_cents", 8050) == "80.50"
 
 
 def test_unknown_setting():

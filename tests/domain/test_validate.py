@@ -182,6 +182,23 @@ def test_empty_phone_is_required():
     assert message(err) == "Phone is required"
 
 
+@pytest.mark.parametrize("stored,shown", [
+    ("+8613812345678", "138 1234 5678"),     # a mobile: no +86 on paper
+    ("+861065529988", "010 6552 9988"),      # a landline keeps its trunk 0
+    ("+442079460958", "+44 20 7946 0958"),   # a foreign number keeps its country code
+    ("13812345678", "138 1234 5678"),        # typed without +86 (old data): read as Chinese
+    ("not a number", "not a number"),        # what cannot be read is shown as it is
+    ("", ""),
+])
+def test_phones_are_shown_in_the_national_form(stored, shown):
+    assert validate.show_phone(stored) == shown
+
+
+def test_a_stored_phone_reads_back_the_same_number():
+    for typed in ("138-1234-5678", "010 6552 9988", "+44 20 7946 0958"):
+        assert validate.phone(validate.show_phone(validate.phone(typed))) == validate.phone(typed)
+
+
 # ------------------------------------------------------------------ odometer
 
 

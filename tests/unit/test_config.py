@@ -40,6 +40,8 @@ def test_defaults(tmp_path):
     assert (s.opening_time, s.closing_time) == (time(8, 0), time(18, 0))
     assert (s.slot_minutes, s.advisors_per_slot, s.bays) == (30, 2, 6)
     assert (s.service_interval_months, s.service_interval_km) == (6, 5000)
+    assert (s.shop_address, s.shop_phone, s.shop_tax_id) == ("", "", "")
+    assert 32 <= s.lobby_font_size <= 40  # a TV across the room, without ?fontsize=
 
 
 def test_settings_are_frozen():
@@ -99,11 +101,22 @@ def test_language_from_file_and_environment_is_normalised(tmp_path, monkeypatch)
         ("shop_name = 5", "shop_name"),
         ('shop_name = ""', "shop_name"),
         ("db_url = 3", "db_url"),
+        ('shop_phone = "12345"', "shop_phone"),
+        ("lobby_font_size = 4", "lobby_font_size"),  # the set-up screen's range, not a copy of it
+        ("lobby_font_size = 500", "lobby_font_size"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path, line, key):
     with pytest.raises(ValueError, match=key):
         load_settings(write(tmp_path, line + "\n"))
+
+
+def test_the_shop_header_from_desk_toml(tmp_path):
+    s = load_settings(write(tmp_path, 'shop_address = "No. 8 Jianguo Road"\nshop_phone = "010-6552 9988"\n'
+                                      'shop_tax_id = "91110105MA01ABCD2X"\nlobby_font_size = 40\n'))
+    assert s.shop_address == "No. 8 Jianguo Road" and s.shop_tax_id == "91110105MA01ABCD2X"
+    assert s.shop_phone == "+861065529988"  # stored as the set-up screen stores it
+    assert s.lobby_font_size == 40
 
 
 def test_bad_environment_and_override_values_name_the_key(tmp_path, monkeypatch):

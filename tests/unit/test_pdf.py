@@ -7,7 +7,9 @@ drawn as real glyphs, not as the empty boxes ("tofu") a font without them draws.
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import datetime
 
 import pypdfium2 as pdfium
 import pytest
@@ -20,6 +22,7 @@ from tests import flow
 
 LANGS = ["en", "zh"]
 SCALE = 3  # 216 dpi
+PRINTED = datetime(2026, 11, 23, 9, 30)
 
 
 _OPEN: list = []
@@ -113,9 +116,9 @@ def docs(shop, vid):
     view = d.visit_view(vid)
     settings = Settings()
     return {
-        "estimate": printout.estimate_doc(view, settings),
-        "invoice": printout.invoice_doc(view, settings, d.next_service_due(vid)),
-        "walkaround": printout.walkaround_doc(view, settings),
+        "estimate": printout.estimate_doc(view, settings, printed_at=PRINTED),
+        "invoice": printout.invoice_doc(view, settings, d.next_service_due(vid), printed_at=PRINTED),
+        "walkaround": printout.walkaround_doc(view, settings, printed_at=PRINTED),
     }
 
 
@@ -195,7 +198,7 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     veh = desk.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
     vid = desk.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
                     concerns=[("Oil change", ())])
-    doc = printout.estimate_doc(desk.visit_view(vid), Settings())
+    doc = printout.estimate_doc(desk.visit_view(vid), Settings(), printed_at=PRINTED)
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)
 
@@ -216,3 +219,154 @@ def test_a_font_file_that_is_not_a_font_is_refused_with_the_sentence(shop, visit
     set_locale("zh")
     with pytest.raises(pdf.FontMissing):
         pdf.render(docs(shop, visit)["estimate"], str(bogus))
+
+
+# ------------------------------------------------------------------ what a customer accepts
+
+HEADER = {"shop_address": "北京市朝阳区建国路 88 号", "shop_phone": "010-6552 9988", "shop_tax_id": "91110105MA01ABCD2X"}
+
+
+def set_up_header(desk, manager) -> None:
+    """The shop's header as a manager types it on the set-up screen."""
+    for key, text in HEADER.items():
+        version = next(v.version for v in desk.shop_settings() if v.key == key)
+        desk.set_setting(manager, key, text, version)
+
+
+def text_of(data: bytes) -> str:
+    """The PDF's text with its spacing made single (PDF text runs split and join words)."""
+    return " ".join(page_text(data).split())
+
+
+@pytest.mark.cjk_font
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("kind", ["estimate", "invoice", "walkaround"])
+def test_every_printout_carries_the_shop_header_date_advisor_and_units(shop, visit, lang, kind):
+    set_up_header(shop.desk, shop.mgr)
+    set_locale(lang)
+    d = shop.desk
+    view = d.visit_view(visit)
+    doc = {"estimate": lambda: printout.estimate_doc(view, d.settings, printed_at=PRINTED),
+           "invoice": lambda: printout.invoice_doc(view, d.settings, d.next_service_due(visit), printed_at=PRINTED),
+           "walkaround": lambda: printout.walkaround_doc(view, d.settings, printed_at=PRINTED)}[kind]()
+    text = text_of(pdf.render(doc))
+    tax_id = "税号" if lang == "zh" else "Tax ID"
+    for must in ("Desk Motors", HEADER["shop_address"].replace(" ", "")[:6], "010 6552 9988",
+                 f"{tax_id}: 91110105MA01ABCD2X", "2026-11-23", "王丽", "138 1234 5678", "43,000 km"):
+        assert must in text.replace("北京市朝阳区建国路 88", "北京市朝阳区建国路88"), f"{must!r} not in the {kind} PDF"
+    assert "+86" not in text, "a phone printed in the international form"
+    if kind != "walkaround":  # the priced table: labour in hours, parts in pieces
+        hours, pieces = ("1 小时", "1 件") if lang == "zh" else ("1 h", "1 pcs")
+        assert hours in text and pieces in text
+
+
+def table_column_ink(data: bytes, heading: str) -> list[int]:
+    """The ink inside each column of the table under ``heading`` on page 1, left to
+    right, the cell borders and the heading row left out: a column that is
+    empty on every row has (almost) none. Read from the rendered image."""
+    _doc, page = pdf_page(data)
+    image = page.render(scale=SCALE).to_pil().convert("L")
+    px, (w, h) = image.load(), image.size
+    text = page.get_textpage()
+    index, _n = text.search(heading).get_next()
+    _l, bottom, _r, top = text.get_charbox(index)
+    y_mid = int((page.get_height() - (top + bottom) / 2) * SCALE)
+
+    def dark(x, y) -> bool:
+        return px[x, y] < 128
+
+    def run_down(x) -> int:
+        y = y_mid
+        while y < h and (dark(x, y) or (x > 0 and dark(x - 1, y)) or (x + 1 < w and dark(x + 1, y))):
+            y += 1
+        return y - y_mid
+
+    # the vertical borders: dark from the heading row down through every row
+    # (text strokes are far shorter than a table of three rows)
+    tall = [x for x in range(w) if dark(x, y_mid) and run_down(x) > 40 * SCALE]
+    borders: list[list[int]] = []
+    for x in tall:
+        if borders and x - borders[-1][-1] <= 2:
+            borders[-1].append(x)
+        else:
+            borders.append([x])
+    assert len(borders) >= 3, "no table found under the heading"
+    table_bottom = y_mid + min(run_down(b[0]) for b in borders)
+    header_bottom = next(y for y in range(y_mid, table_bottom) if dark(borders[0][-1] + 3, y))
+    inks = []
+    for left, right in itertools.pairwise(borders):
+        x0, x1 = left[-1] + 3, right[0] - 3
+        counts = [sum(1 for x in range(x0, x1) if dark(x, y)) for y in range(header_bottom + 3, table_bottom - 3)]
+        # the borders between rows cross the whole cell: they are not its content
+        inks.append(sum(c for c in counts if c < 0.8 * (x1 - x0)))
+    return inks
+
+
+@pytest.mark.cjk_font
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_table_column_is_empty_on_the_page(shop, visit, lang):
+    set_locale(lang)
+    doc = docs(shop, visit)["estimate"]
+    heading = doc.table_head[0]
+    inks = table_column_ink(pdf.render(doc), heading)
+    assert len(inks) == len(doc.columns()[0]) == 4  # description, qty, unit price, net: no flag, no discount
+    assert min(inks) > 50, f"a column with nothing in it: {inks}"
+
+
+@pytest.mark.cjk_font
+def test_the_empty_column_check_can_fail(shop, visit, monkeypatch):
+    """Laid out with every column, the flag and discount columns (empty on every
+    line of this visit) are found empty on the page."""
+    doc = docs(shop, visit)["estimate"]
+    monkeypatch.setattr(printout.Doc, "columns", lambda self: (self.table_head, self.table_align, self.table))
+    inks = table_column_ink(pdf.render(doc), doc.table_head[0])
+    assert len(inks) == 5 and min(inks) < 10
+
+
+def test_a_column_empty_on_every_line_is_left_out_and_kept_when_one_line_has_it(shop, visit):
+    doc = docs(shop, visit)["estimate"]
+    head, _align, rows = doc.columns()
+    assert "Discount" not in head and all(len(r) == len(head) for r in rows)
+    doc.table[0] = (*doc.table[0][:3], "10%", doc.table[0][4])
+    head, _align, rows = doc.columns()
+    assert "Discount" in head and rows[0][head.index("Discount")] == "10%"
+    # the text printout lines up the same columns
+    table = doc.text().split("Description", 1)[1].splitlines()
+    assert "Discount" in table[0] and "10%" in table[2]
+
+
+@pytest.mark.cjk_font
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_estimate_without_lines_has_nothing_to_sign(shop, clock, lang):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    assert not shop.desk.visit_view(vid).lines
+    set_locale(lang)
+    doc = printout.estimate_doc(shop.desk.visit_view(vid), Settings(), printed_at=PRINTED)
+    data = pdf.render(doc)
+    text = text_of(data)
+    from desk.i18n import _
+
+    assert _("No work on this estimate yet: there is nothing to sign.").rstrip("。.") in text
+    for absent in (_("I authorise the work above."), _("Signature") + ":", _("Date signed"), "0.00"):
+        assert absent.rstrip("。.") not in text, f"{absent!r} on an estimate with nothing to sign"
+    # the page itself: no signature line drawn (no long horizontal rule below the header's)
+    _doc, page = pdf_page(data)
+    image = page.render(scale=1).to_pil().convert("L")
+    px, (w, h) = image.load(), image.size
+    rules = [y for y in range(h) if sum(1 for x in range(w) if px[x, y] < 128) > w // 4]
+    assert len(rules) <= 2, f"lines drawn across the page at {rules}"
+    assert "Squeaking noise when braking" in text  # the requests still go to the workshop
+
+
+@pytest.mark.cjk_font
+@pytest.mark.parametrize("lang", LANGS)
+def test_empty_lists_say_none_not_a_dash(shop, visit, lang):
+    set_locale(lang)
+    from desk.i18n import _
+
+    doc = docs(shop, visit)["walkaround"]
+    assert dict(doc.sections)[_("Findings")] == [_("none")]
+    text = text_of(pdf.render(doc))
+    assert f"{_('Findings')} • {_('none')}" in text
+    assert "• -" not in text and not any(v in ("", "-") for _k, v in doc.fields)

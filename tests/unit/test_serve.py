@@ -164,6 +164,54 @@ async def test_the_page_points_its_websocket_at_the_address_the_browser_used():
         await client.close()
 
 
+def test_the_lobby_is_large_by_default_and_fontsize_still_wins():
+    from desk.config import Settings
+    from desk.web import font_size
+
+    shop = Settings()
+    assert 32 <= font_size(LOBBY, shop) == shop.lobby_font_size <= 40  # a TV across the room
+    assert font_size(LOBBY, Settings(lobby_font_size=44)) == 44
+    assert font_size(LOBBY, shop, "24") == 24  # the hidden ?fontsize= for one screen
+    assert font_size(LOBBY, shop, "huge") == shop.lobby_font_size
+    assert font_size(LOBBY, shop, "4") == 12 and font_size(LOBBY, shop, "500") == 96  # the setting's limits
+    assert font_size(APP, shop) == 16  # a tablet in the hand
+    assert font_size(LOBBY, None) == shop.lobby_font_size  # the set-up could not be read
+
+
+async def test_each_page_reads_the_shops_set_up_name_language_and_font_size():
+    from desk.config import Settings
+    from desk.i18n import set_locale
+
+    shop = {"settings": Settings(shop_name="李记汽修", locale="zh_CN", lobby_font_size=38)}
+    client = await _client(shop=lambda: shop["settings"])
+    try:
+        html = await (await client.get("/", headers={"Host": "127.0.0.1:8040"})).text()
+        assert 'data-font-size="38"' in html and '<html lang="zh-CN">' in html
+        assert "<title>李记汽修 — 您的车辆维修进度</title>" in html.replace("&amp;", "&")
+        # changed on the set-up screen: the next page load shows it
+        shop["settings"] = Settings(shop_name="Li Auto", locale="en", lobby_font_size=40)
+        html = await (await client.get("/?fontsize=30", headers={"Host": "127.0.0.1:8040"})).text()
+        assert 'data-font-size="30"' in html and "<title>Li Auto — Your car&#39;s progress</title>" in html
+    finally:
+        await client.close()
+        set_locale("en")
+
+
+async def test_a_page_opens_when_the_set_up_cannot_be_read():
+    def broken():
+        raise OSError("database is locked")
+
+    client = await _client(shop=broken)
+    try:
+        response = await client.get("/", headers={"Host": "127.0.0.1:8040"})
+        from desk.config import Settings
+
+        html = await response.text()
+        assert response.status == 200 and f'data-font-size="{Settings().lobby_font_size}"' in html
+    finally:
+        await client.close()
+
+
 async def test_sessions_beyond_the_limit_are_turned_away():
     client = await _client(max_sessions=0)
     try:
