@@ -83,7 +83,7 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
     url = _db_url(db or ctx.obj.get("db"))
     try:
         desk = open_desk(url)
-        if desk.users():
+        if desk.people.users():
             _fail(f"{url} already has data; choose another --db")
         with click.progressbar(length=visits, label="Historical visits") as bar:
             last = [0]
@@ -116,7 +116,7 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
     from desk.domain.validate import date as parse_date
     from desk.i18n import _
     from desk.services import open_desk
-    from desk.services.kpi import day_range, measure_base, measure_label
+    from desk.services.reports import day_range, measure_base, measure_label
     from desk.widgets.feedback import describe_error
 
     today = date.today()
@@ -127,12 +127,12 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
         desk = open_desk(_db_url(ctx.find_root().obj.get("db")))
         advisor_id = None
         if advisor:
-            match = [u for u in desk.users() if u.name == advisor]
+            match = [u for u in desk.people.users() if u.name == advisor]
             if not match:
                 _fail(_("No user named {name}", name=advisor))
             advisor_id = match[0].id
         start, end = day_range(first_day, last_day)
-        report = desk.kpi_report(start, end, advisor_id)
+        report = desk.reports.kpi_report(start, end, advisor_id)
     except InvalidInput as exc:
         _fail(_(exc.reason, **exc.params))
     except DeskError as exc:
@@ -221,9 +221,9 @@ def db_copy(ctx: click.Context, to_url: str) -> None:
     except CopyRefused as exc:
         _fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
-        from desk.services.base import _describe
+        from desk.services.context import describe
 
-        _fail(f"copy failed, nothing was committed: {_describe(exc)}")
+        _fail(f"copy failed, nothing was committed: {describe(exc)}")
     for line in report.lines():
         click.echo(line)
     from sqlalchemy.engine import make_url
@@ -243,7 +243,7 @@ def audit_verify(ctx: click.Context) -> None:
     from desk.services import open_desk
 
     desk = open_desk(_db_url(ctx.find_root().obj.get("db")), migrate=False)
-    problems = desk.verify_audit()
+    problems = desk.reports.verify_audit()
     if not problems:
         click.echo("audit log intact")
         return
@@ -299,11 +299,11 @@ def set_pin_cmd(ctx: click.Context, name: str) -> None:
 
     try:
         desk = open_desk(_db_url(ctx.obj.get("db")))
-        user = next((u for u in desk.users() if u.name == name), None)
+        user = next((u for u in desk.people.users() if u.name == name), None)
         if user is None:
             _fail(f"no user named {name}")
         pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
-        desk.set_pin(user, user.id, pin)
+        desk.security.set_pin(user, user.id, pin)
     except DeskError as exc:
         _fail(describe_error(exc))
     click.echo(f"PIN set for {name}")
@@ -356,7 +356,7 @@ def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     settings = _settings()
     url = _db_url(ctx.find_root().obj.get("db"))
-    _open_for_serving(url, settings).engine.dispose()
+    _open_for_serving(url, settings).ctx.engine.dispose()
     _serve(LOBBY, url, host or settings.lobby_host, port or settings.lobby_port, _lang(ctx, settings))
 
 
@@ -377,10 +377,10 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
     url = _db_url(ctx.find_root().obj.get("db"))
     desk = _open_for_serving(url, settings)
     try:
-        if not desk.pin_users():
+        if not desk.security.pin_users():
             _fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
     _serve(APP, url, host, port or settings.serve_port, _lang(ctx, settings))
 
 
@@ -406,7 +406,7 @@ def _actor(desk, name: str | None):
     """The user an import or export is recorded as (--user NAME)."""
     if not name:
         _fail("say who does this: desk --user NAME import …")
-    user = next((u for u in desk.users() if u.name == name and u.active), None)
+    user = next((u for u in desk.people.users() if u.name == name and u.active), None)
     if user is None:
         _fail(f"no user named {name}")
     return user
@@ -439,7 +439,7 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
         data = file.read_bytes()
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
-            parsed = desk.read_import(data, progress=_bar_progress(bar))
+            parsed = desk.transfer.read_import(data, progress=_bar_progress(bar))
         click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
                      encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
         if parsed.ignored_headers:
@@ -448,10 +448,10 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
             click.echo(_("row {line}: {message}", line=w.line, message=_(w.reason, **w.params)))
         if parsed.errors:
             raise ImportRejected(parsed.errors)
-        plan = desk.plan_import(parsed)
+        plan = desk.transfer.plan_import(parsed)
         if not dry_run:
             with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
-                plan = desk.import_customers(actor, parsed, source=file.name, data=data,
+                plan = desk.transfer.import_customers(actor, parsed, source=file.name, data=data,
                                              progress=_bar_progress(bar))
     except ImportRejected as exc:
         from desk.widgets.import_errors import row_error_text
@@ -500,8 +500,6 @@ def _bar_progress(bar):
 @click.pass_context
 def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | None, output) -> None:
     """Export visits, the follow-up list or the KPIs of a period to CSV or Excel."""
-    from datetime import date
-
     from desk.domain import validate
     from desk.domain.errors import DeskError
     from desk.exporting import write_table
@@ -511,11 +509,11 @@ def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | N
 
     try:
         desk = open_desk(_db_url(ctx.find_root().obj.get("db")))
-        today = desk.now().date() if hasattr(desk, "now") else date.today()
+        today = desk.ctx.now().date()
         first = validate.date(start, today=today)
         last = validate.date(end, today=today)
-        table = {"visits": desk.export_visits, "followups": desk.export_followups,
-                 "kpis": desk.kpi_export_rows}[what](first, last)
+        table = {"visits": desk.transfer.export_visits, "followups": desk.transfer.export_followups,
+                 "kpis": desk.transfer.kpi_export_rows}[what](first, last)
         path = write_table(table, output, fmt or (output.suffix.lstrip(".") or "csv"))
     except DeskError as exc:
         _fail(describe_error(exc))

@@ -270,9 +270,9 @@ class DeskApp(App):
             self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             return
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
-            from desk.services.base import _describe
+            from desk.services.context import describe
 
-            self.call_from_thread(self._store_failed, _("Database error: {detail}", detail=_(_describe(exc))),
+            self.call_from_thread(self._store_failed, _("Database error: {detail}", detail=_(describe(exc))),
                                   self._backups())
             return
         self.call_from_thread(self._store_ready, desk)
@@ -292,15 +292,15 @@ class DeskApp(App):
 
     def _store_ready(self, desk) -> None:
         self.desk = desk
-        if getattr(desk, "settings", None) is not None:  # the shop's stored set-up
-            self.settings = desk.settings
+        if desk.ctx.settings is not None:  # the shop's stored set-up
+            self.settings = desk.ctx.settings
             self.sub_title = self.settings.shop_name
             if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
                 from desk.i18n import set_locale
 
                 set_locale(self.settings.locale)
                 self.title = _("desk — service desk")
-        for reason, params in getattr(desk, "warnings", []):
+        for reason, params in desk.ctx.warnings:
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.pick_user()
         self.daily_backup()
@@ -322,12 +322,12 @@ class DeskApp(App):
         from desk.widgets.feedback import describe_error
 
         desk = self.desk
-        if desk is None or not hasattr(desk, "check_integrity"):
+        if desk is None:
             return
         try:
-            desk.check_integrity()
+            desk.ctx.check_integrity()
         except StoreUnavailable as exc:
-            if desk.blocked:
+            if desk.ctx.blocked:
                 self.call_from_thread(self._store_failed, describe_error(exc), self._backups())
             # busy on another terminal: the next start checks again
 
@@ -378,7 +378,7 @@ class DeskApp(App):
         self._changes_thread = None
         desk, self.desk = self.desk, None
         if desk is not None:
-            desk.engine.dispose()
+            desk.ctx.engine.dispose()
 
     def on_unmount(self) -> None:
         stop = getattr(self, "_changes_stop", None)
@@ -390,7 +390,7 @@ class DeskApp(App):
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Hand the change to every screen of the current stack."""
-        if not message.visit_ids and self.desk is not None and hasattr(self.desk, "refresh_setup"):
+        if not message.visit_ids and self.desk is not None:
             self.refresh_setup()  # maybe the shop's set-up, changed on another terminal
         for screen in list(self.screen_stack):
             screen.post_message(DataChanged(message.visit_ids))
@@ -401,7 +401,7 @@ class DeskApp(App):
         from desk.domain.errors import DeskError
 
         try:
-            self.desk.refresh_setup()
+            self.desk.setup.refresh_setup()
         except DeskError:
             pass  # the next change tries again; the store error shows where data is read
 
@@ -422,8 +422,8 @@ class DeskApp(App):
 
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def pick_user(self) -> None:
-        users = [u for u in self.desk.users() if u.active]
-        pin_users = self.desk.pin_users() if hasattr(self.desk, "pin_users") else set()
+        users = [u for u in self.desk.people.users() if u.active]
+        pin_users = self.desk.security.pin_users()
         self.call_from_thread(self._choose_user, users, pin_users)
 
     def _choose_user(self, users, pin_users=frozenset()) -> None:
@@ -492,8 +492,8 @@ class DeskApp(App):
 
     @work(thread=True, exclusive=True, group="users", exit_on_error=False)
     def relock_users(self) -> None:
-        users = [u for u in self.desk.users() if u.active]
-        pin_users = self.desk.pin_users() if hasattr(self.desk, "pin_users") else set()
+        users = [u for u in self.desk.people.users() if u.active]
+        pin_users = self.desk.security.pin_users()
         if self.remote:
             users = [u for u in users if u.id in pin_users]
         self.call_from_thread(self._show_lock, users, pin_users)

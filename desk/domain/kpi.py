@@ -4,7 +4,7 @@ Every measure is a pure function ``f(data, scope, …) -> Measure``: the figure,
 the counts it comes from, and the ids of the visits behind it (``visits``, the
 base) and of those that meet it (``hits``), so each figure can be opened to the
 visits behind it. The records are flat dataclasses the store fills
-(:mod:`desk.services.kpi`); nothing here knows how they are saved.
+(:mod:`desk.services.reports`); nothing here knows how they are saved.
 
 Which time anchors a measure (always ``scope.start <= t < scope.end``):
 

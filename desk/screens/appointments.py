@@ -82,9 +82,9 @@ class AppointmentsScreen(ListScreen):
 
     def fetch(self):
         day = self.day
-        rows = self.desk.board(day)
-        if day == self.app.clock().date() and hasattr(self.desk, "opening_open_items"):
-            self.opening = self.desk.opening_open_items(day)
+        rows = self.desk.booking.board(day)
+        if day == self.app.clock().date():
+            self.opening = self.desk.setup.opening_open_items(day)
         return rows
 
     def cells(self, r) -> tuple:
@@ -148,7 +148,7 @@ class AppointmentsScreen(ListScreen):
             self.show_error(exc)
             self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
 
-        self.run_db(lambda: self.desk.arrive(self.user, vid), arrived, failed=refused)
+        self.run_db(lambda: self.desk.lifecycle.arrive(self.user, vid), arrived, failed=refused)
 
     # ------------------------------------------------------------------ booking
 
@@ -162,15 +162,15 @@ class AppointmentsScreen(ListScreen):
             return
         customer_id, vehicle_id = ids
         now = self.app.clock()
-        window = self.desk.policy.comeback_window_days
+        window = self.desk.ctx.policy.comeback_window_days
 
         def prepare():
             recent = [
-                v for v in self.desk.vehicle_visits(vehicle_id, limit=3)
+                v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
                 if v["stage"] not in (Stage.BOOKED, Stage.CANCELLED, Stage.NO_SHOW)
                 and (now.date() - v["day"]).days <= window
             ]
-            earliest = self.desk.earliest_free_slot(now) if recent else None
+            earliest = self.desk.booking.earliest_free_slot(now) if recent else None
             return recent, earliest
 
         def show(result) -> None:
@@ -178,7 +178,7 @@ class AppointmentsScreen(ListScreen):
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
-            when = earliest or default_slot(now, self.desk.slot_minutes)
+            when = earliest or default_slot(now, self.desk.ctx.schedule.slot_minutes)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 
@@ -189,7 +189,7 @@ class AppointmentsScreen(ListScreen):
             return
 
         def book_as(actor):
-            return self.desk.book(
+            return self.desk.booking.book(
                 actor, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
                 concerns=[(values["concern"], values["tags"])], overbook=overbook,
             )
@@ -229,7 +229,7 @@ class AppointmentsScreen(ListScreen):
             if not values:
                 return
             self.run_db(
-                lambda: self.desk.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
+                lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
                                           concerns=[(values["concern"], values["tags"])]),
                 lambda vid: self.app.push_screen(screen_for(Stage.RECEPTION, vid)),
             )
@@ -252,7 +252,7 @@ class AppointmentsScreen(ListScreen):
 
             self.app.push_screen(PickDialog(_("Week from {day}", day=start.isoformat()), choices), chosen)
 
-        self.run_db(lambda: self.desk.week(start), show)
+        self.run_db(lambda: self.desk.booking.week(start), show)
 
     def action_reminders(self) -> None:
         def show(items) -> None:
@@ -268,7 +268,7 @@ class AppointmentsScreen(ListScreen):
             ]
             self.app.push_screen(PickDialog(_("Reminders and late calls due"), choices), self._reminder_outcome)
 
-        self.run_db(self.desk.reminders, show)
+        self.run_db(self.desk.booking.reminders, show)
 
     def _reminder_outcome(self, reminder_id) -> None:
         if reminder_id is None:
@@ -280,7 +280,7 @@ class AppointmentsScreen(ListScreen):
                       parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.run_db(
-            lambda: self.desk.complete_reminder(self.user, reminder_id, v["outcome"]), lambda _r: self.load()))
+            lambda: self.desk.booking.complete_reminder(self.user, reminder_id, v["outcome"]), lambda _r: self.load()))
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)
@@ -288,7 +288,7 @@ class AppointmentsScreen(ListScreen):
         def export():
             from desk.locations import data_dir
 
-            names = self.desk.welcome_list(self.user, tomorrow)
+            names = self.desk.booking.welcome_list(self.user, tomorrow)
             folder = data_dir() / "printouts"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"welcome-{tomorrow.isoformat()}.txt"

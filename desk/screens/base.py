@@ -125,7 +125,7 @@ class VisitActions:
         def save(reason: str | None) -> None:
             if reason is None:
                 return
-            mark = lambda actor: self.desk.mark_item(actor, self.visit_id, item_id, kind, reason)  # noqa: E731
+            mark = lambda actor: self.desk.checklist.mark_item(actor, self.visit_id, item_id, kind, reason)  # noqa: E731
             if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
                 self.run_as_or_approved(_("Waive {item}", item=item_id), mark, self.show_mark)
             else:
@@ -168,7 +168,7 @@ class VisitActions:
                     break
 
         self.run_db(
-            lambda: self.desk.advance(self.user, self.visit_id),
+            lambda: self.desk.lifecycle.advance(self.user, self.visit_id),
             done or (lambda stage: self.after_advance(stage)),
             failed=refused,
         )

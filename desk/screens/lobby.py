@@ -53,7 +53,7 @@ class LobbyScreen(DeskScreen):
         self.set_interval(self.RELOAD_SECONDS, self.load)
 
     def load(self) -> None:
-        self.run_db(self.desk.progress_board, self.show_rows, group="lobby", exclusive=True)
+        self.run_db(self.desk.workshop.progress_board, self.show_rows, group="lobby", exclusive=True)
 
     def show_rows(self, rows) -> None:
         table = self.query_one(DataTable)

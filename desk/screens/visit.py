@@ -131,7 +131,7 @@ class VisitScreen(VisitActions, DeskScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.run_db(lambda: self.desk.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
+        self.run_db(lambda: self.desk.lifecycle.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
 
     def show_view(self, view) -> None:
         self.view = view

@@ -14,12 +14,12 @@ from desk import auth
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
-from desk.services.base import Base
+from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import LoginThrottleRow, UserRow
 
 
-class SecurityMixin(Base):
+class SecurityService(Service):
     """PINs: set, clear, verify (throttled)."""
 
     def set_pin(self, actor: User, user_id: int, pin: str) -> None:

@@ -28,7 +28,8 @@ from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.domain.rules import followup_due_at
 from desk.i18n import N_
-from desk.services.base import Base
+from desk.services.context import Service, ServiceContext
+from desk.services.reports import ReportService
 from desk.store import repo
 from desk.store.models import (
     CustomerRow,
@@ -75,7 +76,13 @@ def _money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-class TransferMixin(Base):
+class TransferService(Service):
+    """Needs the reports area (the KPI sheet)."""
+
+    def __init__(self, ctx: ServiceContext, *, reports: ReportService) -> None:
+        super().__init__(ctx)
+        self.reports = reports
+
     # ------------------------------------------------------------------ import
 
     def read_import(self, data: bytes, progress: Progress | None = None) -> ParsedImport:
@@ -277,10 +284,10 @@ class TransferMixin(Base):
         """The dashboard's figures for the days ``start``..``end`` (the shop as a
         whole): one row per measure with its value, numerator and denominator,
         labelled in the interface language."""
-        from desk.services.kpi import measure_label
+        from desk.services.reports import measure_label
 
         lo, hi = self._span_bounds(start, end)  # a reversed period is refused
-        report = self.kpi_report(lo, hi, with_trend=False)
+        report = self.reports.kpi_report(lo, hi, with_trend=False)
         rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
         return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows)
 

@@ -102,18 +102,18 @@ def visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     d = shop.desk
-    d.record_walkaround(shop.sa, vid, damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
+    d.reception.record_walkaround(shop.sa, vid, damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
                         warning_lights="ABS", tyres="ok", valuables="")
     return vid
 
 
 def docs(shop, vid):
     d = shop.desk
-    view = d.visit_view(vid)
+    view = d.lifecycle.visit_view(vid)
     settings = Settings()
     return {
         "estimate": printout.estimate_doc(view, settings),
-        "invoice": printout.invoice_doc(view, settings, d.next_service_due(vid)),
+        "invoice": printout.invoice_doc(view, settings, d.lifecycle.next_service_due(vid)),
         "walkaround": printout.walkaround_doc(view, settings),
     }
 
@@ -189,12 +189,12 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     from desk.domain.entities import Role
 
     monkeypatch.setattr(pdf, "find_cjk_font", lambda env=None: None)
-    sa = desk.user(desk.create_user(None, "Ann", [Role.ADVISOR]))
-    cid = desk.register_customer(sa, name="John Smith", phone="13900001111")
-    veh = desk.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
-    vid = desk.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
+    sa = desk.people.user(desk.people.create_user(None, "Ann", [Role.ADVISOR]))
+    cid = desk.people.register_customer(sa, name="John Smith", phone="13900001111")
+    veh = desk.people.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
+    vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
                     concerns=[("Oil change", ())])
-    doc = printout.estimate_doc(desk.visit_view(vid), Settings())
+    doc = printout.estimate_doc(desk.lifecycle.visit_view(vid), Settings())
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)
 
@@ -205,7 +205,7 @@ def test_write_puts_the_pdf_in_the_printouts_folder(shop, visit, tmp_path):
     path = pdf.write(doc, tmp_path)
     assert path.name.endswith("-walkaround.pdf") and path.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*.tmp"))
-    assert json.loads(shop.desk.visit_view(visit).visit.damages)[0]["panel"] == "bonnet"
+    assert json.loads(shop.desk.lifecycle.visit_view(visit).visit.damages)[0]["panel"] == "bonnet"
 
 
 def test_a_font_file_that_is_not_a_font_is_refused_with_the_sentence(shop, visit, tmp_path):

@@ -1,97 +1,81 @@
-"""Use cases that move a visit along its life cycle and mark MOT items."""
+"""A visit's life cycle: stage moves (advance, arrive, cancel, no-show, rework),
+the promised time, assignment, washing, the ready call, the next service, and
+the visit as a screen shows it with its history."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
 from desk.domain import process as proc
-from desk.domain.checklist import MarkKind
-from desk.domain.entities import Role, User
+from desk.domain.entities import Customer, EstimateLine, Role, User, Vehicle
 from desk.domain.errors import InvalidInput
+from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import next_service
 from desk.domain.validate import text as clean_text
-from desk.services.base import Base
-from desk.store import repo
-from desk.store.models import MotMarkRow, UserRow, VisitRow
+from desk.services.context import Service
+from desk.store import audit, repo
+from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
 
 
-class ProcessMixin(Base):
-    def mark_item(
-        self,
-        actor: User,
-        visit_id: int,
-        item_id: str,
-        kind: MarkKind | str,
-        reason: str = "",
-        *,
-        version: int | None = None,
-    ) -> ck.ItemStatus:
-        """Tick an MOT item, mark it not applicable, or waive it (with a reason).
+@dataclass
+class VisitView:
+    visit: VisitRow
+    customer: Customer
+    vehicle: Vehicle
+    lines: list[EstimateLine]
+    totals: Totals
+    estimate_totals: Totals
+    checklist: list[ck.ItemStatus]
+    concerns: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    hold: str | None = None
+    authorised: bool = False
+    history: list = field(default_factory=list)
+    last_km: int | None = None
+    #: What the customer agreed to pay: the estimate plus approved added work.
+    authorised_amount: int = 0
+    #: The vehicle's last reading before this visit (the odometer may not go below it).
+    prior_km: int | None = None
 
-        Returns the item's new status, evaluated in the same transaction: a mark
-        changes only its own item, so a screen updates that one row in place
-        instead of reading the whole visit again."""
-        kind = MarkKind(kind)
-        reason = clean_text(reason, field="reason", max_len=500)
 
-        def run(session: Session) -> ck.ItemStatus:
-            visit = self._visit(session, visit_id, version)
-            item = self.templates.get(item_id)
-            techs = {
-                ln.done_by for ln in repo.lines(session=session, visit_id=visit_id) if ln.done_by
-            }
-            if visit.technician_id:
-                techs.add(visit.technician_id)
-            inspectors = [
-                u
-                for u in repo.users(session=session)
-                if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
-            ]
-            ck.check_mark(
-                item,
-                kind,
-                actor,
-                reason,
-                technician_ids=techs,
-                shop_has_other_inspector=bool(inspectors),
-            )
-            row = MotMarkRow(
-                visit_id=visit_id,
-                item_id=item_id,
-                kind=kind.value,
-                reason=reason,
-                by_user=actor.id,
-                at=self.now(),
-            )
-            session.add(row)
-            self._touch(session, visit)
-            self._audit(
-                session,
-                actor,
-                f"mot.{kind.value}",
-                "mot_item",
-                None,
-                visit_id=visit_id,
-                after={"item": item_id, "reason": reason},
-            )
-            # the visit's facts matter only to an item with a condition or a data check
-            facts = self._facts(session, visit) if (item.when or item.check) else None
-            return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
-
-        return self._write(run)
-
-    def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
-        def run(session: Session):
+class LifecycleService(Service):
+    def visit_view(self, visit_id: int) -> VisitView:
+        def run(session: Session) -> VisitView:
             visit = self._visit(session, visit_id)
             facts = self._facts(session, visit)
             marks = repo.marks(session=session, visit_id=visit_id)
-            return ck.evaluate(self.templates, stage or visit.stage, facts, marks)
+            stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
+            customer_row = session.get(CustomerRow, visit.customer_id)
+            billable = [ln for ln in facts.lines if ln.approval == "approved"]
+            estimate = [ln for ln in facts.lines if not ln.added_in_repair]
+            from desk.domain.rules import authorised_amount, valid_authorisation
+
+            return VisitView(
+                visit=visit,
+                customer=facts.customer,
+                vehicle=facts.vehicle,
+                lines=facts.lines,
+                totals=self.totals(billable, customer_row),
+                estimate_totals=self.totals(estimate, customer_row),
+                checklist=ck.evaluate(self.templates, stage, facts, marks),
+                concerns=facts.concerns,
+                findings=facts.findings,
+                hold=(h.value if (h := proc.hold(facts.lines)) and visit.stage == Stage.IN_REPAIR else None),
+                authorised=valid_authorisation(facts) is not None,
+                authorised_amount=authorised_amount(facts),
+                last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
+                prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
+            )
 
         return self._read(run)
+
+    def history(self, visit_id: int) -> list[AuditEventRow]:
+        return self._read(lambda s: audit.history(s, visit_id))
 
     def advance(self, actor: User, visit_id: int, *, version: int | None = None) -> Stage:
         """Move the visit to the next stage; refused with the open required items."""
@@ -163,36 +147,6 @@ class ProcessMixin(Base):
             return to
 
         return self._write(run)
-
-    # ------------------------------------------------------------ small visit fields
-
-    def _set_fields(self, actor: User, visit_id: int, action: str, version: int | None, **values):
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id, version)
-            before = {k: getattr(visit, k) for k in values}
-            for k, v in values.items():
-                setattr(visit, k, v)
-            self._touch(session, visit)
-            self._audit(
-                session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values
-            )
-
-        self._write(run)
-
-    def start_reception(self, actor: User, visit_id: int) -> None:
-        """The advisor starts with the customer: the greeting time is measured (RCP-01)."""
-
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id)
-            if visit.reception_at is None:
-                visit.reception_at = self.now()
-                self._touch(session, visit)
-                self._audit(
-                    session, actor, "visit.reception", "visit", visit.id, visit_id=visit.id,
-                    after={"reception_at": visit.reception_at},
-                )
-
-        self._write(run)
 
     def set_promised(self, actor: User, visit_id: int, at, *, version: int | None = None) -> None:
         if at < self.now():

@@ -11,7 +11,8 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from desk.domain import kpi
-from desk.services.base import Base
+from desk.services.context import Service
+from desk.store import audit, repo
 from desk.store.models import (
     AuthorisationRow,
     ComplaintRow,
@@ -49,7 +50,9 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
 
 
-class KpiMixin(Base):
+class ReportService(Service):
+    """The KPI dashboard's figures and the audit log's check."""
+
     def kpi_settings(self) -> kpi.Settings:
         p = self.policy
         return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
@@ -176,8 +179,12 @@ class KpiMixin(Base):
                           item_texts=texts, with_trend=with_trend)
         advisor = ""
         if advisor_id is not None:
-            advisor = next((u.name for u in self.users() if u.id == advisor_id), "")
+            advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def verify_audit(self):
+        """Check the audit log's hash chain (``desk audit verify``)."""
+        return self._read(lambda s: audit.verify(s))
 
 
 def measure_label(m: kpi.Measure) -> str:

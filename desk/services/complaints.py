@@ -1,0 +1,115 @@
+"""Complaints: opened by hand or by a dissatisfied follow-up answer, closed with
+root cause, remedy and report (spec COMP-01..05)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from desk.domain import validate
+from desk.domain.entities import Severity, User
+from desk.domain.errors import InvalidInput, NotAllowed
+from desk.i18n import N_
+from desk.services.context import Service
+from desk.store.models import ComplaintRow, CustomerRow, VisitRow
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    id: int
+    visit_id: int | None
+    customer: str
+    severity: str
+    summary: str
+    opened_at: datetime
+    due_at: datetime
+    overdue: bool
+    closed: bool
+    repeat: int
+
+
+class ComplaintService(Service):
+    def open_in(self, session: Session, actor: User, visit: VisitRow, severity: Severity, summary: str) -> int:
+        """Open a complaint in the caller's transaction (a follow-up call's)."""
+        now = self.now()
+        row = ComplaintRow(
+            visit_id=visit.id, customer_id=visit.customer_id, opened_at=now, severity=severity.value,
+            summary=summary[:1000], owner_id=visit.advisor_id,
+            escalated_at=now if severity == Severity.MAJOR else None,
+        )
+        session.add(row)
+        session.flush()
+        self._audit(session, actor, "complaint.open", "complaint", row.id, visit_id=visit.id,
+                    after={"severity": severity, "summary": row.summary})
+        return row.id
+
+    def open_complaint(self, actor: User, visit_id: int, severity: Severity | str, summary: str) -> int:
+        severity = Severity(severity)
+        summary = validate.text(summary, field="summary", max_len=1000, required=True, multiline=True)
+        return self._write(
+            lambda s: self.open_in(s, actor, self._visit(s, visit_id), severity, summary)
+        )
+
+    def close_complaint(
+        self, actor: User, complaint_id: int, *, root_cause: str, remedy: str, closing_report: str,
+        owner_id: int | None = None,
+    ) -> None:
+        """Close the loop: root cause, remedy and a closing report are all required."""
+        root_cause = validate.text(root_cause, field="root cause", max_len=1000, required=True, multiline=True)
+        remedy = validate.text(remedy, field="remedy", max_len=1000, required=True, multiline=True)
+        closing_report = validate.text(closing_report, field="report", max_len=2000, required=True, multiline=True)
+
+        def run(session: Session) -> None:
+            row = session.get(ComplaintRow, complaint_id)
+            if row is None:
+                raise InvalidInput("complaint", "No such complaint")
+            if row.closed_at is not None:
+                raise InvalidInput("complaint", "The complaint is already closed")
+            if row.severity == Severity.MAJOR and not actor.may_waive:
+                raise NotAllowed(N_("close major complaint"), N_("manager"))
+            row.root_cause, row.remedy, row.closing_report = root_cause, remedy, closing_report
+            row.owner_id = owner_id or row.owner_id or actor.id
+            row.closed_at = self.now()
+            session.add(row)
+            self._audit(session, actor, "complaint.close", "complaint", row.id, visit_id=row.visit_id,
+                        after={"root_cause": root_cause, "remedy": remedy, "report": closing_report})
+
+        self._write(run)
+
+    def repeat_complaints(self, customer_id: int) -> int:
+        def run(session: Session) -> int:
+            rows = session.exec(select(ComplaintRow.id).where(ComplaintRow.customer_id == customer_id)).all()
+            return max(0, len(rows) - 1)
+
+        return self._read(run)
+
+    def complaints(self, include_closed: bool = False) -> list[ComplaintView]:
+        def run(session: Session) -> list[ComplaintView]:
+            stmt = select(ComplaintRow, CustomerRow).join(
+                CustomerRow, CustomerRow.id == ComplaintRow.customer_id
+            )
+            if not include_closed:
+                stmt = stmt.where(col(ComplaintRow.closed_at).is_(None))
+            rows = session.exec(stmt.order_by(ComplaintRow.opened_at)).all()
+            per_customer: dict[int, int] = dict(
+                session.exec(
+                    select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)
+                ).all()
+            )
+            now = self.now()
+            out = []
+            for comp, cust in rows:
+                due = comp.opened_at + timedelta(hours=24)
+                out.append(
+                    ComplaintView(
+                        id=comp.id, visit_id=comp.visit_id, customer=cust.name, severity=comp.severity,
+                        summary=comp.summary, opened_at=comp.opened_at, due_at=due,
+                        overdue=comp.closed_at is None and now > due, closed=comp.closed_at is not None,
+                        repeat=per_customer.get(cust.id, 1) - 1,
+                    )
+                )
+            return out
+
+        return self._read(run)

@@ -1,0 +1,136 @@
+"""Follow-up calls after delivery: the call queue and the survey (spec stage 8).
+A dissatisfied answer opens a complaint in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from desk.domain import validate
+from desk.domain.entities import CallOutcome, Severity, User
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.domain.rules import followup_due_at
+from desk.services.complaints import ComplaintService
+from desk.services.context import Service, ServiceContext
+from desk.store.models import CustomerRow, FollowUpCallRow, SurveyAnswerRow, VehicleRow, VisitRow
+
+#: The five CSI factors of the survey (seed 002), each scored 1..5.
+CSI_FACTORS = ("initiation", "advisor", "facility", "pickup", "quality")
+#: A score at or below this is a dissatisfied answer and opens a complaint.
+DISSATISFIED = 2
+
+
+@dataclass(frozen=True)
+class CallRow:
+    visit_id: int
+    number: str
+    customer: str
+    phone: str
+    plate: str
+    delivered_at: datetime
+    due_at: datetime
+    overdue: bool
+    attempts: int
+    agreed_at: datetime | None
+    channel: str
+
+
+class FollowupService(Service):
+    """Needs the complaints area: a dissatisfied answer opens a complaint."""
+
+    def __init__(self, ctx: ServiceContext, *, complaints: ComplaintService) -> None:
+        super().__init__(ctx)
+        self.complaints = complaints
+
+    def record_call(
+        self,
+        actor: User,
+        visit_id: int,
+        *,
+        outcome: CallOutcome | str,
+        scores: dict[str, int] | None = None,
+        nps: int | None = None,
+        comment: str = "",
+        next_service_stated: bool = False,
+    ) -> int | None:
+        """Record a follow-up call attempt. A dissatisfied answer (a factor scored
+        2 or 1) opens a complaint; returns its id."""
+        outcome = CallOutcome(outcome)
+        scores = scores or {}
+        comment = validate.text(comment, field="comment", max_len=1000, multiline=True)
+        for factor, score in scores.items():
+            if factor not in CSI_FACTORS or not isinstance(score, int) or not 1 <= score <= 5:
+                raise InvalidInput("score", "Scores are 1 to 5")
+        if nps is not None and not (isinstance(nps, int) and 0 <= nps <= 10):
+            raise InvalidInput("nps", "NPS is 0 to 10")
+        if outcome == CallOutcome.REACHED and set(scores) != set(CSI_FACTORS):
+            raise InvalidInput("score", "Score all five factors")
+
+        def run(session: Session) -> int | None:
+            visit = self._visit(session, visit_id)
+            if visit.stage != Stage.DELIVERED:
+                raise InvalidInput("call", "The car has not been delivered")
+            call = FollowUpCallRow(
+                visit_id=visit_id, at=self.now(), outcome=outcome.value, by_user=actor.id,
+                survey_done=outcome == CallOutcome.REACHED, next_service_stated=next_service_stated,
+                nps=nps, comment=comment,
+            )
+            session.add(call)
+            session.flush()
+            for factor, score in scores.items():
+                session.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=score))
+            complaint_id = None
+            low = [f for f, s in scores.items() if s <= DISSATISFIED]
+            if low:
+                severity = Severity.MAJOR if min(scores.values()) == 1 else Severity.ORDINARY
+                complaint_id = self.complaints.open_in(
+                    session, actor, visit, severity,
+                    f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),
+                )
+            self._touch(session, visit)
+            self._audit(session, actor, f"call.{outcome.value}", "followup_call", call.id, visit_id=visit_id,
+                        after={"scores": scores, "nps": nps, "comment": comment})
+            return complaint_id
+
+        return self._write(run)
+
+    def followup_queue(self) -> list[CallRow]:
+        """Delivered visits awaiting their call, overdue first."""
+
+        def run(session: Session) -> list[CallRow]:
+            rows = session.exec(
+                select(VisitRow, CustomerRow, VehicleRow)
+                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+                .where(VisitRow.stage == Stage.DELIVERED.value)
+            ).all()
+            ids = [v.id for v, _, _ in rows]
+            tries: dict[int, int] = {}
+            if ids:
+                tries = dict(
+                    session.exec(
+                        select(FollowUpCallRow.visit_id, func.count())
+                        .where(col(FollowUpCallRow.visit_id).in_(ids))
+                        .group_by(FollowUpCallRow.visit_id)
+                    ).all()
+                )
+            now = self.now()
+            out = []
+            for v, c, veh in rows:
+                delivered = v.delivered_at or now
+                due = followup_due_at(delivered, self.policy)
+                out.append(
+                    CallRow(
+                        visit_id=v.id, number=v.number, customer=c.name, phone=c.phone,
+                        plate=veh.plate, delivered_at=delivered, due_at=due, overdue=now > due,
+                        attempts=tries.get(v.id, 0), agreed_at=v.followup_agreed_at,
+                        channel=v.followup_channel,
+                    )
+                )
+            out.sort(key=lambda r: (not r.overdue, r.due_at))
+            return out
+
+        return self._read(run)

@@ -1,0 +1,249 @@
+"""The shop floor: work on lines, parts arriving, work found during repair and
+the customer's decision on it, progress updates and the progress board (spec
+stage 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select
+
+from desk.domain import process as proc
+from desk.domain import validate
+from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, User
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.domain.rules import added_line_can_start, lines_hash
+from desk.services.context import Service, ServiceContext
+from desk.services.estimate import EstimateService
+from desk.services.reception import ReceptionService
+from desk.store import repo
+from desk.store.models import (
+    AuthorisationRow,
+    CustomerRow,
+    EstimateLineRow,
+    ProgressUpdateRow,
+    UserRow,
+    VisitRow,
+)
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    """One visit on the progress board."""
+
+    visit_id: int
+    version: int
+    number: str
+    plate: str
+    customer: str
+    vehicle: str
+    status: str
+    stage: str
+    technician: str
+    technician_id: int | None
+    advisor: str
+    advisor_id: int | None
+    bay: str
+    promised_at: datetime | None
+    minutes_left: int | None
+    late: bool
+    at_risk: bool
+    comeback: bool
+    update_due: bool
+
+
+class WorkshopService(Service):
+    """Needs the reception (a finding) and the estimate (its line) for work found
+    during repair."""
+
+    def __init__(self, ctx: ServiceContext, *, reception: ReceptionService, estimate: EstimateService) -> None:
+        super().__init__(ctx)
+        self.reception = reception
+        self.estimate = estimate
+
+    def _line(self, session: Session, line_id: int) -> tuple[EstimateLineRow, VisitRow]:
+        row = session.get(EstimateLineRow, line_id)
+        if row is None:
+            raise InvalidInput("line", "No such line")
+        return row, self._visit(session, row.visit_id)
+
+    def start_line(self, actor: User, line_id: int) -> None:
+        """Start work on a line: refused while the customer has not approved it
+        (REP-04) or its part has not arrived."""
+
+        def run(session: Session) -> None:
+            row, visit = self._line(session, line_id)
+            line = repo.to_line(row)
+            if visit.stage != Stage.IN_REPAIR:
+                raise InvalidInput("line", "The visit is not in repair")
+            if not added_line_can_start(line):
+                raise InvalidInput("line", "The customer has not approved this line")
+            if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
+                raise InvalidInput("line", "The part has not arrived")
+            row.started = True
+            session.add(row)
+            if visit.repair_started_at is None:
+                visit.repair_started_at = self.now()
+            self._touch(session, visit)
+            self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
+
+        self._write(run)
+
+    def finish_line(self, actor: User, line_id: int, technician_id: int | None = None) -> None:
+        """The technician records the line done (REP-07). Unapproved lines cannot be."""
+
+        def run(session: Session) -> None:
+            row, visit = self._line(session, line_id)
+            if visit.stage != Stage.IN_REPAIR:
+                raise InvalidInput("line", "The visit is not in repair")
+            if not added_line_can_start(repo.to_line(row)):
+                raise InvalidInput("line", "The customer has not approved this line")
+            if row.kind == LineKind.PART and row.availability == Availability.BACK_ORDER:
+                raise InvalidInput("line", "The part has not arrived")
+            tech_id = technician_id or actor.id
+            tech = session.get(UserRow, tech_id)
+            if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+                raise InvalidInput("technician", "Not a technician")
+            row.started, row.done_by, row.done_at = True, tech_id, self.now()
+            session.add(row)
+            if visit.repair_started_at is None:
+                visit.repair_started_at = self.now()
+            self._touch(session, visit)
+            self._audit(session, actor, "line.done", "estimate_line", line_id, visit_id=visit.id,
+                        after={"done_by": tech_id})
+
+        self._write(run)
+
+    def part_arrived(self, actor: User, line_id: int) -> None:
+        def run(session: Session) -> None:
+            row, visit = self._line(session, line_id)
+            if row.availability != Availability.BACK_ORDER:
+                raise InvalidInput("line", "This part was not on back order")
+            row.availability = Availability.ARRIVED.value
+            session.add(row)
+            self._touch(session, visit)
+            self._audit(session, actor, "line.part_arrived", "estimate_line", line_id, visit_id=visit.id)
+
+        self._write(run)
+
+    def add_found_work(self, actor: User, visit_id: int, *, finding: str, grade: str = "yellow", **line) -> int:
+        """A technician's finding during repair becomes a line pending approval."""
+        self.reception.add_finding(actor, visit_id, finding, grade, during_repair=True)
+        return self.estimate.add_line(actor, visit_id, **line)
+
+    def decide_added_work(
+        self,
+        actor: User,
+        visit_id: int,
+        line_ids: list[int],
+        *,
+        approve: bool,
+        channel: Channel | str,
+        signer: str,
+        reference: str = "",
+    ) -> None:
+        """Record the customer's decision on added lines (REP-03/04). Approved
+        lines get an authorisation of their amount; declined ones stay as
+        recommendations for the next visit."""
+        channel = Channel(channel)
+        signer = validate.name(signer)
+        reference = validate.text(reference, field="reference", max_len=40)
+        if not line_ids:
+            raise InvalidInput("line", "Choose the lines the customer decided on")
+
+        def run(session: Session) -> None:
+            visit = self._visit(session, visit_id)
+            rows = [session.get(EstimateLineRow, i) for i in line_ids]
+            if any(r is None or r.visit_id != visit_id or r.approval != Approval.PENDING for r in rows):
+                raise InvalidInput("line", "Only lines waiting for approval can be decided")
+            decided = Approval.APPROVED if approve else Approval.DECLINED
+            for r in rows:
+                r.approval = decided.value
+                session.add(r)
+            if approve:
+                lines = [repo.to_line(r) for r in rows]
+                amount = self.totals(lines, session.get(CustomerRow, visit.customer_id)).total
+                session.add(
+                    AuthorisationRow(
+                        visit_id=visit_id, channel=channel.value, signer=signer, reference=reference,
+                        amount_cents=amount, estimate_version=visit.estimate_version,
+                        lines_hash=lines_hash(lines), for_added_work=True,
+                        line_ids=",".join(str(i) for i in line_ids), at=self.now(), by_user=actor.id,
+                    )
+                )
+            self._touch(session, visit)
+            self._audit(session, actor, f"added_work.{decided.value}", "visit", visit_id, visit_id=visit_id,
+                        after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference})
+
+        self._write(run)
+
+    def progress_update(self, actor: User, visit_id: int, text: str) -> None:
+        """A progress message to the waiting customer (REP-02), logged."""
+        text = validate.text(text, field="update", max_len=500, required=True)
+
+        def run(session: Session) -> None:
+            visit = self._visit(session, visit_id)
+            session.add(ProgressUpdateRow(visit_id=visit_id, text=text, at=self.now(), by_user=actor.id))
+            self._touch(session, visit)
+            self._audit(session, actor, "visit.progress_update", "visit", visit_id, visit_id=visit_id,
+                        after={"text": text})
+
+        self._write(run)
+
+    def update_due(self, visit: VisitRow, last_update: datetime | None) -> bool:
+        """An update is due when the promised time is at risk: within an hour of it
+        (or past it) and no update in the last hour."""
+        if visit.promised_at is None or visit.stage not in (Stage.IN_REPAIR, Stage.QC):
+            return False
+        now = self.now()
+        at_risk = now >= visit.promised_at - timedelta(hours=1)
+        recent = last_update is not None and now - last_update < timedelta(hours=1)
+        return at_risk and not recent
+
+    def progress_board(self) -> list[ShopRow]:
+        def run(session: Session) -> list[ShopRow]:
+            stages = [s.value for s in proc.IN_SHOP]
+            rows = repo.in_shop_visits(session=session, stages=stages)
+            names = {u.id: u.name for u in session.exec(select(UserRow)).all()}
+            ids = [v.id for v, _, _ in rows]
+            lines_by: dict[int, list] = {i: [] for i in ids}
+            last_update: dict[int, datetime] = {}
+            if ids:
+                from desk.store.models import EstimateLineRow
+
+                for r in session.exec(
+                    select(EstimateLineRow).where(col(EstimateLineRow.visit_id).in_(ids))
+                ).all():
+                    lines_by[r.visit_id].append(repo.to_line(r))
+                for vid, at in session.exec(
+                    select(ProgressUpdateRow.visit_id, func.max(ProgressUpdateRow.at))
+                    .where(col(ProgressUpdateRow.visit_id).in_(ids))
+                    .group_by(ProgressUpdateRow.visit_id)
+                ).all():
+                    last_update[vid] = at
+            now = self.now()
+            out = []
+            for v, c, veh in rows:
+                status = proc.board_status(Stage(v.stage), lines_by[v.id], washing=v.washing)
+                left = None
+                if v.promised_at is not None:
+                    left = int((v.promised_at - now).total_seconds() // 60)
+                out.append(
+                    ShopRow(
+                        visit_id=v.id, version=v.version, number=v.number, plate=veh.plate,
+                        customer=c.name, vehicle=f"{veh.make} {veh.model}".strip(),
+                        status=status.value if status else "", stage=v.stage,
+                        technician=names.get(v.technician_id, ""), technician_id=v.technician_id,
+                        advisor=names.get(v.advisor_id, ""), advisor_id=v.advisor_id, bay=v.bay,
+                        promised_at=v.promised_at, minutes_left=left,
+                        late=left is not None and left < 0 and v.stage != Stage.READY,
+                        at_risk=left is not None and 0 <= left < 60,
+                        comeback=v.comeback_of_id is not None,
+                        update_due=self.update_due(v, last_update.get(v.id)),
+                    )
+                )
+            return out
+
+        return self._read(run)
