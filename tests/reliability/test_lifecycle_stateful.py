@@ -104,7 +104,7 @@ class TwoTerminals(RuleBasedStateMachine):
         with read_session(self.a.ctx.engine) as s:
             visit = s.get(VisitRow, self.visit)
             facts = repo.visit_facts(session=s, visit=visit, now=self.clock.now, policy=self.a.ctx.policy,
-                                     totals_fn=self.a.totals)
+                                     totals_fn=self.a.estimate.totals)
         if visit.stage in PAST_ESTIMATE:
             REACHED.append(visit.stage)
             auth = valid_authorisation(facts)
