@@ -140,42 +140,42 @@ def _concern(rng):
 
 def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User) -> None:
     """Reception and walkaround with every required item done."""
-    desk.reception.start_reception(actor, vid)
-    desk.reception.confirm_concerns(actor, vid)
+    desk.reception.start_reception(actor, desk.lifecycle.ref(vid))
+    desk.reception.confirm_concerns(actor, desk.lifecycle.ref(vid))
     _tick_all(desk, actor, vid)
-    desk.lifecycle.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
-    desk.reception.record_walkaround(actor, vid, odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
+    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
     _tick_all(desk, actor, vid)
     _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
-    desk.lifecycle.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
     for status in desk.checklist.checklist(vid):
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
                 and (actor.has(status.item.role) or actor.may_waive)):
-            desk.checklist.mark_item(actor, vid, status.item.id, MarkKind.DONE)
+            desk.checklist.mark_item(actor, desk.lifecycle.ref(vid), status.item.id, MarkKind.DONE)
 
 
 def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
-    desk.estimate.add_canned_job(actor, vid, job)
+    desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
         desk.estimate.add_line(
-            actor, vid, kind="part", description="Front wiper blade set", qty=Decimal(1),
+            actor, desk.lifecycle.ref(vid), kind="part", description="Front wiper blade set", qty=Decimal(1),
             unit_cents=16800, availability=Availability.BACK_ORDER,
             eta=(clock.now + timedelta(days=2)).date(),
         )
     view = desk.lifecycle.visit_view(vid)
     for ln in view.lines:
         if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-            desk.estimate.update_line(actor, ln.id, availability=Availability.IN_STOCK)
-    desk.lifecycle.set_promised(actor, vid, clock.now + timedelta(hours=3))
+            desk.estimate.update_line(actor, desk.lifecycle.ref(vid), ln.id, availability=Availability.IN_STOCK)
+    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
     total = desk.estimate.estimate_total(vid)
-    desk.estimate.authorise(actor, vid, channel=Channel.IN_PERSON, signer=view.customer.name,
+    desk.estimate.authorise(actor, desk.lifecycle.ref(vid), channel=Channel.IN_PERSON, signer=view.customer.name,
                    reference=f"P{vid:05d}", amount_cents=total)
-    desk.lifecycle.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
@@ -191,7 +191,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         clock.now = min(at, now) - timedelta(hours=20)
         # The manager books so that a busy demo slot is overbooked, not refused.
         visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, at=at, advisor_id=advisor.id,
-                          concerns=[concern or _concern(rng)], overbook=True)
+                          concerns=[concern or _concern(rng)], overbook=True).id
         made += 1
         return visit
 
@@ -210,10 +210,10 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         vid = book(at, advisor)
         clock.now = at + timedelta(minutes=2)
         _tick_all(desk, advisor, vid)
-        desk.lifecycle.arrive(advisor, vid)
+        desk.lifecycle.arrive(advisor, desk.lifecycle.ref(vid))
         clock.now += timedelta(seconds=40)
         if plan == "reception":
-            desk.reception.start_reception(advisor, vid)
+            desk.reception.start_reception(advisor, desk.lifecycle.ref(vid))
             continue
         km = desk.lifecycle.visit_view(vid).last_km or 0
         _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)])
@@ -221,47 +221,47 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             continue
         clock.now += timedelta(minutes=5)
         if plan == "estimate":
-            desk.estimate.add_canned_job(advisor, vid, "brake_pads")
+            desk.estimate.add_canned_job(advisor, desk.lifecycle.ref(vid), "brake_pads")
             continue
         _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
                   backorder=plan == "repair_parts")
         tech = techs[k % len(techs)]
-        desk.lifecycle.assign(mgr, vid, tech.id, bay=f"B{k % 6 + 1}")
+        desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay=f"B{k % 6 + 1}")
         clock.now += timedelta(minutes=10)
         for ln in desk.lifecycle.visit_view(vid).lines:
             if ln.availability != Availability.BACK_ORDER and plan not in ("repair", "repair_parts"):
-                desk.workshop.finish_line(tech, ln.id)
+                desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
             elif ln.availability != Availability.BACK_ORDER:
-                desk.workshop.start_line(tech, ln.id)
+                desk.workshop.start_line(tech, desk.lifecycle.ref(vid), ln.id)
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
-                tech, vid, finding="Rear brake discs worn below limit", grade="red",
+                tech, desk.lifecycle.ref(vid), finding="Rear brake discs worn below limit", grade="red",
                 kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
                 availability="in_stock",
             )
         if plan in ("repair", "repair_added", "repair_parts"):
             continue
         _tick_all(desk, tech, vid)
-        desk.lifecycle.advance(tech, vid)  # -> QC
+        desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))  # -> QC
         if plan == "qc":
             continue
-        desk.checklist.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+        desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
         _tick_all(desk, qc, vid)
-        desk.lifecycle.advance(qc, vid)  # -> READY
+        desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))  # -> READY
         if plan == "ready":
             continue
-        desk.lifecycle.notify_ready(advisor, vid)
-        desk.delivery.set_disposal(advisor, vid, Disposal.SHOP_DISPOSES)
-        desk.delivery.agree_followup(advisor, vid, clock.now + timedelta(hours=48), "phone")
+        desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
+        desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.SHOP_DISPOSES)
+        desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=48), "phone")
         _tick_all(desk, advisor, vid)
-        desk.lifecycle.advance(advisor, vid)  # -> DELIVERED
+        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))  # -> DELIVERED
 
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
     first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car,
-                         concerns=[("Squeaking noise when braking", ["brake", "noise"])])
+                         concerns=[("Squeaking noise when braking", ["brake", "noise"])]).id
     _run_full(desk, clock, first, sa, techs[0], qc, mgr)
     clock.now = now - timedelta(hours=20)
     desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, at=now + timedelta(minutes=45), advisor_id=sa.id,
@@ -271,7 +271,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
-        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)])
+        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)]).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr)
     return made
 
@@ -281,21 +281,21 @@ def _run_full(desk, clock, vid, advisor, tech, qc, mgr) -> None:
     km = desk.lifecycle.visit_view(vid).last_km or 0
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
     _estimate(desk, clock, advisor, vid, job="brake_pads")
-    desk.lifecycle.assign(mgr, vid, tech.id, bay="B1")
+    desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B1")
     for ln in desk.lifecycle.visit_view(vid).lines:
-        desk.workshop.finish_line(tech, ln.id)
+        desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
     _tick_all(desk, tech, vid)
-    desk.lifecycle.advance(tech, vid)
-    desk.checklist.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+    desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
+    desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
     _tick_all(desk, qc, vid)
-    desk.lifecycle.advance(qc, vid)
+    desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))
     clock.now += timedelta(hours=1)
-    desk.lifecycle.notify_ready(advisor, vid)
-    desk.delivery.set_disposal(advisor, vid, Disposal.TAKE_AWAY)
-    desk.delivery.agree_followup(advisor, vid, clock.now + timedelta(hours=24), "phone")
+    desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
+    desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.TAKE_AWAY)
+    desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=24), "phone")
     _tick_all(desk, advisor, vid)
     try:
-        desk.lifecycle.advance(advisor, vid)
+        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))
     except GuardFailed as exc:  # pragma: no cover - the demo must be complete
         raise RuntimeError(f"demo visit incomplete: {exc}") from exc
 

@@ -18,14 +18,14 @@ def tick_open(desk, user, visit_id, *, skip=()):
     for s in desk.checklist.checklist(visit_id):
         if (s.state == "open" and not s.item.from_data and s.item.id not in skip
                 and (user.has(s.item.role) or user.may_waive)):
-            desk.checklist.mark_item(user, visit_id, s.item.id, MarkKind.DONE)
+            desk.checklist.mark_item(user, desk.lifecycle.ref(visit_id), s.item.id, MarkKind.DONE)
 
 
 def book(shop, clock, *, minutes_ahead=60, concerns=(("Squeaking noise when braking", ("brake", "noise")),)):
     return shop.desk.booking.book(
         shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
         at=clock.now + timedelta(minutes=minutes_ahead), concerns=list(concerns),
-    )
+    ).id
 
 
 def to_stage(shop, clock, visit_id, stage: str):
@@ -37,55 +37,55 @@ def to_stage(shop, clock, visit_id, stage: str):
             return
         if current == "BOOKED":
             tick_open(d, shop.sa, visit_id)
-            d.lifecycle.arrive(shop.sa, visit_id)
+            d.lifecycle.arrive(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "RECEPTION":
-            d.reception.start_reception(shop.sa, visit_id)
-            d.reception.confirm_concerns(shop.sa, visit_id)
+            d.reception.start_reception(shop.sa, d.lifecycle.ref(visit_id))
+            d.reception.confirm_concerns(shop.sa, d.lifecycle.ref(visit_id))
             tick_open(d, shop.sa, visit_id)
-            d.lifecycle.advance(shop.sa, visit_id)
+            d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "WALKAROUND":
             last = d.lifecycle.visit_view(visit_id).last_km or 0
-            d.reception.record_walkaround(shop.sa, visit_id, odometer_km=last + 1000, fuel_eighths=4,
+            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), odometer_km=last + 1000, fuel_eighths=4,
                                 damages=[], damage_confirmed=True)
             tick_open(d, shop.sa, visit_id, skip={"WLK-09"})
             if any(s.item.id == "WLK-09" and s.blocking for s in d.checklist.checklist(visit_id)):
-                d.checklist.mark_item(shop.tech, visit_id, "WLK-09", MarkKind.DONE)
-            d.lifecycle.advance(shop.sa, visit_id)
+                d.checklist.mark_item(shop.tech, d.lifecycle.ref(visit_id), "WLK-09", MarkKind.DONE)
+            d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "ESTIMATE":
             view = d.lifecycle.visit_view(visit_id)
             if not view.lines:
-                d.estimate.add_canned_job(shop.sa, visit_id, "brake_pads")
+                d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(visit_id), "brake_pads")
             for ln in d.lifecycle.visit_view(visit_id).lines:
                 if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-                    d.estimate.update_line(shop.sa, ln.id, availability="in_stock")
-            d.lifecycle.set_promised(shop.sa, visit_id, clock.now + timedelta(hours=4))
+                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, availability="in_stock")
+            d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=4))
             tick_open(d, shop.sa, visit_id)
-            d.estimate.authorise(shop.sa, visit_id, channel=Channel.IN_PERSON, signer="李伟",
+            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), channel=Channel.IN_PERSON, signer="李伟",
                         reference="P0001", amount_cents=d.estimate.estimate_total(visit_id))
-            d.lifecycle.advance(shop.sa, visit_id)
+            d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "IN_REPAIR":
-            d.lifecycle.assign(shop.mgr, visit_id, shop.tech.id, "B1")
+            d.lifecycle.assign(shop.mgr, d.lifecycle.ref(visit_id), shop.tech.id, "B1")
             for ln in d.lifecycle.visit_view(visit_id).lines:
                 if ln.approval == "approved" and not ln.is_done:
-                    d.workshop.finish_line(shop.tech, ln.id)
+                    d.workshop.finish_line(shop.tech, d.lifecycle.ref(visit_id), ln.id)
             tick_open(d, shop.tech, visit_id)
-            d.lifecycle.advance(shop.tech, visit_id)
+            d.lifecycle.advance(shop.tech, d.lifecycle.ref(visit_id))
         elif current == "QC":
-            d.checklist.mark_item(shop.tech, visit_id, "QC-01", MarkKind.DONE)
+            d.checklist.mark_item(shop.tech, d.lifecycle.ref(visit_id), "QC-01", MarkKind.DONE)
             tick_open(d, shop.qc, visit_id)
-            d.lifecycle.advance(shop.qc, visit_id)
+            d.lifecycle.advance(shop.qc, d.lifecycle.ref(visit_id))
         elif current == "READY":
-            d.lifecycle.notify_ready(shop.sa, visit_id)
-            d.delivery.set_disposal(shop.sa, visit_id, Disposal.TAKE_AWAY)
-            d.delivery.agree_followup(shop.sa, visit_id, clock.now + timedelta(hours=24), "phone")
+            d.lifecycle.notify_ready(shop.sa, d.lifecycle.ref(visit_id))
+            d.delivery.set_disposal(shop.sa, d.lifecycle.ref(visit_id), Disposal.TAKE_AWAY)
+            d.delivery.agree_followup(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=24), "phone")
             tick_open(d, shop.sa, visit_id)
-            d.lifecycle.advance(shop.sa, visit_id)
+            d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "DELIVERED":
-            d.followup.record_call(shop.csr, visit_id, outcome="reached",
+            d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), outcome="reached",
                           scores={f: 5 for f in ("initiation", "advisor", "facility", "pickup", "quality")},
                           nps=10, next_service_stated=True)
             tick_open(d, shop.csr, visit_id)
-            d.lifecycle.advance(shop.csr, visit_id)
+            d.lifecycle.advance(shop.csr, d.lifecycle.ref(visit_id))
         clock.advance(minutes=5)
 
 

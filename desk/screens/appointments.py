@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _
@@ -138,7 +139,7 @@ class AppointmentsScreen(ListScreen):
         row = self.current_row()
         if row is None or row.stage != Stage.BOOKED:
             return
-        vid = row.visit_id
+        vid, ref = row.visit_id, row.ref
 
         def arrived(_stage) -> None:
             self.app.push_screen(screen_for(Stage.RECEPTION, vid))
@@ -148,7 +149,7 @@ class AppointmentsScreen(ListScreen):
             self.show_error(exc)
             self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
 
-        self.run_db(lambda: self.desk.lifecycle.arrive(self.user, vid), arrived, failed=refused)
+        self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref), arrived, failed=refused)
 
     # ------------------------------------------------------------------ booking
 
@@ -194,7 +195,7 @@ class AppointmentsScreen(ListScreen):
                 concerns=[(values["concern"], values["tags"])], overbook=overbook,
             )
 
-        def booked(visit_id) -> None:
+        def booked(_ref) -> None:
             self.day = values["when"].date()
             self.notify(_("Booked for {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")))
             self.load()
@@ -231,7 +232,7 @@ class AppointmentsScreen(ListScreen):
             self.run_db(
                 lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
                                           concerns=[(values["concern"], values["tags"])]),
-                lambda vid: self.app.push_screen(screen_for(Stage.RECEPTION, vid)),
+                lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
         self.app.push_screen(concern_form(_("Walk-in: the customer's request")), save)
@@ -266,6 +267,7 @@ class AppointmentsScreen(ListScreen):
                          f"{visit.appointment_at:%m-%d %H:%M}")
                 for rem, visit, cust in items
             ]
+            self.reminder_visits = {rem.id: VisitRef(visit.id, visit.version) for rem, visit, _cust in items}
             self.app.push_screen(PickDialog(_("Reminders and late calls due"), choices), self._reminder_outcome)
 
         self.run_db(self.desk.booking.reminders, show)
@@ -280,7 +282,8 @@ class AppointmentsScreen(ListScreen):
                       parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.run_db(
-            lambda: self.desk.booking.complete_reminder(self.user, reminder_id, v["outcome"]), lambda _r: self.load()))
+            lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,
+                                                       v["outcome"]), lambda _r: self.load()))
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)

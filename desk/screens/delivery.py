@@ -54,12 +54,12 @@ class QCScreen(VisitScreen):
 
     def action_rework(self) -> None:
         self.app.push_screen(ReasonDialog(_("Back to the workshop: what is not right?")), lambda reason: reason and
-                             self.run_db(lambda: self.desk.lifecycle.rework(self.user, self.visit_id, reason),
+                             self.run_db(lambda: self.desk.lifecycle.rework(self.user, self.ref, reason),
                                          lambda _r: self.reload()))
 
     def action_washing(self) -> None:
         on = not self.view.visit.washing
-        self.run_db(lambda: self.desk.lifecycle.set_washing(self.user, self.visit_id, on), lambda _r: self.reload())
+        self.run_db(lambda: self.desk.lifecycle.set_washing(self.user, self.ref, on), lambda _r: self.reload())
 
 
 def amounts_text(view, policy, symbol: str) -> Text:
@@ -122,12 +122,12 @@ class DeliveryScreen(VisitScreen):
         self.run_db(fn, lambda _r: self.reload())
 
     def action_notify_ready(self) -> None:
-        self.call(lambda: self.desk.lifecycle.notify_ready(self.user, self.visit_id))
+        self.call(lambda: self.desk.lifecycle.notify_ready(self.user, self.ref))
 
     def action_old_parts(self) -> None:
         choices = [(d, _(label)) for d, label in DISPOSAL_LABELS.items()]
         self.app.push_screen(PickDialog(_("Old parts: what does the customer want?"), choices),
-                             lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.visit_id, d)))
+                             lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.ref, d)))
 
     def action_explain(self) -> None:
         form = FormDialog(_("Why the final amount differs"), [
@@ -135,7 +135,7 @@ class DeliveryScreen(VisitScreen):
                       parse=lambda s: validate.text(s, field="explanation", max_len=1000, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.delivery.explain_amount(self.user, self.visit_id, v["text"])))
+            lambda: self.desk.delivery.explain_amount(self.user, self.ref, v["text"])))
 
     def action_agree_call(self) -> None:
         today = self.app.clock().date()
@@ -152,7 +152,7 @@ class DeliveryScreen(VisitScreen):
             FormField("channel", _("Channel: phone, wechat or sms"), value="phone", parse=channel),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.delivery.agree_followup(self.user, self.visit_id, v["at"], v["channel"])))
+            lambda: self.desk.delivery.agree_followup(self.user, self.ref, v["at"], v["channel"])))
 
     def action_invoice(self) -> None:
         from desk.printout import write_invoice

@@ -114,7 +114,7 @@ class CallScreen(VisitScreen):
         self.run_db(facts, fill)
 
     def action_outcome(self, outcome: str) -> None:
-        self.run_db(lambda: self.desk.followup.record_call(self.user, self.visit_id, outcome=CallOutcome(outcome)),
+        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome(outcome)),
                     lambda _r: self.reload())
 
     def action_reached(self) -> None:
@@ -130,7 +130,7 @@ class CallScreen(VisitScreen):
                                 timeout=8)
                 self.reload()
 
-            self.run_db(lambda: self.desk.followup.record_call(self.user, self.visit_id, outcome=CallOutcome.REACHED,
+            self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome.REACHED,
                                                       **values), saved)
 
         self.app.push_screen(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,

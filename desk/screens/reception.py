@@ -49,7 +49,7 @@ class ReceptionScreen(VisitScreen):
         # Opening reception is the moment the advisor meets the customer (RCP-01);
         # the view is read after that moment is stamped.
         def start_then_load():
-            self.desk.reception.start_reception(self.user, self.visit_id)
+            self.desk.reception.start_reception(self.user, self.desk.lifecycle.ref(self.visit_id))
             return self.desk.lifecycle.visit_view(self.visit_id)
 
         self.run_db(start_then_load, self.show_view, group="visit", exclusive=True)
@@ -104,11 +104,11 @@ class ReceptionScreen(VisitScreen):
         def save(values):
             if values:
                 self.run_db(
-                    lambda: self.desk.reception.add_concern(self.user, self.visit_id, values["concern"], values["tags"]),
+                    lambda: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]),
                     lambda _r: self.reload(),
                 )
 
         self.app.push_screen(concern_form(_("Add concern")), save)
 
     def action_confirm_concerns(self) -> None:
-        self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.visit_id), lambda _r: self.reload())
+        self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from desk.domain import schedule as sched
 from desk.domain import validate
-from desk.domain.entities import User
+from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.process import WALK_IN_START, Stage
 from desk.domain.rules import comeback_of
@@ -25,8 +25,7 @@ from desk.store.models import CustomerRow, ReminderRow, UserRow, VehicleRow, Vis
 class BoardRow:
     """One appointment/visit on the appointment board."""
 
-    visit_id: int
-    version: int
+    ref: VisitRef
     number: str
     time: datetime | None
     stage: str
@@ -44,6 +43,10 @@ class BoardRow:
     arrived: bool
     reminder_due: bool
     walk_in: bool
+
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
 
 
 class BookingService(Service):
@@ -88,7 +91,7 @@ class BookingService(Service):
         advisor_id: int | None = None,
         overbook: bool = False,
         notes_reviewed: bool = False,
-    ) -> int:
+    ) -> VisitRef:
         """Book an appointment (a visit in BOOKED). A full slot is refused unless a
         manager overbooks it explicitly."""
         if self.schedule.in_past(at, self.now()):
@@ -105,7 +108,7 @@ class BookingService(Service):
 
     def walk_in(
         self, actor: User, *, customer_id: int, vehicle_id: int, concerns: list, advisor_id: int | None = None
-    ) -> int:
+    ) -> VisitRef:
         """A customer without appointment: the visit starts at reception, arrived now."""
         return self._create_visit(
             actor, customer_id=customer_id, vehicle_id=vehicle_id, at=None, concerns=concerns,
@@ -118,8 +121,8 @@ class BookingService(Service):
 
     def _create_visit(
         self, actor, *, customer_id, vehicle_id, at, concerns, advisor_id, walk_in, overbooked=False
-    ) -> int:
-        def run(session: Session) -> int:
+    ) -> VisitRef:
+        def run(session: Session) -> VisitRef:
             vehicle = session.get(VehicleRow, vehicle_id)
             if vehicle is None or vehicle.customer_id != customer_id:
                 raise InvalidInput("vehicle", "This vehicle does not belong to this customer")
@@ -156,29 +159,29 @@ class BookingService(Service):
                     "comeback_of": visit.comeback_of_id, "overbooked": overbooked,
                 },
             )
-            return visit.id
+            session.flush()
+            return VisitRef(visit.id, visit.version)
 
         return self._write(run)
 
-    def reschedule(self, actor: User, visit_id: int, at: datetime, *, version: int | None = None) -> None:
+    def reschedule(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
         if self.schedule.is_full(self.slot_load(at)) and not actor.may_waive:
             raise self._full(at)
 
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id, version)
-            if visit.stage != Stage.BOOKED:
+        def run(session: Session, row: VisitRow) -> None:
+            if row.stage != Stage.BOOKED:
                 raise InvalidInput("when", "Only a booked visit can be rescheduled")
-            before = {"at": visit.appointment_at}
-            visit.appointment_at, visit.day = at, at.date()
-            for rem in session.exec(select(ReminderRow).where(ReminderRow.visit_id == visit_id)).all():
+            before = {"at": row.appointment_at}
+            row.appointment_at, row.day = at, at.date()
+            for rem in session.exec(select(ReminderRow).where(ReminderRow.visit_id == row.id)).all():
                 if rem.done_at is None:
                     rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
                     session.add(rem)
-            self._touch(session, visit)
-            self._audit(session, actor, "visit.reschedule", "visit", visit_id, visit_id=visit_id,
+            self._touch(session, row)
+            self._audit(session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id,
                         before=before, after={"at": at})
 
-        self._write(run)
+        return self._change(visit, run)
 
     # ------------------------------------------------------------------ reminders & welcome
 
@@ -196,21 +199,21 @@ class BookingService(Service):
 
         return self._read(run)
 
-    def complete_reminder(self, actor: User, reminder_id: int, outcome: str) -> None:
+    def complete_reminder(self, actor: User, visit: VisitRef, reminder_id: int, outcome: str) -> Saved[None]:
+        """A reminder call of ``visit`` made, with what the customer said."""
         outcome = validate.text(outcome, field="outcome", max_len=200, required=True)
 
-        def run(session: Session) -> None:
+        def run(session: Session, row: VisitRow) -> None:
             rem = session.get(ReminderRow, reminder_id)
-            if rem is None:
+            if rem is None or rem.visit_id != row.id:
                 raise InvalidInput("reminder", "No such reminder")
             rem.done_at, rem.outcome, rem.by_user = self.now(), outcome, actor.id
             session.add(rem)
-            visit = self._visit(session, rem.visit_id)
-            self._touch(session, visit)
+            self._touch(session, row)
             self._audit(session, actor, f"reminder.{rem.kind}", "reminder", rem.id,
-                        visit_id=rem.visit_id, after={"outcome": outcome})
+                        visit_id=row.id, after={"outcome": outcome})
 
-        self._write(run)
+        return self._change(visit, run)
 
     def welcome_list(self, actor: User, day: date) -> list[str]:
         """Names for tomorrow's lounge and gate welcome boards (APPT-08); marks the
@@ -283,7 +286,7 @@ class BookingService(Service):
                 )
                 out.append(
                     BoardRow(
-                        visit_id=v.id, version=v.version, number=v.number,
+                        ref=VisitRef(v.id, v.version), number=v.number,
                         time=v.appointment_at or v.arrived_at, stage=v.stage, customer=c.name,
                         phone=c.phone, plate=veh.plate,
                         vehicle=f"{veh.make} {veh.model}".strip(),

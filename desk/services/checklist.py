@@ -6,24 +6,22 @@ from sqlmodel import Session
 
 from desk.domain import checklist as ck
 from desk.domain.checklist import MarkKind
-from desk.domain.entities import Role, User
+from desk.domain.entities import Role, Saved, User, VisitRef
 from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import repo
-from desk.store.models import MotMarkRow
+from desk.store.models import MotMarkRow, VisitRow
 
 
 class ChecklistService(Service):
     def mark_item(
         self,
         actor: User,
-        visit_id: int,
+        visit: VisitRef,
         item_id: str,
         kind: MarkKind | str,
         reason: str = "",
-        *,
-        version: int | None = None,
-    ) -> ck.ItemStatus:
+    ) -> Saved[ck.ItemStatus]:
         """Tick an MOT item, mark it not applicable, or waive it (with a reason).
 
         Returns the item's new status, evaluated in the same transaction: a mark
@@ -32,11 +30,10 @@ class ChecklistService(Service):
         kind = MarkKind(kind)
         reason = clean_text(reason, field="reason", max_len=500)
 
-        def run(session: Session) -> ck.ItemStatus:
-            visit = self._visit(session, visit_id, version)
+        def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
             techs = {
-                ln.done_by for ln in repo.lines(session=session, visit_id=visit_id) if ln.done_by
+                ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by
             }
             if visit.technician_id:
                 techs.add(visit.technician_id)
@@ -54,7 +51,7 @@ class ChecklistService(Service):
                 shop_has_other_inspector=bool(inspectors),
             )
             row = MotMarkRow(
-                visit_id=visit_id,
+                visit_id=visit.id,
                 item_id=item_id,
                 kind=kind.value,
                 reason=reason,
@@ -69,18 +66,18 @@ class ChecklistService(Service):
                 f"mot.{kind.value}",
                 "mot_item",
                 None,
-                visit_id=visit_id,
+                visit_id=visit.id,
                 after={"item": item_id, "reason": reason},
             )
             # the visit's facts matter only to an item with a condition or a data check
             facts = self._facts(session, visit) if (item.when or item.check) else None
             return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
 
-        return self._write(run)
+        return self._change(visit, run)
 
     def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
         def run(session: Session):
-            visit = self._visit(session, visit_id)
+            visit = self._visit_row(session, visit_id)
             facts = self._facts(session, visit)
             marks = repo.marks(session=session, visit_id=visit_id)
             return ck.evaluate(self.templates, stage or visit.stage, facts, marks)

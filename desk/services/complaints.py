@@ -9,16 +9,17 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from desk.domain import validate
-from desk.domain.entities import Severity, User
-from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
+from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.i18n import N_
 from desk.services.context import Service
+from desk.store import repo
 from desk.store.models import ComplaintRow, CustomerRow, VisitRow
 
 
 @dataclass(frozen=True)
 class ComplaintView:
-    id: int
+    ref: ComplaintRef
     visit_id: int | None
     customer: str
     severity: str
@@ -28,6 +29,10 @@ class ComplaintView:
     overdue: bool
     closed: bool
     repeat: int
+
+    @property
+    def id(self) -> int:
+        return self.ref.id
 
 
 class ComplaintService(Service):
@@ -45,26 +50,38 @@ class ComplaintService(Service):
                     after={"severity": severity, "summary": row.summary})
         return row.id
 
-    def open_complaint(self, actor: User, visit_id: int, severity: Severity | str, summary: str) -> int:
+    def open_complaint(self, actor: User, visit: VisitRef, severity: Severity | str, summary: str) -> Saved[int]:
         severity = Severity(severity)
         summary = validate.text(summary, field="summary", max_len=1000, required=True, multiline=True)
-        return self._write(
-            lambda s: self.open_in(s, actor, self._visit(s, visit_id), severity, summary)
-        )
+
+        def run(session: Session, visit: VisitRow) -> int:
+            complaint_id = self.open_in(session, actor, visit, severity, summary)
+            self._touch(session, visit)
+            return complaint_id
+
+        return self._change(visit, run)
 
     def close_complaint(
-        self, actor: User, complaint_id: int, *, root_cause: str, remedy: str, closing_report: str,
+        self, actor: User, complaint: ComplaintRef, *, root_cause: str, remedy: str, closing_report: str,
         owner_id: int | None = None,
-    ) -> None:
-        """Close the loop: root cause, remedy and a closing report are all required."""
+    ) -> ComplaintRef:
+        """Close the loop: root cause, remedy and a closing report are all required.
+        Refused (``StaleEdit``) when the complaint changed since ``complaint`` was read."""
         root_cause = validate.text(root_cause, field="root cause", max_len=1000, required=True, multiline=True)
         remedy = validate.text(remedy, field="remedy", max_len=1000, required=True, multiline=True)
         closing_report = validate.text(closing_report, field="report", max_len=2000, required=True, multiline=True)
 
-        def run(session: Session) -> None:
-            row = session.get(ComplaintRow, complaint_id)
+        def run(session: Session) -> ComplaintRef:
+            row = session.get(ComplaintRow, complaint.id)
             if row is None:
                 raise InvalidInput("complaint", "No such complaint")
+            if row.version != complaint.version:
+                last = repo.latest_event(session=session, entity="complaint", entity_id=row.id)
+                raise StaleEdit(
+                    f"complaint {row.id} changed on another terminal",
+                    by=last.user_name if last else "", at=last.at if last else None,
+                    what=last.action if last else "",
+                )
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
             if row.severity == Severity.MAJOR and not actor.may_waive:
@@ -73,10 +90,12 @@ class ComplaintService(Service):
             row.owner_id = owner_id or row.owner_id or actor.id
             row.closed_at = self.now()
             session.add(row)
+            session.flush()
             self._audit(session, actor, "complaint.close", "complaint", row.id, visit_id=row.visit_id,
                         after={"root_cause": root_cause, "remedy": remedy, "report": closing_report})
+            return ComplaintRef(row.id, row.version)
 
-        self._write(run)
+        return self._write(run)
 
     def repeat_complaints(self, customer_id: int) -> int:
         def run(session: Session) -> int:
@@ -104,7 +123,7 @@ class ComplaintService(Service):
                 due = comp.opened_at + timedelta(hours=24)
                 out.append(
                     ComplaintView(
-                        id=comp.id, visit_id=comp.visit_id, customer=cust.name, severity=comp.severity,
+                        ref=ComplaintRef(comp.id, comp.version), visit_id=comp.visit_id, customer=cust.name, severity=comp.severity,
                         summary=comp.summary, opened_at=comp.opened_at, due_at=due,
                         overdue=comp.closed_at is None and now > due, closed=comp.closed_at is not None,
                         repeat=per_customer.get(cust.id, 1) - 1,

@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from desk.domain import money
 from desk.domain.checklist import Templates, load_templates
-from desk.domain.entities import Role, User
+from desk.domain.entities import Role, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
 from desk.domain.schedule import Schedule
@@ -229,12 +229,19 @@ class Service:
 
     # ------------------------------------------------------------------ helpers
 
-    def _visit(self, session: Session, visit_id: int, version: int | None = None) -> VisitRow:
+    def _visit_row(self, session: Session, visit_id: int) -> VisitRow:
+        """The visit, for a read (no version to check)."""
         visit = session.get(VisitRow, visit_id)
         if visit is None:
             raise InvalidInput("visit", "No such visit")
-        if version is not None and visit.version != version:
-            last = audit.latest(session, visit_id)
+        return visit
+
+    def _visit(self, session: Session, ref: VisitRef) -> VisitRow:
+        """The visit a command changes, refused with ``StaleEdit`` (naming who
+        changed what, when) unless it is still at the version ``ref`` saw."""
+        visit = self._visit_row(session, ref.id)
+        if visit.version != ref.version:
+            last = audit.latest(session, ref.id)
             raise StaleEdit(
                 f"visit {visit.number} changed on another terminal",
                 by=last.user_name if last else "",
@@ -242,6 +249,18 @@ class Service:
                 what=last.action if last else "",
             )
         return visit
+
+    def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
+        """Run ``fn(session, visit)`` in one write transaction on the visit ``ref``
+        names (refused when stale); returns its result with the visit's new version."""
+
+        def run(session: Session) -> Saved[T]:
+            visit = self._visit(session, ref)
+            value = fn(session, visit)
+            session.flush()
+            return Saved(VisitRef(visit.id, visit.version), value)
+
+        return self._write(run)
 
     def _touch(self, session: Session, visit) -> None:
         """Every change to a visit's parts bumps the visit's version, so a terminal
@@ -253,11 +272,10 @@ class Service:
         session.add(visit)
         session.flush()
 
-    def _set_fields(self, actor: User, visit_id: int, action: str, version: int | None, **values) -> None:
+    def _set_fields(self, actor: User, ref: VisitRef, action: str, **values) -> Saved[None]:
         """Set plain fields of a visit, audited with their old values."""
 
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id, version)
+        def run(session: Session, visit: VisitRow) -> None:
             before = {k: getattr(visit, k) for k in values}
             for k, v in values.items():
                 setattr(visit, k, v)
@@ -266,7 +284,7 @@ class Service:
                 session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values
             )
 
-        self._write(run)
+        return self._change(ref, run)
 
     def totals(self, lines, customer: CustomerRow | None) -> money.Totals:
         member = bool(customer and customer.member)

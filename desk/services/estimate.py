@@ -12,14 +12,14 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from desk.domain import validate
-from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind, User
+from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
 from desk.domain.process import Stage
 from desk.domain.rules import lines_hash
 from desk.services.context import FIXTURES, Service
 from desk.store import repo
-from desk.store.models import AuthorisationRow, CannedJobRow, CustomerRow, EstimateLineRow
+from desk.store.models import AuthorisationRow, CannedJobRow, CustomerRow, EstimateLineRow, VisitRow
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class EstimateService(Service):
     def add_line(
         self,
         actor: User,
-        visit_id: int,
+        visit: VisitRef,
         *,
         kind: LineKind | str,
         description: str,
@@ -71,17 +71,16 @@ class EstimateService(Service):
         free: bool = False,
         availability: Availability | str | None = None,
         eta: date | None = None,
-        version: int | None = None,
-    ) -> int:
+    ) -> Saved[int]:
         """Add an estimate line. Before the customer signs it joins the estimate;
         after, it is added work and starts *pending approval* (REP-03/04)."""
         spec = self._line_spec(kind=kind, description=description, qty=qty, unit_cents=unit_cents,
                                discount_pct=discount_pct, tax_code=tax_code, warranty=warranty, free=free,
                                availability=availability, eta=eta)
         self._check_price(actor, discount=spec["discount"], free=free, warranty=warranty)
-        return self._write(lambda session: self._insert_line(session, actor, visit_id, spec, version))
+        return self._change(visit, lambda session, row: self._insert_line(session, actor, row, spec))
 
-    def add_estimate_line(self, actor: User, visit_id: int, *, version: int | None = None, **line) -> LineAdded:
+    def add_estimate_line(self, actor: User, visit: VisitRef, **line) -> Saved[LineAdded]:
         """:meth:`add_line` (same arguments, same checks, same audit), returning
         the new line and the visit's new totals, computed in the same
         transaction from the lines it reads anyway: a screen shows the line and
@@ -89,10 +88,9 @@ class EstimateService(Service):
         spec = self._line_spec(**line)
         self._check_price(actor, discount=spec["discount"], free=spec["free"], warranty=spec["warranty"])
 
-        def run(session: Session) -> LineAdded:
-            line_id = self._insert_line(session, actor, visit_id, spec, version)
-            visit = self._visit(session, visit_id)
-            lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
+        def run(session: Session, visit: VisitRow) -> LineAdded:
+            line_id = self._insert_line(session, actor, visit, spec)
+            lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             customer = session.get(CustomerRow, visit.customer_id)
             return LineAdded(
                 line=next(ln for ln in lines if ln.id == line_id),
@@ -101,7 +99,7 @@ class EstimateService(Service):
                 estimate_version=visit.estimate_version,
             )
 
-        return self._write(run)
+        return self._change(visit, run)
 
     def _line_spec(self, *, kind, description, qty, unit_cents, discount_pct=Decimal(0), tax_code=None,
                    warranty=False, free=False, availability=None, eta=None) -> dict:
@@ -125,8 +123,8 @@ class EstimateService(Service):
         return dict(kind=kind, description=description, qty=qty, unit_cents=unit_cents, discount=discount,
                     tax_code=tax_code, warranty=warranty, free=free, availability=avail, eta=eta)
 
-    def _insert_line(self, session: Session, actor: User, visit_id: int, spec: dict, version: int | None) -> int:
-        visit = self._visit(session, visit_id, version)
+    def _insert_line(self, session: Session, actor: User, visit: VisitRow, spec: dict) -> int:
+        visit_id = visit.id
         stage = Stage(visit.stage)
         if stage in EDITABLE:
             added, approval = False, Approval.APPROVED
@@ -150,17 +148,18 @@ class EstimateService(Service):
                     after=row.model_dump(exclude={"version"}))
         return row.id
 
-    def update_line(self, actor: User, line_id: int, *, version: int | None = None, **changes) -> None:
+    def _line(self, session: Session, visit: VisitRow, line_id: int) -> EstimateLineRow:
+        row = session.get(EstimateLineRow, line_id)
+        if row is None or row.visit_id != visit.id:
+            raise InvalidInput("line", "No such line")
+        return row
+
+    def update_line(self, actor: User, visit: VisitRef, line_id: int, **changes) -> Saved[None]:
         """Change a line of an unsigned estimate (availability/ETA may change later)."""
         allowed_late = {"availability", "eta"}
 
-        def run(session: Session) -> None:
-            row = session.get(EstimateLineRow, line_id)
-            if row is None:
-                raise InvalidInput("line", "No such line")
-            if version is not None and row.version != version:
-                raise InvalidInput("line", "This line changed on another terminal; reload")
-            visit = self._visit(session, row.visit_id)
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
             if Stage(visit.stage) not in EDITABLE and not set(changes) <= allowed_late:
                 raise InvalidInput("line", "The customer signed this line: add a new line instead")
             before = row.model_dump(exclude={"version"})
@@ -191,14 +190,11 @@ class EstimateService(Service):
             self._audit(session, actor, "line.update", "estimate_line", line_id, visit_id=visit.id,
                         before=before, after=row.model_dump(exclude={"version"}))
 
-        self._write(run)
+        return self._change(visit, run)
 
-    def remove_line(self, actor: User, line_id: int) -> None:
-        def run(session: Session) -> None:
-            row = session.get(EstimateLineRow, line_id)
-            if row is None:
-                raise InvalidInput("line", "No such line")
-            visit = self._visit(session, row.visit_id)
+    def remove_line(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
             if Stage(visit.stage) not in EDITABLE:
                 raise InvalidInput("line", "The customer signed this line: it cannot be removed")
             before = row.model_dump(exclude={"version"})
@@ -207,7 +203,7 @@ class EstimateService(Service):
             self._touch(session, visit)
             self._audit(session, actor, "line.remove", "estimate_line", line_id, visit_id=visit.id, before=before)
 
-        self._write(run)
+        return self._change(visit, run)
 
     def canned_jobs(self) -> list[CannedJob]:
         """The shipped canned jobs, replaced or hidden by the shop's, plus its own."""
@@ -227,7 +223,7 @@ class EstimateService(Service):
                 for r in sorted(rows.values(), key=lambda r: r.job_id) if not r.deleted]
         return out
 
-    def add_canned_job(self, actor: User, visit_id: int, job_id: str) -> list[int]:
+    def add_canned_job(self, actor: User, visit: VisitRef, job_id: str) -> Saved[list[int]]:
         job = next((j for j in self.canned_jobs() if j.id == job_id), None)
         if job is None:
             raise InvalidInput("job", "No such canned job")
@@ -238,12 +234,12 @@ class EstimateService(Service):
                             availability=ln.get("availability"))
             for ln in job.lines
         ]
-        return self._write(lambda session: [self._insert_line(session, actor, visit_id, spec, None)
-                                            for spec in specs])
+        return self._change(visit, lambda session, row: [self._insert_line(session, actor, row, spec)
+                                                         for spec in specs])
 
     def estimate_total(self, visit_id: int) -> int:
         def run(session: Session) -> int:
-            visit = self._visit(session, visit_id)
+            visit = self._visit_row(session, visit_id)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
             return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id)).total
 
@@ -252,14 +248,13 @@ class EstimateService(Service):
     def authorise(
         self,
         actor: User,
-        visit_id: int,
+        visit: VisitRef,
         *,
         channel: Channel | str,
         signer: str,
         reference: str = "",
         amount_cents: int,
-        version: int | None = None,
-    ) -> int:
+    ) -> Saved[int]:
         """Record the customer's authorisation of this exact estimate version (EST-07).
 
         It is saved on its own, before any attempt to advance, so an approval is
@@ -273,11 +268,10 @@ class EstimateService(Service):
         if not isinstance(amount_cents, int) or amount_cents < 0:
             raise InvalidInput("amount", "Amount cannot be negative")
 
-        def run(session: Session) -> int:
-            visit = self._visit(session, visit_id, version)
+        def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
                 raise InvalidInput("authorisation", "This estimate is already signed")
-            lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
+            lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)
             if not est:
                 raise InvalidInput("authorisation", "The estimate has no lines")
@@ -288,20 +282,20 @@ class EstimateService(Service):
                     {"total": total},
                 )
             row = AuthorisationRow(
-                visit_id=visit_id, channel=channel.value, signer=signer, reference=reference,
+                visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
                 amount_cents=amount_cents, estimate_version=visit.estimate_version,
                 lines_hash=lines_hash(est), at=self.now(), by_user=actor.id,
             )
             session.add(row)
             session.flush()
             self._touch(session, visit)
-            self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit_id,
+            self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit.id,
                         after={"channel": channel, "signer": signer, "reference": reference,
                                "amount_cents": amount_cents, "estimate_version": visit.estimate_version,
                                "lines_hash": row.lines_hash})
             return row.id
 
-        return self._write(run)
+        return self._change(visit, run)
 
 
 

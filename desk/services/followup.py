@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from desk.domain import validate
-from desk.domain.entities import CallOutcome, Severity, User
+from desk.domain.entities import CallOutcome, Saved, Severity, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.domain.rules import followup_due_at
@@ -25,7 +25,7 @@ DISSATISFIED = 2
 
 @dataclass(frozen=True)
 class CallRow:
-    visit_id: int
+    ref: VisitRef
     number: str
     customer: str
     phone: str
@@ -36,6 +36,10 @@ class CallRow:
     attempts: int
     agreed_at: datetime | None
     channel: str
+
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
 
 
 class FollowupService(Service):
@@ -48,14 +52,14 @@ class FollowupService(Service):
     def record_call(
         self,
         actor: User,
-        visit_id: int,
+        visit: VisitRef,
         *,
         outcome: CallOutcome | str,
         scores: dict[str, int] | None = None,
         nps: int | None = None,
         comment: str = "",
         next_service_stated: bool = False,
-    ) -> int | None:
+    ) -> Saved[int | None]:
         """Record a follow-up call attempt. A dissatisfied answer (a factor scored
         2 or 1) opens a complaint; returns its id."""
         outcome = CallOutcome(outcome)
@@ -69,12 +73,11 @@ class FollowupService(Service):
         if outcome == CallOutcome.REACHED and set(scores) != set(CSI_FACTORS):
             raise InvalidInput("score", "Score all five factors")
 
-        def run(session: Session) -> int | None:
-            visit = self._visit(session, visit_id)
+        def run(session: Session, visit: VisitRow) -> int | None:
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
             call = FollowUpCallRow(
-                visit_id=visit_id, at=self.now(), outcome=outcome.value, by_user=actor.id,
+                visit_id=visit.id, at=self.now(), outcome=outcome.value, by_user=actor.id,
                 survey_done=outcome == CallOutcome.REACHED, next_service_stated=next_service_stated,
                 nps=nps, comment=comment,
             )
@@ -91,11 +94,11 @@ class FollowupService(Service):
                     f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),
                 )
             self._touch(session, visit)
-            self._audit(session, actor, f"call.{outcome.value}", "followup_call", call.id, visit_id=visit_id,
+            self._audit(session, actor, f"call.{outcome.value}", "followup_call", call.id, visit_id=visit.id,
                         after={"scores": scores, "nps": nps, "comment": comment})
             return complaint_id
 
-        return self._write(run)
+        return self._change(visit, run)
 
     def followup_queue(self) -> list[CallRow]:
         """Delivered visits awaiting their call, overdue first."""
@@ -124,7 +127,7 @@ class FollowupService(Service):
                 due = followup_due_at(delivered, self.policy)
                 out.append(
                     CallRow(
-                        visit_id=v.id, number=v.number, customer=c.name, phone=c.phone,
+                        ref=VisitRef(v.id, v.version), number=v.number, customer=c.name, phone=c.phone,
                         plate=veh.plate, delivered_at=delivered, due_at=due, overdue=now > due,
                         attempts=tries.get(v.id, 0), agreed_at=v.followup_agreed_at,
                         channel=v.followup_channel,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from desk.domain import checklist as ck
 from desk.domain import process as proc
-from desk.domain.entities import Customer, EstimateLine, Role, User, Vehicle
+from desk.domain.entities import Customer, EstimateLine, Role, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
@@ -42,11 +42,20 @@ class VisitView:
     #: The vehicle's last reading before this visit (the odometer may not go below it).
     prior_km: int | None = None
 
+    @property
+    def ref(self) -> VisitRef:
+        """The visit as this view shows it: what a command on it passes."""
+        return VisitRef(self.visit.id, self.visit.version)
+
 
 class LifecycleService(Service):
+    def ref(self, visit_id: int) -> VisitRef:
+        """The visit's current version (for a list that holds only ids, and tests)."""
+        return self._read(lambda s: (lambda v: VisitRef(v.id, v.version))(self._visit_row(s, visit_id)))
+
     def visit_view(self, visit_id: int) -> VisitView:
         def run(session: Session) -> VisitView:
-            visit = self._visit(session, visit_id)
+            visit = self._visit_row(session, visit_id)
             facts = self._facts(session, visit)
             marks = repo.marks(session=session, visit_id=visit_id)
             stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
@@ -77,44 +86,35 @@ class LifecycleService(Service):
     def history(self, visit_id: int) -> list[AuditEventRow]:
         return self._read(lambda s: audit.history(s, visit_id))
 
-    def advance(self, actor: User, visit_id: int, *, version: int | None = None) -> Stage:
+    def advance(self, actor: User, visit: VisitRef) -> Saved[Stage]:
         """Move the visit to the next stage; refused with the open required items."""
-        return self._transition(actor, visit_id, Action.ADVANCE, version=version)
+        return self._transition(actor, visit, Action.ADVANCE)
 
-    def arrive(self, actor: User, visit_id: int, *, version: int | None = None) -> Stage:
-        return self._transition(actor, visit_id, Action.ARRIVE, version=version)
+    def arrive(self, actor: User, visit: VisitRef) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.ARRIVE)
 
-    def cancel(self, actor: User, visit_id: int, reason: str, *, version: int | None = None) -> Stage:
-        return self._transition(actor, visit_id, Action.CANCEL, reason=reason, version=version)
+    def cancel(self, actor: User, visit: VisitRef, reason: str) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.CANCEL, reason=reason)
 
-    def no_show(self, actor: User, visit_id: int, *, version: int | None = None) -> Stage:
-        return self._transition(actor, visit_id, Action.NO_SHOW, version=version)
+    def no_show(self, actor: User, visit: VisitRef) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.NO_SHOW)
 
-    def rework(self, actor: User, visit_id: int, reason: str, *, version: int | None = None) -> Stage:
+    def rework(self, actor: User, visit: VisitRef, reason: str) -> Saved[Stage]:
         """QC sends the car back to the workshop (the reason is audited)."""
-        return self._transition(actor, visit_id, Action.REWORK, reason=reason, version=version)
+        return self._transition(actor, visit, Action.REWORK, reason=reason)
 
-    def _transition(
-        self,
-        actor: User,
-        visit_id: int,
-        action: Action,
-        *,
-        reason: str = "",
-        version: int | None = None,
-    ) -> Stage:
+    def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "") -> Saved[Stage]:
         reason = clean_text(reason, field="reason", max_len=500)
         if action in proc.NEEDS_REASON and not reason:
             raise InvalidInput("reason", "A reason is required")
 
-        def run(session: Session) -> Stage:
-            visit = self._visit(session, visit_id, version)
+        def run(session: Session, visit: VisitRow) -> Stage:
             frm = Stage(visit.stage)
             to, guarded = proc.target(frm, action)
             if guarded:
                 facts = self._facts(session, visit)
                 ck.guard(
-                    self.templates, frm, facts, repo.marks(session=session, visit_id=visit_id)
+                    self.templates, frm, facts, repo.marks(session=session, visit_id=visit.id)
                 )
             now = self.now()
             before = {"stage": frm.value}
@@ -146,16 +146,14 @@ class LifecycleService(Service):
             )
             return to
 
-        return self._write(run)
+        return self._change(visit, run)
 
-    def set_promised(self, actor: User, visit_id: int, at, *, version: int | None = None) -> None:
+    def set_promised(self, actor: User, visit: VisitRef, at) -> Saved[None]:
         if at < self.now():
             raise InvalidInput("promised", "The promised time is in the past")
-        self._set_fields(actor, visit_id, "visit.promised", version, promised_at=at)
+        return self._set_fields(actor, visit, "visit.promised", promised_at=at)
 
-    def assign(
-        self, actor: User, visit_id: int, technician_id: int, bay: str = "", *, version: int | None = None
-    ) -> None:
+    def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01)."""
 
         def check(session: Session) -> None:
@@ -165,20 +163,18 @@ class LifecycleService(Service):
 
         self._read(check)
         bay = clean_text(bay, field="bay", max_len=20)
-        self._set_fields(
-            actor, visit_id, "visit.assign", version, technician_id=technician_id, bay=bay
-        )
+        return self._set_fields(actor, visit, "visit.assign", technician_id=technician_id, bay=bay)
 
-    def set_washing(self, actor: User, visit_id: int, washing: bool = True) -> None:
-        self._set_fields(actor, visit_id, "visit.washing", None, washing=washing)
+    def set_washing(self, actor: User, visit: VisitRef, washing: bool = True) -> Saved[None]:
+        return self._set_fields(actor, visit, "visit.washing", washing=washing)
 
-    def notify_ready(self, actor: User, visit_id: int) -> None:
+    def notify_ready(self, actor: User, visit: VisitRef) -> Saved[None]:
         """The advisor tells the customer the car is ready (DLV-03 compares who)."""
-        self._set_fields(actor, visit_id, "visit.notified", None, notified_by=actor.id)
+        return self._set_fields(actor, visit, "visit.notified", notified_by=actor.id)
 
     def next_service_due(self, visit_id: int) -> tuple[date, int | None]:
         def run(session: Session):
-            visit: VisitRow = self._visit(session, visit_id)
+            visit: VisitRow = self._visit_row(session, visit_id)
             if visit.next_service_date:
                 return visit.next_service_date, visit.next_service_km
             return next_service(

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from desk.domain import process as proc
 from desk.domain import validate
-from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, User
+from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.domain.rules import added_line_can_start, lines_hash
@@ -33,8 +33,7 @@ from desk.store.models import (
 class ShopRow:
     """One visit on the progress board."""
 
-    visit_id: int
-    version: int
+    ref: VisitRef
     number: str
     plate: str
     customer: str
@@ -53,6 +52,10 @@ class ShopRow:
     comeback: bool
     update_due: bool
 
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
+
 
 class WorkshopService(Service):
     """Needs the reception (a finding) and the estimate (its line) for work found
@@ -63,18 +66,19 @@ class WorkshopService(Service):
         self.reception = reception
         self.estimate = estimate
 
-    def _line(self, session: Session, line_id: int) -> tuple[EstimateLineRow, VisitRow]:
+    @staticmethod
+    def _line(session: Session, visit: VisitRow, line_id: int) -> EstimateLineRow:
         row = session.get(EstimateLineRow, line_id)
-        if row is None:
+        if row is None or row.visit_id != visit.id:
             raise InvalidInput("line", "No such line")
-        return row, self._visit(session, row.visit_id)
+        return row
 
-    def start_line(self, actor: User, line_id: int) -> None:
+    def start_line(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
         """Start work on a line: refused while the customer has not approved it
         (REP-04) or its part has not arrived."""
 
-        def run(session: Session) -> None:
-            row, visit = self._line(session, line_id)
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
             line = repo.to_line(row)
             if visit.stage != Stage.IN_REPAIR:
                 raise InvalidInput("line", "The visit is not in repair")
@@ -89,13 +93,13 @@ class WorkshopService(Service):
             self._touch(session, visit)
             self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
 
-        self._write(run)
+        return self._change(visit, run)
 
-    def finish_line(self, actor: User, line_id: int, technician_id: int | None = None) -> None:
+    def finish_line(self, actor: User, visit: VisitRef, line_id: int, technician_id: int | None = None) -> Saved[None]:
         """The technician records the line done (REP-07). Unapproved lines cannot be."""
 
-        def run(session: Session) -> None:
-            row, visit = self._line(session, line_id)
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
             if visit.stage != Stage.IN_REPAIR:
                 raise InvalidInput("line", "The visit is not in repair")
             if not added_line_can_start(repo.to_line(row)):
@@ -114,11 +118,11 @@ class WorkshopService(Service):
             self._audit(session, actor, "line.done", "estimate_line", line_id, visit_id=visit.id,
                         after={"done_by": tech_id})
 
-        self._write(run)
+        return self._change(visit, run)
 
-    def part_arrived(self, actor: User, line_id: int) -> None:
-        def run(session: Session) -> None:
-            row, visit = self._line(session, line_id)
+    def part_arrived(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
             if row.availability != Availability.BACK_ORDER:
                 raise InvalidInput("line", "This part was not on back order")
             row.availability = Availability.ARRIVED.value
@@ -126,24 +130,25 @@ class WorkshopService(Service):
             self._touch(session, visit)
             self._audit(session, actor, "line.part_arrived", "estimate_line", line_id, visit_id=visit.id)
 
-        self._write(run)
+        return self._change(visit, run)
 
-    def add_found_work(self, actor: User, visit_id: int, *, finding: str, grade: str = "yellow", **line) -> int:
+    def add_found_work(self, actor: User, visit: VisitRef, *, finding: str, grade: str = "yellow",
+                       **line) -> Saved[int]:
         """A technician's finding during repair becomes a line pending approval."""
-        self.reception.add_finding(actor, visit_id, finding, grade, during_repair=True)
-        return self.estimate.add_line(actor, visit_id, **line)
+        saved = self.reception.add_finding(actor, visit, finding, grade, during_repair=True)
+        return self.estimate.add_line(actor, saved.ref, **line)
 
     def decide_added_work(
         self,
         actor: User,
-        visit_id: int,
+        visit: VisitRef,
         line_ids: list[int],
         *,
         approve: bool,
         channel: Channel | str,
         signer: str,
         reference: str = "",
-    ) -> None:
+    ) -> Saved[None]:
         """Record the customer's decision on added lines (REP-03/04). Approved
         lines get an authorisation of their amount; declined ones stay as
         recommendations for the next visit."""
@@ -153,10 +158,9 @@ class WorkshopService(Service):
         if not line_ids:
             raise InvalidInput("line", "Choose the lines the customer decided on")
 
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id)
+        def run(session: Session, visit: VisitRow) -> None:
             rows = [session.get(EstimateLineRow, i) for i in line_ids]
-            if any(r is None or r.visit_id != visit_id or r.approval != Approval.PENDING for r in rows):
+            if any(r is None or r.visit_id != visit.id or r.approval != Approval.PENDING for r in rows):
                 raise InvalidInput("line", "Only lines waiting for approval can be decided")
             decided = Approval.APPROVED if approve else Approval.DECLINED
             for r in rows:
@@ -167,30 +171,29 @@ class WorkshopService(Service):
                 amount = self.totals(lines, session.get(CustomerRow, visit.customer_id)).total
                 session.add(
                     AuthorisationRow(
-                        visit_id=visit_id, channel=channel.value, signer=signer, reference=reference,
+                        visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
                         amount_cents=amount, estimate_version=visit.estimate_version,
                         lines_hash=lines_hash(lines), for_added_work=True,
                         line_ids=",".join(str(i) for i in line_ids), at=self.now(), by_user=actor.id,
                     )
                 )
             self._touch(session, visit)
-            self._audit(session, actor, f"added_work.{decided.value}", "visit", visit_id, visit_id=visit_id,
+            self._audit(session, actor, f"added_work.{decided.value}", "visit", visit.id, visit_id=visit.id,
                         after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference})
 
-        self._write(run)
+        return self._change(visit, run)
 
-    def progress_update(self, actor: User, visit_id: int, text: str) -> None:
+    def progress_update(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
         """A progress message to the waiting customer (REP-02), logged."""
         text = validate.text(text, field="update", max_len=500, required=True)
 
-        def run(session: Session) -> None:
-            visit = self._visit(session, visit_id)
-            session.add(ProgressUpdateRow(visit_id=visit_id, text=text, at=self.now(), by_user=actor.id))
+        def run(session: Session, visit: VisitRow) -> None:
+            session.add(ProgressUpdateRow(visit_id=visit.id, text=text, at=self.now(), by_user=actor.id))
             self._touch(session, visit)
-            self._audit(session, actor, "visit.progress_update", "visit", visit_id, visit_id=visit_id,
+            self._audit(session, actor, "visit.progress_update", "visit", visit.id, visit_id=visit.id,
                         after={"text": text})
 
-        self._write(run)
+        return self._change(visit, run)
 
     def update_due(self, visit: VisitRow, last_update: datetime | None) -> bool:
         """An update is due when the promised time is at risk: within an hour of it
@@ -232,7 +235,7 @@ class WorkshopService(Service):
                     left = int((v.promised_at - now).total_seconds() // 60)
                 out.append(
                     ShopRow(
-                        visit_id=v.id, version=v.version, number=v.number, plate=veh.plate,
+                        ref=VisitRef(v.id, v.version), number=v.number, plate=veh.plate,
                         customer=c.name, vehicle=f"{veh.make} {veh.model}".strip(),
                         status=status.value if status else "", stage=v.stage,
                         technician=names.get(v.technician_id, ""), technician_id=v.technician_id,

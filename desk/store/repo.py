@@ -36,6 +36,7 @@ from desk.domain.entities import (
 )
 from desk.domain.rules import Policy, VisitFacts
 from desk.store.models import (
+    AuditEventRow,
     AuthorisationRow,
     ComplaintRow,
     ConcernRow,
@@ -422,3 +423,13 @@ def reminders_due(*, session: Session, until: datetime):
             .order_by(ReminderRow.due_at)
         ).all()
     )
+
+
+def latest_event(*, session: Session, entity: str, entity_id: int) -> AuditEventRow | None:
+    """The most recent audit event of one row (who changed it last, and how)."""
+    return session.exec(
+        select(AuditEventRow)
+        .where(AuditEventRow.entity == entity, AuditEventRow.entity_id == entity_id)
+        .order_by(AuditEventRow.id.desc())
+        .limit(1)
+    ).first()

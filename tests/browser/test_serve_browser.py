@@ -78,7 +78,7 @@ def lobby(shop, clock, tmp_path, db_url):
 
 @pytest.mark.browser
 def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     before = status_of(shop.desk, vid)
     page = open_page(browser, lobby.url)
@@ -121,7 +121,7 @@ def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, s
 @pytest.mark.browser
 def test_tablet_signs_in_with_a_pin_and_ticks_a_walkaround_item(browser, shop, clock, tmp_path, db_url):
     shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "WALKAROUND")
     open_before = {s.item.id for s in shop.desk.checklist.checklist(vid) if s.state == "open"}
     server = Served(tmp_path, db_url, "serve", "--host", "127.0.0.1")

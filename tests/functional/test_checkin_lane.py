@@ -183,7 +183,7 @@ async def waive_rcp04_as_advisor(pilot, app) -> None:
 
 
 async def test_waive_without_permission_is_refused(shop, clock, db_url):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -200,7 +200,7 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     from tests.functional.test_signin import cheap_pin
 
     cheap_pin(shop.desk, shop.mgr.id, "1357")
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await waive_rcp04_as_advisor(pilot, app)

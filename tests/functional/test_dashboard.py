@@ -23,14 +23,14 @@ def kpi_shop(shop, clock):
     d = shop.desk
     a = flow.book(shop, clock)
     flow.tick_open(d, shop.sa, a)
-    d.lifecycle.arrive(shop.sa, a)
-    d.reception.start_reception(shop.sa, a)
+    d.lifecycle.arrive(shop.sa, d.lifecycle.ref(a))
+    d.reception.start_reception(shop.sa, d.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, b, odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
-    d.checklist.mark_item(shop.mgr, b, "WLK-03", MarkKind.WAIVED, "customer in a hurry")
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.checklist.mark_item(shop.mgr, d.lifecycle.ref(b), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, b, "DELIVERED")
-    d.followup.record_call(shop.csr, b, outcome="reached", nps=9,
+    d.followup.record_call(shop.csr, d.lifecycle.ref(b), outcome="reached", nps=9,
                   scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4})
     shop.visits = (a, b)
     return shop

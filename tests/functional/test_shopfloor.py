@@ -48,7 +48,7 @@ async def tick_until_moved(pilot, app, name, limit=12):
 async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    shop.desk.lifecycle.assign(shop.mgr, vid, shop.tech.id, "B2")
+    shop.desk.lifecycle.assign(shop.mgr, shop.desk.lifecycle.ref(vid), shop.tech.id, "B2")
     d = shop.desk
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -158,7 +158,7 @@ async def test_progress_board_sees_another_terminal_within_a_second(shop, clock,
         table = app.screen.query_one(DataTable)
         table.move_cursor(row=1)
         chosen = app.screen.current_visit()
-        other.lifecycle.assign(shop.mgr, ids[0], shop.tech2.id, "B9")
+        other.lifecycle.assign(shop.mgr, other.lifecycle.ref(ids[0]), shop.tech2.id, "B9")
         start = time.monotonic()
         await wait_for(pilot, lambda: any(r.bay == "B9" for r in app.screen.rows), tries=2000)
         assert time.monotonic() - start < 1.5
@@ -190,9 +190,9 @@ async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = shop.desk.workshop.add_found_work(shop.tech, vid, finding="Wipers", grade="yellow", kind="part",
+    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding="Wipers", grade="yellow", kind="part",
                                     description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                                    availability="in_stock")
+                                    availability="in_stock").value
     app = make_app(db_url=db_url, clock=clock, user_name="张强")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -237,7 +237,7 @@ async def test_board_move_refused_names_the_open_items_and_opens_the_visit(shop,
 async def test_board_moves_a_car_whose_items_are_done(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
-    shop.desk.checklist.mark_item(shop.tech, vid, "QC-01", "done")
+    shop.desk.checklist.mark_item(shop.tech, shop.desk.lifecycle.ref(vid), "QC-01", "done")
     flow.tick_open(shop.desk, shop.qc, vid)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -371,7 +371,7 @@ async def test_survey_needs_all_five_factors(shop, clock, db_url):
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    shop.desk.complaints.open_complaint(shop.sa, vid, "major", "Car returned with a scratch")
+    shop.desk.complaints.open_complaint(shop.sa, shop.desk.lifecycle.ref(vid), "major", "Car returned with a scratch")
     clock.advance(hours=30)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -435,10 +435,11 @@ async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url
 
 def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
     from desk.screens.progress import ProgressScreen
+    from desk.domain.entities import VisitRef
     from desk.services.workshop import ShopRow
 
     def row(minutes_left, late, at_risk):
-        return ShopRow(visit_id=1, version=1, number="RO1", plate="京A12345", customer="李伟", vehicle="",
+        return ShopRow(ref=VisitRef(1, 1), number="RO1", plate="京A12345", customer="李伟", vehicle="",
                        status="in_work", stage="IN_REPAIR", technician="", technician_id=None, advisor="",
                        advisor_id=None, bay="", promised_at=clock.now, minutes_left=minutes_left, late=late,
                        at_risk=at_risk, comeback=True, update_due=True)
@@ -494,20 +495,20 @@ async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock
     monkeypatch.setattr(DeskApp, "CHANGE_POLL_SECONDS", 3600)
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
-    shop.desk.checklist.mark_item(shop.tech, vid, "QC-01", "done")
+    shop.desk.checklist.mark_item(shop.tech, shop.desk.lifecycle.ref(vid), "QC-01", "done")
     flow.tick_open(shop.desk, shop.qc, vid)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     other = open_desk(db_url, clock=clock)  # the second terminal
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
         await open_board(pilot, app)
-        seen = app.screen.rows[0].version
-        other.lifecycle.assign(shop.mgr, vid, shop.tech2.id, "B7")
+        seen = app.screen.rows[0].ref
+        other.lifecycle.assign(shop.mgr, other.lifecycle.ref(vid), shop.tech2.id, "B7")
         await keys(pilot, "f8")
         await wait_for(pilot, lambda: any("Changed on another terminal by" in n for n in notes))
         message = next(n for n in notes if "Changed on another terminal by" in n)
         assert shop.mgr.name in message and "assign" in message
         assert shop.desk.lifecycle.visit_view(vid).visit.stage == "QC"  # nothing written over
-        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].version != seen)
+        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].ref != seen)
         assert app.screen.rows[0].bay == "B7"  # the other change is on screen
     other.ctx.engine.dispose()

@@ -54,7 +54,7 @@ def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) ->
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
     return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id,
-                        concerns=[f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)])
+                        concerns=[f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)]).id
 
 
 def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack, count: int | None = None) -> None:

@@ -299,11 +299,11 @@ def test_one_byte_changed_on_disk_is_located_by_the_audit_chain(tmp_path, clock)
     url = f"sqlite:///{path}"
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
-    vids = [desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"concern {i}"])
+    vids = [desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"concern {i}"]).id
             for i in range(30)]
-    desk.reception.add_concern(advisor, vids[17], "MARKER-Brakes squeal")
+    desk.reception.add_concern(advisor, desk.lifecycle.ref(vids[17]), "MARKER-Brakes squeal")
     for vid in vids[:5]:
-        desk.reception.add_concern(advisor, vid, "later event")
+        desk.reception.add_concern(advisor, desk.lifecycle.ref(vid), "later event")
     with read_session(desk.ctx.engine) as s:
         target = s.exec(sa.select(AuditEventRow.id).where(AuditEventRow.after.contains("MARKER"))).scalar_one()
     desk.ctx.engine.dispose()
@@ -390,7 +390,7 @@ def fuzz_desk(tmp_path_factory):
     d = open_desk(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}",
                   clock=FrozenClock(datetime(2026, 11, 23, 9, 0)))
     advisor, customer, vehicle = staff(d)
-    vid = d.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["seed"])
+    vid = d.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["seed"]).id
     yield d, advisor, vid
     d.ctx.engine.dispose()
     print(f"\n[fuzz] {_counts['customer']} customers, {_counts['concern']} concerns stored, "
@@ -424,7 +424,7 @@ def test_hostile_text_through_register_customer(fuzz_desk, name, note):
 def test_hostile_text_through_add_concern(fuzz_desk, text):
     d, advisor, vid = fuzz_desk
     try:
-        d.reception.add_concern(advisor, vid, text)
+        d.reception.add_concern(advisor, d.lifecycle.ref(vid), text)
     except InvalidInput as exc:
         assert exc.field == "concern"
         _counts["refused"] += 1

@@ -102,7 +102,7 @@ def visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     d = shop.desk
-    d.reception.record_walkaround(shop.sa, vid, damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
                         warning_lights="ABS", tyres="ok", valuables="")
     return vid
 
@@ -193,7 +193,7 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     cid = desk.people.register_customer(sa, name="John Smith", phone="13900001111")
     veh = desk.people.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
     vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
-                    concerns=[("Oil change", ())])
+                    concerns=[("Oil change", ())]).id
     doc = printout.estimate_doc(desk.lifecycle.visit_view(vid), Settings())
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)

@@ -16,8 +16,8 @@ def _two_visits(shop, clock):
     """Visit A greeted at once, visit B five minutes after arrival (flow's pace)."""
     a = flow.book(shop, clock)
     flow.tick_open(shop.desk, shop.sa, a)
-    shop.desk.lifecycle.arrive(shop.sa, a)
-    shop.desk.reception.start_reception(shop.sa, a)
+    shop.desk.lifecycle.arrive(shop.sa, shop.desk.lifecycle.ref(a))
+    shop.desk.reception.start_reception(shop.sa, shop.desk.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
     return a, b

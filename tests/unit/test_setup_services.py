@@ -112,7 +112,7 @@ def test_canned_jobs_added_edited_and_removed(shop):
 
     vid = flow.book(shop, shop.desk.ctx.clock)
     with pytest.raises(InvalidInput):
-        desk.estimate.add_canned_job(shop.sa, vid, "oil")
+        desk.estimate.add_canned_job(shop.sa, desk.lifecycle.ref(vid), "oil")
 
 
 def test_opening_checklist_once_per_day_per_shop(shop, clock):
@@ -185,8 +185,8 @@ def test_a_shop_required_item_guards_the_visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.tick_open(desk, shop.sa, vid, skip={own})
     with pytest.raises(GuardFailed) as exc:
-        desk.lifecycle.arrive(shop.sa, vid)
+        desk.lifecycle.arrive(shop.sa, desk.lifecycle.ref(vid))
     assert [s.item.id for s in exc.value.items] == [own]
-    desk.checklist.mark_item(shop.sa, vid, own, MarkKind.DONE)
-    desk.lifecycle.arrive(shop.sa, vid)
+    desk.checklist.mark_item(shop.sa, desk.lifecycle.ref(vid), own, MarkKind.DONE)
+    desk.lifecycle.arrive(shop.sa, desk.lifecycle.ref(vid))
     assert desk.lifecycle.visit_view(vid).visit.stage == "RECEPTION"
