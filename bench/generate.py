@@ -167,6 +167,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
 
     from desk.services import open_desk
     from desk.domain import search
+    from desk.domain.survey import CSI_FACTORS
 
     t0 = _time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -330,7 +331,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
             auth_rows.append((i, "customer", (18000 + price) * 113 // 100, ts["signed"][0], adv))
             call_id += 1
             call_rows.append((call_id, i, ts["called"][0], csr, rng.randint(6, 10)))
-            for factor in ("initiation", "advisor", "facility", "pickup", "quality"):
+            for factor in CSI_FACTORS:
                 answer_rows.append((call_id, factor, rng.choice((3, 4, 4, 5, 5, 5))))
             odo_rows.append((vid_car, i, km, ts["arrived"][0]))
         steps = (VISIT_EVENTS * (n_events // len(VISIT_EVENTS) + 1))[:n_events]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
 from desk.domain.errors import GuardFailed
+from desk.domain.survey import CSI_FACTORS
 from desk.domain.validate import vin_check_digit
 from desk.services import Desk
 from desk.store import audit
@@ -345,7 +346,7 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
                                        next_service_stated=True, nps=rng.randint(6, 10))
                 s.add(call)
                 s.flush()
-                for factor in ("initiation", "advisor", "facility", "pickup", "quality"):
+                for factor in CSI_FACTORS:
                     s.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5])))
                 audit.record(s, at=delivered, user_id=None, user_name="demo", action="visit.import",
                              entity="visit", entity_id=visit.id, visit_id=visit.id,

@@ -226,7 +226,8 @@ def _fit(pdf, text: str, width: float) -> str:
 
 def _diagram(pdf, family: str, damaged: set, width: float) -> None:
     """The car from above, panels as boxes; damaged ones shaded and marked."""
-    from desk.printout import CAR_DIAGRAM, PANEL_NAMES
+    from desk.domain.walkaround import PANEL_NAMES
+    from desk.printout import CAR_DIAGRAM
 
     cell_w, cell_h = 44, 8
     left = pdf.l_margin + (width - 3 * cell_w) / 2

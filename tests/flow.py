@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, Channel, Disposal
+from desk.domain.survey import CSI_FACTORS
 
 ORDER = ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "READY", "DELIVERED", "FOLLOWED_UP"]
 
@@ -82,7 +83,7 @@ def to_stage(shop, clock, visit_id, stage: str):
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "DELIVERED":
             d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), outcome="reached",
-                          scores={f: 5 for f in ("initiation", "advisor", "facility", "pickup", "quality")},
+                          scores={f: 5 for f in CSI_FACTORS},
                           nps=10, next_service_stated=True)
             tick_open(d, shop.csr, visit_id)
             d.lifecycle.advance(shop.csr, d.lifecycle.ref(visit_id))

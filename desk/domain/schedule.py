@@ -44,6 +44,10 @@ class Schedule:
         start = self.slot_start(at)
         return start, start + self.slot
 
+    def next_slot(self, now: datetime) -> datetime:
+        """The whole slot after the one ``now`` falls in (the booking form's default)."""
+        return self.slot_start(now + self.slot)
+
     def is_open(self, at: datetime) -> bool:
         return self.opening <= at.time() < self.closing
 
@@ -69,6 +73,21 @@ class Schedule:
                       days: int = 7) -> datetime | None:
         """The first open slot from ``after`` whose ``load`` leaves room (APPT-03)."""
         return next((at for at in self.slots_from(after, days=days) if not self.is_full(load(at))), None)
+
+
+#: A customer waiting for the car hears from the advisor when the promised time
+#: is this close (or past) and no update was given for this long (REP-02).
+UPDATE_WINDOW = timedelta(hours=1)
+
+
+def update_due(promised_at: datetime | None, now: datetime, last_update: datetime | None) -> bool:
+    """A progress update is due: the promised time is within the window (or past)
+    and the last update is older than the window."""
+    if promised_at is None:
+        return False
+    at_risk = now >= promised_at - UPDATE_WINDOW
+    recent = last_update is not None and now - last_update < UPDATE_WINDOW
+    return at_risk and not recent
 
 
 def late_due(at: datetime, late_after_minutes: int) -> datetime:

@@ -13,7 +13,7 @@ from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
-from desk.screens.booking import booking_form, concern_form, default_slot
+from desk.screens.booking import booking_form, concern_form
 from desk.screens.visit import screen_for
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 
@@ -179,7 +179,7 @@ class AppointmentsScreen(ListScreen):
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
-            when = earliest or default_slot(now, self.desk.ctx.schedule.slot_minutes)
+            when = earliest or self.desk.ctx.schedule.next_slot(now)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 

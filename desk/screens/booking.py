@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -156,7 +156,3 @@ class AppointmentScreen(VisitScreen):
         self.app.push_screen(ConfirmDialog(_("Mark as no-show?")), save)
 
 
-def default_slot(now: datetime, minutes: int = 30) -> datetime:
-    """The next whole slot from now."""
-    at = now.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
-    return at.replace(minute=at.minute - at.minute % minutes)

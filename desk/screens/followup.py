@@ -12,19 +12,11 @@ from textual.widgets import Static
 
 from desk.domain.entities import CallOutcome
 from desk.domain.process import Stage
+from desk.domain.survey import CSI_FACTORS, FACTOR_LABELS
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
 from desk.widgets.survey import SurveyDialog
-
-FACTOR_LABELS = {
-    "initiation": N_("Service initiation (easy appointment, quick hand-over)"),
-    "advisor": N_("Service advisor (courteous, responsive, explained the work)"),
-    "facility": N_("Service facility (easy to reach, clean, comfortable)"),
-    "pickup": N_("Vehicle pick-up (timely, fair charges, helpful)"),
-    "quality": N_("Service quality (time taken, fixed right, car clean)"),
-}
-
 
 class FollowUpQueueScreen(ListScreen):
     TABLE_ID = "followup"
@@ -118,7 +110,7 @@ class CallScreen(VisitScreen):
                     lambda _r: self.reload())
 
     def action_reached(self) -> None:
-        factors = [(f, _(label)) for f, label in FACTOR_LABELS.items()]
+        factors = [(f, _(FACTOR_LABELS[f])) for f in CSI_FACTORS]
 
         def done(values) -> None:
             if not values:

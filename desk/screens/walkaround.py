@@ -15,9 +15,9 @@ from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
-from desk.printout import CAR_DIAGRAM, DAMAGE_NAMES, GRADE_NAMES, PANEL_NAMES
+from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
+from desk.printout import CAR_DIAGRAM, GRADE_NAMES
 from desk.screens.visit import VisitScreen
-from desk.services.reception import DAMAGE_KINDS, PANELS
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
 GRADE_STYLE = {Grade.GREEN: "green", Grade.YELLOW: "yellow", Grade.RED: "bold red"}

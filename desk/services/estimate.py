@@ -15,8 +15,8 @@ from desk.domain import validate
 from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
-from desk.domain.process import Stage
-from desk.domain.rules import lines_hash
+from desk.domain.process import EDITABLE, Stage
+from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
 from desk.services.context import FIXTURES, Service
 from desk.store import repo
 from desk.store.models import AuthorisationRow, CannedJobRow, CustomerRow, EstimateLineRow, VisitRow
@@ -31,10 +31,6 @@ class LineAdded:
     estimate_totals: Totals
     totals: Totals
     estimate_version: int
-
-
-#: Stages in which the estimate itself may still be edited (before signature).
-EDITABLE = frozenset({Stage.BOOKED, Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE})
 
 
 @dataclass(frozen=True)
@@ -94,8 +90,8 @@ class EstimateService(Service):
             customer = session.get(CustomerRow, visit.customer_id)
             return LineAdded(
                 line=next(ln for ln in lines if ln.id == line_id),
-                estimate_totals=self.totals([ln for ln in lines if not ln.added_in_repair], customer),
-                totals=self.totals([ln for ln in lines if ln.approval == "approved"], customer),
+                estimate_totals=self.totals(estimate_lines_of(lines), customer),
+                totals=self.totals(billable_lines(lines), customer),
                 estimate_version=visit.estimate_version,
             )
 
@@ -297,10 +293,6 @@ class EstimateService(Service):
 
         return self._change(visit, run)
 
-
-
-def estimate_lines_of(lines):
-    return [ln for ln in lines if not ln.added_in_repair]
 
 
 def validate_qty(text) -> Decimal:

@@ -8,20 +8,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from desk.domain import validate
-from desk.domain.entities import CallOutcome, Saved, Severity, User, VisitRef
+from desk.domain import survey, validate
+from desk.domain.entities import CallOutcome, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.domain.rules import followup_due_at
+from desk.domain.survey import CSI_FACTORS
 from desk.services.complaints import ComplaintService
 from desk.services.context import Service, ServiceContext
 from desk.store.models import CustomerRow, FollowUpCallRow, SurveyAnswerRow, VehicleRow, VisitRow
-
-#: The five CSI factors of the survey (seed 002), each scored 1..5.
-CSI_FACTORS = ("initiation", "advisor", "facility", "pickup", "quality")
-#: A score at or below this is a dissatisfied answer and opens a complaint.
-DISSATISFIED = 2
-
 
 @dataclass(frozen=True)
 class CallRow:
@@ -66,9 +61,9 @@ class FollowupService(Service):
         scores = scores or {}
         comment = validate.text(comment, field="comment", max_len=1000, multiline=True)
         for factor, score in scores.items():
-            if factor not in CSI_FACTORS or not isinstance(score, int) or not 1 <= score <= 5:
+            if factor not in CSI_FACTORS or not isinstance(score, int) or score not in survey.SCORES:
                 raise InvalidInput("score", "Scores are 1 to 5")
-        if nps is not None and not (isinstance(nps, int) and 0 <= nps <= 10):
+        if nps is not None and not (isinstance(nps, int) and nps in survey.NPS_SCORES):
             raise InvalidInput("nps", "NPS is 0 to 10")
         if outcome == CallOutcome.REACHED and set(scores) != set(CSI_FACTORS):
             raise InvalidInput("score", "Score all five factors")
@@ -86,9 +81,9 @@ class FollowupService(Service):
             for factor, score in scores.items():
                 session.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=score))
             complaint_id = None
-            low = [f for f, s in scores.items() if s <= DISSATISFIED]
-            if low:
-                severity = Severity.MAJOR if min(scores.values()) == 1 else Severity.ORDINARY
+            low = survey.dissatisfied_factors(scores)
+            severity = survey.complaint_severity(scores)
+            if severity is not None:
                 complaint_id = self.complaints.open_in(
                     session, actor, visit, severity,
                     f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),

@@ -15,7 +15,13 @@ from desk.domain.entities import Customer, EstimateLine, Role, Saved, User, Vehi
 from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
-from desk.domain.rules import next_service
+from desk.domain.rules import (
+    authorised_amount,
+    billable_lines,
+    estimate_lines_of,
+    next_service,
+    valid_authorisation,
+)
 from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import audit, repo
@@ -60,9 +66,7 @@ class LifecycleService(Service):
             marks = repo.marks(session=session, visit_id=visit_id)
             stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
             customer_row = session.get(CustomerRow, visit.customer_id)
-            billable = [ln for ln in facts.lines if ln.approval == "approved"]
-            estimate = [ln for ln in facts.lines if not ln.added_in_repair]
-            from desk.domain.rules import authorised_amount, valid_authorisation
+            billable, estimate = billable_lines(facts.lines), estimate_lines_of(facts.lines)
 
             return VisitView(
                 visit=visit,

@@ -10,19 +10,11 @@ from sqlmodel import Session, select
 from desk.domain import validate
 from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
 from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.walkaround import known_damage
 from desk.i18n import N_
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import ConcernRow, FindingRow, OdometerRow, VisitRow
-
-PANELS = (
-    "front_bumper", "bonnet", "roof", "boot", "rear_bumper",
-    "front_left", "front_right", "rear_left", "rear_right",
-    "door_front_left", "door_front_right", "door_rear_left", "door_rear_right",
-    "windscreen", "wheels",
-)
-DAMAGE_KINDS = ("scratch", "dent", "crack", "chip")
-
 
 def add_concerns(session: Session, visit_id: int, concerns) -> list[Concern]:
     """Insert the customer's concerns (text, or (text, tags)) of a visit, in the
@@ -95,7 +87,7 @@ class ReceptionService(Service):
         if fuel_eighths is not None and not 0 <= int(fuel_eighths) <= 8:
             raise InvalidInput("fuel", "Fuel level is 0 to 8 eighths")
         for d in damages or []:
-            if d.get("panel") not in PANELS or d.get("kind") not in DAMAGE_KINDS:
+            if not known_damage(d):
                 raise InvalidInput("damage", "Unknown panel or damage kind")
 
         def run(session: Session, visit: VisitRow) -> None:

@@ -26,7 +26,7 @@ from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.rules import followup_due_at
+from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.services.reports import ReportService
@@ -220,8 +220,7 @@ class TransferService(Service):
             out = []
             for v, c, veh in rows:
                 lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
-                estimate = [ln for ln in lines if not ln.added_in_repair]
-                billable = [ln for ln in lines if ln.approval == "approved"]
+                estimate, billable = estimate_lines_of(lines), billable_lines(lines)
                 out.append((
                     v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
                     f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),

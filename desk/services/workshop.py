@@ -5,11 +5,12 @@ stage 5)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from desk.domain import process as proc
+from desk.domain import schedule as sched
 from desk.domain import validate
 from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
@@ -195,16 +196,6 @@ class WorkshopService(Service):
 
         return self._change(visit, run)
 
-    def update_due(self, visit: VisitRow, last_update: datetime | None) -> bool:
-        """An update is due when the promised time is at risk: within an hour of it
-        (or past it) and no update in the last hour."""
-        if visit.promised_at is None or visit.stage not in (Stage.IN_REPAIR, Stage.QC):
-            return False
-        now = self.now()
-        at_risk = now >= visit.promised_at - timedelta(hours=1)
-        recent = last_update is not None and now - last_update < timedelta(hours=1)
-        return at_risk and not recent
-
     def progress_board(self) -> list[ShopRow]:
         def run(session: Session) -> list[ShopRow]:
             stages = [s.value for s in proc.IN_SHOP]
@@ -244,7 +235,8 @@ class WorkshopService(Service):
                         late=left is not None and left < 0 and v.stage != Stage.READY,
                         at_risk=left is not None and 0 <= left < 60,
                         comeback=v.comeback_of_id is not None,
-                        update_due=self.update_due(v, last_update.get(v.id)),
+                        update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
+                        and sched.update_due(v.promised_at, now, last_update.get(v.id)),
                     )
                 )
             return out

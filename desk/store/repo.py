@@ -34,7 +34,7 @@ from desk.domain.entities import (
     User,
     Vehicle,
 )
-from desk.domain.rules import Policy, VisitFacts
+from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -296,8 +296,7 @@ def visit_facts(
     complaints = session.exec(
         select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
     ).all()
-    estimate = [ln for ln in line_objs if not ln.added_in_repair]
-    billable = [ln for ln in line_objs if ln.approval == Approval.APPROVED]
+    estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
     return VisitFacts(
         now=now,
         stage=visit.stage,
