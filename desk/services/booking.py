@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from desk.domain import schedule as sched
 from desk.domain import validate
@@ -18,7 +18,7 @@ from desk.i18n import N_
 from desk.services.context import Service
 from desk.services.reception import add_concerns
 from desk.store import repo
-from desk.store.models import CustomerRow, ReminderRow, UserRow, VehicleRow, VisitRow
+from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,8 @@ class BookingService(Service):
         """How many appointments already take the slot that ``at`` falls in."""
         start, end = self.schedule.slot_span(at)
 
-        def run(session: Session) -> int:
-            return session.exec(
-                select(func.count())
-                .select_from(VisitRow)
-                .where(
-                    VisitRow.appointment_at >= start,
-                    VisitRow.appointment_at < end,
-                    VisitRow.stage.not_in([Stage.CANCELLED.value, Stage.NO_SHOW.value]),
-                )
-            ).one()
-
-        return self._read(run)
+        closed = [Stage.CANCELLED.value, Stage.NO_SHOW.value]
+        return self._read(lambda s: repo.slot_load(session=s, start=start, end=end, not_in=closed))
 
     def earliest_free_slot(self, after: datetime, *, days: int = 7) -> datetime | None:
         """The first slot with room from ``after`` within opening hours (APPT-03:
@@ -116,8 +106,7 @@ class BookingService(Service):
         )
 
     def _new_number(self, session: Session) -> str:
-        count = session.exec(select(func.max(VisitRow.id))).one() or 0
-        return f"RO{self.now():%y}{count + 1:06d}"
+        return f"RO{self.now():%y}{repo.next_visit_serial(session=session):06d}"
 
     def _create_visit(
         self, actor, *, customer_id, vehicle_id, at, concerns, advisor_id, walk_in, overbooked=False
@@ -173,7 +162,7 @@ class BookingService(Service):
                 raise InvalidInput("when", "Only a booked visit can be rescheduled")
             before = {"at": row.appointment_at}
             row.appointment_at, row.day = at, at.date()
-            for rem in session.exec(select(ReminderRow).where(ReminderRow.visit_id == row.id)).all():
+            for rem in repo.reminders_of(session=session, visit_id=row.id):
                 if rem.done_at is None:
                     rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
                     session.add(rem)
@@ -240,42 +229,12 @@ class BookingService(Service):
 
         def run(session: Session) -> list[BoardRow]:
             rows = repo.day_visits(session=session, day=day)
-            names = {u.id: u.name for u in session.exec(select(UserRow)).all()}
+            names = repo.user_names(session=session)
             ids = [v.id for v, _, _ in rows]
-            first_concern: dict[int, str] = {}
-            due: set[int] = set()
-            earlier: set[int] = set()
-            if ids:
-                from desk.store.models import ConcernRow
-
-                for vid, text in session.exec(
-                    select(ConcernRow.visit_id, ConcernRow.text)
-                    .where(col(ConcernRow.visit_id).in_(ids))
-                    .order_by(ConcernRow.id)
-                ).all():
-                    first_concern.setdefault(vid, text)
-                due = set(
-                    session.exec(
-                        select(ReminderRow.visit_id).where(
-                            col(ReminderRow.visit_id).in_(ids),
-                            col(ReminderRow.done_at).is_(None),
-                            ReminderRow.due_at <= self.now(),
-                            ReminderRow.kind != sched.LATE,
-                        )
-                    ).all()
-                )
-                vehicle_ids = [v.vehicle_id for v, _, _ in rows]
-                earlier = set(
-                    session.exec(
-                        select(VisitRow.vehicle_id)
-                        .where(
-                            col(VisitRow.vehicle_id).in_(vehicle_ids),
-                            col(VisitRow.arrived_at).is_not(None),
-                            VisitRow.day < day,
-                        )
-                        .distinct()
-                    ).all()
-                )
+            first_concern = repo.first_concerns(session=session, visit_ids=ids)
+            due = repo.reminders_due_of(session=session, visit_ids=ids, until=self.now(), kind_not=sched.LATE)
+            earlier = repo.vehicles_seen_before(session=session, vehicle_ids=[v.vehicle_id for v, _, _ in rows],
+                                                day=day)
             now = self.now()
             out = []
             for v, c, veh in rows:
@@ -306,13 +265,7 @@ class BookingService(Service):
         """(day, appointments, arrived) for seven days from ``start``."""
 
         def run(session: Session):
-            rows = session.exec(
-                select(VisitRow.day, func.count(), func.count(VisitRow.arrived_at))
-                .where(VisitRow.day >= start, VisitRow.day < start + timedelta(days=7))
-                .where(col(VisitRow.stage).not_in([Stage.CANCELLED.value]))
-                .group_by(VisitRow.day)
-            ).all()
-            counts = {d: (n, a) for d, n, a in rows}
+            counts = repo.day_counts(session=session, first=start, days=7, not_in=[Stage.CANCELLED.value])
             return [
                 (start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0)))
                 for i in range(7)

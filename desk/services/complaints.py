@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from desk.domain import validate
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
@@ -14,7 +14,7 @@ from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.i18n import N_
 from desk.services.context import Service
 from desk.store import repo
-from desk.store.models import ComplaintRow, CustomerRow, VisitRow
+from desk.store.models import ComplaintRow, VisitRow
 
 
 @dataclass(frozen=True)
@@ -98,25 +98,12 @@ class ComplaintService(Service):
         return self._write(run)
 
     def repeat_complaints(self, customer_id: int) -> int:
-        def run(session: Session) -> int:
-            rows = session.exec(select(ComplaintRow.id).where(ComplaintRow.customer_id == customer_id)).all()
-            return max(0, len(rows) - 1)
-
-        return self._read(run)
+        return self._read(lambda s: max(0, repo.complaints_of_customer(session=s, customer_id=customer_id) - 1))
 
     def complaints(self, include_closed: bool = False) -> list[ComplaintView]:
         def run(session: Session) -> list[ComplaintView]:
-            stmt = select(ComplaintRow, CustomerRow).join(
-                CustomerRow, CustomerRow.id == ComplaintRow.customer_id
-            )
-            if not include_closed:
-                stmt = stmt.where(col(ComplaintRow.closed_at).is_(None))
-            rows = session.exec(stmt.order_by(ComplaintRow.opened_at)).all()
-            per_customer: dict[int, int] = dict(
-                session.exec(
-                    select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)
-                ).all()
-            )
+            rows = repo.complaints_with_customers(session=session, include_closed=include_closed)
+            per_customer = repo.complaint_counts(session=session)
             now = self.now()
             out = []
             for comp, cust in rows:

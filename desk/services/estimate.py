@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk.domain import validate
 from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind, Saved, User, VisitRef
@@ -19,7 +19,7 @@ from desk.domain.process import EDITABLE, Stage
 from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
 from desk.services.context import FIXTURES, Service
 from desk.store import repo
-from desk.store.models import AuthorisationRow, CannedJobRow, CustomerRow, EstimateLineRow, VisitRow
+from desk.store.models import AuthorisationRow, CustomerRow, EstimateLineRow, VisitRow
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,7 @@ class EstimateService(Service):
     def canned_jobs(self) -> list[CannedJob]:
         """The shipped canned jobs, replaced or hidden by the shop's, plus its own."""
 
-        def run(session: Session) -> list[CannedJobRow]:
-            return list(session.exec(select(CannedJobRow)).all())
-
-        rows = {r.job_id: r for r in self._read(run)}
+        rows = self._read(lambda s: repo.canned_job_rows(session=s))
         out: list[CannedJob] = []
         for job in load_canned_jobs():
             row = rows.pop(job.id, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from desk.domain import survey, validate
 from desk.domain.entities import CallOutcome, Saved, User, VisitRef
@@ -16,7 +16,8 @@ from desk.domain.rules import followup_due_at
 from desk.domain.survey import CSI_FACTORS
 from desk.services.complaints import ComplaintService
 from desk.services.context import Service, ServiceContext
-from desk.store.models import CustomerRow, FollowUpCallRow, SurveyAnswerRow, VehicleRow, VisitRow
+from desk.store import repo
+from desk.store.models import FollowUpCallRow, SurveyAnswerRow, VisitRow
 
 @dataclass(frozen=True)
 class CallRow:
@@ -99,22 +100,8 @@ class FollowupService(Service):
         """Delivered visits awaiting their call, overdue first."""
 
         def run(session: Session) -> list[CallRow]:
-            rows = session.exec(
-                select(VisitRow, CustomerRow, VehicleRow)
-                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-                .where(VisitRow.stage == Stage.DELIVERED.value)
-            ).all()
-            ids = [v.id for v, _, _ in rows]
-            tries: dict[int, int] = {}
-            if ids:
-                tries = dict(
-                    session.exec(
-                        select(FollowUpCallRow.visit_id, func.count())
-                        .where(col(FollowUpCallRow.visit_id).in_(ids))
-                        .group_by(FollowUpCallRow.visit_id)
-                    ).all()
-                )
+            rows = repo.visits_in_stage(session=session, stage=Stage.DELIVERED.value)
+            tries = repo.call_counts(session=session, visit_ids=[v.id for v, _, _ in rows])
             now = self.now()
             out = []
             for v, c, veh in rows:

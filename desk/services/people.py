@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from desk.domain import validate
 from desk.domain.entities import Role, User
@@ -107,7 +107,7 @@ class PeopleService(Service):
     def _insert_vehicle(self, session: Session, actor: User, row: VehicleRow, km: int | None) -> int:
         if session.get(CustomerRow, row.customer_id) is None:
             raise InvalidInput("customer", "No such customer")
-        if row.vin and session.exec(select(VehicleRow.id).where(VehicleRow.vin == row.vin)).first():
+        if row.vin and repo.vin_taken(session=session, vin=row.vin):
             raise InvalidInput("vin", "A vehicle with this VIN is already registered")
         session.add(row)
         session.flush()
@@ -130,44 +130,7 @@ class PeopleService(Service):
         """The last visits of a vehicle with their concerns and the recommendations
         the customer declined (to offer again)."""
 
-        def run(session: Session) -> list[dict]:
-            stmt = select(VisitRow).where(VisitRow.vehicle_id == vehicle_id)
-            if exclude is not None:
-                stmt = stmt.where(VisitRow.id != exclude)
-            rows = session.exec(stmt.order_by(VisitRow.day.desc(), VisitRow.id.desc()).limit(limit)).all()
-            ids = [v.id for v in rows]
-            concerns: dict[int, list[str]] = {i: [] for i in ids}
-            declined: dict[int, list[str]] = {i: [] for i in ids}
-            if ids:  # two queries for all the visits, not two per visit
-                from desk.store.models import ConcernRow, EstimateLineRow
-
-                for vid, text in session.exec(
-                    select(ConcernRow.visit_id, ConcernRow.text)
-                    .where(col(ConcernRow.visit_id).in_(ids)).order_by(ConcernRow.id)
-                ).all():
-                    concerns[vid].append(text)
-                for vid, text in session.exec(
-                    select(EstimateLineRow.visit_id, EstimateLineRow.description)
-                    .where(col(EstimateLineRow.visit_id).in_(ids), EstimateLineRow.approval == "declined")
-                    .order_by(EstimateLineRow.position, EstimateLineRow.id)
-                ).all():
-                    declined[vid].append(text)
-            return [
-                {"id": v.id, "day": v.day, "number": v.number, "stage": v.stage, "concerns": concerns[v.id],
-                 "declined": declined[v.id], "odometer_km": v.odometer_km}
-                for v in rows
-            ]
-
-        return self._read(run)
+        return self._read(lambda s: repo.vehicle_visits(session=s, vehicle_id=vehicle_id, exclude=exclude, limit=limit))
 
     def vehicle_history(self, vehicle_id: int, limit: int = 10) -> list[VisitRow]:
-        return self._read(
-            lambda s: list(
-                s.exec(
-                    select(VisitRow)
-                    .where(VisitRow.vehicle_id == vehicle_id)
-                    .order_by(VisitRow.day.desc())
-                    .limit(limit)
-                ).all()
-            )
-        )
+        return self._read(lambda s: repo.vehicle_history(session=s, vehicle_id=vehicle_id, limit=limit))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk.domain import validate
 from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
@@ -98,9 +98,7 @@ class ReceptionService(Service):
             if odometer_km is not None and odometer_km != "":
                 last = repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id)
                 km = validate.odometer(odometer_km, last)
-                own = session.exec(
-                    select(OdometerRow).where(OdometerRow.visit_id == visit.id)
-                ).first() or OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
+                own = repo.own_odometer(session=session, visit_id=visit.id) or OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
                 own.km, own.at = km, self.now()
                 session.add(own)
                 visit.odometer_km = km
@@ -131,7 +129,7 @@ class ReceptionService(Service):
 
         def run(session: Session, visit: VisitRow) -> None:
             previous = repo.last_odometer(session=session, vehicle_id=visit.vehicle_id)
-            own = session.exec(select(OdometerRow).where(OdometerRow.visit_id == visit.id)).first()
+            own = repo.own_odometer(session=session, visit_id=visit.id)
             if own is None:
                 own = OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
             own.km, own.at, own.corrected, own.reason = km, self.now(), True, reason

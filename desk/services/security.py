@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk import auth
 from desk.domain.entities import Role, User
@@ -59,9 +59,7 @@ class SecurityService(Service):
 
     def pin_users(self) -> set[int]:
         """Ids of the users who have a PIN (the sign-in screen asks them for it)."""
-        return self._read(
-            lambda s: set(s.exec(select(UserRow.id).where(UserRow.pin_hash.is_not(None))).all())
-        )
+        return self._read(lambda s: repo.pin_user_ids(session=s))
 
     def locked_for(self, user_id: int) -> int:
         """Seconds until ``user_id`` may try a PIN again (0: now)."""

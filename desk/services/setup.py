@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk.domain import money
 from desk.domain import setup as rules
@@ -129,14 +129,14 @@ class SetupService(Service):
         return self.ctx.base_templates or self.ctx.templates
 
     def _stored(self, session: Session) -> dict[str, ShopSettingRow]:
-        return {r.key: r for r in session.exec(select(ShopSettingRow)).all()}
+        return repo.setting_rows(session=session)
 
     def refresh_setup(self) -> None:
         """Re-read the shop's settings and checklist changes and apply them."""
 
         def run(session: Session):
             stored = {k: r.value for k, r in self._stored(session).items()}
-            overrides = [_override(r) for r in session.exec(select(ChecklistOverrideRow)).all()]
+            overrides = [_override(r) for r in repo.override_rows(session=session).values()]
             return stored, overrides
 
         stored, overrides = self._read(run)
@@ -213,7 +213,7 @@ class SetupService(Service):
     # ------------------------------------------------------------------ checklist templates
 
     def _overrides(self, session: Session) -> dict[str, ChecklistOverrideRow]:
-        return {r.item_id: r for r in session.exec(select(ChecklistOverrideRow)).all()}
+        return repo.override_rows(session=session)
 
     def template_items(self) -> list[TemplateItemView]:
         base = self._base_templates()
@@ -387,7 +387,7 @@ class SetupService(Service):
         day = day or self.now().date()
 
         def run(session: Session) -> list[OpeningItemView]:
-            ticks = {r.item_id: r for r in session.exec(select(OpeningCheckRow).where(OpeningCheckRow.day == day))}
+            ticks = repo.opening_ticks(session=session, day=day)
             names = {u.id: u.name for u in repo.users(session=session)}
             return [
                 OpeningItemView(i, label, names.get(ticks[i].by_user, "?"), ticks[i].at) if i in ticks
@@ -400,8 +400,7 @@ class SetupService(Service):
     def opening_open_items(self, day: date | None = None) -> list[str]:
         """The facility items not yet ticked on ``day`` (today by default)."""
         day = day or self.now().date()
-        ticked = self._read(lambda s: set(s.exec(
-            select(OpeningCheckRow.item_id).where(OpeningCheckRow.day == day)).all()))
+        ticked = self._read(lambda s: set(repo.opening_ticks(session=s, day=day)))
         return rules.opening_missing(ticked)
 
     def tick_opening(self, actor: User, item_id: str) -> None:
@@ -411,7 +410,7 @@ class SetupService(Service):
         day = self.now().date()
 
         def run(session: Session) -> None:
-            ticked = set(session.exec(select(OpeningCheckRow.item_id).where(OpeningCheckRow.day == day)).all())
+            ticked = set(repo.opening_ticks(session=session, day=day))
             rules.check_opening_tick(item_id, ticked)
             session.add(OpeningCheckRow(day=day, item_id=item_id, by_user=actor.id, at=self.now()))
             session.flush()

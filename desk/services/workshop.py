@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from desk.domain import process as proc
 from desk.domain import schedule as sched
@@ -200,23 +200,10 @@ class WorkshopService(Service):
         def run(session: Session) -> list[ShopRow]:
             stages = [s.value for s in proc.IN_SHOP]
             rows = repo.in_shop_visits(session=session, stages=stages)
-            names = {u.id: u.name for u in session.exec(select(UserRow)).all()}
+            names = repo.user_names(session=session)
             ids = [v.id for v, _, _ in rows]
-            lines_by: dict[int, list] = {i: [] for i in ids}
-            last_update: dict[int, datetime] = {}
-            if ids:
-                from desk.store.models import EstimateLineRow
-
-                for r in session.exec(
-                    select(EstimateLineRow).where(col(EstimateLineRow.visit_id).in_(ids))
-                ).all():
-                    lines_by[r.visit_id].append(repo.to_line(r))
-                for vid, at in session.exec(
-                    select(ProgressUpdateRow.visit_id, func.max(ProgressUpdateRow.at))
-                    .where(col(ProgressUpdateRow.visit_id).in_(ids))
-                    .group_by(ProgressUpdateRow.visit_id)
-                ).all():
-                    last_update[vid] = at
+            lines_by = repo.lines_by_visit(session=session, visit_ids=ids)
+            last_update = repo.last_updates(session=session, visit_ids=ids)
             now = self.now()
             out = []
             for v, c, veh in rows:
