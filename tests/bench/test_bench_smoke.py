@@ -30,7 +30,7 @@ def test_generated_shop_is_consistent_and_cached(tiny):
     finally:
         desk.ctx.engine.dispose()
     again = generate.shop(generate.Size.scaled(300))
-    assert again.path == tiny.path and again.ctx.now == tiny.now  # reused, not regenerated
+    assert again.path == tiny.path and again.now == tiny.now  # reused, not regenerated
 
 
 def test_every_figure_is_measured_on_a_tiny_shop(tiny):
