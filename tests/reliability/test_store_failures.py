@@ -252,7 +252,7 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
         assert len(visit_shapes(path)) == saved + 1
         desk.ctx.engine.dispose()
         assert_sound(path)
-        assert open_desk(url, clock=clock).verify_audit() == []
+        assert open_desk(url, clock=clock).reports.verify_audit() == []
 
 
 def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypatch):
