@@ -90,8 +90,13 @@ def to_stage(shop, clock, visit_id, stage: str):
         clock.advance(minutes=5)
 
 
+def setting_version(desk, key: str) -> int:
+    """The version of a shop setting as the set-up screen shows it (0: never set)."""
+    return next((v.version for v in desk.setup.shop_settings() if v.key == key), 0)
+
+
 def price(desk, visit_id) -> int:
     return desk.estimate.estimate_total(visit_id)
 
 
-__all__ = ["Decimal", "book", "price", "tick_open", "to_stage"]
+__all__ = ["Decimal", "book", "price", "setting_version", "tick_open", "to_stage"]

@@ -178,9 +178,10 @@ class SetupService(Service):
 
         return self._read(run)
 
-    def set_setting(self, actor: User, key: str, text: str, version: int | None = None) -> object:
+    def set_setting(self, actor: User, key: str, text: str, version: int) -> object:
         """Store the shop's value of ``key`` (typed text), checked against the other
-        settings; ``version`` (from :meth:`shop_settings`) refuses a stale edit."""
+        settings; ``version`` (:attr:`SettingView.version` of :meth:`shop_settings`, 0 for
+        a key the shop never set) refuses a stale edit."""
         self._require_manager(actor, N_("change the shop set-up"))
         tax_codes = frozenset(self._base_pricing().taxes.rules)
 
@@ -189,7 +190,7 @@ class SetupService(Service):
             values = self._values({k: r.value for k, r in stored.items()})
             row = stored.get(key)
             current = row.version if row else 0
-            if version is not None and version != current:
+            if version != current:
                 raise StaleEdit(f"setting {key} changed on another terminal")
             if key not in values:
                 raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})

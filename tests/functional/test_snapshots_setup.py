@@ -8,6 +8,7 @@ import pytest
 from desk.app import make_app
 from desk.i18n import set_locale
 from tests.functional.pilot import screen_name, wait_for
+from tests.flow import setting_version
 
 LANGS = ["en", "zh"]
 
@@ -27,7 +28,7 @@ def go(*keys: str, until: str, ready=lambda app: True):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_setup_settings(snap_compare, shop, clock, db_url, lang):
-    shop.desk.setup.set_setting(shop.mgr, "slot_minutes", "20")
+    shop.desk.setup.set_setting(shop.mgr, "slot_minutes", "20", setting_version(shop.desk, "slot_minutes"))
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     assert snap_compare(app, terminal_size=(120, 30), run_before=go("f9", until="SetupScreen",

@@ -13,6 +13,7 @@ from desk.domain.entities import Role
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.store.models import AuditEventRow
 from sqlmodel import Session, select
+from tests.flow import setting_version
 
 
 def events(desk, action: str) -> list[AuditEventRow]:
@@ -26,8 +27,8 @@ def test_a_stored_setting_beats_desk_toml_and_is_audited(shop, db_url, clock):
 
     desk = shop.desk
     assert desk.ctx.schedule.slot_minutes == 30
-    desk.setup.set_setting(shop.mgr, "slot_minutes", "20")
-    desk.setup.set_setting(shop.mgr, "amount_tolerance_pct", "2.5")
+    desk.setup.set_setting(shop.mgr, "slot_minutes", "20", setting_version(desk, "slot_minutes"))
+    desk.setup.set_setting(shop.mgr, "amount_tolerance_pct", "2.5", setting_version(desk, "amount_tolerance_pct"))
     assert desk.ctx.schedule.slot_minutes == 20 and desk.ctx.policy.tolerance_pct == 2.5
     (event,) = events(desk, "setup.setting")[:1]
     assert json.loads(event.before) == {"slot_minutes": "30"}
@@ -46,7 +47,7 @@ def test_a_stored_setting_beats_desk_toml_and_is_audited(shop, db_url, clock):
 
 def test_only_a_manager_changes_set_up(shop):
     with pytest.raises(NotAllowed):
-        shop.desk.setup.set_setting(shop.sa, "bays", "8")
+        shop.desk.setup.set_setting(shop.sa, "bays", "8", setting_version(shop.desk, "bays"))
     with pytest.raises(NotAllowed):
         shop.desk.setup.set_item_required(shop.sa, "RCP-03", True)
     with pytest.raises(NotAllowed):
@@ -57,10 +58,10 @@ def test_only_a_manager_changes_set_up(shop):
 
 def test_invalid_settings_write_nothing(shop):
     with pytest.raises(InvalidInput) as exc:
-        shop.desk.setup.set_setting(shop.mgr, "closing_time", "07:00")
+        shop.desk.setup.set_setting(shop.mgr, "closing_time", "07:00", setting_version(shop.desk, "closing_time"))
     assert exc.value.reason.startswith("Closing time")
     with pytest.raises(InvalidInput):
-        shop.desk.setup.set_setting(shop.mgr, "amount_tolerance_pct", "-1")
+        shop.desk.setup.set_setting(shop.mgr, "amount_tolerance_pct", "-1", setting_version(shop.desk, "amount_tolerance_pct"))
     assert shop.desk.ctx.schedule.closing == time(18, 0)
     assert events(shop.desk, "setup.setting") == []
 
@@ -149,14 +150,14 @@ def test_a_tax_rate_changes_the_totals_and_the_invoice_label(shop):
     desk = shop.desk
     view = {v.key: v for v in desk.setup.shop_settings()}
     assert view["tax.VAT13"].value == 13 and "tax.NONE" not in view
-    desk.setup.set_setting(shop.mgr, "tax.VAT13", "9")
+    desk.setup.set_setting(shop.mgr, "tax.VAT13", "9", setting_version(desk, "tax.VAT13"))
     rule = desk.ctx.pricing.taxes["VAT13"]
     assert rule.rate == Decimal("0.09") and rule.label_en == "VAT 9%" and rule.label_zh == "增值税9%"
     with pytest.raises(InvalidInput) as exc:
-        desk.setup.set_setting(shop.mgr, "tax.VAT13", "100")
+        desk.setup.set_setting(shop.mgr, "tax.VAT13", "100", setting_version(desk, "tax.VAT13"))
     assert exc.value.reason == "A tax rate is below 100%"
     with pytest.raises(InvalidInput):
-        desk.setup.set_setting(shop.mgr, "tax.GST", "5")  # no such tax code
+        desk.setup.set_setting(shop.mgr, "tax.GST", "5", setting_version(desk, "tax.GST"))  # no such tax code
 
 
 def test_another_terminal_sees_the_change_after_a_refresh(shop, db_url, clock):
@@ -164,7 +165,7 @@ def test_another_terminal_sees_the_change_after_a_refresh(shop, db_url, clock):
 
     other = open_desk(db_url, clock=clock)
     try:
-        shop.desk.setup.set_setting(shop.mgr, "late_after_minutes", "10")
+        shop.desk.setup.set_setting(shop.mgr, "late_after_minutes", "10", setting_version(shop.desk, "late_after_minutes"))
         shop.desk.setup.set_item_required(shop.mgr, "RCP-02", True)
         assert other.ctx.policy.late_after_minutes == 15
         other.setup.refresh_setup()  # what the app does on a change notice from the database
