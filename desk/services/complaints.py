@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from desk.domain import validate
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
+from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
-from desk.services.context import Service
+from desk.services.context import Service, stale_edit
 from desk.store import repo
 from desk.store.models import ComplaintRow, VisitRow
 
@@ -76,12 +76,8 @@ class ComplaintService(Service):
             if row is None:
                 raise InvalidInput("complaint", "No such complaint")
             if row.version != complaint.version:
-                last = repo.latest_event(session=session, entity="complaint", entity_id=row.id)
-                raise StaleEdit(
-                    f"complaint {row.id} changed on another terminal",
-                    by=last.user_name if last else "", at=last.at if last else None,
-                    what=last.action if last else "",
-                )
+                raise stale_edit(f"complaint {row.id} changed on another terminal",
+                                 repo.latest_event(session=session, entity="complaint", entity_id=row.id))
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
             if row.severity == Severity.MAJOR and not actor.may_waive:

@@ -241,13 +241,7 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            last = audit.latest(session, ref.id)
-            raise StaleEdit(
-                f"visit {visit.number} changed on another terminal",
-                by=last.user_name if last else "",
-                at=last.at if last else None,
-                what=last.action if last else "",
-            )
+            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -310,6 +304,13 @@ class Service:
     def _require(actor: User, *roles: Role, action: str) -> None:
         if not (actor.has(*roles) or actor.may_waive):
             raise NotAllowed(action, ", ".join(r.value for r in roles))
+
+
+def stale_edit(message: str, last) -> StaleEdit:
+    """The refusal of a stale edit, naming the other change (``last``, the audit
+    event that moved the row on): who, when, what."""
+    return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
+                     what=last.action if last else "")
 
 
 def describe(exc: BaseException) -> str:
