@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from desk.i18n import N_
+
+if TYPE_CHECKING:
+    from desk.domain.estimate import SignedEstimate
 
 
 class Role(StrEnum):
@@ -239,6 +242,9 @@ class Authorisation:
     #: Authorises added lines found during repair rather than the whole estimate.
     for_added_work: bool = False
     id: int | None = None
+    #: What was signed, frozen (``estimate.sign``); None on a record from before
+    #: signed estimates were kept, whose amount is then compared with today's total.
+    signed: SignedEstimate | None = None
 
 
 @dataclass

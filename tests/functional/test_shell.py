@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, OptionList, Static
 
-from desk.app import make_app
+from desk.shell.app import make_app
 from tests import flow
 from tests.functional.pilot import wait_for
 
