@@ -20,7 +20,7 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
     url = db_url(db or ctx.obj.get("db"))
     try:
         desk = open_desk(url)
-        if desk.users():
+        if desk.people.users():
             fail(f"{url} already has data; choose another --db")
         with click.progressbar(length=visits, label="Historical visits") as bar:
             last = [0]

@@ -44,7 +44,7 @@ def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
     customer lounge."""
     shop_settings = settings()
     url = root_db_url(ctx)
-    _open_for_serving(url, shop_settings).engine.dispose()
+    _open_for_serving(url, shop_settings).ctx.engine.dispose()
     _serve(LOBBY, url, host or shop_settings.lobby_host, port or shop_settings.lobby_port, _lang(ctx, shop_settings))
 
 
@@ -63,8 +63,8 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
     url = root_db_url(ctx)
     desk = _open_for_serving(url, shop_settings)
     try:
-        if not desk.pin_users():
+        if not desk.security.pin_users():
             fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
     _serve(APP, url, host, port or shop_settings.serve_port, _lang(ctx, shop_settings))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desk.domain.money import format_money, line_net, priced
+from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES  # noqa: F401 - the printouts' names
 from desk.i18n import N_, _
 
 
@@ -81,16 +82,7 @@ def invoice_text(view, settings, next_due) -> str:
 # (pdf.py) lays out: header fields, sections of lines, one priced table,
 # totals and signature boxes. Labels are already in the interface language.
 
-#: The walkaround screen's panel, damage and grade names (same message ids).
-PANEL_NAMES = {
-    "front_bumper": N_("front bumper"), "bonnet": N_("bonnet"), "roof": N_("roof"), "boot": N_("boot"),
-    "rear_bumper": N_("rear bumper"), "front_left": N_("front left wing"), "front_right": N_("front right wing"),
-    "rear_left": N_("rear left wing"), "rear_right": N_("rear right wing"),
-    "door_front_left": N_("front left door"), "door_front_right": N_("front right door"),
-    "door_rear_left": N_("rear left door"), "door_rear_right": N_("rear right door"),
-    "windscreen": N_("windscreen"), "wheels": N_("wheels"),
-}
-DAMAGE_NAMES = {"scratch": N_("scratch"), "dent": N_("dent"), "crack": N_("crack"), "chip": N_("chip")}
+#: The walkaround screen's grade names (panel and damage names: desk.domain.walkaround).
 GRADE_NAMES = {"green": N_("green"), "yellow": N_("yellow"), "red": N_("red")}
 #: The car from above, as the walkaround screen draws it: rows of panel keys.
 CAR_DIAGRAM = (
