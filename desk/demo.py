@@ -51,6 +51,13 @@ CONCERNS = [
 ]
 
 
+#: Every demo user's sign-in PIN (``desk demo`` prints them): easy to type, one each.
+PINS = {"王丽": "1111", "Tom Becker": "2222", "张强": "3333", "刘军": "4444", "Mike Ross": "5555",
+        "陈静": "6666", "赵敏": "7777", "周经理": "8888"}
+#: Whom a newcomer is: the advisor whose late car they walk through every stage.
+GUIDE_USER = "王丽"
+
+
 class MovingClock:
     """The demo's clock: set to the moment each step happens."""
 
@@ -93,7 +100,10 @@ def build(
     seed: int = 7,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Fill an empty database with the demo shop. Returns counts."""
+    """Fill an empty database with the demo shop. Returns counts, ``pins`` (name ->
+    PIN, every user has one) and ``walkthrough``: the plate of the guide user's
+    car that is late on today's board, to walk through every stage (or None when
+    that was yesterday, just after midnight)."""
     rng = random.Random(seed)
     real_now = datetime.now().replace(second=0, microsecond=0)
     clock = MovingClock(real_now - timedelta(days=1))
@@ -111,6 +121,8 @@ def build(
     sa, sa2, mgr = users["王丽"], users["Tom Becker"], users["周经理"]
     techs = [users["张强"], users["刘军"], users["Mike Ross"]]
     qc, csr = users["陈静"], users["赵敏"]
+    for name, pin in PINS.items():
+        desk.security.set_pin(mgr, ids[name], pin)
 
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []
@@ -132,6 +144,10 @@ def build(
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, real_now, cars, sa, sa2, mgr, techs, qc, csr)
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
+    counts["pins"] = dict(PINS)
+    late = [r for r in desk.booking.board(real_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
+            and r.time is not None and r.time < real_now]
+    counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
     return counts
 
 

@@ -1,9 +1,18 @@
-"""Shared fixtures: a migrated database in tmp_path, a frozen clock, a staffed shop."""
+"""Shared fixtures: a migrated database in tmp_path, a frozen clock, a staffed shop.
+
+Migrating a database takes a third of a second on SQLite and more on PostgreSQL;
+hundreds of tests need one. So each test session (each xdist worker) migrates
+one template per backend, and a test that uses ``desk`` gets a copy of it: the
+SQLite file copied, a PostgreSQL ``CREATE DATABASE … TEMPLATE``. A test that
+wants an empty database (migrations, ``open_desk`` itself) asks for ``db_url``
+without ``desk`` and gets one.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from datetime import datetime, timedelta
 
@@ -24,6 +33,23 @@ class FrozenClock:
 
     def advance(self, **kw) -> None:
         self.now += timedelta(**kw)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_and_config_dirs(tmp_path_factory):
+    """The default data and config folders (backups of replaced files, desk.toml)
+    are the session's own, never the developer's, and never shared by two xdist
+    workers. A test that sets or removes them itself still does."""
+    saved = {k: os.environ.get(k) for k in ("DESK_DATA_DIR", "DESK_CONFIG_DIR")}
+    base = tmp_path_factory.mktemp("home")
+    os.environ.setdefault("DESK_DATA_DIR", str(base / "data"))
+    os.environ.setdefault("DESK_CONFIG_DIR", str(base / "config"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(autouse=True)
@@ -53,11 +79,13 @@ def _in_ci() -> bool:
 def pytest_generate_tests(metafunc):
     """``db_url`` is one parametrised fixture over both backends for the store,
     service and reliability suites; every other test gets SQLite only."""
-    if "db_url" not in metafunc.fixturenames:
-        return
     path = str(metafunc.definition.path).replace("\\", "/")
-    if any(part in path for part in BOTH_BACKENDS):
+    if not any(part in path for part in BOTH_BACKENDS):
+        return
+    if "db_url" in metafunc.fixturenames:
         metafunc.parametrize("db_url", BACKENDS, indirect=True)
+    if "module_db_url" in metafunc.fixturenames:
+        metafunc.parametrize("module_db_url", BACKENDS, indirect=True, scope="module")
     # elsewhere: not parametrised (test ids and snapshot names stay as they are);
     # the fixture's default is SQLite
 
@@ -67,7 +95,8 @@ _DESELECTED: list = []
 
 def _needs_pg(item) -> bool:
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("db_url") == "postgresql":
+    if callspec is not None and "postgresql" in (callspec.params.get("db_url"),
+                                                 callspec.params.get("module_db_url")):
         return True
     return "pg_url" in getattr(item, "fixturenames", ())
 
@@ -99,17 +128,51 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [i for i in items if i not in drop]
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not PG_URL:
-        terminalreporter.write_line(
-            f"note: {len(_DESELECTED)} PostgreSQL variants not run (DESK_TEST_PG_URL unset); "
-            'run `eval "$(.ci/start-postgres)"` first to include them'
-        )
-    if _NO_FONT:
-        terminalreporter.write_line(
-            f"note: {len(_NO_FONT)} PDF tests not run: no Chinese font (and DejaVu) on this machine; "
-            "`apt-get install -y fonts-wqy-microhei fonts-dejavu-core` (as .ci/run does) to include them"
-        )
+def _not_run_notes(counts: dict[str, int] | None = None) -> list[str]:
+    """What this machine does not run, and how to include it; nothing in CI, where
+    everything runs or fails. ``counts`` (after the run) says how many; before
+    the run, and under xdist (the workers deselect), the notes come without."""
+    if _in_ci():
+        return []
+    from tests.browser.conftest import CHROMIUM, _have_chromium
+
+    def many(key: str) -> str:
+        return f"{counts[key]} " if counts is not None else ""
+
+    notes = []
+    if not PG_URL and (counts is None or counts["pg"]):
+        notes.append(f"note: {many('pg')}PostgreSQL variants not run (DESK_TEST_PG_URL unset); "
+                     'run `eval "$(.ci/start-postgres)"` first to include them')
+    if not _have_cjk_font() and (counts is None or counts["font"]):
+        notes.append(f"note: {many('font')}PDF tests not run: no Chinese font (and DejaVu) on this machine; "
+                     "`apt-get install -y fonts-wqy-microhei fonts-dejavu-core` (as .ci/run does) to include them")
+    if not _have_chromium() and (counts is None or counts["browser"]):
+        notes.append(f"note: {many('browser')}browser tests not run ({CHROMIUM} missing); "
+                     "install it with `apt-get install -y chromium` (as .ci/run does)")
+    return notes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionstart(session):
+    """The notes at the start of the run, after the header (also with ``-q``,
+    which hides it), not only after many minutes; once, not in every xdist worker."""
+    yield
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(session.config, "workerinput"):
+        return
+    for line in _not_run_notes():
+        reporter.write_line(line)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    from tests.browser.conftest import _DESELECTED as no_browser
+
+    if getattr(config.option, "numprocesses", None):
+        counts = None  # the workers deselected: no counts here
+    else:
+        counts = {"pg": len(_DESELECTED), "font": len(_NO_FONT), "browser": len(no_browser)}
+    for line in _not_run_notes(counts):
+        terminalreporter.write_line(line)
 
 
 def pg_database_url(name: str) -> str:
@@ -129,15 +192,16 @@ def require_pg() -> None:
 
 
 @contextlib.contextmanager
-def fresh_pg_database():
-    """CREATE DATABASE desk_test_<random> on the test server; dropped afterwards."""
+def fresh_pg_database(template: str | None = None):
+    """CREATE DATABASE desk_test_<random> on the test server (a copy of
+    ``template`` when given); dropped afterwards."""
     import sqlalchemy as sa
 
     require_pg()
     name = "desk_test_" + uuid.uuid4().hex[:12]
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     try:
         yield pg_database_url(name)
     finally:
@@ -146,11 +210,56 @@ def fresh_pg_database():
         admin.dispose()
 
 
+def _migrate(url: str) -> None:
+    from desk.store.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """A SQLite file migrated to the head, once per session (closed: no WAL left)."""
+    path = tmp_path_factory.mktemp("template") / "desk.db"
+    _migrate(f"sqlite:///{path}")
+    assert not path.with_name("desk.db-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template():
+    """A PostgreSQL database migrated to the head, once per session."""
+    with fresh_pg_database() as url:
+        _migrate(url)
+        yield url.rsplit("/", 1)[1]
+
+
 @pytest.fixture
 def db_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database."""
+    """A fresh database: a SQLite file, or a new PostgreSQL database. Empty, unless
+    the test uses ``desk`` (which would migrate it): then a copy of the migrated
+    template, the same schema without the migration's time."""
+    migrated = "desk" in request.fixturenames
     if getattr(request, "param", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'desk.db'}"
+        path = tmp_path / "desk.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("_pg_template") if migrated else None
+    with fresh_pg_database(template) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_db_url(request, tmp_path_factory):
+    """A fresh, empty database kept for a whole module (both backends, like
+    ``db_url``): for data that a module's tests only read, made once."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('module') / 'desk.db'}"
         return
     with fresh_pg_database() as url:
         yield url

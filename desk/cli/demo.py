@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from desk.cli.common import db_url, fail
-from desk.demo import build
+from desk.demo import GUIDE_USER, build
+from desk.domain.entities import ROLE_LABELS
 from desk.domain.errors import DeskError
+from desk.i18n import _
 from desk.services import open_desk
 
 
@@ -36,3 +38,11 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
         f"Demo shop ready in {url}: {counts['customers']} customers, "
         f"{counts['today']} visits today and nearby, {counts['historical_visits']} historical visits."
     )
+    click.echo(_("Sign-in PINs:"))
+    roles = {u.name: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles)) for u in desk.people.users()}
+    for name, pin in counts["pins"].items():
+        click.echo(f"  {pin}  {name}  ({roles.get(name, '')})")
+    if counts["walkthrough"]:
+        click.echo(_("First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
+                     "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
+                     user=GUIDE_USER, pin=counts["pins"][GUIDE_USER], plate=counts["walkthrough"]))

@@ -22,6 +22,8 @@ def _serve(site, url: str, host: str, port: int, lang: str) -> None:
     set_locale(lang)
     try:
         serve(site, db_url=url, host=host, port=port, lang=lang)
+    except DeskError as exc:  # e.g. the serve extra is not installed
+        fail(str(exc))
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 

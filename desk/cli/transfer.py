@@ -54,8 +54,9 @@ def import_group() -> None:
 @click.option("--user", "user_name", metavar="NAME", help="Record the import as this user.")
 @click.pass_context
 def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None) -> None:
-    """Import customers and their cars from a CSV file (UTF-8 or GBK; comma,
-    semicolon or tab). All rows or none: any row with an error imports nothing."""
+    """Import customers and their cars from a CSV file (UTF-8 with or without BOM,
+    UTF-16, GBK/GB18030; comma, semicolon, tab or bar). All rows or none: any row
+    with an error imports nothing."""
     try:
         desk = open_desk(root_db_url(ctx))
         actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"))

@@ -1,4 +1,4 @@
-"""Service campaigns that match a vehicle (RCP-05): data in fixtures/campaigns.toml."""
+"""Service campaigns that match a vehicle (RCP-05): data in desk/fixtures/campaigns.toml."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from desk.domain.entities import Vehicle
 from desk.i18n import lang_text
+from desk.resources import fixture
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,7 @@ class Campaign:
 
 
 def load_campaigns(path: Path | None = None) -> list[Campaign]:
-    path = path or Path(__file__).resolve().parents[2] / "fixtures" / "campaigns.toml"
-    with open(path, "rb") as fh:
+    with (path or fixture("campaigns.toml")).open("rb") as fh:
         data = tomllib.load(fh)
     return [
         Campaign(

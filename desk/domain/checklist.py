@@ -1,6 +1,6 @@
 """The MOT checklist engine.
 
-Templates (data, from ``fixtures/mot_checklist.toml``) list each stage's items.
+Templates (data, from ``desk/fixtures/mot_checklist.toml``) list each stage's items.
 A visit's marks (done / not applicable / waived, each with who and when) plus the
 [data] rules give every item a state. :func:`guard` refuses to leave a stage while
 a required item is open: every path that advances a visit goes through it.
@@ -20,6 +20,7 @@ from desk.domain.errors import GuardFailed, InvalidInput
 from desk.domain.rules import CHECKS, CONDITIONS, VisitFacts
 from desk.domain.staff import NOT_TECHNICIAN  # noqa: F401 - the who-constraint items carry
 from desk.i18n import lang_text
+from desk.resources import fixture
 
 
 @dataclass(frozen=True)
@@ -138,13 +139,9 @@ def parse_templates(data: dict) -> Templates:
 
 
 def load_templates(path: Path | None = None) -> Templates:
-    path = path or default_templates_path()
-    with open(path, "rb") as fh:
+    """The templates in ``path``, by default the shipped ``mot_checklist.toml``."""
+    with (path or fixture("mot_checklist.toml")).open("rb") as fh:
         return parse_templates(tomllib.load(fh))
-
-
-def default_templates_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "fixtures" / "mot_checklist.toml"
 
 
 def evaluate_item(item: MotItem, facts: VisitFacts, marks: dict[str, ItemMark]) -> ItemStatus:

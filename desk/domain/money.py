@@ -7,7 +7,7 @@ amount is therefore an ``int`` of cents; a quantity (hours, pieces) is a
 whole cents at one documented place. A float passed in is a bug and raises
 ``TypeError`` at once instead of being rounded silently.
 
-Tax and discount rules are data (``fixtures/pricing.toml``). Prices are net
+Tax and discount rules are data (``desk/fixtures/pricing.toml``). Prices are net
 (tax added on top) unless the table says ``prices_include_tax``. Tax is computed
 once per tax code on the sum of that code's net amounts, rounded half-up, which
 is how a Chinese VAT invoice (fapiao) and most others are totalled; per-line tax

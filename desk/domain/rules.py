@@ -1,7 +1,7 @@
 """The [data] rules of the MOT items: what the app checks itself from recorded data.
 
 Each rule is a pure function of a :class:`VisitFacts` snapshot. Two registries
-name them so that the checklist templates in ``fixtures/`` can refer to them:
+name them so that the checklist templates in ``desk/fixtures/`` can refer to them:
 
 * ``CHECKS``: the item is *done* when the rule holds (the app ticks it).
 * ``CONDITIONS``: the item *applies* only when the rule holds (e.g. a comeback).

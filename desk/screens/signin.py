@@ -17,11 +17,17 @@ from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
 
+#: The first view's one line for a newcomer: whom to pick and what to try.
+SIGN_IN_HINT = N_("New here? Pick an advisor (the demo's PINs are in the output of desk demo); "
+                  "then F2 shows today's cars, Enter opens one, F8 moves it on, F1 lists every key.")
+
+
 class SignInScreen(PinEntry, ModalScreen):
     """Pick a user with the arrow keys and Enter; a user with a PIN types it
     (hidden) and presses Enter. Wrong PINs are throttled by the services."""
 
     DEFAULT_CSS = """
+    #signin-hint { color: $text-muted; margin-bottom: 1; }
     #signin-pin-label { margin-top: 1; }
     #signin-error { color: $error; height: auto; }
     """
@@ -51,6 +57,7 @@ class SignInScreen(PinEntry, ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="signin"):
             yield Label(self.title_text or _("Who is working here?"), id="signin-title")
+            yield Static(_(SIGN_IN_HINT), id="signin-hint")
             roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
             yield OptionList(
                 *[Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in self.users],

@@ -33,6 +33,7 @@ from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavail
 from desk.domain.rules import Policy, VisitFacts
 from desk.domain.schedule import Schedule
 from desk.i18n import N_
+from desk.resources import fixture
 from desk.store import audit, changes, repo
 from desk.store.db import read_session, write_session
 from desk.store.models import CustomerRow, VisitRow
@@ -42,9 +43,6 @@ T = TypeVar("T")
 #: What reading a stored value can raise when its bytes were damaged on disk (text
 #: that is not UTF-8, a date that is not a date): shown as "damaged", never raw.
 DAMAGED_VALUE = (UnicodeDecodeError, ValueError)
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-
 
 def system_clock() -> datetime:
     return datetime.now().replace(microsecond=0)
@@ -60,7 +58,7 @@ class Pricing:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Pricing:
-        with open(path or FIXTURES / "pricing.toml", "rb") as fh:
+        with (path or fixture("pricing.toml")).open("rb") as fh:
             data = tomllib.load(fh)
         return cls(
             taxes=money.TaxTable.from_mapping(data["tax"]),

@@ -17,7 +17,8 @@ from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
 from desk.domain.process import EDITABLE, Stage
 from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
-from desk.services.context import FIXTURES, Service
+from desk.resources import fixture
+from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import AuthorisationRow, CustomerRow, EstimateLineRow, VisitRow
 
@@ -43,7 +44,7 @@ class CannedJob:
 
 def load_canned_jobs(path=None) -> list[CannedJob]:
     """The canned jobs shipped with desk (the shop's own are in the database)."""
-    with open(path or FIXTURES / "canned_jobs.toml", "rb") as fh:
+    with (path or fixture("canned_jobs.toml")).open("rb") as fh:
         data = tomllib.load(fh)
     return [
         CannedJob(id=j["id"], en=j["en"], zh=j["zh"], lines=tuple(j["line"]))

@@ -42,6 +42,10 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if not url.startswith("sqlite"):
+        if url.startswith("postgresql+psycopg"):
+            from desk.extras import require
+
+            require("psycopg", "postgres")
         return sa.create_engine(url, pool_pre_ping=True)
 
     connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}

@@ -116,6 +116,10 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
     """A textual-serve server for ``site`` on ``host:port``."""
     import asyncio
 
+    from desk.extras import require
+
+    require("textual_serve", "serve")
+
     import jinja2
     from aiohttp import web
     from textual_serve.app_service import AppService

@@ -33,6 +33,7 @@ def test_generated_shop_is_consistent_and_cached(tiny):
     assert again.path == tiny.path and again.now == tiny.now  # reused, not regenerated
 
 
+@pytest.mark.slow
 def test_every_figure_is_measured_on_a_tiny_shop(tiny):
     res = run.run(tiny, tiny, repeat=1, keys=3, tmux=False, log=lambda _m: None)
     names = " ".join(f.name for f in res.figures)

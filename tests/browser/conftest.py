@@ -3,7 +3,7 @@ chromium with Playwright (never ``playwright install``: the system browser).
 
 Like the PostgreSQL variants (tests/conftest.py): on a machine without chromium,
 and not in CI, the tests marked ``browser`` are deselected and the summary says
-so; in CI (``.ci/run`` installs chromium) they run, or fail loudly.
+so (at the start and at the end); in CI (``.ci/run`` installs chromium) they run, or fail loudly.
 """
 
 from __future__ import annotations
@@ -40,14 +40,6 @@ def pytest_collection_modifyitems(config, items):
     if _DESELECTED:
         config.hook.pytest_deselected(items=_DESELECTED)
         items[:] = keep
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _DESELECTED:
-        terminalreporter.write_line(
-            f"note: {len(_DESELECTED)} browser tests not run ({CHROMIUM} missing); "
-            "install it with `apt-get install -y chromium` (as .ci/run does)"
-        )
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def lobby(shop, clock, tmp_path, db_url):
 
 
 @pytest.mark.browser
+@pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, shop, clock):
     vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
@@ -119,6 +120,7 @@ def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, s
 
 
 @pytest.mark.browser
+@pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_tablet_signs_in_with_a_pin_and_ticks_a_walkaround_item(browser, shop, clock, tmp_path, db_url):
     shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
     vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id

@@ -1,5 +1,6 @@
 """Functional tests see the same screen on every machine: the host's SQLite build
-must not add its start-up warning to the snapshots (tested on its own below)."""
+must not add its start-up warning to the snapshots (tested on its own below), and
+a notification does not vanish sooner on a slower machine."""
 
 from __future__ import annotations
 
@@ -10,3 +11,20 @@ import pytest
 def _fixed_sqlite_build(monkeypatch, request):
     if "keep_sqlite_check" not in request.keywords:
         monkeypatch.setattr("desk.store.health.sqlite_version_ok", lambda *a, **k: True)
+
+
+@pytest.fixture(autouse=True)
+def _notifications_stay_on_screen(monkeypatch):
+    """A notification stays up until the test ends. Its timeout (3 s, say) runs
+    on the wall clock: on a busy machine, or with the suite spread over every
+    core, it could expire before a snapshot is taken, and the same screen would
+    differ from run to run. No test waits for one to go away."""
+    from textual.app import App
+
+    real = App.notify
+
+    def notify(self, message, **kw):
+        kw["timeout"] = 3600
+        return real(self, message, **kw)
+
+    monkeypatch.setattr(App, "notify", notify)

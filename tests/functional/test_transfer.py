@@ -58,6 +58,7 @@ async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(sh
         assert customers(shop.desk) == 1
 
 
+@pytest.mark.slow
 async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(shop, clock, db_url, tmp_path,
                                                                            monkeypatch):
     from desk.screens.importer import ImportScreen

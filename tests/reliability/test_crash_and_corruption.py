@@ -229,6 +229,7 @@ def _logical(path: Path) -> dict[str, dict[int, tuple]] | None:
 VISITS = 40
 
 
+@pytest.mark.slow
 def test_damaged_copies_are_refused_or_their_damage_is_accounted_for(tmp_path, capsys):
     """100 copies with 1-16 random bytes changed, opened and read through the
     services. Zero unhandled exceptions. Each copy is either refused with a

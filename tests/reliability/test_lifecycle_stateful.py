@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -118,6 +119,7 @@ class TwoTerminals(RuleBasedStateMachine):
             self.dir.cleanup()
 
 
+@pytest.mark.slow
 def test_two_terminals():
     REACHED.clear()
     run_state_machine_as_test(TwoTerminals, settings=settings(

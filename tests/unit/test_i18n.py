@@ -16,13 +16,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from desk import i18n
-from desk.i18n import N_, _, lang_text, set_locale
+from desk.i18n import N_, _, _n, lang_text, read_po as desk_read_po, set_locale
 
 DESK = Path(i18n.__file__).resolve().parent
 PO = DESK / "locale" / "zh_CN.po"
 #: Calls whose literal argument is user-visible text: _("…"), N_("…") and the
 #: reason of InvalidInput(field, "…").
-KEYWORDS = {"_": None, "N_": None, "InvalidInput": (2,)}
+KEYWORDS = {"_": None, "N_": None, "_n": (1, 2), "InvalidInput": (2,)}
 
 
 def _literal_calls(path: Path) -> set[str]:
@@ -45,9 +45,12 @@ def _literal_calls(path: Path) -> set[str]:
     return found
 
 
+def _extracted():
+    return list(extract_from_dir(str(DESK), method_map=[("**.py", "python")], keywords=KEYWORDS))
+
+
 def code_msgids() -> set[str]:
-    found = extract_from_dir(str(DESK), method_map=[("**.py", "python")], keywords=KEYWORDS)
-    ids = {msg for _f, _l, msg, _c, _x in found if isinstance(msg, str) and msg}
+    ids = {msg for _f, _l, msg, _c, _x in _extracted() if isinstance(msg, str) and msg}
     for path in DESK.rglob("*.py"):
         ids |= _literal_calls(path)
     return {m for m in ids if m}
@@ -59,6 +62,106 @@ def test_every_string_in_the_code_has_a_chinese_translation():
     assert not missing, f"{len(missing)} strings need a translation in desk/locale/zh_CN.po:\n" + "\n".join(
         f'msgid "{m}"' for m in missing
     )
+
+
+def test_every_plural_in_the_code_has_its_chinese_forms():
+    plurals = {msg for _f, _l, msg, _c, _x in _extracted() if isinstance(msg, tuple)}
+    known = i18n._po("zh_CN").plurals
+    missing = sorted(p for p in plurals if tuple(p) not in known)
+    assert not missing, "plural strings need msgid_plural/msgstr[0] in desk/locale/zh_CN.po:\n" + "\n".join(
+        f'msgid "{s}" / msgid_plural "{p}"' for s, p in missing
+    )
+
+
+def test_the_runtime_reader_reads_what_babel_reads():
+    with open(PO, "rb") as fh:
+        cat = read_po(fh, locale="zh_CN")
+    babel = {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string}
+    ours = desk_read_po(PO.read_text(encoding="utf-8"))
+    assert ours.messages == babel
+    assert ours.headers["Plural-Forms"] == cat.plural_forms
+    assert len(ours.messages) > 100
+
+
+SAMPLE_PO = r'''# a comment
+msgid ""
+msgstr ""
+"Language: zh_CN\n"
+"Plural-Forms: nplurals=1; plural=0;\n"
+
+#, python-brace-format
+msgid "{n} row with errors"
+msgid_plural "{n} rows with errors"
+msgstr[0] "{n} 行有错误"
+
+msgid "Two "
+"lines"
+msgstr "两"
+"行"
+
+msgid "Quote \"and\" tab\t"
+msgstr "引号\"和\"制表\t"
+msgid "Untranslated"
+msgstr ""
+
+msgctxt "menu"
+msgid "File"
+msgstr "文件(菜单)"
+
+#, fuzzy
+msgid "Fuzzy"
+msgstr "模糊"
+
+#~ msgid "Gone"
+#~ msgstr "已删除"
+'''
+
+
+def test_the_reader_handles_continuations_escapes_plurals_and_skips_what_babel_skips(tmp_path):
+    ours = desk_read_po(SAMPLE_PO)
+    po = tmp_path / "sample.po"
+    po.write_text(SAMPLE_PO, encoding="utf-8")
+    with open(po, "rb") as fh:
+        cat = read_po(fh, locale="zh_CN")
+    babel = {m.id: m.string for m in cat if m.id and isinstance(m.id, str) and m.string and not m.context}
+    assert ours.messages == babel == {"Two lines": "两行", 'Quote "and" tab\t': '引号"和"制表\t', "Fuzzy": "模糊"}
+    assert ours.plurals == {("{n} row with errors", "{n} rows with errors"): ("{n} 行有错误",)}
+    assert ours.headers == {"Language": "zh_CN", "Plural-Forms": "nplurals=1; plural=0;"}
+
+
+def test_plural_forms_english_two_chinese_one(monkeypatch, tmp_path):
+    (tmp_path / "zh_CN.po").write_text(SAMPLE_PO, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._po.cache_clear()
+    i18n._rule.cache_clear()
+    try:
+        one, many = "{n} row with errors", "{n} rows with errors"
+        set_locale("en")
+        assert [_n(one, many, n) for n in (0, 1, 2)] == ["0 rows with errors", "1 row with errors",
+                                                          "2 rows with errors"]
+        set_locale("zh")
+        assert [_n(one, many, n) for n in (0, 1, 2)] == ["0 行有错误", "1 行有错误", "2 行有错误"]
+        # untranslated: the English rule, in English
+        assert _n("{n} car", "{n} cars", 1) == "1 car" and _n("{n} car", "{n} cars", 4) == "4 cars"
+        assert _n("{n} car of {who}", "{n} cars of {who}", 2, who="王丽") == "2 cars of 王丽"
+    finally:
+        i18n._po.cache_clear()
+        i18n._rule.cache_clear()
+
+
+def test_plural_rules_from_the_header():
+    assert [i18n.plural_rule("nplurals=1; plural=0;")(n) for n in (0, 1, 5)] == [0, 0, 0]
+    assert [i18n.plural_rule("nplurals=2; plural=(n != 1);")(n) for n in (0, 1, 5)] == [1, 0, 1]
+    assert [i18n.plural_rule("")(n) for n in (1, 2)] == [0, 1]  # no header: English
+    polish = "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+    assert [i18n.plural_rule(polish)(n) for n in (1, 3, 5, 22, 112)] == [0, 1, 2, 1, 2]
+
+
+def test_running_desk_needs_no_babel():
+    code = ("import sys; sys.modules['babel'] = None\n"
+            "from desk.i18n import _, set_locale; set_locale('zh'); print(_('Customer'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "客户"
 
 
 def test_the_scan_sees_the_code_strings():
@@ -178,11 +281,9 @@ def test_default_locale_comes_from_desk_lang(env, expected):
 
 
 def test_the_catalogue_is_read_once_and_only_for_chinese(monkeypatch):
-    import babel.messages.pofile as pofile
-
     calls = []
-    real = pofile.read_po
-    monkeypatch.setattr(pofile, "read_po", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = i18n.read_po
+    monkeypatch.setattr(i18n, "read_po", lambda *a, **k: calls.append(1) or real(*a, **k))
     i18n.catalogue.cache_clear()
     try:
         set_locale("en")

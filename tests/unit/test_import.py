@@ -206,6 +206,7 @@ def test_only_advisors_and_managers_import(shop):
     assert count(shop.desk, CustomerRow) == 1
 
 
+@pytest.mark.slow
 def test_ten_thousand_customers_import_in_one_go(shop, capsys):
     d = shop.desk
     data = csv_rows(10_000).encode("utf-8-sig")
@@ -226,6 +227,7 @@ def test_ten_thousand_customers_import_in_one_go(shop, capsys):
     assert t2 - t0 < 120
 
 
+@pytest.mark.slow
 def test_ten_thousand_rows_with_one_bad_row_import_nothing(shop):
     d = shop.desk
     parsed = d.transfer.read_import(csv_rows(10_000, bad={7_777: {"phone": "+86 12"}}).encode())

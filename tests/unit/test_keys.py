@@ -64,3 +64,17 @@ def test_desk_toml_keys_table_is_read_without_failing(tmp_path, monkeypatch):
     assert s.keys == {"area.setup": "f10", "bad.id": 7}  # checked by the app at start-up
     assert s.shop_name == "X"
 
+
+def test_screen_keys_do_not_shadow_the_checklist_keys():
+    """A focused checklist takes n, w, x and space first: a screen binding on the
+    same key would never fire while the checklist has focus."""
+    from desk.screens import booking, delivery, estimate, followup, reception, walkaround, workshop
+    from desk.widgets.checklist import Checklist
+
+    taken = {k for b in Checklist.BINDINGS for k in b.key.split(",")}
+    screens = [booking.AppointmentScreen, reception.ReceptionScreen, walkaround.WalkaroundScreen,
+               estimate.EstimateScreen, workshop.WorkshopScreen, delivery.QCScreen, delivery.DeliveryScreen,
+               followup.CallScreen]
+    for screen in screens:
+        for b in screen.BINDINGS:
+            assert not set(b.key.split(",")) & taken, (screen.__name__, b.key)

@@ -16,11 +16,12 @@ from desk.services.reports import day_range
 from tests import flow
 
 
-@pytest.fixture
-def demo(db_url):
+@pytest.fixture(scope="module")
+def demo(module_db_url):
+    """Built once per backend: the tests that use it only read."""
     from desk.demo import build
 
-    d = open_desk(db_url)
+    d = open_desk(module_db_url)
     build(d, visits=200, seed=7)
     yield d
     d.ctx.engine.dispose()
@@ -30,6 +31,7 @@ def _pct(num: int, den: int) -> Decimal:
     return (Decimal(num) * 100 / den).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
 
 
+@pytest.mark.xdist_group("kpi_demo")  # one worker builds the shared demo shop
 def test_demo_figures_match_an_independent_sql_computation(demo):
     end = datetime.now().replace(microsecond=0) + timedelta(days=1)
     start = end - timedelta(days=400)
@@ -123,6 +125,7 @@ def test_trend_has_one_step_per_day_of_the_range(desk, shop, clock):
     assert kpi.spark(row.trend, row.measure.unit)[-1] in kpi.BLOCKS
 
 
+@pytest.mark.xdist_group("kpi_demo")  # one worker builds the shared demo shop
 def test_loading_a_range_takes_the_same_few_queries_however_many_visits(demo):
     from sqlalchemy import event
 
