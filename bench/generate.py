@@ -167,6 +167,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
 
     from desk.services import open_desk
     from desk.domain import search
+    from desk.domain.survey import CSI_FACTORS
 
     t0 = _time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -177,12 +178,12 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     from desk.domain.entities import Role
 
     for name, roles in STAFF:
-        desk.create_user(None, name, [Role(r) for r in roles.split(",")])
-    users = {u.name: u for u in desk.users()}
+        desk.people.create_user(None, name, [Role(r) for r in roles.split(",")])
+    users = {u.name: u for u in desk.people.users()}
     advisors = [users["王丽"].id, users["Tom Becker"].id]
     techs = [users["张强"].id, users["刘军"].id, users["Mike Ross"].id]
     names = {u.id: u.name for u in users.values()}
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=DELETE")  # no WAL growth for the bulk load; WAL again below
@@ -330,7 +331,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
             auth_rows.append((i, "customer", (18000 + price) * 113 // 100, ts["signed"][0], adv))
             call_id += 1
             call_rows.append((call_id, i, ts["called"][0], csr, rng.randint(6, 10)))
-            for factor in ("initiation", "advisor", "facility", "pickup", "quality"):
+            for factor in CSI_FACTORS:
                 answer_rows.append((call_id, factor, rng.choice((3, 4, 4, 5, 5, 5))))
             odo_rows.append((vid_car, i, km, ts["arrived"][0]))
         steps = (VISIT_EVENTS * (n_events // len(VISIT_EVENTS) + 1))[:n_events]
@@ -357,11 +358,11 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
 
     clock = demo.MovingClock(now - timedelta(days=1))
     desk = _open(url, clock=clock)
-    users = {u.name: u for u in desk.users()}
+    users = {u.name: u for u in desk.people.users()}
     cars = [(owners[v - 1], v) for v in rng.sample(range(1, size.vehicles + 1), min(40, size.vehicles))]
     today = demo._today(desk, rng, clock, now, cars, users["王丽"], users["Tom Becker"], users["周经理"],
                         [users["张强"], users["刘军"], users["Mike Ross"]], users["陈静"], users["赵敏"])
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
     report("today", 1, 1)
     conn = sqlite3.connect(path)
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names

@@ -361,7 +361,7 @@ def lookup_bench(shop: generate.Shop) -> dict:
     conn = sqlite3.connect(shop.path)
     typed = lookup_queries(shop.path)
     for q in typed[:20]:  # warm the page cache
-        desk.lookup(q)
+        desk.people.lookup(q)
         raw_lookup(conn, q)
     ours, raw, same = [], [], 0
     for q in typed:
@@ -370,7 +370,7 @@ def lookup_bench(shop: generate.Shop) -> dict:
         best_ours = best_raw = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            rows = desk.lookup(q)
+            rows = desk.people.lookup(q)
             t1 = time.perf_counter()
             ids = raw_lookup(conn, q)
             t2 = time.perf_counter()
@@ -379,7 +379,7 @@ def lookup_bench(shop: generate.Shop) -> dict:
         raw.append(best_raw)
         same += [v.id for v, _c in rows] == ids
     conn.close()
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
     return {"ours": ours, "raw": raw, "same": same, "n": len(typed)}
 
 
@@ -394,11 +394,11 @@ def store_open(shops: list[generate.Shop], repeat: int) -> list[float]:
         for i, shop in enumerate(shops):
             t0 = time.perf_counter()
             desk = open_desk(shop.url, clock=shop.clock(), deep_check=False)
-            desk.users()
-            desk.board(shop.now.date())
+            desk.people.users()
+            desk.booking.board(shop.now.date())
             if r:  # the first round warms the OS cache
                 runs[i].append(time.perf_counter() - t0)
-            desk.engine.dispose()
+            desk.ctx.engine.dispose()
     return [statistics.median(r) for r in runs]
 
 
@@ -412,13 +412,13 @@ def service_calls(url: str, shop: generate.Shop, repeat: int) -> dict[str, float
     from desk.services import open_desk
 
     desk = open_desk(url, clock=shop.clock(), deep_check=False)
-    user = next(u for u in desk.users() if u.name == "王丽")
+    user = next(u for u in desk.people.users() if u.name == "王丽")
     today = shop.now.date()
-    board = desk.board(today)
+    board = desk.booking.board(today)
     visit = next(r.visit_id for r in board if r.stage == Stage.ESTIMATE)
     booked = [r.visit_id for r in board if r.stage == Stage.BOOKED]
     queries = lookup_queries(shop.path, people=3)
-    items = [(vid, s.item.id) for vid in booked for s in desk.checklist(vid)
+    items = [(vid, s.item.id) for vid in booked for s in desk.checklist.checklist(vid)
              if s.state == ItemState.OPEN and not s.item.from_data and user.has(s.item.role)]
     timings: dict[str, list[float]] = {"board": [], "visit view": [], "lookup": [], "tick (commit)": []}
 
@@ -428,13 +428,13 @@ def service_calls(url: str, shop: generate.Shop, repeat: int) -> dict[str, float
         timings[name].append(time.perf_counter() - t0)
 
     for i in range(repeat):
-        timed("board", lambda: desk.board(today))
-        timed("visit view", lambda: desk.visit_view(visit))
+        timed("board", lambda: desk.booking.board(today))
+        timed("visit view", lambda: desk.lifecycle.visit_view(visit))
     for q in queries:
-        timed("lookup", lambda q=q: desk.lookup(q))
+        timed("lookup", lambda q=q: desk.people.lookup(q))
     for vid, item in items[:repeat]:
-        timed("tick (commit)", lambda vid=vid, item=item: desk.mark_item(user, vid, item, MarkKind.DONE))
-    desk.engine.dispose()
+        timed("tick (commit)", lambda vid=vid, item=item: desk.checklist.mark_item(user, desk.lifecycle.ref(vid), item, MarkKind.DONE).value)
+    desk.ctx.engine.dispose()
     return {k: statistics.median(v) for k, v in timings.items() if v}
 
 

@@ -16,6 +16,7 @@ from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
 from desk.domain.errors import GuardFailed
+from desk.domain.survey import CSI_FACTORS
 from desk.domain.validate import vin_check_digit
 from desk.services import Desk
 from desk.store import audit
@@ -106,7 +107,7 @@ def build(
     rng = random.Random(seed)
     real_now = datetime.now().replace(second=0, microsecond=0)
     clock = MovingClock(real_now - timedelta(days=1))
-    desk.clock = clock
+    desk.ctx.clock = clock
 
     ids = {}
     staff = [
@@ -115,23 +116,23 @@ def build(
         ("赵敏", [Role.CSR]), ("周经理", [Role.MANAGER, Role.ADVISOR]),
     ]
     for name, roles in staff:
-        ids[name] = desk.create_user(None, name, roles)
-    users = {u.name: u for u in desk.users()}
+        ids[name] = desk.people.create_user(None, name, roles)
+    users = {u.name: u for u in desk.people.users()}
     sa, sa2, mgr = users["王丽"], users["Tom Becker"], users["周经理"]
     techs = [users["张强"], users["刘军"], users["Mike Ross"]]
     qc, csr = users["陈静"], users["赵敏"]
     for name, pin in PINS.items():
-        desk.set_pin(mgr, ids[name], pin)
+        desk.security.set_pin(mgr, ids[name], pin)
 
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []
     for i in range(40):
-        cid = desk.register_customer(
+        cid = desk.people.register_customer(
             sa, name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
             vip=i % 13 == 0, special_note="Prefers WeChat messages" if i % 13 == 0 else "",
         )
         make, model = rng.choice(MAKES)
-        vid = desk.register_vehicle(
+        vid = desk.people.register_vehicle(
             sa, customer_id=cid, vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
             plate=make_plate(rng), make=make, model=model, year=rng.randint(2012, 2025),
             purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
@@ -142,9 +143,9 @@ def build(
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, real_now, progress)
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, real_now, cars, sa, sa2, mgr, techs, qc, csr)
-    desk.clock = lambda: datetime.now().replace(microsecond=0)
+    desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
-    late = [r for r in desk.board(real_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
+    late = [r for r in desk.booking.board(real_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
             and r.time is not None and r.time < real_now]
     counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
     return counts
@@ -157,42 +158,42 @@ def _concern(rng):
 
 def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User) -> None:
     """Reception and walkaround with every required item done."""
-    desk.start_reception(actor, vid)
-    desk.confirm_concerns(actor, vid)
+    desk.reception.start_reception(actor, desk.lifecycle.ref(vid))
+    desk.reception.confirm_concerns(actor, desk.lifecycle.ref(vid))
     _tick_all(desk, actor, vid)
-    desk.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
-    desk.record_walkaround(actor, vid, odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
+    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
     _tick_all(desk, actor, vid)
     _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
-    desk.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
-    for status in desk.checklist(vid):
+    for status in desk.checklist.checklist(vid):
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
                 and staff.may_tick_role(actor, status.item)):
-            desk.mark_item(actor, vid, status.item.id, MarkKind.DONE)
+            desk.checklist.mark_item(actor, desk.lifecycle.ref(vid), status.item.id, MarkKind.DONE)
 
 
 def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
-    desk.add_canned_job(actor, vid, job)
+    desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
-        desk.add_line(
-            actor, vid, kind="part", description="Front wiper blade set", qty=Decimal(1),
+        desk.estimate.add_line(
+            actor, desk.lifecycle.ref(vid), kind="part", description="Front wiper blade set", qty=Decimal(1),
             unit_cents=16800, availability=Availability.BACK_ORDER,
             eta=(clock.now + timedelta(days=2)).date(),
         )
-    view = desk.visit_view(vid)
+    view = desk.lifecycle.visit_view(vid)
     for ln in view.lines:
         if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-            desk.update_line(actor, ln.id, availability=Availability.IN_STOCK)
-    desk.set_promised(actor, vid, clock.now + timedelta(hours=3))
+            desk.estimate.update_line(actor, desk.lifecycle.ref(vid), ln.id, availability=Availability.IN_STOCK)
+    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
-    total = desk.estimate_total(vid)
-    desk.authorise(actor, vid, channel=Channel.IN_PERSON, signer=view.customer.name,
+    total = desk.estimate.estimate_total(vid)
+    desk.estimate.authorise(actor, desk.lifecycle.ref(vid), channel=Channel.IN_PERSON, signer=view.customer.name,
                    reference=f"P{vid:05d}", amount_cents=total)
-    desk.advance(actor, vid)
+    desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
@@ -207,8 +208,8 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         cid, vid = pool.pop()
         clock.now = min(at, now) - timedelta(hours=20)
         # The manager books so that a busy demo slot is overbooked, not refused.
-        visit = desk.book(mgr, customer_id=cid, vehicle_id=vid, at=at, advisor_id=advisor.id,
-                          concerns=[concern or _concern(rng)], overbook=True)
+        visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, at=at, advisor_id=advisor.id,
+                          concerns=[concern or _concern(rng)], overbook=True).id
         made += 1
         return visit
 
@@ -227,92 +228,92 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         vid = book(at, advisor)
         clock.now = at + timedelta(minutes=2)
         _tick_all(desk, advisor, vid)
-        desk.arrive(advisor, vid)
+        desk.lifecycle.arrive(advisor, desk.lifecycle.ref(vid))
         clock.now += timedelta(seconds=40)
         if plan == "reception":
-            desk.start_reception(advisor, vid)
+            desk.reception.start_reception(advisor, desk.lifecycle.ref(vid))
             continue
-        km = desk.visit_view(vid).last_km or 0
+        km = desk.lifecycle.visit_view(vid).last_km or 0
         _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)])
         if plan == "walkaround":
             continue
         clock.now += timedelta(minutes=5)
         if plan == "estimate":
-            desk.add_canned_job(advisor, vid, "brake_pads")
+            desk.estimate.add_canned_job(advisor, desk.lifecycle.ref(vid), "brake_pads")
             continue
         _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
                   backorder=plan == "repair_parts")
         tech = techs[k % len(techs)]
-        desk.assign(mgr, vid, tech.id, bay=f"B{k % 6 + 1}")
+        desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay=f"B{k % 6 + 1}")
         clock.now += timedelta(minutes=10)
-        for ln in desk.visit_view(vid).lines:
+        for ln in desk.lifecycle.visit_view(vid).lines:
             if ln.availability != Availability.BACK_ORDER and plan not in ("repair", "repair_parts"):
-                desk.finish_line(tech, ln.id)
+                desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
             elif ln.availability != Availability.BACK_ORDER:
-                desk.start_line(tech, ln.id)
+                desk.workshop.start_line(tech, desk.lifecycle.ref(vid), ln.id)
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
-            desk.add_found_work(
-                tech, vid, finding="Rear brake discs worn below limit", grade="red",
+            desk.workshop.add_found_work(
+                tech, desk.lifecycle.ref(vid), finding="Rear brake discs worn below limit", grade="red",
                 kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
                 availability="in_stock",
             )
         if plan in ("repair", "repair_added", "repair_parts"):
             continue
         _tick_all(desk, tech, vid)
-        desk.advance(tech, vid)  # -> QC
+        desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))  # -> QC
         if plan == "qc":
             continue
-        desk.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+        desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
         _tick_all(desk, qc, vid)
-        desk.advance(qc, vid)  # -> READY
+        desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))  # -> READY
         if plan == "ready":
             continue
-        desk.notify_ready(advisor, vid)
-        desk.set_disposal(advisor, vid, Disposal.SHOP_DISPOSES)
-        desk.agree_followup(advisor, vid, clock.now + timedelta(hours=48), "phone")
+        desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
+        desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.SHOP_DISPOSES)
+        desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=48), "phone")
         _tick_all(desk, advisor, vid)
-        desk.advance(advisor, vid)  # -> DELIVERED
+        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))  # -> DELIVERED
 
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
-    first = desk.walk_in(sa, customer_id=cid, vehicle_id=vid_car,
-                         concerns=[("Squeaking noise when braking", ["brake", "noise"])])
+    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car,
+                         concerns=[("Squeaking noise when braking", ["brake", "noise"])]).id
     _run_full(desk, clock, first, sa, techs[0], qc, mgr)
     clock.now = now - timedelta(hours=20)
-    desk.book(mgr, customer_id=cid, vehicle_id=vid_car, at=now + timedelta(minutes=45), advisor_id=sa.id,
+    desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, at=now + timedelta(minutes=45), advisor_id=sa.id,
               concerns=[("Brakes squeak again", ["brake", "noise"])], overbook=True)
     made += 1
     # Deliveries of the last three days, due for their follow-up call.
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
-        v = desk.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)])
+        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)]).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr)
     return made
 
 
 def _run_full(desk, clock, vid, advisor, tech, qc, mgr) -> None:
     """Take a walk-in all the way to delivered."""
-    km = desk.visit_view(vid).last_km or 0
+    km = desk.lifecycle.visit_view(vid).last_km or 0
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
     _estimate(desk, clock, advisor, vid, job="brake_pads")
-    desk.assign(mgr, vid, tech.id, bay="B1")
-    for ln in desk.visit_view(vid).lines:
-        desk.finish_line(tech, ln.id)
+    desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B1")
+    for ln in desk.lifecycle.visit_view(vid).lines:
+        desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
     _tick_all(desk, tech, vid)
-    desk.advance(tech, vid)
-    desk.mark_item(tech, vid, "QC-01", MarkKind.DONE)
+    desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
+    desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
     _tick_all(desk, qc, vid)
-    desk.advance(qc, vid)
+    desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))
     clock.now += timedelta(hours=1)
-    desk.notify_ready(advisor, vid)
-    desk.set_disposal(advisor, vid, Disposal.TAKE_AWAY)
-    desk.agree_followup(advisor, vid, clock.now + timedelta(hours=24), "phone")
+    desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
+    desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.TAKE_AWAY)
+    desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=24), "phone")
     _tick_all(desk, advisor, vid)
     try:
-        desk.advance(advisor, vid)
+        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))
     except GuardFailed as exc:  # pragma: no cover - the demo must be complete
         raise RuntimeError(f"demo visit incomplete: {exc}") from exc
 
@@ -326,7 +327,7 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
     start = now - timedelta(days=5 * 365)
     span = (now - timedelta(days=40) - start).total_seconds()
     while done < n:
-        with write_session(desk.engine) as s:
+        with write_session(desk.ctx.engine) as s:
             for _ in range(min(batch, n - done)):
                 cid, vid = rng.choice(cars)
                 arrived = start + timedelta(seconds=rng.random() * span)
@@ -362,7 +363,7 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
                                        next_service_stated=True, nps=rng.randint(6, 10))
                 s.add(call)
                 s.flush()
-                for factor in ("initiation", "advisor", "facility", "pickup", "quality"):
+                for factor in CSI_FACTORS:
                     s.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5])))
                 audit.record(s, at=delivered, user_id=None, user_name="demo", action="visit.import",
                              entity="visit", entity_id=visit.id, visit_id=visit.id,

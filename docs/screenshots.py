@@ -68,7 +68,7 @@ async def shoot(out: Path) -> list[Path]:
             await _until(pilot, lambda: name() == "ProgressScreen" and board().row_count > 3)
             rows = app.screen.rows
             target = next(i for i, r in enumerate(rows)
-                          if r.stage == "ESTIMATE" and app.desk.visit_view(r.visit_id).lines)
+                          if r.stage == "ESTIMATE" and app.desk.lifecycle.visit_view(r.visit_id).lines)
             await pilot.press(*["down"] * (target - board().cursor_row))
             await pilot.press("enter")
             await _until(pilot, lambda: name() == "EstimateScreen" and keys())

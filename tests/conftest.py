@@ -284,7 +284,7 @@ def desk(db_url, clock):
 
     d = open_desk(db_url, clock=clock)
     yield d
-    d.engine.dispose()
+    d.ctx.engine.dispose()
 
 
 class Shop:
@@ -292,15 +292,15 @@ class Shop:
 
     def __init__(self, desk) -> None:
         self.desk = desk
-        mk = lambda name, *roles: desk.user(desk.create_user(None, name, list(roles)))  # noqa: E731
+        mk = lambda name, *roles: desk.people.user(desk.people.create_user(None, name, list(roles)))  # noqa: E731
         self.sa = mk("王丽", Role.ADVISOR)
         self.tech = mk("张强", Role.TECHNICIAN)
         self.tech2 = mk("Mike Ross", Role.TECHNICIAN)
         self.qc = mk("陈静", Role.QC)
         self.csr = mk("赵敏", Role.CSR)
         self.mgr = mk("周经理", Role.MANAGER)
-        self.customer = desk.register_customer(self.sa, name="李伟", phone="13812345678")
-        self.vehicle = desk.register_vehicle(
+        self.customer = desk.people.register_customer(self.sa, name="李伟", phone="13812345678")
+        self.vehicle = desk.people.register_vehicle(
             self.sa, customer_id=self.customer, vin="1M8GDM9AXKP042788", plate="京A12345",
             make="Volkswagen", model="Passat", year=2019, odometer_km=42000,
             purchase_date=datetime(2019, 5, 1).date(),

@@ -21,7 +21,7 @@ def audit() -> None:
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain of the audit log; name every changed or removed event."""
     desk = open_desk(root_db_url(ctx), migrate=False)
-    problems = desk.verify_audit()
+    problems = desk.reports.verify_audit()
     if not problems:
         click.echo("audit log intact")
         return

@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 
 from desk.cli.common import fail, root_db_url
 from desk.cli.group import DeskGroup
-from desk.services.base import _describe
+from desk.services.context import describe
 from desk.store.copy import CopyRefused, copy_database
 from desk.store.db import current_revision, make_engine, upgrade
 
@@ -47,7 +47,7 @@ def db_copy(ctx: click.Context, to_url: str) -> None:
     except CopyRefused as exc:
         fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
-        fail(f"copy failed, nothing was committed: {_describe(exc)}")
+        fail(f"copy failed, nothing was committed: {describe(exc)}")
     for line in report.lines():
         click.echo(line)
     click.echo(f"copied {src} -> {make_url(to_url).render_as_string(hide_password=True)}: verified")

@@ -22,7 +22,7 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
     url = db_url(db or ctx.obj.get("db"))
     try:
         desk = open_desk(url)
-        if desk.users():
+        if desk.people.users():
             fail(f"{url} already has data; choose another --db")
         with click.progressbar(length=visits, label="Historical visits") as bar:
             last = [0]
@@ -39,7 +39,7 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
         f"{counts['today']} visits today and nearby, {counts['historical_visits']} historical visits."
     )
     click.echo(_("Sign-in PINs:"))
-    roles = {u.name: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles)) for u in desk.users()}
+    roles = {u.name: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles)) for u in desk.people.users()}
     for name, pin in counts["pins"].items():
         click.echo(f"  {pin}  {name}  ({roles.get(name, '')})")
     if counts["walkthrough"]:

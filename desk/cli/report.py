@@ -16,7 +16,7 @@ from desk.domain.errors import DeskError, InvalidInput
 from desk.domain.validate import date as parse_date
 from desk.i18n import _
 from desk.services import open_desk
-from desk.services.kpi import day_range, measure_base, measure_label
+from desk.services.reports import day_range, measure_base, measure_label
 from desk.widgets.feedback import describe_error
 
 
@@ -36,12 +36,12 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
         desk = open_desk(root_db_url(ctx))
         advisor_id = None
         if advisor:
-            match = [u for u in desk.users() if u.name == advisor]
+            match = [u for u in desk.people.users() if u.name == advisor]
             if not match:
                 fail(_("No user named {name}", name=advisor))
             advisor_id = match[0].id
         start, end = day_range(first_day, last_day)
-        report = desk.kpi_report(start, end, advisor_id)
+        report = desk.reports.kpi_report(start, end, advisor_id)
     except InvalidInput as exc:
         fail(_(exc.reason, **exc.params))
     except DeskError as exc:

@@ -18,11 +18,11 @@ def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
     """Serve ``site`` with ``desk`` open for the pages to read the shop's set-up;
     the language is --lang, else the shop's (the page's and every session's)."""
     lang = ctx.find_root().obj.get("lang")
-    set_locale(lang or desk.settings.locale)
+    set_locale(lang or desk.ctx.settings.locale)
 
     def shop():
-        desk.refresh_setup()  # a change on the set-up screen counts at the next page load
-        return desk.settings
+        desk.setup.refresh_setup()  # a change on the set-up screen counts at the next page load
+        return desk.ctx.settings
 
     try:
         serve(site, db_url=root_db_url(ctx), host=host, port=port, lang=lang, shop=shop)
@@ -31,7 +31,7 @@ def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
 
 
 def _open_for_serving(url: str, shop_settings):
@@ -68,7 +68,7 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
         fail("desk serve is off: give the address to listen on with --host ADDRESS "
              "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
     desk = _open_for_serving(root_db_url(ctx), shop_settings)
-    if not desk.pin_users():
-        desk.engine.dispose()
+    if not desk.security.pin_users():
+        desk.ctx.engine.dispose()
         fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")
     _serve(APP, ctx, desk, host, port or shop_settings.serve_port)

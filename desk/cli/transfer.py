@@ -25,7 +25,7 @@ def _actor(desk, name: str | None):
     """The user an import or export is recorded as (--user NAME)."""
     if not name:
         fail("say who does this: desk --user NAME import …")
-    user = next((u for u in desk.users() if u.name == name and u.active), None)
+    user = next((u for u in desk.people.users() if u.name == name and u.active), None)
     if user is None:
         fail(f"no user named {name}")
     return user
@@ -63,7 +63,7 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
         data = file.read_bytes()
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
-            parsed = desk.read_import(data, progress=_bar_progress(bar))
+            parsed = desk.transfer.read_import(data, progress=_bar_progress(bar))
         click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
                      encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
         if parsed.ignored_headers:
@@ -72,10 +72,10 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
             click.echo(_("row {line}: {message}", line=w.line, message=_(w.reason, **w.params)))
         if parsed.errors:
             raise ImportRejected(parsed.errors)
-        plan = desk.plan_import(parsed)
+        plan = desk.transfer.plan_import(parsed)
         if not dry_run:
             with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
-                plan = desk.import_customers(actor, parsed, source=file.name, data=data,
+                plan = desk.transfer.import_customers(actor, parsed, source=file.name, data=data,
                                              progress=_bar_progress(bar))
     except ImportRejected as exc:
         for e in exc.errors[:50]:
@@ -110,11 +110,11 @@ def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | N
     """Export visits, the follow-up list or the KPIs of a period to CSV or Excel."""
     try:
         desk = open_desk(root_db_url(ctx))
-        today = desk.now().date()
+        today = desk.ctx.now().date()
         first = validate.date(start, today=today)
         last = validate.date(end, today=today)
-        table = {"visits": desk.export_visits, "followups": desk.export_followups,
-                 "kpis": desk.kpi_export_rows}[what](first, last)
+        table = {"visits": desk.transfer.export_visits, "followups": desk.transfer.export_followups,
+                 "kpis": desk.transfer.kpi_export_rows}[what](first, last)
         path = write_table(table, output, fmt or (output.suffix.lstrip(".") or "csv"))
     except DeskError as exc:
         fail(describe_error(exc))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from desk.i18n import N_
 
@@ -35,6 +35,36 @@ ROLE_LABELS: dict[Role, str] = {
     Role.FOREMAN: N_("foreman"),
     Role.MANAGER: N_("manager"),
 }
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """A visit as a screen saw it: its id and the version it showed. Every command
+    that changes a visit takes one and is refused (``StaleEdit``) when the visit
+    has moved on since."""
+
+    id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ComplaintRef:
+    """A complaint as a screen saw it (a complaint's own changes are versioned)."""
+
+    id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What a command that changed a visit returns: the visit's new version
+    (``ref``, to pass to the next command) and the command's own result."""
+
+    ref: VisitRef
+    value: T
+
 
 #: Roles that may waive a required MOT item, overbook a slot or override a price.
 WAIVE_ROLES = frozenset({Role.MANAGER, Role.FOREMAN})

@@ -4,7 +4,7 @@ Every measure is a pure function ``f(data, scope, …) -> Measure``: the figure,
 the counts it comes from, and the ids of the visits behind it (``visits``, the
 base) and of those that meet it (``hits``), so each figure can be opened to the
 visits behind it. The records are flat dataclasses the store fills
-(:mod:`desk.services.kpi`); nothing here knows how they are saved.
+(:mod:`desk.services.reports`); nothing here knows how they are saved.
 
 Which time anchors a measure (always ``scope.start <= t < scope.end``):
 
@@ -34,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
+from desk.domain.survey import CSI_FACTORS
 from desk.i18n import N_
 
 PCT = "pct"
@@ -47,6 +48,7 @@ MOT_STAGES = ("BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC"
 #: Where a visit stands on the main line (cancelled and no-show visits passed nothing).
 _ORDER = MOT_STAGES + ("FOLLOWED_UP",)
 
+#: The dashboard's name of each CSI factor (desk.domain.survey.CSI_FACTORS).
 CSI_FACTOR_LABELS = {
     "initiation": N_("CSI: service initiation"),
     "advisor": N_("CSI: service advisor"),
@@ -533,7 +535,7 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: added_work_approved(data, s),
         lambda s: followup_on_time(data, s, settings.followup_window_hours),
     ]
-    fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTOR_LABELS]
+    fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
     fns += [
         lambda s: nps(data, s),
         lambda s: complaints_opened(data, s),

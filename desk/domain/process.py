@@ -98,6 +98,9 @@ NEEDS_REASON = frozenset({Action.CANCEL, Action.REWORK})
 
 WALK_IN_START = Stage.RECEPTION
 
+#: Stages in which the estimate itself may still be edited (before the customer signs).
+EDITABLE = frozenset({Stage.BOOKED, Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE})
+
 
 def target(stage: Stage, action: Action) -> tuple[Stage, bool]:
     """Where ``action`` leads from ``stage`` and whether the arrow is guarded."""

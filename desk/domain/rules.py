@@ -167,9 +167,19 @@ def lines_hash(lines: list[EstimateLine]) -> str:
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
+def estimate_lines_of(lines: list[EstimateLine]) -> list[EstimateLine]:
+    """The estimate's lines (not those added during repair)."""
+    return [ln for ln in lines if not ln.added_in_repair]
+
+
+def billable_lines(lines: list[EstimateLine]) -> list[EstimateLine]:
+    """The lines the customer pays for: the estimate and approved added work."""
+    return [ln for ln in lines if ln.approval == Approval.APPROVED]
+
+
 def estimate_lines(f: VisitFacts) -> list[EstimateLine]:
     """The lines the customer signed for (not those added during repair)."""
-    return [ln for ln in f.lines if not ln.added_in_repair]
+    return estimate_lines_of(f.lines)
 
 
 def valid_authorisation(f: VisitFacts) -> Authorisation | None:

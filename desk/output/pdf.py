@@ -27,7 +27,8 @@ from pathlib import Path
 
 from desk.domain.errors import DeskError
 from desk.i18n import N_, _
-from desk.output.text import CAR_DIAGRAM, PANEL_NAMES
+from desk.domain.walkaround import PANEL_NAMES
+from desk.output.text import CAR_DIAGRAM
 
 CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -29,18 +29,8 @@ from rich.cells import cell_len
 from desk.domain.entities import LineKind
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.validate import show_phone
+from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
 from desk.i18n import N_, _
-
-#: The walkaround screen's panel, damage and grade names (same message ids).
-PANEL_NAMES = {
-    "front_bumper": N_("front bumper"), "bonnet": N_("bonnet"), "roof": N_("roof"), "boot": N_("boot"),
-    "rear_bumper": N_("rear bumper"), "front_left": N_("front left wing"), "front_right": N_("front right wing"),
-    "rear_left": N_("rear left wing"), "rear_right": N_("rear right wing"),
-    "door_front_left": N_("front left door"), "door_front_right": N_("front right door"),
-    "door_rear_left": N_("rear left door"), "door_rear_right": N_("rear right door"),
-    "windscreen": N_("windscreen"), "wheels": N_("wheels"),
-}
-DAMAGE_NAMES = {"scratch": N_("scratch"), "dent": N_("dent"), "crack": N_("crack"), "chip": N_("chip")}
 GRADE_NAMES = {"green": N_("green"), "yellow": N_("yellow"), "red": N_("red")}
 #: The car from above, as the walkaround screen draws it: rows of panel keys.
 CAR_DIAGRAM = (

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
-from desk.screens.booking import booking_form, concern_form, default_slot
+from desk.screens.booking import booking_form, concern_form
 from desk.screens.visit import screen_for
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 
@@ -82,9 +83,9 @@ class AppointmentsScreen(ListScreen):
 
     def fetch(self):
         day = self.day
-        rows = self.desk.board(day)
-        if day == self.app.clock().date() and hasattr(self.desk, "opening_open_items"):
-            self.opening = self.desk.opening_open_items(day)
+        rows = self.desk.booking.board(day)
+        if day == self.app.clock().date():
+            self.opening = self.desk.setup.opening_open_items(day)
         return rows
 
     def cells(self, r) -> tuple:
@@ -138,7 +139,7 @@ class AppointmentsScreen(ListScreen):
         row = self.current_row()
         if row is None or row.stage != Stage.BOOKED:
             return
-        vid = row.visit_id
+        vid, ref = row.visit_id, row.ref
 
         def arrived(_stage) -> None:
             self.app.push_screen(screen_for(Stage.RECEPTION, vid))
@@ -148,7 +149,7 @@ class AppointmentsScreen(ListScreen):
             self.show_error(exc)
             self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
 
-        self.run_db(lambda: self.desk.arrive(self.user, vid), arrived, failed=refused)
+        self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref), arrived, failed=refused)
 
     # ------------------------------------------------------------------ booking
 
@@ -162,15 +163,15 @@ class AppointmentsScreen(ListScreen):
             return
         customer_id, vehicle_id = ids
         now = self.app.clock()
-        window = self.desk.policy.comeback_window_days
+        window = self.desk.ctx.policy.comeback_window_days
 
         def prepare():
             recent = [
-                v for v in self.desk.vehicle_visits(vehicle_id, limit=3)
+                v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
                 if v["stage"] not in (Stage.BOOKED, Stage.CANCELLED, Stage.NO_SHOW)
                 and (now.date() - v["day"]).days <= window
             ]
-            earliest = self.desk.earliest_free_slot(now) if recent else None
+            earliest = self.desk.booking.earliest_free_slot(now) if recent else None
             return recent, earliest
 
         def show(result) -> None:
@@ -178,7 +179,7 @@ class AppointmentsScreen(ListScreen):
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
-            when = earliest or default_slot(now, self.desk.slot_minutes)
+            when = earliest or self.desk.ctx.schedule.next_slot(now)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 
@@ -189,12 +190,12 @@ class AppointmentsScreen(ListScreen):
             return
 
         def book_as(actor):
-            return self.desk.book(
+            return self.desk.booking.book(
                 actor, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
                 concerns=[(values["concern"], values["tags"])], overbook=overbook,
             )
 
-        def booked(visit_id) -> None:
+        def booked(_ref) -> None:
             self.day = values["when"].date()
             self.notify(_("Booked for {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")))
             self.load()
@@ -229,9 +230,9 @@ class AppointmentsScreen(ListScreen):
             if not values:
                 return
             self.run_db(
-                lambda: self.desk.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
+                lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
                                           concerns=[(values["concern"], values["tags"])]),
-                lambda vid: self.app.push_screen(screen_for(Stage.RECEPTION, vid)),
+                lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
         self.app.push_screen(concern_form(_("Walk-in: the customer's request")), save)
@@ -252,7 +253,7 @@ class AppointmentsScreen(ListScreen):
 
             self.app.push_screen(PickDialog(_("Week from {day}", day=start.isoformat()), choices), chosen)
 
-        self.run_db(lambda: self.desk.week(start), show)
+        self.run_db(lambda: self.desk.booking.week(start), show)
 
     def action_reminders(self) -> None:
         def show(items) -> None:
@@ -266,9 +267,10 @@ class AppointmentsScreen(ListScreen):
                          f"{visit.appointment_at:%m-%d %H:%M}")
                 for rem, visit, cust in items
             ]
+            self.reminder_visits = {rem.id: VisitRef(visit.id, visit.version) for rem, visit, _cust in items}
             self.app.push_screen(PickDialog(_("Reminders and late calls due"), choices), self._reminder_outcome)
 
-        self.run_db(self.desk.reminders, show)
+        self.run_db(self.desk.booking.reminders, show)
 
     def _reminder_outcome(self, reminder_id) -> None:
         if reminder_id is None:
@@ -280,7 +282,8 @@ class AppointmentsScreen(ListScreen):
                       parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.run_db(
-            lambda: self.desk.complete_reminder(self.user, reminder_id, v["outcome"]), lambda _r: self.load()))
+            lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,
+                                                       v["outcome"]), lambda _r: self.load()))
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)
@@ -288,7 +291,7 @@ class AppointmentsScreen(ListScreen):
         def export():
             from desk.locations import data_dir
 
-            names = self.desk.welcome_list(self.user, tomorrow)
+            names = self.desk.booking.welcome_list(self.user, tomorrow)
             folder = data_dir() / "printouts"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"welcome-{tomorrow.isoformat()}.txt"

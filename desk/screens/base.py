@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.screen import Screen
 
+from desk.domain.entities import VisitRef
 from desk.i18n import _
 from desk.widgets.feedback import describe_error
 
@@ -49,7 +50,12 @@ class DeskScreen(Screen):
         exclusive: bool = False,
     ) -> None:
         """Run ``fn`` (a service call) in a thread; hand its result to ``done`` (or
-        its error to ``failed``, by default a notification) on the UI thread."""
+        its error to ``failed``, by default a notification) on the UI thread.
+
+        A command that changed a visit returns ``Saved``: the screen takes the
+        visit's new version (:meth:`took`) before ``done`` gets the command's own
+        result, so this terminal's next key is never refused as stale."""
+        from desk.domain.entities import Saved
 
         def job() -> None:
             try:
@@ -57,6 +63,9 @@ class DeskScreen(Screen):
             except Exception as exc:  # noqa: BLE001 - every error becomes a message
                 self.app.call_from_thread(failed or self.show_error, exc)
                 return
+            if isinstance(result, Saved):
+                self.app.call_from_thread(self.took, result.ref)
+                result = result.value
             if done is not None:
                 self.app.call_from_thread(done, result)
 
@@ -93,6 +102,12 @@ class DeskScreen(Screen):
 
         self.run_db(lambda: call(self.user), done, failed=refused)
 
+    def took(self, ref) -> None:
+        """This terminal changed the visit ``ref`` names: keep its new version.
+        A screen of one visit keeps ``self.ref``; a list replaces its row's."""
+        if getattr(self, "ref", None) is not None and self.ref.id == ref.id:
+            self.ref = ref
+
     def show_error(self, exc: BaseException) -> None:
         from desk.domain.errors import StaleEdit
 
@@ -106,12 +121,13 @@ class DeskScreen(Screen):
 class VisitActions:
     """Checklist marks and stage moves shared by every screen that shows a visit.
 
-    Mixed into a :class:`DeskScreen`; ``visit_id`` and ``reload()`` come from the
-    screen. On a refused move the open items are named and the cursor goes to the
-    first one.
+    Mixed into a :class:`DeskScreen`; ``visit_id``, ``ref`` (the visit as shown,
+    passed to every command) and ``reload()`` come from the screen. On a refused
+    move the open items are named and the cursor goes to the first one.
     """
 
     visit_id: int
+    ref: VisitRef | None
     #: Re-read the visit and repaint (the screen this is mixed into defines it).
     reload: Callable[[], None]
 
@@ -125,7 +141,7 @@ class VisitActions:
         def save(reason: str | None) -> None:
             if reason is None:
                 return
-            mark = lambda actor: self.desk.mark_item(actor, self.visit_id, item_id, kind, reason)  # noqa: E731
+            mark = lambda actor: self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)  # noqa: E731
             if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
                 self.run_as_or_approved(_("Waive {item}", item=item_id), mark, self.show_mark)
             else:
@@ -168,7 +184,7 @@ class VisitActions:
                     break
 
         self.run_db(
-            lambda: self.desk.advance(self.user, self.visit_id),
+            lambda: self.desk.lifecycle.advance(self.user, self.ref),
             done or (lambda stage: self.after_advance(stage)),
             failed=refused,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -104,7 +104,7 @@ class AppointmentScreen(VisitScreen):
 
     def action_advance(self) -> None:
         self.run_db(
-            lambda: self.desk.arrive(self.user, self.visit_id),
+            lambda: self.desk.lifecycle.arrive(self.user, self.ref),
             lambda stage: self.reload(),
             failed=self._refused,
         )
@@ -122,7 +122,7 @@ class AppointmentScreen(VisitScreen):
     def action_add_concern(self) -> None:
         def save(values):
             if values:
-                self.run_db(lambda: self.desk.add_concern(self.user, self.visit_id, values["concern"], values["tags"]),
+                self.run_db(lambda: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]),
                             lambda _r: self.reload())
 
         self.app.push_screen(concern_form(_("Add concern")), save)
@@ -136,7 +136,7 @@ class AppointmentScreen(VisitScreen):
 
         def save(values):
             if values:
-                self.run_db(lambda: self.desk.reschedule(self.user, self.visit_id, values["when"]),
+                self.run_db(lambda: self.desk.booking.reschedule(self.user, self.ref, values["when"]),
                             lambda _r: self.reload())
 
         self.app.push_screen(form, save)
@@ -144,19 +144,15 @@ class AppointmentScreen(VisitScreen):
     def action_cancel_visit(self) -> None:
         def save(reason):
             if reason:
-                self.run_db(lambda: self.desk.cancel(self.user, self.visit_id, reason), lambda _r: self.dismiss())
+                self.run_db(lambda: self.desk.lifecycle.cancel(self.user, self.ref, reason), lambda _r: self.dismiss())
 
         self.app.push_screen(ReasonDialog(_("Cancel visit")), save)
 
     def action_no_show(self) -> None:
         def save(yes):
             if yes:
-                self.run_db(lambda: self.desk.no_show(self.user, self.visit_id), lambda _r: self.dismiss())
+                self.run_db(lambda: self.desk.lifecycle.no_show(self.user, self.ref), lambda _r: self.dismiss())
 
         self.app.push_screen(ConfirmDialog(_("Mark as no-show?")), save)
 
 
-def default_slot(now: datetime, minutes: int = 30) -> datetime:
-    """The next whole slot from now."""
-    at = now.replace(second=0, microsecond=0) + timedelta(minutes=minutes)
-    return at.replace(minute=at.minute - at.minute % minutes)

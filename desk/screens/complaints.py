@@ -48,7 +48,7 @@ class ComplaintsScreen(ListScreen):
         self.set_title(title)
 
     def fetch(self):
-        return self.desk.complaints()
+        return self.desk.complaints.complaints()
 
     def row_key(self, row):
         return row.id
@@ -73,4 +73,4 @@ class ComplaintsScreen(ListScreen):
         ])
         self.app.push_screen(form, lambda v: v and self.run_as_or_approved(
             _("Close complaint: {summary}", summary=row.summary[:60]),
-            lambda actor: self.desk.close_complaint(actor, row.id, **v), lambda _r: self.load()))
+            lambda actor: self.desk.complaints.close_complaint(actor, row.ref, **v), lambda _r: self.load()))

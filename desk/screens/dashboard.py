@@ -71,13 +71,13 @@ class DashboardScreen(TableScreen):
     # ------------------------------------------------------------------ loading
 
     def load(self, quiet: bool = False) -> None:
-        from desk.services.kpi import day_range
+        from desk.services.reports import day_range
 
         start, end = day_range(self.first, self.last)
         advisor = self.advisor_id
         if not quiet:
             self.set_title(loading=True)
-        self.run_db(lambda: self.desk.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True)
+        self.run_db(lambda: self.desk.reports.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True)
 
     def title_text(self) -> Text:
         who = self.advisor_name if self.advisor_id is not None else _("Whole shop")
@@ -96,7 +96,7 @@ class DashboardScreen(TableScreen):
         self.query_one("#kpi-title", Static).update(text)
 
     def show_report(self, report) -> None:
-        from desk.services.kpi import measure_base, measure_label
+        from desk.services.reports import measure_base, measure_label
 
         self.report = report
         table = self.query_one(DataTable)
@@ -158,7 +158,7 @@ class DashboardScreen(TableScreen):
 
             self.app.push_screen(PickDialog(_("Advisor"), choices), chosen)
 
-        self.run_db(self.desk.users, show)
+        self.run_db(self.desk.people.users, show)
 
     def on_data_table_row_selected(self, event) -> None:
         event.stop()
@@ -171,7 +171,7 @@ class DashboardScreen(TableScreen):
         return self.report.rows[min(table.cursor_row, len(self.report.rows) - 1)]
 
     def action_open(self) -> None:
-        from desk.services.kpi import measure_label
+        from desk.services.reports import measure_label
 
         row = self.current_row()
         if row is None:

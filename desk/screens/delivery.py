@@ -50,16 +50,16 @@ class QCScreen(VisitScreen):
                 out.append("\n" + _("Washing"), style="bold cyan")
             self.query_one("#qc-summary", Static).update(out)
 
-        self.run_db(lambda: {u.id: u.name for u in self.desk.users()}, fill)
+        self.run_db(lambda: {u.id: u.name for u in self.desk.people.users()}, fill)
 
     def action_rework(self) -> None:
         self.app.push_screen(ReasonDialog(_("Back to the workshop: what is not right?")), lambda reason: reason and
-                             self.run_db(lambda: self.desk.rework(self.user, self.visit_id, reason),
+                             self.run_db(lambda: self.desk.lifecycle.rework(self.user, self.ref, reason),
                                          lambda _r: self.reload()))
 
     def action_washing(self) -> None:
         on = not self.view.visit.washing
-        self.run_db(lambda: self.desk.set_washing(self.user, self.visit_id, on), lambda _r: self.reload())
+        self.run_db(lambda: self.desk.lifecycle.set_washing(self.user, self.ref, on), lambda _r: self.reload())
 
 
 def amounts_text(view, policy, symbol: str) -> Text:
@@ -91,10 +91,10 @@ class DeliveryScreen(VisitScreen):
 
     def show_panel(self, view) -> None:
         self.query_one("#amounts", Static).update(
-            amounts_text(view, self.desk.policy, self.app.settings.currency_symbol))
+            amounts_text(view, self.desk.ctx.policy, self.app.settings.currency_symbol))
 
         def next_due():
-            return self.desk.next_service_due(self.visit_id)
+            return self.desk.lifecycle.next_service_due(self.visit_id)
 
         def fill(due) -> None:
             v = view.visit
@@ -122,12 +122,12 @@ class DeliveryScreen(VisitScreen):
         self.run_db(fn, lambda _r: self.reload())
 
     def action_notify_ready(self) -> None:
-        self.call(lambda: self.desk.notify_ready(self.user, self.visit_id))
+        self.call(lambda: self.desk.lifecycle.notify_ready(self.user, self.ref))
 
     def action_old_parts(self) -> None:
         choices = [(d, _(label)) for d, label in DISPOSAL_LABELS.items()]
         self.app.push_screen(PickDialog(_("Old parts: what does the customer want?"), choices),
-                             lambda d: d and self.call(lambda: self.desk.set_disposal(self.user, self.visit_id, d)))
+                             lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.ref, d)))
 
     def action_explain(self) -> None:
         form = FormDialog(_("Why the final amount differs"), [
@@ -135,7 +135,7 @@ class DeliveryScreen(VisitScreen):
                       parse=lambda s: validate.text(s, field="explanation", max_len=1000, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.explain_amount(self.user, self.visit_id, v["text"])))
+            lambda: self.desk.delivery.explain_amount(self.user, self.ref, v["text"])))
 
     def action_agree_call(self) -> None:
         today = self.app.clock().date()
@@ -152,12 +152,12 @@ class DeliveryScreen(VisitScreen):
             FormField("channel", _("Channel: phone, wechat or sms"), value="phone", parse=channel),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.agree_followup(self.user, self.visit_id, v["at"], v["channel"])))
+            lambda: self.desk.delivery.agree_followup(self.user, self.ref, v["at"], v["channel"])))
 
     def action_invoice(self) -> None:
         from desk.output.text import invoice_doc
         from desk.screens.printing import print_document
 
         view, visit_id = self.view, self.visit_id
-        print_document(self, lambda settings, at: invoice_doc(view, settings, self.desk.next_service_due(visit_id),
+        print_document(self, lambda settings, at: invoice_doc(view, settings, self.desk.lifecycle.next_service_due(visit_id),
                                                              printed_at=at))

@@ -170,13 +170,13 @@ class EstimateScreen(VisitScreen):
     def action_canned_job(self) -> None:
         def chosen(job_id):
             if job_id:
-                self.call(lambda: self.desk.add_canned_job(self.user, self.visit_id, job_id))
+                self.call(lambda: self.desk.estimate.add_canned_job(self.user, self.ref, job_id))
 
         def pick(jobs) -> None:  # the shop's jobs are stored: read in a worker
             choices = [(j.id, lang_text(j.en, j.zh)) for j in jobs]
             self.app.push_screen(PickDialog(_("Canned job"), choices), chosen)
 
-        self.run_db(self.desk.canned_jobs, pick)
+        self.run_db(self.desk.estimate.canned_jobs, pick)
 
     def action_add_line(self, kind: str) -> None:
         today = self.app.clock().date()
@@ -209,7 +209,7 @@ class EstimateScreen(VisitScreen):
 
             self.run_as_or_approved(
                 _("Price override: {line}", line=values["description"]),
-                lambda actor: self.desk.add_estimate_line(actor, self.visit_id, kind=kind, **values),
+                lambda actor: self.desk.estimate.add_estimate_line(actor, self.ref, kind=kind, **values),
                 added, failed=failed, cancelled=form.reopen,
             )
 
@@ -241,13 +241,13 @@ class EstimateScreen(VisitScreen):
 
         def chosen(avail):
             if avail == Availability.IN_STOCK:
-                self.call(lambda: self.desk.update_line(self.user, line_id, availability=avail, eta=None))
+                self.call(lambda: self.desk.estimate.update_line(self.user, self.ref, line_id, availability=avail, eta=None))
             elif avail == Availability.BACK_ORDER:
                 form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
                     FormField("eta", _("Arrival date"), parse=lambda s: self._eta(s, today)),
                 ])
                 self.app.push_screen(form, lambda v: v and self.call(
-                    lambda: self.desk.update_line(self.user, line_id, availability=avail, eta=v["eta"])))
+                    lambda: self.desk.estimate.update_line(self.user, self.ref, line_id, availability=avail, eta=v["eta"])))
 
         self.app.push_screen(PickDialog(_("Availability"), [
             (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
@@ -265,7 +265,7 @@ class EstimateScreen(VisitScreen):
         if line_id is None:
             return
         self.app.push_screen(ConfirmDialog(_("Remove this line?")),
-                             lambda yes: yes and self.call(lambda: self.desk.remove_line(self.user, line_id)))
+                             lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
     def action_promised(self) -> None:
         today = self.app.clock().date()
@@ -274,7 +274,7 @@ class EstimateScreen(VisitScreen):
                       parse=lambda s: validate.datetime_local(s, today=today)),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.set_promised(self.user, self.visit_id, v["at"])))
+            lambda: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"])))
 
     # ------------------------------------------------------------------ authorisation
 
@@ -316,9 +316,9 @@ class EstimateScreen(VisitScreen):
 
             def save_then_move():
                 # The authorisation is its own transaction: it is kept even if
-                # another item still blocks the move into the workshop.
-                self.desk.authorise(self.user, self.visit_id, **values)
-                return True
+                # another item still blocks the move into the workshop (the move
+                # passes the version the authorisation returned).
+                return self.desk.estimate.authorise(self.user, self.ref, **values)
 
             self.run_db(save_then_move, lambda _r: self.advance_visit())
 

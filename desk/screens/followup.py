@@ -12,19 +12,11 @@ from textual.widgets import Static
 
 from desk.domain.entities import CallOutcome
 from desk.domain.process import Stage
+from desk.domain.survey import CSI_FACTORS, FACTOR_LABELS
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
 from desk.widgets.survey import SurveyDialog
-
-FACTOR_LABELS = {
-    "initiation": N_("Service initiation (easy appointment, quick hand-over)"),
-    "advisor": N_("Service advisor (courteous, responsive, explained the work)"),
-    "facility": N_("Service facility (easy to reach, clean, comfortable)"),
-    "pickup": N_("Vehicle pick-up (timely, fair charges, helpful)"),
-    "quality": N_("Service quality (time taken, fixed right, car clean)"),
-}
-
 
 class FollowUpQueueScreen(ListScreen):
     TABLE_ID = "followup"
@@ -39,13 +31,13 @@ class FollowUpQueueScreen(ListScreen):
         self.set_title(_("Follow-up calls due (overdue first)"))
 
     def fetch(self):
-        return self.desk.followup_queue()
+        return self.desk.followup.followup_queue()
 
     def cells(self, r) -> tuple:
         agreed = f"{r.agreed_at:%m-%d %H:%M} {r.channel}" if r.agreed_at else "-"
         return (
             Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, Text(r.customer),
-            Text(r.phone), Text(r.plate), agreed, f"{r.attempts}/{self.desk.policy.followup_max_attempts}",
+            Text(r.phone), Text(r.plate), agreed, f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
         )
 
     def on_data_table_row_selected(self, event) -> None:
@@ -84,14 +76,14 @@ class CallScreen(VisitScreen):
         vid = self.visit_id
 
         def facts():
-            calls = [r for r in self.desk.followup_queue() if r.visit_id == vid]
-            mine = [c for c in self.desk.complaints(include_closed=True) if c.visit_id == vid]
-            return self.desk.next_service_due(vid), (calls[0].attempts if calls else 0), mine
+            calls = [r for r in self.desk.followup.followup_queue() if r.visit_id == vid]
+            mine = [c for c in self.desk.complaints.complaints(include_closed=True) if c.visit_id == vid]
+            return self.desk.lifecycle.next_service_due(vid), (calls[0].attempts if calls else 0), mine
 
         def fill(result) -> None:
             (day, km), attempts, complaints = result
             self.next_service = f"{day:%Y-%m-%d}" + (f" / {km:,} km" if km else "")
-            limit = self.desk.policy.followup_max_attempts
+            limit = self.desk.ctx.policy.followup_max_attempts
             recap = Text()
             for ln in view.lines:
                 if ln.approval == "approved":
@@ -114,11 +106,11 @@ class CallScreen(VisitScreen):
         self.run_db(facts, fill)
 
     def action_outcome(self, outcome: str) -> None:
-        self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome(outcome)),
+        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome(outcome)),
                     lambda _r: self.reload())
 
     def action_reached(self) -> None:
-        factors = [(f, _(label)) for f, label in FACTOR_LABELS.items()]
+        factors = [(f, _(FACTOR_LABELS[f])) for f in CSI_FACTORS]
 
         def done(values) -> None:
             if not values:
@@ -130,7 +122,7 @@ class CallScreen(VisitScreen):
                                 timeout=8)
                 self.reload()
 
-            self.run_db(lambda: self.desk.record_call(self.user, self.visit_id, outcome=CallOutcome.REACHED,
+            self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome.REACHED,
                                                       **values), saved)
 
         self.app.push_screen(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,

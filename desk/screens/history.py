@@ -27,7 +27,7 @@ class HistoryScreen(DeskScreen):
         table = self.query_one(DataTable)
         for key, label in (("at", N_("When")), ("who", N_("Who")), ("what", N_("What")), ("detail", N_("Detail"))):
             table.add_column(_(label), key=key)
-        self.run_db(lambda: self.desk.history(self.visit_id), self.show_rows)
+        self.run_db(lambda: self.desk.lifecycle.history(self.visit_id), self.show_rows)
 
     def show_rows(self, events) -> None:
         table = self.query_one(DataTable)

@@ -101,8 +101,8 @@ class ImportScreen(DeskScreen):
 
                 raise InvalidInput("file", "Cannot read the file: {detail}",
                                    {"detail": exc.strerror or str(exc)}) from None
-            parsed = self.desk.read_import(data, progress=self.progress_from_thread)
-            plan = self.desk.plan_import(parsed) if parsed.records else None
+            parsed = self.desk.transfer.read_import(data, progress=self.progress_from_thread)
+            plan = self.desk.transfer.plan_import(parsed) if parsed.records else None
             return path, data, parsed, plan
 
         self.run_db(job, self.show_checked, failed=self.check_failed, group="import", exclusive=True)
@@ -205,7 +205,7 @@ class ImportScreen(DeskScreen):
         self.query_one("#summary", Static).update(_("Importing…"))
         user = self.user
         self.run_db(
-            lambda: self.desk.import_customers(user, parsed, source=path.name, data=data,
+            lambda: self.desk.transfer.import_customers(user, parsed, source=path.name, data=data,
                                                progress=self.progress_from_thread),
             self.imported, failed=self.import_failed, group="import", exclusive=True,
         )

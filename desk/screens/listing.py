@@ -3,12 +3,14 @@ worker, with the cursor kept on the same row across reloads."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
+from desk.domain.entities import VisitRef
 from desk.i18n import _
 from desk.screens.base import DeskScreen
 
@@ -75,6 +77,12 @@ class ListScreen(TableScreen):
         for i, row in enumerate(rows):
             if self.row_key(row) == keep:
                 table.move_cursor(row=i)
+
+    def took(self, ref) -> None:
+        """This terminal changed the visit of a row: keep the row's new version
+        until the list is read again."""
+        self.rows = [dataclasses.replace(r, ref=ref) if isinstance(getattr(r, "ref", None), VisitRef)
+                     and r.ref.id == ref.id else r for r in self.rows]
 
     def current_key(self):
         row = self.current_row()

@@ -67,13 +67,13 @@ class LobbyScreen(DeskScreen):
 
     def show_shop(self) -> None:
         """The shop's name as set up (it may change on another terminal)."""
-        self.query_one("#lobby-shop", Static).update(Text(self.desk.settings.shop_name))
+        self.query_one("#lobby-shop", Static).update(Text(self.desk.ctx.settings.shop_name))
 
     def show_clock(self) -> None:
         self.query_one("#lobby-clock", Static).update(f"{self.app.clock():%H:%M}")
 
     def load(self) -> None:
-        self.run_db(self.desk.progress_board, self.show_rows, group="lobby", exclusive=True)
+        self.run_db(self.desk.workshop.progress_board, self.show_rows, group="lobby", exclusive=True)
 
     def show_rows(self, rows) -> None:
         self.show_shop()

@@ -72,7 +72,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     def search(self, text: str) -> None:
         def job() -> None:
             try:
-                rows = self.desk.lookup(text)
+                rows = self.desk.people.lookup(text)
             except Exception as exc:  # noqa: BLE001 - shown, never raised
                 self.app.call_from_thread(self.notify, describe_error(exc), severity="error")
                 return
@@ -154,7 +154,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
 
         def job() -> None:
             try:
-                ids = self.desk.register(self.app.user, customer=customer, vehicle=vehicle)
+                ids = self.desk.people.register(self.app.user, customer=customer, vehicle=vehicle)
             except Exception as exc:  # noqa: BLE001
                 self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=8)
                 return
@@ -196,7 +196,7 @@ def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
 
     def job() -> None:
         try:
-            visits = app.desk.vehicle_visits(vehicle_id, limit=5)
+            visits = app.desk.people.vehicle_visits(vehicle_id, limit=5)
         except Exception as exc:  # noqa: BLE001
             app.call_from_thread(app.notify, describe_error(exc), severity="error")
             return

@@ -17,7 +17,7 @@ def print_document(screen, make_doc: Callable[[object, datetime], object]) -> No
     from desk.output.files import print_doc
 
     desk, clock = screen.desk, screen.app.clock
-    screen.run_db(lambda: print_doc(make_doc(desk.settings, clock())), lambda paths: show_printed(screen, paths))
+    screen.run_db(lambda: print_doc(make_doc(desk.ctx.settings, clock())), lambda paths: show_printed(screen, paths))
 
 
 def show_printed(screen, paths) -> None:

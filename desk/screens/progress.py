@@ -74,7 +74,7 @@ class ProgressScreen(ListScreen):
         self.set_interval(REFRESH_SECONDS, self.load)
 
     def fetch(self):
-        return self.desk.progress_board()
+        return self.desk.workshop.progress_board()
 
     def visible(self, rows):
         return [
@@ -134,7 +134,7 @@ class ProgressScreen(ListScreen):
             self.app.push_screen(OpenItemsDialog(title, exc.items),
                                  lambda go: go and self.action_open(focus_open=True))
 
-        self.run_db(lambda: self.desk.advance(self.user, row.visit_id, version=row.version), moved, failed=refused)
+        self.run_db(lambda: self.desk.lifecycle.advance(self.user, row.ref), moved, failed=refused)
 
     def _pick_user(self, role: Role, title: str, done, *, allow_all: bool) -> None:
         def show(users) -> None:
@@ -144,7 +144,7 @@ class ProgressScreen(ListScreen):
                 choices.insert(0, (0, _("Everyone")))
             self.app.push_screen(PickDialog(title, choices), done)
 
-        self.run_db(self.desk.users, show)
+        self.run_db(self.desk.people.users, show)
 
     def action_assign(self) -> None:
         row = self.current_row()
@@ -153,7 +153,7 @@ class ProgressScreen(ListScreen):
 
         def chosen(tech_id) -> None:
             if tech_id:
-                self.run_db(lambda: self.desk.assign(self.user, row.visit_id, tech_id, row.bay or ""),
+                self.run_db(lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
                             lambda _r: self.load())
 
         self._pick_user(Role.TECHNICIAN, _("Assign technician"), chosen, allow_all=False)

@@ -49,8 +49,8 @@ class ReceptionScreen(VisitScreen):
         # Opening reception is the moment the advisor meets the customer (RCP-01);
         # the view is read after that moment is stamped.
         def start_then_load():
-            self.desk.start_reception(self.user, self.visit_id)
-            return self.desk.visit_view(self.visit_id)
+            self.desk.reception.start_reception(self.user, self.desk.lifecycle.ref(self.visit_id))
+            return self.desk.lifecycle.visit_view(self.visit_id)
 
         self.run_db(start_then_load, self.show_view, group="visit", exclusive=True)
 
@@ -69,7 +69,7 @@ class ReceptionScreen(VisitScreen):
         out.append(_("Arrived") + f" {v.arrived_at:%H:%M:%S}   ")
         end = v.reception_at or self.app.clock()
         seconds = int((end - v.arrived_at).total_seconds())
-        late = seconds > self.desk.policy.greet_within_seconds
+        late = seconds > self.desk.ctx.policy.greet_within_seconds
         label = _("Greeted after {s} s", s=seconds) if v.reception_at else _("Waiting {s} s", s=seconds)
         out.append(label, style="bold red" if late else "bold green")
         return out
@@ -78,7 +78,7 @@ class ReceptionScreen(VisitScreen):
         self.query_one("#greeting", Static).update(self.greeting_text())
         self.query_one("#concerns", Static).update(concerns_text(view.concerns))
         vehicle_id, visit_id = view.vehicle.id, self.visit_id
-        self.run_db(lambda: self.desk.vehicle_visits(vehicle_id, exclude=visit_id), self.show_history)
+        self.run_db(lambda: self.desk.people.vehicle_visits(vehicle_id, exclude=visit_id), self.show_history)
         today = self.app.clock().date()
         camps = matching(load_campaigns(), view.vehicle, today)
         text = Text()
@@ -104,11 +104,11 @@ class ReceptionScreen(VisitScreen):
         def save(values):
             if values:
                 self.run_db(
-                    lambda: self.desk.add_concern(self.user, self.visit_id, values["concern"], values["tags"]),
+                    lambda: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]),
                     lambda _r: self.reload(),
                 )
 
         self.app.push_screen(concern_form(_("Add concern")), save)
 
     def action_confirm_concerns(self) -> None:
-        self.run_db(lambda: self.desk.confirm_concerns(self.user, self.visit_id), lambda _r: self.reload())
+        self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

@@ -153,11 +153,11 @@ class SetupScreen(DeskScreen):
     def load(self) -> None:
         section = self.section
         fetch: dict[str, Callable] = {
-            "settings": self.desk.shop_settings,
-            "checklist": self.desk.template_items,
-            "jobs": self.desk.canned_jobs,
-            "opening": self.desk.opening_checklist,
-            "users": lambda: (self.desk.users(), self.desk.pin_users()),
+            "settings": self.desk.setup.shop_settings,
+            "checklist": self.desk.setup.template_items,
+            "jobs": self.desk.estimate.canned_jobs,
+            "opening": self.desk.setup.opening_checklist,
+            "users": lambda: (self.desk.people.users(), self.desk.security.pin_users()),
         }
         self.run_db(fetch[section], lambda rows: self.show_rows(section, rows), group="setup", exclusive=True)
 
@@ -193,7 +193,7 @@ class SetupScreen(DeskScreen):
         return item.id, _(STAGE_LABELS[Stage(item.stage)]), literal(item.text), kind, note
 
     def cells_jobs(self, job) -> tuple:
-        total = money.format_money(self.desk.job_total_cents(job), getattr(self.app.settings, "currency_symbol", ""))
+        total = money.format_money(self.desk.setup.job_total_cents(job), getattr(self.app.settings, "currency_symbol", ""))
         return job.id, literal(lang_text(job.en, job.zh)), str(len(job.lines)), total
 
     def cells_opening(self, v) -> tuple:
@@ -250,7 +250,7 @@ class SetupScreen(DeskScreen):
 
     def edit_setting(self, view) -> None:
         values = {v.key: v.value for v in self.rows}
-        taxes = frozenset(self.desk.pricing.taxes.rules)
+        taxes = frozenset(self.desk.ctx.pricing.taxes.rules)
 
         def parse(text: str) -> str:
             rules.change(values, view.key, text, tax_codes=taxes)  # the message stands beside the field
@@ -264,7 +264,7 @@ class SetupScreen(DeskScreen):
             if values_ is None:
                 return
             self.as_manager(_("Change: {setting}", setting=label), lambda actor: self.save(
-                lambda: self.desk.set_setting(actor, view.key, values_["value"], view.version)))
+                lambda: self.desk.setup.set_setting(actor, view.key, values_["value"], view.version)))
 
         self.app.push_screen(form, typed)
 
@@ -275,7 +275,7 @@ class SetupScreen(DeskScreen):
             if role is None:
                 return
             self.as_manager(_("Change the role of {user}", user=user.name), lambda actor: self.save(
-                lambda: self.desk.set_user_role(actor, user.id, role)))
+                lambda: self.desk.setup.set_user_role(actor, user.id, role)))
 
         self.app.push_screen(PickDialog(_("Role of {user}", user=user.name), choices), picked)
 
@@ -283,7 +283,7 @@ class SetupScreen(DeskScreen):
         getattr(self, f"add_{self.section}")()
 
     def add_checklist(self) -> None:
-        stages = [(s, _(STAGE_LABELS[Stage(s)])) for s in self.desk.templates.stages]
+        stages = [(s, _(STAGE_LABELS[Stage(s)])) for s in self.desk.ctx.templates.stages]
 
         def staged(stage) -> None:
             if stage is None:
@@ -299,7 +299,7 @@ class SetupScreen(DeskScreen):
                     return
                 role = STAGE_ROLE.get(Stage(stage), Role.ADVISOR).value
                 self.as_manager(_("Add a checklist item"), lambda actor: self.save(
-                    lambda: self.desk.add_template_item(actor, stage=stage, en=v["en"], zh=v["zh"],
+                    lambda: self.desk.setup.add_template_item(actor, stage=stage, en=v["en"], zh=v["zh"],
                                                         required=v["required"], role=role)))
 
             self.app.push_screen(form, typed)
@@ -319,7 +319,7 @@ class SetupScreen(DeskScreen):
             if v is None:
                 return
             self.as_manager(_("Add a canned job"), lambda actor: self.save(
-                lambda: self.desk.add_canned_job_def(actor, job_id=v["job_id"], en=v["en"], zh=v["zh"])))
+                lambda: self.desk.setup.add_canned_job_def(actor, job_id=v["job_id"], en=v["en"], zh=v["zh"])))
 
         self.app.push_screen(form, typed)
 
@@ -336,7 +336,7 @@ class SetupScreen(DeskScreen):
                 if role is None:
                     return
                 self.as_manager(_("Add a user"), lambda actor: self.save(
-                    lambda: self.desk.add_user(actor, v["name"], role)))
+                    lambda: self.desk.setup.add_user(actor, v["name"], role)))
 
             self.app.push_screen(PickDialog(_("Role of {user}", user=v["name"]),
                                             [(r.value, _(ROLE_LABELS[r])) for r in Role]), picked)
@@ -354,7 +354,7 @@ class SetupScreen(DeskScreen):
             return
         want = not item.required
         what = _("Make {item} required", item=item.id) if want else _("Make {item} recommended", item=item.id)
-        self.as_manager(what, lambda actor: self.save(lambda: self.desk.set_item_required(actor, item.id, want)))
+        self.as_manager(what, lambda actor: self.save(lambda: self.desk.setup.set_item_required(actor, item.id, want)))
 
     def action_add_line(self) -> None:
         job = self.current()
@@ -375,7 +375,7 @@ class SetupScreen(DeskScreen):
                 if v is None:
                     return
                 self.as_manager(_("Change the canned job {job}", job=job.id), lambda actor: self.save(
-                    lambda: self.desk.add_canned_line(actor, job.id, kind=kind, description=v["description"],
+                    lambda: self.desk.setup.add_canned_line(actor, job.id, kind=kind, description=v["description"],
                                                       qty=v["qty"], unit_price=v["price"])))
 
             self.app.push_screen(form, typed)
@@ -393,10 +393,10 @@ class SetupScreen(DeskScreen):
                             severity="warning")
                 return
             question, call = _("Delete the checklist item {item}?", item=item.id), \
-                (lambda actor: self.desk.delete_template_item(actor, item.id))
+                (lambda actor: self.desk.setup.delete_template_item(actor, item.id))
         else:
             question, call = _("Delete the canned job {job}?", job=row.id), \
-                (lambda actor: self.desk.delete_canned_job(actor, row.id))
+                (lambda actor: self.desk.setup.delete_canned_job(actor, row.id))
 
         def answered(yes: bool) -> None:
             if yes:
@@ -411,7 +411,7 @@ class SetupScreen(DeskScreen):
         if view.ticked:
             self.notify(_("{item} is already ticked today", item=view.item_id), severity="warning")
             return
-        self.save(lambda: self.desk.tick_opening(self.user, view.item_id), N_("Ticked"))
+        self.save(lambda: self.desk.setup.tick_opening(self.user, view.item_id), N_("Ticked"))
         self.query_one(DataTable).action_cursor_down()  # on to the next standard
 
     def action_active(self) -> None:
@@ -424,7 +424,7 @@ class SetupScreen(DeskScreen):
         def answered(yes: bool) -> None:
             if yes:
                 self.as_manager(question, lambda actor: self.save(
-                    lambda: self.desk.set_user_active(actor, user.id, want)))
+                    lambda: self.desk.setup.set_user_active(actor, user.id, want)))
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
@@ -442,7 +442,7 @@ class SetupScreen(DeskScreen):
             if v is None:
                 return
             self.as_manager(_("Set the PIN of {user}", user=user.name), lambda actor: self.save(
-                lambda: self.desk.set_pin(actor, user.id, v["pin"]), N_("PIN set")))
+                lambda: self.desk.security.set_pin(actor, user.id, v["pin"]), N_("PIN set")))
 
         self.app.push_screen(form, typed)
 
@@ -455,6 +455,6 @@ class SetupScreen(DeskScreen):
         def answered(yes: bool) -> None:
             if yes:
                 self.as_manager(question, lambda actor: self.save(
-                    lambda: self.desk.clear_pin(actor, user.id), N_("PIN cleared")))
+                    lambda: self.desk.security.clear_pin(actor, user.id), N_("PIN cleared")))
 
         self.app.push_screen(ConfirmDialog(question), answered)

@@ -99,7 +99,7 @@ class SignInScreen(PinEntry, ModalScreen):
         pin.focus()
 
     def pin_checker(self) -> Callable:
-        return self._verify or self.app.desk.verify_pin
+        return self._verify or self.app.desk.security.verify_pin
 
     def action_cancel(self) -> None:
         if self.picked is not None and self.query_one("#signin-pin", Input).display:

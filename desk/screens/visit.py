@@ -106,6 +106,8 @@ class VisitScreen(VisitActions, DeskScreen):
         super().__init__()
         self.visit_id = visit_id
         self.view = None
+        #: The visit as this screen last showed it (or saved it): every command passes it.
+        self.ref = None
         #: Opened because a move was refused: put the cursor on the first open item.
         self.focus_open = focus_open
 
@@ -131,10 +133,11 @@ class VisitScreen(VisitActions, DeskScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.run_db(lambda: self.desk.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
+        self.run_db(lambda: self.desk.lifecycle.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
 
     def show_view(self, view) -> None:
         self.view = view
+        self.ref = view.ref
         if view.visit.stage != self.stage:
             # the visit moved on (here or on another terminal): open its screen,
             # or go back to the list when its process is over

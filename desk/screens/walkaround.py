@@ -15,9 +15,9 @@ from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
-from desk.output.text import CAR_DIAGRAM, DAMAGE_NAMES, GRADE_NAMES, PANEL_NAMES
+from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
+from desk.output.text import CAR_DIAGRAM, GRADE_NAMES
 from desk.screens.visit import VisitScreen
-from desk.services.checkin import DAMAGE_KINDS, PANELS
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
 GRADE_STYLE = {Grade.GREEN: "green", Grade.YELLOW: "yellow", Grade.RED: "bold red"}
@@ -101,7 +101,7 @@ class WalkaroundScreen(VisitScreen):
         self.query_one("#findings", Static).update(f)
 
     def save(self, **fields) -> None:
-        self.run_db(lambda: self.desk.record_walkaround(self.user, self.visit_id, **fields),
+        self.run_db(lambda: self.desk.reception.record_walkaround(self.user, self.ref, **fields),
                     lambda _r: self.reload())
 
     def action_readings(self) -> None:
@@ -165,7 +165,7 @@ class WalkaroundScreen(VisitScreen):
 
         def done(values):
             if values:
-                self.run_db(lambda: self.desk.add_finding(self.user, self.visit_id, values["text"], values["grade"]),
+                self.run_db(lambda: self.desk.reception.add_finding(self.user, self.ref, values["text"], values["grade"]),
                             lambda _r: self.reload())
 
         self.app.push_screen(form, done)
@@ -183,7 +183,7 @@ class WalkaroundScreen(VisitScreen):
             if values:
                 self.run_as_or_approved(
                     _("Correct odometer (manager)"),
-                    lambda actor: self.desk.correct_odometer(actor, self.visit_id, values["km"], values["reason"]),
+                    lambda actor: self.desk.reception.correct_odometer(actor, self.ref, values["km"], values["reason"]),
                     lambda _r: self.reload(),
                 )
 

@@ -97,7 +97,7 @@ class WorkshopScreen(VisitScreen):
 
     def show_panel(self, view) -> None:
         def names():
-            return {u.id: u.name for u in self.desk.users()}
+            return {u.id: u.name for u in self.desk.people.users()}
 
         def fill(users) -> None:
             self.names = users
@@ -125,41 +125,44 @@ class WorkshopScreen(VisitScreen):
         if line is None:
             return
         if Role.TECHNICIAN in self.user.roles or self.view.visit.technician_id:
-            self.call(lambda: self.desk.start_line(self.user, line))
+            self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line))
             return
         # nobody on the car yet: the advisor says who starts it
         bay = self.view.visit.bay or ""
 
         def start(tech_id) -> None:
             if tech_id:
-                self.call(lambda: (self.desk.assign(self.user, self.visit_id, tech_id, bay),
-                                   self.desk.start_line(self.user, line)))
+                def assign_then_start():
+                    saved = self.desk.lifecycle.assign(self.user, self.ref, tech_id, bay)
+                    return self.desk.workshop.start_line(self.user, saved.ref, line)
+
+                self.call(assign_then_start)
 
         def show(users) -> None:
             choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
             self.app.push_screen(PickDialog(_("Started by which technician?"), choices), start)
 
-        self.run_db(self.desk.users, show)
+        self.run_db(self.desk.people.users, show)
 
     def action_finish_line(self) -> None:
         line = self.query_one(WorkLines).selected
         if line is None:
             return
         if Role.TECHNICIAN in self.user.roles:
-            self.call(lambda: self.desk.finish_line(self.user, line))
+            self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line))
             return
 
         def show(users) -> None:
             choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
             self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
-                                 lambda tid: tid and self.call(lambda: self.desk.finish_line(self.user, line, tid)))
+                                 lambda tid: tid and self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line, tid)))
 
-        self.run_db(self.desk.users, show)
+        self.run_db(self.desk.people.users, show)
 
     def action_part_arrived(self) -> None:
         line = self.query_one(WorkLines).selected
         if line is not None:
-            self.call(lambda: self.desk.part_arrived(self.user, line))
+            self.call(lambda: self.desk.workshop.part_arrived(self.user, self.ref, line))
 
     def action_found_work(self) -> None:
         grades = {"y": Grade.YELLOW, "r": Grade.RED, "g": Grade.GREEN}
@@ -192,8 +195,8 @@ class WorkshopScreen(VisitScreen):
             if not values:
                 return
             availability = Availability.IN_STOCK
-            self.call(lambda: self.desk.add_found_work(
-                self.user, self.visit_id, finding=values["finding"], grade=values["grade"],
+            self.call(lambda: self.desk.workshop.add_found_work(
+                self.user, self.ref, finding=values["finding"], grade=values["grade"],
                 kind=values["kind"], description=values["description"], qty=values["qty"],
                 unit_cents=values["unit_cents"], availability=availability))
 
@@ -221,7 +224,7 @@ class WorkshopScreen(VisitScreen):
                 ],
             )
             self.app.push_screen(form, lambda v: v and self.call(
-                lambda: self.desk.decide_added_work(self.user, self.visit_id, ids, approve=approve, **v)))
+                lambda: self.desk.workshop.decide_added_work(self.user, self.ref, ids, approve=approve, **v)))
 
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
@@ -233,12 +236,12 @@ class WorkshopScreen(VisitScreen):
                       parse=lambda s: validate.text(s, field="update", max_len=500, required=True)),
         ])
         self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.progress_update(self.user, self.visit_id, v["text"])))
+            lambda: self.desk.workshop.progress_update(self.user, self.ref, v["text"])))
 
     def action_assign(self) -> None:
         def show(users) -> None:
             choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
             self.app.push_screen(PickDialog(_("Assign technician"), choices), lambda tid: tid and self.call(
-                lambda: self.desk.assign(self.user, self.visit_id, tid, self.view.visit.bay or "")))
+                lambda: self.desk.lifecycle.assign(self.user, self.ref, tid, self.view.visit.bay or "")))
 
-        self.run_db(self.desk.users, show)
+        self.run_db(self.desk.people.users, show)

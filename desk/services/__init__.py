@@ -1,29 +1,87 @@
-"""Use cases the screens call. One transaction each; audit written with the change;
-domain guards applied; errors raised as the typed exceptions of
-:mod:`desk.domain.errors`.
+"""Use cases the screens call, by area, over one :class:`ServiceContext`.
+
+``open_desk`` opens the store and returns a :class:`Desk`: a plain container
+whose attributes are the areas (``desk.booking.book(...)``,
+``desk.estimate.add_line(...)``) and the shared context (``desk.ctx``). Each use
+case is one transaction; audit written with the change; domain guards applied;
+errors raised as the typed exceptions of :mod:`desk.domain.errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from desk.services.base import Pricing, system_clock
-from desk.services.checkin import CheckinMixin
-from desk.services.kpi import KpiMixin
-from desk.services.process import ProcessMixin
-from desk.services.queries import QueriesMixin
-from desk.services.security import SecurityMixin
-from desk.services.setup import SetupMixin
-from desk.services.shopfloor import CSI_FACTORS, ShopFloorMixin
-from desk.services.transfer import TransferMixin
+from sqlalchemy.exc import DBAPIError
 
-__all__ = ["CSI_FACTORS", "Desk", "Pricing", "open_desk", "system_clock"]
+from desk.domain.errors import StoreUnavailable
+from desk.domain.rules import Policy
+from desk.domain.schedule import Schedule
+from desk.services.booking import BookingService
+from desk.services.checklist import ChecklistService
+from desk.services.complaints import ComplaintService
+from desk.services.context import Pricing, ServiceContext, describe, system_clock
+from desk.services.delivery import DeliveryService
+from desk.services.estimate import EstimateService
+from desk.services.followup import FollowupService
+from desk.services.lifecycle import LifecycleService
+from desk.services.people import PeopleService
+from desk.services.reception import ReceptionService
+from desk.services.reports import ReportService
+from desk.services.security import SecurityService
+from desk.services.setup import SetupService
+from desk.services.transfer import TransferService
+from desk.services.workshop import WorkshopService
+
+__all__ = ["Desk", "Pricing", "ServiceContext", "build_desk", "open_desk", "system_clock"]
 
 
-class Desk(SetupMixin, CheckinMixin, ShopFloorMixin, ProcessMixin, QueriesMixin, SecurityMixin, KpiMixin,
-           TransferMixin):
-    """The service desk's use cases over one database."""
+@dataclass(frozen=True, eq=False)
+class Desk:
+    """The service desk's areas over one context. No use case of its own."""
+
+    ctx: ServiceContext
+    people: PeopleService
+    booking: BookingService
+    reception: ReceptionService
+    estimate: EstimateService
+    checklist: ChecklistService
+    lifecycle: LifecycleService
+    workshop: WorkshopService
+    delivery: DeliveryService
+    followup: FollowupService
+    complaints: ComplaintService
+    reports: ReportService
+    setup: SetupService
+    security: SecurityService
+    transfer: TransferService
+
+
+def build_desk(ctx: ServiceContext) -> Desk:
+    """Every area over ``ctx``, each given the areas it calls."""
+    people = PeopleService(ctx)
+    reception = ReceptionService(ctx)
+    estimate = EstimateService(ctx)
+    complaints = ComplaintService(ctx)
+    reports = ReportService(ctx)
+    return Desk(
+        ctx=ctx,
+        people=people,
+        booking=BookingService(ctx),
+        reception=reception,
+        estimate=estimate,
+        checklist=ChecklistService(ctx),
+        lifecycle=LifecycleService(ctx),
+        workshop=WorkshopService(ctx, reception=reception, estimate=estimate),
+        delivery=DeliveryService(ctx),
+        followup=FollowupService(ctx, complaints=complaints),
+        complaints=complaints,
+        reports=reports,
+        setup=SetupService(ctx, people=people),
+        security=SecurityService(ctx),
+        transfer=TransferService(ctx, reports=reports),
+    )
 
 
 def open_desk(
@@ -37,19 +95,12 @@ def open_desk(
     """Open (and by default migrate) the database at ``url`` and return the services.
 
     ``deep_check=False`` leaves SQLite's ``quick_check`` (a read of the whole file)
-    to the caller, which runs :meth:`Desk.check_integrity` later; the app does it
-    in the background once the first screen is up.
+    to the caller, which runs :meth:`ServiceContext.check_integrity` later; the app
+    does it in the background once the first screen is up.
     """
     from desk.config import Settings
-    from desk.domain.rules import Policy
-    from desk.store.db import head_revision, make_engine, upgrade
-
-    from sqlalchemy.exc import DBAPIError
-
-    from desk.domain.errors import StoreUnavailable
-    from desk.services.base import _describe
     from desk.store import health
-    from desk.store.db import current_revision, known_revisions
+    from desk.store.db import current_revision, head_revision, known_revisions, make_engine, upgrade
 
     settings = settings or Settings()
     report = health.check_sqlite(url, deep=deep_check)
@@ -66,7 +117,7 @@ def open_desk(
             upgrade(engine)
     except DBAPIError as exc:
         engine.dispose()
-        raise StoreUnavailable(_describe(exc)) from exc
+        raise StoreUnavailable(describe(exc)) from exc
     policy = Policy(
         comeback_window_days=settings.comeback_window_days,
         tolerance_pct=settings.amount_tolerance_pct,
@@ -78,15 +129,14 @@ def open_desk(
         service_interval_months=settings.service_interval_months,
         service_interval_km=settings.service_interval_km,
     )
-    desk = Desk(
+    ctx = ServiceContext(
         engine,
         clock=clock,
         policy=policy,
-        slot_capacity=settings.advisors_per_slot,
-        slot_minutes=settings.slot_minutes,
-        opening=settings.opening_time,
-        closing=settings.closing_time,
+        schedule=Schedule(slot_minutes=settings.slot_minutes, capacity=settings.advisors_per_slot,
+                          opening=settings.opening_time, closing=settings.closing_time),
+        warnings=report.warnings,
     )
-    desk.warnings = report.warnings
-    desk.configure(settings)  # the shop's stored set-up over desk.toml
+    desk = build_desk(ctx)
+    desk.setup.configure(settings)  # the shop's stored set-up over desk.toml
     return desk

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk import auth
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
-from desk.services.base import Base
+from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import LoginThrottleRow, UserRow
 
 
-class SecurityMixin(Base):
+class SecurityService(Service):
     """PINs: set, clear, verify (throttled)."""
 
     def set_pin(self, actor: User, user_id: int, pin: str) -> None:
@@ -59,9 +59,7 @@ class SecurityMixin(Base):
 
     def pin_users(self) -> set[int]:
         """Ids of the users who have a PIN (the sign-in screen asks them for it)."""
-        return self._read(
-            lambda s: set(s.exec(select(UserRow.id).where(UserRow.pin_hash.is_not(None))).all())
-        )
+        return self._read(lambda s: repo.pin_user_ids(session=s))
 
     def locked_for(self, user_id: int) -> int:
         """Seconds until ``user_id`` may try a PIN again (0: now)."""

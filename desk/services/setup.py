@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from desk.domain import money
 from desk.domain import setup as rules
@@ -24,8 +24,10 @@ from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.domain.validate import name as valid_name
 from desk.domain.validate import text as valid_text
 from desk.i18n import N_
-from desk.services.base import Base, Pricing
-from desk.services.checkin import CannedJob, load_canned_jobs
+from desk.domain.schedule import Schedule
+from desk.services.context import Pricing, Service, ServiceContext
+from desk.services.estimate import load_canned_jobs
+from desk.services.people import PeopleService
 from desk.store import repo
 from desk.store.models import (
     CannedJobRow,
@@ -71,24 +73,30 @@ def _override(row: ChecklistOverrideRow) -> rules.ItemOverride:
     return rules.ItemOverride(row.item_id, row.stage, row.en, row.zh, row.required, row.role, row.own, row.deleted)
 
 
-class SetupMixin(Base):
-    """Shop set-up; ``configure`` applies the effective settings to the services."""
+class SetupService(Service):
+    """Shop set-up; ``configure`` applies the effective settings to the context.
+    Needs the people area (a new user)."""
+
+    def __init__(self, ctx: ServiceContext, *, people: PeopleService) -> None:
+        super().__init__(ctx)
+        self.people = people
 
     # ------------------------------------------------------------------ effective set-up
 
     def configure(self, settings) -> None:
         """Remember ``settings`` (desk.toml) as the defaults and apply the shop's
         stored values over them (at start-up and after every set-up change)."""
-        self.base_settings = settings
-        if not hasattr(self, "base_templates"):
-            self.base_templates = self.templates
-            self.base_pricing = self.pricing
+        ctx = self.ctx
+        ctx.base_settings = settings
+        if ctx.base_templates is None:
+            ctx.base_templates = ctx.templates
+            ctx.base_pricing = ctx.pricing
         self.refresh_setup()
 
     def _base(self):
         from desk.config import Settings
 
-        return getattr(self, "base_settings", None) or Settings()
+        return self.ctx.base_settings or Settings()
 
     def _values(self, stored: dict[str, str]) -> dict:
         base = self._base()
@@ -115,29 +123,29 @@ class SetupMixin(Base):
         return money.TaxTable(out, base.prices_include_tax)
 
     def _base_pricing(self) -> Pricing:
-        return getattr(self, "base_pricing", None) or self.pricing
+        return self.ctx.base_pricing or self.ctx.pricing
 
     def _base_templates(self) -> Templates:
-        return getattr(self, "base_templates", None) or self.templates
+        return self.ctx.base_templates or self.ctx.templates
 
     def _stored(self, session: Session) -> dict[str, ShopSettingRow]:
-        return {r.key: r for r in session.exec(select(ShopSettingRow)).all()}
+        return repo.setting_rows(session=session)
 
     def refresh_setup(self) -> None:
         """Re-read the shop's settings and checklist changes and apply them."""
 
         def run(session: Session):
             stored = {k: r.value for k, r in self._stored(session).items()}
-            overrides = [_override(r) for r in session.exec(select(ChecklistOverrideRow)).all()]
+            overrides = [_override(r) for r in repo.override_rows(session=session).values()]
             return stored, overrides
 
         stored, overrides = self._read(run)
         values = self._values(stored)
-        self.settings = dataclasses.replace(
+        ctx = self.ctx
+        ctx.settings = s = dataclasses.replace(
             self._base(), **{s.key: values[s.key] for s in rules.SETTINGS if s.key != "member_discount_pct"})
-        s = self.settings
-        self.policy = dataclasses.replace(
-            self.policy,
+        ctx.policy = dataclasses.replace(
+            ctx.policy,
             comeback_window_days=s.comeback_window_days,
             tolerance_pct=s.amount_tolerance_pct,
             tolerance_abs_cents=s.amount_tolerance_abs_cents,
@@ -145,13 +153,11 @@ class SetupMixin(Base):
             followup_max_attempts=s.followup_max_attempts,
             late_after_minutes=s.late_after_minutes,
         )
-        self.slot_capacity = s.advisors_per_slot
-        self.slot_minutes = s.slot_minutes
-        self.opening = s.opening_time
-        self.closing = s.closing_time
-        self.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
-                                           taxes=self._taxes(values))
-        self.templates = rules.apply_overrides(self._base_templates(), overrides)
+        ctx.schedule = Schedule(slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot,
+                                opening=s.opening_time, closing=s.closing_time)
+        ctx.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
+                                          taxes=self._taxes(values))
+        ctx.templates = rules.apply_overrides(self._base_templates(), overrides)
 
     def _require_manager(self, actor: User | None, action: str) -> None:
         if actor is None or not actor.has(Role.MANAGER):
@@ -172,9 +178,10 @@ class SetupMixin(Base):
 
         return self._read(run)
 
-    def set_setting(self, actor: User, key: str, text: str, version: int | None = None) -> object:
+    def set_setting(self, actor: User, key: str, text: str, version: int) -> object:
         """Store the shop's value of ``key`` (typed text), checked against the other
-        settings; ``version`` (from :meth:`shop_settings`) refuses a stale edit."""
+        settings; ``version`` (:attr:`SettingView.version` of :meth:`shop_settings`, 0 for
+        a key the shop never set) refuses a stale edit."""
         self._require_manager(actor, N_("change the shop set-up"))
         tax_codes = frozenset(self._base_pricing().taxes.rules)
 
@@ -183,7 +190,7 @@ class SetupMixin(Base):
             values = self._values({k: r.value for k, r in stored.items()})
             row = stored.get(key)
             current = row.version if row else 0
-            if version is not None and version != current:
+            if version != current:
                 raise StaleEdit(f"setting {key} changed on another terminal")
             if key not in values:
                 raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
@@ -207,7 +214,7 @@ class SetupMixin(Base):
     # ------------------------------------------------------------------ checklist templates
 
     def _overrides(self, session: Session) -> dict[str, ChecklistOverrideRow]:
-        return {r.item_id: r for r in session.exec(select(ChecklistOverrideRow)).all()}
+        return repo.override_rows(session=session)
 
     def template_items(self) -> list[TemplateItemView]:
         base = self._base_templates()
@@ -293,24 +300,6 @@ class SetupMixin(Base):
 
     # ------------------------------------------------------------------ canned jobs
 
-    def canned_jobs(self) -> list[CannedJob]:
-        """The shipped canned jobs, replaced or hidden by the shop's, plus its own."""
-
-        def run(session: Session) -> list[CannedJobRow]:
-            return list(session.exec(select(CannedJobRow)).all())
-
-        rows = {r.job_id: r for r in self._read(run)}
-        out: list[CannedJob] = []
-        for job in load_canned_jobs():
-            row = rows.pop(job.id, None)
-            if row is None:
-                out.append(job)
-            elif not row.deleted:
-                out.append(CannedJob(row.job_id, row.en, row.zh, tuple(json.loads(row.lines))))
-        out += [CannedJob(r.job_id, r.en, r.zh, tuple(json.loads(r.lines)))
-                for r in sorted(rows.values(), key=lambda r: r.job_id) if not r.deleted]
-        return out
-
     def _job_row(self, session: Session, job_id: str) -> CannedJobRow:
         row = session.get(CannedJobRow, job_id)
         if row is None:
@@ -384,7 +373,7 @@ class SetupMixin(Base):
         self._write(run)
 
     @staticmethod
-    def job_total_cents(job: CannedJob) -> int:
+    def job_total_cents(job) -> int:
         """The net of a job's lines (free lines count nothing), exact."""
         total = 0
         for ln in job.lines:
@@ -399,7 +388,7 @@ class SetupMixin(Base):
         day = day or self.now().date()
 
         def run(session: Session) -> list[OpeningItemView]:
-            ticks = {r.item_id: r for r in session.exec(select(OpeningCheckRow).where(OpeningCheckRow.day == day))}
+            ticks = repo.opening_ticks(session=session, day=day)
             names = {u.id: u.name for u in repo.users(session=session)}
             return [
                 OpeningItemView(i, label, names.get(ticks[i].by_user, "?"), ticks[i].at) if i in ticks
@@ -412,8 +401,7 @@ class SetupMixin(Base):
     def opening_open_items(self, day: date | None = None) -> list[str]:
         """The facility items not yet ticked on ``day`` (today by default)."""
         day = day or self.now().date()
-        ticked = self._read(lambda s: set(s.exec(
-            select(OpeningCheckRow.item_id).where(OpeningCheckRow.day == day)).all()))
+        ticked = self._read(lambda s: set(repo.opening_ticks(session=s, day=day)))
         return rules.opening_missing(ticked)
 
     def tick_opening(self, actor: User, item_id: str) -> None:
@@ -423,7 +411,7 @@ class SetupMixin(Base):
         day = self.now().date()
 
         def run(session: Session) -> None:
-            ticked = set(session.exec(select(OpeningCheckRow.item_id).where(OpeningCheckRow.day == day)).all())
+            ticked = set(repo.opening_ticks(session=session, day=day))
             rules.check_opening_tick(item_id, ticked)
             session.add(OpeningCheckRow(day=day, item_id=item_id, by_user=actor.id, at=self.now()))
             session.flush()
@@ -440,7 +428,7 @@ class SetupMixin(Base):
             role_ = Role(role)
         except ValueError:
             raise InvalidInput("role", N_("No such role: {role}"), {"role": role}) from None
-        return self.create_user(actor, valid_name(name), [role_])
+        return self.people.create_user(actor, valid_name(name), [role_])
 
     def set_user_role(self, actor: User, user_id: int, role: str) -> None:
         self._require_manager(actor, N_("change a role"))

@@ -18,26 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from desk.domain import csvimport, search
 from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.rules import followup_due_at
+from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at
 from desk.i18n import N_
-from desk.services.base import Base
+from desk.services.context import Service, ServiceContext
+from desk.services.reports import ReportService
 from desk.store import repo
-from desk.store.models import (
-    CustomerRow,
-    FollowUpCallRow,
-    OdometerRow,
-    UserRow,
-    VehicleRow,
-    VisitRow,
-)
 
 #: Rows written per INSERT statement.
 CHUNK = 1000
@@ -75,7 +67,13 @@ def _money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-class TransferMixin(Base):
+class TransferService(Service):
+    """Needs the reports area (the KPI sheet)."""
+
+    def __init__(self, ctx: ServiceContext, *, reports: ReportService) -> None:
+        super().__init__(ctx)
+        self.reports = reports
+
     # ------------------------------------------------------------------ import
 
     def read_import(self, data: bytes, progress: Progress | None = None) -> ParsedImport:
@@ -87,9 +85,8 @@ class TransferMixin(Base):
         return self._read(lambda s: self._plan(s, parsed)[0])
 
     def _plan(self, session: Session, parsed: ParsedImport):
-        phones = {p: i for p, i in session.exec(select(CustomerRow.phone, CustomerRow.id)).all()}
-        vins = set(session.exec(select(VehicleRow.vin).where(VehicleRow.vin != "")).all())
-        plates = set(session.exec(select(VehicleRow.plate)).all())
+        phones = repo.known_phones(session=session)
+        vins, plates = repo.known_vins(session=session), repo.known_plates(session=session)
         new_customers: dict[str, csvimport.CustomerRecord] = {}
         known = set()
         vehicles: list[csvimport.CustomerRecord] = []
@@ -141,14 +138,13 @@ class TransferMixin(Base):
             ids = dict(phones)
             for start in range(0, len(new_customers), CHUNK):
                 chunk = new_customers[start:start + CHUNK]
-                result = session.execute(
-                    sa.insert(CustomerRow).returning(CustomerRow.id, sort_by_parameter_order=True),
-                    # a bulk insert skips the mapper events: the lookup's search keys are added here
-                    [{"name": r.name, "phone": r.phone, "email": r.email, "member": r.member, "vip": False,
-                      "special_note": "", "created_at": now, **search.customer_keys(r.name, r.phone)}
-                     for r in chunk],
-                )
-                for rec, new_id in zip(chunk, result.scalars().all(), strict=True):
+                # a bulk insert skips the mapper events: the lookup's search keys are added here
+                new_ids = repo.insert_customers(session=session, rows=[
+                    {"name": r.name, "phone": r.phone, "email": r.email, "member": r.member, "vip": False,
+                     "special_note": "", "created_at": now, **search.customer_keys(r.name, r.phone)}
+                    for r in chunk
+                ])
+                for rec, new_id in zip(chunk, new_ids, strict=True):
                     ids[rec.phone] = new_id
                 done += len(chunk)
                 if progress is not None:
@@ -156,20 +152,18 @@ class TransferMixin(Base):
             vehicle_ids: list[int] = []
             for start in range(0, len(vehicles), CHUNK):
                 chunk = vehicles[start:start + CHUNK]
-                result = session.execute(
-                    sa.insert(VehicleRow).returning(VehicleRow.id, sort_by_parameter_order=True),
-                    [{"customer_id": ids[r.phone], "vin": r.vehicle.vin, "plate": r.vehicle.plate,
-                      "make": r.vehicle.make, "model": r.vehicle.model, "year": r.vehicle.year,
-                      "purchase_date": r.vehicle.purchase_date, **search.vehicle_keys(r.vehicle.plate, r.vehicle.vin)}
-                     for r in chunk],
-                )
-                new_ids = result.scalars().all()
+                new_ids = repo.insert_vehicles(session=session, rows=[
+                    {"customer_id": ids[r.phone], "vin": r.vehicle.vin, "plate": r.vehicle.plate,
+                     "make": r.vehicle.make, "model": r.vehicle.model, "year": r.vehicle.year,
+                     "purchase_date": r.vehicle.purchase_date, **search.vehicle_keys(r.vehicle.plate, r.vehicle.vin)}
+                    for r in chunk
+                ])
                 vehicle_ids += new_ids
                 readings = [{"vehicle_id": vid, "km": r.vehicle.odometer_km, "at": now, "corrected": False,
                              "reason": ""}
                             for r, vid in zip(chunk, new_ids, strict=True) if r.vehicle.odometer_km is not None]
                 if readings:
-                    session.execute(sa.insert(OdometerRow), readings)
+                    repo.insert_readings(session=session, rows=readings)
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
@@ -202,19 +196,12 @@ class TransferMixin(Base):
         self._span_bounds(start, end)
 
         def run(session: Session) -> Table:
-            names = dict(session.exec(select(UserRow.id, UserRow.name)).all())
-            rows = session.exec(
-                select(VisitRow, CustomerRow, VehicleRow)
-                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-                .where(VisitRow.day >= start, VisitRow.day <= end)
-                .order_by(VisitRow.day, VisitRow.number)
-            ).all()
+            names = repo.user_names(session=session)
+            rows = repo.visits_of_days(session=session, first=start, last=end)
             out = []
             for v, c, veh in rows:
                 lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
-                estimate = [ln for ln in lines if not ln.added_in_repair]
-                billable = [ln for ln in lines if ln.approval == "approved"]
+                estimate, billable = estimate_lines_of(lines), billable_lines(lines)
                 out.append((
                     v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
                     f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),
@@ -237,22 +224,8 @@ class TransferMixin(Base):
         lo, hi = self._span_bounds(start, end)
 
         def run(session: Session) -> Table:
-            rows = session.exec(
-                select(VisitRow, CustomerRow, VehicleRow)
-                .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-                .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-                .where(col(VisitRow.delivered_at).is_not(None),
-                       VisitRow.delivered_at >= lo, VisitRow.delivered_at < hi)
-                .order_by(VisitRow.delivered_at)
-            ).all()
-            calls: dict[int, list[FollowUpCallRow]] = {}
-            ids = [v.id for v, _c, _veh in rows]
-            for i in range(0, len(ids), 500):
-                for call in session.exec(
-                    select(FollowUpCallRow).where(col(FollowUpCallRow.visit_id).in_(ids[i:i + 500]))
-                    .order_by(FollowUpCallRow.at)
-                ).all():
-                    calls.setdefault(call.visit_id, []).append(call)
+            rows = repo.visits_delivered(session=session, start=lo, end=hi)
+            calls = repo.calls_of(session=session, visit_ids=[v.id for v, _c, _veh in rows])
             out = []
             for v, c, veh in rows:
                 due = followup_due_at(v.delivered_at, self.policy)
@@ -277,10 +250,10 @@ class TransferMixin(Base):
         """The dashboard's figures for the days ``start``..``end`` (the shop as a
         whole): one row per measure with its value, numerator and denominator,
         labelled in the interface language."""
-        from desk.services.kpi import measure_label
+        from desk.services.reports import measure_label
 
         lo, hi = self._span_bounds(start, end)  # a reversed period is refused
-        report = self.kpi_report(lo, hi, with_trend=False)
+        report = self.reports.kpi_report(lo, hi, with_trend=False)
         rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
         return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows)
 

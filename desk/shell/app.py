@@ -129,12 +129,12 @@ class DeskApp(App):
         """The store is open: the shop's own set-up, then the sign-in, the change
         feed and the background jobs."""
         self.desk = desk
-        self.settings = desk.settings
+        self.settings = desk.ctx.settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
             set_locale(self.settings.locale)
             self.title = _("desk — service desk")
-        for reason, params in desk.warnings:
+        for reason, params in desk.ctx.warnings:
             self.notify(_(reason, **params), severity="warning", timeout=15)
         self.session.start()
         self.live.start()

@@ -35,7 +35,7 @@ class LobbyApp(DeskApp, inherit_bindings=False):
         from desk.screens.lobby import KioskLobbyScreen
 
         self.desk = desk
-        self.settings = desk.settings  # the shop's own set-up: its name, its language
+        self.settings = desk.ctx.settings  # the shop's own set-up: its name, its language
         self.title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
             set_locale(self.settings.locale)

@@ -34,8 +34,8 @@ class Session:
         ``then(users, pin_users)`` on the UI thread."""
 
         def read() -> None:
-            users = [u for u in self.app.desk.users() if u.active]
-            pin_users = self.app.desk.pin_users()
+            users = [u for u in self.app.desk.people.users() if u.active]
+            pin_users = self.app.desk.security.pin_users()
             self.app.call_from_thread(then, users, pin_users)
 
         self.app.run_worker(read, thread=True, exclusive=True, group="users", exit_on_error=False)

@@ -132,7 +132,7 @@ class StoreLink:
 
     def _open(self) -> None:
         from desk.services import open_desk
-        from desk.services.base import _describe
+        from desk.services.context import describe
         from desk.store.terminal import claim
 
         app = self.app
@@ -146,7 +146,7 @@ class StoreLink:
             app.call_from_thread(self.failed, describe_error(exc), self.backups())
             return
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
-            app.call_from_thread(self.failed, _("Database error: {detail}", detail=_(_describe(exc))),
+            app.call_from_thread(self.failed, _("Database error: {detail}", detail=_(describe(exc))),
                                  self.backups())
             return
         app.call_from_thread(app.store_ready, desk)
@@ -179,9 +179,9 @@ class StoreLink:
         if desk is None:
             return
         try:
-            desk.check_integrity()
+            desk.ctx.check_integrity()
         except StoreUnavailable as exc:
-            if desk.blocked:
+            if desk.ctx.blocked:
                 self.app.call_from_thread(self.failed, describe_error(exc), self.backups())
             # busy on another terminal: the next start checks again
 
@@ -204,7 +204,7 @@ class StoreLink:
 
     def _refresh_setup(self) -> None:
         try:
-            self.app.desk.refresh_setup()
+            self.app.desk.setup.refresh_setup()
         except DeskError:
             pass  # the next change tries again; the store error shows where data is read
 
@@ -214,7 +214,7 @@ class StoreLink:
         self.app.live.stop(wait=True)
         desk, self.app.desk = self.app.desk, None
         if desk is not None:
-            desk.engine.dispose()
+            desk.ctx.engine.dispose()
 
     def release(self) -> None:
         """The app ends: another terminal may open the file now."""

@@ -303,6 +303,12 @@ class ComplaintRow(SQLModel, table=True):
     closing_report: str = Field(default="", max_length=2000)
     escalated_at: NaiveDatetime | None = None
     closed_at: NaiveDatetime | None = None
+    #: Optimistic lock: closing a complaint another terminal changed is refused.
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class AuditEventRow(SQLModel, table=True):

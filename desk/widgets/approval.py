@@ -65,8 +65,8 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
 
     @work(thread=True, exclusive=True, group="approval", exit_on_error=False)
     def load_managers(self) -> None:
-        with_pin = self.desk.pin_users()
-        managers = [u for u in self.desk.users() if u.active and u.may_waive and u.id in with_pin]
+        with_pin = self.desk.security.pin_users()
+        managers = [u for u in self.desk.people.users() if u.active and u.may_waive and u.id in with_pin]
         self.app.call_from_thread(self._show_managers, managers)
 
     def _show_managers(self, managers: list[User]) -> None:
@@ -91,7 +91,7 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
         pin.focus()
 
     def pin_checker(self) -> Callable:
-        return self._approve or self.desk.approve_as_manager
+        return self._approve or self.desk.security.approve_as_manager
 
     def action_cancel(self) -> None:
         if self.picked is not None:

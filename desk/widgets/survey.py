@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from desk.domain import validate
+from desk.domain import survey, validate
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS
@@ -34,7 +34,7 @@ def parse_nps(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 0 <= int(text) <= 10:
+    if not text.isdigit() or int(text) not in survey.NPS_SCORES:
         raise InvalidInput("nps", "NPS is 0 to 10")
     return int(text)
 
@@ -75,8 +75,9 @@ class ScoreList(Widget, can_focus=True):
             out.append("> " if here else "  ", style="bold")
             out.append(label + " " * (width - cell_len(label) + 2), style="bold" if here else "")
             given = self.scores.get(factor)
-            for n in range(1, 6):
-                style = ("bold red reverse" if n <= 2 else "bold green reverse") if n == given else "dim"
+            for n in survey.SCORES:
+                style = ("bold red reverse" if survey.is_dissatisfied(n) else "bold green reverse") \
+                    if n == given else "dim"
                 out.append(f"[{n}]", style=style)
             out.append("\n")
         out.append("  " + _("Next service stated: {due}", due=self.next_service) + "  ")

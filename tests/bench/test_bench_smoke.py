@@ -22,13 +22,13 @@ def test_generated_shop_is_consistent_and_cached(tiny):
     assert tiny.counts["customer"] == generate.Size.scaled(300).customers
     desk = open_desk(tiny.url, clock=tiny.clock(), migrate=False)
     try:
-        assert desk.verify_audit() == []  # the bulk-written hash chain is intact
-        board = desk.board(tiny.now.date())
+        assert desk.reports.verify_audit() == []  # the bulk-written hash chain is intact
+        board = desk.booking.board(tiny.now.date())
         assert len(board) > 5
         plate = board[0].plate
-        assert plate in [v.plate for v, _c in desk.lookup(plate[1:])]  # search keys were written
+        assert plate in [v.plate for v, _c in desk.people.lookup(plate[1:])]  # search keys were written
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
     again = generate.shop(generate.Size.scaled(300))
     assert again.path == tiny.path and again.now == tiny.now  # reused, not regenerated
 

@@ -58,14 +58,14 @@ def open_page(browser, url: str):
 
 
 def status_of(desk, visit_id: int) -> str:
-    row = next(r for r in desk.progress_board() if r.visit_id == visit_id)
+    row = next(r for r in desk.workshop.progress_board() if r.visit_id == visit_id)
     return BOARD_LABELS[BoardStatus(row.status)]
 
 
 def audit_count(desk) -> int:
     import sqlalchemy as sa
 
-    with desk.engine.connect() as conn:
+    with desk.ctx.engine.connect() as conn:
         return conn.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
 
 
@@ -79,7 +79,7 @@ def lobby(shop, clock, tmp_path, db_url):
 @pytest.mark.browser
 @pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, shop, clock):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     before = status_of(shop.desk, vid)
     page = open_page(browser, lobby.url)
@@ -122,10 +122,10 @@ def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, s
 @pytest.mark.browser
 @pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_tablet_signs_in_with_a_pin_and_ticks_a_walkaround_item(browser, shop, clock, tmp_path, db_url):
-    shop.desk.set_pin(shop.sa, shop.sa.id, "2468")
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "WALKAROUND")
-    open_before = {s.item.id for s in shop.desk.checklist(vid) if s.state == "open"}
+    open_before = {s.item.id for s in shop.desk.checklist.checklist(vid) if s.state == "open"}
     server = Served(tmp_path, db_url, "serve", "--host", "127.0.0.1")
     try:
         page = open_page(browser, server.url)
@@ -148,13 +148,13 @@ def test_tablet_signs_in_with_a_pin_and_ticks_a_walkaround_item(browser, shop, c
         page.keyboard.press("Space")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            done = open_before - {s.item.id for s in shop.desk.checklist(vid) if s.state == "open"}
+            done = open_before - {s.item.id for s in shop.desk.checklist.checklist(vid) if s.state == "open"}
             if done:
                 break
             time.sleep(0.1)
         assert len(done) == 1, "no walkaround item was ticked from the browser"
         item = done.pop()
-        marks = [e for e in shop.desk.history(vid) if e.action == "mot.done" and item in e.after]
+        marks = [e for e in shop.desk.lifecycle.history(vid) if e.action == "mot.done" and item in e.after]
         assert [e.user_name for e in marks] == ["王丽"]
         page.close()
     finally:
@@ -203,8 +203,8 @@ def cell_colour(page, text: str, word: str) -> tuple[int, int, int]:
 
 
 def set_up(desk, manager, key: str, text: str) -> None:
-    version = next(v.version for v in desk.shop_settings() if v.key == key)
-    desk.set_setting(manager, key, text, version)
+    version = next(v.version for v in desk.setup.shop_settings() if v.key == key)
+    desk.setup.set_setting(manager, key, text, version)
 
 
 @pytest.mark.browser
@@ -213,9 +213,9 @@ def test_lobby_reads_across_the_room_with_the_shop_name_a_clock_and_colours(brow
 
     from desk.config import Settings
 
-    ready = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    ready = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, ready, "READY")
-    checking = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["tyres"])
+    checking = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["tyres"]).id
     flow.to_stage(shop, clock, checking, "QC")
     assert (status_of(shop.desk, ready), status_of(shop.desk, checking)) == ("Ready", "QC")
     set_up(shop.desk, shop.mgr, "shop_name", "Li Auto Service")

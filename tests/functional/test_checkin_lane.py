@@ -81,14 +81,14 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
         await pilot.press("enter", "enter", "enter", "enter")
         await wait_for(pilot, on(app, "WalkaroundScreen"))
         await pilot.press("c")
-        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.damage_confirmed)
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(visit_id).visit.damage_confirmed)
         await tick_until_moved(pilot, app, "WalkaroundScreen")
         await wait_for(pilot, on(app, "EstimateScreen"))
         # --- estimate: canned oil service + a back-ordered part with its ETA
         await pilot.press("j")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         await pilot.press("enter")  # the first canned job: oil service
-        await wait_for(pilot, lambda: len(shop.desk.visit_view(visit_id).lines) == 4)
+        await wait_for(pilot, lambda: len(shop.desk.lifecycle.visit_view(visit_id).lines) == 4)
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await type_text(pilot, "Wiper blade set")
@@ -97,12 +97,12 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
         await pilot.press("tab", "tab", "tab", "tab")
         await type_text(pilot, "+2")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(shop.desk.visit_view(visit_id).lines) == 5)
+        await wait_for(pilot, lambda: len(shop.desk.lifecycle.visit_view(visit_id).lines) == 5)
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await type_text(pilot, "17:30")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.promised_at is not None)
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(visit_id).visit.promised_at is not None)
         # EST-06 (explain the order) is ticked when the refusal points at it
         await pilot.press("f8")
         await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == "EST-06")
@@ -114,21 +114,21 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
         await pilot.press("tab", "tab")
         await type_text(pilot, "RO-P-0042")
         await pilot.press("tab", "enter")
-        await wait_for(pilot, lambda: shop.desk.visit_view(visit_id).visit.stage == "IN_REPAIR")
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(visit_id).visit.stage == "IN_REPAIR")
 
-    view = shop.desk.visit_view(visit_id)
+    view = shop.desk.lifecycle.visit_view(visit_id)
     assert view.authorised
     back = [ln for ln in view.lines if ln.availability == "back_order"]
     assert back and back[0].eta == (clock.now + timedelta(days=2)).date()
-    auth = [e for e in shop.desk.history(visit_id) if e.action == "estimate.authorise"]
+    auth = [e for e in shop.desk.lifecycle.history(visit_id) if e.action == "estimate.authorise"]
     assert len(auth) == 1 and "RO-P-0042" in auth[0].after and "王丽" == auth[0].user_name
     assert view.visit.odometer_km == 43500
 
 
 async def test_full_slot_is_refused_with_a_clear_message(shop, clock, db_url):
     at = clock.now + timedelta(minutes=30)
-    for _ in range(shop.desk.slot_capacity):
-        shop.desk.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+    for _ in range(shop.desk.ctx.schedule.capacity):
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -145,7 +145,7 @@ async def test_full_slot_is_refused_with_a_clear_message(shop, clock, db_url):
         await type_text(pilot, "noise")
         await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: any("slot is full" in n for n in notes))
-    assert len(shop.desk.board(at.date())) == shop.desk.slot_capacity
+    assert len(shop.desk.booking.board(at.date())) == shop.desk.ctx.schedule.capacity
 
 
 async def test_lower_odometer_is_refused_inline_and_nothing_saved(shop, clock, db_url):
@@ -164,7 +164,7 @@ async def test_lower_odometer_is_refused_inline_and_nothing_saved(shop, clock, d
         await wait_for(pilot, lambda: "lower than the last reading" in str(
             app.screen.query_one("#e-odometer_km", Static).render()))
         assert isinstance(app.screen, FormDialog)  # the form stays open with the message
-    assert shop.desk.visit_view(vid).visit.odometer_km is None
+    assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km is None
 
 
 async def waive_rcp04_as_advisor(pilot, app) -> None:
@@ -183,7 +183,7 @@ async def waive_rcp04_as_advisor(pilot, app) -> None:
 
 
 async def test_waive_without_permission_is_refused(shop, clock, db_url):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -192,7 +192,7 @@ async def test_waive_without_permission_is_refused(shop, clock, db_url):
         await pilot.press("escape")  # no manager at hand
         await wait_for(pilot, lambda: on(app, "ReceptionScreen")())
     assert not [n for n in notes if "Not allowed" in n]  # asked, not refused
-    statuses = {s.item.id: s.state for s in shop.desk.checklist(vid)}
+    statuses = {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}
     assert statuses["RCP-04"] == "open"
 
 
@@ -200,20 +200,20 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     from tests.functional.test_signin import cheap_pin
 
     cheap_pin(shop.desk, shop.mgr.id, "1357")
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await waive_rcp04_as_advisor(pilot, app)
         await wait_for(pilot, lambda: app.screen.query_one("#approval-managers").option_count == 1)
         await pilot.press("enter", *"1357", "enter")
-        await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist(vid)}["RCP-04"] == "waived")
+        await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}["RCP-04"] == "waived")
         assert app.user.name == "王丽"  # the advisor stays signed in
-    event = shop.desk.history(vid)[-1]
+    event = shop.desk.lifecycle.history(vid)[-1]
     assert event.user_name == "周经理" and "RCP-04" in event.after
 
 
 async def test_advance_with_open_items_names_them(shop, clock, db_url):
-    shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -252,8 +252,8 @@ async def test_a_discount_beyond_the_advisors_limit_is_authorised_by_a_manager(s
         assert "Goodwill labour" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("enter", *"1357", "enter")
         await wait_for(pilot, lambda: any(ln.description == "Goodwill labour"
-                                          for ln in shop.desk.visit_view(vid).lines))
-    line = next(ln for ln in shop.desk.visit_view(vid).lines if ln.description == "Goodwill labour")
+                                          for ln in shop.desk.lifecycle.visit_view(vid).lines))
+    line = next(ln for ln in shop.desk.lifecycle.visit_view(vid).lines if ln.description == "Goodwill labour")
     assert line.discount_pct == 40
-    event = shop.desk.history(vid)[-1]
+    event = shop.desk.lifecycle.history(vid)[-1]
     assert event.action == "line.add" and event.user_name == "周经理"

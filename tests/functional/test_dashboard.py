@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Static
 
 from desk.domain.checklist import MarkKind
 from desk.i18n import set_locale
-from desk.services.kpi import day_range
+from desk.services.reports import day_range
 from desk.shell.app import make_app
 from tests import flow
 from tests.functional.pilot import screen_name, wait_for
@@ -23,14 +23,14 @@ def kpi_shop(shop, clock):
     d = shop.desk
     a = flow.book(shop, clock)
     flow.tick_open(d, shop.sa, a)
-    d.arrive(shop.sa, a)
-    d.start_reception(shop.sa, a)
+    d.lifecycle.arrive(shop.sa, d.lifecycle.ref(a))
+    d.reception.start_reception(shop.sa, d.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
-    d.record_walkaround(shop.sa, b, odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
-    d.mark_item(shop.mgr, b, "WLK-03", MarkKind.WAIVED, "customer in a hurry")
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.checklist.mark_item(shop.mgr, d.lifecycle.ref(b), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, b, "DELIVERED")
-    d.record_call(shop.csr, b, outcome="reached", nps=9,
+    d.followup.record_call(shop.csr, d.lifecycle.ref(b), outcome="reached", nps=9,
                   scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4})
     shop.visits = (a, b)
     return shop
@@ -59,7 +59,7 @@ async def test_f7_shows_this_months_figures_as_the_service_computes_them(kpi_sho
         await open_dashboard(pilot)
         assert "2026-11-01 … 2026-11-30" in title(app) and "Whole shop" in title(app)
         start, end = day_range(clock.now.date().replace(day=1), clock.now.date().replace(day=30))
-        expected = kpi_shop.desk.kpi_report(start, end)
+        expected = kpi_shop.desk.reports.kpi_report(start, end)
         assert cell(app, "greeting") == "50.0%"  # one of two greeted within the minute (flow waits 5)
         assert expected.row("greeting").measure.value == 50
         assert cell(app, "greeting", 2) == "1/2"

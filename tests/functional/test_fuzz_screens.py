@@ -35,13 +35,13 @@ async def test_fuzzed_names_and_concerns_show_literally_on_the_visit_screen(shop
     stored: list[tuple[int, str, str]] = []
     for name, concern in texts:
         try:
-            cid = d.register_customer(shop.sa, name=name, phone="13812345678")
-            vehicle = d.register_vehicle(shop.sa, customer_id=cid, plate=next(PLATES))
-            vid = d.walk_in(shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=[concern])
+            cid = d.people.register_customer(shop.sa, name=name, phone="13812345678")
+            vehicle = d.people.register_vehicle(shop.sa, customer_id=cid, plate=next(PLATES))
+            vid = d.booking.walk_in(shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=[concern]).id
         except InvalidInput:
             SHOWN["refused"] += 1  # a clear message instead; nothing is kept half-written
             continue
-        view = d.visit_view(vid)
+        view = d.lifecycle.visit_view(vid)
         stored.append((vid, view.customer.name, view.concerns[-1].text))
     app = make_app(db_url=db_url, clock=clock, user_name=shop.mgr.name)
     async with app.run_test(size=(200, 50)) as pilot:

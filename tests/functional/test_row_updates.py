@@ -88,7 +88,7 @@ async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(s
 
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    before = len(shop.desk.visit_view(vid).lines)
+    before = len(shop.desk.lifecycle.visit_view(vid).lines)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
@@ -109,7 +109,7 @@ async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(s
         await wait_for(pilot, lambda: app.screen is form)
         assert not form.busy
         assert form.query_one("#f-description", Input).value == "Goodwill labour"
-        assert len(shop.desk.visit_view(vid).lines) == before
+        assert len(shop.desk.lifecycle.visit_view(vid).lines) == before
         # within the limit: saved, the form closes with the line and totals shown
         assert app.focused is not None and app.focused.id == "f-free"  # where Enter was pressed
         await pilot.press("shift+tab", "shift+tab", "end", "backspace", "backspace")
@@ -117,7 +117,7 @@ async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(s
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is estimate and estimate.query_one("#lines").row_count == before + 1)
         assert "Goodwill labour" in str(estimate.query_one("#lines").get_row_at(before)[1])
-        saved = shop.desk.visit_view(vid)
+        saved = shop.desk.lifecycle.visit_view(vid)
         assert saved.lines[-1].description == "Goodwill labour" and saved.lines[-1].discount_pct == 5
         from desk.domain.money import format_money
 

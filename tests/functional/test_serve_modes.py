@@ -15,7 +15,7 @@ from tests.functional.pilot import screen_name, wait_for
 def audit_count(desk) -> int:
     import sqlalchemy as sa
 
-    with desk.engine.connect() as conn:
+    with desk.ctx.engine.connect() as conn:
         return conn.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
 
 
@@ -25,7 +25,7 @@ def lobby_cells(app) -> list[list[str]]:
 
 
 async def test_lobby_mode_shows_only_the_masked_board_whatever_is_pressed(shop, clock, db_url):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     events = audit_count(shop.desk)
     app = make_lobby_app(db_url=db_url, clock=clock)
@@ -63,7 +63,7 @@ async def test_lobby_mode_follows_a_change_without_waiting_for_its_timer(shop, c
     from desk.screens.lobby import LobbyScreen
 
     monkeypatch.setattr(LobbyScreen, "RELOAD_SECONDS", 3600.0)
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     app = make_lobby_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count)
@@ -72,7 +72,7 @@ async def test_lobby_mode_follows_a_change_without_waiting_for_its_timer(shop, c
 
 
 async def test_browser_mode_always_asks_for_a_pin_and_offers_only_users_with_one(shop, clock, db_url):
-    shop.desk.set_pin(shop.sa, shop.sa.id, "2468")
+    shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
     # --user names someone without a PIN: in a browser it is not honoured
     app = make_app(db_url=db_url, clock=clock, user_name="张强", remote=True)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -110,7 +110,7 @@ async def test_the_shop_terminal_still_signs_in_without_a_pin(shop, clock, db_ur
 
 
 async def test_a_locked_browser_session_offers_only_users_with_a_pin(shop, clock, db_url):
-    shop.desk.set_pin(shop.sa, shop.sa.id, "2468")
+    shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
     app = make_app(db_url=db_url, clock=clock, remote=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "SignInScreen")

@@ -54,7 +54,7 @@ async def fill(pilot, app, *values: str) -> None:
 
 
 def stored(shop, key):
-    return {v.key: v for v in shop.desk.shop_settings()}[key]
+    return {v.key: v for v in shop.desk.setup.shop_settings()}[key]
 
 
 async def test_manager_changes_a_setting_and_a_bad_value_is_explained(shop, clock, db_url):
@@ -72,7 +72,7 @@ async def test_manager_changes_a_setting_and_a_bad_value_is_explained(shop, cloc
         await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and "20" in table_text(app))
         assert stored(shop, "slot_minutes").value == 20
         assert "shop (all terminals)" in table_text(app)
-        assert app.desk.slot_minutes == 20
+        assert app.desk.ctx.schedule.slot_minutes == 20
 
 
 async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, clock, db_url):
@@ -91,7 +91,7 @@ async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, cl
         await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
         await type_pin(pilot, "1357")
         await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and stored(shop, "bays").value == 8)
-        with Session(shop.desk.engine) as s:
+        with Session(shop.desk.ctx.engine) as s:
             event = s.exec(select(AuditEventRow).where(AuditEventRow.action == "setup.setting")).one()
         assert event.user_name == "周经理"  # the approving manager is the actor
 
@@ -104,8 +104,8 @@ async def test_checklist_templates_make_required_add_own_and_protect_the_standar
         await wait_for(pilot, lambda: "RCP-03" in table_text(app))
         await to_row(pilot, app, "RCP-03")
         await pilot.press("r")
-        await wait_for(pilot, lambda: shop.desk.template_items() and next(
-            v for v in shop.desk.template_items() if v.item.id == "RCP-03").item.required)
+        await wait_for(pilot, lambda: shop.desk.setup.template_items() and next(
+            v for v in shop.desk.setup.template_items() if v.item.id == "RCP-03").item.required)
         # a standard required item: neither optional nor deleted
         await to_row(pilot, app, "RCP-04")
         await pilot.press("r")
@@ -120,7 +120,7 @@ async def test_checklist_templates_make_required_add_own_and_protect_the_standar
         await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
         await fill(pilot, app, "Photograph the dashboard", "拍摄仪表盘", "y")
         await wait_for(pilot, lambda: "OWN-01" in table_text(app))
-        own = next(v for v in shop.desk.template_items() if v.item.id == "OWN-01")
+        own = next(v for v in shop.desk.setup.template_items() if v.item.id == "OWN-01")
         assert own.item.stage == "WALKAROUND" and own.item.required and own.own
         await to_row(pilot, app, "OWN-01")
         await pilot.press("d")
@@ -149,7 +149,7 @@ async def test_canned_job_added_with_a_line(shop, clock, db_url):
         await wait_for(pilot, lambda: "negative" in str(app.screen.query_one("#e-price", Static).render()))
         await fill(pilot, app, "128.50")  # the cursor waits in the field in error
         await wait_for(pilot, lambda: "128.50" in table_text(app))
-        job = next(j for j in shop.desk.canned_jobs() if j.id == "wipers")
+        job = next(j for j in shop.desk.estimate.canned_jobs() if j.id == "wipers")
         assert job.lines == ({"kind": "part", "description": "Wiper blade pair", "qty": "1", "unit_cents": 12850},)
 
 
@@ -164,7 +164,7 @@ async def test_opening_checklist_ticked_and_shown_on_the_board(shop, clock, db_u
             await pilot.press("space")  # ticks, and the cursor moves on to the next standard
             await wait_for(pilot, lambda: True)
         await wait_for(pilot, lambda: table_text(app).count("王丽") == 6)
-        assert shop.desk.opening_open_items() == []
+        assert shop.desk.setup.opening_open_items() == []
         await pilot.press("f2")
         await wait_for(pilot, lambda: "Opening checklist done" in title())
 
@@ -185,12 +185,12 @@ async def test_users_and_roles_by_keys(shop, clock, db_url):
         await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
         await pilot.press("down", "down", "down", "down", "enter")  # foreman
         await wait_for(pilot, lambda: "foreman" in table_text(app))
-        uid = next(u.id for u in shop.desk.users() if u.name == "刘洋")
-        assert shop.desk.user(uid).roles == {Role.FOREMAN}
+        uid = next(u.id for u in shop.desk.people.users() if u.name == "刘洋")
+        assert shop.desk.people.user(uid).roles == {Role.FOREMAN}
         await pilot.press("x")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
         await pilot.press("y")
-        await wait_for(pilot, lambda: not shop.desk.user(uid).active)
+        await wait_for(pilot, lambda: not shop.desk.people.user(uid).active)
         # the only manager cannot demote themselves
         notes = record_notifications(app)
         await to_row(pilot, app, "周经理")
@@ -198,7 +198,7 @@ async def test_users_and_roles_by_keys(shop, clock, db_url):
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
         await pilot.press("y")
         await wait_for(pilot, lambda: any("cannot deactivate yourself" in n for n in notes))
-        assert shop.desk.user(shop.mgr.id).active
+        assert shop.desk.people.user(shop.mgr.id).active
 
 
 async def test_help_lists_the_keys_of_the_current_screen(shop, clock, db_url):
@@ -255,9 +255,9 @@ async def test_manager_sets_and_clears_a_pin(shop, clock, db_url):
         await fill(pilot, app, "12")
         await wait_for(pilot, lambda: "4 to 8 digits" in str(app.screen.query_one("#e-pin", Static).render()))
         await fill(pilot, app, "2468")
-        await wait_for(pilot, lambda: shop.sa.id in shop.desk.pin_users(), tries=600)
+        await wait_for(pilot, lambda: shop.sa.id in shop.desk.security.pin_users(), tries=600)
         await wait_for(pilot, lambda: any(r[0] == "王丽" and r[3] == "set" for r in rows(app)))
         await pilot.press("c")
         await wait_for(pilot, lambda: screen_name(app) == "ConfirmDialog")
         await pilot.press("y")
-        await wait_for(pilot, lambda: shop.sa.id not in shop.desk.pin_users())
+        await wait_for(pilot, lambda: shop.sa.id not in shop.desk.security.pin_users())

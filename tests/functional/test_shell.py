@@ -28,7 +28,7 @@ async def test_sign_in_by_keys_and_see_todays_visits(shop, clock, db_url):
         await wait_for(pilot, lambda: app.screen.query_one("#board", DataTable).row_count == 1)
         row = board_rows(app)[0]
         assert "李伟" in row and "京A12345" in row
-        assert shop.desk.visit_view(vid).visit.number  # the row is the booked visit
+        assert shop.desk.lifecycle.visit_view(vid).visit.number  # the row is the booked visit
 
 
 async def test_day_navigation_keys(shop, clock, db_url):
@@ -62,7 +62,7 @@ async def test_a_damaged_database_offers_its_backups_and_restores_one(shop, cloc
 
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     vid = flow.book(shop, clock)
-    shop.desk.engine.dispose()
+    shop.desk.ctx.engine.dispose()
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
     made = backup(db_url, folder)
@@ -90,8 +90,8 @@ async def test_a_damaged_database_offers_its_backups_and_restores_one(shop, cloc
     from desk.services import open_desk
 
     again = open_desk(db_url, clock=clock)
-    assert again.visit_view(vid).visit.number
-    again.engine.dispose()
+    assert again.lifecycle.visit_view(vid).visit.number
+    again.ctx.engine.dispose()
 
 
 async def test_chinese_interface(shop, clock, db_url):
@@ -125,7 +125,7 @@ async def test_command_palette_offers_the_screens_commands(shop, clock, db_url):
 
 
 async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url):
-    rows = shop.desk.lookup("I1M8GDM9AXKP042788")
+    rows = shop.desk.people.lookup("I1M8GDM9AXKP042788")
     assert [v.plate for v, _c in rows] == ["京A12345"]
 
 
@@ -139,7 +139,7 @@ async def test_old_sqlite_library_is_named_at_start(shop, clock, db_url, monkeyp
         notes = record_notifications(app)
         await wait_for(pilot, lambda: app.user is not None or notes)
         await wait_for(pilot, lambda: any("PostgreSQL" in n for n in notes) or app.user is not None)
-    assert app.desk.warnings and "SQLite" in app.desk.warnings[0][0]
+    assert app.desk.ctx.warnings and "SQLite" in app.desk.ctx.warnings[0][0]
 
 
 @pytest.mark.keep_sqlite_check

@@ -48,7 +48,7 @@ async def tick_until_moved(pilot, app, name, limit=12):
 async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    shop.desk.assign(shop.mgr, vid, shop.tech.id, "B2")
+    shop.desk.lifecycle.assign(shop.mgr, shop.desk.lifecycle.ref(vid), shop.tech.id, "B2")
     d = shop.desk
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -62,8 +62,8 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await keys(pilot, "g")
         await fill_form(pilot, app, {"finding": "Rear discs worn below limit", "grade": "r", "kind": "p",
                                      "description": "Rear brake disc pair", "qty": "1", "unit_cents": "680"})
-        await wait_for(pilot, lambda: d.visit_view(vid).hold == "approval")
-        added = [ln for ln in d.visit_view(vid).lines if ln.added_in_repair][0]
+        await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).hold == "approval")
+        added = [ln for ln in d.lifecycle.visit_view(vid).lines if ln.added_in_repair][0]
         # starting it is refused while the customer has not approved
         await wait_for(pilot, lambda: app.screen.view is not None and len(app.screen.query_one("#work-lines").line_ids) == 3)
         table = app.screen.query_one("#work-lines", DataTable)
@@ -71,25 +71,25 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         table.move_cursor(row=2)
         await keys(pilot, "s")
         await wait_for(pilot, lambda: any("not approved" in n for n in notes))
-        assert not d.visit_view(vid).lines[2].started
+        assert not d.lifecycle.visit_view(vid).lines[2].started
         # the customer approves by phone
         await keys(pilot, "y")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         await keys(pilot, "enter")  # approves
         await fill_form(pilot, app, {"channel": "2", "signer": "李伟", "reference": "+8613812345678"})
-        await wait_for(pilot, lambda: d.visit_view(vid).hold is None)
+        await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).hold is None)
         # every line done by the technician (picked, the manager is no technician)
         for row in range(3):
             await wait_for(pilot, on(app, "WorkshopScreen"))
             table = app.screen.query_one("#work-lines", DataTable)
             table.focus()
             table.move_cursor(row=row)
-            if d.visit_view(vid).lines[row].is_done:
+            if d.lifecycle.visit_view(vid).lines[row].is_done:
                 continue
             await keys(pilot, "d")
             await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
             await keys(pilot, "enter")
-            await wait_for(pilot, lambda r=row: d.visit_view(vid).lines[r].is_done)
+            await wait_for(pilot, lambda r=row: d.lifecycle.visit_view(vid).lines[r].is_done)
         await keys(pilot, "u")
         await fill_form(pilot, app, {"text": "Discs replaced, car ready by 17:00"})
         app.screen.query_one(Checklist).focus()
@@ -105,10 +105,10 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await keys(pilot, "enter")
         await keys(pilot, "c")
         await fill_form(pilot, app, {"at": "tomorrow 10:00", "channel": "phone"})
-        await wait_for(pilot, lambda: d.visit_view(vid).visit.followup_agreed_at is not None)
+        await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.followup_agreed_at is not None)
         app.screen.query_one(Checklist).focus()
         await tick_until_moved(pilot, app, "DeliveryScreen")
-        assert d.visit_view(vid).visit.stage == "DELIVERED"
+        assert d.lifecycle.visit_view(vid).visit.stage == "DELIVERED"
         # follow-up call: reached, a low quality score opens a major complaint
         await keys(pilot, "f4")
         await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
@@ -123,7 +123,7 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await wait_for(pilot, lambda: "Complaint" in str(app.screen.query_one("#recap", Static).render()))
         app.screen.query_one(Checklist).focus()
         await tick_until_moved(pilot, app, "CallScreen")
-        assert d.visit_view(vid).visit.stage == "FOLLOWED_UP"
+        assert d.lifecycle.visit_view(vid).visit.stage == "FOLLOWED_UP"
         # the complaint: closing without a root cause is refused inline
         await keys(pilot, "f5")
         await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen" and app.screen.rows)
@@ -135,9 +135,9 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
                                      "closing_report": "Customer satisfied after the re-check"})
         await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen" and not app.screen.rows)
 
-    assert d.complaints() == []
-    assert d.verify_audit() == []
-    actions = [e.action for e in d.history(vid)]
+    assert d.complaints.complaints() == []
+    assert d.reports.verify_audit() == []
+    actions = [e.action for e in d.lifecycle.history(vid)]
     assert "added_work.approved" in actions and "complaint.close" in actions
 
 
@@ -158,12 +158,12 @@ async def test_progress_board_sees_another_terminal_within_a_second(shop, clock,
         table = app.screen.query_one(DataTable)
         table.move_cursor(row=1)
         chosen = app.screen.current_visit()
-        other.assign(shop.mgr, ids[0], shop.tech2.id, "B9")
+        other.lifecycle.assign(shop.mgr, other.lifecycle.ref(ids[0]), shop.tech2.id, "B9")
         start = time.monotonic()
         await wait_for(pilot, lambda: any(r.bay == "B9" for r in app.screen.rows), tries=2000)
         assert time.monotonic() - start < 1.5
         assert app.screen.current_visit() == chosen  # the cursor stayed on the same car
-    other.engine.dispose()
+    other.ctx.engine.dispose()
 
 
 def test_lobby_masks_personal_data():
@@ -190,9 +190,9 @@ async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = shop.desk.add_found_work(shop.tech, vid, finding="Wipers", grade="yellow", kind="part",
+    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding="Wipers", grade="yellow", kind="part",
                                     description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                                    availability="in_stock")
+                                    availability="in_stock").value
     app = make_app(db_url=db_url, clock=clock, user_name="张强")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -207,7 +207,7 @@ async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
         table.move_cursor(row=2)
         await keys(pilot, "d")
         await wait_for(pilot, lambda: any("not approved" in n for n in notes))
-    assert not [ln for ln in shop.desk.visit_view(vid).lines if ln.id == line][0].is_done
+    assert not [ln for ln in shop.desk.lifecycle.visit_view(vid).lines if ln.id == line][0].is_done
 
 
 async def open_board(pilot, app, rows=1):
@@ -225,26 +225,26 @@ async def test_board_move_refused_names_the_open_items_and_opens_the_visit(shop,
         await keys(pilot, "f8")
         await wait_for(pilot, lambda: isinstance(app.screen, OpenItemsDialog))
         shown = str(app.screen.query_one("#open-items", Static).render())
-        blocking = [s.item.id for s in shop.desk.checklist(vid) if s.blocking]
+        blocking = [s.item.id for s in shop.desk.checklist.checklist(vid) if s.blocking]
         assert blocking and all(item in shown for item in blocking)
         assert "REP-02" not in shown  # recommended items never block
         await keys(pilot, "enter")
         await wait_for(pilot, on(app, "WorkshopScreen"))
         await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == blocking[0])
-    assert shop.desk.visit_view(vid).visit.stage == "IN_REPAIR"
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "IN_REPAIR"
 
 
 async def test_board_moves_a_car_whose_items_are_done(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
-    shop.desk.mark_item(shop.tech, vid, "QC-01", "done")
+    shop.desk.checklist.mark_item(shop.tech, shop.desk.lifecycle.ref(vid), "QC-01", "done")
     flow.tick_open(shop.desk, shop.qc, vid)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
         await open_board(pilot, app)
         await keys(pilot, "f8")
-        await wait_for(pilot, lambda: shop.desk.visit_view(vid).visit.stage == "READY")
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(vid).visit.stage == "READY")
         await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].stage == "READY")
         assert any("moved to" in n for n in notes)
 
@@ -266,7 +266,7 @@ async def test_board_assigns_and_filters_by_technician(shop, clock, db_url):
         names = [label for _id, label in app.screen.choices]
         assert names == ["张强", "Mike Ross"]  # technicians only
         await keys(pilot, "down", "enter")
-        await wait_for(pilot, lambda: shop.desk.visit_view(target).visit.technician_id == shop.tech2.id)
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(target).visit.technician_id == shop.tech2.id)
         await wait_for(pilot, lambda: any(r.technician == "Mike Ross" for r in app.screen.rows))
         # filter on Mike Ross: only his car stays, the title says whose
         await keys(pilot, "f")
@@ -312,7 +312,7 @@ async def test_checklist_not_applicable_asks_a_reason_and_records_it(shop, clock
         assert isinstance(app.screen, ReasonDialog)
         await keys(pilot, *"no paid parts replaced", "enter")
         await wait_for(pilot, lambda: any(s.item.id == "REP-06" and s.state == "na"
-                                          for s in shop.desk.checklist(vid)))
+                                          for s in shop.desk.checklist.checklist(vid)))
         # enter ticks too
         await wait_for(pilot, on(app, "WorkshopScreen"))
         checklist = app.screen.query_one(Checklist)
@@ -320,8 +320,8 @@ async def test_checklist_not_applicable_asks_a_reason_and_records_it(shop, clock
         checklist.focus_item("REP-08")
         await keys(pilot, "enter")
         await wait_for(pilot, lambda: any(s.item.id == "REP-08" and s.state == "done"
-                                          for s in shop.desk.checklist(vid)))
-    mark = [s for s in shop.desk.checklist(vid) if s.item.id == "REP-06"][0].mark
+                                          for s in shop.desk.checklist.checklist(vid)))
+    mark = [s for s in shop.desk.checklist.checklist(vid) if s.item.id == "REP-06"][0].mark
     assert mark.reason == "no paid parts replaced"
 
 
@@ -364,14 +364,14 @@ async def test_survey_needs_all_five_factors(shop, clock, db_url):
         app.screen.query_one("#f-nps", Input).value = "10"
         await keys(pilot, "ctrl+s")
         await wait_for(pilot, on(app, "CallScreen"))
-    assert shop.desk.complaints() == []  # nobody was dissatisfied
-    assert "call.reached" in [e.action for e in shop.desk.history(vid)]
+    assert shop.desk.complaints.complaints() == []  # nobody was dissatisfied
+    assert "call.reached" in [e.action for e in shop.desk.lifecycle.history(vid)]
 
 
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    shop.desk.open_complaint(shop.sa, vid, "major", "Car returned with a scratch")
+    shop.desk.complaints.open_complaint(shop.sa, shop.desk.lifecycle.ref(vid), "major", "Car returned with a scratch")
     clock.advance(hours=30)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -391,7 +391,7 @@ async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url
         await keys(pilot, "escape")
         await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen")
     assert not [n for n in notes if "Not allowed" in n]  # asked, not refused
-    assert len(shop.desk.complaints()) == 1
+    assert len(shop.desk.complaints.complaints()) == 1
 
 
 async def test_delivery_writes_the_invoice_summary(shop, clock, db_url, tmp_path, monkeypatch):
@@ -411,14 +411,14 @@ async def test_delivery_writes_the_invoice_summary(shop, clock, db_url, tmp_path
         await fill_form(pilot, app, {"at": "+5 10:00", "channel": "phone"})
         await wait_for(pilot, lambda: any("72" in n for n in notes) or isinstance(app.screen, FormDialog))
     files = list((tmp_path / "data" / "printouts").glob("*-invoice.txt"))
-    assert len(files) == 1 and shop.desk.visit_view(vid).visit.number in files[0].read_text(encoding="utf-8")
-    assert shop.desk.visit_view(vid).visit.followup_agreed_at is None
+    assert len(files) == 1 and shop.desk.lifecycle.visit_view(vid).visit.number in files[0].read_text(encoding="utf-8")
+    assert shop.desk.lifecycle.visit_view(vid).visit.followup_agreed_at is None
 
 
 async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    assert shop.desk.visit_view(vid).visit.technician_id is None
+    assert shop.desk.lifecycle.visit_view(vid).visit.technician_id is None
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_board(pilot, app)
@@ -429,16 +429,17 @@ async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url
         await keys(pilot, "s")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         await keys(pilot, "enter")
-        await wait_for(pilot, lambda: shop.desk.visit_view(vid).lines[0].started)
-    assert shop.desk.visit_view(vid).visit.technician_id == shop.tech.id
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(vid).lines[0].started)
+    assert shop.desk.lifecycle.visit_view(vid).visit.technician_id == shop.tech.id
 
 
 def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
     from desk.screens.progress import ProgressScreen
-    from desk.services.queries import ShopRow
+    from desk.domain.entities import VisitRef
+    from desk.services.workshop import ShopRow
 
     def row(minutes_left, late, at_risk):
-        return ShopRow(visit_id=1, version=1, number="RO1", plate="京A12345", customer="李伟", vehicle="",
+        return ShopRow(ref=VisitRef(1, 1), number="RO1", plate="京A12345", customer="李伟", vehicle="",
                        status="in_work", stage="IN_REPAIR", technician="", technician_id=None, advisor="",
                        advisor_id=None, bay="", promised_at=clock.now, minutes_left=minutes_left, late=late,
                        at_risk=at_risk, comeback=True, update_due=True)
@@ -463,8 +464,8 @@ async def test_qc_sends_the_car_back_with_a_reason(shop, clock, db_url):
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
         await keys(pilot, *"Squeak still there on the road test", "enter")
         await wait_for(pilot, on(app, "WorkshopScreen"))
-    assert shop.desk.visit_view(vid).visit.stage == "IN_REPAIR"
-    assert any(e.action == "visit.rework" and "Squeak" in (e.after or "") for e in shop.desk.history(vid))
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "IN_REPAIR"
+    assert any(e.action == "visit.rework" and "Squeak" in (e.after or "") for e in shop.desk.lifecycle.history(vid))
 
 
 async def test_delivery_records_the_amount_explanation(shop, clock, db_url):
@@ -478,8 +479,8 @@ async def test_delivery_records_the_amount_explanation(shop, clock, db_url):
         await keys(pilot, "e")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await keys(pilot, *"Brake fluid topped up, agreed by phone", "enter")
-        await wait_for(pilot, lambda: shop.desk.visit_view(vid).visit.amount_explanation)
-    assert shop.desk.visit_view(vid).visit.amount_explanation == "Brake fluid topped up, agreed by phone"
+        await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(vid).visit.amount_explanation)
+    assert shop.desk.lifecycle.visit_view(vid).visit.amount_explanation == "Brake fluid topped up, agreed by phone"
 
 
 async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock, db_url, monkeypatch):
@@ -494,20 +495,20 @@ async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock
     monkeypatch.setattr(ChangeWatcher, "POLL_SECONDS", 3600)
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
-    shop.desk.mark_item(shop.tech, vid, "QC-01", "done")
+    shop.desk.checklist.mark_item(shop.tech, shop.desk.lifecycle.ref(vid), "QC-01", "done")
     flow.tick_open(shop.desk, shop.qc, vid)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     other = open_desk(db_url, clock=clock)  # the second terminal
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
         await open_board(pilot, app)
-        seen = app.screen.rows[0].version
-        other.assign(shop.mgr, vid, shop.tech2.id, "B7")
+        seen = app.screen.rows[0].ref
+        other.lifecycle.assign(shop.mgr, other.lifecycle.ref(vid), shop.tech2.id, "B7")
         await keys(pilot, "f8")
         await wait_for(pilot, lambda: any("Changed on another terminal by" in n for n in notes))
         message = next(n for n in notes if "Changed on another terminal by" in n)
         assert shop.mgr.name in message and "assign" in message
-        assert shop.desk.visit_view(vid).visit.stage == "QC"  # nothing written over
-        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].version != seen)
+        assert shop.desk.lifecycle.visit_view(vid).visit.stage == "QC"  # nothing written over
+        await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].ref != seen)
         assert app.screen.rows[0].bay == "B7"  # the other change is on screen
-    other.engine.dispose()
+    other.ctx.engine.dispose()

@@ -18,7 +18,7 @@ CHEAP = dict(n=2**4, r=8, p=1)  # the policy is under test here, not scrypt's co
 
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
-    with desk.engine.begin() as conn:
+    with desk.ctx.engine.begin() as conn:
         conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, **CHEAP)))
 
 
@@ -163,8 +163,8 @@ async def test_typed_markup_and_escapes_show_literally_on_screen():
 
 
 async def test_user_names_with_markup_show_literally_at_sign_in(desk, clock, db_url):
-    desk.create_user(None, "[red]Eve[/red]", ["advisor"])
-    desk.create_user(None, "Bob", ["advisor"])
+    desk.people.create_user(None, "[red]Eve[/red]", ["advisor"])
+    desk.people.create_user(None, "Bob", ["advisor"])
     app = make_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query(OptionList)))

@@ -17,7 +17,7 @@ LANGS = ["en", "zh"]
 @pytest.mark.parametrize("lang", LANGS)
 def test_lobby_mode(snap_compare, shop, clock, db_url, lang):
     for stage in ("IN_REPAIR", "READY"):
-        vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+        vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
         flow.to_stage(shop, clock, vid, stage)
     set_locale(lang)
     app = make_lobby_app(db_url=db_url, clock=clock)
@@ -33,8 +33,8 @@ def test_lobby_mode(snap_compare, shop, clock, db_url, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_browser_sign_in(snap_compare, shop, clock, db_url, lang):
-    shop.desk.set_pin(shop.sa, shop.sa.id, "2468")
-    shop.desk.set_pin(shop.mgr, shop.mgr.id, "1357")
+    shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
+    shop.desk.security.set_pin(shop.mgr, shop.mgr.id, "1357")
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, remote=True)
 

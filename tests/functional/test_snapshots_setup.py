@@ -8,6 +8,7 @@ import pytest
 from desk.i18n import set_locale
 from desk.shell.app import make_app
 from tests.functional.pilot import screen_name, wait_for
+from tests.flow import setting_version
 
 LANGS = ["en", "zh"]
 
@@ -27,7 +28,7 @@ def go(*keys: str, until: str, ready=lambda app: True):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_setup_settings(snap_compare, shop, clock, db_url, lang):
-    shop.desk.set_setting(shop.mgr, "slot_minutes", "20")
+    shop.desk.setup.set_setting(shop.mgr, "slot_minutes", "20", setting_version(shop.desk, "slot_minutes"))
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     assert snap_compare(app, terminal_size=(120, 30), run_before=go("f9", until="SetupScreen",
@@ -36,7 +37,7 @@ def test_setup_settings(snap_compare, shop, clock, db_url, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_setup_checklist_read_only(snap_compare, shop, clock, db_url, lang):
-    shop.desk.add_template_item(shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址")
+    shop.desk.setup.add_template_item(shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址")
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     assert snap_compare(app, terminal_size=(120, 30), run_before=go(
@@ -45,8 +46,8 @@ def test_setup_checklist_read_only(snap_compare, shop, clock, db_url, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_setup_opening_checklist(snap_compare, shop, clock, db_url, lang):
-    shop.desk.tick_opening(shop.sa, "FAC-01")
-    shop.desk.tick_opening(shop.sa, "FAC-02")
+    shop.desk.setup.tick_opening(shop.sa, "FAC-01")
+    shop.desk.setup.tick_opening(shop.sa, "FAC-02")
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     assert snap_compare(app, terminal_size=(120, 24), run_before=go(

@@ -21,7 +21,7 @@ def on(app, name: str):
 
 
 def customers(desk) -> int:
-    with Session(desk.engine) as s:
+    with Session(desk.ctx.engine) as s:
         return s.exec(select(func.count()).select_from(CustomerRow)).one()
 
 
@@ -103,7 +103,7 @@ async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(sho
         await pilot.press("escape")
         await wait_for(pilot, on(app, "AppointmentsScreen"))
     assert customers(shop.desk) == 10_001
-    with Session(shop.desk.engine) as s:
+    with Session(shop.desk.ctx.engine) as s:
         assert s.exec(select(func.count()).select_from(VehicleRow)).one() == 10_001
 
 
@@ -124,7 +124,7 @@ async def print_at(shop, clock, db_url, tmp_path, monkeypatch, stage: str, scree
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, stage)
-    number = shop.desk.visit_view(vid).visit.number
+    number = shop.desk.lifecycle.visit_view(vid).visit.number
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)

@@ -22,8 +22,8 @@ def _shop_damaged_late(tmp_path: Path, clock) -> tuple[Path, int]:
     long audit log, far from the users and the schema."""
     path = tmp_path / "desk.db"
     desk = open_desk(f"sqlite:///{path}", clock=clock)
-    desk.create_user(None, "王丽", [Role.ADVISOR])
-    desk.engine.dispose()
+    desk.people.create_user(None, "王丽", [Role.ADVISOR])
+    desk.ctx.engine.dispose()
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO audit_event (at, user_name, action, entity, before, after, prev_hash, hash) "
@@ -48,28 +48,28 @@ def test_start_up_skips_quick_check_and_the_background_check_blocks_writes(tmp_p
         open_desk(url, clock=clock, migrate=False)  # the full check, as the CLI does
     desk = open_desk(url, clock=clock, migrate=False, deep_check=False)  # the app's start-up
     try:
-        users = desk.users()
-        assert [u.name for u in users] == ["王丽"] and desk.blocked is None
+        users = desk.people.users()
+        assert [u.name for u in users] == ["王丽"] and desk.ctx.blocked is None
         with pytest.raises(StoreUnavailable, match="damaged"):
-            desk.check_integrity()
-        assert desk.blocked and "damaged" in desk.blocked
+            desk.ctx.check_integrity()
+        assert desk.ctx.blocked and "damaged" in desk.ctx.blocked
         with pytest.raises(StoreUnavailable, match="damaged"):
-            desk.create_user(users[0], "张强", [Role.TECHNICIAN])
-        assert [u.name for u in desk.users()] == ["王丽"]  # nothing half-written
+            desk.people.create_user(users[0], "张强", [Role.TECHNICIAN])
+        assert [u.name for u in desk.people.users()] == ["王丽"]  # nothing half-written
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
 
 
 def test_a_healthy_file_passes_the_background_check(tmp_path, clock):
     desk = open_desk(f"sqlite:///{tmp_path / 'ok.db'}", clock=clock, deep_check=False)
     try:
-        desk.create_user(None, "王丽", [Role.ADVISOR])
-        desk.check_integrity()
-        assert desk.blocked is None
-        desk.create_user(None, "张强", [Role.TECHNICIAN])
-        assert len(desk.users()) == 2
+        desk.people.create_user(None, "王丽", [Role.ADVISOR])
+        desk.ctx.check_integrity()
+        assert desk.ctx.blocked is None
+        desk.people.create_user(None, "张强", [Role.TECHNICIAN])
+        assert len(desk.people.users()) == 2
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
 
 
 def test_a_header_that_is_not_sqlite_is_still_refused_at_start_up(tmp_path, clock):
@@ -89,7 +89,7 @@ async def test_the_app_shows_the_board_then_the_damage(tmp_path, clock):
         assert "damaged" in text and "restore it from a backup" in text and "Traceback" not in text
         # the board came first: start-up did not wait for the check
         assert any(type(s).__name__ == "AppointmentsScreen" for s in app.screen_stack)
-        assert app.desk.blocked
+        assert app.desk.ctx.blocked
 
 
 async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tmp_path, clock, monkeypatch):
@@ -101,8 +101,8 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     good = tmp_path / "good.db"
     desk = open_desk(f"sqlite:///{good}", clock=clock)
-    desk.create_user(None, "王丽", [Role.ADVISOR])
-    desk.engine.dispose()
+    desk.people.create_user(None, "王丽", [Role.ADVISOR])
+    desk.ctx.engine.dispose()
     path, _ = _shop_damaged_late(tmp_path, clock)
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
@@ -118,12 +118,12 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.desk is not None and not app.desk.blocked and app.user is not None
+        await wait_for(pilot, lambda: app.desk is not None and not app.desk.ctx.blocked and app.user is not None
                        and not app.screen.query("#store-error"), tries=600)
-        app.desk.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
+        app.desk.people.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
     assert made.exists() and list(tmp_path.glob("desk-before-restore-*.db"))
     check = open_desk(url, clock=clock)  # the full check passes on the restored file
     try:
-        assert sorted(u.name for u in check.users()) == ["张强", "王丽"]
+        assert sorted(u.name for u in check.people.users()) == ["张强", "王丽"]
     finally:
-        check.engine.dispose()
+        check.ctx.engine.dispose()

@@ -34,17 +34,17 @@ def seed(url: str) -> tuple[int, int, int]:
     from desk.domain.entities import Role
 
     desk = open_desk(url, clock=lambda: NOW)
-    user = desk.user(desk.create_user(None, "王丽", [Role.ADVISOR]))
-    customer = desk.register_customer(user, name="李伟", phone="13812345678")
-    vehicle = desk.register_vehicle(user, customer_id=customer, plate="京A12345")
-    desk.engine.dispose()
+    user = desk.people.user(desk.people.create_user(None, "王丽", [Role.ADVISOR]))
+    customer = desk.people.register_customer(user, name="李伟", phone="13812345678")
+    vehicle = desk.people.register_vehicle(user, customer_id=customer, plate="京A12345")
+    desk.ctx.engine.dispose()
     return user.id, customer, vehicle
 
 
 def writer_desk(url: str):
-    from desk.services import Desk
+    from desk.services import ServiceContext, build_desk
 
-    return Desk(make_engine(url), clock=lambda: NOW)
+    return build_desk(ServiceContext(make_engine(url), clock=lambda: NOW))
 
 
 def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) -> int:
@@ -53,15 +53,15 @@ def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) ->
     from desk.domain.entities import Role, User
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
-    return desk.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id,
-                        concerns=[f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)])
+    return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id,
+                        concerns=[f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)]).id
 
 
 def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack, count: int | None = None) -> None:
     """Save visits forever (or ``count`` times); acknowledge each id after commit.
     Says "ready" first, so the parent's random delay falls among the saves."""
     desk = writer_desk(url)
-    with desk.engine.connect():
+    with desk.ctx.engine.connect():
         pass
     ack.send("ready")
     n = 0
@@ -69,7 +69,7 @@ def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack, count
         vid = save_visit(desk, user_id, customer_id, vehicle_id, n)
         ack.send(vid)  # only after the commit returned
         n += 1
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
 
 
 def check_store(path: Path, acknowledged: set[int]) -> None:
@@ -244,7 +244,7 @@ def test_damaged_copies_are_refused_or_their_damage_is_accounted_for(tmp_path, c
     desk = writer_desk(url)
     for n in range(VISITS):
         save_visit(desk, user_id, customer_id, vehicle_id, n)
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
     with sqlite3.connect(src) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = src.read_bytes()
@@ -268,10 +268,10 @@ def test_damaged_copies_are_refused_or_their_damage_is_accounted_for(tmp_path, c
             unhandled.append(f"open {i}: {exc!r}")
             continue
         try:
-            d.board(NOW.date())
+            d.booking.board(NOW.date())
             for vid in rng.sample(range(1, VISITS + 1), 4):
-                d.visit_view(vid)
-            problems = d.verify_audit()
+                d.lifecycle.visit_view(vid)
+            problems = d.reports.verify_audit()
         except StoreUnavailable:
             on_read += 1
             continue
@@ -279,7 +279,7 @@ def test_damaged_copies_are_refused_or_their_damage_is_accounted_for(tmp_path, c
             unhandled.append(f"read {i}: {exc!r}")
             continue
         finally:
-            d.engine.dispose()
+            d.ctx.engine.dispose()
         rows = _logical(path)
         if rows is None:  # SQLite says "malformed" on a page no read above touched
             on_read += 1
@@ -333,7 +333,7 @@ def test_missing_folder_and_not_a_database(tmp_path):
 
 def test_newer_schema_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    open_desk(url).engine.dispose()
+    open_desk(url).ctx.engine.dispose()
     with sqlite3.connect(tmp_path / "new.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(StoreUnavailable, match="newer version"):

@@ -40,8 +40,8 @@ class TwoTerminals(RuleBasedStateMachine):
         self.shop = Shop(self.a)
         self.visit = flow.book(self.shop, self.clock)
         flow.to_stage(self.shop, self.clock, self.visit, "ESTIMATE")
-        self.a.add_canned_job(self.shop.sa, self.visit, "oil")
-        self.a.set_promised(self.shop.sa, self.visit, self.clock.now + timedelta(hours=4))
+        self.a.estimate.add_canned_job(self.shop.sa, self.a.lifecycle.ref(self.visit), "oil")
+        self.a.lifecycle.set_promised(self.shop.sa, self.a.lifecycle.ref(self.visit), self.clock.now + timedelta(hours=4))
         flow.tick_open(self.a, self.shop.sa, self.visit)
 
     def terminal(self, which: bool):
@@ -56,22 +56,22 @@ class TwoTerminals(RuleBasedStateMachine):
     @rule(which=st.booleans(), cents=st.integers(min_value=100, max_value=50_000))
     def add_line(self, which, cents):
         d = self.terminal(which)
-        self.attempt(lambda: d.add_line(self.shop.sa, self.visit, kind="labour", description="extra",
+        self.attempt(lambda: d.estimate.add_line(self.shop.sa, d.lifecycle.ref(self.visit), kind="labour", description="extra",
                                         qty=Decimal(1), unit_cents=cents))
 
     @rule(which=st.booleans(), delta=st.integers(min_value=1, max_value=1000))
     def change_price(self, which, delta):
         d = self.terminal(which)
-        lines = d.visit_view(self.visit).lines
+        lines = d.lifecycle.visit_view(self.visit).lines
         if lines:
             ln = lines[0]
-            self.attempt(lambda: d.update_line(self.shop.sa, ln.id, unit_cents=ln.unit_cents + delta))
+            self.attempt(lambda: d.estimate.update_line(self.shop.sa, d.lifecycle.ref(self.visit), ln.id, unit_cents=ln.unit_cents + delta))
 
     @rule(which=st.booleans(), short=st.booleans())
     def authorise(self, which, short):
         d = self.terminal(which)
-        total = d.estimate_total(self.visit)
-        self.attempt(lambda: d.authorise(self.shop.sa, self.visit, channel="in_person", signer="李伟",
+        total = d.estimate.estimate_total(self.visit)
+        self.attempt(lambda: d.estimate.authorise(self.shop.sa, d.lifecycle.ref(self.visit), channel="in_person", signer="李伟",
                                          reference="P1", amount_cents=total - (1 if short else 0)))
 
     @rule(which=st.booleans())
@@ -79,33 +79,33 @@ class TwoTerminals(RuleBasedStateMachine):
         """What an advisor does: the customer signs the current total, then move."""
         d = self.terminal(which)
         self.authorise(which, short=False)
-        self.attempt(lambda: d.advance(self.shop.mgr, self.visit))
+        self.attempt(lambda: d.lifecycle.advance(self.shop.mgr, d.lifecycle.ref(self.visit)))
 
     @rule(which=st.booleans())
     def advance(self, which):
         d = self.terminal(which)
         actor = self.shop.mgr  # may tick anything: only the authorisation guards here
         self.attempt(lambda: flow.tick_open(d, actor, self.visit))
-        self.attempt(lambda: d.advance(actor, self.visit))
+        self.attempt(lambda: d.lifecycle.advance(actor, d.lifecycle.ref(self.visit)))
 
     @rule(which=st.booleans())
     def stale_edit(self, which):
         d, other = self.terminal(which), self.terminal(not which)
-        version = d.visit_view(self.visit).visit.version
-        self.attempt(lambda: other.add_concern(self.shop.sa, self.visit, "meanwhile"))
-        before = [c.text for c in d.visit_view(self.visit).concerns]
-        self.attempt(lambda: d.add_concern(self.shop.sa, self.visit, "stale", version=version))
-        after = [c.text for c in d.visit_view(self.visit).concerns]
+        seen = d.lifecycle.visit_view(self.visit).ref
+        self.attempt(lambda: other.reception.add_concern(self.shop.sa, other.lifecycle.ref(self.visit), "meanwhile"))
+        before = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
+        self.attempt(lambda: d.reception.add_concern(self.shop.sa, seen, "stale"))
+        after = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
         assert "stale" not in after[len(before):], "a stale terminal wrote over the other"
 
     @invariant()
     def past_estimate_only_with_exact_authorisation(self):
         if not hasattr(self, "a"):
             return
-        with read_session(self.a.engine) as s:
+        with read_session(self.a.ctx.engine) as s:
             visit = s.get(VisitRow, self.visit)
-            facts = repo.visit_facts(session=s, visit=visit, now=self.clock.now, policy=self.a.policy,
-                                     totals_fn=self.a.totals)
+            facts = repo.visit_facts(session=s, visit=visit, now=self.clock.now, policy=self.a.ctx.policy,
+                                     totals_fn=self.a.estimate.totals)
         if visit.stage in PAST_ESTIMATE:
             REACHED.append(visit.stage)
             auth = valid_authorisation(facts)
@@ -114,8 +114,8 @@ class TwoTerminals(RuleBasedStateMachine):
 
     def teardown(self):
         if hasattr(self, "a"):
-            self.a.engine.dispose()
-            self.b.engine.dispose()
+            self.a.ctx.engine.dispose()
+            self.b.ctx.engine.dispose()
             self.dir.cleanup()
 
 

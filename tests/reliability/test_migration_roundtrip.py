@@ -97,10 +97,10 @@ def test_upgrade_downgrade_upgrade_keeps_every_record(tmp_path, capsys):
         name, phone = conn.execute("SELECT c.name, c.phone FROM customer c JOIN vehicle v ON v.customer_id = c.id "
                                    "ORDER BY c.id DESC LIMIT 1").fetchone()
         conn.close()
-        hits = desk.lookup(phone[-4:], limit=200)  # the search keys of 0003 were filled again
+        hits = desk.people.lookup(phone[-4:], limit=200)  # the search keys of 0003 were filled again
         assert name in {customer.name for _vehicle, customer in hits}
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
     with capsys.disabled():
         print(f"\n[migration] {at_head['visit'][0]} visits, {at_head['audit_event'][0]} audit events, "
               f"{at_head['estimate_line'][0]} lines: upgrade, downgrade to 0001, upgrade x2 — identical")

@@ -64,9 +64,9 @@ def tmpfs(where: Path, size: str):
 
 
 def staff(desk):
-    advisor = desk.user(desk.create_user(None, "王丽", [Role.ADVISOR]))
-    customer = desk.register_customer(advisor, name="李伟", phone="13812345678")
-    vehicle = desk.register_vehicle(advisor, customer_id=customer, plate="京A12345")
+    advisor = desk.people.user(desk.people.create_user(None, "王丽", [Role.ADVISOR]))
+    customer = desk.people.register_customer(advisor, name="李伟", phone="13812345678")
+    vehicle = desk.people.register_vehicle(advisor, customer_id=customer, plate="京A12345")
     return advisor, customer, vehicle
 
 
@@ -124,7 +124,7 @@ def test_read_then_write_race_never_surfaces_busy(tmp_path):
     write it back +1, 300 times: our write transactions start with BEGIN
     IMMEDIATE, so neither ever sees SQLITE_BUSY and no increment is lost."""
     url = f"sqlite:///{tmp_path / 'race.db'}"
-    open_desk(url).engine.dispose()
+    open_desk(url).ctx.engine.dispose()
     setup = make_engine(url)
     with setup.begin() as c:
         c.exec_driver_sql("CREATE TABLE counter (n INTEGER NOT NULL)")
@@ -166,8 +166,8 @@ def test_read_only_database_is_refused_and_a_write_saves_nothing(tmp_path, clock
     url = f"sqlite:///{src}"
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
-    desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
-    desk.engine.dispose()
+    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
+    desk.ctx.engine.dispose()
     with sqlite3.connect(src) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     with contextlib.ExitStack() as stack:
@@ -177,7 +177,7 @@ def test_read_only_database_is_refused_and_a_write_saves_nothing(tmp_path, clock
             path = where / "shop.db"
             ro_url = f"sqlite:///{path}"
             live = open_desk(ro_url, clock=clock)  # opened while still writable
-            live.engine.dispose()  # the pool reconnects on demand; a busy mount cannot turn ro
+            live.ctx.engine.dispose()  # the pool reconnects on demand; a busy mount cannot turn ro
             subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
         else:
             path = src
@@ -189,9 +189,9 @@ def test_read_only_database_is_refused_and_a_write_saves_nothing(tmp_path, clock
             open_desk(ro_url, clock=clock)
         before = visit_shapes(path, immutable=True)
         with pytest.raises(StoreUnavailable) as err:
-            live.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["x", "y", "z"])
+            live.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["x", "y", "z"])
         assert "read-only" in str(err.value) or "cannot be opened" in str(err.value)
-        live.engine.dispose()
+        live.ctx.engine.dispose()
         after = visit_shapes(path, immutable=True)
         assert after == before and set(after.values()) == {3}  # no partial record
 
@@ -215,7 +215,7 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
         path = where / "shop.db"
         url = f"sqlite:///{path}"
         desk = open_desk(url, clock=clock)
-        stack.callback(desk.engine.dispose)
+        stack.callback(desk.ctx.engine.dispose)
         advisor, customer, vehicle = staff(desk)
         if CAN_MOUNT:
             filler = _fill(where, leave=64 * 1024)
@@ -223,16 +223,16 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
             with sqlite3.connect(path) as conn:
                 pages = conn.execute("PRAGMA page_count").fetchone()[0]
 
-            @sa.event.listens_for(desk.engine, "connect")
+            @sa.event.listens_for(desk.ctx.engine, "connect")
             def _cap(dbapi_conn, _record):
                 dbapi_conn.execute(f"PRAGMA max_page_count={pages + 12}")
 
-            desk.engine.dispose()
+            desk.ctx.engine.dispose()
         saved, full = 0, None
         long_text = "刹车异响 brake noise " * 20
         for _ in range(5000):
             try:
-                desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle,
+                desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle,
                              concerns=[long_text, long_text, long_text])
                 saved += 1
             except StoreUnavailable as exc:
@@ -246,13 +246,13 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
         if CAN_MOUNT:
             filler.unlink()
         else:
-            desk.engine.dispose()
-            sa.event.remove(desk.engine, "connect", _cap)
-        desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["after", "space", "freed"])
+            desk.ctx.engine.dispose()
+            sa.event.remove(desk.ctx.engine, "connect", _cap)
+        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["after", "space", "freed"])
         assert len(visit_shapes(path)) == saved + 1
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
         assert_sound(path)
-        assert open_desk(url, clock=clock).verify_audit() == []
+        assert open_desk(url, clock=clock).reports.verify_audit() == []
 
 
 def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypatch):
@@ -268,7 +268,7 @@ def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypa
     try:
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match="busy"):
-            desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
+            desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
         assert time.monotonic() - started < 10
         # a database that needs a migration cannot migrate while locked either
         with sqlite3.connect(tmp_path / "old.db") as conn:
@@ -286,9 +286,9 @@ def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypa
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])  # and it resumes
+    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])  # and it resumes
     assert set(visit_shapes(path).values()) == {3}
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
 
 
 # ----------------------------------------------------------------------------- (9) one changed byte on disk
@@ -299,14 +299,14 @@ def test_one_byte_changed_on_disk_is_located_by_the_audit_chain(tmp_path, clock)
     url = f"sqlite:///{path}"
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
-    vids = [desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"concern {i}"])
+    vids = [desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"concern {i}"]).id
             for i in range(30)]
-    desk.add_concern(advisor, vids[17], "MARKER-Brakes squeal")
+    desk.reception.add_concern(advisor, desk.lifecycle.ref(vids[17]), "MARKER-Brakes squeal")
     for vid in vids[:5]:
-        desk.add_concern(advisor, vid, "later event")
-    with read_session(desk.engine) as s:
+        desk.reception.add_concern(advisor, desk.lifecycle.ref(vid), "later event")
+    with read_session(desk.ctx.engine) as s:
         target = s.exec(sa.select(AuditEventRow.id).where(AuditEventRow.after.contains("MARKER"))).scalar_one()
-    desk.engine.dispose()
+    desk.ctx.engine.dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
@@ -321,9 +321,9 @@ def test_one_byte_changed_on_disk_is_located_by_the_audit_chain(tmp_path, clock)
         copy.write_bytes(bytes(damaged))
         d = open_desk(f"sqlite:///{copy}", clock=clock, migrate=False)  # quick_check cannot see it
         try:
-            problems = d.verify_audit()
+            problems = d.reports.verify_audit()
         finally:
-            d.engine.dispose()
+            d.ctx.engine.dispose()
         if problems:
             assert [(p.event_id, p.problem) for p in problems] == [(target, "content changed")]
             located = True
@@ -336,8 +336,8 @@ def test_a_removed_event_is_located(tmp_path, clock):
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
     for i in range(10):
-        desk.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"c{i}"])
-    desk.engine.dispose()
+        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"c{i}"])
+    desk.ctx.engine.dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
         ids = [r[0] for r in conn.execute("SELECT id FROM audit_event ORDER BY id")]
@@ -345,9 +345,9 @@ def test_a_removed_event_is_located(tmp_path, clock):
         conn.execute("DELETE FROM audit_event WHERE id = ?", (gone,))
     d = open_desk(url, clock=clock, migrate=False)
     try:
-        problems = d.verify_audit()
+        problems = d.reports.verify_audit()
     finally:
-        d.engine.dispose()
+        d.ctx.engine.dispose()
     assert [p.event_id for p in problems] == [gone + 1]
     assert f"events {gone}..{gone}" in problems[0].problem
 
@@ -390,9 +390,9 @@ def fuzz_desk(tmp_path_factory):
     d = open_desk(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}",
                   clock=FrozenClock(datetime(2026, 11, 23, 9, 0)))
     advisor, customer, vehicle = staff(d)
-    vid = d.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["seed"])
+    vid = d.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["seed"]).id
     yield d, advisor, vid
-    d.engine.dispose()
+    d.ctx.engine.dispose()
     print(f"\n[fuzz] {_counts['customer']} customers, {_counts['concern']} concerns stored, "
           f"{_counts['refused']} refused as InvalidInput")
 
@@ -402,13 +402,13 @@ def fuzz_desk(tmp_path_factory):
 def test_hostile_text_through_register_customer(fuzz_desk, name, note):
     d, advisor, _vid = fuzz_desk
     try:
-        cid = d.register_customer(advisor, name=name, phone="13812345678", special_note=note)
+        cid = d.people.register_customer(advisor, name=name, phone="13812345678", special_note=note)
     except InvalidInput as exc:
         assert exc.field in ("name", "note")
         _counts["refused"] += 1
         return
     row = d.customer(cid) if hasattr(d, "customer") else None
-    with read_session(d.engine) as s:
+    with read_session(d.ctx.engine) as s:
         from desk.store.models import CustomerRow
 
         row = s.get(CustomerRow, cid)
@@ -424,12 +424,12 @@ def test_hostile_text_through_register_customer(fuzz_desk, name, note):
 def test_hostile_text_through_add_concern(fuzz_desk, text):
     d, advisor, vid = fuzz_desk
     try:
-        d.add_concern(advisor, vid, text)
+        d.reception.add_concern(advisor, d.lifecycle.ref(vid), text)
     except InvalidInput as exc:
         assert exc.field == "concern"
         _counts["refused"] += 1
         return
-    stored = d.visit_view(vid).concerns[-1].text
+    stored = d.lifecycle.visit_view(vid).concerns[-1].text
     assert stored == validate.text(text, field="concern", max_len=500, required=True)
     _clean_properties(stored, multiline=False)
     _counts["concern"] += 1

@@ -16,27 +16,27 @@ CHEAP = dict(n=2**4, r=8, p=1)
 
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
-    with desk.engine.begin() as conn:
+    with desk.ctx.engine.begin() as conn:
         conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, **CHEAP)))
 
 
 def stored_hash(desk, user_id: int) -> str | None:
-    with desk.engine.connect() as conn:
+    with desk.ctx.engine.connect() as conn:
         return conn.execute(sa.select(UserRow.pin_hash).where(UserRow.id == user_id)).scalar()
 
 
 def test_set_pin_stores_scrypt_with_owasp_minimum_parameters(shop):
     d = shop.desk
-    d.set_pin(shop.sa, shop.sa.id, "482913")
+    d.security.set_pin(shop.sa, shop.sa.id, "482913")
     stored = stored_hash(d, shop.sa.id)
     assert stored.startswith("scrypt$") and "482913" not in stored
     params = auth.parse(stored)
     assert params.n >= 2**17 and params.r >= 8 and params.p >= 1
     assert len(params.salt) >= 16 and len(params.key) >= 32
     assert params.meets_minimum and not auth.needs_rehash(stored)
-    assert d.verify_pin(shop.sa.id, "482913").name == shop.sa.name
+    assert d.security.verify_pin(shop.sa.id, "482913").name == shop.sa.name
     with pytest.raises(InvalidInput, match="Wrong PIN"):
-        d.verify_pin(shop.sa.id, "482914")
+        d.security.verify_pin(shop.sa.id, "482914")
 
 
 def test_same_pin_twice_gives_different_hashes_and_weak_params_are_flagged():
@@ -68,17 +68,17 @@ def test_lock_seconds_grow_and_are_capped():
 def test_only_the_user_or_a_manager_sets_a_pin(shop):
     d = shop.desk
     with pytest.raises(NotAllowed):
-        d.set_pin(shop.tech, shop.sa.id, "1234")
+        d.security.set_pin(shop.tech, shop.sa.id, "1234")
     with pytest.raises(InvalidInput):
-        d.set_pin(shop.sa, shop.sa.id, "12")
+        d.security.set_pin(shop.sa, shop.sa.id, "12")
     assert stored_hash(d, shop.sa.id) is None
     cheap_pin(d, shop.mgr.id, "9999")
     with pytest.raises(NotAllowed):
-        d.clear_pin(shop.sa, shop.mgr.id)
-    d.clear_pin(shop.mgr, shop.mgr.id)
+        d.security.clear_pin(shop.sa, shop.mgr.id)
+    d.security.clear_pin(shop.mgr, shop.mgr.id)
     assert stored_hash(d, shop.mgr.id) is None
     with pytest.raises(InvalidInput, match="no PIN"):
-        d.verify_pin(shop.mgr.id, "9999")
+        d.security.verify_pin(shop.mgr.id, "9999")
 
 
 def test_five_wrong_pins_lock_the_user_for_60_s_then_longer(shop, clock):
@@ -86,32 +86,32 @@ def test_five_wrong_pins_lock_the_user_for_60_s_then_longer(shop, clock):
     cheap_pin(d, shop.sa.id, "2468")
     for _ in range(auth.MAX_FAILURES - 1):
         with pytest.raises(InvalidInput, match="Wrong PIN"):
-            d.verify_pin(shop.sa.id, "1111")
+            d.security.verify_pin(shop.sa.id, "1111")
     with pytest.raises(InvalidInput) as err:
-        d.verify_pin(shop.sa.id, "1111")  # the 5th
+        d.security.verify_pin(shop.sa.id, "1111")  # the 5th
     assert err.value.params == {"seconds": 60}
     with pytest.raises(InvalidInput, match="try again"):
-        d.verify_pin(shop.sa.id, "2468")  # even the right PIN is not checked while locked
+        d.security.verify_pin(shop.sa.id, "2468")  # even the right PIN is not checked while locked
     clock.advance(seconds=59)
     with pytest.raises(InvalidInput) as err:
-        d.verify_pin(shop.sa.id, "2468")
+        d.security.verify_pin(shop.sa.id, "2468")
     assert err.value.params == {"seconds": 1}
     clock.advance(seconds=1)
     # the second lock-out in a row lasts longer
     for _ in range(auth.MAX_FAILURES - 1):
         with pytest.raises(InvalidInput, match="Wrong PIN"):
-            d.verify_pin(shop.sa.id, "1111")
+            d.security.verify_pin(shop.sa.id, "1111")
     with pytest.raises(InvalidInput) as err:
-        d.verify_pin(shop.sa.id, "1111")
+        d.security.verify_pin(shop.sa.id, "1111")
     assert err.value.params == {"seconds": 120}
     clock.advance(seconds=120)
-    assert d.verify_pin(shop.sa.id, "2468").id == shop.sa.id
+    assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id
     # success resets the count: four more wrong PINs do not lock
     for _ in range(auth.MAX_FAILURES - 1):
         with pytest.raises(InvalidInput, match="Wrong PIN"):
-            d.verify_pin(shop.sa.id, "1111")
-    assert d.verify_pin(shop.sa.id, "2468").id == shop.sa.id
-    assert d.locked_for(shop.sa.id) == 0
+            d.security.verify_pin(shop.sa.id, "1111")
+    assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id
+    assert d.security.locked_for(shop.sa.id) == 0
 
 
 def test_lockout_survives_a_restart_and_is_per_user(shop, clock, db_url):
@@ -122,37 +122,37 @@ def test_lockout_survives_a_restart_and_is_per_user(shop, clock, db_url):
     cheap_pin(d, shop.mgr.id, "1357")
     for _ in range(auth.MAX_FAILURES):
         with pytest.raises(InvalidInput):
-            d.verify_pin(shop.sa.id, "0000")
-    d.engine.dispose()
+            d.security.verify_pin(shop.sa.id, "0000")
+    d.ctx.engine.dispose()
     again = open_desk(db_url, clock=clock)  # another terminal, or the app restarted
     try:
-        assert again.locked_for(shop.sa.id) == 60
+        assert again.security.locked_for(shop.sa.id) == 60
         with pytest.raises(InvalidInput, match="try again"):
-            again.verify_pin(shop.sa.id, "2468")
-        assert again.verify_pin(shop.mgr.id, "1357").id == shop.mgr.id  # others are not locked
+            again.security.verify_pin(shop.sa.id, "2468")
+        assert again.security.verify_pin(shop.mgr.id, "1357").id == shop.mgr.id  # others are not locked
     finally:
-        again.engine.dispose()
+        again.ctx.engine.dispose()
 
 
 def test_manager_approval_needs_a_manager(shop):
     d = shop.desk
     cheap_pin(d, shop.sa.id, "2468")
     cheap_pin(d, shop.mgr.id, "1357")
-    assert d.approve_as_manager(shop.mgr.id, "1357").id == shop.mgr.id
+    assert d.security.approve_as_manager(shop.mgr.id, "1357").id == shop.mgr.id
     with pytest.raises(NotAllowed):
-        d.approve_as_manager(shop.sa.id, "2468")
+        d.security.approve_as_manager(shop.sa.id, "2468")
     with pytest.raises(InvalidInput, match="Wrong PIN"):
-        d.approve_as_manager(shop.mgr.id, "1358")
+        d.security.approve_as_manager(shop.mgr.id, "1358")
 
 
 def test_no_pin_or_hash_in_the_audit_log(shop, clock):
     d = shop.desk
-    d.set_pin(shop.sa, shop.sa.id, "735190")
+    d.security.set_pin(shop.sa, shop.sa.id, "735190")
     stored = stored_hash(d, shop.sa.id)
     for _ in range(auth.MAX_FAILURES):
         with pytest.raises(InvalidInput):
-            d.verify_pin(shop.sa.id, "864202")
-    with d.engine.connect() as conn:
+            d.security.verify_pin(shop.sa.id, "864202")
+    with d.ctx.engine.connect() as conn:
         events = conn.execute(sa.text("select action, before, after from audit_event")).all()
     actions = [e.action for e in events]
     assert "user.pin_set" in actions and "user.lockout" in actions
@@ -160,4 +160,4 @@ def test_no_pin_or_hash_in_the_audit_log(shop, clock):
     salt_b64, key_b64 = stored.split("$")[4:]
     for secret in ("735190", "864202", "scrypt", salt_b64, key_b64):
         assert secret not in blob
-    assert d.verify_audit() == []
+    assert d.reports.verify_audit() == []

@@ -32,20 +32,20 @@ def test_copy_keeps_ids_money_and_the_audit_chain(sqlite_url, pg_url, clock):
 
     pg = open_desk(pg_url, clock=clock)
     try:
-        assert pg.verify_audit() == []
-        src, dst = shop.desk.visit_view(vid), pg.visit_view(vid)
+        assert pg.reports.verify_audit() == []
+        src, dst = shop.desk.lifecycle.visit_view(vid), pg.lifecycle.visit_view(vid)
         assert (dst.visit.number, dst.visit.stage, dst.totals.total) == (src.visit.number, src.visit.stage,
                                                                          src.totals.total)
-        assert [e.hash for e in pg.history(vid)] == [e.hash for e in shop.desk.history(vid)]
+        assert [e.hash for e in pg.lifecycle.history(vid)] == [e.hash for e in shop.desk.lifecycle.history(vid)]
         # the sequences moved past the copied ids: new rows get new ids and chain on
-        users = {u.name: u for u in pg.users()}
+        users = {u.name: u for u in pg.people.users()}
         new = flow.book(type("S", (), {"desk": pg, "sa": users["王丽"], "customer": shop.customer,
                                         "vehicle": shop.vehicle})(), clock, minutes_ahead=180)
         assert new > vid
-        assert pg.verify_audit() == []
+        assert pg.reports.verify_audit() == []
     finally:
-        pg.engine.dispose()
-        shop.desk.engine.dispose()
+        pg.ctx.engine.dispose()
+        shop.desk.ctx.engine.dispose()
 
 
 def test_copy_refuses_a_target_that_has_data(sqlite_url, pg_url, clock):
@@ -61,4 +61,4 @@ def test_copy_refuses_a_target_that_has_data(sqlite_url, pg_url, clock):
     with engine.connect() as c:
         assert c.execute(sa.text("select count(*) from visit")).scalar() == 2
     engine.dispose()
-    shop.desk.engine.dispose()
+    shop.desk.ctx.engine.dispose()

@@ -36,12 +36,12 @@ def read_csv(path):
 
 def test_visits_export_has_every_visit_of_the_period_with_exact_amounts(shop, clock, delivered, tmp_path):
     d = shop.desk
-    table = d.export_visits(DAY, DAY)
+    table = d.transfer.export_visits(DAY, DAY)
     (row,) = table.rows
-    view = d.visit_view(delivered)
+    view = d.lifecycle.visit_view(delivered)
     assert row[0] == view.visit.number and row[4] == "李伟" and row[6] == "京A12345"
     assert row[-1] == Decimal(view.totals.total) / 100 and isinstance(row[-1], Decimal)
-    assert d.export_visits(DAY + timedelta(days=1), DAY + timedelta(days=3)).rows == []
+    assert d.transfer.export_visits(DAY + timedelta(days=1), DAY + timedelta(days=3)).rows == []
     path = write_table(table, tmp_path / "visits.csv")
     rows = read_csv(path)
     assert rows[0][:3] == ["RO number", "Visit day", "Stage"]
@@ -51,24 +51,24 @@ def test_visits_export_has_every_visit_of_the_period_with_exact_amounts(shop, cl
 
 def test_xlsx_keeps_money_exact_dates_as_dates_and_chinese_headings(shop, clock, delivered, tmp_path):
     set_locale("zh")
-    path = write_table(shop.desk.export_visits(DAY, DAY), tmp_path / "visits.xlsx")
+    path = write_table(shop.desk.transfer.export_visits(DAY, DAY), tmp_path / "visits.xlsx")
     ws = load_workbook(path).active
     assert ws.title == "进厂明细"
     assert ws["A1"].value == "工单号" and ws["C2"].value == "已交车"
     assert ws["B2"].is_date and ws["B2"].value.date() == DAY
     total = ws.cell(row=2, column=ws.max_column)
     assert total.number_format == "0.00"
-    assert Decimal(str(total.value)) == Decimal(shop.desk.visit_view(delivered).totals.total) / 100
+    assert Decimal(str(total.value)) == Decimal(shop.desk.lifecycle.visit_view(delivered).totals.total) / 100
 
 
 def test_followup_list_shows_due_time_attempts_and_outcome(shop, clock, delivered):
     d = shop.desk
-    table = d.export_followups(DAY, DAY)
+    table = d.transfer.export_followups(DAY, DAY)
     (row,) = table.rows
-    assert row[0] == d.visit_view(delivered).visit.number
+    assert row[0] == d.lifecycle.visit_view(delivered).visit.number
     assert row[8] == 0 and row[9] == "" and row[11] is False  # not called yet
-    d.record_call(shop.csr, delivered, outcome="no_answer")
-    (row,) = d.export_followups(DAY, DAY).rows
+    d.followup.record_call(shop.csr, d.lifecycle.ref(delivered), outcome="no_answer")
+    (row,) = d.transfer.export_followups(DAY, DAY).rows
     assert row[8] == 1 and row[9] == "no_answer"
 
 
@@ -76,16 +76,16 @@ def test_kpi_export_is_the_dashboards_figures(shop, clock, delivered, tmp_path):
     from datetime import datetime, time, timedelta
 
     flow.book(shop, clock, minutes_ahead=120)  # booked, not arrived: in no arrival-based figure
-    table = shop.desk.kpi_export_rows(DAY, DAY)
+    table = shop.desk.transfer.kpi_export_rows(DAY, DAY)
     values = {r[0]: r[1:] for r in table.rows}
     # one arrival, by appointment (hand-counted from the fixture)
     assert values["Appointment share of visits"] == (Decimal("100.0"), 1, 1)
-    report = shop.desk.kpi_report(datetime.combine(DAY, time()), datetime.combine(DAY + timedelta(days=1), time()),
+    report = shop.desk.reports.kpi_report(datetime.combine(DAY, time()), datetime.combine(DAY + timedelta(days=1), time()),
                                   with_trend=False)
     assert len(table.rows) == len(report.rows)  # every dashboard figure, in its order
     assert [r[1:] for r in table.rows] == [(r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
     set_locale("zh")
-    rows = read_csv(write_table(shop.desk.kpi_export_rows(DAY, DAY), tmp_path / "kpis.csv"))
+    rows = read_csv(write_table(shop.desk.transfer.kpi_export_rows(DAY, DAY), tmp_path / "kpis.csv"))
     assert rows[0] == ["指标", "结果", "分子", "分母"]
     assert "预约进厂占比" in [r[0] for r in rows[1:]]
 
@@ -103,7 +103,7 @@ def test_bad_format_and_reversed_dates_are_refused(shop, tmp_path):
         write_table(Table("Visit list", ("a",), []), tmp_path / "out" / "x.pdf")
     assert not (tmp_path / "out").exists()
     with pytest.raises(InvalidInput) as err:
-        shop.desk.export_visits(DAY, DAY - timedelta(days=1))
+        shop.desk.transfer.export_visits(DAY, DAY - timedelta(days=1))
     assert err.value.reason == "The end date is before the start date"
 
 
@@ -117,18 +117,18 @@ def test_cli_import_dry_run_then_import_then_a_bad_file(shop, db_url, tmp_path):
     res = runner.invoke(main, ["--db", db_url, "import", "customers", str(good), "--dry-run"])
     assert res.exit_code == 0, res.output
     assert "40 rows read (GBK" in res.output and "Dry run" in res.output
-    assert len(shop.desk.lookup("粤B")) == 0
+    assert len(shop.desk.people.lookup("粤B")) == 0
     res = runner.invoke(main, ["--db", db_url, "--user", "王丽", "import", "customers", str(good)])
     assert res.exit_code == 0, res.output
     assert "40 new customers" in res.output and "Imported in" in res.output
-    assert len(shop.desk.lookup("粤B000")) == 20  # the lookup's limit
+    assert len(shop.desk.people.lookup("粤B000")) == 20  # the lookup's limit
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_rows(40, bad={5: {"vin": "123"}}).replace("粤B", "沪C"), encoding="utf-8")
     res = runner.invoke(main, ["--db", db_url, "--user", "王丽", "import", "customers", str(bad)])
     assert res.exit_code == 1
     assert "row 7, VIN: A VIN has 17 characters, not 3" in res.output
     assert "nothing was imported" in res.output and "Traceback" not in res.output
-    assert shop.desk.lookup("沪C") == []
+    assert shop.desk.people.lookup("沪C") == []
 
 
 def test_cli_import_needs_a_user(shop, db_url, tmp_path):

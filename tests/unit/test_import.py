@@ -40,7 +40,7 @@ def parse(text: str | bytes):
 
 
 def count(desk, model) -> int:
-    with Session(desk.engine) as s:
+    with Session(desk.ctx.engine) as s:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
@@ -139,28 +139,28 @@ def test_markup_and_escape_sequences_are_cleaned_like_typed_text():
 def test_import_writes_everything_with_one_audit_event(shop, clock):
     d = shop.desk
     before_events = count(d, AuditEventRow)
-    parsed = d.read_import(csv_rows(20).encode())
-    plan = d.plan_import(parsed)
+    parsed = d.transfer.read_import(csv_rows(20).encode())
+    plan = d.transfer.plan_import(parsed)
     assert (plan.customers_new, plan.vehicles_new, plan.committed) == (20, 20, False)
     assert count(d, CustomerRow) == 1  # a dry run writes nothing
-    done = d.import_customers(shop.sa, parsed, source="dms.csv", data=b"x")
+    done = d.transfer.import_customers(shop.sa, parsed, source="dms.csv", data=b"x")
     assert done.committed and done.customers_new == 20
     assert count(d, CustomerRow) == 21 and count(d, VehicleRow) == 21 and count(d, OdometerRow) == 21
-    with Session(d.engine) as s:
+    with Session(d.ctx.engine) as s:
         events = s.exec(select(AuditEventRow).order_by(AuditEventRow.id)).all()[before_events:]
     assert [e.action for e in events] == ["import.customers"]
     assert '"customers_new": 20' in events[0].after and "dms.csv" in events[0].after
-    assert d.verify_audit() == []
+    assert d.reports.verify_audit() == []
     # the cars are found by the lookup like any other
-    (veh, cust), = d.lookup("粤B00007")
+    (veh, cust), = d.people.lookup("粤B00007")
     assert cust.name == "客户7" and veh.vin == make_vin(7)
 
 
 def test_one_bad_row_imports_nothing_and_names_the_row(shop):
     d = shop.desk
-    parsed = d.read_import(csv_rows(50, bad={36: {"plate": "粤B?123"}}).encode())
+    parsed = d.transfer.read_import(csv_rows(50, bad={36: {"plate": "粤B?123"}}).encode())
     with pytest.raises(ImportRejected) as err:
-        d.import_customers(shop.sa, parsed, source="dms.csv")
+        d.transfer.import_customers(shop.sa, parsed, source="dms.csv")
     (e,) = err.value.errors
     assert e.line == 38 and e.field == "plate" and e.params == {"ch": "?"}
     assert count(d, CustomerRow) == 1 and count(d, VehicleRow) == 1
@@ -168,7 +168,7 @@ def test_one_bad_row_imports_nothing_and_names_the_row(shop):
 
 def test_a_failure_while_writing_leaves_nothing_half_written(shop, monkeypatch):
     d = shop.desk
-    parsed = d.read_import(csv_rows(30).encode())
+    parsed = d.transfer.read_import(csv_rows(30).encode())
     calls = []
 
     def progress(done, total):
@@ -177,7 +177,7 @@ def test_a_failure_while_writing_leaves_nothing_half_written(shop, monkeypatch):
             raise OSError("disk unplugged")
 
     with pytest.raises(OSError):
-        d.import_customers(shop.sa, parsed, source="dms.csv", progress=progress)
+        d.transfer.import_customers(shop.sa, parsed, source="dms.csv", progress=progress)
     assert count(d, CustomerRow) == 1 and count(d, VehicleRow) == 1
 
 
@@ -187,22 +187,22 @@ def test_known_customers_are_reused_and_registered_cars_skipped(shop):
             "李伟,13812345678,京B55555,\n"          # the shop's customer, a second car
             "李伟,13812345678,京A12345,\n"          # the car the shop already has
             "New Person,13900002222,沪C12345,\n")
-    parsed = d.read_import(text.encode())
-    plan = d.import_customers(shop.sa, parsed, source="x.csv")
+    parsed = d.transfer.read_import(text.encode())
+    plan = d.transfer.import_customers(shop.sa, parsed, source="x.csv")
     assert (plan.customers_new, plan.customers_known, plan.vehicles_new, plan.vehicles_known) == (1, 1, 2, 1)
     assert plan.skipped == ((3, "京A12345"),)
-    cars = {veh.plate: cust.id for veh, cust in d.lookup("京")}
+    cars = {veh.plate: cust.id for veh, cust in d.people.lookup("京")}
     assert cars == {"京A12345": shop.customer, "京B55555": shop.customer}
     # importing the same file again adds nothing
-    again = d.import_customers(shop.sa, d.read_import(text.encode()), source="x.csv")
+    again = d.transfer.import_customers(shop.sa, d.transfer.read_import(text.encode()), source="x.csv")
     assert (again.customers_new, again.vehicles_new) == (0, 0)
     assert count(d, CustomerRow) == 2 and count(d, VehicleRow) == 3
 
 
 def test_only_advisors_and_managers_import(shop):
-    parsed = shop.desk.read_import(csv_rows(2).encode())
+    parsed = shop.desk.transfer.read_import(csv_rows(2).encode())
     with pytest.raises(NotAllowed):
-        shop.desk.import_customers(shop.tech, parsed, source="x.csv")
+        shop.desk.transfer.import_customers(shop.tech, parsed, source="x.csv")
     assert count(shop.desk, CustomerRow) == 1
 
 
@@ -212,9 +212,9 @@ def test_ten_thousand_customers_import_in_one_go(shop, capsys):
     data = csv_rows(10_000).encode("utf-8-sig")
     seen = []
     t0 = time.perf_counter()
-    parsed = d.read_import(data, progress=lambda done, total: seen.append(("check", done, total)))
+    parsed = d.transfer.read_import(data, progress=lambda done, total: seen.append(("check", done, total)))
     t1 = time.perf_counter()
-    plan = d.import_customers(shop.sa, parsed, source="big.csv", data=data,
+    plan = d.transfer.import_customers(shop.sa, parsed, source="big.csv", data=data,
                               progress=lambda done, total: seen.append(("write", done, total)))
     t2 = time.perf_counter()
     assert plan.customers_new == 10_000 and plan.vehicles_new == 10_000
@@ -222,7 +222,7 @@ def test_ten_thousand_customers_import_in_one_go(shop, capsys):
     # the progress bar moves in steps, and ends full
     assert len([s for s in seen if s[0] == "check"]) >= 20 and seen[-1] == ("write", 20_000, 20_000)
     with capsys.disabled():
-        print(f"\n10,000-row CSV import ({d.engine.dialect.name}): check {t1 - t0:.2f} s, "
+        print(f"\n10,000-row CSV import ({d.ctx.engine.dialect.name}): check {t1 - t0:.2f} s, "
               f"write {t2 - t1:.2f} s, total {t2 - t0:.2f} s")
     assert t2 - t0 < 120
 
@@ -230,10 +230,10 @@ def test_ten_thousand_customers_import_in_one_go(shop, capsys):
 @pytest.mark.slow
 def test_ten_thousand_rows_with_one_bad_row_import_nothing(shop):
     d = shop.desk
-    parsed = d.read_import(csv_rows(10_000, bad={7_777: {"phone": "+86 12"}}).encode())
+    parsed = d.transfer.read_import(csv_rows(10_000, bad={7_777: {"phone": "+86 12"}}).encode())
     assert [(e.line, e.field, e.reason) for e in parsed.errors] == [(7_779, "phone", "Not a valid phone number")]
     with pytest.raises(ImportRejected):
-        d.import_customers(shop.sa, parsed, source="big.csv")
+        d.transfer.import_customers(shop.sa, parsed, source="big.csv")
     assert count(d, CustomerRow) == 1
 
 

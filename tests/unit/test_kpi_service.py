@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from desk.domain import kpi
 from desk.domain.checklist import MarkKind
 from desk.services import open_desk
-from desk.services.kpi import day_range
+from desk.services.reports import day_range
 from tests import flow
 
 
@@ -24,7 +24,7 @@ def demo(module_db_url):
     d = open_desk(module_db_url)
     build(d, visits=200, seed=7)
     yield d
-    d.engine.dispose()
+    d.ctx.engine.dispose()
 
 
 def _pct(num: int, den: int) -> Decimal:
@@ -35,8 +35,8 @@ def _pct(num: int, den: int) -> Decimal:
 def test_demo_figures_match_an_independent_sql_computation(demo):
     end = datetime.now().replace(microsecond=0) + timedelta(days=1)
     start = end - timedelta(days=400)
-    report = demo.kpi_report(start, end)
-    with demo.engine.connect() as conn:
+    report = demo.reports.kpi_report(start, end)
+    with demo.ctx.engine.connect() as conn:
         q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()  # noqa: E731
         greet = q("SELECT arrived_at, reception_at FROM visit WHERE arrived_at >= :s AND arrived_at < :e "
                   "AND reception_at IS NOT NULL")
@@ -77,21 +77,21 @@ def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clo
     first_day = clock.now.date()
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "WALKAROUND")
-    d.record_walkaround(shop.sa, vid, odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
-    d.mark_item(shop.mgr, vid, "WLK-03", MarkKind.WAIVED, "customer in a hurry")
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.checklist.mark_item(shop.mgr, d.lifecycle.ref(vid), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = d.add_found_work(shop.tech, vid, finding="Rear discs worn", grade="red", kind="part",
+    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", kind="part",
                             description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                            availability="in_stock")
+                            availability="in_stock").value
     clock.advance(minutes=10)
-    d.decide_added_work(shop.sa, vid, [line], approve=True, channel="phone", signer="李伟")
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line], approve=True, channel="phone", signer="李伟")
     clock.advance(minutes=10)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    d.record_call(shop.csr, vid, outcome="reached", nps=3,
+    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="reached", nps=3,
                   scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3})
 
     start, end = day_range(first_day, first_day)
-    report = d.kpi_report(start, end)
+    report = d.reports.kpi_report(start, end)
     walk = report.row("mot.WALKAROUND").measure
     assert (walk.num, walk.den, walk.visits) == (0, 1, (vid,))
     assert report.row("waived.WLK-03").measure.value == Decimal(1)
@@ -102,14 +102,14 @@ def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clo
     assert report.row("csi.pickup").measure.value == Decimal("2.00")
     assert report.row("nps").measure.value == Decimal("-100.0")
     acc = report.row("estimate_accuracy").measure
-    view = d.visit_view(vid)
+    view = d.lifecycle.visit_view(vid)
     assert acc.den == 1 and report.visits[vid].final_cents == view.totals.total
     assert report.visits[vid].authorised_cents == view.authorised_amount
     # the advisor's own figures, and the shop's beside them
-    mine = d.kpi_report(start, end, advisor_id=shop.sa.id)
+    mine = d.reports.kpi_report(start, end, advisor_id=shop.sa.id)
     assert mine.advisor == "王丽"
     assert mine.row("mot.WALKAROUND").shop.den == 1
-    other = d.kpi_report(start, end, advisor_id=shop.tech.id)
+    other = d.reports.kpi_report(start, end, advisor_id=shop.tech.id)
     assert other.row("mot.WALKAROUND").measure.den == 0
 
 
@@ -118,7 +118,7 @@ def test_trend_has_one_step_per_day_of_the_range(desk, shop, clock):
     flow.to_stage(shop, clock, vid, "WALKAROUND")  # arrived, then received
     day = clock.now.date()
     start, end = day_range(day - timedelta(days=6), day)
-    row = desk.kpi_report(start, end).row("greeting")
+    row = desk.reports.kpi_report(start, end).row("greeting")
     assert len(row.trend) == 7
     assert row.measure.value == Decimal("0.0")  # flow.to_stage receives 5 minutes after arrival
     assert row.trend[:6] == (None,) * 6 and row.trend[6] == row.measure.value
@@ -136,14 +136,14 @@ def test_loading_a_range_takes_the_same_few_queries_however_many_visits(demo):
             statements.append(statement)
 
     end = datetime.now().replace(microsecond=0) + timedelta(days=1)
-    event.listen(demo.engine, "before_cursor_execute", count)
+    event.listen(demo.ctx.engine, "before_cursor_execute", count)
     try:
-        small = demo.kpi_data(end - timedelta(days=1), end)
+        small = demo.reports.kpi_data(end - timedelta(days=1), end)
         n_small = len(statements)
         statements.clear()
-        big = demo.kpi_data(end - timedelta(days=5 * 365), end)
+        big = demo.reports.kpi_data(end - timedelta(days=5 * 365), end)
         n_big = len(statements)
     finally:
-        event.remove(demo.engine, "before_cursor_execute", count)
+        event.remove(demo.ctx.engine, "before_cursor_execute", count)
     assert len(big.visits) > 150 > len(small.visits)
     assert n_small <= n_big <= 10  # a fixed set of queries (two are skipped when nothing needs them)

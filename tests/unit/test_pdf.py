@@ -106,18 +106,18 @@ def visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     d = shop.desk
-    d.record_walkaround(shop.sa, vid, damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
                         warning_lights="ABS", tyres="ok", valuables="")
     return vid
 
 
 def docs(shop, vid):
     d = shop.desk
-    view = d.visit_view(vid)
+    view = d.lifecycle.visit_view(vid)
     settings = Settings()
     return {
         "estimate": printout.estimate_doc(view, settings, printed_at=PRINTED),
-        "invoice": printout.invoice_doc(view, settings, d.next_service_due(vid), printed_at=PRINTED),
+        "invoice": printout.invoice_doc(view, settings, d.lifecycle.next_service_due(vid), printed_at=PRINTED),
         "walkaround": printout.walkaround_doc(view, settings, printed_at=PRINTED),
     }
 
@@ -193,12 +193,12 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     from desk.domain.entities import Role
 
     monkeypatch.setattr(pdf, "find_cjk_font", lambda env=None: None)
-    sa = desk.user(desk.create_user(None, "Ann", [Role.ADVISOR]))
-    cid = desk.register_customer(sa, name="John Smith", phone="13900001111")
-    veh = desk.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
-    vid = desk.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
-                    concerns=[("Oil change", ())])
-    doc = printout.estimate_doc(desk.visit_view(vid), Settings(), printed_at=PRINTED)
+    sa = desk.people.user(desk.people.create_user(None, "Ann", [Role.ADVISOR]))
+    cid = desk.people.register_customer(sa, name="John Smith", phone="13900001111")
+    veh = desk.people.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
+    vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
+                    concerns=[("Oil change", ())]).id
+    doc = printout.estimate_doc(desk.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)
 
@@ -209,7 +209,7 @@ def test_write_puts_the_pdf_in_the_printouts_folder(shop, visit, tmp_path):
     path = pdf.write(doc, tmp_path)
     assert path.name.endswith("-walkaround.pdf") and path.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*.tmp"))
-    assert json.loads(shop.desk.visit_view(visit).visit.damages)[0]["panel"] == "bonnet"
+    assert json.loads(shop.desk.lifecycle.visit_view(visit).visit.damages)[0]["panel"] == "bonnet"
 
 
 def test_a_font_file_that_is_not_a_font_is_refused_with_the_sentence(shop, visit, tmp_path):
@@ -229,8 +229,8 @@ HEADER = {"shop_address": "北京市朝阳区建国路 88 号", "shop_phone": "0
 def set_up_header(desk, manager) -> None:
     """The shop's header as a manager types it on the set-up screen."""
     for key, text in HEADER.items():
-        version = next(v.version for v in desk.shop_settings() if v.key == key)
-        desk.set_setting(manager, key, text, version)
+        version = next(v.version for v in desk.setup.shop_settings() if v.key == key)
+        desk.setup.set_setting(manager, key, text, version)
 
 
 def text_of(data: bytes) -> str:
@@ -245,10 +245,10 @@ def test_every_printout_carries_the_shop_header_date_advisor_and_units(shop, vis
     set_up_header(shop.desk, shop.mgr)
     set_locale(lang)
     d = shop.desk
-    view = d.visit_view(visit)
-    doc = {"estimate": lambda: printout.estimate_doc(view, d.settings, printed_at=PRINTED),
-           "invoice": lambda: printout.invoice_doc(view, d.settings, d.next_service_due(visit), printed_at=PRINTED),
-           "walkaround": lambda: printout.walkaround_doc(view, d.settings, printed_at=PRINTED)}[kind]()
+    view = d.lifecycle.visit_view(visit)
+    doc = {"estimate": lambda: printout.estimate_doc(view, d.ctx.settings, printed_at=PRINTED),
+           "invoice": lambda: printout.invoice_doc(view, d.ctx.settings, d.lifecycle.next_service_due(visit), printed_at=PRINTED),
+           "walkaround": lambda: printout.walkaround_doc(view, d.ctx.settings, printed_at=PRINTED)}[kind]()
     text = text_of(pdf.render(doc))
     tax_id = "税号" if lang == "zh" else "Tax ID"
     for must in ("Desk Motors", HEADER["shop_address"].replace(" ", "")[:6], "010 6552 9988",
@@ -340,9 +340,9 @@ def test_a_column_empty_on_every_line_is_left_out_and_kept_when_one_line_has_it(
 def test_an_estimate_without_lines_has_nothing_to_sign(shop, clock, lang):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    assert not shop.desk.visit_view(vid).lines
+    assert not shop.desk.lifecycle.visit_view(vid).lines
     set_locale(lang)
-    doc = printout.estimate_doc(shop.desk.visit_view(vid), Settings(), printed_at=PRINTED)
+    doc = printout.estimate_doc(shop.desk.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
     data = pdf.render(doc)
     text = text_of(data)
     from desk.i18n import _

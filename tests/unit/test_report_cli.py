@@ -16,8 +16,8 @@ def _two_visits(shop, clock):
     """Visit A greeted at once, visit B five minutes after arrival (flow's pace)."""
     a = flow.book(shop, clock)
     flow.tick_open(shop.desk, shop.sa, a)
-    shop.desk.arrive(shop.sa, a)
-    shop.desk.start_reception(shop.sa, a)
+    shop.desk.lifecycle.arrive(shop.sa, shop.desk.lifecycle.ref(a))
+    shop.desk.reception.start_reception(shop.sa, shop.desk.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
     return a, b
@@ -25,7 +25,7 @@ def _two_visits(shop, clock):
 
 def test_report_csv_has_every_figure_with_the_visits_behind_it(desk, shop, clock, db_url, tmp_path):
     a, b = _two_visits(shop, clock)
-    ro = {v: desk.visit_view(v).visit.number for v in (a, b)}
+    ro = {v: desk.lifecycle.visit_view(v).visit.number for v in (a, b)}
     day = f"{clock.now:%Y-%m-%d}"
     out = tmp_path / "kpi.csv"
     result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--csv", str(out)])

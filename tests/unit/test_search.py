@@ -63,7 +63,7 @@ def _vin(text: str) -> str:
 
 @pytest.fixture
 def people(desk):
-    sa_ = desk.user(desk.create_user(None, "王丽", [Role.ADVISOR]))
+    sa_ = desk.people.user(desk.people.create_user(None, "王丽", [Role.ADVISOR]))
     made = {}
     for name, phone, plate, vin in (
         ("李伟", "13812345678", "京A12345", "LSVAA2180E2100001"),
@@ -71,13 +71,13 @@ def people(desk):
         ("Tom Becker", "18611112222", "粤C24680", "WVWZZZ3CZWE689725"),
         ("Anna Schmidt", "13500001234", "苏D13579", ""),
     ):
-        cid = desk.register_customer(sa_, name=name, phone=phone)
-        made[name] = desk.register_vehicle(sa_, customer_id=cid, plate=plate, **({"vin": _vin(vin)} if vin else {}))
+        cid = desk.people.register_customer(sa_, name=name, phone=phone)
+        made[name] = desk.people.register_vehicle(sa_, customer_id=cid, plate=plate, **({"vin": _vin(vin)} if vin else {}))
     return desk, made
 
 
 def _found(desk, query):
-    return {customer.name for _vehicle, customer in desk.lookup(query)}
+    return {customer.name for _vehicle, customer in desk.people.lookup(query)}
 
 
 def test_lookup_by_start_or_end_of_each_key(people):
@@ -96,19 +96,19 @@ def test_lookup_by_start_or_end_of_each_key(people):
     assert _found(desk, "丽") == {"张丽"}  # a Chinese given name
     assert _found(desk, "李伟") == {"李伟"}
     assert _found(desk, "2345") == {"李伟"}  # end of a plate and of nothing else
-    assert _found(desk, "xyz") == set() and desk.lookup("   ") == []
+    assert _found(desk, "xyz") == set() and desk.people.lookup("   ") == []
 
 
 def test_lookup_is_ordered_by_plate_and_limited(people):
     desk, _ = people
-    advisor = desk.users()[0]
-    cid = desk.register_customer(advisor, name="王芳", phone="13800000000")
+    advisor = desk.people.users()[0]
+    cid = desk.people.register_customer(advisor, name="王芳", phone="13800000000")
     for i in range(30):
-        desk.register_vehicle(advisor, customer_id=cid, plate=f"津A{i:05d}")
-    rows = desk.lookup("王芳")
+        desk.people.register_vehicle(advisor, customer_id=cid, plate=f"津A{i:05d}")
+    rows = desk.people.lookup("王芳")
     assert len(rows) == 20
     assert [v.plate for v, _c in rows] == sorted(v.plate for v, _c in rows)
-    assert [v.plate for v, _c in desk.lookup("津A0001")] == [f"津A{i:05d}" for i in range(10, 20)]
+    assert [v.plate for v, _c in desk.people.lookup("津A0001")] == [f"津A{i:05d}" for i in range(10, 20)]
 
 
 def test_keys_follow_an_edit(people):
@@ -116,7 +116,7 @@ def test_keys_follow_an_edit(people):
     from desk.store.db import write_session
     from desk.store.models import CustomerRow
 
-    with write_session(desk.engine) as s:
+    with write_session(desk.ctx.engine) as s:
         row = s.get(CustomerRow, 1)
         row.name, row.phone = "李明", "+8613700000000"
     assert _found(desk, "李明") == {"李明"} and _found(desk, "李伟") == set()
@@ -145,7 +145,7 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
     engine.dispose()
     desk = open_desk(f"sqlite:///{path}")
     try:
-        assert current_revision(desk.engine) == head_revision()
+        assert current_revision(desk.ctx.engine) == head_revision()
         assert _found(desk, "becker") == {"Tom Becker"} and _found(desk, "5678") == {"Tom Becker"}
         assert _found(desk, "a12345") == {"Tom Becker"} and _found(desk, "100001") == {"Tom Becker"}
         with sqlite3.connect(path) as conn:
@@ -153,7 +153,7 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
                 "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_key >= 'a' AND name_key < 'b'"))
         assert "ix_customer_name_key" in plan  # an index range, not a scan
     finally:
-        desk.engine.dispose()
+        desk.ctx.engine.dispose()
 
 
 def test_revisions_read_from_the_files_agree_with_alembic():

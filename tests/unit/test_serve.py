@@ -111,8 +111,8 @@ def test_serve_refuses_when_nobody_has_a_pin(config_dir, sqlite_url):
     from desk.services import open_desk
 
     desk = open_desk(sqlite_url)
-    desk.create_user(None, "王丽", [Role.ADVISOR])
-    desk.engine.dispose()
+    desk.people.create_user(None, "王丽", [Role.ADVISOR])
+    desk.ctx.engine.dispose()
     result = CliRunner().invoke(main, ["--db", sqlite_url, "serve", "--host", "127.0.0.1", "--port", "1"])
     assert result.exit_code == 1
     assert "nobody has a PIN" in result.output
@@ -229,7 +229,7 @@ def test_a_session_ends_when_its_server_is_gone(tmp_path, sqlite_url):
     quits instead of lingering with a database connection."""
     from desk.services import open_desk
 
-    open_desk(sqlite_url).engine.dispose()
+    open_desk(sqlite_url).ctx.engine.dispose()
     env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver", "COLUMNS": "80", "ROWS": "24",
            "DESK_DATABASE_URL": sqlite_url, "DESK_CONFIG_DIR": str(tmp_path), "DESK_DATA_DIR": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "desk", "lobby-mode"], stdin=subprocess.PIPE,

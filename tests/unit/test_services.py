@@ -16,7 +16,7 @@ from tests import flow
 
 
 def audit_count(desk) -> int:
-    with desk.engine.connect() as c:
+    with desk.ctx.engine.connect() as c:
         return c.execute(sa.text("select count(*) from audit_event")).scalar()
 
 
@@ -24,7 +24,7 @@ def test_sqlite_connections_have_the_pragmas(tmp_path, clock):
     from desk.services import open_desk
 
     desk = open_desk(f"sqlite:///{tmp_path / 'p.db'}", clock=clock)
-    with desk.engine.connect() as c:
+    with desk.ctx.engine.connect() as c:
         assert c.exec_driver_sql("pragma journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("pragma foreign_keys").scalar() == 1
         assert c.exec_driver_sql("pragma synchronous").scalar() == 2  # FULL
@@ -34,80 +34,80 @@ def test_sqlite_connections_have_the_pragmas(tmp_path, clock):
 def test_whole_life_cycle_booked_to_followed_up(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "FOLLOWED_UP")
-    view = shop.desk.visit_view(vid)
+    view = shop.desk.lifecycle.visit_view(vid)
     assert view.visit.stage == "FOLLOWED_UP"
     assert view.visit.next_service_date is not None
-    actions = [e.action for e in shop.desk.history(vid)]
+    actions = [e.action for e in shop.desk.lifecycle.history(vid)]
     for expected in ("visit.book", "visit.arrive", "visit.advance", "estimate.authorise", "line.done",
                      "call.reached"):
         assert expected in actions
-    assert shop.desk.verify_audit() == []
+    assert shop.desk.reports.verify_audit() == []
 
 
 def test_every_change_writes_an_audit_event(shop, clock):
     vid = flow.book(shop, clock)
     before = audit_count(shop.desk)
-    shop.desk.add_concern(shop.sa, vid, "Check tyre pressure")
-    shop.desk.mark_item(shop.sa, vid, "APPT-07", MarkKind.DONE)
+    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), "Check tyre pressure")
+    shop.desk.checklist.mark_item(shop.sa, shop.desk.lifecycle.ref(vid), "APPT-07", MarkKind.DONE)
     assert audit_count(shop.desk) == before + 2
-    ev = shop.desk.history(vid)[-1]
+    ev = shop.desk.lifecycle.history(vid)[-1]
     assert ev.user_name == "王丽" and ev.action == "mot.done" and "APPT-07" in ev.after
 
 
 def test_advance_with_open_items_is_refused_and_nothing_changes(shop, clock):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil service"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil service"]).id
     before = audit_count(shop.desk)
     with pytest.raises(GuardFailed) as err:
-        shop.desk.advance(shop.sa, vid)
+        shop.desk.lifecycle.advance(shop.sa, shop.desk.lifecycle.ref(vid))
     assert "RCP-04" in {s.item.id for s in err.value.items}
-    assert shop.desk.visit_view(vid).visit.stage == "RECEPTION"
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "RECEPTION"
     assert audit_count(shop.desk) == before
 
 
 def test_waiver_by_manager_unblocks_advisor_cannot(shop, clock):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
     with pytest.raises(NotAllowed):
-        shop.desk.mark_item(shop.sa, vid, "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
-    shop.desk.mark_item(shop.mgr, vid, "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
-    assert shop.desk.advance(shop.sa, vid) == "WALKAROUND"
+        shop.desk.checklist.mark_item(shop.sa, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
+    shop.desk.checklist.mark_item(shop.mgr, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
+    assert shop.desk.lifecycle.advance(shop.sa, shop.desk.lifecycle.ref(vid)).value == "WALKAROUND"
 
 
 def test_full_slot_is_refused_unless_manager_overbooks(shop, clock):
     at = clock.now + timedelta(hours=2)
-    for _ in range(shop.desk.slot_capacity):
-        shop.desk.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+    for _ in range(shop.desk.ctx.schedule.capacity):
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
     with pytest.raises(InvalidInput, match="when"):
-        shop.desk.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
     with pytest.raises(NotAllowed):
-        shop.desk.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
                        overbook=True)
-    shop.desk.book(shop.mgr, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
+    shop.desk.booking.book(shop.mgr, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
                    overbook=True)
 
 
 def test_odometer_lower_than_last_reading_is_refused_correction_is_audited(shop, clock):
-    vid = shop.desk.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["x"])
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["x"]).id
     with pytest.raises(InvalidInput) as err:
-        shop.desk.record_walkaround(shop.sa, vid, odometer_km=41000)
+        shop.desk.reception.record_walkaround(shop.sa, shop.desk.lifecycle.ref(vid), odometer_km=41000)
     assert err.value.field == "odometer"
-    assert shop.desk.visit_view(vid).visit.odometer_km is None
+    assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km is None
     with pytest.raises(NotAllowed):
-        shop.desk.correct_odometer(shop.sa, vid, 41000, "cluster replaced")
-    shop.desk.correct_odometer(shop.mgr, vid, 41000, "cluster replaced")
-    assert shop.desk.visit_view(vid).visit.odometer_km == 41000
-    assert shop.desk.history(vid)[-1].action == "odometer.correct"
+        shop.desk.reception.correct_odometer(shop.sa, shop.desk.lifecycle.ref(vid), 41000, "cluster replaced")
+    shop.desk.reception.correct_odometer(shop.mgr, shop.desk.lifecycle.ref(vid), 41000, "cluster replaced")
+    assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km == 41000
+    assert shop.desk.lifecycle.history(vid)[-1].action == "odometer.correct"
 
 
 def test_stale_edit_is_refused_never_overwrites(shop, clock):
     vid = flow.book(shop, clock)
-    v1 = shop.desk.visit_view(vid).visit.version
-    shop.desk.add_concern(shop.sa, vid, "first terminal", version=v1)
+    v1 = shop.desk.lifecycle.visit_view(vid).ref
+    shop.desk.reception.add_concern(shop.sa, v1, "first terminal")
     with pytest.raises(StaleEdit) as err:
-        shop.desk.add_concern(shop.sa, vid, "second terminal", version=v1)
-    texts = [c.text for c in shop.desk.visit_view(vid).concerns]
+        shop.desk.reception.add_concern(shop.sa, v1, "second terminal")
+    texts = [c.text for c in shop.desk.lifecycle.visit_view(vid).concerns]
     assert "first terminal" in texts and "second terminal" not in texts
     # the refusal names the other terminal's change: who, when, what
-    last = shop.desk.history(vid)[-1]
+    last = shop.desk.lifecycle.history(vid)[-1]
     assert (err.value.by, err.value.at, err.value.what) == (shop.sa.name, last.at, last.action)
     from desk.widgets.feedback import describe_error
 
@@ -121,81 +121,81 @@ def test_sqlalchemy_version_column_catches_concurrent_commit(shop, clock):
     from desk.store.db import read_session, write_session
 
     vid = flow.book(shop, clock)
-    with read_session(shop.desk.engine) as s:
+    with read_session(shop.desk.ctx.engine) as s:
         stale = s.get(VisitRow, vid)  # another terminal's copy
-    shop.desk.add_concern(shop.sa, vid, "changed meanwhile")
+    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), "changed meanwhile")
     with pytest.raises(StaleDataError):
-        with write_session(shop.desk.engine) as s:
+        with write_session(shop.desk.ctx.engine) as s:
             stale = s.merge(stale, load=False)
             stale.bay = "B"
             s.flush()
-    assert shop.desk.visit_view(vid).visit.bay == ""
+    assert shop.desk.lifecycle.visit_view(vid).visit.bay == ""
 
 
 def test_authorisation_is_invalidated_by_a_later_line_change(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d = shop.desk
-    d.add_canned_job(shop.sa, vid, "oil")
-    d.set_promised(shop.sa, vid, clock.now + timedelta(hours=3))
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "oil")
+    d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     flow.tick_open(d, shop.sa, vid)
-    d.authorise(shop.sa, vid, channel=Channel.IN_PERSON, signer="李伟", reference="P1",
-                amount_cents=d.estimate_total(vid))
-    assert d.visit_view(vid).authorised
-    line = d.visit_view(vid).lines[0]
-    d.update_line(shop.sa, line.id, unit_cents=line.unit_cents + 100)
-    assert not d.visit_view(vid).authorised
+    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), channel=Channel.IN_PERSON, signer="李伟", reference="P1",
+                amount_cents=d.estimate.estimate_total(vid))
+    assert d.lifecycle.visit_view(vid).authorised
+    line = d.lifecycle.visit_view(vid).lines[0]
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, unit_cents=line.unit_cents + 100)
+    assert not d.lifecycle.visit_view(vid).authorised
     with pytest.raises(GuardFailed) as err:
-        d.advance(shop.sa, vid)
+        d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
     assert "EST-07" in {s.item.id for s in err.value.items}
 
 
 def test_authorised_amount_below_total_is_refused(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    shop.desk.add_canned_job(shop.sa, vid, "oil")
+    shop.desk.estimate.add_canned_job(shop.sa, shop.desk.lifecycle.ref(vid), "oil")
     with pytest.raises(InvalidInput, match="amount"):
-        shop.desk.authorise(shop.sa, vid, channel="in_person", signer="李伟", amount_cents=100)
+        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), channel="in_person", signer="李伟", amount_cents=100)
 
 
 def test_phone_authorisation_needs_the_number(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    shop.desk.add_canned_job(shop.sa, vid, "oil")
+    shop.desk.estimate.add_canned_job(shop.sa, shop.desk.lifecycle.ref(vid), "oil")
     with pytest.raises(InvalidInput, match="reference"):
-        shop.desk.authorise(shop.sa, vid, channel="phone", signer="李伟", amount_cents=10**7)
+        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), channel="phone", signer="李伟", amount_cents=10**7)
 
 
 def test_added_work_pending_until_approved(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line_id = d.add_found_work(shop.tech, vid, finding="Rear discs worn", grade="red", kind="part",
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", kind="part",
                                description="Rear disc pair", qty=Decimal(1), unit_cents=68000,
-                               availability="in_stock")
-    view = d.visit_view(vid)
+                               availability="in_stock").value
+    view = d.lifecycle.visit_view(vid)
     assert view.hold == "approval"
     with pytest.raises(InvalidInput, match="line"):
-        d.start_line(shop.tech, line_id)
+        d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), line_id)
     with pytest.raises(InvalidInput):
-        d.finish_line(shop.tech, line_id)
-    d.decide_added_work(shop.sa, vid, [line_id], approve=True, channel="phone", signer="李伟",
+        d.workshop.finish_line(shop.tech, d.lifecycle.ref(vid), line_id)
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=True, channel="phone", signer="李伟",
                         reference="+8613812345678")
-    d.start_line(shop.tech, line_id)
-    assert d.visit_view(vid).hold is None
+    d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), line_id)
+    assert d.lifecycle.visit_view(vid).hold is None
 
 
 def test_declined_added_work_is_kept_and_never_billed(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    total_before = d.visit_view(vid).totals.total
-    line_id = d.add_found_work(shop.tech, vid, finding="Wipers smear", grade="yellow", kind="part",
+    total_before = d.lifecycle.visit_view(vid).totals.total
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Wipers smear", grade="yellow", kind="part",
                                description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                               availability="in_stock")
-    d.decide_added_work(shop.sa, vid, [line_id], approve=False, channel="phone", signer="李伟",
+                               availability="in_stock").value
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=False, channel="phone", signer="李伟",
                         reference="+8613812345678")
-    view = d.visit_view(vid)
+    view = d.lifecycle.visit_view(vid)
     assert any(ln.id == line_id and ln.approval == "declined" for ln in view.lines)
     assert view.totals.total == total_before
     flow.to_stage(shop, clock, vid, "DELIVERED")
@@ -205,42 +205,42 @@ def test_signed_lines_cannot_be_edited_or_removed(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = d.visit_view(vid).lines[0]
+    line = d.lifecycle.visit_view(vid).lines[0]
     with pytest.raises(InvalidInput):
-        d.update_line(shop.sa, line.id, unit_cents=1)
+        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, unit_cents=1)
     with pytest.raises(InvalidInput):
-        d.remove_line(shop.sa, line.id)
+        d.estimate.remove_line(shop.sa, d.lifecycle.ref(vid), line.id)
 
 
 def test_backordered_part_cannot_start_until_arrived(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    d.add_canned_job(shop.sa, vid, "tyre_rotation")
-    lid = d.add_line(shop.sa, vid, kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800,
-                     availability="back_order")
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "tyre_rotation")
+    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800,
+                     availability="back_order").value
     flow.tick_open(d, shop.sa, vid)
     with pytest.raises(GuardFailed) as err:
-        d.advance(shop.sa, vid)
+        d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
     assert "EST-02" in {s.item.id for s in err.value.items}
-    d.update_line(shop.sa, lid, eta=(clock.now + timedelta(days=2)).date())
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, eta=(clock.now + timedelta(days=2)).date())
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    assert d.visit_view(vid).hold == "parts"
+    assert d.lifecycle.visit_view(vid).hold == "parts"
     with pytest.raises(InvalidInput, match="line"):
-        d.start_line(shop.tech, lid)
-    d.part_arrived(shop.sa, lid)
-    d.start_line(shop.tech, lid)
+        d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), lid)
+    d.workshop.part_arrived(shop.sa, d.lifecycle.ref(vid), lid)
+    d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), lid)
 
 
 def test_qc_inspector_must_not_be_the_technician(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
-    both = d.user(d.create_user(None, "Both", ["technician", "qc"]))
-    d.assign(shop.mgr, vid, both.id)
+    both = d.people.user(d.people.create_user(None, "Both", ["technician", "qc"]))
+    d.lifecycle.assign(shop.mgr, d.lifecycle.ref(vid), both.id)
     with pytest.raises(NotAllowed):
-        d.mark_item(both, vid, "QC-03", MarkKind.DONE)
-    d.mark_item(shop.qc, vid, "QC-03", MarkKind.DONE)
+        d.checklist.mark_item(both, d.lifecycle.ref(vid), "QC-03", MarkKind.DONE)
+    d.checklist.mark_item(shop.qc, d.lifecycle.ref(vid), "QC-03", MarkKind.DONE)
 
 
 def test_final_beyond_tolerance_blocks_delivery_until_explained(shop, clock):
@@ -249,14 +249,14 @@ def test_final_beyond_tolerance_blocks_delivery_until_explained(shop, clock):
     flow.to_stage(shop, clock, vid, "READY")
     # raise the final by sneaking an approved added line is impossible; simulate an
     # authorisation for less than the final via a lower authorised amount instead
-    with d.engine.begin() as c:
+    with d.ctx.engine.begin() as c:
         c.execute(sa.text("update authorisation set amount_cents = amount_cents - 20000 where visit_id=:v"), {"v": vid})
-    d.notify_ready(shop.sa, vid)
-    d.set_disposal(shop.sa, vid, "take_away")
-    d.agree_followup(shop.sa, vid, clock.now + timedelta(hours=5), "phone")
+    d.lifecycle.notify_ready(shop.sa, d.lifecycle.ref(vid))
+    d.delivery.set_disposal(shop.sa, d.lifecycle.ref(vid), "take_away")
+    d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=5), "phone")
     flow.tick_open(d, shop.sa, vid)
     with pytest.raises(GuardFailed):
-        d.advance(shop.sa, vid)
+        d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
 
 
 def test_followup_agreed_outside_72_hours_is_refused(shop, clock):
@@ -264,7 +264,7 @@ def test_followup_agreed_outside_72_hours_is_refused(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     with pytest.raises(InvalidInput):
-        d.agree_followup(shop.sa, vid, clock.now + timedelta(hours=73), "phone")
+        d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=73), "phone")
 
 
 def test_dissatisfied_answer_opens_complaint_major_escalates(shop, clock):
@@ -272,18 +272,18 @@ def test_dissatisfied_answer_opens_complaint_major_escalates(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     scores = {"initiation": 4, "advisor": 5, "facility": 4, "pickup": 4, "quality": 1}
-    cid = d.record_call(shop.csr, vid, outcome="reached", scores=scores, nps=3, comment="Noise is back",
-                        next_service_stated=True)
+    cid = d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="reached", scores=scores, nps=3, comment="Noise is back",
+                        next_service_stated=True).value
     assert cid is not None
-    comp = d.complaints()[0]
-    assert comp.severity == "major" and not comp.closed
+    comp = d.complaints.complaints()[0]
+    assert comp.severity == "major" and not comp.closed and comp.id == cid
     with pytest.raises(NotAllowed):
-        d.close_complaint(shop.sa, cid, root_cause="pads", remedy="free check", closing_report="fixed")
+        d.complaints.close_complaint(shop.sa, comp.ref, root_cause="pads", remedy="free check", closing_report="fixed")
     with pytest.raises(InvalidInput):
-        d.close_complaint(shop.mgr, cid, root_cause="", remedy="free check", closing_report="fixed")
-    d.close_complaint(shop.mgr, cid, root_cause="Pads glazed", remedy="Free re-check and labour voucher",
+        d.complaints.close_complaint(shop.mgr, comp.ref, root_cause="", remedy="free check", closing_report="fixed")
+    d.complaints.close_complaint(shop.mgr, comp.ref, root_cause="Pads glazed", remedy="Free re-check and labour voucher",
                       closing_report="Customer satisfied after re-check")
-    assert d.complaints() == []
+    assert d.complaints.complaints() == []
 
 
 def test_unreached_three_times_closes_followup(shop, clock):
@@ -291,13 +291,13 @@ def test_unreached_three_times_closes_followup(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     for _ in range(2):
-        d.record_call(shop.csr, vid, outcome="no_answer")
+        d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="no_answer")
     with pytest.raises(GuardFailed):
-        d.advance(shop.csr, vid)
-    d.record_call(shop.csr, vid, outcome="no_answer")
+        d.lifecycle.advance(shop.csr, d.lifecycle.ref(vid))
+    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="no_answer")
     flow.tick_open(d, shop.csr, vid)
     with pytest.raises(GuardFailed) as err:  # next service still not stated
-        d.advance(shop.csr, vid)
+        d.lifecycle.advance(shop.csr, d.lifecycle.ref(vid))
     assert {s.item.id for s in err.value.items} == {"FUP-05"}
 
 
@@ -306,12 +306,12 @@ def test_comeback_is_flagged_at_booking(shop, clock):
     first = flow.book(shop, clock)
     flow.to_stage(shop, clock, first, "DELIVERED")
     clock.advance(days=10)
-    again = d.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                   at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])])
-    row = next(r for r in d.board(clock.now.date()) if r.visit_id == again)
+    again = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
+                   at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])]).id
+    row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
     assert row.comeback and not row.new_customer
     with pytest.raises(GuardFailed) as err:
-        d.arrive(shop.sa, again)
+        d.lifecycle.arrive(shop.sa, d.lifecycle.ref(again))
     assert "APPT-03" in {s.item.id for s in err.value.items}
 
 
@@ -319,32 +319,32 @@ def test_cancel_needs_reason_and_no_show(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     with pytest.raises(InvalidInput):
-        d.cancel(shop.sa, vid, "")
-    assert d.cancel(shop.sa, vid, "customer sold the car") == "CANCELLED"
+        d.lifecycle.cancel(shop.sa, d.lifecycle.ref(vid), "")
+    assert d.lifecycle.cancel(shop.sa, d.lifecycle.ref(vid), "customer sold the car").value == "CANCELLED"
     other = flow.book(shop, clock, minutes_ahead=120)
-    assert d.no_show(shop.sa, other) == "NO_SHOW"
+    assert d.lifecycle.no_show(shop.sa, d.lifecycle.ref(other)).value == "NO_SHOW"
 
 
 def test_audit_log_is_append_only_in_the_database(shop, clock):
     flow.book(shop, clock)
     with pytest.raises(sa.exc.DatabaseError):
-        with shop.desk.engine.begin() as c:
+        with shop.desk.ctx.engine.begin() as c:
             c.execute(sa.text("update audit_event set action='x'"))
     with pytest.raises(sa.exc.DatabaseError):
-        with shop.desk.engine.begin() as c:
+        with shop.desk.ctx.engine.begin() as c:
             c.execute(sa.text("delete from audit_event"))
 
 
 def test_audit_chain_names_a_changed_event(shop, clock, tmp_path):
     flow.book(shop, clock)
-    with shop.desk.engine.begin() as c:
+    with shop.desk.ctx.engine.begin() as c:
         if c.dialect.name == "sqlite":
             c.exec_driver_sql("drop trigger audit_event_no_update")
         else:
             c.exec_driver_sql("drop trigger audit_event_append_only on audit_event")
         target = c.execute(sa.text("select id from audit_event order by id limit 1 offset 2")).scalar()
         c.execute(sa.text("update audit_event set after = after || ' ' where id=:i"), {"i": target})
-    problems = shop.desk.verify_audit()
+    problems = shop.desk.reports.verify_audit()
     assert [p.event_id for p in problems] == [target]
 
 
@@ -352,15 +352,15 @@ def test_bad_input_is_refused_before_anything_is_written(shop, clock):
     d = shop.desk
     before = audit_count(d)
     with pytest.raises(InvalidInput):
-        d.register_customer(shop.sa, name="X", phone="12")
+        d.people.register_customer(shop.sa, name="X", phone="12")
     with pytest.raises(InvalidInput):
-        d.register_vehicle(shop.sa, customer_id=shop.customer, vin="1M8GDM9AXKP042789", plate="京A1")
+        d.people.register_vehicle(shop.sa, customer_id=shop.customer, vin="1M8GDM9AXKP042789", plate="京A1")
     vid = flow.book(shop, clock)
     before = audit_count(d)
     with pytest.raises(InvalidInput):
-        d.add_line(shop.sa, vid, kind="labour", description="x", qty="1", unit_cents=-5)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="labour", description="x", qty="1", unit_cents=-5)
     with pytest.raises(InvalidInput):
-        d.add_line(shop.sa, vid, kind="labour", description="x", qty="abc", unit_cents=5)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="labour", description="x", qty="abc", unit_cents=5)
     assert audit_count(d) == before
 
 
@@ -370,23 +370,23 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d = shop.desk
-    before = len(d.visit_view(vid).lines)
+    before = len(d.lifecycle.visit_view(vid).lines)
     line = dict(kind="labour", description="Brake pads", qty="1", unit_cents=40000)
-    d.add_line(shop.sa, vid, discount_pct="10", **line)  # within the advisor's limit
+    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10", **line)  # within the advisor's limit
     with pytest.raises(NotAllowed):
-        d.add_line(shop.sa, vid, discount_pct="10.5", **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10.5", **line)
     with pytest.raises(NotAllowed):
-        d.add_line(shop.sa, vid, free=True, **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, **line)
     with pytest.raises(NotAllowed):  # free and warranty: the customer pays nothing, a manager decides
-        d.add_line(shop.sa, vid, free=True, warranty=True, **line)
-    d.add_line(shop.mgr, vid, free=True, warranty=True, **line)
-    assert len(d.visit_view(vid).lines) == before + 2  # nothing written by the refusals
-    lid = d.add_line(shop.mgr, vid, discount_pct="30", **line)  # the manager gives it
-    assert d.history(vid)[-1].user_name == shop.mgr.name
-    first = d.visit_view(vid).lines[before].id
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, warranty=True, **line)
+    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), free=True, warranty=True, **line)
+    assert len(d.lifecycle.visit_view(vid).lines) == before + 2  # nothing written by the refusals
+    lid = d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), discount_pct="30", **line).value  # the manager gives it
+    assert d.lifecycle.history(vid)[-1].user_name == shop.mgr.name
+    first = d.lifecycle.visit_view(vid).lines[before].id
     with pytest.raises(NotAllowed):
-        d.update_line(shop.sa, first, discount_pct="25")
-    d.update_line(shop.sa, lid, qty="2")  # the override stands; other fields stay the advisor's
-    d.update_line(shop.mgr, first, discount_pct="25")
+        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), first, discount_pct="25")
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, qty="2")  # the override stands; other fields stay the advisor's
+    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, discount_pct="25")
 
 

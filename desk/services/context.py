@@ -1,8 +1,12 @@
-"""What every use case shares: the transaction, the audit event, the guards.
+"""What every use case shares: one :class:`ServiceContext` (the engine, the clock
+and the shop's rules in force) and the :class:`Service` base class with the
+transaction helpers.
 
-Each public method of :class:`~desk.services.Desk` is one use case: it opens one
-write transaction, applies the domain's rules, writes the change and its audit
+Each public method of an area (a ``Service`` subclass) is one use case: it opens
+one transaction, applies the domain's rules, writes the change and its audit
 event together, and turns storage failures into typed errors the UI can show.
+Every command that changes a visit takes the :class:`~desk.domain.entities.VisitRef`
+the screen showed; a stale one is refused with ``StaleEdit``.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, time
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from time import sleep  # not `import time`: datetime.time is imported below
+from time import sleep
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -24,14 +28,15 @@ from sqlmodel import Session
 
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
-from desk.domain.entities import Role, User
+from desk.domain.entities import Role, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
+from desk.domain.schedule import Schedule
 from desk.i18n import N_
 from desk.resources import fixture
 from desk.store import audit, changes, repo
 from desk.store.db import read_session, write_session
-from desk.store.models import CustomerRow, UserRow, VisitRow
+from desk.store.models import CustomerRow, VisitRow
 
 T = TypeVar("T")
 
@@ -62,6 +67,53 @@ class Pricing:
         )
 
 
+@dataclass(eq=False)
+class ServiceContext:
+    """The engine, the clock and the rules in force, shared by every area.
+
+    ``policy``, ``pricing``, ``templates``, ``schedule`` and ``settings`` are the
+    shop's effective set-up (desk.toml under the values stored in the database);
+    the set-up area replaces them after every change. The ``base_*`` fields are
+    what desk.toml and the shipped fixtures say, before the shop's values.
+    """
+
+    engine: Engine
+    clock: Callable[[], datetime] = system_clock
+    policy: Policy = field(default_factory=Policy)
+    pricing: Pricing = field(default_factory=Pricing.load)
+    templates: Templates = field(default_factory=load_templates)
+    schedule: Schedule = field(default_factory=Schedule)
+    #: The effective shop settings (``desk.config.Settings``), set by the set-up area.
+    settings: Any = None
+    base_settings: Any = None
+    base_pricing: Pricing | None = None
+    base_templates: Templates | None = None
+    #: Why writes are refused (the integrity check found damage), or None.
+    blocked: str | None = None
+    #: (message id, params) pairs the app shows once at start-up.
+    warnings: list[tuple[str, dict]] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def check_integrity(self) -> None:
+        """SQLite's ``quick_check`` of the whole file (seconds on a large shop).
+
+        Damage raises StoreUnavailable and blocks every later write through this
+        context, so nothing is written into a damaged file."""
+        from desk.store import health
+
+        path = health.sqlite_path(str(self.engine.url))
+        if path is None or not path.exists():
+            return
+        try:
+            health.quick_check(path)
+        except StoreUnavailable as exc:
+            if "damaged" in exc.reason:
+                self.blocked = exc.reason
+            raise
+
+
 @contextmanager
 def _read_errors() -> Iterator[None]:
     """A failed read as a sentence the UI can show (``StoreUnavailable``)."""
@@ -70,12 +122,12 @@ def _read_errors() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        raise StoreUnavailable(_describe(exc)) from exc
+        raise StoreUnavailable(describe(exc)) from exc
     except DAMAGED_VALUE as exc:
         raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
                                   "restore it from a backup")) from exc
     except sqlite3.DatabaseError as exc:  # a raw cursor's error: not wrapped by SQLAlchemy
-        raise StoreUnavailable(_describe(exc)) from exc
+        raise StoreUnavailable(describe(exc)) from exc
 
 
 def _locked(exc: BaseException) -> bool:
@@ -83,52 +135,46 @@ def _locked(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
-class Base:
-    """Engine, clock, policy and the transaction helpers."""
+class Service:
+    """One area of use cases over a :class:`ServiceContext`, with the
+    transaction helpers every area uses."""
 
     #: How often a write is retried when another terminal holds the lock past
     #: the busy timeout.
     LOCK_RETRIES = 3
 
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        clock: Callable[[], datetime] = system_clock,
-        policy: Policy | None = None,
-        templates: Templates | None = None,
-        pricing: Pricing | None = None,
-        slot_capacity: int = 2,
-        slot_minutes: int = 30,
-        opening: time = time(8, 0),
-        closing: time = time(18, 0),
-    ) -> None:
-        self.engine = engine
-        self.clock = clock
-        self.policy = policy or Policy()
-        self.templates = templates or load_templates()
-        self.pricing = pricing or Pricing.load()
-        self.slot_capacity = slot_capacity
-        self.slot_minutes = slot_minutes
-        self.opening = opening
-        self.closing = closing
-        #: (message id, params) pairs the app shows once at start-up.
-        self.warnings: list[tuple[str, dict]] = []
-        #: Why writes are refused (the integrity check found damage), or None.
-        self.blocked: str | None = None
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # the rules in force (the set-up area may replace them at any time)
+    @property
+    def policy(self) -> Policy:
+        return self.ctx.policy
+
+    @property
+    def pricing(self) -> Pricing:
+        return self.ctx.pricing
+
+    @property
+    def templates(self) -> Templates:
+        return self.ctx.templates
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.ctx.schedule
+
+    def now(self) -> datetime:
+        return self.ctx.clock()
 
     # ------------------------------------------------------------------ transactions
 
-    def now(self) -> datetime:
-        return self.clock()
-
     def _write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one write transaction; all or nothing."""
-        if self.blocked:
-            raise StoreUnavailable(self.blocked)
+        if self.ctx.blocked:
+            raise StoreUnavailable(self.ctx.blocked)
         for attempt in range(self.LOCK_RETRIES + 1):
             try:
-                with write_session(self.engine) as session:
+                with write_session(self.ctx.engine) as session:
                     return fn(session)
             except StaleDataError as exc:
                 raise StaleEdit(str(exc)) from exc
@@ -136,21 +182,21 @@ class Base:
                 if _locked(exc) and attempt < self.LOCK_RETRIES:
                     sleep(0.05 * (attempt + 1))
                     continue
-                raise StoreUnavailable(_describe(exc)) from exc
+                raise StoreUnavailable(describe(exc)) from exc
             except DBAPIError as exc:
-                raise StoreUnavailable(_describe(exc)) from exc
+                raise StoreUnavailable(describe(exc)) from exc
             except DAMAGED_VALUE as exc:
                 raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
                                           "restore it from a backup")) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, fn: Callable[[Session], T]) -> T:
-        with _read_errors(), read_session(self.engine) as session:
+        with _read_errors(), read_session(self.ctx.engine) as session:
             return fn(session)
 
     def _read_connection(self, fn: Callable[[Any], T]) -> T:
         """A read on a plain connection (no ORM session): for the per-keypress lookup."""
-        with _read_errors(), self.engine.connect() as conn:
+        with _read_errors(), self.ctx.engine.connect() as conn:
             return fn(conn)
 
     def _audit(
@@ -181,21 +227,34 @@ class Base:
 
     # ------------------------------------------------------------------ helpers
 
-    def _visit(self, session: Session, visit_id: int, version: int | None = None) -> VisitRow:
+    def _visit_row(self, session: Session, visit_id: int) -> VisitRow:
+        """The visit, for a read (no version to check)."""
         visit = session.get(VisitRow, visit_id)
         if visit is None:
             raise InvalidInput("visit", "No such visit")
-        if version is not None and visit.version != version:
-            last = audit.latest(session, visit_id)
-            raise StaleEdit(
-                f"visit {visit.number} changed on another terminal",
-                by=last.user_name if last else "",
-                at=last.at if last else None,
-                what=last.action if last else "",
-            )
         return visit
 
-    def _touch(self, session: Session, visit: VisitRow) -> None:
+    def _visit(self, session: Session, ref: VisitRef) -> VisitRow:
+        """The visit a command changes, refused with ``StaleEdit`` (naming who
+        changed what, when) unless it is still at the version ``ref`` saw."""
+        visit = self._visit_row(session, ref.id)
+        if visit.version != ref.version:
+            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id))
+        return visit
+
+    def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
+        """Run ``fn(session, visit)`` in one write transaction on the visit ``ref``
+        names (refused when stale); returns its result with the visit's new version."""
+
+        def run(session: Session) -> Saved[T]:
+            visit = self._visit(session, ref)
+            value = fn(session, visit)
+            session.flush()
+            return Saved(VisitRef(visit.id, visit.version), value)
+
+        return self._write(run)
+
+    def _touch(self, session: Session, visit) -> None:
         """Every change to a visit's parts bumps the visit's version, so a terminal
         holding an older copy gets a stale-edit error instead of overwriting."""
         from sqlalchemy.orm.attributes import flag_modified
@@ -205,6 +264,20 @@ class Base:
         session.add(visit)
         session.flush()
 
+    def _set_fields(self, actor: User, ref: VisitRef, action: str, **values) -> Saved[None]:
+        """Set plain fields of a visit, audited with their old values."""
+
+        def run(session: Session, visit: VisitRow) -> None:
+            before = {k: getattr(visit, k) for k in values}
+            for k, v in values.items():
+                setattr(visit, k, v)
+            self._touch(session, visit)
+            self._audit(
+                session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values
+            )
+
+        return self._change(ref, run)
+
     def totals(self, lines, customer: CustomerRow | None) -> money.Totals:
         member = bool(customer and customer.member)
         return money.totals(
@@ -213,7 +286,7 @@ class Base:
             member_discount_pct=self.pricing.member_discount_pct if member else Decimal(0),
         )
 
-    def _facts(self, session: Session, visit: VisitRow) -> VisitFacts:
+    def _facts(self, session: Session, visit) -> VisitFacts:
         return repo.visit_facts(
             session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
         )
@@ -228,37 +301,15 @@ class Base:
         if not (actor.has(*roles) or actor.may_waive):
             raise NotAllowed(action, ", ".join(r.value for r in roles))
 
-    def check_integrity(self) -> None:
-        """SQLite's ``quick_check`` of the whole file (seconds on a large shop).
 
-        Damage raises StoreUnavailable and blocks every later write of this
-        Desk, so nothing is written into a damaged file."""
-        from desk.store import health
-
-        path = health.sqlite_path(str(self.engine.url))
-        if path is None or not path.exists():
-            return
-        try:
-            health.quick_check(path)
-        except StoreUnavailable as exc:
-            if "damaged" in exc.reason:
-                self.blocked = exc.reason
-            raise
-
-    def user(self, user_id: int) -> User:
-        def run(session: Session) -> User:
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise InvalidInput("user", "No such user")
-            return repo.to_user(row)
-
-        return self._read(run)
-
-    def users(self) -> list[User]:
-        return self._read(lambda s: repo.users(session=s))
+def stale_edit(message: str, last) -> StaleEdit:
+    """The refusal of a stale edit, naming the other change (``last``, the audit
+    event that moved the row on): who, when, what."""
+    return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
+                     what=last.action if last else "")
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     """A one-line, user-facing description of a storage error."""
     text = str(getattr(exc, "orig", exc)) or exc.__class__.__name__
     low = text.lower()

@@ -1,0 +1,104 @@
+"""The appointment book's arithmetic: slots, capacity, opening hours and the
+reminder times of a booking (spec APPT-01..08). Pure: the service counts the
+appointments of a slot and asks this module what follows.
+
+A day is cut into slots of ``slot_minutes`` from midnight; a slot holds
+``capacity`` appointments (one per advisor on duty); only slots starting within
+opening hours are offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+#: Reminder calls before an appointment (kind, offset from the appointment time).
+#: The "late" call after it is :func:`late_due`, its offset a shop setting.
+REMINDER_OFFSETS: tuple[tuple[str, timedelta], ...] = (
+    ("day", -timedelta(days=1)),
+    ("hour", -timedelta(hours=1)),
+)
+#: The reminder kind of the call to a customer who has not arrived.
+LATE = "late"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    slot_minutes: int = 30
+    capacity: int = 2
+    opening: time = time(8, 0)
+    closing: time = time(18, 0)
+
+    @property
+    def slot(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    def slot_start(self, at: datetime) -> datetime:
+        """The start of the slot ``at`` falls in."""
+        minute = at.minute - at.minute % self.slot_minutes
+        return at.replace(minute=minute, second=0, microsecond=0)
+
+    def slot_span(self, at: datetime) -> tuple[datetime, datetime]:
+        """``[start, end)`` of the slot ``at`` falls in."""
+        start = self.slot_start(at)
+        return start, start + self.slot
+
+    def next_slot(self, now: datetime) -> datetime:
+        """The whole slot after the one ``now`` falls in (the booking form's default)."""
+        return self.slot_start(now + self.slot)
+
+    def is_open(self, at: datetime) -> bool:
+        return self.opening <= at.time() < self.closing
+
+    def is_full(self, load: int) -> bool:
+        return load >= self.capacity
+
+    def in_past(self, at: datetime, now: datetime) -> bool:
+        """A booking time earlier than the current slot's length ago."""
+        return at < now - self.slot
+
+    def slots_from(self, after: datetime, *, days: int = 7) -> Iterator[datetime]:
+        """Slot starts at or after ``after`` within opening hours, for ``days``."""
+        at = self.slot_start(after)
+        if at < after:
+            at += self.slot
+        end = after + timedelta(days=days)
+        while at < end:
+            if self.is_open(at):
+                yield at
+            at += self.slot
+
+    def earliest_free(self, after: datetime, load: Callable[[datetime], int], *,
+                      days: int = 7) -> datetime | None:
+        """The first open slot from ``after`` whose ``load`` leaves room (APPT-03)."""
+        return next((at for at in self.slots_from(after, days=days) if not self.is_full(load(at))), None)
+
+
+#: A customer waiting for the car hears from the advisor when the promised time
+#: is this close (or past) and no update was given for this long (REP-02).
+UPDATE_WINDOW = timedelta(hours=1)
+
+
+def update_due(promised_at: datetime | None, now: datetime, last_update: datetime | None) -> bool:
+    """A progress update is due: the promised time is within the window (or past)
+    and the last update is older than the window."""
+    if promised_at is None:
+        return False
+    at_risk = now >= promised_at - UPDATE_WINDOW
+    recent = last_update is not None and now - last_update < UPDATE_WINDOW
+    return at_risk and not recent
+
+
+def late_due(at: datetime, late_after_minutes: int) -> datetime:
+    return at + timedelta(minutes=late_after_minutes)
+
+
+def reminder_times(at: datetime, late_after_minutes: int) -> list[tuple[str, datetime]]:
+    """Every reminder of an appointment at ``at``: (kind, due)."""
+    return [(kind, at + delta) for kind, delta in REMINDER_OFFSETS] + [(LATE, late_due(at, late_after_minutes))]
+
+
+def reminder_due(kind: str, at: datetime, late_after_minutes: int) -> datetime:
+    """When the reminder ``kind`` of an appointment at ``at`` is due."""
+    return dict(reminder_times(at, late_after_minutes)).get(kind, late_due(at, late_after_minutes))

@@ -1,0 +1,274 @@
+"""The appointment book: slots, booking and walk-ins, rescheduling, reminder
+calls, the welcome list, the day's board and the week (spec stage 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from desk.domain import schedule as sched
+from desk.domain import validate
+from desk.domain.entities import Saved, User, VisitRef
+from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.process import WALK_IN_START, Stage
+from desk.domain.rules import comeback_of
+from desk.i18n import N_
+from desk.services.context import Service
+from desk.services.reception import add_concerns
+from desk.store import repo
+from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One appointment/visit on the appointment board."""
+
+    ref: VisitRef
+    number: str
+    time: datetime | None
+    stage: str
+    customer: str
+    phone: str
+    plate: str
+    vehicle: str
+    concern: str
+    advisor: str
+    vip: bool
+    special_note: str
+    comeback: bool
+    new_customer: bool
+    late: bool
+    arrived: bool
+    reminder_due: bool
+    walk_in: bool
+
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
+
+
+class BookingService(Service):
+    # ------------------------------------------------------------------ slots
+
+    def slot_load(self, at: datetime) -> int:
+        """How many appointments already take the slot that ``at`` falls in."""
+        start, end = self.schedule.slot_span(at)
+
+        closed = [Stage.CANCELLED.value, Stage.NO_SHOW.value]
+        return self._read(lambda s: repo.slot_load(session=s, start=start, end=end, not_in=closed))
+
+    def earliest_free_slot(self, after: datetime, *, days: int = 7) -> datetime | None:
+        """The first slot with room from ``after`` within opening hours (APPT-03:
+        a comeback customer is offered the earliest one)."""
+        return self.schedule.earliest_free(after, self.slot_load, days=days)
+
+    def _full(self, at: datetime) -> InvalidInput:
+        return InvalidInput("when", "The {time} slot is full",
+                            {"time": self.schedule.slot_start(at).strftime("%H:%M")})
+
+    # ------------------------------------------------------------------ booking
+
+    def book(
+        self,
+        actor: User,
+        *,
+        customer_id: int,
+        vehicle_id: int,
+        at: datetime,
+        concerns: list,
+        advisor_id: int | None = None,
+        overbook: bool = False,
+        notes_reviewed: bool = False,
+    ) -> VisitRef:
+        """Book an appointment (a visit in BOOKED). A full slot is refused unless a
+        manager overbooks it explicitly."""
+        if self.schedule.in_past(at, self.now()):
+            raise InvalidInput("when", "The appointment time is in the past")
+        if self.schedule.is_full(self.slot_load(at)):
+            if not overbook:
+                raise self._full(at)
+            if not actor.may_waive:
+                raise NotAllowed(N_("overbook"), N_("manager"))
+        return self._create_visit(
+            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=at, concerns=concerns,
+            advisor_id=advisor_id or actor.id, walk_in=False, overbooked=overbook,
+        )
+
+    def walk_in(
+        self, actor: User, *, customer_id: int, vehicle_id: int, concerns: list, advisor_id: int | None = None
+    ) -> VisitRef:
+        """A customer without appointment: the visit starts at reception, arrived now."""
+        return self._create_visit(
+            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=None, concerns=concerns,
+            advisor_id=advisor_id or actor.id, walk_in=True,
+        )
+
+    def _new_number(self, session: Session) -> str:
+        return f"RO{self.now():%y}{repo.next_visit_serial(session=session):06d}"
+
+    def _create_visit(
+        self, actor, *, customer_id, vehicle_id, at, concerns, advisor_id, walk_in, overbooked=False
+    ) -> VisitRef:
+        def run(session: Session) -> VisitRef:
+            vehicle = session.get(VehicleRow, vehicle_id)
+            if vehicle is None or vehicle.customer_id != customer_id:
+                raise InvalidInput("vehicle", "This vehicle does not belong to this customer")
+            now = self.now()
+            visit = VisitRow(
+                number=self._new_number(session),
+                customer_id=customer_id,
+                vehicle_id=vehicle_id,
+                advisor_id=advisor_id,
+                stage=(WALK_IN_START if walk_in else Stage.BOOKED).value,
+                walk_in=walk_in,
+                day=(at or now).date(),
+                appointment_at=at,
+                arrived_at=now if walk_in else None,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(visit)
+            session.flush()
+            new = add_concerns(session, visit.id, concerns)
+            past = repo.past_visits(session=session, vehicle_id=vehicle_id, before_visit=visit.id)
+            prior = comeback_of(new, past, at or now, self.policy.comeback_window_days)
+            if prior is not None:
+                visit.comeback_of_id = prior.id
+            if at is not None:
+                for kind, due in sched.reminder_times(at, self.policy.late_after_minutes):
+                    session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
+            session.flush()
+            self._audit(
+                session, actor, "visit.walk_in" if walk_in else "visit.book", "visit", visit.id,
+                visit_id=visit.id,
+                after={
+                    "number": visit.number, "at": at, "concerns": [c.text for c in new],
+                    "comeback_of": visit.comeback_of_id, "overbooked": overbooked,
+                },
+            )
+            session.flush()
+            return VisitRef(visit.id, visit.version)
+
+        return self._write(run)
+
+    def reschedule(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
+        if self.schedule.is_full(self.slot_load(at)) and not actor.may_waive:
+            raise self._full(at)
+
+        def run(session: Session, row: VisitRow) -> None:
+            if row.stage != Stage.BOOKED:
+                raise InvalidInput("when", "Only a booked visit can be rescheduled")
+            before = {"at": row.appointment_at}
+            row.appointment_at, row.day = at, at.date()
+            for rem in repo.reminders_of(session=session, visit_id=row.id):
+                if rem.done_at is None:
+                    rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
+                    session.add(rem)
+            self._touch(session, row)
+            self._audit(session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id,
+                        before=before, after={"at": at})
+
+        return self._change(visit, run)
+
+    # ------------------------------------------------------------------ reminders & welcome
+
+    def reminders(self) -> list[tuple[ReminderRow, VisitRow, CustomerRow]]:
+        """Reminder and late-call tasks that are due now."""
+
+        def run(session: Session):
+            out = []
+            for rem in repo.reminders_due(session=session, until=self.now()):
+                visit = session.get(VisitRow, rem.visit_id)
+                if visit is None or visit.stage != Stage.BOOKED:
+                    continue
+                out.append((rem, visit, session.get(CustomerRow, visit.customer_id)))
+            return out
+
+        return self._read(run)
+
+    def complete_reminder(self, actor: User, visit: VisitRef, reminder_id: int, outcome: str) -> Saved[None]:
+        """A reminder call of ``visit`` made, with what the customer said."""
+        outcome = validate.text(outcome, field="outcome", max_len=200, required=True)
+
+        def run(session: Session, row: VisitRow) -> None:
+            rem = session.get(ReminderRow, reminder_id)
+            if rem is None or rem.visit_id != row.id:
+                raise InvalidInput("reminder", "No such reminder")
+            rem.done_at, rem.outcome, rem.by_user = self.now(), outcome, actor.id
+            session.add(rem)
+            self._touch(session, row)
+            self._audit(session, actor, f"reminder.{rem.kind}", "reminder", rem.id,
+                        visit_id=row.id, after={"outcome": outcome})
+
+        return self._change(visit, run)
+
+    def welcome_list(self, actor: User, day: date) -> list[str]:
+        """Names for tomorrow's lounge and gate welcome boards (APPT-08); marks the
+        visits as listed."""
+
+        def run(session: Session) -> list[str]:
+            names = []
+            for visit, customer, vehicle in repo.day_visits(session=session, day=day):
+                if visit.stage != Stage.BOOKED:
+                    continue
+                names.append(f"{visit.appointment_at:%H:%M}  {customer.name}  {vehicle.plate}")
+                if not visit.welcome_listed:
+                    visit.welcome_listed = True
+                    self._touch(session, visit)
+            self._audit(session, actor, "welcome.export", "day", None, after={"day": day, "count": len(names)})
+            return names
+
+        return self._write(run)
+
+    # ------------------------------------------------------------------ board & week
+
+    def board(self, day: date) -> list[BoardRow]:
+        """The appointment board of one day (one indexed query plus two small ones)."""
+
+        def run(session: Session) -> list[BoardRow]:
+            rows = repo.day_visits(session=session, day=day)
+            names = repo.user_names(session=session)
+            ids = [v.id for v, _, _ in rows]
+            first_concern = repo.first_concerns(session=session, visit_ids=ids)
+            due = repo.reminders_due_of(session=session, visit_ids=ids, until=self.now(), kind_not=sched.LATE)
+            earlier = repo.vehicles_seen_before(session=session, vehicle_ids=[v.vehicle_id for v, _, _ in rows],
+                                                day=day)
+            now = self.now()
+            out = []
+            for v, c, veh in rows:
+                late = (
+                    v.stage == Stage.BOOKED
+                    and v.appointment_at is not None
+                    and now >= sched.late_due(v.appointment_at, self.policy.late_after_minutes)
+                )
+                out.append(
+                    BoardRow(
+                        ref=VisitRef(v.id, v.version), number=v.number,
+                        time=v.appointment_at or v.arrived_at, stage=v.stage, customer=c.name,
+                        phone=c.phone, plate=veh.plate,
+                        vehicle=f"{veh.make} {veh.model}".strip(),
+                        concern=first_concern.get(v.id, ""), advisor=names.get(v.advisor_id, ""),
+                        vip=c.vip, special_note=c.special_note, comeback=v.comeback_of_id is not None,
+                        new_customer=veh.id not in earlier and v.vehicle_id not in earlier,
+                        late=late, arrived=v.arrived_at is not None,
+                        reminder_due=v.id in due and v.stage == Stage.BOOKED,
+                        walk_in=v.walk_in,
+                    )
+                )
+            return out
+
+        return self._read(run)
+
+    def week(self, start: date) -> list[tuple[date, int, int]]:
+        """(day, appointments, arrived) for seven days from ``start``."""
+
+        def run(session: Session):
+            counts = repo.day_counts(session=session, first=start, days=7, not_in=[Stage.CANCELLED.value])
+            return [
+                (start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0)))
+                for i in range(7)
+            ]
+
+        return self._read(run)

@@ -1,0 +1,85 @@
+"""The MOT checklist of a visit: marking items and evaluating them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from desk.domain import checklist as ck
+from desk.domain.checklist import MarkKind
+from desk.domain.entities import Role, Saved, User, VisitRef
+from desk.domain.validate import text as clean_text
+from desk.services.context import Service
+from desk.store import repo
+from desk.store.models import MotMarkRow, VisitRow
+
+
+class ChecklistService(Service):
+    def mark_item(
+        self,
+        actor: User,
+        visit: VisitRef,
+        item_id: str,
+        kind: MarkKind | str,
+        reason: str = "",
+    ) -> Saved[ck.ItemStatus]:
+        """Tick an MOT item, mark it not applicable, or waive it (with a reason).
+
+        Returns the item's new status, evaluated in the same transaction: a mark
+        changes only its own item, so a screen updates that one row in place
+        instead of reading the whole visit again."""
+        kind = MarkKind(kind)
+        reason = clean_text(reason, field="reason", max_len=500)
+
+        def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
+            item = self.templates.get(item_id)
+            techs = {
+                ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by
+            }
+            if visit.technician_id:
+                techs.add(visit.technician_id)
+            inspectors = [
+                u
+                for u in repo.users(session=session)
+                if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
+            ]
+            ck.check_mark(
+                item,
+                kind,
+                actor,
+                reason,
+                technician_ids=techs,
+                shop_has_other_inspector=bool(inspectors),
+            )
+            row = MotMarkRow(
+                visit_id=visit.id,
+                item_id=item_id,
+                kind=kind.value,
+                reason=reason,
+                by_user=actor.id,
+                at=self.now(),
+            )
+            session.add(row)
+            self._touch(session, visit)
+            self._audit(
+                session,
+                actor,
+                f"mot.{kind.value}",
+                "mot_item",
+                None,
+                visit_id=visit.id,
+                after={"item": item_id, "reason": reason},
+            )
+            # the visit's facts matter only to an item with a condition or a data check
+            facts = self._facts(session, visit) if (item.when or item.check) else None
+            return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
+
+        return self._change(visit, run)
+
+    def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
+        def run(session: Session):
+            visit = self._visit_row(session, visit_id)
+            facts = self._facts(session, visit)
+            marks = repo.marks(session=session, visit_id=visit_id)
+            return ck.evaluate(self.templates, stage or visit.stage, facts, marks)
+
+        return self._read(run)

@@ -1,0 +1,121 @@
+"""Follow-up calls after delivery: the call queue and the survey (spec stage 8).
+A dissatisfied answer opens a complaint in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from desk.domain import survey, validate
+from desk.domain.entities import CallOutcome, Saved, User, VisitRef
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.domain.rules import followup_due_at
+from desk.domain.survey import CSI_FACTORS
+from desk.services.complaints import ComplaintService
+from desk.services.context import Service, ServiceContext
+from desk.store import repo
+from desk.store.models import FollowUpCallRow, SurveyAnswerRow, VisitRow
+
+@dataclass(frozen=True)
+class CallRow:
+    ref: VisitRef
+    number: str
+    customer: str
+    phone: str
+    plate: str
+    delivered_at: datetime
+    due_at: datetime
+    overdue: bool
+    attempts: int
+    agreed_at: datetime | None
+    channel: str
+
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
+
+
+class FollowupService(Service):
+    """Needs the complaints area: a dissatisfied answer opens a complaint."""
+
+    def __init__(self, ctx: ServiceContext, *, complaints: ComplaintService) -> None:
+        super().__init__(ctx)
+        self.complaints = complaints
+
+    def record_call(
+        self,
+        actor: User,
+        visit: VisitRef,
+        *,
+        outcome: CallOutcome | str,
+        scores: dict[str, int] | None = None,
+        nps: int | None = None,
+        comment: str = "",
+        next_service_stated: bool = False,
+    ) -> Saved[int | None]:
+        """Record a follow-up call attempt. A dissatisfied answer (a factor scored
+        2 or 1) opens a complaint; returns its id."""
+        outcome = CallOutcome(outcome)
+        scores = scores or {}
+        comment = validate.text(comment, field="comment", max_len=1000, multiline=True)
+        for factor, score in scores.items():
+            if factor not in CSI_FACTORS or not isinstance(score, int) or score not in survey.SCORES:
+                raise InvalidInput("score", "Scores are 1 to 5")
+        if nps is not None and not (isinstance(nps, int) and nps in survey.NPS_SCORES):
+            raise InvalidInput("nps", "NPS is 0 to 10")
+        if outcome == CallOutcome.REACHED and set(scores) != set(CSI_FACTORS):
+            raise InvalidInput("score", "Score all five factors")
+
+        def run(session: Session, visit: VisitRow) -> int | None:
+            if visit.stage != Stage.DELIVERED:
+                raise InvalidInput("call", "The car has not been delivered")
+            call = FollowUpCallRow(
+                visit_id=visit.id, at=self.now(), outcome=outcome.value, by_user=actor.id,
+                survey_done=outcome == CallOutcome.REACHED, next_service_stated=next_service_stated,
+                nps=nps, comment=comment,
+            )
+            session.add(call)
+            session.flush()
+            for factor, score in scores.items():
+                session.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=score))
+            complaint_id = None
+            low = survey.dissatisfied_factors(scores)
+            severity = survey.complaint_severity(scores)
+            if severity is not None:
+                complaint_id = self.complaints.open_in(
+                    session, actor, visit, severity,
+                    f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),
+                )
+            self._touch(session, visit)
+            self._audit(session, actor, f"call.{outcome.value}", "followup_call", call.id, visit_id=visit.id,
+                        after={"scores": scores, "nps": nps, "comment": comment})
+            return complaint_id
+
+        return self._change(visit, run)
+
+    def followup_queue(self) -> list[CallRow]:
+        """Delivered visits awaiting their call, overdue first."""
+
+        def run(session: Session) -> list[CallRow]:
+            rows = repo.visits_in_stage(session=session, stage=Stage.DELIVERED.value)
+            tries = repo.call_counts(session=session, visit_ids=[v.id for v, _, _ in rows])
+            now = self.now()
+            out = []
+            for v, c, veh in rows:
+                delivered = v.delivered_at or now
+                due = followup_due_at(delivered, self.policy)
+                out.append(
+                    CallRow(
+                        ref=VisitRef(v.id, v.version), number=v.number, customer=c.name, phone=c.phone,
+                        plate=veh.plate, delivered_at=delivered, due_at=due, overdue=now > due,
+                        attempts=tries.get(v.id, 0), agreed_at=v.followup_agreed_at,
+                        channel=v.followup_channel,
+                    )
+                )
+            out.sort(key=lambda r: (not r.overdue, r.due_at))
+            return out
+
+        return self._read(run)

@@ -1,0 +1,192 @@
+"""A visit's life cycle: stage moves (advance, arrive, cancel, no-show, rework),
+the promised time, assignment, washing, the ready call, the next service, and
+the visit as a screen shows it with its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from desk.domain import checklist as ck
+from desk.domain import process as proc
+from desk.domain.entities import Customer, EstimateLine, Role, Saved, User, Vehicle, VisitRef
+from desk.domain.errors import InvalidInput
+from desk.domain.money import Totals
+from desk.domain.process import Action, Stage
+from desk.domain.rules import (
+    authorised_amount,
+    billable_lines,
+    estimate_lines_of,
+    next_service,
+    valid_authorisation,
+)
+from desk.domain.validate import text as clean_text
+from desk.services.context import Service
+from desk.store import audit, repo
+from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
+
+
+@dataclass
+class VisitView:
+    visit: VisitRow
+    customer: Customer
+    vehicle: Vehicle
+    lines: list[EstimateLine]
+    totals: Totals
+    estimate_totals: Totals
+    checklist: list[ck.ItemStatus]
+    concerns: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    hold: str | None = None
+    authorised: bool = False
+    history: list = field(default_factory=list)
+    last_km: int | None = None
+    #: What the customer agreed to pay: the estimate plus approved added work.
+    authorised_amount: int = 0
+    #: The vehicle's last reading before this visit (the odometer may not go below it).
+    prior_km: int | None = None
+    #: The name of the visit's service advisor ("" when none is set), for the printouts.
+    advisor: str = ""
+
+    @property
+    def ref(self) -> VisitRef:
+        """The visit as this view shows it: what a command on it passes."""
+        return VisitRef(self.visit.id, self.visit.version)
+
+
+class LifecycleService(Service):
+    def ref(self, visit_id: int) -> VisitRef:
+        """The visit's current version (for a list that holds only ids, and tests)."""
+        return self._read(lambda s: (lambda v: VisitRef(v.id, v.version))(self._visit_row(s, visit_id)))
+
+    def visit_view(self, visit_id: int) -> VisitView:
+        def run(session: Session) -> VisitView:
+            visit = self._visit_row(session, visit_id)
+            facts = self._facts(session, visit)
+            marks = repo.marks(session=session, visit_id=visit_id)
+            stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
+            customer_row = session.get(CustomerRow, visit.customer_id)
+            billable, estimate = billable_lines(facts.lines), estimate_lines_of(facts.lines)
+
+            return VisitView(
+                visit=visit,
+                customer=facts.customer,
+                vehicle=facts.vehicle,
+                lines=facts.lines,
+                totals=self.totals(billable, customer_row),
+                estimate_totals=self.totals(estimate, customer_row),
+                checklist=ck.evaluate(self.templates, stage, facts, marks),
+                concerns=facts.concerns,
+                findings=facts.findings,
+                hold=(h.value if (h := proc.hold(facts.lines)) and visit.stage == Stage.IN_REPAIR else None),
+                authorised=valid_authorisation(facts) is not None,
+                authorised_amount=authorised_amount(facts),
+                last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
+                prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
+                advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
+                else "",
+            )
+
+        return self._read(run)
+
+    def history(self, visit_id: int) -> list[AuditEventRow]:
+        return self._read(lambda s: audit.history(s, visit_id))
+
+    def advance(self, actor: User, visit: VisitRef) -> Saved[Stage]:
+        """Move the visit to the next stage; refused with the open required items."""
+        return self._transition(actor, visit, Action.ADVANCE)
+
+    def arrive(self, actor: User, visit: VisitRef) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.ARRIVE)
+
+    def cancel(self, actor: User, visit: VisitRef, reason: str) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.CANCEL, reason=reason)
+
+    def no_show(self, actor: User, visit: VisitRef) -> Saved[Stage]:
+        return self._transition(actor, visit, Action.NO_SHOW)
+
+    def rework(self, actor: User, visit: VisitRef, reason: str) -> Saved[Stage]:
+        """QC sends the car back to the workshop (the reason is audited)."""
+        return self._transition(actor, visit, Action.REWORK, reason=reason)
+
+    def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "") -> Saved[Stage]:
+        reason = clean_text(reason, field="reason", max_len=500)
+        if action in proc.NEEDS_REASON and not reason:
+            raise InvalidInput("reason", "A reason is required")
+
+        def run(session: Session, visit: VisitRow) -> Stage:
+            frm = Stage(visit.stage)
+            to, guarded = proc.target(frm, action)
+            if guarded:
+                facts = self._facts(session, visit)
+                ck.guard(
+                    self.templates, frm, facts, repo.marks(session=session, visit_id=visit.id)
+                )
+            now = self.now()
+            before = {"stage": frm.value}
+            visit.stage = to.value
+            if action == Action.ARRIVE:
+                visit.arrived_at = now
+                visit.day = now.date()
+            elif to == Stage.IN_REPAIR and frm == Stage.ESTIMATE:
+                visit.signed_at = visit.signed_at or now
+            elif to == Stage.READY:
+                visit.ready_at = now
+            elif to == Stage.DELIVERED:
+                visit.delivered_at = now
+                if visit.next_service_date is None:
+                    due, km = next_service(now.date(), visit.odometer_km, self.policy)
+                    visit.next_service_date, visit.next_service_km = due, km
+            if reason:
+                visit.close_reason = reason
+            self._touch(session, visit)
+            self._audit(
+                session,
+                actor,
+                f"visit.{action.value}",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                before=before,
+                after={"stage": to.value, "reason": reason} if reason else {"stage": to.value},
+            )
+            return to
+
+        return self._change(visit, run)
+
+    def set_promised(self, actor: User, visit: VisitRef, at) -> Saved[None]:
+        if at < self.now():
+            raise InvalidInput("promised", "The promised time is in the past")
+        return self._set_fields(actor, visit, "visit.promised", promised_at=at)
+
+    def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
+        """Assign (or reassign) the technician and bay (REP-01)."""
+
+        def check(session: Session) -> None:
+            row = session.get(UserRow, technician_id)
+            if row is None or Role.TECHNICIAN not in repo.to_user(row).roles:
+                raise InvalidInput("technician", "Not a technician")
+
+        self._read(check)
+        bay = clean_text(bay, field="bay", max_len=20)
+        return self._set_fields(actor, visit, "visit.assign", technician_id=technician_id, bay=bay)
+
+    def set_washing(self, actor: User, visit: VisitRef, washing: bool = True) -> Saved[None]:
+        return self._set_fields(actor, visit, "visit.washing", washing=washing)
+
+    def notify_ready(self, actor: User, visit: VisitRef) -> Saved[None]:
+        """The advisor tells the customer the car is ready (DLV-03 compares who)."""
+        return self._set_fields(actor, visit, "visit.notified", notified_by=actor.id)
+
+    def next_service_due(self, visit_id: int) -> tuple[date, int | None]:
+        def run(session: Session):
+            visit: VisitRow = self._visit_row(session, visit_id)
+            if visit.next_service_date:
+                return visit.next_service_date, visit.next_service_km
+            return next_service(
+                (visit.delivered_at or self.now()).date(), visit.odometer_km, self.policy
+            )
+
+        return self._read(run)

@@ -1,0 +1,160 @@
+"""Reception and walkaround: the customer's concerns, the greeting, the
+walkaround readings, odometer corrections and findings (spec stages 2-3)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from desk.domain import validate
+from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
+from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.walkaround import known_damage
+from desk.i18n import N_
+from desk.services.context import Service
+from desk.store import repo
+from desk.store.models import ConcernRow, FindingRow, OdometerRow, VisitRow
+
+def add_concerns(session: Session, visit_id: int, concerns) -> list[Concern]:
+    """Insert the customer's concerns (text, or (text, tags)) of a visit, in the
+    caller's transaction."""
+    out = []
+    for c in concerns:
+        text, tags = (c, ()) if isinstance(c, str) else c
+        text = validate.text(text, field="concern", max_len=500, required=True)
+        tagset = frozenset(Symptom(t) for t in tags)
+        session.add(ConcernRow(visit_id=visit_id, text=text, tags=",".join(sorted(tagset))))
+        out.append(Concern(text=text, tags=tagset))
+    return out
+
+
+class ReceptionService(Service):
+    def start_reception(self, actor: User, visit: VisitRef) -> Saved[None]:
+        """The advisor starts with the customer: the greeting time is measured (RCP-01)."""
+
+        def run(session: Session, visit: VisitRow) -> None:
+            if visit.reception_at is None:
+                visit.reception_at = self.now()
+                self._touch(session, visit)
+                self._audit(
+                    session, actor, "visit.reception", "visit", visit.id, visit_id=visit.id,
+                    after={"reception_at": visit.reception_at},
+                )
+
+        return self._change(visit, run)
+
+    def add_concern(self, actor: User, visit: VisitRef, text: str, tags=()) -> Saved[None]:
+        def run(session: Session, visit: VisitRow) -> None:
+            added = add_concerns(session, visit.id, [(text, tags)])
+            self._touch(session, visit)
+            self._audit(session, actor, "concern.add", "concern", None, visit_id=visit.id,
+                        after={"text": added[0].text, "tags": added[0].tags})
+
+        return self._change(visit, run)
+
+    def confirm_concerns(self, actor: User, visit: VisitRef) -> Saved[None]:
+        """The advisor repeated the requests back and the customer confirmed (RCP-04)."""
+
+        def run(session: Session, visit: VisitRow) -> None:
+            rows = repo.concerns(session=session, visit_id=visit.id)
+            if not rows:
+                raise InvalidInput("concern", "Record at least one customer concern")
+            for row in rows:
+                row.confirmed = True
+                session.add(row)
+            self._touch(session, visit)
+            self._audit(session, actor, "concern.confirm", "visit", visit.id, visit_id=visit.id,
+                        after={"count": len(rows)})
+
+        return self._change(visit, run)
+
+    def record_walkaround(
+        self,
+        actor: User,
+        visit: VisitRef,
+        *,
+        odometer_km=None,
+        fuel_eighths: int | None = None,
+        damages: list[dict] | None = None,
+        damage_confirmed: bool | None = None,
+        warning_lights: str | None = None,
+        tyres: str | None = None,
+        valuables: str | None = None,
+    ) -> Saved[None]:
+        """Record the walkaround. The odometer may not go below the vehicle's last
+        reading (a correction is :meth:`correct_odometer`, which is audited)."""
+        if fuel_eighths is not None and not 0 <= int(fuel_eighths) <= 8:
+            raise InvalidInput("fuel", "Fuel level is 0 to 8 eighths")
+        for d in damages or []:
+            if not known_damage(d):
+                raise InvalidInput("damage", "Unknown panel or damage kind")
+
+        def run(session: Session, visit: VisitRow) -> None:
+            before = {
+                "odometer_km": visit.odometer_km, "fuel_eighths": visit.fuel_eighths,
+                "damages": visit.damages, "damage_confirmed": visit.damage_confirmed,
+            }
+            if odometer_km is not None and odometer_km != "":
+                last = repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id)
+                km = validate.odometer(odometer_km, last)
+                own = repo.own_odometer(session=session, visit_id=visit.id) or OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
+                own.km, own.at = km, self.now()
+                session.add(own)
+                visit.odometer_km = km
+            if fuel_eighths is not None:
+                visit.fuel_eighths = int(fuel_eighths)
+            if damages is not None:
+                visit.damages = json.dumps(damages, ensure_ascii=False)
+            if damage_confirmed is not None:
+                visit.damage_confirmed = damage_confirmed
+            for field_name, value in (("warning_lights", warning_lights), ("tyres", tyres), ("valuables", valuables)):
+                if value is not None:
+                    setattr(visit, field_name, validate.text(value, field=field_name, max_len=500))
+            self._touch(session, visit)
+            self._audit(session, actor, "visit.walkaround", "visit", visit.id, visit_id=visit.id,
+                        before=before,
+                        after={"odometer_km": visit.odometer_km, "fuel_eighths": visit.fuel_eighths,
+                               "damages": visit.damages, "damage_confirmed": visit.damage_confirmed})
+
+        return self._change(visit, run)
+
+    def correct_odometer(self, actor: User, visit: VisitRef, km, reason: str) -> Saved[None]:
+        """Record a reading below the last one (a wrong earlier entry, a replaced
+        cluster). Needs a manager or foreman and a reason; both are audited."""
+        if not actor.may_waive:
+            raise NotAllowed(N_("correct odometer"), N_("manager"))
+        reason = validate.text(reason, field="reason", max_len=500, required=True)
+        km = validate.odometer(km, None)
+
+        def run(session: Session, visit: VisitRow) -> None:
+            previous = repo.last_odometer(session=session, vehicle_id=visit.vehicle_id)
+            own = repo.own_odometer(session=session, visit_id=visit.id)
+            if own is None:
+                own = OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
+            own.km, own.at, own.corrected, own.reason = km, self.now(), True, reason
+            session.add(own)
+            visit.odometer_km = km
+            self._touch(session, visit)
+            self._audit(session, actor, "odometer.correct", "visit", visit.id, visit_id=visit.id,
+                        before={"km": previous}, after={"km": km, "reason": reason})
+
+        return self._change(visit, run)
+
+    def add_finding(
+        self, actor: User, visit: VisitRef, text: str, grade: Grade | str, *, during_repair: bool = False
+    ) -> Saved[int]:
+        text = validate.text(text, field="finding", max_len=500, required=True)
+        grade = Grade(grade)
+
+        def run(session: Session, visit: VisitRow) -> int:
+            row = FindingRow(visit_id=visit.id, text=text, grade=grade.value,
+                             during_repair=during_repair, at=self.now(), by_user=actor.id)
+            session.add(row)
+            session.flush()
+            self._touch(session, visit)
+            self._audit(session, actor, "finding.add", "finding", row.id, visit_id=visit.id,
+                        after={"text": text, "grade": grade})
+            return row.id
+
+        return self._change(visit, run)

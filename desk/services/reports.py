@@ -1,0 +1,85 @@
+"""The KPI dashboard's read model: load the records of a date range in a fixed
+number of bounded queries (one read transaction), then let :mod:`desk.domain.kpi`
+compute every figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+
+from desk.domain import kpi
+from desk.services.context import Service
+from desk.store import audit, repo
+
+#: A visit is loaded when its board day lies in the range or this many days
+#: before it (a car delivered in the range arrived at most this long before).
+LOOKBACK_DAYS = 62
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    start: datetime
+    end: datetime
+    advisor_id: int | None
+    advisor: str
+    rows: list[kpi.Row]
+    #: Every visit a figure can be opened to, by id.
+    visits: dict[int, kpi.VisitRec]
+
+    def row(self, key: str) -> kpi.Row:
+        return next(r for r in self.rows if r.measure.key == key)
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """Whole days ``first`` … ``last`` as the half-open ``[start, end)``."""
+    return datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
+
+
+class ReportService(Service):
+    """The KPI dashboard's figures and the audit log's check."""
+
+    def kpi_settings(self) -> kpi.Settings:
+        p = self.policy
+        return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
+                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents)
+
+    def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
+        """The records behind every measure of ``[start, end)``."""
+        stage_of = {i.id: i.stage for i in self.templates.items}
+        return self._read(lambda s: repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
+                                                  stage_of=stage_of, totals_fn=self.totals))
+
+    def kpi_report(self, start: datetime, end: datetime, advisor_id: int | None = None, *,
+                   with_trend: bool = True) -> KpiReport:
+        """Every dashboard figure of ``[start, end)`` for one advisor (None: the shop)."""
+        data = self.kpi_data(start, end)
+        scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
+        texts = {i.id: i.text for i in self.templates.items}
+        rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
+                                                                    if s in self.templates.stages],
+                          item_texts=texts, with_trend=with_trend)
+        advisor = ""
+        if advisor_id is not None:
+            advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
+        return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def verify_audit(self):
+        """Check the audit log's hash chain (``desk audit verify``)."""
+        return self._read(lambda s: audit.verify(s))
+
+
+def measure_label(m: kpi.Measure) -> str:
+    """The figure's name in the interface language."""
+    from desk.i18n import _
+
+    params = {k: (_(v) if k == "stage" else v) for k, v in m.params.items()}
+    return _(m.label, **params)
+
+
+def measure_base(m: kpi.Measure) -> str:
+    """What the figure is computed from: "7/8" for a rate, the count of answers
+    or visits otherwise."""
+    if m.unit == kpi.PCT:
+        return f"{m.num}/{m.den}"
+    return str(m.den)

@@ -1,0 +1,231 @@
+"""The shop floor: work on lines, parts arriving, work found during repair and
+the customer's decision on it, progress updates and the progress board (spec
+stage 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from desk.domain import process as proc
+from desk.domain import schedule as sched
+from desk.domain import validate
+from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, Saved, User, VisitRef
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.domain.rules import added_line_can_start, lines_hash
+from desk.services.context import Service, ServiceContext
+from desk.services.estimate import EstimateService
+from desk.services.reception import ReceptionService
+from desk.store import repo
+from desk.store.models import (
+    AuthorisationRow,
+    CustomerRow,
+    EstimateLineRow,
+    ProgressUpdateRow,
+    UserRow,
+    VisitRow,
+)
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    """One visit on the progress board."""
+
+    ref: VisitRef
+    number: str
+    plate: str
+    customer: str
+    vehicle: str
+    status: str
+    stage: str
+    technician: str
+    technician_id: int | None
+    advisor: str
+    advisor_id: int | None
+    bay: str
+    promised_at: datetime | None
+    minutes_left: int | None
+    late: bool
+    at_risk: bool
+    comeback: bool
+    update_due: bool
+
+    @property
+    def visit_id(self) -> int:
+        return self.ref.id
+
+
+class WorkshopService(Service):
+    """Needs the reception (a finding) and the estimate (its line) for work found
+    during repair."""
+
+    def __init__(self, ctx: ServiceContext, *, reception: ReceptionService, estimate: EstimateService) -> None:
+        super().__init__(ctx)
+        self.reception = reception
+        self.estimate = estimate
+
+    @staticmethod
+    def _line(session: Session, visit: VisitRow, line_id: int) -> EstimateLineRow:
+        row = session.get(EstimateLineRow, line_id)
+        if row is None or row.visit_id != visit.id:
+            raise InvalidInput("line", "No such line")
+        return row
+
+    def start_line(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
+        """Start work on a line: refused while the customer has not approved it
+        (REP-04) or its part has not arrived."""
+
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
+            line = repo.to_line(row)
+            if visit.stage != Stage.IN_REPAIR:
+                raise InvalidInput("line", "The visit is not in repair")
+            if not added_line_can_start(line):
+                raise InvalidInput("line", "The customer has not approved this line")
+            if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
+                raise InvalidInput("line", "The part has not arrived")
+            row.started = True
+            session.add(row)
+            if visit.repair_started_at is None:
+                visit.repair_started_at = self.now()
+            self._touch(session, visit)
+            self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
+
+        return self._change(visit, run)
+
+    def finish_line(self, actor: User, visit: VisitRef, line_id: int, technician_id: int | None = None) -> Saved[None]:
+        """The technician records the line done (REP-07). Unapproved lines cannot be."""
+
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
+            if visit.stage != Stage.IN_REPAIR:
+                raise InvalidInput("line", "The visit is not in repair")
+            if not added_line_can_start(repo.to_line(row)):
+                raise InvalidInput("line", "The customer has not approved this line")
+            if row.kind == LineKind.PART and row.availability == Availability.BACK_ORDER:
+                raise InvalidInput("line", "The part has not arrived")
+            tech_id = technician_id or actor.id
+            tech = session.get(UserRow, tech_id)
+            if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+                raise InvalidInput("technician", "Not a technician")
+            row.started, row.done_by, row.done_at = True, tech_id, self.now()
+            session.add(row)
+            if visit.repair_started_at is None:
+                visit.repair_started_at = self.now()
+            self._touch(session, visit)
+            self._audit(session, actor, "line.done", "estimate_line", line_id, visit_id=visit.id,
+                        after={"done_by": tech_id})
+
+        return self._change(visit, run)
+
+    def part_arrived(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
+        def run(session: Session, visit: VisitRow) -> None:
+            row = self._line(session, visit, line_id)
+            if row.availability != Availability.BACK_ORDER:
+                raise InvalidInput("line", "This part was not on back order")
+            row.availability = Availability.ARRIVED.value
+            session.add(row)
+            self._touch(session, visit)
+            self._audit(session, actor, "line.part_arrived", "estimate_line", line_id, visit_id=visit.id)
+
+        return self._change(visit, run)
+
+    def add_found_work(self, actor: User, visit: VisitRef, *, finding: str, grade: str = "yellow",
+                       **line) -> Saved[int]:
+        """A technician's finding during repair becomes a line pending approval."""
+        saved = self.reception.add_finding(actor, visit, finding, grade, during_repair=True)
+        return self.estimate.add_line(actor, saved.ref, **line)
+
+    def decide_added_work(
+        self,
+        actor: User,
+        visit: VisitRef,
+        line_ids: list[int],
+        *,
+        approve: bool,
+        channel: Channel | str,
+        signer: str,
+        reference: str = "",
+    ) -> Saved[None]:
+        """Record the customer's decision on added lines (REP-03/04). Approved
+        lines get an authorisation of their amount; declined ones stay as
+        recommendations for the next visit."""
+        channel = Channel(channel)
+        signer = validate.name(signer)
+        reference = validate.text(reference, field="reference", max_len=40)
+        if not line_ids:
+            raise InvalidInput("line", "Choose the lines the customer decided on")
+
+        def run(session: Session, visit: VisitRow) -> None:
+            rows = [session.get(EstimateLineRow, i) for i in line_ids]
+            if any(r is None or r.visit_id != visit.id or r.approval != Approval.PENDING for r in rows):
+                raise InvalidInput("line", "Only lines waiting for approval can be decided")
+            decided = Approval.APPROVED if approve else Approval.DECLINED
+            for r in rows:
+                r.approval = decided.value
+                session.add(r)
+            if approve:
+                lines = [repo.to_line(r) for r in rows]
+                amount = self.totals(lines, session.get(CustomerRow, visit.customer_id)).total
+                session.add(
+                    AuthorisationRow(
+                        visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
+                        amount_cents=amount, estimate_version=visit.estimate_version,
+                        lines_hash=lines_hash(lines), for_added_work=True,
+                        line_ids=",".join(str(i) for i in line_ids), at=self.now(), by_user=actor.id,
+                    )
+                )
+            self._touch(session, visit)
+            self._audit(session, actor, f"added_work.{decided.value}", "visit", visit.id, visit_id=visit.id,
+                        after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference})
+
+        return self._change(visit, run)
+
+    def progress_update(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
+        """A progress message to the waiting customer (REP-02), logged."""
+        text = validate.text(text, field="update", max_len=500, required=True)
+
+        def run(session: Session, visit: VisitRow) -> None:
+            session.add(ProgressUpdateRow(visit_id=visit.id, text=text, at=self.now(), by_user=actor.id))
+            self._touch(session, visit)
+            self._audit(session, actor, "visit.progress_update", "visit", visit.id, visit_id=visit.id,
+                        after={"text": text})
+
+        return self._change(visit, run)
+
+    def progress_board(self) -> list[ShopRow]:
+        def run(session: Session) -> list[ShopRow]:
+            stages = [s.value for s in proc.IN_SHOP]
+            rows = repo.in_shop_visits(session=session, stages=stages)
+            names = repo.user_names(session=session)
+            ids = [v.id for v, _, _ in rows]
+            lines_by = repo.lines_by_visit(session=session, visit_ids=ids)
+            last_update = repo.last_updates(session=session, visit_ids=ids)
+            now = self.now()
+            out = []
+            for v, c, veh in rows:
+                status = proc.board_status(Stage(v.stage), lines_by[v.id], washing=v.washing)
+                left = None
+                if v.promised_at is not None:
+                    left = int((v.promised_at - now).total_seconds() // 60)
+                out.append(
+                    ShopRow(
+                        ref=VisitRef(v.id, v.version), number=v.number, plate=veh.plate,
+                        customer=c.name, vehicle=f"{veh.make} {veh.model}".strip(),
+                        status=status.value if status else "", stage=v.stage,
+                        technician=names.get(v.technician_id, ""), technician_id=v.technician_id,
+                        advisor=names.get(v.advisor_id, ""), advisor_id=v.advisor_id, bay=v.bay,
+                        promised_at=v.promised_at, minutes_left=left,
+                        late=left is not None and left < 0 and v.stage != Stage.READY,
+                        at_risk=left is not None and 0 <= left < 60,
+                        comeback=v.comeback_of_id is not None,
+                        update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
+                        and sched.update_due(v.promised_at, now, last_update.get(v.id)),
+                    )
+                )
+            return out
+
+        return self._read(run)

@@ -1,0 +1,85 @@
+"""The appointment book's arithmetic (desk.domain.schedule) and the survey's
+words (desk.domain.survey): pure, no database."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from desk.domain import schedule as sched
+from desk.domain import survey
+from desk.domain.entities import Severity
+from desk.domain.schedule import Schedule
+
+DAY = datetime(2026, 11, 23)
+BOOK = Schedule(slot_minutes=30, capacity=2, opening=time(8, 0), closing=time(18, 0))
+
+
+@pytest.mark.parametrize("at, start", [
+    (DAY.replace(hour=9, minute=0), DAY.replace(hour=9, minute=0)),
+    (DAY.replace(hour=9, minute=29, second=59), DAY.replace(hour=9, minute=0)),
+    (DAY.replace(hour=9, minute=30), DAY.replace(hour=9, minute=30)),
+    (DAY.replace(hour=23, minute=59), DAY.replace(hour=23, minute=30)),
+])
+def test_a_time_falls_in_the_slot_that_starts_on_the_grid(at, start):
+    assert BOOK.slot_start(at) == start
+    assert BOOK.slot_span(at) == (start, start + timedelta(minutes=30))
+
+
+def test_twenty_minute_slots():
+    book = Schedule(slot_minutes=20)
+    assert book.slot_start(DAY.replace(hour=10, minute=59)) == DAY.replace(hour=10, minute=40)
+    assert book.next_slot(DAY.replace(hour=10, minute=59, second=5)) == DAY.replace(hour=11, minute=0)
+
+
+def test_opening_hours_are_half_open():
+    assert BOOK.is_open(DAY.replace(hour=8))
+    assert BOOK.is_open(DAY.replace(hour=17, minute=59))
+    assert not BOOK.is_open(DAY.replace(hour=18))
+    assert not BOOK.is_open(DAY.replace(hour=7, minute=59))
+
+
+def test_capacity_and_the_past():
+    assert not BOOK.is_full(1) and BOOK.is_full(2) and BOOK.is_full(3)
+    now = DAY.replace(hour=10)
+    assert not BOOK.in_past(now - timedelta(minutes=30), now)  # the current slot may still be booked
+    assert BOOK.in_past(now - timedelta(minutes=31), now)
+
+
+def test_earliest_free_slot_skips_full_slots_and_closed_hours():
+    full = {DAY.replace(hour=17, minute=0), DAY.replace(hour=17, minute=30)}
+    load = lambda at: 2 if at in full else 0  # noqa: E731
+    assert BOOK.earliest_free(DAY.replace(hour=16, minute=50), load) == DAY.replace(day=24, hour=8)
+    assert BOOK.earliest_free(DAY.replace(hour=9, minute=10), load) == DAY.replace(hour=9, minute=30)
+    assert BOOK.earliest_free(DAY.replace(hour=9), lambda at: 2, days=2) is None
+
+
+def test_reminders_of_an_appointment():
+    at = DAY.replace(hour=10)
+    assert sched.reminder_times(at, 15) == [
+        ("day", at - timedelta(days=1)), ("hour", at - timedelta(hours=1)), ("late", at + timedelta(minutes=15)),
+    ]
+    later = at + timedelta(hours=2)
+    assert [sched.reminder_due(k, later, 15) for k, _ in sched.reminder_times(at, 15)] == \
+        [due for _, due in sched.reminder_times(later, 15)]
+
+
+def test_a_progress_update_is_due_near_the_promised_time():
+    promised = DAY.replace(hour=16)
+    assert not sched.update_due(None, promised, None)
+    assert not sched.update_due(promised, promised - timedelta(minutes=61), None)
+    assert sched.update_due(promised, promised - timedelta(minutes=60), None)
+    assert sched.update_due(promised, promised + timedelta(hours=2), promised - timedelta(hours=3))
+    assert not sched.update_due(promised, promised, promised - timedelta(minutes=59))
+
+
+def test_survey_answers():
+    assert survey.CSI_FACTORS == tuple(survey.FACTOR_LABELS)
+    assert [n for n in survey.SCORES if survey.is_dissatisfied(n)] == [1, 2]
+    fine = dict.fromkeys(survey.CSI_FACTORS, 4)
+    assert survey.complaint_severity(fine) is None
+    assert survey.dissatisfied_factors({**fine, "pickup": 2}) == ["pickup"]
+    assert survey.complaint_severity({**fine, "pickup": 2}) == Severity.ORDINARY
+    assert survey.complaint_severity({**fine, "pickup": 2, "quality": 1}) == Severity.MAJOR
+    assert 0 in survey.NPS_SCORES and 10 in survey.NPS_SCORES and 11 not in survey.NPS_SCORES
