@@ -172,7 +172,10 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     t0 = _time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     rng = random.Random(seed)
-    now = now or datetime.now().replace(second=0, microsecond=0)
+    from desk.demo import day_anchor
+    from desk.domain.schedule import Schedule
+
+    now = now or day_anchor(datetime.now().replace(second=0, microsecond=0), Schedule())
     url = f"sqlite:///{path}"
     desk = open_desk(url)  # creates and migrates the schema
     from desk.domain.entities import Role

@@ -16,6 +16,7 @@ from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
 from desk.domain.errors import GuardFailed
+from desk.domain.schedule import Schedule
 from desk.domain.survey import CSI_FACTORS
 from desk.domain.validate import vin_check_digit
 from desk.services import Desk
@@ -93,6 +94,24 @@ def make_phone(rng: random.Random) -> str:
     )
 
 
+#: Today's plan: visits arrived up to this long before its moment, bookings up to
+#: this long after it (see ``_today``).
+PLAN_BEFORE = timedelta(hours=5)
+PLAN_AFTER = timedelta(hours=3, minutes=30)
+
+
+def day_anchor(real_now: datetime, schedule: Schedule) -> datetime:
+    """The moment today's demo board is built around: the real time when the whole
+    plan (work arrived since ``PLAN_BEFORE`` ago, bookings until ``PLAN_AFTER``
+    later) fits inside today's opening hours, else the nearest moment that fits.
+    A demo made at night, or early in the morning, is still a working day: every
+    visit of today stands inside opening hours, on today's board."""
+    day = real_now.date()
+    first = datetime.combine(day, schedule.opening) + PLAN_BEFORE
+    last = max(first, datetime.combine(day, schedule.closing) - PLAN_AFTER)
+    return min(max(real_now, first), last)
+
+
 def build(
     desk: Desk,
     *,
@@ -102,11 +121,10 @@ def build(
 ) -> dict:
     """Fill an empty database with the demo shop. Returns counts, ``pins`` (name ->
     PIN, every user has one) and ``walkthrough``: the plate of the guide user's
-    car that is late on today's board, to walk through every stage (or None when
-    that was yesterday, just after midnight)."""
+    car that is late on today's board, to walk through every stage."""
     rng = random.Random(seed)
-    real_now = datetime.now().replace(second=0, microsecond=0)
-    clock = MovingClock(real_now - timedelta(days=1))
+    day_now = day_anchor(datetime.now().replace(second=0, microsecond=0), desk.ctx.schedule)
+    clock = MovingClock(day_now - timedelta(days=1))
     desk.ctx.clock = clock
 
     ids = {}
@@ -140,13 +158,13 @@ def build(
         )
         cars.append((cid, vid))
 
-    history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, real_now, progress)
+    history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
     counts = {"customers": len(cars), "historical_visits": history_count}
-    counts["today"] = _today(desk, rng, clock, real_now, cars, sa, sa2, mgr, techs, qc, csr)
+    counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
-    late = [r for r in desk.booking.board(real_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
-            and r.time is not None and r.time < real_now]
+    late = [r for r in desk.booking.board(day_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
+            and r.time is not None and r.time < day_now]
     counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
     return counts
 
