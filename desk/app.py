@@ -156,8 +156,6 @@ class StoreErrorScreen(ShellScreen):
 class DeskApp(App):
     #: Bring the schema up to date when the store opens (the lobby only reads).
     MIGRATE = True
-    #: Hold the one-terminal claim on an affected SQLite library (the lobby only reads).
-    CLAIMS_TERMINAL = True
     CSS_PATH = "desk.tcss"
     TITLE = "desk"
     ENABLE_COMMAND_PALETTE = True
@@ -259,10 +257,6 @@ class DeskApp(App):
         from desk.widgets.feedback import describe_error
 
         try:
-            from desk.store.terminal import claim
-
-            if self.CLAIMS_TERMINAL and getattr(self, "_terminal_claim", None) is None:
-                self._terminal_claim = claim(self.db_url)
             # quick_check reads the whole file: it runs after the board is up
             desk = open_desk(self.db_url, clock=self.clock, settings=self.settings, migrate=self.MIGRATE,
                              deep_check=False)
@@ -384,9 +378,6 @@ class DeskApp(App):
         stop = getattr(self, "_changes_stop", None)
         if stop is not None:
             stop.set()
-        claim = getattr(self, "_terminal_claim", None)
-        if claim is not None:
-            claim.close()  # another terminal may open the file now
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Hand the change to every screen of the current stack."""
@@ -604,7 +595,6 @@ class LobbyApp(DeskApp, inherit_bindings=False):
     schema, and makes no backups."""
 
     MIGRATE = False
-    CLAIMS_TERMINAL = False  # it never writes: the TV may run beside the terminals
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="quit")]
 
