@@ -73,8 +73,8 @@ def baseline_app(report, exit_on_ready: bool = True):
 def desk_app(report, db: str, now: str, user: str):
     from datetime import datetime
 
-    from desk.app import DeskApp, make_app
     from desk.screens.listing import ListScreen
+    from desk.shell.app import DeskApp, make_app
 
     frozen = datetime.fromisoformat(now)
     app = make_app(db_url=f"sqlite:///{db}" if "://" not in db else db, clock=lambda: frozen, user_name=user)

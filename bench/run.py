@@ -202,14 +202,14 @@ async def _until(pilot, predicate, timeout: float = 30.0) -> None:
 async def _keypress_desk(shop: generate.Shop, db: Path, n: int) -> dict[str, list[float]]:
     from textual.widgets import DataTable, Input
 
-    from desk.app import make_app
     from desk.domain.checklist import ItemState
     from desk.domain.process import Stage
     from desk.screens.visit import screen_for
+    from desk.shell.app import make_app
     from desk.widgets.checklist import Checklist
 
     app = make_app(db_url=f"sqlite:///{db}", clock=shop.clock(), user_name="王丽")
-    app.INTEGRITY_CHECK_DELAY = None
+    app.store.INTEGRITY_CHECK_DELAY = None
     out: dict[str, list[float]] = {"navigate": [], "tick": [], "line": []}
     async with app.run_test(size=(120, 40)) as pilot:
         hook = FrameHook(app)

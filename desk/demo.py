@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
 from desk.domain.errors import GuardFailed
@@ -154,7 +155,7 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
 def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
     for status in desk.checklist(vid):
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
-                and (actor.has(status.item.role) or actor.may_waive)):
+                and staff.may_tick_role(actor, status.item)):
             desk.mark_item(actor, vid, status.item.id, MarkKind.DONE)
 
 

@@ -6,25 +6,15 @@
 
 Every ``Binding`` in the app has an id (``<screen>.<action>``); the help screen
 (f1) shows them. A bad entry (an unknown id, something that is not a key) is left
-out and named in a start-up message; the app never fails to start over it.
+out and named in a start-up message; the app never fails to start over it. The
+ids the app defines are collected by the shell (``desk.shell.commands.binding_ids``).
 """
 
 from __future__ import annotations
 
 import re
-from importlib import import_module
 
 from desk.i18n import N_
-
-#: Modules whose classes carry BINDINGS (the app, every screen and widget).
-MODULES = (
-    "desk.app",
-    *(f"desk.screens.{m}" for m in (
-        "appointments", "booking", "complaints", "dashboard", "delivery", "estimate", "followup", "help", "history",
-        "importer", "printing",
-        "lobby", "lock", "lookup", "progress", "reception", "setup", "signin", "visit", "walkaround", "workshop")),
-    *(f"desk.widgets.{m}" for m in ("approval", "checklist", "dialogs", "open_items", "survey")),
-)
 
 _MODIFIERS = {"ctrl", "shift", "alt", "super", "meta", "hyper"}
 _NAMED = re.compile(r"[a-z][a-z0-9_]*")
@@ -54,20 +44,6 @@ def valid_key(text: str) -> bool:
     if len(key) == 1:
         return key.isprintable() and not key.isspace()
     return bool(_NAMED.fullmatch(key)) and key in _key_names()
-
-
-def binding_ids() -> set[str]:
-    """Every binding id the app defines (imports the screen modules)."""
-    from textual.binding import Binding
-
-    ids: set[str] = set()
-    for name in MODULES:
-        module = import_module(name)
-        for obj in vars(module).values():
-            for b in getattr(obj, "BINDINGS", None) or () if isinstance(obj, type) else ():
-                if isinstance(b, Binding) and b.id:
-                    ids.add(b.id)
-    return ids
 
 
 def check_keymap(raw, known: set[str]) -> tuple[dict[str, str], list[tuple[str, dict]]]:

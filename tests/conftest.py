@@ -76,7 +76,7 @@ _NO_FONT: list = []
 
 
 def _have_cjk_font() -> bool:
-    from desk.pdf import find_cjk_font
+    from desk.output.pdf import find_cjk_font
 
     return bool(find_cjk_font()) and os.path.isfile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 

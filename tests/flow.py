@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, Channel, Disposal
 
@@ -17,7 +18,7 @@ ORDER = ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "RE
 def tick_open(desk, user, visit_id, *, skip=()):
     for s in desk.checklist(visit_id):
         if (s.state == "open" and not s.item.from_data and s.item.id not in skip
-                and (user.has(s.item.role) or user.may_waive)):
+                and staff.may_tick_role(user, s.item)):
             desk.mark_item(user, visit_id, s.item.id, MarkKind.DONE)
 
 

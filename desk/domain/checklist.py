@@ -14,13 +14,12 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from desk.domain.entities import ROLE_LABELS, Role, User
-from desk.domain.errors import GuardFailed, InvalidInput, NotAllowed
+from desk.domain import staff
+from desk.domain.entities import Role, User
+from desk.domain.errors import GuardFailed, InvalidInput
 from desk.domain.rules import CHECKS, CONDITIONS, VisitFacts
-from desk.i18n import N_, lang_text
-
-#: Who-constraints an item may carry.
-NOT_TECHNICIAN = "not_technician"
+from desk.domain.staff import NOT_TECHNICIAN  # noqa: F401 - the who-constraint items carry
+from desk.i18n import lang_text
 
 
 @dataclass(frozen=True)
@@ -190,33 +189,21 @@ def check_mark(
     reason: str,
     *,
     facts: VisitFacts | None = None,
-    technician_ids: set[int] | None = None,
+    technician_ids: set[int] | frozenset[int] | None = None,
     shop_has_other_inspector: bool = True,
 ) -> None:
     """Validate that ``user`` may put ``kind`` on ``item``; raise if not.
 
     * A [data] item cannot be ticked by hand: the data has to be recorded.
     * Not applicable and waived need a reason.
-    * Waiving, and n.a. on a required item, need a role allowed to waive.
-    * Ticking needs the item's role (or manager/foreman).
-    * QC-03 style items: not by a technician who worked on the visit, where the shop
-      has another person who may inspect.
+    * Who may tick, mark n.a. or waive is :func:`desk.domain.staff.may_mark`: the
+      item's role to tick (or manager/foreman); a manager or foreman to waive or to
+      mark a required item n.a.; QC-03 style items not by a technician who worked
+      on the visit, where the shop has another person who may inspect.
     """
-    if kind == MarkKind.DONE:
-        if item.from_data:
-            raise InvalidInput(item.id, "This item is checked from the recorded data")
-        if not (user.has(item.role) or user.may_waive):
-            raise NotAllowed(N_("tick"), ROLE_LABELS[item.role])
-        if (
-            item.who == NOT_TECHNICIAN
-            and technician_ids
-            and user.id in technician_ids
-            and shop_has_other_inspector
-        ):
-            raise NotAllowed(N_("tick"), N_("an inspector other than the technician"))
-        return
-    if not reason.strip():
+    if kind == MarkKind.DONE and item.from_data:
+        raise InvalidInput(item.id, "This item is checked from the recorded data")
+    if kind != MarkKind.DONE and not reason.strip():
         raise InvalidInput("reason", "A reason is required")
-    if kind == MarkKind.WAIVED or item.required:
-        if not user.may_waive:
-            raise NotAllowed(N_("waive"), N_("a manager or foreman"))
+    staff.may_mark(user, item, kind, technician_ids=technician_ids or frozenset(),
+                   shop_has_other_inspector=shop_has_other_inspector).check()

@@ -17,7 +17,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from desk.domain import validate
+from desk.domain import fields, validate
+from desk.domain.drafts import VehicleDraft
 from desk.domain.errors import DeskError, InvalidInput
 
 
@@ -87,15 +88,8 @@ class RowError:
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True)
-class VehicleRecord:
-    plate: str
-    vin: str = ""
-    make: str = ""
-    model: str = ""
-    year: int | None = None
-    odometer_km: int | None = None
-    purchase_date: dt.date | None = None
+#: A vehicle row of the file is a vehicle draft (the same checks as the form's).
+VehicleRecord = VehicleDraft
 
 
 @dataclass(frozen=True)
@@ -177,13 +171,6 @@ def sniff_delimiter(text: str) -> str:
 
 
 # ------------------------------------------------------------------ parsing
-
-
-def _year(raw: str, today: dt.date) -> int:
-    s = validate._halfwidth(raw).strip().removesuffix("年").removesuffix("款")
-    if not s.isdigit() or not 1950 <= int(s) <= today.year + 1:
-        raise InvalidInput("year", "Not a model year: {value}", {"value": raw.strip()})
-    return int(s)
 
 
 def _member(raw: str) -> bool:
@@ -292,14 +279,14 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], today: dt.d
         except InvalidInput as exc:
             errors.append(RowError(line, f, exc.reason, exc.params))
 
-    check("name", validate.name)
-    check("phone", validate.phone)
-    check("email", validate.email)
+    check("name", fields.NAME.parse)
+    check("phone", fields.PHONE.parse)
+    check("email", fields.EMAIL.parse)
     check("member", _member)
     has_vehicle = any(cell(f).strip() for f in VEHICLE_FIELDS)
     vehicle = None
     if has_vehicle:
-        check("plate", validate.plate)
+        check("plate", fields.PLATE.parse)
         if cell("vin").strip():
             try:
                 res = validate.vin(cell("vin"))
@@ -308,16 +295,12 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], today: dt.d
                     warnings.append(RowError(line, "vin", res.warning))
             except InvalidInput as exc:
                 errors.append(RowError(line, "vin", exc.reason, exc.params))
-        check("make", lambda s: validate.text(s, field="make", max_len=40))
-        check("model", lambda s: validate.text(s, field="model", max_len=40))
+        check("make", fields.MAKE.parse)
+        check("model", fields.MODEL.parse)
         if cell("year").strip():
-            check("year", lambda s: _year(s, today))
-        if cell("odometer_km").strip():
-            check("odometer_km", lambda s: validate.odometer(s, None))
-        if cell("purchase_date").strip():
-            check("purchase_date", lambda s: validate.date(s, today=today))
-            if values.get("purchase_date") and values["purchase_date"] > today:
-                errors.append(RowError(line, "purchase_date", N_("Purchase date is in the future")))
+            check("year", lambda s: fields.YEAR.parse(s, today=today))
+        check("odometer_km", fields.ODOMETER.parse)
+        check("purchase_date", lambda s: fields.PURCHASE_DATE.parse(s, today=today))
         if not errors:
             vehicle = VehicleRecord(
                 plate=values["plate"], vin=values.get("vin", ""), make=values["make"], model=values["model"],

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from desk.i18n import N_
+
+if TYPE_CHECKING:
+    from desk.domain.estimate import SignedEstimate
 
 
 class Role(StrEnum):
@@ -208,6 +212,9 @@ class Authorisation:
     #: Authorises added lines found during repair rather than the whole estimate.
     for_added_work: bool = False
     id: int | None = None
+    #: What was signed, frozen (``estimate.sign``); None on a record from before
+    #: signed estimates were kept, whose amount is then compared with today's total.
+    signed: SignedEstimate | None = None
 
 
 @dataclass

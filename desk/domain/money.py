@@ -362,8 +362,3 @@ def beyond_tolerance(
         return False
     return Decimal(over) > max(Decimal(abs_cents), Decimal(authorised_cents) * pct / 100)
 
-
-def is_price_override(discount_pct: Decimal, *, free: bool, warranty: bool, limit_pct: Decimal) -> bool:
-    """A line priced below what an advisor may give on their own: a discount above
-    ``limit_pct``, or free of charge without being warranty work."""
-    return Decimal(discount_pct) > Decimal(limit_pct) or (free and not warranty)

@@ -173,15 +173,21 @@ def estimate_lines(f: VisitFacts) -> list[EstimateLine]:
 
 
 def valid_authorisation(f: VisitFacts) -> Authorisation | None:
-    """The authorisation that covers the current estimate exactly, if any (EST-07)."""
+    """The authorisation that covers the current estimate exactly, if any (EST-07).
+
+    It covers this estimate version's lines, and an amount at least the total as
+    signed: a later change of the shop's member discount or tax rates does not
+    undo a signature (only a record without a signed estimate is compared with
+    today's total)."""
     want = lines_hash(estimate_lines(f))
     for auth in reversed(f.authorisations):
         if auth.for_added_work:
             continue
+        total = auth.signed.total if auth.signed is not None else f.estimate_total_cents
         if (
             auth.estimate_version == f.estimate_version
             and auth.lines_hash == want
-            and auth.amount_cents >= f.estimate_total_cents
+            and auth.amount_cents >= total
         ):
             return auth
     return None
@@ -196,13 +202,19 @@ def beyond_tolerance(final_cents: int, authorised_cents: int, policy: Policy) ->
     return Decimal(final_cents - authorised_cents) > allowed
 
 
+def signed_amount(auth: Authorisation) -> int:
+    """What one authorisation agreed to: the total as signed, never recomputed
+    from today's settings (a record without a signed estimate: its amount)."""
+    return auth.signed.total if auth.signed is not None else auth.amount_cents
+
+
 def authorised_amount(f: VisitFacts) -> int:
-    """What the customer has agreed to pay: the estimate authorisation plus
-    approved added work."""
+    """What the customer has agreed to pay (DLV-02): the signed estimate's total
+    plus the approved added work's, each as signed."""
     main = valid_authorisation(f)
-    total = main.amount_cents if main else 0
-    total += sum(a.amount_cents for a in f.authorisations if a.for_added_work)
-    return total
+    return (signed_amount(main) if main else 0) + sum(
+        signed_amount(a) for a in f.authorisations if a.for_added_work
+    )
 
 
 def followup_due_at(delivered_at: datetime, policy: Policy) -> datetime:

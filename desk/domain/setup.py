@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
 
-from desk.domain import money, validate
+from desk.domain import fields, money, validate
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput
@@ -70,7 +70,7 @@ def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] =
     """The typed value of ``key`` from what a manager typed; InvalidInput("value", …)
     with a clear message when it is not acceptable."""
     s = spec(key)
-    raw = validate.text(text, field="value", max_len=80)
+    raw = fields.SETTING_VALUE.parse(text)
     if s.kind == "text":
         if not raw:
             raise InvalidInput("value", N_("Must not be empty"))
@@ -260,10 +260,8 @@ def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: 
     """A new item of the shop's own, validated."""
     if stage not in base.stages:
         raise InvalidInput("stage", N_("No such stage: {stage}"), {"stage": stage})
-    en = validate.text(en, field="en", max_len=200)
-    if not en:
-        raise InvalidInput("en", N_("The item needs a text"))
-    zh = validate.text(zh, field="zh", max_len=200)
+    en = fields.ITEM_TEXT_EN.parse(en)
+    zh = fields.ITEM_TEXT_ZH.parse(zh)
     try:
         role = Role(role).value
     except ValueError:
@@ -278,7 +276,7 @@ _JOB_CODE = re.compile(r"[a-z0-9_]{1,30}")
 
 def job_code(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """A canned job's code: lower-case letters, digits and _, not already used."""
-    code = validate.text(text, field="job", max_len=30).lower()
+    code = fields.JOB_CODE.parse(text).lower()
     if not _JOB_CODE.fullmatch(code):
         raise InvalidInput("job", N_("A job code is lower-case letters, digits and _"))
     if code in taken:

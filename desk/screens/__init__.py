@@ -1,1 +1,1 @@
-"""One screen per file. Only desk.app imports this package."""
+"""One screen per file. Only the shell (desk.shell) imports this package."""

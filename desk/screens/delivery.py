@@ -155,10 +155,9 @@ class DeliveryScreen(VisitScreen):
             lambda: self.desk.agree_followup(self.user, self.visit_id, v["at"], v["channel"])))
 
     def action_invoice(self) -> None:
-        from desk.printout import write_invoice
-
-        from desk.printout import invoice_doc
-        from desk.screens.printing import print_both, show_printed
+        from desk.output.files import print_both, write_invoice
+        from desk.output.text import invoice_doc
+        from desk.screens.printing import show_printed
 
         view = self.view
         settings = self.app.settings

@@ -331,10 +331,9 @@ class EstimateScreen(VisitScreen):
         self.reload()
 
     def action_print_estimate(self) -> None:
-        from desk.printout import write_estimate
-        from desk.screens.printing import print_both, show_printed
-
-        from desk.printout import estimate_doc
+        from desk.output.files import print_both, write_estimate
+        from desk.output.text import estimate_doc
+        from desk.screens.printing import show_printed
 
         view = self.view
         settings = self.app.settings

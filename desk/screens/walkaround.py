@@ -15,7 +15,7 @@ from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
-from desk.printout import CAR_DIAGRAM, DAMAGE_NAMES, GRADE_NAMES, PANEL_NAMES
+from desk.output.text import CAR_DIAGRAM, DAMAGE_NAMES, GRADE_NAMES, PANEL_NAMES
 from desk.screens.visit import VisitScreen
 from desk.services.checkin import DAMAGE_KINDS, PANELS
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
@@ -191,8 +191,9 @@ class WalkaroundScreen(VisitScreen):
 
     def action_print_sheet(self) -> None:
         """The walkaround sheet for the customer's signature (text and PDF)."""
-        from desk.printout import walkaround_doc, write_doc_text
-        from desk.screens.printing import print_both, show_printed
+        from desk.output.files import print_both, write_doc_text
+        from desk.output.text import walkaround_doc
+        from desk.screens.printing import show_printed
 
         if self.view is None:
             return

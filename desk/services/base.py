@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from desk.domain import money
+from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
@@ -242,11 +242,9 @@ class Base:
         )
 
     def _check_price(self, actor: User, *, discount: Decimal, free: bool, warranty: bool) -> None:
-        """A discount beyond the advisor's limit, or a free line that is not
-        warranty, is a price override: only a role that may waive gives it."""
-        if money.is_price_override(discount, free=free, warranty=warranty,
-                                   limit_pct=self.pricing.advisor_max_discount_pct) and not actor.may_waive:
-            raise NotAllowed(N_("override a price"), N_("a manager or foreman"))
+        """A price override (desk.domain.staff.price_override) needs a manager or foreman."""
+        staff.may_price(actor, staff.PriceFacts(discount, free, warranty),
+                        limit_pct=self.pricing.advisor_max_discount_pct).check()
 
     @staticmethod
     def _require(actor: User, *roles: Role, action: str) -> None:

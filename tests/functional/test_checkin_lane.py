@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable, Input, Static
 
-from desk.app import make_app
+from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
 from desk.widgets.dialogs import FormDialog, PickDialog
 from tests import flow

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from desk.app import make_app
 from desk.domain.checklist import MarkKind
 from desk.i18n import set_locale
 from desk.services.kpi import day_range
+from desk.shell.app import make_app
 from tests import flow
 from tests.functional.pilot import screen_name, wait_for
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Static
 
-from desk.app import make_app
 from desk.domain.errors import InvalidInput
 from desk.screens.visit import screen_for
+from desk.shell.app import make_app
 from tests.functional.pilot import record_notifications, wait_for
 from tests.reliability.test_store_failures import TEXT
 

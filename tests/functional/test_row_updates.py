@@ -80,7 +80,7 @@ async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(s
     the line and the new totals on screen."""
     from textual.widgets import Input, Static
 
-    from desk.app import make_app
+    from desk.shell.app import make_app
     from desk.widgets.dialogs import FormDialog
     from tests import flow
     from tests.functional.pilot import screen_name, wait_for

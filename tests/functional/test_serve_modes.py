@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from desk.app import LobbyApp, StoreErrorScreen, make_app, make_lobby_app
+from desk.shell.app import make_app
+from desk.shell.lobby import LobbyApp, make_lobby_app
+from desk.shell.store_link import StoreErrorScreen
 from tests import flow
 from tests.functional.pilot import screen_name, wait_for
 
@@ -114,7 +116,7 @@ async def test_a_locked_browser_session_offers_only_users_with_a_pin(shop, clock
         await wait_for(pilot, lambda: screen_name(app) == "SignInScreen")
         await pilot.press("enter", "2", "4", "6", "8", "enter")
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        app.lock_terminal()
+        app.session.lock()
         await wait_for(pilot, lambda: screen_name(app) == "LockScreen")
         options = app.screen.query_one("#signin-users", OptionList)
         assert options.option_count == 1 and app.user is None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from desk.app import make_app
 from desk.config import Settings
 from desk.domain.entities import Role
+from desk.shell.app import make_app
 from desk.store.models import AuditEventRow
-from sqlmodel import Session, select
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 from tests.functional.test_signin import cheap_pin, type_pin
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from textual.widgets import DataTable, Input, Static
 
-from desk.app import make_app
 from desk.screens.lobby import mask_plate, short_name
+from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
 from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
 from desk.widgets.open_items import OpenItemsDialog
@@ -486,12 +486,12 @@ async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock
     """Another terminal changes the car after this board read it: the move is refused
     as stale, the message names who changed it and how, and the board reloads."""
     import desk.screens.progress as progress
-    from desk.app import DeskApp
     from desk.services import open_desk
+    from desk.shell.live import ChangeWatcher
 
     # no automatic refresh: the board keeps its stale copy until the key is pressed
     monkeypatch.setattr(progress, "REFRESH_SECONDS", 3600)
-    monkeypatch.setattr(DeskApp, "CHANGE_POLL_SECONDS", 3600)
+    monkeypatch.setattr(ChangeWatcher, "POLL_SECONDS", 3600)
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")
     shop.desk.mark_item(shop.tech, vid, "QC-01", "done")

@@ -9,7 +9,7 @@ from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
 from desk import auth
-from desk.app import make_app
+from desk.shell.app import make_app
 from desk.store.models import UserRow
 from desk.widgets.safe import literal
 from tests.functional.pilot import screen_name, wait_for
@@ -67,18 +67,18 @@ async def test_idle_terminal_locks_and_the_pin_unlocks_it(shop, clock, db_url):
         await pilot.press("enter")
         await type_pin(pilot, "2468")
         await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))
-        assert app._idle_timer is not None  # the check runs on its own every few seconds
-        minutes = app.idle_lock_minutes()
+        assert app.session.idle_timer is not None  # the check runs on its own every few seconds
+        minutes = app.session.idle_lock_minutes()
         assert minutes == auth.IDLE_LOCK_MINUTES
         # a key press counts as activity: not locked after twice the idle time in two halves
         clock.advance(minutes=minutes - 1)
         await pilot.press("t")
         clock.advance(minutes=minutes - 1)
-        app.check_idle_lock()
+        app.session.check_idle()
         await pilot.pause()
-        assert app.user is not None and not app.locked
+        assert app.user is not None and not app.session.locked
         clock.advance(minutes=1)
-        app.check_idle_lock()
+        app.session.check_idle()
         await wait_for(pilot, lambda: screen_name(app) == "LockScreen")
         assert app.user is None
         await pilot.press("f2", "slash")  # nothing opens behind a locked screen
@@ -91,7 +91,7 @@ async def test_idle_terminal_locks_and_the_pin_unlocks_it(shop, clock, db_url):
         await pilot.press("enter")
         await type_pin(pilot, "2468")
         await wait_for(pilot, lambda: app.user is not None)
-        assert app.user.name == "王丽" and app.screen.query("#board") and not app.locked
+        assert app.user.name == "王丽" and app.screen.query("#board") and not app.session.locked
 
 
 async def test_wrong_pins_on_the_sign_in_screen_lock_the_user(shop, clock, db_url):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from desk.app import make_app, make_lobby_app
 from desk.i18n import set_locale
+from desk.shell.app import make_app
+from desk.shell.lobby import make_lobby_app
 from tests import flow
 from tests.functional.pilot import screen_name, wait_for
 

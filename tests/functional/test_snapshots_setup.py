@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from desk.app import make_app
 from desk.i18n import set_locale
+from desk.shell.app import make_app
 from tests.functional.pilot import screen_name, wait_for
 
 LANGS = ["en", "zh"]

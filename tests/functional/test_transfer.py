@@ -5,11 +5,10 @@ y/n), and F6 writing the PDF beside the text printout."""
 from __future__ import annotations
 
 import pytest
-
 from sqlmodel import Session, func, select
 from textual.widgets import DataTable, Static
 
-from desk.app import make_app
+from desk.shell.app import make_app
 from desk.store.models import CustomerRow, VehicleRow
 from desk.widgets.dialogs import ConfirmDialog
 from tests import flow
@@ -159,7 +158,7 @@ async def test_f6_on_the_walkaround_prints_the_walkaround_sheet(shop, clock, db_
 
 
 async def test_without_a_chinese_font_f6_says_what_to_install(shop, clock, db_url, tmp_path, monkeypatch):
-    from desk import pdf
+    from desk.output import pdf
 
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(pdf, "find_cjk_font", lambda env=None: None)

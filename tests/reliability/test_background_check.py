@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from desk.app import make_app
 from desk.domain.entities import Role
 from desk.domain.errors import StoreUnavailable
 from desk.services import open_desk
+from desk.shell.app import make_app
 from tests.functional.pilot import wait_for
 
 
@@ -82,7 +82,7 @@ def test_a_header_that_is_not_sqlite_is_still_refused_at_start_up(tmp_path, cloc
 async def test_the_app_shows_the_board_then_the_damage(tmp_path, clock):
     path, _ = _shop_damaged_late(tmp_path, clock)
     app = make_app(db_url=f"sqlite:///{path}", clock=clock, user_name="王丽")
-    app.INTEGRITY_CHECK_DELAY = 0.2
+    app.store.INTEGRITY_CHECK_DELAY = 0.2
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#store-error"))
         text = str(app.screen.query_one("#store-error", Static).render())
@@ -106,10 +106,13 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     path, _ = _shop_damaged_late(tmp_path, clock)
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
-    made = backup(f"sqlite:///{good}", folder / "desk-daily-20261122.db")  # a backup of this shop
+    from desk.store.backup import identity
+
+    # named as this shop's daily backup (backups are found by the database's id)
+    made = backup(f"sqlite:///{good}", folder / f"desk-{identity(path)}-daily-20261122.db")
     url = f"sqlite:///{path}"
     app = make_app(db_url=url, clock=clock, user_name="王丽")
-    app.INTEGRITY_CHECK_DELAY = 0.2
+    app.store.INTEGRITY_CHECK_DELAY = 0.2
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#store-error"))
         assert "1 backups found" in str(app.screen.query_one("#store-error", Static).render())

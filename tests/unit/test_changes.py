@@ -59,13 +59,14 @@ def test_feed_batches_a_burst_and_names_every_visit(shop, clock, db_url):
 async def test_app_posts_data_changed_for_another_terminals_write(shop, clock, db_url):
     from pathlib import Path
 
-    import desk.app
-    from desk.app import DataChanged, DeskApp
+    import desk.shell.app
+    from desk.shell.app import DeskApp
+    from desk.shell.live import DataChanged
 
     seen: list[frozenset[int]] = []
 
     class Recording(DeskApp):
-        CSS_PATH = str(Path(desk.app.__file__).with_name("desk.tcss"))
+        CSS_PATH = str(Path(desk.shell.app.__file__).with_name("desk.tcss"))
 
         def on_data_changed(self, message: DataChanged) -> None:  # the base forwards too
             seen.append(message.visit_ids)
@@ -76,7 +77,7 @@ async def test_app_posts_data_changed_for_another_terminals_write(shop, clock, d
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(200):
             await pilot.pause(0.02)
-            if type(app.screen).__name__ == "AppointmentsScreen" and app._changes_thread is not None:
+            if type(app.screen).__name__ == "AppointmentsScreen" and app.live.running:
                 break
         await pilot.pause(0.6)  # the feed is open and has its starting point
         seen.clear()

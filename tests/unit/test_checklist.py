@@ -140,7 +140,8 @@ def test_domain_imports_neither_textual_nor_sql():
 
     code = (
         "import sys, desk.domain.checklist, desk.domain.rules, desk.domain.process, "
-        "desk.domain.money, desk.domain.validate;"
+        "desk.domain.money, desk.domain.validate, desk.domain.fields, desk.domain.staff, "
+        "desk.domain.estimate, desk.domain.drafts, desk.domain.readings;"
         "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','sqlalchemy','sqlmodel')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from desk.__main__ import main
 from desk.domain.errors import InvalidInput
-from desk.exporting import write_table
 from desk.i18n import set_locale
+from desk.output.export import write_table
 from desk.services.transfer import Table
 from tests import flow
 from tests.unit.test_import import csv_rows

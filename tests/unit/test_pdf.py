@@ -12,9 +12,10 @@ import json
 import pypdfium2 as pdfium
 import pytest
 
-from desk import pdf, printout
 from desk.config import Settings
 from desk.i18n import set_locale
+from desk.output import pdf
+from desk.output import text as printout
 from tests import flow
 
 LANGS = ["en", "zh"]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from desk.domain.errors import DeskError
 from desk.i18n import N_, _
+from desk.output.text import CAR_DIAGRAM, PANEL_NAMES
 
 CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -113,7 +114,7 @@ BODY = 10
 
 
 def render(doc, font_path: str | None = None) -> bytes:
-    """``doc`` (:class:`desk.printout.Doc`) laid out as PDF bytes."""
+    """``doc`` (:class:`desk.output.text.Doc`) laid out as PDF bytes."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
     from fpdf.fonts import FontFace
@@ -226,8 +227,6 @@ def _fit(pdf, text: str, width: float) -> str:
 
 def _diagram(pdf, family: str, damaged: set, width: float) -> None:
     """The car from above, panels as boxes; damaged ones shaded and marked."""
-    from desk.printout import CAR_DIAGRAM, PANEL_NAMES
-
     cell_w, cell_h = 44, 8
     left = pdf.l_margin + (width - 3 * cell_w) / 2
     top = pdf.get_y() + 2
@@ -251,13 +250,9 @@ def _diagram(pdf, family: str, damaged: set, width: float) -> None:
 # ------------------------------------------------------------------ files
 
 
-def write(doc, folder: Path | None = None, font_path: str | None = None) -> Path:
-    """Render ``doc`` into ``folder`` (default: the data dir's printouts/) and
-    return the path; written whole or not at all."""
-    if folder is None:
-        from desk.locations import data_dir
-
-        folder = data_dir() / "printouts"
+def write(doc, folder: Path, font_path: str | None = None) -> Path:
+    """Render ``doc`` into ``folder`` and return the path; written whole or not
+    at all."""
     folder.mkdir(parents=True, exist_ok=True)
     data = render(doc, font_path)
     path = folder / f"{doc.filename or doc.kind}.pdf"

@@ -1,8 +1,10 @@
-"""Printable documents as plain text (any printer, any terminal, CJK included)."""
+"""Printable documents as plain text (any printer, any terminal, CJK included),
+and as a document model the PDF writer (``pdf.py``) lays out. Written to files
+by ``files.py``."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from desk.domain.money import format_money, line_net, priced
 from desk.i18n import N_, _
@@ -44,16 +46,6 @@ def estimate_text(view, settings) -> str:
     return "\n".join(out)
 
 
-def write_estimate(view, settings) -> Path:
-    from desk.locations import data_dir
-
-    folder = data_dir() / "printouts"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{view.visit.number}-estimate-v{view.visit.estimate_version}.txt"
-    path.write_text(estimate_text(view, settings), encoding="utf-8")
-    return path
-
-
 def invoice_text(view, settings, next_due) -> str:
     """The invoice summary at hand-back: every billed line, what was not charged,
     the next service due."""
@@ -83,23 +75,11 @@ def invoice_text(view, settings, next_due) -> str:
     return "\n".join(out)
 
 
-def write_invoice(view, settings, next_due) -> Path:
-    from desk.locations import data_dir
-
-    folder = data_dir() / "printouts"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{view.visit.number}-invoice.txt"
-    path.write_text(invoice_text(view, settings, next_due), encoding="utf-8")
-    return path
-
-
 # ------------------------------------------------------------------ document model
 #
 # The same content as the text printouts above, as a structure the PDF writer
-# (desk/pdf.py) lays out: header fields, sections of lines, one priced table,
+# (pdf.py) lays out: header fields, sections of lines, one priced table,
 # totals and signature boxes. Labels are already in the interface language.
-
-from dataclasses import dataclass, field  # noqa: E402
 
 #: The walkaround screen's panel, damage and grade names (same message ids).
 PANEL_NAMES = {
@@ -252,14 +232,3 @@ def walkaround_doc(view, settings) -> Doc:
                     ("", _("Advisor"))],
         filename=f"{v.number}-walkaround",
     )
-
-
-def write_doc_text(doc: Doc) -> Path:
-    """``doc`` as a text file in the printouts folder (beside its PDF)."""
-    from desk.locations import data_dir
-
-    folder = data_dir() / "printouts"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{doc.filename or doc.kind}.txt"
-    path.write_text(doc.text(), encoding="utf-8")
-    return path

@@ -1,0 +1,41 @@
+"""``desk backup`` and ``desk restore``: a verified copy of the database, and
+putting one back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from desk.cli.common import db_url, fail
+from desk.domain.errors import DeskError
+from desk.store.backup import backup, restore, verify
+
+
+@click.command("backup")
+@click.argument("dest", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def backup_cmd(ctx: click.Context, dest) -> None:
+    """Make a consistent copy of the database now (checked before it counts)."""
+    try:
+        path = backup(db_url(ctx.obj.get("db")), dest)
+    except DeskError as exc:
+        fail(str(exc))
+    click.echo(f"backup verified: {path}")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Overwrite the current database without asking.")
+@click.pass_context
+def restore_cmd(ctx: click.Context, src, yes: bool) -> None:
+    """Replace the database with a verified backup (the old file is kept)."""
+    url = db_url(ctx.obj.get("db"))
+    try:
+        verify(src)
+        confirmed = yes or (sys.stdin.isatty() and click.confirm(f"Overwrite the database at {url}?"))
+        path = restore(src, url, confirmed=confirmed)
+    except DeskError as exc:
+        fail(str(exc))
+    click.echo(f"restored {src} -> {path}")

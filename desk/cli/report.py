@@ -1,0 +1,91 @@
+"""``desk report``: the KPI figures of a date range, as text or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from desk.cli.common import fail, root_db_url
+from desk.domain import kpi
+from desk.domain.errors import DeskError, InvalidInput
+from desk.domain.validate import date as parse_date
+from desk.i18n import _
+from desk.services import open_desk
+from desk.services.kpi import day_range, measure_base, measure_label
+from desk.widgets.feedback import describe_error
+
+
+@click.command("report")
+@click.option("--from", "first", required=True, metavar="DATE", help="First day (e.g. 2026-11-01).")
+@click.option("--to", "last", metavar="DATE", help="Last day (default: today).")
+@click.option("--advisor", metavar="NAME", help="One advisor's figures, with the shop's beside them.")
+@click.option("--csv", "csv_path", metavar="FILE|-", help="Write CSV to FILE (- for standard output).")
+@click.pass_context
+def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | None, csv_path: str | None) -> None:
+    """The KPI figures of a date range, as text or CSV (the dashboard's figures)."""
+    today = date.today()
+    try:
+        first_day = parse_date(first, today=today)
+        last_day = parse_date(last, today=today) if last else today
+        kpi.check_range(first_day, last_day)
+        desk = open_desk(root_db_url(ctx))
+        advisor_id = None
+        if advisor:
+            match = [u for u in desk.users() if u.name == advisor]
+            if not match:
+                fail(_("No user named {name}", name=advisor))
+            advisor_id = match[0].id
+        start, end = day_range(first_day, last_day)
+        report = desk.kpi_report(start, end, advisor_id)
+    except InvalidInput as exc:
+        fail(_(exc.reason, **exc.params))
+    except DeskError as exc:
+        fail(describe_error(exc))
+    if csv_path:
+        _write_csv(report, csv_path)
+    else:
+        _print_table(report, first_day, last_day)
+
+
+def _write_csv(report, csv_path: str) -> None:
+    numbers = report.visits
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["key", "figure", "value", "unit", "num", "den", "shop", "trend", "visits", "met"])
+    for row in report.rows:
+        m = row.measure
+        w.writerow([
+            m.key, measure_label(m), "" if m.value is None else str(m.value), m.unit, m.num, m.den,
+            "" if row.shop is None or row.shop.value is None else str(row.shop.value),
+            ";".join("" if v is None else str(v) for v in row.trend),
+            " ".join(numbers[i].number for i in m.visits if i in numbers),
+            " ".join(numbers[i].number for i in m.hits if i in numbers),
+        ])
+    if csv_path == "-":
+        click.echo(out.getvalue(), nl=False)
+        return
+    try:
+        with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(out.getvalue())
+    except OSError as exc:
+        fail(_("Cannot write {path}: {detail}", path=csv_path, detail=exc.strerror or str(exc)))
+    click.echo(_("{n} figures written to {path}", n=len(report.rows), path=csv_path))
+
+
+def _print_table(report, first_day: date, last_day: date) -> None:
+    who = report.advisor or _("Whole shop")
+    table = Table(title=f"{_('KPI')} {first_day:%Y-%m-%d} … {last_day:%Y-%m-%d}   {_('Advisor')}: {who}",
+                  title_justify="left", box=None, pad_edge=False)
+    for label, justify in ((_("Figure"), "left"), (_("Value"), "right"), (_("Base"), "right"),
+                           (_("Trend"), "left"), (_("Shop"), "right")):
+        table.add_column(label, justify=justify, no_wrap=True)
+    for row in report.rows:
+        m = row.measure
+        table.add_row(measure_label(m), kpi.format_value(m), measure_base(m), kpi.spark(row.trend, m.unit),
+                      kpi.format_value(row.shop) if row.shop is not None else "", )
+    Console(highlight=False, markup=False, width=160).print(table)

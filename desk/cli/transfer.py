@@ -1,0 +1,122 @@
+"""``desk import`` and ``desk export``: customers in from another system's CSV,
+visits, follow-ups and KPIs out to CSV or Excel."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from desk.cli.common import fail, root_db_url
+from desk.cli.group import DeskGroup
+from desk.domain import validate
+from desk.domain.csvimport import ImportRejected
+from desk.domain.errors import DeskError, InvalidInput
+from desk.i18n import _
+from desk.output.export import write_table
+from desk.services import open_desk
+from desk.widgets.feedback import describe_error
+from desk.widgets.import_errors import reason_text, row_error_text
+
+
+def _actor(desk, name: str | None):
+    """The user an import or export is recorded as (--user NAME)."""
+    if not name:
+        fail("say who does this: desk --user NAME import …")
+    user = next((u for u in desk.users() if u.name == name and u.active), None)
+    if user is None:
+        fail(f"no user named {name}")
+    return user
+
+
+def _bar_progress(bar):
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        pct = 100 * done // total if total else 100
+        if pct > last[0]:
+            bar.update(pct - last[0])
+            last[0] = pct
+
+    return progress
+
+
+@click.group("import", cls=DeskGroup)
+def import_group() -> None:
+    """Import data exported by another system."""
+
+
+@import_group.command("customers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and count what would be imported; write nothing.")
+@click.option("--user", "user_name", metavar="NAME", help="Record the import as this user.")
+@click.pass_context
+def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None) -> None:
+    """Import customers and their cars from a CSV file (UTF-8 or GBK; comma,
+    semicolon or tab). All rows or none: any row with an error imports nothing."""
+    try:
+        desk = open_desk(root_db_url(ctx))
+        actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"))
+        data = file.read_bytes()
+        started = time.perf_counter()
+        with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
+            parsed = desk.read_import(data, progress=_bar_progress(bar))
+        click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
+                     encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
+        if parsed.ignored_headers:
+            click.echo(_("Columns not imported: {columns}", columns=", ".join(parsed.ignored_headers)))
+        for w in parsed.warnings[:20]:
+            click.echo(_("row {line}: {message}", line=w.line, message=_(w.reason, **w.params)))
+        if parsed.errors:
+            raise ImportRejected(parsed.errors)
+        plan = desk.plan_import(parsed)
+        if not dry_run:
+            with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
+                plan = desk.import_customers(actor, parsed, source=file.name, data=data,
+                                             progress=_bar_progress(bar))
+    except ImportRejected as exc:
+        for e in exc.errors[:50]:
+            click.echo(row_error_text(e), err=True)
+        if len(exc.errors) > 50:
+            click.echo(_("… and {n} more", n=len(exc.errors) - 50), err=True)
+        fail(_("{n} rows with errors: nothing was imported", n=len({e.line for e in exc.errors})))
+    except InvalidInput as exc:
+        fail(reason_text(exc.reason, exc.params))
+    except DeskError as exc:
+        fail(describe_error(exc))
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror or exc}")
+    click.echo(_("{new} new customers, {known} already known; {cars} new vehicles, {skipped} already "
+                 "registered", new=plan.customers_new, known=plan.customers_known, cars=plan.vehicles_new,
+                 skipped=plan.vehicles_known))
+    if dry_run:
+        click.echo(_("Dry run: nothing was written"))
+    else:
+        click.echo(_("Imported in {seconds:.1f} s", seconds=time.perf_counter() - started))
+
+
+@click.command("export")
+@click.argument("what", type=click.Choice(["visits", "followups", "kpis"]))
+@click.option("--from", "start", required=True, metavar="DATE", help="First day (2026-11-01, today, -30 …).")
+@click.option("--to", "end", default="today", show_default=True, metavar="DATE", help="Last day.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Default: from the file name.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.")
+@click.pass_context
+def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | None, output) -> None:
+    """Export visits, the follow-up list or the KPIs of a period to CSV or Excel."""
+    try:
+        desk = open_desk(root_db_url(ctx))
+        today = desk.now().date()
+        first = validate.date(start, today=today)
+        last = validate.date(end, today=today)
+        table = {"visits": desk.export_visits, "followups": desk.export_followups,
+                 "kpis": desk.kpi_export_rows}[what](first, last)
+        path = write_table(table, output, fmt or (output.suffix.lstrip(".") or "csv"))
+    except DeskError as exc:
+        fail(describe_error(exc))
+    except OSError as exc:
+        fail(f"{output}: {exc.strerror or exc}")
+    click.echo(_("{n} rows written to {path}", n=len(table.rows), path=str(path)))

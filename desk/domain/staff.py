@@ -1,0 +1,294 @@
+"""Who may act: one place for every rule of authority.
+
+Each rule is a pure function of the user's roles and the facts the service supplies
+(the item, the line and its catalogue price, the visit's technicians, the shop's
+users). It returns a :class:`Verdict`: true when allowed, otherwise false and
+carrying the :class:`~desk.domain.errors.NotAllowed` a service raises
+(``verdict.check()``) and a screen shows. Screens ask the same functions to grey out
+a key (``if not staff.may_overbook(user): …``); they never decide themselves.
+
+The rules:
+
+* **tick** an MOT item: the item's role, or a manager/foreman; an item marked
+  ``who = "not_technician"`` (QC-03) not by a technician of the visit, where the
+  shop has someone else who may tick it;
+* **not applicable** on a required item, and **waive**: a manager or foreman (a
+  recommended item may be marked n.a. by anyone);
+* **price override**: a free line, a warranty line, a discount above the advisor's
+  limit, or a unit price below the catalogue price by more than that limit (the
+  line discount included): a manager or foreman;
+* **approve** on another's terminal (manager PIN dialog): an active manager or
+  foreman with a PIN;
+* **overbook** a full slot, **correct an odometer** below the last reading,
+  **close a major complaint**: a manager or foreman;
+* **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
+  others): a manager.
+
+Pure domain code: no UI or database imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+from desk.domain.entities import ROLE_LABELS, WAIVE_ROLES, Role, Severity, User
+from desk.domain.errors import NotAllowed
+from desk.i18n import N_
+
+#: An item's who-constraint: not ticked by a technician who worked on the visit.
+NOT_TECHNICIAN = "not_technician"
+
+#: Who a refusal names (message ids, translated by the UI as today).
+MANAGER_OR_FOREMAN = N_("a manager or foreman")
+MANAGER = N_("manager")
+OTHER_INSPECTOR = N_("an inspector other than the technician")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Allowed (true), or refused with the error to raise (false)."""
+
+    refusal: NotAllowed | None = None
+
+    def __bool__(self) -> bool:
+        return self.refusal is None
+
+    def check(self) -> None:
+        """Raise the refusal, if any (what a service does)."""
+        if self.refusal is not None:
+            raise self.refusal
+
+
+ALLOWED = Verdict()
+
+
+def refuse(action: str, who: str) -> Verdict:
+    return Verdict(NotAllowed(action, who))
+
+
+def _manager_or_foreman(user: User | None) -> bool:
+    return user is not None and user.has(*WAIVE_ROLES)
+
+
+def _manager(user: User | None) -> bool:
+    return user is not None and user.has(Role.MANAGER)
+
+
+# ----------------------------------------------------------------------------- MOT items
+
+
+class Item(Protocol):
+    """What the rules read of a checklist item (``checklist.MotItem``)."""
+
+    role: Role
+    required: bool
+    who: str | None
+
+
+def may_tick_role(user: User, item: Item) -> bool:
+    """The user's roles allow ticking ``item`` (before the who-constraint)."""
+    return user.has(item.role) or _manager_or_foreman(user)
+
+
+def others_who_may_tick(item: Item, users: Iterable[User], technician_ids: Collection[int]) -> list[User]:
+    """Active users, not technicians of the visit, whose roles allow ticking ``item``."""
+    return [u for u in users if u.active and u.id not in technician_ids and may_tick_role(u, item)]
+
+
+def may_tick(
+    user: User,
+    item: Item,
+    *,
+    technician_ids: Collection[int] = frozenset(),
+    shop_has_other_inspector: bool = True,
+) -> Verdict:
+    """Tick ``item`` done. ``technician_ids``: who worked on the visit (its assigned
+    technician and whoever finished a line); ``shop_has_other_inspector``: someone
+    else could tick it (:func:`shop_has_other_inspector`)."""
+    if not may_tick_role(user, item):
+        return refuse(N_("tick"), ROLE_LABELS[item.role])
+    if item.who == NOT_TECHNICIAN and user.id in technician_ids and shop_has_other_inspector:
+        return refuse(N_("tick"), OTHER_INSPECTOR)
+    return ALLOWED
+
+
+def shop_has_other_inspector(item: Item, users: Iterable[User], technician_ids: Collection[int]) -> bool:
+    """Inspector ≠ technician applies only where the shop has another inspector."""
+    return bool(others_who_may_tick(item, users, technician_ids))
+
+
+def visit_technicians(assigned: int | None, done_by: Iterable[int | None]) -> frozenset[int]:
+    """The technicians of a visit: the assigned one and whoever finished a line."""
+    return frozenset(t for t in (assigned, *done_by) if t)
+
+
+def may_mark_na(user: User, item: Item) -> Verdict:
+    """Not applicable: anyone on a recommended item; a required one is a waiver."""
+    if item.required:
+        return may_waive(user)
+    return ALLOWED
+
+
+def may_waive(user: User) -> Verdict:
+    return ALLOWED if _manager_or_foreman(user) else refuse(N_("waive"), MANAGER_OR_FOREMAN)
+
+
+def may_mark(
+    user: User,
+    item: Item,
+    kind: str,
+    *,
+    technician_ids: Collection[int] = frozenset(),
+    shop_has_other_inspector: bool = True,
+) -> Verdict:
+    """``kind`` is a ``checklist.MarkKind``: "done", "na" or "waived"."""
+    if kind == "done":
+        return may_tick(user, item, technician_ids=technician_ids,
+                        shop_has_other_inspector=shop_has_other_inspector)
+    if kind == "na":
+        return may_mark_na(user, item)
+    if kind == "waived":
+        return may_waive(user)
+    raise ValueError(f"no such mark kind {kind!r}")
+
+
+# ----------------------------------------------------------------------------- prices
+
+
+class PricedFacts(Protocol):
+    """What the price rule reads of a line: a draft, a line as it would be after a
+    change, an ``EstimateLine``, or :class:`PriceFacts`."""
+
+    discount_pct: Decimal
+    free: bool
+    warranty: bool
+    unit_cents: int | None
+
+
+@dataclass(frozen=True)
+class PriceFacts:
+    """The price facts of a line when no whole line is at hand."""
+
+    discount_pct: Decimal = Decimal(0)
+    free: bool = False
+    warranty: bool = False
+    unit_cents: int | None = None
+
+
+def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> bool:
+    """True when ``line`` is priced below what an advisor may give on their own.
+
+    A free line and a warranty line cost the customer nothing; a discount above
+    ``limit_pct`` is beyond the advisor's limit; and when the catalogue price
+    ``list_cents`` is known, a unit price that, with the line discount, comes to
+    more than ``limit_pct`` below it (typing 0.01 as the price) is the same as a
+    larger discount. Exact: ``unit × (100 − discount) < list × (100 − limit)``.
+    """
+    discount, limit = Decimal(line.discount_pct), Decimal(limit_pct)
+    if line.free or line.warranty or discount > limit:
+        return True
+    if list_cents is None or line.unit_cents is None or list_cents <= 0:
+        return False
+    return Decimal(line.unit_cents) * (100 - discount) < Decimal(list_cents) * (100 - limit)
+
+
+def may_price(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> Verdict:
+    """Give this price: anyone within the limit, a manager or foreman beyond it."""
+    if _manager_or_foreman(user) or not price_override(line, limit_pct=limit_pct, list_cents=list_cents):
+        return ALLOWED
+    return refuse(N_("override a price"), MANAGER_OR_FOREMAN)
+
+
+# ----------------------------------------------------------------------------- approval
+
+
+def is_approver(user: User, *, has_pin: bool) -> bool:
+    """Who may authorise one action on another's terminal with their PIN."""
+    return user.active and has_pin and _manager_or_foreman(user)
+
+
+def approvers(users: Iterable[User], pin_holders: Collection[int]) -> list[User]:
+    """The users the manager-approval dialog offers."""
+    return [u for u in users if is_approver(u, has_pin=u.id in pin_holders)]
+
+
+def may_approve(user: User) -> Verdict:
+    """The PIN was right: does this user's word authorise the action?"""
+    return ALLOWED if user.active and _manager_or_foreman(user) else refuse(N_("approve"), MANAGER)
+
+
+# ----------------------------------------------------------------------------- other actions
+
+
+def may_overbook(user: User) -> Verdict:
+    """Book (or move) an appointment into a full slot."""
+    return ALLOWED if _manager_or_foreman(user) else refuse(N_("overbook"), MANAGER)
+
+
+def may_correct_odometer(user: User) -> Verdict:
+    """Record a reading below the vehicle's last one (with a reason, audited)."""
+    return ALLOWED if _manager_or_foreman(user) else refuse(N_("correct odometer"), MANAGER)
+
+
+def may_close_complaint(user: User, severity: Severity | str) -> Verdict:
+    """Anyone closes an ordinary complaint; a major one is the manager's."""
+    if Severity(severity) != Severity.MAJOR or _manager_or_foreman(user):
+        return ALLOWED
+    return refuse(N_("close major complaint"), MANAGER)
+
+
+def may_change_setup(user: User | None, action: str = N_("change the shop set-up")) -> Verdict:
+    """Shop settings, checklist templates, canned jobs, users and roles: a manager.
+    ``action`` names what is refused ("add a user", "change a role" …)."""
+    return ALLOWED if _manager(user) else refuse(action, Role.MANAGER.value)
+
+
+def may_set_pin(actor: User | None, user_id: int) -> Verdict:
+    """A user sets their own PIN; a manager sets anyone's."""
+    if actor is not None and (actor.id == user_id or _manager(actor)):
+        return ALLOWED
+    return refuse(N_("set a PIN"), Role.MANAGER.value)
+
+
+def may_clear_pin(actor: User | None) -> Verdict:
+    return ALLOWED if _manager(actor) else refuse(N_("clear a PIN"), Role.MANAGER.value)
+
+
+def may_import(user: User) -> Verdict:
+    """Import customers and vehicles from a file: an advisor (or manager/foreman)."""
+    if user.has(Role.ADVISOR) or _manager_or_foreman(user):
+        return ALLOWED
+    return refuse(N_("import customers"), Role.ADVISOR.value)
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+class Act(StrEnum):
+    """Actions a screen greys out by role alone (no facts needed)."""
+
+    WAIVE = "waive"
+    OVERRIDE_PRICE = "override_price"
+    OVERBOOK = "overbook"
+    CORRECT_ODOMETER = "correct_odometer"
+    CLOSE_MAJOR_COMPLAINT = "close_major_complaint"
+    CHANGE_SETUP = "change_setup"
+    IMPORT = "import"
+
+
+def can(user: User | None, act: Act | str) -> bool:
+    """Whether ``user`` may ever do ``act`` by role: for greying out a key. A
+    refused user may still get a manager's approval on the spot."""
+    if user is None:
+        return False
+    act = Act(act)
+    if act == Act.CHANGE_SETUP:
+        return bool(may_change_setup(user))
+    if act == Act.IMPORT:
+        return bool(may_import(user))
+    return _manager_or_foreman(user)
+

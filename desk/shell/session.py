@@ -1,0 +1,155 @@
+"""Who works at this terminal: the sign-in once the store is open (the user
+picker, the PIN), the idle lock and the lock screen's hand-back.
+
+The screens are imported when first shown: the first frame pays only for the shell.
+"""
+
+from __future__ import annotations
+
+from desk.i18n import _
+from desk.shell.store_link import StoreErrorScreen
+
+
+class Session:
+    """The signed-in user of one app, and how they come and go."""
+
+    #: How often the idle timer looks at the clock (seconds of real time).
+    IDLE_CHECK_SECONDS = 5.0
+
+    def __init__(self, app) -> None:
+        self.app = app
+        #: The signed-in user (``desk.domain.entities.User``); None before sign-in
+        #: and while the terminal is locked.
+        self.user = None
+        #: Who was signed in when the terminal locked itself.
+        self.last_user = None
+        self.locked = False
+        #: When someone last pressed a key, clicked or pasted (the app's clock).
+        self.last_input = None
+        #: Looks for an idle terminal every IDLE_CHECK_SECONDS; set at the first sign-in.
+        self.idle_timer = None
+
+    def _read_users(self, then) -> None:
+        """The active users and who of them has a PIN, read in a worker, handed to
+        ``then(users, pin_users)`` on the UI thread."""
+
+        def read() -> None:
+            users = [u for u in self.app.desk.users() if u.active]
+            pin_users = self.app.desk.pin_users()
+            self.app.call_from_thread(then, users, pin_users)
+
+        self.app.run_worker(read, thread=True, exclusive=True, group="users", exit_on_error=False)
+
+    # ------------------------------------------------------------------ sign-in
+
+    def start(self) -> None:
+        """The store is open: sign in --user NAME (or the only user), else ask."""
+        self._read_users(self._choose)
+
+    def _choose(self, users, pin_users) -> None:
+        if self.app.remote:
+            self._choose_remote(users, pin_users)
+            return
+        chosen = next((u for u in users if u.name == self.app.user_name), None)
+        if chosen is None and len(users) == 1:
+            chosen = users[0]
+        if chosen is not None and chosen.id not in pin_users:
+            self.sign_in(chosen)
+            return
+        from desk.screens.signin import SignInScreen
+
+        # --user NAME (or the only user) with a PIN still types the PIN
+        self.app.push_screen(SignInScreen(users, pin_users, preselect=chosen), self.sign_in)
+
+    def _choose_remote(self, users, pin_users) -> None:
+        """A browser session: the PIN sign-in, always; users without a PIN can't
+        sign in from a browser at all."""
+        from desk.screens.signin import SignInScreen
+
+        users = [u for u in users if u.id in pin_users]
+        if not users:
+            self.app.push_screen(StoreErrorScreen(_(
+                "Nobody can sign in from a browser yet: a user needs a PIN first "
+                "(desk set-pin NAME on the shop's computer)."
+            )))
+            return
+        self.app.push_screen(SignInScreen(users, pin_users), self.sign_in)
+
+    def sign_in(self, user) -> None:
+        """``user`` works here from now on (None: the sign-in was left, the app ends)."""
+        if user is None:
+            self.app.exit()
+            return
+        self.user = user
+        self.last_input = self.app.clock()
+        if self.idle_timer is None:
+            self.idle_timer = self.app.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle)
+        self._show_user(user)
+        self.app.show_areas()
+
+    def _show_user(self, user) -> None:
+        from desk.store import presence
+
+        self.app.sub_title = f"{self.app.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
+        presence.set_label(signed_in=user.name)  # a restore elsewhere names who has the file open
+
+    def watch_browser(self) -> None:
+        """Served to a browser (textual-serve's web driver): end when the server's
+        end of the pipe closes, rather than linger without a screen."""
+        from textual.drivers.web_driver import WebDriver
+
+        if isinstance(self.app._driver, WebDriver):
+            self.app.set_interval(1.0, self._browser_gone)
+
+    def _browser_gone(self) -> None:
+        reader = getattr(self.app._driver, "_key_thread", None)  # Textual's own, not always there
+        if reader is not None and not reader.is_alive():
+            self.app.exit()
+
+    # ------------------------------------------------------------------ idle lock
+
+    def touched(self) -> None:
+        """A key, a click or a paste: the terminal is in use."""
+        self.last_input = self.app.clock()
+
+    def idle_lock_minutes(self) -> int:
+        return int(self.app.settings.idle_lock_minutes or 0)
+
+    def check_idle(self) -> None:
+        """Lock the terminal when nobody touched it for ``idle_lock_minutes``."""
+        minutes = self.idle_lock_minutes()
+        if self.user is None or not minutes or self.locked:
+            return
+        last = self.last_input or self.app.clock()
+        if (self.app.clock() - last).total_seconds() >= minutes * 60:
+            self.lock()
+
+    def lock(self) -> None:
+        """Back to the sign-in screen, the work underneath hidden until a PIN."""
+        if self.user is None or self.locked:
+            return
+        self.last_user, self.user = self.user, None
+        self.locked = True
+        self.app.sub_title = self.app.settings.shop_name
+        self._read_users(self._show_lock)
+
+    def _show_lock(self, users, pin_users) -> None:
+        from desk.screens.lock import LockScreen
+
+        if self.app.remote:
+            users = [u for u in users if u.id in pin_users]
+        self.app.push_screen(LockScreen(users, pin_users, last_user=self.last_user), self._unlocked)
+
+    def _unlocked(self, user) -> None:
+        """The lock screen's answer: the same user goes on where they were; another
+        one signs in afresh; nobody (None) ends the app."""
+        self.locked = False
+        self.last_input = self.app.clock()
+        if user is None:
+            self.app.exit()
+            return
+        if self.last_user is not None and user.id == self.last_user.id:
+            self.user = user
+            self._show_user(user)
+            return
+        self.sign_in(user)

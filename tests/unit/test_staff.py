@@ -1,0 +1,184 @@
+"""Who may act: every rule of authority, decided in the domain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from desk.domain import checklist as ck
+from desk.domain import staff
+from desk.domain.checklist import MarkKind
+from desk.domain.entities import Role, Severity, User
+from desk.domain.errors import NotAllowed
+
+ADVISOR = User(1, "Wang", frozenset({Role.ADVISOR}))
+TECH = User(2, "Zhang", frozenset({Role.TECHNICIAN}))
+QC = User(3, "Chen", frozenset({Role.QC}))
+MANAGER = User(4, "Zhou", frozenset({Role.MANAGER}))
+FOREMAN = User(5, "Li", frozenset({Role.FOREMAN}))
+CSR = User(6, "Sun", frozenset({Role.CSR}))
+LIMIT = Decimal(10)
+
+QC03 = ck.MotItem("QC-03", "QC", "a", "b", True, Role.QC, who=staff.NOT_TECHNICIAN)
+WLK03 = ck.MotItem("WLK-03", "WALKAROUND", "a", "b", True, Role.ADVISOR)
+RCP03 = ck.MotItem("RCP-03", "RECEPTION", "a", "b", False, Role.ADVISOR)
+
+
+def refusal(verdict: staff.Verdict) -> tuple[str, str]:
+    assert not verdict
+    with pytest.raises(NotAllowed) as err:
+        verdict.check()
+    return err.value.action, err.value.reason
+
+
+def test_a_verdict_is_true_when_allowed_and_raises_its_refusal():
+    assert staff.ALLOWED and staff.ALLOWED.check() is None
+    assert refusal(staff.refuse("tick", "qc")) == ("tick", "qc")
+
+
+# ----------------------------------------------------------------------------- MOT items
+
+
+def test_tick_needs_the_items_role_or_a_manager_or_foreman():
+    assert refusal(staff.may_tick(ADVISOR, QC03)) == ("tick", "qc")
+    assert staff.may_tick(QC, QC03) and staff.may_tick(MANAGER, QC03) and staff.may_tick(FOREMAN, QC03)
+    assert staff.may_tick(ADVISOR, WLK03)
+    assert not staff.may_tick(TECH, WLK03)
+
+
+def test_the_inspector_is_not_the_technician_where_the_shop_has_another():
+    both = User(9, "Sole", frozenset({Role.QC, Role.TECHNICIAN}))
+    assert refusal(staff.may_tick(both, QC03, technician_ids={9})) == (
+        "tick", "an inspector other than the technician")
+    assert staff.may_tick(both, QC03, technician_ids={9}, shop_has_other_inspector=False)
+    assert staff.may_tick(both, QC03, technician_ids={7})  # someone else did the work
+    rep07 = ck.MotItem("REP-07", "IN_REPAIR", "a", "b", True, Role.TECHNICIAN)
+    assert staff.may_tick(TECH, rep07, technician_ids={TECH.id})  # no who-constraint on the item
+
+
+def test_who_else_may_inspect_is_decided_from_the_users_and_the_technicians():
+    both = User(9, "Sole", frozenset({Role.QC, Role.TECHNICIAN}))
+    away = User(10, "Away", frozenset({Role.QC}), active=False)
+    assert not staff.shop_has_other_inspector(QC03, [both, TECH, ADVISOR, away], {9})
+    assert staff.shop_has_other_inspector(QC03, [both, QC], {9})
+    assert staff.shop_has_other_inspector(QC03, [both, FOREMAN], {9})
+    # a manager who also worked on the car does not count as the other inspector
+    assert not staff.shop_has_other_inspector(QC03, [both, MANAGER], {9, MANAGER.id})
+    assert staff.visit_technicians(2, [None, 7, 2]) == frozenset({2, 7})
+    assert staff.visit_technicians(None, []) == frozenset()
+
+
+def test_na_on_a_required_item_and_a_waiver_need_a_manager_or_foreman():
+    assert refusal(staff.may_mark_na(ADVISOR, WLK03)) == ("waive", "a manager or foreman")
+    assert staff.may_mark_na(ADVISOR, RCP03)
+    assert refusal(staff.may_waive(ADVISOR)) == ("waive", "a manager or foreman")
+    assert staff.may_waive(MANAGER) and staff.may_waive(FOREMAN)
+    assert not staff.may_mark(ADVISOR, RCP03, MarkKind.WAIVED)
+    assert staff.may_mark(ADVISOR, RCP03, MarkKind.NA)
+    assert not staff.may_mark(ADVISOR, QC03, MarkKind.DONE)
+    with pytest.raises(ValueError):
+        staff.may_mark(ADVISOR, RCP03, "maybe")
+
+
+def test_the_checklist_asks_staff(monkeypatch):
+    calls = []
+    monkeypatch.setattr(staff, "may_mark", lambda *a, **kw: calls.append((a, kw)) or staff.ALLOWED)
+    ck.check_mark(QC03, MarkKind.DONE, ADVISOR, "", technician_ids={1})
+    assert calls and calls[0][0][:3] == (ADVISOR, QC03, MarkKind.DONE)
+    assert calls[0][1] == {"technician_ids": {1}, "shop_has_other_inspector": True}
+
+
+# ----------------------------------------------------------------------------- prices
+
+
+@pytest.mark.parametrize(("discount", "free", "warranty", "expected"), [
+    ("0", False, False, False), ("10", False, False, False), ("10.01", False, False, True),
+    ("0", True, False, True), ("0", False, True, True), ("0", True, True, True), ("100", True, True, True),
+])
+def test_price_override_rule(discount, free, warranty, expected):
+    facts = staff.PriceFacts(Decimal(discount), free, warranty)
+    assert staff.price_override(facts, limit_pct=LIMIT) is expected
+
+
+def test_free_and_warranty_by_an_advisor_needs_an_override():
+    both = staff.PriceFacts(free=True, warranty=True)
+    assert refusal(staff.may_price(ADVISOR, both, limit_pct=LIMIT)) == ("override a price", "a manager or foreman")
+    assert staff.may_price(MANAGER, both, limit_pct=LIMIT)
+    assert staff.may_price(FOREMAN, both, limit_pct=LIMIT)
+
+
+def test_a_unit_price_below_the_catalogue_price_beyond_the_limit_needs_an_override():
+    def may(user, unit, discount="0", catalogue=40000):
+        return staff.may_price(user, staff.PriceFacts(Decimal(discount), unit_cents=unit), limit_pct=LIMIT,
+                               list_cents=catalogue)
+
+    assert not may(ADVISOR, 1)  # typing 0.01 as the price
+    assert may(MANAGER, 1)
+    assert may(ADVISOR, 36000)  # exactly the advisor's 10 %
+    assert not may(ADVISOR, 35999)  # one cent more
+    assert may(ADVISOR, 50000)  # above the catalogue is no discount
+    assert not may(ADVISOR, 37000, "5")  # 7.5 % lower plus 5 % discount: 12.1 % in all
+    assert may(ADVISOR, 40000, "10")
+    assert may(ADVISOR, 1, catalogue=None)  # no catalogue price: only the discount counts
+
+
+def test_the_price_rule_reads_a_draft_or_a_line():
+    from desk.domain.entities import EstimateLine, LineKind
+
+    line = EstimateLine(LineKind.PART, "Pads", Decimal(1), 1, free=False)
+    assert not staff.may_price(ADVISOR, line, limit_pct=LIMIT, list_cents=40000)
+    assert staff.may_price(ADVISOR, line, limit_pct=LIMIT)
+
+
+# ----------------------------------------------------------------------------- approvers and the rest
+
+
+def test_approvers_are_active_managers_or_foremen_with_a_pin():
+    gone = User(7, "Gone", frozenset({Role.MANAGER}), active=False)
+    users = [ADVISOR, MANAGER, FOREMAN, gone, QC]
+    assert staff.approvers(users, {MANAGER.id, gone.id, ADVISOR.id}) == [MANAGER]
+    assert staff.approvers(users, {MANAGER.id, FOREMAN.id}) == [MANAGER, FOREMAN]
+    assert not staff.is_approver(MANAGER, has_pin=False)
+    assert staff.may_approve(FOREMAN)
+    assert refusal(staff.may_approve(ADVISOR)) == ("approve", "manager")
+
+
+@pytest.mark.parametrize(("rule", "action"), [
+    (staff.may_overbook, "overbook"), (staff.may_correct_odometer, "correct odometer"),
+])
+def test_manager_or_foreman_actions(rule, action):
+    assert rule(MANAGER) and rule(FOREMAN)
+    assert refusal(rule(ADVISOR)) == (action, "manager")
+    assert not rule(QC)
+
+
+def test_closing_a_major_complaint_is_the_managers():
+    assert staff.may_close_complaint(CSR, Severity.ORDINARY)
+    assert refusal(staff.may_close_complaint(CSR, "major")) == ("close major complaint", "manager")
+    assert staff.may_close_complaint(MANAGER, Severity.MAJOR)
+
+
+def test_shop_setup_is_a_managers_alone():
+    assert staff.may_change_setup(MANAGER)
+    assert refusal(staff.may_change_setup(FOREMAN)) == ("change the shop set-up", "manager")
+    assert refusal(staff.may_change_setup(None, "add a user")) == ("add a user", "manager")
+
+
+def test_pins_and_imports():
+    assert staff.may_set_pin(ADVISOR, ADVISOR.id) and staff.may_set_pin(MANAGER, ADVISOR.id)
+    assert refusal(staff.may_set_pin(ADVISOR, MANAGER.id)) == ("set a PIN", "manager")
+    assert not staff.may_set_pin(None, 1)
+    assert staff.may_clear_pin(MANAGER) and not staff.may_clear_pin(FOREMAN)
+    assert staff.may_import(ADVISOR) and staff.may_import(FOREMAN)
+    assert refusal(staff.may_import(TECH)) == ("import customers", "advisor")
+
+
+def test_keys_grey_out_by_the_same_rules():
+    for act in staff.Act:
+        assert not staff.can(None, act)
+    assert staff.can(MANAGER, staff.Act.CHANGE_SETUP) and not staff.can(FOREMAN, staff.Act.CHANGE_SETUP)
+    assert staff.can(FOREMAN, "overbook") and not staff.can(ADVISOR, staff.Act.OVERBOOK)
+    assert staff.can(ADVISOR, staff.Act.IMPORT) and not staff.can(TECH, staff.Act.IMPORT)
+    assert staff.can(FOREMAN, staff.Act.WAIVE) is bool(staff.may_waive(FOREMAN))
+    assert staff.can(ADVISOR, staff.Act.CORRECT_ODOMETER) is bool(staff.may_correct_odometer(ADVISOR))
