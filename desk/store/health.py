@@ -196,8 +196,8 @@ def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
         what = "0 bytes" if found.kind == "empty" else "a SQLite database without tables"
         raise StoreNotAShop(INIT_HINT, {"path": str(path), "what": what}, can_initialise=True)
     if found.kind == "not-sqlite":
-        raise StoreNotAShop(N_("{path} is not a desk database: it is not a SQLite file at all. "
-                               "Choose another file, or restore a backup"), {"path": str(path)})
+        raise StoreNotAShop(N_("{path} is not a SQLite database: it is damaged, or another kind of file. "
+                               "Restore a backup, or choose another file"), {"path": str(path)})
     if found.kind == "damaged":
         raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
     if found.kind == "foreign":

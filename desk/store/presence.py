@@ -118,7 +118,13 @@ class Presence:
         }
 
     def announce(self) -> None:
-        _append(self._handle, self._record())
+        handle = self._handle
+        if handle is None:
+            return
+        try:
+            _append(handle, self._record())
+        except ValueError:  # closed meanwhile by another thread
+            pass
 
     def close(self) -> None:
         handle, self._handle = self._handle, None
@@ -205,7 +211,7 @@ def set_label(*, signed_in: str | None = None, command: str | None = None) -> No
             _label["command"] = command
         current = list(_open)
     for presence in current:
-        with contextlib.suppress(OSError, TypeError):
+        with contextlib.suppress(OSError, ValueError):
             presence.announce()
 
 
