@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import click
 
-from desk.cli.common import fail, root_db_url, settings
-from desk.domain.errors import DeskError
+from desk.cli.common import fail, open_shop, root_db_url, settings
 from desk.i18n import set_locale
-from desk.services import open_desk
 from desk.web import APP, LOBBY, serve
-from desk.widgets.feedback import describe_error
 
 
 def _lang(ctx: click.Context, shop_settings) -> str:
@@ -26,12 +23,9 @@ def _serve(site, url: str, host: str, port: int, lang: str) -> None:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
-def _open_for_serving(url: str, shop_settings):
+def _open_for_serving(ctx: click.Context, url: str, shop_settings):
     """The database, checked (and migrated) once before any browser connects."""
-    try:
-        return open_desk(url, settings=shop_settings)
-    except DeskError as exc:
-        fail(describe_error(exc))
+    return open_shop(ctx, url=url, shop_settings=shop_settings)
 
 
 @click.command("serve-lobby")
@@ -44,7 +38,7 @@ def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
     customer lounge."""
     shop_settings = settings()
     url = root_db_url(ctx)
-    _open_for_serving(url, shop_settings).engine.dispose()
+    _open_for_serving(ctx, url, shop_settings).engine.dispose()
     _serve(LOBBY, url, host or shop_settings.lobby_host, port or shop_settings.lobby_port, _lang(ctx, shop_settings))
 
 
@@ -61,7 +55,7 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
         fail("desk serve is off: give the address to listen on with --host ADDRESS "
              "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
     url = root_db_url(ctx)
-    desk = _open_for_serving(url, shop_settings)
+    desk = _open_for_serving(ctx, url, shop_settings)
     try:
         if not desk.pin_users():
             fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")

@@ -125,6 +125,8 @@ class Presence:
             _append(handle, self._record())
         except ValueError:  # closed meanwhile by another thread
             pass
+        except OSError:  # a full disk: the lock still counts, the name is not known
+            pass
 
     def close(self) -> None:
         handle, self._handle = self._handle, None
