@@ -74,8 +74,10 @@ class Holder:
 
 
 def _command() -> str:
-    argv = [os.path.basename(sys.argv[0] or "python")] + sys.argv[1:3]
-    return " ".join(a for a in argv if a)[:80]
+    name = os.path.basename(sys.argv[0] or "python")
+    if name in ("__main__.py", "-m", "-c"):  # python -m desk
+        name = "desk"
+    return " ".join(a for a in [name, *sys.argv[1:4]] if a)[:80]
 
 
 def _start_ticks(pid: int) -> str:
