@@ -275,6 +275,19 @@ def copy_database(src: Path, final: Path, *, unique: bool = True) -> Path:
 # ----------------------------------------------------------------------------- backups
 
 
+def _made_folder(folder: Path | None) -> Path:
+    """``folder`` (default: the backup folder), made if it is not there yet."""
+    if folder is None:
+        from desk.locations import backup_dir
+
+        folder = backup_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise faults.from_exception(exc, path=folder) from None
+    return folder
+
+
 def _stamp(now: datetime | None = None) -> str:
     return f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
 
@@ -287,13 +300,7 @@ def backup(url: str, dest: Path | None = None, *, kind: str = "") -> Path:
     ident = identity(src)
     label = f"{kind}-" if kind else ""
     if dest is None:
-        from desk.locations import backup_dir
-
-        folder = backup_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise faults.from_exception(exc, path=folder) from None
+        folder = _made_folder(None)
         dest = folder / f"{src.stem}-{ident}-{label}{_stamp()}.db"
     elif dest.is_dir():
         folder = dest
@@ -312,14 +319,7 @@ def pre_migration_backup(url: str, revision: str | None, folder: Path | None = N
                          *, keep: int = PRE_MIGRATION_KEEP) -> Path:
     """The verified backup taken before a migration from ``revision``; the last
     ``keep`` of them (of this database) are kept."""
-    if folder is None:
-        from desk.locations import backup_dir
-
-        folder = backup_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise faults.from_exception(exc, path=folder) from None
+    folder = _made_folder(folder)
     made = backup(url, folder, kind=f"before-{revision or 'none'}")
     src = sqlite_path(url)
     _rotate(folder, identity(src), "before-", keep)
@@ -338,10 +338,7 @@ def daily_backup(url: str, folder: Path, *, today: datetime | None = None, keep:
     src = sqlite_path(url)
     if src is None or not src.exists():
         return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise faults.from_exception(exc, path=folder) from None
+    _made_folder(folder)
     ident = identity(src)
     stamp = f"{(today or datetime.now()):%Y%m%d}"
     made = None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
+from desk.store import faults
 
 NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ncpfs"})
 #: SQLite versions with the WAL-reset race fixed.
@@ -169,9 +170,8 @@ def inspect(path: Path, *, known: set[str] | None = None) -> Found:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise StoreBusy(N_("The database is busy on another terminal; try again")) from None
+        if faults.is_locked(exc):
+            raise StoreBusy(faults.BUSY) from None
         return Found("damaged", size=size)
     except UnicodeDecodeError:
         return Found("damaged", size=size)
@@ -232,9 +232,8 @@ def quick_check(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise StoreBusy(N_("The database is busy on another terminal; try again")) from None
+        if faults.is_locked(exc):
+            raise StoreBusy(faults.BUSY) from None
         raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
     except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
         raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
