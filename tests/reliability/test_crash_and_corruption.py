@@ -435,5 +435,8 @@ def test_daily_backup_once_a_day_with_retention(tmp_path):
     made = [daily_backup(url, folder, today=datetime(2026, 11, d), keep=3) for d in range(1, 6)]
     assert all(made)
     assert daily_backup(url, folder, today=datetime(2026, 11, 5), keep=3) is None  # already today
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "shop-daily-20261103.db", "shop-daily-20261104.db", "shop-daily-20261105.db"]
+    from desk.store.backup import identity
+
+    ident = identity(tmp_path / "shop.db")  # backups carry the database's id, not only its name
+    assert sorted(p.name for p in folder.glob("*.db")) == [
+        f"shop-{ident}-daily-20261103.db", f"shop-{ident}-daily-20261104.db", f"shop-{ident}-daily-20261105.db"]
