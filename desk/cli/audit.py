@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from desk.cli.common import root_db_url
+from desk.cli.common import open_shop
 from desk.cli.group import DeskGroup
-from desk.services import open_desk
 
 
 @click.group(cls=DeskGroup)
@@ -20,7 +19,7 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain of the audit log; name every changed or removed event."""
-    desk = open_desk(root_db_url(ctx), migrate=False)
+    desk = open_shop(ctx, migrate=False, read_only=True)
     problems = desk.reports.verify_audit()
     if not problems:
         click.echo("audit log intact")

@@ -10,7 +10,8 @@ import click
 
 from desk.cli.common import db_url, fail
 from desk.domain.errors import DeskError
-from desk.store.backup import backup, restore, verify
+from desk.store.backup import backup, check_backup, restore
+from desk.widgets.feedback import describe_error
 
 
 @click.command("backup")
@@ -21,7 +22,7 @@ def backup_cmd(ctx: click.Context, dest) -> None:
     try:
         path = backup(db_url(ctx.obj.get("db")), dest)
     except DeskError as exc:
-        fail(str(exc))
+        fail(describe_error(exc))
     click.echo(f"backup verified: {path}")
 
 
@@ -30,12 +31,18 @@ def backup_cmd(ctx: click.Context, dest) -> None:
 @click.option("--yes", is_flag=True, help="Overwrite the current database without asking.")
 @click.pass_context
 def restore_cmd(ctx: click.Context, src, yes: bool) -> None:
-    """Replace the database with a verified backup (the old file is kept)."""
+    """Replace the database with a verified desk backup. Refused while another
+    terminal has the database open; the replaced file is kept whole beside it;
+    the integrity and audit checks run on the restored file."""
+    from desk.shell.store_link import restored_text
+
     url = db_url(ctx.obj.get("db"))
     try:
-        verify(src)
+        check_backup(src)
         confirmed = yes or (sys.stdin.isatty() and click.confirm(f"Overwrite the database at {url}?"))
-        path = restore(src, url, confirmed=confirmed)
+        report = restore(src, url, confirmed=confirmed)
     except DeskError as exc:
-        fail(str(exc))
-    click.echo(f"restored {src} -> {path}")
+        fail(describe_error(exc))
+    click.echo(restored_text(report))
+    if not report.ok:
+        sys.exit(2)

@@ -1,5 +1,6 @@
-"""What the commands share: the database they work on, desk.toml, a failure said
-in one red sentence (exit code 1)."""
+"""What the commands share: the database they work on (opened with the checks
+and the waiting every command needs), desk.toml, a failure said in one red
+sentence (exit code 1)."""
 
 from __future__ import annotations
 
@@ -35,9 +36,79 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+#: How long a command waits for a database that is busy or held elsewhere.
+WAIT_SECONDS = 30.0
+
+
+def _waiting(exc) -> None:
+    """Said once while a command waits (the WAL file is being switched)."""
+    from desk.widgets.feedback import describe_error
+
+    if not getattr(_waiting, "said", False):
+        click.echo(describe_error(exc), err=True)
+        _waiting.said = True  # type: ignore[attr-defined]
+
+
+def open_shop(ctx: click.Context, *, url: str | None = None, migrate: bool = True, read_only: bool = False,
+              initialise: bool | None = None, shop_settings: Settings | None = None):
+    """The services on the command's database, or a sentence and exit code 1.
+
+    ``read_only``: the command only reads (report, export, audit verify): a
+    read-only file or folder is opened read-only instead of refused. An empty
+    file becomes a shop only with ``desk --init`` (or ``initialise=True``)."""
+    from desk.domain.errors import DeskError
+    from desk.services import open_desk
+    from desk.store import health
+    from desk.widgets.feedback import describe_error
+
+    url = url or root_db_url(ctx)
+    if initialise is None:
+        initialise = bool((ctx.find_root().obj or {}).get("init"))
+    path = health.sqlite_path(url)
+    readonly = bool(read_only and path is not None and path.exists()
+                    and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)))
+    try:
+        return open_desk(url, settings=shop_settings, migrate=migrate and not readonly, readonly=readonly,
+                         initialise=initialise, wait=WAIT_SECONDS, on_wait=_waiting)
+    except DeskError as exc:
+        fail(describe_error(exc))
+
+
 def settings() -> Settings:
     """desk.toml (a bad value is a failure naming its key)."""
     try:
         return load_settings()
     except ValueError as exc:
         fail(f"desk.toml: {exc}")
+
+
+def unexpected(exc: BaseException) -> str:
+    """The sentence for an error no command handled: a store or OS fault in the
+    store's words; anything else named, its traceback written to a log file."""
+    import sqlite3
+    import traceback
+    from datetime import datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from desk.domain.errors import DeskError
+    from desk.locations import data_dir
+    from desk.store.faults import from_exception
+    from desk.widgets.feedback import describe_error
+
+    if isinstance(exc, DeskError):
+        return describe_error(exc)
+    if isinstance(exc, (OSError, sqlite3.Error, SQLAlchemyError)):
+        return describe_error(from_exception(exc))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        log = data_dir() / "logs" / f"error-{stamp}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = str(log)
+    except OSError:
+        where = "-"
+    from desk.i18n import _
+
+    return _("Unexpected error ({kind}); nothing more was done. Details: {log}", kind=exc.__class__.__name__,
+             log=where)

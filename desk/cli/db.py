@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 from sqlalchemy.engine import make_url
 
-from desk.cli.common import fail, root_db_url
+from desk.cli.common import fail, open_shop, root_db_url
 from desk.cli.group import DeskGroup
+from desk.domain.errors import DeskError
 from desk.services.context import describe
+from desk.store import health
 from desk.store.copy import CopyRefused, copy_database
-from desk.store.db import current_revision, make_engine, upgrade
+from desk.store.db import current_revision
+from desk.widgets.feedback import describe_error
 
 
 @click.group(cls=DeskGroup)
@@ -20,11 +23,13 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Bring the database schema up to date."""
+    """Bring the database schema up to date (a verified backup is taken first)."""
     url = root_db_url(ctx)
-    engine = make_engine(url)
-    upgrade(engine)
-    click.echo(f"{url}: schema at {current_revision(engine)}")
+    desk = open_shop(ctx, url=url)
+    try:
+        click.echo(f"{url}: schema at {current_revision(desk.ctx.engine)}")
+    finally:
+        desk.ctx.engine.dispose()
 
 
 @db.command("copy")
@@ -35,6 +40,10 @@ def db_copy(ctx: click.Context, to_url: str) -> None:
     """Copy the shop (its SQLite file) into an empty PostgreSQL database, then
     check counts, money totals and the audit chain."""
     src = root_db_url(ctx)
+    try:
+        health.check_sqlite(src, readonly=True, deep=False)
+    except DeskError as exc:
+        fail(describe_error(exc))
     bars: dict[str, object] = {}
 
     def progress(table: str, done: int, total: int) -> None:

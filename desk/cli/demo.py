@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from desk.cli.common import db_url, fail
+from desk.cli.common import db_url, fail, open_shop
 from desk.demo import GUIDE_USER, build
 from desk.domain.entities import ROLE_LABELS
 from desk.domain.errors import DeskError
 from desk.i18n import _
-from desk.services import open_desk
+from desk.widgets.feedback import describe_error
 
 
 @click.command()
@@ -18,10 +18,11 @@ from desk.services import open_desk
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same shop).")
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
-    """Create a realistic demo shop (refuses a database that already has data)."""
+    """Create a realistic demo shop (refuses a database that already has data;
+    an empty file, 0 bytes or SQLite without tables, is made into the shop)."""
     url = db_url(db or ctx.obj.get("db"))
+    desk = open_shop(ctx, url=url, initialise=True)
     try:
-        desk = open_desk(url)
         if desk.people.users():
             fail(f"{url} already has data; choose another --db")
         with click.progressbar(length=visits, label="Historical visits") as bar:
@@ -33,7 +34,7 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
 
             counts = build(desk, visits=visits, seed=seed, progress=progress)
     except DeskError as exc:
-        fail(f"Database error: {exc}")
+        fail(describe_error(exc))
     click.echo(
         f"Demo shop ready in {url}: {counts['customers']} customers, "
         f"{counts['today']} visits today and nearby, {counts['historical_visits']} historical visits."

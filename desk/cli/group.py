@@ -11,7 +11,22 @@ import click
 
 
 class DeskGroup(click.Group):
-    """``lazy``: command name -> ``"module:attribute"`` of a click command."""
+    """``lazy``: command name -> ``"module:attribute"`` of a click command.
+
+    Whatever a command meets, the user gets a sentence and exit code 1, never a
+    traceback (:meth:`invoke`): a typed error as its sentence, a store or
+    operating-system fault through the store's one translation, anything else as
+    "unexpected" with the details in a log file named on screen."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a sentence, never a traceback
+            from desk.cli.common import fail, unexpected
+
+            fail(unexpected(exc))
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

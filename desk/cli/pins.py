@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from desk.cli.common import db_url, fail
+from desk.cli.common import fail, open_shop
 from desk.domain.errors import DeskError
-from desk.services import open_desk
 from desk.widgets.feedback import describe_error
 
 
@@ -16,7 +15,7 @@ from desk.widgets.feedback import describe_error
 def set_pin(ctx: click.Context, name: str) -> None:
     """Set NAME's sign-in PIN (4-8 digits, asked twice, never echoed)."""
     try:
-        desk = open_desk(db_url(ctx.obj.get("db")))
+        desk = open_shop(ctx)
         user = next((u for u in desk.people.users() if u.name == name), None)
         if user is None:
             fail(f"no user named {name}")

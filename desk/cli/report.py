@@ -10,12 +10,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from desk.cli.common import fail, root_db_url
+from desk.cli.common import fail, open_shop
 from desk.domain import kpi
 from desk.domain.errors import DeskError, InvalidInput
 from desk.domain.validate import date as parse_date
 from desk.i18n import _
-from desk.services import open_desk
 from desk.services.reports import day_range, measure_base, measure_label
 from desk.widgets.feedback import describe_error
 
@@ -33,7 +32,7 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
         first_day = parse_date(first, today=today)
         last_day = parse_date(last, today=today) if last else today
         kpi.check_range(first_day, last_day)
-        desk = open_desk(root_db_url(ctx))
+        desk = open_shop(ctx, read_only=True)
         advisor_id = None
         if advisor:
             match = [u for u in desk.people.users() if u.name == advisor]

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import click
 
-from desk.cli.common import fail, root_db_url, settings
+from desk.cli.common import fail, open_shop, root_db_url, settings
 from desk.domain.errors import DeskError
 from desk.i18n import set_locale
-from desk.services import open_desk
 from desk.web import APP, LOBBY, serve
-from desk.widgets.feedback import describe_error
 
 
 def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
@@ -34,12 +32,9 @@ def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
         desk.ctx.engine.dispose()
 
 
-def _open_for_serving(url: str, shop_settings):
+def _open_for_serving(ctx: click.Context, url: str, shop_settings):
     """The database, checked (and migrated) once before any browser connects."""
-    try:
-        return open_desk(url, settings=shop_settings)
-    except DeskError as exc:
-        fail(describe_error(exc))
+    return open_shop(ctx, url=url, shop_settings=shop_settings)
 
 
 @click.command("serve-lobby")
@@ -51,7 +46,7 @@ def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the lobby board (masked, read-only) to a browser, e.g. the TV in the
     customer lounge."""
     shop_settings = settings()
-    desk = _open_for_serving(root_db_url(ctx), shop_settings)
+    desk = _open_for_serving(ctx, root_db_url(ctx), shop_settings)
     _serve(LOBBY, ctx, desk, host or shop_settings.lobby_host, port or shop_settings.lobby_port)
 
 
@@ -67,7 +62,7 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
     if not host:
         fail("desk serve is off: give the address to listen on with --host ADDRESS "
              "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
-    desk = _open_for_serving(root_db_url(ctx), shop_settings)
+    desk = _open_for_serving(ctx, root_db_url(ctx), shop_settings)
     if not desk.security.pin_users():
         desk.ctx.engine.dispose()
         fail("nobody has a PIN, so nobody could sign in from a browser: set one first with desk set-pin NAME")

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import click
 
-from desk.cli.common import fail, root_db_url
+from desk.cli.common import fail, open_shop
 from desk.cli.group import DeskGroup
 from desk.domain import validate
 from desk.domain.csvimport import ImportRejected
 from desk.domain.errors import DeskError, InvalidInput
 from desk.i18n import _
 from desk.output.export import write_table
-from desk.services import open_desk
 from desk.widgets.feedback import describe_error
 from desk.widgets.import_errors import reason_text, row_error_text
 
@@ -58,7 +57,7 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
     UTF-16, GBK/GB18030; comma, semicolon, tab or bar). All rows or none: any row
     with an error imports nothing."""
     try:
-        desk = open_desk(root_db_url(ctx))
+        desk = open_shop(ctx)
         actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"))
         data = file.read_bytes()
         started = time.perf_counter()
@@ -109,7 +108,7 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
 def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | None, output) -> None:
     """Export visits, the follow-up list or the KPIs of a period to CSV or Excel."""
     try:
-        desk = open_desk(root_db_url(ctx))
+        desk = open_shop(ctx, read_only=True)
         today = desk.ctx.now().date()
         first = validate.date(start, today=today)
         last = validate.date(end, today=today)

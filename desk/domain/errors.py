@@ -81,3 +81,29 @@ class StoreUnavailable(DeskError):
 
     def __str__(self) -> str:
         return self.reason.format(**self.params) if self.params else self.reason
+
+
+class StoreBusy(StoreUnavailable):
+    """The database is healthy but in use: another terminal is writing, or holds
+    it for something that needs it alone (a restore, a journal switch). The
+    caller waits and tries again; it never offers a restore for this.
+
+    ``holders``: who has it open, as shown to a user (may be empty)."""
+
+    def __init__(self, reason: str, params: dict | None = None, *, holders: tuple[str, ...] = ()) -> None:
+        super().__init__(reason, params)
+        self.holders = tuple(holders)
+
+
+class StoreDamaged(StoreUnavailable):
+    """The file is a damaged database: restoring a backup is the way out."""
+
+
+class StoreNotAShop(StoreUnavailable):
+    """The file is not a desk database (empty, not SQLite, another program's
+    SQLite, a newer schema). ``can_initialise``: an empty file (0 bytes or a
+    SQLite database without tables) may be made into a new shop, when asked."""
+
+    def __init__(self, reason: str, params: dict | None = None, *, can_initialise: bool = False) -> None:
+        super().__init__(reason, params)
+        self.can_initialise = can_initialise

@@ -15,13 +15,15 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from desk.i18n import N_
+
 from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
 from desk.services.checklist import ChecklistService
 from desk.services.complaints import ComplaintService
-from desk.services.context import Pricing, ServiceContext, describe, system_clock
+from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
@@ -91,33 +93,59 @@ def open_desk(
     settings=None,
     migrate: bool = True,
     deep_check: bool = True,
+    readonly: bool = False,
+    initialise: bool = False,
+    wait: float = 0.0,
+    on_wait: Callable | None = None,
 ) -> Desk:
     """Open (and by default migrate) the database at ``url`` and return the services.
 
     ``deep_check=False`` leaves SQLite's ``quick_check`` (a read of the whole file)
     to the caller, which runs :meth:`ServiceContext.check_integrity` later; the app
-    does it in the background once the first screen is up.
+    does it in the background once the first screen is up. ``readonly``: for the
+    commands that only read (a read-only file or folder is fine; nothing is
+    migrated). ``initialise``: an empty file (0 bytes, or SQLite without tables)
+    may become a new shop; without it such a file is refused with a sentence.
+    ``wait``/``on_wait``: how long to wait while another terminal keeps a WAL
+    file from being switched to the rollback journal (see ``desk.store.db``).
     """
     from desk.config import Settings
-    from desk.store import health
-    from desk.store.db import current_revision, head_revision, known_revisions, make_engine, upgrade
+    from desk.store import faults, health
+    from desk.store.db import (
+        current_revision,
+        head_revision,
+        known_revisions,
+        make_engine,
+        upgrade,
+        use_rollback_journal,
+    )
 
     settings = settings or Settings()
-    report = health.check_sqlite(url, deep=deep_check)
-    engine = make_engine(url)
+    known = known_revisions()
+    report = health.check_sqlite(url, deep=deep_check, readonly=readonly, initialise=initialise, known=known)
+    if report.path is not None and not readonly and report.path.exists():
+        use_rollback_journal(report.path, wait=wait, on_wait=on_wait)
+    engine = make_engine(url, readonly=readonly)
     try:
         current = current_revision(engine)
-        health.check_schema(current, known_revisions())
+        health.check_schema(current, known)
+        if readonly and current != head_revision():
+            raise StoreUnavailable(N_("The database's schema ({rev}) is older than this desk's: open it once "
+                                      "with write access (desk db upgrade) before reading it here"),
+                                   {"rev": current or "-"})
         if migrate and current != head_revision():
             if report.path is not None and report.path.exists() and report.path.stat().st_size and \
                     current is not None:
-                from desk.store.backup import backup
+                from desk.store.backup import pre_migration_backup
 
-                backup(url)  # a migration always takes a verified backup first
+                pre_migration_backup(url, current)  # a migration always takes a verified backup first
             upgrade(engine)
     except DBAPIError as exc:
         engine.dispose()
-        raise StoreUnavailable(describe(exc)) from exc
+        raise faults.from_exception(exc, path=report.path) from exc
+    except BaseException:
+        engine.dispose()
+        raise
     policy = Policy(
         comeback_window_days=settings.comeback_window_days,
         tolerance_pct=settings.amount_tolerance_pct,
@@ -138,5 +166,9 @@ def open_desk(
         warnings=report.warnings,
     )
     desk = build_desk(ctx)
-    desk.setup.configure(settings)  # the shop's stored set-up over desk.toml
+    try:
+        desk.setup.configure(settings)  # the shop's stored set-up over desk.toml
+    except BaseException:
+        engine.dispose()
+        raise
     return desk

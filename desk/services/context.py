@@ -29,12 +29,12 @@ from sqlmodel import Session
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Role, Saved, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreUnavailable
+from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
 from desk.domain.schedule import Schedule
 from desk.i18n import N_
 from desk.resources import fixture
-from desk.store import audit, changes, repo
+from desk.store import audit, changes, faults, repo
 from desk.store.db import read_session, write_session
 from desk.store.models import CustomerRow, VisitRow
 
@@ -122,25 +122,24 @@ def _read_errors() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        raise StoreUnavailable(describe(exc)) from exc
+        raise faults.from_exception(exc) from exc
     except DAMAGED_VALUE as exc:
-        raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
-                                  "restore it from a backup")) from exc
+        raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
+                              "restore it from a backup")) from exc
     except sqlite3.DatabaseError as exc:  # a raw cursor's error: not wrapped by SQLAlchemy
-        raise StoreUnavailable(describe(exc)) from exc
+        raise faults.from_exception(exc) from exc
 
 
-def _locked(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+_locked = faults.is_locked
 
 
 class Service:
     """One area of use cases over a :class:`ServiceContext`, with the
     transaction helpers every area uses."""
 
-    #: How often a write is retried when another terminal holds the lock past
-    #: the busy timeout.
+    #: How often a write (or a read) is retried when another terminal holds the
+    #: lock past the busy timeout: with the rollback journal a reader waits for a
+    #: commit too, and neither ever shows "locked" while the queue moves.
     LOCK_RETRIES = 3
 
     def __init__(self, ctx: ServiceContext) -> None:
@@ -171,7 +170,7 @@ class Service:
     def _write(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in one write transaction; all or nothing."""
         if self.ctx.blocked:
-            raise StoreUnavailable(self.ctx.blocked)
+            raise StoreDamaged(self.ctx.blocked)
         for attempt in range(self.LOCK_RETRIES + 1):
             try:
                 with write_session(self.ctx.engine) as session:
@@ -182,22 +181,44 @@ class Service:
                 if _locked(exc) and attempt < self.LOCK_RETRIES:
                     sleep(0.05 * (attempt + 1))
                     continue
-                raise StoreUnavailable(describe(exc)) from exc
+                raise faults.from_exception(exc) from exc
+            except StoreBusy:
+                if attempt < self.LOCK_RETRIES:  # a connection could not join yet (a restore)
+                    sleep(0.05 * (attempt + 1))
+                    continue
+                raise
             except DBAPIError as exc:
-                raise StoreUnavailable(describe(exc)) from exc
+                raise faults.from_exception(exc) from exc
             except DAMAGED_VALUE as exc:
-                raise StoreUnavailable(N_("A record cannot be read: the database may be damaged; "
-                                          "restore it from a backup")) from exc
+                raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
+                                      "restore it from a backup")) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_busy(self, run: Callable[[], T]) -> T:
+        for attempt in range(self.LOCK_RETRIES + 1):
+            try:
+                with _read_errors():
+                    return run()
+            except StoreBusy:
+                if attempt == self.LOCK_RETRIES:
+                    raise
+                sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, fn: Callable[[Session], T]) -> T:
-        with _read_errors(), read_session(self.ctx.engine) as session:
-            return fn(session)
+        def run() -> T:
+            with read_session(self.ctx.engine) as session:
+                return fn(session)
+
+        return self._retry_busy(run)
 
     def _read_connection(self, fn: Callable[[Any], T]) -> T:
         """A read on a plain connection (no ORM session): for the per-keypress lookup."""
-        with _read_errors(), self.ctx.engine.connect() as conn:
-            return fn(conn)
+        def run() -> T:
+            with self.ctx.engine.connect() as conn:
+                return fn(conn)
+
+        return self._retry_busy(run)
 
     def _audit(
         self,
@@ -310,17 +331,6 @@ def stale_edit(message: str, last) -> StaleEdit:
 
 
 def describe(exc: BaseException) -> str:
-    """A one-line, user-facing description of a storage error."""
-    text = str(getattr(exc, "orig", exc)) or exc.__class__.__name__
-    low = text.lower()
-    if "locked" in low or "busy" in low:
-        return N_("The database is busy on another terminal; try again")
-    if "readonly" in low or "read-only" in low:
-        return N_("The database is read-only; nothing was saved")
-    if "disk" in low and ("full" in low or "i/o" in low):
-        return N_("The disk is full; nothing was saved")
-    if "malformed" in low or "not a database" in low:
-        return N_("The database file is damaged; restore it from a backup")
-    if "unable to open" in low:
-        return N_("The database file cannot be opened")
-    return text.splitlines()[0][:200]
+    """A one-line, user-facing description of a storage error (the store's one
+    translation, :func:`desk.store.faults.from_exception`)."""
+    return str(faults.from_exception(exc))

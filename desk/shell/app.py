@@ -52,8 +52,6 @@ class DeskApp(App):
     }
     #: Bring the schema up to date when the store opens (the lobby only reads).
     MIGRATE = True
-    #: Hold the one-terminal claim on an affected SQLite library (the lobby only reads).
-    CLAIMS_TERMINAL = True
     CSS_PATH = "desk.tcss"
     TITLE = "desk"
     ENABLE_COMMAND_PALETTE = True

@@ -22,7 +22,6 @@ class LobbyApp(DeskApp, inherit_bindings=False):
 
     AREAS: ClassVar[dict[str, tuple[str, str]]] = {}
     MIGRATE = False
-    CLAIMS_TERMINAL = False  # it never writes: the TV may run beside the terminals
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="quit")]
 

@@ -88,7 +88,10 @@ class Session:
         self.app.show_areas()
 
     def _show_user(self, user) -> None:
+        from desk.store import presence
+
         self.app.sub_title = f"{self.app.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
+        presence.set_label(signed_in=user.name)  # a restore elsewhere names who has the file open
 
     def watch_browser(self) -> None:
         """Served to a browser (textual-serve's web driver): end when the server's

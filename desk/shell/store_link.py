@@ -2,9 +2,24 @@
 screen that says why it could not be (and offers a backup to restore), the
 integrity check in the background, today's backup, and letting go of the file.
 
+What a failure to open leads to depends on what it is:
+
+* busy or held (another terminal writing, or a WAL file waiting to be switched
+  to the rollback journal while others have it open): the loading screen says
+  so, names who has it open, and tries again every :data:`StoreLink.RETRY_SECONDS`
+  — a healthy file is never offered a restore;
+* an empty file (0 bytes, SQLite without tables): a dialog asks before it
+  becomes a new shop;
+* damaged (or not SQLite at all): the error screen offers this database's
+  backups (``r``); the restore keeps the replaced file, refuses while another
+  terminal has the file open (naming it), and shows the integrity and audit
+  checks of the restored file;
+* anything else (a missing or read-only folder, another program's database, a
+  newer schema): the error screen says what and what to do.
+
 Only what the first frame needs is imported at the top: the services (and
-SQLAlchemy with them), the backup and claim helpers and the dialogs are imported
-where they are used, in a worker or after a key.
+SQLAlchemy with them), the backup helpers and the dialogs are imported where
+they are used, in a worker or after a key.
 """
 
 from __future__ import annotations
@@ -18,7 +33,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from desk.domain.errors import DeskError, StoreUnavailable
+from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_, _
 from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
@@ -34,12 +49,16 @@ class ShellScreen(Screen):
 
 
 class LoadingScreen(ShellScreen):
-    """Shown for the first frame while the store opens in a worker."""
+    """Shown for the first frame while the store opens in a worker; while the
+    file is busy or held it says so (and the link tries again)."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
         yield Static(_("Loading…"), id="loading")
         yield Footer()
+
+    def waiting(self, message: str) -> None:
+        self.query_one("#loading", Static).update(Text(message + "\n\n" + _("Trying again…")))
 
 
 class StoreErrorScreen(ShellScreen):
@@ -96,60 +115,104 @@ class StoreErrorScreen(ShellScreen):
 
         self.app.store.close()  # found damaged while open: let go of the file first
         try:
-            restore(path, self.app.db_url, confirmed=True)
+            report = restore(path, self.app.db_url, confirmed=True)
         except (DeskError, OSError) as exc:
-            message = describe_error(exc) if isinstance(exc, DeskError) else str(exc)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=15)
+            self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=20)
             return
-        self.app.call_from_thread(self._restored, path)
+        self.app.call_from_thread(self._restored, report)
 
-    def _restored(self, path) -> None:
-        self.app.notify(_("Restored from {name}", name=path.name), timeout=10)
+    def _restored(self, report) -> None:
+        self.app.notify(restored_text(report), severity="information" if report.ok else "warning", timeout=20)
         self.app.pop_screen()
         self.app.store.open()
 
 
+def restored_text(report) -> str:
+    """What a restore did and what the checks found, in sentences."""
+    lines = [_("Restored from {name}.", name=report.source.name)]
+    if report.kept is not None:
+        lines.append(_("The replaced file is kept as {name}.", name=report.kept.name))
+    lines.append(_("Integrity check: ok.") if report.integrity_ok else
+                 _("Integrity check: the restored file is damaged; choose another backup."))
+    if report.integrity_ok:
+        if report.audit_problems:
+            lines.append(_("Audit log: {n} events changed or missing (desk audit verify names them).",
+                           n=len(report.audit_problems)))
+        else:
+            lines.append(_("Audit log: intact ({n} events).", n=report.audit_events))
+    return " ".join(lines)
+
+
 class StoreLink:
     """Opens the store for the app (``app.store_ready(desk)`` gets the services)
-    and keeps what comes with an open store: the one-terminal claim, the
-    background integrity check, today's backup, the shop's set-up re-read."""
+    and keeps what comes with an open store: the background integrity check,
+    today's backup, the shop's set-up re-read."""
 
     #: Seconds after the store opened before SQLite's quick_check runs in the
     #: background (None: never; the file was checked when it was opened).
     INTEGRITY_CHECK_DELAY: float | None = 2.0
+    #: Seconds between tries while the file is busy or held elsewhere.
+    RETRY_SECONDS = 2.0
 
     def __init__(self, app) -> None:
         self.app = app
-        #: The one-terminal claim on an affected SQLite library, held until the app ends.
-        self.claim = None
 
     def _run(self, job, group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
-    def open(self) -> None:
-        """Open (and migrate) the store in a worker; a failure shows the error screen."""
-        self._run(self._open, "store")
+    def open(self, *, initialise: bool = False) -> None:
+        """Open (and migrate) the store in a worker; a failure says what it is."""
+        self._run(lambda: self._open(initialise), "store")
 
-    def _open(self) -> None:
+    def _open(self, initialise: bool = False) -> None:
         from desk.services import open_desk
-        from desk.services.context import describe
-        from desk.store.terminal import claim
+        from desk.store.faults import from_exception
 
         app = self.app
         try:
-            if app.CLAIMS_TERMINAL and self.claim is None:
-                self.claim = claim(app.db_url)
             # quick_check reads the whole file: it runs after the board is up
             desk = open_desk(app.db_url, clock=app.clock, settings=app.settings, migrate=app.MIGRATE,
-                             deep_check=False)
-        except DeskError as exc:
+                             deep_check=False, initialise=initialise)
+        except StoreBusy as exc:
+            app.call_from_thread(self.busy, describe_error(exc))
+            return
+        except StoreNotAShop as exc:
+            if exc.can_initialise:
+                app.call_from_thread(self.ask_initialise, describe_error(exc))
+            else:
+                app.call_from_thread(self.failed, describe_error(exc), self.backups())
+            return
+        except StoreDamaged as exc:
             app.call_from_thread(self.failed, describe_error(exc), self.backups())
             return
+        except DeskError as exc:  # a missing or read-only folder…: a restore would not help
+            app.call_from_thread(self.failed, describe_error(exc))
+            return
         except Exception as exc:  # noqa: BLE001 - any failure is shown, never a traceback
-            app.call_from_thread(self.failed, _("Database error: {detail}", detail=_(describe(exc))),
-                                 self.backups())
+            app.call_from_thread(self.failed, describe_error(from_exception(exc)))
             return
         app.call_from_thread(app.store_ready, desk)
+
+    def busy(self, message: str) -> None:
+        """Healthy but busy or held: say so where the board will be, try again."""
+        screen = self.app.screen
+        if isinstance(screen, LoadingScreen):
+            screen.waiting(message)
+        else:
+            self.app.notify(message, severity="warning", timeout=self.RETRY_SECONDS + 1)
+        self.app.set_timer(self.RETRY_SECONDS, self.open)
+
+    def ask_initialise(self, message: str) -> None:
+        from desk.widgets.dialogs import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.open(initialise=True)
+            else:
+                self.failed(message)
+
+        question = message + "\n\n" + _("Make a new, empty shop in this file?")
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def failed(self, message: str, backups: list | None = None) -> None:
         self.app.push_screen(StoreErrorScreen(message, backups))
@@ -160,7 +223,7 @@ class StoreLink:
 
         try:
             return backups_for(self.app.db_url, backup_dir())
-        except OSError:
+        except (OSError, DeskError):
             return []
 
     def after_open(self) -> None:
@@ -180,10 +243,11 @@ class StoreLink:
             return
         try:
             desk.ctx.check_integrity()
+        except StoreBusy:
+            pass  # busy on another terminal: the next start checks again
         except StoreUnavailable as exc:
             if desk.ctx.blocked:
                 self.app.call_from_thread(self.failed, describe_error(exc), self.backups())
-            # busy on another terminal: the next start checks again
 
     def _daily_backup(self) -> None:
         """Today's verified backup, once a day, keeping the last two weeks."""
@@ -195,7 +259,10 @@ class StoreLink:
         try:
             daily_backup(app.db_url, backup_dir())
         except (DeskError, OSError) as exc:
-            app.call_from_thread(app.notify, _("Daily backup failed: {detail}", detail=str(exc)),
+            from desk.store.faults import from_exception
+
+            detail = describe_error(from_exception(exc))
+            app.call_from_thread(app.notify, _("Daily backup failed: {detail}", detail=detail),
                                  severity="error", timeout=15)
 
     def refresh_setup(self) -> None:
@@ -217,6 +284,7 @@ class StoreLink:
             desk.ctx.engine.dispose()
 
     def release(self) -> None:
-        """The app ends: another terminal may open the file now."""
-        if self.claim is not None:
-            self.claim.close()
+        """The app ends: its connections (and their presence) go with the engine."""
+        desk = self.app.desk
+        if desk is not None:
+            desk.ctx.engine.dispose()

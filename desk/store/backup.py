@@ -1,28 +1,118 @@
 """Online, consistent SQLite backups that are checked before they count, and a
-restore that never overwrites without being told to.
+restore that loses nothing.
 
-The copy is made with SQLite's backup API (readers and writers may carry on),
-then ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check`` run on the copy.
+Backups
+    made with SQLite's backup API (readers and writers carry on), then
+    ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check`` run on the copy.
+    They are written under a temporary name and renamed into place only when
+    verified; the temporary file is removed on any failure (a full disk, a
+    read-only folder), so no ``.part`` is ever left behind. Each is named by the
+    database it belongs to, ``<stem>-<id>-<kind>-<stamp>.db``, where ``<id>`` is
+    the start of the database's ``shop_id`` (``shop_meta``; a file from before
+    that table has a hash of its path instead), so two ``demo.db`` files never
+    take each other's backups. Daily backups keep :data:`RETENTION`, the ones
+    taken before a migration :data:`PRE_MIGRATION_KEEP`. ``index.json`` in the
+    backup folder remembers which file each id came from, so a file too damaged
+    to say its id still finds its backups.
+
+Restore
+    accepts only a desk database of a known schema (and says what it found
+    instead); refuses while any other terminal or process has the database open
+    (:mod:`desk.store.presence` names them); keeps the file it replaces whole,
+    its WAL or hot journal included, by copying it through SQLite, under a name
+    that never overwrites an earlier one; puts the backup in place through
+    SQLite too (another program still holding the file sees either the old or
+    the new database, never a mix); then runs the integrity and audit checks and
+    returns what they found.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import shutil
 import sqlite3
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from desk.domain.errors import StoreUnavailable
+from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
+from desk.store import faults, health, presence
 from desk.store.health import sqlite_path
 
 RETENTION = 14
+PRE_MIGRATION_KEEP = 5
+INDEX = "index.json"
+
+
+# ----------------------------------------------------------------------------- identity
+
+
+def identity(path: Path) -> str:
+    """Eight characters naming the database at ``path``: the start of its
+    ``shop_id``, or (a file from before ``shop_meta``, or one that cannot be
+    read) ``p`` and a hash of its full path."""
+    try:
+        conn = sqlite3.connect(health._ro_uri(path), uri=True, timeout=10)
+        try:
+            row = conn.execute("SELECT value FROM shop_meta WHERE key = 'shop_id'").fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, UnicodeDecodeError):
+        row = None
+    if row and row[0]:
+        return str(row[0]).replace("-", "")[:8].lower()
+    return path_identity(path)
+
+
+def path_identity(path: Path) -> str:
+    return "p" + hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:7]
+
+
+def _index(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _remember(folder: Path, ident: str, src: Path) -> None:
+    """Note in the folder's index which database ``ident`` belongs to."""
+    known = _index(folder)
+    where = str(src.resolve())
+    if known.get(ident) == where:
+        return
+    known[ident] = where
+    tmp = folder / f".{INDEX}.{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.write_text(json.dumps(known, ensure_ascii=False, indent=0), encoding="utf-8")
+        os.replace(tmp, folder / INDEX)
+    except OSError:
+        pass  # the index only helps a damaged file find its backups
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def identities(path: Path, folder: Path) -> set[str]:
+    """Every id the backups of ``path`` in ``folder`` may carry."""
+    found = {identity(path), path_identity(path)}
+    where = str(path.resolve())
+    found |= {ident for ident, src in _index(folder).items() if src == where}
+    return found
+
+
+# ----------------------------------------------------------------------------- checks
 
 
 def verify(path: Path) -> None:
     """Raise StoreUnavailable unless ``path`` is an intact database."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(health._ro_uri(path), uri=True)
         conn.text_factory = bytes  # a damaged file's messages need not be UTF-8
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchall()
@@ -30,29 +120,81 @@ def verify(path: Path) -> None:
         finally:
             conn.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError):
-        raise StoreUnavailable(N_("The backup {path} is not a usable database"), {"path": str(path)}) from None
+        raise StoreDamaged(N_("The backup {path} is not a usable database"), {"path": str(path)}) from None
     if integrity != [(b"ok",)] or fk:
-        raise StoreUnavailable(N_("The backup {path} failed its integrity check"), {"path": str(path)})
+        raise StoreDamaged(N_("The backup {path} failed its integrity check"), {"path": str(path)})
 
 
-def backup(url: str, dest: Path | None = None) -> Path:
-    """Copy the live database to ``dest`` (default: the backup folder, timestamped)
-    and verify the copy. Returns the path of the verified copy."""
+_NOT_A_BACKUP = {
+    "missing": N_("There is no file at {path}"),
+    "empty": N_("{path} is empty (0 bytes): it is not a backup"),
+    "not-sqlite": N_("{path} is not a SQLite file: it is not a desk backup"),
+    "damaged": N_("{path} is damaged: it is not a usable backup"),
+    "sqlite-empty": N_("{path} is a SQLite database without tables: it is not a desk backup"),
+    "foreign": N_("{path} is another program's SQLite database (tables: {tables}): it is not a desk backup"),
+    "newer": N_("{path} comes from a newer version of desk (schema {rev}): update desk before restoring it"),
+}
+
+
+def check_backup(path: Path) -> health.Found:
+    """A file a restore may use: a desk database of a known schema, intact."""
+    found = health.inspect(path)
+    if found.kind != "desk":
+        raise StoreNotAShop(_NOT_A_BACKUP[found.kind], {"path": str(path), "tables": ", ".join(found.tables[:5]),
+                                                        "rev": found.revision or ""})
+    verify(path)
+    return found
+
+
+def _source(url: str) -> Path:
+    """The SQLite file at ``url``, which must be a desk database to back up."""
     src = sqlite_path(url)
     if src is None:
         raise StoreUnavailable(N_("Backups here are for SQLite; back PostgreSQL up with pg_dump"))
-    if not src.exists():
+    if not src.parent.is_dir():
+        raise StoreUnavailable(faults.NO_FOLDER, {"path": str(src.parent)})
+    found = health.inspect(src)
+    if found.kind == "missing":
         raise StoreUnavailable(N_("There is no database at {path}"), {"path": str(src)})
-    if dest is None:
-        from desk.locations import backup_dir
+    if found.kind == "damaged":
+        raise StoreDamaged(N_("{path} is damaged: it cannot be backed up; restore it from a backup"),
+                           {"path": str(src)})
+    if found.kind not in ("desk", "newer"):
+        raise StoreNotAShop(N_("{path} is not a desk database ({what}): nothing was backed up"),
+                            {"path": str(src), "what": _what(found)})
+    return src
 
-        folder = backup_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / f"{src.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
-    elif dest.is_dir():
-        dest = dest / f"{src.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
-    tmp = dest.with_suffix(dest.suffix + ".part")
-    source = sqlite3.connect(src, timeout=30)
+
+def _what(found: health.Found) -> str:
+    return {"empty": "0 bytes", "not-sqlite": "not a SQLite file", "sqlite-empty": "SQLite without tables",
+            "foreign": "another program's SQLite database"}.get(found.kind, found.kind)
+
+
+def _writable_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise StoreUnavailable(N_("The backup folder does not exist: {path}"), {"path": str(folder)})
+    if not os.access(folder, os.W_OK):
+        raise StoreUnavailable(N_("The backup folder {path} is read-only: choose another one"),
+                               {"path": str(folder)})
+
+
+# ----------------------------------------------------------------------------- copying
+
+
+def _open_source(path: Path) -> sqlite3.Connection:
+    """A connection that sees the database's committed state: read-write where
+    the folder allows it (so a hot journal left by a crash is rolled back first),
+    read-only otherwise (a backup from a read-only folder)."""
+    if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+        return sqlite3.connect(path, timeout=30, isolation_level=None)
+    return sqlite3.connect(health._ro_uri(path), uri=True, timeout=30, isolation_level=None)
+
+
+def _tmp_beside(final: Path) -> Path:
+    return final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+
+
+def _copy_to(source: sqlite3.Connection, tmp: Path) -> None:
     target = sqlite3.connect(tmp)
     try:
         source.backup(target)
@@ -60,10 +202,135 @@ def backup(url: str, dest: Path | None = None) -> Path:
         target.execute("PRAGMA journal_mode=DELETE")
     finally:
         target.close()
-        source.close()
-    verify(tmp)
-    tmp.replace(dest)  # only a verified copy gets the real name
-    return dest
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _place(tmp: Path, final: Path, *, unique: bool) -> Path:
+    """Give the verified ``tmp`` its real name. ``unique``: never over an existing
+    file; ``-2``, ``-3`` … are added instead (a hard link fails if the name is
+    taken, atomically, where a rename would overwrite)."""
+    if not unique:
+        os.replace(tmp, final)
+        return final
+    n = 1
+    while True:
+        name = final if n == 1 else final.with_name(f"{final.stem}-{n}{final.suffix}")
+        try:
+            os.link(tmp, name)
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError:  # no hard links here (some filesystems): check, then rename
+            if name.exists():
+                n += 1
+                continue
+            os.replace(tmp, name)
+            return name
+        tmp.unlink()
+        return name
+
+
+def _translate(exc: BaseException, where: Path) -> StoreUnavailable:
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        if "full" in text:
+            return StoreUnavailable(N_("The disk is full: {path} could not be written"), {"path": str(where)})
+        if "unable to open" in text or "readonly" in text:
+            return StoreUnavailable(N_("{path} is read-only or not yours: it cannot be written"),
+                                    {"path": str(where)})
+    return faults.from_exception(exc, path=where)
+
+
+def copy_database(src: Path, final: Path, *, unique: bool = True) -> Path:
+    """Copy the database at ``src`` (its committed state, WAL included) to
+    ``final`` through a temporary file, verify the copy, and name it. On any
+    failure nothing is left behind."""
+    tmp = _tmp_beside(final)
+    try:
+        try:
+            source = _open_source(src)
+        except sqlite3.Error as exc:
+            raise _translate(exc, src) from None
+        try:
+            _copy_to(source, tmp)
+        finally:
+            source.close()
+        verify(tmp)
+        return _place(tmp, final, unique=unique)
+    except StoreUnavailable:
+        raise
+    except (OSError, sqlite3.Error) as exc:
+        raise _translate(exc, final.parent) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        for side in ("-journal", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                tmp.with_name(tmp.name + side).unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- backups
+
+
+def _made_folder(folder: Path | None) -> Path:
+    """``folder`` (default: the backup folder), made if it is not there yet."""
+    if folder is None:
+        from desk.locations import backup_dir
+
+        folder = backup_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise faults.from_exception(exc, path=folder) from None
+    return folder
+
+
+def _stamp(now: datetime | None = None) -> str:
+    return f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
+
+
+def backup(url: str, dest: Path | None = None, *, kind: str = "") -> Path:
+    """Copy the live database to ``dest`` (default: the backup folder; a folder:
+    a name made there) and verify the copy. Returns the path of the verified
+    copy; never overwrites an existing file."""
+    src = _source(url)
+    ident = identity(src)
+    label = f"{kind}-" if kind else ""
+    if dest is None:
+        folder = _made_folder(None)
+        dest = folder / f"{src.stem}-{ident}-{label}{_stamp()}.db"
+    elif dest.is_dir():
+        folder = dest
+        dest = dest / f"{src.stem}-{ident}-{label}{_stamp()}.db"
+    else:
+        folder = dest.parent
+        if dest.exists():
+            raise StoreUnavailable(N_("{path} exists: choose another name for the backup"), {"path": str(dest)})
+    _writable_folder(folder)
+    made = copy_database(src, dest)
+    _remember(folder, ident, src)
+    return made
+
+
+def pre_migration_backup(url: str, revision: str | None, folder: Path | None = None,
+                         *, keep: int = PRE_MIGRATION_KEEP) -> Path:
+    """The verified backup taken before a migration from ``revision``; the last
+    ``keep`` of them (of this database) are kept."""
+    folder = _made_folder(folder)
+    made = backup(url, folder, kind=f"before-{revision or 'none'}")
+    src = sqlite_path(url)
+    _rotate(folder, identity(src), "before-", keep)
+    return made
+
+
+def _rotate(folder: Path, ident: str, kind: str, keep: int) -> None:
+    made = sorted(p for p in folder.glob(f"*-{ident}-{kind}*.db") if not p.name.startswith("."))
+    for old in made[:-keep] if keep else made:
+        with contextlib.suppress(OSError):
+            old.unlink(missing_ok=True)  # another terminal may have rotated it already
 
 
 def daily_backup(url: str, folder: Path, *, today: datetime | None = None, keep: int = RETENTION) -> Path | None:
@@ -71,38 +338,17 @@ def daily_backup(url: str, folder: Path, *, today: datetime | None = None, keep:
     src = sqlite_path(url)
     if src is None or not src.exists():
         return None
-    folder.mkdir(parents=True, exist_ok=True)
+    _made_folder(folder)
+    ident = identity(src)
     stamp = f"{(today or datetime.now()):%Y%m%d}"
     made = None
-    if not list(folder.glob(f"{src.stem}-daily-{stamp}.db")):
-        made = backup(url, folder / f"{src.stem}-daily-{stamp}.db")
-    dailies = sorted(folder.glob(f"{src.stem}-daily-*.db"))
-    for old in dailies[:-keep]:
-        old.unlink()
+    if not list(folder.glob(f"*-{ident}-daily-{stamp}.db")):
+        _writable_folder(folder)
+        _source(url)
+        made = copy_database(src, folder / f"{src.stem}-{ident}-daily-{stamp}.db", unique=False)
+        _remember(folder, ident, src)
+    _rotate(folder, ident, "daily-", keep)
     return made
-
-
-def restore(src: Path, url: str, *, confirmed: bool) -> Path:
-    """Put a verified backup in place of the database at ``url``. Refuses to
-    overwrite an existing database unless ``confirmed``; the replaced file is
-    itself kept beside it."""
-    dest = sqlite_path(url)
-    if dest is None:
-        raise StoreUnavailable(N_("Restore here is for SQLite; restore PostgreSQL with pg_restore"))
-    verify(src)
-    if dest.exists() and not confirmed:
-        raise StoreUnavailable(N_("{path} exists: confirm to overwrite it"), {"path": str(dest)})
-    if dest.exists():
-        keep = dest.with_name(f"{dest.stem}-before-restore-{datetime.now():%Y%m%d-%H%M%S}.db")
-        shutil.copy2(dest, keep)
-        for suffix in ("-wal", "-shm"):
-            side = dest.with_name(dest.name + suffix)
-            if side.exists():
-                side.unlink()
-    tmp = dest.with_suffix(dest.suffix + ".part")
-    shutil.copy2(src, tmp)
-    tmp.replace(dest)
-    return dest
 
 
 def backups_for(url: str, folder: Path) -> list[Path]:
@@ -111,5 +357,157 @@ def backups_for(url: str, folder: Path) -> list[Path]:
     src = sqlite_path(url)
     if src is None or not folder.is_dir():
         return []
-    found = [p for p in folder.glob(f"{src.stem}-*.db") if p.is_file()]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    found: set[Path] = set()
+    for ident in identities(src, folder):
+        found |= {p for p in folder.glob(f"*-{ident}-*.db") if p.is_file() and not p.name.startswith(".")}
+
+    def mtime(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    return sorted(found, key=mtime, reverse=True)
+
+
+# ----------------------------------------------------------------------------- restore
+
+
+@dataclass
+class RestoreReport:
+    """What a restore did and what the checks found on the restored file."""
+
+    path: Path
+    source: Path
+    #: the replaced file, kept whole (None: there was nothing to replace)
+    kept: Path | None = None
+    integrity_ok: bool = True
+    audit_events: int = 0
+    audit_problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity_ok and not self.audit_problems
+
+
+def _kept_name(dest: Path) -> Path:
+    return dest.with_name(f"{dest.stem}-before-restore-{_stamp()}{dest.suffix}")
+
+
+def keep_whole(dest: Path) -> Path:
+    """Copy the database being replaced, with what its WAL or journal holds,
+    to a name of its own beside it. Through SQLite when it can be read; a file
+    too damaged for that is copied as it is, its -wal/-journal beside the copy,
+    so opening the copy sees exactly what opening the original would have."""
+    final = _kept_name(dest)
+    try:
+        return copy_database(dest, final)
+    except StoreUnavailable as exc:
+        if not isinstance(exc, StoreDamaged) and health.inspect(dest).kind != "damaged":
+            raise
+    tmp = _tmp_beside(final)
+    try:
+        shutil.copyfile(dest, tmp)
+        name = _place(tmp, final, unique=True)
+        for side in ("-wal", "-journal"):
+            extra = dest.with_name(dest.name + side)
+            if extra.exists():
+                shutil.copyfile(extra, name.with_name(name.name + side))
+        return name
+    except OSError as exc:
+        raise faults.from_exception(exc, path=dest.parent) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _put(src: Path, dest: Path) -> None:
+    """Write the backup into ``dest`` through SQLite's backup API (journaled: a
+    crash half-way leaves the old database); a destination too damaged for
+    SQLite to write is replaced as a file (it was kept whole before)."""
+    from desk.store.db import journal_mode
+
+    source = sqlite3.connect(health._ro_uri(src), uri=True)
+    try:
+        try:
+            target = sqlite3.connect(dest, timeout=10, isolation_level=None)
+            try:
+                source.backup(target)
+                target.execute(f"PRAGMA journal_mode={journal_mode()}")
+            finally:
+                target.close()
+            return
+        except sqlite3.OperationalError as exc:
+            if faults.is_locked(exc):
+                raise StoreBusy(presence.HELD_UNKNOWN) from None
+            if "full" in str(exc).lower() or "readonly" in str(exc).lower():
+                raise _translate(exc, dest) from None
+        except sqlite3.DatabaseError:
+            pass  # damaged: replaced below
+        tmp = _tmp_beside(dest)
+        try:
+            _copy_to(source, tmp)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for side in ("-wal", "-shm", "-journal"):  # the damaged file's, kept with it
+            dest.with_name(dest.name + side).unlink(missing_ok=True)
+    finally:
+        source.close()
+
+
+def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport:
+    """The integrity check and the audit chain of the restored database."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from desk.store import audit
+    from desk.store.db import make_engine
+
+    report = RestoreReport(path=path, source=source, kept=kept)
+    try:
+        verify(path)
+    except StoreUnavailable:
+        report.integrity_ok = False
+        return report
+    engine = make_engine(f"sqlite:///{path}", readonly=True)
+    try:
+        with Session(engine) as session:
+            report.audit_problems = audit.verify(session)
+            report.audit_events = session.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
+    except sa.exc.DBAPIError as exc:
+        raise faults.from_exception(exc, path=path) from None
+    finally:
+        engine.dispose()
+    return report
+
+
+def restore(src: Path, url: str, *, confirmed: bool) -> RestoreReport:
+    """Put a verified desk backup in place of the database at ``url``.
+
+    Refuses: a file that is not a desk backup of a known schema (saying what it
+    is), overwriting an existing database unless ``confirmed``, and any time
+    another terminal or process has the database open (naming them). The
+    replaced file is kept whole beside it; the report says where, and what the
+    integrity and audit checks found on the restored file."""
+    dest = sqlite_path(url)
+    if dest is None:
+        raise StoreUnavailable(N_("Restore here is for SQLite; restore PostgreSQL with pg_restore"))
+    if not dest.parent.is_dir():
+        raise StoreUnavailable(faults.NO_FOLDER, {"path": str(dest.parent)})
+    src = Path(src)
+    if src.exists() and dest.exists() and src.resolve() == dest.resolve():
+        raise StoreUnavailable(N_("{path} is the database itself: choose a backup"), {"path": str(src)})
+    check_backup(src)
+    exists = dest.exists() or any(dest.with_name(dest.name + s).exists() for s in ("-wal", "-journal"))
+    if exists and not confirmed:
+        raise StoreUnavailable(N_("{path} exists: confirm to overwrite it"), {"path": str(dest)})
+    if not os.access(dest.parent, os.W_OK):
+        raise StoreUnavailable(N_("The folder {path} is read-only: nothing was restored"),
+                               {"path": str(dest.parent)})
+    with presence.alone(dest):
+        kept = keep_whole(dest) if exists and dest.exists() and dest.stat().st_size else None
+        try:
+            _put(src, dest)
+        except (OSError, sqlite3.Error) as exc:
+            raise _translate(exc, dest) from None
+    return check_restored(dest, src, kept)

@@ -2,7 +2,11 @@
 
 * SQLite: ``PRAGMA data_version`` polled on a connection of its own (every 0.5 s:
   one cheap pragma, no table read). When it moves, the audit events written since
-  the last look name the visits that changed.
+  the last look name the visits that changed. This works in both journals (WAL,
+  and the rollback journal used on an affected library, see ``desk.store.db``):
+  the pragma sees every other process's commit. With the rollback journal a look
+  can meet a commit being written; it then waits (the busy timeout) or, past it,
+  tries again at the next poll — the feed never stops for a busy file.
 * PostgreSQL: ``LISTEN desk_changes``. Every service transaction sends
   ``NOTIFY desk_changes, '<visit id>'`` with its audit event (``notify`` below,
   called from ``Base._audit``), so the notice is delivered when — and only if —
@@ -54,6 +58,7 @@ class ChangeFeed:
         self._version: int | None = None
         self._last_event = 0
         self._lock = threading.Lock()
+        self._presence = None
         self.closed = False
         self._open()
 
@@ -63,11 +68,16 @@ class ChangeFeed:
         if self.dialect == "sqlite":
             import sqlite3
 
+            from pathlib import Path
+
+            from desk.store import presence
+
             path = make_url(self.url).database or ""
+            self._presence = presence.join(Path(path)) if path and path != ":memory:" else None
             # autocommit (isolation_level=None): never holds a read snapshot open
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5)
-            self._version = self._sqlite_version()
-            self._last_event = self._sqlite_last_event()
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=1)
+            self._version = self._retrying(self._sqlite_version)
+            self._last_event = self._retrying(self._sqlite_last_event)
         elif self.dialect == "postgresql":
             import psycopg
 
@@ -85,6 +95,9 @@ class ChangeFeed:
                     self._conn.close()
                 finally:
                     self._conn = None
+            if self._presence is not None:
+                self._presence.close()
+                self._presence = None
 
     def __enter__(self) -> ChangeFeed:
         return self
@@ -94,27 +107,59 @@ class ChangeFeed:
 
     # ------------------------------------------------------------------ SQLite
 
+    @staticmethod
+    def _retrying(read, tries: int = 20):
+        """A look that met a commit being written past the busy timeout: again."""
+        import sqlite3
+
+        for attempt in range(tries):
+            try:
+                return read()
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or attempt == tries - 1:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _sqlite_version(self) -> int:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _sqlite_last_event(self) -> int:
+        import sqlite3
+
         try:
             return self._conn.execute("SELECT coalesce(max(id), 0) FROM audit_event").fetchone()[0]
-        except Exception:  # noqa: BLE001 - not migrated yet
-            return 0
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc).lower():  # not migrated yet
+                return 0
+            raise
 
     def _sqlite_changes(self) -> set[int] | None:
-        version = self._sqlite_version()
+        import sqlite3
+
+        try:
+            version = self._sqlite_version()
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                return None  # a commit is being written: the next look sees it
+            raise
         if version == self._version:
             return None
-        self._version = version
         ids: set[int] = set()
         try:
             rows = self._conn.execute(
                 "SELECT id, visit_id FROM audit_event WHERE id > ? ORDER BY id", (self._last_event,)
             ).fetchall()
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                return None  # version not taken: the next look reads the events again
+            rows = []  # schema not there yet: "something changed"
         except Exception:  # noqa: BLE001 - schema not there yet: "something changed"
             rows = []
+        self._version = version
         for event_id, visit_id in rows:
             self._last_event = max(self._last_event, event_id)
             if visit_id is not None:

@@ -22,6 +22,9 @@ from desk.store import models  # noqa: F401 - registers the tables
 from desk.store.db import current_revision, head_revision, make_engine, upgrade
 
 BATCH = 5_000
+#: Tables the target's migration fills itself: its own fresh shop_id gives way to
+#: the source's (the copy is the same shop, so its backups keep their name).
+OWN_ROWS = ("shop_meta",)
 
 
 class CopyRefused(Exception):
@@ -131,11 +134,13 @@ def copy_database(
                 f"the source schema is at {current_revision(src)}, not {head}: run `desk db upgrade` on it first"
             )
         upgrade(dst)
-        non_empty = [name for name, n in _counts(dst).items() if n]
+        non_empty = [name for name, n in _counts(dst).items() if n and name not in OWN_ROWS]
         if non_empty:
             raise CopyRefused(f"the target database is not empty ({', '.join(non_empty)}); nothing was copied")
         totals = _counts(src)
         with src.connect() as s_conn, dst.begin() as d_conn:
+            for name in OWN_ROWS:
+                d_conn.execute(SQLModel.metadata.tables[name].delete())
             for table in tables():
                 done = 0
                 order = list(table.primary_key.columns)

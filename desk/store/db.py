@@ -1,8 +1,23 @@
 """Engine factory, per-connection pragmas, sessions and schema upgrades.
 
-SQLite: WAL, synchronous=FULL, foreign keys on, a busy timeout, and write
-transactions opened with ``BEGIN IMMEDIATE`` so two terminals never deadlock on a
-read-then-write upgrade (the pysqlite default would start them deferred).
+SQLite, several terminals on one file. The journal depends on the library:
+
+* a library with the WAL-reset fix (3.51.3, or the back-ports 3.44.6 / 3.50.7;
+  :func:`desk.store.health.sqlite_version_ok`): WAL. Readers never wait for a
+  writer; commits are the cheapest.
+* an affected library (this machine's 3.40.1; no wheel brings a fixed one to
+  Python's ``sqlite3``): the rollback journal (``journal_mode=DELETE``), which the
+  WAL-reset race cannot touch. Several processes share the file safely; the price
+  is that a reader waits while a commit writes (milliseconds, the busy timeout
+  covers it) and a commit costs an extra fsync or two. A file still in WAL mode is
+  switched once, when no other connection has it open
+  (:func:`use_rollback_journal`, which waits and names who has it open).
+
+Both: ``synchronous=FULL``, foreign keys on, a busy timeout, and write
+transactions opened with ``BEGIN IMMEDIATE`` so writers queue instead of
+deadlocking on a read-then-write upgrade (the pysqlite default would start them
+deferred). Every connection announces itself in the presence file
+(:mod:`desk.store.presence`), so a restore knows who still has the file open.
 PostgreSQL: the same code through psycopg.
 """
 
@@ -10,7 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +36,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+from desk.domain.errors import StoreBusy
+from desk.i18n import N_
+from desk.store import faults, health, presence
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -37,8 +59,64 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def journal_mode() -> str:
+    """The journal every connection of this process uses on SQLite (see above)."""
+    return "wal" if health.sqlite_version_ok() else "delete"
+
+
+def is_wal_file(path: Path) -> bool:
+    """The file's header says WAL (bytes 18-19 are 2), whatever opened it last."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(20)
+    except OSError:
+        return False
+    return head.startswith(health.SQLITE_HEADER) and head[18:20] == b"\x02\x02"
+
+
+SWITCHING = N_("This SQLite library ({version}) cannot share a WAL database safely: desk switches it to a "
+               "rollback journal as soon as no one else has it open. Waiting for: {holders}")
+
+
+def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait=None) -> bool:
+    """On an affected library, switch a WAL file to the rollback journal.
+
+    Needs the file alone: while another connection has it open this waits (up to
+    ``wait`` seconds; ``on_wait(StoreBusy)`` is called each time round, to say
+    so), then raises StoreBusy naming the holders. True when it switched."""
+    if health.sqlite_version_ok() or not is_wal_file(path) or not os.access(path.parent, os.W_OK):
+        return False
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with presence.alone(path):
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                try:
+                    conn.execute("PRAGMA journal_mode=DELETE").fetchone()  # checkpoints, removes the -wal
+                except sqlite3.OperationalError as exc:
+                    if faults.is_locked(exc):  # a program that does not announce itself has it open
+                        raise StoreBusy(presence.HELD_UNKNOWN) from None
+                    raise faults.from_exception(exc, path=path) from None
+                finally:
+                    conn.close()
+            return True
+        except StoreBusy as exc:
+            held = StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
+                                         "holders": "; ".join(exc.holders) or "another program"},
+                             holders=exc.holders)
+            if time.monotonic() >= deadline:
+                raise held from None
+            if on_wait is not None:
+                on_wait(held)
+            time.sleep(0.5)
+
+
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
-    """Create an engine with the pragmas every connection needs."""
+    """Create an engine with the pragmas every connection needs.
+
+    ``readonly``: opened with ``mode=ro`` (the commands that only read work on a
+    read-only file or folder); in a folder nobody can write, also ``immutable``,
+    since SQLite could not create a lock file or a -shm there."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if not url.startswith("sqlite"):
@@ -49,10 +127,25 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True)
 
     connect_args = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
-    if readonly:
-        path = url.split("///", 1)[1]
-        url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    path = health.sqlite_path(url)
+    if readonly and path is not None:
+        flags = "mode=ro"
+        if not os.access(path.parent, os.W_OK):
+            flags += "&immutable=1"
+        url = f"sqlite:///file:{path}?{flags}&uri=true"
     engine = sa.create_engine(url, connect_args=connect_args)
+    journal = journal_mode()
+
+    if path is not None:
+        @event.listens_for(engine, "do_connect")
+        def _announce(_dialect, record, _cargs, _cparams):  # pragma: no branch - event hook
+            record.info["presence"] = presence.join(path)
+
+        @event.listens_for(engine, "close")
+        def _leave(_dbapi_conn, record):  # pragma: no branch - event hook
+            held = record.info.pop("presence", None)
+            if held is not None:
+                held.close()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no branch - event hook
@@ -61,7 +154,18 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not readonly:
-            cur.execute("PRAGMA journal_mode=WAL")
+            try:
+                cur.execute(f"PRAGMA journal_mode={journal}")
+            except sqlite3.OperationalError as exc:
+                # WAL -> rollback needs the file alone: open_desk switches it first
+                # (waiting for the others); a connection made without that says so
+                if not faults.is_locked(exc) or path is None:
+                    raise
+                cur.close()
+                dbapi_conn.close()
+                raise StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
+                                            "holders": "; ".join(presence.names(presence.holders(path)))
+                                            or "another program"}) from None
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()

@@ -3,12 +3,17 @@ happened and what to do (a StoreUnavailable), never a traceback.
 
 * the file's folder is missing, or the file/folder is read-only;
 * the file is on a network filesystem (SQLite's locking is not safe there);
-* the file is not a database, or ``PRAGMA quick_check`` finds damage (the app
-  runs quick_check in the background after the first screen, ``deep=False``:
-  it reads the whole file, seconds on a large shop);
-* the schema is newer than this version of desk;
-* the SQLite library has the WAL-reset bug (fixed in 3.51.3, back-ported to
-  3.44.6 and 3.50.7): one terminal is fine, several on one file are not.
+* the file is empty (0 bytes, or SQLite without tables), not SQLite, another
+  program's SQLite, or a newer desk's (:func:`inspect` says which): an empty file
+  becomes a shop only when asked (``initialise``), the others never;
+* ``PRAGMA quick_check`` finds damage (the app runs quick_check in the
+  background after the first screen, ``deep=False``: it reads the whole file,
+  seconds on a large shop);
+* the schema is newer than this version of desk.
+
+The SQLite library's WAL-reset bug (fixed in 3.51.3, back-ported to 3.44.6 and
+3.50.7) is no fault here: on an affected library desk uses the rollback journal
+(see :mod:`desk.store.db`), and says so only when switching a file has to wait.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desk.domain.errors import StoreUnavailable
+from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
+from desk.store import faults
 
 NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ncpfs"})
 #: SQLite versions with the WAL-reset race fixed.
@@ -67,11 +73,18 @@ def sqlite_path(url: str) -> Path | None:
     return Path(raw.split("?", 1)[0])
 
 
-def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True) -> Health:
+READ_ONLY_HINT = N_("The database is read-only; nothing was saved. The commands that only read "
+                    "(report, export, audit verify) still work on it")
+
+
+def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True, readonly: bool = False,
+                 initialise: bool = False, known: set[str] | None = None) -> Health:
     """Run the checks for a SQLite URL; raise StoreUnavailable on a fatal one.
 
-    ``deep=False`` checks only the file's header instead of running
+    ``deep=False`` checks only the file's header and schema instead of running
     ``quick_check`` (which the caller then runs later, see :func:`quick_check`).
+    ``readonly``: the caller only reads, so a read-only file or folder is fine.
+    ``initialise``: an empty file may be made into a new shop.
     """
     path = sqlite_path(url)
     health = Health(path)
@@ -87,21 +100,112 @@ def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True) -
                "Use PostgreSQL (DESK_DATABASE_URL) for several terminals"), {"kind": kind},
         )
     if path.exists():
-        if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK):
-            raise StoreUnavailable(N_("The database is read-only; nothing was saved"))
-        if deep:
+        if not readonly and (not os.access(path, os.W_OK) or not os.access(folder, os.W_OK)):
+            raise StoreUnavailable(READ_ONLY_HINT)
+        if not os.access(path, os.R_OK):
+            raise StoreUnavailable(N_("{path} cannot be read: it belongs to another user"), {"path": str(path)})
+        found = inspect(path, known=known)
+        refuse(found, path, initialise=initialise)
+        if deep and found.kind == "desk":
             quick_check(path)
-        else:
-            header_check(path)
+    elif readonly:
+        raise StoreUnavailable(N_("There is no database at {path}"), {"path": str(path)})
     elif not os.access(folder, os.W_OK):
-        raise StoreUnavailable(N_("The database is read-only; nothing was saved"))
-    if not sqlite_version_ok():
-        health.warnings.append((
-            N_("This SQLite library ({version}) has a bug that can damage a database shared by several "
-               "terminals: this terminal keeps the file to itself; for several terminals use PostgreSQL"),
-            {"version": sqlite3.sqlite_version},
-        ))
+        raise StoreUnavailable(READ_ONLY_HINT)
     return health
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a file turned out to be (:func:`inspect`)."""
+
+    #: missing, empty (0 bytes), not-sqlite, damaged, sqlite-empty (no tables),
+    #: foreign (another program's tables), desk (a known schema), newer
+    kind: str
+    revision: str | None = None
+    tables: tuple[str, ...] = ()
+    size: int = 0
+
+
+#: Tables every desk schema since the first has.
+DESK_TABLES = frozenset({"alembic_version", "audit_event", "visit", "user"})
+
+
+def _ro_uri(path: Path) -> str:
+    uri = f"file:{path}?mode=ro"
+    if not os.access(path.parent, os.W_OK):
+        uri += "&immutable=1"  # nothing can write there: no lock file or -shm is needed
+    return uri
+
+
+def inspect(path: Path, *, known: set[str] | None = None) -> Found:
+    """Look at ``path`` without changing it: is it a desk database, and which schema?"""
+    if known is None:
+        from desk.store.db import known_revisions
+
+        known = known_revisions()
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return Found("missing")
+    if size == 0:
+        return Found("empty")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError:
+        raise StoreUnavailable(N_("The database file cannot be opened")) from None
+    if head != SQLITE_HEADER:
+        return Found("not-sqlite", size=size)
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
+        conn.text_factory = bytes
+        try:
+            tables = tuple(sorted(r[0].decode("utf-8", "replace") for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")))
+            revision = None
+            if "alembic_version" in tables:
+                rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+                revision = rows[0][0].decode("utf-8", "replace") if rows else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if faults.is_locked(exc):
+            raise StoreBusy(faults.BUSY) from None
+        return Found("damaged", size=size)
+    except UnicodeDecodeError:
+        return Found("damaged", size=size)
+    if not tables:
+        return Found("sqlite-empty", size=size)
+    if revision in known:
+        return Found("desk", revision, tables, size)
+    if DESK_TABLES <= set(tables) and revision:
+        return Found("newer", revision, tables, size)
+    return Found("foreign", revision, tables, size)
+
+
+INIT_HINT = N_("{path} is empty ({what}): it is not a shop yet and nothing was changed. "
+               "To make a new shop in it, run desk again with --init")
+
+
+def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
+    """Raise the sentence for a file that is not (yet) a usable desk database."""
+    if found.kind in ("empty", "sqlite-empty"):
+        if initialise:
+            return
+        what = "0 bytes" if found.kind == "empty" else "a SQLite database without tables"
+        raise StoreNotAShop(INIT_HINT, {"path": str(path), "what": what}, can_initialise=True)
+    if found.kind == "not-sqlite":
+        raise StoreNotAShop(N_("{path} is not a SQLite database: it is damaged, or another kind of file. "
+                               "Restore a backup, or choose another file"), {"path": str(path)})
+    if found.kind == "damaged":
+        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
+    if found.kind == "foreign":
+        raise StoreNotAShop(N_("{path} is another program's SQLite database (tables: {tables}); "
+                               "desk leaves it alone: choose another file"),
+                            {"path": str(path), "tables": ", ".join(found.tables[:5])})
+    if found.kind == "newer":
+        check_schema(found.revision, set())
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -115,27 +219,26 @@ def header_check(path: Path) -> None:
     except OSError:
         raise StoreUnavailable(N_("The database file cannot be opened")) from None
     if head and head != SQLITE_HEADER:
-        raise StoreUnavailable(N_("The database file is damaged; restore it from a backup"))
+        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
 
 
 def quick_check(path: Path) -> None:
     """Open read-only and run ``PRAGMA quick_check``; damage is a clear error."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
         conn.text_factory = bytes  # a damaged file's messages need not be UTF-8
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            raise StoreUnavailable(N_("The database is busy on another terminal; try again")) from None
-        raise StoreUnavailable(N_("The database file is damaged; restore it from a backup")) from None
+        if faults.is_locked(exc):
+            raise StoreBusy(faults.BUSY) from None
+        raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
     except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
-        raise StoreUnavailable(N_("The database file is damaged; restore it from a backup")) from None
+        raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
     if rows != [(b"ok",)]:
-        raise StoreUnavailable(N_("The database file is damaged; restore it from a backup"))
+        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
 
 
 def check_schema(current: str | None, known: set[str]) -> None:

@@ -333,6 +333,16 @@ class AuditEventRow(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class ShopMetaRow(SQLModel, table=True):
+    """Facts about the database itself, not the shop's business: ``shop_id`` (a
+    UUID made when the table was created) tells this database's backups from
+    those of another file with the same name."""
+
+    __tablename__ = "shop_meta"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
 class ShopSettingRow(SQLModel, table=True):
     """A shop-wide setting shared by every terminal (it beats desk.toml).
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import DataTable, OptionList, Static
 
 from desk.shell.app import make_app
@@ -127,35 +126,3 @@ async def test_command_palette_offers_the_screens_commands(shop, clock, db_url):
 async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url):
     rows = shop.desk.people.lookup("I1M8GDM9AXKP042788")
     assert [v.plate for v, _c in rows] == ["京A12345"]
-
-
-@pytest.mark.keep_sqlite_check
-async def test_old_sqlite_library_is_named_at_start(shop, clock, db_url, monkeypatch):
-    from tests.functional.pilot import record_notifications
-
-    monkeypatch.setattr("desk.store.health.sqlite_version_ok", lambda *a, **k: False)
-    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    async with app.run_test(size=(120, 40)) as pilot:
-        notes = record_notifications(app)
-        await wait_for(pilot, lambda: app.user is not None or notes)
-        await wait_for(pilot, lambda: any("PostgreSQL" in n for n in notes) or app.user is not None)
-    assert app.desk.ctx.warnings and "SQLite" in app.desk.ctx.warnings[0][0]
-
-
-@pytest.mark.keep_sqlite_check
-async def test_a_second_terminal_on_an_affected_sqlite_is_told_what_to_do(shop, clock, db_url, monkeypatch):
-    from desk.store import health, terminal
-
-    monkeypatch.setattr(health, "sqlite_version_ok", lambda *a, **k: False)
-    held = terminal.claim(db_url)  # the first terminal
-    try:
-        app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: app.screen.query("#store-error"))
-            text = str(app.screen.query_one("#store-error", Static).render())
-            assert "Another terminal has this database open" in text and "PostgreSQL" in text
-    finally:
-        held.close()
-    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    async with app.run_test(size=(120, 40)) as pilot:  # alone now: it opens
-        await wait_for(pilot, lambda: app.screen.query("#board"))

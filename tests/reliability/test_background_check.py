@@ -106,7 +106,10 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     path, _ = _shop_damaged_late(tmp_path, clock)
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
-    made = backup(f"sqlite:///{good}", folder / "desk-daily-20261122.db")  # a backup of this shop
+    from desk.store.backup import identity
+
+    # named as this shop's daily backup (backups are found by the database's id)
+    made = backup(f"sqlite:///{good}", folder / f"desk-{identity(path)}-daily-20261122.db")
     url = f"sqlite:///{path}"
     app = make_app(db_url=url, clock=clock, user_name="王丽")
     app.store.INTEGRITY_CHECK_DELAY = 0.2

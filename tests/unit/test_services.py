@@ -20,12 +20,16 @@ def audit_count(desk) -> int:
         return c.execute(sa.text("select count(*) from audit_event")).scalar()
 
 
-def test_sqlite_connections_have_the_pragmas(tmp_path, clock):
+@pytest.mark.parametrize(("fixed_library", "journal"), [(True, "wal"), (False, "delete")])
+def test_sqlite_connections_have_the_pragmas(tmp_path, clock, monkeypatch, fixed_library, journal):
+    """WAL on a SQLite library without the WAL-reset bug, the rollback journal on
+    one with it (desk.store.db): durable (synchronous=FULL) either way."""
     from desk.services import open_desk
 
+    monkeypatch.setattr("desk.store.health.sqlite_version_ok", lambda *a, **k: fixed_library)
     desk = open_desk(f"sqlite:///{tmp_path / 'p.db'}", clock=clock)
     with desk.ctx.engine.connect() as c:
-        assert c.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("pragma journal_mode").scalar() == journal
         assert c.exec_driver_sql("pragma foreign_keys").scalar() == 1
         assert c.exec_driver_sql("pragma synchronous").scalar() == 2  # FULL
         assert c.exec_driver_sql("pragma busy_timeout").scalar() >= 5000
