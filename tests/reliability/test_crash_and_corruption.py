@@ -126,7 +126,7 @@ def reader(url: str, report, stop) -> None:
     while not stop.is_set():
         started = time.monotonic()
         try:
-            desk._read(lambda s: s.connection().exec_driver_sql(
+            desk.reports._read(lambda s: s.connection().exec_driver_sql(
                 "SELECT count(*) FROM visit v JOIN concern c ON c.visit_id = v.id").scalar())
         except Exception as exc:  # noqa: BLE001 - reported and asserted by the parent
             errors.append(repr(exc))
