@@ -264,7 +264,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     odometer: dict[int, int] = {}
     batch = 10_000
     visit_rows, concern_rows, line_rows, auth_rows, call_rows, answer_rows, odo_rows = [], [], [], [], [], [], []
-    call_id = survey_id = 0
+    call_id = 0
     extra_acc = 0.0
 
     def flush() -> None:

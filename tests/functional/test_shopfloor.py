@@ -63,7 +63,8 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await fill_form(pilot, app, {"finding": "Rear discs worn below limit", "grade": "r", "kind": "p",
                                      "description": "Rear brake disc pair", "qty": "1", "unit_cents": "680"})
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).hold == "approval")
-        added = [ln for ln in d.lifecycle.visit_view(vid).lines if ln.added_in_repair][0]
+        assert [ln.description for ln in d.lifecycle.visit_view(vid).lines if ln.added_in_repair] == [
+            "Rear brake disc pair"]
         # starting it is refused while the customer has not approved
         await wait_for(pilot, lambda: app.screen.view is not None and len(app.screen.query_one("#work-lines").line_ids) == 3)
         table = app.screen.query_one("#work-lines", DataTable)
