@@ -257,3 +257,18 @@ async def test_a_discount_beyond_the_advisors_limit_is_authorised_by_a_manager(s
     assert line.discount_pct == 40
     event = shop.desk.lifecycle.history(vid)[-1]
     assert event.action == "line.add" and event.user_name == "周经理"
+
+
+async def test_booking_finds_a_chinese_name_typed_as_pinyin_initials(shop, clock, db_url):
+    """On an English keyboard the advisor types "lw" (no pause between the keys)
+    and books 李伟: the lookup of the booking form matches pinyin initials."""
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await pilot.press("l", "w")
+        await wait_for(pilot, lambda: app.screen.rows)
+        assert app.screen.rows == [(shop.customer, shop.vehicle)]  # 李伟 and his car
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
