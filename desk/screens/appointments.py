@@ -179,7 +179,7 @@ class AppointmentsScreen(ListScreen):
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
-            when = earliest or self.desk.ctx.schedule.next_slot(now)
+            when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 

@@ -272,3 +272,22 @@ async def test_booking_finds_a_chinese_name_typed_as_pinyin_initials(shop, clock
         assert app.screen.rows == [(shop.customer, shop.vehicle)]  # 李伟 and his car
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+
+
+async def test_the_booking_form_offers_a_time_inside_opening_hours(shop, clock, db_url):
+    """Late in the evening the default is tomorrow's first slot (it was 22:30
+    today); on a later day of the board, that day's first slot."""
+    clock.now = clock.now.replace(hour=22, minute=10)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        for day_keys, expected in (((), "2026-11-24 08:00"), (("right", "right"), "2026-11-25 08:00")):
+            await pilot.press(*day_keys, "b")
+            await wait_for(pilot, on(app, "LookupScreen"))
+            await type_text(pilot, "李伟")
+            await wait_for(pilot, lambda: app.screen.rows)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            assert app.screen.query_one("#f-when", Input).value == expected
+            await pilot.press("escape")
+            await wait_for(pilot, on(app, "AppointmentsScreen"))
