@@ -173,6 +173,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             except Exception as exc:  # noqa: BLE001
                 self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=8)
                 return
+            warning = validate.vin(vehicle["vin"]).warning if vehicle["vin"] else None
+            if warning:  # accepted (a European maker's VIN), but worth a second look
+                self.app.call_from_thread(self.app.notify, _("{vin}: {warning}", vin=vehicle["vin"],
+                                                             warning=_(warning)), severity="warning", timeout=12)
             self.app.call_from_thread(self.dismiss, ids)
 
         self.run_worker(job, thread=True, group="lookup-new", exit_on_error=False)

@@ -291,3 +291,24 @@ async def test_the_booking_form_offers_a_time_inside_opening_hours(shop, clock, 
             assert app.screen.query_one("#f-when", Input).value == expected
             await pilot.press("escape")
             await wait_for(pilot, on(app, "AppointmentsScreen"))
+
+
+async def test_a_european_vin_with_a_doubtful_check_digit_is_kept_with_a_warning(shop, clock, db_url):
+    """Outside North America and China position 9 is often a filler: the VIN is
+    accepted, and the advisor is told to double-check it (it was computed and
+    never shown)."""
+    vin = "WVWZZZ3CZWE689725"  # a Volkswagen's: 'Z' where a check digit would be
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        for name, value in {"name": "Anna Schmidt", "phone": "13500001234", "plate": "苏D13579", "vin": vin}.items():
+            app.screen.query_one(f"#f-{name}", Input).value = value
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(vin in n for n in notes))
+    assert any("check digit does not match" in n for n in notes if vin in n)
+    assert [v.vin for v, _c in shop.desk.people.lookup("苏D13579")] == [vin]
