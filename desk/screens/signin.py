@@ -43,6 +43,7 @@ class SignInScreen(PinEntry, ModalScreen):
         verify: Callable | None = None,
         preselect=None,
         title: str | None = None,
+        hint: bool = True,
     ) -> None:
         super().__init__()
         self.users = users
@@ -51,13 +52,16 @@ class SignInScreen(PinEntry, ModalScreen):
         self._verify = verify
         self.preselect = preselect
         self.title_text = title
+        #: the newcomer's line under the title (not when switching user)
+        self.hint = hint
         #: the user whose PIN is being asked for
         self.picked = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin"):
             yield Label(self.title_text or _("Who is working here?"), id="signin-title")
-            yield Static(_(SIGN_IN_HINT), id="signin-hint")
+            if self.hint:
+                yield Static(_(SIGN_IN_HINT), id="signin-hint")
             roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
             yield OptionList(
                 *[Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in self.users],
