@@ -1,0 +1,126 @@
+"""Terminals people share, by real keys, two apps on one database: a technician
+ticks the road test on the advisor's terminal with their own PIN (act as, one
+action); another terminal switches user with one key; each is audited under the
+right name. And the picker after the idle lock never signs a PIN holder in
+without the PIN."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from textual.widgets import Input, OptionList
+
+from desk.shell.app import make_app
+from desk.widgets.checklist import Checklist
+from tests import flow
+from tests.functional.pilot import screen_name, wait_for
+from tests.functional.test_signin import cheap_pin, error_text, type_pin
+
+
+def events(desk, action: str) -> list:
+    with desk.ctx.engine.connect() as conn:
+        return conn.execute(sa.text("select user_name, before, after from audit_event where action = :a order by id"),
+                            {"a": action}).all()
+
+
+def state(desk, visit_id: int, item_id: str) -> str:
+    return {s.item.id: s.state for s in desk.checklist.checklist(visit_id)}[item_id]
+
+
+def options(app, selector: str) -> list[str]:
+    table = app.screen.query_one(selector, OptionList)
+    return [str(table.get_option_at_index(i).prompt) for i in range(table.option_count)]
+
+
+async def test_act_as_tick_and_switch_user_on_two_terminals(shop, clock, db_url):
+    d = shop.desk
+    for user, pin in ((shop.tech, "3333"), (shop.tech2, "5555"), (shop.qc, "6666")):
+        cheap_pin(d, user.id, pin)
+    vid = flow.book(shop, clock, minutes_ahead=0)  # brake noise: the road test WLK-09 is required
+    flow.to_stage(shop, clock, vid, "WALKAROUND")
+    assert state(d, vid, "WLK-09") == "open"
+    desk_pc = make_app(db_url=db_url, clock=clock, user_name="王丽")  # the advisor, no PIN: signed in
+    workshop_pc = make_app(db_url=db_url, clock=clock, user_name="赵敏")
+    async with desk_pc.run_test(size=(120, 40)) as a, workshop_pc.run_test(size=(120, 40)) as b:
+        # --- the front desk: the advisor may not tick the road test; the technician does, here
+        await wait_for(a, lambda: screen_name(desk_pc) == "AppointmentsScreen" and desk_pc.screen.rows)
+        await a.press("enter")
+        await wait_for(a, lambda: screen_name(desk_pc) == "WalkaroundScreen" and desk_pc.screen.view is not None)
+        desk_pc.screen.query_one(Checklist).focus_item("WLK-09")
+        await a.press("space")
+        await wait_for(a, lambda: screen_name(desk_pc) == "ActAs" and
+                       desk_pc.screen.query_one("#approval-users", OptionList).option_count)
+        offered = options(desk_pc, "#approval-users")
+        assert [o.split()[0] for o in offered] == ["张强", "Mike"]  # technicians with a PIN, not QC or the advisor
+        assert "Not allowed" in str(desk_pc.screen.query_one("#approval-action").render())
+        await a.press("enter")  # 张强
+        await type_pin(a, "5555")  # Mike's PIN is not 张强's
+        await wait_for(a, lambda: "Wrong PIN" in error_text(desk_pc, "#approval-error"))
+        assert state(d, vid, "WLK-09") == "open"
+        await type_pin(a, "3333")
+        await wait_for(a, lambda: state(d, vid, "WLK-09") == "done")
+        await wait_for(a, lambda: screen_name(desk_pc) == "WalkaroundScreen")
+        assert desk_pc.user.name == "王丽" and not desk_pc.session.locked  # the advisor stays signed in
+        tick = events(d, "mot.done")[-1]
+        assert tick.user_name == "张强" and json.loads(tick.after)["item"] == "WLK-09"
+
+        # --- the workshop PC: the CSR hands over to the technician with one key and his PIN
+        await wait_for(b, lambda: workshop_pc.user is not None and screen_name(workshop_pc) == "AppointmentsScreen")
+        await b.press("ctrl+l")
+        await wait_for(b, lambda: screen_name(workshop_pc) == "SignInScreen" and
+                       workshop_pc.screen.query_one("#signin-users", OptionList).option_count)
+        names = [o.split()[0] for o in options(workshop_pc, "#signin-users")]
+        assert "赵敏" not in names and "张强" in names
+        workshop_pc.screen.query_one("#signin-users", OptionList).highlighted = names.index("张强")
+        await b.press("enter")
+        await wait_for(b, lambda: workshop_pc.screen.query_one("#signin-pin", Input).has_focus)
+        await type_pin(b, "3333")
+        await wait_for(b, lambda: workshop_pc.user is not None and workshop_pc.user.name == "张强")
+        assert screen_name(workshop_pc) == "AppointmentsScreen"
+        assert "张强" in workshop_pc.sub_title
+        switch = events(d, "user.switch")
+        assert len(switch) == 1 and switch[0].user_name == "张强"
+        assert json.loads(switch[0].before)["user"] == "赵敏"
+        assert json.loads(switch[0].after)["source"].startswith("terminal ")
+        # Escape on the switch keeps whoever is signed in
+        await b.press("ctrl+l")
+        await wait_for(b, lambda: screen_name(workshop_pc) == "SignInScreen")
+        await b.press("escape")
+        await wait_for(b, lambda: screen_name(workshop_pc) == "AppointmentsScreen")
+        assert workshop_pc.user.name == "张强" and len(events(d, "user.switch")) == 1
+        assert desk_pc.user.name == "王丽"  # the other terminal is untouched
+    assert d.reports.verify_audit() == []
+
+
+async def test_the_picker_after_the_idle_lock_asks_every_pin_holder_for_the_pin(shop, clock, db_url):
+    cheap_pin(shop.desk, shop.sa.id, "2468")
+    cheap_pin(shop.desk, shop.mgr.id, "1357")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#signin-pin") and
+                       app.screen.query_one("#signin-pin", Input).has_focus)
+        await type_pin(pilot, "2468")
+        await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
+        clock.advance(minutes=app.session.idle_lock_minutes())
+        app.session.check_idle()
+        await wait_for(pilot, lambda: screen_name(app) == "LockScreen")
+        # the same user: her PIN is asked straight away, never signed in by Enter alone
+        await wait_for(pilot, lambda: app.screen.query_one("#signin-pin", Input).has_focus)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.user is None and screen_name(app) == "LockScreen"
+        # someone else from the picker: the manager's PIN is asked too
+        await pilot.press("escape")
+        users = app.screen.query_one("#signin-users", OptionList)
+        names = [str(users.get_option_at_index(i).prompt).split()[0] for i in range(users.option_count)]
+        users.highlighted = names.index("周经理")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#signin-pin", Input).has_focus)
+        assert app.user is None
+        await type_pin(pilot, "2468")  # her PIN is not his
+        await wait_for(pilot, lambda: "Wrong PIN" in error_text(app, "#signin-error"))
+        assert app.user is None
+        await type_pin(pilot, "1357")
+        await wait_for(pilot, lambda: app.user is not None)
+        assert app.user.name == "周经理"
