@@ -42,7 +42,7 @@ class SecurityService(Service):
         auth.check_format(pin)  # a typo in the new PIN costs no try of the old one
         if by_id is None:
             if target.pin_hash is not None:
-                raise NotAllowed(N_("replace a PIN without the current PIN or a manager's"), Role.MANAGER.value)
+                raise NotAllowed(N_("replace a PIN"), N_("the current PIN or a manager's"))
             actor = repo.to_user(target)
         else:
             actor = self.verify_pin(by_id, by_pin or "")

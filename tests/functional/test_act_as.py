@@ -124,3 +124,19 @@ async def test_the_picker_after_the_idle_lock_asks_every_pin_holder_for_the_pin(
         await type_pin(pilot, "1357")
         await wait_for(pilot, lambda: app.user is not None)
         assert app.user.name == "周经理"
+
+
+async def test_switch_user_is_one_key_listed_in_help_and_not_offered_before_sign_in(shop, clock, db_url):
+    from desk.screens.help import key_rows
+
+    cheap_pin(shop.desk, shop.sa.id, "2468")
+    app = make_app(db_url=db_url, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "SignInScreen")
+        await pilot.press("ctrl+l")  # nobody signed in yet: nothing to switch from
+        await pilot.pause()
+        assert len(app.screen_stack) == 2 and app.user is None
+        await pilot.press("enter", *"2468", "enter")
+        await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
+        rows = {ident: (keys, what) for keys, what, ident in key_rows(app, app.screen)}
+        assert rows["switch_user"] == ("^l", "Switch user") or rows["switch_user"][1] == "Switch user"
