@@ -140,3 +140,39 @@ async def test_switch_user_is_one_key_listed_in_help_and_not_offered_before_sign
         await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
         rows = {ident: (keys, what) for keys, what, ident in key_rows(app, app.screen)}
         assert rows["switch_user"] == ("^l", "Switch user") or rows["switch_user"][1] == "Switch user"
+
+
+async def test_a_manager_clears_a_lockout_on_the_set_up_screen(shop, clock, db_url):
+    from textual.widgets import DataTable
+
+    from desk import auth
+
+    d = shop.desk
+    cheap_pin(d, shop.tech.id, "3333")
+    cheap_pin(d, shop.mgr.id, "1357")
+    for _ in range(auth.MAX_FAILURES):
+        try:
+            d.security.verify_pin(shop.tech.id, "0000")
+        except Exception:  # noqa: BLE001 - the wrong PINs are the point
+            pass
+    assert d.security.locked_for(shop.tech.id) == 60
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")  # an advisor: the manager's PIN on the spot
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f9", "5")
+        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and app.screen.section == "users"
+                       and app.screen.rows)
+        row = [u.name for u in app.screen.rows].index("张强")
+        assert "locked" in str(app.screen.query_one(DataTable).get_row_at(row)[-1])
+        app.screen.query_one(DataTable).move_cursor(row=row)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
+                       app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        assert "1 minute left" in str(app.screen.query_one("#approval-action").render())
+        await pilot.press("enter", *"1357", "enter")
+        await wait_for(pilot, lambda: d.security.locked_for(shop.tech.id) == 0)
+        assert app.user.name == "王丽"
+    cleared = events(d, "user.lockout_clear")
+    assert len(cleared) == 1 and cleared[0].user_name == "周经理"
+    assert json.loads(cleared[0].after)["source"].startswith("terminal ")
+    assert d.security.verify_pin(shop.tech.id, "3333").id == shop.tech.id
