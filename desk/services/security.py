@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from desk import auth
 from desk.domain import staff
-from desk.domain.entities import Role, User
+from desk.domain.entities import User
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
 from desk.services.context import Service
