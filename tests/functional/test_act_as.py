@@ -176,3 +176,18 @@ async def test_a_manager_clears_a_lockout_on_the_set_up_screen(shop, clock, db_u
     assert len(cleared) == 1 and cleared[0].user_name == "周经理"
     assert json.loads(cleared[0].after)["source"].startswith("terminal ")
     assert d.security.verify_pin(shop.tech.id, "3333").id == shop.tech.id
+
+
+async def test_a_pin_set_on_another_terminal_meanwhile_is_asked_at_the_picker(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock)  # nobody has a PIN: the picker lists them all
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "SignInScreen" and
+                       app.screen.query_one("#signin-users", OptionList).option_count)
+        assert shop.sa.id not in app.screen.pin_users
+        cheap_pin(shop.desk, shop.sa.id, "2468")  # another terminal, after the list was read
+        await pilot.press("enter")  # 王丽
+        await wait_for(pilot, lambda: app.screen.query_one("#signin-pin", Input).has_focus)
+        assert app.user is None
+        await type_pin(pilot, "2468")
+        await wait_for(pilot, lambda: app.user is not None)
+        assert app.user.name == "王丽"
