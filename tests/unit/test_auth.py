@@ -245,3 +245,17 @@ def test_a_manager_without_a_pin_cannot_approve(shop):
         d.security.approve_as_manager(shop.mgr.id, "")
     cheap_pin(d, shop.mgr.id, "1357")
     assert [u.name for u in staff.approvers(d.people.users(), d.security.pin_users())] == ["周经理"]
+
+
+def test_a_switch_of_user_is_audited_in_the_new_users_name_with_the_terminal(shop):
+    import json
+
+    d = shop.desk
+    d.ctx.source = "terminal front-desk"
+    d.security.switch_user(shop.sa, shop.tech)
+    with d.ctx.engine.connect() as conn:
+        row = conn.execute(sa.text("select user_name, before, after from audit_event where action = 'user.switch'")).one()
+    assert row.user_name == "张强"
+    assert json.loads(row.before) == {"user": "王丽"}
+    assert json.loads(row.after) == {"user": "张强", "source": "terminal front-desk"}
+    assert d.reports.verify_audit() == []
