@@ -5,7 +5,8 @@ database (and importing SQLAlchemy) happens in a thread worker after ``on_ready`
 What the app holds lives beside this file: ``store_link.py`` (``app.store``: open,
 the error screen and restore, integrity check, daily backup), ``live.py``
 (``app.live``: the change feed, ``DataChanged``), ``session.py`` (``app.session``:
-sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge TV).
+sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge TV),
+``typeahead.py`` (a burst of keys goes where each key was meant).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from desk.shell.commands import binding_ids, desk_commands, toggle_help
 from desk.shell.live import ChangeWatcher, DataChanged
 from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
+from desk.shell.typeahead import TypeAhead
 
 
 def _lazy(path: str) -> Callable[[], Screen]:
@@ -38,7 +40,7 @@ def _lazy(path: str) -> Callable[[], Screen]:
     return make
 
 
-class DeskApp(App):
+class DeskApp(TypeAhead, App):
     #: Top-level areas: mode name -> (module:Class, palette title). Imported lazily so
     #: start-up pays only for the screen it shows.
     AREAS: ClassVar[dict[str, tuple[str, str]]] = {
@@ -81,6 +83,7 @@ class DeskApp(App):
         remote: bool = False,
     ) -> None:
         super().__init__()
+        self._typeahead_init()
         self.db_url = db_url
         #: Served to a browser (``desk serve``): every session starts at the PIN
         #: sign-in, only users with a PIN may sign in, ``user_name`` is ignored.
