@@ -66,6 +66,9 @@ class DeskApp(TypeAhead, App):
         Binding("f9", "area('setup')", N_("Set-up"), id="area.setup"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
         Binding("f1", "help", N_("Help: every key"), id="help"),
+        # not in the footer (the screen's own keys need its room at 80 columns): f1,
+        # the palette and the README list it
+        Binding("ctrl+l", "switch_user", N_("Switch user"), id="switch_user", show=False),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]
 
@@ -130,6 +133,7 @@ class DeskApp(TypeAhead, App):
         """The store is open: the shop's own set-up, then the sign-in, the change
         feed and the background jobs."""
         self.desk = desk
+        desk.ctx.source = self.session.source()  # security events name this terminal
         self.settings = desk.ctx.settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
@@ -168,11 +172,15 @@ class DeskApp(TypeAhead, App):
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Areas and lookup need a signed-in user: before that they are not offered."""
-        return not (action in ("area", "lookup") and self.user is None)
+        return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
     def action_area(self, name: str) -> None:
         if self.user is not None and name in self.AREAS:
             self.switch_mode(name)
+
+    def action_switch_user(self) -> None:
+        """Another user takes over this terminal (their PIN asked, audited)."""
+        self.session.switch()
 
     def action_help(self) -> None:
         toggle_help(self)
