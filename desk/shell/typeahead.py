@@ -13,12 +13,13 @@ the app the key has been handled, bindings and actions included. If the key chan
 the screen (a form opened or closed), a second marker goes to the new screen, which
 handles it after mounting and taking focus. Only then does the next key go. Keys
 that arrive meanwhile wait, in order. A marker lost with a widget that went away
-releases the next key after a short timeout, so nothing waits for ever.
+releases the next key, so nothing waits for ever.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from time import monotonic
 
 from textual import events
 from textual.message import Message
@@ -36,8 +37,12 @@ class KeySettled(Message, bubble=True):
 class TypeAhead:
     """Mixed into the App (before ``App`` in the bases)."""
 
-    #: A marker that has not come back by then (its widget was removed) releases the next key.
-    TYPEAHEAD_TIMEOUT = 0.3
+    #: How often a marker that has not come back is looked for: while the widget it
+    #: went to is still there (a busy machine is merely slow) the key waits; when
+    #: the widget has gone (the marker with it), or after ``TYPEAHEAD_LIMIT``, the
+    #: next key goes.
+    TYPEAHEAD_TIMEOUT = 0.5
+    TYPEAHEAD_LIMIT = 5.0
 
     def _typeahead_init(self) -> None:
         self._ta_waiting: deque[events.Key] = deque()
@@ -45,6 +50,8 @@ class TypeAhead:
         self._ta_inflight: int | None = None
         self._ta_screen = None
         self._ta_timer = None
+        self._ta_target = None
+        self._ta_since = 0.0
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and hasattr(self, "_ta_waiting"):
@@ -63,23 +70,40 @@ class TypeAhead:
         if self._ta_inflight != serial:
             return
         target = self.focused or self.screen
+        self._ta_target, self._ta_since = target, monotonic()
         target.post_message(KeySettled(serial))
-        self._ta_timer = self.set_timer(self.TYPEAHEAD_TIMEOUT, lambda: self._ta_timeout(serial))
+        self._ta_restart_timer(serial)
 
     async def on_key_settled(self, message: KeySettled) -> None:
         message.stop()
         if message.serial != self._ta_inflight:
             return
-        if not message.screen_changed and self.screen is not self._ta_screen:
-            # the key opened or closed a screen: go on once it is mounted and focused
-            self._ta_screen = self.screen
-            self.screen.post_message(KeySettled(message.serial, screen_changed=True))
+        screen = self.screen
+        if screen is not self._ta_screen or (message.screen_changed and not screen.is_mounted):
+            # The key opened or closed a screen: go on once it is mounted and has
+            # taken focus. A marker can overtake the new screen's Mount, so it goes
+            # round again until the screen is mounted; the focus its on_mount asks
+            # for is queued on the app before the marker comes back.
+            self._ta_screen = self._ta_target = screen
+            self._ta_restart_timer(message.serial)
+            screen.post_message(KeySettled(message.serial, screen_changed=True))
             return
         await self._ta_release()
 
+    def _ta_restart_timer(self, serial: int) -> None:
+        if self._ta_timer is not None:
+            self._ta_timer.stop()
+        self._ta_timer = self.set_timer(self.TYPEAHEAD_TIMEOUT, lambda: self._ta_timeout(serial))
+
     async def _ta_timeout(self, serial: int) -> None:
-        if self._ta_inflight == serial:
-            await self._ta_release()
+        if self._ta_inflight != serial:
+            return
+        target = self._ta_target
+        alive = target is not None and target.is_attached and not target._closing
+        if alive and monotonic() - self._ta_since < self.TYPEAHEAD_LIMIT:
+            self._ta_restart_timer(serial)  # still on its way: the machine is busy
+            return
+        await self._ta_release()
 
     async def _ta_release(self) -> None:
         if self._ta_timer is not None:

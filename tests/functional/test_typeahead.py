@@ -59,3 +59,28 @@ async def test_a_scanned_vin_and_enter_open_the_car(shop, clock, db_url, monkeyp
         await wait_for(pilot, lambda: picked)  # the Enter picked the car
         assert picked == [(vin, (shop.customer, shop.vehicle))]  # every character, the car it found
         await wait_for(pilot, on(app, "PickDialog"))  # book, walk in or open its visit
+
+
+async def test_every_field_of_a_tall_form_is_reachable_and_visible_at_80x24(shop, clock, db_url):
+    """The new-customer form has nine fields: at 80x24 Tab brings each into
+    view (the lower ones were below the screen), and the form is no wider."""
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        form = app.screen
+        names = [f.name for f in form.fields]
+        assert len(names) == 9
+        screen_box = form.region
+        for i, name in enumerate(names):
+            field = form.query_one(f"#f-{name}", Input)
+            await wait_for(pilot, lambda field=field: app.focused is field)
+            await pilot.pause()
+            box = field.region
+            assert box.width > 0 and screen_box.contains_region(box), (name, box)
+            if i < len(names) - 1:
+                await pilot.press("tab")
+        assert form.query_one(".dialog").region.width <= 80
