@@ -1,0 +1,325 @@
+"""The audit log's head kept outside the database, so removing its newest events
+(or all of them) is found.
+
+The hash chain (:mod:`desk.store.audit`) finds an event that was changed or
+removed from the middle of the log, but not the newest ones cut off its end: what
+is left is still a valid chain. So after every commit that wrote audit events the
+head (id, hash) is written to an *anchor* file in the data directory,
+``anchors/<shop id>-<hash of the database's path>.json``, where a database editor
+does not reach. ``desk audit verify`` reads the anchor first, then the log: the
+event the anchor names must still be there with the same hash.
+
+* Off the committing thread: a save only notes its head; one background thread
+  per process writes the newest (a burst of saves costs one file write). A
+  process that ends writes what is pending first (``atexit``); one killed may
+  leave the anchor a few events behind, which is never an alarm.
+* Several terminals and processes: the file is rewritten under an exclusive
+  ``flock`` and only moves forward (a higher event id), and only while the head
+  it records is still in the log: a log whose newest events were removed and
+  others written in their place does not move the anchor, so verify keeps
+  finding the cut.
+* Keyed by the shop id and the path: a copied database (same shop id, another
+  path) has an anchor of its own; one replaced in place by another shop's file,
+  or whose shop id was edited, is named. A restore through desk resets the
+  anchor to the restored head (and audits that); a database moved to another
+  folder starts a new anchor there.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process's threads are still serialised
+    fcntl = None  # type: ignore[assignment]
+
+#: Execution option of :mod:`desk.store.db` (a write transaction); the anchor only reads.
+_WRITE = "desk_write"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest audit event: its id and hash."""
+
+    id: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What an anchor file holds."""
+
+    shop_id: str
+    db: str
+    id: int
+    hash: str
+    at: str
+
+    @property
+    def head(self) -> Head:
+        return Head(self.id, self.hash)
+
+
+# ----------------------------------------------------------------------------- where
+
+
+def folder() -> Path:
+    from desk.locations import data_dir
+
+    return data_dir() / "anchors"
+
+
+def db_key(url: str | sa.URL) -> str:
+    """The database an anchor belongs to: a SQLite file's full path, or a server
+    URL without its password."""
+    from desk.store.health import sqlite_path
+
+    path = sqlite_path(str(url)) if not isinstance(url, sa.URL) else sqlite_path(url.render_as_string(False))
+    if path is not None:
+        return str(path.resolve())
+    u = sa.make_url(str(url) if not isinstance(url, sa.URL) else url.render_as_string(False))
+    return u.set(password=None, drivername=u.get_backend_name()).render_as_string(hide_password=True)
+
+
+def _path_tag(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _shop_tag(shop_id: str) -> str:
+    return "".join(c for c in shop_id.lower() if c.isalnum())[:32] or "noshop"
+
+
+def anchor_path(shop_id: str, key: str) -> Path:
+    return folder() / f"{_shop_tag(shop_id)}-{_path_tag(key)}.json"
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _load(path: Path) -> Anchor | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Anchor(str(data["shop_id"]), str(data["db"]), int(data["id"]), str(data["hash"]),
+                      str(data.get("at", "")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def read(shop_id: str, key: str) -> Anchor | None:
+    return _load(anchor_path(shop_id, key))
+
+
+def others_for(shop_id: str, key: str) -> list[Anchor]:
+    """Anchors of the same path under another shop id (the file was replaced, or
+    its shop id edited)."""
+    d = folder()
+    if not d.is_dir():
+        return []
+    found = []
+    for p in d.glob(f"*-{_path_tag(key)}.json"):
+        a = _load(p)
+        if a is not None and a.db == key and _shop_tag(a.shop_id) != _shop_tag(shop_id):
+            found.append(a)
+    return found
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+_thread_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock:
+        if fcntl is None:  # pragma: no cover - Windows
+            yield
+            return
+        fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _store(path: Path, anchor: Anchor) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(asdict(anchor), fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _now() -> str:
+    return datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+def advance(shop_id: str, key: str, head: Head, still_there) -> bool:
+    """Move the anchor forward to ``head``: only to a higher id, and only while
+    the head it records is still in the log (``still_there(head) -> bool``)."""
+    path = anchor_path(shop_id, key)
+    with _locked(path):
+        current = _load(path)
+        if current is not None:
+            if head.id <= current.id:
+                return False
+            if not still_there(current.head):
+                return False  # the log lost its anchored head: keep it, verify names it
+        _store(path, Anchor(shop_id, key, head.id, head.hash, _now()))
+        return True
+
+
+def reset(shop_id: str, key: str, head: Head | None) -> Anchor | None:
+    """Set the anchor of ``key`` to ``head`` whatever it was (a restore), and drop
+    the path's anchors under other shop ids. Returns the anchor it replaced."""
+    path = anchor_path(shop_id, key)
+    with _locked(path):
+        old = _load(path)
+        for other in others_for(shop_id, key):
+            with contextlib.suppress(OSError):
+                anchor_path(other.shop_id, key).unlink()
+            old = old or other
+        if head is None or head.id == 0:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        else:
+            _store(path, Anchor(shop_id, key, head.id, head.hash, _now()))
+    return old
+
+
+# ----------------------------------------------------------------------------- the database side
+
+
+def shop_id_of(conn: sa.Connection) -> str | None:
+    try:
+        return conn.execute(sa.text("SELECT value FROM shop_meta WHERE key = 'shop_id'")).scalar()
+    except sa.exc.DBAPIError:
+        return None
+
+
+def head_of(conn: sa.Connection) -> Head:
+    row = conn.execute(sa.text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
+    return Head(int(row[0]), str(row[1])) if row else Head(0, "")
+
+
+def has_event(conn: sa.Connection, head: Head) -> bool:
+    found = conn.execute(sa.text("SELECT hash FROM audit_event WHERE id = :id"), {"id": head.id}).scalar()
+    return found == head.hash
+
+
+def _anchor_now(engine: Engine, head: Head) -> None:
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_WRITE: False})
+        shop_id = shop_id_of(conn)
+        if not shop_id:
+            return
+        key = db_key(engine.url)
+        advance(shop_id, key, head, lambda h: has_event(conn, h))
+
+
+class _Writer:
+    """One background thread per process: writes the newest head noted for each
+    engine (a burst of commits costs one write)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[int, tuple[Engine, Head]] = {}
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, engine: Engine, head: Head) -> None:
+        with self._cond:
+            key = id(engine)
+            old = self._pending.get(key)
+            if old is None or old[1].id < head.id:
+                self._pending[key] = (engine, head)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="desk-audit-anchor", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._busy = False
+                    self._cond.notify_all()
+                    self._cond.wait()
+                _key, (engine, head) = self._pending.popitem()
+                self._busy = True
+            try:
+                _anchor_now(engine, head)
+            except Exception:  # noqa: BLE001 - the anchor never breaks a save; verify says what it lacks
+                pass
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every noted head is written (True) or ``timeout`` passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+
+_writer = _Writer()
+atexit.register(_writer.flush, 3.0)
+
+
+def note(engine: Engine, head: Head) -> None:
+    """A commit wrote audit events up to ``head``: anchor it (in the background)."""
+    _writer.submit(engine, head)
+
+
+def flush(timeout: float = 5.0) -> bool:
+    return _writer.flush(timeout)
+
+
+def write_now(engine: Engine) -> None:
+    """Anchor the database's current head now, on this thread."""
+    with engine.connect() as conn:
+        head = head_of(conn.execution_options(**{_WRITE: False}))
+    if head.id:
+        _anchor_now(engine, head)
+
+
+# ----------------------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What comparing the log with its anchor found: ``problem`` (a message id
+    with ``params``) when the log lost its end, else ``note`` (none yet)."""
+
+    event_id: int
+    problem: str = ""
+    note: str = ""
+    params: dict[str, Any] | None = None
+
+
+def read_for(engine: Engine) -> tuple[str | None, str, Anchor | None, list[Anchor]]:
+    """Read the anchor (before the log: an anchor is never ahead of what a later
+    read of the log sees)."""
+    with engine.connect() as conn:
+        shop_id = shop_id_of(conn.execution_options(**{_WRITE: False}))
+    key = db_key(engine.url)
+    if not shop_id:
+        return None, key, None, []
+    return shop_id, key, read(shop_id, key), others_for(shop_id, key)
