@@ -41,7 +41,7 @@ def audit_verify(ctx: click.Context, re_anchor: bool) -> None:
         return
     desk = open_shop(ctx, migrate=False, read_only=True)
     try:
-        found = desk.reports.verify_audit()
+        found = desk.reports.audit_check()
     except DeskError as exc:
         fail(describe_error(exc))
     if not found.problems:

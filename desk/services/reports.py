@@ -66,8 +66,13 @@ class ReportService(Service):
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
 
     def verify_audit(self):
-        """Check the audit log's hash chain and its anchor outside the database
-        (``desk audit verify``): an :class:`~desk.store.audit.Verified`."""
+        """Check the audit log's hash chain and its anchor outside the database:
+        every problem found (``ChainProblem``)."""
+        return self.audit_check().problems
+
+    def audit_check(self):
+        """``desk audit verify``: the problems, the count of events and a note
+        when there is no anchor yet (:class:`~desk.store.audit.Verified`)."""
         engine = self.ctx.engine
         return self._retry_busy(lambda: audit.verify_anchored(engine, lambda: read_session(engine)))
 

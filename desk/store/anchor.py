@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import threading
 import uuid
 from dataclasses import asdict, dataclass
@@ -83,15 +84,35 @@ def folder() -> Path:
     return data_dir() / "anchors"
 
 
+def _text(url: str | sa.URL) -> str:
+    return url.render_as_string(hide_password=False) if isinstance(url, sa.URL) else str(url)
+
+
+def sqlite_file(url: str | sa.URL) -> Path | None:
+    """The file of a SQLite URL, a read-only one (``file:…?mode=ro``) included."""
+    from desk.store.health import sqlite_path
+
+    if isinstance(url, sa.URL):
+        if not url.drivername.startswith("sqlite"):
+            return None
+        if not url.database or url.database == ":memory:":
+            return None
+        path = Path(url.database.split("?", 1)[0])
+    else:
+        path = sqlite_path(url)
+    if path is None:
+        return None
+    text = str(path)
+    return Path(text[len("file:"):]) if text.startswith("file:") else path
+
+
 def db_key(url: str | sa.URL) -> str:
     """The database an anchor belongs to: a SQLite file's full path, or a server
     URL without its password."""
-    from desk.store.health import sqlite_path
-
-    path = sqlite_path(str(url)) if not isinstance(url, sa.URL) else sqlite_path(url.render_as_string(False))
+    path = sqlite_file(url)
     if path is not None:
         return str(path.resolve())
-    u = sa.make_url(str(url) if not isinstance(url, sa.URL) else url.render_as_string(False))
+    u = sa.make_url(_text(url))
     return u.set(password=None, drivername=u.get_backend_name()).render_as_string(hide_password=True)
 
 
@@ -211,31 +232,61 @@ def reset(shop_id: str, key: str, head: Head | None) -> Anchor | None:
 # ----------------------------------------------------------------------------- the database side
 
 
-def shop_id_of(conn: sa.Connection) -> str | None:
+class _Reader:
+    """Two or three small queries on a connection of its own: a plain read-only
+    SQLite connection, opened and closed around them (the anchor never keeps a
+    connection in the engine's pool, so a restore finds the file free), or a
+    pooled one on a server."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def first(self, sql: str, params: dict | None = None):
+        if isinstance(self._conn, sqlite3.Connection):
+            return self._conn.execute(sql, params or {}).fetchone()
+        return self._conn.execute(sa.text(sql), params or {}).first()
+
+
+@contextlib.contextmanager
+def reading(engine: Engine):
+    from desk.store.health import _ro_uri
+
+    path = sqlite_file(engine.url)
+    if path is not None:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
+        try:
+            yield _Reader(conn)
+        finally:
+            conn.close()
+        return
+    with engine.connect() as conn:
+        yield _Reader(conn.execution_options(**{_WRITE: False}))
+
+
+def shop_id_of(reader: _Reader) -> str | None:
     try:
-        return conn.execute(sa.text("SELECT value FROM shop_meta WHERE key = 'shop_id'")).scalar()
-    except sa.exc.DBAPIError:
+        row = reader.first("SELECT value FROM shop_meta WHERE key = 'shop_id'")
+    except (sa.exc.DBAPIError, sqlite3.Error):
         return None
+    return str(row[0]) if row and row[0] else None
 
 
-def head_of(conn: sa.Connection) -> Head:
-    row = conn.execute(sa.text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")).first()
+def head_of(reader: _Reader) -> Head:
+    row = reader.first("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
     return Head(int(row[0]), str(row[1])) if row else Head(0, "")
 
 
-def has_event(conn: sa.Connection, head: Head) -> bool:
-    found = conn.execute(sa.text("SELECT hash FROM audit_event WHERE id = :id"), {"id": head.id}).scalar()
-    return found == head.hash
+def has_event(reader: _Reader, head: Head) -> bool:
+    row = reader.first("SELECT hash FROM audit_event WHERE id = :id", {"id": head.id})
+    return bool(row) and row[0] == head.hash
 
 
 def _anchor_now(engine: Engine, head: Head) -> None:
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{_WRITE: False})
-        shop_id = shop_id_of(conn)
+    with reading(engine) as reader:
+        shop_id = shop_id_of(reader)
         if not shop_id:
             return
-        key = db_key(engine.url)
-        advance(shop_id, key, head, lambda h: has_event(conn, h))
+        advance(shop_id, db_key(engine.url), head, lambda h: has_event(reader, h))
 
 
 class _Writer:
@@ -294,8 +345,8 @@ def flush(timeout: float = 5.0) -> bool:
 
 def write_now(engine: Engine) -> None:
     """Anchor the database's current head now, on this thread."""
-    with engine.connect() as conn:
-        head = head_of(conn.execution_options(**{_WRITE: False}))
+    with reading(engine) as reader:
+        head = head_of(reader)
     if head.id:
         _anchor_now(engine, head)
 
@@ -317,8 +368,8 @@ class Finding:
 def read_for(engine: Engine) -> tuple[str | None, str, Anchor | None, list[Anchor]]:
     """Read the anchor (before the log: an anchor is never ahead of what a later
     read of the log sees)."""
-    with engine.connect() as conn:
-        shop_id = shop_id_of(conn.execution_options(**{_WRITE: False}))
+    with reading(engine) as reader:
+        shop_id = shop_id_of(reader)
     key = db_key(engine.url)
     if not shop_id:
         return None, key, None, []

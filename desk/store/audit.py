@@ -121,17 +121,22 @@ def _forget_rolled_back(session) -> None:  # pragma: no branch - event hook
 
 @dataclass(frozen=True)
 class ChainProblem:
-    """One event whose content or link does not match: ``problem`` is an English
-    message id, with ``params`` (:meth:`text` in the interface language)."""
+    """One event whose content or link does not match: ``reason`` is an English
+    message id, with ``params``; :attr:`problem` in English, :meth:`text` in the
+    interface language."""
 
     event_id: int
-    problem: str
+    reason: str
     params: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def problem(self) -> str:
+        return self.reason.format(**self.params)
 
     def text(self) -> str:
         from desk.i18n import _
 
-        return _(self.problem, **self.params)
+        return _(self.reason, **self.params)
 
 
 REORDERED = N_("removed or reordered event before this one")
@@ -218,8 +223,13 @@ def verify_anchored(engine, session_factory) -> Verified:
         events = session.execute(sa.select(sa.func.count()).select_from(AuditEventRow)).scalar_one()
         note = ""
         if found is not None:
-            problems += against_head(session, found.head, path=str(anchors.anchor_path(found.shop_id, key)),
-                                     at=found.at)
+            named = {p.event_id for p in problems}
+            for p in problems:
+                if p.reason == REMOVED:
+                    named |= set(range(p.params["first"], p.params["last"] + 1))
+            if found.id not in named:  # an event the chain already names missing is not said twice
+                problems += against_head(session, found.head,
+                                         path=str(anchors.anchor_path(found.shop_id, key)), at=found.at)
         elif others:
             old = max(others, key=lambda a: a.id)
             problems.append(ChainProblem(old.id, SHOP_CHANGED, {
@@ -236,9 +246,9 @@ def reset_anchor(engine, *, user_name: str, at: datetime, action: str, after: di
     event (``action``) records the anchor it replaced. Returns (old anchor, new head)."""
     from desk.store.db import write_session
 
-    with engine.connect() as conn:
-        shop_id = anchors.shop_id_of(conn)
-        head = anchors.head_of(conn)
+    with anchors.reading(engine) as reader:
+        shop_id = anchors.shop_id_of(reader)
+        head = anchors.head_of(reader)
     key = anchors.db_key(engine.url)
     if not shop_id:
         return None, head
