@@ -14,7 +14,7 @@ event the anchor names must still be there with the same hash.
   process that ends writes what is pending first (``atexit``); one killed may
   leave the anchor a few events behind, which is never an alarm.
 * Several terminals and processes: the file is rewritten under an exclusive
-  ``flock`` and only moves forward (a higher event id), and only while the head
+  lock (``lockf``) and only moves forward (a higher event id), and only while the head
   it records is still in the log: a log whose newest events were removed and
   others written in their place does not move the anchor, so verify keeps
   finding the cut.
@@ -173,7 +173,9 @@ def _locked(path: Path):
             return
         fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            # a POSIX record lock, not flock: a forked child does not inherit it
+            # (an inherited flock would stay held for as long as the child lives)
+            fcntl.lockf(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
@@ -295,13 +297,13 @@ class _Writer:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._pending: dict[int, tuple[Engine, Head]] = {}
+        self._pending: dict[str, tuple[Engine, Head]] = {}
         self._busy = False
         self._thread: threading.Thread | None = None
 
     def submit(self, engine: Engine, head: Head) -> None:
         with self._cond:
-            key = id(engine)
+            key = engine.url.render_as_string(hide_password=False)
             old = self._pending.get(key)
             if old is None or old[1].id < head.id:
                 self._pending[key] = (engine, head)
@@ -331,7 +333,19 @@ class _Writer:
 
 
 _writer = _Writer()
-atexit.register(_writer.flush, 3.0)
+atexit.register(lambda: _writer.flush(3.0))
+
+
+def _after_fork() -> None:
+    """A forked child starts with no thread, nothing pending, and its own locks
+    (the parent's writer may have held one at the fork)."""
+    global _writer, _thread_lock
+    _writer = _Writer()
+    _thread_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def note(engine: Engine, head: Head) -> None:
