@@ -148,8 +148,8 @@ EMPTIED = N_("the log is empty, but its anchor outside the database ({path}) rec
              "all its events were removed")
 REPLACED_EVENT = N_("event {id} is not the one its anchor ({path}) recorded on {at}: events were removed and "
                     "others written in their place")
-SHOP_CHANGED = N_("this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here with "
-                  "{id} events: the database was replaced outside desk or its shop id edited "
+SHOP_CHANGED = N_("this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here up to "
+                  "event {id}: the database was replaced outside desk or its shop id edited "
                   "(if you replaced it yourself: desk audit verify --re-anchor)")
 NO_ANCHOR = N_("no anchor outside the database yet (a database made elsewhere, moved, or by an older "
                "desk): its end is checked from the next change on")
