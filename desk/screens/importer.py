@@ -56,8 +56,7 @@ class ImportScreen(DeskScreen):
         from desk.domain.csvimport import ENCODINGS
 
         shown = _("detected") if self.encoding == "auto" else ENCODINGS[self.encoding][1]
-        return _("Import customers and vehicles from a CSV file (encoding: {encoding}; Ctrl+E changes it)",
-                 encoding=shown)
+        return _("Import customers and vehicles from CSV (encoding: {encoding}, Ctrl+E)", encoding=shown)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -145,6 +144,8 @@ class ImportScreen(DeskScreen):
         from desk.domain.errors import InvalidInput
 
         text = reason_text(exc.reason, exc.params) if isinstance(exc, InvalidInput) else describe_error(exc)
+        self.query_one("#preview", DataTable).clear(columns=True)  # nothing of an earlier check stays
+        self.query_one("#errors", DataTable).clear()
         self.query_one("#summary", Static).update(literal(text, "bold red"))
         self.notify(text, severity="error", timeout=8)
 
