@@ -10,7 +10,8 @@ does not reach. ``desk audit verify`` reads the anchor first, then the log: the
 event the anchor names must still be there with the same hash.
 
 * Off the committing thread: a save only notes its head; one background thread
-  per process writes the newest (a burst of saves costs one file write). A
+  per process writes the newest, a quarter of a second later (a burst of saves
+  costs one file write). A
   process that ends writes what is pending first (``atexit``); one killed may
   leave the anchor a few events behind, which is never an alarm.
 * Several terminals and processes: the file is rewritten under an exclusive
@@ -47,6 +48,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: one process's threads are still serialised
     fcntl = None  # type: ignore[assignment]
+
+#: How long the writer lets a burst of commits settle before it writes their head.
+DEBOUNCE_SECONDS = 0.25
 
 #: Execution option of :mod:`desk.store.db` (a write transaction); the anchor only reads.
 _WRITE = "desk_write"
@@ -299,6 +303,7 @@ class _Writer:
         self._cond = threading.Condition()
         self._pending: dict[str, tuple[Engine, Head]] = {}
         self._busy = False
+        self._hurry = False
         self._thread: threading.Thread | None = None
 
     def submit(self, engine: Engine, head: Head) -> None:
@@ -319,8 +324,11 @@ class _Writer:
                     self._busy = False
                     self._cond.notify_all()
                     self._cond.wait()
-                _key, (engine, head) = self._pending.popitem()
                 self._busy = True
+                # let a burst of saves settle: one anchor write for all of them,
+                # and no fsync of ours between two commits' own
+                self._cond.wait_for(lambda: self._hurry, DEBOUNCE_SECONDS)
+                _key, (engine, head) = self._pending.popitem()
             try:
                 _anchor_now(engine, head)
             except Exception:  # noqa: BLE001 - the anchor never breaks a save; verify says what it lacks
@@ -329,7 +337,12 @@ class _Writer:
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every noted head is written (True) or ``timeout`` passed."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            self._hurry = True
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            finally:
+                self._hurry = False
 
 
 _writer = _Writer()
