@@ -330,7 +330,8 @@ class _Writer:
                 self._cond.wait_for(lambda: self._hurry, DEBOUNCE_SECONDS)
                 _key, (engine, head) = self._pending.popitem()
             try:
-                _anchor_now(engine, head)
+                with _working:  # a fork waits for it: never a child born inside SQLite's or a lock's call
+                    _anchor_now(engine, head)
             except Exception:  # noqa: BLE001 - the anchor never breaks a save; verify says what it lacks
                 pass
 
@@ -349,16 +350,30 @@ _writer = _Writer()
 atexit.register(lambda: _writer.flush(3.0))
 
 
+#: Held while the writer thread works; a fork takes it first, so a child is never
+#: made while that thread is inside SQLite or holds a lock (the child would inherit
+#: them held, by a thread it does not have).
+_working = threading.Lock()
+
+
 def _after_fork() -> None:
-    """A forked child starts with no thread, nothing pending, and its own locks
-    (the parent's writer may have held one at the fork)."""
-    global _writer, _thread_lock
+    """A forked child starts with no thread, nothing pending, and its own locks."""
+    global _writer, _thread_lock, _working
     _writer = _Writer()
     _thread_lock = threading.Lock()
+    _working = threading.Lock()
+
+
+def _before_fork() -> None:
+    _working.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    _working.release()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork)
 
 
 def note(engine: Engine, head: Head) -> None:
