@@ -216,3 +216,33 @@ def test_an_edited_shop_id_is_named_and_re_anchoring_is_audited(tmp_path):
     with sqlite3.connect(path) as conn:
         action, = conn.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     assert action == "audit.re_anchor"
+
+
+@pytest.mark.slow
+def test_a_save_costs_the_same_with_the_anchor(tmp_path, capsys, monkeypatch):
+    """Interleaved blocks of walk-ins with the anchor's note on and off (a no-op):
+    the anchor is written off the committing thread, so the medians match."""
+    import statistics
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    ids = seed(url)
+    desk = writer_desk(url)
+    real = anchor.note
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for _block in range(10):
+            for mode in ("on", "off"):
+                monkeypatch.setattr(anchor, "note", real if mode == "on" else (lambda *a, **k: None))
+                for n in range(15):
+                    started = time.perf_counter()
+                    save_visit(desk, *ids, n)
+                    times[mode].append((time.perf_counter() - started) * 1000)
+                anchor.flush()
+    finally:
+        desk.ctx.engine.dispose()
+    on, off = (statistics.median(times[m]) for m in ("on", "off"))
+    p90 = {m: sorted(times[m])[int(len(times[m]) * 0.9)] for m in times}
+    with capsys.disabled():
+        print(f"\n[anchor] 150 saves each, interleaved: median {on:.1f} ms with the anchor, {off:.1f} ms "
+              f"without; p90 {p90['on']:.1f} / {p90['off']:.1f} ms")
+    assert on <= off * 1.25 + 2.0, f"saves are slower with the anchor: {on:.1f} vs {off:.1f} ms"
