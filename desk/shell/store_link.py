@@ -136,10 +136,19 @@ def restored_text(report) -> str:
                  _("Integrity check: the restored file is damaged; choose another backup."))
     if report.integrity_ok:
         if report.audit_problems:
-            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).", "Audit log: {n} events changed or missing (desk audit verify names them).",
-                           len(report.audit_problems)))
+            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).",
+                            "Audit log: {n} events changed or missing (desk audit verify names them).",
+                            len(report.audit_problems)))
+            first = report.audit_problems[0]
+            lines.append(_("event {id}: {problem}", id=first.event_id, problem=first.text()))
         else:
             lines.append(_n("Audit log: intact ({n} event).", "Audit log: intact ({n} events).", report.audit_events))
+            if report.backup_head:
+                lines.append(_("It holds the newest event recorded with the backup (event {id}).",
+                               id=report.backup_head["id"]))
+        if getattr(report, "anchored", False):
+            lines.append(_("The audit log's anchor outside the database now names the restored head; "
+                           "the restore is audited."))
     return " ".join(lines)
 
 

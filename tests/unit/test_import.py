@@ -114,8 +114,9 @@ def test_the_same_phone_with_the_same_name_is_one_customer_with_two_cars():
     (b"", "The file is empty"),
     (b"plate,make\nAB1,Ford\n", "The file has no {column} column"),
     (b"name,phone\n", "The file has a header but no rows"),
-    (b"\xff\xfe\x00\xd8", "The file is not UTF-8 or GBK text"),
-    (b"name,phone\n\x00\x01,\x02\n", "The file is not UTF-8 or GBK text"),
+    (b"\xff\xfe\x00\xd8", csvimport.NOT_IN_ENCODING),
+    (b"\x81\x20\x81\x20name,phone\n", csvimport.NOT_TEXT),
+    (b"name,ph\x00one\nAnn,13900001111\n", csvimport.NUL_BYTE),
 ])
 def test_unreadable_files_are_a_sentence(data, reason):
     with pytest.raises(InvalidInput) as err:
