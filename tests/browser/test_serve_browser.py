@@ -38,8 +38,11 @@ def screen_text(page) -> str:
     return page.evaluate(SCREEN_TEXT)
 
 
-def wait_text(page, *wanted: str, seconds: float = 10.0) -> str:
-    """The terminal's text once it shows every one of ``wanted``."""
+def wait_text(page, *wanted: str, seconds: float = 30.0) -> str:
+    """The terminal's text once it shows every one of ``wanted``. The default is a
+    page's first screen: a session starts a desk process (imports, the database
+    opened), which on a loaded 2-core machine took over 10 s; what must follow a
+    change quickly passes its own, short ``seconds``."""
     deadline = time.monotonic() + seconds
     text = ""
     while time.monotonic() < deadline:
