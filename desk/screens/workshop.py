@@ -131,12 +131,9 @@ class WorkshopScreen(VisitScreen):
         bay = self.view.visit.bay or ""
 
         def start(tech_id) -> None:
-            if tech_id:
-                def assign_then_start():
-                    saved = self.desk.lifecycle.assign(self.user, self.ref, tech_id, bay)
-                    return self.desk.workshop.start_line(self.user, saved.ref, line)
-
-                self.call(assign_then_start)
+            if tech_id:  # assigned and started in one change: a refused start assigns nobody
+                self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line, technician_id=tech_id,
+                                                                bay=bay))
 
         def show(users) -> None:
             choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]

@@ -74,9 +74,14 @@ class WorkshopService(Service):
             raise InvalidInput("line", "No such line")
         return row
 
-    def start_line(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
+    def start_line(self, actor: User, visit: VisitRef, line_id: int, *, technician_id: int | None = None,
+                   bay: str | None = None) -> Saved[None]:
         """Start work on a line: refused while the customer has not approved it
-        (REP-04) or its part has not arrived."""
+        (REP-04) or its part has not arrived. ``technician_id``: nobody is on the
+        car yet and the advisor says who starts it; the assignment and the start
+        are one change, so a refused start assigns nobody."""
+        if bay is not None:
+            bay = validate.text(bay, field="bay", max_len=20)
 
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
@@ -87,6 +92,16 @@ class WorkshopService(Service):
                 raise InvalidInput("line", "The customer has not approved this line")
             if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
                 raise InvalidInput("line", "The part has not arrived")
+            if technician_id is not None:
+                tech = session.get(UserRow, technician_id)
+                if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+                    raise InvalidInput("technician", "Not a technician")
+                before = {"technician_id": visit.technician_id, "bay": visit.bay}
+                visit.technician_id = technician_id
+                if bay is not None:
+                    visit.bay = bay
+                self._audit(session, actor, "visit.assign", "visit", visit.id, visit_id=visit.id, before=before,
+                            after={"technician_id": visit.technician_id, "bay": visit.bay})
             row.started = True
             session.add(row)
             if visit.repair_started_at is None:

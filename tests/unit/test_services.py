@@ -236,6 +236,33 @@ def test_backordered_part_cannot_start_until_arrived(shop, clock):
     d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), lid)
 
 
+def test_a_refused_start_assigns_nobody_and_an_accepted_one_assigns_and_starts_at_once(shop, clock):
+    """The advisor starts a line for a chosen technician: assignment and start are
+    one change. A start refused (the part has not arrived) leaves the car with
+    nobody assigned; an accepted one assigns and starts in one audited commit."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "tyre_rotation")
+    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="part", description="Wiper set", qty=Decimal(1),
+                              unit_cents=16800, availability="back_order",
+                              eta=(clock.now + timedelta(days=2)).date()).value
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    assert d.lifecycle.visit_view(vid).visit.technician_id is None
+    version = d.lifecycle.ref(vid).version
+    with pytest.raises(InvalidInput, match="line"):
+        d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), lid, technician_id=shop.tech.id, bay="B3")
+    view = d.lifecycle.visit_view(vid)
+    assert (view.visit.technician_id, d.lifecycle.ref(vid).version) == (None, version)  # nothing changed
+    other = next(ln.id for ln in view.lines if ln.id != lid)
+    d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
+    view = d.lifecycle.visit_view(vid)
+    assert (view.visit.technician_id, view.visit.bay) == (shop.tech.id, "B3")
+    assert [ln.started for ln in view.lines if ln.id == other] == [True]
+    actions = [e.action for e in d.lifecycle.history(vid)]
+    assert actions[-2:] == ["visit.assign", "line.start"]
+
+
 def test_qc_inspector_must_not_be_the_technician(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
