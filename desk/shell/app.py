@@ -25,6 +25,7 @@ from desk.config import Settings
 from desk.i18n import N_, _, set_locale
 from desk.keys import check_keymap
 from desk.shell.commands import binding_ids, desk_commands, toggle_help
+from desk.shell.heap import HeapKeeper
 from desk.shell.live import ChangeWatcher, DataChanged
 from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
@@ -90,6 +91,8 @@ class DeskApp(App):
         self.store = StoreLink(self)
         self.live = ChangeWatcher(self)
         self.session = Session(self)
+        #: Full garbage collections between keypresses, not inside one (heap.py).
+        self.heap = HeapKeeper(self)
         #: The header shows the wall clock (snapshot tests turn it off).
         self.show_clock = clock is None
         self.title = _("desk — service desk")
@@ -137,10 +140,12 @@ class DeskApp(App):
         self.session.start()
         self.live.start()
         self.store.after_open()
+        self.heap.settle()
 
     async def on_event(self, event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.session.touched()
+            self.heap.touched()
         await super().on_event(event)
 
     def on_data_changed(self, message: DataChanged) -> None:
@@ -153,6 +158,7 @@ class DeskApp(App):
     def on_unmount(self) -> None:
         self.live.stop()
         self.store.release()
+        self.heap.release()
 
     # ------------------------------------------------------------------ areas and keys
 
