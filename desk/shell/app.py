@@ -10,6 +10,7 @@ sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import import_module
@@ -87,7 +88,17 @@ class DeskApp(App):
         self.settings = settings or Settings()
         self.user_name = user_name
         #: The services (``desk.services.Desk``); None until the store is open.
-        self.desk = desk
+        self._desk = desk
+        #: Set while no opening of the store is under way (a worker asking for
+        #: the services waits for it: see ``desk``).
+        self.store_settled = threading.Event()
+        self.store_settled.set()
+        #: What the first screen needs, read before the services were loaded
+        #: (``desk.store.reads.Early``); None once the services are up.
+        self.early = None
+        #: Set once today's board is on screen (or no board comes first): the
+        #: services are imported after it, not in its way.
+        self.board_up = threading.Event()
         self.store = StoreLink(self)
         self.live = ChangeWatcher(self)
         self.session = Session(self)
@@ -108,6 +119,20 @@ class DeskApp(App):
                 self.set_keymap(keymap)
 
     @property
+    def desk(self):
+        """The services, or None. A worker that asks while the store is still
+        being opened (a key pressed on the early board) waits for them."""
+        desk = self._desk
+        if desk is None and not self.store_settled.is_set() and threading.current_thread() is not threading.main_thread():
+            self.store_settled.wait(60)
+            desk = self._desk
+        return desk
+
+    @desk.setter
+    def desk(self, value) -> None:
+        self._desk = value
+
+    @property
     def user(self):
         """The signed-in user (``desk.domain.entities.User``), or None."""
         return self.session.user
@@ -126,18 +151,56 @@ class DeskApp(App):
         else:
             self.store_ready(self.desk)
 
-    def store_ready(self, desk) -> None:
-        """The store is open: the shop's own set-up, then the sign-in, the change
-        feed and the background jobs."""
-        self.desk = desk
-        self.settings = desk.ctx.settings
+    def early_ready(self, early) -> None:
+        """Users, settings and today's board were read with sqlite3 alone
+        (``desk.store.reads.early_start``): sign in and show the board now; the
+        services follow in the worker (:meth:`store_ready`)."""
+        from desk.domain.setup import settings_over
+
+        self.early = early
+        self._apply_settings(settings_over(self.settings, early.stored))
+        self.session._choose(early.users, early.pin_users)
+        if self.user is None:  # the sign-in screen came first: nothing to wait for
+            self.board_up.set()
+
+    def early_rows(self, day):
+        """Today's board as read at start-up, while the services are loading."""
+        early = self.early
+        if early is not None and self._desk is None and day == early.day:
+            return early.board
+        return None
+
+    def preload_home(self) -> None:
+        """Import the first area's screen module (from the store's worker, while
+        the UI thread has nothing to do): sign-in then only builds it."""
+        import_module(self.AREAS["appointments"][0].split(":")[0])
+
+    def first_board_painted(self) -> None:
+        self.board_up.set()
+
+    def _apply_settings(self, settings) -> None:
+        self.settings = settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
             set_locale(self.settings.locale)
             self.title = _("desk — service desk")
+
+    def store_ready(self, desk) -> None:
+        """The store is open: the shop's own set-up, then the sign-in (unless the
+        early board did it), the change feed and the background jobs."""
+        self.desk = desk
+        self.store_settled.set()
+        self._apply_settings(desk.ctx.settings)
         for reason, params in desk.ctx.warnings:
             self.notify(_(reason, **params), severity="warning", timeout=15)
-        self.session.start()
+        early, self.early = self.early, None
+        if early is None:
+            self.session.start()
+        else:  # the board shown from the early read: read again through the services
+            for screen in self.screen_stack:
+                opened = getattr(screen, "store_opened", None)
+                if callable(opened):
+                    opened()
         self.live.start()
         self.store.after_open()
         self.heap.settle()

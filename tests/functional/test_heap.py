@@ -47,6 +47,7 @@ async def test_full_collections_wait_for_an_idle_terminal_then_free_everything(s
         await wait_for(pilot, lambda: app.heap.settled and app.screen.query("#board"))
         assert gc.get_threshold()[2] == HeapKeeper.NEVER  # CPython starts no full collection itself
         assert gc.get_freeze_count() > 10_000  # the start-up heap is out of every collection's way
+        await pilot.press("down")  # in use from now on (idle since start-up, it may have collected)
         done = len(app.heap.collections)
         for _ in range(40):  # keys keep coming: cyclic garbage piles up, nothing walks the old heap
             old_garbage(200)  # and a busy terminal's young collections go on
