@@ -175,6 +175,8 @@ class StoreLink:
         app = self.app
         if app.early is not None or app.user is not None:
             return  # opened again (a restore, a busy file): the screens are up
+        if "appointments" not in app.AREAS:
+            return  # an app without the board and its sign-in (the lobby)
         from desk.store.reads import early_start
 
         app.preload_home()  # the board's screen module, imported here while the UI thread idles
