@@ -100,11 +100,14 @@ def probe(kind: str, shop: generate.Shop | None, *, tmux: bool = False) -> dict:
             session = f"h-bench-probe-{os.getpid()}"
             shell = " ".join(_quote(c) for c in cmd)
             t0 = time.time()
-            subprocess.run(["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
+            # a server of its own (-L): other tmux users on the machine cannot end it mid-run
+            tmux_cmd = ["tmux", "-L", session]
+            subprocess.run([*tmux_cmd, "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
                             f"cd {_quote(str(ROOT))} && {shell}"], check=True, env=env)
             deadline = t0 + 120
             while time.time() < deadline:
-                alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
+                alive = subprocess.run([*tmux_cmd, "has-session", "-t", session],
+                                       capture_output=True).returncode == 0
                 if not alive:
                     break
                 time.sleep(0.005)
