@@ -184,6 +184,8 @@ class DeskApp(App):
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
             set_locale(self.settings.locale)
             self.title = _("desk — service desk")
+        if self.user is not None:  # signed in on the early board: the header says who, still
+            self.session._show_user(self.user)
 
     def store_ready(self, desk) -> None:
         """The store is open: the shop's own set-up, then the sign-in (unless the
