@@ -12,7 +12,7 @@ import click
 from desk.cli.common import fail, open_shop
 from desk.cli.group import DeskGroup
 from desk.domain import validate
-from desk.domain.csvimport import ImportRejected
+from desk.domain.csvimport import ENCODING_CHOICES, ENCODINGS_TEXT, SEPARATORS_TEXT, ImportRejected
 from desk.domain.errors import DeskError, InvalidInput
 from desk.i18n import _
 from desk.output.export import write_table
@@ -47,22 +47,23 @@ def import_group() -> None:
     """Import data exported by another system."""
 
 
-@import_group.command("customers")
+@import_group.command("customers", help=(
+    f"Import customers and their cars from a CSV file. Encodings read: {ENCODINGS_TEXT}. "
+    f"Separators: {SEPARATORS_TEXT}. All rows or none: any row with an error imports nothing."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would be imported; write nothing.")
 @click.option("--user", "user_name", metavar="NAME", help="Record the import as this user.")
+@click.option("--encoding", type=click.Choice(ENCODING_CHOICES, case_sensitive=False), default="auto",
+              show_default=True, help="The file's encoding, when detecting it is not enough.")
 @click.pass_context
-def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None) -> None:
-    """Import customers and their cars from a CSV file (UTF-8 with or without BOM,
-    UTF-16, GBK/GB18030; comma, semicolon, tab or bar). All rows or none: any row
-    with an error imports nothing."""
+def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None, encoding: str) -> None:
     try:
         desk = open_shop(ctx)
         actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"))
         data = file.read_bytes()
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
-            parsed = desk.transfer.read_import(data, progress=_bar_progress(bar))
+            parsed = desk.transfer.read_import(data, progress=_bar_progress(bar), encoding=encoding)
         click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
                      encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
         if parsed.ignored_headers:

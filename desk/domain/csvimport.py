@@ -133,27 +133,196 @@ class ParsedImport:
 # ------------------------------------------------------------------ decoding
 
 
-def decode(data: bytes) -> tuple[str, str]:
+#: What is read, said the same way by ``desk import customers --help`` and the README.
+ENCODINGS_TEXT = "UTF-8 with or without BOM, UTF-16 with or without BOM, GBK/GB18030, Windows-1252 (cp1252)"
+SEPARATORS_TEXT = "comma, semicolon, tab or bar"
+#: ``--encoding`` values -> (Python codec, the name shown). "auto" detects.
+ENCODINGS: dict[str, tuple[str, str]] = {
+    "utf-8": ("utf-8-sig", "UTF-8"),
+    "utf-16": ("utf-16", "UTF-16"),
+    "utf-16le": ("utf-16-le", "UTF-16LE"),
+    "utf-16be": ("utf-16-be", "UTF-16BE"),
+    "gbk": ("gb18030", "GBK"),
+    "gb18030": ("gb18030", "GB18030"),
+    "cp1252": ("cp1252", "Windows-1252"),
+}
+ENCODING_CHOICES = ("auto", *ENCODINGS)
+
+NOT_TEXT = N_("The file is not text in an encoding desk reads ({encodings}): byte {offset} (row {line}) "
+              "cannot be read; save it again as UTF-8, or name its encoding (--encoding)")
+NOT_IN_ENCODING = N_("The file is not {encoding} text: byte {offset} (row {line}) cannot be read as {encoding}; "
+                     "name its encoding (--encoding) or save it again as UTF-8")
+UTF16_NO_BOM = N_("The file looks like UTF-16 without a byte-order mark (every other byte is zero), but byte "
+                  "{offset} (row {line}) cannot be read as {encoding}; save it again as UTF-8, or name its "
+                  "encoding (--encoding utf-16le or utf-16be)")
+ODD_UTF16 = N_("The file looks like UTF-16 but has an odd number of bytes ({size}): it was cut short; "
+               "export it again")
+UNKNOWN_ENCODING = N_("Unknown encoding {encoding}: use one of {choices}")
+NUL_BYTE = N_("A NUL (zero) byte in row {line}, column {column}: the file is damaged or not a text export")
+MOJIBAKE = N_("The name {value} mixes Latin letters with rare Chinese characters: the file is probably not "
+              "{encoding} (a Western European export reads with --encoding cp1252)")
+
+#: Share of the zero bytes in the first bytes of a file without a BOM at one
+#: parity (and almost none at the other) that makes it UTF-16.
+_UTF16_SHARE = 0.3
+_SAMPLE = 8192
+
+
+def _line_of(data: bytes, offset: int, codec: str = "") -> int:
+    """The row (1 = the first line) the byte at ``offset`` is on."""
+    if codec.startswith("utf-16"):
+        nl = "\n".encode(codec.replace("-sig", "") if codec != "utf-16" else "utf-16-le")
+        return data[:offset].count(nl) + 1
+    return data[:offset].count(b"\n") + 1
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the zero bytes say UTF-16 without a BOM."""
+    sample = data[:_SAMPLE]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    z_even, z_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if z_odd >= _UTF16_SHARE and z_even < 0.05:
+        return "utf-16-le"
+    if z_even >= _UTF16_SHARE and z_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _gb2312_share(data: bytes) -> float:
+    """Of the multi-byte characters a GBK reading makes of ``data``, the share in
+    GB2312's range (both bytes 0xA1-0xFE: the common characters Chinese exports
+    are made of). A Windows-1252 letter followed by an ASCII one ("ü" + "r")
+    reads as a rare GBK character instead."""
+    common = pairs = 0
+    i, n = 0, len(data)
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            i += 1
+            continue
+        t = data[i + 1] if i + 1 < n else 0
+        pairs += 1
+        if 0x30 <= t <= 0x39:  # a four-byte GB18030 sequence: rare in a shop's export
+            i += 4
+            continue
+        if 0xA1 <= b <= 0xF7 and 0xA1 <= t <= 0xFE:
+            common += 1
+        i += 2
+    return common / pairs if pairs else 1.0
+
+
+#: Characters a Western European name or address is written with, beyond ASCII.
+def _latin_plausible(text: str) -> bool:
+    import unicodedata
+
+    odd = 0
+    total = 0
+    for ch in text:
+        if ord(ch) < 0x80:
+            continue
+        total += 1
+        if unicodedata.category(ch).startswith("L") and ord(ch) <= 0x17F:
+            continue  # Latin-1 and Latin Extended-A letters: é ü ß ø œ š ž
+        if ch in "€’‘“”–—…°²³·•´¨ªº«»¿¡×÷±£¥§©®™":
+            continue
+        odd += 1
+    return total == 0 or odd / total < 0.05
+
+
+def _strict(data: bytes, codec: str, name: str, message: str = NOT_IN_ENCODING) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("file", message, {"encoding": name, "offset": exc.start,
+                                             "line": _line_of(data, exc.start, codec)}) from None
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """The file's text and the name of its encoding.
 
-    UTF-8 (a byte-order mark is dropped), UTF-16 with its mark, then GB18030
-    (a superset of GBK and GB2312, what Chinese dealer systems write).
+    ``encoding`` (an :data:`ENCODINGS` key) reads the file that way, or says
+    exactly where it cannot. Otherwise: a byte-order mark (UTF-8, UTF-16); UTF-16
+    without one, told by its zero bytes; UTF-8; then GBK/GB18030 (what Chinese
+    dealer systems write) only when its characters are the common ones, else
+    Windows-1252 when the text reads as Western European letters, so a
+    Windows-1252 "Jürgen Müller" is never read as Chinese.
     """
+    if encoding and encoding.lower() != "auto":
+        key = encoding.lower().replace("_", "-")
+        key = {"utf8": "utf-8", "utf-8-sig": "utf-8", "utf16": "utf-16", "utf-16-le": "utf-16le",
+               "utf-16-be": "utf-16be", "windows-1252": "cp1252", "gb2312": "gbk"}.get(key, key)
+        if key not in ENCODINGS:
+            raise InvalidInput("file", UNKNOWN_ENCODING, {"encoding": encoding,
+                                                          "choices": ", ".join(ENCODING_CHOICES)})
+        codec, name = ENCODINGS[key]
+        return _strict(data, codec, name).lstrip("\ufeff"), name
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 BOM"
+        return _strict(data[3:], "utf-8", "UTF-8"), "UTF-8 BOM"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            raise InvalidInput("file", "The file is not UTF-8 or GBK text") from None
+        if len(data) % 2:
+            raise InvalidInput("file", ODD_UTF16, {"size": len(data)})
+        return _strict(data, "utf-16", "UTF-16"), "UTF-16"
+    order = _utf16_order(data)
+    if order is not None:
+        name = "UTF-16LE" if order.endswith("le") else "UTF-16BE"
+        if len(data) % 2:
+            raise InvalidInput("file", ODD_UTF16, {"size": len(data)})
+        return _strict(data, order, name, UTF16_NO_BOM).lstrip("\ufeff"), name
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    gb = latin = None
+    with _suppress():
+        gb = data.decode("gb18030")
+    with _suppress():
+        latin = data.decode("cp1252")
+    if gb is not None and _gb2312_share(data) >= 0.9:
+        return gb, "GBK"
+    if latin is not None and _latin_plausible(latin):
+        return latin, "Windows-1252"
+    if gb is not None:
+        return gb, "GBK"  # rare characters, but Chinese; names mixing them with Latin letters are refused
+    raise InvalidInput("file", NOT_TEXT, {"encodings": "UTF-8, UTF-16, GBK/GB18030, Windows-1252",
+                                          "offset": first_bad, "line": _line_of(data, first_bad)})
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, _exc, _tb):
+        return kind is not None and issubclass(kind, UnicodeDecodeError)
+
+
+def _rare_hanzi(ch: str) -> bool:
+    """A Chinese character outside GB2312 (what a misread Latin letter becomes)."""
+    if not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"):
+        return False
     try:
-        return data.decode("gb18030"), "GBK"
-    except UnicodeDecodeError:
-        raise InvalidInput("file", "The file is not UTF-8 or GBK text") from None
+        raw = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return len(raw) != 2
+
+
+def mojibake(name: str) -> bool:
+    """A word of Latin letters with a rare Chinese character inside it
+    ("J黵gen"): a Western European name read in a Chinese encoding."""
+    for word in re.split(r"[\s,.;/()\-]+", name):
+        if any(_rare_hanzi(c) for c in word) and any(c.isascii() and c.isalpha() for c in word):
+            return True
+    return False
+
+
+def _nul_errors(line: int, cells: list[str], headers: list[str], columns: dict[str, int]) -> list[RowError]:
+    """A NUL byte in a row: named by the row and the column (its header)."""
+    field_at = {i: f for f, i in columns.items()}
+    return [RowError(line, field_at.get(j, "file"), NUL_BYTE,
+                     {"line": line, "column": headers[j] if j < len(headers) and headers[j] else str(j + 1)})
+            for j, cell in enumerate(cells) if "\x00" in cell]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -182,19 +351,18 @@ def _member(raw: str) -> bool:
     raise InvalidInput("member", "Member is yes or no, not {value}", {"value": raw.strip()})
 
 
-def parse(data: bytes, *, today: dt.date, progress=None) -> ParsedImport:
+def parse(data: bytes, *, today: dt.date, progress=None, encoding: str | None = None) -> ParsedImport:
     """Read and check every row of a customer/vehicle CSV export.
 
     A file that cannot be read at all (not text, no header, no name or phone
     column) raises :class:`InvalidInput`; row problems are collected in
     ``errors`` with their row numbers, so the advisor sees all of them at once.
-    ``progress(done, total)`` is called every few hundred rows.
+    ``progress(done, total)`` is called every few hundred rows; ``encoding``
+    (an :data:`ENCODINGS` key, or "auto"/None to detect) names the file's encoding.
     """
     if len(data) > MAX_BYTES:
         raise InvalidInput("file", "The file is larger than {mb} MB", {"mb": MAX_BYTES // 1024 // 1024})
-    text, encoding = decode(data)
-    if "\x00" in text:
-        raise InvalidInput("file", "The file is not UTF-8 or GBK text")
+    text, encoding = decode(data, encoding)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -206,6 +374,9 @@ def parse(data: bytes, *, today: dt.date, progress=None) -> ParsedImport:
     if start is None:
         raise InvalidInput("file", "The file is empty")
     headers = [h.strip().lstrip("\ufeff") for h in all_rows[start]]
+    if "\x00" in "".join(all_rows[start]):
+        column = next(i for i, h in enumerate(all_rows[start]) if "\x00" in h)
+        raise InvalidInput("file", NUL_BYTE, {"line": start + 1, "column": str(column + 1)})
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for idx, h in enumerate(headers):
@@ -237,12 +408,19 @@ def parse(data: bytes, *, today: dt.date, progress=None) -> ParsedImport:
             continue
         rows += 1
         if len(preview) < PREVIEW_ROWS:
-            preview.append((line, cells))
+            preview.append((line, [c.replace("\x00", "\ufffd") for c in cells]))
+        if "\x00" in "".join(cells):  # named by row and column; the row is not read further
+            errors.extend(_nul_errors(line, cells, headers, columns))
+            continue
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
             errors.append(RowError(line, "row", N_("This row has {n} columns, the header has {m}"),
                                    {"n": len(cells), "m": len(headers)}))
             continue
         rec, row_errors, row_warnings = _check_row(line, cells, columns, today)
+        name_at = columns["name"]
+        if encoding in ("GBK", "GB18030") and name_at < len(cells) and mojibake(cells[name_at]):
+            row_errors = [*row_errors, RowError(line, "name", MOJIBAKE, {"value": cells[name_at].strip(),
+                                                                          "encoding": encoding})]
         warnings.extend(row_warnings)
         if row_errors:
             errors.extend(row_errors)

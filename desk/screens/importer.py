@@ -1,6 +1,7 @@
 """Import customers and vehicles from another system's CSV export.
 
-Type the file's path, Enter checks every row (progress bar), the preview shows the
+Type the file's path, Enter checks every row (progress bar; Ctrl+E names the
+file's encoding when detecting it is not enough, and checks again), the preview shows the
 first rows with what is wrong in each and every error below it; Ctrl+S imports,
 after a y/n confirmation, all rows in one transaction, or nothing while any row
 has an error. Reached from the lookup screen (Ctrl+O) and the command palette.
@@ -39,6 +40,7 @@ class ImportScreen(DeskScreen):
         Binding("escape", "back", N_("Back"), id="importer.back"),
         Binding("ctrl+o", "check", N_("Check file"), id="importer.check"),
         Binding("ctrl+s", "import", N_("Import all rows"), id="importer.import"),
+        Binding("ctrl+e", "encoding", N_("Encoding"), id="importer.encoding"),
     ]
 
     def __init__(self, path: str = "") -> None:
@@ -47,11 +49,19 @@ class ImportScreen(DeskScreen):
         #: the checked file: (path, bytes, ParsedImport, ImportPlan) or None
         self.checked = None
         self.busy = False
+        #: the file's encoding: "auto" (detected) or one of csvimport.ENCODINGS
+        self.encoding = "auto"
+
+    def _title(self) -> str:
+        from desk.domain.csvimport import ENCODINGS
+
+        shown = _("detected") if self.encoding == "auto" else ENCODINGS[self.encoding][1]
+        return _("Import customers and vehicles from CSV (encoding: {encoding}, Ctrl+E)", encoding=shown)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
         with Vertical(id="import-body"):
-            yield Label(_("Import customers and vehicles from a CSV file (UTF-8 or GBK)"), classes="section")
+            yield Label(self._title(), classes="section", id="import-title")
             yield Input(value=self.initial, placeholder=_("Path of the CSV file, then Enter"), id="path")
             yield ProgressBar(total=100, show_eta=False, id="progress")
             yield Static("", id="summary")
@@ -75,6 +85,18 @@ class ImportScreen(DeskScreen):
 
     # ------------------------------------------------------------------ check
 
+    def action_encoding(self) -> None:
+        """The next encoding (detected, UTF-8, UTF-16 …, Windows-1252), and the
+        file checked again with it."""
+        from desk.domain.csvimport import ENCODING_CHOICES
+
+        if self.busy:
+            return
+        self.encoding = ENCODING_CHOICES[(ENCODING_CHOICES.index(self.encoding) + 1) % len(ENCODING_CHOICES)]
+        self.query_one("#import-title", Label).update(self._title())
+        if self.query_one("#path", Input).value.strip():
+            self.action_check()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_check()
@@ -92,6 +114,7 @@ class ImportScreen(DeskScreen):
         self.refresh_bindings()
         self.set_progress(0, 1)
         self.query_one("#summary", Static).update(_("Checking {file}…", file=path.name))
+        encoding = self.encoding
 
         def job():
             try:
@@ -101,7 +124,7 @@ class ImportScreen(DeskScreen):
 
                 raise InvalidInput("file", "Cannot read the file: {detail}",
                                    {"detail": exc.strerror or str(exc)}) from None
-            parsed = self.desk.transfer.read_import(data, progress=self.progress_from_thread)
+            parsed = self.desk.transfer.read_import(data, progress=self.progress_from_thread, encoding=encoding)
             plan = self.desk.transfer.plan_import(parsed) if parsed.records else None
             return path, data, parsed, plan
 
@@ -121,6 +144,8 @@ class ImportScreen(DeskScreen):
         from desk.domain.errors import InvalidInput
 
         text = reason_text(exc.reason, exc.params) if isinstance(exc, InvalidInput) else describe_error(exc)
+        self.query_one("#preview", DataTable).clear(columns=True)  # nothing of an earlier check stays
+        self.query_one("#errors", DataTable).clear()
         self.query_one("#summary", Static).update(literal(text, "bold red"))
         self.notify(text, severity="error", timeout=8)
 

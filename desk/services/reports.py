@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from desk.domain import kpi
 from desk.services.context import Service
 from desk.store import audit, repo
+from desk.store.db import read_session
 
 #: A visit is loaded when its board day lies in the range or this many days
 #: before it (a car delivered in the range arrived at most this long before).
@@ -65,8 +66,15 @@ class ReportService(Service):
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
 
     def verify_audit(self):
-        """Check the audit log's hash chain (``desk audit verify``)."""
-        return self._read(lambda s: audit.verify(s))
+        """Check the audit log's hash chain and its anchor outside the database:
+        every problem found (``ChainProblem``)."""
+        return self.audit_check().problems
+
+    def audit_check(self):
+        """``desk audit verify``: the problems, the count of events and a note
+        when there is no anchor yet (:class:`~desk.store.audit.Verified`)."""
+        engine = self.ctx.engine
+        return self._retry_busy(lambda: audit.verify_anchored(engine, lambda: read_session(engine)))
 
 
 def measure_label(m: kpi.Measure) -> str:

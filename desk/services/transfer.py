@@ -76,9 +76,11 @@ class TransferService(Service):
 
     # ------------------------------------------------------------------ import
 
-    def read_import(self, data: bytes, progress: Progress | None = None) -> ParsedImport:
-        """Check a CSV export (no database access): see :func:`csvimport.parse`."""
-        return csvimport.parse(data, today=self.now().date(), progress=progress)
+    def read_import(self, data: bytes, progress: Progress | None = None, *,
+                    encoding: str | None = None) -> ParsedImport:
+        """Check a CSV export (no database access): see :func:`csvimport.parse`;
+        ``encoding`` names the file's encoding (None or "auto": detected)."""
+        return csvimport.parse(data, today=self.now().date(), progress=progress, encoding=encoding)
 
     def plan_import(self, parsed: ParsedImport) -> ImportPlan:
         """What importing ``parsed`` would do against the current database (dry run)."""

@@ -34,7 +34,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
 from desk.widgets.feedback import describe_error
@@ -84,7 +84,7 @@ class StoreErrorScreen(ShellScreen):
         yield Header(show_clock=self.app.show_clock)
         text = Text(self.message)
         if self.backups:
-            text.append("\n\n" + _("{n} backups found; press r to restore one", n=len(self.backups)))
+            text.append("\n\n" + _n("{n} backup found; press r to restore it", "{n} backups found; press r to restore one", len(self.backups)))
         yield Static(text, id="store-error")
         yield Footer()
 
@@ -136,10 +136,19 @@ def restored_text(report) -> str:
                  _("Integrity check: the restored file is damaged; choose another backup."))
     if report.integrity_ok:
         if report.audit_problems:
-            lines.append(_("Audit log: {n} events changed or missing (desk audit verify names them).",
-                           n=len(report.audit_problems)))
+            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).",
+                            "Audit log: {n} events changed or missing (desk audit verify names them).",
+                            len(report.audit_problems)))
+            first = report.audit_problems[0]
+            lines.append(_("event {id}: {problem}", id=first.event_id, problem=first.text()))
         else:
-            lines.append(_("Audit log: intact ({n} events).", n=report.audit_events))
+            lines.append(_n("Audit log: intact ({n} event).", "Audit log: intact ({n} events).", report.audit_events))
+            if report.backup_head:
+                lines.append(_("It holds the newest event recorded with the backup (event {id}).",
+                               id=report.backup_head["id"]))
+        if getattr(report, "anchored", False):
+            lines.append(_("The audit log's anchor outside the database now names the restored head; "
+                           "the restore is audited."))
     return " ".join(lines)
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401 - the session events below
 from sqlmodel import Session, select
 
+from desk.i18n import N_
+from desk.store import anchor as anchors
 from desk.store.models import AuditEventRow
 
 GENESIS = "0" * 64
@@ -40,23 +43,20 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
 
 
-def event_hash(prev_hash: str, row: AuditEventRow) -> str:
+def chain_hash(prev_hash: str, at_iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
+               visit_id, before: str, after: str) -> str:
+    """The chain's one hash: an event's fields and the hash before it. Everything
+    that writes events (this module, the benchmark's bulk writer) uses it."""
     body = json.dumps(
-        [
-            prev_hash,
-            row.at.isoformat(),
-            row.user_id,
-            row.user_name,
-            row.action,
-            row.entity,
-            row.entity_id,
-            row.visit_id,
-            row.before,
-            row.after,
-        ],
+        [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after],
         ensure_ascii=False,
     )
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def event_hash(prev_hash: str, row: AuditEventRow) -> str:
+    return chain_hash(prev_hash, row.at.isoformat(), row.user_id, row.user_name, row.action, row.entity,
+                      row.entity_id, row.visit_id, row.before, row.after)
 
 
 def _last_hash(session: Session) -> str:
@@ -99,13 +99,57 @@ def record(
     row.hash = event_hash(row.prev_hash, row)
     session.add(row)
     session.flush()
+    # the head is anchored outside the database once this transaction commits
+    session.info["audit_head"] = (session.get_bind(), anchors.Head(row.id, row.hash))
     return row
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _anchor_committed(session) -> None:  # pragma: no branch - event hook
+    noted = session.info.pop("audit_head", None)
+    if noted is not None:
+        anchors.note(*noted)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_rolled_back(session) -> None:  # pragma: no branch - event hook
+    session.info.pop("audit_head", None)
 
 
 @dataclass(frozen=True)
 class ChainProblem:
+    """One event whose content or link does not match: ``reason`` is an English
+    message id, with ``params``; :attr:`problem` in English, :meth:`text` in the
+    interface language."""
+
     event_id: int
-    problem: str
+    reason: str
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def problem(self) -> str:
+        return self.reason.format(**self.params)
+
+    def text(self) -> str:
+        from desk.i18n import _
+
+        return _(self.reason, **self.params)
+
+
+REORDERED = N_("removed or reordered event before this one")
+REMOVED = N_("events {first}..{last} removed")
+CHANGED = N_("content changed")
+CUT = N_("the log ends at event {last}, but its anchor outside the database ({path}) recorded event {id} "
+         "on {at}: the newest events were removed")
+EMPTIED = N_("the log is empty, but its anchor outside the database ({path}) recorded event {id} on {at}: "
+             "all its events were removed")
+REPLACED_EVENT = N_("event {id} is not the one its anchor ({path}) recorded on {at}: events were removed and "
+                    "others written in their place")
+SHOP_CHANGED = N_("this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here up to "
+                  "event {id}: the database was replaced outside desk or its shop id edited "
+                  "(if you replaced it yourself: desk audit verify --re-anchor)")
+NO_ANCHOR = N_("no anchor outside the database yet (a database made elsewhere, moved, or by an older "
+               "desk): its end is checked from the next change on")
 
 
 def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
@@ -125,16 +169,100 @@ def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
             break
         for row in rows:
             if row.prev_hash != prev:
-                what = "removed or reordered event before this one"
                 if expected_next_id is not None and row.id != expected_next_id:
-                    what = f"events {expected_next_id}..{row.id - 1} removed"
-                problems.append(ChainProblem(row.id, what))
+                    problems.append(ChainProblem(row.id, REMOVED, {"first": expected_next_id,
+                                                                   "last": row.id - 1}))
+                else:
+                    problems.append(ChainProblem(row.id, REORDERED))
             if event_hash(row.prev_hash, row) != row.hash:
-                problems.append(ChainProblem(row.id, "content changed"))
+                problems.append(ChainProblem(row.id, CHANGED))
             prev = row.hash
             expected_next_id = row.id + 1
             last_id = row.id
     return problems
+
+
+def against_head(session: Session, head: anchors.Head, *, path: str, at: str) -> list[ChainProblem]:
+    """The log must still hold ``head`` (an anchor's, or the one a backup recorded)."""
+    if not head.id:
+        return []
+    found = session.exec(select(AuditEventRow.hash).where(AuditEventRow.id == head.id)).first()
+    if found == head.hash:
+        return []
+    params = {"id": head.id, "path": path, "at": at}
+    if found is not None:
+        return [ChainProblem(head.id, REPLACED_EVENT, params)]
+    last = session.exec(select(AuditEventRow.id).order_by(AuditEventRow.id.desc()).limit(1)).first()
+    if last is None:
+        return [ChainProblem(head.id, EMPTIED, params)]
+    if last > head.id:  # the anchored event is gone from the middle: the chain names it too
+        return [ChainProblem(head.id, REPLACED_EVENT, params)]
+    return [ChainProblem(head.id, CUT, {**params, "last": last})]
+
+
+@dataclass
+class Verified:
+    """The chain's problems, and a note when there is no anchor to compare with."""
+
+    problems: list[ChainProblem]
+    note: str = ""
+    events: int = 0
+
+
+def verify_anchored(engine, session_factory) -> Verified:
+    """:func:`verify` plus the anchor outside the database: the anchor is read
+    first, then the log (an anchor is never ahead of a later read)."""
+    from desk.store.anchor import read_for
+
+    shop_id, key, found, others = read_for(engine)
+    with session_factory() as session:
+        problems = verify(session)
+        events = session.execute(sa.select(sa.func.count()).select_from(AuditEventRow)).scalar_one()
+        note = ""
+        if found is not None:
+            named = {p.event_id for p in problems}
+            for p in problems:
+                if p.reason == REMOVED:
+                    named |= set(range(p.params["first"], p.params["last"] + 1))
+            if found.id not in named:  # an event the chain already names missing is not said twice
+                problems += against_head(session, found.head,
+                                         path=str(anchors.anchor_path(found.shop_id, key)), at=found.at)
+        elif others:
+            old = max(others, key=lambda a: a.id)
+            problems.append(ChainProblem(old.id, SHOP_CHANGED, {
+                "shop": shop_id, "old": old.shop_id, "id": old.id,
+                "path": str(anchors.anchor_path(old.shop_id, key))}))
+        elif shop_id and events:
+            note = NO_ANCHOR
+    return Verified(problems, note, events)
+
+
+def reset_anchor(engine, *, user_name: str, at: datetime, action: str, after: dict) -> tuple:
+    """Anchor the database's log at its head as it is now, whatever the anchor
+    said (a restore, or ``desk audit verify --re-anchor``), and audit that: the
+    event (``action``) records the anchor it replaced. Returns (old anchor, new head)."""
+    from desk.store.db import write_session
+
+    with anchors.reading(engine) as reader:
+        shop_id = anchors.shop_id_of(reader)
+        head = anchors.head_of(reader)
+    key = anchors.db_key(engine.url)
+    if not shop_id:
+        return None, head
+    old = anchors.reset(shop_id, key, head)
+    with write_session(engine) as session:
+        row = record(session, at=at, user_id=None, user_name=user_name, action=action, entity="audit",
+                     entity_id=None, before=None if old is None else {"shop_id": old.shop_id, "id": old.id,
+                                                                      "hash": old.hash, "at": old.at},
+                     after={**after, "head": head.id})
+        session.info.pop("audit_head", None)
+        new = anchors.Head(row.id, row.hash)
+    anchors.reset(shop_id, key, new)
+    return old, new
+
+
+def re_anchor(engine, user_name: str, at: datetime) -> tuple:
+    return reset_anchor(engine, user_name=user_name, at=at, action="audit.re_anchor", after={})
 
 
 def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEventRow]:

@@ -24,6 +24,13 @@ Restore
     SQLite too (another program still holding the file sees either the old or
     the new database, never a mix); then runs the integrity and audit checks and
     returns what they found.
+
+The audit log's head
+    Every backup has ``<backup>.head`` beside it: the id and hash of the newest
+    audit event it holds, so a restored backup is checked against its own head
+    (a backup whose newest events were removed later is found). After a restore
+    the database's anchor outside it (:mod:`desk.store.anchor`) is reset to the
+    restored head, and the restore is audited in the restored database.
 """
 
 from __future__ import annotations
@@ -272,6 +279,48 @@ def copy_database(src: Path, final: Path, *, unique: bool = True) -> Path:
                 tmp.with_name(tmp.name + side).unlink(missing_ok=True)
 
 
+# ----------------------------------------------------------------------------- the audit head
+
+HEAD_SUFFIX = ".head"
+
+
+def head_path(backup_file: Path) -> Path:
+    return backup_file.with_name(backup_file.name + HEAD_SUFFIX)
+
+
+def _record_head(made: Path) -> None:
+    """Write ``<made>.head``: the newest audit event of the verified copy."""
+    try:
+        conn = sqlite3.connect(health._ro_uri(made), uri=True)
+        try:
+            row = conn.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
+    data = {"id": int(row[0]) if row else 0, "hash": str(row[1]) if row else "",
+            "at": datetime.now().replace(microsecond=0).isoformat(sep=" "), "file": made.name}
+    final = head_path(made)
+    tmp = _tmp_beside(final)
+    try:
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, final)
+    except OSError:
+        pass  # the copy is verified; without its head a restore checks the chain alone
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def recorded_head(backup_file: Path) -> dict | None:
+    """What ``<backup>.head`` says (None: no head was recorded with it)."""
+    try:
+        data = json.loads(head_path(backup_file).read_text(encoding="utf-8"))
+        return {"id": int(data["id"]), "hash": str(data["hash"]), "at": str(data.get("at", ""))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 # ----------------------------------------------------------------------------- backups
 
 
@@ -311,6 +360,7 @@ def backup(url: str, dest: Path | None = None, *, kind: str = "") -> Path:
             raise StoreUnavailable(N_("{path} exists: choose another name for the backup"), {"path": str(dest)})
     _writable_folder(folder)
     made = copy_database(src, dest)
+    _record_head(made)
     _remember(folder, ident, src)
     return made
 
@@ -331,6 +381,8 @@ def _rotate(folder: Path, ident: str, kind: str, keep: int) -> None:
     for old in made[:-keep] if keep else made:
         with contextlib.suppress(OSError):
             old.unlink(missing_ok=True)  # another terminal may have rotated it already
+        with contextlib.suppress(OSError):
+            head_path(old).unlink(missing_ok=True)
 
 
 def daily_backup(url: str, folder: Path, *, today: datetime | None = None, keep: int = RETENTION) -> Path | None:
@@ -346,6 +398,7 @@ def daily_backup(url: str, folder: Path, *, today: datetime | None = None, keep:
         _writable_folder(folder)
         _source(url)
         made = copy_database(src, folder / f"{src.stem}-{ident}-daily-{stamp}.db", unique=False)
+        _record_head(made)
         _remember(folder, ident, src)
     _rotate(folder, ident, "daily-", keep)
     return made
@@ -384,6 +437,10 @@ class RestoreReport:
     integrity_ok: bool = True
     audit_events: int = 0
     audit_problems: list = field(default_factory=list)
+    #: the newest audit event the backup recorded beside it (None: none recorded)
+    backup_head: dict | None = None
+    #: the anchor outside the database was reset to the restored head
+    anchored: bool = False
 
     @property
     def ok(self) -> bool:
@@ -463,7 +520,7 @@ def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport
     from desk.store import audit
     from desk.store.db import make_engine
 
-    report = RestoreReport(path=path, source=source, kept=kept)
+    report = RestoreReport(path=path, source=source, kept=kept, backup_head=recorded_head(source))
     try:
         verify(path)
     except StoreUnavailable:
@@ -473,6 +530,12 @@ def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport
     try:
         with Session(engine) as session:
             report.audit_problems = audit.verify(session)
+            if report.backup_head:
+                from desk.store.anchor import Head
+
+                head = Head(report.backup_head["id"], report.backup_head["hash"])
+                report.audit_problems += audit.against_head(session, head, path=str(head_path(source)),
+                                                            at=report.backup_head["at"])
             report.audit_events = session.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
     except sa.exc.DBAPIError as exc:
         raise faults.from_exception(exc, path=path) from None
@@ -510,4 +573,28 @@ def restore(src: Path, url: str, *, confirmed: bool) -> RestoreReport:
             _put(src, dest)
         except (OSError, sqlite3.Error) as exc:
             raise _translate(exc, dest) from None
-    return check_restored(dest, src, kept)
+    report = check_restored(dest, src, kept)
+    if report.integrity_ok:
+        report.anchored = _re_anchor(dest, src, kept)
+    return report
+
+
+def _re_anchor(dest: Path, src: Path, kept: Path | None) -> bool:
+    """The restored database's anchor is its own head now; the restore is audited."""
+    import getpass
+
+    import sqlalchemy as sa
+
+    from desk.store import audit
+    from desk.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{dest}")
+    try:
+        audit.reset_anchor(engine, user_name=f"desk restore ({getpass.getuser()})"[:80],
+                           at=datetime.now().replace(microsecond=0), action="store.restore",
+                           after={"source": str(src), "kept": str(kept) if kept else ""})
+        return True
+    except (sa.exc.DBAPIError, OSError, StoreUnavailable):
+        return False  # the restore stands; verify will say the anchor is missing
+    finally:
+        engine.dispose()

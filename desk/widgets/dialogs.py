@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -20,7 +20,7 @@ from desk.i18n import N_, _
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
 .dialog {
-    width: 90; height: auto; max-height: 95%;
+    width: 90; max-width: 100%; height: auto; max-height: 100%;
     border: thick $accent; background: $surface; padding: 1 2;
 }
 .dialog-title { text-style: bold; margin-bottom: 1; }
@@ -120,6 +120,10 @@ class FormField:
     password: bool = False
 
 
+class FormBody(VerticalScroll, can_focus=False):
+    """A form's fields, scrolled to the focused one; not a Tab stop itself."""
+
+
 class FormDialog(ModalScreen[dict | None]):
     """A small form: Tab/Shift+Tab between fields, Enter on the last one (or
     Ctrl+S anywhere) validates every field and dismisses with the values.
@@ -150,7 +154,9 @@ class FormDialog(ModalScreen[dict | None]):
         self._values: dict | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # A tall form scrolls inside the dialog: Tab brings each field into view
+        # (at 80x24 the new-customer form's lower fields were below the screen).
+        with FormBody(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
             for f in self.fields:
                 yield Label(Text(f.label), classes="field-label")
