@@ -540,8 +540,10 @@ def commit_calls(url: str, shop: generate.Shop, n: int) -> dict[str, list[float]
         techs = [u.id for u in users if u.has(Role.TECHNICIAN)]
         board = desk.booking.board(shop.now.date())
         visit = next(r.visit_id for r in board if r.stage == Stage.ESTIMATE)
-        booked = [r.visit_id for r in board if r.stage == Stage.BOOKED]
-        items = [(vid, st.item.id) for vid in booked for st in desk.checklist.checklist(vid)
+        # the keypress run ticks the booked visits' items: these come from the others first
+        order = [r.visit_id for r in board if r.stage != Stage.BOOKED] + \
+            [r.visit_id for r in reversed(board) if r.stage == Stage.BOOKED]
+        items = [(vid, st.item.id) for vid in order for st in desk.checklist.checklist(vid)
                  if st.state == ItemState.OPEN and not st.item.from_data and user.has(st.item.role)]
         ref = desk.lifecycle.ref(visit)
 
