@@ -7,8 +7,9 @@ can subtract its own launch time) of
 
 * ``imported``: this module's first line ran (the interpreter is up);
 * ``ready``: Textual's ``on_ready`` (the first frame is displayed);
-* ``filled``: the first frame after the board's rows are in its table (the
-  baseline's 50 rows are there from the first frame, so it is ``ready``);
+* ``filled``: the first frame Textual hands its driver after the board's rows
+  are in its table (the baseline's 50 rows are there from the first frame, so it
+  is ``ready``);
 
 and the process's resident size (``rss_mb``, ``VmRSS``) and peak (``hwm_mb``) at
 ``filled``. Then the app exits. Nothing here is imported by desk itself.
@@ -89,14 +90,28 @@ def desk_app(report, db: str, now: str, user: str):
         original_show(self, rows)
         if "filled" in report or type(self).__name__ != "AppointmentsScreen":
             return
+        report["rows"] = len(rows)
+        hook_frames(self.app, self)
 
-        def painted() -> None:
+    def hook_frames(app, board) -> None:
+        """The first frame Textual hands its driver once the rows are in the
+        table (headless, the frame is rendered to terminal codes here, as the
+        driver of a terminal would): the board is on screen."""
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            if "filled" in report or renderable is None or app._batch_count or screen is not board:
+                return
+            from textual._compositor import CompositorUpdate
+
+            if app.is_headless and isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)
             report["filled"] = time.time()
-            report["rows"] = len(rows)
             report.update(memory())
-            self.app.exit()
+            app.exit()
 
-        self.app.call_after_refresh(painted)
+        app._display = display
 
     DeskApp.on_ready = on_ready
     ListScreen.show_rows = show_rows

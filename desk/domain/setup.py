@@ -166,6 +166,17 @@ def from_text(key: str, text: str):
     return text
 
 
+def settings_over(base, stored: dict[str, str]):
+    """The shop's effective settings: the stored values (key -> text) over
+    ``base`` (desk.toml's ``Settings``). The member discount is pricing, not a
+    setting of ``Settings``."""
+    values = {s.key: getattr(base, s.key, None) for s in SETTINGS}
+    for key, text in stored.items():
+        if key in values:
+            values[key] = from_text(key, text)
+    return replace(base, **{s.key: values[s.key] for s in SETTINGS if s.key != "member_discount_pct"})
+
+
 def show(key: str, value, currency_symbol: str = "") -> str:
     """A setting's value as the screen shows it."""
     s = spec(key)

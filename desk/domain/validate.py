@@ -17,8 +17,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import phonenumbers
-from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 from desk.domain.errors import InvalidInput
@@ -157,6 +155,8 @@ def phone(text: str, region: str = "CN") -> str:
     raw = _halfwidth(str(text or "")).strip()
     if not raw:
         raise InvalidInput("phone", "Phone is required")
+    import phonenumbers  # here, not at the top: start-up does not need it (issue 16)
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -174,6 +174,8 @@ def show_phone(stored: str, region: str = "CN") -> str:
     raw = str(stored or "").strip()
     if not raw:
         return ""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -350,6 +352,8 @@ def date(value: str, *, today: dt.date) -> dt.date:
     # ("23") or a compact YYYYMMDD is taken.
     if not re.search(r"[0-9]", raw) or (re.fullmatch(r"[0-9]+", raw) and len(raw) not in (1, 2, 8)):
         raise _not_a_date(value)
+    from dateutil import parser as dateparser  # here: start-up does not need it
+
     try:
         default = dt.datetime.combine(today, dt.time())
         return dateparser.parse(raw, dayfirst=True, default=default).date()

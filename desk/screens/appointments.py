@@ -13,9 +13,9 @@ from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
-from desk.screens.booking import booking_form, concern_form
-from desk.screens.visit import screen_for
-from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+
+# The booking forms, the visit screens and the dialogs are imported by the keys
+# that open them: the board is the first screen, on screen before they are needed.
 
 
 def flags_text(row) -> Text:
@@ -68,7 +68,19 @@ class AppointmentsScreen(ListScreen):
 
     def load(self) -> None:
         self.set_title(self.title_text())
+        early = self.app.early_rows(self.day)
+        if early is not None:
+            # today's rows as read at start-up (desk.store.reads): on screen now,
+            # read again through the services once they are up (store_opened)
+            if self.rows is not early:  # mount and resume both load: draw them once
+                self.show_rows(early)
+                self.call_after_refresh(self.app.first_board_painted)
+            return
         super().load()
+
+    def store_opened(self) -> None:
+        """The services are up (the board was shown from the start-up read)."""
+        self.load()
 
     def title_text(self, opening: list[str] | None = None) -> Text:
         """The day, and today's opening checklist (facility standards) state."""
@@ -129,6 +141,8 @@ class AppointmentsScreen(ListScreen):
         row = self.current_row()
         if row is None:
             return
+        from desk.screens.visit import screen_for
+
         screen = screen_for(row.stage, row.visit_id)
         if screen is None:
             self.notify(_("This visit is {stage}", stage=_(STAGE_LABELS[Stage(row.stage)])))
@@ -140,6 +154,7 @@ class AppointmentsScreen(ListScreen):
         if row is None or row.stage != Stage.BOOKED:
             return
         vid, ref = row.visit_id, row.ref
+        from desk.screens.visit import screen_for
 
         def arrived(_stage) -> None:
             self.app.push_screen(screen_for(Stage.RECEPTION, vid))
@@ -175,6 +190,8 @@ class AppointmentsScreen(ListScreen):
             return recent, earliest
 
         def show(result) -> None:
+            from desk.screens.booking import booking_form
+
             recent, earliest = result
             hint = ""
             if recent:
@@ -188,6 +205,7 @@ class AppointmentsScreen(ListScreen):
     def _save_booking(self, customer_id: int, vehicle_id: int, values, overbook: bool = False) -> None:
         if not values:
             return
+        from desk.widgets.dialogs import ConfirmDialog
 
         def book_as(actor):
             return self.desk.booking.book(
@@ -225,6 +243,8 @@ class AppointmentsScreen(ListScreen):
         if not ids:
             return
         customer_id, vehicle_id = ids
+        from desk.screens.booking import concern_form
+        from desk.screens.visit import screen_for
 
         def save(values) -> None:
             if not values:
@@ -241,6 +261,7 @@ class AppointmentsScreen(ListScreen):
 
     def action_week(self) -> None:
         start = self.day - timedelta(days=self.day.weekday())
+        from desk.widgets.dialogs import PickDialog
 
         def show(days) -> None:
             choices = [(d, _n("{day}  {n} appointment, {a} arrived", "{day}  {n} appointments, {a} arrived", n,
@@ -257,6 +278,8 @@ class AppointmentsScreen(ListScreen):
         self.run_db(lambda: self.desk.booking.week(start), show)
 
     def action_reminders(self) -> None:
+        from desk.widgets.dialogs import PickDialog
+
         def show(items) -> None:
             if not items:
                 self.notify(_("No reminders or late calls due"))
@@ -277,6 +300,7 @@ class AppointmentsScreen(ListScreen):
         if reminder_id is None:
             return
         from desk.domain import validate
+        from desk.widgets.dialogs import FormDialog, FormField
 
         form = FormDialog(_("Outcome of the call"), [
             FormField("outcome", _("e.g. reminded / coming / rebook / no answer"),

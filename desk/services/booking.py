@@ -3,7 +3,6 @@ calls, the welcome list, the day's board and the week (spec stage 1)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
@@ -17,36 +16,9 @@ from desk.domain.rules import comeback_of
 from desk.i18n import N_
 from desk.services.context import Service
 from desk.services.reception import add_concerns
-from desk.store import repo
+from desk.store import reads, repo
+from desk.store.reads import BoardRow  # noqa: F401 - the board's row, where it is read
 from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One appointment/visit on the appointment board."""
-
-    ref: VisitRef
-    number: str
-    time: datetime | None
-    stage: str
-    customer: str
-    phone: str
-    plate: str
-    vehicle: str
-    concern: str
-    advisor: str
-    vip: bool
-    special_note: str
-    comeback: bool
-    new_customer: bool
-    late: bool
-    arrived: bool
-    reminder_due: bool
-    walk_in: bool
-
-    @property
-    def visit_id(self) -> int:
-        return self.ref.id
 
 
 class BookingService(Service):
@@ -225,41 +197,11 @@ class BookingService(Service):
     # ------------------------------------------------------------------ board & week
 
     def board(self, day: date) -> list[BoardRow]:
-        """The appointment board of one day (one indexed query plus two small ones)."""
-
-        def run(session: Session) -> list[BoardRow]:
-            rows = repo.day_visits(session=session, day=day)
-            names = repo.user_names(session=session)
-            ids = [v.id for v, _, _ in rows]
-            first_concern = repo.first_concerns(session=session, visit_ids=ids)
-            due = repo.reminders_due_of(session=session, visit_ids=ids, until=self.now(), kind_not=sched.LATE)
-            earlier = repo.vehicles_seen_before(session=session, vehicle_ids=[v.vehicle_id for v, _, _ in rows],
-                                                day=day)
-            now = self.now()
-            out = []
-            for v, c, veh in rows:
-                late = (
-                    v.stage == Stage.BOOKED
-                    and v.appointment_at is not None
-                    and now >= sched.late_due(v.appointment_at, self.policy.late_after_minutes)
-                )
-                out.append(
-                    BoardRow(
-                        ref=VisitRef(v.id, v.version), number=v.number,
-                        time=v.appointment_at or v.arrived_at, stage=v.stage, customer=c.name,
-                        phone=c.phone, plate=veh.plate,
-                        vehicle=f"{veh.make} {veh.model}".strip(),
-                        concern=first_concern.get(v.id, ""), advisor=names.get(v.advisor_id, ""),
-                        vip=c.vip, special_note=c.special_note, comeback=v.comeback_of_id is not None,
-                        new_customer=veh.id not in earlier and v.vehicle_id not in earlier,
-                        late=late, arrived=v.arrived_at is not None,
-                        reminder_due=v.id in due and v.stage == Stage.BOOKED,
-                        walk_in=v.walk_in,
-                    )
-                )
-            return out
-
-        return self._read(run)
+        """The appointment board of one day (one indexed query plus three small
+        ones): the store's plain-SQL read, the same the app runs at start-up
+        before the services are loaded (desk.store.reads)."""
+        return self._read_connection(lambda conn: reads.board(
+            reads.Reader.of_connection(conn), day, now=self.now(), late_after_minutes=self.policy.late_after_minutes))
 
     def week(self, start: date) -> list[tuple[date, int, int]]:
         """(day, appointments, arrived) for seven days from ``start``."""

@@ -142,8 +142,7 @@ class SetupService(Service):
         stored, overrides = self._read(run)
         values = self._values(stored)
         ctx = self.ctx
-        ctx.settings = s = dataclasses.replace(
-            self._base(), **{s.key: values[s.key] for s in rules.SETTINGS if s.key != "member_discount_pct"})
+        ctx.settings = s = rules.settings_over(self._base(), stored)
         ctx.policy = dataclasses.replace(
             ctx.policy,
             comeback_window_days=s.comeback_window_days,

@@ -11,6 +11,7 @@ sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import import_module
@@ -26,6 +27,7 @@ from desk.config import Settings
 from desk.i18n import N_, _, set_locale
 from desk.keys import check_keymap
 from desk.shell.commands import binding_ids, desk_commands, toggle_help
+from desk.shell.heap import HeapKeeper
 from desk.shell.live import ChangeWatcher, DataChanged
 from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
@@ -92,10 +94,22 @@ class DeskApp(TypeAhead, App):
         self.settings = settings or Settings()
         self.user_name = user_name
         #: The services (``desk.services.Desk``); None until the store is open.
-        self.desk = desk
+        self._desk = desk
+        #: Set while no opening of the store is under way (a worker asking for
+        #: the services waits for it: see ``desk``).
+        self.store_settled = threading.Event()
+        self.store_settled.set()
+        #: What the first screen needs, read before the services were loaded
+        #: (``desk.store.reads.Early``); None once the services are up.
+        self.early = None
+        #: Set once today's board is on screen (or no board comes first): the
+        #: services are imported after it, not in its way.
+        self.board_up = threading.Event()
         self.store = StoreLink(self)
         self.live = ChangeWatcher(self)
         self.session = Session(self)
+        #: Full garbage collections between keypresses, not inside one (heap.py).
+        self.heap = HeapKeeper(self)
         #: The header shows the wall clock (snapshot tests turn it off).
         self.show_clock = clock is None
         self.title = _("desk — service desk")
@@ -109,6 +123,20 @@ class DeskApp(TypeAhead, App):
             keymap, self.keymap_problems = check_keymap(self.settings.keys, binding_ids())
             if keymap:
                 self.set_keymap(keymap)
+
+    @property
+    def desk(self):
+        """The services, or None. A worker that asks while the store is still
+        being opened (a key pressed on the early board) waits for them."""
+        desk = self._desk
+        if desk is None and not self.store_settled.is_set() and threading.current_thread() is not threading.main_thread():
+            self.store_settled.wait(60)
+            desk = self._desk
+        return desk
+
+    @desk.setter
+    def desk(self, value) -> None:
+        self._desk = value
 
     @property
     def user(self):
@@ -129,25 +157,67 @@ class DeskApp(TypeAhead, App):
         else:
             self.store_ready(self.desk)
 
-    def store_ready(self, desk) -> None:
-        """The store is open: the shop's own set-up, then the sign-in, the change
-        feed and the background jobs."""
-        self.desk = desk
-        desk.ctx.source = self.session.source()  # security events name this terminal
-        self.settings = desk.ctx.settings
+    def early_ready(self, early) -> None:
+        """Users, settings and today's board were read with sqlite3 alone
+        (``desk.store.reads.early_start``): sign in and show the board now; the
+        services follow in the worker (:meth:`store_ready`)."""
+        from desk.domain.setup import settings_over
+
+        self.early = early
+        self._apply_settings(settings_over(self.settings, early.stored))
+        self.session._choose(early.users, early.pin_users)
+        if self.user is None:  # the sign-in screen came first: nothing to wait for
+            self.board_up.set()
+
+    def early_rows(self, day):
+        """Today's board as read at start-up, while the services are loading."""
+        early = self.early
+        if early is not None and self._desk is None and day == early.day:
+            return early.board
+        return None
+
+    def preload_home(self) -> None:
+        """Import the first area's screen module (from the store's worker, while
+        the UI thread has nothing to do): sign-in then only builds it."""
+        import_module(self.AREAS["appointments"][0].split(":")[0])
+
+    def first_board_painted(self) -> None:
+        self.board_up.set()
+
+    def _apply_settings(self, settings) -> None:
+        self.settings = settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
             set_locale(self.settings.locale)
             self.title = _("desk — service desk")
+        if self.user is not None:  # signed in on the early board: the header says who, still
+            self.session._show_user(self.user)
+
+    def store_ready(self, desk) -> None:
+        """The store is open: the shop's own set-up, then the sign-in (unless the
+        early board did it), the change feed and the background jobs."""
+        self.desk = desk
+        desk.ctx.source = self.session.source()  # security events name this terminal
+        self.store_settled.set()
+        self._apply_settings(desk.ctx.settings)
         for reason, params in desk.ctx.warnings:
             self.notify(_(reason, **params), severity="warning", timeout=15)
-        self.session.start()
+        early, self.early = self.early, None
+        if early is None:
+            self.session.start()
+        else:  # the board shown from the early read: read again through the services
+            for screen in self.screen_stack:
+                opened = getattr(screen, "store_opened", None)
+                if callable(opened):
+                    opened()
         self.live.start()
         self.store.after_open()
+        self.heap.settle()
 
     async def on_event(self, event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.session.touched()
+            self.heap.touched()
         await super().on_event(event)
 
     def on_data_changed(self, message: DataChanged) -> None:
@@ -160,6 +230,7 @@ class DeskApp(TypeAhead, App):
     def on_unmount(self) -> None:
         self.live.stop()
         self.store.release()
+        self.heap.release()
 
     # ------------------------------------------------------------------ areas and keys
 

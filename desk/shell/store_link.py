@@ -169,11 +169,44 @@ class StoreLink:
     def _run(self, job, group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
+    #: Seconds the services' import waits for today's board to be painted.
+    BOARD_WAIT_SECONDS = 3.0
+
     def open(self, *, initialise: bool = False) -> None:
         """Open (and migrate) the store in a worker; a failure says what it is."""
+        self.app.store_settled.clear()
         self._run(lambda: self._open(initialise), "store")
 
+    def _early(self) -> None:
+        """A SQLite shop ready as it is: its users, settings and today's board,
+        read with sqlite3 before SQLAlchemy and the services are imported (over
+        a second on a large shop); the board goes up, then they load."""
+        app = self.app
+        if app.early is not None or app.user is not None:
+            return  # opened again (a restore, a busy file): the screens are up
+        if "appointments" not in app.AREAS:
+            return  # an app without the board and its sign-in (the lobby)
+        from desk.store.reads import early_start
+
+        app.preload_home()  # the board's screen module, imported here while the UI thread idles
+        try:
+            early = early_start(app.db_url, now=app.clock(), base_settings=app.settings)
+        except Exception:  # noqa: BLE001 - the full opening finds the fault and says what it is
+            early = None
+        if early is None:
+            return
+        app.call_from_thread(app.early_ready, early)
+        app.board_up.wait(self.BOARD_WAIT_SECONDS)
+
     def _open(self, initialise: bool = False) -> None:
+        try:
+            if not initialise:
+                self._early()
+            self._open_services(initialise)
+        finally:
+            self.app.store_settled.set()
+
+    def _open_services(self, initialise: bool = False) -> None:
         from desk.services import open_desk
         from desk.store.faults import from_exception
 

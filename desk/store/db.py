@@ -24,9 +24,7 @@ PostgreSQL: the same code through psycopg.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -40,6 +38,8 @@ from sqlmodel import Session
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
 from desk.store import faults, health, presence
+# the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
+from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -197,9 +197,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 # ----------------------------------------------------------------------------- schema
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
 def alembic_config(engine: Engine):
     from alembic.config import Config
 
@@ -207,42 +204,6 @@ def alembic_config(engine: Engine):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg
-
-
-@functools.lru_cache(maxsize=1)
-def revision_graph() -> dict[str, str | None]:
-    """revision -> down_revision, read from the migration files' text.
-
-    Start-up only needs to know whether the database is at the head; importing
-    Alembic and its script directory for that costs a tenth of a second, so the
-    files are read as text (a test checks this agrees with Alembic)."""
-    graph: dict[str, str | None] = {}
-    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        rev = _REVISION.search(text)
-        if rev is None:
-            continue
-        down = _DOWN_REVISION.search(text)
-        graph[rev.group(1)] = down.group(2) if down and down.group(2) else None
-    return graph
-
-
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(['\"]([^'\"]+)['\"]|None)", re.M)
-
-
-def head_revision() -> str:
-    graph = revision_graph()
-    heads = set(graph) - {down for down in graph.values() if down}
-    if len(heads) == 1:
-        return heads.pop()
-    from alembic.script import ScriptDirectory  # branches: let Alembic decide
-
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
-
-
-def known_revisions() -> set[str]:
-    return set(revision_graph())
 
 
 def current_revision(engine: Engine) -> str | None:

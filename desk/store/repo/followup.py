@@ -23,7 +23,6 @@ __all__ = [
     "complaints_with_customers",
     "latest_event",
     "reminders_due",
-    "reminders_due_of",
     "reminders_of",
 ]
 
@@ -50,18 +49,6 @@ def latest_event(*, session: Session, entity: str, entity_id: int) -> AuditEvent
 
 def reminders_of(*, session: Session, visit_id: int) -> list[ReminderRow]:
     return list(session.exec(select(ReminderRow).where(ReminderRow.visit_id == visit_id)).all())
-
-
-def reminders_due_of(*, session: Session, visit_ids: list[int], until: datetime, kind_not: str) -> set[int]:
-    """The visits among ``visit_ids`` with a reminder due by ``until`` (not of ``kind_not``)."""
-    if not visit_ids:
-        return set()
-    return set(session.exec(
-        select(ReminderRow.visit_id).where(
-            col(ReminderRow.visit_id).in_(visit_ids), col(ReminderRow.done_at).is_(None),
-            ReminderRow.due_at <= until, ReminderRow.kind != kind_not,
-        )
-    ).all())
 
 
 def call_counts(*, session: Session, visit_ids: list[int]) -> dict[int, int]:

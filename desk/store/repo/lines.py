@@ -24,7 +24,6 @@ from desk.store.repo.mapping import to_line, to_mark
 __all__ = [
     "concerns",
     "findings",
-    "first_concerns",
     "last_updates",
     "lines",
     "lines_by_visit",
@@ -63,18 +62,6 @@ def marks(*, session: Session, visit_id: int) -> list[ItemMark]:
         select(MotMarkRow).where(MotMarkRow.visit_id == visit_id).order_by(MotMarkRow.id)
     ).all()
     return [to_mark(r) for r in rows]
-
-
-def first_concerns(*, session: Session, visit_ids: list[int]) -> dict[int, str]:
-    """Each visit's first concern (the board shows one)."""
-    out: dict[int, str] = {}
-    if visit_ids:
-        for vid, text in session.exec(
-            select(ConcernRow.visit_id, ConcernRow.text).where(col(ConcernRow.visit_id).in_(visit_ids))
-            .order_by(ConcernRow.id)
-        ).all():
-            out.setdefault(vid, text)
-    return out
 
 
 def lines_by_visit(*, session: Session, visit_ids: list[int]) -> dict[int, list[EstimateLine]]:

@@ -17,12 +17,11 @@ from desk.store.models import (
     CustomerRow,
     EstimateLineRow,
     OdometerRow,
-    UserRow,
     VehicleRow,
     VisitRow,
 )
 
-from desk.store.repo.mapping import to_user
+from desk.store import reads
 
 
 __all__ = [
@@ -46,7 +45,9 @@ __all__ = [
 
 
 def users(*, session: Session) -> list[User]:
-    return [to_user(r) for r in session.exec(select(UserRow).order_by(UserRow.id)).all()]
+    """Every user, in creation order (desk.store.reads: the query the app also
+    runs before the services are loaded)."""
+    return reads.users(reads.Reader.of_connection(session.connection()))
 
 
 def last_odometer(*, session: Session, vehicle_id: int) -> int | None:
@@ -125,7 +126,7 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
 
 
 def user_names(*, session: Session) -> dict[int, str]:
-    return {u.id: u.name for u in session.exec(select(UserRow)).all()}
+    return {u.id: u.name for u in users(session=session)}
 
 
 def vin_taken(*, session: Session, vin: str) -> bool:
@@ -138,7 +139,7 @@ def own_odometer(*, session: Session, visit_id: int) -> OdometerRow | None:
 
 
 def pin_user_ids(*, session: Session) -> set[int]:
-    return set(session.exec(select(UserRow.id).where(UserRow.pin_hash.is_not(None))).all())
+    return reads.pin_user_ids(reads.Reader.of_connection(session.connection()))
 
 
 def vehicle_visits(*, session: Session, vehicle_id: int, exclude: int | None, limit: int) -> list[dict]:

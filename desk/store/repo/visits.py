@@ -45,7 +45,6 @@ __all__ = [
     "next_visit_serial",
     "past_visits",
     "slot_load",
-    "vehicles_seen_before",
     "visit_facts",
     "visits_delivered",
     "visits_in_stage",
@@ -202,17 +201,6 @@ def day_counts(*, session: Session, first: date, days: int, not_in: list[str]) -
         .group_by(VisitRow.day)
     ).all()
     return {d: (n, a) for d, n, a in rows}
-
-
-def vehicles_seen_before(*, session: Session, vehicle_ids: list[int], day: date) -> set[int]:
-    """The vehicles among ``vehicle_ids`` that arrived on a visit before ``day``."""
-    if not vehicle_ids:
-        return set()
-    return set(session.exec(
-        select(VisitRow.vehicle_id).where(
-            col(VisitRow.vehicle_id).in_(vehicle_ids), col(VisitRow.arrived_at).is_not(None), VisitRow.day < day,
-        ).distinct()
-    ).all())
 
 
 def visits_in_stage(*, session: Session, stage: str) -> list[tuple[VisitRow, CustomerRow, VehicleRow]]:
