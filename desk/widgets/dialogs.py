@@ -20,7 +20,7 @@ from desk.i18n import N_, _
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
 .dialog {
-    width: 90; max-width: 100%; height: auto; max-height: 100%;
+    width: 90; max-width: 100%; height: auto; max-height: 95%;
     border: thick $accent; background: $surface; padding: 1 2;
 }
 .dialog-title { text-style: bold; margin-bottom: 1; }
