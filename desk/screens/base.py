@@ -47,18 +47,27 @@ def run_db(
     def tell(exc: BaseException) -> None:
         app.notify(describe_fault(exc), severity="error", timeout=8)
 
+    def on_ui(callback: Callable, *args) -> None:
+        """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
+        screen closed while its read was on its way: nothing left to show it on)."""
+        def call() -> None:
+            if node is app or node.is_attached:
+                callback(*args)
+
+        app.call_from_thread(call)
+
     def job() -> None:
         try:
             result = fn()
         except Exception as exc:  # noqa: BLE001 - every error becomes a message
-            app.call_from_thread(failed or tell, exc)
+            on_ui(failed or tell, exc)
             return
         if isinstance(result, Saved):
             if took is not None:
-                app.call_from_thread(took, result.ref)
+                on_ui(took, result.ref)
             result = result.value
         if done is not None:
-            app.call_from_thread(done, result)
+            on_ui(done, result)
 
     node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
@@ -217,10 +226,14 @@ class VisitActions:
                 self.run_db(lambda: mark(event.reason, self.user), self.show_mark)
             return
         title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _("Waive {item}", item=item_id)
+        from desk.widgets.checklist import Checklist
+
+        prompt = next((c.item_text(item_id) for c in self.query(Checklist)), "")
+        dialog = ReasonDialog(title, prompt)
         if waive:
-            self.submit(ReasonDialog(title), mark, self.show_mark, approve=_("Waive {item}", item=item_id))
+            self.submit(dialog, mark, self.show_mark, approve=_("Waive {item}", item=item_id))
         else:
-            self.submit(ReasonDialog(title), lambda reason: mark(reason, self.user), self.show_mark)
+            self.submit(dialog, lambda reason: mark(reason, self.user), self.show_mark)
 
     def show_mark(self, status) -> None:
         """A mark is saved: the service returned the item's new status (a mark

@@ -137,14 +137,17 @@ class EstimateScreen(VisitScreen):
             append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown):]])
             self.line_ids.extend(line_id for line_id, _cells in rows[len(shown):])
         else:
-            row = table.cursor_row
+            # a reload (maybe another terminal's change): the cursor stays on the
+            # line it was on, so the next key acts on the line the user chose
+            row, chosen = table.cursor_row, self.selected_line()
             table.clear()
             self.line_ids = []
             for line_id, cells in rows:
                 table.add_row(*cells, key=str(line_id))
                 self.line_ids.append(line_id)
             if self.line_ids:
-                table.move_cursor(row=min(row, len(self.line_ids) - 1))
+                keep = self.line_ids.index(chosen) if chosen in self.line_ids else min(row, len(self.line_ids) - 1)
+                table.move_cursor(row=keep)
         self._shown_rows = rows
         self.update_static("#totals", totals_text(view, self.symbol))
 
