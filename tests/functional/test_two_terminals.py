@@ -451,3 +451,36 @@ async def test_a_fault_is_logged_with_a_reference(shop, clock, db_url, monkeypat
     logged = log_path().read_text(encoding="utf-8")
     assert f"--- {ref} " in logged and "ZeroDivisionError: a bug" in logged
 
+
+
+async def test_a_reload_under_an_open_form_keeps_its_text_and_focus(shop, clock, db_url):
+    """B types in a form while A's change arrives by the feed: B's screen below
+    shows it, the form stays up with B's text and its focus; B's save then goes
+    through (it is not stale: the screen took the new version)."""
+    d = shop.desk
+    d.people.create_user(None, B_USER, [Role.MANAGER])
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "RECEPTION")
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await in_app(pilot, app, lambda app=app: app.push_screen(screen_for("RECEPTION", vid)))
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
+        await pb.press("k")
+        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
+        await pb.press(*"wipers")
+        focused, seen = b.focused, visit_screen(b).ref
+        await pa.press("k")
+        await wait_for(pa, lambda: isinstance(a.screen, FormDialog))
+        await pa.press(*"horn", "ctrl+s")
+        await until(pb, lambda: visit_screen(b).ref != seen, "B's screen follows the feed", tries=2000)
+        assert "horn" in concerns(visit_screen(b).view)
+        assert isinstance(b.screen, FormDialog) and b.focused is focused
+        assert b.screen.query_one("#f-concern", Input).value == "wipers"
+        await pb.press("ctrl+s")
+        await until(pb, lambda: dialog(b) is None, "B's concern saved")
+        assert not [n for n in notes if "another terminal" in n]
+    assert {"horn", "wipers"} <= set(concerns(d.lifecycle.visit_view(vid)))
