@@ -11,7 +11,6 @@ the sizes, so a second run reuses the file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -141,17 +140,18 @@ def _vin(rng: random.Random) -> str:
 
 
 class _Chain:
-    """The audit log's rows with their hash chain (desk.store.audit.event_hash)."""
+    """The audit log's rows with their hash chain (the audit module's own hash)."""
 
     def __init__(self, prev: str) -> None:
+        from desk.store.audit import chain_hash
+
+        self.hash = chain_hash
         self.prev = prev
         self.rows: list[tuple] = []
 
     def add(self, stored: str, iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
             visit_id, before: str, after: str) -> None:
-        body = json.dumps([self.prev, iso, user_id, user_name, action, entity, entity_id, visit_id, before, after],
-                          ensure_ascii=False)
-        digest = hashlib.sha256(body.encode()).hexdigest()
+        digest = self.hash(self.prev, iso, user_id, user_name, action, entity, entity_id, visit_id, before, after)
         self.rows.append((stored, user_id, user_name, action, entity, entity_id, visit_id, before, after,
                           self.prev, digest))
         self.prev = digest
@@ -225,7 +225,8 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at, "
-        "name_key, name_rev, phone_key, phone_rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", cust_rows)
+        "name_key, name_rev, phone_key, phone_rev, pinyin_key, initials_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        cust_rows)
     conn.execute("COMMIT")
     owners = list(range(1, size.customers + 1)) + [rng.randrange(1, size.customers + 1)
                                                    for _ in range(size.vehicles - size.customers)]
@@ -264,7 +265,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     odometer: dict[int, int] = {}
     batch = 10_000
     visit_rows, concern_rows, line_rows, auth_rows, call_rows, answer_rows, odo_rows = [], [], [], [], [], [], []
-    call_id = survey_id = 0
+    call_id = 0
     extra_acc = 0.0
 
     def flush() -> None:

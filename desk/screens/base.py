@@ -111,11 +111,13 @@ class DeskScreen(Screen):
         done: Callable[[Any], None] | None = None,
         *,
         approve: str | Callable[[Any], str] | None = None,
+        who: Callable[[], list] | None = None,
     ) -> None:
         """Show ``form`` (a dialog with ``hold``: FormDialog, ReasonDialog) and save
         what it returns with ``save(values)`` in a worker (``save(values, actor)``
         with ``approve``, the action's name or a function of the values giving
-        it: a manager may authorise the action on this terminal).
+        it: a manager may authorise the action on this terminal; with ``who``,
+        someone who may do it acts, as in :meth:`run_as_or_approved`).
 
         The form stays up while the change is saved: it closes when it is saved
         (then ``done(result)``, by default a reload); when the change is refused
@@ -137,7 +139,7 @@ class DeskScreen(Screen):
             else:
                 action = approve(values) if callable(approve) else approve
                 self.run_as_or_approved(action, lambda actor: save(values, actor), saved, failed=refused,
-                                        cancelled=form.reopen)
+                                        cancelled=form.reopen, who=who)
 
         form.submitted = submitted
         self.app.push_screen(form)
@@ -156,18 +158,22 @@ class DeskScreen(Screen):
         *,
         failed: Callable[[BaseException], None] | None = None,
         cancelled: Callable[[], None] | None = None,
+        who: Callable[[], list] | None = None,
     ) -> None:
         """Run ``call(user)`` for the signed-in user; when their role may not do it
         (``NotAllowed``), a manager authorises this one action with their PIN on
         this terminal and ``call(manager)`` runs (the audit names the manager). The
-        terminal's user stays signed in. ``cancelled``: no manager authorised it."""
+        terminal's user stays signed in. ``cancelled``: no manager authorised it.
+        ``who()`` (a service call, run in a worker): act as, the users who may do
+        it themselves (a domain rule) are offered instead of the managers, and
+        ``call(chosen)`` runs in the chosen one's name with their PIN."""
         from desk.domain.errors import NotAllowed
 
         def refused(exc: BaseException) -> None:
             if not isinstance(exc, NotAllowed):
                 (failed or self.show_error)(exc)
                 return
-            from desk.widgets.approval import ManagerApproval
+            from desk.widgets.approval import ActAs, ManagerApproval
 
             def approved(manager) -> None:
                 if manager is not None:
@@ -175,7 +181,9 @@ class DeskScreen(Screen):
                 elif cancelled is not None:
                     cancelled()
 
-            self.app.push_screen(ManagerApproval(f"{action}\n{describe_error(exc)}"), approved)
+            text = f"{action}\n{describe_error(exc)}"
+            dialog = ManagerApproval(text) if who is None else ActAs(text, load=who, exclude=self.user)
+            self.app.push_screen(dialog, approved)
 
         self.run_db(lambda: call(self.user), done, failed=refused)
 
@@ -217,23 +225,22 @@ class VisitActions:
         def mark(reason: str | None, actor):
             return self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)
 
-        waive = kind == MarkKind.WAIVED  # a manager or foreman waives, on this terminal if need be
+        # a manager or foreman waives, on this terminal if need be; a tick or n.a.
+        # refused for this role: someone who may do it, with their PIN, here
+        waive = kind == MarkKind.WAIVED
+        who = None if waive else (lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
+        action = (_("Waive {item}", item=item_id) if waive else _("Tick {item}", item=item_id)
+                  if kind == MarkKind.DONE else _("Not applicable: {item}", item=item_id))
         if kind == MarkKind.DONE or event.reason:
-            if waive:
-                self.run_as_or_approved(_("Waive {item}", item=item_id), lambda actor: mark(event.reason, actor),
-                                        self.show_mark)
-            else:
-                self.run_db(lambda: mark(event.reason, self.user), self.show_mark)
+            self.run_as_or_approved(action, lambda actor: mark(event.reason, actor), self.show_mark, who=who)
             return
-        title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _("Waive {item}", item=item_id)
+        # n.a. and waivers: the reason is asked in a dialog that stays up, with
+        # what was typed, until the mark is saved (or refused)
         from desk.widgets.checklist import Checklist
 
         prompt = next((c.item_text(item_id) for c in self.query(Checklist)), "")
-        dialog = ReasonDialog(title, prompt)
-        if waive:
-            self.submit(dialog, mark, self.show_mark, approve=_("Waive {item}", item=item_id))
-        else:
-            self.submit(dialog, lambda reason: mark(reason, self.user), self.show_mark)
+        title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _("Waive {item}", item=item_id)
+        self.submit(ReasonDialog(title, prompt), mark, self.show_mark, approve=action, who=who)
 
     def show_mark(self, status) -> None:
         """A mark is saved: the service returned the item's new status (a mark

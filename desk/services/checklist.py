@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
+from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Role, Saved, User, VisitRef
 from desk.domain.validate import text as clean_text
@@ -32,23 +33,14 @@ class ChecklistService(Service):
 
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
-            techs = {
-                ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by
-            }
-            if visit.technician_id:
-                techs.add(visit.technician_id)
-            inspectors = [
-                u
-                for u in repo.users(session=session)
-                if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
-            ]
+            techs, other_inspector = self._who_worked(session, visit)
             ck.check_mark(
                 item,
                 kind,
                 actor,
                 reason,
                 technician_ids=techs,
-                shop_has_other_inspector=bool(inspectors),
+                shop_has_other_inspector=other_inspector,
             )
             row = MotMarkRow(
                 visit_id=visit.id,
@@ -74,6 +66,35 @@ class ChecklistService(Service):
             return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
 
         return self._change(visit, run)
+
+    @staticmethod
+    def _who_worked(session: Session, visit: VisitRow) -> tuple[set[int], bool]:
+        """The visit's technicians, and whether the shop has an inspector besides them."""
+        techs = {ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by}
+        if visit.technician_id:
+            techs.add(visit.technician_id)
+        inspectors = [
+            u
+            for u in repo.users(session=session)
+            if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
+        ]
+        return techs, bool(inspectors)
+
+    def who_may_mark(self, visit_id: int, item_id: str, kind: MarkKind | str) -> list[User]:
+        """The users who could put ``kind`` on ``item_id`` of this visit with their
+        PIN on this terminal (act as, for one mark): :func:`staff.who_may_mark`."""
+        item = self.templates.get(item_id)
+
+        def run(session: Session) -> list[User]:
+            visit = session.get(VisitRow, visit_id)
+            if visit is None:
+                return []
+            techs, other_inspector = self._who_worked(session, visit)
+            return staff.who_may_mark(item, str(MarkKind(kind)), repo.users(session=session),
+                                      repo.pin_user_ids(session=session), technician_ids=techs,
+                                      shop_has_other_inspector=other_inspector)
+
+        return self._read(run)
 
     def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
         def run(session: Session):

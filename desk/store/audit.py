@@ -40,23 +40,20 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
 
 
-def event_hash(prev_hash: str, row: AuditEventRow) -> str:
+def chain_hash(prev_hash: str, at_iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
+               visit_id, before: str, after: str) -> str:
+    """The chain's one hash: an event's fields and the hash before it. Everything
+    that writes events (this module, the benchmark's bulk writer) uses it."""
     body = json.dumps(
-        [
-            prev_hash,
-            row.at.isoformat(),
-            row.user_id,
-            row.user_name,
-            row.action,
-            row.entity,
-            row.entity_id,
-            row.visit_id,
-            row.before,
-            row.after,
-        ],
+        [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after],
         ensure_ascii=False,
     )
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def event_hash(prev_hash: str, row: AuditEventRow) -> str:
+    return chain_hash(prev_hash, row.at.isoformat(), row.user_id, row.user_name, row.action, row.entity,
+                      row.entity_id, row.visit_id, row.before, row.after)
 
 
 def _last_hash(session: Session) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -150,17 +149,3 @@ def test_inspector_must_not_be_the_technician_when_shop_has_another():
     with pytest.raises(NotAllowed):
         ck.check_mark(item, MarkKind.DONE, both, "", technician_ids={9}, shop_has_other_inspector=True)
     ck.check_mark(item, MarkKind.DONE, both, "", technician_ids={9}, shop_has_other_inspector=False)
-
-
-def test_domain_imports_neither_textual_nor_sql():
-    import subprocess
-
-    code = (
-        "import sys, desk.domain.checklist, desk.domain.rules, desk.domain.process, "
-        "desk.domain.money, desk.domain.validate, desk.domain.fields, desk.domain.staff, "
-        "desk.domain.estimate, desk.domain.drafts, desk.domain.readings;"
-        "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','sqlalchemy','sqlmodel')];"
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr

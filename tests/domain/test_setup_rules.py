@@ -201,17 +201,6 @@ def test_the_last_manager_stays():
     rules.check_user_change([MGR, SA], MGR, SA.id, active=False)
 
 
-def test_set_up_rules_import_neither_textual_nor_sql():
-    import subprocess
-    import sys
-
-    code = ("import sys, desk.domain.setup;"
-            "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','sqlalchemy','sqlmodel')];"
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_tax_labels_follow_the_rate():
     assert rules.tax_label("VAT 13%", Decimal("9")) == "VAT 9%"
     assert rules.tax_label("增值税13%", Decimal("6.5")) == "增值税6.5%"

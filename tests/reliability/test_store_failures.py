@@ -271,8 +271,7 @@ def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypa
             desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
         assert time.monotonic() - started < 10
         # a database that needs a migration cannot migrate while locked either
-        with sqlite3.connect(tmp_path / "old.db") as conn:
-            pass
+        sqlite3.connect(tmp_path / "old.db").close()
         old = f"sqlite:///{tmp_path / 'old.db'}"
         db.upgrade(db.make_engine(old), "0001")
         other = sqlite3.connect(tmp_path / "old.db", isolation_level=None)

@@ -235,14 +235,3 @@ def test_ten_thousand_rows_with_one_bad_row_import_nothing(shop):
     with pytest.raises(ImportRejected):
         d.transfer.import_customers(shop.sa, parsed, source="big.csv")
     assert count(d, CustomerRow) == 1
-
-
-def test_the_csv_reader_is_pure_domain_code():
-    import subprocess
-    import sys
-
-    code = ("import sys, desk.domain.csvimport;"
-            "bad=[m for m in sys.modules if m.split('.')[0] in ('textual','sqlalchemy','sqlmodel')];"
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
