@@ -99,6 +99,28 @@ def update_due(promised_at: datetime | None, now: datetime, last_update: datetim
     return at_risk and not recent
 
 
+#: Minutes before the promised time from which a car is at risk.
+AT_RISK_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How long until a car's promised time, and whether it is late or at risk."""
+
+    minutes: int | None
+    late: bool
+    at_risk: bool
+
+
+def time_left(promised_at: datetime | None, now: datetime, *, ready: bool) -> TimeLeft:
+    """The board's "time left": minutes to the promised time (negative: late). A
+    car that is ready is never late (it waits for its customer)."""
+    if promised_at is None:
+        return TimeLeft(None, False, False)
+    left = int((promised_at - now).total_seconds() // 60)
+    return TimeLeft(left, left < 0 and not ready, 0 <= left < AT_RISK_MINUTES)
+
+
 def late_due(at: datetime, late_after_minutes: int) -> datetime:
     return at + timedelta(minutes=late_after_minutes)
 

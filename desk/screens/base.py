@@ -10,7 +10,7 @@ from textual.screen import Screen
 
 from desk.domain.entities import VisitRef
 from desk.i18n import _
-from desk.widgets.feedback import describe_error
+from desk.widgets.feedback import describe_error, describe_fault
 
 
 def translated_bindings(active: dict) -> dict:
@@ -23,6 +23,53 @@ def translated_bindings(active: dict) -> dict:
             binding = dataclasses.replace(binding, description=_(binding.description))
         out[key] = item._replace(binding=binding)
     return out
+
+
+def run_db(
+    node,
+    fn: Callable[[], Any],
+    done: Callable[[Any], None] | None = None,
+    *,
+    failed: Callable[[BaseException], None] | None = None,
+    took: Callable[[VisitRef], None] | None = None,
+    group: str = "db",
+    exclusive: bool = False,
+) -> None:
+    """The one way a screen, a dialog or the app reaches the database: ``fn`` runs
+    in a thread worker of ``node`` (a screen, a widget or the app); its result
+    goes to ``done`` on the UI thread, its error to ``failed`` (by default a
+    notification: one sentence, an unexpected error logged under a reference).
+    A ``Saved`` result hands the visit's new version to ``took`` first."""
+    from desk.domain.entities import Saved
+
+    app = node.app  # the app's own ``app`` is itself
+
+    def tell(exc: BaseException) -> None:
+        app.notify(describe_fault(exc), severity="error", timeout=8)
+
+    def on_ui(callback: Callable, *args) -> None:
+        """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
+        screen closed while its read was on its way: nothing left to show it on)."""
+        def call() -> None:
+            if node is app or node.is_attached:
+                callback(*args)
+
+        app.call_from_thread(call)
+
+    def job() -> None:
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001 - every error becomes a message
+            on_ui(failed or tell, exc)
+            return
+        if isinstance(result, Saved):
+            if took is not None:
+                on_ui(took, result.ref)
+            result = result.value
+        if done is not None:
+            on_ui(done, result)
+
+    node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
 class DeskScreen(Screen):
@@ -55,21 +102,53 @@ class DeskScreen(Screen):
         A command that changed a visit returns ``Saved``: the screen takes the
         visit's new version (:meth:`took`) before ``done`` gets the command's own
         result, so this terminal's next key is never refused as stale."""
-        from desk.domain.entities import Saved
+        run_db(self, fn, done, failed=failed or self.show_error, took=self.took, group=group, exclusive=exclusive)
 
-        def job() -> None:
-            try:
-                result = fn()
-            except Exception as exc:  # noqa: BLE001 - every error becomes a message
-                self.app.call_from_thread(failed or self.show_error, exc)
-                return
-            if isinstance(result, Saved):
-                self.app.call_from_thread(self.took, result.ref)
-                result = result.value
-            if done is not None:
-                self.app.call_from_thread(done, result)
+    def submit(
+        self,
+        form,
+        save: Callable[..., Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        approve: str | Callable[[Any], str] | None = None,
+        who: Callable[[], list] | None = None,
+    ) -> None:
+        """Show ``form`` (a dialog with ``hold``: FormDialog, ReasonDialog) and save
+        what it returns with ``save(values)`` in a worker (``save(values, actor)``
+        with ``approve``, the action's name or a function of the values giving
+        it: a manager may authorise the action on this terminal; with ``who``,
+        someone who may do it acts, as in :meth:`run_as_or_approved`).
 
-        self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+        The form stays up while the change is saved: it closes when it is saved
+        (then ``done(result)``, by default a reload); when the change is refused
+        (a stale edit: the screen below reloads with the other terminal's
+        change) it stays open with what was typed, to check and save again."""
+        form.hold = True
+
+        def submitted(values) -> None:
+            def saved(result) -> None:
+                form.close()
+                (done or (lambda _r: self.reload_view()))(result)
+
+            def refused(exc: BaseException) -> None:
+                form.reopen()
+                self.show_error(exc)
+
+            if approve is None:
+                self.run_db(lambda: save(values), saved, failed=refused)
+            else:
+                action = approve(values) if callable(approve) else approve
+                self.run_as_or_approved(action, lambda actor: save(values, actor), saved, failed=refused,
+                                        cancelled=form.reopen, who=who)
+
+        form.submitted = submitted
+        self.app.push_screen(form)
+
+    def reload_view(self) -> None:
+        """Read what the screen shows again (``reload`` or ``load``)."""
+        reload = getattr(self, "reload", None) or getattr(self, "load", None)
+        if callable(reload):
+            reload()
 
     def run_as_or_approved(
         self,
@@ -118,10 +197,9 @@ class DeskScreen(Screen):
         from desk.domain.errors import StaleEdit
 
         self.app.log.error(repr(exc))
-        self.notify(describe_error(exc), severity="error", timeout=8)
-        reload = getattr(self, "reload", None) or getattr(self, "load", None)
-        if isinstance(exc, StaleEdit) and callable(reload):
-            reload()  # show the other terminal's change before the advisor tries again
+        self.notify(describe_fault(exc), severity="error", timeout=8)
+        if isinstance(exc, StaleEdit):
+            self.reload_view()  # show the other terminal's change before the advisor tries again
 
 
 class VisitActions:
@@ -144,25 +222,25 @@ class VisitActions:
         event.stop()
         item_id, kind = event.item_id, event.kind
 
-        def save(reason: str | None) -> None:
-            if reason is None:
-                return
-            mark = lambda actor: self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)  # noqa: E731
-            if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
-                self.run_as_or_approved(_("Waive {item}", item=item_id), mark, self.show_mark)
-            else:  # refused for this role: someone who may do it, with their PIN, here
-                title = _("Tick {item}", item=item_id) if kind == MarkKind.DONE else _(
-                    "Not applicable: {item}", item=item_id)
-                self.run_as_or_approved(title, mark, self.show_mark,
-                                        who=lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
+        def mark(reason: str | None, actor):
+            return self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)
 
+        # a manager or foreman waives, on this terminal if need be; a tick or n.a.
+        # refused for this role: someone who may do it, with their PIN, here
+        waive = kind == MarkKind.WAIVED
+        who = None if waive else (lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
+        action = (_("Waive {item}", item=item_id) if waive else _("Tick {item}", item=item_id)
+                  if kind == MarkKind.DONE else _("Not applicable: {item}", item=item_id))
         if kind == MarkKind.DONE or event.reason:
-            save(event.reason)
-        else:
-            title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _(
-                "Waive {item}", item=item_id
-            )
-            self.app.push_screen(ReasonDialog(title), save)
+            self.run_as_or_approved(action, lambda actor: mark(event.reason, actor), self.show_mark, who=who)
+            return
+        # n.a. and waivers: the reason is asked in a dialog that stays up, with
+        # what was typed, until the mark is saved (or refused)
+        from desk.widgets.checklist import Checklist
+
+        prompt = next((c.item_text(item_id) for c in self.query(Checklist)), "")
+        title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _("Waive {item}", item=item_id)
+        self.submit(ReasonDialog(title, prompt), mark, self.show_mark, approve=action, who=who)
 
     def show_mark(self, status) -> None:
         """A mark is saved: the service returned the item's new status (a mark

@@ -120,12 +120,8 @@ class AppointmentScreen(VisitScreen):
             table.focus_item(exc.items[0].item.id)
 
     def action_add_concern(self) -> None:
-        def save(values):
-            if values:
-                self.run_db(lambda: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]),
-                            lambda _r: self.reload())
-
-        self.app.push_screen(concern_form(_("Add concern")), save)
+        self.submit(concern_form(_("Add concern")),
+                    lambda values: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]))
 
     def action_reschedule(self) -> None:
         today = self.app.clock().date()
@@ -134,19 +130,11 @@ class AppointmentScreen(VisitScreen):
                       parse=lambda s: validate.datetime_local(s, today=today)),
         ])
 
-        def save(values):
-            if values:
-                self.run_db(lambda: self.desk.booking.reschedule(self.user, self.ref, values["when"]),
-                            lambda _r: self.reload())
-
-        self.app.push_screen(form, save)
+        self.submit(form, lambda values: self.desk.booking.reschedule(self.user, self.ref, values["when"]))
 
     def action_cancel_visit(self) -> None:
-        def save(reason):
-            if reason:
-                self.run_db(lambda: self.desk.lifecycle.cancel(self.user, self.ref, reason), lambda _r: self.dismiss())
-
-        self.app.push_screen(ReasonDialog(_("Cancel visit")), save)
+        self.submit(ReasonDialog(_("Cancel visit")), lambda reason: self.desk.lifecycle.cancel(self.user, self.ref, reason),
+                    lambda _r: self.dismiss())
 
     def action_no_show(self) -> None:
         def save(yes):

@@ -71,6 +71,5 @@ class ComplaintsScreen(ListScreen):
             FormField("remedy", _("Remedy (e.g. free check, labour voucher)"), parse=required("remedy")),
             FormField("closing_report", _("Closing report"), parse=required("report")),
         ])
-        self.app.push_screen(form, lambda v: v and self.run_as_or_approved(
-            _("Close complaint: {summary}", summary=row.summary[:60]),
-            lambda actor: self.desk.complaints.close_complaint(actor, row.ref, **v), lambda _r: self.load()))
+        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, row.ref, **v),
+                    approve=_("Close complaint: {summary}", summary=row.summary[:60]))

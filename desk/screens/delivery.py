@@ -53,9 +53,8 @@ class QCScreen(VisitScreen):
         self.run_db(lambda: {u.id: u.name for u in self.desk.people.users()}, fill)
 
     def action_rework(self) -> None:
-        self.app.push_screen(ReasonDialog(_("Back to the workshop: what is not right?")), lambda reason: reason and
-                             self.run_db(lambda: self.desk.lifecycle.rework(self.user, self.ref, reason),
-                                         lambda _r: self.reload()))
+        self.submit(ReasonDialog(_("Back to the workshop: what is not right?")),
+                    lambda reason: self.desk.lifecycle.rework(self.user, self.ref, reason))
 
     def action_washing(self) -> None:
         on = not self.view.visit.washing
@@ -134,8 +133,7 @@ class DeliveryScreen(VisitScreen):
             FormField("text", _("Explanation or re-approval (who, how)"),
                       parse=lambda s: validate.text(s, field="explanation", max_len=1000, required=True)),
         ])
-        self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.delivery.explain_amount(self.user, self.ref, v["text"])))
+        self.submit(form, lambda v: self.desk.delivery.explain_amount(self.user, self.ref, v["text"]))
 
     def action_agree_call(self) -> None:
         today = self.app.clock().date()
@@ -151,13 +149,13 @@ class DeliveryScreen(VisitScreen):
                       parse=lambda s: validate.datetime_local(s, today=today)),
             FormField("channel", _("Channel: phone, wechat or sms"), value="phone", parse=channel),
         ])
-        self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.delivery.agree_followup(self.user, self.ref, v["at"], v["channel"])))
+        self.submit(form, lambda v: self.desk.delivery.agree_followup(self.user, self.ref, v["at"], v["channel"]))
 
     def action_invoice(self) -> None:
         from desk.output.text import invoice_doc
         from desk.screens.printing import print_document
 
         view, visit_id = self.view, self.visit_id
-        print_document(self, lambda settings, at: invoice_doc(view, settings, self.desk.lifecycle.next_service_due(visit_id),
+        desk = self.desk  # the document is made in print_document's worker
+        print_document(self, lambda settings, at: invoice_doc(view, settings, desk.lifecycle.next_service_due(visit_id),
                                                              printed_at=at))

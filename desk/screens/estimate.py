@@ -137,14 +137,17 @@ class EstimateScreen(VisitScreen):
             append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown):]])
             self.line_ids.extend(line_id for line_id, _cells in rows[len(shown):])
         else:
-            row = table.cursor_row
+            # a reload (maybe another terminal's change): the cursor stays on the
+            # line it was on, so the next key acts on the line the user chose
+            row, chosen = table.cursor_row, self.selected_line()
             table.clear()
             self.line_ids = []
             for line_id, cells in rows:
                 table.add_row(*cells, key=str(line_id))
                 self.line_ids.append(line_id)
             if self.line_ids:
-                table.move_cursor(row=min(row, len(self.line_ids) - 1))
+                keep = self.line_ids.index(chosen) if chosen in self.line_ids else min(row, len(self.line_ids) - 1)
+                table.move_cursor(row=keep)
         self._shown_rows = rows
         self.update_static("#totals", totals_text(view, self.symbol))
 
@@ -193,31 +196,20 @@ class EstimateScreen(VisitScreen):
             fields.append(FormField("eta", _("In stock: leave empty. Back order: arrival date"),
                                     parse=lambda s: validate.date(s, today=today) if s.strip() else None))
 
-        def save(values):
+        def save(values, actor):
+            values = dict(values)
             eta = values.pop("eta", None)
             if kind == "part":
                 values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
                 values["eta"] = eta
-            # a discount beyond the advisor's limit or a free line: a manager authorises it here
-            def added(result) -> None:
-                form.close()
-                self.show_line_added(result)
-
-            def failed(exc: BaseException) -> None:
-                form.reopen()
-                self.show_error(exc)
-
-            self.run_as_or_approved(
-                _("Price override: {line}", line=values["description"]),
-                lambda actor: self.desk.estimate.add_estimate_line(actor, self.ref, kind=kind, **values),
-                added, failed=failed, cancelled=form.reopen,
-            )
+            return self.desk.estimate.add_estimate_line(actor, self.ref, kind=kind, **values)
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
         # the form stays up while the line is saved and closes with the line on
-        # screen: the screen below is redrawn once (on a failure it stays open)
-        form = FormDialog(title, fields, submitted=save, hold=True)
-        self.app.push_screen(form)
+        # screen: the screen below is redrawn once (on a failure it stays open);
+        # a discount beyond the advisor's limit or a free line: a manager authorises it here
+        self.submit(FormDialog(title, fields), save, self.show_line_added,
+                    approve=lambda values: _("Price override: {line}", line=values["description"]))
 
     def show_line_added(self, added) -> None:
         """The line is saved: show it and the new totals the service returned
@@ -246,8 +238,8 @@ class EstimateScreen(VisitScreen):
                 form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
                     FormField("eta", _("Arrival date"), parse=lambda s: self._eta(s, today)),
                 ])
-                self.app.push_screen(form, lambda v: v and self.call(
-                    lambda: self.desk.estimate.update_line(self.user, self.ref, line_id, availability=avail, eta=v["eta"])))
+                self.submit(form, lambda v: self.desk.estimate.update_line(
+                    self.user, self.ref, line_id, availability=avail, eta=v["eta"]))
 
         self.app.push_screen(PickDialog(_("Availability"), [
             (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
@@ -273,13 +265,22 @@ class EstimateScreen(VisitScreen):
             FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"),
                       parse=lambda s: validate.datetime_local(s, today=today)),
         ])
-        self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"])))
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"]))
 
     # ------------------------------------------------------------------ authorisation
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        """``s`` is greyed out once this estimate version is signed: a second
+        signature of the same estimate is not offered (the service refuses one
+        made on a stale version)."""
+        if action == "authorise" and (self.view is None or self.view.authorised):
+            return None
+        return True
+
     def action_authorise(self) -> None:
         view = self.view
+        if view is None or view.authorised:
+            return
         total = view.estimate_totals.total
 
         def channel(text: str) -> Channel:
@@ -310,19 +311,18 @@ class EstimateScreen(VisitScreen):
             check=check,
         )
 
-        def done(values):
-            if not values:
-                return
+        def signed(_authorisation) -> None:
+            # The authorisation is its own transaction: it is kept even if
+            # another item still blocks the move into the workshop (the move
+            # passes the version the authorisation returned). It is on screen at
+            # once, and ``s`` greys out: nobody signs it twice.
+            if self.view is not None:
+                self.view = dataclasses.replace(self.view, authorised=True)
+                self.update_static("#totals", totals_text(self.view, self.symbol))
+                self.refresh_bindings()
+            self.advance_visit()
 
-            def save_then_move():
-                # The authorisation is its own transaction: it is kept even if
-                # another item still blocks the move into the workshop (the move
-                # passes the version the authorisation returned).
-                return self.desk.estimate.authorise(self.user, self.ref, **values)
-
-            self.run_db(save_then_move, lambda _r: self.advance_visit())
-
-        self.app.push_screen(form, done)
+        self.submit(form, lambda values: self.desk.estimate.authorise(self.user, self.ref, **values), signed)
 
     def after_advance(self, stage) -> None:
         from desk.domain.process import STAGE_LABELS

@@ -61,6 +61,11 @@ class ListScreen(TableScreen):
     def load(self) -> None:
         self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
 
+    def on_data_changed(self, message) -> None:
+        """Something changed, here or on another terminal: read the rows again
+        (the cursor stays on its row; an open dialog stays as it is)."""
+        self.load()
+
     def row_key(self, row) -> Any:
         return row.visit_id
 

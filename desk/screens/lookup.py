@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Input, Label
 
 from desk.domain import validate
 from desk.i18n import N_, _
+from desk.screens.base import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField
-from desk.widgets.feedback import describe_error
 
 
 def _optional(parse):
@@ -73,15 +73,8 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.search(event.value)
 
     def search(self, text: str) -> None:
-        def job() -> None:
-            try:
-                rows = self.desk.people.lookup(text)
-            except Exception as exc:  # noqa: BLE001 - shown, never raised
-                self.app.call_from_thread(self.notify, describe_error(exc), severity="error")
-                return
-            self.app.call_from_thread(self.show_rows, text, rows)
-
-        self.run_worker(job, thread=True, group="lookup", exclusive=True, exit_on_error=False)
+        run_db(self, lambda: self.desk.people.lookup(text), lambda rows: self.show_rows(text, rows),
+               group="lookup", exclusive=True)
 
     def show_rows(self, text: str, rows) -> None:
         if text != self.query_one("#q", Input).value:
@@ -151,7 +144,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
                       placeholder="2021-05-01"),
             FormField("odometer_km", _("Odometer km"), parse=_optional(lambda s: validate.odometer(s, None))),
         ]
-        self.app.push_screen(FormDialog(_("New customer and vehicle"), fields), self._create)
+        # the form stays up until the customer is saved: a refusal leaves what was typed
+        form = FormDialog(_("New customer and vehicle"), fields, hold=True)
+        form.submitted = lambda values: self._create(form, values)
+        self.app.push_screen(form)
 
     @staticmethod
     def _year(text: str) -> int:
@@ -161,25 +157,26 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             raise InvalidInput("year", "Not a model year: {value}", {"value": text})
         return int(text)
 
-    def _create(self, values: dict | None) -> None:
-        if values is None:
-            return
+    def _create(self, form: FormDialog, values: dict) -> None:
+        from desk.widgets.feedback import describe_fault
+
         customer = {"name": values["name"], "phone": values["phone"]}
         vehicle = {k: values[k] for k in ("plate", "vin", "make", "model", "year", "purchase_date", "odometer_km")}
 
-        def job() -> None:
-            try:
-                ids = self.desk.people.register(self.app.user, customer=customer, vehicle=vehicle)
-            except Exception as exc:  # noqa: BLE001
-                self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=8)
-                return
+        def saved(ids) -> None:
+            form.close()
             warning = validate.vin(vehicle["vin"]).warning if vehicle["vin"] else None
             if warning:  # accepted (a European maker's VIN), but worth a second look
-                self.app.call_from_thread(self.app.notify, _("{vin}: {warning}", vin=vehicle["vin"],
-                                                             warning=_(warning)), severity="warning", timeout=12)
-            self.app.call_from_thread(self.dismiss, ids)
+                self.app.notify(_("{vin}: {warning}", vin=vehicle["vin"], warning=_(warning)), severity="warning",
+                                timeout=12)
+            self.dismiss(ids)
 
-        self.run_worker(job, thread=True, group="lookup-new", exit_on_error=False)
+        def refused(exc: BaseException) -> None:
+            form.reopen()
+            self.notify(describe_fault(exc), severity="error", timeout=8)
+
+        run_db(self, lambda: self.desk.people.register(self.app.user, customer=customer, vehicle=vehicle), saved,
+               failed=refused, group="lookup-new")
 
 
 def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
@@ -213,12 +210,4 @@ def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
 
         app.push_screen(PickDialog(_("What now?"), choices), chosen)
 
-    def job() -> None:
-        try:
-            visits = app.desk.people.vehicle_visits(vehicle_id, limit=5)
-        except Exception as exc:  # noqa: BLE001
-            app.call_from_thread(app.notify, describe_error(exc), severity="error")
-            return
-        app.call_from_thread(show, visits)
-
-    app.run_worker(job, thread=True, group="lookup-actions", exit_on_error=False)
+    run_db(app, lambda: app.desk.people.vehicle_visits(vehicle_id, limit=5), show, group="lookup-actions")

@@ -1,18 +1,23 @@
 """The progress board (spec stage 5): every car in the shop, its status,
 technician, bay and promised time; late and at-risk cars stand out.
 
-It reloads itself every second in a worker, so a change made on another
-terminal shows within about a second, and keeps the cursor on the same car.
+It follows the change feed (``DataChanged``): a change made on this or another
+terminal is read again in a worker and shows within about a second, with the
+cursor kept on the same car; nothing is read while nothing changes. Only the
+time left moves with the clock: it is worked out again from the rows on screen.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from rich.text import Text
 from textual.binding import Binding
 
 from desk.domain.entities import Role
 from desk.domain.errors import GuardFailed
-from desk.domain.process import STAGE_LABELS
+from desk.domain.process import STAGE_LABELS, Stage
+from desk.domain.schedule import time_left
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
@@ -20,7 +25,8 @@ from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
 from desk.widgets.open_items import OpenItemsDialog
 
-REFRESH_SECONDS = 1.0
+#: How often the time left is worked out again from the clock (no database read).
+CLOCK_SECONDS = 30.0
 
 
 def left_text(row) -> Text:
@@ -71,7 +77,24 @@ class ProgressScreen(ListScreen):
         self.names: dict[int, str] = {}
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_SECONDS, self.load)
+        self.set_interval(CLOCK_SECONDS, self.tick_clock)
+
+    def on_data_changed(self, message) -> None:
+        """A visit (or anything) changed, here or on another terminal: read the
+        board again; the cursor stays on its car."""
+        self.load()
+
+    def tick_clock(self) -> None:
+        """The promised times come closer: time left, late and at risk again,
+        from the rows shown and the clock."""
+        now = self.app.clock()
+
+        def moved(r):
+            left = time_left(r.promised_at, now, ready=r.stage == Stage.READY)
+            return dataclasses.replace(r, minutes_left=left.minutes, late=left.late, at_risk=left.at_risk)
+
+        if self.rows:
+            self.show_rows([moved(r) for r in self.rows])
 
     def fetch(self):
         return self.desk.workshop.progress_board()

@@ -101,14 +101,8 @@ class ReceptionScreen(VisitScreen):
         self.query_one("#history", Static).update(out)
 
     def action_add_concern(self) -> None:
-        def save(values):
-            if values:
-                self.run_db(
-                    lambda: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]),
-                    lambda _r: self.reload(),
-                )
-
-        self.app.push_screen(concern_form(_("Add concern")), save)
+        self.submit(concern_form(_("Add concern")),
+                    lambda values: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]))
 
     def action_confirm_concerns(self) -> None:
         self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

@@ -110,6 +110,11 @@ class VisitScreen(VisitActions, DeskScreen):
         self.ref = None
         #: Opened because a move was refused: put the cursor on the first open item.
         self.focus_open = focus_open
+        #: The change feed's count when the visit was last read (see on_screen_resume).
+        self.feed_seen = -1
+        #: The visit moved to another stage while a dialog was up: its screen opens
+        #: when the dialog closes (what is typed in it is not thrown away).
+        self.moved_on = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -133,14 +138,34 @@ class VisitScreen(VisitActions, DeskScreen):
         self.reload()
 
     def reload(self) -> None:
+        self.feed_seen = self.app.live.seen
         self.run_db(lambda: self.desk.lifecycle.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
 
+    def on_data_changed(self, message) -> None:
+        """This visit changed, here or on another terminal: show it now. An open
+        dialog on top stays as it is, with what was typed in it, and keeps focus."""
+        if self.visit_id in message.visit_ids:
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        """Back on this screen (a dialog closed, or back from another area, whose
+        screens the change feed does not reach): catch up on what was missed."""
+        if self.moved_on or (self.view is not None and self.feed_seen != self.app.live.seen):
+            self.reload()
+
     def show_view(self, view) -> None:
+        if self.ref is not None and view.ref.id == self.ref.id and view.ref.version < self.ref.version:
+            return  # read before this terminal's own later change: that change's reload follows
         self.view = view
         self.ref = view.ref
         if view.visit.stage != self.stage:
             # the visit moved on (here or on another terminal): open its screen,
-            # or go back to the list when its process is over
+            # or go back to the list when its process is over; not under an open
+            # dialog, which would be closed with what was typed in it
+            if self.app.screen is not self:
+                self.moved_on = True
+                return
+            self.moved_on = False
             if STAGE_SCREENS.get(view.visit.stage):
                 self.app.switch_screen(screen_for(view.visit.stage, self.visit_id))
             else:
@@ -151,6 +176,7 @@ class VisitScreen(VisitActions, DeskScreen):
         checklist = self.query_one(Checklist)
         checklist.show(view.checklist)
         self.show_panel(view)
+        self.refresh_bindings()  # keys that depend on the visit (signed, say) grey out
         if self.focus_open and checklist.first_blocking():
             self.focus_open = False
             checklist.focus()

@@ -125,11 +125,7 @@ class WalkaroundScreen(VisitScreen):
                       parse=lambda s: validate.text(s, field="valuables", max_len=500)),
         ])
 
-        def done(values):
-            if values:
-                self.save(**values)
-
-        self.app.push_screen(form, done)
+        self.submit(form, lambda values: self.desk.reception.record_walkaround(self.user, self.ref, **values))
 
     def action_add_damage(self) -> None:
         panels = [(p, f"{i + 1:>2} {_(PANEL_NAMES[p])}") for i, p in enumerate(PANELS)]
@@ -163,12 +159,8 @@ class WalkaroundScreen(VisitScreen):
             FormField("grade", _("Grade: g = green, y = yellow, r = red"), parse=grade),
         ])
 
-        def done(values):
-            if values:
-                self.run_db(lambda: self.desk.reception.add_finding(self.user, self.ref, values["text"], values["grade"]),
-                            lambda _r: self.reload())
-
-        self.app.push_screen(form, done)
+        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref, values["text"],
+                                                                         values["grade"]))
 
     def action_correct_odometer(self) -> None:
         """A reading below the last one (wrong earlier entry, replaced cluster):
@@ -179,15 +171,8 @@ class WalkaroundScreen(VisitScreen):
                       parse=lambda s: validate.text(s, field="reason", max_len=500, required=True)),
         ])
 
-        def done(values):
-            if values:
-                self.run_as_or_approved(
-                    _("Correct odometer (manager)"),
-                    lambda actor: self.desk.reception.correct_odometer(actor, self.ref, values["km"], values["reason"]),
-                    lambda _r: self.reload(),
-                )
-
-        self.app.push_screen(form, done)
+        self.submit(form, lambda values, actor: self.desk.reception.correct_odometer(
+            actor, self.ref, values["km"], values["reason"]), approve=_("Correct odometer (manager)"))
 
     def action_print_sheet(self) -> None:
         """The walkaround sheet for the customer's signature (text and PDF)."""

@@ -188,16 +188,10 @@ class WorkshopScreen(VisitScreen):
             FormField("unit_cents", _("Unit price"), parse=parse_money),
         ])
 
-        def done(values) -> None:
-            if not values:
-                return
-            availability = Availability.IN_STOCK
-            self.call(lambda: self.desk.workshop.add_found_work(
-                self.user, self.ref, finding=values["finding"], grade=values["grade"],
-                kind=values["kind"], description=values["description"], qty=values["qty"],
-                unit_cents=values["unit_cents"], availability=availability))
-
-        self.app.push_screen(form, done)
+        self.submit(form, lambda values: self.desk.workshop.add_found_work(
+            self.user, self.ref, finding=values["finding"], grade=values["grade"],
+            kind=values["kind"], description=values["description"], qty=values["qty"],
+            unit_cents=values["unit_cents"], availability=Availability.IN_STOCK))
 
     def action_decision(self) -> None:
         pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]
@@ -220,8 +214,7 @@ class WorkshopScreen(VisitScreen):
                               parse=lambda s: validate.text(s, field="reference", max_len=40)),
                 ],
             )
-            self.app.push_screen(form, lambda v: v and self.call(
-                lambda: self.desk.workshop.decide_added_work(self.user, self.ref, ids, approve=approve, **v)))
+            self.submit(form, lambda v: self.desk.workshop.decide_added_work(self.user, self.ref, ids, approve=approve, **v))
 
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
@@ -232,8 +225,7 @@ class WorkshopScreen(VisitScreen):
             FormField("text", _("What the customer was told"),
                       parse=lambda s: validate.text(s, field="update", max_len=500, required=True)),
         ])
-        self.app.push_screen(form, lambda v: v and self.call(
-            lambda: self.desk.workshop.progress_update(self.user, self.ref, v["text"])))
+        self.submit(form, lambda v: self.desk.workshop.progress_update(self.user, self.ref, v["text"]))
 
     def action_assign(self) -> None:
         def show(users) -> None:

@@ -16,7 +16,7 @@ from desk.domain.entities import Approval, Availability, Channel, EstimateLine, 
 from desk.domain.errors import InvalidInput
 from desk.domain.money import Totals
 from desk.domain.process import EDITABLE, Stage
-from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
+from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash, valid_authorisation
 from desk.resources import fixture
 from desk.services.context import Service
 from desk.store import repo
@@ -264,6 +264,9 @@ class EstimateService(Service):
 
         def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
+                raise InvalidInput("authorisation", "This estimate is already signed")
+            if valid_authorisation(self._facts(session, visit)) is not None:
+                # signed at this version already (e.g. on another terminal): never twice
                 raise InvalidInput("authorisation", "This estimate is already signed")
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)

@@ -223,9 +223,7 @@ class WorkshopService(Service):
             out = []
             for v, c, veh in rows:
                 status = proc.board_status(Stage(v.stage), lines_by[v.id], washing=v.washing)
-                left = None
-                if v.promised_at is not None:
-                    left = int((v.promised_at - now).total_seconds() // 60)
+                left = sched.time_left(v.promised_at, now, ready=v.stage == Stage.READY)
                 out.append(
                     ShopRow(
                         ref=VisitRef(v.id, v.version), number=v.number, plate=veh.plate,
@@ -233,9 +231,7 @@ class WorkshopService(Service):
                         status=status.value if status else "", stage=v.stage,
                         technician=names.get(v.technician_id, ""), technician_id=v.technician_id,
                         advisor=names.get(v.advisor_id, ""), advisor_id=v.advisor_id, bay=v.bay,
-                        promised_at=v.promised_at, minutes_left=left,
-                        late=left is not None and left < 0 and v.stage != Stage.READY,
-                        at_risk=left is not None and 0 <= left < 60,
+                        promised_at=v.promised_at, minutes_left=left.minutes, late=left.late, at_risk=left.at_risk,
                         comeback=v.comeback_of_id is not None,
                         update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
                         and sched.update_due(v.promised_at, now, last_update.get(v.id)),

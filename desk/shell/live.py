@@ -48,6 +48,9 @@ class ChangeWatcher:
         self.app = app
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: How many changes were reported so far: a screen that was not on the
+        #: current stack when one came (another area's) compares it on resume.
+        self.seen = 0
 
     @property
     def running(self) -> bool:
@@ -82,4 +85,5 @@ class ChangeWatcher:
                 except Exception:  # noqa: BLE001 - the server went away: stop quietly
                     return
                 if ids is not None and not stop.is_set():
+                    self.seen += 1
                     app.post_message(DataChanged(frozenset(ids)))

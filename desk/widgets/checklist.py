@@ -170,17 +170,9 @@ class Checklist(DataTable):
         item = self.current_item_id
         if item is None:
             return
-        mark = MarkKind(kind)
-        if mark == MarkKind.DONE:
-            self.post_message(self.Mark(item, mark))
-            return
-        from desk.widgets.dialogs import ReasonDialog
+        # n.a. and waivers: the screen asks the reason, in a dialog that stays
+        # up (with what was typed) until the mark is saved
+        self.post_message(self.Mark(item, MarkKind(kind)))
 
-        title = _("Not applicable: {item}", item=item) if mark == MarkKind.NA else _("Waive {item}", item=item)
-        text = next((s.item.text for s in self.statuses if s.item.id == item), "")
-
-        def asked(reason: str | None) -> None:
-            if reason:
-                self.post_message(self.Mark(item, mark, reason))
-
-        self.app.push_screen(ReasonDialog(title, text), asked)
+    def item_text(self, item_id: str) -> str:
+        return next((s.item.text for s in self.statuses if s.item.id == item_id), "")

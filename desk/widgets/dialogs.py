@@ -37,10 +37,17 @@ class ReasonDialog(ModalScreen[str | None]):
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [Binding("escape", "cancel", N_("Back"), id="reason_dialog.cancel")]
 
-    def __init__(self, title: str, prompt: str = "") -> None:
+    def __init__(self, title: str, prompt: str = "", *, submitted: Callable[[str], None] | None = None,
+                 hold: bool = False) -> None:
+        """``submitted`` and ``hold``: as for :class:`FormDialog` (the reason
+        stays typed until the caller's save is done)."""
         super().__init__()
         self.title_text = title
         self.prompt = prompt
+        self.submitted = submitted
+        self.hold = hold
+        self.busy = False
+        self._value: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -56,7 +63,24 @@ class ReasonDialog(ModalScreen[str | None]):
         if not value:
             self.query_one("#reason-error", Static).update(_("A reason is required"))
             return
-        self.dismiss(value)
+        if self.busy:
+            return
+        if self.hold:
+            self.busy, self._value = True, value
+        if self.submitted is not None:
+            self.submitted(value)
+        if not self.hold:
+            self.dismiss(value)
+
+    def close(self) -> None:
+        """The held save is done: close with the reason."""
+        self.busy = False
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(self._value)
+
+    def reopen(self) -> None:
+        """The held save failed: the reason is still there, the dialog takes keys."""
+        self.busy = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -47,3 +47,15 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, DeskError):
         return str(exc)
     return _("Unexpected error: {detail}", detail=exc.__class__.__name__)
+
+
+def describe_fault(exc: BaseException) -> str:
+    """Like :func:`describe_error`, but an unexpected error (not a refusal the
+    domain or the store named) is first written to the error log in the data
+    folder: the sentence gives its reference, never a traceback."""
+    if isinstance(exc, DeskError):
+        return describe_error(exc)
+    from desk.faults import log_path, record
+
+    ref = record(exc)
+    return _("Something went wrong (reference {ref}); the details are in {path}", ref=ref, path=str(log_path()))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import work
 from textual.widgets import Input, Static
 
 from desk.widgets.safe import literal
@@ -31,17 +30,14 @@ class PinEntry:
         event.input.disabled = True
         self.check_pin(self.picked.id, event.value)
 
-    @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
     def check_pin(self, user_id: int, pin: str) -> None:
-        from desk.domain.errors import DeskError
-        from desk.widgets.feedback import describe_error
+        """Check in a worker (the one database path, ``desk.screens.base.run_db``):
+        a refusal or a fault is shown beside the field, which takes a new try."""
+        from desk.screens.base import run_db
+        from desk.widgets.feedback import describe_fault
 
-        try:
-            user = self.pin_checker()(user_id, pin)
-        except DeskError as exc:
-            self.app.call_from_thread(self._pin_refused, describe_error(exc))
-            return
-        self.app.call_from_thread(self.dismiss, user)
+        run_db(self, lambda: self.pin_checker()(user_id, pin), self.dismiss,
+               failed=lambda exc: self._pin_refused(describe_fault(exc)), group="pin", exclusive=True)
 
     def _pin_refused(self, message: str) -> None:
         pin = self.query_one(f"#{self.PIN_ID}", Input)

@@ -190,6 +190,10 @@ async def test_waive_without_permission_is_refused(shop, clock, db_url):
         await waive_rcp04_as_advisor(pilot, app)
         assert "Not allowed" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("escape")  # no manager at hand
+        # the reason is still there, to save when a manager comes, or to leave
+        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+        assert app.screen.query_one("#reason", Input).value == "customer in a hurry"
+        await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, "ReceptionScreen")())
     assert not [n for n in notes if "Not allowed" in n]  # asked, not refused
     statuses = {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}

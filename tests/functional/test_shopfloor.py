@@ -420,6 +420,10 @@ async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url
         action = str(app.screen.query_one("#approval-action").render())
         assert "Not allowed" in action and "manager" in action
         await keys(pilot, "escape")
+        # no manager: the form is back with what was typed, to save later or leave
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.query_one("#f-remedy", Input).value == "Polish free of charge"
+        await keys(pilot, "escape")
         await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen")
     assert not [n for n in notes if "Not allowed" in n]  # asked, not refused
     assert len(shop.desk.complaints.complaints()) == 1
@@ -517,12 +521,10 @@ async def test_delivery_records_the_amount_explanation(shop, clock, db_url):
 async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock, db_url, monkeypatch):
     """Another terminal changes the car after this board read it: the move is refused
     as stale, the message names who changed it and how, and the board reloads."""
-    import desk.screens.progress as progress
     from desk.services import open_desk
     from desk.shell.live import ChangeWatcher
 
     # no automatic refresh: the board keeps its stale copy until the key is pressed
-    monkeypatch.setattr(progress, "REFRESH_SECONDS", 3600)
     monkeypatch.setattr(ChangeWatcher, "POLL_SECONDS", 3600)
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "QC")

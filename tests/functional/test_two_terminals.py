@@ -1,0 +1,486 @@
+"""Two terminals (two apps in this process) on one database, SQLite and PostgreSQL,
+for every key that changes a visit.
+
+For each key: terminal B starts the change (its form typed, not saved) while
+its change feed is held back, so it still shows the visit as it was; terminal A
+makes its change. B saves: refused, the message names who, when and what, B's
+screen shows A's change and B's form still holds what was typed. B saves again:
+saved; A's screen shows B's change from the feed, within a second, without a
+key. Both changes are in the database: nothing lost.
+
+The two apps are started once per stage and walk through that stage's keys.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from desk.domain.checklist import ItemState
+from desk.domain.entities import Role
+from desk.screens.visit import VisitScreen, screen_for
+from desk.shell.app import make_app
+from desk.widgets.checklist import Checklist
+from desk.widgets.dialogs import ConfirmDialog, FormDialog, PickDialog, ReasonDialog
+from tests import flow
+from tests.functional.pilot import record_notifications, screen_name, wait_for
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+
+A_USER, B_USER = "周经理", "孙经理"
+STALE = "Changed on another terminal by " + A_USER
+
+
+@dataclass
+class Key:
+    """One visit-editing key: what to press, what to type, what shows it."""
+
+    name: str
+    keys: tuple[str, ...]
+    #: Per terminal ("a", "b"): field -> text for a FormDialog, or the reason of a ReasonDialog.
+    typed: dict[str, dict[str, str] | str] = field(default_factory=dict)
+    #: Options chosen in PickDialogs before the form (index), per terminal.
+    picks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: What the visit view shows of the change (compared on both screens with the database).
+    shows: Callable = lambda view: view.ref.version
+    #: Both changes are kept (checked on the final visit view).
+    kept: Callable | None = None
+    #: Where the cursor goes first, per terminal: ("checklist", n) the n-th item this
+    #: user may still tick, or ("lines", row).
+    cursor: dict[str, tuple[str, int]] = field(default_factory=dict)
+    confirm: bool = False
+    #: B saves again after the refusal (False: the key is no longer possible then).
+    retry: bool = True
+
+
+def visit_screen(app) -> VisitScreen:
+    return next(s for s in reversed(app.screen_stack) if isinstance(s, VisitScreen))
+
+
+def dialog(app):
+    return app.screen if isinstance(app.screen, (FormDialog, ReasonDialog, PickDialog, ConfirmDialog)) else None
+
+
+async def settle(pilot):
+    await wait_for(pilot, lambda: True)
+
+
+async def in_app(pilot, app, fn) -> None:
+    """Run ``fn`` in ``app``'s own task: with two apps in one process, a screen
+    pushed (or a widget focused) from the test would take the app of the last
+    ``run_test`` as its own."""
+    app.call_later(fn)
+    await settle(pilot)
+
+
+def last_pick_saves(key: Key) -> bool:
+    return bool(key.picks) and not key.typed and not key.confirm
+
+
+async def pick(pilot, app, index: int) -> None:
+    await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+    await pilot.press(*(["down"] * index), "enter")
+    await settle(pilot)
+
+
+async def start(pilot, app, key: Key, who: str, *, cursor: bool = True) -> None:
+    """Press the key and fill its dialogs, up to (not including) the save. Again
+    after a refusal (``cursor`` False), the cursor is where the screen kept it."""
+    screen = visit_screen(app)
+    where = key.cursor.get(who) if cursor else None
+    if where:
+        if where[0] == "checklist":
+            table = screen.query_one(Checklist)
+            open_rows = [i for i, st in enumerate(table.statuses) if st.state == "open" and not st.item.from_data]
+            row = open_rows[where[1]]
+        else:
+            table, row = screen.query_one(f"#{where[0]}", DataTable), where[1]
+        await in_app(pilot, app, lambda: (table.focus(), table.move_cursor(row=row)))
+    if not (key.typed or key.picks or key.confirm):
+        return  # the key itself is the save
+    await pilot.press(*key.keys)
+    await settle(pilot)
+    picks = key.picks.get(who, ())
+    for index in picks[:-1] if last_pick_saves(key) else picks:
+        await pick(pilot, app, index)
+    if key.confirm:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    typed = key.typed.get(who)
+    if isinstance(typed, dict):
+        await until(pilot, lambda: isinstance(app.screen, FormDialog), f"{key.name}: {who}'s form")
+        form = app.screen
+
+        def fill(form=form, typed=typed) -> None:
+            for name, value in typed.items():
+                form.query_one(f"#f-{name}", Input).value = value
+
+        await in_app(pilot, app, fill)
+    elif isinstance(typed, str):
+        await until(pilot, lambda: isinstance(app.screen, ReasonDialog),
+                    f"{key.name}: {who}'s reason dialog ({app.screen}, {app.focused}, {getattr(app, 'notes', '')})")
+        reason = app.screen.query_one("#reason", Input)
+        await in_app(pilot, app, lambda: setattr(reason, "value", typed))
+
+
+async def save(pilot, app, key: Key, who: str) -> None:
+    """The save: Ctrl+S in a form, Enter for a reason, y to confirm, the last
+    choice of a pick; a key with no dialog (or none left open) is pressed again."""
+    if dialog(app) is None and (key.confirm or key.picks):
+        await start(pilot, app, key, who, cursor=False)
+    if isinstance(app.screen, PickDialog):
+        await pick(pilot, app, key.picks[who][-1])
+    elif isinstance(app.screen, FormDialog):
+        await pilot.press("ctrl+s")
+    elif isinstance(app.screen, ReasonDialog):
+        reason = app.screen.query_one("#reason", Input)
+        await in_app(pilot, app, reason.focus)
+        await pilot.press("enter")
+    elif isinstance(app.screen, ConfirmDialog):
+        await pilot.press("y")
+    else:
+        await pilot.press(*key.keys)
+    await settle(pilot)
+
+
+def typed_now(app) -> dict[str, str] | str | None:
+    d = dialog(app)
+    if isinstance(d, FormDialog):
+        return {f.name: d.query_one(f"#f-{f.name}", Input).value for f in d.fields}
+    if isinstance(d, ReasonDialog):
+        return d.query_one("#reason", Input).value
+    return None
+
+
+async def until(pilot, predicate, what: str, tries: int = 300) -> None:
+    try:
+        await wait_for(pilot, predicate, tries=tries)
+    except AssertionError:
+        raise AssertionError(what) from None
+
+
+async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refusal) -> None:
+    """One key on both terminals (see the module's docstring)."""
+    d = shop.desk
+    (a, pa), (b, pb) = terminal_a, terminal_b
+    def db():
+        return d.lifecycle.visit_view(vid)
+
+    b.live.stop(wait=True)  # B keeps showing the visit as it was
+    await start(pb, b, key, "b")
+    typed_b = typed_now(b)
+    before = db().ref.version
+    await start(pa, a, key, "a")
+    await save(pa, a, key, "a")
+    await until(pa, lambda: db().ref.version > before and dialog(a) is None, f"{key.name}: A's change saved ({a.notes})")
+    after_a = db()
+    # B saves on its stale copy: refused, named, reloaded, nothing typed lost
+    notes.clear()
+    await save(pb, b, key, "b")
+    await until(pb, lambda: any(STALE in n for n in notes), f"{key.name}: B refused as stale ({notes})", tries=600)
+    message = next(n for n in notes if STALE in n)
+    assert " at " in message and "(" in message, (key.name, message)  # when and what
+    assert db().ref == after_a.ref, key.name  # nothing written over
+    await until(pb, lambda: visit_screen(b).ref == after_a.ref, f"{key.name}: B reloaded")
+    assert key.shows(visit_screen(b).view) == key.shows(after_a), key.name
+    assert typed_now(b) == typed_b, key.name  # the form is still open with B's text
+    if not key.retry:
+        b.live.start()
+        if after_refusal is not None:
+            await after_refusal(pb, b, notes)
+        return
+    # B saves again, on the visit as it is now: saved; A sees it from the feed
+    b.live.start()
+    await save(pb, b, key, "b")
+    await until(pb, lambda: db().ref.version > after_a.ref.version and dialog(b) is None,
+                f"{key.name}: B's change saved ({notes})", tries=600)
+    final = db()
+    seen_at = time.monotonic()
+    await until(pa, lambda: visit_screen(a).ref == final.ref, f"{key.name}: A sees B's change", tries=2000)
+    assert time.monotonic() - seen_at < 1.5, key.name
+    assert key.shows(visit_screen(a).view) == key.shows(final), key.name
+    if key.kept is not None:
+        assert key.kept(final), key.name
+
+
+async def two_terminals_walk(shop, clock, db_url, stage: str, keys: list[Key], *, prepare=None,
+                             after_refusal=None) -> int:
+    """Both terminals open the visit in ``stage``; every key as described above."""
+    d = shop.desk
+    d.people.create_user(None, B_USER, [Role.MANAGER])
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, stage)
+    if prepare is not None:
+        prepare(shop, vid)
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        a.notes = record_notifications(a)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await in_app(pilot, app, lambda app=app: app.push_screen(screen_for(stage, vid)))
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
+        for key in keys:
+            await one_key(shop, vid, key, (a, pa), (b, pb), notes, after_refusal)
+    return vid
+
+
+def concerns(view):
+    return sorted(c.text for c in view.concerns)
+
+
+async def test_booked_keys(shop, clock, db_url):
+    await two_terminals_walk(shop, clock, db_url, "BOOKED", [
+        Key("add concern k", ("k",), typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
+            shows=concerns, kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v))),
+        Key("reschedule s", ("s",), typed={"a": {"when": "tomorrow 10:00"}, "b": {"when": "tomorrow 11:00"}},
+            shows=lambda v: v.visit.booked_at if hasattr(v.visit, "booked_at") else v.ref.version,
+            kept=lambda v: True),
+    ])
+
+
+async def test_reception_keys(shop, clock, db_url):
+    await two_terminals_walk(shop, clock, db_url, "RECEPTION", [
+        Key("add concern k", ("k",), typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
+            shows=concerns, kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v))),
+        Key("concerns confirmed f", ("f",), shows=lambda v: [c.confirmed for c in v.concerns]),
+    ])
+
+
+def states(view):
+    return [(s.item.id, s.state) for s in view.checklist]
+
+
+async def test_walkaround_keys(shop, clock, db_url):
+    def readings(km, fuel):
+        return {"odometer_km": str(km), "fuel_eighths": str(fuel), "tyres": f"all good {km}"}
+
+    await two_terminals_walk(shop, clock, db_url, "WALKAROUND", [
+        Key("readings o", ("o",), typed={"a": readings(43100, 5), "b": readings(43200, 6)},
+            shows=lambda v: (v.visit.odometer_km, v.visit.fuel_eighths),
+            kept=lambda v: v.visit.odometer_km == 43200),
+        Key("add damage d", ("d",), picks={"a": (0, 0), "b": (1, 1)}, shows=lambda v: v.visit.damages,
+            kept=lambda v: v.visit.damages.count("panel") == 2),
+        Key("damage confirmed c", ("c",), shows=lambda v: v.visit.damage_confirmed),
+        Key("add finding g", ("g",), typed={"a": {"text": "Worn wiper", "grade": "y"},
+                                            "b": {"text": "Cracked lamp", "grade": "r"}},
+            shows=lambda v: sorted(f.text for f in v.findings),
+            kept=lambda v: {"Worn wiper", "Cracked lamp"} <= {f.text for f in v.findings}),
+        Key("tick space", ("space",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)}, shows=states),
+        Key("not applicable n", ("n",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
+            typed={"a": "No spare wheel", "b": "Customer declined"}, shows=states,
+            kept=lambda v: {"No spare wheel", "Customer declined"} <= {s.mark.reason for s in v.checklist if s.mark}),
+        Key("waive w", ("w",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
+            typed={"a": "Rain", "b": "No time today"}, shows=states,
+            kept=lambda v: sum(s.state == ItemState.WAIVED for s in v.checklist) == 2),
+    ])
+
+
+def lines(view):
+    return [(ln.description, ln.availability, ln.eta) for ln in view.lines]
+
+
+async def test_estimate_keys(shop, clock, db_url):
+    def two_parts(shop, vid):
+        d = shop.desk
+        d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+        d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+
+    line = lambda desc, price: {"description": desc, "unit_cents": price}
+    await two_terminals_walk(shop, clock, db_url, "ESTIMATE", [
+        Key("add labour l", ("l",), typed={"a": line("Diagnose rattle", "80"), "b": line("Wiper blades", "60")},
+            shows=lines, kept=lambda v: {"Diagnose rattle", "Wiper blades"} <= {ln.description for ln in v.lines}),
+        Key("availability v", ("v",), cursor={"a": ("lines", 1), "b": ("lines", 3)}, picks={"a": (1,), "b": (1,)},
+            typed={"a": {"eta": "2026-11-26"}, "b": {"eta": "2026-11-27"}}, shows=lines,
+            kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"]),
+        Key("remove line delete", ("delete",), cursor={"a": ("lines", 4), "b": ("lines", 5)}, confirm=True,
+            shows=lines, kept=lambda v: len(v.lines) == 4),
+        Key("promised time t", ("t",), typed={"a": {"at": "16:00"}, "b": {"at": "17:30"}},
+            shows=lambda v: v.visit.promised_at, kept=lambda v: v.visit.promised_at.hour == 17),
+    ], prepare=two_parts)
+
+
+async def test_sign_twice_is_impossible(shop, clock, db_url):
+    """`s` on both terminals: A's signature counts, B's is refused (stale) with its
+    form kept; B's screen then shows "Authorised" and `s` is greyed out, and
+    the service refuses a second signature of the same version."""
+    def priced(shop, vid):
+        d = shop.desk
+        d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+        for ln in d.lifecycle.visit_view(vid).lines:
+            d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), ln.id, availability="in_stock")
+
+    async def sign_again(pilot, app, notes) -> None:
+        screen = visit_screen(app)
+        assert screen.view.authorised
+        assert screen.check_action("authorise", ()) is None  # s is greyed out
+        notes.clear()
+        await pilot.press("ctrl+s")  # the form kept from before: the service refuses it now
+        await wait_for(pilot, lambda: any("already signed" in n for n in notes))
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")  # greyed out: nothing opens
+        await settle(pilot)
+        assert dialog(app) is None
+
+    vid = await two_terminals_walk(shop, clock, db_url, "ESTIMATE", [
+        Key("sign s", ("s",), typed={"a": {"reference": "P0042"}, "b": {"reference": "P0043"}},
+            shows=lambda v: v.authorised, retry=False),
+    ], prepare=priced, after_refusal=sign_again)
+    d = shop.desk
+    view = d.lifecycle.visit_view(vid)
+    assert view.authorised and view.visit.stage == "ESTIMATE"  # an open item holds it: still one signature
+    from desk.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        d.estimate.authorise(shop.sa, view.ref, channel="in_person", signer="李伟", reference="P0044",
+                             amount_cents=d.estimate.estimate_total(vid))
+    assert sum(1 for e in d.lifecycle.history(vid) if e.action == "estimate.authorise") == 1
+
+
+async def test_workshop_keys(shop, clock, db_url):
+    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
+        Key("assign a", ("a",), picks={"a": (1,), "b": (0,)}, shows=lambda v: v.visit.technician_id),
+        Key("progress update u", ("u",), typed={"a": {"text": "Parts fitted"}, "b": {"text": "Road test next"}}),
+        Key("found work g", ("g",), typed={
+            "a": {"finding": "Leaking hose", "description": "Coolant hose", "unit_cents": "30"},
+            "b": {"finding": "Worn belt", "description": "Drive belt", "unit_cents": "45"}},
+            shows=lines, kept=lambda v: {"Coolant hose", "Drive belt"} <= {ln.description for ln in v.lines}),
+    ])
+
+
+async def test_qc_and_delivery_keys(shop, clock, db_url):
+    await two_terminals_walk(shop, clock, db_url, "READY", [
+        Key("explain amount e", ("e",), typed={"a": {"text": "Agreed by phone"}, "b": {"text": "Signed again"}},
+            shows=lambda v: v.visit.amount_explanation, kept=lambda v: v.visit.amount_explanation == "Signed again"),
+        Key("follow-up call c", ("c",), typed={"a": {"at": "+1 10:00"}, "b": {"at": "+2 15:00"}},
+            shows=lambda v: v.visit.followup_agreed_at, kept=lambda v: v.visit.followup_agreed_at.hour == 15),
+        Key("old parts o", ("o",), picks={"a": (0,), "b": (1,)}, shows=lambda v: v.visit.disposal),
+        Key("told ready t", ("t",)),
+    ])
+
+
+async def test_qc_washing_and_stage_advance(shop, clock, db_url):
+    """Washing (c) on both, then the stage move (f8): B's stale move is refused and B's
+    screen follows the car to the next stage."""
+    def inspected(shop, vid):
+        d = shop.desk
+        d.checklist.mark_item(shop.tech, d.lifecycle.ref(vid), "QC-01", "done")
+        flow.tick_open(d, shop.qc, vid)
+
+    async def followed(pilot, app, notes) -> None:
+        await wait_for(pilot, lambda: screen_name(app) == "DeliveryScreen" and app.screen.view is not None)
+
+    await two_terminals_walk(shop, clock, db_url, "QC", [
+        Key("washing c", ("c",), shows=lambda v: v.visit.washing),
+        Key("next stage f8", ("f8",), retry=False),
+    ], prepare=inspected, after_refusal=followed)
+
+
+async def test_followup_call_keys(shop, clock, db_url):
+    await two_terminals_walk(shop, clock, db_url, "DELIVERED", [
+        Key("no answer 2", ("2",), shows=lambda v: v.ref.version),
+    ])
+
+
+async def test_the_board_follows_the_feed_without_polling(shop, clock, db_url):
+    """The board reads again only when the feed reports a change: no timer reads the
+    database; another terminal's change shows within a second."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await pilot.press("f3")
+            await wait_for(pilot, lambda app=app: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        board = a.screen
+        reads = []
+        real = board.fetch
+        board.fetch = lambda: reads.append(1) or real()
+        clock.advance(seconds=3)
+        for _ in range(20):  # a good second of frames with nothing changing: nothing is read
+            await pa.pause(0.05)
+        assert reads == []
+        # B assigns a technician by keys on its board; A's board shows it from the feed
+        await pb.press("a")
+        await wait_for(pb, lambda: isinstance(b.screen, PickDialog))
+        await pb.press("down", "enter")
+        await wait_for(pb, lambda: shop.desk.lifecycle.visit_view(vid).visit.technician_id == shop.tech2.id)
+        seen_at = time.monotonic()
+        await wait_for(pa, lambda: board.rows and board.rows[0].technician == shop.tech2.name, tries=2000)
+        assert time.monotonic() - seen_at < 1.5
+        assert reads  # read because of the change, not a timer
+        # only the clock moves the time left, from the rows on screen
+        clock.advance(hours=1)
+        reads.clear()
+        left = board.rows[0].minutes_left
+        await in_app(pa, a, board.tick_clock)
+        assert board.rows[0].minutes_left == left - 60 and reads == []
+
+
+async def test_a_fault_is_logged_with_a_reference(shop, clock, db_url, monkeypatch):
+    """An unexpected error (not a refusal) is written to the error log in the data
+    folder; the screen shows one sentence with its reference, no traceback."""
+    from desk.faults import log_path
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "RECEPTION")
+    app = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await in_app(pilot, app, lambda: app.push_screen(screen_for("RECEPTION", vid)))
+        await wait_for(pilot, lambda: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
+
+        def broken(*args, **kw):
+            raise ZeroDivisionError("a bug")
+
+        monkeypatch.setattr(app.desk.reception, "confirm_concerns", broken)
+        await pilot.press("f")
+        await wait_for(pilot, lambda: any("reference" in n for n in notes))
+    note = next(n for n in notes if "reference" in n)
+    assert "Traceback" not in note and "ZeroDivisionError" not in note
+    ref = note.split("reference ")[1][:8]
+    logged = log_path().read_text(encoding="utf-8")
+    assert f"--- {ref} " in logged and "ZeroDivisionError: a bug" in logged
+
+
+
+async def test_a_reload_under_an_open_form_keeps_its_text_and_focus(shop, clock, db_url):
+    """B types in a form while A's change arrives by the feed: B's screen below
+    shows it, the form stays up with B's text and its focus; B's save then goes
+    through (it is not stale: the screen took the new version)."""
+    d = shop.desk
+    d.people.create_user(None, B_USER, [Role.MANAGER])
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "RECEPTION")
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await in_app(pilot, app, lambda app=app: app.push_screen(screen_for("RECEPTION", vid)))
+            await wait_for(pilot, lambda app=app: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
+        await pb.press("k")
+        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
+        await pb.press(*"wipers")
+        focused, seen = b.focused, visit_screen(b).ref
+        await pa.press("k")
+        await wait_for(pa, lambda: isinstance(a.screen, FormDialog))
+        await pa.press(*"horn", "ctrl+s")
+        await until(pb, lambda: visit_screen(b).ref != seen, "B's screen follows the feed", tries=2000)
+        assert "horn" in concerns(visit_screen(b).view)
+        assert isinstance(b.screen, FormDialog) and b.focused is focused
+        assert b.screen.query_one("#f-concern", Input).value == "wipers"
+        await pb.press("ctrl+s")
+        await until(pb, lambda: dialog(b) is None, "B's concern saved")
+        assert not [n for n in notes if "another terminal" in n]
+    assert {"horn", "wipers"} <= set(concerns(d.lifecycle.visit_view(vid)))
