@@ -59,11 +59,11 @@ def to_stage(shop, clock, visit_id, stage: str):
                 d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(visit_id), "brake_pads")
             for ln in d.lifecycle.visit_view(visit_id).lines:
                 if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, availability="in_stock")
+                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, d.estimate.patch(availability="in_stock"))
             d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=4))
             tick_open(d, shop.sa, visit_id)
-            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), channel=Channel.IN_PERSON, signer="李伟",
-                        reference="P0001", amount_cents=d.estimate.estimate_total(visit_id))
+            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), d.estimate.signature(channel=Channel.IN_PERSON, signer="李伟",
+                        reference="P0001", amount_cents=d.estimate.estimate_total(visit_id)))
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "IN_REPAIR":
             d.lifecycle.assign(shop.mgr, d.lifecycle.ref(visit_id), shop.tech.id, "B1")

@@ -48,6 +48,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("bays", N_("Workshop bays"), "int", 1, 200),
     SettingSpec("tax_code_default", N_("Default tax code"), "tax"),
     SettingSpec("member_discount_pct", N_("Member discount (%)"), "pct"),
+    #: the catalogue price of an hour of labour (0: none): below it by more than the
+    #: advisor's discount limit is a price override
+    SettingSpec("labour_rate_cents", N_("Labour rate (per hour)"), "money"),
     SettingSpec("comeback_window_days", N_("Comeback window (days)"), "int", 0, 365),
     SettingSpec("amount_tolerance_pct", N_("Amount tolerance (%)"), "pct"),
     SettingSpec("amount_tolerance_abs_cents", N_("Amount tolerance (amount)"), "money"),

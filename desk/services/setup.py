@@ -38,6 +38,9 @@ from desk.store.models import (
 )
 
 
+#: Settings that are prices (in ``ServiceContext.pricing``), not ``Settings`` fields.
+PRICING_KEYS = frozenset({"member_discount_pct", "labour_rate_cents"})
+
 @dataclass(frozen=True)
 class SettingView:
     key: str
@@ -102,6 +105,7 @@ class SetupService(Service):
         base = self._base()
         values = {s.key: getattr(base, s.key, None) for s in rules.SETTINGS}
         values["member_discount_pct"] = self._base_pricing().member_discount_pct
+        values["labour_rate_cents"] = self._base_pricing().labour_rate_cents or 0
         for code, rule in self._base_pricing().taxes.rules.items():
             if code != "NONE":
                 values[rules.TAX_PREFIX + code] = (rule.rate * 100).normalize()
@@ -143,7 +147,7 @@ class SetupService(Service):
         values = self._values(stored)
         ctx = self.ctx
         ctx.settings = s = dataclasses.replace(
-            self._base(), **{s.key: values[s.key] for s in rules.SETTINGS if s.key != "member_discount_pct"})
+            self._base(), **{s.key: values[s.key] for s in rules.SETTINGS if s.key not in PRICING_KEYS})
         ctx.policy = dataclasses.replace(
             ctx.policy,
             comeback_window_days=s.comeback_window_days,
@@ -156,6 +160,7 @@ class SetupService(Service):
         ctx.schedule = Schedule(slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot,
                                 opening=s.opening_time, closing=s.closing_time)
         ctx.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
+                                          labour_rate_cents=values["labour_rate_cents"] or None,
                                           taxes=self._taxes(values))
         ctx.templates = rules.apply_overrides(self._base_templates(), overrides)
 

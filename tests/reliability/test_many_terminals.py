@@ -38,8 +38,8 @@ def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit
                     and not s.item.from_data and actor.has(s.item.role))
         desk.checklist.mark_item(actor, desk.lifecycle.ref(visit_id), item, MarkKind.DONE)
         return visit_id
-    desk.estimate.add_estimate_line(actor, desk.lifecycle.ref(visit_id), kind="labour", description="Brake check",
-                                    qty=Decimal(1), unit_cents=5000)
+    desk.estimate.add_estimate_line(actor, desk.lifecycle.ref(visit_id), desk.estimate.draft(kind="labour", description="Brake check",
+                                    qty=Decimal(1), unit_cents=5000))
     return visit_id
 
 

@@ -13,7 +13,7 @@ from desk.domain.entities import (
     Disposal,
     PastVisit,
 )
-from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of
+from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
     ComplaintRow,
@@ -115,6 +115,8 @@ def visit_facts(
         select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
     ).all()
     estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
+    auth_objs = [to_authorisation(a) for a in auths]
+    signed = signed_terms(auth_objs, visit.estimate_version, estimate)
     return VisitFacts(
         now=now,
         stage=visit.stage,
@@ -126,10 +128,11 @@ def visit_facts(
         concerns=[to_concern(c) for c in concerns(session=session, visit_id=visit.id)],
         findings=[to_finding(f) for f in findings(session=session, visit_id=visit.id)],
         lines=line_objs,
-        authorisations=[to_authorisation(a) for a in auths],
+        authorisations=auth_objs,
+        signed=signed,
         estimate_version=visit.estimate_version,
-        estimate_total_cents=totals_fn(estimate, customer).total,
-        final_total_cents=totals_fn(billable, customer).total,
+        estimate_total_cents=totals_fn(estimate, customer, signed).total,
+        final_total_cents=totals_fn(billable, customer, signed).total,
         appointment_at=visit.appointment_at,
         arrived_at=visit.arrived_at,
         reception_at=visit.reception_at,
