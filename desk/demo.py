@@ -188,9 +188,11 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
 
 
 def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
-    for status in desk.checklist.checklist(vid):
+    view = desk.lifecycle.visit_view(vid)
+    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
+    for status in view.checklist:
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
-                and staff.may_tick_role(actor, status.item)):
+                and staff.may_tick(actor, status.item, technician_ids=techs)):
             desk.checklist.mark_item(actor, desk.lifecycle.ref(vid), status.item.id, MarkKind.DONE)
 
 

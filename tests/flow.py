@@ -17,9 +17,12 @@ ORDER = ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "RE
 
 
 def tick_open(desk, user, visit_id, *, skip=()):
-    for s in desk.checklist.checklist(visit_id):
+    """Tick every open item ``user`` may tick (the domain's rule, ``staff.may_tick``)."""
+    view = desk.lifecycle.visit_view(visit_id)
+    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
+    for s in view.checklist:
         if (s.state == "open" and not s.item.from_data and s.item.id not in skip
-                and staff.may_tick_role(user, s.item)):
+                and staff.may_tick(user, s.item, technician_ids=techs)):
             desk.checklist.mark_item(user, desk.lifecycle.ref(visit_id), s.item.id, MarkKind.DONE)
 
 

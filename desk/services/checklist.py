@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
+from desk.domain import staff
 from desk.domain.checklist import MarkKind
-from desk.domain.entities import Role, Saved, User, VisitRef
+from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import repo
@@ -32,24 +33,13 @@ class ChecklistService(Service):
 
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
-            techs = {
-                ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by
-            }
-            if visit.technician_id:
-                techs.add(visit.technician_id)
-            inspectors = [
-                u
-                for u in repo.users(session=session)
-                if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
-            ]
-            ck.check_mark(
-                item,
-                kind,
-                actor,
-                reason,
-                technician_ids=techs,
-                shop_has_other_inspector=bool(inspectors),
-            )
+            techs = staff.visit_technicians(
+                visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id)))
+            # inspector != technician applies where someone else may tick the item
+            # (staff.shop_has_other_inspector): read the users only for such an item
+            other = item.who != staff.NOT_TECHNICIAN or actor.id not in techs or \
+                staff.shop_has_other_inspector(item, repo.users(session=session), techs)
+            ck.check_mark(item, kind, actor, reason, technician_ids=techs, shop_has_other_inspector=other)
             row = MotMarkRow(
                 visit_id=visit.id,
                 item_id=item_id,

@@ -28,9 +28,9 @@ from sqlmodel import Session
 
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
-from desk.domain.entities import Role, Saved, User, VisitRef
+from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.estimate import SignedEstimate
-from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
+from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts
 from desk.domain.schedule import Schedule
 from desk.i18n import N_
@@ -329,11 +329,6 @@ class Service:
         catalogue price ``list_cents``) needs a manager or foreman."""
         staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct,
                         list_cents=list_cents).check()
-
-    @staticmethod
-    def _require(actor: User, *roles: Role, action: str) -> None:
-        if not (actor.has(*roles) or actor.may_waive):
-            raise NotAllowed(action, ", ".join(r.value for r in roles))
 
 
 def stale_edit(message: str, last) -> StaleEdit:

@@ -7,11 +7,10 @@ import json
 
 from sqlmodel import Session
 
-from desk.domain import validate
+from desk.domain import staff, validate
 from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.errors import InvalidInput
 from desk.domain.walkaround import known_damage
-from desk.i18n import N_
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import ConcernRow, FindingRow, OdometerRow, VisitRow
@@ -122,8 +121,7 @@ class ReceptionService(Service):
     def correct_odometer(self, actor: User, visit: VisitRef, km, reason: str) -> Saved[None]:
         """Record a reading below the last one (a wrong earlier entry, a replaced
         cluster). Needs a manager or foreman and a reason; both are audited."""
-        if not actor.may_waive:
-            raise NotAllowed(N_("correct odometer"), N_("manager"))
+        staff.may_correct_odometer(actor).check()
         reason = validate.text(reason, field="reason", max_len=500, required=True)
         km = validate.odometer(km, None)
 

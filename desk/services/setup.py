@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import money
+from desk.domain import money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.entities import LineKind, Role, User
@@ -165,8 +165,7 @@ class SetupService(Service):
         ctx.templates = rules.apply_overrides(self._base_templates(), overrides)
 
     def _require_manager(self, actor: User | None, action: str) -> None:
-        if actor is None or not actor.has(Role.MANAGER):
-            raise NotAllowed(action, Role.MANAGER.value)
+        staff.may_change_setup(actor, action).check()
 
     # ------------------------------------------------------------------ settings
 

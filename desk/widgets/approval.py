@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from desk.domain import staff
 from desk.domain.entities import User
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS
@@ -66,7 +67,7 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
     @work(thread=True, exclusive=True, group="approval", exit_on_error=False)
     def load_managers(self) -> None:
         with_pin = self.desk.security.pin_users()
-        managers = [u for u in self.desk.people.users() if u.active and u.may_waive and u.id in with_pin]
+        managers = staff.approvers(self.desk.people.users(), with_pin)
         self.app.call_from_thread(self._show_managers, managers)
 
     def _show_managers(self, managers: list[User]) -> None:

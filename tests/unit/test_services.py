@@ -376,16 +376,16 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     d = shop.desk
     before = len(d.lifecycle.visit_view(vid).lines)
     line = dict(kind="labour", description="Brake pads", qty="1", unit_cents=40000)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10", **line)  # within the advisor's limit
+    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="10", **line))  # within the advisor's limit
     with pytest.raises(NotAllowed):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10.5", **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="10.5", **line))
     with pytest.raises(NotAllowed):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(free=True, **line))
     with pytest.raises(NotAllowed):  # free and warranty: the customer pays nothing, a manager decides
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, warranty=True, **line)
-    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), free=True, warranty=True, **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(free=True, warranty=True, **line))
+    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(free=True, warranty=True, **line))
     assert len(d.lifecycle.visit_view(vid).lines) == before + 2  # nothing written by the refusals
-    lid = d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), discount_pct="30", **line).value  # the manager gives it
+    lid = d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="30", **line)).value  # the manager gives it
     assert d.lifecycle.history(vid)[-1].user_name == shop.mgr.name
     first = d.lifecycle.visit_view(vid).lines[before].id
     with pytest.raises(NotAllowed):

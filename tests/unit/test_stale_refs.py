@@ -46,7 +46,7 @@ CASES = {
                           lambda d, s, ref, x, c: d.estimate.add_line(s.sa, ref, d.estimate.draft(kind="labour", description="Check",
                                                                       qty=Decimal(1), unit_cents=1000))),
     "estimate.update_line": ("ESTIMATE", _with_lines,
-                             lambda d, s, ref, line, c: d.estimate.update_line(s.sa, ref, line, d.estimate.patch(unit_cents=1))),
+                             lambda d, s, ref, line, c: d.estimate.update_line(s.sa, ref, line, d.estimate.patch(qty="2"))),
     "estimate.authorise": ("ESTIMATE", _total,
                            lambda d, s, ref, total, c: d.estimate.authorise(s.sa, ref, d.estimate.signature(channel="in_person",
                                                                             signer="李伟", amount_cents=total))),

@@ -39,6 +39,7 @@ from desk.store.repo.people import last_odometer
 
 
 __all__ = [
+    "authorisations",
     "day_counts",
     "day_visits",
     "in_shop_visits",
@@ -84,6 +85,14 @@ def past_visits(*, session: Session, vehicle_id: int, before_visit: int, limit: 
     ]
 
 
+def authorisations(*, session: Session, visit_id: int) -> list:
+    """A visit's authorisations (``entities.Authorisation``), oldest first."""
+    rows = session.exec(
+        select(AuthorisationRow).where(AuthorisationRow.visit_id == visit_id).order_by(AuthorisationRow.id)
+    ).all()
+    return [to_authorisation(a) for a in rows]
+
+
 def visit_facts(
     *, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn
 ) -> VisitFacts:
@@ -101,11 +110,6 @@ def visit_facts(
             col(VisitRow.arrived_at).is_not(None),
         )
     ).one()
-    auths = session.exec(
-        select(AuthorisationRow)
-        .where(AuthorisationRow.visit_id == visit.id)
-        .order_by(AuthorisationRow.id)
-    ).all()
     calls = session.exec(
         select(FollowUpCallRow)
         .where(FollowUpCallRow.visit_id == visit.id)
@@ -115,7 +119,7 @@ def visit_facts(
         select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
     ).all()
     estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
-    auth_objs = [to_authorisation(a) for a in auths]
+    auth_objs = authorisations(session=session, visit_id=visit.id)
     signed = signed_terms(auth_objs, visit.estimate_version, estimate)
     return VisitFacts(
         now=now,
