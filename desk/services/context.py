@@ -31,7 +31,7 @@ from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.estimate import SignedEstimate
 from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
-from desk.domain.rules import Policy, VisitFacts
+from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
 from desk.i18n import N_
 from desk.resources import fixture
@@ -317,6 +317,11 @@ class Service:
             return signed.terms(self.pricing.taxes)
         member = bool(customer and customer.member)
         return self.pricing.taxes, self.pricing.member_discount_pct if member else Decimal(0)
+
+    def _signed(self, session: Session, visit, lines) -> SignedEstimate | None:
+        """The signed estimate covering ``visit``'s estimate now (``lines``: all its lines)."""
+        return signed_terms(repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version,
+                            estimate_lines_of(lines))
 
     def _facts(self, session: Session, visit) -> VisitFacts:
         return repo.visit_facts(

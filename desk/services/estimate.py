@@ -121,10 +121,11 @@ class EstimateService(Service):
             line_id = self._insert_line(session, actor, visit, line, list_cents)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             customer = session.get(CustomerRow, visit.customer_id)
+            signed = self._signed(session, visit, lines)
             return LineAdded(
                 line=next(ln for ln in lines if ln.id == line_id),
-                estimate_totals=self.totals(estimate_lines_of(lines), customer),
-                totals=self.totals(billable_lines(lines), customer),
+                estimate_totals=self.totals(estimate_lines_of(lines), customer, signed),
+                totals=self.totals(billable_lines(lines), customer, signed),
                 estimate_version=visit.estimate_version,
             )
 
@@ -225,7 +226,8 @@ class EstimateService(Service):
         def run(session: Session) -> int:
             visit = self._visit_row(session, visit_id)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
-            return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id)).total
+            return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id),
+                               self._signed(session, visit, lines)).total
 
         return self._read(run)
 
