@@ -181,7 +181,7 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
     _tick_all(desk, actor, vid)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
-    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
+    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
     _tick_all(desk, actor, vid)
     _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))

@@ -50,7 +50,7 @@ def to_stage(shop, clock, visit_id, stage: str):
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "WALKAROUND":
             last = d.lifecycle.visit_view(visit_id).last_km or 0
-            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), odometer_km=last + 1000, fuel_eighths=4,
+            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), d.reception.readings(odometer_km=last + 1000, fuel_eighths=4),
                                 damages=[], damage_confirmed=True)
             tick_open(d, shop.sa, visit_id, skip={"WLK-09"})
             if any(s.item.id == "WLK-09" and s.blocking for s in d.checklist.checklist(visit_id)):

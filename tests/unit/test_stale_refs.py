@@ -39,7 +39,7 @@ CASES = {
                            lambda d, s, ref, x, c: d.booking.reschedule(s.sa, ref, c.now + timedelta(hours=3))),
     "reception.add_concern": ("BOOKED", None, lambda d, s, ref, x, c: d.reception.add_concern(s.sa, ref, "Rattle")),
     "reception.record_walkaround": ("WALKAROUND", None,
-                                    lambda d, s, ref, x, c: d.reception.record_walkaround(s.sa, ref, fuel_eighths=3)),
+                                    lambda d, s, ref, x, c: d.reception.record_walkaround(s.sa, ref, d.reception.readings(fuel_eighths=3))),
     "reception.add_finding": ("WALKAROUND", None,
                               lambda d, s, ref, x, c: d.reception.add_finding(s.sa, ref, "Wiper torn", "yellow")),
     "estimate.add_line": ("ESTIMATE", None,
