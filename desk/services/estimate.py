@@ -82,11 +82,6 @@ class EstimateService(Service):
         """A line from a form dialog's values, each read by its spec in the form."""
         return LineDraft.from_form(values, kind=kind, taxes=self.pricing.taxes, today=self.now().date())
 
-    @property
-    def taxes(self):
-        """The tax table in force (a form's tax-code field checks against it)."""
-        return self.pricing.taxes
-
     def patch(self, **changes) -> LinePatch:
         """A change of a line from typed values, checked by the domain."""
         return LinePatch.of(taxes=self.pricing.taxes, today=self.now().date(), **changes)
