@@ -225,7 +225,8 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at, "
-        "name_key, name_rev, phone_key, phone_rev) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", cust_rows)
+        "name_key, name_rev, phone_key, phone_rev, pinyin_key, initials_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        cust_rows)
     conn.execute("COMMIT")
     owners = list(range(1, size.customers + 1)) + [rng.randrange(1, size.customers + 1)
                                                    for _ in range(size.vehicles - size.customers)]

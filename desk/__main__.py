@@ -29,6 +29,7 @@ COMMANDS = {
     "backup": "desk.cli.backup:backup_cmd",
     "restore": "desk.cli.backup:restore_cmd",
     "set-pin": "desk.cli.pins:set_pin",
+    "clear-lockout": "desk.cli.pins:clear_lockout",
     "serve-lobby": "desk.cli.serve:serve_lobby",
     "serve": "desk.cli.serve:serve_app",
     "lobby-mode": "desk.cli.start:lobby_mode",

@@ -32,9 +32,12 @@ KEY_BYTES = 32
 PIN_MIN, PIN_MAX = 4, 8
 
 #: Failed attempts before a user is locked out, the first lock-out, and its cap.
+#: Failures and lock-outs older than FAILURE_WINDOW_SECONDS stop counting (the
+#: README's security section explains why the cap is short).
 MAX_FAILURES = 5
 LOCK_SECONDS = 60
-LOCK_MAX_SECONDS = 3600
+LOCK_MAX_SECONDS = 300
+FAILURE_WINDOW_SECONDS = 15 * 60
 #: Minutes without a key press before the terminal locks itself (desk.toml
 #: ``idle_lock_minutes`` overrides it; 0 turns the auto-lock off).
 IDLE_LOCK_MINUTES = 10
@@ -107,6 +110,11 @@ def needs_rehash(stored: str) -> bool:
 def lock_seconds(lockouts: int) -> int:
     """How long the ``lockouts``-th lock-out in a row lasts: 60 s, doubling, capped."""
     return min(LOCK_SECONDS * 2 ** max(lockouts - 1, 0), LOCK_MAX_SECONDS)
+
+
+def forgotten(last_failure_at: datetime | None, now: datetime) -> bool:
+    """True when the last failure is older than the window: the count starts afresh."""
+    return last_failure_at is None or (now - last_failure_at).total_seconds() >= FAILURE_WINDOW_SECONDS
 
 
 def locked_for(locked_until: datetime | None, now: datetime) -> int:

@@ -68,8 +68,10 @@ def open_shop(ctx: click.Context, *, url: str | None = None, migrate: bool = Tru
     readonly = bool(read_only and path is not None and path.exists()
                     and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)))
     try:
-        return open_desk(url, settings=shop_settings, migrate=migrate and not readonly, readonly=readonly,
+        desk = open_desk(url, settings=shop_settings, migrate=migrate and not readonly, readonly=readonly,
                          initialise=initialise, wait=WAIT_SECONDS, on_wait=_waiting)
+        desk.ctx.source = "cli"  # security events name where a change came from
+        return desk
     except DeskError as exc:
         fail(describe_error(exc))
 

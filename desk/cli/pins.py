@@ -1,26 +1,95 @@
-"""``desk set-pin``: a user's sign-in PIN."""
+"""``desk set-pin`` and ``desk clear-lockout``: sign-in PINs from the shop's computer.
+
+Replacing a PIN needs that PIN, or a manager's (``--by MANAGER``); a user without a
+PIN yet gets a first one without. ``--stdin`` reads the PINs from standard input,
+one a line, for scripts: the authorising PIN first (when one is needed), then the
+new PIN. The audit names who set it and that it came from the command line.
+"""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
 from desk.cli.common import fail, open_shop
 from desk.domain.errors import DeskError
+from desk.i18n import _
 from desk.widgets.feedback import describe_error
+
+
+def _find(desk, name: str):
+    user = next((u for u in desk.people.users() if u.name == name and u.active), None)
+    if user is None:
+        fail(_("No user named {name}", name=name))
+    return user
+
+
+class _Pins:
+    """Where the PINs come from: prompts (hidden), or lines of stdin."""
+
+    def __init__(self, from_stdin: bool) -> None:
+        self.lines = iter(sys.stdin.read().splitlines()) if from_stdin else None
+
+    def ask(self, prompt: str, *, confirm: bool = False) -> str:
+        if self.lines is None:
+            return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        line = next(self.lines, None)
+        if line is None:
+            fail(_("--stdin: a line is missing ({what})", what=prompt))
+        return line.strip()
+
+
+def _by_option(help_text: str):
+    return click.option("--by", "by_name", metavar="MANAGER", help=help_text)
+
+
+_STDIN = click.option("--stdin", "from_stdin", is_flag=True,
+                      help="Read the PINs from standard input, one a line: the authorising PIN "
+                           "(if one is needed), then the new PIN.")
 
 
 @click.command("set-pin")
 @click.argument("name")
+@_by_option("Authorise with this manager's PIN instead of NAME's current PIN.")
+@_STDIN
 @click.pass_context
-def set_pin(ctx: click.Context, name: str) -> None:
-    """Set NAME's sign-in PIN (4-8 digits, asked twice, never echoed)."""
+def set_pin(ctx: click.Context, name: str, by_name: str | None, from_stdin: bool) -> None:
+    """Set NAME's sign-in PIN (4-8 digits, asked twice, never echoed). A user who
+    has a PIN needs it (asked), or a manager's with --by MANAGER."""
     try:
         desk = open_shop(ctx)
-        user = next((u for u in desk.people.users() if u.name == name), None)
-        if user is None:
-            fail(f"no user named {name}")
-        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
-        desk.security.set_pin(user, user.id, pin)
+        user = _find(desk, name)
+        pins = _Pins(from_stdin)
+        by = _find(desk, by_name) if by_name else None
+        if by is None and user.id in desk.security.pin_users():
+            by = user
+        by_pin = None
+        if by is not None:
+            by_pin = pins.ask(_("Current PIN of {user}", user=by.name) if by.id == user.id
+                              else _("PIN of {user}", user=by.name))
+        pin = pins.ask(_("New PIN for {user}", user=name), confirm=True)
+        actor = desk.security.set_pin_authorised(user.id, pin, by_id=by and by.id, by_pin=by_pin)
     except DeskError as exc:
         fail(describe_error(exc))
-    click.echo(f"PIN set for {name}")
+    click.echo(_("PIN set for {user} by {by}", user=name, by=actor.name))
+
+
+@click.command("clear-lockout")
+@click.argument("name")
+@_by_option("The manager who clears it (their PIN is asked).")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the manager's PIN from standard input.")
+@click.pass_context
+def clear_lockout(ctx: click.Context, name: str, by_name: str | None, from_stdin: bool) -> None:
+    """Let NAME try a PIN again at once after too many wrong ones (a manager's PIN)."""
+    if not by_name:
+        fail(_("Say which manager clears it: --by MANAGER (their PIN is asked)"))
+    try:
+        desk = open_shop(ctx)
+        user = _find(desk, name)
+        by = _find(desk, by_name)
+        by_pin = _Pins(from_stdin).ask(_("PIN of {user}", user=by.name))
+        desk.security.clear_lockout_authorised(user.id, by_id=by.id, by_pin=by_pin)
+    except DeskError as exc:
+        fail(describe_error(exc))
+    click.echo(_("Lock-out cleared for {user}", user=name))

@@ -14,7 +14,7 @@ from desk.cli.common import fail, open_shop
 from desk.domain import kpi
 from desk.domain.errors import DeskError, InvalidInput
 from desk.domain.validate import date as parse_date
-from desk.i18n import _
+from desk.i18n import _, _n
 from desk.services.reports import day_range, measure_base, measure_label
 from desk.widgets.feedback import describe_error
 
@@ -73,7 +73,7 @@ def _write_csv(report, csv_path: str) -> None:
             fh.write(out.getvalue())
     except OSError as exc:
         fail(_("Cannot write {path}: {detail}", path=csv_path, detail=exc.strerror or str(exc)))
-    click.echo(_("{n} figures written to {path}", n=len(report.rows), path=csv_path))
+    click.echo(_n("{n} figure written to {path}", "{n} figures written to {path}", len(report.rows), path=csv_path))
 
 
 def _print_table(report, first_day: date, last_day: date) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 #: Reminder calls before an appointment (kind, offset from the appointment time).
 #: The "late" call after it is :func:`late_due`, its offset a shop setting.
@@ -47,6 +47,15 @@ class Schedule:
     def next_slot(self, now: datetime) -> datetime:
         """The whole slot after the one ``now`` falls in (the booking form's default)."""
         return self.slot_start(now + self.slot)
+
+    def booking_default(self, now: datetime, day: date | None = None) -> datetime:
+        """The booking form's default time: the next whole slot within opening
+        hours, on the day the advisor is looking at if that is later (late in the
+        evening it is tomorrow's first slot, never 22:30 today)."""
+        after = self.next_slot(now)
+        if day is not None and day > now.date():
+            after = max(after, datetime.combine(day, self.opening))
+        return next(self.slots_from(after, days=14), after)
 
     def is_open(self, at: datetime) -> bool:
         return self.opening <= at.time() < self.closing

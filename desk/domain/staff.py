@@ -19,6 +19,9 @@ The rules:
   line discount included): a manager or foreman;
 * **approve** on another's terminal (manager PIN dialog): an active manager or
   foreman with a PIN;
+* **act as** for one mark on another's terminal: the users with a PIN whom the
+  mark's own rule allows (:func:`who_may_mark`);
+* **clear a lock-out** after wrong PINs: a manager;
 * **overbook** a full slot, **correct an odometer** below the last reading,
   **close a major complaint**: a manager or foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
@@ -156,6 +159,22 @@ def may_mark(
     raise ValueError(f"no such mark kind {kind!r}")
 
 
+def who_may_mark(
+    item: Item,
+    kind: str,
+    users: Iterable[User],
+    pin_holders: Collection[int],
+    *,
+    technician_ids: Collection[int] = frozenset(),
+    shop_has_other_inspector: bool = True,
+) -> list[User]:
+    """Whom a terminal may offer to put ``kind`` on ``item`` in their own name with
+    their PIN (act as, for one mark): active users with a PIN whom
+    :func:`may_mark` allows."""
+    return [u for u in users if u.active and u.id in pin_holders and may_mark(
+        u, item, kind, technician_ids=technician_ids, shop_has_other_inspector=shop_has_other_inspector)]
+
+
 # ----------------------------------------------------------------------------- prices
 
 
@@ -256,6 +275,11 @@ def may_set_pin(actor: User | None, user_id: int) -> Verdict:
 
 def may_clear_pin(actor: User | None) -> Verdict:
     return ALLOWED if _manager(actor) else refuse(N_("clear a PIN"), Role.MANAGER.value)
+
+
+def may_clear_lockout(actor: User | None) -> Verdict:
+    """Let a locked-out user try their PIN again at once: a manager."""
+    return ALLOWED if _manager(actor) else refuse(N_("clear a lock-out"), Role.MANAGER.value)
 
 
 def may_import(user: User) -> Verdict:

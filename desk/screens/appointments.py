@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
 from desk.screens.booking import booking_form, concern_form
 from desk.screens.visit import screen_for
@@ -179,7 +179,7 @@ class AppointmentsScreen(ListScreen):
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
-            when = earliest or self.desk.ctx.schedule.next_slot(now)
+            when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 
@@ -243,7 +243,8 @@ class AppointmentsScreen(ListScreen):
         start = self.day - timedelta(days=self.day.weekday())
 
         def show(days) -> None:
-            choices = [(d, _("{day}  {n} appointments, {a} arrived", day=f"{d:%a %Y-%m-%d}", n=n, a=a))
+            choices = [(d, _n("{day}  {n} appointment, {a} arrived", "{day}  {n} appointments, {a} arrived", n,
+                                   day=f"{d:%a %Y-%m-%d}", a=a))
                        for d, n, a in days]
 
             def chosen(day) -> None:
@@ -300,5 +301,6 @@ class AppointmentsScreen(ListScreen):
             return path, len(names)
 
         self.run_db(export, lambda r: self.notify(
-            _("Welcome list for {day}: {n} names in {path}", day=tomorrow.isoformat(), n=r[1], path=str(r[0])),
+            _n("Welcome list for {day}: {n} name in {path}", "Welcome list for {day}: {n} names in {path}", r[1],
+               day=tomorrow.isoformat(), path=str(r[0])),
             timeout=10))

@@ -79,18 +79,22 @@ class DeskScreen(Screen):
         *,
         failed: Callable[[BaseException], None] | None = None,
         cancelled: Callable[[], None] | None = None,
+        who: Callable[[], list] | None = None,
     ) -> None:
         """Run ``call(user)`` for the signed-in user; when their role may not do it
         (``NotAllowed``), a manager authorises this one action with their PIN on
         this terminal and ``call(manager)`` runs (the audit names the manager). The
-        terminal's user stays signed in. ``cancelled``: no manager authorised it."""
+        terminal's user stays signed in. ``cancelled``: no manager authorised it.
+        ``who()`` (a service call, run in a worker): act as, the users who may do
+        it themselves (a domain rule) are offered instead of the managers, and
+        ``call(chosen)`` runs in the chosen one's name with their PIN."""
         from desk.domain.errors import NotAllowed
 
         def refused(exc: BaseException) -> None:
             if not isinstance(exc, NotAllowed):
                 (failed or self.show_error)(exc)
                 return
-            from desk.widgets.approval import ManagerApproval
+            from desk.widgets.approval import ActAs, ManagerApproval
 
             def approved(manager) -> None:
                 if manager is not None:
@@ -98,7 +102,9 @@ class DeskScreen(Screen):
                 elif cancelled is not None:
                     cancelled()
 
-            self.app.push_screen(ManagerApproval(f"{action}\n{describe_error(exc)}"), approved)
+            text = f"{action}\n{describe_error(exc)}"
+            dialog = ManagerApproval(text) if who is None else ActAs(text, load=who, exclude=self.user)
+            self.app.push_screen(dialog, approved)
 
         self.run_db(lambda: call(self.user), done, failed=refused)
 
@@ -144,8 +150,11 @@ class VisitActions:
             mark = lambda actor: self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)  # noqa: E731
             if kind == MarkKind.WAIVED:  # a manager or foreman waives, on this terminal if need be
                 self.run_as_or_approved(_("Waive {item}", item=item_id), mark, self.show_mark)
-            else:
-                self.run_db(lambda: mark(self.user), self.show_mark)
+            else:  # refused for this role: someone who may do it, with their PIN, here
+                title = _("Tick {item}", item=item_id) if kind == MarkKind.DONE else _(
+                    "Not applicable: {item}", item=item_id)
+                self.run_as_or_approved(title, mark, self.show_mark,
+                                        who=lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
 
         if kind == MarkKind.DONE or event.reason:
             save(event.reason)

@@ -42,6 +42,9 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         super().__init__()
         self.initial = query
         self.rows: list[tuple[int, int]] = []
+        #: The query the rows shown are for; Enter waits for the rows of what was typed.
+        self.shown_for: str | None = None
+        self.submit_pending = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -83,6 +86,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     def show_rows(self, text: str, rows) -> None:
         if text != self.query_one("#q", Input).value:
             return  # a newer keystroke's search is on its way
+        self.shown_for = text
         table = self.query_one(DataTable)
         table.clear()
         self.rows = []
@@ -92,8 +96,19 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
                 Text(f"{vehicle.make} {vehicle.model}"), Text(vehicle.vin), key=str(vehicle.id),
             )
             self.rows.append((customer.id, vehicle.id))
+        if self.submit_pending:
+            self.submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.shown_for != event.value:
+            # Enter came before the rows of what was typed (a scanner's VIN and
+            # Enter in a few milliseconds): act on them when they are shown
+            self.submit_pending = True
+            return
+        self.submit()
+
+    def submit(self) -> None:
+        self.submit_pending = False
         if self.rows:
             table = self.query_one(DataTable)
             if len(self.rows) == 1:
@@ -158,6 +173,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             except Exception as exc:  # noqa: BLE001
                 self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=8)
                 return
+            warning = validate.vin(vehicle["vin"]).warning if vehicle["vin"] else None
+            if warning:  # accepted (a European maker's VIN), but worth a second look
+                self.app.call_from_thread(self.app.notify, _("{vin}: {warning}", vin=vehicle["vin"],
+                                                             warning=_(warning)), severity="warning", timeout=12)
             self.app.call_from_thread(self.dismiss, ids)
 
         self.run_worker(job, thread=True, group="lookup-new", exit_on_error=False)

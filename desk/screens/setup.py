@@ -20,7 +20,7 @@ from desk.domain import setup as rules
 from desk.domain.entities import ROLE_LABELS, LineKind, Role
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.i18n import N_, _, lang_text
+from desk.i18n import N_, _, _n, lang_text
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.safe import literal
@@ -55,6 +55,7 @@ ACTIONS = {
     "active": {"users"},
     "pin": {"users"},
     "clear_pin": {"users"},
+    "clear_lockout": {"users"},
 }
 
 
@@ -83,6 +84,7 @@ class SetupScreen(DeskScreen):
         Binding("x", "active", N_("Deactivate / reactivate"), id="setup.active"),
         Binding("p", "pin", N_("Set PIN"), id="setup.pin"),
         Binding("c", "clear_pin", N_("Clear PIN"), id="setup.clear_pin"),
+        Binding("u", "clear_lockout", N_("Clear lock-out"), id="setup.clear_lockout", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -96,6 +98,8 @@ class SetupScreen(DeskScreen):
         self.section = "settings"
         self.rows: list = []
         self.pin_users: set[int] = set()
+        #: users locked out by wrong PINs: id -> seconds left
+        self.locked: dict[int, int] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -157,7 +161,8 @@ class SetupScreen(DeskScreen):
             "checklist": self.desk.setup.template_items,
             "jobs": self.desk.estimate.canned_jobs,
             "opening": self.desk.setup.opening_checklist,
-            "users": lambda: (self.desk.people.users(), self.desk.security.pin_users()),
+            "users": lambda: (self.desk.people.users(), self.desk.security.pin_users(),
+                              self.desk.security.locked_users()),
         }
         self.run_db(fetch[section], lambda rows: self.show_rows(section, rows), group="setup", exclusive=True)
 
@@ -165,7 +170,7 @@ class SetupScreen(DeskScreen):
         if section != self.section:
             return
         if section == "users":
-            rows, self.pin_users = rows
+            rows, self.pin_users, self.locked = rows
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
@@ -203,8 +208,9 @@ class SetupScreen(DeskScreen):
 
     def cells_users(self, u) -> tuple:
         roles = ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))
-        return (literal(u.name), roles, _("yes") if u.active else Text(_("no"), style="bold red"),
-                _("set") if u.id in self.pin_users else "-")
+        pin = Text(_("locked"), style="bold red") if u.id in self.locked else \
+            _("set") if u.id in self.pin_users else "-"
+        return (literal(u.name), roles, _("yes") if u.active else Text(_("no"), style="bold red"), pin)
 
     def current(self):
         table = self.query_one(DataTable)
@@ -445,6 +451,21 @@ class SetupScreen(DeskScreen):
                 lambda: self.desk.security.set_pin(actor, user.id, v["pin"]), N_("PIN set")))
 
         self.app.push_screen(form, typed)
+
+    def action_clear_lockout(self) -> None:
+        """A manager lets a user locked out by wrong PINs try again at once."""
+        user = self.current()
+        if user is None:
+            return
+        seconds = self.locked.get(user.id, 0)
+        if not seconds:
+            self.notify(_("{user} is not locked out", user=user.name), timeout=4)
+            return
+        minutes = -(-seconds // 60)
+        question = _n("Clear the lock-out of {user} ({n} minute left)?",
+                      "Clear the lock-out of {user} ({n} minutes left)?", minutes, user=user.name)
+        self.as_manager(question, lambda actor: self.save(
+            lambda: self.desk.security.clear_lockout(actor, user.id), N_("Lock-out cleared")))
 
     def action_clear_pin(self) -> None:
         user = self.current()

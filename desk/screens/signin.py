@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -43,6 +44,7 @@ class SignInScreen(PinEntry, ModalScreen):
         verify: Callable | None = None,
         preselect=None,
         title: str | None = None,
+        hint: bool = True,
     ) -> None:
         super().__init__()
         self.users = users
@@ -51,13 +53,16 @@ class SignInScreen(PinEntry, ModalScreen):
         self._verify = verify
         self.preselect = preselect
         self.title_text = title
+        #: the newcomer's line under the title (not when switching user)
+        self.hint = hint
         #: the user whose PIN is being asked for
         self.picked = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin"):
             yield Label(self.title_text or _("Who is working here?"), id="signin-title")
-            yield Static(_(SIGN_IN_HINT), id="signin-hint")
+            if self.hint:
+                yield Static(_(SIGN_IN_HINT), id="signin-hint")
             roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
             yield OptionList(
                 *[Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in self.users],
@@ -89,7 +94,7 @@ class SignInScreen(PinEntry, ModalScreen):
 
     def _picked(self, user) -> None:
         if user.id not in self.pin_users:
-            self.dismiss(user)
+            self.recheck(user)  # a PIN set on another terminal since the list was read
             return
         self.picked = user
         self.query_one("#signin-pin-label", Label).update(literal(_("PIN for {user}", user=user.name)))
@@ -97,6 +102,29 @@ class SignInScreen(PinEntry, ModalScreen):
         pin = self.query_one("#signin-pin", Input)
         pin.value = ""
         pin.focus()
+
+    @work(thread=True, exclusive=True, group="pin-recheck", exit_on_error=False)
+    def recheck(self, user) -> None:
+        """Sign ``user`` in without a PIN only if they still have none."""
+        from desk.domain.errors import DeskError
+        from desk.widgets.feedback import describe_error
+
+        try:
+            has_pin = user.id in self.app.desk.security.pin_users()
+        except DeskError as exc:
+            self.app.call_from_thread(self._refused_pick, describe_error(exc))
+            return
+        self.app.call_from_thread(self._rechecked, user, has_pin)
+
+    def _rechecked(self, user, has_pin: bool) -> None:
+        if not has_pin:
+            self.dismiss(user)
+            return
+        self.pin_users.add(user.id)
+        self._picked(user)
+
+    def _refused_pick(self, message: str) -> None:
+        self.query_one("#signin-error", Static).update(literal(message))
 
     def pin_checker(self) -> Callable:
         return self._verify or self.app.desk.security.verify_pin

@@ -15,7 +15,7 @@ from desk.domain.entities import Approval, Availability, Channel, LineKind, Role
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 
@@ -201,7 +201,7 @@ class WorkshopScreen(VisitScreen):
             if approve is None:
                 return
             form = FormDialog(
-                _("Customer's decision on {n} added lines ({total} before tax)", n=len(ids),
+                _n("Customer's decision on {n} added line ({total} before tax)", "Customer's decision on {n} added lines ({total} before tax)", len(ids),
                   total=format_money(total)),
                 [
                     channel_field("2"),

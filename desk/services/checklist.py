@@ -33,13 +33,15 @@ class ChecklistService(Service):
 
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
-            techs = staff.visit_technicians(
-                visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id)))
-            # inspector != technician applies where someone else may tick the item
-            # (staff.shop_has_other_inspector): read the users only for such an item
-            other = item.who != staff.NOT_TECHNICIAN or actor.id not in techs or \
-                staff.shop_has_other_inspector(item, repo.users(session=session), techs)
-            ck.check_mark(item, kind, actor, reason, technician_ids=techs, shop_has_other_inspector=other)
+            techs, other_inspector = self._who_worked(session, visit, item)
+            ck.check_mark(
+                item,
+                kind,
+                actor,
+                reason,
+                technician_ids=techs,
+                shop_has_other_inspector=other_inspector,
+            )
             row = MotMarkRow(
                 visit_id=visit.id,
                 item_id=item_id,
@@ -64,6 +66,30 @@ class ChecklistService(Service):
             return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
 
         return self._change(visit, run)
+
+    @staticmethod
+    def _who_worked(session: Session, visit: VisitRow, item) -> tuple[frozenset[int], bool]:
+        """The visit's technicians, and whether the shop has someone besides them
+        who may tick ``item`` (inspector != technician: ``staff``'s rule)."""
+        techs = staff.visit_technicians(
+            visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id)))
+        return techs, staff.shop_has_other_inspector(item, repo.users(session=session), techs)
+
+    def who_may_mark(self, visit_id: int, item_id: str, kind: MarkKind | str) -> list[User]:
+        """The users who could put ``kind`` on ``item_id`` of this visit with their
+        PIN on this terminal (act as, for one mark): :func:`staff.who_may_mark`."""
+        item = self.templates.get(item_id)
+
+        def run(session: Session) -> list[User]:
+            visit = session.get(VisitRow, visit_id)
+            if visit is None:
+                return []
+            techs, other_inspector = self._who_worked(session, visit, item)
+            return staff.who_may_mark(item, str(MarkKind(kind)), repo.users(session=session),
+                                      repo.pin_user_ids(session=session), technician_ids=techs,
+                                      shop_has_other_inspector=other_inspector)
+
+        return self._read(run)
 
     def checklist(self, visit_id: int, stage: str | None = None) -> list[ck.ItemStatus]:
         def run(session: Session):

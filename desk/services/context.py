@@ -97,6 +97,9 @@ class ServiceContext:
     blocked: str | None = None
     #: (message id, params) pairs the app shows once at start-up.
     warnings: list[tuple[str, dict]] = field(default_factory=list)
+    #: Where the changes come from, named in security events: "cli", or the app's
+    #: "terminal HOST" / "browser HOST" (set by whoever opened the store).
+    source: str = "terminal"
 
     def now(self) -> datetime:
         return self.clock()

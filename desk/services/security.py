@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from desk import auth
-from desk.domain.entities import Role, User
+from desk.domain import staff
+from desk.domain.entities import User
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
 from desk.services.context import Service
@@ -23,9 +24,33 @@ class SecurityService(Service):
     """PINs: set, clear, verify (throttled)."""
 
     def set_pin(self, actor: User, user_id: int, pin: str) -> None:
-        """Set ``user_id``'s PIN: the user themselves, or a manager for anyone."""
-        if actor is None or (actor.id != user_id and not actor.has(Role.MANAGER)):
-            raise NotAllowed(N_("set a PIN"), Role.MANAGER.value)
+        """Set ``user_id``'s PIN: the user themselves, or a manager for anyone.
+        ``actor`` is who is signed in (or approved) on this terminal; the CLI,
+        where nobody is, goes through :meth:`set_pin_authorised`."""
+        staff.may_set_pin(actor, user_id).check()
+        self._store_pin(actor, user_id, pin)
+
+    def set_pin_authorised(self, user_id: int, pin: str, *, by_id: int | None = None,
+                           by_pin: str | None = None) -> User:
+        """``desk set-pin``: a user who has a PIN gets a new one only with that PIN
+        (``by_id`` = the user) or a manager's (``by_id`` = the manager), checked
+        and throttled like a sign-in. A user without a PIN yet gets a first one
+        without (the shop's computer sets the first PINs). Returns who set it."""
+        target = self._read(lambda s: s.get(UserRow, user_id))
+        if target is None or not target.active:
+            raise InvalidInput("user", N_("No such user"))
+        auth.check_format(pin)  # a typo in the new PIN costs no try of the old one
+        if by_id is None:
+            if target.pin_hash is not None:
+                raise NotAllowed(N_("replace a PIN"), N_("the current PIN or a manager's"))
+            actor = repo.to_user(target)
+        else:
+            actor = self.verify_pin(by_id, by_pin or "")
+        staff.may_set_pin(actor, user_id).check()
+        self._store_pin(actor, user_id, pin)
+        return actor
+
+    def _store_pin(self, actor: User, user_id: int, pin: str) -> None:
         stored = auth.hash_pin(pin)  # slow on purpose: outside the transaction
 
         def run(session: Session) -> None:
@@ -37,14 +62,44 @@ class SecurityService(Service):
             session.add(row)
             self._reset_throttle(session, user_id)
             self._audit(session, actor, "user.pin_set", "user", user_id,
-                        after={"user": row.name, "replaced": had})
+                        after={"user": row.name, "replaced": had, "by": actor.name, "source": self.ctx.source})
+
+        self._write(run)
+
+    def clear_lockout(self, actor: User, user_id: int) -> None:
+        """A manager lets a locked-out user try again at once (audited)."""
+        staff.may_clear_lockout(actor).check()
+
+        def run(session: Session) -> None:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise InvalidInput("user", N_("No such user"))
+            self._reset_throttle(session, user_id)
+            self._audit(session, actor, "user.lockout_clear", "user", user_id,
+                        after={"user": row.name, "by": actor.name, "source": self.ctx.source})
+
+        self._write(run)
+
+    def clear_lockout_authorised(self, user_id: int, *, by_id: int, by_pin: str) -> User:
+        """``desk clear-lockout``: a manager's PIN clears another user's lock-out."""
+        actor = self.verify_pin(by_id, by_pin)
+        self.clear_lockout(actor, user_id)
+        return actor
+
+    def switch_user(self, before: User | None, after: User) -> None:
+        """``after`` signed in on this terminal in place of ``before`` (audited as
+        ``after``, whose PIN was just checked)."""
+
+        def run(session: Session) -> None:
+            self._audit(session, after, "user.switch", "user", after.id,
+                        before={"user": before.name} if before is not None else None,
+                        after={"user": after.name, "source": self.ctx.source})
 
         self._write(run)
 
     def clear_pin(self, actor: User, user_id: int) -> None:
         """A manager removes a forgotten PIN (the user then sets a new one)."""
-        if not actor.has(Role.MANAGER):
-            raise NotAllowed(N_("clear a PIN"), Role.MANAGER.value)
+        staff.may_clear_pin(actor).check()
 
         def run(session: Session) -> None:
             row = session.get(UserRow, user_id)
@@ -61,6 +116,16 @@ class SecurityService(Service):
         """Ids of the users who have a PIN (the sign-in screen asks them for it)."""
         return self._read(lambda s: repo.pin_user_ids(session=s))
 
+    def locked_users(self) -> dict[int, int]:
+        """Users locked out now: id -> seconds left (the set-up screen shows them)."""
+
+        def run(session: Session) -> dict[int, int]:
+            now = self.now()
+            rows = session.exec(select(LoginThrottleRow)).all()
+            return {r.user_id: w for r in rows if (w := auth.locked_for(r.locked_until, now))}
+
+        return self._read(run)
+
     def locked_for(self, user_id: int) -> int:
         """Seconds until ``user_id`` may try a PIN again (0: now)."""
 
@@ -73,9 +138,10 @@ class SecurityService(Service):
     def verify_pin(self, user_id: int, pin: str) -> User:
         """The user when ``pin`` is theirs; otherwise InvalidInput("pin", …).
 
-        After :data:`desk.auth.MAX_FAILURES` wrong PINs in a row the user is locked
-        for 60 s, doubling with each further lock-out; while locked, no PIN is
-        even checked.
+        After :data:`desk.auth.MAX_FAILURES` wrong PINs the user is locked for
+        60 s, doubling with each further lock-out up to a short cap; while locked,
+        no PIN is even checked. Failures and lock-outs are forgotten once the last
+        failure is :data:`desk.auth.FAILURE_WINDOW_SECONDS` old.
         """
 
         def load(session: Session) -> tuple[UserRow, int]:
@@ -102,6 +168,9 @@ class SecurityService(Service):
                 if throttle.failures or throttle.lockouts or throttle.locked_until:
                     self._reset_throttle(session, user_id)
                 return True, 0
+            if auth.forgotten(throttle.last_failure_at, now):  # old failures stop counting
+                throttle.failures = 0
+                throttle.lockouts = 0
             throttle.failures += 1
             throttle.last_failure_at = now
             if throttle.failures >= auth.MAX_FAILURES:
@@ -111,7 +180,7 @@ class SecurityService(Service):
                 throttle.locked_until = now + timedelta(seconds=seconds)
                 session.add(throttle)
                 self._audit(session, repo.to_user(row), "user.lockout", "user", user_id,
-                            after={"user": row.name, "seconds": seconds})
+                            after={"user": row.name, "seconds": seconds, "source": self.ctx.source})
                 return False, seconds
             session.add(throttle)
             return False, 0
@@ -125,10 +194,14 @@ class SecurityService(Service):
 
     def approve_as_manager(self, user_id: int, pin: str) -> User:
         """A manager's PIN authorises one action on someone else's terminal."""
-        user = self.verify_pin(user_id, pin)
-        if not user.may_waive:
-            raise NotAllowed(N_("approve"), Role.MANAGER.value)
+        user = self.verify_pin(user_id, pin)  # no PIN: refused here ("has no PIN yet")
+        staff.may_approve(user).check()
         return user
+
+    def act_as(self, user_id: int, pin: str) -> User:
+        """Someone else's PIN on this terminal, for one action in their name (the
+        service that runs it checks what their roles allow)."""
+        return self.verify_pin(user_id, pin)
 
     @staticmethod
     def _reset_throttle(session: Session, user_id: int) -> None:
@@ -137,4 +210,5 @@ class SecurityService(Service):
             throttle.failures = 0
             throttle.lockouts = 0
             throttle.locked_until = None
+            throttle.last_failure_at = None
             session.add(throttle)

@@ -5,7 +5,8 @@ database (and importing SQLAlchemy) happens in a thread worker after ``on_ready`
 What the app holds lives beside this file: ``store_link.py`` (``app.store``: open,
 the error screen and restore, integrity check, daily backup), ``live.py``
 (``app.live``: the change feed, ``DataChanged``), ``session.py`` (``app.session``:
-sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge TV).
+sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge TV),
+``typeahead.py`` (a burst of keys goes where each key was meant).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from desk.shell.commands import binding_ids, desk_commands, toggle_help
 from desk.shell.live import ChangeWatcher, DataChanged
 from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
+from desk.shell.typeahead import TypeAhead
 
 
 def _lazy(path: str) -> Callable[[], Screen]:
@@ -38,7 +40,7 @@ def _lazy(path: str) -> Callable[[], Screen]:
     return make
 
 
-class DeskApp(App):
+class DeskApp(TypeAhead, App):
     #: Top-level areas: mode name -> (module:Class, palette title). Imported lazily so
     #: start-up pays only for the screen it shows.
     AREAS: ClassVar[dict[str, tuple[str, str]]] = {
@@ -64,6 +66,9 @@ class DeskApp(App):
         Binding("f9", "area('setup')", N_("Set-up"), id="area.setup"),
         Binding("slash", "lookup", N_("Lookup"), id="lookup"),
         Binding("f1", "help", N_("Help: every key"), id="help"),
+        # not in the footer (the screen's own keys need its room at 80 columns): f1,
+        # the palette and the README list it
+        Binding("ctrl+l", "switch_user", N_("Switch user"), id="switch_user", show=False),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
     ]
 
@@ -78,6 +83,7 @@ class DeskApp(App):
         remote: bool = False,
     ) -> None:
         super().__init__()
+        self._typeahead_init()
         self.db_url = db_url
         #: Served to a browser (``desk serve``): every session starts at the PIN
         #: sign-in, only users with a PIN may sign in, ``user_name`` is ignored.
@@ -127,6 +133,7 @@ class DeskApp(App):
         """The store is open: the shop's own set-up, then the sign-in, the change
         feed and the background jobs."""
         self.desk = desk
+        desk.ctx.source = self.session.source()  # security events name this terminal
         self.settings = desk.ctx.settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
@@ -165,11 +172,15 @@ class DeskApp(App):
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Areas and lookup need a signed-in user: before that they are not offered."""
-        return not (action in ("area", "lookup") and self.user is None)
+        return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
     def action_area(self, name: str) -> None:
         if self.user is not None and name in self.AREAS:
             self.switch_mode(name)
+
+    def action_switch_user(self) -> None:
+        """Another user takes over this terminal (their PIN asked, audited)."""
+        self.session.switch()
 
     def action_help(self) -> None:
         toggle_help(self)

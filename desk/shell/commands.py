@@ -31,6 +31,8 @@ def desk_commands(app, screen: Screen) -> Iterator[SystemCommand]:
         return
     for name, (_path, title) in app.AREAS.items():
         yield SystemCommand(_(title), _("Open {area}", area=_(title)), lambda n=name: app.action_area(n))
+    yield SystemCommand(_("Switch user"), _("Another user takes over this terminal with their PIN (ctrl+l)"),
+                        app.action_switch_user)
     yield SystemCommand(_("Import customers from CSV"), _("Customers and vehicles from another system's export"),
                         lambda: import_customers(app))
     # the current screen's own commands: every binding with a description

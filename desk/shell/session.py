@@ -1,5 +1,6 @@
 """Who works at this terminal: the sign-in once the store is open (the user
-picker, the PIN), the idle lock and the lock screen's hand-back.
+picker, the PIN), switching user (one key, the new user's PIN, audited), the idle
+lock and the lock screen's hand-back.
 
 The screens are imported when first shown: the first frame pays only for the shell.
 """
@@ -86,6 +87,67 @@ class Session:
             self.idle_timer = self.app.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle)
         self._show_user(user)
         self.app.show_areas()
+
+    def source(self) -> str:
+        """Where this app's changes come from, as security events name it."""
+        import socket
+
+        return f"{'browser' if self.app.remote else 'terminal'} {socket.gethostname()}"
+
+    # ------------------------------------------------------------------ switch user
+
+    def switch(self) -> None:
+        """Another user takes over this terminal: pick them, their PIN (if they
+        have one); the switch is audited in their name and replaces the session.
+        Escape keeps the user who is signed in."""
+        from desk.screens.signin import SignInScreen
+
+        if self.user is None or self.locked or isinstance(self.app.screen, SignInScreen):
+            return
+        self._read_users(self._show_switch)
+
+    def _show_switch(self, users, pin_users) -> None:
+        from desk.screens.signin import SignInScreen
+
+        if self.user is None or self.locked:
+            return
+        if self.app.remote:
+            users = [u for u in users if u.id in pin_users]
+        others = [u for u in users if u.id != self.user.id]
+        self.app.push_screen(SignInScreen(others, pin_users, title=_("Switch user: who takes over from {user}?",
+                                                                     user=self.user.name), hint=False),
+                             self._switched)
+
+    def _switched(self, user) -> None:
+        before = self.user
+        if user is None or before is None or user.id == before.id:
+            return  # Escape: the same user goes on
+
+        def record() -> None:
+            from desk.domain.errors import DeskError
+            from desk.widgets.feedback import describe_error
+
+            try:
+                self.app.desk.security.switch_user(before, user)
+            except DeskError as exc:
+                self.app.call_from_thread(self.app.notify, describe_error(exc), severity="error", timeout=8)
+                return
+            self.app.call_from_thread(self._take_over, before, user)
+
+        self.app.run_worker(record, thread=True, exclusive=True, group="switch", exit_on_error=False)
+
+    def _take_over(self, before, user) -> None:
+        """The switch is recorded: ``user`` works here from now on (the screens
+        stay where they are; what they offer follows the new user's roles)."""
+        if self.user is None or self.user.id != before.id:
+            return  # locked (or switched) meanwhile
+        self.user = user
+        self.last_input = self.app.clock()
+        self._show_user(user)
+        self.app.refresh_bindings()
+        for screen in self.app.screen_stack:
+            screen.refresh_bindings()
+        self.app.notify(_("{user} took over from {before}", user=user.name, before=before.name))
 
     def _show_user(self, user) -> None:
         from desk.store import presence

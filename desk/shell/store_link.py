@@ -34,7 +34,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
 from desk.widgets.feedback import describe_error
@@ -84,7 +84,7 @@ class StoreErrorScreen(ShellScreen):
         yield Header(show_clock=self.app.show_clock)
         text = Text(self.message)
         if self.backups:
-            text.append("\n\n" + _("{n} backups found; press r to restore one", n=len(self.backups)))
+            text.append("\n\n" + _n("{n} backup found; press r to restore it", "{n} backups found; press r to restore one", len(self.backups)))
         yield Static(text, id="store-error")
         yield Footer()
 
@@ -136,10 +136,10 @@ def restored_text(report) -> str:
                  _("Integrity check: the restored file is damaged; choose another backup."))
     if report.integrity_ok:
         if report.audit_problems:
-            lines.append(_("Audit log: {n} events changed or missing (desk audit verify names them).",
-                           n=len(report.audit_problems)))
+            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).", "Audit log: {n} events changed or missing (desk audit verify names them).",
+                           len(report.audit_problems)))
         else:
-            lines.append(_("Audit log: intact ({n} events).", n=report.audit_events))
+            lines.append(_n("Audit log: intact ({n} event).", "Audit log: intact ({n} events).", report.audit_events))
     return " ".join(lines)
 
 

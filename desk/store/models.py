@@ -63,6 +63,8 @@ class CustomerRow(SQLModel, table=True):
     name_rev: str = Field(default="", max_length=80)
     phone_key: str = Field(default="", max_length=20)
     phone_rev: str = Field(default="", max_length=20)
+    pinyin_key: str = Field(default="", max_length=search.PINYIN_LENGTH)
+    initials_key: str = Field(default="", max_length=search.INITIALS_LENGTH)
 
     __table_args__ = tuple(
         sa.Index(f"ix_customer_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.CUSTOMER_KEYS

@@ -1,10 +1,13 @@
-"""A manager authorises one action on someone else's terminal with their PIN.
+"""Someone else authorises one action on this terminal with their PIN.
 
     self.app.push_screen(ManagerApproval(title_of_the_action), self._approved)
+    self.app.push_screen(ActAs(title, load=lambda: desk.checklist.who_may_mark(...)), self._as)
 
-``_approved(manager)`` receives the manager's ``User`` (then pass it as the
-actor of the one service call it authorises) or ``None`` when cancelled. The
-terminal's signed-in user stays signed in; nothing is remembered afterwards.
+``_approved(user)`` receives the chosen user's ``User`` once their PIN is right
+(then pass it as the actor of the one service call it authorises) or ``None``
+when cancelled. The terminal's signed-in user stays signed in; nothing is
+remembered afterwards. Who is offered is decided in ``desk.domain.staff``
+(``approvers`` for a manager's approval, ``who_may_mark`` for a mark), never here.
 """
 
 from __future__ import annotations
@@ -19,30 +22,39 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from desk.domain import staff
-from desk.domain.entities import User
+from desk.domain.entities import ROLE_LABELS, User
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS
 from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
 
-class ManagerApproval(PinEntry, ModalScreen[User | None]):
-    """Pick the manager (arrow keys, Enter), type their PIN (hidden), Enter."""
+class ActAs(PinEntry, ModalScreen[User | None]):
+    """Pick who does it (arrow keys, Enter), type their PIN (hidden), Enter.
+
+    ``load()`` (run in a worker) returns the users to offer; ``check(user_id,
+    pin)`` returns the user once the PIN is right (default: the services'
+    ``act_as``); ``exclude``: the signed-in user, who was just refused."""
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="manager_approval.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="act_as.cancel")]
     PIN_ID = "approval-pin"
     ERROR_ID = "approval-error"
+    LIST_ID = "approval-users"
+    #: The dialog's title and what it says when nobody can be offered (message ids).
+    TITLE = N_("Someone else's PIN")
+    NOBODY = N_("Nobody who may do this has a PIN yet")
 
-    def __init__(self, action: str, *, desk=None, approve: Callable | None = None) -> None:
+    def __init__(self, action: str, *, load: Callable[[], list[User]] | None = None,
+                 check: Callable | None = None, exclude: User | None = None, desk=None) -> None:
         super().__init__()
         self.action_text = action
         self._desk = desk
-        #: ``approve(user_id, pin) -> User`` (default: the services' approve_as_manager)
-        self._approve = approve
-        self.managers: list[User] = []
+        self._load = load
+        self._check = check
+        self.exclude = exclude
+        self.users: list[User] = []
         self.picked: User | None = None
 
     @property
@@ -51,38 +63,43 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="approval"):
-            yield Label(_("Manager approval"), classes="dialog-title")
-            yield Label(literal(self.action_text), id="approval-action")
-            yield OptionList(id="approval-managers")
+            yield Label(_(self.TITLE), classes="dialog-title")
+            yield Label(literal(self.action_text, multiline=True), id="approval-action")
+            yield Label(_("Who does it?"), classes="field-label")
+            yield OptionList(id=self.LIST_ID)
             yield Label("", id="approval-pin-label", classes="field-label")
             yield Input(password=True, max_length=8, restrict=r"[0-9]*", placeholder=_("PIN"), id="approval-pin")
             yield Static("", classes="field-error", id="approval-error")
-            yield Label(_("Enter to approve, Escape to go back"), classes="dialog-hint")
+            yield Label(_("Enter to go on, Escape to go back"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#approval-pin", Input).display = False
         self.query_one("#approval-pin-label", Label).display = False
-        self.load_managers()
+        self.load_users()
+
+    def candidates(self) -> list[User]:
+        """Who may be offered (a worker thread): ``load()`` by default."""
+        return self._load() if self._load is not None else []
 
     @work(thread=True, exclusive=True, group="approval", exit_on_error=False)
-    def load_managers(self) -> None:
-        with_pin = self.desk.security.pin_users()
-        managers = staff.approvers(self.desk.people.users(), with_pin)
-        self.app.call_from_thread(self._show_managers, managers)
+    def load_users(self) -> None:
+        users = [u for u in self.candidates() if self.exclude is None or u.id != self.exclude.id]
+        self.app.call_from_thread(self._show_users, users)
 
-    def _show_managers(self, managers: list[User]) -> None:
-        self.managers = managers
-        options = self.query_one("#approval-managers", OptionList)
-        options.add_options([Option(literal(u.name), id=str(u.id)) for u in managers])
-        if managers:
+    def _show_users(self, users: list[User]) -> None:
+        self.users = users
+        options = self.query_one(f"#{self.LIST_ID}", OptionList)
+        roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
+        options.add_options([Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in users])
+        if users:
             options.highlighted = 0
         else:
-            self.query_one("#approval-error", Static).update(_("No manager has a PIN yet"))
+            self.query_one("#approval-error", Static).update(_(self.NOBODY))
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.picked = next(u for u in self.managers if str(u.id) == event.option.id)
+        self.picked = next(u for u in self.users if str(u.id) == event.option.id)
         label = self.query_one("#approval-pin-label", Label)
         label.update(literal(_("PIN for {user}", user=self.picked.name)))
         label.display = True
@@ -92,7 +109,7 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
         pin.focus()
 
     def pin_checker(self) -> Callable:
-        return self._approve or self.desk.security.approve_as_manager
+        return self._check or self.desk.security.act_as
 
     def action_cancel(self) -> None:
         if self.picked is not None:
@@ -100,6 +117,26 @@ class ManagerApproval(PinEntry, ModalScreen[User | None]):
             self.query_one("#approval-pin", Input).display = False
             self.query_one("#approval-pin-label", Label).display = False
             self.query_one("#approval-error", Static).update("")
-            self.query_one("#approval-managers", OptionList).focus()
+            self.query_one(f"#{self.LIST_ID}", OptionList).focus()
             return
         self.dismiss(None)
+
+
+class ManagerApproval(ActAs):
+    """A manager (or foreman) with a PIN authorises the action: ``staff.approvers``."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="manager_approval.cancel")]
+    LIST_ID = "approval-managers"
+    TITLE = N_("Manager approval")
+    NOBODY = N_("No manager has a PIN yet")
+
+    def __init__(self, action: str, *, desk=None, approve: Callable | None = None) -> None:
+        super().__init__(action, desk=desk, check=approve)
+
+    def candidates(self) -> list[User]:
+        from desk.domain import staff
+
+        return staff.approvers(self.desk.people.users(), self.desk.security.pin_users())
+
+    def pin_checker(self) -> Callable:
+        return self._check or self.desk.security.approve_as_manager

@@ -11,14 +11,26 @@ from desk.domain.errors import (
     StaleEdit,
     StoreUnavailable,
 )
-from desk.i18n import _
+from desk.i18n import _, _n
+
+
+#: Open items named in a refusal; the rest are counted.
+NAMED_ITEMS = 3
+
+
+def open_items_named(items) -> str:
+    """The open items as the advisor knows them: id and text ("WLK-03 Check the
+    tyres …"), the first few, then how many more."""
+    named = "; ".join(f"{s.item.id} {s.item.text}" for s in items[:NAMED_ITEMS])
+    if len(items) > NAMED_ITEMS:
+        named += " " + _n("and {n} more", "and {n} more", len(items) - NAMED_ITEMS)
+    return named
 
 
 def describe_error(exc: BaseException) -> str:
     """One translated sentence for ``exc``; never a traceback."""
     if isinstance(exc, GuardFailed):
-        items = ", ".join(s.item.id for s in exc.items)
-        return _("Cannot move on: still open {items}", items=items)
+        return _("Cannot move on: still open {items}", items=open_items_named(exc.items))
     if isinstance(exc, InvalidInput):
         return _(exc.reason, **exc.params)
     if isinstance(exc, NotAllowed):

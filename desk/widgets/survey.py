@@ -131,7 +131,10 @@ class SurveyDialog(ModalScreen[dict | None]):
                         classes="dialog-hint")
 
     def on_score_list_completed(self, event: ScoreList.Completed) -> None:
-        self.query_one("#f-nps", Input).focus()
+        # Focus moves only when the caller moves it (Tab, as the hint says): a jump
+        # here made the Tab that followed skip the recommend score.
+        self._error("scores", "")
+        self.notify(_("All five factors scored: Tab to the recommend score"), timeout=4)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "f-comment":

@@ -83,3 +83,18 @@ def test_survey_answers():
     assert survey.complaint_severity({**fine, "pickup": 2}) == Severity.ORDINARY
     assert survey.complaint_severity({**fine, "pickup": 2, "quality": 1}) == Severity.MAJOR
     assert 0 in survey.NPS_SCORES and 10 in survey.NPS_SCORES and 11 not in survey.NPS_SCORES
+
+
+def test_the_booking_default_is_inside_opening_hours_on_the_day_looked_at():
+    book = Schedule(slot_minutes=30, opening=time(8, 0), closing=time(18, 0))
+    assert book.booking_default(DAY.replace(hour=10, minute=5)) == DAY.replace(hour=10, minute=30)
+    # late in the evening: tomorrow's first slot, not 22:30 today
+    assert book.booking_default(DAY.replace(hour=22, minute=10)) == (DAY + timedelta(days=1)).replace(hour=8, minute=0)
+    # before opening: today's first slot
+    assert book.booking_default(DAY.replace(hour=6, minute=0)) == DAY.replace(hour=8, minute=0)
+    # viewing a later day: that day's first slot
+    later = (DAY + timedelta(days=3)).date()
+    assert book.booking_default(DAY.replace(hour=10, minute=5), later) == (DAY + timedelta(days=3)).replace(hour=8)
+    # the last slot of the day is still offered; the one after closing is not
+    assert book.booking_default(DAY.replace(hour=17, minute=0)) == DAY.replace(hour=17, minute=30)
+    assert book.booking_default(DAY.replace(hour=17, minute=40)) == (DAY + timedelta(days=1)).replace(hour=8)

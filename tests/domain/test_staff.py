@@ -69,6 +69,23 @@ def test_who_else_may_inspect_is_decided_from_the_users_and_the_technicians():
     assert staff.visit_technicians(None, []) == frozenset()
 
 
+def test_act_as_offers_the_users_with_a_pin_whom_the_marks_rule_allows():
+    wlk09 = ck.MotItem("WLK-09", "WALKAROUND", "a", "b", True, Role.TECHNICIAN)
+    tech2 = User(7, "Ross", frozenset({Role.TECHNICIAN}))
+    away = User(8, "Away", frozenset({Role.TECHNICIAN}), active=False)
+    everyone = [ADVISOR, TECH, QC, MANAGER, CSR, tech2, away]
+    pins = {u.id for u in everyone} - {tech2.id}
+    offered = staff.who_may_mark(wlk09, "done", everyone, pins)
+    assert offered == [TECH, MANAGER]  # no PIN (Ross), inactive, other roles: not offered
+    assert staff.who_may_mark(wlk09, "done", everyone, set()) == []
+    # QC-03: not the technician who worked on the car, while the shop has another inspector
+    assert staff.who_may_mark(QC03, "done", everyone, pins, technician_ids={TECH.id}) == [QC, MANAGER]
+    both = User(9, "Sole", frozenset({Role.QC, Role.TECHNICIAN}))
+    assert staff.who_may_mark(QC03, "done", [both, QC], {9, QC.id}, technician_ids={9}) == [QC]
+    # n.a. on a required item is a waiver: managers and foremen
+    assert staff.who_may_mark(wlk09, "na", everyone + [FOREMAN], pins | {FOREMAN.id}) == [MANAGER, FOREMAN]
+
+
 def test_na_on_a_required_item_and_a_waiver_need_a_manager_or_foreman():
     assert refusal(staff.may_mark_na(ADVISOR, WLK03)) == ("waive", "a manager or foreman")
     assert staff.may_mark_na(ADVISOR, RCP03)

@@ -20,6 +20,23 @@ async def wait_for(pilot, predicate, tries: int = 300):
     raise AssertionError("condition not reached")
 
 
+def burst(app, *keys: str) -> None:
+    """Every key posted at once, the way a terminal delivers a fast typist's or a
+    barcode scanner's keys: none waits for the one before it to be handled (unlike
+    ``pilot.press``, which waits for the app to go idle after each key). A text of
+    several characters is typed character by character."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    named = {"tab": "\t", "enter": "\r", "space": " ", "escape": "\x1b", "backspace": "\x7f"}
+    for key in keys:
+        if key in named or "+" in key or key.startswith("f") and key[1:].isdigit() or key in ("up", "down"):
+            app.post_message(events.Key(key, named.get(key)))
+        else:
+            for char in key:
+                app.post_message(events.Key(_character_to_key(char), char))
+
+
 def record_notifications(app) -> list[str]:
     """Every message passed to ``app.notify`` from now on."""
     seen: list[str] = []

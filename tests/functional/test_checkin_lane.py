@@ -257,3 +257,58 @@ async def test_a_discount_beyond_the_advisors_limit_is_authorised_by_a_manager(s
     assert line.discount_pct == 40
     event = shop.desk.lifecycle.history(vid)[-1]
     assert event.action == "line.add" and event.user_name == "周经理"
+
+
+async def test_booking_finds_a_chinese_name_typed_as_pinyin_initials(shop, clock, db_url):
+    """On an English keyboard the advisor types "lw" (no pause between the keys)
+    and books 李伟: the lookup of the booking form matches pinyin initials."""
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await pilot.press("l", "w")
+        await wait_for(pilot, lambda: app.screen.rows)
+        assert app.screen.rows == [(shop.customer, shop.vehicle)]  # 李伟 and his car
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+
+
+async def test_the_booking_form_offers_a_time_inside_opening_hours(shop, clock, db_url):
+    """Late in the evening the default is tomorrow's first slot (it was 22:30
+    today); on a later day of the board, that day's first slot."""
+    clock.now = clock.now.replace(hour=22, minute=10)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        for day_keys, expected in (((), "2026-11-24 08:00"), (("right", "right"), "2026-11-25 08:00")):
+            await pilot.press(*day_keys, "b")
+            await wait_for(pilot, on(app, "LookupScreen"))
+            await type_text(pilot, "李伟")
+            await wait_for(pilot, lambda: app.screen.rows)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+            assert app.screen.query_one("#f-when", Input).value == expected
+            await pilot.press("escape")
+            await wait_for(pilot, on(app, "AppointmentsScreen"))
+
+
+async def test_a_european_vin_with_a_doubtful_check_digit_is_kept_with_a_warning(shop, clock, db_url):
+    """Outside North America and China position 9 is often a filler: the VIN is
+    accepted, and the advisor is told to double-check it (it was computed and
+    never shown)."""
+    vin = "WVWZZZ3CZWE689725"  # a Volkswagen's: 'Z' where a check digit would be
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await pilot.press("b")
+        await wait_for(pilot, on(app, "LookupScreen"))
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        for name, value in {"name": "Anna Schmidt", "phone": "13500001234", "plate": "苏D13579", "vin": vin}.items():
+            app.screen.query_one(f"#f-{name}", Input).value = value
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any(vin in n for n in notes))
+    assert any("check digit does not match" in n for n in notes if vin in n)
+    assert [v.vin for v, _c in shop.desk.people.lookup("苏D13579")] == [vin]

@@ -76,7 +76,7 @@ async def test_a_damaged_database_offers_its_backups_and_restores_one(shop, cloc
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#store-error"))
         text = str(app.screen.query_one("#store-error", Static).render())
-        assert "damaged" in text and "1 backups found" in text
+        assert "damaged" in text and "1 backup found" in text
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         assert made.name in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)

@@ -118,7 +118,7 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await keys(pilot, "1")
         await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
         # five factors by digit keys, then NPS and a comment typed
-        await keys(pilot, "4", "5", "4", "3", "1")
+        await keys(pilot, "4", "5", "4", "3", "1", "tab")
         await keys(pilot, "3", "enter", *"Noise is back", "enter")
         await wait_for(pilot, lambda: any("complaint" in n for n in notes))
         await wait_for(pilot, lambda: "Complaint" in str(app.screen.query_one("#recap", Static).render()))
@@ -360,13 +360,43 @@ async def test_survey_needs_all_five_factors(shop, clock, db_url):
         await keys(pilot, "5", "5", "ctrl+s")
         assert isinstance(app.screen, SurveyDialog)
         assert "five" in str(app.screen.query_one("#e-scores", Static).render())
-        await keys(pilot, "5", "4", "5", "1", "1", "enter", *"great", "enter")  # NPS 11 refused
+        await keys(pilot, "5", "4", "5", "tab", "1", "1", "enter", *"great", "enter")  # NPS 11 refused
         assert isinstance(app.screen, SurveyDialog)
         app.screen.query_one("#f-nps", Input).value = "10"
         await keys(pilot, "ctrl+s")
         await wait_for(pilot, on(app, "CallScreen"))
     assert shop.desk.complaints.complaints() == []  # nobody was dissatisfied
     assert "call.reached" in [e.action for e in shop.desk.lifecycle.history(vid)]
+
+
+async def test_survey_keeps_every_answer_when_typed_as_the_hint_says(shop, clock, db_url):
+    """Five digits, Tab, the recommend score, Tab, a comment, Enter: pressed with no
+    pause, as a caller who knows the form types. Focus moves only on Tab, so every
+    answer lands where it was meant (the recommend score, the whole comment) and
+    "next service stated" stays ticked."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await keys(pilot, "f4")
+        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
+        await keys(pilot, "enter")
+        await wait_for(pilot, on(app, "CallScreen"))
+        await keys(pilot, "1")
+        await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+        await pilot.press("5", "4", "5", "5", "4", "tab", "9", "tab", *"Quick and clean, thanks", "enter")
+        await wait_for(pilot, on(app, "CallScreen"))
+    from sqlmodel import select
+
+    from desk.store.db import read_session
+    from desk.store.models import FollowUpCallRow, SurveyAnswerRow
+
+    with read_session(shop.desk.ctx.engine) as s:
+        call = s.exec(select(FollowUpCallRow).where(FollowUpCallRow.visit_id == vid)).one()
+        scores = sorted(a.score for a in s.exec(select(SurveyAnswerRow).where(SurveyAnswerRow.call_id == call.id)))
+        assert (call.nps, call.comment, call.next_service_stated) == (9, "Quick and clean, thanks", True)
+    assert scores == [4, 4, 5, 5, 5]
 
 
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):

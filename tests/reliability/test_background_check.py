@@ -115,7 +115,7 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     app.store.INTEGRITY_CHECK_DELAY = 0.2
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#store-error"))
-        assert "1 backups found" in str(app.screen.query_one("#store-error", Static).render())
+        assert "1 backup found" in str(app.screen.query_one("#store-error", Static).render())
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         await pilot.press("enter")

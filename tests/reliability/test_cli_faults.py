@@ -203,7 +203,7 @@ def test_every_command_against_every_fault(command, kind, good_shop, tmp_path, m
                 out_dir.mkdir()
             args = [a.replace("@out", str(out_dir)) for a in args]
         runner = CliRunner()
-        result = runner.invoke(main, ["--db", str(path), *args], input="4711\n4711\n", catch_exceptions=False)
+        result = runner.invoke(main, ["--db", str(path), *args], input="4711\n4711\n4711\n", catch_exceptions=False)
     said = result.stdout + result.stderr
     assert "Traceback" not in said, said
     assert "[Errno" not in said and ".presence" not in said and "terminal-lock" not in said, said

@@ -1,8 +1,9 @@
-"""Four terminals as four processes on one SQLite file, on this machine's
-library (the rollback journal where the WAL-reset bug is): each in turn books a
-visit, ticks an MOT item and writes an estimate line; every change reaches the
-other three terminals' change feeds within a second, no write meets a lock
-error, nothing is lost."""
+"""Four terminals and two browser sessions as six processes on one SQLite file,
+on this machine's library (the rollback journal where the WAL-reset bug is):
+each in turn books a visit, ticks an MOT item and writes an estimate line; every
+change reaches the other five processes' change feeds within a second, no write
+meets a lock error, nothing is lost. (``desk serve`` runs one desk process per
+browser session, with the same services and change feed as a terminal.)"""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import pytest
 from tests.reliability.test_crash_and_corruption import NOW, seed, writer_desk
 
 FORK = mp.get_context("fork")
-TERMINALS = 4
+#: Four terminals and the two processes ``desk serve`` runs for two browser sessions.
+TERMINALS = 4 + 2
 #: Between two changes: longer than the target, so each sighting belongs to one change.
 SPACING = 1.2
 
@@ -83,7 +85,7 @@ def terminal(url: str, ids, pipe) -> None:
 
 
 @pytest.mark.slow
-def test_four_terminals_see_each_others_changes_within_a_second(tmp_path, capsys):
+def test_four_terminals_and_two_browser_sessions_see_each_others_changes_within_a_second(tmp_path, capsys):
     path = tmp_path / "shop.db"
     url = f"sqlite:///{path}"
     ids = seed(url)
@@ -137,6 +139,6 @@ def test_four_terminals_see_each_others_changes_within_a_second(tmp_path, capsys
     assert (visits, lines, marks) == (TERMINALS, TERMINALS, TERMINALS)  # nothing lost
     delays.sort()
     with capsys.disabled():
-        print(f"\n[terminals] {TERMINALS} processes ({journal} journal), {len(changes)} changes, each seen by the "
+        print(f"\n[terminals] {TERMINALS} processes: 4 terminals + 2 browser sessions ({journal} journal), {len(changes)} changes, each seen by the "
               f"other {TERMINALS - 1}: median {delays[len(delays) // 2] * 1000:.0f} ms, "
               f"slowest {delays[-1] * 1000:.0f} ms; no lock error")

@@ -61,7 +61,8 @@ def test_good_pin_formats(pin):
 
 
 def test_lock_seconds_grow_and_are_capped():
-    assert [auth.lock_seconds(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert [auth.lock_seconds(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 300]
+    assert auth.LOCK_MAX_SECONDS <= 300  # short: locking a user out costs the attacker as much
     assert auth.lock_seconds(50) == auth.LOCK_MAX_SECONDS
 
 
@@ -160,4 +161,101 @@ def test_no_pin_or_hash_in_the_audit_log(shop, clock):
     salt_b64, key_b64 = stored.split("$")[4:]
     for secret in ("735190", "864202", "scrypt", salt_b64, key_b64):
         assert secret not in blob
+    assert d.reports.verify_audit() == []
+
+
+def _fail(d, user_id: int, times: int) -> None:
+    for _ in range(times):
+        with pytest.raises(InvalidInput):
+            d.security.verify_pin(user_id, "0000")
+
+
+def test_old_failures_stop_counting(shop, clock):
+    """Four wrong PINs, then a quiet window: four more do not lock the user."""
+    d = shop.desk
+    cheap_pin(d, shop.sa.id, "2468")
+    _fail(d, shop.sa.id, auth.MAX_FAILURES - 1)
+    clock.advance(seconds=auth.FAILURE_WINDOW_SECONDS - 1)
+    _fail(d, shop.sa.id, 1)  # still inside the window: the fifth locks
+    assert d.security.locked_for(shop.sa.id) == 60
+    clock.advance(seconds=60)
+    _fail(d, shop.sa.id, auth.MAX_FAILURES - 1)
+    clock.advance(seconds=auth.FAILURE_WINDOW_SECONDS)  # the window passes without a failure
+    _fail(d, shop.sa.id, auth.MAX_FAILURES - 1)
+    assert d.security.locked_for(shop.sa.id) == 0
+    assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id
+
+
+def test_lockouts_grow_only_within_the_window_and_stay_short(shop, clock):
+    d = shop.desk
+    cheap_pin(d, shop.sa.id, "2468")
+    seen = []
+    for _ in range(6):  # an attacker keeping the user locked: five tries per lock-out
+        _fail(d, shop.sa.id, auth.MAX_FAILURES)
+        seen.append(d.security.locked_for(shop.sa.id))
+        clock.advance(seconds=seen[-1])
+    assert seen == [60, 120, 240, 300, 300, 300]
+    clock.advance(seconds=auth.FAILURE_WINDOW_SECONDS)  # quiet: the next lock-out is the first again
+    _fail(d, shop.sa.id, auth.MAX_FAILURES)
+    assert d.security.locked_for(shop.sa.id) == 60
+
+
+def test_a_manager_clears_a_lockout(shop, clock):
+    d = shop.desk
+    cheap_pin(d, shop.sa.id, "2468")
+    cheap_pin(d, shop.mgr.id, "1357")
+    _fail(d, shop.sa.id, auth.MAX_FAILURES)
+    assert d.security.locked_users() == {shop.sa.id: 60}
+    with pytest.raises(NotAllowed):
+        d.security.clear_lockout(shop.tech, shop.sa.id)
+    with pytest.raises(InvalidInput, match="Wrong PIN"):
+        d.security.clear_lockout_authorised(shop.sa.id, by_id=shop.mgr.id, by_pin="1358")
+    assert d.security.locked_for(shop.sa.id) == 60
+    d.security.clear_lockout_authorised(shop.sa.id, by_id=shop.mgr.id, by_pin="1357")
+    assert d.security.locked_for(shop.sa.id) == 0 and d.security.locked_users() == {}
+    assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id
+    with d.ctx.engine.connect() as conn:
+        row = conn.execute(sa.text("select user_name, after from audit_event where action = 'user.lockout_clear'")).one()
+    assert row.user_name == "周经理" and "王丽" in row.after
+
+
+def test_a_pin_is_replaced_only_with_it_or_a_managers(shop):
+    d = shop.desk
+    d.security.set_pin_authorised(shop.sa.id, "1111")  # the first PIN: from the shop's computer
+    with pytest.raises(NotAllowed):
+        d.security.set_pin_authorised(shop.sa.id, "2222")  # a PIN is there: no authority given
+    with pytest.raises(InvalidInput, match="Wrong PIN"):
+        d.security.set_pin_authorised(shop.sa.id, "2222", by_id=shop.sa.id, by_pin="9999")
+    cheap_pin(d, shop.tech.id, "3333")
+    with pytest.raises(NotAllowed):  # another user's right PIN is no authority
+        d.security.set_pin_authorised(shop.sa.id, "2222", by_id=shop.tech.id, by_pin="3333")
+    assert d.security.verify_pin(shop.sa.id, "1111").id == shop.sa.id
+    assert d.security.set_pin_authorised(shop.sa.id, "2222", by_id=shop.sa.id, by_pin="1111").id == shop.sa.id
+    cheap_pin(d, shop.mgr.id, "8888")
+    assert d.security.set_pin_authorised(shop.sa.id, "4444", by_id=shop.mgr.id, by_pin="8888").id == shop.mgr.id
+    assert d.security.verify_pin(shop.sa.id, "4444").id == shop.sa.id
+
+
+def test_a_manager_without_a_pin_cannot_approve(shop):
+    from desk.domain import staff
+
+    d = shop.desk
+    assert staff.approvers(d.people.users(), d.security.pin_users()) == []
+    with pytest.raises(InvalidInput, match="no PIN"):
+        d.security.approve_as_manager(shop.mgr.id, "")
+    cheap_pin(d, shop.mgr.id, "1357")
+    assert [u.name for u in staff.approvers(d.people.users(), d.security.pin_users())] == ["周经理"]
+
+
+def test_a_switch_of_user_is_audited_in_the_new_users_name_with_the_terminal(shop):
+    import json
+
+    d = shop.desk
+    d.ctx.source = "terminal front-desk"
+    d.security.switch_user(shop.sa, shop.tech)
+    with d.ctx.engine.connect() as conn:
+        row = conn.execute(sa.text("select user_name, before, after from audit_event where action = 'user.switch'")).one()
+    assert row.user_name == "张强"
+    assert json.loads(row.before) == {"user": "王丽"}
+    assert json.loads(row.after) == {"user": "张强", "source": "terminal front-desk"}
     assert d.reports.verify_audit() == []

@@ -27,7 +27,9 @@ def test_keys_are_normalised():
     assert search.phone_key("+4930123456") == "4930123456"  # another country keeps its code
     assert search.customer_keys("Tom Becker", "+8613812345678") == {
         "name_key": "tombecker", "name_rev": "rekcebmot", "phone_key": "13812345678", "phone_rev": "87654321831",
+        "pinyin_key": "", "initials_key": "",  # a Latin name: its name key serves
     }
+    assert search.customer_keys("王丽", "13800000000")["pinyin_key"] == "wangli"
     assert search.vehicle_keys("京A12345", "lsvaa2180e2100001")["vin_key"] == "LSVAA2180E2100001"
 
 
@@ -99,6 +101,17 @@ def test_lookup_by_start_or_end_of_each_key(people):
     assert _found(desk, "xyz") == set() and desk.people.lookup("   ") == []
 
 
+def test_pinyin_finds_a_chinese_name_by_initials_or_whole(people):
+    desk, _ = people
+    assert _found(desk, "lw") == {"李伟"}  # initials
+    assert _found(desk, "liwei") == {"李伟"}  # whole pinyin
+    assert _found(desk, "LIW") == {"李伟"}  # a prefix, any case
+    assert _found(desk, "zl") == {"张丽"} and _found(desk, "zhangl") == {"张丽"}
+    assert _found(desk, "ｌｗ") == {"李伟"}  # full-width letters from an IME left on
+    assert _found(desk, "tb") == set()  # a Latin name has no pinyin initials
+    assert _found(desk, "z") == set()  # one letter is a fifth of the shop: not looked up as pinyin
+
+
 def test_lookup_is_ordered_by_plate_and_limited(people):
     desk, _ = people
     advisor = desk.people.users()[0]
@@ -136,8 +149,12 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
                      "VALUES (1, 'Tom Becker', '+8613812345678', '', 0, 0, '', '2026-01-01 09:00:00.000000')")
+        conn.execute("INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
+                     "VALUES (2, '王丽', '+8613900000000', '', 0, 0, '', '2026-01-01 09:00:00.000000')")
         conn.execute("INSERT INTO vehicle (id, customer_id, vin, plate, make, model) "
                      "VALUES (1, 1, ?, '京A12345', '', '')", (_vin("LSVAA2180E2100001"),))
+        conn.execute("INSERT INTO vehicle (id, customer_id, vin, plate, make, model) "
+                     "VALUES (2, 2, '', '沪A00001', '', '')")
     from desk.services import open_desk
 
     engine = make_engine(f"sqlite:///{path}")
@@ -148,6 +165,7 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
         assert current_revision(desk.ctx.engine) == head_revision()
         assert _found(desk, "becker") == {"Tom Becker"} and _found(desk, "5678") == {"Tom Becker"}
         assert _found(desk, "a12345") == {"Tom Becker"} and _found(desk, "100001") == {"Tom Becker"}
+        assert _found(desk, "wl") == {"王丽"} and _found(desk, "wangli") == {"王丽"}  # 0007 filled pinyin in
         with sqlite3.connect(path) as conn:
             plan = " ".join(r[-1] for r in conn.execute(
                 "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_key >= 'a' AND name_key < 'b'"))

@@ -5,8 +5,8 @@ its catalogue price (a canned job's or the labour rate) for the price-override r
 Older authorisations have no signed estimate (NULL) and are read as before; older
 lines have no catalogue price (NULL): only the discount limit applies to them.
 
-Revision ID: 0007_signed_estimate
-Revises: 0006_shop_identity
+Revision ID: 0008_signed_estimate
+Revises: 0007_pinyin_keys
 Create Date: 2026-12-02 06:30:00
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0007_signed_estimate'
-down_revision: Union[str, None] = '0006_shop_identity'
+revision: str = '0008_signed_estimate'
+down_revision: Union[str, None] = '0007_pinyin_keys'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
