@@ -242,6 +242,8 @@ class EstimateService(Service):
             est = estimate_lines_of(lines)
             if not est:
                 raise InvalidInput("authorisation", "The estimate has no lines")
+            if self._signed(session, visit, lines) is not None:  # re-signing needs a changed estimate
+                raise InvalidInput("authorisation", "This estimate is already signed")
             taxes, member_pct = self.terms(session.get(CustomerRow, visit.customer_id))
             signed = sign(est, taxes, member_pct)
             signature.covers(signed.total)

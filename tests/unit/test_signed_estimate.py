@@ -142,3 +142,23 @@ def test_an_older_authorisation_without_a_signed_estimate_still_counts(shop, clo
         conn.execute(sa.update(AuthorisationRow).where(AuthorisationRow.visit_id == vid).values(signed=None))
     view = d.lifecycle.visit_view(vid)
     assert view.authorised and view.authorised_amount == 61726
+
+
+def test_the_same_estimate_is_signed_once(shop, clock):
+    d = shop.desk
+    vid = at_estimate(shop, clock)
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "oil")
+    total = d.estimate.estimate_total(vid)
+    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
+        channel="in_person", signer="李伟", amount_cents=total))
+    with pytest.raises(InvalidInput, match="already signed"):
+        d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
+            channel="in_person", signer="李伟", amount_cents=total))
+    # a changed estimate is signed again: a new approval
+    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid),
+                        d.estimate.draft(kind="fee", description="Disposal", qty="1", unit_cents=500))
+    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
+        channel="in_person", signer="李伟", amount_cents=d.estimate.estimate_total(vid)))
+    with d.ctx.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AuthorisationRow)
+                            .where(AuthorisationRow.visit_id == vid)).scalar_one() == 2
