@@ -202,6 +202,7 @@ async def _until(pilot, predicate, timeout: float = 30.0) -> None:
 async def _keypress_desk(shop: generate.Shop, db: Path, n: int) -> dict[str, list[float]]:
     from textual.widgets import DataTable, Input
 
+    from desk.domain import staff
     from desk.domain.checklist import ItemState
     from desk.domain.process import Stage
     from desk.screens.visit import screen_for
@@ -237,7 +238,7 @@ async def _keypress_desk(shop: generate.Shop, db: Path, n: int) -> dict[str, lis
             for row, status in enumerate(list(checklist.statuses)):
                 if len(out["tick"]) >= n:
                     break
-                if status.state != ItemState.OPEN or status.item.from_data or not app.user.has(status.item.role):
+                if status.state != ItemState.OPEN or status.item.from_data or not staff.may_tick_role(app.user, status.item):
                     continue
                 checklist.move_cursor(row=row)
                 await pilot.pause(0.01)
@@ -407,6 +408,7 @@ def store_open(shops: list[generate.Shop], repeat: int) -> list[float]:
 
 def service_calls(url: str, shop: generate.Shop, repeat: int) -> dict[str, float]:
     """Median seconds of the same service calls: board, visit view, lookup, a tick."""
+    from desk.domain import staff
     from desk.domain.checklist import ItemState, MarkKind
     from desk.domain.process import Stage
     from desk.services import open_desk
@@ -419,7 +421,7 @@ def service_calls(url: str, shop: generate.Shop, repeat: int) -> dict[str, float
     booked = [r.visit_id for r in board if r.stage == Stage.BOOKED]
     queries = lookup_queries(shop.path, people=3)
     items = [(vid, s.item.id) for vid in booked for s in desk.checklist.checklist(vid)
-             if s.state == ItemState.OPEN and not s.item.from_data and user.has(s.item.role)]
+             if s.state == ItemState.OPEN and not s.item.from_data and staff.may_tick_role(user, s.item)]
     timings: dict[str, list[float]] = {"board": [], "visit view": [], "lookup": [], "tick (commit)": []}
 
     def timed(name, fn):
