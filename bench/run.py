@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from decimal import Decimal
 
 from bench import generate
 
@@ -248,8 +249,8 @@ def prepare_big_visit(shop: generate.Shop, db: Path, lines: int = 30, past: int 
         ref = desk.booking.walk_in(user, customer_id=customer_id, vehicle_id=vehicle_id,
                                    concerns=[("Regular 10,000 km service", ("service",))])
         for i in range(lines):
-            ref = desk.estimate.add_line(user, ref, kind="labour" if i % 2 else "part", description=f"Item {i}",
-                                         qty="1", unit_cents=1000 + i).ref
+            ref = desk.estimate.add_line(user, ref, desk.estimate.draft(
+                kind="labour" if i % 2 else "part", description=f"Item {i}", qty=Decimal(1), unit_cents=1000 + i)).ref
         return ref.id
     finally:
         desk.ctx.engine.dispose()
@@ -258,6 +259,7 @@ def prepare_big_visit(shop: generate.Shop, db: Path, lines: int = 30, past: int 
 async def _keypress_desk_run(app, shop, n, out, shown, big_visit) -> dict[str, list[float]]:
     from textual.widgets import DataTable, Input
 
+    from desk.domain import staff
     from desk.domain.checklist import ItemState
     from desk.domain.process import Stage
     from desk.screens.visit import screen_for
@@ -319,7 +321,7 @@ async def _keypress_desk_run(app, shop, n, out, shown, big_visit) -> dict[str, l
             for row, status in enumerate(list(checklist.statuses)):
                 if len(out["tick"]) >= n:
                     break
-                if status.state != ItemState.OPEN or status.item.from_data or not app.user.has(status.item.role):
+                if status.state != ItemState.OPEN or status.item.from_data or not staff.may_tick_role(app.user, status.item):
                     continue
                 checklist.move_cursor(row=row)
                 await pilot.pause(0.01)
@@ -527,6 +529,7 @@ def commit_calls(url: str, shop: generate.Shop, n: int) -> dict[str, list[float]
     the customer's signature, on today's estimate visit and booked visits."""
     from datetime import timedelta
 
+    from desk.domain import staff
     from desk.domain.checklist import ItemState, MarkKind
     from desk.domain.entities import Channel, Role
     from desk.domain.process import Stage
@@ -544,7 +547,7 @@ def commit_calls(url: str, shop: generate.Shop, n: int) -> dict[str, list[float]
         order = [r.visit_id for r in board if r.stage != Stage.BOOKED] + \
             [r.visit_id for r in reversed(board) if r.stage == Stage.BOOKED]
         items = [(vid, st.item.id) for vid in order for st in desk.checklist.checklist(vid)
-                 if st.state == ItemState.OPEN and not st.item.from_data and user.has(st.item.role)]
+                 if st.state == ItemState.OPEN and not st.item.from_data and staff.may_tick_role(user, st.item)]
         ref = desk.lifecycle.ref(visit)
 
         def timed(name, fn):
@@ -554,14 +557,14 @@ def commit_calls(url: str, shop: generate.Shop, n: int) -> dict[str, list[float]
             return saved.ref
 
         for i in range(n):
-            ref = timed("add line", lambda: desk.estimate.add_estimate_line(
-                user, ref, kind="labour", description=f"Labour {i}", qty="1", unit_cents=180))
+            ref = timed("add line", lambda: desk.estimate.add_estimate_line(user, ref, desk.estimate.draft(
+                kind="labour", description=f"Labour {i}", qty=Decimal(1), unit_cents=180)))
             ref = timed("assign", lambda: desk.lifecycle.assign(user, ref, techs[i % len(techs)], f"B{i % 4}"))
             ref = timed("set promised", lambda: desk.lifecycle.set_promised(
                 user, ref, shop.now + timedelta(hours=2, minutes=i)))
             total = desk.lifecycle.visit_view(visit).estimate_totals.total
-            ref = timed("sign", lambda: desk.estimate.authorise(user, ref, channel=Channel.IN_PERSON,
-                                                                signer="李伟", amount_cents=total))
+            ref = timed("sign", lambda: desk.estimate.authorise(user, ref, desk.estimate.signature(
+                channel=Channel.IN_PERSON, signer="李伟", amount_cents=total)))
         for vid, item in items[:n]:
             timed("tick", lambda: desk.checklist.mark_item(user, desk.lifecycle.ref(vid), item, MarkKind.DONE))
     finally:

@@ -181,16 +181,18 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
     _tick_all(desk, actor, vid)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
-    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), odometer_km=km, fuel_eighths=4, damages=[], damage_confirmed=True)
+    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
     _tick_all(desk, actor, vid)
     _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
-    for status in desk.checklist.checklist(vid):
+    view = desk.lifecycle.visit_view(vid)
+    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
+    for status in view.checklist:
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
-                and staff.may_tick_role(actor, status.item)):
+                and staff.may_tick(actor, status.item, technician_ids=techs)):
             desk.checklist.mark_item(actor, desk.lifecycle.ref(vid), status.item.id, MarkKind.DONE)
 
 
@@ -198,19 +200,18 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
     desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
         desk.estimate.add_line(
-            actor, desk.lifecycle.ref(vid), kind="part", description="Front wiper blade set", qty=Decimal(1),
+            actor, desk.lifecycle.ref(vid), desk.estimate.draft(kind="part", description="Front wiper blade set", qty=Decimal(1),
             unit_cents=16800, availability=Availability.BACK_ORDER,
-            eta=(clock.now + timedelta(days=2)).date(),
-        )
+            eta=(clock.now + timedelta(days=2)).date()))
     view = desk.lifecycle.visit_view(vid)
     for ln in view.lines:
         if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-            desk.estimate.update_line(actor, desk.lifecycle.ref(vid), ln.id, availability=Availability.IN_STOCK)
+            desk.estimate.update_line(actor, desk.lifecycle.ref(vid), ln.id, desk.estimate.patch(availability=Availability.IN_STOCK))
     desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
     total = desk.estimate.estimate_total(vid)
-    desk.estimate.authorise(actor, desk.lifecycle.ref(vid), channel=Channel.IN_PERSON, signer=view.customer.name,
-                   reference=f"P{vid:05d}", amount_cents=total)
+    desk.estimate.authorise(actor, desk.lifecycle.ref(vid), desk.estimate.signature(channel=Channel.IN_PERSON, signer=view.customer.name,
+                   reference=f"P{vid:05d}", amount_cents=total))
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
@@ -273,9 +274,8 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
                 tech, desk.lifecycle.ref(vid), finding="Rear brake discs worn below limit", grade="red",
-                kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                availability="in_stock",
-            )
+                line=desk.estimate.draft(kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+                availability="in_stock"))
         if plan in ("repair", "repair_added", "repair_parts"):
             continue
         _tick_all(desk, tech, vid)

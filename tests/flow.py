@@ -17,9 +17,12 @@ ORDER = ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "RE
 
 
 def tick_open(desk, user, visit_id, *, skip=()):
-    for s in desk.checklist.checklist(visit_id):
+    """Tick every open item ``user`` may tick (the domain's rule, ``staff.may_tick``)."""
+    view = desk.lifecycle.visit_view(visit_id)
+    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
+    for s in view.checklist:
         if (s.state == "open" and not s.item.from_data and s.item.id not in skip
-                and staff.may_tick_role(user, s.item)):
+                and staff.may_tick(user, s.item, technician_ids=techs)):
             desk.checklist.mark_item(user, desk.lifecycle.ref(visit_id), s.item.id, MarkKind.DONE)
 
 
@@ -47,7 +50,7 @@ def to_stage(shop, clock, visit_id, stage: str):
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "WALKAROUND":
             last = d.lifecycle.visit_view(visit_id).last_km or 0
-            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), odometer_km=last + 1000, fuel_eighths=4,
+            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), d.reception.readings(odometer_km=last + 1000, fuel_eighths=4),
                                 damages=[], damage_confirmed=True)
             tick_open(d, shop.sa, visit_id, skip={"WLK-09"})
             if any(s.item.id == "WLK-09" and s.blocking for s in d.checklist.checklist(visit_id)):
@@ -59,11 +62,11 @@ def to_stage(shop, clock, visit_id, stage: str):
                 d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(visit_id), "brake_pads")
             for ln in d.lifecycle.visit_view(visit_id).lines:
                 if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, availability="in_stock")
+                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, d.estimate.patch(availability="in_stock"))
             d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=4))
             tick_open(d, shop.sa, visit_id)
-            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), channel=Channel.IN_PERSON, signer="李伟",
-                        reference="P0001", amount_cents=d.estimate.estimate_total(visit_id))
+            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), d.estimate.signature(channel=Channel.IN_PERSON, signer="李伟",
+                        reference="P0001", amount_cents=d.estimate.estimate_total(visit_id)))
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "IN_REPAIR":
             d.lifecycle.assign(shop.mgr, d.lifecycle.ref(visit_id), shop.tech.id, "B1")

@@ -219,6 +219,8 @@ class EstimateLine:
     done_by: int | None = None
     done_at: datetime | None = None
     id: int | None = None
+    #: The catalogue price (a canned job's, the labour rate) when the line has one.
+    list_cents: int | None = None
 
     @property
     def chargeable(self) -> bool:

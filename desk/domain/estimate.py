@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from desk.domain import fields, money
+from desk.domain import fields, money, process
 from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind
 from desk.domain.errors import InvalidInput
 from desk.domain.money import PricedLine, TaxRule, TaxTable, Totals
@@ -37,8 +37,9 @@ from desk.i18n import N_
 
 # ----------------------------------------------------------------------------- what may change when
 
-#: Stages in which the estimate itself may still be edited (before the signature).
-EDITABLE = frozenset({Stage.BOOKED, Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE})
+#: Stages in which the estimate itself may still be edited (before the signature):
+#: the life cycle's own set.
+EDITABLE = process.EDITABLE
 #: A line's fields that may change after the signature (a part's stock and arrival).
 LATE_FIELDS = frozenset({"availability", "eta"})
 #: The fields of a line a change may touch.
@@ -139,10 +140,20 @@ class LineDraft(LineTerms):
         kind = fields.KIND.check(kind)
         specs = PART_FORM if kind == LineKind.PART else LINE_FORM
         v = fields.parse_form((*specs, fields.TAX_CODE), form, today=today, taxes=taxes)
+        return cls.from_form(v, kind=kind, taxes=taxes, today=today)
+
+    @classmethod
+    def from_form(cls, values: Mapping[str, Any], *, kind: LineKind | str, taxes: TaxTable,
+                  today: dt.date) -> LineDraft:
+        """From the line form's values, each already read by its spec (a form
+        dialog's fields are the specs of :data:`LINE_FORM`/:data:`PART_FORM`): on a
+        part's form an arrival date means back order, none in stock."""
+        kind = fields.KIND.check(kind)
+        v = dict(values)
         eta = v.pop("eta", None)
         availability = (Availability.BACK_ORDER if eta else Availability.IN_STOCK) if kind == LineKind.PART \
             else Availability.IN_STOCK
-        return cls(kind=kind, availability=availability, eta=eta, **v)
+        return cls.of(kind=kind, availability=availability, eta=eta, taxes=taxes, today=today, **v)
 
     @classmethod
     def of(
@@ -372,6 +383,18 @@ class SignedEstimate:
         """The rates as they were at signing (for printing or re-checking it)."""
         return TaxTable({ln.tax_code: TaxRule(ln.tax_code, ln.tax_rate) for ln in self.lines},
                         self.prices_include_tax)
+
+    def terms(self, taxes: TaxTable) -> tuple[TaxTable, Decimal]:
+        """The tax table and member discount the visit is billed with after this
+        signature: the signed rates (labels from ``taxes``, today's table, where it
+        has the code) and today's rates only for codes the signature had no line of
+        (added work), and the member discount as signed."""
+        rules = dict(taxes.rules)
+        for ln in self.lines:
+            old = rules.get(ln.tax_code)
+            rules[ln.tax_code] = TaxRule(ln.tax_code, ln.tax_rate, *(
+                (old.label_en, old.label_zh) if old is not None else (ln.tax_code, ln.tax_code)))
+        return TaxTable(rules, self.prices_include_tax), self.member_discount_pct
 
     def recomputed(self) -> Totals:
         """The totals from the snapshot's own lines and rates (equal to ``totals``)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -98,6 +99,9 @@ class VisitFacts:
     next_service_km: int | None = None
     complaints: list[Complaint] = field(default_factory=list)
     policy: Policy = field(default_factory=Policy)
+    #: The signed estimate covering the estimate now (:func:`signed_terms`), or None:
+    #: the totals above are then priced as signed.
+    signed: Any = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -200,6 +204,20 @@ def valid_authorisation(f: VisitFacts) -> Authorisation | None:
             and auth.amount_cents >= total
         ):
             return auth
+    return None
+
+
+def signed_terms(authorisations, estimate_version: int, estimate: list[EstimateLine]):
+    """The signed estimate (``estimate.SignedEstimate``) that covers the estimate
+    as it is now (this version, these priced lines), or None. While it stands the
+    visit is priced with its rates and member discount, never today's settings."""
+    want = None
+    for auth in reversed(authorisations):
+        if auth.for_added_work or auth.signed is None or auth.estimate_version != estimate_version:
+            continue
+        want = want or lines_hash(estimate)
+        if auth.lines_hash == want:
+            return auth.signed
     return None
 
 

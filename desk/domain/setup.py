@@ -48,6 +48,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("bays", N_("Workshop bays"), "int", 1, 200),
     SettingSpec("tax_code_default", N_("Default tax code"), "tax"),
     SettingSpec("member_discount_pct", N_("Member discount (%)"), "pct"),
+    #: the catalogue price of an hour of labour (0: none): below it by more than the
+    #: advisor's discount limit is a price override
+    SettingSpec("labour_rate_cents", N_("Labour rate (per hour)"), "money"),
     SettingSpec("comeback_window_days", N_("Comeback window (days)"), "int", 0, 365),
     SettingSpec("amount_tolerance_pct", N_("Amount tolerance (%)"), "pct"),
     SettingSpec("amount_tolerance_abs_cents", N_("Amount tolerance (amount)"), "money"),
@@ -166,15 +169,19 @@ def from_text(key: str, text: str):
     return text
 
 
+#: Settings that are prices (the services' pricing), not fields of ``Settings``.
+PRICING_KEYS = frozenset({"member_discount_pct", "labour_rate_cents"})
+
+
 def settings_over(base, stored: dict[str, str]):
     """The shop's effective settings: the stored values (key -> text) over
-    ``base`` (desk.toml's ``Settings``). The member discount is pricing, not a
-    setting of ``Settings``."""
+    ``base`` (desk.toml's ``Settings``). The member discount and the labour rate
+    are pricing (:data:`PRICING_KEYS`), not settings of ``Settings``."""
     values = {s.key: getattr(base, s.key, None) for s in SETTINGS}
     for key, text in stored.items():
         if key in values:
             values[key] = from_text(key, text)
-    return replace(base, **{s.key: values[s.key] for s in SETTINGS if s.key != "member_discount_pct"})
+    return replace(base, **{s.key: values[s.key] for s in SETTINGS if s.key not in PRICING_KEYS})
 
 
 def show(key: str, value, currency_symbol: str = "") -> str:

@@ -4,18 +4,16 @@ promised time, the customer's signature on this exact estimate version."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
-from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import validate
-from desk.domain.entities import Availability, Channel, LineKind
-from desk.domain.errors import InvalidInput
-from desk.domain.money import format_money, line_net, parse_money, parse_qty, priced
+from desk.domain import fields, validate
+from desk.domain.entities import Availability, LineKind
+from desk.domain.estimate import LINE_FORM, PART_FORM, AuthorisationDraft
+from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
@@ -27,27 +25,6 @@ AVAIL_LABELS = {
     Availability.UNKNOWN: N_("check stock"), Availability.IN_STOCK: N_("in stock"),
     Availability.BACK_ORDER: N_("back order"), Availability.ARRIVED: N_("arrived"),
 }
-
-
-def yes_no(text: str) -> bool:
-    key = text.strip().lower()
-    if key in ("", "n", "no", "否"):
-        return False
-    if key in ("y", "yes", "是"):
-        return True
-    raise InvalidInput("flag", "Answer y or n")
-
-
-def discount(text: str) -> Decimal:
-    if not text.strip():
-        return Decimal(0)
-    try:
-        value = Decimal(text.strip().rstrip("%"))
-    except ArithmeticError:
-        raise InvalidInput("discount", "Discount is 0 to 100 %") from None
-    if not value.is_finite() or not 0 <= value <= 100:
-        raise InvalidInput("discount", "Discount is 0 to 100 %")
-    return value
 
 
 def totals_text(view, symbol: str) -> Text:
@@ -183,33 +160,29 @@ class EstimateScreen(VisitScreen):
 
     def action_add_line(self, kind: str) -> None:
         today = self.app.clock().date()
-        fields = [
-            FormField("description", _("Description"),
-                      parse=lambda s: validate.text(s, field="description", max_len=200, required=True)),
-            FormField("qty", _("Hours") if kind == "labour" else _("Quantity"), value="1", parse=parse_qty),
-            FormField("unit_cents", _("Unit price"), parse=parse_money),
-            FormField("discount_pct", _("Discount %"), value="0", parse=discount),
-            FormField("warranty", _("Warranty (y/n)"), value="n", parse=yes_no),
-            FormField("free", _("Free item (y/n)"), value="n", parse=yes_no),
-        ]
-        if kind == "part":
-            fields.append(FormField("eta", _("In stock: leave empty. Back order: arrival date"),
-                                    parse=lambda s: validate.date(s, today=today) if s.strip() else None))
+        labels = {
+            "description": _("Description"), "qty": _("Hours") if kind == "labour" else _("Quantity"),
+            "unit_cents": _("Unit price"), "discount_pct": _("Discount %"), "warranty": _("Warranty (y/n)"),
+            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date"),
+        }
+        values = {"qty": "1", "discount_pct": "0", "warranty": "n", "free": "n"}
+        # the fields are the domain's specs: the inline messages are the rules the line is kept to
+        specs = PART_FORM if kind == "part" else LINE_FORM
+        fields = [FormField.of(spec, labels[spec.name], values.get(spec.name, ""), today=today) for spec in specs]
+        drafted: dict = {}
+
+        def check(values: dict) -> None:
+            drafted["line"] = self.desk.estimate.form_line(values, kind=kind)
 
         def save(values, actor):
-            values = dict(values)
-            eta = values.pop("eta", None)
-            if kind == "part":
-                values["availability"] = Availability.BACK_ORDER if eta else Availability.IN_STOCK
-                values["eta"] = eta
-            return self.desk.estimate.add_estimate_line(actor, self.ref, kind=kind, **values)
+            return self.desk.estimate.add_estimate_line(actor, self.ref, drafted["line"])
 
         title = {"labour": _("Add labour"), "part": _("Add part"), "fee": _("Add fee")}[kind]
         # the form stays up while the line is saved and closes with the line on
         # screen: the screen below is redrawn once (on a failure it stays open);
-        # a discount beyond the advisor's limit or a free line: a manager authorises it here
-        self.submit(FormDialog(title, fields), save, self.show_line_added,
-                    approve=lambda values: _("Price override: {line}", line=values["description"]))
+        # a price override (staff.may_price): a manager authorises it here
+        self.submit(FormDialog(title, fields, check=check), save, self.show_line_added,
+                    approve=lambda values: _("Price override: {line}", line=drafted["line"].description))
 
     def show_line_added(self, added) -> None:
         """The line is saved: show it and the new totals the service returned
@@ -230,27 +203,22 @@ class EstimateScreen(VisitScreen):
         if line_id is None:
             return
         today = self.app.clock().date()
+        patch = self.desk.estimate.patch
 
         def chosen(avail):
             if avail == Availability.IN_STOCK:
-                self.call(lambda: self.desk.estimate.update_line(self.user, self.ref, line_id, availability=avail, eta=None))
+                self.call(lambda: self.desk.estimate.update_line(self.user, self.ref, line_id,
+                                                                 patch(availability=avail, eta=None)))
             elif avail == Availability.BACK_ORDER:
                 form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
-                    FormField("eta", _("Arrival date"), parse=lambda s: self._eta(s, today)),
+                    FormField.of(fields.ETA, _("Arrival date"), today=today),
                 ])
                 self.submit(form, lambda v: self.desk.estimate.update_line(
-                    self.user, self.ref, line_id, availability=avail, eta=v["eta"]))
+                    self.user, self.ref, line_id, patch(availability=avail, eta=v["eta"])))
 
         self.app.push_screen(PickDialog(_("Availability"), [
             (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
         ]), chosen)
-
-    @staticmethod
-    def _eta(text: str, today: date) -> date:
-        value = validate.date(text, today=today)
-        if value < today:
-            raise InvalidInput("eta", "The arrival date is in the past")
-        return value
 
     def action_remove_line(self) -> None:
         line_id = self.selected_line()
@@ -282,31 +250,21 @@ class EstimateScreen(VisitScreen):
         if view is None or view.authorised:
             return
         total = view.estimate_totals.total
-
-        def channel(text: str) -> Channel:
-            key = text.strip().lower()
-            if key in ("1", "p", "in person", "当面"):
-                return Channel.IN_PERSON
-            if key in ("2", "t", "phone", "电话"):
-                return Channel.PHONE
-            raise InvalidInput("channel", "Channel is 1 (in person) or 2 (phone)")
+        drafted: dict = {}
 
         def check(values: dict) -> None:
-            if values["channel"] == Channel.PHONE and not values["reference"]:
-                raise InvalidInput("reference", "Give the phone number the customer approved from")
-            if values["amount_cents"] < total:
-                raise InvalidInput("amount_cents", "The amount authorised is less than the estimate total {total}",
-                                   {"total": format_money(total)})
+            # the form's total refuses a short amount at once; the service checks it
+            # again on the estimate as it signs it
+            drafted["signature"] = AuthorisationDraft.of(**values, total_cents=total)
 
         form = FormDialog(
             _("Customer authorises estimate version {n}: total {total}",
               n=view.visit.estimate_version, total=format_money(total, self.symbol)),
             [
-                FormField("channel", _("Channel: 1 = in person, 2 = phone"), value="1", parse=channel),
-                FormField("signer", _("Signed by"), value=view.customer.name, parse=validate.name),
-                FormField("reference", _("Paper RO number, or the phone number"),
-                          parse=lambda s: validate.text(s, field="reference", max_len=40)),
-                FormField("amount_cents", _("Amount authorised"), value=format_money(total), parse=parse_money),
+                FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "1"),
+                FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
+                FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
+                FormField.of(fields.AMOUNT, _("Amount authorised"), format_money(total)),
             ],
             check=check,
         )
@@ -322,7 +280,8 @@ class EstimateScreen(VisitScreen):
                 self.refresh_bindings()
             self.advance_visit()
 
-        self.submit(form, lambda values: self.desk.estimate.authorise(self.user, self.ref, **values), signed)
+        self.submit(form, lambda values: self.desk.estimate.authorise(self.user, self.ref, drafted["signature"]),
+                    signed)
 
     def after_advance(self, stage) -> None:
         from desk.domain.process import STAGE_LABELS

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import validate
+from desk.domain import fields
 from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
-from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
+from desk.domain.readings import OdometerCorrection, Readings
 from desk.i18n import N_, _
 from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
 from desk.output.text import CAR_DIAGRAM, GRADE_NAMES
@@ -100,32 +100,28 @@ class WalkaroundScreen(VisitScreen):
             f.append(" " + _("None") + "\n", style="dim")
         self.query_one("#findings", Static).update(f)
 
-    def save(self, **fields) -> None:
-        self.run_db(lambda: self.desk.reception.record_walkaround(self.user, self.ref, **fields),
+    def save(self, readings: Readings | None = None, **changes) -> None:
+        self.run_db(lambda: self.desk.reception.record_walkaround(self.user, self.ref, readings, **changes),
                     lambda _r: self.reload())
 
     def action_readings(self) -> None:
         v = self.view.visit
         last = self.view.prior_km
-
-        def fuel(text: str) -> int:
-            if not text.strip().isdigit() or not 0 <= int(text) <= 8:
-                raise InvalidInput("fuel", "Fuel level is 0 to 8 eighths")
-            return int(text)
-
+        labels = {
+            "odometer_km": _("Odometer km (last reading {km})", km=last if last is not None else "-"),
+            "fuel_eighths": _("Fuel in eighths (0 = empty, 8 = full)"), "warning_lights": _("Warning lights"),
+            "tyres": _("Tyres"), "valuables": _("Valuables (reminded to take)"),
+        }
+        shown = {"odometer_km": str(v.odometer_km or ""),
+                 "fuel_eighths": "" if v.fuel_eighths is None else str(v.fuel_eighths),
+                 "warning_lights": v.warning_lights, "tyres": v.tyres, "valuables": v.valuables}
+        # the readings' own specs: a lower odometer is refused in the form already
         form = FormDialog(_("Walkaround readings"), [
-            FormField("odometer_km", _("Odometer km (last reading {km})", km=last if last is not None else "-"),
-                      value=str(v.odometer_km or ""), parse=lambda s: validate.odometer(s, last)),
-            FormField("fuel_eighths", _("Fuel in eighths (0 = empty, 8 = full)"),
-                      value="" if v.fuel_eighths is None else str(v.fuel_eighths), parse=fuel),
-            FormField("warning_lights", _("Warning lights"), value=v.warning_lights,
-                      parse=lambda s: validate.text(s, field="warning lights", max_len=500)),
-            FormField("tyres", _("Tyres"), value=v.tyres, parse=lambda s: validate.text(s, field="tyres", max_len=500)),
-            FormField("valuables", _("Valuables (reminded to take)"), value=v.valuables,
-                      parse=lambda s: validate.text(s, field="valuables", max_len=500)),
+            FormField.of(spec, labels[spec.name], shown[spec.name], last_km=last) for spec in Readings.FORM
         ])
 
-        self.submit(form, lambda values: self.desk.reception.record_walkaround(self.user, self.ref, **values))
+        self.submit(form, lambda values: self.desk.reception.record_walkaround(self.user, self.ref,
+                                                                              Readings(**values)))
 
     def action_add_damage(self) -> None:
         panels = [(p, f"{i + 1:>2} {_(PANEL_NAMES[p])}") for i, p in enumerate(PANELS)]
@@ -145,34 +141,25 @@ class WalkaroundScreen(VisitScreen):
         self.save(damage_confirmed=True)
 
     def action_add_finding(self) -> None:
-        grades = {"g": Grade.GREEN, "y": Grade.YELLOW, "r": Grade.RED}
-
-        def grade(text: str) -> Grade:
-            key = text.strip().lower()[:1]
-            if key not in grades:
-                raise InvalidInput("grade", "Grade is g, y or r")
-            return grades[key]
-
         form = FormDialog(_("Add finding"), [
-            FormField("text", _("What was found"),
-                      parse=lambda s: validate.text(s, field="finding", max_len=500, required=True)),
-            FormField("grade", _("Grade: g = green, y = yellow, r = red"), parse=grade),
+            FormField.of(fields.FINDING, _("What was found")),
+            FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red")),
         ])
 
-        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref, values["text"],
+        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref, values["finding"],
                                                                          values["grade"]))
 
     def action_correct_odometer(self) -> None:
         """A reading below the last one (wrong earlier entry, replaced cluster):
         a manager records it with a reason; both are audited."""
+        km, reason = OdometerCorrection.FORM
         form = FormDialog(_("Correct odometer (manager)"), [
-            FormField("km", _("Odometer km"), parse=lambda s: validate.odometer(s, None)),
-            FormField("reason", _("Reason"),
-                      parse=lambda s: validate.text(s, field="reason", max_len=500, required=True)),
+            FormField.of(km, _("Odometer km")),
+            FormField.of(reason, _("Reason")),
         ])
 
         self.submit(form, lambda values, actor: self.desk.reception.correct_odometer(
-            actor, self.ref, values["km"], values["reason"]), approve=_("Correct odometer (manager)"))
+            actor, self.ref, OdometerCorrection(**values)), approve=_("Correct odometer (manager)"))
 
     def action_print_sheet(self) -> None:
         """The walkaround sheet for the customer's signature (text and PDF)."""

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import validate
-from desk.domain.entities import Approval, Availability, Channel, Grade, LineKind, Role
+from desk.domain import fields, validate
+from desk.domain.entities import Approval, Availability, Channel, LineKind, Role
 from desk.domain.errors import InvalidInput
-from desk.domain.money import format_money, line_net, parse_money, parse_qty, priced
+from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
@@ -162,36 +162,23 @@ class WorkshopScreen(VisitScreen):
             self.call(lambda: self.desk.workshop.part_arrived(self.user, self.ref, line))
 
     def action_found_work(self) -> None:
-        grades = {"y": Grade.YELLOW, "r": Grade.RED, "g": Grade.GREEN}
+        line_keys = ("description", "qty", "unit_cents")
+        drafted: dict = {}
 
-        def grade(text: str) -> Grade:
-            key = text.strip().lower()[:1]
-            if key not in grades:
-                raise InvalidInput("grade", "Grade is g, y or r")
-            return grades[key]
-
-        def kind(text: str) -> LineKind:
-            key = text.strip().lower()[:1]
-            mapping = {"l": LineKind.LABOUR, "p": LineKind.PART, "f": LineKind.FEE}
-            if key not in mapping:
-                raise InvalidInput("kind", "Kind is l (labour), p (part) or f (fee)")
-            return mapping[key]
+        def check(values: dict) -> None:
+            drafted["line"] = self.desk.estimate.form_line({k: values[k] for k in line_keys}, kind=values["kind"])
 
         form = FormDialog(_("Found during repair: the customer must approve before work"), [
-            FormField("finding", _("What was found"),
-                      parse=lambda s: validate.text(s, field="finding", max_len=500, required=True)),
-            FormField("grade", _("Grade: g = green, y = yellow, r = red"), value="y", parse=grade),
-            FormField("kind", _("Kind: l = labour, p = part, f = fee"), value="p", parse=kind),
-            FormField("description", _("Description"),
-                      parse=lambda s: validate.text(s, field="description", max_len=200, required=True)),
-            FormField("qty", _("Quantity"), value="1", parse=parse_qty),
-            FormField("unit_cents", _("Unit price"), parse=parse_money),
-        ])
+            FormField.of(fields.FINDING, _("What was found")),
+            FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red"), "y"),
+            FormField.of(fields.KIND, _("Kind: l = labour, p = part, f = fee"), "p"),
+            FormField.of(fields.DESCRIPTION, _("Description")),
+            FormField.of(fields.QTY, _("Quantity"), "1"),
+            FormField.of(fields.UNIT_PRICE, _("Unit price")),
+        ], check=check)
 
         self.submit(form, lambda values: self.desk.workshop.add_found_work(
-            self.user, self.ref, finding=values["finding"], grade=values["grade"],
-            kind=values["kind"], description=values["description"], qty=values["qty"],
-            unit_cents=values["unit_cents"], availability=Availability.IN_STOCK))
+            self.user, self.ref, finding=values["finding"], grade=values["grade"], line=drafted["line"]))
 
     def action_decision(self) -> None:
         pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]

@@ -8,12 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from desk.domain import schedule as sched
-from desk.domain import validate
+from desk.domain import staff, validate
 from desk.domain.entities import Saved, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.errors import InvalidInput
 from desk.domain.process import WALK_IN_START, Stage
 from desk.domain.rules import comeback_of
-from desk.i18n import N_
 from desk.services.context import Service
 from desk.services.reception import add_concerns
 from desk.store import reads, repo
@@ -61,8 +60,7 @@ class BookingService(Service):
         if self.schedule.is_full(self.slot_load(at)):
             if not overbook:
                 raise self._full(at)
-            if not actor.may_waive:
-                raise NotAllowed(N_("overbook"), N_("manager"))
+            staff.may_overbook(actor).check()
         return self._create_visit(
             actor, customer_id=customer_id, vehicle_id=vehicle_id, at=at, concerns=concerns,
             advisor_id=advisor_id or actor.id, walk_in=False, overbooked=overbook,
@@ -126,7 +124,7 @@ class BookingService(Service):
         return self._write(run)
 
     def reschedule(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
-        if self.schedule.is_full(self.slot_load(at)) and not actor.may_waive:
+        if self.schedule.is_full(self.slot_load(at)) and not staff.may_overbook(actor):
             raise self._full(at)
 
         def run(session: Session, row: VisitRow) -> None:

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from desk.domain import checklist as ck
 from desk.domain import staff
 from desk.domain.checklist import MarkKind
-from desk.domain.entities import Role, Saved, User, VisitRef
+from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import repo
@@ -33,7 +33,7 @@ class ChecklistService(Service):
 
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
-            techs, other_inspector = self._who_worked(session, visit)
+            techs, other_inspector = self._who_worked(session, visit, item)
             ck.check_mark(
                 item,
                 kind,
@@ -68,17 +68,12 @@ class ChecklistService(Service):
         return self._change(visit, run)
 
     @staticmethod
-    def _who_worked(session: Session, visit: VisitRow) -> tuple[set[int], bool]:
-        """The visit's technicians, and whether the shop has an inspector besides them."""
-        techs = {ln.done_by for ln in repo.lines(session=session, visit_id=visit.id) if ln.done_by}
-        if visit.technician_id:
-            techs.add(visit.technician_id)
-        inspectors = [
-            u
-            for u in repo.users(session=session)
-            if u.active and u.has(Role.QC, Role.MANAGER, Role.FOREMAN) and u.id not in techs
-        ]
-        return techs, bool(inspectors)
+    def _who_worked(session: Session, visit: VisitRow, item) -> tuple[frozenset[int], bool]:
+        """The visit's technicians, and whether the shop has someone besides them
+        who may tick ``item`` (inspector != technician: ``staff``'s rule)."""
+        techs = staff.visit_technicians(
+            visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id)))
+        return techs, staff.shop_has_other_inspector(item, repo.users(session=session), techs)
 
     def who_may_mark(self, visit_id: int, item_id: str, kind: MarkKind | str) -> list[User]:
         """The users who could put ``kind`` on ``item_id`` of this visit with their
@@ -89,7 +84,7 @@ class ChecklistService(Service):
             visit = session.get(VisitRow, visit_id)
             if visit is None:
                 return []
-            techs, other_inspector = self._who_worked(session, visit)
+            techs, other_inspector = self._who_worked(session, visit, item)
             return staff.who_may_mark(item, str(MarkKind(kind)), repo.users(session=session),
                                       repo.pin_user_ids(session=session), technician_ids=techs,
                                       shop_has_other_inspector=other_inspector)

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import validate
+from desk.domain import staff, validate
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed
-from desk.i18n import N_
+from desk.domain.errors import InvalidInput
 from desk.services.context import Service, stale_edit
 from desk.store import repo
 from desk.store.models import ComplaintRow, VisitRow
@@ -80,8 +79,7 @@ class ComplaintService(Service):
                                  repo.latest_event(session=session, entity="complaint", entity_id=row.id))
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
-            if row.severity == Severity.MAJOR and not actor.may_waive:
-                raise NotAllowed(N_("close major complaint"), N_("manager"))
+            staff.may_close_complaint(actor, row.severity).check()
             row.root_cause, row.remedy, row.closing_report = root_cause, remedy, closing_report
             row.owner_id = owner_id or row.owner_id or actor.id
             row.closed_at = self.now()

@@ -28,9 +28,10 @@ from sqlmodel import Session
 
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
-from desk.domain.entities import Role, Saved, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
-from desk.domain.rules import Policy, VisitFacts
+from desk.domain.entities import Saved, User, VisitRef
+from desk.domain.estimate import SignedEstimate
+from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
+from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
 from desk.i18n import N_
 from desk.resources import fixture
@@ -55,6 +56,9 @@ class Pricing:
     #: Above this discount (or a free line that is not warranty) a price is an
     #: override: a manager or foreman gives it.
     advisor_max_discount_pct: Decimal = Decimal(10)
+    #: The catalogue price of an hour of labour: a labour line priced more than the
+    #: advisor's limit below it is a price override (None: no labour catalogue).
+    labour_rate_cents: int | None = None
 
     @classmethod
     def load(cls, path: Path | None = None) -> Pricing:
@@ -64,6 +68,7 @@ class Pricing:
             taxes=money.TaxTable.from_mapping(data["tax"]),
             member_discount_pct=Decimal(str(data.get("member_discount_pct", "0"))),
             advisor_max_discount_pct=Decimal(str(data.get("advisor_max_discount_pct", "10"))),
+            labour_rate_cents=int(data.get("labour_rate_cents", 0)) or None,
         )
 
 
@@ -302,28 +307,36 @@ class Service:
 
         return self._change(ref, run)
 
-    def totals(self, lines, customer: CustomerRow | None) -> money.Totals:
+    def totals(self, lines, customer: CustomerRow | None, signed: SignedEstimate | None = None) -> money.Totals:
+        """The totals of ``lines``: priced as signed while a signature covers the
+        estimate (``signed``), else with today's tax rates and member discount."""
+        taxes, member_pct = self.terms(customer, signed)
+        return money.totals([money.priced(ln) for ln in lines], taxes, member_discount_pct=member_pct)
+
+    def terms(self, customer: CustomerRow | None, signed: SignedEstimate | None = None
+              ) -> tuple[money.TaxTable, Decimal]:
+        """The tax table and member discount a visit is priced with now."""
+        if signed is not None:
+            return signed.terms(self.pricing.taxes)
         member = bool(customer and customer.member)
-        return money.totals(
-            [money.priced(ln) for ln in lines],
-            self.pricing.taxes,
-            member_discount_pct=self.pricing.member_discount_pct if member else Decimal(0),
-        )
+        return self.pricing.taxes, self.pricing.member_discount_pct if member else Decimal(0)
+
+    def _signed(self, session: Session, visit, lines) -> SignedEstimate | None:
+        """The signed estimate covering ``visit``'s estimate now (``lines``: all its lines)."""
+        return signed_terms(repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version,
+                            estimate_lines_of(lines))
 
     def _facts(self, session: Session, visit) -> VisitFacts:
         return repo.visit_facts(
             session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
         )
 
-    def _check_price(self, actor: User, *, discount: Decimal, free: bool, warranty: bool) -> None:
-        """A price override (desk.domain.staff.price_override) needs a manager or foreman."""
-        staff.may_price(actor, staff.PriceFacts(discount, free, warranty),
-                        limit_pct=self.pricing.advisor_max_discount_pct).check()
-
-    @staticmethod
-    def _require(actor: User, *roles: Role, action: str) -> None:
-        if not (actor.has(*roles) or actor.may_waive):
-            raise NotAllowed(action, ", ".join(r.value for r in roles))
+    def _check_price(self, actor: User, line: staff.PricedFacts, list_cents: int | None = None) -> None:
+        """A price override (``staff.price_override``: a free or warranty line, a
+        discount above the advisor's limit, a unit price that far below the
+        catalogue price ``list_cents``) needs a manager or foreman."""
+        staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct,
+                        list_cents=list_cents).check()
 
 
 def stale_edit(message: str, last) -> StaleEdit:

@@ -6,17 +6,26 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import validate
-from desk.domain.entities import Approval, Availability, Channel, EstimateLine, LineKind, Saved, User, VisitRef
+from desk.domain.entities import EstimateLine, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.estimate import (
+    EDITABLE,
+    AuthorisationDraft,
+    LineDraft,
+    LinePatch,
+    changes_estimate,
+    check_add,
+    check_change,
+    check_remove,
+    sign,
+)
 from desk.domain.money import Totals
-from desk.domain.process import EDITABLE, Stage
-from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash, valid_authorisation
+from desk.domain.process import Stage
+from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
 from desk.resources import fixture
 from desk.services.context import Service
 from desk.store import repo
@@ -53,95 +62,87 @@ def load_canned_jobs(path=None) -> list[CannedJob]:
 
 
 class EstimateService(Service):
-    def add_line(
-        self,
-        actor: User,
-        visit: VisitRef,
-        *,
-        kind: LineKind | str,
-        description: str,
-        qty: Decimal | str,
-        unit_cents: int,
-        discount_pct: Decimal | str = Decimal(0),
-        tax_code: str | None = None,
-        warranty: bool = False,
-        free: bool = False,
-        availability: Availability | str | None = None,
-        eta: date | None = None,
-    ) -> Saved[int]:
+    """Estimate lines and the signature. Every command takes what the domain has
+    already parsed and checked (:class:`LineDraft`, :class:`LinePatch`,
+    :class:`AuthorisationDraft`): the field rules are ``desk.domain.fields``' and
+    are not checked again here; who may give a price is ``staff.may_price``."""
+
+    # ------------------------------------------------------------------ drafts
+
+    def draft(self, **values) -> LineDraft:
+        """A line from typed values (a script, the CLI, a test), checked by the
+        domain against the tax table in force and today."""
+        return LineDraft.of(taxes=self.pricing.taxes, today=self.now().date(), **values)
+
+    def parse_line(self, form: dict[str, str], *, kind: LineKind | str) -> LineDraft:
+        """A line from a form's text (the CLI, an import)."""
+        return LineDraft.parse(form, kind=kind, taxes=self.pricing.taxes, today=self.now().date())
+
+    def form_line(self, values: dict, *, kind: LineKind | str) -> LineDraft:
+        """A line from a form dialog's values, each read by its spec in the form."""
+        return LineDraft.from_form(values, kind=kind, taxes=self.pricing.taxes, today=self.now().date())
+
+    def patch(self, **changes) -> LinePatch:
+        """A change of a line from typed values, checked by the domain."""
+        return LinePatch.of(taxes=self.pricing.taxes, today=self.now().date(), **changes)
+
+    @staticmethod
+    def signature(**values) -> AuthorisationDraft:
+        """The customer's signature from typed values (``AuthorisationDraft.of``)."""
+        return AuthorisationDraft.of(**values)
+
+    def list_price(self, kind: LineKind) -> int | None:
+        """The catalogue price of a typed line: the labour rate for labour."""
+        return self.pricing.labour_rate_cents if kind == LineKind.LABOUR else None
+
+    # ------------------------------------------------------------------ lines
+
+    def add_line(self, actor: User, visit: VisitRef, line: LineDraft) -> Saved[int]:
         """Add an estimate line. Before the customer signs it joins the estimate;
         after, it is added work and starts *pending approval* (REP-03/04)."""
-        spec = self._line_spec(kind=kind, description=description, qty=qty, unit_cents=unit_cents,
-                               discount_pct=discount_pct, tax_code=tax_code, warranty=warranty, free=free,
-                               availability=availability, eta=eta)
-        self._check_price(actor, discount=spec["discount"], free=free, warranty=warranty)
-        return self._change(visit, lambda session, row: self._insert_line(session, actor, row, spec))
+        list_cents = self.list_price(line.kind)
+        self._check_price(actor, line, list_cents)
+        return self._change(visit, lambda session, row: self._insert_line(session, actor, row, line, list_cents))
 
-    def add_estimate_line(self, actor: User, visit: VisitRef, **line) -> Saved[LineAdded]:
-        """:meth:`add_line` (same arguments, same checks, same audit), returning
-        the new line and the visit's new totals, computed in the same
-        transaction from the lines it reads anyway: a screen shows the line and
-        the totals without reading the whole visit again."""
-        spec = self._line_spec(**line)
-        self._check_price(actor, discount=spec["discount"], free=spec["free"], warranty=spec["warranty"])
+    def add_estimate_line(self, actor: User, visit: VisitRef, line: LineDraft) -> Saved[LineAdded]:
+        """:meth:`add_line` (same checks, same audit), returning the new line and
+        the visit's new totals, computed in the same transaction from the lines it
+        reads anyway: a screen shows the line and the totals without reading the
+        whole visit again."""
+        list_cents = self.list_price(line.kind)
+        self._check_price(actor, line, list_cents)
 
         def run(session: Session, visit: VisitRow) -> LineAdded:
-            line_id = self._insert_line(session, actor, visit, spec)
+            line_id = self._insert_line(session, actor, visit, line, list_cents)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             customer = session.get(CustomerRow, visit.customer_id)
+            signed = self._signed(session, visit, lines)
             return LineAdded(
                 line=next(ln for ln in lines if ln.id == line_id),
-                estimate_totals=self.totals(estimate_lines_of(lines), customer),
-                totals=self.totals(billable_lines(lines), customer),
+                estimate_totals=self.totals(estimate_lines_of(lines), customer, signed),
+                totals=self.totals(billable_lines(lines), customer, signed),
                 estimate_version=visit.estimate_version,
             )
 
         return self._change(visit, run)
 
-    def _line_spec(self, *, kind, description, qty, unit_cents, discount_pct=Decimal(0), tax_code=None,
-                   warranty=False, free=False, availability=None, eta=None) -> dict:
-        """A line's validated values (nothing is written)."""
-        kind = LineKind(kind)
-        description = validate.text(description, field="description", max_len=200, required=True)
-        qty = qty if isinstance(qty, Decimal) else validate_qty(qty)
-        if not isinstance(unit_cents, int) or isinstance(unit_cents, bool) or unit_cents < 0:
-            raise InvalidInput("price", "Amount cannot be negative")
-        discount = Decimal(str(discount_pct))
-        if not Decimal(0) <= discount <= Decimal(100):
-            raise InvalidInput("discount", "Discount is 0 to 100 %")
-        tax_code = tax_code or next(iter(self.pricing.taxes.rules))
-        if tax_code not in self.pricing.taxes.rules:
-            raise InvalidInput("tax", "Unknown tax code {code}", {"code": tax_code})
-        avail = Availability(availability) if availability else (
-            Availability.IN_STOCK if kind != LineKind.PART else Availability.UNKNOWN
-        )
-        if avail == Availability.BACK_ORDER and eta is not None and eta < self.now().date():
-            raise InvalidInput("eta", "The arrival date is in the past")
-        return dict(kind=kind, description=description, qty=qty, unit_cents=unit_cents, discount=discount,
-                    tax_code=tax_code, warranty=warranty, free=free, availability=avail, eta=eta)
-
-    def _insert_line(self, session: Session, actor: User, visit: VisitRow, spec: dict) -> int:
-        visit_id = visit.id
-        stage = Stage(visit.stage)
-        if stage in EDITABLE:
-            added, approval = False, Approval.APPROVED
+    def _insert_line(self, session: Session, actor: User, visit: VisitRow, line: LineDraft,
+                     list_cents: int | None) -> int:
+        placement = check_add(visit.stage)
+        if not placement.added_in_repair:
             visit.estimate_version += 1
-        elif stage == Stage.IN_REPAIR:
-            added, approval = True, Approval.PENDING
-        else:
-            raise InvalidInput("line", "Lines can no longer be added at this stage")
-        position = len(repo.lines(session=session, visit_id=visit_id))
+        position = len(repo.lines(session=session, visit_id=visit.id))
         row = EstimateLineRow(
-            visit_id=visit_id, position=position, kind=spec["kind"].value, description=spec["description"],
-            qty_milli=repo.qty_milli(spec["qty"]), unit_cents=spec["unit_cents"],
-            discount_bp=repo.discount_bp(spec["discount"]), tax_code=spec["tax_code"], warranty=spec["warranty"],
-            free=spec["free"], availability=spec["availability"].value, eta=spec["eta"], approval=approval.value,
-            added_in_repair=added,
+            visit_id=visit.id, position=position, kind=line.kind.value, description=line.description,
+            qty_milli=repo.qty_milli(line.qty), unit_cents=line.unit_cents,
+            discount_bp=repo.discount_bp(line.discount_pct), tax_code=line.tax_code, warranty=line.warranty,
+            free=line.free, availability=line.availability.value, eta=line.eta,
+            approval=placement.approval.value, added_in_repair=placement.added_in_repair, list_cents=list_cents,
         )
         session.add(row)
         session.flush()
         self._touch(session, visit)
-        self._audit(session, actor, "line.add", "estimate_line", row.id, visit_id=visit_id,
+        self._audit(session, actor, "line.add", "estimate_line", row.id, visit_id=visit.id,
                     after=row.model_dump(exclude={"version"}))
         return row.id
 
@@ -151,37 +152,22 @@ class EstimateService(Service):
             raise InvalidInput("line", "No such line")
         return row
 
-    def update_line(self, actor: User, visit: VisitRef, line_id: int, **changes) -> Saved[None]:
+    def update_line(self, actor: User, visit: VisitRef, line_id: int, patch: LinePatch) -> Saved[None]:
         """Change a line of an unsigned estimate (availability/ETA may change later)."""
-        allowed_late = {"availability", "eta"}
 
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
-            if Stage(visit.stage) not in EDITABLE and not set(changes) <= allowed_late:
-                raise InvalidInput("line", "The customer signed this line: add a new line instead")
+            check_change(visit.stage, patch)
+            new = patch.apply(repo.to_line(row))
+            if patch.touches_price:
+                self._check_price(actor, new, row.list_cents)
             before = row.model_dump(exclude={"version"})
-            for key, value in changes.items():
-                if key == "qty":
-                    row.qty_milli = repo.qty_milli(value if isinstance(value, Decimal) else validate_qty(value))
-                elif key == "discount_pct":
-                    row.discount_bp = repo.discount_bp(Decimal(str(value)))
-                elif key == "unit_cents":
-                    if not isinstance(value, int) or value < 0:
-                        raise InvalidInput("price", "Amount cannot be negative")
-                    row.unit_cents = value
-                elif key == "description":
-                    row.description = validate.text(value, field="description", max_len=200, required=True)
-                elif key == "availability":
-                    row.availability = Availability(value).value
-                elif key in {"eta", "warranty", "free", "tax_code"}:
-                    setattr(row, key, value)
-                else:
-                    raise InvalidInput(key, "This field cannot be changed")
-            if set(changes) & {"discount_pct", "free", "warranty"}:
-                self._check_price(actor, discount=Decimal(row.discount_bp) / 100, free=row.free,
-                                  warranty=row.warranty)
+            row.description, row.qty_milli, row.unit_cents = new.description, repo.qty_milli(new.qty), new.unit_cents
+            row.discount_bp, row.tax_code = repo.discount_bp(new.discount_pct), new.tax_code
+            row.warranty, row.free = new.warranty, new.free
+            row.availability, row.eta = new.availability.value, new.eta
             session.add(row)
-            if Stage(visit.stage) in EDITABLE and not set(changes) <= allowed_late:
+            if changes_estimate(visit.stage, patch):
                 visit.estimate_version += 1
             self._touch(session, visit)
             self._audit(session, actor, "line.update", "estimate_line", line_id, visit_id=visit.id,
@@ -192,8 +178,7 @@ class EstimateService(Service):
     def remove_line(self, actor: User, visit: VisitRef, line_id: int) -> Saved[None]:
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
-            if Stage(visit.stage) not in EDITABLE:
-                raise InvalidInput("line", "The customer signed this line: it cannot be removed")
+            check_remove(visit.stage)
             before = row.model_dump(exclude={"version"})
             session.delete(row)
             visit.estimate_version += 1
@@ -221,82 +206,61 @@ class EstimateService(Service):
         job = next((j for j in self.canned_jobs() if j.id == job_id), None)
         if job is None:
             raise InvalidInput("job", "No such canned job")
-        # the shop's own prices (a free check included): no override; all lines or none
-        specs = [
-            self._line_spec(kind=ln["kind"], description=ln["description"], qty=Decimal(str(ln["qty"])),
-                            unit_cents=int(ln["unit_cents"]), free=bool(ln.get("free", False)),
-                            availability=ln.get("availability"))
+        # the shop's own prices (a free check included) are the catalogue: no
+        # override; all lines or none
+        drafts = [
+            self.draft(kind=ln["kind"], description=ln["description"], qty=Decimal(str(ln["qty"])),
+                       unit_cents=int(ln["unit_cents"]), free=bool(ln.get("free", False)),
+                       availability=ln.get("availability"))
             for ln in job.lines
         ]
-        return self._change(visit, lambda session, row: [self._insert_line(session, actor, row, spec)
-                                                         for spec in specs])
+        return self._change(visit, lambda session, row: [
+            self._insert_line(session, actor, row, d, d.unit_cents) for d in drafts])
 
     def estimate_total(self, visit_id: int) -> int:
         def run(session: Session) -> int:
             visit = self._visit_row(session, visit_id)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
-            return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id)).total
+            return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id),
+                               self._signed(session, visit, lines)).total
 
         return self._read(run)
 
-    def authorise(
-        self,
-        actor: User,
-        visit: VisitRef,
-        *,
-        channel: Channel | str,
-        signer: str,
-        reference: str = "",
-        amount_cents: int,
-    ) -> Saved[int]:
-        """Record the customer's authorisation of this exact estimate version (EST-07).
+    def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft) -> Saved[int]:
+        """Record the customer's authorisation of this exact estimate version (EST-07),
+        with the estimate frozen as signed (:func:`desk.domain.estimate.sign`): its
+        lines, rates, member discount and totals never follow later settings.
 
         It is saved on its own, before any attempt to advance, so an approval is
         never lost because another item is still open.
         """
-        channel = Channel(channel)
-        signer = validate.name(signer)
-        reference = validate.text(reference, field="reference", max_len=40)
-        if channel == Channel.PHONE and not reference:
-            raise InvalidInput("reference", "Give the phone number the customer approved from")
-        if not isinstance(amount_cents, int) or amount_cents < 0:
-            raise InvalidInput("amount", "Amount cannot be negative")
 
         def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
-                raise InvalidInput("authorisation", "This estimate is already signed")
-            if valid_authorisation(self._facts(session, visit)) is not None:
-                # signed at this version already (e.g. on another terminal): never twice
                 raise InvalidInput("authorisation", "This estimate is already signed")
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)
             if not est:
                 raise InvalidInput("authorisation", "The estimate has no lines")
-            total = self.totals(est, session.get(CustomerRow, visit.customer_id)).total
-            if amount_cents < total:
-                raise InvalidInput(
-                    "amount", "The amount authorised is less than the estimate total {total}",
-                    {"total": total},
-                )
+            if self._signed(session, visit, lines) is not None:  # re-signing needs a changed estimate
+                raise InvalidInput("authorisation", "This estimate is already signed")
+            taxes, member_pct = self.terms(session.get(CustomerRow, visit.customer_id))
+            signed = sign(est, taxes, member_pct)
+            signature.covers(signed.total)
             row = AuthorisationRow(
-                visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
-                amount_cents=amount_cents, estimate_version=visit.estimate_version,
-                lines_hash=lines_hash(est), at=self.now(), by_user=actor.id,
+                visit_id=visit.id, channel=signature.channel.value, signer=signature.signer,
+                reference=signature.reference, amount_cents=signature.amount_cents,
+                estimate_version=visit.estimate_version, lines_hash=lines_hash(est), at=self.now(),
+                by_user=actor.id, signed=json.dumps(signed.to_dict(), ensure_ascii=False),
             )
             session.add(row)
             session.flush()
             self._touch(session, visit)
             self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit.id,
-                        after={"channel": channel, "signer": signer, "reference": reference,
-                               "amount_cents": amount_cents, "estimate_version": visit.estimate_version,
-                               "lines_hash": row.lines_hash})
+                        after={"channel": signature.channel, "signer": signature.signer,
+                               "reference": signature.reference, "amount_cents": signature.amount_cents,
+                               "estimate_version": visit.estimate_version, "lines_hash": row.lines_hash,
+                               "signed_total": signed.total})
             return row.id
 
         return self._change(visit, run)
-
-
-
-def validate_qty(text) -> Decimal:
-    from desk.domain.money import parse_qty
-
-    return parse_qty(str(text))

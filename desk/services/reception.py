@@ -7,11 +7,11 @@ import json
 
 from sqlmodel import Session
 
-from desk.domain import validate
+from desk.domain import staff, validate
+from desk.domain.readings import OdometerCorrection, Readings
 from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
-from desk.domain.errors import InvalidInput, NotAllowed
+from desk.domain.errors import InvalidInput
 from desk.domain.walkaround import known_damage
-from desk.i18n import N_
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import ConcernRow, FindingRow, OdometerRow, VisitRow
@@ -69,23 +69,24 @@ class ReceptionService(Service):
 
         return self._change(visit, run)
 
+    @staticmethod
+    def readings(**values) -> Readings:
+        """Walkaround readings from typed values (``Readings.of``: the field specs)."""
+        return Readings.of(**values)
+
     def record_walkaround(
         self,
         actor: User,
         visit: VisitRef,
+        readings: Readings | None = None,
         *,
-        odometer_km=None,
-        fuel_eighths: int | None = None,
         damages: list[dict] | None = None,
         damage_confirmed: bool | None = None,
-        warning_lights: str | None = None,
-        tyres: str | None = None,
-        valuables: str | None = None,
     ) -> Saved[None]:
-        """Record the walkaround. The odometer may not go below the vehicle's last
-        reading (a correction is :meth:`correct_odometer`, which is audited)."""
-        if fuel_eighths is not None and not 0 <= int(fuel_eighths) <= 8:
-            raise InvalidInput("fuel", "Fuel level is 0 to 8 eighths")
+        """Record the walkaround: ``readings`` as the domain parsed them (a form's
+        specs, or :meth:`readings`). The odometer may not go below the vehicle's
+        last reading as stored now (a correction is :meth:`correct_odometer`)."""
+        readings = readings or Readings()
         for d in damages or []:
             if not known_damage(d):
                 raise InvalidInput("damage", "Unknown panel or damage kind")
@@ -95,22 +96,20 @@ class ReceptionService(Service):
                 "odometer_km": visit.odometer_km, "fuel_eighths": visit.fuel_eighths,
                 "damages": visit.damages, "damage_confirmed": visit.damage_confirmed,
             }
-            if odometer_km is not None and odometer_km != "":
-                last = repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id)
-                km = validate.odometer(odometer_km, last)
-                own = repo.own_odometer(session=session, visit_id=visit.id) or OdometerRow(vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
+            if readings.odometer_km is not None:
+                km = readings.odometer_km
+                readings.check_odometer(
+                    repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id))
+                own = repo.own_odometer(session=session, visit_id=visit.id) or OdometerRow(
+                    vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
                 own.km, own.at = km, self.now()
                 session.add(own)
-                visit.odometer_km = km
-            if fuel_eighths is not None:
-                visit.fuel_eighths = int(fuel_eighths)
+            for name, value in readings.given().items():
+                setattr(visit, name, value)
             if damages is not None:
                 visit.damages = json.dumps(damages, ensure_ascii=False)
             if damage_confirmed is not None:
                 visit.damage_confirmed = damage_confirmed
-            for field_name, value in (("warning_lights", warning_lights), ("tyres", tyres), ("valuables", valuables)):
-                if value is not None:
-                    setattr(visit, field_name, validate.text(value, field=field_name, max_len=500))
             self._touch(session, visit)
             self._audit(session, actor, "visit.walkaround", "visit", visit.id, visit_id=visit.id,
                         before=before,
@@ -119,13 +118,16 @@ class ReceptionService(Service):
 
         return self._change(visit, run)
 
-    def correct_odometer(self, actor: User, visit: VisitRef, km, reason: str) -> Saved[None]:
+    @staticmethod
+    def correction(**values) -> OdometerCorrection:
+        """An odometer correction from typed values (``OdometerCorrection.of``)."""
+        return OdometerCorrection.of(**values)
+
+    def correct_odometer(self, actor: User, visit: VisitRef, correction: OdometerCorrection) -> Saved[None]:
         """Record a reading below the last one (a wrong earlier entry, a replaced
-        cluster). Needs a manager or foreman and a reason; both are audited."""
-        if not actor.may_waive:
-            raise NotAllowed(N_("correct odometer"), N_("manager"))
-        reason = validate.text(reason, field="reason", max_len=500, required=True)
-        km = validate.odometer(km, None)
+        cluster): ``staff.may_correct_odometer``, with the reason; both audited."""
+        staff.may_correct_odometer(actor).check()
+        km, reason = correction.km, correction.reason
 
         def run(session: Session, visit: VisitRow) -> None:
             previous = repo.last_odometer(session=session, vehicle_id=visit.vehicle_id)

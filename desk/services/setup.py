@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import money
+from desk.domain import money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.entities import LineKind, Role, User
@@ -37,6 +37,9 @@ from desk.store.models import (
     UserRow,
 )
 
+
+#: Settings that are prices (in ``ServiceContext.pricing``), not ``Settings`` fields.
+PRICING_KEYS = rules.PRICING_KEYS
 
 @dataclass(frozen=True)
 class SettingView:
@@ -102,6 +105,7 @@ class SetupService(Service):
         base = self._base()
         values = {s.key: getattr(base, s.key, None) for s in rules.SETTINGS}
         values["member_discount_pct"] = self._base_pricing().member_discount_pct
+        values["labour_rate_cents"] = self._base_pricing().labour_rate_cents or 0
         for code, rule in self._base_pricing().taxes.rules.items():
             if code != "NONE":
                 values[rules.TAX_PREFIX + code] = (rule.rate * 100).normalize()
@@ -155,12 +159,12 @@ class SetupService(Service):
         ctx.schedule = Schedule(slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot,
                                 opening=s.opening_time, closing=s.closing_time)
         ctx.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
+                                          labour_rate_cents=values["labour_rate_cents"] or None,
                                           taxes=self._taxes(values))
         ctx.templates = rules.apply_overrides(self._base_templates(), overrides)
 
     def _require_manager(self, actor: User | None, action: str) -> None:
-        if actor is None or not actor.has(Role.MANAGER):
-            raise NotAllowed(action, Role.MANAGER.value)
+        staff.may_change_setup(actor, action).check()
 
     # ------------------------------------------------------------------ settings
 

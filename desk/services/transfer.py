@@ -20,12 +20,12 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import csvimport, search
+from desk.domain import csvimport, search, staff
 from desk.domain.csvimport import ImportRejected, ParsedImport
-from desk.domain.entities import Role, User
+from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at
+from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.services.reports import ReportService
@@ -126,7 +126,7 @@ class TransferService(Service):
         user who is neither an advisor nor a manager. ``progress(done, total)`` is
         called after each chunk of rows written.
         """
-        self._require(actor, Role.ADVISOR, action=N_("import customers"))
+        staff.may_import(actor).check()
         if parsed.errors:
             raise ImportRejected(parsed.errors)
         if not parsed.records:
@@ -204,12 +204,15 @@ class TransferService(Service):
             for v, c, veh in rows:
                 lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
                 estimate, billable = estimate_lines_of(lines), billable_lines(lines)
+                # a signed visit's amounts are as signed, never today's rates
+                signed = signed_terms(repo.authorisations(session=session, visit_id=v.id), v.estimate_version,
+                                      estimate)
                 out.append((
                     v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
                     f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),
                     names.get(v.technician_id, ""), v.appointment_at, v.arrived_at, v.signed_at,
                     v.promised_at, v.ready_at, v.delivered_at, v.odometer_km,
-                    _money(self.totals(estimate, c).total), _money(self.totals(billable, c).total),
+                    _money(self.totals(estimate, c, signed).total), _money(self.totals(billable, c, signed).total),
                 ))
             return Table(N_("Visit list"), (
                 N_("RO number"), N_("Visit day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),

@@ -4,6 +4,7 @@ stage 5)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from desk.domain import schedule as sched
 from desk.domain import validate
 from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.estimate import LineDraft, sign
 from desk.domain.process import Stage
 from desk.domain.rules import added_line_can_start, lines_hash
 from desk.services.context import Service, ServiceContext
@@ -149,10 +151,11 @@ class WorkshopService(Service):
         return self._change(visit, run)
 
     def add_found_work(self, actor: User, visit: VisitRef, *, finding: str, grade: str = "yellow",
-                       **line) -> Saved[int]:
-        """A technician's finding during repair becomes a line pending approval."""
+                       line: LineDraft) -> Saved[int]:
+        """A technician's finding during repair becomes a line pending approval
+        (``line`` parsed by the domain, priced by the same rule as any line)."""
         saved = self.reception.add_finding(actor, visit, finding, grade, during_repair=True)
-        return self.estimate.add_line(actor, saved.ref, **line)
+        return self.estimate.add_line(actor, saved.ref, line)
 
     def decide_added_work(
         self,
@@ -184,13 +187,16 @@ class WorkshopService(Service):
                 session.add(r)
             if approve:
                 lines = [repo.to_line(r) for r in rows]
-                amount = self.totals(lines, session.get(CustomerRow, visit.customer_id)).total
+                # priced on the visit's terms (as signed, when a signature stands), frozen
+                facts = self._facts(session, visit)
+                signed = sign(lines, *self.terms(session.get(CustomerRow, visit.customer_id), facts.signed))
                 session.add(
                     AuthorisationRow(
                         visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
-                        amount_cents=amount, estimate_version=visit.estimate_version,
+                        amount_cents=signed.total, estimate_version=visit.estimate_version,
                         lines_hash=lines_hash(lines), for_added_work=True,
                         line_ids=",".join(str(i) for i in line_ids), at=self.now(), by_user=actor.id,
+                        signed=json.dumps(signed.to_dict(), ensure_ascii=False),
                     )
                 )
             self._touch(session, visit)

@@ -212,6 +212,9 @@ class EstimateLineRow(SQLModel, table=True):
     started: bool = False
     done_by: int | None = Field(default=None, foreign_key="user.id")
     done_at: NaiveDatetime | None = None
+    #: The catalogue price of the line (a canned job's price, the labour rate), if
+    #: any: a unit price far below it is a price override (``staff.may_price``).
+    list_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
@@ -233,6 +236,8 @@ class AuthorisationRow(SQLModel, table=True):
     line_ids: str = Field(default="", max_length=500)  # added lines this approval covers
     at: NaiveDatetime
     by_user: int | None = Field(default=None, foreign_key="user.id")
+    #: What was signed (``SignedEstimate.to_dict`` as JSON); NULL on older records.
+    signed: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class MotMarkRow(SQLModel, table=True):

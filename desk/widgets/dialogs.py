@@ -143,6 +143,13 @@ class FormField:
     placeholder: str = ""
     password: bool = False
 
+    @classmethod
+    def of(cls, spec, label: str, value: str = "", **ctx) -> FormField:
+        """A field checked by a domain spec (``desk.domain.fields``): the form's
+        inline message is the spec's own, the value the one the service takes.
+        ``ctx`` is what the spec is relative to (``today=``, ``taxes=`` …)."""
+        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx))
+
 
 class FormBody(VerticalScroll, can_focus=False):
     """A form's fields, scrolled to the focused one; not a Tab stop itself."""

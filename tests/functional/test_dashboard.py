@@ -27,7 +27,7 @@ def kpi_shop(shop, clock):
     d.reception.start_reception(shop.sa, d.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(b), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, b, "DELIVERED")
     d.followup.record_call(shop.csr, d.lifecycle.ref(b), outcome="reached", nps=9,

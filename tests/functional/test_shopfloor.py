@@ -191,9 +191,9 @@ async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding="Wipers", grade="yellow", kind="part",
+    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding="Wipers", grade="yellow", line=shop.desk.estimate.draft(kind="part",
                                     description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                                    availability="in_stock").value
+                                    availability="in_stock")).value
     app = make_app(db_url=db_url, clock=clock, user_name="张强")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)

@@ -39,9 +39,9 @@ def route(*keys, until=None):
 def shop_floor(shop, clock):
     """One car waiting approval for added work, one in QC, one ready."""
     a = at_stage(shop, clock, "IN_REPAIR", minutes_ahead=30)
-    shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(a), finding="Rear discs worn", grade="red", kind="part",
+    shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(a), finding="Rear discs worn", grade="red", line=shop.desk.estimate.draft(kind="part",
                              description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                             availability="in_stock")
+                             availability="in_stock"))
     at_stage(shop, clock, "QC", minutes_ahead=60)
     at_stage(shop, clock, "READY", minutes_ahead=90)
     return shop

@@ -312,7 +312,7 @@ async def test_sign_twice_is_impossible(shop, clock, db_url):
         d = shop.desk
         d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
         for ln in d.lifecycle.visit_view(vid).lines:
-            d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), ln.id, availability="in_stock")
+            d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), ln.id, d.estimate.patch(availability="in_stock"))
 
     async def sign_again(pilot, app, notes) -> None:
         screen = visit_screen(app)
@@ -338,8 +338,8 @@ async def test_sign_twice_is_impossible(shop, clock, db_url):
     from desk.domain.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        d.estimate.authorise(shop.sa, view.ref, channel="in_person", signer="李伟", reference="P0044",
-                             amount_cents=d.estimate.estimate_total(vid))
+        d.estimate.authorise(shop.sa, view.ref, d.estimate.signature(
+            channel="in_person", signer="李伟", reference="P0044", amount_cents=d.estimate.estimate_total(vid)))
     assert sum(1 for e in d.lifecycle.history(vid) if e.action == "estimate.authorise") == 1
 
 

@@ -56,8 +56,8 @@ class TwoTerminals(RuleBasedStateMachine):
     @rule(which=st.booleans(), cents=st.integers(min_value=100, max_value=50_000))
     def add_line(self, which, cents):
         d = self.terminal(which)
-        self.attempt(lambda: d.estimate.add_line(self.shop.sa, d.lifecycle.ref(self.visit), kind="labour", description="extra",
-                                        qty=Decimal(1), unit_cents=cents))
+        self.attempt(lambda: d.estimate.add_line(self.shop.sa, d.lifecycle.ref(self.visit), d.estimate.draft(kind="labour", description="extra",
+                                        qty=Decimal(1), unit_cents=cents)))
 
     @rule(which=st.booleans(), delta=st.integers(min_value=1, max_value=1000))
     def change_price(self, which, delta):
@@ -65,14 +65,14 @@ class TwoTerminals(RuleBasedStateMachine):
         lines = d.lifecycle.visit_view(self.visit).lines
         if lines:
             ln = lines[0]
-            self.attempt(lambda: d.estimate.update_line(self.shop.sa, d.lifecycle.ref(self.visit), ln.id, unit_cents=ln.unit_cents + delta))
+            self.attempt(lambda: d.estimate.update_line(self.shop.sa, d.lifecycle.ref(self.visit), ln.id, d.estimate.patch(unit_cents=ln.unit_cents + delta)))
 
     @rule(which=st.booleans(), short=st.booleans())
     def authorise(self, which, short):
         d = self.terminal(which)
         total = d.estimate.estimate_total(self.visit)
-        self.attempt(lambda: d.estimate.authorise(self.shop.sa, d.lifecycle.ref(self.visit), channel="in_person", signer="李伟",
-                                         reference="P1", amount_cents=total - (1 if short else 0)))
+        self.attempt(lambda: d.estimate.authorise(self.shop.sa, d.lifecycle.ref(self.visit), d.estimate.signature(channel="in_person", signer="李伟",
+                                         reference="P1", amount_cents=total - (1 if short else 0))))
 
     @rule(which=st.booleans())
     def sign_and_move(self, which):

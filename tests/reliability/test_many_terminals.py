@@ -28,6 +28,7 @@ SPACING = 1.2
 def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit_id: int | None,  # noqa: PLR0913
          who: int):
     """One terminal's change through the services; returns the visit it touched."""
+    from desk.domain import staff
     from desk.domain.checklist import MarkKind
     from desk.domain.entities import Role, User
 
@@ -37,11 +38,11 @@ def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit
                                  at=NOW + timedelta(hours=1 + who), concerns=[("Brake noise", ("brake",))]).id
     if step == "tick":
         item = next(s.item.id for s in desk.checklist.checklist(visit_id) if s.state == "open"
-                    and not s.item.from_data and actor.has(s.item.role))
+                    and not s.item.from_data and staff.may_tick_role(actor, s.item))
         desk.checklist.mark_item(actor, desk.lifecycle.ref(visit_id), item, MarkKind.DONE)
         return visit_id
-    desk.estimate.add_estimate_line(actor, desk.lifecycle.ref(visit_id), kind="labour", description="Brake check",
-                                    qty=Decimal(1), unit_cents=5000)
+    desk.estimate.add_estimate_line(actor, desk.lifecycle.ref(visit_id), desk.estimate.draft(kind="labour", description="Brake check",
+                                    qty=Decimal(1), unit_cents=5000))
     return visit_id
 
 

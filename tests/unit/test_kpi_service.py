@@ -77,12 +77,12 @@ def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clo
     first_day = clock.now.date()
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), odometer_km=43000, fuel_eighths=4, damages=[], damage_confirmed=True)
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(vid), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", kind="part",
+    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", line=d.estimate.draft(kind="part",
                             description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                            availability="in_stock").value
+                            availability="in_stock")).value
     clock.advance(minutes=10)
     d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line], approve=True, channel="phone", signer="李伟")
     clock.advance(minutes=10)

@@ -106,8 +106,7 @@ def visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     d = shop.desk
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True,
-                        warning_lights="ABS", tyres="ok", valuables="")
+    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(warning_lights="ABS", tyres="ok", valuables=""), damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True)
     return vid
 
 

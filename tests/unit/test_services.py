@@ -92,12 +92,12 @@ def test_full_slot_is_refused_unless_manager_overbooks(shop, clock):
 def test_odometer_lower_than_last_reading_is_refused_correction_is_audited(shop, clock):
     vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["x"]).id
     with pytest.raises(InvalidInput) as err:
-        shop.desk.reception.record_walkaround(shop.sa, shop.desk.lifecycle.ref(vid), odometer_km=41000)
-    assert err.value.field == "odometer"
+        shop.desk.reception.record_walkaround(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.readings(odometer_km=41000))
+    assert err.value.field == "odometer_km"  # the readings form's field, where the message goes
     assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km is None
     with pytest.raises(NotAllowed):
-        shop.desk.reception.correct_odometer(shop.sa, shop.desk.lifecycle.ref(vid), 41000, "cluster replaced")
-    shop.desk.reception.correct_odometer(shop.mgr, shop.desk.lifecycle.ref(vid), 41000, "cluster replaced")
+        shop.desk.reception.correct_odometer(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.correction(km=41000, reason="cluster replaced"))
+    shop.desk.reception.correct_odometer(shop.mgr, shop.desk.lifecycle.ref(vid), shop.desk.reception.correction(km=41000, reason="cluster replaced"))
     assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km == 41000
     assert shop.desk.lifecycle.history(vid)[-1].action == "odometer.correct"
 
@@ -143,11 +143,11 @@ def test_authorisation_is_invalidated_by_a_later_line_change(shop, clock):
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "oil")
     d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     flow.tick_open(d, shop.sa, vid)
-    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), channel=Channel.IN_PERSON, signer="李伟", reference="P1",
-                amount_cents=d.estimate.estimate_total(vid))
+    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(channel=Channel.IN_PERSON, signer="李伟", reference="P1",
+                amount_cents=d.estimate.estimate_total(vid)))
     assert d.lifecycle.visit_view(vid).authorised
     line = d.lifecycle.visit_view(vid).lines[0]
-    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, unit_cents=line.unit_cents + 100)
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, d.estimate.patch(unit_cents=line.unit_cents + 100))
     assert not d.lifecycle.visit_view(vid).authorised
     with pytest.raises(GuardFailed) as err:
         d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
@@ -159,7 +159,7 @@ def test_authorised_amount_below_total_is_refused(shop, clock):
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     shop.desk.estimate.add_canned_job(shop.sa, shop.desk.lifecycle.ref(vid), "oil")
     with pytest.raises(InvalidInput, match="amount"):
-        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), channel="in_person", signer="李伟", amount_cents=100)
+        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.estimate.signature(channel="in_person", signer="李伟", amount_cents=100))
 
 
 def test_phone_authorisation_needs_the_number(shop, clock):
@@ -167,16 +167,16 @@ def test_phone_authorisation_needs_the_number(shop, clock):
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     shop.desk.estimate.add_canned_job(shop.sa, shop.desk.lifecycle.ref(vid), "oil")
     with pytest.raises(InvalidInput, match="reference"):
-        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), channel="phone", signer="李伟", amount_cents=10**7)
+        shop.desk.estimate.authorise(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.estimate.signature(channel="phone", signer="李伟", amount_cents=10**7))
 
 
 def test_added_work_pending_until_approved(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", kind="part",
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", line=d.estimate.draft(kind="part",
                                description="Rear disc pair", qty=Decimal(1), unit_cents=68000,
-                               availability="in_stock").value
+                               availability="in_stock")).value
     view = d.lifecycle.visit_view(vid)
     assert view.hold == "approval"
     with pytest.raises(InvalidInput, match="line"):
@@ -194,9 +194,9 @@ def test_declined_added_work_is_kept_and_never_billed(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     total_before = d.lifecycle.visit_view(vid).totals.total
-    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Wipers smear", grade="yellow", kind="part",
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Wipers smear", grade="yellow", line=d.estimate.draft(kind="part",
                                description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                               availability="in_stock").value
+                               availability="in_stock")).value
     d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=False, channel="phone", signer="李伟",
                         reference="+8613812345678")
     view = d.lifecycle.visit_view(vid)
@@ -211,7 +211,7 @@ def test_signed_lines_cannot_be_edited_or_removed(shop, clock):
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     line = d.lifecycle.visit_view(vid).lines[0]
     with pytest.raises(InvalidInput):
-        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, unit_cents=1)
+        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, d.estimate.patch(unit_cents=1))
     with pytest.raises(InvalidInput):
         d.estimate.remove_line(shop.sa, d.lifecycle.ref(vid), line.id)
 
@@ -221,13 +221,13 @@ def test_backordered_part_cannot_start_until_arrived(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "tyre_rotation")
-    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800,
-                     availability="back_order").value
+    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800,
+                     availability="back_order")).value
     flow.tick_open(d, shop.sa, vid)
     with pytest.raises(GuardFailed) as err:
         d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
     assert "EST-02" in {s.item.id for s in err.value.items}
-    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, eta=(clock.now + timedelta(days=2)).date())
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, d.estimate.patch(eta=(clock.now + timedelta(days=2)).date()))
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     assert d.lifecycle.visit_view(vid).hold == "parts"
     with pytest.raises(InvalidInput, match="line"):
@@ -244,9 +244,9 @@ def test_a_refused_start_assigns_nobody_and_an_accepted_one_assigns_and_starts_a
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "tyre_rotation")
-    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="part", description="Wiper set", qty=Decimal(1),
-                              unit_cents=16800, availability="back_order",
-                              eta=(clock.now + timedelta(days=2)).date()).value
+    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800, availability="back_order",
+        eta=(clock.now + timedelta(days=2)).date())).value
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     assert d.lifecycle.visit_view(vid).visit.technician_id is None
     version = d.lifecycle.ref(vid).version
@@ -389,9 +389,9 @@ def test_bad_input_is_refused_before_anything_is_written(shop, clock):
     vid = flow.book(shop, clock)
     before = audit_count(d)
     with pytest.raises(InvalidInput):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="labour", description="x", qty="1", unit_cents=-5)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="labour", description="x", qty="1", unit_cents=-5))
     with pytest.raises(InvalidInput):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="labour", description="x", qty="abc", unit_cents=5)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="labour", description="x", qty="abc", unit_cents=5))
     assert audit_count(d) == before
 
 
@@ -403,21 +403,21 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     d = shop.desk
     before = len(d.lifecycle.visit_view(vid).lines)
     line = dict(kind="labour", description="Brake pads", qty="1", unit_cents=40000)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10", **line)  # within the advisor's limit
+    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="10", **line))  # within the advisor's limit
     with pytest.raises(NotAllowed):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), discount_pct="10.5", **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="10.5", **line))
     with pytest.raises(NotAllowed):
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(free=True, **line))
     with pytest.raises(NotAllowed):  # free and warranty: the customer pays nothing, a manager decides
-        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), free=True, warranty=True, **line)
-    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), free=True, warranty=True, **line)
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(free=True, warranty=True, **line))
+    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(free=True, warranty=True, **line))
     assert len(d.lifecycle.visit_view(vid).lines) == before + 2  # nothing written by the refusals
-    lid = d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), discount_pct="30", **line).value  # the manager gives it
+    lid = d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(discount_pct="30", **line)).value  # the manager gives it
     assert d.lifecycle.history(vid)[-1].user_name == shop.mgr.name
     first = d.lifecycle.visit_view(vid).lines[before].id
     with pytest.raises(NotAllowed):
-        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), first, discount_pct="25")
-    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, qty="2")  # the override stands; other fields stay the advisor's
-    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, discount_pct="25")
+        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), first, d.estimate.patch(discount_pct="25"))
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lid, d.estimate.patch(qty="2"))  # the override stands; other fields stay the advisor's
+    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, d.estimate.patch(discount_pct="25"))
 
 

@@ -26,9 +26,9 @@ def _total(d, shop, vid, clock):
 
 
 def _part_on_back_order(d, shop, vid, clock):
-    saved = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), kind="part", description="Wiper", qty=Decimal(1),
+    saved = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="part", description="Wiper", qty=Decimal(1),
                                 unit_cents=5000, availability="back_order",
-                                eta=(clock.now + timedelta(days=1)).date())
+                                eta=(clock.now + timedelta(days=1)).date()))
     return saved.value
 
 
@@ -39,17 +39,17 @@ CASES = {
                            lambda d, s, ref, x, c: d.booking.reschedule(s.sa, ref, c.now + timedelta(hours=3))),
     "reception.add_concern": ("BOOKED", None, lambda d, s, ref, x, c: d.reception.add_concern(s.sa, ref, "Rattle")),
     "reception.record_walkaround": ("WALKAROUND", None,
-                                    lambda d, s, ref, x, c: d.reception.record_walkaround(s.sa, ref, fuel_eighths=3)),
+                                    lambda d, s, ref, x, c: d.reception.record_walkaround(s.sa, ref, d.reception.readings(fuel_eighths=3))),
     "reception.add_finding": ("WALKAROUND", None,
                               lambda d, s, ref, x, c: d.reception.add_finding(s.sa, ref, "Wiper torn", "yellow")),
     "estimate.add_line": ("ESTIMATE", None,
-                          lambda d, s, ref, x, c: d.estimate.add_line(s.sa, ref, kind="labour", description="Check",
-                                                                      qty=Decimal(1), unit_cents=1000)),
+                          lambda d, s, ref, x, c: d.estimate.add_line(s.sa, ref, d.estimate.draft(kind="labour", description="Check",
+                                                                      qty=Decimal(1), unit_cents=1000))),
     "estimate.update_line": ("ESTIMATE", _with_lines,
-                             lambda d, s, ref, line, c: d.estimate.update_line(s.sa, ref, line, unit_cents=1)),
+                             lambda d, s, ref, line, c: d.estimate.update_line(s.sa, ref, line, d.estimate.patch(qty="2"))),
     "estimate.authorise": ("ESTIMATE", _total,
-                           lambda d, s, ref, total, c: d.estimate.authorise(s.sa, ref, channel="in_person",
-                                                                            signer="李伟", amount_cents=total)),
+                           lambda d, s, ref, total, c: d.estimate.authorise(s.sa, ref, d.estimate.signature(channel="in_person",
+                                                                            signer="李伟", amount_cents=total))),
     "checklist.mark_item": ("BOOKED", None,
                             lambda d, s, ref, x, c: d.checklist.mark_item(s.sa, ref, "APPT-01", MarkKind.DONE)),
     "lifecycle.set_promised": ("ESTIMATE", None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
-
 
 from desk.domain.checklist import ItemMark, MarkKind
 from desk.domain.entities import (
@@ -26,6 +26,7 @@ from desk.domain.entities import (
     User,
     Vehicle,
 )
+from desk.domain.estimate import SignedEstimate
 from desk.store.models import (
     AuthorisationRow,
     ComplaintRow,
@@ -117,6 +118,7 @@ def to_line(row: EstimateLineRow) -> EstimateLine:
         done_by=row.done_by,
         done_at=row.done_at,
         id=row.id,
+        list_cents=row.list_cents,
     )
 
 
@@ -140,7 +142,19 @@ def to_authorisation(row: AuthorisationRow) -> Authorisation:
         by_user=row.by_user,
         for_added_work=row.for_added_work,
         id=row.id,
+        signed=signed_estimate(row.signed),
     )
+
+
+def signed_estimate(text: str | None) -> SignedEstimate | None:
+    """The signed estimate an authorisation keeps; None on a record from before
+    they were kept, or one whose copy cannot be read (then its amount stands)."""
+    if not text:
+        return None
+    try:
+        return SignedEstimate.from_dict(json.loads(text))
+    except ValueError:
+        return None
 
 
 def to_mark(row: MotMarkRow) -> ItemMark:

@@ -13,7 +13,7 @@ from desk.domain.entities import (
     Disposal,
     PastVisit,
 )
-from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of
+from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
     ComplaintRow,
@@ -39,6 +39,7 @@ from desk.store.repo.people import last_odometer
 
 
 __all__ = [
+    "authorisations",
     "day_counts",
     "day_visits",
     "in_shop_visits",
@@ -83,6 +84,14 @@ def past_visits(*, session: Session, vehicle_id: int, before_visit: int, limit: 
     ]
 
 
+def authorisations(*, session: Session, visit_id: int) -> list:
+    """A visit's authorisations (``entities.Authorisation``), oldest first."""
+    rows = session.exec(
+        select(AuthorisationRow).where(AuthorisationRow.visit_id == visit_id).order_by(AuthorisationRow.id)
+    ).all()
+    return [to_authorisation(a) for a in rows]
+
+
 def visit_facts(
     *, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn
 ) -> VisitFacts:
@@ -100,11 +109,6 @@ def visit_facts(
             col(VisitRow.arrived_at).is_not(None),
         )
     ).one()
-    auths = session.exec(
-        select(AuthorisationRow)
-        .where(AuthorisationRow.visit_id == visit.id)
-        .order_by(AuthorisationRow.id)
-    ).all()
     calls = session.exec(
         select(FollowUpCallRow)
         .where(FollowUpCallRow.visit_id == visit.id)
@@ -114,6 +118,8 @@ def visit_facts(
         select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
     ).all()
     estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
+    auth_objs = authorisations(session=session, visit_id=visit.id)
+    signed = signed_terms(auth_objs, visit.estimate_version, estimate)
     return VisitFacts(
         now=now,
         stage=visit.stage,
@@ -125,10 +131,11 @@ def visit_facts(
         concerns=[to_concern(c) for c in concerns(session=session, visit_id=visit.id)],
         findings=[to_finding(f) for f in findings(session=session, visit_id=visit.id)],
         lines=line_objs,
-        authorisations=[to_authorisation(a) for a in auths],
+        authorisations=auth_objs,
+        signed=signed,
         estimate_version=visit.estimate_version,
-        estimate_total_cents=totals_fn(estimate, customer).total,
-        final_total_cents=totals_fn(billable, customer).total,
+        estimate_total_cents=totals_fn(estimate, customer, signed).total,
+        final_total_cents=totals_fn(billable, customer, signed).total,
         appointment_at=visit.appointment_at,
         arrived_at=visit.arrived_at,
         reception_at=visit.reception_at,
