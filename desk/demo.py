@@ -12,9 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from desk.domain import staff
-from desk.domain.checklist import MarkKind
-from desk.domain.entities import Availability, CallOutcome, Channel, Disposal, Role, User
+from desk import filler
+from desk.domain.entities import Availability, CallOutcome, Disposal, Role, User
 from desk.domain.errors import GuardFailed
 from desk.domain.schedule import Schedule
 from desk.domain.survey import CSI_FACTORS
@@ -187,13 +186,7 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
-def _tick_all(desk: Desk, actor: User, vid: int, *, skip: set[str] = frozenset()) -> None:
-    view = desk.lifecycle.visit_view(vid)
-    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
-    for status in view.checklist:
-        if (status.state == "open" and not status.item.from_data and status.item.id not in skip
-                and staff.may_tick(actor, status.item, technician_ids=techs)):
-            desk.checklist.mark_item(actor, desk.lifecycle.ref(vid), status.item.id, MarkKind.DONE)
+_tick_all = filler.tick_open
 
 
 def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
@@ -203,15 +196,10 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
             actor, desk.lifecycle.ref(vid), desk.estimate.draft(kind="part", description="Front wiper blade set", qty=Decimal(1),
             unit_cents=16800, availability=Availability.BACK_ORDER,
             eta=(clock.now + timedelta(days=2)).date()))
-    view = desk.lifecycle.visit_view(vid)
-    for ln in view.lines:
-        if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-            desk.estimate.update_line(actor, desk.lifecycle.ref(vid), ln.id, desk.estimate.patch(availability=Availability.IN_STOCK))
+    filler.parts_in_stock(desk, actor, vid)
     desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
-    total = desk.estimate.estimate_total(vid)
-    desk.estimate.authorise(actor, desk.lifecycle.ref(vid), desk.estimate.signature(channel=Channel.IN_PERSON, signer=view.customer.name,
-                   reference=f"P{vid:05d}", amount_cents=total))
+    filler.sign(desk, actor, vid, signer=desk.lifecycle.visit_view(vid).customer.name, reference=f"P{vid:05d}")
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
@@ -282,16 +270,11 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))  # -> QC
         if plan == "qc":
             continue
-        desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
-        _tick_all(desk, qc, vid)
-        desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))  # -> READY
+        filler.pass_qc(desk, tech, qc, vid)  # -> READY
         if plan == "ready":
             continue
-        desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
-        desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.SHOP_DISPOSES)
-        desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=48), "phone")
-        _tick_all(desk, advisor, vid)
-        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))  # -> DELIVERED
+        filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=48),
+                         disposal=Disposal.SHOP_DISPOSES)  # -> DELIVERED
 
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
@@ -318,20 +301,13 @@ def _run_full(desk, clock, vid, advisor, tech, qc, mgr) -> None:
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
     _estimate(desk, clock, advisor, vid, job="brake_pads")
     desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B1")
-    for ln in desk.lifecycle.visit_view(vid).lines:
-        desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
+    filler.finish_work(desk, tech, vid)
     _tick_all(desk, tech, vid)
     desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
-    desk.checklist.mark_item(tech, desk.lifecycle.ref(vid), "QC-01", MarkKind.DONE)
-    _tick_all(desk, qc, vid)
-    desk.lifecycle.advance(qc, desk.lifecycle.ref(vid))
+    filler.pass_qc(desk, tech, qc, vid)
     clock.now += timedelta(hours=1)
-    desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(vid))
-    desk.delivery.set_disposal(advisor, desk.lifecycle.ref(vid), Disposal.TAKE_AWAY)
-    desk.delivery.agree_followup(advisor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=24), "phone")
-    _tick_all(desk, advisor, vid)
     try:
-        desk.lifecycle.advance(advisor, desk.lifecycle.ref(vid))
+        filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
     except GuardFailed as exc:  # pragma: no cover - the demo must be complete
         raise RuntimeError(f"demo visit incomplete: {exc}") from exc
 

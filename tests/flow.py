@@ -1,6 +1,7 @@
 """Drive a visit through the services to a given stage (for setting up tests).
 
-Every step is a real service call, so the guards and the audit apply.
+Every step is a real service call, so the guards and the audit apply; the steps
+are the shop filler's (desk/filler.py), the same the demo and the benchmark use.
 """
 
 from __future__ import annotations
@@ -8,22 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from desk.domain import staff
+from desk import filler
 from desk.domain.checklist import MarkKind
-from desk.domain.entities import Availability, Channel, Disposal
+from desk.domain.entities import Disposal
 from desk.domain.survey import CSI_FACTORS
 
 ORDER = ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "READY", "DELIVERED", "FOLLOWED_UP"]
 
 
-def tick_open(desk, user, visit_id, *, skip=()):
-    """Tick every open item ``user`` may tick (the domain's rule, ``staff.may_tick``)."""
-    view = desk.lifecycle.visit_view(visit_id)
-    techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
-    for s in view.checklist:
-        if (s.state == "open" and not s.item.from_data and s.item.id not in skip
-                and staff.may_tick(user, s.item, technician_ids=techs)):
-            desk.checklist.mark_item(user, desk.lifecycle.ref(visit_id), s.item.id, MarkKind.DONE)
+#: Tick every open item a user may tick (the domain's rule): the shop filler's.
+tick_open = filler.tick_open
 
 
 def book(shop, clock, *, minutes_ahead=60, concerns=(("Squeaking noise when braking", ("brake", "noise")),)):
@@ -60,31 +55,20 @@ def to_stage(shop, clock, visit_id, stage: str):
             view = d.lifecycle.visit_view(visit_id)
             if not view.lines:
                 d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(visit_id), "brake_pads")
-            for ln in d.lifecycle.visit_view(visit_id).lines:
-                if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-                    d.estimate.update_line(shop.sa, d.lifecycle.ref(visit_id), ln.id, d.estimate.patch(availability="in_stock"))
+            filler.parts_in_stock(d, shop.sa, visit_id)
             d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=4))
             tick_open(d, shop.sa, visit_id)
-            d.estimate.authorise(shop.sa, d.lifecycle.ref(visit_id), d.estimate.signature(channel=Channel.IN_PERSON, signer="李伟",
-                        reference="P0001", amount_cents=d.estimate.estimate_total(visit_id)))
+            filler.sign(d, shop.sa, visit_id, signer="李伟", reference="P0001")
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "IN_REPAIR":
             d.lifecycle.assign(shop.mgr, d.lifecycle.ref(visit_id), shop.tech.id, "B1")
-            for ln in d.lifecycle.visit_view(visit_id).lines:
-                if ln.approval == "approved" and not ln.is_done:
-                    d.workshop.finish_line(shop.tech, d.lifecycle.ref(visit_id), ln.id)
+            filler.finish_work(d, shop.tech, visit_id)
             tick_open(d, shop.tech, visit_id)
             d.lifecycle.advance(shop.tech, d.lifecycle.ref(visit_id))
         elif current == "QC":
-            d.checklist.mark_item(shop.tech, d.lifecycle.ref(visit_id), "QC-01", MarkKind.DONE)
-            tick_open(d, shop.qc, visit_id)
-            d.lifecycle.advance(shop.qc, d.lifecycle.ref(visit_id))
+            filler.pass_qc(d, shop.tech, shop.qc, visit_id)
         elif current == "READY":
-            d.lifecycle.notify_ready(shop.sa, d.lifecycle.ref(visit_id))
-            d.delivery.set_disposal(shop.sa, d.lifecycle.ref(visit_id), Disposal.TAKE_AWAY)
-            d.delivery.agree_followup(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=24), "phone")
-            tick_open(d, shop.sa, visit_id)
-            d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
+            filler.hand_over(d, shop.sa, visit_id, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
         elif current == "DELIVERED":
             d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), outcome="reached",
                           scores={f: 5 for f in CSI_FACTORS},
