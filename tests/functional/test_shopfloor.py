@@ -345,18 +345,23 @@ async def test_unanswered_calls_count_up_to_the_limit(shop, clock, db_url):
                        and app.screen.rows[0].attempts == 3)
 
 
+async def open_survey(pilot, app) -> None:
+    """From the board: f4, the first call of the queue, reached (1): the survey."""
+    await wait_for(pilot, on(app, "AppointmentsScreen"))
+    await keys(pilot, "f4")
+    await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
+    await keys(pilot, "enter")
+    await wait_for(pilot, on(app, "CallScreen"))
+    await keys(pilot, "1")
+    await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+
+
 async def test_survey_needs_all_five_factors(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, on(app, "AppointmentsScreen"))
-        await keys(pilot, "f4")
-        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
-        await keys(pilot, "enter")
-        await wait_for(pilot, on(app, "CallScreen"))
-        await keys(pilot, "1")
-        await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+        await open_survey(pilot, app)
         await keys(pilot, "5", "5", "ctrl+s")
         assert isinstance(app.screen, SurveyDialog)
         assert "five" in str(app.screen.query_one("#e-scores", Static).render())
@@ -378,13 +383,7 @@ async def test_survey_keeps_every_answer_when_typed_as_the_hint_says(shop, clock
     flow.to_stage(shop, clock, vid, "DELIVERED")
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, on(app, "AppointmentsScreen"))
-        await keys(pilot, "f4")
-        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows)
-        await keys(pilot, "enter")
-        await wait_for(pilot, on(app, "CallScreen"))
-        await keys(pilot, "1")
-        await wait_for(pilot, lambda: isinstance(app.screen, SurveyDialog))
+        await open_survey(pilot, app)
         await pilot.press("5", "4", "5", "5", "4", "tab", "9", "tab", *"Quick and clean, thanks", "enter")
         await wait_for(pilot, on(app, "CallScreen"))
     from sqlmodel import select
