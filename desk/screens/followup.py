@@ -112,18 +112,14 @@ class CallScreen(VisitScreen):
     def action_reached(self) -> None:
         factors = [(f, _(FACTOR_LABELS[f])) for f in CSI_FACTORS]
 
-        def done(values) -> None:
-            if not values:
-                return
+        def saved(complaint_id) -> None:
+            if complaint_id:
+                self.notify(_("Dissatisfied: complaint {id} opened", id=complaint_id), severity="warning",
+                            timeout=8)
+            self.reload()
 
-            def saved(complaint_id) -> None:
-                if complaint_id:
-                    self.notify(_("Dissatisfied: complaint {id} opened", id=complaint_id), severity="warning",
-                                timeout=8)
-                self.reload()
-
-            self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome.REACHED,
-                                                      **values), saved)
-
-        self.app.push_screen(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,
-                                          getattr(self, "next_service", "-")), done)
+        # held: a refused save (another terminal moved the visit on) keeps every answer
+        self.submit(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,
+                                 getattr(self, "next_service", "-")),
+                    lambda values: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome.REACHED,
+                                                                  **values), saved)

@@ -113,6 +113,13 @@ class SurveyDialog(ModalScreen[dict | None]):
         self.title_text = title
         self.factors = factors
         self.next_service = next_service
+        #: As for FormDialog: with ``hold`` the answers stay on screen until the
+        #: caller's save is done (``close``), or come back to be saved again when it
+        #: was refused (``reopen``); ``submitted`` gets the answers.
+        self.hold = False
+        self.submitted = None
+        self.busy = False
+        self._values: dict | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -161,9 +168,26 @@ class SurveyDialog(ModalScreen[dict | None]):
                 ok = False
                 self._error(name, _(exc.reason, **exc.params))
         if ok:
-            self.dismiss(values)
+            if self.busy:
+                return
+            if self.hold:
+                self.busy, self._values = True, values
+            if self.submitted is not None:
+                self.submitted(values)
+            if not self.hold:
+                self.dismiss(values)
         elif missing:
             scores.focus()
+
+    def close(self) -> None:
+        """The held save is done: close with the answers."""
+        self.busy = False
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(self._values)
+
+    def reopen(self) -> None:
+        """The held save was refused: every answer is still there to save again."""
+        self.busy = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -398,6 +398,40 @@ async def test_survey_keeps_every_answer_when_typed_as_the_hint_says(shop, clock
     assert scores == [4, 4, 5, 5, 5]
 
 
+async def test_a_refused_survey_save_keeps_every_answer(shop, clock, db_url, monkeypatch):
+    """The survey is held while it is saved: when the save is refused (here the
+    service refuses it once, as for a change on another terminal), the dialog
+    stays with the scores, the recommend score and the comment, and saves on
+    the next Ctrl+S (it closed and lost them)."""
+    from desk.domain.errors import InvalidInput
+    from desk.services.followup import FollowupService
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    real, refusals = FollowupService.record_call, []
+
+    def refuse_once(self, *args, **kw):
+        if not refusals:
+            refusals.append(kw)
+            raise InvalidInput("call", "Changed on another terminal: reload and try again")
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(FollowupService, "record_call", refuse_once)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await open_survey(pilot, app)
+        await pilot.press("5", "4", "5", "5", "4", "tab", "9", "tab", *"Kept after a refusal", "enter")
+        await wait_for(pilot, lambda: refusals and any("another terminal" in n for n in notes))
+        assert isinstance(app.screen, SurveyDialog)  # still open, every answer in place
+        assert app.screen.query_one("#f-nps", Input).value == "9"
+        assert app.screen.query_one("#f-comment", Input).value == "Kept after a refusal"
+        assert len(app.screen.query_one("#scores").scores) == 5
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, on(app, "CallScreen"))
+    assert "call.reached" in [e.action for e in shop.desk.lifecycle.history(vid)]
+
+
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
