@@ -51,6 +51,8 @@ class MarkKind(StrEnum):
     DONE = "done"
     NA = "na"
     WAIVED = "waived"
+    #: An earlier mark withdrawn (a mistaken tick), with the reason: the item is open again.
+    UNDONE = "undone"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ def load_templates(path: Path | None = None) -> Templates:
 
 def evaluate_item(item: MotItem, facts: VisitFacts, marks: dict[str, ItemMark]) -> ItemStatus:
     mark = marks.get(item.id)
+    if mark is not None and mark.kind == MarkKind.UNDONE:
+        mark = None  # the last mark was withdrawn: as if never marked
     if item.when and not CONDITIONS[item.when](facts):
         return ItemStatus(item, ItemState.NOT_APPLICABLE, mark)
     if item.check:
@@ -188,8 +192,13 @@ def check_mark(
     facts: VisitFacts | None = None,
     technician_ids: set[int] | frozenset[int] | None = None,
     shop_has_other_inspector: bool = True,
+    current: ItemMark | None = None,
 ) -> None:
     """Validate that ``user`` may put ``kind`` on ``item``; raise if not.
+
+    * ``current``: the item's latest mark. The same mark twice is refused (a second
+      space on a ticked item wrote another tick); :attr:`MarkKind.UNDONE` withdraws
+      the current mark, with a reason, by someone who may make that mark.
 
     * A [data] item cannot be ticked by hand: the data has to be recorded.
     * Not applicable and waived need a reason.
@@ -202,5 +211,15 @@ def check_mark(
         raise InvalidInput(item.id, "This item is checked from the recorded data")
     if kind != MarkKind.DONE and not reason.strip():
         raise InvalidInput("reason", "A reason is required")
-    staff.may_mark(user, item, kind, technician_ids=technician_ids or frozenset(),
+    current = None if current is None or current.kind == MarkKind.UNDONE else current
+    if kind == MarkKind.UNDONE:
+        if current is None:
+            raise InvalidInput(item.id, "Only a ticked or marked item can be un-ticked")
+        kind_of_authority = current.kind  # withdrawing a mark takes the authority to make it
+    else:
+        if current is not None and current.kind == kind:
+            raise InvalidInput(item.id, "This item is already marked so: space on it again un-ticks it, "
+                                        "with a reason")
+        kind_of_authority = kind
+    staff.may_mark(user, item, kind_of_authority, technician_ids=technician_ids or frozenset(),
                    shop_has_other_inspector=shop_has_other_inspector).check()

@@ -225,6 +225,18 @@ class VisitActions:
         def mark(reason: str | None, actor):
             return self.desk.checklist.mark_item(actor, self.ref, item_id, kind, reason)
 
+        from desk.widgets.checklist import Checklist
+
+        shown = next((st for c in self.query(Checklist) for st in c.statuses if st.item.id == item_id), None)
+        if kind == MarkKind.DONE and shown is not None and shown.mark is not None and not shown.by_data \
+                and shown.state != "open":
+            # space on a marked item: un-tick it, with the reason asked (a mistaken
+            # tick is withdrawn, audited; it no longer writes a second tick)
+            self.submit(ReasonDialog(_("Un-tick {item}", item=item_id), shown.item.text),
+                        lambda reason, actor: self.desk.checklist.mark_item(actor, self.ref, item_id,
+                                                                            MarkKind.UNDONE, reason),
+                        self.show_mark, approve=_("Un-tick {item}", item=item_id))
+            return
         # a manager or foreman waives, on this terminal if need be; a tick or n.a.
         # refused for this role: someone who may do it, with their PIN, here
         waive = kind == MarkKind.WAIVED
@@ -236,8 +248,6 @@ class VisitActions:
             return
         # n.a. and waivers: the reason is asked in a dialog that stays up, with
         # what was typed, until the mark is saved (or refused)
-        from desk.widgets.checklist import Checklist
-
         prompt = next((c.item_text(item_id) for c in self.query(Checklist)), "")
         title = _("Not applicable: {item}", item=item_id) if kind == MarkKind.NA else _("Waive {item}", item=item_id)
         self.submit(ReasonDialog(title, prompt), mark, self.show_mark, approve=action, who=who)

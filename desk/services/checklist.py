@@ -23,7 +23,8 @@ class ChecklistService(Service):
         kind: MarkKind | str,
         reason: str = "",
     ) -> Saved[ck.ItemStatus]:
-        """Tick an MOT item, mark it not applicable, or waive it (with a reason).
+        """Tick an MOT item, mark it not applicable, or waive it (with a reason);
+        ``MarkKind.UNDONE`` withdraws the item's mark (a mistaken tick), with a reason.
 
         Returns the item's new status, evaluated in the same transaction: a mark
         changes only its own item, so a screen updates that one row in place
@@ -34,6 +35,7 @@ class ChecklistService(Service):
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)
             techs, other_inspector = self._who_worked(session, visit, item)
+            current = {m.item_id: m for m in repo.marks(session=session, visit_id=visit.id)}.get(item_id)
             ck.check_mark(
                 item,
                 kind,
@@ -41,6 +43,7 @@ class ChecklistService(Service):
                 reason,
                 technician_ids=techs,
                 shop_has_other_inspector=other_inspector,
+                current=current,
             )
             row = MotMarkRow(
                 visit_id=visit.id,

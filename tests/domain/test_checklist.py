@@ -149,3 +149,30 @@ def test_inspector_must_not_be_the_technician_when_shop_has_another():
     with pytest.raises(NotAllowed):
         ck.check_mark(item, MarkKind.DONE, both, "", technician_ids={9}, shop_has_other_inspector=True)
     ck.check_mark(item, MarkKind.DONE, both, "", technician_ids={9}, shop_has_other_inspector=False)
+
+
+def test_a_tick_is_withdrawn_with_a_reason_and_the_item_is_open_again(templates):
+    item = templates.get("APPT-07")
+    ticked = mark("APPT-07")
+    statuses = ck.evaluate(templates, "BOOKED", facts(),
+                           [ticked, mark("APPT-07", MarkKind.UNDONE, ADVISOR, "ticked the wrong row")])
+    assert {x.item.id: x for x in statuses}["APPT-07"].state == ItemState.OPEN
+    with pytest.raises(InvalidInput):  # a reason is required
+        ck.check_mark(item, MarkKind.UNDONE, ADVISOR, " ", current=ticked)
+    with pytest.raises(InvalidInput):  # nothing to withdraw
+        ck.check_mark(item, MarkKind.UNDONE, ADVISOR, "mistake", current=None)
+    ck.check_mark(item, MarkKind.UNDONE, ADVISOR, "mistake", current=ticked)
+
+
+def test_the_same_mark_twice_is_refused(templates):
+    item = templates.get("APPT-07")
+    with pytest.raises(InvalidInput, match="already"):
+        ck.check_mark(item, MarkKind.DONE, ADVISOR, "", current=mark("APPT-07"))
+    ck.check_mark(item, MarkKind.DONE, ADVISOR, "", current=mark("APPT-07", MarkKind.UNDONE, ADVISOR, "x"))
+
+
+def test_withdrawing_a_waiver_takes_a_manager(templates):
+    waived = mark("WLK-03", MarkKind.WAIVED, MANAGER, "customer in a hurry")
+    with pytest.raises(NotAllowed):
+        ck.check_mark(templates.get("WLK-03"), MarkKind.UNDONE, ADVISOR, "came back", current=waived)
+    ck.check_mark(templates.get("WLK-03"), MarkKind.UNDONE, MANAGER, "came back", current=waived)

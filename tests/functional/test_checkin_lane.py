@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
-from desk.widgets.dialogs import FormDialog, PickDialog
+from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 
@@ -316,3 +316,31 @@ async def test_a_european_vin_with_a_doubtful_check_digit_is_kept_with_a_warning
         await wait_for(pilot, lambda: any(vin in n for n in notes))
     assert any("check digit does not match" in n for n in notes if vin in n)
     assert [v.vin for v, _c in shop.desk.people.lookup("苏D13579")] == [vin]
+
+
+async def test_space_on_a_ticked_item_un_ticks_it_with_a_reason(shop, clock, db_url):
+    """A mistaken tick is withdrawn: space on a ticked item asks why, the item is
+    open again and the audit has the reason; it no longer writes a second tick."""
+    vid = flow.book(shop, clock)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await wait_for(pilot, lambda: app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "AppointmentScreen")() and app.screen.query(Checklist))
+        checklist = app.screen.query_one(Checklist)
+        checklist.focus()
+        await wait_for(pilot, lambda: checklist.current_item_id is not None)
+        item = checklist.current_item_id
+        state = lambda: next(s.state for s in shop.desk.checklist.checklist(vid) if s.item.id == item)  # noqa: E731
+        await pilot.press("space")
+        await wait_for(pilot, lambda: state() == "done")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await type_text(pilot, "Ticked the wrong row")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: state() == "open" and not isinstance(app.screen, ReasonDialog))
+        await wait_for(pilot, lambda: next(s.state for s in checklist.statuses if s.item.id == item) == "open")
+    events = [e for e in shop.desk.lifecycle.history(vid) if e.action.startswith("mot.")]
+    assert [e.action for e in events] == ["mot.done", "mot.undone"]
+    assert "Ticked the wrong row" in events[-1].after and item in events[-1].after
