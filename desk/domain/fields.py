@@ -23,6 +23,7 @@ Pure domain code: no UI or database imports.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -65,7 +66,7 @@ def _halfwidth(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Spec:
+class Spec(ABC):
     """A field: ``name`` (form key and error field), ``label`` (for messages)."""
 
     name: str
@@ -76,8 +77,9 @@ class Spec:
         if not self.label:
             object.__setattr__(self, "label", self.name.replace("_", " "))
 
-    def parse(self, text: str, **ctx):  # pragma: no cover - every spec overrides it
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, text: str, **ctx):
+        """The typed text as the field's value, or :class:`InvalidInput`."""
 
     def check(self, value, **ctx):
         """A typed value through the same rules (text specs: the text itself)."""

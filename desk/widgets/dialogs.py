@@ -30,7 +30,40 @@ ModalScreen { align: center middle; }
 """
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class Held:
+    """A dialog whose save is held: with ``hold`` it stays up, with what was typed,
+    while the caller saves (``submitted`` gets the values); :meth:`close` when the
+    save is done, :meth:`reopen` when it was refused. Mixed into a ModalScreen."""
+
+    def _held_init(self, submitted=None, hold: bool = False) -> None:
+        self.submitted = submitted
+        self.hold = hold
+        self.busy = False
+        self._values = None
+
+    def hand_over(self, values) -> None:
+        """Valid values: to ``submitted``, and dismissed unless the save is held."""
+        if self.busy:
+            return
+        if self.hold:
+            self.busy, self._values = True, values
+        if self.submitted is not None:
+            self.submitted(dict(values) if isinstance(values, dict) else values)
+        if not self.hold:
+            self.dismiss(values)
+
+    def close(self) -> None:
+        """The held save is done: close with the values."""
+        self.busy = False
+        if self.is_attached and self.app.screen is self:
+            self.dismiss(self._values)
+
+    def reopen(self) -> None:
+        """The held save failed: what was typed is still there, the dialog takes keys."""
+        self.busy = False
+
+
+class ReasonDialog(Held, ModalScreen[str | None]):
     """Ask for a reason (n.a., waiver, cancellation, rework)."""
 
     DEFAULT_CSS = DIALOG_CSS
@@ -44,10 +77,7 @@ class ReasonDialog(ModalScreen[str | None]):
         super().__init__()
         self.title_text = title
         self.prompt = prompt
-        self.submitted = submitted
-        self.hold = hold
-        self.busy = False
-        self._value: str | None = None
+        self._held_init(submitted, hold)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -63,24 +93,7 @@ class ReasonDialog(ModalScreen[str | None]):
         if not value:
             self.query_one("#reason-error", Static).update(_("A reason is required"))
             return
-        if self.busy:
-            return
-        if self.hold:
-            self.busy, self._value = True, value
-        if self.submitted is not None:
-            self.submitted(value)
-        if not self.hold:
-            self.dismiss(value)
-
-    def close(self) -> None:
-        """The held save is done: close with the reason."""
-        self.busy = False
-        if self.is_attached and self.app.screen is self:
-            self.dismiss(self._value)
-
-    def reopen(self) -> None:
-        """The held save failed: the reason is still there, the dialog takes keys."""
-        self.busy = False
+        self.hand_over(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -155,7 +168,7 @@ class FormBody(VerticalScroll, can_focus=False):
     """A form's fields, scrolled to the focused one; not a Tab stop itself."""
 
 
-class FormDialog(ModalScreen[dict | None]):
+class FormDialog(Held, ModalScreen[dict | None]):
     """A small form: Tab/Shift+Tab between fields, Enter on the last one (or
     Ctrl+S anywhere) validates every field and dismisses with the values.
     Nothing is returned while a field is invalid: the message stands beside it."""
@@ -179,10 +192,7 @@ class FormDialog(ModalScreen[dict | None]):
         self.title_text = title
         self.fields = fields
         self.check = check
-        self.submitted = submitted
-        self.hold = hold
-        self.busy = False
-        self._values: dict | None = None
+        self._held_init(submitted, hold)
 
     def compose(self) -> ComposeResult:
         # A tall form scrolls inside the dialog: Tab brings each field into view
@@ -213,16 +223,6 @@ class FormDialog(ModalScreen[dict | None]):
         shown[name] = message
         self.query_one(f"#e-{name}", Static).update(Text(message))
 
-    def close(self) -> None:
-        """The held save is done: close with the values."""
-        self.busy = False
-        if self.is_attached and self.app.screen is self:
-            self.dismiss(self._values)
-
-    def reopen(self) -> None:
-        """The held save failed: the form takes keys again."""
-        self.busy = False
-
     def action_save(self) -> None:
         if self.busy:
             return
@@ -244,12 +244,7 @@ class FormDialog(ModalScreen[dict | None]):
                 target = exc.field if exc.field in {f.name for f in self.fields} else self.fields[-1].name
                 self.show_error(target, _(exc.reason, **exc.params))
         if ok:
-            if self.hold:
-                self.busy, self._values = True, values
-            if self.submitted is not None:
-                self.submitted(dict(values))
-            if not self.hold:
-                self.dismiss(values)
+            self.hand_over(values)
         else:
             for f in self.fields:
                 if str(self.query_one(f"#e-{f.name}", Static).render()).strip():

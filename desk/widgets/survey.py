@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, Static
 from desk.domain import survey, validate
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
-from desk.widgets.dialogs import DIALOG_CSS
+from desk.widgets.dialogs import DIALOG_CSS, Held
 
 #: The five-point scale of the survey (seed 003), 1 = very dissatisfied.
 SCALE = {
@@ -100,7 +100,7 @@ class ScoreList(Widget, can_focus=True):
         self.stated = not self.stated
 
 
-class SurveyDialog(ModalScreen[dict | None]):
+class SurveyDialog(Held, ModalScreen[dict | None]):
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
@@ -113,13 +113,7 @@ class SurveyDialog(ModalScreen[dict | None]):
         self.title_text = title
         self.factors = factors
         self.next_service = next_service
-        #: As for FormDialog: with ``hold`` the answers stay on screen until the
-        #: caller's save is done (``close``), or come back to be saved again when it
-        #: was refused (``reopen``); ``submitted`` gets the answers.
-        self.hold = False
-        self.submitted = None
-        self.busy = False
-        self._values: dict | None = None
+        self._held_init()  # held by the caller: the answers stay until the save is done
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -168,26 +162,9 @@ class SurveyDialog(ModalScreen[dict | None]):
                 ok = False
                 self._error(name, _(exc.reason, **exc.params))
         if ok:
-            if self.busy:
-                return
-            if self.hold:
-                self.busy, self._values = True, values
-            if self.submitted is not None:
-                self.submitted(values)
-            if not self.hold:
-                self.dismiss(values)
+            self.hand_over(values)
         elif missing:
             scores.focus()
-
-    def close(self) -> None:
-        """The held save is done: close with the answers."""
-        self.busy = False
-        if self.is_attached and self.app.screen is self:
-            self.dismiss(self._values)
-
-    def reopen(self) -> None:
-        """The held save was refused: every answer is still there to save again."""
-        self.busy = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)
