@@ -36,6 +36,10 @@ def flags_text(row) -> Text:
     return out
 
 
+#: Previous and next day share one place in the footer ("←→ Day").
+DAY = Binding.Group(N_("Day"))
+
+
 class AppointmentsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="appointments.open"),
@@ -43,8 +47,8 @@ class AppointmentsScreen(ListScreen):
         Binding("i", "walk_in", N_("Walk-in"), id="appointments.walk_in"),
         Binding("a", "arrive", N_("Arrived"), id="appointments.arrive"),
         # priority: the table would otherwise take left/right for its columns
-        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back"),
-        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward"),
+        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back", group=DAY),
+        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward", group=DAY),
         Binding("t", "today", N_("Today"), id="appointments.today"),
         Binding("w", "week", N_("Week"), id="appointments.week"),
         Binding("m", "reminders", N_("Reminders"), id="appointments.reminders"),

@@ -51,15 +51,16 @@ def totals_text(view, symbol: str) -> Text:
 class EstimateScreen(VisitScreen):
     stage = Stage.ESTIMATE
     BINDINGS = [
+        # in the footer in this order, as many as fit (f1 lists them all)
         Binding("j", "canned_job", N_("Canned job"), id="estimate.canned_job"),
-        Binding("l", "add_line('labour')", N_("Labour"), id="estimate.labour"),
         Binding("p", "add_line('part')", N_("Part"), id="estimate.part"),
+        Binding("l", "add_line('labour')", N_("Labour"), id="estimate.labour"),
+        Binding("t", "promised", N_("Promise"), id="estimate.promised", tooltip=N_("Promised time")),
+        Binding("s", "authorise", N_("Sign"), id="estimate.authorise", tooltip=N_("Customer signs")),
         Binding("e", "add_line('fee')", N_("Fee"), id="estimate.fee"),
+        Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
         Binding("v", "availability", N_("Availability"), id="estimate.availability"),
         Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
-        Binding("t", "promised", N_("Promised time"), id="estimate.promised"),
-        Binding("s", "authorise", N_("Customer signs"), id="estimate.authorise"),
-        Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
+from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 
@@ -21,7 +22,7 @@ class HistoryScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
