@@ -33,6 +33,7 @@ from desk.services.reception import ReceptionService
 from desk.services.reports import ReportService
 from desk.services.security import SecurityService
 from desk.services.setup import SetupService
+from desk.services.timeline import TimelineService
 from desk.services.transfer import TransferService
 from desk.services.workshop import WorkshopService
 
@@ -58,6 +59,7 @@ class Desk:
     setup: SetupService
     security: SecurityService
     transfer: TransferService
+    timeline: TimelineService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -83,6 +85,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         setup=SetupService(ctx, people=people),
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
+        timeline=TimelineService(ctx),
     )
 
 

@@ -8,4 +8,5 @@ from desk.store.repo.lines import *  # noqa: F403
 from desk.store.repo.mapping import *  # noqa: F403
 from desk.store.repo.people import *  # noqa: F403
 from desk.store.repo.setup import *  # noqa: F403
+from desk.store.repo.timeline import *  # noqa: F403
 from desk.store.repo.visits import *  # noqa: F403
