@@ -21,6 +21,7 @@ from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
+from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
@@ -58,6 +59,7 @@ class Desk:
     setup: SetupService
     security: SecurityService
     transfer: TransferService
+    carryover: CarryOverService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -83,6 +85,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         setup=SetupService(ctx, people=people),
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
+        carryover=CarryOverService(ctx, estimate=estimate),
     )
 
 
