@@ -198,15 +198,19 @@ class AppointmentsScreen(ListScreen):
                 and (now.date() - v["day"]).days <= window
             ]
             earliest = self.desk.booking.earliest_free_slot(now) if recent else None
-            return recent, earliest
+            return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id)
 
         def show(result) -> None:
             from desk.screens.booking import booking_form
+            from desk.widgets.carryover import offers_text
 
-            recent, earliest = result
+            recent, earliest, offers = result
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
+            if offers:  # declined work comes back: offer it now; r on the booked visit adds it
+                hint = "\n".join(filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol)
+                                                .plain.rstrip()]))
             when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))

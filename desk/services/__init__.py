@@ -21,6 +21,7 @@ from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
+from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
@@ -60,6 +61,7 @@ class Desk:
     security: SecurityService
     transfer: TransferService
     timeline: TimelineService
+    carryover: CarryOverService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -86,6 +88,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
         timeline=TimelineService(ctx),
+        carryover=CarryOverService(ctx, estimate=estimate),
     )
 
 

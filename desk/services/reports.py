@@ -48,8 +48,14 @@ class ReportService(Service):
     def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
         """The records behind every measure of ``[start, end)``."""
         stage_of = {i.id: i.stage for i in self.templates.items}
-        return self._read(lambda s: repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
-                                                  stage_of=stage_of, totals_fn=self.totals))
+
+        def run(s) -> kpi.KpiData:
+            data = repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
+                                 stage_of=stage_of, totals_fn=self.totals)
+            data.declined = repo.declined_recs(session=s, start=start, end=end)  # declined work later done
+            return data
+
+        return self._read(run)
 
     def kpi_report(self, start: datetime, end: datetime, advisor_id: int | None = None, *,
                    with_trend: bool = True) -> KpiReport:

@@ -2,6 +2,7 @@
 ``session=`` (or ``connection=``); none of them commits: the service layer owns
 the transaction. ``from desk.store import repo`` gives every function."""
 
+from desk.store.repo.carryover import *  # noqa: F403
 from desk.store.repo.followup import *  # noqa: F403
 from desk.store.repo.kpi import *  # noqa: F403
 from desk.store.repo.lines import *  # noqa: F403
