@@ -77,11 +77,13 @@ def amounts_text(view, policy, symbol: str) -> Text:
 class DeliveryScreen(VisitScreen):
     stage = Stage.READY
     BINDINGS = [
-        Binding("t", "notify_ready", N_("Tell customer it is ready"), id="delivery.notify_ready"),
+        Binding("t", "notify_ready", N_("Tell customer"), id="delivery.notify_ready",
+                tooltip=N_("Tell customer it is ready")),
+        Binding("f6", "invoice", N_("Invoice"), id="delivery.invoice", tooltip=N_("Invoice summary")),
         Binding("o", "old_parts", N_("Old parts"), id="delivery.old_parts"),
+        Binding("c", "agree_call", N_("Follow-up call"), id="delivery.agree_call",
+                tooltip=N_("Agree follow-up call")),
         Binding("e", "explain", N_("Explain amount"), id="delivery.explain"),
-        Binding("c", "agree_call", N_("Agree follow-up call"), id="delivery.agree_call"),
-        Binding("f6", "invoice", N_("Invoice summary"), id="delivery.invoice"),
     ]
 
     def compose_panel(self) -> ComposeResult:

@@ -17,6 +17,7 @@ from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
+from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.tables import append_rows
 
@@ -48,27 +49,31 @@ def totals_text(view, symbol: str) -> Text:
     return out
 
 
-class EstimateScreen(VisitScreen):
+class EstimateScreen(CarryOverActions, VisitScreen):
     stage = Stage.ESTIMATE
     BINDINGS = [
+        # in the footer in this order, as many as fit (f1 lists them all)
         Binding("j", "canned_job", N_("Canned job"), id="estimate.canned_job"),
-        Binding("l", "add_line('labour')", N_("Labour"), id="estimate.labour"),
         Binding("p", "add_line('part')", N_("Part"), id="estimate.part"),
+        Binding("l", "add_line('labour')", N_("Labour"), id="estimate.labour"),
+        Binding("t", "promised", N_("Promise"), id="estimate.promised", tooltip=N_("Promised time")),
+        Binding("s", "authorise", N_("Sign"), id="estimate.authorise", tooltip=N_("Customer signs")),
         Binding("e", "add_line('fee')", N_("Fee"), id="estimate.fee"),
+        Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
         Binding("v", "availability", N_("Availability"), id="estimate.availability"),
         Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
-        Binding("t", "promised", N_("Promised time"), id="estimate.promised"),
-        Binding("s", "authorise", N_("Customer signs"), id="estimate.authorise"),
-        Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
+        Binding("r", "earlier_work", N_("Declined earlier"), id="estimate.earlier_work"),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }
     EstimateScreen #totals { height: auto; }
+    EstimateScreen #earlier { height: auto; }
     """
 
     def compose_panel(self) -> ComposeResult:
         yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
         yield Static("", id="totals")
+        yield earlier_panel()
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
@@ -127,6 +132,7 @@ class EstimateScreen(VisitScreen):
                 table.move_cursor(row=keep)
         self._shown_rows = rows
         self.update_static("#totals", totals_text(view, self.symbol))
+        self.load_offers()
 
     @staticmethod
     def _needs_attention(ln) -> bool:
@@ -241,6 +247,8 @@ class EstimateScreen(VisitScreen):
         made on a stale version)."""
         if action == "authorise" and (self.view is None or self.view.authorised):
             return None
+        if action == "earlier_work" and not self.earlier_work_enabled():
+            return False  # shown only when an earlier visit left declined work to offer
         return True
 
     def action_authorise(self) -> None:

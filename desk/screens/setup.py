@@ -13,8 +13,9 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.domain import fields, money, staff
 from desk.domain import setup as rules
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
@@ -61,8 +62,8 @@ class SetupScreen(DeskScreen):
         Binding("1", "section('settings')", N_("Settings"), id="setup.settings"),
         Binding("2", "section('checklist')", N_("Checklist"), id="setup.checklist"),
         Binding("3", "section('jobs')", N_("Canned jobs"), id="setup.jobs"),
-        Binding("4", "section('opening')", N_("Opening checklist"), id="setup.opening"),
-        Binding("5", "section('users')", N_("Users & roles"), id="setup.users"),
+        Binding("4", "section('opening')", N_("Opening"), id="setup.opening", tooltip=N_("Opening checklist")),
+        Binding("5", "section('users')", N_("Users"), id="setup.users", tooltip=N_("Users & roles")),
         Binding("e", "edit", N_("Change"), id="setup.edit"),
         Binding("a", "add", N_("Add"), id="setup.add"),
         Binding("r", "required", N_("Required / recommended"), id="setup.required"),
@@ -79,6 +80,8 @@ class SetupScreen(DeskScreen):
     #setup-title { text-style: bold; padding: 0 1; }
     #setup-tabs { padding: 0 1; color: $text-muted; }
     #setup-note { padding: 0 1; color: $warning; height: auto; }
+    /* the table scrolls, not the screen (whose scrollbar would cover the footer) */
+    #setup-table { height: 1fr; }
     """
 
     def __init__(self) -> None:
@@ -95,7 +98,7 @@ class SetupScreen(DeskScreen):
         yield Static("", id="setup-tabs")
         yield DataTable(id="setup-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="setup-note")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.show_section()

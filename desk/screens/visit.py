@@ -88,10 +88,12 @@ class VisitScreen(VisitActions, DeskScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "back", N_("Back"), id="visit.back"),
+        # the stage's own keys (the subclass's) come first in the footer; these
+        # work on every stage, and f1 lists the ones the footer leaves out
         Binding("f8", "advance", N_("Next stage"), id="visit.advance"),
-        Binding("ctrl+r", "reload", N_("Reload"), id="visit.reload"),
-        Binding("h", "history", N_("History"), id="visit.history"),
+        Binding("escape", "back", N_("Back"), id="visit.back", show=False),
+        Binding("ctrl+r", "reload", N_("Reload"), id="visit.reload", show=False),
+        Binding("h", "history", N_("History"), id="visit.history", show=False),
     ]
     DEFAULT_CSS = """
     VisitScreen #visit-heading { padding: 0 1; background: $boost; height: auto; }

@@ -52,15 +52,20 @@ def fuel_gauge(eighths: int | None) -> str:
 class WalkaroundScreen(VisitScreen):
     stage = Stage.WALKAROUND
     BINDINGS = [
-        Binding("o", "readings", N_("Odometer, fuel, lights"), id="walkaround.readings"),
-        Binding("d", "add_damage", N_("Add damage"), id="walkaround.add_damage"),
-        Binding("c", "confirm_damage", N_("Damage list confirmed"), id="walkaround.confirm_damage"),
-        Binding("g", "add_finding", N_("Add finding"), id="walkaround.add_finding"),
+        Binding("o", "readings", N_("Readings"), id="walkaround.readings",
+                tooltip=N_("Odometer, fuel, lights")),
+        Binding("d", "add_damage", N_("Damage"), id="walkaround.add_damage",
+                tooltip=N_("Add damage")),
+        Binding("c", "confirm_damage", N_("Damage checked"), id="walkaround.confirm_damage",
+                tooltip=N_("Damage list confirmed")),
+        Binding("g", "add_finding", N_("Finding"), id="walkaround.add_finding",
+                tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
         # greyed out above for whom staff.can says may not: the same key asks a manager
         Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), show=False,
                 id="walkaround.correct_odometer_approved"),
-        Binding("f6", "print_sheet", N_("Walkaround sheet (text and PDF)"), id="walkaround.print_sheet"),
+        Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
+                tooltip=N_("Walkaround sheet (text and PDF)")),
     ]
 
     def compose_panel(self) -> ComposeResult:
