@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, validate
+from desk.domain import fields
 from desk.domain.entities import Availability, LineKind
 from desk.domain.estimate import LINE_FORM, PART_FORM, AuthorisationDraft
 from desk.domain.money import format_money, line_net, priced
@@ -234,12 +234,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                              lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
     def action_promised(self) -> None:
-        today = self.app.clock().date()
         form = FormDialog(_("Promised completion time"), [
-            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"),
-                      parse=lambda s: validate.datetime_local(s, today=today)),
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), now=self.app.clock()),
         ])
-        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"]))
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 
     # ------------------------------------------------------------------ authorisation
 
