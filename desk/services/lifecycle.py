@@ -13,6 +13,7 @@ from desk.domain import checklist as ck
 from desk.domain import process as proc
 from desk.domain.entities import Customer, EstimateLine, Role, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.estimate import check_promised
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
@@ -157,9 +158,20 @@ class LifecycleService(Service):
         return self._change(visit, run)
 
     def set_promised(self, actor: User, visit: VisitRef, at) -> Saved[None]:
+        """The promised completion time (EST-04); refused in the past or before
+        a back-ordered part's ETA (``estimate.check_promised``, the rule's owner)."""
         if at < self.now():
             raise InvalidInput("promised", "The promised time is in the past")
-        return self._set_fields(actor, visit, "visit.promised", promised_at=at)
+
+        def run(session: Session, row: VisitRow) -> None:
+            check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+            before = {"promised_at": row.promised_at}
+            row.promised_at = at
+            self._touch(session, row)
+            self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
+                        after={"promised_at": at})
+
+        return self._change(visit, run)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01)."""
