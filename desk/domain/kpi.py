@@ -16,6 +16,7 @@ no-show rate                      appointment time (``appointment_at``)
 estimate accuracy                 delivery (``delivered_at``)
 on-time completion, duration      car ready (``ready_at``)
 added work approved first         the added line done (``done_at``)
+declined work later done          the declining visit's delivery (``delivered_at``)
 follow-up within 72 h             delivery (``delivered_at``)
 CSI factors, NPS                  the follow-up call (``at``)
 complaints                        opening (``opened_at``)
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from desk.domain.carryover import DeclinedRec
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
 from desk.domain.survey import CSI_FACTORS
@@ -149,6 +151,8 @@ class KpiData:
     calls: list[CallRec] = field(default_factory=list)
     #: Complaints opened in the range and every earlier one of the same customers.
     complaints: list[ComplaintRec] = field(default_factory=list)
+    #: Lines declined on the visits delivered in the range (desk.domain.carryover).
+    declined: list[DeclinedRec] = field(default_factory=list)
     #: Indexes built on first use (visits sorted by an anchor, waivers by stage),
     #: so a trend of many steps does not scan every record for every step.
     _index: dict = field(default_factory=dict, repr=False, compare=False)
@@ -493,6 +497,21 @@ def duration_median(data: KpiData, scope: Scope) -> Measure:
                    ids, {}, {v.id: hm(s) for v, s in rep})
 
 
+def declined_done(data: KpiData, scope: Scope) -> Measure:
+    """Lines the customer declined on the visits delivered in the range, and how
+    many of them were done later, on a later visit (added from the offer);
+    the base is the declined lines, the visits those that declined them."""
+    recs = [r for r in data.declined if scope.within(r.delivered_at) and _mine(data.visits.get(r.visit_id), scope)]
+    done = [r for r in recs if r.done_at is not None]
+    notes: dict[int, str] = {}
+    for r in done:
+        notes[r.visit_id] = ", ".join(filter(None, [notes.get(r.visit_id, ""),
+                                                    "-> " + (r.done_number or f"#{r.done_visit_id}")]))
+    return Measure("declined_done", N_("Declined work later done"), PCT, pct(len(done), len(recs)), len(done),
+                   len(recs), _ordered_ids(r.visit_id for r in recs), _ordered_ids(r.visit_id for r in done), {},
+                   notes)
+
+
 _STAGE_MSGIDS = {
     "BOOKED": N_("Booked"), "RECEPTION": N_("Reception"), "WALKAROUND": N_("Walkaround"),
     "ESTIMATE": N_("Estimate"), "IN_REPAIR": N_("In repair"), "QC": N_("QC"), "READY": N_("Ready"),
@@ -533,6 +552,7 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
                                     tolerance_abs_cents=settings.tolerance_abs_cents),
         lambda s: on_time(data, s),
         lambda s: added_work_approved(data, s),
+        lambda s: declined_done(data, s),
         lambda s: followup_on_time(data, s, settings.followup_window_hours),
     ]
     fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
@@ -592,9 +612,11 @@ class Row:
 
 
 def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-           item_texts: dict[str, str] | None = None, with_trend: bool = True) -> list[Row]:
-    """Every measure over ``scope``, with its trend over the scope's buckets."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts)
+           item_texts: dict[str, str] | None = None, with_trend: bool = True,
+           extra: Iterable[Callable[[Scope], Measure]] = ()) -> list[Row]:
+    """Every measure over ``scope``, with its trend over the scope's buckets;
+    ``extra``: more measures of other records (the stage stopwatch's), after them."""
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts) + list(extra)
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []

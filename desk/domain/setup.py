@@ -60,6 +60,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
     #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
     SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
+    # the stage stopwatch's standards (desk.domain.timeline)
+    SettingSpec("std_writeup_minutes", N_("Standard: greeting to write-up (minutes)"), "int", 1, 600),
+    SettingSpec("std_estimate_minutes", N_("Standard: write-up to estimate (minutes)"), "int", 1, 600),
+    SettingSpec("std_sign_minutes", N_("Standard: estimate to signature (minutes)"), "int", 1, 600),
+    SettingSpec("std_start_minutes", N_("Standard: signature to repair start (minutes)"), "int", 1, 600),
+    SettingSpec("std_qc_minutes", N_("Standard: work done to QC passed (minutes)"), "int", 1, 600),
+    SettingSpec("std_wash_minutes", N_("Standard: QC to washed (minutes)"), "int", 1, 600),
+    SettingSpec("std_ready_minutes", N_("Standard: washed to ready (minutes)"), "int", 1, 600),
+    SettingSpec("std_notify_minutes", N_("Standard: ready to customer told (minutes)"), "int", 1, 600),
+    # honest checklists (desk.domain.integrity)
+    SettingSpec("integrity_walkaround_seconds", N_("Rushed walkaround: all ticked within (seconds)"), "int", 1, 600),
+    SettingSpec("integrity_qc_seconds", N_("Rushed QC: passed within (seconds) of the last line"), "int", 1, 3600),
 )
 SPECS = {s.key: s for s in SETTINGS}
 

@@ -13,6 +13,7 @@ from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 
 # The booking forms, the visit screens and the dialogs are imported by the keys
 # that open them: the board is the first screen, on screen before they are needed.
@@ -69,6 +70,8 @@ class AppointmentsScreen(ListScreen):
         self.day: date = self.app.clock().date()
         #: Facility standards not yet ticked today (None: not known yet).
         self.opening: list[str] | None = None
+        #: The interval each visit is in now, with its standard (the stage stopwatch).
+        self.runs: dict = {}
 
     def load(self) -> None:
         self.set_title(self.title_text())
@@ -100,17 +103,21 @@ class AppointmentsScreen(ListScreen):
     def fetch(self):
         day = self.day
         rows = self.desk.booking.board(day)
+        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
         if day == self.app.clock().date():
             self.opening = self.desk.setup.opening_open_items(day)
         return rows
 
     def cells(self, r) -> tuple:
+        now = self.app.clock()
+        slow = over(self.runs, r.visit_id, now)
+        style = OVER_STYLE if slow else ""
         return (
             r.time.strftime("%H:%M") if r.time else "",
-            Text(r.customer),
-            Text(r.plate),
+            Text(r.customer, style=style),
+            Text(r.plate, style=style),
             _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
-            flags_text(r),
+            over_text(slow, now) + flags_text(r),
             Text(r.vehicle),
             Text(r.concern),
             Text(r.advisor),
@@ -191,15 +198,19 @@ class AppointmentsScreen(ListScreen):
                 and (now.date() - v["day"]).days <= window
             ]
             earliest = self.desk.booking.earliest_free_slot(now) if recent else None
-            return recent, earliest
+            return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id)
 
         def show(result) -> None:
             from desk.screens.booking import booking_form
+            from desk.widgets.carryover import offers_text
 
-            recent, earliest = result
+            recent, earliest, offers = result
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
+            if offers:  # declined work comes back: offer it now; r on the booked visit adds it
+                hint = "\n".join(filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol)
+                                                .plain.rstrip()]))
             when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
             self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))

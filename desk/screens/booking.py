@@ -15,6 +15,7 @@ from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
+from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
 
 _SYMPTOMS = list(Symptom)
@@ -73,7 +74,7 @@ def concern_form(title: str) -> FormDialog:
     )
 
 
-class AppointmentScreen(VisitScreen):
+class AppointmentScreen(CarryOverActions, VisitScreen):
     """A booked visit: its appointment MOT items; arrive, reschedule, cancel."""
 
     stage = Stage.BOOKED
@@ -83,10 +84,17 @@ class AppointmentScreen(VisitScreen):
         Binding("s", "reschedule", N_("Reschedule"), id="appointment.reschedule"),
         Binding("c", "cancel_visit", N_("Cancel visit"), id="appointment.cancel_visit"),
         Binding("o", "no_show", N_("No-show"), id="appointment.no_show"),
+        Binding("r", "earlier_work", N_("Declined earlier"), id="appointment.earlier_work"),
     ]
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="appointment")
+        yield earlier_panel()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "earlier_work" and not self.earlier_work_enabled():
+            return False  # shown only when an earlier visit left declined work to offer
+        return True
 
     def show_panel(self, view) -> None:
         v = view.visit
@@ -101,6 +109,7 @@ class AppointmentScreen(VisitScreen):
                 out.append("  (" + ", ".join(_(SYMPTOM_LABELS[t]) for t in sorted(c.tags)) + ")", style="cyan")
             out.append("\n")
         self.query_one("#appointment", Static).update(out)
+        self.load_offers()
 
     def action_advance(self) -> None:
         self.run_db(

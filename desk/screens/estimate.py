@@ -17,6 +17,7 @@ from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
+from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 from desk.widgets.tables import append_rows
@@ -47,7 +48,7 @@ def totals_text(view, symbol: str) -> Text:
     return out
 
 
-class EstimateScreen(VisitScreen):
+class EstimateScreen(CarryOverActions, VisitScreen):
     stage = Stage.ESTIMATE
     STACKED = True  # the line table needs the width
     BINDINGS = [
@@ -61,15 +62,18 @@ class EstimateScreen(VisitScreen):
         Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
         Binding("v", "availability", N_("Availability"), id="estimate.availability"),
         Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
+        Binding("r", "earlier_work", N_("Declined earlier"), id="estimate.earlier_work"),
     ]
     DEFAULT_CSS = """
     EstimateScreen #lines { height: 1fr; }
     EstimateScreen #totals { height: auto; }
+    EstimateScreen #earlier { height: auto; }
     """
 
     def compose_panel(self) -> ComposeResult:
         yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
         yield Static("", id="totals")
+        yield earlier_panel()
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
@@ -129,6 +133,7 @@ class EstimateScreen(VisitScreen):
                 table.move_cursor(row=keep)
         self._shown_rows = rows
         self.update_static("#totals", totals_text(view, self.symbol))
+        self.load_offers()
 
     def selected_line(self) -> int | None:
         table = self.query_one("#lines", DataTable)
@@ -237,6 +242,8 @@ class EstimateScreen(VisitScreen):
         made on a stale version)."""
         if action == "authorise" and (self.view is None or self.view.authorised):
             return None
+        if action == "earlier_work" and not self.earlier_work_enabled():
+            return False  # shown only when an earlier visit left declined work to offer
         return True
 
     def action_authorise(self) -> None:

@@ -23,6 +23,7 @@ from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 
 #: How often the time left is worked out again from the clock (no database read).
@@ -77,6 +78,9 @@ class ProgressScreen(ListScreen):
         #: The filter's name for the title.
         self.filter_names: dict[str, str] = {}
         self.names: dict[int, str] = {}
+        #: The interval each car is in now, with its standard (the stage stopwatch).
+        self.runs: dict = {}
+        self.slow_shown: set[int] = set()
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.tick_clock)
@@ -99,7 +103,9 @@ class ProgressScreen(ListScreen):
             self.show_rows([moved(r) for r in self.rows])
 
     def fetch(self):
-        return self.desk.workshop.progress_board()
+        rows = self.desk.workshop.progress_board()
+        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
+        return rows
 
     def visible(self, rows):
         return [
@@ -109,19 +115,24 @@ class ProgressScreen(ListScreen):
         ]
 
     def cells(self, r) -> tuple:
-        # the whole car stands out: red when late, yellow when at risk
-        row = "red" if r.late else "yellow" if r.at_risk else ""
+        # the whole car stands out: red when late, yellow when at risk, magenta
+        # when the step it is in has run over its standard
+        slow = over(self.runs, r.visit_id, self.app.clock())
+        row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             status_text(r.status),
             Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r), flags(r),
+            left_text(r), over_text(slow, self.app.clock()) + flags(r),
         )
 
     def show_rows(self, rows) -> None:
         rows = self.visible(rows)
-        if rows == self.rows:
+        now = self.app.clock()
+        slow = {r.visit_id for r in rows if over(self.runs, r.visit_id, now)}
+        if rows == self.rows and slow == self.slow_shown:
             return  # nothing changed: no repaint, the cursor stays put
+        self.slow_shown = slow
         super().show_rows(rows)
         title = _("In the shop: {n}", n=len(rows))
         if self.tech_filter is not None:

@@ -21,6 +21,7 @@ from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
+from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
@@ -33,6 +34,7 @@ from desk.services.reception import ReceptionService
 from desk.services.reports import ReportService
 from desk.services.security import SecurityService
 from desk.services.setup import SetupService
+from desk.services.timeline import TimelineService
 from desk.services.transfer import TransferService
 from desk.services.workshop import WorkshopService
 
@@ -58,6 +60,8 @@ class Desk:
     setup: SetupService
     security: SecurityService
     transfer: TransferService
+    timeline: TimelineService
+    carryover: CarryOverService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -83,6 +87,8 @@ def build_desk(ctx: ServiceContext) -> Desk:
         setup=SetupService(ctx, people=people),
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
+        timeline=TimelineService(ctx),
+        carryover=CarryOverService(ctx, estimate=estimate),
     )
 
 

@@ -127,7 +127,7 @@ class EstimateService(Service):
         return self._change(visit, run)
 
     def _insert_line(self, session: Session, actor: User, visit: VisitRow, line: LineDraft,
-                     list_cents: int | None) -> int:
+                     list_cents: int | None, *, carried_from: int | None = None) -> int:
         placement = check_add(visit.stage)
         if not placement.added_in_repair:
             visit.estimate_version += 1
@@ -138,6 +138,7 @@ class EstimateService(Service):
             discount_bp=repo.discount_bp(line.discount_pct), tax_code=line.tax_code, warranty=line.warranty,
             free=line.free, availability=line.availability.value, eta=line.eta,
             approval=placement.approval.value, added_in_repair=placement.added_in_repair, list_cents=list_cents,
+            carried_from_id=carried_from,
         )
         session.add(row)
         session.flush()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 
-from desk.domain import kpi
+from desk.domain import kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
@@ -48,8 +48,14 @@ class ReportService(Service):
     def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
         """The records behind every measure of ``[start, end)``."""
         stage_of = {i.id: i.stage for i in self.templates.items}
-        return self._read(lambda s: repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
-                                                  stage_of=stage_of, totals_fn=self.totals))
+
+        def run(s) -> kpi.KpiData:
+            data = repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
+                                 stage_of=stage_of, totals_fn=self.totals)
+            data.declined = repo.declined_recs(session=s, start=start, end=end)  # declined work later done
+            return data
+
+        return self._read(run)
 
     def kpi_report(self, start: datetime, end: datetime, advisor_id: int | None = None, *,
                    with_trend: bool = True) -> KpiReport:
@@ -57,13 +63,24 @@ class ReportService(Service):
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
+        extra = self.extra_measures(data)
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
-                          item_texts=texts, with_trend=with_trend)
+                          item_texts=texts, with_trend=with_trend, extra=extra)
         advisor = ""
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def extra_measures(self, data: kpi.KpiData) -> list:
+        """The measures of records beyond ``data``'s, over the same visits."""
+        out: list = []
+        # the stage stopwatch: each interval's median and p90
+        from desk.services.timeline import TimelineService
+
+        stopwatch = TimelineService(self.ctx)
+        out += timeline.measure_fns(stopwatch.clocks(data.visits), stopwatch.standards())
+        return out
 
     def verify_audit(self):
         """Check the audit log's hash chain and its anchor outside the database:

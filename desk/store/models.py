@@ -151,6 +151,19 @@ class VisitRow(SQLModel, table=True):
     tyres: str = Field(default="", max_length=500)
     valuables: str = Field(default="", max_length=500)
     comeback_of_id: int | None = Field(default=None, foreign_key="visit.id")
+    #: A comeback's cause (desk.domain.comebacks.Cause), recorded at its QC with
+    #: the technician of the original visit it is put down to.
+    comeback_cause: str = Field(default="", max_length=20)
+    comeback_cause_note: str = Field(default="", max_length=500)
+    comeback_technician_id: int | None = Field(default=None, foreign_key="user.id")
+    #: The customer's acknowledgement of the damage map: at the walkaround (in)
+    #: and at delivery (out), who signed and when.
+    damage_ack_in_by: str = Field(default="", max_length=80)
+    damage_ack_in_at: NaiveDatetime | None = None
+    damage_ack_out_by: str = Field(default="", max_length=80)
+    damage_ack_out_at: NaiveDatetime | None = None
+    #: Damage noted at delivery that the walkaround's map did not have (JSON, as damages).
+    delivery_damages: str = Field(default="", max_length=2000)
     welcome_listed: bool = False
     washing: bool = False
     disposal: str | None = Field(default=None, max_length=20)
@@ -215,6 +228,8 @@ class EstimateLineRow(SQLModel, table=True):
     #: The catalogue price of the line (a canned job's price, the labour rate), if
     #: any: a unit price far below it is a price override (``staff.may_price``).
     list_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: The declined line of an earlier visit this line offers again (desk.domain.carryover).
+    carried_from_id: int | None = Field(default=None, foreign_key="estimate_line.id")
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
