@@ -28,6 +28,7 @@ DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_
 
 class QCScreen(VisitScreen):
     stage = Stage.QC
+    STACKED = True  # the line table needs the width
     BINDINGS = [
         Binding("k", "rework", N_("Rework"), id="qc.rework"),
         # not n / w / x / space: the checklist uses those when it has focus

@@ -46,6 +46,8 @@ def flags(row) -> Text:
     out = Text()
     if row.comeback:
         out.append(_("COMEBACK") + " ", style="bold red")
+    if row.chase:
+        out.append(_("chase supplier") + " ", style="bold yellow")
     if row.update_due:
         out.append(_("update due"), style="yellow")
     return out

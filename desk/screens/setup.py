@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from desk.widgets.footer import DeskFooter
 from desk.domain import fields, money, staff
 from desk.domain import setup as rules
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
@@ -24,6 +23,7 @@ from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _, _n, lang_text
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+from desk.widgets.footer import DeskFooter
 from desk.widgets.safe import literal
 
 #: section -> (title msgid, columns: (key, label msgid, width))

@@ -18,9 +18,13 @@ from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 
 APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
                    Approval.DECLINED: N_("declined")}
+#: The approval in the line table's narrow column.
+APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to ask"),
+                  Approval.DECLINED: N_("declined")}
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
 
 
@@ -30,9 +34,11 @@ class WorkLines(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
+        # within 80 columns (the body stacks the lines over the checklist); the
+        # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 26), ("qty", N_("Qty"), 5), ("amount", N_("Amount"), 10),
-            ("approval", N_("Approval"), 16), ("work", N_("Work"), 14), ("by", N_("Technician"), 10),
+            ("desc", N_("Description"), 20), ("amount", N_("Amount"), 10), ("approval", N_("Approval"), 9),
+            ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH + 2),
         ):
             self.add_column(_(label), key=key, width=width)
         self.line_ids: list[int] = []
@@ -42,19 +48,15 @@ class WorkLines(DataTable):
         self.clear()
         self.line_ids = []
         for ln in view.lines:
-            if ln.is_done:
-                work = Text(_("done"), style="green")
-            elif ln.started:
-                work = Text(_("in work"), style="cyan")
-            elif ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER:
-                work = Text(_("waiting part") + (f" {ln.eta:%m-%d}" if ln.eta else ""), style="yellow")
-            else:
-                work = Text(_("to do"))
+            waiting = (ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
+                       and not (ln.started or ln.is_done))
+            work = (Text(_("waiting part"), style="yellow") if waiting
+                    else work_cell(ln, names, view.visit.technician_id))
             self.add_row(
-                Text(ln.description + (" *" if ln.added_in_repair else "")), f"{ln.qty.normalize():f}",
+                Text(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
-                Text(_(APPROVAL_LABELS[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
-                work, Text(names.get(ln.done_by, "")), key=str(ln.id),
+                Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
+                stock_cell(ln), work, key=str(ln.id),
             )
             self.line_ids.append(ln.id)
         if self.line_ids:
@@ -69,6 +71,7 @@ class WorkLines(DataTable):
 
 class WorkshopScreen(VisitScreen):
     stage = Stage.IN_REPAIR
+    STACKED = True  # the line table needs the width
     BINDINGS = [
         Binding("s", "start_line", N_("Start line"), id="workshop.start_line"),
         Binding("d", "finish_line", N_("Line done"), id="workshop.finish_line"),

@@ -14,6 +14,7 @@ from desk.domain import process as proc
 from desk.domain import staff
 from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.estimate import check_promised
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
@@ -157,8 +158,18 @@ class LifecycleService(Service):
         return self._change(visit, run)
 
     def set_promised(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
-        """The promised completion time, as ``fields.PROMISED`` parsed it (not in the past)."""
-        return self._set_fields(actor, visit, "visit.promised", promised_at=at)
+        """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
+        the past); refused before a back-ordered part's ETA (``estimate.check_promised``)."""
+
+        def run(session: Session, row: VisitRow) -> None:
+            check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+            before = {"promised_at": row.promised_at}
+            row.promised_at = at
+            self._touch(session, row)
+            self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
+                        after={"promised_at": at})
+
+        return self._change(visit, run)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parsed it."""

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from desk.domain.estimate import parts_to_chase
 from desk.domain import process as proc
 from desk.domain import schedule as sched
 from desk.domain import staff
@@ -56,6 +57,8 @@ class ShopRow:
     at_risk: bool
     comeback: bool
     update_due: bool
+    #: Back-ordered parts whose supplier has given no date yet (chase them).
+    chase: int = 0
 
     @property
     def visit_id(self) -> int:
@@ -242,6 +245,7 @@ class WorkshopService(Service):
                         comeback=v.comeback_of_id is not None,
                         update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
                         and sched.update_due(v.promised_at, now, last_update.get(v.id)),
+                        chase=len(parts_to_chase(lines_by[v.id])),
                     )
                 )
             return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -414,3 +414,24 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, d.estimate.patch(discount_pct="25"))
 
 
+
+
+def test_a_promise_before_a_back_ordered_parts_eta_is_refused_and_nothing_changes(shop, clock):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d = shop.desk
+    eta = (clock.now + timedelta(days=3)).date()
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+        availability="back_order", eta=eta))
+    events = audit_count(d)
+    with pytest.raises(InvalidInput) as exc:
+        d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(days=1))
+    assert exc.value.params["part"] == "Rear brake disc pair" and exc.value.params["eta"] == f"{eta:%Y-%m-%d}"
+    assert d.lifecycle.visit_view(vid).visit.promised_at is None
+    assert audit_count(d) == events
+    # on the day it arrives: promised, audited
+    at = datetime.combine(eta, time(17, 30))
+    d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), at)
+    assert d.lifecycle.visit_view(vid).visit.promised_at == at
+    assert any(e.action == "visit.promised" for e in d.lifecycle.history(vid))
