@@ -62,8 +62,8 @@ class WalkaroundScreen(VisitScreen):
                 tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
         # greyed out above for whom staff.can says may not: the same key asks a manager
-        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), show=False,
-                id="walkaround.correct_odometer_approved"),
+        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), id="walkaround.correct_odometer_approved",
+                show=False),
         Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
                 tooltip=N_("Walkaround sheet (text and PDF)")),
     ]

@@ -41,8 +41,8 @@ class Checklist(DataTable):
         Binding("w", "mark('waived')", N_("Waive"), id="checklist.waive"),
         # greyed out above for whom staff.can says may not waive: the same key
         # then asks who may (a manager's PIN on this terminal)
-        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), show=False,
-                id="checklist.waive_approved"),
+        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), id="checklist.waive_approved",
+                show=False),
     ]
 
     class Mark(Message):
