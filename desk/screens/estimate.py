@@ -227,9 +227,18 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                              lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
     def action_promised(self) -> None:
-        today = self.app.clock().date()
+        now = self.app.clock()
+        today = now.date()
+        view = self.view
+        # offered: the labour's hours from now (or from the last part's ETA) within
+        # opening hours; Enter accepts it
+        hours = sum(float(ln.qty) for ln in view.lines if ln.kind == LineKind.LABOUR) if view else 0.0
+        etas = [ln.eta for ln in view.lines if ln.kind == LineKind.PART and ln.eta] if view else []
+        at = view.visit.promised_at if view and view.visit.promised_at else \
+            self.desk.ctx.schedule.promise_default(now, hours, etas)
+        shown = f"{at:%H:%M}" if at.date() == today else f"{at:%Y-%m-%d %H:%M}"
         form = FormDialog(_("Promised completion time"), [
-            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"),
+            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"), shown,
                       parse=lambda s: validate.datetime_local(s, today=today)),
         ])
         self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"]))
