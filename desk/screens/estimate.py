@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, validate
+from desk.domain import fields
 from desk.domain.entities import Availability, LineKind
 from desk.domain.estimate import LINE_FORM, PART_FORM, AuthorisationDraft
 from desk.domain.money import format_money, line_net, priced
@@ -228,7 +228,6 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def action_promised(self) -> None:
         now = self.app.clock()
-        today = now.date()
         view = self.view
         # offered: the labour's hours from now (or from the last part's ETA) within
         # opening hours; Enter accepts it
@@ -236,12 +235,11 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         etas = [ln.eta for ln in view.lines if ln.kind == LineKind.PART and ln.eta] if view else []
         at = view.visit.promised_at if view and view.visit.promised_at else \
             self.desk.ctx.schedule.promise_default(now, hours, etas)
-        shown = f"{at:%H:%M}" if at.date() == today else f"{at:%Y-%m-%d %H:%M}"
+        shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
         form = FormDialog(_("Promised completion time"), [
-            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"), shown,
-                      parse=lambda s: validate.datetime_local(s, today=today)),
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
         ])
-        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"]))
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 
     # ------------------------------------------------------------------ authorisation
 

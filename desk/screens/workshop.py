@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, validate
-from desk.domain.entities import Approval, Availability, Channel, LineKind, Role
-from desk.domain.errors import InvalidInput
+from desk.domain import fields, staff
+from desk.domain.drafts import DecisionDraft, FindingDraft
+from desk.domain.entities import Approval, Availability, LineKind
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
@@ -26,18 +26,6 @@ APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("wait
 APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to ask"),
                   Approval.DECLINED: N_("declined")}
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
-
-
-def channel_field(value: str = "1") -> FormField:
-    def parse(text: str) -> Channel:
-        key = text.strip().lower()
-        if key in ("1", "in person", "当面"):
-            return Channel.IN_PERSON
-        if key in ("2", "phone", "电话"):
-            return Channel.PHONE
-        raise InvalidInput("channel", "Channel is 1 (in person) or 2 (phone)")
-
-    return FormField("channel", _("Channel: 1 = in person, 2 = phone"), value=value, parse=parse)
 
 
 class WorkLines(DataTable):
@@ -127,7 +115,7 @@ class WorkshopScreen(VisitScreen):
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if Role.TECHNICIAN in self.user.roles or self.view.visit.technician_id:
+        if staff.is_technician(self.user) or self.view.visit.technician_id:
             self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line))
             return
         # nobody on the car yet: the advisor says who starts it
@@ -139,7 +127,7 @@ class WorkshopScreen(VisitScreen):
                                                                 bay=bay))
 
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Started by which technician?"), choices), start)
 
         self.run_db(self.desk.people.users, show)
@@ -148,12 +136,12 @@ class WorkshopScreen(VisitScreen):
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if Role.TECHNICIAN in self.user.roles:
+        if staff.is_technician(self.user):
             self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line))
             return
 
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
                                  lambda tid: tid and self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line, tid)))
 
@@ -181,7 +169,7 @@ class WorkshopScreen(VisitScreen):
         ], check=check)
 
         self.submit(form, lambda values: self.desk.workshop.add_found_work(
-            self.user, self.ref, finding=values["finding"], grade=values["grade"], line=drafted["line"]))
+            self.user, self.ref, finding=FindingDraft.from_form(values, during_repair=True), line=drafted["line"]))
 
     def action_decision(self) -> None:
         pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]
@@ -198,13 +186,13 @@ class WorkshopScreen(VisitScreen):
                 _n("Customer's decision on {n} added line ({total} before tax)", "Customer's decision on {n} added lines ({total} before tax)", len(ids),
                   total=format_money(total)),
                 [
-                    channel_field("2"),
-                    FormField("signer", _("Decided by"), value=self.view.customer.name, parse=validate.name),
-                    FormField("reference", _("Paper RO number, or the phone number"), value=self.view.customer.phone,
-                              parse=lambda s: validate.text(s, field="reference", max_len=40)),
+                    FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+                    FormField.of(fields.SIGNER, _("Decided by"), self.view.customer.name),
+                    FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), self.view.customer.phone),
                 ],
             )
-            self.submit(form, lambda v: self.desk.workshop.decide_added_work(self.user, self.ref, ids, approve=approve, **v))
+            self.submit(form, lambda v: self.desk.workshop.decide_added_work(
+                self.user, self.ref, ids, approve=approve, decision=DecisionDraft(**v)))
 
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
@@ -212,14 +200,13 @@ class WorkshopScreen(VisitScreen):
 
     def action_progress_update(self) -> None:
         form = FormDialog(_("Progress update to the customer"), [
-            FormField("text", _("What the customer was told"),
-                      parse=lambda s: validate.text(s, field="update", max_len=500, required=True)),
+            FormField.of(fields.PROGRESS_UPDATE, _("What the customer was told")),
         ])
         self.submit(form, lambda v: self.desk.workshop.progress_update(self.user, self.ref, v["text"]))
 
     def action_assign(self) -> None:
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Assign technician"), choices), lambda tid: tid and self.call(
                 lambda: self.desk.lifecycle.assign(self.user, self.ref, tid, self.view.visit.bay or "")))
 

@@ -28,6 +28,7 @@ from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
+from desk.services.integrity import IntegrityService
 from desk.services.lifecycle import LifecycleService
 from desk.services.people import PeopleService
 from desk.services.reception import ReceptionService
@@ -61,6 +62,7 @@ class Desk:
     security: SecurityService
     transfer: TransferService
     timeline: TimelineService
+    integrity: IntegrityService
     carryover: CarryOverService
 
 
@@ -88,6 +90,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
         timeline=TimelineService(ctx),
+        integrity=IntegrityService(ctx),
         carryover=CarryOverService(ctx, estimate=estimate),
     )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 
-from desk.domain import kpi, timeline
+from desk.domain import integrity, kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
@@ -67,6 +67,7 @@ class ReportService(Service):
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
                           item_texts=texts, with_trend=with_trend, extra=extra)
+        rows = beside_mot(rows)
         advisor = ""
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
@@ -80,6 +81,14 @@ class ReportService(Service):
 
         stopwatch = TimelineService(self.ctx)
         out += timeline.measure_fns(stopwatch.clocks(data.visits), stopwatch.standards())
+        # honest checklists: MOT integrity, and the open flags per user
+        from desk.services.integrity import IntegrityService
+
+        facts, found, reviews = IntegrityService(self.ctx).found(data.visits)
+        names = self._read(lambda s: repo.user_names(session=s))
+        out.append(lambda s: integrity.integrity(facts, found, reviews, s))
+        out += [lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
+                for u in integrity.flagged_users(found, reviews)]
         return out
 
     def verify_audit(self):
@@ -92,6 +101,15 @@ class ReportService(Service):
         when there is no anchor yet (:class:`~desk.store.audit.Verified`)."""
         engine = self.ctx.engine
         return self._retry_busy(lambda: audit.verify_anchored(engine, lambda: read_session(engine)))
+
+
+def beside_mot(rows: list[kpi.Row]) -> list[kpi.Row]:
+    """The MOT-integrity rows right after the MOT-compliance ones (kept without
+    waiver, the waivers), where a manager reads them together."""
+    mine = [r for r in rows if r.measure.key.startswith("integrity")]
+    rest = [r for r in rows if not r.measure.key.startswith("integrity")]
+    at = max((i for i, r in enumerate(rest) if r.measure.key.startswith(("mot.", "waive"))), default=len(rest) - 1)
+    return rest[:at + 1] + mine + rest[at + 1:]
 
 
 def measure_label(m: kpi.Measure) -> str:

@@ -82,3 +82,81 @@ async def test_the_boards_colour_a_visit_over_its_standard(shop, clock, db_url):
         clock.advance(minutes=21)
         app.screen.tick_clock()
         await wait_for(pilot, lambda: "⏱+0:01 Write-up done" in str(progress.get_row(str(vid))[8]))
+
+
+async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_note(shop, clock, db_url):
+    from textual.widgets import Input
+
+    from desk.widgets.dialogs import ReasonDialog
+
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")  # the walkaround's items all ticked in the same second
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
+        flags = app.screen.query_one("#flags", DataTable)
+        row = cells(flags, "rushed_walkaround")
+        assert row[0] == "Rushed walkaround" and row[1] == "王丽" and row[3] == "Open"
+        assert "walkaround items ticked within 0 s" in row[2]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one("#reason", Input).value = "Watched it done: a regular's car"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and "Accepted by 周经理" in cells(app.screen.query_one("#flags", DataTable),
+                                                       "rushed_walkaround")[3])
+    event = [e for e in d.lifecycle.history(vid) if e.action == "integrity.accept"]
+    assert len(event) == 1 and event[0].user_name == "周经理" and "regular" in event[0].after
+    assert d.integrity.visit_flags(vid).open() == []
+
+
+async def test_an_advisor_needs_a_manager_to_accept_a_flag(shop, clock, db_url):
+    from desk.widgets.approval import ManagerApproval
+    from desk.widgets.dialogs import ReasonDialog
+    from textual.widgets import Input
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one("#reason", Input).value = "fine"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerApproval))
+    assert len(shop.desk.integrity.visit_flags(vid).open()) == 1
+
+
+async def test_the_dashboard_counts_flags_per_user_beside_mot_compliance(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        kpi = app.screen.query_one("#kpi", DataTable)
+        keys = [r.value for r in kpi.rows]
+        at = keys.index("integrity")
+        assert keys[at - 1].startswith(("mot.", "waive")) and keys[at + 1] == f"integrity.user.{shop.sa.id}"
+        assert cells(kpi, "integrity")[1:3] == ["0.0%", "0/1"]
+        assert cells(kpi, f"integrity.user.{shop.sa.id}")[:2] == ["Checklist flags: 王丽", "1"]
+        kpi.move_cursor(row=at + 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen" and app.screen.rows)
+        assert [v.id for v in app.screen.rows] == [vid]
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[-1]) == "rushed_walkaround"
