@@ -155,3 +155,14 @@ def reminder_times(at: datetime, late_after_minutes: int) -> list[tuple[str, dat
 def reminder_due(kind: str, at: datetime, late_after_minutes: int) -> datetime:
     """When the reminder ``kind`` of an appointment at ``at`` is due."""
     return dict(reminder_times(at, late_after_minutes)).get(kind, late_due(at, late_after_minutes))
+
+
+#: Days before its next service date that a car's booking is taken to be for it.
+SERVICE_DUE_DAYS = 30
+
+
+def service_due(next_service: date | None, today: date, days: int = SERVICE_DUE_DAYS) -> bool:
+    """The car's next service is due (or overdue) within ``days``: the booking
+    form offers "Regular service" as the customer's request (typed over when it
+    is something else), so a returning customer's service is booked with Enter."""
+    return next_service is not None and next_service <= today + timedelta(days=days)

@@ -113,3 +113,13 @@ def test_the_promise_offered_is_the_work_plus_an_hour_within_opening_hours():
     assert s.promise_default(datetime(2026, 12, 2, 9, 47), 1, [date(2026, 12, 4)]) == datetime(2026, 12, 4, 10, 0)
     # in the evening: tomorrow
     assert s.promise_default(datetime(2026, 12, 2, 20, 0), 0.5) == datetime(2026, 12, 3, 9, 30)
+
+
+def test_a_cars_service_is_due_within_thirty_days_or_overdue():
+    from datetime import date
+
+    today = date(2026, 12, 2)
+    assert sched.service_due(date(2026, 12, 20), today)
+    assert sched.service_due(date(2026, 10, 1), today)  # overdue
+    assert not sched.service_due(date(2027, 3, 1), today)
+    assert not sched.service_due(None, today)

@@ -101,9 +101,11 @@ async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_
 
 
 async def test_booking_a_returning_customer_takes_at_most_4_keys(shop, clock, db_url):
+    """The customer calls: their car is due its service (the form offers it)."""
     old = flow.book(shop, clock, concerns=[("Annual service", ("service",))])
     flow.to_stage(shop, clock, old, "DELIVERED")
-    clock.advance(days=45)
+    months = shop.desk.ctx.policy.service_interval_months
+    clock.advance(days=30 * months - 10)
     d = shop.desk
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -118,5 +120,6 @@ async def test_booking_a_returning_customer_takes_at_most_4_keys(shop, clock, db
         await k.press("ctrl+s")
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and len(app.screen.rows) == 1)
     print(f"\nbooking a returning customer: {k.keys} keys ({k.presses} presses with the plate's characters)")
-    assert [v.stage for v in d.lifecycle.visits_of(shop.vehicle)] if hasattr(d.lifecycle, "visits_of") else True
+    booked = [v for v in d.people.vehicle_visits(shop.vehicle) if v["stage"] == "BOOKED"]
+    assert len(booked) == 1 and booked[0]["concerns"] == ["Regular service"]
     assert k.keys <= 4, k.keys
