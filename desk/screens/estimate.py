@@ -162,7 +162,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         labels = {
             "description": _("Description"), "qty": _("Hours") if kind == "labour" else _("Quantity"),
             "unit_cents": _("Unit price"), "discount_pct": _("Discount %"), "warranty": _("Warranty (y/n)"),
-            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date"),
+            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date, or ? until the supplier says"),
         }
         values = {"qty": "1", "discount_pct": "0", "warranty": "n", "free": "n"}
         # the fields are the domain's specs: the inline messages are the rules the line is kept to
