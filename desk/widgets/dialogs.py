@@ -66,6 +66,14 @@ class Held:
         self.busy = False
 
 
+def counter_text(spec, value: str, *, counter=None, limit: int | None = None) -> Text | str:
+    """"487/500" from 90 % of a text's limit on (red beyond it); nothing before."""
+    shown = (counter or spec.counter)(value)
+    limit = limit if limit is not None else spec.limits.max_len
+    n = int(shown.split("/", 1)[0])
+    return Text(shown, style="bold red" if n > limit else "dim") if n >= limit * 0.9 else ""
+
+
 def tell_cleaned(node, removed: int) -> None:
     """A paste lost characters that are never stored: say how many."""
     node.notify(_n("Pasted text: {n} control character removed", "Pasted text: {n} control characters removed",
@@ -94,11 +102,15 @@ class ReasonDialog(Held, ModalScreen[str | None]):
             if self.prompt:
                 yield Label(Text(self.prompt))
             yield TextInput(placeholder=_("Reason"), id="reason")
+            yield Static("", classes="field-counter", id="reason-counter")
             yield Static("", classes="field-error", id="reason-error")
             yield Label(_("Enter to save, Escape to go back"), classes="dialog-hint")
 
     def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
         tell_cleaned(self, event.removed)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#reason-counter", Static).update(counter_text(fields.REASON, event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -239,10 +251,8 @@ class FormDialog(Held, ModalScreen[dict | None]):
         f = next((f for f in self.fields if f"f-{f.name}" == event.input.id), None)
         if f is None or f.counter is None or f.limit is None:
             return
-        shown = f.counter(event.value)
-        n = int(shown.split("/", 1)[0])
-        label = self.query_one(f"#c-{f.name}", Static)
-        label.update(Text(shown, style="bold red" if n > f.limit else "dim") if n >= f.limit * 0.9 else "")
+        self.query_one(f"#c-{f.name}", Static).update(counter_text(None, event.value, counter=f.counter,
+                                                                     limit=f.limit))
 
     def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
         tell_cleaned(self, event.removed)

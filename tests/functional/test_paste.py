@@ -65,3 +65,21 @@ async def test_a_long_paste_is_not_cut_its_counter_shows_and_the_save_is_refused
         field.value = "Brakes squeak"
         await wait_for(pilot, lambda: str(counter.render()).strip() == "")  # far from the limit: no counter
     assert not [v for v in shop.desk.people.vehicle_visits(shop.vehicle) if v["stage"] == "BOOKED"]
+
+
+async def test_a_reason_near_its_limit_shows_its_counter(shop, clock, db_url):
+    from desk.widgets.dialogs import ReasonDialog
+
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        app.push_screen(ReasonDialog("Why?"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await paste(pilot, app, "r" * 495)
+        counter = app.screen.query_one("#reason-counter", Static)
+        await wait_for(pilot, lambda: "495/500" in str(counter.render()))
+        await paste(pilot, app, "r" * 10)
+        await wait_for(pilot, lambda: "505/500" in str(counter.render()))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Too long" in str(app.screen.query_one("#reason-error", Static).render()))
+        assert len(app.screen.query_one("#reason", Input).value) == 505  # nothing cut
