@@ -316,7 +316,9 @@ async def test_estimate_keys(shop, clock, db_url):
             kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"]),
         Key("remove line delete", ("delete",), cursor={"a": ("lines", 4), "b": ("lines", 5)}, confirm=True,
             shows=lines, kept=lambda v: len(v.lines) == 4),
-        Key("promised time t", ("t",), typed={"a": {"at": "16:00"}, "b": {"at": "17:30"}},
+        # after the back-ordered parts' ETAs (an earlier promise is refused)
+        Key("promised time t", ("t",), typed={"a": {"promised": "2026-11-27 16:00"},
+                                              "b": {"promised": "2026-11-27 17:30"}},
             shows=lambda v: v.visit.promised_at, kept=lambda v: v.visit.promised_at.hour == 17),
     ], prepare=two_parts)
 
