@@ -197,7 +197,7 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
             unit_cents=16800, availability=Availability.BACK_ORDER,
             eta=(clock.now + timedelta(days=2)).date()))
     filler.parts_in_stock(desk, actor, vid)
-    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), clock.now + timedelta(hours=3))
+    filler.promise(desk, actor, vid, clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
     filler.sign(desk, actor, vid, signer=desk.lifecycle.visit_view(vid).customer.name, reference=f"P{vid:05d}")
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))

@@ -63,3 +63,14 @@ def hand_over(desk, advisor: User, visit_id: int, *, call_at: datetime, disposal
 
 
 __all__ = ["finish_work", "hand_over", "parts_in_stock", "pass_qc", "sign", "tick_open", "timedelta"]
+
+
+def promise(desk, actor: User, visit_id: int, at: datetime) -> None:
+    """Promise the car for ``at``, or for the afternoon of the day its last
+    back-ordered part arrives when that is later (a promise before a part's ETA
+    is refused: ``estimate.check_promised``)."""
+    etas = [ln.eta for ln in desk.lifecycle.visit_view(visit_id).lines
+            if ln.availability == Availability.BACK_ORDER and ln.eta is not None]
+    if etas and at.date() < max(etas):
+        at = datetime.combine(max(etas), datetime.min.time()).replace(hour=17)
+    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(visit_id), at)

@@ -380,7 +380,9 @@ async def test_estimate_keys(shop, clock, db_url):
             kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"]),
         Key("remove line delete", ("delete",), cursor={"a": ("lines", 4), "b": ("lines", 5)}, confirm=True,
             shows=lines, kept=lambda v: len(v.lines) == 4),
-        Key("promised time t", ("t",), typed={"a": {"promised": "16:00"}, "b": {"promised": "17:30"}},
+        # after the back-ordered parts' ETAs (an earlier promise is refused)
+        Key("promised time t", ("t",), typed={"a": {"promised": "2026-11-27 16:00"},
+                                              "b": {"promised": "2026-11-27 17:30"}},
             shows=lambda v: v.visit.promised_at, kept=lambda v: v.visit.promised_at.hour == 17),
         Key("add part p", ("p",), typed={"a": line("Wiper blade", "45"), "b": line("Bulb H7", "25")},
             shows=lines, kept=lambda v: {"Wiper blade", "Bulb H7"} <= {ln.description for ln in v.lines}),
