@@ -636,6 +636,8 @@ CLOSING_REPORT = Text("closing_report", label="report", max_len=2000, required=T
 REASON = Text("reason", max_len=500, required=True, required_msg=N_("A reason is required"))
 #: A reason where the action decides whether one is needed (cancel yes, advance no).
 OPTIONAL_REASON = Text("reason", max_len=500)
+#: What QC adds to a comeback's cause (desk.domain.comebacks).
+COMEBACK_NOTE = Text("note", max_len=500)
 
 # Shop set-up
 SETTING_VALUE = Text("value", max_len=80)

@@ -21,22 +21,30 @@ from desk.domain.rules import beyond_tolerance
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
+from desk.widgets.comebacks import ComebackCause, comeback_panel
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog, ReasonDialog
 
 DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_DISPOSES: N_("shop disposes of them")}
 
 
-class QCScreen(VisitScreen):
+class QCScreen(ComebackCause, VisitScreen):
     stage = Stage.QC
     BINDINGS = [
         Binding("k", "rework", N_("Rework"), id="qc.rework"),
         # not n / w / x / space: the checklist uses those when it has focus
         Binding("c", "washing", N_("Washing"), id="qc.washing"),
+        Binding("b", "comeback_cause", N_("Comeback cause"), id="qc.comeback_cause"),
     ]
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="qc-summary")
+        yield comeback_panel()
         yield WorkLines(id="work-lines")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "comeback_cause":
+            return self.comeback_cause_enabled()  # a comeback's key only
+        return True
 
     def show_panel(self, view) -> None:
         def fill(users) -> None:
@@ -51,6 +59,7 @@ class QCScreen(VisitScreen):
             self.query_one("#qc-summary", Static).update(out)
 
         self.run_db(lambda: {u.id: u.name for u in self.desk.people.users()}, fill)
+        self.load_original(view)
 
     def action_rework(self) -> None:
         self.submit(ReasonDialog(_("Back to the workshop: what is not right?")),

@@ -23,6 +23,7 @@ from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
+from desk.services.comebacks import ComebackService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
@@ -60,6 +61,7 @@ class Desk:
     security: SecurityService
     transfer: TransferService
     carryover: CarryOverService
+    comebacks: ComebackService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -86,6 +88,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
         carryover=CarryOverService(ctx, estimate=estimate),
+        comebacks=ComebackService(ctx),
     )
 
 
