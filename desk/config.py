@@ -45,6 +45,19 @@ class Settings:
     lobby_port: int = 8040
     #: The lobby page's font size in pixels: readable from a sofa across the room.
     lobby_font_size: int = 36
+    #: The stage stopwatch's standards, minutes (desk.domain.timeline).
+    std_writeup_minutes: int = 20
+    std_estimate_minutes: int = 15
+    std_sign_minutes: int = 15
+    std_start_minutes: int = 15
+    std_qc_minutes: int = 30
+    std_wash_minutes: int = 30
+    std_ready_minutes: int = 15
+    std_notify_minutes: int = 10
+    #: Honest checklists (desk.domain.integrity): a walkaround ticked faster than
+    #: this is rushed; a QC passed this soon after the last line is rushed.
+    integrity_walkaround_seconds: int = 30
+    integrity_qc_seconds: int = 60
     #: ``desk serve``: the whole app for tablets; off until an address is configured.
     serve_host: str | None = None
     serve_port: int = 8041

@@ -665,9 +665,11 @@ class Row:
 
 
 def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-           item_texts: dict[str, str] | None = None, with_trend: bool = True) -> list[Row]:
-    """Every measure over ``scope``, with its trend over the scope's buckets."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts)
+           item_texts: dict[str, str] | None = None, with_trend: bool = True,
+           extra: Iterable[Callable[[Scope], Measure]] = ()) -> list[Row]:
+    """Every measure over ``scope``, with its trend over the scope's buckets;
+    ``extra``: more measures of other records (the stage stopwatch's), after them."""
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts) + list(extra)
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []

@@ -60,6 +60,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
     #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
     SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
+    # the stage stopwatch's standards (desk.domain.timeline)
+    SettingSpec("std_writeup_minutes", N_("Standard: greeting to write-up (minutes)"), "int", 1, 600),
+    SettingSpec("std_estimate_minutes", N_("Standard: write-up to estimate (minutes)"), "int", 1, 600),
+    SettingSpec("std_sign_minutes", N_("Standard: estimate to signature (minutes)"), "int", 1, 600),
+    SettingSpec("std_start_minutes", N_("Standard: signature to repair start (minutes)"), "int", 1, 600),
+    SettingSpec("std_qc_minutes", N_("Standard: work done to QC passed (minutes)"), "int", 1, 600),
+    SettingSpec("std_wash_minutes", N_("Standard: QC to washed (minutes)"), "int", 1, 600),
+    SettingSpec("std_ready_minutes", N_("Standard: washed to ready (minutes)"), "int", 1, 600),
+    SettingSpec("std_notify_minutes", N_("Standard: ready to customer told (minutes)"), "int", 1, 600),
+    # honest checklists (desk.domain.integrity)
+    SettingSpec("integrity_walkaround_seconds", N_("Rushed walkaround: all ticked within (seconds)"), "int", 1, 600),
+    SettingSpec("integrity_qc_seconds", N_("Rushed QC: passed within (seconds) of the last line"), "int", 1, 3600),
 )
 SPECS = {s.key: s for s in SETTINGS}
 
@@ -300,6 +312,15 @@ def next_own_id(overrides: list[ItemOverride]) -> str:
     return f"{OWN_PREFIX}{max(numbers, default=0) + 1:02d}"
 
 
+#: Who ticks a shop's own item, by its stage: the technician in repair, QC at QC.
+_OWN_ITEM_ROLE = {"IN_REPAIR": Role.TECHNICIAN, "QC": Role.QC}
+
+
+def own_item_role(stage: str) -> Role:
+    """The role that ticks a new item of the shop's own in ``stage`` (else the advisor)."""
+    return _OWN_ITEM_ROLE.get(str(stage), Role.ADVISOR)
+
+
 def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: str, zh: str = "",
              required: bool = False, role: str = Role.ADVISOR.value) -> ItemOverride:
     """A new item of the shop's own, validated."""
@@ -327,13 +348,6 @@ def job_code(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     if code in taken:
         raise InvalidInput("job", N_("The job code {job} is taken"), {"job": code})
     return code
-
-
-def required_text(text: str, *, field: str = "text", max_len: int = 200) -> str:
-    out = validate.text(text, field=field, max_len=max_len)
-    if not out:
-        raise InvalidInput(field, N_("Must not be empty"))
-    return out
 
 
 # ----------------------------------------------------------------------------- opening checklist

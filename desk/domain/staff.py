@@ -241,6 +241,24 @@ def may_approve(user: User) -> Verdict:
     return ALLOWED if user.active and _manager_or_foreman(user) else refuse(N_("approve"), MANAGER)
 
 
+# ----------------------------------------------------------------------------- who works on what
+
+
+def is_technician(user: User | None) -> bool:
+    """Works on cars: may be assigned a car, starts and finishes its lines."""
+    return bool(user and user.has(Role.TECHNICIAN))
+
+
+def technicians(users: Iterable[User]) -> list[User]:
+    """The active technicians: whom a car is assigned to, who did a line."""
+    return [u for u in users if u.active and is_technician(u)]
+
+
+def advisors(users: Iterable[User]) -> list[User]:
+    """The active service advisors: whose visits and figures a list is filtered by."""
+    return [u for u in users if u.active and u.has(Role.ADVISOR)]
+
+
 # ----------------------------------------------------------------------------- other actions
 
 
@@ -297,6 +315,20 @@ def may_import(user: User) -> Verdict:
     return refuse(N_("import customers"), Role.ADVISOR.value)
 
 
+def may_accept_flag(user: User | None) -> Verdict:
+    """A checklist flagged as rushed or blank (desk.domain.integrity) is accepted,
+    with a note, by a manager only: the flag is about the others' work."""
+    return ALLOWED if _manager(user) else refuse(N_("accept a checklist flag"), Role.MANAGER.value)
+
+
+def may_clock(user: User | None, technician_id: int) -> Verdict:
+    """A technician clocks themselves on and off a line; a manager or foreman
+    may clock for a technician (the shared terminal's act-as clocks as them)."""
+    if user is not None and (_manager_or_foreman(user) or (user.id == technician_id and user.has(Role.TECHNICIAN))):
+        return ALLOWED
+    return refuse(N_("clock on a line for someone else"), MANAGER_OR_FOREMAN)
+
+
 # ----------------------------------------------------------------------------- keys
 
 
@@ -310,6 +342,7 @@ class Act(StrEnum):
     CLOSE_MAJOR_COMPLAINT = "close_major_complaint"
     CHANGE_SETUP = "change_setup"
     IMPORT = "import"
+    ACCEPT_FLAG = "accept_flag"
 
 
 def can(user: User | None, act: Act | str) -> bool:
@@ -322,5 +355,7 @@ def can(user: User | None, act: Act | str) -> bool:
         return bool(may_change_setup(user))
     if act == Act.IMPORT:
         return bool(may_import(user))
+    if act == Act.ACCEPT_FLAG:
+        return bool(may_accept_flag(user))
     return _manager_or_foreman(user)
 

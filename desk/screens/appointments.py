@@ -8,11 +8,14 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from desk.domain import fields
+from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 
 # The booking forms, the visit screens and the dialogs are imported by the keys
 # that open them: the board is the first screen, on screen before they are needed.
@@ -36,6 +39,10 @@ def flags_text(row) -> Text:
     return out
 
 
+#: Previous and next day share one place in the footer ("←→ Day").
+DAY = Binding.Group(N_("Day"))
+
+
 class AppointmentsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="appointments.open"),
@@ -43,8 +50,8 @@ class AppointmentsScreen(ListScreen):
         Binding("i", "walk_in", N_("Walk-in"), id="appointments.walk_in"),
         Binding("a", "arrive", N_("Arrived"), id="appointments.arrive"),
         # priority: the table would otherwise take left/right for its columns
-        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back"),
-        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward"),
+        Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back", group=DAY),
+        Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward", group=DAY),
         Binding("t", "today", N_("Today"), id="appointments.today"),
         Binding("w", "week", N_("Week"), id="appointments.week"),
         Binding("m", "reminders", N_("Reminders"), id="appointments.reminders"),
@@ -65,6 +72,8 @@ class AppointmentsScreen(ListScreen):
         self.day: date = self.app.clock().date()
         #: Facility standards not yet ticked today (None: not known yet).
         self.opening: list[str] | None = None
+        #: The interval each visit is in now, with its standard (the stage stopwatch).
+        self.runs: dict = {}
 
     def load(self) -> None:
         self.set_title(self.title_text())
@@ -96,17 +105,21 @@ class AppointmentsScreen(ListScreen):
     def fetch(self):
         day = self.day
         rows = self.desk.booking.board(day)
+        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
         if day == self.app.clock().date():
             self.opening = self.desk.setup.opening_open_items(day)
         return rows
 
     def cells(self, r) -> tuple:
+        now = self.app.clock()
+        slow = over(self.runs, r.visit_id, now)
+        style = OVER_STYLE if slow else ""
         return (
             r.time.strftime("%H:%M") if r.time else "",
-            Text(r.customer),
-            Text(r.plate),
+            Text(r.customer, style=style),
+            Text(r.plate, style=style),
             _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
-            flags_text(r),
+            over_text(slow, now) + flags_text(r),
             Text(r.vehicle),
             Text(r.concern),
             Text(r.advisor),
@@ -213,8 +226,8 @@ class AppointmentsScreen(ListScreen):
 
         def book_as(actor):
             return self.desk.booking.book(
-                actor, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
-                concerns=[(values["concern"], values["tags"])], overbook=overbook,
+                actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=BookingDraft.from_form(values),
+                overbook=overbook,
             )
 
         def booked(_ref) -> None:
@@ -255,7 +268,7 @@ class AppointmentsScreen(ListScreen):
                 return
             self.run_db(
                 lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
-                                          concerns=[(values["concern"], values["tags"])]),
+                                                  concerns=(ConcernDraft.from_form(values),)),
                 lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
@@ -303,12 +316,10 @@ class AppointmentsScreen(ListScreen):
     def _reminder_outcome(self, reminder_id) -> None:
         if reminder_id is None:
             return
-        from desk.domain import validate
         from desk.widgets.dialogs import FormDialog, FormField
 
         form = FormDialog(_("Outcome of the call"), [
-            FormField("outcome", _("e.g. reminded / coming / rebook / no answer"),
-                      parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
+            FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
         ])
         self.app.push_screen(form, lambda v: v and self.run_db(
             lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,

@@ -14,14 +14,15 @@ from desk.widgets.feedback import describe_error, describe_fault
 
 
 def translated_bindings(active: dict) -> dict:
-    """Binding descriptions are class-level English msgids; the footer shows them
-    in the interface language."""
+    """Binding descriptions and tooltips (the longer text f1 and the palette show)
+    are class-level English msgids; the footer shows them in the interface language."""
     out = {}
     for key, item in active.items():
         binding = item.binding
-        if binding.description:
-            binding = dataclasses.replace(binding, description=_(binding.description))
-        out[key] = item._replace(binding=binding)
+        if binding.description or binding.tooltip:
+            binding = dataclasses.replace(binding, description=_(binding.description) if binding.description else "",
+                                          tooltip=_(binding.tooltip) if binding.tooltip else "")
+        out[key] = item._replace(binding=binding, tooltip=binding.tooltip or item.tooltip)
     return out
 
 

@@ -36,7 +36,7 @@ def key_rows(app, screen: Screen) -> list[tuple[str, str, str]]:
         if not b.description:
             continue
         if b.id:
-            what = _(b.description)
+            what = _(b.tooltip or b.description)  # the longer text where there is one
         elif b.description in TEXTUAL_KEYS:
             what = _(TEXTUAL_KEYS[b.description])
         else:

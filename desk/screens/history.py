@@ -1,42 +1,142 @@
-"""A visit's history: every audited change, oldest first."""
+"""A visit's history: its timeline (the stage stopwatch, each interval against
+its standard), its checklists flagged as rushed or blank (a manager accepts one
+with a note: ``a``), then every audited change, oldest first."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header, Static
 
+from desk.domain.integrity import RULE_LABELS
+from desk.domain.timeline import LABELS
+from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
+from desk.widgets.dialogs import ReasonDialog
+from desk.widgets.stopwatch import duration_text, standard_text
 
 
 class HistoryScreen(DeskScreen):
-    BINDINGS = [Binding("escape", "back", N_("Back"), id="history.back")]
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="history.back"),
+        Binding("a", "accept_flag", N_("Accept flag"), id="history.accept_flag"),
+    ]
+
+    DEFAULT_CSS = """
+    HistoryScreen #timeline { height: auto; max-height: 18; }
+    HistoryScreen #flags { height: auto; max-height: 6; }
+    HistoryScreen #history { height: 1fr; }
+    HistoryScreen .section-title { text-style: bold; }
+    """
 
     def __init__(self, visit_id: int) -> None:
         super().__init__()
         self.visit_id = visit_id
+        #: The visit as last read (accepting a flag passes it) and its flags.
+        self.ref = None
+        self.flags = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
+        yield Static(_("Timeline"), classes="section-title")
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static(_("Checklist flags"), classes="section-title")
+        yield DataTable(id="flags", cursor_type="row", zebra_stripes=True)
+        yield Static(_("History"), classes="section-title")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        timeline = self.query_one("#timeline", DataTable)
+        for key, label in (("step", N_("Step")), ("from", N_("From")), ("to", N_("To")), ("took", N_("Took")),
+                           ("standard", N_("Standard"))):
+            timeline.add_column(_(label), key=key)
+        flags = self.query_one("#flags", DataTable)
+        for key, label in (("flag", N_("Flag")), ("who", N_("Counts against")), ("reason", N_("Reason")),
+                           ("review", N_("Review"))):
+            flags.add_column(_(label), key=key)
+        table = self.query_one("#history", DataTable)
         for key, label in (("at", N_("When")), ("who", N_("Who")), ("what", N_("What")), ("detail", N_("Detail"))):
             table.add_column(_(label), key=key)
-        self.run_db(lambda: self.desk.lifecycle.history(self.visit_id), self.show_rows)
+        self.load()
+
+    def on_data_changed(self, message) -> None:
+        self.load()
+
+    def load(self) -> None:
+        vid = self.visit_id
+        self.run_db(lambda: (self.desk.timeline.timeline(vid), self.desk.integrity.visit_flags(vid),
+                             self.desk.lifecycle.history(vid)), self.show, group="history", exclusive=True)
+
+    def show(self, result) -> None:
+        timeline, flags, events = result
+        self.show_timeline(timeline)
+        self.show_flags(flags)
+        self.show_rows(events)
+
+    def show_flags(self, flags) -> None:
+        self.flags, self.ref = flags, flags.ref
+        table = self.query_one("#flags", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for f in flags.flags:
+            review = flags.reviews.get(f.key)
+            state = (Text(_("Accepted by {name}: {note}", name=review.by_name, note=review.note), style="green")
+                     if review else Text(_("Open"), style="bold red"))
+            table.add_row(Text(_(RULE_LABELS[f.rule])), Text(flags.names.get(f.user_id, "")),
+                          Text(_(f.reason, **f.params)), state, key=f.key)
+        if not flags.flags:
+            table.add_row(Text(_("None"), style="dim"), "", "", "", key="-")
+        table.move_cursor(row=min(keep, max(0, table.row_count - 1)))
+
+    def action_accept_flag(self) -> None:
+        """A manager accepts the flag under the cursor with a note (another user:
+        a manager authorises it on this terminal)."""
+        if self.flags is None:
+            return
+        table = self.query_one("#flags", DataTable)
+        under = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        open_ = [f for f in self.flags.flags if f.key not in self.flags.reviews]
+        # the flag under the cursor, or the first open one
+        chosen = next((f for f in open_ if f.key == under), open_[0] if open_ else None)
+        if chosen is None:
+            self.notify(_("No open flag on this visit"))
+            return
+        key = chosen.key
+        self.submit(ReasonDialog(_("Accept flag: {flag}", flag=_(RULE_LABELS[chosen.rule])),
+                                 _(chosen.reason, **chosen.params)),
+                    lambda note, actor: self.desk.integrity.accept(actor, self.ref, key, note),
+                    approve=_("accept a checklist flag"))
+
+    def show_timeline(self, timeline) -> None:
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        now = self.app.clock()
+        first = timeline.milestones[0] if timeline.milestones else None
+        if first is not None:
+            table.add_row(Text(_(LABELS[first[0]])), "", f"{first[1]:%m-%d %H:%M:%S}", "", "",
+                          key=first[0])
+        for iv in timeline.intervals + ([timeline.running] if timeline.running else []):
+            label = Text(iv.label if iv.key.startswith("line:") else _(iv.label))
+            if iv.key.startswith("line:"):
+                label = Text("  " + _("Line") + ": ") + label
+            end = f"{iv.end:%m-%d %H:%M:%S}" if iv.end else _("running")
+            table.add_row(label, f"{iv.start:%m-%d %H:%M:%S}", end, duration_text(iv, now), standard_text(iv),
+                          key=iv.key + ("" if iv.end else ":running"))
 
     def show_rows(self, events) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#history", DataTable)
+        table.clear()
         for e in events:
             table.add_row(
                 e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(e.action), Text(e.after[:80]),
                 key=str(e.id),
             )
-        table.focus()
+        if self.focused is None:
+            table.focus()
 
     def action_back(self) -> None:
         self.dismiss()
+

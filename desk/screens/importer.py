@@ -14,8 +14,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog
@@ -69,7 +70,7 @@ class ImportScreen(DeskScreen):
             yield DataTable(id="preview", cursor_type="row", zebra_stripes=True)
             yield Label(_("Rows with errors"), classes="section")
             yield DataTable(id="errors", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         errors = self.query_one("#errors", DataTable)

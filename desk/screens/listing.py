@@ -8,8 +8,9 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.domain.entities import VisitRef
 from desk.i18n import _
 from desk.screens.base import DeskScreen
@@ -19,6 +20,10 @@ class TableScreen(DeskScreen):
     """A title line over one table whose columns are declared; ``load()`` (the
     subclass's) fills it when the screen mounts and whenever it comes back."""
 
+    DEFAULT_CSS = """
+    /* the table scrolls, not the screen (whose scrollbar would cover the footer) */
+    TableScreen > DataTable { height: 1fr; }
+    """
     #: The table's id (the title is ``<id>-title``).
     TABLE_ID = "list"
     #: (key, English label msgid, width) per column; fixed widths keep columns
@@ -29,7 +34,7 @@ class TableScreen(DeskScreen):
         yield Header(show_clock=self.app.show_clock)
         yield Static("", id=f"{self.TABLE_ID}-title")
         yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         # Textual calls on_mount of every class in the MRO: subclasses add their

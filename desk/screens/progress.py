@@ -14,7 +14,7 @@ import dataclasses
 from rich.text import Text
 from textual.binding import Binding
 
-from desk.domain.entities import Role
+from desk.domain import staff
 from desk.domain.errors import GuardFailed
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.domain.schedule import time_left
@@ -23,6 +23,7 @@ from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 
 #: How often the time left is worked out again from the clock (no database read).
@@ -45,6 +46,8 @@ def flags(row) -> Text:
     out = Text()
     if row.comeback:
         out.append(_("COMEBACK") + " ", style="bold red")
+    if row.chase:
+        out.append(_("chase supplier") + " ", style="bold yellow")
     if row.update_due:
         out.append(_("update due"), style="yellow")
     return out
@@ -75,6 +78,9 @@ class ProgressScreen(ListScreen):
         #: The filter's name for the title.
         self.filter_names: dict[str, str] = {}
         self.names: dict[int, str] = {}
+        #: The interval each car is in now, with its standard (the stage stopwatch).
+        self.runs: dict = {}
+        self.slow_shown: set[int] = set()
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.tick_clock)
@@ -97,7 +103,9 @@ class ProgressScreen(ListScreen):
             self.show_rows([moved(r) for r in self.rows])
 
     def fetch(self):
-        return self.desk.workshop.progress_board()
+        rows = self.desk.workshop.progress_board()
+        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
+        return rows
 
     def visible(self, rows):
         return [
@@ -107,19 +115,24 @@ class ProgressScreen(ListScreen):
         ]
 
     def cells(self, r) -> tuple:
-        # the whole car stands out: red when late, yellow when at risk
-        row = "red" if r.late else "yellow" if r.at_risk else ""
+        # the whole car stands out: red when late, yellow when at risk, magenta
+        # when the step it is in has run over its standard
+        slow = over(self.runs, r.visit_id, self.app.clock())
+        row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             status_text(r.status),
             Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r), flags(r),
+            left_text(r), over_text(slow, self.app.clock()) + flags(r),
         )
 
     def show_rows(self, rows) -> None:
         rows = self.visible(rows)
-        if rows == self.rows:
+        now = self.app.clock()
+        slow = {r.visit_id for r in rows if over(self.runs, r.visit_id, now)}
+        if rows == self.rows and slow == self.slow_shown:
             return  # nothing changed: no repaint, the cursor stays put
+        self.slow_shown = slow
         super().show_rows(rows)
         title = _("In the shop: {n}", n=len(rows))
         if self.tech_filter is not None:
@@ -159,9 +172,10 @@ class ProgressScreen(ListScreen):
 
         self.run_db(lambda: self.desk.lifecycle.advance(self.user, row.ref), moved, failed=refused)
 
-    def _pick_user(self, role: Role, title: str, done, *, allow_all: bool) -> None:
+    def _pick_user(self, who, title: str, done, *, allow_all: bool) -> None:
+        """``who(users)``: whom to offer (``staff.technicians``, ``staff.advisors``)."""
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if role in u.roles and u.active]
+            choices = [(u.id, u.name) for u in who(users)]
             self.names = dict(choices)
             if allow_all:
                 choices.insert(0, (0, _("Everyone")))
@@ -179,7 +193,7 @@ class ProgressScreen(ListScreen):
                 self.run_db(lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
                             lambda _r: self.load())
 
-        self._pick_user(Role.TECHNICIAN, _("Assign technician"), chosen, allow_all=False)
+        self._pick_user(staff.technicians, _("Assign technician"), chosen, allow_all=False)
 
     def action_filter_tech(self) -> None:
         def chosen(tech_id) -> None:
@@ -189,7 +203,7 @@ class ProgressScreen(ListScreen):
                 self.rows = []
                 self.load()
 
-        self._pick_user(Role.TECHNICIAN, _("Filter technician"), chosen, allow_all=True)
+        self._pick_user(staff.technicians, _("Filter technician"), chosen, allow_all=True)
 
     def action_filter_advisor(self) -> None:
         def chosen(advisor_id) -> None:
@@ -199,7 +213,7 @@ class ProgressScreen(ListScreen):
                 self.rows = []
                 self.load()
 
-        self._pick_user(Role.ADVISOR, _("Filter advisor"), chosen, allow_all=True)
+        self._pick_user(staff.advisors, _("Filter advisor"), chosen, allow_all=True)
 
     def action_lobby(self) -> None:
         from desk.screens.lobby import LobbyScreen

@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import fields
+from desk.domain import fields, staff
+from desk.domain.drafts import FindingDraft
 from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.process import Stage
 from desk.domain.readings import OdometerCorrection, Readings
@@ -51,12 +52,20 @@ def fuel_gauge(eighths: int | None) -> str:
 class WalkaroundScreen(VisitScreen):
     stage = Stage.WALKAROUND
     BINDINGS = [
-        Binding("o", "readings", N_("Odometer, fuel, lights"), id="walkaround.readings"),
-        Binding("d", "add_damage", N_("Add damage"), id="walkaround.add_damage"),
-        Binding("c", "confirm_damage", N_("Damage list confirmed"), id="walkaround.confirm_damage"),
-        Binding("g", "add_finding", N_("Add finding"), id="walkaround.add_finding"),
+        Binding("o", "readings", N_("Readings"), id="walkaround.readings",
+                tooltip=N_("Odometer, fuel, lights")),
+        Binding("d", "add_damage", N_("Damage"), id="walkaround.add_damage",
+                tooltip=N_("Add damage")),
+        Binding("c", "confirm_damage", N_("Damage checked"), id="walkaround.confirm_damage",
+                tooltip=N_("Damage list confirmed")),
+        Binding("g", "add_finding", N_("Finding"), id="walkaround.add_finding",
+                tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
-        Binding("f6", "print_sheet", N_("Walkaround sheet (text and PDF)"), id="walkaround.print_sheet"),
+        # greyed out above for whom staff.can says may not: the same key asks a manager
+        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), show=False,
+                id="walkaround.correct_odometer_approved"),
+        Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
+                tooltip=N_("Walkaround sheet (text and PDF)")),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -146,10 +155,20 @@ class WalkaroundScreen(VisitScreen):
             FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red")),
         ])
 
-        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref, values["finding"],
-                                                                         values["grade"]))
+        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref,
+                                                                         FindingDraft.from_form(values)))
 
-    def action_correct_odometer(self) -> None:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """``ctrl+o`` is greyed out for a user whose role may not correct the
+        odometer (``staff.can``); pressed anyway, it asks a manager to approve."""
+        if action == "correct_odometer":
+            allowed = staff.can(self.user, staff.Act.CORRECT_ODOMETER)
+            if parameters:  # the approval route: only where the key is greyed
+                return not allowed
+            return True if allowed else None
+        return super().check_action(action, parameters)
+
+    def action_correct_odometer(self, approved: bool = False) -> None:
         """A reading below the last one (wrong earlier entry, replaced cluster):
         a manager records it with a reason; both are audited."""
         km, reason = OdometerCorrection.FORM

@@ -29,12 +29,14 @@ from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
+from desk.services.integrity import IntegrityService
 from desk.services.lifecycle import LifecycleService
 from desk.services.people import PeopleService
 from desk.services.reception import ReceptionService
 from desk.services.reports import ReportService
 from desk.services.security import SecurityService
 from desk.services.setup import SetupService
+from desk.services.timeline import TimelineService
 from desk.services.transfer import TransferService
 from desk.services.workshop import WorkshopService
 
@@ -60,6 +62,8 @@ class Desk:
     setup: SetupService
     security: SecurityService
     transfer: TransferService
+    timeline: TimelineService
+    integrity: IntegrityService
     carryover: CarryOverService
     comebacks: ComebackService
 
@@ -87,6 +91,8 @@ def build_desk(ctx: ServiceContext) -> Desk:
         setup=SetupService(ctx, people=people),
         security=SecurityService(ctx),
         transfer=TransferService(ctx, reports=reports),
+        timeline=TimelineService(ctx),
+        integrity=IntegrityService(ctx),
         carryover=CarryOverService(ctx, estimate=estimate),
         comebacks=ComebackService(ctx),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 
-from desk.domain import kpi
+from desk.domain import integrity, kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
@@ -63,13 +63,33 @@ class ReportService(Service):
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
+        extra = self.extra_measures(data)
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
-                          item_texts=texts, with_trend=with_trend)
+                          item_texts=texts, with_trend=with_trend, extra=extra)
+        rows = beside_mot(rows)
         advisor = ""
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def extra_measures(self, data: kpi.KpiData) -> list:
+        """The measures of records beyond ``data``'s, over the same visits."""
+        out: list = []
+        # the stage stopwatch: each interval's median and p90
+        from desk.services.timeline import TimelineService
+
+        stopwatch = TimelineService(self.ctx)
+        out += timeline.measure_fns(stopwatch.clocks(data.visits), stopwatch.standards())
+        # honest checklists: MOT integrity, and the open flags per user
+        from desk.services.integrity import IntegrityService
+
+        facts, found, reviews = IntegrityService(self.ctx).found(data.visits)
+        names = self._read(lambda s: repo.user_names(session=s))
+        out.append(lambda s: integrity.integrity(facts, found, reviews, s))
+        out += [lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
+                for u in integrity.flagged_users(found, reviews)]
+        return out
 
     def verify_audit(self):
         """Check the audit log's hash chain and its anchor outside the database:
@@ -81,6 +101,15 @@ class ReportService(Service):
         when there is no anchor yet (:class:`~desk.store.audit.Verified`)."""
         engine = self.ctx.engine
         return self._retry_busy(lambda: audit.verify_anchored(engine, lambda: read_session(engine)))
+
+
+def beside_mot(rows: list[kpi.Row]) -> list[kpi.Row]:
+    """The MOT-integrity rows right after the MOT-compliance ones (kept without
+    waiver, the waivers), where a manager reads them together."""
+    mine = [r for r in rows if r.measure.key.startswith("integrity")]
+    rest = [r for r in rows if not r.measure.key.startswith("integrity")]
+    at = max((i for i, r in enumerate(rest) if r.measure.key.startswith(("mot.", "waive"))), default=len(rest) - 1)
+    return rest[:at + 1] + mine + rest[at + 1:]
 
 
 def measure_label(m: kpi.Measure) -> str:

@@ -34,6 +34,27 @@ from desk.shell.store_link import LoadingScreen, StoreLink
 from desk.shell.typeahead import TypeAhead
 
 
+#: Textual's palette commands (title and help) as msgids: they are shown translated.
+TEXTUAL_COMMANDS = {
+    "Theme": N_("Theme"),
+    "Change the current theme": N_("Change the current theme"),
+    "Quit": N_("Quit"),
+    "Quit the application as soon as possible": N_("Quit the application as soon as possible"),
+    "Keys": N_("Keys"),
+    "Hide the keys and widget help panel": N_("Hide the keys and widget help panel"),
+    "Show help for the focused widget and a summary of available keys":
+        N_("Show help for the focused widget and a summary of available keys"),
+    "Minimize": N_("Minimize"),
+    "Minimize the widget and restore to normal size": N_("Minimize the widget and restore to normal size"),
+    "Maximize": N_("Maximize"),
+    "Maximize the focused widget": N_("Maximize the focused widget"),
+    "Screenshot": N_("Screenshot"),
+    "Save an SVG 'screenshot' of the current screen": N_("Save an SVG 'screenshot' of the current screen"),
+}
+#: Key names the footer and f1 show as words, translated.
+KEY_WORDS = {"space": N_("space"), "enter": N_("enter")}
+
+
 def _lazy(path: str) -> Callable[[], Screen]:
     def make() -> Screen:
         module, cls = path.split(":")
@@ -59,19 +80,20 @@ class DeskApp(TypeAhead, App):
     CSS_PATH = "desk.tcss"
     TITLE = "desk"
     ENABLE_COMMAND_PALETTE = True
+    #: The areas, lookup and quit work on every screen but take no room in the
+    #: footer (the current stage's own keys need it at 80 columns): f1, which the
+    #: footer always shows first, and the palette list them.
     BINDINGS = [
-        Binding("f2", "area('appointments')", N_("Appointments"), id="area.appointments"),
-        Binding("f3", "area('progress')", N_("Progress board"), id="area.progress"),
-        Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup"),
-        Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints"),
-        Binding("f7", "area('dashboard')", N_("KPI"), id="area.dashboard"),
-        Binding("f9", "area('setup')", N_("Set-up"), id="area.setup"),
-        Binding("slash", "lookup", N_("Lookup"), id="lookup"),
-        Binding("f1", "help", N_("Help: every key"), id="help"),
-        # not in the footer (the screen's own keys need its room at 80 columns): f1,
-        # the palette and the README list it
+        Binding("f2", "area('appointments')", N_("Appointments"), id="area.appointments", show=False),
+        Binding("f3", "area('progress')", N_("Progress board"), id="area.progress", show=False),
+        Binding("f4", "area('followup')", N_("Follow-up"), id="area.followup", show=False),
+        Binding("f5", "area('complaints')", N_("Complaints"), id="area.complaints", show=False),
+        Binding("f7", "area('dashboard')", N_("KPI"), id="area.dashboard", show=False),
+        Binding("f9", "area('setup')", N_("Set-up"), id="area.setup", show=False),
+        Binding("slash", "lookup", N_("Lookup"), id="lookup", show=False),
+        Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help: every key")),
         Binding("ctrl+l", "switch_user", N_("Switch user"), id="switch_user", show=False),
-        Binding("ctrl+q", "quit", N_("Quit"), id="quit"),
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit", show=False),
     ]
 
     def __init__(
@@ -264,9 +286,26 @@ class DeskApp(TypeAhead, App):
 
         self.push_screen(LookupScreen(), lambda ids: ids and vehicle_actions(self, *ids))
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names that are words ("space") in the interface language; keys
+        printed on the keyboard (esc, del, f1, ^p) stay as they are."""
+        display = super().get_key_display(binding)
+        word = KEY_WORDS.get(display)
+        return _(word) if word else display
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's own commands (Theme, Quit, Keys…) in the interface language,
+        then desk's."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(TEXTUAL_COMMANDS.get(command.title, command.title)),
+                                   help=_(TEXTUAL_COMMANDS.get(command.help, command.help)))
         yield from desk_commands(self, screen)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
 
 def make_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,

@@ -40,7 +40,7 @@ def desk_commands(app, screen: Screen) -> Iterator[SystemCommand]:
         binding = active.binding
         if binding.description and active.enabled and active.node is screen:
             yield SystemCommand(
-                binding.description, _("Key: {key}", key=binding.key_display or key),
+                binding.tooltip or binding.description, _("Key: {key}", key=app.get_key_display(binding)),
                 lambda a=binding.action: screen.run_action(a),
             )
 

@@ -31,8 +31,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_, _, _n
 from desk.locations import backup_dir
@@ -55,7 +56,7 @@ class LoadingScreen(ShellScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
         yield Static(_("Loading…"), id="loading")
-        yield Footer()
+        yield DeskFooter()
 
     def waiting(self, message: str) -> None:
         self.query_one("#loading", Static).update(Text(message + "\n\n" + _("Trying again…")))
@@ -86,7 +87,7 @@ class StoreErrorScreen(ShellScreen):
         if self.backups:
             text.append("\n\n" + _n("{n} backup found; press r to restore it", "{n} backups found; press r to restore one", len(self.backups)))
         yield Static(text, id="store-error")
-        yield Footer()
+        yield DeskFooter()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "restore":

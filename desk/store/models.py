@@ -430,3 +430,30 @@ class OpeningCheckRow(SQLModel, table=True):
     item_id: str = Field(max_length=20)
     by_user: int = Field(foreign_key="user.id")
     at: NaiveDatetime
+
+
+class IntegrityReviewRow(SQLModel, table=True):
+    """A manager's acceptance, with a note, of a checklist flagged as rushed or
+    blank (desk.domain.integrity); the flag itself is worked out, never stored."""
+
+    __tablename__ = "integrity_review"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "flag_key", name="uq_integrity_review_visit_flag"),)
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    flag_key: str = Field(max_length=40)
+    note: str = Field(max_length=500)
+    by_user: int = Field(foreign_key="user.id")
+    at: NaiveDatetime
+
+
+class ClockingRow(SQLModel, table=True):
+    """A technician on a line, from clocking on to clocking off (open: still on)."""
+
+    __tablename__ = "clocking"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    line_id: int = Field(foreign_key="estimate_line.id", index=True)
+    technician_id: int = Field(foreign_key="user.id", index=True)
+    on_at: NaiveDatetime = Field(index=True)
+    off_at: NaiveDatetime | None = None
+    by_user: int | None = Field(default=None, foreign_key="user.id")

@@ -1,0 +1,162 @@
+"""The stage stopwatch by keys: a visit walked through every stage shows its
+timeline (opened from the KPI dashboard's interval row), and the boards colour
+a visit whose running interval is over its standard."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from desk.shell.app import make_app
+from tests import flow
+from tests.functional.pilot import screen_name, wait_for
+
+
+def cells(table: DataTable, key: str) -> list[str]:
+    return [str(c) for c in table.get_row(key)]
+
+
+async def test_a_visit_through_every_stage_shows_its_timeline(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "QC")  # five minutes between stages
+    shop.desk.lifecycle.set_washing(shop.sa, shop.desk.lifecycle.ref(vid))
+    shop.desk.checklist.mark_item(shop.tech, shop.desk.lifecycle.ref(vid), "QC-05", "done")  # washed
+    flow.to_stage(shop, clock, vid, "FOLLOWED_UP")
+    line_ids = [ln.id for ln in shop.desk.lifecycle.visit_view(vid).lines]
+    line_id = line_ids[0]
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        kpi = app.screen.query_one("#kpi", DataTable)
+        assert cells(kpi, "interval.greeted.p50")[:3] == ["Greeted: median (min)", "5.0", "1"]
+        assert cells(kpi, "interval.written_up.p90")[1] == "5.0"
+        kpi.move_cursor(row=kpi.get_row_index("interval.greeted.p50"))
+        await pilot.press("enter")  # the visits behind the figure
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen" and app.screen.rows)
+        assert [v.id for v in app.screen.rows] == [vid]
+        listed = app.screen.query_one(DataTable)
+        assert str(listed.get_row_at(0)[0]) == "✗"  # greeted after 5 minutes, 1 allowed
+        assert str(listed.get_row_at(0)[-1]) == "0:05"
+        await pilot.press("enter")  # followed up: its history
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and app.screen.query_one("#timeline", DataTable).row_count > 0)
+        table = app.screen.query_one("#timeline", DataTable)
+        keys = [r.value for r in table.rows]
+        assert keys == ["booked", "arrived", "greeted", "written_up", "presented", "signed", "started",
+                        "work_done", "qc_passed", "washed", "ready", "told", "delivered", "followed_up",
+                        *(f"line:{i}" for i in line_ids)]
+        greeted = cells(table, "greeted")
+        assert greeted[0] == "Greeted" and greeted[3:] == ["5:00", "≤ 1:00"]
+        assert table.get_row("greeted")[3].style == "bold red"  # over its standard
+        assert cells(table, "written_up")[3:] == ["5:00", "≤ 20:00"]
+        assert table.get_row("written_up")[3].style == "green"
+        assert cells(table, "delivered")[4] == "-"  # no standard
+        assert cells(table, f"line:{line_id}")[0].strip().startswith("Line:")
+        assert app.screen.query_one("#history", DataTable).row_count > 10
+
+
+async def test_the_boards_colour_a_visit_over_its_standard(shop, clock, db_url):
+    d = shop.desk
+    vid = flow.book(shop, clock, minutes_ahead=0)
+    flow.tick_open(d, shop.sa, vid)
+    d.lifecycle.arrive(shop.sa, d.lifecycle.ref(vid))  # arrived, nobody greets the customer
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
+        board = app.screen.query_one(DataTable)
+        assert "⏱" not in str(board.get_row(str(vid))[4])  # within the minute
+        clock.advance(minutes=3)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "⏱" in str(board.get_row(str(vid))[4]))
+        assert "⏱+0:02 Greeted" in str(board.get_row(str(vid))[4])
+        assert board.get_row(str(vid))[1].style == "magenta"
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        progress = app.screen.query_one(DataTable)
+        assert "⏱+0:02 Greeted" in str(progress.get_row(str(vid))[8])
+        assert progress.get_row(str(vid))[0].style == "magenta"
+        # the clock moves on: the board works it out again without a read
+        d.reception.start_reception(shop.sa, d.lifecycle.ref(vid))  # greeted now: the write-up runs
+        await wait_for(pilot, lambda: "⏱" not in str(progress.get_row(str(vid))[8]))
+        clock.advance(minutes=21)
+        app.screen.tick_clock()
+        await wait_for(pilot, lambda: "⏱+0:01 Write-up done" in str(progress.get_row(str(vid))[8]))
+
+
+async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_note(shop, clock, db_url):
+    from textual.widgets import Input
+
+    from desk.widgets.dialogs import ReasonDialog
+
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")  # the walkaround's items all ticked in the same second
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
+        flags = app.screen.query_one("#flags", DataTable)
+        row = cells(flags, "rushed_walkaround")
+        assert row[0] == "Rushed walkaround" and row[1] == "王丽" and row[3] == "Open"
+        assert "walkaround items ticked within 0 s" in row[2]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one("#reason", Input).value = "Watched it done: a regular's car"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and "Accepted by 周经理" in cells(app.screen.query_one("#flags", DataTable),
+                                                       "rushed_walkaround")[3])
+    event = [e for e in d.lifecycle.history(vid) if e.action == "integrity.accept"]
+    assert len(event) == 1 and event[0].user_name == "周经理" and "regular" in event[0].after
+    assert d.integrity.visit_flags(vid).open() == []
+
+
+async def test_an_advisor_needs_a_manager_to_accept_a_flag(shop, clock, db_url):
+    from desk.widgets.approval import ManagerApproval
+    from desk.widgets.dialogs import ReasonDialog
+    from textual.widgets import Input
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        app.screen.query_one("#reason", Input).value = "fine"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerApproval))
+    assert len(shop.desk.integrity.visit_flags(vid).open()) == 1
+
+
+async def test_the_dashboard_counts_flags_per_user_beside_mot_compliance(shop, clock, db_url):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        kpi = app.screen.query_one("#kpi", DataTable)
+        keys = [r.value for r in kpi.rows]
+        at = keys.index("integrity")
+        assert keys[at - 1].startswith(("mot.", "waive")) and keys[at + 1] == f"integrity.user.{shop.sa.id}"
+        assert cells(kpi, "integrity")[1:3] == ["0.0%", "0/1"]
+        assert cells(kpi, f"integrity.user.{shop.sa.id}")[:2] == ["Checklist flags: 王丽", "1"]
+        kpi.move_cursor(row=at + 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen" and app.screen.rows)
+        assert [v.id for v in app.screen.rows] == [vid]
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[-1]) == "rushed_walkaround"
