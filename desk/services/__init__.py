@@ -29,6 +29,7 @@ from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
+from desk.services.handback import HandbackService
 from desk.services.integrity import IntegrityService
 from desk.services.lifecycle import LifecycleService
 from desk.services.people import PeopleService
@@ -66,6 +67,7 @@ class Desk:
     integrity: IntegrityService
     carryover: CarryOverService
     comebacks: ComebackService
+    handback: HandbackService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -95,6 +97,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         integrity=IntegrityService(ctx),
         carryover=CarryOverService(ctx, estimate=estimate),
         comebacks=ComebackService(ctx),
+        handback=HandbackService(ctx, complaints=complaints),
     )
 
 

@@ -101,3 +101,80 @@ async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashb
         assert shop.desk.lifecycle.visit_view(again).visit.number in cells and "张强" in cells
     visit = shop.desk.lifecycle.visit_view(again).visit
     assert (visit.comeback_cause, visit.comeback_cause_note) == ("workmanship", "Caliper pin not greased")
+
+
+async def test_new_damage_at_delivery_opens_a_major_complaint_and_the_customer_acknowledges(shop, clock, db_url):
+    from desk.widgets.dialogs import FormDialog
+    from textual.widgets import Input
+
+    from tests.functional.pilot import record_notifications
+    from tests.unit.test_handback_service import ready_with_a_scratch
+
+    vid = ready_with_a_scratch(shop, clock)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and app.screen.view is not None)
+        shown = text_of(app, "#handback")
+        assert "front bumper: scratch | -" in shown and "Acknowledged at the walkaround: 李伟" in shown
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await pilot.press(*["down"] * 9, "enter")  # 10 front left door
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog) and "Kind" in app.screen.title_text)
+        await pilot.press("down", "enter")  # dent
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        app.screen.query_one("#f-note", Input).value = "below the handle"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("complaint" in n and "opened" in n for n in notes))
+        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and "NEW: dent" in text_of(app, "#handback"))
+        assert "front left door: - | NEW: dent" in text_of(app, "#handback")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and "Acknowledged at delivery: 李伟"
+                       in text_of(app, "#handback"))
+    [complaint] = shop.desk.complaints.complaints()
+    assert complaint.severity == "major" and "below the handle" in complaint.summary
+    assert shop.desk.lifecycle.visit_view(vid).visit.damage_ack_out_by == "李伟"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+async def test_comeback_cause_b_on_two_terminals(shop, clock, db_url):
+    first = flow.book(shop, clock)
+    flow.to_stage(shop, clock, first, "DELIVERED")
+    clock.advance(days=10)  # the same complaint again: the walk's visit is a comeback of the first
+    await two_terminals_walk(shop, clock, db_url, "QC", [
+        Key("comeback cause b", ("b",), picks={"a": (0,), "b": (1,)},
+            typed={"a": {"note": "Wrong fault found"}, "b": {"note": "Pin not greased"}},
+            shows=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note),
+            kept=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note) == ("workmanship", "Pin not greased")),
+    ])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+async def test_walkaround_acknowledge_a_on_two_terminals(shop, clock, db_url):
+    def checked(shop, vid):
+        d = shop.desk
+        d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), None,
+                                      damages=[{"panel": "roof", "kind": "chip"}], damage_confirmed=True)
+
+    await two_terminals_walk(shop, clock, db_url, "WALKAROUND", [
+        Key("acknowledge a", ("a",), typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
+            shows=lambda v: v.visit.damage_ack_in_by, kept=lambda v: v.visit.damage_ack_in_by == "李芳"),
+    ], prepare=checked)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+async def test_delivery_damage_d_and_acknowledge_a_on_two_terminals(shop, clock, db_url):
+    def marks(view):
+        return view.visit.delivery_damages
+
+    await two_terminals_walk(shop, clock, db_url, "READY", [
+        Key("new damage d", ("d",), picks={"a": (0, 0), "b": (2, 1)},
+            typed={"a": {"note": "near the plate"}, "b": {"note": "by the aerial"}}, shows=marks,
+            kept=lambda v: v.visit.delivery_damages.count("panel") == 2 and len(shop.desk.complaints.complaints()) == 2),
+        Key("acknowledge a", ("a",), typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
+            shows=lambda v: v.visit.damage_ack_out_by, kept=lambda v: v.visit.damage_ack_out_by == "李芳"),
+    ])
