@@ -46,10 +46,14 @@ def finish_work(desk, technician: User, visit_id: int) -> None:
             desk.workshop.finish_line(technician, desk.lifecycle.ref(visit_id), ln.id)
 
 
-def pass_qc(desk, technician: User, inspector: User, visit_id: int) -> None:
-    """QC: the technician's own check (QC-01), the inspector's items, then Ready."""
+def pass_qc(desk, technician: User, inspector: User, visit_id: int, *, cause: str = "workmanship") -> None:
+    """QC: the technician's own check (QC-01), the inspector's items (a
+    comeback's cause, QC-07, ``cause``), then Ready."""
     desk.checklist.mark_item(technician, desk.lifecycle.ref(visit_id), "QC-01", MarkKind.DONE)
     tick_open(desk, inspector, visit_id)
+    view = desk.lifecycle.visit_view(visit_id)
+    if view.visit.comeback_of_id is not None and not view.visit.comeback_cause:
+        desk.comebacks.record_cause(inspector, view.ref, desk.comebacks.draft(cause))
     desk.lifecycle.advance(inspector, desk.lifecycle.ref(visit_id))
 
 

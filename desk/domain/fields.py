@@ -668,6 +668,10 @@ CLOSING_REPORT = Text("closing_report", label="report", max_len=2000, required=T
 REASON = Text("reason", max_len=500, required=True, required_msg=N_("A reason is required"))
 #: A reason where the action decides whether one is needed (cancel yes, advance no).
 OPTIONAL_REASON = Text("reason", max_len=500)
+#: What QC adds to a comeback's cause (desk.domain.comebacks).
+COMEBACK_NOTE = Text("note", max_len=500)
+#: Where exactly damage noted at delivery is (desk.domain.damage).
+DAMAGE_NOTE = Text("note", max_len=200)
 
 # Reports and exports: a period's first and last day
 FIRST_DAY = Date("first", label="from")

@@ -23,11 +23,13 @@ from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
+from desk.services.comebacks import ComebackService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
+from desk.services.handback import HandbackService
 from desk.services.integrity import IntegrityService
 from desk.services.lifecycle import LifecycleService
 from desk.services.people import PeopleService
@@ -64,6 +66,8 @@ class Desk:
     timeline: TimelineService
     integrity: IntegrityService
     carryover: CarryOverService
+    comebacks: ComebackService
+    handback: HandbackService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -92,6 +96,8 @@ def build_desk(ctx: ServiceContext) -> Desk:
         timeline=TimelineService(ctx),
         integrity=IntegrityService(ctx),
         carryover=CarryOverService(ctx, estimate=estimate),
+        comebacks=ComebackService(ctx),
+        handback=HandbackService(ctx, complaints=complaints),
     )
 
 
