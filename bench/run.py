@@ -246,8 +246,7 @@ def prepare_big_visit(shop: generate.Shop, db: Path, lines: int = 30, past: int 
     desk = open_desk(f"sqlite:///{db}", clock=shop.clock(), migrate=False, deep_check=False)
     try:
         user = next(u for u in desk.people.users() if u.name == "王丽")
-        ref = desk.booking.walk_in(user, customer_id=customer_id, vehicle_id=vehicle_id,
-                                   concerns=[("Regular 10,000 km service", ("service",))])
+        ref = desk.booking.walk_in(user, customer_id=customer_id, vehicle_id=vehicle_id, concerns=desk.booking.concerns([("Regular 10,000 km service", ("service",))]))
         for i in range(lines):
             ref = desk.estimate.add_line(user, ref, desk.estimate.draft(
                 kind="labour" if i % 2 else "part", description=f"Item {i}", qty=Decimal(1), unit_cents=1000 + i)).ref

@@ -144,17 +144,17 @@ def build(
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []
     for i in range(40):
-        cid = desk.people.register_customer(
-            sa, name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
+        cid = desk.people.register_customer(sa, desk.people.customer_draft(
+            name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
             vip=i % 13 == 0, special_note="Prefers WeChat messages" if i % 13 == 0 else "",
-        )
+        ))
         make, model = rng.choice(MAKES)
-        vid = desk.people.register_vehicle(
-            sa, customer_id=cid, vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
+        vid = desk.people.register_vehicle(sa, cid, desk.people.vehicle_draft(
+            vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
             plate=make_plate(rng), make=make, model=model, year=rng.randint(2012, 2025),
             purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
             odometer_km=rng.randint(5, 120) * 1000,
-        )
+        ))
         cars.append((cid, vid))
 
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
@@ -215,8 +215,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         cid, vid = pool.pop()
         clock.now = min(at, now) - timedelta(hours=20)
         # The manager books so that a busy demo slot is overbooked, not refused.
-        visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, at=at, advisor_id=advisor.id,
-                          concerns=[concern or _concern(rng)], overbook=True).id
+        visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, advisor_id=advisor.id, overbook=True, booking=desk.booking.draft(at=at, concerns=[concern or _concern(rng)])).id
         made += 1
         return visit
 
@@ -261,7 +260,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
-                tech, desk.lifecycle.ref(vid), finding="Rear brake discs worn below limit", grade="red",
+                tech, desk.lifecycle.ref(vid), finding=desk.reception.finding("Rear brake discs worn below limit", "red"),
                 line=desk.estimate.draft(kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
                 availability="in_stock"))
         if plan in ("repair", "repair_added", "repair_parts"):
@@ -279,18 +278,16 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
-    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car,
-                         concerns=[("Squeaking noise when braking", ["brake", "noise"])]).id
+    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])])).id
     _run_full(desk, clock, first, sa, techs[0], qc, mgr)
     clock.now = now - timedelta(hours=20)
-    desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, at=now + timedelta(minutes=45), advisor_id=sa.id,
-              concerns=[("Brakes squeak again", ["brake", "noise"])], overbook=True)
+    desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, advisor_id=sa.id, overbook=True, booking=desk.booking.draft(at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]))
     made += 1
     # Deliveries of the last three days, due for their follow-up call.
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
-        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=[_concern(rng)]).id
+        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr)
     return made
 

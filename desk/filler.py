@@ -57,7 +57,7 @@ def hand_over(desk, advisor: User, visit_id: int, *, call_at: datetime, disposal
     """Delivery: the customer told, the old parts' fate, the follow-up call agreed, delivered."""
     desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(visit_id))
     desk.delivery.set_disposal(advisor, desk.lifecycle.ref(visit_id), disposal)
-    desk.delivery.agree_followup(advisor, desk.lifecycle.ref(visit_id), call_at, "phone")
+    desk.delivery.agree_followup(advisor, desk.lifecycle.ref(visit_id), desk.delivery.agreement(call_at, "phone"))
     tick_open(desk, advisor, visit_id)
     desk.lifecycle.advance(advisor, desk.lifecycle.ref(visit_id))
 

@@ -299,12 +299,11 @@ class Shop:
         self.qc = mk("陈静", Role.QC)
         self.csr = mk("赵敏", Role.CSR)
         self.mgr = mk("周经理", Role.MANAGER)
-        self.customer = desk.people.register_customer(self.sa, name="李伟", phone="13812345678")
-        self.vehicle = desk.people.register_vehicle(
-            self.sa, customer_id=self.customer, vin="1M8GDM9AXKP042788", plate="京A12345",
-            make="Volkswagen", model="Passat", year=2019, odometer_km=42000,
-            purchase_date=datetime(2019, 5, 1).date(),
-        )
+        self.customer = desk.people.register_customer(self.sa, desk.people.customer_draft(name="李伟", phone="13812345678"))
+        self.vehicle = desk.people.register_vehicle(self.sa, self.customer, desk.people.vehicle_draft(
+            vin="1M8GDM9AXKP042788", plate="京A12345", make="Volkswagen", model="Passat", year=2019,
+            odometer_km=42000, purchase_date=datetime(2019, 5, 1).date(),
+        ))
 
 
 @pytest.fixture

@@ -22,10 +22,7 @@ tick_open = filler.tick_open
 
 
 def book(shop, clock, *, minutes_ahead=60, concerns=(("Squeaking noise when braking", ("brake", "noise")),)):
-    return shop.desk.booking.book(
-        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-        at=clock.now + timedelta(minutes=minutes_ahead), concerns=list(concerns),
-    ).id
+    return shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=clock.now + timedelta(minutes=minutes_ahead), concerns=list(concerns))).id
 
 
 def to_stage(shop, clock, visit_id, stage: str):
@@ -70,9 +67,7 @@ def to_stage(shop, clock, visit_id, stage: str):
         elif current == "READY":
             filler.hand_over(d, shop.sa, visit_id, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
         elif current == "DELIVERED":
-            d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), outcome="reached",
-                          scores={f: 5 for f in CSI_FACTORS},
-                          nps=10, next_service_stated=True)
+            d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), d.followup.call(outcome="reached", scores={f: 5 for f in CSI_FACTORS}, nps=10, next_service_stated=True))
             tick_open(d, shop.csr, visit_id)
             d.lifecycle.advance(shop.csr, d.lifecycle.ref(visit_id))
         clock.advance(minutes=5)

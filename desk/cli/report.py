@@ -11,9 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from desk.cli.common import fail, open_shop
-from desk.domain import kpi
+from desk.domain import fields, kpi
 from desk.domain.errors import DeskError, InvalidInput
-from desk.domain.validate import date as parse_date
 from desk.i18n import _, _n
 from desk.services.reports import day_range, measure_base, measure_label
 from desk.widgets.feedback import describe_error
@@ -29,8 +28,8 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
     """The KPI figures of a date range, as text or CSV (the dashboard's figures)."""
     today = date.today()
     try:
-        first_day = parse_date(first, today=today)
-        last_day = parse_date(last, today=today) if last else today
+        first_day = fields.FIRST_DAY.parse(first, today=today)
+        last_day = fields.LAST_DAY.parse(last, today=today) if last else today
         kpi.check_range(first_day, last_day)
         desk = open_shop(ctx, read_only=True)
         advisor_id = None

@@ -11,7 +11,7 @@ import click
 
 from desk.cli.common import fail, open_shop
 from desk.cli.group import DeskGroup
-from desk.domain import validate
+from desk.domain import fields
 from desk.domain.csvimport import ENCODING_CHOICES, ENCODINGS_TEXT, SEPARATORS_TEXT, ImportRejected
 from desk.domain.errors import DeskError, InvalidInput
 from desk.i18n import _
@@ -111,8 +111,8 @@ def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | N
     try:
         desk = open_shop(ctx, read_only=True)
         today = desk.ctx.now().date()
-        first = validate.date(start, today=today)
-        last = validate.date(end, today=today)
+        first = fields.FIRST_DAY.parse(start, today=today)
+        last = fields.LAST_DAY.parse(end, today=today)
         table = {"visits": desk.transfer.export_visits, "followups": desk.transfer.export_followups,
                  "kpis": desk.transfer.kpi_export_rows}[what](first, last)
         path = write_table(table, output, fmt or (output.suffix.lstrip(".") or "csv"))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from desk.domain import fields, validate
-from desk.domain.drafts import VehicleDraft
+from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.errors import DeskError, InvalidInput
 
 
@@ -94,12 +94,20 @@ VehicleRecord = VehicleDraft
 
 @dataclass(frozen=True)
 class CustomerRecord:
+    """A row of the file: its customer and car drafts (the same checks as the form's)."""
+
     line: int
-    name: str
-    phone: str
-    email: str = ""
-    member: bool = False
+    customer: CustomerDraft
     vehicle: VehicleRecord | None = None
+
+    @property
+    def name(self) -> str:
+        return self.customer.name
+
+    @property
+    def phone(self) -> str:
+        """The key rows of one customer share."""
+        return self.customer.phone
 
 
 @dataclass
@@ -457,38 +465,24 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], today: dt.d
         except InvalidInput as exc:
             errors.append(RowError(line, f, exc.reason, exc.params))
 
-    check("name", fields.NAME.parse)
-    check("phone", fields.PHONE.parse)
-    check("email", fields.EMAIL.parse)
+    for spec in (fields.NAME, fields.PHONE, fields.EMAIL):
+        check(spec.name, spec.parse)
     check("member", _member)
     has_vehicle = any(cell(f).strip() for f in VEHICLE_FIELDS)
     vehicle = None
     if has_vehicle:
-        check("plate", fields.PLATE.parse)
-        if cell("vin").strip():
-            try:
-                res = validate.vin(cell("vin"))
-                values["vin"] = res.vin
-                if res.warning:
-                    warnings.append(RowError(line, "vin", res.warning))
-            except InvalidInput as exc:
-                errors.append(RowError(line, "vin", exc.reason, exc.params))
-        check("make", fields.MAKE.parse)
-        check("model", fields.MODEL.parse)
-        if cell("year").strip():
-            check("year", lambda s: fields.YEAR.parse(s, today=today))
-        check("odometer_km", fields.ODOMETER.parse)
-        check("purchase_date", lambda s: fields.PURCHASE_DATE.parse(s, today=today))
+        for spec in VehicleDraft.FORM:
+            check(spec.name, lambda s, spec=spec: spec.parse(s, today=today))
+        warning = fields.vin_warning(values.get("vin", ""))
+        if warning:
+            warnings.append(RowError(line, "vin", warning))
         if not errors:
-            vehicle = VehicleRecord(
-                plate=values["plate"], vin=values.get("vin", ""), make=values["make"], model=values["model"],
-                year=values.get("year"), odometer_km=values.get("odometer_km"),
-                purchase_date=values.get("purchase_date"),
-            )
+            vehicle = VehicleDraft(**{spec.name: values[spec.name] for spec in VehicleDraft.FORM})
     if errors:
         return None, errors, warnings
-    return CustomerRecord(line=line, name=values["name"], phone=values["phone"], email=values["email"],
-                          member=values["member"], vehicle=vehicle), [], warnings
+    customer = CustomerDraft(name=values["name"], phone=values["phone"], email=values["email"],
+                             member=values["member"])
+    return CustomerRecord(line=line, customer=customer, vehicle=vehicle), [], warnings
 
 
 def _duplicate(rec: CustomerRecord, seen_vin, seen_plate, seen_phone) -> RowError | None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from desk.domain import fields
-from desk.domain.entities import CallOutcome, Grade, Severity, Symptom
+from desk.domain.entities import CallOutcome, Channel, Grade, LineKind, Severity, Symptom
 from desk.domain.errors import InvalidInput
+from desk.domain.setup import job_code
 
 # ----------------------------------------------------------------------------- people and cars
 
@@ -87,8 +89,12 @@ class ConcernDraft:
 
     @classmethod
     def parse(cls, form: Mapping[str, str]) -> ConcernDraft:
-        v = fields.parse_form(cls.FORM, form)
-        return cls(v["concern"], v["tags"])
+        return cls.from_form(fields.parse_form(cls.FORM, form))
+
+    @classmethod
+    def from_form(cls, values: Mapping) -> ConcernDraft:
+        """From a form's values, each already read by its spec of :attr:`FORM`."""
+        return cls(values["concern"], tuple(values["tags"]))
 
     @classmethod
     def of(cls, text: str, tags: Iterable[Symptom | str] = ()) -> ConcernDraft:
@@ -121,8 +127,12 @@ class BookingDraft:
 
     @classmethod
     def parse(cls, form: Mapping[str, str], *, now: dt.datetime) -> BookingDraft:
-        v = fields.parse_form(cls.FORM, form, now=now)
-        return cls(v["when"], (ConcernDraft(v["concern"], v["tags"]),))
+        return cls.from_form(fields.parse_form(cls.FORM, form, now=now))
+
+    @classmethod
+    def from_form(cls, values: Mapping) -> BookingDraft:
+        """From a form's values, each already read by its spec of :attr:`FORM`."""
+        return cls(values["when"], (ConcernDraft.from_form(values),))
 
     @classmethod
     def of(cls, *, at: dt.datetime, concerns: Iterable, now: dt.datetime) -> BookingDraft:
@@ -144,12 +154,36 @@ class FindingDraft:
 
     @classmethod
     def parse(cls, form: Mapping[str, str], *, during_repair: bool = False) -> FindingDraft:
-        v = fields.parse_form(cls.FORM, form)
-        return cls(v["finding"], v["grade"], during_repair)
+        return cls.from_form(fields.parse_form(cls.FORM, form), during_repair=during_repair)
+
+    @classmethod
+    def from_form(cls, values: Mapping, *, during_repair: bool = False) -> FindingDraft:
+        """From a form's values, each already read by its spec of :attr:`FORM`."""
+        return cls(values["finding"], values["grade"], during_repair)
 
     @classmethod
     def of(cls, text: str, grade: Grade | str, *, during_repair: bool = False) -> FindingDraft:
         return cls(fields.FINDING.check(text), fields.GRADE.check(grade), bool(during_repair))
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    """The customer's decision on work added during repair (REP-03/04): how it
+    was given, by whom, and the paper or phone reference."""
+
+    channel: Channel
+    signer: str
+    reference: str = ""
+
+    FORM = (fields.CHANNEL, fields.SIGNER, fields.REFERENCE)
+
+    @classmethod
+    def parse(cls, form: Mapping[str, str]) -> DecisionDraft:
+        return cls(**fields.parse_form(cls.FORM, form))
+
+    @classmethod
+    def of(cls, *, channel: Channel | str, signer: str, reference: str = "") -> DecisionDraft:
+        return cls(fields.CHANNEL.check(channel), fields.SIGNER.check(signer), fields.REFERENCE.check(reference))
 
 
 # ----------------------------------------------------------------------------- delivery and follow-up
@@ -244,3 +278,48 @@ class ComplaintClosing:
     def of(cls, *, root_cause: str, remedy: str, closing_report: str, owner_id: int | None = None) -> ComplaintClosing:
         return cls(fields.ROOT_CAUSE.check(root_cause), fields.REMEDY.check(remedy),
                    fields.CLOSING_REPORT.check(closing_report), owner_id)
+
+
+# ----------------------------------------------------------------------------- shop set-up
+
+
+@dataclass(frozen=True)
+class CannedJobDraft:
+    """A canned job of the shop's own: its code and its name in both languages
+    (no Chinese name: the English one)."""
+
+    job_id: str
+    en: str
+    zh: str = ""
+
+    FORM = (fields.JOB_CODE, fields.JOB_NAME_EN, fields.JOB_NAME_ZH)
+
+    @classmethod
+    def of(cls, *, job_id: str, en: str, zh: str = "", taken: Collection[str] = frozenset()) -> CannedJobDraft:
+        """``taken``: the codes in use that a form knows of (the service asks the store)."""
+        en = fields.JOB_NAME_EN.check(en)
+        return cls(job_code(job_id, frozenset(taken)), en, fields.JOB_NAME_ZH.check(zh) or en)
+
+
+@dataclass(frozen=True)
+class CannedLineDraft:
+    """A line of a canned job: labour hours or parts at a unit price."""
+
+    kind: LineKind
+    description: str
+    qty: Decimal
+    unit_cents: int
+
+    FORM = (fields.DESCRIPTION, fields.QTY, fields.UNIT_PRICE)
+
+    @classmethod
+    def of(cls, *, kind: LineKind | str, description: str, qty, unit_price) -> CannedLineDraft:
+        """``unit_price``: typed ("12.50") or int cents."""
+        cents = fields.UNIT_PRICE.parse(unit_price) if isinstance(unit_price, str) else \
+            fields.UNIT_PRICE.check(unit_price)
+        return cls(fields.KIND.check(kind), fields.DESCRIPTION.check(description), fields.QTY.check(qty), cents)
+
+    def to_dict(self) -> dict:
+        """As a canned job stores its lines."""
+        return {"kind": self.kind.value, "description": self.description, "qty": format(self.qty, "f"),
+                "unit_cents": self.unit_cents}

@@ -95,6 +95,35 @@ def _check_eta(availability: Availability, eta: dt.date | None) -> None:
         raise InvalidInput("eta", N_("Only a back-ordered part has an arrival date"))
 
 
+def chase_supplier(line) -> bool:
+    """A part on back order whose supplier has given no arrival date yet: it may
+    be noted so (the advisor need not wait for the date to write the order
+    down), EST-02 stays open until the date is given (``backorders_have_eta``),
+    and the visit and the progress board say to chase the supplier."""
+    return line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER and line.eta is None
+
+
+def parts_to_chase(lines: Iterable) -> list:
+    """The lines of ``lines`` whose supplier is to be chased for a date."""
+    return [ln for ln in lines if chase_supplier(ln) and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED]
+
+
+def check_promised(at: dt.datetime, lines: Iterable) -> None:
+    """A promised completion time is not before a part the work needs can be
+    there: refused when it falls on a day before a back-ordered part's ETA (a
+    part arriving that day may still be fitted by the evening). The refusal
+    names the part and its ETA. A part without a date cannot be checked; it is
+    chased (:func:`chase_supplier`). Declined lines need no part."""
+    late = [ln for ln in lines if ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
+            and ln.eta is not None and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED
+            and at.date() < ln.eta]
+    if late:
+        first = max(late, key=lambda ln: ln.eta)
+        raise InvalidInput("promised", N_("Promised {at} is before {part} arrives ({eta}): promise a time from "
+                                          "{eta} on"),
+                           {"at": f"{at:%Y-%m-%d %H:%M}", "part": first.description, "eta": f"{first.eta:%Y-%m-%d}"})
+
+
 #: The fields of the line form, in order (the ETA only on a part's form).
 LINE_FORM: tuple[fields.Spec, ...] = (
     fields.DESCRIPTION, fields.QTY, fields.UNIT_PRICE, fields.DISCOUNT, fields.WARRANTY, fields.FREE,
@@ -268,8 +297,11 @@ class LinePatch:
 
     def apply(self, line: EstimateLine) -> EstimateLine:
         """``line`` as it is after the change. A part taken off back order loses its
-        arrival date unless the change gives one (then it is refused)."""
+        arrival date unless the change gives one (then it is refused). Labour and
+        fees are always "in stock": only a part is ordered."""
         new = replace(line, **dict(self.changes))
+        if "availability" in self.fields and new.kind != LineKind.PART and new.availability != line.availability:
+            raise InvalidInput("availability", N_("Only a part is ordered, not {line}"), {"line": line.description})
         if new.availability != Availability.BACK_ORDER:
             if "eta" in self.fields:
                 _check_eta(new.availability, new.eta)

@@ -153,6 +153,11 @@ def _vin(text: str) -> str:
     return validate.vin(text).vin
 
 
+def vin_warning(vin: str) -> str | None:
+    """The doubt about an accepted VIN (a check digit that need not match), if any."""
+    return validate.vin(vin).warning if vin else None
+
+
 # ----------------------------------------------------------------------------- numbers
 
 
@@ -482,7 +487,7 @@ class Choice(Spec):
 
 
 def _flag_options() -> tuple:
-    return ((True, ("y", "yes", "是", "1")), (False, ("n", "no", "否", "0")))
+    return ((True, ("y", "yes", "是", "1", "true")), (False, ("n", "no", "否", "0", "false")))
 
 
 @dataclass(frozen=True)
@@ -637,10 +642,15 @@ REASON = Text("reason", max_len=500, required=True, required_msg=N_("A reason is
 #: A reason where the action decides whether one is needed (cancel yes, advance no).
 OPTIONAL_REASON = Text("reason", max_len=500)
 
+# Reports and exports: a period's first and last day
+FIRST_DAY = Date("first", label="from")
+LAST_DAY = Date("last", label="to")
+
 # Shop set-up
 SETTING_VALUE = Text("value", max_len=80)
 ITEM_TEXT_EN = Text("en", max_len=200, required=True, required_msg=N_("The item needs a text"))
 ITEM_TEXT_ZH = Text("zh", max_len=200)
+ITEM_REQUIRED = Choice("required", options=_flag_options(), message=N_("Answer y or n"), empty=False)
 JOB_CODE = Text("job", max_len=30)
 JOB_NAME_EN = Text("en", max_len=80, required=True, required_msg=N_("Must not be empty"))
 JOB_NAME_ZH = Text("zh", max_len=80)

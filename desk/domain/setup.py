@@ -312,6 +312,15 @@ def next_own_id(overrides: list[ItemOverride]) -> str:
     return f"{OWN_PREFIX}{max(numbers, default=0) + 1:02d}"
 
 
+#: Who ticks a shop's own item, by its stage: the technician in repair, QC at QC.
+_OWN_ITEM_ROLE = {"IN_REPAIR": Role.TECHNICIAN, "QC": Role.QC}
+
+
+def own_item_role(stage: str) -> Role:
+    """The role that ticks a new item of the shop's own in ``stage`` (else the advisor)."""
+    return _OWN_ITEM_ROLE.get(str(stage), Role.ADVISOR)
+
+
 def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: str, zh: str = "",
              required: bool = False, role: str = Role.ADVISOR.value) -> ItemOverride:
     """A new item of the shop's own, validated."""
@@ -339,13 +348,6 @@ def job_code(text: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     if code in taken:
         raise InvalidInput("job", N_("The job code {job} is taken"), {"job": code})
     return code
-
-
-def required_text(text: str, *, field: str = "text", max_len: int = 200) -> str:
-    out = validate.text(text, field=field, max_len=max_len)
-    if not out:
-        raise InvalidInput(field, N_("Must not be empty"))
-    return out
 
 
 # ----------------------------------------------------------------------------- opening checklist

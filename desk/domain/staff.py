@@ -240,6 +240,24 @@ def may_approve(user: User) -> Verdict:
     return ALLOWED if user.active and _manager_or_foreman(user) else refuse(N_("approve"), MANAGER)
 
 
+# ----------------------------------------------------------------------------- who works on what
+
+
+def is_technician(user: User | None) -> bool:
+    """Works on cars: may be assigned a car, starts and finishes its lines."""
+    return bool(user and user.has(Role.TECHNICIAN))
+
+
+def technicians(users: Iterable[User]) -> list[User]:
+    """The active technicians: whom a car is assigned to, who did a line."""
+    return [u for u in users if u.active and is_technician(u)]
+
+
+def advisors(users: Iterable[User]) -> list[User]:
+    """The active service advisors: whose visits and figures a list is filtered by."""
+    return [u for u in users if u.active and u.has(Role.ADVISOR)]
+
+
 # ----------------------------------------------------------------------------- other actions
 
 

@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from desk.domain import fields
+from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
@@ -224,8 +226,8 @@ class AppointmentsScreen(ListScreen):
 
         def book_as(actor):
             return self.desk.booking.book(
-                actor, customer_id=customer_id, vehicle_id=vehicle_id, at=values["when"],
-                concerns=[(values["concern"], values["tags"])], overbook=overbook,
+                actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=BookingDraft.from_form(values),
+                overbook=overbook,
             )
 
         def booked(_ref) -> None:
@@ -266,7 +268,7 @@ class AppointmentsScreen(ListScreen):
                 return
             self.run_db(
                 lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
-                                          concerns=[(values["concern"], values["tags"])]),
+                                                  concerns=(ConcernDraft.from_form(values),)),
                 lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
@@ -314,12 +316,10 @@ class AppointmentsScreen(ListScreen):
     def _reminder_outcome(self, reminder_id) -> None:
         if reminder_id is None:
             return
-        from desk.domain import validate
         from desk.widgets.dialogs import FormDialog, FormField
 
         form = FormDialog(_("Outcome of the call"), [
-            FormField("outcome", _("e.g. reminded / coming / rebook / no answer"),
-                      parse=lambda s: validate.text(s, field="outcome", max_len=200, required=True)),
+            FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
         ])
         self.app.push_screen(form, lambda v: v and self.run_db(
             lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,

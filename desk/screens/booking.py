@@ -9,69 +9,39 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import validate
-from desk.domain.entities import SYMPTOM_LABELS, Symptom
-from desk.domain.errors import InvalidInput
+from desk.domain import fields
+from desk.domain.entities import SYMPTOM_LABELS
+from desk.domain.drafts import ConcernDraft
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
 
-_SYMPTOMS = list(Symptom)
-
-
 def tags_hint() -> str:
-    return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(_SYMPTOMS, 1))
+    return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(fields.TAG_ORDER, 1))
 
 
-def parse_tags(text: str) -> list[Symptom]:
-    """Symptom tags typed as digits (1-9), English or Chinese words."""
-    out: list[Symptom] = []
-    names = {s.value: s for s in Symptom}
-    names.update({_(SYMPTOM_LABELS[s]): s for s in Symptom})
-    names.update({"异响": Symptom.NOISE, "振动": Symptom.VIBRATION, "制动": Symptom.BRAKE, "刹车": Symptom.BRAKE,
-                  "加速": Symptom.ACCELERATION, "跑偏": Symptom.PULLING, "漏油": Symptom.LEAK,
-                  "故障灯": Symptom.WARNING_LIGHT, "保养": Symptom.SERVICE, "其他": Symptom.OTHER})
-    names = {k.lower(): v for k, v in names.items()}
-    for word in text.replace(",", " ").replace("，", " ").split():
-        if word.lower() in names:
-            found = [names[word.lower()]]
-        elif word.isdigit() and all(1 <= int(ch) <= len(_SYMPTOMS) for ch in word):
-            found = [_SYMPTOMS[int(ch) - 1] for ch in word]  # "12" = tags 1 and 2
-        else:
-            raise InvalidInput("tags", "Unknown tag: {tag}", {"tag": word})
-        out.extend(t for t in found if t not in out)
-    return out
+def _concern_fields() -> list[FormField]:
+    return [FormField.of(fields.CONCERN, _("Customer's request, in their words")),
+            FormField.of(fields.TAGS, _("Symptom tags: {hint}", hint=tags_hint()))]
 
 
 def booking_form(app, *, when: datetime | None, comeback_hint: str = "") -> FormDialog:
-    today = app.clock().date()
+    """The form of :class:`BookingDraft` (its values: ``BookingDraft.from_form``)."""
     title = _("Book an appointment")
     if comeback_hint:
         title += "\n" + comeback_hint
-    return FormDialog(
-        title,
-        [
-            FormField("when", _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
-                      value=when.strftime("%Y-%m-%d %H:%M") if when else "",
-                      parse=lambda s: validate.datetime_local(s, today=today)),
-            FormField("concern", _("Customer's request, in their words"),
-                      parse=lambda s: validate.text(s, field="concern", max_len=500, required=True)),
-            FormField("tags", _("Symptom tags: {hint}", hint=tags_hint()), parse=parse_tags),
-        ],
-    )
+    return FormDialog(title, [
+        FormField.of(fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
+                     when.strftime("%Y-%m-%d %H:%M") if when else "", now=app.clock()),
+        *_concern_fields(),
+    ])
 
 
 def concern_form(title: str) -> FormDialog:
-    return FormDialog(
-        title,
-        [
-            FormField("concern", _("Customer's request, in their words"),
-                      parse=lambda s: validate.text(s, field="concern", max_len=500, required=True)),
-            FormField("tags", _("Symptom tags: {hint}", hint=tags_hint()), parse=parse_tags),
-        ],
-    )
+    """The form of :class:`ConcernDraft` (its values: ``ConcernDraft.from_form``)."""
+    return FormDialog(title, _concern_fields())
 
 
 class AppointmentScreen(CarryOverActions, VisitScreen):
@@ -130,13 +100,12 @@ class AppointmentScreen(CarryOverActions, VisitScreen):
 
     def action_add_concern(self) -> None:
         self.submit(concern_form(_("Add concern")),
-                    lambda values: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]))
+                    lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)))
 
     def action_reschedule(self) -> None:
-        today = self.app.clock().date()
         form = FormDialog(_("Reschedule"), [
-            FormField("when", _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
-                      parse=lambda s: validate.datetime_local(s, today=today)),
+            FormField.of(fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
+                         now=self.app.clock()),
         ])
 
         self.submit(form, lambda values: self.desk.booking.reschedule(self.user, self.ref, values["when"]))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from desk.domain import validate
+from desk.domain import fields
+from desk.domain.drafts import ComplaintClosing
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.widgets.dialogs import FormDialog, FormField
@@ -65,11 +66,10 @@ class ComplaintsScreen(ListScreen):
         row = self.current_row()
         if row is None:
             return
-        required = lambda field: (lambda s: validate.text(s, field=field, max_len=1000, required=True))  # noqa: E731
         form = FormDialog(_("Close complaint: {summary}", summary=row.summary[:60]), [
-            FormField("root_cause", _("Root cause"), parse=required("root cause")),
-            FormField("remedy", _("Remedy (e.g. free check, labour voucher)"), parse=required("remedy")),
-            FormField("closing_report", _("Closing report"), parse=required("report")),
+            FormField.of(fields.ROOT_CAUSE, _("Root cause")),
+            FormField.of(fields.REMEDY, _("Remedy (e.g. free check, labour voucher)")),
+            FormField.of(fields.CLOSING_REPORT, _("Closing report")),
         ])
-        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, row.ref, **v),
+        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, row.ref, ComplaintClosing(**v)),
                     approve=_("Close complaint: {summary}", summary=row.summary[:60]))

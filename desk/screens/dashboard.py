@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from desk.domain import kpi
-from desk.domain import validate
-from desk.domain.entities import Role
+from desk.domain import fields
+from desk.domain import staff
 from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen, TableScreen
@@ -127,7 +127,6 @@ class DashboardScreen(TableScreen):
 
     def action_range(self) -> None:
         today = self.today()
-        parse = lambda s: validate.date(s, today=today)  # noqa: E731
 
         def check(values: dict) -> None:
             kpi.check_range(values["first"], values["last"])
@@ -139,14 +138,14 @@ class DashboardScreen(TableScreen):
                 self.load()
 
         self.app.push_screen(FormDialog(_("Date range"), [
-            FormField("first", _("From (e.g. 2026-11-01)"), f"{self.first:%Y-%m-%d}", parse),
-            FormField("last", _("To"), f"{self.last:%Y-%m-%d}", parse),
+            FormField.of(fields.FIRST_DAY, _("From (e.g. 2026-11-01)"), f"{self.first:%Y-%m-%d}", today=today),
+            FormField.of(fields.LAST_DAY, _("To"), f"{self.last:%Y-%m-%d}", today=today),
         ], check=check), chosen)
 
     def action_advisor(self) -> None:
         def show(users) -> None:
             choices: list = [(0, _("Whole shop"))]
-            choices += [(u.id, u.name) for u in users if Role.ADVISOR in u.roles]
+            choices += [(u.id, u.name) for u in staff.advisors(users)]
             names = dict(choices)
 
             def chosen(advisor_id) -> None:

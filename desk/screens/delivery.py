@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import validate
+from desk.domain import fields
+from desk.domain.drafts import FollowUpAgreement
 from desk.domain.entities import Approval, Disposal, LineKind
-from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
 from desk.domain.process import Stage
 from desk.domain.rules import beyond_tolerance
@@ -28,6 +28,7 @@ DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_
 
 class QCScreen(VisitScreen):
     stage = Stage.QC
+    STACKED = True  # the line table needs the width
     BINDINGS = [
         Binding("k", "rework", N_("Rework"), id="qc.rework"),
         # not n / w / x / space: the checklist uses those when it has focus
@@ -132,26 +133,23 @@ class DeliveryScreen(VisitScreen):
 
     def action_explain(self) -> None:
         form = FormDialog(_("Why the final amount differs"), [
-            FormField("text", _("Explanation or re-approval (who, how)"),
-                      parse=lambda s: validate.text(s, field="explanation", max_len=1000, required=True)),
+            FormField.of(fields.EXPLANATION, _("Explanation or re-approval (who, how)")),
         ])
         self.submit(form, lambda v: self.desk.delivery.explain_amount(self.user, self.ref, v["text"]))
 
     def action_agree_call(self) -> None:
-        today = self.app.clock().date()
+        now = self.app.clock()
+        window = self.desk.ctx.policy.followup_window_hours
+        drafted: dict = {}
 
-        def channel(text: str) -> str:
-            value = validate.text(text, field="channel", max_len=20, required=True)
-            if value.lower() not in ("phone", "wechat", "sms", "电话", "微信", "短信"):
-                raise InvalidInput("channel", "Channel is phone, wechat or sms")
-            return value.lower()
+        def check(values: dict) -> None:  # within the window: the agreement's own rule, inline
+            drafted["agreement"] = FollowUpAgreement.of(**values, now=now, window_hours=window)
 
         form = FormDialog(_("Agree the follow-up call (within 72 hours)"), [
-            FormField("at", _("When (e.g. tomorrow 10:00, +2 15:00)"),
-                      parse=lambda s: validate.datetime_local(s, today=today)),
-            FormField("channel", _("Channel: phone, wechat or sms"), value="phone", parse=channel),
-        ])
-        self.submit(form, lambda v: self.desk.delivery.agree_followup(self.user, self.ref, v["at"], v["channel"]))
+            FormField.of(fields.FOLLOWUP_AT, _("When (e.g. tomorrow 10:00, +2 15:00)"), now=now),
+            FormField.of(fields.FOLLOWUP_CHANNEL, _("Channel: phone, wechat or sms"), "phone"),
+        ], check=check)
+        self.submit(form, lambda v: self.desk.delivery.agree_followup(self.user, self.ref, drafted["agreement"]))
 
     def action_invoice(self) -> None:
         from desk.output.text import invoice_doc

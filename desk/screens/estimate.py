@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, validate
+from desk.domain import fields
 from desk.domain.entities import Availability, LineKind
 from desk.domain.estimate import LINE_FORM, PART_FORM, AuthorisationDraft
 from desk.domain.money import format_money, line_net, priced
@@ -19,30 +19,29 @@ from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 from desk.widgets.tables import append_rows
 
-KIND_LABELS = {LineKind.LABOUR: N_("labour"), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
-AVAIL_LABELS = {
-    Availability.UNKNOWN: N_("check stock"), Availability.IN_STOCK: N_("in stock"),
-    Availability.BACK_ORDER: N_("back order"), Availability.ARRIVED: N_("arrived"),
-}
+#: Short (the column is 4 wide): "lab." is labour.
+KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
 
 
 def totals_text(view, symbol: str) -> Text:
+    """Two lines under the line table: the totals, then the promise and the
+    signature (wrapped at 80 columns)."""
     t = view.estimate_totals
     out = Text()
-    rows = [
-        (_("Gross"), t.gross), (_("Discount"), -t.discount), (_("Net"), t.net), (_("Tax"), t.tax),
-    ]
+    rows = [(_("Gross"), t.gross), (_("Discount"), -t.discount), (_("Net"), t.net), (_("Tax"), t.tax)]
     for label, cents in rows:
-        out.append(f"{label:<12}{format_money(cents, symbol):>14}\n")
-    out.append(f"{_('Total'):<12}{format_money(t.total, symbol):>14}\n", style="bold")
+        out.append(f"{label} ", style="dim")
+        out.append(f"{format_money(cents, symbol)}   ")
+    out.append(f"{_('Total')} {format_money(t.total, symbol)}", style="bold")
     if t.not_charged:
-        out.append(f"{_('Not charged'):<12}{format_money(t.not_charged, symbol):>14}\n", style="dim")
+        out.append(f"   {_('Not charged')} {format_money(t.not_charged, symbol)}", style="dim")
     v = view.visit
     out.append("\n" + _("Promised") + ": ", style="bold")
     out.append(v.promised_at.strftime("%Y-%m-%d %H:%M") if v.promised_at else "-")
-    out.append("\n" + _("Authorised") + ": ", style="bold")
+    out.append("   " + _("Authorised") + ": ", style="bold")
     out.append(_("yes, this version") if view.authorised else _("no"),
                style="green" if view.authorised else "bold red")
     out.append(f"   ({_('estimate version {n}', n=v.estimate_version)})", style="dim")
@@ -51,6 +50,7 @@ def totals_text(view, symbol: str) -> Text:
 
 class EstimateScreen(CarryOverActions, VisitScreen):
     stage = Stage.ESTIMATE
+    STACKED = True  # the line table needs the width
     BINDINGS = [
         # in the footer in this order, as many as fit (f1 lists them all)
         Binding("j", "canned_job", N_("Canned job"), id="estimate.canned_job"),
@@ -77,10 +77,11 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)
+        # within 80 columns (the body stacks the lines over the checklist): the
+        # discount and the flags go with the description, the price with the amount
         for key, label, width in (
-            ("kind", N_("Kind"), 6), ("desc", N_("Description"), 24), ("qty", N_("Qty"), 5),
-            ("price", N_("Price"), 9), ("disc", N_("Disc %"), 6), ("amount", N_("Amount"), 10),
-            ("avail", N_("Availability"), 14), ("flags", N_("Flags"), 10),
+            ("kind", N_("Kind"), 4), ("desc", N_("Description"), 22), ("qty", N_("Qty"), 4),
+            ("amount", N_("Amount"), 10), ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH),
         ):
             table.add_column(_(label), key=key, width=width)
         table.focus()
@@ -91,15 +92,15 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def _line_cells(self, ln) -> tuple:
         net = line_net(priced(ln))
-        avail = _(AVAIL_LABELS[ln.availability]) if ln.kind == LineKind.PART else ""
-        if ln.availability == Availability.BACK_ORDER:
-            avail += f" {ln.eta:%m-%d}" if ln.eta else " " + _("no ETA")
-        flags = " ".join(x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on)
+        desc = Text(ln.description)
+        notes = [f"-{ln.discount_pct.normalize():f}%"] if ln.discount_pct else []
+        notes += [x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on]
+        if notes:
+            desc.append(" " + " ".join(notes), style="dim")
+        names = getattr(self, "names", {})
         return (
-            _(KIND_LABELS[ln.kind]), Text(ln.description), f"{ln.qty.normalize():f}",
-            format_money(ln.unit_cents), f"{ln.discount_pct.normalize():f}" if ln.discount_pct else "",
-            format_money(net), Text(avail, style="bold red" if self._needs_attention(ln) else ""),
-            flags,
+            _(KIND_LABELS[ln.kind]), desc, f"{ln.qty.normalize():f}", format_money(net),
+            stock_cell(ln), work_cell(ln, names, self.view.visit.technician_id if self.view else None, todo=""),
         )
 
     @staticmethod
@@ -133,14 +134,6 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         self._shown_rows = rows
         self.update_static("#totals", totals_text(view, self.symbol))
         self.load_offers()
-
-    @staticmethod
-    def _needs_attention(ln) -> bool:
-        """A part whose stock is unchecked, or back-ordered with no agreed date."""
-        return ln.kind == LineKind.PART and (
-            ln.availability == Availability.UNKNOWN
-            or (ln.availability == Availability.BACK_ORDER and ln.eta is None)
-        )
 
     def selected_line(self) -> int | None:
         table = self.query_one("#lines", DataTable)
@@ -234,12 +227,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                              lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
     def action_promised(self) -> None:
-        today = self.app.clock().date()
         form = FormDialog(_("Promised completion time"), [
-            FormField("at", _("When (e.g. 17:30, tomorrow 10:00)"),
-                      parse=lambda s: validate.datetime_local(s, today=today)),
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), now=self.app.clock()),
         ])
-        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["at"]))
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 
     # ------------------------------------------------------------------ authorisation
 

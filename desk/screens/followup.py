@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome
 from desk.domain.process import Stage
 from desk.domain.survey import CSI_FACTORS, FACTOR_LABELS
@@ -106,7 +107,8 @@ class CallScreen(VisitScreen):
         self.run_db(facts, fill)
 
     def action_outcome(self, outcome: str) -> None:
-        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome(outcome)),
+        call = FollowUpCallDraft(CallOutcome(outcome))
+        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, call),
                     lambda _r: self.reload())
 
     def action_reached(self) -> None:
@@ -121,5 +123,5 @@ class CallScreen(VisitScreen):
         # held: a refused save (another terminal moved the visit on) keeps every answer
         self.submit(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,
                                  getattr(self, "next_service", "-")),
-                    lambda values: self.desk.followup.record_call(self.user, self.ref, outcome=CallOutcome.REACHED,
-                                                                  **values), saved)
+                    lambda values: self.desk.followup.record_call(self.user, self.ref, FollowUpCallDraft.of(
+                        outcome=CallOutcome.REACHED, factors=CSI_FACTORS, **values)), saved)

@@ -13,14 +13,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
-from desk.domain import validate
+from desk.domain import fields
+from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.i18n import N_, _
 from desk.screens.base import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField
-
-
-def _optional(parse):
-    return lambda s: parse(s) if s.strip() else None
 
 
 class LookupScreen(ModalScreen[tuple[int, int] | None]):
@@ -130,44 +127,33 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     def action_new(self) -> None:
         typed = self.query_one("#q", Input).value.strip()
         looks_like_plate = bool(typed) and not typed.isdigit() and len(typed) <= 10
-        fields = [
-            FormField("name", _("Name"), parse=validate.name),
-            FormField("phone", _("Phone"), value=typed if typed.isdigit() else "", parse=validate.phone),
-            FormField("plate", _("Plate"), value=typed.upper() if looks_like_plate else "", parse=validate.plate),
-            FormField("vin", _("VIN"), value=typed.upper() if len(typed) >= 17 else "",
-                      parse=lambda s: validate.vin(s).vin if s.strip() else ""),
-            FormField("make", _("Make"), parse=lambda s: validate.text(s, field="make", max_len=40)),
-            FormField("model", _("Model"), parse=lambda s: validate.text(s, field="model", max_len=40)),
-            FormField("year", _("Year"), parse=_optional(self._year)),
-            FormField("purchase_date", _("Purchase date"),
-                      parse=_optional(lambda s: validate.date(s, today=self.app.clock().date())),
-                      placeholder="2021-05-01"),
-            FormField("odometer_km", _("Odometer km"), parse=_optional(lambda s: validate.odometer(s, None))),
-        ]
+        today = self.app.clock().date()
+        labels = {"name": _("Name"), "phone": _("Phone"), "plate": _("Plate"), "vin": _("VIN"), "make": _("Make"),
+                  "model": _("Model"), "year": _("Year"), "purchase_date": _("Purchase date"),
+                  "odometer_km": _("Odometer km")}
+        values = {"phone": typed if typed.isdigit() else "", "plate": typed.upper() if looks_like_plate else "",
+                  "vin": typed.upper() if len(typed) >= 17 else ""}
+        # the fields are the drafts' specs: the inline messages are the rules the service keeps
+        specs = (fields.NAME, fields.PHONE, *VehicleDraft.FORM)
+        form_fields = [FormField.of(spec, labels[spec.name], values.get(spec.name, ""), today=today)
+                       for spec in specs]
+        form_fields[specs.index(fields.PURCHASE_DATE)].placeholder = "2021-05-01"
         # the form stays up until the customer is saved: a refusal leaves what was typed
-        form = FormDialog(_("New customer and vehicle"), fields, hold=True)
+        form = FormDialog(_("New customer and vehicle"), form_fields, hold=True)
         form.submitted = lambda values: self._create(form, values)
         self.app.push_screen(form)
-
-    @staticmethod
-    def _year(text: str) -> int:
-        from desk.domain.errors import InvalidInput
-
-        if not text.strip().isdigit():
-            raise InvalidInput("year", "Not a model year: {value}", {"value": text})
-        return int(text)
 
     def _create(self, form: FormDialog, values: dict) -> None:
         from desk.widgets.feedback import describe_fault
 
-        customer = {"name": values["name"], "phone": values["phone"]}
-        vehicle = {k: values[k] for k in ("plate", "vin", "make", "model", "year", "purchase_date", "odometer_km")}
+        customer = CustomerDraft(name=values["name"], phone=values["phone"])
+        vehicle = VehicleDraft(**{spec.name: values[spec.name] for spec in VehicleDraft.FORM})
 
         def saved(ids) -> None:
             form.close()
-            warning = validate.vin(vehicle["vin"]).warning if vehicle["vin"] else None
+            warning = fields.vin_warning(vehicle.vin)
             if warning:  # accepted (a European maker's VIN), but worth a second look
-                self.app.notify(_("{vin}: {warning}", vin=vehicle["vin"], warning=_(warning)), severity="warning",
+                self.app.notify(_("{vin}: {warning}", vin=vehicle.vin, warning=_(warning)), severity="warning",
                                 timeout=12)
             self.dismiss(ids)
 
@@ -175,7 +161,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             form.reopen()
             self.notify(describe_fault(exc), severity="error", timeout=8)
 
-        run_db(self, lambda: self.desk.people.register(self.app.user, customer=customer, vehicle=vehicle), saved,
+        run_db(self, lambda: self.desk.people.register(self.app.user, customer, vehicle), saved,
                failed=refused, group="lookup-new")
 
 

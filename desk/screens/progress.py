@@ -14,7 +14,7 @@ import dataclasses
 from rich.text import Text
 from textual.binding import Binding
 
-from desk.domain.entities import Role
+from desk.domain import staff
 from desk.domain.errors import GuardFailed
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.domain.schedule import time_left
@@ -53,6 +53,8 @@ def flags(row) -> Text:
     out = Text()
     if row.comeback:
         out.append(_("COMEBACK") + " ", style="bold red")
+    if row.chase:
+        out.append(_("chase supplier") + " ", style="bold yellow")
     if row.update_due:
         out.append(_("update due"), style="yellow")
     return out
@@ -184,9 +186,10 @@ class ProgressScreen(ListScreen):
 
         self.run_db(lambda: self.desk.lifecycle.advance(self.user, row.ref), moved, failed=refused)
 
-    def _pick_user(self, role: Role, title: str, done, *, allow_all: bool) -> None:
+    def _pick_user(self, who, title: str, done, *, allow_all: bool) -> None:
+        """``who(users)``: whom to offer (``staff.technicians``, ``staff.advisors``)."""
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if role in u.roles and u.active]
+            choices = [(u.id, u.name) for u in who(users)]
             self.names = dict(choices)
             if allow_all:
                 choices.insert(0, (0, _("Everyone")))
@@ -204,7 +207,7 @@ class ProgressScreen(ListScreen):
                 self.run_db(lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
                             lambda _r: self.load())
 
-        self._pick_user(Role.TECHNICIAN, _("Assign technician"), chosen, allow_all=False)
+        self._pick_user(staff.technicians, _("Assign technician"), chosen, allow_all=False)
 
     def action_filter_tech(self) -> None:
         def chosen(tech_id) -> None:
@@ -214,7 +217,7 @@ class ProgressScreen(ListScreen):
                 self.rows = []
                 self.load()
 
-        self._pick_user(Role.TECHNICIAN, _("Filter technician"), chosen, allow_all=True)
+        self._pick_user(staff.technicians, _("Filter technician"), chosen, allow_all=True)
 
     def action_filter_advisor(self) -> None:
         def chosen(advisor_id) -> None:
@@ -224,7 +227,7 @@ class ProgressScreen(ListScreen):
                 self.rows = []
                 self.load()
 
-        self._pick_user(Role.ADVISOR, _("Filter advisor"), chosen, allow_all=True)
+        self._pick_user(staff.advisors, _("Filter advisor"), chosen, allow_all=True)
 
     def action_lobby(self) -> None:
         from desk.screens.lobby import LobbyScreen

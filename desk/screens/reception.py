@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from desk.domain.campaigns import load_campaigns, matching
 from desk.domain.entities import SYMPTOM_LABELS
+from desk.domain.drafts import ConcernDraft
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.booking import concern_form
@@ -102,7 +103,7 @@ class ReceptionScreen(VisitScreen):
 
     def action_add_concern(self) -> None:
         self.submit(concern_form(_("Add concern")),
-                    lambda values: self.desk.reception.add_concern(self.user, self.ref, values["concern"], values["tags"]))
+                    lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)))
 
     def action_confirm_concerns(self) -> None:
         self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

@@ -15,15 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from desk.widgets.footer import DeskFooter
-from desk.domain import money
+from desk.domain import fields, money, staff
 from desk.domain import setup as rules
+from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import ROLE_LABELS, LineKind, Role
-from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.i18n import N_, _, _n, lang_text
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
+from desk.widgets.footer import DeskFooter
 from desk.widgets.safe import literal
 
 #: section -> (title msgid, columns: (key, label msgid, width))
@@ -42,9 +42,6 @@ SECTIONS: dict[str, tuple[str, tuple[tuple[str, str, int], ...]]] = {
 }
 ORDER = tuple(SECTIONS)
 
-#: Who ticks a shop's own item, by the stage it guards.
-STAGE_ROLE = {Stage.IN_REPAIR: Role.TECHNICIAN, Stage.QC: Role.QC}
-
 #: (binding action, sections where it applies)
 ACTIONS = {
     "edit": {"settings", "users"},
@@ -58,15 +55,6 @@ ACTIONS = {
     "clear_pin": {"users"},
     "clear_lockout": {"users"},
 }
-
-
-def yes_no(text: str) -> bool:
-    t = text.strip().lower()
-    if t in ("y", "yes", "是", "1", "true"):
-        return True
-    if t in ("n", "no", "否", "0", "false", ""):
-        return False
-    raise InvalidInput("required", N_("Answer y or n"))
 
 
 class SetupScreen(DeskScreen):
@@ -126,7 +114,8 @@ class SetupScreen(DeskScreen):
 
     @property
     def is_manager(self) -> bool:
-        return bool(self.user and self.user.has(Role.MANAGER))
+        """May change the set-up here without a manager's PIN (``staff.can``)."""
+        return staff.can(self.user, staff.Act.CHANGE_SETUP)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in ACTIONS:
@@ -298,15 +287,15 @@ class SetupScreen(DeskScreen):
             if stage is None:
                 return
             form = FormDialog(_("New checklist item: {stage}", stage=_(STAGE_LABELS[Stage(stage)])), [
-                FormField("en", _("Text (English)"), parse=rules.required_text),
-                FormField("zh", _("Text (Chinese)")),
-                FormField("required", _("Required? (y/n)"), "n", yes_no),
+                FormField.of(fields.ITEM_TEXT_EN, _("Text (English)")),
+                FormField.of(fields.ITEM_TEXT_ZH, _("Text (Chinese)")),
+                FormField.of(fields.ITEM_REQUIRED, _("Required? (y/n)"), "n"),
             ])
 
             def typed(v) -> None:
                 if v is None:
                     return
-                role = STAGE_ROLE.get(Stage(stage), Role.ADVISOR).value
+                role = rules.own_item_role(stage).value
                 self.as_manager(_("Add a checklist item"), lambda actor: self.save(
                     lambda: self.desk.setup.add_template_item(actor, stage=stage, en=v["en"], zh=v["zh"],
                                                         required=v["required"], role=role)))
@@ -320,22 +309,21 @@ class SetupScreen(DeskScreen):
         form = FormDialog(_("New canned job"), [
             FormField("job_id", _("Code (letters, digits, _)"), placeholder="wipers",
                       parse=lambda s: rules.job_code(s, taken)),
-            FormField("en", _("Name (English)"), parse=rules.required_text),
-            FormField("zh", _("Name (Chinese)")),
+            FormField.of(fields.JOB_NAME_EN, _("Name (English)")),
+            FormField.of(fields.JOB_NAME_ZH, _("Name (Chinese)")),
         ])
 
         def typed(v) -> None:
             if v is None:
                 return
+            job = CannedJobDraft(v["job_id"], v["en"], v["zh"] or v["en"])
             self.as_manager(_("Add a canned job"), lambda actor: self.save(
-                lambda: self.desk.setup.add_canned_job_def(actor, job_id=v["job_id"], en=v["en"], zh=v["zh"])))
+                lambda: self.desk.setup.add_canned_job_def(actor, job)))
 
         self.app.push_screen(form, typed)
 
     def add_users(self) -> None:
-        from desk.domain.validate import name as valid_name
-
-        form = FormDialog(_("New user"), [FormField("name", _("Name"), parse=valid_name)])
+        form = FormDialog(_("New user"), [FormField.of(fields.NAME, _("Name"))])
 
         def named(v) -> None:
             if v is None:
@@ -375,17 +363,17 @@ class SetupScreen(DeskScreen):
             if kind is None:
                 return
             form = FormDialog(_("New line of {job}", job=job.id), [
-                FormField("description", _("Description"), parse=rules.required_text),
-                FormField("qty", _("Quantity (hours or pieces)"), "1", lambda s: (money.parse_qty(s), s)[1]),
-                FormField("price", _("Unit price"), "", lambda s: (money.parse_money(s), s)[1]),
+                FormField.of(fields.DESCRIPTION, _("Description")),
+                FormField.of(fields.QTY, _("Quantity (hours or pieces)"), "1"),
+                FormField.of(fields.UNIT_PRICE, _("Unit price")),
             ])
 
             def typed(v) -> None:
                 if v is None:
                     return
+                line = CannedLineDraft(LineKind(kind), v["description"], v["qty"], v["unit_cents"])
                 self.as_manager(_("Change the canned job {job}", job=job.id), lambda actor: self.save(
-                    lambda: self.desk.setup.add_canned_line(actor, job.id, kind=kind, description=v["description"],
-                                                      qty=v["qty"], unit_price=v["price"])))
+                    lambda: self.desk.setup.add_canned_line(actor, job.id, line)))
 
             self.app.push_screen(form, typed)
 

@@ -11,8 +11,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
+from desk.domain.estimate import parts_to_chase
 from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.screens.base import DeskScreen, VisitActions
 from desk.widgets.checklist import Checklist
 from desk.widgets.footer import DeskFooter
@@ -74,6 +75,12 @@ def visit_heading(view) -> Text:
         out.append(" ")
     if view.hold:
         out.append(f" {_('HOLD')}: {_(view.hold.upper())} ", style="bold yellow reverse")
+    chase = parts_to_chase(view.lines)
+    if chase:
+        out.append("\n")
+        out.append(_n("Chase the supplier for an arrival date: {parts}",
+                      "Chase the supplier for arrival dates: {parts}", len(chase),
+                      parts=", ".join(ln.description for ln in chase)), style="bold yellow")
     if c.special_note:
         out.append("\n")
         out.append(_("Note: "), style="bold magenta")
@@ -101,6 +108,9 @@ class VisitScreen(VisitActions, DeskScreen):
     VisitScreen #visit-body { height: 1fr; }
     VisitScreen #panel { width: 45%; padding: 0 1; }
     VisitScreen Checklist { width: 55%; height: 1fr; }
+    VisitScreen #visit-body.stacked { layout: vertical; }
+    VisitScreen #visit-body.stacked #panel { width: 100%; height: 1fr; }
+    VisitScreen #visit-body.stacked Checklist { width: 100%; height: 1fr; }
     VisitScreen .section-title { text-style: bold; margin-top: 1; }
     """
 
@@ -122,7 +132,7 @@ class VisitScreen(VisitActions, DeskScreen):
         yield Header(show_clock=self.app.show_clock)
         yield Static("", id="visit-heading")
         yield Static("", id="stage-bar")
-        with Horizontal(id="visit-body"):
+        with Horizontal(id="visit-body", classes="stacked" if self.STACKED else ""):
             with Vertical(id="panel"):
                 yield from self.compose_panel()
             yield Checklist(id="checklist")
@@ -197,6 +207,9 @@ class VisitScreen(VisitActions, DeskScreen):
 
     #: The stage this screen works on.
     stage: str = ""
+    #: The panel over the checklist, both the terminal's full width (a line
+    #: table's columns fit 80 columns so), rather than side by side.
+    STACKED = False
 
     def show_panel(self, view) -> None:
         """Fill the stage panel from the visit view."""

@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from desk.domain import fields
+from desk.domain import fields, staff
+from desk.domain.drafts import FindingDraft
 from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.process import Stage
 from desk.domain.readings import OdometerCorrection, Readings
@@ -60,6 +61,9 @@ class WalkaroundScreen(VisitScreen):
         Binding("g", "add_finding", N_("Finding"), id="walkaround.add_finding",
                 tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
+        # greyed out above for whom staff.can says may not: the same key asks a manager
+        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), show=False,
+                id="walkaround.correct_odometer_approved"),
         Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
                 tooltip=N_("Walkaround sheet (text and PDF)")),
     ]
@@ -151,10 +155,20 @@ class WalkaroundScreen(VisitScreen):
             FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red")),
         ])
 
-        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref, values["finding"],
-                                                                         values["grade"]))
+        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref,
+                                                                         FindingDraft.from_form(values)))
 
-    def action_correct_odometer(self) -> None:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """``ctrl+o`` is greyed out for a user whose role may not correct the
+        odometer (``staff.can``); pressed anyway, it asks a manager to approve."""
+        if action == "correct_odometer":
+            allowed = staff.can(self.user, staff.Act.CORRECT_ODOMETER)
+            if parameters:  # the approval route: only where the key is greyed
+                return not allowed
+            return True if allowed else None
+        return super().check_action(action, parameters)
+
+    def action_correct_odometer(self, approved: bool = False) -> None:
         """A reading below the last one (wrong earlier entry, replaced cluster):
         a manager records it with a reason; both are audited."""
         km, reason = OdometerCorrection.FORM

@@ -10,30 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, kpi, staff, validate
-from desk.domain.entities import Approval, Availability, Channel, LineKind, Role
-from desk.domain.errors import InvalidInput
+from desk.domain import fields, kpi, staff
+from desk.domain.drafts import DecisionDraft, FindingDraft
+from desk.domain.entities import Approval, Availability, LineKind
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 
 APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
                    Approval.DECLINED: N_("declined")}
+#: The approval in the line table's narrow column.
+APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to ask"),
+                  Approval.DECLINED: N_("declined")}
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
-
-
-def channel_field(value: str = "1") -> FormField:
-    def parse(text: str) -> Channel:
-        key = text.strip().lower()
-        if key in ("1", "in person", "当面"):
-            return Channel.IN_PERSON
-        if key in ("2", "phone", "电话"):
-            return Channel.PHONE
-        raise InvalidInput("channel", "Channel is 1 (in person) or 2 (phone)")
-
-    return FormField("channel", _("Channel: 1 = in person, 2 = phone"), value=value, parse=parse)
 
 
 def clocked_text(t) -> Text:
@@ -54,10 +46,12 @@ class WorkLines(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
+        # within 80 columns (the body stacks the lines over the checklist); the
+        # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 26), ("qty", N_("Qty"), 5), ("amount", N_("Amount"), 10),
-            ("approval", N_("Approval"), 16), ("work", N_("Work"), 14), ("by", N_("Technician"), 10),
-            ("clocked", N_("Clocked / sold"), 22),
+            ("desc", N_("Description"), 20), ("amount", N_("Amount"), 10), ("approval", N_("Approval"), 9),
+            ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH + 2),
+            ("clocked", N_("Clocked / sold"), 20),
         ):
             self.add_column(_(label), key=key, width=width)
         self.line_ids: list[int] = []
@@ -67,19 +61,15 @@ class WorkLines(DataTable):
         self.clear()
         self.line_ids = []
         for ln in view.lines:
-            if ln.is_done:
-                work = Text(_("done"), style="green")
-            elif ln.started:
-                work = Text(_("in work"), style="cyan")
-            elif ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER:
-                work = Text(_("waiting part") + (f" {ln.eta:%m-%d}" if ln.eta else ""), style="yellow")
-            else:
-                work = Text(_("to do"))
+            waiting = (ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
+                       and not (ln.started or ln.is_done))
+            work = (Text(_("waiting part"), style="yellow") if waiting
+                    else work_cell(ln, names, view.visit.technician_id))
             self.add_row(
-                Text(ln.description + (" *" if ln.added_in_repair else "")), f"{ln.qty.normalize():f}",
+                Text(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
-                Text(_(APPROVAL_LABELS[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
-                work, Text(names.get(ln.done_by, "")), clocked_text((times or {}).get(ln.id)), key=str(ln.id),
+                Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
+                stock_cell(ln), work, clocked_text((times or {}).get(ln.id)), key=str(ln.id),
             )
             self.line_ids.append(ln.id)
         if self.line_ids:
@@ -94,6 +84,7 @@ class WorkLines(DataTable):
 
 class WorkshopScreen(VisitScreen):
     stage = Stage.IN_REPAIR
+    STACKED = True  # the line table needs the width
     BINDINGS = [
         Binding("s", "start_line", N_("Start line"), id="workshop.start_line"),
         Binding("d", "finish_line", N_("Line done"), id="workshop.finish_line"),
@@ -139,7 +130,7 @@ class WorkshopScreen(VisitScreen):
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if Role.TECHNICIAN in self.user.roles or self.view.visit.technician_id:
+        if staff.is_technician(self.user) or self.view.visit.technician_id:
             self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line))
             return
         # nobody on the car yet: the advisor says who starts it
@@ -151,7 +142,7 @@ class WorkshopScreen(VisitScreen):
                                                                 bay=bay))
 
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Started by which technician?"), choices), start)
 
         self.run_db(self.desk.people.users, show)
@@ -160,12 +151,12 @@ class WorkshopScreen(VisitScreen):
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if Role.TECHNICIAN in self.user.roles:
+        if staff.is_technician(self.user):
             self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line))
             return
 
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
                                  lambda tid: tid and self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line, tid)))
 
@@ -183,14 +174,14 @@ class WorkshopScreen(VisitScreen):
             self.notify(_("Clocked on") if on else _("Clocked off"))
             self.reload()
 
-        if Role.TECHNICIAN in self.user.roles or not staff.can(self.user, staff.Act.CLOCK_OTHERS):
+        if staff.is_technician(self.user) or not staff.can(self.user, staff.Act.CLOCK_OTHERS):
             self.run_as_or_approved(_("Clock on or off a line"),
                                     lambda actor: self.desk.clocking.clock(actor, self.ref, line), clocked,
                                     who=self.desk.clocking.who_may_clock)
             return
 
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Clock which technician?"), choices), lambda tid: tid and self.run_db(
                 lambda: self.desk.clocking.clock(self.user, self.ref, line, tid), clocked))
 
@@ -218,7 +209,7 @@ class WorkshopScreen(VisitScreen):
         ], check=check)
 
         self.submit(form, lambda values: self.desk.workshop.add_found_work(
-            self.user, self.ref, finding=values["finding"], grade=values["grade"], line=drafted["line"]))
+            self.user, self.ref, finding=FindingDraft.from_form(values, during_repair=True), line=drafted["line"]))
 
     def action_decision(self) -> None:
         pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]
@@ -235,13 +226,13 @@ class WorkshopScreen(VisitScreen):
                 _n("Customer's decision on {n} added line ({total} before tax)", "Customer's decision on {n} added lines ({total} before tax)", len(ids),
                   total=format_money(total)),
                 [
-                    channel_field("2"),
-                    FormField("signer", _("Decided by"), value=self.view.customer.name, parse=validate.name),
-                    FormField("reference", _("Paper RO number, or the phone number"), value=self.view.customer.phone,
-                              parse=lambda s: validate.text(s, field="reference", max_len=40)),
+                    FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+                    FormField.of(fields.SIGNER, _("Decided by"), self.view.customer.name),
+                    FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), self.view.customer.phone),
                 ],
             )
-            self.submit(form, lambda v: self.desk.workshop.decide_added_work(self.user, self.ref, ids, approve=approve, **v))
+            self.submit(form, lambda v: self.desk.workshop.decide_added_work(
+                self.user, self.ref, ids, approve=approve, decision=DecisionDraft(**v)))
 
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
@@ -249,14 +240,13 @@ class WorkshopScreen(VisitScreen):
 
     def action_progress_update(self) -> None:
         form = FormDialog(_("Progress update to the customer"), [
-            FormField("text", _("What the customer was told"),
-                      parse=lambda s: validate.text(s, field="update", max_len=500, required=True)),
+            FormField.of(fields.PROGRESS_UPDATE, _("What the customer was told")),
         ])
         self.submit(form, lambda v: self.desk.workshop.progress_update(self.user, self.ref, v["text"]))
 
     def action_assign(self) -> None:
         def show(users) -> None:
-            choices = [(u.id, u.name) for u in users if Role.TECHNICIAN in u.roles and u.active]
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Assign technician"), choices), lambda tid: tid and self.call(
                 lambda: self.desk.lifecycle.assign(self.user, self.ref, tid, self.view.visit.bay or "")))
 

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from desk.domain import schedule as sched
-from desk.domain import staff, validate
+from desk.domain import staff
+from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import WALK_IN_START, Stage
@@ -41,20 +42,32 @@ class BookingService(Service):
 
     # ------------------------------------------------------------------ booking
 
+    def draft(self, *, at: datetime, concerns) -> BookingDraft:
+        """An appointment from typed values (a script, the demo, a test): ``BookingDraft.of``."""
+        return BookingDraft.of(at=at, concerns=concerns, now=self.now())
+
+    @staticmethod
+    def concerns(concerns) -> tuple[ConcernDraft, ...]:
+        """A walk-in's concerns from typed values (texts, or (text, tags)): ``ConcernDraft.many``."""
+        drafts = ConcernDraft.many(concerns)
+        if not drafts:
+            raise InvalidInput("concern", "Record at least one customer concern")
+        return drafts
+
     def book(
         self,
         actor: User,
         *,
         customer_id: int,
         vehicle_id: int,
-        at: datetime,
-        concerns: list,
+        booking: BookingDraft,
         advisor_id: int | None = None,
         overbook: bool = False,
         notes_reviewed: bool = False,
     ) -> VisitRef:
         """Book an appointment (a visit in BOOKED). A full slot is refused unless a
         manager overbooks it explicitly."""
+        at, concerns = booking.at, booking.concerns
         if self.schedule.in_past(at, self.now()):
             raise InvalidInput("when", "The appointment time is in the past")
         if self.schedule.is_full(self.slot_load(at)):
@@ -67,7 +80,8 @@ class BookingService(Service):
         )
 
     def walk_in(
-        self, actor: User, *, customer_id: int, vehicle_id: int, concerns: list, advisor_id: int | None = None
+        self, actor: User, *, customer_id: int, vehicle_id: int, concerns: tuple[ConcernDraft, ...],
+        advisor_id: int | None = None,
     ) -> VisitRef:
         """A customer without appointment: the visit starts at reception, arrived now."""
         return self._create_visit(
@@ -159,8 +173,8 @@ class BookingService(Service):
         return self._read(run)
 
     def complete_reminder(self, actor: User, visit: VisitRef, reminder_id: int, outcome: str) -> Saved[None]:
-        """A reminder call of ``visit`` made, with what the customer said."""
-        outcome = validate.text(outcome, field="outcome", max_len=200, required=True)
+        """A reminder call of ``visit`` made, with what the customer said
+        (``outcome`` as ``fields.REMINDER_OUTCOME`` parsed it)."""
 
         def run(session: Session, row: VisitRow) -> None:
             rem = session.get(ReminderRow, reminder_id)

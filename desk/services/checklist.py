@@ -8,7 +8,6 @@ from desk.domain import checklist as ck
 from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Saved, User, VisitRef
-from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import MotMarkRow, VisitRow
@@ -28,9 +27,9 @@ class ChecklistService(Service):
 
         Returns the item's new status, evaluated in the same transaction: a mark
         changes only its own item, so a screen updates that one row in place
-        instead of reading the whole visit again."""
+        instead of reading the whole visit again. ``reason``: as ``fields.REASON``
+        parsed it (the reason dialog); whether one is needed is ``check_mark``'s."""
         kind = MarkKind(kind)
-        reason = clean_text(reason, field="reason", max_len=500)
 
         def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
             item = self.templates.get(item_id)

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import staff, validate
+from desk.domain import staff
+from desk.domain.drafts import ComplaintClosing, ComplaintDraft
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.services.context import Service, stale_edit
@@ -49,26 +50,30 @@ class ComplaintService(Service):
                     after={"severity": severity, "summary": row.summary})
         return row.id
 
-    def open_complaint(self, actor: User, visit: VisitRef, severity: Severity | str, summary: str) -> Saved[int]:
-        severity = Severity(severity)
-        summary = validate.text(summary, field="summary", max_len=1000, required=True, multiline=True)
+    @staticmethod
+    def complaint(severity: Severity | str, summary: str) -> ComplaintDraft:
+        """A complaint from typed values (``ComplaintDraft.of``: the field specs)."""
+        return ComplaintDraft.of(severity=severity, summary=summary)
 
+    @staticmethod
+    def closing(**values) -> ComplaintClosing:
+        """A complaint's closing from typed values (``ComplaintClosing.of``)."""
+        return ComplaintClosing.of(**values)
+
+    def open_complaint(self, actor: User, visit: VisitRef, complaint: ComplaintDraft) -> Saved[int]:
         def run(session: Session, visit: VisitRow) -> int:
-            complaint_id = self.open_in(session, actor, visit, severity, summary)
+            complaint_id = self.open_in(session, actor, visit, complaint.severity, complaint.summary)
             self._touch(session, visit)
             return complaint_id
 
         return self._change(visit, run)
 
-    def close_complaint(
-        self, actor: User, complaint: ComplaintRef, *, root_cause: str, remedy: str, closing_report: str,
-        owner_id: int | None = None,
-    ) -> ComplaintRef:
-        """Close the loop: root cause, remedy and a closing report are all required.
-        Refused (``StaleEdit``) when the complaint changed since ``complaint`` was read."""
-        root_cause = validate.text(root_cause, field="root cause", max_len=1000, required=True, multiline=True)
-        remedy = validate.text(remedy, field="remedy", max_len=1000, required=True, multiline=True)
-        closing_report = validate.text(closing_report, field="report", max_len=2000, required=True, multiline=True)
+    def close_complaint(self, actor: User, complaint: ComplaintRef, closing: ComplaintClosing) -> ComplaintRef:
+        """Close the loop with root cause, remedy and closing report (the domain
+        parsed them). Refused (``StaleEdit``) when the complaint changed since
+        ``complaint`` was read; who may close it is ``staff.may_close_complaint``."""
+        root_cause, remedy, closing_report = closing.root_cause, closing.remedy, closing.closing_report
+        owner_id = closing.owner_id
 
         def run(session: Session) -> ComplaintRef:
             row = session.get(ComplaintRow, complaint.id)

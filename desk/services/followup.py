@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from desk.domain import survey, validate
+from desk.domain import survey
+from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
@@ -45,42 +46,29 @@ class FollowupService(Service):
         super().__init__(ctx)
         self.complaints = complaints
 
-    def record_call(
-        self,
-        actor: User,
-        visit: VisitRef,
-        *,
-        outcome: CallOutcome | str,
-        scores: dict[str, int] | None = None,
-        nps: int | None = None,
-        comment: str = "",
-        next_service_stated: bool = False,
-    ) -> Saved[int | None]:
-        """Record a follow-up call attempt. A dissatisfied answer (a factor scored
-        2 or 1) opens a complaint; returns its id."""
-        outcome = CallOutcome(outcome)
-        scores = scores or {}
-        comment = validate.text(comment, field="comment", max_len=1000, multiline=True)
-        for factor, score in scores.items():
-            if factor not in CSI_FACTORS or not isinstance(score, int) or score not in survey.SCORES:
-                raise InvalidInput("score", "Scores are 1 to 5")
-        if nps is not None and not (isinstance(nps, int) and nps in survey.NPS_SCORES):
-            raise InvalidInput("nps", "NPS is 0 to 10")
-        if outcome == CallOutcome.REACHED and set(scores) != set(CSI_FACTORS):
-            raise InvalidInput("score", "Score all five factors")
+    @staticmethod
+    def call(**values) -> FollowUpCallDraft:
+        """A call from typed values, scored on the survey's CSI factors (``FollowUpCallDraft.of``)."""
+        return FollowUpCallDraft.of(factors=CSI_FACTORS, **values)
+
+    def record_call(self, actor: User, visit: VisitRef, call: FollowUpCallDraft) -> Saved[int | None]:
+        """Record a follow-up call attempt (the domain parsed it). A dissatisfied
+        answer (a factor scored 2 or 1) opens a complaint; returns its id."""
+        outcome, scores, nps, comment = call.outcome, call.score_map, call.nps, call.comment
+        next_service_stated = call.next_service_stated
 
         def run(session: Session, visit: VisitRow) -> int | None:
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
-            call = FollowUpCallRow(
+            row = FollowUpCallRow(
                 visit_id=visit.id, at=self.now(), outcome=outcome.value, by_user=actor.id,
                 survey_done=outcome == CallOutcome.REACHED, next_service_stated=next_service_stated,
                 nps=nps, comment=comment,
             )
-            session.add(call)
+            session.add(row)
             session.flush()
             for factor, score in scores.items():
-                session.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=score))
+                session.add(SurveyAnswerRow(call_id=row.id, factor=factor, score=score))
             complaint_id = None
             low = survey.dissatisfied_factors(scores)
             severity = survey.complaint_severity(scores)
@@ -90,7 +78,7 @@ class FollowupService(Service):
                     f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),
                 )
             self._touch(session, visit)
-            self._audit(session, actor, f"call.{outcome.value}", "followup_call", call.id, visit_id=visit.id,
+            self._audit(session, actor, f"call.{outcome.value}", "followup_call", row.id, visit_id=visit.id,
                         after={"scores": scores, "nps": nps, "comment": comment})
             return complaint_id
 

@@ -5,14 +5,16 @@ the visit as a screen shows it with its history."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
 from desk.domain import process as proc
-from desk.domain.entities import Customer, EstimateLine, Role, Saved, User, Vehicle, VisitRef
+from desk.domain import staff
+from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.estimate import check_promised
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
@@ -22,7 +24,6 @@ from desk.domain.rules import (
     next_service,
     valid_authorisation,
 )
-from desk.domain.validate import text as clean_text
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
@@ -112,7 +113,7 @@ class LifecycleService(Service):
         return self._transition(actor, visit, Action.REWORK, reason=reason)
 
     def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "") -> Saved[Stage]:
-        reason = clean_text(reason, field="reason", max_len=500)
+        """``reason``: as ``fields.REASON`` parsed it (the reason dialog)."""
         if action in proc.NEEDS_REASON and not reason:
             raise InvalidInput("reason", "A reason is required")
 
@@ -156,21 +157,29 @@ class LifecycleService(Service):
 
         return self._change(visit, run)
 
-    def set_promised(self, actor: User, visit: VisitRef, at) -> Saved[None]:
-        if at < self.now():
-            raise InvalidInput("promised", "The promised time is in the past")
-        return self._set_fields(actor, visit, "visit.promised", promised_at=at)
+    def set_promised(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
+        """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
+        the past); refused before a back-ordered part's ETA (``estimate.check_promised``)."""
+
+        def run(session: Session, row: VisitRow) -> None:
+            check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+            before = {"promised_at": row.promised_at}
+            row.promised_at = at
+            self._touch(session, row)
+            self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
+                        after={"promised_at": at})
+
+        return self._change(visit, run)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
-        """Assign (or reassign) the technician and bay (REP-01)."""
+        """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parsed it."""
 
         def check(session: Session) -> None:
             row = session.get(UserRow, technician_id)
-            if row is None or Role.TECHNICIAN not in repo.to_user(row).roles:
+            if row is None or not staff.is_technician(repo.to_user(row)):
                 raise InvalidInput("technician", "Not a technician")
 
         self._read(check)
-        bay = clean_text(bay, field="bay", max_len=20)
         return self._set_fields(actor, visit, "visit.assign", technician_id=technician_id, bay=bay)
 
     def set_washing(self, actor: User, visit: VisitRef, washing: bool = True) -> Saved[None]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import Session
 
-from desk.domain import validate
+from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput
 from desk.services.context import Service
@@ -30,7 +28,7 @@ class PeopleService(Service):
         return self._read(lambda s: repo.users(session=s))
 
     def create_user(self, actor: User | None, name: str, roles: list[Role]) -> int:
-        name = validate.name(name)
+        """A new user: ``name`` as ``fields.NAME`` parsed it (set-up's form, the demo)."""
 
         def run(session: Session) -> int:
             row = UserRow(name=name, roles=",".join(Role(r).value for r in roles))
@@ -44,43 +42,38 @@ class PeopleService(Service):
 
     # ------------------------------------------------------------------ customers & cars
 
-    def register_customer(
-        self,
-        actor: User,
-        *,
-        name: str,
-        phone: str,
-        member: bool = False,
-        vip: bool = False,
-        special_note: str = "",
-        email: str = "",
-    ) -> int:
-        row = self._customer_row(name=name, phone=phone, member=member, vip=vip,
-                                 special_note=special_note, email=email)
+    @staticmethod
+    def customer_draft(**values) -> CustomerDraft:
+        """A customer from typed values (a script, the demo, a test): ``CustomerDraft.of``."""
+        return CustomerDraft.of(**values)
+
+    def vehicle_draft(self, **values) -> VehicleDraft:
+        """A car from typed values, its year and purchase date checked against today."""
+        return VehicleDraft.of(today=self.now().date(), **values)
+
+    def register_customer(self, actor: User, customer: CustomerDraft) -> int:
+        row = self._customer_row(customer)
         return self._write(lambda s: self._insert_customer(s, actor, row))
 
-    def register_vehicle(self, actor: User, *, customer_id: int, **fields) -> int:
-        row, km = self._vehicle_row(customer_id=customer_id, **fields)
-        return self._write(lambda s: self._insert_vehicle(s, actor, row, km))
+    def register_vehicle(self, actor: User, customer_id: int, vehicle: VehicleDraft) -> int:
+        row = self._vehicle_row(customer_id, vehicle)
+        return self._write(lambda s: self._insert_vehicle(s, actor, row, vehicle.odometer_km))
 
-    def register(self, actor: User, *, customer: dict, vehicle: dict) -> tuple[int, int]:
+    def register(self, actor: User, customer: CustomerDraft, vehicle: VehicleDraft) -> tuple[int, int]:
         """A new customer and their car in one transaction: both or neither."""
-        crow = self._customer_row(**customer)
-        vrow, km = self._vehicle_row(customer_id=0, **vehicle)
+        crow = self._customer_row(customer)
+        vrow = self._vehicle_row(0, vehicle)
 
         def run(session: Session) -> tuple[int, int]:
             cid = self._insert_customer(session, actor, crow)
             vrow.customer_id = cid
-            return cid, self._insert_vehicle(session, actor, vrow, km)
+            return cid, self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
 
         return self._write(run)
 
-    def _customer_row(self, *, name, phone, member=False, vip=False, special_note="", email="") -> CustomerRow:
-        return CustomerRow(
-            name=validate.name(name), phone=validate.phone(phone), member=member, vip=vip,
-            special_note=validate.text(special_note, field="note", max_len=500, multiline=True),
-            email=validate.email(email), created_at=self.now(),
-        )
+    def _customer_row(self, c: CustomerDraft) -> CustomerRow:
+        return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,
+                           email=c.email, created_at=self.now())
 
     def _insert_customer(self, session: Session, actor: User, row: CustomerRow) -> int:
         session.add(row)
@@ -88,21 +81,10 @@ class PeopleService(Service):
         self._audit(session, actor, "customer.create", "customer", row.id, after=row.model_dump())
         return row.id
 
-    def _vehicle_row(
-        self, *, customer_id: int, vin: str = "", plate: str, make: str = "", model: str = "",
-        year: int | None = None, purchase_date: date | None = None, odometer_km=None,
-    ) -> tuple[VehicleRow, int | None]:
-        vin_value = validate.vin(vin).vin if vin.strip() else ""
-        if year is not None and not (1950 <= int(year) <= self.now().year + 1):
-            raise InvalidInput("year", "Not a model year: {value}", {"value": year})
-        km = validate.odometer(odometer_km, None) if odometer_km not in (None, "") else None
-        row = VehicleRow(
-            customer_id=customer_id, vin=vin_value, plate=validate.plate(plate),
-            make=validate.text(make, field="make", max_len=40),
-            model=validate.text(model, field="model", max_len=40),
-            year=int(year) if year is not None else None, purchase_date=purchase_date,
-        )
-        return row, km
+    @staticmethod
+    def _vehicle_row(customer_id: int, v: VehicleDraft) -> VehicleRow:
+        return VehicleRow(customer_id=customer_id, vin=v.vin, plate=v.plate, make=v.make, model=v.model,
+                          year=v.year, purchase_date=v.purchase_date)
 
     def _insert_vehicle(self, session: Session, actor: User, row: VehicleRow, km: int | None) -> int:
         if session.get(CustomerRow, row.customer_id) is None:

@@ -7,25 +7,25 @@ import json
 
 from sqlmodel import Session
 
-from desk.domain import staff, validate
+from desk.domain import staff
+from desk.domain.drafts import ConcernDraft, FindingDraft
 from desk.domain.readings import OdometerCorrection, Readings
-from desk.domain.entities import Concern, Grade, Saved, Symptom, User, VisitRef
+from desk.domain.entities import Concern, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.walkaround import known_damage
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import ConcernRow, FindingRow, OdometerRow, VisitRow
 
-def add_concerns(session: Session, visit_id: int, concerns) -> list[Concern]:
-    """Insert the customer's concerns (text, or (text, tags)) of a visit, in the
-    caller's transaction."""
+
+def add_concerns(session: Session, visit_id: int, concerns: tuple[ConcernDraft, ...]) -> list[Concern]:
+    """Insert the customer's concerns of a visit, as the domain parsed them, in
+    the caller's transaction."""
     out = []
     for c in concerns:
-        text, tags = (c, ()) if isinstance(c, str) else c
-        text = validate.text(text, field="concern", max_len=500, required=True)
-        tagset = frozenset(Symptom(t) for t in tags)
-        session.add(ConcernRow(visit_id=visit_id, text=text, tags=",".join(sorted(tagset))))
-        out.append(Concern(text=text, tags=tagset))
+        tagset = frozenset(c.tags)
+        session.add(ConcernRow(visit_id=visit_id, text=c.text, tags=",".join(sorted(tagset))))
+        out.append(Concern(text=c.text, tags=tagset))
     return out
 
 
@@ -44,9 +44,14 @@ class ReceptionService(Service):
 
         return self._change(visit, run)
 
-    def add_concern(self, actor: User, visit: VisitRef, text: str, tags=()) -> Saved[None]:
+    @staticmethod
+    def concern(text: str, tags=()) -> ConcernDraft:
+        """A concern from typed values (``ConcernDraft.of``: the field specs)."""
+        return ConcernDraft.of(text, tags)
+
+    def add_concern(self, actor: User, visit: VisitRef, concern: ConcernDraft) -> Saved[None]:
         def run(session: Session, visit: VisitRow) -> None:
-            added = add_concerns(session, visit.id, [(text, tags)])
+            added = add_concerns(session, visit.id, (concern,))
             self._touch(session, visit)
             self._audit(session, actor, "concern.add", "concern", None, visit_id=visit.id,
                         after={"text": added[0].text, "tags": added[0].tags})
@@ -143,11 +148,13 @@ class ReceptionService(Service):
 
         return self._change(visit, run)
 
-    def add_finding(
-        self, actor: User, visit: VisitRef, text: str, grade: Grade | str, *, during_repair: bool = False
-    ) -> Saved[int]:
-        text = validate.text(text, field="finding", max_len=500, required=True)
-        grade = Grade(grade)
+    @staticmethod
+    def finding(text: str, grade, *, during_repair: bool = False) -> FindingDraft:
+        """A finding from typed values (``FindingDraft.of``: the field specs)."""
+        return FindingDraft.of(text, grade, during_repair=during_repair)
+
+    def add_finding(self, actor: User, visit: VisitRef, finding: FindingDraft) -> Saved[int]:
+        text, grade, during_repair = finding.text, finding.grade, finding.during_repair
 
         def run(session: Session, visit: VisitRow) -> int:
             row = FindingRow(visit_id=visit.id, text=text, grade=grade.value,

@@ -19,10 +19,9 @@ from sqlmodel import Session
 from desk.domain import money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
-from desk.domain.entities import LineKind, Role, User
+from desk.domain.drafts import CannedJobDraft, CannedLineDraft
+from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
-from desk.domain.validate import name as valid_name
-from desk.domain.validate import text as valid_text
 from desk.i18n import N_
 from desk.domain.schedule import Schedule
 from desk.services.context import Pricing, Service, ServiceContext
@@ -314,12 +313,20 @@ class SetupService(Service):
             raise InvalidInput("job", N_("No such canned job"))
         return row
 
-    def add_canned_job_def(self, actor: User, *, job_id: str, en: str, zh: str = "") -> str:
+    @staticmethod
+    def canned_job(**values) -> CannedJobDraft:
+        """A canned job from typed values (``CannedJobDraft.of``)."""
+        return CannedJobDraft.of(**values)
+
+    @staticmethod
+    def canned_line(**values) -> CannedLineDraft:
+        """A canned job's line from typed values (``CannedLineDraft.of``)."""
+        return CannedLineDraft.of(**values)
+
+    def add_canned_job_def(self, actor: User, job: CannedJobDraft) -> str:
         """A new canned job (its lines are added one by one)."""
         self._require_manager(actor, N_("change the shop set-up"))
-        job_id = rules.job_code(job_id)
-        en = rules.required_text(en, field="en", max_len=80)
-        zh = valid_text(zh, field="zh", max_len=80) or en
+        job_id, en, zh = job.job_id, job.en, job.zh
 
         def run(session: Session) -> str:
             existing = session.get(CannedJobRow, job_id)
@@ -336,18 +343,10 @@ class SetupService(Service):
 
         return self._write(run)
 
-    def add_canned_line(self, actor: User, job_id: str, *, kind: str, description: str,
-                        qty: str, unit_price: str) -> None:
-        """Add a line (labour hours or parts) to a canned job; prices typed as amounts."""
+    def add_canned_line(self, actor: User, job_id: str, line: CannedLineDraft) -> None:
+        """Add a line (labour hours or parts, as the domain parsed it) to a canned job."""
         self._require_manager(actor, N_("change the shop set-up"))
-        try:
-            kind = LineKind(kind).value
-        except ValueError:
-            raise InvalidInput("kind", N_("No such line kind: {kind}"), {"kind": kind}) from None
-        description = valid_text(description, field="description", max_len=200, required=True)
-        quantity = money.parse_qty(qty)
-        cents = money.parse_money(unit_price)
-        line = {"kind": kind, "description": description, "qty": format(quantity, "f"), "unit_cents": cents}
+        line = line.to_dict()
 
         def run(session: Session) -> None:
             row = self._job_row(session, job_id)
@@ -426,12 +425,13 @@ class SetupService(Service):
     # ------------------------------------------------------------------ users and roles
 
     def add_user(self, actor: User, name: str, role: str) -> int:
+        """A new user: ``name`` as ``fields.NAME`` parsed it (the set-up form)."""
         self._require_manager(actor, N_("add a user"))
         try:
             role_ = Role(role)
         except ValueError:
             raise InvalidInput("role", N_("No such role: {role}"), {"role": role}) from None
-        return self.people.create_user(actor, valid_name(name), [role_])
+        return self.people.create_user(actor, name, [role_])
 
     def set_user_role(self, actor: User, user_id: int, role: str) -> None:
         self._require_manager(actor, N_("change a role"))

@@ -142,7 +142,7 @@ class TransferService(Service):
                 chunk = new_customers[start:start + CHUNK]
                 # a bulk insert skips the mapper events: the lookup's search keys are added here
                 new_ids = repo.insert_customers(session=session, rows=[
-                    {"name": r.name, "phone": r.phone, "email": r.email, "member": r.member, "vip": False,
+                    {"name": r.name, "phone": r.phone, "email": r.customer.email, "member": r.customer.member, "vip": False,
                      "special_note": "", "created_at": now, **search.customer_keys(r.name, r.phone)}
                     for r in chunk
                 ])

@@ -4,16 +4,19 @@ stage 5)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from desk.domain.estimate import parts_to_chase
 from desk.domain import process as proc
 from desk.domain import schedule as sched
-from desk.domain import validate
-from desk.domain.entities import Approval, Availability, Channel, LineKind, Role, Saved, User, VisitRef
+from desk.domain import staff
+from desk.domain.drafts import DecisionDraft, FindingDraft
+from desk.domain.entities import Approval, Availability, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import LineDraft, sign
 from desk.domain.process import Stage
@@ -54,6 +57,8 @@ class ShopRow:
     at_risk: bool
     comeback: bool
     update_due: bool
+    #: Back-ordered parts whose supplier has given no date yet (chase them).
+    chase: int = 0
 
     @property
     def visit_id(self) -> int:
@@ -81,9 +86,8 @@ class WorkshopService(Service):
         """Start work on a line: refused while the customer has not approved it
         (REP-04) or its part has not arrived. ``technician_id``: nobody is on the
         car yet and the advisor says who starts it; the assignment and the start
-        are one change, so a refused start assigns nobody."""
-        if bay is not None:
-            bay = validate.text(bay, field="bay", max_len=20)
+        are one change, so a refused start assigns nobody. ``bay``: as
+        ``fields.BAY`` parsed it."""
 
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
@@ -96,7 +100,7 @@ class WorkshopService(Service):
                 raise InvalidInput("line", "The part has not arrived")
             if technician_id is not None:
                 tech = session.get(UserRow, technician_id)
-                if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+                if tech is None or not staff.is_technician(repo.to_user(tech)):
                     raise InvalidInput("technician", "Not a technician")
                 before = {"technician_id": visit.technician_id, "bay": visit.bay}
                 visit.technician_id = technician_id
@@ -126,7 +130,7 @@ class WorkshopService(Service):
                 raise InvalidInput("line", "The part has not arrived")
             tech_id = technician_id or actor.id
             tech = session.get(UserRow, tech_id)
-            if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+            if tech is None or not staff.is_technician(repo.to_user(tech)):
                 raise InvalidInput("technician", "Not a technician")
             row.started, row.done_by, row.done_at = True, tech_id, self.now()
             session.add(row)
@@ -153,11 +157,10 @@ class WorkshopService(Service):
 
         return self._change(visit, run)
 
-    def add_found_work(self, actor: User, visit: VisitRef, *, finding: str, grade: str = "yellow",
-                       line: LineDraft) -> Saved[int]:
+    def add_found_work(self, actor: User, visit: VisitRef, *, finding: FindingDraft, line: LineDraft) -> Saved[int]:
         """A technician's finding during repair becomes a line pending approval
         (``line`` parsed by the domain, priced by the same rule as any line)."""
-        saved = self.reception.add_finding(actor, visit, finding, grade, during_repair=True)
+        saved = self.reception.add_finding(actor, visit, dataclasses.replace(finding, during_repair=True))
         return self.estimate.add_line(actor, saved.ref, line)
 
     def decide_added_work(
@@ -167,16 +170,12 @@ class WorkshopService(Service):
         line_ids: list[int],
         *,
         approve: bool,
-        channel: Channel | str,
-        signer: str,
-        reference: str = "",
+        decision: DecisionDraft,
     ) -> Saved[None]:
         """Record the customer's decision on added lines (REP-03/04). Approved
         lines get an authorisation of their amount; declined ones stay as
         recommendations for the next visit."""
-        channel = Channel(channel)
-        signer = validate.name(signer)
-        reference = validate.text(reference, field="reference", max_len=40)
+        channel, signer, reference = decision.channel, decision.signer, decision.reference
         if not line_ids:
             raise InvalidInput("line", "Choose the lines the customer decided on")
 
@@ -208,9 +207,14 @@ class WorkshopService(Service):
 
         return self._change(visit, run)
 
+    @staticmethod
+    def decision(**values) -> DecisionDraft:
+        """The customer's decision from typed values (``DecisionDraft.of``)."""
+        return DecisionDraft.of(**values)
+
     def progress_update(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
-        """A progress message to the waiting customer (REP-02), logged."""
-        text = validate.text(text, field="update", max_len=500, required=True)
+        """A progress message to the waiting customer (REP-02), logged: ``text``
+        as ``fields.PROGRESS_UPDATE`` parsed it."""
 
         def run(session: Session, visit: VisitRow) -> None:
             session.add(ProgressUpdateRow(visit_id=visit.id, text=text, at=self.now(), by_user=actor.id))
@@ -244,6 +248,7 @@ class WorkshopService(Service):
                         comeback=v.comeback_of_id is not None,
                         update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
                         and sched.update_due(v.promised_at, now, last_update.get(v.id)),
+                        chase=len(parts_to_chase(lines_by[v.id])),
                     )
                 )
             return out

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from desk.domain import staff
 from desk.domain.checklist import ItemState, ItemStatus, MarkKind
 from desk.i18n import N_, _
 
@@ -38,6 +39,10 @@ class Checklist(DataTable):
         Binding("enter", "mark('done')", N_("Tick"), show=False, id="checklist.tick_enter"),
         Binding("n", "mark('na')", N_("Not applicable"), id="checklist.not_applicable"),
         Binding("w", "mark('waived')", N_("Waive"), id="checklist.waive"),
+        # greyed out above for whom staff.can says may not waive: the same key
+        # then asks who may (a manager's PIN on this terminal)
+        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), show=False,
+                id="checklist.waive_approved"),
     ]
 
     class Mark(Message):
@@ -166,7 +171,17 @@ class Checklist(DataTable):
     def first_blocking(self) -> str | None:
         return next((s.item.id for s in self.statuses if s.blocking), None)
 
-    def action_mark(self, kind: str) -> None:
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """``w`` is greyed out for a user whose role may not waive
+        (``staff.can``); pressed anyway, it asks a manager to approve."""
+        if action == "mark" and parameters[:1] == ("waived",):
+            allowed = staff.can(getattr(self.app, "user", None), staff.Act.WAIVE)
+            if len(parameters) > 1:  # the approval route: only where the key is greyed
+                return not allowed
+            return True if allowed else None
+        return True
+
+    def action_mark(self, kind: str, approved: bool = False) -> None:
         item = self.current_item_id
         if item is None:
             return

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from desk.domain import fields
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
 
@@ -89,9 +90,10 @@ class ReasonDialog(Held, ModalScreen[str | None]):
             yield Label(_("Enter to save, Escape to go back"), classes="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
-        if not value:
-            self.query_one("#reason-error", Static).update(_("A reason is required"))
+        try:
+            value = fields.REASON.parse(event.value)
+        except InvalidInput as exc:
+            self.query_one("#reason-error", Static).update(_(exc.reason, **exc.params))
             return
         self.hand_over(value)
 
@@ -155,13 +157,17 @@ class FormField:
     parse: Callable[[str], Any] = field(default=lambda s: s.strip())
     placeholder: str = ""
     password: bool = False
+    #: What the input takes at most: room beyond a spec's limit, so that its
+    #: "Too long" message is shown rather than the text cut short.
+    max_length: int = 500
 
     @classmethod
     def of(cls, spec, label: str, value: str = "", **ctx) -> FormField:
         """A field checked by a domain spec (``desk.domain.fields``): the form's
         inline message is the spec's own, the value the one the service takes.
         ``ctx`` is what the spec is relative to (``today=``, ``taxes=`` …)."""
-        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx))
+        longest = max(500, (spec.limits.max_len or 0) + 100)
+        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx), max_length=longest)
 
 
 class FormBody(VerticalScroll, can_focus=False):
@@ -203,7 +209,7 @@ class FormDialog(Held, ModalScreen[dict | None]):
                 yield Label(Text(f.label), classes="field-label")
                 yield Input(
                     value=f.value, placeholder=f.placeholder, id=f"f-{f.name}", password=f.password,
-                    max_length=500,
+                    max_length=f.max_length,
                 )
                 yield Static("", classes="field-error", id=f"e-{f.name}")
             yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),

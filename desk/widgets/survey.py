@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from desk.domain import survey, validate
+from desk.domain import fields, survey
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS, Held
@@ -28,15 +28,6 @@ SCALE = {
     1: N_("very dissatisfied"), 2: N_("dissatisfied"), 3: N_("neutral"), 4: N_("satisfied"),
     5: N_("very satisfied"),
 }
-
-
-def parse_nps(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or int(text) not in survey.NPS_SCORES:
-        raise InvalidInput("nps", "NPS is 0 to 10")
-    return int(text)
 
 
 class ScoreList(Widget, can_focus=True):
@@ -153,10 +144,9 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
         missing = [label for factor, label in self.factors if factor not in values["scores"]]
         self._error("scores", _("Score all five factors") if missing else "")
         ok = not missing
-        for name, parse in (("nps", parse_nps),
-                            ("comment", lambda s: validate.text(s, field="comment", max_len=1000))):
+        for name, spec in (("nps", fields.NPS), ("comment", fields.COMMENT)):
             try:
-                values[name] = parse(self.query_one(f"#f-{name}", Input).value)
+                values[name] = spec.parse(self.query_one(f"#f-{name}", Input).value)
                 self._error(name, "")
             except InvalidInput as exc:
                 ok = False

@@ -312,3 +312,57 @@ def test_an_authorisation_without_a_snapshot_is_compared_as_before():
     facts.estimate_total_cents = total
     assert rules.authorised_amount(facts) == total
     assert rules.signed_amount(_auth(None, amount=70000)) == 70000
+
+
+# ----------------------------------------------------------------------------- back orders and the promise
+
+
+def part(availability=Availability.BACK_ORDER, eta=None, **kw) -> EstimateLine:
+    return EstimateLine(kind=LineKind.PART, description="Rear brake disc pair", qty=D(1), unit_cents=68000,
+                        availability=availability, eta=eta, **kw)
+
+
+def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased_until_it_has_one():
+    undated = part()
+    assert estimate.chase_supplier(undated)
+    assert estimate.parts_to_chase([undated, part(eta=TODAY)]) == [undated]
+    assert not estimate.chase_supplier(part(eta=TODAY))
+    assert not estimate.chase_supplier(part(availability=Availability.IN_STOCK))
+    # a declined added part is not chased
+    assert estimate.parts_to_chase([part(approval=Approval.DECLINED)]) == []
+    # the patch that notes it: back order, no date
+    patched = LinePatch.of(availability=Availability.BACK_ORDER, eta=None, taxes=TAXES, today=TODAY).apply(
+        part(availability=Availability.UNKNOWN))
+    assert patched.availability == Availability.BACK_ORDER and patched.eta is None
+    # EST-02 stays open until the date is given
+    assert not rules.CHECKS["backorders_have_eta"].fn(_facts([patched]))
+    assert rules.CHECKS["backorders_have_eta"].fn(_facts([dataclasses.replace(patched, eta=TODAY)]))
+
+
+def _facts(lines):
+    from desk.domain.rules import VisitFacts
+
+    return VisitFacts(now=NOW, lines=lines)
+
+
+def test_labour_and_fees_are_not_put_on_back_order():
+    labour = EstimateLine(kind=LineKind.LABOUR, description="Oil change", qty=D(1), unit_cents=9000,
+                          availability=Availability.IN_STOCK)
+    with pytest.raises(InvalidInput) as exc:
+        LinePatch.of(availability=Availability.BACK_ORDER, taxes=TAXES, today=TODAY).apply(labour)
+    assert exc.value.params["line"] == "Oil change"
+
+
+def test_a_promise_before_a_parts_eta_is_refused_naming_the_part_and_its_eta():
+    eta = TODAY + dt.timedelta(days=3)
+    lines = [part(eta=eta), part(availability=Availability.IN_STOCK)]
+    with pytest.raises(InvalidInput) as exc:
+        estimate.check_promised(dt.datetime.combine(eta - dt.timedelta(days=1), dt.time(17, 30)), lines)
+    assert exc.value.field == "promised"
+    assert exc.value.params == {"at": f"{eta - dt.timedelta(days=1):%Y-%m-%d} 17:30",
+                                "part": "Rear brake disc pair", "eta": f"{eta:%Y-%m-%d}"}
+    # the day the part arrives, or later: accepted; a part with no date cannot be checked
+    estimate.check_promised(dt.datetime.combine(eta, dt.time(17, 30)), lines)
+    estimate.check_promised(NOW, [part()])
+    # a declined part holds nothing up
+    estimate.check_promised(NOW, [part(eta=eta, approval=Approval.DECLINED)])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from desk.shell.app import make_app
@@ -128,7 +129,7 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
 async def test_full_slot_is_refused_with_a_clear_message(shop, clock, db_url):
     at = clock.now + timedelta(minutes=30)
     for _ in range(shop.desk.ctx.schedule.capacity):
-        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -183,7 +184,7 @@ async def waive_rcp04_as_advisor(pilot, app) -> None:
 
 
 async def test_waive_without_permission_is_refused(shop, clock, db_url):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -204,7 +205,7 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     from tests.functional.test_signin import cheap_pin
 
     cheap_pin(shop.desk, shop.mgr.id, "1357")
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await waive_rcp04_as_advisor(pilot, app)
@@ -216,8 +217,43 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     assert event.user_name == "周经理" and "RCP-04" in event.after
 
 
+def footer_key(app, key: str):
+    """The footer's entry for ``key`` on the screen as it is now."""
+    from textual.widgets._footer import FooterKey
+
+    return next((k for k in app.screen.query(FooterKey) if k.key == key), None)
+
+
+@pytest.mark.parametrize("user, greyed", [("王丽", True), ("周经理", False)])
+async def test_the_waive_key_is_greyed_for_an_advisor_and_not_for_a_manager(shop, clock, db_url, user, greyed):
+    """Who may waive is the domain's (``staff``): the footer shows `w` dimmed for
+    an advisor, who may still press it to ask a manager; a manager's is not."""
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
+                                    concerns=shop.desk.booking.concerns(["oil"])).id
+    app = make_app(db_url=db_url, clock=clock, user_name=user)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "ReceptionScreen")() and app.screen.view is not None)
+        table = app.screen.query_one(Checklist)
+        table.focus()
+        table.focus_item("RCP-04")
+        await wait_for(pilot, lambda: footer_key(app, "w") is not None
+                       and footer_key(app, "w").has_class("-disabled") == greyed)
+        assert not footer_key(app, "space").has_class("-disabled")  # a tick is everyone's here
+        await pilot.press("w")  # greyed or not, w asks the reason; an advisor's then asks a manager
+        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+        await type_text(pilot, "customer in a hurry")
+        await pilot.press("enter")
+        if greyed:
+            await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        else:
+            await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}
+                           ["RCP-04"] == "waived")
+
+
 async def test_advance_with_open_items_names_them(shop, clock, db_url):
-    shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"])
+    shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"]))
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)

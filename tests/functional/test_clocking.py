@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirec
 
 
 def clocked(app, line_id: int) -> str:
-    return str(app.screen.query_one("#work-lines", DataTable).get_row(str(line_id))[6])
+    return str(app.screen.query_one("#work-lines", DataTable).get_cell(str(line_id), "clocked"))
 
 
 async def open_workshop(pilot):

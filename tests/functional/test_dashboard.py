@@ -30,8 +30,7 @@ def kpi_shop(shop, clock):
     d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(b), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, b, "DELIVERED")
-    d.followup.record_call(shop.csr, d.lifecycle.ref(b), outcome="reached", nps=9,
-                  scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4})
+    d.followup.record_call(shop.csr, d.lifecycle.ref(b), d.followup.call(outcome="reached", nps=9, scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4}))
     shop.visits = (a, b)
     return shop
 

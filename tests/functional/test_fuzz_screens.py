@@ -35,9 +35,9 @@ async def test_fuzzed_names_and_concerns_show_literally_on_the_visit_screen(shop
     stored: list[tuple[int, str, str]] = []
     for name, concern in texts:
         try:
-            cid = d.people.register_customer(shop.sa, name=name, phone="13812345678")
-            vehicle = d.people.register_vehicle(shop.sa, customer_id=cid, plate=next(PLATES))
-            vid = d.booking.walk_in(shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=[concern]).id
+            cid = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone="13812345678"))
+            vehicle = d.people.register_vehicle(shop.sa, cid, d.people.vehicle_draft(plate=next(PLATES)))
+            vid = d.booking.walk_in(shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=d.booking.concerns([concern])).id
         except InvalidInput:
             SHOWN["refused"] += 1  # a clear message instead; nothing is kept half-written
             continue

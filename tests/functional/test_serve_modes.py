@@ -25,7 +25,7 @@ def lobby_cells(app) -> list[list[str]]:
 
 
 async def test_lobby_mode_shows_only_the_masked_board_whatever_is_pressed(shop, clock, db_url):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     events = audit_count(shop.desk)
     app = make_lobby_app(db_url=db_url, clock=clock)
@@ -63,7 +63,7 @@ async def test_lobby_mode_follows_a_change_without_waiting_for_its_timer(shop, c
     from desk.screens.lobby import LobbyScreen
 
     monkeypatch.setattr(LobbyScreen, "RELOAD_SECONDS", 3600.0)
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     app = make_lobby_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count)

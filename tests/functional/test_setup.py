@@ -146,7 +146,7 @@ async def test_canned_job_added_with_a_line(shop, clock, db_url):
         await pilot.press("down", "enter")  # part
         await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
         await fill(pilot, app, "Wiper blade pair", "1", "-5")
-        await wait_for(pilot, lambda: "negative" in str(app.screen.query_one("#e-price", Static).render()))
+        await wait_for(pilot, lambda: "negative" in str(app.screen.query_one("#e-unit_cents", Static).render()))
         await fill(pilot, app, "128.50")  # the cursor waits in the field in error
         await wait_for(pilot, lambda: "128.50" in table_text(app))
         job = next(j for j in shop.desk.estimate.canned_jobs() if j.id == "wipers")

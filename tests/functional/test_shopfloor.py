@@ -191,7 +191,7 @@ async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding="Wipers", grade="yellow", line=shop.desk.estimate.draft(kind="part",
+    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding=shop.desk.reception.finding("Wipers", "yellow"), line=shop.desk.estimate.draft(kind="part",
                                     description="Wiper blades", qty=Decimal(1), unit_cents=16800,
                                     availability="in_stock")).value
     app = make_app(db_url=db_url, clock=clock, user_name="张强")
@@ -435,7 +435,7 @@ async def test_a_refused_survey_save_keeps_every_answer(shop, clock, db_url, mon
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    shop.desk.complaints.open_complaint(shop.sa, shop.desk.lifecycle.ref(vid), "major", "Car returned with a scratch")
+    shop.desk.complaints.open_complaint(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.complaints.complaint("major", "Car returned with a scratch"))
     clock.advance(hours=30)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -17,7 +17,7 @@ LANGS = ["en", "zh"]
 @pytest.mark.parametrize("lang", LANGS)
 def test_lobby_mode(snap_compare, shop, clock, db_url, lang):
     for stage in ("IN_REPAIR", "READY"):
-        vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+        vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
         flow.to_stage(shop, clock, vid, stage)
     set_locale(lang)
     app = make_lobby_app(db_url=db_url, clock=clock)

@@ -54,8 +54,7 @@ def last_id(url: str) -> int:
 
 def walk_ins(shop, n: int) -> None:
     for i in range(n):
-        shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                                  concerns=[f"noise {i}"])
+        shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns([f"noise {i}"]))
 
 
 def test_deleting_the_last_events_is_found(shop, db_url):

@@ -35,8 +35,8 @@ def seed(url: str) -> tuple[int, int, int]:
 
     desk = open_desk(url, clock=lambda: NOW)
     user = desk.people.user(desk.people.create_user(None, "王丽", [Role.ADVISOR]))
-    customer = desk.people.register_customer(user, name="李伟", phone="13812345678")
-    vehicle = desk.people.register_vehicle(user, customer_id=customer, plate="京A12345")
+    customer = desk.people.register_customer(user, desk.people.customer_draft(name="李伟", phone="13812345678"))
+    vehicle = desk.people.register_vehicle(user, customer, desk.people.vehicle_draft(plate="京A12345"))
     desk.ctx.engine.dispose()
     return user.id, customer, vehicle
 
@@ -53,8 +53,7 @@ def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) ->
     from desk.domain.entities import Role, User
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
-    return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id,
-                        concerns=[f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)]).id
+    return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id, concerns=desk.booking.concerns([f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)])).id
 
 
 def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack,  # noqa: PLR0913

@@ -92,9 +92,9 @@ class TwoTerminals(RuleBasedStateMachine):
     def stale_edit(self, which):
         d, other = self.terminal(which), self.terminal(not which)
         seen = d.lifecycle.visit_view(self.visit).ref
-        self.attempt(lambda: other.reception.add_concern(self.shop.sa, other.lifecycle.ref(self.visit), "meanwhile"))
+        self.attempt(lambda: other.reception.add_concern(self.shop.sa, other.lifecycle.ref(self.visit), other.reception.concern("meanwhile")))
         before = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
-        self.attempt(lambda: d.reception.add_concern(self.shop.sa, seen, "stale"))
+        self.attempt(lambda: d.reception.add_concern(self.shop.sa, seen, d.reception.concern("stale")))
         after = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
         assert "stale" not in after[len(before):], "a stale terminal wrote over the other"
 

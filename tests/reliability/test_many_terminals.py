@@ -34,8 +34,7 @@ def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
     if step == "book":
-        return desk.booking.book(actor, customer_id=customer_id, vehicle_id=vehicle_id,
-                                 at=NOW + timedelta(hours=1 + who), concerns=[("Brake noise", ("brake",))]).id
+        return desk.booking.book(actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=desk.booking.draft(at=NOW + timedelta(hours=1 + who), concerns=[("Brake noise", ("brake",))])).id
     if step == "tick":
         item = next(s.item.id for s in desk.checklist.checklist(visit_id) if s.state == "open"
                     and not s.item.from_data and staff.may_tick_role(actor, s.item))

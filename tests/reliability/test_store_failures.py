@@ -65,8 +65,8 @@ def tmpfs(where: Path, size: str):
 
 def staff(desk):
     advisor = desk.people.user(desk.people.create_user(None, "王丽", [Role.ADVISOR]))
-    customer = desk.people.register_customer(advisor, name="李伟", phone="13812345678")
-    vehicle = desk.people.register_vehicle(advisor, customer_id=customer, plate="京A12345")
+    customer = desk.people.register_customer(advisor, desk.people.customer_draft(name="李伟", phone="13812345678"))
+    vehicle = desk.people.register_vehicle(advisor, customer, desk.people.vehicle_draft(plate="京A12345"))
     return advisor, customer, vehicle
 
 
@@ -166,7 +166,7 @@ def test_read_only_database_is_refused_and_a_write_saves_nothing(tmp_path, clock
     url = f"sqlite:///{src}"
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
-    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
+    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns(["a", "b", "c"]))
     desk.ctx.engine.dispose()
     with sqlite3.connect(src) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -189,7 +189,7 @@ def test_read_only_database_is_refused_and_a_write_saves_nothing(tmp_path, clock
             open_desk(ro_url, clock=clock)
         before = visit_shapes(path, immutable=True)
         with pytest.raises(StoreUnavailable) as err:
-            live.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["x", "y", "z"])
+            live.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=live.booking.concerns(["x", "y", "z"]))
         assert "read-only" in str(err.value) or "cannot be opened" in str(err.value)
         live.ctx.engine.dispose()
         after = visit_shapes(path, immutable=True)
@@ -232,8 +232,7 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
         long_text = "刹车异响 brake noise " * 20
         for _ in range(5000):
             try:
-                desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle,
-                             concerns=[long_text, long_text, long_text])
+                desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns([long_text, long_text, long_text]))
                 saved += 1
             except StoreUnavailable as exc:
                 full = exc
@@ -248,7 +247,7 @@ def test_disk_full_saves_nothing_partial_and_resumes_after_space_is_freed(tmp_pa
         else:
             desk.ctx.engine.dispose()
             sa.event.remove(desk.ctx.engine, "connect", _cap)
-        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["after", "space", "freed"])
+        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns(["after", "space", "freed"]))
         assert len(visit_shapes(path)) == saved + 1
         desk.ctx.engine.dispose()
         assert_sound(path)
@@ -268,7 +267,7 @@ def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypa
     try:
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match="busy"):
-            desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])
+            desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns(["a", "b", "c"]))
         assert time.monotonic() - started < 10
         # a database that needs a migration cannot migrate while locked either
         sqlite3.connect(tmp_path / "old.db").close()
@@ -285,7 +284,7 @@ def test_lock_held_past_the_timeout_is_a_clear_message(tmp_path, clock, monkeypa
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["a", "b", "c"])  # and it resumes
+    desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns(["a", "b", "c"]))  # and it resumes
     assert set(visit_shapes(path).values()) == {3}
     desk.ctx.engine.dispose()
 
@@ -298,11 +297,11 @@ def test_one_byte_changed_on_disk_is_located_by_the_audit_chain(tmp_path, clock)
     url = f"sqlite:///{path}"
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
-    vids = [desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"concern {i}"]).id
+    vids = [desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns([f"concern {i}"])).id
             for i in range(30)]
-    desk.reception.add_concern(advisor, desk.lifecycle.ref(vids[17]), "MARKER-Brakes squeal")
+    desk.reception.add_concern(advisor, desk.lifecycle.ref(vids[17]), desk.reception.concern("MARKER-Brakes squeal"))
     for vid in vids[:5]:
-        desk.reception.add_concern(advisor, desk.lifecycle.ref(vid), "later event")
+        desk.reception.add_concern(advisor, desk.lifecycle.ref(vid), desk.reception.concern("later event"))
     with read_session(desk.ctx.engine) as s:
         target = s.exec(sa.select(AuditEventRow.id).where(AuditEventRow.after.contains("MARKER"))).scalar_one()
     desk.ctx.engine.dispose()
@@ -335,7 +334,7 @@ def test_a_removed_event_is_located(tmp_path, clock):
     desk = open_desk(url, clock=clock)
     advisor, customer, vehicle = staff(desk)
     for i in range(10):
-        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=[f"c{i}"])
+        desk.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=desk.booking.concerns([f"c{i}"]))
     desk.ctx.engine.dispose()
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
@@ -389,7 +388,7 @@ def fuzz_desk(tmp_path_factory):
     d = open_desk(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}",
                   clock=FrozenClock(datetime(2026, 11, 23, 9, 0)))
     advisor, customer, vehicle = staff(d)
-    vid = d.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=["seed"]).id
+    vid = d.booking.walk_in(advisor, customer_id=customer, vehicle_id=vehicle, concerns=d.booking.concerns(["seed"])).id
     yield d, advisor, vid
     d.ctx.engine.dispose()
     print(f"\n[fuzz] {_counts['customer']} customers, {_counts['concern']} concerns stored, "
@@ -401,9 +400,9 @@ def fuzz_desk(tmp_path_factory):
 def test_hostile_text_through_register_customer(fuzz_desk, name, note):
     d, advisor, _vid = fuzz_desk
     try:
-        cid = d.people.register_customer(advisor, name=name, phone="13812345678", special_note=note)
+        cid = d.people.register_customer(advisor, d.people.customer_draft(name=name, phone="13812345678", special_note=note))
     except InvalidInput as exc:
-        assert exc.field in ("name", "note")
+        assert exc.field in ("name", "special_note")
         _counts["refused"] += 1
         return
     row = d.customer(cid) if hasattr(d, "customer") else None
@@ -423,7 +422,7 @@ def test_hostile_text_through_register_customer(fuzz_desk, name, note):
 def test_hostile_text_through_add_concern(fuzz_desk, text):
     d, advisor, vid = fuzz_desk
     try:
-        d.reception.add_concern(advisor, d.lifecycle.ref(vid), text)
+        d.reception.add_concern(advisor, d.lifecycle.ref(vid), d.reception.concern(text))
     except InvalidInput as exc:
         assert exc.field == "concern"
         _counts["refused"] += 1

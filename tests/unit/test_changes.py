@@ -21,7 +21,7 @@ def test_feed_sees_another_terminals_write_within_a_second(shop, clock, db_url):
     with ChangeFeed(db_url) as feed:
         assert feed.wait(0.6) is None  # nothing happened yet
         start = time.monotonic()
-        other.reception.add_concern(shop.sa, other.lifecycle.ref(vid), "Check tyre pressure")
+        other.reception.add_concern(shop.sa, other.lifecycle.ref(vid), other.reception.concern("Check tyre pressure"))
         seen: set[int] = set()
         while vid not in seen and time.monotonic() - start < 1.0:
             seen |= feed.wait(0.1) or set()
@@ -36,7 +36,7 @@ def test_feed_reports_nothing_for_a_rolled_back_write(shop, clock, db_url):
 
     from desk.domain.errors import GuardFailed
 
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     with ChangeFeed(db_url) as feed:
         with pytest.raises(GuardFailed):
             shop.desk.lifecycle.advance(shop.sa, shop.desk.lifecycle.ref(vid))  # refused: nothing written
@@ -47,8 +47,8 @@ def test_feed_batches_a_burst_and_names_every_visit(shop, clock, db_url):
     a = flow.book(shop, clock, minutes_ahead=60)
     b = flow.book(shop, clock, minutes_ahead=90)
     with ChangeFeed(db_url) as feed:
-        shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(a), "one")
-        shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(b), "two")
+        shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(a), shop.desk.reception.concern("one"))
+        shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(b), shop.desk.reception.concern("two"))
         seen: set[int] = set()
         deadline = time.monotonic() + 1.5
         while {a, b} - seen and time.monotonic() < deadline:
@@ -84,7 +84,7 @@ async def test_app_posts_data_changed_for_another_terminals_write(shop, clock, d
                 break
         await pilot.pause(0.6)  # the feed is open and has its starting point
         seen.clear()
-        other.reception.add_concern(shop.sa, other.lifecycle.ref(vid), "Rattle from the back")
+        other.reception.add_concern(shop.sa, other.lifecycle.ref(vid), other.reception.concern("Rattle from the back"))
         committed = time.monotonic()  # from the commit (the write itself is the other terminal's time)
         while not any(vid in ids for ids in seen) and time.monotonic() - committed < 2:
             await pilot.pause(0.02)

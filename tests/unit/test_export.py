@@ -67,7 +67,7 @@ def test_followup_list_shows_due_time_attempts_and_outcome(shop, clock, delivere
     (row,) = table.rows
     assert row[0] == d.lifecycle.visit_view(delivered).visit.number
     assert row[8] == 0 and row[9] == "" and row[11] is False  # not called yet
-    d.followup.record_call(shop.csr, d.lifecycle.ref(delivered), outcome="no_answer")
+    d.followup.record_call(shop.csr, d.lifecycle.ref(delivered), d.followup.call(outcome="no_answer"))
     (row,) = d.transfer.export_followups(DAY, DAY).rows
     assert row[8] == 1 and row[9] == "no_answer"
 

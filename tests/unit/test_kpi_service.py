@@ -80,15 +80,14 @@ def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clo
     d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(vid), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", line=d.estimate.draft(kind="part",
+    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Rear discs worn", "red"), line=d.estimate.draft(kind="part",
                             description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
                             availability="in_stock")).value
     clock.advance(minutes=10)
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line], approve=True, channel="phone", signer="李伟")
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line], approve=True, decision=d.workshop.decision(channel="phone", signer="李伟"))
     clock.advance(minutes=10)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="reached", nps=3,
-                  scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3})
+    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="reached", nps=3, scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3}))
 
     start, end = day_range(first_day, first_day)
     report = d.reports.kpi_report(start, end)

@@ -193,10 +193,9 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
 
     monkeypatch.setattr(pdf, "find_cjk_font", lambda env=None: None)
     sa = desk.people.user(desk.people.create_user(None, "Ann", [Role.ADVISOR]))
-    cid = desk.people.register_customer(sa, name="John Smith", phone="13900001111")
-    veh = desk.people.register_vehicle(sa, customer_id=cid, plate="AB123CD", make="Ford", model="Focus")
-    vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, at=clock.now.replace(hour=10),
-                    concerns=[("Oil change", ())]).id
+    cid = desk.people.register_customer(sa, desk.people.customer_draft(name="John Smith", phone="13900001111"))
+    veh = desk.people.register_vehicle(sa, cid, desk.people.vehicle_draft(plate="AB123CD", make="Ford", model="Focus"))
+    vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, booking=desk.booking.draft(at=clock.now.replace(hour=10), concerns=[("Oil change", ())])).id
     doc = printout.estimate_doc(desk.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)

@@ -73,8 +73,8 @@ def people(desk):
         ("Tom Becker", "18611112222", "粤C24680", "WVWZZZ3CZWE689725"),
         ("Anna Schmidt", "13500001234", "苏D13579", ""),
     ):
-        cid = desk.people.register_customer(sa_, name=name, phone=phone)
-        made[name] = desk.people.register_vehicle(sa_, customer_id=cid, plate=plate, **({"vin": _vin(vin)} if vin else {}))
+        cid = desk.people.register_customer(sa_, desk.people.customer_draft(name=name, phone=phone))
+        made[name] = desk.people.register_vehicle(sa_, cid, desk.people.vehicle_draft(plate=plate, **({"vin": _vin(vin)} if vin else {})))
     return desk, made
 
 
@@ -115,9 +115,9 @@ def test_pinyin_finds_a_chinese_name_by_initials_or_whole(people):
 def test_lookup_is_ordered_by_plate_and_limited(people):
     desk, _ = people
     advisor = desk.people.users()[0]
-    cid = desk.people.register_customer(advisor, name="王芳", phone="13800000000")
+    cid = desk.people.register_customer(advisor, desk.people.customer_draft(name="王芳", phone="13800000000"))
     for i in range(30):
-        desk.people.register_vehicle(advisor, customer_id=cid, plate=f"津A{i:05d}")
+        desk.people.register_vehicle(advisor, cid, desk.people.vehicle_draft(plate=f"津A{i:05d}"))
     rows = desk.people.lookup("王芳")
     assert len(rows) == 20
     assert [v.plate for v, _c in rows] == sorted(v.plate for v, _c in rows)

@@ -26,14 +26,14 @@ def test_tick_returns_the_done_status_a_reload_shows(shop, clock):
 
 
 def test_waiver_returns_the_waived_status_with_its_reason(shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     status = shop.desk.checklist.mark_item(shop.mgr, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry").value
     assert status.state == ItemState.WAIVED and status.mark.reason == "customer left in a hurry"
     assert status == _fresh(shop.desk, vid, "RCP-04")
 
 
 def test_refused_mark_returns_nothing_and_writes_nothing(shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     before = _fresh(shop.desk, vid, "RCP-04")
     with pytest.raises(NotAllowed):
         shop.desk.checklist.mark_item(shop.sa, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -51,7 +51,7 @@ def test_whole_life_cycle_booked_to_followed_up(shop, clock):
 def test_every_change_writes_an_audit_event(shop, clock):
     vid = flow.book(shop, clock)
     before = audit_count(shop.desk)
-    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), "Check tyre pressure")
+    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.concern("Check tyre pressure"))
     shop.desk.checklist.mark_item(shop.sa, shop.desk.lifecycle.ref(vid), "APPT-07", MarkKind.DONE)
     assert audit_count(shop.desk) == before + 2
     ev = shop.desk.lifecycle.history(vid)[-1]
@@ -59,7 +59,7 @@ def test_every_change_writes_an_audit_event(shop, clock):
 
 
 def test_advance_with_open_items_is_refused_and_nothing_changes(shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil service"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil service"])).id
     before = audit_count(shop.desk)
     with pytest.raises(GuardFailed) as err:
         shop.desk.lifecycle.advance(shop.sa, shop.desk.lifecycle.ref(vid))
@@ -69,7 +69,7 @@ def test_advance_with_open_items_is_refused_and_nothing_changes(shop, clock):
 
 
 def test_waiver_by_manager_unblocks_advisor_cannot(shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["oil"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
     with pytest.raises(NotAllowed):
         shop.desk.checklist.mark_item(shop.sa, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
     shop.desk.checklist.mark_item(shop.mgr, shop.desk.lifecycle.ref(vid), "RCP-04", MarkKind.WAIVED, "customer left in a hurry")
@@ -79,18 +79,16 @@ def test_waiver_by_manager_unblocks_advisor_cannot(shop, clock):
 def test_full_slot_is_refused_unless_manager_overbooks(shop, clock):
     at = clock.now + timedelta(hours=2)
     for _ in range(shop.desk.ctx.schedule.capacity):
-        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
     with pytest.raises(InvalidInput, match="when"):
-        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"])
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
     with pytest.raises(NotAllowed):
-        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
-                       overbook=True)
-    shop.desk.booking.book(shop.mgr, customer_id=shop.customer, vehicle_id=shop.vehicle, at=at, concerns=["x"],
-                   overbook=True)
+        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, overbook=True, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
+    shop.desk.booking.book(shop.mgr, customer_id=shop.customer, vehicle_id=shop.vehicle, overbook=True, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
 
 
 def test_odometer_lower_than_last_reading_is_refused_correction_is_audited(shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["x"]).id
+    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["x"])).id
     with pytest.raises(InvalidInput) as err:
         shop.desk.reception.record_walkaround(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.readings(odometer_km=41000))
     assert err.value.field == "odometer_km"  # the readings form's field, where the message goes
@@ -105,9 +103,9 @@ def test_odometer_lower_than_last_reading_is_refused_correction_is_audited(shop,
 def test_stale_edit_is_refused_never_overwrites(shop, clock):
     vid = flow.book(shop, clock)
     v1 = shop.desk.lifecycle.visit_view(vid).ref
-    shop.desk.reception.add_concern(shop.sa, v1, "first terminal")
+    shop.desk.reception.add_concern(shop.sa, v1, shop.desk.reception.concern("first terminal"))
     with pytest.raises(StaleEdit) as err:
-        shop.desk.reception.add_concern(shop.sa, v1, "second terminal")
+        shop.desk.reception.add_concern(shop.sa, v1, shop.desk.reception.concern("second terminal"))
     texts = [c.text for c in shop.desk.lifecycle.visit_view(vid).concerns]
     assert "first terminal" in texts and "second terminal" not in texts
     # the refusal names the other terminal's change: who, when, what
@@ -127,7 +125,7 @@ def test_sqlalchemy_version_column_catches_concurrent_commit(shop, clock):
     vid = flow.book(shop, clock)
     with read_session(shop.desk.ctx.engine) as s:
         stale = s.get(VisitRow, vid)  # another terminal's copy
-    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), "changed meanwhile")
+    shop.desk.reception.add_concern(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.concern("changed meanwhile"))
     with pytest.raises(StaleDataError):
         with write_session(shop.desk.ctx.engine) as s:
             stale = s.merge(stale, load=False)
@@ -174,7 +172,7 @@ def test_added_work_pending_until_approved(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Rear discs worn", grade="red", line=d.estimate.draft(kind="part",
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Rear discs worn", "red"), line=d.estimate.draft(kind="part",
                                description="Rear disc pair", qty=Decimal(1), unit_cents=68000,
                                availability="in_stock")).value
     view = d.lifecycle.visit_view(vid)
@@ -183,8 +181,7 @@ def test_added_work_pending_until_approved(shop, clock):
         d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), line_id)
     with pytest.raises(InvalidInput):
         d.workshop.finish_line(shop.tech, d.lifecycle.ref(vid), line_id)
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=True, channel="phone", signer="李伟",
-                        reference="+8613812345678")
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=True, decision=d.workshop.decision(channel="phone", signer="李伟", reference="+8613812345678"))
     d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), line_id)
     assert d.lifecycle.visit_view(vid).hold is None
 
@@ -194,11 +191,10 @@ def test_declined_added_work_is_kept_and_never_billed(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     total_before = d.lifecycle.visit_view(vid).totals.total
-    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding="Wipers smear", grade="yellow", line=d.estimate.draft(kind="part",
+    line_id = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Wipers smear", "yellow"), line=d.estimate.draft(kind="part",
                                description="Wiper blades", qty=Decimal(1), unit_cents=16800,
                                availability="in_stock")).value
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=False, channel="phone", signer="李伟",
-                        reference="+8613812345678")
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line_id], approve=False, decision=d.workshop.decision(channel="phone", signer="李伟", reference="+8613812345678"))
     view = d.lifecycle.visit_view(vid)
     assert any(ln.id == line_id and ln.approval == "declined" for ln in view.lines)
     assert view.totals.total == total_before
@@ -284,7 +280,7 @@ def test_final_beyond_tolerance_blocks_delivery_until_explained(shop, clock):
         c.execute(sa.text("update authorisation set amount_cents = amount_cents - 20000 where visit_id=:v"), {"v": vid})
     d.lifecycle.notify_ready(shop.sa, d.lifecycle.ref(vid))
     d.delivery.set_disposal(shop.sa, d.lifecycle.ref(vid), "take_away")
-    d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=5), "phone")
+    d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), d.delivery.agreement(clock.now + timedelta(hours=5), "phone"))
     flow.tick_open(d, shop.sa, vid)
     with pytest.raises(GuardFailed):
         d.lifecycle.advance(shop.sa, d.lifecycle.ref(vid))
@@ -295,7 +291,7 @@ def test_followup_agreed_outside_72_hours_is_refused(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     with pytest.raises(InvalidInput):
-        d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(hours=73), "phone")
+        d.delivery.agree_followup(shop.sa, d.lifecycle.ref(vid), d.delivery.agreement(clock.now + timedelta(hours=73), "phone"))
 
 
 def test_dissatisfied_answer_opens_complaint_major_escalates(shop, clock):
@@ -303,17 +299,15 @@ def test_dissatisfied_answer_opens_complaint_major_escalates(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     scores = {"initiation": 4, "advisor": 5, "facility": 4, "pickup": 4, "quality": 1}
-    cid = d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="reached", scores=scores, nps=3, comment="Noise is back",
-                        next_service_stated=True).value
+    cid = d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="reached", scores=scores, nps=3, comment="Noise is back", next_service_stated=True)).value
     assert cid is not None
     comp = d.complaints.complaints()[0]
     assert comp.severity == "major" and not comp.closed and comp.id == cid
     with pytest.raises(NotAllowed):
-        d.complaints.close_complaint(shop.sa, comp.ref, root_cause="pads", remedy="free check", closing_report="fixed")
+        d.complaints.close_complaint(shop.sa, comp.ref, d.complaints.closing(root_cause="pads", remedy="free check", closing_report="fixed"))
     with pytest.raises(InvalidInput):
-        d.complaints.close_complaint(shop.mgr, comp.ref, root_cause="", remedy="free check", closing_report="fixed")
-    d.complaints.close_complaint(shop.mgr, comp.ref, root_cause="Pads glazed", remedy="Free re-check and labour voucher",
-                      closing_report="Customer satisfied after re-check")
+        d.complaints.close_complaint(shop.mgr, comp.ref, d.complaints.closing(root_cause="", remedy="free check", closing_report="fixed"))
+    d.complaints.close_complaint(shop.mgr, comp.ref, d.complaints.closing(root_cause="Pads glazed", remedy="Free re-check and labour voucher", closing_report="Customer satisfied after re-check"))
     assert d.complaints.complaints() == []
 
 
@@ -322,10 +316,10 @@ def test_unreached_three_times_closes_followup(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     for _ in range(2):
-        d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="no_answer")
+        d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="no_answer"))
     with pytest.raises(GuardFailed):
         d.lifecycle.advance(shop.csr, d.lifecycle.ref(vid))
-    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), outcome="no_answer")
+    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="no_answer"))
     flow.tick_open(d, shop.csr, vid)
     with pytest.raises(GuardFailed) as err:  # next service still not stated
         d.lifecycle.advance(shop.csr, d.lifecycle.ref(vid))
@@ -337,8 +331,7 @@ def test_comeback_is_flagged_at_booking(shop, clock):
     first = flow.book(shop, clock)
     flow.to_stage(shop, clock, first, "DELIVERED")
     clock.advance(days=10)
-    again = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                   at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])]).id
+    again = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=d.booking.draft(at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])])).id
     row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
     assert row.comeback and not row.new_customer
     with pytest.raises(GuardFailed) as err:
@@ -383,9 +376,9 @@ def test_bad_input_is_refused_before_anything_is_written(shop, clock):
     d = shop.desk
     before = audit_count(d)
     with pytest.raises(InvalidInput):
-        d.people.register_customer(shop.sa, name="X", phone="12")
+        d.people.register_customer(shop.sa, d.people.customer_draft(name="X", phone="12"))
     with pytest.raises(InvalidInput):
-        d.people.register_vehicle(shop.sa, customer_id=shop.customer, vin="1M8GDM9AXKP042789", plate="京A1")
+        d.people.register_vehicle(shop.sa, shop.customer, d.people.vehicle_draft(vin="1M8GDM9AXKP042789", plate="京A1"))
     vid = flow.book(shop, clock)
     before = audit_count(d)
     with pytest.raises(InvalidInput):
@@ -421,3 +414,24 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, d.estimate.patch(discount_pct="25"))
 
 
+
+
+def test_a_promise_before_a_back_ordered_parts_eta_is_refused_and_nothing_changes(shop, clock):
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d = shop.desk
+    eta = (clock.now + timedelta(days=3)).date()
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+        availability="back_order", eta=eta))
+    events = audit_count(d)
+    with pytest.raises(InvalidInput) as exc:
+        d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), clock.now + timedelta(days=1))
+    assert exc.value.params["part"] == "Rear brake disc pair" and exc.value.params["eta"] == f"{eta:%Y-%m-%d}"
+    assert d.lifecycle.visit_view(vid).visit.promised_at is None
+    assert audit_count(d) == events
+    # on the day it arrives: promised, audited
+    at = datetime.combine(eta, time(17, 30))
+    d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), at)
+    assert d.lifecycle.visit_view(vid).visit.promised_at == at
+    assert any(e.action == "visit.promised" for e in d.lifecycle.history(vid))

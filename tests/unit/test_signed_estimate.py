@@ -162,3 +162,24 @@ def test_the_same_estimate_is_signed_once(shop, clock):
     with d.ctx.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(AuthorisationRow)
                             .where(AuthorisationRow.visit_id == vid)).scalar_one() == 2
+
+
+def test_the_kpi_final_amount_of_a_signed_visit_is_as_signed(shop, clock):
+    """The dashboard's final amount (estimate accuracy) of a signed visit is the
+    signed estimate's, not today's prices: a member discount and a tax rate
+    changed after signing move neither the figure nor the visit's bill."""
+    from desk.services.reports import day_range
+
+    d = shop.desk
+    first_day = clock.now.date()
+    vid = signed_member_visit(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    start, end = day_range(first_day, clock.now.date())
+    before = d.reports.kpi_report(start, end).visits[vid]
+    assert before.final_cents == before.authorised_cents == 61726
+    d.setup.set_setting(shop.mgr, "member_discount_pct", "0", setting_version(d, "member_discount_pct"))
+    d.setup.set_setting(shop.mgr, "tax.VAT13", "9", setting_version(d, "tax.VAT13"))
+    after = d.reports.kpi_report(start, end)
+    assert after.visits[vid].final_cents == 61726  # not 626.75: today's prices (no discount, 9 %)
+    assert after.row("estimate_accuracy").measure.hits == (vid,)
+    assert d.lifecycle.visit_view(vid).totals.total == 61726

@@ -37,11 +37,11 @@ def _part_on_back_order(d, shop, vid, clock):
 CASES = {
     "booking.reschedule": ("BOOKED", None,
                            lambda d, s, ref, x, c: d.booking.reschedule(s.sa, ref, c.now + timedelta(hours=3))),
-    "reception.add_concern": ("BOOKED", None, lambda d, s, ref, x, c: d.reception.add_concern(s.sa, ref, "Rattle")),
+    "reception.add_concern": ("BOOKED", None, lambda d, s, ref, x, c: d.reception.add_concern(s.sa, ref, d.reception.concern("Rattle"))),
     "reception.record_walkaround": ("WALKAROUND", None,
                                     lambda d, s, ref, x, c: d.reception.record_walkaround(s.sa, ref, d.reception.readings(fuel_eighths=3))),
     "reception.add_finding": ("WALKAROUND", None,
-                              lambda d, s, ref, x, c: d.reception.add_finding(s.sa, ref, "Wiper torn", "yellow")),
+                              lambda d, s, ref, x, c: d.reception.add_finding(s.sa, ref, d.reception.finding("Wiper torn", "yellow"))),
     "estimate.add_line": ("ESTIMATE", None,
                           lambda d, s, ref, x, c: d.estimate.add_line(s.sa, ref, d.estimate.draft(kind="labour", description="Check",
                                                                       qty=Decimal(1), unit_cents=1000))),
@@ -63,9 +63,9 @@ CASES = {
     "delivery.set_disposal": ("READY", None,
                               lambda d, s, ref, x, c: d.delivery.set_disposal(s.sa, ref, Disposal.TAKE_AWAY)),
     "followup.record_call": ("DELIVERED", None,
-                             lambda d, s, ref, x, c: d.followup.record_call(s.csr, ref, outcome="no_answer")),
+                             lambda d, s, ref, x, c: d.followup.record_call(s.csr, ref, d.followup.call(outcome="no_answer"))),
     "complaints.open_complaint": ("DELIVERED", None,
-                                  lambda d, s, ref, x, c: d.complaints.open_complaint(s.sa, ref, "ordinary", "Noise")),
+                                  lambda d, s, ref, x, c: d.complaints.open_complaint(s.sa, ref, d.complaints.complaint("ordinary", "Noise"))),
 }
 
 
@@ -88,7 +88,7 @@ def test_a_stale_ref_is_refused_and_changes_nothing(shop, clock, command):
     extra = setup(d, shop, vid, clock) if setup else None
     seen = d.lifecycle.ref(vid)
     # another terminal changes the visit after this one read it
-    other = d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), "meanwhile, on another terminal")
+    other = d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), d.reception.concern("meanwhile, on another terminal"))
     assert isinstance(other, Saved) and other.ref.id == vid and other.ref.version > seen.version
     before = _state(d, vid)
     with pytest.raises(StaleEdit) as err:
@@ -102,9 +102,8 @@ def test_a_stale_ref_is_refused_and_changes_nothing(shop, clock, command):
 
 def test_book_and_walk_in_return_the_new_visits_ref(shop, clock):
     d = shop.desk
-    ref = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                         at=clock.now + timedelta(hours=1), concerns=["Noise"])
-    walk = d.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=["Oil"])
+    ref = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=d.booking.draft(at=clock.now + timedelta(hours=1), concerns=["Noise"]))
+    walk = d.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=d.booking.concerns(["Oil"]))
     assert isinstance(ref, VisitRef) and ref == d.lifecycle.ref(ref.id) == d.lifecycle.visit_view(ref.id).ref
     assert walk == d.lifecycle.ref(walk.id) and walk.id != ref.id
 
@@ -113,11 +112,11 @@ def test_a_saved_ref_lets_the_same_terminal_go_on(shop, clock):
     """A fast second key press passes the version the first one returned."""
     d = shop.desk
     vid = flow.book(shop, clock)
-    first = d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), "one")
-    second = d.reception.add_concern(shop.sa, first.ref, "two")
+    first = d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), d.reception.concern("one"))
+    second = d.reception.add_concern(shop.sa, first.ref, d.reception.concern("two"))
     assert second.ref == d.lifecycle.ref(vid)
     with pytest.raises(StaleEdit):
-        d.reception.add_concern(shop.sa, first.ref, "three")
+        d.reception.add_concern(shop.sa, first.ref, d.reception.concern("three"))
 
 
 def test_a_reminder_of_another_visit_or_a_stale_one_is_refused(shop, clock):
@@ -126,7 +125,7 @@ def test_a_reminder_of_another_visit_or_a_stale_one_is_refused(shop, clock):
     other = flow.book(shop, clock, minutes_ahead=120)
     rem = next(r.id for r, v, _ in d.booking.reminders() if v.id == vid)
     seen = d.lifecycle.ref(vid)
-    d.reception.add_concern(shop.sa, seen, "meanwhile")
+    d.reception.add_concern(shop.sa, seen, d.reception.concern("meanwhile"))
     with pytest.raises(StaleEdit):
         d.booking.complete_reminder(shop.sa, seen, rem, "reminded")
     from desk.domain.errors import InvalidInput
@@ -141,13 +140,13 @@ def test_closing_a_complaint_checks_its_own_version(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    cid = d.complaints.open_complaint(shop.sa, d.lifecycle.ref(vid), "ordinary", "Noise is back").value
+    cid = d.complaints.open_complaint(shop.sa, d.lifecycle.ref(vid), d.complaints.complaint("ordinary", "Noise is back")).value
     seen = next(c.ref for c in d.complaints.complaints() if c.id == cid)
-    closed = d.complaints.close_complaint(shop.sa, seen, root_cause="Pads", remedy="Re-check", closing_report="Done")
+    closed = d.complaints.close_complaint(shop.sa, seen, d.complaints.closing(root_cause="Pads", remedy="Re-check", closing_report="Done"))
     assert isinstance(closed, ComplaintRef) and closed.id == cid and closed.version > seen.version
     stale = ComplaintRef(cid, seen.version)
     before = [(c.id, c.closed) for c in d.complaints.complaints(include_closed=True)]
     with pytest.raises(StaleEdit) as err:
-        d.complaints.close_complaint(shop.sa, stale, root_cause="x", remedy="y", closing_report="z")
+        d.complaints.close_complaint(shop.sa, stale, d.complaints.closing(root_cause="x", remedy="y", closing_report="z"))
     assert (err.value.by, err.value.what) == (shop.sa.name, "complaint.close")
     assert [(c.id, c.closed) for c in d.complaints.complaints(include_closed=True)] == before

@@ -21,7 +21,8 @@ from desk.store.models import (
 )
 
 from desk.domain import kpi
-from desk.store.repo.mapping import to_line
+from desk.domain.rules import estimate_lines_of, signed_terms
+from desk.store.repo.mapping import to_authorisation, to_line
 
 
 __all__ = [
@@ -76,12 +77,14 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
     added: list[kpi.AddedLineRec] = []
     approved_at: dict[int, datetime] = {}
     main: dict[int, int] = {}
-    for vid, amount, for_added, line_ids, at in session.exec(
-        select(AuthorisationRow.visit_id, AuthorisationRow.amount_cents, AuthorisationRow.for_added_work,
-               AuthorisationRow.line_ids, AuthorisationRow.at)
-        .join(VisitRow, VisitRow.id == AuthorisationRow.visit_id).where(*window)
+    auths_by: dict[int, list] = {}
+    for auth in session.exec(
+        select(AuthorisationRow).join(VisitRow, VisitRow.id == AuthorisationRow.visit_id).where(*window)
         .order_by(AuthorisationRow.at, AuthorisationRow.id)
     ).all():
+        vid, amount, for_added, line_ids, at = auth.visit_id, auth.amount_cents, auth.for_added_work, \
+            auth.line_ids, auth.at
+        auths_by.setdefault(vid, []).append(auth)
         if for_added:
             authorised[vid] = authorised.get(vid, 0) + amount
             for lid in filter(None, line_ids.split(",")):
@@ -90,7 +93,7 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
             main[vid] = amount  # the latest signature of the estimate stands
     for vid, amount in main.items():
         authorised[vid] = authorised.get(vid, 0) + amount
-    lines_by: dict[int, list] = {}
+    every_line: dict[int, list] = {}
 
     for ln in session.exec(
         select(EstimateLineRow).join(VisitRow, VisitRow.id == EstimateLineRow.visit_id).where(*window)
@@ -98,13 +101,19 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
                    col(EstimateLineRow.added_in_repair)))
         .order_by(EstimateLineRow.position, EstimateLineRow.id)
     ).all():
-        if ln.visit_id in rows and ln.approval == "approved":
-            lines_by.setdefault(ln.visit_id, []).append(to_line(ln))
+        if ln.visit_id in rows:
+            every_line.setdefault(ln.visit_id, []).append(to_line(ln))
         if ln.added_in_repair:
             added.append(kpi.AddedLineRec(visit_id=ln.visit_id, line_id=ln.id, approval=ln.approval,
                                           approved_at=approved_at.get(ln.id), done_at=ln.done_at))
     for vid in delivered:
-        final[vid] = totals_fn(lines_by.get(vid, []), rows[vid][1]).total
+        # the approved lines, priced as signed while a signature covers the estimate
+        # (never with a member discount or tax rate changed since)
+        visit_lines = every_line.get(vid, [])
+        signed = signed_terms(sorted((to_authorisation(a) for a in auths_by.get(vid, [])), key=lambda a: a.id),
+                              rows[vid][0].estimate_version, estimate_lines_of(visit_lines))
+        approved = [ln for ln in visit_lines if ln.approval == "approved"]
+        final[vid] = totals_fn(approved, rows[vid][1], signed).total
 
     # MOT marks: the latest mark of each item stands
     latest: dict[tuple[int, str], str] = {}
