@@ -50,7 +50,7 @@ async def test_clocking_on_two_terminals(shop, clock, db_url):
         await a.press("c")  # on the part's fitting
         await wait_for(a, lambda: "▶张强" in clocked(workshop_pc, part.id))
         await wait_for(b, lambda: "▶张强" in clocked(desk_pc, part.id))  # the other terminal, from the feed
-        clock.advance(minutes=40)
+        clock.advance(minutes=8)  # within the idle lock (10 min): the terminals stay signed in
         # the advisor's terminal: the technician moves to the labour line with his PIN
         other = desk_pc.screen.query_one("#work-lines", DataTable)
         other.move_cursor(row=other.get_row_index(str(labour.id)))
@@ -60,8 +60,8 @@ async def test_clocking_on_two_terminals(shop, clock, db_url):
         await b.press("enter")
         await type_pin(b, "3333")
         await wait_for(b, lambda: screen_name(desk_pc) == "WorkshopScreen" and "▶张强" in clocked(desk_pc, labour.id))
-        assert clocked(desk_pc, part.id) == "0:40"  # off the part: one line at a time
-        await wait_for(a, lambda: "▶张强" in clocked(workshop_pc, labour.id) and clocked(workshop_pc, part.id) == "0:40")
+        assert clocked(desk_pc, part.id) == "0:08"  # off the part: one line at a time
+        await wait_for(a, lambda: "▶张强" in clocked(workshop_pc, labour.id) and clocked(workshop_pc, part.id) == "0:08")
         on = [e for e in d.lifecycle.history(vid) if e.action == "clock.on"]
         assert [e.user_name for e in on] == ["张强", "张强"]  # in his name on both terminals
         # the progress board shows who is on what
@@ -69,15 +69,15 @@ async def test_clocking_on_two_terminals(shop, clock, db_url):
         await wait_for(b, lambda: screen_name(desk_pc) == "ProgressScreen" and desk_pc.screen.rows)
         board = desk_pc.screen.query_one(DataTable)
         assert str(board.get_row(str(vid))[4]).startswith("▶张强 " + labour.description[:4])
-        clock.advance(minutes=50)
+        clock.advance(minutes=6)
         # finishing the line clocks him off it
         table.move_cursor(row=table.get_row_index(str(labour.id)))
         await a.press("d")
         await wait_for(a, lambda: "▶" not in clocked(workshop_pc, labour.id)
-                       and clocked(workshop_pc, labour.id).startswith("0:50"))
+                       and clocked(workshop_pc, labour.id).startswith("0:06"))
         await wait_for(b, lambda: "▶" not in str(board.get_row(str(vid))[4]))
     times = d.clocking.line_times(vid)
-    assert times[labour.id].clocked_seconds == 50 * 60 and times[part.id].clocked_seconds == 40 * 60
+    assert times[labour.id].clocked_seconds == 6 * 60 and times[part.id].clocked_seconds == 8 * 60
     assert d.clocking.on_now([vid]) == {}
 
 
