@@ -173,20 +173,44 @@ def _concern(rng):
     return (text, tags)
 
 
-def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User) -> None:
-    """Reception and walkaround with every required item done."""
+def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User,
+             rushed: bool = False) -> None:
+    """Reception and walkaround with every required item done: each walkaround
+    item takes half a minute, unless ``rushed`` (all ticked in the same second:
+    the honest-checklist rule flags it)."""
     desk.reception.start_reception(actor, desk.lifecycle.ref(vid))
     desk.reception.confirm_concerns(actor, desk.lifecycle.ref(vid))
     _tick_all(desk, actor, vid)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
     desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
-    _tick_all(desk, actor, vid)
+
+    def pace() -> None:
+        clock.now += timedelta(seconds=30)
+
+    filler.tick_open(desk, actor, vid, pace=None if rushed else pace)
     _tick_all(desk, tech, vid)  # the road test with the customer (WLK-09)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
 _tick_all = filler.tick_open
+
+
+def _work(desk: Desk, clock: MovingClock, rng, tech: User, vid: int, *, finish: bool = True) -> None:
+    """The technician clocks on each labour line and works it (a little faster or
+    slower than sold), then the parts; ``finish=False``: on the first labour
+    line still, the others not started."""
+    lines = [ln for ln in desk.lifecycle.visit_view(vid).lines if ln.approval == "approved" and not ln.is_done
+             and ln.availability != Availability.BACK_ORDER]
+    for ln in sorted(lines, key=lambda ln: ln.kind != "labour"):
+        if ln.kind == "labour":
+            desk.clocking.clock(tech, desk.lifecycle.ref(vid), ln.id)  # starts it too
+            if not finish:
+                return
+            clock.now += timedelta(minutes=int(ln.qty * 60 * Decimal(rng.choice([70, 85, 100, 120, 140])) / 100))
+        elif not finish:
+            continue
+        desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)  # clocks him off it
 
 
 def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
@@ -228,6 +252,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     # Arrived and at reception / walkaround / estimate.
     stages_plan = ["reception", "walkaround", "estimate", "repair", "repair_added", "repair_parts",
                    "qc", "ready", "delivered"]
+    in_work: dict[str, tuple[int, User]] = {}
     for k, plan in enumerate(stages_plan):
         at = now - timedelta(hours=5) + timedelta(minutes=25 * k)
         advisor = sa if k % 2 == 0 else sa2
@@ -240,7 +265,9 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             desk.reception.start_reception(advisor, desk.lifecycle.ref(vid))
             continue
         km = desk.lifecycle.visit_view(vid).last_km or 0
-        _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)])
+        # the estimate's walkaround was ticked through in one second: flagged
+        _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)],
+                 rushed=plan == "estimate")
         if plan == "walkaround":
             continue
         clock.now += timedelta(minutes=5)
@@ -250,13 +277,11 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
                   backorder=plan == "repair_parts")
         tech = techs[k % len(techs)]
+        in_work[plan] = (vid, tech)
         desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay=f"B{k % 6 + 1}")
         clock.now += timedelta(minutes=10)
-        for ln in desk.lifecycle.visit_view(vid).lines:
-            if ln.availability != Availability.BACK_ORDER and plan not in ("repair", "repair_parts"):
-                desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)
-            elif ln.availability != Availability.BACK_ORDER:
-                desk.workshop.start_line(tech, desk.lifecycle.ref(vid), ln.id)
+        # clocked time: the cars in repair have their technician on a line now
+        _work(desk, clock, rng, tech, vid, finish=plan not in ("repair", "repair_parts"))
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
@@ -269,17 +294,21 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))  # -> QC
         if plan == "qc":
             continue
+        if plan != "ready":  # the ready car's QC was passed the minute its work was done: flagged
+            clock.now += timedelta(minutes=15)
         filler.pass_qc(desk, tech, qc, vid)  # -> READY
         if plan == "ready":
             continue
         filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=48),
                          disposal=Disposal.SHOP_DISPOSES)  # -> DELIVERED
 
+    after_today = clock.now
+
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
     first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])])).id
-    _run_full(desk, clock, first, sa, techs[0], qc, mgr)
+    _run_full(desk, clock, first, sa, techs[0], qc, mgr, rng)
     clock.now = now - timedelta(hours=20)
     desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, advisor_id=sa.id, overbook=True, booking=desk.booking.draft(at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]))
     made += 1
@@ -288,8 +317,15 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
         v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
-        _run_full(desk, clock, v, sa2, techs[1], qc, mgr)
+        _run_full(desk, clock, v, sa2, techs[1], qc, mgr, rng)
     made += _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc)
+    # who is on what now: the technicians went on to other cars meanwhile (one line
+    # at a time); back on the cars in repair
+    for plan in ("repair", "repair_parts"):
+        vid, tech = in_work[plan]
+        clock.now = max(after_today, now - timedelta(minutes=25))  # after everything before: no overlap
+        labour = next(ln for ln in desk.lifecycle.visit_view(vid).lines if ln.kind == "labour" and not ln.is_done)
+        desk.clocking.clock(tech, desk.lifecycle.ref(vid), labour.id)
     return made
 
 
@@ -384,15 +420,16 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     return made + 1
 
 
-def _run_full(desk, clock, vid, advisor, tech, qc, mgr) -> None:
+def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng) -> None:
     """Take a walk-in all the way to delivered."""
     km = desk.lifecycle.visit_view(vid).last_km or 0
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
     _estimate(desk, clock, advisor, vid, job="brake_pads")
     desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B1")
-    filler.finish_work(desk, tech, vid)
+    _work(desk, clock, rng, tech, vid)
     _tick_all(desk, tech, vid)
     desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
+    clock.now += timedelta(minutes=20)  # the inspector's check takes its time
     filler.pass_qc(desk, tech, qc, vid)
     clock.now += timedelta(hours=1)
     try:

@@ -14,14 +14,17 @@ from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, Channel, Disposal, User
 
 
-def tick_open(desk, actor: User, visit_id: int, *, skip=()) -> None:
-    """Tick every open item of the visit that ``actor`` may tick, except ``skip``."""
+def tick_open(desk, actor: User, visit_id: int, *, skip=(), pace=None) -> None:
+    """Tick every open item of the visit that ``actor`` may tick, except ``skip``;
+    ``pace()`` after each tick (the demo moves its clock: an item takes time)."""
     view = desk.lifecycle.visit_view(visit_id)
     techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
     for status in view.checklist:
         if (status.state == "open" and not status.item.from_data and status.item.id not in skip
                 and staff.may_tick(actor, status.item, technician_ids=techs)):
             desk.checklist.mark_item(actor, desk.lifecycle.ref(visit_id), status.item.id, MarkKind.DONE)
+            if pace is not None:
+                pace()
 
 
 def parts_in_stock(desk, actor: User, visit_id: int) -> None:

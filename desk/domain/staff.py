@@ -329,6 +329,12 @@ def may_clock(user: User | None, technician_id: int) -> Verdict:
     return refuse(N_("clock on a line for someone else"), MANAGER_OR_FOREMAN)
 
 
+def who_may_clock(users: Iterable[User], pin_holders: Collection[int]) -> list[User]:
+    """Whom the shared terminal may offer to clock on or off in their own name
+    with their PIN (act as): active technicians with a PIN."""
+    return [u for u in users if u.active and u.id in pin_holders and u.has(Role.TECHNICIAN)]
+
+
 # ----------------------------------------------------------------------------- keys
 
 
@@ -343,6 +349,8 @@ class Act(StrEnum):
     CHANGE_SETUP = "change_setup"
     IMPORT = "import"
     ACCEPT_FLAG = "accept_flag"
+    #: clock a technician on or off a line for them (may_clock)
+    CLOCK_OTHERS = "clock_others"
 
 
 def can(user: User | None, act: Act | str) -> bool:

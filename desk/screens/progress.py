@@ -42,6 +42,13 @@ def left_text(row) -> Text:
     return Text(label)
 
 
+def on_text(on) -> Text | None:
+    """"▶张强 Brake pads": who is clocked on the car, and on which line (None: nobody)."""
+    if not on:
+        return None
+    return Text("▶" + ", ".join(f"{o.technician} {o.line}" for o in on), style="bold green")
+
+
 def flags(row) -> Text:
     out = Text()
     if row.comeback:
@@ -64,10 +71,14 @@ class ProgressScreen(ListScreen):
     ]
 
     TABLE_ID = "progress"
+    #: Read with the rows (instances keep their own): the running intervals and
+    #: who is clocked on what, by visit.
+    runs: dict = {}
+    on: dict = {}
     # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
         ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
-        ("status", N_("Status"), 16), ("tech", N_("Technician"), 10), ("bay", N_("Bay"), 4),
+        ("status", N_("Status"), 16), ("tech", N_("Technician"), 14), ("bay", N_("Bay"), 4),
         ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 19),
     )
 
@@ -81,6 +92,8 @@ class ProgressScreen(ListScreen):
         #: The interval each car is in now, with its standard (the stage stopwatch).
         self.runs: dict = {}
         self.slow_shown: set[int] = set()
+        #: Who is clocked on which line of each car now.
+        self.on: dict = {}
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.tick_clock)
@@ -105,6 +118,7 @@ class ProgressScreen(ListScreen):
     def fetch(self):
         rows = self.desk.workshop.progress_board()
         self.runs = self.desk.timeline.running(r.visit_id for r in rows)
+        self.on = self.desk.clocking.on_now(r.visit_id for r in rows)
         return rows
 
     def visible(self, rows):
@@ -117,13 +131,13 @@ class ProgressScreen(ListScreen):
     def cells(self, r) -> tuple:
         # the whole car stands out: red when late, yellow when at risk, magenta
         # when the step it is in has run over its standard
-        slow = over(self.runs, r.visit_id, self.app.clock())
+        slow = over(self.runs, r.visit_id, self.app.clock()) if r.visit_id in self.runs else None
         row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             status_text(r.status),
-            Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r), over_text(slow, self.app.clock()) + flags(r),
+            on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+            left_text(r), over_text(slow, self.app.clock()) + flags(r) if slow else flags(r),
         )
 
     def show_rows(self, rows) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, staff
+from desk.domain import fields, kpi, staff
 from desk.domain.drafts import DecisionDraft, FindingDraft
 from desk.domain.entities import Approval, Availability, LineKind
 from desk.domain.money import format_money, line_net, priced
@@ -28,6 +28,18 @@ APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to as
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
 
 
+def clocked_text(t) -> Text:
+    """"0:40 / 1:30 ▶张强": clocked so far against the hours sold, and who is on it."""
+    if t is None or (not t.clocked_seconds and not t.on):
+        return Text("")
+    out = Text(kpi.hm(t.clocked_seconds))
+    if t.sold_milli:
+        out.append(" / " + kpi.hm(t.sold_milli * 36 // 10), style="dim")
+    if t.on:
+        out.append(" ▶" + ",".join(t.on), style="bold green")
+    return out
+
+
 class WorkLines(DataTable):
     """The visit's lines with their approval and work state."""
 
@@ -39,11 +51,12 @@ class WorkLines(DataTable):
         for key, label, width in (
             ("desc", N_("Description"), 20), ("amount", N_("Amount"), 10), ("approval", N_("Approval"), 9),
             ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH + 2),
+            ("clocked", N_("Clocked / sold"), 20),
         ):
             self.add_column(_(label), key=key, width=width)
         self.line_ids: list[int] = []
 
-    def show(self, view, names: dict[int, str]) -> None:
+    def show(self, view, names: dict[int, str], times: dict | None = None) -> None:
         row = self.cursor_row
         self.clear()
         self.line_ids = []
@@ -56,7 +69,7 @@ class WorkLines(DataTable):
                 Text(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
                 Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
-                stock_cell(ln), work, key=str(ln.id),
+                stock_cell(ln), work, clocked_text((times or {}).get(ln.id)), key=str(ln.id),
             )
             self.line_ids.append(ln.id)
         if self.line_ids:
@@ -80,6 +93,7 @@ class WorkshopScreen(VisitScreen):
         Binding("y", "decision", N_("Customer decision"), id="workshop.decision"),
         Binding("u", "progress_update", N_("Progress update"), id="workshop.progress_update"),
         Binding("a", "assign", N_("Assign technician"), id="workshop.assign"),
+        Binding("c", "clock", N_("Clock on/off"), id="workshop.clock"),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -88,11 +102,12 @@ class WorkshopScreen(VisitScreen):
 
     def show_panel(self, view) -> None:
         def names():
-            return {u.id: u.name for u in self.desk.people.users()}
+            return {u.id: u.name for u in self.desk.people.users()}, self.desk.clocking.line_times(view.visit.id)
 
-        def fill(users) -> None:
+        def fill(found) -> None:
+            users, times = found
             self.names = users
-            self.query_one(WorkLines).show(view, users)
+            self.query_one(WorkLines).show(view, users, times)
             v = view.visit
             out = Text()
             out.append(_("Technician") + ": ", style="bold")
@@ -144,6 +159,31 @@ class WorkshopScreen(VisitScreen):
             choices = [(u.id, u.name) for u in staff.technicians(users)]
             self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
                                  lambda tid: tid and self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line, tid)))
+
+        self.run_db(self.desk.people.users, show)
+
+    def action_clock(self) -> None:
+        """A technician clocks themselves on or off the line; a manager or foreman
+        says for whom; anyone else hands the terminal to a technician (act as,
+        with their PIN)."""
+        line = self.query_one(WorkLines).selected
+        if line is None:
+            return
+
+        def clocked(on) -> None:
+            self.notify(_("Clocked on") if on else _("Clocked off"))
+            self.reload()
+
+        if staff.is_technician(self.user) or not staff.can(self.user, staff.Act.CLOCK_OTHERS):
+            self.run_as_or_approved(_("Clock on or off a line"),
+                                    lambda actor: self.desk.clocking.clock(actor, self.ref, line), clocked,
+                                    who=self.desk.clocking.who_may_clock)
+            return
+
+        def show(users) -> None:
+            choices = [(u.id, u.name) for u in staff.technicians(users)]
+            self.app.push_screen(PickDialog(_("Clock which technician?"), choices), lambda tid: tid and self.run_db(
+                lambda: self.desk.clocking.clock(self.user, self.ref, line, tid), clocked))
 
         self.run_db(self.desk.people.users, show)
 

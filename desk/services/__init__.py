@@ -24,6 +24,7 @@ from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
 from desk.services.comebacks import ComebackService
+from desk.services.clocking import ClockingService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
@@ -65,6 +66,7 @@ class Desk:
     transfer: TransferService
     timeline: TimelineService
     integrity: IntegrityService
+    clocking: ClockingService
     carryover: CarryOverService
     comebacks: ComebackService
     handback: HandbackService
@@ -77,6 +79,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
     estimate = EstimateService(ctx)
     complaints = ComplaintService(ctx)
     reports = ReportService(ctx)
+    workshop = WorkshopService(ctx, reception=reception, estimate=estimate)
     return Desk(
         ctx=ctx,
         people=people,
@@ -85,7 +88,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         estimate=estimate,
         checklist=ChecklistService(ctx),
         lifecycle=LifecycleService(ctx),
-        workshop=WorkshopService(ctx, reception=reception, estimate=estimate),
+        workshop=workshop,
         delivery=DeliveryService(ctx),
         followup=FollowupService(ctx, complaints=complaints),
         complaints=complaints,
@@ -95,6 +98,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         transfer=TransferService(ctx, reports=reports),
         timeline=TimelineService(ctx),
         integrity=IntegrityService(ctx),
+        clocking=ClockingService(ctx, workshop=workshop),
         carryover=CarryOverService(ctx, estimate=estimate),
         comebacks=ComebackService(ctx),
         handback=HandbackService(ctx, complaints=complaints),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 
-from desk.domain import integrity, kpi, timeline
+from desk.domain import clocking, integrity, kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
@@ -89,6 +89,13 @@ class ReportService(Service):
         out.append(lambda s: integrity.integrity(facts, found, reviews, s))
         out += [lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
                 for u in integrity.flagged_users(found, reviews)]
+        # technician time: sold against clocked hours, the shop's and each technician's
+        from desk.services.clocking import ClockingService
+
+        times = ClockingService(self.ctx, workshop=None).time_data(data.visits)
+        out.append(lambda s: clocking.efficiency(times, s))
+        out += [lambda s, t=t: clocking.technician_efficiency(times, s, t, names.get(t, ""))
+                for t in clocking.technicians(times)]
         return out
 
     def verify_audit(self):

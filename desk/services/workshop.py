@@ -134,6 +134,9 @@ class WorkshopService(Service):
                 raise InvalidInput("technician", "Not a technician")
             row.started, row.done_by, row.done_at = True, tech_id, self.now()
             session.add(row)
+            for c in repo.open_clockings(session=session, line_id=line_id):  # the line is done: all off it
+                c.off_at = self.now()
+                session.add(c)
             if visit.repair_started_at is None:
                 visit.repair_started_at = self.now()
             self._touch(session, visit)

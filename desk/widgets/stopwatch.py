@@ -25,14 +25,22 @@ def over_text(iv: Interval | None, now: datetime) -> Text:
     (the figure first: a narrow column cuts the name, not the figure)."""
     if iv is None:
         return Text()
-    late = iv.seconds(now) - (iv.standard_seconds or 0)
+    late = max(60, iv.seconds(now) - (iv.standard_seconds or 0))  # over by seconds: "+0:01", not "+0:00"
     return Text(f"⏱+{kpi.hm(late)} {_(iv.label)} ", style="bold " + OVER_STYLE)
+
+
+def span(secs: int) -> str:
+    """"12:30" under an hour (minutes and seconds), "20 h 02" from an hour on: the
+    two never read alike."""
+    if secs < 3600:
+        return kpi.ms(secs)
+    return f"{secs // 3600} h {secs % 3600 // 60:02d}"
 
 
 def duration_text(iv: Interval, now: datetime) -> Text:
     """The interval's length against its standard: green within, red over."""
     secs = iv.seconds(now)
-    text = kpi.ms(secs) if secs < 3600 else kpi.hm(secs)
+    text = span(secs)
     if iv.standard_seconds is None:
         return Text(text)
     return Text(text, style="bold red" if iv.over(now) else "green")
@@ -42,4 +50,4 @@ def standard_text(iv: Interval) -> str:
     s = iv.standard_seconds
     if s is None:
         return "-"
-    return "≤ " + (kpi.ms(s) if s < 3600 else kpi.hm(s))
+    return "≤ " + span(s)

@@ -3,6 +3,7 @@
 the transaction. ``from desk.store import repo`` gives every function."""
 
 from desk.store.repo.carryover import *  # noqa: F403
+from desk.store.repo.clocking import *  # noqa: F403
 from desk.store.repo.followup import *  # noqa: F403
 from desk.store.repo.integrity import *  # noqa: F403
 from desk.store.repo.kpi import *  # noqa: F403

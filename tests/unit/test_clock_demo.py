@@ -1,0 +1,74 @@
+"""`desk demo` shows the stage stopwatch, honest checklists and technician time
+without any set-up, and `desk report` carries their figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from desk.__main__ import main
+from desk.domain import integrity
+from desk.domain.process import IN_SHOP
+from desk.services import open_desk
+
+
+@pytest.fixture(scope="module")
+def demo(module_db_url):
+    from desk.demo import build
+
+    d = open_desk(module_db_url)
+    build(d, visits=2, seed=7)
+    yield d
+    d.ctx.engine.dispose()
+
+
+def in_shop(d) -> list[int]:
+    with d.ctx.engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.text("SELECT id, stage FROM visit")).all()
+                if r[1] in {s.value for s in IN_SHOP}]
+
+
+def built_at(d):
+    with d.ctx.engine.connect() as conn:
+        at = conn.execute(sa.text("SELECT max(at) FROM audit_event")).scalar()
+    return at if isinstance(at, datetime) else datetime.fromisoformat(at)  # SQLite: text
+
+
+@pytest.mark.xdist_group("clock_demo")
+def test_the_demo_has_a_rushed_walkaround_and_a_rushed_qc(demo):
+    with demo.ctx.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM visit")).all()]
+    _, found, _ = demo.integrity.found(ids)
+    rules = sorted(f.rule for fs in found.values() for f in fs)
+    assert rules == [integrity.RUSHED_QC, integrity.RUSHED_WALKAROUND]  # the others were done at a fair pace
+
+
+@pytest.mark.xdist_group("clock_demo")
+def test_the_demo_has_cars_over_their_standard_and_technicians_on_lines(demo):
+    ids = in_shop(demo)
+    at = built_at(demo)
+    assert any(iv.over(at) for iv in demo.timeline.running(ids).values())
+    on = demo.clocking.on_now(ids)
+    assert len(on) == 2 and all(o.line for v in on.values() for o in v)
+
+
+@pytest.mark.xdist_group("clock_demo")
+def test_the_report_carries_intervals_integrity_and_efficiency(demo, module_db_url, tmp_path):
+    day = built_at(demo).date()
+    first, last = day - timedelta(days=20), day + timedelta(days=1)
+    out = tmp_path / "kpi.csv"
+    result = CliRunner().invoke(main, ["--db", module_db_url, "report", "--from", f"{first}", "--to", f"{last}",
+                                       "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert rows["interval.greeted.p50"]["unit"] == "min" and rows["interval.greeted.p50"]["value"] == "0.7"
+    assert float(rows["interval.work_done.p90"]["value"]) >= float(rows["interval.work_done.p50"]["value"]) > 0
+    assert rows["integrity"]["unit"] == "pct" and 0 < float(rows["integrity"]["value"]) < 100
+    assert rows["efficiency"]["unit"] == "pct" and int(rows["efficiency"]["den"]) > 0  # clocked minutes
+    assert any(k.startswith("efficiency.tech.") for k in rows)
+    assert any(k.startswith("integrity.user.") for k in rows)
