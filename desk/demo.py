@@ -221,9 +221,7 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
             unit_cents=16800, availability=Availability.BACK_ORDER,
             eta=(clock.now + timedelta(days=2)).date()))
     filler.parts_in_stock(desk, actor, vid)
-    # a back-ordered part: the promise is the evening its part arrives (check_promised)
-    promised = clock.now + timedelta(days=2, hours=3) if backorder else clock.now + timedelta(hours=3)
-    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(vid), promised)
+    filler.promise(desk, actor, vid, clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
     filler.sign(desk, actor, vid, signer=desk.lifecycle.visit_view(vid).customer.name, reference=f"P{vid:05d}")
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
@@ -320,6 +318,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         clock.now = now - timedelta(days=days, hours=2)
         v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr, rng)
+    made += _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc)
     # who is on what now: the technicians went on to other cars meanwhile (one line
     # at a time); back on the cars in repair
     for plan in ("repair", "repair_parts"):
@@ -327,8 +326,98 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         clock.now = max(after_today, now - timedelta(minutes=25))  # after everything before: no overlap
         labour = next(ln for ln in desk.lifecycle.visit_view(vid).lines if ln.kind == "labour" and not ln.is_done)
         desk.clocking.clock(tech, desk.lifecycle.ref(vid), labour.id)
-
     return made
+
+
+def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
+    """Issue 17's stories: declined work that came back and was done, declined
+    work waiting at today's appointment, a comeback whose cause QC recorded,
+    and a car at delivery with damage the walkaround did not have."""
+
+    def walk_in(days: float, concern: str, tags=("service",)) -> int:
+        clock.now = now - timedelta(days=days)
+        return desk.booking.walk_in(sa, customer_id=cid, vehicle_id=car,
+                                    concerns=desk.booking.concerns([(concern, list(tags))])).id
+
+    def into_repair(vid: int, tech: User, *, job: str = "oil", damages=()) -> None:
+        km = desk.lifecycle.visit_view(vid).last_km or 0
+        if damages:  # the walkaround's map, acknowledged by the customer
+            desk.reception.start_reception(sa, desk.lifecycle.ref(vid))
+            desk.reception.confirm_concerns(sa, desk.lifecycle.ref(vid))
+            _tick_all(desk, sa, vid)
+            desk.lifecycle.advance(sa, desk.lifecycle.ref(vid))
+            clock.now += timedelta(minutes=10)
+            desk.reception.record_walkaround(sa, desk.lifecycle.ref(vid), desk.reception.readings(
+                odometer_km=km + 1500, fuel_eighths=5), damages=list(damages), damage_confirmed=True)
+            desk.handback.acknowledge(sa, desk.lifecycle.ref(vid), "in", desk.lifecycle.visit_view(vid).customer.name)
+            _tick_all(desk, sa, vid)
+            _tick_all(desk, tech, vid)
+            desk.lifecycle.advance(sa, desk.lifecycle.ref(vid))
+        else:
+            _checkin(desk, clock, sa, vid, km=km + 1500, tech=tech)
+        _estimate(desk, clock, sa, vid, job=job)
+        desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B2")
+
+    def declined_found_work(vid: int, tech: User, parts: dict[str, int]) -> None:
+        lines = [desk.workshop.add_found_work(tech, desk.lifecycle.ref(vid),
+                                              finding=desk.reception.finding(f"{desc}: worn", "yellow"),
+                                              line=desk.estimate.draft(kind="part", description=desc, qty=Decimal(1),
+                                                                       unit_cents=cents, availability="in_stock")).value
+                 for desc, cents in parts.items()]
+        desk.workshop.decide_added_work(sa, desk.lifecycle.ref(vid), lines, approve=False,
+                                        decision=desk.workshop.decision(channel="phone", signer="customer"))
+
+    def finish(vid: int, tech: User, *, cause: str = "workmanship", deliver: bool = True) -> None:
+        filler.finish_work(desk, tech, vid)
+        _tick_all(desk, tech, vid)
+        desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
+        filler.pass_qc(desk, tech, qc, vid, cause=cause)
+        if deliver:
+            clock.now += timedelta(hours=1)
+            filler.hand_over(desk, sa, vid, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
+
+    made = 0
+    # Declined work that came back and was done: brake pads declined 12 days ago, added 4 days ago.
+    cid, car = pool.pop()
+    first = walk_in(12, "Oil service due")
+    into_repair(first, techs[0])
+    declined_found_work(first, techs[0], {"Front brake pad set": 39000})
+    finish(first, techs[0])
+    later = walk_in(4, "Air conditioning smells musty")
+    km = desk.lifecycle.visit_view(later).last_km or 0
+    _checkin(desk, clock, sa, later, km=km + 800, tech=techs[1])
+    desk.carryover.add(sa, desk.lifecycle.ref(later), [o.line_id for o in desk.carryover.for_visit(later)])
+    _estimate(desk, clock, sa, later, job="aircon")
+    desk.lifecycle.assign(mgr, desk.lifecycle.ref(later), techs[1].id, bay="B3")
+    finish(later, techs[1])
+    made += 2
+    # Declined work waiting: wipers and a cabin filter declined 15 days ago; the car is booked this afternoon.
+    cid, car = pool.pop()
+    first = walk_in(15, "Windscreen wipers smear")
+    into_repair(first, techs[1])
+    declined_found_work(first, techs[1], {"Wiper blades": 16800, "Cabin air filter": 8800})
+    finish(first, techs[1])
+    clock.now = now - timedelta(hours=20)
+    desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa.id, overbook=True,
+                      booking=desk.booking.draft(at=now + timedelta(hours=3), concerns=[("Annual service", ["service"])]))
+    made += 2
+    # A comeback whose cause QC recorded: a rattle "fixed" 20 days ago came back 6 days ago (the diagnosis).
+    cid, car = pool.pop()
+    first = walk_in(20, "Rattle from the front suspension over bumps", ("noise",))
+    into_repair(first, techs[0], job="brake_pads")
+    finish(first, techs[0])
+    again = walk_in(6, "Front suspension rattle over bumps again", ("noise",))
+    into_repair(again, techs[1], job="brake_pads")
+    finish(again, techs[1], cause="diagnosis")
+    made += 2
+    # At delivery today: the walkaround's map had a scratch on the bumper; a dent on a door is new.
+    cid, car = pool.pop()
+    vid = walk_in(4 / 24, "Oil service and a check", ("service",))
+    into_repair(vid, techs[2 % len(techs)], damages=[{"panel": "front_bumper", "kind": "scratch"}])
+    finish(vid, techs[2 % len(techs)], deliver=False)
+    desk.handback.note_delivery_damage(sa, desk.lifecycle.ref(vid), desk.handback.draft(
+        "door_rear_right", "dent", "above the handle"))
+    return made + 1
 
 
 def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng) -> None:

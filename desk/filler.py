@@ -49,10 +49,14 @@ def finish_work(desk, technician: User, visit_id: int) -> None:
             desk.workshop.finish_line(technician, desk.lifecycle.ref(visit_id), ln.id)
 
 
-def pass_qc(desk, technician: User, inspector: User, visit_id: int) -> None:
-    """QC: the technician's own check (QC-01), the inspector's items, then Ready."""
+def pass_qc(desk, technician: User, inspector: User, visit_id: int, *, cause: str = "workmanship") -> None:
+    """QC: the technician's own check (QC-01), the inspector's items (a
+    comeback's cause, QC-07, ``cause``), then Ready."""
     desk.checklist.mark_item(technician, desk.lifecycle.ref(visit_id), "QC-01", MarkKind.DONE)
     tick_open(desk, inspector, visit_id)
+    view = desk.lifecycle.visit_view(visit_id)
+    if view.visit.comeback_of_id is not None and not view.visit.comeback_cause:
+        desk.comebacks.record_cause(inspector, view.ref, desk.comebacks.draft(cause))
     desk.lifecycle.advance(inspector, desk.lifecycle.ref(visit_id))
 
 
@@ -66,3 +70,14 @@ def hand_over(desk, advisor: User, visit_id: int, *, call_at: datetime, disposal
 
 
 __all__ = ["finish_work", "hand_over", "parts_in_stock", "pass_qc", "sign", "tick_open", "timedelta"]
+
+
+def promise(desk, actor: User, visit_id: int, at: datetime) -> None:
+    """Promise the car for ``at``, or for the afternoon of the day its last
+    back-ordered part arrives when that is later (a promise before a part's ETA
+    is refused: ``estimate.check_promised``)."""
+    etas = [ln.eta for ln in desk.lifecycle.visit_view(visit_id).lines
+            if ln.availability == Availability.BACK_ORDER and ln.eta is not None]
+    if etas and at.date() < max(etas):
+        at = datetime.combine(max(etas), datetime.min.time()).replace(hour=17)
+    desk.lifecycle.set_promised(actor, desk.lifecycle.ref(visit_id), at)

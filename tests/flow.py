@@ -53,7 +53,7 @@ def to_stage(shop, clock, visit_id, stage: str):
             if not view.lines:
                 d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(visit_id), "brake_pads")
             filler.parts_in_stock(d, shop.sa, visit_id)
-            d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(visit_id), clock.now + timedelta(hours=4))
+            filler.promise(d, shop.sa, visit_id, clock.now + timedelta(hours=4))
             tick_open(d, shop.sa, visit_id)
             filler.sign(d, shop.sa, visit_id, signer="李伟", reference="P0001")
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))

@@ -128,7 +128,7 @@ def check_promised(at: dt.datetime, lines: Iterable) -> None:
 LINE_FORM: tuple[fields.Spec, ...] = (
     fields.DESCRIPTION, fields.QTY, fields.UNIT_PRICE, fields.DISCOUNT, fields.WARRANTY, fields.FREE,
 )
-PART_FORM: tuple[fields.Spec, ...] = (*LINE_FORM, fields.ETA)
+PART_FORM: tuple[fields.Spec, ...] = (*LINE_FORM, fields.PART_ETA)
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,8 @@ class LineDraft(LineTerms):
         eta = v.pop("eta", None)
         availability = (Availability.BACK_ORDER if eta else Availability.IN_STOCK) if kind == LineKind.PART \
             else Availability.IN_STOCK
+        if eta is fields.NO_DATE_YET:  # on back order, the supplier has not said when
+            eta = None
         return cls.of(kind=kind, availability=availability, eta=eta, taxes=taxes, today=today, **v)
 
     @classmethod

@@ -605,6 +605,33 @@ DISCOUNT = Percent("discount_pct", label="discount", message=N_("Discount is 0 t
 WARRANTY = Choice("warranty", options=_flag_options(), message=N_("Answer y or n"), empty=False)
 FREE = Choice("free", options=_flag_options(), message=N_("Answer y or n"), empty=False)
 ETA = Date("eta", required=False, past_msg=N_("The arrival date is in the past"))
+
+
+class _NoDateYet:
+    """The supplier has not said when the part comes (see :data:`PART_ETA`)."""
+
+    def __repr__(self) -> str:
+        return "NO_DATE_YET"
+
+
+NO_DATE_YET = _NoDateYet()
+
+
+@dataclass(frozen=True)
+class PartEta(Date):
+    """A part's arrival date on the line form: a date (back order), nothing (in
+    stock), or "?" / "back order" / "缺货" / "待定" when it is on back order and
+    the supplier has given no date yet (:data:`NO_DATE_YET`)."""
+
+    WORDS = ("?", "？", "back order", "unknown", "缺货", "待定")
+
+    def parse(self, text: str, **ctx):
+        if str(text or "").strip().lower() in self.WORDS:
+            return NO_DATE_YET
+        return super().parse(text, **ctx)
+
+
+PART_ETA = PartEta("eta", required=False, past_msg=N_("The arrival date is in the past"))
 PROMISED = When("promised", past_msg=N_("The promised time is in the past"))
 
 # Authorisation and the customer's decisions
@@ -641,6 +668,10 @@ CLOSING_REPORT = Text("closing_report", label="report", max_len=2000, required=T
 REASON = Text("reason", max_len=500, required=True, required_msg=N_("A reason is required"))
 #: A reason where the action decides whether one is needed (cancel yes, advance no).
 OPTIONAL_REASON = Text("reason", max_len=500)
+#: What QC adds to a comeback's cause (desk.domain.comebacks).
+COMEBACK_NOTE = Text("note", max_len=500)
+#: Where exactly damage noted at delivery is (desk.domain.damage).
+DAMAGE_NOTE = Text("note", max_len=200)
 
 # Reports and exports: a period's first and last day
 FIRST_DAY = Date("first", label="from")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from desk.domain import comebacks as cb
 from desk.domain.carryover import DeclinedRec
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
@@ -96,6 +97,9 @@ class VisitRec:
     ready_at: datetime | None = None
     delivered_at: datetime | None = None
     comeback_of_id: int | None = None
+    #: A comeback's cause and the technician it was put down to (desk.domain.comebacks).
+    comeback_cause: str = ""
+    comeback_technician_id: int | None = None
     #: What the customer agreed to pay: the estimate's authorisation plus approved added work.
     authorised_cents: int = 0
     #: The final bill (approved lines); None when not known.
@@ -346,6 +350,51 @@ def first_time_fix(data: KpiData, scope: Scope) -> Measure:
     return _rate("frft", N_("Fixed right first time"), base, lambda v: v.comeback_of_id is None, notes=m.notes)
 
 
+def _responsible(data: KpiData, v: VisitRec) -> int | None:
+    orig = data.visits.get(v.comeback_of_id) if v.comeback_of_id is not None else None
+    return cb.responsible(v.technician_id, v.comeback_of_id, v.comeback_technician_id,
+                          orig.technician_id if orig else None)
+
+
+def technicians(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
+    """The technicians the scope's arrivals count against (``_responsible``), by name."""
+    names = {v.technician_id: v.technician for v in data.visits.values() if v.technician_id is not None}
+    ids = {t for v in _visits(data, scope, "arrived_at") if (t := _responsible(data, v)) is not None}
+    return sorted(((t, names.get(t, f"#{t}")) for t in ids), key=lambda p: (p[1], p[0]))
+
+
+def first_time_fix_by_technician(data: KpiData, scope: Scope, technician_id: int, name: str) -> Measure:
+    """Fix right first time of one technician: the arrivals counted against them
+    (a comeback against the technician its cause was put down to) that were not
+    comebacks."""
+    m = comebacks(data, scope)
+    base = [data.visits[i] for i in m.visits if _responsible(data, data.visits[i]) == technician_id]
+    return _rate(f"frft.tech.{technician_id}", N_("Fixed right first time: {technician}"), base,
+                 lambda v: v.comeback_of_id is None, notes={v.id: m.notes[v.id] for v in base if v.id in m.notes},
+                 params={"technician": name})
+
+
+def comeback_causes(data: KpiData, scope: Scope) -> list[str]:
+    """The causes of the scope's comebacks, in the domain's order ("" last: not recorded)."""
+    found = {v.comeback_cause for v in _visits(data, scope, "arrived_at") if v.comeback_of_id is not None}
+    return [c.value for c in cb.Cause if c.value in found] + ([cb.NOT_RECORDED] if cb.NOT_RECORDED in found else [])
+
+
+def comebacks_by_cause(data: KpiData, scope: Scope, cause: str) -> Measure:
+    """The comebacks arrived in the range with one cause, of all comebacks; each
+    names its original visit and the technician it was put down to."""
+    m = comebacks(data, scope)
+    base = [data.visits[i] for i in m.hits]
+    names = {v.technician_id: v.technician for v in data.visits.values() if v.technician_id is not None}
+    notes = {}
+    for v in base:
+        orig = data.visits.get(v.comeback_of_id)
+        tech = names.get(_responsible(data, v), "")
+        notes[v.id] = "<- " + " ".join(filter(None, [orig.number if orig else f"#{v.comeback_of_id}", tech]))
+    return _rate(f"comeback.cause.{cause or 'none'}", N_("Comebacks by cause: {cause}"), base,
+                 lambda v: v.comeback_cause == cause, notes=notes, params={"cause": cb.cause_label(cause)})
+
+
 def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = Decimal(5),
                       tolerance_abs_cents: int = 5000) -> Measure:
     """Delivered visits whose final bill is within the tolerance of what the
@@ -547,7 +596,11 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [
         lambda s: first_time_fix(data, s),
-        lambda s: comebacks(data, s),
+    ]
+    fns += [lambda s, t=t, n=n: first_time_fix_by_technician(data, s, t, n) for t, n in technicians(data, scope)]
+    fns.append(lambda s: comebacks(data, s))
+    fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]
+    fns += [
         lambda s: estimate_accuracy(data, s, tolerance_pct=settings.tolerance_pct,
                                     tolerance_abs_cents=settings.tolerance_abs_cents),
         lambda s: on_time(data, s),

@@ -41,6 +41,7 @@ from desk.domain.entities import (
     PastVisit,
     Vehicle,
 )
+from desk.domain import comebacks
 from desk.i18n import N_
 
 
@@ -102,6 +103,10 @@ class VisitFacts:
     #: The signed estimate covering the estimate now (:func:`signed_terms`), or None:
     #: the totals above are then priced as signed.
     signed: Any = None
+    #: The original visit this one is a comeback of, and the cause QC recorded
+    #: (desk.domain.comebacks).
+    comeback_of_id: int | None = None
+    comeback_cause: str = ""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -438,6 +443,10 @@ CHECKS: dict[str, Rule] = {
         N_("Tell the customer the next service date and mileage"),
     ),
     "recap_shown": Rule(lambda f: True, N_("The last visit's work is shown to the caller")),
+    "comeback_cause_recorded": Rule(
+        lambda f: comebacks.cause_recorded(f.comeback_of_id, f.comeback_cause),
+        N_("Record why the car came back, and the original technician (b)"),
+    ),
 }
 
 CONDITIONS: dict[str, Callable[[VisitFacts], bool]] = {
@@ -458,4 +467,5 @@ CONDITIONS: dict[str, Callable[[VisitFacts], bool]] = {
     "is_member": lambda f: f.customer is not None and f.customer.member,
     "parts_replaced": lambda f: any(ln.is_done for ln in _parts(f) if ln.chargeable),
     "appointment": lambda f: not f.walk_in,
+    "linked_comeback": lambda f: f.comeback_of_id is not None,
 }

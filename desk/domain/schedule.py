@@ -57,6 +57,28 @@ class Schedule:
             after = max(after, datetime.combine(day, self.opening))
         return next(self.slots_from(after, days=14), after)
 
+    def promise_default(self, now: datetime, work_hours: float, etas=()) -> datetime:
+        """The promised time the estimate form offers: the work's hours plus an
+        hour (QC, washing, the hand-back) from now, or from opening on the day the
+        last back-ordered part arrives, on the first slot within opening hours;
+        hours that do not fit today run on from the next day's opening. The
+        advisor changes it when they know better."""
+        start = now
+        if etas:
+            start = max(start, datetime.combine(max(etas), self.opening))
+        need = timedelta(hours=work_hours + 1)
+        at = start
+        while True:
+            day_open = datetime.combine(at.date(), self.opening)
+            day_close = datetime.combine(at.date(), self.closing)
+            at = max(at, day_open)
+            if at + need <= day_close:
+                at += need
+                break
+            need -= max(day_close - at, timedelta(0))
+            at = datetime.combine(at.date() + timedelta(days=1), self.opening)
+        return next(self.slots_from(at, days=14), at)
+
     def is_open(self, at: datetime) -> bool:
         return self.opening <= at.time() < self.closing
 
@@ -133,3 +155,14 @@ def reminder_times(at: datetime, late_after_minutes: int) -> list[tuple[str, dat
 def reminder_due(kind: str, at: datetime, late_after_minutes: int) -> datetime:
     """When the reminder ``kind`` of an appointment at ``at`` is due."""
     return dict(reminder_times(at, late_after_minutes)).get(kind, late_due(at, late_after_minutes))
+
+
+#: Days before its next service date that a car's booking is taken to be for it.
+SERVICE_DUE_DAYS = 30
+
+
+def service_due(next_service: date | None, today: date, days: int = SERVICE_DUE_DAYS) -> bool:
+    """The car's next service is due (or overdue) within ``days``: the booking
+    form offers "Regular service" as the customer's request (typed over when it
+    is something else), so a returning customer's service is booked with Enter."""
+    return next_service is not None and next_service <= today + timedelta(days=days)

@@ -24,6 +24,7 @@ The rules:
 * **clear a lock-out** after wrong PINs: a manager;
 * **overbook** a full slot, **correct an odometer** below the last reading,
   **close a major complaint**: a manager or foreman;
+* **record a comeback's cause** at its QC: a QC inspector, a manager or foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
   others): a manager.
 
@@ -276,6 +277,13 @@ def may_close_complaint(user: User, severity: Severity | str) -> Verdict:
     if Severity(severity) != Severity.MAJOR or _manager_or_foreman(user):
         return ALLOWED
     return refuse(N_("close major complaint"), MANAGER)
+
+
+def may_record_cause(user: User) -> Verdict:
+    """Record why a comeback came back (at its QC): a QC inspector, a manager or foreman."""
+    if user.has(Role.QC) or _manager_or_foreman(user):
+        return ALLOWED
+    return refuse(N_("record a comeback's cause"), Role.QC.value)
 
 
 def may_change_setup(user: User | None, action: str = N_("change the shop set-up")) -> Verdict:

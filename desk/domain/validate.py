@@ -242,6 +242,37 @@ _REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _NEWLINES = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 
 
+def without_controls(value: str, *, multiline: bool = False) -> tuple[str, int]:
+    """``value`` with what must not be stored taken out, everything else in the
+    order it was typed, and how many characters went: the one place that says
+    what goes (:func:`text` stores the result; a pasted text is shown so, with
+    the count, before it is saved).
+
+    Removed: terminal escape sequences whole ("\\x1b[31m" leaves nothing, the text
+    around it stays where it was), Cc (C0/C1 controls), Cf (format characters:
+    the bidi overrides U+202A-U+202E and isolates U+2066-U+2069, zero-width
+    U+200B-U+200D, the byte-order mark U+FEFF, soft hyphen…) and Cs (lone
+    surrogates, which the database cannot encode). Line breaks and tabs become
+    spaces unless ``multiline`` (then they are kept, ``\\r\\n`` as ``\\n``) and
+    do not count as removed. Private-use and not-yet-assigned code points are
+    kept: rare characters in Chinese names can live there."""
+    raw = str(value or "")
+    s = _ESCAPES.sub("", raw)
+    removed = len(raw) - len(s)
+    if multiline:
+        s = _NEWLINES.sub("\n", s)
+    keep = "\n\t" if multiline else ""
+    out = []
+    for ch in s:
+        if ch in keep or unicodedata.category(ch) not in _REMOVED_CATEGORIES:
+            out.append(ch)
+        elif ch in "\t\n\r\x0b\x0c\x85":
+            out.append(" ")
+        else:
+            removed += 1
+    return "".join(out), removed
+
+
 def text(
     value: str,
     *,
@@ -259,21 +290,7 @@ def text(
     spaces. Rich markup such as "[bold]" is deliberately *not* escaped: the text
     is stored literally and the UI escapes it when rendering.
     """
-    s = _ESCAPES.sub("", str(value or ""))
-    if multiline:
-        s = _NEWLINES.sub("\n", s)
-    # Removed: Cc (C0/C1 controls), Cf (format characters: the bidi overrides
-    # U+202A-U+202E and isolates U+2066-U+2069, zero-width U+200B-U+200D, the
-    # byte-order mark U+FEFF, soft hyphen…) and Cs (lone surrogates, which the
-    # database cannot encode). Private-use and not-yet-assigned code points are
-    # kept: rare characters in Chinese names can live there.
-    keep = "\n\t" if multiline else ""
-    s = "".join(
-        ch
-        if ch in keep or unicodedata.category(ch) not in _REMOVED_CATEGORIES
-        else (" " if ch in "\t\n\r\x0b\x0c\x85" else "")
-        for ch in s
-    )
+    s, _removed = without_controls(value, multiline=multiline)
     s = unicodedata.normalize("NFC", s)
     if not multiline:
         s = re.sub(r"\s+", " ", s)

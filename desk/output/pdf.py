@@ -183,8 +183,8 @@ def render(doc, font_path: str | None = None) -> bytes:
                  new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)
     pdf.ln(2)
 
-    if doc.kind == "walkaround":
-        _diagram(pdf, family, doc.damaged, width)
+    if doc.kind == "walkaround" or doc.diagram:
+        _diagram(pdf, family, doc.damaged, width, doc.new_damage)
 
     for heading, lines in doc.sections:
         pdf.ln(2)
@@ -243,8 +243,9 @@ def _fit(pdf, text: str, width: float) -> str:
     return text + dots
 
 
-def _diagram(pdf, family: str, damaged: set, width: float) -> None:
-    """The car from above, panels as boxes; damaged ones shaded and marked."""
+def _diagram(pdf, family: str, damaged: set, width: float, new: set = frozenset()) -> None:
+    """The car from above, panels as boxes; damaged ones shaded and marked (×),
+    damage noted at delivery that the walkaround did not have darker (!)."""
     cell_w, cell_h = 44, 8
     left = pdf.l_margin + (width - 3 * cell_w) / 2
     top = pdf.get_y() + 2
@@ -254,14 +255,18 @@ def _diagram(pdf, family: str, damaged: set, width: float) -> None:
             if not key:
                 continue
             x, y = left + c * cell_w, top + r * cell_h
-            if key in damaged:
+            if key in new:
+                pdf.set_fill_color(230, 110, 60)
+                pdf.rect(x + 0.5, y + 0.5, cell_w - 1, cell_h - 1, style="DF")
+            elif key in damaged:
                 pdf.set_fill_color(240, 170, 170)
                 pdf.rect(x + 0.5, y + 0.5, cell_w - 1, cell_h - 1, style="DF")
             else:
                 pdf.rect(x + 0.5, y + 0.5, cell_w - 1, cell_h - 1)
             pdf.set_xy(x, y + 1)
-            label = _(PANEL_NAMES[key]) + (" ×" if key in damaged else "")
+            label = _(PANEL_NAMES[key]) + (" ×" if key in damaged else "") + (" !" if key in new else "")
             pdf.cell(cell_w, cell_h - 2, label, align="C")
+    pdf.set_fill_color(255, 255, 255)  # the table after it is not shaded
     pdf.set_xy(pdf.l_margin, top + len(CAR_DIAGRAM) * cell_h + 2)
 
 

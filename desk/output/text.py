@@ -26,6 +26,7 @@ from datetime import datetime
 
 from rich.cells import cell_len
 
+from desk.domain import damage
 from desk.domain.entities import LineKind
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.validate import show_phone
@@ -71,6 +72,10 @@ class Doc:
     notes: list[str] = field(default_factory=list)
     #: damaged panel keys (walkaround sheet diagram)
     damaged: set[str] = field(default_factory=set)
+    #: panels with damage noted at delivery that the walkaround did not have
+    new_damage: set[str] = field(default_factory=set)
+    #: the document carries the car diagram (the walkaround sheet and the invoice at hand-back)
+    diagram: bool = False
     #: signature boxes: (statement, who signs)
     signatures: list[tuple[str, str]] = field(default_factory=list)
     filename: str = ""
@@ -225,12 +230,33 @@ def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
     if t.not_charged:
         totals.append((_("Not charged"), format_money(t.not_charged, sym)))
     day, due_km = next_due
+    walk, since = damage.marks(v.damages), damage.marks(v.delivery_damages)
     return Doc(
         kind="invoice", title=_("Invoice summary"), **_header(view, settings, printed_at),
-        fields=_people(view), **_table(rows), totals=totals,
+        fields=_people(view) + _acknowledged(v), **_table(rows), totals=totals,
+        # the car handed back as it came: the walkaround's map beside what was noted since
+        sections=[(_("Damage at the walkaround"), _damage_lines(walk) or [_("No damage")]),
+                  (_("Damage noted at delivery"), _damage_lines(since) or [_("none")])],
+        damaged={m["panel"] for m in walk}, new_damage={m["panel"] for m in since}, diagram=True,
         notes=[f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
+        signatures=[(_("The car handed back as the damage above shows."), _("Customer"))],
         filename=f"{v.number}-invoice",
     )
+
+
+def _damage_lines(marks: list[dict]) -> list[str]:
+    return [f"{_(PANEL_NAMES[m['panel']])}: {_(DAMAGE_NAMES[m['kind']])}" + (f" ({m['note']})" if m.get("note") else "")
+            for m in marks]
+
+
+def _acknowledged(v) -> list[tuple[str, str]]:
+    """The customer's acknowledgement of the damage map at both ends."""
+    out = []
+    for label, by, at in ((_("Map signed in"), v.damage_ack_in_by, v.damage_ack_in_at),
+                          (_("Map signed out"), v.damage_ack_out_by, v.damage_ack_out_at)):
+        ack = damage.acknowledgement(by, at)
+        out.append((label, f"{ack.by} {ack.at:%Y-%m-%d %H:%M}" if ack else _("not recorded")))
+    return out
 
 
 def walkaround_doc(view, settings, *, printed_at: datetime) -> Doc:
@@ -257,7 +283,7 @@ def walkaround_doc(view, settings, *, printed_at: datetime) -> Doc:
                 for fd in view.findings] or [_("none")]
     return Doc(
         kind="walkaround", title=_("Walkaround sheet"), **_header(view, settings, printed_at),
-        fields=fields,
+        fields=fields + _acknowledged(v)[:1], diagram=True,
         sections=[_requests(view), (_("Damage found"), dmg_lines), (_("Findings"), findings)],
         damaged={d.get("panel") for d in damages},
         signatures=[(_("Checked together with the customer."), _("Customer")), ("", _("Advisor"))],

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from desk.domain.schedule import service_due
 from desk.domain import fields
 from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import VisitRef
@@ -200,13 +201,16 @@ class AppointmentsScreen(ListScreen):
                 and (now.date() - v["day"]).days <= window
             ]
             earliest = self.desk.booking.earliest_free_slot(now) if recent else None
-            return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id)
+            last = next((v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
+                         if v["stage"] in (Stage.DELIVERED, Stage.FOLLOWED_UP)), None)
+            due = last is not None and service_due(self.desk.lifecycle.next_service_due(last["id"])[0], now.date())
+            return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id), due
 
         def show(result) -> None:
             from desk.screens.booking import booking_form
             from desk.widgets.carryover import offers_text
 
-            recent, earliest, offers = result
+            recent, earliest, offers, due = result
             hint = ""
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
@@ -214,7 +218,7 @@ class AppointmentsScreen(ListScreen):
                 hint = "\n".join(filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol)
                                                 .plain.rstrip()]))
             when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
-            self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint),
+            self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint, service_due=due),
                                  lambda values: self._save_booking(customer_id, vehicle_id, values))
 
         self.run_db(prepare, show)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain import fields
-from desk.domain.entities import SYMPTOM_LABELS
+from desk.domain.entities import SYMPTOM_LABELS, Symptom
 from desk.domain.drafts import ConcernDraft
 from desk.domain.process import Stage
 from desk.i18n import N_, _
@@ -22,12 +22,12 @@ def tags_hint() -> str:
     return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(fields.TAG_ORDER, 1))
 
 
-def _concern_fields() -> list[FormField]:
-    return [FormField.of(fields.CONCERN, _("Customer's request, in their words")),
-            FormField.of(fields.TAGS, _("Symptom tags: {hint}", hint=tags_hint()))]
+def _concern_fields(concern: str = "", tags: str = "") -> list[FormField]:
+    return [FormField.of(fields.CONCERN, _("Customer's request, in their words"), concern),
+            FormField.of(fields.TAGS, _("Symptom tags: {hint}", hint=tags_hint()), tags)]
 
 
-def booking_form(app, *, when: datetime | None, comeback_hint: str = "") -> FormDialog:
+def booking_form(app, *, when: datetime | None, comeback_hint: str = "", service_due: bool = False) -> FormDialog:
     """The form of :class:`BookingDraft` (its values: ``BookingDraft.from_form``)."""
     title = _("Book an appointment")
     if comeback_hint:
@@ -35,7 +35,8 @@ def booking_form(app, *, when: datetime | None, comeback_hint: str = "") -> Form
     return FormDialog(title, [
         FormField.of(fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
                      when.strftime("%Y-%m-%d %H:%M") if when else "", now=app.clock()),
-        *_concern_fields(),
+        # a car due its service: that is what the call is most likely about
+        *(_concern_fields(_("Regular service"), Symptom.SERVICE.value) if service_due else _concern_fields()),
     ])
 
 

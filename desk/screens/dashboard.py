@@ -28,7 +28,7 @@ def value_style(m: kpi.Measure) -> str:
     """Rates below 80 % and a negative NPS stand out."""
     if m.value is None:
         return "dim"
-    if m.unit == kpi.PCT and m.key not in ("comeback", "no_show", "declined_done") and not m.key.startswith("duration"):
+    if m.unit == kpi.PCT and m.key not in ("comeback", "no_show", "declined_done") and not m.key.startswith(("duration", "comeback.")):
         return "bold" if m.value >= 80 else "bold yellow" if m.value >= 50 else "bold red"
     if m.unit == kpi.NPS and m.value < 0:
         return "bold red"

@@ -21,23 +21,32 @@ from desk.domain.rules import beyond_tolerance
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
+from desk.widgets.comebacks import ComebackCause, comeback_panel
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog, ReasonDialog
+from desk.widgets.handback import HandbackActions, ack_text, map_text
 
 DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_DISPOSES: N_("shop disposes of them")}
 
 
-class QCScreen(VisitScreen):
+class QCScreen(ComebackCause, VisitScreen):
     stage = Stage.QC
     STACKED = True  # the line table needs the width
     BINDINGS = [
         Binding("k", "rework", N_("Rework"), id="qc.rework"),
         # not n / w / x / space: the checklist uses those when it has focus
         Binding("c", "washing", N_("Washing"), id="qc.washing"),
+        Binding("b", "comeback_cause", N_("Comeback cause"), id="qc.comeback_cause"),
     ]
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="qc-summary")
+        yield comeback_panel()
         yield WorkLines(id="work-lines")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "comeback_cause":
+            return self.comeback_cause_enabled()  # a comeback's key only
+        return True
 
     def show_panel(self, view) -> None:
         def fill(users) -> None:
@@ -52,6 +61,7 @@ class QCScreen(VisitScreen):
             self.query_one("#qc-summary", Static).update(out)
 
         self.run_db(lambda: {u.id: u.name for u in self.desk.people.users()}, fill)
+        self.load_original(view)
 
     def action_rework(self) -> None:
         self.submit(ReasonDialog(_("Back to the workshop: what is not right?")),
@@ -75,8 +85,9 @@ def amounts_text(view, policy, symbol: str) -> Text:
     return out
 
 
-class DeliveryScreen(VisitScreen):
+class DeliveryScreen(HandbackActions, VisitScreen):
     stage = Stage.READY
+    handback_end = "out"
     BINDINGS = [
         Binding("t", "notify_ready", N_("Tell customer"), id="delivery.notify_ready",
                 tooltip=N_("Tell customer it is ready")),
@@ -85,15 +96,24 @@ class DeliveryScreen(VisitScreen):
         Binding("c", "agree_call", N_("Follow-up call"), id="delivery.agree_call",
                 tooltip=N_("Agree follow-up call")),
         Binding("e", "explain", N_("Explain amount"), id="delivery.explain"),
+        Binding("d", "delivery_damage", N_("New damage"), id="delivery.damage",
+                tooltip=N_("Damage found at delivery: a complaint opens at once")),
+        Binding("a", "acknowledge", N_("Customer acknowledges"), id="delivery.acknowledge",
+                tooltip=N_("The customer acknowledges the car as handed back")),
     ]
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="amounts")
         yield Static("", id="delivery-facts")
+        yield Static("", id="handback")
 
     def show_panel(self, view) -> None:
         self.query_one("#amounts", Static).update(
             amounts_text(view, self.desk.ctx.policy, self.app.settings.currency_symbol))
+        handback = map_text(view.visit)  # the car handed back as it came
+        handback.append_text(ack_text(_("Acknowledged at delivery"), view.visit.damage_ack_out_by,
+                                      view.visit.damage_ack_out_at))
+        self.query_one("#handback", Static).update(handback)
 
         def next_due():
             return self.desk.lifecycle.next_service_due(self.visit_id)

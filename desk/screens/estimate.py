@@ -162,7 +162,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         labels = {
             "description": _("Description"), "qty": _("Hours") if kind == "labour" else _("Quantity"),
             "unit_cents": _("Unit price"), "discount_pct": _("Discount %"), "warranty": _("Warranty (y/n)"),
-            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date"),
+            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date, or ? until the supplier says"),
         }
         values = {"qty": "1", "discount_pct": "0", "warranty": "n", "free": "n"}
         # the fields are the domain's specs: the inline messages are the rules the line is kept to
@@ -227,8 +227,17 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                              lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
     def action_promised(self) -> None:
+        now = self.app.clock()
+        view = self.view
+        # offered: the labour's hours from now (or from the last part's ETA) within
+        # opening hours; Enter accepts it
+        hours = sum(float(ln.qty) for ln in view.lines if ln.kind == LineKind.LABOUR) if view else 0.0
+        etas = [ln.eta for ln in view.lines if ln.kind == LineKind.PART and ln.eta] if view else []
+        at = view.visit.promised_at if view and view.visit.promised_at else \
+            self.desk.ctx.schedule.promise_default(now, hours, etas)
+        shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
         form = FormDialog(_("Promised completion time"), [
-            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), now=self.app.clock()),
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
         ])
         self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 

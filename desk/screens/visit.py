@@ -98,6 +98,8 @@ class VisitScreen(VisitActions, DeskScreen):
         # the stage's own keys (the subclass's) come first in the footer; these
         # work on every stage, and f1 lists the ones the footer leaves out
         Binding("f8", "advance", N_("Next stage"), id="visit.advance"),
+        Binding("ctrl+a", "tick_required", N_("Tick the required"), id="visit.tick_required", show=False,
+                tooltip=N_("Tick every required item still open (the ones the data does not answer)")),
         Binding("escape", "back", N_("Back"), id="visit.back", show=False),
         Binding("ctrl+r", "reload", N_("Reload"), id="visit.reload", show=False),
         Binding("h", "history", N_("History"), id="visit.history", show=False),
@@ -222,6 +224,9 @@ class VisitScreen(VisitActions, DeskScreen):
 
     def action_advance(self) -> None:
         self.advance_visit()
+
+    def action_tick_required(self) -> None:
+        self.query_one(Checklist).action_tick_required()
 
     def action_history(self) -> None:
         from desk.screens.history import HistoryScreen

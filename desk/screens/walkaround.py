@@ -20,6 +20,7 @@ from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANE
 from desk.output.text import CAR_DIAGRAM, GRADE_NAMES
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+from desk.widgets.handback import HandbackActions, ack_text
 
 GRADE_STYLE = {Grade.GREEN: "green", Grade.YELLOW: "yellow", Grade.RED: "bold red"}
 
@@ -49,7 +50,7 @@ def fuel_gauge(eighths: int | None) -> str:
     return "E [" + "#" * eighths + "." * (8 - eighths) + "] F"
 
 
-class WalkaroundScreen(VisitScreen):
+class WalkaroundScreen(HandbackActions, VisitScreen):
     stage = Stage.WALKAROUND
     BINDINGS = [
         Binding("o", "readings", N_("Readings"), id="walkaround.readings",
@@ -62,11 +63,14 @@ class WalkaroundScreen(VisitScreen):
                 tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
         # greyed out above for whom staff.can says may not: the same key asks a manager
-        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), show=False,
-                id="walkaround.correct_odometer_approved"),
+        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), id="walkaround.correct_odometer_approved",
+                show=False),
         Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
                 tooltip=N_("Walkaround sheet (text and PDF)")),
+        Binding("a", "acknowledge", N_("Customer acknowledges"), id="walkaround.acknowledge",
+                tooltip=N_("The customer acknowledges the damage map")),
     ]
+    handback_end = "in"
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="readings")
@@ -97,6 +101,8 @@ class WalkaroundScreen(VisitScreen):
         out.append("\n" + _("Damage list") + ": ", style="bold")
         out.append(_("confirmed") if v.damage_confirmed else _("not confirmed"),
                    style="green" if v.damage_confirmed else "bold red")
+        out.append("\n")
+        out.append_text(ack_text(_("Customer acknowledged"), v.damage_ack_in_by, v.damage_ack_in_at))
         if any(c.tags & ROAD_TEST_SYMPTOMS for c in view.concerns):
             out.append("\n" + _("Road test with a technician and the customer is required"), style="bold yellow")
         self.query_one("#readings", Static).update(out)

@@ -23,12 +23,14 @@ from desk.domain.schedule import Schedule
 from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
+from desk.services.comebacks import ComebackService
 from desk.services.clocking import ClockingService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
 from desk.services.estimate import EstimateService
 from desk.services.followup import FollowupService
+from desk.services.handback import HandbackService
 from desk.services.integrity import IntegrityService
 from desk.services.lifecycle import LifecycleService
 from desk.services.people import PeopleService
@@ -66,6 +68,8 @@ class Desk:
     integrity: IntegrityService
     clocking: ClockingService
     carryover: CarryOverService
+    comebacks: ComebackService
+    handback: HandbackService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -96,6 +100,8 @@ def build_desk(ctx: ServiceContext) -> Desk:
         integrity=IntegrityService(ctx),
         clocking=ClockingService(ctx, workshop=workshop),
         carryover=CarryOverService(ctx, estimate=estimate),
+        comebacks=ComebackService(ctx),
+        handback=HandbackService(ctx, complaints=complaints),
     )
 
 

@@ -123,7 +123,7 @@ def measure_label(m: kpi.Measure) -> str:
     """The figure's name in the interface language."""
     from desk.i18n import _
 
-    params = {k: (_(v) if k == "stage" else v) for k, v in m.params.items()}
+    params = {k: (_(v) if k in ("stage", "cause") else v) for k, v in m.params.items()}
     return _(m.label, **params)
 
 

@@ -313,16 +313,6 @@ class SetupService(Service):
             raise InvalidInput("job", N_("No such canned job"))
         return row
 
-    @staticmethod
-    def canned_job(**values) -> CannedJobDraft:
-        """A canned job from typed values (``CannedJobDraft.of``)."""
-        return CannedJobDraft.of(**values)
-
-    @staticmethod
-    def canned_line(**values) -> CannedLineDraft:
-        """A canned job's line from typed values (``CannedLineDraft.of``)."""
-        return CannedLineDraft.of(**values)
-
     def add_canned_job_def(self, actor: User, job: CannedJobDraft) -> str:
         """A new canned job (its lines are added one by one)."""
         self._require_manager(actor, N_("change the shop set-up"))

@@ -36,11 +36,15 @@ def desk_commands(app, screen: Screen) -> Iterator[SystemCommand]:
     yield SystemCommand(_("Import customers from CSV"), _("Customers and vehicles from another system's export"),
                         lambda: import_customers(app))
     # the current screen's own commands: every binding with a description
+    # (Textual's own, such as Focus Next, by the help's translation)
+    from desk.screens.help import TEXTUAL_KEYS
+
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if binding.description and active.enabled and active.node is screen:
+            what = binding.tooltip or binding.description
             yield SystemCommand(
-                binding.tooltip or binding.description, _("Key: {key}", key=app.get_key_display(binding)),
+                _(TEXTUAL_KEYS.get(what, what)), _("Key: {key}", key=app.get_key_display(binding)),
                 lambda a=binding.action: screen.run_action(a),
             )
 

@@ -41,8 +41,8 @@ class Checklist(DataTable):
         Binding("w", "mark('waived')", N_("Waive"), id="checklist.waive"),
         # greyed out above for whom staff.can says may not waive: the same key
         # then asks who may (a manager's PIN on this terminal)
-        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), show=False,
-                id="checklist.waive_approved"),
+        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), id="checklist.waive_approved",
+                show=False),
     ]
 
     class Mark(Message):
@@ -54,6 +54,14 @@ class Checklist(DataTable):
             self.item_id = item_id
             self.kind = kind
             self.reason = reason
+
+    class TickRequired(Message):
+        """The user asked to tick every required item still open that is ticked
+        by hand (``item_ids``, in order): they did them all."""
+
+        def __init__(self, item_ids: list[str]) -> None:
+            super().__init__()
+            self.item_ids = item_ids
 
     def __init__(self, **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -188,6 +196,13 @@ class Checklist(DataTable):
         # n.a. and waivers: the screen asks the reason, in a dialog that stays
         # up (with what was typed) until the mark is saved
         self.post_message(self.Mark(item, MarkKind(kind)))
+
+    def action_tick_required(self) -> None:
+        """Every required item still open that is ticked by hand (the visit
+        screen's ctrl+a, wherever the focus is)."""
+        ids = [s.item.id for s in self.statuses if s.blocking and not s.item.from_data]
+        if ids:
+            self.post_message(self.TickRequired(ids))
 
     def item_text(self, item_id: str) -> str:
         return next((s.item.text for s in self.statuses if s.item.id == item_id), "")

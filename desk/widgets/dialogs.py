@@ -16,7 +16,8 @@ from textual.widgets.option_list import Option
 
 from desk.domain import fields
 from desk.domain.errors import InvalidInput
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
+from desk.widgets.text_input import TextInput
 
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
@@ -27,6 +28,7 @@ ModalScreen { align: center middle; }
 .dialog-title { text-style: bold; margin-bottom: 1; }
 .field-label { margin-top: 1; }
 .field-error { color: $error; height: auto; }
+.field-counter { height: auto; text-align: right; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
 """
 
@@ -64,6 +66,20 @@ class Held:
         self.busy = False
 
 
+def counter_text(spec, value: str, *, counter=None, limit: int | None = None) -> Text | str:
+    """"487/500" from 90 % of a text's limit on (red beyond it); nothing before."""
+    shown = (counter or spec.counter)(value)
+    limit = limit if limit is not None else spec.limits.max_len
+    n = int(shown.split("/", 1)[0])
+    return Text(shown, style="bold red" if n > limit else "dim") if n >= limit * 0.9 else ""
+
+
+def tell_cleaned(node, removed: int) -> None:
+    """A paste lost characters that are never stored: say how many."""
+    node.notify(_n("Pasted text: {n} control character removed", "Pasted text: {n} control characters removed",
+                   removed), severity="warning")
+
+
 class ReasonDialog(Held, ModalScreen[str | None]):
     """Ask for a reason (n.a., waiver, cancellation, rework)."""
 
@@ -85,9 +101,16 @@ class ReasonDialog(Held, ModalScreen[str | None]):
             yield Label(Text(self.title_text), classes="dialog-title")
             if self.prompt:
                 yield Label(Text(self.prompt))
-            yield Input(placeholder=_("Reason"), id="reason", max_length=500)
+            yield TextInput(placeholder=_("Reason"), id="reason")
+            yield Static("", classes="field-counter", id="reason-counter")
             yield Static("", classes="field-error", id="reason-error")
             yield Label(_("Enter to save, Escape to go back"), classes="dialog-hint")
+
+    def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
+        tell_cleaned(self, event.removed)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#reason-counter", Static).update(counter_text(fields.REASON, event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -157,17 +180,23 @@ class FormField:
     parse: Callable[[str], Any] = field(default=lambda s: s.strip())
     placeholder: str = ""
     password: bool = False
-    #: What the input takes at most: room beyond a spec's limit, so that its
-    #: "Too long" message is shown rather than the text cut short.
-    max_length: int = 500
+    #: What the input takes at most: 0, nothing is cut; a text over its spec's
+    #: limit stays as typed with its counter and "Too long" message shown.
+    max_length: int = 0
+    #: A text spec's limit and counter ("487/500", ``fields.Text.counter``):
+    #: shown under the field from 90 % of the limit on.
+    limit: int | None = None
+    counter: Callable[[str], str] | None = None
 
     @classmethod
     def of(cls, spec, label: str, value: str = "", **ctx) -> FormField:
         """A field checked by a domain spec (``desk.domain.fields``): the form's
         inline message is the spec's own, the value the one the service takes.
         ``ctx`` is what the spec is relative to (``today=``, ``taxes=`` …)."""
-        longest = max(500, (spec.limits.max_len or 0) + 100)
-        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx), max_length=longest)
+        counter = getattr(spec, "counter", None)
+        limit = spec.limits.max_len if counter is not None else None
+        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx), limit=limit,
+                   counter=counter if limit else None)
 
 
 class FormBody(VerticalScroll, can_focus=False):
@@ -207,13 +236,26 @@ class FormDialog(Held, ModalScreen[dict | None]):
             yield Label(Text(self.title_text), classes="dialog-title")
             for f in self.fields:
                 yield Label(Text(f.label), classes="field-label")
-                yield Input(
+                yield TextInput(
                     value=f.value, placeholder=f.placeholder, id=f"f-{f.name}", password=f.password,
                     max_length=f.max_length,
                 )
+                if f.counter is not None:
+                    yield Static("", classes="field-counter", id=f"c-{f.name}")
                 yield Static("", classes="field-error", id=f"e-{f.name}")
             yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
                         classes="dialog-hint")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Near or over its limit a text shows its length ("487/500"): never cut."""
+        f = next((f for f in self.fields if f"f-{f.name}" == event.input.id), None)
+        if f is None or f.counter is None or f.limit is None:
+            return
+        self.query_one(f"#c-{f.name}", Static).update(counter_text(None, event.value, counter=f.counter,
+                                                                     limit=f.limit))
+
+    def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
+        tell_cleaned(self, event.removed)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         last = f"f-{self.fields[-1].name}"

@@ -5,7 +5,7 @@ as many as fit the terminal's width; a key that does not fit is left out whole
 Keys the app has everywhere (the areas f2…f9, lookup, quit) are not shown
 (``show=False``): at 80 columns the current stage's keys need the room. Which of
 a screen's keys are its main ones is said where the screen declares them
-(``Binding(show=…)``); their order is the screen's, then the focused widget's.
+(a binding's ``show``); their order is the screen's, then the focused widget's.
 
 Textual's Footer recomposes (a new widget, styled, for every key) whenever the
 screen's bindings are reported changed, e.g. each time focus comes back to the

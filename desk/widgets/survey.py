@@ -18,10 +18,11 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from desk.widgets.text_input import TextInput
 from desk.domain import fields, survey
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
-from desk.widgets.dialogs import DIALOG_CSS, Held
+from desk.widgets.dialogs import DIALOG_CSS, Held, tell_cleaned
 
 #: The five-point scale of the survey (seed 003), 1 = very dissatisfied.
 SCALE = {
@@ -117,10 +118,13 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
             yield Input(id="f-nps", max_length=2, restrict=r"[0-9]*")
             yield Static("", classes="field-error", id="e-nps")
             yield Label(_("Comments and suggestions"), classes="field-label")
-            yield Input(id="f-comment", max_length=1000)
+            yield TextInput(id="f-comment")  # nothing cut: a text too long is refused, named
             yield Static("", classes="field-error", id="e-comment")
             yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
                         classes="dialog-hint")
+
+    def on_text_input_cleaned(self, event) -> None:
+        tell_cleaned(self, event.removed)
 
     def on_score_list_completed(self, event: ScoreList.Completed) -> None:
         # Focus moves only when the caller moves it (Tab, as the hint says): a jump

@@ -10,16 +10,19 @@ import pytest
 from desk.domain import fields
 from desk.domain.drafts import (
     BookingDraft,
+    CannedJobDraft,
+    CannedLineDraft,
     ComplaintClosing,
     ComplaintDraft,
     ConcernDraft,
     CustomerDraft,
+    DecisionDraft,
     FindingDraft,
     FollowUpAgreement,
     FollowUpCallDraft,
     VehicleDraft,
 )
-from desk.domain.entities import CallOutcome, Grade, Severity, Symptom
+from desk.domain.entities import CallOutcome, Channel, Grade, LineKind, Severity, Symptom
 from desk.domain.errors import InvalidInput
 from desk.domain.readings import OdometerCorrection, Readings
 
@@ -134,7 +137,40 @@ def test_every_draft_form_lists_known_specs():
 
     for cls in (drafts.CustomerDraft, drafts.VehicleDraft, drafts.ConcernDraft, drafts.BookingDraft,
                 drafts.FindingDraft, drafts.FollowUpAgreement, drafts.ComplaintDraft, drafts.ComplaintClosing,
+                drafts.DecisionDraft, drafts.CannedJobDraft, drafts.CannedLineDraft,
                 readings.Readings, readings.OdometerCorrection, estimate.Signature, estimate.AuthorisationDraft):
         names = [s.name for s in cls.FORM]
         assert len(names) == len(set(names)), cls
         assert all(isinstance(s, fields.Spec) for s in cls.FORM)
+
+
+def test_a_form_dialogs_values_make_the_draft_the_form_stands_for():
+    """A form built from a draft's FORM gives values each spec already read:
+    ``from_form`` takes them as they are (the service checks nothing again)."""
+    values, errors = fields.parse_all(BookingDraft.FORM, {"when": "tomorrow 9:30", "concern": " Brakes  squeal ",
+                                                          "tags": "3"}, now=NOW)
+    assert not errors
+    booking = BookingDraft.from_form(values)
+    assert booking.at == dt.datetime(2026, 11, 23, 9, 30)
+    assert booking.concerns == (ConcernDraft("Brakes squeal", (Symptom.BRAKE,)),)
+    finding = FindingDraft.from_form({"finding": "Worn wiper", "grade": Grade.YELLOW}, during_repair=True)
+    assert finding.during_repair and finding.grade == Grade.YELLOW
+
+
+def test_decision_on_added_work():
+    decision = DecisionDraft.of(channel="2", signer=" 李伟 ", reference="+8613812345678")
+    assert (decision.channel, decision.signer) == (Channel.PHONE, "李伟")
+    assert refused(DecisionDraft.of, channel="fax", signer="李伟").field == "channel"
+    assert refused(DecisionDraft.parse, {"channel": "1", "signer": ""}).field == "signer"
+
+
+def test_canned_job_and_line():
+    job = CannedJobDraft.of(job_id="Wipers", en="Wiper blades")
+    assert (job.job_id, job.zh) == ("wipers", "Wiper blades")  # no Chinese name: the English one
+    assert refused(CannedJobDraft.of, job_id="oil", en="Dup", taken={"oil"}).field == "job"
+    assert refused(CannedJobDraft.of, job_id="x", en=" ").field == "en"
+    line = CannedLineDraft.of(kind="labour", description="Fit wipers", qty="0.2", unit_price="180")
+    assert line.kind == LineKind.LABOUR and line.to_dict() == {
+        "kind": "labour", "description": "Fit wipers", "qty": "0.2", "unit_cents": 18000}
+    assert refused(CannedLineDraft.of, kind="part", description="x", qty="1", unit_price="-3").field == "unit_cents"
+    assert CannedLineDraft.of(kind="part", description="x", qty=1, unit_price=500).unit_cents == 500

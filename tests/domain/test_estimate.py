@@ -366,3 +366,17 @@ def test_a_promise_before_a_parts_eta_is_refused_naming_the_part_and_its_eta():
     estimate.check_promised(NOW, [part()])
     # a declined part holds nothing up
     estimate.check_promised(NOW, [part(eta=eta, approval=Approval.DECLINED)])
+
+
+def test_the_part_form_takes_a_question_mark_for_a_back_order_without_a_date():
+    for typed in ("?", "back order", "缺货", "待定"):
+        line = LineDraft.parse({"description": "Rear brake disc pair", "qty": "1", "unit_cents": "680",
+                                "discount_pct": "0", "warranty": "n", "free": "n", "eta": typed},
+                               kind="part", taxes=TAXES, today=TODAY)
+        assert line.availability == Availability.BACK_ORDER and line.eta is None, typed
+    dated = LineDraft.parse({"description": "Rear brake disc pair", "qty": "1", "unit_cents": "680",
+                             "eta": "+2"}, kind="part", taxes=TAXES, today=TODAY)
+    assert dated.availability == Availability.BACK_ORDER and dated.eta == TODAY + dt.timedelta(days=2)
+    with pytest.raises(InvalidInput):
+        LineDraft.parse({"description": "x", "qty": "1", "unit_cents": "1", "eta": "soon"}, kind="part",
+                        taxes=TAXES, today=TODAY)

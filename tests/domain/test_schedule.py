@@ -98,3 +98,28 @@ def test_the_booking_default_is_inside_opening_hours_on_the_day_looked_at():
     # the last slot of the day is still offered; the one after closing is not
     assert book.booking_default(DAY.replace(hour=17, minute=0)) == DAY.replace(hour=17, minute=30)
     assert book.booking_default(DAY.replace(hour=17, minute=40)) == (DAY + timedelta(days=1)).replace(hour=8)
+
+
+def test_the_promise_offered_is_the_work_plus_an_hour_within_opening_hours():
+    from datetime import date, datetime
+
+    from desk.domain.schedule import Schedule
+
+    s = Schedule(opening=time(8, 0), closing=time(18, 0))
+    assert s.promise_default(datetime(2026, 12, 2, 9, 47), 1.1) == datetime(2026, 12, 2, 12, 0)
+    # hours that do not fit today run on from tomorrow's opening
+    assert s.promise_default(datetime(2026, 12, 2, 16, 47), 3) == datetime(2026, 12, 3, 11, 0)
+    # not before the last back-ordered part can be there
+    assert s.promise_default(datetime(2026, 12, 2, 9, 47), 1, [date(2026, 12, 4)]) == datetime(2026, 12, 4, 10, 0)
+    # in the evening: tomorrow
+    assert s.promise_default(datetime(2026, 12, 2, 20, 0), 0.5) == datetime(2026, 12, 3, 9, 30)
+
+
+def test_a_cars_service_is_due_within_thirty_days_or_overdue():
+    from datetime import date
+
+    today = date(2026, 12, 2)
+    assert sched.service_due(date(2026, 12, 20), today)
+    assert sched.service_due(date(2026, 10, 1), today)  # overdue
+    assert not sched.service_due(date(2027, 3, 1), today)
+    assert not sched.service_due(None, today)

@@ -99,3 +99,29 @@ async def test_the_keys_behind_f1_still_work_and_are_listed(shop, clock, db_url)
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
         await pilot.press("slash")
         await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")
+
+
+async def test_the_chinese_interface_has_no_english_keys_or_palette_commands(shop, clock, db_url):
+    set_locale("zh")
+    vid = flow.book(shop, clock)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await wait_for(pilot, lambda: True)
+        line = footer_line(app)
+        assert "命令面板" in line and "palette" not in line
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        helps = [c.help for c in app.get_system_commands(app.screen)]
+        assert {"主题", "退出", "按键", "截图"} <= set(titles), titles
+        assert "关键指标" in titles  # the KPI area
+        english = {"Theme", "Quit", "Keys", "Screenshot", "KPI", "Maximize", "Minimize", "Focus Next",
+                   "Focus Previous"}
+        assert not english & set(titles)
+        assert not any(h.startswith(("Quit the", "Change the", "Save an SVG", "Show help")) for h in helps)
+        # the checklist's space key, by its Chinese name
+        app.push_screen(screen_for("BOOKED", vid))
+        await wait_for(pilot, lambda: getattr(app.screen, "view", None) is not None)
+        app.screen.query_one("Checklist").focus()
+        await wait_for(pilot, lambda: True)
+        line = footer_line(app)
+        assert "空格 勾选" in line and "space" not in line

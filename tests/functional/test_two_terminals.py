@@ -13,9 +13,11 @@ The two apps are started once per stage and walk through that stage's keys.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -26,6 +28,7 @@ from desk.screens.visit import VisitScreen, screen_for
 from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, PickDialog, ReasonDialog
+from desk.widgets.survey import ScoreList, SurveyDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 
@@ -41,8 +44,11 @@ class Key:
 
     name: str
     keys: tuple[str, ...]
-    #: Per terminal ("a", "b"): field -> text for a FormDialog, or the reason of a ReasonDialog.
+    #: Per terminal ("a", "b"): field -> text for a FormDialog (or a SurveyDialog's
+    #: inputs), or the reason of a ReasonDialog.
     typed: dict[str, dict[str, str] | str] = field(default_factory=dict)
+    #: Keys pressed in the dialog once it is open (a survey's scores), per terminal.
+    presses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Options chosen in PickDialogs before the form (index), per terminal.
     picks: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: What the visit view shows of the change (compared on both screens with the database).
@@ -55,6 +61,9 @@ class Key:
     confirm: bool = False
     #: B saves again after the refusal (False: the key is no longer possible then).
     retry: bool = True
+    #: Nothing is left open on B once refused: the visit is over (a no-show) and
+    #: B's visit screen closes as it reloads.
+    closes: bool = False
 
 
 def watch_views(screen) -> dict:
@@ -76,8 +85,12 @@ def visit_screen(app) -> VisitScreen:
     return next(s for s in reversed(app.screen_stack) if isinstance(s, VisitScreen))
 
 
+FORMS = (FormDialog, SurveyDialog)
+
+
 def dialog(app):
-    return app.screen if isinstance(app.screen, (FormDialog, ReasonDialog, PickDialog, ConfirmDialog)) else None
+    kinds = (*FORMS, ReasonDialog, PickDialog, ConfirmDialog)
+    return app.screen if isinstance(app.screen, kinds) else None
 
 
 async def settle(pilot):
@@ -126,8 +139,11 @@ async def start(pilot, app, key: Key, who: str, *, cursor: bool = True) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
     typed = key.typed.get(who)
     if isinstance(typed, dict):
-        await until(pilot, lambda: isinstance(app.screen, FormDialog), f"{key.name}: {who}'s form")
+        await until(pilot, lambda: isinstance(app.screen, FORMS), f"{key.name}: {who}'s form")
         form = app.screen
+        if key.presses.get(who):
+            await pilot.press(*key.presses[who])
+            await settle(pilot)
 
         def fill(form=form, typed=typed) -> None:
             for name, value in typed.items():
@@ -148,7 +164,7 @@ async def save(pilot, app, key: Key, who: str) -> None:
         await start(pilot, app, key, who, cursor=False)
     if isinstance(app.screen, PickDialog):
         await pick(pilot, app, key.picks[who][-1])
-    elif isinstance(app.screen, FormDialog):
+    elif isinstance(app.screen, FORMS):
         await pilot.press("ctrl+s")
     elif isinstance(app.screen, ReasonDialog):
         reason = app.screen.query_one("#reason", Input)
@@ -165,6 +181,9 @@ def typed_now(app) -> dict[str, str] | str | None:
     d = dialog(app)
     if isinstance(d, FormDialog):
         return {f.name: d.query_one(f"#f-{f.name}", Input).value for f in d.fields}
+    if isinstance(d, SurveyDialog):
+        return {"scores": dict(d.query_one(ScoreList).scores),
+                **{name: d.query_one(f"#f-{name}", Input).value for name in ("nps", "comment")}}
     if isinstance(d, ReasonDialog):
         return d.query_one("#reason", Input).value
     return None
@@ -199,6 +218,10 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
     message = next(n for n in notes if STALE in n)
     assert " at " in message and "(" in message, (key.name, message)  # when and what
     assert db().ref == after_a.ref, key.name  # nothing written over
+    if key.closes:
+        b.live.start()
+        await after_refusal(pb, b, notes)
+        return
     await until(pb, lambda: visit_screen(b).ref == after_a.ref, f"{key.name}: B reloaded")
     assert key.shows(visit_screen(b).view) == key.shows(after_a), key.name
     assert typed_now(b) == typed_b, key.name  # the form is still open with B's text
@@ -257,7 +280,45 @@ async def test_booked_keys(shop, clock, db_url):
         Key("reschedule s", ("s",), typed={"a": {"when": "tomorrow 10:00"}, "b": {"when": "tomorrow 11:00"}},
             shows=lambda v: v.visit.booked_at if hasattr(v.visit, "booked_at") else v.ref.version,
             kept=lambda v: True),
-    ])
+        Key("arrived a", ("a",), retry=False),
+    ], prepare=lambda shop, vid: flow.tick_open(shop.desk, shop.sa, vid), after_refusal=follows_to("ReceptionScreen"))
+
+
+def follows_to(screen: str):
+    """After a stage move B was refused on: B's screen follows the car."""
+    async def followed(pilot, app, notes) -> None:
+        if dialog(app) is not None:
+            await pilot.press("escape")  # B leaves its kept dialog
+        await until(pilot, lambda: screen_name(app) == screen and app.screen.view is not None,
+                    f"B follows to {screen} ({screen_name(app)})")
+
+    return followed
+
+
+def back_to_the_board():
+    """After B was refused on a visit A closed: B's screen goes back to the board."""
+    async def back(pilot, app, notes) -> None:
+        if dialog(app) is not None:
+            await pilot.press("escape")
+        await until(pilot, lambda: screen_name(app) == "AppointmentsScreen", f"B back on the board ({screen_name(app)})")
+
+    return back
+
+
+async def test_booked_cancel_on_two_terminals(shop, clock, db_url):
+    vid = await two_terminals_walk(shop, clock, db_url, "BOOKED", [
+        Key("cancel visit c", ("c",), typed={"a": "Customer rang to cancel", "b": "Rebooked elsewhere"}, retry=False),
+    ], after_refusal=back_to_the_board())
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "CANCELLED"
+    (cancelled,) = [e for e in shop.desk.lifecycle.history(vid) if e.action.endswith("cancel")]
+    assert "Customer rang to cancel" in cancelled.after  # A's reason, not written over
+
+
+async def test_booked_no_show_on_two_terminals(shop, clock, db_url):
+    vid = await two_terminals_walk(shop, clock, db_url, "BOOKED", [
+        Key("no-show o", ("o",), confirm=True, retry=False, closes=True),
+    ], after_refusal=back_to_the_board())
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "NO_SHOW"
 
 
 async def test_reception_keys(shop, clock, db_url):
@@ -294,6 +355,9 @@ async def test_walkaround_keys(shop, clock, db_url):
         Key("waive w", ("w",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
             typed={"a": "Rain", "b": "No time today"}, shows=states,
             kept=lambda v: sum(s.state == ItemState.WAIVED for s in v.checklist) == 2),
+        Key("correct odometer ctrl+o", ("ctrl+o",), typed={"a": {"km": "43050", "reason": "Typo at reception"},
+                                                           "b": {"km": "43010", "reason": "Cluster replaced"}},
+            shows=lambda v: v.visit.odometer_km, kept=lambda v: v.visit.odometer_km == 43010),
     ])
 
 
@@ -316,8 +380,15 @@ async def test_estimate_keys(shop, clock, db_url):
             kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"]),
         Key("remove line delete", ("delete",), cursor={"a": ("lines", 4), "b": ("lines", 5)}, confirm=True,
             shows=lines, kept=lambda v: len(v.lines) == 4),
-        Key("promised time t", ("t",), typed={"a": {"at": "16:00"}, "b": {"at": "17:30"}},
+        # after the back-ordered parts' ETAs (an earlier promise is refused)
+        Key("promised time t", ("t",), typed={"a": {"promised": "2026-11-27 16:00"},
+                                              "b": {"promised": "2026-11-27 17:30"}},
             shows=lambda v: v.visit.promised_at, kept=lambda v: v.visit.promised_at.hour == 17),
+        Key("add part p", ("p",), typed={"a": line("Wiper blade", "45"), "b": line("Bulb H7", "25")},
+            shows=lines, kept=lambda v: {"Wiper blade", "Bulb H7"} <= {ln.description for ln in v.lines}),
+        Key("add fee e", ("e",), typed={"a": line("Disposal fee", "10"), "b": line("Shop supplies", "15")},
+            shows=lines, kept=lambda v: {"Disposal fee", "Shop supplies"} <= {ln.description for ln in v.lines}),
+        Key("canned job j", ("j",), picks={"a": (0,), "b": (1,)}, shows=lines),
     ], prepare=two_parts)
 
 
@@ -368,7 +439,38 @@ async def test_workshop_keys(shop, clock, db_url):
             "a": {"finding": "Leaking hose", "description": "Coolant hose", "unit_cents": "30"},
             "b": {"finding": "Worn belt", "description": "Drive belt", "unit_cents": "45"}},
             shows=lines, kept=lambda v: {"Coolant hose", "Drive belt"} <= {ln.description for ln in v.lines}),
+        Key("start line s", ("s",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
+            shows=lambda v: [ln.started for ln in v.lines], kept=lambda v: v.lines[0].started and v.lines[1].started),
+        Key("line done d", ("d",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)}, picks={"a": (0,), "b": (0,)},
+            shows=lambda v: [ln.done_at for ln in v.lines], kept=lambda v: v.lines[0].done_at and v.lines[1].done_at),
+        Key("customer decision y", ("y",), picks={"a": (0,), "b": (0,)},
+            typed={"a": {"reference": "P0051"}, "b": {"reference": "P0052"}},
+            shows=lambda v: sorted(str(ln.approval) for ln in v.lines), retry=False),
     ])
+
+
+async def test_workshop_part_arrived(shop, clock, db_url):
+    """`r` on the back-ordered part on both terminals: A's arrival counts, B's stale
+    one is refused and named (then there is nothing left to arrive)."""
+    def back_ordered(shop, vid):
+        d = shop.desk
+        part = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.kind == "part")
+        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), part.id, d.estimate.patch(
+            availability="back_order", eta=clock.now.date() + timedelta(days=1)))
+
+    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
+        Key("part arrived r", ("r",), cursor={"a": ("work-lines", 1), "b": ("work-lines", 1)},
+            shows=lambda v: [str(ln.availability) for ln in v.lines], retry=False),
+    ], prepare=back_ordered)
+
+
+async def test_qc_rework_on_two_terminals(shop, clock, db_url):
+    """`k` sends the car back to the workshop: B's stale rework is refused with its
+    reason kept, and B's screen follows the car to the workshop."""
+    vid = await two_terminals_walk(shop, clock, db_url, "QC", [
+        Key("rework k", ("k",), typed={"a": "Brake squeal still there", "b": "Wheel nut torque"}, retry=False),
+    ], after_refusal=follows_to("WorkshopScreen"))
+    assert shop.desk.lifecycle.visit_view(vid).visit.stage == "IN_REPAIR"
 
 
 async def test_qc_and_delivery_keys(shop, clock, db_url):
@@ -401,8 +503,83 @@ async def test_qc_washing_and_stage_advance(shop, clock, db_url):
 
 async def test_followup_call_keys(shop, clock, db_url):
     await two_terminals_walk(shop, clock, db_url, "DELIVERED", [
-        Key("no answer 2", ("2",), shows=lambda v: v.ref.version),
+        Key("no answer 2", ("2",), shows=lambda v: v.ref.version,
+            kept=lambda v: len(audited(shop.desk, v.ref.id, "call.no_answer")) == 2),
+        Key("wrong number 3", ("3",), shows=lambda v: v.ref.version,
+            kept=lambda v: len(audited(shop.desk, v.ref.id, "call.wrong_number")) == 2),
     ])
+
+
+async def test_followup_survey_key(shop, clock, db_url):
+    """`1`: the customer was reached and answers the survey on both terminals; B's
+    stale answers are refused and kept in its survey, then saved."""
+    d = shop.desk
+    await two_terminals_walk(shop, clock, db_url, "DELIVERED", [
+        Key("reached: survey 1", ("1",), presses={"a": tuple("55545"), "b": tuple("44454")},
+            typed={"a": {"nps": "9", "comment": "Quick and friendly"}, "b": {"nps": "8", "comment": "Clean car"}},
+            kept=lambda v: {"Quick and friendly", "Clean car"} <= set(survey_comments(d, v.ref.id))),
+    ])
+
+
+def audited(d, visit_id: int, action: str) -> list[dict]:
+    """What the audit says each ``action`` on the visit wrote."""
+    return [json.loads(e.after or "{}") for e in d.lifecycle.history(visit_id) if e.action == action]
+
+
+def survey_comments(d, visit_id: int) -> list[str]:
+    return [after.get("comment", "") for after in audited(d, visit_id, "call.reached")]
+
+
+async def test_complaint_close_on_two_terminals(shop, clock, db_url):
+    """`c` on the complaints list of both terminals: A closes the complaint, B's
+    close on its stale row is refused and named, B's list shows it closed (gone
+    from the open ones) and B's form keeps what was typed."""
+    from desk.screens.complaints import ComplaintsScreen
+
+    d = shop.desk
+    d.people.create_user(None, B_USER, [Role.MANAGER])
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    cid = d.complaints.open_complaint(shop.sa, d.lifecycle.ref(vid), d.complaints.complaint("ordinary", "Noise")).value
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+    closing = {"a": {"root_cause": "Pads glazed", "remedy": "Re-check", "closing_report": "Customer happy"},
+               "b": {"root_cause": "Loose shield", "remedy": "Refit", "closing_report": "Called back"}}
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await in_app(pilot, app, lambda app=app: app.push_screen(ComplaintsScreen()))
+            await wait_for(pilot, lambda app=app: screen_name(app) == "ComplaintsScreen" and app.screen.rows)
+        b.live.stop(wait=True)  # B keeps showing the complaint as it was
+        for app, pilot, who in ((b, pb, "b"), (a, pa, "a")):
+            await pilot.press("c")
+            await until(pilot, lambda app=app: isinstance(app.screen, FormDialog), f"{who}'s closing form")
+            form = app.screen
+
+            def fill(form=form, typed=closing[who]) -> None:
+                for name, value in typed.items():
+                    form.query_one(f"#f-{name}", Input).value = value
+
+            await in_app(pilot, app, fill)
+        typed_b = typed_now(b)
+        await pa.press("ctrl+s")
+        await until(pa, lambda: dialog(a) is None and not a.screen.rows, "A's close saved, its list empty")
+        closed = next(c for c in d.complaints.complaints(include_closed=True) if c.id == cid)
+        assert closed.closed
+        await pb.press("ctrl+s")
+        await until(pb, lambda: any(STALE in n for n in notes), f"B refused as stale ({notes})", tries=600)
+        message = next(n for n in notes if STALE in n)
+        assert " at " in message and "(" in message, message
+        await until(pb, lambda: not visit_list(b).rows, "B's list shows the complaint closed")
+        assert typed_now(b) == typed_b  # B's form is still open with its text
+        b.live.start()
+    (kept,) = audited(d, vid, "complaint.close")  # once, A's: nothing written over
+    assert kept["root_cause"] == "Pads glazed"
+
+
+def visit_list(app):
+    return next(s for s in reversed(app.screen_stack) if type(s).__name__ == "ComplaintsScreen")
 
 
 async def test_the_board_follows_the_feed_without_polling(shop, clock, db_url):

@@ -19,11 +19,12 @@ def declined_lines(shop, clock, parts: dict[str, int]) -> tuple[int, list[int]]:
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    lines = [d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=f"{desc}: worn", grade="yellow",
-                                       line=d.estimate.draft(kind="part", description=desc, qty=Decimal(1),
+    lines = [d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid),
+                                       finding=d.reception.finding(f"{desc}: worn", "yellow"), line=d.estimate.draft(kind="part", description=desc, qty=Decimal(1),
                                                              unit_cents=cents, availability="in_stock")).value
              for desc, cents in parts.items()]
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), lines, approve=False, channel="phone", signer="李伟")
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), lines, approve=False,
+                                 decision=d.workshop.decision(channel="phone", signer="李伟"))
     flow.to_stage(shop, clock, vid, "DELIVERED")
     return vid, lines
 
@@ -61,7 +62,7 @@ def test_adding_declined_work_on_a_stale_visit_is_refused(shop, clock):
     clock.advance(days=20)
     nxt = flow.book(shop, clock)
     ref = d.lifecycle.ref(nxt)
-    d.reception.add_concern(shop.sa, ref, "Rattle at the back", [])
+    d.reception.add_concern(shop.sa, ref, d.reception.concern("Rattle at the back", []))
     with pytest.raises(StaleEdit):
         d.carryover.add(shop.sa, ref, [line])
 

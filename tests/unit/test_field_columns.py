@@ -22,6 +22,7 @@ def test_text_limits_fit_their_columns():
         fields.REASON: models.MotMarkRow.reason, fields.NAME: models.CustomerRow.name,
         fields.SIGNER: models.AuthorisationRow.signer, fields.PLATE: models.VehicleRow.plate,
         fields.VIN: models.VehicleRow.vin, fields.PHONE: models.CustomerRow.phone,
+        fields.COMEBACK_NOTE: models.VisitRow.comeback_cause_note,
     }
     for spec, column in columns.items():
         assert spec.limits.max_len <= column.type.length, spec.name

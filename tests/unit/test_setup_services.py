@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.store.models import AuditEventRow
@@ -95,15 +96,15 @@ def test_checklist_template_changes_apply_and_protect_the_standard(shop):
 def test_canned_jobs_added_edited_and_removed(shop):
     desk = shop.desk
     shipped = [j.id for j in desk.estimate.canned_jobs()]
-    desk.setup.add_canned_job_def(shop.mgr, desk.setup.canned_job(job_id="wipers", en="Wiper blades", zh="更换雨刮片"))
-    desk.setup.add_canned_line(shop.mgr, "wipers", desk.setup.canned_line(kind="part", description="Wiper blade pair", qty="1", unit_price="128.50"))
-    desk.setup.add_canned_line(shop.mgr, "wipers", desk.setup.canned_line(kind="labour", description="Fit wipers", qty="0.2", unit_price="180"))
+    desk.setup.add_canned_job_def(shop.mgr, CannedJobDraft.of(job_id="wipers", en="Wiper blades", zh="更换雨刮片"))
+    desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="part", description="Wiper blade pair", qty="1", unit_price="128.50"))
+    desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="labour", description="Fit wipers", qty="0.2", unit_price="180"))
     job = next(j for j in desk.estimate.canned_jobs() if j.id == "wipers")
     assert desk.setup.job_total_cents(job) == 12850 + 3600
     with pytest.raises(InvalidInput):
-        desk.setup.add_canned_job_def(shop.mgr, desk.setup.canned_job(job_id="oil", en="Dup"))
+        desk.setup.add_canned_job_def(shop.mgr, CannedJobDraft.of(job_id="oil", en="Dup"))
     with pytest.raises(InvalidInput):
-        desk.setup.add_canned_line(shop.mgr, "wipers", desk.setup.canned_line(kind="part", description="x", qty="1", unit_price="-3"))
+        desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="part", description="x", qty="1", unit_price="-3"))
     desk.setup.delete_canned_job(shop.mgr, "oil")
     assert [j.id for j in desk.estimate.canned_jobs()] == [j for j in shipped if j != "oil"] + ["wipers"]
     # the estimate uses the shop's jobs

@@ -132,6 +132,7 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
             arrived_at=v.arrived_at, reception_at=v.reception_at, promised_at=v.promised_at,
             repair_started_at=v.repair_started_at, ready_at=v.ready_at,
             delivered_at=v.delivered_at, comeback_of_id=v.comeback_of_id,
+            comeback_cause=v.comeback_cause, comeback_technician_id=v.comeback_technician_id,
             authorised_cents=authorised.get(v.id, 0), final_cents=final.get(v.id),
         )
         for v, c, veh in rows.values()

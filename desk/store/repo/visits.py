@@ -153,6 +153,8 @@ def visit_facts(
         followup_channel=visit.followup_channel,
         delivered_at=visit.delivered_at,
         notified_by=visit.notified_by,
+        comeback_of_id=visit.comeback_of_id,
+        comeback_cause=visit.comeback_cause,
         calls=[to_call(c) for c in calls],
         next_service_date=visit.next_service_date,
         next_service_km=visit.next_service_km,

@@ -1,0 +1,86 @@
+"""Comebacks closed at the root (spec APPT-03 and "fix right first time").
+
+A comeback (返修) is linked to its original visit when it is booked
+(``rules.comeback_of``: the same vehicle, a similar concern, within the window).
+At its QC the inspector records why the car came back: the diagnosis was wrong,
+the workmanship, a part, the customer's use, or another reason, put down to the
+technician of the original visit. QC-07 keeps the comeback from leaving QC
+without it.
+
+Fix right first time per technician counts each arrival against the technician
+responsible for it: a comeback against the one its cause was put down to (the
+original visit's), any other visit against its own technician.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from desk.domain import fields
+from desk.domain.errors import InvalidInput
+from desk.domain.process import Stage
+from desk.i18n import N_
+
+
+class Cause(StrEnum):
+    DIAGNOSIS = "diagnosis"
+    WORKMANSHIP = "workmanship"
+    PART = "part"
+    CUSTOMER_USE = "customer_use"
+    OTHER = "other"
+
+
+CAUSE_LABELS = {
+    Cause.DIAGNOSIS: N_("diagnosis"),
+    Cause.WORKMANSHIP: N_("workmanship"),
+    Cause.PART: N_("part"),
+    Cause.CUSTOMER_USE: N_("customer use"),
+    Cause.OTHER: N_("other"),
+}
+#: A comeback whose cause is not recorded yet (the dashboard's own row).
+NOT_RECORDED = ""
+NOT_RECORDED_LABEL = N_("cause not recorded")
+
+
+@dataclass(frozen=True)
+class CauseDraft:
+    """A comeback's cause as QC records it, checked (build it with :meth:`of`)."""
+
+    cause: Cause
+    note: str = ""
+
+    @classmethod
+    def of(cls, cause: Cause | str, note: str = "") -> CauseDraft:
+        try:
+            found = Cause(cause)
+        except ValueError:
+            raise InvalidInput("cause", "Unknown cause: {cause}", {"cause": cause}) from None
+        return cls(found, fields.COMEBACK_NOTE.check(note))
+
+
+def cause_label(cause: str) -> str:
+    """The msgid naming ``cause`` ("" is "not recorded")."""
+    return CAUSE_LABELS[Cause(cause)] if cause else NOT_RECORDED_LABEL
+
+
+def check_record(stage: Stage | str, comeback_of_id: int | None) -> None:
+    """A cause is recorded on a comeback, at its QC (later it is what QC said)."""
+    if comeback_of_id is None:
+        raise InvalidInput("cause", "This visit is not a comeback")
+    if Stage(stage) != Stage.QC:
+        raise InvalidInput("cause", "A comeback's cause is recorded at its QC")
+
+
+def responsible(technician_id: int | None, comeback_of_id: int | None, cause_technician_id: int | None,
+                original_technician_id: int | None) -> int | None:
+    """The technician an arrival counts against for fix right first time: a
+    comeback's recorded one (else its original visit's), any other visit's own."""
+    if comeback_of_id is None:
+        return technician_id
+    return cause_technician_id if cause_technician_id is not None else original_technician_id
+
+
+def cause_recorded(comeback_of_id: int | None, cause: str) -> bool:
+    """QC-07: a comeback leaves QC with its cause recorded."""
+    return comeback_of_id is None or bool(cause)
