@@ -371,6 +371,7 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
         filler.finish_work(desk, tech, vid)
         _tick_all(desk, tech, vid)
         desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
+        clock.now += timedelta(minutes=15)  # the inspector's check takes its time (else: a rushed-QC flag)
         filler.pass_qc(desk, tech, qc, vid, cause=cause)
         if deliver:
             clock.now += timedelta(hours=1)

@@ -4,6 +4,7 @@ a visit whose running interval is over its standard."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable
 
 from desk.shell.app import make_app
@@ -160,3 +161,27 @@ async def test_the_dashboard_counts_flags_per_user_beside_mot_compliance(shop, c
         await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen" and app.screen.rows)
         assert [v.id for v in app.screen.rows] == [vid]
         assert str(app.screen.query_one(DataTable).get_row_at(0)[-1]) == "rushed_walkaround"
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_history_timeline_and_flags_snapshot(snap_compare, shop, clock, db_url, size):
+    """A car in repair: its timeline (the greeting over its standard, a line
+    running), the rushed walkaround flag, then the audit log."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    labour = next(ln for ln in shop.desk.lifecycle.visit_view(vid).lines if ln.kind == "labour")
+    shop.desk.clocking.clock(shop.tech, shop.desk.lifecycle.ref(vid), labour.id)
+    clock.advance(minutes=20)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+
+    async def run_before(pilot):
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "WorkshopScreen" and app.screen.view is not None)
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
