@@ -29,14 +29,15 @@ APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", A
 
 
 def clocked_text(t) -> Text:
-    """"0:40 / 1:30 ▶张强": clocked so far against the hours sold, and who is on it."""
+    """"0:40/1:30▶张强": clocked so far against the hours sold, and who is on it (the
+    column is 10 wide to fit 80: the name may be cut; the progress board shows it whole)."""
     if t is None or (not t.clocked_seconds and not t.on):
         return Text("")
     out = Text(kpi.hm(t.clocked_seconds))
     if t.sold_milli:
-        out.append(" / " + kpi.hm(t.sold_milli * 36 // 10), style="dim")
+        out.append("/" + kpi.hm(t.sold_milli * 36 // 10), style="dim")
     if t.on:
-        out.append(" ▶" + ",".join(t.on), style="bold green")
+        out.append("▶" + ",".join(t.on), style="bold green")
     return out
 
 
@@ -49,9 +50,9 @@ class WorkLines(DataTable):
         # within 80 columns (the body stacks the lines over the checklist); the
         # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 20), ("amount", N_("Amount"), 10), ("approval", N_("Approval"), 9),
+            ("desc", N_("Description"), 13), ("amount", N_("Amount"), 9), ("approval", N_("Approval"), 8),
             ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH + 2),
-            ("clocked", N_("Clocked / sold"), 20),
+            ("clocked", N_("Clocked / sold"), 10),
         ):
             self.add_column(_(label), key=key, width=width)
         self.line_ids: list[int] = []
