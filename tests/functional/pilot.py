@@ -52,3 +52,11 @@ def record_notifications(app) -> list[str]:
 
 def screen_name(app) -> str:
     return type(app.screen).__name__
+
+
+async def open_dashboard(pilot) -> None:
+    """From the appointment board, f7 to the KPI dashboard with its report loaded."""
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("f7")
+    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, OptionList
 
 from desk.shell.app import make_app
 from tests import flow
-from tests.functional.pilot import screen_name, wait_for
+from tests.functional.pilot import open_dashboard, screen_name, wait_for
 from tests.functional.test_signin import cheap_pin, type_pin
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
@@ -92,9 +92,7 @@ async def test_the_dashboard_shows_clocked_against_sold_hours(shop, clock, db_ur
     sold = labour.qty * 60  # minutes
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f7")
-        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        await open_dashboard(pilot)
         kpi = app.screen.query_one("#kpi", DataTable)
         row = [str(x) for x in kpi.get_row(f"efficiency.tech.{shop.tech.id}")]
         assert row[0] == "Efficiency: 张强" and row[2] == f"{int(sold)}/45"

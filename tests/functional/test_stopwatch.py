@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from desk.shell.app import make_app
 from tests import flow
-from tests.functional.pilot import screen_name, wait_for
+from tests.functional.pilot import open_dashboard, screen_name, wait_for
 
 
 def cells(table: DataTable, key: str) -> list[str]:
@@ -26,9 +26,7 @@ async def test_a_visit_through_every_stage_shows_its_timeline(shop, clock, db_ur
     line_id = line_ids[0]
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f7")
-        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        await open_dashboard(pilot)
         kpi = app.screen.query_one("#kpi", DataTable)
         assert cells(kpi, "interval.greeted.p50")[:3] == ["Greeted: median (min)", "5.0", "1"]
         assert cells(kpi, "interval.written_up.p90")[1] == "5.0"
@@ -147,9 +145,7 @@ async def test_the_dashboard_counts_flags_per_user_beside_mot_compliance(shop, c
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f7")
-        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+        await open_dashboard(pilot)
         kpi = app.screen.query_one("#kpi", DataTable)
         keys = [r.value for r in kpi.rows]
         at = keys.index("integrity")
