@@ -42,7 +42,9 @@ class ChangeWatcher:
     """
 
     #: Seconds between looks at the database for other terminals' changes.
-    POLL_SECONDS = 0.5
+    #: The same as ``desk.store.changes.POLL_SECONDS`` (not imported: SQLAlchemy is
+    #: not on the first frame's path).
+    POLL_SECONDS = 0.2
 
     def __init__(self, app) -> None:
         self.app = app
