@@ -647,6 +647,13 @@ PROGRESS_UPDATE = Text("text", label="update", max_len=500, required=True)
 EXPLANATION = Text("text", label="explanation", max_len=1000, required=True)
 FOLLOWUP_CHANNEL = Choice("channel", message=N_("Channel is phone, wechat or sms"), options=(
     ("phone", ("电话",)), ("wechat", ("微信",)), ("sms", ("短信",))))
+#: How each follow-up channel is shown (msgids: translate with ``_``).
+FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": N_("SMS")}
+
+
+def followup_channel_label(channel: str | None) -> str:
+    """The msgid naming a stored follow-up channel (as stored when unknown)."""
+    return FOLLOWUP_CHANNEL_LABELS.get(channel or "", channel or "")
 FOLLOWUP_AT = When("at")
 
 # Follow-up call and complaints

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from desk.domain.schedule import service_due
 from desk.domain import fields
 from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
+from desk.domain.schedule import service_due
+from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
@@ -308,7 +309,7 @@ class AppointmentsScreen(ListScreen):
             labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before"),
                       "late": _("LATE: call now")}
             choices = [
-                (rem.id, f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {cust.phone}  "
+                (rem.id, f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {show_phone(cust.phone)}  "
                          f"{visit.appointment_at:%m-%d %H:%M}")
                 for rem, visit, cust in items
             ]

@@ -130,7 +130,7 @@ class DeliveryScreen(HandbackActions, VisitScreen):
             out.append("\n" + _("Next service") + ": ", style="bold")
             out.append(f"{day:%Y-%m-%d}" + (f" / {km:,} km" if km else ""))
             out.append("\n" + _("Follow-up call") + ": ", style="bold")
-            out.append(f"{v.followup_agreed_at:%Y-%m-%d %H:%M} ({v.followup_channel})" if v.followup_agreed_at
+            out.append(f"{v.followup_agreed_at:%Y-%m-%d %H:%M} ({_(fields.followup_channel_label(v.followup_channel))})" if v.followup_agreed_at
                        else "-")
             declined = [ln.description for ln in view.lines if ln.approval == Approval.DECLINED]
             if declined:

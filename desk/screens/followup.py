@@ -12,8 +12,10 @@ from textual.widgets import Static
 
 from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome
+from desk.domain.fields import followup_channel_label
 from desk.domain.process import Stage
 from desk.domain.survey import CSI_FACTORS, FACTOR_LABELS
+from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
@@ -35,10 +37,10 @@ class FollowUpQueueScreen(ListScreen):
         return self.desk.followup.followup_queue()
 
     def cells(self, r) -> tuple:
-        agreed = f"{r.agreed_at:%m-%d %H:%M} {r.channel}" if r.agreed_at else "-"
+        agreed = f"{r.agreed_at:%m-%d %H:%M} {_(followup_channel_label(r.channel))}" if r.agreed_at else "-"
         return (
             Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, Text(r.customer),
-            Text(r.phone), Text(r.plate), agreed, f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
+            Text(show_phone(r.phone)), Text(r.plate), agreed, f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
         )
 
     def on_data_table_row_selected(self, event) -> None:

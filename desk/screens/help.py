@@ -3,6 +3,7 @@ is never stale), in the interface language, with the binding ids a keymap uses."
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -68,11 +69,26 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Label(literal(_("desk.toml [keys] remaps a key by its id; Escape: back")), classes="dialog-hint")
 
+    def widths(self) -> tuple[int, int, int]:
+        """Key, what and id columns as wide as their text, within the dialog at
+        the terminal's width (80 columns too): the description keeps at least
+        24 cells, the id gets the rest."""
+        def widest(i: int, head: str) -> int:
+            return max([cell_len(head)] + [cell_len(row[i]) for row in self.rows])
+
+        # the dialog (90 wide at most): border 2, padding 4; each cell pads 2; a scrollbar 2
+        room = min(90, self.app.size.width) - 6 - 6 - 2
+        key = min(widest(0, _("Key")), 16)
+        what_full, ident = widest(1, _("What")), widest(2, _("Id"))
+        what = min(what_full, max(24, room - key - ident))
+        return key, what, max(cell_len(_("Id")), min(ident, room - key - what))
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(_("Key"), key="key", width=16)
-        table.add_column(_("What"), key="what", width=34)
-        table.add_column(_("Id"), key="id", width=28)
+        key, what, ident = self.widths()
+        table.add_column(_("Key"), key="key", width=key)
+        table.add_column(_("What"), key="what", width=what)
+        table.add_column(_("Id"), key="id", width=ident)
         for keys, what, ident in self.rows:
             table.add_row(literal(keys), literal(what), literal(ident))
         table.focus()

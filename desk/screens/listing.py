@@ -29,6 +29,11 @@ class TableScreen(DeskScreen):
     #: (key, English label msgid, width) per column; fixed widths keep columns
     #: still while rows refresh.
     COLUMNS: tuple[tuple[str, str, int], ...] = ()
+    #: Below ``NARROW_BELOW`` columns of terminal: the column keys in the order
+    #: shown, what matters most first so that it stays on an 80-column screen
+    #: (the others follow, to scroll to). Empty: ``COLUMNS`` as declared.
+    NARROW: tuple[str, ...] = ()
+    NARROW_BELOW = 110
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -39,12 +44,45 @@ class TableScreen(DeskScreen):
     def on_mount(self) -> None:
         # Textual calls on_mount of every class in the MRO: subclasses add their
         # own on_mount without calling this one.
-        table = self.query_one(DataTable)
-        for key, label, width in self.COLUMNS:
-            table.add_column(_(label), key=key, width=width)
+        self.add_columns()
         self.load()
 
     def on_screen_resume(self) -> None:
+        self.load()
+
+    def column_order(self) -> list[int]:
+        """Indexes into ``COLUMNS`` (and each row's cells) in the order shown at
+        the terminal's width now."""
+        keys = [key for key, _label, _width in self.COLUMNS]
+        if not self.NARROW or self.app.size.width >= self.NARROW_BELOW:
+            return list(range(len(keys)))
+        first = [keys.index(k) for k in self.NARROW]
+        return first + [i for i in range(len(keys)) if i not in first]
+
+    def add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        self.order = self.column_order()
+        for i in self.order:
+            key, label, width = self.COLUMNS[i]
+            table.add_column(_(label), key=key, width=width)
+
+    def in_order(self, cells: tuple) -> list:
+        """A row's cells (in ``COLUMNS`` order) in the order shown."""
+        return [cells[i] for i in self.order]
+
+    def on_resize(self) -> None:
+        """Across ``NARROW_BELOW`` the columns change order; the rows stay."""
+        if self.is_mounted and getattr(self, "order", None) is not None and self.column_order() != self.order:
+            table = self.query_one(DataTable)
+            at = table.cursor_row
+            table.clear(columns=True)
+            self.add_columns()
+            self.redraw()
+            if table.row_count:
+                table.move_cursor(row=min(at, table.row_count - 1))
+
+    def redraw(self) -> None:
+        """Draw the rows again after the columns changed (the subclass's rows)."""
         self.load()
 
 
@@ -71,6 +109,9 @@ class ListScreen(TableScreen):
         (the cursor stays on its row; an open dialog stays as it is)."""
         self.load()
 
+    def redraw(self) -> None:
+        ListScreen.show_rows(self, self.rows)  # the same rows: no reading again
+
     def row_key(self, row) -> Any:
         return row.visit_id
 
@@ -83,7 +124,7 @@ class ListScreen(TableScreen):
         table.clear()
         self.rows = rows
         for row in rows:
-            table.add_row(*self.cells(row), key=str(self.row_key(row)))
+            table.add_row(*self.in_order(self.cells(row)), key=str(self.row_key(row)))
         for i, row in enumerate(rows):
             if self.row_key(row) == keep:
                 table.move_cursor(row=i)

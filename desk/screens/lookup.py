@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label
 
 from desk.domain import fields
 from desk.domain.drafts import CustomerDraft, VehicleDraft
+from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.base import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField
@@ -82,7 +83,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.rows = []
         for vehicle, customer in rows:
             table.add_row(
-                Text(vehicle.plate), Text(customer.name), Text(customer.phone),
+                Text(vehicle.plate), Text(customer.name), Text(show_phone(customer.phone)),
                 Text(f"{vehicle.make} {vehicle.model}"), Text(vehicle.vin), key=str(vehicle.id),
             )
             self.rows.append((customer.id, vehicle.id))

@@ -78,9 +78,11 @@ class ProgressScreen(ListScreen):
     # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
         ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
-        ("status", N_("Status"), 16), ("tech", N_("Technician"), 14), ("bay", N_("Bay"), 4),
-        ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 19),
+        ("status", N_("Status"), 16), ("tech", N_("Technician"), 12), ("bay", N_("Bay"), 4),
+        ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
     )
+    # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)
+    NARROW = ("ro", "plate", "status", "left", "flags", "tech")
 
     def __init__(self) -> None:
         super().__init__()
@@ -137,8 +139,16 @@ class ProgressScreen(ListScreen):
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             status_text(r.status),
             on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r), over_text(slow, self.app.clock()) + flags(r) if slow else flags(r),
+            left_text(r), self.flag_text(r, slow),
         )
+
+    def flag_text(self, r, slow) -> Text:
+        """Over its standard, then the car's flags: the figure alone when flags
+        follow, so that they stay in the column."""
+        out = flags(r)
+        if not slow:
+            return out
+        return over_text(slow, self.app.clock(), named=not out.plain) + out
 
     def show_rows(self, rows) -> None:
         rows = self.visible(rows)

@@ -13,6 +13,7 @@ from textual.widgets import Header, Static
 
 from desk.domain.estimate import parts_to_chase
 from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
+from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.base import DeskScreen, VisitActions
 from desk.widgets.checklist import Checklist
@@ -62,7 +63,7 @@ def visit_heading(view) -> Text:
     out = Text()
     out.append(f"{v.number}  ", style="bold")
     out.append(c.name, style="bold")
-    out.append(f"  {c.phone}  ")
+    out.append(f"  {show_phone(c.phone)}  ")
     out.append(veh.plate, style="bold cyan")
     out.append(f"  {veh.make} {veh.model} {veh.year or ''}  ".rstrip() + "  ")
     if veh.vin:

@@ -20,13 +20,15 @@ def over(runs: dict[int, Interval], visit_id: int, now: datetime) -> Interval | 
     return iv if iv is not None and iv.over(now) else None
 
 
-def over_text(iv: Interval | None, now: datetime) -> Text:
+def over_text(iv: Interval | None, now: datetime, *, named: bool = True) -> Text:
     """"⏱+0:03 Greeted": how far over its standard, and the milestone waited for
-    (the figure first: a narrow column cuts the name, not the figure)."""
+    (the figure first: a narrow column cuts the name, not the figure); ``named``
+    False: the figure alone ("⏱+0:03"), where other flags need the room."""
     if iv is None:
         return Text()
     late = max(60, iv.seconds(now) - (iv.standard_seconds or 0))  # over by seconds: "+0:01", not "+0:00"
-    return Text(f"⏱+{kpi.hm(late)} {_(iv.label)} ", style="bold " + OVER_STYLE)
+    name = f" {_(iv.label)}" if named else ""
+    return Text(f"⏱+{kpi.hm(late)}{name} ", style="bold " + OVER_STYLE)
 
 
 def span(secs: int) -> str:

@@ -24,6 +24,16 @@ def row_text(table, row: int) -> str:
     return " ".join(str(getattr(c, "plain", c)) for c in table.get_row_at(row))
 
 
+def column_end(table, key: str) -> int:
+    """The screen column where ``key``'s column ends (the table at the left edge)."""
+    end = 0
+    for col in table.columns.values():
+        end += col.get_render_width(table)
+        if col.key.value == key:
+            return end
+    raise AssertionError(f"no column {key}")
+
+
 async def open_estimate(pilot, app):
     await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
     await pilot.press("enter")
@@ -63,6 +73,14 @@ async def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased(shop
         await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
         board = app.screen.query_one("#progress")
         assert "chase supplier" in row_text(board, 0)
+        assert column_end(board, "flags") <= 80  # where the advisor sees it, not scrolled off
+        # on a wide screen the customer comes back beside the car, the flags still on screen
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: [c.key.value for c in board.columns.values()][2] == "customer")
+        assert "chase supplier" in row_text(board, 0) and column_end(board, "flags") <= 120
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: [c.key.value for c in board.columns.values()][2] == "status")
+        assert board.row_count == 1 and "chase supplier" in row_text(board, 0)
         await pilot.press("f2")
         await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen")
         # the supplier calls back: the date goes in, EST-02 holds, the reminder goes

@@ -95,6 +95,11 @@ async def test_the_keys_behind_f1_still_work_and_are_listed(shop, clock, db_url)
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         ids = {row[2] for row in app.screen.rows}
         assert {"area.progress", "area.setup", "lookup", "quit", "appointments.week"} <= ids
+        # at 80 columns every id is whole (a keymap needs it exactly) and the table fits the dialog
+        help_table = app.screen.query_one("#help-keys")
+        widths = [c.width for c in help_table.columns.values()]
+        assert widths[2] >= max(len(i) for i in ids)
+        assert sum(c.get_render_width(help_table) for c in help_table.columns.values()) <= help_table.size.width
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
         await pilot.press("slash")
