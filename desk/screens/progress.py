@@ -60,6 +60,13 @@ def flags(row) -> Text:
     return out
 
 
+def flag_text(row, slow, now) -> Text:
+    """Over its standard (``slow``: the running interval), then the car's flags:
+    the figure alone when flags follow, so that they stay in the column."""
+    out = flags(row)
+    return over_text(slow, now, named=not out.plain) + out
+
+
 class ProgressScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="progress.open"),
@@ -139,16 +146,8 @@ class ProgressScreen(ListScreen):
             Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
             status_text(r.status),
             on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r), self.flag_text(r, slow),
+            left_text(r), flag_text(r, slow, self.app.clock()) if slow else flags(r),
         )
-
-    def flag_text(self, r, slow) -> Text:
-        """Over its standard, then the car's flags: the figure alone when flags
-        follow, so that they stay in the column."""
-        out = flags(r)
-        if not slow:
-            return out
-        return over_text(slow, self.app.clock(), named=not out.plain) + out
 
     def show_rows(self, rows) -> None:
         rows = self.visible(rows)
