@@ -52,7 +52,8 @@ class HandbackService(Service):
     def note_delivery_damage(self, actor: User, visit: VisitRef, draft: damage.DamageDraft) -> Saved[int]:
         """Damage found at delivery that the walkaround's map did not have: noted
         on the visit and a complaint of the domain's severity opened in the same
-        transaction (its id is returned)."""
+        transaction (its id is returned). The customer's acknowledgement at
+        delivery, if given, was of the map before it: cleared, to be given again."""
         mark = draft.mark()
         panel, kind, note = draft.panel, draft.kind, draft.note
 
@@ -60,13 +61,19 @@ class HandbackService(Service):
             walk, noted = damage.marks(row.damages), damage.marks(row.delivery_damages)
             damage.check_delivery_mark(row.stage, walk, noted, mark)
             row.delivery_damages = json.dumps([*noted, mark], ensure_ascii=False)
+            # an acknowledgement at delivery was of the map without this damage: void,
+            # the customer acknowledges the map again
+            voided = {"damage_ack_out_by": row.damage_ack_out_by, "damage_ack_out_at": row.damage_ack_out_at}
+            row.damage_ack_out_by, row.damage_ack_out_at = "", None
             severity = damage.severity([mark])
             what = f"{_(PANEL_NAMES[panel])}: {_(DAMAGE_NAMES[kind])}" + (f" ({note})" if note else "")
             summary = _("Damage found at delivery that the walkaround did not record: {what}", what=what)
             complaint_id = self.complaints.open_in(session, actor, row, severity, summary)
             self._touch(session, row)
             self._audit(session, actor, "damage.delivery", "visit", row.id, visit_id=row.id,
-                        after={"mark": mark, "complaint": complaint_id, "severity": severity.value})
+                        before=voided if voided["damage_ack_out_by"] else None,
+                        after={"mark": mark, "complaint": complaint_id, "severity": severity.value,
+                               "damage_ack_out_by": "", "damage_ack_out_at": None})
             return complaint_id
 
         return self._change(visit, run)

@@ -55,3 +55,18 @@ def test_new_damage_at_delivery_opens_a_complaint_of_the_right_severity_at_once(
     assert v.version == major.ref.version
     with pytest.raises(StaleEdit):
         d.handback.note_delivery_damage(shop.sa, ordinary.ref, d.handback.draft("roof", "chip"))
+
+
+def test_damage_noted_after_the_customer_acknowledged_asks_for_the_acknowledgement_again(shop, clock):
+    d = shop.desk
+    vid = ready_with_a_scratch(shop, clock)
+    d.handback.acknowledge(shop.sa, d.lifecycle.ref(vid), "out", "李伟")
+    clock.advance(minutes=2)
+    d.handback.note_delivery_damage(shop.sa, d.lifecycle.ref(vid), d.handback.draft("boot", "scratch"))
+    v = d.lifecycle.visit_view(vid).visit
+    assert (v.damage_ack_out_by, v.damage_ack_out_at) == ("", None)  # it was of the map without the boot
+    assert v.damage_ack_in_by == "李伟"  # the walkaround's stands: the map then is unchanged
+    noted = [e for e in d.lifecycle.history(vid) if e.action == "damage.delivery"][-1]
+    assert json.loads(noted.before)["damage_ack_out_by"] == "李伟"
+    d.handback.acknowledge(shop.sa, d.lifecycle.ref(vid), "out", "李伟")
+    assert d.lifecycle.visit_view(vid).visit.damage_ack_out_at == clock.now
