@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from desk.domain import clocking as ck
 from desk.domain import staff
-from desk.domain.entities import Role, Saved, User, VisitRef
+from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
 from desk.i18n import N_
@@ -52,28 +52,22 @@ class ClockingService(Service):
     def clock(self, actor: User, visit: VisitRef, line_id: int, technician_id: int | None = None) -> Saved[bool]:
         """One key: the technician (``actor`` unless a manager or foreman names
         another) clocks on the line, or off it when on it. Returns whether they
-        are on it now. A line not yet started is started first."""
+        are on it now. A line not yet started is started first, in the same
+        transaction: a refused start clocks nobody on."""
         tech_id = technician_id or actor.id
         staff.may_clock(actor, tech_id).check()
-
-        def started(session: Session) -> bool:
-            row = session.get(EstimateLineRow, line_id)
-            if row is None or row.visit_id != visit.id:
-                raise InvalidInput("line", N_("No such line"))
-            return row.started
-
-        if not self._read(started):
-            visit = self.workshop.start_line(actor, visit, line_id).ref
 
         def run(session: Session, row: VisitRow) -> bool:
             if row.stage != Stage.IN_REPAIR:
                 raise InvalidInput("line", "The visit is not in repair")
             tech = session.get(UserRow, tech_id)
-            if tech is None or Role.TECHNICIAN not in repo.to_user(tech).roles:
+            if tech is None or not staff.is_technician(repo.to_user(tech)):
                 raise InvalidInput("technician", "Not a technician")
             line = session.get(EstimateLineRow, line_id)
             if line is None or line.visit_id != row.id:
                 raise InvalidInput("line", N_("No such line"))
+            if not line.started:  # started first, in this same change (refused: neither)
+                self.workshop.start_in(session, actor, row, line_id)
             mine = repo.open_clockings(session=session, technician_id=tech_id)
             move = ck.toggle([repo.to_clocking(c) for c in mine], tech_id, line_id, line_done=line.done_at is not None)
             now = self.now()

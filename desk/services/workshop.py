@@ -90,32 +90,38 @@ class WorkshopService(Service):
         ``fields.BAY`` parsed it."""
 
         def run(session: Session, visit: VisitRow) -> None:
-            row = self._line(session, visit, line_id)
-            line = repo.to_line(row)
-            if visit.stage != Stage.IN_REPAIR:
-                raise InvalidInput("line", "The visit is not in repair")
-            if not added_line_can_start(line):
-                raise InvalidInput("line", "The customer has not approved this line")
-            if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
-                raise InvalidInput("line", "The part has not arrived")
-            if technician_id is not None:
-                tech = session.get(UserRow, technician_id)
-                if tech is None or not staff.is_technician(repo.to_user(tech)):
-                    raise InvalidInput("technician", "Not a technician")
-                before = {"technician_id": visit.technician_id, "bay": visit.bay}
-                visit.technician_id = technician_id
-                if bay is not None:
-                    visit.bay = bay
-                self._audit(session, actor, "visit.assign", "visit", visit.id, visit_id=visit.id, before=before,
-                            after={"technician_id": visit.technician_id, "bay": visit.bay})
-            row.started = True
-            session.add(row)
-            if visit.repair_started_at is None:
-                visit.repair_started_at = self.now()
-            self._touch(session, visit)
-            self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
+            self.start_in(session, actor, visit, line_id, technician_id=technician_id, bay=bay)
 
         return self._change(visit, run)
+
+    def start_in(self, session: Session, actor: User, visit: VisitRow, line_id: int, *,
+                 technician_id: int | None = None, bay: str | None = None) -> None:
+        """:meth:`start_line` in the caller's transaction (clocking on a line not
+        yet started: the start and the clocking are one change)."""
+        row = self._line(session, visit, line_id)
+        line = repo.to_line(row)
+        if visit.stage != Stage.IN_REPAIR:
+            raise InvalidInput("line", "The visit is not in repair")
+        if not added_line_can_start(line):
+            raise InvalidInput("line", "The customer has not approved this line")
+        if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
+            raise InvalidInput("line", "The part has not arrived")
+        if technician_id is not None:
+            tech = session.get(UserRow, technician_id)
+            if tech is None or not staff.is_technician(repo.to_user(tech)):
+                raise InvalidInput("technician", "Not a technician")
+            before = {"technician_id": visit.technician_id, "bay": visit.bay}
+            visit.technician_id = technician_id
+            if bay is not None:
+                visit.bay = bay
+            self._audit(session, actor, "visit.assign", "visit", visit.id, visit_id=visit.id, before=before,
+                        after={"technician_id": visit.technician_id, "bay": visit.bay})
+        row.started = True
+        session.add(row)
+        if visit.repair_started_at is None:
+            visit.repair_started_at = self.now()
+        self._touch(session, visit)
+        self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
 
     def finish_line(self, actor: User, visit: VisitRef, line_id: int, technician_id: int | None = None) -> Saved[None]:
         """The technician records the line done (REP-07). Unapproved lines cannot be."""
