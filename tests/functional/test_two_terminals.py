@@ -578,6 +578,47 @@ async def test_complaint_close_on_two_terminals(shop, clock, db_url):
     assert kept["root_cause"] == "Pads glazed"
 
 
+async def test_flag_accept_on_two_terminals(shop, clock, db_url):
+    """`a` on the history screen of both managers' terminals: A accepts the
+    rushed walkaround, B's accept on its stale copy is refused and named, B's
+    screen then shows A's acceptance, B's note stays typed, once audited."""
+    from desk.screens.history import HistoryScreen
+
+    d = shop.desk
+    d.people.create_user(None, B_USER, [Role.MANAGER])
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")  # every walkaround item ticked in the same second
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+
+    def flag_state(app) -> str:
+        table = app.screen.query_one("#flags", DataTable) if isinstance(app.screen, HistoryScreen) else None
+        return "" if table is None else str(table.get_cell("rushed_walkaround", table.ordered_columns[3].key))
+
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+            await in_app(pilot, app, lambda app=app: app.push_screen(HistoryScreen(vid)))
+            await wait_for(pilot, lambda app=app: flag_state(app) == "Open")
+        b.live.stop(wait=True)  # B keeps showing the flag as it was
+        for app, pilot, note in ((b, pb, "Seen done on the lift"), (a, pa, "A regular's car, checked")):
+            await pilot.press("a")
+            await until(pilot, lambda app=app: isinstance(app.screen, ReasonDialog), "the note dialog")
+            await in_app(pilot, app, lambda app=app, note=note: setattr(
+                app.screen.query_one("#reason", Input), "value", note))
+        await pa.press("enter")
+        await until(pa, lambda: flag_state(a).startswith("Accepted by " + A_USER), "A's acceptance shown")
+        await pb.press("enter")
+        await until(pb, lambda: any(STALE in n for n in notes), f"B refused as stale ({notes})", tries=600)
+        assert typed_now(b) == "Seen done on the lift"  # B's note is still typed
+        await pb.press("escape")
+        await until(pb, lambda: flag_state(b).startswith("Accepted by " + A_USER), "B shows A's acceptance")
+        b.live.start()
+    (kept,) = audited(d, vid, "integrity.accept")  # once, A's: nothing written over
+    assert kept["note"] == "A regular's car, checked" and d.integrity.visit_flags(vid).open() == []
+
+
 def visit_list(app):
     return next(s for s in reversed(app.screen_stack) if type(s).__name__ == "ComplaintsScreen")
 
