@@ -39,8 +39,12 @@ class Checklist(DataTable):
         Binding("enter", "mark('done')", N_("Tick"), show=False, id="checklist.tick_enter"),
         Binding("n", "mark('na')", N_("Not applicable"), id="checklist.not_applicable"),
         Binding("w", "mark('waived')", N_("Waive"), id="checklist.waive"),
-        # greyed out above for whom staff.can says may not waive: the same key
-        # then asks who may (a manager's PIN on this terminal)
+        # greyed out above where the domain (desk.domain.staff) says this user may
+        # not, for the item under the cursor: the same key then asks who may (their
+        # PIN on this terminal, for one mark)
+        Binding("space,x", "mark('done', True)", N_("Tick (someone who may, with their PIN)"), id="checklist.tick_approved", show=False),  # noqa: E501
+        Binding("enter", "mark('done', True)", N_("Tick (someone who may, with their PIN)"), id="checklist.tick_enter_approved", show=False),  # noqa: E501
+        Binding("n", "mark('na', True)", N_("Not applicable (a manager approves)"), id="checklist.not_applicable_approved", show=False),  # noqa: E501
         Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), id="checklist.waive_approved",
                 show=False),
     ]
@@ -170,6 +174,12 @@ class Checklist(DataTable):
         row = min(self.cursor_row, self.row_count - 1)
         return self.statuses[row].item.id
 
+    @property
+    def current_status(self) -> ItemStatus | None:
+        if not self.statuses or self.row_count == 0:
+            return None
+        return self.statuses[min(self.cursor_row, self.row_count - 1)]
+
     def focus_item(self, item_id: str) -> None:
         for i, s in enumerate(self.statuses):
             if s.item.id == item_id:
@@ -179,15 +189,34 @@ class Checklist(DataTable):
     def first_blocking(self) -> str | None:
         return next((s.item.id for s in self.statuses if s.blocking), None)
 
+    def may(self, kind: str) -> bool:
+        """This user may mark the item under the cursor so, as far as the roles
+        tell (``desk.domain.staff``; the visit's facts, inspector ≠ technician,
+        are the service's): tick and n.a. on an open item, waive anywhere."""
+        user = getattr(self.app, "user", None)
+        if kind == "waived":
+            return staff.can(user, staff.Act.WAIVE)
+        status = self.current_status
+        if user is None or status is None or status.state != ItemState.OPEN or status.by_data:
+            return True  # a marked item's key un-ticks it; a fact is not ticked
+        if kind == "done":
+            return staff.may_tick_role(user, status.item)
+        return bool(staff.may_mark_na(user, status.item))
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """``w`` is greyed out for a user whose role may not waive
-        (``staff.can``); pressed anyway, it asks a manager to approve."""
-        if action == "mark" and parameters[:1] == ("waived",):
-            allowed = staff.can(getattr(self.app, "user", None), staff.Act.WAIVE)
+        """Tick, n.a. and waive are greyed out where this user may not, for the
+        item under the cursor; pressed anyway, the same key asks who may."""
+        if action == "mark" and parameters:
+            allowed = self.may(parameters[0])
             if len(parameters) > 1:  # the approval route: only where the key is greyed
                 return not allowed
             return True if allowed else None
         return True
+
+    def watch_cursor_coordinate(self, old, new) -> None:
+        """Another item under the cursor: its keys grey out or light up."""
+        super().watch_cursor_coordinate(old, new)
+        self.screen.refresh_bindings()
 
     def action_mark(self, kind: str, approved: bool = False) -> None:
         item = self.current_item_id

@@ -28,6 +28,13 @@ def state(desk, visit_id: int, item_id: str) -> str:
     return {s.item.id: s.state for s in desk.checklist.checklist(visit_id)}[item_id]
 
 
+def tick_key(app):
+    """The footer's space key as the screen has it now (its binding, enabled or
+    not), asked as ``app`` (two apps in one process: not the last one started)."""
+    with app._context():
+        return app.screen.active_bindings["space"]
+
+
 def options(app, selector: str) -> list[str]:
     table = app.screen.query_one(selector, OptionList)
     return [str(table.get_option_at_index(i).prompt) for i in range(table.option_count)]
@@ -47,8 +54,19 @@ async def test_act_as_tick_and_switch_user_on_two_terminals(shop, clock, db_url)
         await wait_for(a, lambda: screen_name(desk_pc) == "AppointmentsScreen" and desk_pc.screen.rows)
         await a.press("enter")
         await wait_for(a, lambda: screen_name(desk_pc) == "WalkaroundScreen" and desk_pc.screen.view is not None)
-        desk_pc.screen.query_one(Checklist).focus_item("WLK-09")
-        await a.press("space")
+        checklist = desk_pc.screen.query_one(Checklist)
+
+        def cursor_on(item_id: str) -> None:  # in the app's own task (two apps in one process)
+            desk_pc.call_later(lambda: (checklist.focus(), checklist.focus_item(item_id)))
+
+        cursor_on("WLK-09")
+        await wait_for(a, lambda: checklist.current_item_id == "WLK-09" and not tick_key(desk_pc).enabled)
+        own = next(s.item.id for s in checklist.statuses if s.item.id != "WLK-09" and s.blocking)
+        cursor_on(own)  # greyed above: the road test is a technician's; the advisor's own item: lit
+        await wait_for(a, lambda: checklist.current_item_id == own and tick_key(desk_pc).enabled)
+        cursor_on("WLK-09")
+        await wait_for(a, lambda: checklist.current_item_id == "WLK-09" and not tick_key(desk_pc).enabled)
+        await a.press("space")  # pressed anyway: the same key asks who may, with their PIN
         await wait_for(a, lambda: screen_name(desk_pc) == "ActAs" and
                        desk_pc.screen.query_one("#approval-users", OptionList).option_count)
         offered = options(desk_pc, "#approval-users")
