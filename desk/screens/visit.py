@@ -58,7 +58,7 @@ def stage_bar(current: str) -> Text:
     return out
 
 
-def visit_heading(view) -> Text:
+def visit_heading(view, *, flags: int = 0) -> Text:
     v, c, veh = view.visit, view.customer, view.vehicle
     out = Text()
     out.append(f"{v.number}  ", style="bold")
@@ -76,6 +76,10 @@ def visit_heading(view) -> Text:
         out.append(" ")
     if view.hold:
         out.append(f" {_('HOLD')}: {_(view.hold.upper())} ", style="bold yellow reverse")
+        out.append(" ")
+    if flags:
+        out.append(" " + _n("{n} flag (h)", "{n} flags (h)", flags) + " ",
+                   style="bold magenta reverse")
     chase = parts_to_chase(view.lines)
     if chase:
         out.append("\n")
@@ -152,9 +156,19 @@ class VisitScreen(VisitActions, DeskScreen):
     def first_load(self) -> None:
         self.reload()
 
+    #: Checklist flags of this visit not accepted yet (desk.domain.integrity): a
+    #: badge on the heading, the reasons behind ``h``.
+    open_flags = 0
+
     def reload(self) -> None:
         self.feed_seen = self.app.live.seen
-        self.run_db(lambda: self.desk.lifecycle.visit_view(self.visit_id), self.show_view, group="visit", exclusive=True)
+        vid = self.visit_id
+        self.run_db(lambda: (self.desk.lifecycle.visit_view(vid), len(self.desk.integrity.visit_flags(vid).open())),
+                    self.show_read, group="visit", exclusive=True)
+
+    def show_read(self, read) -> None:
+        view, self.open_flags = read
+        self.show_view(view)
 
     def on_data_changed(self, message) -> None:
         """This visit changed, here or on another terminal: show it now. An open
@@ -186,7 +200,7 @@ class VisitScreen(VisitActions, DeskScreen):
             else:
                 self.dismiss()
             return
-        self.update_static("#visit-heading", visit_heading(view))
+        self.update_static("#visit-heading", visit_heading(view, flags=self.open_flags))
         self.update_static("#stage-bar", stage_bar(view.visit.stage))
         checklist = self.query_one(Checklist)
         checklist.show(view.checklist)

@@ -83,6 +83,10 @@ async def test_the_boards_colour_a_visit_over_its_standard(shop, clock, db_url):
         await wait_for(pilot, lambda: "⏱+0:01 Write-up done" in str(progress.get_row(str(vid))[8]))
 
 
+def heading(app) -> str:
+    return str(app.screen.query_one("#visit-heading").render())
+
+
 async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_note(shop, clock, db_url):
     from textual.widgets import Input
 
@@ -98,6 +102,8 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
         await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        # the visit says so on its heading, and where the reasons are
+        await wait_for(pilot, lambda: "1 flag (h)" in heading(app))
         await pilot.press("h")
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
         flags = app.screen.query_one("#flags", DataTable)
@@ -111,6 +117,8 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
                        and "Accepted by 周经理" in cells(app.screen.query_one("#flags", DataTable),
                                                        "rushed_walkaround")[3])
+        await pilot.press("escape")  # back on the visit: accepted, the badge is gone
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and "flag (h)" not in heading(app))
     event = [e for e in d.lifecycle.history(vid) if e.action == "integrity.accept"]
     assert len(event) == 1 and event[0].user_name == "周经理" and "regular" in event[0].after
     assert d.integrity.visit_flags(vid).open() == []
