@@ -41,10 +41,30 @@ def screen_for(stage: str, visit_id: int, **kw):
     return getattr(import_module(module), cls)(visit_id, **kw)
 
 
-def stage_bar(current: str) -> Text:
-    """Booked > Reception > [Walkaround] > … (ASCII separators: CJK-safe)."""
+def stage_bar(current: str, width: int | None = None) -> Text:
+    """Booked > Reception > [Walkaround] > … (ASCII separators: CJK-safe).
+    ``width``: the room there is; stages far from the current one give way to
+    "..." at either end (ASCII, as the separators), so the current stage and its
+    neighbours always show."""
+    shown = list(MAIN_LINE)
+    bar = _stage_bar(current, shown)
+    at = MAIN_LINE.index(Stage(current)) if current in MAIN_LINE else len(MAIN_LINE) - 1
+    while width is not None and bar.cell_len > width:
+        # drop the stage farthest from the current one (the earlier side first),
+        # never the current one or its neighbours
+        first, last = MAIN_LINE.index(shown[0]), MAIN_LINE.index(shown[-1])
+        if max(at - first, last - at) <= 1:
+            break
+        shown.pop(0 if at - first >= last - at else -1)
+        bar = _stage_bar(current, shown)
+    return bar
+
+
+def _stage_bar(current: str, shown: list) -> Text:
     out = Text()
-    for i, stage in enumerate(MAIN_LINE):
+    if shown[0] != MAIN_LINE[0]:
+        out.append("... > ", style="dim")
+    for i, stage in enumerate(shown):
         if i:
             out.append(" > ", style="dim")
         label = _(STAGE_LABELS[stage])
@@ -53,6 +73,8 @@ def stage_bar(current: str) -> Text:
         else:
             passed = MAIN_LINE.index(stage) < MAIN_LINE.index(Stage(current)) if current in MAIN_LINE else False
             out.append(label, style="green" if passed else "dim")
+    if shown[-1] != MAIN_LINE[-1]:
+        out.append(" > ...", style="dim")
     if current not in MAIN_LINE:
         out.append(f"   {_(STAGE_LABELS[Stage(current)])}", style="bold red")
     return out
@@ -201,7 +223,7 @@ class VisitScreen(VisitActions, DeskScreen):
                 self.dismiss()
             return
         self.update_static("#visit-heading", visit_heading(view, flags=self.open_flags))
-        self.update_static("#stage-bar", stage_bar(view.visit.stage))
+        self.show_stage_bar()
         checklist = self.query_one(Checklist)
         checklist.show(view.checklist)
         self.show_panel(view)
@@ -210,6 +232,13 @@ class VisitScreen(VisitActions, DeskScreen):
             self.focus_open = False
             checklist.focus()
             checklist.focus_item(checklist.first_blocking())
+
+    def show_stage_bar(self) -> None:
+        if self.view is not None:
+            self.update_static("#stage-bar", stage_bar(self.view.visit.stage, max(20, self.app.size.width - 2)))
+
+    def on_resize(self) -> None:
+        self.show_stage_bar()  # the stages that fit, at the new width
 
     def update_static(self, selector: str, text: Text) -> None:
         """Update a Static only when its text changed: a reload after this
