@@ -60,3 +60,14 @@ async def open_dashboard(pilot) -> None:
     await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
     await pilot.press("f7")
     await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+
+
+async def open_from_board(pilot, screen: str) -> None:
+    """From the appointment board, f3 to the progress board, Enter on its first
+    car: wait for ``screen`` (a visit screen's class name) with its visit read."""
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_name(app) == screen and app.screen.view is not None)

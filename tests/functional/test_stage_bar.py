@@ -10,7 +10,7 @@ from desk.i18n import _, set_locale
 from desk.screens.visit import stage_bar
 from desk.shell.app import make_app
 from tests import flow
-from tests.functional.pilot import screen_name, wait_for
+from tests.functional.pilot import open_from_board, wait_for
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -32,11 +32,7 @@ async def test_the_delivery_screen_at_80_columns_shows_where_the_car_is(shop, cl
     flow.to_stage(shop, clock, vid, "READY")
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "DeliveryScreen" and app.screen.view is not None)
+        await open_from_board(pilot, "DeliveryScreen")
         bar = lambda: str(app.screen.query_one("#stage-bar").render())  # noqa: E731
         assert "Booked" in bar() and "Followed up" in bar()  # 120: all of it
         await pilot.resize_terminal(80, 24)

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from desk.shell.app import make_app
 from tests import flow
-from tests.functional.pilot import open_dashboard, screen_name, wait_for
+from tests.functional.pilot import open_dashboard, open_from_board, screen_name, wait_for
 
 
 def cells(table: DataTable, key: str) -> list[str]:
@@ -97,11 +97,7 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
     flow.to_stage(shop, clock, vid, "ESTIMATE")  # the walkaround's items all ticked in the same second
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await open_from_board(pilot, "EstimateScreen")
         # the visit says so on its heading, and where the reasons are
         await wait_for(pilot, lambda: "1 flag (h)" in heading(app))
         await pilot.press("h")
@@ -133,11 +129,7 @@ async def test_an_advisor_needs_a_manager_to_accept_a_flag(shop, clock, db_url):
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await open_from_board(pilot, "EstimateScreen")
         await pilot.press("h")
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
         await pilot.press("a")
@@ -179,11 +171,7 @@ def test_history_timeline_and_flags_snapshot(snap_compare, shop, clock, db_url, 
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
 
     async def run_before(pilot):
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "WorkshopScreen" and app.screen.view is not None)
+        await open_from_board(pilot, "WorkshopScreen")
         await pilot.press("h")
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
         await wait_for(pilot, lambda: True)
