@@ -98,6 +98,17 @@ def may_tick_role(user: User, item: Item) -> bool:
     return user.has(item.role) or _manager_or_foreman(user)
 
 
+def yours_to_tick(user: User | None, statuses: Iterable) -> list:
+    """The required items still open (``ItemStatus``) that are ticked by hand and
+    that ``user``'s roles may tick: what a move the user confirms ticks with it
+    (the arrival's question, the signature form), each named to them first. The
+    items the data answers are left to the data: the move is refused while one is
+    open, and names it."""
+    if user is None:
+        return []
+    return [s for s in statuses if s.blocking and not s.item.from_data and may_tick_role(user, s.item)]
+
+
 def others_who_may_tick(item: Item, users: Iterable[User], technician_ids: Collection[int]) -> list[User]:
     """Active users, not technicians of the visit, whose roles allow ticking ``item``."""
     return [u for u in users if u.active and u.id not in technician_ids and may_tick_role(u, item)]

@@ -76,7 +76,9 @@ def build_desk(ctx: ServiceContext) -> Desk:
     """Every area over ``ctx``, each given the areas it calls."""
     people = PeopleService(ctx)
     reception = ReceptionService(ctx)
-    estimate = EstimateService(ctx)
+    checklist = ChecklistService(ctx)
+    lifecycle = LifecycleService(ctx, checklist=checklist)
+    estimate = EstimateService(ctx, lifecycle=lifecycle)
     complaints = ComplaintService(ctx)
     reports = ReportService(ctx)
     workshop = WorkshopService(ctx, reception=reception, estimate=estimate)
@@ -86,8 +88,8 @@ def build_desk(ctx: ServiceContext) -> Desk:
         booking=BookingService(ctx),
         reception=reception,
         estimate=estimate,
-        checklist=ChecklistService(ctx),
-        lifecycle=LifecycleService(ctx),
+        checklist=checklist,
+        lifecycle=lifecycle,
         workshop=workshop,
         delivery=DeliveryService(ctx),
         followup=FollowupService(ctx, complaints=complaints),

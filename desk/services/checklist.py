@@ -30,44 +30,48 @@ class ChecklistService(Service):
         instead of reading the whole visit again. ``reason``: as ``fields.REASON``
         parsed it (the reason dialog); whether one is needed is ``check_mark``'s."""
         kind = MarkKind(kind)
+        return self._change(visit, lambda session, row: self.mark_in(session, actor, row, item_id, kind, reason))
 
-        def run(session: Session, visit: VisitRow) -> ck.ItemStatus:
-            item = self.templates.get(item_id)
-            techs, other_inspector = self._who_worked(session, visit, item)
-            current = {m.item_id: m for m in repo.marks(session=session, visit_id=visit.id)}.get(item_id)
-            ck.check_mark(
-                item,
-                kind,
-                actor,
-                reason,
-                technician_ids=techs,
-                shop_has_other_inspector=other_inspector,
-                current=current,
-            )
-            row = MotMarkRow(
-                visit_id=visit.id,
-                item_id=item_id,
-                kind=kind.value,
-                reason=reason,
-                by_user=actor.id,
-                at=self.now(),
-            )
-            session.add(row)
-            self._touch(session, visit)
-            self._audit(
-                session,
-                actor,
-                f"mot.{kind.value}",
-                "mot_item",
-                None,
-                visit_id=visit.id,
-                after={"item": item_id, "reason": reason},
-            )
-            # the visit's facts matter only to an item with a condition or a data check
-            facts = self._facts(session, visit) if (item.when or item.check) else None
-            return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
-
-        return self._change(visit, run)
+    def mark_in(self, session: Session, actor: User, visit: VisitRow, item_id: str, kind: MarkKind | str,
+                reason: str = "") -> ck.ItemStatus:
+        """:meth:`mark_item` inside a write transaction already open on ``visit``
+        (a stage move that ticks the items the user confirmed, in the same
+        transaction: ``LifecycleService.advance``)."""
+        kind = MarkKind(kind)
+        item = self.templates.get(item_id)
+        techs, other_inspector = self._who_worked(session, visit, item)
+        current = {m.item_id: m for m in repo.marks(session=session, visit_id=visit.id)}.get(item_id)
+        ck.check_mark(
+            item,
+            kind,
+            actor,
+            reason,
+            technician_ids=techs,
+            shop_has_other_inspector=other_inspector,
+            current=current,
+        )
+        row = MotMarkRow(
+            visit_id=visit.id,
+            item_id=item_id,
+            kind=kind.value,
+            reason=reason,
+            by_user=actor.id,
+            at=self.now(),
+        )
+        session.add(row)
+        self._touch(session, visit)
+        self._audit(
+            session,
+            actor,
+            f"mot.{kind.value}",
+            "mot_item",
+            None,
+            visit_id=visit.id,
+            after={"item": item_id, "reason": reason},
+        )
+        # the visit's facts matter only to an item with a condition or a data check
+        facts = self._facts(session, visit) if (item.when or item.check) else None
+        return ck.evaluate_item(item, facts, {item_id: repo.to_mark(row)})
 
     @staticmethod
     def _who_worked(session: Session, visit: VisitRow, item) -> tuple[frozenset[int], bool]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -28,6 +29,7 @@ from desk.domain.process import Stage
 from desk.domain.rules import billable_lines, estimate_lines_of, lines_hash
 from desk.resources import fixture
 from desk.services.context import Service
+from desk.services.lifecycle import LifecycleService
 from desk.store import repo
 from desk.store.models import AuthorisationRow, CustomerRow, EstimateLineRow, VisitRow
 
@@ -66,6 +68,11 @@ class EstimateService(Service):
     already parsed and checked (:class:`LineDraft`, :class:`LinePatch`,
     :class:`AuthorisationDraft`): the field rules are ``desk.domain.fields``' and
     are not checked again here; who may give a price is ``staff.may_price``."""
+
+    def __init__(self, ctx, *, lifecycle: LifecycleService) -> None:
+        super().__init__(ctx)
+        #: Sets the promised time the customer signs for, in the signature's transaction.
+        self.lifecycle = lifecycle
 
     # ------------------------------------------------------------------ drafts
 
@@ -227,10 +234,15 @@ class EstimateService(Service):
 
         return self._read(run)
 
-    def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft) -> Saved[int]:
+    def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft, *,
+                  promised_at: datetime | None = None) -> Saved[int]:
         """Record the customer's authorisation of this exact estimate version (EST-07),
         with the estimate frozen as signed (:func:`desk.domain.estimate.sign`): its
         lines, rates, member discount and totals never follow later settings.
+
+        ``promised_at``: the completion time the customer signs for (EST-04), as
+        ``fields.PROMISED`` parsed it, set in the same transaction (checked against
+        the parts' ETAs; a refused time refuses the signature).
 
         It is saved on its own, before any attempt to advance, so an approval is
         never lost because another item is still open.
@@ -239,6 +251,8 @@ class EstimateService(Service):
         def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
                 raise InvalidInput("authorisation", "This estimate is already signed")
+            if promised_at is not None:
+                self.lifecycle.promise_in(session, actor, visit, promised_at)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)
             if not est:

@@ -4,6 +4,7 @@ the visit as a screen shows it with its history."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from desk.domain import checklist as ck
 from desk.domain import process as proc
 from desk.domain import staff
+from desk.domain.checklist import MarkKind
 from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import check_promised
@@ -24,6 +26,7 @@ from desk.domain.rules import (
     next_service,
     valid_authorisation,
 )
+from desk.services.checklist import ChecklistService
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
@@ -58,6 +61,11 @@ class VisitView:
 
 
 class LifecycleService(Service):
+    def __init__(self, ctx, *, checklist: ChecklistService) -> None:
+        super().__init__(ctx)
+        #: Ticks the items a move was asked to tick, in the move's transaction.
+        self.checklist = checklist
+
     def ref(self, visit_id: int) -> VisitRef:
         """The visit's current version (for a list that holds only ids, and tests)."""
         return self._read(lambda s: (lambda v: VisitRef(v.id, v.version))(self._visit_row(s, visit_id)))
@@ -95,12 +103,18 @@ class LifecycleService(Service):
     def history(self, visit_id: int) -> list[AuditEventRow]:
         return self._read(lambda s: audit.history(s, visit_id))
 
-    def advance(self, actor: User, visit: VisitRef) -> Saved[Stage]:
-        """Move the visit to the next stage; refused with the open required items."""
-        return self._transition(actor, visit, Action.ADVANCE)
+    def advance(self, actor: User, visit: VisitRef, *, tick: Sequence[str] = ()) -> Saved[Stage]:
+        """Move the visit to the next stage; refused with the open required items.
 
-    def arrive(self, actor: User, visit: VisitRef) -> Saved[Stage]:
-        return self._transition(actor, visit, Action.ARRIVE)
+        ``tick``: items of the stage the user was shown and confirmed as done
+        (the arrival's confirm, the signature form): ticked by ``actor`` in the
+        move's transaction, each audited; an item they may not tick refuses the
+        whole move, and a refused move leaves them open."""
+        return self._transition(actor, visit, Action.ADVANCE, tick=tick)
+
+    def arrive(self, actor: User, visit: VisitRef, *, tick: Sequence[str] = ()) -> Saved[Stage]:
+        """The booked car is here (``tick`` as for :meth:`advance`)."""
+        return self._transition(actor, visit, Action.ARRIVE, tick=tick)
 
     def cancel(self, actor: User, visit: VisitRef, reason: str) -> Saved[Stage]:
         return self._transition(actor, visit, Action.CANCEL, reason=reason)
@@ -112,7 +126,8 @@ class LifecycleService(Service):
         """QC sends the car back to the workshop (the reason is audited)."""
         return self._transition(actor, visit, Action.REWORK, reason=reason)
 
-    def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "") -> Saved[Stage]:
+    def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "",
+                    tick: Sequence[str] = ()) -> Saved[Stage]:
         """``reason``: as ``fields.REASON`` parsed it (the reason dialog)."""
         if action in proc.NEEDS_REASON and not reason:
             raise InvalidInput("reason", "A reason is required")
@@ -120,6 +135,10 @@ class LifecycleService(Service):
         def run(session: Session, visit: VisitRow) -> Stage:
             frm = Stage(visit.stage)
             to, guarded = proc.target(frm, action)
+            for item_id in tick:
+                if item_id not in {i.id for i in self.templates.for_stage(frm)}:
+                    raise InvalidInput("item", "{item} is not an item of this stage", {"item": item_id})
+                self.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
             if guarded:
                 facts = self._facts(session, visit)
                 ck.guard(
@@ -161,15 +180,20 @@ class LifecycleService(Service):
         """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
         the past); refused before a back-ordered part's ETA (``estimate.check_promised``)."""
 
-        def run(session: Session, row: VisitRow) -> None:
-            check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
-            before = {"promised_at": row.promised_at}
-            row.promised_at = at
-            self._touch(session, row)
-            self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
-                        after={"promised_at": at})
+        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at))
 
-        return self._change(visit, run)
+    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime) -> None:
+        """:meth:`set_promised` inside a write transaction already open on the visit
+        (the signature form carries the promised time: ``EstimateService.authorise``);
+        nothing is written when the time is the one already promised."""
+        if row.promised_at == at:
+            return
+        check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+        before = {"promised_at": row.promised_at}
+        row.promised_at = at
+        self._touch(session, row)
+        self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
+                    after={"promised_at": at})
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parsed it."""
