@@ -165,21 +165,56 @@ class AppointmentsScreen(ListScreen):
         self.app.push_screen(screen)
 
     def action_arrive(self) -> None:
+        """The car is here. When the appointment's open items are the advisor's
+        own (the special notes reviewed, APPT-07), they are named, with the note,
+        and ``y`` ticks them with the arrival, in one change; ``n`` opens the
+        appointment with the cursor on the first. Other open items refuse the
+        arrival, named, on the appointment's checklist."""
         row = self.current_row()
         if row is None or row.stage != Stage.BOOKED:
             return
         vid, ref = row.visit_id, row.ref
+        from desk.domain import staff
+        from desk.domain.errors import GuardFailed
         from desk.screens.visit import screen_for
 
         def arrived(_stage) -> None:
             self.app.push_screen(screen_for(Stage.RECEPTION, vid))
 
+        def open_appointment() -> None:
+            self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
+
         def refused(exc) -> None:
             # show the appointment's checklist with the open items
             self.show_error(exc)
-            self.app.push_screen(screen_for(Stage.BOOKED, vid, focus_open=True))
+            open_appointment()
 
-        self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref), arrived, failed=refused)
+        def arrive(tick=()) -> None:
+            self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref, tick=tick), arrived,
+                        failed=lambda exc: ask(exc) if not tick else refused(exc))
+
+        def ask(exc) -> None:
+            mine = staff.yours_to_tick(self.user, exc.items) if isinstance(exc, GuardFailed) else []
+            if not mine or len(mine) != len(exc.items):
+                refused(exc)
+                return
+            from desk.widgets.dialogs import ConfirmDialog
+
+            question = Text(_("{customer} ({plate}) has arrived.", customer=row.customer, plate=row.plate))
+            question.append("\n" + _("Still open at the appointment: {items}",
+                                      items="; ".join(s.item.text for s in mine)))
+            question.append("\n")
+            if row.special_note:
+                question.append(_("Note: "), style="bold magenta")
+                question.append(row.special_note)
+            else:
+                question.append(_("No special note on the customer."))
+            question.append("\n" + _n("Tick it as done by you and start the reception?",
+                                       "Tick them as done by you and start the reception?", len(mine)))
+            ids = [s.item.id for s in mine]
+            self.app.push_screen(ConfirmDialog(question), lambda yes: arrive(ids) if yes else open_appointment())
+
+        arrive()
 
     # ------------------------------------------------------------------ booking
 

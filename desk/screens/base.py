@@ -302,7 +302,9 @@ class VisitActions:
                 return
         self.reload()
 
-    def advance_visit(self, done=None) -> None:
+    def advance_visit(self, done=None, *, tick=()) -> None:
+        """f8, or the move that follows a signature; ``tick``: the items the user was
+        shown and confirmed, ticked by them with the move (``lifecycle.advance``)."""
         from desk.domain.errors import GuardFailed
 
         def refused(exc: BaseException) -> None:
@@ -316,7 +318,7 @@ class VisitActions:
                     break
 
         self.run_db(
-            lambda: self.desk.lifecycle.advance(self.user, self.ref),
+            lambda: self.desk.lifecycle.advance(self.user, self.ref, tick=tick),
             done or (lambda stage: self.after_advance(stage)),
             failed=refused,
         )

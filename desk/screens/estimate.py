@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields
+from desk.domain import fields, staff
 from desk.domain.entities import Availability, LineKind
 from desk.domain.estimate import LINE_FORM, PART_FORM, AuthorisationDraft
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
+from desk.domain.rules import estimate_lines_of
 from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
@@ -226,45 +227,57 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         self.app.push_screen(ConfirmDialog(_("Remove this line?")),
                              lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
 
-    def action_promised(self) -> None:
+    def promise_field(self, label: str = "") -> FormField:
+        """The promised completion time (EST-04): the one promised, else the one
+        offered (the labour's hours from now, or from the last part's ETA, within
+        opening hours); Enter accepts it."""
         now = self.app.clock()
         view = self.view
-        # offered: the labour's hours from now (or from the last part's ETA) within
-        # opening hours; Enter accepts it
         hours = sum(float(ln.qty) for ln in view.lines if ln.kind == LineKind.LABOUR) if view else 0.0
         etas = [ln.eta for ln in view.lines if ln.kind == LineKind.PART and ln.eta] if view else []
         at = view.visit.promised_at if view and view.visit.promised_at else \
             self.desk.ctx.schedule.promise_default(now, hours, etas)
         shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
-        form = FormDialog(_("Promised completion time"), [
-            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
-        ])
+        return FormField.of(fields.PROMISED, label or _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now)
+
+    def action_promised(self) -> None:
+        form = FormDialog(_("Promised completion time"), [self.promise_field()])
         self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 
     # ------------------------------------------------------------------ authorisation
 
     def check_action(self, action: str, parameters) -> bool | None:
-        """``s`` is greyed out once this estimate version is signed: a second
-        signature of the same estimate is not offered (the service refuses one
-        made on a stale version)."""
-        if action == "authorise" and (self.view is None or self.view.authorised):
+        """``s`` is greyed out while the estimate has no lines (nothing to sign;
+        the service refuses it too) and once this estimate version is signed: a
+        second signature of the same estimate is not offered (the service refuses
+        one made on a stale version)."""
+        if action == "authorise" and (self.view is None or self.view.authorised
+                                      or not estimate_lines_of(self.view.lines)):
             return None
         if action == "earlier_work" and not self.earlier_work_enabled():
             return False  # shown only when an earlier visit left declined work to offer
         return True
 
     def action_authorise(self) -> None:
+        """The customer signs: channel, signer and amount pre-filled, and the
+        completion time they sign for (EST-04). The advisor's own items still open
+        (explaining the order, EST-06) are named on the form and ticked by the
+        move into the workshop that follows the signature."""
         view = self.view
         if view is None or view.authorised:
             return
         total = view.estimate_totals.total
         drafted: dict = {}
+        ticks = [s.item.id for s in staff.yours_to_tick(self.user, view.checklist)]
+        texts = [s.item.text for s in view.checklist if s.item.id in ticks]
 
         def check(values: dict) -> None:
             # the form's total refuses a short amount at once; the service checks it
             # again on the estimate as it signs it
-            drafted["signature"] = AuthorisationDraft.of(**values, total_cents=total)
+            signed = {k: v for k, v in values.items() if k != "promised"}
+            drafted["signature"] = AuthorisationDraft.of(**signed, total_cents=total)
 
+        note = _("Saving also ticks, as done by you: {items}", items="; ".join(texts)) if texts else ""
         form = FormDialog(
             _("Customer authorises estimate version {n}: total {total}",
               n=view.visit.estimate_version, total=format_money(total, self.symbol)),
@@ -273,8 +286,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                 FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
                 FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
                 FormField.of(fields.AMOUNT, _("Amount authorised"), format_money(total)),
+                self.promise_field(_("Promised completion (e.g. 17:30, tomorrow 10:00)")),
             ],
             check=check,
+            note=note,
         )
 
         def signed(_authorisation) -> None:
@@ -286,10 +301,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                 self.view = dataclasses.replace(self.view, authorised=True)
                 self.update_static("#totals", totals_text(self.view, self.symbol))
                 self.refresh_bindings()
-            self.advance_visit()
+            self.advance_visit(tick=ticks)
 
-        self.submit(form, lambda values: self.desk.estimate.authorise(self.user, self.ref, drafted["signature"]),
-                    signed)
+        self.submit(form, lambda values: self.desk.estimate.authorise(
+            self.user, self.ref, drafted["signature"], promised_at=values["promised"]), signed)
 
     def after_advance(self, stage) -> None:
         from desk.domain.process import STAGE_LABELS

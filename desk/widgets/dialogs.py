@@ -30,6 +30,7 @@ ModalScreen { align: center middle; }
 .field-error { color: $error; height: auto; }
 .field-counter { height: auto; text-align: right; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
+.dialog-note { margin-top: 1; color: $warning; }
 """
 
 
@@ -132,13 +133,15 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", N_("No"), id="confirm_dialog.answer_no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str | Text) -> None:
         super().__init__()
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-title")
+            q = self.question
+            # a Static wraps a long question (a Label would cut it at the border)
+            yield Static(q if isinstance(q, Text) else Text(q), classes="dialog-title")
             yield Label(_("y = yes, n = no"), classes="dialog-hint")
 
     def action_answer(self, value: bool) -> None:
@@ -216,8 +219,9 @@ class FormDialog(Held, ModalScreen[dict | None]):
     ]
 
     def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None,
-                 submitted: Callable[[dict], None] | None = None, hold: bool = False) -> None:
-        """``submitted``: called with the valid values. With ``hold`` the dialog
+                 submitted: Callable[[dict], None] | None = None, hold: bool = False, note: str = "") -> None:
+        """``note``: a sentence under the fields, on what saving does besides
+        (the signature form names the items it ticks). ``submitted``: called with the valid values. With ``hold`` the dialog
         then stays up (a second Enter does nothing) until the caller's save is
         done: :meth:`close` when it succeeded, :meth:`reopen` when it failed
         (the values are still there to correct). The screen below is then
@@ -227,6 +231,7 @@ class FormDialog(Held, ModalScreen[dict | None]):
         self.title_text = title
         self.fields = fields
         self.check = check
+        self.note = note
         self._held_init(submitted, hold)
 
     def compose(self) -> ComposeResult:
@@ -243,6 +248,8 @@ class FormDialog(Held, ModalScreen[dict | None]):
                 if f.counter is not None:
                     yield Static("", classes="field-counter", id=f"c-{f.name}")
                 yield Static("", classes="field-error", id=f"e-{f.name}")
+            if self.note:
+                yield Label(Text(self.note), classes="dialog-note", id="form-note")
             yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
                         classes="dialog-hint")
 

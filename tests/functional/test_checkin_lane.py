@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
-from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
+from desk.widgets.dialogs import ConfirmDialog, FormDialog, PickDialog, ReasonDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 
@@ -60,9 +60,12 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
                        app.screen.query_one("#board", DataTable).row_count == 1)
         visit_id = app.screen.rows[0].visit_id
         assert not app.screen.rows[0].new_customer
-        # --- arrive: refused while APPT-07 (special notes reviewed) is open;
-        # the appointment's checklist opens with the cursor on it
+        # --- arrive: APPT-07 (special notes reviewed) is open and the advisor's:
+        # named with the note; n opens the appointment's checklist on it, unticked
         await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert "No special note" in str(app.screen.question)
+        await pilot.press("n")
         await wait_for(pilot, on(app, "AppointmentScreen"))
         await wait_for(pilot, lambda: app.screen.query_one(Checklist).current_item_id == "APPT-07")
         await pilot.press("space")
@@ -116,7 +119,7 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("tab", "tab")
         await type_text(pilot, "RO-P-0042")
-        await pilot.press("tab", "enter")
+        await pilot.press("tab", "enter", "enter")  # the amount, then the promised time it shows
         await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(visit_id).visit.stage == "IN_REPAIR")
 
     view = shop.desk.lifecycle.visit_view(visit_id)

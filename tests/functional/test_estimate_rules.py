@@ -110,3 +110,27 @@ async def test_the_ready_screen_shows_the_signed_amount_after_a_discount_change(
         amounts = str(app.screen.query_one("#amounts", Static).render())
     assert amounts.count("617.26") == 2 and "649.75" not in amounts and "0.00" not in amounts
     assert d.lifecycle.visit_view(vid).visit.id == vid
+
+
+async def test_sign_is_greyed_until_the_estimate_has_a_line(shop, clock, db_url):
+    """An empty estimate offers nothing to sign: ``s`` is dimmed and does nothing;
+    the first line enables it, and its form carries the promised time."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+
+    def sign_enabled() -> bool:
+        return app.screen.active_bindings["s"].enabled
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_estimate(pilot, app)
+        assert not sign_enabled()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: True)
+        assert not isinstance(app.screen, FormDialog)
+        await labour_form(pilot, app, "Brake check", "100")
+        await wait_for(pilot, lambda: on(app, "EstimateScreen")() and sign_enabled())
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.query_one("#f-promised", Input).value  # the offered time, Enter takes it
+    assert not shop.desk.lifecycle.visit_view(vid).authorised

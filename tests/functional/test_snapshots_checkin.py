@@ -80,6 +80,33 @@ def test_estimate(snap_compare, shop, clock, db_url, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_arrival_question_small_terminal(snap_compare, shop, clock, db_url, lang):
+    """``a`` on a booking whose open item is the advisor's: named, with the note."""
+    flow.book(shop, clock, minutes_ahead=-5)
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle("a", until="ConfirmDialog"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sign_form(snap_compare, shop, clock, db_url, lang):
+    """The signature form: the promised time offered, the advisor's open item named."""
+    vid = visit_at(shop, clock, "ESTIMATE")
+    shop.desk.estimate.add_canned_job(shop.sa, shop.desk.lifecycle.ref(vid), "oil")
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+
+    async def run_before(pilot) -> None:
+        await settle("enter", until="EstimateScreen")(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(pilot.app) == "FormDialog")
+        await pilot.press("tab", "tab", "tab", "tab")  # to the promised time and the note under it
+        await wait_for(pilot, lambda: True)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_lookup(snap_compare, shop, clock, db_url, lang):
     flow.book(shop, clock)
     set_locale(lang)
