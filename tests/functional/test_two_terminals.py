@@ -623,6 +623,30 @@ async def test_flag_accept_on_two_terminals(shop, clock, db_url):
     assert kept["note"] == "A regular's car, checked" and d.integrity.visit_flags(vid).open() == []
 
 
+async def test_arrival_on_two_terminals(shop, clock, db_url):
+    """``a`` then ``y`` on both terminals for one booking: A's arrival (and its tick
+    of the special notes) counts; B's, from the board as it was, is refused as
+    stale, named, and B follows the car to its reception. One arrival, one tick."""
+    d = shop.desk
+    vid = flow.book(shop, clock, minutes_ahead=-5)
+    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
+    b = make_app(db_url=db_url, clock=clock, user_name="王丽")  # the advisor, no PIN to type
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await until(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen" and app.screen.rows,
+                        "the board with the booking")
+            await pilot.press("a")
+            await until(pilot, lambda app=app: isinstance(app.screen, ConfirmDialog), "the arrival's question")
+        await pa.press("y")
+        await until(pa, lambda: screen_name(a) == "ReceptionScreen", "A at the reception")
+        await pb.press("y")
+        await until(pb, lambda: any(STALE in n for n in notes), f"B refused as stale ({notes})", tries=600)
+        await until(pb, lambda: screen_name(b) == "ReceptionScreen", "B follows the car to the reception")
+    assert len(audited(d, vid, "visit.arrive")) == 1
+    assert [m["item"] for m in audited(d, vid, "mot.done")] == ["APPT-07"]
+
+
 def visit_list(app):
     return next(s for s in reversed(app.screen_stack) if type(s).__name__ == "ComplaintsScreen")
 
