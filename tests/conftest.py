@@ -15,6 +15,8 @@ import os
 import shutil
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -269,6 +271,165 @@ def module_db_url(request, tmp_path_factory):
 def sqlite_url(tmp_path) -> str:
     """A SQLite file URL, for tests that only ever run on SQLite."""
     return f"sqlite:///{tmp_path / 'desk.db'}"
+
+
+# ----------------------------------------------------------------------------- the demo shop, once per run
+#
+# ``desk demo`` takes 15–20 s (a third of it the scrypt hashes of the demo users'
+# PINs). The tests that read a demo shop get a copy of one built once per run for
+# each backend and size: by the real command (``python -m desk --db … demo``, in
+# a process of its own, so no connection or state of it stays behind), under a
+# file lock in a folder every xdist worker of the run shares, so that two workers
+# never both build it. The command's exit code and output are kept with it, for
+# the test that checks what ``desk demo`` prints.
+
+
+class DemoRun(NamedTuple):
+    """What ``desk demo`` said when it built the shop: exit code, stdout + stderr."""
+
+    code: int
+    output: str
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive ``flock`` on ``path`` across processes (xdist workers); none
+    where there is no ``fcntl`` (Windows: each worker builds its own)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+#: In the run's shared folder: one file per PostgreSQL demo database the run
+#: made, named after it; the run drops them at its end (pytest_sessionfinish).
+_PG_DEMO_SUFFIX = ".pg-demo"
+
+
+def _run_folder(tmp_path_factory) -> Path:
+    """The folder shared by every xdist worker of this run: each worker's
+    basetemp is ``<the run's basetemp>/popen-gwN``. Without xdist, the session's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+class DemoShops:
+    """``copy(url, visits=…, seed=…)``: the empty database at ``url`` (a SQLite
+    file not yet there, or an empty PostgreSQL database) becomes a copy of the
+    demo shop of that size, built on first use in the run; returns the
+    :class:`DemoRun` of the command that built it (nothing is copied when it
+    failed)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def copy(self, url: str, *, visits: int, seed: int = 7) -> DemoRun:
+        import json
+
+        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+        key = f"demo-{backend}-{visits}-{seed}"
+        record = self.folder / f"{key}.json"
+        # held while copying too: a PostgreSQL template must have no other user
+        with _file_lock(self.folder / f"{key}.lock"):
+            if not record.exists():
+                built = self._build(key, backend, visits, seed)
+                record.write_text(json.dumps(built), encoding="utf-8")
+            built = json.loads(record.read_text(encoding="utf-8"))
+            run = DemoRun(built["code"], built["output"])
+            if run.code == 0:
+                self._copy(built["source"], url, backend)
+        return run
+
+    def _demo(self, url: str, visits: int, seed: int, work: Path) -> tuple[int, str]:
+        import subprocess
+        import sys
+
+        env = {**os.environ, "DESK_DATA_DIR": str(work / "data"), "DESK_LANG": "en"}
+        done = subprocess.run([sys.executable, "-m", "desk", "--db", url, "demo", "--visits", str(visits),
+                               "--seed", str(seed)], capture_output=True, text=True, env=env, timeout=600)
+        return done.returncode, done.stdout + done.stderr
+
+    def _build(self, key: str, backend: str, visits: int, seed: int) -> dict:
+        work = self.folder / key
+        work.mkdir()
+        if backend == "sqlite":
+            import sqlite3
+
+            built = work / "desk.db"
+            code, output = self._demo(f"sqlite:///{built}", visits, seed, work)
+            source = self.folder / f"{key}.db"
+            if code == 0:  # one self-contained file (no journal beside it) to copy
+                with contextlib.closing(sqlite3.connect(built)) as src, \
+                        contextlib.closing(sqlite3.connect(source)) as dst:
+                    src.backup(dst)
+                assert not source.with_name(source.name + "-wal").exists()
+            return {"code": code, "output": output, "source": str(source)}
+        require_pg()
+        import sqlalchemy as sa
+
+        name = f"desk_demo_{uuid.uuid4().hex[:12]}"
+        (self.folder / f"{name}{_PG_DEMO_SUFFIX}").touch()  # dropped at the run's end, even if this fails
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        finally:
+            admin.dispose()
+        code, output = self._demo(pg_database_url(name), visits, seed, work)
+        return {"code": code, "output": output, "source": name}
+
+    @staticmethod
+    def _copy(source: str, url: str, backend: str) -> None:
+        if backend == "sqlite":
+            target = Path(url.removeprefix("sqlite:///"))
+            assert not target.exists(), f"{target}: a demo shop is copied only into a new database"
+            shutil.copyfile(source, target)
+            return
+        import sqlalchemy as sa
+
+        target = url.rsplit("/", 1)[1]
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with admin.connect() as conn:  # the test's empty database, now a copy of the shop
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {target} WITH (FORCE)")
+                conn.exec_driver_sql(f"CREATE DATABASE {target} TEMPLATE {source}")
+        finally:
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_shops(tmp_path_factory) -> DemoShops:
+    return DemoShops(_run_folder(tmp_path_factory))
+
+
+def pytest_sessionfinish(session):
+    """The run's PostgreSQL demo shops are dropped once every worker is done:
+    by the xdist controller, or by the one session without xdist."""
+    if hasattr(session.config, "workerinput") or not PG_URL:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    made = sorted(factory.getbasetemp().glob(f"*{_PG_DEMO_SUFFIX}"))
+    if not made:
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            for marker in made:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {marker.name.removesuffix(_PG_DEMO_SUFFIX)} WITH (FORCE)")
+                marker.unlink()
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture

@@ -4,16 +4,37 @@ the figures' values depend on the machine; their presence and shape do not."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
 from bench import generate, run
 
+#: The tests that use the tiny shop share a worker: it is generated once per module.
+pytestmark = pytest.mark.xdist_group("bench_tiny")
+
+
+@pytest.fixture(scope="module")
+def _tiny_cache(tmp_path_factory):
+    """A benchmark cache with the tiny shop generated into it (once per module)."""
+    cache = tmp_path_factory.mktemp("bench") / "cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DESK_BENCH_CACHE", str(cache))
+        made = generate.shop(generate.Size.scaled(300))
+    assert made.path.parent == cache and made.path.exists()
+    return cache
+
 
 @pytest.fixture
-def tiny(tmp_path, monkeypatch):
-    monkeypatch.setenv("DESK_BENCH_CACHE", str(tmp_path / "cache"))
-    return generate.shop(generate.Size.scaled(300))
+def tiny(_tiny_cache, tmp_path, monkeypatch):
+    """The tiny shop in a cache of this test's own: a copy of the module's, so a
+    test that writes to its shop (the benchmark's commits) leaves the others' alone."""
+    cache = tmp_path / "cache"
+    shutil.copytree(_tiny_cache, cache)
+    monkeypatch.setenv("DESK_BENCH_CACHE", str(cache))
+    shop = generate.shop(generate.Size.scaled(300))
+    assert shop.path.parent == cache
+    return shop
 
 
 def test_generated_shop_is_consistent_and_cached(tiny):

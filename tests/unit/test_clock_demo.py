@@ -18,11 +18,11 @@ from desk.services import open_desk
 
 
 @pytest.fixture(scope="module")
-def demo(module_db_url):
-    from desk.demo import build
-
+def demo(module_db_url, demo_shops):
+    """A copy of `desk demo --visits 2`'s shop, built once per run and backend."""
+    run = demo_shops.copy(module_db_url, visits=2, seed=7)
+    assert run.code == 0, run.output
     d = open_desk(module_db_url)
-    build(d, visits=2, seed=7)
     yield d
     d.ctx.engine.dispose()
 

@@ -81,11 +81,13 @@ def test_a_manager_clears_a_lockout_from_the_command_line(shop, clock, db_url):
     assert len(cleared) == 1 and cleared[0].user_name == "周经理" and json.loads(cleared[0].after)["source"] == "cli"
 
 
-def test_every_demo_user_has_a_pin_and_the_demo_prints_them(db_url):
+def test_every_demo_user_has_a_pin_and_the_demo_prints_them(db_url, demo_shops):
     from desk.demo import PINS
     from desk.services import open_desk
 
-    code, said = run(db_url, "demo", "--visits", "2")
+    # `desk --db … demo --visits 2`, run once per backend in a test run (the shop
+    # test_clock_demo reads too); db_url is a copy of the shop it made
+    code, said = demo_shops.copy(db_url, visits=2, seed=7)
     assert code == 0, said
     d = open_desk(db_url)
     try:
