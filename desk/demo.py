@@ -138,8 +138,7 @@ def build(
     sa, sa2, mgr = users["王丽"], users["Tom Becker"], users["周经理"]
     techs = [users["张强"], users["刘军"], users["Mike Ross"]]
     qc, csr = users["陈静"], users["赵敏"]
-    for name, pin in PINS.items():
-        desk.security.set_pin(mgr, ids[name], pin)
+    desk.security.set_pins(mgr, {ids[name]: pin for name, pin in PINS.items()})
 
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []

@@ -259,3 +259,23 @@ def test_a_switch_of_user_is_audited_in_the_new_users_name_with_the_terminal(sho
     assert json.loads(row.before) == {"user": "王丽"}
     assert json.loads(row.after) == {"user": "张强", "source": "terminal front-desk"}
     assert d.reports.verify_audit() == []
+
+
+def test_set_pins_sets_each_as_set_pin_would_in_order_or_none(shop):
+    d = shop.desk
+    pins = {shop.sa.id: "248613", shop.tech.id: "975310", shop.qc.id: "135792"}
+    with pytest.raises(NotAllowed):  # an advisor may set only their own PIN
+        d.security.set_pins(shop.sa, pins)
+    with pytest.raises(InvalidInput) as err:  # one PIN malformed: none is stored
+        d.security.set_pins(shop.mgr, {**pins, shop.csr.id: "12a4"})
+    assert err.value.field == "pin"
+    assert [stored_hash(d, uid) for uid in (*pins, shop.csr.id)] == [None] * 4
+    d.security.set_pins(shop.mgr, pins)
+    for uid, pin in pins.items():
+        assert auth.parse(stored_hash(d, uid)).meets_minimum
+        assert d.security.verify_pin(uid, pin).id == uid
+    with d.ctx.engine.connect() as conn:
+        set_for = conn.execute(sa.text(
+            "select entity_id from audit_event where action = 'user.pin_set' order by id")).scalars().all()
+    assert [int(x) for x in set_for] == list(pins)  # audited one by one, in the order given
+    assert d.reports.verify_audit() == []
