@@ -17,6 +17,7 @@ from desk.store.models import (
     CustomerRow,
     EstimateLineRow,
     OdometerRow,
+    UserRow,
     VehicleRow,
     VisitRow,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "last_odometer",
     "lookup",
     "own_odometer",
+    "pin_hashes",
     "pin_user_ids",
     "prior_odometer",
     "user_names",
@@ -136,6 +138,11 @@ def vin_taken(*, session: Session, vin: str) -> bool:
 def own_odometer(*, session: Session, visit_id: int) -> OdometerRow | None:
     """The reading taken on ``visit_id`` (a visit records one)."""
     return session.exec(select(OdometerRow).where(OdometerRow.visit_id == visit_id)).first()
+
+
+def pin_hashes(*, session: Session) -> list[str]:
+    """Every stored PIN hash (which shop keys the shop's PINs need)."""
+    return list(session.exec(select(UserRow.pin_hash).where(col(UserRow.pin_hash).is_not(None))).all())
 
 
 def pin_user_ids(*, session: Session) -> set[int]:
