@@ -44,6 +44,19 @@ class _Pins:
         return line.strip()
 
 
+def acting_user(desk, name: str, *, by_name: str | None, pins: _Pins):
+    """The user a command acts for (``--user NAME``), asked for their PIN as the
+    app's sign-in asks it (a user without a PIN yet is asked none), or for a
+    manager's with ``--by MANAGER``: checked and throttled like a sign-in."""
+    user = _find(desk, name)
+    if by_name:
+        by = _find(desk, by_name)
+        desk.security.approve_as_manager(by.id, pins.ask(_("PIN of {user}", user=by.name)))
+    elif user.id in desk.security.pin_users():
+        desk.security.verify_pin(user.id, pins.ask(_("PIN of {user}", user=user.name)))
+    return user
+
+
 def _by_option(help_text: str):
     return click.option("--by", "by_name", metavar="MANAGER", help=help_text)
 

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
+from desk.domain.errors import OnFile
 from desk.domain.entities import (
     Customer,
     User,
@@ -30,10 +31,13 @@ __all__ = [
     "insert_readings",
     "insert_vehicles",
     "known_phones",
+    "known_plate_owners",
     "known_plates",
     "known_vins",
     "last_odometer",
     "lookup",
+    "names_of",
+    "on_file",
     "own_odometer",
     "pin_hashes",
     "pin_user_ids",
@@ -182,6 +186,35 @@ def vehicle_history(*, session: Session, vehicle_id: int, limit: int) -> list[Vi
     return list(session.exec(
         select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
     ).all())
+
+
+def on_file(*, session: Session, phone: str, plate: str) -> list[OnFile]:
+    """The customers ``phone`` belongs to, then those of the cars with ``plate``."""
+    found = [OnFile("phone", phone, c.id, c.name)
+             for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone)
+                                   .order_by(CustomerRow.id)).all()]
+    if plate:
+        rows = session.exec(select(VehicleRow, CustomerRow).join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                            .where(VehicleRow.plate == plate).order_by(VehicleRow.id)).all()
+        found += [OnFile("plate", plate, c.id, c.name, v.id) for v, c in rows]
+    return found
+
+
+def names_of(*, session: Session, ids: set[int]) -> dict[int, str]:
+    """Customer id -> name, for ``ids``."""
+    if not ids:
+        return {}
+    return {i: n for i, n in session.exec(select(CustomerRow.id, CustomerRow.name)
+                                          .where(col(CustomerRow.id).in_(sorted(ids)))).all()}
+
+
+def known_plate_owners(*, session: Session) -> dict[str, int]:
+    """Every plate -> the customer of its (first) car (an import names a row whose
+    name is not that customer's)."""
+    owners: dict[str, int] = {}
+    for plate, cid in session.exec(select(VehicleRow.plate, VehicleRow.customer_id).order_by(VehicleRow.id)).all():
+        owners.setdefault(plate, cid)
+    return owners
 
 
 def known_phones(*, session: Session) -> dict[str, int]:

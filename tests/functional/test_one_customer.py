@@ -1,0 +1,82 @@
+"""One customer, once (issue 24, item 9), by keys: the new-customer form names a
+phone or plate already on file and the advisor chooses that customer or a new one
+with a reason (kept in the audit); Escape goes back to the form with what was typed."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from textual.widgets import Input
+
+from desk.shell.app import make_app
+from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
+from tests.functional.pilot import screen_name, wait_for
+
+
+def customers_with_phone(desk, phone: str) -> list[str]:
+    with desk.ctx.engine.connect() as conn:
+        return list(conn.execute(sa.text("select name from customer where phone like :p order by id"), {"p": "%" + phone})
+                    .scalars())
+
+
+def audit(desk, action: str) -> list[dict]:
+    with desk.ctx.engine.connect() as conn:
+        return [json.loads(a) for a in conn.execute(sa.text("select after from audit_event where action = :a "
+                                                            "order by id"), {"a": action}).scalars()]
+
+
+def booking_form(app) -> bool:
+    """The lookup of ``b`` is done: the booking form of the car chosen is up."""
+    return isinstance(app.screen, FormDialog) and bool(app.screen.query("#f-when"))
+
+
+async def new_customer_form(pilot, name: str, phone: str, plate: str) -> None:
+    """From the board: b, Ctrl+N, the name, phone and plate typed, Ctrl+S."""
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("b")
+    await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+    await pilot.press(*name, "tab", *phone, "tab", *plate)
+    assert [app.screen.query_one(f"#f-{f}", Input).value for f in ("name", "phone", "plate")] == [name, phone, plate]
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+
+
+async def test_a_known_phone_and_plate_are_named_and_this_customer_is_chosen(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await new_customer_form(pilot, "Li Wei", "13812345678", "京A12345")
+        title = app.screen.title_text
+        assert "13812345678" in title.replace(" ", "") and "京A12345" in title and "李伟" in title
+        # Escape: back to the form, everything typed still there, nothing saved
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.query_one("#f-name", Input).value == "Li Wei"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
+        await pilot.press("enter")  # "This customer: 李伟"
+        await wait_for(pilot, lambda: booking_form(app))
+    assert customers_with_phone(shop.desk, "13812345678") == ["李伟"]
+    assert [v.id for v, _c in shop.desk.people.lookup("京A12345")] == [shop.vehicle]
+    [matched] = audit(shop.desk, "customer.matched")
+    assert matched["typed"]["name"] == "Li Wei" and matched["matched_by"] == ["phone", "plate"]
+    assert matched["vehicle_id"] == shop.vehicle
+
+
+async def test_a_known_phone_becomes_a_new_customer_only_with_a_reason(shop, clock, db_url):
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await new_customer_form(pilot, "李娜", "13812345678", "沪B67890")
+        assert "李伟" in app.screen.title_text and "沪B67890" not in app.screen.title_text
+        await pilot.press("down", "enter")  # "A new customer (say why)"
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        await pilot.press(*"Wife of Li Wei, shares his phone", "enter")
+        await wait_for(pilot, lambda: booking_form(app))
+    assert customers_with_phone(shop.desk, "13812345678") == ["李伟", "李娜"]
+    created = [a for a in audit(shop.desk, "customer.create") if a["name"] == "李娜"]
+    assert created[0]["reason"] == "Wife of Li Wei, shares his phone"
+    assert created[0]["on_file"] == [{"field": "phone", "customer_id": shop.customer, "vehicle_id": None}]
+    assert [c.name for _v, c in shop.desk.people.lookup("沪B67890")] == ["李娜"]
