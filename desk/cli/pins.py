@@ -173,3 +173,16 @@ def pin_key_import(file: Path) -> None:
                        _("PIN key {key} was already here", key=key.id))
     except OSError as exc:
         fail(f"{pinkey.folder()}: {exc.strerror or exc}")
+
+
+@pin_key.command("upgrade")
+@click.pass_context
+def pin_key_upgrade(ctx: click.Context) -> None:
+    """Key every PIN hash of before the PIN key now, instead of at each user's next
+    sign-in (no PIN is needed; each is audited)."""
+    try:
+        desk = open_shop(ctx)
+        n = desk.security.key_old_pins()
+    except DeskError as exc:
+        fail(describe_error(exc))
+    click.echo(_n("{n} PIN keyed with this computer's PIN key", "{n} PINs keyed with this computer's PIN key", n))

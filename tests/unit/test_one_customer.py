@@ -142,3 +142,15 @@ def test_import_as_a_user_asks_their_pin_or_a_managers(shop, db_url, tmp_path):
                      input="8888\n")
     assert code == 0, said
     assert [who for who, _a in audit(d, "import.customers")] == ["王丽", "王丽"]
+
+
+def test_re_anchoring_the_audit_log_in_a_users_name_asks_their_pin(shop, db_url):
+    d = shop.desk
+    cheap_pin(d, shop.mgr.id, "8888")
+    code, said = run(db_url, "--user", "周经理", "audit", "verify", "--re-anchor", "--pin-stdin", input="1111\n")
+    assert code == 1 and "Wrong PIN" in said
+    code, said = run(db_url, "--user", "周经理", "audit", "verify", "--re-anchor")  # no PIN typed
+    assert code != 0 and "Anchored" not in said and "Traceback" not in said
+    assert audit(d, "audit.re_anchor") == []
+    code, said = run(db_url, "--user", "周经理", "audit", "verify", "--re-anchor", "--pin-stdin", input="8888\n")
+    assert code == 0 and "Anchored" in said, said

@@ -146,3 +146,24 @@ def test_a_locked_out_manager_is_recovered_on_the_shops_computer_only(shop, old_
     assert event.user_name == "周经理" and after["source"] == "cli" and after["key"] == pinkey.current().id
     assert "5555" not in event.after
     assert d.reports.verify_audit() == []
+
+
+def test_pin_key_upgrade_keys_every_old_hash_at_once(shop, old_computer, db_url):
+    d = shop.desk
+    with d.ctx.engine.begin() as conn:  # two users as a database of before the key holds them
+        for user_id, pin in ((shop.sa.id, "2468"), (shop.tech.id, "3579")):
+            conn.execute(sa.text('update "user" set pin_hash = :h where id = :id'),
+                         {"h": auth.hash_pin(pin, key=None, **CHEAP), "id": user_id})
+    cheap_pin(d, shop.mgr.id, "8888")  # keyed already: left as it is
+    manager_hash = stored_hash(d, shop.mgr.id)
+    code, said = run(db_url, "pin-key", "upgrade")
+    assert code == 0 and "2 PINs keyed" in said, said
+    key = pinkey.current()
+    assert {auth.key_id(stored_hash(d, u)) for u in (shop.sa.id, shop.tech.id)} == {key.id}
+    assert stored_hash(d, shop.mgr.id) == manager_hash
+    assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id  # the same PIN, now keyed
+    assert d.security.verify_pin(shop.tech.id, "3579").id == shop.tech.id
+    assert sorted(e.user_name for e in events(d, "user.pin_keyed")) == sorted(["王丽", "张强"])
+    code, said = run(db_url, "pin-key", "upgrade")
+    assert code == 0 and "0 PINs keyed" in said
+    assert d.reports.verify_audit() == []
