@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from textual.widgets import Input
 
@@ -80,3 +81,67 @@ async def test_a_known_phone_becomes_a_new_customer_only_with_a_reason(shop, clo
     assert created[0]["reason"] == "Wife of Li Wei, shares his phone"
     assert created[0]["on_file"] == [{"field": "phone", "customer_id": shop.customer, "vehicle_id": None}]
     assert [c.name for _v, c in shop.desk.people.lookup("沪B67890")] == ["李娜"]
+
+
+async def open_new_customer_form(pilot, name: str, phone: str, plate: str) -> None:
+    """From the board: b, Ctrl+N, the name, phone and plate typed; not saved."""
+    app = pilot.app
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    await pilot.press("b")
+    await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+    await pilot.press(*name, "tab", *phone, "tab", *plate)
+    await wait_for(pilot, lambda: app.screen.query_one("#f-plate", Input).value == plate)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+async def test_two_terminals_type_the_same_new_customer(shop, clock, db_url):
+    """B's form is open with a new customer's phone and plate when A saves the same
+    customer: B's save names A's customer (nothing saved twice) and B takes that
+    customer with Enter."""
+    d = shop.desk
+    a = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    b = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        await open_new_customer_form(pb, "Anna Schmidt", "13500001234", "苏D13579")
+        await open_new_customer_form(pa, "Anna Schmidt", "13500001234", "苏D13579")
+        await pa.press("ctrl+s")
+        await wait_for(pa, lambda: booking_form(a))
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: isinstance(b.screen, PickDialog))
+        assert "Anna Schmidt" in b.screen.title_text and "苏D13579" in b.screen.title_text
+        await pb.press("enter")  # this customer: A's
+        await wait_for(pb, lambda: booking_form(b))
+    assert customers_with_phone(d, "13500001234") == ["Anna Schmidt"]
+    assert [c.name for _v, c in d.people.lookup("苏D13579")] == ["Anna Schmidt"]
+    [matched] = audit(d, "customer.matched")
+    assert matched["matched_by"] == ["phone", "plate"]
+
+
+async def test_the_import_screen_names_rows_of_another_customers_phone_or_plate(shop, clock, db_url, tmp_path):
+    """Ctrl+O in the lookup, the file's path, Enter: the rows whose phone or plate is
+    another customer's are listed with both names, and Ctrl+S imports nothing."""
+    from textual.widgets import DataTable
+
+    path = tmp_path / "dms.csv"
+    path.write_text("name,phone,plate\n王五,13812345678,沪A00001\n赵六,13900002222,京A12345\n"
+                    "钱七,13900003333,沪A00003\n", encoding="utf-8")
+    before = customers_with_phone(shop.desk, "")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        await pilot.press("b")
+        await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: screen_name(app) == "ImportScreen")
+        await pilot.press(*str(path), "enter")
+        table = app.screen.query_one("#errors", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
+        assert rows[0][0] == "2" and "on file for 李伟, not 王五" in rows[0][2]
+        assert rows[1][0] == "3" and "京A12345 is on file for 李伟, not 赵六" in rows[1][2]
+        await pilot.press("ctrl+s")  # greyed: nothing to import
+        await pilot.pause()
+        assert screen_name(app) == "ImportScreen"
+    assert customers_with_phone(shop.desk, "") == before
