@@ -173,11 +173,18 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
     def _choose(self, form: FormDialog, values: dict, exc: AlreadyOnFile) -> None:
         """The phone or plate typed is on file: that customer, or a new one with a
         reason; Escape goes back to the form with what was typed."""
-        from desk.widgets.feedback import on_file_named
+        from desk.domain.validate import show_phone
 
-        choices: list[tuple[tuple, str]] = [(("same", cid), _("This customer: {name}", name=name))
+        def matched(cid: int) -> str:
+            return ", ".join(_("phone {phone}", phone=show_phone(m.value)) if m.field == "phone"
+                             else _("plate {plate}", plate=m.value) for m in exc.matches if m.customer_id == cid)
+
+        # short lines (an 80-column dialog cuts a long title): whose and what, one a choice
+        choices: list[tuple[tuple, str]] = [(("same", cid), _("This customer: {name} ({matched})", name=name,
+                                                               matched=matched(cid)))
                                             for cid, name in exc.customers().items()]
         choices.append((("new",), _("A new customer (say why)")))
+        names = ", ".join(exc.customers().values())
 
         def with_reason(text: str | None) -> None:
             if text:
@@ -191,10 +198,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             elif choice[0] == "same":
                 self._create(form, values, same_as=choice[1])
             else:
-                self.app.push_screen(ReasonDialog(_("A new customer although on file"), on_file_named(exc)),
-                                     with_reason)
+                self.app.push_screen(ReasonDialog(_("A new customer although on file"),
+                                                  _("Why is this not {names}?", names=names)), with_reason)
 
-        self.app.push_screen(PickDialog(_("{matches}. Who is this?", matches=on_file_named(exc)), choices), chosen)
+        self.app.push_screen(PickDialog(_("Phone or plate on file: this customer, or a new one?"), choices), chosen)
 
 
 def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
