@@ -100,32 +100,31 @@ class TransferService(Service):
         return plan
 
     def _plan(self, session: Session, parsed: ParsedImport):
-        phones = repo.known_phones(session=session)
-        vins, plates = repo.known_vins(session=session), repo.known_plates(session=session)
-        owners = repo.known_plate_owners(session=session)
+        customers = repo.known_customers(session=session)
+        phones = {phone: cid for phone, (cid, _name) in customers.items()}
+        vins, owners = repo.known_vins(session=session), repo.known_plate_owners(session=session)
         new_customers: dict[str, csvimport.CustomerRecord] = {}
         known = set()
         vehicles: list[csvimport.CustomerRecord] = []
         skipped: list[tuple[int, str]] = []
-        names = repo.names_of(session=session, ids={phones[r.phone] for r in parsed.records if r.phone in phones}
-                              | {owners[r.vehicle.plate] for r in parsed.records
-                                 if r.vehicle is not None and r.vehicle.plate in owners})
         conflicts: list[csvimport.RowError] = []
         for rec in parsed.records:
-            if rec.phone in phones:
+            if rec.phone in customers:
                 known.add(rec.phone)
-                if not csvimport.same_name(names[phones[rec.phone]], rec.name):
+                name = customers[rec.phone][1]
+                if name != rec.name and not csvimport.same_name(name, rec.name):
                     conflicts.append(csvimport.RowError(rec.line, "name", PHONE_OF_ANOTHER, {
-                        "phone": show_phone(rec.phone), "known": names[phones[rec.phone]], "name": rec.name}))
+                        "phone": show_phone(rec.phone), "known": name, "name": rec.name}))
             else:  # one phone under two names in the file is an error of the file already
                 new_customers.setdefault(rec.phone, rec)
             veh = rec.vehicle
             if veh is None:
                 continue
-            if veh.plate in owners and not csvimport.same_name(names[owners[veh.plate]], rec.name):
+            owner = owners.get(veh.plate)
+            if owner is not None and owner != rec.name and not csvimport.same_name(owner, rec.name):
                 conflicts.append(csvimport.RowError(rec.line, "plate", PLATE_OF_ANOTHER, {
-                    "plate": veh.plate, "known": names[owners[veh.plate]], "name": rec.name}))
-            if (veh.vin and veh.vin in vins) or veh.plate in plates:
+                    "plate": veh.plate, "known": owner, "name": rec.name}))
+            if (veh.vin and veh.vin in vins) or owner is not None:
                 skipped.append((rec.line, veh.plate))
                 continue
             vehicles.append(rec)

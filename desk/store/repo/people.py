@@ -30,13 +30,13 @@ __all__ = [
     "insert_customers",
     "insert_readings",
     "insert_vehicles",
+    "known_customers",
     "known_phones",
     "known_plate_owners",
     "known_plates",
     "known_vins",
     "last_odometer",
     "lookup",
-    "names_of",
     "on_file",
     "own_odometer",
     "pin_hashes",
@@ -200,20 +200,20 @@ def on_file(*, session: Session, phone: str, plate: str) -> list[OnFile]:
     return found
 
 
-def names_of(*, session: Session, ids: set[int]) -> dict[int, str]:
-    """Customer id -> name, for ``ids``."""
-    if not ids:
-        return {}
-    return {i: n for i, n in session.exec(select(CustomerRow.id, CustomerRow.name)
-                                          .where(col(CustomerRow.id).in_(sorted(ids)))).all()}
+def known_customers(*, session: Session) -> dict[str, tuple[int, str]]:
+    """Every customer's phone -> (id, name) (an import reuses known customers and
+    names a row of another name)."""
+    return {p: (i, n) for p, i, n in session.exec(select(CustomerRow.phone, CustomerRow.id, CustomerRow.name)).all()}
 
 
-def known_plate_owners(*, session: Session) -> dict[str, int]:
-    """Every plate -> the customer of its (first) car (an import names a row whose
-    name is not that customer's)."""
-    owners: dict[str, int] = {}
-    for plate, cid in session.exec(select(VehicleRow.plate, VehicleRow.customer_id).order_by(VehicleRow.id)).all():
-        owners.setdefault(plate, cid)
+def known_plate_owners(*, session: Session) -> dict[str, str]:
+    """Every plate -> the name of its (first) car's customer (an import names a
+    row whose name is not that customer's)."""
+    owners: dict[str, str] = {}
+    for plate, name in session.exec(select(VehicleRow.plate, CustomerRow.name)
+                                    .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                                    .order_by(VehicleRow.id)).all():
+        owners.setdefault(plate, name)
     return owners
 
 
