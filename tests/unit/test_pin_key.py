@@ -167,3 +167,19 @@ def test_pin_key_upgrade_keys_every_old_hash_at_once(shop, old_computer, db_url)
     code, said = run(db_url, "pin-key", "upgrade")
     assert code == 0 and "0 PINs keyed" in said
     assert d.reports.verify_audit() == []
+
+
+def test_neither_the_database_nor_a_backup_holds_the_pin_key(shop, old_computer, tmp_path, db_url):
+    d = shop.desk
+    cheap_pin(d, shop.mgr.id, "8888")
+    key = pinkey.current()
+    with d.ctx.engine.connect() as conn:
+        stored = repr(conn.execute(sa.text('select * from "user"')).all())
+    assert key.secret.hex() not in stored and key.id in stored  # the hash names its key, never holds it
+    if not db_url.startswith("sqlite"):
+        return  # a server database's backup is the server's tools' business
+    d.ctx.engine.dispose()
+    code, said = run(db_url, "backup", str(tmp_path / "backup.db"))
+    assert code == 0, said
+    raw = (tmp_path / "backup.db").read_bytes()
+    assert key.secret not in raw and key.secret.hex().encode() not in raw
