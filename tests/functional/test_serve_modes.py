@@ -149,3 +149,4 @@ async def test_lobby_mode_masks_every_name_whatever_its_script_and_no_phone_or_p
             assert plate not in board
             assert not (len(name) > 1 and name in board), name
         assert "1391234" not in board and "137000" not in board and "138123" not in board
+
