@@ -14,6 +14,7 @@ from desk.domain.privacy import mask_name, mask_plate
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.board_status import LATE_STYLE, status_text
+from desk.widgets.safe import literal
 
 
 class LobbyScreen(DeskScreen):
@@ -51,7 +52,7 @@ class LobbyScreen(DeskScreen):
 
     def show_shop(self) -> None:
         """The shop's name as set up (it may change on another terminal)."""
-        self.query_one("#lobby-shop", Static).update(Text(self.desk.ctx.settings.shop_name))
+        self.query_one("#lobby-shop", Static).update(literal(self.desk.ctx.settings.shop_name))
 
     def show_clock(self) -> None:
         self.query_one("#lobby-clock", Static).update(f"{self.app.clock():%H:%M}")
@@ -66,7 +67,7 @@ class LobbyScreen(DeskScreen):
         for r in rows:
             promised = r.promised_at.strftime("%H:%M") if r.promised_at else "-"
             table.add_row(
-                Text(mask_plate(r.plate)), Text(mask_name(r.customer)), status_text(r.status, late=r.late),
+                literal(mask_plate(r.plate)), literal(mask_name(r.customer)), status_text(r.status, late=r.late),
                 Text(promised, style=LATE_STYLE if r.late else ""),
             )
 
