@@ -245,11 +245,6 @@ def signer(shop, clock, text):
     return shop.desk.handback.signer(text)
 
 
-def estimate_line(shop, clock, text):
-    return shop.desk.estimate.parse_line({"description": text, "qty": "1", "unit_cents": "10"}, kind="part"
-                                         ).description
-
-
 DRIVERS = {
     "ChecklistService.mark_item": mark_reason,
     "ChecklistService.mark_in": mark_reason,  # mark_item's transaction
@@ -274,7 +269,6 @@ DRIVERS = {
     "ReceptionService.concern": concern,
     "ReceptionService.finding": finding,
     "ComebackService.draft": cause_note,
-    "EstimateService.parse_line": estimate_line,
 }
 
 
