@@ -1,6 +1,7 @@
 """Text stored before it was checked (an old row, another program's import) is
 drawn literally: an escape sequence in a checklist reason used to reach the
-terminal (opening the visit cleared the screen and set the terminal's title)."""
+terminal (opening the visit cleared the screen and set the terminal's title).
+Names in Chinese, with emoji or with combining marks keep the board's columns."""
 
 from __future__ import annotations
 
@@ -39,3 +40,40 @@ async def test_a_stored_reason_with_escapes_is_drawn_literally(shop, clock, db_u
         await pilot.pause()
         drawn = strips_text(table)
         assert "\x1b" not in drawn and "\x07" not in drawn
+
+
+def cells(strip_text: str) -> list[str]:
+    """A drawn line as the terminal's cells (a wide character fills two, a
+    combining mark joins the letter before it)."""
+    from rich.cells import split_graphemes
+
+    spans, _total = split_graphemes(strip_text)
+    out: list[str] = []
+    for start, end, width in spans:
+        if width == 0 and out:
+            out[-1] += strip_text[start:end]
+        out += [strip_text[start:end]] * width
+    return out
+
+
+async def test_the_board_lines_up_with_chinese_emoji_and_combining_names(shop, clock, db_url):
+    from datetime import timedelta
+
+    from textual.widgets import DataTable
+
+    d = shop.desk
+    names = ["欧阳娜娜", "Zoe 👍🏽 ❤️", "x\u0301y\u0332z\u20dd Li"]
+    for i, name in enumerate(names):
+        customer = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone=f"1370000000{i}"))
+        vehicle = d.people.register_vehicle(shop.sa, customer, d.people.vehicle_draft(
+            plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000))
+        d.booking.book(shop.sa, customer_id=customer, vehicle_id=vehicle, booking=d.booking.draft(
+            at=clock.now + timedelta(hours=1 + i), concerns=[("Oil change", ())]))
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and len(app.screen.rows) == 3)
+        table = app.screen.query_one(DataTable)
+        await pilot.pause()
+        lines = [cells("".join(seg.text for seg in table.render_line(y))) for y in range(1, 4)]
+        plate_cells = {next(i for i, c in enumerate(line) if c == "沪") for line in lines}
+        assert len(plate_cells) == 1, ["".join(line) for line in lines]  # every plate in the same column
