@@ -159,6 +159,7 @@ def render(doc, font_path: str | None = None) -> bytes:
     from fpdf.enums import XPos, YPos
     from fpdf.fonts import FontFace
 
+    doc = doc.shown()  # control characters as their pictures, as on paper in text
     everything = doc.text()
     if font_path is None:
         font_path = find_cjk_font()

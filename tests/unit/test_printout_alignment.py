@@ -65,3 +65,22 @@ def check_alignment(shop, clock):
         assert all(shown[g] == " " for g in gaps if g < len(shown)), row
     widths = {len(cells(row)) for row in rows}
     assert widths == {len(cells(grid[1]))}, grid  # the amounts' right edge is one column
+
+
+def test_a_printout_shows_control_characters_as_pictures(shop, clock):
+    """A line stored before text was checked (an old row, another program's
+    import) reaches no printer or terminal as an escape sequence."""
+    import sqlalchemy as sa
+
+    set_locale("en")
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Wiper", qty=Decimal(1), unit_cents=1000, availability="in_stock"))
+    with d.ctx.engine.begin() as conn:  # past every check
+        conn.execute(sa.text("UPDATE estimate_line SET description = :t WHERE visit_id = :v"),
+                     {"t": "Wiper \x1b]0;pwned\x07\x1b[2J", "v": vid})
+    text = printout.estimate_doc(d.lifecycle.visit_view(vid), Settings(), printed_at=datetime(2026, 11, 23)).text()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "Wiper ␛]0;pwned␇␛[2J" in text
