@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -80,6 +81,44 @@ def _usable(path: str) -> bool:
 
 
 @lru_cache(maxsize=8)
+def font_chars(path: str) -> frozenset[int]:
+    """The code points ``path``'s font has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    kw = {"fontNumber": 0} if path.lower().endswith((".ttc", ".otc")) else {}
+    return frozenset((TTFont(path, lazy=True, **kw).getBestCmap() or {}).keys())
+
+
+#: What a character the font has no glyph for is printed as (the first the font
+#: has): a visible box, never a blank (an emoji in a description printed nothing).
+MISSING_GLYPH = ("\u25a1", "\ufffd", "?")
+
+
+def _extends(ch: str) -> bool:
+    """A character that belongs to the one before it: a combining mark, a
+    variation selector, a skin tone, a zero-width joiner."""
+    cp = ord(ch)
+    return bool(unicodedata.combining(ch)) or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or cp == 0x200D
+
+
+def printable(text: str, chars: frozenset[int]) -> str:
+    """``text`` with each character ``chars`` lacks (an emoji with its modifiers
+    counted as one) shown as the replacement box."""
+    box = next((c for c in MISSING_GLYPH if ord(c) in chars), "?")
+    out: list[str] = []
+    for ch in text:
+        if ord(ch) in chars or ch in "\n\r\t":
+            out.append(ch)
+        elif _extends(ch):
+            # part of the character already replaced, or a mark the font cannot
+            # draw over a letter that still shows
+            continue
+        else:
+            out.append(box)
+    return "".join(out)
+
+
+@lru_cache(maxsize=8)
 def find_cjk_font(env: str | None = None) -> str | None:
     """The path of a font with Chinese glyphs, or None (see the module docstring)."""
     chosen = env if env is not None else os.environ.get("DESK_PDF_FONT", "")
@@ -120,13 +159,22 @@ def render(doc, font_path: str | None = None) -> bytes:
     from fpdf.enums import XPos, YPos
     from fpdf.fonts import FontFace
 
+    doc = doc.shown()  # control characters as their pictures, as on paper in text
     everything = doc.text()
     if font_path is None:
         font_path = find_cjk_font()
     if font_path is None and not _latin1(everything):
         raise FontMissing()
 
-    pdf = FPDF(format="A4", unit="mm")
+    class Page(FPDF):
+        """Every text drawn shows each character: those the font lacks as a box."""
+
+        def normalize_text(self, text: str) -> str:
+            if font_path is not None:
+                text = printable(text, font_chars(font_path))
+            return super().normalize_text(text)
+
+    pdf = Page(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=True, margin=MARGIN)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_title(f"{doc.title} {doc.number}")

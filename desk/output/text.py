@@ -20,6 +20,7 @@ refusing to print it would take that away. It says why there is nothing to sign.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from rich.cells import cell_len
 
 from desk.domain import damage
 from desk.domain.entities import LineKind
+from desk.domain.validate import visible
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.validate import show_phone
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
@@ -87,9 +89,29 @@ class Doc:
         return (tuple(self.table_head[i] for i in keep), tuple(self.table_align[i] for i in keep),
                 [tuple(row[i] for i in keep) for row in self.table])
 
+    def shown(self) -> Doc:
+        """The document with every control character in its text made visible
+        (ESC as "␛"): a printout never carries one to a printer or a terminal."""
+
+        def lines(items):
+            return [visible(x) for x in items]
+
+        def pairs(items):
+            return [(visible(k), visible(v)) for k, v in items]
+
+        return dataclasses.replace(
+            self, title=visible(self.title), number=visible(self.number), shop=tuple(lines(self.shop)),
+            fields=pairs(self.fields), sections=[(visible(h), lines(ls)) for h, ls in self.sections],
+            table_head=tuple(lines(self.table_head)), table=[tuple(lines(r)) for r in self.table],
+            totals=pairs(self.totals), notes=lines(self.notes),
+            signatures=[(visible(a), visible(b)) for a, b in self.signatures])
+
     def text(self) -> str:
         """The document as plain text, columns lined up (CJK characters count as
-        two): every word the PDF shows."""
+        two): every word the PDF shows, control characters as their pictures."""
+        shown = self.shown()
+        if shown != self:
+            return shown.text()
         out = [*self.shop, "", f"{self.title}  {self.number}", f"{_('Date')}: {self.date}", ""]
         width = max((cell_len(k) for k, _v in self.fields), default=0) + 1
         out += [f"{_pad(k + ':', width)} {v}" for k, v in self.fields]

@@ -18,6 +18,7 @@ from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
+from desk.widgets.safe import literal
 
 # The booking forms, the visit screens and the dialogs are imported by the keys
 # that open them: the board is the first screen, on screen before they are needed.
@@ -118,12 +119,12 @@ class AppointmentsScreen(ListScreen):
         style = OVER_STYLE if slow else ""
         return (
             r.time.strftime("%H:%M") if r.time else "",
-            Text(r.customer, style=style),
+            literal(r.customer, style=style),
             Text(r.plate, style=style),
             _(STAGE_LABELS[Stage(r.stage)]) + (" " + _("walk-in") if r.walk_in else ""),
             over_text(slow, now) + flags_text(r),
             Text(r.vehicle),
-            Text(r.concern),
+            literal(r.concern),
             Text(r.advisor),
         )
 

@@ -11,6 +11,7 @@ from desk.domain.drafts import ComplaintClosing
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.widgets.dialogs import FormDialog, FormField
+from desk.widgets.safe import literal
 
 SEVERITY_LABELS = {"ordinary": N_("ordinary"), "major": N_("major")}
 
@@ -56,9 +57,9 @@ class ComplaintsScreen(ListScreen):
 
     def cells(self, r) -> tuple:
         return (
-            f"{r.opened_at:%m-%d %H:%M}", age_text(r, self.app.clock()), Text(r.customer),
+            f"{r.opened_at:%m-%d %H:%M}", age_text(r, self.app.clock()), literal(r.customer),
             Text(_(SEVERITY_LABELS[r.severity]), style="bold red" if r.severity == "major" else ""),
-            Text(r.summary), Text(f"{r.due_at:%m-%d %H:%M}", style="bold red reverse" if r.overdue else ""),
+            literal(r.summary), Text(f"{r.due_at:%m-%d %H:%M}", style="bold red reverse" if r.overdue else ""),
             Text(str(r.repeat), style="bold" if r.repeat else "dim"),
         )
 

@@ -17,6 +17,7 @@ from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen, TableScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
+from desk.widgets.safe import literal
 
 PERIOD_LABELS = {
     kpi.DAY: N_("By day"), kpi.WEEK: N_("By week"), kpi.MONTH: N_("By month"), kpi.YEAR: N_("By year"),
@@ -218,8 +219,8 @@ class KpiVisitsScreen(ListScreen):
         met = Text("✓", style="green") if v.id in self.hits else Text("✗", style="red")
         stage = _(STAGE_LABELS[Stage(v.stage)]) if v.stage in Stage._value2member_map_ else v.stage
         return (
-            met, Text(v.number), f"{v.day:%Y-%m-%d}" if v.day else "", Text(v.customer), Text(v.plate),
-            Text(v.advisor), Text(v.technician), stage, Text(self.notes.get(v.id, "")),
+            met, Text(v.number), f"{v.day:%Y-%m-%d}" if v.day else "", literal(v.customer), literal(v.plate),
+            literal(v.advisor), literal(v.technician), stage, literal(self.notes.get(v.id, "")),
         )
 
     def on_data_table_row_selected(self, event) -> None:

@@ -22,6 +22,7 @@ from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 from desk.widgets.tables import append_rows
+from desk.widgets.safe import literal
 
 #: Short (the column is 4 wide): "lab." is labour.
 KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
@@ -93,7 +94,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def _line_cells(self, ln) -> tuple:
         net = line_net(priced(ln))
-        desc = Text(ln.description)
+        desc = literal(ln.description)
         notes = [f"-{ln.discount_pct.normalize():f}%"] if ln.discount_pct else []
         notes += [x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on]
         if notes:

@@ -20,6 +20,7 @@ from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
 from desk.widgets.survey import SurveyDialog
+from desk.widgets.safe import literal
 
 class FollowUpQueueScreen(ListScreen):
     TABLE_ID = "followup"
@@ -39,7 +40,7 @@ class FollowUpQueueScreen(ListScreen):
     def cells(self, r) -> tuple:
         agreed = f"{r.agreed_at:%m-%d %H:%M} {_(followup_channel_label(r.channel))}" if r.agreed_at else "-"
         return (
-            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, Text(r.customer),
+            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, literal(r.customer),
             Text(show_phone(r.phone)), Text(r.plate), agreed, f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
         )
 

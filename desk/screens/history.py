@@ -16,6 +16,7 @@ from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ReasonDialog
 from desk.widgets.stopwatch import duration_text, standard_text
+from desk.widgets.safe import literal
 
 
 class HistoryScreen(DeskScreen):
@@ -85,7 +86,7 @@ class HistoryScreen(DeskScreen):
             review = flags.reviews.get(f.key)
             state = (Text(_("Accepted by {name}: {note}", name=review.by_name, note=review.note), style="green")
                      if review else Text(_("Open"), style="bold red"))
-            table.add_row(Text(_(RULE_LABELS[f.rule])), Text(flags.names.get(f.user_id, "")),
+            table.add_row(Text(_(RULE_LABELS[f.rule])), literal(flags.names.get(f.user_id, "")),
                           Text(_(f.reason, **f.params)), state, key=f.key)
         if not flags.flags:
             table.add_row(Text(_("None"), style="dim"), "", "", "", key="-")

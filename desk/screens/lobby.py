@@ -1,5 +1,6 @@
 """The lobby view of the progress board, for a screen in the customer lounge:
-masked plate, one name, status and promised time. Nothing else personal."""
+masked plate, masked name (``desk.domain.privacy``), status and promised time.
+Nothing else personal."""
 
 from __future__ import annotations
 
@@ -9,27 +10,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
+from desk.domain.privacy import mask_name, mask_plate
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.board_status import LATE_STYLE, status_text
-
-
-def mask_plate(plate: str) -> str:
-    """京A12345 -> 京A***45: enough for owners to spot their car, not to identify it."""
-    if len(plate) <= 4:
-        return plate[:1] + "*" * (len(plate) - 1)
-    return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
-
-
-def short_name(name: str) -> str:
-    """Chinese names: the family name with 先生/女士 left out -> 李*; Latin names:
-    the first name only."""
-    name = name.strip()
-    if not name:
-        return ""
-    if any("\u4e00" <= ch <= "\u9fff" for ch in name):
-        return name[0] + "*" * (len(name) - 1)
-    return name.split()[0]
+from desk.widgets.safe import literal
 
 
 class LobbyScreen(DeskScreen):
@@ -67,7 +52,7 @@ class LobbyScreen(DeskScreen):
 
     def show_shop(self) -> None:
         """The shop's name as set up (it may change on another terminal)."""
-        self.query_one("#lobby-shop", Static).update(Text(self.desk.ctx.settings.shop_name))
+        self.query_one("#lobby-shop", Static).update(literal(self.desk.ctx.settings.shop_name))
 
     def show_clock(self) -> None:
         self.query_one("#lobby-clock", Static).update(f"{self.app.clock():%H:%M}")
@@ -82,7 +67,7 @@ class LobbyScreen(DeskScreen):
         for r in rows:
             promised = r.promised_at.strftime("%H:%M") if r.promised_at else "-"
             table.add_row(
-                mask_plate(r.plate), Text(short_name(r.customer)), status_text(r.status, late=r.late),
+                literal(mask_plate(r.plate)), literal(mask_name(r.customer)), status_text(r.status, late=r.late),
                 Text(promised, style=LATE_STYLE if r.late else ""),
             )
 

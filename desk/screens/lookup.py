@@ -20,6 +20,7 @@ from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.base import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField, PickDialog, ReasonDialog
+from desk.widgets.safe import literal
 
 
 class LookupScreen(ModalScreen[tuple[int, int] | None]):
@@ -84,7 +85,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.rows = []
         for vehicle, customer in rows:
             table.add_row(
-                Text(vehicle.plate), Text(customer.name), Text(show_phone(customer.phone)),
+                literal(vehicle.plate), literal(customer.name), Text(show_phone(customer.phone)),
                 Text(f"{vehicle.make} {vehicle.model}"), Text(vehicle.vin), key=str(vehicle.id),
             )
             self.rows.append((customer.id, vehicle.id))

@@ -25,6 +25,7 @@ from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
+from desk.widgets.safe import literal
 
 #: How often the time left is worked out again from the clock (no database read).
 CLOCK_SECONDS = 30.0
@@ -143,7 +144,7 @@ class ProgressScreen(ListScreen):
         slow = over(self.runs, r.visit_id, self.app.clock()) if r.visit_id in self.runs else None
         row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
-            Text(r.number, style=row), Text(r.plate, style=row), Text(r.customer, style=row),
+            Text(r.number, style=row), literal(r.plate, style=row), literal(r.customer, style=row),
             status_text(r.status),
             on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
             left_text(r), flag_text(r, slow, self.app.clock()) if slow else flags(r),

@@ -19,6 +19,7 @@ from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
+from desk.widgets.safe import literal
 
 APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
                    Approval.DECLINED: N_("declined")}
@@ -67,7 +68,7 @@ class WorkLines(DataTable):
             work = (Text(_("waiting part"), style="yellow") if waiting
                     else work_cell(ln, names, view.visit.technician_id))
             self.add_row(
-                Text(ln.description + (" *" if ln.added_in_repair else "")),
+                literal(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
                 Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
                 stock_cell(ln), work, clocked_text((times or {}).get(ln.id)), key=str(ln.id),

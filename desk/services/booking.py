@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain import schedule as sched
 from desk.domain import staff
 from desk.domain.drafts import BookingDraft, ConcernDraft
@@ -173,7 +174,8 @@ class BookingService(Service):
 
     def complete_reminder(self, actor: User, visit: VisitRef, reminder_id: int, outcome: str) -> Saved[None]:
         """A reminder call of ``visit`` made, with what the customer said
-        (``outcome`` as ``fields.REMINDER_OUTCOME`` parsed it)."""
+        (``outcome`` as ``fields.REMINDER_OUTCOME`` parses it)."""
+        outcome = fields.REMINDER_OUTCOME.check(outcome)
 
         def run(session: Session, row: VisitRow) -> None:
             rem = session.get(ReminderRow, reminder_id)

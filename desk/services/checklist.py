@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
-from desk.domain import staff
+from desk.domain import fields, staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Saved, User, VisitRef
 from desk.services.context import Service
@@ -38,6 +38,7 @@ class ChecklistService(Service):
         (a stage move that ticks the items the user confirmed, in the same
         transaction: ``LifecycleService.advance``)."""
         kind = MarkKind(kind)
+        reason = fields.OPTIONAL_REASON.check(reason)  # whoever calls: checked here, once
         item = self.templates.get(item_id)
         techs, other_inspector = self._who_worked(session, visit, item)
         current = {m.item_id: m for m in repo.marks(session=session, visit_id=visit.id)}.get(item_id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain import staff
 from desk.domain.drafts import ComplaintClosing, ComplaintDraft
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
@@ -38,10 +39,11 @@ class ComplaintView:
 class ComplaintService(Service):
     def open_in(self, session: Session, actor: User, visit: VisitRow, severity: Severity, summary: str) -> int:
         """Open a complaint in the caller's transaction (a follow-up call's)."""
+        summary = fields.SUMMARY.check(summary)
         now = self.now()
         row = ComplaintRow(
             visit_id=visit.id, customer_id=visit.customer_id, opened_at=now, severity=severity.value,
-            summary=summary[:1000], owner_id=visit.advisor_id,
+            summary=summary, owner_id=visit.advisor_id,
             escalated_at=now if severity == Severity.MAJOR else None,
         )
         session.add(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from desk.domain import fields
 from desk.domain.drafts import FollowUpAgreement
 from desk.domain.entities import Disposal, Saved, User, VisitRef
 from desk.services.context import Service
@@ -17,8 +18,9 @@ class DeliveryService(Service):
 
     def explain_amount(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
         """DLV-02: the explanation (or re-approval note) of a final beyond tolerance,
-        as ``fields.EXPLANATION`` parsed it."""
-        return self._set_fields(actor, visit, "visit.amount_explained", amount_explanation=text)
+        as ``fields.EXPLANATION`` parses it."""
+        return self._set_fields(actor, visit, "visit.amount_explained",
+                                amount_explanation=fields.EXPLANATION.check(text))
 
     def agreement(self, at: datetime, channel: str) -> FollowUpAgreement:
         """A follow-up agreement from typed values, within the window from now."""

@@ -31,6 +31,7 @@ class HandbackService(Service):
     def acknowledge(self, actor: User, visit: VisitRef, end: str, signer: str) -> Saved[None]:
         """The customer (``signer``, parsed by ``fields.SIGNER``) acknowledges the
         damage map: ``end`` "in" at the walkaround, "out" at delivery."""
+        signer = fields.SIGNER.check(signer)
 
         def run(session: Session, row: VisitRow) -> None:
             damage.check_acknowledge(end, row.stage, row.damage_confirmed)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain import checklist as ck
 from desk.domain import process as proc
 from desk.domain import staff
@@ -128,7 +129,9 @@ class LifecycleService(Service):
 
     def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "",
                     tick: Sequence[str] = ()) -> Saved[Stage]:
-        """``reason``: as ``fields.REASON`` parsed it (the reason dialog)."""
+        """``reason``: as ``fields.OPTIONAL_REASON`` parses it (whether one is
+        needed is the action's)."""
+        reason = fields.OPTIONAL_REASON.check(reason)
         if action in proc.NEEDS_REASON and not reason:
             raise InvalidInput("reason", "A reason is required")
 
@@ -196,7 +199,8 @@ class LifecycleService(Service):
                     after={"promised_at": at})
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
-        """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parsed it."""
+        """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parses it."""
+        bay = fields.BAY.check(bay)
 
         def check(session: Session) -> None:
             row = session.get(UserRow, technician_id)

@@ -30,7 +30,8 @@ class PeopleService(Service):
         return self._read(lambda s: repo.users(session=s))
 
     def create_user(self, actor: User | None, name: str, roles: list[Role]) -> int:
-        """A new user: ``name`` as ``fields.NAME`` parsed it (set-up's form, the demo)."""
+        """A new user: ``name`` as ``fields.NAME`` parses it (set-up's form, the demo)."""
+        name = fields.NAME.check(name)
 
         def run(session: Session) -> int:
             row = UserRow(name=name, roles=",".join(Role(r).value for r in roles))

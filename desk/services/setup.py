@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain import money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
@@ -235,6 +236,7 @@ class SetupService(Service):
     def add_template_item(self, actor: User, *, stage: str, en: str, zh: str = "",
                           required: bool = False, role: str = Role.ADVISOR.value) -> str:
         self._require_manager(actor, N_("change the shop set-up"))
+        en, zh = fields.ITEM_TEXT_EN.check(en), fields.ITEM_TEXT_ZH.check(zh)
 
         def run(session: Session) -> str:
             rows = self._overrides(session)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain.estimate import parts_to_chase
 from desk.domain import process as proc
 from desk.domain import schedule as sched
@@ -98,6 +99,7 @@ class WorkshopService(Service):
                  technician_id: int | None = None, bay: str | None = None) -> None:
         """:meth:`start_line` in the caller's transaction (clocking on a line not
         yet started: the start and the clocking are one change)."""
+        bay = None if bay is None else fields.BAY.check(bay)
         row = self._line(session, visit, line_id)
         line = repo.to_line(row)
         if visit.stage != Stage.IN_REPAIR:
@@ -220,7 +222,8 @@ class WorkshopService(Service):
 
     def progress_update(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
         """A progress message to the waiting customer (REP-02), logged: ``text``
-        as ``fields.PROGRESS_UPDATE`` parsed it."""
+        as ``fields.PROGRESS_UPDATE`` parses it."""
+        text = fields.PROGRESS_UPDATE.check(text)
 
         def run(session: Session, visit: VisitRow) -> None:
             session.add(ProgressUpdateRow(visit_id=visit.id, text=text, at=self.now(), by_user=actor.id))

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from desk.config import Settings
 from desk.i18n import N_, _, set_locale
 from desk.keys import check_keymap
+from desk.shell import paste
 from desk.shell.commands import binding_ids, desk_commands, toggle_help
 from desk.shell.heap import HeapKeeper
 from desk.shell.live import ChangeWatcher, DataChanged
@@ -108,6 +109,7 @@ class DeskApp(TypeAhead, App):
     ) -> None:
         super().__init__()
         self._typeahead_init()
+        paste.install()  # a paste is text for one field, whatever it holds
         self.db_url = db_url
         #: Served to a browser (``desk serve``): every session starts at the PIN
         #: sign-in, only users with a PIN may sign in, ``user_name`` is ignored.

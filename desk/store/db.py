@@ -37,7 +37,7 @@ from sqlmodel import Session
 
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
-from desk.store import faults, health, presence
+from desk.store import faults, health, presence, text_guard
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
 from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
 
@@ -179,6 +179,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
     bound = engine.execution_options(**{WRITE: True})
     with Session(bound, expire_on_commit=False) as session:
+        text_guard.guard(session)  # nothing unstorable is written, whoever wrote it
         with session.begin():
             yield session
 

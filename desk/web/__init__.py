@@ -37,6 +37,14 @@ PAGE_DIR = Path(__file__).resolve().parent
 LOBBY_RECONNECT_SECONDS = 5
 #: Browser sessions at once (each one is a process): more are turned away.
 MAX_SESSIONS = 20
+#: The largest terminal a browser session gets, whatever it asks (a 10000x10000
+#: one took 938 MB and streamed 1.4 GB a minute): a 4K screen at a small font.
+MAX_COLUMNS, MAX_ROWS = 300, 100
+#: The smallest: below this nothing of desk can be read anyway.
+MIN_COLUMNS, MIN_ROWS = 20, 5
+#: The memory one session's process may take (its data segment, RLIMIT_DATA): a
+#: 300x100 session of the demo shop takes about 100 MB.
+SESSION_MEMORY_BYTES = 512 * 1024 * 1024
 _WILDCARD = {"0.0.0.0", "::", ""}
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -75,6 +83,32 @@ def font_size(site: Site, settings, asked: str | None = None) -> int:
         except ValueError:
             pass
     return max(limits.minimum, min(limits.maximum or size, size))
+
+
+def terminal_size(width: object, height: object) -> tuple[int, int]:
+    """The terminal a session gets for what a browser asked (the page's first
+    request or a resize message): within MIN..MAX, 80x24 for what is no number."""
+
+    def whole(value: object, default: int) -> int:
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            return default
+
+    return (max(MIN_COLUMNS, min(MAX_COLUMNS, whole(width, 80))),
+            max(MIN_ROWS, min(MAX_ROWS, whole(height, 24))))
+
+
+def limit_memory(pid: int, limit: int = SESSION_MEMORY_BYTES) -> None:
+    """Bound a session's memory: past ``limit`` its allocations fail and that
+    session ends, not the machine (Linux; elsewhere the size cap alone)."""
+    import resource
+
+    if sys.platform.startswith("linux"):
+        try:
+            resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
+        except (ProcessLookupError, PermissionError):
+            pass  # gone already, or not ours to limit
 
 
 def session_command(site: Site, lang: str | None = None) -> str:
@@ -153,7 +187,22 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
     import jinja2
     from aiohttp import web
     from textual_serve.app_service import AppService
-    from textual_serve.server import Server, log, to_int
+    from textual_serve.server import Server, log
+
+    class DeskAppService(AppService):
+        """One browser session: its terminal within MAX_COLUMNS x MAX_ROWS,
+        however it asks (at the start or by a resize), its memory bounded."""
+
+        async def start(self, width: int, height: int) -> None:
+            await super().start(*terminal_size(width, height))
+
+        async def _open_app_process(self, width: int = 80, height: int = 24):
+            process = await super()._open_app_process(width, height)
+            limit_memory(process.pid)
+            return process
+
+        async def set_terminal_size(self, width: int, height: int) -> None:
+            await super().set_terminal_size(*terminal_size(width, height))
 
     class DeskServer(Server):
         def __init__(self, *args, **kw) -> None:
@@ -219,10 +268,9 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
             # textual-serve's handler, keeping each session so that none outlives
             # the server
             websocket = web.WebSocketResponse(heartbeat=15)
-            width = to_int(request.query.get("width", "80"), 80)
-            height = to_int(request.query.get("height", "24"), 24)
+            width, height = terminal_size(request.query.get("width", "80"), request.query.get("height", "24"))
             await websocket.prepare(request)
-            service = AppService(
+            service = DeskAppService(
                 self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                 close=websocket.close, download_manager=self.download_manager, debug=self.debug,
             )

@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from desk.domain import staff
 from desk.domain.checklist import ItemState, ItemStatus, MarkKind
 from desk.i18n import N_, _
+from desk.widgets.safe import literal
 
 #: ASCII state marks: box-drawing and symbols like ✓ ■ are ambiguous-width on CJK
 #: terminals and shift the columns.
@@ -98,9 +99,9 @@ class Checklist(DataTable):
         return (
             Text(mark, style=style),
             Text(s.item.id, style=row_style),
-            Text(s.item.text, style=row_style),
+            literal(s.item.text, style=row_style),
             Text(kind, style="dim" if not s.item.required else ""),
-            Text(note, style="italic"),
+            literal(note, style="italic"),
         )
 
     def show(self, statuses: list[ItemStatus]) -> None:

@@ -18,6 +18,7 @@ from desk.domain import fields
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _, _n
 from desk.widgets.text_input import TextInput
+from desk.widgets.safe import literal
 
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
@@ -249,7 +250,7 @@ class FormDialog(Held, ModalScreen[dict | None]):
                     yield Static("", classes="field-counter", id=f"c-{f.name}")
                 yield Static("", classes="field-error", id=f"e-{f.name}")
             if self.note:
-                yield Label(Text(self.note), classes="dialog-note", id="form-note")
+                yield Label(literal(self.note, multiline=True), classes="dialog-note", id="form-note")
             yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
                         classes="dialog-hint")
 

@@ -12,19 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-#: C0 controls -> U+2400 "control pictures"; DEL -> ␡; C1 controls -> "�".
-_PICTURES = {cp: 0x2400 + cp for cp in range(0x20)} | {0x7F: 0x2421} | {cp: 0xFFFD for cp in range(0x80, 0xA0)}
-#: Bidi overrides/isolates could reorder what follows on the same line.
-_PICTURES |= {cp: 0xFFFD for cp in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-def visible(text: object, *, multiline: bool = False) -> str:
-    """``text`` as a ``str`` with every control character made visible."""
-    s = "" if text is None else str(text)
-    if multiline:
-        keep = {0x0A: 0x0A, 0x09: 0x09}
-        return s.translate(_PICTURES | keep)
-    return s.translate(_PICTURES)
+from desk.domain.validate import visible
 
 
 def literal(text: object, style: str = "", *, multiline: bool = False) -> Text:

@@ -83,3 +83,38 @@ async def test_a_reason_near_its_limit_shows_its_counter(shop, clock, db_url):
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Too long" in str(app.screen.query_one("#reason-error", Static).render()))
         assert len(app.screen.query_one("#reason", Input).value) == 505  # nothing cut
+
+
+async def test_a_terminal_paste_with_escape_and_tab_stays_in_its_field(shop, clock, db_url):
+    """What a terminal sends for a paste (bracketed: ESC [200~ … ESC [201~),
+    read by the parser the app's terminal and web drivers use: the ESC inside
+    it used to end the paste, the rest became keys (tab moved focus, the digits
+    landed in quantity and price)."""
+    from textual.drivers import linux_driver, web_driver
+
+    from tests import flow
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog)
+                       and app.focused is not None and app.focused.id == "f-description")
+        form = app.screen
+        assert web_driver.XTermParser is linux_driver.XTermParser  # one parser for both
+        parser = linux_driver.XTermParser()
+        sent = "\x1b[200~Brake pads\x1b[31m front\x1b[0m\t99\t12.50\x1b\x07\x1b[201~"
+        for event in [*parser.feed(sent[:9]), *parser.feed(sent[9:])]:
+            app.post_message(event)
+        description = form.query_one("#f-description", Input)
+        await wait_for(pilot, lambda: description.value)
+        assert app.focused is description
+        assert description.value == "Brake pads front 99 12.50"
+        assert form.query_one("#f-qty", Input).value == "1"
+        assert form.query_one("#f-unit_cents", Input).value == ""
+        await wait_for(pilot, lambda: any("control character" in n for n in notes))

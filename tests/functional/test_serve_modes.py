@@ -120,3 +120,33 @@ async def test_a_locked_browser_session_offers_only_users_with_a_pin(shop, clock
         await wait_for(pilot, lambda: screen_name(app) == "LockScreen")
         options = app.screen.query_one("#signin-users", OptionList)
         assert options.option_count == 1 and app.user is None
+
+
+async def test_lobby_mode_masks_every_name_whatever_its_script_and_no_phone_or_plate(shop, clock, db_url):
+    d = shop.desk
+    names = {"김민수": "김**", "Tom": "T.", "Tom Becker": "T. B.", "13912345678": "***", "李伟": "李*"}
+    plates = {}
+    for i, name in enumerate(names):
+        if name == "李伟":
+            customer, vehicle = shop.customer, shop.vehicle
+        else:
+            customer = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone=f"1370000000{i}"))
+            vehicle = d.people.register_vehicle(shop.sa, customer, d.people.vehicle_draft(
+                plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000))
+        visit = d.booking.walk_in(shop.sa, customer_id=customer, vehicle_id=vehicle,
+                                  concerns=d.booking.concerns(["oil"])).id
+        flow.to_stage(shop, clock, visit, "IN_REPAIR")
+        plates[name] = "京A12345" if name == "李伟" else f"沪B6543{i}"
+    app = make_lobby_app(db_url=db_url, clock=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen"
+                       and app.screen.query_one(DataTable).row_count == len(names))
+        cells = lobby_cells(app)
+        shown = sorted(row[1] for row in cells)
+        assert shown == sorted(names.values())
+        board = " ".join(" ".join(row) for row in cells)
+        for name, plate in plates.items():
+            assert plate not in board
+            assert not (len(name) > 1 and name in board), name
+        assert "1391234" not in board and "137000" not in board and "138123" not in board
+

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from textual.widgets import DataTable, Input, Static
 
-from desk.screens.lobby import mask_plate, short_name
+from desk.domain.privacy import mask_name, mask_plate
 from desk.shell.app import make_app
 from desk.widgets.checklist import Checklist
 from desk.widgets.dialogs import FormDialog, PickDialog, ReasonDialog
@@ -169,8 +169,8 @@ async def test_progress_board_sees_another_terminal_within_a_second(shop, clock,
 
 def test_lobby_masks_personal_data():
     assert mask_plate("京A12345") == "京A***45"
-    assert short_name("李伟") == "李*"
-    assert short_name("Tom Becker") == "Tom"
+    assert mask_name("李伟") == "李*"
+    assert mask_name("Tom Becker") == "T. B."
 
 
 async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):

@@ -368,3 +368,24 @@ def test_empty_lists_say_none_not_a_dash(shop, visit, lang):
     text = text_of(pdf.render(doc))
     assert f"{_('Findings')} • {_('none')}" in text
     assert "• -" not in text and not any(v in ("", "-") for _k, v in doc.fields)
+
+
+@pytest.mark.cjk_font
+def test_an_emoji_prints_as_a_visible_box_never_a_blank(shop, clock):
+    """A description with emoji (a skin tone, a variation selector) printed
+    nothing where they stood; now each is a box the reader sees."""
+    from decimal import Decimal
+
+    set_locale("en")
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Wiper 🚗 blades 👍🏽 ok ❤️", qty=Decimal(1), unit_cents=16800, availability="in_stock"))
+    doc = printout.estimate_doc(d.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
+    font = pdf.find_cjk_font()
+    data = pdf.render(doc, font)
+    text = page_text(data)
+    assert "Wiper □ blades □ ok □" in text, text
+    boxes = glyph_images(data, "□")
+    assert len(boxes) == 3 and all(ink(img) > 20 for _ch, img in boxes)

@@ -244,3 +244,68 @@ def test_a_session_ends_when_its_server_is_gone(tmp_path, sqlite_url):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("asked, given", [
+    (("10000", "10000"), (300, 100)), ((10000, 10000), (300, 100)), (("120", "40"), (120, 40)),
+    (("0", "-5"), (20, 5)), (("wide", None), (80, 24)), (("1e9", "24"), (80, 24)),
+])
+def test_a_terminal_is_never_larger_than_300_by_100(asked, given):
+    from desk.web import terminal_size
+
+    assert terminal_size(*asked) == given
+
+
+async def _wait(predicate, seconds: float = 20.0):
+    """Until ``predicate()`` holds (the session's process started, a message sent)."""
+    import asyncio
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_an_oversized_terminal_request_gets_300_by_100_and_a_bounded_session(config_dir, sqlite_url, monkeypatch):
+    """One websocket asking for 10000x10000 (at the start and by a resize) took
+    938 MB and streamed 1.4 GB a minute: its session gets 300x100, its process a
+    memory limit."""
+    import resource
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from textual_serve.app_service import AppService
+
+    from desk.services import open_desk
+    from desk.web import make_server
+
+    open_desk(sqlite_url).ctx.engine.dispose()
+    monkeypatch.setenv("DESK_DATABASE_URL", sqlite_url)
+    sent: list[dict] = []
+    send_meta = AppService.send_meta
+
+    async def spy(self, data):
+        sent.append(data)
+        return await send_meta(self, data)
+
+    monkeypatch.setattr(AppService, "send_meta", spy)
+    server = make_server(LOBBY, host="127.0.0.1", port=0)
+    client = TestClient(TestServer(await server._make_app()))
+    await client.start_server()
+    try:
+        ws = await client.ws_connect("/ws?width=10000&height=10000", headers={"Host": "127.0.0.1:8040"})
+        await _wait(lambda: server.services and getattr(next(iter(server.services)), "_process", None))
+        process = next(iter(server.services))._process
+        pid = process.pid
+        environ = dict(kv.split("=", 1) for kv in open(f"/proc/{pid}/environ").read().split("\0") if "=" in kv)
+        assert (environ["COLUMNS"], environ["ROWS"]) == ("300", "100")
+        from desk.web import SESSION_MEMORY_BYTES
+
+        assert resource.prlimit(pid, resource.RLIMIT_DATA) == (SESSION_MEMORY_BYTES, SESSION_MEMORY_BYTES)
+        await ws.send_json(["resize", {"width": 10000, "height": 10000}])
+        await _wait(lambda: any(m.get("type") == "resize" for m in sent))
+        assert [(m["width"], m["height"]) for m in sent if m.get("type") == "resize"] == [(300, 100)]
+        await ws.close()
+        await _wait(lambda: process.returncode is not None)  # the session ended with its page
+    finally:
+        await client.close()
+        await server.on_shutdown(None)
