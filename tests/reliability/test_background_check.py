@@ -106,6 +106,10 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     desk.people.create_user(None, "王丽", [Role.ADVISOR])
     desk.ctx.engine.dispose()
     path, _ = _shop_damaged_late(tmp_path, clock)
+    with sqlite3.connect(path) as conn:  # the backup is this shop's (a restore refuses another shop's)
+        shop_id = conn.execute("SELECT value FROM shop_meta WHERE key = 'shop_id'").fetchone()[0]
+    with sqlite3.connect(good) as conn:
+        conn.execute("UPDATE shop_meta SET value = ? WHERE key = 'shop_id'", (shop_id,))
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
     from desk.store.backup import identity
