@@ -166,6 +166,9 @@ class StoreLink:
 
     def __init__(self, app) -> None:
         self.app = app
+        #: why the audit log's anchor is behind (``desk.store.anchor.Trouble``), or None
+        self.anchor_trouble = None
+        self._listening = False
 
     def _run(self, job, group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
@@ -270,7 +273,9 @@ class StoreLink:
             return []
 
     def after_open(self) -> None:
-        """Today's backup now and the integrity check a little later, both in workers."""
+        """Today's backup now and the integrity check a little later, both in workers;
+        from now on an anchor that could not be written is shown on the board."""
+        self.listen_to_anchor()
         self._run(self._daily_backup, "backup")
         if self.INTEGRITY_CHECK_DELAY is not None:
             self.app.set_timer(self.INTEGRITY_CHECK_DELAY, self.check_integrity)
@@ -326,8 +331,38 @@ class StoreLink:
         if desk is not None:
             desk.ctx.engine.dispose()
 
+    def listen_to_anchor(self) -> None:
+        from desk.store import anchor
+
+        if not self._listening:
+            anchor.listen(self._anchor_news)
+            self._listening = True
+
+    def _anchor_news(self, key: str, trouble) -> None:
+        """The anchor writer's thread: an anchor of ours failed, or works again."""
+        from desk.store import anchor
+
+        if key != anchor.db_key(self.app.db_url):
+            return
+        try:
+            self.app.call_from_thread(self.anchor_changed, trouble)
+        except RuntimeError:  # the app is closing: nothing left to show it on
+            pass
+
+    def anchor_changed(self, trouble) -> None:
+        self.anchor_trouble = trouble
+        for screen in list(self.app.screen_stack):
+            shown = getattr(screen, "anchor_changed", None)
+            if callable(shown):
+                shown()
+
     def release(self) -> None:
         """The app ends: its connections (and their presence) go with the engine."""
+        if self._listening:
+            from desk.store import anchor
+
+            anchor.unlisten(self._anchor_news)
+            self._listening = False
         desk = self.app.desk
         if desk is not None:
             desk.ctx.engine.dispose()
