@@ -305,6 +305,7 @@ class _Writer:
         self._busy = False
         self._hurry = False
         self._thread: threading.Thread | None = None
+        self._retrying: set[str] = set()
 
     def submit(self, engine: Engine, head: Head) -> None:
         with self._cond:
@@ -335,11 +336,26 @@ class _Writer:
             except Exception as exc:  # noqa: BLE001 - the anchor never breaks a save; it is reported
                 _failed(engine, head, exc)
                 if _listeners:  # a terminal shows it: try again until the folder is fixed
-                    retry = threading.Timer(RETRY_SECONDS, self.submit, (engine, head))
-                    retry.daemon = True
-                    retry.start()
+                    self._retry_later(engine, head)
             else:
                 _written(engine)
+
+    def _retry_later(self, engine: Engine, head: Head) -> None:
+        """One timer per database, however many saves failed meanwhile."""
+        key = engine.url.render_as_string(hide_password=False)
+        with self._cond:
+            if key in self._retrying:
+                return
+            self._retrying.add(key)
+
+        def again() -> None:
+            with self._cond:
+                self._retrying.discard(key)
+            self.submit(engine, head)
+
+        timer = threading.Timer(RETRY_SECONDS, again)
+        timer.daemon = True
+        timer.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every noted head is written (True) or ``timeout`` passed."""
