@@ -312,18 +312,17 @@ def not_damage(exc: BaseException, path: Path) -> StoreUnavailable:
 
 
 DAMAGED_WITH_BACKUP = N_(
-    "SQLite's integrity check finds {path} damaged. First try SQLite's recovery, which keeps every row "
-    "it can still read: {recover}. If that fails, the newest backup is {backup} (made {made}): restoring "
+    "SQLite's integrity check finds {path} damaged. First try the recovery, which keeps every row "
+    "SQLite can still read: {recover}. If that fails, the newest backup is {backup} (made {made}): restoring "
     "it loses the saves of the last {hours} hours")
 DAMAGED_NO_BACKUP = N_(
-    "SQLite's integrity check finds {path} damaged. Try SQLite's recovery, which keeps every row it can "
+    "SQLite's integrity check finds {path} damaged. Try the recovery, which keeps every row SQLite can "
     "still read: {recover}. There is no backup of it in {folder}")
 
 
 def recovery_command(path: Path) -> str:
-    """SQLite's own recovery (the sqlite3 shell's ``.recover``) into a new file beside it."""
-    out = path.with_name(f"{path.stem}-recovered{path.suffix or '.db'}")
-    return f'sqlite3 "{path}" ".recover" | sqlite3 "{out}"'
+    """The salvage into a new file beside it (:func:`desk.store.backup.recover`)."""
+    return f'desk --db "{path}" db recover'
 
 
 def damaged(path: Path | None, folder: Path | None = None) -> StoreDamaged:
