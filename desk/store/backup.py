@@ -754,27 +754,52 @@ class Recovered:
 
 
 def _salvage_table(source: sqlite3.Connection, target: sqlite3.Connection, table: str) -> tuple[int, int]:
-    """Copy every row of ``table`` SQLite can still read, in rowid order; a
-    damaged page is stepped over (ever larger steps past the rowid where reading
-    failed). Returns (rows copied, failed reads)."""
+    """Copy every row of ``table`` SQLite can still read, in rowid order. A read
+    that fails (it met a damaged page) is stepped over: ever larger steps find a
+    rowid past the damage, then halving finds the first one that reads again, so
+    only the damaged page's rows are lost. Returns (rows copied, failed reads)."""
     cols = [r[1] for r in source.execute(f'PRAGMA table_info("{table}")')]
     names = ", ".join(f'"{c}"' for c in cols)
     insert = f'INSERT OR IGNORE INTO "{table}" (rowid, {names}) VALUES ({", ".join("?" * (len(cols) + 1))})'
-    last, copied, failed, step = -(1 << 62), 0, 0, 1
-    while True:
+    select = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+    failed = 0
+
+    def read(after: int, limit: int = 1):
+        nonlocal failed
         try:
-            rows = source.execute(f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?',
-                                  (last, SALVAGE_BATCH)).fetchall()
+            return source.execute(select, (after, limit)).fetchall()
         except sqlite3.DatabaseError:
             failed += 1
-            if failed > 10_000 or last == -(1 << 62):
+            return None
+
+    last, copied, edge = -(1 << 62), 0, 1 << 62
+    while True:
+        rows = read(last, SALVAGE_BATCH)
+        if rows is None:
+            while (one := read(last)):  # row by row up to the damaged page
+                target.executemany(insert, one)
+                copied += 1
+                last = one[0][0]
+            if one is not None:  # the end of the table: the batch failed on its last page
                 return copied, failed
-            last += step
-            step *= 2
+            lo, step = last, 1
+            while True:  # past the damage
+                hi = min(lo + step, edge)
+                if read(hi) is not None:
+                    break
+                if hi >= edge:
+                    return copied, failed
+                lo, step = hi, step * 2
+            while hi - lo > 1:  # the first rowid that reads again
+                mid = (lo + hi) // 2
+                if read(mid) is None:
+                    lo = mid
+                else:
+                    hi = mid
+            last = hi
             continue
         if not rows:
             return copied, failed
-        step = 1
         target.executemany(insert, rows)
         copied += len(rows)
         last = rows[-1][0]
