@@ -211,3 +211,27 @@ def test_the_recovery_steps_over_a_damaged_page_of_a_table(tmp_path):
     finally:
         out.close()
     assert ids[0] == 1 and ids[-1] == 2000
+
+
+async def test_the_damage_screen_offers_the_recovery_first_and_puts_it_in_place_by_keys(tmp_path, clock, monkeypatch):
+    """Damage found in the background: ``v`` recovers into a new file, ``y``
+    puts it in place (the damaged file kept); the board is back and writes work."""
+    from textual.widgets import Static
+
+    from desk.widgets.dialogs import ConfirmDialog
+    from tests.reliability.test_background_check import _shop_damaged_late
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    path, _ = _shop_damaged_late(tmp_path, clock)
+    app = make_app(db_url=f"sqlite:///{path}", clock=clock, user_name="王丽")
+    app.store.INTEGRITY_CHECK_DELAY = 0.2
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("#store-error"))
+        assert "db recover" in str(app.screen.query_one("#store-error", Static).render())
+        await pilot.press("v")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), tries=600)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.desk is not None and not app.desk.ctx.blocked and app.user is not None
+                       and not app.screen.query("#store-error"), tries=600)
+        app.desk.people.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
+    assert list(tmp_path.glob("desk-recovered-*.db")) and list(tmp_path.glob("desk-before-restore-*.db"))
