@@ -104,6 +104,10 @@ class VisitRec:
     authorised_cents: int = 0
     #: The final bill (approved lines); None when not known.
     final_cents: int | None = None
+    #: The customer had a visit before this one (new customers: False).
+    returning: bool = False
+    #: Who told the customer the car was ready (DLV-03), None before anyone did.
+    notified_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,12 @@ class KpiData:
                           key=lambda v: (getattr(v, anchor), v.id))
             self._index[key] = ([getattr(v, anchor) for v in rows], rows)
         return self._index[key]
+
+    def kinds(self) -> dict[tuple[int, str], str]:
+        """The standing mark of each (visit, item)."""
+        if "kinds" not in self._index:
+            self._index["kinds"] = {(m.visit_id, m.item_id): m.kind for m in self.marks}
+        return self._index["kinds"]
 
     def waived(self) -> list[MarkRec]:
         if "waived" not in self._index:
@@ -311,6 +321,26 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
     base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
     return _rate(f"mot.{stage}", N_("MOT kept without waiver: {stage}"), base, lambda v: v.id not in waived,
                  params={"stage": _STAGE_MSGIDS.get(stage, stage)})
+
+
+def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, ...]) -> Measure:
+    """The recommended (never blocking) MOT items of ``stage`` done on the visits
+    that left it: items done of items due (n.a. counts as not due). A visit meets
+    it when it skipped none; its note names what it skipped."""
+    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
+    kinds = data.kinds()
+    done = due = 0
+    skipped: dict[int, str] = {}
+    for v in base:
+        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
+        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
+        due += len(mine)
+        done += len(mine) - len(left)
+        if left:
+            skipped[v.id] = " ".join(left)
+    return Measure(f"recommended.{stage}", N_("Recommended items done: {stage}"), PCT, pct(done, due), done, due,
+                   tuple(v.id for v in base), tuple(v.id for v in base if v.id not in skipped),
+                   {"stage": _STAGE_MSGIDS.get(stage, stage)}, skipped)
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
@@ -494,6 +524,51 @@ def nps(data: KpiData, scope: Scope) -> Measure:
                    ids, _ordered_ids(promoters), {}, notes)
 
 
+def followup_reach(data: KpiData, scope: Scope, outcome: str) -> Measure:
+    """Of the cars delivered in the range that the follow-up caller tried, the
+    share whose calls ended in ``outcome``: reached (any call reached them),
+    wrong_number (a call found the number wrong), or unreached (neither, yet)."""
+    tried: dict[int, set[str]] = {}
+    for c in data.calls:
+        tried.setdefault(c.visit_id, set()).add(c.outcome)
+    base = [v for v in _visits(data, scope, "delivered_at") if v.id in tried]
+
+    def ended(v: VisitRec) -> str:
+        got = tried[v.id]
+        return "reached" if "reached" in got else "wrong_number" if "wrong_number" in got else "unreached"
+
+    label = {"reached": N_("Follow-up: customer reached"), "wrong_number": N_("Follow-up: wrong number"),
+             "unreached": N_("Follow-up: not reached (yet)")}[outcome]
+    return _rate(f"followup.{outcome}", label, base, lambda v: ended(v) == outcome,
+                 notes={v.id: ", ".join(sorted(tried[v.id])) for v in base})
+
+
+def csi_overall(data: KpiData, scope: Scope) -> Measure:
+    """Overall CSI: the mean of the factors' mean scores (1-5) over the calls in the
+    range (a factor nobody answered is left out)."""
+    per: dict[str, list[int]] = {}
+    ids: list[int] = []
+    for c in _calls(data, scope):
+        for f, score in c.scores:
+            per.setdefault(f, []).append(score)
+            ids.append(c.visit_id)
+    means = [Decimal(sum(v)) / len(v) for v in per.values()]
+    value = (sum(means) / len(means)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if means else None
+    ordered = _ordered_ids(ids)
+    return Measure("csi.overall", N_("CSI overall (mean of the factors)"), SCORE, value,
+                   sum(len(v) for v in per.values()), len(per), ordered, ordered)
+
+
+def satisfied(data: KpiData, scope: Scope) -> Measure:
+    """Top-2-box: the survey answers scored 4 or 5 (satisfied, very satisfied)."""
+    answers = [(c.visit_id, s) for c in _calls(data, scope) for _, s in c.scores]
+    ids = _ordered_ids(v for v, _ in answers)
+    low = {v for v, s in answers if s < 4}
+    ok = sum(1 for _, s in answers if s >= 4)
+    return Measure("satisfied", N_("Answers satisfied or very satisfied (top 2 of 5)"), PCT, pct(ok, len(answers)),
+                   ok, len(answers), ids, tuple(v for v in ids if v not in low))
+
+
 def _complaints(data: KpiData, scope: Scope) -> list[ComplaintRec]:
     out = [c for c in data.complaints if scope.within(c.opened_at)
            and (scope.advisor_id is None or _mine(data.visits.get(c.visit_id), scope))]
@@ -518,6 +593,54 @@ def complaints_24h(data: KpiData, scope: Scope) -> Measure:
     return Measure("complaints_24h", N_("Complaints resolved within 24 h"), PCT, pct(len(ok), len(cs)), len(ok),
                    len(cs), _ordered_ids(c.visit_id for c in cs if c.visit_id is not None),
                    _ordered_ids(c.visit_id for c in ok if c.visit_id is not None), {}, notes)
+
+
+def complaints_open(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range and still open at its end (or now, if
+    sooner), and of them those open longer than 24 h (overdue)."""
+    at = min(scope.end, scope.now)
+    cs = [c for c in _complaints(data, scope) if c.closed_at is None or c.closed_at > at]
+    late = [c for c in cs if c.opened_at + timedelta(hours=24) <= at]
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_open", N_("Complaints open (of them over 24 h)"), COUNT, Decimal(len(cs)), len(late),
+                   len(cs), ids, _ordered_ids(c.visit_id for c in late if c.visit_id is not None),
+                   {}, {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None})
+
+
+def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
+    """Median hours from opening to closing of the complaints opened in the range
+    and closed."""
+    cs = [c for c in _complaints(data, scope) if c.closed_at is not None]
+    hours = [Decimal((c.closed_at - c.opened_at).total_seconds()) / 3600 for c in cs]
+    value = Decimal(statistics.median(hours)).quantize(_TENTH, rounding=ROUND_HALF_UP) if hours else None
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_close", N_("Complaints: median hours to close"), HOURS, value, len(cs), len(cs),
+                   ids, ids)
+
+
+def complaints_per_100(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range per 100 visits arrived in it."""
+    cs = _complaints(data, scope)
+    arrived = _visits(data, scope, "arrived_at")
+    value = None if not arrived else (Decimal(len(cs)) * 100 / len(arrived)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_per_100", N_("Complaints per 100 visits"), COUNT, value, len(cs), len(arrived),
+                   ids, ids)
+
+
+def same_advisor(data: KpiData, scope: Scope) -> Measure:
+    """DLV-03: cars delivered in the range whose customer was told it was ready
+    by the advisor who received it (of those told by anyone)."""
+    base = [v for v in _visits(data, scope, "delivered_at") if v.notified_by is not None]
+    return _rate("same_advisor", N_("Completion told by the receiving advisor"), base,
+                 lambda v: v.notified_by == v.advisor_id)
+
+
+def returning_share(data: KpiData, scope: Scope) -> Measure:
+    """Arrivals of customers who had an earlier visit (returning), of all arrivals:
+    the figures split new / returning start from it."""
+    base = _visits(data, scope, "arrived_at")
+    return _rate("returning", N_("Returning customers' share of visits"), base, lambda v: v.returning)
 
 
 def repeat_complaints(data: KpiData, scope: Scope) -> Measure:
@@ -667,18 +790,24 @@ def _per_standard(settings: Settings, scope: Scope, keys: tuple[str, ...],
 
 
 def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-                item_texts: dict[str, str] | None = None) -> list[Callable[[Scope], Measure]]:
+                item_texts: dict[str, str] | None = None,
+                recommended: dict[str, tuple[str, ...]] | None = None) -> list[Callable[[Scope], Measure]]:
     """Every measure of the dashboard as a function of a scope, in display order.
-    The most-waived items are chosen once over the whole ``scope``."""
+    The most-waived items are chosen once over the whole ``scope``.
+    ``recommended``: each stage's recommended items that apply to every visit."""
     texts = item_texts or {}
+    stages = list(stages)
     fns: list[Callable[[Scope], Measure]] = _per_standard(
         settings, scope, ("greet_within_seconds",),
         lambda s, v, p: greeting(data, s, int(v["greet_within_seconds"]), period=p))
     fns += [
         lambda s: appointment_share(data, s),
+        lambda s: returning_share(data, s),
         lambda s: no_show(data, s),
     ]
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
+    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it)
+            for st, it in (recommended or {}).items() if it and st in stages]
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [
@@ -693,17 +822,24 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
                                           tolerance_abs_cents=int(v["tolerance_abs_cents"]), period=p))
     fns += [
         lambda s: on_time(data, s),
+        lambda s: same_advisor(data, s),
         lambda s: added_work_approved(data, s),
         lambda s: declined_done(data, s),
     ]
     fns += _per_standard(
         settings, scope, ("followup_window_hours",),
         lambda s, v, p: followup_on_time(data, s, int(v["followup_window_hours"]), period=p))
+    fns += [lambda s, o=o: followup_reach(data, s, o) for o in ("reached", "unreached", "wrong_number")]
     fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
     fns += [
+        lambda s: csi_overall(data, s),
+        lambda s: satisfied(data, s),
         lambda s: nps(data, s),
         lambda s: complaints_opened(data, s),
+        lambda s: complaints_open(data, s),
         lambda s: complaints_24h(data, s),
+        lambda s: complaints_close_hours(data, s),
+        lambda s: complaints_per_100(data, s),
         lambda s: repeat_complaints(data, s),
         lambda s: duration_median(data, s),
     ]
@@ -757,10 +893,12 @@ class Row:
 
 def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
            item_texts: dict[str, str] | None = None, with_trend: bool = True,
-           extra: Iterable[Callable[[Scope], Measure]] = ()) -> list[Row]:
+           extra: Iterable[Callable[[Scope], Measure]] = (),
+           recommended: dict[str, tuple[str, ...]] | None = None) -> list[Row]:
     """Every measure over ``scope``, with its trend over the scope's buckets;
     ``extra``: more measures of other records (the stage stopwatch's), after them."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts) + list(extra)
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts,
+                      recommended=recommended) + list(extra)
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []

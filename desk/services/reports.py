@@ -78,12 +78,22 @@ class ReportService(Service):
         extra = self.extra_measures(data)
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
-                          item_texts=texts, with_trend=with_trend, extra=extra)
+                          item_texts=texts, with_trend=with_trend, extra=extra, recommended=self.recommended())
         rows = beside_mot(rows)
         advisor = ""
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def recommended(self) -> dict[str, tuple[str, ...]]:
+        """Each stage's recommended items that apply to every visit (an item with a
+        condition, such as a road test for a noise, is left out: the figures can't
+        tell where it applied). A shop's hidden items are not in the templates."""
+        out: dict[str, list[str]] = {}
+        for item in self.templates.items:
+            if not item.required and item.when is None and item.check is None:
+                out.setdefault(item.stage, []).append(item.id)
+        return {stage: tuple(ids) for stage, ids in out.items()}
 
     def extra_measures(self, data: kpi.KpiData) -> list:
         """The measures of records beyond ``data``'s, over the same visits."""
