@@ -56,7 +56,11 @@ def audit_verify(ctx: click.Context, re_anchor: bool, pin_stdin: bool) -> None:
         click.echo(_n("audit log intact ({n} event)", "audit log intact ({n} events)", found.events))
         if found.note:
             click.echo(_(found.note))
+        for reason, params in found.behind:
+            click.echo(_(reason, **params))
         return
+    for reason, params in found.behind:
+        click.echo(_(reason, **params), err=True)
     for p in found.problems:
         click.echo(_("event {id}: {problem}", id=p.event_id, problem=p.text()))
     click.echo(_n("{n} problem in the audit log", "{n} problems in the audit log", len(found.problems)), err=True)

@@ -29,18 +29,22 @@ def backup_cmd(ctx: click.Context, dest) -> None:
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Overwrite the current database without asking.")
+@click.option("--other-shop", "other_shop", is_flag=True,
+              help="The backup is another shop's, and it is meant to replace this shop's database.")
 @click.pass_context
-def restore_cmd(ctx: click.Context, src, yes: bool) -> None:
-    """Replace the database with a verified desk backup. Refused while another
-    terminal has the database open; the replaced file is kept whole beside it;
-    the integrity and audit checks run on the restored file."""
+def restore_cmd(ctx: click.Context, src, yes: bool, other_shop: bool) -> None:
+    """Replace the database with a verified desk backup. Refused while any other
+    terminal or program has the database open or locked, for another shop's
+    backup (unless --other-shop) and over a file that is not a desk database;
+    the replaced file is kept whole beside it; the integrity and audit checks
+    run on the restored file."""
     from desk.shell.store_link import restored_text
 
     url = db_url(ctx.obj.get("db"))
     try:
         check_backup(src)
         confirmed = yes or (sys.stdin.isatty() and click.confirm(f"Overwrite the database at {url}?"))
-        report = restore(src, url, confirmed=confirmed)
+        report = restore(src, url, confirmed=confirmed, other_shop=other_shop)
     except DeskError as exc:
         fail(describe_error(exc))
     click.echo(restored_text(report))

@@ -60,3 +60,29 @@ def db_copy(ctx: click.Context, to_url: str) -> None:
     for line in report.lines():
         click.echo(line)
     click.echo(f"copied {src} -> {make_url(to_url).render_as_string(hide_password=True)}: verified")
+
+
+@db.command("recover")
+@click.pass_context
+def db_recover(ctx: click.Context) -> None:
+    """Salvage a damaged database into a new file beside it (the damaged file
+    is left as it is): every row SQLite can still read. Check the new file,
+    then put it in place with desk restore."""
+    from desk.i18n import _
+    from desk.store.backup import recover
+
+    path = health.sqlite_path(root_db_url(ctx))
+    if path is None:
+        fail(_("Recovery here is for a SQLite file"))
+    try:
+        made = recover(path)
+    except DeskError as exc:
+        fail(describe_error(exc))
+    click.echo(_("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
+                 path=str(made.path), rows=sum(made.rows.values()), tables=len(made.rows), failed=made.unreadable))
+    if made.desk:
+        click.echo(_("It is a desk database again. Check it with: desk --db {path} audit verify; "
+                     "then put it in place with: desk --db {db} restore {path}", path=str(made.path), db=str(path)))
+    else:
+        click.echo(_("Some of desk's tables could not be recovered: it is not a usable shop. "
+                     "Restore a backup instead (desk restore)"))

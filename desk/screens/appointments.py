@@ -103,7 +103,18 @@ class AppointmentsScreen(ListScreen):
                 out.append(_("Opening checklist: {n} open (f9, 4)", n=len(opening)), style="bold yellow")
             else:
                 out.append(_("Opening checklist done"), style="green")
+        trouble = self.app.store.anchor_trouble
+        if trouble is not None:
+            out.append("\n")
+            out.append(_("Saves since {since} are not anchored outside the database: {folder} cannot be written "
+                         "({detail}). Removing the newest audit events would go unnoticed until it can",
+                         since=trouble.since, folder=trouble.folder, detail=trouble.detail),
+                       style="bold white on red")
         return out
+
+    def anchor_changed(self) -> None:
+        """The audit log's anchor failed, or works again: the title says so."""
+        self.set_title(self.title_text(self.opening))
 
     def fetch(self):
         day = self.day

@@ -117,8 +117,10 @@ class ServiceContext:
         try:
             health.quick_check(path)
         except StoreUnavailable as exc:
-            if "damaged" in exc.reason:
-                self.blocked = exc.reason
+            if isinstance(exc, StoreDamaged) or "damaged" in exc.reason:
+                from desk.store.faults import DAMAGED
+
+                self.blocked = DAMAGED  # said again on every write refused: the plain sentence
             raise
 
 

@@ -71,15 +71,18 @@ class StoreErrorScreen(ShellScreen):
     """
 
     BINDINGS = [
+        Binding("v", "recover", N_("Recover into a new file"), id="store_error.recover"),
         Binding("r", "restore", N_("Restore a backup"), id="store_error.restore"),
         Binding("q", "app.quit", N_("Quit"), id="store_error.quit"),
     ]
 
-    def __init__(self, message: str, backups: list | None = None) -> None:
+    def __init__(self, message: str, backups: list | None = None, *, damaged: bool = False) -> None:
         super().__init__()
         self.message = message
         #: verified-at-restore backup files (``Path``), newest first
         self.backups = list(backups or [])
+        #: SQLite found the file damaged: its recovery is offered first (``v``)
+        self.damaged = damaged
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=self.app.show_clock)
@@ -92,7 +95,37 @@ class StoreErrorScreen(ShellScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "restore":
             return bool(self.backups)
+        if action == "recover":
+            return self.damaged and self.app.db_url.startswith("sqlite")
         return True
+
+    def action_recover(self) -> None:
+        self.notify(_("Recovering every row SQLite can still read into a new file…"), timeout=5)
+        self.recover()
+
+    @work(thread=True, exclusive=True, group="restore", exit_on_error=False)
+    def recover(self) -> None:
+        from desk.store.backup import recover
+        from desk.store.health import sqlite_path
+
+        try:
+            made = recover(sqlite_path(self.app.db_url))
+        except (DeskError, OSError) as exc:
+            self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=20)
+            return
+        self.app.call_from_thread(self._recovered, made)
+
+    def _recovered(self, made) -> None:
+        from desk.widgets.dialogs import ConfirmDialog
+
+        said = _("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
+                 path=made.path.name, rows=sum(made.rows.values()), tables=len(made.rows), failed=made.unreadable)
+        if not made.desk:
+            self.notify(said + " " + _("Some of desk's tables could not be recovered: it is not a usable shop. "
+                                       "Restore a backup instead (desk restore)"), severity="warning", timeout=20)
+            return
+        question = said + "\n\n" + _("Put the recovered file in place? The damaged file is kept beside it.")
+        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(made.path))
 
     def action_restore(self) -> None:
         from desk.widgets.dialogs import ConfirmDialog, PickDialog
@@ -166,6 +199,9 @@ class StoreLink:
 
     def __init__(self, app) -> None:
         self.app = app
+        #: why the audit log's anchor is behind (``desk.store.anchor.Trouble``), or None
+        self.anchor_trouble = None
+        self._listening = False
 
     def _run(self, job, group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
@@ -226,7 +262,7 @@ class StoreLink:
                 app.call_from_thread(self.failed, describe_error(exc), self.backups())
             return
         except StoreDamaged as exc:
-            app.call_from_thread(self.failed, describe_error(exc), self.backups())
+            app.call_from_thread(self.failed, describe_error(exc), self.backups(), True)
             return
         except DeskError as exc:  # a missing or read-only folder…: a restore would not help
             app.call_from_thread(self.failed, describe_error(exc))
@@ -257,8 +293,8 @@ class StoreLink:
         question = message + "\n\n" + _("Make a new, empty shop in this file?")
         self.app.push_screen(ConfirmDialog(question), answered)
 
-    def failed(self, message: str, backups: list | None = None) -> None:
-        self.app.push_screen(StoreErrorScreen(message, backups))
+    def failed(self, message: str, backups: list | None = None, damaged: bool = False) -> None:
+        self.app.push_screen(StoreErrorScreen(message, backups, damaged=damaged))
 
     def backups(self) -> list:
         """Backups a broken SQLite file could be restored from (worker thread)."""
@@ -270,7 +306,9 @@ class StoreLink:
             return []
 
     def after_open(self) -> None:
-        """Today's backup now and the integrity check a little later, both in workers."""
+        """Today's backup now and the integrity check a little later, both in workers;
+        from now on an anchor that could not be written is shown on the board."""
+        self.listen_to_anchor()
         self._run(self._daily_backup, "backup")
         if self.INTEGRITY_CHECK_DELAY is not None:
             self.app.set_timer(self.INTEGRITY_CHECK_DELAY, self.check_integrity)
@@ -290,7 +328,8 @@ class StoreLink:
             pass  # busy on another terminal: the next start checks again
         except StoreUnavailable as exc:
             if desk.ctx.blocked:
-                self.app.call_from_thread(self.failed, describe_error(exc), self.backups())
+                self.app.call_from_thread(self.failed, describe_error(exc), self.backups(),
+                                          isinstance(exc, StoreDamaged))
 
     def _daily_backup(self) -> None:
         """Today's verified backup, once a day, keeping the last two weeks."""
@@ -326,8 +365,38 @@ class StoreLink:
         if desk is not None:
             desk.ctx.engine.dispose()
 
+    def listen_to_anchor(self) -> None:
+        from desk.store import anchor
+
+        if not self._listening:
+            anchor.listen(self._anchor_news)
+            self._listening = True
+
+    def _anchor_news(self, key: str, trouble) -> None:
+        """The anchor writer's thread: an anchor of ours failed, or works again."""
+        from desk.store import anchor
+
+        if key != anchor.db_key(self.app.db_url):
+            return
+        try:
+            self.app.call_from_thread(self.anchor_changed, trouble)
+        except RuntimeError:  # the app is closing: nothing left to show it on
+            pass
+
+    def anchor_changed(self, trouble) -> None:
+        self.anchor_trouble = trouble
+        for screen in list(self.app.screen_stack):
+            shown = getattr(screen, "anchor_changed", None)
+            if callable(shown):
+                shown()
+
     def release(self) -> None:
         """The app ends: its connections (and their presence) go with the engine."""
+        if self._listening:
+            from desk.store import anchor
+
+            anchor.unlisten(self._anchor_news)
+            self._listening = False
         desk = self.app.desk
         if desk is not None:
             desk.ctx.engine.dispose()

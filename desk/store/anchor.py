@@ -305,6 +305,7 @@ class _Writer:
         self._busy = False
         self._hurry = False
         self._thread: threading.Thread | None = None
+        self._retrying: set[str] = set()
 
     def submit(self, engine: Engine, head: Head) -> None:
         with self._cond:
@@ -332,8 +333,29 @@ class _Writer:
             try:
                 with _working:  # a fork waits for it: never a child born inside SQLite's or a lock's call
                     _anchor_now(engine, head)
-            except Exception:  # noqa: BLE001 - the anchor never breaks a save; verify says what it lacks
-                pass
+            except Exception as exc:  # noqa: BLE001 - the anchor never breaks a save; it is reported
+                _failed(engine, head, exc)
+                if _listeners:  # a terminal shows it: try again until the folder is fixed
+                    self._retry_later(engine, head)
+            else:
+                _written(engine)
+
+    def _retry_later(self, engine: Engine, head: Head) -> None:
+        """One timer per database, however many saves failed meanwhile."""
+        key = engine.url.render_as_string(hide_password=False)
+        with self._cond:
+            if key in self._retrying:
+                return
+            self._retrying.add(key)
+
+        def again() -> None:
+            with self._cond:
+                self._retrying.discard(key)
+            self.submit(engine, head)
+
+        timer = threading.Timer(RETRY_SECONDS, again)
+        timer.daemon = True
+        timer.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every noted head is written (True) or ``timeout`` passed."""
@@ -350,6 +372,91 @@ _writer = _Writer()
 atexit.register(lambda: _writer.flush(3.0))
 
 
+# ----------------------------------------------------------------------------- a failure is seen
+
+#: Seconds between tries while an anchor could not be written (only while a
+#: terminal listens: a command reports it once and ends).
+RETRY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """The anchor of a database could not be written: since when, the newest
+    event left unanchored, the folder and what the operating system said."""
+
+    key: str
+    folder: str
+    since: str
+    head_id: int
+    detail: str
+
+
+_trouble: dict[str, Trouble] = {}
+_trouble_lock = threading.Lock()
+_listeners: list = []
+
+
+def trouble(url: str | sa.URL) -> Trouble | None:
+    """Why the anchor of the database at ``url`` is behind (None: it is not)."""
+    with _trouble_lock:
+        return _trouble.get(db_key(url))
+
+
+def listen(callback) -> None:
+    """``callback(key, Trouble | None)`` after each anchor write that failed, or
+    that succeeded after a failure (called on the writer's thread)."""
+    with _trouble_lock:
+        if callback not in _listeners:
+            _listeners.append(callback)
+
+
+def unlisten(callback) -> None:
+    with _trouble_lock:
+        if callback in _listeners:
+            _listeners.remove(callback)
+
+
+def _tell(key: str, found: Trouble | None) -> None:
+    with _trouble_lock:
+        listeners = list(_listeners)
+    for callback in listeners:
+        with contextlib.suppress(Exception):
+            callback(key, found)
+
+
+def _failed(engine: Engine, head: Head, exc: BaseException) -> None:
+    key = db_key(engine.url)
+    detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__)
+    with _trouble_lock:
+        old = _trouble.get(key)
+        found = Trouble(key, str(folder()), old.since if old else _now(), max(head.id, old.head_id if old else 0),
+                        detail)
+        _trouble[key] = found
+    _tell(key, found)
+
+
+def _written(engine: Engine) -> None:
+    key = db_key(engine.url)
+    with _trouble_lock:
+        was = _trouble.pop(key, None)
+    if was is not None:
+        _tell(key, None)
+
+
+def writable() -> bool:
+    """Can this process write the anchors' folder (and its lock file) now?"""
+    d = folder()
+    probe = d / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        probe.unlink()
+    return True
+
+
 #: Held while the writer thread works; a fork takes it first, so a child is never
 #: made while that thread is inside SQLite or holds a lock (the child would inherit
 #: them held, by a thread it does not have).
@@ -358,10 +465,13 @@ _working = threading.Lock()
 
 def _after_fork() -> None:
     """A forked child starts with no thread, nothing pending, and its own locks."""
-    global _writer, _thread_lock, _working
+    global _writer, _thread_lock, _working, _trouble_lock
     _writer = _Writer()
     _thread_lock = threading.Lock()
     _working = threading.Lock()
+    _trouble_lock = threading.Lock()
+    _trouble.clear()
+    _listeners.clear()
 
 
 def _before_fork() -> None:

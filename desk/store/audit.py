@@ -148,6 +148,10 @@ REPLACED_EVENT = N_("event {id} is not the one its anchor ({path}) recorded on {
 SHOP_CHANGED = N_("this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here up to "
                   "event {id}: the database was replaced outside desk or its shop id edited "
                   "(if you replaced it yourself: desk audit verify --re-anchor)")
+BEHIND = N_("the anchor outside the database ({path}) records event {id}, written {at}: the {n} newest "
+           "events (to event {last}) are not anchored yet, so removing them would not be found")
+ANCHOR_UNWRITABLE = N_("the anchor's folder {folder} cannot be written here: no save is anchored until it can be "
+                       "(make it writable; the next save anchors the log again)")
 NO_ANCHOR = N_("no anchor outside the database yet (a database made elsewhere, moved, or by an older "
                "desk): its end is checked from the next change on")
 
@@ -207,6 +211,8 @@ class Verified:
     problems: list[ChainProblem]
     note: str = ""
     events: int = 0
+    #: how far the anchor is behind the log, and why: (message id, params)
+    behind: list[tuple[str, dict]] = field(default_factory=list)
 
 
 def verify_anchored(engine, session_factory) -> Verified:
@@ -234,7 +240,15 @@ def verify_anchored(engine, session_factory) -> Verified:
                 "path": str(anchors.anchor_path(old.shop_id, key))}))
         elif shop_id and events:
             note = NO_ANCHOR
-    return Verified(problems, note, events)
+        behind = []
+        if found is not None and not problems:
+            last = session.execute(sa.select(sa.func.max(AuditEventRow.id))).scalar_one() or 0
+            if last > found.id:
+                behind.append((BEHIND, {"path": str(anchors.anchor_path(found.shop_id, key)), "id": found.id,
+                                        "at": found.at, "n": last - found.id, "last": last}))
+        if shop_id and events and not anchors.writable():
+            behind.append((ANCHOR_UNWRITABLE, {"folder": str(anchors.folder())}))
+    return Verified(problems, note, events, behind)
 
 
 def reset_anchor(engine, *, user_name: str, at: datetime, action: str, after: dict) -> tuple:

@@ -544,14 +544,142 @@ def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport
     return report
 
 
-def restore(src: Path, url: str, *, confirmed: bool) -> RestoreReport:
+#: How long a restore waits for a lock held by a program that is not desk.
+PROBE_SECONDS = 2.0
+
+OPEN_ELSEWHERE = N_("The database is open in another program: {holders}. Close it first; nothing was restored")
+LOCKED_ELSEWHERE = N_("The database is locked by another program (it did not let go within {seconds} seconds). "
+                      "Close it first; nothing was restored")
+OTHER_SHOP = N_("{src} is a backup of another shop: {theirs}. The database here belongs to {ours}. Nothing was "
+                "restored; to put the other shop's data here all the same, restore with --other-shop")
+NOT_A_DESK_TARGET = N_("{path} is not a desk database ({what}): a restore replaces only a shop's database, and "
+                       "nothing was changed. Choose the shop's file")
+
+
+def _probe_free(dest: Path) -> None:
+    """Refuse, within seconds, while any other process has the file open or
+    locked: one that does not announce itself (not desk) is found in ``/proc``,
+    and a lock is probed with a short timeout (never the restore's hang)."""
+    others = presence.openers(dest)
+    if others:
+        raise StoreBusy(OPEN_ELSEWHERE, {"holders": "; ".join(o.describe() for o in others)},
+                        holders=tuple(o.describe() for o in others))
+    if not dest.exists():
+        return
+    try:
+        conn = sqlite3.connect(dest, timeout=PROBE_SECONDS, isolation_level=None)
+        try:
+            conn.execute("BEGIN EXCLUSIVE")  # rolls a hot journal back first, as any write would
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if faults.is_locked(exc):
+            raise StoreBusy(LOCKED_ELSEWHERE, {"seconds": f"{PROBE_SECONDS:g}"}) from None
+        # a damaged file: what it is is decided next
+
+
+def shop_of(path: Path) -> tuple[str, str] | None:
+    """(shop id, shop name) of a desk database; None when it cannot say."""
+    try:
+        conn = sqlite3.connect(health._ro_uri(path), uri=True, timeout=PROBE_SECONDS)
+        try:
+            row = conn.execute("SELECT value FROM shop_meta WHERE key = 'shop_id'").fetchone()
+            try:
+                name = conn.execute("SELECT value FROM shop_setting WHERE key = 'shop_name'").fetchone()
+            except sqlite3.Error:
+                name = None
+        finally:
+            conn.close()
+    except (sqlite3.Error, UnicodeDecodeError):
+        return None
+    if not row or not row[0]:
+        return None
+    return str(row[0]), str(name[0]) if name and name[0] else ""
+
+
+def _shop_words(shop: tuple[str, str]) -> str:
+    shop_id, name = shop
+    return f"{name} (shop id {shop_id[:8]})" if name else f"shop id {shop_id[:8]}"
+
+
+def _tables(path: Path) -> set[str]:
+    """The table names a damaged file still shows (its first page), if any."""
+    try:
+        conn = sqlite3.connect(health._ro_uri(path), uri=True, timeout=PROBE_SECONDS)
+        try:
+            return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except (sqlite3.Error, UnicodeDecodeError):
+        return set()
+
+
+#: What a damaged file's schema still says when it is desk's (its first pages).
+DESK_SCHEMA_MARKS = (b"CREATE TABLE audit_event", b"CREATE TABLE alembic_version")
+
+
+def _shows_desk_schema(path: Path, limit: int = 1 << 20) -> bool:
+    """The schema text of a file SQLite cannot read any more still names desk's tables."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+    except OSError:
+        return False
+    return all(mark in head for mark in DESK_SCHEMA_MARKS)
+
+
+def _known_to_desk(dest: Path, folders: list[Path]) -> bool:
+    """desk has backed this path up, or anchored its audit log: it was a shop's
+    database (now too damaged to say so itself)."""
+    where = str(dest.resolve())
+    if any(where in _index(f).values() for f in folders):
+        return True
+    from desk.store import anchor
+
+    d = anchor.folder()
+    if d.is_dir():
+        for p in d.glob("*.json"):
+            try:
+                if json.loads(p.read_text(encoding="utf-8")).get("db") == where:
+                    return True
+            except (OSError, ValueError, AttributeError):
+                continue
+    return False
+
+
+def _check_target(dest: Path, src: Path) -> tuple[str, str] | None:
+    """The file a restore replaces must be a desk database (or nothing yet: 0
+    bytes, SQLite without tables). A damaged one counts while it still shows
+    desk's tables or desk knows the path. Returns its shop, when it says."""
+    found = health.inspect(dest)
+    if found.kind in ("missing", "empty", "sqlite-empty"):
+        return None
+    if found.kind in ("desk", "newer"):
+        return shop_of(dest)
+    if found.kind == "damaged" and (health.DESK_TABLES <= _tables(dest) or _shows_desk_schema(dest)):
+        return shop_of(dest)
+    if found.kind in ("damaged", "not-sqlite"):
+        from desk.locations import backup_dir
+
+        if _known_to_desk(dest, [src.parent, backup_dir()]):
+            return None
+    what = {"damaged": "a damaged SQLite file desk has never known"}.get(found.kind, _what(found))
+    if found.kind == "foreign":
+        what += f": {', '.join(found.tables[:5])}"
+    raise StoreNotAShop(NOT_A_DESK_TARGET, {"path": str(dest), "what": what})
+
+
+def restore(src: Path, url: str, *, confirmed: bool, other_shop: bool = False) -> RestoreReport:
     """Put a verified desk backup in place of the database at ``url``.
 
     Refuses: a file that is not a desk backup of a known schema (saying what it
-    is), overwriting an existing database unless ``confirmed``, and any time
-    another terminal or process has the database open (naming them). The
-    replaced file is kept whole beside it; the report says where, and what the
-    integrity and audit checks found on the restored file."""
+    is), overwriting an existing database unless ``confirmed``, any time another
+    terminal or process has the database open or locked (naming them, within
+    seconds), a file to replace that is not a desk database, and another shop's
+    backup unless ``other_shop`` (naming both shops). The replaced file is kept
+    whole beside it; the report says where, and what the integrity and audit
+    checks found on the restored file."""
     dest = sqlite_path(url)
     if dest is None:
         raise StoreUnavailable(N_("Restore here is for SQLite; restore PostgreSQL with pg_restore"))
@@ -568,6 +696,12 @@ def restore(src: Path, url: str, *, confirmed: bool) -> RestoreReport:
         raise StoreUnavailable(N_("The folder {path} is read-only: nothing was restored"),
                                {"path": str(dest.parent)})
     with presence.alone(dest):
+        _probe_free(dest)
+        ours = _check_target(dest, src) if dest.exists() else None
+        theirs = shop_of(src)
+        if ours and theirs and ours[0] != theirs[0] and not other_shop:
+            raise StoreUnavailable(OTHER_SHOP, {"src": src.name, "theirs": _shop_words(theirs),
+                                                "ours": _shop_words(ours)})
         kept = keep_whole(dest) if exists and dest.exists() and dest.stat().st_size else None
         try:
             _put(src, dest)
@@ -598,3 +732,122 @@ def _re_anchor(dest: Path, src: Path, kept: Path | None) -> bool:
         return False  # the restore stands; verify will say the anchor is missing
     finally:
         engine.dispose()
+
+
+# ----------------------------------------------------------------------------- recovery
+
+NOT_RECOVERED = N_("{path} is too damaged to recover anything from: {detail}")
+
+#: Rows read per query while salvaging a table.
+SALVAGE_BATCH = 500
+
+
+@dataclass
+class Recovered:
+    """What :func:`recover` made: the new file, whether it is a whole desk
+    database again, the rows it holds per table and the rows it could not read."""
+
+    path: Path
+    desk: bool
+    rows: dict[str, int]
+    unreadable: int = 0
+
+
+def _salvage_table(source: sqlite3.Connection, target: sqlite3.Connection, table: str) -> tuple[int, int]:
+    """Copy every row of ``table`` SQLite can still read, in rowid order. A read
+    that fails (it met a damaged page) is stepped over: ever larger steps find a
+    rowid past the damage, then halving finds the first one that reads again, so
+    only the damaged page's rows are lost. Returns (rows copied, failed reads)."""
+    cols = [r[1] for r in source.execute(f'PRAGMA table_info("{table}")')]
+    names = ", ".join(f'"{c}"' for c in cols)
+    insert = f'INSERT OR IGNORE INTO "{table}" (rowid, {names}) VALUES ({", ".join("?" * (len(cols) + 1))})'
+    select = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
+    failed = 0
+
+    def read(after: int, limit: int = 1):
+        nonlocal failed
+        try:
+            return source.execute(select, (after, limit)).fetchall()
+        except sqlite3.DatabaseError:
+            failed += 1
+            return None
+
+    last, copied, edge = -(1 << 62), 0, 1 << 62
+    while True:
+        rows = read(last, SALVAGE_BATCH)
+        if rows is None:
+            while (one := read(last)):  # row by row up to the damaged page
+                target.executemany(insert, one)
+                copied += 1
+                last = one[0][0]
+            if one is not None:  # the end of the table: the batch failed on its last page
+                return copied, failed
+            lo, step = last, 1
+            while True:  # past the damage
+                hi = min(lo + step, edge)
+                if read(hi) is not None:
+                    break
+                if hi >= edge:
+                    return copied, failed
+                lo, step = hi, step * 2
+            while hi - lo > 1:  # the first rowid that reads again
+                mid = (lo + hi) // 2
+                if read(mid) is None:
+                    lo = mid
+                else:
+                    hi = mid
+            last = hi
+            continue
+        if not rows:
+            return copied, failed
+        target.executemany(insert, rows)
+        copied += len(rows)
+        last = rows[-1][0]
+
+
+def recover(path: Path) -> Recovered:
+    """Salvage a damaged database into a new file beside it,
+    ``<stem>-recovered-<time>.db``, leaving the damaged file as it is: desk's
+    schema as the file still states it, and every row SQLite can still read
+    (table by table, stepping over damaged pages), then its indexes and
+    triggers. The new file must pass SQLite's integrity check; the result says
+    whether desk's tables all came back and how many reads failed."""
+    if not path.exists():
+        raise StoreUnavailable(N_("There is no database at {path}"), {"path": str(path)})
+    final = path.with_name(f"{path.stem}-recovered-{_stamp()}{path.suffix or '.db'}")
+    tmp = _tmp_beside(final)
+    rows: dict[str, int] = {}
+    unreadable = 0
+    try:
+        source = sqlite3.connect(health._ro_uri(path), uri=True)
+        try:
+            schema = source.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                                    "AND name NOT LIKE 'sqlite_%'").fetchall()
+        except sqlite3.DatabaseError as exc:
+            source.close()
+            raise StoreDamaged(NOT_RECOVERED, {"path": str(path), "detail": str(exc)[:200]}) from None
+        target = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            target.execute("BEGIN")
+            for kind, name, sql in schema:
+                if kind == "table":
+                    target.execute(sql)
+            for kind, name, _sql in schema:
+                if kind == "table":
+                    rows[name], failed = _salvage_table(source, target, name)
+                    unreadable += failed
+            for kind, _name, sql in schema:
+                if kind in ("index", "trigger", "view"):
+                    target.execute(sql)
+            target.execute("COMMIT")
+        finally:
+            target.close()
+            source.close()
+        verify(tmp)
+        made = _place(tmp, final, unique=True)
+    except (OSError, sqlite3.Error) as exc:
+        raise _translate(exc, final.parent) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return Recovered(made, health.inspect(made).kind == "desk", rows, unreadable)

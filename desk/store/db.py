@@ -126,7 +126,7 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     path = health.sqlite_path(url)
     if readonly and path is not None:
         flags = "mode=ro"
-        if not os.access(path.parent, os.W_OK):
+        if health.immutable_ok(path):
             flags += "&immutable=1"
         url = f"sqlite:///file:{path}?{flags}&uri=true"
     engine = sa.create_engine(url, connect_args=connect_args)

@@ -23,6 +23,10 @@ DISK_FULL = N_("The disk is full; nothing was saved")
 DAMAGED = N_("The database file is damaged; restore it from a backup")
 CANNOT_OPEN = N_("The database file cannot be opened")
 NO_FOLDER = N_("The folder of the database does not exist: {path}")
+#: a read-only open of a file whose last save was cut off (a hot journal): no damage
+CRASH_LEFT = N_("{path} was left in the middle of a save by a program that stopped (a crash or a power cut): "
+                "it is not damaged, and nothing acknowledged is lost. It cannot be opened read-only until "
+                "that save is undone: open it once with desk where the file and its folder can be written")
 
 #: errno -> (message id, error class) for an OSError met while using a file
 _OS_ERRORS = {
@@ -57,6 +61,8 @@ def from_exception(exc: BaseException, *, path: object = None) -> StoreUnavailab
     low = text.lower()
     if "locked" in low or "busy" in low:
         return StoreBusy(BUSY)
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":
+        return StoreUnavailable(CRASH_LEFT, {"path": str(path) if path is not None else "The database"})
     if "readonly" in low or "read-only" in low:
         return StoreUnavailable(READ_ONLY)
     if "disk" in low and ("full" in low or "i/o" in low):

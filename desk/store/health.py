@@ -133,7 +133,7 @@ DESK_TABLES = frozenset({"alembic_version", "audit_event", "visit", "user"})
 
 def _ro_uri(path: Path) -> str:
     uri = f"file:{path}?mode=ro"
-    if not os.access(path.parent, os.W_OK):
+    if immutable_ok(path):
         uri += "&immutable=1"  # nothing can write there: no lock file or -shm is needed
     return uri
 
@@ -157,6 +157,7 @@ def inspect(path: Path, *, known: set[str] | None = None) -> Found:
         raise StoreUnavailable(N_("The database file cannot be opened")) from None
     if head != SQLITE_HEADER:
         return Found("not-sqlite", size=size)
+    roll_back_crash(path)
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
         conn.text_factory = bytes
@@ -170,8 +171,8 @@ def inspect(path: Path, *, known: set[str] | None = None) -> Found:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        if faults.is_locked(exc):
-            raise StoreBusy(faults.BUSY) from None
+        if not says_damaged(exc):
+            raise not_damage(exc, path) from None
         return Found("damaged", size=size)
     except UnicodeDecodeError:
         return Found("damaged", size=size)
@@ -199,7 +200,7 @@ def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
         raise StoreNotAShop(N_("{path} is not a SQLite database: it is damaged, or another kind of file. "
                                "Restore a backup, or choose another file"), {"path": str(path)})
     if found.kind == "damaged":
-        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
+        raise damaged(path)
     if found.kind == "foreign":
         raise StoreNotAShop(N_("{path} is another program's SQLite database (tables: {tables}); "
                                "desk leaves it alone: choose another file"),
@@ -212,7 +213,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def quick_check(path: Path) -> None:
-    """Open read-only and run ``PRAGMA quick_check``; damage is a clear error."""
+    """Open read-only and run ``PRAGMA quick_check``; damage is a clear error.
+
+    A crash's hot journal is rolled back first (:func:`roll_back_crash`); only
+    SQLite's verdict (the check's rows, or a "malformed"/"not a database" error)
+    calls the file damaged."""
+    roll_back_crash(path)
     try:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
         conn.text_factory = bytes  # a damaged file's messages need not be UTF-8
@@ -221,13 +227,134 @@ def quick_check(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if not says_damaged(exc):
+            raise not_damage(exc, path) from None
+        raise damaged(path) from None
+    except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
+        raise damaged(path) from None
+    if rows != [(b"ok",)]:
+        raise damaged(path)
+
+
+# ----------------------------------------------------------------------------- a crash is not damage
+
+#: What a process killed mid-commit leaves beside the file (rollback journal, WAL).
+CRASH_SIDES = ("-journal", "-wal")
+
+
+
+def _left_beside(path: Path) -> bool:
+    for side in CRASH_SIDES:
+        try:
+            if path.with_name(path.name + side).stat().st_size > 0:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def immutable_ok(path: Path) -> bool:
+    """A read-only open may say ``immutable`` (no lock file or -shm needed): in
+    a folder nobody can write, unless a crash left a journal beside the file
+    (``immutable`` would read the half-written pages as if committed; without
+    it SQLite refuses, and :data:`faults.CRASH_LEFT` says why)."""
+    return not os.access(path.parent, os.W_OK) and not _left_beside(path)
+
+
+def roll_back_crash(path: Path) -> bool:
+    """Undo what a process killed mid-commit left: a hot rollback journal (or a
+    WAL to recover) is rolled back by SQLite on the first read of a connection
+    that may write, so one is opened read-write for one read. Every command
+    meets the file through here before it opens it read-only (a read-only
+    connection cannot roll a hot journal back and SQLite would refuse it).
+
+    Nothing to do (no journal or WAL beside the file), a file or folder nobody
+    may write here (the read-only open then says so, :data:`faults.CRASH_LEFT`), or
+    another process still committing (its lock: the busy timeout waits) are all
+    fine. True when a read-write read ran."""
+    if not _left_beside(path):
+        return False
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
         if faults.is_locked(exc):
             raise StoreBusy(faults.BUSY) from None
-        raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
-    except UnicodeDecodeError:  # SQLite's own message quoted damaged bytes
-        raise StoreDamaged(N_("The database file is damaged; restore it from a backup")) from None
-    if rows != [(b"ok",)]:
-        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
+        return False  # the caller's own open says what the file is
+    return True
+
+
+def says_damaged(exc: BaseException) -> bool:
+    """SQLite's own verdict that the file is damaged ("malformed", "not a
+    database"); anything else (a crash's journal on a read-only open, a lock, a
+    refused open) is not damage."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return True
+    if name:
+        return False
+    low = str(exc).lower()
+    return "malformed" in low or "not a database" in low
+
+
+def not_damage(exc: BaseException, path: Path) -> StoreUnavailable:
+    """The sentence for an open that failed without the file being damaged."""
+    if faults.is_locked(exc):
+        return StoreBusy(faults.BUSY)
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":
+        return StoreUnavailable(faults.CRASH_LEFT, {"path": str(path)})
+    return faults.from_exception(exc, path=path)
+
+
+DAMAGED_WITH_BACKUP = N_(
+    "SQLite's integrity check finds {path} damaged. First try the recovery, which keeps every row "
+    "SQLite can still read: {recover}. If that fails, the newest backup is {backup} (made {made}): restoring "
+    "it loses the saves of the last {hours} hours")
+DAMAGED_NO_BACKUP = N_(
+    "SQLite's integrity check finds {path} damaged. Try the recovery, which keeps every row SQLite can "
+    "still read: {recover}. There is no backup of it in {folder}")
+
+
+def recovery_command(path: Path) -> str:
+    """The salvage into a new file beside it (:func:`desk.store.backup.recover`)."""
+    return f'desk --db "{path}" db recover'
+
+
+def damaged(path: Path | None, folder: Path | None = None) -> StoreDamaged:
+    """The sentence for a file SQLite finds damaged: its recovery first, then
+    which backup a restore would use and how many hours of saves that loses
+    (from the backup's time to the file's last write)."""
+    if path is None:
+        return StoreDamaged(faults.DAMAGED)
+    try:
+        from desk.store.backup import backups_for
+
+        if folder is None:
+            from desk.locations import backup_dir
+
+            folder = backup_dir()
+        found = backups_for(f"sqlite:///{path}", folder)
+    except Exception:  # noqa: BLE001 - the advice never hides the verdict
+        found = []
+    params = {"path": str(path), "recover": recovery_command(path), "folder": str(folder)}
+    if not found:
+        return StoreDamaged(DAMAGED_NO_BACKUP, params)
+    newest = found[0]
+    try:
+        made = newest.stat().st_mtime
+        written = max(path.stat().st_mtime, made)
+    except OSError:
+        made = written = 0.0
+    from datetime import datetime
+
+    params.update(backup=newest.name, made=datetime.fromtimestamp(made).strftime("%Y-%m-%d %H:%M"),
+                  hours=f"{(written - made) / 3600:.1f}")
+    return StoreDamaged(DAMAGED_WITH_BACKUP, params)
 
 
 def check_schema(current: str | None, known: set[str]) -> None:

@@ -293,3 +293,77 @@ def alone(db: Path) -> Iterator[None]:
                 os.ftruncate(handle.fileno(), 0)
     finally:
         handle.close()
+
+
+# ----------------------------------------------------------------------------- any process at all
+
+
+@dataclass(frozen=True)
+class Opener:
+    """A process that has the database (or its journal) open, desk or not."""
+
+    pid: int
+    user: str
+    command: str
+
+    def describe(self) -> str:
+        return f"{self.command} (pid {self.pid}, user {self.user})"
+
+
+def _proc_user(pid: int) -> str:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                uid = int(line.split()[1])
+                try:
+                    import pwd
+
+                    return pwd.getpwuid(uid).pw_name
+                except (ImportError, KeyError):
+                    return str(uid)
+    except (OSError, ValueError, IndexError):
+        pass
+    return "?"
+
+
+def _proc_command(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    parts = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    return " ".join(parts)[:80] or "?"
+
+
+def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:
+    """Every other process that has ``db`` (or its -journal/-wal) open, found in
+    ``/proc/<pid>/fd`` (Linux; elsewhere, or without the right to look, none):
+    a program that does not announce itself in the presence file (a database
+    editor, a script with ``sqlite3``) is found too."""
+    if not proc.is_dir():
+        return []
+    targets = set()
+    for name in (db.name, db.name + "-journal", db.name + "-wal"):
+        try:
+            targets.add(str((db.parent / name).resolve()))
+        except OSError:
+            continue
+    found = []
+    me = os.getpid()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link in targets:
+                pid = int(entry.name)
+                found.append(Opener(pid, _proc_user(pid), _proc_command(pid)))
+                break
+    return sorted(found, key=lambda o: o.pid)

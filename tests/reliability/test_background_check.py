@@ -86,7 +86,9 @@ async def test_the_app_shows_the_board_then_the_damage(tmp_path, clock):
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.screen.query("#store-error"))
         text = str(app.screen.query_one("#store-error", Static).render())
-        assert "damaged" in text and "restore it from a backup" in text and "Traceback" not in text
+        # SQLite's verdict, its recovery first, and that there is no backup to restore
+        assert "integrity check finds" in text and "db recover" in text and "no backup" in text
+        assert "Traceback" not in text
         # the board came first: start-up did not wait for the check
         assert any(type(s).__name__ == "AppointmentsScreen" for s in app.screen_stack)
         assert app.desk.ctx.blocked
@@ -104,6 +106,10 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
     desk.people.create_user(None, "王丽", [Role.ADVISOR])
     desk.ctx.engine.dispose()
     path, _ = _shop_damaged_late(tmp_path, clock)
+    with sqlite3.connect(path) as conn:  # the backup is this shop's (a restore refuses another shop's)
+        shop_id = conn.execute("SELECT value FROM shop_meta WHERE key = 'shop_id'").fetchone()[0]
+    with sqlite3.connect(good) as conn:
+        conn.execute("UPDATE shop_meta SET value = ? WHERE key = 'shop_id'", (shop_id,))
     folder = tmp_path / "data" / "backups"
     folder.mkdir(parents=True)
     from desk.store.backup import identity

@@ -67,7 +67,8 @@ def _commands(work: Path) -> dict[str, list[str]]:
 WORKS = {
     *{(c, "read-only-file") for c in READS},
     *{(c, "read-only-folder") for c in READS},
-    ("restore", "damaged"), ("restore", "zero-byte"), ("restore", "not-a-database"), ("demo", "zero-byte"),
+    # a restore replaces a damaged desk database or an empty file, never one that is not desk's
+    ("restore", "damaged"), ("restore", "zero-byte"), ("demo", "zero-byte"),
     *{(c, "busy") for c in ("report", "db-upgrade", "db-copy", "audit-verify", "backup", "set-pin",
                             "serve-lobby", "serve", "import", "export")},
     *{(c, "disk-full") for c in ("report", "db-upgrade", "db-copy", "audit-verify", "serve-lobby", "serve")},
