@@ -228,6 +228,9 @@ class EstimateLineRow(SQLModel, table=True):
     #: The catalogue price of the line (a canned job's price, the labour rate), if
     #: any: a unit price far below it is a price override (``staff.may_price``).
     list_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: The catalogue's quantity × 1000 (a canned job's pieces or hours), if any: a
+    #: quantity far below it is a price override too.
+    list_qty_milli: int | None = None
     #: The declined line of an earlier visit this line offers again (desk.domain.carryover).
     carried_from_id: int | None = Field(default=None, foreign_key="estimate_line.id")
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})

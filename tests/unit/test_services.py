@@ -416,6 +416,35 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
 
 
 
+def test_a_catalogue_lines_quantity_hours_or_tax_code_cut_by_an_advisor_needs_a_manager(shop, clock):
+    """Issue 25: through the services an advisor billed a ¥420 catalogue part as
+    ¥0.42 (quantity 0.001), cut a canned job's labour hours the same way, or took
+    13 % off with the tax code NONE, with no manager."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d = shop.desk
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+    lines = {ln.description: ln for ln in d.lifecycle.visit_view(vid).lines}
+    part, labour = lines["Front brake pad set"], lines["Replace front brake pads"]
+    assert (part.list_cents, part.list_qty) == (42000, Decimal(1))  # the canned job's figures are kept
+    total, events = d.estimate.estimate_total(vid), audit_count(d)
+    for line, patch in ((part, {"qty": "0.001"}), (labour, {"qty": "0.1"}), (part, {"tax_code": "NONE"}),
+                        (part, {"unit_cents": 100}), (part, {"qty": "0.95", "discount_pct": "6"})):
+        with pytest.raises(NotAllowed):
+            d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, d.estimate.patch(**patch))
+    assert d.estimate.estimate_total(vid) == total and audit_count(d) == events  # nothing written
+    # within the advisor's limit, or raising the price: the advisor's own
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), labour.id, d.estimate.patch(qty="0.9"))
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), part.id, d.estimate.patch(qty="2"))
+    # a manager lowers it, and the audit names the manager
+    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(tax_code="NONE"))
+    assert d.lifecycle.history(vid)[-1].user_name == shop.mgr.name
+    # a part typed by hand at no tax is the same lowering
+    with pytest.raises(NotAllowed):
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+            kind="part", description="Wiper blade", qty="1", unit_cents=9000, tax_code="NONE"))
+
+
 def test_a_promise_before_a_back_ordered_parts_eta_is_refused_and_nothing_changes(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
