@@ -5,7 +5,7 @@ pieces or hours) beside its catalogue price, for the price-override rule
 Older lines have none (NULL): their own quantity is the reference, as before.
 
 Revision ID: 0013_list_qty
-Revises: 0010_checks_and_clocking
+Revises: 0011_spec_items
 Create Date: 2026-12-07 19:20:00
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0013_list_qty'
-down_revision: Union[str, None] = '0010_checks_and_clocking'
+down_revision: Union[str, None] = '0011_spec_items'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
