@@ -26,6 +26,10 @@ The rules:
 * **clear a lock-out** after wrong PINs: a manager;
 * **overbook** a full slot, **correct an odometer** below the last reading,
   **close a major complaint**: a manager or foreman;
+* **start or finish a line** in a technician's name: that technician (act-as
+  with their PIN on another's terminal);
+* **record the customer's decision** on added work: an advisor, manager or
+  foreman who did not find the work;
 * **record a comeback's cause** at its QC: a QC inspector, a manager or foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
   others): a manager.
@@ -52,6 +56,8 @@ NOT_TECHNICIAN = "not_technician"
 MANAGER_OR_FOREMAN = N_("a manager or foreman")
 MANAGER = N_("manager")
 OTHER_INSPECTOR = N_("an inspector other than the technician")
+THAT_TECHNICIAN = N_("that technician, with their PIN")
+ANOTHER_ADVISOR = N_("an advisor who did not find the work")
 
 
 @dataclass(frozen=True)
@@ -312,6 +318,39 @@ def technicians(users: Iterable[User]) -> list[User]:
 def advisors(users: Iterable[User]) -> list[User]:
     """The active service advisors: whose visits and figures a list is filtered by."""
     return [u for u in users if u.active and u.has(Role.ADVISOR)]
+
+
+def may_work_as(user: User | None, technician_id: int | None) -> Verdict:
+    """Start or finish a line in technician ``technician_id``'s name (REP-01/07):
+    that technician only, on another's terminal by act-as with their PIN
+    (:func:`who_may_work`), as QC-03 is ticked; nobody marks a line "done 张强" by
+    picking his name."""
+    if user is not None and technician_id is not None and user.id == technician_id and is_technician(user):
+        return ALLOWED
+    return refuse(N_("record a line's work in a technician's name"), THAT_TECHNICIAN)
+
+
+def who_may_work(users: Iterable[User], pin_holders: Collection[int]) -> list[User]:
+    """Whom a terminal may offer to start or finish a line in their own name with
+    their PIN (act as): active technicians with a PIN."""
+    return [u for u in users if u.active and u.id in pin_holders and is_technician(u)]
+
+
+def may_record_decision(user: User | None, found_by: Collection[int]) -> Verdict:
+    """Record the customer's decision on added work (REP-03/04): an advisor (or a
+    manager or foreman), never whoever found the work (``found_by``: who added
+    the lines); on another's terminal by act-as with the advisor's PIN."""
+    if user is None or not (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
+        return refuse(N_("record the customer's decision"), Role.ADVISOR.value)
+    if user.id in found_by:
+        return refuse(N_("record the customer's decision on work you found"), ANOTHER_ADVISOR)
+    return ALLOWED
+
+
+def who_may_record_decision(users: Iterable[User], pin_holders: Collection[int],
+                            found_by: Collection[int]) -> list[User]:
+    """Whom a terminal may offer to record the customer's decision with their PIN."""
+    return [u for u in users if u.active and u.id in pin_holders and may_record_decision(u, found_by)]
 
 
 # ----------------------------------------------------------------------------- other actions

@@ -219,6 +219,28 @@ def test_a_change_that_does_not_lower_the_price_keeps_the_line_as_allowed():
     assert not staff.may_change_price(ADVISOR, plain, plain, **untaxed)  # VAT13 -> NONE
 
 
+def test_a_line_is_started_or_finished_in_a_technicians_name_by_him_only():
+    other = User(8, "Liu", frozenset({Role.TECHNICIAN}))
+    assert staff.may_work_as(TECH, TECH.id)
+    for user in (ADVISOR, MANAGER, FOREMAN, other):  # picking his name is no longer enough
+        assert refusal(staff.may_work_as(user, TECH.id)) == (
+            "record a line's work in a technician's name", "that technician, with their PIN")
+    assert not staff.may_work_as(ADVISOR, None) and not staff.may_work_as(None, TECH.id)
+    gone = User(9, "Gone", frozenset({Role.TECHNICIAN}), active=False)
+    assert staff.who_may_work([ADVISOR, TECH, other, gone], {TECH.id, gone.id, ADVISOR.id}) == [TECH]
+
+
+def test_the_customers_decision_is_recorded_by_an_advisor_not_by_who_found_the_work():
+    assert staff.may_record_decision(ADVISOR, found_by={TECH.id})
+    assert staff.may_record_decision(MANAGER, found_by={TECH.id})
+    assert refusal(staff.may_record_decision(TECH, found_by={TECH.id}))[0] == "record the customer's decision"
+    assert refusal(staff.may_record_decision(QC, found_by=set()))[0] == "record the customer's decision"
+    assert refusal(staff.may_record_decision(ADVISOR, found_by={ADVISOR.id})) == (
+        "record the customer's decision on work you found", "an advisor who did not find the work")
+    users = [ADVISOR, TECH, MANAGER, QC]
+    assert staff.who_may_record_decision(users, {u.id for u in users}, {MANAGER.id}) == [ADVISOR]
+
+
 # ----------------------------------------------------------------------------- approvers and the rest
 
 

@@ -246,12 +246,14 @@ def test_a_refused_start_assigns_nobody_and_an_accepted_one_assigns_and_starts_a
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     assert d.lifecycle.visit_view(vid).visit.technician_id is None
     version = d.lifecycle.ref(vid).version
-    with pytest.raises(InvalidInput, match="line"):
-        d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), lid, technician_id=shop.tech.id, bay="B3")
+    with pytest.raises(InvalidInput, match="line"):  # he starts it (act-as with his PIN on a shared terminal)
+        d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), lid, technician_id=shop.tech.id, bay="B3")
     view = d.lifecycle.visit_view(vid)
-    assert (view.visit.technician_id, d.lifecycle.ref(vid).version) == (None, version)  # nothing changed
     other = next(ln.id for ln in view.lines if ln.id != lid)
-    d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
+    with pytest.raises(NotAllowed):  # the advisor may not start it in the technician's name
+        d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
+    assert (view.visit.technician_id, d.lifecycle.ref(vid).version) == (None, version)  # nothing changed
+    d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
     view = d.lifecycle.visit_view(vid)
     assert (view.visit.technician_id, view.visit.bay) == (shop.tech.id, "B3")
     assert [ln.started for ln in view.lines if ln.id == other] == [True]
@@ -443,6 +445,32 @@ def test_a_catalogue_lines_quantity_hours_or_tax_code_cut_by_an_advisor_needs_a_
     with pytest.raises(NotAllowed):
         d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
             kind="part", description="Wiper blade", qty="1", unit_cents=9000, tax_code="NONE"))
+
+
+def test_who_records_the_decision_on_found_work_and_a_lines_work(shop, clock):
+    """Issue 25: a technician recorded the customer's approval of the work he found
+    himself; an advisor marked a line "done 张强" without his PIN."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    d.lifecycle.assign(shop.mgr, d.lifecycle.ref(vid), shop.tech.id, "B1")
+    lid = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Wipers torn", "y"),
+                                    line=d.estimate.draft(kind="part", description="Wiper set", qty="1",
+                                                          unit_cents=16800)).value
+    decision = d.workshop.decision(channel="phone", signer="李伟", reference="+8613812345678")
+    events = audit_count(d)
+    with pytest.raises(NotAllowed):
+        d.workshop.decide_added_work(shop.tech, d.lifecycle.ref(vid), [lid], approve=True, decision=decision)
+    first = d.lifecycle.visit_view(vid).lines[0].id
+    with pytest.raises(NotAllowed):
+        d.workshop.finish_line(shop.sa, d.lifecycle.ref(vid), first, shop.tech.id)
+    with pytest.raises(NotAllowed):
+        d.workshop.start_line(shop.mgr, d.lifecycle.ref(vid), first)  # the car's technician's name
+    assert audit_count(d) == events and d.lifecycle.visit_view(vid).hold == "approval"
+    assert [u.name for u in d.workshop.who_may_decide([lid])] == []  # nobody has a PIN yet
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [lid], approve=True, decision=decision)
+    d.workshop.finish_line(shop.tech, d.lifecycle.ref(vid), first)
+    assert d.lifecycle.visit_view(vid).lines[0].done_by == shop.tech.id
 
 
 def test_a_promise_before_a_back_ordered_parts_eta_is_refused_and_nothing_changes(shop, clock):
