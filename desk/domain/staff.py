@@ -30,6 +30,7 @@ The rules:
   with their PIN on another's terminal);
 * **record the customer's decision** on added work: an advisor, manager or
   foreman who did not find the work;
+* **confirm or reject a proposed comeback**: an advisor, manager or foreman;
 * **record a comeback's cause** at its QC: a QC inspector, a manager or foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
   others): a manager.
@@ -371,6 +372,14 @@ def may_close_complaint(user: User, severity: Severity | str) -> Verdict:
     if Severity(severity) != Severity.MAJOR or _manager_or_foreman(user):
         return ALLOWED
     return refuse(N_("close major complaint"), MANAGER)
+
+
+def may_decide_comeback(user: User | None) -> Verdict:
+    """Confirm or reject the comeback the data proposes: an advisor (or a manager
+    or foreman), whose word then counts against the earlier technician."""
+    if user is not None and (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
+        return ALLOWED
+    return refuse(N_("decide a comeback"), Role.ADVISOR.value)
 
 
 def may_record_cause(user: User) -> Verdict:

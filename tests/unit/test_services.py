@@ -335,10 +335,44 @@ def test_comeback_is_flagged_at_booking(shop, clock):
     clock.advance(days=10)
     again = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=d.booking.draft(at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])])).id
     row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
-    assert row.comeback and not row.new_customer
+    assert not row.comeback and not row.new_customer  # proposed, not decided (issue 25)
+    proposal = d.lifecycle.visit_view(again).comeback_proposal
+    assert (proposal.original_id, proposal.days) == (first, 10)
+    d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=True)
+    row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
+    assert row.comeback and d.lifecycle.visit_view(again).comeback_proposal is None
     with pytest.raises(GuardFailed) as err:
         d.lifecycle.arrive(shop.sa, d.lifecycle.ref(again))
     assert "APPT-03" in {s.item.id for s in err.value.items}
+
+
+def test_a_proposed_comeback_is_confirmed_or_rejected_with_a_reason_once_and_audited(shop, clock):
+    """Issue 25: a routine oil service booked four days after an earlier visit was
+    marked COMEBACK with no question and counted against its technician."""
+    d = shop.desk
+    first = flow.book(shop, clock, concerns=(("Oil service", ("service",)),))
+    flow.to_stage(shop, clock, first, "DELIVERED")
+    clock.advance(days=4)
+    again = flow.book(shop, clock, concerns=(("Oil service", ("service",)),))
+    view = d.lifecycle.visit_view(again)
+    assert view.visit.comeback_of_id is None and view.comeback_proposal.number == view_number(d, first)
+    with pytest.raises(NotAllowed):
+        d.comebacks.decide(shop.tech, d.lifecycle.ref(again), confirm=False, reason="Routine service")
+    with pytest.raises(InvalidInput):  # a rejection says why
+        d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=False, reason=" ")
+    d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=False, reason="Routine service, not a fault")
+    view = d.lifecycle.visit_view(again)
+    assert (view.visit.comeback_of_id, view.visit.comeback_decision, view.comeback_proposal) == (None, "rejected", None)
+    assert view.visit.comeback_reason == "Routine service, not a fault"
+    with pytest.raises(InvalidInput):  # decided once
+        d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=True)
+    event = d.lifecycle.history(again)[-1]
+    assert event.action == "comeback.rejected" and "Routine service" in event.after
+    assert event.user_name == shop.sa.name
+
+
+def view_number(d, visit_id: int) -> str:
+    return d.lifecycle.visit_view(visit_id).visit.number
 
 
 def test_cancel_needs_reason_and_no_show(shop, clock):
