@@ -17,7 +17,7 @@ estimate accuracy                 delivery (``delivered_at``)
 on-time completion, duration      car ready (``ready_at``)
 added work approved first         the added line done (``done_at``)
 declined work later done          the declining visit's delivery (``delivered_at``)
-follow-up within 72 h             delivery (``delivered_at``)
+follow-up within the window      delivery (``delivered_at``)
 CSI factors, NPS                  the follow-up call (``at``)
 complaints                        opening (``opened_at``)
 ================================  ==============================================
@@ -211,6 +211,9 @@ class Measure:
     params: dict = field(default_factory=dict)
     #: A language-neutral detail per visit (times, amounts, RO numbers, names).
     notes: dict = field(default_factory=dict)
+    #: The standard the figure is judged against, language-neutral ("72 h", "60 s"),
+    #: empty for a figure without one; the label says it too.
+    standard: str = ""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -273,15 +276,16 @@ def _passed(stage: str, visit_stage: str) -> bool:
 # --------------------------------------------------------------------------- measures
 
 
-def greeting(data: KpiData, scope: Scope, within_seconds: int = 60) -> Measure:
+def greeting(data: KpiData, scope: Scope, within_seconds: int = 60, *, period: str = "") -> Measure:
     """RCP-01: share of arrivals greeted (reception started) within the limit."""
     base = [v for v in _visits(data, scope, "arrived_at") if v.reception_at is not None]
 
     def secs(v: VisitRec) -> float:
         return (v.reception_at - v.arrived_at).total_seconds()
 
-    return _rate("greeting", N_("Greeted within 1 minute"), base, lambda v: secs(v) <= within_seconds,
-                 notes={v.id: ms(secs(v)) for v in base})
+    m = _rate("greeting", N_("Greeted within {seconds} s"), base, lambda v: secs(v) <= within_seconds,
+              notes={v.id: ms(secs(v)) for v in base}, params=_params(period, seconds=within_seconds))
+    return replace(m, standard=f"{within_seconds} s")
 
 
 def appointment_share(data: KpiData, scope: Scope) -> Measure:
@@ -396,7 +400,7 @@ def comebacks_by_cause(data: KpiData, scope: Scope, cause: str) -> Measure:
 
 
 def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = Decimal(5),
-                      tolerance_abs_cents: int = 5000) -> Measure:
+                      tolerance_abs_cents: int = 5000, period: str = "") -> Measure:
     """Delivered visits whose final bill is within the tolerance of what the
     customer authorised, either way (the larger of the absolute and % tolerance)."""
     base = [v for v in _visits(data, scope, "delivered_at")
@@ -407,7 +411,10 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
         return Decimal(abs(v.final_cents - v.authorised_cents)) <= allowed
 
     notes = {v.id: f"{format_money(v.final_cents)} / {format_money(v.authorised_cents)}" for v in base}
-    return _rate("estimate_accuracy", N_("Final within tolerance of authorised"), base, ok, notes=notes)
+    standard = f"{tolerance_pct.normalize():f} % / {format_money(tolerance_abs_cents)}"
+    m = _rate("estimate_accuracy", N_("Final within tolerance of authorised ({tolerance})"), base, ok, notes=notes,
+              params=_params(period, tolerance=standard))
+    return replace(m, standard=standard)
 
 
 def on_time(data: KpiData, scope: Scope) -> Measure:
@@ -433,7 +440,7 @@ def added_work_approved(data: KpiData, scope: Scope) -> Measure:
     return _rate("added_work", N_("Added work approved before it was done"), base, ok)
 
 
-def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Measure:
+def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72, *, period: str = "") -> Measure:
     """Delivered cars called within the window (FUP-01). A car whose window is
     still open and not yet called is not counted yet."""
     first: dict[int, datetime] = {}
@@ -444,8 +451,10 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Mea
     base = [v for v in _visits(data, scope, "delivered_at")
             if v.id in first or v.delivered_at + window <= scope.now]
     notes = {v.id: hm((first[v.id] - v.delivered_at).total_seconds()) for v in base if v.id in first}
-    return _rate("followup", N_("Follow-up call within 72 h"), base,
-                 lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes)
+    m = _rate("followup", N_("Follow-up call within {hours} h"), base,
+              lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes,
+              params=_params(period, hours=window_hours))
+    return replace(m, standard=f"{window_hours} h")
 
 
 def _calls(data: KpiData, scope: Scope) -> list[CallRec]:
@@ -572,13 +581,89 @@ _STAGE_MSGIDS = {
 
 
 @dataclass(frozen=True)
+class StandardChange:
+    """A shop setting that a figure is judged against, changed at ``at`` from
+    ``before`` to ``after`` (the settings' text form; None: not set before)."""
+
+    key: str
+    at: datetime
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
 class Settings:
-    """The policy figures the measures depend on."""
+    """The policy figures the measures depend on: the values in force now and
+    every change of them (so a figure over a period judges each visit by the
+    standard in force at its time, and says which)."""
 
     greet_within_seconds: int = 60
     followup_window_hours: int = 72
     tolerance_pct: Decimal = Decimal(5)
     tolerance_abs_cents: int = 5000
+    changes: tuple[StandardChange, ...] = ()
+
+    def periods(self, keys: Iterable[str], start: datetime, end: datetime) -> list[tuple[datetime, datetime, dict]]:
+        """``[start, end)`` cut where one of ``keys`` changed: ``(from, to, values)``
+        per stretch, ``values`` the text of each key in force over it (one stretch
+        when none changed inside the range)."""
+        keys = list(keys)
+        mine = sorted((c for c in self.changes if c.key in keys), key=lambda c: c.at)
+
+        def in_force(key: str, t: datetime) -> str:
+            done = [c for c in mine if c.key == key and c.at <= t]
+            if done:
+                return done[-1].after
+            later = next((c for c in mine if c.key == key), None)
+            if later is not None and later.before is not None:
+                return later.before
+            return _text(getattr(self, key))
+
+        out: list[tuple[datetime, datetime, dict]] = []
+        a = start
+        values = {k: in_force(k, start) for k in keys}
+        for c in (c for c in mine if start < c.at < end):
+            if values[c.key] == c.after:
+                continue
+            out.append((a, c.at, dict(values)))
+            a = c.at
+            values[c.key] = c.after
+        out.append((a, end, values))
+        return out
+
+
+def _text(value) -> str:
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def _params(period: str, **values) -> dict:
+    """A label's parameters: the standard's values as text, and the stretch of the
+    period it was in force when it changed inside the period."""
+    out = {k: _text(v) for k, v in values.items()}
+    if period:
+        out["period"] = period
+    return out
+
+
+def _clip(scope: Scope, start: datetime, end: datetime) -> Scope:
+    """``scope`` within ``[start, end)`` (empty when they don't meet)."""
+    a = max(scope.start, start)
+    return replace(scope, start=a, end=max(a, min(scope.end, end)))
+
+
+def _stretch(start: datetime, end: datetime) -> str:
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+
+
+def _per_standard(settings: Settings, scope: Scope, keys: tuple[str, ...],
+                  make: Callable[[Scope, dict, str], Measure]) -> list[Callable[[Scope], Measure]]:
+    """One figure per stretch of ``scope`` with the same standard: a standard
+    changed inside the period splits the figure (each stretch says its standard
+    and its dates), never judges the whole period by today's value."""
+    periods = settings.periods(keys, scope.start, scope.end)
+    split = len(periods) > 1
+    return [lambda s, a=a, b=b, v=v: make(_clip(s, a, b), v, _stretch(a, b) if split else "")
+            for a, b, v in periods]
 
 
 def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
@@ -586,8 +671,10 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     """Every measure of the dashboard as a function of a scope, in display order.
     The most-waived items are chosen once over the whole ``scope``."""
     texts = item_texts or {}
-    fns: list[Callable[[Scope], Measure]] = [
-        lambda s: greeting(data, s, settings.greet_within_seconds),
+    fns: list[Callable[[Scope], Measure]] = _per_standard(
+        settings, scope, ("greet_within_seconds",),
+        lambda s, v, p: greeting(data, s, int(v["greet_within_seconds"]), period=p))
+    fns += [
         lambda s: appointment_share(data, s),
         lambda s: no_show(data, s),
     ]
@@ -600,14 +687,18 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     fns += [lambda s, t=t, n=n: first_time_fix_by_technician(data, s, t, n) for t, n in technicians(data, scope)]
     fns.append(lambda s: comebacks(data, s))
     fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]
+    fns += _per_standard(
+        settings, scope, ("tolerance_pct", "tolerance_abs_cents"),
+        lambda s, v, p: estimate_accuracy(data, s, tolerance_pct=Decimal(v["tolerance_pct"]),
+                                          tolerance_abs_cents=int(v["tolerance_abs_cents"]), period=p))
     fns += [
-        lambda s: estimate_accuracy(data, s, tolerance_pct=settings.tolerance_pct,
-                                    tolerance_abs_cents=settings.tolerance_abs_cents),
         lambda s: on_time(data, s),
         lambda s: added_work_approved(data, s),
         lambda s: declined_done(data, s),
-        lambda s: followup_on_time(data, s, settings.followup_window_hours),
     ]
+    fns += _per_standard(
+        settings, scope, ("followup_window_hours",),
+        lambda s, v, p: followup_on_time(data, s, int(v["followup_window_hours"]), period=p))
     fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
     fns += [
         lambda s: nps(data, s),

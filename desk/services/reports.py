@@ -37,13 +37,25 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
 
 
+#: The shop settings a figure is judged against, by their name in kpi.Settings.
+STANDARD_KEYS = {
+    "followup_window_hours": "followup_window_hours",
+    "amount_tolerance_pct": "tolerance_pct",
+    "amount_tolerance_abs_cents": "tolerance_abs_cents",
+}
+
+
 class ReportService(Service):
     """The KPI dashboard's figures and the audit log's check."""
 
     def kpi_settings(self) -> kpi.Settings:
+        """The standards in force and every audited change of them."""
         p = self.policy
+        changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
         return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
-                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents)
+                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents,
+                            changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after)
+                                          for k, at, before, after in changes))
 
     def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
         """The records behind every measure of ``[start, end)``."""
@@ -124,7 +136,9 @@ def measure_label(m: kpi.Measure) -> str:
     from desk.i18n import _
 
     params = {k: (_(v) if k in ("stage", "cause") else v) for k, v in m.params.items()}
-    return _(m.label, **params)
+    label = _(m.label, **params)
+    # a standard changed inside the period: each stretch says its dates
+    return f"{label} [{m.params['period']}]" if m.params.get("period") else label
 
 
 def measure_base(m: kpi.Measure) -> str:

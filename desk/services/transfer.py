@@ -259,8 +259,10 @@ class TransferService(Service):
 
         lo, hi = self._span_bounds(start, end)  # a reversed period is refused
         report = self.reports.kpi_report(lo, hi, with_trend=False)
-        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
-        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows)
+        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
+                for r in report.rows]
+        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"),
+                                         N_("Standard")), rows)
 
 
 def _span(ids: list[int]) -> list[int]:

@@ -180,6 +180,44 @@ def test_followup_within_72_hours_leaves_open_windows_out():
     assert m.notes[2] == "73:00"
 
 
+def test_a_window_raised_inside_the_period_splits_the_figure_instead_of_judging_the_whole_period_by_it():
+    """72 h until Thursday 08:00, 720 h from then: the cars delivered before are
+    judged by 72 h, those after by 720 h, in two figures that say their standard
+    and their dates; the period is never all 100 % because the window was raised."""
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=40))
+    changed = at(0, days=3)
+    d = data(
+        visit(1, delivered_at=at(0)),  # called after 20 h: on time under 72 h
+        visit(2, delivered_at=at(1)),  # called after 200 h: late under 72 h (it was in force then)
+        visit(3, delivered_at=at(0, days=4)),  # called after 200 h: on time under 720 h
+        calls=[CallRec(1, at(20), "reached"), CallRec(2, at(201), "reached"), CallRec(3, at(200, days=4), "reached")],
+    )
+    settings = kpi.Settings(followup_window_hours=720,
+                            changes=(kpi.StandardChange("followup_window_hours", changed, "72", "720"),))
+    rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "followup"]
+    assert [(m.standard, m.num, m.den, m.value) for m in rows] == [("72 h", 1, 2, Decimal("50.0")),
+                                                                   ("720 h", 1, 1, Decimal("100.0"))]
+    assert [m.params for m in rows] == [
+        {"hours": "72", "period": "2026-11-02 00:00 - 2026-11-05 08:00"},
+        {"hours": "720", "period": "2026-11-05 08:00 - 2026-11-09 00:00"},
+    ]
+    # judged by today's 720 h alone, the whole week would read 100 %: that is what the split prevents
+    assert kpi.followup_on_time(d, scope, 720).value == Decimal("100.0")
+    # a period the change does not cut: one figure, the standard then in force, no dates
+    before = Scope(WEEK.start, changed, now=scope.now)
+    (only,) = [fn(before) for fn in kpi.measure_fns(d, before, settings) if fn(before).key == "followup"]
+    assert (only.standard, only.params, only.value) == ("72 h", {"hours": "72"}, Decimal("50.0"))
+
+
+def test_every_judged_figure_states_its_standard():
+    d = data(visit(1, arrived_at=at(0), reception_at=at(0), delivered_at=at(2), authorised_cents=10000,
+                   final_cents=10000))
+    rows = {m.key: m for m in (fn(WEEK) for fn in kpi.measure_fns(d, WEEK, kpi.Settings(greet_within_seconds=90)))}
+    assert rows["greeting"].standard == "90 s" and rows["greeting"].params == {"seconds": "90"}
+    assert rows["followup"].standard == "72 h"
+    assert rows["estimate_accuracy"].standard == "5 % / 50.00"
+
+
 def test_csi_factor_means_and_nps():
     d = data(
         visit(1), visit(2), visit(3), visit(4),
