@@ -407,6 +407,7 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     into_repair(first, techs[0], job="brake_pads")
     finish(first, techs[0])
     again = walk_in(6, "Front suspension rattle over bumps again", ("noise",))
+    desk.comebacks.decide(sa, desk.lifecycle.ref(again), confirm=True)  # proposed by the data, confirmed
     into_repair(again, techs[1], job="brake_pads")
     finish(again, techs[1], cause="diagnosis")
     made += 2

@@ -1,7 +1,11 @@
 """Comebacks closed at the root (spec APPT-03 and "fix right first time").
 
-A comeback (返修) is linked to its original visit when it is booked
-(``rules.comeback_of``: the same vehicle, a similar concern, within the window).
+A comeback (返修) is proposed by the data when the visit is booked
+(``rules.comeback_of``: the same vehicle, a similar concern, within the window)
+and decided by the advisor (:func:`check_decide`): confirmed with one key, the
+visit is linked to its original and counts as a comeback; rejected, with a
+reason, it counts as a visit of its own. Both are audited. Only a confirmed
+comeback counts against the earlier technician's "fixed right first time".
 At its QC the inspector records why the car came back: the diagnosis was wrong,
 the workmanship, a part, the customer's use, or another reason, put down to the
 technician of the original visit. QC-09 keeps the comeback from leaving QC
@@ -84,3 +88,33 @@ def responsible(technician_id: int | None, comeback_of_id: int | None, cause_tec
 def cause_recorded(comeback_of_id: int | None, cause: str) -> bool:
     """QC-09: a comeback leaves QC with its cause recorded."""
     return comeback_of_id is None or bool(cause)
+
+
+#: The advisor's decision on a proposed comeback.
+CONFIRMED, REJECTED = "confirmed", "rejected"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A comeback the data proposes and nobody has decided yet: the original
+    visit, its number, how many days before this visit it was, its concern."""
+
+    original_id: int
+    number: str
+    days: int
+    concern: str = ""
+
+
+def open_proposal(proposed_id: int | None, decision: str) -> bool:
+    """A proposed comeback waits for the advisor's decision."""
+    return proposed_id is not None and not decision
+
+
+def check_decide(proposed_id: int | None, decision: str, confirm: bool, reason: str) -> str:
+    """The advisor confirms or rejects a proposed comeback once; a rejection
+    says why (``fields.REASON``). Returns the reason as kept."""
+    if proposed_id is None:
+        raise InvalidInput("comeback", N_("No comeback is proposed for this visit"))
+    if decision:
+        raise InvalidInput("comeback", N_("The comeback was already {decision}"), {"decision": decision})
+    return "" if confirm else fields.REASON.check(reason)

@@ -221,6 +221,8 @@ class EstimateLine:
     id: int | None = None
     #: The catalogue price (a canned job's, the labour rate) when the line has one.
     list_cents: int | None = None
+    #: The catalogue's quantity (a canned job's pieces or hours) when the line has one.
+    list_qty: Decimal | None = None
     #: The declined line of an earlier visit this line was added from (desk.domain.carryover).
     carried_from_id: int | None = None
 

@@ -295,7 +295,7 @@ class LinePatch:
     @property
     def touches_price(self) -> bool:
         """The change may make the line a price override (``staff.may_price``)."""
-        return bool(self.fields & {"unit_cents", "discount_pct", "free", "warranty"})
+        return bool(self.fields & {"qty", "unit_cents", "discount_pct", "tax_code", "free", "warranty"})
 
     def apply(self, line: EstimateLine) -> EstimateLine:
         """``line`` as it is after the change. A part taken off back order loses its

@@ -211,6 +211,12 @@ class TaxTable(Mapping):
     def __len__(self) -> int:
         return len(self.rules)
 
+    @property
+    def standard_code(self) -> str:
+        """The table's first code: a line's when none is given (``fields.TAX_CODE``),
+        the one a lower code is measured against (``staff.price_override``)."""
+        return next(iter(self.rules))
+
     def rate(self, code: str) -> Decimal:
         """The rate of ``code``; an unknown code is a message, not a KeyError."""
         try:

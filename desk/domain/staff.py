@@ -14,9 +14,11 @@ The rules:
   shop has someone else who may tick it;
 * **not applicable** on a required item, and **waive**: a manager or foreman (a
   recommended item may be marked n.a. by anyone);
-* **price override**: a free line, a warranty line, a discount above the advisor's
-  limit, or a unit price below the catalogue price by more than that limit (the
-  line discount included): a manager or foreman;
+* **price override**: every way to lower what the customer pays, one rule
+  (:func:`price_override`): a free line, a warranty line, a discount above the
+  advisor's limit, or a unit price, a quantity or hours below the catalogue's (or
+  the canned job's), or a tax code below the standard one, that together with the
+  line discount come to more than that limit below the book: a manager or foreman;
 * **approve** on another's terminal (manager PIN dialog): an active manager or
   foreman with a PIN;
 * **act as** for one mark on another's terminal: the users with a PIN whom the
@@ -24,6 +26,11 @@ The rules:
 * **clear a lock-out** after wrong PINs: a manager;
 * **overbook** a full slot, **correct an odometer** below the last reading,
   **close a major complaint**: a manager or foreman;
+* **start or finish a line** in a technician's name: that technician (act-as
+  with their PIN on another's terminal);
+* **record the customer's decision** on added work: an advisor, manager or
+  foreman who did not find the work;
+* **confirm or reject a proposed comeback**: an advisor, manager or foreman;
 * **record a comeback's cause** at its QC: a QC inspector, a manager or foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
   others): a manager.
@@ -50,6 +57,8 @@ NOT_TECHNICIAN = "not_technician"
 MANAGER_OR_FOREMAN = N_("a manager or foreman")
 MANAGER = N_("manager")
 OTHER_INSPECTOR = N_("an inspector other than the technician")
+THAT_TECHNICIAN = N_("that technician, with their PIN")
+ANOTHER_ADVISOR = N_("an advisor who did not find the work")
 
 
 @dataclass(frozen=True)
@@ -198,6 +207,7 @@ class PricedFacts(Protocol):
     free: bool
     warranty: bool
     unit_cents: int | None
+    qty: Decimal
 
 
 @dataclass(frozen=True)
@@ -208,30 +218,71 @@ class PriceFacts:
     free: bool = False
     warranty: bool = False
     unit_cents: int | None = None
+    qty: Decimal = Decimal(1)
 
 
-def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> bool:
-    """True when ``line`` is priced below what an advisor may give on their own.
+def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None,
+                   list_qty: Decimal | None = None, tax_rate: Decimal | None = None,
+                   list_tax_rate: Decimal | None = None) -> bool:
+    """True when ``line`` makes the customer pay less than an advisor may give on
+    their own: the one rule of every way to lower a price.
 
-    A free line and a warranty line cost the customer nothing; a discount above
-    ``limit_pct`` is beyond the advisor's limit; and when the catalogue price
-    ``list_cents`` is known, a unit price that, with the line discount, comes to
-    more than ``limit_pct`` below it (typing 0.01 as the price) is the same as a
-    larger discount. Exact: ``unit × (100 − discount) < list × (100 − limit)``.
+    A free line and a warranty line cost the customer nothing, and a discount
+    above ``limit_pct`` is beyond the advisor's limit. Otherwise what the line
+    costs, ``qty × unit × (100 − discount) × (1 + tax)``, is compared with the
+    book's, ``list qty × list price × (100 − limit) × (1 + standard tax)``: a unit
+    price below the catalogue's (typing 0.01), a quantity or hours below the canned
+    job's (typing 0.001), a tax code below the standard one (NONE for VAT13), alone
+    or together with the line discount, is an override when it comes to more than
+    ``limit_pct`` below. A figure the book does not give (``None``) is the line's
+    own: a line typed by hand is held only to its discount and tax code. Exact
+    (Decimal), no rounding.
     """
     discount, limit = Decimal(line.discount_pct), Decimal(limit_pct)
     if line.free or line.warranty or discount > limit:
         return True
-    if list_cents is None or line.unit_cents is None or list_cents <= 0:
+    if line.unit_cents is None:
         return False
-    return Decimal(line.unit_cents) * (100 - discount) < Decimal(list_cents) * (100 - limit)
+    unit, qty = Decimal(line.unit_cents), Decimal(line.qty)
+    rate = Decimal(tax_rate or 0)
+    ref_unit = Decimal(list_cents) if list_cents is not None and list_cents > 0 else unit
+    ref_qty = Decimal(list_qty) if list_qty is not None and list_qty > 0 else qty
+    ref_rate = Decimal(list_tax_rate) if list_tax_rate is not None else rate
+    return qty * unit * (100 - discount) * (1 + rate) < ref_qty * ref_unit * (100 - limit) * (1 + ref_rate)
 
 
-def may_price(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None) -> Verdict:
-    """Give this price: anyone within the limit, a manager or foreman beyond it."""
-    if _manager_or_foreman(user) or not price_override(line, limit_pct=limit_pct, list_cents=list_cents):
+def may_price(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None,
+              list_qty: Decimal | None = None, tax_rate: Decimal | None = None,
+              list_tax_rate: Decimal | None = None) -> Verdict:
+    """Give this price (:func:`price_override`): anyone within the limit, a manager
+    or foreman beyond it (on another's terminal, on the spot with their PIN)."""
+    if _manager_or_foreman(user) or not price_override(
+            line, limit_pct=limit_pct, list_cents=list_cents, list_qty=list_qty, tax_rate=tax_rate,
+            list_tax_rate=list_tax_rate):
         return ALLOWED
     return refuse(N_("override a price"), MANAGER_OR_FOREMAN)
+
+
+def line_pays(line: PricedFacts, tax_rate: Decimal | None = None) -> Decimal:
+    """What the customer pays for ``line``, up to a constant factor (exact):
+    ``qty × unit × (100 − discount) × (1 + tax)``; nothing for a free or warranty line."""
+    if line.free or line.warranty or line.unit_cents is None:
+        return Decimal(0)
+    return Decimal(line.qty) * line.unit_cents * (100 - Decimal(line.discount_pct)) * (1 + Decimal(tax_rate or 0))
+
+
+def may_change_price(user: User, before: PricedFacts, after: PricedFacts, *, limit_pct: Decimal,
+                     list_cents: int | None = None, list_qty: Decimal | None = None,
+                     rate_before: Decimal | None = None, rate_after: Decimal | None = None,
+                     list_tax_rate: Decimal | None = None) -> Verdict:
+    """Change a line's price fields: a change that does not lower what the
+    customer pays leaves the line as it was allowed (more pieces of a line a
+    manager discounted); one that lowers it is held to :func:`may_price`."""
+    if line_pays(after, rate_after) >= line_pays(before, rate_before) and not (
+            (after.free and not before.free) or (after.warranty and not before.warranty)):
+        return ALLOWED
+    return may_price(user, after, limit_pct=limit_pct, list_cents=list_cents, list_qty=list_qty,
+                     tax_rate=rate_after, list_tax_rate=list_tax_rate)
 
 
 # ----------------------------------------------------------------------------- approval
@@ -270,6 +321,39 @@ def advisors(users: Iterable[User]) -> list[User]:
     return [u for u in users if u.active and u.has(Role.ADVISOR)]
 
 
+def may_work_as(user: User | None, technician_id: int | None) -> Verdict:
+    """Start or finish a line in technician ``technician_id``'s name (REP-01/07):
+    that technician only, on another's terminal by act-as with their PIN
+    (:func:`who_may_work`), as QC-03 is ticked; nobody marks a line "done 张强" by
+    picking his name."""
+    if user is not None and technician_id is not None and user.id == technician_id and is_technician(user):
+        return ALLOWED
+    return refuse(N_("record a line's work in a technician's name"), THAT_TECHNICIAN)
+
+
+def who_may_work(users: Iterable[User], pin_holders: Collection[int]) -> list[User]:
+    """Whom a terminal may offer to start or finish a line in their own name with
+    their PIN (act as): active technicians with a PIN."""
+    return [u for u in users if u.active and u.id in pin_holders and is_technician(u)]
+
+
+def may_record_decision(user: User | None, found_by: Collection[int]) -> Verdict:
+    """Record the customer's decision on added work (REP-03/04): an advisor (or a
+    manager or foreman), never whoever found the work (``found_by``: who added
+    the lines); on another's terminal by act-as with the advisor's PIN."""
+    if user is None or not (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
+        return refuse(N_("record the customer's decision"), Role.ADVISOR.value)
+    if user.id in found_by:
+        return refuse(N_("record the customer's decision on work you found"), ANOTHER_ADVISOR)
+    return ALLOWED
+
+
+def who_may_record_decision(users: Iterable[User], pin_holders: Collection[int],
+                            found_by: Collection[int]) -> list[User]:
+    """Whom a terminal may offer to record the customer's decision with their PIN."""
+    return [u for u in users if u.active and u.id in pin_holders and may_record_decision(u, found_by)]
+
+
 # ----------------------------------------------------------------------------- other actions
 
 
@@ -288,6 +372,14 @@ def may_close_complaint(user: User, severity: Severity | str) -> Verdict:
     if Severity(severity) != Severity.MAJOR or _manager_or_foreman(user):
         return ALLOWED
     return refuse(N_("close major complaint"), MANAGER)
+
+
+def may_decide_comeback(user: User | None) -> Verdict:
+    """Confirm or reject the comeback the data proposes: an advisor (or a manager
+    or foreman), whose word then counts against the earlier technician."""
+    if user is not None and (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
+        return ALLOWED
+    return refuse(N_("decide a comeback"), Role.ADVISOR.value)
 
 
 def may_record_cause(user: User) -> Verdict:

@@ -7,11 +7,14 @@ stored twice):
 
 =============  =====================================================
 booked         the appointment was made (``visit.created_at``; none for a walk-in)
-arrived        the car arrived (``arrived_at``)
+arrived        the car arrived (``arrived_at``): measured against the appointment
+               time, early or late, not from the booking
 greeted        reception started (``reception_at``, RCP-01)
 written_up     the walkaround was finished (the move to ESTIMATE)
 presented      the estimate was explained (EST-06 ticked)
-signed         the customer signed the estimate (the first authorisation)
+signed         the customer signed the estimate: the signature that covers it now
+               (a signature voided by a later change of the estimate is no
+               milestone; it is listed as void, ``VisitClock.void_signed``)
 started        the first line was started (``repair_started_at``, EST-09)
 work_done      the last line was done
 qc_passed      the inspector confirmed the fix (QC-03 ticked)
@@ -22,8 +25,10 @@ delivered      the car was handed back (``delivered_at``)
 followed_up    the follow-up call reached the customer
 =============  =====================================================
 
-An interval runs from the last milestone before it that is recorded to the
-milestone itself, so a skipped step (no wash) does not leave a hole. Each line
+An interval runs from the last milestone before it that is recorded, and not
+later than it, to the milestone itself, so a skipped step (no wash) does not
+leave a hole and no interval ends before it starts (a step re-done after a later
+one, EST-06 ticked again after a signature, starts nothing backwards). Each line
 has its own interval (started → done) against the hours sold for it.
 """
 
@@ -98,6 +103,10 @@ class VisitClock:
     stage: str = "BOOKED"
     at: dict[str, datetime] = field(default_factory=dict)
     lines: tuple[LineClock, ...] = ()
+    #: The appointment time (none for a walk-in): arrival is early or late against it.
+    appointment_at: datetime | None = None
+    #: The times of the customer's signatures a later change of the estimate voided.
+    void_signed: tuple[datetime, ...] = ()
 
     def sold_seconds(self) -> int:
         return sum(ln.sold_milli for ln in self.lines) * 36 // 10
@@ -117,6 +126,10 @@ class Interval:
     start: datetime
     end: datetime | None  # None: still running
     standard_seconds: int | None
+
+    #: The arrival's interval: the car came this long before the appointment
+    #: (``start`` is then the arrival, ``end`` the appointment time).
+    early: bool = False
 
     def seconds(self, now: datetime) -> int:
         return max(0, int(((self.end or now) - self.start).total_seconds()))
@@ -143,16 +156,33 @@ def _standard(key: str, clock: VisitClock, stds: dict[str, int]) -> int | None:
 
 
 def intervals(clock: VisitClock, stds: dict[str, int]) -> list[Interval]:
-    """The closed intervals between the recorded milestones, then each line's."""
+    """The closed intervals between the recorded milestones, then each line's.
+    The arrival's is its lateness against the appointment (:func:`lateness`); an
+    interval starts at the last earlier milestone not after its end."""
     out = []
     ms = clock.milestones()
-    for (_, a), (key, b) in zip(ms, ms[1:]):
-        out.append(Interval(key, LABELS[key], a, b, _standard(key, clock, stds)))
+    for i, (key, b) in enumerate(ms):
+        if key == "arrived":
+            if clock.appointment_at is not None:
+                out.append(lateness(clock.appointment_at, b))
+            continue
+        a = next((t for _k, t in reversed(ms[:i]) if t <= b), None)
+        if i and a is not None:
+            out.append(Interval(key, LABELS[key], a, b, _standard(key, clock, stds)))
     for ln in clock.lines:
         if ln.started_at is not None:
             out.append(Interval(f"line:{ln.line_id}", ln.description, ln.started_at, ln.done_at,
                                 ln.sold_milli * 36 // 10 or None))
     return out
+
+
+def lateness(appointment_at: datetime, arrived_at: datetime) -> Interval:
+    """The arrival against the appointment time: late from the appointment to the
+    arrival, or ``early`` from the arrival to the appointment (never backwards).
+    The customer's time, not the shop's: no standard."""
+    if arrived_at < appointment_at:
+        return Interval("arrived", LABELS["arrived"], arrived_at, appointment_at, None, early=True)
+    return Interval("arrived", LABELS["arrived"], appointment_at, arrived_at, None)
 
 
 #: The milestone a visit in a stage waits for next, when it is not yet recorded

@@ -16,6 +16,7 @@ from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
+from desk.widgets.comebacks import ComebackProposal
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
 
 def tags_hint() -> str:
@@ -45,7 +46,7 @@ def concern_form(title: str) -> FormDialog:
     return FormDialog(title, _concern_fields())
 
 
-class AppointmentScreen(CarryOverActions, VisitScreen):
+class AppointmentScreen(ComebackProposal, CarryOverActions, VisitScreen):
     """A booked visit: its appointment MOT items; arrive, reschedule, cancel."""
 
     stage = Stage.BOOKED
@@ -56,6 +57,7 @@ class AppointmentScreen(CarryOverActions, VisitScreen):
         Binding("c", "cancel_visit", N_("Cancel visit"), id="appointment.cancel_visit"),
         Binding("o", "no_show", N_("No-show"), id="appointment.no_show"),
         Binding("r", "earlier_work", N_("Declined earlier"), id="appointment.earlier_work"),
+        *ComebackProposal.PROPOSAL_BINDINGS,
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -65,6 +67,8 @@ class AppointmentScreen(CarryOverActions, VisitScreen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "earlier_work" and not self.earlier_work_enabled():
             return False  # shown only when an earlier visit left declined work to offer
+        if action in ("comeback_confirm", "comeback_reject"):
+            return self.proposal_enabled()  # only while a comeback is proposed
         return True
 
     def show_panel(self, view) -> None:

@@ -63,6 +63,8 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         Binding("e", "add_line('fee')", N_("Fee"), id="estimate.fee"),
         Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
         Binding("v", "availability", N_("Availability"), id="estimate.availability"),
+        Binding("c", "change_line", N_("Change line"), id="estimate.change_line",
+                tooltip=N_("Quantity, price, discount, tax code of the line")),
         Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
         Binding("r", "earlier_work", N_("Declined earlier"), id="estimate.earlier_work"),
     ]
@@ -220,6 +222,32 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         self.app.push_screen(PickDialog(_("Availability"), [
             (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
         ]), chosen)
+
+    def action_change_line(self) -> None:
+        """Change the chosen line's price fields before the customer signs. A
+        change that lowers what the customer pays beyond the advisor's limit
+        (``staff.may_change_price``) is authorised here by a manager's PIN."""
+        line_id = self.selected_line()
+        line = next((ln for ln in self.view.lines if ln.id == line_id), None) if self.view else None
+        if line is None:
+            return
+        today, taxes = self.app.clock().date(), self.desk.ctx.pricing.taxes
+        yes_no = {True: "y", False: "n"}
+        form = FormDialog(_("Change line: {line}", line=line.description), [
+            FormField.of(fields.QTY, _("Hours") if line.kind == LineKind.LABOUR else _("Quantity"),
+                         f"{line.qty.normalize():f}", today=today),
+            FormField.of(fields.UNIT_PRICE, _("Unit price"), fields.UNIT_PRICE.show(line.unit_cents), today=today),
+            FormField.of(fields.DISCOUNT, _("Discount %"), fields.decimal_text(line.discount_pct), today=today),
+            FormField.of(fields.TAX_CODE, _("Tax code ({codes})", codes=", ".join(taxes)), line.tax_code,
+                         taxes=taxes),
+            FormField.of(fields.WARRANTY, _("Warranty (y/n)"), yes_no[line.warranty], today=today),
+            FormField.of(fields.FREE, _("Free item (y/n)"), yes_no[line.free], today=today),
+        ])
+
+        def save(values, actor):
+            return self.desk.estimate.update_line(actor, self.ref, line.id, self.desk.estimate.patch(**values))
+
+        self.submit(form, save, approve=_("Price override: {line}", line=line.description))
 
     def action_remove_line(self) -> None:
         line_id = self.selected_line()

@@ -15,7 +15,7 @@ from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ReasonDialog
-from desk.widgets.stopwatch import duration_text, standard_text
+from desk.widgets.stopwatch import duration_text, span, standard_text
 from desk.widgets.safe import literal
 
 
@@ -119,13 +119,29 @@ class HistoryScreen(DeskScreen):
         if first is not None:
             table.add_row(Text(_(LABELS[first[0]])), "", f"{first[1]:%m-%d %H:%M:%S}", "", "",
                           key=first[0])
-        for iv in timeline.intervals + ([timeline.running] if timeline.running else []):
-            label = Text(iv.label if iv.key.startswith("line:") else _(iv.label))
-            if iv.key.startswith("line:"):
-                label = Text("  " + _("Line") + ": ") + label
-            end = f"{iv.end:%m-%d %H:%M:%S}" if iv.end else _("running")
-            table.add_row(label, f"{iv.start:%m-%d %H:%M:%S}", end, duration_text(iv, now), standard_text(iv),
-                          key=iv.key + ("" if iv.end else ":running"))
+        steps = [iv for iv in timeline.intervals if not iv.key.startswith("line:")]
+        for iv in steps:
+            self.interval_row(table, iv, now)
+        # a signature a later change of the estimate voided: shown, never timed
+        for n, at in enumerate(timeline.void_signed):
+            table.add_row(Text(_("Signed (void)"), style="dim"), "", f"{at:%m-%d %H:%M:%S}",
+                          Text(_("void"), style="bold red"), "-", key=f"void:{n}")
+        for iv in [iv for iv in timeline.intervals if iv not in steps] + (
+                [timeline.running] if timeline.running else []):
+            self.interval_row(table, iv, now)
+
+    @staticmethod
+    def interval_row(table, iv, now) -> None:
+        label = Text(iv.label if iv.key.startswith("line:") else _(iv.label))
+        if iv.key.startswith("line:"):
+            label = Text("  " + _("Line") + ": ") + label
+        end = f"{iv.end:%m-%d %H:%M:%S}" if iv.end else _("running")
+        took = duration_text(iv, now)
+        if iv.key == "arrived":  # against the appointment: the car came early or late
+            took = Text(_("early {span}", span=span(iv.seconds(now))) if iv.early
+                        else _("late {span}", span=span(iv.seconds(now))))
+        table.add_row(label, f"{iv.start:%m-%d %H:%M:%S}", end, took, standard_text(iv),
+                      key=iv.key + ("" if iv.end else ":running"))
 
     def show_rows(self, events) -> None:
         table = self.query_one("#history", DataTable)

@@ -15,6 +15,7 @@ from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.booking import concern_form
 from desk.screens.visit import VisitScreen
+from desk.widgets.comebacks import ComebackProposal
 
 
 def concerns_text(concerns) -> Text:
@@ -30,12 +31,18 @@ def concerns_text(concerns) -> Text:
     return out
 
 
-class ReceptionScreen(VisitScreen):
+class ReceptionScreen(ComebackProposal, VisitScreen):
     stage = Stage.RECEPTION
     BINDINGS = [
         Binding("k", "add_concern", N_("Add concern"), id="reception.add_concern"),
         Binding("f", "confirm_concerns", N_("Concerns confirmed"), id="reception.confirm_concerns"),
+        *ComebackProposal.PROPOSAL_BINDINGS,
     ]
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("comeback_confirm", "comeback_reject"):
+            return self.proposal_enabled()  # only while a comeback is proposed
+        return True
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="greeting")

@@ -17,6 +17,7 @@ from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.base import DeskScreen, VisitActions
 from desk.widgets.checklist import Checklist
+from desk.widgets.comebacks import proposal_text
 from desk.widgets.footer import DeskFooter
 
 #: stage -> "module:Class" of the screen that works on a visit in that stage.
@@ -95,6 +96,9 @@ def visit_heading(view, *, flags: int = 0) -> Text:
         out.append(" ")
     if v.comeback_of_id:
         out.append(f" {_('COMEBACK')} ", style="bold red reverse")
+        out.append(" ")
+    if view.comeback_proposal is not None:
+        out.append_text(proposal_text(view.comeback_proposal))
         out.append(" ")
     if view.hold:
         out.append(f" {_('HOLD')}: {_(view.hold.upper())} ", style="bold yellow reverse")

@@ -129,40 +129,31 @@ class WorkshopScreen(VisitScreen):
         self.run_db(fn, lambda _r: self.reload())
 
     def action_start_line(self) -> None:
+        """Start the line in a technician's name: a technician starts it as
+        themselves; on anyone else's terminal the technician who starts it acts
+        as themselves with their PIN (``staff.may_work_as``). Nobody on the car
+        yet: the one who starts it is assigned, in the same change."""
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if staff.is_technician(self.user) or self.view.visit.technician_id:
-            self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line))
-            return
-        # nobody on the car yet: the advisor says who starts it
-        bay = self.view.visit.bay or ""
+        assigned, bay = self.view.visit.technician_id, self.view.visit.bay or ""
 
-        def start(tech_id) -> None:
-            if tech_id:  # assigned and started in one change: a refused start assigns nobody
-                self.call(lambda: self.desk.workshop.start_line(self.user, self.ref, line, technician_id=tech_id,
-                                                                bay=bay))
+        def start(actor):
+            if assigned:
+                return self.desk.workshop.start_line(actor, self.ref, line)
+            return self.desk.workshop.start_line(actor, self.ref, line, bay=bay,
+                                                 technician_id=actor.id if staff.is_technician(actor) else None)
 
-        def show(users) -> None:
-            choices = [(u.id, u.name) for u in staff.technicians(users)]
-            self.app.push_screen(PickDialog(_("Started by which technician?"), choices), start)
-
-        self.run_db(self.desk.people.users, show)
+        self.run_as_or_approved(_("Start line"), start, lambda _r: self.reload(), who=self.desk.workshop.who_may_work)
 
     def action_finish_line(self) -> None:
+        """The line is done, in the name of the technician who did it: on
+        another's terminal they act as themselves with their PIN, as for QC."""
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        if staff.is_technician(self.user):
-            self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line))
-            return
-
-        def show(users) -> None:
-            choices = [(u.id, u.name) for u in staff.technicians(users)]
-            self.app.push_screen(PickDialog(_("Done by which technician?"), choices),
-                                 lambda tid: tid and self.call(lambda: self.desk.workshop.finish_line(self.user, self.ref, line, tid)))
-
-        self.run_db(self.desk.people.users, show)
+        self.run_as_or_approved(_("Line done"), lambda actor: self.desk.workshop.finish_line(actor, self.ref, line),
+                                lambda _r: self.reload(), who=self.desk.workshop.who_may_work)
 
     def action_clock(self) -> None:
         """A technician clocks themselves on or off the line; a manager or foreman
@@ -233,8 +224,11 @@ class WorkshopScreen(VisitScreen):
                     FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), self.view.customer.phone),
                 ],
             )
-            self.submit(form, lambda v: self.desk.workshop.decide_added_work(
-                self.user, self.ref, ids, approve=approve, decision=DecisionDraft(**v)))
+            # recorded by an advisor who did not find the work (staff.may_record_decision):
+            # on a technician's terminal an advisor acts as themselves with their PIN
+            self.submit(form, lambda v, actor: self.desk.workshop.decide_added_work(
+                actor, self.ref, ids, approve=approve, decision=DecisionDraft(**v)),
+                approve=_("Customer decision"), who=lambda: self.desk.workshop.who_may_decide(ids))
 
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),

@@ -118,8 +118,8 @@ class BookingService(Service):
             new = add_concerns(session, visit.id, concerns)
             past = repo.past_visits(session=session, vehicle_id=vehicle_id, before_visit=visit.id)
             prior = comeback_of(new, past, at or now, self.policy.comeback_window_days)
-            if prior is not None:
-                visit.comeback_of_id = prior.id
+            if prior is not None:  # proposed: the advisor confirms or rejects it (comebacks.decide)
+                visit.comeback_proposed_id = prior.id
             if at is not None:
                 for kind, due in sched.reminder_times(at, self.policy.late_after_minutes):
                     session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
@@ -129,7 +129,7 @@ class BookingService(Service):
                 visit_id=visit.id,
                 after={
                     "number": visit.number, "at": at, "concerns": [c.text for c in new],
-                    "comeback_of": visit.comeback_of_id, "overbooked": overbooked,
+                    "comeback_proposed": visit.comeback_proposed_id, "overbooked": overbooked,
                 },
             )
             session.flush()

@@ -53,6 +53,25 @@ class ComebackService(Service):
 
         return self._read(run)
 
+    def decide(self, actor: User, visit: VisitRef, *, confirm: bool, reason: str = "") -> Saved[None]:
+        """The advisor confirms the comeback the data proposed (the visit is then
+        linked to its original and counts as a comeback) or rejects it with a
+        reason (it counts as a visit of its own); audited either way."""
+        staff.may_decide_comeback(actor).check()
+
+        def run(session: Session, row: VisitRow) -> None:
+            kept = comebacks.check_decide(row.comeback_proposed_id, row.comeback_decision, confirm, reason)
+            orig = self._visit_row(session, row.comeback_proposed_id)
+            row.comeback_decision = comebacks.CONFIRMED if confirm else comebacks.REJECTED
+            row.comeback_reason = kept
+            if confirm:
+                row.comeback_of_id = orig.id
+            self._touch(session, row)
+            self._audit(session, actor, f"comeback.{row.comeback_decision}", "visit", row.id, visit_id=row.id,
+                        after={"original": orig.number, "reason": kept})
+
+        return self._change(visit, run)
+
     def record_cause(self, actor: User, visit: VisitRef, draft: CauseDraft) -> Saved[None]:
         """QC records why the car came back, put down to the original visit's
         technician (QC-09), audited with what was there before."""

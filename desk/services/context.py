@@ -333,12 +333,32 @@ class Service:
             session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
         )
 
-    def _check_price(self, actor: User, line: staff.PricedFacts, list_cents: int | None = None) -> None:
-        """A price override (``staff.price_override``: a free or warranty line, a
-        discount above the advisor's limit, a unit price that far below the
-        catalogue price ``list_cents``) needs a manager or foreman."""
-        staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct,
-                        list_cents=list_cents).check()
+    def _rates(self, *lines) -> tuple[Decimal | None, ...]:
+        """The tax rates of ``lines`` and of the shop's standard code, as the price
+        rule reads them: none where prices include the tax (then the tax code does
+        not change what the customer pays)."""
+        taxes = self.pricing.taxes
+        if taxes.prices_include_tax:
+            return (None,) * (len(lines) + 1)
+        return (*(taxes.rate(ln.tax_code) for ln in lines), taxes.rate(taxes.standard_code))
+
+    def _check_price(self, actor: User, line, list_cents: int | None = None,
+                     list_qty: Decimal | None = None) -> None:
+        """A price override (``staff.price_override``, every way to lower what the
+        customer pays: a free or warranty line, a discount above the advisor's
+        limit, a unit price, a quantity or hours that far below the catalogue's
+        ``list_cents``/``list_qty``, a tax code below the standard one) needs a
+        manager or foreman. ``line``: a draft or a line (it has a tax code)."""
+        rate, standard = self._rates(line)
+        staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct, list_cents=list_cents,
+                        list_qty=list_qty, tax_rate=rate, list_tax_rate=standard).check()
+
+    def _check_price_change(self, actor: User, before, after) -> None:
+        """A change of a line's price fields (``staff.may_change_price``)."""
+        rate_before, rate_after, standard = self._rates(before, after)
+        staff.may_change_price(actor, before, after, limit_pct=self.pricing.advisor_max_discount_pct,
+                               list_cents=after.list_cents, list_qty=after.list_qty, rate_before=rate_before,
+                               rate_after=rate_after, list_tax_rate=standard).check()
 
 
 def stale_edit(message: str, last) -> StaleEdit:

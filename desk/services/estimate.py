@@ -130,7 +130,8 @@ class EstimateService(Service):
         return self._change(visit, run)
 
     def _insert_line(self, session: Session, actor: User, visit: VisitRow, line: LineDraft,
-                     list_cents: int | None, *, carried_from: int | None = None) -> int:
+                     list_cents: int | None, *, carried_from: int | None = None,
+                     list_qty: Decimal | None = None) -> int:
         placement = check_add(visit.stage)
         if not placement.added_in_repair:
             visit.estimate_version += 1
@@ -141,7 +142,7 @@ class EstimateService(Service):
             discount_bp=repo.discount_bp(line.discount_pct), tax_code=line.tax_code, warranty=line.warranty,
             free=line.free, availability=line.availability.value, eta=line.eta,
             approval=placement.approval.value, added_in_repair=placement.added_in_repair, list_cents=list_cents,
-            carried_from_id=carried_from,
+            list_qty_milli=None if list_qty is None else repo.qty_milli(list_qty), carried_from_id=carried_from,
         )
         session.add(row)
         session.flush()
@@ -162,9 +163,10 @@ class EstimateService(Service):
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
             check_change(visit.stage, patch)
-            new = patch.apply(repo.to_line(row))
+            old = repo.to_line(row)
+            new = patch.apply(old)
             if patch.touches_price:
-                self._check_price(actor, new, row.list_cents)
+                self._check_price_change(actor, old, new)
             before = row.model_dump(exclude={"version"})
             row.description, row.qty_milli, row.unit_cents = new.description, repo.qty_milli(new.qty), new.unit_cents
             row.discount_bp, row.tax_code = repo.discount_bp(new.discount_pct), new.tax_code
@@ -210,8 +212,9 @@ class EstimateService(Service):
         job = next((j for j in self.canned_jobs() if j.id == job_id), None)
         if job is None:
             raise InvalidInput("job", "No such canned job")
-        # the shop's own prices (a free check included) are the catalogue: no
-        # override; all lines or none
+        # the shop's own prices and quantities (a free check included) are the
+        # catalogue: no override, and kept with each line, so cutting them later is
+        # one (staff.price_override); all lines or none
         drafts = [
             self.draft(kind=ln["kind"], description=ln["description"], qty=Decimal(str(ln["qty"])),
                        unit_cents=int(ln["unit_cents"]), free=bool(ln.get("free", False)),
@@ -219,7 +222,7 @@ class EstimateService(Service):
             for ln in job.lines
         ]
         return self._change(visit, lambda session, row: [
-            self._insert_line(session, actor, row, d, d.unit_cents) for d in drafts])
+            self._insert_line(session, actor, row, d, d.unit_cents, list_qty=d.qty) for d in drafts])
 
     def estimate_total(self, visit_id: int) -> int:
         def run(session: Session) -> int:

@@ -15,6 +15,7 @@ from desk.domain import checklist as ck
 from desk.domain import process as proc
 from desk.domain import staff
 from desk.domain.checklist import MarkKind
+from desk.domain.comebacks import Proposal
 from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import check_promised
@@ -54,6 +55,8 @@ class VisitView:
     prior_km: int | None = None
     #: The name of the visit's service advisor ("" when none is set), for the printouts.
     advisor: str = ""
+    #: A comeback the data proposed and the advisor has not decided (desk.domain.comebacks).
+    comeback_proposal: Proposal | None = None
 
     @property
     def ref(self) -> VisitRef:
@@ -97,6 +100,7 @@ class LifecycleService(Service):
                 prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
                 advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
                 else "",
+                comeback_proposal=repo.comeback_proposal(session=session, visit=visit),
             )
 
         return self._read(run)

@@ -19,6 +19,8 @@ class Timeline:
     milestones: list[tuple[str, object]]
     intervals: list[tl.Interval]
     running: tl.Interval | None
+    #: When the customer signed an estimate a later change voided (shown as void).
+    void_signed: tuple = ()
 
 
 class TimelineService(Service):
@@ -35,7 +37,8 @@ class TimelineService(Service):
     def timeline(self, visit_id: int) -> Timeline:
         clock = self.clocks([visit_id]).get(visit_id) or tl.VisitClock(visit_id)
         stds = self.standards()
-        return Timeline(visit_id, clock.milestones(), tl.intervals(clock, stds), tl.running(clock, stds))
+        return Timeline(visit_id, clock.milestones(), tl.intervals(clock, stds), tl.running(clock, stds),
+                        clock.void_signed)
 
     def running(self, visit_ids: Iterable[int]) -> dict[int, tl.Interval]:
         """The interval running now of each of ``visit_ids`` that has a standard

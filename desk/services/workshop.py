@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from desk.domain import fields
 from desk.domain.estimate import parts_to_chase
@@ -27,6 +27,7 @@ from desk.services.estimate import EstimateService
 from desk.services.reception import ReceptionService
 from desk.store import repo
 from desk.store.models import (
+    AuditEventRow,
     AuthorisationRow,
     CustomerRow,
     EstimateLineRow,
@@ -88,9 +89,17 @@ class WorkshopService(Service):
         (REP-04) or its part has not arrived. ``technician_id``: nobody is on the
         car yet and the advisor says who starts it; the assignment and the start
         are one change, so a refused start assigns nobody. ``bay``: as
-        ``fields.BAY`` parsed it."""
+        ``fields.BAY`` parsed it.
+
+        The start is in a technician's name (``technician_id``, else the actor,
+        else the car's technician): only they may record it
+        (``staff.may_work_as``; another's terminal acts as them with their PIN)."""
 
         def run(session: Session, visit: VisitRow) -> None:
+            # whether the line may start is said before anyone is asked for a PIN
+            self._startable(visit, repo.to_line(self._line(session, visit, line_id)))
+            worker = technician_id or (actor.id if staff.is_technician(actor) else visit.technician_id)
+            staff.may_work_as(actor, worker).check()
             self.start_in(session, actor, visit, line_id, technician_id=technician_id, bay=bay)
 
         return self._change(visit, run)
@@ -101,13 +110,7 @@ class WorkshopService(Service):
         yet started: the start and the clocking are one change)."""
         bay = None if bay is None else fields.BAY.check(bay)
         row = self._line(session, visit, line_id)
-        line = repo.to_line(row)
-        if visit.stage != Stage.IN_REPAIR:
-            raise InvalidInput("line", "The visit is not in repair")
-        if not added_line_can_start(line):
-            raise InvalidInput("line", "The customer has not approved this line")
-        if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
-            raise InvalidInput("line", "The part has not arrived")
+        self._startable(visit, repo.to_line(row))
         if technician_id is not None:
             tech = session.get(UserRow, technician_id)
             if tech is None or not staff.is_technician(repo.to_user(tech)):
@@ -125,17 +128,25 @@ class WorkshopService(Service):
         self._touch(session, visit)
         self._audit(session, actor, "line.start", "estimate_line", line_id, visit_id=visit.id)
 
+    @staticmethod
+    def _startable(visit: VisitRow, line) -> None:
+        """Work on ``line`` may start or be recorded: in repair, approved, its part here."""
+        if visit.stage != Stage.IN_REPAIR:
+            raise InvalidInput("line", "The visit is not in repair")
+        if not added_line_can_start(line):
+            raise InvalidInput("line", "The customer has not approved this line")
+        if line.kind == LineKind.PART and line.availability == Availability.BACK_ORDER:
+            raise InvalidInput("line", "The part has not arrived")
+
     def finish_line(self, actor: User, visit: VisitRef, line_id: int, technician_id: int | None = None) -> Saved[None]:
-        """The technician records the line done (REP-07). Unapproved lines cannot be."""
+        """The technician records the line done (REP-07), in their own name
+        (``staff.may_work_as``: another's terminal acts as them with their PIN).
+        Unapproved lines cannot be."""
 
         def run(session: Session, visit: VisitRow) -> None:
             row = self._line(session, visit, line_id)
-            if visit.stage != Stage.IN_REPAIR:
-                raise InvalidInput("line", "The visit is not in repair")
-            if not added_line_can_start(repo.to_line(row)):
-                raise InvalidInput("line", "The customer has not approved this line")
-            if row.kind == LineKind.PART and row.availability == Availability.BACK_ORDER:
-                raise InvalidInput("line", "The part has not arrived")
+            self._startable(visit, repo.to_line(row))
+            staff.may_work_as(actor, technician_id or actor.id).check()
             tech_id = technician_id or actor.id
             tech = session.get(UserRow, tech_id)
             if tech is None or not staff.is_technician(repo.to_user(tech)):
@@ -191,6 +202,7 @@ class WorkshopService(Service):
             rows = [session.get(EstimateLineRow, i) for i in line_ids]
             if any(r is None or r.visit_id != visit.id or r.approval != Approval.PENDING for r in rows):
                 raise InvalidInput("line", "Only lines waiting for approval can be decided")
+            staff.may_record_decision(actor, self._found_by(session, line_ids)).check()
             decided = Approval.APPROVED if approve else Approval.DECLINED
             for r in rows:
                 r.approval = decided.value
@@ -214,6 +226,25 @@ class WorkshopService(Service):
                         after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference})
 
         return self._change(visit, run)
+
+    @staticmethod
+    def _found_by(session: Session, line_ids: list[int]) -> set[int]:
+        """Who added the lines (found the work): read from their audited addition."""
+        return {uid for uid in session.exec(
+            select(AuditEventRow.user_id).where(AuditEventRow.action == "line.add",
+                                                AuditEventRow.entity == "estimate_line",
+                                                col(AuditEventRow.entity_id).in_(line_ids))
+        ).all() if uid is not None}
+
+    def who_may_decide(self, line_ids: list[int]) -> list[User]:
+        """Whom a terminal may offer to record the customer's decision on
+        ``line_ids`` with their PIN (act as): advisors who did not find the work."""
+        return self._read(lambda s: staff.who_may_record_decision(
+            repo.users(session=s), repo.pin_user_ids(session=s), self._found_by(s, line_ids)))
+
+    def who_may_work(self) -> list[User]:
+        """The technicians a terminal may start or finish a line as, with their PIN."""
+        return self._read(lambda s: staff.who_may_work(repo.users(session=s), repo.pin_user_ids(session=s)))
 
     @staticmethod
     def decision(**values) -> DecisionDraft:

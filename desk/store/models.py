@@ -151,6 +151,13 @@ class VisitRow(SQLModel, table=True):
     tyres: str = Field(default="", max_length=500)
     valuables: str = Field(default="", max_length=500)
     comeback_of_id: int | None = Field(default=None, foreign_key="visit.id")
+    #: The earlier visit the data proposed as this one's comeback original at
+    #: booking (desk.domain.comebacks): ``comeback_of_id`` is set only when the
+    #: advisor confirms it; ``comeback_decision`` "confirmed"/"rejected" ("" open),
+    #: ``comeback_reason`` why it was rejected.
+    comeback_proposed_id: int | None = None
+    comeback_decision: str = Field(default="", max_length=10)
+    comeback_reason: str = Field(default="", max_length=500)
     #: A comeback's cause (desk.domain.comebacks.Cause), recorded at its QC with
     #: the technician of the original visit it is put down to.
     comeback_cause: str = Field(default="", max_length=20)
@@ -228,6 +235,9 @@ class EstimateLineRow(SQLModel, table=True):
     #: The catalogue price of the line (a canned job's price, the labour rate), if
     #: any: a unit price far below it is a price override (``staff.may_price``).
     list_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: The catalogue's quantity × 1000 (a canned job's pieces or hours), if any: a
+    #: quantity far below it is a price override too.
+    list_qty_milli: int | None = None
     #: The declined line of an earlier visit this line offers again (desk.domain.carryover).
     carried_from_id: int | None = Field(default=None, foreign_key="estimate_line.id")
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})

@@ -1,14 +1,17 @@
-"""Comebacks closed at the root, at QC: the original visit beside the car, and
-the key that records why it came back (desk.domain.comebacks' causes)."""
+"""Comebacks: proposed by the data at booking and arrival, confirmed (m) or
+rejected with a reason (u) by the advisor; closed at the root at QC: the
+original visit beside the car, and the key that records why it came back
+(desk.domain.comebacks' causes)."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain import fields
 from desk.domain.comebacks import CAUSE_LABELS, cause_label
-from desk.i18n import _
+from desk.i18n import N_, _
 
 
 def comeback_panel() -> Static:
@@ -84,3 +87,48 @@ class ComebackCause:
         from desk.widgets.dialogs import PickDialog
 
         self.app.push_screen(PickDialog(title, choices), chosen)
+
+
+def proposal_text(proposal) -> Text:
+    """"possible comeback of RO… (same car, similar concern, N days ago)" and its keys."""
+    out = Text(" " + _("possible comeback of {number} (same car, similar concern, {days} days ago)",
+                       number=proposal.number, days=proposal.days) + " ", style="bold yellow reverse")
+    if proposal.concern:
+        out.append(" ")
+        out.append(proposal.concern, style="yellow")
+    out.append("  " + _("m confirms, u rejects with a reason"), style="dim")
+    return out
+
+
+class ComebackProposal:
+    """Mixed into the booking and reception screens: the comeback the data
+    proposes waits for the advisor, who confirms it with one key (m) or rejects
+    it with a reason (u); both are audited, only a confirmed one counts."""
+
+    PROPOSAL_BINDINGS = [
+        Binding("m", "comeback_confirm", N_("Comeback: confirm"), id="comeback.confirm"),
+        Binding("u", "comeback_reject", N_("Not a comeback"), id="comeback.reject"),
+    ]
+
+    #: The visit view (the screen's ``VisitView``; None until read).
+    view = None
+
+    def proposal_enabled(self) -> bool:
+        return self.view is not None and self.view.comeback_proposal is not None
+
+    def action_comeback_confirm(self) -> None:
+        if not self.proposal_enabled():
+            return
+        self.run_as_or_approved(_("Comeback: confirm"), lambda actor: self.desk.comebacks.decide(
+            actor, self.ref, confirm=True), lambda _r: self.reload())
+
+    def action_comeback_reject(self) -> None:
+        if not self.proposal_enabled():
+            return
+        from desk.widgets.dialogs import ReasonDialog
+
+        number = self.view.comeback_proposal.number
+        self.submit(ReasonDialog(_("Not a comeback of {number}", number=number),
+                                 _("Why not (e.g. routine service, another fault)")),
+                    lambda reason, actor: self.desk.comebacks.decide(actor, self.ref, confirm=False, reason=reason),
+                    approve=_("Not a comeback"))

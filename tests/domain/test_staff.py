@@ -148,6 +148,99 @@ def test_the_price_rule_reads_a_draft_or_a_line():
     assert staff.may_price(ADVISOR, line, limit_pct=LIMIT)
 
 
+VAT13, VAT6, NO_TAX = Decimal("0.13"), Decimal("0.06"), Decimal(0)
+
+
+def lowers(unit=42000, qty="1", discount="0", rate=VAT13, *, free=False, warranty=False, list_cents=42000,
+           list_qty="1", standard=VAT13) -> bool:
+    """The one price rule over a catalogue part of ¥420 × 1 at VAT 13 %."""
+    facts = staff.PriceFacts(Decimal(discount), free, warranty, unit, Decimal(qty))
+    return staff.price_override(facts, limit_pct=LIMIT, list_cents=list_cents,
+                                list_qty=None if list_qty is None else Decimal(list_qty), tax_rate=rate,
+                                list_tax_rate=standard)
+
+
+@pytest.mark.parametrize(("field", "changed", "expected"), [
+    # the unit price below the catalogue's
+    ("unit", {"unit": 37800}, False), ("unit", {"unit": 37799}, True), ("unit", {"unit": 1}, True),
+    # the quantity (or hours) below the canned job's: 0.001 bills ¥420 as ¥0.42
+    ("qty", {"qty": "0.9"}, False), ("qty", {"qty": "0.899"}, True), ("qty", {"qty": "0.001"}, True),
+    # the discount beyond the advisor's limit
+    ("discount", {"discount": "10"}, False), ("discount", {"discount": "10.01"}, True),
+    # free and warranty cost the customer nothing
+    ("free", {"free": True}, True), ("warranty", {"warranty": True}, True),
+    # the tax code below the standard one: NONE takes 11.5 % off a VAT13 price, VAT6 6.2 %
+    ("tax", {"rate": NO_TAX}, True), ("tax", {"rate": VAT6}, False),
+    # together: 6.2 % by the tax code and 5 % discount come to 10.9 %
+    ("tax+discount", {"rate": VAT6, "discount": "5"}, True),
+    # half the quantity at twice the price is the same money
+    ("qty+unit", {"qty": "0.5", "unit": 84000}, False),
+    # above the book is no discount
+    ("qty up", {"qty": "2"}, False),
+])
+def test_every_field_that_lowers_a_price_is_one_rule(field, changed, expected):
+    assert not lowers()  # the catalogue line itself
+    assert lowers(**changed) is expected, field
+
+
+def test_without_a_book_figure_the_lines_own_is_the_reference():
+    # a part typed by hand: no catalogue price or quantity; its tax code still counts
+    assert not lowers(unit=1, qty="0.001", list_cents=None, list_qty=None)
+    assert lowers(unit=1, qty="0.001", rate=NO_TAX, list_cents=None, list_qty=None)
+    # where prices include the tax the service passes no rates: the code changes nothing
+    assert not lowers(rate=None, standard=None)
+    # typed labour: the labour rate is the book's price, the hours are the advisor's
+    assert lowers(unit=100, qty="3", list_cents=20000, list_qty=None)
+    assert not lowers(unit=20000, qty="0.1", list_cents=20000, list_qty=None)
+
+
+def test_a_manager_or_foreman_may_lower_a_price_an_advisor_may_not():
+    facts = staff.PriceFacts(unit_cents=42000, qty=Decimal("0.001"))
+    kw = {"limit_pct": LIMIT, "list_cents": 42000, "list_qty": Decimal(1)}
+    assert refusal(staff.may_price(ADVISOR, facts, **kw)) == ("override a price", "a manager or foreman")
+    assert staff.may_price(MANAGER, facts, **kw) and staff.may_price(FOREMAN, facts, **kw)
+    untaxed = staff.PriceFacts(unit_cents=42000)
+    assert not staff.may_price(ADVISOR, untaxed, limit_pct=LIMIT, tax_rate=NO_TAX, list_tax_rate=VAT13)
+    assert staff.may_price(MANAGER, untaxed, limit_pct=LIMIT, tax_rate=NO_TAX, list_tax_rate=VAT13)
+
+
+def test_a_change_that_does_not_lower_the_price_keeps_the_line_as_allowed():
+    kw = {"limit_pct": LIMIT, "list_cents": 42000, "list_qty": Decimal(1), "rate_before": VAT13,
+          "rate_after": VAT13, "list_tax_rate": VAT13}
+    granted = staff.PriceFacts(Decimal(30), unit_cents=42000)  # a manager's 30 %
+    more = staff.PriceFacts(Decimal(30), unit_cents=42000, qty=Decimal(2))
+    less = staff.PriceFacts(Decimal(30), unit_cents=42000, qty=Decimal("0.5"))
+    assert staff.may_change_price(ADVISOR, granted, more, **kw)  # more pieces: the override stands
+    assert not staff.may_change_price(ADVISOR, granted, less, **kw)  # lower still: a manager again
+    assert staff.may_change_price(MANAGER, granted, less, **kw)
+    plain = staff.PriceFacts(unit_cents=42000)
+    assert not staff.may_change_price(ADVISOR, plain, staff.PriceFacts(unit_cents=42000, free=True), **kw)
+    untaxed = {**kw, "rate_after": NO_TAX}
+    assert not staff.may_change_price(ADVISOR, plain, plain, **untaxed)  # VAT13 -> NONE
+
+
+def test_a_line_is_started_or_finished_in_a_technicians_name_by_him_only():
+    other = User(8, "Liu", frozenset({Role.TECHNICIAN}))
+    assert staff.may_work_as(TECH, TECH.id)
+    for user in (ADVISOR, MANAGER, FOREMAN, other):  # picking his name is no longer enough
+        assert refusal(staff.may_work_as(user, TECH.id)) == (
+            "record a line's work in a technician's name", "that technician, with their PIN")
+    assert not staff.may_work_as(ADVISOR, None) and not staff.may_work_as(None, TECH.id)
+    gone = User(9, "Gone", frozenset({Role.TECHNICIAN}), active=False)
+    assert staff.who_may_work([ADVISOR, TECH, other, gone], {TECH.id, gone.id, ADVISOR.id}) == [TECH]
+
+
+def test_the_customers_decision_is_recorded_by_an_advisor_not_by_who_found_the_work():
+    assert staff.may_record_decision(ADVISOR, found_by={TECH.id})
+    assert staff.may_record_decision(MANAGER, found_by={TECH.id})
+    assert refusal(staff.may_record_decision(TECH, found_by={TECH.id}))[0] == "record the customer's decision"
+    assert refusal(staff.may_record_decision(QC, found_by=set()))[0] == "record the customer's decision"
+    assert refusal(staff.may_record_decision(ADVISOR, found_by={ADVISOR.id})) == (
+        "record the customer's decision on work you found", "an advisor who did not find the work")
+    users = [ADVISOR, TECH, MANAGER, QC]
+    assert staff.who_may_record_decision(users, {u.id for u in users}, {MANAGER.id}) == [ADVISOR]
+
+
 # ----------------------------------------------------------------------------- approvers and the rest
 
 

@@ -58,13 +58,34 @@ def test_standards_come_from_the_settings_and_the_policy():
     ("told", 230, 235, 10 * 60),
     ("delivered", 235, 300, None),
     ("followed_up", 300, 300 + 24 * 60, 72 * 3600),
-    ("arrived", -1440, 0, None),
 ])
 def test_each_interval_runs_from_the_milestone_before_it(key, start, end, std):
     iv = next(i for i in tl.intervals(whole(), STDS) if i.key == key)
     assert (iv.start, iv.end) == (at(start), at(end))
     assert iv.standard_seconds == std
     assert iv.seconds(at(9999)) == int((end - start) * 60)
+
+
+def test_arrival_is_measured_against_the_appointment_not_the_booking():
+    # no appointment (as ``whole()``): no interval ends at the arrival, not the day since booking
+    assert "arrived" not in {i.key for i in tl.intervals(whole(), STDS)}
+    late = tl.VisitClock(7, at={"booked": at(-1440), "arrived": at(7)}, appointment_at=T0)
+    iv = next(i for i in tl.intervals(late, STDS) if i.key == "arrived")
+    assert (iv.start, iv.end, iv.early, iv.standard_seconds) == (T0, at(7), False, None)
+    early = tl.VisitClock(7, at={"booked": at(-1440), "arrived": at(-10)}, appointment_at=T0)
+    iv = next(i for i in tl.intervals(early, STDS) if i.key == "arrived")
+    assert (iv.start, iv.end, iv.early, iv.seconds(T0)) == (at(-10), T0, True, 600)
+
+
+def test_no_interval_ends_before_it_starts():
+    # EST-06 ticked again after a signature (a later change, explained again):
+    # the signature's interval starts at the write-up, the last milestone not after it
+    clock = whole(presented=40, signed=35)
+    ivs = {i.key: i for i in tl.intervals(clock, STDS)}
+    assert (ivs["signed"].start, ivs["signed"].end) == (at(15), at(35))
+    assert all(i.end is None or i.start <= i.end for i in ivs.values())
+    # a milestone earlier than every one before it has no interval at all
+    assert "written_up" not in {i.key for i in tl.intervals(whole(written_up=-2000), STDS)}
 
 
 def test_an_interval_over_its_standard_is_over():

@@ -5,7 +5,7 @@ changed after signing leaves "Authorised" and the final amount as signed."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from desk.shell.app import make_app
 from desk.widgets.dialogs import FormDialog
@@ -13,6 +13,7 @@ from tests import flow
 from tests.flow import setting_version
 from tests.functional.pilot import screen_name, wait_for
 from tests.functional.test_checkin_lane import on, type_text
+from tests.functional.test_signin import cheap_pin, type_pin
 from tests.unit.test_signed_estimate import signed_member_visit
 
 
@@ -134,3 +135,54 @@ async def test_sign_is_greyed_until_the_estimate_has_a_line(shop, clock, db_url)
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         assert app.screen.query_one("#f-promised", Input).value  # the offered time, Enter takes it
     assert not shop.desk.lifecycle.visit_view(vid).authorised
+
+
+async def change_line(pilot, app, **values: str) -> None:
+    """Press c on the chosen line and type ``values`` over its fields (by name)."""
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+    for name, value in values.items():
+        app.screen.query_one(f"#f-{name}", Input).focus()
+        await pilot.press("end", *["backspace"] * 12)
+        await type_text(pilot, value)
+    await pilot.press("ctrl+s")
+
+
+async def test_a_catalogue_parts_quantity_or_tax_code_cut_by_keys_asks_for_a_manager(shop, clock, db_url):
+    """Issue 25: an advisor billed a ¥420 catalogue part as ¥0.42 (quantity
+    0.001) or took 13 % off with the tax code NONE, with no manager."""
+    d = shop.desk
+    cheap_pin(d, shop.mgr.id, "1357")
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+    part = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.description == "Front brake pad set")
+    total = d.estimate.estimate_total(vid)
+
+    def the_part():
+        return next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == part.id)
+
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_estimate(pilot, app)
+        await pilot.press("down")  # the labour line, then the part
+        await wait_for(pilot, lambda: app.screen.selected_line() == part.id)
+        await change_line(pilot, app, qty="0.001")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        assert "Front brake pad set" in str(app.screen.query_one("#approval-action").render())
+        await pilot.press("escape")  # no manager: nothing written, what was typed is still there
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        assert app.screen.query_one("#f-qty", Input).value == "0.001"
+        assert the_part().qty == 1 and d.estimate.estimate_total(vid) == total
+        await pilot.press("escape")
+        await wait_for(pilot, on(app, "EstimateScreen"))
+        # the tax code NONE: 13 % off; the manager authorises it with the PIN
+        await change_line(pilot, app, tax_code="NONE")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval"
+                       and app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
+        await type_pin(pilot, "1357")
+        await wait_for(pilot, lambda: on(app, "EstimateScreen")() and the_part().tax_code == "NONE")
+    assert the_part().qty == 1
+    assert d.lifecycle.history(vid)[-1].user_name == "周经理"  # the manager is the actor

@@ -144,13 +144,13 @@ async def test_new_damage_at_delivery_opens_a_major_complaint_and_the_customer_a
 async def test_comeback_cause_b_on_two_terminals(shop, clock, db_url):
     first = flow.book(shop, clock)
     flow.to_stage(shop, clock, first, "DELIVERED")
-    clock.advance(days=10)  # the same complaint again: the walk's visit is a comeback of the first
+    clock.advance(days=10)  # the same complaint again: the walk's visit is proposed as a comeback, confirmed
     await two_terminals_walk(shop, clock, db_url, "QC", [
         Key("comeback cause b", ("b",), picks={"a": (0,), "b": (1,)},
             typed={"a": {"note": "Wrong fault found"}, "b": {"note": "Pin not greased"}},
             shows=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note),
             kept=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note) == ("workmanship", "Pin not greased")),
-    ])
+    ], prepare=lambda shop, vid: shop.desk.comebacks.decide(shop.sa, shop.desk.lifecycle.ref(vid), confirm=True))
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)

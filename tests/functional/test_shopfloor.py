@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from desk.domain.privacy import mask_name, mask_plate
 from desk.shell.app import make_app
@@ -17,6 +17,7 @@ from desk.widgets.open_items import OpenItemsDialog
 from desk.widgets.survey import SurveyDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
+from tests.functional.test_signin import cheap_pin, type_pin
 
 
 def on(app, name):
@@ -36,6 +37,17 @@ async def fill_form(pilot, app, values: dict[str, str]) -> None:
     await keys(pilot, "ctrl+s")
 
 
+async def act_as(pilot, app, name: str, pin: str) -> None:
+    """The ActAs dialog: pick ``name`` with the arrow keys, Enter, type the PIN."""
+    await wait_for(pilot, lambda: screen_name(app) == "ActAs"
+                   and app.screen.query_one("#approval-users", OptionList).option_count)
+    names = [u.name for u in app.screen.users]
+    assert name in names, names
+    await pilot.press(*["down"] * names.index(name), "enter")
+    await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
+    await type_pin(pilot, pin)
+
+
 async def tick_until_moved(pilot, app, name, limit=12):
     for _ in range(limit):
         await keys(pilot, "f8")
@@ -50,6 +62,8 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     shop.desk.lifecycle.assign(shop.mgr, shop.desk.lifecycle.ref(vid), shop.tech.id, "B2")
     d = shop.desk
+    cheap_pin(d, shop.sa.id, "2468")
+    cheap_pin(d, shop.tech.id, "3333")
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -73,13 +87,15 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await keys(pilot, "s")
         await wait_for(pilot, lambda: any("not approved" in n for n in notes))
         assert not d.lifecycle.visit_view(vid).lines[2].started
-        # the customer approves by phone
+        # the customer approves by phone: recorded by an advisor, not by who found
+        # the work (the manager typed the finding): 王丽 with her PIN
         await keys(pilot, "y")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         await keys(pilot, "enter")  # approves
         await fill_form(pilot, app, {"channel": "2", "signer": "李伟", "reference": "+8613812345678"})
+        await act_as(pilot, app, "王丽", "2468")
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).hold is None)
-        # every line done by the technician (picked, the manager is no technician)
+        # every line done by the technician, in his name with his PIN (the manager is no technician)
         for row in range(3):
             await wait_for(pilot, on(app, "WorkshopScreen"))
             table = app.screen.query_one("#work-lines", DataTable)
@@ -88,8 +104,7 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
             if d.lifecycle.visit_view(vid).lines[row].is_done:
                 continue
             await keys(pilot, "d")
-            await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
-            await keys(pilot, "enter")
+            await act_as(pilot, app, "张强", "3333")
             await wait_for(pilot, lambda r=row: d.lifecycle.visit_view(vid).lines[r].is_done)
         await keys(pilot, "u")
         await fill_form(pilot, app, {"text": "Discs replaced, car ready by 17:00"})
@@ -483,10 +498,11 @@ async def test_delivery_writes_the_invoice_summary(shop, clock, db_url, tmp_path
     assert shop.desk.lifecycle.visit_view(vid).visit.followup_agreed_at is None
 
 
-async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url):
+async def test_the_technician_who_starts_a_line_is_assigned_with_his_pin(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     assert shop.desk.lifecycle.visit_view(vid).visit.technician_id is None
+    cheap_pin(shop.desk, shop.tech.id, "3333")
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_board(pilot, app)
@@ -495,10 +511,11 @@ async def test_advisor_starts_a_line_for_a_chosen_technician(shop, clock, db_url
         await wait_for(pilot, lambda: app.screen.query_one("#work-lines").line_ids)
         app.screen.query_one("#work-lines", DataTable).focus()
         await keys(pilot, "s")
-        await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
-        await keys(pilot, "enter")
+        await act_as(pilot, app, "张强", "3333")
         await wait_for(pilot, lambda: shop.desk.lifecycle.visit_view(vid).lines[0].started)
     assert shop.desk.lifecycle.visit_view(vid).visit.technician_id == shop.tech.id
+    start = next(e for e in shop.desk.lifecycle.history(vid) if e.action == "line.start")
+    assert start.user_name == "张强"  # in his name, not the manager's
 
 
 def test_late_cars_are_red_and_cars_at_risk_yellow(clock):

@@ -4,9 +4,12 @@ a visit whose running interval is over its standard."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.widgets import DataTable
 
+from desk import filler
 from desk.shell.app import make_app
 from tests import flow
 from tests.functional.pilot import open_dashboard, open_from_board, screen_name, wait_for
@@ -177,3 +180,58 @@ def test_history_timeline_and_flags_snapshot(snap_compare, shop, clock, db_url, 
         await wait_for(pilot, lambda: True)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_voided_signature_shows_void_and_the_stopwatch_never_runs_backwards(shop, clock, db_url):
+    """Issue 25: the "Signed" row of a visit whose signature was voided showed an
+    end before its start and kept counting the void signature; "Arrived" measured
+    how long ago the booking was made, not lateness against the appointment."""
+    d = shop.desk
+    vid = flow.book(shop, clock, minutes_ahead=60)
+    appointment = clock.now + timedelta(minutes=60)
+    clock.advance(minutes=67)  # the car comes 7 minutes late
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+    filler.parts_in_stock(d, shop.sa, vid)
+    d.checklist.mark_item(shop.sa, d.lifecycle.ref(vid), "EST-06", "done")  # explained
+    clock.advance(minutes=5)
+    filler.sign(d, shop.sa, vid, signer="李伟", reference="P0001")
+    first_signature = clock.now
+    clock.advance(minutes=5)
+    pads = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.kind == "part")
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), pads.id, d.estimate.patch(qty="2"))  # voids it
+    clock.advance(minutes=5)
+    d.checklist.mark_item(shop.sa, d.lifecycle.ref(vid), "EST-06", "undone", "Two sets of pads now")
+    d.checklist.mark_item(shop.sa, d.lifecycle.ref(vid), "EST-06", "done")  # explained again
+    explained = clock.now
+    clock.advance(minutes=4)
+
+    def rows(table: DataTable) -> dict[str, list[str]]:
+        return {r.value: cells(table, r.value) for r in table.rows}
+
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_from_board(pilot, "EstimateScreen")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and "presented" in app.screen.query_one("#timeline", DataTable).rows)
+        table = app.screen.query_one("#timeline", DataTable)
+        shown = rows(table)
+        assert shown["arrived"][1:4] == [f"{appointment:%m-%d %H:%M:%S}", f"{appointment + timedelta(minutes=7):%m-%d %H:%M:%S}",
+                                         "late 7:00"]
+        assert "signed" not in shown  # no signature covers the estimate: not signed
+        assert shown["void:0"][2:4] == [f"{first_signature:%m-%d %H:%M:%S}", "void"]
+        assert shown["signed:running"][1] == f"{explained:%m-%d %H:%M:%S}"  # waiting for the signature since
+        # the customer signs the changed estimate: the interval runs from the explanation to it
+        filler.sign(d, shop.sa, vid, signer="李伟", reference="P0002")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and "signed" in app.screen.query_one("#timeline", DataTable).rows)
+        shown = rows(app.screen.query_one("#timeline", DataTable))
+        assert shown["signed"][1:4] == [f"{explained:%m-%d %H:%M:%S}", f"{clock.now:%m-%d %H:%M:%S}", "4:00"]
+        assert shown["void:0"][3] == "void"
+        for key, row in shown.items():  # never an end before a start
+            if row[1] and row[2] and key != "arrived":
+                assert row[1] <= row[2], key

@@ -196,7 +196,7 @@ async def until(pilot, predicate, what: str, tries: int = 300) -> None:
         raise AssertionError(what) from None
 
 
-async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refusal) -> None:
+async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refusal, *, stale: str = STALE) -> None:
     """One key on both terminals (see the module's docstring)."""
     d = shop.desk
     (a, pa), (b, pb) = terminal_a, terminal_b
@@ -214,8 +214,8 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
     # B saves on its stale copy: refused, named, reloaded, nothing typed lost
     notes.clear()
     await save(pb, b, key, "b")
-    await until(pb, lambda: any(STALE in n for n in notes), f"{key.name}: B refused as stale ({notes})", tries=600)
-    message = next(n for n in notes if STALE in n)
+    await until(pb, lambda: any(stale in n for n in notes), f"{key.name}: B refused as stale ({notes})", tries=600)
+    message = next(n for n in notes if stale in n)
     assert " at " in message and "(" in message, (key.name, message)  # when and what
     assert db().ref == after_a.ref, key.name  # nothing written over
     if key.closes:
@@ -247,16 +247,18 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
 
 
 async def two_terminals_walk(shop, clock, db_url, stage: str, keys: list[Key], *, prepare=None,
-                             after_refusal=None) -> int:
-    """Both terminals open the visit in ``stage``; every key as described above."""
+                             after_refusal=None, users: tuple[str, str, Role] = (A_USER, B_USER, Role.MANAGER)) -> int:
+    """Both terminals open the visit in ``stage``; every key as described above.
+    ``users``: who is signed in on A and on B, and B's role (created here)."""
     d = shop.desk
-    d.people.create_user(None, B_USER, [Role.MANAGER])
+    a_user, b_user, b_role = users
+    d.people.create_user(None, b_user, [b_role])
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, stage)
     if prepare is not None:
         prepare(shop, vid)
-    a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
-    b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
+    a = make_app(db_url=db_url, clock=clock, user_name=a_user)
+    b = make_app(db_url=db_url, clock=clock, user_name=b_user)
     async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
         a.notes = record_notifications(a)
@@ -265,7 +267,8 @@ async def two_terminals_walk(shop, clock, db_url, stage: str, keys: list[Key], *
             await in_app(pilot, app, lambda app=app: app.push_screen(screen_for(stage, vid)))
             await wait_for(pilot, lambda app=app: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
         for key in keys:
-            await one_key(shop, vid, key, (a, pa), (b, pb), notes, after_refusal)
+            await one_key(shop, vid, key, (a, pa), (b, pb), notes, after_refusal,
+                          stale="Changed on another terminal by " + a_user)
     return vid
 
 
@@ -443,14 +446,33 @@ async def test_workshop_keys(shop, clock, db_url):
             "a": {"finding": "Leaking hose", "description": "Coolant hose", "unit_cents": "30"},
             "b": {"finding": "Worn belt", "description": "Drive belt", "unit_cents": "45"}},
             shows=lines, kept=lambda v: {"Coolant hose", "Drive belt"} <= {ln.description for ln in v.lines}),
+    ])
+
+
+async def test_workshop_line_keys_of_two_technicians(shop, clock, db_url):
+    """s and d record work in the name of the technician signed in (on another's
+    terminal: act as, his PIN, tests/functional/test_who_records.py)."""
+    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
         Key("start line s", ("s",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
             shows=lambda v: [ln.started for ln in v.lines], kept=lambda v: v.lines[0].started and v.lines[1].started),
-        Key("line done d", ("d",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)}, picks={"a": (0,), "b": (0,)},
+        Key("line done d", ("d",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
             shows=lambda v: [ln.done_at for ln in v.lines], kept=lambda v: v.lines[0].done_at and v.lines[1].done_at),
+    ], users=("张强", "刘师傅", Role.TECHNICIAN))
+
+
+async def test_workshop_decision_key(shop, clock, db_url):
+    """y on both terminals, for work the technician found (not the managers)."""
+    def found(shop, vid):
+        d = shop.desk
+        d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Worn belt", "y"),
+                                  line=d.estimate.draft(kind="part", description="Drive belt", qty="1",
+                                                        unit_cents=4500))
+
+    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
         Key("customer decision y", ("y",), picks={"a": (0,), "b": (0,)},
             typed={"a": {"reference": "P0051"}, "b": {"reference": "P0052"}},
             shows=lambda v: sorted(str(ln.approval) for ln in v.lines), retry=False),
-    ])
+    ], prepare=found)
 
 
 async def test_workshop_part_arrived(shop, clock, db_url):

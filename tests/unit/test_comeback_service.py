@@ -19,6 +19,8 @@ def comeback_at_qc(shop, clock) -> tuple[int, int]:
     flow.to_stage(shop, clock, first, "DELIVERED")
     clock.advance(days=10)
     again = flow.book(shop, clock, concerns=(("Brakes squeak again when braking", ("brake", "noise")),))
+    assert shop.desk.lifecycle.visit_view(again).comeback_proposal.original_id == first  # proposed
+    shop.desk.comebacks.decide(shop.sa, shop.desk.lifecycle.ref(again), confirm=True)
     assert shop.desk.lifecycle.visit_view(again).visit.comeback_of_id == first
     flow.to_stage(shop, clock, again, "QC")
     return first, again

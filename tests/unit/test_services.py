@@ -246,12 +246,14 @@ def test_a_refused_start_assigns_nobody_and_an_accepted_one_assigns_and_starts_a
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     assert d.lifecycle.visit_view(vid).visit.technician_id is None
     version = d.lifecycle.ref(vid).version
-    with pytest.raises(InvalidInput, match="line"):
-        d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), lid, technician_id=shop.tech.id, bay="B3")
+    with pytest.raises(InvalidInput, match="line"):  # he starts it (act-as with his PIN on a shared terminal)
+        d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), lid, technician_id=shop.tech.id, bay="B3")
     view = d.lifecycle.visit_view(vid)
-    assert (view.visit.technician_id, d.lifecycle.ref(vid).version) == (None, version)  # nothing changed
     other = next(ln.id for ln in view.lines if ln.id != lid)
-    d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
+    with pytest.raises(NotAllowed):  # the advisor may not start it in the technician's name
+        d.workshop.start_line(shop.sa, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
+    assert (view.visit.technician_id, d.lifecycle.ref(vid).version) == (None, version)  # nothing changed
+    d.workshop.start_line(shop.tech, d.lifecycle.ref(vid), other, technician_id=shop.tech.id, bay="B3")
     view = d.lifecycle.visit_view(vid)
     assert (view.visit.technician_id, view.visit.bay) == (shop.tech.id, "B3")
     assert [ln.started for ln in view.lines if ln.id == other] == [True]
@@ -333,10 +335,44 @@ def test_comeback_is_flagged_at_booking(shop, clock):
     clock.advance(days=10)
     again = d.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=d.booking.draft(at=clock.now + timedelta(hours=1), concerns=[("Brakes squeak again", ["brake"])])).id
     row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
-    assert row.comeback and not row.new_customer
+    assert not row.comeback and not row.new_customer  # proposed, not decided (issue 25)
+    proposal = d.lifecycle.visit_view(again).comeback_proposal
+    assert (proposal.original_id, proposal.days) == (first, 10)
+    d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=True)
+    row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
+    assert row.comeback and d.lifecycle.visit_view(again).comeback_proposal is None
     with pytest.raises(GuardFailed) as err:
         d.lifecycle.arrive(shop.sa, d.lifecycle.ref(again))
     assert "APPT-03" in {s.item.id for s in err.value.items}
+
+
+def test_a_proposed_comeback_is_confirmed_or_rejected_with_a_reason_once_and_audited(shop, clock):
+    """Issue 25: a routine oil service booked four days after an earlier visit was
+    marked COMEBACK with no question and counted against its technician."""
+    d = shop.desk
+    first = flow.book(shop, clock, concerns=(("Oil service", ("service",)),))
+    flow.to_stage(shop, clock, first, "DELIVERED")
+    clock.advance(days=4)
+    again = flow.book(shop, clock, concerns=(("Oil service", ("service",)),))
+    view = d.lifecycle.visit_view(again)
+    assert view.visit.comeback_of_id is None and view.comeback_proposal.number == view_number(d, first)
+    with pytest.raises(NotAllowed):
+        d.comebacks.decide(shop.tech, d.lifecycle.ref(again), confirm=False, reason="Routine service")
+    with pytest.raises(InvalidInput):  # a rejection says why
+        d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=False, reason=" ")
+    d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=False, reason="Routine service, not a fault")
+    view = d.lifecycle.visit_view(again)
+    assert (view.visit.comeback_of_id, view.visit.comeback_decision, view.comeback_proposal) == (None, "rejected", None)
+    assert view.visit.comeback_reason == "Routine service, not a fault"
+    with pytest.raises(InvalidInput):  # decided once
+        d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=True)
+    event = d.lifecycle.history(again)[-1]
+    assert event.action == "comeback.rejected" and "Routine service" in event.after
+    assert event.user_name == shop.sa.name
+
+
+def view_number(d, visit_id: int) -> str:
+    return d.lifecycle.visit_view(visit_id).visit.number
 
 
 def test_cancel_needs_reason_and_no_show(shop, clock):
@@ -414,6 +450,61 @@ def test_a_price_override_needs_a_manager_or_foreman(shop, clock):
     d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), first, d.estimate.patch(discount_pct="25"))
 
 
+
+
+def test_a_catalogue_lines_quantity_hours_or_tax_code_cut_by_an_advisor_needs_a_manager(shop, clock):
+    """Issue 25: through the services an advisor billed a ¥420 catalogue part as
+    ¥0.42 (quantity 0.001), cut a canned job's labour hours the same way, or took
+    13 % off with the tax code NONE, with no manager."""
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d = shop.desk
+    d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
+    lines = {ln.description: ln for ln in d.lifecycle.visit_view(vid).lines}
+    part, labour = lines["Front brake pad set"], lines["Replace front brake pads"]
+    assert (part.list_cents, part.list_qty) == (42000, Decimal(1))  # the canned job's figures are kept
+    total, events = d.estimate.estimate_total(vid), audit_count(d)
+    for line, patch in ((part, {"qty": "0.001"}), (labour, {"qty": "0.1"}), (part, {"tax_code": "NONE"}),
+                        (part, {"unit_cents": 100}), (part, {"qty": "0.95", "discount_pct": "6"})):
+        with pytest.raises(NotAllowed):
+            d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), line.id, d.estimate.patch(**patch))
+    assert d.estimate.estimate_total(vid) == total and audit_count(d) == events  # nothing written
+    # within the advisor's limit, or raising the price: the advisor's own
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), labour.id, d.estimate.patch(qty="0.9"))
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), part.id, d.estimate.patch(qty="2"))
+    # a manager lowers it, and the audit names the manager
+    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(tax_code="NONE"))
+    assert d.lifecycle.history(vid)[-1].user_name == shop.mgr.name
+    # a part typed by hand at no tax is the same lowering
+    with pytest.raises(NotAllowed):
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+            kind="part", description="Wiper blade", qty="1", unit_cents=9000, tax_code="NONE"))
+
+
+def test_who_records_the_decision_on_found_work_and_a_lines_work(shop, clock):
+    """Issue 25: a technician recorded the customer's approval of the work he found
+    himself; an advisor marked a line "done 张强" without his PIN."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    d.lifecycle.assign(shop.mgr, d.lifecycle.ref(vid), shop.tech.id, "B1")
+    lid = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Wipers torn", "y"),
+                                    line=d.estimate.draft(kind="part", description="Wiper set", qty="1",
+                                                          unit_cents=16800)).value
+    decision = d.workshop.decision(channel="phone", signer="李伟", reference="+8613812345678")
+    events = audit_count(d)
+    with pytest.raises(NotAllowed):
+        d.workshop.decide_added_work(shop.tech, d.lifecycle.ref(vid), [lid], approve=True, decision=decision)
+    first = d.lifecycle.visit_view(vid).lines[0].id
+    with pytest.raises(NotAllowed):
+        d.workshop.finish_line(shop.sa, d.lifecycle.ref(vid), first, shop.tech.id)
+    with pytest.raises(NotAllowed):
+        d.workshop.start_line(shop.mgr, d.lifecycle.ref(vid), first)  # the car's technician's name
+    assert audit_count(d) == events and d.lifecycle.visit_view(vid).hold == "approval"
+    assert [u.name for u in d.workshop.who_may_decide([lid])] == []  # nobody has a PIN yet
+    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [lid], approve=True, decision=decision)
+    d.workshop.finish_line(shop.tech, d.lifecycle.ref(vid), first)
+    assert d.lifecycle.visit_view(vid).lines[0].done_by == shop.tech.id
 
 
 def test_a_promise_before_a_back_ordered_parts_eta_is_refused_and_nothing_changes(shop, clock):

@@ -72,8 +72,12 @@ def test_free_and_warranty_by_an_advisor_needs_a_manager(shop, clock):
     assert lines(d, vid) == []
     d.estimate.add_estimate_line(shop.mgr, d.lifecycle.ref(vid), goodwill)
     assert [ln.description for ln in lines(d, vid)] == ["Goodwill wiper"]
-    # and a found-work line added in repair is held to the same rule
-    plain = lines(d, vid)[0]
+    # and a change that makes a plain line free is held to the same rule (making
+    # the manager's free line free again lowers nothing: staff.may_change_price)
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Wiper", qty="1", unit_cents=16800))
+    plain = lines(d, vid)[1]
+    d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lines(d, vid)[0].id, d.estimate.patch(free=True))
     with pytest.raises(NotAllowed):
         d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), plain.id, d.estimate.patch(free=True))
 

@@ -119,6 +119,7 @@ def to_line(row: EstimateLineRow) -> EstimateLine:
         done_at=row.done_at,
         id=row.id,
         list_cents=row.list_cents,
+        list_qty=None if row.list_qty_milli is None else Decimal(row.list_qty_milli) / 1000,
         carried_from_id=row.carried_from_id,
     )
 

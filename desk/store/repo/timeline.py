@@ -10,7 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from desk.domain.rules import lines_hash
 from desk.domain.timeline import LineClock, VisitClock
+from desk.store.repo.mapping import to_line
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -82,28 +84,60 @@ def _clocks(session: Session, ids: list[int]) -> dict[int, VisitClock]:
     for (vid, item), (kind, t) in latest.items():
         if kind == "done":
             at[vid][CLOCK_MARKS[item]] = t
-    for vid, t in session.exec(
-        select(AuthorisationRow.visit_id, AuthorisationRow.at)
-        .where(col(AuthorisationRow.visit_id).in_(ids), AuthorisationRow.for_added_work == False)  # noqa: E712
-    ).all():
-        _first(at[vid], "signed", t)
+    all_lines = session.exec(
+        select(EstimateLineRow).where(col(EstimateLineRow.visit_id).in_(ids))
+        .order_by(EstimateLineRow.position, EstimateLineRow.id)
+    ).all()
+    void: dict[int, list[datetime]] = {i: [] for i in ids}
+    for vid, signed, t in _signatures(session, ids, visits, all_lines):
+        if signed:
+            at[vid]["signed"] = t
+        else:
+            void[vid].append(t)
     for vid, t in session.exec(
         select(FollowUpCallRow.visit_id, FollowUpCallRow.at)
         .where(col(FollowUpCallRow.visit_id).in_(ids), FollowUpCallRow.outcome == "reached")
     ).all():
         _first(at[vid], "followed_up", t)
     lines: dict[int, list[LineClock]] = {i: [] for i in ids}
-    for ln in session.exec(
-        select(EstimateLineRow).where(col(EstimateLineRow.visit_id).in_(ids), EstimateLineRow.approval == "approved")
-        .order_by(EstimateLineRow.position, EstimateLineRow.id)
-    ).all():
+    for ln in all_lines:
+        if ln.approval != "approved":
+            continue
         started = line_started.get(ln.id) or (ln.done_at if ln.started else None)
         lines[ln.visit_id].append(LineClock(ln.id, ln.description, started, ln.done_at,
                                             ln.qty_milli if ln.kind == "labour" else 0))
     return {
-        v.id: VisitClock(v.id, v.number, v.advisor_id, v.stage, at[v.id], tuple(lines[v.id]))
+        v.id: VisitClock(v.id, v.number, v.advisor_id, v.stage, at[v.id], tuple(lines[v.id]),
+                         appointment_at=None if v.walk_in else v.appointment_at, void_signed=tuple(void[v.id]))
         for v in visits
     }
+
+
+def _signatures(session: Session, ids: list[int], visits, lines) -> Iterator[tuple[int, bool, datetime]]:
+    """Each estimate signature of the visits: (visit, covers the estimate now, when).
+    The one covering it is the last of this estimate version and these lines
+    (``rules.valid_authorisation``); the others a change of the estimate voided."""
+    version = {v.id: v.estimate_version for v in visits}
+    estimate: dict[int, list] = {i: [] for i in ids}
+    for ln in lines:
+        if not ln.added_in_repair:
+            estimate[ln.visit_id].append(to_line(ln))
+    rows = session.exec(
+        select(AuthorisationRow).where(col(AuthorisationRow.visit_id).in_(ids),
+                                       AuthorisationRow.for_added_work == False)  # noqa: E712
+        .order_by(AuthorisationRow.id)
+    ).all()
+    by_visit: dict[int, list[AuthorisationRow]] = {i: [] for i in ids}
+    for row in rows:
+        by_visit[row.visit_id].append(row)
+    for vid, auths in by_visit.items():
+        if not auths:
+            continue
+        want = lines_hash(estimate[vid])
+        valid = next((a.id for a in reversed(auths)
+                      if a.estimate_version == version[vid] and a.lines_hash == want), None)
+        for a in auths:
+            yield vid, a.id == valid, a.at
 
 
 def _stage(after: str) -> str:

@@ -13,6 +13,7 @@ from desk.domain.entities import (
     Disposal,
     PastVisit,
 )
+from desk.domain.comebacks import Proposal, open_proposal
 from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
@@ -40,6 +41,7 @@ from desk.store.repo.people import last_odometer
 
 __all__ = [
     "authorisations",
+    "comeback_proposal",
     "day_counts",
     "day_visits",
     "in_shop_visits",
@@ -51,6 +53,20 @@ __all__ = [
     "visits_in_stage",
     "visits_of_days",
 ]
+
+
+def comeback_proposal(*, session: Session, visit: VisitRow) -> Proposal | None:
+    """The comeback the data proposed for ``visit`` while the advisor has not
+    decided it: the original's number, how many days before, its concern."""
+    if not open_proposal(visit.comeback_proposed_id, visit.comeback_decision):
+        return None
+    orig = session.get(VisitRow, visit.comeback_proposed_id)
+    if orig is None:
+        return None
+    when = orig.delivered_at or orig.arrived_at or orig.created_at
+    at = visit.appointment_at or visit.arrived_at or visit.created_at
+    concern = next((c.text for c in concerns(session=session, visit_id=orig.id)), "")
+    return Proposal(orig.id, orig.number, max(0, (at.date() - when.date()).days), concern)
 
 
 def past_visits(*, session: Session, vehicle_id: int, before_visit: int, limit: int = 20) -> list[PastVisit]:
