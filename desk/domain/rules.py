@@ -42,6 +42,7 @@ from desk.domain.entities import (
     Vehicle,
 )
 from desk.domain import comebacks
+from desk.domain.estimate import promise_conflict
 from desk.i18n import N_
 
 
@@ -384,7 +385,9 @@ CHECKS: dict[str, Rule] = {
         N_("Add priced lines, with the labour hours"),
     ),
     "promised_time_set": Rule(
-        lambda f: f.promised_at is not None, N_("Set the promised completion time")
+        # never before an open part's ETA: a later ETA opens EST-04 again
+        lambda f: f.promised_at is not None and promise_conflict(f.promised_at, f.lines) is None,
+        N_("Set the promised completion time, not before a part arrives"),
     ),
     "authorised": Rule(
         lambda f: valid_authorisation(f) is not None,

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
-from desk.domain.estimate import parts_to_chase
+from desk.domain.estimate import parts_to_chase, promise_conflict, promise_conflict_words
 from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
@@ -108,6 +108,12 @@ def visit_heading(view, *, flags: int = 0) -> Text:
         out.append(_n("Chase the supplier for an arrival date: {parts}",
                       "Chase the supplier for arrival dates: {parts}", len(chase),
                       parts=", ".join(ln.description for ln in chase)), style="bold yellow")
+    conflict = promise_conflict(v.promised_at, view.lines)
+    if conflict is not None:
+        # the one rule of the promise, here when an ETA moved past it (EST-04 opens again)
+        msg, values = promise_conflict_words(v.promised_at, conflict)
+        out.append("\n")
+        out.append(_(msg, **values), style="bold red")
     if c.special_note:
         out.append("\n")
         out.append(_("Note: "), style="bold magenta")

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from desk.domain import fields, kpi, staff
 from desk.domain.drafts import DecisionDraft, FindingDraft
 from desk.domain.entities import Approval, Availability, LineKind
+from desk.domain.estimate import Signature
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
@@ -95,6 +96,8 @@ class WorkshopScreen(VisitScreen):
         Binding("u", "progress_update", N_("Progress update"), id="workshop.progress_update"),
         Binding("a", "assign", N_("Assign technician"), id="workshop.assign"),
         Binding("c", "clock", N_("Clock on/off"), id="workshop.clock"),
+        Binding("t", "promised", N_("Move the promise"), id="workshop.promised", show=False,
+                tooltip=N_("A later promised time, with the customer's approval")),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -117,6 +120,8 @@ class WorkshopScreen(VisitScreen):
             out.append(v.bay or "-")
             out.append("   " + _("Promised") + ": ", style="bold")
             out.append(v.promised_at.strftime("%H:%M") if v.promised_at else "-")
+            if v.signed_promised_at and v.signed_promised_at != v.promised_at:
+                out.append("  " + _("(signed for {at})", at=f"{v.signed_promised_at:%m-%d %H:%M}"), style="dim")
             if view.hold:
                 out.append("\n" + _("HOLD") + ": " + _(view.hold.upper()), style="bold yellow reverse")
             out.append("\n" + _("Lines marked * were added during repair"), style="dim")
@@ -238,6 +243,26 @@ class WorkshopScreen(VisitScreen):
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
         ]), decided)
+
+    def action_promised(self) -> None:
+        """Move the promised time: after the signature a later time is a change the
+        customer approves, recorded with it (who and how); the service refuses it
+        without, and refuses a time before an open part's ETA."""
+        view = self.view
+        if view is None:
+            return
+        now = self.app.clock()
+        at = view.visit.promised_at or now
+        shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
+        form = FormDialog(_("Move the promised time: the customer approves a later one"), [
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
+            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+            FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
+            FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
+        ])
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(
+            self.user, self.ref, v["promised"],
+            approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"])))
 
     def action_progress_update(self) -> None:
         form = FormDialog(_("Progress update to the customer"), [

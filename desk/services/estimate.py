@@ -251,8 +251,11 @@ class EstimateService(Service):
         def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
                 raise InvalidInput("authorisation", "This estimate is already signed")
-            if promised_at is not None:
-                self.lifecycle.promise_in(session, actor, visit, promised_at)
+            # the promise the customer signs for obeys the one rule (never before an
+            # open part's ETA), pre-filled or typed; signing it is their approval
+            at = promised_at if promised_at is not None else visit.promised_at
+            if at is not None:
+                self.lifecycle.promise_in(session, actor, visit, at, approval=signature.signature)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)
             if not est:
@@ -270,12 +273,14 @@ class EstimateService(Service):
             )
             session.add(row)
             session.flush()
+            # the promise signed with the estimate is kept beside the current one
+            visit.signed_promised_at = visit.promised_at
             self._touch(session, visit)
             self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit.id,
                         after={"channel": signature.channel, "signer": signature.signer,
                                "reference": signature.reference, "amount_cents": signature.amount_cents,
                                "estimate_version": visit.estimate_version, "lines_hash": row.lines_hash,
-                               "signed_total": signed.total})
+                               "signed_total": signed.total, "promised_at": visit.promised_at})
             return row.id
 
         return self._change(visit, run)

@@ -16,7 +16,7 @@ from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
-from desk.domain.estimate import check_promised
+from desk.domain.estimate import Signature, check_promise_change, check_promised, promise_needs_approval
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
@@ -176,24 +176,37 @@ class LifecycleService(Service):
 
         return self._change(visit, run)
 
-    def set_promised(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
+    def set_promised(self, actor: User, visit: VisitRef, at: datetime, *,
+                     approval: Signature | None = None) -> Saved[None]:
         """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
-        the past); refused before a back-ordered part's ETA (``estimate.check_promised``)."""
+        the past); refused before a back-ordered part's ETA (``estimate.check_promised``).
+        After the signature a later time is a change the customer approves
+        (``approval``: who and how, recorded with the change; refused without it)."""
 
-        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at))
+        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at,
+                                                                        approval=approval))
 
-    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime) -> None:
+    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime, *,
+                   approval: Signature | None = None) -> None:
         """:meth:`set_promised` inside a write transaction already open on the visit
-        (the signature form carries the promised time: ``EstimateService.authorise``);
-        nothing is written when the time is the one already promised."""
+        (the signature form carries the promised time: ``EstimateService.authorise``).
+        The time is checked against the parts' ETAs even when it is the one already
+        promised (a promise pre-filled before an ETA changed is refused, the part
+        named); nothing is written when it is unchanged."""
+        check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
         if row.promised_at == at:
             return
-        check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+        check_promise_change(row.signed_promised_at, row.promised_at, at, approval)
         before = {"promised_at": row.promised_at}
+        after: dict = {"promised_at": at}
+        if approval is not None and promise_needs_approval(row.signed_promised_at, row.promised_at, at):
+            # the customer's consent to the later time, recorded with the change (REP-04)
+            after["approved_by"] = {"signer": approval.signer, "channel": approval.channel.value,
+                                    "reference": approval.reference, "at": self.now()}
         row.promised_at = at
         self._touch(session, row)
         self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
-                    after={"promised_at": at})
+                    after=after)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parsed it."""

@@ -139,6 +139,9 @@ class VisitRow(SQLModel, table=True):
     arrived_at: NaiveDatetime | None = None
     reception_at: NaiveDatetime | None = None
     promised_at: NaiveDatetime | None = None
+    #: The promised time the estimate was signed with (EST-04): a later promise
+    #: needs the customer's approval and never replaces it; on-time counts against it.
+    signed_promised_at: NaiveDatetime | None = None
     signed_at: NaiveDatetime | None = None
     repair_started_at: NaiveDatetime | None = None
     ready_at: NaiveDatetime | None = None
