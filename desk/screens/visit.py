@@ -108,6 +108,11 @@ def visit_heading(view, *, flags: int = 0) -> Text:
         out.append(_n("Chase the supplier for an arrival date: {parts}",
                       "Chase the supplier for arrival dates: {parts}", len(chase),
                       parts=", ".join(ln.description for ln in chase)), style="bold yellow")
+    if view.void is not None:
+        # the customer's signature no longer covers the estimate: say what voided it
+        msg, values = view.void
+        out.append("\n")
+        out.append(_(msg, **values), style="bold red")
     conflict = promise_conflict(v.promised_at, view.lines)
     if conflict is not None:
         # the one rule of the promise, here when an ETA moved past it (EST-04 opens again)

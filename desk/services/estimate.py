@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from desk.domain.checklist import MarkKind
 from desk.domain.entities import EstimateLine, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import (
@@ -235,7 +237,7 @@ class EstimateService(Service):
         return self._read(run)
 
     def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft, *,
-                  promised_at: datetime | None = None) -> Saved[int]:
+                  promised_at: datetime | None = None, tick: Sequence[str] = ()) -> Saved[int]:
         """Record the customer's authorisation of this exact estimate version (EST-07),
         with the estimate frozen as signed (:func:`desk.domain.estimate.sign`): its
         lines, rates, member discount and totals never follow later settings.
@@ -246,6 +248,11 @@ class EstimateService(Service):
 
         It is saved on its own, before any attempt to advance, so an approval is
         never lost because another item is still open.
+
+        ``tick``: the estimate items the signature form said saving ticks (the
+        advisor's own, e.g. EST-06), ticked by ``actor`` in the signature's
+        transaction: ticked whether or not the move into the workshop that
+        follows is refused, as the form said.
         """
 
         def run(session: Session, visit: VisitRow) -> int:
@@ -265,6 +272,10 @@ class EstimateService(Service):
             taxes, member_pct = self.terms(session.get(CustomerRow, visit.customer_id))
             signed = sign(est, taxes, member_pct)
             signature.covers(signed.total)
+            for item_id in tick:
+                if item_id not in {i.id for i in self.templates.for_stage(Stage.ESTIMATE)}:
+                    raise InvalidInput("item", "{item} is not an item of this stage", {"item": item_id})
+                self.lifecycle.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
             row = AuthorisationRow(
                 visit_id=visit.id, channel=signature.channel.value, signer=signature.signer,
                 reference=signature.reference, amount_cents=signature.amount_cents,

@@ -4,6 +4,7 @@ the visit as a screen shows it with its history."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,13 +15,17 @@ from desk.domain import checklist as ck
 from desk.domain import process as proc
 from desk.domain import staff
 from desk.domain.checklist import MarkKind
-from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
+from desk.domain.entities import Authorisation, Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import Signature, check_promise_change, check_promised, promise_needs_approval
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
+    VOID_WORDS,
+    EstimateChange,
     authorised_amount,
+    last_signature,
+    void_words,
     billable_lines,
     estimate_lines_of,
     next_service,
@@ -30,6 +35,9 @@ from desk.services.checklist import ChecklistService
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
+
+#: A line's stored fields that the signature covers (``rules.lines_hash``).
+PRICED_FIELDS = ("description", "qty_milli", "unit_cents", "discount_bp", "tax_code", "warranty", "free")
 
 
 @dataclass
@@ -53,6 +61,12 @@ class VisitView:
     prior_km: int | None = None
     #: The name of the visit's service advisor ("" when none is set), for the printouts.
     advisor: str = ""
+    #: The customer's last signature of the estimate (valid, or voided since): what they signed.
+    signature: Authorisation | None = None
+    #: Why that signature no longer covers the estimate (message id, values), or None.
+    void: tuple[str, dict] | None = None
+    #: Every voided signature of the estimate (authorisation id -> why, as ``void``).
+    voids: dict = field(default_factory=dict)
 
     @property
     def ref(self) -> VisitRef:
@@ -96,9 +110,41 @@ class LifecycleService(Service):
                 prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
                 advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
                 else "",
+                signature=(signature := last_signature(facts)),
+                voids=(voids := self._voids(session, visit.id, facts)),
+                void=voids.get(signature.id) if signature is not None else None,
             )
 
         return self._read(run)
+
+    @staticmethod
+    def _voids(session: Session, visit_id: int, facts) -> dict[int, tuple[str, dict]]:
+        """Why each signature of the estimate that no longer covers it is void: the
+        first audited change of the estimate's priced lines after it (a line added
+        to the estimate, changed or removed; not a part's stock or ETA, nor work
+        added in repair, which do not void it)."""
+        valid = valid_authorisation(facts)
+        void = [a for a in facts.authorisations if not a.for_added_work and a is not valid]
+        if not void:
+            return {}
+        open_: set[int] = set()  # signatures whose voiding change is still to come
+        found: dict[int, EstimateChange] = {}
+        ids = {a.id for a in void}
+        for e in audit.history(session, visit_id):
+            if e.action == "estimate.authorise" and e.entity_id in ids:
+                open_.add(e.entity_id)
+                continue
+            if not open_ or e.action not in VOID_WORDS:
+                continue
+            before, after = (json.loads(x) if x else {} for x in (e.before, e.after))
+            if e.action == "line.add" and after.get("added_in_repair"):
+                continue
+            if e.action == "line.update" and all(before.get(k) == after.get(k) for k in PRICED_FIELDS):
+                continue
+            change = EstimateChange(e.at, e.action, e.user_name, (after or before).get("description", ""))
+            found.update(dict.fromkeys(open_, change))
+            open_.clear()
+        return {a.id: void_words(a, found.get(a.id)) for a in void}
 
     def history(self, visit_id: int) -> list[AuditEventRow]:
         return self._read(lambda s: audit.history(s, visit_id))
