@@ -255,8 +255,14 @@ def authorised_amount(f: VisitFacts) -> int:
     plus the approved added work's, each as signed. When an estimate change has
     voided the signature since (and EST-07 was waived), the last signature still
     says what the customer agreed to: the final amount is compared with it."""
-    main = valid_authorisation(f) or last_signature(f)
-    return (signed_amount(main) if main else 0) + sum(
+    main = valid_authorisation(f)
+    if main is not None:
+        agreed = signed_amount(main)
+    elif (last := last_signature(f)) is not None:  # no more than the amount written on it
+        agreed = min(signed_amount(last), last.amount_cents)
+    else:
+        agreed = 0
+    return agreed + sum(
         signed_amount(a) for a in f.authorisations if a.for_added_work
     )
 
