@@ -65,3 +65,20 @@ def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
     nobody = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}",
                                        "--advisor", "Nobody"])
     assert nobody.exit_code == 1 and "No user named Nobody" in nobody.output
+
+
+def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkeypatch):
+    """report, export and audit verify on a file that isn't there say so and make
+    nothing (they used to make an empty shop and report zeros); without --db, the
+    default file in the data folder is no different."""
+    missing = tmp_path / "nowhere.db"
+    for args in (["report", "--from", "today"], ["export", "visits", "--from", "today", "-o", str(tmp_path / "x.csv")], ["audit", "verify"]):
+        result = CliRunner().invoke(main, ["--db", str(missing), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"There is no database at {missing}" in result.output, (args, result.output)
+        assert not missing.exists(), args
+    monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["report", "--from", "today"])
+    assert result.exit_code == 1 and "There is no database at" in result.output, result.output
+    assert not list((tmp_path / "data").glob("*.db"))
