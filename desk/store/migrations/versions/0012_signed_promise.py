@@ -12,7 +12,7 @@ Older rows have none (NULL, empty): their current promise stands in for the
 signed one; no re-approval recorded.
 
 Revision ID: 0012_signed_promise
-Revises: 0010_checks_and_clocking
+Revises: 0011_spec_items
 Create Date: 2026-12-07 19:00:00
 """
 from typing import Sequence, Union
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0012_signed_promise'
-down_revision: Union[str, None] = '0010_checks_and_clocking'
+down_revision: Union[str, None] = '0011_spec_items'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
