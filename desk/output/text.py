@@ -228,9 +228,8 @@ def _signed_rows(view, final: int, sym: str) -> list[tuple[str, str]]:
     if view.signature is None:
         return [(_("Signed by the customer"), _("nothing signed"))]
     signed = view.authorised_amount
-    sign = "+" if final >= signed else "-"
-    return [(_("Signed by the customer"), format_money(signed, sym)),
-            (_("Difference"), sign + format_money(abs(final - signed), sym))]
+    diff = _("none") if final == signed else ("+" if final > signed else "-") + format_money(abs(final - signed), sym)
+    return [(_("Signed by the customer"), format_money(signed, sym)), (_("Difference"), diff)]
 
 
 def _signed_notes(view, sym: str) -> list[str]:

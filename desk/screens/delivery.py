@@ -101,9 +101,13 @@ def amounts_text(view, policy, symbol: str) -> Text:
     out = Text()
     out.append(_("Final amount") + f": {format_money(final, symbol)}\n", style="bold")
     out.append_text(signed_text(view, symbol))
-    out.append("\n" + _("Difference") + f": {'+' if final >= signed else '-'}{format_money(abs(final - signed), symbol)}")
-    if signed:
-        out.append(f" ({(final - signed) * 100 / signed:+.1f} %)")
+    out.append("\n" + _("Difference") + ": ")
+    if final == signed:
+        out.append(_("none"))
+    else:
+        out.append(f"{'+' if final > signed else '-'}{format_money(abs(final - signed), symbol)}")
+        if signed:
+            out.append(f" ({(final - signed) * 100 / signed:+.1f} %)")
     out.append("\n")
     if beyond_tolerance(final, signed, policy):
         if v.final_approval_cents is not None and v.final_approval_cents >= final:

@@ -241,6 +241,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         return FormField.of(fields.PROMISED, label or _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now)
 
     def action_promised(self) -> None:
+        if self.view is not None and self.view.visit.signed_promised_at is not None:
+            self.move_promise()  # signed: a later time is approved by the customer
+            return
         form = FormDialog(_("Promised completion time"), [self.promise_field()])
         self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 

@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Static
 from desk.domain import fields, kpi, staff
 from desk.domain.drafts import DecisionDraft, FindingDraft
 from desk.domain.entities import Approval, Availability, LineKind
-from desk.domain.estimate import Signature
 from desk.domain.money import format_money, line_net, priced
 from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
@@ -245,24 +244,7 @@ class WorkshopScreen(VisitScreen):
         ]), decided)
 
     def action_promised(self) -> None:
-        """Move the promised time: after the signature a later time is a change the
-        customer approves, recorded with it (who and how); the service refuses it
-        without, and refuses a time before an open part's ETA."""
-        view = self.view
-        if view is None:
-            return
-        now = self.app.clock()
-        at = view.visit.promised_at or now
-        shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
-        form = FormDialog(_("Move the promised time: the customer approves a later one"), [
-            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
-            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
-            FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
-            FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
-        ])
-        self.submit(form, lambda v: self.desk.lifecycle.set_promised(
-            self.user, self.ref, v["promised"],
-            approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"])))
+        self.move_promise()
 
     def action_progress_update(self) -> None:
         form = FormDialog(_("Progress update to the customer"), [
