@@ -68,7 +68,7 @@ class HistoryScreen(DeskScreen):
     def load(self) -> None:
         vid = self.visit_id
         self.run_db(lambda: (self.desk.timeline.timeline(vid), self.desk.integrity.visit_flags(vid),
-                             self.desk.lifecycle.history(vid), self.desk.lifecycle.visit_view(vid).voids),
+                             *self.desk.lifecycle.history_with_voids(vid)),
                     self.show, group="history", exclusive=True)
 
     def show(self, result) -> None:

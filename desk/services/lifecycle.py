@@ -149,6 +149,16 @@ class LifecycleService(Service):
     def history(self, visit_id: int) -> list[AuditEventRow]:
         return self._read(lambda s: audit.history(s, visit_id))
 
+    def history_with_voids(self, visit_id: int) -> tuple[list[AuditEventRow], dict[int, tuple[str, dict]]]:
+        """The audit log and why each voided signature is void (``VisitView.voids``),
+        read together."""
+
+        def run(session: Session):
+            visit = self._visit_row(session, visit_id)
+            return audit.history(session, visit_id), self._voids(session, visit_id, self._facts(session, visit))
+
+        return self._read(run)
+
     def advance(self, actor: User, visit: VisitRef, *, tick: Sequence[str] = ()) -> Saved[Stage]:
         """Move the visit to the next stage; refused with the open required items.
 
