@@ -45,14 +45,14 @@ def test_report_text_for_one_advisor_shows_the_shop_beside(desk, shop, clock, db
     day = f"{clock.now:%Y-%m-%d}"
     result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--advisor", "王丽"])
     assert result.exit_code == 0, result.output
-    line = next(ln for ln in result.output.splitlines() if ln.startswith("Greeted within 1 minute"))
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("Greeted within 60 s"))
     assert "50.0%" in line and "1/2" in line
     assert "Advisor: 王丽" in result.output
     # a CSV to standard output, in Chinese
     zh = CliRunner().invoke(main, ["--db", db_url, "--lang", "zh", "report", "--from", day, "--to", day,
                                    "--csv", "-"])
     assert zh.exit_code == 0
-    assert "一分钟内接待" in zh.output
+    assert "60秒内接待" in zh.output
 
 
 def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
