@@ -108,20 +108,54 @@ def parts_to_chase(lines: Iterable) -> list:
     return [ln for ln in lines if chase_supplier(ln) and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED]
 
 
-def check_promised(at: dt.datetime, lines: Iterable) -> None:
-    """A promised completion time is not before a part the work needs can be
-    there: refused when it falls on a day before a back-ordered part's ETA (a
-    part arriving that day may still be fitted by the evening). The refusal
-    names the part and its ETA. A part without a date cannot be checked; it is
-    chased (:func:`chase_supplier`). Declined lines need no part."""
+def promise_conflict(at: dt.datetime | None, lines: Iterable):
+    """The part whose arrival the promise ``at`` comes before, or None: the one
+    rule of the promise (EST-04), checked when the promise is set, at the
+    signature and whenever an ETA changes. A promise is never on a day before
+    an open back-ordered part's ETA (a part arriving that day may still be
+    fitted by the evening); of several, the last to arrive. A part without a
+    date cannot be checked: it is chased (:func:`chase_supplier`). Declined
+    lines need no part, and a part that has arrived is no longer open."""
+    if at is None:
+        return None
     late = [ln for ln in lines if ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
             and ln.eta is not None and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED
             and at.date() < ln.eta]
-    if late:
-        first = max(late, key=lambda ln: ln.eta)
-        raise InvalidInput("promised", N_("Promised {at} is before {part} arrives ({eta}): promise a time from "
-                                          "{eta} on"),
-                           {"at": f"{at:%Y-%m-%d %H:%M}", "part": first.description, "eta": f"{first.eta:%Y-%m-%d}"})
+    return max(late, key=lambda ln: ln.eta) if late else None
+
+
+def promise_conflict_words(at: dt.datetime, part) -> tuple[str, dict]:
+    """The message id and values that name a promise's conflict with ``part``."""
+    return (N_("Promised {at} is before {part} arrives ({eta}): promise a time from {eta} on"),
+            {"at": f"{at:%Y-%m-%d %H:%M}", "part": part.description, "eta": f"{part.eta:%Y-%m-%d}"})
+
+
+def check_promised(at: dt.datetime, lines: Iterable) -> None:
+    """Refuse a promise that :func:`promise_conflict` finds before a part's ETA,
+    naming the part and its ETA."""
+    part = promise_conflict(at, lines)
+    if part is not None:
+        msg, values = promise_conflict_words(at, part)
+        raise InvalidInput("promised", msg, values)
+
+
+def promise_needs_approval(signed_promise: dt.datetime | None, current: dt.datetime | None,
+                           at: dt.datetime) -> bool:
+    """After the signature (``signed_promise`` set) a later promise is a change of
+    what the customer signed for: like added work it needs the customer's recorded
+    approval (REP-04). An earlier (or the same) time does not."""
+    if signed_promise is None:
+        return False
+    return at > (current or signed_promise)
+
+
+def check_promise_change(signed_promise: dt.datetime | None, current: dt.datetime | None,
+                         at: dt.datetime, approval: Signature | None) -> None:
+    """Refuse a later promise after the signature that has no customer's approval."""
+    if approval is None and promise_needs_approval(signed_promise, current, at):
+        raise InvalidInput("approval", N_("The customer signed for {signed}: a later promise needs the "
+                                          "customer's approval (who and how)"),
+                           {"signed": f"{signed_promise:%Y-%m-%d %H:%M}"})
 
 
 #: The fields of the line form, in order (the ETA only on a part's form).

@@ -639,6 +639,13 @@ CHANNEL = Choice("channel", message=N_("Channel is 1 (in person) or 2 (phone)"),
     (Channel.IN_PERSON, ("1", "p", "in person", "当面")),
     (Channel.PHONE, ("2", "t", "phone", "电话"))))
 REFERENCE = Text("reference", max_len=40)
+#: How each signature channel is shown (msgids: translate with ``_``).
+CHANNEL_LABELS = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
+
+
+def channel_label(channel: str | None) -> str:
+    """The msgid naming a stored signature channel (as stored when unknown)."""
+    return CHANNEL_LABELS.get(channel or "", channel or "")
 AMOUNT = Money("amount_cents", label="amount")
 
 # Workshop, QC and delivery

@@ -38,7 +38,7 @@ from desk.domain.carryover import DeclinedRec
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
 from desk.domain.survey import CSI_FACTORS
-from desk.i18n import N_
+from desk.i18n import N_, _
 
 PCT = "pct"
 COUNT = "count"
@@ -93,6 +93,8 @@ class VisitRec:
     arrived_at: datetime | None = None
     reception_at: datetime | None = None
     promised_at: datetime | None = None
+    #: The promise signed with the estimate (None on older records: the current one stands in).
+    signed_promised_at: datetime | None = None
     repair_started_at: datetime | None = None
     ready_at: datetime | None = None
     delivered_at: datetime | None = None
@@ -447,11 +449,26 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
     return replace(m, standard=standard)
 
 
+def kept_promise(v: VisitRec) -> datetime | None:
+    """The promise a visit is measured against: the one signed with the estimate
+    (a promise moved later, even with the customer's approval, does not make a
+    late car "on time"); the current one only where none was signed."""
+    return v.signed_promised_at or v.promised_at
+
+
 def on_time(data: KpiData, scope: Scope) -> Measure:
-    """Cars ready no later than the promised time."""
-    base = [v for v in _visits(data, scope, "ready_at") if v.promised_at is not None]
-    notes = {v.id: hm((v.ready_at - v.promised_at).total_seconds()) for v in base}
-    return _rate("on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= v.promised_at,
+    """Cars ready no later than the promise signed with the estimate; each note
+    shows the current promise beside it when it was moved."""
+    base = [v for v in _visits(data, scope, "ready_at") if kept_promise(v) is not None]
+
+    def note(v: VisitRec) -> str:
+        text = hm((v.ready_at - kept_promise(v)).total_seconds())
+        if v.promised_at is not None and v.promised_at != kept_promise(v):
+            text += " " + _("(now promised {at})", at=f"{v.promised_at:%m-%d %H:%M}")
+        return text
+
+    notes = {v.id: note(v) for v in base}
+    return _rate("on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= kept_promise(v),
                  notes=notes)
 
 

@@ -42,6 +42,7 @@ from desk.domain.entities import (
     Vehicle,
 )
 from desk.domain import comebacks
+from desk.domain.estimate import promise_conflict
 from desk.i18n import N_
 
 
@@ -91,6 +92,8 @@ class VisitFacts:
     welcome_listed: bool = False
     disposal: Disposal | None = None
     amount_explanation: str = ""
+    #: The amount the customer re-approved for a final beyond the tolerance (DLV-02).
+    final_approval_cents: int | None = None
     followup_agreed_at: datetime | None = None
     followup_channel: str = ""
     delivered_at: datetime | None = None
@@ -241,13 +244,65 @@ def signed_amount(auth: Authorisation) -> int:
     return auth.signed.total if auth.signed is not None else auth.amount_cents
 
 
+def last_signature(f: VisitFacts) -> Authorisation | None:
+    """The customer's last signature of the estimate, valid or voided since by a
+    change of the estimate: what the customer actually signed."""
+    return next((a for a in reversed(f.authorisations) if not a.for_added_work), None)
+
+
 def authorised_amount(f: VisitFacts) -> int:
     """What the customer has agreed to pay (DLV-02): the signed estimate's total
-    plus the approved added work's, each as signed."""
+    plus the approved added work's, each as signed. When an estimate change has
+    voided the signature since (and EST-07 was waived), the last signature still
+    says what the customer agreed to: the final amount is compared with it."""
     main = valid_authorisation(f)
-    return (signed_amount(main) if main else 0) + sum(
+    if main is not None:
+        agreed = signed_amount(main)
+    elif (last := last_signature(f)) is not None:  # no more than the amount written on it
+        agreed = min(signed_amount(last), last.amount_cents)
+    else:
+        agreed = 0
+    return agreed + sum(
         signed_amount(a) for a in f.authorisations if a.for_added_work
     )
+
+
+@dataclass(frozen=True)
+class EstimateChange:
+    """One audited change of the estimate's priced lines after a signature: what
+    voids it (``at``, the audit's action, who, the line's description)."""
+
+    at: datetime
+    action: str
+    by: str
+    line: str
+
+
+#: How each change that voids a signature is said (``void_words``).
+VOID_WORDS = {
+    "line.add": N_("signature of {at} void: line '{line}' added by {by}"),
+    "line.update": N_("signature of {at} void: line '{line}' changed by {by}"),
+    "line.remove": N_("signature of {at} void: line '{line}' removed by {by}"),
+}
+
+
+def void_words(signature: Authorisation, change: EstimateChange | None) -> tuple[str, dict]:
+    """Why a signature no longer covers the estimate, as a message id and its
+    values: the first change of the estimate after it, or (none recorded) that
+    the estimate changed since."""
+    at = f"{signature.at:%H:%M}"
+    if change is None or change.action not in VOID_WORDS:
+        return N_("signature of {at} void: the estimate changed since"), {"at": at}
+    return VOID_WORDS[change.action], {"at": at, "line": change.line, "by": change.by}
+
+
+def amount_ok(f: VisitFacts) -> bool:
+    """DLV-02: within the tolerance of what the customer signed an explanation is
+    enough (none needed); beyond it only the customer's re-approval of the final
+    amount, recorded like a signature, releases the car (a word does not)."""
+    if not beyond_tolerance(f.final_total_cents, authorised_amount(f), f.policy):
+        return True
+    return f.final_approval_cents is not None and f.final_approval_cents >= f.final_total_cents
 
 
 def followup_due_at(delivered_at: datetime, policy: Policy) -> datetime:
@@ -384,7 +439,9 @@ CHECKS: dict[str, Rule] = {
         N_("Add priced lines, with the labour hours"),
     ),
     "promised_time_set": Rule(
-        lambda f: f.promised_at is not None, N_("Set the promised completion time")
+        # never before an open part's ETA: a later ETA opens EST-04 again
+        lambda f: f.promised_at is not None and promise_conflict(f.promised_at, f.lines) is None,
+        N_("Set the promised completion time, not before a part arrives"),
     ),
     "authorised": Rule(
         lambda f: valid_authorisation(f) is not None,
@@ -418,9 +475,9 @@ CHECKS: dict[str, Rule] = {
         N_("Mark every approved line done, with its technician"),
     ),
     "amount_ok": Rule(
-        lambda f: not beyond_tolerance(f.final_total_cents, authorised_amount(f), f.policy)
-        or bool(f.amount_explanation.strip()),
-        N_("The final amount exceeds the authorised amount: record a re-approval or an explanation"),
+        amount_ok,
+        N_("The final amount is beyond the tolerance of what the customer signed: record the customer's "
+           "re-approval (e)"),
     ),
     "same_advisor": Rule(
         lambda f: f.notified_by is not None and f.notified_by == f.advisor_id,

@@ -28,6 +28,7 @@ from datetime import datetime
 from rich.cells import cell_len
 
 from desk.domain import damage
+from desk.domain import fields as fields_mod
 from desk.domain.entities import LineKind
 from desk.domain.validate import visible
 from desk.domain.money import format_money, line_net, priced
@@ -243,6 +244,35 @@ def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
                signatures=[(_("I authorise the work above."), _("Signature"))])
 
 
+def _signed_rows(view, final: int, sym: str) -> list[tuple[str, str]]:
+    """What the customer actually signed (the last signature and approved added
+    work, as signed) and the difference from the final amount (DLV-02)."""
+    if view.signature is None:
+        return [(_("Signed by the customer"), _("nothing signed"))]
+    signed = view.authorised_amount
+    diff = _("none") if final == signed else ("+" if final > signed else "-") + format_money(abs(final - signed), sym)
+    return [(_("Signed by the customer"), format_money(signed, sym)), (_("Difference"), diff)]
+
+
+def _signed_notes(view, sym: str) -> list[str]:
+    """Who signed when, why a signature no longer covers the estimate, and the
+    customer's re-approval of the final amount."""
+    sig, v = view.signature, view.visit
+    if sig is None:
+        return []
+    out = [_("Signed by {signer} on {at} (estimate version {n})", signer=sig.signer, at=f"{sig.at:%Y-%m-%d %H:%M}",
+             n=sig.estimate_version)]
+    if view.void is not None:
+        msg, values = view.void
+        out.append(_(msg, **values))
+    if v.final_approval_cents is not None:
+        out.append(_("Re-approved by the customer: {amount}, {signer} ({channel} {reference}), {at}",
+                     amount=format_money(v.final_approval_cents, sym), signer=v.final_approval_signer,
+                     channel=_(fields_mod.channel_label(v.final_approval_channel)),
+                     reference=v.final_approval_reference, at=f"{v.final_approval_at:%m-%d %H:%M}"))
+    return out
+
+
 def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
     """The invoice summary at hand-back: every billed line, what was not charged,
     the next service due."""
@@ -251,6 +281,7 @@ def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
     totals = _totals(t, sym)
     if t.not_charged:
         totals.append((_("Not charged"), format_money(t.not_charged, sym)))
+    totals += _signed_rows(view, t.total, sym)
     day, due_km = next_due
     walk, since = damage.marks(v.damages), damage.marks(v.delivery_damages)
     return Doc(
@@ -260,7 +291,7 @@ def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
         sections=[(_("Damage at the walkaround"), _damage_lines(walk) or [_("No damage")]),
                   (_("Damage noted at delivery"), _damage_lines(since) or [_("none")])],
         damaged={m["panel"] for m in walk}, new_damage={m["panel"] for m in since}, diagram=True,
-        notes=[f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
+        notes=_signed_notes(view, sym) + [f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
         signatures=[(_("The car handed back as the damage above shows."), _("Customer"))],
         filename=f"{v.number}-invoice",
     )

@@ -1,8 +1,8 @@
 """Quality control (stage 6) and delivery (stage 7).
 
 QC: self-inspection, every line done, inspector other than the technician,
-wash, rework with a reason. Delivery: final vs authorised amount (an explanation
-beyond the tolerance), old parts and the customer's choice, next service due,
+wash, rework with a reason. Delivery: the final amount beside what the customer
+signed (within the tolerance an explanation, beyond it the customer's re-approval), old parts and the customer's choice, next service due,
 the follow-up call agreed within 72 hours, an invoice summary to print."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from textual.widgets import Static
 from desk.domain import fields
 from desk.domain.drafts import FollowUpAgreement
 from desk.domain.entities import Approval, Disposal, LineKind
+from desk.domain.estimate import AuthorisationDraft
 from desk.domain.money import format_money
 from desk.domain.process import Stage
 from desk.domain.rules import beyond_tolerance
@@ -72,16 +73,54 @@ class QCScreen(ComebackCause, VisitScreen):
         self.run_db(lambda: self.desk.lifecycle.set_washing(self.user, self.ref, on), lambda _r: self.reload())
 
 
+def signed_text(view, symbol: str) -> Text:
+    """What the customer actually signed: the last signature of the estimate (who,
+    when, which version, the amount as signed), said void when a change of the
+    estimate has voided it since, and the approved added work."""
+    out = Text()
+    sig = view.signature
+    out.append(_("Signed by the customer") + ": ", style="bold")
+    if sig is None:
+        out.append(_("nothing signed"), style="bold red")
+        return out
+    out.append(format_money(view.authorised_amount, symbol))
+    out.append("  (")
+    out.append(sig.signer)
+    out.append(f", {sig.at:%m-%d %H:%M}, " + _("estimate version {n}", n=sig.estimate_version) + ")", style="dim")
+    if view.void is not None:  # why it no longer covers the estimate: the visit heading says
+        out.append("  " + _("void"), style="bold red")
+    return out
+
+
 def amounts_text(view, policy, symbol: str) -> Text:
-    final, authorised = view.totals.total, view.authorised_amount
+    """The final amount beside what the customer signed and the difference; beyond
+    the tolerance, the customer's re-approval (who, how, amount, when) or what
+    is missing (DLV-02). "Authorised" only where a valid signature covers it."""
+    final, signed = view.totals.total, view.authorised_amount
+    v = view.visit
     out = Text()
     out.append(_("Final amount") + f": {format_money(final, symbol)}\n", style="bold")
-    out.append(_("Authorised") + f": {format_money(authorised, symbol)}\n")
-    if beyond_tolerance(final, authorised, policy):
-        out.append(_("Beyond the tolerance: record a re-approval or an explanation") + "\n", style="bold red")
-        if view.visit.amount_explanation:
-            out.append(_("Explanation") + ": ", style="bold")
-            out.append(view.visit.amount_explanation + "\n")
+    out.append_text(signed_text(view, symbol))
+    out.append("\n" + _("Difference") + ": ")
+    if final == signed:
+        out.append(_("none"))
+    else:
+        out.append(f"{'+' if final > signed else '-'}{format_money(abs(final - signed), symbol)}")
+        if signed:
+            out.append(f" ({(final - signed) * 100 / signed:+.1f} %)")
+    out.append("\n")
+    if beyond_tolerance(final, signed, policy):
+        if v.final_approval_cents is not None and v.final_approval_cents >= final:
+            out.append(_("Re-approved by the customer: {amount}, {signer} ({channel} {reference}), {at}",
+                         amount=format_money(v.final_approval_cents, symbol), signer=v.final_approval_signer,
+                         channel=_(fields.channel_label(v.final_approval_channel)), reference=v.final_approval_reference,
+                         at=f"{v.final_approval_at:%m-%d %H:%M}") + "\n", style="green")
+        else:
+            out.append(_("Beyond the tolerance: the customer re-approves the final amount (e)") + "\n",
+                       style="bold red")
+    if v.amount_explanation:
+        out.append(_("Explanation") + ": ", style="bold")
+        out.append(v.amount_explanation + "\n")
     return out
 
 
@@ -152,10 +191,36 @@ class DeliveryScreen(HandbackActions, VisitScreen):
                              lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.ref, d)))
 
     def action_explain(self) -> None:
-        form = FormDialog(_("Why the final amount differs"), [
-            FormField.of(fields.EXPLANATION, _("Explanation or re-approval (who, how)")),
-        ])
-        self.submit(form, lambda v: self.desk.delivery.explain_amount(self.user, self.ref, v["text"]))
+        """Within the tolerance an explanation is enough; beyond it the customer
+        re-approves the final amount, recorded like a signature (DLV-02)."""
+        view = self.view
+        if view is None:
+            return
+        final = view.totals.total
+        if not beyond_tolerance(final, view.authorised_amount, self.desk.ctx.policy):
+            form = FormDialog(_("Why the final amount differs"), [
+                FormField.of(fields.EXPLANATION, _("Explanation")),
+            ])
+            self.submit(form, lambda v: self.desk.delivery.explain_amount(self.user, self.ref, v["text"]))
+            return
+        drafted: dict = {}
+
+        def check(values: dict) -> None:
+            drafted["approval"] = AuthorisationDraft.of(**values, total_cents=final)
+
+        symbol = self.app.settings.currency_symbol
+        form = FormDialog(
+            _("The customer re-approves the final amount {final} (signed {signed})",
+              final=format_money(final, symbol), signed=format_money(view.authorised_amount, symbol)),
+            [
+                FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "1"),
+                FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
+                FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
+                FormField.of(fields.AMOUNT, _("Amount authorised"), format_money(final)),
+            ],
+            check=check,
+        )
+        self.submit(form, lambda _v: self.desk.delivery.reapprove(self.user, self.ref, drafted["approval"]))
 
     def action_agree_call(self) -> None:
         now = self.app.clock()

@@ -270,6 +270,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         return FormField.of(fields.PROMISED, label or _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now)
 
     def action_promised(self) -> None:
+        if self.view is not None and self.view.visit.signed_promised_at is not None:
+            self.move_promise()  # signed: a later time is approved by the customer
+            return
         form = FormDialog(_("Promised completion time"), [self.promise_field()])
         self.submit(form, lambda v: self.desk.lifecycle.set_promised(self.user, self.ref, v["promised"]))
 
@@ -290,8 +293,8 @@ class EstimateScreen(CarryOverActions, VisitScreen):
     def action_authorise(self) -> None:
         """The customer signs: channel, signer and amount pre-filled, and the
         completion time they sign for (EST-04). The advisor's own items still open
-        (explaining the order, EST-06) are named on the form and ticked by the
-        move into the workshop that follows the signature."""
+        (explaining the order, EST-06) are named on the form and ticked with the
+        signature, before the move into the workshop that follows it."""
         view = self.view
         if view is None or view.authorised:
             return
@@ -330,15 +333,22 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                 self.view = dataclasses.replace(self.view, authorised=True)
                 self.update_static("#totals", totals_text(self.view, self.symbol))
                 self.refresh_bindings()
-            self.advance_visit(tick=ticks)
+            self.advance_visit()
 
+        # the items the form names are ticked with the signature: what the form
+        # says saving does happens even when the move into the workshop is refused
         self.submit(form, lambda values: self.desk.estimate.authorise(
-            self.user, self.ref, drafted["signature"], promised_at=values["promised"]), signed)
+            self.user, self.ref, drafted["signature"], promised_at=values["promised"], tick=ticks), signed)
 
     def after_advance(self, stage) -> None:
+        """"Authorised" only when a valid signature covers the estimate (not when
+        EST-07 was waived)."""
         from desk.domain.process import STAGE_LABELS
 
-        self.notify(_("Authorised. Moved to {stage}", stage=_(STAGE_LABELS[stage])))
+        if self.view is not None and self.view.authorised:
+            self.notify(_("Authorised. Moved to {stage}", stage=_(STAGE_LABELS[stage])))
+        else:
+            self.notify(_("Moved to {stage}", stage=_(STAGE_LABELS[stage])))
         self.reload()
 
     def action_print_estimate(self) -> None:

@@ -69,13 +69,14 @@ class HistoryScreen(DeskScreen):
     def load(self) -> None:
         vid = self.visit_id
         self.run_db(lambda: (self.desk.timeline.timeline(vid), self.desk.integrity.visit_flags(vid),
-                             self.desk.lifecycle.history(vid)), self.show, group="history", exclusive=True)
+                             *self.desk.lifecycle.history_with_voids(vid)),
+                    self.show, group="history", exclusive=True)
 
     def show(self, result) -> None:
-        timeline, flags, events = result
+        timeline, flags, events, voids = result
         self.show_timeline(timeline)
         self.show_flags(flags)
-        self.show_rows(events)
+        self.show_rows(events, voids)
 
     def show_flags(self, flags) -> None:
         self.flags, self.ref = flags, flags.ref
@@ -143,12 +144,19 @@ class HistoryScreen(DeskScreen):
         table.add_row(label, f"{iv.start:%m-%d %H:%M:%S}", end, took, standard_text(iv),
                       key=iv.key + ("" if iv.end else ":running"))
 
-    def show_rows(self, events) -> None:
+    def show_rows(self, events, voids: dict | None = None) -> None:
+        """Every audited change; a signature that no longer covers the estimate
+        says why on its own row ("signature of 17:44 void: line … added by …")."""
         table = self.query_one("#history", DataTable)
         table.clear()
+        voids = voids or {}
         for e in events:
+            detail = Text(e.after[:80])
+            if e.action == "estimate.authorise" and e.entity_id in voids:
+                msg, values = voids[e.entity_id]
+                detail = Text(_(msg, **values), style="bold red")
             table.add_row(
-                e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(e.action), Text(e.after[:80]),
+                e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(e.action), detail,
                 key=str(e.id),
             )
         if self.focused is None:

@@ -11,13 +11,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 
-from desk.domain.estimate import parts_to_chase
+from desk.domain import fields
+from desk.domain.estimate import Signature, parts_to_chase, promise_conflict, promise_conflict_words
 from desk.domain.process import MAIN_LINE, STAGE_LABELS, Stage
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.base import DeskScreen, VisitActions
 from desk.widgets.checklist import Checklist
 from desk.widgets.comebacks import proposal_text
+from desk.widgets.dialogs import FormDialog, FormField
 from desk.widgets.footer import DeskFooter
 
 #: stage -> "module:Class" of the screen that works on a visit in that stage.
@@ -112,6 +114,17 @@ def visit_heading(view, *, flags: int = 0) -> Text:
         out.append(_n("Chase the supplier for an arrival date: {parts}",
                       "Chase the supplier for arrival dates: {parts}", len(chase),
                       parts=", ".join(ln.description for ln in chase)), style="bold yellow")
+    if view.void is not None:
+        # the customer's signature no longer covers the estimate: say what voided it
+        msg, values = view.void
+        out.append("\n")
+        out.append(_(msg, **values), style="bold red")
+    conflict = promise_conflict(v.promised_at, view.lines)
+    if conflict is not None:
+        # the one rule of the promise, here when an ETA moved past it (EST-04 opens again)
+        msg, values = promise_conflict_words(v.promised_at, conflict)
+        out.append("\n")
+        out.append(_(msg, **values), style="bold red")
     if c.special_note:
         out.append("\n")
         out.append(_("Note: "), style="bold magenta")
@@ -275,6 +288,26 @@ class VisitScreen(VisitActions, DeskScreen):
 
     def action_tick_required(self) -> None:
         self.query_one(Checklist).action_tick_required()
+
+    def move_promise(self) -> None:
+        """Move the promised time: after the signature a later time is a change the
+        customer approves, recorded with it (who and how); the service refuses it
+        without, and refuses a time before an open part's ETA."""
+        view = self.view
+        if view is None:
+            return
+        now = self.app.clock()
+        at = view.visit.promised_at or now
+        shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
+        form = FormDialog(_("Move the promised time: the customer approves a later one"), [
+            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
+            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+            FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
+            FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
+        ])
+        self.submit(form, lambda v: self.desk.lifecycle.set_promised(
+            self.user, self.ref, v["promised"],
+            approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"])))
 
     def action_history(self) -> None:
         from desk.screens.history import HistoryScreen

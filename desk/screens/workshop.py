@@ -96,6 +96,8 @@ class WorkshopScreen(VisitScreen):
         Binding("u", "progress_update", N_("Progress update"), id="workshop.progress_update"),
         Binding("a", "assign", N_("Assign technician"), id="workshop.assign"),
         Binding("c", "clock", N_("Clock on/off"), id="workshop.clock"),
+        Binding("t", "promised", N_("Move the promise"), id="workshop.promised", show=False,
+                tooltip=N_("A later promised time, with the customer's approval")),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -118,6 +120,8 @@ class WorkshopScreen(VisitScreen):
             out.append(v.bay or "-")
             out.append("   " + _("Promised") + ": ", style="bold")
             out.append(v.promised_at.strftime("%H:%M") if v.promised_at else "-")
+            if v.signed_promised_at and v.signed_promised_at != v.promised_at:
+                out.append("  " + _("(signed for {at})", at=f"{v.signed_promised_at:%m-%d %H:%M}"), style="dim")
             if view.hold:
                 out.append("\n" + _("HOLD") + ": " + _(view.hold.upper()), style="bold yellow reverse")
             out.append("\n" + _("Lines marked * were added during repair"), style="dim")
@@ -233,6 +237,9 @@ class WorkshopScreen(VisitScreen):
         self.app.push_screen(PickDialog(_("The customer..."), [
             (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
         ]), decided)
+
+    def action_promised(self) -> None:
+        self.move_promise()
 
     def action_progress_update(self) -> None:
         form = FormDialog(_("Progress update to the customer"), [

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from desk.domain.checklist import MarkKind
 from desk.domain.entities import EstimateLine, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.estimate import (
@@ -234,7 +236,7 @@ class EstimateService(Service):
         return self._read(run)
 
     def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft, *,
-                  promised_at: datetime | None = None) -> Saved[int]:
+                  promised_at: datetime | None = None, tick: Sequence[str] = ()) -> Saved[int]:
         """Record the customer's authorisation of this exact estimate version (EST-07),
         with the estimate frozen as signed (:func:`desk.domain.estimate.sign`): its
         lines, rates, member discount and totals never follow later settings.
@@ -245,13 +247,21 @@ class EstimateService(Service):
 
         It is saved on its own, before any attempt to advance, so an approval is
         never lost because another item is still open.
+
+        ``tick``: the estimate items the signature form said saving ticks (the
+        advisor's own, e.g. EST-06), ticked by ``actor`` in the signature's
+        transaction: ticked whether or not the move into the workshop that
+        follows is refused, as the form said.
         """
 
         def run(session: Session, visit: VisitRow) -> int:
             if Stage(visit.stage) not in EDITABLE:
                 raise InvalidInput("authorisation", "This estimate is already signed")
-            if promised_at is not None:
-                self.lifecycle.promise_in(session, actor, visit, promised_at)
+            # the promise the customer signs for obeys the one rule (never before an
+            # open part's ETA), pre-filled or typed; signing it is their approval
+            at = promised_at if promised_at is not None else visit.promised_at
+            if at is not None:
+                self.lifecycle.promise_in(session, actor, visit, at, approval=signature.signature)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             est = estimate_lines_of(lines)
             if not est:
@@ -261,6 +271,10 @@ class EstimateService(Service):
             taxes, member_pct = self.terms(session.get(CustomerRow, visit.customer_id))
             signed = sign(est, taxes, member_pct)
             signature.covers(signed.total)
+            for item_id in tick:
+                if item_id not in {i.id for i in self.templates.for_stage(Stage.ESTIMATE)}:
+                    raise InvalidInput("item", "{item} is not an item of this stage", {"item": item_id})
+                self.lifecycle.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
             row = AuthorisationRow(
                 visit_id=visit.id, channel=signature.channel.value, signer=signature.signer,
                 reference=signature.reference, amount_cents=signature.amount_cents,
@@ -269,12 +283,14 @@ class EstimateService(Service):
             )
             session.add(row)
             session.flush()
+            # the promise signed with the estimate is kept beside the current one
+            visit.signed_promised_at = visit.promised_at
             self._touch(session, visit)
             self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit.id,
                         after={"channel": signature.channel, "signer": signature.signer,
                                "reference": signature.reference, "amount_cents": signature.amount_cents,
                                "estimate_version": visit.estimate_version, "lines_hash": row.lines_hash,
-                               "signed_total": signed.total})
+                               "signed_total": signed.total, "promised_at": visit.promised_at})
             return row.id
 
         return self._change(visit, run)

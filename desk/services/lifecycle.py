@@ -4,6 +4,7 @@ the visit as a screen shows it with its history."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,13 +17,17 @@ from desk.domain import process as proc
 from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.comebacks import Proposal
-from desk.domain.entities import Customer, EstimateLine, Saved, User, Vehicle, VisitRef
+from desk.domain.entities import Authorisation, Customer, EstimateLine, Saved, User, Vehicle, VisitRef
 from desk.domain.errors import InvalidInput
-from desk.domain.estimate import check_promised
+from desk.domain.estimate import Signature, check_promise_change, check_promised, promise_needs_approval
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
 from desk.domain.rules import (
+    VOID_WORDS,
+    EstimateChange,
     authorised_amount,
+    last_signature,
+    void_words,
     billable_lines,
     estimate_lines_of,
     next_service,
@@ -32,6 +37,9 @@ from desk.services.checklist import ChecklistService
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
+
+#: A line's stored fields that the signature covers (``rules.lines_hash``).
+PRICED_FIELDS = ("description", "qty_milli", "unit_cents", "discount_bp", "tax_code", "warranty", "free")
 
 
 @dataclass
@@ -57,6 +65,12 @@ class VisitView:
     advisor: str = ""
     #: A comeback the data proposed and the advisor has not decided (desk.domain.comebacks).
     comeback_proposal: Proposal | None = None
+    #: The customer's last signature of the estimate (valid, or voided since): what they signed.
+    signature: Authorisation | None = None
+    #: Why that signature no longer covers the estimate (message id, values), or None.
+    void: tuple[str, dict] | None = None
+    #: Every voided signature of the estimate (authorisation id -> why, as ``void``).
+    voids: dict = field(default_factory=dict)
 
     @property
     def ref(self) -> VisitRef:
@@ -101,12 +115,54 @@ class LifecycleService(Service):
                 advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
                 else "",
                 comeback_proposal=repo.comeback_proposal(session=session, visit=visit),
+                signature=(signature := last_signature(facts)),
+                voids=(voids := self._voids(session, visit.id, facts)),
+                void=voids.get(signature.id) if signature is not None else None,
             )
 
         return self._read(run)
 
+    @staticmethod
+    def _voids(session: Session, visit_id: int, facts) -> dict[int, tuple[str, dict]]:
+        """Why each signature of the estimate that no longer covers it is void: the
+        first audited change of the estimate's priced lines after it (a line added
+        to the estimate, changed or removed; not a part's stock or ETA, nor work
+        added in repair, which do not void it)."""
+        valid = valid_authorisation(facts)
+        void = [a for a in facts.authorisations if not a.for_added_work and a is not valid]
+        if not void:
+            return {}
+        open_: set[int] = set()  # signatures whose voiding change is still to come
+        found: dict[int, EstimateChange] = {}
+        ids = {a.id for a in void}
+        for e in audit.history(session, visit_id):
+            if e.action == "estimate.authorise" and e.entity_id in ids:
+                open_.add(e.entity_id)
+                continue
+            if not open_ or e.action not in VOID_WORDS:
+                continue
+            before, after = (json.loads(x) if x else {} for x in (e.before, e.after))
+            if e.action == "line.add" and after.get("added_in_repair"):
+                continue
+            if e.action == "line.update" and all(before.get(k) == after.get(k) for k in PRICED_FIELDS):
+                continue
+            change = EstimateChange(e.at, e.action, e.user_name, (after or before).get("description", ""))
+            found.update(dict.fromkeys(open_, change))
+            open_.clear()
+        return {a.id: void_words(a, found.get(a.id)) for a in void}
+
     def history(self, visit_id: int) -> list[AuditEventRow]:
         return self._read(lambda s: audit.history(s, visit_id))
+
+    def history_with_voids(self, visit_id: int) -> tuple[list[AuditEventRow], dict[int, tuple[str, dict]]]:
+        """The audit log and why each voided signature is void (``VisitView.voids``),
+        read together."""
+
+        def run(session: Session):
+            visit = self._visit_row(session, visit_id)
+            return audit.history(session, visit_id), self._voids(session, visit_id, self._facts(session, visit))
+
+        return self._read(run)
 
     def advance(self, actor: User, visit: VisitRef, *, tick: Sequence[str] = ()) -> Saved[Stage]:
         """Move the visit to the next stage; refused with the open required items.
@@ -183,24 +239,37 @@ class LifecycleService(Service):
 
         return self._change(visit, run)
 
-    def set_promised(self, actor: User, visit: VisitRef, at: datetime) -> Saved[None]:
+    def set_promised(self, actor: User, visit: VisitRef, at: datetime, *,
+                     approval: Signature | None = None) -> Saved[None]:
         """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
-        the past); refused before a back-ordered part's ETA (``estimate.check_promised``)."""
+        the past); refused before a back-ordered part's ETA (``estimate.check_promised``).
+        After the signature a later time is a change the customer approves
+        (``approval``: who and how, recorded with the change; refused without it)."""
 
-        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at))
+        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at,
+                                                                        approval=approval))
 
-    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime) -> None:
+    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime, *,
+                   approval: Signature | None = None) -> None:
         """:meth:`set_promised` inside a write transaction already open on the visit
-        (the signature form carries the promised time: ``EstimateService.authorise``);
-        nothing is written when the time is the one already promised."""
+        (the signature form carries the promised time: ``EstimateService.authorise``).
+        The time is checked against the parts' ETAs even when it is the one already
+        promised (a promise pre-filled before an ETA changed is refused, the part
+        named); nothing is written when it is unchanged."""
+        check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
         if row.promised_at == at:
             return
-        check_promised(at, [repo.to_line(r) for r in repo.lines(session=session, visit_id=row.id)])
+        check_promise_change(row.signed_promised_at, row.promised_at, at, approval)
         before = {"promised_at": row.promised_at}
+        after: dict = {"promised_at": at}
+        if approval is not None and promise_needs_approval(row.signed_promised_at, row.promised_at, at):
+            # the customer's consent to the later time, recorded with the change (REP-04)
+            after["approved_by"] = {"signer": approval.signer, "channel": approval.channel.value,
+                                    "reference": approval.reference, "at": self.now()}
         row.promised_at = at
         self._touch(session, row)
         self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
-                    after={"promised_at": at})
+                    after=after)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parses it."""

@@ -139,6 +139,9 @@ class VisitRow(SQLModel, table=True):
     arrived_at: NaiveDatetime | None = None
     reception_at: NaiveDatetime | None = None
     promised_at: NaiveDatetime | None = None
+    #: The promised time the estimate was signed with (EST-04): a later promise
+    #: needs the customer's approval and never replaces it; on-time counts against it.
+    signed_promised_at: NaiveDatetime | None = None
     signed_at: NaiveDatetime | None = None
     repair_started_at: NaiveDatetime | None = None
     ready_at: NaiveDatetime | None = None
@@ -175,6 +178,13 @@ class VisitRow(SQLModel, table=True):
     washing: bool = False
     disposal: str | None = Field(default=None, max_length=20)
     amount_explanation: str = Field(default="", max_length=1000)
+    #: The customer's re-approval of a final amount beyond the tolerance (DLV-02),
+    #: recorded like a signature: who, how, the amount, when.
+    final_approval_signer: str = Field(default="", max_length=80)
+    final_approval_channel: str = Field(default="", max_length=12)
+    final_approval_reference: str = Field(default="", max_length=40)
+    final_approval_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    final_approval_at: NaiveDatetime | None = None
     followup_agreed_at: NaiveDatetime | None = None
     followup_channel: str = Field(default="", max_length=20)
     notified_by: int | None = Field(default=None, foreign_key="user.id")

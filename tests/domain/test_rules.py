@@ -190,7 +190,7 @@ def test_free_items_done_and_lines_done():
     assert not check("lines_done", f(lines=[free, line()]))
 
 
-def test_final_beyond_tolerance_needs_reapproval_or_explanation():
+def test_final_beyond_tolerance_needs_the_customers_reapproval_not_a_word():
     p = Policy(tolerance_pct=Decimal("5"), tolerance_abs_cents=5000)
     assert not rules.beyond_tolerance(105000, 100000, p)  # exactly 5 %
     assert rules.beyond_tolerance(105001, 100000, p)
@@ -201,7 +201,16 @@ def test_final_beyond_tolerance_needs_reapproval_or_explanation():
     base = dict(lines=ls, estimate_total_cents=20340, authorisations=[_auth(ls)])
     assert check("amount_ok", f(final_total_cents=20340, **base))
     assert not check("amount_ok", f(final_total_cents=40000, **base))
-    assert check("amount_ok", f(final_total_cents=40000, amount_explanation="Customer approved by phone", **base))
+    # beyond the tolerance a word is not enough: the customer's re-approval of the final amount is
+    assert not check("amount_ok", f(final_total_cents=40000, amount_explanation="ok", **base))
+    assert not check("amount_ok", f(final_total_cents=40000, final_approval_cents=39999, **base))
+    assert check("amount_ok", f(final_total_cents=40000, final_approval_cents=40000, **base))
+    # within it no re-approval is needed
+    assert check("amount_ok", f(final_total_cents=20340 + 5000, **base))
+    # a signature voided by a later change still says what the customer signed
+    voided = dict(base, estimate_version=2)
+    assert rules.authorised_amount(f(final_total_cents=20340, **voided)) == 20340
+    assert rules.valid_authorisation(f(**voided)) is None
     # approved added work raises what was authorised
     extra = Authorisation(channel=Channel.PHONE, signer="Li", reference="138", amount_cents=20000,
                           estimate_version=1, lines_hash="x", at=NOW, for_added_work=True)

@@ -44,7 +44,8 @@ def test_demo_figures_match_an_independent_sql_computation(demo):
         quality = q("SELECT a.score FROM survey_answer a JOIN followup_call c ON c.id = a.call_id "
                     "WHERE a.factor = 'quality' AND c.at >= :s AND c.at < :e")
         nps = q("SELECT nps FROM followup_call WHERE at >= :s AND at < :e AND nps IS NOT NULL")
-        ready = q("SELECT ready_at, promised_at FROM visit WHERE ready_at >= :s AND ready_at < :e "
+        ready = q("SELECT ready_at, COALESCE(signed_promised_at, promised_at) FROM visit "
+                  "WHERE ready_at >= :s AND ready_at < :e "
                   "AND promised_at IS NOT NULL")
 
     def dt(v):

@@ -272,7 +272,7 @@ def test_qc_inspector_must_not_be_the_technician(shop, clock):
     d.checklist.mark_item(shop.qc, d.lifecycle.ref(vid), "QC-03", MarkKind.DONE)
 
 
-def test_final_beyond_tolerance_blocks_delivery_until_explained(shop, clock):
+def test_final_beyond_tolerance_blocks_delivery_until_reapproved(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")

@@ -138,6 +138,7 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
             technician_id=v.technician_id, technician=names.get(v.technician_id, ""), customer_id=v.customer_id,
             customer=c.name, plate=veh.plate, stage=v.stage, walk_in=v.walk_in, appointment_at=v.appointment_at,
             arrived_at=v.arrived_at, reception_at=v.reception_at, promised_at=v.promised_at,
+            signed_promised_at=v.signed_promised_at,
             repair_started_at=v.repair_started_at, ready_at=v.ready_at,
             delivered_at=v.delivered_at, comeback_of_id=v.comeback_of_id,
             comeback_cause=v.comeback_cause, comeback_technician_id=v.comeback_technician_id,

@@ -165,6 +165,7 @@ def visit_facts(
         welcome_listed=visit.welcome_listed,
         disposal=Disposal(visit.disposal) if visit.disposal else None,
         amount_explanation=visit.amount_explanation,
+        final_approval_cents=visit.final_approval_cents,
         followup_agreed_at=visit.followup_agreed_at,
         followup_channel=visit.followup_channel,
         delivered_at=visit.delivered_at,
