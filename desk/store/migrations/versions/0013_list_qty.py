@@ -11,7 +11,7 @@ and the advisor's decision on it (confirmed / rejected, with the reason);
 they were (confirmed by the data then).
 
 Revision ID: 0013_list_qty
-Revises: 0011_spec_items
+Revises: 0012_signed_promise
 Create Date: 2026-12-07 19:20:00
 """
 from typing import Sequence, Union
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0013_list_qty'
-down_revision: Union[str, None] = '0011_spec_items'
+down_revision: Union[str, None] = '0012_signed_promise'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
