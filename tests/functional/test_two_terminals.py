@@ -420,7 +420,7 @@ async def test_sign_twice_is_impossible(shop, clock, db_url):
         assert screen.view.authorised
         assert screen.check_action("authorise", ()) is None  # s is greyed out
         notes.clear()
-        await pilot.press("ctrl+s")  # the form kept from before: the service refuses it now
+        await pilot.press("ctrl+r")  # the form kept from before, on top of A's: the service refuses it now
         await wait_for(pilot, lambda: any("already signed" in n for n in notes))
         assert isinstance(app.screen, FormDialog)
         await pilot.press("escape")
