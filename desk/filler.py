@@ -51,7 +51,7 @@ def finish_work(desk, technician: User, visit_id: int) -> None:
 
 def pass_qc(desk, technician: User, inspector: User, visit_id: int, *, cause: str = "workmanship") -> None:
     """QC: the technician's own check (QC-01), the inspector's items (a
-    comeback's cause, QC-07, ``cause``), then Ready."""
+    comeback's cause, QC-09, ``cause``), then Ready."""
     desk.checklist.mark_item(technician, desk.lifecycle.ref(visit_id), "QC-01", MarkKind.DONE)
     tick_open(desk, inspector, visit_id)
     view = desk.lifecycle.visit_view(visit_id)

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from desk.domain import kpi
 from desk.domain.errors import InvalidInput
@@ -133,8 +132,3 @@ def technician_efficiency(data: TimeData, scope: kpi.Scope, technician_id: int, 
 def technicians(data: TimeData) -> list[int]:
     """The technicians who clocked any time, by id."""
     return sorted({c.technician_id for c in data.clockings})
-
-
-def sold_vs_clocked(sold_milli: int, clocked_seconds: int) -> Decimal | None:
-    """One line's efficiency in %, None before anyone clocked on it."""
-    return kpi.pct(sold_milli * 36 // 10, clocked_seconds)

@@ -4,7 +4,7 @@ A comeback (返修) is linked to its original visit when it is booked
 (``rules.comeback_of``: the same vehicle, a similar concern, within the window).
 At its QC the inspector records why the car came back: the diagnosis was wrong,
 the workmanship, a part, the customer's use, or another reason, put down to the
-technician of the original visit. QC-07 keeps the comeback from leaving QC
+technician of the original visit. QC-09 keeps the comeback from leaving QC
 without it.
 
 Fix right first time per technician counts each arrival against the technician
@@ -82,5 +82,5 @@ def responsible(technician_id: int | None, comeback_of_id: int | None, cause_tec
 
 
 def cause_recorded(comeback_of_id: int | None, cause: str) -> bool:
-    """QC-07: a comeback leaves QC with its cause recorded."""
+    """QC-09: a comeback leaves QC with its cause recorded."""
     return comeback_of_id is None or bool(cause)

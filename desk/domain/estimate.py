@@ -395,10 +395,6 @@ class SignedLine(LineTerms):
 
     tax_rate: Decimal
 
-    def net_cents(self) -> int:
-        """qty × unit price less the line discount (before the member discount)."""
-        return money.line_net(self.priced())
-
 
 @dataclass(frozen=True)
 class SignedEstimate:

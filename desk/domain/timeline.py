@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain import kpi
@@ -237,7 +237,3 @@ def interval_measure(clocks: dict[int, VisitClock], scope: kpi.Scope, key: str, 
 def measure_fns(clocks: dict[int, VisitClock], stds: dict[str, int]) -> list[Callable[[kpi.Scope], kpi.Measure]]:
     """The dashboard's interval rows: median then p90 of each measured interval."""
     return [lambda s, k=k, p=p: interval_measure(clocks, s, k, p, stds) for k in MEASURED for p in (50, 90)]
-
-
-def late_by(iv: Interval, now: datetime) -> timedelta:
-    return timedelta(seconds=iv.seconds(now) - (iv.standard_seconds or 0))

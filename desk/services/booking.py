@@ -63,7 +63,6 @@ class BookingService(Service):
         booking: BookingDraft,
         advisor_id: int | None = None,
         overbook: bool = False,
-        notes_reviewed: bool = False,
     ) -> VisitRef:
         """Book an appointment (a visit in BOOKED). A full slot is refused unless a
         manager overbooks it explicitly."""

@@ -55,7 +55,7 @@ class ComebackService(Service):
 
     def record_cause(self, actor: User, visit: VisitRef, draft: CauseDraft) -> Saved[None]:
         """QC records why the car came back, put down to the original visit's
-        technician (QC-07), audited with what was there before."""
+        technician (QC-09), audited with what was there before."""
         staff.may_record_cause(actor).check()
 
         def run(session: Session, row: VisitRow) -> None:

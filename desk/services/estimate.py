@@ -81,10 +81,6 @@ class EstimateService(Service):
         domain against the tax table in force and today."""
         return LineDraft.of(taxes=self.pricing.taxes, today=self.now().date(), **values)
 
-    def parse_line(self, form: dict[str, str], *, kind: LineKind | str) -> LineDraft:
-        """A line from a form's text (the CLI, an import)."""
-        return LineDraft.parse(form, kind=kind, taxes=self.pricing.taxes, today=self.now().date())
-
     def form_line(self, values: dict, *, kind: LineKind | str) -> LineDraft:
         """A line from a form dialog's values, each read by its spec in the form."""
         return LineDraft.from_form(values, kind=kind, taxes=self.pricing.taxes, today=self.now().date())

@@ -385,14 +385,6 @@ def flush(timeout: float = 5.0) -> bool:
     return _writer.flush(timeout)
 
 
-def write_now(engine: Engine) -> None:
-    """Anchor the database's current head now, on this thread."""
-    with reading(engine) as reader:
-        head = head_of(reader)
-    if head.id:
-        _anchor_now(engine, head)
-
-
 # ----------------------------------------------------------------------------- checking
 
 

@@ -55,10 +55,6 @@ def url_for(db: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def journal_mode() -> str:
     """The journal every connection of this process uses on SQLite (see above)."""
     return "wal" if health.sqlite_version_ok() else "delete"

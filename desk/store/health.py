@@ -211,17 +211,6 @@ def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def header_check(path: Path) -> None:
-    """The cheap part of the check: a non-empty file must start as a SQLite database."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_HEADER))
-    except OSError:
-        raise StoreUnavailable(N_("The database file cannot be opened")) from None
-    if head and head != SQLITE_HEADER:
-        raise StoreDamaged(N_("The database file is damaged; restore it from a backup"))
-
-
 def quick_check(path: Path) -> None:
     """Open read-only and run ``PRAGMA quick_check``; damage is a clear error."""
     try:

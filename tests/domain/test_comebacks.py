@@ -1,4 +1,4 @@
-"""Comebacks closed at the root: the cause, who it counts against, QC-07, and
+"""Comebacks closed at the root: the cause, who it counts against, QC-09, and
 fix right first time per technician and per cause."""
 
 from __future__ import annotations

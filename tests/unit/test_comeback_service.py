@@ -1,5 +1,5 @@
 """Comebacks closed at the root: QC records the cause, put down to the original
-technician; QC-07 holds the comeback until it does; the dashboard shows it."""
+technician; QC-09 holds the comeback until it does; the dashboard shows it."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_qc_records_the_cause_against_the_original_technician_and_qc07_holds_unt
     flow.tick_open(d, shop.qc, again)
     with pytest.raises(GuardFailed) as refused:
         d.lifecycle.advance(shop.qc, d.lifecycle.ref(again))
-    assert [s.item.id for s in refused.value.items] == ["QC-07"]
+    assert [s.item.id for s in refused.value.items] == ["QC-09"]
     with pytest.raises(NotAllowed):
         d.comebacks.record_cause(shop.sa, d.lifecycle.ref(again), d.comebacks.draft("part"))
     saved = d.comebacks.record_cause(shop.qc, d.lifecycle.ref(again), d.comebacks.draft("workmanship", "Pads glazed"))
@@ -45,7 +45,7 @@ def test_qc_records_the_cause_against_the_original_technician_and_qc07_holds_unt
     assert event.action == "comeback.cause" and "RO" in event.after
     with pytest.raises(StaleEdit):
         d.comebacks.record_cause(shop.qc, VisitRef(again, saved.ref.version - 1), d.comebacks.draft("part"))
-    d.lifecycle.advance(shop.qc, d.lifecycle.ref(again))  # QC-07 holds now
+    d.lifecycle.advance(shop.qc, d.lifecycle.ref(again))  # QC-09 holds now
     with pytest.raises(InvalidInput, match="at its QC"):
         d.comebacks.record_cause(shop.qc, d.lifecycle.ref(again), d.comebacks.draft("part"))
 
@@ -57,7 +57,7 @@ def test_a_visit_that_is_no_comeback_has_no_cause_and_no_qc07(shop, clock):
     assert d.comebacks.original(vid) is None
     with pytest.raises(InvalidInput, match="not a comeback"):
         d.comebacks.record_cause(shop.qc, d.lifecycle.ref(vid), d.comebacks.draft("part"))
-    assert not any(s.item.id == "QC-07" and s.blocking for s in d.checklist.checklist(vid))
+    assert not any(s.item.id == "QC-09" and s.blocking for s in d.checklist.checklist(vid))
 
 
 def test_the_dashboard_shows_fix_right_first_time_per_technician_and_per_cause(shop, clock):
