@@ -35,7 +35,10 @@ class OtherChange:
 
 #: "{who} {did} at {at}": what a change did, as a verb phrase, by audit action.
 DID: dict[str, str] = {
+    "visit.book": N_("booked the visit"),
+    "visit.walk_in": N_("took the car in as a walk-in"),
     "visit.arrive": N_("took the car in"),
+    "visit.reception": N_("started the reception"),
     "visit.advance": N_("moved the visit to its next stage"),
     "visit.cancel": N_("cancelled the visit"),
     "visit.no_show": N_("marked the visit a no-show"),
