@@ -46,7 +46,7 @@ def run_db(
     app = node.app  # the app's own ``app`` is itself
 
     def tell(exc: BaseException) -> None:
-        app.notify(describe_fault(exc), severity="error", timeout=8)
+        app.notify(describe_fault(exc), severity="error", timeout=8, markup=False)  # names user text: literal
 
     def on_ui(callback: Callable, *args) -> None:
         """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
@@ -248,7 +248,8 @@ class DeskScreen(Screen):
         from desk.domain.errors import StaleEdit
 
         self.app.log.error(repr(exc))
-        self.notify(describe_fault(exc), severity="error", timeout=8)
+        # the sentence names user text (a line's description, a name): drawn literally
+        self.notify(describe_fault(exc), severity="error", timeout=8, markup=False)
         if isinstance(exc, StaleEdit):
             self.reload_view()  # show the other terminal's change before the advisor tries again
 

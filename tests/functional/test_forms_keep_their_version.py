@@ -55,6 +55,15 @@ def two_parts(shop, vid) -> None:
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
 
 
+def a_bracketed_part(shop, vid) -> None:
+    """A part whose description looks like Rich markup: named literally."""
+    from decimal import Decimal
+
+    d = shop.desk
+    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="part", description="Disc [b]pair[/b]", qty=Decimal(1), unit_cents=68000))
+
+
 def first_eta(view):
     return next(str(ln.eta) for ln in view.lines if ln.kind == "part")
 
@@ -68,6 +77,10 @@ CASES = {
         "ESTIMATE", ("down", "v", "down", "enter"), {"a": "2026-11-26", "b": "2026-11-27"},
         theirs=A_USER + " set the arrival date of Front brake pad set to 2026-11-26 at {at}",
         stored=first_eta, expect={"a": "2026-11-26", "b": "2026-11-27"}, prepare=two_parts),
+    "part ETA v, a description like markup": Case(
+        "ESTIMATE", ("v", "down", "enter"), {"a": "2026-11-26", "b": "2026-11-27"},
+        theirs=A_USER + " set the arrival date of Disc [b]pair[/b] to 2026-11-26 at {at}",
+        stored=first_eta, expect={"a": "2026-11-26", "b": "2026-11-27"}, prepare=a_bracketed_part),
     "reschedule s (booking)": Case(
         "BOOKED", ("s",), {"a": "tomorrow 10:00", "b": "tomorrow 11:00"},
         theirs=A_USER + " moved the appointment to 2026-11-24 10:00 at {at}",
@@ -156,6 +169,8 @@ async def test_a_late_save_is_refused_in_words_and_reapplied(shop, clock, db_url
         assert b.screen is form_b and first_value(form_b) == case.typed["b"]
         stale = str(form_b.query_one("#stale", Static).render())
         assert theirs in stale and case.typed["b"] in stale  # theirs beside yours
+        (shown,) = [n for n in b._notifications if "another terminal" in n.message]
+        assert shown.message.endswith(theirs) and not shown.markup  # drawn literally, not as markup
         # saving again without asking is refused again: the form still acts on its version
         notes.clear()
         await pb.press("ctrl+s")
