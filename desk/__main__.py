@@ -30,6 +30,8 @@ COMMANDS = {
     "restore": "desk.cli.backup:restore_cmd",
     "set-pin": "desk.cli.pins:set_pin",
     "clear-lockout": "desk.cli.pins:clear_lockout",
+    "recover-manager": "desk.cli.pins:recover_manager",
+    "pin-key": "desk.cli.pins:pin_key",
     "serve-lobby": "desk.cli.serve:serve_lobby",
     "serve": "desk.cli.serve:serve_app",
     "lobby-mode": "desk.cli.start:lobby_mode",

@@ -1,10 +1,15 @@
 """PINs for shared terminals: hashing, checking and the throttle policy.
 
-A PIN is 4–8 digits. It is stored only as ``scrypt$n$r$p$salt_b64$hash_b64``
-(``hashlib.scrypt``, a random 16-byte salt, at least the OWASP minimum
-n=2**17, r=8, p=1), so the parameters travel with the hash and can be raised
-later without invalidating existing PINs. Neither a PIN nor its hash is ever put
-in a log, an audit event or an exception message.
+A PIN is 4–8 digits. It is stored only as
+``scryptk$key_id$n$r$p$salt_b64$mac_b64``: ``mac = HMAC-SHA256(shop key,
+scrypt(PIN, salt))`` (``hashlib.scrypt``, a random 16-byte salt, at least the
+OWASP minimum n=2**17, r=8, p=1). The parameters travel with the hash and can be
+raised later without invalidating existing PINs; the shop key
+(:mod:`desk.store.pinkey`) is kept in the data folder, never in the database, so
+a copied database alone cannot be used to test a guess. Hashes of before the key
+(``scrypt$n$r$p$salt_b64$hash_b64``) still verify, and :func:`wrap` keys them
+without the PIN (done at the user's next sign-in). Neither a PIN nor its hash is
+ever put in a log, an audit event or an exception message.
 
 Standard library only: no database, no UI.
 """
@@ -17,9 +22,13 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_
+
+if TYPE_CHECKING:
+    from desk.store.pinkey import PinKey
 
 
 #: OWASP Password Storage Cheat Sheet minimum for scrypt.
@@ -56,12 +65,27 @@ def check_format(pin: str) -> str:
     return pin
 
 
-def hash_pin(pin: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
+
+
+def _mac(key: PinKey, raw: bytes) -> bytes:
+    return hmac.new(key.secret, b"desk-pin\0" + raw, hashlib.sha256).digest()
+
+
+def hash_pin(pin: str, *, key: PinKey | None, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+    """The stored form of ``pin``, keyed with the shop's ``key``. ``key=None``
+    makes a hash of before the key (the tests' fixtures of old databases)."""
     pin = check_format(pin)
     salt = os.urandom(SALT_BYTES)
-    key = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p), dklen=KEY_BYTES)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
-    return f"scrypt${n}${r}${p}${b64(salt)}${b64(key)}"
+    raw = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p), dklen=KEY_BYTES)
+    if key is None:
+        return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(raw)}"
+    return f"{KEYED}${key.id}${n}${r}${p}${_b64(salt)}${_b64(_mac(key, raw))}"
+
+
+#: The scheme of a keyed hash.
+KEYED = "scryptk"
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,8 @@ class PinParams:
     p: int
     salt: bytes
     key: bytes
+    #: the shop key the hash was made with; None: a hash of before the key
+    key_id: str | None = None
 
     @property
     def meets_minimum(self) -> bool:
@@ -79,25 +105,50 @@ class PinParams:
 
 def parse(stored: str) -> PinParams:
     """The parameters of a stored hash; ValueError when it is not one of ours."""
-    scheme, n, r, p, salt, key = stored.split("$")
-    if scheme != "scrypt":
-        raise ValueError("not an scrypt hash")
-    return PinParams(int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(key))
+    parts = stored.split("$")
+    if parts[0] == KEYED and len(parts) == 7:
+        _scheme, key_id, n, r, p, salt, mac = parts
+        return PinParams(int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(mac), key_id)
+    if parts[0] == "scrypt" and len(parts) == 6:
+        _scheme, n, r, p, salt, raw = parts
+        return PinParams(int(n), int(r), int(p), base64.b64decode(salt), base64.b64decode(raw))
+    raise ValueError("not an scrypt hash")
 
 
-def verify_hash(pin: str, stored: str | None) -> bool:
-    """True when ``pin`` matches ``stored``; False for anything else (never raises)."""
+def key_id(stored: str | None) -> str | None:
+    """The id of the shop key ``stored`` needs (None: none, or not a hash)."""
+    try:
+        return parse(stored).key_id if stored else None
+    except (ValueError, TypeError):
+        return None
+
+
+def verify_hash(pin: str, stored: str | None, key: PinKey | None = None) -> bool:
+    """True when ``pin`` matches ``stored``; False for anything else (never
+    raises), a keyed hash checked without its key included."""
     if not stored or not pin:
         return False
     try:
         params = parse(stored)
-        key = hashlib.scrypt(
+        if params.key_id is not None and (key is None or key.id != params.key_id):
+            return False
+        raw = hashlib.scrypt(
             pin.strip().encode(), salt=params.salt, n=params.n, r=params.r, p=params.p,
-            maxmem=_maxmem(params.n, params.r, params.p), dklen=len(params.key),
+            maxmem=_maxmem(params.n, params.r, params.p), dklen=KEY_BYTES if params.key_id else len(params.key),
         )
     except (ValueError, TypeError, MemoryError):
         return False
-    return hmac.compare_digest(key, params.key)
+    return hmac.compare_digest(_mac(key, raw) if params.key_id else raw, params.key)
+
+
+def wrap(stored: str, key: PinKey) -> str:
+    """A hash of before the key, keyed with ``key`` (no PIN needed: the mac is
+    taken of the scrypt output it holds); ValueError when it is not one."""
+    params = parse(stored)
+    if params.key_id is not None:
+        raise ValueError("already keyed")
+    return (f"{KEYED}${key.id}${params.n}${params.r}${params.p}${_b64(params.salt)}"
+            f"${_b64(_mac(key, params.key))}")
 
 
 def needs_rehash(stored: str) -> bool:

@@ -377,7 +377,18 @@ class DemoShops:
             run = DemoRun(built["code"], built["output"])
             if run.code == 0:
                 self._copy(built["source"], url, backend)
+                self._bring_pin_key(self.folder / key)
         return run
+
+    @staticmethod
+    def _bring_pin_key(work: Path) -> None:
+        """The demo's PINs were keyed in its own data folder: its key comes with
+        the copy, as ``desk pin-key export/import`` brings a shop's."""
+        from desk.store import pinkey
+
+        for path in sorted((work / "data" / "anchors" / "pin-keys").glob("*.key")):
+            for found in pinkey.read_export(path.read_text(encoding="ascii")):
+                pinkey.add(found)
 
     def _demo(self, url: str, visits: int, seed: int, work: Path) -> tuple[int, str]:
         import subprocess

@@ -20,8 +20,10 @@ def audit() -> None:
 @audit.command("verify")
 @click.option("--re-anchor", "re_anchor", is_flag=True,
               help="Accept the log as it is now (after replacing the file yourself): anchor its head, audited.")
+@click.option("--pin-stdin", "pin_stdin", is_flag=True,
+              help="With desk --user NAME: read NAME's PIN from standard input (for scripts).")
 @click.pass_context
-def audit_verify(ctx: click.Context, re_anchor: bool) -> None:
+def audit_verify(ctx: click.Context, re_anchor: bool, pin_stdin: bool) -> None:
     """Check the hash chain of the audit log and its anchor outside the database;
     name every changed or removed event, the newest ones included."""
     from desk.domain.errors import DeskError
@@ -31,8 +33,14 @@ def audit_verify(ctx: click.Context, re_anchor: bool) -> None:
         from desk.store import audit as store_audit
 
         desk = open_shop(ctx, migrate=False)
-        who = ctx.find_root().params.get("user_name") or getpass.getuser()
+        name = ctx.find_root().params.get("user_name")
         try:
+            if name:  # in a desk user's name only with their PIN, as the app asks it
+                from desk.cli.pins import _Pins, acting_user
+
+                who = acting_user(desk, name, by_name=None, pins=_Pins(pin_stdin)).name
+            else:  # the computer's account, which is what it is
+                who = getpass.getuser()
             old, head = store_audit.re_anchor(desk.ctx.engine, who, desk.ctx.now())
         except DeskError as exc:
             fail(describe_error(exc))

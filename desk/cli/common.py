@@ -65,8 +65,10 @@ def open_shop(ctx: click.Context, *, url: str | None = None, migrate: bool = Tru
     if initialise is None:
         initialise = bool((ctx.find_root().obj or {}).get("init"))
     path = health.sqlite_path(url)
-    readonly = bool(read_only and path is not None and path.exists()
-                    and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)))
+    # a reading command never makes a shop: no file is a sentence ("There is no
+    # database at ..."), not an empty shop reported as zeros
+    readonly = bool(read_only and path is not None
+                    and (not path.exists() or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))))
     try:
         desk = open_desk(url, settings=shop_settings, migrate=migrate and not readonly, readonly=readonly,
                          initialise=initialise, wait=WAIT_SECONDS, on_wait=_waiting)

@@ -16,8 +16,10 @@ from desk.widgets.feedback import describe_error
 @click.option("--db", "db", metavar="PATH|URL", help="Where to create the demo shop.")
 @click.option("--visits", default=200, show_default=True, help="Historical visits to generate.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same shop).")
+@click.option("--open", "open_app", is_flag=True,
+              help="Then open the app on it, after Enter: the PINs stay readable until then, and again on quitting.")
 @click.pass_context
-def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
+def demo(ctx: click.Context, db: str | None, visits: int, seed: int, open_app: bool) -> None:
     """Create a realistic demo shop (refuses a database that already has data;
     an empty file, 0 bytes or SQLite without tables, is made into the shop)."""
     url = db_url(db or ctx.obj.get("db"))
@@ -47,3 +49,11 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int) -> None:
         click.echo(_("First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
                      "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
                      user=GUIDE_USER, pin=counts["pins"][GUIDE_USER], plate=counts["walkthrough"]))
+    if open_app:
+        # the app takes the whole screen: the newcomer reads the PINs first (a
+        # terminal gives them back on quitting; without one, no wait)
+        click.pause(_("Press any key to open desk on this shop (the PINs above are here again when you quit) ..."))
+        from desk.cli.start import build_app
+
+        desk.ctx.engine.dispose()
+        build_app(url, ctx.find_root().obj.get("lang"), None).run()

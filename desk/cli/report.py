@@ -54,11 +54,13 @@ def _write_csv(report, csv_path: str) -> None:
     numbers = report.visits
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["key", "figure", "value", "unit", "num", "den", "shop", "trend", "visits", "met"])
+    w.writerow(["key", "figure", "value", "unit", "num", "den", "standard", "period", "shop", "trend", "visits",
+                "met"])
     for row in report.rows:
         m = row.measure
         w.writerow([
             m.key, measure_label(m), "" if m.value is None else str(m.value), m.unit, m.num, m.den,
+            m.standard, m.params.get("period", ""),
             "" if row.shop is None or row.shop.value is None else str(row.shop.value),
             ";".join("" if v is None else str(v) for v in row.trend),
             " ".join(numbers[i].number for i in m.visits if i in numbers),

@@ -20,14 +20,14 @@ from desk.widgets.feedback import describe_error
 from desk.widgets.import_errors import reason_text, row_error_text
 
 
-def _actor(desk, name: str | None):
-    """The user an import or export is recorded as (--user NAME)."""
+def _actor(desk, name: str | None, *, by_name: str | None, pin_stdin: bool):
+    """The user an import is recorded as (--user NAME), their PIN asked (or a
+    manager's, --by MANAGER), as the app asks it at sign-in."""
+    from desk.cli.pins import _Pins, acting_user
+
     if not name:
-        fail("say who does this: desk --user NAME import …")
-    user = next((u for u in desk.people.users() if u.name == name and u.active), None)
-    if user is None:
-        fail(f"no user named {name}")
-    return user
+        fail(_("Say who does this: desk import customers --user NAME FILE (their PIN is asked)"))
+    return acting_user(desk, name, by_name=by_name, pins=_Pins(pin_stdin))
 
 
 def _bar_progress(bar):
@@ -52,14 +52,18 @@ def import_group() -> None:
     f"Separators: {SEPARATORS_TEXT}. All rows or none: any row with an error imports nothing."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would be imported; write nothing.")
-@click.option("--user", "user_name", metavar="NAME", help="Record the import as this user.")
+@click.option("--user", "user_name", metavar="NAME", help="Record the import as this user (their PIN is asked).")
+@click.option("--by", "by_name", metavar="MANAGER", help="Authorise with this manager's PIN instead of NAME's.")
+@click.option("--pin-stdin", "pin_stdin", is_flag=True, help="Read the PIN from standard input (for scripts).")
 @click.option("--encoding", type=click.Choice(ENCODING_CHOICES, case_sensitive=False), default="auto",
               show_default=True, help="The file's encoding, when detecting it is not enough.")
 @click.pass_context
-def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None, encoding: str) -> None:
+def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None, by_name: str | None,
+                         pin_stdin: bool, encoding: str) -> None:
     try:
         desk = open_shop(ctx)
-        actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"))
+        actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"),
+                                            by_name=by_name, pin_stdin=pin_stdin)
         data = file.read_bytes()
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
@@ -70,9 +74,9 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
             click.echo(_("Columns not imported: {columns}", columns=", ".join(parsed.ignored_headers)))
         for w in parsed.warnings[:20]:
             click.echo(_("row {line}: {message}", line=w.line, message=_(w.reason, **w.params)))
+        plan = desk.transfer.plan_import(parsed)  # adds the rows whose name is not their customer's
         if parsed.errors:
             raise ImportRejected(parsed.errors)
-        plan = desk.transfer.plan_import(parsed)
         if not dry_run:
             with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
                 plan = desk.transfer.import_customers(actor, parsed, source=file.name, data=data,

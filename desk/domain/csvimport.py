@@ -69,6 +69,14 @@ def header_key(text: str) -> str:
 _LOOKUP = {header_key(alias): f for f, aliases in ALIASES.items() for alias in aliases}
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of one customer's name: equal but for case, width and spaces."""
+    def key(text: str) -> str:
+        return "".join(validate._halfwidth(text).casefold().split())
+
+    return key(a) == key(b)
+
+
 class ImportRejected(DeskError):
     """The file has rows with errors: nothing was imported."""
 

@@ -54,6 +54,33 @@ class InvalidTransition(DeskError):
         return f"cannot {self.action} from {self.stage}"
 
 
+@dataclass(frozen=True)
+class OnFile:
+    """A phone or plate typed for a new customer that is already on file:
+    whose it is (and, for a plate, which car)."""
+
+    field: str  # "phone" or "plate"
+    value: str
+    customer_id: int
+    customer_name: str
+    vehicle_id: int | None = None
+
+
+@dataclass
+class AlreadyOnFile(DeskError):
+    """A new customer's phone or plate already belongs to a customer: nothing was
+    saved; the user chooses that customer, or a new one with a reason."""
+
+    matches: list[OnFile]
+
+    def __str__(self) -> str:
+        return "on file: " + ", ".join(f"{m.field} of customer {m.customer_id}" for m in self.matches)
+
+    def customers(self) -> dict[int, str]:
+        """The customers named, in order: id -> name."""
+        return {m.customer_id: m.customer_name for m in self.matches}
+
+
 class StaleEdit(DeskError):
     """The record changed on another terminal since it was read.
 

@@ -17,7 +17,7 @@ estimate accuracy                 delivery (``delivered_at``)
 on-time completion, duration      car ready (``ready_at``)
 added work approved first         the added line done (``done_at``)
 declined work later done          the declining visit's delivery (``delivered_at``)
-follow-up within 72 h             delivery (``delivered_at``)
+follow-up within the window      delivery (``delivered_at``)
 CSI factors, NPS                  the follow-up call (``at``)
 complaints                        opening (``opened_at``)
 ================================  ==============================================
@@ -104,6 +104,10 @@ class VisitRec:
     authorised_cents: int = 0
     #: The final bill (approved lines); None when not known.
     final_cents: int | None = None
+    #: The customer had a visit before this one (new customers: False).
+    returning: bool = False
+    #: Who told the customer the car was ready (DLV-03), None before anyone did.
+    notified_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,12 @@ class KpiData:
             self._index[key] = ([getattr(v, anchor) for v in rows], rows)
         return self._index[key]
 
+    def kinds(self) -> dict[tuple[int, str], str]:
+        """The standing mark of each (visit, item)."""
+        if "kinds" not in self._index:
+            self._index["kinds"] = {(m.visit_id, m.item_id): m.kind for m in self.marks}
+        return self._index["kinds"]
+
     def waived(self) -> list[MarkRec]:
         if "waived" not in self._index:
             self._index["waived"] = [m for m in self.marks if m.kind == "waived"]
@@ -211,6 +221,9 @@ class Measure:
     params: dict = field(default_factory=dict)
     #: A language-neutral detail per visit (times, amounts, RO numbers, names).
     notes: dict = field(default_factory=dict)
+    #: The standard the figure is judged against, language-neutral ("72 h", "60 s"),
+    #: empty for a figure without one; the label says it too.
+    standard: str = ""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -273,15 +286,16 @@ def _passed(stage: str, visit_stage: str) -> bool:
 # --------------------------------------------------------------------------- measures
 
 
-def greeting(data: KpiData, scope: Scope, within_seconds: int = 60) -> Measure:
+def greeting(data: KpiData, scope: Scope, within_seconds: int = 60, *, period: str = "") -> Measure:
     """RCP-01: share of arrivals greeted (reception started) within the limit."""
     base = [v for v in _visits(data, scope, "arrived_at") if v.reception_at is not None]
 
     def secs(v: VisitRec) -> float:
         return (v.reception_at - v.arrived_at).total_seconds()
 
-    return _rate("greeting", N_("Greeted within 1 minute"), base, lambda v: secs(v) <= within_seconds,
-                 notes={v.id: ms(secs(v)) for v in base})
+    m = _rate("greeting", N_("Greeted within {seconds} s"), base, lambda v: secs(v) <= within_seconds,
+              notes={v.id: ms(secs(v)) for v in base}, params=_params(period, seconds=within_seconds))
+    return replace(m, standard=f"{within_seconds} s")
 
 
 def appointment_share(data: KpiData, scope: Scope) -> Measure:
@@ -307,6 +321,26 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
     base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
     return _rate(f"mot.{stage}", N_("MOT kept without waiver: {stage}"), base, lambda v: v.id not in waived,
                  params={"stage": _STAGE_MSGIDS.get(stage, stage)})
+
+
+def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, ...]) -> Measure:
+    """The recommended (never blocking) MOT items of ``stage`` done on the visits
+    that left it: items done of items due (n.a. counts as not due). A visit meets
+    it when it skipped none; its note names what it skipped."""
+    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
+    kinds = data.kinds()
+    done = due = 0
+    skipped: dict[int, str] = {}
+    for v in base:
+        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
+        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
+        due += len(mine)
+        done += len(mine) - len(left)
+        if left:
+            skipped[v.id] = " ".join(left)
+    return Measure(f"recommended.{stage}", N_("Recommended items done: {stage}"), PCT, pct(done, due), done, due,
+                   tuple(v.id for v in base), tuple(v.id for v in base if v.id not in skipped),
+                   {"stage": _STAGE_MSGIDS.get(stage, stage)}, skipped)
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
@@ -396,7 +430,7 @@ def comebacks_by_cause(data: KpiData, scope: Scope, cause: str) -> Measure:
 
 
 def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = Decimal(5),
-                      tolerance_abs_cents: int = 5000) -> Measure:
+                      tolerance_abs_cents: int = 5000, period: str = "") -> Measure:
     """Delivered visits whose final bill is within the tolerance of what the
     customer authorised, either way (the larger of the absolute and % tolerance)."""
     base = [v for v in _visits(data, scope, "delivered_at")
@@ -407,7 +441,10 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
         return Decimal(abs(v.final_cents - v.authorised_cents)) <= allowed
 
     notes = {v.id: f"{format_money(v.final_cents)} / {format_money(v.authorised_cents)}" for v in base}
-    return _rate("estimate_accuracy", N_("Final within tolerance of authorised"), base, ok, notes=notes)
+    standard = f"{tolerance_pct.normalize():f} % / {format_money(tolerance_abs_cents)}"
+    m = _rate("estimate_accuracy", N_("Final within tolerance of authorised ({tolerance})"), base, ok, notes=notes,
+              params=_params(period, tolerance=standard))
+    return replace(m, standard=standard)
 
 
 def on_time(data: KpiData, scope: Scope) -> Measure:
@@ -433,7 +470,7 @@ def added_work_approved(data: KpiData, scope: Scope) -> Measure:
     return _rate("added_work", N_("Added work approved before it was done"), base, ok)
 
 
-def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Measure:
+def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72, *, period: str = "") -> Measure:
     """Delivered cars called within the window (FUP-01). A car whose window is
     still open and not yet called is not counted yet."""
     first: dict[int, datetime] = {}
@@ -444,8 +481,10 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72) -> Mea
     base = [v for v in _visits(data, scope, "delivered_at")
             if v.id in first or v.delivered_at + window <= scope.now]
     notes = {v.id: hm((first[v.id] - v.delivered_at).total_seconds()) for v in base if v.id in first}
-    return _rate("followup", N_("Follow-up call within 72 h"), base,
-                 lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes)
+    m = _rate("followup", N_("Follow-up call within {hours} h"), base,
+              lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes,
+              params=_params(period, hours=window_hours))
+    return replace(m, standard=f"{window_hours} h")
 
 
 def _calls(data: KpiData, scope: Scope) -> list[CallRec]:
@@ -485,6 +524,51 @@ def nps(data: KpiData, scope: Scope) -> Measure:
                    ids, _ordered_ids(promoters), {}, notes)
 
 
+def followup_reach(data: KpiData, scope: Scope, outcome: str) -> Measure:
+    """Of the cars delivered in the range that the follow-up caller tried, the
+    share whose calls ended in ``outcome``: reached (any call reached them),
+    wrong_number (a call found the number wrong), or unreached (neither, yet)."""
+    tried: dict[int, set[str]] = {}
+    for c in data.calls:
+        tried.setdefault(c.visit_id, set()).add(c.outcome)
+    base = [v for v in _visits(data, scope, "delivered_at") if v.id in tried]
+
+    def ended(v: VisitRec) -> str:
+        got = tried[v.id]
+        return "reached" if "reached" in got else "wrong_number" if "wrong_number" in got else "unreached"
+
+    label = {"reached": N_("Follow-up: customer reached"), "wrong_number": N_("Follow-up: wrong number"),
+             "unreached": N_("Follow-up: not reached (yet)")}[outcome]
+    return _rate(f"followup.{outcome}", label, base, lambda v: ended(v) == outcome,
+                 notes={v.id: ", ".join(sorted(tried[v.id])) for v in base})
+
+
+def csi_overall(data: KpiData, scope: Scope) -> Measure:
+    """Overall CSI: the mean of the factors' mean scores (1-5) over the calls in the
+    range (a factor nobody answered is left out)."""
+    per: dict[str, list[int]] = {}
+    ids: list[int] = []
+    for c in _calls(data, scope):
+        for f, score in c.scores:
+            per.setdefault(f, []).append(score)
+            ids.append(c.visit_id)
+    means = [Decimal(sum(v)) / len(v) for v in per.values()]
+    value = (sum(means) / len(means)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if means else None
+    ordered = _ordered_ids(ids)
+    return Measure("csi.overall", N_("CSI overall (mean of the factors)"), SCORE, value,
+                   sum(len(v) for v in per.values()), len(per), ordered, ordered)
+
+
+def satisfied(data: KpiData, scope: Scope) -> Measure:
+    """Top-2-box: the survey answers scored 4 or 5 (satisfied, very satisfied)."""
+    answers = [(c.visit_id, s) for c in _calls(data, scope) for _, s in c.scores]
+    ids = _ordered_ids(v for v, _ in answers)
+    low = {v for v, s in answers if s < 4}
+    ok = sum(1 for _, s in answers if s >= 4)
+    return Measure("satisfied", N_("Answers satisfied or very satisfied (top 2 of 5)"), PCT, pct(ok, len(answers)),
+                   ok, len(answers), ids, tuple(v for v in ids if v not in low))
+
+
 def _complaints(data: KpiData, scope: Scope) -> list[ComplaintRec]:
     out = [c for c in data.complaints if scope.within(c.opened_at)
            and (scope.advisor_id is None or _mine(data.visits.get(c.visit_id), scope))]
@@ -509,6 +593,54 @@ def complaints_24h(data: KpiData, scope: Scope) -> Measure:
     return Measure("complaints_24h", N_("Complaints resolved within 24 h"), PCT, pct(len(ok), len(cs)), len(ok),
                    len(cs), _ordered_ids(c.visit_id for c in cs if c.visit_id is not None),
                    _ordered_ids(c.visit_id for c in ok if c.visit_id is not None), {}, notes)
+
+
+def complaints_open(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range and still open at its end (or now, if
+    sooner), and of them those open longer than 24 h (overdue)."""
+    at = min(scope.end, scope.now)
+    cs = [c for c in _complaints(data, scope) if c.closed_at is None or c.closed_at > at]
+    late = [c for c in cs if c.opened_at + timedelta(hours=24) <= at]
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_open", N_("Complaints open (of them over 24 h)"), COUNT, Decimal(len(cs)), len(late),
+                   len(cs), ids, _ordered_ids(c.visit_id for c in late if c.visit_id is not None),
+                   {}, {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None})
+
+
+def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
+    """Median hours from opening to closing of the complaints opened in the range
+    and closed."""
+    cs = [c for c in _complaints(data, scope) if c.closed_at is not None]
+    hours = [Decimal((c.closed_at - c.opened_at).total_seconds()) / 3600 for c in cs]
+    value = Decimal(statistics.median(hours)).quantize(_TENTH, rounding=ROUND_HALF_UP) if hours else None
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_close", N_("Complaints: median hours to close"), HOURS, value, len(cs), len(cs),
+                   ids, ids)
+
+
+def complaints_per_100(data: KpiData, scope: Scope) -> Measure:
+    """Complaints opened in the range per 100 visits arrived in it."""
+    cs = _complaints(data, scope)
+    arrived = _visits(data, scope, "arrived_at")
+    value = None if not arrived else (Decimal(len(cs)) * 100 / len(arrived)).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
+    return Measure("complaints_per_100", N_("Complaints per 100 visits"), COUNT, value, len(cs), len(arrived),
+                   ids, ids)
+
+
+def same_advisor(data: KpiData, scope: Scope) -> Measure:
+    """DLV-03: cars delivered in the range whose customer was told it was ready
+    by the advisor who received it (of those told by anyone)."""
+    base = [v for v in _visits(data, scope, "delivered_at") if v.notified_by is not None]
+    return _rate("same_advisor", N_("Completion told by the receiving advisor"), base,
+                 lambda v: v.notified_by == v.advisor_id)
+
+
+def returning_share(data: KpiData, scope: Scope) -> Measure:
+    """Arrivals of customers who had an earlier visit (returning), of all arrivals:
+    the figures split new / returning start from it."""
+    base = _visits(data, scope, "arrived_at")
+    return _rate("returning", N_("Returning customers' share of visits"), base, lambda v: v.returning)
 
 
 def repeat_complaints(data: KpiData, scope: Scope) -> Measure:
@@ -572,26 +704,110 @@ _STAGE_MSGIDS = {
 
 
 @dataclass(frozen=True)
+class StandardChange:
+    """A shop setting that a figure is judged against, changed at ``at`` from
+    ``before`` to ``after`` (the settings' text form; None: not set before)."""
+
+    key: str
+    at: datetime
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
 class Settings:
-    """The policy figures the measures depend on."""
+    """The policy figures the measures depend on: the values in force now and
+    every change of them (so a figure over a period judges each visit by the
+    standard in force at its time, and says which)."""
 
     greet_within_seconds: int = 60
     followup_window_hours: int = 72
     tolerance_pct: Decimal = Decimal(5)
     tolerance_abs_cents: int = 5000
+    changes: tuple[StandardChange, ...] = ()
+
+    def periods(self, keys: Iterable[str], start: datetime, end: datetime) -> list[tuple[datetime, datetime, dict]]:
+        """``[start, end)`` cut where one of ``keys`` changed: ``(from, to, values)``
+        per stretch, ``values`` the text of each key in force over it (one stretch
+        when none changed inside the range)."""
+        keys = list(keys)
+        mine = sorted((c for c in self.changes if c.key in keys), key=lambda c: c.at)
+
+        def in_force(key: str, t: datetime) -> str:
+            done = [c for c in mine if c.key == key and c.at <= t]
+            if done:
+                return done[-1].after
+            later = next((c for c in mine if c.key == key), None)
+            if later is not None and later.before is not None:
+                return later.before
+            return _text(getattr(self, key))
+
+        out: list[tuple[datetime, datetime, dict]] = []
+        a = start
+        values = {k: in_force(k, start) for k in keys}
+        for c in (c for c in mine if start < c.at < end):
+            if values[c.key] == c.after:
+                continue
+            out.append((a, c.at, dict(values)))
+            a = c.at
+            values[c.key] = c.after
+        out.append((a, end, values))
+        return out
+
+
+def _text(value) -> str:
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def _params(period: str, **values) -> dict:
+    """A label's parameters: the standard's values as text, and the stretch of the
+    period it was in force when it changed inside the period."""
+    out = {k: _text(v) for k, v in values.items()}
+    if period:
+        out["period"] = period
+    return out
+
+
+def _clip(scope: Scope, start: datetime, end: datetime) -> Scope:
+    """``scope`` within ``[start, end)`` (empty when they don't meet)."""
+    a = max(scope.start, start)
+    return replace(scope, start=a, end=max(a, min(scope.end, end)))
+
+
+def _stretch(start: datetime, end: datetime) -> str:
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
+
+
+def _per_standard(settings: Settings, scope: Scope, keys: tuple[str, ...],
+                  make: Callable[[Scope, dict, str], Measure]) -> list[Callable[[Scope], Measure]]:
+    """One figure per stretch of ``scope`` with the same standard: a standard
+    changed inside the period splits the figure (each stretch says its standard
+    and its dates), never judges the whole period by today's value."""
+    periods = settings.periods(keys, scope.start, scope.end)
+    split = len(periods) > 1
+    return [lambda s, a=a, b=b, v=v: make(_clip(s, a, b), v, _stretch(a, b) if split else "")
+            for a, b, v in periods]
 
 
 def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-                item_texts: dict[str, str] | None = None) -> list[Callable[[Scope], Measure]]:
+                item_texts: dict[str, str] | None = None,
+                recommended: dict[str, tuple[str, ...]] | None = None) -> list[Callable[[Scope], Measure]]:
     """Every measure of the dashboard as a function of a scope, in display order.
-    The most-waived items are chosen once over the whole ``scope``."""
+    The most-waived items are chosen once over the whole ``scope``.
+    ``recommended``: each stage's recommended items that apply to every visit."""
     texts = item_texts or {}
-    fns: list[Callable[[Scope], Measure]] = [
-        lambda s: greeting(data, s, settings.greet_within_seconds),
+    stages = list(stages)
+    fns: list[Callable[[Scope], Measure]] = _per_standard(
+        settings, scope, ("greet_within_seconds",),
+        lambda s, v, p: greeting(data, s, int(v["greet_within_seconds"]), period=p))
+    fns += [
         lambda s: appointment_share(data, s),
+        lambda s: returning_share(data, s),
         lambda s: no_show(data, s),
     ]
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
+    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it)
+            for st, it in (recommended or {}).items() if it and st in stages]
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [
@@ -600,19 +816,30 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     fns += [lambda s, t=t, n=n: first_time_fix_by_technician(data, s, t, n) for t, n in technicians(data, scope)]
     fns.append(lambda s: comebacks(data, s))
     fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]
+    fns += _per_standard(
+        settings, scope, ("tolerance_pct", "tolerance_abs_cents"),
+        lambda s, v, p: estimate_accuracy(data, s, tolerance_pct=Decimal(v["tolerance_pct"]),
+                                          tolerance_abs_cents=int(v["tolerance_abs_cents"]), period=p))
     fns += [
-        lambda s: estimate_accuracy(data, s, tolerance_pct=settings.tolerance_pct,
-                                    tolerance_abs_cents=settings.tolerance_abs_cents),
         lambda s: on_time(data, s),
+        lambda s: same_advisor(data, s),
         lambda s: added_work_approved(data, s),
         lambda s: declined_done(data, s),
-        lambda s: followup_on_time(data, s, settings.followup_window_hours),
     ]
+    fns += _per_standard(
+        settings, scope, ("followup_window_hours",),
+        lambda s, v, p: followup_on_time(data, s, int(v["followup_window_hours"]), period=p))
+    fns += [lambda s, o=o: followup_reach(data, s, o) for o in ("reached", "unreached", "wrong_number")]
     fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
     fns += [
+        lambda s: csi_overall(data, s),
+        lambda s: satisfied(data, s),
         lambda s: nps(data, s),
         lambda s: complaints_opened(data, s),
+        lambda s: complaints_open(data, s),
         lambda s: complaints_24h(data, s),
+        lambda s: complaints_close_hours(data, s),
+        lambda s: complaints_per_100(data, s),
         lambda s: repeat_complaints(data, s),
         lambda s: duration_median(data, s),
     ]
@@ -666,10 +893,12 @@ class Row:
 
 def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
            item_texts: dict[str, str] | None = None, with_trend: bool = True,
-           extra: Iterable[Callable[[Scope], Measure]] = ()) -> list[Row]:
+           extra: Iterable[Callable[[Scope], Measure]] = (),
+           recommended: dict[str, tuple[str, ...]] | None = None) -> list[Row]:
     """Every measure over ``scope``, with its trend over the scope's buckets;
     ``extra``: more measures of other records (the stage stopwatch's), after them."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts) + list(extra)
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts,
+                      recommended=recommended) + list(extra)
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []

@@ -319,6 +319,13 @@ def may_clear_lockout(actor: User | None) -> Verdict:
     return ALLOWED if _manager(actor) else refuse(N_("clear a lock-out"), Role.MANAGER.value)
 
 
+def may_recover_pin(target: User) -> Verdict:
+    """A new PIN without the old one, on the shop's own computer (``desk
+    recover-manager``): only for a manager, so that wrong or forgotten PINs never
+    lock the shop out of its managers for good; anyone else asks a manager."""
+    return ALLOWED if _manager(target) else refuse(N_("recover a PIN"), Role.MANAGER.value)
+
+
 def may_import(user: User) -> Verdict:
     """Import customers and vehicles from a file: an advisor (or manager/foreman)."""
     if user.has(Role.ADVISOR) or _manager_or_foreman(user):

@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Input, Label
 
 from desk.domain import fields
 from desk.domain.drafts import CustomerDraft, VehicleDraft
+from desk.domain.errors import AlreadyOnFile
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.base import run_db
-from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField
+from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField, PickDialog, ReasonDialog
 
 
 class LookupScreen(ModalScreen[tuple[int, int] | None]):
@@ -144,7 +145,7 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         form.submitted = lambda values: self._create(form, values)
         self.app.push_screen(form)
 
-    def _create(self, form: FormDialog, values: dict) -> None:
+    def _create(self, form: FormDialog, values: dict, *, same_as: int | None = None, reason: str = "") -> None:
         from desk.widgets.feedback import describe_fault
 
         customer = CustomerDraft(name=values["name"], phone=values["phone"])
@@ -159,11 +160,48 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             self.dismiss(ids)
 
         def refused(exc: BaseException) -> None:
+            if isinstance(exc, AlreadyOnFile):
+                self._choose(form, values, exc)
+                return
             form.reopen()
             self.notify(describe_fault(exc), severity="error", timeout=8)
 
-        run_db(self, lambda: self.desk.people.register(self.app.user, customer, vehicle), saved,
-               failed=refused, group="lookup-new")
+        run_db(self, lambda: self.desk.people.register(self.app.user, customer, vehicle, same_as=same_as,
+                                                       reason=reason),
+               saved, failed=refused, group="lookup-new")
+
+    def _choose(self, form: FormDialog, values: dict, exc: AlreadyOnFile) -> None:
+        """The phone or plate typed is on file: that customer, or a new one with a
+        reason; Escape goes back to the form with what was typed."""
+        from desk.domain.validate import show_phone
+
+        def matched(cid: int) -> str:
+            return ", ".join(_("phone {phone}", phone=show_phone(m.value)) if m.field == "phone"
+                             else _("plate {plate}", plate=m.value) for m in exc.matches if m.customer_id == cid)
+
+        # short lines (an 80-column dialog cuts a long title): whose and what, one a choice
+        choices: list[tuple[tuple, str]] = [(("same", cid), _("This customer: {name} ({matched})", name=name,
+                                                               matched=matched(cid)))
+                                            for cid, name in exc.customers().items()]
+        choices.append((("new",), _("A new customer (say why)")))
+        names = ", ".join(exc.customers().values())
+
+        def with_reason(text: str | None) -> None:
+            if text:
+                self._create(form, values, reason=text)
+            else:
+                form.reopen()
+
+        def chosen(choice) -> None:
+            if choice is None:
+                form.reopen()
+            elif choice[0] == "same":
+                self._create(form, values, same_as=choice[1])
+            else:
+                self.app.push_screen(ReasonDialog(_("A new customer although on file"),
+                                                  _("Why is this not {names}?", names=names)), with_reason)
+
+        self.app.push_screen(PickDialog(_("Phone or plate on file: this customer, or a new one?"), choices), chosen)
 
 
 def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.entities import Role, User
-from desk.domain.errors import InvalidInput
+from desk.domain.errors import AlreadyOnFile, InvalidInput
+from desk.i18n import N_
 from desk.services.context import Service
 from desk.store import repo
 from desk.store.models import CustomerRow, OdometerRow, UserRow, VehicleRow, VisitRow
@@ -59,13 +61,43 @@ class PeopleService(Service):
         row = self._vehicle_row(customer_id, vehicle)
         return self._write(lambda s: self._insert_vehicle(s, actor, row, vehicle.odometer_km))
 
-    def register(self, actor: User, customer: CustomerDraft, vehicle: VehicleDraft) -> tuple[int, int]:
-        """A new customer and their car in one transaction: both or neither."""
+    def register(self, actor: User, customer: CustomerDraft, vehicle: VehicleDraft, *,
+                 same_as: int | None = None, reason: str = "") -> tuple[int, int]:
+        """A new customer and their car in one transaction: both or neither.
+
+        A phone or plate already on file is never saved again without a word:
+        :class:`AlreadyOnFile` names whose they are, and the user chooses.
+        ``same_as``: it is that customer (their car of that plate, or the car
+        added to them; what was typed for the customer is kept in the audit).
+        ``reason`` (``fields.REASON``): a new customer all the same, the reason
+        and the customers it resembles kept in the audit. Returns
+        ``(customer_id, vehicle_id)``."""
         crow = self._customer_row(customer)
         vrow = self._vehicle_row(0, vehicle)
+        reason = fields.REASON.check(reason) if reason else ""
 
         def run(session: Session) -> tuple[int, int]:
-            cid = self._insert_customer(session, actor, crow)
+            matches = repo.on_file(session=session, phone=customer.phone, plate=vehicle.plate)
+            typed = {"name": customer.name, "phone": customer.phone, "plate": vehicle.plate}
+            if same_as is not None:
+                if same_as not in {m.customer_id for m in matches}:
+                    raise InvalidInput("customer", N_("That customer's phone and plate are not the ones typed"))
+                car = next((m.vehicle_id for m in matches if m.field == "plate" and m.customer_id == same_as), None)
+                others = sorted({m.customer_id for m in matches if m.field == "plate" and m.customer_id != same_as})
+                if car is None and others and not reason:
+                    raise AlreadyOnFile([m for m in matches if m.customer_id in others])
+                self._audit(session, actor, "customer.matched", "customer", same_as, after={
+                    "typed": typed, "matched_by": sorted({m.field for m in matches if m.customer_id == same_as}),
+                    "vehicle_id": car, "reason": reason, "plate_also_of": others})
+                if car is not None:
+                    return same_as, car
+                vrow.customer_id = same_as
+                return same_as, self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
+            if matches and not reason:
+                raise AlreadyOnFile(matches)
+            cid = self._insert_customer(session, actor, crow, on_file=[
+                {"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
+                reason=reason)
             vrow.customer_id = cid
             return cid, self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
 
@@ -75,10 +107,14 @@ class PeopleService(Service):
         return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,
                            email=c.email, created_at=self.now())
 
-    def _insert_customer(self, session: Session, actor: User, row: CustomerRow) -> int:
+    def _insert_customer(self, session: Session, actor: User, row: CustomerRow, *, on_file: list | None = None,
+                         reason: str = "") -> int:
         session.add(row)
         session.flush()
-        self._audit(session, actor, "customer.create", "customer", row.id, after=row.model_dump())
+        after = row.model_dump()
+        if on_file:  # a new customer although the phone or plate was on file: why, and whose
+            after |= {"on_file": on_file, "reason": reason}
+        self._audit(session, actor, "customer.create", "customer", row.id, after=after)
         return row.id
 
     @staticmethod

@@ -37,13 +37,25 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time()), datetime.combine(last + timedelta(days=1), time())
 
 
+#: The shop settings a figure is judged against, by their name in kpi.Settings.
+STANDARD_KEYS = {
+    "followup_window_hours": "followup_window_hours",
+    "amount_tolerance_pct": "tolerance_pct",
+    "amount_tolerance_abs_cents": "tolerance_abs_cents",
+}
+
+
 class ReportService(Service):
     """The KPI dashboard's figures and the audit log's check."""
 
     def kpi_settings(self) -> kpi.Settings:
+        """The standards in force and every audited change of them."""
         p = self.policy
+        changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
         return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
-                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents)
+                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents,
+                            changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after)
+                                          for k, at, before, after in changes))
 
     def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
         """The records behind every measure of ``[start, end)``."""
@@ -66,12 +78,22 @@ class ReportService(Service):
         extra = self.extra_measures(data)
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
-                          item_texts=texts, with_trend=with_trend, extra=extra)
+                          item_texts=texts, with_trend=with_trend, extra=extra, recommended=self.recommended())
         rows = beside_mot(rows)
         advisor = ""
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    def recommended(self) -> dict[str, tuple[str, ...]]:
+        """Each stage's recommended items that apply to every visit (an item with a
+        condition, such as a road test for a noise, is left out: the figures can't
+        tell where it applied). A shop's hidden items are not in the templates."""
+        out: dict[str, list[str]] = {}
+        for item in self.templates.items:
+            if not item.required and item.when is None and item.check is None:
+                out.setdefault(item.stage, []).append(item.id)
+        return {stage: tuple(ids) for stage, ids in out.items()}
 
     def extra_measures(self, data: kpi.KpiData) -> list:
         """The measures of records beyond ``data``'s, over the same visits."""
@@ -124,7 +146,9 @@ def measure_label(m: kpi.Measure) -> str:
     from desk.i18n import _
 
     params = {k: (_(v) if k in ("stage", "cause") else v) for k, v in m.params.items()}
-    return _(m.label, **params)
+    label = _(m.label, **params)
+    # a standard changed inside the period: each stretch says its dates
+    return f"{label} [{m.params['period']}]" if m.params.get("period") else label
 
 
 def measure_base(m: kpi.Measure) -> str:

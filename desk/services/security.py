@@ -1,16 +1,24 @@
 """Use cases of sign-in on shared terminals: setting and checking PINs, with a
 throttle kept in the database (so it survives restarts and terminal switches).
 
+Every PIN hash is keyed with the shop's PIN key, kept in the data folder and never
+in the database (:mod:`desk.store.pinkey`): a database without its key is named
+as such at sign-in; a hash of before the key is keyed at its user's next sign-in.
+A manager whose PIN is lost gets a new one on the shop's own computer
+(:meth:`SecurityService.recover_manager`: it needs the key file), audited.
+
 Never a PIN or a hash in an audit event, a log line or an exception message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk import auth
 from desk.domain import staff
@@ -18,8 +26,13 @@ from desk.domain.entities import User
 from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
 from desk.services.context import Service
-from desk.store import repo
+from desk.store import pinkey, repo
 from desk.store.models import LoginThrottleRow, UserRow
+
+
+MISSING_KEY = N_("This shop's PINs were set with its PIN key {key}, which is not on this computer (in {folder}): "
+                 "bring it from the shop's computer (desk pin-key export, then desk pin-key import here), or "
+                 "give a manager a new PIN there (desk recover-manager)")
 
 
 class SecurityService(Service):
@@ -60,12 +73,35 @@ class SecurityService(Service):
         for user_id in pins:
             staff.may_set_pin(actor, user_id).check()
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin") as pool:
-            hashes = list(pool.map(auth.hash_pin, pins.values()))
+            key = self._key()
+            hashes = list(pool.map(lambda pin: auth.hash_pin(pin, key=key), pins.values()))
         for user_id, stored in zip(pins, hashes):
             self._store_hash(actor, user_id, stored)
 
     def _store_pin(self, actor: User, user_id: int, pin: str) -> None:
-        self._store_hash(actor, user_id, auth.hash_pin(pin))  # slow on purpose: outside the transaction
+        # slow on purpose: outside the transaction
+        self._store_hash(actor, user_id, auth.hash_pin(pin, key=self._key()))
+
+    @staticmethod
+    def _key() -> pinkey.PinKey:
+        """This computer's PIN key, made the first time a PIN is set here."""
+        try:
+            return pinkey.current(create=True)
+        except OSError as exc:
+            raise InvalidInput("pin", N_("The PIN key cannot be kept in {folder} ({error}): no PIN was set"),
+                               {"folder": str(pinkey.folder()), "error": exc.strerror or str(exc)}) from None
+
+    @staticmethod
+    def _key_of(stored: str) -> pinkey.PinKey | None:
+        """The key ``stored`` was made with (None: a hash of before the key);
+        InvalidInput naming the key when this computer does not hold it."""
+        key_id = auth.key_id(stored)
+        if key_id is None:
+            return None
+        key = pinkey.find(key_id)
+        if key is None:
+            raise InvalidInput("pin", MISSING_KEY, {"key": key_id, "folder": str(pinkey.folder())})
+        return key
 
     def _store_hash(self, actor: User, user_id: int, stored: str) -> None:
         def run(session: Session) -> None:
@@ -171,7 +207,12 @@ class SecurityService(Service):
             raise InvalidInput("pin", N_("Too many wrong PINs: try again in {seconds} s"), {"seconds": wait})
         if row.pin_hash is None:
             raise InvalidInput("pin", N_("{user} has no PIN yet"), {"user": row.name})
-        ok = auth.verify_hash(pin, row.pin_hash)  # slow on purpose: outside the transaction
+        key = self._key_of(row.pin_hash)
+        ok = auth.verify_hash(pin, row.pin_hash, key)  # slow on purpose: outside the transaction
+        keyed = None
+        if ok and key is None:  # a hash of before the key: keyed now (no PIN is kept)
+            with contextlib.suppress(InvalidInput):
+                keyed = auth.wrap(row.pin_hash, self._key())
 
         def record(session: Session) -> tuple[bool, int]:
             now = self.now()
@@ -182,6 +223,12 @@ class SecurityService(Service):
             if ok:
                 if throttle.failures or throttle.lockouts or throttle.locked_until:
                     self._reset_throttle(session, user_id)
+                current = session.get(UserRow, user_id)
+                if keyed is not None and current is not None and current.pin_hash == row.pin_hash:
+                    current.pin_hash = keyed
+                    session.add(current)
+                    self._audit(session, repo.to_user(current), "user.pin_keyed", "user", user_id,
+                                after={"user": current.name, "key": auth.key_id(keyed), "source": self.ctx.source})
                 return True, 0
             if auth.forgotten(throttle.last_failure_at, now):  # old failures stop counting
                 throttle.failures = 0
@@ -207,6 +254,64 @@ class SecurityService(Service):
             raise InvalidInput("pin", N_("Wrong PIN"))
         return repo.to_user(row)
 
+    def recover_manager(self, user_id: int, pin: str) -> User:
+        """``desk recover-manager``: a manager whose PIN is forgotten or locked
+        gets ``pin`` without the old one, on the computer that holds the shop's
+        PIN key (whoever may read that file may do this; a copied database
+        elsewhere may not). Audited as a recovery, naming the key and the
+        computer's user."""
+        target = self._read(lambda s: s.get(UserRow, user_id))
+        if target is None or not target.active:
+            raise InvalidInput("user", N_("No such user"))
+        staff.may_recover_pin(repo.to_user(target)).check()
+        auth.check_format(pin)
+        keyed = self._read(lambda s: {auth.key_id(h) for h in repo.pin_hashes(session=s)} - {None})
+        held = {k.id for k in pinkey.all_keys()}
+        if keyed and not keyed & held:
+            raise InvalidInput("pin", MISSING_KEY, {"key": ", ".join(sorted(keyed)), "folder": str(pinkey.folder())})
+        key = self._key()
+        stored = auth.hash_pin(pin, key=key)  # slow on purpose: outside the transaction
+        actor = repo.to_user(target)
+
+        def run(session: Session) -> None:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise InvalidInput("user", N_("No such user"))
+            had = row.pin_hash is not None
+            row.pin_hash = stored
+            session.add(row)
+            self._reset_throttle(session, user_id)
+            self._audit(session, actor, "user.pin_recover", "user", user_id,
+                        after={"user": row.name, "replaced": had, "key": key.id, "source": self.ctx.source,
+                               "os_user": _os_user()})
+
+        self._write(run)
+        return actor
+
+    def key_old_pins(self) -> int:
+        """Key every hash of before the PIN key at once (``desk pin-key upgrade``):
+        no PIN is needed, as the key is laid over the scrypt output the hash
+        holds. Each is audited (``user.pin_keyed``, in that user's name). Returns
+        how many were keyed."""
+        key = self._key()
+
+        def run(session: Session) -> int:
+            done = 0
+            for row in session.exec(select(UserRow).where(col(UserRow.pin_hash).is_not(None))).all():
+                if auth.key_id(row.pin_hash) is not None:
+                    continue
+                try:
+                    row.pin_hash = auth.wrap(row.pin_hash, key)
+                except ValueError:
+                    continue  # not a hash of ours: it never signs anyone in; left as it is
+                session.add(row)
+                self._audit(session, repo.to_user(row), "user.pin_keyed", "user", row.id,
+                            after={"user": row.name, "key": key.id, "source": self.ctx.source})
+                done += 1
+            return done
+
+        return self._write(run)
+
     def approve_as_manager(self, user_id: int, pin: str) -> User:
         """A manager's PIN authorises one action on someone else's terminal."""
         user = self.verify_pin(user_id, pin)  # no PIN: refused here ("has no PIN yet")
@@ -227,3 +332,10 @@ class SecurityService(Service):
             throttle.locked_until = None
             throttle.last_failure_at = None
             session.add(throttle)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "?"

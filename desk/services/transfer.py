@@ -25,11 +25,17 @@ from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
+from desk.domain.validate import show_phone
 from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.services.reports import ReportService
 from desk.store import repo
+
+PHONE_OF_ANOTHER = N_("The phone {phone} is on file for {known}, not {name}: correct the row (nothing is merged "
+                      "into a customer of another name)")
+PLATE_OF_ANOTHER = N_("The plate {plate} is on file for {known}, not {name}: correct the row (nothing is merged "
+                      "into a customer of another name)")
 
 #: Rows written per INSERT statement.
 CHUNK = 1000
@@ -83,25 +89,42 @@ class TransferService(Service):
         return csvimport.parse(data, today=self.now().date(), progress=progress, encoding=encoding)
 
     def plan_import(self, parsed: ParsedImport) -> ImportPlan:
-        """What importing ``parsed`` would do against the current database (dry run)."""
-        return self._read(lambda s: self._plan(s, parsed)[0])
+        """What importing ``parsed`` would do against the current database (dry
+        run). Every row whose name is not the name of the customer its phone or
+        plate belongs to (on file, or on an earlier row) is added to
+        ``parsed.errors``: nothing is merged into a customer of another name."""
+        plan, *_rest, conflicts = self._read(lambda s: self._plan(s, parsed))
+        seen = {(e.line, e.field, e.reason) for e in parsed.errors}
+        parsed.errors.extend(c for c in conflicts if (c.line, c.field, c.reason) not in seen)
+        parsed.errors.sort(key=lambda e: e.line)
+        return plan
 
     def _plan(self, session: Session, parsed: ParsedImport):
-        phones = repo.known_phones(session=session)
-        vins, plates = repo.known_vins(session=session), repo.known_plates(session=session)
+        customers = repo.known_customers(session=session)
+        phones = {phone: cid for phone, (cid, _name) in customers.items()}
+        vins, owners = repo.known_vins(session=session), repo.known_plate_owners(session=session)
         new_customers: dict[str, csvimport.CustomerRecord] = {}
         known = set()
         vehicles: list[csvimport.CustomerRecord] = []
         skipped: list[tuple[int, str]] = []
+        conflicts: list[csvimport.RowError] = []
         for rec in parsed.records:
-            if rec.phone in phones:
+            if rec.phone in customers:
                 known.add(rec.phone)
-            else:
+                name = customers[rec.phone][1]
+                if name != rec.name and not csvimport.same_name(name, rec.name):
+                    conflicts.append(csvimport.RowError(rec.line, "name", PHONE_OF_ANOTHER, {
+                        "phone": show_phone(rec.phone), "known": name, "name": rec.name}))
+            else:  # one phone under two names in the file is an error of the file already
                 new_customers.setdefault(rec.phone, rec)
             veh = rec.vehicle
             if veh is None:
                 continue
-            if (veh.vin and veh.vin in vins) or veh.plate in plates:
+            owner = owners.get(veh.plate)
+            if owner is not None and owner != rec.name and not csvimport.same_name(owner, rec.name):
+                conflicts.append(csvimport.RowError(rec.line, "plate", PLATE_OF_ANOTHER, {
+                    "plate": veh.plate, "known": owner, "name": rec.name}))
+            if (veh.vin and veh.vin in vins) or owner is not None:
                 skipped.append((rec.line, veh.plate))
                 continue
             vehicles.append(rec)
@@ -109,7 +132,7 @@ class TransferService(Service):
             customers_new=len(new_customers), customers_known=len(known),
             vehicles_new=len(vehicles), vehicles_known=len(skipped), skipped=tuple(skipped),
         )
-        return plan, phones, list(new_customers.values()), vehicles
+        return plan, phones, list(new_customers.values()), vehicles, conflicts
 
     def import_customers(
         self,
@@ -134,7 +157,9 @@ class TransferService(Service):
         now = self.now()
 
         def run(session: Session) -> ImportPlan:
-            plan, phones, new_customers, vehicles = self._plan(session, parsed)
+            plan, phones, new_customers, vehicles, conflicts = self._plan(session, parsed)
+            if conflicts:  # checked again in the transaction: a customer saved since the dry run
+                raise ImportRejected(conflicts)
             total = len(new_customers) + len(vehicles)
             done = 0
             ids = dict(phones)
@@ -259,8 +284,10 @@ class TransferService(Service):
 
         lo, hi = self._span_bounds(start, end)  # a reversed period is refused
         report = self.reports.kpi_report(lo, hi, with_trend=False)
-        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
-        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator")), rows)
+        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
+                for r in report.rows]
+        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"),
+                                         N_("Standard")), rows)
 
 
 def _span(ids: list[int]) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desk.domain.errors import (
+    AlreadyOnFile,
     DeskError,
     GuardFailed,
     InvalidInput,
@@ -36,8 +37,23 @@ def other_change(change) -> str:
     return _(msgid, **params)
 
 
+def on_file_named(exc: AlreadyOnFile) -> str:
+    """Whose the phone and plate typed are: "Phone 138… is on file for 李伟; …"."""
+    from desk.domain.validate import show_phone
+
+    said = []
+    for m in exc.matches:
+        if m.field == "phone":
+            said.append(_("Phone {phone} is on file for {name}", phone=show_phone(m.value), name=m.customer_name))
+        else:
+            said.append(_("Plate {plate} is on file for {name}", plate=m.value, name=m.customer_name))
+    return "; ".join(dict.fromkeys(said))
+
+
 def describe_error(exc: BaseException) -> str:
     """One translated sentence for ``exc``; never a traceback."""
+    if isinstance(exc, AlreadyOnFile):
+        return _("{matches}: nothing was saved", matches=on_file_named(exc))
     if isinstance(exc, GuardFailed):
         return _("Cannot move on: still open {items}", items=open_items_named(exc.items))
     if isinstance(exc, InvalidInput):

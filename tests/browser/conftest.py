@@ -73,6 +73,24 @@ def free_port() -> int:
 class Served:
     """A ``desk … serve…`` process on a free loopback port."""
 
+    @staticmethod
+    def _bring_pin_keys(data: Path) -> None:
+        """The PINs the test set were keyed in this process's data folder: the
+        server's own data folder gets the keys, as ``desk pin-key import`` would."""
+        from desk.store import pinkey
+
+        keys = pinkey.all_keys()
+        saved = os.environ.get("DESK_DATA_DIR")
+        os.environ["DESK_DATA_DIR"] = str(data)
+        try:
+            for key in keys:
+                pinkey.add(key)
+        finally:
+            if saved is None:
+                os.environ.pop("DESK_DATA_DIR", None)
+            else:
+                os.environ["DESK_DATA_DIR"] = saved
+
     def __init__(self, tmp_path: Path, db_url: str, *args: str, env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -80,6 +98,7 @@ class Served:
         config.mkdir(exist_ok=True)
         environ = {k: v for k, v in os.environ.items() if k not in ("DESK_DATABASE_URL", "DESK_LANG")}
         environ.update(DESK_CONFIG_DIR=str(config), DESK_DATA_DIR=str(tmp_path / "data"), **(env or {}))
+        self._bring_pin_keys(Path(environ["DESK_DATA_DIR"]))
         self.log = tmp_path / "serve.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "desk", "--db", db_url, *args, "--port", str(self.port)],

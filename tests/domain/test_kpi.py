@@ -180,6 +180,44 @@ def test_followup_within_72_hours_leaves_open_windows_out():
     assert m.notes[2] == "73:00"
 
 
+def test_a_window_raised_inside_the_period_splits_the_figure_instead_of_judging_the_whole_period_by_it():
+    """72 h until Thursday 08:00, 720 h from then: the cars delivered before are
+    judged by 72 h, those after by 720 h, in two figures that say their standard
+    and their dates; the period is never all 100 % because the window was raised."""
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=40))
+    changed = at(0, days=3)
+    d = data(
+        visit(1, delivered_at=at(0)),  # called after 20 h: on time under 72 h
+        visit(2, delivered_at=at(1)),  # called after 200 h: late under 72 h (it was in force then)
+        visit(3, delivered_at=at(0, days=4)),  # called after 200 h: on time under 720 h
+        calls=[CallRec(1, at(20), "reached"), CallRec(2, at(201), "reached"), CallRec(3, at(200, days=4), "reached")],
+    )
+    settings = kpi.Settings(followup_window_hours=720,
+                            changes=(kpi.StandardChange("followup_window_hours", changed, "72", "720"),))
+    rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "followup"]
+    assert [(m.standard, m.num, m.den, m.value) for m in rows] == [("72 h", 1, 2, Decimal("50.0")),
+                                                                   ("720 h", 1, 1, Decimal("100.0"))]
+    assert [m.params for m in rows] == [
+        {"hours": "72", "period": "2026-11-02 00:00 - 2026-11-05 08:00"},
+        {"hours": "720", "period": "2026-11-05 08:00 - 2026-11-09 00:00"},
+    ]
+    # judged by today's 720 h alone, the whole week would read 100 %: that is what the split prevents
+    assert kpi.followup_on_time(d, scope, 720).value == Decimal("100.0")
+    # a period the change does not cut: one figure, the standard then in force, no dates
+    before = Scope(WEEK.start, changed, now=scope.now)
+    (only,) = [fn(before) for fn in kpi.measure_fns(d, before, settings) if fn(before).key == "followup"]
+    assert (only.standard, only.params, only.value) == ("72 h", {"hours": "72"}, Decimal("50.0"))
+
+
+def test_every_judged_figure_states_its_standard():
+    d = data(visit(1, arrived_at=at(0), reception_at=at(0), delivered_at=at(2), authorised_cents=10000,
+                   final_cents=10000))
+    rows = {m.key: m for m in (fn(WEEK) for fn in kpi.measure_fns(d, WEEK, kpi.Settings(greet_within_seconds=90)))}
+    assert rows["greeting"].standard == "90 s" and rows["greeting"].params == {"seconds": "90"}
+    assert rows["followup"].standard == "72 h"
+    assert rows["estimate_accuracy"].standard == "5 % / 50.00"
+
+
 def test_csi_factor_means_and_nps():
     d = data(
         visit(1), visit(2), visit(3), visit(4),
@@ -294,3 +332,79 @@ def test_a_typed_range_must_run_forwards_and_stay_within_five_years():
     assert exc.value.reason == "The range ends before it starts"
     with pytest.raises(InvalidInput):
         kpi.check_range(date(2020, 1, 1), date(2026, 1, 31))
+
+
+def test_recommended_items_done_count_what_was_skipped_per_visit():
+    """Reception's recommended items (drink, campaign): visit 1 did both, visit 2
+    only the drink, visit 3 marked the campaign n.a. (not due) and skipped the
+    drink; visit 4 is still in reception (not counted)."""
+    items = ("RCP-03", "RCP-05")
+    d = data(
+        visit(1, arrived_at=at(0), stage="WALKAROUND"), visit(2, arrived_at=at(1), stage="ESTIMATE"),
+        visit(3, arrived_at=at(2), stage="DELIVERED"), visit(4, arrived_at=at(3), stage="RECEPTION"),
+        marks=[MarkRec(1, "RCP-03", "RECEPTION", "done"), MarkRec(1, "RCP-05", "RECEPTION", "done"),
+               MarkRec(2, "RCP-03", "RECEPTION", "done"), MarkRec(3, "RCP-05", "RECEPTION", "na")],
+    )
+    m = kpi.recommended_done(d, WEEK, "RECEPTION", items)
+    assert (m.num, m.den, m.value) == (3, 5, Decimal("60.0"))
+    assert m.visits == (1, 2, 3) and m.hits == (1,)
+    assert m.notes == {2: "RCP-05", 3: "RCP-03"}
+    # it is on the dashboard only for the stages given
+    keys = [fn(WEEK).key for fn in kpi.measure_fns(d, WEEK, recommended={"RECEPTION": items})]
+    assert "recommended.RECEPTION" in keys and not any(k == "recommended.QC" for k in keys)
+
+
+def test_followup_reach_reached_unreached_and_wrong_number():
+    d = data(
+        visit(1, delivered_at=at(0)), visit(2, delivered_at=at(0)), visit(3, delivered_at=at(0)),
+        visit(4, delivered_at=at(0)),  # never tried: not in the base
+        calls=[CallRec(1, at(20), "no_answer"), CallRec(1, at(30), "reached"),
+               CallRec(2, at(20), "no_answer"), CallRec(3, at(20), "wrong_number")],
+    )
+    got = {o: kpi.followup_reach(d, WEEK, o) for o in ("reached", "unreached", "wrong_number")}
+    assert {o: (m.num, m.den) for o, m in got.items()} == {"reached": (1, 3), "unreached": (1, 3),
+                                                            "wrong_number": (1, 3)}
+    assert got["reached"].hits == (1,) and got["unreached"].hits == (2,) and got["wrong_number"].hits == (3,)
+
+
+def test_overall_csi_is_the_mean_of_the_factor_means_and_top_two_box():
+    d = data(visit(1), visit(2), calls=[
+        CallRec(1, at(1), "reached", scores=(("advisor", 5), ("quality", 3))),
+        CallRec(2, at(2), "reached", scores=(("advisor", 4),)),
+    ])
+    overall = kpi.csi_overall(d, WEEK)
+    assert overall.value == Decimal("3.75")  # advisor 4.5, quality 3 -> 3.75
+    top2 = kpi.satisfied(d, WEEK)
+    assert (top2.num, top2.den, top2.value, top2.hits) == (2, 3, Decimal("66.7"), (2,))
+
+
+def test_complaints_open_overdue_time_to_close_and_per_100_visits():
+    d = data(
+        visit(1, arrived_at=at(0)), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)), visit(4, arrived_at=at(3)),
+        complaints=[ComplaintRec(1, 1, 10, at(0), at(6)), ComplaintRec(2, 2, 11, at(1)),
+                    ComplaintRec(3, 3, 12, at(0, days=6))],
+    )
+    scope = Scope(WEEK.start, WEEK.end, now=at(12, days=6))
+    still = kpi.complaints_open(d, scope)
+    assert (still.value, still.den, still.num) == (Decimal(2), 2, 1)  # 2 open, 1 of them over 24 h
+    assert still.hits == (2,)
+    assert kpi.complaints_close_hours(d, scope).value == Decimal("6.0")
+    assert kpi.complaints_per_100(d, scope).value == Decimal("75.0")  # 3 complaints, 4 visits
+
+
+def test_returning_customers_share():
+    d = data(visit(1, arrived_at=at(0), returning=True), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)))
+    m = kpi.returning_share(d, WEEK)
+    assert (m.num, m.den, m.hits) == (1, 3, (1,))
+
+
+def test_same_advisor_counts_cars_told_by_the_advisor_who_received_them():
+    d = data(
+        visit(1, delivered_at=at(1), advisor_id=1, notified_by=1),
+        visit(2, delivered_at=at(2), advisor_id=1, notified_by=2),  # another advisor told the customer
+        visit(3, delivered_at=at(3), advisor_id=2),  # nobody told yet: not counted
+    )
+    m = kpi.same_advisor(d, WEEK)
+    assert (m.num, m.den, m.hits) == (1, 2, (1,))
+    mine = kpi.same_advisor(d, Scope(WEEK.start, WEEK.end, WEEK.now, advisor_id=1))
+    assert (mine.num, mine.den) == (1, 2)

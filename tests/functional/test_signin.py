@@ -9,6 +9,7 @@ from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
 from desk import auth
+from desk.store import pinkey
 from desk.shell.app import make_app
 from desk.store.models import UserRow
 from desk.widgets.safe import literal
@@ -19,7 +20,7 @@ CHEAP = dict(n=2**4, r=8, p=1)  # the policy is under test here, not scrypt's co
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
     with desk.ctx.engine.begin() as conn:
-        conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, **CHEAP)))
+        conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP)))
 
 
 def error_text(app, selector: str) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from desk import auth
 from desk.__main__ import main
 from tests.reliability.test_crash_and_corruption import NOW, seed
 from tests.reliability.test_store_failures import CAN_MOUNT, tmpfs
@@ -89,7 +90,24 @@ def good_shop(tmp_path_factory) -> Path:
     manager = User(id=ids[0], name="王丽", roles=frozenset({Role.ADVISOR}))
     d.security.set_pin(manager, ids[0], "4711")
     d.ctx.engine.dispose()
+    from desk.store import pinkey
+
+    # its PIN was keyed in this session's data folder: the key goes with the shop
+    pinkey.write_export(where / "pin-key", [pinkey.find(auth.key_id(_pin_hash(path)))])
     return path
+
+
+def _pin_hash(path: Path) -> str:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute("select pin_hash from user where pin_hash is not null").fetchone()[0]
+
+
+def _bring_pin_key(good: Path) -> None:
+    """Into this test's own data folder, as ``desk pin-key import`` brings a shop's key."""
+    from desk.store import pinkey
+
+    for key in pinkey.read_export((good.parent / "pin-key").read_text(encoding="ascii")):
+        pinkey.add(key)
 
 
 def _immutable(path: Path, on: bool) -> None:
@@ -123,6 +141,7 @@ def fault(kind: str, good: Path, work: Path, monkeypatch):
     data = work / "data"
     monkeypatch.setenv("DESK_DATA_DIR", str(data))
     data.mkdir()
+    _bring_pin_key(good)
     folder = work / "shop"
     folder.mkdir()
     path = folder / "desk.db"
@@ -136,6 +155,7 @@ def fault(kind: str, good: Path, work: Path, monkeypatch):
             shutil.copy2(good, small / "desk.db")
             monkeypatch.setenv("DESK_DATA_DIR", str(small / "data"))
             (small / "data").mkdir()
+            _bring_pin_key(good)
             with open(small / "filler", "wb") as fh, contextlib.suppress(OSError):
                 fh.write(b"\0" * shutil.disk_usage(small).free)  # to the last byte
             yield small / "desk.db"

@@ -79,14 +79,16 @@ def test_kpi_export_is_the_dashboards_figures(shop, clock, delivered, tmp_path):
     table = shop.desk.transfer.kpi_export_rows(DAY, DAY)
     values = {r[0]: r[1:] for r in table.rows}
     # one arrival, by appointment (hand-counted from the fixture)
-    assert values["Appointment share of visits"] == (Decimal("100.0"), 1, 1)
+    assert values["Appointment share of visits"] == (Decimal("100.0"), 1, 1, "")  # no standard
+    assert values["Follow-up call within 72 h"][3] == "72 h"  # the standard beside the figure
     report = shop.desk.reports.kpi_report(datetime.combine(DAY, time()), datetime.combine(DAY + timedelta(days=1), time()),
                                   with_trend=False)
     assert len(table.rows) == len(report.rows)  # every dashboard figure, in its order
-    assert [r[1:] for r in table.rows] == [(r.measure.value, r.measure.num, r.measure.den) for r in report.rows]
+    assert [r[1:] for r in table.rows] == [(r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
+                                           for r in report.rows]
     set_locale("zh")
     rows = read_csv(write_table(shop.desk.transfer.kpi_export_rows(DAY, DAY), tmp_path / "kpis.csv"))
-    assert rows[0] == ["指标", "结果", "分子", "分母"]
+    assert rows[0] == ["指标", "结果", "分子", "分母", "标准"]
     assert "预约进厂占比" in [r[0] for r in rows[1:]]
 
 

@@ -27,9 +27,9 @@ def test_require_names_the_extra_in_both_languages(without):
     without.add("textual_serve")
     with pytest.raises(ExtraMissing) as caught:
         require("textual_serve", "serve")
-    assert str(caught.value) == "This needs the serve part of desk: pip install 'desk[serve]'"
+    assert str(caught.value) == "This needs the serve part of desk: pip install 'mot-service-desk[serve]'"
     set_locale("zh")
-    assert str(caught.value) == "此功能需要 desk 的 serve 组件:pip install 'desk[serve]'"
+    assert str(caught.value) == "此功能需要 desk 的 serve 组件:pip install 'mot-service-desk[serve]'"
 
 
 def test_serve_lobby_without_the_serve_extra_is_a_sentence(without, tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_serve_lobby_without_the_serve_extra_is_a_sentence(without, tmp_path, mo
     without.add("textual_serve")
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "shop.db"), "serve-lobby", "--port", "1"])
     assert result.exit_code == 1
-    assert "pip install 'desk[serve]'" in result.output
+    assert "pip install 'mot-service-desk[serve]'" in result.output
     assert "Traceback" not in result.output
 
 

@@ -146,3 +146,27 @@ def test_loading_a_range_takes_the_same_few_queries_however_many_visits(demo):
         event.remove(demo.ctx.engine, "before_cursor_execute", count)
     assert len(big.visits) > 150 > len(small.visits)
     assert n_small <= n_big <= 10  # a fixed set of queries (two are skipped when nothing needs them)
+
+
+def test_raising_the_followup_window_splits_the_figure_at_the_change(desk, shop, clock):
+    """A car delivered under 72 h and called after 100 h stays late when a
+    manager then raises the window to 720 h: the report's follow-up figure comes
+    in two stretches, each with its standard, the change's time from the audit log."""
+    from tests.flow import setting_version
+
+    early = flow.book(shop, clock)
+    flow.to_stage(shop, clock, early, "READY")
+    flow.to_stage(shop, clock, early, "DELIVERED")
+    delivered = clock.now
+    clock.advance(minutes=100 * 60)
+    desk.followup.record_call(shop.csr, desk.lifecycle.ref(early), desk.followup.call(outcome="no_answer"))
+    clock.advance(minutes=10)
+    desk.setup.set_setting(shop.mgr, "followup_window_hours", "720", setting_version(desk, "followup_window_hours"))
+    changed = clock.now
+    report = desk.reports.kpi_report(delivered - timedelta(days=1), clock.now + timedelta(days=1), with_trend=False)
+    rows = [r.measure for r in report.rows if r.measure.key == "followup"]
+    assert [(m.standard, m.num, m.den) for m in rows] == [("72 h", 0, 1), ("720 h", 0, 0)]
+    assert rows[0].params["period"].endswith(f"{changed:%Y-%m-%d %H:%M}")
+    from desk.services.reports import measure_label
+
+    assert measure_label(rows[0]).startswith("Follow-up call within 72 h [")

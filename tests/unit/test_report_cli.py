@@ -45,14 +45,14 @@ def test_report_text_for_one_advisor_shows_the_shop_beside(desk, shop, clock, db
     day = f"{clock.now:%Y-%m-%d}"
     result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--advisor", "王丽"])
     assert result.exit_code == 0, result.output
-    line = next(ln for ln in result.output.splitlines() if ln.startswith("Greeted within 1 minute"))
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("Greeted within 60 s"))
     assert "50.0%" in line and "1/2" in line
     assert "Advisor: 王丽" in result.output
     # a CSV to standard output, in Chinese
     zh = CliRunner().invoke(main, ["--db", db_url, "--lang", "zh", "report", "--from", day, "--to", day,
                                    "--csv", "-"])
     assert zh.exit_code == 0
-    assert "一分钟内接待" in zh.output
+    assert "60秒内接待" in zh.output
 
 
 def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
@@ -65,3 +65,20 @@ def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
     nobody = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}",
                                        "--advisor", "Nobody"])
     assert nobody.exit_code == 1 and "No user named Nobody" in nobody.output
+
+
+def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkeypatch):
+    """report, export and audit verify on a file that isn't there say so and make
+    nothing (they used to make an empty shop and report zeros); without --db, the
+    default file in the data folder is no different."""
+    missing = tmp_path / "nowhere.db"
+    for args in (["report", "--from", "today"], ["export", "visits", "--from", "today", "-o", str(tmp_path / "x.csv")], ["audit", "verify"]):
+        result = CliRunner().invoke(main, ["--db", str(missing), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"There is no database at {missing}" in result.output, (args, result.output)
+        assert not missing.exists(), args
+    monkeypatch.delenv("DESK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["report", "--from", "today"])
+    assert result.exit_code == 1 and "There is no database at" in result.output, result.output
+    assert not list((tmp_path / "data").glob("*.db"))

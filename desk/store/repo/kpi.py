@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 from desk.store.models import (
@@ -59,16 +60,23 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
         select(ComplaintRow).where(col(ComplaintRow.customer_id).in_(in_range), ComplaintRow.opened_at < end)
     ).all()
 
-    visit_cols = select(VisitRow, CustomerRow, VehicleRow).join(
+    # a customer's first visit makes them new; every later one, returning
+    earlier = aliased(VisitRow)
+    returning_col = select(earlier.id).where(earlier.customer_id == VisitRow.customer_id,
+                                             earlier.id < VisitRow.id).exists().label("seen_before")
+    visit_cols = select(VisitRow, CustomerRow, VehicleRow, returning_col).join(
         CustomerRow, CustomerRow.id == VisitRow.customer_id
     ).join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-    rows = {v.id: (v, c, veh) for v, c, veh in session.exec(visit_cols.where(*window)).all()}
+    rows: dict = {}
+    returning: dict[int, bool] = {}
+    for v, c, veh, again in session.exec(visit_cols.where(*window)).all():
+        rows[v.id], returning[v.id] = (v, c, veh), bool(again)
     extra = {c[1] for c in calls} | {c.visit_id for c in complaints if c.visit_id is not None}
     extra |= {v.comeback_of_id for v, _, _ in rows.values() if v.comeback_of_id is not None}
     extra -= set(rows)
     if extra:
-        for v, c, veh in session.exec(visit_cols.where(col(VisitRow.id).in_(sorted(extra)))).all():
-            rows[v.id] = (v, c, veh)
+        for v, c, veh, again in session.exec(visit_cols.where(col(VisitRow.id).in_(sorted(extra)))).all():
+            rows[v.id], returning[v.id] = (v, c, veh), bool(again)
 
     # money: the authorised amount and the final bill of the visits delivered in the range
     delivered = [v.id for v, _, _ in rows.values() if v.delivered_at is not None and start <= v.delivered_at < end]
@@ -134,6 +142,8 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
             delivered_at=v.delivered_at, comeback_of_id=v.comeback_of_id,
             comeback_cause=v.comeback_cause, comeback_technician_id=v.comeback_technician_id,
             authorised_cents=authorised.get(v.id, 0), final_cents=final.get(v.id),
+            returning=returning.get(v.id, False),
+            notified_by=v.notified_by,
         )
         for v, c, veh in rows.values()
     }

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
+from desk.domain.errors import OnFile
 from desk.domain.entities import (
     Customer,
     User,
@@ -17,6 +18,7 @@ from desk.store.models import (
     CustomerRow,
     EstimateLineRow,
     OdometerRow,
+    UserRow,
     VehicleRow,
     VisitRow,
 )
@@ -28,12 +30,16 @@ __all__ = [
     "insert_customers",
     "insert_readings",
     "insert_vehicles",
+    "known_customers",
     "known_phones",
+    "known_plate_owners",
     "known_plates",
     "known_vins",
     "last_odometer",
     "lookup",
+    "on_file",
     "own_odometer",
+    "pin_hashes",
     "pin_user_ids",
     "prior_odometer",
     "user_names",
@@ -138,6 +144,11 @@ def own_odometer(*, session: Session, visit_id: int) -> OdometerRow | None:
     return session.exec(select(OdometerRow).where(OdometerRow.visit_id == visit_id)).first()
 
 
+def pin_hashes(*, session: Session) -> list[str]:
+    """Every stored PIN hash (which shop keys the shop's PINs need)."""
+    return list(session.exec(select(UserRow.pin_hash).where(col(UserRow.pin_hash).is_not(None))).all())
+
+
 def pin_user_ids(*, session: Session) -> set[int]:
     return reads.pin_user_ids(reads.Reader.of_connection(session.connection()))
 
@@ -175,6 +186,35 @@ def vehicle_history(*, session: Session, vehicle_id: int, limit: int) -> list[Vi
     return list(session.exec(
         select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
     ).all())
+
+
+def on_file(*, session: Session, phone: str, plate: str) -> list[OnFile]:
+    """The customers ``phone`` belongs to, then those of the cars with ``plate``."""
+    found = [OnFile("phone", phone, c.id, c.name)
+             for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone)
+                                   .order_by(CustomerRow.id)).all()]
+    if plate:
+        rows = session.exec(select(VehicleRow, CustomerRow).join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                            .where(VehicleRow.plate == plate).order_by(VehicleRow.id)).all()
+        found += [OnFile("plate", plate, c.id, c.name, v.id) for v, c in rows]
+    return found
+
+
+def known_customers(*, session: Session) -> dict[str, tuple[int, str]]:
+    """Every customer's phone -> (id, name) (an import reuses known customers and
+    names a row of another name)."""
+    return {p: (i, n) for p, i, n in session.exec(select(CustomerRow.phone, CustomerRow.id, CustomerRow.name)).all()}
+
+
+def known_plate_owners(*, session: Session) -> dict[str, str]:
+    """Every plate -> the name of its (first) car's customer (an import names a
+    row whose name is not that customer's)."""
+    owners: dict[str, str] = {}
+    for plate, name in session.exec(select(VehicleRow.plate, CustomerRow.name)
+                                    .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                                    .order_by(VehicleRow.id)).all():
+        owners.setdefault(plate, name)
+    return owners
 
 
 def known_phones(*, session: Session) -> dict[str, int]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk.store.models import (
+    AuditEventRow,
     CannedJobRow,
     ChecklistOverrideRow,
     OpeningCheckRow,
@@ -18,12 +20,30 @@ __all__ = [
     "canned_job_rows",
     "opening_ticks",
     "override_rows",
+    "setting_changes",
     "setting_rows",
 ]
 
 
 def setting_rows(*, session: Session) -> dict[str, ShopSettingRow]:
     return {r.key: r for r in session.exec(select(ShopSettingRow)).all()}
+
+
+def setting_changes(*, session: Session, keys: set[str]) -> list[tuple[str, datetime, str | None, str]]:
+    """Every audited change of the shop settings ``keys``, in time order:
+    ``(key, at, before, after)`` in the settings' text form (the audit log is where
+    a setting's history is kept, with who and when)."""
+    rows = session.exec(
+        select(AuditEventRow.at, AuditEventRow.before, AuditEventRow.after)
+        .where(AuditEventRow.action == "setup.setting")
+        .order_by(col(AuditEventRow.at), col(AuditEventRow.id))
+    ).all()
+    out = []
+    for at, before, after in rows:
+        old, new = json.loads(before or "{}") or {}, json.loads(after or "{}") or {}
+        for key in keys & set(new):
+            out.append((key, at, old.get(key), new[key]))
+    return out
 
 
 def override_rows(*, session: Session) -> dict[str, ChecklistOverrideRow]:
