@@ -85,14 +85,21 @@ class StaleEdit(DeskError):
     """The record changed on another terminal since it was read.
 
     ``by``, ``at`` and ``what`` name the other terminal's change (the visit's latest
-    audit event) when it is known, so the advisor sees what happened before reloading.
+    audit event) when it is known, so the advisor sees what happened before reloading;
+    ``change`` is that event as :class:`desk.domain.stale.OtherChange` (what it
+    wrote, to say in words). ``current``: the record's version now (a ``VisitRef``,
+    a ``ComplaintRef``, a setting's version), for a save on top of it when the user
+    asks for one.
     """
 
-    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "") -> None:
+    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None,
+                 current=None) -> None:
         super().__init__(message)
         self.by = by
         self.at = at
         self.what = what
+        self.change = change
+        self.current = current
 
 
 class StoreUnavailable(DeskError):

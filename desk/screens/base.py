@@ -46,7 +46,7 @@ def run_db(
     app = node.app  # the app's own ``app`` is itself
 
     def tell(exc: BaseException) -> None:
-        app.notify(describe_fault(exc), severity="error", timeout=8)
+        app.notify(describe_fault(exc), severity="error", timeout=8, markup=False)  # names user text: literal
 
     def on_ui(callback: Callable, *args) -> None:
         """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
@@ -74,7 +74,42 @@ def run_db(
 
 
 class DeskScreen(Screen):
-    """A screen that talks to the services only from thread workers."""
+    """A screen that talks to the services only from thread workers.
+
+    A screen of one record (a visit) keeps the version it shows in ``ref``, and
+    the change feed moves it on. A form opened on it (:meth:`submit`) keeps the
+    version it was opened on: while it is open ``ref`` is that version, so its
+    save is refused when the record moved on meanwhile, however far the screen
+    behind it followed the feed."""
+
+    #: The record as this screen shows it (following the change feed and its own saves).
+    shown_ref: Any = None
+    #: The version the open form was opened on (None: no form open); its saves act on it.
+    form_ref: Any = None
+
+    @property
+    def ref(self):
+        """What a command acts on: the open form's version, else the one shown."""
+        return self.form_ref if self.form_ref is not None else self.shown_ref
+
+    @ref.setter
+    def ref(self, value) -> None:
+        self.shown_ref = value
+
+    def pin_form(self) -> Callable[[Any], None] | None:
+        """A form opens: it acts on the version shown now. Returns how to move it on
+        to a newer version (the form's re-apply key), or None (nothing shown here)."""
+        if self.shown_ref is None:
+            return None
+        self.form_ref = self.shown_ref
+
+        def on_top_of(current) -> None:
+            self.form_ref = current
+
+        return on_top_of
+
+    def unpin_form(self) -> None:
+        self.form_ref = None
 
     @property
     def active_bindings(self):
@@ -113,6 +148,7 @@ class DeskScreen(Screen):
         *,
         approve: str | Callable[[Any], str] | None = None,
         who: Callable[[], list] | None = None,
+        reapply: Callable[[Any], None] | None = None,
     ) -> None:
         """Show ``form`` (a dialog with ``hold``: FormDialog, ReasonDialog) and save
         what it returns with ``save(values)`` in a worker (``save(values, actor)``
@@ -123,17 +159,31 @@ class DeskScreen(Screen):
         The form stays up while the change is saved: it closes when it is saved
         (then ``done(result)``, by default a reload); when the change is refused
         (a stale edit: the screen below reloads with the other terminal's
-        change) it stays open with what was typed, to check and save again."""
+        change) it stays open with what was typed, to check and save again.
+
+        The form keeps the version it was opened on (:meth:`pin_form`; ``reapply``
+        moves on a version the save function keeps itself, a list row's): a save
+        after the record moved on is refused, the form says in words what the other
+        terminal changed beside what was typed, and its re-apply key saves what
+        was typed on top of the record as it is now."""
+        from desk.domain.errors import StaleEdit
+        from desk.widgets.feedback import other_change
+
         form.hold = True
+        reapply = reapply or self.pin_form()
 
         def submitted(values) -> None:
             def saved(result) -> None:
+                self.unpin_form()  # what follows acts on the version the save returned
                 form.close()
                 (done or (lambda _r: self.reload_view()))(result)
 
             def refused(exc: BaseException) -> None:
                 form.reopen()
                 self.show_error(exc)
+                if isinstance(exc, StaleEdit) and exc.current is not None and reapply is not None:
+                    theirs = other_change(exc.change) if exc.change is not None else describe_error(exc)
+                    form.show_stale(theirs, lambda: reapply(exc.current))
 
             if approve is None:
                 self.run_db(lambda: save(values), saved, failed=refused)
@@ -143,7 +193,7 @@ class DeskScreen(Screen):
                                         cancelled=form.reopen, who=who)
 
         form.submitted = submitted
-        self.app.push_screen(form)
+        self.app.push_screen(form, lambda _result: self.unpin_form())
 
     def reload_view(self) -> None:
         """Read what the screen shows again (``reload`` or ``load``)."""
@@ -198,7 +248,8 @@ class DeskScreen(Screen):
         from desk.domain.errors import StaleEdit
 
         self.app.log.error(repr(exc))
-        self.notify(describe_fault(exc), severity="error", timeout=8)
+        # the sentence names user text (a line's description, a name): drawn literally
+        self.notify(describe_fault(exc), severity="error", timeout=8, markup=False)
         if isinstance(exc, StaleEdit):
             self.reload_view()  # show the other terminal's change before the advisor tries again
 

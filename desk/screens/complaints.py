@@ -72,5 +72,9 @@ class ComplaintsScreen(ListScreen):
             FormField.of(fields.REMEDY, _("Remedy (e.g. free check, labour voucher)")),
             FormField.of(fields.CLOSING_REPORT, _("Closing report")),
         ])
-        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, row.ref, ComplaintClosing(**v)),
-                    approve=_("Close complaint: {summary}", summary=row.summary[:60]))
+        # the form keeps the complaint as it was when opened (the list behind it follows the feed)
+        opened = {"ref": row.ref}
+        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, opened["ref"],
+                                                                                ComplaintClosing(**v)),
+                    approve=_("Close complaint: {summary}", summary=row.summary[:60]),
+                    reapply=lambda current: opened.update(ref=current))

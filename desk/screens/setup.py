@@ -257,14 +257,18 @@ class SetupScreen(DeskScreen):
         shown = rules.as_typed(view.key, view.value)
         label = self.label(view)
         form = FormDialog(_("Change: {setting}", setting=label), [FormField("value", label, shown, parse)])
+        # the form keeps the setting's version as it was when opened: a change made
+        # meanwhile on another terminal is named, what was typed stays, ctrl+r re-applies it
+        opened = {"version": view.version}
 
-        def typed(values_: dict | None) -> None:
-            if values_ is None:
-                return
-            self.as_manager(_("Change: {setting}", setting=label), lambda actor: self.save(
-                lambda: self.desk.setup.set_setting(actor, view.key, values_["value"], view.version)))
+        def saved(_result) -> None:
+            self.notify(_("Saved"), timeout=3)
+            self.load()
 
-        self.app.push_screen(form, typed)
+        self.submit(form, lambda values_, actor: self.desk.setup.set_setting(actor, view.key, values_["value"],
+                                                                             opened["version"]),
+                    saved, approve=_("Change: {setting}", setting=label),
+                    reapply=lambda current: opened.update(version=current))
 
     def change_role(self, user) -> None:
         choices = [(r.value, _(ROLE_LABELS[r])) for r in Role]

@@ -222,7 +222,8 @@ class VisitScreen(VisitActions, DeskScreen):
             self.reload()
 
     def show_view(self, view) -> None:
-        if self.ref is not None and view.ref.id == self.ref.id and view.ref.version < self.ref.version:
+        shown = self.shown_ref
+        if shown is not None and view.ref.id == shown.id and view.ref.version < shown.version:
             return  # read before this terminal's own later change: that change's reload follows
         self.view = view
         self.ref = view.ref

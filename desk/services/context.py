@@ -33,6 +33,7 @@ from desk.domain.estimate import SignedEstimate
 from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
+from desk.domain.stale import OtherChange
 from desk.i18n import N_
 from desk.resources import fixture
 from desk.store import audit, changes, faults, repo
@@ -270,7 +271,8 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id))
+            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id),
+                             current=VisitRef(visit.id, visit.version))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -361,11 +363,27 @@ class Service:
                                rate_after=rate_after, list_tax_rate=standard).check()
 
 
-def stale_edit(message: str, last) -> StaleEdit:
+def stale_edit(message: str, last, *, current=None) -> StaleEdit:
     """The refusal of a stale edit, naming the other change (``last``, the audit
-    event that moved the row on): who, when, what."""
+    event that moved the row on): who, when, what, and what it wrote (to say in
+    words, ``desk.domain.stale``); ``current``: the record's version now."""
+    change = None
+    if last is not None:
+        change = OtherChange(by=last.user_name, at=last.at, action=last.action,
+                             after=_loaded(last.after), before=_loaded(last.before))
     return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
-                     what=last.action if last else "")
+                     what=last.action if last else "", change=change, current=current)
+
+
+def _loaded(text: str | None) -> dict:
+    """An audit event's before/after as a dict (empty when it wrote none)."""
+    import json
+
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def describe(exc: BaseException) -> str:

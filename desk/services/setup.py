@@ -22,10 +22,10 @@ from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role, User
-from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
+from desk.domain.errors import InvalidInput, NotAllowed
 from desk.i18n import N_
 from desk.domain.schedule import Schedule
-from desk.services.context import Pricing, Service, ServiceContext
+from desk.services.context import Pricing, Service, ServiceContext, stale_edit
 from desk.services.estimate import load_canned_jobs
 from desk.services.people import PeopleService
 from desk.store import repo
@@ -194,7 +194,8 @@ class SetupService(Service):
             row = stored.get(key)
             current = row.version if row else 0
             if version != current:
-                raise StaleEdit(f"setting {key} changed on another terminal")
+                raise stale_edit(f"setting {key} changed on another terminal",
+                                 repo.latest_setting_event(session=session, key=key), current=current)
             if key not in values:
                 raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
             value = rules.change(values, key, text, tax_codes=tax_codes)

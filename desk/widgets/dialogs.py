@@ -32,6 +32,7 @@ ModalScreen { align: center middle; }
 .field-counter { height: auto; text-align: right; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
 .dialog-note { margin-top: 1; color: $warning; }
+.dialog-stale { margin-top: 1; padding: 0 1; border: round $error; height: auto; }
 """
 
 
@@ -45,6 +46,8 @@ class Held:
         self.hold = hold
         self.busy = False
         self._values = None
+        #: After a stale refusal: moves the save on to the record as it is now (ctrl+r).
+        self._reapply: Callable[[], None] | None = None
 
     def hand_over(self, values) -> None:
         """Valid values: to ``submitted``, and dismissed unless the save is held."""
@@ -67,6 +70,48 @@ class Held:
         """The held save failed: what was typed is still there, the dialog takes keys."""
         self.busy = False
 
+    def typed_summary(self) -> str:
+        """What was typed, in one line (shown as "yours" beside the other change)."""
+        return ""
+
+    def show_stale(self, theirs: str, reapply: Callable[[], None]) -> None:
+        """The save was refused: the record moved on since this form opened. Say
+        what the other terminal did (theirs) beside what is typed here (yours,
+        still in the fields); ctrl+r saves yours on top of theirs, Escape keeps
+        theirs. Until then a save stays refused: the form acts on the version it
+        was opened on."""
+        self._reapply = reapply
+        text = Text()
+        text.append(_("Not saved: changed on another terminal since this form was opened") + "\n", style="bold")
+        text.append(_("Theirs") + ": ", style="bold")
+        text.append(theirs + "\n")
+        text.append(_("Yours") + ": ", style="bold")
+        text.append((self.typed_summary() or _("as typed above")) + "\n")
+        text.append(_("Ctrl+R: save yours on top of theirs; Escape: keep theirs"), style="dim")
+        found = self.query("#stale")
+        if found:
+            found.first(Static).update(text)
+            stale = found.first(Static)
+        else:
+            stale = Static(text, classes="dialog-stale", id="stale")
+            self.query_one(".dialog").mount(stale)
+        self.call_after_refresh(stale.scroll_visible)
+        self.refresh_bindings()
+
+    def action_reapply(self) -> None:
+        """Save what is typed on top of the other terminal's change (a save against
+        the record's version now)."""
+        if self._reapply is None or self.busy:
+            return
+        reapply, self._reapply = self._reapply, None
+        reapply()
+        self.action_save()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "reapply":
+            return self._reapply is not None
+        return True
+
 
 def counter_text(spec, value: str, *, counter=None, limit: int | None = None) -> Text | str:
     """"487/500" from 90 % of a text's limit on (red beyond it); nothing before."""
@@ -87,7 +132,11 @@ class ReasonDialog(Held, ModalScreen[str | None]):
 
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
-    BINDINGS = [Binding("escape", "cancel", N_("Back"), id="reason_dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Back"), id="reason_dialog.cancel"),
+        Binding("ctrl+r", "reapply", N_("Apply mine"), id="reason_dialog.reapply",
+                tooltip=N_("Save yours on top of the other terminal's change")),
+    ]
 
     def __init__(self, title: str, prompt: str = "", *, submitted: Callable[[str], None] | None = None,
                  hold: bool = False) -> None:
@@ -115,12 +164,18 @@ class ReasonDialog(Held, ModalScreen[str | None]):
         self.query_one("#reason-counter", Static).update(counter_text(fields.REASON, event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
         try:
-            value = fields.REASON.parse(event.value)
+            value = fields.REASON.parse(self.query_one("#reason", Input).value)
         except InvalidInput as exc:
             self.query_one("#reason-error", Static).update(_(exc.reason, **exc.params))
             return
         self.hand_over(value)
+
+    def typed_summary(self) -> str:
+        return self.query_one("#reason", Input).value
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -217,6 +272,8 @@ class FormDialog(Held, ModalScreen[dict | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="form_dialog.cancel"),
         Binding("ctrl+s", "save", N_("Save"), id="form_dialog.save"),
+        Binding("ctrl+r", "reapply", N_("Apply mine"), id="form_dialog.reapply",
+                tooltip=N_("Save yours on top of the other terminal's change")),
     ]
 
     def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None,
@@ -271,6 +328,10 @@ class FormDialog(Held, ModalScreen[dict | None]):
             self.action_save()
         else:
             self.focus_next()
+
+    def typed_summary(self) -> str:
+        typed = [(f, self.query_one(f"#f-{f.name}", Input).value.strip()) for f in self.fields if not f.password]
+        return "; ".join(f"{f.label}: {value}" for f, value in typed if value)
 
     def show_error(self, name: str, message: str) -> None:
         shown = self.__dict__.setdefault("_errors_shown", {})

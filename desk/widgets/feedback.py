@@ -12,6 +12,7 @@ from desk.domain.errors import (
     StaleEdit,
     StoreUnavailable,
 )
+from desk.domain import stale
 from desk.i18n import _, _n
 
 
@@ -26,6 +27,14 @@ def open_items_named(items) -> str:
     if len(items) > NAMED_ITEMS:
         named += " " + _n("and {n} more", "and {n} more", len(items) - NAMED_ITEMS)
     return named
+
+
+def other_change(change) -> str:
+    """The other terminal's change (``desk.domain.stale.OtherChange``) in words:
+    "Tom Becker set the promised time to 16:30 at 17:50"."""
+    msgid, params = stale.sentence(change)
+    params = {k: _(v, **params) if k in stale.TRANSLATED else v for k, v in params.items()}
+    return _(msgid, **params)
 
 
 def on_file_named(exc: AlreadyOnFile) -> str:
@@ -54,9 +63,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):
-        if exc.by and exc.at is not None:
-            return _("Changed on another terminal by {who} at {at} ({what}): reloaded, check and try again",
-                     who=exc.by, at=exc.at.strftime("%H:%M:%S"), what=exc.what)
+        if exc.change is not None:
+            return _("Changed on another terminal: {change}", change=other_change(exc.change))
         return _("Changed on another terminal: reload and try again")
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))

@@ -98,6 +98,8 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="survey_dialog.cancel"),
         Binding("ctrl+s", "save", N_("Save"), id="survey_dialog.save"),
+        Binding("ctrl+r", "reapply", N_("Apply mine"), id="survey_dialog.reapply",
+                tooltip=N_("Save yours on top of the other terminal's change")),
     ]
 
     def __init__(self, title: str, factors: list[tuple[str, str]], next_service: str) -> None:

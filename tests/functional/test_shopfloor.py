@@ -588,9 +588,10 @@ async def test_a_stale_board_move_names_the_other_change_and_reloads(shop, clock
         seen = app.screen.rows[0].ref
         other.lifecycle.assign(shop.mgr, other.lifecycle.ref(vid), shop.tech2.id, "B7")
         await keys(pilot, "f8")
-        await wait_for(pilot, lambda: any("Changed on another terminal by" in n for n in notes))
-        message = next(n for n in notes if "Changed on another terminal by" in n)
-        assert shop.mgr.name in message and "assign" in message
+        await wait_for(pilot, lambda: any("Changed on another terminal:" in n for n in notes))
+        message = next(n for n in notes if "Changed on another terminal:" in n)
+        # in words, not the audit's code ("visit.assign")
+        assert message == f"Changed on another terminal: {shop.mgr.name} assigned the technician at {clock.now:%H:%M}"
         assert shop.desk.lifecycle.visit_view(vid).visit.stage == "QC"  # nothing written over
         await wait_for(pilot, lambda: app.screen.rows and app.screen.rows[0].ref != seen)
         assert app.screen.rows[0].bay == "B7"  # the other change is on screen

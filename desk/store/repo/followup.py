@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -22,6 +23,7 @@ __all__ = [
     "complaints_of_customer",
     "complaints_with_customers",
     "latest_event",
+    "latest_setting_event",
     "reminders_due",
     "reminders_of",
 ]
@@ -45,6 +47,17 @@ def latest_event(*, session: Session, entity: str, entity_id: int) -> AuditEvent
         .order_by(AuditEventRow.id.desc())
         .limit(1)
     ).first()
+
+
+def latest_setting_event(*, session: Session, key: str, scan: int = 50) -> AuditEventRow | None:
+    """The most recent change of the shop setting ``key`` (its event's ``after``
+    holds the key), among the last ``scan`` set-up changes."""
+    events = session.exec(
+        select(AuditEventRow).where(AuditEventRow.action == "setup.setting")
+        .order_by(AuditEventRow.id.desc()).limit(scan)
+    ).all()
+    marker = json.dumps(key, ensure_ascii=False) + ":"
+    return next((e for e in events if marker in (e.after or "")), None)
 
 
 def reminders_of(*, session: Session, visit_id: int) -> list[ReminderRow]:

@@ -1,0 +1,135 @@
+"""The other terminal's change, in the shop's words.
+
+A form keeps the version of the record it was opened on; saving it after the
+record moved on is refused (``StaleEdit``), and the refusal names the change that
+moved it on: "Tom Becker set the promised time to 16:30 at 17:50", never the audit
+code ("visit.promised"). This module turns the audit event of that change (its
+action and what it wrote) into a message id and its parameters; the UI
+translates them (``desk.widgets.feedback``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from desk.domain import setup
+from desk.domain.errors import InvalidInput
+from desk.i18n import N_
+
+#: Parameters of :func:`sentence` that are message ids themselves (translated first).
+TRANSLATED = ("did", "setting")
+
+
+@dataclass(frozen=True)
+class OtherChange:
+    """Who changed the record, when, how (the audit action) and what it wrote."""
+
+    by: str
+    at: datetime | None
+    action: str
+    after: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)
+
+
+#: "{who} {did} at {at}": what a change did, as a verb phrase, by audit action.
+DID: dict[str, str] = {
+    "visit.book": N_("booked the visit"),
+    "visit.walk_in": N_("took the car in as a walk-in"),
+    "visit.arrive": N_("took the car in"),
+    "visit.reception": N_("started the reception"),
+    "visit.advance": N_("moved the visit to its next stage"),
+    "visit.cancel": N_("cancelled the visit"),
+    "visit.no_show": N_("marked the visit a no-show"),
+    "visit.rework": N_("sent the car back to the workshop"),
+    "visit.assign": N_("assigned the technician"),
+    "visit.walkaround": N_("saved the walkaround readings"),
+    "visit.washing": N_("changed the washing"),
+    "visit.notified": N_("told the customer the car is ready"),
+    "visit.disposal": N_("set what happens to the old parts"),
+    "visit.progress_update": N_("gave the customer a progress update"),
+    "visit.amount_explained": N_("explained the amount to the customer"),
+    "visit.followup_agreed": N_("agreed the follow-up call"),
+    "visit.reschedule": N_("moved the appointment"),
+    "visit.promised": N_("changed the promised time"),
+    "concern.add": N_("added a concern"),
+    "concern.confirm": N_("confirmed the concerns"),
+    "finding.add": N_("added a finding"),
+    "damage.add": N_("recorded damage"),
+    "damage.confirm": N_("had the damage confirmed"),
+    "damage.delivery": N_("recorded damage at delivery"),
+    "odometer.correct": N_("corrected the odometer"),
+    "line.add": N_("added an estimate line"),
+    "line.update": N_("changed an estimate line"),
+    "line.remove": N_("removed an estimate line"),
+    "line.start": N_("started a line"),
+    "line.done": N_("finished a line"),
+    "line.part_arrived": N_("booked a part in"),
+    "estimate.authorise": N_("had the estimate signed"),
+    "mot.done": N_("ticked a checklist item"),
+    "mot.na": N_("marked a checklist item not applicable"),
+    "mot.waived": N_("waived a checklist item"),
+    "mot.undone": N_("un-ticked a checklist item"),
+    "call.reached": N_("recorded the follow-up call"),
+    "call.no_answer": N_("recorded a follow-up call with no answer"),
+    "call.wrong_number": N_("recorded a wrong number"),
+    "complaint.open": N_("opened a complaint"),
+    "complaint.close": N_("closed the complaint"),
+    "comeback.cause": N_("recorded the comeback's cause"),
+    "integrity.accept": N_("accepted the flag"),
+    "setup.setting": N_("changed the shop set-up"),
+}
+
+
+def _when(value: Any, at: datetime | None) -> str:
+    """A stored time as the shop reads it: "16:30" on the day of the change,
+    else "2026-11-27 16:30"; a date as a date."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return f"{value:%H:%M}" if at is not None and value.date() == at.date() else f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _eta(value: Any) -> str:
+    return str(value)[:10] if value else ""
+
+
+def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
+    """The other change as (message id, parameters): "{who} set the promised time
+    to {value} at {at}". A change with a value the form also edits names that
+    value (theirs); any other names what it did."""
+    at = f"{change.at:%H:%M}" if change.at is not None else "-"
+    params = {"who": change.by or "-", "at": at}
+    after = change.after or {}
+    if change.action == "visit.promised" and after.get("promised_at"):
+        return N_("{who} set the promised time to {value} at {at}"), {
+            **params, "value": _when(after["promised_at"], change.at)}
+    if change.action == "visit.reschedule" and after.get("at"):
+        return N_("{who} moved the appointment to {value} at {at}"), {**params, "value": _when(after["at"], change.at)}
+    if change.action == "line.update" and "description" in after:
+        line = str(after.get("description", ""))
+        if after.get("eta"):
+            return N_("{who} set the arrival date of {line} to {value} at {at}"), {
+                **params, "line": line, "value": _eta(after["eta"])}
+        if after.get("availability") == "back_order":
+            return N_("{who} put {line} on back order, arrival date not known yet, at {at}"), {**params, "line": line}
+        return N_("{who} changed the line {line} at {at}"), {**params, "line": line}
+    if change.action == "setup.setting" and after:
+        key, value = next(iter(after.items()))
+        try:
+            setting = setup.spec(key).label
+        except InvalidInput:  # a setting this version does not know: its key
+            setting = key
+        return N_("{who} set {setting} to {value} at {at}"), {
+            **params, "setting": setting, "code": key.removeprefix(setup.TAX_PREFIX), "value": str(value)}
+    did = DID.get(change.action)
+    if did is None:
+        return N_("{who} changed it at {at}"), params
+    return N_("{who} {did} at {at}"), {**params, "did": did}
