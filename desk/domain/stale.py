@@ -53,6 +53,7 @@ DID: dict[str, str] = {
     "visit.followup_agreed": N_("agreed the follow-up call"),
     "visit.reschedule": N_("moved the appointment"),
     "visit.promised": N_("changed the promised time"),
+    "visit.final_approved": N_("recorded the customer's approval of the final amount"),
     "concern.add": N_("added a concern"),
     "concern.confirm": N_("confirmed the concerns"),
     "finding.add": N_("added a finding"),

@@ -103,7 +103,10 @@ class SecurityService(Service):
             raise InvalidInput("pin", MISSING_KEY, {"key": key_id, "folder": str(pinkey.folder())})
         return key
 
-    def _store_hash(self, actor: User, user_id: int, stored: str) -> None:
+    def _store_hash(self, actor: User, user_id: int, stored: str, *, action: str = "user.pin_set",
+                    noted: dict | None = None) -> None:
+        """Store a PIN hash, the throttle reset, audited as ``action`` with ``noted``
+        (by default who set it)."""
         def run(session: Session) -> None:
             row = session.get(UserRow, user_id)
             if row is None:
@@ -112,8 +115,9 @@ class SecurityService(Service):
             row.pin_hash = stored
             session.add(row)
             self._reset_throttle(session, user_id)
-            self._audit(session, actor, "user.pin_set", "user", user_id,
-                        after={"user": row.name, "replaced": had, "by": actor.name, "source": self.ctx.source})
+            self._audit(session, actor, action, "user", user_id,
+                        after={"user": row.name, "replaced": had, "source": self.ctx.source,
+                               **(noted if noted is not None else {"by": actor.name})})
 
         self._write(run)
 
@@ -272,20 +276,8 @@ class SecurityService(Service):
         key = self._key()
         stored = auth.hash_pin(pin, key=key)  # slow on purpose: outside the transaction
         actor = repo.to_user(target)
-
-        def run(session: Session) -> None:
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise InvalidInput("user", N_("No such user"))
-            had = row.pin_hash is not None
-            row.pin_hash = stored
-            session.add(row)
-            self._reset_throttle(session, user_id)
-            self._audit(session, actor, "user.pin_recover", "user", user_id,
-                        after={"user": row.name, "replaced": had, "key": key.id, "source": self.ctx.source,
-                               "os_user": _os_user()})
-
-        self._write(run)
+        self._store_hash(actor, user_id, stored, action="user.pin_recover",
+                         noted={"key": key.id, "os_user": _os_user()})
         return actor
 
     def key_old_pins(self) -> int:

@@ -290,8 +290,8 @@ async def test_booked_keys(shop, clock, db_url):
         Key("add concern k", ("k",), typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
             shows=concerns, kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v))),
         Key("reschedule s", ("s",), typed={"a": {"when": "tomorrow 10:00"}, "b": {"when": "tomorrow 11:00"}},
-            shows=lambda v: v.visit.booked_at if hasattr(v.visit, "booked_at") else v.ref.version,
-            kept=lambda v: True),
+            shows=lambda v: v.visit.appointment_at,
+            kept=lambda v: v.visit.appointment_at.hour == 11),  # B's time, re-applied on top of A's
         Key("arrived a", ("a",), retry=False),
     ], prepare=lambda shop, vid: flow.tick_open(shop.desk, shop.sa, vid), after_refusal=follows_to("ReceptionScreen"))
 

@@ -25,7 +25,7 @@ from desk.domain.entities import Severity
 from desk.domain.errors import InvalidInput
 from desk.domain.validate import without_controls
 from desk.services.context import Service
-from desk.store.models import CustomerRow, ReminderRow, VisitRow
+from desk.store.models import AuditEventRow, CustomerRow, ReminderRow, VisitRow
 from tests import flow
 
 #: An OSC that sets the terminal's title, a clear-screen, NUL, BEL, a bidi override.
@@ -135,7 +135,8 @@ def start_bay(shop, clock, text):
     d = shop.desk
     vid = _visit(shop, clock, "IN_REPAIR")
     line = d.lifecycle.visit_view(vid).lines[0]
-    d.workshop.start_line(shop.mgr, _ref(shop, vid), line.id, technician_id=shop.tech.id, bay=text)
+    # a line is started in a technician's name by him only (issue 25)
+    d.workshop.start_line(shop.tech, _ref(shop, vid), line.id, technician_id=shop.tech.id, bay=text)
     return _visit_row(shop, vid).bay
 
 
@@ -220,6 +221,33 @@ def flag_note(shop, clock, text):
     raise refused.value
 
 
+def _last_after(shop, action: str) -> dict:
+    with shop.desk.ctx.engine.connect() as conn:
+        after = conn.execute(sa.select(AuditEventRow.__table__.c.after)
+                             .where(AuditEventRow.__table__.c.action == action)
+                             .order_by(AuditEventRow.__table__.c.id.desc()).limit(1)).scalar_one()
+    return json.loads(after)
+
+
+def register_reason(shop, clock, text):
+    """A new customer on a phone already on file, with the reason typed."""
+    d = shop.desk
+    d.people.register(shop.sa, d.people.customer_draft(name="李娜", phone="13812345678"),
+                      d.people.vehicle_draft(plate="沪B67890"), reason=text)
+    return _last_after(shop, "customer.create")["reason"]
+
+
+def comeback_reason(shop, clock, text):
+    """A comeback the data proposed, rejected with the reason typed."""
+    d = shop.desk
+    first = flow.book(shop, clock)
+    flow.to_stage(shop, clock, first, "DELIVERED")
+    clock.advance(days=10)
+    again = flow.book(shop, clock, concerns=(("Brakes squeak again when braking", ("brake", "noise")),))
+    d.comebacks.decide(shop.sa, _ref(shop, again), confirm=False, reason=text)
+    return _visit_row(shop, again).comeback_reason
+
+
 # Draft builders: what they return is what the storing method takes.
 def concern(shop, clock, text):
     return shop.desk.reception.concern(text).text
@@ -269,6 +297,8 @@ DRIVERS = {
     "ReceptionService.concern": concern,
     "ReceptionService.finding": finding,
     "ComebackService.draft": cause_note,
+    "ComebackService.decide": comeback_reason,
+    "PeopleService.register": register_reason,
 }
 
 
