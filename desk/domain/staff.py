@@ -348,6 +348,15 @@ def may_record_decision(user: User | None, found_by: Collection[int]) -> Verdict
     return ALLOWED
 
 
+def may_record_consent(user: User | None) -> Verdict:
+    """Record the customer's consent to a change of what was signed, such as a
+    later promised time (REP-04): an advisor, a manager or a foreman, never a
+    technician on his own word (on his terminal, act-as with an advisor's PIN)."""
+    if user is None or not (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
+        return refuse(N_("record the customer's approval"), Role.ADVISOR.value)
+    return ALLOWED
+
+
 def who_may_record_decision(users: Iterable[User], pin_holders: Collection[int],
                             found_by: Collection[int]) -> list[User]:
     """Whom a terminal may offer to record the customer's decision with their PIN."""

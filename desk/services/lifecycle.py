@@ -263,7 +263,9 @@ class LifecycleService(Service):
         before = {"promised_at": row.promised_at}
         after: dict = {"promised_at": at}
         if approval is not None and promise_needs_approval(row.signed_promised_at, row.promised_at, at):
-            # the customer's consent to the later time, recorded with the change (REP-04)
+            # the customer's consent to the later time, recorded with the change (REP-04),
+            # by whom the domain lets record a customer's approval
+            staff.may_record_consent(actor).check()
             after["approved_by"] = {"signer": approval.signer, "channel": approval.channel.value,
                                     "reference": approval.reference, "at": self.now()}
         row.promised_at = at

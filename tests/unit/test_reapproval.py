@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from desk import filler
-from desk.domain.errors import InvalidInput
+from desk.domain.errors import InvalidInput, NotAllowed
 from desk.domain.estimate import Signature
 from tests import flow
 
@@ -77,6 +77,10 @@ def test_a_later_promise_after_the_signature_needs_approval_an_earlier_one_does_
     with pytest.raises(InvalidInput):
         d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), signed)  # later than the current one
     consent = Signature.of(channel="in_person", signer="李伟")
+    # the technician may not record the customer's consent on his own word (issue 25, item 5)
+    with pytest.raises(NotAllowed):
+        d.lifecycle.set_promised(shop.tech, d.lifecycle.ref(vid), signed, approval=consent)
+    assert d.lifecycle.visit_view(vid).visit.promised_at == earlier
     d.lifecycle.set_promised(shop.sa, d.lifecycle.ref(vid), signed, approval=consent)
     v = d.lifecycle.visit_view(vid).visit
     assert v.promised_at == signed and v.signed_promised_at == signed
