@@ -250,6 +250,16 @@ def last_signature(f: VisitFacts) -> Authorisation | None:
     return next((a for a in reversed(f.authorisations) if not a.for_added_work), None)
 
 
+def signed_split(sig: Authorisation | None, void: bool, agreed: int) -> tuple[int, int]:
+    """``agreed`` (:func:`authorised_amount`) as the estimate's signature's own
+    amount and the approved added work on top, so a screen or printout never
+    credits one signature with what another approval covered."""
+    if sig is None:
+        return 0, agreed
+    own = min(signed_amount(sig), sig.amount_cents) if void else signed_amount(sig)
+    return own, agreed - own
+
+
 def authorised_amount(f: VisitFacts) -> int:
     """What the customer has agreed to pay (DLV-02): the signed estimate's total
     plus the approved added work's, each as signed. When an estimate change has

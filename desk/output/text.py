@@ -29,6 +29,7 @@ from rich.cells import cell_len
 
 from desk.domain import damage
 from desk.domain import fields as fields_mod
+from desk.domain.rules import signed_split
 from desk.domain.entities import LineKind
 from desk.domain.validate import visible
 from desk.domain.money import format_money, line_net, priced
@@ -250,8 +251,12 @@ def _signed_rows(view, final: int, sym: str) -> list[tuple[str, str]]:
     if view.signature is None:
         return [(_("Signed by the customer"), _("nothing signed"))]
     signed = view.authorised_amount
+    own, added = signed_split(view.signature, view.void is not None, signed)
     diff = _("none") if final == signed else ("+" if final > signed else "-") + format_money(abs(final - signed), sym)
-    return [(_("Signed by the customer"), format_money(signed, sym)), (_("Difference"), diff)]
+    rows = [(_("Signed by the customer"), format_money(own, sym))]
+    if added:
+        rows += [(_("Added work approved"), format_money(added, sym)), (_("Agreed in all"), format_money(signed, sym))]
+    return rows + [(_("Difference"), diff)]
 
 
 def _signed_notes(view, sym: str) -> list[str]:

@@ -18,7 +18,7 @@ from desk.domain.entities import Approval, Disposal, LineKind
 from desk.domain.estimate import AuthorisationDraft
 from desk.domain.money import format_money
 from desk.domain.process import Stage
-from desk.domain.rules import beyond_tolerance
+from desk.domain.rules import beyond_tolerance, signed_split
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
@@ -83,12 +83,18 @@ def signed_text(view, symbol: str) -> Text:
     if sig is None:
         out.append(_("nothing signed"), style="bold red")
         return out
-    out.append(format_money(view.authorised_amount, symbol))
+    own, added = signed_split(sig, view.void is not None, view.authorised_amount)
+    out.append(format_money(own, symbol))
     out.append("  (")
     out.append(sig.signer)
     out.append(f", {sig.at:%m-%d %H:%M}, " + _("estimate version {n}", n=sig.estimate_version) + ")", style="dim")
     if view.void is not None:  # why it no longer covers the estimate: the visit heading says
         out.append("  " + _("void"), style="bold red")
+    if added:  # approved separately, each with its own approval: never credited to this signature
+        out.append("\n" + _("Added work approved") + ": ", style="bold")
+        out.append(format_money(added, symbol))
+        out.append("\n" + _("Agreed in all") + ": ", style="bold")
+        out.append(format_money(view.authorised_amount, symbol))
     return out
 
 

@@ -265,3 +265,14 @@ def test_every_rule_named_in_templates_exists():
 @pytest.mark.parametrize("name", sorted(CHECKS))
 def test_every_check_has_a_hint(name):
     assert CHECKS[name].hint.strip()
+
+
+def test_the_signature_is_never_credited_with_added_work_another_approval_covered():
+    """Found by the breaking test: the Ready screen said a ¥514.15 signature of
+    11:05 was for ¥1,418.15, the ¥904.00 of work approved by phone at 20:40
+    included. Split, each amount stands beside what approved it."""
+    sig = Authorisation(channel=Channel.IN_PERSON, signer="Emma Brown", reference="", amount_cents=51415,
+                        estimate_version=5, lines_hash="h", at=datetime(2026, 12, 7, 11, 5))
+    assert rules.signed_split(sig, False, 51415 + 90400) == (51415, 90400)
+    assert rules.signed_split(sig, True, 51415 + 90400) == (51415, 90400)  # void: no more than written on it
+    assert rules.signed_split(None, False, 0) == (0, 0)
