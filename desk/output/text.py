@@ -196,9 +196,22 @@ def _table(rows: list[tuple[str, ...]]) -> dict:
             "table": rows}
 
 
-def _totals(t, sym: str) -> list[tuple[str, str]]:
-    return [(_("Net"), format_money(t.net, sym)), (_("Tax"), format_money(t.tax, sym)),
-            (_("Total"), format_money(t.total, sym))]
+def _totals(t, sym: str, lines) -> list[tuple[str, str]]:
+    """The sums a reader can add up from the table: the lines as printed, less
+    what is not charged (warranty, free) and the member discount, is the net;
+    the tax per code (its rate in its name); the total."""
+    printed = sum(line_net(priced(ln)) for ln in lines)
+    member = printed - t.not_charged - t.net
+    out = [(_("Lines"), format_money(printed, sym))]
+    if t.not_charged:
+        out.append((_("Not charged"), "-" + format_money(t.not_charged, sym)))
+    if member:
+        out.append((_("Member discount"), "-" + format_money(member, sym)))
+    out.append((_("Net"), format_money(t.net, sym)))
+    codes = {code: cents for code, cents in t.tax_by_code.items() if cents}
+    out += [(_("Tax") + f" {code}", format_money(cents, sym)) for code, cents in sorted(codes.items())] or \
+        [(_("Tax"), format_money(t.tax, sym))]
+    return out + [(_("Total"), format_money(t.total, sym))]
 
 
 def _people(view, *, not_recorded: bool = False) -> list[tuple[str, str]]:
@@ -231,7 +244,8 @@ def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
     """The estimate / repair order for the customer to sign; without lines, the
     sheet of the requests with nothing to sign (see the module docstring)."""
     v, t, sym = view.visit, view.estimate_totals, settings.currency_symbol
-    rows = [_line_row(ln, sym) for ln in view.lines if not ln.added_in_repair]
+    shown = [ln for ln in view.lines if not ln.added_in_repair]
+    rows = [_line_row(ln, sym) for ln in shown]
     fields = _people(view)
     if v.promised_at:
         fields.append((_("Promised"), f"{v.promised_at:%Y-%m-%d %H:%M}"))
@@ -240,7 +254,7 @@ def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
             "filename": f"{v.number}-estimate-v{v.estimate_version}"}
     if not rows:
         return Doc(**head, notes=[_("No work on this estimate yet: there is nothing to sign.")])
-    return Doc(**head, **_table(rows), totals=_totals(t, sym),
+    return Doc(**head, **_table(rows), totals=_totals(t, sym, shown),
                notes=[_("estimate version {n}", n=v.estimate_version)],
                signatures=[(_("I authorise the work above."), _("Signature"))])
 
@@ -282,11 +296,9 @@ def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
     """The invoice summary at hand-back: every billed line, what was not charged,
     the next service due."""
     v, t, sym = view.visit, view.totals, settings.currency_symbol
-    rows = [_line_row(ln, sym) for ln in view.lines if ln.approval == "approved"]
-    totals = _totals(t, sym)
-    if t.not_charged:
-        totals.append((_("Not charged"), format_money(t.not_charged, sym)))
-    totals += _signed_rows(view, t.total, sym)
+    billed = [ln for ln in view.lines if ln.approval == "approved"]
+    rows = [_line_row(ln, sym) for ln in billed]
+    totals = _totals(t, sym, billed) + _signed_rows(view, t.total, sym)
     day, due_km = next_due
     walk, since = damage.marks(v.damages), damage.marks(v.delivery_damages)
     return Doc(
