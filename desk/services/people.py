@@ -92,17 +92,39 @@ class PeopleService(Service):
                     "vehicle_id": car, "reason": reason, "plate_also_of": others})
                 if car is not None:
                     return same_as, car
-                vrow.customer_id = same_as
-                return same_as, self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
+                return same_as, self._car_for(session, actor, same_as, vrow, vehicle, matches, reason)
             if matches and not reason:
                 raise AlreadyOnFile(matches)
             cid = self._insert_customer(session, actor, crow, on_file=[
                 {"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
                 reason=reason)
-            vrow.customer_id = cid
-            return cid, self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
+            return cid, self._car_for(session, actor, cid, vrow, vehicle, matches, reason)
 
         return self._write(run)
+
+    def _car_for(self, session: Session, actor: User, customer_id: int, vrow: VehicleRow, vehicle: VehicleDraft,
+                 matches: list, reason: str) -> int:
+        """The customer's car of the typed plate. A plate on file is one car: it
+        changes hands to this customer (audited, with the reason and the owner
+        before), never a second car with the same plate; a different VIN typed
+        for it is refused in words (the car on file is another car)."""
+        taken = next((m for m in matches if m.field == "plate" and m.vehicle_id is not None), None)
+        if taken is None:
+            vrow.customer_id = customer_id
+            return self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
+        car = session.get(VehicleRow, taken.vehicle_id)
+        if vrow.vin and car.vin and vrow.vin != car.vin:
+            raise InvalidInput("plate", N_("The plate {plate} is on file for another car (VIN {vin}, {owner}): "
+                                           "correct that car's plate first"),
+                               {"plate": car.plate, "vin": car.vin, "owner": taken.customer_name})
+        before = car.customer_id
+        car.customer_id = customer_id
+        session.add(car)
+        session.flush()
+        self._audit(session, actor, "vehicle.owner", "vehicle", car.id,
+                    before={"customer_id": before, "owner": taken.customer_name},
+                    after={"customer_id": customer_id, "reason": reason})
+        return car.id
 
     def _customer_row(self, c: CustomerDraft) -> CustomerRow:
         return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,

@@ -53,9 +53,20 @@ def test_a_known_phone_or_plate_is_named_and_saved_only_as_chosen(shop, db_url):
     assert d.people.register(shop.sa, other, car, same_as=shop.customer)[0] == shop.customer
     assert customers(d) == before
     # a new one, with a reason
-    cid, _vid = d.people.register(shop.sa, plate_only, d.people.vehicle_draft(plate="京A12345"),
-                                  reason="Bought the car from 李伟")
+    cid, vid = d.people.register(shop.sa, plate_only, d.people.vehicle_draft(plate="京A12345"),
+                                 reason="Bought the car from 李伟")
     assert customers(d) == [*before, "Wang Fang"]
+    # one plate, one car: 李伟's car changed hands (found by the breaking test: a second car of that plate)
+    assert vid == shop.vehicle
+    with d.ctx.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*), min(customer_id) FROM vehicle WHERE plate = '京A12345'")).one() \
+            == (1, cid)
+    (owner,) = audit(d, "vehicle.owner")
+    assert owner[1] == {"customer_id": cid, "reason": "Bought the car from 李伟"}
+    # a different car (another VIN) under that plate is refused in words
+    with pytest.raises(InvalidInput, match="is on file for another car"):
+        d.people.register(shop.sa, d.people.customer_draft(name="Zhang Newman", phone="13900003333"),
+                          d.people.vehicle_draft(plate="京A12345", vin="1HGCM82633A004352"), reason="new car")
     matched = audit(d, "customer.matched")
     assert [(who, a["typed"]["name"], a["matched_by"]) for who, a in matched] == [("王丽", "李娜", ["phone"])]
     created = [a for _w, a in audit(d, "customer.create") if a.get("reason")]
