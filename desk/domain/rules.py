@@ -203,16 +203,19 @@ def valid_authorisation(f: VisitFacts) -> Authorisation | None:
     today's total)."""
     want = lines_hash(estimate_lines(f))
     for auth in reversed(f.authorisations):
-        if auth.for_added_work:
-            continue
-        total = auth.signed.total if auth.signed is not None else f.estimate_total_cents
-        if (
-            auth.estimate_version == f.estimate_version
-            and auth.lines_hash == want
-            and auth.amount_cents >= total
-        ):
+        if not auth.for_added_work and covers(auth, want, f.estimate_version, f.estimate_total_cents):
             return auth
     return None
+
+
+def covers(auth: Authorisation, want: str, estimate_version: int, estimate_total: int | None) -> bool:
+    """``auth`` covers the estimate whose lines hash to ``want`` at this version,
+    for an amount at least the total as signed (a record without a signed
+    estimate: at least ``estimate_total``, unless that is unknown, None). The one
+    test of EST-07, the delivery's signed amount and the stopwatch's "Signed"."""
+    total = auth.signed.total if auth.signed is not None else estimate_total
+    return (auth.estimate_version == estimate_version and auth.lines_hash == want
+            and (total is None or auth.amount_cents >= total))
 
 
 def signed_terms(authorisations, estimate_version: int, estimate: list[EstimateLine]):

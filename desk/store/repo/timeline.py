@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from desk.domain.rules import lines_hash
+from desk.domain.rules import covers, lines_hash
 from desk.domain.timeline import LineClock, VisitClock
-from desk.store.repo.mapping import to_line
+from desk.store.repo.mapping import to_authorisation, to_line
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -134,8 +134,9 @@ def _signatures(session: Session, ids: list[int], visits, lines) -> Iterator[tup
         if not auths:
             continue
         want = lines_hash(estimate[vid])
+        # the domain's one test of a signature that covers the estimate (rules.covers)
         valid = next((a.id for a in reversed(auths)
-                      if a.estimate_version == version[vid] and a.lines_hash == want), None)
+                      if covers(to_authorisation(a), want, version[vid], None)), None)
         for a in auths:
             yield vid, a.id == valid, a.at
 
