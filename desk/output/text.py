@@ -285,11 +285,17 @@ def _signed_notes(view, sym: str) -> list[str]:
         msg, values = view.void
         out.append(_(msg, **values))
     if v.final_approval_cents is not None:
-        out.append(_("Re-approved by the customer: {amount}, {signer} ({channel} {reference}), {at}",
-                     amount=format_money(v.final_approval_cents, sym), signer=v.final_approval_signer,
-                     channel=_(fields_mod.channel_label(v.final_approval_channel)),
-                     reference=v.final_approval_reference, at=f"{v.final_approval_at:%m-%d %H:%M}"))
+        out.append(reapproval(v, sym))
     return out
+
+
+def reapproval(v, sym: str) -> str:
+    """The customer's re-approval of the final amount: amount, who, how (the
+    channel, and the reference when there is one), when."""
+    how = " ".join(filter(None, [_(fields_mod.channel_label(v.final_approval_channel)), v.final_approval_reference]))
+    return _("Re-approved by the customer: {amount}, {signer} ({how}), {at}",
+             amount=format_money(v.final_approval_cents, sym), signer=v.final_approval_signer, how=how,
+             at=f"{v.final_approval_at:%m-%d %H:%M}")
 
 
 def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:

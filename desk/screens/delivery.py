@@ -19,6 +19,7 @@ from desk.domain.estimate import AuthorisationDraft
 from desk.domain.money import format_money
 from desk.domain.process import Stage
 from desk.domain.rules import beyond_tolerance, signed_split
+from desk.output.text import reapproval
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
@@ -117,10 +118,7 @@ def amounts_text(view, policy, symbol: str) -> Text:
     out.append("\n")
     if beyond_tolerance(final, signed, policy):
         if v.final_approval_cents is not None and v.final_approval_cents >= final:
-            out.append(_("Re-approved by the customer: {amount}, {signer} ({channel} {reference}), {at}",
-                         amount=format_money(v.final_approval_cents, symbol), signer=v.final_approval_signer,
-                         channel=_(fields.channel_label(v.final_approval_channel)), reference=v.final_approval_reference,
-                         at=f"{v.final_approval_at:%m-%d %H:%M}") + "\n", style="green")
+            out.append(reapproval(v, symbol) + "\n", style="green")
         else:
             out.append(_("Beyond the tolerance: the customer re-approves the final amount (e)") + "\n",
                        style="bold red")
