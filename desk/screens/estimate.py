@@ -214,10 +214,12 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                                                                  patch(availability=avail, eta=None)))
             elif avail == Availability.BACK_ORDER:
                 form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
-                    FormField.of(fields.ETA, _("Arrival date"), today=today),
+                    # "?" (or empty): the supplier has given no date yet, as on the part form
+                    FormField.of(fields.PART_ETA, _("Arrival date"), today=today),
                 ])
                 self.submit(form, lambda v: self.desk.estimate.update_line(
-                    self.user, self.ref, line_id, patch(availability=avail, eta=v["eta"])))
+                    self.user, self.ref, line_id,
+                    patch(availability=avail, eta=None if v["eta"] is fields.NO_DATE_YET else v["eta"])))
 
         self.app.push_screen(PickDialog(_("Availability"), [
             (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
