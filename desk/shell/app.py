@@ -270,14 +270,8 @@ class DeskApp(TypeAhead, App):
         return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
     def action_area(self, name: str) -> None:
-        """The area's board, whatever is open on it: f2 from a visit opened from the
-        appointment board lands on the board (it used to do nothing)."""
-        if self.user is None or name not in self.AREAS:
-            return
-        if self.current_mode != name:
+        if self.user is not None and name in self.AREAS:
             self.switch_mode(name)
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
 
     def action_switch_user(self) -> None:
         """Another user takes over this terminal (their PIN asked, audited)."""

@@ -126,26 +126,3 @@ async def test_command_palette_offers_the_screens_commands(shop, clock, db_url):
 async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url):
     rows = shop.desk.people.lookup("I1M8GDM9AXKP042788")
     assert [v.plate for v, _c in rows] == ["京A12345"]
-
-
-async def test_f2_from_a_visit_lands_on_the_appointment_board(shop, clock, db_url):
-    """A visit opened from the appointment board, and one opened from the
-    progress board: f2 is the appointment board each time (it did nothing from a
-    visit, and from f3 it went back to the visit instead of the board)."""
-    from tests.functional.pilot import screen_name
-
-    vid = flow.book(shop, clock)
-    flow.to_stage(shop, clock, vid, "RECEPTION")
-    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen")
-        await pilot.press("f2")
-        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
