@@ -93,11 +93,8 @@ class StaleEdit(DeskError):
     """
 
     def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None,
-                 current=None, changes=()) -> None:
+                 current=None) -> None:
         super().__init__(message)
-        #: Every change since the version the edit was made on, oldest first
-        #: (``change`` is the last of them); empty when only the last is known.
-        self.changes = tuple(changes)
         self.by = by
         self.at = at
         self.what = what

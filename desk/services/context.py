@@ -271,9 +271,8 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            since = _changes_since(session, ref.id, visit.version - ref.version)
-            raise stale_edit(f"visit {visit.number} changed on another terminal", since[-1] if since else None,
-                             current=VisitRef(visit.id, visit.version), since=since)
+            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id),
+                             current=VisitRef(visit.id, visit.version))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -364,40 +363,16 @@ class Service:
                                rate_after=rate_after, list_tax_rate=standard).check()
 
 
-#: At most this many changes are named in one refusal (the newest).
-NAMED_CHANGES = 10
-
-
-def _changes_since(session: Session, visit_id: int, moved: int) -> list:
-    """The audit events of the visit's last ``moved`` changes, oldest first: the
-    changes made since the version a form opened on (a change's events share its
-    time and its user), so a refusal names every one of them, not only the last."""
-    moved = max(1, min(moved, NAMED_CHANGES))
-    groups: list[list] = []
-    for event in audit.recent(session, visit_id, moved * 8):
-        if groups and (groups[-1][0].at, groups[-1][0].user_id) == (event.at, event.user_id):
-            groups[-1].append(event)
-            continue
-        if len(groups) == moved:
-            break
-        groups.append([event])
-    return [e for g in reversed(groups) for e in reversed(g)]
-
-
-def _other(event) -> OtherChange:
-    return OtherChange(by=event.user_name, at=event.at, action=event.action,
-                       after=_loaded(event.after), before=_loaded(event.before))
-
-
-def stale_edit(message: str, last, *, current=None, since=()) -> StaleEdit:
+def stale_edit(message: str, last, *, current=None) -> StaleEdit:
     """The refusal of a stale edit, naming the other change (``last``, the audit
     event that moved the row on): who, when, what, and what it wrote (to say in
-    words, ``desk.domain.stale``); ``current``: the record's version now;
-    ``since``: every event since the edit's version, oldest first (named too)."""
-    change = _other(last) if last is not None else None
+    words, ``desk.domain.stale``); ``current``: the record's version now."""
+    change = None
+    if last is not None:
+        change = OtherChange(by=last.user_name, at=last.at, action=last.action,
+                             after=_loaded(last.after), before=_loaded(last.before))
     return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
-                     what=last.action if last else "", change=change, current=current,
-                     changes=tuple(_other(e) for e in since))
+                     what=last.action if last else "", change=change, current=current)
 
 
 def _loaded(text: str | None) -> dict:

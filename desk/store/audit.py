@@ -290,14 +290,6 @@ def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEven
     )
 
 
-def recent(session: Session, visit_id: int, limit: int) -> list[AuditEventRow]:
-    """The visit's ``limit`` most recent events, newest first."""
-    return list(session.exec(
-        select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(AuditEventRow.id.desc())
-        .limit(limit)
-    ).all())
-
-
 def latest(session: Session, visit_id: int) -> AuditEventRow | None:
     """The visit's most recent event (who changed it last, and how)."""
     return session.exec(

@@ -37,15 +37,6 @@ def other_change(change) -> str:
     return _(msgid, **params)
 
 
-def other_changes(exc: StaleEdit) -> str:
-    """Every change the other terminals made since the form's version, in words,
-    oldest first (each said once); the last one alone when only it is known."""
-    said = list(dict.fromkeys(other_change(c) for c in exc.changes)) if exc.changes else []
-    if not said and exc.change is not None:
-        said = [other_change(exc.change)]
-    return "; ".join(said)
-
-
 def on_file_named(exc: AlreadyOnFile) -> str:
     """Whose the phone and plate typed are: "Phone 138… is on file for 李伟; …"."""
     from desk.domain.validate import show_phone
@@ -72,8 +63,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):
-        if exc.change is not None or exc.changes:
-            return _("Changed on another terminal: {change}", change=other_changes(exc))
+        if exc.change is not None:
+            return _("Changed on another terminal: {change}", change=other_change(exc.change))
         return _("Changed on another terminal: reload and try again")
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))

@@ -150,24 +150,3 @@ def test_closing_a_complaint_checks_its_own_version(shop, clock):
         d.complaints.close_complaint(shop.sa, stale, d.complaints.closing(root_cause="x", remedy="y", closing_report="z"))
     assert (err.value.by, err.value.what) == (shop.sa.name, "complaint.close")
     assert [(c.id, c.closed) for c in d.complaints.complaints(include_closed=True)] == before
-
-
-def test_a_refusal_names_every_change_since_the_form_opened_not_only_the_last(shop, clock):
-    """Found by the breaking test: A set the promised time, then added a line;
-    B's late promise was refused naming only the line, so ctrl+r overwrote A's
-    promise unseen. Every change since B's version is named, oldest first."""
-    from desk.widgets.feedback import describe_error
-
-    d = shop.desk
-    vid = flow.book(shop, clock)
-    flow.to_stage(shop, clock, vid, "ESTIMATE")
-    opened = d.lifecycle.ref(vid)  # B's form opens on this version
-    ref = d.lifecycle.set_promised(shop.sa, opened, clock.now + timedelta(hours=3)).ref
-    clock.advance(minutes=1)
-    d.estimate.add_estimate_line(shop.sa, ref, d.estimate.draft(kind="fee", description="Disposal fee",
-                                                                 qty=Decimal(1), unit_cents=1000))
-    with pytest.raises(StaleEdit) as refused:
-        d.lifecycle.set_promised(shop.mgr, opened, clock.now + timedelta(hours=5))
-    words = describe_error(refused.value)
-    assert "set the promised time to" in words and "added an estimate line" in words, words
-    assert words.index("promised time") < words.index("estimate line")  # oldest first
