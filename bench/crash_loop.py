@@ -92,7 +92,7 @@ def _large(path: Path, marker: str) -> None:
         conn.close()
 
 
-def _writer(path: Path, ids: tuple[int, int, int], seed: int, ack) -> None:  # pragma: no cover - a killed child
+def _writer(path: Path, ids: tuple[int, int, int], seed: int, writer: int, ack) -> None:  # pragma: no cover - a killed child
     from desk.domain.entities import Role, User
     from desk.services import ServiceContext, build_desk
     from desk.store.db import make_engine
@@ -103,12 +103,12 @@ def _writer(path: Path, ids: tuple[int, int, int], seed: int, ack) -> None:  # p
     rng = random.Random(seed)
     ack.send(("ready",))
     try:
-        _saves(desk, actor, path, customer_id, vehicle_id, rng, ack)
+        _saves(desk, actor, path, customer_id, vehicle_id, rng, writer, ack)
     except Exception as exc:  # noqa: BLE001 - the parent counts it as a failure
         ack.send(("error", repr(exc)[:300]))
 
 
-def _saves(desk, actor, path, customer_id, vehicle_id, rng, ack) -> None:  # pragma: no cover - a killed child
+def _saves(desk, actor, path, customer_id, vehicle_id, rng, writer, ack) -> None:  # pragma: no cover - a killed child
     visits: list[int] = []
     n = 0
     while True:
@@ -121,8 +121,10 @@ def _saves(desk, actor, path, customer_id, vehicle_id, rng, ack) -> None:  # pra
             visits.append(vid)
             ack.send(("walk_in", vid))
         elif kind == "customer":
-            cid, _vid = desk.people.register(actor, desk.people.customer_draft(name=f"客户{n}", phone=f"139{rng.randrange(10**8):08d}"),
-                                             desk.people.vehicle_draft(plate=f"沪B{rng.randrange(10**5):05d}"))
+            # Unique per writer and save: one plate is one car, one phone one customer, so a
+            # random plate would sooner or later be refused as already on file.
+            cid, _vid = desk.people.register(actor, desk.people.customer_draft(name=f"客户{n}", phone=f"139{writer:04d}{n:04d}"),
+                                             desk.people.vehicle_draft(plate=f"沪B{writer:03d}{n:04d}"))
             ack.send(("customer", cid))
         elif kind == "promised":
             vid = visits[-1]
@@ -213,7 +215,7 @@ def run(kills: int = 100, *, seed: int = 20261207, folder: Path | None = None) -
     started = time.monotonic()
     while figures.kills < kills:
         receive, send = FORK.Pipe(duplex=False)
-        proc = FORK.Process(target=_writer, args=(path, ids, rng.randrange(10**9), send), daemon=True)
+        proc = FORK.Process(target=_writer, args=(path, ids, rng.randrange(10**9), figures.kills, send), daemon=True)
         proc.start()
         send.close()
         assert receive.poll(60) and receive.recv() == ("ready",)
