@@ -87,18 +87,20 @@ class StaleEdit(DeskError):
     ``by``, ``at`` and ``what`` name the other terminal's change (the visit's latest
     audit event) when it is known, so the advisor sees what happened before reloading;
     ``change`` is that event as :class:`desk.domain.stale.OtherChange` (what it
-    wrote, to say in words). ``current``: the record's version now (a ``VisitRef``,
+    wrote, to say in words); ``changes``: every change the reader had not seen,
+    oldest first (``change`` the last of them). ``current``: the record's version now (a ``VisitRef``,
     a ``ComplaintRef``, a setting's version), for a save on top of it when the user
     asks for one.
     """
 
     def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None,
-                 current=None) -> None:
+                 current=None, changes=()) -> None:
         super().__init__(message)
         self.by = by
         self.at = at
         self.what = what
         self.change = change
+        self.changes = tuple(changes) or ((change,) if change is not None else ())
         self.current = current
 
 

@@ -167,7 +167,7 @@ class DeskScreen(Screen):
         terminal changed beside what was typed, and its re-apply key saves what
         was typed on top of the record as it is now."""
         from desk.domain.errors import StaleEdit
-        from desk.widgets.feedback import other_change
+        from desk.widgets.feedback import other_changes
 
         form.hold = True
         reapply = reapply or self.pin_form()
@@ -182,7 +182,7 @@ class DeskScreen(Screen):
                 form.reopen()
                 self.show_error(exc)
                 if isinstance(exc, StaleEdit) and exc.current is not None and reapply is not None:
-                    theirs = other_change(exc.change) if exc.change is not None else describe_error(exc)
+                    theirs = other_changes(exc) if exc.changes else describe_error(exc)
                     form.show_stale(theirs, lambda: reapply(exc.current))
 
             if approve is None:

@@ -271,8 +271,8 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id),
-                             current=VisitRef(visit.id, visit.version))
+            raise stale_edit(f"visit {visit.number} changed on another terminal", None,
+                             since=audit.since(session, ref.id, ref.version), current=VisitRef(visit.id, visit.version))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -363,16 +363,20 @@ class Service:
                                rate_after=rate_after, list_tax_rate=standard).check()
 
 
-def stale_edit(message: str, last, *, current=None) -> StaleEdit:
+def stale_edit(message: str, last, *, current=None, since=()) -> StaleEdit:
     """The refusal of a stale edit, naming the other change (``last``, the audit
     event that moved the row on): who, when, what, and what it wrote (to say in
-    words, ``desk.domain.stale``); ``current``: the record's version now."""
-    change = None
-    if last is not None:
-        change = OtherChange(by=last.user_name, at=last.at, action=last.action,
-                             after=_loaded(last.after), before=_loaded(last.before))
+    words, ``desk.domain.stale``); ``since``: every event the form has not seen,
+    oldest first (``last`` among them), all named; ``current``: the record's
+    version now."""
+    events = list(since) or ([] if last is None else [last])
+    if last is None and events:
+        last = events[-1]
+    changes = tuple(OtherChange(by=e.user_name, at=e.at, action=e.action, after=_loaded(e.after),
+                                before=_loaded(e.before)) for e in events)
     return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
-                     what=last.action if last else "", change=change, current=current)
+                     what=last.action if last else "", change=changes[-1] if changes else None,
+                     changes=changes, current=current)
 
 
 def _loaded(text: str | None) -> dict:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from desk.i18n import N_
 from desk.store import anchor as anchors
-from desk.store.models import AuditEventRow
+from desk.store.models import AuditEventRow, VisitRow
 
 GENESIS = "0" * 64
 
@@ -44,19 +44,43 @@ def dumps(value: Any) -> str:
 
 
 def chain_hash(prev_hash: str, at_iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
-               visit_id, before: str, after: str) -> str:
+               visit_id, before: str, after: str, visit_version: int | None = None) -> str:
     """The chain's one hash: an event's fields and the hash before it. Everything
-    that writes events (this module, the benchmark's bulk writer) uses it."""
-    body = json.dumps(
-        [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after],
-        ensure_ascii=False,
-    )
+    that writes events (this module, the benchmark's bulk writer) uses it. The
+    visit's version is hashed when the event has one (events before migration
+    0014 have none and keep their hashes)."""
+    fields = [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after]
+    if visit_version is not None:
+        fields.append(visit_version)
+    body = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def event_hash(prev_hash: str, row: AuditEventRow) -> str:
     return chain_hash(prev_hash, row.at.isoformat(), row.user_id, row.user_name, row.action, row.entity,
-                      row.entity_id, row.visit_id, row.before, row.after)
+                      row.entity_id, row.visit_id, row.before, row.after, row.visit_version)
+
+
+#: session.info key: visit id -> the version it had when this transaction first read it.
+_BASE = "visit_base_version"
+
+
+@sa.event.listens_for(VisitRow, "load")
+def _note_base_version(target: VisitRow, context) -> None:  # pragma: no branch - event hook
+    """Remember the version a visit had when the transaction read it, before any
+    change of this transaction moved it on: the version the change began from."""
+    session = context.session
+    if session is not None:
+        session.info.setdefault(_BASE, {}).setdefault(target.id, target.version)
+
+
+def base_version(session: Session, visit_id: int) -> int:
+    """The version the visit had when this transaction began to change it; 0 for a
+    visit this transaction created (no form can have seen it)."""
+    known = session.info.get(_BASE, {})
+    if visit_id not in known:
+        session.get(VisitRow, visit_id)  # loads it (noting its version) unless it is new here
+    return session.info.get(_BASE, {}).get(visit_id, 0)
 
 
 def _last_hash(session: Session) -> str:
@@ -92,6 +116,7 @@ def record(
         entity=entity,
         entity_id=entity_id,
         visit_id=visit_id,
+        visit_version=None if visit_id is None else base_version(session, visit_id),
         before=dumps(before),
         after=dumps(after),
     )
@@ -295,3 +320,21 @@ def latest(session: Session, visit_id: int) -> AuditEventRow | None:
     return session.exec(
         select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(AuditEventRow.id.desc()).limit(1)
     ).first()
+
+
+#: At most this many changes are named in one refusal (the newest of them).
+SINCE_LIMIT = 10
+
+
+def since(session: Session, visit_id: int, version: int) -> list[AuditEventRow]:
+    """The visit's events a form opened at ``version`` has not seen, oldest first
+    (at most :data:`SINCE_LIMIT`, the newest); the latest alone when the events
+    carry no version (written before migration 0014)."""
+    rows = list(session.exec(
+        select(AuditEventRow).where(AuditEventRow.visit_id == visit_id, AuditEventRow.visit_version >= version)
+        .order_by(AuditEventRow.id.desc()).limit(SINCE_LIMIT)
+    ).all())
+    if not rows:
+        last = latest(session, visit_id)
+        rows = [] if last is None else [last]
+    return rows[::-1]

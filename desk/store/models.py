@@ -369,6 +369,10 @@ class AuditEventRow(SQLModel, table=True):
     entity: str = Field(max_length=30)
     entity_id: int | None = None
     visit_id: int | None = Field(default=None, index=True)
+    #: The visit's version when the change that wrote this event began (0 for a
+    #: visit the change created): the events a form opened at version v has not
+    #: seen are those at v or later. None: not about a visit, or written before 0014.
+    visit_version: int | None = None
     before: str = Field(default="", sa_type=sa.Text)
     after: str = Field(default="", sa_type=sa.Text)
     prev_hash: str = Field(default="", max_length=64)

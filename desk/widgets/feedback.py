@@ -37,6 +37,11 @@ def other_change(change) -> str:
     return _(msgid, **params)
 
 
+def other_changes(exc: StaleEdit) -> str:
+    """Every change the refused form had not seen, oldest first, in words."""
+    return "; ".join(dict.fromkeys(other_change(c) for c in exc.changes))
+
+
 def on_file_named(exc: AlreadyOnFile) -> str:
     """Whose the phone and plate typed are: "Phone 138… is on file for 李伟; …"."""
     from desk.domain.validate import show_phone
@@ -63,8 +68,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):
-        if exc.change is not None:
-            return _("Changed on another terminal: {change}", change=other_change(exc.change))
+        if exc.changes:
+            return _("Changed on another terminal: {change}", change=other_changes(exc))
         return _("Changed on another terminal: reload and try again")
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))

@@ -150,3 +150,39 @@ def test_closing_a_complaint_checks_its_own_version(shop, clock):
         d.complaints.close_complaint(shop.sa, stale, d.complaints.closing(root_cause="x", remedy="y", closing_report="z"))
     assert (err.value.by, err.value.what) == (shop.sa.name, "complaint.close")
     assert [(c.id, c.closed) for c in d.complaints.complaints(include_closed=True)] == before
+
+
+def test_the_refusal_names_every_change_since_the_forms_version_and_none_before(shop, clock):
+    """A sets the promise, then adds a line: B's form, opened before both, is refused
+    naming both (oldest first), so its re-apply can't overwrite the promise unseen;
+    what happened before B opened the form is not named, even at the same minute."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), d.reception.concern("before B opened the form"))
+    seen = d.lifecycle.ref(vid)  # B opens the form
+    promised = d.lifecycle.set_promised(shop.sa, seen, clock.now + timedelta(hours=3))
+    d.estimate.add_line(shop.sa, promised.ref, d.estimate.draft(kind="labour", description="Check", qty=Decimal(1),
+                                                                 unit_cents=1000))
+    with pytest.raises(StaleEdit) as err:
+        d.reception.add_concern(shop.sa, seen, d.reception.concern("B's late save"))
+    assert [c.action for c in err.value.changes] == ["visit.promised", "line.add"]
+    assert err.value.change is err.value.changes[-1] and err.value.what == "line.add"
+
+    from desk.widgets.feedback import describe_error
+
+    said = describe_error(err.value)
+    assert said.index("promised time") < said.index("added an estimate line"), said
+    assert "added a concern" not in said
+
+
+def test_a_change_of_a_new_visit_names_its_creation_only_to_forms_that_could_not_have_seen_it(shop, clock):
+    """The walk-in's own events begin at version 0: a form opened on it afterwards
+    is refused naming what came after, not the walk-in."""
+    d = shop.desk
+    ref = d.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
+                            concerns=d.booking.concerns(["Oil"]))
+    d.reception.add_concern(shop.sa, ref, d.reception.concern("Rattle"))
+    with pytest.raises(StaleEdit) as err:
+        d.reception.add_concern(shop.sa, ref, d.reception.concern("late"))
+    assert [c.action for c in err.value.changes] == ["concern.add"]
