@@ -178,7 +178,9 @@ class WorkshopService(Service):
 
     def add_found_work(self, actor: User, visit: VisitRef, *, finding: FindingDraft, line: LineDraft) -> Saved[int]:
         """A technician's finding during repair becomes a line pending approval
-        (``line`` parsed by the domain, priced by the same rule as any line)."""
+        (``line`` parsed by the domain, priced by the same rule as any line:
+        checked before the finding is written, so a refused price leaves nothing)."""
+        self.estimate.check_price(actor, line)
         saved = self.reception.add_finding(actor, visit, dataclasses.replace(finding, during_repair=True))
         return self.estimate.add_line(actor, saved.ref, line)
 

@@ -481,6 +481,22 @@ def test_a_catalogue_lines_quantity_hours_or_tax_code_cut_by_an_advisor_needs_a_
     with pytest.raises(NotAllowed):
         d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
             kind="part", description="Wiper blade", qty="1", unit_cents=9000, tax_code="NONE"))
+    # a part typed under a catalogue name at a fraction of its price (found by the
+    # breaking test: found work `g`, "Front brake pad set" at ¥0.42): the catalogue's price is its list price
+    with pytest.raises(NotAllowed):
+        d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+            kind="part", description="front brake  PAD set", qty="1", unit_cents=42))
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    findings = len(d.lifecycle.visit_view(vid).findings)
+    with pytest.raises(NotAllowed):
+        d.workshop.add_found_work(shop.sa, d.lifecycle.ref(vid), finding=d.reception.finding("Pads worn", "y"),
+                                  line=d.estimate.draft(kind="part", description="Front brake pad set", qty="1",
+                                                        unit_cents=42))
+    assert len(d.lifecycle.visit_view(vid).findings) == findings  # the refused finding is not written either
+    added = d.workshop.add_found_work(shop.sa, d.lifecycle.ref(vid), finding=d.reception.finding("Pads worn", "y"),
+                                      line=d.estimate.draft(kind="part", description="Front brake pad set", qty="1",
+                                                            unit_cents=42000)).value
+    assert next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == added).list_cents == 42000
 
 
 def test_who_records_the_decision_on_found_work_and_a_lines_work(shop, clock):
