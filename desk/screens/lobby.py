@@ -15,6 +15,7 @@ from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.board_status import LATE_STYLE, status_text
 from desk.widgets.safe import literal
+from desk.widgets.when import at_text
 
 
 class LobbyScreen(DeskScreen):
@@ -42,7 +43,7 @@ class LobbyScreen(DeskScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label, width in (("plate", N_("Plate"), 10), ("name", N_("Customer"), 12),
-                                  ("status", N_("Status"), 18), ("promised", N_("Promised"), 10)):
+                                  ("status", N_("Status"), 18), ("promised", N_("Promised"), 11)):
             table.add_column(_(label), key=key, width=width)
         self.show_shop()
         self.show_clock()
@@ -65,7 +66,7 @@ class LobbyScreen(DeskScreen):
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
-            promised = r.promised_at.strftime("%H:%M") if r.promised_at else "-"
+            promised = at_text(r.promised_at, self.app.clock())
             table.add_row(
                 literal(mask_plate(r.plate)), literal(mask_name(r.customer)), status_text(r.status, late=r.late),
                 Text(promised, style=LATE_STYLE if r.late else ""),

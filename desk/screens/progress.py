@@ -26,6 +26,7 @@ from desk.widgets.dialogs import PickDialog
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 from desk.widgets.safe import literal
+from desk.widgets.when import at_text
 
 #: How often the time left is worked out again from the clock (no database read).
 CLOCK_SECONDS = 30.0
@@ -87,7 +88,7 @@ class ProgressScreen(ListScreen):
     COLUMNS = (
         ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
         ("status", N_("Status"), 16), ("tech", N_("Technician"), 12), ("bay", N_("Bay"), 4),
-        ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
+        ("promised", N_("Promised"), 11), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
     )
     # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)
     NARROW = ("ro", "plate", "status", "left", "flags", "tech")
@@ -146,7 +147,7 @@ class ProgressScreen(ListScreen):
         return (
             Text(r.number, style=row), literal(r.plate, style=row), literal(r.customer, style=row),
             status_text(r.status),
-            on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+            on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), at_text(r.promised_at, self.app.clock()),
             left_text(r), flag_text(r, slow, self.app.clock()) if slow else flags(r),
         )
 

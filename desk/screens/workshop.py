@@ -20,6 +20,7 @@ from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 from desk.widgets.safe import literal
+from desk.widgets.when import at_text
 
 APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
                    Approval.DECLINED: N_("declined")}
@@ -119,7 +120,7 @@ class WorkshopScreen(VisitScreen):
             out.append("   " + _("Bay") + ": ", style="bold")
             out.append(v.bay or "-")
             out.append("   " + _("Promised") + ": ", style="bold")
-            out.append(v.promised_at.strftime("%H:%M") if v.promised_at else "-")
+            out.append(at_text(v.promised_at, self.app.clock()))
             if v.signed_promised_at and v.signed_promised_at != v.promised_at:
                 out.append("  " + _("(signed for {at})", at=f"{v.signed_promised_at:%m-%d %H:%M}"), style="dim")
             if view.hold:

@@ -203,6 +203,40 @@ async def test_lobby_view_shows_no_full_plate_or_name(shop, clock, db_url):
         assert not any("京A12345" in c or "李伟" in c or "138" in c for c in cells)
 
 
+async def test_a_promise_for_another_day_shows_its_date_on_the_board_and_in_the_lobby(shop, clock, db_url):
+    """Tomorrow's 10:00 read as today's on the boards (breaking test of issue 24)."""
+    from datetime import timedelta
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    tomorrow = (clock.now + timedelta(days=1)).replace(hour=10, minute=0)
+    from desk.domain.estimate import Signature
+
+    shop.desk.lifecycle.set_promised(shop.sa, shop.desk.lifecycle.ref(vid), tomorrow,
+                                     approval=Signature.of(channel="in_person", signer="李伟"))
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, on(app, "AppointmentsScreen"))
+        await keys(pilot, "f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
+        table = app.screen.query_one(DataTable)
+        assert str(table.get_cell_at((0, 6))) == f"{tomorrow:%m-%d} 10:00"
+        await keys(pilot, "l")
+        await wait_for(pilot, lambda: screen_name(app) == "LobbyScreen" and app.screen.query_one(DataTable).row_count)
+        assert f"{tomorrow:%m-%d} 10:00" in [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)]
+
+
+def test_a_time_shows_its_date_on_any_other_day():
+    from datetime import datetime
+
+    from desk.widgets.when import at_text
+
+    now = datetime(2026, 12, 7, 17, 34)
+    assert at_text(datetime(2026, 12, 7, 9, 5), now) == "09:05"
+    assert at_text(datetime(2026, 12, 8, 10, 0), now) == "12-08 10:00"
+    assert at_text(None, now) == "-"
+
+
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
