@@ -77,7 +77,7 @@ def _command() -> str:
     name = os.path.basename(sys.argv[0] or "python")
     if name in ("__main__.py", "-m", "-c"):  # python -m desk
         name = "desk"
-    return " ".join(a for a in [name, *sys.argv[1:4]] if a)[:80]
+    return one_line(" ".join(a for a in [name, *sys.argv[1:4]] if a))[:80]
 
 
 def _start_ticks(pid: int) -> str:
@@ -332,7 +332,14 @@ def _proc_command(pid: int) -> str:
     except OSError:
         return "?"
     parts = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
-    return " ".join(parts)[:80] or "?"
+    return one_line(" ".join(parts))[:80] or "?"
+
+
+def one_line(text: str) -> str:
+    """A command line as one line of printable text: a ``python -c`` script's
+    newlines and tabs become spaces, control characters are dropped, so a
+    refusal naming the program reads as one sentence."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:

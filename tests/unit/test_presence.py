@@ -97,3 +97,24 @@ def test_a_read_only_folder_has_no_presence_and_no_error(tmp_path, monkeypatch):
     assert presence.join(db) is None
     with presence.alone(db):
         pass
+
+
+def test_a_program_holding_the_file_is_named_on_one_line(tmp_path):
+    """A `python -c` script's newlines printed the restore refusal over several
+    lines (breaking test of issue 24): the command reads as one line."""
+    import subprocess
+    import sys
+
+    from desk.store.presence import openers
+
+    db = tmp_path / "shop.db"
+    db.write_bytes(b"")
+    script = f"import time\nf = open({str(db)!r}, 'rb')\nprint('ready', flush=True)\ntime.sleep(30)\n"
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        named = [o.describe() for o in openers(db) if o.pid == holder.pid]
+        assert named and "\n" not in named[0] and "import time f = open(" in named[0], named
+    finally:
+        holder.kill()
+        holder.wait()
