@@ -373,9 +373,11 @@ class AppointmentsScreen(ListScreen):
         form = FormDialog(_("Outcome of the call"), [
             FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
         ])
-        self.app.push_screen(form, lambda v: v and self.run_db(
-            lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,
-                                                       v["outcome"]), lambda _r: self.load()))
+        # a refused save (the visit moved on) keeps the form and what was typed
+        opened = {"ref": self.reminder_visits[reminder_id]}
+        self.submit(form, lambda v: self.desk.booking.complete_reminder(self.user, opened["ref"], reminder_id,
+                                                                        v["outcome"]),
+                    reapply=lambda current: opened.update(ref=current))
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)

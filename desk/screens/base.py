@@ -181,9 +181,10 @@ class DeskScreen(Screen):
             def refused(exc: BaseException) -> None:
                 form.reopen()
                 self.show_error(exc)
-                if isinstance(exc, StaleEdit) and exc.current is not None and reapply is not None:
+                if isinstance(exc, StaleEdit) and reapply is not None:
                     theirs = other_changes(exc) if exc.changes else describe_error(exc)
-                    form.show_stale(theirs, lambda: reapply(exc.current))
+                    # a record that takes nothing any more (closed, cancelled) has no current version
+                    form.show_stale(theirs, None if exc.current is None else lambda: reapply(exc.current))
 
             if approve is None:
                 self.run_db(lambda: save(values), saved, failed=refused)

@@ -84,7 +84,7 @@ class ComplaintService(Service):
             if row.version != complaint.version:
                 raise stale_edit(f"complaint {row.id} changed on another terminal",
                                  repo.latest_event(session=session, entity="complaint", entity_id=row.id),
-                                 current=ComplaintRef(row.id, row.version))
+                                 current=None if row.closed_at is not None else ComplaintRef(row.id, row.version))
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
             staff.may_close_complaint(actor, row.severity).check()

@@ -30,6 +30,7 @@ from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.estimate import SignedEstimate
+from desk.domain.process import Stage
 from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
@@ -272,7 +273,8 @@ class Service:
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
             raise stale_edit(f"visit {visit.number} changed on another terminal", None,
-                             since=audit.since(session, ref.id, ref.version), current=VisitRef(visit.id, visit.version))
+                             since=audit.since(session, ref.id, ref.version),
+                             current=None if visit.stage in CLOSED_STAGES else VisitRef(visit.id, visit.version))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -361,6 +363,11 @@ class Service:
         staff.may_change_price(actor, before, after, limit_pct=self.pricing.advisor_max_discount_pct,
                                list_cents=after.list_cents, list_qty=after.list_qty, rate_before=rate_before,
                                rate_after=rate_after, list_tax_rate=standard).check()
+
+
+#: A visit in these stages takes no form's change any more: a stale form on it is
+#: refused without the offer to save on top (issue 24).
+CLOSED_STAGES = frozenset({Stage.CANCELLED, Stage.NO_SHOW})
 
 
 def stale_edit(message: str, last, *, current=None, since=()) -> StaleEdit:

@@ -74,12 +74,13 @@ class Held:
         """What was typed, in one line (shown as "yours" beside the other change)."""
         return ""
 
-    def show_stale(self, theirs: str, reapply: Callable[[], None]) -> None:
+    def show_stale(self, theirs: str, reapply: Callable[[], None] | None) -> None:
         """The save was refused: the record moved on since this form opened. Say
         what the other terminal did (theirs) beside what is typed here (yours,
         still in the fields); ctrl+r saves yours on top of theirs, Escape keeps
         theirs. Until then a save stays refused: the form acts on the version it
-        was opened on."""
+        was opened on. ``reapply`` None: the record as it is now takes nothing of
+        this form (a closed complaint, a cancelled visit): no ctrl+r is offered."""
         self._reapply = reapply
         text = Text()
         text.append(_("Not saved: changed on another terminal since this form was opened") + "\n", style="bold")
@@ -87,7 +88,10 @@ class Held:
         text.append(theirs + "\n")
         text.append(_("Yours") + ": ", style="bold")
         text.append((self.typed_summary() or _("as typed above")) + "\n")
-        text.append(_("Ctrl+R: save yours on top of theirs; Escape: keep theirs"), style="dim")
+        if reapply is None:
+            text.append(_("Yours cannot be saved on it now; Escape: keep theirs"), style="dim")
+        else:
+            text.append(_("Ctrl+R: save yours on top of theirs; Escape: keep theirs"), style="dim")
         found = self.query("#stale")
         if found:
             found.first(Static).update(text)
