@@ -309,3 +309,31 @@ async def test_a_setting_changed_meanwhile(shop, clock, db_url):
         await pb.press("ctrl+r")
         await wait_for(pb, lambda: screen_name(b) == "SetupScreen" and stored(shop, "bays").value == 9, tries=600)
     assert d.setup.shop_settings()
+
+
+async def test_a_reminder_outcome_typed_while_the_visit_moved_on_is_kept(shop, clock, db_url):
+    """`m` on the board, a reminder, its outcome typed; meanwhile A adds a concern
+    to that visit. B's save is refused in words with the outcome kept in the form
+    (it closed, the outcome lost); ctrl+r records it on the visit as it is now."""
+    d = shop.desk
+    vid = flow.book(shop, clock, minutes_ahead=30)
+    a, b = two_apps(shop, clock, db_url)
+    async with b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen")
+        await pb.press("m")
+        await wait_for(pb, lambda: isinstance(b.screen, PickDialog))
+        await pb.press("enter")
+        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
+        form = b.screen
+        await pb.press(*"coming at 10")
+        d.reception.add_concern(shop.mgr, d.lifecycle.ref(vid), d.reception.concern("Rattle"))  # terminal A
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: any("another terminal" in n for n in notes), tries=600)
+        assert b.screen is form and first_value(form) == "coming at 10"
+        assert "added a concern" in str(form.query_one("#stale", Static).render())
+        assert any(r.visit_id == vid for r, _v, _c in d.booking.reminders())  # nothing of B's stored yet
+        await pb.press("ctrl+r")
+        await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
+    done = [e for e in d.lifecycle.history(vid) if e.user_name == B_USER]
+    assert done and "coming at 10" in done[-1].after
