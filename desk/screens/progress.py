@@ -86,8 +86,8 @@ class ProgressScreen(ListScreen):
     on: dict = {}
     # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
-        ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
-        ("status", N_("Status"), 16), ("tech", N_("Technician"), 12), ("bay", N_("Bay"), 4),
+        ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 11),
+        ("status", N_("Status"), 16), ("tech", N_("Technician"), 10), ("bay", N_("Bay"), 4),
         ("promised", N_("Promised"), 11), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
     )
     # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)

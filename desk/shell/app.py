@@ -21,7 +21,7 @@ from rich.markup import escape
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from desk.config import Settings
 from desk.i18n import N_, _, set_locale
@@ -270,8 +270,16 @@ class DeskApp(TypeAhead, App):
         return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
     def action_area(self, name: str) -> None:
-        if self.user is not None and name in self.AREAS:
+        """Another area's key shows that area as it was left (a visit opened there
+        stays open, like a tab); the key of the area one is in shows its board,
+        whatever was opened on it (f2 on a visit did nothing)."""
+        if self.user is None or name not in self.AREAS:
+            return
+        if self.current_mode != name:
             self.switch_mode(name)
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
 
     def action_switch_user(self) -> None:
         """Another user takes over this terminal (their PIN asked, audited)."""

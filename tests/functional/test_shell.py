@@ -126,3 +126,27 @@ async def test_command_palette_offers_the_screens_commands(shop, clock, db_url):
 async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url):
     rows = shop.desk.people.lookup("I1M8GDM9AXKP042788")
     assert [v.plate for v, _c in rows] == ["京A12345"]
+
+
+async def test_an_areas_key_in_that_area_shows_its_board_and_another_areas_key_returns_where_it_was(shop, clock, db_url):
+    """f2 on a visit opened from the appointment board did nothing (breaking test
+    of issue 24, issue 29): it shows the board. f3 and back to f2 finds the area
+    as it was left, the visit still open, like a tab."""
+    from tests.functional.pilot import screen_name
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "RECEPTION")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+        assert len(app.screen_stack) == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(app) == "ReceptionScreen")  # where it was left

@@ -563,9 +563,12 @@ def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
                        advisor_id=None, bay="", promised_at=clock.now, minutes_left=minutes_left, late=late,
                        at_risk=at_risk, comeback=True, update_due=True)
 
-    late = ProgressScreen.cells(ProgressScreen, row(-20, True, False))
-    risky = ProgressScreen.cells(ProgressScreen, row(30, False, True))
-    calm = ProgressScreen.cells(ProgressScreen, row(300, False, False))
+    from types import SimpleNamespace
+
+    board = SimpleNamespace(runs={}, on={}, app=SimpleNamespace(clock=lambda: clock.now))  # what cells() reads
+    late = ProgressScreen.cells(board, row(-20, True, False))
+    risky = ProgressScreen.cells(board, row(30, False, True))
+    calm = ProgressScreen.cells(board, row(300, False, False))
     assert str(late[0].style) == "red" and "LATE" in str(late[7])
     assert str(risky[0].style) == "yellow" and str(calm[0].style) == ""
     assert "COMEBACK" in str(late[8]) and "update due" in str(late[8])
