@@ -51,7 +51,7 @@ class HistoryScreen(DeskScreen):
 
     def on_mount(self) -> None:
         timeline = self.query_one("#timeline", DataTable)
-        for key, label in (("step", N_("Step")), ("from", N_("From")), ("to", N_("To")), ("took", N_("Took")),
+        for key, label in (("step", N_("Step")), ("from", N_("Start time")), ("to", N_("End time")), ("took", N_("Took")),
                            ("standard", N_("Standard"))):
             timeline.add_column(_(label), key=key)
         flags = self.query_one("#flags", DataTable)
@@ -148,6 +148,9 @@ class HistoryScreen(DeskScreen):
         """Every audited change; a signature that no longer covers the estimate
         says why on its own row ("signature of 17:44 void: line … added by …")."""
         table = self.query_one("#history", DataTable)
+        first = table.row_count == 0
+        at_end = first or table.cursor_row >= table.row_count - 1
+        keep = table.cursor_row
         table.clear()
         voids = voids or {}
         for e in events:
@@ -159,7 +162,10 @@ class HistoryScreen(DeskScreen):
                 e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(e.action), detail,
                 key=str(e.id),
             )
-        if self.focused is None:
+        # the newest change in view and under the cursor (the list is oldest first
+        # and was out of reach below the timeline): a reload keeps a cursor moved up
+        table.move_cursor(row=max(0, table.row_count - 1) if at_end else min(keep, table.row_count - 1))
+        if first:
             table.focus()
 
     def action_back(self) -> None:

@@ -235,3 +235,26 @@ async def test_a_voided_signature_shows_void_and_the_stopwatch_never_runs_backwa
         for key, row in shown.items():  # never an end before a start
             if row[1] and row[2] and key != "arrived":
                 assert row[1] <= row[2], key
+
+
+async def test_the_history_opens_on_its_newest_change(shop, clock, db_url):
+    """At 120x40 the history's newest rows were out of reach below the timeline
+    (breaking test of issue 25): `h` puts the cursor, and the view, on the newest
+    change, and up/down move through the changes."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    for n in range(30):
+        d.reception.add_concern(shop.sa, d.lifecycle.ref(vid), d.reception.concern(f"noise {n}"))
+    events = d.lifecycle.history(vid)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_from_board(pilot, "EstimateScreen")
+        await pilot.press("h")
+        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
+                       and app.screen.query_one("#history", DataTable).row_count == len(events))
+        table = app.screen.query_one("#history", DataTable)
+        assert app.focused is table and table.cursor_row == len(events) - 1
+        assert table.scroll_offset.y > 0 and table.max_scroll_y == table.scroll_offset.y  # scrolled to the end
+        await pilot.press("up")
+        assert table.cursor_row == len(events) - 2
