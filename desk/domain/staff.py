@@ -52,12 +52,16 @@ from desk.i18n import N_
 
 #: An item's who-constraint: not ticked by a technician who worked on the visit.
 NOT_TECHNICIAN = "not_technician"
+#: An item's who-constraint: a technician ticks it only for his own work (the
+#: self-inspection, QC-01); a manager or foreman may still.
+OWN_WORK = "technician_of_visit"
 
 #: Who a refusal names (message ids, translated by the UI as today).
 MANAGER_OR_FOREMAN = N_("a manager or foreman")
 MANAGER = N_("manager")
 OTHER_INSPECTOR = N_("an inspector other than the technician")
 THAT_TECHNICIAN = N_("that technician, with their PIN")
+WORKED_ON_IT = N_("a technician who worked on this car")
 ANOTHER_ADVISOR = N_("an advisor who did not find the work")
 
 
@@ -137,6 +141,8 @@ def may_tick(
         return refuse(N_("tick"), ROLE_LABELS[item.role])
     if item.who == NOT_TECHNICIAN and user.id in technician_ids and shop_has_other_inspector:
         return refuse(N_("tick"), OTHER_INSPECTOR)
+    if item.who == OWN_WORK and technician_ids and user.id not in technician_ids and not _manager_or_foreman(user):
+        return refuse(N_("tick"), WORKED_ON_IT)
     return ALLOWED
 
 

@@ -69,7 +69,7 @@ _BASE = "visit_base_version"
 def _note_base_version(target: VisitRow, context) -> None:  # pragma: no branch - event hook
     """Remember the version a visit had when the transaction read it, before any
     change of this transaction moved it on: the version the change began from."""
-    session = context.session
+    session = getattr(context, "session", None)  # none for an object merged without loading
     if session is not None:
         session.info.setdefault(_BASE, {}).setdefault(target.id, target.version)
 

@@ -57,6 +57,21 @@ def test_the_inspector_is_not_the_technician_where_the_shop_has_another():
     assert staff.may_tick(TECH, rep07, technician_ids={TECH.id})  # no who-constraint on the item
 
 
+def test_the_self_inspection_is_ticked_by_a_technician_who_worked_on_the_car():
+    """QC-01 offered and took any technician (breaking test of issue 25)."""
+    qc01 = ck.MotItem("QC-01", "QC", "a", "b", True, Role.TECHNICIAN, who=staff.OWN_WORK)
+    other = User(7, "Liu", frozenset({Role.TECHNICIAN}))
+    assert staff.may_tick(TECH, qc01, technician_ids={TECH.id})
+    assert refusal(staff.may_tick(other, qc01, technician_ids={TECH.id})) == (
+        "tick", "a technician who worked on this car")
+    assert staff.may_tick(FOREMAN, qc01, technician_ids={TECH.id})  # the foreman may still
+    assert staff.may_tick(other, qc01)  # nobody recorded as working on it: any technician
+    offered = staff.who_may_mark(qc01, "done", [TECH, other, ADVISOR], {2, 7, 1}, technician_ids={TECH.id})
+    assert offered == [TECH]
+    shipped = ck.load_templates().get("QC-01")
+    assert shipped.who == staff.OWN_WORK
+
+
 def test_who_else_may_inspect_is_decided_from_the_users_and_the_technicians():
     both = User(9, "Sole", frozenset({Role.QC, Role.TECHNICIAN}))
     away = User(10, "Away", frozenset({Role.QC}), active=False)
