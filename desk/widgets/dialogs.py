@@ -26,6 +26,7 @@ ModalScreen { align: center middle; }
     width: 90; max-width: 100%; height: auto; max-height: 95%;
     border: thick $accent; background: $surface; padding: 1 2;
 }
+.dialog > Label { width: 100%; }  /* a long reason wraps inside the dialog, never cut at its edge */
 .dialog-title { text-style: bold; margin-bottom: 1; }
 .field-label { margin-top: 1; }
 .field-error { color: $error; height: auto; }

@@ -139,6 +139,25 @@ async def test_manager_approves_on_an_advisors_terminal(shop, clock, db_url):
         assert results[1] is None
 
 
+async def test_a_pin_prompts_long_reason_wraps_inside_the_dialog(shop, clock, db_url):
+    """The reason of a PIN prompt was cut at the dialog's edge (breaking test of
+    issue 25): at 80x24 every word of it is inside the dialog."""
+    from desk.widgets.approval import ManagerApproval
+
+    reason = ("Deliver with a balance left\nNot allowed: deliver with a balance due needs a manager: "
+              "the customer pays 1,234.50 later by bank transfer, as agreed with the service manager")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))
+        app.push_screen(ManagerApproval(reason))
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
+        await pilot.pause()
+        label = app.screen.query_one("#approval-action")
+        dialog = app.screen.query_one("#approval")
+        assert label.region.right <= dialog.content_region.right
+        assert label.region.height >= 3  # wrapped, not cut
+
+
 def test_literal_never_interprets_markup_or_escapes():
     markup = literal("[bold]x[/bold]")
     assert isinstance(markup, Text) and markup.plain == "[bold]x[/bold]" and not markup.spans
