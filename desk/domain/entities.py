@@ -58,6 +58,14 @@ class ComplaintRef:
 
 
 @dataclass(frozen=True)
+class CustomerRef:
+    """A customer as an edit form saw it (the customer's changes are versioned)."""
+
+    id: int
+    version: int
+
+
+@dataclass(frozen=True)
 class Saved(Generic[T]):
     """What a command that changed a visit returns: the visit's new version
     (``ref``, to pass to the next command) and the command's own result."""

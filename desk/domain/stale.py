@@ -19,7 +19,10 @@ from desk.domain.errors import InvalidInput
 from desk.i18n import N_
 
 #: Parameters of :func:`sentence` that are message ids themselves (translated first).
-TRANSLATED = ("did", "setting")
+TRANSLATED = ("did", "setting", "field")
+
+#: A customer's edited fields, as a refusal names them.
+CUSTOMER_FIELDS = {"name": N_("name"), "phone": N_("phone"), "email": N_("e-mail"), "special_note": N_("note")}
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ DID: dict[str, str] = {
     "comeback.cause": N_("recorded the comeback's cause"),
     "integrity.accept": N_("accepted the flag"),
     "setup.setting": N_("changed the shop set-up"),
+    "customer.update": N_("changed the customer's details"),
 }
 
 
@@ -122,6 +126,11 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
         if after.get("availability") == "back_order":
             return N_("{who} put {line} on back order, arrival date not known yet, at {at}"), {**params, "line": line}
         return N_("{who} changed the line {line} at {at}"), {**params, "line": line}
+    if change.action == "customer.update" and after:
+        named = [(CUSTOMER_FIELDS[k], str(v)) for k, v in after.items() if k in CUSTOMER_FIELDS]
+        if len(named) == 1:
+            return N_("{who} set the customer's {field} to {value} at {at}"), {
+                **params, "field": named[0][0], "value": named[0][1]}
     if change.action == "setup.setting" and after:
         key, value = next(iter(after.items()))
         try:

@@ -205,6 +205,34 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.app.push_screen(PickDialog(_("Phone or plate on file: this customer, or a new one?"), choices), chosen)
 
 
+def edit_customer(screen, customer_id: int) -> None:
+    """The customer's details in a form that keeps the version it was opened on:
+    saved after another terminal changed the customer, it is refused in words,
+    what was typed kept, and ctrl+r saves it on top (``DeskScreen.submit``)."""
+
+    def show(found) -> None:
+        ref, c = found
+        form = FormDialog(_("Customer details"), [
+            FormField.of(fields.NAME, _("Name"), c.name),
+            FormField.of(fields.PHONE, _("Phone"), show_phone(c.phone)),
+            FormField.of(fields.EMAIL, _("E-mail"), c.email),
+            FormField.of(fields.SPECIAL_NOTE, _("Special note"), c.special_note),
+        ])
+        opened = {"ref": ref}
+        desk = screen.app.desk
+        shown = {"name": c.name, "phone": c.phone, "email": c.email, "special_note": c.special_note}
+
+        def save(values):
+            # only what the user changed: a save on top of another terminal's change keeps theirs
+            changes = {k: v for k, v in values.items() if v != shown.get(k)}
+            return desk.people.update_customer(screen.user, opened["ref"], changes) if changes else opened["ref"]
+
+        screen.submit(form, save, lambda _ref: screen.notify(_("Customer details saved")),
+                      reapply=lambda current: opened.update(ref=current))
+
+    run_db(screen.app, lambda: screen.app.desk.people.customer_details(customer_id), show, group="customer-edit")
+
+
 def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
     """After a lookup from anywhere: open the car's open visit, book, or walk in."""
     from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
@@ -216,7 +244,8 @@ def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
             if Stage(v["stage"]) not in TERMINAL and Stage(v["stage"]) != Stage.DELIVERED:
                 choices.append((("open", v["id"], v["stage"]),
                                 _("Open {number} ({stage})", number=v["number"], stage=_(STAGE_LABELS[Stage(v["stage"])]))))
-        choices += [(("book",), _("Book an appointment")), (("walk_in",), _("Walk-in: start reception now"))]
+        choices += [(("book",), _("Book an appointment")), (("walk_in",), _("Walk-in: start reception now")),
+                    (("edit_customer",), _("Correct the customer's details"))]
 
         def chosen(choice) -> None:
             if not choice:
@@ -233,6 +262,8 @@ def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
                 board._book_for((customer_id, vehicle_id))
             elif choice[0] == "walk_in" and hasattr(board, "walk_in_for"):
                 board.walk_in_for((customer_id, vehicle_id))
+            elif choice[0] == "edit_customer":
+                edit_customer(board, customer_id)
 
         app.push_screen(PickDialog(_("What now?"), choices), chosen)
 

@@ -6,10 +6,10 @@ from sqlmodel import Session
 
 from desk.domain import fields
 from desk.domain.drafts import CustomerDraft, VehicleDraft
-from desk.domain.entities import Role, User
+from desk.domain.entities import CustomerRef, Role, User
 from desk.domain.errors import AlreadyOnFile, InvalidInput
 from desk.i18n import N_
-from desk.services.context import Service
+from desk.services.context import Service, stale_edit
 from desk.store import repo
 from desk.store.models import CustomerRow, OdometerRow, UserRow, VehicleRow, VisitRow
 
@@ -125,6 +125,63 @@ class PeopleService(Service):
                     before={"customer_id": before, "owner": taken.customer_name},
                     after={"customer_id": customer_id, "reason": reason})
         return car.id
+
+    # ------------------------------------------------------------------ a customer's details
+
+    def customer_details(self, customer_id: int) -> tuple[CustomerRef, CustomerDraft]:
+        """The customer as the edit form opens on it: its version and its details."""
+
+        def run(session: Session) -> tuple[CustomerRef, CustomerDraft]:
+            row = session.get(CustomerRow, customer_id)
+            if row is None:
+                raise InvalidInput("customer", "No such customer")
+            return CustomerRef(row.id, row.version), CustomerDraft(
+                name=row.name, phone=row.phone, email=row.email, special_note=row.special_note,
+                member=row.member, vip=row.vip)
+
+        return self._read(run)
+
+    def update_customer(self, actor: User, customer: CustomerRef, changes: dict[str, str]) -> CustomerRef:
+        """Correct what the user changed of a customer's name, phone, e-mail or
+        note (``changes``: field -> typed text, each parsed here by the domain's
+        field, whoever calls; fields not named stay as they are, so a save on top
+        of another terminal's change keeps theirs). Refused (``StaleEdit``,
+        naming the other change) when the customer changed since ``customer``
+        was read; a phone that is another customer's is named (``AlreadyOnFile``),
+        never saved twice. Audited with what was there before; returns the
+        customer's new version."""
+        specs = {"name": fields.NAME, "phone": fields.PHONE, "email": fields.EMAIL,
+                 "special_note": fields.SPECIAL_NOTE}
+        unknown = sorted(set(changes) - set(specs))
+        if unknown:
+            raise InvalidInput(unknown[0], N_("Not a customer's detail"))
+        parsed = {k: specs[k].check(v) for k, v in changes.items()}
+
+        def run(session: Session) -> CustomerRef:
+            row = session.get(CustomerRow, customer.id)
+            if row is None:
+                raise InvalidInput("customer", "No such customer")
+            if row.version != customer.version:
+                raise stale_edit(f"customer {row.id} changed on another terminal",
+                                 repo.latest_event(session=session, entity="customer", entity_id=row.id),
+                                 current=CustomerRef(row.id, row.version))
+            changed = {k: v for k, v in parsed.items() if v != getattr(row, k)}
+            if not changed:
+                return customer
+            if "phone" in changed:
+                taken = [m for m in repo.on_file(session=session, phone=changed["phone"], plate="")
+                         if m.customer_id != row.id]
+                if taken:
+                    raise AlreadyOnFile(taken)
+            before = {k: getattr(row, k) for k in changed}
+            for k, v in changed.items():
+                setattr(row, k, v)
+            session.add(row)
+            session.flush()
+            self._audit(session, actor, "customer.update", "customer", row.id, before=before, after=changed)
+            return CustomerRef(row.id, row.version)
+
+        return self._write(run)
 
     def _customer_row(self, c: CustomerDraft) -> CustomerRow:
         return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,

@@ -65,10 +65,16 @@ class CustomerRow(SQLModel, table=True):
     phone_rev: str = Field(default="", max_length=20)
     pinyin_key: str = Field(default="", max_length=search.PINYIN_LENGTH)
     initials_key: str = Field(default="", max_length=search.INITIALS_LENGTH)
+    #: Optimistic lock: an edit form saved after another terminal's is refused.
+    version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     __table_args__ = tuple(
         sa.Index(f"ix_customer_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.CUSTOMER_KEYS
     )
+
+    @declared_attr
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+        return {"version_id_col": cls.__table__.c.version}
 
 
 class VehicleRow(SQLModel, table=True):

@@ -337,3 +337,53 @@ async def test_a_reminder_outcome_typed_while_the_visit_moved_on_is_kept(shop, c
         await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
     done = [e for e in d.lifecycle.history(vid) if e.user_name == B_USER]
     assert done and "coming at 10" in done[-1].after
+
+
+async def open_customer_form(pilot, app, query: str) -> FormDialog:
+    """/ (lookup), the car typed, then "Correct the customer's details"."""
+    await pilot.press("slash")
+    await wait_for(pilot, lambda: screen_name(app) == "LookupScreen")
+    await pilot.press(*query)
+    await wait_for(pilot, lambda: app.screen.rows if screen_name(app) == "LookupScreen" else False, tries=600)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, PickDialog), tries=600)
+    picks = app.screen
+    await pilot.press(*["down"] * (len(picks.choices) - 1), "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormDialog), tries=600)
+    return app.screen
+
+
+async def test_a_customers_details_changed_meanwhile(shop, clock, db_url):
+    """The customer's edit form (/ and the car, "Correct the customer's details"):
+    B opens it and types a new phone; A opens it, corrects the name and saves; B
+    saves later: refused in words naming A's change, B's phone kept; ctrl+r saves
+    B's phone on top, A's name stands. On main no customer could be corrected."""
+    d = shop.desk
+    a, b = two_apps(shop, clock, db_url)
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        for app, pilot in ((a, pa), (b, pb)):
+            await wait_for(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen")
+        form_b = await open_customer_form(pb, b, "12345")
+        phone = form_b.query_one("#f-phone", Input)
+        phone.focus()
+        await pb.press("ctrl+u", *"13900001111")
+        form_a = await open_customer_form(pa, a, "12345")
+        assert first_value(form_a) == "李伟"
+        await pa.press("ctrl+u", *"李伟明", "ctrl+s")
+        await wait_for(pa, lambda: not isinstance(a.screen, FormDialog), tries=600)
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: any("another terminal" in n for n in notes), tries=600)
+        theirs = f"{A_USER} set the customer's name to 李伟明 at {clock.now:%H:%M}"
+        assert f"Changed on another terminal: {theirs}" in notes
+        assert b.screen is form_b and phone.value == "13900001111"
+        await pb.press("ctrl+r")
+        await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
+    ref, now = d.people.customer_details(shop.customer)
+    assert (now.name, now.phone) == ("李伟明", "+8613900001111")  # theirs kept, yours on top
+    import sqlalchemy as sa
+
+    with d.ctx.engine.connect() as conn:
+        users = [r[0] for r in conn.execute(sa.text(
+            "SELECT user_name FROM audit_event WHERE action = 'customer.update' ORDER BY id"))]
+    assert users == [A_USER, B_USER]  # both saves audited, A's first

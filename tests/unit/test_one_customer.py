@@ -165,3 +165,31 @@ def test_re_anchoring_the_audit_log_in_a_users_name_asks_their_pin(shop, db_url)
     assert audit(d, "audit.re_anchor") == []
     code, said = run(db_url, "--user", "周经理", "audit", "verify", "--re-anchor", "--pin-stdin", input="8888\n")
     assert code == 0 and "Anchored" in said, said
+
+
+def test_correcting_a_customer_checks_its_text_its_version_and_whose_phone_it_is(shop):
+    """The customer's details are corrected through the service (issue 24): each
+    text parsed by the domain's field whoever calls, a stale version refused naming
+    the other change, another customer's phone named, the change audited."""
+    from desk.domain.errors import StaleEdit
+
+    d = shop.desk
+    other, _car = d.people.register(shop.sa, d.people.customer_draft(name="张三", phone="13900002222"),
+                                    d.people.vehicle_draft(plate="沪C11111"))
+    ref, before = d.people.customer_details(shop.customer)
+    with pytest.raises(InvalidInput):
+        d.people.update_customer(shop.sa, ref, {"name": "x" * 81})
+    with pytest.raises(InvalidInput):
+        d.people.update_customer(shop.sa, ref, {"vip": "yes"})  # not a detail the form edits
+    with pytest.raises(AlreadyOnFile) as err:
+        d.people.update_customer(shop.sa, ref, {"phone": "139 0000 2222"})
+    assert [m.customer_id for m in err.value.matches] == [other]
+    assert d.people.customer_details(shop.customer) == (ref, before)  # nothing written
+    renamed = d.people.update_customer(shop.sa, ref, {"name": "李\x1b]0;pwned\x07伟明"})
+    assert d.people.customer_details(shop.customer)[1].name == "李伟明"  # no control sequence stored
+    moved = d.people.update_customer(shop.sa, renamed, {"special_note": "Prefers WeChat"})
+    assert moved.version > renamed.version
+    with pytest.raises(StaleEdit) as stale:
+        d.people.update_customer(shop.sa, ref, {"name": "李伟伟"})
+    assert stale.value.current == moved and stale.value.what == "customer.update"
+    assert audit(d, "customer.update")[-1][1] == {"special_note": "Prefers WeChat"}
