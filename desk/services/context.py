@@ -223,10 +223,14 @@ class Service:
 
         return self._retry_busy(run)
 
-    def _read_connection(self, fn: Callable[[Any], T]) -> T:
-        """A read on a plain connection (no ORM session): for the per-keypress lookup."""
+    def _read_connection(self, fn: Callable[[Any], T], *, one_statement: bool = False) -> T:
+        """A read on a plain connection (no ORM session): for the per-keypress lookup.
+        ``one_statement``: ``fn`` sends a single statement, its own snapshot: no
+        transaction around it (on PostgreSQL two round trips fewer, BEGIN and ROLLBACK)."""
         def run() -> T:
             with self.ctx.engine.connect() as conn:
+                if one_statement and conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 return fn(conn)
 
         return self._retry_busy(run)

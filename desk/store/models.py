@@ -66,9 +66,9 @@ class CustomerRow(SQLModel, table=True):
     pinyin_key: str = Field(default="", max_length=search.PINYIN_LENGTH)
     initials_key: str = Field(default="", max_length=search.INITIALS_LENGTH)
 
-    __table_args__ = tuple(
-        sa.Index(f"ix_customer_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.CUSTOMER_KEYS
-    )
+    #: On PostgreSQL each key's index is in the "C" collation (migration 0016): the
+    #: lookup's ranges in code-point order, as on SQLite.
+    __table_args__ = tuple(sa.Index(f"ix_customer_{c}", c) for c in search.CUSTOMER_KEYS)
 
 
 class VehicleRow(SQLModel, table=True):
@@ -87,9 +87,9 @@ class VehicleRow(SQLModel, table=True):
     vin_key: str = Field(default="", max_length=17)
     vin_rev: str = Field(default="", max_length=17)
 
-    __table_args__ = tuple(
-        sa.Index(f"ix_vehicle_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.VEHICLE_KEYS
-    )
+    #: On PostgreSQL each key's index is in the "C" collation (migration 0016): the
+    #: lookup's ranges in code-point order, as on SQLite.
+    __table_args__ = tuple(sa.Index(f"ix_vehicle_{c}", c) for c in search.VEHICLE_KEYS)
 
 
 @sa.event.listens_for(CustomerRow, "before_insert")
