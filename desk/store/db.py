@@ -175,6 +175,33 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
 
 
 @contextlib.contextmanager
+def building(engine: Engine) -> Iterator[None]:
+    """A new SQLite shop filled by one program (``desk demo``): its many commits
+    are not each waited to the disk (``synchronous=OFF``); the whole file is, once,
+    at the end (a crash half-way leaves a half-made demo, made again). Elsewhere,
+    and on PostgreSQL, nothing changes."""
+    path = health.sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+
+    def _no_wait(dbapi_conn, _record) -> None:
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    engine.dispose()  # every connection from here on is made with the listener
+    event.listen(engine, "connect", _no_wait)
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", _no_wait)
+        engine.dispose()
+        with engine.connect() as conn:  # synchronous=FULL again: the checkpoint syncs the file
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
     bound = engine.execution_options(**{WRITE: True})
