@@ -37,7 +37,7 @@ from sqlmodel import Session
 
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
-from desk.store import faults, health, presence, text_guard
+from desk.store import faults, health, presence, text_guard, writing
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
 from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
 
@@ -205,7 +205,7 @@ def building(engine: Engine) -> Iterator[None]:
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
     bound = engine.execution_options(**{WRITE: True})
-    with Session(bound, expire_on_commit=False) as session:
+    with writing.one(), Session(bound, expire_on_commit=False) as session:
         text_guard.guard(session)  # nothing unstorable is written, whoever wrote it
         with session.begin():
             yield session
@@ -247,7 +247,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    with writing.one():
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
