@@ -100,7 +100,8 @@ class LifecycleService(Service):
             visit = self._visit_row(session, visit_id)
             # held here, so the facts' read of the customer finds it in the session
             customer_row = session.get(CustomerRow, visit.customer_id)
-            facts = self._facts(session, visit)
+            totals = self._kept_totals()
+            facts = self._facts(session, visit, totals)
             marks = repo.marks(session=session, visit_id=visit_id)
             stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
             billable, estimate = billable_lines(facts.lines), estimate_lines_of(facts.lines)
@@ -110,8 +111,8 @@ class LifecycleService(Service):
                 customer=facts.customer,
                 vehicle=facts.vehicle,
                 lines=facts.lines,
-                totals=self.totals(billable, customer_row, facts.signed),
-                estimate_totals=self.totals(estimate, customer_row, facts.signed),
+                totals=totals(billable, customer_row, facts.signed),
+                estimate_totals=totals(estimate, customer_row, facts.signed),
                 checklist=ck.evaluate(self.templates, stage, facts, marks),
                 concerns=facts.concerns,
                 findings=facts.findings,
