@@ -132,6 +132,15 @@ def main(argv: list[str] | None = None) -> None:
         app = baseline_app(report)
     else:
         app = desk_app(report, args.db, args.now, args.user)
+    if args.kind == "desk":  # as the desk command ends (desk/__main__.py): no wait for background loading
+        import asyncio
+
+        from desk.shell.leave import leave
+
+        app.run(headless=args.headless, size=(120, 40) if args.headless else None, loop=asyncio.new_event_loop())
+        report["exited"] = time.time()
+        Path(args.out).write_text(json.dumps(report))
+        leave(app.return_code)
     if args.headless:
         app.run(headless=True, size=(120, 40))
     else:

@@ -57,7 +57,9 @@ def main(ctx: click.Context, db: str | None, lang: str | None, user_name: str | 
     if ctx.invoked_subcommand is None:
         from desk.cli.start import build_app  # the app's code only when it opens
 
-        build_app(db, lang, user_name).run()
+        from desk.shell.leave import run_and_leave
+
+        run_and_leave(build_app(db, lang, user_name))  # quitting does not wait for background loading
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from desk import filler
 from desk.domain.entities import Availability, CallOutcome, Disposal, Role, User
 from desk.domain.errors import GuardFailed
@@ -440,7 +442,9 @@ def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng) -> None:
 
 
 def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
-    """N closed visits over the last years, written in batches of 500."""
+    """N closed visits over the last years, written in batches of 500: each table's
+    rows of a batch in one statement (executemany), made as the models make them
+    (their defaults) but without the ORM's unit of work per row."""
     if n <= 0:
         return 0
     done = 0
@@ -448,48 +452,68 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
     start = now - timedelta(days=5 * 365)
     span = (now - timedelta(days=40) - start).total_seconds()
     while done < n:
+        visits, concerns, lines, auths, calls, answers = [], [], [], [], [], []
+        for _ in range(min(batch, n - done)):
+            cid, vid = rng.choice(cars)
+            arrived = start + timedelta(seconds=rng.random() * span)
+            delivered = arrived + timedelta(hours=rng.randint(2, 30))
+            tech = rng.choice(techs)
+            visits.append(VisitRow(
+                number=f"H{done + 1:07d}", customer_id=cid, vehicle_id=vid,
+                advisor_id=rng.choice(advisors).id, technician_id=tech.id, stage="FOLLOWED_UP",
+                walk_in=rng.random() < 0.3, day=arrived.date(), appointment_at=arrived,
+                arrived_at=arrived, reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
+                promised_at=arrived + timedelta(hours=4), signed_at=arrived + timedelta(minutes=30),
+                repair_started_at=arrived + timedelta(minutes=45), ready_at=delivered - timedelta(hours=1),
+                delivered_at=delivered, odometer_km=None, fuel_eighths=4, damage_confirmed=True,
+                created_at=arrived, updated_at=delivered,
+            ))
+            text, tags = _concern(rng)
+            concerns.append(ConcernRow(visit_id=0, text=text, tags=",".join(tags), confirmed=True))
+            price = rng.choice([18000, 42000, 68000, 32000])
+            lines.append((
+                EstimateLineRow(visit_id=0, kind="labour", description="Service labour", qty_milli=1000,
+                                unit_cents=18000, done_by=tech.id, done_at=delivered, started=True,
+                                availability="in_stock"),
+                EstimateLineRow(visit_id=0, kind="part", description="Parts", qty_milli=1000, unit_cents=price,
+                                done_by=tech.id, done_at=delivered, started=True, availability="in_stock",
+                                position=1)))
+            total = (18000 + price) * 113 // 100
+            auths.append(AuthorisationRow(visit_id=0, channel="in_person", signer="customer", amount_cents=total,
+                                          estimate_version=1, lines_hash="imported",
+                                          at=arrived + timedelta(minutes=30)))
+            calls.append(FollowUpCallRow(visit_id=0, at=delivered + timedelta(hours=rng.randint(20, 90)),
+                                         outcome=CallOutcome.REACHED.value, survey_done=True,
+                                         next_service_stated=True, nps=rng.randint(6, 10)))
+            answers.append([SurveyAnswerRow(call_id=0, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5]))
+                            for factor in CSI_FACTORS])
+            done += 1
         with write_session(desk.ctx.engine) as s:
-            for _ in range(min(batch, n - done)):
-                cid, vid = rng.choice(cars)
-                arrived = start + timedelta(seconds=rng.random() * span)
-                delivered = arrived + timedelta(hours=rng.randint(2, 30))
-                tech = rng.choice(techs)
-                visit = VisitRow(
-                    number=f"H{done + 1:07d}", customer_id=cid, vehicle_id=vid,
-                    advisor_id=rng.choice(advisors).id, technician_id=tech.id, stage="FOLLOWED_UP",
-                    walk_in=rng.random() < 0.3, day=arrived.date(), appointment_at=arrived,
-                    arrived_at=arrived, reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
-                    promised_at=arrived + timedelta(hours=4), signed_at=arrived + timedelta(minutes=30),
-                    repair_started_at=arrived + timedelta(minutes=45), ready_at=delivered - timedelta(hours=1),
-                    delivered_at=delivered, odometer_km=None, fuel_eighths=4, damage_confirmed=True,
-                    created_at=arrived, updated_at=delivered,
-                )
-                s.add(visit)
-                s.flush()
-                text, tags = _concern(rng)
-                s.add(ConcernRow(visit_id=visit.id, text=text, tags=",".join(tags), confirmed=True))
-                price = rng.choice([18000, 42000, 68000, 32000])
-                s.add(EstimateLineRow(visit_id=visit.id, kind="labour", description="Service labour",
-                                      qty_milli=1000, unit_cents=18000, done_by=tech.id, done_at=delivered,
-                                      started=True, availability="in_stock"))
-                s.add(EstimateLineRow(visit_id=visit.id, kind="part", description="Parts", qty_milli=1000,
-                                      unit_cents=price, done_by=tech.id, done_at=delivered, started=True,
-                                      availability="in_stock", position=1))
-                total = (18000 + price) * 113 // 100
-                s.add(AuthorisationRow(visit_id=visit.id, channel="in_person", signer="customer",
-                                       amount_cents=total, estimate_version=1, lines_hash="imported",
-                                       at=arrived + timedelta(minutes=30)))
-                call = FollowUpCallRow(visit_id=visit.id, at=delivered + timedelta(hours=rng.randint(20, 90)),
-                                       outcome=CallOutcome.REACHED.value, survey_done=True,
-                                       next_service_stated=True, nps=rng.randint(6, 10))
-                s.add(call)
-                s.flush()
-                for factor in CSI_FACTORS:
-                    s.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5])))
-                audit.record(s, at=delivered, user_id=None, user_name="demo", action="visit.import",
-                             entity="visit", entity_id=visit.id, visit_id=visit.id,
-                             after={"number": visit.number})
-                done += 1
+            ids = _insert(s, VisitRow, visits)
+            _insert(s, ConcernRow, concerns, visit_id=ids)
+            _insert(s, EstimateLineRow, [ln for pair in lines for ln in pair],
+                    visit_id=[i for i in ids for _pair in range(2)])
+            _insert(s, AuthorisationRow, auths, visit_id=ids)
+            call_ids = _insert(s, FollowUpCallRow, calls, visit_id=ids)
+            _insert(s, SurveyAnswerRow, [a for group in answers for a in group],
+                    call_id=[c for c, group in zip(call_ids, answers) for _a in group])
+            audit.record_many(s, [dict(at=v.delivered_at, user_id=None, user_name="demo", action="visit.import",
+                                       entity="visit", entity_id=i, visit_id=i, after={"number": v.number})
+                                  for v, i in zip(visits, ids)])
         if progress:
             progress(done)
     return done
+
+
+def _insert(session, model, rows: list, **links: list[int]) -> list[int]:
+    """``rows`` (unsaved model objects, their defaults filled) in one INSERT, in
+    order, each given its ``links`` (column -> one value per row); their new ids."""
+    table = model.__table__
+    values = [{k: v for k, v in row.model_dump().items() if k != "id"} for row in rows]
+    for column, targets in links.items():
+        for value, target in zip(values, targets, strict=True):
+            value[column] = target
+    if not values:
+        return []
+    return list(session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                values).scalars())

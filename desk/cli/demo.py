@@ -9,6 +9,7 @@ from desk.demo import GUIDE_USER, build
 from desk.domain.entities import ROLE_LABELS
 from desk.domain.errors import DeskError
 from desk.i18n import _
+from desk.store.db import building
 from desk.widgets.feedback import describe_error
 
 
@@ -34,7 +35,8 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int, open_app: b
                 bar.update(done - last[0])
                 last[0] = done
 
-            counts = build(desk, visits=visits, seed=seed, progress=progress)
+            with building(desk.ctx.engine):
+                counts = build(desk, visits=visits, seed=seed, progress=progress)
     except DeskError as exc:
         fail(describe_error(exc))
     click.echo(

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from desk.domain import setup
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_
 
@@ -132,6 +131,10 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
             return N_("{who} set the customer's {field} to {value} at {at}"), {
                 **params, "field": named[0][0], "value": named[0][1]}
     if change.action == "setup.setting" and after:
+        # here, not at the top: the set-up's specifications (templates, fields)
+        # are not on the way to the first frame (desk.shell.app imports this module)
+        from desk.domain import setup
+
         key, value = next(iter(after.items()))
         try:
             setting = setup.spec(key).label

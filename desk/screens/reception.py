@@ -33,6 +33,7 @@ def concerns_text(concerns) -> Text:
 
 class ReceptionScreen(ComebackProposal, VisitScreen):
     stage = Stage.RECEPTION
+    PAST_VISITS = 5
     BINDINGS = [
         Binding("k", "add_concern", N_("Add concern"), id="reception.add_concern"),
         Binding("f", "confirm_concerns", N_("Concerns confirmed"), id="reception.confirm_concerns"),
@@ -58,7 +59,7 @@ class ReceptionScreen(ComebackProposal, VisitScreen):
         # the view is read after that moment is stamped.
         def start_then_load():
             self.desk.reception.start_reception(self.user, self.desk.lifecycle.ref(self.visit_id))
-            return self.desk.lifecycle.visit_view(self.visit_id)
+            return self.desk.lifecycle.visit_view(self.visit_id, past=self.PAST_VISITS)
 
         self.run_db(start_then_load, self.show_view, group="visit", exclusive=True)
 
@@ -85,8 +86,7 @@ class ReceptionScreen(ComebackProposal, VisitScreen):
     def show_panel(self, view) -> None:
         self.query_one("#greeting", Static).update(self.greeting_text())
         self.query_one("#concerns", Static).update(concerns_text(view.concerns))
-        vehicle_id, visit_id = view.vehicle.id, self.visit_id
-        self.run_db(lambda: self.desk.people.vehicle_visits(vehicle_id, exclude=visit_id), self.show_history)
+        self.show_history(view.last_visits)
         today = self.app.clock().date()
         camps = matching(load_campaigns(), view.vehicle, today)
         text = Text()

@@ -199,10 +199,14 @@ class VisitScreen(VisitActions, DeskScreen):
     #: badge on the heading, the reasons behind ``h``.
     open_flags = 0
 
+    #: The car's last visits this screen shows, read with the visit (``VisitView.last_visits``).
+    PAST_VISITS = 0
+
     def reload(self) -> None:
         self.feed_seen = self.app.live.seen
-        vid = self.visit_id
-        self.run_db(lambda: (self.desk.lifecycle.visit_view(vid), len(self.desk.integrity.visit_flags(vid).open())),
+        vid, past = self.visit_id, self.PAST_VISITS
+        self.run_db(lambda: (self.desk.lifecycle.visit_view(vid, past=past),
+                             len(self.desk.integrity.visit_flags(vid).open())),
                     self.show_read, group="visit", exclusive=True)
 
     def show_read(self, read) -> None:

@@ -224,10 +224,14 @@ class Service:
 
         return self._retry_busy(run)
 
-    def _read_connection(self, fn: Callable[[Any], T]) -> T:
-        """A read on a plain connection (no ORM session): for the per-keypress lookup."""
+    def _read_connection(self, fn: Callable[[Any], T], *, one_statement: bool = False) -> T:
+        """A read on a plain connection (no ORM session): for the per-keypress lookup.
+        ``one_statement``: ``fn`` sends a single statement, its own snapshot: no
+        transaction around it (on PostgreSQL two round trips fewer, BEGIN and ROLLBACK)."""
         def run() -> T:
             with self.ctx.engine.connect() as conn:
+                if one_statement and conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 return fn(conn)
 
         return self._retry_busy(run)
@@ -332,10 +336,27 @@ class Service:
         return signed_terms(repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version,
                             estimate_lines_of(lines))
 
-    def _facts(self, session: Session, visit) -> VisitFacts:
+    def _facts(self, session: Session, visit, totals_fn: Callable[..., money.Totals] | None = None) -> VisitFacts:
+        """``totals_fn``: what prices the facts' totals (:meth:`totals`, or one that
+        keeps them for the caller: :meth:`_kept_totals`)."""
         return repo.visit_facts(
-            session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
+            session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=totals_fn or self.totals
         )
+
+    def _kept_totals(self) -> Callable[..., money.Totals]:
+        """:meth:`totals` that keeps each result for the same lines, customer and
+        signature (the very objects): a visit's view prices its estimate and its
+        bill once, not once for its facts and again for the screen."""
+        kept: dict[tuple, tuple] = {}
+
+        def totals(lines, customer=None, signed=None) -> money.Totals:
+            lines = list(lines)
+            key = (tuple(map(id, lines)), id(customer), id(signed))
+            if key not in kept:
+                kept[key] = (self.totals(lines, customer, signed), lines, customer, signed)  # held: ids stay theirs
+            return kept[key][0]
+
+        return totals
 
     def _rates(self, *lines) -> tuple[Decimal | None, ...]:
         """The tax rates of ``lines`` and of the shop's standard code, as the price

@@ -71,6 +71,9 @@ class VisitView:
     void: tuple[str, dict] | None = None
     #: Every voided signature of the estimate (authorisation id -> why, as ``void``).
     voids: dict = field(default_factory=dict)
+    #: The car's last visits with their concerns and declined lines (``people.vehicle_visits``),
+    #: read with the visit when asked (``visit_view(past=n)``); empty otherwise.
+    last_visits: list = field(default_factory=list)
 
     @property
     def ref(self) -> VisitRef:
@@ -88,13 +91,19 @@ class LifecycleService(Service):
         """The visit's current version (for a list that holds only ids, and tests)."""
         return self._read(lambda s: (lambda v: VisitRef(v.id, v.version))(self._visit_row(s, visit_id)))
 
-    def visit_view(self, visit_id: int) -> VisitView:
+    def visit_view(self, visit_id: int, *, past: int = 0) -> VisitView:
+        """The visit as a screen shows it, in one read transaction and a fixed
+        number of queries however many lines and earlier visits it has; ``past``:
+        also the car's last ``past`` visits in detail (``VisitView.last_visits``)."""
+
         def run(session: Session) -> VisitView:
             visit = self._visit_row(session, visit_id)
-            facts = self._facts(session, visit)
+            # held here, so the facts' read of the customer finds it in the session
+            customer_row = session.get(CustomerRow, visit.customer_id)
+            totals = self._kept_totals()
+            facts = self._facts(session, visit, totals)
             marks = repo.marks(session=session, visit_id=visit_id)
             stage = visit.stage if visit.stage in self.templates.stages else Stage.BOOKED
-            customer_row = session.get(CustomerRow, visit.customer_id)
             billable, estimate = billable_lines(facts.lines), estimate_lines_of(facts.lines)
 
             return VisitView(
@@ -102,8 +111,8 @@ class LifecycleService(Service):
                 customer=facts.customer,
                 vehicle=facts.vehicle,
                 lines=facts.lines,
-                totals=self.totals(billable, customer_row, facts.signed),
-                estimate_totals=self.totals(estimate, customer_row, facts.signed),
+                totals=totals(billable, customer_row, facts.signed),
+                estimate_totals=totals(estimate, customer_row, facts.signed),
                 checklist=ck.evaluate(self.templates, stage, facts, marks),
                 concerns=facts.concerns,
                 findings=facts.findings,
@@ -118,6 +127,8 @@ class LifecycleService(Service):
                 signature=(signature := last_signature(facts)),
                 voids=(voids := self._voids(session, visit.id, facts)),
                 void=voids.get(signature.id) if signature is not None else None,
+                last_visits=repo.vehicle_visits(session=session, vehicle_id=visit.vehicle_id, exclude=visit.id,
+                                                limit=past) if past else [],
             )
 
         return self._read(run)

@@ -222,7 +222,7 @@ class PeopleService(Service):
         q = query.strip()
         if len(q) == 18 and q[0] in "Ii" and q[1:].isalnum():
             q = q[1:]
-        return self._read_connection(lambda c: repo.lookup(connection=c, query=q, limit=limit))
+        return self._read_connection(lambda c: repo.lookup(connection=c, query=q, limit=limit), one_statement=True)
 
     def vehicle_visits(self, vehicle_id: int, *, exclude: int | None = None, limit: int = 5) -> list[dict]:
         """The last visits of a vehicle with their concerns and the recommendations

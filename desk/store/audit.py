@@ -129,6 +129,27 @@ def record(
     return row
 
 
+def record_many(session: Session, events: list[dict]) -> None:
+    """Append ``events`` (each :func:`record`'s keyword arguments) in order, as
+    :func:`record` would one by one, in one statement: the same rows and chain,
+    without an ORM object per event (a generated history's thousands)."""
+    if not events:
+        return
+    prev = _last_hash(session)
+    rows = []
+    for e in events:
+        row = {**e, "before": dumps(e.get("before")), "after": dumps(e.get("after")), "prev_hash": prev}
+        row.setdefault("visit_id", None)
+        prev = row["hash"] = chain_hash(prev, row["at"].isoformat(), row["user_id"], row["user_name"],
+                                        row["action"], row["entity"], row["entity_id"], row["visit_id"],
+                                        row["before"], row["after"])
+        rows.append(row)
+    table = AuditEventRow.__table__
+    session.execute(sa.insert(table), rows)
+    last = session.execute(sa.select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar_one()
+    session.info["audit_head"] = (session.get_bind(), anchors.Head(last, prev))
+
+
 @sa.event.listens_for(sa.orm.Session, "after_commit")
 def _anchor_committed(session) -> None:  # pragma: no branch - event hook
     noted = session.info.pop("audit_head", None)

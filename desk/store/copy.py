@@ -163,6 +163,9 @@ def copy_database(
                     progress(table.name, 0, 0)
             if dst.dialect.name == "postgresql":
                 reset_sequences(d_conn)
+                # the planner's statistics of the copied rows: without them the first
+                # queries (a lookup, a board) are planned for empty tables
+                d_conn.exec_driver_sql("ANALYZE")
         report = verify_copy(src, dst)
         if not report.ok:
             raise CopyRefused("the copy does not match its source:\n" + "\n".join(report.lines()))

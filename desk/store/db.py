@@ -37,7 +37,7 @@ from sqlmodel import Session
 
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
-from desk.store import faults, health, presence, text_guard
+from desk.store import faults, health, presence, text_guard, writing
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
 from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
 
@@ -175,10 +175,37 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
 
 
 @contextlib.contextmanager
+def building(engine: Engine) -> Iterator[None]:
+    """A new SQLite shop filled by one program (``desk demo``): its many commits
+    are not each waited to the disk (``synchronous=OFF``); the whole file is, once,
+    at the end (a crash half-way leaves a half-made demo, made again). Elsewhere,
+    and on PostgreSQL, nothing changes."""
+    path = health.sqlite_path(str(engine.url)) if engine.dialect.name == "sqlite" else None
+    if path is None:
+        yield
+        return
+
+    def _no_wait(dbapi_conn, _record) -> None:
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    engine.dispose()  # every connection from here on is made with the listener
+    event.listen(engine, "connect", _no_wait)
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", _no_wait)
+        engine.dispose()
+        with engine.connect() as conn:  # synchronous=FULL again: the checkpoint syncs the file
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""
     bound = engine.execution_options(**{WRITE: True})
-    with Session(bound, expire_on_commit=False) as session:
+    with writing.one(), Session(bound, expire_on_commit=False) as session:
         text_guard.guard(session)  # nothing unstorable is written, whoever wrote it
         with session.begin():
             yield session
@@ -220,7 +247,8 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    with writing.one():
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -68,9 +68,9 @@ class CustomerRow(SQLModel, table=True):
     #: Optimistic lock: an edit form saved after another terminal's is refused.
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
-    __table_args__ = tuple(
-        sa.Index(f"ix_customer_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.CUSTOMER_KEYS
-    )
+    #: On PostgreSQL each key's index is in the "C" collation (migration 0016): the
+    #: lookup's ranges in code-point order, as on SQLite.
+    __table_args__ = tuple(sa.Index(f"ix_customer_{c}", c) for c in search.CUSTOMER_KEYS)
 
     @declared_attr
     def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
@@ -93,9 +93,9 @@ class VehicleRow(SQLModel, table=True):
     vin_key: str = Field(default="", max_length=17)
     vin_rev: str = Field(default="", max_length=17)
 
-    __table_args__ = tuple(
-        sa.Index(f"ix_vehicle_{c}", c, postgresql_ops={c: "text_pattern_ops"}) for c in search.VEHICLE_KEYS
-    )
+    #: On PostgreSQL each key's index is in the "C" collation (migration 0016): the
+    #: lookup's ranges in code-point order, as on SQLite.
+    __table_args__ = tuple(sa.Index(f"ix_vehicle_{c}", c) for c in search.VEHICLE_KEYS)
 
 
 @sa.event.listens_for(CustomerRow, "before_insert")

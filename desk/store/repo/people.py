@@ -82,43 +82,55 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
     """Vehicles (with their owner) whose plate, VIN, owner's phone or name starts
     or ends with the query (desk.domain.search): one statement over a few index
     range scans, however many customers the shop has. It runs at every keypress,
-    so it is plain SQL (on SQLite straight through the driver's cursor) returning
-    the domain's dataclasses."""
+    so it is plain SQL straight through the driver's cursor, returning the
+    domain's dataclasses."""
     from desk.domain import search
 
     probes = search.probes(query) if query.strip() else []
     if not probes:
         return []
     postgres = connection.dialect.name == "postgresql"
+    # code-point order on both (SQLite's own; PostgreSQL's "C" collation, whose
+    # index on each key migration 0016 made): a range scan with any query plan
+    order = ' COLLATE "C"' if postgres else ""
+    mark = (lambda name: f"%({name})s") if postgres else (lambda name: f":{name}")  # the driver's own style
     parts, params = [], {}
     for i, probe in enumerate(probes):
         table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
-        if postgres:  # text_pattern_ops index; the range below assumes code-point order
-            cond = f"{probe.column} LIKE :p{i} ESCAPE '\\'"
-            params[f"p{i}"] = (probe.prefix.replace("\\", "\\\\").replace("%", "\\%")
-                               .replace("_", "\\_") + "%")
+        key = f"{probe.column}{order}"
+        params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
+        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {key} >= {mark(f'p{i}')} "
+                     f"AND {key} < {mark(f'u{i}')} ORDER BY {key} LIMIT {int(limit)}) AS p{i}")
+    columns = ("v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
+               "c.name, c.phone, c.member, c.vip, c.special_note")
+    if postgres:  # its planner scans every vehicle for the OR of two IN lists: a union of two index joins
+        sql = (
+            f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}), "
+            "found(id) AS (SELECT id FROM hit WHERE kind = 'v' UNION SELECT v.id FROM hit "
+            "JOIN vehicle v ON v.customer_id = hit.id WHERE hit.kind = 'c') "
+            f"SELECT {columns} FROM found JOIN vehicle v ON v.id = found.id "
+            "JOIN customer c ON c.id = v.customer_id "
+            f'ORDER BY v.plate COLLATE "C", v.id LIMIT {int(limit)}'
+        )
+    else:
+        sql = (
+            f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
+            f"SELECT {columns} FROM vehicle v JOIN customer c ON c.id = v.customer_id "
+            "WHERE v.id IN (SELECT id FROM hit WHERE kind = 'v') "
+            "OR v.customer_id IN (SELECT id FROM hit WHERE kind = 'c') "
+            f"ORDER BY v.plate, v.id LIMIT {int(limit)}"
+        )
+    # straight through the driver's cursor: no SQLAlchemy statement to build; on
+    # PostgreSQL prepared at once (a handful of shapes, each planned once per connection)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if postgres:
+            cursor.execute(sql, params, prepare=True)
         else:
-            cond = f"{probe.column} >= :p{i} AND {probe.column} < :u{i}"
-            params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
-        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {cond} "
-                     f"ORDER BY {probe.column} LIMIT {int(limit)}) AS p{i}")
-    sql = (
-        f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
-        "SELECT v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
-        "c.name, c.phone, c.member, c.vip, c.special_note "
-        "FROM vehicle v JOIN customer c ON c.id = v.customer_id "
-        "WHERE v.id IN (SELECT id FROM hit WHERE kind = 'v') "
-        "OR v.customer_id IN (SELECT id FROM hit WHERE kind = 'c') "
-        f"ORDER BY v.plate, v.id LIMIT {int(limit)}"
-    )
-    if postgres:
-        rows = connection.execute(sa.text(sql), params).all()
-    else:  # named parameters are native to sqlite3: no SQLAlchemy statement to build
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            rows = cursor.execute(sql, params).fetchall()
-        finally:
-            cursor.close()
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     out = []
     for vid, cid, vin, plate, make, model, year, bought, name, phone, member, vip, note in rows:
         if isinstance(bought, str):  # SQLite hands dates back as text here

@@ -116,15 +116,8 @@ def visit_facts(
     vehicle = session.get(VehicleRow, visit.vehicle_id)
     last_km = last_odometer(session=session, vehicle_id=visit.vehicle_id)
     line_objs = [to_line(r) for r in lines(session=session, visit_id=visit.id)]
-    earlier = session.exec(
-        select(func.count())
-        .select_from(VisitRow)
-        .where(
-            VisitRow.vehicle_id == visit.vehicle_id,
-            VisitRow.id != visit.id,
-            col(VisitRow.arrived_at).is_not(None),
-        )
-    ).one()
+    # the car's earlier arrivals, newest first: also what says a first visit (none)
+    past = past_visits(session=session, vehicle_id=visit.vehicle_id, before_visit=visit.id)
     calls = session.exec(
         select(FollowUpCallRow)
         .where(FollowUpCallRow.visit_id == visit.id)
@@ -143,7 +136,7 @@ def visit_facts(
         customer=to_customer(customer) if customer else None,
         vehicle=to_vehicle(vehicle, last_km) if vehicle else None,
         advisor_id=visit.advisor_id,
-        first_visit=earlier == 0,
+        first_visit=not past,
         concerns=[to_concern(c) for c in concerns(session=session, visit_id=visit.id)],
         findings=[to_finding(f) for f in findings(session=session, visit_id=visit.id)],
         lines=line_objs,
@@ -161,7 +154,7 @@ def visit_facts(
         odometer_km=visit.odometer_km,
         fuel_eighths=visit.fuel_eighths,
         damage_confirmed=visit.damage_confirmed,
-        past_visits=past_visits(session=session, vehicle_id=visit.vehicle_id, before_visit=visit.id),
+        past_visits=past,
         welcome_listed=visit.welcome_listed,
         disposal=Disposal(visit.disposal) if visit.disposal else None,
         amount_explanation=visit.amount_explanation,
