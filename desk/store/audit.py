@@ -44,21 +44,22 @@ def dumps(value: Any) -> str:
 
 
 def chain_hash(prev_hash: str, at_iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
-               visit_id, before: str, after: str, visit_version: int | None = None) -> str:
+               visit_id, before: str, after: str) -> str:
     """The chain's one hash: an event's fields and the hash before it. Everything
     that writes events (this module, the benchmark's bulk writer) uses it. The
-    visit's version is hashed when the event has one (events before migration
-    0014 have none and keep their hashes)."""
-    fields = [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after]
-    if visit_version is not None:
-        fields.append(visit_version)
-    body = json.dumps(fields, ensure_ascii=False)
+    visit's version (``visit_version``) is not hashed: it only says which changes
+    a refused form had not seen, and a downgrade past migration 0014 drops it
+    without breaking the chain."""
+    body = json.dumps(
+        [prev_hash, at_iso, user_id, user_name, action, entity, entity_id, visit_id, before, after],
+        ensure_ascii=False,
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def event_hash(prev_hash: str, row: AuditEventRow) -> str:
     return chain_hash(prev_hash, row.at.isoformat(), row.user_id, row.user_name, row.action, row.entity,
-                      row.entity_id, row.visit_id, row.before, row.after, row.visit_version)
+                      row.entity_id, row.visit_id, row.before, row.after)
 
 
 #: session.info key: visit id -> the version it had when this transaction first read it.

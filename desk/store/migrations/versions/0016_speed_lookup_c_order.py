@@ -12,7 +12,7 @@ scan with any plan, in any database collation, and returns SQLite's rows.
 SQLite: nothing to do (its keys compare by code point already).
 
 Revision ID: 0016_speed
-Revises: 0013_list_qty
+Revises: 0014_customer_version
 Create Date: 2026-12-07 22:10:00
 """
 from typing import Sequence, Union
@@ -23,7 +23,7 @@ from desk.domain import search
 
 
 revision: str = '0016_speed'
-down_revision: Union[str, None] = '0013_list_qty'
+down_revision: Union[str, None] = '0014_customer_version'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
