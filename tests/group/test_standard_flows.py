@@ -113,24 +113,25 @@ def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
 
 
 def test_a_store_offline_gets_the_new_standard_when_it_is_back(group):
-    make_group(group, 1, 2)
-    s1, s2 = group.store(1), group.store(2)
-    for store in (s1, s2):
+    # store 3's cluster is stopped here, and only here: tests in other workers use stores 1 and 2
+    make_group(group, 2, 3)
+    away, up = group.store(3), group.store(2)
+    for store in (away, up):
         eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
     boss = manager(group.hq)
 
-    s1.stop()
+    away.stop()
     publish_job(group.hq, boss, "HQ-BRAKE", "Brake check")
     group.hq.desk.setup.set_setting(boss, "std_wash_minutes", "40", 0)
-    eventually(lambda: "HQ-BRAKE" in canned_jobs(s2), what="the new standard at the store that is up")
+    eventually(lambda: "HQ-BRAKE" in canned_jobs(up), what="the new standard at the store that is up")
     gone = eventually(lambda: [x for x in GroupService(group.hq.desk.ctx).status().links
-                               if x.site == "S1" and not x.active and x.lag_bytes], what="head office sees S1 away")
+                               if x.site == "S3" and not x.active and x.lag_bytes], what="head office sees S3 away")
     assert gone[0].wal_status in ("reserved", "extended")  # kept for it, not lost
 
-    s1.start()
-    eventually(lambda: "HQ-BRAKE" in canned_jobs(s1), what="the missed standard after the store is back")
-    assert setting(s1, "std_wash_minutes").value == 40
-    for store in (s1, s2):
+    away.start()
+    eventually(lambda: "HQ-BRAKE" in canned_jobs(away), what="the missed standard after the store is back")
+    assert setting(away, "std_wash_minutes").value == 40
+    for store in (away, up):
         assert_no_errors(store)
 
 
