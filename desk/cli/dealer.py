@@ -47,6 +47,20 @@ def _services(desk):
     return GroupService(desk.ctx)
 
 
+def _with_hq(ctx: click.Context, hq_url: str, run):
+    """``run(this database's group services, head office's context)``, both
+    databases opened (and migrated) for it and closed after."""
+    desk = open_shop(ctx)
+    hq = open_shop(ctx, url=hq_url)
+    try:
+        return run(_services(desk), hq.ctx)
+    except DeskError as exc:
+        fail(describe_error(exc))
+    finally:
+        desk.ctx.engine.dispose()
+        hq.ctx.engine.dispose()
+
+
 @group_cmd.command("init")
 @_site_options
 @click.pass_context
@@ -78,19 +92,24 @@ def join_cmd(ctx: click.Context, hq_url: str, code: str, name: str, address: str
     """Join this PostgreSQL database to a group as a store: head office lists the
     site, and the store subscribes to the standard (it then refuses to change it)."""
     site = _site(code, name, address, tax_number, zone)
-    desk = open_shop(ctx)
-    hq = open_shop(ctx, url=hq_url)
-    try:
-        joined = _services(desk).join(site, hq.ctx, hq_url=hq_url, replace_standard=replace_standard)
-    except DeskError as exc:
-        fail(describe_error(exc))
-    finally:
-        desk.ctx.engine.dispose()
-        hq.ctx.engine.dispose()
+    joined = _with_hq(ctx, hq_url, lambda store, hq: store.join(site, hq, hq_url=hq_url,
+                                                                replace_standard=replace_standard))
     if joined.replaced:
         click.echo(_("{count} rows of the store's own standard were replaced by head office's", count=joined.replaced))
     click.echo(_("Store {code} joined the group; it receives the standard through {link}", code=site.code,
                  link=joined.link))
+
+
+@group_cmd.command("reseed")
+@click.option("--hq", "hq_url", required=True, metavar="URL",
+              help="Head office's database, as this store's server reaches it.")
+@click.pass_context
+def reseed_cmd(ctx: click.Context, hq_url: str) -> None:
+    """Copy head office's standard into this store afresh (after desk group
+    status says head office lost the store's slot): the store's subscription and
+    slot are made again and the standard copied whole."""
+    link = _with_hq(ctx, hq_url, lambda store, hq: store.reseed(hq, hq_url=hq_url))
+    click.echo(_("The standard is being copied into this store afresh through {link}", link=link))
 
 
 def _ago(at: datetime | None, now: datetime) -> str:
@@ -113,7 +132,7 @@ def link_line(link, now: datetime) -> str:
                  site=link.site, link=link.name, state=state, ago=_ago(link.last_heard, now), lag=lag,
                  wal=link.wal_status)
         if link.wal_status in ("lost", "missing"):
-            line += " " + _("(the store must be re-seeded: see the README, A dealer group)")
+            line += " " + _("(head office no longer keeps what the store missed: run desk group reseed on the store)")
         return line
     return _("{site}: standard from head office via {link}: {state}, last heard {ago}, behind {lag}, "
              "apply errors {apply}, copy errors {copy}, conflicts {conflicts}, tables still copying {syncing}",

@@ -123,6 +123,25 @@ class GroupService(Service):
         store_group.subscribe(self.ctx.engine, link, hq_url)
         return Joined(link=link, replaced=own)
 
+    def reseed(self, hq: ServiceContext, *, hq_url: str) -> str:
+        """Copy the standard into this store afresh: after head office lost its
+        slot (the store was away longer than ``max_slot_wal_keep_size`` allows),
+        or whenever the store's copy is in doubt. The standard is head office's
+        alone, so nothing of the store's is lost. Returns the link's name."""
+        store_group.check_node(self.ctx.engine)
+        store_group.check_node(hq.engine)
+        role, code = self.role()
+        if role != group.STORE_ROLE:
+            raise store_group.GroupRefused(N_("Only a store of a group is re-seeded: this database is not one"))
+        with self.ctx.engine.connect() as conn:
+            link = group.link_name(code, store_group.meta(conn, "shop_id") or "")
+        store_group.unsubscribe(self.ctx.engine, link)
+        store_group.drop_slot(hq.engine, link)
+        self._audited("group.reseed", {"site": code, "link": link},
+                      lambda conn: store_group.drop_local_standard(conn, guarded=True))
+        store_group.subscribe(self.ctx.engine, link, hq_url)
+        return link
+
     def status(self) -> GroupStatus:
         role, code = self.role()
         if not role:

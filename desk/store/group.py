@@ -149,10 +149,17 @@ def local_standard_rows(conn: Connection) -> int:
     return total + conn.exec_driver_sql(f"SELECT count(*) FROM shop_setting WHERE {setting_predicate()}").scalar_one()
 
 
-def drop_local_standard(conn: Connection) -> None:
+def drop_local_standard(conn: Connection, *, guarded: bool = False) -> None:
+    """Delete the standard's rows on a store: its own before it joins, or
+    (``guarded``: past the trigger, as replication itself writes) the copy of a
+    store being re-seeded, in a transaction of its own."""
+    if guarded:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
     for table in group.STANDARD_TABLES:
         conn.exec_driver_sql(f"DELETE FROM {table}")
     conn.exec_driver_sql(f"DELETE FROM shop_setting WHERE {setting_predicate()}")
+    if guarded:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
 
 
 def guard_standard(conn: Connection) -> None:
@@ -192,13 +199,34 @@ def subscribe(engine: Engine, name: str, hq_url: str) -> None:
     of the standard, then the stream. ``origin = none`` where the server has it
     (PostgreSQL 16 on): a store never passes on rows it did not write itself."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if subscription_exists(conn, name):
+        if subscription_exists(conn, name):  # again: a table head office publishes since
+            conn.exec_driver_sql(f"ALTER SUBSCRIPTION {name} REFRESH PUBLICATION WITH (copy_data = true)")
             return
         options = "copy_data = true"
         if server_version(conn) >= 160000:
             options += ", origin = none"
         conn.exec_driver_sql(f"CREATE SUBSCRIPTION {name} CONNECTION {_literal(conninfo(hq_url))} "
                              f"PUBLICATION {PUBLICATION} WITH ({options})")
+
+
+def unsubscribe(engine: Engine, name: str) -> None:
+    """Drop a store's subscription without reaching head office (its slot there
+    may be lost, or head office away): the slot is dropped by :func:`drop_slot`."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if not subscription_exists(conn, name):
+            return
+        conn.exec_driver_sql(f"ALTER SUBSCRIPTION {name} DISABLE")
+        conn.exec_driver_sql(f"ALTER SUBSCRIPTION {name} SET (slot_name = NONE)")
+        conn.exec_driver_sql(f"DROP SUBSCRIPTION {name}")
+
+
+def drop_slot(engine: Engine, name: str) -> None:
+    """Drop a store's slot at head office (a lost one, before the store is re-seeded)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                             "WHERE slot_name = %s AND active_pid IS NOT NULL", (name,))
+        conn.exec_driver_sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                             "WHERE slot_name = %s", (name,))
 
 
 # ----------------------------------------------------------------------------- status

@@ -1,7 +1,7 @@
 """A dealer group for the tests: head office and stores, each a database of its
 own on its own PostgreSQL cluster started by ``.ci/start-group`` (as .ci/run
-does). Tests share the clusters (each has its own databases); store 3's cluster
-is stopped and started by the offline test, so no other test uses it. Without those clusters the tests are skipped with a note, except in CI,
+does). Tests share the clusters (each has its own databases) and run in one
+xdist worker, one after another: some stop a cluster or change its settings. Without those clusters the tests are skipped with a note, except in CI,
 where they fail."""
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ from desk.services.group import GroupService
 from desk.widgets.feedback import describe_error
 from tests.group.conftest import eventually
 
+#: one worker runs them all, one after another: a test stops a store's cluster or
+#: changes head office's server settings, which the others share
+pytestmark = pytest.mark.xdist_group("dealer_group")
+
 HQ_SITE = domain.parse_site(code="HQ", name="Head office", zone="Asia/Shanghai")
 
 
@@ -113,7 +117,6 @@ def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
 
 
 def test_a_store_offline_gets_the_new_standard_when_it_is_back(group):
-    # store 3's cluster is stopped here, and only here: tests in other workers use stores 1 and 2
     make_group(group, 2, 3)
     away, up = group.store(3), group.store(2)
     for store in (away, up):
@@ -219,3 +222,54 @@ def test_the_desk_group_commands(group):
     assert "S1 (store)" in shown.output and "connected" in shown.output and "apply errors 0" in shown.output
     shown = runner.invoke(main, ["--db", hq.url, "group", "status"])
     assert "HQ (head office)" in shown.output and "S1: standard -> store" in shown.output
+
+
+def _lose_the_slot(hq, away_link: str) -> None:
+    """Head office writes past ``max_slot_wal_keep_size`` (lowered to 1 MB for the
+    test) while the store is away, until its checkpoint gives up the store's slot."""
+    hq.admin("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'")
+    hq.admin("SELECT pg_reload_conf()")
+    try:
+        def lost() -> bool:
+            hq.sql("CREATE TABLE IF NOT EXISTS wal_filler (n int)")
+            hq.sql("INSERT INTO wal_filler SELECT generate_series(1, 20000)")
+            hq.admin("SELECT pg_switch_wal()")
+            hq.admin("CHECKPOINT")
+            return [x.wal_status for x in GroupService(hq.desk.ctx).status().links if x.name == away_link] == ["lost"]
+
+        eventually(lost, seconds=60, what="the store's slot lost at head office")
+    finally:
+        hq.admin("ALTER SYSTEM RESET max_slot_wal_keep_size")
+        hq.admin("SELECT pg_reload_conf()")
+
+
+def test_a_store_away_past_the_slot_limit_is_reported_and_reseeded(group):
+    from desk.__main__ import main
+
+    make_group(group, 3)
+    hq, away = group.hq, group.store(3)
+    eventually(lambda: link(away).active and link(away).syncing == 0, what="link up")
+    name = link(away).name
+    away.stop()
+    publish_job(hq, manager(hq), "HQ-MISSED", "Missed while away")
+    _lose_the_slot(hq, name)
+
+    shown = CliRunner().invoke(main, ["--db", hq.url, "group", "status"])
+    assert "slot lost" in shown.output and "desk group reseed" in shown.output, shown.output
+    away.start()
+    # the store's worker is refused ("this slot has been invalidated"; not counted
+    # as an apply error): only a re-seed brings the link back
+    assert "HQ-MISSED" not in canned_jobs(away)
+    assert [x.wal_status for x in GroupService(hq.desk.ctx).status().links] == ["lost"]
+
+    done = CliRunner().invoke(main, ["--db", away.url, "group", "reseed", "--hq", hq.url])
+    assert done.exit_code == 0, done.output
+    eventually(lambda: link(away).active and link(away).syncing == 0, what="re-seeded link up")
+    assert "HQ-MISSED" in canned_jobs(away)
+    assert_no_errors(away)  # the new subscription's counters start at 0
+    again = [x for x in GroupService(hq.desk.ctx).status().links if x.name == name]
+    assert again[0].wal_status == "reserved"
+    publish_job(hq, manager(hq), "HQ-AFTER", "After the re-seed")
+    eventually(lambda: "HQ-AFTER" in canned_jobs(away), what="the stream after the re-seed")
+    with pytest.raises(DeskError):  # still guarded
+        publish_job(away, manager(away), "MINE", "Mine")
