@@ -14,7 +14,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from desk.domain.errors import StoreBusy, StoreDamaged, StoreUnavailable
+from desk.domain.errors import StandardRefused, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.group import REFUSAL_TAG, REFUSALS
 from desk.i18n import N_
 
@@ -62,7 +62,7 @@ def from_exception(exc: BaseException, *, path: object = None) -> StoreUnavailab
     low = text.lower()
     if REFUSAL_TAG + ":" in text:  # a store's write to head office's standard (desk.store.group)
         table = (text.split(REFUSAL_TAG + ":", 1)[1].split() or [""])[0]
-        return StoreUnavailable(REFUSALS.get(table, REFUSALS["shop_setting"]))
+        return StandardRefused(REFUSALS.get(table, REFUSALS["shop_setting"]))
     if "locked" in low or "busy" in low:
         return StoreBusy(BUSY)
     if getattr(orig, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":

@@ -10,6 +10,7 @@ from desk.domain.errors import (
     InvalidTransition,
     NotAllowed,
     StaleEdit,
+    StandardRefused,
     StoreUnavailable,
 )
 from desk.domain import stale
@@ -66,6 +67,8 @@ def describe_error(exc: BaseException) -> str:
         if exc.change is not None:
             return _("Changed on another terminal: {change}", change=other_change(exc.change))
         return _("Changed on another terminal: reload and try again")
+    if isinstance(exc, StandardRefused):
+        return _(exc.reason, **exc.params)
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))
     if isinstance(exc, DeskError):
