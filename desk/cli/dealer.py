@@ -13,7 +13,7 @@ from desk.cli.common import fail, open_shop
 from desk.cli.group import DeskGroup
 from desk.domain import group as domain
 from desk.domain.errors import DeskError
-from desk.i18n import _
+from desk.i18n import N_, _
 from desk.widgets.feedback import describe_error
 
 
@@ -119,6 +119,16 @@ def _ago(at: datetime | None, now: datetime) -> str:
     return _("{seconds} s ago", seconds=seconds)
 
 
+#: a slot's ``wal_status`` at head office, in words
+SLOT_STATES = {
+    "reserved": N_("slot kept"),
+    "extended": N_("slot kept (past max_wal_size)"),
+    "unreserved": N_("slot about to be given up"),
+    "lost": N_("slot lost"),
+    "missing": N_("no slot"),
+}
+
+
 def _count(value: int | None) -> str:
     return "-" if value is None else str(value)
 
@@ -128,9 +138,9 @@ def link_line(link, now: datetime) -> str:
     state = _("connected") if link.active else _("not connected")
     lag = "-" if link.lag_bytes is None else _("{bytes} bytes", bytes=link.lag_bytes)
     if link.direction == "out":
-        line = _("{site}: standard -> store via {link}: {state}, last heard {ago}, behind {lag}, slot {wal}",
+        line = _("{site}: standard -> store via {link}: {state}, last heard {ago}, behind {lag}, {slot}",
                  site=link.site, link=link.name, state=state, ago=_ago(link.last_heard, now), lag=lag,
-                 wal=link.wal_status)
+                 slot=_(SLOT_STATES.get(link.wal_status, link.wal_status)))
         if link.wal_status in ("lost", "missing"):
             line += " " + _("(head office no longer keeps what the store missed: run desk group reseed on the store)")
         return line
@@ -159,7 +169,7 @@ def status_cmd(ctx: click.Context) -> None:
         fail(_("This database is not in a dealer group (desk group init, desk group join)"))
     role = _("head office") if status.role == domain.HQ_ROLE else _("store")
     click.echo(_("{site} ({role})", site=status.site, role=role))
-    now = datetime.now(UTC)
+    now = desk.ctx.clock().astimezone(UTC)  # PostgreSQL's times are instants
     for link in status.links:
         click.echo("  " + link_line(link, now))
     if not status.links:
