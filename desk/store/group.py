@@ -11,7 +11,9 @@ On a store, a trigger refuses the store's own writes to the standard: the apply
 worker runs with ``session_replication_role = replica``, where ordinary triggers
 do not fire, so head office's rows still come in. The refusal's text starts with
 :data:`REFUSAL_TAG`; ``desk.store.faults`` turns it into a sentence
-(``desk.domain.group.REFUSALS``).
+(``desk.domain.group.REFUSALS``). Another trigger, enabled for replication
+only, announces what arrives on the change feed's channel, so a store's open
+terminals take a new standard at once.
 
 Functions take an ``Engine`` (or a connection) and raise :class:`GroupRefused`
 with a message id for anything the user can correct.
@@ -28,10 +30,12 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from desk.domain import group
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_
+from desk.store import changes
 
 PUBLICATION = "desk_standard"
 REFUSAL_TAG = group.REFUSAL_TAG
 _TRIGGER_FN = "desk_refuse_standard_write"
+_ARRIVED_FN = "desk_standard_arrived"
 #: the columns of ``shop_setting`` a store receives: not ``updated_by``, a user id
 #: that means someone else (or no one) in the store's own user table
 SETTING_COLUMNS = ("key", "value", "updated_at", "version")
@@ -181,13 +185,26 @@ BEGIN
     {refuse}
 END
 $fn$""")
+    # what replication writes is announced on the change feed's channel, so every
+    # terminal of the store takes the new standard at once (an empty notice: "the
+    # set-up may have changed"); these fire in replication's apply worker only
+    conn.exec_driver_sql(f"""
+CREATE OR REPLACE FUNCTION {_ARRIVED_FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_notify('{changes.CHANNEL}', '');
+    RETURN NULL;
+END
+$fn$""")
+    triggers = (("desk_standard_rows", "BEFORE INSERT OR UPDATE OR DELETE", "ROW", _TRIGGER_FN),
+                ("desk_standard_truncate", "BEFORE TRUNCATE", "STATEMENT", _TRIGGER_FN),
+                ("desk_standard_arrived", "AFTER INSERT OR UPDATE OR DELETE", "ROW", _ARRIVED_FN),
+                ("desk_standard_emptied", "AFTER TRUNCATE", "STATEMENT", _ARRIVED_FN))
     for table in (*group.STANDARD_TABLES, "shop_setting"):
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS desk_standard_rows ON {table}")
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS desk_standard_truncate ON {table}")
-        conn.exec_driver_sql(f"CREATE TRIGGER desk_standard_rows BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-                             f"FOR EACH ROW EXECUTE FUNCTION {_TRIGGER_FN}()")
-        conn.exec_driver_sql(f"CREATE TRIGGER desk_standard_truncate BEFORE TRUNCATE ON {table} "
-                             f"FOR EACH STATEMENT EXECUTE FUNCTION {_TRIGGER_FN}()")
+        for name, when, each, fn in triggers:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            conn.exec_driver_sql(f"CREATE TRIGGER {name} {when} ON {table} FOR EACH {each} EXECUTE FUNCTION {fn}()")
+            if fn == _ARRIVED_FN:
+                conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE REPLICA TRIGGER {name}")
 
 
 def subscription_exists(conn: Connection, name: str) -> bool:
@@ -254,16 +271,19 @@ class Link:
     wal_status: str = ""
 
 
+def _conflicts(stats: dict | None) -> int | None:
+    """The sum of a subscription's ``confl_*`` counters (PostgreSQL 18 on, and
+    whichever later versions add), None where the server has none."""
+    counts = [int(v) for k, v in (stats or {}).items() if k.startswith("confl_") and v is not None]
+    return sum(counts) if counts else None
+
+
 def store_links(conn: Connection, site: str) -> list[Link]:
     """A store's subscriptions (pg_subscription, pg_stat_subscription[_stats])."""
-    version = server_version(conn)
-    conflicts = ("ss.confl_insert_exists + ss.confl_update_origin_differs + ss.confl_update_exists "
-                 "+ ss.confl_update_missing + ss.confl_delete_origin_differs + ss.confl_delete_missing"
-                 if version >= 180000 else "NULL")
-    rows = conn.exec_driver_sql(f"""
+    rows = conn.exec_driver_sql("""
 SELECT s.subname, s.subenabled, st.pid, st.last_msg_receipt_time,
        pg_wal_lsn_diff(st.latest_end_lsn, st.received_lsn) AS behind,
-       ss.apply_error_count, ss.sync_error_count, {conflicts} AS conflicts,
+       ss.apply_error_count, ss.sync_error_count, to_jsonb(ss) AS stats,
        (SELECT count(*) FROM pg_subscription_rel r WHERE r.srsubid = s.oid AND r.srsubstate <> 'r') AS syncing
 FROM pg_subscription s
 LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL
@@ -272,7 +292,7 @@ WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database(
 ORDER BY s.subname""").all()
     return [Link(site=site, name=r.subname, direction="in", active=bool(r.subenabled and r.pid),
                  last_heard=r.last_msg_receipt_time, lag_bytes=None if r.behind is None else max(int(r.behind), 0),
-                 apply_errors=r.apply_error_count, copy_errors=r.sync_error_count, conflicts=r.conflicts,
+                 apply_errors=r.apply_error_count, copy_errors=r.sync_error_count, conflicts=_conflicts(r.stats),
                  syncing=int(r.syncing)) for r in rows]
 
 

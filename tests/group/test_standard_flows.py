@@ -7,6 +7,7 @@ the README's order keeps the link running. Each node is a cluster of its own
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from desk.domain import group as domain
@@ -15,6 +16,8 @@ from desk.domain.entities import Role
 from desk.domain.errors import DeskError
 from desk.i18n import set_locale
 from desk.services.group import GroupService
+from desk.store import faults
+from desk.store.group import _conflicts
 from desk.widgets.feedback import describe_error
 from tests.group.conftest import eventually
 
@@ -95,6 +98,7 @@ def test_a_store_joins_and_receives_the_standard_and_keeps_its_own_settings(grou
 def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
     make_group(group, 1)
     store = group.store(1)
+    eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
     boss = manager(store)
     with pytest.raises(DeskError) as refused:
         publish_job(store, boss, "MY-JOB", "A job of my own")
@@ -111,6 +115,14 @@ def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
     with pytest.raises(DeskError) as refused:
         store.desk.setup.add_template_item(boss, stage="RECEPTION", en="Offer a drink, or not")
     assert "Head office sets the checklist templates" in describe_error(refused.value)
+    # below desk's services too: the database itself refuses, whatever the program
+    for statement in ("UPDATE site SET name = 'Mine'", "TRUNCATE canned_job",
+                      "INSERT INTO shop_setting (key, value, updated_at, version) VALUES ('tax.VAT13', '9', now(), 1)",
+                      "INSERT INTO checklist_override (item_id, stage, en, zh, required, role, own, deleted, version) "
+                      "VALUES ('OWN-01', 'RECEPTION', 'x', 'x', true, 'advisor', true, false, 1)"):
+        with pytest.raises(sa.exc.DBAPIError) as refused:
+            store.sql(statement)
+        assert describe_error(faults.from_exception(refused.value)).startswith("Head office "), statement
     # the store's own settings stay its own to change
     store.desk.setup.set_setting(boss, "bays", "6", 0)
     assert setting(store, "bays").value == 6
@@ -274,3 +286,10 @@ def test_a_store_away_past_the_slot_limit_is_reported_and_reseeded(group):
     eventually(lambda: "HQ-AFTER" in canned_jobs(away), what="the stream after the re-seed")
     with pytest.raises(DeskError):  # still guarded
         publish_job(away, manager(away), "MINE", "Mine")
+
+
+def test_conflicts_are_every_confl_counter_the_server_has():
+    assert _conflicts(None) is None  # no statistics row yet
+    assert _conflicts({"apply_error_count": 3, "sync_error_count": 0}) is None  # PostgreSQL 15-17
+    assert _conflicts({"confl_insert_exists": 2, "confl_update_missing": 1, "confl_new_kind": 4,
+                       "apply_error_count": 9}) == 7

@@ -52,3 +52,22 @@ async def test_a_store_manager_cannot_add_a_canned_job_but_changes_the_stores_ow
         await fill(pilot, app, "7")
         await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and stored(shop, "bays").value == 7)
 
+
+
+async def test_a_store_terminal_takes_head_offices_new_standard_while_it_is_open(group, clock):
+    """Replication's writes are announced on the store's change feed: the open
+    set-up screen shows head office's new labour rate without a restart."""
+    hq_boss = Shop(group.hq.desk).mgr
+    make_group(group, 1)
+    store = group.store(1)
+    Shop(store.desk)
+    eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
+
+    app = make_app(db_url=store.url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app)
+        await wait_for(pilot, lambda: "Labour rate" in table_text(app))
+        assert "345.00" not in table_text(app)
+        group.hq.desk.setup.set_setting(hq_boss, "labour_rate_cents", "345", 0)
+        await wait_for(pilot, lambda: "345.00" in table_text(app), tries=3000)
+        assert app.desk.ctx.pricing.labour_rate_cents == 34500
