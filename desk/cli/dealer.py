@@ -49,9 +49,9 @@ def _services(desk):
 
 def _with_hq(ctx: click.Context, hq_url: str, run):
     """``run(this database's group services, head office's context)``, both
-    databases opened (and migrated) for it and closed after."""
+    databases opened for it (this one migrated, head office not) and closed after."""
     desk = open_shop(ctx)
-    hq = open_shop(ctx, url=hq_url)
+    hq = open_shop(ctx, url=hq_url, migrate=False)  # head office is upgraded on its own, after the stores
     try:
         return run(_services(desk), hq.ctx)
     except DeskError as exc:

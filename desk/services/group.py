@@ -17,6 +17,7 @@ from desk.domain import group
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.store import audit
+from desk.store.db import current_revision
 from desk.store import group as store_group
 
 #: who a group command's audit event names (no one signs in to a command)
@@ -58,6 +59,16 @@ class GroupService(Service):
         with self.ctx.engine.connect() as conn:
             return store_group.meta(conn, "group_role") or "", store_group.meta(conn, "group_site") or ""
 
+    def _same_schema(self, hq: ServiceContext) -> None:
+        """Refuse to link databases at different schema versions: a join opens
+        head office without migrating it (the README's order: stores first)."""
+        ours, theirs = current_revision(self.ctx.engine), current_revision(hq.engine)
+        if ours != theirs:
+            raise store_group.GroupRefused(
+                N_("Head office's database is at schema {hq}, this store's at {store}: bring them to the same "
+                   "version first (every store, then head office: desk db upgrade)"),
+                {"hq": theirs or "-", "store": ours or "-"})
+
     def init_head_office(self, site: group.Site) -> None:
         """Make this database the group's head office, publishing the standard.
         Run again after a migration that changed the standard's tables."""
@@ -83,6 +94,7 @@ class GroupService(Service):
         database's context) at ``hq_url`` (as this store's server reaches it)."""
         store_group.check_node(self.ctx.engine)
         store_group.check_node(hq.engine)
+        self._same_schema(hq)
         hq_role, _hq_code = GroupService(hq).role()
         if hq_role != group.HQ_ROLE:
             raise store_group.GroupRefused(N_("{url} is not a group's head office: run desk group init there first"),
@@ -130,6 +142,7 @@ class GroupService(Service):
         alone, so nothing of the store's is lost. Returns the link's name."""
         store_group.check_node(self.ctx.engine)
         store_group.check_node(hq.engine)
+        self._same_schema(hq)
         role, code = self.role()
         if role != group.STORE_ROLE:
             raise store_group.GroupRefused(N_("Only a store of a group is re-seeded: this database is not one"))

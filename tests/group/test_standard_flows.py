@@ -192,6 +192,13 @@ def test_join_refuses_what_it_cannot_do_with_a_sentence(group, tmp_path):
         GroupService(store.desk.ctx).join(store_site(1), hq.desk.ctx, hq_url=hq.url)
     assert "is not a group's head office" in describe_error(refused.value)
     GroupService(hq.desk.ctx).init_head_office(HQ_SITE)
+    (head,) = hq.sql("SELECT version_num FROM alembic_version")[0]
+    hq.sql("UPDATE alembic_version SET version_num = '0013_list_qty'")  # as if head office were behind
+    with pytest.raises(DeskError) as refused:
+        GroupService(store.desk.ctx).join(store_site(1), hq.desk.ctx, hq_url=hq.url)
+    assert describe_error(refused.value).startswith(f"Head office's database is at schema 0013_list_qty, "
+                                                    f"this store's at {head}")
+    hq.sql("UPDATE alembic_version SET version_num = :head", {"head": head})
     publish_job(store, manager(store), "MINE", "My own job")  # before it joins: the store's own
     with pytest.raises(DeskError) as refused:
         GroupService(store.desk.ctx).join(store_site(1), hq.desk.ctx, hq_url=hq.url)
