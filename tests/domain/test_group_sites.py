@@ -48,3 +48,10 @@ def test_a_link_name_is_unique_per_store_database_and_fits_postgresql():
     a = group.link_name("ABCDEFGHIJ", "0f1e2d3c-aaaa-bbbb-cccc-000000000000")
     b = group.link_name("ABCDEFGHIJ", "99999999-aaaa-bbbb-cccc-000000000000")
     assert a != b and len(a) <= 63 and a == a.lower()
+
+
+def test_a_sites_texts_are_cleaned_of_escapes_and_controls():
+    site = group.parse_site(code="S1", name="Store\x1b[31m 1\x07", address="1 Road\x00", tax_number="9\u202e1",
+                            zone="UTC")
+    for text in (site.name, site.address, site.tax_number):
+        assert not any(ord(c) < 32 or c in "\x1b\x7f\u202e" for c in text), text
