@@ -239,7 +239,8 @@ def test_the_desk_group_commands(group):
     eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
     shown = runner.invoke(main, ["--db", store.url, "group", "status"])
     assert shown.exit_code == 0, shown.output
-    assert "S1 (store)" in shown.output and "connected" in shown.output and "apply errors 0" in shown.output
+    assert "S1 (store)" in shown.output and ": connected, last heard" in shown.output
+    assert "apply errors 0, copy errors 0" in shown.output
     shown = runner.invoke(main, ["--db", hq.url, "group", "status"])
     assert "HQ (head office)" in shown.output and "S1: standard -> store" in shown.output
 
