@@ -38,6 +38,7 @@ COMMANDS = {
     "browser-mode": "desk.cli.start:browser_mode",
     "import": "desk.cli.transfer:import_group",
     "export": "desk.cli.transfer:export_cmd",
+    "group": "desk.cli.dealer:group_cmd",
 }
 
 

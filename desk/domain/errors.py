@@ -131,6 +131,11 @@ class StoreBusy(StoreUnavailable):
         self.holders = tuple(holders)
 
 
+class StandardRefused(StoreUnavailable):
+    """A store of a dealer group wrote to head office's standard (refused by the
+    database itself: desk.store.group). Said as the refusal it is, not as a fault."""
+
+
 class StoreDamaged(StoreUnavailable):
     """The file is a damaged database: restoring a backup is the way out."""
 

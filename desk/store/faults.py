@@ -14,7 +14,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from desk.domain.errors import StoreBusy, StoreDamaged, StoreUnavailable
+from desk.domain.errors import StandardRefused, StoreBusy, StoreDamaged, StoreUnavailable
+from desk.domain.group import REFUSAL_TAG, REFUSALS
 from desk.i18n import N_
 
 BUSY = N_("The database is busy on another terminal; try again")
@@ -59,6 +60,9 @@ def from_exception(exc: BaseException, *, path: object = None) -> StoreUnavailab
         return cls(reason, {"path": str(where), "detail": orig.strerror or orig.__class__.__name__})
     text = str(orig) or orig.__class__.__name__
     low = text.lower()
+    if REFUSAL_TAG + ":" in text:  # a store's write to head office's standard (desk.store.group)
+        table = (text.split(REFUSAL_TAG + ":", 1)[1].split() or [""])[0]
+        return StandardRefused(REFUSALS.get(table, REFUSALS["shop_setting"]))
     if "locked" in low or "busy" in low:
         return StoreBusy(BUSY)
     if getattr(orig, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import NaiveDatetime  # shop wall-clock time: stored without a zone
+from pydantic import AwareDatetime, NaiveDatetime  # NaiveDatetime: shop wall-clock time, stored without a zone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
@@ -487,3 +487,21 @@ class ClockingRow(SQLModel, table=True):
     on_at: NaiveDatetime = Field(index=True)
     off_at: NaiveDatetime | None = None
     by_user: int | None = Field(default=None, foreign_key="user.id")
+
+
+class SiteRow(SQLModel, table=True):
+    """A site of a dealer group (desk.domain.group): head office and each store.
+
+    Head office writes this table and publishes it to every store; a standalone
+    shop has none. ``link`` is a store's subscription to the standard (and its
+    slot at head office); ``joined_at`` is a UTC instant."""
+
+    __tablename__ = "site"
+    code: str = Field(primary_key=True, max_length=10)
+    name: str = Field(max_length=120)
+    address: str = Field(default="", max_length=200)
+    tax_number: str = Field(default="", max_length=40)
+    zone: str = Field(max_length=64)
+    role: str = Field(default="store", max_length=10)
+    link: str = Field(default="", max_length=63)
+    joined_at: AwareDatetime = Field(sa_type=sa.DateTime(timezone=True))

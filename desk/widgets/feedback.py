@@ -10,6 +10,7 @@ from desk.domain.errors import (
     InvalidTransition,
     NotAllowed,
     StaleEdit,
+    StandardRefused,
     StoreUnavailable,
 )
 from desk.domain import stale
@@ -71,6 +72,8 @@ def describe_error(exc: BaseException) -> str:
         if exc.changes:
             return _("Changed on another terminal: {change}", change=other_changes(exc))
         return _("Changed on another terminal: reload and try again")
+    if isinstance(exc, StandardRefused):
+        return _(exc.reason, **exc.params)
     if isinstance(exc, StoreUnavailable):
         return _("Database error: {detail}", detail=_(exc.reason, **exc.params))
     if isinstance(exc, DeskError):
