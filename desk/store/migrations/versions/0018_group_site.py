@@ -6,7 +6,7 @@ it joined (a UTC instant). Head office writes it and publishes it to the stores
 (``desk group init`` / ``desk group join``); a standalone shop leaves it empty.
 
 Revision ID: 0018_group_site
-Revises: 0013_list_qty
+Revises: 0016_speed
 Create Date: 2026-12-07 22:10:00
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ import sqlmodel
 
 
 revision: str = '0018_group_site'
-down_revision: Union[str, None] = '0013_list_qty'
+down_revision: Union[str, None] = '0016_speed'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
