@@ -217,7 +217,7 @@ class DeliveryScreen(HandbackActions, VisitScreen):
             _("The customer re-approves the final amount {final} (signed {signed})",
               final=format_money(final, symbol), signed=format_money(view.authorised_amount, symbol)),
             [
-                FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "1"),
+                FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                 FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
                 FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
                 FormField.of(fields.AMOUNT, _("Amount authorised"), format_money(final)),

@@ -306,7 +306,7 @@ class VisitScreen(VisitActions, DeskScreen):
         shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
         form = FormDialog(_("Move the promised time: the customer approves a later one"), [
             FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
-            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
             FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
             FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
         ])

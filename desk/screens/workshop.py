@@ -224,7 +224,7 @@ class WorkshopScreen(VisitScreen):
                 _n("Customer's decision on {n} added line ({total} before tax)", "Customer's decision on {n} added lines ({total} before tax)", len(ids),
                   total=format_money(total)),
                 [
-                    FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "2"),
+                    FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                     FormField.of(fields.SIGNER, _("Decided by"), self.view.customer.name),
                     FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), self.view.customer.phone),
                 ],

@@ -102,6 +102,13 @@ async def test_the_over_budget_car_needs_the_customers_re_approval_of_the_final_
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         assert "re-approves the final amount" in app.screen.title_text
+        # nothing typed is no approval: how the customer approved is never assumed
+        # (the channel was pre-filled, and ctrl+s alone recorded a re-approval)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        assert d.lifecycle.visit_view(vid).visit.final_approval_cents is None
         await pilot.press("ctrl+u", *"ok", "enter")
         await pilot.pause()
         assert isinstance(app.screen, FormDialog)  # "ok" is no channel: nothing saved

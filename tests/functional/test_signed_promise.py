@@ -94,7 +94,7 @@ async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi
         await open_from_board(pilot, "WorkshopScreen")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press("ctrl+u", *"tomorrow 10:00", "ctrl+s")
+        await pilot.press("ctrl+u", *"tomorrow 10:00", "tab", "2", "ctrl+s")  # by phone, typed
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.promised_at == later)
         await wait_for(pilot, lambda: screen_name(app) == "WorkshopScreen"
                        and "signed for" in str(app.screen.query_one("#work-summary").render()))

@@ -479,7 +479,7 @@ async def test_workshop_decision_key(shop, clock, db_url):
 
     await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
         Key("customer decision y", ("y",), picks={"a": (0,), "b": (0,)},
-            typed={"a": {"reference": "P0051"}, "b": {"reference": "P0052"}},
+            typed={"a": {"channel": "2", "reference": "P0051"}, "b": {"channel": "2", "reference": "P0052"}},
             shows=lambda v: sorted(str(ln.approval) for ln in v.lines), retry=False),
     ], prepare=found)
 
