@@ -12,7 +12,8 @@ Which time anchors a measure (always ``scope.start <= t < scope.end``):
 greeting, appointment share,      arrival (``arrived_at``)
 fix right first time, comebacks,
 MOT per stage, waivers
-no-show rate                      appointment time (``appointment_at``)
+no-show rate, reminders and       appointment time (``appointment_at``)
+late calls made on time
 estimate accuracy                 delivery (``delivered_at``)
 on-time completion, duration      car ready (``ready_at``)
 added work approved first         the added line done (``done_at``)
@@ -34,6 +35,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain import comebacks as cb
+from desk.domain import schedule as sched
 from desk.domain.carryover import DeclinedRec
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
@@ -143,6 +145,16 @@ class CallRec:
 
 
 @dataclass(frozen=True)
+class ReminderRec:
+    """A reminder (``day``/``hour`` before) or late-call (``late``) task of an
+    appointment (desk.domain.schedule), and when it was made."""
+
+    visit_id: int
+    kind: str
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ComplaintRec:
     id: int
     visit_id: int | None
@@ -163,6 +175,8 @@ class KpiData:
     complaints: list[ComplaintRec] = field(default_factory=list)
     #: Lines declined on the visits delivered in the range (desk.domain.carryover).
     declined: list[DeclinedRec] = field(default_factory=list)
+    #: The reminder and late-call tasks of the visits.
+    reminders: list[ReminderRec] = field(default_factory=list)
     #: Indexes built on first use (visits sorted by an anchor, waivers by stage),
     #: so a trend of many steps does not scan every record for every step.
     _index: dict = field(default_factory=dict, repr=False, compare=False)
@@ -504,6 +518,59 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72, *, per
     return replace(m, standard=f"{window_hours} h")
 
 
+def _booked(data: KpiData, scope: Scope) -> list[VisitRec]:
+    """Appointments in the range that were kept or missed (a cancelled one needed no call)."""
+    return [v for v in _visits(data, scope, "appointment_at") if not v.walk_in and v.stage != "CANCELLED"]
+
+
+def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
+    """APPT-09: the reminder calls (1 day and 1 hour before) of the appointments
+    in the range made by their deadline (the day's before the hour's is due, the
+    hour's before the appointment: ``schedule.task_window``), of those set up (a
+    booking made later than a reminder's time has none) whose deadline has
+    passed or that were made. Counted per reminder; a visit meets it when all of
+    its reminders were made on time."""
+    by_visit: dict[int, list[ReminderRec]] = {}
+    for r in data.reminders:
+        if r.kind != sched.LATE:
+            by_visit.setdefault(r.visit_id, []).append(r)
+    base, done, due, notes = [], 0, 0, {}
+    hits = []
+    for v in _booked(data, scope):
+        mine = [r for r in by_visit.get(v.id, [])
+                if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0)[1] <= scope.now]
+        if not mine:
+            continue
+        ok = [r for r in mine if sched.made_on_time(r.kind, v.appointment_at, r.done_at, 0)]
+        base.append(v.id)
+        due += len(mine)
+        done += len(ok)
+        if len(ok) == len(mine):
+            hits.append(v.id)
+        notes[v.id] = " ".join(f"{r.kind}:{r.done_at:%m-%d %H:%M}" if r.done_at else f"{r.kind}:-" for r in mine)
+    return Measure("reminders", N_("Reminders made on time (1 day and 1 hour before)"), PCT, pct(done, due), done,
+                   due, tuple(base), tuple(hits), {}, notes, standard="1 d / 1 h")
+
+
+def late_calls_on_time(data: KpiData, scope: Scope, late_after_minutes: int = 15, *, period: str = "") -> Measure:
+    """APPT-10: appointments in the range whose customer had not arrived by the
+    appointment time and whose late call was made within ``late_after_minutes``
+    of it, of those where the call was made or the deadline passed with the
+    customer still not there (one who came within the minutes needed no call)."""
+    made = {r.visit_id: r.done_at for r in data.reminders if r.kind == sched.LATE and r.done_at is not None}
+    base = []
+    for v in _booked(data, scope):
+        deadline = sched.task_window(sched.LATE, v.appointment_at, late_after_minutes)[1]
+        came = v.arrived_at is not None and v.arrived_at <= deadline
+        if v.id in made or (not came and deadline <= scope.now):
+            base.append(v)
+    m = _rate("late_calls", N_("Late calls made within {minutes} min"), base,
+              lambda v: sched.made_on_time(sched.LATE, v.appointment_at, made.get(v.id), late_after_minutes),
+              notes={v.id: (f"+{ms((made[v.id] - v.appointment_at).total_seconds())}" if v.id in made else "-")
+                     for v in base}, params=_params(period, minutes=late_after_minutes))
+    return replace(m, standard=f"{late_after_minutes} min")
+
+
 def _calls(data: KpiData, scope: Scope) -> list[CallRec]:
     out = [c for c in data.calls if scope.within(c.at) and _mine(data.visits.get(c.visit_id), scope)]
     out.sort(key=lambda c: (c.at, c.visit_id))
@@ -739,6 +806,7 @@ class Settings:
 
     greet_within_seconds: int = 60
     followup_window_hours: int = 72
+    late_after_minutes: int = 15
     tolerance_pct: Decimal = Decimal(5)
     tolerance_abs_cents: int = 5000
     changes: tuple[StandardChange, ...] = ()
@@ -821,7 +889,11 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: appointment_share(data, s),
         lambda s: returning_share(data, s),
         lambda s: no_show(data, s),
+        lambda s: reminders_on_time(data, s),
     ]
+    fns += _per_standard(
+        settings, scope, ("late_after_minutes",),
+        lambda s, v, p: late_calls_on_time(data, s, int(v["late_after_minutes"]), period=p))
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
     fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it)
             for st, it in (recommended or {}).items() if it and st in stages]

@@ -40,6 +40,7 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
 #: The shop settings a figure is judged against, by their name in kpi.Settings.
 STANDARD_KEYS = {
     "followup_window_hours": "followup_window_hours",
+    "late_after_minutes": "late_after_minutes",
     "amount_tolerance_pct": "tolerance_pct",
     "amount_tolerance_abs_cents": "tolerance_abs_cents",
 }
@@ -53,6 +54,7 @@ class ReportService(Service):
         p = self.policy
         changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
         return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
+                            late_after_minutes=p.late_after_minutes,
                             tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents,
                             changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after)
                                           for k, at, before, after in changes))

@@ -169,7 +169,9 @@ def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) 
             concern=first_concern.get(vid, ""), advisor=names.get(advisor_id, ""), vip=bool(vip),
             special_note=special_note, comeback=comeback_of_id is not None,
             new_customer=veh_id not in earlier and vehicle_id not in earlier, late=late,
-            arrived=arrived_at is not None, reminder_due=vid in due and stage == Stage.BOOKED,
+            arrived=arrived_at is not None,
+            # a reminder leaves once the appointment time has passed (sched.task_open)
+            reminder_due=vid in due and stage == Stage.BOOKED and (appointment_at is None or now < appointment_at),
             walk_in=bool(walk_in),
         ))
     return out

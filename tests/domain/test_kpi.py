@@ -408,3 +408,55 @@ def test_same_advisor_counts_cars_told_by_the_advisor_who_received_them():
     assert (m.num, m.den, m.hits) == (1, 2, (1,))
     mine = kpi.same_advisor(d, Scope(WEEK.start, WEEK.end, WEEK.now, advisor_id=1))
     assert (mine.num, mine.den) == (1, 2)
+
+
+def test_reminders_made_on_time_count_each_reminder_by_its_deadline():
+    from desk.domain.kpi import ReminderRec
+
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=6))
+    d = data(
+        visit(1, appointment_at=at(10, days=1), arrived_at=at(10, days=1)),  # both made in time
+        visit(2, appointment_at=at(10, days=2), arrived_at=at(10, days=2)),  # day one made after the hour's time
+        visit(3, appointment_at=at(10, days=3), stage="NO_SHOW"),  # none made
+        visit(4, appointment_at=at(10, days=4), arrived_at=at(10, days=4)),  # booked 5 h ahead: hour only
+        visit(5, appointment_at=at(10, days=4), stage="CANCELLED"),  # cancelled: no call needed
+        visit(6, appointment_at=at(10, days=9)),  # outside the range
+        reminders=[
+            ReminderRec(1, "day", at(11)), ReminderRec(1, "hour", at(9, days=1)),
+            ReminderRec(2, "day", at(9, days=2) + timedelta(minutes=30)), ReminderRec(2, "hour", at(9.5, days=2)),
+            ReminderRec(3, "day"), ReminderRec(3, "hour"),
+            ReminderRec(4, "hour", at(9, days=4)),
+            ReminderRec(5, "day"), ReminderRec(5, "hour"),
+        ],
+    )
+    m = kpi.reminders_on_time(d, scope)
+    assert (m.num, m.den, m.value) == (4, 7, Decimal("57.1"))
+    assert m.visits == (1, 2, 3, 4) and m.hits == (1, 4)
+    assert m.notes[3] == "day:- hour:-" and m.standard == "1 d / 1 h"
+    # a reminder whose deadline is still ahead and not made yet is not counted yet
+    early = Scope(WEEK.start, WEEK.end, now=at(8, days=3))
+    assert kpi.reminders_on_time(d, early).visits == (1, 2, 4)
+
+
+def test_late_calls_within_the_minutes_split_when_the_standard_changes_in_the_period():
+    from desk.domain.kpi import ReminderRec
+
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=6))
+    d = data(
+        visit(1, appointment_at=at(10, days=0), arrived_at=at(11, days=0)),  # called after 10 min
+        visit(2, appointment_at=at(10, days=1), stage="NO_SHOW"),  # called after 25 min
+        visit(3, appointment_at=at(10, days=2), arrived_at=at(10.1, days=2)),  # came at +6 min, no call: not due
+        visit(4, appointment_at=at(10, days=4), stage="NO_SHOW"),  # never called
+        visit(5, appointment_at=at(10, days=4), stage="NO_SHOW"),  # called after 25 min: in time under 30
+        reminders=[ReminderRec(1, "late", at(10, days=0) + timedelta(minutes=10)),
+                   ReminderRec(2, "late", at(10, days=1) + timedelta(minutes=25)),
+                   ReminderRec(4, "late"), ReminderRec(5, "late", at(10, days=4) + timedelta(minutes=25))],
+    )
+    m = kpi.late_calls_on_time(d, scope, 15)
+    assert (m.num, m.den, m.visits, m.hits) == (1, 4, (1, 2, 4, 5), (1,))
+    assert m.notes[2] == "+25:00" and m.notes[4] == "-" and m.standard == "15 min"
+    settings = kpi.Settings(late_after_minutes=30,
+                            changes=(kpi.StandardChange("late_after_minutes", at(0, days=3), "15", "30"),))
+    rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "late_calls"]
+    assert [(r.standard, r.num, r.den) for r in rows] == [("15 min", 1, 2), ("30 min", 1, 2)]
+    assert all(r.params["period"] for r in rows)
