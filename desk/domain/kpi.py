@@ -339,24 +339,78 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
                  params={"stage": _STAGE_MSGIDS.get(stage, stage)})
 
 
+def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> tuple[int, int, list[int], dict]:
+    """Items done and items due over ``(visit, its recommended items)`` pairs (an
+    item marked n.a. is not due), the visits that skipped none, and each other
+    visit's note naming what it skipped."""
+    kinds = data.kinds()
+    done = total = 0
+    ids: list[int] = []
+    skipped: dict[int, str] = {}
+    for v, items in due:
+        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
+        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
+        total += len(mine)
+        done += len(mine) - len(left)
+        if v.id not in ids:
+            ids.append(v.id)
+        if left:
+            skipped[v.id] = " ".join(filter(None, [skipped.get(v.id, ""), *left]))
+    return done, total, ids, skipped
+
+
+def _left(data: KpiData, scope: Scope, stage: str) -> list[VisitRec]:
+    """The visits arrived in the range that have left ``stage``."""
+    return [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
+
+
 def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, ...]) -> Measure:
     """The recommended (never blocking) MOT items of ``stage`` done on the visits
     that left it: items done of items due (n.a. counts as not due). A visit meets
     it when it skipped none; its note names what it skipped."""
-    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
-    kinds = data.kinds()
-    done = due = 0
-    skipped: dict[int, str] = {}
-    for v in base:
-        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
-        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
-        due += len(mine)
-        done += len(mine) - len(left)
-        if left:
-            skipped[v.id] = " ".join(left)
+    done, due, ids, skipped = _skipped(data, ((v, items) for v in _left(data, scope, stage)))
     return Measure(f"recommended.{stage}", N_("Recommended items done: {stage}"), PCT, pct(done, due), done, due,
-                   tuple(v.id for v in base), tuple(v.id for v in base if v.id not in skipped),
+                   tuple(ids), tuple(i for i in ids if i not in skipped),
                    {"stage": _STAGE_MSGIDS.get(stage, stage)}, skipped)
+
+
+def recommended_item(data: KpiData, scope: Scope, stage: str, item_id: str, text: str = "") -> Measure:
+    """One recommended item: the visits arrived in the range that left its stage
+    and did it, of those where it was due (not marked n.a.); the drill-down's
+    visits that miss it are those that skipped it."""
+    done, due, ids, skipped = _skipped(data, ((v, (item_id,)) for v in _left(data, scope, stage)))
+    base = tuple(i for i in ids if data.kinds().get((i, item_id)) != "na")
+    return Measure(f"recommended.item.{item_id}", N_("Recommended item done: {item}"), PCT, pct(done, due), done,
+                   due, base, tuple(i for i in base if i not in skipped), {"item": f"{item_id} {text}".strip()},
+                   {i: item_id for i in skipped})
+
+
+def recommended_advisors(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
+    """The advisors of the visits arrived in the range, by name."""
+    found = {(v.advisor_id, v.advisor) for v in _visits(data, scope, "arrived_at") if v.advisor_id is not None}
+    return sorted(found, key=lambda p: (p[1], p[0]))
+
+
+def recommended_by_advisor(data: KpiData, scope: Scope, advisor_id: int, name: str,
+                           recommended: dict[str, tuple[str, ...]]) -> Measure:
+    """The recommended items of every stage done on one advisor's visits (those
+    arrived in the range, each stage it left): items done of items due; each
+    visit's note names what it skipped."""
+    mine = replace(scope, advisor_id=advisor_id)
+    pairs = [(v, items) for stage, items in recommended.items() for v in _left(data, mine, stage)]
+    pairs.sort(key=lambda p: (p[0].arrived_at, p[0].id))
+    done, due, ids, skipped = _skipped(data, pairs)
+    return Measure(f"recommended.advisor.{advisor_id}", N_("Recommended items done: {advisor}"), PCT,
+                   pct(done, due), done, due, tuple(ids), tuple(i for i in ids if i not in skipped),
+                   {"advisor": name}, skipped)
+
+
+def hidden_item(item_id: str, text: str, at: datetime | None, by: str) -> Measure:
+    """A recommended item of the MOT standard the shop hides (no figure: the
+    report lists it, with who hid it and when)."""
+    since = f"{at:%Y-%m-%d}" if at else "-"
+    return Measure(f"hidden.{item_id}", N_("Hidden by the shop: {item} (since {since}, {by})"), COUNT, None, 0, 0,
+                   params={"item": f"{item_id} {text}".strip(), "since": since, "by": by or "-"})
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
@@ -895,8 +949,12 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         settings, scope, ("late_after_minutes",),
         lambda s, v, p: late_calls_on_time(data, s, int(v["late_after_minutes"]), period=p))
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
-    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it)
-            for st, it in (recommended or {}).items() if it and st in stages]
+    rec = {st: it for st, it in (recommended or {}).items() if it and st in stages}
+    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it) for st, it in rec.items()]
+    fns += [lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, ""))
+            for st, it in rec.items() for i in it]
+    fns += [lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec)
+            for a, n in recommended_advisors(data, scope)] if rec else []
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [

@@ -460,3 +460,34 @@ def test_late_calls_within_the_minutes_split_when_the_standard_changes_in_the_pe
     rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "late_calls"]
     assert [(r.standard, r.num, r.den) for r in rows] == [("15 min", 1, 2), ("30 min", 1, 2)]
     assert all(r.params["period"] for r in rows)
+
+
+def test_recommended_items_per_item_and_per_advisor_with_the_visits_that_skipped_them():
+    """The drink (RCP-03) and the campaign (RCP-05) at reception, the wash (QC-05)
+    at QC. Advisor 1 has visits 1 and 2, advisor 2 visit 3."""
+    rec = {"RECEPTION": ("RCP-03", "RCP-05"), "QC": ("QC-05",)}
+    d = data(
+        visit(1, arrived_at=at(0), stage="DELIVERED", advisor="Wang"),
+        visit(2, arrived_at=at(1), stage="ESTIMATE", advisor="Wang"),  # has not reached QC
+        visit(3, arrived_at=at(2), stage="READY", advisor_id=2, advisor="Li"),
+        marks=[MarkRec(1, "RCP-03", "RECEPTION", "done"), MarkRec(1, "RCP-05", "RECEPTION", "done"),
+               MarkRec(1, "QC-05", "QC", "na"), MarkRec(2, "RCP-03", "RECEPTION", "done"),
+               MarkRec(3, "QC-05", "QC", "done")],
+    )
+    drink = kpi.recommended_item(d, WEEK, "RECEPTION", "RCP-03", "Offer a drink")
+    assert (drink.num, drink.den, drink.visits, drink.hits) == (2, 3, (1, 2, 3), (1, 2))
+    assert drink.params == {"item": "RCP-03 Offer a drink"} and drink.notes == {3: "RCP-03"}
+    wash = kpi.recommended_item(d, WEEK, "QC", "QC-05")
+    assert (wash.num, wash.den, wash.visits, wash.hits) == (1, 1, (3,), (3,))  # n.a. on visit 1: not due
+    assert kpi.recommended_advisors(d, WEEK) == [(2, "Li"), (1, "Wang")]
+    wang = kpi.recommended_by_advisor(d, WEEK, 1, "Wang", rec)
+    assert (wang.num, wang.den, wang.visits, wang.hits) == (3, 4, (1, 2), (1,))
+    assert wang.notes == {2: "RCP-05"}
+    li = kpi.recommended_by_advisor(d, WEEK, 2, "Li", rec)
+    assert (li.num, li.den, li.notes) == (1, 3, {3: "RCP-03 RCP-05"})
+    keys = [fn(WEEK).key for fn in kpi.measure_fns(d, WEEK, recommended=rec)]
+    assert {"recommended.item.RCP-03", "recommended.item.QC-05", "recommended.advisor.1",
+            "recommended.advisor.2"} <= set(keys)
+    hidden = kpi.hidden_item("RCP-03", "Offer a drink", at(0), "Zhou")
+    assert hidden.value is None and hidden.params == {"item": "RCP-03 Offer a drink", "since": "2026-11-02",
+                                                      "by": "Zhou"}
