@@ -161,6 +161,7 @@ class ComplaintRec:
     customer_id: int
     opened_at: datetime
     closed_at: datetime | None = None
+    severity: str = "ordinary"
 
 
 @dataclass
@@ -745,6 +746,35 @@ def complaints_open(data: KpiData, scope: Scope) -> Measure:
                    {}, {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None})
 
 
+def complaints_overdue(data: KpiData, scope: Scope, within_hours: int = 24) -> Measure:
+    """Complaints opened in the range still open at its end (or now, if sooner)
+    more than ``within_hours`` after they were opened: overdue against the
+    standard (an ordinary complaint is resolved within 24 h)."""
+    at = min(scope.end, scope.now)
+    late = [c for c in _complaints(data, scope) if (c.closed_at is None or c.closed_at > at)
+            and c.opened_at + timedelta(hours=within_hours) <= at]
+    ids = _ordered_ids(c.visit_id for c in late if c.visit_id is not None)
+    return Measure("complaints_overdue", N_("Complaints overdue (open over {hours} h)"), COUNT, Decimal(len(late)),
+                   len(late), len(late), ids, ids, {"hours": str(within_hours)},
+                   {c.visit_id: f"{c.severity} {hm((at - c.opened_at).total_seconds())}" for c in late
+                    if c.visit_id is not None}, standard=f"{within_hours} h")
+
+
+#: The dashboard's name of each complaint severity (desk.domain.entities.Severity).
+SEVERITY_LABELS = {"ordinary": N_("Complaints opened: ordinary"), "major": N_("Complaints opened: major")}
+
+
+def complaints_by_severity(data: KpiData, scope: Scope, severity: str) -> Measure:
+    """Complaints opened in the range of one severity, of all opened (a major one
+    went to the manager at once); each names whether it is closed."""
+    cs = _complaints(data, scope)
+    mine = [c for c in cs if c.severity == severity]
+    ids = _ordered_ids(c.visit_id for c in mine if c.visit_id is not None)
+    return Measure(f"complaints.{severity}", SEVERITY_LABELS.get(severity, severity), COUNT, Decimal(len(mine)),
+                   len(mine), len(cs), ids, ids, {},
+                   {c.visit_id: "closed" if c.closed_at else "open" for c in mine if c.visit_id is not None})
+
+
 def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
     """Median hours from opening to closing of the complaints opened in the range
     and closed."""
@@ -984,6 +1014,9 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: nps(data, s),
         lambda s: complaints_opened(data, s),
         lambda s: complaints_open(data, s),
+        lambda s: complaints_overdue(data, s),
+        lambda s: complaints_by_severity(data, s, "ordinary"),
+        lambda s: complaints_by_severity(data, s, "major"),
         lambda s: complaints_24h(data, s),
         lambda s: complaints_close_hours(data, s),
         lambda s: complaints_per_100(data, s),

@@ -404,6 +404,12 @@ def may_change_setup(user: User | None, action: str = N_("change the shop set-up
     return ALLOWED if _manager(user) else refuse(action, Role.MANAGER.value)
 
 
+def hears_of_major_complaints(user: User | None) -> bool:
+    """A major complaint reaches the manager at once (seed 001: 重大投诉立即上报
+    经理): every terminal a manager is signed in to is told."""
+    return _manager(user)
+
+
 def may_hide_item(user: User | None) -> Verdict:
     """Hide a recommended item of the MOT standard from the shop's checklists
     (or delete a shop's own item): a manager only, never a foreman; the KPI

@@ -3,6 +3,7 @@ by hand in the test."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -491,3 +492,21 @@ def test_recommended_items_per_item_and_per_advisor_with_the_visits_that_skipped
     hidden = kpi.hidden_item("RCP-03", "Offer a drink", at(0), "Zhou")
     assert hidden.value is None and hidden.params == {"item": "RCP-03 Offer a drink", "since": "2026-11-02",
                                                       "by": "Zhou"}
+
+
+def test_complaints_overdue_and_by_severity():
+    d = data(
+        visit(1, arrived_at=at(0)), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)),
+        complaints=[ComplaintRec(1, 1, 10, at(0), at(6), "major"),  # closed in 6 h
+                    ComplaintRec(2, 2, 11, at(1), None, "ordinary"),  # open 5 days: overdue
+                    ComplaintRec(3, 3, 12, at(0, days=6), None, "major")],  # open 12 h: not yet
+    )
+    scope = Scope(WEEK.start, WEEK.end, now=at(12, days=6))
+    late = kpi.complaints_overdue(d, scope)
+    assert (late.value, late.visits, late.standard) == (Decimal(1), (2,), "24 h")
+    assert late.notes == {2: "ordinary 155:00"}
+    major = kpi.complaints_by_severity(d, scope, "major")
+    assert (major.value, major.den, major.visits, major.notes) == (Decimal(2), 3, (1, 3), {1: "closed", 3: "open"})
+    assert kpi.complaints_by_severity(d, scope, "ordinary").value == Decimal(1)
+    # looked at later, the range is judged at its end: the major one was 16 h old then
+    assert kpi.complaints_overdue(d, replace(scope, now=at(12, days=7))).value == Decimal(1)

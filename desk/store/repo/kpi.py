@@ -161,6 +161,6 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
         added=added,
         calls=[kpi.CallRec(vid, at, outcome, nps, tuple(scores.get(cid, ())))
                for cid, vid, at, outcome, nps in calls],
-        complaints=[kpi.ComplaintRec(c.id, c.visit_id, c.customer_id, c.opened_at, c.closed_at)
+        complaints=[kpi.ComplaintRec(c.id, c.visit_id, c.customer_id, c.opened_at, c.closed_at, c.severity)
                     for c in complaints],
     )
