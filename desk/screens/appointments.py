@@ -37,7 +37,7 @@ def flags_text(row) -> Text:
         if on:
             out.append(_(label), style=style)
             out.append(" ")
-    if row.late:
+    if row.late and not row.late_called:
         out.append(_("call now"), style="bold yellow reverse")
     return out
 
@@ -378,10 +378,8 @@ class AppointmentsScreen(ListScreen):
             def label(rem) -> str:
                 if rem.kind != LATE:
                     return labels.get(rem.kind, rem.kind)
-                # the late call is due at the appointment time, its deadline minutes later
-                if now > rem.due_at:
-                    return _("LATE: call overdue since {time}", time=f"{rem.due_at:%H:%M}")
-                return _("LATE: call by {time}", time=f"{rem.due_at:%H:%M}")
+                # on the list from the appointment time; the first column is its deadline
+                return _("LATE: call overdue") if now > rem.due_at else _("LATE: call before this time")
 
             choices = [
                 (rem.id, f"{rem.due_at:%H:%M}  {label(rem)}  {cust.name}  {show_phone(cust.phone)}  "

@@ -244,7 +244,7 @@ class BookingService(Service):
     # ------------------------------------------------------------------ board & week
 
     def board(self, day: date) -> list[BoardRow]:
-        """The appointment board of one day (one indexed query plus three small
+        """The appointment board of one day (one indexed query plus four small
         ones): the store's plain-SQL read, the same the app runs at start-up
         before the services are loaded (desk.store.reads)."""
         return self._read_connection(lambda conn: reads.board(

@@ -34,8 +34,12 @@ def test_reminders_follow_the_appointment_and_the_late_call_comes_at_its_time_wi
     assert rem.due_at == clock.now + timedelta(minutes=15)  # its deadline
     clock.advance(hours=2)  # overdue, still on the list until made
     assert tasks(d) == [(vid, "late")]
+    row, = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
+    assert row.late and not row.late_called and not row.reminder_due  # "call now" on the board
     d.booking.complete_reminder(shop.sa, d.lifecycle.ref(vid), rem.id, "coming in 10 min")
     assert tasks(d) == []
+    row, = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
+    assert row.late and row.late_called  # still late, no longer asking for the call
 
 
 def test_appt_09_is_done_when_the_reminders_were_made_never_by_a_free_tick(shop, clock):
