@@ -56,7 +56,7 @@ class Settings:
     std_notify_minutes: int = 10
     #: Honest checklists (desk.domain.integrity): a walkaround ticked faster than
     #: this is rushed; a QC passed this soon after the last line is rushed.
-    integrity_walkaround_seconds: int = 30
+    integrity_walkaround_seconds: int = 120
     integrity_qc_seconds: int = 60
     #: ``desk serve``: the whole app for tablets; off until an address is configured.
     serve_host: str | None = None

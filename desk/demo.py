@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from desk import filler
+from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Disposal, Role, User
 from desk.domain.errors import GuardFailed
 from desk.domain.schedule import Schedule
@@ -177,13 +178,14 @@ def _concern(rng):
 def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User,
              rushed: bool = False) -> None:
     """Reception and walkaround with every required item done: each walkaround
-    item takes half a minute, unless ``rushed`` (all ticked in the same second:
-    the honest-checklist rule flags it)."""
+    item takes half a minute after ten minutes round the car, unless ``rushed``
+    (the walkaround over in 20 s: the honest-checklist rule flags it)."""
     desk.reception.start_reception(actor, desk.lifecycle.ref(vid))
     desk.reception.confirm_concerns(actor, desk.lifecycle.ref(vid))
     _tick_all(desk, actor, vid)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
-    clock.now += timedelta(minutes=10)
+    # round the car with the customer; a rushed one is over in 20 s
+    clock.now += timedelta(seconds=20) if rushed else timedelta(minutes=10)
     desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
 
     def pace() -> None:
@@ -247,9 +249,13 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     # Future appointments (still booked).
     for at in slots[8:14]:
         book(at, rng.choice([sa, sa2]))
-    # Late: 20 and 40 minutes past, not arrived.
+    # Late: 20 and 40 minutes past, not arrived; the first was phoned 10 minutes
+    # after its time (APPT-10), the other not yet (overdue on the list)
     for delta in (20, 40):
-        book(now - timedelta(minutes=delta), sa)
+        late = book(now - timedelta(minutes=delta), sa)
+        if delta == 20:
+            clock.now = now - timedelta(minutes=10)
+            _call_task(desk, sa, late, "late", "stuck in traffic, 15 min")
     # Arrived and at reception / walkaround / estimate.
     stages_plan = ["reception", "walkaround", "estimate", "repair", "repair_added", "repair_parts",
                    "qc", "ready", "delivered"]
@@ -258,6 +264,9 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         at = now - timedelta(hours=5) + timedelta(minutes=25 * k)
         advisor = sa if k % 2 == 0 else sa2
         vid = book(at, advisor)
+        if k % 2 == 0:  # the hour-before reminder made for every other one (APPT-09); the rest forgotten
+            clock.now = at - timedelta(minutes=50)
+            _call_task(desk, advisor, vid, "hour", "reminded, coming")
         clock.now = at + timedelta(minutes=2)
         _tick_all(desk, advisor, vid)
         desk.lifecycle.arrive(advisor, desk.lifecycle.ref(vid))
@@ -313,6 +322,16 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     clock.now = now - timedelta(hours=20)
     desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, advisor_id=sa.id, overbook=True, booking=desk.booking.draft(at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]))
     made += 1
+    # a comeback the data proposed, rejected with the reason (it counts as a visit of its own)
+    cid, vid_car = pool.pop()
+    clock.now = now - timedelta(days=14)
+    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Rattle from the dashboard", ["noise"])])).id
+    _run_full(desk, clock, first, sa, techs[1], qc, mgr, rng)
+    clock.now = now - timedelta(days=3)
+    other = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Rattle from the boot", ["noise"])])).id
+    desk.comebacks.decide(sa, desk.lifecycle.ref(other), confirm=False, reason="A loose spare wheel, not the dashboard")
+    _run_full(desk, clock, other, sa, techs[1], qc, mgr, rng)
+    made += 2
     # Deliveries of the last three days, due for their follow-up call.
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
@@ -320,6 +339,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr, rng)
     made += _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc)
+    made += _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng)
     # who is on what now: the technicians went on to other cars meanwhile (one line
     # at a time); back on the cars in repair
     for plan in ("repair", "repair_parts"):
@@ -423,8 +443,85 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     return made + 1
 
 
-def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng) -> None:
-    """Take a walk-in all the way to delivered."""
+def _call_task(desk: Desk, actor: User, vid: int, kind: str, outcome: str) -> None:
+    """Make the reminder (or late call) ``kind`` of ``vid`` that is on the list now."""
+    rem = next(r for r, v, _c in desk.booking.reminders() if v.id == vid and r.kind == kind)
+    desk.booking.complete_reminder(actor, desk.lifecycle.ref(vid), rem.id, outcome)
+
+
+def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng) -> int:
+    """What the dashboard is for (issue 26): a walk-in kept waiting, a waiver, a
+    car late against its promise told by another advisor, a no-show phoned late,
+    a rejected comeback, and the follow-up calls of the last days: one on time and
+    dissatisfied (a complaint closed the same day), one late (waived), one never
+    reached, one wrong number."""
+    made = 0
+
+    def walk_in(days: float, *, kept_waiting: int = 0) -> int:
+        cid, car = pool.pop()
+        clock.now = now - timedelta(days=days)
+        if kept_waiting:  # c on the board when the car came; the write-up minutes later
+            desk.booking.car_here(sa)
+            clock.now += timedelta(seconds=kept_waiting)
+        return desk.booking.walk_in(sa, customer_id=cid, vehicle_id=car, concerns=desk.booking.concerns(
+            [_concern(rng)])).id
+
+    def call(vid: int, hours: float, outcome: str, scores=None, nps=None) -> int | None:
+        clock.now = desk.lifecycle.visit_view(vid).visit.delivered_at + timedelta(hours=hours)
+        return desk.followup.record_call(csr, desk.lifecycle.ref(vid), desk.followup.call(
+            outcome=outcome, scores=scores or {}, nps=nps, next_service_stated=outcome == "reached")).value
+
+    # a walk-in kept waiting 3 minutes, its car ready 2 hours after the promise and
+    # told by the manager, not the advisor who received it; called 20 h after, not happy
+    waited = walk_in(6, kept_waiting=180)
+    _run_full(desk, clock, waited, sa, techs[2], qc, mgr, rng, late_hours=2, told_by=mgr)
+    complaint = call(waited, 20, "reached", {f: 4 for f in CSI_FACTORS} | {"pickup": 2}, nps=6)
+    clock.now += timedelta(hours=5)
+    ref = next(c.ref for c in desk.complaints.complaints() if c.id == complaint)
+    desk.complaints.close_complaint(mgr, ref, desk.complaints.closing(
+        root_cause="Car ready late, nobody phoned", remedy="Apology and a wash voucher",
+        closing_report="Customer accepted the apology"))
+    _tick_all(desk, csr, waited)
+    desk.lifecycle.advance(csr, desk.lifecycle.ref(waited))
+    # a waiver: the special notes not reviewed before a rushed arrival (APPT-07)
+    cid, car = pool.pop()
+    clock.now = now - timedelta(days=5, hours=3)
+    waived = desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa2.id, booking=desk.booking.draft(
+        at=now - timedelta(days=5), concerns=[_concern(rng)])).id
+    clock.now = now - timedelta(days=5) + timedelta(minutes=1)
+    desk.checklist.mark_item(mgr, desk.lifecycle.ref(waived), "APPT-07", MarkKind.WAIVED,
+                             "Customer arrived in a hurry: notes read after")
+    _tick_all(desk, sa2, waived)
+    desk.lifecycle.arrive(sa2, desk.lifecycle.ref(waived))
+    _run_full(desk, clock, waived, sa2, techs[0], qc, mgr, rng)
+    # after the 72 h window: late; the work was fine, the wait was not (a complaint left open: overdue)
+    call(waived, 80, "reached", {f: 5 for f in CSI_FACTORS} | {"quality": 2}, nps=8)
+    desk.checklist.mark_item(mgr, desk.lifecycle.ref(waived), "FUP-01", MarkKind.WAIVED, "Called 80 h after")
+    _tick_all(desk, csr, waived)
+    desk.lifecycle.advance(csr, desk.lifecycle.ref(waived))
+    # never reached (three attempts), and a wrong number
+    for days, outcome in ((5, "no_answer"), (4, "wrong_number")):
+        vid = walk_in(days)
+        _run_full(desk, clock, vid, sa2, techs[1], qc, mgr, rng)
+        for attempt in range(3 if outcome == "no_answer" else 1):
+            call(vid, 20 + 4 * attempt, outcome)
+    # a no-show yesterday, phoned 25 minutes after its time (late)
+    cid, car = pool.pop()
+    clock.now = now - timedelta(days=2)
+    gone = desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa.id, overbook=True,
+                             booking=desk.booking.draft(at=now - timedelta(days=1), concerns=[_concern(rng)])).id
+    clock.now = now - timedelta(days=1) + timedelta(minutes=25)
+    _call_task(desk, sa, gone, "late", "no answer")
+    clock.now += timedelta(hours=1)
+    desk.lifecycle.no_show(sa, desk.lifecycle.ref(gone))
+    made += 6
+    return made
+
+
+def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng, *, late_hours: float = 0,
+              told_by: User | None = None) -> None:
+    """Take a walk-in all the way to delivered (``late_hours`` after its promise;
+    the customer told by ``told_by``, by default the advisor who received it)."""
     km = desk.lifecycle.visit_view(vid).last_km or 0
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
     _estimate(desk, clock, advisor, vid, job="brake_pads")
@@ -433,10 +530,13 @@ def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng) -> None:
     _tick_all(desk, tech, vid)
     desk.lifecycle.advance(tech, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=20)  # the inspector's check takes its time
+    if late_hours:
+        clock.now = max(clock.now, desk.lifecycle.visit_view(vid).visit.promised_at + timedelta(hours=late_hours))
     filler.pass_qc(desk, tech, qc, vid)
     clock.now += timedelta(hours=1)
     try:
-        filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
+        filler.hand_over(desk, told_by or advisor, vid, call_at=clock.now + timedelta(hours=24),
+                         disposal=Disposal.TAKE_AWAY)
     except GuardFailed as exc:  # pragma: no cover - the demo must be complete
         raise RuntimeError(f"demo visit incomplete: {exc}") from exc
 

@@ -81,8 +81,9 @@ def _print_table(report, first_day: date, last_day: date) -> None:
     who = report.advisor or _("Whole shop")
     table = Table(title=f"{_('KPI')} {first_day:%Y-%m-%d} … {last_day:%Y-%m-%d}   {_('Advisor')}: {who}",
                   title_justify="left", box=None, pad_edge=False)
-    for label, justify in ((_("Figure"), "left"), (_("Value"), "right"), (_("Base"), "right"),
-                           (_("Trend"), "left"), (_("Shop"), "right")):
+    # a long figure name (a recommended item's text) wraps, the figures keep their room
+    table.add_column(_("Figure"), justify="left", max_width=72)
+    for label, justify in ((_("Value"), "right"), (_("Base"), "right"), (_("Trend"), "left"), (_("Shop"), "right")):
         table.add_column(label, justify=justify, no_wrap=True)
     for row in report.rows:
         m = row.measure

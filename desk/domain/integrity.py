@@ -3,14 +3,19 @@ in without looking, is flagged on the visit with its reason.
 
 The rules (thresholds are shop settings, :class:`Thresholds`):
 
-- ``rushed_walkaround``: the walkaround's ticked items were all ticked within
-  ``walkaround_seconds`` of each other (at least ``min_items`` of them);
+- ``rushed_walkaround``: the walkaround stage was finished (the move to the
+  estimate) less than ``walkaround_seconds`` after it began (the move into it):
+  the work, not the keystrokes, is judged, so ticking every item at once
+  (``ctrl+a``) after a walkaround of plausible length is never flagged;
 - ``blank_walkaround``: the walkaround was recorded with no damage, no tyre and
   no warning-light entry, and the odometer equal to the reading the booking
   already had (nothing was looked at);
 - ``rushed_qc``: QC passed (QC-03 ticked) within ``qc_seconds`` of the last
   line's end;
 - ``empty_survey``: a follow-up call marked "reached" with no survey answer.
+
+The thresholds are standards with a history (:func:`in_force`): a visit is
+judged by the ones in force when it arrived, never by a later change.
 
 Each flag names the user it counts against (who ticked, recorded or called).
 A manager may accept a flag with a note (``staff.may_accept_flag``); an
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,12 +48,33 @@ RULE_LABELS = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    #: A walkaround whose ticks all fall within this many seconds is rushed …
-    walkaround_seconds: int = 30
-    #: … when at least this many items were ticked (one or two ticks prove nothing).
-    min_items: int = 4
+    #: The plausible minimum of a walkaround (seconds from its start to its end):
+    #: four covers fitted, valuables, the walk round the car with the customer.
+    walkaround_seconds: int = 120
     #: QC passed within this many seconds of the last line's end is rushed.
     qc_seconds: int = 60
+
+
+#: The shop settings of the thresholds, by field of :class:`Thresholds`.
+SETTING_KEYS = {"integrity_walkaround_seconds": "walkaround_seconds", "integrity_qc_seconds": "qc_seconds"}
+
+
+def in_force(now: Thresholds, changes: Iterable[tuple[str, datetime, str | None, str]],
+             at: datetime | None) -> Thresholds:
+    """The thresholds in force at ``at``, from those in force now and every
+    audited change ``(setting key, when, before, after)``: each its last change
+    at or before ``at``, or the value its first later change replaced (None:
+    today's)."""
+    if at is None:
+        return now
+    values = {}
+    for key, field_name in SETTING_KEYS.items():
+        mine = sorted((c for c in changes if c[0] == key), key=lambda c: c[1])
+        done = [c for c in mine if c[1] <= at]
+        text = done[-1][3] if done else (mine[0][2] if mine and mine[0][2] is not None else None)
+        if text is not None and text.strip().isdigit():
+            values[field_name] = int(text)
+    return replace(now, **values)
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,11 @@ class CheckFacts:
     arrived_at: datetime | None = None
     #: The standing "done" marks of the walkaround's items.
     walkaround_ticks: tuple[Tick, ...] = ()
+    #: The walkaround stage: when the visit moved into it and on to the estimate
+    #: (None: not yet), and who moved it on.
+    walkaround_started_at: datetime | None = None
+    walkaround_done_at: datetime | None = None
+    walkaround_done_by: int | None = None
     #: The walkaround as recorded (None: not recorded yet) and who recorded it.
     walkaround_at: datetime | None = None
     walkaround_by: int | None = None
@@ -118,15 +149,18 @@ class Review:
 
 
 def rushed_walkaround(f: CheckFacts, t: Thresholds) -> Flag | None:
-    ticks = sorted(f.walkaround_ticks, key=lambda k: k.at)
-    if len(ticks) < t.min_items:
+    """The walkaround finished faster than its plausible minimum. It counts
+    against who ticked most of its items (else who moved it on)."""
+    if f.walkaround_started_at is None or f.walkaround_done_at is None:
         return None
-    span = (ticks[-1].at - ticks[0].at).total_seconds()
-    if span > t.walkaround_seconds:
+    secs = (f.walkaround_done_at - f.walkaround_started_at).total_seconds()
+    if secs >= t.walkaround_seconds:
         return None
-    who = Counter(k.by_user for k in ticks).most_common(1)[0][0]
-    return Flag(f.visit_id, RUSHED_WALKAROUND, RUSHED_WALKAROUND, who, ticks[-1].at,
-                N_("{n} walkaround items ticked within {s} s"), {"n": len(ticks), "s": int(span)})
+    ticked = Counter(k.by_user for k in f.walkaround_ticks).most_common(1)
+    who = ticked[0][0] if ticked else f.walkaround_done_by
+    return Flag(f.visit_id, RUSHED_WALKAROUND, RUSHED_WALKAROUND, who, f.walkaround_done_at,
+                N_("Walkaround finished {s} s after it began (plausible minimum {min} s)"),
+                {"s": max(0, int(secs)), "min": t.walkaround_seconds})
 
 
 def blank_walkaround(f: CheckFacts, t: Thresholds) -> Flag | None:

@@ -12,7 +12,8 @@ Which time anchors a measure (always ``scope.start <= t < scope.end``):
 greeting, appointment share,      arrival (``arrived_at``)
 fix right first time, comebacks,
 MOT per stage, waivers
-no-show rate                      appointment time (``appointment_at``)
+no-show rate, reminders and       appointment time (``appointment_at``)
+late calls made on time
 estimate accuracy                 delivery (``delivered_at``)
 on-time completion, duration      car ready (``ready_at``)
 added work approved first         the added line done (``done_at``)
@@ -34,6 +35,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain import comebacks as cb
+from desk.domain import schedule as sched
 from desk.domain.carryover import DeclinedRec
 from desk.domain.errors import InvalidInput
 from desk.domain.money import format_money
@@ -143,12 +145,23 @@ class CallRec:
 
 
 @dataclass(frozen=True)
+class ReminderRec:
+    """A reminder (``day``/``hour`` before) or late-call (``late``) task of an
+    appointment (desk.domain.schedule), and when it was made."""
+
+    visit_id: int
+    kind: str
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ComplaintRec:
     id: int
     visit_id: int | None
     customer_id: int
     opened_at: datetime
     closed_at: datetime | None = None
+    severity: str = "ordinary"
 
 
 @dataclass
@@ -163,6 +176,8 @@ class KpiData:
     complaints: list[ComplaintRec] = field(default_factory=list)
     #: Lines declined on the visits delivered in the range (desk.domain.carryover).
     declined: list[DeclinedRec] = field(default_factory=list)
+    #: The reminder and late-call tasks of the visits.
+    reminders: list[ReminderRec] = field(default_factory=list)
     #: Indexes built on first use (visits sorted by an anchor, waivers by stage),
     #: so a trend of many steps does not scan every record for every step.
     _index: dict = field(default_factory=dict, repr=False, compare=False)
@@ -325,24 +340,78 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
                  params={"stage": _STAGE_MSGIDS.get(stage, stage)})
 
 
+def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> tuple[int, int, list[int], dict]:
+    """Items done and items due over ``(visit, its recommended items)`` pairs (an
+    item marked n.a. is not due), the visits that skipped none, and each other
+    visit's note naming what it skipped."""
+    kinds = data.kinds()
+    done = total = 0
+    ids: list[int] = []
+    skipped: dict[int, str] = {}
+    for v, items in due:
+        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
+        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
+        total += len(mine)
+        done += len(mine) - len(left)
+        if v.id not in ids:
+            ids.append(v.id)
+        if left:
+            skipped[v.id] = " ".join(filter(None, [skipped.get(v.id, ""), *left]))
+    return done, total, ids, skipped
+
+
+def _left(data: KpiData, scope: Scope, stage: str) -> list[VisitRec]:
+    """The visits arrived in the range that have left ``stage``."""
+    return [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
+
+
 def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, ...]) -> Measure:
     """The recommended (never blocking) MOT items of ``stage`` done on the visits
     that left it: items done of items due (n.a. counts as not due). A visit meets
     it when it skipped none; its note names what it skipped."""
-    base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
-    kinds = data.kinds()
-    done = due = 0
-    skipped: dict[int, str] = {}
-    for v in base:
-        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
-        left = [i for i in mine if kinds.get((v.id, i)) != "done"]
-        due += len(mine)
-        done += len(mine) - len(left)
-        if left:
-            skipped[v.id] = " ".join(left)
+    done, due, ids, skipped = _skipped(data, ((v, items) for v in _left(data, scope, stage)))
     return Measure(f"recommended.{stage}", N_("Recommended items done: {stage}"), PCT, pct(done, due), done, due,
-                   tuple(v.id for v in base), tuple(v.id for v in base if v.id not in skipped),
+                   tuple(ids), tuple(i for i in ids if i not in skipped),
                    {"stage": _STAGE_MSGIDS.get(stage, stage)}, skipped)
+
+
+def recommended_item(data: KpiData, scope: Scope, stage: str, item_id: str, text: str = "") -> Measure:
+    """One recommended item: the visits arrived in the range that left its stage
+    and did it, of those where it was due (not marked n.a.); the drill-down's
+    visits that miss it are those that skipped it."""
+    done, due, ids, skipped = _skipped(data, ((v, (item_id,)) for v in _left(data, scope, stage)))
+    base = tuple(i for i in ids if data.kinds().get((i, item_id)) != "na")
+    return Measure(f"recommended.item.{item_id}", N_("Recommended item done: {item}"), PCT, pct(done, due), done,
+                   due, base, tuple(i for i in base if i not in skipped), {"item": f"{item_id} {text}".strip()},
+                   {i: item_id for i in skipped})
+
+
+def recommended_advisors(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
+    """The advisors of the visits arrived in the range, by name."""
+    found = {(v.advisor_id, v.advisor) for v in _visits(data, scope, "arrived_at") if v.advisor_id is not None}
+    return sorted(found, key=lambda p: (p[1], p[0]))
+
+
+def recommended_by_advisor(data: KpiData, scope: Scope, advisor_id: int, name: str,
+                           recommended: dict[str, tuple[str, ...]]) -> Measure:
+    """The recommended items of every stage done on one advisor's visits (those
+    arrived in the range, each stage it left): items done of items due; each
+    visit's note names what it skipped."""
+    mine = replace(scope, advisor_id=advisor_id)
+    pairs = [(v, items) for stage, items in recommended.items() for v in _left(data, mine, stage)]
+    pairs.sort(key=lambda p: (p[0].arrived_at, p[0].id))
+    done, due, ids, skipped = _skipped(data, pairs)
+    return Measure(f"recommended.advisor.{advisor_id}", N_("Recommended items done: {advisor}"), PCT,
+                   pct(done, due), done, due, tuple(ids), tuple(i for i in ids if i not in skipped),
+                   {"advisor": name}, skipped)
+
+
+def hidden_item(item_id: str, text: str, at: datetime | None, by: str) -> Measure:
+    """A recommended item of the MOT standard the shop hides (no figure: the
+    report lists it, with who hid it and when)."""
+    since = f"{at:%Y-%m-%d}" if at else "-"
+    return Measure(f"hidden.{item_id}", N_("Hidden by the shop: {item} (since {since}, {by})"), COUNT, None, 0, 0,
+                   params={"item": f"{item_id} {text}".strip(), "since": since, "by": by or "-"})
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
@@ -504,6 +573,59 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72, *, per
     return replace(m, standard=f"{window_hours} h")
 
 
+def _booked(data: KpiData, scope: Scope) -> list[VisitRec]:
+    """Appointments in the range that were kept or missed (a cancelled one needed no call)."""
+    return [v for v in _visits(data, scope, "appointment_at") if not v.walk_in and v.stage != "CANCELLED"]
+
+
+def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
+    """APPT-09: the reminder calls (1 day and 1 hour before) of the appointments
+    in the range made by their deadline (the day's before the hour's is due, the
+    hour's before the appointment: ``schedule.task_window``), of those set up (a
+    booking made later than a reminder's time has none) whose deadline has
+    passed or that were made. Counted per reminder; a visit meets it when all of
+    its reminders were made on time."""
+    by_visit: dict[int, list[ReminderRec]] = {}
+    for r in data.reminders:
+        if r.kind != sched.LATE:
+            by_visit.setdefault(r.visit_id, []).append(r)
+    base, done, due, notes = [], 0, 0, {}
+    hits = []
+    for v in _booked(data, scope):
+        mine = [r for r in by_visit.get(v.id, [])
+                if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0)[1] <= scope.now]
+        if not mine:
+            continue
+        ok = [r for r in mine if sched.made_on_time(r.kind, v.appointment_at, r.done_at, 0)]
+        base.append(v.id)
+        due += len(mine)
+        done += len(ok)
+        if len(ok) == len(mine):
+            hits.append(v.id)
+        notes[v.id] = " ".join(f"{r.kind}:{r.done_at:%m-%d %H:%M}" if r.done_at else f"{r.kind}:-" for r in mine)
+    return Measure("reminders", N_("Reminders made on time (1 day and 1 hour before)"), PCT, pct(done, due), done,
+                   due, tuple(base), tuple(hits), {}, notes, standard="1 d / 1 h")
+
+
+def late_calls_on_time(data: KpiData, scope: Scope, late_after_minutes: int = 15, *, period: str = "") -> Measure:
+    """APPT-10: appointments in the range whose customer had not arrived by the
+    appointment time and whose late call was made within ``late_after_minutes``
+    of it, of those where the call was made or the deadline passed with the
+    customer still not there (one who came within the minutes needed no call)."""
+    made = {r.visit_id: r.done_at for r in data.reminders if r.kind == sched.LATE and r.done_at is not None}
+    base = []
+    for v in _booked(data, scope):
+        deadline = sched.task_window(sched.LATE, v.appointment_at, late_after_minutes)[1]
+        came = v.arrived_at is not None and v.arrived_at <= deadline
+        if v.id in made or (not came and deadline <= scope.now):
+            base.append(v)
+    m = _rate("late_calls", N_("Late calls made within {minutes} min"), base,
+              lambda v: sched.made_on_time(sched.LATE, v.appointment_at, made.get(v.id), late_after_minutes),
+              notes={v.id: (f"+{ms((made[v.id] - v.appointment_at).total_seconds())}" if v.id in made else "-")
+                     for v in base}, params=_params(period, minutes=late_after_minutes))
+    return replace(m, standard=f"{late_after_minutes} min")
+
+
 def _calls(data: KpiData, scope: Scope) -> list[CallRec]:
     out = [c for c in data.calls if scope.within(c.at) and _mine(data.visits.get(c.visit_id), scope)]
     out.sort(key=lambda c: (c.at, c.visit_id))
@@ -624,6 +746,35 @@ def complaints_open(data: KpiData, scope: Scope) -> Measure:
                    {}, {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None})
 
 
+def complaints_overdue(data: KpiData, scope: Scope, within_hours: int = 24) -> Measure:
+    """Complaints opened in the range still open at its end (or now, if sooner)
+    more than ``within_hours`` after they were opened: overdue against the
+    standard (an ordinary complaint is resolved within 24 h)."""
+    at = min(scope.end, scope.now)
+    late = [c for c in _complaints(data, scope) if (c.closed_at is None or c.closed_at > at)
+            and c.opened_at + timedelta(hours=within_hours) <= at]
+    ids = _ordered_ids(c.visit_id for c in late if c.visit_id is not None)
+    return Measure("complaints_overdue", N_("Complaints overdue (open over {hours} h)"), COUNT, Decimal(len(late)),
+                   len(late), len(late), ids, ids, {"hours": str(within_hours)},
+                   {c.visit_id: f"{c.severity} {hm((at - c.opened_at).total_seconds())}" for c in late
+                    if c.visit_id is not None}, standard=f"{within_hours} h")
+
+
+#: The dashboard's name of each complaint severity (desk.domain.entities.Severity).
+SEVERITY_LABELS = {"ordinary": N_("Complaints opened: ordinary"), "major": N_("Complaints opened: major")}
+
+
+def complaints_by_severity(data: KpiData, scope: Scope, severity: str) -> Measure:
+    """Complaints opened in the range of one severity, of all opened (a major one
+    went to the manager at once); each names whether it is closed."""
+    cs = _complaints(data, scope)
+    mine = [c for c in cs if c.severity == severity]
+    ids = _ordered_ids(c.visit_id for c in mine if c.visit_id is not None)
+    return Measure(f"complaints.{severity}", SEVERITY_LABELS.get(severity, severity), COUNT, Decimal(len(mine)),
+                   len(mine), len(cs), ids, ids, {},
+                   {c.visit_id: "closed" if c.closed_at else "open" for c in mine if c.visit_id is not None})
+
+
 def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
     """Median hours from opening to closing of the complaints opened in the range
     and closed."""
@@ -739,6 +890,7 @@ class Settings:
 
     greet_within_seconds: int = 60
     followup_window_hours: int = 72
+    late_after_minutes: int = 15
     tolerance_pct: Decimal = Decimal(5)
     tolerance_abs_cents: int = 5000
     changes: tuple[StandardChange, ...] = ()
@@ -821,10 +973,18 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: appointment_share(data, s),
         lambda s: returning_share(data, s),
         lambda s: no_show(data, s),
+        lambda s: reminders_on_time(data, s),
     ]
+    fns += _per_standard(
+        settings, scope, ("late_after_minutes",),
+        lambda s, v, p: late_calls_on_time(data, s, int(v["late_after_minutes"]), period=p))
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
-    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it)
-            for st, it in (recommended or {}).items() if it and st in stages]
+    rec = {st: it for st, it in (recommended or {}).items() if it and st in stages}
+    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it) for st, it in rec.items()]
+    fns += [lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, ""))
+            for st, it in rec.items() for i in it]
+    fns += [lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec)
+            for a, n in recommended_advisors(data, scope)] if rec else []
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [
@@ -854,6 +1014,9 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: nps(data, s),
         lambda s: complaints_opened(data, s),
         lambda s: complaints_open(data, s),
+        lambda s: complaints_overdue(data, s),
+        lambda s: complaints_by_severity(data, s, "ordinary"),
+        lambda s: complaints_by_severity(data, s, "major"),
         lambda s: complaints_24h(data, s),
         lambda s: complaints_close_hours(data, s),
         lambda s: complaints_per_100(data, s),

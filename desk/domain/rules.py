@@ -102,6 +102,8 @@ class VisitFacts:
     next_service_date: date | None = None
     next_service_km: int | None = None
     complaints: list[Complaint] = field(default_factory=list)
+    #: The appointment's reminder tasks: (kind, made at or None) (APPT-09/10).
+    reminders: tuple[tuple[str, datetime | None], ...] = ()
     policy: Policy = field(default_factory=Policy)
     #: The signed estimate covering the estimate now (:func:`signed_terms`), or None:
     #: the totals above are then priced as signed.
@@ -352,13 +354,31 @@ def greeting_seconds(f: VisitFacts) -> float | None:
 
 
 def is_late(f: VisitFacts) -> bool:
-    """APPT-10: booked, not arrived, and past the appointment by the late threshold."""
+    """APPT-10: booked, not arrived, and the appointment time has come: the late
+    call is due now, and overdue ``late_after_minutes`` later."""
     return (
         f.stage == "BOOKED"
         and f.appointment_at is not None
         and f.arrived_at is None
-        and f.now >= f.appointment_at + timedelta(minutes=f.policy.late_after_minutes)
+        and f.now >= f.appointment_at
     )
+
+
+def reminders_made(f: VisitFacts) -> bool:
+    """APPT-09: every reminder call of the appointment (1 day / 1 hour before;
+    one already past when it was booked was never set) was made: not a free tick."""
+    mine = [done for kind, done in f.reminders if kind != "late"]
+    return bool(mine) and all(done is not None for done in mine)
+
+
+def called_in_window(f: VisitFacts) -> bool:
+    """FUP-01: a follow-up call made within the window of departure (the window
+    in force now). A later call is late: it does not tick the item (a manager
+    waives it with the reason) and the figure counts it as not on time."""
+    if f.delivered_at is None:
+        return False
+    due = followup_due_at(f.delivered_at, f.policy)
+    return any(c.at <= due for c in f.calls)
 
 
 def attempts(f: VisitFacts) -> int:
@@ -503,6 +523,14 @@ CHECKS: dict[str, Rule] = {
         followup_agreed_ok, N_("Agree a follow-up call time and channel within 72 hours")
     ),
     "call_made": Rule(lambda f: bool(f.calls), N_("Make the follow-up call")),
+    "called_in_window": Rule(
+        called_in_window,
+        N_("Make the follow-up call within the window; a late call counts as late: a manager waives the item "
+           "with the reason"),
+    ),
+    "late_call_made": Rule(lambda f: any(kind == "late" and done is not None for kind, done in f.reminders),
+                           N_("Phone the customer who has not arrived (m on the appointment board)")),
+    "reminders_made": Rule(reminders_made, N_("Make the reminder calls (m on the appointment board)")),
     "survey_or_unreached": Rule(
         followup_closed,
         N_("Record the survey answers, or the attempts that did not reach the customer"),
@@ -526,6 +554,7 @@ CONDITIONS: dict[str, Callable[[VisitFacts], bool]] = {
     is not None,
     "first_visit": lambda f: f.first_visit,
     "is_late": is_late,
+    "has_reminders": lambda f: any(kind != "late" for kind, _ in f.reminders),
     "red_or_yellow_finding": lambda f: any(
         fd.grade in (Grade.RED, Grade.YELLOW) for fd in f.findings
     ),

@@ -9,7 +9,7 @@ opening hours are offered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -147,14 +147,62 @@ def late_due(at: datetime, late_after_minutes: int) -> datetime:
     return at + timedelta(minutes=late_after_minutes)
 
 
-def reminder_times(at: datetime, late_after_minutes: int) -> list[tuple[str, datetime]]:
-    """Every reminder of an appointment at ``at``: (kind, due)."""
-    return [(kind, at + delta) for kind, delta in REMINDER_OFFSETS] + [(LATE, late_due(at, late_after_minutes))]
+def reminder_times(at: datetime, late_after_minutes: int,
+                   booked_at: datetime | None = None) -> list[tuple[str, datetime]]:
+    """Every reminder of an appointment at ``at``: (kind, due). A reminder whose
+    time has already passed when the booking is made (a booking less than a day,
+    or an hour, ahead) is left out: it could only ever be overdue. The late
+    call's "due" is its deadline (:func:`task_window`)."""
+    before = [(kind, at + delta) for kind, delta in REMINDER_OFFSETS if booked_at is None or at + delta >= booked_at]
+    return before + [(LATE, late_due(at, late_after_minutes))]
 
 
 def reminder_due(kind: str, at: datetime, late_after_minutes: int) -> datetime:
     """When the reminder ``kind`` of an appointment at ``at`` is due."""
     return dict(reminder_times(at, late_after_minutes)).get(kind, late_due(at, late_after_minutes))
+
+
+def task_window(kind: str, at: datetime, late_after_minutes: int) -> tuple[datetime, datetime]:
+    """``[shown from, deadline]`` of a reminder task of an appointment at ``at``
+    (APPT-09/10). A reminder is on the list from its time (1 day / 1 hour before)
+    and made on time before the next one is due (the day's before the hour's,
+    the hour's before the appointment); the late call is on the list from the
+    appointment time and made on time within ``late_after_minutes`` of it."""
+    if kind == LATE:
+        return at, late_due(at, late_after_minutes)
+    offsets = dict(REMINDER_OFFSETS)
+    later = [delta for _, delta in REMINDER_OFFSETS if delta > offsets[kind]]
+    return at + offsets[kind], at + (min(later) if later else timedelta(0))
+
+
+def task_open(kind: str, at: datetime, now: datetime, late_after_minutes: int) -> bool:
+    """A reminder not yet made is on the task list now: a reminder from its time
+    until the appointment time (after that it can remind nobody: it leaves); the
+    late call from the appointment time on, overdue after its deadline, until
+    the customer arrives or the visit is closed."""
+    shown, _deadline = task_window(kind, at, late_after_minutes)
+    return shown <= now and (kind == LATE or now < at)
+
+
+def made_on_time(kind: str, at: datetime, done_at: datetime | None, late_after_minutes: int) -> bool:
+    """The reminder (or late call) was made by its deadline (:func:`task_window`)."""
+    return done_at is not None and done_at <= task_window(kind, at, late_after_minutes)[1]
+
+
+#: A car recorded as here (one key on the board) waits at most this long for its
+#: write-up; an older entry was forgotten, not a car still waiting.
+WALK_IN_WAIT = timedelta(hours=4)
+
+
+def walk_in_arrival(waiting: Iterable[tuple[int, datetime]], now: datetime) -> tuple[int, datetime] | None:
+    """The waiting car a walk-in written up now came in: the one recorded as
+    here longest ago (first come, first served) within :data:`WALK_IN_WAIT`;
+    None when no car was recorded (the visit's arrival is then the write-up)."""
+    fresh = [(at, i) for i, at in waiting if now - WALK_IN_WAIT <= at <= now]
+    if not fresh:
+        return None
+    at, i = min(fresh)
+    return i, at
 
 
 #: Days before its next service date that a car's booking is taken to be for it.

@@ -70,7 +70,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("std_ready_minutes", N_("Standard: washed to ready (minutes)"), "int", 1, 600),
     SettingSpec("std_notify_minutes", N_("Standard: ready to customer told (minutes)"), "int", 1, 600),
     # honest checklists (desk.domain.integrity)
-    SettingSpec("integrity_walkaround_seconds", N_("Rushed walkaround: all ticked within (seconds)"), "int", 1, 600),
+    SettingSpec("integrity_walkaround_seconds", N_("Rushed walkaround: finished within (seconds) of its start"), "int", 1, 600),
     SettingSpec("integrity_qc_seconds", N_("Rushed QC: passed within (seconds) of the last line"), "int", 1, 3600),
 )
 SPECS = {s.key: s for s in SETTINGS}

@@ -410,6 +410,19 @@ def may_change_setup(user: User | None, action: str = N_("change the shop set-up
     return ALLOWED if _manager(user) else refuse(action, Role.MANAGER.value)
 
 
+def hears_of_major_complaints(user: User | None) -> bool:
+    """A major complaint reaches the manager at once (seed 001: 重大投诉立即上报
+    经理): every terminal a manager is signed in to is told."""
+    return _manager(user)
+
+
+def may_hide_item(user: User | None) -> Verdict:
+    """Hide a recommended item of the MOT standard from the shop's checklists
+    (or delete a shop's own item): a manager only, never a foreman; the KPI
+    report lists what the shop hides, with who and when."""
+    return ALLOWED if _manager(user) else refuse(N_("hide a recommended MOT item"), Role.MANAGER.value)
+
+
 def may_set_pin(actor: User | None, user_id: int) -> Verdict:
     """A user sets their own PIN; a manager sets anyone's."""
     if actor is not None and (actor.id == user_id or _manager(actor)):

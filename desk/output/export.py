@@ -81,6 +81,10 @@ def write_table(table, path: Path, fmt: str | None = None) -> Path:
 def _write_csv(table, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
+        for label, value in table.preamble:  # whose figures: the shop, the period
+            out.writerow([_(label), _safe_text(value)])
+        if table.preamble:
+            out.writerow([])
         out.writerow([_(c) for c in table.columns])
         for row in table.rows:
             out.writerow([_safe_text(_cell_text(v)) for v in _cells(table, row)])
@@ -93,8 +97,13 @@ def _write_xlsx(table, path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = _(table.title)[:31]
+    for label, value in table.preamble:  # whose figures: the shop, the period
+        ws.append([_(label), _safe_text(value)])
+    if table.preamble:
+        ws.append([])
     ws.append([_(c) for c in table.columns])
-    for cell in ws[1]:
+    head = ws.max_row
+    for cell in ws[head]:
         cell.font = Font(bold=True)
     for row in table.rows:
         values = []
@@ -106,7 +115,7 @@ def _write_xlsx(table, path: Path) -> None:
             else:
                 values.append(v)
         ws.append(values)
-    for col_cells in ws.iter_cols(min_row=2):
+    for col_cells in ws.iter_cols(min_row=head + 1):
         for cell in col_cells:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.00"
@@ -117,5 +126,5 @@ def _write_xlsx(table, path: Path) -> None:
     for idx, heading in enumerate(table.columns, 1):
         width = max([len(_(heading)) * 2] + [len(_cell_text(r[idx - 1])) for r in table.rows[:200]]) + 2
         ws.column_dimensions[ws.cell(row=1, column=idx).column_letter].width = min(width, 40)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{head + 1}"
     wb.save(path)

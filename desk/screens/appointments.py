@@ -13,7 +13,7 @@ from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.schedule import service_due
+from desk.domain.schedule import LATE, service_due
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
@@ -37,7 +37,7 @@ def flags_text(row) -> Text:
         if on:
             out.append(_(label), style=style)
             out.append(" ")
-    if row.late:
+    if row.late and not row.late_called:
         out.append(_("call now"), style="bold yellow reverse")
     return out
 
@@ -52,6 +52,7 @@ class AppointmentsScreen(ListScreen):
         Binding("b", "book", N_("Book"), id="appointments.book"),
         Binding("i", "walk_in", N_("Walk-in"), id="appointments.walk_in"),
         Binding("a", "arrive", N_("Arrived"), id="appointments.arrive"),
+        Binding("c", "car_here", N_("Walk-in car here"), show=False, id="appointments.car_here"),
         # priority: the table would otherwise take left/right for its columns
         Binding("left,comma", "day(-1)", N_("Previous day"), priority=True, id="appointments.day_back", group=DAY),
         Binding("right,full_stop", "day(1)", N_("Next day"), priority=True, id="appointments.day_forward", group=DAY),
@@ -77,6 +78,8 @@ class AppointmentsScreen(ListScreen):
         self.opening: list[str] | None = None
         #: The interval each visit is in now, with its standard (the stage stopwatch).
         self.runs: dict = {}
+        #: When each walk-in car recorded as here (c) and not yet written up came.
+        self.waiting: list = []
 
     def load(self) -> None:
         self.set_title(self.title_text())
@@ -103,6 +106,11 @@ class AppointmentsScreen(ListScreen):
                 out.append(_("Opening checklist: {n} open (f9, 4)", n=len(opening)), style="bold yellow")
             else:
                 out.append(_("Opening checklist done"), style="green")
+        if self.waiting and self.day == self.app.clock().date():
+            out.append("   ")
+            out.append(_n("{n} walk-in waiting since {time} (i writes up)",
+                          "{n} walk-ins waiting, the first since {time} (i writes up)", len(self.waiting),
+                          time=f"{self.waiting[0]:%H:%M}"), style="bold yellow")
         trouble = self.app.store.anchor_trouble
         if trouble is not None:
             out.append("\n")
@@ -122,6 +130,7 @@ class AppointmentsScreen(ListScreen):
         self.runs = self.desk.timeline.running(r.visit_id for r in rows)
         if day == self.app.clock().date():
             self.opening = self.desk.setup.opening_open_items(day)
+            self.waiting = self.desk.booking.waiting_walk_ins()
         return rows
 
     def cells(self, r) -> tuple:
@@ -227,6 +236,16 @@ class AppointmentsScreen(ListScreen):
             self.app.push_screen(ConfirmDialog(question), lambda yes: arrive(ids) if yes else open_appointment())
 
         arrive()
+
+    def action_car_here(self) -> None:
+        """A car without appointment is here: one key starts its clock, before the
+        write-up (i); the walk-in visit takes this as its arrival."""
+        def saved(_id) -> None:
+            self.notify(_("Walk-in car here at {time}: the greeting counts from now",
+                          time=f"{self.app.clock():%H:%M}"))
+            self.load()
+
+        self.run_db(lambda: self.desk.booking.car_here(self.user), saved)
 
     # ------------------------------------------------------------------ booking
 
@@ -353,10 +372,17 @@ class AppointmentsScreen(ListScreen):
             if not items:
                 self.notify(_("No reminders or late calls due"))
                 return
-            labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before"),
-                      "late": _("LATE: call now")}
+            now = self.app.clock()
+            labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before")}
+
+            def label(rem) -> str:
+                if rem.kind != LATE:
+                    return labels.get(rem.kind, rem.kind)
+                # on the list from the appointment time; the first column is its deadline
+                return _("LATE: call overdue") if now > rem.due_at else _("LATE: call before this time")
+
             choices = [
-                (rem.id, f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {show_phone(cust.phone)}  "
+                (rem.id, f"{rem.due_at:%H:%M}  {label(rem)}  {cust.name}  {show_phone(cust.phone)}  "
                          f"{visit.appointment_at:%m-%d %H:%M}")
                 for rem, visit, cust in items
             ]

@@ -19,7 +19,7 @@ from desk.services.context import Service
 from desk.services.reception import add_concerns
 from desk.store import reads, repo
 from desk.store.reads import BoardRow  # noqa: F401 - the board's row, where it is read
-from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow
+from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow, WalkInArrivalRow
 
 
 class BookingService(Service):
@@ -89,6 +89,30 @@ class BookingService(Service):
             advisor_id=advisor_id or actor.id, walk_in=True,
         )
 
+    def car_here(self, actor: User) -> int:
+        """A car without appointment is here: its arrival is recorded with one
+        key, before anyone writes it up (the walk-in visit written up next takes
+        it: ``sched.walk_in_arrival``, so the greeting counts from now)."""
+
+        def run(session: Session) -> int:
+            row = WalkInArrivalRow(at=self.now(), by_user=actor.id)
+            session.add(row)
+            session.flush()
+            self._audit(session, actor, "walk_in.arrived", "walk_in_arrival", row.id, after={"at": row.at})
+            return row.id
+
+        return self._write(run)
+
+    def waiting_walk_ins(self) -> list[datetime]:
+        """When each car recorded as here and not yet written up came, oldest first."""
+        now = self.now()
+
+        def run(session: Session) -> list[datetime]:
+            return [at for _, at in repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT)
+                    if at <= now]
+
+        return self._read(run)
+
     def _new_number(self, session: Session) -> str:
         return f"RO{self.now():%y}{repo.next_visit_serial(session=session):06d}"
 
@@ -100,6 +124,9 @@ class BookingService(Service):
             if vehicle is None or vehicle.customer_id != customer_id:
                 raise InvalidInput("vehicle", "This vehicle does not belong to this customer")
             now = self.now()
+            # a walk-in's car recorded as here earlier (one key on the board) arrived then
+            came = sched.walk_in_arrival(
+                repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT), now) if walk_in else None
             visit = VisitRow(
                 number=self._new_number(session),
                 customer_id=customer_id,
@@ -109,19 +136,21 @@ class BookingService(Service):
                 walk_in=walk_in,
                 day=(at or now).date(),
                 appointment_at=at,
-                arrived_at=now if walk_in else None,
+                arrived_at=(came[1] if came else now) if walk_in else None,
                 created_at=now,
                 updated_at=now,
             )
             session.add(visit)
             session.flush()
+            if came is not None:
+                repo.claim_walk_in(session=session, arrival_id=came[0], visit_id=visit.id)
             new = add_concerns(session, visit.id, concerns)
             past = repo.past_visits(session=session, vehicle_id=vehicle_id, before_visit=visit.id)
             prior = comeback_of(new, past, at or now, self.policy.comeback_window_days)
             if prior is not None:  # proposed: the advisor confirms or rejects it (comebacks.decide)
                 visit.comeback_proposed_id = prior.id
             if at is not None:
-                for kind, due in sched.reminder_times(at, self.policy.late_after_minutes):
+                for kind, due in sched.reminder_times(at, self.policy.late_after_minutes, booked_at=now):
                     session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
             session.flush()
             self._audit(
@@ -130,6 +159,7 @@ class BookingService(Service):
                 after={
                     "number": visit.number, "at": at, "concerns": [c.text for c in new],
                     "comeback_proposed": visit.comeback_proposed_id, "overbooked": overbooked,
+                    **({"arrived_at": visit.arrived_at} if came else {}),
                 },
             )
             session.flush()
@@ -159,15 +189,19 @@ class BookingService(Service):
     # ------------------------------------------------------------------ reminders & welcome
 
     def reminders(self) -> list[tuple[ReminderRow, VisitRow, CustomerRow]]:
-        """Reminder and late-call tasks that are due now."""
+        """The reminder and late-call tasks on the list now (``sched.task_open``):
+        a reminder until the appointment time, the late call from it on."""
+        now, late = self.now(), self.policy.late_after_minutes
 
         def run(session: Session):
             out = []
-            for rem in repo.reminders_due(session=session, until=self.now()):
+            # a late call is stored with its deadline: read far enough ahead to find it
+            for rem in repo.reminders_due(session=session, until=now + timedelta(days=1, minutes=late)):
                 visit = session.get(VisitRow, rem.visit_id)
-                if visit is None or visit.stage != Stage.BOOKED:
+                if visit is None or visit.stage != Stage.BOOKED or visit.appointment_at is None:
                     continue
-                out.append((rem, visit, session.get(CustomerRow, visit.customer_id)))
+                if sched.task_open(rem.kind, visit.appointment_at, now, late):
+                    out.append((rem, visit, session.get(CustomerRow, visit.customer_id)))
             return out
 
         return self._read(run)
@@ -210,7 +244,7 @@ class BookingService(Service):
     # ------------------------------------------------------------------ board & week
 
     def board(self, day: date) -> list[BoardRow]:
-        """The appointment board of one day (one indexed query plus three small
+        """The appointment board of one day (one indexed query plus four small
         ones): the store's plain-SQL read, the same the app runs at start-up
         before the services are loaded (desk.store.reads)."""
         return self._read_connection(lambda conn: reads.board(

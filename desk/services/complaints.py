@@ -102,6 +102,12 @@ class ComplaintService(Service):
     def repeat_complaints(self, customer_id: int) -> int:
         return self._read(lambda s: max(0, repo.complaints_of_customer(session=s, customer_id=customer_id) - 1))
 
+    def major_open(self, after_id: int | None = None) -> list[ComplaintView]:
+        """The open major complaints (escalated to the manager at once), those
+        opened after ``after_id`` only when it is given, oldest first."""
+        return [c for c in self.complaints() if c.severity == Severity.MAJOR.value
+                and (after_id is None or c.id > after_id)]
+
     def complaints(self, include_closed: bool = False) -> list[ComplaintView]:
         def run(session: Session) -> list[ComplaintView]:
             rows = repo.complaints_with_customers(session=session, include_closed=include_closed)

@@ -97,28 +97,26 @@ class EstimateService(Service):
         """The customer's signature from typed values (``AuthorisationDraft.of``)."""
         return AuthorisationDraft.of(**values)
 
-    def list_price(self, kind: LineKind, description: str = "") -> int | None:
+    def list_price(self, line: LineDraft) -> int | None:
         """The catalogue price of a typed line: a canned job's price for a line of
         its kind and name (case and spacing aside, as carried-over lines are
         priced), else the labour rate for labour. A part typed under a catalogue
         name at a fraction of its price is a lower price (``staff.price_override``)."""
         found = carryover.catalogue(ln for job in self.canned_jobs() for ln in job.lines).get(
-            carryover.key(kind, description)) if description else None
+            carryover.key(line.kind, line.description)) if line.description else None
         if found is not None:
             return found
-        return self.pricing.labour_rate_cents if kind == LineKind.LABOUR else None
-
-    # ------------------------------------------------------------------ lines
+        return self.pricing.labour_rate_cents if line.kind == LineKind.LABOUR else None
 
     def check_price(self, actor: User, line: LineDraft) -> None:
         """Refuse (``NotAllowed``) a typed line that lowers the price beyond the
         actor's authority, before anything is written."""
-        self._check_price(actor, line, self.list_price(line.kind, line.description))
+        self._check_price(actor, line, self.list_price(line))
 
     def add_line(self, actor: User, visit: VisitRef, line: LineDraft) -> Saved[int]:
         """Add an estimate line. Before the customer signs it joins the estimate;
         after, it is added work and starts *pending approval* (REP-03/04)."""
-        list_cents = self.list_price(line.kind, line.description)
+        list_cents = self.list_price(line)
         self._check_price(actor, line, list_cents)
         return self._change(visit, lambda session, row: self._insert_line(session, actor, row, line, list_cents))
 
@@ -127,7 +125,7 @@ class EstimateService(Service):
         the visit's new totals, computed in the same transaction from the lines it
         reads anyway: a screen shows the line and the totals without reading the
         whole visit again."""
-        list_cents = self.list_price(line.kind, line.description)
+        list_cents = self.list_price(line)
         self._check_price(actor, line, list_cents)
 
         def run(session: Session, visit: VisitRow) -> LineAdded:

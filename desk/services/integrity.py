@@ -3,7 +3,7 @@ managers' reviews, and a manager accepting a flag with a note."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -32,12 +32,20 @@ class VisitFlags:
 
 class IntegrityService(Service):
     def thresholds(self) -> ig.Thresholds:
+        """The thresholds in force now (the shop's settings)."""
         s = self.ctx.settings
         base = ig.Thresholds()
         return ig.Thresholds(
             walkaround_seconds=getattr(s, "integrity_walkaround_seconds", base.walkaround_seconds),
             qc_seconds=getattr(s, "integrity_qc_seconds", base.qc_seconds),
         )
+
+    def _judge(self, session: Session) -> Callable[[ig.CheckFacts], list[ig.Flag]]:
+        """The flags of a visit by the thresholds in force when it arrived (each
+        threshold a standard with a history, ``ig.in_force``)."""
+        now = self.thresholds()
+        changes = repo.setting_changes(session=session, keys=set(ig.SETTING_KEYS))
+        return lambda f: ig.flags(f, ig.in_force(now, changes, f.arrived_at))
 
     def _walkaround_items(self) -> list[str]:
         return [i.id for i in self.templates.items if i.stage == "WALKAROUND"]
@@ -49,23 +57,20 @@ class IntegrityService(Service):
                                                        list[ig.Review]]:
         """The facts, flags and reviews of ``visit_ids`` (one read)."""
         ids = list(visit_ids)
-        t = self.thresholds()
 
         def run(session: Session):
-            facts = self.facts(session, ids)
-            return facts, {vid: ig.flags(f, t) for vid, f in facts.items()}, \
+            facts, judge = self.facts(session, ids), self._judge(session)
+            return facts, {vid: judge(f) for vid, f in facts.items()}, \
                 repo.integrity_reviews(session=session, visit_ids=ids)
 
         return self._read(run)
 
     def visit_flags(self, visit_id: int) -> VisitFlags:
-        t = self.thresholds()
-
         def run(session: Session) -> VisitFlags:
             visit = self._visit_row(session, visit_id)
             facts = self.facts(session, [visit_id])[visit_id]
             reviews = {r.key: r for r in repo.integrity_reviews(session=session, visit_ids=[visit_id])}
-            return VisitFlags(VisitRef(visit.id, visit.version), ig.flags(facts, t), reviews,
+            return VisitFlags(VisitRef(visit.id, visit.version), self._judge(session)(facts), reviews,
                               repo.user_names(session=session))
 
         return self._read(run)
@@ -74,10 +79,9 @@ class IntegrityService(Service):
         """A manager accepts a flag with a note (audited); it no longer counts."""
         staff.may_accept_flag(actor).check()
         note = fields.REASON.parse(note)
-        t = self.thresholds()
 
         def run(session: Session, visit: VisitRow) -> None:
-            found = {f.key: f for f in ig.flags(self.facts(session, [visit.id])[visit.id], t)}
+            found = {f.key: f for f in self._judge(session)(self.facts(session, [visit.id])[visit.id])}
             if key not in found:
                 raise InvalidInput("flag", N_("No such flag on this visit"))
             if any(r.key == key for r in repo.integrity_reviews(session=session, visit_ids=[visit.id])):

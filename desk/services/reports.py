@@ -40,6 +40,7 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
 #: The shop settings a figure is judged against, by their name in kpi.Settings.
 STANDARD_KEYS = {
     "followup_window_hours": "followup_window_hours",
+    "late_after_minutes": "late_after_minutes",
     "amount_tolerance_pct": "tolerance_pct",
     "amount_tolerance_abs_cents": "tolerance_abs_cents",
 }
@@ -53,6 +54,7 @@ class ReportService(Service):
         p = self.policy
         changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
         return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
+                            late_after_minutes=p.late_after_minutes,
                             tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents,
                             changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after)
                                           for k, at, before, after in changes))
@@ -75,7 +77,7 @@ class ReportService(Service):
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
-        extra = self.extra_measures(data)
+        extra = self.extra_measures(data) + self.hidden_measures()
         rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
                                                                     if s in self.templates.stages],
                           item_texts=texts, with_trend=with_trend, extra=extra, recommended=self.recommended())
@@ -94,6 +96,15 @@ class ReportService(Service):
             if not item.required and item.when is None and item.check is None:
                 out.setdefault(item.stage, []).append(item.id)
         return {stage: tuple(ids) for stage, ids in out.items()}
+
+    def hidden_measures(self) -> list:
+        """What the shop hides of the MOT standard's recommended items, one row
+        each with who hid it and when (the report lists it, never a figure)."""
+        from desk.i18n import lang_text
+
+        hidden = self._read(lambda s: repo.hidden_items(session=s))
+        return [lambda s, r=r, at=at, by=by: kpi.hidden_item(r.item_id, lang_text(r.en, r.zh), at, by)
+                for r, at, by in hidden]
 
     def extra_measures(self, data: kpi.KpiData) -> list:
         """The measures of records beyond ``data``'s, over the same visits."""

@@ -284,8 +284,9 @@ class SetupService(Service):
         self.refresh_setup()
 
     def delete_template_item(self, actor: User, item_id: str) -> None:
-        """Remove a shop's own item, or hide an item the standard only recommends."""
-        self._require_manager(actor, N_("change the shop set-up"))
+        """Remove a shop's own item, or hide an item the standard only recommends
+        (``staff.may_hide_item``; audited, and listed by the KPI report)."""
+        staff.may_hide_item(actor).check()
         base = self._base_templates()
 
         def run(session: Session) -> None:
@@ -298,7 +299,8 @@ class SetupService(Service):
             session.add(row)
             session.flush()
             self._audit(session, actor, "setup.item_delete", "checklist_item", None,
-                        before={"item": item_id, "en": item.en, "required": item.required})
+                        before={"item": item_id, "en": item.en, "required": item.required},
+                        after={"item": item_id, "hidden": not row.own})
 
         self._write(run)
         self.refresh_setup()

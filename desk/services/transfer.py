@@ -67,6 +67,8 @@ class Table:
     rows: list[tuple] = field(default_factory=list)
     #: columns whose values are message ids too (translated when written)
     msgid_columns: tuple[int, ...] = ()
+    #: (label msgid, value) lines above the column headings: whose figures these are
+    preamble: tuple[tuple[str, str], ...] = ()
 
 
 def _money(cents: int) -> Decimal:
@@ -286,8 +288,13 @@ class TransferService(Service):
         report = self.reports.kpi_report(lo, hi, with_trend=False)
         rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
                 for r in report.rows]
+        st = self.ctx.settings
+        identity = ((N_("Shop name"), st.shop_name), (N_("Shop address"), st.shop_address),
+                    (N_("Shop phone"), st.shop_phone), (N_("Shop tax ID"), st.shop_tax_id),
+                    (N_("Period"), f"{start:%Y-%m-%d} - {end:%Y-%m-%d}"))
         return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"),
-                                         N_("Standard")), rows)
+                                         N_("Standard")), rows,
+                     preamble=tuple((label, value) for label, value in identity if value))
 
 
 def _span(ids: list[int]) -> list[int]:

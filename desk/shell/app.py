@@ -27,6 +27,7 @@ from desk.config import Settings
 from desk.i18n import N_, _, set_locale
 from desk.keys import check_keymap
 from desk.shell import paste
+from desk.shell.alerts import ComplaintAlerts
 from desk.shell.commands import binding_ids, desk_commands, toggle_help
 from desk.shell.heap import HeapKeeper
 from desk.shell.live import ChangeWatcher, DataChanged
@@ -134,6 +135,7 @@ class DeskApp(TypeAhead, App):
         self.session = Session(self)
         #: Full garbage collections between keypresses, not inside one (heap.py).
         self.heap = HeapKeeper(self)
+        self.alerts = ComplaintAlerts(self)
         #: The header shows the wall clock (snapshot tests turn it off).
         self.show_clock = clock is None
         self.title = _("desk — service desk")
@@ -250,6 +252,7 @@ class DeskApp(TypeAhead, App):
             self.store.refresh_setup()  # maybe the shop's set-up, changed on another terminal
         for screen in list(self.screen_stack):
             screen.post_message(DataChanged(message.visit_ids))
+        self.alerts.check()  # a major complaint opened on any terminal reaches a manager here
 
     def on_unmount(self) -> None:
         self.live.stop()
@@ -264,6 +267,7 @@ class DeskApp(TypeAhead, App):
             if name not in self._modes:
                 self.add_mode(name, _lazy(path))
         self.switch_mode("appointments")
+        self.alerts.check()
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Areas and lookup need a signed-in user: before that they are not offered."""

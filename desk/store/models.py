@@ -316,6 +316,19 @@ class ReminderRow(SQLModel, table=True):
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
 
+class WalkInArrivalRow(SQLModel, table=True):
+    """A car without appointment is here (one key on the board), before anyone
+    writes it up: the walk-in visit written up next takes this as its arrival,
+    so the greeting is measured from it (RCP-01)."""
+
+    __tablename__ = "walk_in_arrival"
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(index=True)
+    by_user: int = Field(foreign_key="user.id")
+    #: The walk-in visit that took it (None: still waiting).
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+
+
 class FollowUpCallRow(SQLModel, table=True):
     __tablename__ = "followup_call"
     id: int | None = Field(default=None, primary_key=True)

@@ -48,6 +48,8 @@ class BoardRow:
     arrived: bool
     reminder_due: bool
     walk_in: bool
+    #: The late call was made (APPT-10): the board no longer asks for it.
+    late_called: bool = False
 
     @property
     def visit_id(self) -> int:
@@ -138,13 +140,14 @@ DAY_VISITS_SQL = (
 
 
 def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) -> list[BoardRow]:
-    """The appointment board of one day: one indexed query plus three small ones
+    """The appointment board of one day: one indexed query plus four small ones
     over that day's visits."""
     rows = reader.rows(DAY_VISITS_SQL, day)
     names = {u.id: u.name for u in users(reader)}
     ids = [r[0] for r in rows]
     first_concern: dict[int, str] = {}
     due: set[int] = set()
+    called: set[int] = set()
     earlier: set[int] = set()
     if ids:
         for vid, text in reader.rows(f"SELECT visit_id, text FROM concern WHERE visit_id IN ({reader.marks(len(ids))}) "
@@ -153,6 +156,9 @@ def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) 
         due = {r[0] for r in reader.rows(
             f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NULL "
             "AND due_at <= ? AND kind != ?", *ids, now, sched.LATE)}
+        called = {r[0] for r in reader.rows(
+            f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NOT NULL "
+            "AND kind = ?", *ids, sched.LATE)}
         vehicles = sorted({r[9] for r in rows})
         earlier = {r[0] for r in reader.rows(
             f"SELECT DISTINCT vehicle_id FROM visit WHERE vehicle_id IN ({reader.marks(len(vehicles))}) "
@@ -169,8 +175,10 @@ def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) 
             concern=first_concern.get(vid, ""), advisor=names.get(advisor_id, ""), vip=bool(vip),
             special_note=special_note, comeback=comeback_of_id is not None,
             new_customer=veh_id not in earlier and vehicle_id not in earlier, late=late,
-            arrived=arrived_at is not None, reminder_due=vid in due and stage == Stage.BOOKED,
-            walk_in=bool(walk_in),
+            arrived=arrived_at is not None,
+            # a reminder leaves once the appointment time has passed (sched.task_open)
+            reminder_due=vid in due and stage == Stage.BOOKED and (appointment_at is None or now < appointment_at),
+            walk_in=bool(walk_in), late_called=vid in called,
         ))
     return out
 

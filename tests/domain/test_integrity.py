@@ -28,31 +28,46 @@ def facts(**kw) -> ig.CheckFacts:
 # ------------------------------------------------------------------ rushed walkaround
 
 
-def test_a_walkaround_ticked_within_seconds_is_rushed():
-    flag = ig.rushed_walkaround(facts(walkaround_ticks=ticks(0, 3, 6, 9, 12)), T)
-    assert flag.rule == ig.RUSHED_WALKAROUND and flag.user_id == 5 and flag.at == at(12)
-    assert flag.params == {"n": 5, "s": 12}
-    assert flag.reason == "{n} walkaround items ticked within {s} s"
+def walk(seconds: float, **kw) -> dict:
+    """A walkaround stage begun at T0 and finished ``seconds`` later."""
+    return dict(walkaround_started_at=T0, walkaround_done_at=at(seconds), walkaround_done_by=5, **kw)
 
 
-def test_a_walkaround_ticked_over_minutes_is_not():
-    assert ig.rushed_walkaround(facts(walkaround_ticks=ticks(0, 60, 120, 200, 300)), T) is None
-    assert ig.rushed_walkaround(facts(walkaround_ticks=ticks(0, 3, 6, 31)), T) is None  # 31 s > 30 s
+def test_a_walkaround_finished_faster_than_its_plausible_minimum_is_rushed():
+    flag = ig.rushed_walkaround(facts(**walk(20, walkaround_ticks=ticks(5, 8, 11, 14, 17))), T)
+    assert flag.rule == ig.RUSHED_WALKAROUND and flag.user_id == 5 and flag.at == at(20)
+    assert flag.params == {"s": 20, "min": 120}
+    assert flag.reason == "Walkaround finished {s} s after it began (plausible minimum {min} s)"
 
 
-def test_a_few_ticks_prove_nothing():
-    assert ig.rushed_walkaround(facts(walkaround_ticks=ticks(0, 1, 2)), T) is None
+def test_ticking_every_item_at_once_after_a_walkaround_of_plausible_length_is_not_rushed():
+    # ctrl+a: every item in the same second, after four minutes round the car
+    assert ig.rushed_walkaround(facts(**walk(240, walkaround_ticks=ticks(239, 239, 239, 239, 239))), T) is None
+    assert ig.rushed_walkaround(facts(**walk(120)), T) is None  # the minimum itself is plausible
+    assert ig.rushed_walkaround(facts(**walk(119)), T) is not None
 
 
-def test_the_threshold_is_the_shops():
-    slow = facts(walkaround_ticks=ticks(0, 20, 40, 60))
-    assert ig.rushed_walkaround(slow, T) is None
-    assert ig.rushed_walkaround(slow, ig.Thresholds(walkaround_seconds=90)) is not None
+def test_a_walkaround_not_finished_yet_is_not_judged():
+    assert ig.rushed_walkaround(facts(walkaround_started_at=T0, walkaround_ticks=ticks(0, 0, 0, 0)), T) is None
 
 
-def test_a_rushed_walkaround_counts_against_who_ticked_most():
+def test_the_minimum_is_the_shops_and_judged_by_the_one_in_force_at_arrival():
+    slow = facts(**walk(100))
+    assert ig.rushed_walkaround(slow, T) is not None
+    assert ig.rushed_walkaround(slow, ig.Thresholds(walkaround_seconds=90)) is None
+    now = ig.Thresholds(walkaround_seconds=90)
+    changes = [("integrity_walkaround_seconds", T0 + timedelta(days=1), "120", "90")]
+    assert ig.in_force(now, changes, T0).walkaround_seconds == 120  # before the change: the old one
+    assert ig.in_force(now, changes, T0 + timedelta(days=2)).walkaround_seconds == 90
+    assert ig.in_force(now, [], T0) == now
+    lowered = [("integrity_qc_seconds", T0 - timedelta(days=1), None, "30")]
+    assert ig.in_force(now, lowered, T0).qc_seconds == 30
+
+
+def test_a_rushed_walkaround_counts_against_who_ticked_most_else_who_moved_it_on():
     mixed = ticks(0, 1, 2, by=7) + (ig.Tick("WLK-09", at(3), 9),)
-    assert ig.rushed_walkaround(facts(walkaround_ticks=mixed), T).user_id == 7
+    assert ig.rushed_walkaround(facts(**walk(10, walkaround_ticks=mixed)), T).user_id == 7
+    assert ig.rushed_walkaround(facts(**walk(10)), T).user_id == 5
 
 
 # ------------------------------------------------------------------ blank walkaround
@@ -107,7 +122,7 @@ def test_a_reached_call_with_no_answer_is_flagged_per_call():
 
 
 def test_flags_of_a_visit_in_time_order_and_accepting_one():
-    f = facts(walkaround_ticks=ticks(0, 1, 2, 3), **BLANK, calls=(ig.Call(11, at(500), "reached", 6),))
+    f = facts(**walk(3, walkaround_ticks=ticks(0, 1, 2, 3)), **BLANK, calls=(ig.Call(11, at(500), "reached", 6),))
     found = ig.flags(f, T)
     assert [x.rule for x in found] == [ig.RUSHED_WALKAROUND, ig.BLANK_WALKAROUND, ig.EMPTY_SURVEY]
     review = ig.Review(1, ig.BLANK_WALKAROUND, 9, "周经理", at(600), "new car, nothing to note")
@@ -116,11 +131,11 @@ def test_flags_of_a_visit_in_time_order_and_accepting_one():
 
 def test_integrity_and_flags_per_user_on_the_dashboard():
     fs = {
-        1: facts(walkaround_ticks=ticks(0, 1, 2, 3, by=5)),
+        1: facts(**walk(3, walkaround_ticks=ticks(0, 1, 2, 3, by=5))),
         2: ig.CheckFacts(2, advisor_id=5, arrived_at=at(60)),
         3: ig.CheckFacts(3, advisor_id=6, arrived_at=at(120), calls=(ig.Call(1, at(900), "reached", 6),)),
         4: ig.CheckFacts(4, advisor_id=6, arrived_at=T0 - timedelta(days=3),
-                         walkaround_ticks=ticks(0, 0, 0, 0, by=6)),  # before the range
+                         **walk(0, walkaround_ticks=ticks(0, 0, 0, 0, by=6))),  # before the range
     }
     found = {vid: ig.flags(f, T) for vid, f in fs.items()}
     scope = kpi.Scope(T0, T0 + timedelta(days=1), at(1000))

@@ -3,6 +3,7 @@ by hand in the test."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -408,3 +409,104 @@ def test_same_advisor_counts_cars_told_by_the_advisor_who_received_them():
     assert (m.num, m.den, m.hits) == (1, 2, (1,))
     mine = kpi.same_advisor(d, Scope(WEEK.start, WEEK.end, WEEK.now, advisor_id=1))
     assert (mine.num, mine.den) == (1, 2)
+
+
+def test_reminders_made_on_time_count_each_reminder_by_its_deadline():
+    from desk.domain.kpi import ReminderRec
+
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=6))
+    d = data(
+        visit(1, appointment_at=at(10, days=1), arrived_at=at(10, days=1)),  # both made in time
+        visit(2, appointment_at=at(10, days=2), arrived_at=at(10, days=2)),  # day one made after the hour's time
+        visit(3, appointment_at=at(10, days=3), stage="NO_SHOW"),  # none made
+        visit(4, appointment_at=at(10, days=4), arrived_at=at(10, days=4)),  # booked 5 h ahead: hour only
+        visit(5, appointment_at=at(10, days=4), stage="CANCELLED"),  # cancelled: no call needed
+        visit(6, appointment_at=at(10, days=9)),  # outside the range
+        reminders=[
+            ReminderRec(1, "day", at(11)), ReminderRec(1, "hour", at(9, days=1)),
+            ReminderRec(2, "day", at(9, days=2) + timedelta(minutes=30)), ReminderRec(2, "hour", at(9.5, days=2)),
+            ReminderRec(3, "day"), ReminderRec(3, "hour"),
+            ReminderRec(4, "hour", at(9, days=4)),
+            ReminderRec(5, "day"), ReminderRec(5, "hour"),
+        ],
+    )
+    m = kpi.reminders_on_time(d, scope)
+    assert (m.num, m.den, m.value) == (4, 7, Decimal("57.1"))
+    assert m.visits == (1, 2, 3, 4) and m.hits == (1, 4)
+    assert m.notes[3] == "day:- hour:-" and m.standard == "1 d / 1 h"
+    # a reminder whose deadline is still ahead and not made yet is not counted yet
+    early = Scope(WEEK.start, WEEK.end, now=at(8, days=3))
+    assert kpi.reminders_on_time(d, early).visits == (1, 2, 4)
+
+
+def test_late_calls_within_the_minutes_split_when_the_standard_changes_in_the_period():
+    from desk.domain.kpi import ReminderRec
+
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=6))
+    d = data(
+        visit(1, appointment_at=at(10, days=0), arrived_at=at(11, days=0)),  # called after 10 min
+        visit(2, appointment_at=at(10, days=1), stage="NO_SHOW"),  # called after 25 min
+        visit(3, appointment_at=at(10, days=2), arrived_at=at(10.1, days=2)),  # came at +6 min, no call: not due
+        visit(4, appointment_at=at(10, days=4), stage="NO_SHOW"),  # never called
+        visit(5, appointment_at=at(10, days=4), stage="NO_SHOW"),  # called after 25 min: in time under 30
+        reminders=[ReminderRec(1, "late", at(10, days=0) + timedelta(minutes=10)),
+                   ReminderRec(2, "late", at(10, days=1) + timedelta(minutes=25)),
+                   ReminderRec(4, "late"), ReminderRec(5, "late", at(10, days=4) + timedelta(minutes=25))],
+    )
+    m = kpi.late_calls_on_time(d, scope, 15)
+    assert (m.num, m.den, m.visits, m.hits) == (1, 4, (1, 2, 4, 5), (1,))
+    assert m.notes[2] == "+25:00" and m.notes[4] == "-" and m.standard == "15 min"
+    settings = kpi.Settings(late_after_minutes=30,
+                            changes=(kpi.StandardChange("late_after_minutes", at(0, days=3), "15", "30"),))
+    rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "late_calls"]
+    assert [(r.standard, r.num, r.den) for r in rows] == [("15 min", 1, 2), ("30 min", 1, 2)]
+    assert all(r.params["period"] for r in rows)
+
+
+def test_recommended_items_per_item_and_per_advisor_with_the_visits_that_skipped_them():
+    """The drink (RCP-03) and the campaign (RCP-05) at reception, the wash (QC-05)
+    at QC. Advisor 1 has visits 1 and 2, advisor 2 visit 3."""
+    rec = {"RECEPTION": ("RCP-03", "RCP-05"), "QC": ("QC-05",)}
+    d = data(
+        visit(1, arrived_at=at(0), stage="DELIVERED", advisor="Wang"),
+        visit(2, arrived_at=at(1), stage="ESTIMATE", advisor="Wang"),  # has not reached QC
+        visit(3, arrived_at=at(2), stage="READY", advisor_id=2, advisor="Li"),
+        marks=[MarkRec(1, "RCP-03", "RECEPTION", "done"), MarkRec(1, "RCP-05", "RECEPTION", "done"),
+               MarkRec(1, "QC-05", "QC", "na"), MarkRec(2, "RCP-03", "RECEPTION", "done"),
+               MarkRec(3, "QC-05", "QC", "done")],
+    )
+    drink = kpi.recommended_item(d, WEEK, "RECEPTION", "RCP-03", "Offer a drink")
+    assert (drink.num, drink.den, drink.visits, drink.hits) == (2, 3, (1, 2, 3), (1, 2))
+    assert drink.params == {"item": "RCP-03 Offer a drink"} and drink.notes == {3: "RCP-03"}
+    wash = kpi.recommended_item(d, WEEK, "QC", "QC-05")
+    assert (wash.num, wash.den, wash.visits, wash.hits) == (1, 1, (3,), (3,))  # n.a. on visit 1: not due
+    assert kpi.recommended_advisors(d, WEEK) == [(2, "Li"), (1, "Wang")]
+    wang = kpi.recommended_by_advisor(d, WEEK, 1, "Wang", rec)
+    assert (wang.num, wang.den, wang.visits, wang.hits) == (3, 4, (1, 2), (1,))
+    assert wang.notes == {2: "RCP-05"}
+    li = kpi.recommended_by_advisor(d, WEEK, 2, "Li", rec)
+    assert (li.num, li.den, li.notes) == (1, 3, {3: "RCP-03 RCP-05"})
+    keys = [fn(WEEK).key for fn in kpi.measure_fns(d, WEEK, recommended=rec)]
+    assert {"recommended.item.RCP-03", "recommended.item.QC-05", "recommended.advisor.1",
+            "recommended.advisor.2"} <= set(keys)
+    hidden = kpi.hidden_item("RCP-03", "Offer a drink", at(0), "Zhou")
+    assert hidden.value is None and hidden.params == {"item": "RCP-03 Offer a drink", "since": "2026-11-02",
+                                                      "by": "Zhou"}
+
+
+def test_complaints_overdue_and_by_severity():
+    d = data(
+        visit(1, arrived_at=at(0)), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)),
+        complaints=[ComplaintRec(1, 1, 10, at(0), at(6), "major"),  # closed in 6 h
+                    ComplaintRec(2, 2, 11, at(1), None, "ordinary"),  # open 5 days: overdue
+                    ComplaintRec(3, 3, 12, at(0, days=6), None, "major")],  # open 12 h: not yet
+    )
+    scope = Scope(WEEK.start, WEEK.end, now=at(12, days=6))
+    late = kpi.complaints_overdue(d, scope)
+    assert (late.value, late.visits, late.standard) == (Decimal(1), (2,), "24 h")
+    assert late.notes == {2: "ordinary 155:00"}
+    major = kpi.complaints_by_severity(d, scope, "major")
+    assert (major.value, major.den, major.visits, major.notes) == (Decimal(2), 3, (1, 3), {1: "closed", 3: "open"})
+    assert kpi.complaints_by_severity(d, scope, "ordinary").value == Decimal(1)
+    # looked at later, the range is judged at its end: the major one was 16 h old then
+    assert kpi.complaints_overdue(d, replace(scope, now=at(12, days=7))).value == Decimal(1)

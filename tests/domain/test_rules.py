@@ -97,11 +97,32 @@ def test_condition_rules():
     assert not CONDITIONS["parts_replaced"](f(lines=[line(kind=LineKind.PART)]))
 
 
-def test_late_after_fifteen_minutes():
-    at = NOW - timedelta(minutes=15)
-    assert rules.is_late(f(appointment_at=at))
-    assert not rules.is_late(f(appointment_at=NOW - timedelta(minutes=14)))
-    assert not rules.is_late(f(appointment_at=at, arrived_at=NOW))
+def test_the_late_call_is_due_from_the_appointment_time():
+    assert rules.is_late(f(appointment_at=NOW))
+    assert rules.is_late(f(appointment_at=NOW - timedelta(minutes=40)))
+    assert not rules.is_late(f(appointment_at=NOW + timedelta(minutes=1)))
+    assert not rules.is_late(f(appointment_at=NOW, arrived_at=NOW))
+
+
+def test_appt_09_is_done_by_the_reminders_made_and_appt_10_by_the_late_call():
+    assert not CONDITIONS["has_reminders"](f(reminders=(("late", None),)))
+    assert CONDITIONS["has_reminders"](f(reminders=(("hour", None), ("late", None))))
+    assert not check("reminders_made", f(reminders=(("day", NOW), ("hour", None))))
+    assert check("reminders_made", f(reminders=(("day", NOW), ("hour", NOW), ("late", None))))
+    assert not check("late_call_made", f(reminders=(("day", NOW), ("late", None))))
+    assert check("late_call_made", f(reminders=(("late", NOW),)))
+
+
+def test_fup_01_is_done_only_by_a_call_inside_the_window():
+    from desk.domain.entities import CallOutcome, FollowUpCall
+
+    left = NOW - timedelta(hours=100)
+    late = FollowUpCall(at=NOW, outcome=CallOutcome.REACHED)
+    assert not check("called_in_window", f(delivered_at=left, calls=[late]))
+    assert check("call_made", f(delivered_at=left, calls=[late]))  # any call: the old, wrong reading
+    in_time = FollowUpCall(at=left + timedelta(hours=72), outcome=CallOutcome.NO_ANSWER)
+    assert check("called_in_window", f(delivered_at=left, calls=[in_time, late]))
+    assert check("called_in_window", f(delivered_at=left, calls=[late], policy=rules.Policy(followup_window_hours=100)))
 
 
 # ------------------------------------------------------------------ checks

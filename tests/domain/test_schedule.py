@@ -65,6 +65,32 @@ def test_reminders_of_an_appointment():
         [due for _, due in sched.reminder_times(later, 15)]
 
 
+def test_a_booking_less_than_a_day_ahead_gets_no_overdue_day_reminder():
+    at = DAY.replace(hour=10)
+    kinds = lambda booked: [k for k, _ in sched.reminder_times(at, 15, booked_at=booked)]  # noqa: E731
+    assert kinds(at - timedelta(days=2)) == ["day", "hour", "late"]
+    assert kinds(at - timedelta(hours=5)) == ["hour", "late"]
+    assert kinds(at - timedelta(minutes=30)) == ["late"]
+
+
+def test_reminders_leave_at_the_appointment_time_and_the_late_call_comes_then_with_a_deadline():
+    at = DAY.replace(hour=10)
+    assert not sched.task_open("day", at, at - timedelta(days=1, minutes=1), 15)
+    assert sched.task_open("day", at, at - timedelta(days=1), 15)
+    assert sched.task_open("hour", at, at - timedelta(minutes=1), 15)
+    assert not sched.task_open("hour", at, at, 15)  # gone once the appointment time has passed
+    assert not sched.task_open("day", at, at + timedelta(minutes=5), 15)
+    assert not sched.task_open("late", at, at - timedelta(seconds=1), 15)
+    assert sched.task_open("late", at, at, 15)  # shown from the appointment time …
+    assert sched.task_open("late", at, at + timedelta(hours=2), 15)  # … and stays, overdue, until done
+    assert sched.task_window("late", at, 15) == (at, at + timedelta(minutes=15))
+    assert sched.task_window("day", at, 15) == (at - timedelta(days=1), at - timedelta(hours=1))
+    assert sched.task_window("hour", at, 15) == (at - timedelta(hours=1), at)
+    assert sched.made_on_time("late", at, at + timedelta(minutes=15), 15)
+    assert not sched.made_on_time("late", at, at + timedelta(minutes=16), 15)
+    assert not sched.made_on_time("hour", at, None, 15)
+
+
 def test_a_progress_update_is_due_near_the_promised_time():
     promised = DAY.replace(hour=16)
     assert not sched.update_due(None, promised, None)

@@ -307,3 +307,10 @@ def test_keys_grey_out_by_the_same_rules():
     assert staff.can(ADVISOR, staff.Act.IMPORT) and not staff.can(TECH, staff.Act.IMPORT)
     assert staff.can(FOREMAN, staff.Act.WAIVE) is bool(staff.may_waive(FOREMAN))
     assert staff.can(ADVISOR, staff.Act.CORRECT_ODOMETER) is bool(staff.may_correct_odometer(ADVISOR))
+
+
+def test_only_a_manager_hides_a_recommended_item():
+    assert staff.may_hide_item(User(1, "m", frozenset({Role.MANAGER})))
+    assert not staff.may_hide_item(User(2, "f", frozenset({Role.FOREMAN})))
+    assert not staff.may_hide_item(User(3, "a", frozenset({Role.ADVISOR})))
+    assert not staff.may_hide_item(None)

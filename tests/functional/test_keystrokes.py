@@ -40,7 +40,10 @@ class Keys:
         await wait_for(self.pilot, lambda: True)
 
 
-async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_keys(shop, clock, db_url):
+async def arrival_to_signature(shop, clock, db_url, *, walkaround_seconds: int) -> tuple[int, Keys]:
+    """A booked car's arrival to its authorised estimate by keys, the walkaround
+    taking ``walkaround_seconds`` of the clock (round the car, then ``ctrl+a``
+    ticks every item the advisor did): the visit and the keys it took."""
     # an oil service (no symptom a technician must road-test first, WLK-09)
     vid = flow.book(shop, clock, concerns=(("Oil service due", ("service",)),))
     d = shop.desk
@@ -72,6 +75,7 @@ async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_
         await wait_for(pilot, lambda: screen_name(app) == "WalkaroundScreen")
         await k.press("c")
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.damage_confirmed)
+        clock.advance(seconds=walkaround_seconds)  # round the car with the customer
         await k.press("ctrl+a")
         await wait_for(pilot, lambda: not app.screen.query_one(Checklist).first_blocking())
         await k.press("f8")
@@ -89,10 +93,26 @@ async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_
         assert "Explain the repair order" in str(app.screen.note)
         await k.press("ctrl+s")
         await wait_for(pilot, lambda: stage() == "IN_REPAIR")
+    return vid, k
+
+
+async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_keys(shop, clock, db_url):
+    vid, k = await arrival_to_signature(shop, clock, db_url, walkaround_seconds=4 * 60)
     print(f"\narrival to authorised estimate: {k.keys} keys ({k.presses} presses with the readings' characters)")
+    d = shop.desk
     view = d.lifecycle.visit_view(vid)
     assert view.authorised and view.visit.promised_at is not None
     assert k.presses <= 20, (k.keys, k.presses)  # every character of the readings counted
+    # the fastest honest path is never flagged: every item ticked at once (ctrl+a)
+    # after a walkaround of four minutes
+    assert d.integrity.visit_flags(vid).flags == []
+
+
+async def test_a_walkaround_finished_in_20_seconds_is_flagged(shop, clock, db_url):
+    vid, _k = await arrival_to_signature(shop, clock, db_url, walkaround_seconds=20)
+    (flag,) = shop.desk.integrity.visit_flags(vid).flags
+    assert flag.rule == "rushed_walkaround" and flag.user_id == shop.sa.id
+    assert flag.params == {"s": 20, "min": 120}
 
 
 async def test_booking_a_returning_customer_takes_at_most_4_keys(shop, clock, db_url):

@@ -622,7 +622,7 @@ async def test_flag_accept_on_two_terminals(shop, clock, db_url):
     d = shop.desk
     d.people.create_user(None, B_USER, [Role.MANAGER])
     vid = flow.book(shop, clock)
-    flow.to_stage(shop, clock, vid, "ESTIMATE")  # every walkaround item ticked in the same second
+    flow.to_stage(shop, clock, vid, "ESTIMATE", rush=True)  # the walkaround over in the instant it began
     a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
     b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
 

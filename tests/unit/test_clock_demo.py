@@ -73,3 +73,44 @@ def test_the_report_carries_intervals_integrity_and_efficiency(demo, module_db_u
     assert rows["efficiency"]["unit"] == "pct" and int(rows["efficiency"]["den"]) > 0  # clocked minutes
     assert any(k.startswith("efficiency.tech.") for k in rows)
     assert any(k.startswith("integrity.user.") for k in rows)
+
+
+def test_the_demo_shows_what_the_dashboard_is_for(demo, module_db_url, tmp_path):
+    """Issue 26: on `desk demo`, `desk report` shows every figure with a standard
+    with a value that is not trivial (none 100 % by construction), and the stories
+    behind them: skipped recommended items, a late call, a waiver, a rushed QC, a
+    confirmed and a rejected comeback, an unreached follow-up."""
+    day = built_at(demo).date()
+    out = tmp_path / "kpi.csv"
+    result = CliRunner().invoke(main, ["--db", module_db_url, "report", "--from", f"{day - timedelta(days=30)}",
+                                       "--to", f"{day}", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+
+    def value(key: str) -> float:
+        assert rows[key]["value"], key
+        return float(rows[key]["value"])
+
+    judged = [k for k, r in rows.items() if r["standard"]]
+    assert {"greeting", "reminders", "late_calls", "followup", "estimate_accuracy", "complaints_overdue"} <= set(judged)
+    for key in judged:
+        if key == "estimate_accuracy":  # desk refuses a bill beyond the tolerance unless re-approved
+            continue
+        if rows[key]["unit"] == "pct":
+            assert 0 < value(key) < 100, (key, rows[key])
+        else:
+            assert value(key) > 0, (key, rows[key])
+    # the compliance figures without a standard of their own
+    for key in ("same_advisor", "on_time", "integrity", "frft", "no_show", "satisfied", "complaints_24h",
+                "recommended.QC", "recommended.advisor." + str(next(u.id for u in demo.people.users()
+                                                                    if u.name == "王丽"))):
+        assert 0 < value(key) < 100, (key, rows[key])
+    assert any(k.startswith("mot.") and 0 < value(k) < 100 for k in rows)  # a waiver
+    assert value("waivers") >= 1 and value("comeback") > 0 and value("followup.unreached") > 0
+    assert value("csi.overall") > 0 and rows["nps"]["value"]
+    with demo.ctx.engine.connect() as conn:
+        decisions = {r[0] for r in conn.execute(sa.text("SELECT comeback_decision FROM visit")).all()}
+    assert {"confirmed", "rejected"} <= decisions
+    _, found, _ = demo.integrity.found(list(demo.reports.kpi_data(datetime.combine(day, datetime.min.time())
+                                                                  - timedelta(days=30), datetime.now()).visits))
+    assert integrity.RUSHED_QC in {f.rule for fs in found.values() for f in fs}

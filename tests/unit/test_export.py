@@ -88,8 +88,13 @@ def test_kpi_export_is_the_dashboards_figures(shop, clock, delivered, tmp_path):
                                            for r in report.rows]
     set_locale("zh")
     rows = read_csv(write_table(shop.desk.transfer.kpi_export_rows(DAY, DAY), tmp_path / "kpis.csv"))
-    assert rows[0] == ["指标", "结果", "分子", "分母", "标准"]
-    assert "预约进厂占比" in [r[0] for r in rows[1:]]
+    # whose figures they are: the shop's identity from its set-up, and the period
+    name = shop.desk.ctx.settings.shop_name
+    assert rows[0] == ["店名", name] and rows[1] == ["期间", f"{DAY} - {DAY}"] and rows[2] == []
+    assert rows[3] == ["指标", "结果", "分子", "分母", "标准"]
+    assert "预约进厂占比" in [r[0] for r in rows[4:]]
+    ws = load_workbook(write_table(shop.desk.transfer.kpi_export_rows(DAY, DAY), tmp_path / "kpis.xlsx")).active
+    assert (ws["A1"].value, ws["B1"].value, ws["A4"].value, ws.freeze_panes) == ("店名", name, "指标", "A5")
 
 
 def test_a_formula_in_a_name_stays_text(tmp_path):

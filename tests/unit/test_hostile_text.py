@@ -251,6 +251,14 @@ def comeback_reason(shop, clock, text):
     return _visit_row(shop, again).comeback_reason
 
 
+def customer_note(shop, clock, text):
+    """A customer's details corrected: the note typed."""
+    d = shop.desk
+    ref, _details = d.people.customer_details(shop.customer)
+    d.people.update_customer(shop.sa, ref, {"special_note": text})
+    return d.people.customer_details(shop.customer)[1].special_note
+
+
 # Draft builders: what they return is what the storing method takes.
 def concern(shop, clock, text):
     return shop.desk.reception.concern(text).text
@@ -302,6 +310,7 @@ DRIVERS = {
     "ComebackService.draft": cause_note,
     "ComebackService.decide": comeback_reason,
     "PeopleService.register": register_reason,
+    "PeopleService.update_customer": customer_note,
 }
 
 

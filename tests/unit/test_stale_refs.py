@@ -121,8 +121,9 @@ def test_a_saved_ref_lets_the_same_terminal_go_on(shop, clock):
 
 def test_a_reminder_of_another_visit_or_a_stale_one_is_refused(shop, clock):
     d = shop.desk
-    vid = flow.book(shop, clock, minutes_ahead=30)
+    vid = flow.book(shop, clock, minutes_ahead=90)
     other = flow.book(shop, clock, minutes_ahead=120)
+    clock.advance(minutes=30)  # the hour before: its reminder is on the list
     rem = next(r.id for r, v, _ in d.booking.reminders() if v.id == vid)
     seen = d.lifecycle.ref(vid)
     d.reception.add_concern(shop.sa, seen, d.reception.concern("meanwhile"))

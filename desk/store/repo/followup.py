@@ -13,6 +13,7 @@ from desk.store.models import (
     CustomerRow,
     FollowUpCallRow,
     ReminderRow,
+    WalkInArrivalRow,
 )
 
 
@@ -26,6 +27,8 @@ __all__ = [
     "latest_setting_event",
     "reminders_due",
     "reminders_of",
+    "claim_walk_in",
+    "waiting_walk_ins",
 ]
 
 
@@ -103,3 +106,17 @@ def complaints_of_customer(*, session: Session, customer_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(ComplaintRow).where(ComplaintRow.customer_id == customer_id)
     ).one()
+
+
+def waiting_walk_ins(*, session: Session, since: datetime) -> list[tuple[int, datetime]]:
+    """The cars recorded as here since ``since`` that no walk-in visit took yet: (id, at)."""
+    return [(r.id, r.at) for r in session.exec(
+        select(WalkInArrivalRow).where(col(WalkInArrivalRow.visit_id).is_(None), WalkInArrivalRow.at >= since)
+        .order_by(WalkInArrivalRow.at)
+    ).all()]
+
+
+def claim_walk_in(*, session: Session, arrival_id: int, visit_id: int) -> None:
+    row = session.get(WalkInArrivalRow, arrival_id)
+    row.visit_id = visit_id
+    session.add(row)

@@ -62,6 +62,20 @@ def _facts(session: Session, ids: list[int], items: list[str]) -> dict[int, Chec
         .order_by(AuditEventRow.id)
     ).all():
         walk[vid] = (t, uid)
+    # the walkaround stage: the last move into it, and the move on to the estimate after it
+    stage_in: dict[int, datetime] = {}
+    stage_out: dict[int, tuple[datetime, int | None]] = {}
+    for vid, t, uid, after in session.exec(
+        select(AuditEventRow.visit_id, AuditEventRow.at, AuditEventRow.user_id, AuditEventRow.after)
+        .where(col(AuditEventRow.visit_id).in_(ids), AuditEventRow.action == "visit.advance")
+        .order_by(AuditEventRow.id)
+    ).all():
+        to = _stage(after)
+        if to == "WALKAROUND":
+            stage_in[vid] = t
+            stage_out.pop(vid, None)
+        elif to == "ESTIMATE" and vid in stage_in and vid not in stage_out:
+            stage_out[vid] = (t, uid)
     last_done: dict[int, datetime] = {}
     for vid, t in session.exec(
         select(EstimateLineRow.visit_id, EstimateLineRow.done_at)
@@ -97,11 +111,22 @@ def _facts(session: Session, ids: list[int], items: list[str]) -> dict[int, Chec
         out[v.id] = CheckFacts(
             visit_id=v.id, advisor_id=v.advisor_id, arrived_at=v.arrived_at, walkaround_ticks=tuple(ticks[v.id]),
             walkaround_at=w[0] if w else None, walkaround_by=w[1] if w else None,
+            walkaround_started_at=stage_in.get(v.id), walkaround_done_at=stage_out.get(v.id, (None, None))[0],
+            walkaround_done_by=stage_out.get(v.id, (None, None))[1],
             damages=_count(v.damages), tyres=v.tyres, warning_lights=v.warning_lights, odometer_km=v.odometer_km,
             booked_km=before[-1].km if before else None, qc_passed_at=q.at if q else None,
             qc_by=q.by_user if q else None, last_line_done_at=last_done.get(v.id), calls=tuple(calls[v.id]),
         )
     return out
+
+
+def _stage(after: str | None) -> str:
+    """The stage an advance event moved the visit to."""
+    try:
+        value = json.loads(after or "{}")
+    except ValueError:
+        return ""
+    return value.get("stage", "") if isinstance(value, dict) else ""
 
 
 def _count(damages: str) -> int:

@@ -15,6 +15,7 @@ from desk.store.models import (
     EstimateLineRow,
     FollowUpCallRow,
     MotMarkRow,
+    ReminderRow,
     SurveyAnswerRow,
     UserRow,
     VehicleRow,
@@ -148,12 +149,18 @@ def kpi_data(*, session: Session, start: datetime, end: datetime, lookback_days:
         )
         for v, c, veh in rows.values()
     }
+    # the reminder and late-call tasks of the appointments in the window
+    reminders = [kpi.ReminderRec(vid, kind, done) for vid, kind, done in session.exec(
+        select(ReminderRow.visit_id, ReminderRow.kind, ReminderRow.done_at)
+        .join(VisitRow, VisitRow.id == ReminderRow.visit_id).where(*window).order_by(ReminderRow.id)
+    ).all()]
     return kpi.KpiData(
+        reminders=reminders,
         visits=visits,
         marks=marks,
         added=added,
         calls=[kpi.CallRec(vid, at, outcome, nps, tuple(scores.get(cid, ())))
                for cid, vid, at, outcome, nps in calls],
-        complaints=[kpi.ComplaintRec(c.id, c.visit_id, c.customer_id, c.opened_at, c.closed_at)
+        complaints=[kpi.ComplaintRec(c.id, c.visit_id, c.customer_id, c.opened_at, c.closed_at, c.severity)
                     for c in complaints],
     )

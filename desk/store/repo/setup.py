@@ -18,6 +18,7 @@ from desk.store.models import (
 
 __all__ = [
     "canned_job_rows",
+    "hidden_items",
     "opening_ticks",
     "override_rows",
     "setting_changes",
@@ -44,6 +45,24 @@ def setting_changes(*, session: Session, keys: set[str]) -> list[tuple[str, date
         for key in keys & set(new):
             out.append((key, at, old.get(key), new[key]))
     return out
+
+
+def hidden_items(*, session: Session) -> list[tuple[ChecklistOverrideRow, datetime | None, str]]:
+    """The standard items the shop hides now: ``(its row, when, who)`` of the
+    latest hiding, by item id."""
+    rows = {r.item_id: r for r in session.exec(select(ChecklistOverrideRow)).all() if r.deleted and not r.own}
+    hidden = sorted(rows)
+    if not hidden:
+        return []
+    last: dict[str, tuple[datetime, str]] = {}
+    for at, who, before in session.exec(
+        select(AuditEventRow.at, AuditEventRow.user_name, AuditEventRow.before)
+        .where(AuditEventRow.action == "setup.item_delete").order_by(col(AuditEventRow.id))
+    ).all():
+        item = (json.loads(before or "{}") or {}).get("item")
+        if item in hidden:
+            last[item] = (at, who)
+    return [(rows[i], *last.get(i, (None, ""))) for i in hidden]
 
 
 def override_rows(*, session: Session) -> dict[str, ChecklistOverrideRow]:

@@ -21,6 +21,7 @@ from desk.store.models import (
     ConcernRow,
     CustomerRow,
     FollowUpCallRow,
+    ReminderRow,
     VehicleRow,
     VisitRow,
 )
@@ -169,6 +170,8 @@ def visit_facts(
         next_service_date=visit.next_service_date,
         next_service_km=visit.next_service_km,
         complaints=[to_complaint(c) for c in complaints],
+        reminders=tuple((r.kind, r.done_at) for r in session.exec(
+            select(ReminderRow).where(ReminderRow.visit_id == visit.id).order_by(ReminderRow.id)).all()),
         policy=policy,
     )
 
