@@ -196,7 +196,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         if view is None:
             self.reload()
             return
-        self.view = dataclasses.replace(view, lines=[*view.lines, added.line], totals=added.totals,
+        # the change feed may have read the visit again, new line and all, before
+        # this result arrived: the line is shown once (it was drawn, and printed, twice)
+        lines = [ln for ln in view.lines if ln.id != added.line.id] + [added.line]
+        self.view = dataclasses.replace(view, lines=lines, totals=added.totals,
                                         estimate_totals=added.estimate_totals)
         self.show_panel(self.view)
         self.call_after_refresh(self.reload)
@@ -357,5 +360,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         from desk.output.text import estimate_doc
         from desk.screens.printing import print_document
 
-        view = self.view
-        print_document(self, lambda settings, at: estimate_doc(view, settings, printed_at=at))
+        # the paper is made from the record as it is now, read in the worker, never
+        # from what this screen holds (a line drawn twice was printed twice)
+        if self.view is None:
+            return
+        read, vid = self.desk.lifecycle.visit_view, self.visit_id
+        print_document(self, lambda settings, at: estimate_doc(read(vid), settings, printed_at=at))

@@ -193,5 +193,5 @@ class WalkaroundScreen(HandbackActions, VisitScreen):
 
         if self.view is None:
             return
-        view = self.view
-        print_document(self, lambda settings, at: walkaround_doc(view, settings, printed_at=at))
+        read, vid = self.desk.lifecycle.visit_view, self.visit_id  # the record as it is now, read in the worker
+        print_document(self, lambda settings, at: walkaround_doc(read(vid), settings, printed_at=at))

@@ -176,3 +176,40 @@ async def test_without_a_chinese_font_f6_says_what_to_install(shop, clock, db_ur
     # the text printout is still written; no PDF of empty boxes
     folder = tmp_path / "data" / "printouts"
     assert list(folder.glob("*.txt")) and not list(folder.glob("*.pdf"))
+
+
+async def test_a_line_the_change_feed_already_showed_is_drawn_and_printed_once(shop, clock, db_url, tmp_path,
+                                                                             monkeypatch):
+    """The feed read the visit, new line and all, before the save's own result
+    arrived: the line was drawn twice and f6 printed it twice, with a 'member
+    discount' making up the difference (breaking test of issue 24). The line is
+    shown once, and the paper is made from the record."""
+    from decimal import Decimal
+
+    from desk.services.estimate import LineAdded
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "EstimateScreen")() and app.screen.view is not None)
+        added = d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
+            kind="labour", description="Café révision̈ 🚗 check", qty=Decimal(1), unit_cents=20000)).value
+        assert isinstance(added, LineAdded)
+        # the feed's reload comes first, then the save's own result
+        await wait_for(pilot, lambda: len(app.screen.view.lines) == 1, tries=2000)
+        app.screen.show_line_added(added)
+        assert [ln.id for ln in app.screen.view.lines] == [added.line.id]
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: any("Saved for printing" in n for n in notes), tries=600)
+    said = next(n for n in notes if "Saved for printing" in n)
+    path = said.split(": ", 1)[1].split("\n", 1)[0]
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8")
+    assert text.count("Café révision̈ 🚗 check") == 1, text
