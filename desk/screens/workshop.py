@@ -30,6 +30,15 @@ APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to as
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
 
 
+def approval_cell(ln, authorised: bool) -> Text:
+    """The line's approval as true as the record: an estimate line no valid
+    signature covers (the car went in on a waiver of EST-07, or the signature was
+    voided) is "unsigned", never "approved"; added work has its own decision."""
+    if ln.approval == Approval.APPROVED and not ln.added_in_repair and not authorised:
+        return Text(_("unsigned"), style="bold red")
+    return Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval])
+
+
 def clocked_text(t) -> Text:
     """"0:40/1:30▶张强": clocked so far against the hours sold, and who is on it (the
     column is 10 wide to fit 80: the name may be cut; the progress board shows it whole)."""
@@ -71,7 +80,7 @@ class WorkLines(DataTable):
             self.add_row(
                 literal(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
-                Text(_(APPROVAL_SHORT[ln.approval]), style=APPROVAL_STYLE[ln.approval]),
+                approval_cell(ln, view.authorised),
                 stock_cell(ln), work, clocked_text((times or {}).get(ln.id)), key=str(ln.id),
             )
             self.line_ids.append(ln.id)

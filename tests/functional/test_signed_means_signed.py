@@ -148,3 +148,24 @@ async def test_the_items_the_signature_form_names_are_ticked_even_when_the_move_
         await wait_for(pilot, lambda: any("EST-01" in n or "availability" in n.lower() for n in notes))
     assert d.lifecycle.visit_view(vid).visit.stage == "ESTIMATE"  # the move was refused
     assert all(item(d, vid, i).mark.kind == MarkKind.DONE for i in named)  # as the form said
+
+
+def test_an_estimate_line_no_signature_covers_is_unsigned_in_the_workshop_never_approved(shop, clock):
+    """After a manager waived EST-07 (the signature voided by an added line), the
+    workshop's list said 'approved' for the line the customer never signed
+    (breaking test of issue 25)."""
+    from decimal import Decimal
+
+    from desk.screens.workshop import approval_cell
+
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(
+        kind="labour", description="Caliper service", qty=Decimal(1), unit_cents=18000))
+    view = d.lifecycle.visit_view(vid)
+    added = next(ln for ln in view.lines if ln.description == "Caliper service")
+    assert added.added_in_repair and str(approval_cell(added, view.authorised)) != "approved"  # waits for approval
+    signed = next(ln for ln in view.lines if not ln.added_in_repair)
+    assert view.authorised and str(approval_cell(signed, True)) == "approved"
+    assert str(approval_cell(signed, False)) == "unsigned"
