@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,6 +23,10 @@ from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.safe import literal
+
+if TYPE_CHECKING:
+    from desk.domain.timeline import Interval
+    from desk.store.reads import BoardRow
 
 # The booking forms, the visit screens and the dialogs are imported by the keys
 # that open them: the board is the first screen, on screen before they are needed.
@@ -40,6 +48,16 @@ def flags_text(row) -> Text:
     if row.late:
         out.append(_("call now"), style="bold yellow reverse")
     return out
+
+
+@dataclass(frozen=True)
+class BoardRead:
+    """One read of the board, as the worker hands it over: the rows, the interval
+    each visit is in now, the opening checklist's open items (None: not today)."""
+
+    rows: tuple[BoardRow, ...]
+    runs: Mapping[int, Interval]
+    opening: tuple[str, ...] | None
 
 
 #: Previous and next day share one place in the footer ("←→ Day").
@@ -76,7 +94,7 @@ class AppointmentsScreen(ListScreen):
         #: Facility standards not yet ticked today (None: not known yet).
         self.opening: list[str] | None = None
         #: The interval each visit is in now, with its standard (the stage stopwatch).
-        self.runs: dict = {}
+        self.runs: Mapping[int, Interval] = {}
 
     def load(self) -> None:
         self.set_title(self.title_text())
@@ -116,13 +134,19 @@ class AppointmentsScreen(ListScreen):
         """The audit log's anchor failed, or works again: the title says so."""
         self.set_title(self.title_text(self.opening))
 
-    def fetch(self):
+    def fetch(self) -> BoardRead:
+        """In the worker: the day's rows, their stopwatches and (today) the opening checklist."""
         day = self.day
         rows = self.desk.booking.board(day)
-        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
-        if day == self.app.clock().date():
-            self.opening = self.desk.setup.opening_open_items(day)
-        return rows
+        runs = self.desk.timeline.running(r.visit_id for r in rows)
+        opening = tuple(self.desk.setup.opening_open_items(day)) if day == self.app.clock().date() else None
+        return BoardRead(tuple(rows), MappingProxyType(runs), opening)
+
+    def take(self, read: BoardRead) -> None:
+        self.runs = read.runs
+        if read.opening is not None:
+            self.opening = list(read.opening)
+        self.show_rows(list(read.rows))
 
     def cells(self, r) -> tuple:
         now = self.app.clock()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.screen import Screen
 
-from desk.domain.entities import VisitRef
+from desk.domain.entities import Saved, VisitRef
 from desk.i18n import _, _n
+from desk.shell.work import run_db
 from desk.widgets.feedback import describe_error, describe_fault
 
 
@@ -26,51 +27,7 @@ def translated_bindings(active: dict) -> dict:
     return out
 
 
-def run_db(
-    node,
-    fn: Callable[[], Any],
-    done: Callable[[Any], None] | None = None,
-    *,
-    failed: Callable[[BaseException], None] | None = None,
-    took: Callable[[VisitRef], None] | None = None,
-    group: str = "db",
-    exclusive: bool = False,
-) -> None:
-    """The one way a screen, a dialog or the app reaches the database: ``fn`` runs
-    in a thread worker of ``node`` (a screen, a widget or the app); its result
-    goes to ``done`` on the UI thread, its error to ``failed`` (by default a
-    notification: one sentence, an unexpected error logged under a reference).
-    A ``Saved`` result hands the visit's new version to ``took`` first."""
-    from desk.domain.entities import Saved
-
-    app = node.app  # the app's own ``app`` is itself
-
-    def tell(exc: BaseException) -> None:
-        app.notify(describe_fault(exc), severity="error", timeout=8, markup=False)  # names user text: literal
-
-    def on_ui(callback: Callable, *args) -> None:
-        """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
-        screen closed while its read was on its way: nothing left to show it on)."""
-        def call() -> None:
-            if node is app or node.is_attached:
-                callback(*args)
-
-        app.call_from_thread(call)
-
-    def job() -> None:
-        try:
-            result = fn()
-        except Exception as exc:  # noqa: BLE001 - every error becomes a message
-            on_ui(failed or tell, exc)
-            return
-        if isinstance(result, Saved):
-            if took is not None:
-                on_ui(took, result.ref)
-            result = result.value
-        if done is not None:
-            on_ui(done, result)
-
-    node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+T = TypeVar("T")
 
 
 class DeskScreen(Screen):
@@ -125,10 +82,10 @@ class DeskScreen(Screen):
 
     def run_db(
         self,
-        fn: Callable[[], Any],
-        done: Callable[[Any], None] | None = None,
+        fn: Callable[[], T | Saved[T]],
+        done: Callable[[T], object] | None = None,
         *,
-        failed: Callable[[BaseException], None] | None = None,
+        failed: Callable[[BaseException], object] | None = None,
         group: str = "db",
         exclusive: bool = False,
     ) -> None:

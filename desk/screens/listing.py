@@ -102,7 +102,14 @@ class ListScreen(TableScreen):
         self.rows: list = []
 
     def load(self) -> None:
-        self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
+        self.run_db(self.fetch, self.take, group=self.TABLE_ID, exclusive=True)
+
+    def take(self, read: Any) -> None:
+        """What ``fetch()`` returned, on the UI thread: the rows. A screen whose read
+        brings more than its rows returns a frozen value and keeps the rest here
+        (never from the worker's thread, where a superseded read would overwrite
+        a newer one's values)."""
+        self.show_rows(read)
 
     def on_data_changed(self, message) -> None:
         """Something changed, here or on another terminal: read the rows again

@@ -18,7 +18,7 @@ from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.errors import AlreadyOnFile
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _
-from desk.screens.base import run_db
+from desk.shell.work import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField, PickDialog, ReasonDialog
 from desk.widgets.safe import literal
 

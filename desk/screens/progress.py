@@ -10,6 +10,10 @@ time left moves with the clock: it is worked out again from the rows on screen.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -27,8 +31,23 @@ from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 from desk.widgets.safe import literal
 
+if TYPE_CHECKING:
+    from desk.domain.timeline import Interval
+    from desk.services.clocking import OnLine
+    from desk.services.workshop import ShopRow
+
 #: How often the time left is worked out again from the clock (no database read).
 CLOCK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ShopRead:
+    """One read of the board, as the worker hands it over: the cars, the interval
+    each is in now, who is clocked on which of its lines."""
+
+    rows: tuple[ShopRow, ...]
+    runs: Mapping[int, Interval]
+    on: Mapping[int, list[OnLine]]
 
 
 def left_text(row) -> Text:
@@ -100,10 +119,10 @@ class ProgressScreen(ListScreen):
         self.filter_names: dict[str, str] = {}
         self.names: dict[int, str] = {}
         #: The interval each car is in now, with its standard (the stage stopwatch).
-        self.runs: dict = {}
+        self.runs: Mapping[int, Interval] = {}
         self.slow_shown: set[int] = set()
         #: Who is clocked on which line of each car now.
-        self.on: dict = {}
+        self.on: Mapping[int, list[OnLine]] = {}
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.tick_clock)
@@ -125,11 +144,17 @@ class ProgressScreen(ListScreen):
         if self.rows:
             self.show_rows([moved(r) for r in self.rows])
 
-    def fetch(self):
+    def fetch(self) -> ShopRead:
+        """In the worker: the cars in the shop, their stopwatches, who is on them."""
         rows = self.desk.workshop.progress_board()
-        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
-        self.on = self.desk.clocking.on_now(r.visit_id for r in rows)
-        return rows
+        runs = self.desk.timeline.running(r.visit_id for r in rows)
+        on = self.desk.clocking.on_now(r.visit_id for r in rows)
+        return ShopRead(tuple(rows), MappingProxyType(runs), MappingProxyType(on))
+
+    def take(self, read: ShopRead) -> None:
+        self.runs = read.runs
+        self.on = read.on
+        self.show_rows(list(read.rows))
 
     def visible(self, rows):
         return [

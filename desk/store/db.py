@@ -39,7 +39,7 @@ from desk.domain.errors import StoreBusy
 from desk.i18n import N_
 from desk.store import faults, health, presence, text_guard
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
-from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
+from desk.store.revisions import alembic_config, head_revision, known_revisions, revision_graph  # noqa: F401
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -193,15 +193,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 # ----------------------------------------------------------------------------- schema
-
-def alembic_config(engine: Engine):
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
 
 def current_revision(engine: Engine) -> str | None:
     """The database's schema revision (None: not created by desk yet)."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
 from desk.store import faults
+from desk.store.revisions import known_revisions
 
 NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ncpfs"})
 #: SQLite versions with the WAL-reset race fixed.
@@ -141,8 +142,6 @@ def _ro_uri(path: Path) -> str:
 def inspect(path: Path, *, known: set[str] | None = None) -> Found:
     """Look at ``path`` without changing it: is it a desk database, and which schema?"""
     if known is None:
-        from desk.store.db import known_revisions
-
         known = known_revisions()
     try:
         size = path.stat().st_size
