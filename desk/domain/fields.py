@@ -133,14 +133,16 @@ class Parsed(Spec):
 
     Optional ones (``required=False``) are empty when nothing was typed."""
 
-    fn: Callable[[str], Any] = str
+    fn: Callable[..., Any] = str
     max_len: int | None = None
+    #: ``fn(text, max_len)`` takes the limit from here: this spec is its one owner.
+    sized: bool = False
 
     def parse(self, text: str, **ctx):
         if not self.required and not str(text or "").strip():
             return ""
         try:
-            return self.fn(text)
+            return self.fn(text, self.max_len) if self.sized else self.fn(text)
         except InvalidInput as exc:
             raise _renamed(exc, self.name) from None
 
@@ -561,12 +563,12 @@ class Tags(Spec):
 # ----------------------------------------------------------------------------- the named fields
 
 # People and cars
-NAME = Parsed("name", fn=validate.name, max_len=80)
-SIGNER = Parsed("signer", fn=validate.name, max_len=80)
+NAME = Parsed("name", fn=validate.name, max_len=80, sized=True)
+SIGNER = Parsed("signer", fn=validate.name, max_len=80, sized=True)
 PHONE = Parsed("phone", fn=validate.phone, max_len=20)
-EMAIL = Parsed("email", fn=validate.email, required=False, max_len=254)
+EMAIL = Parsed("email", fn=validate.email, required=False, max_len=254, sized=True)
 SPECIAL_NOTE = Text("special_note", label="note", max_len=500, multiline=True)
-PLATE = Parsed("plate", fn=validate.plate, max_len=10)
+PLATE = Parsed("plate", fn=validate.plate, max_len=10, sized=True)
 VIN = Parsed("vin", fn=_vin, required=False, max_len=17)
 MAKE = Text("make", max_len=40)
 MODEL = Text("model", max_len=40)

@@ -123,7 +123,11 @@ def _plate_char_ok(ch: str) -> bool:
     return ("A" <= ch <= "Z") or ("0" <= ch <= "9") or ch in _PLATE_CJK
 
 
-def plate(text: str) -> str:
+#: The shortest plate there is ("A1"); the longest is the field's (``fields.PLATE``).
+PLATE_SHORTEST = 2
+
+
+def plate(text: str, max_len: int) -> str:
     """A licence plate as stored and searched: upper-case, no separators.
 
     "粤B·D12345" (new-energy, 8 characters) becomes "粤BD12345", "ab-123 cd"
@@ -138,8 +142,8 @@ def plate(text: str) -> str:
     for ch in value:
         if not _plate_char_ok(ch):
             raise InvalidInput("plate", "Plate cannot contain {ch}", {"ch": ch})
-    if not 2 <= len(value) <= 10:
-        raise InvalidInput("plate", "A plate has 2 to 10 characters")
+    if not PLATE_SHORTEST <= len(value) <= max_len:
+        raise InvalidInput("plate", "A plate has {min} to {max} characters", {"min": PLATE_SHORTEST, "max": max_len})
     return value
 
 
@@ -319,21 +323,22 @@ def text(
     return s
 
 
-def name(value: str) -> str:
-    """A person's name (Chinese or Latin), 1 to 80 characters, one line."""
-    return text(value, field="name", max_len=80, required=True)
+def name(value: str, max_len: int) -> str:
+    """A person's name (Chinese or Latin), 1 to ``max_len`` characters, one line
+    (the limit is the field's: ``fields.NAME``)."""
+    return text(value, field="name", max_len=max_len, required=True)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-def email(value: str) -> str:
+def email(value: str, max_len: int) -> str:
     """An optional e-mail address: empty is fine, otherwise it must look like one.
 
     Only a shape check (something@domain.tld); whether it exists is found out
     by sending to it.
     """
-    v = text(value, field="email", max_len=254)
+    v = text(value, field="email", max_len=max_len)
     if v and not _EMAIL.match(v):
         raise InvalidInput("email", "Not an e-mail address")
     return v

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desk.domain import validate
+from desk.domain import fields, validate
 from desk.domain.errors import InvalidInput
 
 TODAY = date(2026, 11, 22)
@@ -128,7 +128,7 @@ def test_bad_vins_say_why(bad, text):
     ("ABCDE12345", "ABCDE12345"),
 ])
 def test_plates_are_normalised(typed, plate):
-    assert validate.plate(typed) == plate
+    assert fields.PLATE.parse(typed) == plate
 
 
 @pytest.mark.parametrize("bad,text", [
@@ -144,7 +144,7 @@ def test_plates_are_normalised(typed, plate):
 ])
 def test_bad_plates_name_the_problem(bad, text):
     with pytest.raises(InvalidInput) as err:
-        validate.plate(bad)
+        fields.PLATE.parse(bad)
     assert err.value.field == "plate"
     assert message(err) == text
 
@@ -318,22 +318,25 @@ def test_cleaned_text_is_safe_and_idempotent(s, multiline):
 
 
 def test_names():
-    assert validate.name("  王 小明 ") == "王 小明"
-    assert validate.name("Zoë O'Neil") == "Zoë O'Neil"
-    assert validate.name("x" * 80) == "x" * 80
+    assert fields.NAME.parse("  王 小明 ") == "王 小明"
+    assert fields.NAME.parse("Zoë O'Neil") == "Zoë O'Neil"
+    assert fields.NAME.parse("x" * 80) == "x" * 80
     with pytest.raises(InvalidInput):
-        validate.name("x" * 81)
+        fields.NAME.parse("x" * 81)
     with pytest.raises(InvalidInput) as err:
-        validate.name("   ")
+        fields.NAME.parse("   ")
     assert message(err) == "name is required"
 
 
 def test_emails():
-    assert validate.email("") == ""
-    assert validate.email(" li.wei@example.com.cn ") == "li.wei@example.com.cn"
+    assert fields.EMAIL.parse("") == ""
+    assert fields.EMAIL.parse(" li.wei@example.com.cn ") == "li.wei@example.com.cn"
+    assert fields.EMAIL.parse("a@b.cn".rjust(254, "x")) == "a@b.cn".rjust(254, "x")
+    with pytest.raises(InvalidInput):
+        fields.EMAIL.parse("a@b.cn".rjust(255, "x"))
     for bad in ("li.wei", "li@", "@example.com", "li wei@example.com", "li@example", "a@b@c.com"):
         with pytest.raises(InvalidInput) as err:
-            validate.email(bad)
+            fields.EMAIL.parse(bad)
         assert message(err) == "Not an e-mail address"
 
 
@@ -439,7 +442,8 @@ def test_months_later_clamps_to_month_end():
 
 @pytest.mark.parametrize("call", [
     lambda: validate.vin("1M8GDM9A1KP042788"),
-    lambda: validate.plate("AB#1"),
+    lambda: validate.plate("AB#1", 10),
+    lambda: validate.plate("A", 10),
     lambda: validate.odometer("41000", 42000),
     lambda: validate.text("x" * 20, field="note", max_len=5),
     lambda: validate.date("soon", today=TODAY),
