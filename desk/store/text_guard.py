@@ -51,7 +51,7 @@ def check_row(obj: Any, *, changed_only: bool = False) -> None:
                                {"n": len(value), "max": length})
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
+def _before_flush(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in session.new:
         check_row(obj)
     for obj in session.dirty:
