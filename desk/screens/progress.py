@@ -156,7 +156,9 @@ class ProgressScreen(ListScreen):
         self.on = read.on
         self.show_rows(list(read.rows))
 
-    def visible(self, rows):
+    def filtered(self, rows: list[ShopRow]) -> list[ShopRow]:
+        """The rows the technician and advisor filters let through (named so as not
+        to shadow Textual's ``Widget.visible``)."""
         return [
             r for r in rows
             if (self.tech_filter is None or r.technician_id == self.tech_filter)
@@ -176,7 +178,7 @@ class ProgressScreen(ListScreen):
         )
 
     def show_rows(self, rows) -> None:
-        rows = self.visible(rows)
+        rows = self.filtered(rows)
         now = self.app.clock()
         slow = {r.visit_id for r in rows if over(self.runs, r.visit_id, now)}
         if rows == self.rows and slow == self.slow_shown:
