@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
 
@@ -12,6 +12,11 @@ from desk.domain.entities import Saved, VisitRef
 from desk.i18n import _, _n
 from desk.shell.work import run_db
 from desk.widgets.feedback import describe_error, describe_fault
+
+if TYPE_CHECKING:
+    from desk.domain.entities import User
+    from desk.services import Desk
+    from desk.shell.app import DeskApp
 
 
 def translated_bindings(active: dict) -> dict:
@@ -38,6 +43,9 @@ class DeskScreen(Screen):
     version it was opened on: while it is open ``ref`` is that version, so its
     save is refused when the record moved on meanwhile, however far the screen
     behind it followed the feed."""
+
+    if TYPE_CHECKING:
+        app: DeskApp  # desk's screens live in desk's app (Textual types it App[Any])
 
     #: The record as this screen shows it (following the change feed and its own saves).
     shown_ref: Any = None
@@ -73,11 +81,14 @@ class DeskScreen(Screen):
         return translated_bindings(super().active_bindings)
 
     @property
-    def desk(self):
-        return self.app.desk
+    def desk(self) -> Desk:
+        """The services: a screen of desk's is shown over an open store (the early
+        board, shown before, reads without them)."""
+        return cast("Desk", self.app.desk)
 
     @property
-    def user(self):
+    def user(self) -> User | None:
+        """Who works here now (None while the terminal is locked)."""
         return self.app.user
 
     def run_db(

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import import_module
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import events
@@ -33,6 +33,13 @@ from desk.shell.live import ChangeWatcher, DataChanged
 from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
 from desk.shell.typeahead import TypeAhead
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from desk.domain.entities import User
+    from desk.services import Desk
+    from desk.store.reads import BoardRow, Early
 
 
 #: Textual's palette commands (title and help) as msgids: they are shown translated.
@@ -59,7 +66,8 @@ KEY_WORDS = {"space": N_("space"), "enter": N_("enter")}
 def _lazy(path: str) -> Callable[[], Screen]:
     def make() -> Screen:
         module, cls = path.split(":")
-        return getattr(import_module(module), cls)()
+        screen: Screen = getattr(import_module(module), cls)()
+        return screen
 
     return make
 
@@ -104,7 +112,7 @@ class DeskApp(TypeAhead, App):
         clock: Callable[[], datetime] | None = None,
         settings: Settings | None = None,
         user_name: str | None = None,
-        desk=None,
+        desk: Desk | None = None,
         remote: bool = False,
     ) -> None:
         super().__init__()
@@ -125,7 +133,7 @@ class DeskApp(TypeAhead, App):
         self.store_settled.set()
         #: What the first screen needs, read before the services were loaded
         #: (``desk.store.reads.Early``); None once the services are up.
-        self.early = None
+        self.early: Early | None = None
         #: Set once today's board is on screen (or no board comes first): the
         #: services are imported after it, not in its way.
         self.board_up = threading.Event()
@@ -149,7 +157,7 @@ class DeskApp(TypeAhead, App):
                 self.set_keymap(keymap)
 
     @property
-    def desk(self):
+    def desk(self) -> Desk | None:
         """The services, or None. A worker that asks while the store is still
         being opened (a key pressed on the early board) waits for them."""
         desk = self._desk
@@ -159,11 +167,11 @@ class DeskApp(TypeAhead, App):
         return desk
 
     @desk.setter
-    def desk(self, value) -> None:
+    def desk(self, value: Desk | None) -> None:
         self._desk = value
 
     @property
-    def user(self):
+    def user(self) -> User | None:
         """The signed-in user (``desk.domain.entities.User``), or None."""
         return self.session.user
 
@@ -181,7 +189,7 @@ class DeskApp(TypeAhead, App):
         else:
             self.store_ready(self.desk)
 
-    def early_ready(self, early) -> None:
+    def early_ready(self, early: Early) -> None:
         """Users, settings and today's board were read with sqlite3 alone
         (``desk.store.reads.early_start``): sign in and show the board now; the
         services follow in the worker (:meth:`store_ready`)."""
@@ -193,7 +201,7 @@ class DeskApp(TypeAhead, App):
         if self.user is None:  # the sign-in screen came first: nothing to wait for
             self.board_up.set()
 
-    def early_rows(self, day):
+    def early_rows(self, day: date) -> list[BoardRow] | None:
         """Today's board as read at start-up, while the services are loading."""
         early = self.early
         if early is not None and self._desk is None and day == early.day:
@@ -208,7 +216,7 @@ class DeskApp(TypeAhead, App):
     def first_board_painted(self) -> None:
         self.board_up.set()
 
-    def _apply_settings(self, settings) -> None:
+    def _apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
@@ -217,7 +225,7 @@ class DeskApp(TypeAhead, App):
         if self.user is not None:  # signed in on the early board: the header says who, still
             self.session._show_user(self.user)
 
-    def store_ready(self, desk) -> None:
+    def store_ready(self, desk: Desk) -> None:
         """The store is open: the shop's own set-up, then the sign-in (unless the
         early board did it), the change feed and the background jobs."""
         self.desk = desk
@@ -238,7 +246,7 @@ class DeskApp(TypeAhead, App):
         self.store.after_open()
         self.heap.settle()
 
-    async def on_event(self, event) -> None:
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.session.touched()
             self.heap.touched()
@@ -265,7 +273,7 @@ class DeskApp(TypeAhead, App):
                 self.add_mode(name, _lazy(path))
         self.switch_mode("appointments")
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Areas and lookup need a signed-in user: before that they are not offered."""
         return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
@@ -286,7 +294,11 @@ class DeskApp(TypeAhead, App):
             return
         from desk.screens.lookup import LookupScreen, vehicle_actions
 
-        self.push_screen(LookupScreen(), lambda ids: ids and vehicle_actions(self, *ids))
+        def act(ids: tuple[int, int] | None) -> None:
+            if ids:
+                vehicle_actions(self, *ids)
+
+        self.push_screen(LookupScreen(), act)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names that are words ("space") in the interface language; keys
@@ -311,6 +323,6 @@ class DeskApp(TypeAhead, App):
 
 
 def make_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
-             user_name: str | None = None, desk=None, remote: bool = False) -> DeskApp:
+             user_name: str | None = None, desk: Desk | None = None, remote: bool = False) -> DeskApp:
     """The one factory for the CLI, the tests and the benchmarks."""
     return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk, remote=remote)

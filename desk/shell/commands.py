@@ -5,6 +5,8 @@ every binding id, which desk.toml's ``[keys]`` is checked against."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Iterator
 from importlib import import_module
 
@@ -13,6 +15,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from desk.i18n import _
+
+if TYPE_CHECKING:
+    from desk.shell.app import DeskApp
 
 #: Modules whose classes carry BINDINGS (the shell, every screen and widget).
 BINDING_MODULES = (
@@ -25,7 +30,7 @@ BINDING_MODULES = (
 )
 
 
-def desk_commands(app, screen: Screen) -> Iterator[SystemCommand]:
+def desk_commands(app: DeskApp, screen: Screen) -> Iterator[SystemCommand]:
     """The palette's commands for a signed-in user (none before sign-in)."""
     if app.user is None:
         return
@@ -49,7 +54,7 @@ def desk_commands(app, screen: Screen) -> Iterator[SystemCommand]:
             )
 
 
-def import_customers(app) -> None:
+def import_customers(app: DeskApp) -> None:
     """The CSV import screen (from the palette; the lookup screen has Ctrl+O)."""
     if app.user is None:
         return
@@ -58,7 +63,7 @@ def import_customers(app) -> None:
     app.push_screen(ImportScreen())
 
 
-def toggle_help(app) -> None:
+def toggle_help(app: DeskApp) -> None:
     """f1: the keys of the current screen (f1 again or Escape closes it)."""
     from desk.screens.help import HelpScreen, key_rows
 

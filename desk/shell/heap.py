@@ -27,8 +27,13 @@ Memory is freed exactly as before, only at a better moment.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import gc
 import time
+
+if TYPE_CHECKING:
+    from desk.shell.app import DeskApp
 
 
 #: Once per process: the first app's start-up heap (modules, classes, Textual's
@@ -50,7 +55,7 @@ class HeapKeeper:
     #: Threshold that keeps CPython from starting a full collection by itself.
     NEVER = 1_000_000_000
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
         self.last_input = time.monotonic()
         self.settled = False

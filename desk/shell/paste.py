@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual import events
+from textual.message import Message
 from textual._time import get_time
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
 
@@ -38,15 +39,15 @@ def _partial_tail(data: str, marker: str, shortest: int) -> int:
 class PasteParser(XTermParser):
     """Textual's parser, with bracketed pastes taken whole (see the module)."""
 
-    def __init__(self, *args, **kw) -> None:
-        super().__init__(*args, **kw)
+    def __init__(self, debug: bool = False) -> None:
+        super().__init__(debug)
         #: the paste being received (None: not in a paste)
         self._pasting: list[str] | None = None
         #: what may be the start of a marker, waiting for the rest
         self._held = ""
         self._held_since = 0.0
 
-    def feed(self, data: str) -> Iterable[events.Event]:
+    def feed(self, data: str) -> Iterable[Message]:
         if not data:  # the end of input: what is held is plain input
             held, self._held = self._held, ""
             if self._pasting is not None:
@@ -88,7 +89,7 @@ class PasteParser(XTermParser):
         self._held = tail
         self._held_since = get_time()
 
-    def tick(self) -> Iterable[events.Event]:
+    def tick(self) -> Iterable[Message]:
         if self._held and self._pasting is None and get_time() - self._held_since >= HOLD_SECONDS:
             held, self._held = self._held, ""
             yield from super().feed(held)
@@ -100,4 +101,4 @@ def install() -> None:
     from textual.drivers import linux_driver, linux_inline_driver, web_driver
 
     for module in (linux_driver, linux_inline_driver, web_driver):
-        module.XTermParser = PasteParser
+        setattr(module, "XTermParser", PasteParser)  # noqa: B010 - each driver imported the name itself

@@ -24,7 +24,10 @@ they are used, in a worker or after a key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -40,12 +43,22 @@ from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
 from desk.widgets.feedback import describe_error
 
+if TYPE_CHECKING:
+    from textual.binding import ActiveBinding
+
+    from desk.shell.app import DeskApp
+    from desk.store.anchor import Trouble
+    from desk.store.backup import Recovered, RestoreReport
+
 
 class ShellScreen(Screen):
     """A screen of the shell itself: its footer speaks the interface language too."""
 
+    if TYPE_CHECKING:
+        app: DeskApp  # the shell's screens live in desk's app (Textual types it App[Any])
+
     @property
-    def active_bindings(self):
+    def active_bindings(self) -> dict[str, ActiveBinding]:
         return translated_bindings(super().active_bindings)
 
 
@@ -76,7 +89,7 @@ class StoreErrorScreen(ShellScreen):
         Binding("q", "app.quit", N_("Quit"), id="store_error.quit"),
     ]
 
-    def __init__(self, message: str, backups: list | None = None, *, damaged: bool = False) -> None:
+    def __init__(self, message: str, backups: list[Path] | None = None, *, damaged: bool = False) -> None:
         super().__init__()
         self.message = message
         #: verified-at-restore backup files (``Path``), newest first
@@ -92,7 +105,7 @@ class StoreErrorScreen(ShellScreen):
         yield Static(text, id="store-error")
         yield DeskFooter()
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restore":
             return bool(self.backups)
         if action == "recover":
@@ -108,14 +121,17 @@ class StoreErrorScreen(ShellScreen):
         from desk.store.backup import recover
         from desk.store.health import sqlite_path
 
+        path = sqlite_path(self.app.db_url)
+        if path is None:  # recover is offered on SQLite files only (check_action)
+            return
         try:
-            made = recover(sqlite_path(self.app.db_url))
+            made = recover(path)
         except (DeskError, OSError) as exc:
             self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=20)
             return
         self.app.call_from_thread(self._recovered, made)
 
-    def _recovered(self, made) -> None:
+    def _recovered(self, made: Recovered) -> None:
         from desk.widgets.dialogs import ConfirmDialog
 
         said = _("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
@@ -125,26 +141,35 @@ class StoreErrorScreen(ShellScreen):
                                        "Restore a backup instead (desk restore)"), severity="warning", timeout=20)
             return
         question = said + "\n\n" + _("Put the recovered file in place? The damaged file is kept beside it.")
-        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(made.path))
+        self.app.push_screen(ConfirmDialog(question), self._restore_if(made.path))
+
+    def _restore_if(self, path: Path) -> Callable[[bool | None], None]:
+        """A confirmation's answer: yes restores ``path``."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.restore(path)
+
+        return answered
 
     def action_restore(self) -> None:
         from desk.widgets.dialogs import ConfirmDialog, PickDialog
 
-        def label(path) -> str:
+        def label(path: Path) -> str:
             stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
             return f"{stamp}  {path.name}  ({path.stat().st_size // 1024} KB)"
 
-        def picked(path) -> None:
+        def picked(path: Path | None) -> None:
             if path is None:
                 return
             question = _("Replace the database with the backup {name}? The current file is kept beside it.",
                          name=path.name)
-            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(path))
+            self.app.push_screen(ConfirmDialog(question), self._restore_if(path))
 
         self.app.push_screen(PickDialog(_("Restore which backup?"), [(p, label(p)) for p in self.backups]), picked)
 
     @work(thread=True, exclusive=True, group="restore", exit_on_error=False)
-    def restore(self, path) -> None:
+    def restore(self, path: Path) -> None:
         from desk.store.backup import restore
 
         self.app.store.close()  # found damaged while open: let go of the file first
@@ -155,13 +180,13 @@ class StoreErrorScreen(ShellScreen):
             return
         self.app.call_from_thread(self._restored, report)
 
-    def _restored(self, report) -> None:
+    def _restored(self, report: RestoreReport) -> None:
         self.app.notify(restored_text(report), severity="information" if report.ok else "warning", timeout=20)
         self.app.pop_screen()
         self.app.store.open()
 
 
-def restored_text(report) -> str:
+def restored_text(report: RestoreReport) -> str:
     """What a restore did and what the checks found, in sentences."""
     lines = [_("Restored from {name}.", name=report.source.name)]
     if report.kept is not None:
@@ -197,13 +222,13 @@ class StoreLink:
     #: Seconds between tries while the file is busy or held elsewhere.
     RETRY_SECONDS = 2.0
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
-        #: why the audit log's anchor is behind (``desk.store.anchor.Trouble``), or None
-        self.anchor_trouble = None
+        #: why the audit log's anchor is behind, or None
+        self.anchor_trouble: Trouble | None = None
         self._listening = False
 
-    def _run(self, job, group: str) -> None:
+    def _run(self, job: Callable[[], None], group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
     #: Seconds the services' import waits for today's board to be painted.
@@ -352,8 +377,11 @@ class StoreLink:
         self._run(self._refresh_setup, "setup")
 
     def _refresh_setup(self) -> None:
+        desk = self.app.desk
+        if desk is None:
+            return  # closed meanwhile (a restore): it is read again when it opens
         try:
-            self.app.desk.setup.refresh_setup()
+            desk.setup.refresh_setup()
         except DeskError:
             pass  # the next change tries again; the store error shows where data is read
 
@@ -372,7 +400,7 @@ class StoreLink:
             anchor.listen(self._anchor_news)
             self._listening = True
 
-    def _anchor_news(self, key: str, trouble) -> None:
+    def _anchor_news(self, key: str, trouble: Trouble | None) -> None:
         """The anchor writer's thread: an anchor of ours failed, or works again."""
         from desk.store import anchor
 
@@ -383,7 +411,7 @@ class StoreLink:
         except RuntimeError:  # the app is closing: nothing left to show it on
             pass
 
-    def anchor_changed(self, trouble) -> None:
+    def anchor_changed(self, trouble: Trouble | None) -> None:
         self.anchor_trouble = trouble
         for screen in list(self.app.screen_stack):
             shown = getattr(screen, "anchor_changed", None)
