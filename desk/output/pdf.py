@@ -24,12 +24,19 @@ import shutil
 import subprocess
 import unicodedata
 from functools import lru_cache
+from collections.abc import Set as AbstractSet
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from desk.domain.errors import DeskError
 from desk.i18n import N_, _
 from desk.domain.walkaround import PANEL_NAMES
 from desk.output.text import CAR_DIAGRAM
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+    from desk.output.text import Doc
 
 CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -153,7 +160,7 @@ MARGIN = 15
 BODY = 10
 
 
-def render(doc, font_path: str | None = None) -> bytes:
+def render(doc: Doc, font_path: str | None = None) -> bytes:
     """``doc`` (:class:`desk.output.text.Doc`) laid out as PDF bytes."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
@@ -180,7 +187,7 @@ def render(doc, font_path: str | None = None) -> bytes:
     pdf.set_title(f"{doc.title} {doc.number}")
     pdf.set_creator("desk")
     if font_path is not None:
-        kw = {"collection_font_number": 0} if font_path.lower().endswith((".ttc", ".otc")) else {}
+        kw: dict[str, Any] = {"collection_font_number": 0} if font_path.lower().endswith((".ttc", ".otc")) else {}
         try:
             pdf.add_font("body", fname=font_path, **kw)
         except Exception:  # noqa: BLE001 - a font file fpdf2 cannot read is the shop's to replace
@@ -281,7 +288,7 @@ def render(doc, font_path: str | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _fit(pdf, text: str, width: float) -> str:
+def _fit(pdf: FPDF, text: str, width: float) -> str:
     """``text`` cut with an ellipsis to fit ``width`` mm on one line."""
     if pdf.get_string_width(text) <= width:
         return text
@@ -291,7 +298,8 @@ def _fit(pdf, text: str, width: float) -> str:
     return text + dots
 
 
-def _diagram(pdf, family: str, damaged: set, width: float, new: set = frozenset()) -> None:
+def _diagram(pdf: FPDF, family: str, damaged: AbstractSet[str], width: float,
+             new: AbstractSet[str] = frozenset()) -> None:
     """The car from above, panels as boxes; damaged ones shaded and marked (×),
     damage noted at delivery that the walkaround did not have darker (!)."""
     cell_w, cell_h = 44, 8
@@ -321,7 +329,7 @@ def _diagram(pdf, family: str, damaged: set, width: float, new: set = frozenset(
 # ------------------------------------------------------------------ files
 
 
-def write(doc, folder: Path, font_path: str | None = None) -> Path:
+def write(doc: Doc, folder: Path, font_path: str | None = None) -> Path:
     """Render ``doc`` into ``folder`` and return the path; written whole or not
     at all."""
     folder.mkdir(parents=True, exist_ok=True)
