@@ -9,6 +9,7 @@ opening checklist is ticked by whoever opens the reception.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -167,8 +168,12 @@ class SetupScreen(DeskScreen):
         keep = table.cursor_row
         table.clear()
         self.rows = list(rows)
+        cells: dict[str, Callable[[Any], tuple]] = {
+            "settings": self.cells_settings, "checklist": self.cells_checklist, "jobs": self.cells_jobs,
+            "opening": self.cells_opening, "users": self.cells_users,
+        }
         for row in self.rows:
-            table.add_row(*getattr(self, f"cells_{section}")(row))
+            table.add_row(*cells[section](row))
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         table.focus()
@@ -282,7 +287,10 @@ class SetupScreen(DeskScreen):
         self.app.push_screen(PickDialog(_("Role of {user}", user=user.name), choices), picked)
 
     def action_add(self) -> None:
-        getattr(self, f"add_{self.section}")()
+        add: dict[str, Callable[[], None]] = {
+            "checklist": self.add_checklist, "jobs": self.add_jobs, "users": self.add_users,
+        }
+        add[self.section]()  # ACTIONS offers the key in these sections only
 
     def add_checklist(self) -> None:
         stages = [(s, _(STAGE_LABELS[Stage(s)])) for s in self.desk.ctx.templates.stages]
