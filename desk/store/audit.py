@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401 - the session events below
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from desk.i18n import N_
 from desk.store import anchor as anchors
@@ -25,7 +28,7 @@ from desk.store.models import AuditEventRow
 GENESIS = "0" * 64
 
 
-def _default(value: Any):
+def _default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -43,8 +46,8 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
 
 
-def chain_hash(prev_hash: str, at_iso: str, user_id, user_name: str, action: str, entity: str, entity_id,
-               visit_id, before: str, after: str) -> str:
+def chain_hash(prev_hash: str, at_iso: str, user_id: int | None, user_name: str, action: str, entity: str,
+               entity_id: int | None, visit_id: int | None, before: str, after: str) -> str:
     """The chain's one hash: an event's fields and the hash before it. Everything
     that writes events (this module, the benchmark's bulk writer) uses it."""
     body = json.dumps(
@@ -66,7 +69,7 @@ def _last_hash(session: Session) -> str:
         # already gives one writer at a time).
         session.execute(sa.text("SELECT pg_advisory_xact_lock(7041)"))
     last = session.exec(
-        select(AuditEventRow.hash).order_by(AuditEventRow.id.desc()).limit(1)
+        select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
     ).first()
     return last or GENESIS
 
@@ -94,25 +97,33 @@ def record(
         visit_id=visit_id,
         before=dumps(before),
         after=dumps(after),
+        hash="",  # below, from the fields and the hash before it
     )
     row.prev_hash = _last_hash(session)
     row.hash = event_hash(row.prev_hash, row)
     session.add(row)
     session.flush()
     # the head is anchored outside the database once this transaction commits
-    session.info["audit_head"] = (session.get_bind(), anchors.Head(row.id, row.hash))
+    session.info["audit_head"] = (session.get_bind(), anchors.Head(stored_id(row), row.hash))
     return row
 
 
+def stored_id(row: AuditEventRow) -> int:
+    """A stored event's id (None only before the row is flushed)."""
+    if row.id is None:
+        raise ValueError("an audit event not stored yet has no id")
+    return row.id
+
+
 @sa.event.listens_for(sa.orm.Session, "after_commit")
-def _anchor_committed(session) -> None:  # pragma: no branch - event hook
+def _anchor_committed(session: Session) -> None:  # pragma: no branch - event hook
     noted = session.info.pop("audit_head", None)
     if noted is not None:
         anchors.note(*noted)
 
 
 @sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _forget_rolled_back(session) -> None:  # pragma: no branch - event hook
+def _forget_rolled_back(session: Session) -> None:  # pragma: no branch - event hook
     session.info.pop("audit_head", None)
 
 
@@ -124,7 +135,7 @@ class ChainProblem:
 
     event_id: int
     reason: str
-    params: dict = field(default_factory=dict, hash=False, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def problem(self) -> str:
@@ -165,24 +176,25 @@ def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
     while True:
         rows = session.exec(
             select(AuditEventRow)
-            .where(AuditEventRow.id > last_id)
-            .order_by(AuditEventRow.id)
+            .where(col(AuditEventRow.id) > last_id)
+            .order_by(col(AuditEventRow.id))
             .limit(batch)
         ).all()
         if not rows:
             break
         for row in rows:
+            row_id = stored_id(row)
             if row.prev_hash != prev:
-                if expected_next_id is not None and row.id != expected_next_id:
-                    problems.append(ChainProblem(row.id, REMOVED, {"first": expected_next_id,
-                                                                   "last": row.id - 1}))
+                if expected_next_id is not None and row_id != expected_next_id:
+                    problems.append(ChainProblem(row_id, REMOVED, {"first": expected_next_id,
+                                                                   "last": row_id - 1}))
                 else:
-                    problems.append(ChainProblem(row.id, REORDERED))
+                    problems.append(ChainProblem(row_id, REORDERED))
             if event_hash(row.prev_hash, row) != row.hash:
-                problems.append(ChainProblem(row.id, CHANGED))
+                problems.append(ChainProblem(row_id, CHANGED))
             prev = row.hash
-            expected_next_id = row.id + 1
-            last_id = row.id
+            expected_next_id = row_id + 1
+            last_id = row_id
     return problems
 
 
@@ -196,7 +208,7 @@ def against_head(session: Session, head: anchors.Head, *, path: str, at: str) ->
     params = {"id": head.id, "path": path, "at": at}
     if found is not None:
         return [ChainProblem(head.id, REPLACED_EVENT, params)]
-    last = session.exec(select(AuditEventRow.id).order_by(AuditEventRow.id.desc()).limit(1)).first()
+    last = session.exec(select(AuditEventRow.id).order_by(col(AuditEventRow.id).desc()).limit(1)).first()
     if last is None:
         return [ChainProblem(head.id, EMPTIED, params)]
     if last > head.id:  # the anchored event is gone from the middle: the chain names it too
@@ -215,7 +227,7 @@ class Verified:
     behind: list[tuple[str, dict]] = field(default_factory=list)
 
 
-def verify_anchored(engine, session_factory) -> Verified:
+def verify_anchored(engine: Engine, session_factory: Callable[[], AbstractContextManager[Session]]) -> Verified:
     """:func:`verify` plus the anchor outside the database: the anchor is read
     first, then the log (an anchor is never ahead of a later read)."""
     from desk.store.anchor import read_for
@@ -251,7 +263,8 @@ def verify_anchored(engine, session_factory) -> Verified:
     return Verified(problems, note, events, behind)
 
 
-def reset_anchor(engine, *, user_name: str, at: datetime, action: str, after: dict) -> tuple:
+def reset_anchor(engine: Engine, *, user_name: str, at: datetime, action: str,
+                 after: dict[str, Any]) -> tuple[anchors.Anchor | None, anchors.Head]:
     """Anchor the database's log at its head as it is now, whatever the anchor
     said (a restore, or ``desk audit verify --re-anchor``), and audit that: the
     event (``action``) records the anchor it replaced. Returns (old anchor, new head)."""
@@ -270,12 +283,12 @@ def reset_anchor(engine, *, user_name: str, at: datetime, action: str, after: di
                                                                       "hash": old.hash, "at": old.at},
                      after={**after, "head": head.id})
         session.info.pop("audit_head", None)
-        new = anchors.Head(row.id, row.hash)
+        new = anchors.Head(stored_id(row), row.hash)
     anchors.reset(shop_id, key, new)
     return old, new
 
 
-def re_anchor(engine, user_name: str, at: datetime) -> tuple:
+def re_anchor(engine: Engine, user_name: str, at: datetime) -> tuple[anchors.Anchor | None, anchors.Head]:
     return reset_anchor(engine, user_name=user_name, at=at, action="audit.re_anchor", after={})
 
 
@@ -284,7 +297,7 @@ def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEven
         session.exec(
             select(AuditEventRow)
             .where(AuditEventRow.visit_id == visit_id)
-            .order_by(AuditEventRow.id)
+            .order_by(col(AuditEventRow.id))
             .limit(limit)
         ).all()
     )
@@ -293,5 +306,5 @@ def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEven
 def latest(session: Session, visit_id: int) -> AuditEventRow | None:
     """The visit's most recent event (who changed it last, and how)."""
     return session.exec(
-        select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(AuditEventRow.id.desc()).limit(1)
+        select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(col(AuditEventRow.id).desc()).limit(1)
     ).first()

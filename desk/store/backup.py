@@ -45,6 +45,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
@@ -372,7 +373,8 @@ def pre_migration_backup(url: str, revision: str | None, folder: Path | None = N
     folder = _made_folder(folder)
     made = backup(url, folder, kind=f"before-{revision or 'none'}")
     src = sqlite_path(url)
-    _rotate(folder, identity(src), "before-", keep)
+    if src is not None:  # always: backup() made one of a SQLite file
+        _rotate(folder, identity(src), "before-", keep)
     return made
 
 
@@ -764,7 +766,7 @@ def _salvage_table(source: sqlite3.Connection, target: sqlite3.Connection, table
     select = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
     failed = 0
 
-    def read(after: int, limit: int = 1):
+    def read(after: int, limit: int = 1) -> list[Any] | None:
         nonlocal failed
         try:
             return source.execute(select, (after, limit)).fetchall()

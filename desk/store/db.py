@@ -27,12 +27,13 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from desk.domain.errors import StoreBusy
@@ -74,7 +75,7 @@ SWITCHING = N_("This SQLite library ({version}) cannot share a WAL database safe
                "rollback journal as soon as no one else has it open. Waiting for: {holders}")
 
 
-def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait=None) -> bool:
+def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait: Callable[[StoreBusy], object] | None = None) -> bool:
     """On an affected library, switch a WAL file to the rollback journal.
 
     Needs the file alone: while another connection has it open this waits (up to
@@ -134,17 +135,17 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
 
     if path is not None:
         @event.listens_for(engine, "do_connect")
-        def _announce(_dialect, record, _cargs, _cparams):  # pragma: no branch - event hook
+        def _announce(_dialect: object, record: ConnectionPoolEntry, _cargs: object, _cparams: object) -> None:
             record.info["presence"] = presence.join(path)
 
         @event.listens_for(engine, "close")
-        def _leave(_dbapi_conn, record):  # pragma: no branch - event hook
+        def _leave(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
             held = record.info.pop("presence", None)
             if held is not None:
                 held.close()
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no branch - event hook
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Take transaction control away from pysqlite: we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -167,7 +168,7 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # pragma: no branch - event hook
+    def _on_begin(conn: sa.Connection) -> None:
         mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -201,7 +202,7 @@ def current_revision(engine: Engine) -> str | None:
             return None
         rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
     if len(rows) == 1:
-        return rows[0]
+        return str(rows[0])
     from alembic.runtime.migration import MigrationContext  # several heads: Alembic's rules
 
     with engine.connect() as conn:

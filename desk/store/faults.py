@@ -54,7 +54,7 @@ def from_exception(exc: BaseException, *, path: object = None) -> StoreUnavailab
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, OSError) and not isinstance(orig, sqlite3.Error):
         where = path if path is not None else (orig.filename or "")
-        reason, cls = _OS_ERRORS.get(orig.errno, (N_("{path}: the operating system refused ({detail})"),
+        reason, cls = _OS_ERRORS.get(orig.errno or 0, (N_("{path}: the operating system refused ({detail})"),
                                                   StoreUnavailable))
         return cls(reason, {"path": str(where), "detail": orig.strerror or orig.__class__.__name__})
     text = str(orig) or orig.__class__.__name__

@@ -19,11 +19,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.domain import schedule as sched
 from desk.domain.entities import Role, User, VisitRef
 from desk.domain.process import Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from desk.config import Settings
 
 
 @dataclass(frozen=True)
@@ -66,12 +71,12 @@ class Reader:
         return cls(lambda sql, params: conn.execute(sql, params).fetchall(), sqlite=True)
 
     @classmethod
-    def of_connection(cls, conn) -> Reader:
+    def of_connection(cls, conn: Connection) -> Reader:
         """A SQLAlchemy ``Connection`` (the services' engine): the driver's own SQL."""
         sqlite = conn.dialect.name == "sqlite"
 
-        def execute(sql: str, params: tuple):
-            return conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()
+        def execute(sql: str, params: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
+            return [tuple(r) for r in conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()]
 
         return cls(execute, sqlite=sqlite)
 
@@ -86,7 +91,7 @@ class Reader:
         return value
 
     @staticmethod
-    def when(value) -> datetime | None:
+    def when(value: datetime | str | None) -> datetime | None:
         if value is None or isinstance(value, datetime):
             return value
         return datetime.fromisoformat(value)
@@ -112,7 +117,7 @@ def pin_user_ids(reader: Reader) -> set[int]:
     return {row[0] for row in reader.rows(USERS_SQL) if row[4]}
 
 
-def _user(row) -> User:
+def _user(row: Sequence[Any]) -> User:
     uid, name, roles, active, _pin = row
     return User(id=uid, name=name, roles=frozenset(Role(r) for r in roles.split(",") if r), active=bool(active))
 
@@ -189,7 +194,7 @@ class Early:
     board: list[BoardRow]
 
 
-def early_start(url: str, *, now: datetime, base_settings) -> Early | None:
+def early_start(url: str, *, now: datetime, base_settings: Settings) -> Early | None:
     """The users, the shop's settings and today's board of a SQLite shop that is
     ready to use as it is, read with ``sqlite3`` alone; None whenever anything
     needs the full opening (not SQLite, a new or damaged file, a schema to
