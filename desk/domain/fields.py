@@ -55,10 +55,18 @@ def _renamed(exc: InvalidInput, name: str) -> InvalidInput:
     return InvalidInput(name, exc.reason, exc.params)
 
 
-def _need(ctx: Mapping[str, Any], key: str):
+def _need(ctx: Mapping[str, Any], key: str) -> Any:
     if ctx.get(key) is None:
         raise TypeError(f"this field is checked relative to {key}=: pass it")
     return ctx[key]
+
+
+def _exponent(value: Decimal) -> int:
+    """A finite decimal's exponent ("10.50" -> -2)."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # 'n', 'N', 'F': NaN and infinity, refused before
+        raise ValueError(f"{value} is not finite")
+    return exponent
 
 
 def _halfwidth(text: str) -> str:
@@ -78,10 +86,10 @@ class Spec(ABC):
             object.__setattr__(self, "label", self.name.replace("_", " "))
 
     @abstractmethod
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         """The typed text as the field's value, or :class:`InvalidInput`."""
 
-    def check(self, value, **ctx):
+    def check(self, value: Any, **ctx: Any) -> Any:
         """A typed value through the same rules (text specs: the text itself)."""
         return self.parse(value, **ctx)
 
@@ -106,7 +114,7 @@ class Text(Spec):
     #: The message when a required text is empty (default "{field} is required").
     required_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> str:
+    def parse(self, text: str, **ctx: Any) -> str:
         try:
             value = validate.text(text, field=self.label, max_len=self.max_len, multiline=self.multiline)
         except InvalidInput as exc:
@@ -138,7 +146,7 @@ class Parsed(Spec):
     #: ``fn(text, max_len)`` takes the limit from here: this spec is its one owner.
     sized: bool = False
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         if not self.required and not str(text or "").strip():
             return ""
         try:
@@ -170,7 +178,7 @@ class Money(Spec):
     min_cents: int = 0
     max_cents: int = money.MAX_CENTS
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         if not self.required and not str(text or "").strip():
             return None
         try:
@@ -179,7 +187,7 @@ class Money(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(cents)
 
-    def check(self, value, **ctx) -> int | None:
+    def check(self, value: Any, **ctx: Any) -> int | None:
         if value is None and not self.required:
             return None
         if isinstance(value, float):
@@ -220,7 +228,7 @@ class Percent(Spec):
     maximum: Decimal = Decimal(100)
     message: str = N_("Enter a percentage from 0 to 100")
 
-    def parse(self, text: str, **ctx) -> Decimal:
+    def parse(self, text: str, **ctx: Any) -> Decimal:
         raw = _halfwidth(str(text or "")).strip()
         if not raw:
             if self.required:
@@ -231,7 +239,7 @@ class Percent(Spec):
             raise InvalidInput(self.name, self.message)
         return self._range(Decimal(raw))
 
-    def check(self, value, **ctx) -> Decimal:
+    def check(self, value: Any, **ctx: Any) -> Decimal:
         if isinstance(value, float):
             raise TypeError("a percentage is never a float: use Decimal or its text")
         if isinstance(value, str):
@@ -243,7 +251,7 @@ class Percent(Spec):
     def _range(self, value: Decimal) -> Decimal:
         if not value.is_finite() or not Decimal(0) <= value <= self.maximum:
             raise InvalidInput(self.name, self.message)
-        if value.as_tuple().exponent < -self.decimals:
+        if _exponent(value) < -self.decimals:
             exact = value.quantize(Decimal(1).scaleb(-self.decimals))
             if exact != value:
                 raise InvalidInput(self.name, N_("At most {n} decimals"), {"n": self.decimals})
@@ -259,13 +267,13 @@ class Percent(Spec):
 class Quantity(Spec):
     """Hours or pieces: more than 0, at most 3 decimals, at most 10,000 (``money.parse_qty``)."""
 
-    def parse(self, text, **ctx) -> Decimal:
+    def parse(self, text: str | Decimal, **ctx: Any) -> Decimal:
         try:
             return money.parse_qty(text)
         except InvalidInput as exc:
             raise _renamed(exc, self.name) from None
 
-    def check(self, value, **ctx) -> Decimal:
+    def check(self, value: Any, **ctx: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             if isinstance(value, float):
                 raise TypeError("a quantity is never a float: use Decimal or its text")
@@ -286,7 +294,7 @@ class Whole(Spec):
     maximum: int = 0
     message: str = ""
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         raw = _halfwidth(str(text or "")).strip()
         if not raw:
             if self.required:
@@ -296,7 +304,7 @@ class Whole(Spec):
             raise self._refused(raw, **ctx)
         return self._range(int(raw), **ctx)
 
-    def check(self, value, **ctx) -> int | None:
+    def check(self, value: Any, **ctx: Any) -> int | None:
         if value is None or value == "":
             return self.parse("", **ctx)
         if isinstance(value, str):
@@ -307,16 +315,16 @@ class Whole(Spec):
             raise self._refused(str(value), **ctx)
         return self._range(value, **ctx)
 
-    def bounds(self, **ctx) -> tuple[int, int]:
+    def bounds(self, **ctx: Any) -> tuple[int, int]:
         return self.minimum, self.maximum
 
-    def _range(self, value: int, **ctx) -> int:
+    def _range(self, value: int, **ctx: Any) -> int:
         low, high = self.bounds(**ctx)
         if not low <= value <= high:
             raise self._refused(str(value), **ctx)
         return value
 
-    def _refused(self, shown: str, **ctx) -> InvalidInput:
+    def _refused(self, shown: str, **ctx: Any) -> InvalidInput:
         low, high = self.bounds(**ctx)
         return InvalidInput(self.name, self.message, {"value": shown, "min": low, "max": high})
 
@@ -336,7 +344,7 @@ class ModelYear(Whole):
     minimum: int = FIRST_MODEL_YEAR
     message: str = N_("Not a model year: {value}")
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         raw = _halfwidth(str(text or "")).strip()
         try:
             return super().parse(raw.removesuffix("年").removesuffix("款").strip(), **ctx)
@@ -345,7 +353,7 @@ class ModelYear(Whole):
                 raise
             raise InvalidInput(self.name, self.message, {**exc.params, "value": str(text).strip()}) from None
 
-    def bounds(self, **ctx) -> tuple[int, int]:
+    def bounds(self, **ctx: Any) -> tuple[int, int]:
         return self.minimum, _need(ctx, "today").year + 1
 
     @property
@@ -359,7 +367,7 @@ class Odometer(Spec):
 
     required: bool = False
 
-    def parse(self, text, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         if text is None or (isinstance(text, str) and not text.strip()):
             if self.required:
                 raise self._missing()
@@ -387,7 +395,7 @@ class Date(Spec):
     past_msg: str = ""
     future_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> dt.date | None:
+    def parse(self, text: str, **ctx: Any) -> dt.date | None:
         today = _need(ctx, "today")
         if not str(text or "").strip():
             if self.required:
@@ -399,7 +407,7 @@ class Date(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(value, today=today)
 
-    def check(self, value, **ctx) -> dt.date | None:
+    def check(self, value: Any, **ctx: Any) -> dt.date | None:
         if isinstance(value, str):
             return self.parse(value, **ctx)
         today = _need(ctx, "today")
@@ -424,7 +432,7 @@ class When(Spec):
 
     past_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> dt.datetime | None:
+    def parse(self, text: str, **ctx: Any) -> dt.datetime | None:
         now = _need(ctx, "now")
         if not str(text or "").strip():
             if self.required:
@@ -436,7 +444,7 @@ class When(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(value, now=now)
 
-    def check(self, value, **ctx) -> dt.datetime | None:
+    def check(self, value: Any, **ctx: Any) -> dt.datetime | None:
         if isinstance(value, str):
             return self.parse(value, **ctx)
         now = _need(ctx, "now")
@@ -466,7 +474,7 @@ class Choice(Spec):
     #: The value of an empty field (``None``: empty is refused with ``message``).
     empty: Any = None
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         key = _halfwidth(str(text or "")).strip().lower()
         if not key and self.empty is not None:
             return self.empty
@@ -477,7 +485,7 @@ class Choice(Spec):
                 return value
         raise InvalidInput(self.name, self.message)
 
-    def check(self, value, **ctx):
+    def check(self, value: Any, **ctx: Any) -> Any:
         for option, _keys in self.options:
             if value == option:
                 return option
@@ -497,16 +505,16 @@ class TaxCode(Spec):
     """A tax code of the shop's table (``ctx["taxes"]``, a ``money.TaxTable``);
     empty is the table's first code (the default of a line)."""
 
-    def parse(self, text: str, **ctx) -> str:
+    def parse(self, text: str, **ctx: Any) -> str:
         taxes = _need(ctx, "taxes")
         code = _halfwidth(str(text or "")).strip().upper()
         if not code:
-            return next(iter(taxes))
+            return str(next(iter(taxes)))
         if code not in taxes:
             raise InvalidInput(self.name, "Unknown tax code {code}", {"code": code})
         return code
 
-    def check(self, value, **ctx) -> str:
+    def check(self, value: Any, **ctx: Any) -> str:
         return self.parse("" if value is None else str(value), **ctx)
 
 
@@ -529,7 +537,7 @@ class Tags(Spec):
 
     required: bool = False
 
-    def parse(self, text: str, **ctx) -> tuple[Symptom, ...]:
+    def parse(self, text: str, **ctx: Any) -> tuple[Symptom, ...]:
         names = {s.value: s for s in Symptom}
         names.update({label: s for s, label in SYMPTOM_LABELS.items()})
         names.update({_(label): s for s, label in SYMPTOM_LABELS.items()})
@@ -546,7 +554,7 @@ class Tags(Spec):
             out.extend(t for t in found if t not in out)
         return tuple(out)
 
-    def check(self, value, **ctx) -> tuple[Symptom, ...]:
+    def check(self, value: Any, **ctx: Any) -> tuple[Symptom, ...]:
         if isinstance(value, str):
             return self.parse(value)
         out: list[Symptom] = []
@@ -627,7 +635,7 @@ class PartEta(Date):
 
     WORDS = ("?", "？", "back order", "unknown", "缺货", "待定")
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         if str(text or "").strip().lower() in self.WORDS:
             return NO_DATE_YET
         return super().parse(text, **ctx)
@@ -642,7 +650,7 @@ CHANNEL = Choice("channel", message=N_("Channel is 1 (in person) or 2 (phone)"),
     (Channel.PHONE, ("2", "t", "phone", "电话"))))
 REFERENCE = Text("reference", max_len=40)
 #: How each signature channel is shown (msgids: translate with ``_``).
-CHANNEL_LABELS = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
+CHANNEL_LABELS: dict[str, str] = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
 
 
 def channel_label(channel: str | None) -> str:
@@ -706,7 +714,7 @@ JOB_NAME_ZH = Text("zh", max_len=80)
 # ----------------------------------------------------------------------------- forms
 
 
-def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> tuple[dict, dict[str, InvalidInput]]:
+def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx: Any) -> tuple[dict, dict[str, InvalidInput]]:
     """Every spec's value from ``form`` (name -> typed text) and every refusal, so a
     form can show all its messages at once. A name missing from ``form`` is empty."""
     values: dict = {}
@@ -719,7 +727,7 @@ def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> tuple[di
     return values, errors
 
 
-def parse_form(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> dict:
+def parse_form(specs: Iterable[Spec], form: Mapping[str, str], **ctx: Any) -> dict:
     """Like :func:`parse_all`, raising the first refusal in the form's order."""
     values, errors = parse_all(specs, form, **ctx)
     if errors:

@@ -106,7 +106,7 @@ def parse_money(text: str) -> int:
     return cents
 
 
-def parse_qty(text: str) -> Decimal:
+def parse_qty(text: str | Decimal) -> Decimal:
     """A quantity (hours or pieces): more than 0, at most 3 decimals, at most 10,000.
 
     Three decimals because quantities are stored as thousandths. A comma is a
