@@ -6,9 +6,8 @@ to itself; ``DeskApp.on_data_changed`` hands a copy to each screen of the stack.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import threading
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import NaiveDatetime  # shop wall-clock time: stored without a zone
-
 import sqlalchemy as sa
+from pydantic import NaiveDatetime  # shop wall-clock time: stored without a zone
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -198,7 +197,7 @@ class VisitRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+    def __mapper_args__(cls):  # SQLAlchemy hook
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -253,7 +252,7 @@ class EstimateLineRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):  # SQLAlchemy hook
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -349,7 +348,7 @@ class ComplaintRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -400,7 +399,7 @@ class ShopSettingRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -420,7 +419,7 @@ class ChecklistOverrideRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -436,7 +435,7 @@ class CannedJobRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from desk.domain import stale
 from desk.domain.errors import (
     AlreadyOnFile,
     DeskError,
@@ -12,9 +13,7 @@ from desk.domain.errors import (
     StaleEdit,
     StoreUnavailable,
 )
-from desk.domain import stale
 from desk.i18n import _, _n
-
 
 #: Open items named in a refusal; the rest are counted.
 NAMED_ITEMS = 3

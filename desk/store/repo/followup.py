@@ -15,7 +15,6 @@ from desk.store.models import (
     ReminderRow,
 )
 
-
 __all__ = [
     "call_counts",
     "calls_of",

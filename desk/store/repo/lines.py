@@ -17,9 +17,7 @@ from desk.store.models import (
     MotMarkRow,
     ProgressUpdateRow,
 )
-
 from desk.store.repo.mapping import to_line, to_mark
-
 
 __all__ = [
     "concerns",

@@ -40,7 +40,6 @@ from desk.store.models import (
     VehicleRow,
 )
 
-
 __all__ = [
     "discount_bp",
     "qty_milli",

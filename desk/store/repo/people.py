@@ -7,12 +7,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from desk.domain.errors import OnFile
 from desk.domain.entities import (
     Customer,
     User,
     Vehicle,
 )
+from desk.domain.errors import OnFile
+from desk.store import reads
 from desk.store.models import (
     ConcernRow,
     CustomerRow,
@@ -22,9 +23,6 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
-
-from desk.store import reads
-
 
 __all__ = [
     "insert_customers",

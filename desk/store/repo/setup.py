@@ -15,7 +15,6 @@ from desk.store.models import (
     ShopSettingRow,
 )
 
-
 __all__ = [
     "canned_job_rows",
     "opening_ticks",

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from desk.domain.rules import covers, lines_hash
 from desk.domain.timeline import LineClock, VisitClock
-from desk.store.repo.mapping import to_authorisation, to_line
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -21,6 +20,7 @@ from desk.store.models import (
     MotMarkRow,
     VisitRow,
 )
+from desk.store.repo.mapping import to_authorisation, to_line
 
 __all__ = ["visit_clocks", "CLOCK_MARKS"]
 

@@ -15,9 +15,8 @@ Create Date: 2026-12-02 10:00:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0009_handback'
 down_revision: Union[str, None] = '0008_signed_estimate'

@@ -12,9 +12,8 @@ Create Date: 2026-12-02 10:30:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0010_checks_and_clocking'
 down_revision: Union[str, None] = '0009_handback'
