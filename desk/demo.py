@@ -31,51 +31,11 @@ from desk.store.models import (
 )
 
 SURNAMES_ZH = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN_ZH = [
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀英",
-    "华",
-    "平",
-]
-NAMES_EN = [
-    "Tom Becker",
-    "Anna Schmidt",
-    "Li Wei",
-    "Maria Garcia",
-    "John Smith",
-    "Sara Jones",
-    "David Lee",
-    "Emma Brown",
-    "Lucas Martin",
-    "Olivia Chen",
-]
-MAKES = [
-    ("Volkswagen", "Passat"),
-    ("Toyota", "Camry"),
-    ("Honda", "Accord"),
-    ("Buick", "GL8"),
-    ("BYD", "Han"),
-    ("Geely", "Emgrand"),
-    ("Nissan", "Sylphy"),
-    ("Audi", "A4L"),
-    ("BMW", "325Li"),
-]
+GIVEN_ZH = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平"]
+NAMES_EN = ["Tom Becker", "Anna Schmidt", "Li Wei", "Maria Garcia", "John Smith", "Sara Jones",
+            "David Lee", "Emma Brown", "Lucas Martin", "Olivia Chen"]
+MAKES = [("Volkswagen", "Passat"), ("Toyota", "Camry"), ("Honda", "Accord"), ("Buick", "GL8"),
+         ("BYD", "Han"), ("Geely", "Emgrand"), ("Nissan", "Sylphy"), ("Audi", "A4L"), ("BMW", "325Li")]
 PROVINCES = "京沪粤苏浙川鲁"
 CONCERNS = [
     ("Squeaking noise when braking", ["brake", "noise"]),
@@ -92,16 +52,8 @@ CONCERNS = [
 
 
 #: Every demo user's sign-in PIN (``desk demo`` prints them): easy to type, one each.
-PINS = {
-    "王丽": "1111",
-    "Tom Becker": "2222",
-    "张强": "3333",
-    "刘军": "4444",
-    "Mike Ross": "5555",
-    "陈静": "6666",
-    "赵敏": "7777",
-    "周经理": "8888",
-}
+PINS = {"王丽": "1111", "Tom Becker": "2222", "张强": "3333", "刘军": "4444", "Mike Ross": "5555",
+        "陈静": "6666", "赵敏": "7777", "周经理": "8888"}
 #: Whom a newcomer is: the advisor whose late car they walk through every stage.
 GUIDE_USER = "王丽"
 
@@ -118,7 +70,9 @@ class MovingClock:
 
 def make_vin(rng: random.Random, wmi: str) -> str:
     chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-    body = wmi + "".join(rng.choice(chars) for _ in range(5)) + "0" + "".join(rng.choice(chars) for _ in range(8))
+    body = wmi + "".join(rng.choice(chars) for _ in range(5)) + "0" + "".join(
+        rng.choice(chars) for _ in range(8)
+    )
     body = body[:17]
     return body[:8] + vin_check_digit(body) + body[9:]
 
@@ -134,7 +88,9 @@ def make_name(rng: random.Random) -> str:
 
 
 def make_phone(rng: random.Random) -> str:
-    return "+86" + rng.choice(["138", "139", "186", "135", "158"]) + "".join(rng.choice("0123456789") for _ in range(8))
+    return "+86" + rng.choice(["138", "139", "186", "135", "158"]) + "".join(
+        rng.choice("0123456789") for _ in range(8)
+    )
 
 
 #: Today's plan: visits arrived up to this long before its moment, bookings up to
@@ -172,14 +128,9 @@ def build(
 
     ids = {}
     staff = [
-        ("王丽", [Role.ADVISOR]),
-        ("Tom Becker", [Role.ADVISOR]),
-        ("张强", [Role.TECHNICIAN]),
-        ("刘军", [Role.TECHNICIAN]),
-        ("Mike Ross", [Role.TECHNICIAN]),
-        ("陈静", [Role.QC]),
-        ("赵敏", [Role.CSR]),
-        ("周经理", [Role.MANAGER, Role.ADVISOR]),
+        ("王丽", [Role.ADVISOR]), ("Tom Becker", [Role.ADVISOR]), ("张强", [Role.TECHNICIAN]),
+        ("刘军", [Role.TECHNICIAN]), ("Mike Ross", [Role.TECHNICIAN]), ("陈静", [Role.QC]),
+        ("赵敏", [Role.CSR]), ("周经理", [Role.MANAGER, Role.ADVISOR]),
     ]
     for name, roles in staff:
         ids[name] = desk.people.create_user(None, name, roles)
@@ -192,30 +143,17 @@ def build(
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []
     for i in range(40):
-        cid = desk.people.register_customer(
-            sa,
-            desk.people.customer_draft(
-                name=make_name(rng),
-                phone=make_phone(rng),
-                member=rng.random() < 0.3,
-                vip=i % 13 == 0,
-                special_note="Prefers WeChat messages" if i % 13 == 0 else "",
-            ),
-        )
+        cid = desk.people.register_customer(sa, desk.people.customer_draft(
+            name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
+            vip=i % 13 == 0, special_note="Prefers WeChat messages" if i % 13 == 0 else "",
+        ))
         make, model = rng.choice(MAKES)
-        vid = desk.people.register_vehicle(
-            sa,
-            cid,
-            desk.people.vehicle_draft(
-                vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
-                plate=make_plate(rng),
-                make=make,
-                model=model,
-                year=rng.randint(2012, 2025),
-                purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
-                odometer_km=rng.randint(5, 120) * 1000,
-            ),
-        )
+        vid = desk.people.register_vehicle(sa, cid, desk.people.vehicle_draft(
+            vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
+            plate=make_plate(rng), make=make, model=model, year=rng.randint(2012, 2025),
+            purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+            odometer_km=rng.randint(5, 120) * 1000,
+        ))
         cars.append((cid, vid))
 
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
@@ -223,11 +161,8 @@ def build(
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
-    late = [
-        r
-        for r in desk.booking.board(day_now.date())
-        if r.stage == "BOOKED" and r.advisor == GUIDE_USER and r.time is not None and r.time < day_now
-    ]
+    late = [r for r in desk.booking.board(day_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
+            and r.time is not None and r.time < day_now]
     counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
     return counts
 
@@ -237,9 +172,8 @@ def _concern(rng):
     return (text, tags)
 
 
-def _checkin(
-    desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User, rushed: bool = False
-) -> None:
+def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User,
+             rushed: bool = False) -> None:
     """Reception and walkaround with every required item done: each walkaround
     item takes half a minute, unless ``rushed`` (all ticked in the same second:
     the honest-checklist rule flags it)."""
@@ -248,13 +182,7 @@ def _checkin(
     _tick_all(desk, actor, vid)
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     clock.now += timedelta(minutes=10)
-    desk.reception.record_walkaround(
-        actor,
-        desk.lifecycle.ref(vid),
-        desk.reception.readings(odometer_km=km, fuel_eighths=4),
-        damages=[],
-        damage_confirmed=True,
-    )
+    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
 
     def pace() -> None:
         clock.now += timedelta(seconds=30)
@@ -271,11 +199,8 @@ def _work(desk: Desk, clock: MovingClock, rng, tech: User, vid: int, *, finish: 
     """The technician clocks on each labour line and works it (a little faster or
     slower than sold), then the parts; ``finish=False``: on the first labour
     line still, the others not started."""
-    lines = [
-        ln
-        for ln in desk.lifecycle.visit_view(vid).lines
-        if ln.approval == "approved" and not ln.is_done and ln.availability != Availability.BACK_ORDER
-    ]
+    lines = [ln for ln in desk.lifecycle.visit_view(vid).lines if ln.approval == "approved" and not ln.is_done
+             and ln.availability != Availability.BACK_ORDER]
     for ln in sorted(lines, key=lambda ln: ln.kind != "labour"):
         if ln.kind == "labour":
             desk.clocking.clock(tech, desk.lifecycle.ref(vid), ln.id)  # starts it too
@@ -291,17 +216,9 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
     desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
         desk.estimate.add_line(
-            actor,
-            desk.lifecycle.ref(vid),
-            desk.estimate.draft(
-                kind="part",
-                description="Front wiper blade set",
-                qty=Decimal(1),
-                unit_cents=16800,
-                availability=Availability.BACK_ORDER,
-                eta=(clock.now + timedelta(days=2)).date(),
-            ),
-        )
+            actor, desk.lifecycle.ref(vid), desk.estimate.draft(kind="part", description="Front wiper blade set", qty=Decimal(1),
+            unit_cents=16800, availability=Availability.BACK_ORDER,
+            eta=(clock.now + timedelta(days=2)).date()))
     filler.parts_in_stock(desk, actor, vid)
     filler.promise(desk, actor, vid, clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
@@ -321,14 +238,7 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         cid, vid = pool.pop()
         clock.now = min(at, now) - timedelta(hours=20)
         # The manager books so that a busy demo slot is overbooked, not refused.
-        visit = desk.booking.book(
-            mgr,
-            customer_id=cid,
-            vehicle_id=vid,
-            advisor_id=advisor.id,
-            overbook=True,
-            booking=desk.booking.draft(at=at, concerns=[concern or _concern(rng)]),
-        ).id
+        visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, advisor_id=advisor.id, overbook=True, booking=desk.booking.draft(at=at, concerns=[concern or _concern(rng)])).id
         made += 1
         return visit
 
@@ -339,17 +249,8 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     for delta in (20, 40):
         book(now - timedelta(minutes=delta), sa)
     # Arrived and at reception / walkaround / estimate.
-    stages_plan = [
-        "reception",
-        "walkaround",
-        "estimate",
-        "repair",
-        "repair_added",
-        "repair_parts",
-        "qc",
-        "ready",
-        "delivered",
-    ]
+    stages_plan = ["reception", "walkaround", "estimate", "repair", "repair_added", "repair_parts",
+                   "qc", "ready", "delivered"]
     in_work: dict[str, tuple[int, User]] = {}
     for k, plan in enumerate(stages_plan):
         at = now - timedelta(hours=5) + timedelta(minutes=25 * k)
@@ -364,22 +265,16 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             continue
         km = desk.lifecycle.visit_view(vid).last_km or 0
         # the estimate's walkaround was ticked through in one second: flagged
-        _checkin(
-            desk,
-            clock,
-            advisor,
-            vid,
-            km=km + rng.randint(3000, 9000),
-            tech=techs[k % len(techs)],
-            rushed=plan == "estimate",
-        )
+        _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)],
+                 rushed=plan == "estimate")
         if plan == "walkaround":
             continue
         clock.now += timedelta(minutes=5)
         if plan == "estimate":
             desk.estimate.add_canned_job(advisor, desk.lifecycle.ref(vid), "brake_pads")
             continue
-        _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil", backorder=plan == "repair_parts")
+        _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
+                  backorder=plan == "repair_parts")
         tech = techs[k % len(techs)]
         in_work[plan] = (vid, tech)
         desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay=f"B{k % 6 + 1}")
@@ -389,17 +284,9 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
-                tech,
-                desk.lifecycle.ref(vid),
-                finding=desk.reception.finding("Rear brake discs worn below limit", "red"),
-                line=desk.estimate.draft(
-                    kind="part",
-                    description="Rear brake disc pair",
-                    qty=Decimal(1),
-                    unit_cents=68000,
-                    availability="in_stock",
-                ),
-            )
+                tech, desk.lifecycle.ref(vid), finding=desk.reception.finding("Rear brake discs worn below limit", "red"),
+                line=desk.estimate.draft(kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
+                availability="in_stock"))
         if plan in ("repair", "repair_added", "repair_parts"):
             continue
         _tick_all(desk, tech, vid)
@@ -411,41 +298,24 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         filler.pass_qc(desk, tech, qc, vid)  # -> READY
         if plan == "ready":
             continue
-        filler.hand_over(
-            desk, advisor, vid, call_at=clock.now + timedelta(hours=48), disposal=Disposal.SHOP_DISPOSES
-        )  # -> DELIVERED
+        filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=48),
+                         disposal=Disposal.SHOP_DISPOSES)  # -> DELIVERED
 
     after_today = clock.now
 
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
-    first = desk.booking.walk_in(
-        sa,
-        customer_id=cid,
-        vehicle_id=vid_car,
-        concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])]),
-    ).id
+    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])])).id
     _run_full(desk, clock, first, sa, techs[0], qc, mgr, rng)
     clock.now = now - timedelta(hours=20)
-    desk.booking.book(
-        mgr,
-        customer_id=cid,
-        vehicle_id=vid_car,
-        advisor_id=sa.id,
-        overbook=True,
-        booking=desk.booking.draft(
-            at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]
-        ),
-    )
+    desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, advisor_id=sa.id, overbook=True, booking=desk.booking.draft(at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]))
     made += 1
     # Deliveries of the last three days, due for their follow-up call.
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
-        v = desk.booking.walk_in(
-            sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])
-        ).id
+        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr, rng)
     made += _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc)
     # who is on what now: the technicians went on to other cars meanwhile (one line
@@ -465,9 +335,8 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
 
     def walk_in(days: float, concern: str, tags=("service",)) -> int:
         clock.now = now - timedelta(days=days)
-        return desk.booking.walk_in(
-            sa, customer_id=cid, vehicle_id=car, concerns=desk.booking.concerns([(concern, list(tags))])
-        ).id
+        return desk.booking.walk_in(sa, customer_id=cid, vehicle_id=car,
+                                    concerns=desk.booking.concerns([(concern, list(tags))])).id
 
     def into_repair(vid: int, tech: User, *, job: str = "oil", damages=()) -> None:
         km = desk.lifecycle.visit_view(vid).last_km or 0
@@ -477,13 +346,8 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
             _tick_all(desk, sa, vid)
             desk.lifecycle.advance(sa, desk.lifecycle.ref(vid))
             clock.now += timedelta(minutes=10)
-            desk.reception.record_walkaround(
-                sa,
-                desk.lifecycle.ref(vid),
-                desk.reception.readings(odometer_km=km + 1500, fuel_eighths=5),
-                damages=list(damages),
-                damage_confirmed=True,
-            )
+            desk.reception.record_walkaround(sa, desk.lifecycle.ref(vid), desk.reception.readings(
+                odometer_km=km + 1500, fuel_eighths=5), damages=list(damages), damage_confirmed=True)
             desk.handback.acknowledge(sa, desk.lifecycle.ref(vid), "in", desk.lifecycle.visit_view(vid).customer.name)
             _tick_all(desk, sa, vid)
             _tick_all(desk, tech, vid)
@@ -494,24 +358,13 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
         desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B2")
 
     def declined_found_work(vid: int, tech: User, parts: dict[str, int]) -> None:
-        lines = [
-            desk.workshop.add_found_work(
-                tech,
-                desk.lifecycle.ref(vid),
-                finding=desk.reception.finding(f"{desc}: worn", "yellow"),
-                line=desk.estimate.draft(
-                    kind="part", description=desc, qty=Decimal(1), unit_cents=cents, availability="in_stock"
-                ),
-            ).value
-            for desc, cents in parts.items()
-        ]
-        desk.workshop.decide_added_work(
-            sa,
-            desk.lifecycle.ref(vid),
-            lines,
-            approve=False,
-            decision=desk.workshop.decision(channel="phone", signer="customer"),
-        )
+        lines = [desk.workshop.add_found_work(tech, desk.lifecycle.ref(vid),
+                                              finding=desk.reception.finding(f"{desc}: worn", "yellow"),
+                                              line=desk.estimate.draft(kind="part", description=desc, qty=Decimal(1),
+                                                                       unit_cents=cents, availability="in_stock")).value
+                 for desc, cents in parts.items()]
+        desk.workshop.decide_added_work(sa, desk.lifecycle.ref(vid), lines, approve=False,
+                                        decision=desk.workshop.decision(channel="phone", signer="customer"))
 
     def finish(vid: int, tech: User, *, cause: str = "workmanship", deliver: bool = True) -> None:
         filler.finish_work(desk, tech, vid)
@@ -545,14 +398,8 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     declined_found_work(first, techs[1], {"Wiper blades": 16800, "Cabin air filter": 8800})
     finish(first, techs[1])
     clock.now = now - timedelta(hours=20)
-    desk.booking.book(
-        mgr,
-        customer_id=cid,
-        vehicle_id=car,
-        advisor_id=sa.id,
-        overbook=True,
-        booking=desk.booking.draft(at=now + timedelta(hours=3), concerns=[("Annual service", ["service"])]),
-    )
+    desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa.id, overbook=True,
+                      booking=desk.booking.draft(at=now + timedelta(hours=3), concerns=[("Annual service", ["service"])]))
     made += 2
     # A comeback whose cause QC recorded: a rattle "fixed" 20 days ago came back 6 days ago (the diagnosis).
     cid, car = pool.pop()
@@ -569,9 +416,8 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     vid = walk_in(4 / 24, "Oil service and a check", ("service",))
     into_repair(vid, techs[2 % len(techs)], damages=[{"panel": "front_bumper", "kind": "scratch"}])
     finish(vid, techs[2 % len(techs)], deliver=False)
-    desk.handback.note_delivery_damage(
-        sa, desk.lifecycle.ref(vid), desk.handback.draft("door_rear_right", "dent", "above the handle")
-    )
+    desk.handback.note_delivery_damage(sa, desk.lifecycle.ref(vid), desk.handback.draft(
+        "door_rear_right", "dent", "above the handle"))
     return made + 1
 
 
@@ -609,95 +455,40 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
                 delivered = arrived + timedelta(hours=rng.randint(2, 30))
                 tech = rng.choice(techs)
                 visit = VisitRow(
-                    number=f"H{done + 1:07d}",
-                    customer_id=cid,
-                    vehicle_id=vid,
-                    advisor_id=rng.choice(advisors).id,
-                    technician_id=tech.id,
-                    stage="FOLLOWED_UP",
-                    walk_in=rng.random() < 0.3,
-                    day=arrived.date(),
-                    appointment_at=arrived,
-                    arrived_at=arrived,
-                    reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
-                    promised_at=arrived + timedelta(hours=4),
-                    signed_at=arrived + timedelta(minutes=30),
-                    repair_started_at=arrived + timedelta(minutes=45),
-                    ready_at=delivered - timedelta(hours=1),
-                    delivered_at=delivered,
-                    odometer_km=None,
-                    fuel_eighths=4,
-                    damage_confirmed=True,
-                    created_at=arrived,
-                    updated_at=delivered,
+                    number=f"H{done + 1:07d}", customer_id=cid, vehicle_id=vid,
+                    advisor_id=rng.choice(advisors).id, technician_id=tech.id, stage="FOLLOWED_UP",
+                    walk_in=rng.random() < 0.3, day=arrived.date(), appointment_at=arrived,
+                    arrived_at=arrived, reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
+                    promised_at=arrived + timedelta(hours=4), signed_at=arrived + timedelta(minutes=30),
+                    repair_started_at=arrived + timedelta(minutes=45), ready_at=delivered - timedelta(hours=1),
+                    delivered_at=delivered, odometer_km=None, fuel_eighths=4, damage_confirmed=True,
+                    created_at=arrived, updated_at=delivered,
                 )
                 s.add(visit)
                 s.flush()
                 text, tags = _concern(rng)
                 s.add(ConcernRow(visit_id=visit.id, text=text, tags=",".join(tags), confirmed=True))
                 price = rng.choice([18000, 42000, 68000, 32000])
-                s.add(
-                    EstimateLineRow(
-                        visit_id=visit.id,
-                        kind="labour",
-                        description="Service labour",
-                        qty_milli=1000,
-                        unit_cents=18000,
-                        done_by=tech.id,
-                        done_at=delivered,
-                        started=True,
-                        availability="in_stock",
-                    )
-                )
-                s.add(
-                    EstimateLineRow(
-                        visit_id=visit.id,
-                        kind="part",
-                        description="Parts",
-                        qty_milli=1000,
-                        unit_cents=price,
-                        done_by=tech.id,
-                        done_at=delivered,
-                        started=True,
-                        availability="in_stock",
-                        position=1,
-                    )
-                )
+                s.add(EstimateLineRow(visit_id=visit.id, kind="labour", description="Service labour",
+                                      qty_milli=1000, unit_cents=18000, done_by=tech.id, done_at=delivered,
+                                      started=True, availability="in_stock"))
+                s.add(EstimateLineRow(visit_id=visit.id, kind="part", description="Parts", qty_milli=1000,
+                                      unit_cents=price, done_by=tech.id, done_at=delivered, started=True,
+                                      availability="in_stock", position=1))
                 total = (18000 + price) * 113 // 100
-                s.add(
-                    AuthorisationRow(
-                        visit_id=visit.id,
-                        channel="in_person",
-                        signer="customer",
-                        amount_cents=total,
-                        estimate_version=1,
-                        lines_hash="imported",
-                        at=arrived + timedelta(minutes=30),
-                    )
-                )
-                call = FollowUpCallRow(
-                    visit_id=visit.id,
-                    at=delivered + timedelta(hours=rng.randint(20, 90)),
-                    outcome=CallOutcome.REACHED.value,
-                    survey_done=True,
-                    next_service_stated=True,
-                    nps=rng.randint(6, 10),
-                )
+                s.add(AuthorisationRow(visit_id=visit.id, channel="in_person", signer="customer",
+                                       amount_cents=total, estimate_version=1, lines_hash="imported",
+                                       at=arrived + timedelta(minutes=30)))
+                call = FollowUpCallRow(visit_id=visit.id, at=delivered + timedelta(hours=rng.randint(20, 90)),
+                                       outcome=CallOutcome.REACHED.value, survey_done=True,
+                                       next_service_stated=True, nps=rng.randint(6, 10))
                 s.add(call)
                 s.flush()
                 for factor in CSI_FACTORS:
                     s.add(SurveyAnswerRow(call_id=call.id, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5])))
-                audit.record(
-                    s,
-                    at=delivered,
-                    user_id=None,
-                    user_name="demo",
-                    action="visit.import",
-                    entity="visit",
-                    entity_id=visit.id,
-                    visit_id=visit.id,
-                    after={"number": visit.number},
-                )
+                audit.record(s, at=delivered, user_id=None, user_name="demo", action="visit.import",
+                             entity="visit", entity_id=visit.id, visit_id=visit.id,
+                             after={"number": visit.number})
                 done += 1
         if progress:
             progress(done)

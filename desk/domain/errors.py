@@ -92,7 +92,8 @@ class StaleEdit(DeskError):
     asks for one.
     """
 
-    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None, current=None) -> None:
+    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None,
+                 current=None) -> None:
         super().__init__(message)
         self.by = by
         self.at = at

@@ -199,13 +199,11 @@ class Money(Spec):
         if value > self.max_cents:
             if self.max_cents == money.MAX_CENTS:
                 raise InvalidInput(self.name, "Amount is too large")
-            raise InvalidInput(
-                self.name, N_("The amount is at most {max}"), {"max": money.format_money(self.max_cents)}
-            )
+            raise InvalidInput(self.name, N_("The amount is at most {max}"),
+                               {"max": money.format_money(self.max_cents)})
         if value < self.min_cents:
-            raise InvalidInput(
-                self.name, N_("The amount is at least {min}"), {"min": money.format_money(self.min_cents)}
-            )
+            raise InvalidInput(self.name, N_("The amount is at least {min}"),
+                               {"min": money.format_money(self.min_cents)})
         return value
 
     @property
@@ -524,16 +522,9 @@ class TaxCode(Spec):
 
 #: Words typed for a symptom tag beside its value and label ("异响" is a noise).
 TAG_WORDS: dict[str, Symptom] = {
-    "异响": Symptom.NOISE,
-    "振动": Symptom.VIBRATION,
-    "制动": Symptom.BRAKE,
-    "刹车": Symptom.BRAKE,
-    "加速": Symptom.ACCELERATION,
-    "跑偏": Symptom.PULLING,
-    "漏油": Symptom.LEAK,
-    "故障灯": Symptom.WARNING_LIGHT,
-    "保养": Symptom.SERVICE,
-    "其他": Symptom.OTHER,
+    "异响": Symptom.NOISE, "振动": Symptom.VIBRATION, "制动": Symptom.BRAKE, "刹车": Symptom.BRAKE,
+    "加速": Symptom.ACCELERATION, "跑偏": Symptom.PULLING, "漏油": Symptom.LEAK,
+    "故障灯": Symptom.WARNING_LIGHT, "保养": Symptom.SERVICE, "其他": Symptom.OTHER,
 }
 #: The order of the tags' digits (1 = noise … 9 = other).
 TAG_ORDER: tuple[Symptom, ...] = tuple(Symptom)
@@ -601,41 +592,25 @@ TAGS = Tags("tags")
 REMINDER_OUTCOME = Text("outcome", max_len=200, required=True)
 
 # Walkaround readings and findings
-FUEL = Whole(
-    "fuel_eighths", label="fuel", minimum=0, maximum=8, required=False, message=N_("Fuel level is 0 to 8 eighths")
-)
+FUEL = Whole("fuel_eighths", label="fuel", minimum=0, maximum=8, required=False,
+             message=N_("Fuel level is 0 to 8 eighths"))
 WARNING_LIGHTS = Text("warning_lights", label="warning lights", max_len=500)
 TYRES = Text("tyres", max_len=500)
 VALUABLES = Text("valuables", max_len=500)
 FINDING = Text("finding", max_len=500, required=True)
-GRADE = Choice(
-    "grade",
-    first_letter=True,
-    message=N_("Grade is g, y or r"),
-    options=((Grade.GREEN, ("g", "绿")), (Grade.YELLOW, ("y", "黄")), (Grade.RED, ("r", "红"))),
-)
+GRADE = Choice("grade", first_letter=True, message=N_("Grade is g, y or r"), options=(
+    (Grade.GREEN, ("g", "绿")), (Grade.YELLOW, ("y", "黄")), (Grade.RED, ("r", "红"))))
 
 # Estimate lines
-KIND = Choice(
-    "kind",
-    first_letter=True,
-    message=N_("Kind is l (labour), p (part) or f (fee)"),
-    options=((LineKind.LABOUR, ("l", "工")), (LineKind.PART, ("p", "件")), (LineKind.FEE, ("f", "费"))),
-)
+KIND = Choice("kind", first_letter=True, message=N_("Kind is l (labour), p (part) or f (fee)"), options=(
+    (LineKind.LABOUR, ("l", "工")), (LineKind.PART, ("p", "件")), (LineKind.FEE, ("f", "费"))))
 DESCRIPTION = Text("description", max_len=200, required=True)
 QTY = Quantity("qty")
 UNIT_PRICE = Money("unit_cents", label="price")
 TAX_CODE = TaxCode("tax_code", label="tax")
-AVAILABILITY = Choice(
-    "availability",
-    message=N_("Availability is in stock, back order or arrived"),
-    options=(
-        (Availability.UNKNOWN, ()),
-        (Availability.IN_STOCK, ("in stock",)),
-        (Availability.BACK_ORDER, ("back order",)),
-        (Availability.ARRIVED, ()),
-    ),
-)
+AVAILABILITY = Choice("availability", message=N_("Availability is in stock, back order or arrived"), options=(
+    (Availability.UNKNOWN, ()), (Availability.IN_STOCK, ("in stock",)),
+    (Availability.BACK_ORDER, ("back order",)), (Availability.ARRIVED, ())))
 DISCOUNT = Percent("discount_pct", label="discount", message=N_("Discount is 0 to 100 %"))
 WARRANTY = Choice("warranty", options=_flag_options(), message=N_("Answer y or n"), empty=False)
 FREE = Choice("free", options=_flag_options(), message=N_("Answer y or n"), empty=False)
@@ -670,11 +645,9 @@ PART_ETA = PartEta("eta", required=False, past_msg=N_("The arrival date is in th
 PROMISED = When("promised", past_msg=N_("The promised time is in the past"))
 
 # Authorisation and the customer's decisions
-CHANNEL = Choice(
-    "channel",
-    message=N_("Channel is 1 (in person) or 2 (phone)"),
-    options=((Channel.IN_PERSON, ("1", "p", "in person", "当面")), (Channel.PHONE, ("2", "t", "phone", "电话"))),
-)
+CHANNEL = Choice("channel", message=N_("Channel is 1 (in person) or 2 (phone)"), options=(
+    (Channel.IN_PERSON, ("1", "p", "in person", "当面")),
+    (Channel.PHONE, ("2", "t", "phone", "电话"))))
 REFERENCE = Text("reference", max_len=40)
 #: How each signature channel is shown (msgids: translate with ``_``).
 CHANNEL_LABELS: dict[str, str] = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
@@ -683,19 +656,14 @@ CHANNEL_LABELS: dict[str, str] = {Channel.IN_PERSON: N_("in person"), Channel.PH
 def channel_label(channel: str | None) -> str:
     """The msgid naming a stored signature channel (as stored when unknown)."""
     return CHANNEL_LABELS.get(channel or "", channel or "")
-
-
 AMOUNT = Money("amount_cents", label="amount")
 
 # Workshop, QC and delivery
 BAY = Text("bay", max_len=20)
 PROGRESS_UPDATE = Text("text", label="update", max_len=500, required=True)
 EXPLANATION = Text("text", label="explanation", max_len=1000, required=True)
-FOLLOWUP_CHANNEL = Choice(
-    "channel",
-    message=N_("Channel is phone, wechat or sms"),
-    options=(("phone", ("电话",)), ("wechat", ("微信",)), ("sms", ("短信",))),
-)
+FOLLOWUP_CHANNEL = Choice("channel", message=N_("Channel is phone, wechat or sms"), options=(
+    ("phone", ("电话",)), ("wechat", ("微信",)), ("sms", ("短信",))))
 #: How each follow-up channel is shown (msgids: translate with ``_``).
 FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": N_("SMS")}
 
@@ -703,29 +671,18 @@ FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": 
 def followup_channel_label(channel: str | None) -> str:
     """The msgid naming a stored follow-up channel (as stored when unknown)."""
     return FOLLOWUP_CHANNEL_LABELS.get(channel or "", channel or "")
-
-
 FOLLOWUP_AT = When("at")
 
 # Follow-up call and complaints
-OUTCOME = Choice(
-    "outcome",
-    message=N_("Outcome is reached, no answer or wrong number"),
-    options=(
-        (CallOutcome.REACHED, ("r", "reached", "接通")),
-        (CallOutcome.NO_ANSWER, ("n", "no answer", "无人接听")),
-        (CallOutcome.WRONG_NUMBER, ("w", "wrong number", "号码错误")),
-    ),
-)
+OUTCOME = Choice("outcome", message=N_("Outcome is reached, no answer or wrong number"), options=(
+    (CallOutcome.REACHED, ("r", "reached", "接通")),
+    (CallOutcome.NO_ANSWER, ("n", "no answer", "无人接听")),
+    (CallOutcome.WRONG_NUMBER, ("w", "wrong number", "号码错误"))))
 SCORE = Whole("score", minimum=1, maximum=5, message=N_("Scores are 1 to 5"))
 NPS = Whole("nps", minimum=0, maximum=10, required=False, message=N_("NPS is 0 to 10"))
 COMMENT = Text("comment", max_len=1000, multiline=True)
-SEVERITY = Choice(
-    "severity",
-    first_letter=True,
-    message=N_("Severity is o (ordinary) or m (major)"),
-    options=((Severity.ORDINARY, ("o", "一")), (Severity.MAJOR, ("m", "重"))),
-)
+SEVERITY = Choice("severity", first_letter=True, message=N_("Severity is o (ordinary) or m (major)"), options=(
+    (Severity.ORDINARY, ("o", "一")), (Severity.MAJOR, ("m", "重"))))
 SUMMARY = Text("summary", max_len=1000, required=True, multiline=True)
 ROOT_CAUSE = Text("root_cause", label="root cause", max_len=1000, required=True, multiline=True)
 REMEDY = Text("remedy", max_len=1000, required=True, multiline=True)

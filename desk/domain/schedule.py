@@ -100,7 +100,8 @@ class Schedule:
                 yield at
             at += self.slot
 
-    def earliest_free(self, after: datetime, load: Callable[[datetime], int], *, days: int = 7) -> datetime | None:
+    def earliest_free(self, after: datetime, load: Callable[[datetime], int], *,
+                      days: int = 7) -> datetime | None:
         """The first open slot from ``after`` whose ``load`` leaves room (APPT-03)."""
         return next((at for at in self.slots_from(after, days=days) if not self.is_full(load(at))), None)
 

@@ -111,19 +111,14 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
     after = change.after or {}
     if change.action == "visit.promised" and after.get("promised_at"):
         return N_("{who} set the promised time to {value} at {at}"), {
-            **params,
-            "value": _when(after["promised_at"], change.at),
-        }
+            **params, "value": _when(after["promised_at"], change.at)}
     if change.action == "visit.reschedule" and after.get("at"):
         return N_("{who} moved the appointment to {value} at {at}"), {**params, "value": _when(after["at"], change.at)}
     if change.action == "line.update" and "description" in after:
         line = str(after.get("description", ""))
         if after.get("eta"):
             return N_("{who} set the arrival date of {line} to {value} at {at}"), {
-                **params,
-                "line": line,
-                "value": _eta(after["eta"]),
-            }
+                **params, "line": line, "value": _eta(after["eta"])}
         if after.get("availability") == "back_order":
             return N_("{who} put {line} on back order, arrival date not known yet, at {at}"), {**params, "line": line}
         return N_("{who} changed the line {line} at {at}"), {**params, "line": line}
@@ -134,11 +129,7 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
         except InvalidInput:  # a setting this version does not know: its key
             setting = key
         return N_("{who} set {setting} to {value} at {at}"), {
-            **params,
-            "setting": setting,
-            "code": key.removeprefix(setup.TAX_PREFIX),
-            "value": str(value),
-        }
+            **params, "setting": setting, "code": key.removeprefix(setup.TAX_PREFIX), "value": str(value)}
     did = DID.get(change.action)
     if did is None:
         return N_("{who} changed it at {at}"), params

@@ -92,11 +92,15 @@ def vin(text: str) -> VinResult:
         raise InvalidInput("vin", "A VIN has 17 characters, not {n}", {"n": len(value)})
     for pos, ch in enumerate(value, 1):
         if ch not in _TRANSLIT:  # includes I, O and Q
-            raise InvalidInput("vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos})
+            raise InvalidInput(
+                "vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos}
+            )
     expected = vin_check_digit(value)
     if value[8] != expected:
         if value[0] in _CHECK_DIGIT_ENFORCED:
-            raise InvalidInput("vin", "VIN check digit is wrong (expected {expected})", {"expected": expected})
+            raise InvalidInput(
+                "vin", "VIN check digit is wrong (expected {expected})", {"expected": expected}
+            )
         return VinResult(value, N_("VIN check digit does not match; check the VIN"))
     return VinResult(value)
 
@@ -182,8 +186,7 @@ def show_phone(stored: str, region: str = "CN") -> str:
         return raw
     home = phonenumbers.region_code_for_number(number) == region
     return phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
+        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 # ------------------------------------------------------------------ odometer
@@ -314,7 +317,9 @@ def text(
     if required and not s:
         raise InvalidInput(field, "{field} is required", {"field": field})
     if len(s) > max_len:
-        raise InvalidInput(field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len})
+        raise InvalidInput(
+            field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len}
+        )
     return s
 
 
@@ -343,16 +348,10 @@ def email(value: str, max_len: int) -> str:
 
 #: Words for a day relative to today, as advisors type them.
 _SHORTCUTS = {
-    "today": 0,
-    "今天": 0,
-    "今日": 0,
-    "tomorrow": 1,
-    "明天": 1,
-    "明日": 1,
-    "yesterday": -1,
-    "昨天": -1,
-    "后天": 2,
-    "後天": 2,
+    "today": 0, "今天": 0, "今日": 0,
+    "tomorrow": 1, "明天": 1, "明日": 1,
+    "yesterday": -1, "昨天": -1,
+    "后天": 2, "後天": 2,
 }
 _YMD = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _CJK_DATE = re.compile(r"(?:([0-9]{4})年)?([0-9]{1,2})月([0-9]{1,2})[日号]?")
@@ -399,7 +398,9 @@ def date(value: str, *, today: dt.date) -> dt.date:
         raise _not_a_date(value) from None
 
 
-_TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.h点時](?P<m>[0-9]{2})?|(?P<m2>[0-9]{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?")
+_TIME = re.compile(
+    r"(?P<h>[0-9]{1,2})(?:[:.h点時](?P<m>[0-9]{2})?|(?P<m2>[0-9]{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
+)
 
 
 def time_of_day(value: str) -> dt.time:
@@ -432,7 +433,7 @@ def datetime_local(value: str, *, today: dt.date) -> dt.datetime:
     raw = _halfwidth(shown).strip()
     fail = InvalidInput("when", "Not a date and time: {value}", {"value": shown})
     if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[tT]\S+", raw):
-        raw = raw[: raw.lower().index("t")] + " " + raw[raw.lower().index("t") + 1 :]
+        raw = raw[:raw.lower().index("t")] + " " + raw[raw.lower().index("t") + 1:]
     cjk = _CJK_DAY_PREFIX.match(raw)
     if cjk:
         raw = f"{cjk[1]} {cjk[2]}"

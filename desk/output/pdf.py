@@ -62,10 +62,8 @@ _PROBE = "维"
 class FontMissing(DeskError):
     """No font with Chinese characters was found for a PDF."""
 
-    reason = N_(
-        "No Chinese font for the PDF: install fonts-wqy-microhei (Debian/Ubuntu) "
-        "or set DESK_PDF_FONT to a .ttf or .ttc file"
-    )
+    reason = N_("No Chinese font for the PDF: install fonts-wqy-microhei (Debian/Ubuntu) "
+                "or set DESK_PDF_FONT to a .ttf or .ttc file")
 
     def __init__(self) -> None:
         super().__init__(self.reason)
@@ -138,9 +136,8 @@ def find_cjk_font(env: str | None = None) -> str | None:
             return path
     if shutil.which("fc-match"):
         try:
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True, timeout=5
-            ).stdout.strip()
+            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True,
+                                 text=True, timeout=5).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             out = ""
         if out and os.path.isfile(out) and _usable(out):
@@ -237,13 +234,8 @@ def render(doc: Doc, font_path: str | None = None) -> bytes:
         pdf.cell(label_w, 6, label)
         pdf.set_text_color(0, 0, 0)
         last = i % 2 == 1 or i == len(doc.fields) - 1
-        pdf.cell(
-            half - label_w,
-            6,
-            _fit(pdf, value, half - label_w - 2),
-            new_x=XPos.LMARGIN if last else XPos.RIGHT,
-            new_y=YPos.NEXT if last else YPos.TOP,
-        )
+        pdf.cell(half - label_w, 6, _fit(pdf, value, half - label_w - 2),
+                 new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)
     pdf.ln(2)
 
     if doc.kind == "walkaround" or doc.diagram:
@@ -262,14 +254,9 @@ def render(doc: Doc, font_path: str | None = None) -> bytes:
         # each figure column as wide as its widest entry; the description takes the rest
         figures = [max(pdf.get_string_width(r[i]) for r in (head, *rows)) + 5 for i in range(1, len(head))]
         widths = (width - sum(figures), *figures)
-        with pdf.table(
-            col_widths=widths,
-            text_align=tuple("LEFT" if a == "L" else "RIGHT" for a in align),
-            width=width,
-            first_row_as_headings=True,
-            line_height=6,
-            headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)),
-        ) as table:
+        with pdf.table(col_widths=widths, text_align=tuple("LEFT" if a == "L" else "RIGHT" for a in align),
+                       width=width, first_row_as_headings=True, line_height=6,
+                       headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230))) as table:
             table.row(head)
             for r in rows:
                 table.row(r)
@@ -311,9 +298,8 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + dots
 
 
-def _diagram(
-    pdf: FPDF, family: str, damaged: AbstractSet[str], width: float, new: AbstractSet[str] = frozenset()
-) -> None:
+def _diagram(pdf: FPDF, family: str, damaged: AbstractSet[str], width: float,
+             new: AbstractSet[str] = frozenset()) -> None:
     """The car from above, panels as boxes; damaged ones shaded and marked (×),
     damage noted at delivery that the walkaround did not have darker (!)."""
     cell_w, cell_h = 44, 8

@@ -83,14 +83,9 @@ class AppointmentsScreen(ListScreen):
     TABLE_ID = "board"
     # What an advisor scans first fits in 80 columns; the rest scrolls.
     COLUMNS = (
-        ("time", N_("Time"), 5),
-        ("customer", N_("Customer"), 12),
-        ("plate", N_("Plate"), 10),
-        ("stage", N_("Stage"), 14),
-        ("flags", N_("Flags"), 24),
-        ("vehicle", N_("Vehicle"), 18),
-        ("concern", N_("Concern"), 28),
-        ("advisor", N_("Advisor"), 10),
+        ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
+        ("stage", N_("Stage"), 14), ("flags", N_("Flags"), 24), ("vehicle", N_("Vehicle"), 18),
+        ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
     )
 
     def __init__(self) -> None:
@@ -129,16 +124,10 @@ class AppointmentsScreen(ListScreen):
         trouble = self.app.store.anchor_trouble
         if trouble is not None:
             out.append("\n")
-            out.append(
-                _(
-                    "Saves since {since} are not anchored outside the database: {folder} cannot be written "
-                    "({detail}). Removing the newest audit events would go unnoticed until it can",
-                    since=trouble.since,
-                    folder=trouble.folder,
-                    detail=trouble.detail,
-                ),
-                style="bold white on red",
-            )
+            out.append(_("Saves since {since} are not anchored outside the database: {folder} cannot be written "
+                         "({detail}). Removing the newest audit events would go unnoticed until it can",
+                         since=trouble.since, folder=trouble.folder, detail=trouble.detail),
+                       style="bold white on red")
         return out
 
     def anchor_changed(self) -> None:
@@ -237,11 +226,8 @@ class AppointmentsScreen(ListScreen):
             open_appointment()
 
         def arrive(tick=()) -> None:
-            self.run_db(
-                lambda: self.desk.lifecycle.arrive(self.user, ref, tick=tick),
-                arrived,
-                failed=lambda exc: ask(exc) if not tick else refused(exc),
-            )
+            self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref, tick=tick), arrived,
+                        failed=lambda exc: ask(exc) if not tick else refused(exc))
 
         def ask(exc) -> None:
             mine = staff.yours_to_tick(self.user, exc.items) if isinstance(exc, GuardFailed) else []
@@ -251,23 +237,16 @@ class AppointmentsScreen(ListScreen):
             from desk.widgets.dialogs import ConfirmDialog
 
             question = Text(_("{customer} ({plate}) has arrived.", customer=row.customer, plate=row.plate))
-            question.append(
-                "\n" + _("Still open at the appointment: {items}", items="; ".join(s.item.text for s in mine))
-            )
+            question.append("\n" + _("Still open at the appointment: {items}",
+                                      items="; ".join(s.item.text for s in mine)))
             question.append("\n")
             if row.special_note:
                 question.append(_("Note: "), style="bold magenta")
                 question.append(row.special_note)
             else:
                 question.append(_("No special note on the customer."))
-            question.append(
-                "\n"
-                + _n(
-                    "Tick it as done by you and start the reception?",
-                    "Tick them as done by you and start the reception?",
-                    len(mine),
-                )
-            )
+            question.append("\n" + _n("Tick it as done by you and start the reception?",
+                                       "Tick them as done by you and start the reception?", len(mine)))
             ids = [s.item.id for s in mine]
             self.app.push_screen(ConfirmDialog(question), lambda yes: arrive(ids) if yes else open_appointment())
 
@@ -289,20 +268,13 @@ class AppointmentsScreen(ListScreen):
 
         def prepare():
             recent = [
-                v
-                for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
+                v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
                 if v["stage"] not in (Stage.BOOKED, Stage.CANCELLED, Stage.NO_SHOW)
                 and (now.date() - v["day"]).days <= window
             ]
             earliest = self.desk.booking.earliest_free_slot(now) if recent else None
-            last = next(
-                (
-                    v
-                    for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
-                    if v["stage"] in (Stage.DELIVERED, Stage.FOLLOWED_UP)
-                ),
-                None,
-            )
+            last = next((v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
+                         if v["stage"] in (Stage.DELIVERED, Stage.FOLLOWED_UP)), None)
             due = last is not None and service_due(self.desk.lifecycle.next_service_due(last["id"])[0], now.date())
             return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id), due
 
@@ -315,14 +287,11 @@ class AppointmentsScreen(ListScreen):
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
             if offers:  # declined work comes back: offer it now; r on the booked visit adds it
-                hint = "\n".join(
-                    filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol).plain.rstrip()])
-                )
+                hint = "\n".join(filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol)
+                                                .plain.rstrip()]))
             when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
-            self.app.push_screen(
-                booking_form(self.app, when=when, comeback_hint=hint, service_due=due),
-                lambda values: self._save_booking(customer_id, vehicle_id, values),
-            )
+            self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint, service_due=due),
+                                 lambda values: self._save_booking(customer_id, vehicle_id, values))
 
         self.run_db(prepare, show)
 
@@ -333,10 +302,7 @@ class AppointmentsScreen(ListScreen):
 
         def book_as(actor):
             return self.desk.booking.book(
-                actor,
-                customer_id=customer_id,
-                vehicle_id=vehicle_id,
-                booking=BookingDraft.from_form(values),
+                actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=BookingDraft.from_form(values),
                 overbook=overbook,
             )
 
@@ -356,12 +322,8 @@ class AppointmentsScreen(ListScreen):
                 )
 
         if overbook:
-            self.run_as_or_approved(
-                _("Overbook {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")),
-                lambda actor: book_as(actor),
-                booked,
-                failed=refused,
-            )
+            self.run_as_or_approved(_("Overbook {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")),
+                                    lambda actor: book_as(actor), booked, failed=refused)
             return
         self.run_db(lambda: book_as(self.user), booked, failed=refused)
 
@@ -381,12 +343,8 @@ class AppointmentsScreen(ListScreen):
             if not values:
                 return
             self.run_db(
-                lambda: self.desk.booking.walk_in(
-                    self.user,
-                    customer_id=customer_id,
-                    vehicle_id=vehicle_id,
-                    concerns=(ConcernDraft.from_form(values),),
-                ),
+                lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
+                                                  concerns=(ConcernDraft.from_form(values),)),
                 lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
@@ -399,19 +357,9 @@ class AppointmentsScreen(ListScreen):
         from desk.widgets.dialogs import PickDialog
 
         def show(days) -> None:
-            choices = [
-                (
-                    d,
-                    _n(
-                        "{day}  {n} appointment, {a} arrived",
-                        "{day}  {n} appointments, {a} arrived",
-                        n,
-                        day=f"{d:%a %Y-%m-%d}",
-                        a=a,
-                    ),
-                )
-                for d, n, a in days
-            ]
+            choices = [(d, _n("{day}  {n} appointment, {a} arrived", "{day}  {n} appointments, {a} arrived", n,
+                                   day=f"{d:%a %Y-%m-%d}", a=a))
+                       for d, n, a in days]
 
             def chosen(day) -> None:
                 if day:
@@ -429,13 +377,11 @@ class AppointmentsScreen(ListScreen):
             if not items:
                 self.notify(_("No reminders or late calls due"))
                 return
-            labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before"), "late": _("LATE: call now")}
+            labels = {"day": _("remind 1 day before"), "hour": _("remind 1 hour before"),
+                      "late": _("LATE: call now")}
             choices = [
-                (
-                    rem.id,
-                    f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {show_phone(cust.phone)}  "
-                    f"{visit.appointment_at:%m-%d %H:%M}",
-                )
+                (rem.id, f"{rem.due_at:%H:%M}  {labels.get(rem.kind, rem.kind)}  {cust.name}  {show_phone(cust.phone)}  "
+                         f"{visit.appointment_at:%m-%d %H:%M}")
                 for rem, visit, cust in items
             ]
             self.reminder_visits = {rem.id: VisitRef(visit.id, visit.version) for rem, visit, _cust in items}
@@ -448,24 +394,12 @@ class AppointmentsScreen(ListScreen):
             return
         from desk.widgets.dialogs import FormDialog, FormField
 
-        form = FormDialog(
-            _("Outcome of the call"),
-            [
-                FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
-            ],
-        )
-        self.app.push_screen(
-            form,
-            lambda v: (
-                v
-                and self.run_db(
-                    lambda: self.desk.booking.complete_reminder(
-                        self.user, self.reminder_visits[reminder_id], reminder_id, v["outcome"]
-                    ),
-                    lambda _r: self.load(),
-                )
-            ),
-        )
+        form = FormDialog(_("Outcome of the call"), [
+            FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
+        ])
+        self.app.push_screen(form, lambda v: v and self.run_db(
+            lambda: self.desk.booking.complete_reminder(self.user, self.reminder_visits[reminder_id], reminder_id,
+                                                       v["outcome"]), lambda _r: self.load()))
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)
@@ -481,16 +415,7 @@ class AppointmentsScreen(ListScreen):
             path.write_text(header + "\n\n" + "\n".join(names) + "\n", encoding="utf-8")
             return path, len(names)
 
-        self.run_db(
-            export,
-            lambda r: self.notify(
-                _n(
-                    "Welcome list for {day}: {n} name in {path}",
-                    "Welcome list for {day}: {n} names in {path}",
-                    r[1],
-                    day=tomorrow.isoformat(),
-                    path=str(r[0]),
-                ),
-                timeout=10,
-            ),
-        )
+        self.run_db(export, lambda r: self.notify(
+            _n("Welcome list for {day}: {n} name in {path}", "Welcome list for {day}: {n} names in {path}", r[1],
+               day=tomorrow.isoformat(), path=str(r[0])),
+            timeout=10))

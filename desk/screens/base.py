@@ -26,11 +26,8 @@ def translated_bindings(active: dict) -> dict:
     for key, item in active.items():
         binding = item.binding
         if binding.description or binding.tooltip:
-            binding = dataclasses.replace(
-                binding,
-                description=_(binding.description) if binding.description else "",
-                tooltip=_(binding.tooltip) if binding.tooltip else "",
-            )
+            binding = dataclasses.replace(binding, description=_(binding.description) if binding.description else "",
+                                          tooltip=_(binding.tooltip) if binding.tooltip else "")
         out[key] = item._replace(binding=binding, tooltip=binding.tooltip or item.tooltip)
     return out
 
@@ -160,9 +157,8 @@ class DeskScreen(Screen):
                 self.run_db(lambda: save(values), saved, failed=refused)
             else:
                 action = approve(values) if callable(approve) else approve
-                self.run_as_or_approved(
-                    action, lambda actor: save(values, actor), saved, failed=refused, cancelled=form.reopen, who=who
-                )
+                self.run_as_or_approved(action, lambda actor: save(values, actor), saved, failed=refused,
+                                        cancelled=form.reopen, who=who)
 
         form.submitted = submitted
         self.app.push_screen(form, lambda _result: self.unpin_form())
@@ -252,33 +248,21 @@ class VisitActions:
         from desk.widgets.checklist import Checklist
 
         shown = next((st for c in self.query(Checklist) for st in c.statuses if st.item.id == item_id), None)
-        if (
-            kind == MarkKind.DONE
-            and shown is not None
-            and shown.mark is not None
-            and not shown.by_data
-            and shown.state != "open"
-        ):
+        if kind == MarkKind.DONE and shown is not None and shown.mark is not None and not shown.by_data \
+                and shown.state != "open":
             # space on a marked item: un-tick it, with the reason asked (a mistaken
             # tick is withdrawn, audited; it no longer writes a second tick)
-            self.submit(
-                ReasonDialog(_("Un-tick {item}", item=item_id), shown.item.text),
-                lambda reason, actor: self.desk.checklist.mark_item(actor, self.ref, item_id, MarkKind.UNDONE, reason),
-                self.show_mark,
-                approve=_("Un-tick {item}", item=item_id),
-            )
+            self.submit(ReasonDialog(_("Un-tick {item}", item=item_id), shown.item.text),
+                        lambda reason, actor: self.desk.checklist.mark_item(actor, self.ref, item_id,
+                                                                            MarkKind.UNDONE, reason),
+                        self.show_mark, approve=_("Un-tick {item}", item=item_id))
             return
         # a manager or foreman waives, on this terminal if need be; a tick or n.a.
         # refused for this role: someone who may do it, with their PIN, here
         waive = kind == MarkKind.WAIVED
         who = None if waive else (lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
-        action = (
-            _("Waive {item}", item=item_id)
-            if waive
-            else _("Tick {item}", item=item_id)
-            if kind == MarkKind.DONE
-            else _("Not applicable: {item}", item=item_id)
-        )
+        action = (_("Waive {item}", item=item_id) if waive else _("Tick {item}", item=item_id)
+                  if kind == MarkKind.DONE else _("Not applicable: {item}", item=item_id))
         if kind == MarkKind.DONE or event.reason:
             self.run_as_or_approved(action, lambda actor: mark(event.reason, actor), self.show_mark, who=who)
             return

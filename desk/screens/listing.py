@@ -139,12 +139,8 @@ class ListScreen(TableScreen):
     def took(self, ref) -> None:
         """This terminal changed the visit of a row: keep the row's new version
         until the list is read again."""
-        self.rows = [
-            dataclasses.replace(r, ref=ref)
-            if isinstance(getattr(r, "ref", None), VisitRef) and r.ref.id == ref.id
-            else r
-            for r in self.rows
-        ]
+        self.rows = [dataclasses.replace(r, ref=ref) if isinstance(getattr(r, "ref", None), VisitRef)
+                     and r.ref.id == ref.id else r for r in self.rows]
 
     def current_key(self):
         row = self.current_row()

@@ -63,7 +63,7 @@ def left_text(row) -> Text:
 
 
 def on_text(on) -> Text | None:
-    """ "▶张强 Brake pads": who is clocked on the car, and on which line (None: nobody)."""
+    """"▶张强 Brake pads": who is clocked on the car, and on which line (None: nobody)."""
     if not on:
         return None
     return Text("▶" + ", ".join(f"{o.technician} {o.line}" for o in on), style="bold green")
@@ -104,15 +104,9 @@ class ProgressScreen(ListScreen):
     on: dict = {}
     # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
-        ("ro", N_("RO"), 10),
-        ("plate", N_("Plate"), 8),
-        ("customer", N_("Customer"), 12),
-        ("status", N_("Status"), 16),
-        ("tech", N_("Technician"), 12),
-        ("bay", N_("Bay"), 4),
-        ("promised", N_("Promised"), 8),
-        ("left", N_("Time left"), 11),
-        ("flags", N_("Flags"), 21),
+        ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 12),
+        ("status", N_("Status"), 16), ("tech", N_("Technician"), 12), ("bay", N_("Bay"), 4),
+        ("promised", N_("Promised"), 8), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
     )
     # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)
     NARROW = ("ro", "plate", "status", "left", "flags", "tech")
@@ -166,8 +160,7 @@ class ProgressScreen(ListScreen):
         """The rows the technician and advisor filters let through (named so as not
         to shadow Textual's ``Widget.visible``)."""
         return [
-            r
-            for r in rows
+            r for r in rows
             if (self.tech_filter is None or r.technician_id == self.tech_filter)
             and (self.advisor_filter is None or r.advisor_id == self.advisor_filter)
         ]
@@ -178,15 +171,10 @@ class ProgressScreen(ListScreen):
         slow = over(self.runs, r.visit_id, self.app.clock()) if r.visit_id in self.runs else None
         row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
-            Text(r.number, style=row),
-            literal(r.plate, style=row),
-            literal(r.customer, style=row),
+            Text(r.number, style=row), literal(r.plate, style=row), literal(r.customer, style=row),
             status_text(r.status),
-            on_text(self.on.get(r.visit_id)) or Text(r.technician),
-            Text(r.bay),
-            r.promised_at.strftime("%H:%M") if r.promised_at else "-",
-            left_text(r),
-            flag_text(r, slow, self.app.clock()) if slow else flags(r),
+            on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), r.promised_at.strftime("%H:%M") if r.promised_at else "-",
+            left_text(r), flag_text(r, slow, self.app.clock()) if slow else flags(r),
         )
 
     def show_rows(self, rows) -> None:
@@ -230,13 +218,13 @@ class ProgressScreen(ListScreen):
                 self.show_error(exc)
                 return
             title = _("{ro} cannot move on yet", ro=row.number)
-            self.app.push_screen(OpenItemsDialog(title, exc.items), lambda go: go and self.action_open(focus_open=True))
+            self.app.push_screen(OpenItemsDialog(title, exc.items),
+                                 lambda go: go and self.action_open(focus_open=True))
 
         self.run_db(lambda: self.desk.lifecycle.advance(self.user, row.ref), moved, failed=refused)
 
     def _pick_user(self, who, title: str, done, *, allow_all: bool) -> None:
         """``who(users)``: whom to offer (``staff.technicians``, ``staff.advisors``)."""
-
         def show(users) -> None:
             choices = [(u.id, u.name) for u in who(users)]
             self.names = dict(choices)
@@ -253,10 +241,8 @@ class ProgressScreen(ListScreen):
 
         def chosen(tech_id) -> None:
             if tech_id:
-                self.run_db(
-                    lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
-                    lambda _r: self.load(),
-                )
+                self.run_db(lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
+                            lambda _r: self.load())
 
         self._pick_user(staff.technicians, _("Assign technician"), chosen, allow_all=False)
 

@@ -109,10 +109,8 @@ class ReceptionScreen(ComebackProposal, VisitScreen):
         self.query_one("#history", Static).update(out)
 
     def action_add_concern(self) -> None:
-        self.submit(
-            concern_form(_("Add concern")),
-            lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)),
-        )
+        self.submit(concern_form(_("Add concern")),
+                    lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)))
 
     def action_confirm_concerns(self) -> None:
         self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

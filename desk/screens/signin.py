@@ -18,10 +18,8 @@ from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
 #: The first view's one line for a newcomer: whom to pick and what to try.
-SIGN_IN_HINT = N_(
-    "New here? Pick an advisor (the demo's PINs are in the output of desk demo); "
-    "then F2 shows today's cars, Enter opens one, F8 moves it on, F1 lists every key."
-)
+SIGN_IN_HINT = N_("New here? Pick an advisor (the demo's PINs are in the output of desk demo); "
+                  "then F2 shows today's cars, Enter opens one, F8 moves it on, F1 lists every key.")
 
 
 class SignInScreen(PinEntry, ModalScreen):

@@ -37,7 +37,8 @@ class BookingService(Service):
         return self.schedule.earliest_free(after, self.slot_load, days=days)
 
     def _full(self, at: datetime) -> InvalidInput:
-        return InvalidInput("when", "The {time} slot is full", {"time": self.schedule.slot_start(at).strftime("%H:%M")})
+        return InvalidInput("when", "The {time} slot is full",
+                            {"time": self.schedule.slot_start(at).strftime("%H:%M")})
 
     # ------------------------------------------------------------------ booking
 
@@ -73,34 +74,18 @@ class BookingService(Service):
                 raise self._full(at)
             staff.may_overbook(actor).check()
         return self._create_visit(
-            actor,
-            customer_id=customer_id,
-            vehicle_id=vehicle_id,
-            at=at,
-            concerns=concerns,
-            advisor_id=advisor_id or actor.id,
-            walk_in=False,
-            overbooked=overbook,
+            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=at, concerns=concerns,
+            advisor_id=advisor_id or actor.id, walk_in=False, overbooked=overbook,
         )
 
     def walk_in(
-        self,
-        actor: User,
-        *,
-        customer_id: int,
-        vehicle_id: int,
-        concerns: tuple[ConcernDraft, ...],
+        self, actor: User, *, customer_id: int, vehicle_id: int, concerns: tuple[ConcernDraft, ...],
         advisor_id: int | None = None,
     ) -> VisitRef:
         """A customer without appointment: the visit starts at reception, arrived now."""
         return self._create_visit(
-            actor,
-            customer_id=customer_id,
-            vehicle_id=vehicle_id,
-            at=None,
-            concerns=concerns,
-            advisor_id=advisor_id or actor.id,
-            walk_in=True,
+            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=None, concerns=concerns,
+            advisor_id=advisor_id or actor.id, walk_in=True,
         )
 
     def _new_number(self, session: Session) -> str:
@@ -139,18 +124,11 @@ class BookingService(Service):
                     session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
             session.flush()
             self._audit(
-                session,
-                actor,
-                "visit.walk_in" if walk_in else "visit.book",
-                "visit",
-                visit.id,
+                session, actor, "visit.walk_in" if walk_in else "visit.book", "visit", visit.id,
                 visit_id=visit.id,
                 after={
-                    "number": visit.number,
-                    "at": at,
-                    "concerns": [c.text for c in new],
-                    "comeback_proposed": visit.comeback_proposed_id,
-                    "overbooked": overbooked,
+                    "number": visit.number, "at": at, "concerns": [c.text for c in new],
+                    "comeback_proposed": visit.comeback_proposed_id, "overbooked": overbooked,
                 },
             )
             session.flush()
@@ -172,9 +150,8 @@ class BookingService(Service):
                     rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
                     session.add(rem)
             self._touch(session, row)
-            self._audit(
-                session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id, before=before, after={"at": at}
-            )
+            self._audit(session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id,
+                        before=before, after={"at": at})
 
         return self._change(visit, run)
 
@@ -206,9 +183,8 @@ class BookingService(Service):
             rem.done_at, rem.outcome, rem.by_user = self.now(), outcome, actor.id
             session.add(rem)
             self._touch(session, row)
-            self._audit(
-                session, actor, f"reminder.{rem.kind}", "reminder", rem.id, visit_id=row.id, after={"outcome": outcome}
-            )
+            self._audit(session, actor, f"reminder.{rem.kind}", "reminder", rem.id,
+                        visit_id=row.id, after={"outcome": outcome})
 
         return self._change(visit, run)
 
@@ -236,17 +212,17 @@ class BookingService(Service):
         """The appointment board of one day (one indexed query plus three small
         ones): the store's plain-SQL read, the same the app runs at start-up
         before the services are loaded (desk.store.reads)."""
-        return self._read_connection(
-            lambda conn: reads.board(
-                reads.Reader.of_connection(conn), day, now=self.now(), late_after_minutes=self.policy.late_after_minutes
-            )
-        )
+        return self._read_connection(lambda conn: reads.board(
+            reads.Reader.of_connection(conn), day, now=self.now(), late_after_minutes=self.policy.late_after_minutes))
 
     def week(self, start: date) -> list[tuple[date, int, int]]:
         """(day, appointments, arrived) for seven days from ``start``."""
 
         def run(session: Session):
             counts = repo.day_counts(session=session, first=start, days=7, not_in=[Stage.CANCELLED.value])
-            return [(start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0))) for i in range(7)]
+            return [
+                (start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0)))
+                for i in range(7)
+            ]
 
         return self._read(run)

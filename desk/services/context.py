@@ -46,7 +46,6 @@ T = TypeVar("T")
 #: that is not UTF-8, a date that is not a date): shown as "damaged", never raw.
 DAMAGED_VALUE = (UnicodeDecodeError, ValueError)
 
-
 def system_clock() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -136,9 +135,8 @@ def _read_errors() -> Iterator[None]:
     except DBAPIError as exc:
         raise faults.from_exception(exc) from exc
     except DAMAGED_VALUE as exc:
-        raise StoreDamaged(
-            N_("A record cannot be read: the database may be damaged; restore it from a backup")
-        ) from exc
+        raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
+                              "restore it from a backup")) from exc
     except sqlite3.DatabaseError as exc:  # a raw cursor's error: not wrapped by SQLAlchemy
         raise faults.from_exception(exc) from exc
 
@@ -203,9 +201,8 @@ class Service:
             except DBAPIError as exc:
                 raise faults.from_exception(exc) from exc
             except DAMAGED_VALUE as exc:
-                raise StoreDamaged(
-                    N_("A record cannot be read: the database may be damaged; restore it from a backup")
-                ) from exc
+                raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
+                                      "restore it from a backup")) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _retry_busy(self, run: Callable[[], T]) -> T:
@@ -228,7 +225,6 @@ class Service:
 
     def _read_connection(self, fn: Callable[[Any], T]) -> T:
         """A read on a plain connection (no ORM session): for the per-keypress lookup."""
-
         def run() -> T:
             with self.ctx.engine.connect() as conn:
                 return fn(conn)
@@ -275,11 +271,8 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            raise stale_edit(
-                f"visit {visit.number} changed on another terminal",
-                audit.latest(session, ref.id),
-                current=VisitRef(visit.id, visit.version),
-            )
+            raise stale_edit(f"visit {visit.number} changed on another terminal", audit.latest(session, ref.id),
+                             current=VisitRef(visit.id, visit.version))
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -312,7 +305,9 @@ class Service:
             for k, v in values.items():
                 setattr(visit, k, v)
             self._touch(session, visit)
-            self._audit(session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values)
+            self._audit(
+                session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values
+            )
 
         return self._change(ref, run)
 
@@ -322,9 +317,8 @@ class Service:
         taxes, member_pct = self.terms(customer, signed)
         return money.totals([money.priced(ln) for ln in lines], taxes, member_discount_pct=member_pct)
 
-    def terms(
-        self, customer: CustomerRow | None, signed: SignedEstimate | None = None
-    ) -> tuple[money.TaxTable, Decimal]:
+    def terms(self, customer: CustomerRow | None, signed: SignedEstimate | None = None
+              ) -> tuple[money.TaxTable, Decimal]:
         """The tax table and member discount a visit is priced with now."""
         if signed is not None:
             return signed.terms(self.pricing.taxes)
@@ -333,12 +327,13 @@ class Service:
 
     def _signed(self, session: Session, visit, lines) -> SignedEstimate | None:
         """The signed estimate covering ``visit``'s estimate now (``lines``: all its lines)."""
-        return signed_terms(
-            repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version, estimate_lines_of(lines)
-        )
+        return signed_terms(repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version,
+                            estimate_lines_of(lines))
 
     def _facts(self, session: Session, visit) -> VisitFacts:
-        return repo.visit_facts(session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals)
+        return repo.visit_facts(
+            session=session, visit=visit, now=self.now(), policy=self.policy, totals_fn=self.totals
+        )
 
     def _rates(self, *lines) -> tuple[Decimal | None, ...]:
         """The tax rates of ``lines`` and of the shop's standard code, as the price
@@ -349,37 +344,23 @@ class Service:
             return (None,) * (len(lines) + 1)
         return (*(taxes.rate(ln.tax_code) for ln in lines), taxes.rate(taxes.standard_code))
 
-    def _check_price(self, actor: User, line, list_cents: int | None = None, list_qty: Decimal | None = None) -> None:
+    def _check_price(self, actor: User, line, list_cents: int | None = None,
+                     list_qty: Decimal | None = None) -> None:
         """A price override (``staff.price_override``, every way to lower what the
         customer pays: a free or warranty line, a discount above the advisor's
         limit, a unit price, a quantity or hours that far below the catalogue's
         ``list_cents``/``list_qty``, a tax code below the standard one) needs a
         manager or foreman. ``line``: a draft or a line (it has a tax code)."""
         rate, standard = self._rates(line)
-        staff.may_price(
-            actor,
-            line,
-            limit_pct=self.pricing.advisor_max_discount_pct,
-            list_cents=list_cents,
-            list_qty=list_qty,
-            tax_rate=rate,
-            list_tax_rate=standard,
-        ).check()
+        staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct, list_cents=list_cents,
+                        list_qty=list_qty, tax_rate=rate, list_tax_rate=standard).check()
 
     def _check_price_change(self, actor: User, before, after) -> None:
         """A change of a line's price fields (``staff.may_change_price``)."""
         rate_before, rate_after, standard = self._rates(before, after)
-        staff.may_change_price(
-            actor,
-            before,
-            after,
-            limit_pct=self.pricing.advisor_max_discount_pct,
-            list_cents=after.list_cents,
-            list_qty=after.list_qty,
-            rate_before=rate_before,
-            rate_after=rate_after,
-            list_tax_rate=standard,
-        ).check()
+        staff.may_change_price(actor, before, after, limit_pct=self.pricing.advisor_max_discount_pct,
+                               list_cents=after.list_cents, list_qty=after.list_qty, rate_before=rate_before,
+                               rate_after=rate_after, list_tax_rate=standard).check()
 
 
 def stale_edit(message: str, last, *, current=None) -> StaleEdit:
@@ -388,17 +369,10 @@ def stale_edit(message: str, last, *, current=None) -> StaleEdit:
     words, ``desk.domain.stale``); ``current``: the record's version now."""
     change = None
     if last is not None:
-        change = OtherChange(
-            by=last.user_name, at=last.at, action=last.action, after=_loaded(last.after), before=_loaded(last.before)
-        )
-    return StaleEdit(
-        message,
-        by=last.user_name if last else "",
-        at=last.at if last else None,
-        what=last.action if last else "",
-        change=change,
-        current=current,
-    )
+        change = OtherChange(by=last.user_name, at=last.at, action=last.action,
+                             after=_loaded(last.after), before=_loaded(last.before))
+    return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
+                     what=last.action if last else "", change=change, current=current)
 
 
 def _loaded(text: str | None) -> dict:

@@ -62,15 +62,8 @@ class PeopleService(Service):
         row = self._vehicle_row(customer_id, vehicle)
         return self._write(lambda s: self._insert_vehicle(s, actor, row, vehicle.odometer_km))
 
-    def register(
-        self,
-        actor: User,
-        customer: CustomerDraft,
-        vehicle: VehicleDraft,
-        *,
-        same_as: int | None = None,
-        reason: str = "",
-    ) -> tuple[int, int]:
+    def register(self, actor: User, customer: CustomerDraft, vehicle: VehicleDraft, *,
+                 same_as: int | None = None, reason: str = "") -> tuple[int, int]:
         """A new customer and their car in one transaction: both or neither.
 
         A phone or plate already on file is never saved again without a word:
@@ -94,46 +87,23 @@ class PeopleService(Service):
                 others = sorted({m.customer_id for m in matches if m.field == "plate" and m.customer_id != same_as})
                 if car is None and others and not reason:
                     raise AlreadyOnFile([m for m in matches if m.customer_id in others])
-                self._audit(
-                    session,
-                    actor,
-                    "customer.matched",
-                    "customer",
-                    same_as,
-                    after={
-                        "typed": typed,
-                        "matched_by": sorted({m.field for m in matches if m.customer_id == same_as}),
-                        "vehicle_id": car,
-                        "reason": reason,
-                        "plate_also_of": others,
-                    },
-                )
+                self._audit(session, actor, "customer.matched", "customer", same_as, after={
+                    "typed": typed, "matched_by": sorted({m.field for m in matches if m.customer_id == same_as}),
+                    "vehicle_id": car, "reason": reason, "plate_also_of": others})
                 if car is not None:
                     return same_as, car
                 return same_as, self._car_for(session, actor, same_as, vrow, vehicle, matches, reason)
             if matches and not reason:
                 raise AlreadyOnFile(matches)
-            cid = self._insert_customer(
-                session,
-                actor,
-                crow,
-                on_file=[{"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
-                reason=reason,
-            )
+            cid = self._insert_customer(session, actor, crow, on_file=[
+                {"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
+                reason=reason)
             return cid, self._car_for(session, actor, cid, vrow, vehicle, matches, reason)
 
         return self._write(run)
 
-    def _car_for(
-        self,
-        session: Session,
-        actor: User,
-        customer_id: int,
-        vrow: VehicleRow,
-        vehicle: VehicleDraft,
-        matches: list,
-        reason: str,
-    ) -> int:
+    def _car_for(self, session: Session, actor: User, customer_id: int, vrow: VehicleRow, vehicle: VehicleDraft,
+                 matches: list, reason: str) -> int:
         """The customer's car of the typed plate. A plate on file is one car: it
         changes hands to this customer (audited, with the reason and the owner
         before), never a second car with the same plate; a different VIN typed
@@ -144,40 +114,24 @@ class PeopleService(Service):
             return self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
         car = session.get(VehicleRow, taken.vehicle_id)
         if vrow.vin and car.vin and vrow.vin != car.vin:
-            raise InvalidInput(
-                "plate",
-                N_("The plate {plate} is on file for another car (VIN {vin}, {owner}): correct that car's plate first"),
-                {"plate": car.plate, "vin": car.vin, "owner": taken.customer_name},
-            )
+            raise InvalidInput("plate", N_("The plate {plate} is on file for another car (VIN {vin}, {owner}): "
+                                           "correct that car's plate first"),
+                               {"plate": car.plate, "vin": car.vin, "owner": taken.customer_name})
         before = car.customer_id
         car.customer_id = customer_id
         session.add(car)
         session.flush()
-        self._audit(
-            session,
-            actor,
-            "vehicle.owner",
-            "vehicle",
-            car.id,
-            before={"customer_id": before, "owner": taken.customer_name},
-            after={"customer_id": customer_id, "reason": reason},
-        )
+        self._audit(session, actor, "vehicle.owner", "vehicle", car.id,
+                    before={"customer_id": before, "owner": taken.customer_name},
+                    after={"customer_id": customer_id, "reason": reason})
         return car.id
 
     def _customer_row(self, c: CustomerDraft) -> CustomerRow:
-        return CustomerRow(
-            name=c.name,
-            phone=c.phone,
-            member=c.member,
-            vip=c.vip,
-            special_note=c.special_note,
-            email=c.email,
-            created_at=self.now(),
-        )
+        return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,
+                           email=c.email, created_at=self.now())
 
-    def _insert_customer(
-        self, session: Session, actor: User, row: CustomerRow, *, on_file: list | None = None, reason: str = ""
-    ) -> int:
+    def _insert_customer(self, session: Session, actor: User, row: CustomerRow, *, on_file: list | None = None,
+                         reason: str = "") -> int:
         session.add(row)
         session.flush()
         after = row.model_dump()
@@ -188,15 +142,8 @@ class PeopleService(Service):
 
     @staticmethod
     def _vehicle_row(customer_id: int, v: VehicleDraft) -> VehicleRow:
-        return VehicleRow(
-            customer_id=customer_id,
-            vin=v.vin,
-            plate=v.plate,
-            make=v.make,
-            model=v.model,
-            year=v.year,
-            purchase_date=v.purchase_date,
-        )
+        return VehicleRow(customer_id=customer_id, vin=v.vin, plate=v.plate, make=v.make, model=v.model,
+                          year=v.year, purchase_date=v.purchase_date)
 
     def _insert_vehicle(self, session: Session, actor: User, row: VehicleRow, km: int | None) -> int:
         if session.get(CustomerRow, row.customer_id) is None:

@@ -50,9 +50,8 @@ TEXTUAL_COMMANDS = {
     "Quit the application as soon as possible": N_("Quit the application as soon as possible"),
     "Keys": N_("Keys"),
     "Hide the keys and widget help panel": N_("Hide the keys and widget help panel"),
-    "Show help for the focused widget and a summary of available keys": N_(
-        "Show help for the focused widget and a summary of available keys"
-    ),
+    "Show help for the focused widget and a summary of available keys":
+        N_("Show help for the focused widget and a summary of available keys"),
     "Minimize": N_("Minimize"),
     "Minimize the widget and restore to normal size": N_("Minimize the widget and restore to normal size"),
     "Maximize": N_("Maximize"),
@@ -162,11 +161,7 @@ class DeskApp(TypeAhead, App):
         """The services, or None. A worker that asks while the store is still
         being opened (a key pressed on the early board) waits for them."""
         desk = self._desk
-        if (
-            desk is None
-            and not self.store_settled.is_set()
-            and threading.current_thread() is not threading.main_thread()
-        ):
+        if desk is None and not self.store_settled.is_set() and threading.current_thread() is not threading.main_thread():
             self.store_settled.wait(60)
             desk = self._desk
         return desk
@@ -316,10 +311,8 @@ class DeskApp(TypeAhead, App):
         """Textual's own commands (Theme, Quit, Keys…) in the interface language,
         then desk's."""
         for command in super().get_system_commands(screen):
-            yield command._replace(
-                title=_(TEXTUAL_COMMANDS.get(command.title, command.title)),
-                help=_(TEXTUAL_COMMANDS.get(command.help, command.help)),
-            )
+            yield command._replace(title=_(TEXTUAL_COMMANDS.get(command.title, command.title)),
+                                   help=_(TEXTUAL_COMMANDS.get(command.help, command.help)))
         yield from desk_commands(self, screen)
 
     def action_command_palette(self) -> None:
@@ -329,14 +322,7 @@ class DeskApp(TypeAhead, App):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
 
-def make_app(
-    *,
-    db_url: str,
-    clock: Callable[[], datetime] | None = None,
-    settings: Settings | None = None,
-    user_name: str | None = None,
-    desk: Desk | None = None,
-    remote: bool = False,
-) -> DeskApp:
+def make_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
+             user_name: str | None = None, desk: Desk | None = None, remote: bool = False) -> DeskApp:
     """The one factory for the CLI, the tests and the benchmarks."""
     return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk, remote=remote)

@@ -20,35 +20,11 @@ if TYPE_CHECKING:
 
 #: Modules whose classes carry BINDINGS (the shell, every screen and widget).
 BINDING_MODULES = (
-    "desk.shell.app",
-    "desk.shell.store_link",
-    "desk.shell.lobby",
-    *(
-        f"desk.screens.{m}"
-        for m in (
-            "appointments",
-            "booking",
-            "complaints",
-            "dashboard",
-            "delivery",
-            "estimate",
-            "followup",
-            "help",
-            "history",
-            "importer",
-            "printing",
-            "lobby",
-            "lock",
-            "lookup",
-            "progress",
-            "reception",
-            "setup",
-            "signin",
-            "visit",
-            "walkaround",
-            "workshop",
-        )
-    ),
+    "desk.shell.app", "desk.shell.store_link", "desk.shell.lobby",
+    *(f"desk.screens.{m}" for m in (
+        "appointments", "booking", "complaints", "dashboard", "delivery", "estimate", "followup", "help", "history",
+        "importer", "printing",
+        "lobby", "lock", "lookup", "progress", "reception", "setup", "signin", "visit", "walkaround", "workshop")),
     *(f"desk.widgets.{m}" for m in ("approval", "checklist", "dialogs", "open_items", "survey")),
 )
 
@@ -59,14 +35,10 @@ def desk_commands(app: DeskApp, screen: Screen) -> Iterator[SystemCommand]:
         return
     for name, (_path, title) in app.AREAS.items():
         yield SystemCommand(_(title), _("Open {area}", area=_(title)), lambda n=name: app.action_area(n))
-    yield SystemCommand(
-        _("Switch user"), _("Another user takes over this terminal with their PIN (ctrl+l)"), app.action_switch_user
-    )
-    yield SystemCommand(
-        _("Import customers from CSV"),
-        _("Customers and vehicles from another system's export"),
-        lambda: import_customers(app),
-    )
+    yield SystemCommand(_("Switch user"), _("Another user takes over this terminal with their PIN (ctrl+l)"),
+                        app.action_switch_user)
+    yield SystemCommand(_("Import customers from CSV"), _("Customers and vehicles from another system's export"),
+                        lambda: import_customers(app))
     # the current screen's own commands: every binding with a description
     # (Textual's own, such as Focus Next, by the help's translation)
     from desk.screens.help import TEXTUAL_KEYS
@@ -76,8 +48,7 @@ def desk_commands(app: DeskApp, screen: Screen) -> Iterator[SystemCommand]:
         if binding.description and active.enabled and active.node is screen:
             what = binding.tooltip or binding.description
             yield SystemCommand(
-                _(TEXTUAL_KEYS.get(what, what)),
-                _("Key: {key}", key=app.get_key_display(binding)),
+                _(TEXTUAL_KEYS.get(what, what)), _("Key: {key}", key=app.get_key_display(binding)),
                 lambda a=binding.action: screen.run_action(a),
             )
 

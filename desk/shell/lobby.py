@@ -28,14 +28,8 @@ class LobbyApp(DeskApp, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="quit")]
 
-    def __init__(
-        self,
-        *,
-        db_url: str,
-        clock: Callable[[], datetime] | None = None,
-        settings: Settings | None = None,
-        desk: Desk | None = None,
-    ) -> None:
+    def __init__(self, *, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
+                 desk: Desk | None = None) -> None:
         super().__init__(db_url=db_url, clock=clock, settings=settings, desk=desk)
         self.title = self.settings.shop_name
         self.sub_title = ""
@@ -65,12 +59,7 @@ class LobbyApp(DeskApp, inherit_bindings=False):
         return iter(())
 
 
-def make_lobby_app(
-    *,
-    db_url: str,
-    clock: Callable[[], datetime] | None = None,
-    settings: Settings | None = None,
-    desk: Desk | None = None,
-) -> LobbyApp:
+def make_lobby_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
+                   desk: Desk | None = None) -> LobbyApp:
     """The lobby board alone (``desk lobby-mode``)."""
     return LobbyApp(db_url=db_url, clock=clock, settings=settings, desk=desk)

@@ -63,12 +63,12 @@ class PasteParser(XTermParser):
                 end = data.find(BRACKETED_PASTE_END)
                 if end < 0:
                     keep = _partial_tail(data, BRACKETED_PASTE_END, 1)
-                    self._pasting.append(data[: len(data) - keep])
-                    self._hold(data[len(data) - keep :])
+                    self._pasting.append(data[:len(data) - keep])
+                    self._hold(data[len(data) - keep:])
                     return
                 text = "".join(self._pasting) + data[:end]
                 self._pasting = None
-                data = data[end + len(BRACKETED_PASTE_END) :]
+                data = data[end + len(BRACKETED_PASTE_END):]
                 # NUL never reaches a field (as Textual's own paste)
                 yield events.Paste(text.replace("\x00", ""))
                 continue
@@ -77,13 +77,13 @@ class PasteParser(XTermParser):
                 # an ESC or more at the end may be a paste's start cut by the read
                 keep = _partial_tail(data, BRACKETED_PASTE_START, 1)
                 if len(data) > keep:
-                    yield from super().feed(data[: len(data) - keep])
-                self._hold(data[len(data) - keep :])
+                    yield from super().feed(data[:len(data) - keep])
+                self._hold(data[len(data) - keep:])
                 return
             if start:
                 yield from super().feed(data[:start])
             self._pasting = []
-            data = data[start + len(BRACKETED_PASTE_START) :]
+            data = data[start + len(BRACKETED_PASTE_START):]
 
     def _hold(self, tail: str) -> None:
         self._held = tail

@@ -82,14 +82,10 @@ class Session:
 
         users = [u for u in users if u.id in pin_users]
         if not users:
-            self.app.push_screen(
-                StoreErrorScreen(
-                    _(
-                        "Nobody can sign in from a browser yet: a user needs a PIN first "
-                        "(desk set-pin NAME on the shop's computer)."
-                    )
-                )
-            )
+            self.app.push_screen(StoreErrorScreen(_(
+                "Nobody can sign in from a browser yet: a user needs a PIN first "
+                "(desk set-pin NAME on the shop's computer)."
+            )))
             return
         self.app.push_screen(SignInScreen(users, pin_users), self.sign_in)
 
@@ -131,12 +127,9 @@ class Session:
         if self.app.remote:
             users = [u for u in users if u.id in pin_users]
         others = [u for u in users if u.id != self.user.id]
-        self.app.push_screen(
-            SignInScreen(
-                others, pin_users, title=_("Switch user: who takes over from {user}?", user=self.user.name), hint=False
-            ),
-            self._switched,
-        )
+        self.app.push_screen(SignInScreen(others, pin_users, title=_("Switch user: who takes over from {user}?",
+                                                                     user=self.user.name), hint=False),
+                             self._switched)
 
     def _switched(self, user: User | None) -> None:
         before = self.user

@@ -101,14 +101,7 @@ class StoreErrorScreen(ShellScreen):
         yield Header(show_clock=self.app.show_clock)
         text = Text(self.message)
         if self.backups:
-            text.append(
-                "\n\n"
-                + _n(
-                    "{n} backup found; press r to restore it",
-                    "{n} backups found; press r to restore one",
-                    len(self.backups),
-                )
-            )
+            text.append("\n\n" + _n("{n} backup found; press r to restore it", "{n} backups found; press r to restore one", len(self.backups)))
         yield Static(text, id="store-error")
         yield DeskFooter()
 
@@ -141,24 +134,11 @@ class StoreErrorScreen(ShellScreen):
     def _recovered(self, made: Recovered) -> None:
         from desk.widgets.dialogs import ConfirmDialog
 
-        said = _(
-            "Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
-            path=made.path.name,
-            rows=sum(made.rows.values()),
-            tables=len(made.rows),
-            failed=made.unreadable,
-        )
+        said = _("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
+                 path=made.path.name, rows=sum(made.rows.values()), tables=len(made.rows), failed=made.unreadable)
         if not made.desk:
-            self.notify(
-                said
-                + " "
-                + _(
-                    "Some of desk's tables could not be recovered: it is not a usable shop. "
-                    "Restore a backup instead (desk restore)"
-                ),
-                severity="warning",
-                timeout=20,
-            )
+            self.notify(said + " " + _("Some of desk's tables could not be recovered: it is not a usable shop. "
+                                       "Restore a backup instead (desk restore)"), severity="warning", timeout=20)
             return
         question = said + "\n\n" + _("Put the recovered file in place? The damaged file is kept beside it.")
         self.app.push_screen(ConfirmDialog(question), self._restore_if(made.path))
@@ -182,9 +162,8 @@ class StoreErrorScreen(ShellScreen):
         def picked(path: Path | None) -> None:
             if path is None:
                 return
-            question = _(
-                "Replace the database with the backup {name}? The current file is kept beside it.", name=path.name
-            )
+            question = _("Replace the database with the backup {name}? The current file is kept beside it.",
+                         name=path.name)
             self.app.push_screen(ConfirmDialog(question), self._restore_if(path))
 
         self.app.push_screen(PickDialog(_("Restore which backup?"), [(p, label(p)) for p in self.backups]), picked)
@@ -212,32 +191,23 @@ def restored_text(report: RestoreReport) -> str:
     lines = [_("Restored from {name}.", name=report.source.name)]
     if report.kept is not None:
         lines.append(_("The replaced file is kept as {name}.", name=report.kept.name))
-    lines.append(
-        _("Integrity check: ok.")
-        if report.integrity_ok
-        else _("Integrity check: the restored file is damaged; choose another backup.")
-    )
+    lines.append(_("Integrity check: ok.") if report.integrity_ok else
+                 _("Integrity check: the restored file is damaged; choose another backup."))
     if report.integrity_ok:
         if report.audit_problems:
-            lines.append(
-                _n(
-                    "Audit log: {n} event changed or missing (desk audit verify names it).",
-                    "Audit log: {n} events changed or missing (desk audit verify names them).",
-                    len(report.audit_problems),
-                )
-            )
+            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).",
+                            "Audit log: {n} events changed or missing (desk audit verify names them).",
+                            len(report.audit_problems)))
             first = report.audit_problems[0]
             lines.append(_("event {id}: {problem}", id=first.event_id, problem=first.text()))
         else:
             lines.append(_n("Audit log: intact ({n} event).", "Audit log: intact ({n} events).", report.audit_events))
             if report.backup_head:
-                lines.append(
-                    _("It holds the newest event recorded with the backup (event {id}).", id=report.backup_head["id"])
-                )
+                lines.append(_("It holds the newest event recorded with the backup (event {id}).",
+                               id=report.backup_head["id"]))
         if getattr(report, "anchored", False):
-            lines.append(
-                _("The audit log's anchor outside the database now names the restored head; the restore is audited.")
-            )
+            lines.append(_("The audit log's anchor outside the database now names the restored head; "
+                           "the restore is audited."))
     return " ".join(lines)
 
 
@@ -305,14 +275,8 @@ class StoreLink:
         app = self.app
         try:
             # quick_check reads the whole file: it runs after the board is up
-            desk = open_desk(
-                app.db_url,
-                clock=app.clock,
-                settings=app.settings,
-                migrate=app.MIGRATE,
-                deep_check=False,
-                initialise=initialise,
-            )
+            desk = open_desk(app.db_url, clock=app.clock, settings=app.settings, migrate=app.MIGRATE,
+                             deep_check=False, initialise=initialise)
         except StoreBusy as exc:
             app.call_from_thread(self.busy, describe_error(exc))
             return
@@ -389,9 +353,8 @@ class StoreLink:
             pass  # busy on another terminal: the next start checks again
         except StoreUnavailable as exc:
             if desk.ctx.blocked:
-                self.app.call_from_thread(
-                    self.failed, describe_error(exc), self.backups(), isinstance(exc, StoreDamaged)
-                )
+                self.app.call_from_thread(self.failed, describe_error(exc), self.backups(),
+                                          isinstance(exc, StoreDamaged))
 
     def _daily_backup(self) -> None:
         """Today's verified backup, once a day, keeping the last two weeks."""
@@ -406,9 +369,8 @@ class StoreLink:
             from desk.store.faults import from_exception
 
             detail = describe_error(from_exception(exc))
-            app.call_from_thread(
-                app.notify, _("Daily backup failed: {detail}", detail=detail), severity="error", timeout=15
-            )
+            app.call_from_thread(app.notify, _("Daily backup failed: {detail}", detail=detail),
+                                 severity="error", timeout=15)
 
     def refresh_setup(self) -> None:
         """Re-read the shop's settings and checklist changes (in a worker)."""

@@ -46,18 +46,8 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
 
 
-def chain_hash(
-    prev_hash: str,
-    at_iso: str,
-    user_id: int | None,
-    user_name: str,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    visit_id: int | None,
-    before: str,
-    after: str,
-) -> str:
+def chain_hash(prev_hash: str, at_iso: str, user_id: int | None, user_name: str, action: str, entity: str,
+               entity_id: int | None, visit_id: int | None, before: str, after: str) -> str:
     """The chain's one hash: an event's fields and the hash before it. Everything
     that writes events (this module, the benchmark's bulk writer) uses it."""
     body = json.dumps(
@@ -68,18 +58,8 @@ def chain_hash(
 
 
 def event_hash(prev_hash: str, row: AuditEventRow) -> str:
-    return chain_hash(
-        prev_hash,
-        row.at.isoformat(),
-        row.user_id,
-        row.user_name,
-        row.action,
-        row.entity,
-        row.entity_id,
-        row.visit_id,
-        row.before,
-        row.after,
-    )
+    return chain_hash(prev_hash, row.at.isoformat(), row.user_id, row.user_name, row.action, row.entity,
+                      row.entity_id, row.visit_id, row.before, row.after)
 
 
 def _last_hash(session: Session) -> str:
@@ -88,7 +68,9 @@ def _last_hash(session: Session) -> str:
         # Serialise appenders so the chain never forks (SQLite's BEGIN IMMEDIATE
         # already gives one writer at a time).
         session.execute(sa.text("SELECT pg_advisory_xact_lock(7041)"))
-    last = session.exec(select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)).first()
+    last = session.exec(
+        select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
+    ).first()
     return last or GENESIS
 
 
@@ -168,35 +150,21 @@ class ChainProblem:
 REORDERED = N_("removed or reordered event before this one")
 REMOVED = N_("events {first}..{last} removed")
 CHANGED = N_("content changed")
-CUT = N_(
-    "the log ends at event {last}, but its anchor outside the database ({path}) recorded event {id} "
-    "on {at}: the newest events were removed"
-)
-EMPTIED = N_(
-    "the log is empty, but its anchor outside the database ({path}) recorded event {id} on {at}: "
-    "all its events were removed"
-)
-REPLACED_EVENT = N_(
-    "event {id} is not the one its anchor ({path}) recorded on {at}: events were removed and "
-    "others written in their place"
-)
-SHOP_CHANGED = N_(
-    "this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here up to "
-    "event {id}: the database was replaced outside desk or its shop id edited "
-    "(if you replaced it yourself: desk audit verify --re-anchor)"
-)
-BEHIND = N_(
-    "the anchor outside the database ({path}) records event {id}, written {at}: the {n} newest "
-    "events (to event {last}) are not anchored yet, so removing them would not be found"
-)
-ANCHOR_UNWRITABLE = N_(
-    "the anchor's folder {folder} cannot be written here: no save is anchored until it can be "
-    "(make it writable; the next save anchors the log again)"
-)
-NO_ANCHOR = N_(
-    "no anchor outside the database yet (a database made elsewhere, moved, or by an older "
-    "desk): its end is checked from the next change on"
-)
+CUT = N_("the log ends at event {last}, but its anchor outside the database ({path}) recorded event {id} "
+         "on {at}: the newest events were removed")
+EMPTIED = N_("the log is empty, but its anchor outside the database ({path}) recorded event {id} on {at}: "
+             "all its events were removed")
+REPLACED_EVENT = N_("event {id} is not the one its anchor ({path}) recorded on {at}: events were removed and "
+                    "others written in their place")
+SHOP_CHANGED = N_("this file's shop id is {shop}, but its anchor ({path}) recorded the shop {old} here up to "
+                  "event {id}: the database was replaced outside desk or its shop id edited "
+                  "(if you replaced it yourself: desk audit verify --re-anchor)")
+BEHIND = N_("the anchor outside the database ({path}) records event {id}, written {at}: the {n} newest "
+           "events (to event {last}) are not anchored yet, so removing them would not be found")
+ANCHOR_UNWRITABLE = N_("the anchor's folder {folder} cannot be written here: no save is anchored until it can be "
+                       "(make it writable; the next save anchors the log again)")
+NO_ANCHOR = N_("no anchor outside the database yet (a database made elsewhere, moved, or by an older "
+               "desk): its end is checked from the next change on")
 
 
 def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
@@ -207,7 +175,10 @@ def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
     expected_next_id: int | None = None
     while True:
         rows = session.exec(
-            select(AuditEventRow).where(col(AuditEventRow.id) > last_id).order_by(col(AuditEventRow.id)).limit(batch)
+            select(AuditEventRow)
+            .where(col(AuditEventRow.id) > last_id)
+            .order_by(col(AuditEventRow.id))
+            .limit(batch)
         ).all()
         if not rows:
             break
@@ -215,7 +186,8 @@ def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
             row_id = stored_id(row)
             if row.prev_hash != prev:
                 if expected_next_id is not None and row_id != expected_next_id:
-                    problems.append(ChainProblem(row_id, REMOVED, {"first": expected_next_id, "last": row_id - 1}))
+                    problems.append(ChainProblem(row_id, REMOVED, {"first": expected_next_id,
+                                                                   "last": row_id - 1}))
                 else:
                     problems.append(ChainProblem(row_id, REORDERED))
             if event_hash(row.prev_hash, row) != row.hash:
@@ -271,49 +243,28 @@ def verify_anchored(engine: Engine, session_factory: Callable[[], AbstractContex
                 if p.reason == REMOVED:
                     named |= set(range(p.params["first"], p.params["last"] + 1))
             if found.id not in named:  # an event the chain already names missing is not said twice
-                problems += against_head(
-                    session, found.head, path=str(anchors.anchor_path(found.shop_id, key)), at=found.at
-                )
+                problems += against_head(session, found.head,
+                                         path=str(anchors.anchor_path(found.shop_id, key)), at=found.at)
         elif others:
             old = max(others, key=lambda a: a.id)
-            problems.append(
-                ChainProblem(
-                    old.id,
-                    SHOP_CHANGED,
-                    {
-                        "shop": shop_id,
-                        "old": old.shop_id,
-                        "id": old.id,
-                        "path": str(anchors.anchor_path(old.shop_id, key)),
-                    },
-                )
-            )
+            problems.append(ChainProblem(old.id, SHOP_CHANGED, {
+                "shop": shop_id, "old": old.shop_id, "id": old.id,
+                "path": str(anchors.anchor_path(old.shop_id, key))}))
         elif shop_id and events:
             note = NO_ANCHOR
         behind = []
         if found is not None and not problems:
             last = session.execute(sa.select(sa.func.max(AuditEventRow.id))).scalar_one() or 0
             if last > found.id:
-                behind.append(
-                    (
-                        BEHIND,
-                        {
-                            "path": str(anchors.anchor_path(found.shop_id, key)),
-                            "id": found.id,
-                            "at": found.at,
-                            "n": last - found.id,
-                            "last": last,
-                        },
-                    )
-                )
+                behind.append((BEHIND, {"path": str(anchors.anchor_path(found.shop_id, key)), "id": found.id,
+                                        "at": found.at, "n": last - found.id, "last": last}))
         if shop_id and events and not anchors.writable():
             behind.append((ANCHOR_UNWRITABLE, {"folder": str(anchors.folder())}))
     return Verified(problems, note, events, behind)
 
 
-def reset_anchor(
-    engine: Engine, *, user_name: str, at: datetime, action: str, after: dict[str, Any]
-) -> tuple[anchors.Anchor | None, anchors.Head]:
+def reset_anchor(engine: Engine, *, user_name: str, at: datetime, action: str,
+                 after: dict[str, Any]) -> tuple[anchors.Anchor | None, anchors.Head]:
     """Anchor the database's log at its head as it is now, whatever the anchor
     said (a restore, or ``desk audit verify --re-anchor``), and audit that: the
     event (``action``) records the anchor it replaced. Returns (old anchor, new head)."""
@@ -327,17 +278,10 @@ def reset_anchor(
         return None, head
     old = anchors.reset(shop_id, key, head)
     with write_session(engine) as session:
-        row = record(
-            session,
-            at=at,
-            user_id=None,
-            user_name=user_name,
-            action=action,
-            entity="audit",
-            entity_id=None,
-            before=None if old is None else {"shop_id": old.shop_id, "id": old.id, "hash": old.hash, "at": old.at},
-            after={**after, "head": head.id},
-        )
+        row = record(session, at=at, user_id=None, user_name=user_name, action=action, entity="audit",
+                     entity_id=None, before=None if old is None else {"shop_id": old.shop_id, "id": old.id,
+                                                                      "hash": old.hash, "at": old.at},
+                     after={**after, "head": head.id})
         session.info.pop("audit_head", None)
         new = anchors.Head(stored_id(row), row.hash)
     anchors.reset(shop_id, key, new)
@@ -351,7 +295,10 @@ def re_anchor(engine: Engine, user_name: str, at: datetime) -> tuple[anchors.Anc
 def history(session: Session, visit_id: int, limit: int = 500) -> list[AuditEventRow]:
     return list(
         session.exec(
-            select(AuditEventRow).where(AuditEventRow.visit_id == visit_id).order_by(col(AuditEventRow.id)).limit(limit)
+            select(AuditEventRow)
+            .where(AuditEventRow.visit_id == visit_id)
+            .order_by(col(AuditEventRow.id))
+            .limit(limit)
         ).all()
     )
 

@@ -116,8 +116,8 @@ def reset_sequences(conn: sa.Connection) -> None:
         name = table.name.replace('"', '""')
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
-            f'coalesce((SELECT max(id) FROM "{name}"), 1), '
-            f'(SELECT max(id) FROM "{name}") IS NOT NULL)'
+            f"coalesce((SELECT max(id) FROM \"{name}\"), 1), "
+            f"(SELECT max(id) FROM \"{name}\") IS NOT NULL)"
         )
 
 

@@ -72,15 +72,11 @@ def is_wal_file(path: Path) -> bool:
     return head.startswith(health.SQLITE_HEADER) and head[18:20] == b"\x02\x02"
 
 
-SWITCHING = N_(
-    "This SQLite library ({version}) cannot share a WAL database safely: desk switches it to a "
-    "rollback journal as soon as no one else has it open. Waiting for: {holders}"
-)
+SWITCHING = N_("This SQLite library ({version}) cannot share a WAL database safely: desk switches it to a "
+               "rollback journal as soon as no one else has it open. Waiting for: {holders}")
 
 
-def use_rollback_journal(
-    path: Path, *, wait: float = 0.0, on_wait: Callable[[StoreBusy], object] | None = None
-) -> bool:
+def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait: Callable[[StoreBusy], object] | None = None) -> bool:
     """On an affected library, switch a WAL file to the rollback journal.
 
     Needs the file alone: while another connection has it open this waits (up to
@@ -103,11 +99,9 @@ def use_rollback_journal(
                     conn.close()
             return True
         except StoreBusy as exc:
-            held = StoreBusy(
-                SWITCHING,
-                {"version": sqlite3.sqlite_version, "holders": "; ".join(exc.holders) or "another program"},
-                holders=exc.holders,
-            )
+            held = StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
+                                         "holders": "; ".join(exc.holders) or "another program"},
+                             holders=exc.holders)
             if time.monotonic() >= deadline:
                 raise held from None
             if on_wait is not None:
@@ -141,7 +135,6 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     journal = journal_mode()
 
     if path is not None:
-
         @event.listens_for(engine, "do_connect")
         def _announce(_dialect: object, record: ConnectionPoolEntry, _cargs: object, _cparams: object) -> None:
             record.info["presence"] = presence.join(path)
@@ -168,13 +161,9 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
                     raise
                 cur.close()
                 dbapi_conn.close()
-                raise StoreBusy(
-                    SWITCHING,
-                    {
-                        "version": sqlite3.sqlite_version,
-                        "holders": "; ".join(presence.names(presence.holders(path))) or "another program",
-                    },
-                ) from None
+                raise StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
+                                            "holders": "; ".join(presence.names(presence.holders(path)))
+                                            or "another program"}) from None
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -206,7 +195,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 # ----------------------------------------------------------------------------- schema
-
 
 def current_revision(engine: Engine) -> str | None:
     """The database's schema revision (None: not created by desk yet)."""

@@ -76,9 +76,7 @@ class Reader:
         sqlite = conn.dialect.name == "sqlite"
 
         def execute(sql: str, params: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
-            return [
-                tuple(r) for r in conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()
-            ]
+            return [tuple(r) for r in conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()]
 
         return cls(execute, sqlite=sqlite)
 
@@ -154,79 +152,31 @@ def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) 
     due: set[int] = set()
     earlier: set[int] = set()
     if ids:
-        for vid, text in reader.rows(
-            f"SELECT visit_id, text FROM concern WHERE visit_id IN ({reader.marks(len(ids))}) ORDER BY id", *ids
-        ):
+        for vid, text in reader.rows(f"SELECT visit_id, text FROM concern WHERE visit_id IN ({reader.marks(len(ids))}) "
+                                     "ORDER BY id", *ids):
             first_concern.setdefault(vid, text)
-        due = {
-            r[0]
-            for r in reader.rows(
-                f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NULL "
-                "AND due_at <= ? AND kind != ?",
-                *ids,
-                now,
-                sched.LATE,
-            )
-        }
+        due = {r[0] for r in reader.rows(
+            f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NULL "
+            "AND due_at <= ? AND kind != ?", *ids, now, sched.LATE)}
         vehicles = sorted({r[9] for r in rows})
-        earlier = {
-            r[0]
-            for r in reader.rows(
-                f"SELECT DISTINCT vehicle_id FROM visit WHERE vehicle_id IN ({reader.marks(len(vehicles))}) "
-                "AND arrived_at IS NOT NULL AND day < ?",
-                *vehicles,
-                day,
-            )
-        }
+        earlier = {r[0] for r in reader.rows(
+            f"SELECT DISTINCT vehicle_id FROM visit WHERE vehicle_id IN ({reader.marks(len(vehicles))}) "
+            "AND arrived_at IS NOT NULL AND day < ?", *vehicles, day)}
     out = []
-    for (
-        vid,
-        version,
-        number,
-        appointment_at,
-        arrived_at,
-        stage,
-        advisor_id,
-        comeback_of_id,
-        walk_in,
-        vehicle_id,
-        customer,
-        phone,
-        vip,
-        special_note,
-        veh_id,
-        plate,
-        make,
-        model,
-    ) in rows:
+    for (vid, version, number, appointment_at, arrived_at, stage, advisor_id, comeback_of_id, walk_in, vehicle_id,
+         customer, phone, vip, special_note, veh_id, plate, make, model) in rows:
         appointment_at, arrived_at = reader.when(appointment_at), reader.when(arrived_at)
-        late = (
-            stage == Stage.BOOKED
-            and appointment_at is not None
-            and now >= sched.late_due(appointment_at, late_after_minutes)
-        )
-        out.append(
-            BoardRow(
-                ref=VisitRef(vid, version),
-                number=number,
-                time=appointment_at or arrived_at,
-                stage=stage,
-                customer=customer,
-                phone=phone,
-                plate=plate,
-                vehicle=f"{make} {model}".strip(),
-                concern=first_concern.get(vid, ""),
-                advisor=names.get(advisor_id, ""),
-                vip=bool(vip),
-                special_note=special_note,
-                comeback=comeback_of_id is not None,
-                new_customer=veh_id not in earlier and vehicle_id not in earlier,
-                late=late,
-                arrived=arrived_at is not None,
-                reminder_due=vid in due and stage == Stage.BOOKED,
-                walk_in=bool(walk_in),
-            )
-        )
+        late = (stage == Stage.BOOKED and appointment_at is not None
+                and now >= sched.late_due(appointment_at, late_after_minutes))
+        out.append(BoardRow(
+            ref=VisitRef(vid, version), number=number, time=appointment_at or arrived_at, stage=stage,
+            customer=customer, phone=phone, plate=plate, vehicle=f"{make} {model}".strip(),
+            concern=first_concern.get(vid, ""), advisor=names.get(advisor_id, ""), vip=bool(vip),
+            special_note=special_note, comeback=comeback_of_id is not None,
+            new_customer=veh_id not in earlier and vehicle_id not in earlier, late=late,
+            arrived=arrived_at is not None, reminder_due=vid in due and stage == Stage.BOOKED,
+            walk_in=bool(walk_in),
+        ))
     return out
 
 
@@ -263,9 +213,8 @@ def early_start(url: str, *, now: datetime, base_settings: Settings) -> Early | 
             return None
         if head[18:20] == b"\x02\x02" and not health.sqlite_version_ok():
             return None  # WAL on an affected library: switched first (desk.store.db)
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=1, isolation_level=None, check_same_thread=False
-        )
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1, isolation_level=None,
+                               check_same_thread=False)
     except (OSError, sqlite3.Error):
         return None
     try:
@@ -277,13 +226,9 @@ def early_start(url: str, *, now: datetime, base_settings: Settings) -> Early | 
         stored = stored_settings(reader)
         settings = rules.settings_over(base_settings, stored)
         everyone = users(reader)
-        return Early(
-            users=[u for u in everyone if u.active],
-            pin_users=pin_user_ids(reader),
-            stored=stored,
-            day=now.date(),
-            board=board(reader, now.date(), now=now, late_after_minutes=settings.late_after_minutes),
-        )
+        return Early(users=[u for u in everyone if u.active], pin_users=pin_user_ids(reader), stored=stored,
+                     day=now.date(), board=board(reader, now.date(), now=now,
+                                                 late_after_minutes=settings.late_after_minutes))
     except (sqlite3.Error, ValueError, KeyError):
         return None  # anything odd: the full opening finds it and says what it is
     finally:

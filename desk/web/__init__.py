@@ -95,7 +95,8 @@ def terminal_size(width: object, height: object) -> tuple[int, int]:
         except ValueError:
             return default
 
-    return (max(MIN_COLUMNS, min(MAX_COLUMNS, whole(width, 80))), max(MIN_ROWS, min(MAX_ROWS, whole(height, 24))))
+    return (max(MIN_COLUMNS, min(MAX_COLUMNS, whole(width, 80))),
+            max(MIN_ROWS, min(MAX_ROWS, whole(height, 24))))
 
 
 def limit_memory(pid: int, limit: int = SESSION_MEMORY_BYTES) -> None:
@@ -172,15 +173,8 @@ def page_text(site: Site, shop_name: str = "") -> dict[str, str]:
     }
 
 
-def make_server(
-    site: Site,
-    *,
-    host: str,
-    port: int,
-    lang: str | None = None,
-    max_sessions: int = MAX_SESSIONS,
-    shop: Callable[[], object] | None = None,
-):
+def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
+                max_sessions: int = MAX_SESSIONS, shop: Callable[[], object] | None = None):
     """A textual-serve server for ``site`` on ``host:port``. ``lang``: the language
     asked for on the command line (else the shop's); ``shop()``: the shop's
     settings as they are now (``desk.config.Settings``), read for each page."""
@@ -219,13 +213,11 @@ def make_server(
         async def _make_app(self) -> web.Application:
             # the page, the websocket and the static files: no download route
             app = web.Application(middlewares=[self.guard])
-            app.add_routes(
-                [
-                    web.get("/", self.handle_index, name="index"),
-                    web.get("/ws", self.handle_websocket, name="websocket"),
-                    web.static("/static", self.statics_path, show_index=False, name="static"),
-                ]
-            )
+            app.add_routes([
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.static("/static", self.statics_path, show_index=False, name="static"),
+            ])
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
@@ -251,8 +243,7 @@ def make_server(
                 set_locale(lang or settings.locale)
             html = page.render(
                 text=page_text(site, settings.shop_name if settings is not None else ""),
-                static_url=f"{base}/static/",
-                websocket_url=ws,
+                static_url=f"{base}/static/", websocket_url=ws,
                 font_size=font_size(site, settings, request.query.get("fontsize")),
                 reconnect_seconds=site.reconnect_seconds,
             )
@@ -280,12 +271,8 @@ def make_server(
             width, height = terminal_size(request.query.get("width", "80"), request.query.get("height", "24"))
             await websocket.prepare(request)
             service = DeskAppService(
-                self.command,
-                write_bytes=websocket.send_bytes,
-                write_str=websocket.send_str,
-                close=websocket.close,
-                download_manager=self.download_manager,
-                debug=self.debug,
+                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
             )
             self.services.add(service)
             try:
@@ -305,9 +292,8 @@ def make_server(
             await asyncio.gather(*(end_session(s) for s in list(self.services)), return_exceptions=True)
 
         async def on_startup(self, app) -> None:
-            self.console.print(
-                f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)", highlight=False
-            )
+            self.console.print(f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)",
+                               highlight=False)
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGE_DIR), autoescape=True)
     page = env.get_template("page.html")
@@ -335,9 +321,8 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def serve(
-    site: Site, *, db_url: str, host: str, port: int, lang: str | None = None, shop: Callable[[], object] | None = None
-) -> None:
+def serve(site: Site, *, db_url: str, host: str, port: int, lang: str | None = None,
+          shop: Callable[[], object] | None = None) -> None:
     """Serve ``site`` until Ctrl+C. The sessions find the database in
     ``DESK_DATABASE_URL``."""
     os.environ["DESK_DATABASE_URL"] = db_url

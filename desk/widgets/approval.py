@@ -46,15 +46,8 @@ class ActAs(PinEntry, ModalScreen[User | None]):
     TITLE = N_("Someone else's PIN")
     NOBODY = N_("Nobody who may do this has a PIN yet")
 
-    def __init__(
-        self,
-        action: str,
-        *,
-        load: Callable[[], list[User]] | None = None,
-        check: Callable | None = None,
-        exclude: User | None = None,
-        desk=None,
-    ) -> None:
+    def __init__(self, action: str, *, load: Callable[[], list[User]] | None = None,
+                 check: Callable | None = None, exclude: User | None = None, desk=None) -> None:
         super().__init__()
         self.action_text = action
         self._desk = desk

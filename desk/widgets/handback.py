@@ -21,7 +21,6 @@ def ack_text(label: str, by: str, at) -> Text:
         out.append(_("{name} at {time}", name=ack.by, time=f"{ack.at:%Y-%m-%d %H:%M}"), style="green")
     return out
 
-
 def map_text(visit) -> Text:
     """Panel by panel: the damage at the walkaround, and what was noted since."""
     walk, since = damage.marks(visit.damages), damage.marks(visit.delivery_damages)
@@ -43,7 +42,6 @@ def map_text(visit) -> Text:
     out.append("\n")
     return out
 
-
 class HandbackActions:
     """Mixed into the walkaround (``end`` "in") and delivery (``end`` "out")
     screens: ``a`` the customer acknowledges the map; at delivery ``d`` notes new
@@ -58,16 +56,11 @@ class HandbackActions:
             return
         from desk.widgets.dialogs import FormDialog, FormField
 
-        title = (
-            _("The customer acknowledges the damage map as it came")
-            if self.handback_end == "in"
-            else _("The customer acknowledges the car as handed back")
-        )
+        title = (_("The customer acknowledges the damage map as it came") if self.handback_end == "in"
+                 else _("The customer acknowledges the car as handed back"))
         form = FormDialog(title, [FormField.of(fields.SIGNER, _("Acknowledged by"), view.customer.name)])
-        self.submit(
-            form,
-            lambda values: self.desk.handback.acknowledge(self.user, self.ref, self.handback_end, values["signer"]),
-        )
+        self.submit(form, lambda values: self.desk.handback.acknowledge(self.user, self.ref, self.handback_end,
+                                                                         values["signer"]))
 
     def action_delivery_damage(self) -> None:
         from desk.widgets.dialogs import FormDialog, FormField, PickDialog
@@ -83,17 +76,11 @@ class HandbackActions:
         def kind_chosen(panel, kind) -> None:
             if not kind:
                 return
-            form = FormDialog(
-                _("New damage at delivery: {what}", what=f"{_(PANEL_NAMES[panel])}, {_(DAMAGE_NAMES[kind])}"),
-                [FormField.of(fields.DAMAGE_NOTE, _("Where exactly (optional)"))],
-            )
-            self.submit(
-                form,
-                lambda values: self.desk.handback.note_delivery_damage(
-                    self.user, self.ref, self.desk.handback.draft(panel, kind, values["note"])
-                ),
-                opened,
-            )
+            form = FormDialog(_("New damage at delivery: {what}", what=f"{_(PANEL_NAMES[panel])}, "
+                                                                         f"{_(DAMAGE_NAMES[kind])}"),
+                              [FormField.of(fields.DAMAGE_NOTE, _("Where exactly (optional)"))])
+            self.submit(form, lambda values: self.desk.handback.note_delivery_damage(
+                self.user, self.ref, self.desk.handback.draft(panel, kind, values["note"])), opened)
 
         def panel_chosen(panel) -> None:
             if panel:

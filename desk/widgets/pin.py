@@ -35,14 +35,8 @@ class PinEntry:
     def check_pin(self, user_id: int, pin: str) -> None:
         """Check in a worker (the one database path, ``desk.shell.work.run_db``):
         a refusal or a fault is shown beside the field, which takes a new try."""
-        run_db(
-            self,
-            lambda: self.pin_checker()(user_id, pin),
-            self.dismiss,
-            failed=lambda exc: self._pin_refused(describe_fault(exc)),
-            group="pin",
-            exclusive=True,
-        )
+        run_db(self, lambda: self.pin_checker()(user_id, pin), self.dismiss,
+               failed=lambda exc: self._pin_refused(describe_fault(exc)), group="pin", exclusive=True)
 
     def _pin_refused(self, message: str) -> None:
         pin = self.query_one(f"#{self.PIN_ID}", Input)

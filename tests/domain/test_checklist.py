@@ -81,7 +81,9 @@ def test_guard_lists_every_open_required_item(templates):
 
 
 def test_guard_passes_when_data_present_and_manual_items_ticked(templates):
-    f = facts(customer=Customer(1, "Li"), vehicle=Vehicle(1, 1), concerns=[Concern("noise")])
+    f = facts(
+        customer=Customer(1, "Li"), vehicle=Vehicle(1, 1), concerns=[Concern("noise")]
+    )
     ck.guard(templates, "BOOKED", f, [mark("APPT-07")])
 
 
@@ -100,7 +102,9 @@ def test_conditional_item_applies_only_when_condition_holds(templates):
 
 
 def test_waiver_unblocks_and_is_recorded(templates):
-    statuses = ck.evaluate(templates, "BOOKED", facts(), [mark("APPT-04", MarkKind.WAIVED, MANAGER, "phone booking")])
+    statuses = ck.evaluate(
+        templates, "BOOKED", facts(), [mark("APPT-04", MarkKind.WAIVED, MANAGER, "phone booking")]
+    )
     s = {x.item.id: x for x in statuses}["APPT-04"]
     assert s.state == ItemState.WAIVED and s.mark.reason == "phone booking" and not s.blocking
 
@@ -150,9 +154,8 @@ def test_inspector_must_not_be_the_technician_when_shop_has_another():
 def test_a_tick_is_withdrawn_with_a_reason_and_the_item_is_open_again(templates):
     item = templates.get("APPT-07")
     ticked = mark("APPT-07")
-    statuses = ck.evaluate(
-        templates, "BOOKED", facts(), [ticked, mark("APPT-07", MarkKind.UNDONE, ADVISOR, "ticked the wrong row")]
-    )
+    statuses = ck.evaluate(templates, "BOOKED", facts(),
+                           [ticked, mark("APPT-07", MarkKind.UNDONE, ADVISOR, "ticked the wrong row")])
     assert {x.item.id: x for x in statuses}["APPT-07"].state == ItemState.OPEN
     with pytest.raises(InvalidInput):  # a reason is required
         ck.check_mark(item, MarkKind.UNDONE, ADVISOR, " ", current=ticked)

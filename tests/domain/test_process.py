@@ -81,7 +81,10 @@ def test_board_status_follows_stage_and_lines():
     assert proc.board_status(Stage.WALKAROUND, []) == BoardStatus.WAITING
     assert proc.board_status(Stage.IN_REPAIR, [_line()]) == BoardStatus.WAITING
     assert proc.board_status(Stage.IN_REPAIR, [_line(started=True)]) == BoardStatus.IN_WORK
-    assert proc.board_status(Stage.IN_REPAIR, [_line(approval=Approval.PENDING)]) == BoardStatus.WAITING_APPROVAL
+    assert (
+        proc.board_status(Stage.IN_REPAIR, [_line(approval=Approval.PENDING)])
+        == BoardStatus.WAITING_APPROVAL
+    )
     assert (
         proc.board_status(Stage.IN_REPAIR, [_line(kind=LineKind.PART, availability=Availability.BACK_ORDER)])
         == BoardStatus.WAITING_PARTS

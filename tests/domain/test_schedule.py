@@ -16,15 +16,12 @@ DAY = datetime(2026, 11, 23)
 BOOK = Schedule(slot_minutes=30, capacity=2, opening=time(8, 0), closing=time(18, 0))
 
 
-@pytest.mark.parametrize(
-    "at, start",
-    [
-        (DAY.replace(hour=9, minute=0), DAY.replace(hour=9, minute=0)),
-        (DAY.replace(hour=9, minute=29, second=59), DAY.replace(hour=9, minute=0)),
-        (DAY.replace(hour=9, minute=30), DAY.replace(hour=9, minute=30)),
-        (DAY.replace(hour=23, minute=59), DAY.replace(hour=23, minute=30)),
-    ],
-)
+@pytest.mark.parametrize("at, start", [
+    (DAY.replace(hour=9, minute=0), DAY.replace(hour=9, minute=0)),
+    (DAY.replace(hour=9, minute=29, second=59), DAY.replace(hour=9, minute=0)),
+    (DAY.replace(hour=9, minute=30), DAY.replace(hour=9, minute=30)),
+    (DAY.replace(hour=23, minute=59), DAY.replace(hour=23, minute=30)),
+])
 def test_a_time_falls_in_the_slot_that_starts_on_the_grid(at, start):
     assert BOOK.slot_start(at) == start
     assert BOOK.slot_span(at) == (start, start + timedelta(minutes=30))
@@ -61,14 +58,11 @@ def test_earliest_free_slot_skips_full_slots_and_closed_hours():
 def test_reminders_of_an_appointment():
     at = DAY.replace(hour=10)
     assert sched.reminder_times(at, 15) == [
-        ("day", at - timedelta(days=1)),
-        ("hour", at - timedelta(hours=1)),
-        ("late", at + timedelta(minutes=15)),
+        ("day", at - timedelta(days=1)), ("hour", at - timedelta(hours=1)), ("late", at + timedelta(minutes=15)),
     ]
     later = at + timedelta(hours=2)
-    assert [sched.reminder_due(k, later, 15) for k, _ in sched.reminder_times(at, 15)] == [
-        due for _, due in sched.reminder_times(later, 15)
-    ]
+    assert [sched.reminder_due(k, later, 15) for k, _ in sched.reminder_times(at, 15)] == \
+        [due for _, due in sched.reminder_times(later, 15)]
 
 
 def test_a_progress_update_is_due_near_the_promised_time():

@@ -20,11 +20,7 @@ CHEAP = dict(n=2**4, r=8, p=1)  # the policy is under test here, not scrypt's co
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
     with desk.ctx.engine.begin() as conn:
-        conn.execute(
-            sa.update(UserRow)
-            .where(UserRow.id == user_id)
-            .values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP))
-        )
+        conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP)))
 
 
 def error_text(app, selector: str) -> str:
@@ -126,13 +122,8 @@ async def test_manager_approves_on_an_advisors_terminal(shop, clock, db_url):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))
         app.push_screen(ManagerApproval("Waive RCP-04 [bold]now[/bold]"), results.append)
-        await wait_for(
-            pilot,
-            lambda: (
-                app.screen.query("#approval-managers")
-                and app.screen.query_one("#approval-managers", OptionList).option_count == 1
-            ),
-        )
+        await wait_for(pilot, lambda: app.screen.query("#approval-managers") and
+                       app.screen.query_one("#approval-managers", OptionList).option_count == 1)
         assert "[bold]now[/bold]" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("enter")  # the only manager with a PIN
         await type_pin(pilot, "1358")

@@ -21,7 +21,7 @@ def test_every_stage_fits_with_its_neighbours(lang, width):
         bar = stage_bar(stage, width)
         assert bar.cell_len <= width, (stage, bar.plain)
         assert f"[{_(STAGE_LABELS[stage])}]" in bar.plain
-        for near in MAIN_LINE[max(0, i - 1) : i + 2]:
+        for near in MAIN_LINE[max(0, i - 1):i + 2]:
             assert _(STAGE_LABELS[near]) in bar.plain
         assert bar.plain.startswith("...") == (_(STAGE_LABELS[MAIN_LINE[0]]) not in bar.plain)
     assert "..." not in stage_bar(MAIN_LINE[4], 200).plain  # room enough: every stage

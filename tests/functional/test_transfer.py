@@ -37,9 +37,8 @@ async def open_import_from_lookup(pilot, app) -> None:
     await wait_for(pilot, on(app, "ImportScreen"))
 
 
-async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(
-    shop, clock, db_url, tmp_path, monkeypatch
-):
+async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(shop, clock, db_url, tmp_path,
+                                                                               monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dms.csv").write_bytes(csv_rows(200, bad={57: {"phone": "555"}}).encode("gbk"))
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
@@ -60,9 +59,8 @@ async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(
 
 
 @pytest.mark.slow
-async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(
-    shop, clock, db_url, tmp_path, monkeypatch
-):
+async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(shop, clock, db_url, tmp_path,
+                                                                           monkeypatch):
     from desk.screens.importer import ImportScreen
 
     monkeypatch.chdir(tmp_path)

@@ -29,11 +29,8 @@ def demo(module_db_url, demo_shops):
 
 def in_shop(d) -> list[int]:
     with d.ctx.engine.connect() as conn:
-        return [
-            r[0]
-            for r in conn.execute(sa.text("SELECT id, stage FROM visit")).all()
-            if r[1] in {s.value for s in IN_SHOP}
-        ]
+        return [r[0] for r in conn.execute(sa.text("SELECT id, stage FROM visit")).all()
+                if r[1] in {s.value for s in IN_SHOP}]
 
 
 def built_at(d):
@@ -66,9 +63,8 @@ def test_the_report_carries_intervals_integrity_and_efficiency(demo, module_db_u
     day = built_at(demo).date()
     first, last = day - timedelta(days=20), day + timedelta(days=1)
     out = tmp_path / "kpi.csv"
-    result = CliRunner().invoke(
-        main, ["--db", module_db_url, "report", "--from", f"{first}", "--to", f"{last}", "--csv", str(out)]
-    )
+    result = CliRunner().invoke(main, ["--db", module_db_url, "report", "--from", f"{first}", "--to", f"{last}",
+                                       "--csv", str(out)])
     assert result.exit_code == 0, result.output
     rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
     assert rows["interval.greeted.p50"]["unit"] == "min" and 0 <= float(rows["interval.greeted.p50"]["value"]) <= 1

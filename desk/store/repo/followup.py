@@ -52,10 +52,8 @@ def latest_setting_event(*, session: Session, key: str, scan: int = 50) -> Audit
     """The most recent change of the shop setting ``key`` (its event's ``after``
     holds the key), among the last ``scan`` set-up changes."""
     events = session.exec(
-        select(AuditEventRow)
-        .where(AuditEventRow.action == "setup.setting")
-        .order_by(AuditEventRow.id.desc())
-        .limit(scan)
+        select(AuditEventRow).where(AuditEventRow.action == "setup.setting")
+        .order_by(AuditEventRow.id.desc()).limit(scan)
     ).all()
     marker = json.dumps(key, ensure_ascii=False) + ":"
     return next((e for e in events if marker in (e.after or "")), None)
@@ -68,13 +66,10 @@ def reminders_of(*, session: Session, visit_id: int) -> list[ReminderRow]:
 def call_counts(*, session: Session, visit_ids: list[int]) -> dict[int, int]:
     if not visit_ids:
         return {}
-    return dict(
-        session.exec(
-            select(FollowUpCallRow.visit_id, func.count())
-            .where(col(FollowUpCallRow.visit_id).in_(visit_ids))
-            .group_by(FollowUpCallRow.visit_id)
-        ).all()
-    )
+    return dict(session.exec(
+        select(FollowUpCallRow.visit_id, func.count()).where(col(FollowUpCallRow.visit_id).in_(visit_ids))
+        .group_by(FollowUpCallRow.visit_id)
+    ).all())
 
 
 def calls_of(*, session: Session, visit_ids: list[int], chunk: int = 500) -> dict[int, list[FollowUpCallRow]]:
@@ -82,8 +77,7 @@ def calls_of(*, session: Session, visit_ids: list[int], chunk: int = 500) -> dic
     out: dict[int, list[FollowUpCallRow]] = {}
     for i in range(0, len(visit_ids), chunk):
         for call in session.exec(
-            select(FollowUpCallRow)
-            .where(col(FollowUpCallRow.visit_id).in_(visit_ids[i : i + chunk]))
+            select(FollowUpCallRow).where(col(FollowUpCallRow.visit_id).in_(visit_ids[i:i + chunk]))
             .order_by(FollowUpCallRow.at)
         ).all():
             out.setdefault(call.visit_id, []).append(call)
@@ -99,7 +93,9 @@ def complaints_with_customers(*, session: Session, include_closed: bool):
 
 def complaint_counts(*, session: Session) -> dict[int, int]:
     """customer id -> how many complaints they made."""
-    return dict(session.exec(select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)).all())
+    return dict(session.exec(
+        select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)
+    ).all())
 
 
 def complaints_of_customer(*, session: Session, customer_id: int) -> int:

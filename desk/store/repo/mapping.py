@@ -159,7 +159,9 @@ def signed_estimate(text: str | None) -> SignedEstimate | None:
 
 
 def to_mark(row: MotMarkRow) -> ItemMark:
-    return ItemMark(item_id=row.item_id, kind=MarkKind(row.kind), by_user=row.by_user, at=row.at, reason=row.reason)
+    return ItemMark(
+        item_id=row.item_id, kind=MarkKind(row.kind), by_user=row.by_user, at=row.at, reason=row.reason
+    )
 
 
 def to_call(row: FollowUpCallRow) -> FollowUpCall:

@@ -93,14 +93,13 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
         table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
         if postgres:  # text_pattern_ops index; the range below assumes code-point order
             cond = f"{probe.column} LIKE :p{i} ESCAPE '\\'"
-            params[f"p{i}"] = probe.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params[f"p{i}"] = (probe.prefix.replace("\\", "\\\\").replace("%", "\\%")
+                               .replace("_", "\\_") + "%")
         else:
             cond = f"{probe.column} >= :p{i} AND {probe.column} < :u{i}"
             params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
-        parts.append(
-            f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {cond} "
-            f"ORDER BY {probe.column} LIMIT {int(limit)}) AS p{i}"
-        )
+        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {cond} "
+                     f"ORDER BY {probe.column} LIMIT {int(limit)}) AS p{i}")
     sql = (
         f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}) "
         "SELECT v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
@@ -122,21 +121,11 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
     for vid, cid, vin, plate, make, model, year, bought, name, phone, member, vip, note in rows:
         if isinstance(bought, str):  # SQLite hands dates back as text here
             bought = date.fromisoformat(bought)
-        out.append(
-            (
-                Vehicle(
-                    id=vid,
-                    customer_id=cid,
-                    vin=vin,
-                    plate=plate,
-                    make=make,
-                    model=model,
-                    year=year,
-                    purchase_date=bought,
-                ),
-                Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
-            )
-        )
+        out.append((
+            Vehicle(id=vid, customer_id=cid, vin=vin, plate=plate, make=make, model=model, year=year,
+                    purchase_date=bought),
+            Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
+        ))
     return out
 
 
@@ -175,8 +164,7 @@ def vehicle_visits(*, session: Session, vehicle_id: int, exclude: int | None, li
     if ids:
         for vid, text in session.exec(
             select(ConcernRow.visit_id, ConcernRow.text)
-            .where(col(ConcernRow.visit_id).in_(ids))
-            .order_by(ConcernRow.id)
+            .where(col(ConcernRow.visit_id).in_(ids)).order_by(ConcernRow.id)
         ).all():
             concerns[vid].append(text)
         for vid, text in session.exec(
@@ -186,40 +174,26 @@ def vehicle_visits(*, session: Session, vehicle_id: int, exclude: int | None, li
         ).all():
             declined[vid].append(text)
     return [
-        {
-            "id": v.id,
-            "day": v.day,
-            "number": v.number,
-            "stage": v.stage,
-            "concerns": concerns[v.id],
-            "declined": declined[v.id],
-            "odometer_km": v.odometer_km,
-        }
+        {"id": v.id, "day": v.day, "number": v.number, "stage": v.stage, "concerns": concerns[v.id],
+         "declined": declined[v.id], "odometer_km": v.odometer_km}
         for v in rows
     ]
 
 
 def vehicle_history(*, session: Session, vehicle_id: int, limit: int) -> list[VisitRow]:
-    return list(
-        session.exec(
-            select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
-        ).all()
-    )
+    return list(session.exec(
+        select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
+    ).all())
 
 
 def on_file(*, session: Session, phone: str, plate: str) -> list[OnFile]:
     """The customers ``phone`` belongs to, then those of the cars with ``plate``."""
-    found = [
-        OnFile("phone", phone, c.id, c.name)
-        for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone).order_by(CustomerRow.id)).all()
-    ]
+    found = [OnFile("phone", phone, c.id, c.name)
+             for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone)
+                                   .order_by(CustomerRow.id)).all()]
     if plate:
-        rows = session.exec(
-            select(VehicleRow, CustomerRow)
-            .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-            .where(VehicleRow.plate == plate)
-            .order_by(VehicleRow.id)
-        ).all()
+        rows = session.exec(select(VehicleRow, CustomerRow).join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                            .where(VehicleRow.plate == plate).order_by(VehicleRow.id)).all()
         found += [OnFile("plate", plate, c.id, c.name, v.id) for v, c in rows]
     return found
 
@@ -234,11 +208,9 @@ def known_plate_owners(*, session: Session) -> dict[str, str]:
     """Every plate -> the name of its (first) car's customer (an import names a
     row whose name is not that customer's)."""
     owners: dict[str, str] = {}
-    for plate, name in session.exec(
-        select(VehicleRow.plate, CustomerRow.name)
-        .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-        .order_by(VehicleRow.id)
-    ).all():
+    for plate, name in session.exec(select(VehicleRow.plate, CustomerRow.name)
+                                    .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+                                    .order_by(VehicleRow.id)).all():
         owners.setdefault(plate, name)
     return owners
 

@@ -106,7 +106,9 @@ def authorisations(*, session: Session, visit_id: int) -> list:
     return [to_authorisation(a) for a in rows]
 
 
-def visit_facts(*, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn) -> VisitFacts:
+def visit_facts(
+    *, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn
+) -> VisitFacts:
     """Assemble everything the MOT rules look at for one visit."""
     customer = session.get(CustomerRow, visit.customer_id)
     vehicle = session.get(VehicleRow, visit.vehicle_id)
@@ -122,9 +124,13 @@ def visit_facts(*, session: Session, visit: VisitRow, now: datetime, policy: Pol
         )
     ).one()
     calls = session.exec(
-        select(FollowUpCallRow).where(FollowUpCallRow.visit_id == visit.id).order_by(FollowUpCallRow.id)
+        select(FollowUpCallRow)
+        .where(FollowUpCallRow.visit_id == visit.id)
+        .order_by(FollowUpCallRow.id)
     ).all()
-    complaints = session.exec(select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)).all()
+    complaints = session.exec(
+        select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
+    ).all()
     estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
     auth_objs = authorisations(session=session, visit_id=visit.id)
     signed = signed_terms(auth_objs, visit.estimate_version, estimate)
@@ -204,12 +210,8 @@ def next_visit_serial(*, session: Session) -> int:
 def slot_load(*, session: Session, start: datetime, end: datetime, not_in: list[str]) -> int:
     """How many appointments of ``[start, end)`` are in none of the stages ``not_in``."""
     return session.exec(
-        select(func.count())
-        .select_from(VisitRow)
-        .where(
-            VisitRow.appointment_at >= start,
-            VisitRow.appointment_at < end,
-            VisitRow.stage.not_in(not_in),
+        select(func.count()).select_from(VisitRow).where(
+            VisitRow.appointment_at >= start, VisitRow.appointment_at < end, VisitRow.stage.not_in(not_in),
         )
     ).one()
 
@@ -226,35 +228,29 @@ def day_counts(*, session: Session, first: date, days: int, not_in: list[str]) -
 
 
 def visits_in_stage(*, session: Session, stage: str) -> list[tuple[VisitRow, CustomerRow, VehicleRow]]:
-    return list(
-        session.exec(
-            select(VisitRow, CustomerRow, VehicleRow)
-            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-            .where(VisitRow.stage == stage)
-        ).all()
-    )
+    return list(session.exec(
+        select(VisitRow, CustomerRow, VehicleRow)
+        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+        .where(VisitRow.stage == stage)
+    ).all())
 
 
 def visits_of_days(*, session: Session, first: date, last: date) -> list[tuple[VisitRow, CustomerRow, VehicleRow]]:
-    return list(
-        session.exec(
-            select(VisitRow, CustomerRow, VehicleRow)
-            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-            .where(VisitRow.day >= first, VisitRow.day <= last)
-            .order_by(VisitRow.day, VisitRow.number)
-        ).all()
-    )
+    return list(session.exec(
+        select(VisitRow, CustomerRow, VehicleRow)
+        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+        .where(VisitRow.day >= first, VisitRow.day <= last)
+        .order_by(VisitRow.day, VisitRow.number)
+    ).all())
 
 
 def visits_delivered(*, session: Session, start: datetime, end: datetime):
-    return list(
-        session.exec(
-            select(VisitRow, CustomerRow, VehicleRow)
-            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-            .where(col(VisitRow.delivered_at).is_not(None), VisitRow.delivered_at >= start, VisitRow.delivered_at < end)
-            .order_by(VisitRow.delivered_at)
-        ).all()
-    )
+    return list(session.exec(
+        select(VisitRow, CustomerRow, VehicleRow)
+        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+        .where(col(VisitRow.delivered_at).is_not(None), VisitRow.delivered_at >= start, VisitRow.delivered_at < end)
+        .order_by(VisitRow.delivered_at)
+    ).all())

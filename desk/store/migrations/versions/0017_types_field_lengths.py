@@ -11,35 +11,30 @@ Revision ID: 0017_types_field_lengths
 Revises: 0013_list_qty
 Create Date: 2026-12-07 22:40:00
 """
-
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_types_field_lengths"
-down_revision: Union[str, None] = "0013_list_qty"
+revision: str = '0017_types_field_lengths'
+down_revision: Union[str, None] = '0013_list_qty'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.alter_column(
-            "email", existing_type=sa.String(length=120), type_=sa.String(length=254), existing_nullable=False
-        )
-    with op.batch_alter_table("vehicle", schema=None) as batch_op:
-        batch_op.alter_column(
-            "plate", existing_type=sa.String(length=12), type_=sa.String(length=10), existing_nullable=False
-        )
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.alter_column('email', existing_type=sa.String(length=120), type_=sa.String(length=254),
+                              existing_nullable=False)
+    with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.alter_column('plate', existing_type=sa.String(length=12), type_=sa.String(length=10),
+                              existing_nullable=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("vehicle", schema=None) as batch_op:
-        batch_op.alter_column(
-            "plate", existing_type=sa.String(length=10), type_=sa.String(length=12), existing_nullable=False
-        )
-    with op.batch_alter_table("customer", schema=None) as batch_op:
-        batch_op.alter_column(
-            "email", existing_type=sa.String(length=254), type_=sa.String(length=120), existing_nullable=False
-        )
+    with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.alter_column('plate', existing_type=sa.String(length=10), type_=sa.String(length=12),
+                              existing_nullable=False)
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.alter_column('email', existing_type=sa.String(length=254), type_=sa.String(length=120),
+                              existing_nullable=False)
