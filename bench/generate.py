@@ -165,9 +165,9 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     """Write a new shop to ``path``. ``progress(stage, done, total)`` is called as it goes."""
     import time as _time
 
+    from desk.services import open_desk
     from desk.domain import search
     from desk.domain.survey import CSI_FACTORS
-    from desk.services import open_desk
 
     t0 = _time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -369,7 +369,7 @@ def generate(path: Path, size: Size, *, seed: int = 7, now: datetime | None = No
     desk.ctx.engine.dispose()
     report("today", 1, 1)
     conn = sqlite3.connect(path)
-    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # fixed names
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
               for t in ("customer", "vehicle", "visit", "audit_event", "estimate_line", "survey_answer")}
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -30,8 +30,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
+from decimal import Decimal
 
 from bench import generate
 
@@ -204,9 +204,10 @@ async def _until(pilot, predicate, timeout: float = 30.0) -> None:
 
 
 async def _keypress_desk(shop: generate.Shop, db: Path, n: int) -> dict[str, list[float]]:
+    from desk.shell.app import make_app
+
     from desk.screens.listing import ListScreen
     from desk.screens.reception import ReceptionScreen
-    from desk.shell.app import make_app
 
     big_visit = prepare_big_visit(shop, db)
     shown = {"board": 0, "history": 0}

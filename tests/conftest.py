@@ -496,7 +496,7 @@ class Shop:
 
     def __init__(self, desk) -> None:
         self.desk = desk
-        mk = lambda name, *roles: desk.people.user(desk.people.create_user(None, name, list(roles)))
+        mk = lambda name, *roles: desk.people.user(desk.people.create_user(None, name, list(roles)))  # noqa: E731
         self.sa = mk("王丽", Role.ADVISOR)
         self.tech = mk("张强", Role.TECHNICIAN)
         self.tech2 = mk("Mike Ross", Role.TECHNICIAN)

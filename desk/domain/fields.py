@@ -23,9 +23,9 @@ Pure domain code: no UI or database imports.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import datetime as dt
 import re
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal

@@ -23,7 +23,6 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from desk.domain import comebacks
 from desk.domain.entities import (
     ROAD_TEST_SYMPTOMS,
     Approval,
@@ -42,6 +41,7 @@ from desk.domain.entities import (
     PastVisit,
     Vehicle,
 )
+from desk.domain import comebacks
 from desk.domain.estimate import promise_conflict
 from desk.i18n import N_
 

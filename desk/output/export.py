@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 

@@ -23,14 +23,14 @@ import os
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.domain.errors import DeskError
-from desk.domain.walkaround import PANEL_NAMES
 from desk.i18n import N_, _
+from desk.domain.walkaround import PANEL_NAMES
 from desk.output.text import CAR_DIAGRAM
 
 if TYPE_CHECKING:

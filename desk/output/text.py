@@ -29,13 +29,13 @@ from rich.cells import cell_len
 
 from desk.domain import damage
 from desk.domain import fields as fields_mod
-from desk.domain.entities import LineKind
-from desk.domain.money import format_money, line_net, priced
 from desk.domain.rules import signed_split
-from desk.domain.validate import show_phone, visible
+from desk.domain.entities import LineKind
+from desk.domain.validate import visible
+from desk.domain.money import format_money, line_net, priced
+from desk.domain.validate import show_phone
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
 from desk.i18n import N_, _
-
 GRADE_NAMES = {"green": N_("green"), "yellow": N_("yellow"), "red": N_("red")}
 #: The car from above, as the walkaround screen draws it: rows of panel keys.
 CAR_DIAGRAM = (

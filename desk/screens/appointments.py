@@ -21,8 +21,8 @@ from desk.domain.schedule import service_due
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
-from desk.widgets.safe import literal
 from desk.widgets.stopwatch import OVER_STYLE, over, over_text
+from desk.widgets.safe import literal
 
 if TYPE_CHECKING:
     from desk.domain.timeline import Interval

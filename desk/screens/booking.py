@@ -10,15 +10,14 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain import fields
-from desk.domain.drafts import ConcernDraft
 from desk.domain.entities import SYMPTOM_LABELS, Symptom
+from desk.domain.drafts import ConcernDraft
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.comebacks import ComebackProposal
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
-
 
 def tags_hint() -> str:
     return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(fields.TAG_ORDER, 1))

@@ -10,7 +10,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, kpi, staff
+from desk.domain import kpi
+from desk.domain import fields
+from desk.domain import staff
 from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen, TableScreen

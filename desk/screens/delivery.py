@@ -19,8 +19,8 @@ from desk.domain.estimate import AuthorisationDraft
 from desk.domain.money import format_money
 from desk.domain.process import Stage
 from desk.domain.rules import beyond_tolerance, signed_split
-from desk.i18n import N_, _
 from desk.output.text import reapproval
+from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
 from desk.widgets.comebacks import ComebackCause, comeback_panel

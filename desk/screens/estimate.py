@@ -21,8 +21,8 @@ from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
-from desk.widgets.safe import literal
 from desk.widgets.tables import append_rows
+from desk.widgets.safe import literal
 
 #: Short (the column is 4 wide): "lab." is labour.
 KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}

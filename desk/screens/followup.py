@@ -19,9 +19,8 @@ from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
-from desk.widgets.safe import literal
 from desk.widgets.survey import SurveyDialog
-
+from desk.widgets.safe import literal
 
 class FollowUpQueueScreen(ListScreen):
     TABLE_ID = "followup"

@@ -11,12 +11,12 @@ from textual.widgets import DataTable, Header, Static
 
 from desk.domain.integrity import RULE_LABELS
 from desk.domain.timeline import LABELS
+from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ReasonDialog
-from desk.widgets.footer import DeskFooter
-from desk.widgets.safe import literal
 from desk.widgets.stopwatch import duration_text, span, standard_text
+from desk.widgets.safe import literal
 
 
 class HistoryScreen(DeskScreen):

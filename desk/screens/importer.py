@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog
-from desk.widgets.footer import DeskFooter
 from desk.widgets.import_errors import field_label, reason_text, row_error_text
 from desk.widgets.safe import literal
 
@@ -141,8 +141,8 @@ class ImportScreen(DeskScreen):
     def check_failed(self, exc: BaseException) -> None:
         self.busy = False
         self.refresh_bindings()
-        from desk.domain.errors import InvalidInput
         from desk.widgets.feedback import describe_error
+        from desk.domain.errors import InvalidInput
 
         text = reason_text(exc.reason, exc.params) if isinstance(exc, InvalidInput) else describe_error(exc)
         self.query_one("#preview", DataTable).clear(columns=True)  # nothing of an earlier check stays

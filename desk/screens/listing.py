@@ -10,10 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.domain.entities import VisitRef
 from desk.i18n import _
 from desk.screens.base import DeskScreen
-from desk.widgets.footer import DeskFooter
 
 
 class TableScreen(DeskScreen):

@@ -27,9 +27,9 @@ from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 from desk.widgets.safe import literal
-from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 
 if TYPE_CHECKING:
     from desk.domain.timeline import Interval

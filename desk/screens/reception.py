@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain.campaigns import load_campaigns, matching
-from desk.domain.drafts import ConcernDraft
 from desk.domain.entities import SYMPTOM_LABELS
+from desk.domain.drafts import ConcernDraft
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.booking import concern_form

@@ -15,8 +15,8 @@ from desk.domain.drafts import FindingDraft
 from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.process import Stage
 from desk.domain.readings import OdometerCorrection, Readings
-from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
 from desk.i18n import N_, _
+from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
 from desk.output.text import CAR_DIAGRAM, GRADE_NAMES
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog

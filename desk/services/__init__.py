@@ -15,15 +15,16 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from desk.i18n import N_
+
 from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
-from desk.i18n import N_
 from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
-from desk.services.clocking import ClockingService
 from desk.services.comebacks import ComebackService
+from desk.services.clocking import ClockingService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import fields, staff
+from desk.domain import fields
 from desk.domain import schedule as sched
+from desk.domain import staff
 from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
@@ -17,8 +18,8 @@ from desk.domain.rules import comeback_of
 from desk.services.context import Service
 from desk.services.reception import add_concerns
 from desk.store import reads, repo
+from desk.store.reads import BoardRow  # noqa: F401 - the board's row, where it is read
 from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow
-from desk.store.reads import BoardRow  # the board's row, where it is read
 
 
 class BookingService(Service):

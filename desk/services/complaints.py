@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import fields, staff
+from desk.domain import fields
+from desk.domain import staff
 from desk.domain.drafts import ComplaintClosing, ComplaintDraft
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
 from desk.domain.errors import InvalidInput

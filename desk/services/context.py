@@ -29,8 +29,8 @@ from sqlmodel import Session
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Saved, User, VisitRef
-from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.estimate import SignedEstimate
+from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
 from desk.domain.stale import OtherChange

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
-
 from desk.domain import fields
 from desk.domain.drafts import FollowUpAgreement
+from sqlmodel import Session
+
 from desk.domain.entities import Disposal, Saved, User, VisitRef
 from desk.domain.estimate import AuthorisationDraft
 from desk.services.context import Service

@@ -20,7 +20,6 @@ from desk.services.context import Service, ServiceContext
 from desk.store import repo
 from desk.store.models import FollowUpCallRow, SurveyAnswerRow, VisitRow
 
-
 @dataclass(frozen=True)
 class CallRow:
     ref: VisitRef

@@ -14,7 +14,7 @@ from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
 from desk.i18n import _
 from desk.services.complaints import ComplaintService
-from desk.services.context import Service, ServiceContext
+from desk.services.context import ServiceContext, Service
 from desk.store.models import VisitRow
 
 

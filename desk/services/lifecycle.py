@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from desk.domain import fields
 from desk.domain import checklist as ck
-from desk.domain import fields, staff
 from desk.domain import process as proc
+from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.comebacks import Proposal
 from desk.domain.entities import Authorisation, Customer, EstimateLine, Saved, User, Vehicle, VisitRef
@@ -25,12 +26,12 @@ from desk.domain.rules import (
     VOID_WORDS,
     EstimateChange,
     authorised_amount,
+    last_signature,
+    void_words,
     billable_lines,
     estimate_lines_of,
-    last_signature,
     next_service,
     valid_authorisation,
-    void_words,
 )
 from desk.services.checklist import ChecklistService
 from desk.services.context import Service

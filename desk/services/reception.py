@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from desk.domain import staff
 from desk.domain.drafts import ConcernDraft, FindingDraft
+from desk.domain.readings import OdometerCorrection, Readings
 from desk.domain.entities import Concern, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
-from desk.domain.readings import OdometerCorrection, Readings
 from desk.domain.walkaround import known_damage
 from desk.services.context import Service
 from desk.store import repo

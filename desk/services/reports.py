@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+
 from desk.domain import clocking, integrity, kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo

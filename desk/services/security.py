@@ -29,6 +29,7 @@ from desk.services.context import Service
 from desk.store import pinkey, repo
 from desk.store.models import LoginThrottleRow, UserRow
 
+
 MISSING_KEY = N_("This shop's PINs were set with its PIN key {key}, which is not on this computer (in {folder}): "
                  "bring it from the shop's computer (desk pin-key export, then desk pin-key import here), or "
                  "give a manager a new PIN there (desk recover-manager)")

@@ -16,14 +16,15 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import fields, money, staff
+from desk.domain import fields
+from desk.domain import money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed
-from desk.domain.schedule import Schedule
 from desk.i18n import N_
+from desk.domain.schedule import Schedule
 from desk.services.context import Pricing, Service, ServiceContext, stale_edit
 from desk.services.estimate import load_canned_jobs
 from desk.services.people import PeopleService
@@ -35,6 +36,7 @@ from desk.store.models import (
     ShopSettingRow,
     UserRow,
 )
+
 
 #: Settings that are prices (in ``ServiceContext.pricing``), not ``Settings`` fields.
 PRICING_KEYS = rules.PRICING_KEYS

@@ -25,8 +25,8 @@ from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.domain.validate import show_phone
+from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.services.reports import ReportService

@@ -11,13 +11,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from desk.domain import fields, staff
+from desk.domain import fields
+from desk.domain.estimate import parts_to_chase
 from desk.domain import process as proc
 from desk.domain import schedule as sched
+from desk.domain import staff
 from desk.domain.drafts import DecisionDraft, FindingDraft
 from desk.domain.entities import Approval, Availability, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
-from desk.domain.estimate import LineDraft, parts_to_chase, sign
+from desk.domain.estimate import LineDraft, sign
 from desk.domain.process import Stage
 from desk.domain.rules import added_line_can_start, lines_hash
 from desk.services.context import Service, ServiceContext

@@ -5,9 +5,10 @@ every binding id, which desk.toml's ``[keys]`` is checked against."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from collections.abc import Iterator
 from importlib import import_module
-from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding

@@ -27,9 +27,10 @@ Memory is freed exactly as before, only at a better moment.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import gc
 import time
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from desk.shell.app import DeskApp

@@ -6,8 +6,9 @@ to itself; ``DeskApp.on_data_changed`` hands a copy to each screen of the stack.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
+
+import threading
 
 from textual.message import Message
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from textual import events
+from textual.message import Message
 from textual._time import get_time
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
-from textual.message import Message
 
 #: How long a possible start of ``ESC [200~`` at the end of what came is held
 #: back for the rest (a terminal sends the paste in one write, a read may cut

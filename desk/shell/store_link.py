@@ -36,12 +36,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from desk.widgets.footer import DeskFooter
 from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_, _, _n
 from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
 from desk.widgets.feedback import describe_error
-from desk.widgets.footer import DeskFooter
 
 if TYPE_CHECKING:
     from textual.binding import ActiveBinding

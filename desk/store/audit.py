@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm  # the session events below
+import sqlalchemy.orm  # noqa: F401 - the session events below
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 

@@ -68,6 +68,7 @@ class ChangeFeed:
     def _open(self) -> None:
         if self.dialect == "sqlite":
             import sqlite3
+
             from pathlib import Path
 
             from desk.store import presence

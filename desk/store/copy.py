@@ -17,10 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from desk.store import (
-    audit,
-    models,  # noqa: F401 - registers the tables
-)
+from desk.store import audit
+from desk.store import models  # noqa: F401 - registers the tables
 from desk.store.db import current_revision, make_engine, upgrade
 from desk.store.revisions import head_revision
 

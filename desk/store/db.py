@@ -39,7 +39,6 @@ from sqlmodel import Session
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
 from desk.store import faults, health, presence, text_guard
-
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
 from desk.store.revisions import alembic_config, head_revision, known_revisions, revision_graph  # noqa: F401
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from pydantic import NaiveDatetime  # shop wall-clock time: stored without a zone
+
+import sqlalchemy as sa
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -197,7 +198,7 @@ class VisitRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # SQLAlchemy hook
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -252,7 +253,7 @@ class EstimateLineRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # SQLAlchemy hook
+    def __mapper_args__(cls):  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -348,7 +349,7 @@ class ComplaintRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -399,7 +400,7 @@ class ShopSettingRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):
+    def __mapper_args__(cls):  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -419,7 +420,7 @@ class ChecklistOverrideRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):
+    def __mapper_args__(cls):  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -435,7 +436,7 @@ class CannedJobRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):
+    def __mapper_args__(cls):  # noqa: N805
         return {"version_id_col": cls.__table__.c.version}
 
 

@@ -160,7 +160,7 @@ def _append(handle: IO, record: dict) -> None:
 
 def _open_file(path: Path) -> IO | None:
     try:
-        return open(path, "a+b", buffering=0)  # held while the connection lives
+        return open(path, "a+b", buffering=0)  # noqa: SIM115 - held while the connection lives
     except OSError:
         return None  # a read-only or missing folder: nobody can write the database here anyway
 

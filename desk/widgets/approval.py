@@ -89,7 +89,7 @@ class ActAs(PinEntry, ModalScreen[User | None]):
     def _show_users(self, users: list[User]) -> None:
         self.users = users
         options = self.query_one(f"#{self.LIST_ID}", OptionList)
-        roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))
+        roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
         options.add_options([Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in users])
         if users:
             options.highlighted = 0

@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from desk.domain import fields
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _, _n
-from desk.widgets.safe import literal
 from desk.widgets.text_input import TextInput
+from desk.widgets.safe import literal
 
 DIALOG_CSS = """
 ModalScreen { align: center middle; }

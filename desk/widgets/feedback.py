@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from desk.domain import stale
 from desk.domain.errors import (
     AlreadyOnFile,
     DeskError,
@@ -13,7 +12,9 @@ from desk.domain.errors import (
     StaleEdit,
     StoreUnavailable,
 )
+from desk.domain import stale
 from desk.i18n import _, _n
+
 
 #: Open items named in a refusal; the rest are counted.
 NAMED_ITEMS = 3

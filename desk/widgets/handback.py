@@ -10,7 +10,6 @@ from desk.domain import damage, fields
 from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
 from desk.i18n import _
 
-
 def ack_text(label: str, by: str, at) -> Text:
     out = Text()
     out.append(label + ": ", style="bold")

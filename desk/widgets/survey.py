@@ -18,11 +18,11 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from desk.widgets.text_input import TextInput
 from desk.domain import fields, survey
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS, Held, tell_cleaned
-from desk.widgets.text_input import TextInput
 
 #: The five-point scale of the survey (seed 003), 1 = very dissatisfied.
 SCALE = {

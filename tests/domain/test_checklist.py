@@ -10,7 +10,7 @@ import pytest
 
 from desk.domain import checklist as ck
 from desk.domain.checklist import ItemMark, ItemState, MarkKind
-from desk.domain.entities import Concern, Customer, Finding, Grade, Role, User, Vehicle
+from desk.domain.entities import Concern, Customer, Grade, Finding, Role, User, Vehicle
 from desk.domain.errors import GuardFailed, InvalidInput, NotAllowed
 from desk.domain.rules import VisitFacts
 
@@ -96,7 +96,7 @@ def test_recommended_items_never_block(templates):
 def test_conditional_item_applies_only_when_condition_holds(templates):
     red = facts(findings=[Finding("worn tyre", Grade.RED)])
     green = facts(findings=[Finding("ok", Grade.GREEN)])
-    by_id = lambda f: {s.item.id: s for s in ck.evaluate(templates, "WALKAROUND", f, [])}
+    by_id = lambda f: {s.item.id: s for s in ck.evaluate(templates, "WALKAROUND", f, [])}  # noqa: E731
     assert by_id(red)["WLK-07"].blocking
     assert by_id(green)["WLK-07"].state == ItemState.NOT_APPLICABLE
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from desk.domain import process as proc
 from desk.domain.entities import Approval, Availability, EstimateLine, LineKind
 from desk.domain.errors import InvalidTransition
 from desk.domain.process import Action, BoardStatus, Hold, Stage
+from decimal import Decimal
 
 SPEC_ARROWS = [
     (Stage.BOOKED, Action.ARRIVE, Stage.RECEPTION, True),

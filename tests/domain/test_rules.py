@@ -234,7 +234,7 @@ def test_followup_call_due_72_hours_after_delivery():
 
 
 def test_followup_closed_after_survey_or_three_unreached_attempts():
-    call = lambda o, s=False: FollowUpCall(at=NOW, outcome=o, survey_done=s)
+    call = lambda o, s=False: FollowUpCall(at=NOW, outcome=o, survey_done=s)  # noqa: E731
     assert not rules.followup_closed(f(calls=[call(CallOutcome.NO_ANSWER)] * 2))
     assert rules.followup_closed(f(calls=[call(CallOutcome.NO_ANSWER)] * 3))
     assert rules.followup_closed(f(calls=[call(CallOutcome.REACHED, True)]))

@@ -49,7 +49,7 @@ def test_capacity_and_the_past():
 
 def test_earliest_free_slot_skips_full_slots_and_closed_hours():
     full = {DAY.replace(hour=17, minute=0), DAY.replace(hour=17, minute=30)}
-    load = lambda at: 2 if at in full else 0
+    load = lambda at: 2 if at in full else 0  # noqa: E731
     assert BOOK.earliest_free(DAY.replace(hour=16, minute=50), load) == DAY.replace(day=24, hour=8)
     assert BOOK.earliest_free(DAY.replace(hour=9, minute=10), load) == DAY.replace(hour=9, minute=30)
     assert BOOK.earliest_free(DAY.replace(hour=9), lambda at: 2, days=2) is None

@@ -374,7 +374,7 @@ async def test_space_on_a_ticked_item_un_ticks_it_with_a_reason(shop, clock, db_
         checklist.focus()
         await wait_for(pilot, lambda: checklist.current_item_id is not None)
         item = checklist.current_item_id
-        state = lambda: next(s.state for s in shop.desk.checklist.checklist(vid) if s.item.id == item)
+        state = lambda: next(s.state for s in shop.desk.checklist.checklist(vid) if s.item.id == item)  # noqa: E731
         await pilot.press("space")
         await wait_for(pilot, lambda: state() == "done")
         await pilot.press("space")

@@ -62,10 +62,9 @@ async def test_declined_work_r_on_two_terminals(shop, clock, db_url):
 
 
 async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashboard(shop, clock, db_url):
-    from textual.widgets import DataTable, Input
-
     from desk.screens.dashboard import DashboardScreen
     from desk.widgets.dialogs import FormDialog
+    from textual.widgets import DataTable, Input
 
     first, again = comeback_at_qc(shop, clock)
     app = make_app(db_url=db_url, clock=clock, user_name="陈静")
@@ -105,9 +104,9 @@ async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashb
 
 
 async def test_new_damage_at_delivery_opens_a_major_complaint_and_the_customer_acknowledges(shop, clock, db_url):
+    from desk.widgets.dialogs import FormDialog
     from textual.widgets import Input
 
-    from desk.widgets.dialogs import FormDialog
     from tests.functional.pilot import record_notifications
     from tests.unit.test_handback_service import ready_with_a_scratch
 

@@ -48,7 +48,7 @@ async def test_a_booked_cars_arrival_to_an_authorised_estimate_takes_at_most_20_
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
         k = Keys(pilot)
-        stage = lambda: d.lifecycle.visit_view(vid).visit.stage
+        stage = lambda: d.lifecycle.visit_view(vid).visit.stage  # noqa: E731
         # arrival: the appointment's open item (the special notes reviewed) is named
         # with the note; y ticks it with the arrival
         await k.press("a")

@@ -157,7 +157,7 @@ async def test_opening_checklist_ticked_and_shown_on_the_board(shop, clock, db_u
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        title = lambda: str(app.screen.query_one("#board-title", Static).render())
+        title = lambda: str(app.screen.query_one("#board-title", Static).render())  # noqa: E731
         await wait_for(pilot, lambda: "Opening checklist: 6 open" in title())
         await open_setup(pilot, app, "4")
         for _ in range(6):

@@ -519,8 +519,8 @@ async def test_the_technician_who_starts_a_line_is_assigned_with_his_pin(shop, c
 
 
 def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
-    from desk.domain.entities import VisitRef
     from desk.screens.progress import ProgressScreen
+    from desk.domain.entities import VisitRef
     from desk.services.workshop import ShopRow
 
     def row(minutes_left, late, at_risk):

@@ -9,8 +9,8 @@ from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
 from desk import auth
-from desk.shell.app import make_app
 from desk.store import pinkey
+from desk.shell.app import make_app
 from desk.store.models import UserRow
 from desk.widgets.safe import literal
 from tests.functional.pilot import screen_name, wait_for

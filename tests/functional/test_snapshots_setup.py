@@ -7,8 +7,8 @@ import pytest
 
 from desk.i18n import set_locale
 from desk.shell.app import make_app
-from tests.flow import setting_version
 from tests.functional.pilot import screen_name, wait_for
+from tests.flow import setting_version
 
 LANGS = ["en", "zh"]
 

@@ -33,7 +33,7 @@ async def test_the_delivery_screen_at_80_columns_shows_where_the_car_is(shop, cl
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_from_board(pilot, "DeliveryScreen")
-        bar = lambda: str(app.screen.query_one("#stage-bar").render())
+        bar = lambda: str(app.screen.query_one("#stage-bar").render())  # noqa: E731
         assert "Booked" in bar() and "Followed up" in bar()  # 120: all of it
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: "Booked" not in bar())

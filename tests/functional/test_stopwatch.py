@@ -124,10 +124,9 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
 
 
 async def test_an_advisor_needs_a_manager_to_accept_a_flag(shop, clock, db_url):
-    from textual.widgets import Input
-
     from desk.widgets.approval import ManagerApproval
     from desk.widgets.dialogs import ReasonDialog
+    from textual.widgets import Input
 
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")

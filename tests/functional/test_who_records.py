@@ -10,12 +10,12 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList
 
 from desk.shell.app import make_app
-from desk.widgets.dialogs import FormDialog, PickDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 from tests.functional.test_clocking import open_workshop
-from tests.functional.test_shopfloor import act_as
 from tests.functional.test_signin import cheap_pin
+from tests.functional.test_shopfloor import act_as
+from desk.widgets.dialogs import FormDialog, PickDialog
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 

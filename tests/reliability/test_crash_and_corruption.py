@@ -56,7 +56,7 @@ def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) ->
     return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id, concerns=desk.booking.concerns([f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)])).id
 
 
-def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack,
+def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack,  # noqa: PLR0913
            count: int | None = None, pause: float = 0.0) -> None:
     """Save visits forever (or ``count`` times); acknowledge each id after commit.
     Says "ready" first, so the parent's random delay falls among the saves.
@@ -270,7 +270,7 @@ def test_hot_backup_while_writers_run(tmp_path, capsys):
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
     restored = restore(copies[-1], f"sqlite:///{tmp_path / 'restored.db'}", confirmed=False).path
     with sqlite3.connect(restored) as a, sqlite3.connect(copies[-1]) as b:
-        dump = lambda c: list(c.execute("SELECT id, number FROM visit ORDER BY id"))
+        dump = lambda c: list(c.execute("SELECT id, number FROM visit ORDER BY id"))  # noqa: E731
         assert dump(a) == dump(b)
     with pytest.raises(StoreUnavailable):
         restore(copies[0], f"sqlite:///{restored}", confirmed=False)  # never overwrites unasked

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+
 from desk.domain.errors import DeskError
 from desk.domain.rules import estimate_lines, lines_hash, valid_authorisation
 from desk.services import open_desk

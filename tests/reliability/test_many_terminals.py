@@ -25,7 +25,7 @@ TERMINALS = 4 + 2
 SPACING = 1.2
 
 
-def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit_id: int | None,
+def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit_id: int | None,  # noqa: PLR0913
          who: int):
     """One terminal's change through the services; returns the visit it touched."""
     from desk.domain import staff

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from desk import auth
-from desk.domain.errors import InvalidInput, NotAllowed
 from desk.store import pinkey
+from desk.domain.errors import InvalidInput, NotAllowed
 from desk.store.models import UserRow
 
 #: Throttle tests store a cheap hash directly (the policy, not scrypt, is under

@@ -16,8 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from desk import i18n
-from desk.i18n import N_, _, _n, lang_text, set_locale
-from desk.i18n import read_po as desk_read_po
+from desk.i18n import N_, _, _n, lang_text, read_po as desk_read_po, set_locale
 
 DESK = Path(i18n.__file__).resolve().parent
 PO = DESK / "locale" / "zh_CN.po"
@@ -204,7 +203,7 @@ def test_the_catalogue_has_no_duplicate_msgids():
 
 
 def test_translations_keep_their_placeholders():
-    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
     bad = [m for m, text in i18n.catalogue("zh_CN").items() if fields(m) != fields(text)]
     assert not bad, "placeholders differ:\n" + "\n".join(bad)
 

@@ -158,8 +158,8 @@ async def test_ctrl_e_names_the_encoding_in_the_import_screen_and_checks_again(s
     """A UTF-8 reading of a Windows-1252 file is refused with the byte and row;
     Ctrl+E steps through the encodings, each checked again, until it reads."""
     from desk.shell.app import make_app
-    from tests.functional.pilot import wait_for
     from tests.functional.test_transfer import open_import_from_lookup, summary
+    from tests.functional.pilot import wait_for
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dms.csv").write_bytes(LATIN.encode("cp1252"))

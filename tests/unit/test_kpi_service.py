@@ -37,7 +37,7 @@ def test_demo_figures_match_an_independent_sql_computation(demo):
     start = end - timedelta(days=400)
     report = demo.reports.kpi_report(start, end)
     with demo.ctx.engine.connect() as conn:
-        q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()
+        q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()  # noqa: E731
         greet = q("SELECT arrived_at, reception_at FROM visit WHERE arrived_at >= :s AND arrived_at < :e "
                   "AND reception_at IS NOT NULL")
         share = q("SELECT walk_in FROM visit WHERE arrived_at >= :s AND arrived_at < :e")

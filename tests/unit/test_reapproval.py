@@ -5,6 +5,7 @@ part's stock or ETA voids nothing."""
 
 from __future__ import annotations
 
+
 import pytest
 
 from desk import filler

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from desk.domain import search
 from desk.domain.entities import Role
 
+
 # ----------------------------------------------------------------------------- keys
 
 
@@ -43,7 +44,7 @@ def test_prefix_range_holds_exactly_the_strings_with_the_prefix(prefix, rest):
 
 
 def test_probes_follow_what_was_typed():
-    cols = lambda q: [p.column for p in search.probes(q)]
+    cols = lambda q: [p.column for p in search.probes(q)]  # noqa: E731
     assert "phone_key" in cols("1381234") and "phone_rev" in cols("5678")
     assert "phone_key" not in cols("京A12345")  # a plate with digits is not a phone
     assert cols("京") == ["plate_key", "vin_key", "name_key", "name_rev"]  # a Chinese given name ends a name

@@ -8,12 +8,12 @@ from datetime import time
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, select
 
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.store.models import AuditEventRow
+from sqlmodel import Session, select
 from tests.flow import setting_version
 
 

@@ -15,6 +15,7 @@ from desk.store.models import (
     ReminderRow,
 )
 
+
 __all__ = [
     "call_counts",
     "calls_of",

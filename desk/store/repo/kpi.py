@@ -8,8 +8,6 @@ from sqlalchemy import and_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
-from desk.domain import kpi
-from desk.domain.rules import estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
     ComplaintRow,
@@ -22,7 +20,11 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
+
+from desk.domain import kpi
+from desk.domain.rules import estimate_lines_of, signed_terms
 from desk.store.repo.mapping import to_authorisation, to_line
+
 
 __all__ = [
     "kpi_data",

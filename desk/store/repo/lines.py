@@ -17,7 +17,9 @@ from desk.store.models import (
     MotMarkRow,
     ProgressUpdateRow,
 )
+
 from desk.store.repo.mapping import to_line, to_mark
+
 
 __all__ = [
     "concerns",

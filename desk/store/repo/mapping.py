@@ -40,6 +40,7 @@ from desk.store.models import (
     VehicleRow,
 )
 
+
 __all__ = [
     "discount_bp",
     "qty_milli",

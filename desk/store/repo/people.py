@@ -7,13 +7,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
+from desk.domain.errors import OnFile
 from desk.domain.entities import (
     Customer,
     User,
     Vehicle,
 )
-from desk.domain.errors import OnFile
-from desk.store import reads
 from desk.store.models import (
     ConcernRow,
     CustomerRow,
@@ -23,6 +22,9 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
+
+from desk.store import reads
+
 
 __all__ = [
     "insert_customers",

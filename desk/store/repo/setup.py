@@ -15,6 +15,7 @@ from desk.store.models import (
     ShopSettingRow,
 )
 
+
 __all__ = [
     "canned_job_rows",
     "opening_ticks",

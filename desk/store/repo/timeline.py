@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from desk.domain.rules import covers, lines_hash
 from desk.domain.timeline import LineClock, VisitClock
+from desk.store.repo.mapping import to_authorisation, to_line
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -20,7 +21,6 @@ from desk.store.models import (
     MotMarkRow,
     VisitRow,
 )
-from desk.store.repo.mapping import to_authorisation, to_line
 
 __all__ = ["visit_clocks", "CLOCK_MARKS"]
 

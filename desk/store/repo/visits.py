@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from desk.domain.comebacks import Proposal, open_proposal
 from desk.domain.entities import (
     Concern,
     Disposal,
     PastVisit,
 )
+from desk.domain.comebacks import Proposal, open_proposal
 from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
@@ -24,6 +24,7 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
+
 from desk.store.repo.lines import concerns, findings, lines
 from desk.store.repo.mapping import (
     to_authorisation,
@@ -36,6 +37,7 @@ from desk.store.repo.mapping import (
     to_vehicle,
 )
 from desk.store.repo.people import last_odometer
+
 
 __all__ = [
     "authorisations",

@@ -6,9 +6,10 @@ Create Date: 2026-11-22 11:56:23.363149
 """
 from typing import Sequence, Union
 
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+
 
 revision: str = '0001'
 down_revision: Union[str, None] = None

@@ -11,10 +11,11 @@ Create Date: 2026-11-22 19:00:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 from desk.domain import search
+
 
 revision: str = '0003_search_indexes'
 down_revision: Union[str, None] = '0002'

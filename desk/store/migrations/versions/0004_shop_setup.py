@@ -6,9 +6,10 @@ Create Date: 2026-11-22 19:00:00
 """
 from typing import Sequence, Union
 
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+
 
 revision: str = '0004_shop_setup'
 down_revision: Union[str, None] = '0003_search_indexes'

@@ -6,8 +6,9 @@ Create Date: 2026-11-24 09:00:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0005_complaint_version'
 down_revision: Union[str, None] = '0004_shop_setup'

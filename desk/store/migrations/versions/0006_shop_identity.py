@@ -8,9 +8,10 @@ Create Date: 2026-11-24 09:00:00
 import uuid
 from typing import Sequence, Union
 
+from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-from alembic import op
+
 
 revision: str = '0006_shop_identity'
 down_revision: Union[str, None] = '0005_complaint_version'

@@ -10,10 +10,11 @@ Create Date: 2026-12-02 06:00:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 from desk.domain import search
+
 
 revision: str = '0007_pinyin_keys'
 down_revision: Union[str, None] = '0006_shop_identity'

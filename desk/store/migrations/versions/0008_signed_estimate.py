@@ -11,8 +11,9 @@ Create Date: 2026-12-02 06:30:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0008_signed_estimate'
 down_revision: Union[str, None] = '0007_pinyin_keys'

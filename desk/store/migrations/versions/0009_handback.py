@@ -15,8 +15,9 @@ Create Date: 2026-12-02 10:00:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0009_handback'
 down_revision: Union[str, None] = '0008_signed_estimate'

@@ -12,8 +12,9 @@ Create Date: 2026-12-02 10:30:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0010_checks_and_clocking'
 down_revision: Union[str, None] = '0009_handback'

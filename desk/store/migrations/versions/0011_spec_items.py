@@ -16,6 +16,7 @@ from typing import Sequence, Union
 
 from alembic import op
 
+
 revision: str = '0011_spec_items'
 down_revision: Union[str, None] = '0010_checks_and_clocking'
 branch_labels: Union[str, Sequence[str], None] = None

@@ -17,8 +17,9 @@ Create Date: 2026-12-07 19:00:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0012_signed_promise'
 down_revision: Union[str, None] = '0011_spec_items'

@@ -16,8 +16,9 @@ Create Date: 2026-12-07 19:20:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0013_list_qty'
 down_revision: Union[str, None] = '0012_signed_promise'

@@ -13,8 +13,9 @@ Create Date: 2026-12-07 22:40:00
 """
 from typing import Sequence, Union
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision: str = '0017_types_field_lengths'
 down_revision: Union[str, None] = '0013_list_qty'
