@@ -61,10 +61,12 @@ class Figures:
     def line(self) -> str:
         runs = ", ".join(f"{k} {v}" for k, v in self.runs.items())
         acks = ", ".join(f"{k} {v}" for k, v in self.acknowledged.items())
-        return (f"[kill -9 at every kind of save] {self.kills} kills, {self.left_journal} left a hot journal for "
-                f"the next command; first opener: {runs}; {len(self.failed)} failed, {self.damaged} said "
-                f"\"damaged\"; acknowledged saves: {acks} ({sum(self.acknowledged.values())}), "
-                f"{len(self.missing)} missing; {self.seconds:.1f} s")
+        return (
+            f"[kill -9 at every kind of save] {self.kills} kills, {self.left_journal} left a hot journal for "
+            f"the next command; first opener: {runs}; {len(self.failed)} failed, {self.damaged} said "
+            f'"damaged"; acknowledged saves: {acks} ({sum(self.acknowledged.values())}), '
+            f"{len(self.missing)} missing; {self.seconds:.1f} s"
+        )
 
 
 def _seed(url: str) -> tuple[int, int, int]:
@@ -92,7 +94,9 @@ def _large(path: Path, marker: str) -> None:
         conn.close()
 
 
-def _writer(path: Path, ids: tuple[int, int, int], seed: int, writer: int, ack) -> None:  # pragma: no cover - a killed child
+def _writer(
+    path: Path, ids: tuple[int, int, int], seed: int, writer: int, ack
+) -> None:  # pragma: no cover - a killed child
     from desk.domain.entities import Role, User
     from desk.services import ServiceContext, build_desk
     from desk.store.db import make_engine
@@ -116,15 +120,22 @@ def _saves(desk, actor, path, customer_id, vehicle_id, rng, writer, ack) -> None
         kind = rng.choice(KINDS) if visits else "walk_in"
         tag = f"{os.getpid()}-{n}"
         if kind == "walk_in":
-            vid = desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id,
-                                       concerns=desk.booking.concerns([f"{tag} concern {i}" for i in range(3)])).id
+            vid = desk.booking.walk_in(
+                actor,
+                customer_id=customer_id,
+                vehicle_id=vehicle_id,
+                concerns=desk.booking.concerns([f"{tag} concern {i}" for i in range(3)]),
+            ).id
             visits.append(vid)
             ack.send(("walk_in", vid))
         elif kind == "customer":
             # Unique per writer and save: one plate is one car, one phone one customer, so a
             # random plate would sooner or later be refused as already on file.
-            cid, _vid = desk.people.register(actor, desk.people.customer_draft(name=f"客户{n}", phone=f"139{writer:04d}{n:04d}"),
-                                             desk.people.vehicle_draft(plate=f"沪B{writer:03d}{n:04d}"))
+            cid, _vid = desk.people.register(
+                actor,
+                desk.people.customer_draft(name=f"客户{n}", phone=f"139{writer:04d}{n:04d}"),
+                desk.people.vehicle_draft(plate=f"沪B{writer:03d}{n:04d}"),
+            )
             ack.send(("customer", cid))
         elif kind == "promised":
             vid = visits[-1]
@@ -153,8 +164,10 @@ def _drain(receive, acks: list) -> None:
 
 
 def _left_beside(path: Path) -> bool:
-    return any(path.with_name(path.name + s).exists() and path.with_name(path.name + s).stat().st_size > 0
-               for s in ("-journal", "-wal"))
+    return any(
+        path.with_name(path.name + s).exists() and path.with_name(path.name + s).stat().st_size > 0
+        for s in ("-journal", "-wal")
+    )
 
 
 def _missing(path: Path, acks: list) -> list[str]:
@@ -162,14 +175,19 @@ def _missing(path: Path, acks: list) -> list[str]:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        visits = dict(conn.execute("SELECT v.id, count(c.id) FROM visit v LEFT JOIN concern c "
-                                   "ON c.visit_id = v.id GROUP BY v.id").fetchall())
+        visits = dict(
+            conn.execute(
+                "SELECT v.id, count(c.id) FROM visit v LEFT JOIN concern c ON c.visit_id = v.id GROUP BY v.id"
+            ).fetchall()
+        )
         audited = {r[0] for r in conn.execute("SELECT entity_id FROM audit_event WHERE action = 'visit.walk_in'")}
         customers = {r[0] for r in conn.execute("SELECT id FROM customer")}
         concerns = {(r[0], r[1]) for r in conn.execute("SELECT visit_id, text FROM concern")}
         promised = {r[0]: r[1] for r in conn.execute("SELECT id, promised_at FROM visit")}
         has_bulk = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'bulk_probe'").fetchone()[0]
-        bulk = dict(conn.execute("SELECT marker, count(*) FROM bulk_probe GROUP BY marker").fetchall()) if has_bulk else {}
+        bulk = (
+            dict(conn.execute("SELECT marker, count(*) FROM bulk_probe GROUP BY marker").fetchall()) if has_bulk else {}
+        )
     finally:
         conn.close()
     last_promise: dict[int, int] = {}

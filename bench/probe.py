@@ -58,8 +58,16 @@ def baseline_app(report, exit_on_ready: bool = True):
             for label in ("Time", "Customer", "Plate", "Stage", "Flags", "Vehicle", "Concern", "Advisor"):
                 table.add_column(label)
             for i in range(50):
-                table.add_row(f"{8 + i // 6:02d}:{i % 6 * 10:02d}", f"Customer {i}", f"京A{10000 + i}",
-                              "Booked", "", "Toyota Camry", "Regular service", "王丽")
+                table.add_row(
+                    f"{8 + i // 6:02d}:{i % 6 * 10:02d}",
+                    f"Customer {i}",
+                    f"京A{10000 + i}",
+                    "Booked",
+                    "",
+                    "Toyota Camry",
+                    "Regular service",
+                    "王丽",
+                )
 
         def on_ready(self) -> None:
             report["ready"] = time.time()

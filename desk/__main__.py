@@ -46,8 +46,12 @@ COMMANDS = {
 @click.option("--db", "db", metavar="PATH|URL", help="SQLite file or database URL.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Language of the interface.")
 @click.option("--user", "user_name", metavar="NAME", help="Sign in as this user.")
-@click.option("--init", "init", is_flag=True,
-              help="Make a new shop in an empty file (0 bytes, or SQLite without tables); never without it.")
+@click.option(
+    "--init",
+    "init",
+    is_flag=True,
+    help="Make a new shop in an empty file (0 bytes, or SQLite without tables); never without it.",
+)
 @click.version_option(__version__, prog_name="desk")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str | None, user_name: str | None, init: bool) -> None:
@@ -57,7 +61,6 @@ def main(ctx: click.Context, db: str | None, lang: str | None, user_name: str | 
     ctx.obj = {"db": db, "lang": lang, "init": init}
     if ctx.invoked_subcommand is None:
         from desk.cli.start import build_app  # the app's code only when it opens
-
         from desk.shell.leave import run_and_leave
 
         run_and_leave(build_app(db, lang, user_name))  # quitting does not wait for background loading

@@ -133,8 +133,13 @@ def verify_hash(pin: str, stored: str | None, key: PinKey | None = None) -> bool
         if params.key_id is not None and (key is None or key.id != params.key_id):
             return False
         raw = hashlib.scrypt(
-            pin.strip().encode(), salt=params.salt, n=params.n, r=params.r, p=params.p,
-            maxmem=_maxmem(params.n, params.r, params.p), dklen=KEY_BYTES if params.key_id else len(params.key),
+            pin.strip().encode(),
+            salt=params.salt,
+            n=params.n,
+            r=params.r,
+            p=params.p,
+            maxmem=_maxmem(params.n, params.r, params.p),
+            dklen=KEY_BYTES if params.key_id else len(params.key),
         )
     except (ValueError, TypeError, MemoryError):
         return False
@@ -147,8 +152,7 @@ def wrap(stored: str, key: PinKey) -> str:
     params = parse(stored)
     if params.key_id is not None:
         raise ValueError("already keyed")
-    return (f"{KEYED}${key.id}${params.n}${params.r}${params.p}${_b64(params.salt)}"
-            f"${_b64(_mac(key, params.key))}")
+    return f"{KEYED}${key.id}${params.n}${params.r}${params.p}${_b64(params.salt)}${_b64(_mac(key, params.key))}"
 
 
 def needs_rehash(stored: str) -> bool:

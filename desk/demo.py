@@ -34,11 +34,51 @@ from desk.store.models import (
 )
 
 SURNAMES_ZH = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN_ZH = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华", "平"]
-NAMES_EN = ["Tom Becker", "Anna Schmidt", "Li Wei", "Maria Garcia", "John Smith", "Sara Jones",
-            "David Lee", "Emma Brown", "Lucas Martin", "Olivia Chen"]
-MAKES = [("Volkswagen", "Passat"), ("Toyota", "Camry"), ("Honda", "Accord"), ("Buick", "GL8"),
-         ("BYD", "Han"), ("Geely", "Emgrand"), ("Nissan", "Sylphy"), ("Audi", "A4L"), ("BMW", "325Li")]
+GIVEN_ZH = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "华",
+    "平",
+]
+NAMES_EN = [
+    "Tom Becker",
+    "Anna Schmidt",
+    "Li Wei",
+    "Maria Garcia",
+    "John Smith",
+    "Sara Jones",
+    "David Lee",
+    "Emma Brown",
+    "Lucas Martin",
+    "Olivia Chen",
+]
+MAKES = [
+    ("Volkswagen", "Passat"),
+    ("Toyota", "Camry"),
+    ("Honda", "Accord"),
+    ("Buick", "GL8"),
+    ("BYD", "Han"),
+    ("Geely", "Emgrand"),
+    ("Nissan", "Sylphy"),
+    ("Audi", "A4L"),
+    ("BMW", "325Li"),
+]
 PROVINCES = "京沪粤苏浙川鲁"
 CONCERNS = [
     ("Squeaking noise when braking", ["brake", "noise"]),
@@ -55,8 +95,16 @@ CONCERNS = [
 
 
 #: Every demo user's sign-in PIN (``desk demo`` prints them): easy to type, one each.
-PINS = {"王丽": "1111", "Tom Becker": "2222", "张强": "3333", "刘军": "4444", "Mike Ross": "5555",
-        "陈静": "6666", "赵敏": "7777", "周经理": "8888"}
+PINS = {
+    "王丽": "1111",
+    "Tom Becker": "2222",
+    "张强": "3333",
+    "刘军": "4444",
+    "Mike Ross": "5555",
+    "陈静": "6666",
+    "赵敏": "7777",
+    "周经理": "8888",
+}
 #: Whom a newcomer is: the advisor whose late car they walk through every stage.
 GUIDE_USER = "王丽"
 
@@ -73,9 +121,7 @@ class MovingClock:
 
 def make_vin(rng: random.Random, wmi: str) -> str:
     chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-    body = wmi + "".join(rng.choice(chars) for _ in range(5)) + "0" + "".join(
-        rng.choice(chars) for _ in range(8)
-    )
+    body = wmi + "".join(rng.choice(chars) for _ in range(5)) + "0" + "".join(rng.choice(chars) for _ in range(8))
     body = body[:17]
     return body[:8] + vin_check_digit(body) + body[9:]
 
@@ -91,9 +137,7 @@ def make_name(rng: random.Random) -> str:
 
 
 def make_phone(rng: random.Random) -> str:
-    return "+86" + rng.choice(["138", "139", "186", "135", "158"]) + "".join(
-        rng.choice("0123456789") for _ in range(8)
-    )
+    return "+86" + rng.choice(["138", "139", "186", "135", "158"]) + "".join(rng.choice("0123456789") for _ in range(8))
 
 
 #: Today's plan: visits arrived up to this long before its moment, bookings up to
@@ -131,9 +175,14 @@ def build(
 
     ids = {}
     staff = [
-        ("王丽", [Role.ADVISOR]), ("Tom Becker", [Role.ADVISOR]), ("张强", [Role.TECHNICIAN]),
-        ("刘军", [Role.TECHNICIAN]), ("Mike Ross", [Role.TECHNICIAN]), ("陈静", [Role.QC]),
-        ("赵敏", [Role.CSR]), ("周经理", [Role.MANAGER, Role.ADVISOR]),
+        ("王丽", [Role.ADVISOR]),
+        ("Tom Becker", [Role.ADVISOR]),
+        ("张强", [Role.TECHNICIAN]),
+        ("刘军", [Role.TECHNICIAN]),
+        ("Mike Ross", [Role.TECHNICIAN]),
+        ("陈静", [Role.QC]),
+        ("赵敏", [Role.CSR]),
+        ("周经理", [Role.MANAGER, Role.ADVISOR]),
     ]
     for name, roles in staff:
         ids[name] = desk.people.create_user(None, name, roles)
@@ -146,17 +195,30 @@ def build(
     # Customers and vehicles.
     cars: list[tuple[int, int]] = []
     for i in range(40):
-        cid = desk.people.register_customer(sa, desk.people.customer_draft(
-            name=make_name(rng), phone=make_phone(rng), member=rng.random() < 0.3,
-            vip=i % 13 == 0, special_note="Prefers WeChat messages" if i % 13 == 0 else "",
-        ))
+        cid = desk.people.register_customer(
+            sa,
+            desk.people.customer_draft(
+                name=make_name(rng),
+                phone=make_phone(rng),
+                member=rng.random() < 0.3,
+                vip=i % 13 == 0,
+                special_note="Prefers WeChat messages" if i % 13 == 0 else "",
+            ),
+        )
         make, model = rng.choice(MAKES)
-        vid = desk.people.register_vehicle(sa, cid, desk.people.vehicle_draft(
-            vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
-            plate=make_plate(rng), make=make, model=model, year=rng.randint(2012, 2025),
-            purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
-            odometer_km=rng.randint(5, 120) * 1000,
-        ))
+        vid = desk.people.register_vehicle(
+            sa,
+            cid,
+            desk.people.vehicle_draft(
+                vin=make_vin(rng, rng.choice(["LSV", "LFV", "1HG", "WVW"])),
+                plate=make_plate(rng),
+                make=make,
+                model=model,
+                year=rng.randint(2012, 2025),
+                purchase_date=date(rng.randint(2012, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+                odometer_km=rng.randint(5, 120) * 1000,
+            ),
+        )
         cars.append((cid, vid))
 
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
@@ -164,8 +226,11 @@ def build(
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
-    late = [r for r in desk.booking.board(day_now.date()) if r.stage == "BOOKED" and r.advisor == GUIDE_USER
-            and r.time is not None and r.time < day_now]
+    late = [
+        r
+        for r in desk.booking.board(day_now.date())
+        if r.stage == "BOOKED" and r.advisor == GUIDE_USER and r.time is not None and r.time < day_now
+    ]
     counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
     return counts
 
@@ -175,8 +240,9 @@ def _concern(rng):
     return (text, tags)
 
 
-def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User,
-             rushed: bool = False) -> None:
+def _checkin(
+    desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, tech: User, rushed: bool = False
+) -> None:
     """Reception and walkaround with every required item done: each walkaround
     item takes half a minute after ten minutes round the car, unless ``rushed``
     (the walkaround over in 20 s: the honest-checklist rule flags it)."""
@@ -186,7 +252,13 @@ def _checkin(desk: Desk, clock: MovingClock, actor: User, vid: int, *, km: int, 
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
     # round the car with the customer; a rushed one is over in 20 s
     clock.now += timedelta(seconds=20) if rushed else timedelta(minutes=10)
-    desk.reception.record_walkaround(actor, desk.lifecycle.ref(vid), desk.reception.readings(odometer_km=km, fuel_eighths=4), damages=[], damage_confirmed=True)
+    desk.reception.record_walkaround(
+        actor,
+        desk.lifecycle.ref(vid),
+        desk.reception.readings(odometer_km=km, fuel_eighths=4),
+        damages=[],
+        damage_confirmed=True,
+    )
 
     def pace() -> None:
         clock.now += timedelta(seconds=30)
@@ -203,8 +275,11 @@ def _work(desk: Desk, clock: MovingClock, rng, tech: User, vid: int, *, finish: 
     """The technician clocks on each labour line and works it (a little faster or
     slower than sold), then the parts; ``finish=False``: on the first labour
     line still, the others not started."""
-    lines = [ln for ln in desk.lifecycle.visit_view(vid).lines if ln.approval == "approved" and not ln.is_done
-             and ln.availability != Availability.BACK_ORDER]
+    lines = [
+        ln
+        for ln in desk.lifecycle.visit_view(vid).lines
+        if ln.approval == "approved" and not ln.is_done and ln.availability != Availability.BACK_ORDER
+    ]
     for ln in sorted(lines, key=lambda ln: ln.kind != "labour"):
         if ln.kind == "labour":
             desk.clocking.clock(tech, desk.lifecycle.ref(vid), ln.id)  # starts it too
@@ -220,9 +295,17 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
     desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
         desk.estimate.add_line(
-            actor, desk.lifecycle.ref(vid), desk.estimate.draft(kind="part", description="Front wiper blade set", qty=Decimal(1),
-            unit_cents=16800, availability=Availability.BACK_ORDER,
-            eta=(clock.now + timedelta(days=2)).date()))
+            actor,
+            desk.lifecycle.ref(vid),
+            desk.estimate.draft(
+                kind="part",
+                description="Front wiper blade set",
+                qty=Decimal(1),
+                unit_cents=16800,
+                availability=Availability.BACK_ORDER,
+                eta=(clock.now + timedelta(days=2)).date(),
+            ),
+        )
     filler.parts_in_stock(desk, actor, vid)
     filler.promise(desk, actor, vid, clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
@@ -242,7 +325,14 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         cid, vid = pool.pop()
         clock.now = min(at, now) - timedelta(hours=20)
         # The manager books so that a busy demo slot is overbooked, not refused.
-        visit = desk.booking.book(mgr, customer_id=cid, vehicle_id=vid, advisor_id=advisor.id, overbook=True, booking=desk.booking.draft(at=at, concerns=[concern or _concern(rng)])).id
+        visit = desk.booking.book(
+            mgr,
+            customer_id=cid,
+            vehicle_id=vid,
+            advisor_id=advisor.id,
+            overbook=True,
+            booking=desk.booking.draft(at=at, concerns=[concern or _concern(rng)]),
+        ).id
         made += 1
         return visit
 
@@ -257,8 +347,17 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             clock.now = now - timedelta(minutes=10)
             _call_task(desk, sa, late, "late", "stuck in traffic, 15 min")
     # Arrived and at reception / walkaround / estimate.
-    stages_plan = ["reception", "walkaround", "estimate", "repair", "repair_added", "repair_parts",
-                   "qc", "ready", "delivered"]
+    stages_plan = [
+        "reception",
+        "walkaround",
+        "estimate",
+        "repair",
+        "repair_added",
+        "repair_parts",
+        "qc",
+        "ready",
+        "delivered",
+    ]
     in_work: dict[str, tuple[int, User]] = {}
     for k, plan in enumerate(stages_plan):
         at = now - timedelta(hours=5) + timedelta(minutes=25 * k)
@@ -276,16 +375,22 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
             continue
         km = desk.lifecycle.visit_view(vid).last_km or 0
         # the estimate's walkaround was ticked through in one second: flagged
-        _checkin(desk, clock, advisor, vid, km=km + rng.randint(3000, 9000), tech=techs[k % len(techs)],
-                 rushed=plan == "estimate")
+        _checkin(
+            desk,
+            clock,
+            advisor,
+            vid,
+            km=km + rng.randint(3000, 9000),
+            tech=techs[k % len(techs)],
+            rushed=plan == "estimate",
+        )
         if plan == "walkaround":
             continue
         clock.now += timedelta(minutes=5)
         if plan == "estimate":
             desk.estimate.add_canned_job(advisor, desk.lifecycle.ref(vid), "brake_pads")
             continue
-        _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil",
-                  backorder=plan == "repair_parts")
+        _estimate(desk, clock, advisor, vid, job="brake_pads" if k % 3 else "oil", backorder=plan == "repair_parts")
         tech = techs[k % len(techs)]
         in_work[plan] = (vid, tech)
         desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay=f"B{k % 6 + 1}")
@@ -295,9 +400,17 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         if plan == "repair_added":
             clock.now += timedelta(minutes=20)
             desk.workshop.add_found_work(
-                tech, desk.lifecycle.ref(vid), finding=desk.reception.finding("Rear brake discs worn below limit", "red"),
-                line=desk.estimate.draft(kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                availability="in_stock"))
+                tech,
+                desk.lifecycle.ref(vid),
+                finding=desk.reception.finding("Rear brake discs worn below limit", "red"),
+                line=desk.estimate.draft(
+                    kind="part",
+                    description="Rear brake disc pair",
+                    qty=Decimal(1),
+                    unit_cents=68000,
+                    availability="in_stock",
+                ),
+            )
         if plan in ("repair", "repair_added", "repair_parts"):
             continue
         _tick_all(desk, tech, vid)
@@ -309,26 +422,48 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
         filler.pass_qc(desk, tech, qc, vid)  # -> READY
         if plan == "ready":
             continue
-        filler.hand_over(desk, advisor, vid, call_at=clock.now + timedelta(hours=48),
-                         disposal=Disposal.SHOP_DISPOSES)  # -> DELIVERED
+        filler.hand_over(
+            desk, advisor, vid, call_at=clock.now + timedelta(hours=48), disposal=Disposal.SHOP_DISPOSES
+        )  # -> DELIVERED
 
     after_today = clock.now
 
     # A comeback: the same vehicle as a recent brake job, same complaint.
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=12)
-    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])])).id
+    first = desk.booking.walk_in(
+        sa,
+        customer_id=cid,
+        vehicle_id=vid_car,
+        concerns=desk.booking.concerns([("Squeaking noise when braking", ["brake", "noise"])]),
+    ).id
     _run_full(desk, clock, first, sa, techs[0], qc, mgr, rng)
     clock.now = now - timedelta(hours=20)
-    desk.booking.book(mgr, customer_id=cid, vehicle_id=vid_car, advisor_id=sa.id, overbook=True, booking=desk.booking.draft(at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]))
+    desk.booking.book(
+        mgr,
+        customer_id=cid,
+        vehicle_id=vid_car,
+        advisor_id=sa.id,
+        overbook=True,
+        booking=desk.booking.draft(
+            at=now + timedelta(minutes=45), concerns=[("Brakes squeak again", ["brake", "noise"])]
+        ),
+    )
     made += 1
     # a comeback the data proposed, rejected with the reason (it counts as a visit of its own)
     cid, vid_car = pool.pop()
     clock.now = now - timedelta(days=14)
-    first = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Rattle from the dashboard", ["noise"])])).id
+    first = desk.booking.walk_in(
+        sa,
+        customer_id=cid,
+        vehicle_id=vid_car,
+        concerns=desk.booking.concerns([("Rattle from the dashboard", ["noise"])]),
+    ).id
     _run_full(desk, clock, first, sa, techs[1], qc, mgr, rng)
     clock.now = now - timedelta(days=3)
-    other = desk.booking.walk_in(sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Rattle from the boot", ["noise"])])).id
+    other = desk.booking.walk_in(
+        sa, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([("Rattle from the boot", ["noise"])])
+    ).id
     desk.comebacks.decide(sa, desk.lifecycle.ref(other), confirm=False, reason="A loose spare wheel, not the dashboard")
     _run_full(desk, clock, other, sa, techs[1], qc, mgr, rng)
     made += 2
@@ -336,7 +471,9 @@ def _today(desk, rng, clock, now, cars, sa, sa2, mgr, techs, qc, csr) -> int:
     for days in (1, 2, 4):
         cid, vid_car = pool.pop()
         clock.now = now - timedelta(days=days, hours=2)
-        v = desk.booking.walk_in(sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])).id
+        v = desk.booking.walk_in(
+            sa2, customer_id=cid, vehicle_id=vid_car, concerns=desk.booking.concerns([_concern(rng)])
+        ).id
         _run_full(desk, clock, v, sa2, techs[1], qc, mgr, rng)
     made += _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc)
     made += _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng)
@@ -357,8 +494,9 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
 
     def walk_in(days: float, concern: str, tags=("service",)) -> int:
         clock.now = now - timedelta(days=days)
-        return desk.booking.walk_in(sa, customer_id=cid, vehicle_id=car,
-                                    concerns=desk.booking.concerns([(concern, list(tags))])).id
+        return desk.booking.walk_in(
+            sa, customer_id=cid, vehicle_id=car, concerns=desk.booking.concerns([(concern, list(tags))])
+        ).id
 
     def into_repair(vid: int, tech: User, *, job: str = "oil", damages=()) -> None:
         km = desk.lifecycle.visit_view(vid).last_km or 0
@@ -368,8 +506,13 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
             _tick_all(desk, sa, vid)
             desk.lifecycle.advance(sa, desk.lifecycle.ref(vid))
             clock.now += timedelta(minutes=10)
-            desk.reception.record_walkaround(sa, desk.lifecycle.ref(vid), desk.reception.readings(
-                odometer_km=km + 1500, fuel_eighths=5), damages=list(damages), damage_confirmed=True)
+            desk.reception.record_walkaround(
+                sa,
+                desk.lifecycle.ref(vid),
+                desk.reception.readings(odometer_km=km + 1500, fuel_eighths=5),
+                damages=list(damages),
+                damage_confirmed=True,
+            )
             desk.handback.acknowledge(sa, desk.lifecycle.ref(vid), "in", desk.lifecycle.visit_view(vid).customer.name)
             _tick_all(desk, sa, vid)
             _tick_all(desk, tech, vid)
@@ -380,13 +523,24 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
         desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B2")
 
     def declined_found_work(vid: int, tech: User, parts: dict[str, int]) -> None:
-        lines = [desk.workshop.add_found_work(tech, desk.lifecycle.ref(vid),
-                                              finding=desk.reception.finding(f"{desc}: worn", "yellow"),
-                                              line=desk.estimate.draft(kind="part", description=desc, qty=Decimal(1),
-                                                                       unit_cents=cents, availability="in_stock")).value
-                 for desc, cents in parts.items()]
-        desk.workshop.decide_added_work(sa, desk.lifecycle.ref(vid), lines, approve=False,
-                                        decision=desk.workshop.decision(channel="phone", signer="customer"))
+        lines = [
+            desk.workshop.add_found_work(
+                tech,
+                desk.lifecycle.ref(vid),
+                finding=desk.reception.finding(f"{desc}: worn", "yellow"),
+                line=desk.estimate.draft(
+                    kind="part", description=desc, qty=Decimal(1), unit_cents=cents, availability="in_stock"
+                ),
+            ).value
+            for desc, cents in parts.items()
+        ]
+        desk.workshop.decide_added_work(
+            sa,
+            desk.lifecycle.ref(vid),
+            lines,
+            approve=False,
+            decision=desk.workshop.decision(channel="phone", signer="customer"),
+        )
 
     def finish(vid: int, tech: User, *, cause: str = "workmanship", deliver: bool = True) -> None:
         filler.finish_work(desk, tech, vid)
@@ -420,8 +574,14 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     declined_found_work(first, techs[1], {"Wiper blades": 16800, "Cabin air filter": 8800})
     finish(first, techs[1])
     clock.now = now - timedelta(hours=20)
-    desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa.id, overbook=True,
-                      booking=desk.booking.draft(at=now + timedelta(hours=3), concerns=[("Annual service", ["service"])]))
+    desk.booking.book(
+        mgr,
+        customer_id=cid,
+        vehicle_id=car,
+        advisor_id=sa.id,
+        overbook=True,
+        booking=desk.booking.draft(at=now + timedelta(hours=3), concerns=[("Annual service", ["service"])]),
+    )
     made += 2
     # A comeback whose cause QC recorded: a rattle "fixed" 20 days ago came back 6 days ago (the diagnosis).
     cid, car = pool.pop()
@@ -438,8 +598,9 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     vid = walk_in(4 / 24, "Oil service and a check", ("service",))
     into_repair(vid, techs[2 % len(techs)], damages=[{"panel": "front_bumper", "kind": "scratch"}])
     finish(vid, techs[2 % len(techs)], deliver=False)
-    desk.handback.note_delivery_damage(sa, desk.lifecycle.ref(vid), desk.handback.draft(
-        "door_rear_right", "dent", "above the handle"))
+    desk.handback.note_delivery_damage(
+        sa, desk.lifecycle.ref(vid), desk.handback.draft("door_rear_right", "dent", "above the handle")
+    )
     return made + 1
 
 
@@ -463,13 +624,17 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
         if kept_waiting:  # c on the board when the car came; the write-up minutes later
             desk.booking.car_here(sa)
             clock.now += timedelta(seconds=kept_waiting)
-        return desk.booking.walk_in(sa, customer_id=cid, vehicle_id=car, concerns=desk.booking.concerns(
-            [_concern(rng)])).id
+        return desk.booking.walk_in(
+            sa, customer_id=cid, vehicle_id=car, concerns=desk.booking.concerns([_concern(rng)])
+        ).id
 
     def call(vid: int, hours: float, outcome: str, scores=None, nps=None) -> int | None:
         clock.now = desk.lifecycle.visit_view(vid).visit.delivered_at + timedelta(hours=hours)
-        return desk.followup.record_call(csr, desk.lifecycle.ref(vid), desk.followup.call(
-            outcome=outcome, scores=scores or {}, nps=nps, next_service_stated=outcome == "reached")).value
+        return desk.followup.record_call(
+            csr,
+            desk.lifecycle.ref(vid),
+            desk.followup.call(outcome=outcome, scores=scores or {}, nps=nps, next_service_stated=outcome == "reached"),
+        ).value
 
     # a walk-in kept waiting 3 minutes, its car ready 2 hours after the promise and
     # told by the manager, not the advisor who received it; called 20 h after, not happy
@@ -478,19 +643,31 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
     complaint = call(waited, 20, "reached", {f: 4 for f in CSI_FACTORS} | {"pickup": 2}, nps=6)
     clock.now += timedelta(hours=5)
     ref = next(c.ref for c in desk.complaints.complaints() if c.id == complaint)
-    desk.complaints.close_complaint(mgr, ref, desk.complaints.closing(
-        root_cause="Car ready late, nobody phoned", remedy="Apology and a wash voucher",
-        closing_report="Customer accepted the apology"))
+    desk.complaints.close_complaint(
+        mgr,
+        ref,
+        desk.complaints.closing(
+            root_cause="Car ready late, nobody phoned",
+            remedy="Apology and a wash voucher",
+            closing_report="Customer accepted the apology",
+        ),
+    )
     _tick_all(desk, csr, waited)
     desk.lifecycle.advance(csr, desk.lifecycle.ref(waited))
     # a waiver: the special notes not reviewed before a rushed arrival (APPT-07)
     cid, car = pool.pop()
     clock.now = now - timedelta(days=5, hours=3)
-    waived = desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa2.id, booking=desk.booking.draft(
-        at=now - timedelta(days=5), concerns=[_concern(rng)])).id
+    waived = desk.booking.book(
+        mgr,
+        customer_id=cid,
+        vehicle_id=car,
+        advisor_id=sa2.id,
+        booking=desk.booking.draft(at=now - timedelta(days=5), concerns=[_concern(rng)]),
+    ).id
     clock.now = now - timedelta(days=5) + timedelta(minutes=1)
-    desk.checklist.mark_item(mgr, desk.lifecycle.ref(waived), "APPT-07", MarkKind.WAIVED,
-                             "Customer arrived in a hurry: notes read after")
+    desk.checklist.mark_item(
+        mgr, desk.lifecycle.ref(waived), "APPT-07", MarkKind.WAIVED, "Customer arrived in a hurry: notes read after"
+    )
     _tick_all(desk, sa2, waived)
     desk.lifecycle.arrive(sa2, desk.lifecycle.ref(waived))
     _run_full(desk, clock, waived, sa2, techs[0], qc, mgr, rng)
@@ -508,8 +685,14 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
     # a no-show yesterday, phoned 25 minutes after its time (late)
     cid, car = pool.pop()
     clock.now = now - timedelta(days=2)
-    gone = desk.booking.book(mgr, customer_id=cid, vehicle_id=car, advisor_id=sa.id, overbook=True,
-                             booking=desk.booking.draft(at=now - timedelta(days=1), concerns=[_concern(rng)])).id
+    gone = desk.booking.book(
+        mgr,
+        customer_id=cid,
+        vehicle_id=car,
+        advisor_id=sa.id,
+        overbook=True,
+        booking=desk.booking.draft(at=now - timedelta(days=1), concerns=[_concern(rng)]),
+    ).id
     clock.now = now - timedelta(days=1) + timedelta(minutes=25)
     _call_task(desk, sa, gone, "late", "no answer")
     clock.now += timedelta(hours=1)
@@ -518,8 +701,9 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
     return made
 
 
-def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng, *, late_hours: float = 0,
-              told_by: User | None = None) -> None:
+def _run_full(
+    desk, clock, vid, advisor, tech, qc, mgr, rng, *, late_hours: float = 0, told_by: User | None = None
+) -> None:
     """Take a walk-in all the way to delivered (``late_hours`` after its promise;
     the customer told by ``told_by``, by default the advisor who received it)."""
     km = desk.lifecycle.visit_view(vid).last_km or 0
@@ -535,8 +719,9 @@ def _run_full(desk, clock, vid, advisor, tech, qc, mgr, rng, *, late_hours: floa
     filler.pass_qc(desk, tech, qc, vid)
     clock.now += timedelta(hours=1)
     try:
-        filler.hand_over(desk, told_by or advisor, vid, call_at=clock.now + timedelta(hours=24),
-                         disposal=Disposal.TAKE_AWAY)
+        filler.hand_over(
+            desk, told_by or advisor, vid, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY
+        )
     except GuardFailed as exc:  # pragma: no cover - the demo must be complete
         raise RuntimeError(f"demo visit incomplete: {exc}") from exc
 
@@ -558,48 +743,123 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
             arrived = start + timedelta(seconds=rng.random() * span)
             delivered = arrived + timedelta(hours=rng.randint(2, 30))
             tech = rng.choice(techs)
-            visits.append(VisitRow(
-                number=f"H{done + 1:07d}", customer_id=cid, vehicle_id=vid,
-                advisor_id=rng.choice(advisors).id, technician_id=tech.id, stage="FOLLOWED_UP",
-                walk_in=rng.random() < 0.3, day=arrived.date(), appointment_at=arrived,
-                arrived_at=arrived, reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
-                promised_at=arrived + timedelta(hours=4), signed_at=arrived + timedelta(minutes=30),
-                repair_started_at=arrived + timedelta(minutes=45), ready_at=delivered - timedelta(hours=1),
-                delivered_at=delivered, odometer_km=None, fuel_eighths=4, damage_confirmed=True,
-                created_at=arrived, updated_at=delivered,
-            ))
+            visits.append(
+                VisitRow(
+                    number=f"H{done + 1:07d}",
+                    customer_id=cid,
+                    vehicle_id=vid,
+                    advisor_id=rng.choice(advisors).id,
+                    technician_id=tech.id,
+                    stage="FOLLOWED_UP",
+                    walk_in=rng.random() < 0.3,
+                    day=arrived.date(),
+                    appointment_at=arrived,
+                    arrived_at=arrived,
+                    reception_at=arrived + timedelta(seconds=rng.randint(10, 180)),
+                    promised_at=arrived + timedelta(hours=4),
+                    signed_at=arrived + timedelta(minutes=30),
+                    repair_started_at=arrived + timedelta(minutes=45),
+                    ready_at=delivered - timedelta(hours=1),
+                    delivered_at=delivered,
+                    odometer_km=None,
+                    fuel_eighths=4,
+                    damage_confirmed=True,
+                    created_at=arrived,
+                    updated_at=delivered,
+                )
+            )
             text, tags = _concern(rng)
             concerns.append(ConcernRow(visit_id=0, text=text, tags=",".join(tags), confirmed=True))
             price = rng.choice([18000, 42000, 68000, 32000])
-            lines.append((
-                EstimateLineRow(visit_id=0, kind="labour", description="Service labour", qty_milli=1000,
-                                unit_cents=18000, done_by=tech.id, done_at=delivered, started=True,
-                                availability="in_stock"),
-                EstimateLineRow(visit_id=0, kind="part", description="Parts", qty_milli=1000, unit_cents=price,
-                                done_by=tech.id, done_at=delivered, started=True, availability="in_stock",
-                                position=1)))
+            lines.append(
+                (
+                    EstimateLineRow(
+                        visit_id=0,
+                        kind="labour",
+                        description="Service labour",
+                        qty_milli=1000,
+                        unit_cents=18000,
+                        done_by=tech.id,
+                        done_at=delivered,
+                        started=True,
+                        availability="in_stock",
+                    ),
+                    EstimateLineRow(
+                        visit_id=0,
+                        kind="part",
+                        description="Parts",
+                        qty_milli=1000,
+                        unit_cents=price,
+                        done_by=tech.id,
+                        done_at=delivered,
+                        started=True,
+                        availability="in_stock",
+                        position=1,
+                    ),
+                )
+            )
             total = (18000 + price) * 113 // 100
-            auths.append(AuthorisationRow(visit_id=0, channel="in_person", signer="customer", amount_cents=total,
-                                          estimate_version=1, lines_hash="imported",
-                                          at=arrived + timedelta(minutes=30)))
-            calls.append(FollowUpCallRow(visit_id=0, at=delivered + timedelta(hours=rng.randint(20, 90)),
-                                         outcome=CallOutcome.REACHED.value, survey_done=True,
-                                         next_service_stated=True, nps=rng.randint(6, 10)))
-            answers.append([SurveyAnswerRow(call_id=0, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5]))
-                            for factor in CSI_FACTORS])
+            auths.append(
+                AuthorisationRow(
+                    visit_id=0,
+                    channel="in_person",
+                    signer="customer",
+                    amount_cents=total,
+                    estimate_version=1,
+                    lines_hash="imported",
+                    at=arrived + timedelta(minutes=30),
+                )
+            )
+            calls.append(
+                FollowUpCallRow(
+                    visit_id=0,
+                    at=delivered + timedelta(hours=rng.randint(20, 90)),
+                    outcome=CallOutcome.REACHED.value,
+                    survey_done=True,
+                    next_service_stated=True,
+                    nps=rng.randint(6, 10),
+                )
+            )
+            answers.append(
+                [
+                    SurveyAnswerRow(call_id=0, factor=factor, score=rng.choice([3, 4, 4, 5, 5, 5]))
+                    for factor in CSI_FACTORS
+                ]
+            )
             done += 1
         with write_session(desk.ctx.engine) as s:
             ids = _insert(s, VisitRow, visits)
             _insert(s, ConcernRow, concerns, visit_id=ids)
-            _insert(s, EstimateLineRow, [ln for pair in lines for ln in pair],
-                    visit_id=[i for i in ids for _pair in range(2)])
+            _insert(
+                s,
+                EstimateLineRow,
+                [ln for pair in lines for ln in pair],
+                visit_id=[i for i in ids for _pair in range(2)],
+            )
             _insert(s, AuthorisationRow, auths, visit_id=ids)
             call_ids = _insert(s, FollowUpCallRow, calls, visit_id=ids)
-            _insert(s, SurveyAnswerRow, [a for group in answers for a in group],
-                    call_id=[c for c, group in zip(call_ids, answers) for _a in group])
-            audit.record_many(s, [dict(at=v.delivered_at, user_id=None, user_name="demo", action="visit.import",
-                                       entity="visit", entity_id=i, visit_id=i, after={"number": v.number})
-                                  for v, i in zip(visits, ids)])
+            _insert(
+                s,
+                SurveyAnswerRow,
+                [a for group in answers for a in group],
+                call_id=[c for c, group in zip(call_ids, answers) for _a in group],
+            )
+            audit.record_many(
+                s,
+                [
+                    dict(
+                        at=v.delivered_at,
+                        user_id=None,
+                        user_name="demo",
+                        action="visit.import",
+                        entity="visit",
+                        entity_id=i,
+                        visit_id=i,
+                        after={"number": v.number},
+                    )
+                    for v, i in zip(visits, ids)
+                ],
+            )
         if progress:
             progress(done)
     return done
@@ -615,5 +875,4 @@ def _insert(session, model, rows: list, **links: list[int]) -> list[int]:
             value[column] = target
     if not values:
         return []
-    return list(session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                values).scalars())
+    return list(session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), values).scalars())

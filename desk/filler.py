@@ -20,8 +20,12 @@ def tick_open(desk, actor: User, visit_id: int, *, skip=(), pace=None) -> None:
     view = desk.lifecycle.visit_view(visit_id)
     techs = staff.visit_technicians(view.visit.technician_id, (ln.done_by for ln in view.lines))
     for status in view.checklist:
-        if (status.state == "open" and not status.item.from_data and status.item.id not in skip
-                and staff.may_tick(actor, status.item, technician_ids=techs)):
+        if (
+            status.state == "open"
+            and not status.item.from_data
+            and status.item.id not in skip
+            and staff.may_tick(actor, status.item, technician_ids=techs)
+        ):
             desk.checklist.mark_item(actor, desk.lifecycle.ref(visit_id), status.item.id, MarkKind.DONE)
             if pace is not None:
                 pace()
@@ -31,15 +35,23 @@ def parts_in_stock(desk, actor: User, visit_id: int) -> None:
     """Every part of the estimate whose availability is not known yet: in stock."""
     for ln in desk.lifecycle.visit_view(visit_id).lines:
         if ln.kind == "part" and ln.availability == Availability.UNKNOWN:
-            desk.estimate.update_line(actor, desk.lifecycle.ref(visit_id), ln.id,
-                                      desk.estimate.patch(availability=Availability.IN_STOCK))
+            desk.estimate.update_line(
+                actor, desk.lifecycle.ref(visit_id), ln.id, desk.estimate.patch(availability=Availability.IN_STOCK)
+            )
 
 
 def sign(desk, actor: User, visit_id: int, *, signer: str, reference: str) -> None:
     """The customer authorises the estimate as it stands, in person, for its total."""
-    desk.estimate.authorise(actor, desk.lifecycle.ref(visit_id), desk.estimate.signature(
-        channel=Channel.IN_PERSON, signer=signer, reference=reference,
-        amount_cents=desk.estimate.estimate_total(visit_id)))
+    desk.estimate.authorise(
+        actor,
+        desk.lifecycle.ref(visit_id),
+        desk.estimate.signature(
+            channel=Channel.IN_PERSON,
+            signer=signer,
+            reference=reference,
+            amount_cents=desk.estimate.estimate_total(visit_id),
+        ),
+    )
 
 
 def finish_work(desk, technician: User, visit_id: int) -> None:
@@ -76,8 +88,11 @@ def promise(desk, actor: User, visit_id: int, at: datetime) -> None:
     """Promise the car for ``at``, or for the afternoon of the day its last
     back-ordered part arrives when that is later (a promise before a part's ETA
     is refused: ``estimate.check_promised``)."""
-    etas = [ln.eta for ln in desk.lifecycle.visit_view(visit_id).lines
-            if ln.availability == Availability.BACK_ORDER and ln.eta is not None]
+    etas = [
+        ln.eta
+        for ln in desk.lifecycle.visit_view(visit_id).lines
+        if ln.availability == Availability.BACK_ORDER and ln.eta is not None
+    ]
     if etas and at.date() < max(etas):
         at = datetime.combine(max(etas), datetime.min.time()).replace(hour=17)
     desk.lifecycle.set_promised(actor, desk.lifecycle.ref(visit_id), at)

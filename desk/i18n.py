@@ -97,8 +97,7 @@ def read_po(text: str) -> PoFile:
                 if _sep:
                     po.headers[name.strip()] = value.strip()
         elif "msgid_plural" in e:
-            forms = tuple(e[k] for k in sorted((k for k in e if k.startswith("msgstr[")),
-                                               key=lambda k: int(k[7:-1])))
+            forms = tuple(e[k] for k in sorted((k for k in e if k.startswith("msgstr[")), key=lambda k: int(k[7:-1])))
             if forms and all(forms):
                 po.plurals[(msgid, e["msgid_plural"])] = forms
         elif e.get("msgstr"):
@@ -111,8 +110,10 @@ def plural_rule(header: str) -> Callable[[int], int]:
     (``nplurals=1; plural=0;``): gettext's own C-expression evaluator."""
     import gettext
 
-    expression = next((part.split("=", 1)[1] for part in header.split(";")
-                       if part.strip().startswith("plural=")), "") or ENGLISH_PLURAL
+    expression = (
+        next((part.split("=", 1)[1] for part in header.split(";") if part.strip().startswith("plural=")), "")
+        or ENGLISH_PLURAL
+    )
     return gettext.c2py(expression.strip())
 
 

@@ -25,12 +25,41 @@ def _key_names() -> frozenset[str]:
 
     names = {k.value.rsplit("+", 1)[-1] for k in Keys}
     names |= set(KEY_NAME_REPLACEMENTS.values())
-    names |= {"space", "comma", "full_stop", "slash", "backslash", "minus", "plus", "equals_sign",
-              "semicolon", "colon", "apostrophe", "quotation_mark", "number_sign", "dollar_sign",
-              "percent_sign", "ampersand", "asterisk", "left_parenthesis", "right_parenthesis",
-              "left_square_bracket", "right_square_bracket", "left_curly_bracket", "right_curly_bracket",
-              "less_than_sign", "greater_than_sign", "question_mark", "exclamation_mark", "grave_accent",
-              "circumflex_accent", "vertical_line", "tilde", "underscore", "at"}
+    names |= {
+        "space",
+        "comma",
+        "full_stop",
+        "slash",
+        "backslash",
+        "minus",
+        "plus",
+        "equals_sign",
+        "semicolon",
+        "colon",
+        "apostrophe",
+        "quotation_mark",
+        "number_sign",
+        "dollar_sign",
+        "percent_sign",
+        "ampersand",
+        "asterisk",
+        "left_parenthesis",
+        "right_parenthesis",
+        "left_square_bracket",
+        "right_square_bracket",
+        "left_curly_bracket",
+        "right_curly_bracket",
+        "less_than_sign",
+        "greater_than_sign",
+        "question_mark",
+        "exclamation_mark",
+        "grave_accent",
+        "circumflex_accent",
+        "vertical_line",
+        "tilde",
+        "underscore",
+        "at",
+    }
     names |= {f"f{n}" for n in range(1, 25)}
     return frozenset(names)
 
@@ -60,12 +89,16 @@ def check_keymap(raw, known: set[str]) -> tuple[dict[str, str], list[tuple[str, 
             problems.append((N_("desk.toml [keys]: no binding has the id {id} (f1 shows the ids)"), {"id": ident}))
             continue
         if not isinstance(keys, str) or not keys.strip():
-            problems.append((N_("desk.toml [keys]: {id} needs a key such as \"f10\" or \"ctrl+t\""), {"id": ident}))
+            problems.append((N_('desk.toml [keys]: {id} needs a key such as "f10" or "ctrl+t"'), {"id": ident}))
             continue
         bad = [k for k in keys.split(",") if not valid_key(k)]
         if bad:
-            problems.append((N_("desk.toml [keys]: {id} = {keys}: {bad} is not a key"),
-                             {"id": ident, "keys": keys, "bad": bad[0].strip() or "''"}))
+            problems.append(
+                (
+                    N_("desk.toml [keys]: {id} = {keys}: {bad} is not a key"),
+                    {"id": ident, "keys": keys, "bad": bad[0].strip() or "''"},
+                )
+            )
             continue
         keymap[ident] = ",".join(k.strip() for k in keys.split(","))
     return keymap, problems

@@ -129,8 +129,7 @@ _DESELECTED: list = []
 
 def _needs_pg(item) -> bool:
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and "postgresql" in (callspec.params.get("db_url"),
-                                                 callspec.params.get("module_db_url")):
+    if callspec is not None and "postgresql" in (callspec.params.get("db_url"), callspec.params.get("module_db_url")):
         return True
     return "pg_url" in getattr(item, "fixturenames", ())
 
@@ -175,14 +174,20 @@ def _not_run_notes(counts: dict[str, int] | None = None) -> list[str]:
 
     notes = []
     if not PG_URL and (counts is None or counts["pg"]):
-        notes.append(f"note: {many('pg')}PostgreSQL variants not run (DESK_TEST_PG_URL unset); "
-                     'run `eval "$(.ci/start-postgres)"` first to include them')
+        notes.append(
+            f"note: {many('pg')}PostgreSQL variants not run (DESK_TEST_PG_URL unset); "
+            'run `eval "$(.ci/start-postgres)"` first to include them'
+        )
     if not _have_cjk_font() and (counts is None or counts["font"]):
-        notes.append(f"note: {many('font')}PDF tests not run: no Chinese font (and DejaVu) on this machine; "
-                     "`apt-get install -y fonts-wqy-microhei fonts-dejavu-core` (as .ci/run does) to include them")
+        notes.append(
+            f"note: {many('font')}PDF tests not run: no Chinese font (and DejaVu) on this machine; "
+            "`apt-get install -y fonts-wqy-microhei fonts-dejavu-core` (as .ci/run does) to include them"
+        )
     if not _have_chromium() and (counts is None or counts["browser"]):
-        notes.append(f"note: {many('browser')}browser tests not run ({CHROMIUM} missing); "
-                     "install it with `apt-get install -y chromium` (as .ci/run does)")
+        notes.append(
+            f"note: {many('browser')}browser tests not run ({CHROMIUM} missing); "
+            "install it with `apt-get install -y chromium` (as .ci/run does)"
+        )
     return notes
 
 
@@ -395,8 +400,13 @@ class DemoShops:
         import sys
 
         env = {**os.environ, "DESK_DATA_DIR": str(work / "data"), "DESK_LANG": "en"}
-        done = subprocess.run([sys.executable, "-m", "desk", "--db", url, "demo", "--visits", str(visits),
-                               "--seed", str(seed)], capture_output=True, text=True, env=env, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-m", "desk", "--db", url, "demo", "--visits", str(visits), "--seed", str(seed)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
         return done.returncode, done.stdout + done.stderr
 
     def _build(self, key: str, backend: str, visits: int, seed: int) -> dict:
@@ -409,8 +419,10 @@ class DemoShops:
             code, output = self._demo(f"sqlite:///{built}", visits, seed, work)
             source = self.folder / f"{key}.db"
             if code == 0:  # one self-contained file (no journal beside it) to copy
-                with contextlib.closing(sqlite3.connect(built)) as src, \
-                        contextlib.closing(sqlite3.connect(source)) as dst:
+                with (
+                    contextlib.closing(sqlite3.connect(built)) as src,
+                    contextlib.closing(sqlite3.connect(source)) as dst,
+                ):
                     src.backup(dst)
                 assert not source.with_name(source.name + "-wal").exists()
             return {"code": code, "output": output, "source": str(source)}
@@ -469,7 +481,9 @@ def pytest_sessionfinish(session):
     try:
         with admin.connect() as conn:
             for marker in made:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {marker.name.removesuffix(_PG_DEMO_SUFFIX)} WITH (FORCE)")
+                conn.exec_driver_sql(
+                    f"DROP DATABASE IF EXISTS {marker.name.removesuffix(_PG_DEMO_SUFFIX)} WITH (FORCE)"
+                )
                 marker.unlink()
     finally:
         admin.dispose()
@@ -496,18 +510,29 @@ class Shop:
 
     def __init__(self, desk) -> None:
         self.desk = desk
-        mk = lambda name, *roles: desk.people.user(desk.people.create_user(None, name, list(roles)))  # noqa: E731
+        mk = lambda name, *roles: desk.people.user(desk.people.create_user(None, name, list(roles)))
         self.sa = mk("王丽", Role.ADVISOR)
         self.tech = mk("张强", Role.TECHNICIAN)
         self.tech2 = mk("Mike Ross", Role.TECHNICIAN)
         self.qc = mk("陈静", Role.QC)
         self.csr = mk("赵敏", Role.CSR)
         self.mgr = mk("周经理", Role.MANAGER)
-        self.customer = desk.people.register_customer(self.sa, desk.people.customer_draft(name="李伟", phone="13812345678"))
-        self.vehicle = desk.people.register_vehicle(self.sa, self.customer, desk.people.vehicle_draft(
-            vin="1M8GDM9AXKP042788", plate="京A12345", make="Volkswagen", model="Passat", year=2019,
-            odometer_km=42000, purchase_date=datetime(2019, 5, 1).date(),
-        ))
+        self.customer = desk.people.register_customer(
+            self.sa, desk.people.customer_draft(name="李伟", phone="13812345678")
+        )
+        self.vehicle = desk.people.register_vehicle(
+            self.sa,
+            self.customer,
+            desk.people.vehicle_draft(
+                vin="1M8GDM9AXKP042788",
+                plate="京A12345",
+                make="Volkswagen",
+                model="Passat",
+                year=2019,
+                odometer_km=42000,
+                purchase_date=datetime(2019, 5, 1).date(),
+            ),
+        )
 
 
 @pytest.fixture

@@ -22,7 +22,12 @@ tick_open = filler.tick_open
 
 
 def book(shop, clock, *, minutes_ahead=60, concerns=(("Squeaking noise when braking", ("brake", "noise")),)):
-    return shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=clock.now + timedelta(minutes=minutes_ahead), concerns=list(concerns))).id
+    return shop.desk.booking.book(
+        shop.sa,
+        customer_id=shop.customer,
+        vehicle_id=shop.vehicle,
+        booking=shop.desk.booking.draft(at=clock.now + timedelta(minutes=minutes_ahead), concerns=list(concerns)),
+    ).id
 
 
 def to_stage(shop, clock, visit_id, stage: str, *, rush: bool = False):
@@ -45,8 +50,13 @@ def to_stage(shop, clock, visit_id, stage: str, *, rush: bool = False):
             d.lifecycle.advance(shop.sa, d.lifecycle.ref(visit_id))
         elif current == "WALKAROUND":
             last = d.lifecycle.visit_view(visit_id).last_km or 0
-            d.reception.record_walkaround(shop.sa, d.lifecycle.ref(visit_id), d.reception.readings(odometer_km=last + 1000, fuel_eighths=4),
-                                damages=[], damage_confirmed=True)
+            d.reception.record_walkaround(
+                shop.sa,
+                d.lifecycle.ref(visit_id),
+                d.reception.readings(odometer_km=last + 1000, fuel_eighths=4),
+                damages=[],
+                damage_confirmed=True,
+            )
             tick_open(d, shop.sa, visit_id, skip={"WLK-09"})
             if any(s.item.id == "WLK-09" and s.blocking for s in d.checklist.checklist(visit_id)):
                 d.checklist.mark_item(shop.tech, d.lifecycle.ref(visit_id), "WLK-09", MarkKind.DONE)
@@ -70,7 +80,13 @@ def to_stage(shop, clock, visit_id, stage: str, *, rush: bool = False):
         elif current == "READY":
             filler.hand_over(d, shop.sa, visit_id, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY)
         elif current == "DELIVERED":
-            d.followup.record_call(shop.csr, d.lifecycle.ref(visit_id), d.followup.call(outcome="reached", scores={f: 5 for f in CSI_FACTORS}, nps=10, next_service_stated=True))
+            d.followup.record_call(
+                shop.csr,
+                d.lifecycle.ref(visit_id),
+                d.followup.call(
+                    outcome="reached", scores={f: 5 for f in CSI_FACTORS}, nps=10, next_service_stated=True
+                ),
+            )
             tick_open(d, shop.csr, visit_id)
             d.lifecycle.advance(shop.csr, d.lifecycle.ref(visit_id))
         if not (rush and before == "RECEPTION"):

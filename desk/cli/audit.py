@@ -18,10 +18,18 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--re-anchor", "re_anchor", is_flag=True,
-              help="Accept the log as it is now (after replacing the file yourself): anchor its head, audited.")
-@click.option("--pin-stdin", "pin_stdin", is_flag=True,
-              help="With desk --user NAME: read NAME's PIN from standard input (for scripts).")
+@click.option(
+    "--re-anchor",
+    "re_anchor",
+    is_flag=True,
+    help="Accept the log as it is now (after replacing the file yourself): anchor its head, audited.",
+)
+@click.option(
+    "--pin-stdin",
+    "pin_stdin",
+    is_flag=True,
+    help="With desk --user NAME: read NAME's PIN from standard input (for scripts).",
+)
 @click.pass_context
 def audit_verify(ctx: click.Context, re_anchor: bool, pin_stdin: bool) -> None:
     """Check the hash chain of the audit log and its anchor outside the database;
@@ -44,8 +52,13 @@ def audit_verify(ctx: click.Context, re_anchor: bool, pin_stdin: bool) -> None:
             old, head = store_audit.re_anchor(desk.ctx.engine, who, desk.ctx.now())
         except DeskError as exc:
             fail(describe_error(exc))
-        click.echo(_("Anchored the audit log at event {id} (was: {old}); the change is audited.",
-                     id=head.id, old=f"{old.shop_id[:8]} #{old.id}" if old else _("none")))
+        click.echo(
+            _(
+                "Anchored the audit log at event {id} (was: {old}); the change is audited.",
+                id=head.id,
+                old=f"{old.shop_id[:8]} #{old.id}" if old else _("none"),
+            )
+        )
         return
     desk = open_shop(ctx, migrate=False, read_only=True)
     try:

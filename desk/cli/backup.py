@@ -29,8 +29,12 @@ def backup_cmd(ctx: click.Context, dest) -> None:
 @click.command("restore")
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Overwrite the current database without asking.")
-@click.option("--other-shop", "other_shop", is_flag=True,
-              help="The backup is another shop's, and it is meant to replace this shop's database.")
+@click.option(
+    "--other-shop",
+    "other_shop",
+    is_flag=True,
+    help="The backup is another shop's, and it is meant to replace this shop's database.",
+)
 @click.pass_context
 def restore_cmd(ctx: click.Context, src, yes: bool, other_shop: bool) -> None:
     """Replace the database with a verified desk backup. Refused while any other

@@ -49,8 +49,15 @@ def _waiting(exc) -> None:
         _waiting.said = True  # type: ignore[attr-defined]
 
 
-def open_shop(ctx: click.Context, *, url: str | None = None, migrate: bool = True, read_only: bool = False,
-              initialise: bool | None = None, shop_settings: Settings | None = None):
+def open_shop(
+    ctx: click.Context,
+    *,
+    url: str | None = None,
+    migrate: bool = True,
+    read_only: bool = False,
+    initialise: bool | None = None,
+    shop_settings: Settings | None = None,
+):
     """The services on the command's database, or a sentence and exit code 1.
 
     ``read_only``: the command only reads (report, export, audit verify): a
@@ -67,11 +74,21 @@ def open_shop(ctx: click.Context, *, url: str | None = None, migrate: bool = Tru
     path = health.sqlite_path(url)
     # a reading command never makes a shop: no file is a sentence ("There is no
     # database at ..."), not an empty shop reported as zeros
-    readonly = bool(read_only and path is not None
-                    and (not path.exists() or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))))
+    readonly = bool(
+        read_only
+        and path is not None
+        and (not path.exists() or not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)))
+    )
     try:
-        desk = open_desk(url, settings=shop_settings, migrate=migrate and not readonly, readonly=readonly,
-                         initialise=initialise, wait=WAIT_SECONDS, on_wait=_waiting)
+        desk = open_desk(
+            url,
+            settings=shop_settings,
+            migrate=migrate and not readonly,
+            readonly=readonly,
+            initialise=initialise,
+            wait=WAIT_SECONDS,
+            on_wait=_waiting,
+        )
         desk.ctx.source = "cli"  # security events name where a change came from
         return desk
     except DeskError as exc:
@@ -114,5 +131,4 @@ def unexpected(exc: BaseException) -> str:
         where = "-"
     from desk.i18n import _
 
-    return _("Unexpected error ({kind}); nothing more was done. Details: {log}", kind=exc.__class__.__name__,
-             log=where)
+    return _("Unexpected error ({kind}); nothing more was done. Details: {log}", kind=exc.__class__.__name__, log=where)

@@ -33,8 +33,13 @@ def db_upgrade(ctx: click.Context) -> None:
 
 
 @db.command("copy")
-@click.option("--to", "to_url", required=True, metavar="URL",
-              help="An empty PostgreSQL database, e.g. postgresql+psycopg://user@host/desk.")
+@click.option(
+    "--to",
+    "to_url",
+    required=True,
+    metavar="URL",
+    help="An empty PostgreSQL database, e.g. postgresql+psycopg://user@host/desk.",
+)
 @click.pass_context
 def db_copy(ctx: click.Context, to_url: str) -> None:
     """Copy the shop (its SQLite file) into an empty PostgreSQL database, then
@@ -78,11 +83,28 @@ def db_recover(ctx: click.Context) -> None:
         made = recover(path)
     except DeskError as exc:
         fail(describe_error(exc))
-    click.echo(_("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
-                 path=str(made.path), rows=sum(made.rows.values()), tables=len(made.rows), failed=made.unreadable))
+    click.echo(
+        _(
+            "Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
+            path=str(made.path),
+            rows=sum(made.rows.values()),
+            tables=len(made.rows),
+            failed=made.unreadable,
+        )
+    )
     if made.desk:
-        click.echo(_("It is a desk database again. Check it with: desk --db {path} audit verify; "
-                     "then put it in place with: desk --db {db} restore {path}", path=str(made.path), db=str(path)))
+        click.echo(
+            _(
+                "It is a desk database again. Check it with: desk --db {path} audit verify; "
+                "then put it in place with: desk --db {db} restore {path}",
+                path=str(made.path),
+                db=str(path),
+            )
+        )
     else:
-        click.echo(_("Some of desk's tables could not be recovered: it is not a usable shop. "
-                     "Restore a backup instead (desk restore)"))
+        click.echo(
+            _(
+                "Some of desk's tables could not be recovered: it is not a usable shop. "
+                "Restore a backup instead (desk restore)"
+            )
+        )

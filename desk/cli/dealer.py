@@ -23,13 +23,15 @@ def group_cmd() -> None:
 
 
 def _site_options(fn):
-    for option in reversed((
-        click.option("--code", required=True, help="The site's code: 1 to 10 letters and digits, e.g. HQ or S01."),
-        click.option("--name", required=True, help="The site's name as printed."),
-        click.option("--address", default="", help="The site's address."),
-        click.option("--tax-number", "tax_number", default="", help="The site's tax number."),
-        click.option("--zone", required=True, help="The site's IANA time zone, e.g. Asia/Shanghai."),
-    )):
+    for option in reversed(
+        (
+            click.option("--code", required=True, help="The site's code: 1 to 10 letters and digits, e.g. HQ or S01."),
+            click.option("--name", required=True, help="The site's name as printed."),
+            click.option("--address", default="", help="The site's address."),
+            click.option("--tax-number", "tax_number", default="", help="The site's tax number."),
+            click.option("--zone", required=True, help="The site's IANA time zone, e.g. Asia/Shanghai."),
+        )
+    ):
         fn = option(fn)
     return fn
 
@@ -80,29 +82,43 @@ def init_cmd(ctx: click.Context, code: str, name: str, address: str, tax_number:
 
 
 @group_cmd.command("join")
-@click.option("--hq", "hq_url", required=True, metavar="URL",
-              help="Head office's database, as this store's server reaches it.")
+@click.option(
+    "--hq", "hq_url", required=True, metavar="URL", help="Head office's database, as this store's server reaches it."
+)
 @_site_options
-@click.option("--replace-standard", is_flag=True,
-              help="Replace the store's own checklist changes, canned jobs, time standards and pricing rules "
-                   "with head office's.")
+@click.option(
+    "--replace-standard",
+    is_flag=True,
+    help="Replace the store's own checklist changes, canned jobs, time standards and pricing rules with head office's.",
+)
 @click.pass_context
-def join_cmd(ctx: click.Context, hq_url: str, code: str, name: str, address: str, tax_number: str, zone: str,
-             replace_standard: bool) -> None:
+def join_cmd(
+    ctx: click.Context,
+    hq_url: str,
+    code: str,
+    name: str,
+    address: str,
+    tax_number: str,
+    zone: str,
+    replace_standard: bool,
+) -> None:
     """Join this PostgreSQL database to a group as a store: head office lists the
     site, and the store subscribes to the standard (it then refuses to change it)."""
     site = _site(code, name, address, tax_number, zone)
-    joined = _with_hq(ctx, hq_url, lambda store, hq: store.join(site, hq, hq_url=hq_url,
-                                                                replace_standard=replace_standard))
+    joined = _with_hq(
+        ctx, hq_url, lambda store, hq: store.join(site, hq, hq_url=hq_url, replace_standard=replace_standard)
+    )
     if joined.replaced:
         click.echo(_("{count} rows of the store's own standard were replaced by head office's", count=joined.replaced))
-    click.echo(_("Store {code} joined the group; it receives the standard through {link}", code=site.code,
-                 link=joined.link))
+    click.echo(
+        _("Store {code} joined the group; it receives the standard through {link}", code=site.code, link=joined.link)
+    )
 
 
 @group_cmd.command("reseed")
-@click.option("--hq", "hq_url", required=True, metavar="URL",
-              help="Head office's database, as this store's server reaches it.")
+@click.option(
+    "--hq", "hq_url", required=True, metavar="URL", help="Head office's database, as this store's server reaches it."
+)
 @click.pass_context
 def reseed_cmd(ctx: click.Context, hq_url: str) -> None:
     """Copy head office's standard into this store afresh (after desk group
@@ -138,17 +154,31 @@ def link_line(link, now: datetime) -> str:
     state = _("connected") if link.active else _("not connected")
     lag = "-" if link.lag_bytes is None else _("{bytes} bytes", bytes=link.lag_bytes)
     if link.direction == "out":
-        line = _("{site}: standard -> store via {link}: {state}, last heard {ago}, behind {lag}, {slot}",
-                 site=link.site, link=link.name, state=state, ago=_ago(link.last_heard, now), lag=lag,
-                 slot=_(SLOT_STATES.get(link.wal_status, link.wal_status)))
+        line = _(
+            "{site}: standard -> store via {link}: {state}, last heard {ago}, behind {lag}, {slot}",
+            site=link.site,
+            link=link.name,
+            state=state,
+            ago=_ago(link.last_heard, now),
+            lag=lag,
+            slot=_(SLOT_STATES.get(link.wal_status, link.wal_status)),
+        )
         if link.wal_status in ("lost", "missing"):
             line += " " + _("(head office no longer keeps what the store missed: run desk group reseed on the store)")
         return line
-    return _("{site}: standard from head office via {link}: {state}, last heard {ago}, behind {lag}, "
-             "apply errors {apply}, copy errors {copy}, conflicts {conflicts}, tables still copying {syncing}",
-             site=link.site, link=link.name, state=state, ago=_ago(link.last_heard, now), lag=lag,
-             apply=_count(link.apply_errors), copy=_count(link.copy_errors), conflicts=_count(link.conflicts),
-             syncing=link.syncing)
+    return _(
+        "{site}: standard from head office via {link}: {state}, last heard {ago}, behind {lag}, "
+        "apply errors {apply}, copy errors {copy}, conflicts {conflicts}, tables still copying {syncing}",
+        site=link.site,
+        link=link.name,
+        state=state,
+        ago=_ago(link.last_heard, now),
+        lag=lag,
+        apply=_count(link.apply_errors),
+        copy=_count(link.copy_errors),
+        conflicts=_count(link.conflicts),
+        syncing=link.syncing,
+    )
 
 
 @group_cmd.command("status")

@@ -17,8 +17,12 @@ from desk.widgets.feedback import describe_error
 @click.option("--db", "db", metavar="PATH|URL", help="Where to create the demo shop.")
 @click.option("--visits", default=200, show_default=True, help="Historical visits to generate.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same shop).")
-@click.option("--open", "open_app", is_flag=True,
-              help="Then open the app on it, after Enter: the PINs stay readable until then, and again on quitting.")
+@click.option(
+    "--open",
+    "open_app",
+    is_flag=True,
+    help="Then open the app on it, after Enter: the PINs stay readable until then, and again on quitting.",
+)
 @click.pass_context
 def demo(ctx: click.Context, db: str | None, visits: int, seed: int, open_app: bool) -> None:
     """Create a realistic demo shop (refuses a database that already has data;
@@ -48,9 +52,15 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int, open_app: b
     for name, pin in counts["pins"].items():
         click.echo(f"  {pin}  {name}  ({roles.get(name, '')})")
     if counts["walkthrough"]:
-        click.echo(_("First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
-                     "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
-                     user=GUIDE_USER, pin=counts["pins"][GUIDE_USER], plate=counts["walkthrough"]))
+        click.echo(
+            _(
+                "First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
+                "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
+                user=GUIDE_USER,
+                pin=counts["pins"][GUIDE_USER],
+                plate=counts["walkthrough"],
+            )
+        )
     if open_app:
         # the app takes the whole screen: the newcomer reads the PINs first (a
         # terminal gives them back on quitting; without one, no wait)

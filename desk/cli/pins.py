@@ -61,9 +61,12 @@ def _by_option(help_text: str):
     return click.option("--by", "by_name", metavar="MANAGER", help=help_text)
 
 
-_STDIN = click.option("--stdin", "from_stdin", is_flag=True,
-                      help="Read the PINs from standard input, one a line: the authorising PIN "
-                           "(if one is needed), then the new PIN.")
+_STDIN = click.option(
+    "--stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read the PINs from standard input, one a line: the authorising PIN (if one is needed), then the new PIN.",
+)
 
 
 @click.command("set-pin")
@@ -83,8 +86,9 @@ def set_pin(ctx: click.Context, name: str, by_name: str | None, from_stdin: bool
             by = user
         by_pin = None
         if by is not None:
-            by_pin = pins.ask(_("Current PIN of {user}", user=by.name) if by.id == user.id
-                              else _("PIN of {user}", user=by.name))
+            by_pin = pins.ask(
+                _("Current PIN of {user}", user=by.name) if by.id == user.id else _("PIN of {user}", user=by.name)
+            )
         pin = pins.ask(_("New PIN for {user}", user=name), confirm=True)
         actor = desk.security.set_pin_authorised(user.id, pin, by_id=by and by.id, by_pin=by_pin)
     except DeskError as exc:
@@ -169,8 +173,9 @@ def pin_key_import(file: Path) -> None:
     try:
         for key in keys:
             added = pinkey.add(key)
-            click.echo(_("PIN key {key} added", key=key.id) if added else
-                       _("PIN key {key} was already here", key=key.id))
+            click.echo(
+                _("PIN key {key} added", key=key.id) if added else _("PIN key {key} was already here", key=key.id)
+            )
     except OSError as exc:
         fail(f"{pinkey.folder()}: {exc.strerror or exc}")
 

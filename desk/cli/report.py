@@ -54,18 +54,25 @@ def _write_csv(report, csv_path: str) -> None:
     numbers = report.visits
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["key", "figure", "value", "unit", "num", "den", "standard", "period", "shop", "trend", "visits",
-                "met"])
+    w.writerow(["key", "figure", "value", "unit", "num", "den", "standard", "period", "shop", "trend", "visits", "met"])
     for row in report.rows:
         m = row.measure
-        w.writerow([
-            m.key, measure_label(m), "" if m.value is None else str(m.value), m.unit, m.num, m.den,
-            m.standard, m.params.get("period", ""),
-            "" if row.shop is None or row.shop.value is None else str(row.shop.value),
-            ";".join("" if v is None else str(v) for v in row.trend),
-            " ".join(numbers[i].number for i in m.visits if i in numbers),
-            " ".join(numbers[i].number for i in m.hits if i in numbers),
-        ])
+        w.writerow(
+            [
+                m.key,
+                measure_label(m),
+                "" if m.value is None else str(m.value),
+                m.unit,
+                m.num,
+                m.den,
+                m.standard,
+                m.params.get("period", ""),
+                "" if row.shop is None or row.shop.value is None else str(row.shop.value),
+                ";".join("" if v is None else str(v) for v in row.trend),
+                " ".join(numbers[i].number for i in m.visits if i in numbers),
+                " ".join(numbers[i].number for i in m.hits if i in numbers),
+            ]
+        )
     if csv_path == "-":
         click.echo(out.getvalue(), nl=False)
         return
@@ -79,14 +86,23 @@ def _write_csv(report, csv_path: str) -> None:
 
 def _print_table(report, first_day: date, last_day: date) -> None:
     who = report.advisor or _("Whole shop")
-    table = Table(title=f"{_('KPI')} {first_day:%Y-%m-%d} … {last_day:%Y-%m-%d}   {_('Advisor')}: {who}",
-                  title_justify="left", box=None, pad_edge=False)
+    table = Table(
+        title=f"{_('KPI')} {first_day:%Y-%m-%d} … {last_day:%Y-%m-%d}   {_('Advisor')}: {who}",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
     # a long figure name (a recommended item's text) wraps, the figures keep their room
     table.add_column(_("Figure"), justify="left", max_width=72)
     for label, justify in ((_("Value"), "right"), (_("Base"), "right"), (_("Trend"), "left"), (_("Shop"), "right")):
         table.add_column(label, justify=justify, no_wrap=True)
     for row in report.rows:
         m = row.measure
-        table.add_row(measure_label(m), kpi.format_value(m), measure_base(m), kpi.spark(row.trend, m.unit),
-                      kpi.format_value(row.shop) if row.shop is not None else "", )
+        table.add_row(
+            measure_label(m),
+            kpi.format_value(m),
+            measure_base(m),
+            kpi.spark(row.trend, m.unit),
+            kpi.format_value(row.shop) if row.shop is not None else "",
+        )
     Console(highlight=False, markup=False, width=160).print(table)

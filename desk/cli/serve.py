@@ -38,8 +38,9 @@ def _open_for_serving(ctx: click.Context, url: str, shop_settings):
 
 
 @click.command("serve-lobby")
-@click.option("--host", metavar="ADDRESS",
-              help="Address to listen on (default: lobby_host in desk.toml, else 127.0.0.1).")
+@click.option(
+    "--host", metavar="ADDRESS", help="Address to listen on (default: lobby_host in desk.toml, else 127.0.0.1)."
+)
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: lobby_port in desk.toml, else 8040).")
 @click.pass_context
 def serve_lobby(ctx: click.Context, host: str | None, port: int | None) -> None:
@@ -60,8 +61,10 @@ def serve_app(ctx: click.Context, host: str | None, port: int | None) -> None:
     shop_settings = settings()
     host = (host or "").strip() or shop_settings.serve_host
     if not host:
-        fail("desk serve is off: give the address to listen on with --host ADDRESS "
-             "or serve_host in desk.toml (e.g. this computer's address on the shop network)")
+        fail(
+            "desk serve is off: give the address to listen on with --host ADDRESS "
+            "or serve_host in desk.toml (e.g. this computer's address on the shop network)"
+        )
     desk = _open_for_serving(ctx, root_db_url(ctx), shop_settings)
     if not desk.security.pin_users():
         desk.ctx.engine.dispose()

@@ -47,29 +47,50 @@ def import_group() -> None:
     """Import data exported by another system."""
 
 
-@import_group.command("customers", help=(
-    f"Import customers and their cars from a CSV file. Encodings read: {ENCODINGS_TEXT}. "
-    f"Separators: {SEPARATORS_TEXT}. All rows or none: any row with an error imports nothing."))
+@import_group.command(
+    "customers",
+    help=(
+        f"Import customers and their cars from a CSV file. Encodings read: {ENCODINGS_TEXT}. "
+        f"Separators: {SEPARATORS_TEXT}. All rows or none: any row with an error imports nothing."
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row and count what would be imported; write nothing.")
 @click.option("--user", "user_name", metavar="NAME", help="Record the import as this user (their PIN is asked).")
 @click.option("--by", "by_name", metavar="MANAGER", help="Authorise with this manager's PIN instead of NAME's.")
 @click.option("--pin-stdin", "pin_stdin", is_flag=True, help="Read the PIN from standard input (for scripts).")
-@click.option("--encoding", type=click.Choice(ENCODING_CHOICES, case_sensitive=False), default="auto",
-              show_default=True, help="The file's encoding, when detecting it is not enough.")
+@click.option(
+    "--encoding",
+    type=click.Choice(ENCODING_CHOICES, case_sensitive=False),
+    default="auto",
+    show_default=True,
+    help="The file's encoding, when detecting it is not enough.",
+)
 @click.pass_context
-def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str | None, by_name: str | None,
-                         pin_stdin: bool, encoding: str) -> None:
+def import_customers_cmd(
+    ctx: click.Context, file, dry_run: bool, user_name: str | None, by_name: str | None, pin_stdin: bool, encoding: str
+) -> None:
     try:
         desk = open_shop(ctx)
-        actor = None if dry_run else _actor(desk, user_name or ctx.find_root().params.get("user_name"),
-                                            by_name=by_name, pin_stdin=pin_stdin)
+        actor = (
+            None
+            if dry_run
+            else _actor(
+                desk, user_name or ctx.find_root().params.get("user_name"), by_name=by_name, pin_stdin=pin_stdin
+            )
+        )
         data = file.read_bytes()
         started = time.perf_counter()
         with click.progressbar(length=100, label=_("Checking rows"), file=sys.stderr) as bar:
             parsed = desk.transfer.read_import(data, progress=_bar_progress(bar), encoding=encoding)
-        click.echo(_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
-                     encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter))
+        click.echo(
+            _(
+                "{rows} rows read ({encoding}, delimiter {delimiter})",
+                rows=parsed.rows,
+                encoding=parsed.encoding,
+                delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter,
+            )
+        )
         if parsed.ignored_headers:
             click.echo(_("Columns not imported: {columns}", columns=", ".join(parsed.ignored_headers)))
         for w in parsed.warnings[:20]:
@@ -79,8 +100,9 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
             raise ImportRejected(parsed.errors)
         if not dry_run:
             with click.progressbar(length=100, label=_("Importing"), file=sys.stderr) as bar:
-                plan = desk.transfer.import_customers(actor, parsed, source=file.name, data=data,
-                                             progress=_bar_progress(bar))
+                plan = desk.transfer.import_customers(
+                    actor, parsed, source=file.name, data=data, progress=_bar_progress(bar)
+                )
     except ImportRejected as exc:
         for e in exc.errors[:50]:
             click.echo(row_error_text(e), err=True)
@@ -93,9 +115,15 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
         fail(describe_error(exc))
     except OSError as exc:
         fail(f"{file}: {exc.strerror or exc}")
-    click.echo(_("{new} new customers, {known} already known; {cars} new vehicles, {skipped} already "
-                 "registered", new=plan.customers_new, known=plan.customers_known, cars=plan.vehicles_new,
-                 skipped=plan.vehicles_known))
+    click.echo(
+        _(
+            "{new} new customers, {known} already known; {cars} new vehicles, {skipped} already registered",
+            new=plan.customers_new,
+            known=plan.customers_known,
+            cars=plan.vehicles_new,
+            skipped=plan.vehicles_known,
+        )
+    )
     if dry_run:
         click.echo(_("Dry run: nothing was written"))
     else:
@@ -107,8 +135,9 @@ def import_customers_cmd(ctx: click.Context, file, dry_run: bool, user_name: str
 @click.option("--from", "start", required=True, metavar="DATE", help="First day (2026-11-01, today, -30 …).")
 @click.option("--to", "end", default="today", show_default=True, metavar="DATE", help="Last day.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Default: from the file name.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write.")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
 @click.pass_context
 def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | None, output) -> None:
     """Export visits, the follow-up list or the KPIs of a period to CSV or Excel."""
@@ -117,8 +146,11 @@ def export_cmd(ctx: click.Context, what: str, start: str, end: str, fmt: str | N
         today = desk.ctx.now().date()
         first = fields.FIRST_DAY.parse(start, today=today)
         last = fields.LAST_DAY.parse(end, today=today)
-        table = {"visits": desk.transfer.export_visits, "followups": desk.transfer.export_followups,
-                 "kpis": desk.transfer.kpi_export_rows}[what](first, last)
+        table = {
+            "visits": desk.transfer.export_visits,
+            "followups": desk.transfer.export_followups,
+            "kpis": desk.transfer.kpi_export_rows,
+        }[what](first, last)
         path = write_table(table, output, fmt or (output.suffix.lstrip(".") or "csv"))
     except DeskError as exc:
         fail(describe_error(exc))

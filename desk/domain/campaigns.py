@@ -47,9 +47,15 @@ def load_campaigns(path: Path | None = None) -> list[Campaign]:
         data = tomllib.load(fh)
     return [
         Campaign(
-            id=c["id"], en=c["en"], zh=c["zh"], start=c["from"], until=c["until"],
-            makes=tuple(c.get("makes", ())), models=tuple(c.get("models", ())),
-            year_from=c.get("year_from"), year_to=c.get("year_to"),
+            id=c["id"],
+            en=c["en"],
+            zh=c["zh"],
+            start=c["from"],
+            until=c["until"],
+            makes=tuple(c.get("makes", ())),
+            models=tuple(c.get("models", ())),
+            year_from=c.get("year_from"),
+            year_to=c.get("year_to"),
         )
         for c in data.get("campaign", [])
     ]

@@ -164,9 +164,7 @@ def evaluate_item(item: MotItem, facts: VisitFacts, marks: dict[str, ItemMark]) 
     return ItemStatus(item, ItemState.OPEN)
 
 
-def evaluate(
-    templates: Templates, stage: str, facts: VisitFacts, marks: list[ItemMark]
-) -> list[ItemStatus]:
+def evaluate(templates: Templates, stage: str, facts: VisitFacts, marks: list[ItemMark]) -> list[ItemStatus]:
     """Every item of ``stage`` with its state for this visit."""
     by_id = {m.item_id: m for m in marks}  # later marks win
     return [evaluate_item(item, facts, by_id) for item in templates.for_stage(stage)]
@@ -218,8 +216,12 @@ def check_mark(
         kind_of_authority = current.kind  # withdrawing a mark takes the authority to make it
     else:
         if current is not None and current.kind == kind:
-            raise InvalidInput(item.id, "This item is already marked so: space on it again un-ticks it, "
-                                        "with a reason")
+            raise InvalidInput(item.id, "This item is already marked so: space on it again un-ticks it, with a reason")
         kind_of_authority = kind
-    staff.may_mark(user, item, kind_of_authority, technician_ids=technician_ids or frozenset(),
-                   shop_has_other_inspector=shop_has_other_inspector).check()
+    staff.may_mark(
+        user,
+        item,
+        kind_of_authority,
+        technician_ids=technician_ids or frozenset(),
+        shop_has_other_inspector=shop_has_other_inspector,
+    ).check()

@@ -95,8 +95,14 @@ def _shares(data: TimeData, scope: kpi.Scope) -> dict[int, dict[int, tuple[int, 
     return out
 
 
-def _measure(key: str, label: str, data: TimeData, shares: dict[int, dict[int, tuple[int, int]]],
-             params: dict | None = None, who: int | None = None) -> kpi.Measure:
+def _measure(
+    key: str,
+    label: str,
+    data: TimeData,
+    shares: dict[int, dict[int, tuple[int, int]]],
+    params: dict | None = None,
+    who: int | None = None,
+) -> kpi.Measure:
     per_visit: dict[int, list[int]] = {}
     for lid, techs in shares.items():
         sold = sum(s for t, (s, _) in techs.items() if who is None or t == who)
@@ -108,12 +114,22 @@ def _measure(key: str, label: str, data: TimeData, shares: dict[int, dict[int, t
         acc[1] += spent
     sold = sum(a[0] for a in per_visit.values())
     spent = sum(a[1] for a in per_visit.values())
-    order = sorted(per_visit, key=lambda v: min((data.lines[lid].done_at, lid) for lid in shares
-                                                 if data.lines[lid].visit_id == v))
+    order = sorted(
+        per_visit, key=lambda v: min((data.lines[lid].done_at, lid) for lid in shares if data.lines[lid].visit_id == v)
+    )
     value = kpi.pct(sold, spent)
-    return kpi.Measure(key, label, kpi.PCT, value, sold // 60, spent // 60, tuple(order),
-                       tuple(v for v in order if per_visit[v][0] >= per_visit[v][1]), params or {},
-                       {v: f"{kpi.hm(per_visit[v][0])} / {kpi.hm(per_visit[v][1])}" for v in order})
+    return kpi.Measure(
+        key,
+        label,
+        kpi.PCT,
+        value,
+        sold // 60,
+        spent // 60,
+        tuple(order),
+        tuple(v for v in order if per_visit[v][0] >= per_visit[v][1]),
+        params or {},
+        {v: f"{kpi.hm(per_visit[v][0])} / {kpi.hm(per_visit[v][1])}" for v in order},
+    )
 
 
 def efficiency(data: TimeData, scope: kpi.Scope) -> kpi.Measure:
@@ -125,8 +141,14 @@ def efficiency(data: TimeData, scope: kpi.Scope) -> kpi.Measure:
 def technician_efficiency(data: TimeData, scope: kpi.Scope, technician_id: int, name: str) -> kpi.Measure:
     """The same for one technician: their share of the sold hours against the
     hours they clocked."""
-    return _measure(f"efficiency.tech.{technician_id}", N_("Efficiency: {user}"), data, _shares(data, scope),
-                    {"user": name}, technician_id)
+    return _measure(
+        f"efficiency.tech.{technician_id}",
+        N_("Efficiency: {user}"),
+        data,
+        _shares(data, scope),
+        {"user": name},
+        technician_id,
+    )
 
 
 def technicians(data: TimeData) -> list[int]:

@@ -76,8 +76,12 @@ def check_record(stage: Stage | str, comeback_of_id: int | None) -> None:
         raise InvalidInput("cause", "A comeback's cause is recorded at its QC")
 
 
-def responsible(technician_id: int | None, comeback_of_id: int | None, cause_technician_id: int | None,
-                original_technician_id: int | None) -> int | None:
+def responsible(
+    technician_id: int | None,
+    comeback_of_id: int | None,
+    cause_technician_id: int | None,
+    original_technician_id: int | None,
+) -> int | None:
     """The technician an arrival counts against for fix right first time: a
     comeback's recorded one (else its original visit's), any other visit's own."""
     if comeback_of_id is None:

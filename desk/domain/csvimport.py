@@ -34,20 +34,78 @@ PREVIEW_ROWS = 20
 
 #: Field -> header spellings (compared after :func:`header_key`).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "customer", "customername", "fullname", "owner", "姓名", "客户", "客户名称",
-             "客户姓名", "车主", "车主姓名", "名称"),
-    "phone": ("phone", "mobile", "tel", "telephone", "phonenumber", "mobilephone", "cell", "cellphone",
-              "电话", "手机", "手机号", "手机号码", "联系电话", "电话号码", "联系方式"),
+    "name": (
+        "name",
+        "customer",
+        "customername",
+        "fullname",
+        "owner",
+        "姓名",
+        "客户",
+        "客户名称",
+        "客户姓名",
+        "车主",
+        "车主姓名",
+        "名称",
+    ),
+    "phone": (
+        "phone",
+        "mobile",
+        "tel",
+        "telephone",
+        "phonenumber",
+        "mobilephone",
+        "cell",
+        "cellphone",
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "联系电话",
+        "电话号码",
+        "联系方式",
+    ),
     "email": ("email", "mail", "emailaddress", "邮箱", "电子邮件", "电子邮箱"),
-    "plate": ("plate", "licenseplate", "licenceplate", "plateno", "platenumber", "registration", "regno",
-              "车牌", "车牌号", "车牌号码"),
-    "vin": ("vin", "vinno", "chassis", "chassisno", "chassisnumber", "车架号", "车辆识别代号", "车辆识别码",
-            "vin码", "底盘号"),
+    "plate": (
+        "plate",
+        "licenseplate",
+        "licenceplate",
+        "plateno",
+        "platenumber",
+        "registration",
+        "regno",
+        "车牌",
+        "车牌号",
+        "车牌号码",
+    ),
+    "vin": (
+        "vin",
+        "vinno",
+        "chassis",
+        "chassisno",
+        "chassisnumber",
+        "车架号",
+        "车辆识别代号",
+        "车辆识别码",
+        "vin码",
+        "底盘号",
+    ),
     "make": ("make", "brand", "manufacturer", "品牌", "厂牌", "车辆品牌"),
     "model": ("model", "车型", "型号", "车系"),
     "year": ("year", "modelyear", "年款", "年份", "车型年份"),
-    "odometer_km": ("odometer", "odometerkm", "mileage", "km", "kilometres", "kilometers", "里程",
-                    "公里数", "行驶里程", "里程数", "表显里程"),
+    "odometer_km": (
+        "odometer",
+        "odometerkm",
+        "mileage",
+        "km",
+        "kilometres",
+        "kilometers",
+        "里程",
+        "公里数",
+        "行驶里程",
+        "里程数",
+        "表显里程",
+    ),
     "purchase_date": ("purchasedate", "purchased", "dateofpurchase", "购车日期", "购车时间", "购买日期"),
     "member": ("member", "membership", "会员"),
 }
@@ -71,6 +129,7 @@ _LOOKUP = {header_key(alias): f for f, aliases in ALIASES.items() for alias in a
 
 def same_name(a: str, b: str) -> bool:
     """Two spellings of one customer's name: equal but for case, width and spaces."""
+
     def key(text: str) -> str:
         return "".join(validate._halfwidth(text).casefold().split())
 
@@ -164,19 +223,26 @@ ENCODINGS: dict[str, tuple[str, str]] = {
 }
 ENCODING_CHOICES = ("auto", *ENCODINGS)
 
-NOT_TEXT = N_("The file is not text in an encoding desk reads ({encodings}): byte {offset} (row {line}) "
-              "cannot be read; save it again as UTF-8, or name its encoding (--encoding)")
-NOT_IN_ENCODING = N_("The file is not {encoding} text: byte {offset} (row {line}) cannot be read as {encoding}; "
-                     "name its encoding (--encoding) or save it again as UTF-8")
-UTF16_NO_BOM = N_("The file looks like UTF-16 without a byte-order mark (every other byte is zero), but byte "
-                  "{offset} (row {line}) cannot be read as {encoding}; save it again as UTF-8, or name its "
-                  "encoding (--encoding utf-16le or utf-16be)")
-ODD_UTF16 = N_("The file looks like UTF-16 but has an odd number of bytes ({size}): it was cut short; "
-               "export it again")
+NOT_TEXT = N_(
+    "The file is not text in an encoding desk reads ({encodings}): byte {offset} (row {line}) "
+    "cannot be read; save it again as UTF-8, or name its encoding (--encoding)"
+)
+NOT_IN_ENCODING = N_(
+    "The file is not {encoding} text: byte {offset} (row {line}) cannot be read as {encoding}; "
+    "name its encoding (--encoding) or save it again as UTF-8"
+)
+UTF16_NO_BOM = N_(
+    "The file looks like UTF-16 without a byte-order mark (every other byte is zero), but byte "
+    "{offset} (row {line}) cannot be read as {encoding}; save it again as UTF-8, or name its "
+    "encoding (--encoding utf-16le or utf-16be)"
+)
+ODD_UTF16 = N_("The file looks like UTF-16 but has an odd number of bytes ({size}): it was cut short; export it again")
 UNKNOWN_ENCODING = N_("Unknown encoding {encoding}: use one of {choices}")
 NUL_BYTE = N_("A NUL (zero) byte in row {line}, column {column}: the file is damaged or not a text export")
-MOJIBAKE = N_("The name {value} mixes Latin letters with rare Chinese characters: the file is probably not "
-              "{encoding} (a Western European export reads with --encoding cp1252)")
+MOJIBAKE = N_(
+    "The name {value} mixes Latin letters with rare Chinese characters: the file is probably not "
+    "{encoding} (a Western European export reads with --encoding cp1252)"
+)
 
 #: Share of the zero bytes in the first bytes of a file without a BOM at one
 #: parity (and almost none at the other) that makes it UTF-16.
@@ -193,7 +259,7 @@ def _line_of(data: bytes, offset: int, codec: str = "") -> int:
 
 
 def _utf16_order(data: bytes) -> str | None:
-    """"utf-16-le"/"utf-16-be" when the zero bytes say UTF-16 without a BOM."""
+    """ "utf-16-le"/"utf-16-be" when the zero bytes say UTF-16 without a BOM."""
     sample = data[:_SAMPLE]
     if len(sample) < 4:
         return None
@@ -251,8 +317,9 @@ def _strict(data: bytes, codec: str, name: str, message: str = NOT_IN_ENCODING) 
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InvalidInput("file", message, {"encoding": name, "offset": exc.start,
-                                             "line": _line_of(data, exc.start, codec)}) from None
+        raise InvalidInput(
+            "file", message, {"encoding": name, "offset": exc.start, "line": _line_of(data, exc.start, codec)}
+        ) from None
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -267,11 +334,17 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """
     if encoding and encoding.lower() != "auto":
         key = encoding.lower().replace("_", "-")
-        key = {"utf8": "utf-8", "utf-8-sig": "utf-8", "utf16": "utf-16", "utf-16-le": "utf-16le",
-               "utf-16-be": "utf-16be", "windows-1252": "cp1252", "gb2312": "gbk"}.get(key, key)
+        key = {
+            "utf8": "utf-8",
+            "utf-8-sig": "utf-8",
+            "utf16": "utf-16",
+            "utf-16-le": "utf-16le",
+            "utf-16-be": "utf-16be",
+            "windows-1252": "cp1252",
+            "gb2312": "gbk",
+        }.get(key, key)
         if key not in ENCODINGS:
-            raise InvalidInput("file", UNKNOWN_ENCODING, {"encoding": encoding,
-                                                          "choices": ", ".join(ENCODING_CHOICES)})
+            raise InvalidInput("file", UNKNOWN_ENCODING, {"encoding": encoding, "choices": ", ".join(ENCODING_CHOICES)})
         codec, name = ENCODINGS[key]
         return _strict(data, codec, name).lstrip("\ufeff"), name
     if data.startswith(b"\xef\xbb\xbf"):
@@ -301,8 +374,15 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return latin, "Windows-1252"
     if gb is not None:
         return gb, "GBK"  # rare characters, but Chinese; names mixing them with Latin letters are refused
-    raise InvalidInput("file", NOT_TEXT, {"encodings": "UTF-8, UTF-16, GBK/GB18030, Windows-1252",
-                                          "offset": first_bad, "line": _line_of(data, first_bad)})
+    raise InvalidInput(
+        "file",
+        NOT_TEXT,
+        {
+            "encodings": "UTF-8, UTF-16, GBK/GB18030, Windows-1252",
+            "offset": first_bad,
+            "line": _line_of(data, first_bad),
+        },
+    )
 
 
 class _suppress:
@@ -336,9 +416,16 @@ def mojibake(name: str) -> bool:
 def _nul_errors(line: int, cells: list[str], headers: list[str], columns: dict[str, int]) -> list[RowError]:
     """A NUL byte in a row: named by the row and the column (its header)."""
     field_at = {i: f for f, i in columns.items()}
-    return [RowError(line, field_at.get(j, "file"), NUL_BYTE,
-                     {"line": line, "column": headers[j] if j < len(headers) and headers[j] else str(j + 1)})
-            for j, cell in enumerate(cells) if "\x00" in cell]
+    return [
+        RowError(
+            line,
+            field_at.get(j, "file"),
+            NUL_BYTE,
+            {"line": line, "column": headers[j] if j < len(headers) and headers[j] else str(j + 1)},
+        )
+        for j, cell in enumerate(cells)
+        if "\x00" in cell
+    ]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -406,7 +493,7 @@ def parse(data: bytes, *, today: dt.date, progress=None, encoding: str | None = 
         if f not in columns:
             raise InvalidInput("file", "The file has no {column} column", {"column": f})
 
-    body = all_rows[start + 1:]
+    body = all_rows[start + 1 :]
     total = len(body)
     records: list[CustomerRecord] = []
     errors: list[RowError] = []
@@ -428,15 +515,23 @@ def parse(data: bytes, *, today: dt.date, progress=None, encoding: str | None = 
         if "\x00" in "".join(cells):  # named by row and column; the row is not read further
             errors.extend(_nul_errors(line, cells, headers, columns))
             continue
-        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
-            errors.append(RowError(line, "row", N_("This row has {n} columns, the header has {m}"),
-                                   {"n": len(cells), "m": len(headers)}))
+        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+            errors.append(
+                RowError(
+                    line,
+                    "row",
+                    N_("This row has {n} columns, the header has {m}"),
+                    {"n": len(cells), "m": len(headers)},
+                )
+            )
             continue
         rec, row_errors, row_warnings = _check_row(line, cells, columns, today)
         name_at = columns["name"]
         if encoding in ("GBK", "GB18030") and name_at < len(cells) and mojibake(cells[name_at]):
-            row_errors = [*row_errors, RowError(line, "name", MOJIBAKE, {"value": cells[name_at].strip(),
-                                                                          "encoding": encoding})]
+            row_errors = [
+                *row_errors,
+                RowError(line, "name", MOJIBAKE, {"value": cells[name_at].strip(), "encoding": encoding}),
+            ]
         warnings.extend(row_warnings)
         if row_errors:
             errors.extend(row_errors)
@@ -452,9 +547,16 @@ def parse(data: bytes, *, today: dt.date, progress=None, encoding: str | None = 
     if rows == 0:
         raise InvalidInput("file", "The file has a header but no rows")
     return ParsedImport(
-        encoding=encoding, delimiter=delimiter, headers=headers, columns=columns,
-        ignored_headers=ignored, records=records, errors=errors, warnings=warnings,
-        preview=preview, rows=rows,
+        encoding=encoding,
+        delimiter=delimiter,
+        headers=headers,
+        columns=columns,
+        ignored_headers=ignored,
+        records=records,
+        errors=errors,
+        warnings=warnings,
+        preview=preview,
+        rows=rows,
     )
 
 
@@ -488,8 +590,7 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], today: dt.d
             vehicle = VehicleDraft(**{spec.name: values[spec.name] for spec in VehicleDraft.FORM})
     if errors:
         return None, errors, warnings
-    customer = CustomerDraft(name=values["name"], phone=values["phone"], email=values["email"],
-                             member=values["member"])
+    customer = CustomerDraft(name=values["name"], phone=values["phone"], email=values["email"], member=values["member"])
     return CustomerRecord(line=line, customer=customer, vehicle=vehicle), [], warnings
 
 
@@ -498,8 +599,12 @@ def _duplicate(rec: CustomerRecord, seen_vin, seen_plate, seen_phone) -> RowErro
     number under two names, are errors (which one is right is the shop's call)."""
     earlier = seen_phone.get(rec.phone)
     if earlier is not None and earlier[1] != rec.name:
-        return RowError(rec.line, "phone", N_("Same phone as row {line} under another name ({name})"),
-                        {"line": earlier[0], "name": earlier[1]})
+        return RowError(
+            rec.line,
+            "phone",
+            N_("Same phone as row {line} under another name ({name})"),
+            {"line": earlier[0], "name": earlier[1]},
+        )
     veh = rec.vehicle
     if veh is not None:
         if veh.vin and veh.vin in seen_vin:

@@ -129,5 +129,14 @@ def check_acknowledge(end: str, stage: Stage | str, damage_confirmed: bool) -> N
         raise InvalidInput("acknowledgement", "Check the damage list first (c)")
 
 
-__all__ = ["DAMAGE_KINDS", "DamageDraft", "PanelRow", "acknowledgement", "check_acknowledge", "check_delivery_mark",
-           "damage_map", "marks", "severity"]
+__all__ = [
+    "DAMAGE_KINDS",
+    "DamageDraft",
+    "PanelRow",
+    "acknowledgement",
+    "check_acknowledge",
+    "check_delivery_mark",
+    "damage_map",
+    "marks",
+    "severity",
+]

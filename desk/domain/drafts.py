@@ -41,10 +41,17 @@ class CustomerDraft:
         return cls(**fields.parse_form(cls.FORM, form), member=member, vip=vip)
 
     @classmethod
-    def of(cls, *, name: str, phone: str, email: str = "", special_note: str = "", member: bool = False,
-           vip: bool = False) -> CustomerDraft:
-        return cls(name=fields.NAME.check(name), phone=fields.PHONE.check(phone), email=fields.EMAIL.check(email),
-                   special_note=fields.SPECIAL_NOTE.check(special_note), member=bool(member), vip=bool(vip))
+    def of(
+        cls, *, name: str, phone: str, email: str = "", special_note: str = "", member: bool = False, vip: bool = False
+    ) -> CustomerDraft:
+        return cls(
+            name=fields.NAME.check(name),
+            phone=fields.PHONE.check(phone),
+            email=fields.EMAIL.check(email),
+            special_note=fields.SPECIAL_NOTE.check(special_note),
+            member=bool(member),
+            vip=bool(vip),
+        )
 
 
 @dataclass(frozen=True)
@@ -57,19 +64,31 @@ class VehicleDraft:
     purchase_date: dt.date | None = None
     odometer_km: int | None = None
 
-    FORM = (fields.PLATE, fields.VIN, fields.MAKE, fields.MODEL, fields.YEAR, fields.PURCHASE_DATE,
-            fields.ODOMETER)
+    FORM = (fields.PLATE, fields.VIN, fields.MAKE, fields.MODEL, fields.YEAR, fields.PURCHASE_DATE, fields.ODOMETER)
 
     @classmethod
     def parse(cls, form: Mapping[str, str], *, today: dt.date) -> VehicleDraft:
         return cls(**fields.parse_form(cls.FORM, form, today=today))
 
     @classmethod
-    def of(cls, *, plate: str, vin: str = "", make: str = "", model: str = "", year: int | str | None = None,
-           purchase_date: dt.date | None = None, odometer_km=None, today: dt.date) -> VehicleDraft:
+    def of(
+        cls,
+        *,
+        plate: str,
+        vin: str = "",
+        make: str = "",
+        model: str = "",
+        year: int | str | None = None,
+        purchase_date: dt.date | None = None,
+        odometer_km=None,
+        today: dt.date,
+    ) -> VehicleDraft:
         return cls(
-            plate=fields.PLATE.check(plate), vin=fields.VIN.check(vin), make=fields.MAKE.check(make),
-            model=fields.MODEL.check(model), year=fields.YEAR.check(year, today=today),
+            plate=fields.PLATE.check(plate),
+            vin=fields.VIN.check(vin),
+            make=fields.MAKE.check(make),
+            model=fields.MODEL.check(model),
+            year=fields.YEAR.check(year, today=today),
             purchase_date=fields.PURCHASE_DATE.check(purchase_date, today=today),
             odometer_km=fields.ODOMETER.check(odometer_km),
         )
@@ -223,8 +242,16 @@ class FollowUpCallDraft:
     next_service_stated: bool = False
 
     @classmethod
-    def of(cls, *, outcome: CallOutcome | str, factors: Collection[str], scores: Mapping[str, int] | None = None,
-           nps: int | str | None = None, comment: str = "", next_service_stated: bool = False) -> FollowUpCallDraft:
+    def of(
+        cls,
+        *,
+        outcome: CallOutcome | str,
+        factors: Collection[str],
+        scores: Mapping[str, int] | None = None,
+        nps: int | str | None = None,
+        comment: str = "",
+        next_service_stated: bool = False,
+    ) -> FollowUpCallDraft:
         """``factors``: the survey's CSI factors (every one is scored when reached)."""
         outcome = fields.OUTCOME.check(outcome)
         scores = dict(scores or {})
@@ -235,8 +262,7 @@ class FollowUpCallDraft:
         if outcome == CallOutcome.REACHED and set(scores) != set(factors):
             raise InvalidInput(fields.SCORE.name, "Score all five factors")
         ordered = tuple((f, scores[f]) for f in factors if f in scores)
-        return cls(outcome, ordered, fields.NPS.check(nps), fields.COMMENT.check(comment),
-                   bool(next_service_stated))
+        return cls(outcome, ordered, fields.NPS.check(nps), fields.COMMENT.check(comment), bool(next_service_stated))
 
     @property
     def score_map(self) -> dict[str, int]:
@@ -276,8 +302,12 @@ class ComplaintClosing:
 
     @classmethod
     def of(cls, *, root_cause: str, remedy: str, closing_report: str, owner_id: int | None = None) -> ComplaintClosing:
-        return cls(fields.ROOT_CAUSE.check(root_cause), fields.REMEDY.check(remedy),
-                   fields.CLOSING_REPORT.check(closing_report), owner_id)
+        return cls(
+            fields.ROOT_CAUSE.check(root_cause),
+            fields.REMEDY.check(remedy),
+            fields.CLOSING_REPORT.check(closing_report),
+            owner_id,
+        )
 
 
 # ----------------------------------------------------------------------------- shop set-up
@@ -315,11 +345,16 @@ class CannedLineDraft:
     @classmethod
     def of(cls, *, kind: LineKind | str, description: str, qty, unit_price) -> CannedLineDraft:
         """``unit_price``: typed ("12.50") or int cents."""
-        cents = fields.UNIT_PRICE.parse(unit_price) if isinstance(unit_price, str) else \
-            fields.UNIT_PRICE.check(unit_price)
+        cents = (
+            fields.UNIT_PRICE.parse(unit_price) if isinstance(unit_price, str) else fields.UNIT_PRICE.check(unit_price)
+        )
         return cls(fields.KIND.check(kind), fields.DESCRIPTION.check(description), fields.QTY.check(qty), cents)
 
     def to_dict(self) -> dict:
         """As a canned job stores its lines."""
-        return {"kind": self.kind.value, "description": self.description, "qty": format(self.qty, "f"),
-                "unit_cents": self.unit_cents}
+        return {
+            "kind": self.kind.value,
+            "description": self.description,
+            "qty": format(self.qty, "f"),
+            "unit_cents": self.unit_cents,
+        }

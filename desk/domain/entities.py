@@ -103,9 +103,7 @@ SYMPTOM_LABELS: dict[Symptom, str] = {
 }
 
 #: A concern with one of these tags needs a road test with the customer (WLK-09, QC-04).
-ROAD_TEST_SYMPTOMS = frozenset(
-    {Symptom.NOISE, Symptom.VIBRATION, Symptom.BRAKE, Symptom.ACCELERATION, Symptom.PULLING}
-)
+ROAD_TEST_SYMPTOMS = frozenset({Symptom.NOISE, Symptom.VIBRATION, Symptom.BRAKE, Symptom.ACCELERATION, Symptom.PULLING})
 
 
 class Grade(StrEnum):

@@ -93,8 +93,9 @@ class StaleEdit(DeskError):
     asks for one.
     """
 
-    def __init__(self, message: str = "", *, by: str = "", at=None, what: str = "", change=None,
-                 current=None, changes=()) -> None:
+    def __init__(
+        self, message: str = "", *, by: str = "", at=None, what: str = "", change=None, current=None, changes=()
+    ) -> None:
         super().__init__(message)
         self.by = by
         self.at = at

@@ -43,8 +43,17 @@ EDITABLE = process.EDITABLE
 #: A line's fields that may change after the signature (a part's stock and arrival).
 LATE_FIELDS = frozenset({"availability", "eta"})
 #: The fields of a line a change may touch.
-LINE_FIELDS = ("description", "qty", "unit_cents", "discount_pct", "tax_code", "warranty", "free",
-               "availability", "eta")
+LINE_FIELDS = (
+    "description",
+    "qty",
+    "unit_cents",
+    "discount_pct",
+    "tax_code",
+    "warranty",
+    "free",
+    "availability",
+    "eta",
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,9 @@ def chase_supplier(line) -> bool:
 
 def parts_to_chase(lines: Iterable) -> list:
     """The lines of ``lines`` whose supplier is to be chased for a date."""
-    return [ln for ln in lines if chase_supplier(ln) and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED]
+    return [
+        ln for ln in lines if chase_supplier(ln) and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED
+    ]
 
 
 def promise_conflict(at: dt.datetime | None, lines: Iterable):
@@ -118,16 +129,24 @@ def promise_conflict(at: dt.datetime | None, lines: Iterable):
     lines need no part, and a part that has arrived is no longer open."""
     if at is None:
         return None
-    late = [ln for ln in lines if ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
-            and ln.eta is not None and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED
-            and at.date() < ln.eta]
+    late = [
+        ln
+        for ln in lines
+        if ln.kind == LineKind.PART
+        and ln.availability == Availability.BACK_ORDER
+        and ln.eta is not None
+        and getattr(ln, "approval", Approval.APPROVED) != Approval.DECLINED
+        and at.date() < ln.eta
+    ]
     return max(late, key=lambda ln: ln.eta) if late else None
 
 
 def promise_conflict_words(at: dt.datetime, part) -> tuple[str, dict]:
     """The message id and values that name a promise's conflict with ``part``."""
-    return (N_("Promised {at} is before {part} arrives ({eta}): promise a time from {eta} on"),
-            {"at": f"{at:%Y-%m-%d %H:%M}", "part": part.description, "eta": f"{part.eta:%Y-%m-%d}"})
+    return (
+        N_("Promised {at} is before {part} arrives ({eta}): promise a time from {eta} on"),
+        {"at": f"{at:%Y-%m-%d %H:%M}", "part": part.description, "eta": f"{part.eta:%Y-%m-%d}"},
+    )
 
 
 def check_promised(at: dt.datetime, lines: Iterable) -> None:
@@ -139,8 +158,7 @@ def check_promised(at: dt.datetime, lines: Iterable) -> None:
         raise InvalidInput("promised", msg, values)
 
 
-def promise_needs_approval(signed_promise: dt.datetime | None, current: dt.datetime | None,
-                           at: dt.datetime) -> bool:
+def promise_needs_approval(signed_promise: dt.datetime | None, current: dt.datetime | None, at: dt.datetime) -> bool:
     """After the signature (``signed_promise`` set) a later promise is a change of
     what the customer signed for: like added work it needs the customer's recorded
     approval (REP-04). An earlier (or the same) time does not."""
@@ -149,18 +167,26 @@ def promise_needs_approval(signed_promise: dt.datetime | None, current: dt.datet
     return at > (current or signed_promise)
 
 
-def check_promise_change(signed_promise: dt.datetime | None, current: dt.datetime | None,
-                         at: dt.datetime, approval: Signature | None) -> None:
+def check_promise_change(
+    signed_promise: dt.datetime | None, current: dt.datetime | None, at: dt.datetime, approval: Signature | None
+) -> None:
     """Refuse a later promise after the signature that has no customer's approval."""
     if approval is None and promise_needs_approval(signed_promise, current, at):
-        raise InvalidInput("approval", N_("The customer signed for {signed}: a later promise needs the "
-                                          "customer's approval (who and how)"),
-                           {"signed": f"{signed_promise:%Y-%m-%d %H:%M}"})
+        raise InvalidInput(
+            "approval",
+            N_("The customer signed for {signed}: a later promise needs the customer's approval (who and how)"),
+            {"signed": f"{signed_promise:%Y-%m-%d %H:%M}"},
+        )
 
 
 #: The fields of the line form, in order (the ETA only on a part's form).
 LINE_FORM: tuple[fields.Spec, ...] = (
-    fields.DESCRIPTION, fields.QTY, fields.UNIT_PRICE, fields.DISCOUNT, fields.WARRANTY, fields.FREE,
+    fields.DESCRIPTION,
+    fields.QTY,
+    fields.UNIT_PRICE,
+    fields.DISCOUNT,
+    fields.WARRANTY,
+    fields.FREE,
 )
 PART_FORM: tuple[fields.Spec, ...] = (*LINE_FORM, fields.PART_ETA)
 
@@ -195,8 +221,7 @@ class LineDraft(LineTerms):
     eta: dt.date | None = None
 
     @classmethod
-    def parse(cls, form: Mapping[str, str], *, kind: LineKind | str, taxes: TaxTable,
-              today: dt.date) -> LineDraft:
+    def parse(cls, form: Mapping[str, str], *, kind: LineKind | str, taxes: TaxTable, today: dt.date) -> LineDraft:
         """From the line form's text. On a part's form an arrival date means the
         part is on back order, none that it is in stock. ``tax_code`` (optional)
         is checked against ``taxes``; empty is the table's first code."""
@@ -206,16 +231,20 @@ class LineDraft(LineTerms):
         return cls.from_form(v, kind=kind, taxes=taxes, today=today)
 
     @classmethod
-    def from_form(cls, values: Mapping[str, Any], *, kind: LineKind | str, taxes: TaxTable,
-                  today: dt.date) -> LineDraft:
+    def from_form(
+        cls, values: Mapping[str, Any], *, kind: LineKind | str, taxes: TaxTable, today: dt.date
+    ) -> LineDraft:
         """From the line form's values, each already read by its spec (a form
         dialog's fields are the specs of :data:`LINE_FORM`/:data:`PART_FORM`): on a
         part's form an arrival date means back order, none in stock."""
         kind = fields.KIND.check(kind)
         v = dict(values)
         eta = v.pop("eta", None)
-        availability = (Availability.BACK_ORDER if eta else Availability.IN_STOCK) if kind == LineKind.PART \
+        availability = (
+            (Availability.BACK_ORDER if eta else Availability.IN_STOCK)
+            if kind == LineKind.PART
             else Availability.IN_STOCK
+        )
         if eta is fields.NO_DATE_YET:  # on back order, the supplier has not said when
             eta = None
         return cls.of(kind=kind, availability=availability, eta=eta, taxes=taxes, today=today, **v)
@@ -259,17 +288,31 @@ class LineDraft(LineTerms):
         """The line as the rules see it (not saved: no id)."""
         placement = placement or Placement(False, Approval.APPROVED)
         return EstimateLine(
-            kind=self.kind, description=self.description, qty=self.qty, unit_cents=self.unit_cents,
-            discount_pct=self.discount_pct, tax_code=self.tax_code, warranty=self.warranty, free=self.free,
-            availability=self.availability, eta=self.eta, approval=placement.approval,
+            kind=self.kind,
+            description=self.description,
+            qty=self.qty,
+            unit_cents=self.unit_cents,
+            discount_pct=self.discount_pct,
+            tax_code=self.tax_code,
+            warranty=self.warranty,
+            free=self.free,
+            availability=self.availability,
+            eta=self.eta,
+            approval=placement.approval,
             added_in_repair=placement.added_in_repair,
         )
 
 
 _PATCH_SPECS: dict[str, fields.Spec] = {
-    "description": fields.DESCRIPTION, "qty": fields.QTY, "unit_cents": fields.UNIT_PRICE,
-    "discount_pct": fields.DISCOUNT, "tax_code": fields.TAX_CODE, "warranty": fields.WARRANTY,
-    "free": fields.FREE, "availability": fields.AVAILABILITY, "eta": fields.ETA,
+    "description": fields.DESCRIPTION,
+    "qty": fields.QTY,
+    "unit_cents": fields.UNIT_PRICE,
+    "discount_pct": fields.DISCOUNT,
+    "tax_code": fields.TAX_CODE,
+    "warranty": fields.WARRANTY,
+    "free": fields.FREE,
+    "availability": fields.AVAILABILITY,
+    "eta": fields.ETA,
 }
 
 
@@ -384,12 +427,20 @@ class AuthorisationDraft:
     FORM = (*Signature.FORM, fields.AMOUNT)
 
     @classmethod
-    def of(cls, *, channel: Channel | str, signer: str, reference: str = "", amount_cents: int,
-           total_cents: int | None = None) -> AuthorisationDraft:
+    def of(
+        cls,
+        *,
+        channel: Channel | str,
+        signer: str,
+        reference: str = "",
+        amount_cents: int,
+        total_cents: int | None = None,
+    ) -> AuthorisationDraft:
         """``total_cents``: the total the form showed, to refuse a short amount at
         once; the service checks again with :meth:`covers` on the signed total."""
-        draft = cls(Signature.of(channel=channel, signer=signer, reference=reference),
-                    fields.AMOUNT.check(amount_cents))
+        draft = cls(
+            Signature.of(channel=channel, signer=signer, reference=reference), fields.AMOUNT.check(amount_cents)
+        )
         if total_cents is not None:
             draft.covers(total_cents)
         return draft
@@ -401,8 +452,11 @@ class AuthorisationDraft:
     def covers(self, total_cents: int) -> None:
         """The amount authorised is at least the estimate's total."""
         if self.amount_cents < total_cents:
-            raise InvalidInput("amount_cents", "The amount authorised is less than the estimate total {total}",
-                               {"total": money.format_money(total_cents)})
+            raise InvalidInput(
+                "amount_cents",
+                "The amount authorised is less than the estimate total {total}",
+                {"total": money.format_money(total_cents)},
+            )
 
     @property
     def channel(self) -> Channel:
@@ -445,8 +499,7 @@ class SignedEstimate:
 
     def tax_table(self) -> TaxTable:
         """The rates as they were at signing (for printing or re-checking it)."""
-        return TaxTable({ln.tax_code: TaxRule(ln.tax_code, ln.tax_rate) for ln in self.lines},
-                        self.prices_include_tax)
+        return TaxTable({ln.tax_code: TaxRule(ln.tax_code, ln.tax_rate) for ln in self.lines}, self.prices_include_tax)
 
     def terms(self, taxes: TaxTable) -> tuple[TaxTable, Decimal]:
         """The tax table and member discount the visit is billed with after this
@@ -456,8 +509,11 @@ class SignedEstimate:
         rules = dict(taxes.rules)
         for ln in self.lines:
             old = rules.get(ln.tax_code)
-            rules[ln.tax_code] = TaxRule(ln.tax_code, ln.tax_rate, *(
-                (old.label_en, old.label_zh) if old is not None else (ln.tax_code, ln.tax_code)))
+            rules[ln.tax_code] = TaxRule(
+                ln.tax_code,
+                ln.tax_rate,
+                *((old.label_en, old.label_zh) if old is not None else (ln.tax_code, ln.tax_code)),
+            )
         return TaxTable(rules, self.prices_include_tax), self.member_discount_pct
 
     def recomputed(self) -> Totals:
@@ -466,9 +522,19 @@ class SignedEstimate:
 
     def as_lines(self) -> list[EstimateLine]:
         """The lines as the rules see them (e.g. for ``rules.lines_hash``)."""
-        return [EstimateLine(kind=ln.kind, description=ln.description, qty=ln.qty, unit_cents=ln.unit_cents,
-                             discount_pct=ln.discount_pct, tax_code=ln.tax_code, warranty=ln.warranty,
-                             free=ln.free) for ln in self.lines]
+        return [
+            EstimateLine(
+                kind=ln.kind,
+                description=ln.description,
+                qty=ln.qty,
+                unit_cents=ln.unit_cents,
+                discount_pct=ln.discount_pct,
+                tax_code=ln.tax_code,
+                warranty=ln.warranty,
+                free=ln.free,
+            )
+            for ln in self.lines
+        ]
 
     def to_dict(self) -> dict:
         """JSON-safe: integers and strings only (money in cents, rates and
@@ -479,14 +545,28 @@ class SignedEstimate:
             "member_discount_pct": fields.decimal_text(self.member_discount_pct),
             "prices_include_tax": int(self.prices_include_tax),
             "lines": [
-                {"kind": ln.kind.value, "description": ln.description, "qty": fields.decimal_text(ln.qty),
-                 "unit_cents": ln.unit_cents, "discount_pct": fields.decimal_text(ln.discount_pct),
-                 "tax_code": ln.tax_code, "tax_rate": fields.decimal_text(ln.tax_rate),
-                 "warranty": int(ln.warranty), "free": int(ln.free)}
+                {
+                    "kind": ln.kind.value,
+                    "description": ln.description,
+                    "qty": fields.decimal_text(ln.qty),
+                    "unit_cents": ln.unit_cents,
+                    "discount_pct": fields.decimal_text(ln.discount_pct),
+                    "tax_code": ln.tax_code,
+                    "tax_rate": fields.decimal_text(ln.tax_rate),
+                    "warranty": int(ln.warranty),
+                    "free": int(ln.free),
+                }
                 for ln in self.lines
             ],
-            "totals": {"gross": t.gross, "discount": t.discount, "net": t.net, "tax": t.tax, "total": t.total,
-                       "not_charged": t.not_charged, "tax_by_code": dict(t.tax_by_code)},
+            "totals": {
+                "gross": t.gross,
+                "discount": t.discount,
+                "net": t.net,
+                "tax": t.tax,
+                "total": t.total,
+                "not_charged": t.not_charged,
+                "tax_by_code": dict(t.tax_by_code),
+            },
         }
 
     @classmethod
@@ -506,18 +586,28 @@ class SignedEstimate:
                 kind = LineKind(_str(raw, "kind"))
             except ValueError:
                 raise ValueError(f"signed estimate: unknown line kind {raw.get('kind')!r}") from None
-            lines.append(SignedLine(
-                kind=kind, description=_str(raw, "description"), qty=_dec(raw, "qty"),
-                unit_cents=_int(raw, "unit_cents"), discount_pct=_dec(raw, "discount_pct"),
-                tax_code=_str(raw, "tax_code"), tax_rate=_dec(raw, "tax_rate"),
-                warranty=_flag(raw, "warranty"), free=_flag(raw, "free"),
-            ))
+            lines.append(
+                SignedLine(
+                    kind=kind,
+                    description=_str(raw, "description"),
+                    qty=_dec(raw, "qty"),
+                    unit_cents=_int(raw, "unit_cents"),
+                    discount_pct=_dec(raw, "discount_pct"),
+                    tax_code=_str(raw, "tax_code"),
+                    tax_rate=_dec(raw, "tax_rate"),
+                    warranty=_flag(raw, "warranty"),
+                    free=_flag(raw, "free"),
+                )
+            )
         raw_totals = data.get("totals")
         if not isinstance(raw_totals, Mapping) or not isinstance(raw_totals.get("tax_by_code"), Mapping):
             raise ValueError("signed estimate: totals missing")
         by_code = {str(k): _int(raw_totals["tax_by_code"], k) for k in raw_totals["tax_by_code"]}
-        totals = Totals(*(_int(raw_totals, k) for k in ("gross", "discount", "net")), by_code,
-                        *(_int(raw_totals, k) for k in ("tax", "total", "not_charged")))
+        totals = Totals(
+            *(_int(raw_totals, k) for k in ("gross", "discount", "net")),
+            by_code,
+            *(_int(raw_totals, k) for k in ("tax", "total", "not_charged")),
+        )
         return cls(tuple(lines), _dec(data, "member_discount_pct"), _flag(data, "prices_include_tax"), totals)
 
 
@@ -561,10 +651,18 @@ def sign(lines: Iterable, taxes: TaxTable, member_discount_pct: Decimal = Decima
     signed = []
     for ln in lines:
         p = money.priced(ln)  # exact types (never a float) and a discount of 0..100 %
-        signed.append(SignedLine(kind=LineKind(ln.kind), description=ln.description, qty=p.qty,
-                                 unit_cents=p.unit_cents, discount_pct=p.discount_pct, tax_code=p.tax_code,
-                                 tax_rate=taxes.rate(p.tax_code), warranty=bool(ln.warranty),
-                                 free=bool(ln.free)))
+        signed.append(
+            SignedLine(
+                kind=LineKind(ln.kind),
+                description=ln.description,
+                qty=p.qty,
+                unit_cents=p.unit_cents,
+                discount_pct=p.discount_pct,
+                tax_code=p.tax_code,
+                tax_rate=taxes.rate(p.tax_code),
+                warranty=bool(ln.warranty),
+                free=bool(ln.free),
+            )
+        )
     totals = money.totals([ln.priced() for ln in signed], taxes, member_discount_pct)
     return SignedEstimate(tuple(signed), Decimal(member_discount_pct), taxes.prices_include_tax, totals)
-

@@ -23,9 +23,9 @@ Pure domain code: no UI or database imports.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -55,10 +55,18 @@ def _renamed(exc: InvalidInput, name: str) -> InvalidInput:
     return InvalidInput(name, exc.reason, exc.params)
 
 
-def _need(ctx: Mapping[str, Any], key: str):
+def _need(ctx: Mapping[str, Any], key: str) -> Any:
     if ctx.get(key) is None:
         raise TypeError(f"this field is checked relative to {key}=: pass it")
     return ctx[key]
+
+
+def _exponent(value: Decimal) -> int:
+    """A finite decimal's exponent ("10.50" -> -2)."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):  # 'n', 'N', 'F': NaN and infinity, refused before
+        raise ValueError(f"{value} is not finite")
+    return exponent
 
 
 def _halfwidth(text: str) -> str:
@@ -78,10 +86,10 @@ class Spec(ABC):
             object.__setattr__(self, "label", self.name.replace("_", " "))
 
     @abstractmethod
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         """The typed text as the field's value, or :class:`InvalidInput`."""
 
-    def check(self, value, **ctx):
+    def check(self, value: Any, **ctx: Any) -> Any:
         """A typed value through the same rules (text specs: the text itself)."""
         return self.parse(value, **ctx)
 
@@ -106,7 +114,7 @@ class Text(Spec):
     #: The message when a required text is empty (default "{field} is required").
     required_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> str:
+    def parse(self, text: str, **ctx: Any) -> str:
         try:
             value = validate.text(text, field=self.label, max_len=self.max_len, multiline=self.multiline)
         except InvalidInput as exc:
@@ -133,14 +141,16 @@ class Parsed(Spec):
 
     Optional ones (``required=False``) are empty when nothing was typed."""
 
-    fn: Callable[[str], Any] = str
+    fn: Callable[..., Any] = str
     max_len: int | None = None
+    #: ``fn(text, max_len)`` takes the limit from here: this spec is its one owner.
+    sized: bool = False
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         if not self.required and not str(text or "").strip():
             return ""
         try:
-            return self.fn(text)
+            return self.fn(text, self.max_len) if self.sized else self.fn(text)
         except InvalidInput as exc:
             raise _renamed(exc, self.name) from None
 
@@ -168,7 +178,7 @@ class Money(Spec):
     min_cents: int = 0
     max_cents: int = money.MAX_CENTS
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         if not self.required and not str(text or "").strip():
             return None
         try:
@@ -177,7 +187,7 @@ class Money(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(cents)
 
-    def check(self, value, **ctx) -> int | None:
+    def check(self, value: Any, **ctx: Any) -> int | None:
         if value is None and not self.required:
             return None
         if isinstance(value, float):
@@ -189,11 +199,13 @@ class Money(Spec):
         if value > self.max_cents:
             if self.max_cents == money.MAX_CENTS:
                 raise InvalidInput(self.name, "Amount is too large")
-            raise InvalidInput(self.name, N_("The amount is at most {max}"),
-                               {"max": money.format_money(self.max_cents)})
+            raise InvalidInput(
+                self.name, N_("The amount is at most {max}"), {"max": money.format_money(self.max_cents)}
+            )
         if value < self.min_cents:
-            raise InvalidInput(self.name, N_("The amount is at least {min}"),
-                               {"min": money.format_money(self.min_cents)})
+            raise InvalidInput(
+                self.name, N_("The amount is at least {min}"), {"min": money.format_money(self.min_cents)}
+            )
         return value
 
     @property
@@ -218,7 +230,7 @@ class Percent(Spec):
     maximum: Decimal = Decimal(100)
     message: str = N_("Enter a percentage from 0 to 100")
 
-    def parse(self, text: str, **ctx) -> Decimal:
+    def parse(self, text: str, **ctx: Any) -> Decimal:
         raw = _halfwidth(str(text or "")).strip()
         if not raw:
             if self.required:
@@ -229,7 +241,7 @@ class Percent(Spec):
             raise InvalidInput(self.name, self.message)
         return self._range(Decimal(raw))
 
-    def check(self, value, **ctx) -> Decimal:
+    def check(self, value: Any, **ctx: Any) -> Decimal:
         if isinstance(value, float):
             raise TypeError("a percentage is never a float: use Decimal or its text")
         if isinstance(value, str):
@@ -241,7 +253,7 @@ class Percent(Spec):
     def _range(self, value: Decimal) -> Decimal:
         if not value.is_finite() or not Decimal(0) <= value <= self.maximum:
             raise InvalidInput(self.name, self.message)
-        if value.as_tuple().exponent < -self.decimals:
+        if _exponent(value) < -self.decimals:
             exact = value.quantize(Decimal(1).scaleb(-self.decimals))
             if exact != value:
                 raise InvalidInput(self.name, N_("At most {n} decimals"), {"n": self.decimals})
@@ -257,13 +269,13 @@ class Percent(Spec):
 class Quantity(Spec):
     """Hours or pieces: more than 0, at most 3 decimals, at most 10,000 (``money.parse_qty``)."""
 
-    def parse(self, text, **ctx) -> Decimal:
+    def parse(self, text: str | Decimal, **ctx: Any) -> Decimal:
         try:
             return money.parse_qty(text)
         except InvalidInput as exc:
             raise _renamed(exc, self.name) from None
 
-    def check(self, value, **ctx) -> Decimal:
+    def check(self, value: Any, **ctx: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             if isinstance(value, float):
                 raise TypeError("a quantity is never a float: use Decimal or its text")
@@ -284,7 +296,7 @@ class Whole(Spec):
     maximum: int = 0
     message: str = ""
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         raw = _halfwidth(str(text or "")).strip()
         if not raw:
             if self.required:
@@ -294,7 +306,7 @@ class Whole(Spec):
             raise self._refused(raw, **ctx)
         return self._range(int(raw), **ctx)
 
-    def check(self, value, **ctx) -> int | None:
+    def check(self, value: Any, **ctx: Any) -> int | None:
         if value is None or value == "":
             return self.parse("", **ctx)
         if isinstance(value, str):
@@ -305,16 +317,16 @@ class Whole(Spec):
             raise self._refused(str(value), **ctx)
         return self._range(value, **ctx)
 
-    def bounds(self, **ctx) -> tuple[int, int]:
+    def bounds(self, **ctx: Any) -> tuple[int, int]:
         return self.minimum, self.maximum
 
-    def _range(self, value: int, **ctx) -> int:
+    def _range(self, value: int, **ctx: Any) -> int:
         low, high = self.bounds(**ctx)
         if not low <= value <= high:
             raise self._refused(str(value), **ctx)
         return value
 
-    def _refused(self, shown: str, **ctx) -> InvalidInput:
+    def _refused(self, shown: str, **ctx: Any) -> InvalidInput:
         low, high = self.bounds(**ctx)
         return InvalidInput(self.name, self.message, {"value": shown, "min": low, "max": high})
 
@@ -334,7 +346,7 @@ class ModelYear(Whole):
     minimum: int = FIRST_MODEL_YEAR
     message: str = N_("Not a model year: {value}")
 
-    def parse(self, text: str, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         raw = _halfwidth(str(text or "")).strip()
         try:
             return super().parse(raw.removesuffix("年").removesuffix("款").strip(), **ctx)
@@ -343,7 +355,7 @@ class ModelYear(Whole):
                 raise
             raise InvalidInput(self.name, self.message, {**exc.params, "value": str(text).strip()}) from None
 
-    def bounds(self, **ctx) -> tuple[int, int]:
+    def bounds(self, **ctx: Any) -> tuple[int, int]:
         return self.minimum, _need(ctx, "today").year + 1
 
     @property
@@ -357,7 +369,7 @@ class Odometer(Spec):
 
     required: bool = False
 
-    def parse(self, text, **ctx) -> int | None:
+    def parse(self, text: str, **ctx: Any) -> int | None:
         if text is None or (isinstance(text, str) and not text.strip()):
             if self.required:
                 raise self._missing()
@@ -385,7 +397,7 @@ class Date(Spec):
     past_msg: str = ""
     future_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> dt.date | None:
+    def parse(self, text: str, **ctx: Any) -> dt.date | None:
         today = _need(ctx, "today")
         if not str(text or "").strip():
             if self.required:
@@ -397,7 +409,7 @@ class Date(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(value, today=today)
 
-    def check(self, value, **ctx) -> dt.date | None:
+    def check(self, value: Any, **ctx: Any) -> dt.date | None:
         if isinstance(value, str):
             return self.parse(value, **ctx)
         today = _need(ctx, "today")
@@ -422,7 +434,7 @@ class When(Spec):
 
     past_msg: str = ""
 
-    def parse(self, text: str, **ctx) -> dt.datetime | None:
+    def parse(self, text: str, **ctx: Any) -> dt.datetime | None:
         now = _need(ctx, "now")
         if not str(text or "").strip():
             if self.required:
@@ -434,7 +446,7 @@ class When(Spec):
             raise _renamed(exc, self.name) from None
         return self.check(value, now=now)
 
-    def check(self, value, **ctx) -> dt.datetime | None:
+    def check(self, value: Any, **ctx: Any) -> dt.datetime | None:
         if isinstance(value, str):
             return self.parse(value, **ctx)
         now = _need(ctx, "now")
@@ -464,7 +476,7 @@ class Choice(Spec):
     #: The value of an empty field (``None``: empty is refused with ``message``).
     empty: Any = None
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         key = _halfwidth(str(text or "")).strip().lower()
         if not key and self.empty is not None:
             return self.empty
@@ -475,7 +487,7 @@ class Choice(Spec):
                 return value
         raise InvalidInput(self.name, self.message)
 
-    def check(self, value, **ctx):
+    def check(self, value: Any, **ctx: Any) -> Any:
         for option, _keys in self.options:
             if value == option:
                 return option
@@ -495,16 +507,16 @@ class TaxCode(Spec):
     """A tax code of the shop's table (``ctx["taxes"]``, a ``money.TaxTable``);
     empty is the table's first code (the default of a line)."""
 
-    def parse(self, text: str, **ctx) -> str:
+    def parse(self, text: str, **ctx: Any) -> str:
         taxes = _need(ctx, "taxes")
         code = _halfwidth(str(text or "")).strip().upper()
         if not code:
-            return next(iter(taxes))
+            return str(next(iter(taxes)))
         if code not in taxes:
             raise InvalidInput(self.name, "Unknown tax code {code}", {"code": code})
         return code
 
-    def check(self, value, **ctx) -> str:
+    def check(self, value: Any, **ctx: Any) -> str:
         return self.parse("" if value is None else str(value), **ctx)
 
 
@@ -512,9 +524,16 @@ class TaxCode(Spec):
 
 #: Words typed for a symptom tag beside its value and label ("异响" is a noise).
 TAG_WORDS: dict[str, Symptom] = {
-    "异响": Symptom.NOISE, "振动": Symptom.VIBRATION, "制动": Symptom.BRAKE, "刹车": Symptom.BRAKE,
-    "加速": Symptom.ACCELERATION, "跑偏": Symptom.PULLING, "漏油": Symptom.LEAK,
-    "故障灯": Symptom.WARNING_LIGHT, "保养": Symptom.SERVICE, "其他": Symptom.OTHER,
+    "异响": Symptom.NOISE,
+    "振动": Symptom.VIBRATION,
+    "制动": Symptom.BRAKE,
+    "刹车": Symptom.BRAKE,
+    "加速": Symptom.ACCELERATION,
+    "跑偏": Symptom.PULLING,
+    "漏油": Symptom.LEAK,
+    "故障灯": Symptom.WARNING_LIGHT,
+    "保养": Symptom.SERVICE,
+    "其他": Symptom.OTHER,
 }
 #: The order of the tags' digits (1 = noise … 9 = other).
 TAG_ORDER: tuple[Symptom, ...] = tuple(Symptom)
@@ -527,7 +546,7 @@ class Tags(Spec):
 
     required: bool = False
 
-    def parse(self, text: str, **ctx) -> tuple[Symptom, ...]:
+    def parse(self, text: str, **ctx: Any) -> tuple[Symptom, ...]:
         names = {s.value: s for s in Symptom}
         names.update({label: s for s, label in SYMPTOM_LABELS.items()})
         names.update({_(label): s for s, label in SYMPTOM_LABELS.items()})
@@ -544,7 +563,7 @@ class Tags(Spec):
             out.extend(t for t in found if t not in out)
         return tuple(out)
 
-    def check(self, value, **ctx) -> tuple[Symptom, ...]:
+    def check(self, value: Any, **ctx: Any) -> tuple[Symptom, ...]:
         if isinstance(value, str):
             return self.parse(value)
         out: list[Symptom] = []
@@ -561,12 +580,12 @@ class Tags(Spec):
 # ----------------------------------------------------------------------------- the named fields
 
 # People and cars
-NAME = Parsed("name", fn=validate.name, max_len=80)
-SIGNER = Parsed("signer", fn=validate.name, max_len=80)
+NAME = Parsed("name", fn=validate.name, max_len=80, sized=True)
+SIGNER = Parsed("signer", fn=validate.name, max_len=80, sized=True)
 PHONE = Parsed("phone", fn=validate.phone, max_len=20)
-EMAIL = Parsed("email", fn=validate.email, required=False, max_len=254)
+EMAIL = Parsed("email", fn=validate.email, required=False, max_len=254, sized=True)
 SPECIAL_NOTE = Text("special_note", label="note", max_len=500, multiline=True)
-PLATE = Parsed("plate", fn=validate.plate, max_len=10)
+PLATE = Parsed("plate", fn=validate.plate, max_len=10, sized=True)
 VIN = Parsed("vin", fn=_vin, required=False, max_len=17)
 MAKE = Text("make", max_len=40)
 MODEL = Text("model", max_len=40)
@@ -582,25 +601,41 @@ TAGS = Tags("tags")
 REMINDER_OUTCOME = Text("outcome", max_len=200, required=True)
 
 # Walkaround readings and findings
-FUEL = Whole("fuel_eighths", label="fuel", minimum=0, maximum=8, required=False,
-             message=N_("Fuel level is 0 to 8 eighths"))
+FUEL = Whole(
+    "fuel_eighths", label="fuel", minimum=0, maximum=8, required=False, message=N_("Fuel level is 0 to 8 eighths")
+)
 WARNING_LIGHTS = Text("warning_lights", label="warning lights", max_len=500)
 TYRES = Text("tyres", max_len=500)
 VALUABLES = Text("valuables", max_len=500)
 FINDING = Text("finding", max_len=500, required=True)
-GRADE = Choice("grade", first_letter=True, message=N_("Grade is g, y or r"), options=(
-    (Grade.GREEN, ("g", "绿")), (Grade.YELLOW, ("y", "黄")), (Grade.RED, ("r", "红"))))
+GRADE = Choice(
+    "grade",
+    first_letter=True,
+    message=N_("Grade is g, y or r"),
+    options=((Grade.GREEN, ("g", "绿")), (Grade.YELLOW, ("y", "黄")), (Grade.RED, ("r", "红"))),
+)
 
 # Estimate lines
-KIND = Choice("kind", first_letter=True, message=N_("Kind is l (labour), p (part) or f (fee)"), options=(
-    (LineKind.LABOUR, ("l", "工")), (LineKind.PART, ("p", "件")), (LineKind.FEE, ("f", "费"))))
+KIND = Choice(
+    "kind",
+    first_letter=True,
+    message=N_("Kind is l (labour), p (part) or f (fee)"),
+    options=((LineKind.LABOUR, ("l", "工")), (LineKind.PART, ("p", "件")), (LineKind.FEE, ("f", "费"))),
+)
 DESCRIPTION = Text("description", max_len=200, required=True)
 QTY = Quantity("qty")
 UNIT_PRICE = Money("unit_cents", label="price")
 TAX_CODE = TaxCode("tax_code", label="tax")
-AVAILABILITY = Choice("availability", message=N_("Availability is in stock, back order or arrived"), options=(
-    (Availability.UNKNOWN, ()), (Availability.IN_STOCK, ("in stock",)),
-    (Availability.BACK_ORDER, ("back order",)), (Availability.ARRIVED, ())))
+AVAILABILITY = Choice(
+    "availability",
+    message=N_("Availability is in stock, back order or arrived"),
+    options=(
+        (Availability.UNKNOWN, ()),
+        (Availability.IN_STOCK, ("in stock",)),
+        (Availability.BACK_ORDER, ("back order",)),
+        (Availability.ARRIVED, ()),
+    ),
+)
 DISCOUNT = Percent("discount_pct", label="discount", message=N_("Discount is 0 to 100 %"))
 WARRANTY = Choice("warranty", options=_flag_options(), message=N_("Answer y or n"), empty=False)
 FREE = Choice("free", options=_flag_options(), message=N_("Answer y or n"), empty=False)
@@ -625,7 +660,7 @@ class PartEta(Date):
 
     WORDS = ("?", "？", "back order", "unknown", "缺货", "待定")
 
-    def parse(self, text: str, **ctx):
+    def parse(self, text: str, **ctx: Any) -> Any:
         if str(text or "").strip().lower() in self.WORDS:
             return NO_DATE_YET
         return super().parse(text, **ctx)
@@ -635,25 +670,32 @@ PART_ETA = PartEta("eta", required=False, past_msg=N_("The arrival date is in th
 PROMISED = When("promised", past_msg=N_("The promised time is in the past"))
 
 # Authorisation and the customer's decisions
-CHANNEL = Choice("channel", message=N_("Channel is 1 (in person) or 2 (phone)"), options=(
-    (Channel.IN_PERSON, ("1", "p", "in person", "当面")),
-    (Channel.PHONE, ("2", "t", "phone", "电话"))))
+CHANNEL = Choice(
+    "channel",
+    message=N_("Channel is 1 (in person) or 2 (phone)"),
+    options=((Channel.IN_PERSON, ("1", "p", "in person", "当面")), (Channel.PHONE, ("2", "t", "phone", "电话"))),
+)
 REFERENCE = Text("reference", max_len=40)
 #: How each signature channel is shown (msgids: translate with ``_``).
-CHANNEL_LABELS = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
+CHANNEL_LABELS: dict[str, str] = {Channel.IN_PERSON: N_("in person"), Channel.PHONE: N_("phone")}
 
 
 def channel_label(channel: str | None) -> str:
     """The msgid naming a stored signature channel (as stored when unknown)."""
     return CHANNEL_LABELS.get(channel or "", channel or "")
+
+
 AMOUNT = Money("amount_cents", label="amount")
 
 # Workshop, QC and delivery
 BAY = Text("bay", max_len=20)
 PROGRESS_UPDATE = Text("text", label="update", max_len=500, required=True)
 EXPLANATION = Text("text", label="explanation", max_len=1000, required=True)
-FOLLOWUP_CHANNEL = Choice("channel", message=N_("Channel is phone, wechat or sms"), options=(
-    ("phone", ("电话",)), ("wechat", ("微信",)), ("sms", ("短信",))))
+FOLLOWUP_CHANNEL = Choice(
+    "channel",
+    message=N_("Channel is phone, wechat or sms"),
+    options=(("phone", ("电话",)), ("wechat", ("微信",)), ("sms", ("短信",))),
+)
 #: How each follow-up channel is shown (msgids: translate with ``_``).
 FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": N_("SMS")}
 
@@ -661,18 +703,29 @@ FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": 
 def followup_channel_label(channel: str | None) -> str:
     """The msgid naming a stored follow-up channel (as stored when unknown)."""
     return FOLLOWUP_CHANNEL_LABELS.get(channel or "", channel or "")
+
+
 FOLLOWUP_AT = When("at")
 
 # Follow-up call and complaints
-OUTCOME = Choice("outcome", message=N_("Outcome is reached, no answer or wrong number"), options=(
-    (CallOutcome.REACHED, ("r", "reached", "接通")),
-    (CallOutcome.NO_ANSWER, ("n", "no answer", "无人接听")),
-    (CallOutcome.WRONG_NUMBER, ("w", "wrong number", "号码错误"))))
+OUTCOME = Choice(
+    "outcome",
+    message=N_("Outcome is reached, no answer or wrong number"),
+    options=(
+        (CallOutcome.REACHED, ("r", "reached", "接通")),
+        (CallOutcome.NO_ANSWER, ("n", "no answer", "无人接听")),
+        (CallOutcome.WRONG_NUMBER, ("w", "wrong number", "号码错误")),
+    ),
+)
 SCORE = Whole("score", minimum=1, maximum=5, message=N_("Scores are 1 to 5"))
 NPS = Whole("nps", minimum=0, maximum=10, required=False, message=N_("NPS is 0 to 10"))
 COMMENT = Text("comment", max_len=1000, multiline=True)
-SEVERITY = Choice("severity", first_letter=True, message=N_("Severity is o (ordinary) or m (major)"), options=(
-    (Severity.ORDINARY, ("o", "一")), (Severity.MAJOR, ("m", "重"))))
+SEVERITY = Choice(
+    "severity",
+    first_letter=True,
+    message=N_("Severity is o (ordinary) or m (major)"),
+    options=((Severity.ORDINARY, ("o", "一")), (Severity.MAJOR, ("m", "重"))),
+)
 SUMMARY = Text("summary", max_len=1000, required=True, multiline=True)
 ROOT_CAUSE = Text("root_cause", label="root cause", max_len=1000, required=True, multiline=True)
 REMEDY = Text("remedy", max_len=1000, required=True, multiline=True)
@@ -704,7 +757,7 @@ JOB_NAME_ZH = Text("zh", max_len=80)
 # ----------------------------------------------------------------------------- forms
 
 
-def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> tuple[dict, dict[str, InvalidInput]]:
+def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx: Any) -> tuple[dict, dict[str, InvalidInput]]:
     """Every spec's value from ``form`` (name -> typed text) and every refusal, so a
     form can show all its messages at once. A name missing from ``form`` is empty."""
     values: dict = {}
@@ -717,7 +770,7 @@ def parse_all(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> tuple[di
     return values, errors
 
 
-def parse_form(specs: Iterable[Spec], form: Mapping[str, str], **ctx) -> dict:
+def parse_form(specs: Iterable[Spec], form: Mapping[str, str], **ctx: Any) -> dict:
     """Like :func:`parse_all`, raising the first refusal in the form's order."""
     values, errors = parse_all(specs, form, **ctx)
     if errors:

@@ -29,8 +29,13 @@ STANDARD_TABLES: tuple[str, ...] = ("site", "checklist_override", "canned_job")
 #: the honest-checklist limits, and the pricing rules (tax rates and the default
 #: code, labour rate, member discount, the amount tolerance).
 STANDARD_SETTING_PREFIXES: tuple[str, ...] = ("std_", "integrity_", "tax.")
-STANDARD_SETTING_KEYS: tuple[str, ...] = ("tax_code_default", "labour_rate_cents", "member_discount_pct",
-                                          "amount_tolerance_pct", "amount_tolerance_abs_cents")
+STANDARD_SETTING_KEYS: tuple[str, ...] = (
+    "tax_code_default",
+    "labour_rate_cents",
+    "member_discount_pct",
+    "amount_tolerance_pct",
+    "amount_tolerance_abs_cents",
+)
 
 #: The text a store's refusal starts with (``<tag>:<table>``), read by the store's
 #: one translation of database errors into sentences.
@@ -38,12 +43,16 @@ REFUSAL_TAG = "desk-standard-read-only"
 #: The sentence for a store's write to each table of the standard.
 REFUSALS = {
     "site": N_("Head office keeps the group's list of sites: this store cannot change it; nothing was saved"),
-    "checklist_override": N_("Head office sets the checklist templates for the whole group: this store cannot "
-                             "change them; nothing was saved"),
-    "canned_job": N_("Head office sets the canned jobs for the whole group: this store cannot change them; "
-                     "nothing was saved"),
-    "shop_setting": N_("Head office sets the time standards and pricing rules for the whole group: this store "
-                       "cannot change them; nothing was saved"),
+    "checklist_override": N_(
+        "Head office sets the checklist templates for the whole group: this store cannot change them; nothing was saved"
+    ),
+    "canned_job": N_(
+        "Head office sets the canned jobs for the whole group: this store cannot change them; nothing was saved"
+    ),
+    "shop_setting": N_(
+        "Head office sets the time standards and pricing rules for the whole group: this store "
+        "cannot change them; nothing was saved"
+    ),
 }
 
 HQ_ROLE = "hq"
@@ -77,11 +86,13 @@ def _zone(text: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("zone", N_("{zone} is not a time zone name such as Asia/Shanghai or Europe/Berlin"),
-                           {"zone": name}) from None
+        raise InvalidInput(
+            "zone", N_("{zone} is not a time zone name such as Asia/Shanghai or Europe/Berlin"), {"zone": name}
+        ) from None
     if name not in available_timezones() and name != "UTC":
-        raise InvalidInput("zone", N_("{zone} is not a time zone name such as Asia/Shanghai or Europe/Berlin"),
-                           {"zone": name})
+        raise InvalidInput(
+            "zone", N_("{zone} is not a time zone name such as Asia/Shanghai or Europe/Berlin"), {"zone": name}
+        )
     return name
 
 
@@ -104,11 +115,18 @@ class Site:
     role: str = STORE_ROLE
 
 
-def parse_site(*, code: str, name: str, address: str = "", tax_number: str = "", zone: str,
-               role: str = STORE_ROLE) -> Site:
+def parse_site(
+    *, code: str, name: str, address: str = "", tax_number: str = "", zone: str, role: str = STORE_ROLE
+) -> Site:
     """A :class:`Site` from typed text, or :class:`InvalidInput` for the first bad field."""
-    return Site(code=SITE_CODE.parse(code), name=SITE_NAME.parse(name), address=SITE_ADDRESS.parse(address),
-                tax_number=TAX_NUMBER.parse(tax_number), zone=ZONE.parse(zone), role=role)
+    return Site(
+        code=SITE_CODE.parse(code),
+        name=SITE_NAME.parse(name),
+        address=SITE_ADDRESS.parse(address),
+        tax_number=TAX_NUMBER.parse(tax_number),
+        zone=ZONE.parse(zone),
+        role=role,
+    )
 
 
 def link_name(code: str, shop_id: str) -> str:

@@ -59,8 +59,9 @@ class Thresholds:
 SETTING_KEYS = {"integrity_walkaround_seconds": "walkaround_seconds", "integrity_qc_seconds": "qc_seconds"}
 
 
-def in_force(now: Thresholds, changes: Iterable[tuple[str, datetime, str | None, str]],
-             at: datetime | None) -> Thresholds:
+def in_force(
+    now: Thresholds, changes: Iterable[tuple[str, datetime, str | None, str]], at: datetime | None
+) -> Thresholds:
     """The thresholds in force at ``at``, from those in force now and every
     audited change ``(setting key, when, before, after)``: each its last change
     at or before ``at``, or the value its first later change replaced (None:
@@ -158,9 +159,15 @@ def rushed_walkaround(f: CheckFacts, t: Thresholds) -> Flag | None:
         return None
     ticked = Counter(k.by_user for k in f.walkaround_ticks).most_common(1)
     who = ticked[0][0] if ticked else f.walkaround_done_by
-    return Flag(f.visit_id, RUSHED_WALKAROUND, RUSHED_WALKAROUND, who, f.walkaround_done_at,
-                N_("Walkaround finished {s} s after it began (plausible minimum {min} s)"),
-                {"s": max(0, int(secs)), "min": t.walkaround_seconds})
+    return Flag(
+        f.visit_id,
+        RUSHED_WALKAROUND,
+        RUSHED_WALKAROUND,
+        who,
+        f.walkaround_done_at,
+        N_("Walkaround finished {s} s after it began (plausible minimum {min} s)"),
+        {"s": max(0, int(secs)), "min": t.walkaround_seconds},
+    )
 
 
 def blank_walkaround(f: CheckFacts, t: Thresholds) -> Flag | None:
@@ -168,9 +175,15 @@ def blank_walkaround(f: CheckFacts, t: Thresholds) -> Flag | None:
         return None
     if f.damages or f.tyres.strip() or f.warning_lights.strip() or f.odometer_km != f.booked_km:
         return None
-    return Flag(f.visit_id, BLANK_WALKAROUND, BLANK_WALKAROUND, f.walkaround_by, f.walkaround_at,
-                N_("No damage, tyre or warning-light entry, and the odometer as booked ({km} km)"),
-                {"km": f.odometer_km})
+    return Flag(
+        f.visit_id,
+        BLANK_WALKAROUND,
+        BLANK_WALKAROUND,
+        f.walkaround_by,
+        f.walkaround_at,
+        N_("No damage, tyre or warning-light entry, and the odometer as booked ({km} km)"),
+        {"km": f.odometer_km},
+    )
 
 
 def rushed_qc(f: CheckFacts, t: Thresholds) -> Flag | None:
@@ -179,15 +192,29 @@ def rushed_qc(f: CheckFacts, t: Thresholds) -> Flag | None:
     secs = (f.qc_passed_at - f.last_line_done_at).total_seconds()
     if secs > t.qc_seconds:
         return None
-    return Flag(f.visit_id, RUSHED_QC, RUSHED_QC, f.qc_by, f.qc_passed_at,
-                N_("QC passed {s} s after the last line was done"), {"s": max(0, int(secs))})
+    return Flag(
+        f.visit_id,
+        RUSHED_QC,
+        RUSHED_QC,
+        f.qc_by,
+        f.qc_passed_at,
+        N_("QC passed {s} s after the last line was done"),
+        {"s": max(0, int(secs))},
+    )
 
 
 def empty_surveys(f: CheckFacts, t: Thresholds) -> list[Flag]:
     return [
-        Flag(f.visit_id, f"{EMPTY_SURVEY}:{c.call_id}", EMPTY_SURVEY, c.by_user, c.at,
-             N_("Call marked reached with no survey answer"))
-        for c in f.calls if c.outcome == "reached" and not c.answers and c.nps is None
+        Flag(
+            f.visit_id,
+            f"{EMPTY_SURVEY}:{c.call_id}",
+            EMPTY_SURVEY,
+            c.by_user,
+            c.at,
+            N_("Call marked reached with no survey answer"),
+        )
+        for c in f.calls
+        if c.outcome == "reached" and not c.answers and c.nps is None
     ]
 
 
@@ -211,30 +238,58 @@ def _in_scope(f: CheckFacts, scope: kpi.Scope, user_id: int | None = None) -> bo
     return scope.within(f.arrived_at) and (scope.advisor_id is None or f.advisor_id == scope.advisor_id)
 
 
-def integrity(facts: dict[int, CheckFacts], found: dict[int, list[Flag]], reviews: list[Review],
-              scope: kpi.Scope) -> kpi.Measure:
+def integrity(
+    facts: dict[int, CheckFacts], found: dict[int, list[Flag]], reviews: list[Review], scope: kpi.Scope
+) -> kpi.Measure:
     """MOT integrity: the share of visits arrived in the range with no open flag
     (beside MOT compliance: kept without waiver *and* honestly)."""
     base = sorted((f for f in facts.values() if _in_scope(f, scope)), key=lambda f: (f.arrived_at, f.visit_id))
     open_ = {x.visit_id: x for v in found.values() for x in open_flags(v, reviews)}
     notes = {f.visit_id: ", ".join(sorted({x.rule for x in found.get(f.visit_id, [])})) for f in base}
     hits = tuple(f.visit_id for f in base if f.visit_id not in open_)
-    return kpi.Measure("integrity", N_("MOT integrity: checklists not flagged"), kpi.PCT,
-                       kpi.pct(len(hits), len(base)), len(hits), len(base), tuple(f.visit_id for f in base), hits,
-                       {}, {k: v for k, v in notes.items() if v})
+    return kpi.Measure(
+        "integrity",
+        N_("MOT integrity: checklists not flagged"),
+        kpi.PCT,
+        kpi.pct(len(hits), len(base)),
+        len(hits),
+        len(base),
+        tuple(f.visit_id for f in base),
+        hits,
+        {},
+        {k: v for k, v in notes.items() if v},
+    )
 
 
-def user_flags(facts: dict[int, CheckFacts], found: dict[int, list[Flag]], reviews: list[Review],
-               scope: kpi.Scope, user_id: int, user_name: str) -> kpi.Measure:
+def user_flags(
+    facts: dict[int, CheckFacts],
+    found: dict[int, list[Flag]],
+    reviews: list[Review],
+    scope: kpi.Scope,
+    user_id: int,
+    user_name: str,
+) -> kpi.Measure:
     """The open flags counted against one user on the visits of the range."""
-    ids = [f.visit_id for f in sorted(facts.values(), key=lambda f: (f.arrived_at or datetime.min, f.visit_id))
-           if _in_scope(f, scope)]
+    ids = [
+        f.visit_id
+        for f in sorted(facts.values(), key=lambda f: (f.arrived_at or datetime.min, f.visit_id))
+        if _in_scope(f, scope)
+    ]
     mine = {vid: [x for x in open_flags(found.get(vid, []), reviews) if x.user_id == user_id] for vid in ids}
     visits = tuple(vid for vid in ids if mine[vid])
     n = sum(len(v) for v in mine.values())
-    return kpi.Measure(f"integrity.user.{user_id}", N_("Checklist flags: {user}"), kpi.COUNT, Decimal(n), n,
-                       len(visits), visits, (), {"user": user_name},
-                       {vid: ", ".join(x.rule for x in mine[vid]) for vid in visits})
+    return kpi.Measure(
+        f"integrity.user.{user_id}",
+        N_("Checklist flags: {user}"),
+        kpi.COUNT,
+        Decimal(n),
+        n,
+        len(visits),
+        visits,
+        (),
+        {"user": user_name},
+        {vid: ", ".join(x.rule for x in mine[vid]) for vid in visits},
+    )
 
 
 def flagged_users(found: dict[int, list[Flag]], reviews: list[Review]) -> list[int]:

@@ -186,8 +186,10 @@ class KpiData:
         """Visits with ``anchor`` set, in (anchor, id) order, and their anchors."""
         key = ("visits", anchor)
         if key not in self._index:
-            rows = sorted((v for v in self.visits.values() if getattr(v, anchor) is not None),
-                          key=lambda v: (getattr(v, anchor), v.id))
+            rows = sorted(
+                (v for v in self.visits.values() if getattr(v, anchor) is not None),
+                key=lambda v: (getattr(v, anchor), v.id),
+            )
             self._index[key] = ([getattr(v, anchor) for v in rows], rows)
         return self._index[key]
 
@@ -282,15 +284,32 @@ def _mine(v: VisitRec | None, scope: Scope) -> bool:
 def _visits(data: KpiData, scope: Scope, anchor: str) -> list[VisitRec]:
     """The scope's visits whose ``anchor`` time lies in the range, in time order."""
     times, rows = data.by_time(anchor)
-    found = rows[bisect_left(times, scope.start):bisect_left(times, scope.end)]
+    found = rows[bisect_left(times, scope.start) : bisect_left(times, scope.end)]
     return [v for v in found if _mine(v, scope)]
 
 
-def _rate(key: str, label: str, base: list[VisitRec], ok: Callable[[VisitRec], bool], *,
-          notes: dict | None = None, params: dict | None = None) -> Measure:
+def _rate(
+    key: str,
+    label: str,
+    base: list[VisitRec],
+    ok: Callable[[VisitRec], bool],
+    *,
+    notes: dict | None = None,
+    params: dict | None = None,
+) -> Measure:
     hits = tuple(v.id for v in base if ok(v))
-    return Measure(key, label, PCT, pct(len(hits), len(base)), len(hits), len(base),
-                   tuple(v.id for v in base), hits, params or {}, notes or {})
+    return Measure(
+        key,
+        label,
+        PCT,
+        pct(len(hits), len(base)),
+        len(hits),
+        len(base),
+        tuple(v.id for v in base),
+        hits,
+        params or {},
+        notes or {},
+    )
 
 
 def _passed(stage: str, visit_stage: str) -> bool:
@@ -310,8 +329,14 @@ def greeting(data: KpiData, scope: Scope, within_seconds: int = 60, *, period: s
     def secs(v: VisitRec) -> float:
         return (v.reception_at - v.arrived_at).total_seconds()
 
-    m = _rate("greeting", N_("Greeted within {seconds} s"), base, lambda v: secs(v) <= within_seconds,
-              notes={v.id: ms(secs(v)) for v in base}, params=_params(period, seconds=within_seconds))
+    m = _rate(
+        "greeting",
+        N_("Greeted within {seconds} s"),
+        base,
+        lambda v: secs(v) <= within_seconds,
+        notes={v.id: ms(secs(v)) for v in base},
+        params=_params(period, seconds=within_seconds),
+    )
     return replace(m, standard=f"{within_seconds} s")
 
 
@@ -325,7 +350,8 @@ def no_show(data: KpiData, scope: Scope) -> Measure:
     """Appointments in the range that ended as a no-show, of those that arrived
     or were marked no-show (cancelled and still pending ones are left out)."""
     base = [
-        v for v in _visits(data, scope, "appointment_at")
+        v
+        for v in _visits(data, scope, "appointment_at")
         if not v.walk_in and (v.arrived_at is not None or v.stage == "NO_SHOW")
     ]
     return _rate("no_show", N_("No-show rate"), base, lambda v: v.stage == "NO_SHOW")
@@ -336,8 +362,13 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
     every other required item done or not applicable)."""
     waived = data.waived_in(stage)
     base = [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
-    return _rate(f"mot.{stage}", N_("MOT kept without waiver: {stage}"), base, lambda v: v.id not in waived,
-                 params={"stage": _STAGE_MSGIDS.get(stage, stage)})
+    return _rate(
+        f"mot.{stage}",
+        N_("MOT kept without waiver: {stage}"),
+        base,
+        lambda v: v.id not in waived,
+        params={"stage": _STAGE_MSGIDS.get(stage, stage)},
+    )
 
 
 def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> tuple[int, int, list[int], dict]:
@@ -370,9 +401,18 @@ def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, 
     that left it: items done of items due (n.a. counts as not due). A visit meets
     it when it skipped none; its note names what it skipped."""
     done, due, ids, skipped = _skipped(data, ((v, items) for v in _left(data, scope, stage)))
-    return Measure(f"recommended.{stage}", N_("Recommended items done: {stage}"), PCT, pct(done, due), done, due,
-                   tuple(ids), tuple(i for i in ids if i not in skipped),
-                   {"stage": _STAGE_MSGIDS.get(stage, stage)}, skipped)
+    return Measure(
+        f"recommended.{stage}",
+        N_("Recommended items done: {stage}"),
+        PCT,
+        pct(done, due),
+        done,
+        due,
+        tuple(ids),
+        tuple(i for i in ids if i not in skipped),
+        {"stage": _STAGE_MSGIDS.get(stage, stage)},
+        skipped,
+    )
 
 
 def recommended_item(data: KpiData, scope: Scope, stage: str, item_id: str, text: str = "") -> Measure:
@@ -381,9 +421,18 @@ def recommended_item(data: KpiData, scope: Scope, stage: str, item_id: str, text
     visits that miss it are those that skipped it."""
     done, due, ids, skipped = _skipped(data, ((v, (item_id,)) for v in _left(data, scope, stage)))
     base = tuple(i for i in ids if data.kinds().get((i, item_id)) != "na")
-    return Measure(f"recommended.item.{item_id}", N_("Recommended item done: {item}"), PCT, pct(done, due), done,
-                   due, base, tuple(i for i in base if i not in skipped), {"item": f"{item_id} {text}".strip()},
-                   {i: item_id for i in skipped})
+    return Measure(
+        f"recommended.item.{item_id}",
+        N_("Recommended item done: {item}"),
+        PCT,
+        pct(done, due),
+        done,
+        due,
+        base,
+        tuple(i for i in base if i not in skipped),
+        {"item": f"{item_id} {text}".strip()},
+        {i: item_id for i in skipped},
+    )
 
 
 def recommended_advisors(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
@@ -392,8 +441,9 @@ def recommended_advisors(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
     return sorted(found, key=lambda p: (p[1], p[0]))
 
 
-def recommended_by_advisor(data: KpiData, scope: Scope, advisor_id: int, name: str,
-                           recommended: dict[str, tuple[str, ...]]) -> Measure:
+def recommended_by_advisor(
+    data: KpiData, scope: Scope, advisor_id: int, name: str, recommended: dict[str, tuple[str, ...]]
+) -> Measure:
     """The recommended items of every stage done on one advisor's visits (those
     arrived in the range, each stage it left): items done of items due; each
     visit's note names what it skipped."""
@@ -401,17 +451,33 @@ def recommended_by_advisor(data: KpiData, scope: Scope, advisor_id: int, name: s
     pairs = [(v, items) for stage, items in recommended.items() for v in _left(data, mine, stage)]
     pairs.sort(key=lambda p: (p[0].arrived_at, p[0].id))
     done, due, ids, skipped = _skipped(data, pairs)
-    return Measure(f"recommended.advisor.{advisor_id}", N_("Recommended items done: {advisor}"), PCT,
-                   pct(done, due), done, due, tuple(ids), tuple(i for i in ids if i not in skipped),
-                   {"advisor": name}, skipped)
+    return Measure(
+        f"recommended.advisor.{advisor_id}",
+        N_("Recommended items done: {advisor}"),
+        PCT,
+        pct(done, due),
+        done,
+        due,
+        tuple(ids),
+        tuple(i for i in ids if i not in skipped),
+        {"advisor": name},
+        skipped,
+    )
 
 
 def hidden_item(item_id: str, text: str, at: datetime | None, by: str) -> Measure:
     """A recommended item of the MOT standard the shop hides (no figure: the
     report lists it, with who hid it and when)."""
     since = f"{at:%Y-%m-%d}" if at else "-"
-    return Measure(f"hidden.{item_id}", N_("Hidden by the shop: {item} (since {since}, {by})"), COUNT, None, 0, 0,
-                   params={"item": f"{item_id} {text}".strip(), "since": since, "by": by or "-"})
+    return Measure(
+        f"hidden.{item_id}",
+        N_("Hidden by the shop: {item} (since {since}, {by})"),
+        COUNT,
+        None,
+        0,
+        0,
+        params={"item": f"{item_id} {text}".strip(), "since": since, "by": by or "-"},
+    )
 
 
 def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: str = "") -> Measure:
@@ -423,10 +489,21 @@ def waivers(data: KpiData, scope: Scope, item_id: str | None = None, item_text: 
     for m in marks:
         notes[m.visit_id] = ", ".join(filter(None, [notes.get(m.visit_id, ""), m.item_id]))
     if item_id is None:
-        return Measure("waivers", N_("MOT items waived"), COUNT, Decimal(len(marks)), len(marks), len(ids),
-                       ids, ids, {}, notes)
-    return Measure(f"waived.{item_id}", N_("Waived most: {item}"), COUNT, Decimal(len(marks)), len(marks),
-                   len(ids), ids, ids, {"item": f"{item_id} {item_text}".strip()}, notes)
+        return Measure(
+            "waivers", N_("MOT items waived"), COUNT, Decimal(len(marks)), len(marks), len(ids), ids, ids, {}, notes
+        )
+    return Measure(
+        f"waived.{item_id}",
+        N_("Waived most: {item}"),
+        COUNT,
+        Decimal(len(marks)),
+        len(marks),
+        len(ids),
+        ids,
+        ids,
+        {"item": f"{item_id} {item_text}".strip()},
+        notes,
+    )
 
 
 def most_waived(data: KpiData, scope: Scope, n: int = 3) -> list[str]:
@@ -457,8 +534,9 @@ def first_time_fix(data: KpiData, scope: Scope) -> Measure:
 
 def _responsible(data: KpiData, v: VisitRec) -> int | None:
     orig = data.visits.get(v.comeback_of_id) if v.comeback_of_id is not None else None
-    return cb.responsible(v.technician_id, v.comeback_of_id, v.comeback_technician_id,
-                          orig.technician_id if orig else None)
+    return cb.responsible(
+        v.technician_id, v.comeback_of_id, v.comeback_technician_id, orig.technician_id if orig else None
+    )
 
 
 def technicians(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
@@ -474,9 +552,14 @@ def first_time_fix_by_technician(data: KpiData, scope: Scope, technician_id: int
     comebacks."""
     m = comebacks(data, scope)
     base = [data.visits[i] for i in m.visits if _responsible(data, data.visits[i]) == technician_id]
-    return _rate(f"frft.tech.{technician_id}", N_("Fixed right first time: {technician}"), base,
-                 lambda v: v.comeback_of_id is None, notes={v.id: m.notes[v.id] for v in base if v.id in m.notes},
-                 params={"technician": name})
+    return _rate(
+        f"frft.tech.{technician_id}",
+        N_("Fixed right first time: {technician}"),
+        base,
+        lambda v: v.comeback_of_id is None,
+        notes={v.id: m.notes[v.id] for v in base if v.id in m.notes},
+        params={"technician": name},
+    )
 
 
 def comeback_causes(data: KpiData, scope: Scope) -> list[str]:
@@ -496,16 +579,27 @@ def comebacks_by_cause(data: KpiData, scope: Scope, cause: str) -> Measure:
         orig = data.visits.get(v.comeback_of_id)
         tech = names.get(_responsible(data, v), "")
         notes[v.id] = "<- " + " ".join(filter(None, [orig.number if orig else f"#{v.comeback_of_id}", tech]))
-    return _rate(f"comeback.cause.{cause or 'none'}", N_("Comebacks by cause: {cause}"), base,
-                 lambda v: v.comeback_cause == cause, notes=notes, params={"cause": cb.cause_label(cause)})
+    return _rate(
+        f"comeback.cause.{cause or 'none'}",
+        N_("Comebacks by cause: {cause}"),
+        base,
+        lambda v: v.comeback_cause == cause,
+        notes=notes,
+        params={"cause": cb.cause_label(cause)},
+    )
 
 
-def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = Decimal(5),
-                      tolerance_abs_cents: int = 5000, period: str = "") -> Measure:
+def estimate_accuracy(
+    data: KpiData,
+    scope: Scope,
+    *,
+    tolerance_pct: Decimal = Decimal(5),
+    tolerance_abs_cents: int = 5000,
+    period: str = "",
+) -> Measure:
     """Delivered visits whose final bill is within the tolerance of what the
     customer authorised, either way (the larger of the absolute and % tolerance)."""
-    base = [v for v in _visits(data, scope, "delivered_at")
-            if v.authorised_cents > 0 and v.final_cents is not None]
+    base = [v for v in _visits(data, scope, "delivered_at") if v.authorised_cents > 0 and v.final_cents is not None]
 
     def ok(v: VisitRec) -> bool:
         allowed = max(Decimal(tolerance_abs_cents), Decimal(v.authorised_cents) * Decimal(tolerance_pct) / 100)
@@ -513,8 +607,14 @@ def estimate_accuracy(data: KpiData, scope: Scope, *, tolerance_pct: Decimal = D
 
     notes = {v.id: f"{format_money(v.final_cents)} / {format_money(v.authorised_cents)}" for v in base}
     standard = f"{tolerance_pct.normalize():f} % / {format_money(tolerance_abs_cents)}"
-    m = _rate("estimate_accuracy", N_("Final within tolerance of authorised ({tolerance})"), base, ok, notes=notes,
-              params=_params(period, tolerance=standard))
+    m = _rate(
+        "estimate_accuracy",
+        N_("Final within tolerance of authorised ({tolerance})"),
+        base,
+        ok,
+        notes=notes,
+        params=_params(period, tolerance=standard),
+    )
     return replace(m, standard=standard)
 
 
@@ -537,8 +637,9 @@ def on_time(data: KpiData, scope: Scope) -> Measure:
         return text
 
     notes = {v.id: note(v) for v in base}
-    return _rate("on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= kept_promise(v),
-                 notes=notes)
+    return _rate(
+        "on_time", N_("Ready by the promised time"), base, lambda v: v.ready_at <= kept_promise(v), notes=notes
+    )
 
 
 def added_work_approved(data: KpiData, scope: Scope) -> Measure:
@@ -564,12 +665,16 @@ def followup_on_time(data: KpiData, scope: Scope, window_hours: int = 72, *, per
         if c.visit_id not in first or c.at < first[c.visit_id]:
             first[c.visit_id] = c.at
     window = timedelta(hours=window_hours)
-    base = [v for v in _visits(data, scope, "delivered_at")
-            if v.id in first or v.delivered_at + window <= scope.now]
+    base = [v for v in _visits(data, scope, "delivered_at") if v.id in first or v.delivered_at + window <= scope.now]
     notes = {v.id: hm((first[v.id] - v.delivered_at).total_seconds()) for v in base if v.id in first}
-    m = _rate("followup", N_("Follow-up call within {hours} h"), base,
-              lambda v: v.id in first and first[v.id] <= v.delivered_at + window, notes=notes,
-              params=_params(period, hours=window_hours))
+    m = _rate(
+        "followup",
+        N_("Follow-up call within {hours} h"),
+        base,
+        lambda v: v.id in first and first[v.id] <= v.delivered_at + window,
+        notes=notes,
+        params=_params(period, hours=window_hours),
+    )
     return replace(m, standard=f"{window_hours} h")
 
 
@@ -592,8 +697,11 @@ def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
     base, done, due, notes = [], 0, 0, {}
     hits = []
     for v in _booked(data, scope):
-        mine = [r for r in by_visit.get(v.id, [])
-                if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0)[1] <= scope.now]
+        mine = [
+            r
+            for r in by_visit.get(v.id, [])
+            if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0)[1] <= scope.now
+        ]
         if not mine:
             continue
         ok = [r for r in mine if sched.made_on_time(r.kind, v.appointment_at, r.done_at, 0)]
@@ -603,8 +711,19 @@ def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
         if len(ok) == len(mine):
             hits.append(v.id)
         notes[v.id] = " ".join(f"{r.kind}:{r.done_at:%m-%d %H:%M}" if r.done_at else f"{r.kind}:-" for r in mine)
-    return Measure("reminders", N_("Reminders made on time (1 day and 1 hour before)"), PCT, pct(done, due), done,
-                   due, tuple(base), tuple(hits), {}, notes, standard="1 d / 1 h")
+    return Measure(
+        "reminders",
+        N_("Reminders made on time (1 day and 1 hour before)"),
+        PCT,
+        pct(done, due),
+        done,
+        due,
+        tuple(base),
+        tuple(hits),
+        {},
+        notes,
+        standard="1 d / 1 h",
+    )
 
 
 def late_calls_on_time(data: KpiData, scope: Scope, late_after_minutes: int = 15, *, period: str = "") -> Measure:
@@ -619,10 +738,16 @@ def late_calls_on_time(data: KpiData, scope: Scope, late_after_minutes: int = 15
         came = v.arrived_at is not None and v.arrived_at <= deadline
         if v.id in made or (not came and deadline <= scope.now):
             base.append(v)
-    m = _rate("late_calls", N_("Late calls made within {minutes} min"), base,
-              lambda v: sched.made_on_time(sched.LATE, v.appointment_at, made.get(v.id), late_after_minutes),
-              notes={v.id: (f"+{ms((made[v.id] - v.appointment_at).total_seconds())}" if v.id in made else "-")
-                     for v in base}, params=_params(period, minutes=late_after_minutes))
+    m = _rate(
+        "late_calls",
+        N_("Late calls made within {minutes} min"),
+        base,
+        lambda v: sched.made_on_time(sched.LATE, v.appointment_at, made.get(v.id), late_after_minutes),
+        notes={
+            v.id: (f"+{ms((made[v.id] - v.appointment_at).total_seconds())}" if v.id in made else "-") for v in base
+        },
+        params=_params(period, minutes=late_after_minutes),
+    )
     return replace(m, standard=f"{late_after_minutes} min")
 
 
@@ -643,8 +768,18 @@ def csi(data: KpiData, scope: Scope, factor: str) -> Measure:
     notes: dict[int, str] = {}
     for v, s in pairs:
         notes[v] = ", ".join(filter(None, [notes.get(v, ""), str(s)]))
-    return Measure(f"csi.{factor}", CSI_FACTOR_LABELS.get(factor, factor), SCORE, mean(s for _, s in pairs),
-                   sum(s for _, s in pairs), len(pairs), ids, ids, {}, notes)
+    return Measure(
+        f"csi.{factor}",
+        CSI_FACTOR_LABELS.get(factor, factor),
+        SCORE,
+        mean(s for _, s in pairs),
+        sum(s for _, s in pairs),
+        len(pairs),
+        ids,
+        ids,
+        {},
+        notes,
+    )
 
 
 def nps(data: KpiData, scope: Scope) -> Measure:
@@ -653,14 +788,27 @@ def nps(data: KpiData, scope: Scope) -> Measure:
     n = len(answers)
     promoters = [v for v, s in answers if s >= 9]
     detractors = [v for v, s in answers if s <= 6]
-    value = None if n == 0 else (Decimal(len(promoters) - len(detractors)) * 100 / n).quantize(
-        _TENTH, rounding=ROUND_HALF_UP)
+    value = (
+        None
+        if n == 0
+        else (Decimal(len(promoters) - len(detractors)) * 100 / n).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    )
     ids = _ordered_ids(v for v, _ in answers)
     notes: dict[int, str] = {}
     for v, s in answers:
         notes[v] = ", ".join(filter(None, [notes.get(v, ""), str(s)]))
-    return Measure("nps", N_("NPS (promoters minus detractors)"), NPS, value, len(promoters) - len(detractors), n,
-                   ids, _ordered_ids(promoters), {}, notes)
+    return Measure(
+        "nps",
+        N_("NPS (promoters minus detractors)"),
+        NPS,
+        value,
+        len(promoters) - len(detractors),
+        n,
+        ids,
+        _ordered_ids(promoters),
+        {},
+        notes,
+    )
 
 
 def followup_reach(data: KpiData, scope: Scope, outcome: str) -> Measure:
@@ -676,10 +824,18 @@ def followup_reach(data: KpiData, scope: Scope, outcome: str) -> Measure:
         got = tried[v.id]
         return "reached" if "reached" in got else "wrong_number" if "wrong_number" in got else "unreached"
 
-    label = {"reached": N_("Follow-up: customer reached"), "wrong_number": N_("Follow-up: wrong number"),
-             "unreached": N_("Follow-up: not reached (yet)")}[outcome]
-    return _rate(f"followup.{outcome}", label, base, lambda v: ended(v) == outcome,
-                 notes={v.id: ", ".join(sorted(tried[v.id])) for v in base})
+    label = {
+        "reached": N_("Follow-up: customer reached"),
+        "wrong_number": N_("Follow-up: wrong number"),
+        "unreached": N_("Follow-up: not reached (yet)"),
+    }[outcome]
+    return _rate(
+        f"followup.{outcome}",
+        label,
+        base,
+        lambda v: ended(v) == outcome,
+        notes={v.id: ", ".join(sorted(tried[v.id])) for v in base},
+    )
 
 
 def csi_overall(data: KpiData, scope: Scope) -> Measure:
@@ -694,8 +850,16 @@ def csi_overall(data: KpiData, scope: Scope) -> Measure:
     means = [Decimal(sum(v)) / len(v) for v in per.values()]
     value = (sum(means) / len(means)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if means else None
     ordered = _ordered_ids(ids)
-    return Measure("csi.overall", N_("CSI overall (mean of the factors)"), SCORE, value,
-                   sum(len(v) for v in per.values()), len(per), ordered, ordered)
+    return Measure(
+        "csi.overall",
+        N_("CSI overall (mean of the factors)"),
+        SCORE,
+        value,
+        sum(len(v) for v in per.values()),
+        len(per),
+        ordered,
+        ordered,
+    )
 
 
 def satisfied(data: KpiData, scope: Scope) -> Measure:
@@ -704,13 +868,24 @@ def satisfied(data: KpiData, scope: Scope) -> Measure:
     ids = _ordered_ids(v for v, _ in answers)
     low = {v for v, s in answers if s < 4}
     ok = sum(1 for _, s in answers if s >= 4)
-    return Measure("satisfied", N_("Answers satisfied or very satisfied (top 2 of 5)"), PCT, pct(ok, len(answers)),
-                   ok, len(answers), ids, tuple(v for v in ids if v not in low))
+    return Measure(
+        "satisfied",
+        N_("Answers satisfied or very satisfied (top 2 of 5)"),
+        PCT,
+        pct(ok, len(answers)),
+        ok,
+        len(answers),
+        ids,
+        tuple(v for v in ids if v not in low),
+    )
 
 
 def _complaints(data: KpiData, scope: Scope) -> list[ComplaintRec]:
-    out = [c for c in data.complaints if scope.within(c.opened_at)
-           and (scope.advisor_id is None or _mine(data.visits.get(c.visit_id), scope))]
+    out = [
+        c
+        for c in data.complaints
+        if scope.within(c.opened_at) and (scope.advisor_id is None or _mine(data.visits.get(c.visit_id), scope))
+    ]
     out.sort(key=lambda c: (c.opened_at, c.id))
     return out
 
@@ -727,11 +902,23 @@ def complaints_24h(data: KpiData, scope: Scope) -> Measure:
     day = timedelta(hours=24)
     cs = [c for c in _complaints(data, scope) if c.closed_at is not None or c.opened_at + day <= scope.now]
     ok = [c for c in cs if c.closed_at is not None and c.closed_at - c.opened_at <= day]
-    notes = {c.visit_id: hm((c.closed_at - c.opened_at).total_seconds()) if c.closed_at else "-"
-             for c in cs if c.visit_id is not None}
-    return Measure("complaints_24h", N_("Complaints resolved within 24 h"), PCT, pct(len(ok), len(cs)), len(ok),
-                   len(cs), _ordered_ids(c.visit_id for c in cs if c.visit_id is not None),
-                   _ordered_ids(c.visit_id for c in ok if c.visit_id is not None), {}, notes)
+    notes = {
+        c.visit_id: hm((c.closed_at - c.opened_at).total_seconds()) if c.closed_at else "-"
+        for c in cs
+        if c.visit_id is not None
+    }
+    return Measure(
+        "complaints_24h",
+        N_("Complaints resolved within 24 h"),
+        PCT,
+        pct(len(ok), len(cs)),
+        len(ok),
+        len(cs),
+        _ordered_ids(c.visit_id for c in cs if c.visit_id is not None),
+        _ordered_ids(c.visit_id for c in ok if c.visit_id is not None),
+        {},
+        notes,
+    )
 
 
 def complaints_open(data: KpiData, scope: Scope) -> Measure:
@@ -741,9 +928,18 @@ def complaints_open(data: KpiData, scope: Scope) -> Measure:
     cs = [c for c in _complaints(data, scope) if c.closed_at is None or c.closed_at > at]
     late = [c for c in cs if c.opened_at + timedelta(hours=24) <= at]
     ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
-    return Measure("complaints_open", N_("Complaints open (of them over 24 h)"), COUNT, Decimal(len(cs)), len(late),
-                   len(cs), ids, _ordered_ids(c.visit_id for c in late if c.visit_id is not None),
-                   {}, {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None})
+    return Measure(
+        "complaints_open",
+        N_("Complaints open (of them over 24 h)"),
+        COUNT,
+        Decimal(len(cs)),
+        len(late),
+        len(cs),
+        ids,
+        _ordered_ids(c.visit_id for c in late if c.visit_id is not None),
+        {},
+        {c.visit_id: hm((at - c.opened_at).total_seconds()) for c in cs if c.visit_id is not None},
+    )
 
 
 def complaints_overdue(data: KpiData, scope: Scope, within_hours: int = 24) -> Measure:
@@ -751,13 +947,25 @@ def complaints_overdue(data: KpiData, scope: Scope, within_hours: int = 24) -> M
     more than ``within_hours`` after they were opened: overdue against the
     standard (an ordinary complaint is resolved within 24 h)."""
     at = min(scope.end, scope.now)
-    late = [c for c in _complaints(data, scope) if (c.closed_at is None or c.closed_at > at)
-            and c.opened_at + timedelta(hours=within_hours) <= at]
+    late = [
+        c
+        for c in _complaints(data, scope)
+        if (c.closed_at is None or c.closed_at > at) and c.opened_at + timedelta(hours=within_hours) <= at
+    ]
     ids = _ordered_ids(c.visit_id for c in late if c.visit_id is not None)
-    return Measure("complaints_overdue", N_("Complaints overdue (open over {hours} h)"), COUNT, Decimal(len(late)),
-                   len(late), len(late), ids, ids, {"hours": str(within_hours)},
-                   {c.visit_id: f"{c.severity} {hm((at - c.opened_at).total_seconds())}" for c in late
-                    if c.visit_id is not None}, standard=f"{within_hours} h")
+    return Measure(
+        "complaints_overdue",
+        N_("Complaints overdue (open over {hours} h)"),
+        COUNT,
+        Decimal(len(late)),
+        len(late),
+        len(late),
+        ids,
+        ids,
+        {"hours": str(within_hours)},
+        {c.visit_id: f"{c.severity} {hm((at - c.opened_at).total_seconds())}" for c in late if c.visit_id is not None},
+        standard=f"{within_hours} h",
+    )
 
 
 #: The dashboard's name of each complaint severity (desk.domain.entities.Severity).
@@ -770,9 +978,18 @@ def complaints_by_severity(data: KpiData, scope: Scope, severity: str) -> Measur
     cs = _complaints(data, scope)
     mine = [c for c in cs if c.severity == severity]
     ids = _ordered_ids(c.visit_id for c in mine if c.visit_id is not None)
-    return Measure(f"complaints.{severity}", SEVERITY_LABELS.get(severity, severity), COUNT, Decimal(len(mine)),
-                   len(mine), len(cs), ids, ids, {},
-                   {c.visit_id: "closed" if c.closed_at else "open" for c in mine if c.visit_id is not None})
+    return Measure(
+        f"complaints.{severity}",
+        SEVERITY_LABELS.get(severity, severity),
+        COUNT,
+        Decimal(len(mine)),
+        len(mine),
+        len(cs),
+        ids,
+        ids,
+        {},
+        {c.visit_id: "closed" if c.closed_at else "open" for c in mine if c.visit_id is not None},
+    )
 
 
 def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
@@ -782,8 +999,9 @@ def complaints_close_hours(data: KpiData, scope: Scope) -> Measure:
     hours = [Decimal((c.closed_at - c.opened_at).total_seconds()) / 3600 for c in cs]
     value = Decimal(statistics.median(hours)).quantize(_TENTH, rounding=ROUND_HALF_UP) if hours else None
     ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
-    return Measure("complaints_close", N_("Complaints: median hours to close"), HOURS, value, len(cs), len(cs),
-                   ids, ids)
+    return Measure(
+        "complaints_close", N_("Complaints: median hours to close"), HOURS, value, len(cs), len(cs), ids, ids
+    )
 
 
 def complaints_per_100(data: KpiData, scope: Scope) -> Measure:
@@ -792,16 +1010,16 @@ def complaints_per_100(data: KpiData, scope: Scope) -> Measure:
     arrived = _visits(data, scope, "arrived_at")
     value = None if not arrived else (Decimal(len(cs)) * 100 / len(arrived)).quantize(_TENTH, rounding=ROUND_HALF_UP)
     ids = _ordered_ids(c.visit_id for c in cs if c.visit_id is not None)
-    return Measure("complaints_per_100", N_("Complaints per 100 visits"), COUNT, value, len(cs), len(arrived),
-                   ids, ids)
+    return Measure("complaints_per_100", N_("Complaints per 100 visits"), COUNT, value, len(cs), len(arrived), ids, ids)
 
 
 def same_advisor(data: KpiData, scope: Scope) -> Measure:
     """DLV-03: cars delivered in the range whose customer was told it was ready
     by the advisor who received it (of those told by anyone)."""
     base = [v for v in _visits(data, scope, "delivered_at") if v.notified_by is not None]
-    return _rate("same_advisor", N_("Completion told by the receiving advisor"), base,
-                 lambda v: v.notified_by == v.advisor_id)
+    return _rate(
+        "same_advisor", N_("Completion told by the receiving advisor"), base, lambda v: v.notified_by == v.advisor_id
+    )
 
 
 def returning_share(data: KpiData, scope: Scope) -> Measure:
@@ -813,17 +1031,21 @@ def returning_share(data: KpiData, scope: Scope) -> Measure:
 
 def repeat_complaints(data: KpiData, scope: Scope) -> Measure:
     """Complaints opened in the range by a customer who had complained before."""
-    rep = [c for c in _complaints(data, scope)
-           if any(o.customer_id == c.customer_id and (o.opened_at, o.id) < (c.opened_at, c.id)
-                  for o in data.complaints)]
+    rep = [
+        c
+        for c in _complaints(data, scope)
+        if any(o.customer_id == c.customer_id and (o.opened_at, o.id) < (c.opened_at, c.id) for o in data.complaints)
+    ]
     ids = _ordered_ids(c.visit_id for c in rep if c.visit_id is not None)
-    return Measure("complaints_repeat", N_("Repeat complaints"), COUNT, Decimal(len(rep)), len(rep), len(rep),
-                   ids, ids)
+    return Measure("complaints_repeat", N_("Repeat complaints"), COUNT, Decimal(len(rep)), len(rep), len(rep), ids, ids)
 
 
 def _repairs(data: KpiData, scope: Scope) -> list[tuple[VisitRec, float]]:
-    return [(v, (v.ready_at - v.repair_started_at).total_seconds())
-            for v in _visits(data, scope, "ready_at") if v.repair_started_at is not None]
+    return [
+        (v, (v.ready_at - v.repair_started_at).total_seconds())
+        for v in _visits(data, scope, "ready_at")
+        if v.repair_started_at is not None
+    ]
 
 
 def duration_band(data: KpiData, scope: Scope, band: int) -> Measure:
@@ -831,9 +1053,13 @@ def duration_band(data: KpiData, scope: Scope, band: int) -> Measure:
     lo, hi, label = DURATION_BANDS[band]
     rep = _repairs(data, scope)
     secs = dict((v.id, s) for v, s in rep)
-    return _rate(f"duration.{band}", label, [v for v, _ in rep],
-                 lambda v: lo * 3600 <= secs[v.id] and (hi is None or secs[v.id] < hi * 3600),
-                 notes={v.id: hm(s) for v, s in rep})
+    return _rate(
+        f"duration.{band}",
+        label,
+        [v for v, _ in rep],
+        lambda v: lo * 3600 <= secs[v.id] and (hi is None or secs[v.id] < hi * 3600),
+        notes={v.id: hm(s) for v, s in rep},
+    )
 
 
 def duration_median(data: KpiData, scope: Scope) -> Measure:
@@ -842,8 +1068,18 @@ def duration_median(data: KpiData, scope: Scope) -> Measure:
     if rep:
         value = (Decimal(str(statistics.median(s for _, s in rep))) / 3600).quantize(_TENTH, rounding=ROUND_HALF_UP)
     ids = tuple(v.id for v, _ in rep)
-    return Measure("duration.median", N_("Repair duration, median (h)"), HOURS, value, len(rep), len(rep), ids,
-                   ids, {}, {v.id: hm(s) for v, s in rep})
+    return Measure(
+        "duration.median",
+        N_("Repair duration, median (h)"),
+        HOURS,
+        value,
+        len(rep),
+        len(rep),
+        ids,
+        ids,
+        {},
+        {v.id: hm(s) for v, s in rep},
+    )
 
 
 def declined_done(data: KpiData, scope: Scope) -> Measure:
@@ -854,16 +1090,31 @@ def declined_done(data: KpiData, scope: Scope) -> Measure:
     done = [r for r in recs if r.done_at is not None]
     notes: dict[int, str] = {}
     for r in done:
-        notes[r.visit_id] = ", ".join(filter(None, [notes.get(r.visit_id, ""),
-                                                    "-> " + (r.done_number or f"#{r.done_visit_id}")]))
-    return Measure("declined_done", N_("Declined work later done"), PCT, pct(len(done), len(recs)), len(done),
-                   len(recs), _ordered_ids(r.visit_id for r in recs), _ordered_ids(r.visit_id for r in done), {},
-                   notes)
+        notes[r.visit_id] = ", ".join(
+            filter(None, [notes.get(r.visit_id, ""), "-> " + (r.done_number or f"#{r.done_visit_id}")])
+        )
+    return Measure(
+        "declined_done",
+        N_("Declined work later done"),
+        PCT,
+        pct(len(done), len(recs)),
+        len(done),
+        len(recs),
+        _ordered_ids(r.visit_id for r in recs),
+        _ordered_ids(r.visit_id for r in done),
+        {},
+        notes,
+    )
 
 
 _STAGE_MSGIDS = {
-    "BOOKED": N_("Booked"), "RECEPTION": N_("Reception"), "WALKAROUND": N_("Walkaround"),
-    "ESTIMATE": N_("Estimate"), "IN_REPAIR": N_("In repair"), "QC": N_("QC"), "READY": N_("Ready"),
+    "BOOKED": N_("Booked"),
+    "RECEPTION": N_("Reception"),
+    "WALKAROUND": N_("Walkaround"),
+    "ESTIMATE": N_("Estimate"),
+    "IN_REPAIR": N_("In repair"),
+    "QC": N_("QC"),
+    "READY": N_("Ready"),
     "DELIVERED": N_("Delivered"),
 }
 
@@ -947,28 +1198,37 @@ def _stretch(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M}"
 
 
-def _per_standard(settings: Settings, scope: Scope, keys: tuple[str, ...],
-                  make: Callable[[Scope, dict, str], Measure]) -> list[Callable[[Scope], Measure]]:
+def _per_standard(
+    settings: Settings, scope: Scope, keys: tuple[str, ...], make: Callable[[Scope, dict, str], Measure]
+) -> list[Callable[[Scope], Measure]]:
     """One figure per stretch of ``scope`` with the same standard: a standard
     changed inside the period splits the figure (each stretch says its standard
     and its dates), never judges the whole period by today's value."""
     periods = settings.periods(keys, scope.start, scope.end)
     split = len(periods) > 1
-    return [lambda s, a=a, b=b, v=v: make(_clip(s, a, b), v, _stretch(a, b) if split else "")
-            for a, b, v in periods]
+    return [lambda s, a=a, b=b, v=v: make(_clip(s, a, b), v, _stretch(a, b) if split else "") for a, b, v in periods]
 
 
-def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-                item_texts: dict[str, str] | None = None,
-                recommended: dict[str, tuple[str, ...]] | None = None) -> list[Callable[[Scope], Measure]]:
+def measure_fns(
+    data: KpiData,
+    scope: Scope,
+    settings: Settings = Settings(),
+    *,
+    stages: Iterable[str] = MOT_STAGES,
+    item_texts: dict[str, str] | None = None,
+    recommended: dict[str, tuple[str, ...]] | None = None,
+) -> list[Callable[[Scope], Measure]]:
     """Every measure of the dashboard as a function of a scope, in display order.
     The most-waived items are chosen once over the whole ``scope``.
     ``recommended``: each stage's recommended items that apply to every visit."""
     texts = item_texts or {}
     stages = list(stages)
     fns: list[Callable[[Scope], Measure]] = _per_standard(
-        settings, scope, ("greet_within_seconds",),
-        lambda s, v, p: greeting(data, s, int(v["greet_within_seconds"]), period=p))
+        settings,
+        scope,
+        ("greet_within_seconds",),
+        lambda s, v, p: greeting(data, s, int(v["greet_within_seconds"]), period=p),
+    )
     fns += [
         lambda s: appointment_share(data, s),
         lambda s: returning_share(data, s),
@@ -976,15 +1236,22 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: reminders_on_time(data, s),
     ]
     fns += _per_standard(
-        settings, scope, ("late_after_minutes",),
-        lambda s, v, p: late_calls_on_time(data, s, int(v["late_after_minutes"]), period=p))
+        settings,
+        scope,
+        ("late_after_minutes",),
+        lambda s, v, p: late_calls_on_time(data, s, int(v["late_after_minutes"]), period=p),
+    )
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
     rec = {st: it for st, it in (recommended or {}).items() if it and st in stages}
     fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it) for st, it in rec.items()]
-    fns += [lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, ""))
-            for st, it in rec.items() for i in it]
-    fns += [lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec)
-            for a, n in recommended_advisors(data, scope)] if rec else []
+    fns += [
+        lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, "")) for st, it in rec.items() for i in it
+    ]
+    fns += (
+        [lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec) for a, n in recommended_advisors(data, scope)]
+        if rec
+        else []
+    )
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     fns += [
@@ -994,9 +1261,17 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
     fns.append(lambda s: comebacks(data, s))
     fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]
     fns += _per_standard(
-        settings, scope, ("tolerance_pct", "tolerance_abs_cents"),
-        lambda s, v, p: estimate_accuracy(data, s, tolerance_pct=Decimal(v["tolerance_pct"]),
-                                          tolerance_abs_cents=int(v["tolerance_abs_cents"]), period=p))
+        settings,
+        scope,
+        ("tolerance_pct", "tolerance_abs_cents"),
+        lambda s, v, p: estimate_accuracy(
+            data,
+            s,
+            tolerance_pct=Decimal(v["tolerance_pct"]),
+            tolerance_abs_cents=int(v["tolerance_abs_cents"]),
+            period=p,
+        ),
+    )
     fns += [
         lambda s: on_time(data, s),
         lambda s: same_advisor(data, s),
@@ -1004,8 +1279,11 @@ def measure_fns(data: KpiData, scope: Scope, settings: Settings = Settings(), *,
         lambda s: declined_done(data, s),
     ]
     fns += _per_standard(
-        settings, scope, ("followup_window_hours",),
-        lambda s, v, p: followup_on_time(data, s, int(v["followup_window_hours"]), period=p))
+        settings,
+        scope,
+        ("followup_window_hours",),
+        lambda s, v, p: followup_on_time(data, s, int(v["followup_window_hours"]), period=p),
+    )
     fns += [lambda s, o=o: followup_reach(data, s, o) for o in ("reached", "unreached", "wrong_number")]
     fns += [lambda s, f=f: csi(data, s, f) for f in CSI_FACTORS]
     fns += [
@@ -1044,8 +1322,13 @@ def buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     span = end - start
     out: list[tuple[datetime, datetime]] = []
     if span <= timedelta(days=MAX_STEPS * 7):
-        step = (timedelta(hours=1) if span <= timedelta(days=1)
-                else timedelta(days=1) if span <= timedelta(days=MAX_STEPS) else timedelta(weeks=1))
+        step = (
+            timedelta(hours=1)
+            if span <= timedelta(days=1)
+            else timedelta(days=1)
+            if span <= timedelta(days=MAX_STEPS)
+            else timedelta(weeks=1)
+        )
         t = start
         while t < end:
             out.append((t, min(t + step, end)))
@@ -1071,14 +1354,22 @@ class Row:
     shop: Measure | None = None
 
 
-def report(data: KpiData, scope: Scope, settings: Settings = Settings(), *, stages: Iterable[str] = MOT_STAGES,
-           item_texts: dict[str, str] | None = None, with_trend: bool = True,
-           extra: Iterable[Callable[[Scope], Measure]] = (),
-           recommended: dict[str, tuple[str, ...]] | None = None) -> list[Row]:
+def report(
+    data: KpiData,
+    scope: Scope,
+    settings: Settings = Settings(),
+    *,
+    stages: Iterable[str] = MOT_STAGES,
+    item_texts: dict[str, str] | None = None,
+    with_trend: bool = True,
+    extra: Iterable[Callable[[Scope], Measure]] = (),
+    recommended: dict[str, tuple[str, ...]] | None = None,
+) -> list[Row]:
     """Every measure over ``scope``, with its trend over the scope's buckets;
     ``extra``: more measures of other records (the stage stopwatch's), after them."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts,
-                      recommended=recommended) + list(extra)
+    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts, recommended=recommended) + list(
+        extra
+    )
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []
@@ -1096,8 +1387,9 @@ def spark(values: Iterable[Decimal | None], unit: str = PCT) -> str:
     -100…100 NPS, 0…max for counts and hours); a step with no base is a space."""
     vals = list(values)
     present = [v for v in vals if v is not None]
-    lo, hi = {PCT: (Decimal(0), Decimal(100)), SCORE: (Decimal(1), Decimal(5)),
-              NPS: (Decimal(-100), Decimal(100))}.get(unit, (Decimal(0), max(present, default=Decimal(0))))
+    lo, hi = {PCT: (Decimal(0), Decimal(100)), SCORE: (Decimal(1), Decimal(5)), NPS: (Decimal(-100), Decimal(100))}.get(
+        unit, (Decimal(0), max(present, default=Decimal(0)))
+    )
     out = []
     for v in vals:
         if v is None:

@@ -106,7 +106,7 @@ def parse_money(text: str) -> int:
     return cents
 
 
-def parse_qty(text: str) -> Decimal:
+def parse_qty(text: str | Decimal) -> Decimal:
     """A quantity (hours or pieces): more than 0, at most 3 decimals, at most 10,000.
 
     Three decimals because quantities are stored as thousandths. A comma is a
@@ -181,9 +181,7 @@ class TaxTable(Mapping):
         object.__setattr__(self, "rules", dict(self.rules))  # a private copy
 
     @classmethod
-    def from_mapping(
-        cls, data: Mapping[str, Mapping], *, prices_include_tax: bool = False
-    ) -> TaxTable:
+    def from_mapping(cls, data: Mapping[str, Mapping], *, prices_include_tax: bool = False) -> TaxTable:
         """Build from configuration data, e.g. the ``[tax.*]`` tables of
         ``pricing.toml``: ``{"VAT13": {"rate": "0.13", "label_en": "VAT 13%",
         "label_zh": "增值税13%"}}``.
@@ -196,9 +194,7 @@ class TaxTable(Mapping):
             rate = Decimal(str(spec["rate"]))
             if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
                 raise ValueError(f"tax {code}: rate must be 0 <= rate < 1, not {spec['rate']}")
-            rules[code] = TaxRule(
-                code, rate, spec.get("label_en", code), spec.get("label_zh", code)
-            )
+            rules[code] = TaxRule(code, rate, spec.get("label_en", code), spec.get("label_zh", code))
         rules.setdefault("NONE", TaxRule("NONE", Decimal(0), "No tax", "免税"))
         return cls(rules, prices_include_tax)
 
@@ -304,9 +300,7 @@ class Totals:
     not_charged: int = 0
 
 
-def totals(
-    lines: Iterable[PricedLine], taxes: TaxTable, member_discount_pct: Decimal = Decimal(0)
-) -> Totals:
+def totals(lines: Iterable[PricedLine], taxes: TaxTable, member_discount_pct: Decimal = Decimal(0)) -> Totals:
     """Exact totals of an estimate or invoice.
 
     The member discount applies to each chargeable line's net after its line
@@ -351,9 +345,7 @@ def variance(final_cents: int, authorised_cents: int) -> int:
     return _require_int(final_cents, "final_cents") - _require_int(authorised_cents, "authorised_cents")
 
 
-def beyond_tolerance(
-    final_cents: int, authorised_cents: int, *, pct: Decimal, abs_cents: int
-) -> bool:
+def beyond_tolerance(final_cents: int, authorised_cents: int, *, pct: Decimal, abs_cents: int) -> bool:
     """True when the final bill exceeds the authorised amount by more than the
     larger of ``abs_cents`` and ``pct`` % of the authorised amount.
 
@@ -367,4 +359,3 @@ def beyond_tolerance(
     if over <= 0:
         return False
     return Decimal(over) > max(Decimal(abs_cents), Decimal(authorised_cents) * pct / 100)
-

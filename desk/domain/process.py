@@ -63,9 +63,7 @@ MAIN_LINE: tuple[Stage, ...] = (
 
 TERMINAL = frozenset({Stage.FOLLOWED_UP, Stage.CANCELLED, Stage.NO_SHOW})
 #: Stages in which the car is at the shop (the progress board shows these).
-IN_SHOP = frozenset(
-    {Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE, Stage.IN_REPAIR, Stage.QC, Stage.READY}
-)
+IN_SHOP = frozenset({Stage.RECEPTION, Stage.WALKAROUND, Stage.ESTIMATE, Stage.IN_REPAIR, Stage.QC, Stage.READY})
 
 
 class Action(StrEnum):
@@ -136,9 +134,7 @@ def hold(lines) -> Hold | None:
     live = [ln for ln in lines if ln.approval != Approval.DECLINED]
     if any(ln.approval == Approval.PENDING for ln in live):
         return Hold.APPROVAL
-    if any(
-        ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER for ln in live
-    ):
+    if any(ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER for ln in live):
         return Hold.PARTS
     return None
 

@@ -33,12 +33,23 @@ class Readings:
         return cls(**v)
 
     @classmethod
-    def of(cls, *, odometer_km=None, fuel_eighths=None, warning_lights: str | None = None,
-           tyres: str | None = None, valuables: str | None = None, last_km: int | None = None) -> Readings:
+    def of(
+        cls,
+        *,
+        odometer_km=None,
+        fuel_eighths=None,
+        warning_lights: str | None = None,
+        tyres: str | None = None,
+        valuables: str | None = None,
+        last_km: int | None = None,
+    ) -> Readings:
         """From typed values; a value left None is not changed."""
         texts = {}
-        for spec, value in ((fields.WARNING_LIGHTS, warning_lights), (fields.TYRES, tyres),
-                            (fields.VALUABLES, valuables)):
+        for spec, value in (
+            (fields.WARNING_LIGHTS, warning_lights),
+            (fields.TYRES, tyres),
+            (fields.VALUABLES, valuables),
+        ):
             texts[spec.name] = None if value is None else spec.check(value)
         return cls(
             odometer_km=fields.ODOMETER.check(odometer_km, last_km=last_km),

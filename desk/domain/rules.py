@@ -23,6 +23,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from desk.domain import comebacks
 from desk.domain.entities import (
     ROAD_TEST_SYMPTOMS,
     Approval,
@@ -41,7 +42,6 @@ from desk.domain.entities import (
     PastVisit,
     Vehicle,
 )
-from desk.domain import comebacks
 from desk.domain.estimate import promise_conflict
 from desk.i18n import N_
 
@@ -141,9 +141,7 @@ def similar_concern(a: Concern, b: Concern) -> bool:
     return len(ta & tb) / min(len(ta), len(tb)) >= 0.5
 
 
-def comeback_of(
-    concerns: list[Concern], past: list[PastVisit], now: datetime, window_days: int
-) -> PastVisit | None:
+def comeback_of(concerns: list[Concern], past: list[PastVisit], now: datetime, window_days: int) -> PastVisit | None:
     """The earlier visit this one comes back for (APPT-03), or None.
 
     A comeback is the same vehicle with a similar concern within ``window_days`` of
@@ -216,8 +214,11 @@ def covers(auth: Authorisation, want: str, estimate_version: int, estimate_total
     estimate: at least ``estimate_total``, unless that is unknown, None). The one
     test of EST-07, the delivery's signed amount and the stopwatch's "Signed"."""
     total = auth.signed.total if auth.signed is not None else estimate_total
-    return (auth.estimate_version == estimate_version and auth.lines_hash == want
-            and (total is None or auth.amount_cents >= total))
+    return (
+        auth.estimate_version == estimate_version
+        and auth.lines_hash == want
+        and (total is None or auth.amount_cents >= total)
+    )
 
 
 def signed_terms(authorisations, estimate_version: int, estimate: list[EstimateLine]):
@@ -277,9 +278,7 @@ def authorised_amount(f: VisitFacts) -> int:
         agreed = min(signed_amount(last), last.amount_cents)
     else:
         agreed = 0
-    return agreed + sum(
-        signed_amount(a) for a in f.authorisations if a.for_added_work
-    )
+    return agreed + sum(signed_amount(a) for a in f.authorisations if a.for_added_work)
 
 
 @dataclass(frozen=True)
@@ -336,9 +335,7 @@ def followup_agreed_ok(f: VisitFacts) -> bool:
     return start <= f.followup_agreed_at <= followup_due_at(start, f.policy)
 
 
-def next_service(
-    last: date, odometer_km: int | None, policy: Policy
-) -> tuple[date, int | None]:
+def next_service(last: date, odometer_km: int | None, policy: Policy) -> tuple[date, int | None]:
     """Next service due: months after the last service and kilometres after the
     reading, whichever comes first (FUP-05)."""
     due = last + relativedelta(months=policy.service_interval_months)
@@ -356,12 +353,7 @@ def greeting_seconds(f: VisitFacts) -> float | None:
 def is_late(f: VisitFacts) -> bool:
     """APPT-10: booked, not arrived, and the appointment time has come: the late
     call is due now, and overdue ``late_after_minutes`` later."""
-    return (
-        f.stage == "BOOKED"
-        and f.appointment_at is not None
-        and f.arrived_at is None
-        and f.now >= f.appointment_at
-    )
+    return f.stage == "BOOKED" and f.appointment_at is not None and f.arrived_at is None and f.now >= f.appointment_at
 
 
 def reminders_made(f: VisitFacts) -> bool:
@@ -436,15 +428,15 @@ CHECKS: dict[str, Rule] = {
         N_("Confirm every concern with the customer"),
     ),
     "new_customer_recorded": Rule(
-        lambda f: f.vehicle is not None
-        and f.vehicle.purchase_date is not None
-        and (f.odometer_km is not None or f.vehicle.last_odometer_km is not None),
+        lambda f: (
+            f.vehicle is not None
+            and f.vehicle.purchase_date is not None
+            and (f.odometer_km is not None or f.vehicle.last_odometer_km is not None)
+        ),
         N_("Record the current mileage and the purchase date"),
     ),
     "on_board": Rule(lambda f: True, N_("Shown on the appointment board")),
-    "welcome_listed": Rule(
-        lambda f: f.welcome_listed, N_("Export tomorrow's welcome list")
-    ),
+    "welcome_listed": Rule(lambda f: f.welcome_listed, N_("Export tomorrow's welcome list")),
     "greeted_in_time": Rule(
         lambda f: (s := greeting_seconds(f)) is not None and s <= f.policy.greet_within_seconds,
         N_("Greet the customer within one minute of arrival"),
@@ -458,17 +450,15 @@ CHECKS: dict[str, Rule] = {
         N_("Give every part line its availability"),
     ),
     "backorders_have_eta": Rule(
-        lambda f: all(
-            ln.eta is not None
-            for ln in _parts(f)
-            if ln.availability == Availability.BACK_ORDER
-        ),
+        lambda f: all(ln.eta is not None for ln in _parts(f) if ln.availability == Availability.BACK_ORDER),
         N_("Agree an arrival date for every back-ordered part"),
     ),
     "estimate_priced": Rule(
-        lambda f: bool(estimate_lines(f))
-        and all(ln.qty > 0 and ln.unit_cents >= 0 for ln in estimate_lines(f))
-        and any(ln.kind == LineKind.LABOUR for ln in estimate_lines(f)),
+        lambda f: (
+            bool(estimate_lines(f))
+            and all(ln.qty > 0 and ln.unit_cents >= 0 for ln in estimate_lines(f))
+            and any(ln.kind == LineKind.LABOUR for ln in estimate_lines(f))
+        ),
         N_("Add priced lines, with the labour hours"),
     ),
     "promised_time_set": Rule(
@@ -480,21 +470,13 @@ CHECKS: dict[str, Rule] = {
         lambda f: valid_authorisation(f) is not None,
         N_("Record the customer's authorisation of this exact estimate"),
     ),
-    "technician_assigned": Rule(
-        lambda f: f.technician_id is not None, N_("Assign a technician")
-    ),
+    "technician_assigned": Rule(lambda f: f.technician_id is not None, N_("Assign a technician")),
     "added_work_decided": Rule(
-        lambda f: all(
-            ln.approval != Approval.PENDING for ln in f.lines if ln.added_in_repair
-        ),
+        lambda f: all(ln.approval != Approval.PENDING for ln in f.lines if ln.added_in_repair),
         N_("Get the customer's decision on every added line"),
     ),
     "no_unapproved_work": Rule(
-        lambda f: all(
-            ln.approval == Approval.APPROVED
-            for ln in f.lines
-            if ln.started or ln.is_done
-        ),
+        lambda f: all(ln.approval == Approval.APPROVED for ln in f.lines if ln.started or ln.is_done),
         N_("No work may be done on a line the customer has not approved"),
     ),
     "free_items_done": Rule(
@@ -502,15 +484,15 @@ CHECKS: dict[str, Rule] = {
         N_("Finish the free service items"),
     ),
     "lines_done": Rule(
-        lambda f: all(
-            ln.is_done for ln in f.lines if ln.approval == Approval.APPROVED
-        ),
+        lambda f: all(ln.is_done for ln in f.lines if ln.approval == Approval.APPROVED),
         N_("Mark every approved line done, with its technician"),
     ),
     "amount_ok": Rule(
         amount_ok,
-        N_("The final amount is beyond the tolerance of what the customer signed: record the customer's "
-           "re-approval (e)"),
+        N_(
+            "The final amount is beyond the tolerance of what the customer signed: record the customer's "
+            "re-approval (e)"
+        ),
     ),
     "same_advisor": Rule(
         lambda f: f.notified_by is not None and f.notified_by == f.advisor_id,
@@ -519,25 +501,26 @@ CHECKS: dict[str, Rule] = {
     "disposal_recorded": Rule(
         lambda f: f.disposal is not None, N_("Record what the customer wants done with the old parts")
     ),
-    "followup_agreed": Rule(
-        followup_agreed_ok, N_("Agree a follow-up call time and channel within 72 hours")
-    ),
+    "followup_agreed": Rule(followup_agreed_ok, N_("Agree a follow-up call time and channel within 72 hours")),
     "call_made": Rule(lambda f: bool(f.calls), N_("Make the follow-up call")),
     "called_in_window": Rule(
         called_in_window,
-        N_("Make the follow-up call within the window; a late call counts as late: a manager waives the item "
-           "with the reason"),
+        N_(
+            "Make the follow-up call within the window; a late call counts as late: a manager waives the item "
+            "with the reason"
+        ),
     ),
-    "late_call_made": Rule(lambda f: any(kind == "late" and done is not None for kind, done in f.reminders),
-                           N_("Phone the customer who has not arrived (m on the appointment board)")),
+    "late_call_made": Rule(
+        lambda f: any(kind == "late" and done is not None for kind, done in f.reminders),
+        N_("Phone the customer who has not arrived (m on the appointment board)"),
+    ),
     "reminders_made": Rule(reminders_made, N_("Make the reminder calls (m on the appointment board)")),
     "survey_or_unreached": Rule(
         followup_closed,
         N_("Record the survey answers, or the attempts that did not reach the customer"),
     ),
     "next_service_stated": Rule(
-        lambda f: f.next_service_date is not None
-        and any(c.next_service_stated for c in f.calls),
+        lambda f: f.next_service_date is not None and any(c.next_service_stated for c in f.calls),
         N_("Tell the customer the next service date and mileage"),
     ),
     "recap_shown": Rule(lambda f: True, N_("The last visit's work is shown to the caller")),
@@ -548,21 +531,16 @@ CHECKS: dict[str, Rule] = {
 }
 
 CONDITIONS: dict[str, Callable[[VisitFacts], bool]] = {
-    "is_comeback": lambda f: comeback_of(
-        f.concerns, f.past_visits, f.arrived_at or f.now, f.policy.comeback_window_days
-    )
-    is not None,
+    "is_comeback": lambda f: (
+        comeback_of(f.concerns, f.past_visits, f.arrived_at or f.now, f.policy.comeback_window_days) is not None
+    ),
     "first_visit": lambda f: f.first_visit,
     "is_late": is_late,
     "has_reminders": lambda f: any(kind != "late" for kind, _ in f.reminders),
-    "red_or_yellow_finding": lambda f: any(
-        fd.grade in (Grade.RED, Grade.YELLOW) for fd in f.findings
-    ),
+    "red_or_yellow_finding": lambda f: any(fd.grade in (Grade.RED, Grade.YELLOW) for fd in f.findings),
     "road_test_symptom": lambda f: any(c.tags & ROAD_TEST_SYMPTOMS for c in f.concerns),
     "has_warranty_line": lambda f: any(ln.warranty for ln in _live(f)),
-    "has_backorder": lambda f: any(
-        ln.availability == Availability.BACK_ORDER for ln in _parts(f)
-    ),
+    "has_backorder": lambda f: any(ln.availability == Availability.BACK_ORDER for ln in _parts(f)),
     "is_member": lambda f: f.customer is not None and f.customer.member,
     "parts_replaced": lambda f: any(ln.is_done for ln in _parts(f) if ln.chargeable),
     "appointment": lambda f: not f.walk_in,

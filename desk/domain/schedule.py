@@ -100,8 +100,7 @@ class Schedule:
                 yield at
             at += self.slot
 
-    def earliest_free(self, after: datetime, load: Callable[[datetime], int], *,
-                      days: int = 7) -> datetime | None:
+    def earliest_free(self, after: datetime, load: Callable[[datetime], int], *, days: int = 7) -> datetime | None:
         """The first open slot from ``after`` whose ``load`` leaves room (APPT-03)."""
         return next((at for at in self.slots_from(after, days=days) if not self.is_full(load(at))), None)
 
@@ -147,8 +146,9 @@ def late_due(at: datetime, late_after_minutes: int) -> datetime:
     return at + timedelta(minutes=late_after_minutes)
 
 
-def reminder_times(at: datetime, late_after_minutes: int,
-                   booked_at: datetime | None = None) -> list[tuple[str, datetime]]:
+def reminder_times(
+    at: datetime, late_after_minutes: int, booked_at: datetime | None = None
+) -> list[tuple[str, datetime]]:
     """Every reminder of an appointment at ``at``: (kind, due). A reminder whose
     time has already passed when the booking is made (a booking less than a day,
     or an hour, ahead) is left out: it could only ever be overdue. The late

@@ -44,9 +44,7 @@ def name_key(text: str) -> str:
 
 def code_key(text: str) -> str:
     """A plate or VIN as searched: letters and digits, ASCII upper-cased."""
-    return "".join(
-        (ch.upper() if ch.isascii() else ch) for ch in _fold(text) if ch.isalnum()
-    )
+    return "".join((ch.upper() if ch.isascii() else ch) for ch in _fold(text) if ch.isalnum())
 
 
 def digits_key(text: str) -> str:
@@ -64,15 +62,33 @@ def phone_key(text: str) -> str:
     ("+8613812345678" -> "13812345678")."""
     digits = digits_key(text)
     if str(text or "").lstrip().startswith("+" + COUNTRY_CODE) and digits.startswith(COUNTRY_CODE):
-        return digits[len(COUNTRY_CODE):]
+        return digits[len(COUNTRY_CODE) :]
     return digits
 
 
 #: Surnames read otherwise than the character's most common reading.
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha",
-    "盖": "ge", "乐": "yue", "翟": "zhai", "缪": "miao", "覃": "qin", "种": "chong", "秘": "bi",
-    "召": "shao", "繁": "po", "员": "yun", "尉": "yu", "句": "gou", "隗": "wei", "长": "chang",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "盖": "ge",
+    "乐": "yue",
+    "翟": "zhai",
+    "缪": "miao",
+    "覃": "qin",
+    "种": "chong",
+    "秘": "bi",
+    "召": "shao",
+    "繁": "po",
+    "员": "yun",
+    "尉": "yu",
+    "句": "gou",
+    "隗": "wei",
+    "长": "chang",
 }
 #: Longest pinyin keys stored (the columns' lengths).
 PINYIN_LENGTH, INITIALS_LENGTH = 160, 40
@@ -166,7 +182,7 @@ def probes(query: str) -> list[Probe]:
     if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(code) - 1:
         # mostly digits: a phone, typed with or without the country code
         if len(digits) > 11 and digits.startswith(COUNTRY_CODE):
-            digits = digits[len(COUNTRY_CODE):]
+            digits = digits[len(COUNTRY_CODE) :]
         out.append(Probe("phone_key", digits))
         out.append(Probe("phone_rev", reverse(digits)))
     if name:
@@ -184,8 +200,14 @@ def probes(query: str) -> list[Probe]:
 def customer_keys(name: str, phone: str) -> dict[str, str]:
     n, p = name_key(name), phone_key(phone)
     full, initials = pinyin_keys(name)
-    return {"name_key": n, "name_rev": reverse(n), "phone_key": p, "phone_rev": reverse(p),
-            "pinyin_key": full, "initials_key": initials}
+    return {
+        "name_key": n,
+        "name_rev": reverse(n),
+        "phone_key": p,
+        "phone_rev": reverse(p),
+        "pinyin_key": full,
+        "initials_key": initials,
+    }
 
 
 def vehicle_keys(plate: str, vin: str) -> dict[str, str]:

@@ -70,7 +70,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("std_ready_minutes", N_("Standard: washed to ready (minutes)"), "int", 1, 600),
     SettingSpec("std_notify_minutes", N_("Standard: ready to customer told (minutes)"), "int", 1, 600),
     # honest checklists (desk.domain.integrity)
-    SettingSpec("integrity_walkaround_seconds", N_("Rushed walkaround: finished within (seconds) of its start"), "int", 1, 600),
+    SettingSpec(
+        "integrity_walkaround_seconds", N_("Rushed walkaround: finished within (seconds) of its start"), "int", 1, 600
+    ),
     SettingSpec("integrity_qc_seconds", N_("Rushed QC: passed within (seconds) of the last line"), "int", 1, 3600),
 )
 SPECS = {s.key: s for s in SETTINGS}
@@ -153,8 +155,11 @@ def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] =
     if s.kind == "tax":
         code = raw.upper()
         if code not in tax_codes:
-            raise InvalidInput("value", N_("Unknown tax code {code}; use one of {codes}"),
-                               {"code": raw, "codes": ", ".join(sorted(tax_codes))})
+            raise InvalidInput(
+                "value",
+                N_("Unknown tax code {code}; use one of {codes}"),
+                {"code": raw, "codes": ", ".join(sorted(tax_codes))},
+            )
         return code
     raise AssertionError(s.kind)  # pragma: no cover - SETTINGS lists every kind
 
@@ -230,13 +235,19 @@ def check_settings(values: dict) -> None:
     """Rules between settings, on the values they would have after a change."""
     opening, closing = values["opening_time"], values["closing_time"]
     if closing <= opening:
-        raise InvalidInput("value", N_("Closing time {closing} must be after opening time {opening}"),
-                           {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")})
+        raise InvalidInput(
+            "value",
+            N_("Closing time {closing} must be after opening time {opening}"),
+            {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")},
+        )
     span = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
     slot = values["slot_minutes"]
     if span % slot:
-        raise InvalidInput("value", N_("Slots of {slot} minutes do not divide the opening hours "
-                                       "({span} minutes)"), {"slot": slot, "span": span})
+        raise InvalidInput(
+            "value",
+            N_("Slots of {slot} minutes do not divide the opening hours ({span} minutes)"),
+            {"slot": slot, "span": span},
+        )
 
 
 def change(values: dict, key: str, text: str, *, tax_codes=frozenset()):
@@ -290,21 +301,24 @@ def apply_overrides(base: Templates, overrides: list[ItemOverride]) -> Templates
                 items.append(replace(item, required=o.required or item.required))
         for o in overrides:
             if o.own and not o.deleted and o.stage == stage:
-                items.append(MotItem(id=o.item_id, stage=stage, en=o.en, zh=o.zh or o.en,
-                                     required=o.required, role=Role(o.role)))
+                items.append(
+                    MotItem(id=o.item_id, stage=stage, en=o.en, zh=o.zh or o.en, required=o.required, role=Role(o.role))
+                )
     return Templates(tuple(items))
 
 
 def check_required_change(base: Templates, item_id: str, required: bool) -> None:
     if not required and spec_required(base, item_id):
-        raise InvalidInput("required", N_("{item} is required by the MOT standard and cannot be made optional"),
-                           {"item": item_id})
+        raise InvalidInput(
+            "required", N_("{item} is required by the MOT standard and cannot be made optional"), {"item": item_id}
+        )
 
 
 def check_delete(base: Templates, item_id: str) -> None:
     if spec_required(base, item_id):
-        raise InvalidInput("item", N_("{item} is required by the MOT standard and cannot be deleted"),
-                           {"item": item_id})
+        raise InvalidInput(
+            "item", N_("{item} is required by the MOT standard and cannot be deleted"), {"item": item_id}
+        )
 
 
 def next_own_id(overrides: list[ItemOverride]) -> str:
@@ -321,8 +335,16 @@ def own_item_role(stage: str) -> Role:
     return _OWN_ITEM_ROLE.get(str(stage), Role.ADVISOR)
 
 
-def own_item(base: Templates, overrides: list[ItemOverride], *, stage: str, en: str, zh: str = "",
-             required: bool = False, role: str = Role.ADVISOR.value) -> ItemOverride:
+def own_item(
+    base: Templates,
+    overrides: list[ItemOverride],
+    *,
+    stage: str,
+    en: str,
+    zh: str = "",
+    required: bool = False,
+    role: str = Role.ADVISOR.value,
+) -> ItemOverride:
     """A new item of the shop's own, validated."""
     if stage not in base.stages:
         raise InvalidInput("stage", N_("No such stage: {stage}"), {"stage": stage})
@@ -379,16 +401,20 @@ def check_opening_tick(item_id: str, ticked: set[str] | frozenset[str]) -> None:
 # ----------------------------------------------------------------------------- users
 
 
-def check_user_change(users: list[User], actor: User, target_id: int, *,
-                      roles: frozenset[Role] | None = None, active: bool | None = None) -> None:
+def check_user_change(
+    users: list[User], actor: User, target_id: int, *, roles: frozenset[Role] | None = None, active: bool | None = None
+) -> None:
     """A shop keeps at least one active manager; nobody deactivates themselves."""
     target = next((u for u in users if u.id == target_id), None)
     if target is None:
         raise InvalidInput("user", N_("No such user"))
     if active is False and target.id == actor.id:
         raise InvalidInput("user", N_("You cannot deactivate yourself"))
-    loses_manager = target.active and Role.MANAGER in target.roles and (
-        active is False or (roles is not None and Role.MANAGER not in roles))
+    loses_manager = (
+        target.active
+        and Role.MANAGER in target.roles
+        and (active is False or (roles is not None and Role.MANAGER not in roles))
+    )
     if loses_manager:
         others = [u for u in users if u.id != target.id and u.active and Role.MANAGER in u.roles]
         if not others:

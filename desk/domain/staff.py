@@ -177,8 +177,7 @@ def may_mark(
 ) -> Verdict:
     """``kind`` is a ``checklist.MarkKind``: "done", "na" or "waived"."""
     if kind == "done":
-        return may_tick(user, item, technician_ids=technician_ids,
-                        shop_has_other_inspector=shop_has_other_inspector)
+        return may_tick(user, item, technician_ids=technician_ids, shop_has_other_inspector=shop_has_other_inspector)
     if kind == "na":
         return may_mark_na(user, item)
     if kind == "waived":
@@ -198,8 +197,13 @@ def who_may_mark(
     """Whom a terminal may offer to put ``kind`` on ``item`` in their own name with
     their PIN (act as, for one mark): active users with a PIN whom
     :func:`may_mark` allows."""
-    return [u for u in users if u.active and u.id in pin_holders and may_mark(
-        u, item, kind, technician_ids=technician_ids, shop_has_other_inspector=shop_has_other_inspector)]
+    return [
+        u
+        for u in users
+        if u.active
+        and u.id in pin_holders
+        and may_mark(u, item, kind, technician_ids=technician_ids, shop_has_other_inspector=shop_has_other_inspector)
+    ]
 
 
 # ----------------------------------------------------------------------------- prices
@@ -227,9 +231,15 @@ class PriceFacts:
     qty: Decimal = Decimal(1)
 
 
-def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None,
-                   list_qty: Decimal | None = None, tax_rate: Decimal | None = None,
-                   list_tax_rate: Decimal | None = None) -> bool:
+def price_override(
+    line: PricedFacts,
+    *,
+    limit_pct: Decimal,
+    list_cents: int | None = None,
+    list_qty: Decimal | None = None,
+    tax_rate: Decimal | None = None,
+    list_tax_rate: Decimal | None = None,
+) -> bool:
     """True when ``line`` makes the customer pay less than an advisor may give on
     their own: the one rule of every way to lower a price.
 
@@ -257,14 +267,26 @@ def price_override(line: PricedFacts, *, limit_pct: Decimal, list_cents: int | N
     return qty * unit * (100 - discount) * (1 + rate) < ref_qty * ref_unit * (100 - limit) * (1 + ref_rate)
 
 
-def may_price(user: User, line: PricedFacts, *, limit_pct: Decimal, list_cents: int | None = None,
-              list_qty: Decimal | None = None, tax_rate: Decimal | None = None,
-              list_tax_rate: Decimal | None = None) -> Verdict:
+def may_price(
+    user: User,
+    line: PricedFacts,
+    *,
+    limit_pct: Decimal,
+    list_cents: int | None = None,
+    list_qty: Decimal | None = None,
+    tax_rate: Decimal | None = None,
+    list_tax_rate: Decimal | None = None,
+) -> Verdict:
     """Give this price (:func:`price_override`): anyone within the limit, a manager
     or foreman beyond it (on another's terminal, on the spot with their PIN)."""
     if _manager_or_foreman(user) or not price_override(
-            line, limit_pct=limit_pct, list_cents=list_cents, list_qty=list_qty, tax_rate=tax_rate,
-            list_tax_rate=list_tax_rate):
+        line,
+        limit_pct=limit_pct,
+        list_cents=list_cents,
+        list_qty=list_qty,
+        tax_rate=tax_rate,
+        list_tax_rate=list_tax_rate,
+    ):
         return ALLOWED
     return refuse(N_("override a price"), MANAGER_OR_FOREMAN)
 
@@ -277,18 +299,34 @@ def line_pays(line: PricedFacts, tax_rate: Decimal | None = None) -> Decimal:
     return Decimal(line.qty) * line.unit_cents * (100 - Decimal(line.discount_pct)) * (1 + Decimal(tax_rate or 0))
 
 
-def may_change_price(user: User, before: PricedFacts, after: PricedFacts, *, limit_pct: Decimal,
-                     list_cents: int | None = None, list_qty: Decimal | None = None,
-                     rate_before: Decimal | None = None, rate_after: Decimal | None = None,
-                     list_tax_rate: Decimal | None = None) -> Verdict:
+def may_change_price(
+    user: User,
+    before: PricedFacts,
+    after: PricedFacts,
+    *,
+    limit_pct: Decimal,
+    list_cents: int | None = None,
+    list_qty: Decimal | None = None,
+    rate_before: Decimal | None = None,
+    rate_after: Decimal | None = None,
+    list_tax_rate: Decimal | None = None,
+) -> Verdict:
     """Change a line's price fields: a change that does not lower what the
     customer pays leaves the line as it was allowed (more pieces of a line a
     manager discounted); one that lowers it is held to :func:`may_price`."""
     if line_pays(after, rate_after) >= line_pays(before, rate_before) and not (
-            (after.free and not before.free) or (after.warranty and not before.warranty)):
+        (after.free and not before.free) or (after.warranty and not before.warranty)
+    ):
         return ALLOWED
-    return may_price(user, after, limit_pct=limit_pct, list_cents=list_cents, list_qty=list_qty,
-                     tax_rate=rate_after, list_tax_rate=list_tax_rate)
+    return may_price(
+        user,
+        after,
+        limit_pct=limit_pct,
+        list_cents=list_cents,
+        list_qty=list_qty,
+        tax_rate=rate_after,
+        list_tax_rate=list_tax_rate,
+    )
 
 
 # ----------------------------------------------------------------------------- approval
@@ -363,8 +401,9 @@ def may_record_consent(user: User | None) -> Verdict:
     return ALLOWED
 
 
-def who_may_record_decision(users: Iterable[User], pin_holders: Collection[int],
-                            found_by: Collection[int]) -> list[User]:
+def who_may_record_decision(
+    users: Iterable[User], pin_holders: Collection[int], found_by: Collection[int]
+) -> list[User]:
     """Whom a terminal may offer to record the customer's decision with their PIN."""
     return [u for u in users if u.active and u.id in pin_holders and may_record_decision(u, found_by)]
 
@@ -504,4 +543,3 @@ def can(user: User | None, act: Act | str) -> bool:
     if act == Act.ACCEPT_FLAG:
         return bool(may_accept_flag(user))
     return _manager_or_foreman(user)
-

@@ -114,14 +114,19 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
     after = change.after or {}
     if change.action == "visit.promised" and after.get("promised_at"):
         return N_("{who} set the promised time to {value} at {at}"), {
-            **params, "value": _when(after["promised_at"], change.at)}
+            **params,
+            "value": _when(after["promised_at"], change.at),
+        }
     if change.action == "visit.reschedule" and after.get("at"):
         return N_("{who} moved the appointment to {value} at {at}"), {**params, "value": _when(after["at"], change.at)}
     if change.action == "line.update" and "description" in after:
         line = str(after.get("description", ""))
         if after.get("eta"):
             return N_("{who} set the arrival date of {line} to {value} at {at}"), {
-                **params, "line": line, "value": _eta(after["eta"])}
+                **params,
+                "line": line,
+                "value": _eta(after["eta"]),
+            }
         if after.get("availability") == "back_order":
             return N_("{who} put {line} on back order, arrival date not known yet, at {at}"), {**params, "line": line}
         return N_("{who} changed the line {line} at {at}"), {**params, "line": line}
@@ -129,7 +134,10 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
         named = [(CUSTOMER_FIELDS[k], str(v)) for k, v in after.items() if k in CUSTOMER_FIELDS]
         if len(named) == 1:
             return N_("{who} set the customer's {field} to {value} at {at}"), {
-                **params, "field": named[0][0], "value": named[0][1]}
+                **params,
+                "field": named[0][0],
+                "value": named[0][1],
+            }
     if change.action == "setup.setting" and after:
         # here, not at the top: the set-up's specifications (templates, fields)
         # are not on the way to the first frame (desk.shell.app imports this module)
@@ -141,7 +149,11 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
         except InvalidInput:  # a setting this version does not know: its key
             setting = key
         return N_("{who} set {setting} to {value} at {at}"), {
-            **params, "setting": setting, "code": key.removeprefix(setup.TAX_PREFIX), "value": str(value)}
+            **params,
+            "setting": setting,
+            "code": key.removeprefix(setup.TAX_PREFIX),
+            "value": str(value),
+        }
     did = DID.get(change.action)
     if did is None:
         return N_("{who} changed it at {at}"), params

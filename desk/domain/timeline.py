@@ -78,8 +78,14 @@ STANDARD_SETTINGS: dict[str, str] = {
 }
 #: Defaults a service lane keeps on a normal day (minutes).
 DEFAULT_MINUTES: dict[str, int] = {
-    "written_up": 20, "presented": 15, "signed": 15, "started": 15,
-    "qc_passed": 30, "washed": 30, "ready": 15, "told": 10,
+    "written_up": 20,
+    "presented": 15,
+    "signed": 15,
+    "started": 15,
+    "qc_passed": 30,
+    "washed": 30,
+    "ready": 15,
+    "told": 10,
 }
 
 
@@ -138,12 +144,18 @@ class Interval:
         return self.standard_seconds is not None and self.seconds(now) > self.standard_seconds
 
 
-def standards(settings, *, greet_within_seconds: int = 60, followup_window_hours: int = 72,
-              ) -> dict[str, int]:
+def standards(
+    settings,
+    *,
+    greet_within_seconds: int = 60,
+    followup_window_hours: int = 72,
+) -> dict[str, int]:
     """Each milestone's standard in seconds, from the shop settings (any object
     with the ``std_*_minutes`` attributes; missing ones take the defaults)."""
-    out = {k: 60 * int(getattr(settings, s, DEFAULT_MINUTES[k]) if settings is not None else DEFAULT_MINUTES[k])
-           for k, s in STANDARD_SETTINGS.items()}
+    out = {
+        k: 60 * int(getattr(settings, s, DEFAULT_MINUTES[k]) if settings is not None else DEFAULT_MINUTES[k])
+        for k, s in STANDARD_SETTINGS.items()
+    }
     out["greeted"] = greet_within_seconds
     out["followed_up"] = followup_window_hours * 3600
     return out
@@ -171,8 +183,11 @@ def intervals(clock: VisitClock, stds: dict[str, int]) -> list[Interval]:
             out.append(Interval(key, LABELS[key], a, b, _standard(key, clock, stds)))
     for ln in clock.lines:
         if ln.started_at is not None:
-            out.append(Interval(f"line:{ln.line_id}", ln.description, ln.started_at, ln.done_at,
-                                ln.sold_milli * 36 // 10 or None))
+            out.append(
+                Interval(
+                    f"line:{ln.line_id}", ln.description, ln.started_at, ln.done_at, ln.sold_milli * 36 // 10 or None
+                )
+            )
     return out
 
 
@@ -241,8 +256,9 @@ def _minutes(seconds: float | None) -> Decimal | None:
     return (Decimal(int(seconds)) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def interval_measure(clocks: dict[int, VisitClock], scope: kpi.Scope, key: str, p: int,
-                     stds: dict[str, int]) -> kpi.Measure:
+def interval_measure(
+    clocks: dict[int, VisitClock], scope: kpi.Scope, key: str, p: int, stds: dict[str, int]
+) -> kpi.Measure:
     """The ``p``-th percentile (minutes) of interval ``key`` over the visits whose
     interval ended in the scope; the visits within standard are its hits."""
     rows: list[tuple[datetime, int, Interval]] = []
@@ -257,8 +273,14 @@ def interval_measure(clocks: dict[int, VisitClock], scope: kpi.Scope, key: str, 
     std = stds.get(key)
     label = N_("{stage}: median (min)") if p == 50 else N_("{stage}: p90 (min)")
     return kpi.Measure(
-        f"interval.{key}.p{p}", label, MINUTES, _minutes(percentile(secs, p)), len(rows), len(rows),
-        tuple(v for _, v, _ in rows), tuple(v for _, v, iv in rows if not iv.over(scope.now)),
+        f"interval.{key}.p{p}",
+        label,
+        MINUTES,
+        _minutes(percentile(secs, p)),
+        len(rows),
+        len(rows),
+        tuple(v for _, v, _ in rows),
+        tuple(v for _, v, iv in rows if not iv.over(scope.now)),
         {"stage": LABELS[key], "standard": kpi.hm(std) if std else ""},
         {v: kpi.hm(iv.seconds(scope.now)) for _, v, iv in rows},
     )

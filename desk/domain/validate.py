@@ -92,15 +92,11 @@ def vin(text: str) -> VinResult:
         raise InvalidInput("vin", "A VIN has 17 characters, not {n}", {"n": len(value)})
     for pos, ch in enumerate(value, 1):
         if ch not in _TRANSLIT:  # includes I, O and Q
-            raise InvalidInput(
-                "vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos}
-            )
+            raise InvalidInput("vin", "VIN cannot contain {ch} (position {pos})", {"ch": ch, "pos": pos})
     expected = vin_check_digit(value)
     if value[8] != expected:
         if value[0] in _CHECK_DIGIT_ENFORCED:
-            raise InvalidInput(
-                "vin", "VIN check digit is wrong (expected {expected})", {"expected": expected}
-            )
+            raise InvalidInput("vin", "VIN check digit is wrong (expected {expected})", {"expected": expected})
         return VinResult(value, N_("VIN check digit does not match; check the VIN"))
     return VinResult(value)
 
@@ -123,7 +119,11 @@ def _plate_char_ok(ch: str) -> bool:
     return ("A" <= ch <= "Z") or ("0" <= ch <= "9") or ch in _PLATE_CJK
 
 
-def plate(text: str) -> str:
+#: The shortest plate there is ("A1"); the longest is the field's (``fields.PLATE``).
+PLATE_SHORTEST = 2
+
+
+def plate(text: str, max_len: int) -> str:
     """A licence plate as stored and searched: upper-case, no separators.
 
     "粤B·D12345" (new-energy, 8 characters) becomes "粤BD12345", "ab-123 cd"
@@ -138,8 +138,8 @@ def plate(text: str) -> str:
     for ch in value:
         if not _plate_char_ok(ch):
             raise InvalidInput("plate", "Plate cannot contain {ch}", {"ch": ch})
-    if not 2 <= len(value) <= 10:
-        raise InvalidInput("plate", "A plate has 2 to 10 characters")
+    if not PLATE_SHORTEST <= len(value) <= max_len:
+        raise InvalidInput("plate", "A plate has {min} to {max} characters", {"min": PLATE_SHORTEST, "max": max_len})
     return value
 
 
@@ -182,7 +182,8 @@ def show_phone(stored: str, region: str = "CN") -> str:
         return raw
     home = phonenumbers.region_code_for_number(number) == region
     return phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        number, phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
 
 
 # ------------------------------------------------------------------ odometer
@@ -313,27 +314,26 @@ def text(
     if required and not s:
         raise InvalidInput(field, "{field} is required", {"field": field})
     if len(s) > max_len:
-        raise InvalidInput(
-            field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len}
-        )
+        raise InvalidInput(field, "Too long: {n} characters, at most {max}", {"n": len(s), "max": max_len})
     return s
 
 
-def name(value: str) -> str:
-    """A person's name (Chinese or Latin), 1 to 80 characters, one line."""
-    return text(value, field="name", max_len=80, required=True)
+def name(value: str, max_len: int) -> str:
+    """A person's name (Chinese or Latin), 1 to ``max_len`` characters, one line
+    (the limit is the field's: ``fields.NAME``)."""
+    return text(value, field="name", max_len=max_len, required=True)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 
-def email(value: str) -> str:
+def email(value: str, max_len: int) -> str:
     """An optional e-mail address: empty is fine, otherwise it must look like one.
 
     Only a shape check (something@domain.tld); whether it exists is found out
     by sending to it.
     """
-    v = text(value, field="email", max_len=254)
+    v = text(value, field="email", max_len=max_len)
     if v and not _EMAIL.match(v):
         raise InvalidInput("email", "Not an e-mail address")
     return v
@@ -343,10 +343,16 @@ def email(value: str) -> str:
 
 #: Words for a day relative to today, as advisors type them.
 _SHORTCUTS = {
-    "today": 0, "今天": 0, "今日": 0,
-    "tomorrow": 1, "明天": 1, "明日": 1,
-    "yesterday": -1, "昨天": -1,
-    "后天": 2, "後天": 2,
+    "today": 0,
+    "今天": 0,
+    "今日": 0,
+    "tomorrow": 1,
+    "明天": 1,
+    "明日": 1,
+    "yesterday": -1,
+    "昨天": -1,
+    "后天": 2,
+    "後天": 2,
 }
 _YMD = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _CJK_DATE = re.compile(r"(?:([0-9]{4})年)?([0-9]{1,2})月([0-9]{1,2})[日号]?")
@@ -393,9 +399,7 @@ def date(value: str, *, today: dt.date) -> dt.date:
         raise _not_a_date(value) from None
 
 
-_TIME = re.compile(
-    r"(?P<h>[0-9]{1,2})(?:[:.h点時](?P<m>[0-9]{2})?|(?P<m2>[0-9]{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
-)
+_TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.h点時](?P<m>[0-9]{2})?|(?P<m2>[0-9]{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?")
 
 
 def time_of_day(value: str) -> dt.time:
@@ -428,7 +432,7 @@ def datetime_local(value: str, *, today: dt.date) -> dt.datetime:
     raw = _halfwidth(shown).strip()
     fail = InvalidInput("when", "Not a date and time: {value}", {"value": shown})
     if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[tT]\S+", raw):
-        raw = raw[:raw.lower().index("t")] + " " + raw[raw.lower().index("t") + 1:]
+        raw = raw[: raw.lower().index("t")] + " " + raw[raw.lower().index("t") + 1 :]
     cjk = _CJK_DAY_PREFIX.match(raw)
     if cjk:
         raw = f"{cjk[1]} {cjk[2]}"

@@ -11,16 +11,33 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from desk.i18n import _
 
 FORMATS = ("csv", "xlsx")
 
 
-def _cell_text(value) -> str:
+class Table(Protocol):
+    """A sheet to export (``desk.services.transfer.Table``): a title, column
+    headings and rows (English message ids where they are words), the columns
+    whose values are message ids too."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def columns(self) -> Sequence[str]: ...
+    @property
+    def rows(self) -> Sequence[Sequence[object]]: ...
+    @property
+    def msgid_columns(self) -> Sequence[int]: ...
+
+
+def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -34,7 +51,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _cells(table, row) -> list:
+def _cells(table: Table, row: Sequence[object]) -> list[object]:
     return [_(v) if i in table.msgid_columns and isinstance(v, str) else v for i, v in enumerate(row)]
 
 
@@ -54,7 +71,7 @@ def _is_number(value: str) -> bool:
     return True
 
 
-def write_table(table, path: Path, fmt: str | None = None) -> Path:
+def write_table(table: Table, path: Path, fmt: str | None = None) -> Path:
     """Write ``table`` to ``path`` as csv or xlsx (from the suffix when ``fmt`` is
     None). Written to a temporary file first and renamed: never half a file."""
     path = Path(path)
@@ -78,7 +95,7 @@ def write_table(table, path: Path, fmt: str | None = None) -> Path:
     return path
 
 
-def _write_csv(table, path: Path) -> None:
+def _write_csv(table: Table, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         for label, value in table.preamble:  # whose figures: the shop, the period
@@ -90,7 +107,7 @@ def _write_csv(table, path: Path) -> None:
             out.writerow([_safe_text(_cell_text(v)) for v in _cells(table, row)])
 
 
-def _write_xlsx(table, path: Path) -> None:
+def _write_xlsx(table: Table, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -106,7 +123,7 @@ def _write_xlsx(table, path: Path) -> None:
     for cell in ws[head]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        values = []
+        values: list[object] = []
         for v in _cells(table, row):
             if isinstance(v, bool):
                 values.append(_cell_text(v))

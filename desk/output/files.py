@@ -26,7 +26,7 @@ def write_doc_text(doc: Doc) -> Path:
     return path
 
 
-def print_doc(doc: Doc):
+def print_doc(doc: Doc) -> tuple[Path, Path | None, str | None]:
     """The text file, then the PDF beside it. Returns (text path, PDF path or None,
     why the PDF could not be made or None): the text printout stands when the PDF
     cannot be made."""

@@ -23,13 +23,20 @@ import os
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from desk.domain.errors import DeskError
-from desk.i18n import N_, _
 from desk.domain.walkaround import PANEL_NAMES
+from desk.i18n import N_, _
 from desk.output.text import CAR_DIAGRAM
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+    from desk.output.text import Doc
 
 CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -55,8 +62,10 @@ _PROBE = "维"
 class FontMissing(DeskError):
     """No font with Chinese characters was found for a PDF."""
 
-    reason = N_("No Chinese font for the PDF: install fonts-wqy-microhei (Debian/Ubuntu) "
-                "or set DESK_PDF_FONT to a .ttf or .ttc file")
+    reason = N_(
+        "No Chinese font for the PDF: install fonts-wqy-microhei (Debian/Ubuntu) "
+        "or set DESK_PDF_FONT to a .ttf or .ttc file"
+    )
 
     def __init__(self) -> None:
         super().__init__(self.reason)
@@ -129,8 +138,9 @@ def find_cjk_font(env: str | None = None) -> str | None:
             return path
     if shutil.which("fc-match"):
         try:
-            out = subprocess.run(["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True,
-                                 text=True, timeout=5).stdout.strip()
+            out = subprocess.run(
+                ["fc-match", "-f", "%{file}", ":lang=zh-cn"], capture_output=True, text=True, timeout=5
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             out = ""
         if out and os.path.isfile(out) and _usable(out):
@@ -153,7 +163,7 @@ MARGIN = 15
 BODY = 10
 
 
-def render(doc, font_path: str | None = None) -> bytes:
+def render(doc: Doc, font_path: str | None = None) -> bytes:
     """``doc`` (:class:`desk.output.text.Doc`) laid out as PDF bytes."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
@@ -180,7 +190,7 @@ def render(doc, font_path: str | None = None) -> bytes:
     pdf.set_title(f"{doc.title} {doc.number}")
     pdf.set_creator("desk")
     if font_path is not None:
-        kw = {"collection_font_number": 0} if font_path.lower().endswith((".ttc", ".otc")) else {}
+        kw: dict[str, Any] = {"collection_font_number": 0} if font_path.lower().endswith((".ttc", ".otc")) else {}
         try:
             pdf.add_font("body", fname=font_path, **kw)
         except Exception:  # noqa: BLE001 - a font file fpdf2 cannot read is the shop's to replace
@@ -227,8 +237,13 @@ def render(doc, font_path: str | None = None) -> bytes:
         pdf.cell(label_w, 6, label)
         pdf.set_text_color(0, 0, 0)
         last = i % 2 == 1 or i == len(doc.fields) - 1
-        pdf.cell(half - label_w, 6, _fit(pdf, value, half - label_w - 2),
-                 new_x=XPos.LMARGIN if last else XPos.RIGHT, new_y=YPos.NEXT if last else YPos.TOP)
+        pdf.cell(
+            half - label_w,
+            6,
+            _fit(pdf, value, half - label_w - 2),
+            new_x=XPos.LMARGIN if last else XPos.RIGHT,
+            new_y=YPos.NEXT if last else YPos.TOP,
+        )
     pdf.ln(2)
 
     if doc.kind == "walkaround" or doc.diagram:
@@ -247,9 +262,14 @@ def render(doc, font_path: str | None = None) -> bytes:
         # each figure column as wide as its widest entry; the description takes the rest
         figures = [max(pdf.get_string_width(r[i]) for r in (head, *rows)) + 5 for i in range(1, len(head))]
         widths = (width - sum(figures), *figures)
-        with pdf.table(col_widths=widths, text_align=tuple("LEFT" if a == "L" else "RIGHT" for a in align),
-                       width=width, first_row_as_headings=True, line_height=6,
-                       headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230))) as table:
+        with pdf.table(
+            col_widths=widths,
+            text_align=tuple("LEFT" if a == "L" else "RIGHT" for a in align),
+            width=width,
+            first_row_as_headings=True,
+            line_height=6,
+            headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)),
+        ) as table:
             table.row(head)
             for r in rows:
                 table.row(r)
@@ -281,7 +301,7 @@ def render(doc, font_path: str | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def _fit(pdf, text: str, width: float) -> str:
+def _fit(pdf: FPDF, text: str, width: float) -> str:
     """``text`` cut with an ellipsis to fit ``width`` mm on one line."""
     if pdf.get_string_width(text) <= width:
         return text
@@ -291,7 +311,9 @@ def _fit(pdf, text: str, width: float) -> str:
     return text + dots
 
 
-def _diagram(pdf, family: str, damaged: set, width: float, new: set = frozenset()) -> None:
+def _diagram(
+    pdf: FPDF, family: str, damaged: AbstractSet[str], width: float, new: AbstractSet[str] = frozenset()
+) -> None:
     """The car from above, panels as boxes; damaged ones shaded and marked (×),
     damage noted at delivery that the walkaround did not have darker (!)."""
     cell_w, cell_h = 44, 8
@@ -321,7 +343,7 @@ def _diagram(pdf, family: str, damaged: set, width: float, new: set = frozenset(
 # ------------------------------------------------------------------ files
 
 
-def write(doc, folder: Path, font_path: str | None = None) -> Path:
+def write(doc: Doc, folder: Path, font_path: str | None = None) -> Path:
     """Render ``doc`` into ``folder`` and return the path; written whole or not
     at all."""
     folder.mkdir(parents=True, exist_ok=True)

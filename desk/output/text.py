@@ -29,13 +29,13 @@ from rich.cells import cell_len
 
 from desk.domain import damage
 from desk.domain import fields as fields_mod
-from desk.domain.rules import signed_split
 from desk.domain.entities import LineKind
-from desk.domain.validate import visible
 from desk.domain.money import format_money, line_net, priced
-from desk.domain.validate import show_phone
+from desk.domain.rules import signed_split
+from desk.domain.validate import show_phone, visible
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
 from desk.i18n import N_, _
+
 GRADE_NAMES = {"green": N_("green"), "yellow": N_("yellow"), "red": N_("red")}
 #: The car from above, as the walkaround screen draws it: rows of panel keys.
 CAR_DIAGRAM = (
@@ -88,8 +88,11 @@ class Doc:
         """The table without the columns that are empty on every row:
         (headings, alignments, rows)."""
         keep = [i for i in range(len(self.table_head)) if any(row[i] for row in self.table)]
-        return (tuple(self.table_head[i] for i in keep), tuple(self.table_align[i] for i in keep),
-                [tuple(row[i] for i in keep) for row in self.table])
+        return (
+            tuple(self.table_head[i] for i in keep),
+            tuple(self.table_align[i] for i in keep),
+            [tuple(row[i] for i in keep) for row in self.table],
+        )
 
     def shown(self) -> Doc:
         """The document with every control character in its text made visible
@@ -102,11 +105,18 @@ class Doc:
             return [(visible(k), visible(v)) for k, v in items]
 
         return dataclasses.replace(
-            self, title=visible(self.title), number=visible(self.number), shop=tuple(lines(self.shop)),
-            fields=pairs(self.fields), sections=[(visible(h), lines(ls)) for h, ls in self.sections],
-            table_head=tuple(lines(self.table_head)), table=[tuple(lines(r)) for r in self.table],
-            totals=pairs(self.totals), notes=lines(self.notes),
-            signatures=[(visible(a), visible(b)) for a, b in self.signatures])
+            self,
+            title=visible(self.title),
+            number=visible(self.number),
+            shop=tuple(lines(self.shop)),
+            fields=pairs(self.fields),
+            sections=[(visible(h), lines(ls)) for h, ls in self.sections],
+            table_head=tuple(lines(self.table_head)),
+            table=[tuple(lines(r)) for r in self.table],
+            totals=pairs(self.totals),
+            notes=lines(self.notes),
+            signatures=[(visible(a), visible(b)) for a, b in self.signatures],
+        )
 
     def text(self) -> str:
         """The document as plain text, columns lined up (CJK characters count as
@@ -180,20 +190,32 @@ def _flag(ln) -> str:
 
 
 #: The priced table of the estimate and the invoice: (heading msgid, alignment).
-LINE_COLUMNS = ((N_("Description"), "L"), (N_("Qty"), "R"), (N_("Unit price"), "R"), (N_("Discount"), "R"),
-                (N_("Net"), "R"))
+LINE_COLUMNS = (
+    (N_("Description"), "L"),
+    (N_("Qty"), "R"),
+    (N_("Unit price"), "R"),
+    (N_("Discount"), "R"),
+    (N_("Net"), "R"),
+)
 
 
 def _line_row(ln, sym: str) -> tuple[str, ...]:
     flag = _flag(ln)
-    return (f"{ln.description} ({flag})" if flag else ln.description, quantity(ln), format_money(ln.unit_cents),
-            f"{ln.discount_pct.normalize():f}%" if ln.discount_pct else "",
-            format_money(line_net(priced(ln)), sym))
+    return (
+        f"{ln.description} ({flag})" if flag else ln.description,
+        quantity(ln),
+        format_money(ln.unit_cents),
+        f"{ln.discount_pct.normalize():f}%" if ln.discount_pct else "",
+        format_money(line_net(priced(ln)), sym),
+    )
 
 
 def _table(rows: list[tuple[str, ...]]) -> dict:
-    return {"table_head": tuple(_(h) for h, _a in LINE_COLUMNS), "table_align": tuple(a for _h, a in LINE_COLUMNS),
-            "table": rows}
+    return {
+        "table_head": tuple(_(h) for h, _a in LINE_COLUMNS),
+        "table_align": tuple(a for _h, a in LINE_COLUMNS),
+        "table": rows,
+    }
 
 
 def _totals(t, sym: str, lines) -> list[tuple[str, str]]:
@@ -209,8 +231,9 @@ def _totals(t, sym: str, lines) -> list[tuple[str, str]]:
         out.append((_("Member discount"), "-" + format_money(member, sym)))
     out.append((_("Net"), format_money(t.net, sym)))
     codes = {code: cents for code, cents in t.tax_by_code.items() if cents}
-    out += [(_("Tax") + f" {code}", format_money(cents, sym)) for code, cents in sorted(codes.items())] or \
-        [(_("Tax"), format_money(t.tax, sym))]
+    out += [(_("Tax") + f" {code}", format_money(cents, sym)) for code, cents in sorted(codes.items())] or [
+        (_("Tax"), format_money(t.tax, sym))
+    ]
     return out + [(_("Total"), format_money(t.total, sym))]
 
 
@@ -218,8 +241,10 @@ def _people(view, *, not_recorded: bool = False) -> list[tuple[str, str]]:
     """Customer, car, odometer and advisor; what is unknown is left out (or, on a
     sheet that records it, said to be not recorded)."""
     v, c, veh = view.visit, view.customer, view.vehicle
-    out = [(_("Customer"), "  ".join(x for x in (c.name, show_phone(c.phone)) if x)),
-           (_("Vehicle"), f"{veh.plate}  {veh.make} {veh.model}".strip())]
+    out = [
+        (_("Customer"), "  ".join(x for x in (c.name, show_phone(c.phone)) if x)),
+        (_("Vehicle"), f"{veh.plate}  {veh.make} {veh.model}".strip()),
+    ]
     if veh.vin:
         out.append((_("VIN"), veh.vin))
     if v.odometer_km is not None or not_recorded:
@@ -249,14 +274,23 @@ def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
     fields = _people(view)
     if v.promised_at:
         fields.append((_("Promised"), f"{v.promised_at:%Y-%m-%d %H:%M}"))
-    head = {"kind": "estimate", "title": _("Repair order / estimate"), **_header(view, settings, printed_at),
-            "fields": fields, "sections": [_requests(view)],
-            "filename": f"{v.number}-estimate-v{v.estimate_version}"}
+    head = {
+        "kind": "estimate",
+        "title": _("Repair order / estimate"),
+        **_header(view, settings, printed_at),
+        "fields": fields,
+        "sections": [_requests(view)],
+        "filename": f"{v.number}-estimate-v{v.estimate_version}",
+    }
     if not rows:
         return Doc(**head, notes=[_("No work on this estimate yet: there is nothing to sign.")])
-    return Doc(**head, **_table(rows), totals=_totals(t, sym, shown),
-               notes=[_("estimate version {n}", n=v.estimate_version)],
-               signatures=[(_("I authorise the work above."), _("Signature"))])
+    return Doc(
+        **head,
+        **_table(rows),
+        totals=_totals(t, sym, shown),
+        notes=[_("estimate version {n}", n=v.estimate_version)],
+        signatures=[(_("I authorise the work above."), _("Signature"))],
+    )
 
 
 def _signed_rows(view, final: int, sym: str) -> list[tuple[str, str]]:
@@ -279,8 +313,14 @@ def _signed_notes(view, sym: str) -> list[str]:
     sig, v = view.signature, view.visit
     if sig is None:
         return []
-    out = [_("Signed by {signer} on {at} (estimate version {n})", signer=sig.signer, at=f"{sig.at:%Y-%m-%d %H:%M}",
-             n=sig.estimate_version)]
+    out = [
+        _(
+            "Signed by {signer} on {at} (estimate version {n})",
+            signer=sig.signer,
+            at=f"{sig.at:%Y-%m-%d %H:%M}",
+            n=sig.estimate_version,
+        )
+    ]
     if view.void is not None:
         msg, values = view.void
         out.append(_(msg, **values))
@@ -293,9 +333,13 @@ def reapproval(v, sym: str) -> str:
     """The customer's re-approval of the final amount: amount, who, how (the
     channel, and the reference when there is one), when."""
     how = " ".join(filter(None, [_(fields_mod.channel_label(v.final_approval_channel)), v.final_approval_reference]))
-    return _("Re-approved by the customer: {amount}, {signer} ({how}), {at}",
-             amount=format_money(v.final_approval_cents, sym), signer=v.final_approval_signer, how=how,
-             at=f"{v.final_approval_at:%m-%d %H:%M}")
+    return _(
+        "Re-approved by the customer: {amount}, {signer} ({how}), {at}",
+        amount=format_money(v.final_approval_cents, sym),
+        signer=v.final_approval_signer,
+        how=how,
+        at=f"{v.final_approval_at:%m-%d %H:%M}",
+    )
 
 
 def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
@@ -308,28 +352,41 @@ def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
     day, due_km = next_due
     walk, since = damage.marks(v.damages), damage.marks(v.delivery_damages)
     return Doc(
-        kind="invoice", title=_("Invoice summary"), **_header(view, settings, printed_at),
-        fields=_people(view) + _acknowledged(v), **_table(rows), totals=totals,
+        kind="invoice",
+        title=_("Invoice summary"),
+        **_header(view, settings, printed_at),
+        fields=_people(view) + _acknowledged(v),
+        **_table(rows),
+        totals=totals,
         # the car handed back as it came: the walkaround's map beside what was noted since
-        sections=[(_("Damage at the walkaround"), _damage_lines(walk) or [_("No damage")]),
-                  (_("Damage noted at delivery"), _damage_lines(since) or [_("none")])],
-        damaged={m["panel"] for m in walk}, new_damage={m["panel"] for m in since}, diagram=True,
-        notes=_signed_notes(view, sym) + [f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
+        sections=[
+            (_("Damage at the walkaround"), _damage_lines(walk) or [_("No damage")]),
+            (_("Damage noted at delivery"), _damage_lines(since) or [_("none")]),
+        ],
+        damaged={m["panel"] for m in walk},
+        new_damage={m["panel"] for m in since},
+        diagram=True,
+        notes=_signed_notes(view, sym)
+        + [f"{_('Next service')}: {day:%Y-%m-%d}" + (f" / {km(due_km)}" if due_km else "")],
         signatures=[(_("The car handed back as the damage above shows."), _("Customer"))],
         filename=f"{v.number}-invoice",
     )
 
 
 def _damage_lines(marks: list[dict]) -> list[str]:
-    return [f"{_(PANEL_NAMES[m['panel']])}: {_(DAMAGE_NAMES[m['kind']])}" + (f" ({m['note']})" if m.get("note") else "")
-            for m in marks]
+    return [
+        f"{_(PANEL_NAMES[m['panel']])}: {_(DAMAGE_NAMES[m['kind']])}" + (f" ({m['note']})" if m.get("note") else "")
+        for m in marks
+    ]
 
 
 def _acknowledged(v) -> list[tuple[str, str]]:
     """The customer's acknowledgement of the damage map at both ends."""
     out = []
-    for label, by, at in ((_("Map signed in"), v.damage_ack_in_by, v.damage_ack_in_at),
-                          (_("Map signed out"), v.damage_ack_out_by, v.damage_ack_out_at)):
+    for label, by, at in (
+        (_("Map signed in"), v.damage_ack_in_by, v.damage_ack_in_at),
+        (_("Map signed out"), v.damage_ack_out_by, v.damage_ack_out_at),
+    ):
         ack = damage.acknowledgement(by, at)
         out.append((label, f"{ack.by} {ack.at:%Y-%m-%d %H:%M}" if ack else _("not recorded")))
     return out
@@ -350,16 +407,23 @@ def walkaround_doc(view, settings, *, printed_at: datetime) -> Doc:
         (_("Tyres"), v.tyres or missing),
         (_("Valuables"), v.valuables or missing),
     ]
-    dmg_lines = [f"{_(PANEL_NAMES.get(d.get('panel'), str(d.get('panel'))))}: "
-                 f"{_(DAMAGE_NAMES.get(d.get('kind'), str(d.get('kind'))))}"
-                 + (f" ({d['note']})" if d.get("note") else "") for d in damages]
+    dmg_lines = [
+        f"{_(PANEL_NAMES.get(d.get('panel'), str(d.get('panel'))))}: "
+        f"{_(DAMAGE_NAMES.get(d.get('kind'), str(d.get('kind'))))}" + (f" ({d['note']})" if d.get("note") else "")
+        for d in damages
+    ]
     if not dmg_lines:
         dmg_lines = [_("No damage") if v.damage_confirmed else missing]
-    findings = [f"[{_(GRADE_NAMES.get(str(getattr(fd.grade, 'value', fd.grade)), str(fd.grade)))}] {fd.text}"
-                for fd in view.findings] or [_("none")]
+    findings = [
+        f"[{_(GRADE_NAMES.get(str(getattr(fd.grade, 'value', fd.grade)), str(fd.grade)))}] {fd.text}"
+        for fd in view.findings
+    ] or [_("none")]
     return Doc(
-        kind="walkaround", title=_("Walkaround sheet"), **_header(view, settings, printed_at),
-        fields=fields + _acknowledged(v)[:1], diagram=True,
+        kind="walkaround",
+        title=_("Walkaround sheet"),
+        **_header(view, settings, printed_at),
+        fields=fields + _acknowledged(v)[:1],
+        diagram=True,
         sections=[_requests(view), (_("Damage found"), dmg_lines), (_("Findings"), findings)],
         damaged={d.get("panel") for d in damages},
         signatures=[(_("Checked together with the customer."), _("Customer")), ("", _("Advisor"))],

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -17,8 +21,12 @@ from desk.domain.schedule import LATE, service_due
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen
-from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.safe import literal
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
+
+if TYPE_CHECKING:
+    from desk.domain.timeline import Interval
+    from desk.store.reads import BoardRow
 
 # The booking forms, the visit screens and the dialogs are imported by the keys
 # that open them: the board is the first screen, on screen before they are needed.
@@ -40,6 +48,18 @@ def flags_text(row) -> Text:
     if row.late and not row.late_called:
         out.append(_("call now"), style="bold yellow reverse")
     return out
+
+
+@dataclass(frozen=True)
+class BoardRead:
+    """One read of the board, as the worker hands it over: the rows, the interval
+    each visit is in now, the opening checklist's open items (None: not today)."""
+
+    rows: tuple[BoardRow, ...]
+    runs: Mapping[int, Interval]
+    opening: tuple[str, ...] | None
+    #: The walk-ins recorded as here (c) and not yet written up (None: not today).
+    waiting: tuple | None = None
 
 
 #: Previous and next day share one place in the footer ("←→ Day").
@@ -66,9 +86,14 @@ class AppointmentsScreen(ListScreen):
     TABLE_ID = "board"
     # What an advisor scans first fits in 80 columns; the rest scrolls.
     COLUMNS = (
-        ("time", N_("Time"), 5), ("customer", N_("Customer"), 12), ("plate", N_("Plate"), 10),
-        ("stage", N_("Stage"), 14), ("flags", N_("Flags"), 24), ("vehicle", N_("Vehicle"), 18),
-        ("concern", N_("Concern"), 28), ("advisor", N_("Advisor"), 10),
+        ("time", N_("Time"), 5),
+        ("customer", N_("Customer"), 12),
+        ("plate", N_("Plate"), 10),
+        ("stage", N_("Stage"), 14),
+        ("flags", N_("Flags"), 24),
+        ("vehicle", N_("Vehicle"), 18),
+        ("concern", N_("Concern"), 28),
+        ("advisor", N_("Advisor"), 10),
     )
 
     def __init__(self) -> None:
@@ -77,7 +102,7 @@ class AppointmentsScreen(ListScreen):
         #: Facility standards not yet ticked today (None: not known yet).
         self.opening: list[str] | None = None
         #: The interval each visit is in now, with its standard (the stage stopwatch).
-        self.runs: dict = {}
+        self.runs: Mapping[int, Interval] = {}
         #: When each walk-in car recorded as here (c) and not yet written up came.
         self.waiting: list = []
 
@@ -108,30 +133,51 @@ class AppointmentsScreen(ListScreen):
                 out.append(_("Opening checklist done"), style="green")
         if self.waiting and self.day == self.app.clock().date():
             out.append("   ")
-            out.append(_n("{n} walk-in waiting since {time} (i writes up)",
-                          "{n} walk-ins waiting, the first since {time} (i writes up)", len(self.waiting),
-                          time=f"{self.waiting[0]:%H:%M}"), style="bold yellow")
+            out.append(
+                _n(
+                    "{n} walk-in waiting since {time} (i writes up)",
+                    "{n} walk-ins waiting, the first since {time} (i writes up)",
+                    len(self.waiting),
+                    time=f"{self.waiting[0]:%H:%M}",
+                ),
+                style="bold yellow",
+            )
         trouble = self.app.store.anchor_trouble
         if trouble is not None:
             out.append("\n")
-            out.append(_("Saves since {since} are not anchored outside the database: {folder} cannot be written "
-                         "({detail}). Removing the newest audit events would go unnoticed until it can",
-                         since=trouble.since, folder=trouble.folder, detail=trouble.detail),
-                       style="bold white on red")
+            out.append(
+                _(
+                    "Saves since {since} are not anchored outside the database: {folder} cannot be written "
+                    "({detail}). Removing the newest audit events would go unnoticed until it can",
+                    since=trouble.since,
+                    folder=trouble.folder,
+                    detail=trouble.detail,
+                ),
+                style="bold white on red",
+            )
         return out
 
     def anchor_changed(self) -> None:
         """The audit log's anchor failed, or works again: the title says so."""
         self.set_title(self.title_text(self.opening))
 
-    def fetch(self):
+    def fetch(self) -> BoardRead:
+        """In the worker: the day's rows, their stopwatches and (today) the opening checklist."""
         day = self.day
         rows = self.desk.booking.board(day)
-        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
-        if day == self.app.clock().date():
-            self.opening = self.desk.setup.opening_open_items(day)
-            self.waiting = self.desk.booking.waiting_walk_ins()
-        return rows
+        runs = self.desk.timeline.running(r.visit_id for r in rows)
+        today = day == self.app.clock().date()
+        opening = tuple(self.desk.setup.opening_open_items(day)) if today else None
+        waiting = tuple(self.desk.booking.waiting_walk_ins()) if today else None
+        return BoardRead(tuple(rows), MappingProxyType(runs), opening, waiting)
+
+    def take(self, read: BoardRead) -> None:
+        self.runs = read.runs
+        if read.opening is not None:
+            self.opening = list(read.opening)
+        if read.waiting is not None:
+            self.waiting = list(read.waiting)
+        self.show_rows(list(read.rows))
 
     def cells(self, r) -> tuple:
         now = self.app.clock()
@@ -211,8 +257,11 @@ class AppointmentsScreen(ListScreen):
             open_appointment()
 
         def arrive(tick=()) -> None:
-            self.run_db(lambda: self.desk.lifecycle.arrive(self.user, ref, tick=tick), arrived,
-                        failed=lambda exc: ask(exc) if not tick else refused(exc))
+            self.run_db(
+                lambda: self.desk.lifecycle.arrive(self.user, ref, tick=tick),
+                arrived,
+                failed=lambda exc: ask(exc) if not tick else refused(exc),
+            )
 
         def ask(exc) -> None:
             mine = staff.yours_to_tick(self.user, exc.items) if isinstance(exc, GuardFailed) else []
@@ -222,16 +271,23 @@ class AppointmentsScreen(ListScreen):
             from desk.widgets.dialogs import ConfirmDialog
 
             question = Text(_("{customer} ({plate}) has arrived.", customer=row.customer, plate=row.plate))
-            question.append("\n" + _("Still open at the appointment: {items}",
-                                      items="; ".join(s.item.text for s in mine)))
+            question.append(
+                "\n" + _("Still open at the appointment: {items}", items="; ".join(s.item.text for s in mine))
+            )
             question.append("\n")
             if row.special_note:
                 question.append(_("Note: "), style="bold magenta")
                 question.append(row.special_note)
             else:
                 question.append(_("No special note on the customer."))
-            question.append("\n" + _n("Tick it as done by you and start the reception?",
-                                       "Tick them as done by you and start the reception?", len(mine)))
+            question.append(
+                "\n"
+                + _n(
+                    "Tick it as done by you and start the reception?",
+                    "Tick them as done by you and start the reception?",
+                    len(mine),
+                )
+            )
             ids = [s.item.id for s in mine]
             self.app.push_screen(ConfirmDialog(question), lambda yes: arrive(ids) if yes else open_appointment())
 
@@ -240,9 +296,9 @@ class AppointmentsScreen(ListScreen):
     def action_car_here(self) -> None:
         """A car without appointment is here: one key starts its clock, before the
         write-up (i); the walk-in visit takes this as its arrival."""
+
         def saved(_id) -> None:
-            self.notify(_("Walk-in car here at {time}: the greeting counts from now",
-                          time=f"{self.app.clock():%H:%M}"))
+            self.notify(_("Walk-in car here at {time}: the greeting counts from now", time=f"{self.app.clock():%H:%M}"))
             self.load()
 
         self.run_db(lambda: self.desk.booking.car_here(self.user), saved)
@@ -263,13 +319,20 @@ class AppointmentsScreen(ListScreen):
 
         def prepare():
             recent = [
-                v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
+                v
+                for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
                 if v["stage"] not in (Stage.BOOKED, Stage.CANCELLED, Stage.NO_SHOW)
                 and (now.date() - v["day"]).days <= window
             ]
             earliest = self.desk.booking.earliest_free_slot(now) if recent else None
-            last = next((v for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
-                         if v["stage"] in (Stage.DELIVERED, Stage.FOLLOWED_UP)), None)
+            last = next(
+                (
+                    v
+                    for v in self.desk.people.vehicle_visits(vehicle_id, limit=3)
+                    if v["stage"] in (Stage.DELIVERED, Stage.FOLLOWED_UP)
+                ),
+                None,
+            )
             due = last is not None and service_due(self.desk.lifecycle.next_service_due(last["id"])[0], now.date())
             return recent, earliest, self.desk.carryover.for_vehicle(vehicle_id), due
 
@@ -282,11 +345,14 @@ class AppointmentsScreen(ListScreen):
             if recent:
                 hint = _("Recent visit {day}: if this is a comeback, offer the earliest slot", day=recent[0]["day"])
             if offers:  # declined work comes back: offer it now; r on the booked visit adds it
-                hint = "\n".join(filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol)
-                                                .plain.rstrip()]))
+                hint = "\n".join(
+                    filter(None, [hint, offers_text(offers, self.app.settings.currency_symbol).plain.rstrip()])
+                )
             when = earliest or self.desk.ctx.schedule.booking_default(now, self.day)
-            self.app.push_screen(booking_form(self.app, when=when, comeback_hint=hint, service_due=due),
-                                 lambda values: self._save_booking(customer_id, vehicle_id, values))
+            self.app.push_screen(
+                booking_form(self.app, when=when, comeback_hint=hint, service_due=due),
+                lambda values: self._save_booking(customer_id, vehicle_id, values),
+            )
 
         self.run_db(prepare, show)
 
@@ -297,7 +363,10 @@ class AppointmentsScreen(ListScreen):
 
         def book_as(actor):
             return self.desk.booking.book(
-                actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=BookingDraft.from_form(values),
+                actor,
+                customer_id=customer_id,
+                vehicle_id=vehicle_id,
+                booking=BookingDraft.from_form(values),
                 overbook=overbook,
             )
 
@@ -317,8 +386,12 @@ class AppointmentsScreen(ListScreen):
                 )
 
         if overbook:
-            self.run_as_or_approved(_("Overbook {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")),
-                                    lambda actor: book_as(actor), booked, failed=refused)
+            self.run_as_or_approved(
+                _("Overbook {when}", when=values["when"].strftime("%Y-%m-%d %H:%M")),
+                lambda actor: book_as(actor),
+                booked,
+                failed=refused,
+            )
             return
         self.run_db(lambda: book_as(self.user), booked, failed=refused)
 
@@ -338,8 +411,12 @@ class AppointmentsScreen(ListScreen):
             if not values:
                 return
             self.run_db(
-                lambda: self.desk.booking.walk_in(self.user, customer_id=customer_id, vehicle_id=vehicle_id,
-                                                  concerns=(ConcernDraft.from_form(values),)),
+                lambda: self.desk.booking.walk_in(
+                    self.user,
+                    customer_id=customer_id,
+                    vehicle_id=vehicle_id,
+                    concerns=(ConcernDraft.from_form(values),),
+                ),
                 lambda ref: self.app.push_screen(screen_for(Stage.RECEPTION, ref.id)),
             )
 
@@ -352,9 +429,19 @@ class AppointmentsScreen(ListScreen):
         from desk.widgets.dialogs import PickDialog
 
         def show(days) -> None:
-            choices = [(d, _n("{day}  {n} appointment, {a} arrived", "{day}  {n} appointments, {a} arrived", n,
-                                   day=f"{d:%a %Y-%m-%d}", a=a))
-                       for d, n, a in days]
+            choices = [
+                (
+                    d,
+                    _n(
+                        "{day}  {n} appointment, {a} arrived",
+                        "{day}  {n} appointments, {a} arrived",
+                        n,
+                        day=f"{d:%a %Y-%m-%d}",
+                        a=a,
+                    ),
+                )
+                for d, n, a in days
+            ]
 
             def chosen(day) -> None:
                 if day:
@@ -382,8 +469,11 @@ class AppointmentsScreen(ListScreen):
                 return _("LATE: call overdue") if now > rem.due_at else _("LATE: call before this time")
 
             choices = [
-                (rem.id, f"{rem.due_at:%H:%M}  {label(rem)}  {cust.name}  {show_phone(cust.phone)}  "
-                         f"{visit.appointment_at:%m-%d %H:%M}")
+                (
+                    rem.id,
+                    f"{rem.due_at:%H:%M}  {label(rem)}  {cust.name}  {show_phone(cust.phone)}  "
+                    f"{visit.appointment_at:%m-%d %H:%M}",
+                )
                 for rem, visit, cust in items
             ]
             self.reminder_visits = {rem.id: VisitRef(visit.id, visit.version) for rem, visit, _cust in items}
@@ -396,14 +486,19 @@ class AppointmentsScreen(ListScreen):
             return
         from desk.widgets.dialogs import FormDialog, FormField
 
-        form = FormDialog(_("Outcome of the call"), [
-            FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
-        ])
+        form = FormDialog(
+            _("Outcome of the call"),
+            [
+                FormField.of(fields.REMINDER_OUTCOME, _("e.g. reminded / coming / rebook / no answer")),
+            ],
+        )
         # a refused save (the visit moved on) keeps the form and what was typed
         opened = {"ref": self.reminder_visits[reminder_id]}
-        self.submit(form, lambda v: self.desk.booking.complete_reminder(self.user, opened["ref"], reminder_id,
-                                                                        v["outcome"]),
-                    reapply=lambda current: opened.update(ref=current))
+        self.submit(
+            form,
+            lambda v: self.desk.booking.complete_reminder(self.user, opened["ref"], reminder_id, v["outcome"]),
+            reapply=lambda current: opened.update(ref=current),
+        )
 
     def action_welcome_list(self) -> None:
         tomorrow = self.app.clock().date() + timedelta(days=1)
@@ -419,7 +514,16 @@ class AppointmentsScreen(ListScreen):
             path.write_text(header + "\n\n" + "\n".join(names) + "\n", encoding="utf-8")
             return path, len(names)
 
-        self.run_db(export, lambda r: self.notify(
-            _n("Welcome list for {day}: {n} name in {path}", "Welcome list for {day}: {n} names in {path}", r[1],
-               day=tomorrow.isoformat(), path=str(r[0])),
-            timeout=10))
+        self.run_db(
+            export,
+            lambda r: self.notify(
+                _n(
+                    "Welcome list for {day}: {n} name in {path}",
+                    "Welcome list for {day}: {n} names in {path}",
+                    r[1],
+                    day=tomorrow.isoformat(),
+                    path=str(r[0]),
+                ),
+                timeout=10,
+            ),
+        )

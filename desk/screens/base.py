@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
 
-from desk.domain.entities import VisitRef
+from desk.domain.entities import Saved, VisitRef
 from desk.i18n import _, _n
+from desk.shell.work import run_db
 from desk.widgets.feedback import describe_error, describe_fault
+
+if TYPE_CHECKING:
+    from desk.domain.entities import User
+    from desk.services import Desk
+    from desk.shell.app import DeskApp
 
 
 def translated_bindings(active: dict) -> dict:
@@ -20,57 +26,16 @@ def translated_bindings(active: dict) -> dict:
     for key, item in active.items():
         binding = item.binding
         if binding.description or binding.tooltip:
-            binding = dataclasses.replace(binding, description=_(binding.description) if binding.description else "",
-                                          tooltip=_(binding.tooltip) if binding.tooltip else "")
+            binding = dataclasses.replace(
+                binding,
+                description=_(binding.description) if binding.description else "",
+                tooltip=_(binding.tooltip) if binding.tooltip else "",
+            )
         out[key] = item._replace(binding=binding, tooltip=binding.tooltip or item.tooltip)
     return out
 
 
-def run_db(
-    node,
-    fn: Callable[[], Any],
-    done: Callable[[Any], None] | None = None,
-    *,
-    failed: Callable[[BaseException], None] | None = None,
-    took: Callable[[VisitRef], None] | None = None,
-    group: str = "db",
-    exclusive: bool = False,
-) -> None:
-    """The one way a screen, a dialog or the app reaches the database: ``fn`` runs
-    in a thread worker of ``node`` (a screen, a widget or the app); its result
-    goes to ``done`` on the UI thread, its error to ``failed`` (by default a
-    notification: one sentence, an unexpected error logged under a reference).
-    A ``Saved`` result hands the visit's new version to ``took`` first."""
-    from desk.domain.entities import Saved
-
-    app = node.app  # the app's own ``app`` is itself
-
-    def tell(exc: BaseException) -> None:
-        app.notify(describe_fault(exc), severity="error", timeout=8, markup=False)  # names user text: literal
-
-    def on_ui(callback: Callable, *args) -> None:
-        """``callback`` on the UI thread, unless ``node`` went away meanwhile (a
-        screen closed while its read was on its way: nothing left to show it on)."""
-        def call() -> None:
-            if node is app or node.is_attached:
-                callback(*args)
-
-        app.call_from_thread(call)
-
-    def job() -> None:
-        try:
-            result = fn()
-        except Exception as exc:  # noqa: BLE001 - every error becomes a message
-            on_ui(failed or tell, exc)
-            return
-        if isinstance(result, Saved):
-            if took is not None:
-                on_ui(took, result.ref)
-            result = result.value
-        if done is not None:
-            on_ui(done, result)
-
-    node.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+T = TypeVar("T")
 
 
 class DeskScreen(Screen):
@@ -81,6 +46,9 @@ class DeskScreen(Screen):
     version it was opened on: while it is open ``ref`` is that version, so its
     save is refused when the record moved on meanwhile, however far the screen
     behind it followed the feed."""
+
+    if TYPE_CHECKING:
+        app: DeskApp  # desk's screens live in desk's app (Textual types it App[Any])
 
     #: The record as this screen shows it (following the change feed and its own saves).
     shown_ref: Any = None
@@ -116,19 +84,22 @@ class DeskScreen(Screen):
         return translated_bindings(super().active_bindings)
 
     @property
-    def desk(self):
-        return self.app.desk
+    def desk(self) -> Desk:
+        """The services: a screen of desk's is shown over an open store (the early
+        board, shown before, reads without them)."""
+        return cast("Desk", self.app.desk)
 
     @property
-    def user(self):
+    def user(self) -> User | None:
+        """Who works here now (None while the terminal is locked)."""
         return self.app.user
 
     def run_db(
         self,
-        fn: Callable[[], Any],
-        done: Callable[[Any], None] | None = None,
+        fn: Callable[[], T | Saved[T]],
+        done: Callable[[T], object] | None = None,
         *,
-        failed: Callable[[BaseException], None] | None = None,
+        failed: Callable[[BaseException], object] | None = None,
         group: str = "db",
         exclusive: bool = False,
     ) -> None:
@@ -190,8 +161,9 @@ class DeskScreen(Screen):
                 self.run_db(lambda: save(values), saved, failed=refused)
             else:
                 action = approve(values) if callable(approve) else approve
-                self.run_as_or_approved(action, lambda actor: save(values, actor), saved, failed=refused,
-                                        cancelled=form.reopen, who=who)
+                self.run_as_or_approved(
+                    action, lambda actor: save(values, actor), saved, failed=refused, cancelled=form.reopen, who=who
+                )
 
         form.submitted = submitted
         self.app.push_screen(form, lambda _result: self.unpin_form())
@@ -281,21 +253,33 @@ class VisitActions:
         from desk.widgets.checklist import Checklist
 
         shown = next((st for c in self.query(Checklist) for st in c.statuses if st.item.id == item_id), None)
-        if kind == MarkKind.DONE and shown is not None and shown.mark is not None and not shown.by_data \
-                and shown.state != "open":
+        if (
+            kind == MarkKind.DONE
+            and shown is not None
+            and shown.mark is not None
+            and not shown.by_data
+            and shown.state != "open"
+        ):
             # space on a marked item: un-tick it, with the reason asked (a mistaken
             # tick is withdrawn, audited; it no longer writes a second tick)
-            self.submit(ReasonDialog(_("Un-tick {item}", item=item_id), shown.item.text),
-                        lambda reason, actor: self.desk.checklist.mark_item(actor, self.ref, item_id,
-                                                                            MarkKind.UNDONE, reason),
-                        self.show_mark, approve=_("Un-tick {item}", item=item_id))
+            self.submit(
+                ReasonDialog(_("Un-tick {item}", item=item_id), shown.item.text),
+                lambda reason, actor: self.desk.checklist.mark_item(actor, self.ref, item_id, MarkKind.UNDONE, reason),
+                self.show_mark,
+                approve=_("Un-tick {item}", item=item_id),
+            )
             return
         # a manager or foreman waives, on this terminal if need be; a tick or n.a.
         # refused for this role: someone who may do it, with their PIN, here
         waive = kind == MarkKind.WAIVED
         who = None if waive else (lambda: self.desk.checklist.who_may_mark(self.visit_id, item_id, kind))
-        action = (_("Waive {item}", item=item_id) if waive else _("Tick {item}", item=item_id)
-                  if kind == MarkKind.DONE else _("Not applicable: {item}", item=item_id))
+        action = (
+            _("Waive {item}", item=item_id)
+            if waive
+            else _("Tick {item}", item=item_id)
+            if kind == MarkKind.DONE
+            else _("Not applicable: {item}", item=item_id)
+        )
         if kind == MarkKind.DONE or event.reason:
             self.run_as_or_approved(action, lambda actor: mark(event.reason, actor), self.show_mark, who=who)
             return

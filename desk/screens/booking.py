@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain import fields
-from desk.domain.entities import SYMPTOM_LABELS, Symptom
 from desk.domain.drafts import ConcernDraft
+from desk.domain.entities import SYMPTOM_LABELS, Symptom
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.visit import VisitScreen
@@ -19,13 +19,16 @@ from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.comebacks import ComebackProposal
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, ReasonDialog
 
+
 def tags_hint() -> str:
     return " ".join(f"{i}={_(SYMPTOM_LABELS[s])}" for i, s in enumerate(fields.TAG_ORDER, 1))
 
 
 def _concern_fields(concern: str = "", tags: str = "") -> list[FormField]:
-    return [FormField.of(fields.CONCERN, _("Customer's request, in their words"), concern),
-            FormField.of(fields.TAGS, _("Symptom tags: {hint}", hint=tags_hint()), tags)]
+    return [
+        FormField.of(fields.CONCERN, _("Customer's request, in their words"), concern),
+        FormField.of(fields.TAGS, _("Symptom tags: {hint}", hint=tags_hint()), tags),
+    ]
 
 
 def booking_form(app, *, when: datetime | None, comeback_hint: str = "", service_due: bool = False) -> FormDialog:
@@ -33,12 +36,19 @@ def booking_form(app, *, when: datetime | None, comeback_hint: str = "", service
     title = _("Book an appointment")
     if comeback_hint:
         title += "\n" + comeback_hint
-    return FormDialog(title, [
-        FormField.of(fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
-                     when.strftime("%Y-%m-%d %H:%M") if when else "", now=app.clock()),
-        # a car due its service: that is what the call is most likely about
-        *(_concern_fields(_("Regular service"), Symptom.SERVICE.value) if service_due else _concern_fields()),
-    ])
+    return FormDialog(
+        title,
+        [
+            FormField.of(
+                fields.WHEN,
+                _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
+                when.strftime("%Y-%m-%d %H:%M") if when else "",
+                now=app.clock(),
+            ),
+            # a car due its service: that is what the call is most likely about
+            *(_concern_fields(_("Regular service"), Symptom.SERVICE.value) if service_due else _concern_fields()),
+        ],
+    )
 
 
 def concern_form(title: str) -> FormDialog:
@@ -104,20 +114,29 @@ class AppointmentScreen(ComebackProposal, CarryOverActions, VisitScreen):
             table.focus_item(exc.items[0].item.id)
 
     def action_add_concern(self) -> None:
-        self.submit(concern_form(_("Add concern")),
-                    lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)))
+        self.submit(
+            concern_form(_("Add concern")),
+            lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)),
+        )
 
     def action_reschedule(self) -> None:
-        form = FormDialog(_("Reschedule"), [
-            FormField.of(fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"),
-                         now=self.app.clock()),
-        ])
+        form = FormDialog(
+            _("Reschedule"),
+            [
+                FormField.of(
+                    fields.WHEN, _("When (e.g. tomorrow 9:30, +2 14:00, 2026-11-25 10:00)"), now=self.app.clock()
+                ),
+            ],
+        )
 
         self.submit(form, lambda values: self.desk.booking.reschedule(self.user, self.ref, values["when"]))
 
     def action_cancel_visit(self) -> None:
-        self.submit(ReasonDialog(_("Cancel visit")), lambda reason: self.desk.lifecycle.cancel(self.user, self.ref, reason),
-                    lambda _r: self.dismiss())
+        self.submit(
+            ReasonDialog(_("Cancel visit")),
+            lambda reason: self.desk.lifecycle.cancel(self.user, self.ref, reason),
+            lambda _r: self.dismiss(),
+        )
 
     def action_no_show(self) -> None:
         def save(yes):
@@ -125,5 +144,3 @@ class AppointmentScreen(ComebackProposal, CarryOverActions, VisitScreen):
                 self.run_db(lambda: self.desk.lifecycle.no_show(self.user, self.ref), lambda _r: self.dismiss())
 
         self.app.push_screen(ConfirmDialog(_("Mark as no-show?")), save)
-
-

@@ -29,8 +29,12 @@ def age_text(row, now) -> Text:
 class ComplaintsScreen(ListScreen):
     TABLE_ID = "complaints"
     COLUMNS = (
-        ("opened", N_("Opened"), 12), ("age", N_("Age"), 14), ("customer", N_("Customer"), 12),
-        ("severity", N_("Severity"), 9), ("summary", N_("Summary"), 40), ("due", N_("Due"), 12),
+        ("opened", N_("Opened"), 12),
+        ("age", N_("Age"), 14),
+        ("customer", N_("Customer"), 12),
+        ("severity", N_("Severity"), 9),
+        ("summary", N_("Summary"), 40),
+        ("due", N_("Due"), 12),
         ("repeat", N_("Repeat"), 6),
     )
     BINDINGS = [
@@ -57,9 +61,12 @@ class ComplaintsScreen(ListScreen):
 
     def cells(self, r) -> tuple:
         return (
-            f"{r.opened_at:%m-%d %H:%M}", age_text(r, self.app.clock()), literal(r.customer),
+            f"{r.opened_at:%m-%d %H:%M}",
+            age_text(r, self.app.clock()),
+            literal(r.customer),
             Text(_(SEVERITY_LABELS[r.severity]), style="bold red" if r.severity == "major" else ""),
-            literal(r.summary), Text(f"{r.due_at:%m-%d %H:%M}", style="bold red reverse" if r.overdue else ""),
+            literal(r.summary),
+            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red reverse" if r.overdue else ""),
             Text(str(r.repeat), style="bold" if r.repeat else "dim"),
         )
 
@@ -67,14 +74,19 @@ class ComplaintsScreen(ListScreen):
         row = self.current_row()
         if row is None:
             return
-        form = FormDialog(_("Close complaint: {summary}", summary=row.summary[:60]), [
-            FormField.of(fields.ROOT_CAUSE, _("Root cause")),
-            FormField.of(fields.REMEDY, _("Remedy (e.g. free check, labour voucher)")),
-            FormField.of(fields.CLOSING_REPORT, _("Closing report")),
-        ])
+        form = FormDialog(
+            _("Close complaint: {summary}", summary=row.summary[:60]),
+            [
+                FormField.of(fields.ROOT_CAUSE, _("Root cause")),
+                FormField.of(fields.REMEDY, _("Remedy (e.g. free check, labour voucher)")),
+                FormField.of(fields.CLOSING_REPORT, _("Closing report")),
+            ],
+        )
         # the form keeps the complaint as it was when opened (the list behind it follows the feed)
         opened = {"ref": row.ref}
-        self.submit(form, lambda v, actor: self.desk.complaints.close_complaint(actor, opened["ref"],
-                                                                                ComplaintClosing(**v)),
-                    approve=_("Close complaint: {summary}", summary=row.summary[:60]),
-                    reapply=lambda current: opened.update(ref=current))
+        self.submit(
+            form,
+            lambda v, actor: self.desk.complaints.close_complaint(actor, opened["ref"], ComplaintClosing(**v)),
+            approve=_("Close complaint: {summary}", summary=row.summary[:60]),
+            reapply=lambda current: opened.update(ref=current),
+        )

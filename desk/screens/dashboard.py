@@ -10,9 +10,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import kpi
-from desk.domain import fields
-from desk.domain import staff
+from desk.domain import fields, kpi, staff
 from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen, TableScreen
@@ -20,7 +18,10 @@ from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 from desk.widgets.safe import literal
 
 PERIOD_LABELS = {
-    kpi.DAY: N_("By day"), kpi.WEEK: N_("By week"), kpi.MONTH: N_("By month"), kpi.YEAR: N_("By year"),
+    kpi.DAY: N_("By day"),
+    kpi.WEEK: N_("By week"),
+    kpi.MONTH: N_("By month"),
+    kpi.YEAR: N_("By year"),
     kpi.CUSTOM: N_("Range"),
 }
 
@@ -29,7 +30,11 @@ def value_style(m: kpi.Measure) -> str:
     """Rates below 80 % and a negative NPS stand out."""
     if m.value is None:
         return "dim"
-    if m.unit == kpi.PCT and m.key not in ("comeback", "no_show", "declined_done") and not m.key.startswith(("duration", "comeback.")):
+    if (
+        m.unit == kpi.PCT
+        and m.key not in ("comeback", "no_show", "declined_done")
+        and not m.key.startswith(("duration", "comeback."))
+    ):
         return "bold" if m.value >= 80 else "bold yellow" if m.value >= 50 else "bold red"
     if m.unit == kpi.NPS and m.value < 0:
         return "bold red"
@@ -51,8 +56,11 @@ class DashboardScreen(TableScreen):
 
     TABLE_ID = "kpi"
     COLUMNS = (
-        ("figure", N_("Figure"), 40), ("value", N_("Value"), 8), ("base", N_("Base"), 9),
-        ("trend", N_("Trend"), 31), ("shop", N_("Shop"), 8),
+        ("figure", N_("Figure"), 40),
+        ("value", N_("Value"), 8),
+        ("base", N_("Base"), 9),
+        ("trend", N_("Trend"), 31),
+        ("shop", N_("Shop"), 8),
     )
 
     def __init__(self) -> None:
@@ -78,7 +86,9 @@ class DashboardScreen(TableScreen):
         advisor = self.advisor_id
         if not quiet:
             self.set_title(loading=True)
-        self.run_db(lambda: self.desk.reports.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True)
+        self.run_db(
+            lambda: self.desk.reports.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True
+        )
 
     def title_text(self) -> Text:
         who = self.advisor_name if self.advisor_id is not None else _("Whole shop")
@@ -107,9 +117,12 @@ class DashboardScreen(TableScreen):
             m = row.measure
             shop = kpi.format_value(row.shop) if row.shop is not None else ""
             table.add_row(
-                Text(measure_label(m)), Text(kpi.format_value(m), style=value_style(m), justify="right"),
-                Text(measure_base(m), justify="right"), Text(kpi.spark(row.trend, m.unit), style="cyan"),
-                Text(shop, justify="right"), key=m.key,
+                Text(measure_label(m)),
+                Text(kpi.format_value(m), style=value_style(m), justify="right"),
+                Text(measure_base(m), justify="right"),
+                Text(kpi.spark(row.trend, m.unit), style="cyan"),
+                Text(shop, justify="right"),
+                key=m.key,
             )
         if report.rows:
             table.move_cursor(row=min(keep, len(report.rows) - 1))
@@ -138,10 +151,17 @@ class DashboardScreen(TableScreen):
                 self.first, self.last = values["first"], values["last"]
                 self.load()
 
-        self.app.push_screen(FormDialog(_("Date range"), [
-            FormField.of(fields.FIRST_DAY, _("From (e.g. 2026-11-01)"), f"{self.first:%Y-%m-%d}", today=today),
-            FormField.of(fields.LAST_DAY, _("To"), f"{self.last:%Y-%m-%d}", today=today),
-        ], check=check), chosen)
+        self.app.push_screen(
+            FormDialog(
+                _("Date range"),
+                [
+                    FormField.of(fields.FIRST_DAY, _("From (e.g. 2026-11-01)"), f"{self.first:%Y-%m-%d}", today=today),
+                    FormField.of(fields.LAST_DAY, _("To"), f"{self.last:%Y-%m-%d}", today=today),
+                ],
+                check=check,
+            ),
+            chosen,
+        )
 
     def action_advisor(self) -> None:
         def show(users) -> None:
@@ -190,9 +210,15 @@ class KpiVisitsScreen(ListScreen):
 
     TABLE_ID = "kpi-visits"
     COLUMNS = (
-        ("ok", N_("Met"), 4), ("ro", N_("RO"), 10), ("day", N_("Day"), 10), ("customer", N_("Customer"), 12),
-        ("plate", N_("Plate"), 9), ("advisor", N_("Advisor"), 10), ("tech", N_("Technician"), 10),
-        ("stage", N_("Stage"), 11), ("detail", N_("Detail"), 24),
+        ("ok", N_("Met"), 4),
+        ("ro", N_("RO"), 10),
+        ("day", N_("Day"), 10),
+        ("customer", N_("Customer"), 12),
+        ("plate", N_("Plate"), 9),
+        ("advisor", N_("Advisor"), 10),
+        ("tech", N_("Technician"), 10),
+        ("stage", N_("Stage"), 11),
+        ("detail", N_("Detail"), 24),
     )
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="kpi_visits.open"),
@@ -219,8 +245,15 @@ class KpiVisitsScreen(ListScreen):
         met = Text("✓", style="green") if v.id in self.hits else Text("✗", style="red")
         stage = _(STAGE_LABELS[Stage(v.stage)]) if v.stage in Stage._value2member_map_ else v.stage
         return (
-            met, Text(v.number), f"{v.day:%Y-%m-%d}" if v.day else "", literal(v.customer), literal(v.plate),
-            literal(v.advisor), literal(v.technician), stage, literal(self.notes.get(v.id, "")),
+            met,
+            Text(v.number),
+            f"{v.day:%Y-%m-%d}" if v.day else "",
+            literal(v.customer),
+            literal(v.plate),
+            literal(v.advisor),
+            literal(v.technician),
+            stage,
+            literal(self.notes.get(v.id, "")),
         )
 
     def on_data_table_row_selected(self, event) -> None:

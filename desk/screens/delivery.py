@@ -19,8 +19,8 @@ from desk.domain.estimate import AuthorisationDraft
 from desk.domain.money import format_money
 from desk.domain.process import Stage
 from desk.domain.rules import beyond_tolerance, signed_split
-from desk.output.text import reapproval
 from desk.i18n import N_, _
+from desk.output.text import reapproval
 from desk.screens.visit import VisitScreen
 from desk.screens.workshop import WorkLines
 from desk.widgets.comebacks import ComebackCause, comeback_panel
@@ -66,8 +66,10 @@ class QCScreen(ComebackCause, VisitScreen):
         self.load_original(view)
 
     def action_rework(self) -> None:
-        self.submit(ReasonDialog(_("Back to the workshop: what is not right?")),
-                    lambda reason: self.desk.lifecycle.rework(self.user, self.ref, reason))
+        self.submit(
+            ReasonDialog(_("Back to the workshop: what is not right?")),
+            lambda reason: self.desk.lifecycle.rework(self.user, self.ref, reason),
+        )
 
     def action_washing(self) -> None:
         on = not self.view.visit.washing
@@ -120,8 +122,9 @@ def amounts_text(view, policy, symbol: str) -> Text:
         if v.final_approval_cents is not None and v.final_approval_cents >= final:
             out.append(reapproval(v, symbol) + "\n", style="green")
         else:
-            out.append(_("Beyond the tolerance: the customer re-approves the final amount (e)") + "\n",
-                       style="bold red")
+            out.append(
+                _("Beyond the tolerance: the customer re-approves the final amount (e)") + "\n", style="bold red"
+            )
     if v.amount_explanation:
         out.append(_("Explanation") + ": ", style="bold")
         out.append(v.amount_explanation + "\n")
@@ -132,17 +135,31 @@ class DeliveryScreen(HandbackActions, VisitScreen):
     stage = Stage.READY
     handback_end = "out"
     BINDINGS = [
-        Binding("t", "notify_ready", N_("Tell customer"), id="delivery.notify_ready",
-                tooltip=N_("Tell customer it is ready")),
+        Binding(
+            "t",
+            "notify_ready",
+            N_("Tell customer"),
+            id="delivery.notify_ready",
+            tooltip=N_("Tell customer it is ready"),
+        ),
         Binding("f6", "invoice", N_("Invoice"), id="delivery.invoice", tooltip=N_("Invoice summary")),
         Binding("o", "old_parts", N_("Old parts"), id="delivery.old_parts"),
-        Binding("c", "agree_call", N_("Follow-up call"), id="delivery.agree_call",
-                tooltip=N_("Agree follow-up call")),
+        Binding("c", "agree_call", N_("Follow-up call"), id="delivery.agree_call", tooltip=N_("Agree follow-up call")),
         Binding("e", "explain", N_("Explain amount"), id="delivery.explain"),
-        Binding("d", "delivery_damage", N_("New damage"), id="delivery.damage",
-                tooltip=N_("Damage found at delivery: a complaint opens at once")),
-        Binding("a", "acknowledge", N_("Customer acknowledges"), id="delivery.acknowledge",
-                tooltip=N_("The customer acknowledges the car as handed back")),
+        Binding(
+            "d",
+            "delivery_damage",
+            N_("New damage"),
+            id="delivery.damage",
+            tooltip=N_("Damage found at delivery: a complaint opens at once"),
+        ),
+        Binding(
+            "a",
+            "acknowledge",
+            N_("Customer acknowledges"),
+            id="delivery.acknowledge",
+            tooltip=N_("The customer acknowledges the car as handed back"),
+        ),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -152,10 +169,12 @@ class DeliveryScreen(HandbackActions, VisitScreen):
 
     def show_panel(self, view) -> None:
         self.query_one("#amounts", Static).update(
-            amounts_text(view, self.desk.ctx.policy, self.app.settings.currency_symbol))
+            amounts_text(view, self.desk.ctx.policy, self.app.settings.currency_symbol)
+        )
         handback = map_text(view.visit)  # the car handed back as it came
-        handback.append_text(ack_text(_("Acknowledged at delivery"), view.visit.damage_ack_out_by,
-                                      view.visit.damage_ack_out_at))
+        handback.append_text(
+            ack_text(_("Acknowledged at delivery"), view.visit.damage_ack_out_by, view.visit.damage_ack_out_at)
+        )
         self.query_one("#handback", Static).update(handback)
 
         def next_due():
@@ -173,8 +192,11 @@ class DeliveryScreen(HandbackActions, VisitScreen):
             out.append("\n" + _("Next service") + ": ", style="bold")
             out.append(f"{day:%Y-%m-%d}" + (f" / {km:,} km" if km else ""))
             out.append("\n" + _("Follow-up call") + ": ", style="bold")
-            out.append(f"{v.followup_agreed_at:%Y-%m-%d %H:%M} ({_(fields.followup_channel_label(v.followup_channel))})" if v.followup_agreed_at
-                       else "-")
+            out.append(
+                f"{v.followup_agreed_at:%Y-%m-%d %H:%M} ({_(fields.followup_channel_label(v.followup_channel))})"
+                if v.followup_agreed_at
+                else "-"
+            )
             declined = [ln.description for ln in view.lines if ln.approval == Approval.DECLINED]
             if declined:
                 out.append("\n" + _("Declined, recommend next time") + ": ", style="bold yellow")
@@ -191,8 +213,10 @@ class DeliveryScreen(HandbackActions, VisitScreen):
 
     def action_old_parts(self) -> None:
         choices = [(d, _(label)) for d, label in DISPOSAL_LABELS.items()]
-        self.app.push_screen(PickDialog(_("Old parts: what does the customer want?"), choices),
-                             lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.ref, d)))
+        self.app.push_screen(
+            PickDialog(_("Old parts: what does the customer want?"), choices),
+            lambda d: d and self.call(lambda: self.desk.delivery.set_disposal(self.user, self.ref, d)),
+        )
 
     def action_explain(self) -> None:
         """Within the tolerance an explanation is enough; beyond it the customer
@@ -202,9 +226,12 @@ class DeliveryScreen(HandbackActions, VisitScreen):
             return
         final = view.totals.total
         if not beyond_tolerance(final, view.authorised_amount, self.desk.ctx.policy):
-            form = FormDialog(_("Why the final amount differs"), [
-                FormField.of(fields.EXPLANATION, _("Explanation")),
-            ])
+            form = FormDialog(
+                _("Why the final amount differs"),
+                [
+                    FormField.of(fields.EXPLANATION, _("Explanation")),
+                ],
+            )
             self.submit(form, lambda v: self.desk.delivery.explain_amount(self.user, self.ref, v["text"]))
             return
         drafted: dict = {}
@@ -214,8 +241,11 @@ class DeliveryScreen(HandbackActions, VisitScreen):
 
         symbol = self.app.settings.currency_symbol
         form = FormDialog(
-            _("The customer re-approves the final amount {final} (signed {signed})",
-              final=format_money(final, symbol), signed=format_money(view.authorised_amount, symbol)),
+            _(
+                "The customer re-approves the final amount {final} (signed {signed})",
+                final=format_money(final, symbol),
+                signed=format_money(view.authorised_amount, symbol),
+            ),
             [
                 FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                 FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
@@ -234,10 +264,14 @@ class DeliveryScreen(HandbackActions, VisitScreen):
         def check(values: dict) -> None:  # within the window: the agreement's own rule, inline
             drafted["agreement"] = FollowUpAgreement.of(**values, now=now, window_hours=window)
 
-        form = FormDialog(_("Agree the follow-up call (within 72 hours)"), [
-            FormField.of(fields.FOLLOWUP_AT, _("When (e.g. tomorrow 10:00, +2 15:00)"), now=now),
-            FormField.of(fields.FOLLOWUP_CHANNEL, _("Channel: phone, wechat or sms"), "phone"),
-        ], check=check)
+        form = FormDialog(
+            _("Agree the follow-up call (within 72 hours)"),
+            [
+                FormField.of(fields.FOLLOWUP_AT, _("When (e.g. tomorrow 10:00, +2 15:00)"), now=now),
+                FormField.of(fields.FOLLOWUP_CHANNEL, _("Channel: phone, wechat or sms"), "phone"),
+            ],
+            check=check,
+        )
         self.submit(form, lambda v: self.desk.delivery.agree_followup(self.user, self.ref, drafted["agreement"]))
 
     def action_invoice(self) -> None:
@@ -246,5 +280,7 @@ class DeliveryScreen(HandbackActions, VisitScreen):
 
         view, visit_id = self.view, self.visit_id
         desk = self.desk  # the document is made in print_document's worker
-        print_document(self, lambda settings, at: invoice_doc(view, settings, desk.lifecycle.next_service_due(visit_id),
-                                                             printed_at=at))
+        print_document(
+            self,
+            lambda settings, at: invoice_doc(view, settings, desk.lifecycle.next_service_due(visit_id), printed_at=at),
+        )

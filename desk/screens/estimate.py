@@ -21,8 +21,8 @@ from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
 from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
-from desk.widgets.tables import append_rows
 from desk.widgets.safe import literal
+from desk.widgets.tables import append_rows
 
 #: Short (the column is 4 wide): "lab." is labour.
 KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
@@ -44,8 +44,7 @@ def totals_text(view, symbol: str) -> Text:
     out.append("\n" + _("Promised") + ": ", style="bold")
     out.append(v.promised_at.strftime("%Y-%m-%d %H:%M") if v.promised_at else "-")
     out.append("   " + _("Authorised") + ": ", style="bold")
-    out.append(_("yes, this version") if view.authorised else _("no"),
-               style="green" if view.authorised else "bold red")
+    out.append(_("yes, this version") if view.authorised else _("no"), style="green" if view.authorised else "bold red")
     out.append(f"   ({_('estimate version {n}', n=v.estimate_version)})", style="dim")
     return out
 
@@ -63,8 +62,13 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         Binding("e", "add_line('fee')", N_("Fee"), id="estimate.fee"),
         Binding("f6", "print_estimate", N_("Print"), id="estimate.print_estimate"),
         Binding("v", "availability", N_("Availability"), id="estimate.availability"),
-        Binding("c", "change_line", N_("Change line"), id="estimate.change_line",
-                tooltip=N_("Quantity, price, discount, tax code of the line")),
+        Binding(
+            "c",
+            "change_line",
+            N_("Change line"),
+            id="estimate.change_line",
+            tooltip=N_("Quantity, price, discount, tax code of the line"),
+        ),
         Binding("delete", "remove_line", N_("Remove line"), id="estimate.remove_line"),
         Binding("r", "earlier_work", N_("Declined earlier"), id="estimate.earlier_work"),
     ]
@@ -84,8 +88,12 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         # within 80 columns (the body stacks the lines over the checklist): the
         # discount and the flags go with the description, the price with the amount
         for key, label, width in (
-            ("kind", N_("Kind"), 4), ("desc", N_("Description"), 22), ("qty", N_("Qty"), 4),
-            ("amount", N_("Amount"), 10), ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH),
+            ("kind", N_("Kind"), 4),
+            ("desc", N_("Description"), 22),
+            ("qty", N_("Qty"), 4),
+            ("amount", N_("Amount"), 10),
+            ("avail", N_("Stock"), STOCK_WIDTH),
+            ("work", N_("Work"), WORK_WIDTH),
         ):
             table.add_column(_(label), key=key, width=width)
         table.focus()
@@ -103,26 +111,32 @@ class EstimateScreen(CarryOverActions, VisitScreen):
             desc.append(" " + " ".join(notes), style="dim")
         names = getattr(self, "names", {})
         return (
-            _(KIND_LABELS[ln.kind]), desc, f"{ln.qty.normalize():f}", format_money(net),
-            stock_cell(ln), work_cell(ln, names, self.view.visit.technician_id if self.view else None, todo=""),
+            _(KIND_LABELS[ln.kind]),
+            desc,
+            f"{ln.qty.normalize():f}",
+            format_money(net),
+            stock_cell(ln),
+            work_cell(ln, names, self.view.visit.technician_id if self.view else None, todo=""),
         )
 
     @staticmethod
     def _same(a: tuple, b: tuple) -> bool:
-        plain = (lambda c: (c.plain, c.style) if isinstance(c, Text) else c)
+        plain = lambda c: (c.plain, c.style) if isinstance(c, Text) else c
         return [plain(c) for c in a] == [plain(c) for c in b]
 
     def show_panel(self, view) -> None:
         table = self.query_one("#lines", DataTable)
         rows = [(ln.id, self._line_cells(ln)) for ln in view.lines]
         shown = getattr(self, "_shown_rows", None)
-        if shown is not None and len(shown) <= len(rows) and all(
-            sid == nid and self._same(scells, ncells) for (sid, scells), (nid, ncells) in zip(shown, rows)
+        if (
+            shown is not None
+            and len(shown) <= len(rows)
+            and all(sid == nid and self._same(scells, ncells) for (sid, scells), (nid, ncells) in zip(shown, rows))
         ):
             # the lines shown are unchanged (a line was added, or nothing changed):
             # add the new rows only
-            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown):]])
-            self.line_ids.extend(line_id for line_id, _cells in rows[len(shown):])
+            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown) :]])
+            self.line_ids.extend(line_id for line_id, _cells in rows[len(shown) :])
         else:
             # a reload (maybe another terminal's change): the cursor stays on the
             # line it was on, so the next key acts on the line the user chose
@@ -164,9 +178,13 @@ class EstimateScreen(CarryOverActions, VisitScreen):
     def action_add_line(self, kind: str) -> None:
         today = self.app.clock().date()
         labels = {
-            "description": _("Description"), "qty": _("Hours") if kind == "labour" else _("Quantity"),
-            "unit_cents": _("Unit price"), "discount_pct": _("Discount %"), "warranty": _("Warranty (y/n)"),
-            "free": _("Free item (y/n)"), "eta": _("In stock: leave empty. Back order: arrival date, or ? until the supplier says"),
+            "description": _("Description"),
+            "qty": _("Hours") if kind == "labour" else _("Quantity"),
+            "unit_cents": _("Unit price"),
+            "discount_pct": _("Discount %"),
+            "warranty": _("Warranty (y/n)"),
+            "free": _("Free item (y/n)"),
+            "eta": _("In stock: leave empty. Back order: arrival date, or ? until the supplier says"),
         }
         values = {"qty": "1", "discount_pct": "0", "warranty": "n", "free": "n"}
         # the fields are the domain's specs: the inline messages are the rules the line is kept to
@@ -184,8 +202,12 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         # the form stays up while the line is saved and closes with the line on
         # screen: the screen below is redrawn once (on a failure it stays open);
         # a price override (staff.may_price): a manager authorises it here
-        self.submit(FormDialog(title, fields, check=check), save, self.show_line_added,
-                    approve=lambda values: _("Price override: {line}", line=drafted["line"].description))
+        self.submit(
+            FormDialog(title, fields, check=check),
+            save,
+            self.show_line_added,
+            approve=lambda values: _("Price override: {line}", line=drafted["line"].description),
+        )
 
     def show_line_added(self, added) -> None:
         """The line is saved: show it and the new totals the service returned
@@ -199,8 +221,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         # the change feed may have read the visit again, new line and all, before
         # this result arrived: the line is shown once (it was drawn, and printed, twice)
         lines = [ln for ln in view.lines if ln.id != added.line.id] + [added.line]
-        self.view = dataclasses.replace(view, lines=lines, totals=added.totals,
-                                        estimate_totals=added.estimate_totals)
+        self.view = dataclasses.replace(view, lines=lines, totals=added.totals, estimate_totals=added.estimate_totals)
         self.show_panel(self.view)
         self.call_after_refresh(self.reload)
 
@@ -213,20 +234,39 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         def chosen(avail):
             if avail == Availability.IN_STOCK:
-                self.call(lambda: self.desk.estimate.update_line(self.user, self.ref, line_id,
-                                                                 patch(availability=avail, eta=None)))
+                self.call(
+                    lambda: self.desk.estimate.update_line(
+                        self.user, self.ref, line_id, patch(availability=avail, eta=None)
+                    )
+                )
             elif avail == Availability.BACK_ORDER:
-                form = FormDialog(_("Back order: we apologise and agree the arrival date"), [
-                    # "?" (or empty): the supplier has given no date yet, as on the part form
-                    FormField.of(fields.PART_ETA, _("Arrival date"), today=today),
-                ])
-                self.submit(form, lambda v: self.desk.estimate.update_line(
-                    self.user, self.ref, line_id,
-                    patch(availability=avail, eta=None if v["eta"] is fields.NO_DATE_YET else v["eta"])))
+                form = FormDialog(
+                    _("Back order: we apologise and agree the arrival date"),
+                    [
+                        # "?" (or empty): the supplier has given no date yet, as on the part form
+                        FormField.of(fields.PART_ETA, _("Arrival date"), today=today),
+                    ],
+                )
+                self.submit(
+                    form,
+                    lambda v: self.desk.estimate.update_line(
+                        self.user,
+                        self.ref,
+                        line_id,
+                        patch(availability=avail, eta=None if v["eta"] is fields.NO_DATE_YET else v["eta"]),
+                    ),
+                )
 
-        self.app.push_screen(PickDialog(_("Availability"), [
-            (Availability.IN_STOCK, _("in stock")), (Availability.BACK_ORDER, _("back order")),
-        ]), chosen)
+        self.app.push_screen(
+            PickDialog(
+                _("Availability"),
+                [
+                    (Availability.IN_STOCK, _("in stock")),
+                    (Availability.BACK_ORDER, _("back order")),
+                ],
+            ),
+            chosen,
+        )
 
     def action_change_line(self) -> None:
         """Change the chosen line's price fields before the customer signs. A
@@ -238,16 +278,24 @@ class EstimateScreen(CarryOverActions, VisitScreen):
             return
         today, taxes = self.app.clock().date(), self.desk.ctx.pricing.taxes
         yes_no = {True: "y", False: "n"}
-        form = FormDialog(_("Change line: {line}", line=line.description), [
-            FormField.of(fields.QTY, _("Hours") if line.kind == LineKind.LABOUR else _("Quantity"),
-                         f"{line.qty.normalize():f}", today=today),
-            FormField.of(fields.UNIT_PRICE, _("Unit price"), fields.UNIT_PRICE.show(line.unit_cents), today=today),
-            FormField.of(fields.DISCOUNT, _("Discount %"), fields.decimal_text(line.discount_pct), today=today),
-            FormField.of(fields.TAX_CODE, _("Tax code ({codes})", codes=", ".join(taxes)), line.tax_code,
-                         taxes=taxes),
-            FormField.of(fields.WARRANTY, _("Warranty (y/n)"), yes_no[line.warranty], today=today),
-            FormField.of(fields.FREE, _("Free item (y/n)"), yes_no[line.free], today=today),
-        ])
+        form = FormDialog(
+            _("Change line: {line}", line=line.description),
+            [
+                FormField.of(
+                    fields.QTY,
+                    _("Hours") if line.kind == LineKind.LABOUR else _("Quantity"),
+                    f"{line.qty.normalize():f}",
+                    today=today,
+                ),
+                FormField.of(fields.UNIT_PRICE, _("Unit price"), fields.UNIT_PRICE.show(line.unit_cents), today=today),
+                FormField.of(fields.DISCOUNT, _("Discount %"), fields.decimal_text(line.discount_pct), today=today),
+                FormField.of(
+                    fields.TAX_CODE, _("Tax code ({codes})", codes=", ".join(taxes)), line.tax_code, taxes=taxes
+                ),
+                FormField.of(fields.WARRANTY, _("Warranty (y/n)"), yes_no[line.warranty], today=today),
+                FormField.of(fields.FREE, _("Free item (y/n)"), yes_no[line.free], today=today),
+            ],
+        )
 
         def save(values, actor):
             return self.desk.estimate.update_line(actor, self.ref, line.id, self.desk.estimate.patch(**values))
@@ -258,8 +306,10 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         line_id = self.selected_line()
         if line_id is None:
             return
-        self.app.push_screen(ConfirmDialog(_("Remove this line?")),
-                             lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)))
+        self.app.push_screen(
+            ConfirmDialog(_("Remove this line?")),
+            lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)),
+        )
 
     def promise_field(self, label: str = "") -> FormField:
         """The promised completion time (EST-04): the one promised, else the one
@@ -269,8 +319,11 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         view = self.view
         hours = sum(float(ln.qty) for ln in view.lines if ln.kind == LineKind.LABOUR) if view else 0.0
         etas = [ln.eta for ln in view.lines if ln.kind == LineKind.PART and ln.eta] if view else []
-        at = view.visit.promised_at if view and view.visit.promised_at else \
-            self.desk.ctx.schedule.promise_default(now, hours, etas)
+        at = (
+            view.visit.promised_at
+            if view and view.visit.promised_at
+            else self.desk.ctx.schedule.promise_default(now, hours, etas)
+        )
         shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
         return FormField.of(fields.PROMISED, label or _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now)
 
@@ -288,8 +341,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         the service refuses it too) and once this estimate version is signed: a
         second signature of the same estimate is not offered (the service refuses
         one made on a stale version)."""
-        if action == "authorise" and (self.view is None or self.view.authorised
-                                      or not estimate_lines_of(self.view.lines)):
+        if action == "authorise" and (
+            self.view is None or self.view.authorised or not estimate_lines_of(self.view.lines)
+        ):
             return None
         if action == "earlier_work" and not self.earlier_work_enabled():
             return False  # shown only when an earlier visit left declined work to offer
@@ -316,8 +370,11 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         note = _("Saving also ticks, as done by you: {items}", items="; ".join(texts)) if texts else ""
         form = FormDialog(
-            _("Customer authorises estimate version {n}: total {total}",
-              n=view.visit.estimate_version, total=format_money(total, self.symbol)),
+            _(
+                "Customer authorises estimate version {n}: total {total}",
+                n=view.visit.estimate_version,
+                total=format_money(total, self.symbol),
+            ),
             [
                 FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone"), "1"),
                 FormField.of(fields.SIGNER, _("Signed by"), view.customer.name),
@@ -342,11 +399,16 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         # the items the form names are ticked with the signature: what the form
         # says saving does happens even when the move into the workshop is refused
-        self.submit(form, lambda values: self.desk.estimate.authorise(
-            self.user, self.ref, drafted["signature"], promised_at=values["promised"], tick=ticks), signed)
+        self.submit(
+            form,
+            lambda values: self.desk.estimate.authorise(
+                self.user, self.ref, drafted["signature"], promised_at=values["promised"], tick=ticks
+            ),
+            signed,
+        )
 
     def after_advance(self, stage) -> None:
-        """"Authorised" only when a valid signature covers the estimate (not when
+        """ "Authorised" only when a valid signature covers the estimate (not when
         EST-07 was waived)."""
         from desk.domain.process import STAGE_LABELS
 

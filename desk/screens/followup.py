@@ -19,17 +19,25 @@ from desk.domain.validate import show_phone
 from desk.i18n import N_, _
 from desk.screens.listing import ListScreen
 from desk.screens.visit import VisitScreen, screen_for
-from desk.widgets.survey import SurveyDialog
 from desk.widgets.safe import literal
+from desk.widgets.survey import SurveyDialog
+
 
 class FollowUpQueueScreen(ListScreen):
     TABLE_ID = "followup"
     COLUMNS = (
-        ("due", N_("Due"), 12), ("ro", N_("RO"), 11), ("customer", N_("Customer"), 12),
-        ("phone", N_("Phone"), 15), ("plate", N_("Plate"), 10), ("agreed", N_("Agreed"), 18),
+        ("due", N_("Due"), 12),
+        ("ro", N_("RO"), 11),
+        ("customer", N_("Customer"), 12),
+        ("phone", N_("Phone"), 15),
+        ("plate", N_("Plate"), 10),
+        ("agreed", N_("Agreed"), 18),
         ("tries", N_("Attempts"), 8),
     )
-    BINDINGS = [Binding("enter", "open", N_("Call"), show=False, id="follow_up_queue.open"), Binding("r", "load", N_("Refresh"), id="follow_up_queue.load")]
+    BINDINGS = [
+        Binding("enter", "open", N_("Call"), show=False, id="follow_up_queue.open"),
+        Binding("r", "load", N_("Refresh"), id="follow_up_queue.load"),
+    ]
 
     def on_mount(self) -> None:
         self.set_title(_("Follow-up calls due (overdue first)"))
@@ -40,8 +48,13 @@ class FollowUpQueueScreen(ListScreen):
     def cells(self, r) -> tuple:
         agreed = f"{r.agreed_at:%m-%d %H:%M} {_(followup_channel_label(r.channel))}" if r.agreed_at else "-"
         return (
-            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""), r.number, literal(r.customer),
-            Text(show_phone(r.phone)), Text(r.plate), agreed, f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
+            Text(f"{r.due_at:%m-%d %H:%M}", style="bold red" if r.overdue else ""),
+            r.number,
+            literal(r.customer),
+            Text(show_phone(r.phone)),
+            Text(r.plate),
+            agreed,
+            f"{r.attempts}/{self.desk.ctx.policy.followup_max_attempts}",
         )
 
     def on_data_table_row_selected(self, event) -> None:
@@ -72,9 +85,15 @@ class CallScreen(VisitScreen):
         shop = self.app.settings.shop_name
         script = Text()
         script.append(_("Script") + "\n", style="bold")
-        script.append(_("Hello, this is {me} from {shop}. We are calling about your visit on {day} "
-                        "to ask whether everything is right with your car.",
-                        me=self.user.name, shop=shop, day=f"{view.visit.day:%Y-%m-%d}"))
+        script.append(
+            _(
+                "Hello, this is {me} from {shop}. We are calling about your visit on {day} "
+                "to ask whether everything is right with your car.",
+                me=self.user.name,
+                shop=shop,
+                day=f"{view.visit.day:%Y-%m-%d}",
+            )
+        )
         script.append("\n" + _("Let the customer hang up first."), style="dim")
         self.query_one("#script", Static).update(script)
         vid = self.visit_id
@@ -96,35 +115,48 @@ class CallScreen(VisitScreen):
             if declined:
                 recap.append(_("Declined, recommend next time") + ": " + ", ".join(declined) + "\n", style="yellow")
             recap.append(_("Next service") + f": {self.next_service}\n", style="bold")
-            recap.append(_("Attempts: {n} of {limit}", n=attempts, limit=limit) + "\n",
-                         style="bold red" if attempts >= limit else "")
+            recap.append(
+                _("Attempts: {n} of {limit}", n=attempts, limit=limit) + "\n",
+                style="bold red" if attempts >= limit else "",
+            )
             if attempts >= limit:
-                recap.append(_("No more attempts: the customer counts as not reached (F8 moves on)") + "\n",
-                             style="yellow")
+                recap.append(
+                    _("No more attempts: the customer counts as not reached (F8 moves on)") + "\n", style="yellow"
+                )
             for c in complaints:
-                recap.append(_("Complaint {id} ({severity}): {state}", id=c.id, severity=_(c.severity),
-                               state=_("closed") if c.closed else _("open")) + "\n",
-                             style="dim" if c.closed else "bold red")
+                recap.append(
+                    _(
+                        "Complaint {id} ({severity}): {state}",
+                        id=c.id,
+                        severity=_(c.severity),
+                        state=_("closed") if c.closed else _("open"),
+                    )
+                    + "\n",
+                    style="dim" if c.closed else "bold red",
+                )
             self.query_one("#recap", Static).update(recap)
 
         self.run_db(facts, fill)
 
     def action_outcome(self, outcome: str) -> None:
         call = FollowUpCallDraft(CallOutcome(outcome))
-        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, call),
-                    lambda _r: self.reload())
+        self.run_db(lambda: self.desk.followup.record_call(self.user, self.ref, call), lambda _r: self.reload())
 
     def action_reached(self) -> None:
         factors = [(f, _(FACTOR_LABELS[f])) for f in CSI_FACTORS]
 
         def saved(complaint_id) -> None:
             if complaint_id:
-                self.notify(_("Dissatisfied: complaint {id} opened", id=complaint_id), severity="warning",
-                            timeout=8)
+                self.notify(_("Dissatisfied: complaint {id} opened", id=complaint_id), severity="warning", timeout=8)
             self.reload()
 
         # held: a refused save (another terminal moved the visit on) keeps every answer
-        self.submit(SurveyDialog(_("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors,
-                                 getattr(self, "next_service", "-")),
-                    lambda values: self.desk.followup.record_call(self.user, self.ref, FollowUpCallDraft.of(
-                        outcome=CallOutcome.REACHED, factors=CSI_FACTORS, **values)), saved)
+        self.submit(
+            SurveyDialog(
+                _("Survey: 5 = very satisfied, 1 = very dissatisfied"), factors, getattr(self, "next_service", "-")
+            ),
+            lambda values: self.desk.followup.record_call(
+                self.user, self.ref, FollowUpCallDraft.of(outcome=CallOutcome.REACHED, factors=CSI_FACTORS, **values)
+            ),
+            saved,
+        )

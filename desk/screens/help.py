@@ -51,9 +51,12 @@ def key_rows(app, screen: Screen) -> list[tuple[str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen underneath: key, what it does, its id."""
 
-    DEFAULT_CSS = DIALOG_CSS + """
+    DEFAULT_CSS = (
+        DIALOG_CSS
+        + """
     #help-keys { height: auto; max-height: 24; }
     """
+    )
     SCOPED_CSS = False
     BINDINGS = [Binding("escape,f1", "close", N_("Back"), id="help.close")]
 
@@ -73,6 +76,7 @@ class HelpScreen(ModalScreen[None]):
         """Key, what and id columns as wide as their text, within the dialog at
         the terminal's width (80 columns too): the description keeps at least
         24 cells, the id gets the rest."""
+
         def widest(i: int, head: str) -> int:
             return max([cell_len(head)] + [cell_len(row[i]) for row in self.rows])
 

@@ -11,12 +11,12 @@ from textual.widgets import DataTable, Header, Static
 
 from desk.domain.integrity import RULE_LABELS
 from desk.domain.timeline import LABELS
-from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ReasonDialog
-from desk.widgets.stopwatch import duration_text, span, standard_text
+from desk.widgets.footer import DeskFooter
 from desk.widgets.safe import literal
+from desk.widgets.stopwatch import duration_text, span, standard_text
 
 
 class HistoryScreen(DeskScreen):
@@ -51,12 +51,21 @@ class HistoryScreen(DeskScreen):
 
     def on_mount(self) -> None:
         timeline = self.query_one("#timeline", DataTable)
-        for key, label in (("step", N_("Step")), ("from", N_("Start time")), ("to", N_("End time")), ("took", N_("Took")),
-                           ("standard", N_("Standard"))):
+        for key, label in (
+            ("step", N_("Step")),
+            ("from", N_("Start time")),
+            ("to", N_("End time")),
+            ("took", N_("Took")),
+            ("standard", N_("Standard")),
+        ):
             timeline.add_column(_(label), key=key)
         flags = self.query_one("#flags", DataTable)
-        for key, label in (("flag", N_("Flag")), ("who", N_("Counts against")), ("reason", N_("Reason")),
-                           ("review", N_("Review"))):
+        for key, label in (
+            ("flag", N_("Flag")),
+            ("who", N_("Counts against")),
+            ("reason", N_("Reason")),
+            ("review", N_("Review")),
+        ):
             flags.add_column(_(label), key=key)
         table = self.query_one("#history", DataTable)
         for key, label in (("at", N_("When")), ("who", N_("Who")), ("what", N_("What")), ("detail", N_("Detail"))):
@@ -68,9 +77,16 @@ class HistoryScreen(DeskScreen):
 
     def load(self) -> None:
         vid = self.visit_id
-        self.run_db(lambda: (self.desk.timeline.timeline(vid), self.desk.integrity.visit_flags(vid),
-                             *self.desk.lifecycle.history_with_voids(vid)),
-                    self.show, group="history", exclusive=True)
+        self.run_db(
+            lambda: (
+                self.desk.timeline.timeline(vid),
+                self.desk.integrity.visit_flags(vid),
+                *self.desk.lifecycle.history_with_voids(vid),
+            ),
+            self.show,
+            group="history",
+            exclusive=True,
+        )
 
     def show(self, result) -> None:
         timeline, flags, events, voids = result
@@ -85,10 +101,18 @@ class HistoryScreen(DeskScreen):
         table.clear()
         for f in flags.flags:
             review = flags.reviews.get(f.key)
-            state = (Text(_("Accepted by {name}: {note}", name=review.by_name, note=review.note), style="green")
-                     if review else Text(_("Open"), style="bold red"))
-            table.add_row(Text(_(RULE_LABELS[f.rule])), literal(flags.names.get(f.user_id, "")),
-                          Text(_(f.reason, **f.params)), state, key=f.key)
+            state = (
+                Text(_("Accepted by {name}: {note}", name=review.by_name, note=review.note), style="green")
+                if review
+                else Text(_("Open"), style="bold red")
+            )
+            table.add_row(
+                Text(_(RULE_LABELS[f.rule])),
+                literal(flags.names.get(f.user_id, "")),
+                Text(_(f.reason, **f.params)),
+                state,
+                key=f.key,
+            )
         if not flags.flags:
             table.add_row(Text(_("None"), style="dim"), "", "", "", key="-")
         table.move_cursor(row=min(keep, max(0, table.row_count - 1)))
@@ -107,10 +131,11 @@ class HistoryScreen(DeskScreen):
             self.notify(_("No open flag on this visit"))
             return
         key = chosen.key
-        self.submit(ReasonDialog(_("Accept flag: {flag}", flag=_(RULE_LABELS[chosen.rule])),
-                                 _(chosen.reason, **chosen.params)),
-                    lambda note, actor: self.desk.integrity.accept(actor, self.ref, key, note),
-                    approve=_("accept a checklist flag"))
+        self.submit(
+            ReasonDialog(_("Accept flag: {flag}", flag=_(RULE_LABELS[chosen.rule])), _(chosen.reason, **chosen.params)),
+            lambda note, actor: self.desk.integrity.accept(actor, self.ref, key, note),
+            approve=_("accept a checklist flag"),
+        )
 
     def show_timeline(self, timeline) -> None:
         table = self.query_one("#timeline", DataTable)
@@ -118,17 +143,23 @@ class HistoryScreen(DeskScreen):
         now = self.app.clock()
         first = timeline.milestones[0] if timeline.milestones else None
         if first is not None:
-            table.add_row(Text(_(LABELS[first[0]])), "", f"{first[1]:%m-%d %H:%M:%S}", "", "",
-                          key=first[0])
+            table.add_row(Text(_(LABELS[first[0]])), "", f"{first[1]:%m-%d %H:%M:%S}", "", "", key=first[0])
         steps = [iv for iv in timeline.intervals if not iv.key.startswith("line:")]
         for iv in steps:
             self.interval_row(table, iv, now)
         # a signature a later change of the estimate voided: shown, never timed
         for n, at in enumerate(timeline.void_signed):
-            table.add_row(Text(_("Signed (void)"), style="dim"), "", f"{at:%m-%d %H:%M:%S}",
-                          Text(_("void"), style="bold red"), "-", key=f"void:{n}")
+            table.add_row(
+                Text(_("Signed (void)"), style="dim"),
+                "",
+                f"{at:%m-%d %H:%M:%S}",
+                Text(_("void"), style="bold red"),
+                "-",
+                key=f"void:{n}",
+            )
         for iv in [iv for iv in timeline.intervals if iv not in steps] + (
-                [timeline.running] if timeline.running else []):
+            [timeline.running] if timeline.running else []
+        ):
             self.interval_row(table, iv, now)
 
     @staticmethod
@@ -139,10 +170,19 @@ class HistoryScreen(DeskScreen):
         end = f"{iv.end:%m-%d %H:%M:%S}" if iv.end else _("running")
         took = duration_text(iv, now)
         if iv.key == "arrived":  # against the appointment: the car came early or late
-            took = Text(_("early {span}", span=span(iv.seconds(now))) if iv.early
-                        else _("late {span}", span=span(iv.seconds(now))))
-        table.add_row(label, f"{iv.start:%m-%d %H:%M:%S}", end, took, standard_text(iv),
-                      key=iv.key + ("" if iv.end else ":running"))
+            took = Text(
+                _("early {span}", span=span(iv.seconds(now)))
+                if iv.early
+                else _("late {span}", span=span(iv.seconds(now)))
+            )
+        table.add_row(
+            label,
+            f"{iv.start:%m-%d %H:%M:%S}",
+            end,
+            took,
+            standard_text(iv),
+            key=iv.key + ("" if iv.end else ":running"),
+        )
 
     def show_rows(self, events, voids: dict | None = None) -> None:
         """Every audited change; a signature that no longer covers the estimate
@@ -159,7 +199,10 @@ class HistoryScreen(DeskScreen):
                 msg, values = voids[e.entity_id]
                 detail = Text(_(msg, **values), style="bold red")
             table.add_row(
-                e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(e.action), detail,
+                e.at.strftime("%m-%d %H:%M:%S"),
+                Text(e.user_name),
+                Text(e.action),
+                detail,
                 key=str(e.id),
             )
         # the newest change in view and under the cursor (the list is oldest first
@@ -170,4 +213,3 @@ class HistoryScreen(DeskScreen):
 
     def action_back(self) -> None:
         self.dismiss()
-

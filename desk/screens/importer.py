@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Header, Input, Label, ProgressBar, Static
 
-from desk.widgets.footer import DeskFooter
 from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.dialogs import ConfirmDialog
+from desk.widgets.footer import DeskFooter
 from desk.widgets.import_errors import field_label, reason_text, row_error_text
 from desk.widgets.safe import literal
 
@@ -123,8 +123,9 @@ class ImportScreen(DeskScreen):
             except OSError as exc:
                 from desk.domain.errors import InvalidInput
 
-                raise InvalidInput("file", "Cannot read the file: {detail}",
-                                   {"detail": exc.strerror or str(exc)}) from None
+                raise InvalidInput(
+                    "file", "Cannot read the file: {detail}", {"detail": exc.strerror or str(exc)}
+                ) from None
             parsed = self.desk.transfer.read_import(data, progress=self.progress_from_thread, encoding=encoding)
             plan = self.desk.transfer.plan_import(parsed) if parsed.records else None
             return path, data, parsed, plan
@@ -141,8 +142,8 @@ class ImportScreen(DeskScreen):
     def check_failed(self, exc: BaseException) -> None:
         self.busy = False
         self.refresh_bindings()
-        from desk.widgets.feedback import describe_error
         from desk.domain.errors import InvalidInput
+        from desk.widgets.feedback import describe_error
 
         text = reason_text(exc.reason, exc.params) if isinstance(exc, InvalidInput) else describe_error(exc)
         self.query_one("#preview", DataTable).clear(columns=True)  # nothing of an earlier check stays
@@ -163,24 +164,42 @@ class ImportScreen(DeskScreen):
 
     def show_summary(self, done: bool = False) -> None:
         _path, _data, parsed, plan = self.checked
-        lines = [_("{rows} rows read ({encoding}, delimiter {delimiter})", rows=parsed.rows,
-                   encoding=parsed.encoding, delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter)]
+        lines = [
+            _(
+                "{rows} rows read ({encoding}, delimiter {delimiter})",
+                rows=parsed.rows,
+                encoding=parsed.encoding,
+                delimiter=_("tab") if parsed.delimiter == "\t" else parsed.delimiter,
+            )
+        ]
         if parsed.ignored_headers:
             lines.append(_("Columns not imported: {columns}", columns=", ".join(parsed.ignored_headers)))
         style = "green"
         if parsed.errors:
             bad = len({e.line for e in parsed.errors})
-            lines.append(_("{n} rows with errors: correct the file and check it again; nothing is imported "
-                           "while a row has an error", n=bad))
+            lines.append(
+                _(
+                    "{n} rows with errors: correct the file and check it again; nothing is imported "
+                    "while a row has an error",
+                    n=bad,
+                )
+            )
             style = "bold red"
         elif plan is not None:
-            lines.append(_("{new} new customers, {known} already known; {cars} new vehicles, {skipped} already "
-                           "registered", new=plan.customers_new, known=plan.customers_known,
-                           cars=plan.vehicles_new, skipped=plan.vehicles_known))
+            lines.append(
+                _(
+                    "{new} new customers, {known} already known; {cars} new vehicles, {skipped} already registered",
+                    new=plan.customers_new,
+                    known=plan.customers_known,
+                    cars=plan.vehicles_new,
+                    skipped=plan.vehicles_known,
+                )
+            )
             lines.append(_("Imported") if done else _("Ctrl+S: import all rows"))
         if parsed.warnings:
-            lines.append(_("{n} warnings (kept): {first}", n=len(parsed.warnings),
-                           first=row_error_text(parsed.warnings[0])))
+            lines.append(
+                _("{n} warnings (kept): {first}", n=len(parsed.warnings), first=row_error_text(parsed.warnings[0]))
+            )
         self.query_one("#summary", Static).update(literal("\n".join(lines), style, multiline=True))
 
     def fill_preview(self, parsed) -> None:
@@ -192,16 +211,22 @@ class ImportScreen(DeskScreen):
 
         for idx, header in enumerate(parsed.headers):
             # fixed widths (from the content): the table does not re-flow as rows arrive
-            widest = max([cell_len(header)] + [cell_len(cells[idx]) for _l, cells in parsed.preview
-                                               if idx < len(cells)])
+            widest = max(
+                [cell_len(header)] + [cell_len(cells[idx]) for _l, cells in parsed.preview if idx < len(cells)]
+            )
             table.add_column(literal(header), key=f"c{idx}", width=min(widest, 24))
         by_line = parsed.errors_by_line()
         for line, cells in parsed.preview:
             errs = by_line.get(line, [])
-            check = literal("; ".join(f"{field_label(e.field)}: {reason_text(e.reason, e.params)}" for e in errs),
-                            "bold red") if errs else literal(_("Row OK"), "green")
+            check = (
+                literal(
+                    "; ".join(f"{field_label(e.field)}: {reason_text(e.reason, e.params)}" for e in errs), "bold red"
+                )
+                if errs
+                else literal(_("Row OK"), "green")
+            )
             cells = list(cells) + [""] * (len(parsed.headers) - len(cells))
-            table.add_row(str(line), check, *[literal(c) for c in cells[:len(parsed.headers)]])
+            table.add_row(str(line), check, *[literal(c) for c in cells[: len(parsed.headers)]])
 
     def fill_errors(self, parsed) -> None:
         table = self.query_one("#errors", DataTable)
@@ -217,8 +242,12 @@ class ImportScreen(DeskScreen):
         if self.checked is None or not self.checked[2].ok or self.busy:
             return
         path, data, parsed, plan = self.checked
-        question = _("Import {new} new customers and {cars} new vehicles from {file}?",
-                     new=plan.customers_new, cars=plan.vehicles_new, file=path.name)
+        question = _(
+            "Import {new} new customers and {cars} new vehicles from {file}?",
+            new=plan.customers_new,
+            cars=plan.vehicles_new,
+            file=path.name,
+        )
         self.app.push_screen(ConfirmDialog(question), self._confirmed)
 
     def _confirmed(self, yes: bool | None) -> None:
@@ -231,9 +260,13 @@ class ImportScreen(DeskScreen):
         self.query_one("#summary", Static).update(_("Importing…"))
         user = self.user
         self.run_db(
-            lambda: self.desk.transfer.import_customers(user, parsed, source=path.name, data=data,
-                                               progress=self.progress_from_thread),
-            self.imported, failed=self.import_failed, group="import", exclusive=True,
+            lambda: self.desk.transfer.import_customers(
+                user, parsed, source=path.name, data=data, progress=self.progress_from_thread
+            ),
+            self.imported,
+            failed=self.import_failed,
+            group="import",
+            exclusive=True,
         )
 
     def imported(self, plan) -> None:
@@ -243,8 +276,9 @@ class ImportScreen(DeskScreen):
         self.show_summary(done=True)
         self.checked = None  # importing the same file again needs a new check
         self.refresh_bindings()
-        self.notify(_("Imported: {new} customers, {cars} vehicles", new=plan.customers_new,
-                      cars=plan.vehicles_new), timeout=10)
+        self.notify(
+            _("Imported: {new} customers, {cars} vehicles", new=plan.customers_new, cars=plan.vehicles_new), timeout=10
+        )
 
     def import_failed(self, exc: BaseException) -> None:
         from desk.domain.csvimport import ImportRejected
@@ -252,8 +286,11 @@ class ImportScreen(DeskScreen):
         self.busy = False
         self.refresh_bindings()
         if isinstance(exc, ImportRejected):
-            self.notify(_("{n} rows with errors: nothing was imported", n=len({e.line for e in exc.errors})),
-                        severity="error", timeout=8)
+            self.notify(
+                _("{n} rows with errors: nothing was imported", n=len({e.line for e in exc.errors})),
+                severity="error",
+                timeout=8,
+            )
         else:
             self.show_error(exc)
         self.query_one("#summary", Static).update(literal(_("Nothing was imported"), "bold red"))

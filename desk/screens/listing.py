@@ -10,10 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Header, Static
 
-from desk.widgets.footer import DeskFooter
 from desk.domain.entities import VisitRef
 from desk.i18n import _
 from desk.screens.base import DeskScreen
+from desk.widgets.footer import DeskFooter
 
 
 class TableScreen(DeskScreen):
@@ -102,7 +102,14 @@ class ListScreen(TableScreen):
         self.rows: list = []
 
     def load(self) -> None:
-        self.run_db(self.fetch, self.show_rows, group=self.TABLE_ID, exclusive=True)
+        self.run_db(self.fetch, self.take, group=self.TABLE_ID, exclusive=True)
+
+    def take(self, read: Any) -> None:
+        """What ``fetch()`` returned, on the UI thread: the rows. A screen whose read
+        brings more than its rows returns a frozen value and keeps the rest here
+        (never from the worker's thread, where a superseded read would overwrite
+        a newer one's values)."""
+        self.show_rows(read)
 
     def on_data_changed(self, message) -> None:
         """Something changed, here or on another terminal: read the rows again
@@ -132,8 +139,12 @@ class ListScreen(TableScreen):
     def took(self, ref) -> None:
         """This terminal changed the visit of a row: keep the row's new version
         until the list is read again."""
-        self.rows = [dataclasses.replace(r, ref=ref) if isinstance(getattr(r, "ref", None), VisitRef)
-                     and r.ref.id == ref.id else r for r in self.rows]
+        self.rows = [
+            dataclasses.replace(r, ref=ref)
+            if isinstance(getattr(r, "ref", None), VisitRef) and r.ref.id == ref.id
+            else r
+            for r in self.rows
+        ]
 
     def current_key(self):
         row = self.current_row()

@@ -42,8 +42,12 @@ class LobbyScreen(DeskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label, width in (("plate", N_("Plate"), 10), ("name", N_("Customer"), 12),
-                                  ("status", N_("Status"), 18), ("promised", N_("Promised"), 11)):
+        for key, label, width in (
+            ("plate", N_("Plate"), 10),
+            ("name", N_("Customer"), 12),
+            ("status", N_("Status"), 18),
+            ("promised", N_("Promised"), 11),
+        ):
             table.add_column(_(label), key=key, width=width)
         self.show_shop()
         self.show_clock()
@@ -68,7 +72,9 @@ class LobbyScreen(DeskScreen):
         for r in rows:
             promised = at_text(r.promised_at, self.app.clock())
             table.add_row(
-                literal(mask_plate(r.plate)), literal(mask_name(r.customer)), status_text(r.status, late=r.late),
+                literal(mask_plate(r.plate)),
+                literal(mask_name(r.customer)),
+                status_text(r.status, late=r.late),
                 Text(promised, style=LATE_STYLE if r.late else ""),
             )
 

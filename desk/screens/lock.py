@@ -17,8 +17,13 @@ class LockScreen(SignInScreen):
 
     def __init__(self, users, pin_users=frozenset(), *, last_user=None, verify=None) -> None:
         has_pin = last_user is not None and last_user.id in set(pin_users)
-        super().__init__(users, pin_users, verify=verify, preselect=last_user if has_pin else None,
-                         title=_("Locked: who is working here?"))
+        super().__init__(
+            users,
+            pin_users,
+            verify=verify,
+            preselect=last_user if has_pin else None,
+            title=_("Locked: who is working here?"),
+        )
 
     def action_cancel(self) -> None:
         # Escape never leaves a locked terminal unlocked: back to the list at most

@@ -18,7 +18,7 @@ from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.errors import AlreadyOnFile
 from desk.domain.validate import show_phone
 from desk.i18n import N_, _
-from desk.screens.base import run_db
+from desk.shell.work import run_db
 from desk.widgets.dialogs import DIALOG_CSS, FormDialog, FormField, PickDialog, ReasonDialog
 from desk.widgets.safe import literal
 
@@ -26,10 +26,13 @@ from desk.widgets.safe import literal
 class LookupScreen(ModalScreen[tuple[int, int] | None]):
     """Dismisses with ``(customer_id, vehicle_id)`` or None."""
 
-    DEFAULT_CSS = DIALOG_CSS + """
+    DEFAULT_CSS = (
+        DIALOG_CSS
+        + """
     LookupScreen .dialog { width: 110; height: 30; }
     LookupScreen DataTable { height: 1fr; }
     """
+    )
     SCOPED_CSS = False
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="lookup.cancel"),
@@ -51,15 +54,20 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             yield Label(_("Find a customer or vehicle: plate, phone, VIN or name"), classes="dialog-title")
             yield Input(value=self.initial, placeholder=_("Type to search"), id="q", max_length=40)
             yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-            yield Label(_("Enter: choose; Down: results; Ctrl+N: new customer; Ctrl+O: import from CSV; "
-                          "Escape: back"),
-                        classes="dialog-hint")
+            yield Label(
+                _("Enter: choose; Down: results; Ctrl+N: new customer; Ctrl+O: import from CSV; Escape: back"),
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label, width in (("plate", N_("Plate"), 10), ("customer", N_("Customer"), 14),
-                                  ("phone", N_("Phone"), 15), ("vehicle", N_("Vehicle"), 20),
-                                  ("vin", N_("VIN"), 17)):
+        for key, label, width in (
+            ("plate", N_("Plate"), 10),
+            ("customer", N_("Customer"), 14),
+            ("phone", N_("Phone"), 15),
+            ("vehicle", N_("Vehicle"), 20),
+            ("vin", N_("VIN"), 17),
+        ):
             table.add_column(_(label), key=key, width=width)
         self.query_one("#q", Input).focus()
         if self.initial:
@@ -73,8 +81,13 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.search(event.value)
 
     def search(self, text: str) -> None:
-        run_db(self, lambda: self.desk.people.lookup(text), lambda rows: self.show_rows(text, rows),
-               group="lookup", exclusive=True)
+        run_db(
+            self,
+            lambda: self.desk.people.lookup(text),
+            lambda rows: self.show_rows(text, rows),
+            group="lookup",
+            exclusive=True,
+        )
 
     def show_rows(self, text: str, rows) -> None:
         if text != self.query_one("#q", Input).value:
@@ -85,8 +98,12 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         self.rows = []
         for vehicle, customer in rows:
             table.add_row(
-                literal(vehicle.plate), literal(customer.name), Text(show_phone(customer.phone)),
-                Text(f"{vehicle.make} {vehicle.model}"), Text(vehicle.vin), key=str(vehicle.id),
+                literal(vehicle.plate),
+                literal(customer.name),
+                Text(show_phone(customer.phone)),
+                Text(f"{vehicle.make} {vehicle.model}"),
+                Text(vehicle.vin),
+                key=str(vehicle.id),
             )
             self.rows.append((customer.id, vehicle.id))
         if self.submit_pending:
@@ -131,15 +148,25 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         typed = self.query_one("#q", Input).value.strip()
         looks_like_plate = bool(typed) and not typed.isdigit() and len(typed) <= 10
         today = self.app.clock().date()
-        labels = {"name": _("Name"), "phone": _("Phone"), "plate": _("Plate"), "vin": _("VIN"), "make": _("Make"),
-                  "model": _("Model"), "year": _("Year"), "purchase_date": _("Purchase date"),
-                  "odometer_km": _("Odometer km")}
-        values = {"phone": typed if typed.isdigit() else "", "plate": typed.upper() if looks_like_plate else "",
-                  "vin": typed.upper() if len(typed) >= 17 else ""}
+        labels = {
+            "name": _("Name"),
+            "phone": _("Phone"),
+            "plate": _("Plate"),
+            "vin": _("VIN"),
+            "make": _("Make"),
+            "model": _("Model"),
+            "year": _("Year"),
+            "purchase_date": _("Purchase date"),
+            "odometer_km": _("Odometer km"),
+        }
+        values = {
+            "phone": typed if typed.isdigit() else "",
+            "plate": typed.upper() if looks_like_plate else "",
+            "vin": typed.upper() if len(typed) >= 17 else "",
+        }
         # the fields are the drafts' specs: the inline messages are the rules the service keeps
         specs = (fields.NAME, fields.PHONE, *VehicleDraft.FORM)
-        form_fields = [FormField.of(spec, labels[spec.name], values.get(spec.name, ""), today=today)
-                       for spec in specs]
+        form_fields = [FormField.of(spec, labels[spec.name], values.get(spec.name, ""), today=today) for spec in specs]
         form_fields[specs.index(fields.PURCHASE_DATE)].placeholder = "2021-05-01"
         # the form stays up until the customer is saved: a refusal leaves what was typed
         form = FormDialog(_("New customer and vehicle"), form_fields, hold=True)
@@ -156,8 +183,9 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             form.close()
             warning = fields.vin_warning(vehicle.vin)
             if warning:  # accepted (a European maker's VIN), but worth a second look
-                self.app.notify(_("{vin}: {warning}", vin=vehicle.vin, warning=_(warning)), severity="warning",
-                                timeout=12)
+                self.app.notify(
+                    _("{vin}: {warning}", vin=vehicle.vin, warning=_(warning)), severity="warning", timeout=12
+                )
             self.dismiss(ids)
 
         def refused(exc: BaseException) -> None:
@@ -167,9 +195,13 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             form.reopen()
             self.notify(describe_fault(exc), severity="error", timeout=8)
 
-        run_db(self, lambda: self.desk.people.register(self.app.user, customer, vehicle, same_as=same_as,
-                                                       reason=reason),
-               saved, failed=refused, group="lookup-new")
+        run_db(
+            self,
+            lambda: self.desk.people.register(self.app.user, customer, vehicle, same_as=same_as, reason=reason),
+            saved,
+            failed=refused,
+            group="lookup-new",
+        )
 
     def _choose(self, form: FormDialog, values: dict, exc: AlreadyOnFile) -> None:
         """The phone or plate typed is on file: that customer, or a new one with a
@@ -177,13 +209,19 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         from desk.domain.validate import show_phone
 
         def matched(cid: int) -> str:
-            return ", ".join(_("phone {phone}", phone=show_phone(m.value)) if m.field == "phone"
-                             else _("plate {plate}", plate=m.value) for m in exc.matches if m.customer_id == cid)
+            return ", ".join(
+                _("phone {phone}", phone=show_phone(m.value))
+                if m.field == "phone"
+                else _("plate {plate}", plate=m.value)
+                for m in exc.matches
+                if m.customer_id == cid
+            )
 
         # short lines (an 80-column dialog cuts a long title): whose and what, one a choice
-        choices: list[tuple[tuple, str]] = [(("same", cid), _("This customer: {name} ({matched})", name=name,
-                                                               matched=matched(cid)))
-                                            for cid, name in exc.customers().items()]
+        choices: list[tuple[tuple, str]] = [
+            (("same", cid), _("This customer: {name} ({matched})", name=name, matched=matched(cid)))
+            for cid, name in exc.customers().items()
+        ]
         choices.append((("new",), _("A new customer (say why)")))
         names = ", ".join(exc.customers().values())
 
@@ -199,8 +237,10 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
             elif choice[0] == "same":
                 self._create(form, values, same_as=choice[1])
             else:
-                self.app.push_screen(ReasonDialog(_("A new customer although on file"),
-                                                  _("Why is this not {names}?", names=names)), with_reason)
+                self.app.push_screen(
+                    ReasonDialog(_("A new customer although on file"), _("Why is this not {names}?", names=names)),
+                    with_reason,
+                )
 
         self.app.push_screen(PickDialog(_("Phone or plate on file: this customer, or a new one?"), choices), chosen)
 
@@ -212,12 +252,15 @@ def edit_customer(screen, customer_id: int) -> None:
 
     def show(found) -> None:
         ref, c = found
-        form = FormDialog(_("Customer details"), [
-            FormField.of(fields.NAME, _("Name"), c.name),
-            FormField.of(fields.PHONE, _("Phone"), show_phone(c.phone)),
-            FormField.of(fields.EMAIL, _("E-mail"), c.email),
-            FormField.of(fields.SPECIAL_NOTE, _("Special note"), c.special_note),
-        ])
+        form = FormDialog(
+            _("Customer details"),
+            [
+                FormField.of(fields.NAME, _("Name"), c.name),
+                FormField.of(fields.PHONE, _("Phone"), show_phone(c.phone)),
+                FormField.of(fields.EMAIL, _("E-mail"), c.email),
+                FormField.of(fields.SPECIAL_NOTE, _("Special note"), c.special_note),
+            ],
+        )
         opened = {"ref": ref}
         desk = screen.app.desk
         shown = {"name": c.name, "phone": c.phone, "email": c.email, "special_note": c.special_note}
@@ -227,8 +270,12 @@ def edit_customer(screen, customer_id: int) -> None:
             changes = {k: v for k, v in values.items() if v != shown.get(k)}
             return desk.people.update_customer(screen.user, opened["ref"], changes) if changes else opened["ref"]
 
-        screen.submit(form, save, lambda _ref: screen.notify(_("Customer details saved")),
-                      reapply=lambda current: opened.update(ref=current))
+        screen.submit(
+            form,
+            save,
+            lambda _ref: screen.notify(_("Customer details saved")),
+            reapply=lambda current: opened.update(ref=current),
+        )
 
     run_db(screen.app, lambda: screen.app.desk.people.customer_details(customer_id), show, group="customer-edit")
 
@@ -242,10 +289,17 @@ def vehicle_actions(app, customer_id: int, vehicle_id: int) -> None:
         choices = []
         for v in visits:
             if Stage(v["stage"]) not in TERMINAL and Stage(v["stage"]) != Stage.DELIVERED:
-                choices.append((("open", v["id"], v["stage"]),
-                                _("Open {number} ({stage})", number=v["number"], stage=_(STAGE_LABELS[Stage(v["stage"])]))))
-        choices += [(("book",), _("Book an appointment")), (("walk_in",), _("Walk-in: start reception now")),
-                    (("edit_customer",), _("Correct the customer's details"))]
+                choices.append(
+                    (
+                        ("open", v["id"], v["stage"]),
+                        _("Open {number} ({stage})", number=v["number"], stage=_(STAGE_LABELS[Stage(v["stage"])])),
+                    )
+                )
+        choices += [
+            (("book",), _("Book an appointment")),
+            (("walk_in",), _("Walk-in: start reception now")),
+            (("edit_customer",), _("Correct the customer's details")),
+        ]
 
         def chosen(choice) -> None:
             if not choice:

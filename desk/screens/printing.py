@@ -24,8 +24,10 @@ def show_printed(screen, paths) -> None:
     """``paths``: what ``desk.output.files.print_doc`` returned."""
     text_path, pdf_path, problem = paths
     if pdf_path is not None:
-        screen.notify(_("Saved for printing: {path}", path=str(text_path)) + "\n"
-                      + _("PDF: {path}", path=str(pdf_path)), timeout=10)
+        screen.notify(
+            _("Saved for printing: {path}", path=str(text_path)) + "\n" + _("PDF: {path}", path=str(pdf_path)),
+            timeout=10,
+        )
     else:
         screen.notify(_("Saved for printing: {path}", path=str(text_path)), timeout=10)
         screen.notify(problem or _("The PDF could not be made"), severity="warning", timeout=15)

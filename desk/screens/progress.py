@@ -10,6 +10,10 @@ time left moves with the clock: it is worked out again from the rows on screen.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -23,13 +27,28 @@ from desk.screens.listing import ListScreen
 from desk.screens.visit import screen_for
 from desk.widgets.board_status import status_text
 from desk.widgets.dialogs import PickDialog
-from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.open_items import OpenItemsDialog
 from desk.widgets.safe import literal
+from desk.widgets.stopwatch import OVER_STYLE, over, over_text
 from desk.widgets.when import at_text
+
+if TYPE_CHECKING:
+    from desk.domain.timeline import Interval
+    from desk.services.clocking import OnLine
+    from desk.services.workshop import ShopRow
 
 #: How often the time left is worked out again from the clock (no database read).
 CLOCK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ShopRead:
+    """One read of the board, as the worker hands it over: the cars, the interval
+    each is in now, who is clocked on which of its lines."""
+
+    rows: tuple[ShopRow, ...]
+    runs: Mapping[int, Interval]
+    on: Mapping[int, list[OnLine]]
 
 
 def left_text(row) -> Text:
@@ -45,7 +64,7 @@ def left_text(row) -> Text:
 
 
 def on_text(on) -> Text | None:
-    """"▶张强 Brake pads": who is clocked on the car, and on which line (None: nobody)."""
+    """ "▶张强 Brake pads": who is clocked on the car, and on which line (None: nobody)."""
     if not on:
         return None
     return Text("▶" + ", ".join(f"{o.technician} {o.line}" for o in on), style="bold green")
@@ -86,9 +105,15 @@ class ProgressScreen(ListScreen):
     on: dict = {}
     # within 120 columns: the plate identifies the car, the vehicle is on its screen
     COLUMNS = (
-        ("ro", N_("RO"), 10), ("plate", N_("Plate"), 8), ("customer", N_("Customer"), 11),
-        ("status", N_("Status"), 16), ("tech", N_("Technician"), 10), ("bay", N_("Bay"), 4),
-        ("promised", N_("Promised"), 11), ("left", N_("Time left"), 11), ("flags", N_("Flags"), 21),
+        ("ro", N_("RO"), 10),
+        ("plate", N_("Plate"), 8),
+        ("customer", N_("Customer"), 11),
+        ("status", N_("Status"), 16),
+        ("tech", N_("Technician"), 10),
+        ("bay", N_("Bay"), 4),
+        ("promised", N_("Promised"), 11),
+        ("left", N_("Time left"), 11),
+        ("flags", N_("Flags"), 21),
     )
     # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)
     NARROW = ("ro", "plate", "status", "left", "flags", "tech")
@@ -101,10 +126,10 @@ class ProgressScreen(ListScreen):
         self.filter_names: dict[str, str] = {}
         self.names: dict[int, str] = {}
         #: The interval each car is in now, with its standard (the stage stopwatch).
-        self.runs: dict = {}
+        self.runs: Mapping[int, Interval] = {}
         self.slow_shown: set[int] = set()
         #: Who is clocked on which line of each car now.
-        self.on: dict = {}
+        self.on: Mapping[int, list[OnLine]] = {}
 
     def on_mount(self) -> None:
         self.set_interval(CLOCK_SECONDS, self.tick_clock)
@@ -126,15 +151,24 @@ class ProgressScreen(ListScreen):
         if self.rows:
             self.show_rows([moved(r) for r in self.rows])
 
-    def fetch(self):
+    def fetch(self) -> ShopRead:
+        """In the worker: the cars in the shop, their stopwatches, who is on them."""
         rows = self.desk.workshop.progress_board()
-        self.runs = self.desk.timeline.running(r.visit_id for r in rows)
-        self.on = self.desk.clocking.on_now(r.visit_id for r in rows)
-        return rows
+        runs = self.desk.timeline.running(r.visit_id for r in rows)
+        on = self.desk.clocking.on_now(r.visit_id for r in rows)
+        return ShopRead(tuple(rows), MappingProxyType(runs), MappingProxyType(on))
 
-    def visible(self, rows):
+    def take(self, read: ShopRead) -> None:
+        self.runs = read.runs
+        self.on = read.on
+        self.show_rows(list(read.rows))
+
+    def filtered(self, rows: list[ShopRow]) -> list[ShopRow]:
+        """The rows the technician and advisor filters let through (named so as not
+        to shadow Textual's ``Widget.visible``)."""
         return [
-            r for r in rows
+            r
+            for r in rows
             if (self.tech_filter is None or r.technician_id == self.tech_filter)
             and (self.advisor_filter is None or r.advisor_id == self.advisor_filter)
         ]
@@ -145,14 +179,19 @@ class ProgressScreen(ListScreen):
         slow = over(self.runs, r.visit_id, self.app.clock()) if r.visit_id in self.runs else None
         row = "red" if r.late else "yellow" if r.at_risk else OVER_STYLE if slow else ""
         return (
-            Text(r.number, style=row), literal(r.plate, style=row), literal(r.customer, style=row),
+            Text(r.number, style=row),
+            literal(r.plate, style=row),
+            literal(r.customer, style=row),
             status_text(r.status),
-            on_text(self.on.get(r.visit_id)) or Text(r.technician), Text(r.bay), at_text(r.promised_at, self.app.clock()),
-            left_text(r), flag_text(r, slow, self.app.clock()) if slow else flags(r),
+            on_text(self.on.get(r.visit_id)) or Text(r.technician),
+            Text(r.bay),
+            at_text(r.promised_at, self.app.clock()),
+            left_text(r),
+            flag_text(r, slow, self.app.clock()) if slow else flags(r),
         )
 
     def show_rows(self, rows) -> None:
-        rows = self.visible(rows)
+        rows = self.filtered(rows)
         now = self.app.clock()
         slow = {r.visit_id for r in rows if over(self.runs, r.visit_id, now)}
         if rows == self.rows and slow == self.slow_shown:
@@ -192,13 +231,13 @@ class ProgressScreen(ListScreen):
                 self.show_error(exc)
                 return
             title = _("{ro} cannot move on yet", ro=row.number)
-            self.app.push_screen(OpenItemsDialog(title, exc.items),
-                                 lambda go: go and self.action_open(focus_open=True))
+            self.app.push_screen(OpenItemsDialog(title, exc.items), lambda go: go and self.action_open(focus_open=True))
 
         self.run_db(lambda: self.desk.lifecycle.advance(self.user, row.ref), moved, failed=refused)
 
     def _pick_user(self, who, title: str, done, *, allow_all: bool) -> None:
         """``who(users)``: whom to offer (``staff.technicians``, ``staff.advisors``)."""
+
         def show(users) -> None:
             choices = [(u.id, u.name) for u in who(users)]
             self.names = dict(choices)
@@ -215,8 +254,10 @@ class ProgressScreen(ListScreen):
 
         def chosen(tech_id) -> None:
             if tech_id:
-                self.run_db(lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
-                            lambda _r: self.load())
+                self.run_db(
+                    lambda: self.desk.lifecycle.assign(self.user, row.ref, tech_id, row.bay or ""),
+                    lambda _r: self.load(),
+                )
 
         self._pick_user(staff.technicians, _("Assign technician"), chosen, allow_all=False)
 

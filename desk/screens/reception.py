@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain.campaigns import load_campaigns, matching
-from desk.domain.entities import SYMPTOM_LABELS
 from desk.domain.drafts import ConcernDraft
+from desk.domain.entities import SYMPTOM_LABELS
 from desk.domain.process import Stage
 from desk.i18n import N_, _
 from desk.screens.booking import concern_form
@@ -109,8 +109,10 @@ class ReceptionScreen(ComebackProposal, VisitScreen):
         self.query_one("#history", Static).update(out)
 
     def action_add_concern(self) -> None:
-        self.submit(concern_form(_("Add concern")),
-                    lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)))
+        self.submit(
+            concern_form(_("Add concern")),
+            lambda values: self.desk.reception.add_concern(self.user, self.ref, ConcernDraft.from_form(values)),
+        )
 
     def action_confirm_concerns(self) -> None:
         self.run_db(lambda: self.desk.reception.confirm_concerns(self.user, self.ref), lambda _r: self.reload())

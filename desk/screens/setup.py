@@ -9,6 +9,7 @@ opening checklist is ticked by whoever opens the reception.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,17 +29,34 @@ from desk.widgets.safe import literal
 
 #: section -> (title msgid, columns: (key, label msgid, width))
 SECTIONS: dict[str, tuple[str, tuple[tuple[str, str, int], ...]]] = {
-    "settings": (N_("Settings"), (("what", N_("Setting"), 30), ("value", N_("Value"), 24),
-                                  ("source", N_("From"), 26))),
-    "checklist": (N_("Checklist templates"), (("id", N_("Id"), 8), ("stage", N_("Stage"), 11),
-                                              ("item", N_("Item"), 52), ("kind", N_("Kind"), 10),
-                                              ("note", N_("Note"), 14))),
-    "jobs": (N_("Canned jobs"), (("id", N_("Code"), 14), ("name", N_("Job name"), 30), ("lines", N_("Lines"), 6),
-                                 ("total", N_("Net total"), 14))),
-    "opening": (N_("Opening checklist"), (("id", N_("Id"), 7), ("item", N_("Facility standard"), 44),
-                                          ("by", N_("Ticked by"), 14), ("at", N_("At"), 6))),
-    "users": (N_("Users & roles"), (("name", N_("Name"), 18), ("roles", N_("Role"), 18),
-                                    ("active", N_("Active"), 8), ("pin", N_("PIN"), 8))),
+    "settings": (N_("Settings"), (("what", N_("Setting"), 30), ("value", N_("Value"), 24), ("source", N_("From"), 26))),
+    "checklist": (
+        N_("Checklist templates"),
+        (
+            ("id", N_("Id"), 8),
+            ("stage", N_("Stage"), 11),
+            ("item", N_("Item"), 52),
+            ("kind", N_("Kind"), 10),
+            ("note", N_("Note"), 14),
+        ),
+    ),
+    "jobs": (
+        N_("Canned jobs"),
+        (
+            ("id", N_("Code"), 14),
+            ("name", N_("Job name"), 30),
+            ("lines", N_("Lines"), 6),
+            ("total", N_("Net total"), 14),
+        ),
+    ),
+    "opening": (
+        N_("Opening checklist"),
+        (("id", N_("Id"), 7), ("item", N_("Facility standard"), 44), ("by", N_("Ticked by"), 14), ("at", N_("At"), 6)),
+    ),
+    "users": (
+        N_("Users & roles"),
+        (("name", N_("Name"), 18), ("roles", N_("Role"), 18), ("active", N_("Active"), 8), ("pin", N_("PIN"), 8)),
+    ),
 }
 ORDER = tuple(SECTIONS)
 
@@ -153,8 +171,11 @@ class SetupScreen(DeskScreen):
             "checklist": self.desk.setup.template_items,
             "jobs": self.desk.estimate.canned_jobs,
             "opening": self.desk.setup.opening_checklist,
-            "users": lambda: (self.desk.people.users(), self.desk.security.pin_users(),
-                              self.desk.security.locked_users()),
+            "users": lambda: (
+                self.desk.people.users(),
+                self.desk.security.pin_users(),
+                self.desk.security.locked_users(),
+            ),
         }
         self.run_db(fetch[section], lambda rows: self.show_rows(section, rows), group="setup", exclusive=True)
 
@@ -167,8 +188,15 @@ class SetupScreen(DeskScreen):
         keep = table.cursor_row
         table.clear()
         self.rows = list(rows)
+        cells: dict[str, Callable[[Any], tuple]] = {
+            "settings": self.cells_settings,
+            "checklist": self.cells_checklist,
+            "jobs": self.cells_jobs,
+            "opening": self.cells_opening,
+            "users": self.cells_users,
+        }
         for row in self.rows:
-            table.add_row(*getattr(self, f"cells_{section}")(row))
+            table.add_row(*cells[section](row))
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         table.focus()
@@ -185,23 +213,24 @@ class SetupScreen(DeskScreen):
     def cells_checklist(self, v) -> tuple:
         item = v.item
         kind = Text(_("required"), style="bold") if item.required else Text(_("recommended"))
-        note = _("MOT standard") if v.protected else _("shop's own") if v.own else \
-            _("changed") if v.changed else ""
+        note = _("MOT standard") if v.protected else _("shop's own") if v.own else _("changed") if v.changed else ""
         return item.id, _(STAGE_LABELS[Stage(item.stage)]), literal(item.text), kind, note
 
     def cells_jobs(self, job) -> tuple:
-        total = money.format_money(self.desk.setup.job_total_cents(job), getattr(self.app.settings, "currency_symbol", ""))
+        total = money.format_money(
+            self.desk.setup.job_total_cents(job), getattr(self.app.settings, "currency_symbol", "")
+        )
         return job.id, literal(lang_text(job.en, job.zh)), str(len(job.lines)), total
 
     def cells_opening(self, v) -> tuple:
         mark = Text("✔ ", style="bold green") if v.ticked else Text("☐ ")
-        return (v.item_id, mark + Text(_(v.label)), literal(v.by),
-                v.at.strftime("%H:%M") if v.at else "")
+        return (v.item_id, mark + Text(_(v.label)), literal(v.by), v.at.strftime("%H:%M") if v.at else "")
 
     def cells_users(self, u) -> tuple:
         roles = ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))
-        pin = Text(_("locked"), style="bold red") if u.id in self.locked else \
-            _("set") if u.id in self.pin_users else "-"
+        pin = (
+            Text(_("locked"), style="bold red") if u.id in self.locked else _("set") if u.id in self.pin_users else "-"
+        )
         return (literal(u.name), roles, _("yes") if u.active else Text(_("no"), style="bold red"), pin)
 
     def current(self):
@@ -265,10 +294,13 @@ class SetupScreen(DeskScreen):
             self.notify(_("Saved"), timeout=3)
             self.load()
 
-        self.submit(form, lambda values_, actor: self.desk.setup.set_setting(actor, view.key, values_["value"],
-                                                                             opened["version"]),
-                    saved, approve=_("Change: {setting}", setting=label),
-                    reapply=lambda current: opened.update(version=current))
+        self.submit(
+            form,
+            lambda values_, actor: self.desk.setup.set_setting(actor, view.key, values_["value"], opened["version"]),
+            saved,
+            approve=_("Change: {setting}", setting=label),
+            reapply=lambda current: opened.update(version=current),
+        )
 
     def change_role(self, user) -> None:
         choices = [(r.value, _(ROLE_LABELS[r])) for r in Role]
@@ -276,13 +308,20 @@ class SetupScreen(DeskScreen):
         def picked(role) -> None:
             if role is None:
                 return
-            self.as_manager(_("Change the role of {user}", user=user.name), lambda actor: self.save(
-                lambda: self.desk.setup.set_user_role(actor, user.id, role)))
+            self.as_manager(
+                _("Change the role of {user}", user=user.name),
+                lambda actor: self.save(lambda: self.desk.setup.set_user_role(actor, user.id, role)),
+            )
 
         self.app.push_screen(PickDialog(_("Role of {user}", user=user.name), choices), picked)
 
     def action_add(self) -> None:
-        getattr(self, f"add_{self.section}")()
+        add: dict[str, Callable[[], None]] = {
+            "checklist": self.add_checklist,
+            "jobs": self.add_jobs,
+            "users": self.add_users,
+        }
+        add[self.section]()  # ACTIONS offers the key in these sections only
 
     def add_checklist(self) -> None:
         stages = [(s, _(STAGE_LABELS[Stage(s)])) for s in self.desk.ctx.templates.stages]
@@ -290,19 +329,27 @@ class SetupScreen(DeskScreen):
         def staged(stage) -> None:
             if stage is None:
                 return
-            form = FormDialog(_("New checklist item: {stage}", stage=_(STAGE_LABELS[Stage(stage)])), [
-                FormField.of(fields.ITEM_TEXT_EN, _("Text (English)")),
-                FormField.of(fields.ITEM_TEXT_ZH, _("Text (Chinese)")),
-                FormField.of(fields.ITEM_REQUIRED, _("Required? (y/n)"), "n"),
-            ])
+            form = FormDialog(
+                _("New checklist item: {stage}", stage=_(STAGE_LABELS[Stage(stage)])),
+                [
+                    FormField.of(fields.ITEM_TEXT_EN, _("Text (English)")),
+                    FormField.of(fields.ITEM_TEXT_ZH, _("Text (Chinese)")),
+                    FormField.of(fields.ITEM_REQUIRED, _("Required? (y/n)"), "n"),
+                ],
+            )
 
             def typed(v) -> None:
                 if v is None:
                     return
                 role = rules.own_item_role(stage).value
-                self.as_manager(_("Add a checklist item"), lambda actor: self.save(
-                    lambda: self.desk.setup.add_template_item(actor, stage=stage, en=v["en"], zh=v["zh"],
-                                                        required=v["required"], role=role)))
+                self.as_manager(
+                    _("Add a checklist item"),
+                    lambda actor: self.save(
+                        lambda: self.desk.setup.add_template_item(
+                            actor, stage=stage, en=v["en"], zh=v["zh"], required=v["required"], role=role
+                        )
+                    ),
+                )
 
             self.app.push_screen(form, typed)
 
@@ -310,19 +357,27 @@ class SetupScreen(DeskScreen):
 
     def add_jobs(self) -> None:
         taken = {job.id for job in self.rows}
-        form = FormDialog(_("New canned job"), [
-            FormField("job_id", _("Code (letters, digits, _)"), placeholder="wipers",
-                      parse=lambda s: rules.job_code(s, taken)),
-            FormField.of(fields.JOB_NAME_EN, _("Name (English)")),
-            FormField.of(fields.JOB_NAME_ZH, _("Name (Chinese)")),
-        ])
+        form = FormDialog(
+            _("New canned job"),
+            [
+                FormField(
+                    "job_id",
+                    _("Code (letters, digits, _)"),
+                    placeholder="wipers",
+                    parse=lambda s: rules.job_code(s, taken),
+                ),
+                FormField.of(fields.JOB_NAME_EN, _("Name (English)")),
+                FormField.of(fields.JOB_NAME_ZH, _("Name (Chinese)")),
+            ],
+        )
 
         def typed(v) -> None:
             if v is None:
                 return
             job = CannedJobDraft(v["job_id"], v["en"], v["zh"] or v["en"])
-            self.as_manager(_("Add a canned job"), lambda actor: self.save(
-                lambda: self.desk.setup.add_canned_job_def(actor, job)))
+            self.as_manager(
+                _("Add a canned job"), lambda actor: self.save(lambda: self.desk.setup.add_canned_job_def(actor, job))
+            )
 
         self.app.push_screen(form, typed)
 
@@ -336,11 +391,13 @@ class SetupScreen(DeskScreen):
             def picked(role) -> None:
                 if role is None:
                     return
-                self.as_manager(_("Add a user"), lambda actor: self.save(
-                    lambda: self.desk.setup.add_user(actor, v["name"], role)))
+                self.as_manager(
+                    _("Add a user"), lambda actor: self.save(lambda: self.desk.setup.add_user(actor, v["name"], role))
+                )
 
-            self.app.push_screen(PickDialog(_("Role of {user}", user=v["name"]),
-                                            [(r.value, _(ROLE_LABELS[r])) for r in Role]), picked)
+            self.app.push_screen(
+                PickDialog(_("Role of {user}", user=v["name"]), [(r.value, _(ROLE_LABELS[r])) for r in Role]), picked
+            )
 
         self.app.push_screen(form, named)
 
@@ -350,8 +407,10 @@ class SetupScreen(DeskScreen):
             return
         item = view.item
         if view.protected:
-            self.notify(_("{item} is required by the MOT standard and cannot be made optional", item=item.id),
-                        severity="warning")
+            self.notify(
+                _("{item} is required by the MOT standard and cannot be made optional", item=item.id),
+                severity="warning",
+            )
             return
         want = not item.required
         what = _("Make {item} required", item=item.id) if want else _("Make {item} recommended", item=item.id)
@@ -366,18 +425,23 @@ class SetupScreen(DeskScreen):
         def kinded(kind) -> None:
             if kind is None:
                 return
-            form = FormDialog(_("New line of {job}", job=job.id), [
-                FormField.of(fields.DESCRIPTION, _("Description")),
-                FormField.of(fields.QTY, _("Quantity (hours or pieces)"), "1"),
-                FormField.of(fields.UNIT_PRICE, _("Unit price")),
-            ])
+            form = FormDialog(
+                _("New line of {job}", job=job.id),
+                [
+                    FormField.of(fields.DESCRIPTION, _("Description")),
+                    FormField.of(fields.QTY, _("Quantity (hours or pieces)"), "1"),
+                    FormField.of(fields.UNIT_PRICE, _("Unit price")),
+                ],
+            )
 
             def typed(v) -> None:
                 if v is None:
                     return
                 line = CannedLineDraft(LineKind(kind), v["description"], v["qty"], v["unit_cents"])
-                self.as_manager(_("Change the canned job {job}", job=job.id), lambda actor: self.save(
-                    lambda: self.desk.setup.add_canned_line(actor, job.id, line)))
+                self.as_manager(
+                    _("Change the canned job {job}", job=job.id),
+                    lambda actor: self.save(lambda: self.desk.setup.add_canned_line(actor, job.id, line)),
+                )
 
             self.app.push_screen(form, typed)
 
@@ -390,14 +454,19 @@ class SetupScreen(DeskScreen):
         if self.section == "checklist":
             item = row.item
             if row.protected:
-                self.notify(_("{item} is required by the MOT standard and cannot be deleted", item=item.id),
-                            severity="warning")
+                self.notify(
+                    _("{item} is required by the MOT standard and cannot be deleted", item=item.id), severity="warning"
+                )
                 return
-            question, call = _("Delete the checklist item {item}?", item=item.id), \
-                (lambda actor: self.desk.setup.delete_template_item(actor, item.id))
+            question, call = (
+                _("Delete the checklist item {item}?", item=item.id),
+                (lambda actor: self.desk.setup.delete_template_item(actor, item.id)),
+            )
         else:
-            question, call = _("Delete the canned job {job}?", job=row.id), \
-                (lambda actor: self.desk.setup.delete_canned_job(actor, row.id))
+            question, call = (
+                _("Delete the canned job {job}?", job=row.id),
+                (lambda actor: self.desk.setup.delete_canned_job(actor, row.id)),
+            )
 
         def answered(yes: bool) -> None:
             if yes:
@@ -424,8 +493,9 @@ class SetupScreen(DeskScreen):
 
         def answered(yes: bool) -> None:
             if yes:
-                self.as_manager(question, lambda actor: self.save(
-                    lambda: self.desk.setup.set_user_active(actor, user.id, want)))
+                self.as_manager(
+                    question, lambda actor: self.save(lambda: self.desk.setup.set_user_active(actor, user.id, want))
+                )
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
@@ -435,15 +505,20 @@ class SetupScreen(DeskScreen):
             return
         from desk.auth import check_format
 
-        form = FormDialog(_("New PIN for {user}", user=user.name), [
-            FormField("pin", _("PIN (4 to 8 digits)"), parse=check_format, password=True),
-        ])
+        form = FormDialog(
+            _("New PIN for {user}", user=user.name),
+            [
+                FormField("pin", _("PIN (4 to 8 digits)"), parse=check_format, password=True),
+            ],
+        )
 
         def typed(v) -> None:
             if v is None:
                 return
-            self.as_manager(_("Set the PIN of {user}", user=user.name), lambda actor: self.save(
-                lambda: self.desk.security.set_pin(actor, user.id, v["pin"]), N_("PIN set")))
+            self.as_manager(
+                _("Set the PIN of {user}", user=user.name),
+                lambda actor: self.save(lambda: self.desk.security.set_pin(actor, user.id, v["pin"]), N_("PIN set")),
+            )
 
         self.app.push_screen(form, typed)
 
@@ -457,10 +532,16 @@ class SetupScreen(DeskScreen):
             self.notify(_("{user} is not locked out", user=user.name), timeout=4)
             return
         minutes = -(-seconds // 60)
-        question = _n("Clear the lock-out of {user} ({n} minute left)?",
-                      "Clear the lock-out of {user} ({n} minutes left)?", minutes, user=user.name)
-        self.as_manager(question, lambda actor: self.save(
-            lambda: self.desk.security.clear_lockout(actor, user.id), N_("Lock-out cleared")))
+        question = _n(
+            "Clear the lock-out of {user} ({n} minute left)?",
+            "Clear the lock-out of {user} ({n} minutes left)?",
+            minutes,
+            user=user.name,
+        )
+        self.as_manager(
+            question,
+            lambda actor: self.save(lambda: self.desk.security.clear_lockout(actor, user.id), N_("Lock-out cleared")),
+        )
 
     def action_clear_pin(self) -> None:
         user = self.current()
@@ -470,7 +551,9 @@ class SetupScreen(DeskScreen):
 
         def answered(yes: bool) -> None:
             if yes:
-                self.as_manager(question, lambda actor: self.save(
-                    lambda: self.desk.security.clear_pin(actor, user.id), N_("PIN cleared")))
+                self.as_manager(
+                    question,
+                    lambda actor: self.save(lambda: self.desk.security.clear_pin(actor, user.id), N_("PIN cleared")),
+                )
 
         self.app.push_screen(ConfirmDialog(question), answered)

@@ -17,10 +17,11 @@ from desk.i18n import N_, _
 from desk.widgets.pin import PinEntry
 from desk.widgets.safe import literal
 
-
 #: The first view's one line for a newcomer: whom to pick and what to try.
-SIGN_IN_HINT = N_("New here? Pick an advisor (the demo's PINs are in the output of desk demo); "
-                  "then F2 shows today's cars, Enter opens one, F8 moves it on, F1 lists every key.")
+SIGN_IN_HINT = N_(
+    "New here? Pick an advisor (the demo's PINs are in the output of desk demo); "
+    "then F2 shows today's cars, Enter opens one, F8 moves it on, F1 lists every key."
+)
 
 
 class SignInScreen(PinEntry, ModalScreen):
@@ -63,7 +64,7 @@ class SignInScreen(PinEntry, ModalScreen):
             yield Label(self.title_text or _("Who is working here?"), id="signin-title")
             if self.hint:
                 yield Static(_(SIGN_IN_HINT), id="signin-hint")
-            roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
+            roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))
             yield OptionList(
                 *[Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in self.users],
                 id="signin-users",

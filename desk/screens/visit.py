@@ -106,14 +106,19 @@ def visit_heading(view, *, flags: int = 0) -> Text:
         out.append(f" {_('HOLD')}: {_(view.hold.upper())} ", style="bold yellow reverse")
         out.append(" ")
     if flags:
-        out.append(" " + _n("{n} flag (h)", "{n} flags (h)", flags) + " ",
-                   style="bold magenta reverse")
+        out.append(" " + _n("{n} flag (h)", "{n} flags (h)", flags) + " ", style="bold magenta reverse")
     chase = parts_to_chase(view.lines)
     if chase:
         out.append("\n")
-        out.append(_n("Chase the supplier for an arrival date: {parts}",
-                      "Chase the supplier for arrival dates: {parts}", len(chase),
-                      parts=", ".join(ln.description for ln in chase)), style="bold yellow")
+        out.append(
+            _n(
+                "Chase the supplier for an arrival date: {parts}",
+                "Chase the supplier for arrival dates: {parts}",
+                len(chase),
+                parts=", ".join(ln.description for ln in chase),
+            ),
+            style="bold yellow",
+        )
     if view.void is not None:
         # the customer's signature no longer covers the estimate: say what voided it
         msg, values = view.void
@@ -142,8 +147,14 @@ class VisitScreen(VisitActions, DeskScreen):
         # the stage's own keys (the subclass's) come first in the footer; these
         # work on every stage, and f1 lists the ones the footer leaves out
         Binding("f8", "advance", N_("Next stage"), id="visit.advance"),
-        Binding("ctrl+a", "tick_required", N_("Tick the required"), id="visit.tick_required", show=False,
-                tooltip=N_("Tick every required item still open (the ones the data does not answer)")),
+        Binding(
+            "ctrl+a",
+            "tick_required",
+            N_("Tick the required"),
+            id="visit.tick_required",
+            show=False,
+            tooltip=N_("Tick every required item still open (the ones the data does not answer)"),
+        ),
         Binding("escape", "back", N_("Back"), id="visit.back", show=False),
         Binding("ctrl+r", "reload", N_("Reload"), id="visit.reload", show=False),
         Binding("h", "history", N_("History"), id="visit.history", show=False),
@@ -205,9 +216,12 @@ class VisitScreen(VisitActions, DeskScreen):
     def reload(self) -> None:
         self.feed_seen = self.app.live.seen
         vid, past = self.visit_id, self.PAST_VISITS
-        self.run_db(lambda: (self.desk.lifecycle.visit_view(vid, past=past),
-                             len(self.desk.integrity.visit_flags(vid).open())),
-                    self.show_read, group="visit", exclusive=True)
+        self.run_db(
+            lambda: (self.desk.lifecycle.visit_view(vid, past=past), len(self.desk.integrity.visit_flags(vid).open())),
+            self.show_read,
+            group="visit",
+            exclusive=True,
+        )
 
     def show_read(self, read) -> None:
         view, self.open_flags = read
@@ -304,15 +318,24 @@ class VisitScreen(VisitActions, DeskScreen):
         now = self.app.clock()
         at = view.visit.promised_at or now
         shown = f"{at:%H:%M}" if at.date() == now.date() else f"{at:%Y-%m-%d %H:%M}"
-        form = FormDialog(_("Move the promised time: the customer approves a later one"), [
-            FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
-            FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
-            FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
-            FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
-        ])
-        self.submit(form, lambda v: self.desk.lifecycle.set_promised(
-            self.user, self.ref, v["promised"],
-            approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"])))
+        form = FormDialog(
+            _("Move the promised time: the customer approves a later one"),
+            [
+                FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
+                FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
+                FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
+                FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
+            ],
+        )
+        self.submit(
+            form,
+            lambda v: self.desk.lifecycle.set_promised(
+                self.user,
+                self.ref,
+                v["promised"],
+                approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"]),
+            ),
+        )
 
     def action_history(self) -> None:
         from desk.screens.history import HistoryScreen

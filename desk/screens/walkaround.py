@@ -15,8 +15,8 @@ from desk.domain.drafts import FindingDraft
 from desk.domain.entities import ROAD_TEST_SYMPTOMS, Grade
 from desk.domain.process import Stage
 from desk.domain.readings import OdometerCorrection, Readings
-from desk.i18n import N_, _
 from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
+from desk.i18n import N_, _
 from desk.output.text import CAR_DIAGRAM, GRADE_NAMES
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
@@ -53,22 +53,35 @@ def fuel_gauge(eighths: int | None) -> str:
 class WalkaroundScreen(HandbackActions, VisitScreen):
     stage = Stage.WALKAROUND
     BINDINGS = [
-        Binding("o", "readings", N_("Readings"), id="walkaround.readings",
-                tooltip=N_("Odometer, fuel, lights")),
-        Binding("d", "add_damage", N_("Damage"), id="walkaround.add_damage",
-                tooltip=N_("Add damage")),
-        Binding("c", "confirm_damage", N_("Damage checked"), id="walkaround.confirm_damage",
-                tooltip=N_("Damage list confirmed")),
-        Binding("g", "add_finding", N_("Finding"), id="walkaround.add_finding",
-                tooltip=N_("Add finding")),
+        Binding("o", "readings", N_("Readings"), id="walkaround.readings", tooltip=N_("Odometer, fuel, lights")),
+        Binding("d", "add_damage", N_("Damage"), id="walkaround.add_damage", tooltip=N_("Add damage")),
+        Binding(
+            "c",
+            "confirm_damage",
+            N_("Damage checked"),
+            id="walkaround.confirm_damage",
+            tooltip=N_("Damage list confirmed"),
+        ),
+        Binding("g", "add_finding", N_("Finding"), id="walkaround.add_finding", tooltip=N_("Add finding")),
         Binding("ctrl+o", "correct_odometer", N_("Correct odometer (manager)"), id="walkaround.correct_odometer"),
         # greyed out above for whom staff.can says may not: the same key asks a manager
-        Binding("ctrl+o", "correct_odometer(True)", N_("Correct odometer (a manager approves)"), id="walkaround.correct_odometer_approved",
-                show=False),
-        Binding("f6", "print_sheet", N_("Print"), id="walkaround.print_sheet",
-                tooltip=N_("Walkaround sheet (text and PDF)")),
-        Binding("a", "acknowledge", N_("Customer acknowledges"), id="walkaround.acknowledge",
-                tooltip=N_("The customer acknowledges the damage map")),
+        Binding(
+            "ctrl+o",
+            "correct_odometer(True)",
+            N_("Correct odometer (a manager approves)"),
+            id="walkaround.correct_odometer_approved",
+            show=False,
+        ),
+        Binding(
+            "f6", "print_sheet", N_("Print"), id="walkaround.print_sheet", tooltip=N_("Walkaround sheet (text and PDF)")
+        ),
+        Binding(
+            "a",
+            "acknowledge",
+            N_("Customer acknowledges"),
+            id="walkaround.acknowledge",
+            tooltip=N_("The customer acknowledges the damage map"),
+        ),
     ]
     handback_end = "in"
 
@@ -99,8 +112,10 @@ class WalkaroundScreen(HandbackActions, VisitScreen):
         out.append("\n" + _("Valuables") + ": ", style="bold")
         out.append(v.valuables or "-")
         out.append("\n" + _("Damage list") + ": ", style="bold")
-        out.append(_("confirmed") if v.damage_confirmed else _("not confirmed"),
-                   style="green" if v.damage_confirmed else "bold red")
+        out.append(
+            _("confirmed") if v.damage_confirmed else _("not confirmed"),
+            style="green" if v.damage_confirmed else "bold red",
+        )
         out.append("\n")
         out.append_text(ack_text(_("Customer acknowledged"), v.damage_ack_in_by, v.damage_ack_in_at))
         if any(c.tags & ROAD_TEST_SYMPTOMS for c in view.concerns):
@@ -116,27 +131,35 @@ class WalkaroundScreen(HandbackActions, VisitScreen):
         self.query_one("#findings", Static).update(f)
 
     def save(self, readings: Readings | None = None, **changes) -> None:
-        self.run_db(lambda: self.desk.reception.record_walkaround(self.user, self.ref, readings, **changes),
-                    lambda _r: self.reload())
+        self.run_db(
+            lambda: self.desk.reception.record_walkaround(self.user, self.ref, readings, **changes),
+            lambda _r: self.reload(),
+        )
 
     def action_readings(self) -> None:
         v = self.view.visit
         last = self.view.prior_km
         labels = {
             "odometer_km": _("Odometer km (last reading {km})", km=last if last is not None else "-"),
-            "fuel_eighths": _("Fuel in eighths (0 = empty, 8 = full)"), "warning_lights": _("Warning lights"),
-            "tyres": _("Tyres"), "valuables": _("Valuables (reminded to take)"),
+            "fuel_eighths": _("Fuel in eighths (0 = empty, 8 = full)"),
+            "warning_lights": _("Warning lights"),
+            "tyres": _("Tyres"),
+            "valuables": _("Valuables (reminded to take)"),
         }
-        shown = {"odometer_km": str(v.odometer_km or ""),
-                 "fuel_eighths": "" if v.fuel_eighths is None else str(v.fuel_eighths),
-                 "warning_lights": v.warning_lights, "tyres": v.tyres, "valuables": v.valuables}
+        shown = {
+            "odometer_km": str(v.odometer_km or ""),
+            "fuel_eighths": "" if v.fuel_eighths is None else str(v.fuel_eighths),
+            "warning_lights": v.warning_lights,
+            "tyres": v.tyres,
+            "valuables": v.valuables,
+        }
         # the readings' own specs: a lower odometer is refused in the form already
-        form = FormDialog(_("Walkaround readings"), [
-            FormField.of(spec, labels[spec.name], shown[spec.name], last_km=last) for spec in Readings.FORM
-        ])
+        form = FormDialog(
+            _("Walkaround readings"),
+            [FormField.of(spec, labels[spec.name], shown[spec.name], last_km=last) for spec in Readings.FORM],
+        )
 
-        self.submit(form, lambda values: self.desk.reception.record_walkaround(self.user, self.ref,
-                                                                              Readings(**values)))
+        self.submit(form, lambda values: self.desk.reception.record_walkaround(self.user, self.ref, Readings(**values)))
 
     def action_add_damage(self) -> None:
         panels = [(p, f"{i + 1:>2} {_(PANEL_NAMES[p])}") for i, p in enumerate(PANELS)]
@@ -156,13 +179,17 @@ class WalkaroundScreen(HandbackActions, VisitScreen):
         self.save(damage_confirmed=True)
 
     def action_add_finding(self) -> None:
-        form = FormDialog(_("Add finding"), [
-            FormField.of(fields.FINDING, _("What was found")),
-            FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red")),
-        ])
+        form = FormDialog(
+            _("Add finding"),
+            [
+                FormField.of(fields.FINDING, _("What was found")),
+                FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red")),
+            ],
+        )
 
-        self.submit(form, lambda values: self.desk.reception.add_finding(self.user, self.ref,
-                                                                         FindingDraft.from_form(values)))
+        self.submit(
+            form, lambda values: self.desk.reception.add_finding(self.user, self.ref, FindingDraft.from_form(values))
+        )
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """``ctrl+o`` is greyed out for a user whose role may not correct the
@@ -178,13 +205,19 @@ class WalkaroundScreen(HandbackActions, VisitScreen):
         """A reading below the last one (wrong earlier entry, replaced cluster):
         a manager records it with a reason; both are audited."""
         km, reason = OdometerCorrection.FORM
-        form = FormDialog(_("Correct odometer (manager)"), [
-            FormField.of(km, _("Odometer km")),
-            FormField.of(reason, _("Reason")),
-        ])
+        form = FormDialog(
+            _("Correct odometer (manager)"),
+            [
+                FormField.of(km, _("Odometer km")),
+                FormField.of(reason, _("Reason")),
+            ],
+        )
 
-        self.submit(form, lambda values, actor: self.desk.reception.correct_odometer(
-            actor, self.ref, OdometerCorrection(**values)), approve=_("Correct odometer (manager)"))
+        self.submit(
+            form,
+            lambda values, actor: self.desk.reception.correct_odometer(actor, self.ref, OdometerCorrection(**values)),
+            approve=_("Correct odometer (manager)"),
+        )
 
     def action_print_sheet(self) -> None:
         """The walkaround sheet for the customer's signature (text and PDF)."""

@@ -22,11 +22,13 @@ from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
 from desk.widgets.safe import literal
 from desk.widgets.when import at_text
 
-APPROVAL_LABELS = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("waiting approval"),
-                   Approval.DECLINED: N_("declined")}
+APPROVAL_LABELS = {
+    Approval.APPROVED: N_("approved"),
+    Approval.PENDING: N_("waiting approval"),
+    Approval.DECLINED: N_("declined"),
+}
 #: The approval in the line table's narrow column.
-APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to ask"),
-                  Approval.DECLINED: N_("declined")}
+APPROVAL_SHORT = {Approval.APPROVED: N_("approved"), Approval.PENDING: N_("to ask"), Approval.DECLINED: N_("declined")}
 APPROVAL_STYLE = {Approval.APPROVED: "green", Approval.PENDING: "bold yellow", Approval.DECLINED: "dim"}
 
 
@@ -40,7 +42,7 @@ def approval_cell(ln, authorised: bool) -> Text:
 
 
 def clocked_text(t) -> Text:
-    """"0:40/1:30▶张强": clocked so far against the hours sold, and who is on it (the
+    """ "0:40/1:30▶张强": clocked so far against the hours sold, and who is on it (the
     column is 10 wide to fit 80: the name may be cut; the progress board shows it whole)."""
     if t is None or (not t.clocked_seconds and not t.on):
         return Text("")
@@ -61,8 +63,11 @@ class WorkLines(DataTable):
         # within 80 columns (the body stacks the lines over the checklist); the
         # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 13), ("amount", N_("Amount"), 9), ("approval", N_("Approval"), 8),
-            ("avail", N_("Stock"), STOCK_WIDTH), ("work", N_("Work"), WORK_WIDTH + 2),
+            ("desc", N_("Description"), 13),
+            ("amount", N_("Amount"), 9),
+            ("approval", N_("Approval"), 8),
+            ("avail", N_("Stock"), STOCK_WIDTH),
+            ("work", N_("Work"), WORK_WIDTH + 2),
             ("clocked", N_("Clocked / sold"), 10),
         ):
             self.add_column(_(label), key=key, width=width)
@@ -73,15 +78,22 @@ class WorkLines(DataTable):
         self.clear()
         self.line_ids = []
         for ln in view.lines:
-            waiting = (ln.kind == LineKind.PART and ln.availability == Availability.BACK_ORDER
-                       and not (ln.started or ln.is_done))
-            work = (Text(_("waiting part"), style="yellow") if waiting
-                    else work_cell(ln, names, view.visit.technician_id))
+            waiting = (
+                ln.kind == LineKind.PART
+                and ln.availability == Availability.BACK_ORDER
+                and not (ln.started or ln.is_done)
+            )
+            work = (
+                Text(_("waiting part"), style="yellow") if waiting else work_cell(ln, names, view.visit.technician_id)
+            )
             self.add_row(
                 literal(ln.description + (" *" if ln.added_in_repair else "")),
                 format_money(line_net(priced(ln))),
                 approval_cell(ln, view.authorised),
-                stock_cell(ln), work, clocked_text((times or {}).get(ln.id)), key=str(ln.id),
+                stock_cell(ln),
+                work,
+                clocked_text((times or {}).get(ln.id)),
+                key=str(ln.id),
             )
             self.line_ids.append(ln.id)
         if self.line_ids:
@@ -106,8 +118,14 @@ class WorkshopScreen(VisitScreen):
         Binding("u", "progress_update", N_("Progress update"), id="workshop.progress_update"),
         Binding("a", "assign", N_("Assign technician"), id="workshop.assign"),
         Binding("c", "clock", N_("Clock on/off"), id="workshop.clock"),
-        Binding("t", "promised", N_("Move the promise"), id="workshop.promised", show=False,
-                tooltip=N_("A later promised time, with the customer's approval")),
+        Binding(
+            "t",
+            "promised",
+            N_("Move the promise"),
+            id="workshop.promised",
+            show=False,
+            tooltip=N_("A later promised time, with the customer's approval"),
+        ),
     ]
 
     def compose_panel(self) -> ComposeResult:
@@ -155,8 +173,9 @@ class WorkshopScreen(VisitScreen):
         def start(actor):
             if assigned:
                 return self.desk.workshop.start_line(actor, self.ref, line)
-            return self.desk.workshop.start_line(actor, self.ref, line, bay=bay,
-                                                 technician_id=actor.id if staff.is_technician(actor) else None)
+            return self.desk.workshop.start_line(
+                actor, self.ref, line, bay=bay, technician_id=actor.id if staff.is_technician(actor) else None
+            )
 
         self.run_as_or_approved(_("Start line"), start, lambda _r: self.reload(), who=self.desk.workshop.who_may_work)
 
@@ -166,8 +185,12 @@ class WorkshopScreen(VisitScreen):
         line = self.query_one(WorkLines).selected
         if line is None:
             return
-        self.run_as_or_approved(_("Line done"), lambda actor: self.desk.workshop.finish_line(actor, self.ref, line),
-                                lambda _r: self.reload(), who=self.desk.workshop.who_may_work)
+        self.run_as_or_approved(
+            _("Line done"),
+            lambda actor: self.desk.workshop.finish_line(actor, self.ref, line),
+            lambda _r: self.reload(),
+            who=self.desk.workshop.who_may_work,
+        )
 
     def action_clock(self) -> None:
         """A technician clocks themselves on or off the line; a manager or foreman
@@ -182,15 +205,22 @@ class WorkshopScreen(VisitScreen):
             self.reload()
 
         if staff.is_technician(self.user) or not staff.can(self.user, staff.Act.CLOCK_OTHERS):
-            self.run_as_or_approved(_("Clock on or off a line"),
-                                    lambda actor: self.desk.clocking.clock(actor, self.ref, line), clocked,
-                                    who=self.desk.clocking.who_may_clock)
+            self.run_as_or_approved(
+                _("Clock on or off a line"),
+                lambda actor: self.desk.clocking.clock(actor, self.ref, line),
+                clocked,
+                who=self.desk.clocking.who_may_clock,
+            )
             return
 
         def show(users) -> None:
             choices = [(u.id, u.name) for u in staff.technicians(users)]
-            self.app.push_screen(PickDialog(_("Clock which technician?"), choices), lambda tid: tid and self.run_db(
-                lambda: self.desk.clocking.clock(self.user, self.ref, line, tid), clocked))
+            self.app.push_screen(
+                PickDialog(_("Clock which technician?"), choices),
+                lambda tid: (
+                    tid and self.run_db(lambda: self.desk.clocking.clock(self.user, self.ref, line, tid), clocked)
+                ),
+            )
 
         self.run_db(self.desk.people.users, show)
 
@@ -206,17 +236,25 @@ class WorkshopScreen(VisitScreen):
         def check(values: dict) -> None:
             drafted["line"] = self.desk.estimate.form_line({k: values[k] for k in line_keys}, kind=values["kind"])
 
-        form = FormDialog(_("Found during repair: the customer must approve before work"), [
-            FormField.of(fields.FINDING, _("What was found")),
-            FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red"), "y"),
-            FormField.of(fields.KIND, _("Kind: l = labour, p = part, f = fee"), "p"),
-            FormField.of(fields.DESCRIPTION, _("Description")),
-            FormField.of(fields.QTY, _("Quantity"), "1"),
-            FormField.of(fields.UNIT_PRICE, _("Unit price")),
-        ], check=check)
+        form = FormDialog(
+            _("Found during repair: the customer must approve before work"),
+            [
+                FormField.of(fields.FINDING, _("What was found")),
+                FormField.of(fields.GRADE, _("Grade: g = green, y = yellow, r = red"), "y"),
+                FormField.of(fields.KIND, _("Kind: l = labour, p = part, f = fee"), "p"),
+                FormField.of(fields.DESCRIPTION, _("Description")),
+                FormField.of(fields.QTY, _("Quantity"), "1"),
+                FormField.of(fields.UNIT_PRICE, _("Unit price")),
+            ],
+            check=check,
+        )
 
-        self.submit(form, lambda values: self.desk.workshop.add_found_work(
-            self.user, self.ref, finding=FindingDraft.from_form(values, during_repair=True), line=drafted["line"]))
+        self.submit(
+            form,
+            lambda values: self.desk.workshop.add_found_work(
+                self.user, self.ref, finding=FindingDraft.from_form(values, during_repair=True), line=drafted["line"]
+            ),
+        )
 
     def action_decision(self) -> None:
         pending = [ln for ln in self.view.lines if ln.approval == Approval.PENDING]
@@ -230,8 +268,12 @@ class WorkshopScreen(VisitScreen):
             if approve is None:
                 return
             form = FormDialog(
-                _n("Customer's decision on {n} added line ({total} before tax)", "Customer's decision on {n} added lines ({total} before tax)", len(ids),
-                  total=format_money(total)),
+                _n(
+                    "Customer's decision on {n} added line ({total} before tax)",
+                    "Customer's decision on {n} added lines ({total} before tax)",
+                    len(ids),
+                    total=format_money(total),
+                ),
                 [
                     FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                     FormField.of(fields.SIGNER, _("Decided by"), self.view.customer.name),
@@ -240,27 +282,49 @@ class WorkshopScreen(VisitScreen):
             )
             # recorded by an advisor who did not find the work (staff.may_record_decision):
             # on a technician's terminal an advisor acts as themselves with their PIN
-            self.submit(form, lambda v, actor: self.desk.workshop.decide_added_work(
-                actor, self.ref, ids, approve=approve, decision=DecisionDraft(**v)),
-                approve=_("Customer decision"), who=lambda: self.desk.workshop.who_may_decide(ids))
+            self.submit(
+                form,
+                lambda v, actor: self.desk.workshop.decide_added_work(
+                    actor, self.ref, ids, approve=approve, decision=DecisionDraft(**v)
+                ),
+                approve=_("Customer decision"),
+                who=lambda: self.desk.workshop.who_may_decide(ids),
+            )
 
-        self.app.push_screen(PickDialog(_("The customer..."), [
-            (True, _("approves the added work")), (False, _("declines it (kept as a recommendation)")),
-        ]), decided)
+        self.app.push_screen(
+            PickDialog(
+                _("The customer..."),
+                [
+                    (True, _("approves the added work")),
+                    (False, _("declines it (kept as a recommendation)")),
+                ],
+            ),
+            decided,
+        )
 
     def action_promised(self) -> None:
         self.move_promise()
 
     def action_progress_update(self) -> None:
-        form = FormDialog(_("Progress update to the customer"), [
-            FormField.of(fields.PROGRESS_UPDATE, _("What the customer was told")),
-        ])
+        form = FormDialog(
+            _("Progress update to the customer"),
+            [
+                FormField.of(fields.PROGRESS_UPDATE, _("What the customer was told")),
+            ],
+        )
         self.submit(form, lambda v: self.desk.workshop.progress_update(self.user, self.ref, v["text"]))
 
     def action_assign(self) -> None:
         def show(users) -> None:
             choices = [(u.id, u.name) for u in staff.technicians(users)]
-            self.app.push_screen(PickDialog(_("Assign technician"), choices), lambda tid: tid and self.call(
-                lambda: self.desk.lifecycle.assign(self.user, self.ref, tid, self.view.visit.bay or "")))
+            self.app.push_screen(
+                PickDialog(_("Assign technician"), choices),
+                lambda tid: (
+                    tid
+                    and self.call(
+                        lambda: self.desk.lifecycle.assign(self.user, self.ref, tid, self.view.visit.bay or "")
+                    )
+                ),
+            )
 
         self.run_db(self.desk.people.users, show)

@@ -15,16 +15,15 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
 
-from desk.i18n import N_
-
 from desk.domain.errors import StoreUnavailable
 from desk.domain.rules import Policy
 from desk.domain.schedule import Schedule
+from desk.i18n import N_
 from desk.services.booking import BookingService
 from desk.services.carryover import CarryOverService
 from desk.services.checklist import ChecklistService
-from desk.services.comebacks import ComebackService
 from desk.services.clocking import ClockingService
+from desk.services.comebacks import ComebackService
 from desk.services.complaints import ComplaintService
 from desk.services.context import Pricing, ServiceContext, system_clock
 from desk.services.delivery import DeliveryService
@@ -151,12 +150,15 @@ def open_desk(
         current = current_revision(engine)
         health.check_schema(current, known)
         if readonly and current != head_revision():
-            raise StoreUnavailable(N_("The database's schema ({rev}) is older than this desk's: open it once "
-                                      "with write access (desk db upgrade) before reading it here"),
-                                   {"rev": current or "-"})
+            raise StoreUnavailable(
+                N_(
+                    "The database's schema ({rev}) is older than this desk's: open it once "
+                    "with write access (desk db upgrade) before reading it here"
+                ),
+                {"rev": current or "-"},
+            )
         if migrate and current != head_revision():
-            if report.path is not None and report.path.exists() and report.path.stat().st_size and \
-                    current is not None:
+            if report.path is not None and report.path.exists() and report.path.stat().st_size and current is not None:
                 from desk.store.backup import pre_migration_backup
 
                 pre_migration_backup(url, current)  # a migration always takes a verified backup first
@@ -182,8 +184,12 @@ def open_desk(
         engine,
         clock=clock,
         policy=policy,
-        schedule=Schedule(slot_minutes=settings.slot_minutes, capacity=settings.advisors_per_slot,
-                          opening=settings.opening_time, closing=settings.closing_time),
+        schedule=Schedule(
+            slot_minutes=settings.slot_minutes,
+            capacity=settings.advisors_per_slot,
+            opening=settings.opening_time,
+            closing=settings.closing_time,
+        ),
         warnings=report.warnings,
     )
     desk = build_desk(ctx)

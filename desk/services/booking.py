@@ -7,9 +7,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import fields
+from desk.domain import fields, staff
 from desk.domain import schedule as sched
-from desk.domain import staff
 from desk.domain.drafts import BookingDraft, ConcernDraft
 from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
@@ -18,8 +17,8 @@ from desk.domain.rules import comeback_of
 from desk.services.context import Service
 from desk.services.reception import add_concerns
 from desk.store import reads, repo
-from desk.store.reads import BoardRow  # noqa: F401 - the board's row, where it is read
 from desk.store.models import CustomerRow, ReminderRow, VehicleRow, VisitRow, WalkInArrivalRow
+from desk.store.reads import BoardRow
 
 
 class BookingService(Service):
@@ -38,8 +37,7 @@ class BookingService(Service):
         return self.schedule.earliest_free(after, self.slot_load, days=days)
 
     def _full(self, at: datetime) -> InvalidInput:
-        return InvalidInput("when", "The {time} slot is full",
-                            {"time": self.schedule.slot_start(at).strftime("%H:%M")})
+        return InvalidInput("when", "The {time} slot is full", {"time": self.schedule.slot_start(at).strftime("%H:%M")})
 
     # ------------------------------------------------------------------ booking
 
@@ -75,18 +73,34 @@ class BookingService(Service):
                 raise self._full(at)
             staff.may_overbook(actor).check()
         return self._create_visit(
-            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=at, concerns=concerns,
-            advisor_id=advisor_id or actor.id, walk_in=False, overbooked=overbook,
+            actor,
+            customer_id=customer_id,
+            vehicle_id=vehicle_id,
+            at=at,
+            concerns=concerns,
+            advisor_id=advisor_id or actor.id,
+            walk_in=False,
+            overbooked=overbook,
         )
 
     def walk_in(
-        self, actor: User, *, customer_id: int, vehicle_id: int, concerns: tuple[ConcernDraft, ...],
+        self,
+        actor: User,
+        *,
+        customer_id: int,
+        vehicle_id: int,
+        concerns: tuple[ConcernDraft, ...],
         advisor_id: int | None = None,
     ) -> VisitRef:
         """A customer without appointment: the visit starts at reception, arrived now."""
         return self._create_visit(
-            actor, customer_id=customer_id, vehicle_id=vehicle_id, at=None, concerns=concerns,
-            advisor_id=advisor_id or actor.id, walk_in=True,
+            actor,
+            customer_id=customer_id,
+            vehicle_id=vehicle_id,
+            at=None,
+            concerns=concerns,
+            advisor_id=advisor_id or actor.id,
+            walk_in=True,
         )
 
     def car_here(self, actor: User) -> int:
@@ -108,8 +122,7 @@ class BookingService(Service):
         now = self.now()
 
         def run(session: Session) -> list[datetime]:
-            return [at for _, at in repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT)
-                    if at <= now]
+            return [at for _, at in repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT) if at <= now]
 
         return self._read(run)
 
@@ -125,8 +138,11 @@ class BookingService(Service):
                 raise InvalidInput("vehicle", "This vehicle does not belong to this customer")
             now = self.now()
             # a walk-in's car recorded as here earlier (one key on the board) arrived then
-            came = sched.walk_in_arrival(
-                repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT), now) if walk_in else None
+            came = (
+                sched.walk_in_arrival(repo.waiting_walk_ins(session=session, since=now - sched.WALK_IN_WAIT), now)
+                if walk_in
+                else None
+            )
             visit = VisitRow(
                 number=self._new_number(session),
                 customer_id=customer_id,
@@ -154,11 +170,18 @@ class BookingService(Service):
                     session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
             session.flush()
             self._audit(
-                session, actor, "visit.walk_in" if walk_in else "visit.book", "visit", visit.id,
+                session,
+                actor,
+                "visit.walk_in" if walk_in else "visit.book",
+                "visit",
+                visit.id,
                 visit_id=visit.id,
                 after={
-                    "number": visit.number, "at": at, "concerns": [c.text for c in new],
-                    "comeback_proposed": visit.comeback_proposed_id, "overbooked": overbooked,
+                    "number": visit.number,
+                    "at": at,
+                    "concerns": [c.text for c in new],
+                    "comeback_proposed": visit.comeback_proposed_id,
+                    "overbooked": overbooked,
                     **({"arrived_at": visit.arrived_at} if came else {}),
                 },
             )
@@ -181,8 +204,9 @@ class BookingService(Service):
                     rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
                     session.add(rem)
             self._touch(session, row)
-            self._audit(session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id,
-                        before=before, after={"at": at})
+            self._audit(
+                session, actor, "visit.reschedule", "visit", row.id, visit_id=row.id, before=before, after={"at": at}
+            )
 
         return self._change(visit, run)
 
@@ -218,8 +242,9 @@ class BookingService(Service):
             rem.done_at, rem.outcome, rem.by_user = self.now(), outcome, actor.id
             session.add(rem)
             self._touch(session, row)
-            self._audit(session, actor, f"reminder.{rem.kind}", "reminder", rem.id,
-                        visit_id=row.id, after={"outcome": outcome})
+            self._audit(
+                session, actor, f"reminder.{rem.kind}", "reminder", rem.id, visit_id=row.id, after={"outcome": outcome}
+            )
 
         return self._change(visit, run)
 
@@ -247,17 +272,17 @@ class BookingService(Service):
         """The appointment board of one day (one indexed query plus four small
         ones): the store's plain-SQL read, the same the app runs at start-up
         before the services are loaded (desk.store.reads)."""
-        return self._read_connection(lambda conn: reads.board(
-            reads.Reader.of_connection(conn), day, now=self.now(), late_after_minutes=self.policy.late_after_minutes))
+        return self._read_connection(
+            lambda conn: reads.board(
+                reads.Reader.of_connection(conn), day, now=self.now(), late_after_minutes=self.policy.late_after_minutes
+            )
+        )
 
     def week(self, start: date) -> list[tuple[date, int, int]]:
         """(day, appointments, arrived) for seven days from ``start``."""
 
         def run(session: Session):
             counts = repo.day_counts(session=session, first=start, days=7, not_in=[Stage.CANCELLED.value])
-            return [
-                (start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0)))
-                for i in range(7)
-            ]
+            return [(start + timedelta(days=i), *counts.get(start + timedelta(days=i), (0, 0))) for i in range(7)]
 
         return self._read(run)

@@ -25,10 +25,14 @@ class CarryOverService(Service):
         return carryover.catalogue(ln for job in self.estimate.canned_jobs() for ln in job.lines)
 
     def _offers(self, session: Session, vehicle_id: int, visit: VisitRow | None, prices: dict) -> list[Offer]:
-        earlier = repo.declined_earlier(session=session, vehicle_id=vehicle_id,
-                                        exclude=visit.id if visit is not None else None)
-        still = carryover.open_offers(earlier, repo.carried_ids(session=session, vehicle_id=vehicle_id),
-                                      before=visit.day if visit is not None else None)
+        earlier = repo.declined_earlier(
+            session=session, vehicle_id=vehicle_id, exclude=visit.id if visit is not None else None
+        )
+        still = carryover.open_offers(
+            earlier,
+            repo.carried_ids(session=session, vehicle_id=vehicle_id),
+            before=visit.day if visit is not None else None,
+        )
         rate = self.pricing.labour_rate_cents
         return [carryover.reprice(e, prices, rate) for e in still]
 
@@ -65,8 +69,7 @@ class CarryOverService(Service):
                 offer = offers[lid]
                 draft = self.estimate.draft(**offer.draft_values())
                 self._check_price(actor, draft, offer.list_cents)
-                added.append(self.estimate._insert_line(session, actor, row, draft, offer.list_cents,
-                                                        carried_from=lid))
+                added.append(self.estimate._insert_line(session, actor, row, draft, offer.list_cents, carried_from=lid))
             return added
 
         return self._change(visit, run)

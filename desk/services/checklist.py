@@ -32,8 +32,9 @@ class ChecklistService(Service):
         kind = MarkKind(kind)
         return self._change(visit, lambda session, row: self.mark_in(session, actor, row, item_id, kind, reason))
 
-    def mark_in(self, session: Session, actor: User, visit: VisitRow, item_id: str, kind: MarkKind | str,
-                reason: str = "") -> ck.ItemStatus:
+    def mark_in(
+        self, session: Session, actor: User, visit: VisitRow, item_id: str, kind: MarkKind | str, reason: str = ""
+    ) -> ck.ItemStatus:
         """:meth:`mark_item` inside a write transaction already open on ``visit``
         (a stage move that ticks the items the user confirmed, in the same
         transaction: ``LifecycleService.advance``)."""
@@ -79,7 +80,8 @@ class ChecklistService(Service):
         """The visit's technicians, and whether the shop has someone besides them
         who may tick ``item`` (inspector != technician: ``staff``'s rule)."""
         techs = staff.visit_technicians(
-            visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id)))
+            visit.technician_id, (ln.done_by for ln in repo.lines(session=session, visit_id=visit.id))
+        )
         return techs, staff.shop_has_other_inspector(item, repo.users(session=session), techs)
 
     def who_may_mark(self, visit_id: int, item_id: str, kind: MarkKind | str) -> list[User]:
@@ -92,9 +94,14 @@ class ChecklistService(Service):
             if visit is None:
                 return []
             techs, other_inspector = self._who_worked(session, visit, item)
-            return staff.who_may_mark(item, str(MarkKind(kind)), repo.users(session=session),
-                                      repo.pin_user_ids(session=session), technician_ids=techs,
-                                      shop_has_other_inspector=other_inspector)
+            return staff.who_may_mark(
+                item,
+                str(MarkKind(kind)),
+                repo.users(session=session),
+                repo.pin_user_ids(session=session),
+                technician_ids=techs,
+                shop_has_other_inspector=other_inspector,
+            )
 
         return self._read(run)
 

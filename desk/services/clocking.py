@@ -78,14 +78,29 @@ class ClockingService(Service):
                     if c.visit_id != row.id:  # off a line of another car: that car changed too
                         other = session.get(VisitRow, c.visit_id)
                         self._touch(session, other)
-                        self._audit(session, actor, "clock.off", "estimate_line", c.line_id, visit_id=c.visit_id,
-                                    after={"technician_id": tech_id})
+                        self._audit(
+                            session,
+                            actor,
+                            "clock.off",
+                            "estimate_line",
+                            c.line_id,
+                            visit_id=c.visit_id,
+                            after={"technician_id": tech_id},
+                        )
             if move.on:
-                session.add(ClockingRow(visit_id=row.id, line_id=line_id, technician_id=tech_id, on_at=now,
-                                        by_user=actor.id))
+                session.add(
+                    ClockingRow(visit_id=row.id, line_id=line_id, technician_id=tech_id, on_at=now, by_user=actor.id)
+                )
             self._touch(session, row)
-            self._audit(session, actor, "clock.on" if move.on else "clock.off", "estimate_line", line_id,
-                        visit_id=row.id, after={"technician_id": tech_id})
+            self._audit(
+                session,
+                actor,
+                "clock.on" if move.on else "clock.off",
+                "estimate_line",
+                line_id,
+                visit_id=row.id,
+                after={"technician_id": tech_id},
+            )
             return move.on
 
         return self._change(visit, run)
@@ -102,13 +117,18 @@ class ClockingService(Service):
             names = repo.user_names(session=session)
             out: dict[int, list[OnLine]] = {}
             on = [c for c in repo.clockings_of(session=session, visit_ids=ids) if c.off_at is None]
-            lines = {c.line_id: (session.get(EstimateLineRow, c.line_id) or EstimateLineRow()).description
-                     for c in on}
+            lines = {c.line_id: (session.get(EstimateLineRow, c.line_id) or EstimateLineRow()).description for c in on}
             for c in on:
                 if c.off_at is None:
-                    out.setdefault(c.visit_id, []).append(OnLine(c.visit_id, c.line_id, c.technician_id,
-                                                                 names.get(c.technician_id, ""),
-                                                                 lines.get(c.line_id, "")))
+                    out.setdefault(c.visit_id, []).append(
+                        OnLine(
+                            c.visit_id,
+                            c.line_id,
+                            c.technician_id,
+                            names.get(c.technician_id, ""),
+                            lines.get(c.line_id, ""),
+                        )
+                    )
             return out
 
         return self._read(run)
@@ -123,8 +143,12 @@ class ClockingService(Service):
             out = {}
             for ln in repo.lines(session=session, visit_id=visit_id):
                 mine = [c for c in cs if c.line_id == ln.id]
-                out[ln.id] = LineTime(ln.id, ck.clocked(mine, now), ln.qty_milli if ln.kind == "labour" else 0,
-                                      tuple(names.get(c.technician_id, "") for c in mine if c.off_at is None))
+                out[ln.id] = LineTime(
+                    ln.id,
+                    ck.clocked(mine, now),
+                    ln.qty_milli if ln.kind == "labour" else 0,
+                    tuple(names.get(c.technician_id, "") for c in mine if c.off_at is None),
+                )
             return out
 
         return self._read(run)

@@ -48,8 +48,16 @@ class ComebackService(Service):
                 row = session.get(UserRow, uid) if uid is not None else None
                 return row.name if row else ""
 
-            return Original(orig.id, orig.number, orig.day, orig.technician_id, name(orig.technician_id),
-                            visit.comeback_cause, visit.comeback_cause_note, name(visit.comeback_technician_id))
+            return Original(
+                orig.id,
+                orig.number,
+                orig.day,
+                orig.technician_id,
+                name(orig.technician_id),
+                visit.comeback_cause,
+                visit.comeback_cause_note,
+                name(visit.comeback_technician_id),
+            )
 
         return self._read(run)
 
@@ -67,8 +75,15 @@ class ComebackService(Service):
             if confirm:
                 row.comeback_of_id = orig.id
             self._touch(session, row)
-            self._audit(session, actor, f"comeback.{row.comeback_decision}", "visit", row.id, visit_id=row.id,
-                        after={"original": orig.number, "reason": kept})
+            self._audit(
+                session,
+                actor,
+                f"comeback.{row.comeback_decision}",
+                "visit",
+                row.id,
+                visit_id=row.id,
+                after={"original": orig.number, "reason": kept},
+            )
 
         return self._change(visit, run)
 
@@ -80,13 +95,28 @@ class ComebackService(Service):
         def run(session: Session, row: VisitRow) -> None:
             comebacks.check_record(row.stage, row.comeback_of_id)
             orig = self._visit_row(session, row.comeback_of_id)
-            before = {"cause": row.comeback_cause, "note": row.comeback_cause_note,
-                      "technician_id": row.comeback_technician_id}
+            before = {
+                "cause": row.comeback_cause,
+                "note": row.comeback_cause_note,
+                "technician_id": row.comeback_technician_id,
+            }
             row.comeback_cause, row.comeback_cause_note = draft.cause.value, draft.note
             row.comeback_technician_id = orig.technician_id
             self._touch(session, row)
-            self._audit(session, actor, "comeback.cause", "visit", row.id, visit_id=row.id, before=before,
-                        after={"cause": draft.cause.value, "note": draft.note, "technician_id": orig.technician_id,
-                               "original": orig.number})
+            self._audit(
+                session,
+                actor,
+                "comeback.cause",
+                "visit",
+                row.id,
+                visit_id=row.id,
+                before=before,
+                after={
+                    "cause": draft.cause.value,
+                    "note": draft.note,
+                    "technician_id": orig.technician_id,
+                    "original": orig.number,
+                },
+            )
 
         return self._change(visit, run)

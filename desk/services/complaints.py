@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from desk.domain import fields
-from desk.domain import staff
+from desk.domain import fields, staff
 from desk.domain.drafts import ComplaintClosing, ComplaintDraft
 from desk.domain.entities import ComplaintRef, Saved, Severity, User, VisitRef
 from desk.domain.errors import InvalidInput
@@ -42,14 +41,25 @@ class ComplaintService(Service):
         summary = fields.SUMMARY.check(summary)
         now = self.now()
         row = ComplaintRow(
-            visit_id=visit.id, customer_id=visit.customer_id, opened_at=now, severity=severity.value,
-            summary=summary, owner_id=visit.advisor_id,
+            visit_id=visit.id,
+            customer_id=visit.customer_id,
+            opened_at=now,
+            severity=severity.value,
+            summary=summary,
+            owner_id=visit.advisor_id,
             escalated_at=now if severity == Severity.MAJOR else None,
         )
         session.add(row)
         session.flush()
-        self._audit(session, actor, "complaint.open", "complaint", row.id, visit_id=visit.id,
-                    after={"severity": severity, "summary": row.summary})
+        self._audit(
+            session,
+            actor,
+            "complaint.open",
+            "complaint",
+            row.id,
+            visit_id=visit.id,
+            after={"severity": severity, "summary": row.summary},
+        )
         return row.id
 
     @staticmethod
@@ -82,9 +92,11 @@ class ComplaintService(Service):
             if row is None:
                 raise InvalidInput("complaint", "No such complaint")
             if row.version != complaint.version:
-                raise stale_edit(f"complaint {row.id} changed on another terminal",
-                                 repo.latest_event(session=session, entity="complaint", entity_id=row.id),
-                                 current=None if row.closed_at is not None else ComplaintRef(row.id, row.version))
+                raise stale_edit(
+                    f"complaint {row.id} changed on another terminal",
+                    repo.latest_event(session=session, entity="complaint", entity_id=row.id),
+                    current=None if row.closed_at is not None else ComplaintRef(row.id, row.version),
+                )
             if row.closed_at is not None:
                 raise InvalidInput("complaint", "The complaint is already closed")
             staff.may_close_complaint(actor, row.severity).check()
@@ -93,8 +105,15 @@ class ComplaintService(Service):
             row.closed_at = self.now()
             session.add(row)
             session.flush()
-            self._audit(session, actor, "complaint.close", "complaint", row.id, visit_id=row.visit_id,
-                        after={"root_cause": root_cause, "remedy": remedy, "report": closing_report})
+            self._audit(
+                session,
+                actor,
+                "complaint.close",
+                "complaint",
+                row.id,
+                visit_id=row.visit_id,
+                after={"root_cause": root_cause, "remedy": remedy, "report": closing_report},
+            )
             return ComplaintRef(row.id, row.version)
 
         return self._write(run)
@@ -105,8 +124,9 @@ class ComplaintService(Service):
     def major_open(self, after_id: int | None = None) -> list[ComplaintView]:
         """The open major complaints (escalated to the manager at once), those
         opened after ``after_id`` only when it is given, oldest first."""
-        return [c for c in self.complaints() if c.severity == Severity.MAJOR.value
-                and (after_id is None or c.id > after_id)]
+        return [
+            c for c in self.complaints() if c.severity == Severity.MAJOR.value and (after_id is None or c.id > after_id)
+        ]
 
     def complaints(self, include_closed: bool = False) -> list[ComplaintView]:
         def run(session: Session) -> list[ComplaintView]:
@@ -118,9 +138,15 @@ class ComplaintService(Service):
                 due = comp.opened_at + timedelta(hours=24)
                 out.append(
                     ComplaintView(
-                        ref=ComplaintRef(comp.id, comp.version), visit_id=comp.visit_id, customer=cust.name, severity=comp.severity,
-                        summary=comp.summary, opened_at=comp.opened_at, due_at=due,
-                        overdue=comp.closed_at is None and now > due, closed=comp.closed_at is not None,
+                        ref=ComplaintRef(comp.id, comp.version),
+                        visit_id=comp.visit_id,
+                        customer=cust.name,
+                        severity=comp.severity,
+                        summary=comp.summary,
+                        opened_at=comp.opened_at,
+                        due_at=due,
+                        overdue=comp.closed_at is None and now > due,
+                        closed=comp.closed_at is not None,
                         repeat=per_customer.get(cust.id, 1) - 1,
                     )
                 )

@@ -29,9 +29,9 @@ from sqlmodel import Session
 from desk.domain import money, staff
 from desk.domain.checklist import Templates, load_templates
 from desk.domain.entities import Saved, User, VisitRef
+from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.estimate import SignedEstimate
 from desk.domain.process import Stage
-from desk.domain.errors import InvalidInput, StaleEdit, StoreBusy, StoreDamaged, StoreUnavailable
 from desk.domain.rules import Policy, VisitFacts, estimate_lines_of, signed_terms
 from desk.domain.schedule import Schedule
 from desk.domain.stale import OtherChange
@@ -46,6 +46,7 @@ T = TypeVar("T")
 #: What reading a stored value can raise when its bytes were damaged on disk (text
 #: that is not UTF-8, a date that is not a date): shown as "damaged", never raw.
 DAMAGED_VALUE = (UnicodeDecodeError, ValueError)
+
 
 def system_clock() -> datetime:
     return datetime.now().replace(microsecond=0)
@@ -136,8 +137,9 @@ def _read_errors() -> Iterator[None]:
     except DBAPIError as exc:
         raise faults.from_exception(exc) from exc
     except DAMAGED_VALUE as exc:
-        raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
-                              "restore it from a backup")) from exc
+        raise StoreDamaged(
+            N_("A record cannot be read: the database may be damaged; restore it from a backup")
+        ) from exc
     except sqlite3.DatabaseError as exc:  # a raw cursor's error: not wrapped by SQLAlchemy
         raise faults.from_exception(exc) from exc
 
@@ -202,8 +204,9 @@ class Service:
             except DBAPIError as exc:
                 raise faults.from_exception(exc) from exc
             except DAMAGED_VALUE as exc:
-                raise StoreDamaged(N_("A record cannot be read: the database may be damaged; "
-                                      "restore it from a backup")) from exc
+                raise StoreDamaged(
+                    N_("A record cannot be read: the database may be damaged; restore it from a backup")
+                ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _retry_busy(self, run: Callable[[], T]) -> T:
@@ -228,6 +231,7 @@ class Service:
         """A read on a plain connection (no ORM session): for the per-keypress lookup.
         ``one_statement``: ``fn`` sends a single statement, its own snapshot: no
         transaction around it (on PostgreSQL two round trips fewer, BEGIN and ROLLBACK)."""
+
         def run() -> T:
             with self.ctx.engine.connect() as conn:
                 if one_statement and conn.dialect.name == "postgresql":
@@ -276,9 +280,12 @@ class Service:
         changed what, when) unless it is still at the version ``ref`` saw."""
         visit = self._visit_row(session, ref.id)
         if visit.version != ref.version:
-            raise stale_edit(f"visit {visit.number} changed on another terminal", None,
-                             since=audit.since(session, ref.id, ref.version),
-                             current=None if visit.stage in CLOSED_STAGES else VisitRef(visit.id, visit.version))
+            raise stale_edit(
+                f"visit {visit.number} changed on another terminal",
+                None,
+                since=audit.since(session, ref.id, ref.version),
+                current=None if visit.stage in CLOSED_STAGES else VisitRef(visit.id, visit.version),
+            )
         return visit
 
     def _change(self, ref: VisitRef, fn: Callable[[Session, VisitRow], T]) -> Saved[T]:
@@ -311,9 +318,7 @@ class Service:
             for k, v in values.items():
                 setattr(visit, k, v)
             self._touch(session, visit)
-            self._audit(
-                session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values
-            )
+            self._audit(session, actor, action, "visit", visit.id, visit_id=visit.id, before=before, after=values)
 
         return self._change(ref, run)
 
@@ -323,8 +328,9 @@ class Service:
         taxes, member_pct = self.terms(customer, signed)
         return money.totals([money.priced(ln) for ln in lines], taxes, member_discount_pct=member_pct)
 
-    def terms(self, customer: CustomerRow | None, signed: SignedEstimate | None = None
-              ) -> tuple[money.TaxTable, Decimal]:
+    def terms(
+        self, customer: CustomerRow | None, signed: SignedEstimate | None = None
+    ) -> tuple[money.TaxTable, Decimal]:
         """The tax table and member discount a visit is priced with now."""
         if signed is not None:
             return signed.terms(self.pricing.taxes)
@@ -333,8 +339,9 @@ class Service:
 
     def _signed(self, session: Session, visit, lines) -> SignedEstimate | None:
         """The signed estimate covering ``visit``'s estimate now (``lines``: all its lines)."""
-        return signed_terms(repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version,
-                            estimate_lines_of(lines))
+        return signed_terms(
+            repo.authorisations(session=session, visit_id=visit.id), visit.estimate_version, estimate_lines_of(lines)
+        )
 
     def _facts(self, session: Session, visit, totals_fn: Callable[..., money.Totals] | None = None) -> VisitFacts:
         """``totals_fn``: what prices the facts' totals (:meth:`totals`, or one that
@@ -367,23 +374,37 @@ class Service:
             return (None,) * (len(lines) + 1)
         return (*(taxes.rate(ln.tax_code) for ln in lines), taxes.rate(taxes.standard_code))
 
-    def _check_price(self, actor: User, line, list_cents: int | None = None,
-                     list_qty: Decimal | None = None) -> None:
+    def _check_price(self, actor: User, line, list_cents: int | None = None, list_qty: Decimal | None = None) -> None:
         """A price override (``staff.price_override``, every way to lower what the
         customer pays: a free or warranty line, a discount above the advisor's
         limit, a unit price, a quantity or hours that far below the catalogue's
         ``list_cents``/``list_qty``, a tax code below the standard one) needs a
         manager or foreman. ``line``: a draft or a line (it has a tax code)."""
         rate, standard = self._rates(line)
-        staff.may_price(actor, line, limit_pct=self.pricing.advisor_max_discount_pct, list_cents=list_cents,
-                        list_qty=list_qty, tax_rate=rate, list_tax_rate=standard).check()
+        staff.may_price(
+            actor,
+            line,
+            limit_pct=self.pricing.advisor_max_discount_pct,
+            list_cents=list_cents,
+            list_qty=list_qty,
+            tax_rate=rate,
+            list_tax_rate=standard,
+        ).check()
 
     def _check_price_change(self, actor: User, before, after) -> None:
         """A change of a line's price fields (``staff.may_change_price``)."""
         rate_before, rate_after, standard = self._rates(before, after)
-        staff.may_change_price(actor, before, after, limit_pct=self.pricing.advisor_max_discount_pct,
-                               list_cents=after.list_cents, list_qty=after.list_qty, rate_before=rate_before,
-                               rate_after=rate_after, list_tax_rate=standard).check()
+        staff.may_change_price(
+            actor,
+            before,
+            after,
+            limit_pct=self.pricing.advisor_max_discount_pct,
+            list_cents=after.list_cents,
+            list_qty=after.list_qty,
+            rate_before=rate_before,
+            rate_after=rate_after,
+            list_tax_rate=standard,
+        ).check()
 
 
 #: A visit in these stages takes no form's change any more: a stale form on it is
@@ -400,11 +421,19 @@ def stale_edit(message: str, last, *, current=None, since=()) -> StaleEdit:
     events = list(since) or ([] if last is None else [last])
     if last is None and events:
         last = events[-1]
-    changes = tuple(OtherChange(by=e.user_name, at=e.at, action=e.action, after=_loaded(e.after),
-                                before=_loaded(e.before)) for e in events)
-    return StaleEdit(message, by=last.user_name if last else "", at=last.at if last else None,
-                     what=last.action if last else "", change=changes[-1] if changes else None,
-                     changes=changes, current=current)
+    changes = tuple(
+        OtherChange(by=e.user_name, at=e.at, action=e.action, after=_loaded(e.after), before=_loaded(e.before))
+        for e in events
+    )
+    return StaleEdit(
+        message,
+        by=last.user_name if last else "",
+        at=last.at if last else None,
+        what=last.action if last else "",
+        change=changes[-1] if changes else None,
+        changes=changes,
+        current=current,
+    )
 
 
 def _loaded(text: str | None) -> dict:

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from desk.domain import fields
-from desk.domain.drafts import FollowUpAgreement
 from sqlmodel import Session
 
+from desk.domain import fields
+from desk.domain.drafts import FollowUpAgreement
 from desk.domain.entities import Disposal, Saved, User, VisitRef
 from desk.domain.estimate import AuthorisationDraft
 from desk.services.context import Service
 from desk.store.models import VisitRow
 
 #: The visit's fields that hold the customer's re-approval of the final amount.
-REAPPROVAL = ("final_approval_signer", "final_approval_channel", "final_approval_reference",
-              "final_approval_cents", "final_approval_at")
+REAPPROVAL = (
+    "final_approval_signer",
+    "final_approval_channel",
+    "final_approval_reference",
+    "final_approval_cents",
+    "final_approval_at",
+)
 
 
 class DeliveryService(Service):
@@ -27,8 +32,9 @@ class DeliveryService(Service):
     def explain_amount(self, actor: User, visit: VisitRef, text: str) -> Saved[None]:
         """DLV-02: the explanation (or re-approval note) of a final beyond tolerance,
         as ``fields.EXPLANATION`` parses it."""
-        return self._set_fields(actor, visit, "visit.amount_explained",
-                                amount_explanation=fields.EXPLANATION.check(text))
+        return self._set_fields(
+            actor, visit, "visit.amount_explained", amount_explanation=fields.EXPLANATION.check(text)
+        )
 
     def reapprove(self, actor: User, visit: VisitRef, approval: AuthorisationDraft) -> Saved[None]:
         """DLV-02 beyond the tolerance: the customer's re-approval of the final
@@ -43,18 +49,28 @@ class DeliveryService(Service):
             row.final_approval_reference, row.final_approval_cents = approval.reference, approval.amount_cents
             row.final_approval_at = self.now()
             self._touch(session, row)
-            self._audit(session, actor, "visit.final_approved", "visit", row.id, visit_id=row.id, before=before,
-                        after={**{k: getattr(row, k) for k in REAPPROVAL}, "final_cents": final})
+            self._audit(
+                session,
+                actor,
+                "visit.final_approved",
+                "visit",
+                row.id,
+                visit_id=row.id,
+                before=before,
+                after={**{k: getattr(row, k) for k in REAPPROVAL}, "final_cents": final},
+            )
 
         return self._change(visit, run)
 
     def agreement(self, at: datetime, channel: str) -> FollowUpAgreement:
         """A follow-up agreement from typed values, within the window from now."""
-        return FollowUpAgreement.of(at=at, channel=channel, now=self.now(),
-                                    window_hours=self.policy.followup_window_hours)
+        return FollowUpAgreement.of(
+            at=at, channel=channel, now=self.now(), window_hours=self.policy.followup_window_hours
+        )
 
     def agree_followup(self, actor: User, visit: VisitRef, agreement: FollowUpAgreement) -> Saved[None]:
         """DLV-09: agree when and how the follow-up call happens (the domain
         checked it is within the window)."""
-        return self._set_fields(actor, visit, "visit.followup_agreed",
-                                followup_agreed_at=agreement.at, followup_channel=agreement.channel)
+        return self._set_fields(
+            actor, visit, "visit.followup_agreed", followup_agreed_at=agreement.at, followup_channel=agreement.channel
+        )

@@ -60,10 +60,7 @@ def load_canned_jobs(path=None) -> list[CannedJob]:
     """The canned jobs shipped with desk (the shop's own are in the database)."""
     with (path or fixture("canned_jobs.toml")).open("rb") as fh:
         data = tomllib.load(fh)
-    return [
-        CannedJob(id=j["id"], en=j["en"], zh=j["zh"], lines=tuple(j["line"]))
-        for j in data.get("job", [])
-    ]
+    return [CannedJob(id=j["id"], en=j["en"], zh=j["zh"], lines=tuple(j["line"])) for j in data.get("job", [])]
 
 
 class EstimateService(Service):
@@ -102,8 +99,13 @@ class EstimateService(Service):
         its kind and name (case and spacing aside, as carried-over lines are
         priced), else the labour rate for labour. A part typed under a catalogue
         name at a fraction of its price is a lower price (``staff.price_override``)."""
-        found = carryover.catalogue(ln for job in self.canned_jobs() for ln in job.lines).get(
-            carryover.key(line.kind, line.description)) if line.description else None
+        found = (
+            carryover.catalogue(ln for job in self.canned_jobs() for ln in job.lines).get(
+                carryover.key(line.kind, line.description)
+            )
+            if line.description
+            else None
+        )
         if found is not None:
             return found
         return self.pricing.labour_rate_cents if line.kind == LineKind.LABOUR else None
@@ -142,26 +144,52 @@ class EstimateService(Service):
 
         return self._change(visit, run)
 
-    def _insert_line(self, session: Session, actor: User, visit: VisitRow, line: LineDraft,
-                     list_cents: int | None, *, carried_from: int | None = None,
-                     list_qty: Decimal | None = None) -> int:
+    def _insert_line(
+        self,
+        session: Session,
+        actor: User,
+        visit: VisitRow,
+        line: LineDraft,
+        list_cents: int | None,
+        *,
+        carried_from: int | None = None,
+        list_qty: Decimal | None = None,
+    ) -> int:
         placement = check_add(visit.stage)
         if not placement.added_in_repair:
             visit.estimate_version += 1
         position = len(repo.lines(session=session, visit_id=visit.id))
         row = EstimateLineRow(
-            visit_id=visit.id, position=position, kind=line.kind.value, description=line.description,
-            qty_milli=repo.qty_milli(line.qty), unit_cents=line.unit_cents,
-            discount_bp=repo.discount_bp(line.discount_pct), tax_code=line.tax_code, warranty=line.warranty,
-            free=line.free, availability=line.availability.value, eta=line.eta,
-            approval=placement.approval.value, added_in_repair=placement.added_in_repair, list_cents=list_cents,
-            list_qty_milli=None if list_qty is None else repo.qty_milli(list_qty), carried_from_id=carried_from,
+            visit_id=visit.id,
+            position=position,
+            kind=line.kind.value,
+            description=line.description,
+            qty_milli=repo.qty_milli(line.qty),
+            unit_cents=line.unit_cents,
+            discount_bp=repo.discount_bp(line.discount_pct),
+            tax_code=line.tax_code,
+            warranty=line.warranty,
+            free=line.free,
+            availability=line.availability.value,
+            eta=line.eta,
+            approval=placement.approval.value,
+            added_in_repair=placement.added_in_repair,
+            list_cents=list_cents,
+            list_qty_milli=None if list_qty is None else repo.qty_milli(list_qty),
+            carried_from_id=carried_from,
         )
         session.add(row)
         session.flush()
         self._touch(session, visit)
-        self._audit(session, actor, "line.add", "estimate_line", row.id, visit_id=visit.id,
-                    after=row.model_dump(exclude={"version"}))
+        self._audit(
+            session,
+            actor,
+            "line.add",
+            "estimate_line",
+            row.id,
+            visit_id=visit.id,
+            after=row.model_dump(exclude={"version"}),
+        )
         return row.id
 
     def _line(self, session: Session, visit: VisitRow, line_id: int) -> EstimateLineRow:
@@ -189,8 +217,16 @@ class EstimateService(Service):
             if changes_estimate(visit.stage, patch):
                 visit.estimate_version += 1
             self._touch(session, visit)
-            self._audit(session, actor, "line.update", "estimate_line", line_id, visit_id=visit.id,
-                        before=before, after=row.model_dump(exclude={"version"}))
+            self._audit(
+                session,
+                actor,
+                "line.update",
+                "estimate_line",
+                line_id,
+                visit_id=visit.id,
+                before=before,
+                after=row.model_dump(exclude={"version"}),
+            )
 
         return self._change(visit, run)
 
@@ -217,8 +253,11 @@ class EstimateService(Service):
                 out.append(job)
             elif not row.deleted:
                 out.append(CannedJob(row.job_id, row.en, row.zh, tuple(json.loads(row.lines))))
-        out += [CannedJob(r.job_id, r.en, r.zh, tuple(json.loads(r.lines)))
-                for r in sorted(rows.values(), key=lambda r: r.job_id) if not r.deleted]
+        out += [
+            CannedJob(r.job_id, r.en, r.zh, tuple(json.loads(r.lines)))
+            for r in sorted(rows.values(), key=lambda r: r.job_id)
+            if not r.deleted
+        ]
         return out
 
     def add_canned_job(self, actor: User, visit: VisitRef, job_id: str) -> Saved[list[int]]:
@@ -229,25 +268,44 @@ class EstimateService(Service):
         # catalogue: no override, and kept with each line, so cutting them later is
         # one (staff.price_override); all lines or none
         drafts = [
-            self.draft(kind=ln["kind"], description=ln["description"], qty=Decimal(str(ln["qty"])),
-                       unit_cents=int(ln["unit_cents"]), free=bool(ln.get("free", False)),
-                       availability=ln.get("availability"))
+            self.draft(
+                kind=ln["kind"],
+                description=ln["description"],
+                qty=Decimal(str(ln["qty"])),
+                unit_cents=int(ln["unit_cents"]),
+                free=bool(ln.get("free", False)),
+                availability=ln.get("availability"),
+            )
             for ln in job.lines
         ]
-        return self._change(visit, lambda session, row: [
-            self._insert_line(session, actor, row, d, d.unit_cents, list_qty=d.qty) for d in drafts])
+        return self._change(
+            visit,
+            lambda session, row: [
+                self._insert_line(session, actor, row, d, d.unit_cents, list_qty=d.qty) for d in drafts
+            ],
+        )
 
     def estimate_total(self, visit_id: int) -> int:
         def run(session: Session) -> int:
             visit = self._visit_row(session, visit_id)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit_id)]
-            return self.totals(estimate_lines_of(lines), session.get(CustomerRow, visit.customer_id),
-                               self._signed(session, visit, lines)).total
+            return self.totals(
+                estimate_lines_of(lines),
+                session.get(CustomerRow, visit.customer_id),
+                self._signed(session, visit, lines),
+            ).total
 
         return self._read(run)
 
-    def authorise(self, actor: User, visit: VisitRef, signature: AuthorisationDraft, *,
-                  promised_at: datetime | None = None, tick: Sequence[str] = ()) -> Saved[int]:
+    def authorise(
+        self,
+        actor: User,
+        visit: VisitRef,
+        signature: AuthorisationDraft,
+        *,
+        promised_at: datetime | None = None,
+        tick: Sequence[str] = (),
+    ) -> Saved[int]:
         """Record the customer's authorisation of this exact estimate version (EST-07),
         with the estimate frozen as signed (:func:`desk.domain.estimate.sign`): its
         lines, rates, member discount and totals never follow later settings.
@@ -287,21 +345,40 @@ class EstimateService(Service):
                     raise InvalidInput("item", "{item} is not an item of this stage", {"item": item_id})
                 self.lifecycle.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
             row = AuthorisationRow(
-                visit_id=visit.id, channel=signature.channel.value, signer=signature.signer,
-                reference=signature.reference, amount_cents=signature.amount_cents,
-                estimate_version=visit.estimate_version, lines_hash=lines_hash(est), at=self.now(),
-                by_user=actor.id, signed=json.dumps(signed.to_dict(), ensure_ascii=False),
+                visit_id=visit.id,
+                channel=signature.channel.value,
+                signer=signature.signer,
+                reference=signature.reference,
+                amount_cents=signature.amount_cents,
+                estimate_version=visit.estimate_version,
+                lines_hash=lines_hash(est),
+                at=self.now(),
+                by_user=actor.id,
+                signed=json.dumps(signed.to_dict(), ensure_ascii=False),
             )
             session.add(row)
             session.flush()
             # the promise signed with the estimate is kept beside the current one
             visit.signed_promised_at = visit.promised_at
             self._touch(session, visit)
-            self._audit(session, actor, "estimate.authorise", "authorisation", row.id, visit_id=visit.id,
-                        after={"channel": signature.channel, "signer": signature.signer,
-                               "reference": signature.reference, "amount_cents": signature.amount_cents,
-                               "estimate_version": visit.estimate_version, "lines_hash": row.lines_hash,
-                               "signed_total": signed.total, "promised_at": visit.promised_at})
+            self._audit(
+                session,
+                actor,
+                "estimate.authorise",
+                "authorisation",
+                row.id,
+                visit_id=visit.id,
+                after={
+                    "channel": signature.channel,
+                    "signer": signature.signer,
+                    "reference": signature.reference,
+                    "amount_cents": signature.amount_cents,
+                    "estimate_version": visit.estimate_version,
+                    "lines_hash": row.lines_hash,
+                    "signed_total": signed.total,
+                    "promised_at": visit.promised_at,
+                },
+            )
             return row.id
 
         return self._change(visit, run)

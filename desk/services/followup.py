@@ -20,6 +20,7 @@ from desk.services.context import Service, ServiceContext
 from desk.store import repo
 from desk.store.models import FollowUpCallRow, SurveyAnswerRow, VisitRow
 
+
 @dataclass(frozen=True)
 class CallRow:
     ref: VisitRef
@@ -61,9 +62,14 @@ class FollowupService(Service):
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
             row = FollowUpCallRow(
-                visit_id=visit.id, at=self.now(), outcome=outcome.value, by_user=actor.id,
-                survey_done=outcome == CallOutcome.REACHED, next_service_stated=next_service_stated,
-                nps=nps, comment=comment,
+                visit_id=visit.id,
+                at=self.now(),
+                outcome=outcome.value,
+                by_user=actor.id,
+                survey_done=outcome == CallOutcome.REACHED,
+                next_service_stated=next_service_stated,
+                nps=nps,
+                comment=comment,
             )
             session.add(row)
             session.flush()
@@ -74,12 +80,22 @@ class FollowupService(Service):
             severity = survey.complaint_severity(scores)
             if severity is not None:
                 complaint_id = self.complaints.open_in(
-                    session, actor, visit, severity,
+                    session,
+                    actor,
+                    visit,
+                    severity,
                     f"Follow-up: dissatisfied with {', '.join(low)}. {comment}".strip(),
                 )
             self._touch(session, visit)
-            self._audit(session, actor, f"call.{outcome.value}", "followup_call", row.id, visit_id=visit.id,
-                        after={"scores": scores, "nps": nps, "comment": comment})
+            self._audit(
+                session,
+                actor,
+                f"call.{outcome.value}",
+                "followup_call",
+                row.id,
+                visit_id=visit.id,
+                after={"scores": scores, "nps": nps, "comment": comment},
+            )
             return complaint_id
 
         return self._change(visit, run)
@@ -97,9 +113,16 @@ class FollowupService(Service):
                 due = followup_due_at(delivered, self.policy)
                 out.append(
                     CallRow(
-                        ref=VisitRef(v.id, v.version), number=v.number, customer=c.name, phone=c.phone,
-                        plate=veh.plate, delivered_at=delivered, due_at=due, overdue=now > due,
-                        attempts=tries.get(v.id, 0), agreed_at=v.followup_agreed_at,
+                        ref=VisitRef(v.id, v.version),
+                        number=v.number,
+                        customer=c.name,
+                        phone=c.phone,
+                        plate=veh.plate,
+                        delivered_at=delivered,
+                        due_at=due,
+                        overdue=now > due,
+                        attempts=tries.get(v.id, 0),
+                        agreed_at=v.followup_agreed_at,
                         channel=v.followup_channel,
                     )
                 )

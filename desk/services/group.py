@@ -17,8 +17,8 @@ from desk.domain import group
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.store import audit
-from desk.store.db import current_revision
 from desk.store import group as store_group
+from desk.store.db import current_revision
 
 #: who a group command's audit event names (no one signs in to a command)
 ACTOR = "desk group"
@@ -43,10 +43,20 @@ class GroupService(Service):
 
     def _audited(self, action: str, after: dict, work) -> None:
         """``work(connection)`` and its audit event, one transaction on this database."""
+
         def run(session) -> None:
             work(session.connection())
-            audit.record(session, at=self.now(), user_id=None, user_name=ACTOR, action=action,
-                         entity="site", entity_id=None, after=after)
+            audit.record(
+                session,
+                at=self.now(),
+                user_id=None,
+                user_name=ACTOR,
+                action=action,
+                entity="site",
+                entity_id=None,
+                after=after,
+            )
+
         self._write(run)
 
     def _instant(self) -> datetime:
@@ -65,9 +75,12 @@ class GroupService(Service):
         ours, theirs = current_revision(self.ctx.engine), current_revision(hq.engine)
         if ours != theirs:
             raise store_group.GroupRefused(
-                N_("Head office's database is at schema {hq}, this store's at {store}: bring them to the same "
-                   "version first (every store, then head office: desk db upgrade)"),
-                {"hq": theirs or "-", "store": ours or "-"})
+                N_(
+                    "Head office's database is at schema {hq}, this store's at {store}: bring them to the same "
+                    "version first (every store, then head office: desk db upgrade)"
+                ),
+                {"hq": theirs or "-", "store": ours or "-"},
+            )
 
     def init_head_office(self, site: group.Site) -> None:
         """Make this database the group's head office, publishing the standard.
@@ -75,8 +88,9 @@ class GroupService(Service):
         store_group.check_node(self.ctx.engine)
         role, code = self.role()
         if role == group.STORE_ROLE:
-            raise store_group.GroupRefused(N_("This database is store {code} of a group: it cannot be head office"),
-                                           {"code": code})
+            raise store_group.GroupRefused(
+                N_("This database is store {code} of a group: it cannot be head office"), {"code": code}
+            )
         if role == group.HQ_ROLE and code != site.code:
             raise store_group.GroupRefused(N_("This database is already head office {code}"), {"code": code})
         hq = group.Site(site.code, site.name, site.address, site.tax_number, site.zone, role=group.HQ_ROLE)
@@ -97,31 +111,39 @@ class GroupService(Service):
         self._same_schema(hq)
         hq_role, _hq_code = GroupService(hq).role()
         if hq_role != group.HQ_ROLE:
-            raise store_group.GroupRefused(N_("{url} is not a group's head office: run desk group init there first"),
-                                           {"url": store_group.shown_url(hq_url)})
+            raise store_group.GroupRefused(
+                N_("{url} is not a group's head office: run desk group init there first"),
+                {"url": store_group.shown_url(hq_url)},
+            )
         role, code = self.role()
         if role == group.HQ_ROLE:
-            raise store_group.GroupRefused(N_("This database is head office {code}: a store joins from its own "
-                                              "database"), {"code": code})
+            raise store_group.GroupRefused(
+                N_("This database is head office {code}: a store joins from its own database"), {"code": code}
+            )
         if role == group.STORE_ROLE and code != site.code:
-            raise store_group.GroupRefused(N_("This database already joined the group as store {code}"),
-                                           {"code": code})
+            raise store_group.GroupRefused(N_("This database already joined the group as store {code}"), {"code": code})
         with self.ctx.engine.connect() as conn:
             link = group.link_name(site.code, store_group.meta(conn, "shop_id") or "")
             own = 0 if role else store_group.local_standard_rows(conn)
         with hq.engine.connect() as conn:
             taken = store_group.site_row(conn, site.code)
         if taken is not None and taken["link"] != link:
-            raise store_group.GroupRefused(N_("The site code {code} is already {name} in the group"),
-                                           {"code": site.code, "name": taken["name"]})
+            raise store_group.GroupRefused(
+                N_("The site code {code} is already {name} in the group"), {"code": site.code, "name": taken["name"]}
+            )
         if own and not replace_standard:
             raise store_group.GroupRefused(
-                N_("This store has {count} rows of its own in the standard (checklist changes, canned jobs, time "
-                   "standards, pricing rules); head office's standard would replace them. Run again with "
-                   "--replace-standard to go on"), {"count": own})
+                N_(
+                    "This store has {count} rows of its own in the standard (checklist changes, canned jobs, time "
+                    "standards, pricing rules); head office's standard would replace them. Run again with "
+                    "--replace-standard to go on"
+                ),
+                {"count": own},
+            )
         after = {"site": site.code, "zone": site.zone, "link": link}
-        GroupService(hq)._audited("group.join", after, lambda conn: store_group.save_site(
-            conn, site, link=link, at=self._instant()))
+        GroupService(hq)._audited(
+            "group.join", after, lambda conn: store_group.save_site(conn, site, link=link, at=self._instant())
+        )
 
         def work(conn) -> None:
             if not role:  # before the guard: the last writes of the store's own standard
@@ -150,8 +172,11 @@ class GroupService(Service):
             link = group.link_name(code, store_group.meta(conn, "shop_id") or "")
         store_group.unsubscribe(self.ctx.engine, link)
         store_group.drop_slot(hq.engine, link)
-        self._audited("group.reseed", {"site": code, "link": link},
-                      lambda conn: store_group.drop_local_standard(conn, guarded=True))
+        self._audited(
+            "group.reseed",
+            {"site": code, "link": link},
+            lambda conn: store_group.drop_local_standard(conn, guarded=True),
+        )
         store_group.subscribe(self.ctx.engine, link, hq_url)
         return link
 

@@ -14,7 +14,7 @@ from desk.domain.entities import Saved, User, VisitRef
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
 from desk.i18n import _
 from desk.services.complaints import ComplaintService
-from desk.services.context import ServiceContext, Service
+from desk.services.context import Service, ServiceContext
 from desk.store.models import VisitRow
 
 
@@ -40,9 +40,21 @@ class HandbackService(Service):
             setattr(row, by, signer)
             setattr(row, at, self.now())
             self._touch(session, row)
-            self._audit(session, actor, f"damage.acknowledge_{end}", "visit", row.id, visit_id=row.id,
-                        before=before, after={by: signer, at: row.updated_at,
-                                              "damages": row.damages, "delivery_damages": row.delivery_damages})
+            self._audit(
+                session,
+                actor,
+                f"damage.acknowledge_{end}",
+                "visit",
+                row.id,
+                visit_id=row.id,
+                before=before,
+                after={
+                    by: signer,
+                    at: row.updated_at,
+                    "damages": row.damages,
+                    "delivery_damages": row.delivery_damages,
+                },
+            )
 
         return self._change(visit, run)
 
@@ -71,10 +83,22 @@ class HandbackService(Service):
             summary = _("Damage found at delivery that the walkaround did not record: {what}", what=what)
             complaint_id = self.complaints.open_in(session, actor, row, severity, summary)
             self._touch(session, row)
-            self._audit(session, actor, "damage.delivery", "visit", row.id, visit_id=row.id,
-                        before=voided if voided["damage_ack_out_by"] else None,
-                        after={"mark": mark, "complaint": complaint_id, "severity": severity.value,
-                               "damage_ack_out_by": "", "damage_ack_out_at": None})
+            self._audit(
+                session,
+                actor,
+                "damage.delivery",
+                "visit",
+                row.id,
+                visit_id=row.id,
+                before=voided if voided["damage_ack_out_by"] else None,
+                after={
+                    "mark": mark,
+                    "complaint": complaint_id,
+                    "severity": severity.value,
+                    "damage_ack_out_by": "",
+                    "damage_ack_out_at": None,
+                },
+            )
             return complaint_id
 
         return self._change(visit, run)

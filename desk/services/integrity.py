@@ -53,15 +53,19 @@ class IntegrityService(Service):
     def facts(self, session: Session, visit_ids: Iterable[int]) -> dict[int, ig.CheckFacts]:
         return repo.check_facts(session=session, visit_ids=visit_ids, walkaround_items=self._walkaround_items())
 
-    def found(self, visit_ids: Iterable[int]) -> tuple[dict[int, ig.CheckFacts], dict[int, list[ig.Flag]],
-                                                       list[ig.Review]]:
+    def found(
+        self, visit_ids: Iterable[int]
+    ) -> tuple[dict[int, ig.CheckFacts], dict[int, list[ig.Flag]], list[ig.Review]]:
         """The facts, flags and reviews of ``visit_ids`` (one read)."""
         ids = list(visit_ids)
 
         def run(session: Session):
             facts, judge = self.facts(session, ids), self._judge(session)
-            return facts, {vid: judge(f) for vid, f in facts.items()}, \
-                repo.integrity_reviews(session=session, visit_ids=ids)
+            return (
+                facts,
+                {vid: judge(f) for vid, f in facts.items()},
+                repo.integrity_reviews(session=session, visit_ids=ids),
+            )
 
         return self._read(run)
 
@@ -70,8 +74,12 @@ class IntegrityService(Service):
             visit = self._visit_row(session, visit_id)
             facts = self.facts(session, [visit_id])[visit_id]
             reviews = {r.key: r for r in repo.integrity_reviews(session=session, visit_ids=[visit_id])}
-            return VisitFlags(VisitRef(visit.id, visit.version), self._judge(session)(facts), reviews,
-                              repo.user_names(session=session))
+            return VisitFlags(
+                VisitRef(visit.id, visit.version),
+                self._judge(session)(facts),
+                reviews,
+                repo.user_names(session=session),
+            )
 
         return self._read(run)
 
@@ -86,10 +94,16 @@ class IntegrityService(Service):
                 raise InvalidInput("flag", N_("No such flag on this visit"))
             if any(r.key == key for r in repo.integrity_reviews(session=session, visit_ids=[visit.id])):
                 raise InvalidInput("flag", N_("This flag is already accepted"))
-            session.add(IntegrityReviewRow(visit_id=visit.id, flag_key=key, note=note, by_user=actor.id,
-                                           at=self.now()))
+            session.add(IntegrityReviewRow(visit_id=visit.id, flag_key=key, note=note, by_user=actor.id, at=self.now()))
             self._touch(session, visit)
-            self._audit(session, actor, "integrity.accept", "visit", visit.id, visit_id=visit.id,
-                        after={"flag": key, "rule": found[key].rule, "note": note})
+            self._audit(
+                session,
+                actor,
+                "integrity.accept",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                after={"flag": key, "rule": found[key].rule, "note": note},
+            )
 
         return self._change(visit, run)

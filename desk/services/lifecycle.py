@@ -11,10 +11,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from desk.domain import fields
 from desk.domain import checklist as ck
+from desk.domain import fields, staff
 from desk.domain import process as proc
-from desk.domain import staff
 from desk.domain.checklist import MarkKind
 from desk.domain.comebacks import Proposal
 from desk.domain.entities import Authorisation, Customer, EstimateLine, Saved, User, Vehicle, VisitRef
@@ -26,12 +25,12 @@ from desk.domain.rules import (
     VOID_WORDS,
     EstimateChange,
     authorised_amount,
-    last_signature,
-    void_words,
     billable_lines,
     estimate_lines_of,
+    last_signature,
     next_service,
     valid_authorisation,
+    void_words,
 )
 from desk.services.checklist import ChecklistService
 from desk.services.context import Service
@@ -121,14 +120,18 @@ class LifecycleService(Service):
                 authorised_amount=authorised_amount(facts),
                 last_km=facts.vehicle.last_odometer_km if facts.vehicle else None,
                 prior_km=repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id),
-                advisor=advisor.name if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
+                advisor=advisor.name
+                if visit.advisor_id and (advisor := session.get(UserRow, visit.advisor_id))
                 else "",
                 comeback_proposal=repo.comeback_proposal(session=session, visit=visit),
                 signature=(signature := last_signature(facts)),
                 voids=(voids := self._voids(session, visit.id, facts)),
                 void=voids.get(signature.id) if signature is not None else None,
-                last_visits=repo.vehicle_visits(session=session, vehicle_id=visit.vehicle_id, exclude=visit.id,
-                                                limit=past) if past else [],
+                last_visits=repo.vehicle_visits(
+                    session=session, vehicle_id=visit.vehicle_id, exclude=visit.id, limit=past
+                )
+                if past
+                else [],
             )
 
         return self._read(run)
@@ -198,8 +201,9 @@ class LifecycleService(Service):
         """QC sends the car back to the workshop (the reason is audited)."""
         return self._transition(actor, visit, Action.REWORK, reason=reason)
 
-    def _transition(self, actor: User, visit: VisitRef, action: Action, *, reason: str = "",
-                    tick: Sequence[str] = ()) -> Saved[Stage]:
+    def _transition(
+        self, actor: User, visit: VisitRef, action: Action, *, reason: str = "", tick: Sequence[str] = ()
+    ) -> Saved[Stage]:
         """``reason``: as ``fields.OPTIONAL_REASON`` parses it (whether one is
         needed is the action's)."""
         reason = fields.OPTIONAL_REASON.check(reason)
@@ -215,9 +219,7 @@ class LifecycleService(Service):
                 self.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
             if guarded:
                 facts = self._facts(session, visit)
-                ck.guard(
-                    self.templates, frm, facts, repo.marks(session=session, visit_id=visit.id)
-                )
+                ck.guard(self.templates, frm, facts, repo.marks(session=session, visit_id=visit.id))
             now = self.now()
             before = {"stage": frm.value}
             visit.stage = to.value
@@ -250,18 +252,19 @@ class LifecycleService(Service):
 
         return self._change(visit, run)
 
-    def set_promised(self, actor: User, visit: VisitRef, at: datetime, *,
-                     approval: Signature | None = None) -> Saved[None]:
+    def set_promised(
+        self, actor: User, visit: VisitRef, at: datetime, *, approval: Signature | None = None
+    ) -> Saved[None]:
         """The promised completion time (EST-04), as ``fields.PROMISED`` parsed it (not in
         the past); refused before a back-ordered part's ETA (``estimate.check_promised``).
         After the signature a later time is a change the customer approves
         (``approval``: who and how, recorded with the change; refused without it)."""
 
-        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at,
-                                                                        approval=approval))
+        return self._change(visit, lambda session, row: self.promise_in(session, actor, row, at, approval=approval))
 
-    def promise_in(self, session: Session, actor: User, row: VisitRow, at: datetime, *,
-                   approval: Signature | None = None) -> None:
+    def promise_in(
+        self, session: Session, actor: User, row: VisitRow, at: datetime, *, approval: Signature | None = None
+    ) -> None:
         """:meth:`set_promised` inside a write transaction already open on the visit
         (the signature form carries the promised time: ``EstimateService.authorise``).
         The time is checked against the parts' ETAs even when it is the one already
@@ -277,12 +280,15 @@ class LifecycleService(Service):
             # the customer's consent to the later time, recorded with the change (REP-04),
             # by whom the domain lets record a customer's approval
             staff.may_record_consent(actor).check()
-            after["approved_by"] = {"signer": approval.signer, "channel": approval.channel.value,
-                                    "reference": approval.reference, "at": self.now()}
+            after["approved_by"] = {
+                "signer": approval.signer,
+                "channel": approval.channel.value,
+                "reference": approval.reference,
+                "at": self.now(),
+            }
         row.promised_at = at
         self._touch(session, row)
-        self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before,
-                    after=after)
+        self._audit(session, actor, "visit.promised", "visit", row.id, visit_id=row.id, before=before, after=after)
 
     def assign(self, actor: User, visit: VisitRef, technician_id: int, bay: str = "") -> Saved[None]:
         """Assign (or reassign) the technician and bay (REP-01); ``bay`` as ``fields.BAY`` parses it."""
@@ -308,8 +314,6 @@ class LifecycleService(Service):
             visit: VisitRow = self._visit_row(session, visit_id)
             if visit.next_service_date:
                 return visit.next_service_date, visit.next_service_km
-            return next_service(
-                (visit.delivered_at or self.now()).date(), visit.odometer_km, self.policy
-            )
+            return next_service((visit.delivered_at or self.now()).date(), visit.odometer_km, self.policy)
 
         return self._read(run)

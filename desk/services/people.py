@@ -62,8 +62,15 @@ class PeopleService(Service):
         row = self._vehicle_row(customer_id, vehicle)
         return self._write(lambda s: self._insert_vehicle(s, actor, row, vehicle.odometer_km))
 
-    def register(self, actor: User, customer: CustomerDraft, vehicle: VehicleDraft, *,
-                 same_as: int | None = None, reason: str = "") -> tuple[int, int]:
+    def register(
+        self,
+        actor: User,
+        customer: CustomerDraft,
+        vehicle: VehicleDraft,
+        *,
+        same_as: int | None = None,
+        reason: str = "",
+    ) -> tuple[int, int]:
         """A new customer and their car in one transaction: both or neither.
 
         A phone or plate already on file is never saved again without a word:
@@ -87,23 +94,46 @@ class PeopleService(Service):
                 others = sorted({m.customer_id for m in matches if m.field == "plate" and m.customer_id != same_as})
                 if car is None and others and not reason:
                     raise AlreadyOnFile([m for m in matches if m.customer_id in others])
-                self._audit(session, actor, "customer.matched", "customer", same_as, after={
-                    "typed": typed, "matched_by": sorted({m.field for m in matches if m.customer_id == same_as}),
-                    "vehicle_id": car, "reason": reason, "plate_also_of": others})
+                self._audit(
+                    session,
+                    actor,
+                    "customer.matched",
+                    "customer",
+                    same_as,
+                    after={
+                        "typed": typed,
+                        "matched_by": sorted({m.field for m in matches if m.customer_id == same_as}),
+                        "vehicle_id": car,
+                        "reason": reason,
+                        "plate_also_of": others,
+                    },
+                )
                 if car is not None:
                     return same_as, car
                 return same_as, self._car_for(session, actor, same_as, vrow, vehicle, matches, reason)
             if matches and not reason:
                 raise AlreadyOnFile(matches)
-            cid = self._insert_customer(session, actor, crow, on_file=[
-                {"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
-                reason=reason)
+            cid = self._insert_customer(
+                session,
+                actor,
+                crow,
+                on_file=[{"field": m.field, "customer_id": m.customer_id, "vehicle_id": m.vehicle_id} for m in matches],
+                reason=reason,
+            )
             return cid, self._car_for(session, actor, cid, vrow, vehicle, matches, reason)
 
         return self._write(run)
 
-    def _car_for(self, session: Session, actor: User, customer_id: int, vrow: VehicleRow, vehicle: VehicleDraft,
-                 matches: list, reason: str) -> int:
+    def _car_for(
+        self,
+        session: Session,
+        actor: User,
+        customer_id: int,
+        vrow: VehicleRow,
+        vehicle: VehicleDraft,
+        matches: list,
+        reason: str,
+    ) -> int:
         """The customer's car of the typed plate. A plate on file is one car: it
         changes hands to this customer (audited, with the reason and the owner
         before), never a second car with the same plate; a different VIN typed
@@ -114,16 +144,24 @@ class PeopleService(Service):
             return self._insert_vehicle(session, actor, vrow, vehicle.odometer_km)
         car = session.get(VehicleRow, taken.vehicle_id)
         if vrow.vin and car.vin and vrow.vin != car.vin:
-            raise InvalidInput("plate", N_("The plate {plate} is on file for another car (VIN {vin}, {owner}): "
-                                           "correct that car's plate first"),
-                               {"plate": car.plate, "vin": car.vin, "owner": taken.customer_name})
+            raise InvalidInput(
+                "plate",
+                N_("The plate {plate} is on file for another car (VIN {vin}, {owner}): correct that car's plate first"),
+                {"plate": car.plate, "vin": car.vin, "owner": taken.customer_name},
+            )
         before = car.customer_id
         car.customer_id = customer_id
         session.add(car)
         session.flush()
-        self._audit(session, actor, "vehicle.owner", "vehicle", car.id,
-                    before={"customer_id": before, "owner": taken.customer_name},
-                    after={"customer_id": customer_id, "reason": reason})
+        self._audit(
+            session,
+            actor,
+            "vehicle.owner",
+            "vehicle",
+            car.id,
+            before={"customer_id": before, "owner": taken.customer_name},
+            after={"customer_id": customer_id, "reason": reason},
+        )
         return car.id
 
     # ------------------------------------------------------------------ a customer's details
@@ -136,8 +174,13 @@ class PeopleService(Service):
             if row is None:
                 raise InvalidInput("customer", "No such customer")
             return CustomerRef(row.id, row.version), CustomerDraft(
-                name=row.name, phone=row.phone, email=row.email, special_note=row.special_note,
-                member=row.member, vip=row.vip)
+                name=row.name,
+                phone=row.phone,
+                email=row.email,
+                special_note=row.special_note,
+                member=row.member,
+                vip=row.vip,
+            )
 
         return self._read(run)
 
@@ -150,8 +193,7 @@ class PeopleService(Service):
         was read; a phone that is another customer's is named (``AlreadyOnFile``),
         never saved twice. Audited with what was there before; returns the
         customer's new version."""
-        specs = {"name": fields.NAME, "phone": fields.PHONE, "email": fields.EMAIL,
-                 "special_note": fields.SPECIAL_NOTE}
+        specs = {"name": fields.NAME, "phone": fields.PHONE, "email": fields.EMAIL, "special_note": fields.SPECIAL_NOTE}
         unknown = sorted(set(changes) - set(specs))
         if unknown:
             raise InvalidInput(unknown[0], N_("Not a customer's detail"))
@@ -162,15 +204,20 @@ class PeopleService(Service):
             if row is None:
                 raise InvalidInput("customer", "No such customer")
             if row.version != customer.version:
-                raise stale_edit(f"customer {row.id} changed on another terminal",
-                                 repo.latest_event(session=session, entity="customer", entity_id=row.id),
-                                 current=CustomerRef(row.id, row.version))
+                raise stale_edit(
+                    f"customer {row.id} changed on another terminal",
+                    repo.latest_event(session=session, entity="customer", entity_id=row.id),
+                    current=CustomerRef(row.id, row.version),
+                )
             changed = {k: v for k, v in parsed.items() if v != getattr(row, k)}
             if not changed:
                 return customer
             if "phone" in changed:
-                taken = [m for m in repo.on_file(session=session, phone=changed["phone"], plate="")
-                         if m.customer_id != row.id]
+                taken = [
+                    m
+                    for m in repo.on_file(session=session, phone=changed["phone"], plate="")
+                    if m.customer_id != row.id
+                ]
                 if taken:
                     raise AlreadyOnFile(taken)
             before = {k: getattr(row, k) for k in changed}
@@ -184,11 +231,19 @@ class PeopleService(Service):
         return self._write(run)
 
     def _customer_row(self, c: CustomerDraft) -> CustomerRow:
-        return CustomerRow(name=c.name, phone=c.phone, member=c.member, vip=c.vip, special_note=c.special_note,
-                           email=c.email, created_at=self.now())
+        return CustomerRow(
+            name=c.name,
+            phone=c.phone,
+            member=c.member,
+            vip=c.vip,
+            special_note=c.special_note,
+            email=c.email,
+            created_at=self.now(),
+        )
 
-    def _insert_customer(self, session: Session, actor: User, row: CustomerRow, *, on_file: list | None = None,
-                         reason: str = "") -> int:
+    def _insert_customer(
+        self, session: Session, actor: User, row: CustomerRow, *, on_file: list | None = None, reason: str = ""
+    ) -> int:
         session.add(row)
         session.flush()
         after = row.model_dump()
@@ -199,8 +254,15 @@ class PeopleService(Service):
 
     @staticmethod
     def _vehicle_row(customer_id: int, v: VehicleDraft) -> VehicleRow:
-        return VehicleRow(customer_id=customer_id, vin=v.vin, plate=v.plate, make=v.make, model=v.model,
-                          year=v.year, purchase_date=v.purchase_date)
+        return VehicleRow(
+            customer_id=customer_id,
+            vin=v.vin,
+            plate=v.plate,
+            make=v.make,
+            model=v.model,
+            year=v.year,
+            purchase_date=v.purchase_date,
+        )
 
     def _insert_vehicle(self, session: Session, actor: User, row: VehicleRow, km: int | None) -> int:
         if session.get(CustomerRow, row.customer_id) is None:

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from desk.domain import staff
 from desk.domain.drafts import ConcernDraft, FindingDraft
-from desk.domain.readings import OdometerCorrection, Readings
 from desk.domain.entities import Concern, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
+from desk.domain.readings import OdometerCorrection, Readings
 from desk.domain.walkaround import known_damage
 from desk.services.context import Service
 from desk.store import repo
@@ -38,7 +38,12 @@ class ReceptionService(Service):
                 visit.reception_at = self.now()
                 self._touch(session, visit)
                 self._audit(
-                    session, actor, "visit.reception", "visit", visit.id, visit_id=visit.id,
+                    session,
+                    actor,
+                    "visit.reception",
+                    "visit",
+                    visit.id,
+                    visit_id=visit.id,
                     after={"reception_at": visit.reception_at},
                 )
 
@@ -53,8 +58,15 @@ class ReceptionService(Service):
         def run(session: Session, visit: VisitRow) -> None:
             added = add_concerns(session, visit.id, (concern,))
             self._touch(session, visit)
-            self._audit(session, actor, "concern.add", "concern", None, visit_id=visit.id,
-                        after={"text": added[0].text, "tags": added[0].tags})
+            self._audit(
+                session,
+                actor,
+                "concern.add",
+                "concern",
+                None,
+                visit_id=visit.id,
+                after={"text": added[0].text, "tags": added[0].tags},
+            )
 
         return self._change(visit, run)
 
@@ -69,8 +81,9 @@ class ReceptionService(Service):
                 row.confirmed = True
                 session.add(row)
             self._touch(session, visit)
-            self._audit(session, actor, "concern.confirm", "visit", visit.id, visit_id=visit.id,
-                        after={"count": len(rows)})
+            self._audit(
+                session, actor, "concern.confirm", "visit", visit.id, visit_id=visit.id, after={"count": len(rows)}
+            )
 
         return self._change(visit, run)
 
@@ -98,15 +111,19 @@ class ReceptionService(Service):
 
         def run(session: Session, visit: VisitRow) -> None:
             before = {
-                "odometer_km": visit.odometer_km, "fuel_eighths": visit.fuel_eighths,
-                "damages": visit.damages, "damage_confirmed": visit.damage_confirmed,
+                "odometer_km": visit.odometer_km,
+                "fuel_eighths": visit.fuel_eighths,
+                "damages": visit.damages,
+                "damage_confirmed": visit.damage_confirmed,
             }
             if readings.odometer_km is not None:
                 km = readings.odometer_km
                 readings.check_odometer(
-                    repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id))
+                    repo.prior_odometer(session=session, vehicle_id=visit.vehicle_id, visit_id=visit.id)
+                )
                 own = repo.own_odometer(session=session, visit_id=visit.id) or OdometerRow(
-                    vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now())
+                    vehicle_id=visit.vehicle_id, visit_id=visit.id, km=km, at=self.now()
+                )
                 own.km, own.at = km, self.now()
                 session.add(own)
             for name, value in readings.given().items():
@@ -116,10 +133,21 @@ class ReceptionService(Service):
             if damage_confirmed is not None:
                 visit.damage_confirmed = damage_confirmed
             self._touch(session, visit)
-            self._audit(session, actor, "visit.walkaround", "visit", visit.id, visit_id=visit.id,
-                        before=before,
-                        after={"odometer_km": visit.odometer_km, "fuel_eighths": visit.fuel_eighths,
-                               "damages": visit.damages, "damage_confirmed": visit.damage_confirmed})
+            self._audit(
+                session,
+                actor,
+                "visit.walkaround",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                before=before,
+                after={
+                    "odometer_km": visit.odometer_km,
+                    "fuel_eighths": visit.fuel_eighths,
+                    "damages": visit.damages,
+                    "damage_confirmed": visit.damage_confirmed,
+                },
+            )
 
         return self._change(visit, run)
 
@@ -143,8 +171,16 @@ class ReceptionService(Service):
             session.add(own)
             visit.odometer_km = km
             self._touch(session, visit)
-            self._audit(session, actor, "odometer.correct", "visit", visit.id, visit_id=visit.id,
-                        before={"km": previous}, after={"km": km, "reason": reason})
+            self._audit(
+                session,
+                actor,
+                "odometer.correct",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                before={"km": previous},
+                after={"km": km, "reason": reason},
+            )
 
         return self._change(visit, run)
 
@@ -157,13 +193,26 @@ class ReceptionService(Service):
         text, grade, during_repair = finding.text, finding.grade, finding.during_repair
 
         def run(session: Session, visit: VisitRow) -> int:
-            row = FindingRow(visit_id=visit.id, text=text, grade=grade.value,
-                             during_repair=during_repair, at=self.now(), by_user=actor.id)
+            row = FindingRow(
+                visit_id=visit.id,
+                text=text,
+                grade=grade.value,
+                during_repair=during_repair,
+                at=self.now(),
+                by_user=actor.id,
+            )
             session.add(row)
             session.flush()
             self._touch(session, visit)
-            self._audit(session, actor, "finding.add", "finding", row.id, visit_id=visit.id,
-                        after={"text": text, "grade": grade})
+            self._audit(
+                session,
+                actor,
+                "finding.add",
+                "finding",
+                row.id,
+                visit_id=visit.id,
+                after={"text": text, "grade": grade},
+            )
             return row.id
 
         return self._change(visit, run)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-
 from desk.domain import clocking, integrity, kpi, timeline
 from desk.services.context import Service
 from desk.store import audit, repo
@@ -53,34 +52,46 @@ class ReportService(Service):
         """The standards in force and every audited change of them."""
         p = self.policy
         changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
-        return kpi.Settings(greet_within_seconds=p.greet_within_seconds, followup_window_hours=p.followup_window_hours,
-                            late_after_minutes=p.late_after_minutes,
-                            tolerance_pct=p.tolerance_pct, tolerance_abs_cents=p.tolerance_abs_cents,
-                            changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after)
-                                          for k, at, before, after in changes))
+        return kpi.Settings(
+            greet_within_seconds=p.greet_within_seconds,
+            followup_window_hours=p.followup_window_hours,
+            late_after_minutes=p.late_after_minutes,
+            tolerance_pct=p.tolerance_pct,
+            tolerance_abs_cents=p.tolerance_abs_cents,
+            changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after) for k, at, before, after in changes),
+        )
 
     def kpi_data(self, start: datetime, end: datetime) -> kpi.KpiData:
         """The records behind every measure of ``[start, end)``."""
         stage_of = {i.id: i.stage for i in self.templates.items}
 
         def run(s) -> kpi.KpiData:
-            data = repo.kpi_data(session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS,
-                                 stage_of=stage_of, totals_fn=self.totals)
+            data = repo.kpi_data(
+                session=s, start=start, end=end, lookback_days=LOOKBACK_DAYS, stage_of=stage_of, totals_fn=self.totals
+            )
             data.declined = repo.declined_recs(session=s, start=start, end=end)  # declined work later done
             return data
 
         return self._read(run)
 
-    def kpi_report(self, start: datetime, end: datetime, advisor_id: int | None = None, *,
-                   with_trend: bool = True) -> KpiReport:
+    def kpi_report(
+        self, start: datetime, end: datetime, advisor_id: int | None = None, *, with_trend: bool = True
+    ) -> KpiReport:
         """Every dashboard figure of ``[start, end)`` for one advisor (None: the shop)."""
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
         extra = self.extra_measures(data) + self.hidden_measures()
-        rows = kpi.report(data, scope, self.kpi_settings(), stages=[s for s in kpi.MOT_STAGES
-                                                                    if s in self.templates.stages],
-                          item_texts=texts, with_trend=with_trend, extra=extra, recommended=self.recommended())
+        rows = kpi.report(
+            data,
+            scope,
+            self.kpi_settings(),
+            stages=[s for s in kpi.MOT_STAGES if s in self.templates.stages],
+            item_texts=texts,
+            with_trend=with_trend,
+            extra=extra,
+            recommended=self.recommended(),
+        )
         rows = beside_mot(rows)
         advisor = ""
         if advisor_id is not None:
@@ -103,8 +114,10 @@ class ReportService(Service):
         from desk.i18n import lang_text
 
         hidden = self._read(lambda s: repo.hidden_items(session=s))
-        return [lambda s, r=r, at=at, by=by: kpi.hidden_item(r.item_id, lang_text(r.en, r.zh), at, by)
-                for r, at, by in hidden]
+        return [
+            lambda s, r=r, at=at, by=by: kpi.hidden_item(r.item_id, lang_text(r.en, r.zh), at, by)
+            for r, at, by in hidden
+        ]
 
     def extra_measures(self, data: kpi.KpiData) -> list:
         """The measures of records beyond ``data``'s, over the same visits."""
@@ -120,15 +133,19 @@ class ReportService(Service):
         facts, found, reviews = IntegrityService(self.ctx).found(data.visits)
         names = self._read(lambda s: repo.user_names(session=s))
         out.append(lambda s: integrity.integrity(facts, found, reviews, s))
-        out += [lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
-                for u in integrity.flagged_users(found, reviews)]
+        out += [
+            lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
+            for u in integrity.flagged_users(found, reviews)
+        ]
         # technician time: sold against clocked hours, the shop's and each technician's
         from desk.services.clocking import ClockingService
 
         times = ClockingService(self.ctx, workshop=None).time_data(data.visits)
         out.append(lambda s: clocking.efficiency(times, s))
-        out += [lambda s, t=t: clocking.technician_efficiency(times, s, t, names.get(t, ""))
-                for t in clocking.technicians(times)]
+        out += [
+            lambda s, t=t: clocking.technician_efficiency(times, s, t, names.get(t, ""))
+            for t in clocking.technicians(times)
+        ]
         return out
 
     def verify_audit(self):
@@ -149,7 +166,7 @@ def beside_mot(rows: list[kpi.Row]) -> list[kpi.Row]:
     mine = [r for r in rows if r.measure.key.startswith("integrity")]
     rest = [r for r in rows if not r.measure.key.startswith("integrity")]
     at = max((i for i, r in enumerate(rest) if r.measure.key.startswith(("mot.", "waive"))), default=len(rest) - 1)
-    return rest[:at + 1] + mine + rest[at + 1:]
+    return rest[: at + 1] + mine + rest[at + 1 :]
 
 
 def measure_label(m: kpi.Measure) -> str:

@@ -29,10 +29,11 @@ from desk.services.context import Service
 from desk.store import pinkey, repo
 from desk.store.models import LoginThrottleRow, UserRow
 
-
-MISSING_KEY = N_("This shop's PINs were set with its PIN key {key}, which is not on this computer (in {folder}): "
-                 "bring it from the shop's computer (desk pin-key export, then desk pin-key import here), or "
-                 "give a manager a new PIN there (desk recover-manager)")
+MISSING_KEY = N_(
+    "This shop's PINs were set with its PIN key {key}, which is not on this computer (in {folder}): "
+    "bring it from the shop's computer (desk pin-key export, then desk pin-key import here), or "
+    "give a manager a new PIN there (desk recover-manager)"
+)
 
 
 class SecurityService(Service):
@@ -45,8 +46,9 @@ class SecurityService(Service):
         staff.may_set_pin(actor, user_id).check()
         self._store_pin(actor, user_id, pin)
 
-    def set_pin_authorised(self, user_id: int, pin: str, *, by_id: int | None = None,
-                           by_pin: str | None = None) -> User:
+    def set_pin_authorised(
+        self, user_id: int, pin: str, *, by_id: int | None = None, by_pin: str | None = None
+    ) -> User:
         """``desk set-pin``: a user who has a PIN gets a new one only with that PIN
         (``by_id`` = the user) or a manager's (``by_id`` = the manager), checked
         and throttled like a sign-in. A user without a PIN yet gets a first one
@@ -88,8 +90,11 @@ class SecurityService(Service):
         try:
             return pinkey.current(create=True)
         except OSError as exc:
-            raise InvalidInput("pin", N_("The PIN key cannot be kept in {folder} ({error}): no PIN was set"),
-                               {"folder": str(pinkey.folder()), "error": exc.strerror or str(exc)}) from None
+            raise InvalidInput(
+                "pin",
+                N_("The PIN key cannot be kept in {folder} ({error}): no PIN was set"),
+                {"folder": str(pinkey.folder()), "error": exc.strerror or str(exc)},
+            ) from None
 
     @staticmethod
     def _key_of(stored: str) -> pinkey.PinKey | None:
@@ -103,10 +108,12 @@ class SecurityService(Service):
             raise InvalidInput("pin", MISSING_KEY, {"key": key_id, "folder": str(pinkey.folder())})
         return key
 
-    def _store_hash(self, actor: User, user_id: int, stored: str, *, action: str = "user.pin_set",
-                    noted: dict | None = None) -> None:
+    def _store_hash(
+        self, actor: User, user_id: int, stored: str, *, action: str = "user.pin_set", noted: dict | None = None
+    ) -> None:
         """Store a PIN hash, the throttle reset, audited as ``action`` with ``noted``
         (by default who set it)."""
+
         def run(session: Session) -> None:
             row = session.get(UserRow, user_id)
             if row is None:
@@ -115,9 +122,19 @@ class SecurityService(Service):
             row.pin_hash = stored
             session.add(row)
             self._reset_throttle(session, user_id)
-            self._audit(session, actor, action, "user", user_id,
-                        after={"user": row.name, "replaced": had, "source": self.ctx.source,
-                               **(noted if noted is not None else {"by": actor.name})})
+            self._audit(
+                session,
+                actor,
+                action,
+                "user",
+                user_id,
+                after={
+                    "user": row.name,
+                    "replaced": had,
+                    "source": self.ctx.source,
+                    **(noted if noted is not None else {"by": actor.name}),
+                },
+            )
 
         self._write(run)
 
@@ -130,8 +147,14 @@ class SecurityService(Service):
             if row is None:
                 raise InvalidInput("user", N_("No such user"))
             self._reset_throttle(session, user_id)
-            self._audit(session, actor, "user.lockout_clear", "user", user_id,
-                        after={"user": row.name, "by": actor.name, "source": self.ctx.source})
+            self._audit(
+                session,
+                actor,
+                "user.lockout_clear",
+                "user",
+                user_id,
+                after={"user": row.name, "by": actor.name, "source": self.ctx.source},
+            )
 
         self._write(run)
 
@@ -146,9 +169,15 @@ class SecurityService(Service):
         ``after``, whose PIN was just checked)."""
 
         def run(session: Session) -> None:
-            self._audit(session, after, "user.switch", "user", after.id,
-                        before={"user": before.name} if before is not None else None,
-                        after={"user": after.name, "source": self.ctx.source})
+            self._audit(
+                session,
+                after,
+                "user.switch",
+                "user",
+                after.id,
+                before={"user": before.name} if before is not None else None,
+                after={"user": after.name, "source": self.ctx.source},
+            )
 
         self._write(run)
 
@@ -231,8 +260,14 @@ class SecurityService(Service):
                 if keyed is not None and current is not None and current.pin_hash == row.pin_hash:
                     current.pin_hash = keyed
                     session.add(current)
-                    self._audit(session, repo.to_user(current), "user.pin_keyed", "user", user_id,
-                                after={"user": current.name, "key": auth.key_id(keyed), "source": self.ctx.source})
+                    self._audit(
+                        session,
+                        repo.to_user(current),
+                        "user.pin_keyed",
+                        "user",
+                        user_id,
+                        after={"user": current.name, "key": auth.key_id(keyed), "source": self.ctx.source},
+                    )
                 return True, 0
             if auth.forgotten(throttle.last_failure_at, now):  # old failures stop counting
                 throttle.failures = 0
@@ -245,8 +280,14 @@ class SecurityService(Service):
                 seconds = auth.lock_seconds(throttle.lockouts)
                 throttle.locked_until = now + timedelta(seconds=seconds)
                 session.add(throttle)
-                self._audit(session, repo.to_user(row), "user.lockout", "user", user_id,
-                            after={"user": row.name, "seconds": seconds, "source": self.ctx.source})
+                self._audit(
+                    session,
+                    repo.to_user(row),
+                    "user.lockout",
+                    "user",
+                    user_id,
+                    after={"user": row.name, "seconds": seconds, "source": self.ctx.source},
+                )
                 return False, seconds
             session.add(throttle)
             return False, 0
@@ -276,8 +317,9 @@ class SecurityService(Service):
         key = self._key()
         stored = auth.hash_pin(pin, key=key)  # slow on purpose: outside the transaction
         actor = repo.to_user(target)
-        self._store_hash(actor, user_id, stored, action="user.pin_recover",
-                         noted={"key": key.id, "os_user": _os_user()})
+        self._store_hash(
+            actor, user_id, stored, action="user.pin_recover", noted={"key": key.id, "os_user": _os_user()}
+        )
         return actor
 
     def key_old_pins(self) -> int:
@@ -297,8 +339,14 @@ class SecurityService(Service):
                 except ValueError:
                     continue  # not a hash of ours: it never signs anyone in; left as it is
                 session.add(row)
-                self._audit(session, repo.to_user(row), "user.pin_keyed", "user", row.id,
-                            after={"user": row.name, "key": key.id, "source": self.ctx.source})
+                self._audit(
+                    session,
+                    repo.to_user(row),
+                    "user.pin_keyed",
+                    "user",
+                    row.id,
+                    after={"user": row.name, "key": key.id, "source": self.ctx.source},
+                )
                 done += 1
             return done
 

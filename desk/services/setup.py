@@ -16,15 +16,14 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from desk.domain import fields
-from desk.domain import money, staff
+from desk.domain import fields, money, staff
 from desk.domain import setup as rules
 from desk.domain.checklist import MotItem, Templates
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role, User
 from desk.domain.errors import InvalidInput, NotAllowed
-from desk.i18n import N_
 from desk.domain.schedule import Schedule
+from desk.i18n import N_
 from desk.services.context import Pricing, Service, ServiceContext, stale_edit
 from desk.services.estimate import load_canned_jobs
 from desk.services.people import PeopleService
@@ -37,9 +36,9 @@ from desk.store.models import (
     UserRow,
 )
 
-
 #: Settings that are prices (in ``ServiceContext.pricing``), not ``Settings`` fields.
 PRICING_KEYS = rules.PRICING_KEYS
+
 
 @dataclass(frozen=True)
 class SettingView:
@@ -122,8 +121,9 @@ class SetupService(Service):
             if pct is None or pct == rule.rate * 100:
                 out[code] = rule
             else:
-                out[code] = money.TaxRule(code, pct / 100, rules.tax_label(rule.label_en, pct),
-                                          rules.tax_label(rule.label_zh, pct))
+                out[code] = money.TaxRule(
+                    code, pct / 100, rules.tax_label(rule.label_en, pct), rules.tax_label(rule.label_zh, pct)
+                )
         return money.TaxTable(out, base.prices_include_tax)
 
     def _base_pricing(self) -> Pricing:
@@ -156,11 +156,15 @@ class SetupService(Service):
             followup_max_attempts=s.followup_max_attempts,
             late_after_minutes=s.late_after_minutes,
         )
-        ctx.schedule = Schedule(slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot,
-                                opening=s.opening_time, closing=s.closing_time)
-        ctx.pricing = dataclasses.replace(self._base_pricing(), member_discount_pct=values["member_discount_pct"],
-                                          labour_rate_cents=values["labour_rate_cents"] or None,
-                                          taxes=self._taxes(values))
+        ctx.schedule = Schedule(
+            slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot, opening=s.opening_time, closing=s.closing_time
+        )
+        ctx.pricing = dataclasses.replace(
+            self._base_pricing(),
+            member_discount_pct=values["member_discount_pct"],
+            labour_rate_cents=values["labour_rate_cents"] or None,
+            taxes=self._taxes(values),
+        )
         ctx.templates = rules.apply_overrides(self._base_templates(), overrides)
 
     def _require_manager(self, actor: User | None, action: str) -> None:
@@ -174,8 +178,13 @@ class SetupService(Service):
             values = self._values({k: r.value for k, r in stored.items()})
             keys = [s.key for s in rules.SETTINGS] + sorted(k for k in values if k.startswith(rules.TAX_PREFIX))
             return [
-                SettingView(key, rules.spec(key).label, values[key], "shop" if key in stored else "desk.toml",
-                            stored[key].version if key in stored else 0)
+                SettingView(
+                    key,
+                    rules.spec(key).label,
+                    values[key],
+                    "shop" if key in stored else "desk.toml",
+                    stored[key].version if key in stored else 0,
+                )
                 for key in keys
             ]
 
@@ -194,8 +203,11 @@ class SetupService(Service):
             row = stored.get(key)
             current = row.version if row else 0
             if version != current:
-                raise stale_edit(f"setting {key} changed on another terminal",
-                                 repo.latest_setting_event(session=session, key=key), current=current)
+                raise stale_edit(
+                    f"setting {key} changed on another terminal",
+                    repo.latest_setting_event(session=session, key=key),
+                    current=current,
+                )
             if key not in values:
                 raise InvalidInput("key", N_("No such setting: {key}"), {"key": key})
             value = rules.change(values, key, text, tax_codes=tax_codes)
@@ -207,8 +219,7 @@ class SetupService(Service):
                 row.value, row.updated_at, row.updated_by = after, self.now(), actor.id
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.setting", "shop_setting", None,
-                        before={key: before}, after={key: after})
+            self._audit(session, actor, "setup.setting", "shop_setting", None, before={key: before}, after={key: after})
             return value
 
         value = self._write(run)
@@ -227,26 +238,37 @@ class SetupService(Service):
             rows = self._overrides(session)
             effective = rules.apply_overrides(base, [_override(r) for r in rows.values()])
             return [
-                TemplateItemView(item, rules.spec_required(base, item.id),
-                                 bool(rows.get(item.id) and rows[item.id].own), item.id in rows)
+                TemplateItemView(
+                    item,
+                    rules.spec_required(base, item.id),
+                    bool(rows.get(item.id) and rows[item.id].own),
+                    item.id in rows,
+                )
                 for item in effective.items
             ]
 
         return self._read(run)
 
-    def add_template_item(self, actor: User, *, stage: str, en: str, zh: str = "",
-                          required: bool = False, role: str = Role.ADVISOR.value) -> str:
+    def add_template_item(
+        self, actor: User, *, stage: str, en: str, zh: str = "", required: bool = False, role: str = Role.ADVISOR.value
+    ) -> str:
         self._require_manager(actor, N_("change the shop set-up"))
         en, zh = fields.ITEM_TEXT_EN.check(en), fields.ITEM_TEXT_ZH.check(zh)
 
         def run(session: Session) -> str:
             rows = self._overrides(session)
-            item = rules.own_item(self._base_templates(), [_override(r) for r in rows.values()],
-                                  stage=stage, en=en, zh=zh, required=required, role=role)
+            item = rules.own_item(
+                self._base_templates(),
+                [_override(r) for r in rows.values()],
+                stage=stage,
+                en=en,
+                zh=zh,
+                required=required,
+                role=role,
+            )
             session.add(ChecklistOverrideRow(**dataclasses.asdict(item)))
             session.flush()
-            self._audit(session, actor, "setup.item_add", "checklist_item", None,
-                        after=dataclasses.asdict(item))
+            self._audit(session, actor, "setup.item_add", "checklist_item", None, after=dataclasses.asdict(item))
             return item.item_id
 
         item_id = self._write(run)
@@ -272,13 +294,20 @@ class SetupService(Service):
             rows, item = self._effective_item(session, base, item_id)
             rules.check_required_change(base, item_id, required)
             row = rows.get(item_id) or ChecklistOverrideRow(
-                item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value)
+                item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value
+            )
             row.required = required
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.item_required", "checklist_item", None,
-                        before={"item": item_id, "required": item.required},
-                        after={"item": item_id, "required": required})
+            self._audit(
+                session,
+                actor,
+                "setup.item_required",
+                "checklist_item",
+                None,
+                before={"item": item_id, "required": item.required},
+                after={"item": item_id, "required": required},
+            )
 
         self._write(run)
         self.refresh_setup()
@@ -293,14 +322,20 @@ class SetupService(Service):
             rows, item = self._effective_item(session, base, item_id)
             rules.check_delete(base, item_id)
             row = rows.get(item_id) or ChecklistOverrideRow(
-                item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value,
-                required=item.required)
+                item_id=item_id, stage=item.stage, en=item.en, zh=item.zh, role=item.role.value, required=item.required
+            )
             row.deleted = True
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.item_delete", "checklist_item", None,
-                        before={"item": item_id, "en": item.en, "required": item.required},
-                        after={"item": item_id, "hidden": not row.own})
+            self._audit(
+                session,
+                actor,
+                "setup.item_delete",
+                "checklist_item",
+                None,
+                before={"item": item_id, "en": item.en, "required": item.required},
+                after={"item": item_id, "hidden": not row.own},
+            )
 
         self._write(run)
         self.refresh_setup()
@@ -332,8 +367,7 @@ class SetupService(Service):
             row.en, row.zh, row.lines, row.deleted = en, zh, "[]", False
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.job_add", "canned_job", None,
-                        after={"job": job_id, "en": en, "zh": zh})
+            self._audit(session, actor, "setup.job_add", "canned_job", None, after={"job": job_id, "en": en, "zh": zh})
             return job_id
 
         return self._write(run)
@@ -351,8 +385,15 @@ class SetupService(Service):
             row.lines = json.dumps(lines, ensure_ascii=False)
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.job_line", "canned_job", None,
-                        before={"job": job_id, "lines": before}, after={"job": job_id, "lines": lines})
+            self._audit(
+                session,
+                actor,
+                "setup.job_line",
+                "canned_job",
+                None,
+                before={"job": job_id, "lines": before},
+                after={"job": job_id, "lines": lines},
+            )
 
         self._write(run)
 
@@ -364,8 +405,14 @@ class SetupService(Service):
             row.deleted = True
             session.add(row)
             session.flush()
-            self._audit(session, actor, "setup.job_delete", "canned_job", None,
-                        before={"job": job_id, "en": row.en, "lines": json.loads(row.lines)})
+            self._audit(
+                session,
+                actor,
+                "setup.job_delete",
+                "canned_job",
+                None,
+                before={"job": job_id, "en": row.en, "lines": json.loads(row.lines)},
+            )
 
         self._write(run)
 
@@ -388,7 +435,8 @@ class SetupService(Service):
             ticks = repo.opening_ticks(session=session, day=day)
             names = {u.id: u.name for u in repo.users(session=session)}
             return [
-                OpeningItemView(i, label, names.get(ticks[i].by_user, "?"), ticks[i].at) if i in ticks
+                OpeningItemView(i, label, names.get(ticks[i].by_user, "?"), ticks[i].at)
+                if i in ticks
                 else OpeningItemView(i, label)
                 for i, label in rules.OPENING_ITEMS
             ]
@@ -412,8 +460,9 @@ class SetupService(Service):
             rules.check_opening_tick(item_id, ticked)
             session.add(OpeningCheckRow(day=day, item_id=item_id, by_user=actor.id, at=self.now()))
             session.flush()
-            self._audit(session, actor, "setup.opening_tick", "opening_check", None,
-                        after={"day": day, "item": item_id})
+            self._audit(
+                session, actor, "setup.opening_tick", "opening_check", None, after={"day": day, "item": item_id}
+            )
 
         self._write(run)
 
@@ -441,8 +490,15 @@ class SetupService(Service):
             before = row.roles
             row.roles = ",".join(sorted(r.value for r in roles))
             session.add(row)
-            self._audit(session, actor, "user.roles", "user", user_id,
-                        before={"user": row.name, "roles": before}, after={"user": row.name, "roles": row.roles})
+            self._audit(
+                session,
+                actor,
+                "user.roles",
+                "user",
+                user_id,
+                before={"user": row.name, "roles": before},
+                after={"user": row.name, "roles": row.roles},
+            )
 
         self._write(run)
 
@@ -455,7 +511,14 @@ class SetupService(Service):
             before = row.active
             row.active = active
             session.add(row)
-            self._audit(session, actor, "user.active", "user", user_id,
-                        before={"user": row.name, "active": before}, after={"user": row.name, "active": active})
+            self._audit(
+                session,
+                actor,
+                "user.active",
+                "user",
+                user_id,
+                before={"user": row.name, "active": before},
+                after={"user": row.name, "active": active},
+            )
 
         self._write(run)

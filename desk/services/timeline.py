@@ -27,8 +27,11 @@ class TimelineService(Service):
     def standards(self) -> dict[str, int]:
         """Each milestone's standard (seconds), from the shop's set-up."""
         p = self.policy
-        return tl.standards(self.ctx.settings, greet_within_seconds=p.greet_within_seconds,
-                            followup_window_hours=p.followup_window_hours)
+        return tl.standards(
+            self.ctx.settings,
+            greet_within_seconds=p.greet_within_seconds,
+            followup_window_hours=p.followup_window_hours,
+        )
 
     def clocks(self, visit_ids: Iterable[int]) -> dict[int, tl.VisitClock]:
         ids = list(visit_ids)
@@ -37,8 +40,9 @@ class TimelineService(Service):
     def timeline(self, visit_id: int) -> Timeline:
         clock = self.clocks([visit_id]).get(visit_id) or tl.VisitClock(visit_id)
         stds = self.standards()
-        return Timeline(visit_id, clock.milestones(), tl.intervals(clock, stds), tl.running(clock, stds),
-                        clock.void_signed)
+        return Timeline(
+            visit_id, clock.milestones(), tl.intervals(clock, stds), tl.running(clock, stds), clock.void_signed
+        )
 
     def running(self, visit_ids: Iterable[int]) -> dict[int, tl.Interval]:
         """The interval running now of each of ``visit_ids`` that has a standard

@@ -25,17 +25,21 @@ from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
-from desk.domain.validate import show_phone
 from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
+from desk.domain.validate import show_phone
 from desk.i18n import N_
 from desk.services.context import Service, ServiceContext
 from desk.services.reports import ReportService
 from desk.store import repo
 
-PHONE_OF_ANOTHER = N_("The phone {phone} is on file for {known}, not {name}: correct the row (nothing is merged "
-                      "into a customer of another name)")
-PLATE_OF_ANOTHER = N_("The plate {plate} is on file for {known}, not {name}: correct the row (nothing is merged "
-                      "into a customer of another name)")
+PHONE_OF_ANOTHER = N_(
+    "The phone {phone} is on file for {known}, not {name}: correct the row (nothing is merged "
+    "into a customer of another name)"
+)
+PLATE_OF_ANOTHER = N_(
+    "The plate {plate} is on file for {known}, not {name}: correct the row (nothing is merged "
+    "into a customer of another name)"
+)
 
 #: Rows written per INSERT statement.
 CHUNK = 1000
@@ -84,8 +88,9 @@ class TransferService(Service):
 
     # ------------------------------------------------------------------ import
 
-    def read_import(self, data: bytes, progress: Progress | None = None, *,
-                    encoding: str | None = None) -> ParsedImport:
+    def read_import(
+        self, data: bytes, progress: Progress | None = None, *, encoding: str | None = None
+    ) -> ParsedImport:
         """Check a CSV export (no database access): see :func:`csvimport.parse`;
         ``encoding`` names the file's encoding (None or "auto": detected)."""
         return csvimport.parse(data, today=self.now().date(), progress=progress, encoding=encoding)
@@ -115,8 +120,14 @@ class TransferService(Service):
                 known.add(rec.phone)
                 name = customers[rec.phone][1]
                 if name != rec.name and not csvimport.same_name(name, rec.name):
-                    conflicts.append(csvimport.RowError(rec.line, "name", PHONE_OF_ANOTHER, {
-                        "phone": show_phone(rec.phone), "known": name, "name": rec.name}))
+                    conflicts.append(
+                        csvimport.RowError(
+                            rec.line,
+                            "name",
+                            PHONE_OF_ANOTHER,
+                            {"phone": show_phone(rec.phone), "known": name, "name": rec.name},
+                        )
+                    )
             else:  # one phone under two names in the file is an error of the file already
                 new_customers.setdefault(rec.phone, rec)
             veh = rec.vehicle
@@ -124,15 +135,21 @@ class TransferService(Service):
                 continue
             owner = owners.get(veh.plate)
             if owner is not None and owner != rec.name and not csvimport.same_name(owner, rec.name):
-                conflicts.append(csvimport.RowError(rec.line, "plate", PLATE_OF_ANOTHER, {
-                    "plate": veh.plate, "known": owner, "name": rec.name}))
+                conflicts.append(
+                    csvimport.RowError(
+                        rec.line, "plate", PLATE_OF_ANOTHER, {"plate": veh.plate, "known": owner, "name": rec.name}
+                    )
+                )
             if (veh.vin and veh.vin in vins) or owner is not None:
                 skipped.append((rec.line, veh.plate))
                 continue
             vehicles.append(rec)
         plan = ImportPlan(
-            customers_new=len(new_customers), customers_known=len(known),
-            vehicles_new=len(vehicles), vehicles_known=len(skipped), skipped=tuple(skipped),
+            customers_new=len(new_customers),
+            customers_known=len(known),
+            vehicles_new=len(vehicles),
+            vehicles_known=len(skipped),
+            skipped=tuple(skipped),
         )
         return plan, phones, list(new_customers.values()), vehicles, conflicts
 
@@ -166,13 +183,24 @@ class TransferService(Service):
             done = 0
             ids = dict(phones)
             for start in range(0, len(new_customers), CHUNK):
-                chunk = new_customers[start:start + CHUNK]
+                chunk = new_customers[start : start + CHUNK]
                 # a bulk insert skips the mapper events: the lookup's search keys are added here
-                new_ids = repo.insert_customers(session=session, rows=[
-                    {"name": r.name, "phone": r.phone, "email": r.customer.email, "member": r.customer.member, "vip": False,
-                     "special_note": "", "created_at": now, **search.customer_keys(r.name, r.phone)}
-                    for r in chunk
-                ])
+                new_ids = repo.insert_customers(
+                    session=session,
+                    rows=[
+                        {
+                            "name": r.name,
+                            "phone": r.phone,
+                            "email": r.customer.email,
+                            "member": r.customer.member,
+                            "vip": False,
+                            "special_note": "",
+                            "created_at": now,
+                            **search.customer_keys(r.name, r.phone),
+                        }
+                        for r in chunk
+                    ],
+                )
                 for rec, new_id in zip(chunk, new_ids, strict=True):
                     ids[rec.phone] = new_id
                 done += len(chunk)
@@ -180,34 +208,53 @@ class TransferService(Service):
                     progress(done, total)
             vehicle_ids: list[int] = []
             for start in range(0, len(vehicles), CHUNK):
-                chunk = vehicles[start:start + CHUNK]
-                new_ids = repo.insert_vehicles(session=session, rows=[
-                    {"customer_id": ids[r.phone], "vin": r.vehicle.vin, "plate": r.vehicle.plate,
-                     "make": r.vehicle.make, "model": r.vehicle.model, "year": r.vehicle.year,
-                     "purchase_date": r.vehicle.purchase_date, **search.vehicle_keys(r.vehicle.plate, r.vehicle.vin)}
-                    for r in chunk
-                ])
+                chunk = vehicles[start : start + CHUNK]
+                new_ids = repo.insert_vehicles(
+                    session=session,
+                    rows=[
+                        {
+                            "customer_id": ids[r.phone],
+                            "vin": r.vehicle.vin,
+                            "plate": r.vehicle.plate,
+                            "make": r.vehicle.make,
+                            "model": r.vehicle.model,
+                            "year": r.vehicle.year,
+                            "purchase_date": r.vehicle.purchase_date,
+                            **search.vehicle_keys(r.vehicle.plate, r.vehicle.vin),
+                        }
+                        for r in chunk
+                    ],
+                )
                 vehicle_ids += new_ids
-                readings = [{"vehicle_id": vid, "km": r.vehicle.odometer_km, "at": now, "corrected": False,
-                             "reason": ""}
-                            for r, vid in zip(chunk, new_ids, strict=True) if r.vehicle.odometer_km is not None]
+                readings = [
+                    {"vehicle_id": vid, "km": r.vehicle.odometer_km, "at": now, "corrected": False, "reason": ""}
+                    for r, vid in zip(chunk, new_ids, strict=True)
+                    if r.vehicle.odometer_km is not None
+                ]
                 if readings:
                     repo.insert_readings(session=session, rows=readings)
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
-            self._audit(session, actor, "import.customers", "import", None, after={
-                "file": source,
-                "sha256": hashlib.sha256(data).hexdigest() if data else "",
-                "encoding": parsed.encoding,
-                "rows": parsed.rows,
-                "customers_new": plan.customers_new,
-                "customers_known": plan.customers_known,
-                "vehicles_new": plan.vehicles_new,
-                "vehicles_skipped": plan.vehicles_known,
-                "customer_ids": _span(sorted(v for k, v in ids.items() if k not in phones)),
-                "vehicle_ids": _span(vehicle_ids),
-            })
+            self._audit(
+                session,
+                actor,
+                "import.customers",
+                "import",
+                None,
+                after={
+                    "file": source,
+                    "sha256": hashlib.sha256(data).hexdigest() if data else "",
+                    "encoding": parsed.encoding,
+                    "rows": parsed.rows,
+                    "customers_new": plan.customers_new,
+                    "customers_known": plan.customers_known,
+                    "vehicles_new": plan.vehicles_new,
+                    "vehicles_skipped": plan.vehicles_known,
+                    "customer_ids": _span(sorted(v for k, v in ids.items() if k not in phones)),
+                    "vehicle_ids": _span(vehicle_ids),
+                },
+            )
             return ImportPlan(**{**plan.__dict__, "committed": True})
 
         return self._write(run)
@@ -232,21 +279,58 @@ class TransferService(Service):
                 lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=v.id)]
                 estimate, billable = estimate_lines_of(lines), billable_lines(lines)
                 # a signed visit's amounts are as signed, never today's rates
-                signed = signed_terms(repo.authorisations(session=session, visit_id=v.id), v.estimate_version,
-                                      estimate)
-                out.append((
-                    v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
-                    f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),
-                    names.get(v.technician_id, ""), v.appointment_at, v.arrived_at, v.signed_at,
-                    v.promised_at, v.ready_at, v.delivered_at, v.odometer_km,
-                    _money(self.totals(estimate, c, signed).total), _money(self.totals(billable, c, signed).total),
-                ))
-            return Table(N_("Visit list"), (
-                N_("RO number"), N_("Visit day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),
-                N_("Vehicle"), N_("VIN"), N_("Advisor"), N_("Technician"), N_("Appointment"), N_("Arrived"),
-                N_("Signed at"), N_("Promised"), N_("Ready"), N_("Delivered"), N_("Odometer km"),
-                N_("Estimate total"), N_("Final total"),
-            ), out, msgid_columns=(2,))
+                signed = signed_terms(repo.authorisations(session=session, visit_id=v.id), v.estimate_version, estimate)
+                out.append(
+                    (
+                        v.number,
+                        v.day,
+                        STAGE_LABELS.get(Stage(v.stage), v.stage),
+                        bool(v.walk_in),
+                        c.name,
+                        c.phone,
+                        veh.plate,
+                        f"{veh.make} {veh.model}".strip(),
+                        veh.vin,
+                        names.get(v.advisor_id, ""),
+                        names.get(v.technician_id, ""),
+                        v.appointment_at,
+                        v.arrived_at,
+                        v.signed_at,
+                        v.promised_at,
+                        v.ready_at,
+                        v.delivered_at,
+                        v.odometer_km,
+                        _money(self.totals(estimate, c, signed).total),
+                        _money(self.totals(billable, c, signed).total),
+                    )
+                )
+            return Table(
+                N_("Visit list"),
+                (
+                    N_("RO number"),
+                    N_("Visit day"),
+                    N_("Stage"),
+                    N_("Walk-in"),
+                    N_("Customer"),
+                    N_("Phone"),
+                    N_("Plate"),
+                    N_("Vehicle"),
+                    N_("VIN"),
+                    N_("Advisor"),
+                    N_("Technician"),
+                    N_("Appointment"),
+                    N_("Arrived"),
+                    N_("Signed at"),
+                    N_("Promised"),
+                    N_("Ready"),
+                    N_("Delivered"),
+                    N_("Odometer km"),
+                    N_("Estimate total"),
+                    N_("Final total"),
+                ),
+                out,
+                msgid_columns=(2,),
+            )
 
         return self._read(run)
 
@@ -264,17 +348,42 @@ class TransferService(Service):
                 mine = calls.get(v.id, [])
                 last = mine[-1] if mine else None
                 reached = next((k for k in mine if k.outcome == "reached"), None)
-                out.append((
-                    v.number, c.name, c.phone, veh.plate, v.delivered_at, v.followup_agreed_at,
-                    v.followup_channel, due, len(mine), last.outcome if last else "",
-                    last.at if last else None,
-                    bool(reached and reached.at <= due), reached.nps if reached else None,
-                ))
-            return Table(N_("Follow-up calls"), (
-                N_("RO number"), N_("Customer"), N_("Phone"), N_("Plate"), N_("Delivered"), N_("Agreed call"),
-                N_("Call channel"), N_("Call due by"), N_("Attempts"), N_("Last outcome"), N_("Last call"),
-                N_("Reached on time"), N_("NPS score"),
-            ), out)
+                out.append(
+                    (
+                        v.number,
+                        c.name,
+                        c.phone,
+                        veh.plate,
+                        v.delivered_at,
+                        v.followup_agreed_at,
+                        v.followup_channel,
+                        due,
+                        len(mine),
+                        last.outcome if last else "",
+                        last.at if last else None,
+                        bool(reached and reached.at <= due),
+                        reached.nps if reached else None,
+                    )
+                )
+            return Table(
+                N_("Follow-up calls"),
+                (
+                    N_("RO number"),
+                    N_("Customer"),
+                    N_("Phone"),
+                    N_("Plate"),
+                    N_("Delivered"),
+                    N_("Agreed call"),
+                    N_("Call channel"),
+                    N_("Call due by"),
+                    N_("Attempts"),
+                    N_("Last outcome"),
+                    N_("Last call"),
+                    N_("Reached on time"),
+                    N_("NPS score"),
+                ),
+                out,
+            )
 
         return self._read(run)
 
@@ -286,15 +395,24 @@ class TransferService(Service):
 
         lo, hi = self._span_bounds(start, end)  # a reversed period is refused
         report = self.reports.kpi_report(lo, hi, with_trend=False)
-        rows = [(measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
-                for r in report.rows]
+        rows = [
+            (measure_label(r.measure), r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
+            for r in report.rows
+        ]
         st = self.ctx.settings
-        identity = ((N_("Shop name"), st.shop_name), (N_("Shop address"), st.shop_address),
-                    (N_("Shop phone"), st.shop_phone), (N_("Shop tax ID"), st.shop_tax_id),
-                    (N_("Period"), f"{start:%Y-%m-%d} - {end:%Y-%m-%d}"))
-        return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"),
-                                         N_("Standard")), rows,
-                     preamble=tuple((label, value) for label, value in identity if value))
+        identity = (
+            (N_("Shop name"), st.shop_name),
+            (N_("Shop address"), st.shop_address),
+            (N_("Shop phone"), st.shop_phone),
+            (N_("Shop tax ID"), st.shop_tax_id),
+            (N_("Period"), f"{start:%Y-%m-%d} - {end:%Y-%m-%d}"),
+        )
+        return Table(
+            N_("KPI summary"),
+            (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"), N_("Standard")),
+            rows,
+            preamble=tuple((label, value) for label, value in identity if value),
+        )
 
 
 def _span(ids: list[int]) -> list[int]:

@@ -11,15 +11,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from desk.domain import fields
-from desk.domain.estimate import parts_to_chase
+from desk.domain import fields, staff
 from desk.domain import process as proc
 from desk.domain import schedule as sched
-from desk.domain import staff
 from desk.domain.drafts import DecisionDraft, FindingDraft
 from desk.domain.entities import Approval, Availability, LineKind, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
-from desk.domain.estimate import LineDraft, sign
+from desk.domain.estimate import LineDraft, parts_to_chase, sign
 from desk.domain.process import Stage
 from desk.domain.rules import added_line_can_start, lines_hash
 from desk.services.context import Service, ServiceContext
@@ -83,8 +81,9 @@ class WorkshopService(Service):
             raise InvalidInput("line", "No such line")
         return row
 
-    def start_line(self, actor: User, visit: VisitRef, line_id: int, *, technician_id: int | None = None,
-                   bay: str | None = None) -> Saved[None]:
+    def start_line(
+        self, actor: User, visit: VisitRef, line_id: int, *, technician_id: int | None = None, bay: str | None = None
+    ) -> Saved[None]:
         """Start work on a line: refused while the customer has not approved it
         (REP-04) or its part has not arrived. ``technician_id``: nobody is on the
         car yet and the advisor says who starts it; the assignment and the start
@@ -104,8 +103,16 @@ class WorkshopService(Service):
 
         return self._change(visit, run)
 
-    def start_in(self, session: Session, actor: User, visit: VisitRow, line_id: int, *,
-                 technician_id: int | None = None, bay: str | None = None) -> None:
+    def start_in(
+        self,
+        session: Session,
+        actor: User,
+        visit: VisitRow,
+        line_id: int,
+        *,
+        technician_id: int | None = None,
+        bay: str | None = None,
+    ) -> None:
         """:meth:`start_line` in the caller's transaction (clocking on a line not
         yet started: the start and the clocking are one change)."""
         bay = None if bay is None else fields.BAY.check(bay)
@@ -119,8 +126,16 @@ class WorkshopService(Service):
             visit.technician_id = technician_id
             if bay is not None:
                 visit.bay = bay
-            self._audit(session, actor, "visit.assign", "visit", visit.id, visit_id=visit.id, before=before,
-                        after={"technician_id": visit.technician_id, "bay": visit.bay})
+            self._audit(
+                session,
+                actor,
+                "visit.assign",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                before=before,
+                after={"technician_id": visit.technician_id, "bay": visit.bay},
+            )
         row.started = True
         session.add(row)
         if visit.repair_started_at is None:
@@ -159,8 +174,9 @@ class WorkshopService(Service):
             if visit.repair_started_at is None:
                 visit.repair_started_at = self.now()
             self._touch(session, visit)
-            self._audit(session, actor, "line.done", "estimate_line", line_id, visit_id=visit.id,
-                        after={"done_by": tech_id})
+            self._audit(
+                session, actor, "line.done", "estimate_line", line_id, visit_id=visit.id, after={"done_by": tech_id}
+            )
 
         return self._change(visit, run)
 
@@ -216,33 +232,56 @@ class WorkshopService(Service):
                 signed = sign(lines, *self.terms(session.get(CustomerRow, visit.customer_id), facts.signed))
                 session.add(
                     AuthorisationRow(
-                        visit_id=visit.id, channel=channel.value, signer=signer, reference=reference,
-                        amount_cents=signed.total, estimate_version=visit.estimate_version,
-                        lines_hash=lines_hash(lines), for_added_work=True,
-                        line_ids=",".join(str(i) for i in line_ids), at=self.now(), by_user=actor.id,
+                        visit_id=visit.id,
+                        channel=channel.value,
+                        signer=signer,
+                        reference=reference,
+                        amount_cents=signed.total,
+                        estimate_version=visit.estimate_version,
+                        lines_hash=lines_hash(lines),
+                        for_added_work=True,
+                        line_ids=",".join(str(i) for i in line_ids),
+                        at=self.now(),
+                        by_user=actor.id,
                         signed=json.dumps(signed.to_dict(), ensure_ascii=False),
                     )
                 )
             self._touch(session, visit)
-            self._audit(session, actor, f"added_work.{decided.value}", "visit", visit.id, visit_id=visit.id,
-                        after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference})
+            self._audit(
+                session,
+                actor,
+                f"added_work.{decided.value}",
+                "visit",
+                visit.id,
+                visit_id=visit.id,
+                after={"lines": line_ids, "channel": channel, "signer": signer, "reference": reference},
+            )
 
         return self._change(visit, run)
 
     @staticmethod
     def _found_by(session: Session, line_ids: list[int]) -> set[int]:
         """Who added the lines (found the work): read from their audited addition."""
-        return {uid for uid in session.exec(
-            select(AuditEventRow.user_id).where(AuditEventRow.action == "line.add",
-                                                AuditEventRow.entity == "estimate_line",
-                                                col(AuditEventRow.entity_id).in_(line_ids))
-        ).all() if uid is not None}
+        return {
+            uid
+            for uid in session.exec(
+                select(AuditEventRow.user_id).where(
+                    AuditEventRow.action == "line.add",
+                    AuditEventRow.entity == "estimate_line",
+                    col(AuditEventRow.entity_id).in_(line_ids),
+                )
+            ).all()
+            if uid is not None
+        }
 
     def who_may_decide(self, line_ids: list[int]) -> list[User]:
         """Whom a terminal may offer to record the customer's decision on
         ``line_ids`` with their PIN (act as): advisors who did not find the work."""
-        return self._read(lambda s: staff.who_may_record_decision(
-            repo.users(session=s), repo.pin_user_ids(session=s), self._found_by(s, line_ids)))
+        return self._read(
+            lambda s: staff.who_may_record_decision(
+                repo.users(session=s), repo.pin_user_ids(session=s), self._found_by(s, line_ids)
+            )
+        )
 
     def who_may_work(self) -> list[User]:
         """The technicians a terminal may start or finish a line as, with their PIN."""
@@ -261,8 +300,9 @@ class WorkshopService(Service):
         def run(session: Session, visit: VisitRow) -> None:
             session.add(ProgressUpdateRow(visit_id=visit.id, text=text, at=self.now(), by_user=actor.id))
             self._touch(session, visit)
-            self._audit(session, actor, "visit.progress_update", "visit", visit.id, visit_id=visit.id,
-                        after={"text": text})
+            self._audit(
+                session, actor, "visit.progress_update", "visit", visit.id, visit_id=visit.id, after={"text": text}
+            )
 
         return self._change(visit, run)
 
@@ -281,12 +321,22 @@ class WorkshopService(Service):
                 left = sched.time_left(v.promised_at, now, ready=v.stage == Stage.READY)
                 out.append(
                     ShopRow(
-                        ref=VisitRef(v.id, v.version), number=v.number, plate=veh.plate,
-                        customer=c.name, vehicle=f"{veh.make} {veh.model}".strip(),
-                        status=status.value if status else "", stage=v.stage,
-                        technician=names.get(v.technician_id, ""), technician_id=v.technician_id,
-                        advisor=names.get(v.advisor_id, ""), advisor_id=v.advisor_id, bay=v.bay,
-                        promised_at=v.promised_at, minutes_left=left.minutes, late=left.late, at_risk=left.at_risk,
+                        ref=VisitRef(v.id, v.version),
+                        number=v.number,
+                        plate=veh.plate,
+                        customer=c.name,
+                        vehicle=f"{veh.make} {veh.model}".strip(),
+                        status=status.value if status else "",
+                        stage=v.stage,
+                        technician=names.get(v.technician_id, ""),
+                        technician_id=v.technician_id,
+                        advisor=names.get(v.advisor_id, ""),
+                        advisor_id=v.advisor_id,
+                        bay=v.bay,
+                        promised_at=v.promised_at,
+                        minutes_left=left.minutes,
+                        late=left.late,
+                        at_risk=left.at_risk,
                         comeback=v.comeback_of_id is not None,
                         update_due=v.stage in (Stage.IN_REPAIR, Stage.QC)
                         and sched.update_due(v.promised_at, now, last_update.get(v.id)),

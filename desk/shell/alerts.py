@@ -9,11 +9,16 @@ domain's (``staff.hears_of_major_complaints``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from desk.i18n import _
+
+if TYPE_CHECKING:
+    from desk.shell.app import DeskApp
 
 
 class ComplaintAlerts:
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
         #: The newest complaint this terminal's user was told of (None: not looked yet).
         self.seen: int | None = None
@@ -24,21 +29,27 @@ class ComplaintAlerts:
         from desk.domain import staff  # not on the first board's path
 
         user = self.app.user
-        if self.app.desk is None or not staff.hears_of_major_complaints(user):
+        if self.app.desk is None or user is None or not staff.hears_of_major_complaints(user):
             return
         if user.id != self._user_id:  # another manager took over: they are told afresh
             self._user_id, self.seen = user.id, None
         after = self.seen
-        from desk.screens.base import run_db
+        from desk.shell.work import run_db
 
-        run_db(self.app, lambda: self.app.desk.complaints.major_open(after), self._tell, group="alerts")
+        desk = self.app.desk
+        run_db(self.app, lambda: desk.complaints.major_open(after), self._tell, group="alerts")
 
-    def _tell(self, found) -> None:
+    def _tell(self, found: list[Any]) -> None:
         for c in found:
             if self.seen is not None and c.id <= self.seen:
                 continue  # two looks crossed: told once
-            self.app.notify(_("Major complaint: {customer}: {summary}", customer=c.customer, summary=c.summary),
-                            title=_("Escalated to the manager (f5)"), severity="error", timeout=30, markup=False)
+            self.app.notify(
+                _("Major complaint: {customer}: {summary}", customer=c.customer, summary=c.summary),
+                title=_("Escalated to the manager (f5)"),
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
         if found:
             self.seen = max([self.seen or 0] + [c.id for c in found])
         elif self.seen is None:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import import_module
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import events
@@ -35,6 +35,13 @@ from desk.shell.session import Session
 from desk.shell.store_link import LoadingScreen, StoreLink
 from desk.shell.typeahead import TypeAhead
 
+if TYPE_CHECKING:
+    from datetime import date
+
+    from desk.domain.entities import User
+    from desk.services import Desk
+    from desk.store.reads import BoardRow, Early
+
 
 #: Textual's palette commands (title and help) as msgids: they are shown translated.
 TEXTUAL_COMMANDS = {
@@ -44,8 +51,9 @@ TEXTUAL_COMMANDS = {
     "Quit the application as soon as possible": N_("Quit the application as soon as possible"),
     "Keys": N_("Keys"),
     "Hide the keys and widget help panel": N_("Hide the keys and widget help panel"),
-    "Show help for the focused widget and a summary of available keys":
-        N_("Show help for the focused widget and a summary of available keys"),
+    "Show help for the focused widget and a summary of available keys": N_(
+        "Show help for the focused widget and a summary of available keys"
+    ),
     "Minimize": N_("Minimize"),
     "Minimize the widget and restore to normal size": N_("Minimize the widget and restore to normal size"),
     "Maximize": N_("Maximize"),
@@ -60,7 +68,8 @@ KEY_WORDS = {"space": N_("space"), "enter": N_("enter")}
 def _lazy(path: str) -> Callable[[], Screen]:
     def make() -> Screen:
         module, cls = path.split(":")
-        return getattr(import_module(module), cls)()
+        screen: Screen = getattr(import_module(module), cls)()
+        return screen
 
     return make
 
@@ -105,7 +114,7 @@ class DeskApp(TypeAhead, App):
         clock: Callable[[], datetime] | None = None,
         settings: Settings | None = None,
         user_name: str | None = None,
-        desk=None,
+        desk: Desk | None = None,
         remote: bool = False,
     ) -> None:
         super().__init__()
@@ -126,7 +135,7 @@ class DeskApp(TypeAhead, App):
         self.store_settled.set()
         #: What the first screen needs, read before the services were loaded
         #: (``desk.store.reads.Early``); None once the services are up.
-        self.early = None
+        self.early: Early | None = None
         #: Set once today's board is on screen (or no board comes first): the
         #: services are imported after it, not in its way.
         self.board_up = threading.Event()
@@ -151,21 +160,25 @@ class DeskApp(TypeAhead, App):
                 self.set_keymap(keymap)
 
     @property
-    def desk(self):
+    def desk(self) -> Desk | None:
         """The services, or None. A worker that asks while the store is still
         being opened (a key pressed on the early board) waits for them."""
         desk = self._desk
-        if desk is None and not self.store_settled.is_set() and threading.current_thread() is not threading.main_thread():
+        if (
+            desk is None
+            and not self.store_settled.is_set()
+            and threading.current_thread() is not threading.main_thread()
+        ):
             self.store_settled.wait(60)
             desk = self._desk
         return desk
 
     @desk.setter
-    def desk(self, value) -> None:
+    def desk(self, value: Desk | None) -> None:
         self._desk = value
 
     @property
-    def user(self):
+    def user(self) -> User | None:
         """The signed-in user (``desk.domain.entities.User``), or None."""
         return self.session.user
 
@@ -183,7 +196,7 @@ class DeskApp(TypeAhead, App):
         else:
             self.store_ready(self.desk)
 
-    def early_ready(self, early) -> None:
+    def early_ready(self, early: Early) -> None:
         """Users, settings and today's board were read with sqlite3 alone
         (``desk.store.reads.early_start``): sign in and show the board now; the
         services follow in the worker (:meth:`store_ready`)."""
@@ -195,7 +208,7 @@ class DeskApp(TypeAhead, App):
         if self.user is None:  # the sign-in screen came first: nothing to wait for
             self.board_up.set()
 
-    def early_rows(self, day):
+    def early_rows(self, day: date) -> list[BoardRow] | None:
         """Today's board as read at start-up, while the services are loading."""
         early = self.early
         if early is not None and self._desk is None and day == early.day:
@@ -210,7 +223,7 @@ class DeskApp(TypeAhead, App):
     def first_board_painted(self) -> None:
         self.board_up.set()
 
-    def _apply_settings(self, settings) -> None:
+    def _apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.sub_title = self.settings.shop_name
         if self.use_shop_language:  # neither --lang nor DESK_LANG: the shop's language
@@ -219,7 +232,7 @@ class DeskApp(TypeAhead, App):
         if self.user is not None:  # signed in on the early board: the header says who, still
             self.session._show_user(self.user)
 
-    def store_ready(self, desk) -> None:
+    def store_ready(self, desk: Desk) -> None:
         """The store is open: the shop's own set-up, then the sign-in (unless the
         early board did it), the change feed and the background jobs."""
         self.desk = desk
@@ -240,7 +253,7 @@ class DeskApp(TypeAhead, App):
         self.store.after_open()
         self.heap.settle()
 
-    async def on_event(self, event) -> None:
+    async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self.session.touched()
             self.heap.touched()
@@ -269,7 +282,7 @@ class DeskApp(TypeAhead, App):
         self.switch_mode("appointments")
         self.alerts.check()
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Areas and lookup need a signed-in user: before that they are not offered."""
         return not (action in ("area", "lookup", "switch_user") and self.user is None)
 
@@ -298,7 +311,11 @@ class DeskApp(TypeAhead, App):
             return
         from desk.screens.lookup import LookupScreen, vehicle_actions
 
-        self.push_screen(LookupScreen(), lambda ids: ids and vehicle_actions(self, *ids))
+        def act(ids: tuple[int, int] | None) -> None:
+            if ids:
+                vehicle_actions(self, *ids)
+
+        self.push_screen(LookupScreen(), act)
 
     def get_key_display(self, binding: Binding) -> str:
         """Key names that are words ("space") in the interface language; keys
@@ -311,8 +328,10 @@ class DeskApp(TypeAhead, App):
         """Textual's own commands (Theme, Quit, Keys…) in the interface language,
         then desk's."""
         for command in super().get_system_commands(screen):
-            yield command._replace(title=_(TEXTUAL_COMMANDS.get(command.title, command.title)),
-                                   help=_(TEXTUAL_COMMANDS.get(command.help, command.help)))
+            yield command._replace(
+                title=_(TEXTUAL_COMMANDS.get(command.title, command.title)),
+                help=_(TEXTUAL_COMMANDS.get(command.help, command.help)),
+            )
         yield from desk_commands(self, screen)
 
     def action_command_palette(self) -> None:
@@ -322,7 +341,14 @@ class DeskApp(TypeAhead, App):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
 
-def make_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
-             user_name: str | None = None, desk=None, remote: bool = False) -> DeskApp:
+def make_app(
+    *,
+    db_url: str,
+    clock: Callable[[], datetime] | None = None,
+    settings: Settings | None = None,
+    user_name: str | None = None,
+    desk: Desk | None = None,
+    remote: bool = False,
+) -> DeskApp:
     """The one factory for the CLI, the tests and the benchmarks."""
     return DeskApp(db_url=db_url, clock=clock, settings=settings, user_name=user_name, desk=desk, remote=remote)

@@ -29,6 +29,10 @@ from __future__ import annotations
 
 import gc
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desk.shell.app import DeskApp
 
 
 #: Once per process: the first app's start-up heap (modules, classes, Textual's
@@ -50,7 +54,7 @@ class HeapKeeper:
     #: Threshold that keeps CPython from starting a full collection by itself.
     NEVER = 1_000_000_000
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
         self.last_input = time.monotonic()
         self.settled = False

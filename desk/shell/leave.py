@@ -10,12 +10,15 @@ import asyncio
 import atexit
 import os
 import sys
+from typing import Any
+
+from textual.app import App
 
 #: Seconds a write in flight is waited for (a busy database retries for a while).
 WRITE_WAIT_SECONDS = 30.0
 
 
-def run_and_leave(app, **run) -> None:
+def run_and_leave(app: App[Any], **run: Any) -> None:
     """Run ``app`` (``run``: ``App.run``'s options), then :func:`leave` with its
     return code. On a loop of its own: ``asyncio.run`` would wait, before
     returning, for every worker thread still running (``shutdown_default_executor``)."""

@@ -7,8 +7,12 @@ to itself; ``DeskApp.on_data_changed`` hands a copy to each screen of the stack.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from desk.shell.app import DeskApp
 
 
 class DataChanged(Message, bubble=False):
@@ -46,7 +50,7 @@ class ChangeWatcher:
     #: not on the first frame's path).
     POLL_SECONDS = 0.2
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -14,6 +14,9 @@ from textual.screen import Screen
 from desk.config import Settings
 from desk.i18n import N_, set_locale
 from desk.shell.app import DeskApp
+
+if TYPE_CHECKING:
+    from desk.services import Desk
 
 
 class LobbyApp(DeskApp, inherit_bindings=False):
@@ -25,12 +28,19 @@ class LobbyApp(DeskApp, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="quit")]
 
-    def __init__(self, *, db_url: str, clock=None, settings: Settings | None = None, desk=None) -> None:
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        clock: Callable[[], datetime] | None = None,
+        settings: Settings | None = None,
+        desk: Desk | None = None,
+    ) -> None:
         super().__init__(db_url=db_url, clock=clock, settings=settings, desk=desk)
         self.title = self.settings.shop_name
         self.sub_title = ""
 
-    def store_ready(self, desk) -> None:
+    def store_ready(self, desk: Desk) -> None:
         from desk.screens.lobby import KioskLobbyScreen
 
         self.desk = desk
@@ -55,7 +65,12 @@ class LobbyApp(DeskApp, inherit_bindings=False):
         return iter(())
 
 
-def make_lobby_app(*, db_url: str, clock: Callable[[], datetime] | None = None, settings: Settings | None = None,
-                   desk=None) -> LobbyApp:
+def make_lobby_app(
+    *,
+    db_url: str,
+    clock: Callable[[], datetime] | None = None,
+    settings: Settings | None = None,
+    desk: Desk | None = None,
+) -> LobbyApp:
     """The lobby board alone (``desk lobby-mode``)."""
     return LobbyApp(db_url=db_url, clock=clock, settings=settings, desk=desk)

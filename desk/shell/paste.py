@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from textual import events
 from textual._time import get_time
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
+from textual.message import Message
 
 #: How long a possible start of ``ESC [200~`` at the end of what came is held
 #: back for the rest (a terminal sends the paste in one write, a read may cut
@@ -38,15 +39,15 @@ def _partial_tail(data: str, marker: str, shortest: int) -> int:
 class PasteParser(XTermParser):
     """Textual's parser, with bracketed pastes taken whole (see the module)."""
 
-    def __init__(self, *args, **kw) -> None:
-        super().__init__(*args, **kw)
+    def __init__(self, debug: bool = False) -> None:
+        super().__init__(debug)
         #: the paste being received (None: not in a paste)
         self._pasting: list[str] | None = None
         #: what may be the start of a marker, waiting for the rest
         self._held = ""
         self._held_since = 0.0
 
-    def feed(self, data: str) -> Iterable[events.Event]:
+    def feed(self, data: str) -> Iterable[Message]:
         if not data:  # the end of input: what is held is plain input
             held, self._held = self._held, ""
             if self._pasting is not None:
@@ -62,12 +63,12 @@ class PasteParser(XTermParser):
                 end = data.find(BRACKETED_PASTE_END)
                 if end < 0:
                     keep = _partial_tail(data, BRACKETED_PASTE_END, 1)
-                    self._pasting.append(data[:len(data) - keep])
-                    self._hold(data[len(data) - keep:])
+                    self._pasting.append(data[: len(data) - keep])
+                    self._hold(data[len(data) - keep :])
                     return
                 text = "".join(self._pasting) + data[:end]
                 self._pasting = None
-                data = data[end + len(BRACKETED_PASTE_END):]
+                data = data[end + len(BRACKETED_PASTE_END) :]
                 # NUL never reaches a field (as Textual's own paste)
                 yield events.Paste(text.replace("\x00", ""))
                 continue
@@ -76,19 +77,19 @@ class PasteParser(XTermParser):
                 # an ESC or more at the end may be a paste's start cut by the read
                 keep = _partial_tail(data, BRACKETED_PASTE_START, 1)
                 if len(data) > keep:
-                    yield from super().feed(data[:len(data) - keep])
-                self._hold(data[len(data) - keep:])
+                    yield from super().feed(data[: len(data) - keep])
+                self._hold(data[len(data) - keep :])
                 return
             if start:
                 yield from super().feed(data[:start])
             self._pasting = []
-            data = data[start + len(BRACKETED_PASTE_START):]
+            data = data[start + len(BRACKETED_PASTE_START) :]
 
     def _hold(self, tail: str) -> None:
         self._held = tail
         self._held_since = get_time()
 
-    def tick(self) -> Iterable[events.Event]:
+    def tick(self) -> Iterable[Message]:
         if self._held and self._pasting is None and get_time() - self._held_since >= HOLD_SECONDS:
             held, self._held = self._held, ""
             yield from super().feed(held)
@@ -100,4 +101,4 @@ def install() -> None:
     from textual.drivers import linux_driver, linux_inline_driver, web_driver
 
     for module in (linux_driver, linux_inline_driver, web_driver):
-        module.XTermParser = PasteParser
+        setattr(module, "XTermParser", PasteParser)  # noqa: B010 - each driver imported the name itself

@@ -7,8 +7,22 @@ The screens are imported when first shown: the first frame pays only for the she
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
 from desk.i18n import _
 from desk.shell.store_link import StoreErrorScreen
+from desk.shell.work import run_db
+
+if TYPE_CHECKING:
+    from desk.domain.entities import User
+    from desk.shell.app import DeskApp
+
+#: The active users, and the ids of those with a PIN.
+Users = tuple[list["User"], set[int]]
 
 
 class Session:
@@ -17,29 +31,28 @@ class Session:
     #: How often the idle timer looks at the clock (seconds of real time).
     IDLE_CHECK_SECONDS = 5.0
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
-        #: The signed-in user (``desk.domain.entities.User``); None before sign-in
-        #: and while the terminal is locked.
-        self.user = None
+        #: The signed-in user; None before sign-in and while the terminal is locked.
+        self.user: User | None = None
         #: Who was signed in when the terminal locked itself.
-        self.last_user = None
+        self.last_user: User | None = None
         self.locked = False
         #: When someone last pressed a key, clicked or pasted (the app's clock).
-        self.last_input = None
+        self.last_input: datetime | None = None
         #: Looks for an idle terminal every IDLE_CHECK_SECONDS; set at the first sign-in.
-        self.idle_timer = None
+        self.idle_timer: Timer | None = None
 
-    def _read_users(self, then) -> None:
+    def _read_users(self, then: Callable[[list[User], set[int]], None]) -> None:
         """The active users and who of them has a PIN, read in a worker, handed to
         ``then(users, pin_users)`` on the UI thread."""
 
-        def read() -> None:
-            users = [u for u in self.app.desk.people.users() if u.active]
-            pin_users = self.app.desk.security.pin_users()
-            self.app.call_from_thread(then, users, pin_users)
+        def read() -> Users:
+            desk = self.app.desk
+            assert desk is not None, "users are read once the store is open"
+            return [u for u in desk.people.users() if u.active], desk.security.pin_users()
 
-        self.app.run_worker(read, thread=True, exclusive=True, group="users", exit_on_error=False)
+        run_db(self.app, read, lambda found: then(*found), group="users", exclusive=True)
 
     # ------------------------------------------------------------------ sign-in
 
@@ -47,7 +60,7 @@ class Session:
         """The store is open: sign in --user NAME (or the only user), else ask."""
         self._read_users(self._choose)
 
-    def _choose(self, users, pin_users) -> None:
+    def _choose(self, users: list[User], pin_users: set[int]) -> None:
         if self.app.remote:
             self._choose_remote(users, pin_users)
             return
@@ -62,21 +75,25 @@ class Session:
         # --user NAME (or the only user) with a PIN still types the PIN
         self.app.push_screen(SignInScreen(users, pin_users, preselect=chosen), self.sign_in)
 
-    def _choose_remote(self, users, pin_users) -> None:
+    def _choose_remote(self, users: list[User], pin_users: set[int]) -> None:
         """A browser session: the PIN sign-in, always; users without a PIN can't
         sign in from a browser at all."""
         from desk.screens.signin import SignInScreen
 
         users = [u for u in users if u.id in pin_users]
         if not users:
-            self.app.push_screen(StoreErrorScreen(_(
-                "Nobody can sign in from a browser yet: a user needs a PIN first "
-                "(desk set-pin NAME on the shop's computer)."
-            )))
+            self.app.push_screen(
+                StoreErrorScreen(
+                    _(
+                        "Nobody can sign in from a browser yet: a user needs a PIN first "
+                        "(desk set-pin NAME on the shop's computer)."
+                    )
+                )
+            )
             return
         self.app.push_screen(SignInScreen(users, pin_users), self.sign_in)
 
-    def sign_in(self, user) -> None:
+    def sign_in(self, user: User | None) -> None:
         """``user`` works here from now on (None: the sign-in was left, the app ends)."""
         if user is None:
             self.app.exit()
@@ -106,7 +123,7 @@ class Session:
             return
         self._read_users(self._show_switch)
 
-    def _show_switch(self, users, pin_users) -> None:
+    def _show_switch(self, users: list[User], pin_users: set[int]) -> None:
         from desk.screens.signin import SignInScreen
 
         if self.user is None or self.locked:
@@ -114,29 +131,26 @@ class Session:
         if self.app.remote:
             users = [u for u in users if u.id in pin_users]
         others = [u for u in users if u.id != self.user.id]
-        self.app.push_screen(SignInScreen(others, pin_users, title=_("Switch user: who takes over from {user}?",
-                                                                     user=self.user.name), hint=False),
-                             self._switched)
+        self.app.push_screen(
+            SignInScreen(
+                others, pin_users, title=_("Switch user: who takes over from {user}?", user=self.user.name), hint=False
+            ),
+            self._switched,
+        )
 
-    def _switched(self, user) -> None:
+    def _switched(self, user: User | None) -> None:
         before = self.user
         if user is None or before is None or user.id == before.id:
             return  # Escape: the same user goes on
 
         def record() -> None:
-            from desk.domain.errors import DeskError
-            from desk.widgets.feedback import describe_error
+            desk = self.app.desk
+            assert desk is not None, "a user is switched once the store is open"
+            desk.security.switch_user(before, user)
 
-            try:
-                self.app.desk.security.switch_user(before, user)
-            except DeskError as exc:
-                self.app.call_from_thread(self.app.notify, describe_error(exc), severity="error", timeout=8)
-                return
-            self.app.call_from_thread(self._take_over, before, user)
+        run_db(self.app, record, lambda _none: self._take_over(before, user), group="switch", exclusive=True)
 
-        self.app.run_worker(record, thread=True, exclusive=True, group="switch", exit_on_error=False)
-
-    def _take_over(self, before, user) -> None:
+    def _take_over(self, before: User, user: User) -> None:
         """The switch is recorded: ``user`` works here from now on (the screens
         stay where they are; what they offer follows the new user's roles)."""
         if self.user is None or self.user.id != before.id:
@@ -149,7 +163,7 @@ class Session:
             screen.refresh_bindings()
         self.app.notify(_("{user} took over from {before}", user=user.name, before=before.name))
 
-    def _show_user(self, user) -> None:
+    def _show_user(self, user: User) -> None:
         from desk.store import presence
 
         self.app.sub_title = f"{self.app.settings.shop_name} | {_('Signed in: {user}', user=user.name)}"
@@ -195,14 +209,14 @@ class Session:
         self.app.sub_title = self.app.settings.shop_name
         self._read_users(self._show_lock)
 
-    def _show_lock(self, users, pin_users) -> None:
+    def _show_lock(self, users: list[User], pin_users: set[int]) -> None:
         from desk.screens.lock import LockScreen
 
         if self.app.remote:
             users = [u for u in users if u.id in pin_users]
         self.app.push_screen(LockScreen(users, pin_users, last_user=self.last_user), self._unlocked)
 
-    def _unlocked(self, user) -> None:
+    def _unlocked(self, user: User | None) -> None:
         """The lock screen's answer: the same user goes on where they were; another
         one signs in afresh; nobody (None) ends the app."""
         self.locked = False

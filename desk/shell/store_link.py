@@ -24,7 +24,10 @@ they are used, in a worker or after a key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -33,19 +36,29 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from desk.widgets.footer import DeskFooter
 from desk.domain.errors import DeskError, StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_, _, _n
 from desk.locations import backup_dir
 from desk.screens.base import translated_bindings
 from desk.widgets.feedback import describe_error
+from desk.widgets.footer import DeskFooter
+
+if TYPE_CHECKING:
+    from textual.binding import ActiveBinding
+
+    from desk.shell.app import DeskApp
+    from desk.store.anchor import Trouble
+    from desk.store.backup import Recovered, RestoreReport
 
 
 class ShellScreen(Screen):
     """A screen of the shell itself: its footer speaks the interface language too."""
 
+    if TYPE_CHECKING:
+        app: DeskApp  # the shell's screens live in desk's app (Textual types it App[Any])
+
     @property
-    def active_bindings(self):
+    def active_bindings(self) -> dict[str, ActiveBinding]:
         return translated_bindings(super().active_bindings)
 
 
@@ -76,7 +89,7 @@ class StoreErrorScreen(ShellScreen):
         Binding("q", "app.quit", N_("Quit"), id="store_error.quit"),
     ]
 
-    def __init__(self, message: str, backups: list | None = None, *, damaged: bool = False) -> None:
+    def __init__(self, message: str, backups: list[Path] | None = None, *, damaged: bool = False) -> None:
         super().__init__()
         self.message = message
         #: verified-at-restore backup files (``Path``), newest first
@@ -88,11 +101,18 @@ class StoreErrorScreen(ShellScreen):
         yield Header(show_clock=self.app.show_clock)
         text = Text(self.message)
         if self.backups:
-            text.append("\n\n" + _n("{n} backup found; press r to restore it", "{n} backups found; press r to restore one", len(self.backups)))
+            text.append(
+                "\n\n"
+                + _n(
+                    "{n} backup found; press r to restore it",
+                    "{n} backups found; press r to restore one",
+                    len(self.backups),
+                )
+            )
         yield Static(text, id="store-error")
         yield DeskFooter()
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "restore":
             return bool(self.backups)
         if action == "recover":
@@ -108,43 +128,69 @@ class StoreErrorScreen(ShellScreen):
         from desk.store.backup import recover
         from desk.store.health import sqlite_path
 
+        path = sqlite_path(self.app.db_url)
+        if path is None:  # recover is offered on SQLite files only (check_action)
+            return
         try:
-            made = recover(sqlite_path(self.app.db_url))
+            made = recover(path)
         except (DeskError, OSError) as exc:
             self.app.call_from_thread(self.notify, describe_error(exc), severity="error", timeout=20)
             return
         self.app.call_from_thread(self._recovered, made)
 
-    def _recovered(self, made) -> None:
+    def _recovered(self, made: Recovered) -> None:
         from desk.widgets.dialogs import ConfirmDialog
 
-        said = _("Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
-                 path=made.path.name, rows=sum(made.rows.values()), tables=len(made.rows), failed=made.unreadable)
+        said = _(
+            "Recovered into {path}: {rows} rows in {tables} tables; {failed} reads failed on damaged pages.",
+            path=made.path.name,
+            rows=sum(made.rows.values()),
+            tables=len(made.rows),
+            failed=made.unreadable,
+        )
         if not made.desk:
-            self.notify(said + " " + _("Some of desk's tables could not be recovered: it is not a usable shop. "
-                                       "Restore a backup instead (desk restore)"), severity="warning", timeout=20)
+            self.notify(
+                said
+                + " "
+                + _(
+                    "Some of desk's tables could not be recovered: it is not a usable shop. "
+                    "Restore a backup instead (desk restore)"
+                ),
+                severity="warning",
+                timeout=20,
+            )
             return
         question = said + "\n\n" + _("Put the recovered file in place? The damaged file is kept beside it.")
-        self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(made.path))
+        self.app.push_screen(ConfirmDialog(question), self._restore_if(made.path))
+
+    def _restore_if(self, path: Path) -> Callable[[bool | None], None]:
+        """A confirmation's answer: yes restores ``path``."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.restore(path)
+
+        return answered
 
     def action_restore(self) -> None:
         from desk.widgets.dialogs import ConfirmDialog, PickDialog
 
-        def label(path) -> str:
+        def label(path: Path) -> str:
             stamp = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
             return f"{stamp}  {path.name}  ({path.stat().st_size // 1024} KB)"
 
-        def picked(path) -> None:
+        def picked(path: Path | None) -> None:
             if path is None:
                 return
-            question = _("Replace the database with the backup {name}? The current file is kept beside it.",
-                         name=path.name)
-            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self.restore(path))
+            question = _(
+                "Replace the database with the backup {name}? The current file is kept beside it.", name=path.name
+            )
+            self.app.push_screen(ConfirmDialog(question), self._restore_if(path))
 
         self.app.push_screen(PickDialog(_("Restore which backup?"), [(p, label(p)) for p in self.backups]), picked)
 
     @work(thread=True, exclusive=True, group="restore", exit_on_error=False)
-    def restore(self, path) -> None:
+    def restore(self, path: Path) -> None:
         from desk.store.backup import restore
 
         self.app.store.close()  # found damaged while open: let go of the file first
@@ -155,34 +201,43 @@ class StoreErrorScreen(ShellScreen):
             return
         self.app.call_from_thread(self._restored, report)
 
-    def _restored(self, report) -> None:
+    def _restored(self, report: RestoreReport) -> None:
         self.app.notify(restored_text(report), severity="information" if report.ok else "warning", timeout=20)
         self.app.pop_screen()
         self.app.store.open()
 
 
-def restored_text(report) -> str:
+def restored_text(report: RestoreReport) -> str:
     """What a restore did and what the checks found, in sentences."""
     lines = [_("Restored from {name}.", name=report.source.name)]
     if report.kept is not None:
         lines.append(_("The replaced file is kept as {name}.", name=report.kept.name))
-    lines.append(_("Integrity check: ok.") if report.integrity_ok else
-                 _("Integrity check: the restored file is damaged; choose another backup."))
+    lines.append(
+        _("Integrity check: ok.")
+        if report.integrity_ok
+        else _("Integrity check: the restored file is damaged; choose another backup.")
+    )
     if report.integrity_ok:
         if report.audit_problems:
-            lines.append(_n("Audit log: {n} event changed or missing (desk audit verify names it).",
-                            "Audit log: {n} events changed or missing (desk audit verify names them).",
-                            len(report.audit_problems)))
+            lines.append(
+                _n(
+                    "Audit log: {n} event changed or missing (desk audit verify names it).",
+                    "Audit log: {n} events changed or missing (desk audit verify names them).",
+                    len(report.audit_problems),
+                )
+            )
             first = report.audit_problems[0]
             lines.append(_("event {id}: {problem}", id=first.event_id, problem=first.text()))
         else:
             lines.append(_n("Audit log: intact ({n} event).", "Audit log: intact ({n} events).", report.audit_events))
             if report.backup_head:
-                lines.append(_("It holds the newest event recorded with the backup (event {id}).",
-                               id=report.backup_head["id"]))
+                lines.append(
+                    _("It holds the newest event recorded with the backup (event {id}).", id=report.backup_head["id"])
+                )
         if getattr(report, "anchored", False):
-            lines.append(_("The audit log's anchor outside the database now names the restored head; "
-                           "the restore is audited."))
+            lines.append(
+                _("The audit log's anchor outside the database now names the restored head; the restore is audited.")
+            )
     return " ".join(lines)
 
 
@@ -197,13 +252,13 @@ class StoreLink:
     #: Seconds between tries while the file is busy or held elsewhere.
     RETRY_SECONDS = 2.0
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: DeskApp) -> None:
         self.app = app
-        #: why the audit log's anchor is behind (``desk.store.anchor.Trouble``), or None
-        self.anchor_trouble = None
+        #: why the audit log's anchor is behind, or None
+        self.anchor_trouble: Trouble | None = None
         self._listening = False
 
-    def _run(self, job, group: str) -> None:
+    def _run(self, job: Callable[[], None], group: str) -> None:
         self.app.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
     #: Seconds the services' import waits for today's board to be painted.
@@ -250,8 +305,14 @@ class StoreLink:
         app = self.app
         try:
             # quick_check reads the whole file: it runs after the board is up
-            desk = open_desk(app.db_url, clock=app.clock, settings=app.settings, migrate=app.MIGRATE,
-                             deep_check=False, initialise=initialise)
+            desk = open_desk(
+                app.db_url,
+                clock=app.clock,
+                settings=app.settings,
+                migrate=app.MIGRATE,
+                deep_check=False,
+                initialise=initialise,
+            )
         except StoreBusy as exc:
             app.call_from_thread(self.busy, describe_error(exc))
             return
@@ -328,8 +389,9 @@ class StoreLink:
             pass  # busy on another terminal: the next start checks again
         except StoreUnavailable as exc:
             if desk.ctx.blocked:
-                self.app.call_from_thread(self.failed, describe_error(exc), self.backups(),
-                                          isinstance(exc, StoreDamaged))
+                self.app.call_from_thread(
+                    self.failed, describe_error(exc), self.backups(), isinstance(exc, StoreDamaged)
+                )
 
     def _daily_backup(self) -> None:
         """Today's verified backup, once a day, keeping the last two weeks."""
@@ -344,16 +406,20 @@ class StoreLink:
             from desk.store.faults import from_exception
 
             detail = describe_error(from_exception(exc))
-            app.call_from_thread(app.notify, _("Daily backup failed: {detail}", detail=detail),
-                                 severity="error", timeout=15)
+            app.call_from_thread(
+                app.notify, _("Daily backup failed: {detail}", detail=detail), severity="error", timeout=15
+            )
 
     def refresh_setup(self) -> None:
         """Re-read the shop's settings and checklist changes (in a worker)."""
         self._run(self._refresh_setup, "setup")
 
     def _refresh_setup(self) -> None:
+        desk = self.app.desk
+        if desk is None:
+            return  # closed meanwhile (a restore): it is read again when it opens
         try:
-            self.app.desk.setup.refresh_setup()
+            desk.setup.refresh_setup()
         except DeskError:
             pass  # the next change tries again; the store error shows where data is read
 
@@ -372,7 +438,7 @@ class StoreLink:
             anchor.listen(self._anchor_news)
             self._listening = True
 
-    def _anchor_news(self, key: str, trouble) -> None:
+    def _anchor_news(self, key: str, trouble: Trouble | None) -> None:
         """The anchor writer's thread: an anchor of ours failed, or works again."""
         from desk.store import anchor
 
@@ -383,7 +449,7 @@ class StoreLink:
         except RuntimeError:  # the app is closing: nothing left to show it on
             pass
 
-    def anchor_changed(self, trouble) -> None:
+    def anchor_changed(self, trouble: Trouble | None) -> None:
         self.anchor_trouble = trouble
         for screen in list(self.app.screen_stack):
             shown = getattr(screen, "anchor_changed", None)

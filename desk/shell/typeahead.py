@@ -20,9 +20,20 @@ from __future__ import annotations
 
 from collections import deque
 from time import monotonic
+from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    _MixedIntoApp = App[Any]  # what the mixin is mixed into, for the type checker
+else:
+    _MixedIntoApp = object
 
 
 class KeySettled(Message, bubble=True):
@@ -34,7 +45,7 @@ class KeySettled(Message, bubble=True):
         self.screen_changed = screen_changed
 
 
-class TypeAhead:
+class TypeAhead(_MixedIntoApp):
     """Mixed into the App (before ``App`` in the bases)."""
 
     #: How often a marker that has not come back is looked for: while the widget it
@@ -48,9 +59,9 @@ class TypeAhead:
         self._ta_waiting: deque[events.Key] = deque()
         self._ta_serial = 0
         self._ta_inflight: int | None = None
-        self._ta_screen = None
-        self._ta_timer = None
-        self._ta_target = None
+        self._ta_screen: Screen[Any] | None = None
+        self._ta_timer: Timer | None = None
+        self._ta_target: DOMNode | None = None
         self._ta_since = 0.0
 
     async def on_event(self, event: events.Event) -> None:
@@ -60,13 +71,13 @@ class TypeAhead:
                 return
             await self._ta_send(event)
             return
-        await super().on_event(event)  # type: ignore[misc]
+        await super().on_event(event)
 
     async def _ta_send(self, event: events.Key) -> None:
         self._ta_serial += 1
         serial = self._ta_inflight = self._ta_serial
         self._ta_screen = self.screen
-        await super().on_event(event)  # type: ignore[misc]  # Textual forwards it (or runs a priority binding)
+        await super().on_event(event)  # Textual forwards it (or runs a priority binding)
         if self._ta_inflight != serial:
             return
         target = self.focused or self.screen

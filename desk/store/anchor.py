@@ -107,7 +107,7 @@ def sqlite_file(url: str | sa.URL) -> Path | None:
     if path is None:
         return None
     text = str(path)
-    return Path(text[len("file:"):]) if text.startswith("file:") else path
+    return Path(text[len("file:") :]) if text.startswith("file:") else path
 
 
 def db_key(url: str | sa.URL) -> str:
@@ -138,8 +138,9 @@ def anchor_path(shop_id: str, key: str) -> Path:
 def _load(path: Path) -> Anchor | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Anchor(str(data["shop_id"]), str(data["db"]), int(data["id"]), str(data["hash"]),
-                      str(data.get("at", "")))
+        return Anchor(
+            str(data["shop_id"]), str(data["db"]), int(data["id"]), str(data["hash"]), str(data.get("at", ""))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -426,11 +427,12 @@ def _tell(key: str, found: Trouble | None) -> None:
 
 def _failed(engine: Engine, head: Head, exc: BaseException) -> None:
     key = db_key(engine.url)
-    detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__)
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__
     with _trouble_lock:
         old = _trouble.get(key)
-        found = Trouble(key, str(folder()), old.since if old else _now(), max(head.id, old.head_id if old else 0),
-                        detail)
+        found = Trouble(
+            key, str(folder()), old.since if old else _now(), max(head.id, old.head_id if old else 0), detail
+        )
         _trouble[key] = found
     _tell(key, found)
 

@@ -45,6 +45,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
@@ -147,8 +148,10 @@ def check_backup(path: Path) -> health.Found:
     """A file a restore may use: a desk database of a known schema, intact."""
     found = health.inspect(path)
     if found.kind != "desk":
-        raise StoreNotAShop(_NOT_A_BACKUP[found.kind], {"path": str(path), "tables": ", ".join(found.tables[:5]),
-                                                        "rev": found.revision or ""})
+        raise StoreNotAShop(
+            _NOT_A_BACKUP[found.kind],
+            {"path": str(path), "tables": ", ".join(found.tables[:5]), "rev": found.revision or ""},
+        )
     verify(path)
     return found
 
@@ -164,25 +167,31 @@ def _source(url: str) -> Path:
     if found.kind == "missing":
         raise StoreUnavailable(N_("There is no database at {path}"), {"path": str(src)})
     if found.kind == "damaged":
-        raise StoreDamaged(N_("{path} is damaged: it cannot be backed up; restore it from a backup"),
-                           {"path": str(src)})
+        raise StoreDamaged(
+            N_("{path} is damaged: it cannot be backed up; restore it from a backup"), {"path": str(src)}
+        )
     if found.kind not in ("desk", "newer"):
-        raise StoreNotAShop(N_("{path} is not a desk database ({what}): nothing was backed up"),
-                            {"path": str(src), "what": _what(found)})
+        raise StoreNotAShop(
+            N_("{path} is not a desk database ({what}): nothing was backed up"),
+            {"path": str(src), "what": _what(found)},
+        )
     return src
 
 
 def _what(found: health.Found) -> str:
-    return {"empty": "0 bytes", "not-sqlite": "not a SQLite file", "sqlite-empty": "SQLite without tables",
-            "foreign": "another program's SQLite database"}.get(found.kind, found.kind)
+    return {
+        "empty": "0 bytes",
+        "not-sqlite": "not a SQLite file",
+        "sqlite-empty": "SQLite without tables",
+        "foreign": "another program's SQLite database",
+    }.get(found.kind, found.kind)
 
 
 def _writable_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise StoreUnavailable(N_("The backup folder does not exist: {path}"), {"path": str(folder)})
     if not os.access(folder, os.W_OK):
-        raise StoreUnavailable(N_("The backup folder {path} is read-only: choose another one"),
-                               {"path": str(folder)})
+        raise StoreUnavailable(N_("The backup folder {path} is read-only: choose another one"), {"path": str(folder)})
 
 
 # ----------------------------------------------------------------------------- copying
@@ -246,8 +255,7 @@ def _translate(exc: BaseException, where: Path) -> StoreUnavailable:
         if "full" in text:
             return StoreUnavailable(N_("The disk is full: {path} could not be written"), {"path": str(where)})
         if "unable to open" in text or "readonly" in text:
-            return StoreUnavailable(N_("{path} is read-only or not yours: it cannot be written"),
-                                    {"path": str(where)})
+            return StoreUnavailable(N_("{path} is read-only or not yours: it cannot be written"), {"path": str(where)})
     return faults.from_exception(exc, path=where)
 
 
@@ -298,8 +306,12 @@ def _record_head(made: Path) -> None:
             conn.close()
     except sqlite3.Error:
         return
-    data = {"id": int(row[0]) if row else 0, "hash": str(row[1]) if row else "",
-            "at": datetime.now().replace(microsecond=0).isoformat(sep=" "), "file": made.name}
+    data = {
+        "id": int(row[0]) if row else 0,
+        "hash": str(row[1]) if row else "",
+        "at": datetime.now().replace(microsecond=0).isoformat(sep=" "),
+        "file": made.name,
+    }
     final = head_path(made)
     tmp = _tmp_beside(final)
     try:
@@ -365,14 +377,16 @@ def backup(url: str, dest: Path | None = None, *, kind: str = "") -> Path:
     return made
 
 
-def pre_migration_backup(url: str, revision: str | None, folder: Path | None = None,
-                         *, keep: int = PRE_MIGRATION_KEEP) -> Path:
+def pre_migration_backup(
+    url: str, revision: str | None, folder: Path | None = None, *, keep: int = PRE_MIGRATION_KEEP
+) -> Path:
     """The verified backup taken before a migration from ``revision``; the last
     ``keep`` of them (of this database) are kept."""
     folder = _made_folder(folder)
     made = backup(url, folder, kind=f"before-{revision or 'none'}")
     src = sqlite_path(url)
-    _rotate(folder, identity(src), "before-", keep)
+    if src is not None:  # always: backup() made one of a SQLite file
+        _rotate(folder, identity(src), "before-", keep)
     return made
 
 
@@ -534,8 +548,9 @@ def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport
                 from desk.store.anchor import Head
 
                 head = Head(report.backup_head["id"], report.backup_head["hash"])
-                report.audit_problems += audit.against_head(session, head, path=str(head_path(source)),
-                                                            at=report.backup_head["at"])
+                report.audit_problems += audit.against_head(
+                    session, head, path=str(head_path(source)), at=report.backup_head["at"]
+                )
             report.audit_events = session.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
     except sa.exc.DBAPIError as exc:
         raise faults.from_exception(exc, path=path) from None
@@ -548,12 +563,18 @@ def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport
 PROBE_SECONDS = 2.0
 
 OPEN_ELSEWHERE = N_("The database is open in another program: {holders}. Close it first; nothing was restored")
-LOCKED_ELSEWHERE = N_("The database is locked by another program (it did not let go within {seconds} seconds). "
-                      "Close it first; nothing was restored")
-OTHER_SHOP = N_("{src} is a backup of another shop: {theirs}. The database here belongs to {ours}. Nothing was "
-                "restored; to put the other shop's data here all the same, restore with --other-shop")
-NOT_A_DESK_TARGET = N_("{path} is not a desk database ({what}): a restore replaces only a shop's database, and "
-                       "nothing was changed. Choose the shop's file")
+LOCKED_ELSEWHERE = N_(
+    "The database is locked by another program (it did not let go within {seconds} seconds). "
+    "Close it first; nothing was restored"
+)
+OTHER_SHOP = N_(
+    "{src} is a backup of another shop: {theirs}. The database here belongs to {ours}. Nothing was "
+    "restored; to put the other shop's data here all the same, restore with --other-shop"
+)
+NOT_A_DESK_TARGET = N_(
+    "{path} is not a desk database ({what}): a restore replaces only a shop's database, and "
+    "nothing was changed. Choose the shop's file"
+)
 
 
 def _probe_free(dest: Path) -> None:
@@ -562,8 +583,11 @@ def _probe_free(dest: Path) -> None:
     and a lock is probed with a short timeout (never the restore's hang)."""
     others = presence.openers(dest)
     if others:
-        raise StoreBusy(OPEN_ELSEWHERE, {"holders": "; ".join(o.describe() for o in others)},
-                        holders=tuple(o.describe() for o in others))
+        raise StoreBusy(
+            OPEN_ELSEWHERE,
+            {"holders": "; ".join(o.describe() for o in others)},
+            holders=tuple(o.describe() for o in others),
+        )
     if not dest.exists():
         return
     try:
@@ -693,15 +717,15 @@ def restore(src: Path, url: str, *, confirmed: bool, other_shop: bool = False) -
     if exists and not confirmed:
         raise StoreUnavailable(N_("{path} exists: confirm to overwrite it"), {"path": str(dest)})
     if not os.access(dest.parent, os.W_OK):
-        raise StoreUnavailable(N_("The folder {path} is read-only: nothing was restored"),
-                               {"path": str(dest.parent)})
+        raise StoreUnavailable(N_("The folder {path} is read-only: nothing was restored"), {"path": str(dest.parent)})
     with presence.alone(dest):
         _probe_free(dest)
         ours = _check_target(dest, src) if dest.exists() else None
         theirs = shop_of(src)
         if ours and theirs and ours[0] != theirs[0] and not other_shop:
-            raise StoreUnavailable(OTHER_SHOP, {"src": src.name, "theirs": _shop_words(theirs),
-                                                "ours": _shop_words(ours)})
+            raise StoreUnavailable(
+                OTHER_SHOP, {"src": src.name, "theirs": _shop_words(theirs), "ours": _shop_words(ours)}
+            )
         kept = keep_whole(dest) if exists and dest.exists() and dest.stat().st_size else None
         try:
             _put(src, dest)
@@ -724,9 +748,13 @@ def _re_anchor(dest: Path, src: Path, kept: Path | None) -> bool:
 
     engine = make_engine(f"sqlite:///{dest}")
     try:
-        audit.reset_anchor(engine, user_name=f"desk restore ({getpass.getuser()})"[:80],
-                           at=datetime.now().replace(microsecond=0), action="store.restore",
-                           after={"source": str(src), "kept": str(kept) if kept else ""})
+        audit.reset_anchor(
+            engine,
+            user_name=f"desk restore ({getpass.getuser()})"[:80],
+            at=datetime.now().replace(microsecond=0),
+            action="store.restore",
+            after={"source": str(src), "kept": str(kept) if kept else ""},
+        )
         return True
     except (sa.exc.DBAPIError, OSError, StoreUnavailable):
         return False  # the restore stands; verify will say the anchor is missing
@@ -764,7 +792,7 @@ def _salvage_table(source: sqlite3.Connection, target: sqlite3.Connection, table
     select = f'SELECT rowid, {names} FROM "{table}" WHERE rowid > ? ORDER BY rowid LIMIT ?'
     failed = 0
 
-    def read(after: int, limit: int = 1):
+    def read(after: int, limit: int = 1) -> list[Any] | None:
         nonlocal failed
         try:
             return source.execute(select, (after, limit)).fetchall()
@@ -776,7 +804,7 @@ def _salvage_table(source: sqlite3.Connection, target: sqlite3.Connection, table
     while True:
         rows = read(last, SALVAGE_BATCH)
         if rows is None:
-            while (one := read(last)):  # row by row up to the damaged page
+            while one := read(last):  # row by row up to the damaged page
                 target.executemany(insert, one)
                 copied += 1
                 last = one[0][0]
@@ -821,8 +849,9 @@ def recover(path: Path) -> Recovered:
     try:
         source = sqlite3.connect(health._ro_uri(path), uri=True)
         try:
-            schema = source.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-                                    "AND name NOT LIKE 'sqlite_%'").fetchall()
+            schema = source.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
         except sqlite3.DatabaseError as exc:
             source.close()
             raise StoreDamaged(NOT_RECOVERED, {"path": str(path), "detail": str(exc)[:200]}) from None

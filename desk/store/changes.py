@@ -68,7 +68,6 @@ class ChangeFeed:
     def _open(self) -> None:
         if self.dialect == "sqlite":
             import sqlite3
-
             from pathlib import Path
 
             from desk.store import presence

@@ -17,9 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from desk.store import audit
-from desk.store import models  # noqa: F401 - registers the tables
-from desk.store.db import current_revision, head_revision, make_engine, upgrade
+from desk.store import (
+    audit,
+    models,  # noqa: F401 - registers the tables
+)
+from desk.store.db import current_revision, make_engine, upgrade
+from desk.store.revisions import head_revision
 
 BATCH = 5_000
 #: Tables the target's migration fills itself: its own fresh shop_id gives way to
@@ -58,9 +61,9 @@ class CopyReport:
         out.append(f"estimate lines: sum(unit_cents*qty_milli) {a} -> {b}{'' if a == b else '  MISMATCH'}")
         a, b = self.authorised_cents
         out.append(f"authorisations: sum(amount_cents) {a} -> {b}{'' if a == b else '  MISMATCH'}")
-        a, b = self.audit_last_hash
-        chain = "intact" if not self.audit_problems and a == b else "BROKEN"
-        out.append(f"audit chain: {self.audit_events} events, {chain}, last hash {b[:16]}")
+        source_hash, target_hash = self.audit_last_hash
+        chain = "intact" if not self.audit_problems and source_hash == target_hash else "BROKEN"
+        out.append(f"audit chain: {self.audit_events} events, {chain}, last hash {target_hash[:16]}")
         for p in self.audit_problems[:10]:
             out.append(f"  event {p.event_id}: {p.problem}")
         return out
@@ -113,8 +116,8 @@ def reset_sequences(conn: sa.Connection) -> None:
         name = table.name.replace('"', '""')
         conn.exec_driver_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
-            f"coalesce((SELECT max(id) FROM \"{name}\"), 1), "
-            f"(SELECT max(id) FROM \"{name}\") IS NOT NULL)"
+            f'coalesce((SELECT max(id) FROM "{name}"), 1), '
+            f'(SELECT max(id) FROM "{name}") IS NOT NULL)'
         )
 
 

@@ -27,19 +27,21 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from desk.domain.errors import StoreBusy
 from desk.i18n import N_
 from desk.store import faults, health, presence, text_guard, writing
+
 # the schema's revisions, read from the migration files' text (no Alembic, no SQLAlchemy)
-from desk.store.revisions import MIGRATIONS, head_revision, known_revisions, revision_graph  # noqa: F401
+from desk.store.revisions import alembic_config, head_revision, known_revisions, revision_graph  # noqa: F401
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -70,11 +72,15 @@ def is_wal_file(path: Path) -> bool:
     return head.startswith(health.SQLITE_HEADER) and head[18:20] == b"\x02\x02"
 
 
-SWITCHING = N_("This SQLite library ({version}) cannot share a WAL database safely: desk switches it to a "
-               "rollback journal as soon as no one else has it open. Waiting for: {holders}")
+SWITCHING = N_(
+    "This SQLite library ({version}) cannot share a WAL database safely: desk switches it to a "
+    "rollback journal as soon as no one else has it open. Waiting for: {holders}"
+)
 
 
-def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait=None) -> bool:
+def use_rollback_journal(
+    path: Path, *, wait: float = 0.0, on_wait: Callable[[StoreBusy], object] | None = None
+) -> bool:
     """On an affected library, switch a WAL file to the rollback journal.
 
     Needs the file alone: while another connection has it open this waits (up to
@@ -97,9 +103,11 @@ def use_rollback_journal(path: Path, *, wait: float = 0.0, on_wait=None) -> bool
                     conn.close()
             return True
         except StoreBusy as exc:
-            held = StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
-                                         "holders": "; ".join(exc.holders) or "another program"},
-                             holders=exc.holders)
+            held = StoreBusy(
+                SWITCHING,
+                {"version": sqlite3.sqlite_version, "holders": "; ".join(exc.holders) or "another program"},
+                holders=exc.holders,
+            )
             if time.monotonic() >= deadline:
                 raise held from None
             if on_wait is not None:
@@ -133,18 +141,19 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     journal = journal_mode()
 
     if path is not None:
+
         @event.listens_for(engine, "do_connect")
-        def _announce(_dialect, record, _cargs, _cparams):  # pragma: no branch - event hook
+        def _announce(_dialect: object, record: ConnectionPoolEntry, _cargs: object, _cparams: object) -> None:
             record.info["presence"] = presence.join(path)
 
         @event.listens_for(engine, "close")
-        def _leave(_dbapi_conn, record):  # pragma: no branch - event hook
+        def _leave(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
             held = record.info.pop("presence", None)
             if held is not None:
                 held.close()
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no branch - event hook
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Take transaction control away from pysqlite: we emit BEGIN ourselves.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -159,15 +168,19 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
                     raise
                 cur.close()
                 dbapi_conn.close()
-                raise StoreBusy(SWITCHING, {"version": sqlite3.sqlite_version,
-                                            "holders": "; ".join(presence.names(presence.holders(path)))
-                                            or "another program"}) from None
+                raise StoreBusy(
+                    SWITCHING,
+                    {
+                        "version": sqlite3.sqlite_version,
+                        "holders": "; ".join(presence.names(presence.holders(path))) or "another program",
+                    },
+                ) from None
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # pragma: no branch - event hook
+    def _on_begin(conn: sa.Connection) -> None:
         mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -221,14 +234,6 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 # ----------------------------------------------------------------------------- schema
 
-def alembic_config(engine: Engine):
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
 
 def current_revision(engine: Engine) -> str | None:
     """The database's schema revision (None: not created by desk yet)."""
@@ -237,7 +242,7 @@ def current_revision(engine: Engine) -> str | None:
             return None
         rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
     if len(rows) == 1:
-        return rows[0]
+        return str(rows[0])
     from alembic.runtime.migration import MigrationContext  # several heads: Alembic's rules
 
     with engine.connect() as conn:

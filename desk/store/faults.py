@@ -25,9 +25,11 @@ DAMAGED = N_("The database file is damaged; restore it from a backup")
 CANNOT_OPEN = N_("The database file cannot be opened")
 NO_FOLDER = N_("The folder of the database does not exist: {path}")
 #: a read-only open of a file whose last save was cut off (a hot journal): no damage
-CRASH_LEFT = N_("{path} was left in the middle of a save by a program that stopped (a crash or a power cut): "
-                "it is not damaged, and nothing acknowledged is lost. It cannot be opened read-only until "
-                "that save is undone: open it once with desk where the file and its folder can be written")
+CRASH_LEFT = N_(
+    "{path} was left in the middle of a save by a program that stopped (a crash or a power cut): "
+    "it is not damaged, and nothing acknowledged is lost. It cannot be opened read-only until "
+    "that save is undone: open it once with desk where the file and its folder can be written"
+)
 
 #: errno -> (message id, error class) for an OSError met while using a file
 _OS_ERRORS = {
@@ -55,8 +57,9 @@ def from_exception(exc: BaseException, *, path: object = None) -> StoreUnavailab
     orig = getattr(exc, "orig", None) or exc
     if isinstance(orig, OSError) and not isinstance(orig, sqlite3.Error):
         where = path if path is not None else (orig.filename or "")
-        reason, cls = _OS_ERRORS.get(orig.errno, (N_("{path}: the operating system refused ({detail})"),
-                                                  StoreUnavailable))
+        reason, cls = _OS_ERRORS.get(
+            orig.errno or 0, (N_("{path}: the operating system refused ({detail})"), StoreUnavailable)
+        )
         return cls(reason, {"path": str(where), "detail": orig.strerror or orig.__class__.__name__})
     text = str(orig) or orig.__class__.__name__
     low = text.lower()

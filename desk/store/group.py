@@ -75,6 +75,7 @@ def conninfo(url: str) -> str:
     """A libpq connection string for a SQLAlchemy URL (what CREATE SUBSCRIPTION takes)."""
     u = make_url(url)
     parts = {"host": u.host, "port": u.port, "dbname": u.database, "user": u.username, "password": u.password}
+
     def value(v: object) -> str:  # libpq quoting: backslash escapes, not doubled quotes
         return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -96,14 +97,19 @@ def server_version(conn: Connection) -> int:
 def check_node(engine: Engine) -> int:
     """Refuse a database that cannot be a node of a group; its version number otherwise."""
     if engine.dialect.name != "postgresql":
-        raise GroupRefused(N_("A dealer group runs on PostgreSQL: this database is SQLite "
-                              "(copy it with desk db copy first)"))
+        raise GroupRefused(
+            N_("A dealer group runs on PostgreSQL: this database is SQLite (copy it with desk db copy first)")
+        )
     with engine.connect() as conn:
         wal_level = conn.exec_driver_sql("SHOW wal_level").scalar_one()
         if wal_level != "logical":
-            raise GroupRefused(N_("The PostgreSQL server has wal_level = {level}; a group needs wal_level = logical "
-                                  "(and track_commit_timestamp = on): set them in postgresql.conf and restart it"),
-                               {"level": wal_level})
+            raise GroupRefused(
+                N_(
+                    "The PostgreSQL server has wal_level = {level}; a group needs wal_level = logical "
+                    "(and track_commit_timestamp = on): set them in postgresql.conf and restart it"
+                ),
+                {"level": wal_level},
+            )
         return server_version(conn)
 
 
@@ -129,14 +135,25 @@ def publish_standard(conn: Connection) -> None:
 
 def save_site(conn: Connection, site: group.Site, *, link: str, at: datetime) -> None:
     """Insert or update the site ``site.code`` (head office's table)."""
-    values = {"code": site.code, "name": site.name, "address": site.address, "tax_number": site.tax_number,
-              "zone": site.zone, "role": site.role, "link": link, "joined_at": at}
-    conn.execute(sa.text(
-        "INSERT INTO site (code, name, address, tax_number, zone, role, link, joined_at) "
-        "VALUES (:code, :name, :address, :tax_number, :zone, :role, :link, :joined_at) "
-        "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, "
-        "tax_number = EXCLUDED.tax_number, zone = EXCLUDED.zone, role = EXCLUDED.role, link = EXCLUDED.link"),
-        values)
+    values = {
+        "code": site.code,
+        "name": site.name,
+        "address": site.address,
+        "tax_number": site.tax_number,
+        "zone": site.zone,
+        "role": site.role,
+        "link": link,
+        "joined_at": at,
+    }
+    conn.execute(
+        sa.text(
+            "INSERT INTO site (code, name, address, tax_number, zone, role, link, joined_at) "
+            "VALUES (:code, :name, :address, :tax_number, :zone, :role, :link, :joined_at) "
+            "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, "
+            "tax_number = EXCLUDED.tax_number, zone = EXCLUDED.zone, role = EXCLUDED.role, link = EXCLUDED.link"
+        ),
+        values,
+    )
 
 
 def site_row(conn: Connection, code: str) -> dict | None:
@@ -169,14 +186,13 @@ def drop_local_standard(conn: Connection, *, guarded: bool = False) -> None:
 def guard_standard(conn: Connection) -> None:
     """Install the trigger that refuses the store's own writes to the standard."""
     # no "%" format: the driver would read it as a parameter
-    refuse = (f"RAISE EXCEPTION USING MESSAGE = '{REFUSAL_TAG}:' || TG_TABLE_NAME, "
-              "ERRCODE = 'insufficient_privilege';")
+    refuse = f"RAISE EXCEPTION USING MESSAGE = '{REFUSAL_TAG}:' || TG_TABLE_NAME, ERRCODE = 'insufficient_privilege';"
     conn.exec_driver_sql(f"""
 CREATE OR REPLACE FUNCTION {_TRIGGER_FN}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
     IF TG_TABLE_NAME = 'shop_setting' AND TG_OP <> 'TRUNCATE' THEN
-        IF (TG_OP <> 'DELETE' AND {setting_predicate('NEW.key')})
-           OR (TG_OP <> 'INSERT' AND {setting_predicate('OLD.key')}) THEN
+        IF (TG_OP <> 'DELETE' AND {setting_predicate("NEW.key")})
+           OR (TG_OP <> 'INSERT' AND {setting_predicate("OLD.key")}) THEN
             {refuse}
         END IF;
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
@@ -195,10 +211,12 @@ BEGIN
     RETURN NULL;
 END
 $fn$""")
-    triggers = (("desk_standard_rows", "BEFORE INSERT OR UPDATE OR DELETE", "ROW", _TRIGGER_FN),
-                ("desk_standard_truncate", "BEFORE TRUNCATE", "STATEMENT", _TRIGGER_FN),
-                ("desk_standard_arrived", "AFTER INSERT OR UPDATE OR DELETE", "ROW", _ARRIVED_FN),
-                ("desk_standard_emptied", "AFTER TRUNCATE", "STATEMENT", _ARRIVED_FN))
+    triggers = (
+        ("desk_standard_rows", "BEFORE INSERT OR UPDATE OR DELETE", "ROW", _TRIGGER_FN),
+        ("desk_standard_truncate", "BEFORE TRUNCATE", "STATEMENT", _TRIGGER_FN),
+        ("desk_standard_arrived", "AFTER INSERT OR UPDATE OR DELETE", "ROW", _ARRIVED_FN),
+        ("desk_standard_emptied", "AFTER TRUNCATE", "STATEMENT", _ARRIVED_FN),
+    )
     for table in (*group.STANDARD_TABLES, "shop_setting"):
         for name, when, each, fn in triggers:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
@@ -222,8 +240,10 @@ def subscribe(engine: Engine, name: str, hq_url: str) -> None:
         options = "copy_data = true"
         if server_version(conn) >= 160000:
             options += ", origin = none"
-        conn.exec_driver_sql(f"CREATE SUBSCRIPTION {name} CONNECTION {_literal(conninfo(hq_url))} "
-                             f"PUBLICATION {PUBLICATION} WITH ({options})")
+        conn.exec_driver_sql(
+            f"CREATE SUBSCRIPTION {name} CONNECTION {_literal(conninfo(hq_url))} "
+            f"PUBLICATION {PUBLICATION} WITH ({options})"
+        )
 
 
 def unsubscribe(engine: Engine, name: str) -> None:
@@ -240,10 +260,14 @@ def unsubscribe(engine: Engine, name: str) -> None:
 def drop_slot(engine: Engine, name: str) -> None:
     """Drop a store's slot at head office (a lost one, before the store is re-seeded)."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                             "WHERE slot_name = %s AND active_pid IS NOT NULL", (name,))
-        conn.exec_driver_sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                             "WHERE slot_name = %s", (name,))
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+            "WHERE slot_name = %s AND active_pid IS NOT NULL",
+            (name,),
+        )
+        conn.exec_driver_sql(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s", (name,)
+        )
 
 
 # ----------------------------------------------------------------------------- status
@@ -290,10 +314,21 @@ LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL
 LEFT JOIN pg_stat_subscription_stats ss ON ss.subid = s.oid
 WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 ORDER BY s.subname""").all()
-    return [Link(site=site, name=r.subname, direction="in", active=bool(r.subenabled and r.pid),
-                 last_heard=r.last_msg_receipt_time, lag_bytes=None if r.behind is None else max(int(r.behind), 0),
-                 apply_errors=r.apply_error_count, copy_errors=r.sync_error_count, conflicts=_conflicts(r.stats),
-                 syncing=int(r.syncing)) for r in rows]
+    return [
+        Link(
+            site=site,
+            name=r.subname,
+            direction="in",
+            active=bool(r.subenabled and r.pid),
+            last_heard=r.last_msg_receipt_time,
+            lag_bytes=None if r.behind is None else max(int(r.behind), 0),
+            apply_errors=r.apply_error_count,
+            copy_errors=r.sync_error_count,
+            conflicts=_conflicts(r.stats),
+            syncing=int(r.syncing),
+        )
+        for r in rows
+    ]
 
 
 def hq_links(conn: Connection) -> list[Link]:
@@ -306,6 +341,15 @@ LEFT JOIN pg_replication_slots sl ON sl.slot_name = si.link
 LEFT JOIN pg_stat_replication rep ON rep.pid = sl.active_pid
 WHERE si.role = 'store'
 ORDER BY si.code""").all()
-    return [Link(site=r.code, name=r.link, direction="out", active=bool(r.active), last_heard=r.reply_time,
-                 lag_bytes=None if r.behind is None else max(int(r.behind), 0),
-                 wal_status=r.wal_status or "missing") for r in rows]
+    return [
+        Link(
+            site=r.code,
+            name=r.link,
+            direction="out",
+            active=bool(r.active),
+            last_heard=r.reply_time,
+            lag_bytes=None if r.behind is None else max(int(r.behind), 0),
+            wal_status=r.wal_status or "missing",
+        )
+        for r in rows
+    ]

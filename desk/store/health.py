@@ -26,6 +26,7 @@ from pathlib import Path
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
 from desk.i18n import N_
 from desk.store import faults
+from desk.store.revisions import known_revisions
 
 NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb3", "sshfs", "fuse.sshfs", "9p", "afs", "ncpfs"})
 #: SQLite versions with the WAL-reset race fixed.
@@ -73,12 +74,21 @@ def sqlite_path(url: str) -> Path | None:
     return Path(raw.split("?", 1)[0])
 
 
-READ_ONLY_HINT = N_("The database is read-only; nothing was saved. The commands that only read "
-                    "(report, export, audit verify) still work on it")
+READ_ONLY_HINT = N_(
+    "The database is read-only; nothing was saved. The commands that only read "
+    "(report, export, audit verify) still work on it"
+)
 
 
-def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True, readonly: bool = False,
-                 initialise: bool = False, known: set[str] | None = None) -> Health:
+def check_sqlite(
+    url: str,
+    *,
+    mounts: str = "/proc/mounts",
+    deep: bool = True,
+    readonly: bool = False,
+    initialise: bool = False,
+    known: set[str] | None = None,
+) -> Health:
     """Run the checks for a SQLite URL; raise StoreUnavailable on a fatal one.
 
     ``deep=False`` checks only the file's header and schema instead of running
@@ -96,8 +106,11 @@ def check_sqlite(url: str, *, mounts: str = "/proc/mounts", deep: bool = True, r
     kind = filesystem_type(folder, mounts)
     if kind in NETWORK_FS:
         raise StoreUnavailable(
-            N_("The database is on a network drive ({kind}); SQLite is not safe there. "
-               "Use PostgreSQL (DESK_DATABASE_URL) for several terminals"), {"kind": kind},
+            N_(
+                "The database is on a network drive ({kind}); SQLite is not safe there. "
+                "Use PostgreSQL (DESK_DATABASE_URL) for several terminals"
+            ),
+            {"kind": kind},
         )
     if path.exists():
         if not readonly and (not os.access(path, os.W_OK) or not os.access(folder, os.W_OK)):
@@ -141,8 +154,6 @@ def _ro_uri(path: Path) -> str:
 def inspect(path: Path, *, known: set[str] | None = None) -> Found:
     """Look at ``path`` without changing it: is it a desk database, and which schema?"""
     if known is None:
-        from desk.store.db import known_revisions
-
         known = known_revisions()
     try:
         size = path.stat().st_size
@@ -162,8 +173,14 @@ def inspect(path: Path, *, known: set[str] | None = None) -> Found:
         conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=10)
         conn.text_factory = bytes
         try:
-            tables = tuple(sorted(r[0].decode("utf-8", "replace") for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")))
+            tables = tuple(
+                sorted(
+                    r[0].decode("utf-8", "replace")
+                    for r in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                    )
+                )
+            )
             revision = None
             if "alembic_version" in tables:
                 rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
@@ -185,8 +202,10 @@ def inspect(path: Path, *, known: set[str] | None = None) -> Found:
     return Found("foreign", revision, tables, size)
 
 
-INIT_HINT = N_("{path} is empty ({what}): it is not a shop yet and nothing was changed. "
-               "To make a new shop in it, run desk again with --init")
+INIT_HINT = N_(
+    "{path} is empty ({what}): it is not a shop yet and nothing was changed. "
+    "To make a new shop in it, run desk again with --init"
+)
 
 
 def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
@@ -197,14 +216,23 @@ def refuse(found: Found, path: Path, *, initialise: bool = False) -> None:
         what = "0 bytes" if found.kind == "empty" else "a SQLite database without tables"
         raise StoreNotAShop(INIT_HINT, {"path": str(path), "what": what}, can_initialise=True)
     if found.kind == "not-sqlite":
-        raise StoreNotAShop(N_("{path} is not a SQLite database: it is damaged, or another kind of file. "
-                               "Restore a backup, or choose another file"), {"path": str(path)})
+        raise StoreNotAShop(
+            N_(
+                "{path} is not a SQLite database: it is damaged, or another kind of file. "
+                "Restore a backup, or choose another file"
+            ),
+            {"path": str(path)},
+        )
     if found.kind == "damaged":
         raise damaged(path)
     if found.kind == "foreign":
-        raise StoreNotAShop(N_("{path} is another program's SQLite database (tables: {tables}); "
-                               "desk leaves it alone: choose another file"),
-                            {"path": str(path), "tables": ", ".join(found.tables[:5])})
+        raise StoreNotAShop(
+            N_(
+                "{path} is another program's SQLite database (tables: {tables}); "
+                "desk leaves it alone: choose another file"
+            ),
+            {"path": str(path), "tables": ", ".join(found.tables[:5])},
+        )
     if found.kind == "newer":
         check_schema(found.revision, set())
 
@@ -240,7 +268,6 @@ def quick_check(path: Path) -> None:
 
 #: What a process killed mid-commit leaves beside the file (rollback journal, WAL).
 CRASH_SIDES = ("-journal", "-wal")
-
 
 
 def _left_beside(path: Path) -> bool:
@@ -314,10 +341,12 @@ def not_damage(exc: BaseException, path: Path) -> StoreUnavailable:
 DAMAGED_WITH_BACKUP = N_(
     "SQLite's integrity check finds {path} damaged. First try the recovery, which keeps every row "
     "SQLite can still read: {recover}. If that fails, the newest backup is {backup} (made {made}): restoring "
-    "it loses the saves of the last {hours} hours")
+    "it loses the saves of the last {hours} hours"
+)
 DAMAGED_NO_BACKUP = N_(
     "SQLite's integrity check finds {path} damaged. Try the recovery, which keeps every row SQLite can "
-    "still read: {recover}. There is no backup of it in {folder}")
+    "still read: {recover}. There is no backup of it in {folder}"
+)
 
 
 def recovery_command(path: Path) -> str:
@@ -352,8 +381,11 @@ def damaged(path: Path | None, folder: Path | None = None) -> StoreDamaged:
         made = written = 0.0
     from datetime import datetime
 
-    params.update(backup=newest.name, made=datetime.fromtimestamp(made).strftime("%Y-%m-%d %H:%M"),
-                  hours=f"{(written - made) / 3600:.1f}")
+    params.update(
+        backup=newest.name,
+        made=datetime.fromtimestamp(made).strftime("%Y-%m-%d %H:%M"),
+        hours=f"{(written - made) / 3600:.1f}",
+    )
     return StoreDamaged(DAMAGED_WITH_BACKUP, params)
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, NaiveDatetime  # NaiveDatetime: shop wall-clock time, stored without a zone
-
 import sqlalchemy as sa
+from pydantic import AwareDatetime, NaiveDatetime  # NaiveDatetime: shop wall-clock time, stored without a zone
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from desk.domain import search
+from desk.domain import fields, search
 
 # A naming convention makes Alembic's batch mode on SQLite able to name constraints.
 SQLModel.metadata.naming_convention = {
@@ -51,12 +50,12 @@ class LoginThrottleRow(SQLModel, table=True):
 class CustomerRow(SQLModel, table=True):
     __tablename__ = "customer"
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=80, index=True)
-    phone: str = Field(default="", max_length=20, index=True)
-    email: str = Field(default="", max_length=120)
+    name: str = Field(max_length=fields.NAME.max_len, index=True)
+    phone: str = Field(default="", max_length=fields.PHONE.max_len, index=True)
+    email: str = Field(default="", max_length=fields.EMAIL.max_len)
     member: bool = False
     vip: bool = False
-    special_note: str = Field(default="", max_length=500)
+    special_note: str = Field(default="", max_length=fields.SPECIAL_NOTE.max_len)
     created_at: NaiveDatetime
     #: Search keys (desk.domain.search), kept up to date by a mapper event below.
     name_key: str = Field(default="", max_length=80)
@@ -73,7 +72,7 @@ class CustomerRow(SQLModel, table=True):
     __table_args__ = tuple(sa.Index(f"ix_customer_{c}", c) for c in search.CUSTOMER_KEYS)
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -81,10 +80,10 @@ class VehicleRow(SQLModel, table=True):
     __tablename__ = "vehicle"
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    vin: str = Field(default="", max_length=17, index=True)
-    plate: str = Field(default="", max_length=12, index=True)
-    make: str = Field(default="", max_length=40)
-    model: str = Field(default="", max_length=40)
+    vin: str = Field(default="", max_length=fields.VIN.max_len, index=True)
+    plate: str = Field(default="", max_length=fields.PLATE.max_len, index=True)
+    make: str = Field(default="", max_length=fields.MAKE.max_len)
+    model: str = Field(default="", max_length=fields.MODEL.max_len)
     year: int | None = None
     purchase_date: date | None = None
     #: Search keys (desk.domain.search), kept up to date by a mapper event below.
@@ -136,7 +135,7 @@ class VisitRow(SQLModel, table=True):
     vehicle_id: int = Field(foreign_key="vehicle.id", index=True)
     advisor_id: int | None = Field(default=None, foreign_key="user.id")
     technician_id: int | None = Field(default=None, foreign_key="user.id")
-    bay: str = Field(default="", max_length=20)
+    bay: str = Field(default="", max_length=fields.BAY.max_len)
     stage: str = Field(max_length=20, index=True)
     walk_in: bool = False
     #: Day the visit belongs to on the boards (appointment day, or arrival day).
@@ -156,9 +155,9 @@ class VisitRow(SQLModel, table=True):
     fuel_eighths: int | None = None
     damage_confirmed: bool = False
     damages: str = Field(default="", max_length=2000)  # JSON list of {panel, kind, note}
-    warning_lights: str = Field(default="", max_length=500)
-    tyres: str = Field(default="", max_length=500)
-    valuables: str = Field(default="", max_length=500)
+    warning_lights: str = Field(default="", max_length=fields.WARNING_LIGHTS.max_len)
+    tyres: str = Field(default="", max_length=fields.TYRES.max_len)
+    valuables: str = Field(default="", max_length=fields.VALUABLES.max_len)
     comeback_of_id: int | None = Field(default=None, foreign_key="visit.id")
     #: The earlier visit the data proposed as this one's comeback original at
     #: booking (desk.domain.comebacks): ``comeback_of_id`` is set only when the
@@ -170,7 +169,7 @@ class VisitRow(SQLModel, table=True):
     #: A comeback's cause (desk.domain.comebacks.Cause), recorded at its QC with
     #: the technician of the original visit it is put down to.
     comeback_cause: str = Field(default="", max_length=20)
-    comeback_cause_note: str = Field(default="", max_length=500)
+    comeback_cause_note: str = Field(default="", max_length=fields.COMEBACK_NOTE.max_len)
     comeback_technician_id: int | None = Field(default=None, foreign_key="user.id")
     #: The customer's acknowledgement of the damage map: at the walkaround (in)
     #: and at delivery (out), who signed and when.
@@ -183,7 +182,7 @@ class VisitRow(SQLModel, table=True):
     welcome_listed: bool = False
     washing: bool = False
     disposal: str | None = Field(default=None, max_length=20)
-    amount_explanation: str = Field(default="", max_length=1000)
+    amount_explanation: str = Field(default="", max_length=fields.EXPLANATION.max_len)
     #: The customer's re-approval of a final amount beyond the tolerance (DLV-02),
     #: recorded like a signature: who, how, the amount, when.
     final_approval_signer: str = Field(default="", max_length=80)
@@ -197,14 +196,14 @@ class VisitRow(SQLModel, table=True):
     next_service_date: date | None = None
     next_service_km: int | None = None
     estimate_version: int = 1
-    close_reason: str = Field(default="", max_length=500)
+    close_reason: str = Field(default="", max_length=fields.OPTIONAL_REASON.max_len)
     created_at: NaiveDatetime
     updated_at: NaiveDatetime
     #: Optimistic lock: a stale write raises instead of overwriting.
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -212,7 +211,7 @@ class ConcernRow(SQLModel, table=True):
     __tablename__ = "concern"
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
-    text: str = Field(max_length=500)
+    text: str = Field(max_length=fields.CONCERN.max_len)
     tags: str = Field(default="", max_length=200)
     confirmed: bool = False
 
@@ -221,7 +220,7 @@ class FindingRow(SQLModel, table=True):
     __tablename__ = "finding"
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
-    text: str = Field(max_length=500)
+    text: str = Field(max_length=fields.FINDING.max_len)
     grade: str = Field(max_length=10)
     during_repair: bool = False
     at: NaiveDatetime
@@ -234,7 +233,7 @@ class EstimateLineRow(SQLModel, table=True):
     visit_id: int = Field(foreign_key="visit.id", index=True)
     position: int = 0
     kind: str = Field(max_length=10)
-    description: str = Field(max_length=200)
+    description: str = Field(max_length=fields.DESCRIPTION.max_len)
     qty_milli: int  # quantity × 1000 (hours or pieces)
     unit_cents: int = Field(sa_type=sa.BigInteger)
     discount_bp: int = 0  # discount in basis points (1/100 %)
@@ -259,7 +258,7 @@ class EstimateLineRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -268,8 +267,8 @@ class AuthorisationRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
     channel: str = Field(max_length=12)
-    signer: str = Field(max_length=80)
-    reference: str = Field(default="", max_length=40)
+    signer: str = Field(max_length=fields.SIGNER.max_len)
+    reference: str = Field(default="", max_length=fields.REFERENCE.max_len)
     amount_cents: int = Field(sa_type=sa.BigInteger)
     estimate_version: int
     lines_hash: str = Field(max_length=64)
@@ -289,7 +288,7 @@ class MotMarkRow(SQLModel, table=True):
     visit_id: int = Field(foreign_key="visit.id", index=True)
     item_id: str = Field(max_length=20)
     kind: str = Field(max_length=10)
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=fields.REASON.max_len)
     by_user: int = Field(foreign_key="user.id")
     at: NaiveDatetime
 
@@ -298,7 +297,7 @@ class ProgressUpdateRow(SQLModel, table=True):
     __tablename__ = "progress_update"
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(foreign_key="visit.id", index=True)
-    text: str = Field(max_length=500)
+    text: str = Field(max_length=fields.PROGRESS_UPDATE.max_len)
     at: NaiveDatetime
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
@@ -312,7 +311,7 @@ class ReminderRow(SQLModel, table=True):
     kind: str = Field(max_length=10)  # day | hour | late
     due_at: NaiveDatetime = Field(index=True)
     done_at: NaiveDatetime | None = None
-    outcome: str = Field(default="", max_length=200)
+    outcome: str = Field(default="", max_length=fields.REMINDER_OUTCOME.max_len)
     by_user: int | None = Field(default=None, foreign_key="user.id")
 
 
@@ -339,7 +338,7 @@ class FollowUpCallRow(SQLModel, table=True):
     survey_done: bool = False
     next_service_stated: bool = False
     nps: int | None = None
-    comment: str = Field(default="", max_length=1000)
+    comment: str = Field(default="", max_length=fields.COMMENT.max_len)
 
 
 class SurveyAnswerRow(SQLModel, table=True):
@@ -357,18 +356,18 @@ class ComplaintRow(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     opened_at: NaiveDatetime
     severity: str = Field(max_length=10)
-    summary: str = Field(max_length=1000)
+    summary: str = Field(max_length=fields.SUMMARY.max_len)
     owner_id: int | None = Field(default=None, foreign_key="user.id")
-    root_cause: str = Field(default="", max_length=1000)
-    remedy: str = Field(default="", max_length=1000)
-    closing_report: str = Field(default="", max_length=2000)
+    root_cause: str = Field(default="", max_length=fields.ROOT_CAUSE.max_len)
+    remedy: str = Field(default="", max_length=fields.REMEDY.max_len)
+    closing_report: str = Field(default="", max_length=fields.CLOSING_REPORT.max_len)
     escalated_at: NaiveDatetime | None = None
     closed_at: NaiveDatetime | None = None
     #: Optimistic lock: closing a complaint another terminal changed is refused.
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy hook
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -423,7 +422,7 @@ class ShopSettingRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -434,8 +433,8 @@ class ChecklistOverrideRow(SQLModel, table=True):
     __tablename__ = "checklist_override"
     item_id: str = Field(primary_key=True, max_length=20)
     stage: str = Field(max_length=20)
-    en: str = Field(default="", max_length=200)
-    zh: str = Field(default="", max_length=200)
+    en: str = Field(default="", max_length=fields.ITEM_TEXT_EN.max_len)
+    zh: str = Field(default="", max_length=fields.ITEM_TEXT_ZH.max_len)
     required: bool = False
     role: str = Field(default="advisor", max_length=20)
     own: bool = False
@@ -443,7 +442,7 @@ class ChecklistOverrideRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -451,15 +450,15 @@ class CannedJobRow(SQLModel, table=True):
     """A shop's canned job (new, or replacing the shipped one with the same id)."""
 
     __tablename__ = "canned_job"
-    job_id: str = Field(primary_key=True, max_length=30)
-    en: str = Field(max_length=80)
-    zh: str = Field(default="", max_length=80)
+    job_id: str = Field(primary_key=True, max_length=fields.JOB_CODE.max_len)
+    en: str = Field(max_length=fields.JOB_NAME_EN.max_len)
+    zh: str = Field(default="", max_length=fields.JOB_NAME_ZH.max_len)
     lines: str = Field(default="[]", sa_type=sa.Text)  # JSON list of line dicts (qty as text, cents)
     deleted: bool = False
     version: int = Field(default=1, sa_column_kwargs={"nullable": False})
 
     @declared_attr
-    def __mapper_args__(cls):  # noqa: N805
+    def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
 

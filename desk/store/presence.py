@@ -114,9 +114,15 @@ class Presence:
         with _label_lock:
             label = dict(_label)
         return {
-            "op": "open", "token": self.token, "pid": os.getpid(), "start": _start_ticks(os.getpid()),
-            "host": socket.gethostname(), "user": _os_user(), "command": label.get("command") or _command(),
-            "signed_in": label.get("signed_in", ""), "since": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "op": "open",
+            "token": self.token,
+            "pid": os.getpid(),
+            "start": _start_ticks(os.getpid()),
+            "host": socket.gethostname(),
+            "user": _os_user(),
+            "command": label.get("command") or _command(),
+            "signed_in": label.get("signed_in", ""),
+            "since": datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
         }
 
     def announce(self) -> None:
@@ -160,7 +166,7 @@ def _append(handle: IO, record: dict) -> None:
 
 def _open_file(path: Path) -> IO | None:
     try:
-        return open(path, "a+b", buffering=0)  # noqa: SIM115 - held while the connection lives
+        return open(path, "a+b", buffering=0)
     except OSError:
         return None  # a read-only or missing folder: nobody can write the database here anyway
 
@@ -192,8 +198,9 @@ def join(db: Path, *, wait: float | None = None) -> Presence | None:
                 break
             except OSError:
                 if time.monotonic() >= deadline:
-                    raise StoreBusy(N_("The database is being restored or switched on another terminal; "
-                                       "try again in a moment")) from None
+                    raise StoreBusy(
+                        N_("The database is being restored or switched on another terminal; try again in a moment")
+                    ) from None
                 time.sleep(0.1)
         presence = Presence(path, handle, uuid.uuid4().hex)
         presence.announce()
@@ -247,9 +254,14 @@ def read_holders(db: Path, *, exclude_token: str | None = None) -> list[Holder]:
             continue
         if not _alive(pid, host, str(rec.get("start", ""))):
             continue
-        seen[(host, pid)] = Holder(pid=pid, host=host, user=str(rec.get("user", "?")),
-                                   command=str(rec.get("command", "?")), since=str(rec.get("since", "")),
-                                   signed_in=str(rec.get("signed_in", "")))
+        seen[(host, pid)] = Holder(
+            pid=pid,
+            host=host,
+            user=str(rec.get("user", "?")),
+            command=str(rec.get("command", "?")),
+            since=str(rec.get("since", "")),
+            signed_in=str(rec.get("signed_in", "")),
+        )
     return sorted(seen.values(), key=lambda h: (h.since, h.pid))
 
 

@@ -19,11 +19,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk.domain import schedule as sched
 from desk.domain.entities import Role, User, VisitRef
 from desk.domain.process import Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from desk.config import Settings
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,14 @@ class Reader:
         return cls(lambda sql, params: conn.execute(sql, params).fetchall(), sqlite=True)
 
     @classmethod
-    def of_connection(cls, conn) -> Reader:
+    def of_connection(cls, conn: Connection) -> Reader:
         """A SQLAlchemy ``Connection`` (the services' engine): the driver's own SQL."""
         sqlite = conn.dialect.name == "sqlite"
 
-        def execute(sql: str, params: tuple):
-            return conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()
+        def execute(sql: str, params: tuple[Any, ...]) -> Sequence[tuple[Any, ...]]:
+            return [
+                tuple(r) for r in conn.exec_driver_sql(sql if sqlite else sql.replace("?", "%s"), params).fetchall()
+            ]
 
         return cls(execute, sqlite=sqlite)
 
@@ -88,7 +95,7 @@ class Reader:
         return value
 
     @staticmethod
-    def when(value) -> datetime | None:
+    def when(value: datetime | str | None) -> datetime | None:
         if value is None or isinstance(value, datetime):
             return value
         return datetime.fromisoformat(value)
@@ -114,7 +121,7 @@ def pin_user_ids(reader: Reader) -> set[int]:
     return {row[0] for row in reader.rows(USERS_SQL) if row[4]}
 
 
-def _user(row) -> User:
+def _user(row: Sequence[Any]) -> User:
     uid, name, roles, active, _pin = row
     return User(id=uid, name=name, roles=frozenset(Role(r) for r in roles.split(",") if r), active=bool(active))
 
@@ -150,36 +157,90 @@ def board(reader: Reader, day: date, *, now: datetime, late_after_minutes: int) 
     called: set[int] = set()
     earlier: set[int] = set()
     if ids:
-        for vid, text in reader.rows(f"SELECT visit_id, text FROM concern WHERE visit_id IN ({reader.marks(len(ids))}) "
-                                     "ORDER BY id", *ids):
+        for vid, text in reader.rows(
+            f"SELECT visit_id, text FROM concern WHERE visit_id IN ({reader.marks(len(ids))}) ORDER BY id", *ids
+        ):
             first_concern.setdefault(vid, text)
-        due = {r[0] for r in reader.rows(
-            f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NULL "
-            "AND due_at <= ? AND kind != ?", *ids, now, sched.LATE)}
-        called = {r[0] for r in reader.rows(
-            f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NOT NULL "
-            "AND kind = ?", *ids, sched.LATE)}
+        due = {
+            r[0]
+            for r in reader.rows(
+                f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NULL "
+                "AND due_at <= ? AND kind != ?",
+                *ids,
+                now,
+                sched.LATE,
+            )
+        }
+        called = {
+            r[0]
+            for r in reader.rows(
+                f"SELECT visit_id FROM reminder WHERE visit_id IN ({reader.marks(len(ids))}) AND done_at IS NOT NULL "
+                "AND kind = ?",
+                *ids,
+                sched.LATE,
+            )
+        }
         vehicles = sorted({r[9] for r in rows})
-        earlier = {r[0] for r in reader.rows(
-            f"SELECT DISTINCT vehicle_id FROM visit WHERE vehicle_id IN ({reader.marks(len(vehicles))}) "
-            "AND arrived_at IS NOT NULL AND day < ?", *vehicles, day)}
+        earlier = {
+            r[0]
+            for r in reader.rows(
+                f"SELECT DISTINCT vehicle_id FROM visit WHERE vehicle_id IN ({reader.marks(len(vehicles))}) "
+                "AND arrived_at IS NOT NULL AND day < ?",
+                *vehicles,
+                day,
+            )
+        }
     out = []
-    for (vid, version, number, appointment_at, arrived_at, stage, advisor_id, comeback_of_id, walk_in, vehicle_id,
-         customer, phone, vip, special_note, veh_id, plate, make, model) in rows:
+    for (
+        vid,
+        version,
+        number,
+        appointment_at,
+        arrived_at,
+        stage,
+        advisor_id,
+        comeback_of_id,
+        walk_in,
+        vehicle_id,
+        customer,
+        phone,
+        vip,
+        special_note,
+        veh_id,
+        plate,
+        make,
+        model,
+    ) in rows:
         appointment_at, arrived_at = reader.when(appointment_at), reader.when(arrived_at)
-        late = (stage == Stage.BOOKED and appointment_at is not None
-                and now >= sched.late_due(appointment_at, late_after_minutes))
-        out.append(BoardRow(
-            ref=VisitRef(vid, version), number=number, time=appointment_at or arrived_at, stage=stage,
-            customer=customer, phone=phone, plate=plate, vehicle=f"{make} {model}".strip(),
-            concern=first_concern.get(vid, ""), advisor=names.get(advisor_id, ""), vip=bool(vip),
-            special_note=special_note, comeback=comeback_of_id is not None,
-            new_customer=veh_id not in earlier and vehicle_id not in earlier, late=late,
-            arrived=arrived_at is not None,
-            # a reminder leaves once the appointment time has passed (sched.task_open)
-            reminder_due=vid in due and stage == Stage.BOOKED and (appointment_at is None or now < appointment_at),
-            walk_in=bool(walk_in), late_called=vid in called,
-        ))
+        late = (
+            stage == Stage.BOOKED
+            and appointment_at is not None
+            and now >= sched.late_due(appointment_at, late_after_minutes)
+        )
+        out.append(
+            BoardRow(
+                ref=VisitRef(vid, version),
+                number=number,
+                time=appointment_at or arrived_at,
+                stage=stage,
+                customer=customer,
+                phone=phone,
+                plate=plate,
+                vehicle=f"{make} {model}".strip(),
+                concern=first_concern.get(vid, ""),
+                advisor=names.get(advisor_id, ""),
+                vip=bool(vip),
+                special_note=special_note,
+                comeback=comeback_of_id is not None,
+                new_customer=veh_id not in earlier and vehicle_id not in earlier,
+                late=late,
+                arrived=arrived_at is not None,
+                # a reminder leaves once the appointment time has passed (sched.task_open)
+                reminder_due=vid in due and stage == Stage.BOOKED and (appointment_at is None or now < appointment_at),
+                walk_in=bool(walk_in),
+                late_called=vid in called,
+            )
+        )
     return out
 
 
@@ -197,7 +258,7 @@ class Early:
     board: list[BoardRow]
 
 
-def early_start(url: str, *, now: datetime, base_settings) -> Early | None:
+def early_start(url: str, *, now: datetime, base_settings: Settings) -> Early | None:
     """The users, the shop's settings and today's board of a SQLite shop that is
     ready to use as it is, read with ``sqlite3`` alone; None whenever anything
     needs the full opening (not SQLite, a new or damaged file, a schema to
@@ -216,8 +277,9 @@ def early_start(url: str, *, now: datetime, base_settings) -> Early | None:
             return None
         if head[18:20] == b"\x02\x02" and not health.sqlite_version_ok():
             return None  # WAL on an affected library: switched first (desk.store.db)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=1, isolation_level=None, check_same_thread=False
+        )
     except (OSError, sqlite3.Error):
         return None
     try:
@@ -229,9 +291,13 @@ def early_start(url: str, *, now: datetime, base_settings) -> Early | None:
         stored = stored_settings(reader)
         settings = rules.settings_over(base_settings, stored)
         everyone = users(reader)
-        return Early(users=[u for u in everyone if u.active], pin_users=pin_user_ids(reader), stored=stored,
-                     day=now.date(), board=board(reader, now.date(), now=now,
-                                                 late_after_minutes=settings.late_after_minutes))
+        return Early(
+            users=[u for u in everyone if u.active],
+            pin_users=pin_user_ids(reader),
+            stored=stored,
+            day=now.date(),
+            board=board(reader, now.date(), now=now, late_after_minutes=settings.late_after_minutes),
+        )
     except (sqlite3.Error, ValueError, KeyError):
         return None  # anything odd: the full opening finds it and says what it is
     finally:

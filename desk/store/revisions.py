@@ -11,6 +11,11 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -39,9 +44,21 @@ def head_revision() -> str:
         return heads.pop()
     from alembic.script import ScriptDirectory  # branches: let Alembic decide
 
-    from desk.store.db import alembic_config
+    head = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migration in {MIGRATIONS}")
+    return head
 
-    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+def alembic_config(engine: Engine | None) -> Config:
+    """Alembic's configuration of desk's migrations (``engine``: the database
+    ``migrations/env.py`` works on; None: only to read the scripts)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
 
 
 def known_revisions() -> set[str]:

@@ -47,11 +47,10 @@ def check_row(obj: Any, *, changed_only: bool = False) -> None:
             raise InvalidInput(prop.key, UNSTORABLE, {"field": prop.key})
         length = getattr(prop.columns[0].type, "length", None)
         if length is not None and len(value) > length:
-            raise InvalidInput(prop.key, "Too long: {n} characters, at most {max}",
-                               {"n": len(value), "max": length})
+            raise InvalidInput(prop.key, "Too long: {n} characters, at most {max}", {"n": len(value), "max": length})
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
+def _before_flush(session: Session, _flush_context: object, _instances: object) -> None:
     for obj in session.new:
         check_row(obj)
     for obj in session.dirty:

@@ -95,8 +95,7 @@ def terminal_size(width: object, height: object) -> tuple[int, int]:
         except ValueError:
             return default
 
-    return (max(MIN_COLUMNS, min(MAX_COLUMNS, whole(width, 80))),
-            max(MIN_ROWS, min(MAX_ROWS, whole(height, 24))))
+    return (max(MIN_COLUMNS, min(MAX_COLUMNS, whole(width, 80))), max(MIN_ROWS, min(MAX_ROWS, whole(height, 24))))
 
 
 def limit_memory(pid: int, limit: int = SESSION_MEMORY_BYTES) -> None:
@@ -173,8 +172,15 @@ def page_text(site: Site, shop_name: str = "") -> dict[str, str]:
     }
 
 
-def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
-                max_sessions: int = MAX_SESSIONS, shop: Callable[[], object] | None = None):
+def make_server(
+    site: Site,
+    *,
+    host: str,
+    port: int,
+    lang: str | None = None,
+    max_sessions: int = MAX_SESSIONS,
+    shop: Callable[[], object] | None = None,
+):
     """A textual-serve server for ``site`` on ``host:port``. ``lang``: the language
     asked for on the command line (else the shop's); ``shop()``: the shop's
     settings as they are now (``desk.config.Settings``), read for each page."""
@@ -213,11 +219,13 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
         async def _make_app(self) -> web.Application:
             # the page, the websocket and the static files: no download route
             app = web.Application(middlewares=[self.guard])
-            app.add_routes([
-                web.get("/", self.handle_index, name="index"),
-                web.get("/ws", self.handle_websocket, name="websocket"),
-                web.static("/static", self.statics_path, show_index=False, name="static"),
-            ])
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index, name="index"),
+                    web.get("/ws", self.handle_websocket, name="websocket"),
+                    web.static("/static", self.statics_path, show_index=False, name="static"),
+                ]
+            )
             app.on_startup.append(self.on_startup)
             app.on_shutdown.append(self.on_shutdown)
             return app
@@ -243,7 +251,8 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
                 set_locale(lang or settings.locale)
             html = page.render(
                 text=page_text(site, settings.shop_name if settings is not None else ""),
-                static_url=f"{base}/static/", websocket_url=ws,
+                static_url=f"{base}/static/",
+                websocket_url=ws,
                 font_size=font_size(site, settings, request.query.get("fontsize")),
                 reconnect_seconds=site.reconnect_seconds,
             )
@@ -271,8 +280,12 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
             width, height = terminal_size(request.query.get("width", "80"), request.query.get("height", "24"))
             await websocket.prepare(request)
             service = DeskAppService(
-                self.command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-                close=websocket.close, download_manager=self.download_manager, debug=self.debug,
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=self.debug,
             )
             self.services.add(service)
             try:
@@ -292,8 +305,9 @@ def make_server(site: Site, *, host: str, port: int, lang: str | None = None,
             await asyncio.gather(*(end_session(s) for s in list(self.services)), return_exceptions=True)
 
         async def on_startup(self, app) -> None:
-            self.console.print(f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)",
-                               highlight=False)
+            self.console.print(
+                f"desk: serving {_(site.title)} on http://{_url_host(host)}:{port}  (Ctrl+C stops)", highlight=False
+            )
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGE_DIR), autoescape=True)
     page = env.get_template("page.html")
@@ -321,8 +335,9 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def serve(site: Site, *, db_url: str, host: str, port: int, lang: str | None = None,
-          shop: Callable[[], object] | None = None) -> None:
+def serve(
+    site: Site, *, db_url: str, host: str, port: int, lang: str | None = None, shop: Callable[[], object] | None = None
+) -> None:
     """Serve ``site`` until Ctrl+C. The sessions find the database in
     ``DESK_DATABASE_URL``."""
     os.environ["DESK_DATABASE_URL"] = db_url

@@ -46,8 +46,15 @@ class ActAs(PinEntry, ModalScreen[User | None]):
     TITLE = N_("Someone else's PIN")
     NOBODY = N_("Nobody who may do this has a PIN yet")
 
-    def __init__(self, action: str, *, load: Callable[[], list[User]] | None = None,
-                 check: Callable | None = None, exclude: User | None = None, desk=None) -> None:
+    def __init__(
+        self,
+        action: str,
+        *,
+        load: Callable[[], list[User]] | None = None,
+        check: Callable | None = None,
+        exclude: User | None = None,
+        desk=None,
+    ) -> None:
         super().__init__()
         self.action_text = action
         self._desk = desk
@@ -89,7 +96,7 @@ class ActAs(PinEntry, ModalScreen[User | None]):
     def _show_users(self, users: list[User]) -> None:
         self.users = users
         options = self.query_one(f"#{self.LIST_ID}", OptionList)
-        roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))  # noqa: E731
+        roles = lambda u: ", ".join(_(ROLE_LABELS[r]) for r in sorted(u.roles))
         options.add_options([Option(literal(f"{u.name}  ({roles(u)})"), id=str(u.id)) for u in users])
         if users:
             options.highlighted = 0

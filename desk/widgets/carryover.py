@@ -18,22 +18,29 @@ ALL = "all"
 def offer_label(offer, symbol: str = "") -> str:
     e = offer.earlier
     qty = f"{e.line.qty.normalize():f}"
-    return (f"{e.line.description}  {qty} x {format_money(offer.unit_cents, symbol)} = "
-            f"{format_money(net_of(e.line.qty, offer.unit_cents), symbol)}  "
-            f"({_(PRICE_SOURCE_LABELS[offer.source])}; {e.visit_number} {e.day:%Y-%m-%d})")
+    return (
+        f"{e.line.description}  {qty} x {format_money(offer.unit_cents, symbol)} = "
+        f"{format_money(net_of(e.line.qty, offer.unit_cents), symbol)}  "
+        f"({_(PRICE_SOURCE_LABELS[offer.source])}; {e.visit_number} {e.day:%Y-%m-%d})"
+    )
 
 
 def offers_text(offers, symbol: str = "") -> Text:
-    """"Declined earlier (r adds them)" and one line each; empty with none."""
+    """ "Declined earlier (r adds them)" and one line each; empty with none."""
     out = Text()
     if not offers:
         return out
-    out.append(_n("Declined on an earlier visit ({n} line): r adds it",
-                  "Declined on an earlier visit ({n} lines): r adds them", len(offers)) + "\n",
-               style="bold yellow")
+    out.append(
+        _n(
+            "Declined on an earlier visit ({n} line): r adds it",
+            "Declined on an earlier visit ({n} lines): r adds them",
+            len(offers),
+        )
+        + "\n",
+        style="bold yellow",
+    )
     for o in offers:
-        out.append(" - " + offer_label(o, symbol) + "\n",
-                   style="yellow" if o.source == PriceSource.LAST_PRICE else "")
+        out.append(" - " + offer_label(o, symbol) + "\n", style="yellow" if o.source == PriceSource.LAST_PRICE else "")
     return out
 
 
@@ -78,8 +85,11 @@ class CarryOverActions:
             if value is None:
                 return
             ids = [o.line_id for o in offers] if value == ALL else [value]
-            self.run_as_or_approved(_("Add declined work"), lambda actor: self.desk.carryover.add(actor, self.ref, ids),
-                                    lambda _r: self.reload())
+            self.run_as_or_approved(
+                _("Add declined work"),
+                lambda actor: self.desk.carryover.add(actor, self.ref, ids),
+                lambda _r: self.reload(),
+            )
 
         from desk.widgets.dialogs import PickDialog
 

@@ -43,11 +43,30 @@ class Checklist(DataTable):
         # greyed out above where the domain (desk.domain.staff) says this user may
         # not, for the item under the cursor: the same key then asks who may (their
         # PIN on this terminal, for one mark)
-        Binding("space,x", "mark('done', True)", N_("Tick (someone who may, with their PIN)"), id="checklist.tick_approved", show=False),  # noqa: E501
-        Binding("enter", "mark('done', True)", N_("Tick (someone who may, with their PIN)"), id="checklist.tick_enter_approved", show=False),  # noqa: E501
-        Binding("n", "mark('na', True)", N_("Not applicable (a manager approves)"), id="checklist.not_applicable_approved", show=False),  # noqa: E501
-        Binding("w", "mark('waived', True)", N_("Waive (a manager approves)"), id="checklist.waive_approved",
-                show=False),
+        Binding(
+            "space,x",
+            "mark('done', True)",
+            N_("Tick (someone who may, with their PIN)"),
+            id="checklist.tick_approved",
+            show=False,
+        ),
+        Binding(
+            "enter",
+            "mark('done', True)",
+            N_("Tick (someone who may, with their PIN)"),
+            id="checklist.tick_enter_approved",
+            show=False,
+        ),
+        Binding(
+            "n",
+            "mark('na', True)",
+            N_("Not applicable (a manager approves)"),
+            id="checklist.not_applicable_approved",
+            show=False,
+        ),
+        Binding(
+            "w", "mark('waived', True)", N_("Waive (a manager approves)"), id="checklist.waive_approved", show=False
+        ),
     ]
 
     class Mark(Message):
@@ -161,8 +180,11 @@ class Checklist(DataTable):
         for column, value in cells.items():
             data[ColumnKey(column)] = value
         cell, row, renderables, lines = caches
-        for cache, hit in ((cell, lambda k: k[0] == row_key), (row, lambda k: k[0] == row_key),
-                           (renderables, lambda k: k[1] == index)):
+        for cache, hit in (
+            (cell, lambda k: k[0] == row_key),
+            (row, lambda k: k[0] == row_key),
+            (renderables, lambda k: k[1] == index),
+        ):
             for cache_key in [k for k in cache.keys() if hit(k)]:
                 cache.discard(cache_key)
         lines.clear()  # assembled from the row renders: cheap to build again

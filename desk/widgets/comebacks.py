@@ -50,8 +50,9 @@ class ComebackCause:
             self.show_original(None)
             return
         visit_id = self.visit_id
-        self.run_db(lambda: self.desk.comebacks.original(visit_id), self.show_original, group="comeback",
-                    exclusive=True)
+        self.run_db(
+            lambda: self.desk.comebacks.original(visit_id), self.show_original, group="comeback", exclusive=True
+        )
 
     def show_original(self, orig) -> None:
         self.original = orig
@@ -69,20 +70,30 @@ class ComebackCause:
         if orig is None:
             return
         choices = [(c, _(label)) for c, label in CAUSE_LABELS.items()]
-        title = _("Why did the car come back? (original {number}, technician {name})",
-                  number=orig.number, name=orig.technician or "-")
+        title = _(
+            "Why did the car come back? (original {number}, technician {name})",
+            number=orig.number,
+            name=orig.technician or "-",
+        )
 
         def chosen(cause) -> None:
             if cause is None:
                 return
             from desk.widgets.dialogs import FormDialog, FormField
 
-            form = FormDialog(_("Cause: {cause}", cause=_(cause_label(cause))), [
-                FormField.of(fields.COMEBACK_NOTE, _("What was found (optional)"), orig.note),
-            ])
-            self.submit(form, lambda values, actor: self.desk.comebacks.record_cause(
-                actor, self.ref, self.desk.comebacks.draft(cause, values["note"])),
-                approve=_("Record the comeback's cause"))
+            form = FormDialog(
+                _("Cause: {cause}", cause=_(cause_label(cause))),
+                [
+                    FormField.of(fields.COMEBACK_NOTE, _("What was found (optional)"), orig.note),
+                ],
+            )
+            self.submit(
+                form,
+                lambda values, actor: self.desk.comebacks.record_cause(
+                    actor, self.ref, self.desk.comebacks.draft(cause, values["note"])
+                ),
+                approve=_("Record the comeback's cause"),
+            )
 
         from desk.widgets.dialogs import PickDialog
 
@@ -90,9 +101,17 @@ class ComebackCause:
 
 
 def proposal_text(proposal) -> Text:
-    """"possible comeback of RO… (same car, similar concern, N days ago)" and its keys."""
-    out = Text(" " + _("possible comeback of {number} (same car, similar concern, {days} days ago)",
-                       number=proposal.number, days=proposal.days) + " ", style="bold yellow reverse")
+    """ "possible comeback of RO… (same car, similar concern, N days ago)" and its keys."""
+    out = Text(
+        " "
+        + _(
+            "possible comeback of {number} (same car, similar concern, {days} days ago)",
+            number=proposal.number,
+            days=proposal.days,
+        )
+        + " ",
+        style="bold yellow reverse",
+    )
     if proposal.concern:
         out.append(" ")
         out.append(proposal.concern, style="yellow")
@@ -119,8 +138,11 @@ class ComebackProposal:
     def action_comeback_confirm(self) -> None:
         if not self.proposal_enabled():
             return
-        self.run_as_or_approved(_("Comeback: confirm"), lambda actor: self.desk.comebacks.decide(
-            actor, self.ref, confirm=True), lambda _r: self.reload())
+        self.run_as_or_approved(
+            _("Comeback: confirm"),
+            lambda actor: self.desk.comebacks.decide(actor, self.ref, confirm=True),
+            lambda _r: self.reload(),
+        )
 
     def action_comeback_reject(self) -> None:
         if not self.proposal_enabled():
@@ -128,7 +150,10 @@ class ComebackProposal:
         from desk.widgets.dialogs import ReasonDialog
 
         number = self.view.comeback_proposal.number
-        self.submit(ReasonDialog(_("Not a comeback of {number}", number=number),
-                                 _("Why not (e.g. routine service, another fault)")),
-                    lambda reason, actor: self.desk.comebacks.decide(actor, self.ref, confirm=False, reason=reason),
-                    approve=_("Not a comeback"))
+        self.submit(
+            ReasonDialog(
+                _("Not a comeback of {number}", number=number), _("Why not (e.g. routine service, another fault)")
+            ),
+            lambda reason, actor: self.desk.comebacks.decide(actor, self.ref, confirm=False, reason=reason),
+            approve=_("Not a comeback"),
+        )

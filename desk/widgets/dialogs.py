@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from desk.domain import fields
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _, _n
-from desk.widgets.text_input import TextInput
 from desk.widgets.safe import literal
+from desk.widgets.text_input import TextInput
 
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
@@ -119,7 +119,7 @@ class Held:
 
 
 def counter_text(spec, value: str, *, counter=None, limit: int | None = None) -> Text | str:
-    """"487/500" from 90 % of a text's limit on (red beyond it); nothing before."""
+    """ "487/500" from 90 % of a text's limit on (red beyond it); nothing before."""
     shown = (counter or spec.counter)(value)
     limit = limit if limit is not None else spec.limits.max_len
     n = int(shown.split("/", 1)[0])
@@ -128,8 +128,10 @@ def counter_text(spec, value: str, *, counter=None, limit: int | None = None) ->
 
 def tell_cleaned(node, removed: int) -> None:
     """A paste lost characters that are never stored: say how many."""
-    node.notify(_n("Pasted text: {n} control character removed", "Pasted text: {n} control characters removed",
-                   removed), severity="warning")
+    node.notify(
+        _n("Pasted text: {n} control character removed", "Pasted text: {n} control characters removed", removed),
+        severity="warning",
+    )
 
 
 class ReasonDialog(Held, ModalScreen[str | None]):
@@ -139,12 +141,18 @@ class ReasonDialog(Held, ModalScreen[str | None]):
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="reason_dialog.cancel"),
-        Binding("ctrl+r", "reapply", N_("Apply mine"), id="reason_dialog.reapply",
-                tooltip=N_("Save yours on top of the other terminal's change")),
+        Binding(
+            "ctrl+r",
+            "reapply",
+            N_("Apply mine"),
+            id="reason_dialog.reapply",
+            tooltip=N_("Save yours on top of the other terminal's change"),
+        ),
     ]
 
-    def __init__(self, title: str, prompt: str = "", *, submitted: Callable[[str], None] | None = None,
-                 hold: bool = False) -> None:
+    def __init__(
+        self, title: str, prompt: str = "", *, submitted: Callable[[str], None] | None = None, hold: bool = False
+    ) -> None:
         """``submitted`` and ``hold``: as for :class:`FormDialog` (the reason
         stays typed until the caller's save is done)."""
         super().__init__()
@@ -259,8 +267,14 @@ class FormField:
         ``ctx`` is what the spec is relative to (``today=``, ``taxes=`` …)."""
         counter = getattr(spec, "counter", None)
         limit = spec.limits.max_len if counter is not None else None
-        return cls(spec.name, label, value, parse=lambda text: spec.parse(text, **ctx), limit=limit,
-                   counter=counter if limit else None)
+        return cls(
+            spec.name,
+            label,
+            value,
+            parse=lambda text: spec.parse(text, **ctx),
+            limit=limit,
+            counter=counter if limit else None,
+        )
 
 
 class FormBody(VerticalScroll, can_focus=False):
@@ -277,12 +291,25 @@ class FormDialog(Held, ModalScreen[dict | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="form_dialog.cancel"),
         Binding("ctrl+s", "save", N_("Save"), id="form_dialog.save"),
-        Binding("ctrl+r", "reapply", N_("Apply mine"), id="form_dialog.reapply",
-                tooltip=N_("Save yours on top of the other terminal's change")),
+        Binding(
+            "ctrl+r",
+            "reapply",
+            N_("Apply mine"),
+            id="form_dialog.reapply",
+            tooltip=N_("Save yours on top of the other terminal's change"),
+        ),
     ]
 
-    def __init__(self, title: str, fields: list[FormField], *, check: Callable[[dict], None] | None = None,
-                 submitted: Callable[[dict], None] | None = None, hold: bool = False, note: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[FormField],
+        *,
+        check: Callable[[dict], None] | None = None,
+        submitted: Callable[[dict], None] | None = None,
+        hold: bool = False,
+        note: str = "",
+    ) -> None:
         """``note``: a sentence under the fields, on what saving does besides
         (the signature form names the items it ticks). ``submitted``: called with the valid values. With ``hold`` the dialog
         then stays up (a second Enter does nothing) until the caller's save is
@@ -305,7 +332,10 @@ class FormDialog(Held, ModalScreen[dict | None]):
             for f in self.fields:
                 yield Label(Text(f.label), classes="field-label")
                 yield TextInput(
-                    value=f.value, placeholder=f.placeholder, id=f"f-{f.name}", password=f.password,
+                    value=f.value,
+                    placeholder=f.placeholder,
+                    id=f"f-{f.name}",
+                    password=f.password,
                     max_length=f.max_length,
                 )
                 if f.counter is not None:
@@ -313,16 +343,16 @@ class FormDialog(Held, ModalScreen[dict | None]):
                 yield Static("", classes="field-error", id=f"e-{f.name}")
             if self.note:
                 yield Label(literal(self.note, multiline=True), classes="dialog-note", id="form-note")
-            yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
-                        classes="dialog-hint")
+            yield Label(
+                _("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"), classes="dialog-hint"
+            )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Near or over its limit a text shows its length ("487/500"): never cut."""
         f = next((f for f in self.fields if f"f-{f.name}" == event.input.id), None)
         if f is None or f.counter is None or f.limit is None:
             return
-        self.query_one(f"#c-{f.name}", Static).update(counter_text(None, event.value, counter=f.counter,
-                                                                     limit=f.limit))
+        self.query_one(f"#c-{f.name}", Static).update(counter_text(None, event.value, counter=f.counter, limit=f.limit))
 
     def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
         tell_cleaned(self, event.removed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from desk.domain import stale
 from desk.domain.errors import (
     AlreadyOnFile,
     DeskError,
@@ -13,9 +14,7 @@ from desk.domain.errors import (
     StandardRefused,
     StoreUnavailable,
 )
-from desk.domain import stale
 from desk.i18n import _, _n
-
 
 #: Open items named in a refusal; the rest are counted.
 NAMED_ITEMS = 3

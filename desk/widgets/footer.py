@@ -37,8 +37,9 @@ def footer_entries(screen) -> list[tuple]:
         if not binding.show or binding.action in by_action:
             continue
         by_action[binding.action] = (key, binding, enabled, tooltip)
-        rank[binding.action] = (0 if binding.action == HELP_ACTION else 1 if node is screen
-                                else 3 if node is screen.app else 2)
+        rank[binding.action] = (
+            0 if binding.action == HELP_ACTION else 1 if node is screen else 3 if node is screen.app else 2
+        )
     order = {action: i for i, action in enumerate(by_action)}
     return sorted(by_action.values(), key=lambda e: (rank[e[1].action], order[e[1].action]))
 
@@ -80,8 +81,17 @@ class DeskFooter(Footer):
                 last[1] += display
                 continue
             description = _(binding.group.description) if binding.group is not None else binding.description
-            entries.append([binding.key, display, description, binding.action, enabled,
-                            tooltip or binding.description, binding.group])
+            entries.append(
+                [
+                    binding.key,
+                    display,
+                    description,
+                    binding.action,
+                    enabled,
+                    tooltip or binding.description,
+                    binding.group,
+                ]
+            )
         room = self._width() - self._palette_width(bare=True)
         out = []
         for entry in entries:
@@ -117,15 +127,22 @@ class DeskFooter(Footer):
             return
         self._shown = self._signature()
         for key, display, description, action, enabled, tooltip in self.shown_keys():
-            yield FooterKey(key, display, description, action, disabled=not enabled,
-                            tooltip=tooltip).data_bind(compact=Footer.compact)
+            yield FooterKey(key, display, description, action, disabled=not enabled, tooltip=tooltip).data_bind(
+                compact=Footer.compact
+            )
         palette = self._palette()
         if palette is not None:
             binding = palette.binding
             described = binding.description if self._palette_described() else ""
-            yield FooterKey(binding.key, self.app.get_key_display(binding), described, binding.action,
-                            classes="-command-palette", disabled=not palette.enabled,
-                            tooltip=binding.tooltip or binding.description).data_bind(compact=Footer.compact)
+            yield FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                described,
+                binding.action,
+                classes="-command-palette",
+                disabled=not palette.enabled,
+                tooltip=binding.tooltip or binding.description,
+            ).data_bind(compact=Footer.compact)
 
     def text(self) -> str:
         """What the footer shows, as plain text (for tests and the look)."""
@@ -136,7 +153,6 @@ class DeskFooter(Footer):
             self.call_after_refresh(self.recompose)
 
     def bindings_changed(self, screen) -> None:
-        if (self._shown is not None and self.is_attached and screen is self.screen
-                and self._signature() == self._shown):
+        if self._shown is not None and self.is_attached and screen is self.screen and self._signature() == self._shown:
             return  # the same keys: nothing to rebuild
         super().bindings_changed(screen)

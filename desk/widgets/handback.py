@@ -10,6 +10,7 @@ from desk.domain import damage, fields
 from desk.domain.walkaround import DAMAGE_KINDS, DAMAGE_NAMES, PANEL_NAMES, PANELS
 from desk.i18n import _
 
+
 def ack_text(label: str, by: str, at) -> Text:
     out = Text()
     out.append(label + ": ", style="bold")
@@ -19,6 +20,7 @@ def ack_text(label: str, by: str, at) -> Text:
     else:
         out.append(_("{name} at {time}", name=ack.by, time=f"{ack.at:%Y-%m-%d %H:%M}"), style="green")
     return out
+
 
 def map_text(visit) -> Text:
     """Panel by panel: the damage at the walkaround, and what was noted since."""
@@ -41,6 +43,7 @@ def map_text(visit) -> Text:
     out.append("\n")
     return out
 
+
 class HandbackActions:
     """Mixed into the walkaround (``end`` "in") and delivery (``end`` "out")
     screens: ``a`` the customer acknowledges the map; at delivery ``d`` notes new
@@ -55,11 +58,16 @@ class HandbackActions:
             return
         from desk.widgets.dialogs import FormDialog, FormField
 
-        title = (_("The customer acknowledges the damage map as it came") if self.handback_end == "in"
-                 else _("The customer acknowledges the car as handed back"))
+        title = (
+            _("The customer acknowledges the damage map as it came")
+            if self.handback_end == "in"
+            else _("The customer acknowledges the car as handed back")
+        )
         form = FormDialog(title, [FormField.of(fields.SIGNER, _("Acknowledged by"), view.customer.name)])
-        self.submit(form, lambda values: self.desk.handback.acknowledge(self.user, self.ref, self.handback_end,
-                                                                         values["signer"]))
+        self.submit(
+            form,
+            lambda values: self.desk.handback.acknowledge(self.user, self.ref, self.handback_end, values["signer"]),
+        )
 
     def action_delivery_damage(self) -> None:
         from desk.widgets.dialogs import FormDialog, FormField, PickDialog
@@ -75,11 +83,17 @@ class HandbackActions:
         def kind_chosen(panel, kind) -> None:
             if not kind:
                 return
-            form = FormDialog(_("New damage at delivery: {what}", what=f"{_(PANEL_NAMES[panel])}, "
-                                                                         f"{_(DAMAGE_NAMES[kind])}"),
-                              [FormField.of(fields.DAMAGE_NOTE, _("Where exactly (optional)"))])
-            self.submit(form, lambda values: self.desk.handback.note_delivery_damage(
-                self.user, self.ref, self.desk.handback.draft(panel, kind, values["note"])), opened)
+            form = FormDialog(
+                _("New damage at delivery: {what}", what=f"{_(PANEL_NAMES[panel])}, {_(DAMAGE_NAMES[kind])}"),
+                [FormField.of(fields.DAMAGE_NOTE, _("Where exactly (optional)"))],
+            )
+            self.submit(
+                form,
+                lambda values: self.desk.handback.note_delivery_damage(
+                    self.user, self.ref, self.desk.handback.draft(panel, kind, values["note"])
+                ),
+                opened,
+            )
 
         def panel_chosen(panel) -> None:
             if panel:

@@ -12,8 +12,10 @@ from desk.i18n import N_, _
 
 #: Short stock words (the column is narrow; f1 and the form say them in full).
 STOCK_LABELS = {
-    Availability.UNKNOWN: N_("check"), Availability.IN_STOCK: N_("in stock"),
-    Availability.BACK_ORDER: N_("ordered"), Availability.ARRIVED: N_("arrived"),
+    Availability.UNKNOWN: N_("check"),
+    Availability.IN_STOCK: N_("in stock"),
+    Availability.BACK_ORDER: N_("ordered"),
+    Availability.ARRIVED: N_("arrived"),
 }
 #: Width of the stock and the work columns.
 STOCK_WIDTH = 12
@@ -29,8 +31,9 @@ def stock_cell(ln) -> Text:
     if ln.availability == Availability.BACK_ORDER:
         label += f" {ln.eta:%m-%d}" if ln.eta else " ?"
     attention = ln.availability == Availability.UNKNOWN or chase_supplier(ln)
-    return Text(label, style="bold red" if attention else "green" if ln.availability != Availability.BACK_ORDER
-                else "yellow")
+    return Text(
+        label, style="bold red" if attention else "green" if ln.availability != Availability.BACK_ORDER else "yellow"
+    )
 
 
 def work_cell(ln, names: dict[int, str], technician_id: int | None = None, todo: str | None = None) -> Text:

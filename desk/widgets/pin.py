@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from textual.widgets import Input, Static
 
+from desk.shell.work import run_db
+from desk.widgets.feedback import describe_fault
 from desk.widgets.safe import literal
 
 
@@ -31,13 +33,16 @@ class PinEntry:
         self.check_pin(self.picked.id, event.value)
 
     def check_pin(self, user_id: int, pin: str) -> None:
-        """Check in a worker (the one database path, ``desk.screens.base.run_db``):
+        """Check in a worker (the one database path, ``desk.shell.work.run_db``):
         a refusal or a fault is shown beside the field, which takes a new try."""
-        from desk.screens.base import run_db
-        from desk.widgets.feedback import describe_fault
-
-        run_db(self, lambda: self.pin_checker()(user_id, pin), self.dismiss,
-               failed=lambda exc: self._pin_refused(describe_fault(exc)), group="pin", exclusive=True)
+        run_db(
+            self,
+            lambda: self.pin_checker()(user_id, pin),
+            self.dismiss,
+            failed=lambda exc: self._pin_refused(describe_fault(exc)),
+            group="pin",
+            exclusive=True,
+        )
 
     def _pin_refused(self, message: str) -> None:
         pin = self.query_one(f"#{self.PIN_ID}", Input)

@@ -21,7 +21,7 @@ def over(runs: dict[int, Interval], visit_id: int, now: datetime) -> Interval | 
 
 
 def over_text(iv: Interval | None, now: datetime, *, named: bool = True) -> Text:
-    """"⏱+0:03 Greeted": how far over its standard, and the milestone waited for
+    """ "⏱+0:03 Greeted": how far over its standard, and the milestone waited for
     (the figure first: a narrow column cuts the name, not the figure); ``named``
     False: the figure alone ("⏱+0:03"), where other flags need the room."""
     if iv is None:
@@ -32,7 +32,7 @@ def over_text(iv: Interval | None, now: datetime, *, named: bool = True) -> Text
 
 
 def span(secs: int) -> str:
-    """"12:30" under an hour (minutes and seconds), "20 h 02" from an hour on: the
+    """ "12:30" under an hour (minutes and seconds), "20 h 02" from an hour on: the
     two never read alike."""
     if secs < 3600:
         return kpi.ms(secs)

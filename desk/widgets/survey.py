@@ -18,15 +18,18 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from desk.widgets.text_input import TextInput
 from desk.domain import fields, survey
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_, _
 from desk.widgets.dialogs import DIALOG_CSS, Held, tell_cleaned
+from desk.widgets.text_input import TextInput
 
 #: The five-point scale of the survey (seed 003), 1 = very dissatisfied.
 SCALE = {
-    1: N_("very dissatisfied"), 2: N_("dissatisfied"), 3: N_("neutral"), 4: N_("satisfied"),
+    1: N_("very dissatisfied"),
+    2: N_("dissatisfied"),
+    3: N_("neutral"),
+    4: N_("satisfied"),
     5: N_("very satisfied"),
 }
 
@@ -68,8 +71,9 @@ class ScoreList(Widget, can_focus=True):
             out.append(label + " " * (width - cell_len(label) + 2), style="bold" if here else "")
             given = self.scores.get(factor)
             for n in survey.SCORES:
-                style = ("bold red reverse" if survey.is_dissatisfied(n) else "bold green reverse") \
-                    if n == given else "dim"
+                style = (
+                    ("bold red reverse" if survey.is_dissatisfied(n) else "bold green reverse") if n == given else "dim"
+                )
                 out.append(f"[{n}]", style=style)
             out.append("\n")
         out.append("  " + _("Next service stated: {due}", due=self.next_service) + "  ")
@@ -98,8 +102,13 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
     BINDINGS = [
         Binding("escape", "cancel", N_("Back"), id="survey_dialog.cancel"),
         Binding("ctrl+s", "save", N_("Save"), id="survey_dialog.save"),
-        Binding("ctrl+r", "reapply", N_("Apply mine"), id="survey_dialog.reapply",
-                tooltip=N_("Save yours on top of the other terminal's change")),
+        Binding(
+            "ctrl+r",
+            "reapply",
+            N_("Apply mine"),
+            id="survey_dialog.reapply",
+            tooltip=N_("Save yours on top of the other terminal's change"),
+        ),
     ]
 
     def __init__(self, title: str, factors: list[tuple[str, str]], next_service: str) -> None:
@@ -112,8 +121,9 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.title_text), classes="dialog-title")
-            yield Label(_("1 = very dissatisfied … 5 = very satisfied; ↑↓ to go back to a factor"),
-                        classes="dialog-hint")
+            yield Label(
+                _("1 = very dissatisfied … 5 = very satisfied; ↑↓ to go back to a factor"), classes="dialog-hint"
+            )
             yield ScoreList(self.factors, self.next_service, id="scores")
             yield Static("", classes="field-error", id="e-scores")
             yield Label(_("Would you recommend us? 0-10"), classes="field-label")
@@ -122,8 +132,9 @@ class SurveyDialog(Held, ModalScreen[dict | None]):
             yield Label(_("Comments and suggestions"), classes="field-label")
             yield TextInput(id="f-comment")  # nothing cut: a text too long is refused, named
             yield Static("", classes="field-error", id="e-comment")
-            yield Label(_("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"),
-                        classes="dialog-hint")
+            yield Label(
+                _("Tab: next field; Enter on the last field or Ctrl+S: save; Escape: back"), classes="dialog-hint"
+            )
 
     def on_text_input_cleaned(self, event) -> None:
         tell_cleaned(self, event.removed)

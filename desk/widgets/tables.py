@@ -34,7 +34,7 @@ def append_rows(table: DataTable, rows: list[tuple[str, tuple]]) -> None:
         for key in [k for k in cache.keys() if len(k) > at and k[at] == before]:
             value = cache.get(key)
             if value is not None:
-                cache[(*key[:at], after, *key[at + 1:])] = value
+                cache[(*key[:at], after, *key[at + 1 :])] = value
     # whole lines, by line number (blank lines below the old rows are not kept)
     lines = getattr(table, "_line_cache", None)
     if lines is None:

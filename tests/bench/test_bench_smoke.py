@@ -58,14 +58,33 @@ def test_generated_shop_is_consistent_and_cached(tiny):
 
 @pytest.mark.slow
 def test_every_figure_is_measured_on_a_tiny_shop(tiny):
-    res = run.run(tiny, tiny, repeat=1, keys=3, tmux=False, log=lambda _m: None,
-                  pg_url=os.environ.get("DESK_TEST_PG_URL"), pg_shop=tiny)
+    res = run.run(
+        tiny,
+        tiny,
+        repeat=1,
+        keys=3,
+        tmux=False,
+        log=lambda _m: None,
+        pg_url=os.environ.get("DESK_TEST_PG_URL"),
+        pg_shop=tiny,
+    )
     names = " ".join(f.name for f in res.figures)
-    for figure in ("1. first paint", "1. board filled", "2. start-up", "2. board load", "5. resident memory",
-                   "board navigation", "tick a checklist item", "add an estimate line", "4. lookup",
-                   "switch screens: board -> visit -> board", "open a visit with 30 lines and 10 past visits",
-                   "4. pinyin lookup", "7. KPI dashboard, year",
-                   *(f"3. {name}: service call + commit" for name in run.COMMITS)):
+    for figure in (
+        "1. first paint",
+        "1. board filled",
+        "2. start-up",
+        "2. board load",
+        "5. resident memory",
+        "board navigation",
+        "tick a checklist item",
+        "add an estimate line",
+        "4. lookup",
+        "switch screens: board -> visit -> board",
+        "open a visit with 30 lines and 10 past visits",
+        "4. pinyin lookup",
+        "7. KPI dashboard, year",
+        *(f"3. {name}: service call + commit" for name in run.COMMITS),
+    ):
         assert figure in names
     for f in res.figures:
         assert f.measured is not None and f.measured > 0 and f.baseline is not None and f.baseline > 0, f.name
@@ -75,8 +94,14 @@ def test_every_figure_is_measured_on_a_tiny_shop(tiny):
     assert same == n  # the service returns the hand-written query's rows
     if os.environ.get("DESK_TEST_PG_URL"):  # every figure beside PostgreSQL, each a ratio
         pg = [f for f in res.figures if f.name.startswith("6.")]
-        for figure in ("board", "open a visit", "KPI dashboard, year", "pinyin lookup", "start-up to board",
-                       *(f"commit: {name}" for name in run.COMMITS)):
+        for figure in (
+            "board",
+            "open a visit",
+            "KPI dashboard, year",
+            "pinyin lookup",
+            "start-up to board",
+            *(f"commit: {name}" for name in run.COMMITS),
+        ):
             assert any(figure in f.name and f.ratio for f in pg), figure
     else:
         assert any("PostgreSQL" in note for note in res.notes)  # said, not silently skipped

@@ -22,8 +22,14 @@ from tests.conftest import FrozenClock, _in_ci
 
 CHROMIUM = os.environ.get("DESK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 _DESELECTED: list = []
 
@@ -54,8 +60,11 @@ def browser():
     """One chromium per module: Playwright's sync API runs an event loop of its
     own, which must be gone before the asyncio (Pilot) tests of other modules."""
     if not _have_chromium():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests cannot run. Install it with "
-                    "`apt-get install -y chromium` (as .ci/run does).", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests cannot run. Install it with "
+            "`apt-get install -y chromium` (as .ci/run does).",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -102,7 +111,9 @@ class Served:
         self.log = tmp_path / "serve.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "desk", "--db", db_url, *args, "--port", str(self.port)],
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, env=environ,
+            stdout=open(self.log, "wb"),
+            stderr=subprocess.STDOUT,
+            env=environ,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -82,7 +82,9 @@ def lobby(shop, clock, tmp_path, db_url):
 @pytest.mark.browser
 @pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, shop, clock):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     before = status_of(shop.desk, vid)
     page = open_page(browser, lobby.url)
@@ -126,7 +128,9 @@ def test_lobby_page_shows_the_masked_board_and_follows_changes(browser, lobby, s
 @pytest.mark.xdist_group("chromium")  # one worker, one browser for the module
 def test_tablet_signs_in_with_a_pin_and_ticks_a_walkaround_item(browser, shop, clock, tmp_path, db_url):
     shop.desk.security.set_pin(shop.sa, shop.sa.id, "2468")
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     flow.to_stage(shop, clock, vid, "WALKAROUND")
     open_before = {s.item.id for s in shop.desk.checklist.checklist(vid) if s.state == "open"}
     server = Served(tmp_path, db_url, "serve", "--host", "127.0.0.1")
@@ -178,8 +182,13 @@ def test_lobby_refuses_foreign_host_names_and_cross_site_sockets(lobby):
     assert _get(port, "/", {"Host": f"localhost:{port}"}) == 200
     # DNS rebinding: a name the attacker controls pointing at the shop's computer
     assert _get(port, "/", {"Host": f"evil.example:{port}"}) == 421
-    upgrade = {"Host": f"127.0.0.1:{port}", "Connection": "Upgrade", "Upgrade": "websocket",
-               "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    upgrade = {
+        "Host": f"127.0.0.1:{port}",
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
     assert _get(port, "/ws", {**upgrade, "Origin": "http://evil.example"}) == 403
     assert _get(port, "/download/x", {"Host": f"127.0.0.1:{port}"}) == 404
 
@@ -216,9 +225,13 @@ def test_lobby_reads_across_the_room_with_the_shop_name_a_clock_and_colours(brow
 
     from desk.config import Settings
 
-    ready = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    ready = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     flow.to_stage(shop, clock, ready, "READY")
-    checking = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["tyres"])).id
+    checking = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["tyres"])
+    ).id
     flow.to_stage(shop, clock, checking, "QC")
     assert (status_of(shop.desk, ready), status_of(shop.desk, checking)) == ("Ready", "QC")
     set_up(shop.desk, shop.mgr, "shop_name", "Li Auto Service")

@@ -9,18 +9,37 @@ from desk.domain import carryover as co
 from desk.domain.entities import Approval, EstimateLine, LineKind
 
 
-def earlier(line_id, desc="Front brake pad set", kind=LineKind.PART, unit=40000, day=date(2026, 10, 1), visit=1,
-            list_cents=None, qty="1"):
-    ln = EstimateLine(kind=kind, description=desc, qty=Decimal(qty), unit_cents=unit, approval=Approval.DECLINED,
-                      added_in_repair=True, id=line_id, list_cents=list_cents, discount_pct=Decimal(5))
+def earlier(
+    line_id,
+    desc="Front brake pad set",
+    kind=LineKind.PART,
+    unit=40000,
+    day=date(2026, 10, 1),
+    visit=1,
+    list_cents=None,
+    qty="1",
+):
+    ln = EstimateLine(
+        kind=kind,
+        description=desc,
+        qty=Decimal(qty),
+        unit_cents=unit,
+        approval=Approval.DECLINED,
+        added_in_repair=True,
+        id=line_id,
+        list_cents=list_cents,
+        discount_pct=Decimal(5),
+    )
     return co.Earlier(line_id=line_id, visit_id=visit, visit_number=f"RO{visit}", day=day, line=ln)
 
 
-PRICES = co.catalogue([
-    {"kind": "part", "description": "Front brake pad set", "unit_cents": 42000},
-    {"kind": "labour", "description": "Free 21-point check", "unit_cents": 18000, "free": True},
-    {"kind": "part", "description": "front  BRAKE pad set", "unit_cents": 1},  # a later job: the first wins
-])
+PRICES = co.catalogue(
+    [
+        {"kind": "part", "description": "Front brake pad set", "unit_cents": 42000},
+        {"kind": "labour", "description": "Free 21-point check", "unit_cents": 18000, "free": True},
+        {"kind": "part", "description": "front  BRAKE pad set", "unit_cents": 1},  # a later job: the first wins
+    ]
+)
 
 
 def test_a_catalogue_line_is_priced_at_todays_catalogue_price():

@@ -10,7 +10,7 @@ import pytest
 
 from desk.domain import checklist as ck
 from desk.domain.checklist import ItemMark, ItemState, MarkKind
-from desk.domain.entities import Concern, Customer, Grade, Finding, Role, User, Vehicle
+from desk.domain.entities import Concern, Customer, Finding, Grade, Role, User, Vehicle
 from desk.domain.errors import GuardFailed, InvalidInput, NotAllowed
 from desk.domain.rules import VisitFacts
 
@@ -81,9 +81,7 @@ def test_guard_lists_every_open_required_item(templates):
 
 
 def test_guard_passes_when_data_present_and_manual_items_ticked(templates):
-    f = facts(
-        customer=Customer(1, "Li"), vehicle=Vehicle(1, 1), concerns=[Concern("noise")]
-    )
+    f = facts(customer=Customer(1, "Li"), vehicle=Vehicle(1, 1), concerns=[Concern("noise")])
     ck.guard(templates, "BOOKED", f, [mark("APPT-07")])
 
 
@@ -96,15 +94,13 @@ def test_recommended_items_never_block(templates):
 def test_conditional_item_applies_only_when_condition_holds(templates):
     red = facts(findings=[Finding("worn tyre", Grade.RED)])
     green = facts(findings=[Finding("ok", Grade.GREEN)])
-    by_id = lambda f: {s.item.id: s for s in ck.evaluate(templates, "WALKAROUND", f, [])}  # noqa: E731
+    by_id = lambda f: {s.item.id: s for s in ck.evaluate(templates, "WALKAROUND", f, [])}
     assert by_id(red)["WLK-07"].blocking
     assert by_id(green)["WLK-07"].state == ItemState.NOT_APPLICABLE
 
 
 def test_waiver_unblocks_and_is_recorded(templates):
-    statuses = ck.evaluate(
-        templates, "BOOKED", facts(), [mark("APPT-04", MarkKind.WAIVED, MANAGER, "phone booking")]
-    )
+    statuses = ck.evaluate(templates, "BOOKED", facts(), [mark("APPT-04", MarkKind.WAIVED, MANAGER, "phone booking")])
     s = {x.item.id: x for x in statuses}["APPT-04"]
     assert s.state == ItemState.WAIVED and s.mark.reason == "phone booking" and not s.blocking
 
@@ -154,8 +150,9 @@ def test_inspector_must_not_be_the_technician_when_shop_has_another():
 def test_a_tick_is_withdrawn_with_a_reason_and_the_item_is_open_again(templates):
     item = templates.get("APPT-07")
     ticked = mark("APPT-07")
-    statuses = ck.evaluate(templates, "BOOKED", facts(),
-                           [ticked, mark("APPT-07", MarkKind.UNDONE, ADVISOR, "ticked the wrong row")])
+    statuses = ck.evaluate(
+        templates, "BOOKED", facts(), [ticked, mark("APPT-07", MarkKind.UNDONE, ADVISOR, "ticked the wrong row")]
+    )
     assert {x.item.id: x for x in statuses}["APPT-07"].state == ItemState.OPEN
     with pytest.raises(InvalidInput):  # a reason is required
         ck.check_mark(item, MarkKind.UNDONE, ADVISOR, " ", current=ticked)

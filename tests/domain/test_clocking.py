@@ -53,9 +53,12 @@ def data() -> ck.TimeData:
         11: ck.LineRec(2, 11, "Service", 1000, at(200)),  # 1 h sold
         12: ck.LineRec(2, 12, "Not done yet", 2000, None),
     }
-    clockings = (c(1, 10, 5, 0, 60), c(2, 10, 6, 30, 90),  # 1 h each on the pads: 2 h for 1.5 sold
-                 c(3, 11, 5, 100, 130, visit=2),  # 30 min for 1 h sold
-                 c(4, 12, 6, 130, 160, visit=2))
+    clockings = (
+        c(1, 10, 5, 0, 60),
+        c(2, 10, 6, 30, 90),  # 1 h each on the pads: 2 h for 1.5 sold
+        c(3, 11, 5, 100, 130, visit=2),  # 30 min for 1 h sold
+        c(4, 12, 6, 130, 160, visit=2),
+    )
     return ck.TimeData(lines, clockings, {1: 7, 2: 8})
 
 

@@ -49,10 +49,19 @@ def data() -> kpi.KpiData:
         kpi.VisitRec(1, "RO1", technician_id=10, technician="张强", arrived_at=T0 - timedelta(days=20)),
         kpi.VisitRec(2, "RO2", technician_id=11, technician="Mike", arrived_at=T0 - timedelta(days=20)),
         kpi.VisitRec(3, "RO3", technician_id=10, technician="张强", arrived_at=T0),
-        kpi.VisitRec(4, "RO4", technician_id=11, technician="Mike", arrived_at=T0 + timedelta(hours=1),
-                     comeback_of_id=1, comeback_cause="workmanship", comeback_technician_id=10),
-        kpi.VisitRec(5, "RO5", technician_id=10, technician="张强", arrived_at=T0 + timedelta(hours=2),
-                     comeback_of_id=2),  # not recorded yet: against Mike, RO2's technician
+        kpi.VisitRec(
+            4,
+            "RO4",
+            technician_id=11,
+            technician="Mike",
+            arrived_at=T0 + timedelta(hours=1),
+            comeback_of_id=1,
+            comeback_cause="workmanship",
+            comeback_technician_id=10,
+        ),
+        kpi.VisitRec(
+            5, "RO5", technician_id=10, technician="张强", arrived_at=T0 + timedelta(hours=2), comeback_of_id=2
+        ),  # not recorded yet: against Mike, RO2's technician
         kpi.VisitRec(6, "RO6", technician_id=11, technician="Mike", arrived_at=T0 + timedelta(hours=3)),
     ]
     return kpi.KpiData(visits={x.id: x for x in v})
@@ -85,8 +94,14 @@ def test_comebacks_by_cause_name_the_original_and_its_technician():
 def test_the_report_carries_each_technician_and_each_cause():
     keys = [r.measure.key for r in kpi.report(data(), SCOPE, with_trend=False)]
     at = keys.index("frft")
-    assert keys[at:at + 6] == ["frft", "frft.tech.11", "frft.tech.10", "comeback", "comeback.cause.workmanship",
-                               "comeback.cause.none"]
+    assert keys[at : at + 6] == [
+        "frft",
+        "frft.tech.11",
+        "frft.tech.10",
+        "comeback",
+        "comeback.cause.workmanship",
+        "comeback.cause.none",
+    ]
     assert "declined_done" in keys
 
 
@@ -94,8 +109,11 @@ def test_declined_work_later_done_counts_lines_of_the_visits_delivered_in_the_ra
     d = kpi.KpiData(visits={1: kpi.VisitRec(1, "RO1"), 2: kpi.VisitRec(2, "RO2")})
     from desk.domain.carryover import DeclinedRec
 
-    d.declined = [DeclinedRec(1, 100, T0, T0 + timedelta(days=30), 9, "RO9"), DeclinedRec(1, 101, T0),
-                  DeclinedRec(2, 102, T0 - timedelta(days=1), T0)]
+    d.declined = [
+        DeclinedRec(1, 100, T0, T0 + timedelta(days=30), 9, "RO9"),
+        DeclinedRec(1, 101, T0),
+        DeclinedRec(2, 102, T0 - timedelta(days=1), T0),
+    ]
     m = kpi.declined_done(d, SCOPE)
     assert (m.num, m.den, m.visits, m.hits, m.value) == (1, 2, (1,), (1,), Decimal("50.0"))
     assert m.notes == {1: "-> RO9"}

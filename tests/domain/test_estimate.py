@@ -55,11 +55,28 @@ def refused(fn, *args, **kw) -> InvalidInput:
 
 
 def test_a_line_from_the_form():
-    form = {"description": " Brake  pads ", "qty": "2", "unit_cents": "¥400", "discount_pct": "5", "warranty": "n",
-            "free": "", "eta": "+2"}
+    form = {
+        "description": " Brake  pads ",
+        "qty": "2",
+        "unit_cents": "¥400",
+        "discount_pct": "5",
+        "warranty": "n",
+        "free": "",
+        "eta": "+2",
+    }
     line = LineDraft.parse(form, kind="part", taxes=TAXES, today=TODAY)
-    assert line == LineDraft(LineKind.PART, "Brake pads", D(2), 40000, D(5), "VAT13", False, False,
-                             Availability.BACK_ORDER, TODAY + dt.timedelta(days=2))
+    assert line == LineDraft(
+        LineKind.PART,
+        "Brake pads",
+        D(2),
+        40000,
+        D(5),
+        "VAT13",
+        False,
+        False,
+        Availability.BACK_ORDER,
+        TODAY + dt.timedelta(days=2),
+    )
     in_stock = LineDraft.parse({**form, "eta": ""}, kind="part", taxes=TAXES, today=TODAY)
     assert in_stock.availability == Availability.IN_STOCK and in_stock.eta is None
     labour = LineDraft.parse({**form, "tax_code": "vat6"}, kind="l", taxes=TAXES, today=TODAY)
@@ -78,8 +95,16 @@ def test_a_150_percent_discount_is_refused_by_the_draft_and_the_patch():
     assert refused(draft, discount_pct="150").reason == "Discount is 0 to 100 %"
     assert refused(draft, discount_pct=D(150)).field == "discount_pct"
     assert refused(patch, discount_pct="150").reason == "Discount is 0 to 100 %"
-    assert refused(LineDraft.parse, {"description": "x", "qty": "1", "unit_cents": "1", "discount_pct": "150"},
-                   kind="fee", taxes=TAXES, today=TODAY).field == "discount_pct"
+    assert (
+        refused(
+            LineDraft.parse,
+            {"description": "x", "qty": "1", "unit_cents": "1", "discount_pct": "150"},
+            kind="fee",
+            taxes=TAXES,
+            today=TODAY,
+        ).field
+        == "discount_pct"
+    )
 
 
 def test_an_unknown_tax_code_is_refused_by_the_draft_and_the_patch():
@@ -89,13 +114,20 @@ def test_an_unknown_tax_code_is_refused_by_the_draft_and_the_patch():
     assert patch(tax_code="vat6").get("tax_code") == "VAT6"
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"unit_cents": -5}, "unit_cents"), ({"qty": "abc"}, "qty"), ({"qty": "0"}, "qty"),
-    ({"description": "  "}, "description"), ({"description": "x" * 201}, "description"),
-    ({"kind": "tyre"}, "kind"), ({"availability": "soon"}, "availability"),
-    ({"eta": TODAY - dt.timedelta(days=1), "availability": "back_order", "kind": "part"}, "eta"),
-    ({"eta": TODAY, "availability": "in_stock", "kind": "part"}, "eta"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"unit_cents": -5}, "unit_cents"),
+        ({"qty": "abc"}, "qty"),
+        ({"qty": "0"}, "qty"),
+        ({"description": "  "}, "description"),
+        ({"description": "x" * 201}, "description"),
+        ({"kind": "tyre"}, "kind"),
+        ({"availability": "soon"}, "availability"),
+        ({"eta": TODAY - dt.timedelta(days=1), "availability": "back_order", "kind": "part"}, "eta"),
+        ({"eta": TODAY, "availability": "in_stock", "kind": "part"}, "eta"),
+    ],
+)
 def test_bad_line_values_are_named(kw, field):
     assert refused(draft, **kw).field == field
 
@@ -115,8 +147,9 @@ def test_float_money_is_a_bug_not_input():
 
 def test_free_and_warranty_by_an_advisor_and_a_cent_price_need_an_override():
     assert not staff.may_price(ADVISOR, draft(free=True, warranty=True), limit_pct=D(10))
-    cent = LineDraft.parse({"description": "Pads", "qty": "1", "unit_cents": "0.01"}, kind="part",
-                           taxes=TAXES, today=TODAY)
+    cent = LineDraft.parse(
+        {"description": "Pads", "qty": "1", "unit_cents": "0.01"}, kind="part", taxes=TAXES, today=TODAY
+    )
     assert not staff.may_price(ADVISOR, cent, limit_pct=D(10), list_cents=40000)
     assert staff.may_price(ADVISOR, draft(), limit_pct=D(10), list_cents=40000)
 
@@ -167,7 +200,8 @@ def test_what_may_change_when():
     estimate.check_change(signed, patch(availability="arrived"))
     assert not estimate.changes_estimate(signed, patch(availability="arrived"))
     assert refused(estimate.check_change, signed, patch(discount_pct="1")).reason == (
-        "The customer signed this line: add a new line instead")
+        "The customer signed this line: add a new line instead"
+    )
     assert refused(estimate.check_remove, signed).reason == "The customer signed this line: it cannot be removed"
 
 
@@ -183,8 +217,9 @@ def test_a_phone_authorisation_names_the_number():
 
 
 def test_the_amount_authorised_covers_the_total():
-    err = refused(AuthorisationDraft.parse, {"channel": "1", "signer": "Li", "amount_cents": "617.25"},
-                  total_cents=61726)
+    err = refused(
+        AuthorisationDraft.parse, {"channel": "1", "signer": "Li", "amount_cents": "617.25"}, total_cents=61726
+    )
     assert (err.field, err.params) == ("amount_cents", {"total": "617.26"})
     draft_ = AuthorisationDraft.parse({"channel": "1", "signer": "Li", "amount_cents": "617.26"}, total_cents=61726)
     draft_.covers(61726)
@@ -246,13 +281,21 @@ def test_signing_an_unknown_tax_code_is_refused():
     assert refused(estimate.sign, [bad], TAXES).reason == "Unknown tax code {code}"
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: d.update(format=2), lambda d: d.pop("lines"), lambda d: d["lines"][0].update(qty=1.5),
-    lambda d: d["lines"][0].update(qty="NaN"), lambda d: d["lines"][0].update(kind="tyre"),
-    lambda d: d["lines"][0].update(warranty=2), lambda d: d["totals"].update(total="61726"),
-    lambda d: d["totals"].pop("tax_by_code"), lambda d: d.update(member_discount_pct="five"),
-    lambda d: d["lines"][0].update(unit_cents=True),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(format=2),
+        lambda d: d.pop("lines"),
+        lambda d: d["lines"][0].update(qty=1.5),
+        lambda d: d["lines"][0].update(qty="NaN"),
+        lambda d: d["lines"][0].update(kind="tyre"),
+        lambda d: d["lines"][0].update(warranty=2),
+        lambda d: d["totals"].update(total="61726"),
+        lambda d: d["totals"].pop("tax_by_code"),
+        lambda d: d.update(member_discount_pct="five"),
+        lambda d: d["lines"][0].update(unit_cents=True),
+    ],
+)
 def test_a_damaged_snapshot_is_a_value_error(damage):
     data = json.loads(json.dumps(estimate.sign(MEMBER_LINES, TAXES, D(5)).to_dict()))
     damage(data)
@@ -262,13 +305,15 @@ def test_a_damaged_snapshot_is_a_value_error(damage):
 
 _line = st.builds(
     lambda kind, qty, unit, disc, code, warranty, free: EstimateLine(
-        kind, "x", qty, unit, disc, code, warranty=warranty, free=free),
+        kind, "x", qty, unit, disc, code, warranty=warranty, free=free
+    ),
     st.sampled_from(list(LineKind)),
     st.decimals(min_value=D("0.001"), max_value=1000, places=3),
     st.integers(min_value=0, max_value=10**8),
     st.decimals(min_value=0, max_value=100, places=2),
     st.sampled_from(["VAT13", "VAT6", "NONE"]),
-    st.booleans(), st.booleans(),
+    st.booleans(),
+    st.booleans(),
 )
 
 
@@ -286,15 +331,19 @@ def test_any_signed_estimate_round_trips(lines, member, inclusive):
 
 def _auth(signed: SignedEstimate | None, *, amount: int, added: bool = False, version: int = 3) -> Authorisation:
     lines = MEMBER_LINES
-    return Authorisation(Channel.IN_PERSON, "Li", "", amount, version, rules.lines_hash(lines), NOW,
-                         for_added_work=added, signed=signed)
+    return Authorisation(
+        Channel.IN_PERSON, "Li", "", amount, version, rules.lines_hash(lines), NOW, for_added_work=added, signed=signed
+    )
 
 
 def test_the_authorised_amount_is_what_was_signed_not_todays_total():
     signed = estimate.sign(MEMBER_LINES, TAXES, D(5))
     added = estimate.sign([draft(description="Wiper", unit_cents=16800).line()], TAXES, D(5))
     facts = rules.VisitFacts(
-        now=NOW, customer=Customer(1, "Li", member=True), lines=list(MEMBER_LINES), estimate_version=3,
+        now=NOW,
+        customer=Customer(1, "Li", member=True),
+        lines=list(MEMBER_LINES),
+        estimate_version=3,
         # today's settings (no member discount any more) make the estimate dearer
         estimate_total_cents=estimate.sign(MEMBER_LINES, TAXES, D(0)).total,
         authorisations=[_auth(signed, amount=signed.total), _auth(added, amount=added.total, added=True)],
@@ -306,8 +355,13 @@ def test_the_authorised_amount_is_what_was_signed_not_todays_total():
 
 def test_an_authorisation_without_a_snapshot_is_compared_as_before():
     total = estimate.sign(MEMBER_LINES, TAXES, D(5)).total
-    facts = rules.VisitFacts(now=NOW, lines=list(MEMBER_LINES), estimate_version=3, estimate_total_cents=total + 1,
-                             authorisations=[_auth(None, amount=total)])
+    facts = rules.VisitFacts(
+        now=NOW,
+        lines=list(MEMBER_LINES),
+        estimate_version=3,
+        estimate_total_cents=total + 1,
+        authorisations=[_auth(None, amount=total)],
+    )
     assert rules.valid_authorisation(facts) is None
     facts.estimate_total_cents = total
     assert rules.authorised_amount(facts) == total
@@ -318,8 +372,15 @@ def test_an_authorisation_without_a_snapshot_is_compared_as_before():
 
 
 def part(availability=Availability.BACK_ORDER, eta=None, **kw) -> EstimateLine:
-    return EstimateLine(kind=LineKind.PART, description="Rear brake disc pair", qty=D(1), unit_cents=68000,
-                        availability=availability, eta=eta, **kw)
+    return EstimateLine(
+        kind=LineKind.PART,
+        description="Rear brake disc pair",
+        qty=D(1),
+        unit_cents=68000,
+        availability=availability,
+        eta=eta,
+        **kw,
+    )
 
 
 def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased_until_it_has_one():
@@ -332,7 +393,8 @@ def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased_until_it_h
     assert estimate.parts_to_chase([part(approval=Approval.DECLINED)]) == []
     # the patch that notes it: back order, no date
     patched = LinePatch.of(availability=Availability.BACK_ORDER, eta=None, taxes=TAXES, today=TODAY).apply(
-        part(availability=Availability.UNKNOWN))
+        part(availability=Availability.UNKNOWN)
+    )
     assert patched.availability == Availability.BACK_ORDER and patched.eta is None
     # EST-02 stays open until the date is given
     assert not rules.CHECKS["backorders_have_eta"].fn(_facts([patched]))
@@ -346,8 +408,9 @@ def _facts(lines):
 
 
 def test_labour_and_fees_are_not_put_on_back_order():
-    labour = EstimateLine(kind=LineKind.LABOUR, description="Oil change", qty=D(1), unit_cents=9000,
-                          availability=Availability.IN_STOCK)
+    labour = EstimateLine(
+        kind=LineKind.LABOUR, description="Oil change", qty=D(1), unit_cents=9000, availability=Availability.IN_STOCK
+    )
     with pytest.raises(InvalidInput) as exc:
         LinePatch.of(availability=Availability.BACK_ORDER, taxes=TAXES, today=TODAY).apply(labour)
     assert exc.value.params["line"] == "Oil change"
@@ -359,8 +422,11 @@ def test_a_promise_before_a_parts_eta_is_refused_naming_the_part_and_its_eta():
     with pytest.raises(InvalidInput) as exc:
         estimate.check_promised(dt.datetime.combine(eta - dt.timedelta(days=1), dt.time(17, 30)), lines)
     assert exc.value.field == "promised"
-    assert exc.value.params == {"at": f"{eta - dt.timedelta(days=1):%Y-%m-%d} 17:30",
-                                "part": "Rear brake disc pair", "eta": f"{eta:%Y-%m-%d}"}
+    assert exc.value.params == {
+        "at": f"{eta - dt.timedelta(days=1):%Y-%m-%d} 17:30",
+        "part": "Rear brake disc pair",
+        "eta": f"{eta:%Y-%m-%d}",
+    }
     # the day the part arrives, or later: accepted; a part with no date cannot be checked
     estimate.check_promised(dt.datetime.combine(eta, dt.time(17, 30)), lines)
     estimate.check_promised(NOW, [part()])
@@ -370,13 +436,29 @@ def test_a_promise_before_a_parts_eta_is_refused_naming_the_part_and_its_eta():
 
 def test_the_part_form_takes_a_question_mark_for_a_back_order_without_a_date():
     for typed in ("?", "back order", "缺货", "待定"):
-        line = LineDraft.parse({"description": "Rear brake disc pair", "qty": "1", "unit_cents": "680",
-                                "discount_pct": "0", "warranty": "n", "free": "n", "eta": typed},
-                               kind="part", taxes=TAXES, today=TODAY)
+        line = LineDraft.parse(
+            {
+                "description": "Rear brake disc pair",
+                "qty": "1",
+                "unit_cents": "680",
+                "discount_pct": "0",
+                "warranty": "n",
+                "free": "n",
+                "eta": typed,
+            },
+            kind="part",
+            taxes=TAXES,
+            today=TODAY,
+        )
         assert line.availability == Availability.BACK_ORDER and line.eta is None, typed
-    dated = LineDraft.parse({"description": "Rear brake disc pair", "qty": "1", "unit_cents": "680",
-                             "eta": "+2"}, kind="part", taxes=TAXES, today=TODAY)
+    dated = LineDraft.parse(
+        {"description": "Rear brake disc pair", "qty": "1", "unit_cents": "680", "eta": "+2"},
+        kind="part",
+        taxes=TAXES,
+        today=TODAY,
+    )
     assert dated.availability == Availability.BACK_ORDER and dated.eta == TODAY + dt.timedelta(days=2)
     with pytest.raises(InvalidInput):
-        LineDraft.parse({"description": "x", "qty": "1", "unit_cents": "1", "eta": "soon"}, kind="part",
-                        taxes=TAXES, today=TODAY)
+        LineDraft.parse(
+            {"description": "x", "qty": "1", "unit_cents": "1", "eta": "soon"}, kind="part", taxes=TAXES, today=TODAY
+        )

@@ -156,11 +156,14 @@ def test_quantity():
         fields.QTY.check(1.5)
 
 
-@pytest.mark.parametrize(("spec", "good", "bad", "message"), [
-    (fields.FUEL, ("0", "8", "４"), ("9", "-1", "half"), "Fuel level is 0 to 8 eighths"),
-    (fields.SCORE, ("1", "5"), ("0", "6", "x"), "Scores are 1 to 5"),
-    (fields.NPS, ("0", "10"), ("11", "-1", "7.5"), "NPS is 0 to 10"),
-])
+@pytest.mark.parametrize(
+    ("spec", "good", "bad", "message"),
+    [
+        (fields.FUEL, ("0", "8", "４"), ("9", "-1", "half"), "Fuel level is 0 to 8 eighths"),
+        (fields.SCORE, ("1", "5"), ("0", "6", "x"), "Scores are 1 to 5"),
+        (fields.NPS, ("0", "10"), ("11", "-1", "7.5"), "NPS is 0 to 10"),
+    ],
+)
 def test_integer_ranges(spec, good, bad, message):
     for text in good:
         assert spec.minimum <= spec.parse(text) <= spec.maximum
@@ -254,11 +257,13 @@ def test_tags():
 
 
 def test_a_form_reports_every_field():
-    values, errors = fields.parse_all((fields.DESCRIPTION, fields.QTY, fields.DISCOUNT),
-                                      {"description": "", "qty": "2", "discount_pct": "150"})
+    values, errors = fields.parse_all(
+        (fields.DESCRIPTION, fields.QTY, fields.DISCOUNT), {"description": "", "qty": "2", "discount_pct": "150"}
+    )
     assert values == {"qty": 2}
     assert set(errors) == {"description", "discount_pct"}
     with pytest.raises(InvalidInput) as err:
-        fields.parse_form((fields.DESCRIPTION, fields.QTY, fields.DISCOUNT),
-                          {"description": "x", "qty": "0", "discount_pct": "150"})
+        fields.parse_form(
+            (fields.DESCRIPTION, fields.QTY, fields.DISCOUNT), {"description": "x", "qty": "0", "discount_pct": "150"}
+        )
     assert err.value.field == "qty"  # the first in the form's order

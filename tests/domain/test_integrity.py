@@ -102,8 +102,10 @@ def test_qc_passed_within_a_minute_of_the_last_line_is_rushed():
 
 def test_qc_after_the_threshold_is_not():
     assert ig.rushed_qc(facts(last_line_done_at=at(0), qc_passed_at=at(61), qc_by=8), T) is None
-    assert ig.rushed_qc(facts(last_line_done_at=at(0), qc_passed_at=at(61), qc_by=8),
-                        ig.Thresholds(qc_seconds=120)) is not None
+    assert (
+        ig.rushed_qc(facts(last_line_done_at=at(0), qc_passed_at=at(61), qc_by=8), ig.Thresholds(qc_seconds=120))
+        is not None
+    )
     assert ig.rushed_qc(facts(qc_passed_at=at(61)), T) is None  # no line done
 
 
@@ -111,8 +113,12 @@ def test_qc_after_the_threshold_is_not():
 
 
 def test_a_reached_call_with_no_answer_is_flagged_per_call():
-    calls = (ig.Call(11, at(0), "reached", 6), ig.Call(12, at(10), "no_answer", 6),
-             ig.Call(13, at(20), "reached", 6, answers=5, nps=9), ig.Call(14, at(30), "reached", 6, nps=8))
+    calls = (
+        ig.Call(11, at(0), "reached", 6),
+        ig.Call(12, at(10), "no_answer", 6),
+        ig.Call(13, at(20), "reached", 6, answers=5, nps=9),
+        ig.Call(14, at(30), "reached", 6, nps=8),
+    )
     found = ig.empty_surveys(facts(calls=calls), T)
     assert [f.key for f in found] == ["empty_survey:11"]
     assert found[0].user_id == 6
@@ -134,8 +140,9 @@ def test_integrity_and_flags_per_user_on_the_dashboard():
         1: facts(**walk(3, walkaround_ticks=ticks(0, 1, 2, 3, by=5))),
         2: ig.CheckFacts(2, advisor_id=5, arrived_at=at(60)),
         3: ig.CheckFacts(3, advisor_id=6, arrived_at=at(120), calls=(ig.Call(1, at(900), "reached", 6),)),
-        4: ig.CheckFacts(4, advisor_id=6, arrived_at=T0 - timedelta(days=3),
-                         **walk(0, walkaround_ticks=ticks(0, 0, 0, 0, by=6))),  # before the range
+        4: ig.CheckFacts(
+            4, advisor_id=6, arrived_at=T0 - timedelta(days=3), **walk(0, walkaround_ticks=ticks(0, 0, 0, 0, by=6))
+        ),  # before the range
     }
     found = {vid: ig.flags(f, T) for vid, f in fs.items()}
     scope = kpi.Scope(T0, T0 + timedelta(days=1), at(1000))

@@ -150,7 +150,9 @@ def test_on_time_and_repair_duration_distribution():
 
 def test_added_work_must_be_approved_before_it_is_done():
     d = data(
-        visit(1), visit(2), visit(3),
+        visit(1),
+        visit(2),
+        visit(3),
         added=[
             AddedLineRec(1, 11, "approved", approved_at=at(1), done_at=at(2)),  # ok
             AddedLineRec(2, 21, "approved", approved_at=at(1), done_at=at(2)),
@@ -193,11 +195,14 @@ def test_a_window_raised_inside_the_period_splits_the_figure_instead_of_judging_
         visit(3, delivered_at=at(0, days=4)),  # called after 200 h: on time under 720 h
         calls=[CallRec(1, at(20), "reached"), CallRec(2, at(201), "reached"), CallRec(3, at(200, days=4), "reached")],
     )
-    settings = kpi.Settings(followup_window_hours=720,
-                            changes=(kpi.StandardChange("followup_window_hours", changed, "72", "720"),))
+    settings = kpi.Settings(
+        followup_window_hours=720, changes=(kpi.StandardChange("followup_window_hours", changed, "72", "720"),)
+    )
     rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "followup"]
-    assert [(m.standard, m.num, m.den, m.value) for m in rows] == [("72 h", 1, 2, Decimal("50.0")),
-                                                                   ("720 h", 1, 1, Decimal("100.0"))]
+    assert [(m.standard, m.num, m.den, m.value) for m in rows] == [
+        ("72 h", 1, 2, Decimal("50.0")),
+        ("720 h", 1, 1, Decimal("100.0")),
+    ]
     assert [m.params for m in rows] == [
         {"hours": "72", "period": "2026-11-02 00:00 - 2026-11-05 08:00"},
         {"hours": "720", "period": "2026-11-05 08:00 - 2026-11-09 00:00"},
@@ -211,8 +216,9 @@ def test_a_window_raised_inside_the_period_splits_the_figure_instead_of_judging_
 
 
 def test_every_judged_figure_states_its_standard():
-    d = data(visit(1, arrived_at=at(0), reception_at=at(0), delivered_at=at(2), authorised_cents=10000,
-                   final_cents=10000))
+    d = data(
+        visit(1, arrived_at=at(0), reception_at=at(0), delivered_at=at(2), authorised_cents=10000, final_cents=10000)
+    )
     rows = {m.key: m for m in (fn(WEEK) for fn in kpi.measure_fns(d, WEEK, kpi.Settings(greet_within_seconds=90)))}
     assert rows["greeting"].standard == "90 s" and rows["greeting"].params == {"seconds": "90"}
     assert rows["followup"].standard == "72 h"
@@ -221,7 +227,10 @@ def test_every_judged_figure_states_its_standard():
 
 def test_csi_factor_means_and_nps():
     d = data(
-        visit(1), visit(2), visit(3), visit(4),
+        visit(1),
+        visit(2),
+        visit(3),
+        visit(4),
         calls=[
             CallRec(1, at(1), "reached", nps=10, scores=(("advisor", 5), ("quality", 4))),
             CallRec(2, at(2), "reached", nps=9, scores=(("advisor", 4), ("quality", 2))),
@@ -243,7 +252,9 @@ def test_csi_factor_means_and_nps():
 def test_complaints_opened_resolved_within_24_hours_and_repeats():
     scope = Scope(WEEK.start, WEEK.end, now=at(0, days=3))
     d = data(
-        visit(1), visit(2), visit(3),
+        visit(1),
+        visit(2),
+        visit(3),
         complaints=[
             ComplaintRec(1, 1, customer_id=100, opened_at=at(0), closed_at=at(20)),  # within 24 h
             ComplaintRec(2, 2, customer_id=200, opened_at=at(1), closed_at=at(30)),  # 29 h
@@ -275,8 +286,10 @@ def test_buckets_are_hours_days_or_months():
     assert len(five) == 30 and five[0] == (datetime(2022, 1, 1), datetime(2022, 3, 1))
     odd = kpi.buckets(datetime(2026, 1, 15), datetime(2026, 12, 10))  # a typed range: first step to 1 Feb
     assert odd[0] == (datetime(2026, 1, 15), datetime(2026, 2, 1)) and odd[-1][1] == datetime(2026, 12, 10)
-    assert max(len(kpi.buckets(datetime(2026, 1, 1), datetime(2026, 1, 1) + timedelta(days=n)))
-               for n in range(1, 5 * 366)) <= kpi.MAX_STEPS
+    assert (
+        max(len(kpi.buckets(datetime(2026, 1, 1), datetime(2026, 1, 1) + timedelta(days=n))) for n in range(1, 5 * 366))
+        <= kpi.MAX_STEPS
+    )
 
 
 def test_sparkline_scales_per_unit_and_leaves_empty_steps_blank():
@@ -299,10 +312,16 @@ def test_report_trend_splits_the_range_into_days_and_matches_the_total():
     assert g.shop is None
 
 
-@pytest.mark.parametrize("value, unit, text", [
-    (Decimal("87.5"), kpi.PCT, "87.5%"), (Decimal("25.0"), kpi.NPS, "+25.0"), (Decimal(3), kpi.COUNT, "3"),
-    (Decimal("4.25"), kpi.SCORE, "4.25"), (None, kpi.PCT, "-"),
-])
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [
+        (Decimal("87.5"), kpi.PCT, "87.5%"),
+        (Decimal("25.0"), kpi.NPS, "+25.0"),
+        (Decimal(3), kpi.COUNT, "3"),
+        (Decimal("4.25"), kpi.SCORE, "4.25"),
+        (None, kpi.PCT, "-"),
+    ],
+)
 def test_format_value(value, unit, text):
     assert kpi.format_value(kpi.Measure("k", "l", unit, value, 0, 0)) == text
 
@@ -341,10 +360,16 @@ def test_recommended_items_done_count_what_was_skipped_per_visit():
     drink; visit 4 is still in reception (not counted)."""
     items = ("RCP-03", "RCP-05")
     d = data(
-        visit(1, arrived_at=at(0), stage="WALKAROUND"), visit(2, arrived_at=at(1), stage="ESTIMATE"),
-        visit(3, arrived_at=at(2), stage="DELIVERED"), visit(4, arrived_at=at(3), stage="RECEPTION"),
-        marks=[MarkRec(1, "RCP-03", "RECEPTION", "done"), MarkRec(1, "RCP-05", "RECEPTION", "done"),
-               MarkRec(2, "RCP-03", "RECEPTION", "done"), MarkRec(3, "RCP-05", "RECEPTION", "na")],
+        visit(1, arrived_at=at(0), stage="WALKAROUND"),
+        visit(2, arrived_at=at(1), stage="ESTIMATE"),
+        visit(3, arrived_at=at(2), stage="DELIVERED"),
+        visit(4, arrived_at=at(3), stage="RECEPTION"),
+        marks=[
+            MarkRec(1, "RCP-03", "RECEPTION", "done"),
+            MarkRec(1, "RCP-05", "RECEPTION", "done"),
+            MarkRec(2, "RCP-03", "RECEPTION", "done"),
+            MarkRec(3, "RCP-05", "RECEPTION", "na"),
+        ],
     )
     m = kpi.recommended_done(d, WEEK, "RECEPTION", items)
     assert (m.num, m.den, m.value) == (3, 5, Decimal("60.0"))
@@ -357,22 +382,35 @@ def test_recommended_items_done_count_what_was_skipped_per_visit():
 
 def test_followup_reach_reached_unreached_and_wrong_number():
     d = data(
-        visit(1, delivered_at=at(0)), visit(2, delivered_at=at(0)), visit(3, delivered_at=at(0)),
+        visit(1, delivered_at=at(0)),
+        visit(2, delivered_at=at(0)),
+        visit(3, delivered_at=at(0)),
         visit(4, delivered_at=at(0)),  # never tried: not in the base
-        calls=[CallRec(1, at(20), "no_answer"), CallRec(1, at(30), "reached"),
-               CallRec(2, at(20), "no_answer"), CallRec(3, at(20), "wrong_number")],
+        calls=[
+            CallRec(1, at(20), "no_answer"),
+            CallRec(1, at(30), "reached"),
+            CallRec(2, at(20), "no_answer"),
+            CallRec(3, at(20), "wrong_number"),
+        ],
     )
     got = {o: kpi.followup_reach(d, WEEK, o) for o in ("reached", "unreached", "wrong_number")}
-    assert {o: (m.num, m.den) for o, m in got.items()} == {"reached": (1, 3), "unreached": (1, 3),
-                                                            "wrong_number": (1, 3)}
+    assert {o: (m.num, m.den) for o, m in got.items()} == {
+        "reached": (1, 3),
+        "unreached": (1, 3),
+        "wrong_number": (1, 3),
+    }
     assert got["reached"].hits == (1,) and got["unreached"].hits == (2,) and got["wrong_number"].hits == (3,)
 
 
 def test_overall_csi_is_the_mean_of_the_factor_means_and_top_two_box():
-    d = data(visit(1), visit(2), calls=[
-        CallRec(1, at(1), "reached", scores=(("advisor", 5), ("quality", 3))),
-        CallRec(2, at(2), "reached", scores=(("advisor", 4),)),
-    ])
+    d = data(
+        visit(1),
+        visit(2),
+        calls=[
+            CallRec(1, at(1), "reached", scores=(("advisor", 5), ("quality", 3))),
+            CallRec(2, at(2), "reached", scores=(("advisor", 4),)),
+        ],
+    )
     overall = kpi.csi_overall(d, WEEK)
     assert overall.value == Decimal("3.75")  # advisor 4.5, quality 3 -> 3.75
     top2 = kpi.satisfied(d, WEEK)
@@ -381,9 +419,15 @@ def test_overall_csi_is_the_mean_of_the_factor_means_and_top_two_box():
 
 def test_complaints_open_overdue_time_to_close_and_per_100_visits():
     d = data(
-        visit(1, arrived_at=at(0)), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)), visit(4, arrived_at=at(3)),
-        complaints=[ComplaintRec(1, 1, 10, at(0), at(6)), ComplaintRec(2, 2, 11, at(1)),
-                    ComplaintRec(3, 3, 12, at(0, days=6))],
+        visit(1, arrived_at=at(0)),
+        visit(2, arrived_at=at(1)),
+        visit(3, arrived_at=at(2)),
+        visit(4, arrived_at=at(3)),
+        complaints=[
+            ComplaintRec(1, 1, 10, at(0), at(6)),
+            ComplaintRec(2, 2, 11, at(1)),
+            ComplaintRec(3, 3, 12, at(0, days=6)),
+        ],
     )
     scope = Scope(WEEK.start, WEEK.end, now=at(12, days=6))
     still = kpi.complaints_open(d, scope)
@@ -423,11 +467,15 @@ def test_reminders_made_on_time_count_each_reminder_by_its_deadline():
         visit(5, appointment_at=at(10, days=4), stage="CANCELLED"),  # cancelled: no call needed
         visit(6, appointment_at=at(10, days=9)),  # outside the range
         reminders=[
-            ReminderRec(1, "day", at(11)), ReminderRec(1, "hour", at(9, days=1)),
-            ReminderRec(2, "day", at(9, days=2) + timedelta(minutes=30)), ReminderRec(2, "hour", at(9.5, days=2)),
-            ReminderRec(3, "day"), ReminderRec(3, "hour"),
+            ReminderRec(1, "day", at(11)),
+            ReminderRec(1, "hour", at(9, days=1)),
+            ReminderRec(2, "day", at(9, days=2) + timedelta(minutes=30)),
+            ReminderRec(2, "hour", at(9.5, days=2)),
+            ReminderRec(3, "day"),
+            ReminderRec(3, "hour"),
             ReminderRec(4, "hour", at(9, days=4)),
-            ReminderRec(5, "day"), ReminderRec(5, "hour"),
+            ReminderRec(5, "day"),
+            ReminderRec(5, "hour"),
         ],
     )
     m = kpi.reminders_on_time(d, scope)
@@ -449,15 +497,19 @@ def test_late_calls_within_the_minutes_split_when_the_standard_changes_in_the_pe
         visit(3, appointment_at=at(10, days=2), arrived_at=at(10.1, days=2)),  # came at +6 min, no call: not due
         visit(4, appointment_at=at(10, days=4), stage="NO_SHOW"),  # never called
         visit(5, appointment_at=at(10, days=4), stage="NO_SHOW"),  # called after 25 min: in time under 30
-        reminders=[ReminderRec(1, "late", at(10, days=0) + timedelta(minutes=10)),
-                   ReminderRec(2, "late", at(10, days=1) + timedelta(minutes=25)),
-                   ReminderRec(4, "late"), ReminderRec(5, "late", at(10, days=4) + timedelta(minutes=25))],
+        reminders=[
+            ReminderRec(1, "late", at(10, days=0) + timedelta(minutes=10)),
+            ReminderRec(2, "late", at(10, days=1) + timedelta(minutes=25)),
+            ReminderRec(4, "late"),
+            ReminderRec(5, "late", at(10, days=4) + timedelta(minutes=25)),
+        ],
     )
     m = kpi.late_calls_on_time(d, scope, 15)
     assert (m.num, m.den, m.visits, m.hits) == (1, 4, (1, 2, 4, 5), (1,))
     assert m.notes[2] == "+25:00" and m.notes[4] == "-" and m.standard == "15 min"
-    settings = kpi.Settings(late_after_minutes=30,
-                            changes=(kpi.StandardChange("late_after_minutes", at(0, days=3), "15", "30"),))
+    settings = kpi.Settings(
+        late_after_minutes=30, changes=(kpi.StandardChange("late_after_minutes", at(0, days=3), "15", "30"),)
+    )
     rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "late_calls"]
     assert [(r.standard, r.num, r.den) for r in rows] == [("15 min", 1, 2), ("30 min", 1, 2)]
     assert all(r.params["period"] for r in rows)
@@ -471,9 +523,13 @@ def test_recommended_items_per_item_and_per_advisor_with_the_visits_that_skipped
         visit(1, arrived_at=at(0), stage="DELIVERED", advisor="Wang"),
         visit(2, arrived_at=at(1), stage="ESTIMATE", advisor="Wang"),  # has not reached QC
         visit(3, arrived_at=at(2), stage="READY", advisor_id=2, advisor="Li"),
-        marks=[MarkRec(1, "RCP-03", "RECEPTION", "done"), MarkRec(1, "RCP-05", "RECEPTION", "done"),
-               MarkRec(1, "QC-05", "QC", "na"), MarkRec(2, "RCP-03", "RECEPTION", "done"),
-               MarkRec(3, "QC-05", "QC", "done")],
+        marks=[
+            MarkRec(1, "RCP-03", "RECEPTION", "done"),
+            MarkRec(1, "RCP-05", "RECEPTION", "done"),
+            MarkRec(1, "QC-05", "QC", "na"),
+            MarkRec(2, "RCP-03", "RECEPTION", "done"),
+            MarkRec(3, "QC-05", "QC", "done"),
+        ],
     )
     drink = kpi.recommended_item(d, WEEK, "RECEPTION", "RCP-03", "Offer a drink")
     assert (drink.num, drink.den, drink.visits, drink.hits) == (2, 3, (1, 2, 3), (1, 2))
@@ -487,19 +543,30 @@ def test_recommended_items_per_item_and_per_advisor_with_the_visits_that_skipped
     li = kpi.recommended_by_advisor(d, WEEK, 2, "Li", rec)
     assert (li.num, li.den, li.notes) == (1, 3, {3: "RCP-03 RCP-05"})
     keys = [fn(WEEK).key for fn in kpi.measure_fns(d, WEEK, recommended=rec)]
-    assert {"recommended.item.RCP-03", "recommended.item.QC-05", "recommended.advisor.1",
-            "recommended.advisor.2"} <= set(keys)
+    assert {
+        "recommended.item.RCP-03",
+        "recommended.item.QC-05",
+        "recommended.advisor.1",
+        "recommended.advisor.2",
+    } <= set(keys)
     hidden = kpi.hidden_item("RCP-03", "Offer a drink", at(0), "Zhou")
-    assert hidden.value is None and hidden.params == {"item": "RCP-03 Offer a drink", "since": "2026-11-02",
-                                                      "by": "Zhou"}
+    assert hidden.value is None and hidden.params == {
+        "item": "RCP-03 Offer a drink",
+        "since": "2026-11-02",
+        "by": "Zhou",
+    }
 
 
 def test_complaints_overdue_and_by_severity():
     d = data(
-        visit(1, arrived_at=at(0)), visit(2, arrived_at=at(1)), visit(3, arrived_at=at(2)),
-        complaints=[ComplaintRec(1, 1, 10, at(0), at(6), "major"),  # closed in 6 h
-                    ComplaintRec(2, 2, 11, at(1), None, "ordinary"),  # open 5 days: overdue
-                    ComplaintRec(3, 3, 12, at(0, days=6), None, "major")],  # open 12 h: not yet
+        visit(1, arrived_at=at(0)),
+        visit(2, arrived_at=at(1)),
+        visit(3, arrived_at=at(2)),
+        complaints=[
+            ComplaintRec(1, 1, 10, at(0), at(6), "major"),  # closed in 6 h
+            ComplaintRec(2, 2, 11, at(1), None, "ordinary"),  # open 5 days: overdue
+            ComplaintRec(3, 3, 12, at(0, days=6), None, "major"),
+        ],  # open 12 h: not yet
     )
     scope = Scope(WEEK.start, WEEK.end, now=at(12, days=6))
     late = kpi.complaints_overdue(d, scope)

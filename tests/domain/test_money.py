@@ -13,11 +13,13 @@ from desk.domain.errors import InvalidInput
 from desk.domain.money import PricedLine, TaxTable
 
 D = Decimal
-TAXES = TaxTable.from_mapping({
-    "VAT13": {"rate": "0.13", "label_en": "VAT 13%", "label_zh": "增值税13%"},
-    "VAT6": {"rate": "0.06", "label_en": "VAT 6%", "label_zh": "增值税6%"},
-    "NONE": {"rate": "0", "label_en": "No tax", "label_zh": "免税"},
-})
+TAXES = TaxTable.from_mapping(
+    {
+        "VAT13": {"rate": "0.13", "label_en": "VAT 13%", "label_zh": "增值税13%"},
+        "VAT6": {"rate": "0.06", "label_en": "VAT 6%", "label_zh": "增值税6%"},
+        "NONE": {"rate": "0", "label_en": "No tax", "label_zh": "免税"},
+    }
+)
 RATES = {"VAT13": D("0.13"), "VAT6": D("0.06"), "NONE": D(0)}
 
 
@@ -28,40 +30,63 @@ def message(err: pytest.ExceptionInfo) -> str:
 # ------------------------------------------------------------------ parsing and formatting
 
 
-@pytest.mark.parametrize("text,cents", [
-    ("12", 1200), ("12.5", 1250), ("12.50", 1250), ("1,234.56", 123456), ("¥12.50", 1250),
-    ("$12", 1200), ("￥12", 1200), ("12元", 1200), ("€ 3.10", 310), ("$0.99", 99), (".5", 50),
-    ("  7 ", 700), ("0", 0), ("0.00", 0), ("-", 0), ("1 234.56", 123456), ("１２．５", 1250),
-    ("1,000,000", 100_000_000), ("12.", 1200), ("007", 700), ("100000000", 10**10),
-    ("99,999,999.99", 10**10 - 1),
-])
+@pytest.mark.parametrize(
+    "text,cents",
+    [
+        ("12", 1200),
+        ("12.5", 1250),
+        ("12.50", 1250),
+        ("1,234.56", 123456),
+        ("¥12.50", 1250),
+        ("$12", 1200),
+        ("￥12", 1200),
+        ("12元", 1200),
+        ("€ 3.10", 310),
+        ("$0.99", 99),
+        (".5", 50),
+        ("  7 ", 700),
+        ("0", 0),
+        ("0.00", 0),
+        ("-", 0),
+        ("1 234.56", 123456),
+        ("１２．５", 1250),
+        ("1,000,000", 100_000_000),
+        ("12.", 1200),
+        ("007", 700),
+        ("100000000", 10**10),
+        ("99,999,999.99", 10**10 - 1),
+    ],
+)
 def test_parse_money(text, cents):
     assert money.parse_money(text) == cents
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("", "Not an amount: "),
-    ("   ", "Not an amount: "),
-    ("¥", "Not an amount: ¥"),
-    ("12a", "Not an amount: 12a"),
-    ("abc", "Not an amount: abc"),
-    ("1.234", "Not an amount: 1.234"),      # more than 2 decimals
-    ("12.500", "Not an amount: 12.500"),
-    ("NaN", "Not an amount: NaN"),
-    ("Infinity", "Not an amount: Infinity"),
-    ("-Infinity", "Not an amount: -Infinity"),
-    ("1,23", "Not an amount: 1,23"),
-    ("12..5", "Not an amount: 12..5"),
-    ("1e5", "Not an amount: 1e5"),
-    (".", "Not an amount: ."),
-    ("1_000", "Not an amount: 1_000"),
-    ("٣", "Not an amount: ٣"),
-    ("-5", "Amount cannot be negative"),
-    ("-¥5.00", "Amount cannot be negative"),
-    ("¥-5", "Amount cannot be negative"),
-    ("100000000.01", "Amount is too large"),
-    ("1" * 5000, "Amount is too large"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("", "Not an amount: "),
+        ("   ", "Not an amount: "),
+        ("¥", "Not an amount: ¥"),
+        ("12a", "Not an amount: 12a"),
+        ("abc", "Not an amount: abc"),
+        ("1.234", "Not an amount: 1.234"),  # more than 2 decimals
+        ("12.500", "Not an amount: 12.500"),
+        ("NaN", "Not an amount: NaN"),
+        ("Infinity", "Not an amount: Infinity"),
+        ("-Infinity", "Not an amount: -Infinity"),
+        ("1,23", "Not an amount: 1,23"),
+        ("12..5", "Not an amount: 12..5"),
+        ("1e5", "Not an amount: 1e5"),
+        (".", "Not an amount: ."),
+        ("1_000", "Not an amount: 1_000"),
+        ("٣", "Not an amount: ٣"),
+        ("-5", "Amount cannot be negative"),
+        ("-¥5.00", "Amount cannot be negative"),
+        ("¥-5", "Amount cannot be negative"),
+        ("100000000.01", "Amount is too large"),
+        ("1" * 5000, "Amount is too large"),
+    ],
+)
 def test_parse_money_refuses(text, reason):
     with pytest.raises(InvalidInput) as err:
         money.parse_money(text)
@@ -73,7 +98,7 @@ def test_money_is_never_float():
     with pytest.raises(TypeError):
         money.parse_money(12.5)
     with pytest.raises(TypeError):
-        money.parse_money(12)          # yuan or cents? refused, not guessed
+        money.parse_money(12)  # yuan or cents? refused, not guessed
     with pytest.raises(TypeError):
         money.format_money(12.5)
     with pytest.raises(TypeError):
@@ -92,10 +117,18 @@ def test_money_is_never_float():
         money.beyond_tolerance(100, 100, pct=5.0, abs_cents=0)
 
 
-@pytest.mark.parametrize("cents,text", [
-    (123456, "1,234.56"), (0, "0.00"), (5, "0.05"), (100, "1.00"), (99, "0.99"),
-    (100_000_000, "1,000,000.00"), (-123456, "-1,234.56"),
-])
+@pytest.mark.parametrize(
+    "cents,text",
+    [
+        (123456, "1,234.56"),
+        (0, "0.00"),
+        (5, "0.05"),
+        (100, "1.00"),
+        (99, "0.99"),
+        (100_000_000, "1,000,000.00"),
+        (-123456, "-1,234.56"),
+    ],
+)
 def test_format_money(cents, text):
     assert money.format_money(cents) == text
 
@@ -105,41 +138,65 @@ def test_format_money_with_symbol():
     assert money.format_money(-5, "¥") == "-¥0.05"
 
 
-@pytest.mark.parametrize("value,cents", [
-    (D("0.5"), 1), (D("1.5"), 2), (D("2.5"), 3), (D("2.4999"), 2), (D("-0.5"), -1),
-    (D("-1.4"), -1), (D(7), 7), (7, 7), (D("1234.500"), 1235),
-])
+@pytest.mark.parametrize(
+    "value,cents",
+    [
+        (D("0.5"), 1),
+        (D("1.5"), 2),
+        (D("2.5"), 3),
+        (D("2.4999"), 2),
+        (D("-0.5"), -1),
+        (D("-1.4"), -1),
+        (D(7), 7),
+        (7, 7),
+        (D("1234.500"), 1235),
+    ],
+)
 def test_round_half_up(value, cents):
     result = money.round_half_up(value)
     assert result == cents and type(result) is int
 
 
-@pytest.mark.parametrize("text,qty", [
-    ("1", D(1)), ("1.5", D("1.5")), ("0.25", D("0.25")), ("0.001", D("0.001")), (" 2 ", D(2)),
-    ("1.5000", D("1.5")), ("1,000", D(1000)), ("10000", D(10000)), ("１.５", D("1.5")),
-    (D("2.5"), D("2.5")), (3, D(3)),
-])
+@pytest.mark.parametrize(
+    "text,qty",
+    [
+        ("1", D(1)),
+        ("1.5", D("1.5")),
+        ("0.25", D("0.25")),
+        ("0.001", D("0.001")),
+        (" 2 ", D(2)),
+        ("1.5000", D("1.5")),
+        ("1,000", D(1000)),
+        ("10000", D(10000)),
+        ("１.５", D("1.5")),
+        (D("2.5"), D("2.5")),
+        (3, D(3)),
+    ],
+)
 def test_parse_qty(text, qty):
     assert money.parse_qty(text) == qty
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("0", "Quantity must be more than zero"),
-    ("0.000", "Quantity must be more than zero"),
-    ("-1", "Quantity must be more than zero"),
-    ("abc", "Not a quantity: abc"),
-    ("", "Not a quantity: "),
-    ("NaN", "Not a quantity: NaN"),
-    ("Infinity", "Not a quantity: Infinity"),
-    ("1e3", "Not a quantity: 1e3"),
-    ("1,5", "Not a quantity: 1,5"),
-    ("1_0", "Not a quantity: 1_0"),
-    ("1.2345", "At most 3 decimals"),
-    ("0.0001", "At most 3 decimals"),
-    ("10000.001", "Quantity is too large"),
-    ("20000", "Quantity is too large"),
-    ("9" * 5000, "Quantity is too large"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("0", "Quantity must be more than zero"),
+        ("0.000", "Quantity must be more than zero"),
+        ("-1", "Quantity must be more than zero"),
+        ("abc", "Not a quantity: abc"),
+        ("", "Not a quantity: "),
+        ("NaN", "Not a quantity: NaN"),
+        ("Infinity", "Not a quantity: Infinity"),
+        ("1e3", "Not a quantity: 1e3"),
+        ("1,5", "Not a quantity: 1,5"),
+        ("1_0", "Not a quantity: 1_0"),
+        ("1.2345", "At most 3 decimals"),
+        ("0.0001", "At most 3 decimals"),
+        ("10000.001", "Quantity is too large"),
+        ("20000", "Quantity is too large"),
+        ("9" * 5000, "Quantity is too large"),
+    ],
+)
 def test_parse_qty_refuses(text, reason):
     with pytest.raises(InvalidInput) as err:
         money.parse_qty(text)
@@ -177,13 +234,13 @@ def test_unknown_tax_code_and_bad_rate():
 
 
 def test_line_net_and_discount():
-    line = PricedLine(D(2), 4550, D(10), "VAT13")          # 91.00 less 10 %
+    line = PricedLine(D(2), 4550, D(10), "VAT13")  # 91.00 less 10 %
     assert money.line_gross(line) == 9100
     assert money.line_discount(line) == 910
     assert money.line_net(line) == 8190
-    half = PricedLine(D("0.333"), 1000, D(0))              # 333.0 cents
+    half = PricedLine(D("0.333"), 1000, D(0))  # 333.0 cents
     assert money.line_net(half) == 333
-    rounding = PricedLine(D(1), 1005, D("50"))             # 502.5 -> 503 discount
+    rounding = PricedLine(D(1), 1005, D("50"))  # 502.5 -> 503 discount
     assert money.line_discount(rounding) == 503 and money.line_net(rounding) == 502
     assert money.line_net(PricedLine(D(3), 999, D(100))) == 0
 
@@ -215,9 +272,9 @@ def test_priced_reads_any_line_like_object():
 
 def test_totals_example_member_discount_warranty():
     lines = [
-        PricedLine(D("1.5"), 18000, D(0), "VAT13"),                      # labour 270.00
-        PricedLine(D(2), 4550, D(10), "VAT13"),                          # 91.00 - 9.10
-        PricedLine(D(1), 30000, D(0), "VAT13", chargeable=False),        # warranty
+        PricedLine(D("1.5"), 18000, D(0), "VAT13"),  # labour 270.00
+        PricedLine(D(2), 4550, D(10), "VAT13"),  # 91.00 - 9.10
+        PricedLine(D(1), 30000, D(0), "VAT13", chargeable=False),  # warranty
         PricedLine(D(1), 1000, D(0), "VAT6"),
     ]
     t = money.totals(lines, TAXES, member_discount_pct=D(5))
@@ -242,8 +299,10 @@ def test_tax_is_computed_once_per_code_not_per_line():
 
 
 def test_only_warranty_and_free_lines_cost_nothing():
-    lines = [PricedLine(D(1), 30000, D(0), "VAT13", chargeable=False),
-             PricedLine(D(2), 1500, D(50), "NONE", chargeable=False)]
+    lines = [
+        PricedLine(D(1), 30000, D(0), "VAT13", chargeable=False),
+        PricedLine(D(2), 1500, D(50), "NONE", chargeable=False),
+    ]
     t = money.totals(lines, TAXES, member_discount_pct=D(10))
     assert (t.gross, t.discount, t.net, t.tax, t.total) == (0, 0, 0, 0, 0)
     assert t.tax_by_code == {}
@@ -276,17 +335,20 @@ def test_variance():
     assert money.variance(9000, 10000) == -1000
 
 
-@pytest.mark.parametrize("final,authorised,beyond", [
-    (10000, 10000, False),
-    (9000, 10000, False),          # lower is never beyond
-    (0, 10000, False),
-    (15000, 10000, False),         # +50.00 == abs tolerance 50.00 (5 % would be 5.00)
-    (15001, 10000, True),
-    (1_050_000, 1_000_000, False),  # +5 % of 10,000.00 exactly
-    (1_050_001, 1_000_000, True),
-    (5000, 0, False),
-    (5001, 0, True),
-])
+@pytest.mark.parametrize(
+    "final,authorised,beyond",
+    [
+        (10000, 10000, False),
+        (9000, 10000, False),  # lower is never beyond
+        (0, 10000, False),
+        (15000, 10000, False),  # +50.00 == abs tolerance 50.00 (5 % would be 5.00)
+        (15001, 10000, True),
+        (1_050_000, 1_000_000, False),  # +5 % of 10,000.00 exactly
+        (1_050_001, 1_000_000, True),
+        (5000, 0, False),
+        (5001, 0, True),
+    ],
+)
 def test_beyond_tolerance(final, authorised, beyond):
     assert money.beyond_tolerance(final, authorised, pct=D(5), abs_cents=5000) is beyond
 
@@ -360,8 +422,12 @@ def test_totals_properties(ls, member):
     assert t.not_charged == sum(money.line_net(ln) for ln in ls if not ln.chargeable)
 
 
-@given(st.decimals(min_value=D("0.001"), max_value=D(10000), places=3),
-       st.integers(min_value=0, max_value=10**7), pcts, pcts)
+@given(
+    st.decimals(min_value=D("0.001"), max_value=D(10000), places=3),
+    st.integers(min_value=0, max_value=10**7),
+    pcts,
+    pcts,
+)
 def test_discount_never_makes_net_negative(qty, unit, line_pct, member):
     line = PricedLine(qty, unit, line_pct, "VAT13")
     assert 0 <= money.line_net(line) <= money.line_gross(line)
@@ -381,8 +447,7 @@ def test_prices_including_tax_properties(ls):
     assert t.tax <= t.total
 
 
-@given(cents, cents, st.decimals(min_value=0, max_value=100, places=2),
-       st.integers(min_value=0, max_value=10**6))
+@given(cents, cents, st.decimals(min_value=0, max_value=100, places=2), st.integers(min_value=0, max_value=10**6))
 def test_tolerance_properties(final, authorised, pct, abs_cents):
     beyond = money.beyond_tolerance(final, authorised, pct=pct, abs_cents=abs_cents)
     if final <= authorised:

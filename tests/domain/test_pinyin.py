@@ -24,7 +24,7 @@ def test_latin_names_have_no_pinyin_and_mixed_names_keep_their_words():
 
 
 def test_pinyin_is_probed_only_for_letters():
-    cols = lambda q: [p.column for p in search.probes(q)]  # noqa: E731
+    cols = lambda q: [p.column for p in search.probes(q)]
     assert {"pinyin_key", "initials_key"} <= set(cols("wl"))
     assert "pinyin_key" not in cols("w")  # one letter matches a fifth of the shop
     assert "pinyin_key" not in cols("京A1")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from desk.domain import process as proc
 from desk.domain.entities import Approval, Availability, EstimateLine, LineKind
 from desk.domain.errors import InvalidTransition
 from desk.domain.process import Action, BoardStatus, Hold, Stage
-from decimal import Decimal
 
 SPEC_ARROWS = [
     (Stage.BOOKED, Action.ARRIVE, Stage.RECEPTION, True),
@@ -80,10 +81,7 @@ def test_board_status_follows_stage_and_lines():
     assert proc.board_status(Stage.WALKAROUND, []) == BoardStatus.WAITING
     assert proc.board_status(Stage.IN_REPAIR, [_line()]) == BoardStatus.WAITING
     assert proc.board_status(Stage.IN_REPAIR, [_line(started=True)]) == BoardStatus.IN_WORK
-    assert (
-        proc.board_status(Stage.IN_REPAIR, [_line(approval=Approval.PENDING)])
-        == BoardStatus.WAITING_APPROVAL
-    )
+    assert proc.board_status(Stage.IN_REPAIR, [_line(approval=Approval.PENDING)]) == BoardStatus.WAITING_APPROVAL
     assert (
         proc.board_status(Stage.IN_REPAIR, [_line(kind=LineKind.PART, availability=Availability.BACK_ORDER)])
         == BoardStatus.WAITING_PARTS

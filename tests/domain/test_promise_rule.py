@@ -27,8 +27,14 @@ CONSENT = estimate.Signature.of(channel=Channel.PHONE, signer="李伟", referenc
 
 
 def part(eta: dt.date | None) -> EstimateLine:
-    return EstimateLine(kind=LineKind.PART, description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                        availability=Availability.BACK_ORDER, eta=eta)
+    return EstimateLine(
+        kind=LineKind.PART,
+        description="Rear brake disc pair",
+        qty=Decimal(1),
+        unit_cents=68000,
+        availability=Availability.BACK_ORDER,
+        eta=eta,
+    )
 
 
 @dataclass
@@ -61,8 +67,9 @@ class Visit:
             self.refused.append((event, exc.field))
 
     def est04(self) -> bool:
-        return rules.CHECKS["promised_time_set"].fn(rules.VisitFacts(now=NOW, lines=self.lines,
-                                                                     promised_at=self.promised))
+        return rules.CHECKS["promised_time_set"].fn(
+            rules.VisitFacts(now=NOW, lines=self.lines, promised_at=self.promised)
+        )
 
 
 ORDERS = ["".join(p) for p in itertools.permutations("PESC")]

@@ -45,9 +45,12 @@ def check(name, facts) -> bool:
 
 # ------------------------------------------------------------------ comeback (APPT-03)
 
+
 def past(days_ago, text, tags=()):
     return PastVisit(
-        id=1, delivered_at=NOW - timedelta(days=days_ago), arrived_at=NOW - timedelta(days=days_ago, hours=3),
+        id=1,
+        delivered_at=NOW - timedelta(days=days_ago),
+        arrived_at=NOW - timedelta(days=days_ago, hours=3),
         concerns=[Concern(text, frozenset(tags))],
     )
 
@@ -80,6 +83,7 @@ def test_comeback_window_is_configurable():
 
 
 # ------------------------------------------------------------------ conditions
+
 
 def test_condition_rules():
     assert CONDITIONS["first_visit"](f(first_visit=True))
@@ -127,6 +131,7 @@ def test_fup_01_is_done_only_by_a_call_inside_the_window():
 
 # ------------------------------------------------------------------ checks
 
+
 def test_customer_linked_and_concerns():
     assert not check("customer_linked", f(customer=Customer(1, "a")))
     assert check("customer_linked", f(customer=Customer(1, "a"), vehicle=Vehicle(1, 1)))
@@ -169,8 +174,14 @@ def test_estimate_priced_needs_labour():
 
 def _auth(lines, version=1, amount=20340, **kw):
     return Authorisation(
-        channel=Channel.IN_PERSON, signer="Li", reference="P1", amount_cents=amount,
-        estimate_version=version, lines_hash=rules.lines_hash(lines), at=NOW, **kw,
+        channel=Channel.IN_PERSON,
+        signer="Li",
+        reference="P1",
+        amount_cents=amount,
+        estimate_version=version,
+        lines_hash=rules.lines_hash(lines),
+        at=NOW,
+        **kw,
     )
 
 
@@ -180,14 +191,17 @@ def test_authorisation_covers_one_exact_estimate_version():
     assert check("authorised", facts)
     # a changed price invalidates it
     changed = [line(unit_cents=19000)]
-    assert not check("authorised", f(lines=changed, estimate_version=1, estimate_total_cents=20340,
-                                       authorisations=[_auth(ls)]))
+    assert not check(
+        "authorised", f(lines=changed, estimate_version=1, estimate_total_cents=20340, authorisations=[_auth(ls)])
+    )
     # a newer estimate version invalidates it
-    assert not check("authorised", f(lines=ls, estimate_version=2, estimate_total_cents=20340,
-                                       authorisations=[_auth(ls)]))
+    assert not check(
+        "authorised", f(lines=ls, estimate_version=2, estimate_total_cents=20340, authorisations=[_auth(ls)])
+    )
     # an amount below the total does not authorise it
-    assert not check("authorised", f(lines=ls, estimate_version=1, estimate_total_cents=20341,
-                                       authorisations=[_auth(ls)]))
+    assert not check(
+        "authorised", f(lines=ls, estimate_version=1, estimate_total_cents=20341, authorisations=[_auth(ls)])
+    )
 
 
 def test_added_work_must_be_approved_before_it_is_done():
@@ -233,8 +247,16 @@ def test_final_beyond_tolerance_needs_the_customers_reapproval_not_a_word():
     assert rules.authorised_amount(f(final_total_cents=20340, **voided)) == 20340
     assert rules.valid_authorisation(f(**voided)) is None
     # approved added work raises what was authorised
-    extra = Authorisation(channel=Channel.PHONE, signer="Li", reference="138", amount_cents=20000,
-                          estimate_version=1, lines_hash="x", at=NOW, for_added_work=True)
+    extra = Authorisation(
+        channel=Channel.PHONE,
+        signer="Li",
+        reference="138",
+        amount_cents=20000,
+        estimate_version=1,
+        lines_hash="x",
+        at=NOW,
+        for_added_work=True,
+    )
     base["authorisations"] = [_auth(ls), extra]
     assert check("amount_ok", f(final_total_cents=40000, **base))
 
@@ -255,7 +277,7 @@ def test_followup_call_due_72_hours_after_delivery():
 
 
 def test_followup_closed_after_survey_or_three_unreached_attempts():
-    call = lambda o, s=False: FollowUpCall(at=NOW, outcome=o, survey_done=s)  # noqa: E731
+    call = lambda o, s=False: FollowUpCall(at=NOW, outcome=o, survey_done=s)
     assert not rules.followup_closed(f(calls=[call(CallOutcome.NO_ANSWER)] * 2))
     assert rules.followup_closed(f(calls=[call(CallOutcome.NO_ANSWER)] * 3))
     assert rules.followup_closed(f(calls=[call(CallOutcome.REACHED, True)]))
@@ -292,8 +314,15 @@ def test_the_signature_is_never_credited_with_added_work_another_approval_covere
     """Found by the breaking test: the Ready screen said a ¥514.15 signature of
     11:05 was for ¥1,418.15, the ¥904.00 of work approved by phone at 20:40
     included. Split, each amount stands beside what approved it."""
-    sig = Authorisation(channel=Channel.IN_PERSON, signer="Emma Brown", reference="", amount_cents=51415,
-                        estimate_version=5, lines_hash="h", at=datetime(2026, 12, 7, 11, 5))
+    sig = Authorisation(
+        channel=Channel.IN_PERSON,
+        signer="Emma Brown",
+        reference="",
+        amount_cents=51415,
+        estimate_version=5,
+        lines_hash="h",
+        at=datetime(2026, 12, 7, 11, 5),
+    )
     assert rules.signed_split(sig, False, 51415 + 90400) == (51415, 90400)
     assert rules.signed_split(sig, True, 51415 + 90400) == (51415, 90400)  # void: no more than written on it
     assert rules.signed_split(None, False, 0) == (0, 0)

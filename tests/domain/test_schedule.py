@@ -16,12 +16,15 @@ DAY = datetime(2026, 11, 23)
 BOOK = Schedule(slot_minutes=30, capacity=2, opening=time(8, 0), closing=time(18, 0))
 
 
-@pytest.mark.parametrize("at, start", [
-    (DAY.replace(hour=9, minute=0), DAY.replace(hour=9, minute=0)),
-    (DAY.replace(hour=9, minute=29, second=59), DAY.replace(hour=9, minute=0)),
-    (DAY.replace(hour=9, minute=30), DAY.replace(hour=9, minute=30)),
-    (DAY.replace(hour=23, minute=59), DAY.replace(hour=23, minute=30)),
-])
+@pytest.mark.parametrize(
+    "at, start",
+    [
+        (DAY.replace(hour=9, minute=0), DAY.replace(hour=9, minute=0)),
+        (DAY.replace(hour=9, minute=29, second=59), DAY.replace(hour=9, minute=0)),
+        (DAY.replace(hour=9, minute=30), DAY.replace(hour=9, minute=30)),
+        (DAY.replace(hour=23, minute=59), DAY.replace(hour=23, minute=30)),
+    ],
+)
 def test_a_time_falls_in_the_slot_that_starts_on_the_grid(at, start):
     assert BOOK.slot_start(at) == start
     assert BOOK.slot_span(at) == (start, start + timedelta(minutes=30))
@@ -49,7 +52,7 @@ def test_capacity_and_the_past():
 
 def test_earliest_free_slot_skips_full_slots_and_closed_hours():
     full = {DAY.replace(hour=17, minute=0), DAY.replace(hour=17, minute=30)}
-    load = lambda at: 2 if at in full else 0  # noqa: E731
+    load = lambda at: 2 if at in full else 0
     assert BOOK.earliest_free(DAY.replace(hour=16, minute=50), load) == DAY.replace(day=24, hour=8)
     assert BOOK.earliest_free(DAY.replace(hour=9, minute=10), load) == DAY.replace(hour=9, minute=30)
     assert BOOK.earliest_free(DAY.replace(hour=9), lambda at: 2, days=2) is None
@@ -58,16 +61,19 @@ def test_earliest_free_slot_skips_full_slots_and_closed_hours():
 def test_reminders_of_an_appointment():
     at = DAY.replace(hour=10)
     assert sched.reminder_times(at, 15) == [
-        ("day", at - timedelta(days=1)), ("hour", at - timedelta(hours=1)), ("late", at + timedelta(minutes=15)),
+        ("day", at - timedelta(days=1)),
+        ("hour", at - timedelta(hours=1)),
+        ("late", at + timedelta(minutes=15)),
     ]
     later = at + timedelta(hours=2)
-    assert [sched.reminder_due(k, later, 15) for k, _ in sched.reminder_times(at, 15)] == \
-        [due for _, due in sched.reminder_times(later, 15)]
+    assert [sched.reminder_due(k, later, 15) for k, _ in sched.reminder_times(at, 15)] == [
+        due for _, due in sched.reminder_times(later, 15)
+    ]
 
 
 def test_a_booking_less_than_a_day_ahead_gets_no_overdue_day_reminder():
     at = DAY.replace(hour=10)
-    kinds = lambda booked: [k for k, _ in sched.reminder_times(at, 15, booked_at=booked)]  # noqa: E731
+    kinds = lambda booked: [k for k, _ in sched.reminder_times(at, 15, booked_at=booked)]
     assert kinds(at - timedelta(days=2)) == ["day", "hour", "late"]
     assert kinds(at - timedelta(hours=5)) == ["hour", "late"]
     assert kinds(at - timedelta(minutes=30)) == ["late"]

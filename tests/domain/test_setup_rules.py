@@ -18,7 +18,9 @@ TAX = frozenset({"VAT13", "VAT6", "NONE"})
 
 def defaults() -> dict:
     return {
-        "opening_time": time(8, 0), "closing_time": time(18, 0), "slot_minutes": 30,
+        "opening_time": time(8, 0),
+        "closing_time": time(18, 0),
+        "slot_minutes": 30,
     }
 
 
@@ -29,46 +31,52 @@ def reason(exc) -> str:
 # ------------------------------------------------------------------ settings
 
 
-@pytest.mark.parametrize("key, text, value", [
-    ("slot_minutes", "20", 20),
-    ("opening_time", "7:30", time(7, 30)),
-    ("closing_time", "6pm", time(18, 0)),
-    ("amount_tolerance_pct", "2.5%", Decimal("2.5")),
-    ("amount_tolerance_abs_cents", "¥80.50", 8050),
-    ("locale", "zh", "zh_CN"),
-    ("tax_code_default", "vat6", "VAT6"),
-    ("shop_name", "  大众 4S 店 ", "大众 4S 店"),
-    ("comeback_window_days", "0", 0),
-    ("shop_address", " 北京市朝阳区建国路 88 号 ", "北京市朝阳区建国路 88 号"),
-    ("shop_address", "  ", ""),  # the printouts then leave the line out
-    ("shop_phone", "010-6552 9988", "+861065529988"),
-    ("shop_phone", "", ""),
-    ("shop_tax_id", "91110105MA01ABCD2X", "91110105MA01ABCD2X"),
-    ("lobby_font_size", "40", 40),
-])
+@pytest.mark.parametrize(
+    "key, text, value",
+    [
+        ("slot_minutes", "20", 20),
+        ("opening_time", "7:30", time(7, 30)),
+        ("closing_time", "6pm", time(18, 0)),
+        ("amount_tolerance_pct", "2.5%", Decimal("2.5")),
+        ("amount_tolerance_abs_cents", "¥80.50", 8050),
+        ("locale", "zh", "zh_CN"),
+        ("tax_code_default", "vat6", "VAT6"),
+        ("shop_name", "  大众 4S 店 ", "大众 4S 店"),
+        ("comeback_window_days", "0", 0),
+        ("shop_address", " 北京市朝阳区建国路 88 号 ", "北京市朝阳区建国路 88 号"),
+        ("shop_address", "  ", ""),  # the printouts then leave the line out
+        ("shop_phone", "010-6552 9988", "+861065529988"),
+        ("shop_phone", "", ""),
+        ("shop_tax_id", "91110105MA01ABCD2X", "91110105MA01ABCD2X"),
+        ("lobby_font_size", "40", 40),
+    ],
+)
 def test_good_values_are_parsed_exactly(key, text, value):
     got = rules.parse_setting(key, text, tax_codes=TAX)
     assert got == value and type(got) is type(value)
 
 
-@pytest.mark.parametrize("key, text, message", [
-    ("amount_tolerance_pct", "-1", "Cannot be negative"),
-    ("amount_tolerance_abs_cents", "-5", "Cannot be negative"),
-    ("comeback_window_days", "-3", "Cannot be negative"),
-    ("slot_minutes", "3", "Must be at least {minimum}"),
-    ("bays", "9999", "Must be at most {maximum}"),
-    ("bays", "two", "Enter a whole number"),
-    ("bays", "2.5", "Enter a whole number"),
-    ("amount_tolerance_pct", "101", "Enter a percentage from 0 to 100"),
-    ("amount_tolerance_pct", "NaN", "Enter a percentage from 0 to 100"),
-    ("opening_time", "25:00", "Not a time: {value}"),
-    ("locale", "fr", "Language is en or zh"),
-    ("tax_code_default", "VAT99", "Unknown tax code {code}; use one of {codes}"),
-    ("shop_name", "   ", "Must not be empty"),
-    ("shop_phone", "12345", "Not a valid phone number"),
-    ("lobby_font_size", "8", "Must be at least {minimum}"),
-    ("lobby_font_size", "200", "Must be at most {maximum}"),
-])
+@pytest.mark.parametrize(
+    "key, text, message",
+    [
+        ("amount_tolerance_pct", "-1", "Cannot be negative"),
+        ("amount_tolerance_abs_cents", "-5", "Cannot be negative"),
+        ("comeback_window_days", "-3", "Cannot be negative"),
+        ("slot_minutes", "3", "Must be at least {minimum}"),
+        ("bays", "9999", "Must be at most {maximum}"),
+        ("bays", "two", "Enter a whole number"),
+        ("bays", "2.5", "Enter a whole number"),
+        ("amount_tolerance_pct", "101", "Enter a percentage from 0 to 100"),
+        ("amount_tolerance_pct", "NaN", "Enter a percentage from 0 to 100"),
+        ("opening_time", "25:00", "Not a time: {value}"),
+        ("locale", "fr", "Language is en or zh"),
+        ("tax_code_default", "VAT99", "Unknown tax code {code}; use one of {codes}"),
+        ("shop_name", "   ", "Must not be empty"),
+        ("shop_phone", "12345", "Not a valid phone number"),
+        ("lobby_font_size", "8", "Must be at least {minimum}"),
+        ("lobby_font_size", "200", "Must be at most {maximum}"),
+    ],
+)
 def test_bad_values_are_refused_with_a_clear_message(key, text, message):
     with pytest.raises(InvalidInput) as exc:
         rules.parse_setting(key, text, tax_codes=TAX)
@@ -93,8 +101,13 @@ def test_slots_must_divide_the_day():
 
 
 def test_stored_text_round_trips():
-    for key, text in [("amount_tolerance_pct", "2.5"), ("opening_time", "07:30"), ("bays", "8"),
-                      ("amount_tolerance_abs_cents", "8050"), ("locale", "zh_CN")]:
+    for key, text in [
+        ("amount_tolerance_pct", "2.5"),
+        ("opening_time", "07:30"),
+        ("bays", "8"),
+        ("amount_tolerance_abs_cents", "8050"),
+        ("locale", "zh_CN"),
+    ]:
         assert rules.to_text(key, rules.from_text(key, text)) == text
 
 
@@ -143,8 +156,7 @@ def test_an_override_never_weakens_a_required_item():
 
 
 def test_own_items_get_numbered_ids_and_join_their_stage():
-    first = rules.own_item(BASE, [], stage="WALKAROUND", en="Photograph the dashboard", zh="拍摄仪表盘",
-                           required=True)
+    first = rules.own_item(BASE, [], stage="WALKAROUND", en="Photograph the dashboard", zh="拍摄仪表盘", required=True)
     second = rules.own_item(BASE, [first], stage="READY", en="Give a key fob cover")
     assert (first.item_id, second.item_id) == ("OWN-01", "OWN-02")
     assert second.zh == "Give a key fob cover"  # no Chinese text: the English shows
@@ -152,17 +164,21 @@ def test_own_items_get_numbered_ids_and_join_their_stage():
     walk = out.for_stage("WALKAROUND")
     assert walk[-1].id == "OWN-01" and walk[-1].required
     assert out.stages == BASE.stages
-    hidden = rules.apply_overrides(BASE, [first, rules.ItemOverride(
-        second.item_id, "READY", second.en, second.zh, False, own=True, deleted=True)])
+    hidden = rules.apply_overrides(
+        BASE, [first, rules.ItemOverride(second.item_id, "READY", second.en, second.zh, False, own=True, deleted=True)]
+    )
     with pytest.raises(KeyError):
         hidden.get("OWN-02")
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"stage": "NOWHERE", "en": "x"}, "stage"),
-    ({"stage": "QC", "en": "  "}, "en"),
-    ({"stage": "QC", "en": "x", "role": "boss"}, "role"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"stage": "NOWHERE", "en": "x"}, "stage"),
+        ({"stage": "QC", "en": "  "}, "en"),
+        ({"stage": "QC", "en": "x", "role": "boss"}, "role"),
+    ],
+)
 def test_own_item_validation(kw, field):
     with pytest.raises(InvalidInput) as exc:
         rules.own_item(BASE, [], **kw)

@@ -49,8 +49,7 @@ def test_tick_needs_the_items_role_or_a_manager_or_foreman():
 
 def test_the_inspector_is_not_the_technician_where_the_shop_has_another():
     both = User(9, "Sole", frozenset({Role.QC, Role.TECHNICIAN}))
-    assert refusal(staff.may_tick(both, QC03, technician_ids={9})) == (
-        "tick", "an inspector other than the technician")
+    assert refusal(staff.may_tick(both, QC03, technician_ids={9})) == ("tick", "an inspector other than the technician")
     assert staff.may_tick(both, QC03, technician_ids={9}, shop_has_other_inspector=False)
     assert staff.may_tick(both, QC03, technician_ids={7})  # someone else did the work
     rep07 = ck.MotItem("REP-07", "IN_REPAIR", "a", "b", True, Role.TECHNICIAN)
@@ -63,7 +62,9 @@ def test_the_self_inspection_is_ticked_by_a_technician_who_worked_on_the_car():
     other = User(7, "Liu", frozenset({Role.TECHNICIAN}))
     assert staff.may_tick(TECH, qc01, technician_ids={TECH.id})
     assert refusal(staff.may_tick(other, qc01, technician_ids={TECH.id})) == (
-        "tick", "a technician who worked on this car")
+        "tick",
+        "a technician who worked on this car",
+    )
     assert staff.may_tick(FOREMAN, qc01, technician_ids={TECH.id})  # the foreman may still
     assert staff.may_tick(other, qc01)  # nobody recorded as working on it: any technician
     offered = staff.who_may_mark(qc01, "done", [TECH, other, ADVISOR], {2, 7, 1}, technician_ids={TECH.id})
@@ -124,10 +125,18 @@ def test_the_checklist_asks_staff(monkeypatch):
 # ----------------------------------------------------------------------------- prices
 
 
-@pytest.mark.parametrize(("discount", "free", "warranty", "expected"), [
-    ("0", False, False, False), ("10", False, False, False), ("10.01", False, False, True),
-    ("0", True, False, True), ("0", False, True, True), ("0", True, True, True), ("100", True, True, True),
-])
+@pytest.mark.parametrize(
+    ("discount", "free", "warranty", "expected"),
+    [
+        ("0", False, False, False),
+        ("10", False, False, False),
+        ("10.01", False, False, True),
+        ("0", True, False, True),
+        ("0", False, True, True),
+        ("0", True, True, True),
+        ("100", True, True, True),
+    ],
+)
 def test_price_override_rule(discount, free, warranty, expected):
     facts = staff.PriceFacts(Decimal(discount), free, warranty)
     assert staff.price_override(facts, limit_pct=LIMIT) is expected
@@ -142,8 +151,9 @@ def test_free_and_warranty_by_an_advisor_needs_an_override():
 
 def test_a_unit_price_below_the_catalogue_price_beyond_the_limit_needs_an_override():
     def may(user, unit, discount="0", catalogue=40000):
-        return staff.may_price(user, staff.PriceFacts(Decimal(discount), unit_cents=unit), limit_pct=LIMIT,
-                               list_cents=catalogue)
+        return staff.may_price(
+            user, staff.PriceFacts(Decimal(discount), unit_cents=unit), limit_pct=LIMIT, list_cents=catalogue
+        )
 
     assert not may(ADVISOR, 1)  # typing 0.01 as the price
     assert may(MANAGER, 1)
@@ -166,33 +176,58 @@ def test_the_price_rule_reads_a_draft_or_a_line():
 VAT13, VAT6, NO_TAX = Decimal("0.13"), Decimal("0.06"), Decimal(0)
 
 
-def lowers(unit=42000, qty="1", discount="0", rate=VAT13, *, free=False, warranty=False, list_cents=42000,
-           list_qty="1", standard=VAT13) -> bool:
+def lowers(
+    unit=42000,
+    qty="1",
+    discount="0",
+    rate=VAT13,
+    *,
+    free=False,
+    warranty=False,
+    list_cents=42000,
+    list_qty="1",
+    standard=VAT13,
+) -> bool:
     """The one price rule over a catalogue part of ¥420 × 1 at VAT 13 %."""
     facts = staff.PriceFacts(Decimal(discount), free, warranty, unit, Decimal(qty))
-    return staff.price_override(facts, limit_pct=LIMIT, list_cents=list_cents,
-                                list_qty=None if list_qty is None else Decimal(list_qty), tax_rate=rate,
-                                list_tax_rate=standard)
+    return staff.price_override(
+        facts,
+        limit_pct=LIMIT,
+        list_cents=list_cents,
+        list_qty=None if list_qty is None else Decimal(list_qty),
+        tax_rate=rate,
+        list_tax_rate=standard,
+    )
 
 
-@pytest.mark.parametrize(("field", "changed", "expected"), [
-    # the unit price below the catalogue's
-    ("unit", {"unit": 37800}, False), ("unit", {"unit": 37799}, True), ("unit", {"unit": 1}, True),
-    # the quantity (or hours) below the canned job's: 0.001 bills ¥420 as ¥0.42
-    ("qty", {"qty": "0.9"}, False), ("qty", {"qty": "0.899"}, True), ("qty", {"qty": "0.001"}, True),
-    # the discount beyond the advisor's limit
-    ("discount", {"discount": "10"}, False), ("discount", {"discount": "10.01"}, True),
-    # free and warranty cost the customer nothing
-    ("free", {"free": True}, True), ("warranty", {"warranty": True}, True),
-    # the tax code below the standard one: NONE takes 11.5 % off a VAT13 price, VAT6 6.2 %
-    ("tax", {"rate": NO_TAX}, True), ("tax", {"rate": VAT6}, False),
-    # together: 6.2 % by the tax code and 5 % discount come to 10.9 %
-    ("tax+discount", {"rate": VAT6, "discount": "5"}, True),
-    # half the quantity at twice the price is the same money
-    ("qty+unit", {"qty": "0.5", "unit": 84000}, False),
-    # above the book is no discount
-    ("qty up", {"qty": "2"}, False),
-])
+@pytest.mark.parametrize(
+    ("field", "changed", "expected"),
+    [
+        # the unit price below the catalogue's
+        ("unit", {"unit": 37800}, False),
+        ("unit", {"unit": 37799}, True),
+        ("unit", {"unit": 1}, True),
+        # the quantity (or hours) below the canned job's: 0.001 bills ¥420 as ¥0.42
+        ("qty", {"qty": "0.9"}, False),
+        ("qty", {"qty": "0.899"}, True),
+        ("qty", {"qty": "0.001"}, True),
+        # the discount beyond the advisor's limit
+        ("discount", {"discount": "10"}, False),
+        ("discount", {"discount": "10.01"}, True),
+        # free and warranty cost the customer nothing
+        ("free", {"free": True}, True),
+        ("warranty", {"warranty": True}, True),
+        # the tax code below the standard one: NONE takes 11.5 % off a VAT13 price, VAT6 6.2 %
+        ("tax", {"rate": NO_TAX}, True),
+        ("tax", {"rate": VAT6}, False),
+        # together: 6.2 % by the tax code and 5 % discount come to 10.9 %
+        ("tax+discount", {"rate": VAT6, "discount": "5"}, True),
+        # half the quantity at twice the price is the same money
+        ("qty+unit", {"qty": "0.5", "unit": 84000}, False),
+        # above the book is no discount
+        ("qty up", {"qty": "2"}, False),
+    ],
+)
 def test_every_field_that_lowers_a_price_is_one_rule(field, changed, expected):
     assert not lowers()  # the catalogue line itself
     assert lowers(**changed) is expected, field
@@ -220,8 +255,14 @@ def test_a_manager_or_foreman_may_lower_a_price_an_advisor_may_not():
 
 
 def test_a_change_that_does_not_lower_the_price_keeps_the_line_as_allowed():
-    kw = {"limit_pct": LIMIT, "list_cents": 42000, "list_qty": Decimal(1), "rate_before": VAT13,
-          "rate_after": VAT13, "list_tax_rate": VAT13}
+    kw = {
+        "limit_pct": LIMIT,
+        "list_cents": 42000,
+        "list_qty": Decimal(1),
+        "rate_before": VAT13,
+        "rate_after": VAT13,
+        "list_tax_rate": VAT13,
+    }
     granted = staff.PriceFacts(Decimal(30), unit_cents=42000)  # a manager's 30 %
     more = staff.PriceFacts(Decimal(30), unit_cents=42000, qty=Decimal(2))
     less = staff.PriceFacts(Decimal(30), unit_cents=42000, qty=Decimal("0.5"))
@@ -239,7 +280,9 @@ def test_a_line_is_started_or_finished_in_a_technicians_name_by_him_only():
     assert staff.may_work_as(TECH, TECH.id)
     for user in (ADVISOR, MANAGER, FOREMAN, other):  # picking his name is no longer enough
         assert refusal(staff.may_work_as(user, TECH.id)) == (
-            "record a line's work in a technician's name", "that technician, with their PIN")
+            "record a line's work in a technician's name",
+            "that technician, with their PIN",
+        )
     assert not staff.may_work_as(ADVISOR, None) and not staff.may_work_as(None, TECH.id)
     gone = User(9, "Gone", frozenset({Role.TECHNICIAN}), active=False)
     assert staff.who_may_work([ADVISOR, TECH, other, gone], {TECH.id, gone.id, ADVISOR.id}) == [TECH]
@@ -251,7 +294,9 @@ def test_the_customers_decision_is_recorded_by_an_advisor_not_by_who_found_the_w
     assert refusal(staff.may_record_decision(TECH, found_by={TECH.id}))[0] == "record the customer's decision"
     assert refusal(staff.may_record_decision(QC, found_by=set()))[0] == "record the customer's decision"
     assert refusal(staff.may_record_decision(ADVISOR, found_by={ADVISOR.id})) == (
-        "record the customer's decision on work you found", "an advisor who did not find the work")
+        "record the customer's decision on work you found",
+        "an advisor who did not find the work",
+    )
     users = [ADVISOR, TECH, MANAGER, QC]
     assert staff.who_may_record_decision(users, {u.id for u in users}, {MANAGER.id}) == [ADVISOR]
 
@@ -269,9 +314,13 @@ def test_approvers_are_active_managers_or_foremen_with_a_pin():
     assert refusal(staff.may_approve(ADVISOR)) == ("approve", "manager")
 
 
-@pytest.mark.parametrize(("rule", "action"), [
-    (staff.may_overbook, "overbook"), (staff.may_correct_odometer, "correct odometer"),
-])
+@pytest.mark.parametrize(
+    ("rule", "action"),
+    [
+        (staff.may_overbook, "overbook"),
+        (staff.may_correct_odometer, "correct odometer"),
+    ],
+)
 def test_manager_or_foreman_actions(rule, action):
     assert rule(MANAGER) and rule(FOREMAN)
     assert refusal(rule(ADVISOR)) == (action, "manager")

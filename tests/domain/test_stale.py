@@ -15,24 +15,43 @@ from desk.widgets.feedback import other_change
 AT = datetime(2026, 11, 23, 17, 50)
 
 
-@pytest.mark.parametrize(("change", "en", "zh"), [
-    (OtherChange("Tom Becker", AT, "visit.promised", {"promised_at": "2026-11-23T16:30:00"}),
-     "Tom Becker set the promised time to 16:30 at 17:50", "Tom Becker 于 17:50 将承诺完工时间设为 16:30"),
-    (OtherChange("Tom Becker", AT, "visit.promised", {"promised_at": "2026-11-24T10:00:00"}),
-     "Tom Becker set the promised time to 2026-11-24 10:00 at 17:50",
-     "Tom Becker 于 17:50 将承诺完工时间设为 2026-11-24 10:00"),
-    (OtherChange("周经理", AT, "line.update", {"description": "Brake disc", "eta": "2026-11-26",
-                                                "availability": "back_order"}),
-     "周经理 set the arrival date of Brake disc to 2026-11-26 at 17:50",
-     "周经理 于 17:50 将 Brake disc 的到货日期设为 2026-11-26"),
-    (OtherChange("周经理", AT, "visit.reschedule", {"at": "2026-11-24T11:00:00"}),
-     "周经理 moved the appointment to 2026-11-24 11:00 at 17:50", "周经理 于 17:50 将预约改到 2026-11-24 11:00"),
-    (OtherChange("周经理", AT, "setup.setting", {"bays": "8"}),
-     "周经理 set Workshop bays to 8 at 17:50", None),
-    (OtherChange("周经理", AT, "concern.add", {"text": "Rattle"}),
-     "周经理 added a concern at 17:50", "周经理 于 17:50 添加了一项客户诉求"),
-    (OtherChange("周经理", AT, "something.new"), "周经理 changed it at 17:50", "周经理 于 17:50 修改了此记录"),
-])
+@pytest.mark.parametrize(
+    ("change", "en", "zh"),
+    [
+        (
+            OtherChange("Tom Becker", AT, "visit.promised", {"promised_at": "2026-11-23T16:30:00"}),
+            "Tom Becker set the promised time to 16:30 at 17:50",
+            "Tom Becker 于 17:50 将承诺完工时间设为 16:30",
+        ),
+        (
+            OtherChange("Tom Becker", AT, "visit.promised", {"promised_at": "2026-11-24T10:00:00"}),
+            "Tom Becker set the promised time to 2026-11-24 10:00 at 17:50",
+            "Tom Becker 于 17:50 将承诺完工时间设为 2026-11-24 10:00",
+        ),
+        (
+            OtherChange(
+                "周经理",
+                AT,
+                "line.update",
+                {"description": "Brake disc", "eta": "2026-11-26", "availability": "back_order"},
+            ),
+            "周经理 set the arrival date of Brake disc to 2026-11-26 at 17:50",
+            "周经理 于 17:50 将 Brake disc 的到货日期设为 2026-11-26",
+        ),
+        (
+            OtherChange("周经理", AT, "visit.reschedule", {"at": "2026-11-24T11:00:00"}),
+            "周经理 moved the appointment to 2026-11-24 11:00 at 17:50",
+            "周经理 于 17:50 将预约改到 2026-11-24 11:00",
+        ),
+        (OtherChange("周经理", AT, "setup.setting", {"bays": "8"}), "周经理 set Workshop bays to 8 at 17:50", None),
+        (
+            OtherChange("周经理", AT, "concern.add", {"text": "Rattle"}),
+            "周经理 added a concern at 17:50",
+            "周经理 于 17:50 添加了一项客户诉求",
+        ),
+        (OtherChange("周经理", AT, "something.new"), "周经理 changed it at 17:50", "周经理 于 17:50 修改了此记录"),
+    ],
+)
 def test_the_other_change_in_words(change, en, zh):
     set_locale("en")
     assert other_change(change) == en
@@ -52,6 +71,7 @@ def test_every_audited_visit_action_has_words():
     import desk.services
 
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path(desk.services.__file__).parent.glob("*.py"))
-    actions = set(re.findall(r'"((?:visit|line|concern|finding|odometer|estimate|complaint|comeback|damage)\.[a-z_]+)"',
-                             source))
+    actions = set(
+        re.findall(r'"((?:visit|line|concern|finding|odometer|estimate|complaint|comeback|damage)\.[a-z_]+)"', source)
+    )
     assert actions and actions <= set(stale.DID), actions - set(stale.DID)

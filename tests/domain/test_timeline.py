@@ -21,8 +21,18 @@ def at(minutes: float) -> datetime:
 
 #: A whole visit, every milestone recorded (minutes after 09:00).
 WHOLE = {
-    "booked": -1440, "arrived": 0, "greeted": 0.5, "written_up": 15, "presented": 25, "signed": 35,
-    "started": 45, "qc_passed": 200, "washed": 220, "ready": 230, "told": 235, "delivered": 300,
+    "booked": -1440,
+    "arrived": 0,
+    "greeted": 0.5,
+    "written_up": 15,
+    "presented": 25,
+    "signed": 35,
+    "started": 45,
+    "qc_passed": 200,
+    "washed": 220,
+    "ready": 230,
+    "told": 235,
+    "delivered": 300,
     "followed_up": 300 + 24 * 60,
 }
 
@@ -45,20 +55,23 @@ def test_standards_come_from_the_settings_and_the_policy():
     assert STDS["greeted"] == 60
 
 
-@pytest.mark.parametrize("key,start,end,std", [
-    ("greeted", 0, 0.5, 60),
-    ("written_up", 0.5, 15, 20 * 60),
-    ("presented", 15, 25, 15 * 60),
-    ("signed", 25, 35, 15 * 60),
-    ("started", 35, 45, 15 * 60),
-    ("work_done", 45, 126, 1.5 * 3600),  # the hours sold for the visit's labour
-    ("qc_passed", 126, 200, 30 * 60),
-    ("washed", 200, 220, 30 * 60),
-    ("ready", 220, 230, 15 * 60),
-    ("told", 230, 235, 10 * 60),
-    ("delivered", 235, 300, None),
-    ("followed_up", 300, 300 + 24 * 60, 72 * 3600),
-])
+@pytest.mark.parametrize(
+    "key,start,end,std",
+    [
+        ("greeted", 0, 0.5, 60),
+        ("written_up", 0.5, 15, 20 * 60),
+        ("presented", 15, 25, 15 * 60),
+        ("signed", 25, 35, 15 * 60),
+        ("started", 35, 45, 15 * 60),
+        ("work_done", 45, 126, 1.5 * 3600),  # the hours sold for the visit's labour
+        ("qc_passed", 126, 200, 30 * 60),
+        ("washed", 200, 220, 30 * 60),
+        ("ready", 220, 230, 15 * 60),
+        ("told", 230, 235, 10 * 60),
+        ("delivered", 235, 300, None),
+        ("followed_up", 300, 300 + 24 * 60, 72 * 3600),
+    ],
+)
 def test_each_interval_runs_from_the_milestone_before_it(key, start, end, std):
     iv = next(i for i in tl.intervals(whole(), STDS) if i.key == key)
     assert (iv.start, iv.end) == (at(start), at(end))
@@ -114,22 +127,29 @@ def test_a_walk_in_has_no_booking():
 
 
 def test_work_is_done_only_when_every_line_is():
-    clock = tl.VisitClock(1, stage="IN_REPAIR", at={"arrived": at(0), "started": at(10)},
-                          lines=(tl.LineClock(1, "a", at(10), at(20), 1000), tl.LineClock(2, "b", at(20), None, 500)))
+    clock = tl.VisitClock(
+        1,
+        stage="IN_REPAIR",
+        at={"arrived": at(0), "started": at(10)},
+        lines=(tl.LineClock(1, "a", at(10), at(20), 1000), tl.LineClock(2, "b", at(20), None, 500)),
+    )
     assert "work_done" not in dict(clock.milestones())
     run = tl.running(clock, STDS)
     assert run.key == "work_done" and run.start == at(10) and run.standard_seconds == 5400
     assert not run.over(at(100)) and run.over(at(101))
 
 
-@pytest.mark.parametrize("stage,times,waits,over_at", [
-    ("RECEPTION", {"arrived": 0}, "greeted", 1.05),
-    ("RECEPTION", {"arrived": 0, "greeted": 0.5}, "written_up", 20.6),
-    ("ESTIMATE", {"arrived": 0, "greeted": 0.5, "written_up": 15}, "presented", 30.1),
-    ("ESTIMATE", {"arrived": 0, "greeted": 0.5, "written_up": 15, "presented": 25, "signed": 30}, "started", 45.1),
-    ("QC", {"arrived": 0, "started": 10, "qc_passed": 60}, "washed", 90.1),
-    ("READY", {"arrived": 0, "ready": 60}, "told", 70.1),
-])
+@pytest.mark.parametrize(
+    "stage,times,waits,over_at",
+    [
+        ("RECEPTION", {"arrived": 0}, "greeted", 1.05),
+        ("RECEPTION", {"arrived": 0, "greeted": 0.5}, "written_up", 20.6),
+        ("ESTIMATE", {"arrived": 0, "greeted": 0.5, "written_up": 15}, "presented", 30.1),
+        ("ESTIMATE", {"arrived": 0, "greeted": 0.5, "written_up": 15, "presented": 25, "signed": 30}, "started", 45.1),
+        ("QC", {"arrived": 0, "started": 10, "qc_passed": 60}, "washed", 90.1),
+        ("READY", {"arrived": 0, "ready": 60}, "told", 70.1),
+    ],
+)
 def test_the_running_interval_of_each_stage(stage, times, waits, over_at):
     clock = tl.VisitClock(1, stage=stage, at={k: at(v) for k, v in times.items()})
     run = tl.running(clock, STDS)
@@ -156,8 +176,13 @@ def test_percentiles_by_nearest_rank():
 def test_the_dashboard_measures_median_and_p90_per_advisor_with_the_visits_behind():
     clocks = {}
     for i, greet in enumerate([0.5, 0.75, 2.0, 0.25], start=1):
-        clocks[i] = tl.VisitClock(i, f"RO{i}", advisor_id=1 if i < 4 else 2, stage="RECEPTION",
-                                  at={"arrived": at(i * 10), "greeted": at(i * 10 + greet)})
+        clocks[i] = tl.VisitClock(
+            i,
+            f"RO{i}",
+            advisor_id=1 if i < 4 else 2,
+            stage="RECEPTION",
+            at={"arrived": at(i * 10), "greeted": at(i * 10 + greet)},
+        )
     scope = kpi.Scope(T0, T0 + timedelta(days=1), at(600))
     med = tl.interval_measure(clocks, scope, "greeted", 50, STDS)
     assert med.value == Decimal("0.5") and med.den == 4
@@ -165,8 +190,9 @@ def test_the_dashboard_measures_median_and_p90_per_advisor_with_the_visits_behin
     assert med.notes[3] == "0:02"
     p90 = tl.interval_measure(clocks, scope, "greeted", 90, STDS)
     assert p90.value == Decimal("2.0")
-    mine = tl.interval_measure(clocks, kpi.Scope(T0, T0 + timedelta(days=1), at(600), advisor_id=2), "greeted",
-                               50, STDS)
+    mine = tl.interval_measure(
+        clocks, kpi.Scope(T0, T0 + timedelta(days=1), at(600), advisor_id=2), "greeted", 50, STDS
+    )
     assert mine.visits == (4,) and mine.value == Decimal("0.3")
     outside = tl.interval_measure(clocks, kpi.Scope(at(600), at(700), at(700)), "greeted", 50, STDS)
     assert outside.value is None and outside.den == 0

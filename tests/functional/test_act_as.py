@@ -20,8 +20,9 @@ from tests.functional.test_signin import cheap_pin, error_text, type_pin
 
 def events(desk, action: str) -> list:
     with desk.ctx.engine.connect() as conn:
-        return conn.execute(sa.text("select user_name, before, after from audit_event where action = :a order by id"),
-                            {"a": action}).all()
+        return conn.execute(
+            sa.text("select user_name, before, after from audit_event where action = :a order by id"), {"a": action}
+        ).all()
 
 
 def state(desk, visit_id: int, item_id: str) -> str:
@@ -67,8 +68,12 @@ async def test_act_as_tick_and_switch_user_on_two_terminals(shop, clock, db_url)
         cursor_on("WLK-09")
         await wait_for(a, lambda: checklist.current_item_id == "WLK-09" and not tick_key(desk_pc).enabled)
         await a.press("space")  # pressed anyway: the same key asks who may, with their PIN
-        await wait_for(a, lambda: screen_name(desk_pc) == "ActAs" and
-                       desk_pc.screen.query_one("#approval-users", OptionList).option_count)
+        await wait_for(
+            a,
+            lambda: (
+                screen_name(desk_pc) == "ActAs" and desk_pc.screen.query_one("#approval-users", OptionList).option_count
+            ),
+        )
         offered = options(desk_pc, "#approval-users")
         assert [o.split()[0] for o in offered] == ["张强", "Mike"]  # technicians with a PIN, not QC or the advisor
         assert "Not allowed" in str(desk_pc.screen.query_one("#approval-action").render())
@@ -86,8 +91,13 @@ async def test_act_as_tick_and_switch_user_on_two_terminals(shop, clock, db_url)
         # --- the workshop PC: the CSR hands over to the technician with one key and his PIN
         await wait_for(b, lambda: workshop_pc.user is not None and screen_name(workshop_pc) == "AppointmentsScreen")
         await b.press("ctrl+l")
-        await wait_for(b, lambda: screen_name(workshop_pc) == "SignInScreen" and
-                       workshop_pc.screen.query_one("#signin-users", OptionList).option_count)
+        await wait_for(
+            b,
+            lambda: (
+                screen_name(workshop_pc) == "SignInScreen"
+                and workshop_pc.screen.query_one("#signin-users", OptionList).option_count
+            ),
+        )
         names = [o.split()[0] for o in options(workshop_pc, "#signin-users")]
         assert "赵敏" not in names and "张强" in names
         workshop_pc.screen.query_one("#signin-users", OptionList).highlighted = names.index("张强")
@@ -116,8 +126,9 @@ async def test_the_picker_after_the_idle_lock_asks_every_pin_holder_for_the_pin(
     cheap_pin(shop.desk, shop.mgr.id, "1357")
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#signin-pin") and
-                       app.screen.query_one("#signin-pin", Input).has_focus)
+        await wait_for(
+            pilot, lambda: app.screen.query("#signin-pin") and app.screen.query_one("#signin-pin", Input).has_focus
+        )
         await type_pin(pilot, "2468")
         await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
         clock.advance(minutes=app.session.idle_lock_minutes())
@@ -178,14 +189,20 @@ async def test_a_manager_clears_a_lockout_on_the_set_up_screen(shop, clock, db_u
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.user is not None and screen_name(app) == "AppointmentsScreen")
         await pilot.press("f9", "5")
-        await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and app.screen.section == "users"
-                       and app.screen.rows)
+        await wait_for(
+            pilot, lambda: screen_name(app) == "SetupScreen" and app.screen.section == "users" and app.screen.rows
+        )
         row = [u.name for u in app.screen.rows].index("张强")
         assert "locked" in str(app.screen.query_one(DataTable).get_row_at(row)[-1])
         app.screen.query_one(DataTable).move_cursor(row=row)
         await pilot.press("u")
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
-                       app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "ManagerApproval"
+                and app.screen.query_one("#approval-managers", OptionList).option_count == 1
+            ),
+        )
         assert "1 minute left" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("enter", *"1357", "enter")
         await wait_for(pilot, lambda: d.security.locked_for(shop.tech.id) == 0)
@@ -199,8 +216,12 @@ async def test_a_manager_clears_a_lockout_on_the_set_up_screen(shop, clock, db_u
 async def test_a_pin_set_on_another_terminal_meanwhile_is_asked_at_the_picker(shop, clock, db_url):
     app = make_app(db_url=db_url, clock=clock)  # nobody has a PIN: the picker lists them all
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "SignInScreen" and
-                       app.screen.query_one("#signin-users", OptionList).option_count)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "SignInScreen" and app.screen.query_one("#signin-users", OptionList).option_count
+            ),
+        )
         assert shop.sa.id not in app.screen.pin_users
         cheap_pin(shop.desk, shop.sa.id, "2468")  # another terminal, after the list was read
         await pilot.press("enter")  # 王丽

@@ -56,8 +56,9 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
         await pilot.press("tab")
         await type_text(pilot, "Regular service, oil light on")
         await pilot.press("tab", "8", "enter")
-        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and
-                       app.screen.query_one("#board", DataTable).row_count == 1)
+        await wait_for(
+            pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.query_one("#board", DataTable).row_count == 1
+        )
         visit_id = app.screen.rows[0].visit_id
         assert not app.screen.rows[0].new_customer
         # --- arrive: APPT-07 (special notes reviewed) is open and the advisor's:
@@ -134,7 +135,12 @@ async def test_book_to_authorised_estimate_by_keyboard(shop, clock, db_url):
 async def test_full_slot_is_refused_with_a_clear_message(shop, clock, db_url):
     at = clock.now + timedelta(minutes=30)
     for _ in range(shop.desk.ctx.schedule.capacity):
-        shop.desk.booking.book(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, booking=shop.desk.booking.draft(at=at, concerns=["x"]))
+        shop.desk.booking.book(
+            shop.sa,
+            customer_id=shop.customer,
+            vehicle_id=shop.vehicle,
+            booking=shop.desk.booking.draft(at=at, concerns=["x"]),
+        )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -167,8 +173,9 @@ async def test_lower_odometer_is_refused_inline_and_nothing_saved(shop, clock, d
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await type_text(pilot, "41000")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "lower than the last reading" in str(
-            app.screen.query_one("#e-odometer_km", Static).render()))
+        await wait_for(
+            pilot, lambda: "lower than the last reading" in str(app.screen.query_one("#e-odometer_km", Static).render())
+        )
         assert isinstance(app.screen, FormDialog)  # the form stays open with the message
     assert shop.desk.lifecycle.visit_view(vid).visit.odometer_km is None
 
@@ -184,12 +191,13 @@ async def waive_rcp04_as_advisor(pilot, app) -> None:
     await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
     await type_text(pilot, "customer in a hurry")
     await pilot.press("enter")
-    await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
-                   app.screen.query("#approval-managers"))
+    await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and app.screen.query("#approval-managers"))
 
 
 async def test_waive_without_permission_is_refused(shop, clock, db_url):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -210,13 +218,17 @@ async def test_a_manager_waives_with_their_pin_on_the_advisors_terminal(shop, cl
     from tests.functional.test_signin import cheap_pin
 
     cheap_pin(shop.desk, shop.mgr.id, "1357")
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await waive_rcp04_as_advisor(pilot, app)
         await wait_for(pilot, lambda: app.screen.query_one("#approval-managers").option_count == 1)
         await pilot.press("enter", *"1357", "enter")
-        await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}["RCP-04"] == "waived")
+        await wait_for(
+            pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}["RCP-04"] == "waived"
+        )
         assert app.user.name == "王丽"  # the advisor stays signed in
     event = shop.desk.lifecycle.history(vid)[-1]
     assert event.user_name == "周经理" and "RCP-04" in event.after
@@ -234,8 +246,9 @@ def footer_key(app, key: str):
 async def test_the_waive_key_is_greyed_for_an_advisor_and_not_for_a_manager(shop, clock, db_url, user, greyed):
     """Who may waive is the domain's (``staff``): the footer shows `w` dimmed for
     an advisor, who may still press it to ask a manager; a manager's is not."""
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                                    concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     app = make_app(db_url=db_url, clock=clock, user_name=user)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
@@ -254,12 +267,15 @@ async def test_the_waive_key_is_greyed_for_an_advisor_and_not_for_a_manager(shop
         if greyed:
             await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
         else:
-            await wait_for(pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}
-                           ["RCP-04"] == "waived")
+            await wait_for(
+                pilot, lambda: {s.item.id: s.state for s in shop.desk.checklist.checklist(vid)}["RCP-04"] == "waived"
+            )
 
 
 async def test_advance_with_open_items_names_them(shop, clock, db_url):
-    shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"]))
+    shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -293,12 +309,17 @@ async def test_a_discount_beyond_the_advisors_limit_is_authorised_by_a_manager(s
         await type_text(pilot, "40")  # 40 % off: beyond the advisor's 10 %
         await pilot.press("enter", "enter", "enter")
         await wait_for(pilot, lambda: screen_name(app) != "FormDialog")
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and
-                       app.screen.query_one("#approval-managers").option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "ManagerApproval" and app.screen.query_one("#approval-managers").option_count == 1
+            ),
+        )
         assert "Goodwill labour" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("enter", *"1357", "enter")
-        await wait_for(pilot, lambda: any(ln.description == "Goodwill labour"
-                                          for ln in shop.desk.lifecycle.visit_view(vid).lines))
+        await wait_for(
+            pilot, lambda: any(ln.description == "Goodwill labour" for ln in shop.desk.lifecycle.visit_view(vid).lines)
+        )
     line = next(ln for ln in shop.desk.lifecycle.visit_view(vid).lines if ln.description == "Goodwill labour")
     assert line.discount_pct == 40
     event = shop.desk.lifecycle.history(vid)[-1]
@@ -374,7 +395,7 @@ async def test_space_on_a_ticked_item_un_ticks_it_with_a_reason(shop, clock, db_
         checklist.focus()
         await wait_for(pilot, lambda: checklist.current_item_id is not None)
         item = checklist.current_item_id
-        state = lambda: next(s.state for s in shop.desk.checklist.checklist(vid) if s.item.id == item)  # noqa: E731
+        state = lambda: next(s.state for s in shop.desk.checklist.checklist(vid) if s.item.id == item)
         await pilot.press("space")
         await wait_for(pilot, lambda: state() == "done")
         await pilot.press("space")

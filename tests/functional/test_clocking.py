@@ -27,8 +27,14 @@ async def open_workshop(pilot):
     await pilot.press("f3")
     await wait_for(pilot, lambda: screen_name(app) == "ProgressScreen" and app.screen.rows)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: screen_name(app) == "WorkshopScreen" and app.screen.view is not None
-                   and app.screen.query_one("#work-lines", DataTable).row_count)
+    await wait_for(
+        pilot,
+        lambda: (
+            screen_name(app) == "WorkshopScreen"
+            and app.screen.view is not None
+            and app.screen.query_one("#work-lines", DataTable).row_count
+        ),
+    )
 
 
 async def test_clocking_on_two_terminals(shop, clock, db_url):
@@ -55,13 +61,19 @@ async def test_clocking_on_two_terminals(shop, clock, db_url):
         other = desk_pc.screen.query_one("#work-lines", DataTable)
         other.move_cursor(row=other.get_row_index(str(labour.id)))
         await b.press("c")
-        await wait_for(b, lambda: screen_name(desk_pc) == "ActAs"
-                       and desk_pc.screen.query_one("#approval-users", OptionList).option_count)
+        await wait_for(
+            b,
+            lambda: (
+                screen_name(desk_pc) == "ActAs" and desk_pc.screen.query_one("#approval-users", OptionList).option_count
+            ),
+        )
         await b.press("enter")
         await type_pin(b, "3333")
         await wait_for(b, lambda: screen_name(desk_pc) == "WorkshopScreen" and "▶张强" in clocked(desk_pc, labour.id))
         assert clocked(desk_pc, part.id) == "0:08"  # off the part: one line at a time
-        await wait_for(a, lambda: "▶张强" in clocked(workshop_pc, labour.id) and clocked(workshop_pc, part.id) == "0:08")
+        await wait_for(
+            a, lambda: "▶张强" in clocked(workshop_pc, labour.id) and clocked(workshop_pc, part.id) == "0:08"
+        )
         on = [e for e in d.lifecycle.history(vid) if e.action == "clock.on"]
         assert [e.user_name for e in on] == ["张强", "张强"]  # in his name on both terminals
         # the progress board shows who is on what
@@ -73,8 +85,9 @@ async def test_clocking_on_two_terminals(shop, clock, db_url):
         # finishing the line clocks him off it
         table.move_cursor(row=table.get_row_index(str(labour.id)))
         await a.press("d")
-        await wait_for(a, lambda: "▶" not in clocked(workshop_pc, labour.id)
-                       and clocked(workshop_pc, labour.id).startswith("0:06"))
+        await wait_for(
+            a, lambda: "▶" not in clocked(workshop_pc, labour.id) and clocked(workshop_pc, labour.id).startswith("0:06")
+        )
         await wait_for(b, lambda: "▶" not in str(board.get_row(str(vid))[4]))
     times = d.clocking.line_times(vid)
     assert times[labour.id].clocked_seconds == 6 * 60 and times[part.id].clocked_seconds == 8 * 60

@@ -54,15 +54,24 @@ async def test_a_routine_service_four_days_later_is_proposed_and_rejected_with_a
         await pa.press("u")
         await wait_for(pa, lambda: isinstance(a.screen, ReasonDialog))
         await pa.press(*"Routine service", "enter")
-        await wait_for(pa, lambda: screen_name(a) == "AppointmentScreen" and a.screen.view is not None
-                       and a.screen.view.comeback_proposal is None)
+        await wait_for(
+            pa,
+            lambda: (
+                screen_name(a) == "AppointmentScreen"
+                and a.screen.view is not None
+                and a.screen.view.comeback_proposal is None
+            ),
+        )
         assert "possible comeback" not in heading(a)
         # the other terminal follows from the change feed: nothing left to decide
         await wait_for(pb, lambda: b.screen.view is not None and b.screen.view.comeback_proposal is None)
         assert b.screen.check_action("comeback_confirm", ()) is False
     visit = d.lifecycle.visit_view(again).visit
-    assert (visit.comeback_of_id, visit.comeback_decision, visit.comeback_reason) == (None, "rejected",
-                                                                                     "Routine service")
+    assert (visit.comeback_of_id, visit.comeback_decision, visit.comeback_reason) == (
+        None,
+        "rejected",
+        "Routine service",
+    )
     event = next(e for e in d.lifecycle.history(again) if e.action == "comeback.rejected")
     assert event.user_name == "王丽"
 

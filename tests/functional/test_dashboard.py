@@ -27,10 +27,22 @@ def kpi_shop(shop, clock):
     d.reception.start_reception(shop.sa, d.lifecycle.ref(a))
     b = flow.book(shop, clock, minutes_ahead=90)
     flow.to_stage(shop, clock, b, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(b), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
+    d.reception.record_walkaround(
+        shop.sa,
+        d.lifecycle.ref(b),
+        d.reception.readings(odometer_km=43000, fuel_eighths=4),
+        damages=[],
+        damage_confirmed=True,
+    )
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(b), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, b, "DELIVERED")
-    d.followup.record_call(shop.csr, d.lifecycle.ref(b), d.followup.call(outcome="reached", nps=9, scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4}))
+    d.followup.record_call(
+        shop.csr,
+        d.lifecycle.ref(b),
+        d.followup.call(
+            outcome="reached", nps=9, scores={"initiation": 5, "advisor": 5, "facility": 4, "pickup": 2, "quality": 4}
+        ),
+    )
     shop.visits = (a, b)
     return shop
 
@@ -99,8 +111,10 @@ async def test_advisor_filter_shows_the_shop_beside(kpi_shop, clock, db_url):
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
         assert [label for _id, label in app.screen.choices] == ["Whole shop", "王丽"]
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and "王丽" in title(app)
-                       and "Loading" not in title(app))
+        await wait_for(
+            pilot,
+            lambda: screen_name(app) == "DashboardScreen" and "王丽" in title(app) and "Loading" not in title(app),
+        )
         assert cell(app, "greeting") == "50.0%" and cell(app, "greeting", 4) == "50.0%"
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, PickDialog))
@@ -158,14 +172,22 @@ async def test_typed_range_refuses_bad_dates_in_the_dialog(kpi_shop, clock, db_u
         first, last = app.screen.query(Input)
         first.value, last.value = "2026-11-30", "2026-11-01"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "The range ends before it starts" in str(app.screen.query_one("#e-last").render()))
+        await wait_for(
+            pilot, lambda: "The range ends before it starts" in str(app.screen.query_one("#e-last").render())
+        )
         first.value = "2026-13-01"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "Not a date: 2026-13-01" in str(app.screen.query_one("#e-first").render()))
         first.value, last.value = "2026-11-20", "2026-11-23"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen"
-                       and "Range 2026-11-20 … 2026-11-23" in title(app) and "Loading" not in title(app))
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "DashboardScreen"
+                and "Range 2026-11-20 … 2026-11-23" in title(app)
+                and "Loading" not in title(app)
+            ),
+        )
         assert cell(app, "greeting") == "50.0%"
         await pilot.press("left_square_bracket")  # a typed range moves by its own length
         await wait_for(pilot, lambda: "2026-11-16 … 2026-11-19" in title(app))
@@ -192,4 +214,3 @@ def test_visits_behind_a_figure_snapshot(snap_compare, kpi_shop, clock, db_url, 
         await wait_for(pilot, lambda: True)
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
-

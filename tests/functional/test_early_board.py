@@ -64,7 +64,12 @@ def test_the_early_read_needs_neither_sqlalchemy_nor_the_orm(clock, sqlite_url, 
         from tests.conftest import Shop
 
         staffed = Shop(d)
-        d.booking.book(staffed.sa, customer_id=staffed.customer, vehicle_id=staffed.vehicle, booking=d.booking.draft(at=clock.now.replace(hour=16, minute=0), concerns=[("Oil leak", ("leak",))]))
+        d.booking.book(
+            staffed.sa,
+            customer_id=staffed.customer,
+            vehicle_id=staffed.vehicle,
+            booking=d.booking.draft(at=clock.now.replace(hour=16, minute=0), concerns=[("Oil leak", ("leak",))]),
+        )
         expected = [repr(r) for r in d.booking.board(clock.now.date())]
     finally:
         d.ctx.engine.dispose()

@@ -16,8 +16,11 @@ from tests.functional.pilot import record_notifications, screen_name, wait_for
 
 def add_part(shop, vid, **kw):
     d = shop.desk
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000, **kw))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000, **kw),
+    )
 
 
 def row_text(table, row: int) -> str:
@@ -58,8 +61,13 @@ async def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased(shop
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("enter")  # the supplier has given no date yet
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).lines[0].availability == "back_order")
-        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen"
-                       and "Chase the supplier" in str(app.screen.query_one("#visit-heading").render()))
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "EstimateScreen"
+                and "Chase the supplier" in str(app.screen.query_one("#visit-heading").render())
+            ),
+        )
         line = d.lifecycle.visit_view(vid).lines[0]
         assert line.eta is None
         assert est02().blocking  # EST-02 open until a date is given
@@ -90,8 +98,13 @@ async def test_a_back_order_without_a_date_is_noted_and_the_supplier_chased(shop
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("+", "2", "enter")
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).lines[0].eta is not None)
-        await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen"
-                       and "Chase" not in str(app.screen.query_one("#visit-heading").render()))
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "EstimateScreen"
+                and "Chase" not in str(app.screen.query_one("#visit-heading").render())
+            ),
+        )
         eta = clock.now.date() + timedelta(days=2)
         assert f"ordered {eta:%m-%d}" in row_text(app.screen.query_one("#lines"), 0)
     assert d.lifecycle.visit_view(vid).lines[0].eta == eta

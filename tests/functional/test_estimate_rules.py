@@ -27,8 +27,9 @@ async def open_estimate(pilot, app) -> None:
     await wait_for(pilot, lambda: on(app, "EstimateScreen")() and app.screen.view is not None)
 
 
-async def labour_form(pilot, app, description: str, price: str, *, discount: str = "0",
-                      warranty: str = "n", free: str = "n") -> None:
+async def labour_form(
+    pilot, app, description: str, price: str, *, discount: str = "0", warranty: str = "n", free: str = "n"
+) -> None:
     """Press l and fill the labour form by typing, field by field; Enter on the last saves."""
     await pilot.press("l")
     await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
@@ -54,8 +55,9 @@ async def test_a_150_percent_discount_is_refused_in_the_form(shop, clock, db_url
         # corrected in the same form: nothing typed is lost
         app.screen.query_one("#f-discount_pct", Input).value = "15"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: any(ln.description == "Brake check"
-                                          for ln in shop.desk.lifecycle.visit_view(vid).lines))
+        await wait_for(
+            pilot, lambda: any(ln.description == "Brake check" for ln in shop.desk.lifecycle.visit_view(vid).lines)
+        )
     line = next(ln for ln in shop.desk.lifecycle.visit_view(vid).lines if ln.description == "Brake check")
     assert line.discount_pct == 15 and line.unit_cents == 10000
 
@@ -178,8 +180,13 @@ async def test_a_catalogue_parts_quantity_or_tax_code_cut_by_keys_asks_for_a_man
         await wait_for(pilot, on(app, "EstimateScreen"))
         # the tax code NONE: 13 % off; the manager authorises it with the PIN
         await change_line(pilot, app, tax_code="NONE")
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval"
-                       and app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "ManagerApproval"
+                and app.screen.query_one("#approval-managers", OptionList).option_count == 1
+            ),
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
         await type_pin(pilot, "1357")

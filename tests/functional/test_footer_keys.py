@@ -31,8 +31,14 @@ MAIN_KEYS = {
     "DELIVERED": ["f8", "1"],
 }
 
-AREA_KEYS = {"f2": "AppointmentsScreen", "f3": "ProgressScreen", "f4": "FollowUpQueueScreen",
-             "f5": "ComplaintsScreen", "f7": "DashboardScreen", "f9": "SetupScreen"}
+AREA_KEYS = {
+    "f2": "AppointmentsScreen",
+    "f3": "ProgressScreen",
+    "f4": "FollowUpQueueScreen",
+    "f5": "ComplaintsScreen",
+    "f7": "DashboardScreen",
+    "f9": "SetupScreen",
+}
 
 
 def footer_line(app) -> str:
@@ -59,8 +65,9 @@ def check_footer(app, name: str, width: int) -> None:
 async def test_every_main_screen_shows_f1_and_its_main_keys(shop, clock, db_url, size, lang):
     set_locale(lang)
     visits = {}
-    for i, stage in enumerate(["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "READY",
-                               "DELIVERED"]):
+    for i, stage in enumerate(
+        ["BOOKED", "RECEPTION", "WALKAROUND", "ESTIMATE", "IN_REPAIR", "QC", "READY", "DELIVERED"]
+    ):
         vid = flow.book(shop, clock, minutes_ahead=30 + 30 * i)
         flow.to_stage(shop, clock, vid, stage)
         visits[stage] = vid
@@ -119,8 +126,7 @@ async def test_the_chinese_interface_has_no_english_keys_or_palette_commands(sho
         helps = [c.help for c in app.get_system_commands(app.screen)]
         assert {"主题", "退出", "按键", "截图"} <= set(titles), titles
         assert "关键指标" in titles  # the KPI area
-        english = {"Theme", "Quit", "Keys", "Screenshot", "KPI", "Maximize", "Minimize", "Focus Next",
-                   "Focus Previous"}
+        english = {"Theme", "Quit", "Keys", "Screenshot", "KPI", "Maximize", "Minimize", "Focus Next", "Focus Previous"}
         assert not english & set(titles)
         assert not any(h.startswith(("Quit the", "Change the", "Save an SVG", "Show help")) for h in helps)
         # the checklist's space key, by its Chinese name

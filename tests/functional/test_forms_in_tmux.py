@@ -30,8 +30,10 @@ A_USER, B_USER = "周经理", "孙经理"
 
 pytestmark = [
     pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),
-    pytest.mark.skipif(shutil.which("tmux") is None and os.environ.get("CI", "") != "true",
-                       reason="tmux is not installed (CI installs it)"),
+    pytest.mark.skipif(
+        shutil.which("tmux") is None and os.environ.get("CI", "") != "true",
+        reason="tmux is not installed (CI installs it)",
+    ),
 ]
 
 
@@ -49,8 +51,22 @@ class Terminal:
         self.name = name
         cmd = [sys.executable, "-m", "desk", "--db", db_url, "--user", user]
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
-        subprocess.run([*self.server, "new-session", "-d", "-x", "120", "-y", "40", "-s", name,
-                        f"cd {shlex.quote(str(ROOT))} && {shlex.join(cmd)}; sleep 600"], check=True, env=env)
+        subprocess.run(
+            [
+                *self.server,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                name,
+                f"cd {shlex.quote(str(ROOT))} && {shlex.join(cmd)}; sleep 600",
+            ],
+            check=True,
+            env=env,
+        )
 
     def screen(self) -> str:
         out = subprocess.run([*self.server, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -122,8 +138,9 @@ def test_a_late_save_is_refused_in_words_in_two_real_terminals(shop, clock, db_u
         a.keys("C-u")
         a.type("tomorrow 10:00")
         a.keys("C-s")
-        wait_until(lambda: promised() == datetime.combine(tomorrow, datetime.min.time()).replace(hour=10),
-                   "A's 10:00 saved")
+        wait_until(
+            lambda: promised() == datetime.combine(tomorrow, datetime.min.time()).replace(hour=10), "A's 10:00 saved"
+        )
         # a moment later (A's screen shows its promise), B saves
         a.wait_for(lambda s: f"{tomorrow} 10:00" in s, "A's screen shows its promise")
         b.keys("C-s")

@@ -60,8 +60,11 @@ def a_bracketed_part(shop, vid) -> None:
     from decimal import Decimal
 
     d = shop.desk
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Disc [b]pair[/b]", qty=Decimal(1), unit_cents=68000))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="part", description="Disc [b]pair[/b]", qty=Decimal(1), unit_cents=68000),
+    )
 
 
 def first_eta(view):
@@ -70,34 +73,63 @@ def first_eta(view):
 
 CASES = {
     "promised time t": Case(
-        "ESTIMATE", ("t",), {"a": "15:00", "b": "16:30"},
+        "ESTIMATE",
+        ("t",),
+        {"a": "15:00", "b": "16:30"},
         theirs=A_USER + " set the promised time to 15:00 at {at}",
-        stored=lambda v: f"{v.visit.promised_at:%H:%M}", expect={"a": "15:00", "b": "16:30"}),
+        stored=lambda v: f"{v.visit.promised_at:%H:%M}",
+        expect={"a": "15:00", "b": "16:30"},
+    ),
     "part ETA v": Case(
-        "ESTIMATE", ("down", "v", "down", "enter"), {"a": "2026-11-26", "b": "2026-11-27"},
+        "ESTIMATE",
+        ("down", "v", "down", "enter"),
+        {"a": "2026-11-26", "b": "2026-11-27"},
         theirs=A_USER + " set the arrival date of Front brake pad set to 2026-11-26 at {at}",
-        stored=first_eta, expect={"a": "2026-11-26", "b": "2026-11-27"}, prepare=two_parts),
+        stored=first_eta,
+        expect={"a": "2026-11-26", "b": "2026-11-27"},
+        prepare=two_parts,
+    ),
     "part ETA v, a description like markup": Case(
-        "ESTIMATE", ("v", "down", "enter"), {"a": "2026-11-26", "b": "2026-11-27"},
+        "ESTIMATE",
+        ("v", "down", "enter"),
+        {"a": "2026-11-26", "b": "2026-11-27"},
         theirs=A_USER + " set the arrival date of Disc [b]pair[/b] to 2026-11-26 at {at}",
-        stored=first_eta, expect={"a": "2026-11-26", "b": "2026-11-27"}, prepare=a_bracketed_part),
+        stored=first_eta,
+        expect={"a": "2026-11-26", "b": "2026-11-27"},
+        prepare=a_bracketed_part,
+    ),
     "reschedule s (booking)": Case(
-        "BOOKED", ("s",), {"a": "tomorrow 10:00", "b": "tomorrow 11:00"},
+        "BOOKED",
+        ("s",),
+        {"a": "tomorrow 10:00", "b": "tomorrow 11:00"},
         theirs=A_USER + " moved the appointment to 2026-11-24 10:00 at {at}",
-        stored=lambda v: f"{v.visit.appointment_at:%H:%M}", expect={"a": "10:00", "b": "11:00"}),
+        stored=lambda v: f"{v.visit.appointment_at:%H:%M}",
+        expect={"a": "10:00", "b": "11:00"},
+    ),
     "concern k": Case(
-        "RECEPTION", ("k",), {"a": "Rattle at the back", "b": "Wipers smear"},
+        "RECEPTION",
+        ("k",),
+        {"a": "Rattle at the back", "b": "Wipers smear"},
         theirs=A_USER + " added a concern at {at}",
         stored=lambda v: sorted(c.text for c in v.concerns if c.text != "Squeaking noise when braking"),
-        expect={"a": ["Rattle at the back"], "b": ["Rattle at the back", "Wipers smear"]}),
+        expect={"a": ["Rattle at the back"], "b": ["Rattle at the back", "Wipers smear"]},
+    ),
     "odometer readings o": Case(
-        "WALKAROUND", ("o",), {"a": "43100", "b": "43200"},
+        "WALKAROUND",
+        ("o",),
+        {"a": "43100", "b": "43200"},
         theirs=A_USER + " saved the walkaround readings at {at}",
-        stored=lambda v: v.visit.odometer_km, expect={"a": 43100, "b": 43200}),
+        stored=lambda v: v.visit.odometer_km,
+        expect={"a": 43100, "b": 43200},
+    ),
     "progress update u": Case(
-        "IN_REPAIR", ("u",), {"a": "Parts fitted", "b": "Road test next"},
+        "IN_REPAIR",
+        ("u",),
+        {"a": "Parts fitted", "b": "Road test next"},
         theirs=A_USER + " gave the customer a progress update at {at}",
-        stored=lambda v: v.ref.version, expect={}),
+        stored=lambda v: v.ref.version,
+        expect={},
+    ),
 }
 
 
@@ -150,7 +182,9 @@ async def test_a_late_save_is_refused_in_words_and_reapplied(shop, clock, db_url
         opened_on = visit_screen(b).ref
         await open_form(pa, a, case, case.typed["a"])
         await pa.press("ctrl+s")
-        await wait_for(pa, lambda: not isinstance(a.screen, FormDialog) and d.lifecycle.visit_view(vid).ref != opened_on)
+        await wait_for(
+            pa, lambda: not isinstance(a.screen, FormDialog) and d.lifecycle.visit_view(vid).ref != opened_on
+        )
         after_a = d.lifecycle.visit_view(vid)
         theirs = case.theirs.format(at=f"{clock.now:%H:%M}")
         # B's screen behind the form follows the feed: it shows A's change
@@ -384,6 +418,10 @@ async def test_a_customers_details_changed_meanwhile(shop, clock, db_url):
     import sqlalchemy as sa
 
     with d.ctx.engine.connect() as conn:
-        users = [r[0] for r in conn.execute(sa.text(
-            "SELECT user_name FROM audit_event WHERE action = 'customer.update' ORDER BY id"))]
+        users = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT user_name FROM audit_event WHERE action = 'customer.update' ORDER BY id")
+            )
+        ]
     assert users == [A_USER, B_USER]  # both saves audited, A's first

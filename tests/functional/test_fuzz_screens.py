@@ -26,8 +26,9 @@ def _plain(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-@settings(max_examples=8, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 # a leading letter keeps most names and concerns from being refused as empty
 @given(texts=st.lists(st.tuples(TEXT.map("客".__add__), TEXT.map("c".__add__)), min_size=4, max_size=4))
 async def test_fuzzed_names_and_concerns_show_literally_on_the_visit_screen(shop, clock, db_url, texts):
@@ -37,7 +38,9 @@ async def test_fuzzed_names_and_concerns_show_literally_on_the_visit_screen(shop
         try:
             cid = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone="13812345678"))
             vehicle = d.people.register_vehicle(shop.sa, cid, d.people.vehicle_draft(plate=next(PLATES)))
-            vid = d.booking.walk_in(shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=d.booking.concerns([concern])).id
+            vid = d.booking.walk_in(
+                shop.sa, customer_id=cid, vehicle_id=vehicle, concerns=d.booking.concerns([concern])
+            ).id
         except InvalidInput:
             SHOWN["refused"] += 1  # a clear message instead; nothing is kept half-written
             continue

@@ -49,22 +49,31 @@ async def test_declined_work_r_on_two_terminals(shop, clock, db_url):
     carried: dict = {}
 
     def earlier_declined(shop, vid):
-        _first, carried["lines"] = declined_lines(shop, clock, {"Wiper blades": 16800, "Cabin air filter": 8000,
-                                                                "Front brake pad set": 39000})
+        _first, carried["lines"] = declined_lines(
+            shop, clock, {"Wiper blades": 16800, "Cabin air filter": 8000, "Front brake pad set": 39000}
+        )
 
     def carried_once(view) -> bool:
         return sorted(ln.carried_from_id for ln in view.lines if ln.carried_from_id) == sorted(carried["lines"])
 
-    await two_terminals_walk(shop, clock, db_url, "ESTIMATE", [
-        # A picks the first line offered, B "All" (then all that is left)
-        Key("declined earlier r", ("r",), picks={"a": (1,), "b": (0,)}, shows=lines, kept=carried_once),
-    ], prepare=earlier_declined)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "ESTIMATE",
+        [
+            # A picks the first line offered, B "All" (then all that is left)
+            Key("declined earlier r", ("r",), picks={"a": (1,), "b": (0,)}, shows=lines, kept=carried_once),
+        ],
+        prepare=earlier_declined,
+    )
 
 
 async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashboard(shop, clock, db_url):
+    from textual.widgets import DataTable, Input
+
     from desk.screens.dashboard import DashboardScreen
     from desk.widgets.dialogs import FormDialog
-    from textual.widgets import DataTable, Input
 
     first, again = comeback_at_qc(shop, clock)
     app = make_app(db_url=db_url, clock=clock, user_name="陈静")
@@ -80,8 +89,12 @@ async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashb
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         app.screen.query_one("#f-note", Input).value = "Caliper pin not greased"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: on(app, "QCScreen")() and app.screen.original is not None
-                       and app.screen.original.cause == "workmanship")
+        await wait_for(
+            pilot,
+            lambda: (
+                on(app, "QCScreen")() and app.screen.original is not None and app.screen.original.cause == "workmanship"
+            ),
+        )
         assert "workmanship - 张强" in text_of(app, "#comeback")
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, "AppointmentsScreen")())
@@ -104,9 +117,9 @@ async def test_a_comeback_cause_recorded_at_qc_shows_per_technician_on_the_dashb
 
 
 async def test_new_damage_at_delivery_opens_a_major_complaint_and_the_customer_acknowledges(shop, clock, db_url):
-    from desk.widgets.dialogs import FormDialog
     from textual.widgets import Input
 
+    from desk.widgets.dialogs import FormDialog
     from tests.functional.pilot import record_notifications
     from tests.unit.test_handback_service import ready_with_a_scratch
 
@@ -133,8 +146,9 @@ async def test_new_damage_at_delivery_opens_a_major_complaint_and_the_customer_a
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and "Acknowledged at delivery: 李伟"
-                       in text_of(app, "#handback"))
+        await wait_for(
+            pilot, lambda: on(app, "DeliveryScreen")() and "Acknowledged at delivery: 李伟" in text_of(app, "#handback")
+        )
     [complaint] = shop.desk.complaints.complaints()
     assert complaint.severity == "major" and "below the handle" in complaint.summary
     assert shop.desk.lifecycle.visit_view(vid).visit.damage_ack_out_by == "李伟"
@@ -145,25 +159,51 @@ async def test_comeback_cause_b_on_two_terminals(shop, clock, db_url):
     first = flow.book(shop, clock)
     flow.to_stage(shop, clock, first, "DELIVERED")
     clock.advance(days=10)  # the same complaint again: the walk's visit is proposed as a comeback, confirmed
-    await two_terminals_walk(shop, clock, db_url, "QC", [
-        Key("comeback cause b", ("b",), picks={"a": (0,), "b": (1,)},
-            typed={"a": {"note": "Wrong fault found"}, "b": {"note": "Pin not greased"}},
-            shows=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note),
-            kept=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note) == ("workmanship", "Pin not greased")),
-    ], prepare=lambda shop, vid: shop.desk.comebacks.decide(shop.sa, shop.desk.lifecycle.ref(vid), confirm=True))
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "QC",
+        [
+            Key(
+                "comeback cause b",
+                ("b",),
+                picks={"a": (0,), "b": (1,)},
+                typed={"a": {"note": "Wrong fault found"}, "b": {"note": "Pin not greased"}},
+                shows=lambda v: (v.visit.comeback_cause, v.visit.comeback_cause_note),
+                kept=lambda v: (
+                    (v.visit.comeback_cause, v.visit.comeback_cause_note) == ("workmanship", "Pin not greased")
+                ),
+            ),
+        ],
+        prepare=lambda shop, vid: shop.desk.comebacks.decide(shop.sa, shop.desk.lifecycle.ref(vid), confirm=True),
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 async def test_walkaround_acknowledge_a_on_two_terminals(shop, clock, db_url):
     def checked(shop, vid):
         d = shop.desk
-        d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), None,
-                                      damages=[{"panel": "roof", "kind": "chip"}], damage_confirmed=True)
+        d.reception.record_walkaround(
+            shop.sa, d.lifecycle.ref(vid), None, damages=[{"panel": "roof", "kind": "chip"}], damage_confirmed=True
+        )
 
-    await two_terminals_walk(shop, clock, db_url, "WALKAROUND", [
-        Key("acknowledge a", ("a",), typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
-            shows=lambda v: v.visit.damage_ack_in_by, kept=lambda v: v.visit.damage_ack_in_by == "李芳"),
-    ], prepare=checked)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "WALKAROUND",
+        [
+            Key(
+                "acknowledge a",
+                ("a",),
+                typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
+                shows=lambda v: v.visit.damage_ack_in_by,
+                kept=lambda v: v.visit.damage_ack_in_by == "李芳",
+            ),
+        ],
+        prepare=checked,
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
@@ -171,10 +211,28 @@ async def test_delivery_damage_d_and_acknowledge_a_on_two_terminals(shop, clock,
     def marks(view):
         return view.visit.delivery_damages
 
-    await two_terminals_walk(shop, clock, db_url, "READY", [
-        Key("new damage d", ("d",), picks={"a": (0, 0), "b": (2, 1)},
-            typed={"a": {"note": "near the plate"}, "b": {"note": "by the aerial"}}, shows=marks,
-            kept=lambda v: v.visit.delivery_damages.count("panel") == 2 and len(shop.desk.complaints.complaints()) == 2),
-        Key("acknowledge a", ("a",), typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
-            shows=lambda v: v.visit.damage_ack_out_by, kept=lambda v: v.visit.damage_ack_out_by == "李芳"),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "READY",
+        [
+            Key(
+                "new damage d",
+                ("d",),
+                picks={"a": (0, 0), "b": (2, 1)},
+                typed={"a": {"note": "near the plate"}, "b": {"note": "by the aerial"}},
+                shows=marks,
+                kept=lambda v: (
+                    v.visit.delivery_damages.count("panel") == 2 and len(shop.desk.complaints.complaints()) == 2
+                ),
+            ),
+            Key(
+                "acknowledge a",
+                ("a",),
+                typed={"a": {"signer": "李伟"}, "b": {"signer": "李芳"}},
+                shows=lambda v: v.visit.damage_ack_out_by,
+                kept=lambda v: v.visit.damage_ack_out_by == "李芳",
+            ),
+        ],
+    )

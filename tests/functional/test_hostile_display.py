@@ -25,9 +25,13 @@ async def test_a_stored_reason_with_escapes_is_drawn_literally(shop, clock, db_u
     vid = flow.book(shop, clock)
     item = next(s.item.id for s in d.checklist.checklist(vid) if s.item.required)
     with d.ctx.engine.begin() as conn:  # past every check, as an old row would be
-        conn.execute(sa.text("INSERT INTO mot_mark (visit_id, item_id, kind, reason, by_user, at) "
-                             "VALUES (:v, :i, 'waived', :r, :u, :t)"),
-                     {"v": vid, "i": item, "r": RAW, "u": shop.mgr.id, "t": clock.now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO mot_mark (visit_id, item_id, kind, reason, by_user, at) "
+                "VALUES (:v, :i, 'waived', :r, :u, :t)"
+            ),
+            {"v": vid, "i": item, "r": RAW, "u": shop.mgr.id, "t": clock.now},
+        )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
@@ -65,10 +69,17 @@ async def test_the_board_lines_up_with_chinese_emoji_and_combining_names(shop, c
     names = ["欧阳娜娜", "Zoe 👍🏽 ❤️", "x\u0301y\u0332z\u20dd Li"]
     for i, name in enumerate(names):
         customer = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone=f"1370000000{i}"))
-        vehicle = d.people.register_vehicle(shop.sa, customer, d.people.vehicle_draft(
-            plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000))
-        d.booking.book(shop.sa, customer_id=customer, vehicle_id=vehicle, booking=d.booking.draft(
-            at=clock.now + timedelta(hours=1 + i), concerns=[("Oil change", ())]))
+        vehicle = d.people.register_vehicle(
+            shop.sa,
+            customer,
+            d.people.vehicle_draft(plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000),
+        )
+        d.booking.book(
+            shop.sa,
+            customer_id=customer,
+            vehicle_id=vehicle,
+            booking=d.booking.draft(at=clock.now + timedelta(hours=1 + i), concerns=[("Oil change", ())]),
+        )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and len(app.screen.rows) == 3)

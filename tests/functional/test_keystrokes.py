@@ -51,7 +51,7 @@ async def arrival_to_signature(shop, clock, db_url, *, walkaround_seconds: int) 
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen" and app.screen.rows)
         k = Keys(pilot)
-        stage = lambda: d.lifecycle.visit_view(vid).visit.stage  # noqa: E731
+        stage = lambda: d.lifecycle.visit_view(vid).visit.stage
         # arrival: the appointment's open item (the special notes reviewed) is named
         # with the note; y ticks it with the arrival
         await k.press("a")

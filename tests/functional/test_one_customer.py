@@ -17,14 +17,21 @@ from tests.functional.pilot import screen_name, wait_for
 
 def customers_with_phone(desk, phone: str) -> list[str]:
     with desk.ctx.engine.connect() as conn:
-        return list(conn.execute(sa.text("select name from customer where phone like :p order by id"), {"p": "%" + phone})
-                    .scalars())
+        return list(
+            conn.execute(
+                sa.text("select name from customer where phone like :p order by id"), {"p": "%" + phone}
+            ).scalars()
+        )
 
 
 def audit(desk, action: str) -> list[dict]:
     with desk.ctx.engine.connect() as conn:
-        return [json.loads(a) for a in conn.execute(sa.text("select after from audit_event where action = :a "
-                                                            "order by id"), {"a": action}).scalars()]
+        return [
+            json.loads(a)
+            for a in conn.execute(
+                sa.text("select after from audit_event where action = :a order by id"), {"a": action}
+            ).scalars()
+        ]
 
 
 def booking_form(app) -> bool:
@@ -71,8 +78,10 @@ async def test_a_known_phone_becomes_a_new_customer_only_with_a_reason(shop, clo
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await new_customer_form(pilot, "李娜", "13812345678", "沪B67890")
-        assert [label for _v, label in app.screen.choices] == ["This customer: 李伟 (phone 138 1234 5678)",
-                                                               "A new customer (say why)"]
+        assert [label for _v, label in app.screen.choices] == [
+            "This customer: 李伟 (phone 138 1234 5678)",
+            "A new customer (say why)",
+        ]
         await pilot.press("down", "enter")  # "A new customer (say why)"
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
         await pilot.press(*"Wife of Li Wei, shares his phone", "enter")
@@ -126,8 +135,10 @@ async def test_the_import_screen_names_rows_of_another_customers_phone_or_plate(
     from textual.widgets import DataTable
 
     path = tmp_path / "dms.csv"
-    path.write_text("name,phone,plate\n王五,13812345678,沪A00001\n赵六,13900002222,京A12345\n"
-                    "钱七,13900003333,沪A00003\n", encoding="utf-8")
+    path.write_text(
+        "name,phone,plate\n王五,13812345678,沪A00001\n赵六,13900002222,京A12345\n钱七,13900003333,沪A00003\n",
+        encoding="utf-8",
+    )
     before = customers_with_phone(shop.desk, "")
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:

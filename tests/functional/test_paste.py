@@ -103,8 +103,12 @@ async def test_a_terminal_paste_with_escape_and_tab_stays_in_its_field(shop, clo
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and app.screen.view is not None)
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog)
-                       and app.focused is not None and app.focused.id == "f-description")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FormDialog) and app.focused is not None and app.focused.id == "f-description"
+            ),
+        )
         form = app.screen
         assert web_driver.XTermParser is linux_driver.XTermParser  # one parser for both
         parser = linux_driver.XTermParser()

@@ -14,8 +14,7 @@ from tests.functional.pilot import screen_name, wait_for
 from tests.functional.test_signin import cheap_pin, error_text, type_pin
 
 
-async def test_a_copied_database_without_its_pin_key_says_so_at_sign_in(shop, clock, db_url, tmp_path,
-                                                                        monkeypatch):
+async def test_a_copied_database_without_its_pin_key_says_so_at_sign_in(shop, clock, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "shop-computer"))
     cheap_pin(shop.desk, shop.sa.id, "2468")
     key = pinkey.current()

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(script: str, *args: str, timeout: float = 60) -> tuple[float, subprocess.CompletedProcess]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script), *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     return time.monotonic() - t0, done
 
 
@@ -50,8 +56,12 @@ QUIT_ON_THE_BOARD = """
 
 
 def test_quitting_on_the_board_does_not_wait_for_the_services_loading(shop, db_url, clock):
-    shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                              concerns=shop.desk.booking.concerns([("Noise from the front", ("noise",))]))
+    shop.desk.booking.walk_in(
+        shop.sa,
+        customer_id=shop.customer,
+        vehicle_id=shop.vehicle,
+        concerns=shop.desk.booking.concerns([("Noise from the front", ("noise",))]),
+    )
     shop.desk.ctx.engine.dispose()
     took, done = _run(QUIT_ON_THE_BOARD, db_url, clock.now.isoformat())
     assert done.returncode == 0, done.stderr

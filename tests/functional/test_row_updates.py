@@ -47,8 +47,7 @@ async def test_update_status_redraws_that_row_only():
         after = _screen_text(checklist)
         row = next(i for i, line in enumerate(after) if "T-02" in line)
         assert "[w]" in after[row] and "no time" in after[row]
-        assert [line for i, line in enumerate(after) if i != row] == [
-            line for i, line in enumerate(before) if i != row]
+        assert [line for i, line in enumerate(after) if i != row] == [line for i, line in enumerate(before) if i != row]
         assert checklist.statuses[2].state == ItemState.WAIVED
         # a reload with the same items changes rows in place, a different list replaces them
         checklist.show([ItemStatus(_item(n), ItemState.DONE) for n in range(5)])
@@ -121,5 +120,7 @@ async def test_a_line_form_stays_open_with_its_values_when_no_manager_approves(s
         assert saved.lines[-1].description == "Goodwill labour" and saved.lines[-1].discount_pct == 5
         from desk.domain.money import format_money
 
-        await wait_for(pilot, lambda: format_money(saved.estimate_totals.total)
-                       in str(estimate.query_one("#totals", Static).render()))
+        await wait_for(
+            pilot,
+            lambda: format_money(saved.estimate_totals.total) in str(estimate.query_one("#totals", Static).render()),
+        )

@@ -25,16 +25,36 @@ def lobby_cells(app) -> list[list[str]]:
 
 
 async def test_lobby_mode_shows_only_the_masked_board_whatever_is_pressed(shop, clock, db_url):
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     events = audit_count(shop.desk)
     app = make_lobby_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count)
+        await wait_for(
+            pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count
+        )
         assert lobby_cells(app)[0][:2] == ["京A***45", "李*"]
         assert app.user is None
-        for key in ("f2", "f3", "f4", "f5", "f8", "slash", "ctrl+p", "escape", "enter", "space",
-                    "a", "l", "h", "tab", "b", "i"):
+        for key in (
+            "f2",
+            "f3",
+            "f4",
+            "f5",
+            "f8",
+            "slash",
+            "ctrl+p",
+            "escape",
+            "enter",
+            "space",
+            "a",
+            "l",
+            "h",
+            "tab",
+            "b",
+            "i",
+        ):
             await pilot.press(key)
             await wait_for(pilot, lambda: True)
             assert screen_name(app) == "KioskLobbyScreen", key
@@ -63,10 +83,14 @@ async def test_lobby_mode_follows_a_change_without_waiting_for_its_timer(shop, c
     from desk.screens.lobby import LobbyScreen
 
     monkeypatch.setattr(LobbyScreen, "RELOAD_SECONDS", 3600.0)
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     app = make_lobby_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count)
+        await wait_for(
+            pilot, lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count
+        )
         flow.to_stage(shop, clock, vid, "DELIVERED")  # off the board
         await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 0)
 
@@ -78,9 +102,7 @@ async def test_browser_mode_always_asks_for_a_pin_and_offers_only_users_with_one
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "SignInScreen")
         options = app.screen.query_one("#signin-users", OptionList)
-        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == [
-            "王丽  (advisor)"
-        ]
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == ["王丽  (advisor)"]
         assert app.user is None
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query_one("#signin-pin", Input).display)
@@ -131,16 +153,24 @@ async def test_lobby_mode_masks_every_name_whatever_its_script_and_no_phone_or_p
             customer, vehicle = shop.customer, shop.vehicle
         else:
             customer = d.people.register_customer(shop.sa, d.people.customer_draft(name=name, phone=f"1370000000{i}"))
-            vehicle = d.people.register_vehicle(shop.sa, customer, d.people.vehicle_draft(
-                plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000))
-        visit = d.booking.walk_in(shop.sa, customer_id=customer, vehicle_id=vehicle,
-                                  concerns=d.booking.concerns(["oil"])).id
+            vehicle = d.people.register_vehicle(
+                shop.sa,
+                customer,
+                d.people.vehicle_draft(
+                    plate=f"沪B6543{i}", make="Toyota", model="Corolla", year=2020, odometer_km=1000
+                ),
+            )
+        visit = d.booking.walk_in(
+            shop.sa, customer_id=customer, vehicle_id=vehicle, concerns=d.booking.concerns(["oil"])
+        ).id
         flow.to_stage(shop, clock, visit, "IN_REPAIR")
         plates[name] = "京A12345" if name == "李伟" else f"沪B6543{i}"
     app = make_lobby_app(db_url=db_url, clock=clock)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "KioskLobbyScreen"
-                       and app.screen.query_one(DataTable).row_count == len(names))
+        await wait_for(
+            pilot,
+            lambda: screen_name(app) == "KioskLobbyScreen" and app.screen.query_one(DataTable).row_count == len(names),
+        )
         cells = lobby_cells(app)
         shown = sorted(row[1] for row in cells)
         assert shown == sorted(names.values())
@@ -149,4 +179,3 @@ async def test_lobby_mode_masks_every_name_whatever_its_script_and_no_phone_or_p
             assert plate not in board
             assert not (len(name) > 1 and name in board), name
         assert "1391234" not in board and "137000" not in board and "138123" not in board
-

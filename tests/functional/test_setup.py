@@ -85,8 +85,13 @@ async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, cl
         await pilot.press("e")
         await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
         await fill(pilot, app, "8")
-        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval"
-                       and app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "ManagerApproval"
+                and app.screen.query_one("#approval-managers", OptionList).option_count == 1
+            ),
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query_one("#approval-pin", Input).has_focus)
         await type_pin(pilot, "1357")
@@ -104,8 +109,13 @@ async def test_checklist_templates_make_required_add_own_and_protect_the_standar
         await wait_for(pilot, lambda: "RCP-03" in table_text(app))
         await to_row(pilot, app, "RCP-03")
         await pilot.press("r")
-        await wait_for(pilot, lambda: shop.desk.setup.template_items() and next(
-            v for v in shop.desk.setup.template_items() if v.item.id == "RCP-03").item.required)
+        await wait_for(
+            pilot,
+            lambda: (
+                shop.desk.setup.template_items()
+                and next(v for v in shop.desk.setup.template_items() if v.item.id == "RCP-03").item.required
+            ),
+        )
         # a standard required item: neither optional nor deleted
         await to_row(pilot, app, "RCP-04")
         await pilot.press("r")
@@ -157,7 +167,7 @@ async def test_opening_checklist_ticked_and_shown_on_the_board(shop, clock, db_u
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
-        title = lambda: str(app.screen.query_one("#board-title", Static).render())  # noqa: E731
+        title = lambda: str(app.screen.query_one("#board-title", Static).render())
         await wait_for(pilot, lambda: "Opening checklist: 6 open" in title())
         await open_setup(pilot, app, "4")
         for _ in range(6):
@@ -225,8 +235,9 @@ async def test_help_lists_the_keys_of_the_current_screen(shop, clock, db_url):
 
 
 async def test_a_remapped_key_works_and_a_bad_entry_is_reported(shop, clock, db_url):
-    settings = Settings(keys={"area.setup": "f10", "appointments.book": "n", "no.such": "f11",
-                              "appointments.week": "ctrl+nonsense"})
+    settings = Settings(
+        keys={"area.setup": "f10", "appointments.book": "n", "no.such": "f11", "appointments.week": "ctrl+nonsense"}
+    )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽", settings=settings)
     notes = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -70,7 +70,7 @@ async def test_a_damaged_database_offers_its_backups_and_restores_one(shop, cloc
         (tmp_path / f"desk.db{side}").unlink(missing_ok=True)
     data = bytearray(path.read_bytes())
     for page in range(1, len(data) // 4096):  # every page after the header's
-        data[page * 4096 + 8: page * 4096 + 200] = b"\xa5" * 192
+        data[page * 4096 + 8 : page * 4096 + 200] = b"\xa5" * 192
     path.write_bytes(bytes(data))
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -100,8 +100,9 @@ async def test_chinese_interface(shop, clock, db_url):
     flow.book(shop, clock, minutes_ahead=30)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#board") and
-                       app.screen.query_one("#board", DataTable).row_count == 1)
+        await wait_for(
+            pilot, lambda: app.screen.query("#board") and app.screen.query_one("#board", DataTable).row_count == 1
+        )
         headers = [str(c.label) for c in app.screen.query_one("#board", DataTable).columns.values()]
         assert "客户" in headers and "车牌" in headers
         assert "已预约" in board_rows(app)[0]
@@ -128,7 +129,9 @@ async def test_scanner_vin_with_import_prefix_finds_the_car(shop, clock, db_url)
     assert [v.plate for v, _c in rows] == ["京A12345"]
 
 
-async def test_an_areas_key_in_that_area_shows_its_board_and_another_areas_key_returns_where_it_was(shop, clock, db_url):
+async def test_an_areas_key_in_that_area_shows_its_board_and_another_areas_key_returns_where_it_was(
+    shop, clock, db_url
+):
     """f2 on a visit opened from the appointment board did nothing (breaking test
     of issue 24, issue 29): it shows the board. f3 and back to f2 finds the area
     as it was left, the visit still open, like a tab."""

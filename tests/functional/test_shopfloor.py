@@ -39,8 +39,9 @@ async def fill_form(pilot, app, values: dict[str, str]) -> None:
 
 async def act_as(pilot, app, name: str, pin: str) -> None:
     """The ActAs dialog: pick ``name`` with the arrow keys, Enter, type the PIN."""
-    await wait_for(pilot, lambda: screen_name(app) == "ActAs"
-                   and app.screen.query_one("#approval-users", OptionList).option_count)
+    await wait_for(
+        pilot, lambda: screen_name(app) == "ActAs" and app.screen.query_one("#approval-users", OptionList).option_count
+    )
     names = [u.name for u in app.screen.users]
     assert name in names, names
     await pilot.press(*["down"] * names.index(name), "enter")
@@ -74,13 +75,26 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await wait_for(pilot, on(app, "WorkshopScreen"))
         # a finding during repair becomes a line waiting for approval
         await keys(pilot, "g")
-        await fill_form(pilot, app, {"finding": "Rear discs worn below limit", "grade": "r", "kind": "p",
-                                     "description": "Rear brake disc pair", "qty": "1", "unit_cents": "680"})
+        await fill_form(
+            pilot,
+            app,
+            {
+                "finding": "Rear discs worn below limit",
+                "grade": "r",
+                "kind": "p",
+                "description": "Rear brake disc pair",
+                "qty": "1",
+                "unit_cents": "680",
+            },
+        )
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).hold == "approval")
         assert [ln.description for ln in d.lifecycle.visit_view(vid).lines if ln.added_in_repair] == [
-            "Rear brake disc pair"]
+            "Rear brake disc pair"
+        ]
         # starting it is refused while the customer has not approved
-        await wait_for(pilot, lambda: app.screen.view is not None and len(app.screen.query_one("#work-lines").line_ids) == 3)
+        await wait_for(
+            pilot, lambda: app.screen.view is not None and len(app.screen.query_one("#work-lines").line_ids) == 3
+        )
         table = app.screen.query_one("#work-lines", DataTable)
         table.focus()
         table.move_cursor(row=2)
@@ -147,8 +161,15 @@ async def test_added_work_qc_delivery_followup_complaint(shop, clock, db_url):
         await fill_form(pilot, app, {"root_cause": "", "remedy": "Free re-check", "closing_report": "Done"})
         assert isinstance(app.screen, FormDialog)
         assert "required" in str(app.screen.query_one("#e-root_cause", Static).render())
-        await fill_form(pilot, app, {"root_cause": "Pads glazed", "remedy": "Free re-check, labour voucher",
-                                     "closing_report": "Customer satisfied after the re-check"})
+        await fill_form(
+            pilot,
+            app,
+            {
+                "root_cause": "Pads glazed",
+                "remedy": "Free re-check, labour voucher",
+                "closing_report": "Customer satisfied after the re-check",
+            },
+        )
         await wait_for(pilot, lambda: screen_name(app) == "ComplaintsScreen" and not app.screen.rows)
 
     assert d.complaints.complaints() == []
@@ -212,8 +233,9 @@ async def test_a_promise_for_another_day_shows_its_date_on_the_board_and_in_the_
     tomorrow = (clock.now + timedelta(days=1)).replace(hour=10, minute=0)
     from desk.domain.estimate import Signature
 
-    shop.desk.lifecycle.set_promised(shop.sa, shop.desk.lifecycle.ref(vid), tomorrow,
-                                     approval=Signature.of(channel="in_person", signer="李伟"))
+    shop.desk.lifecycle.set_promised(
+        shop.sa, shop.desk.lifecycle.ref(vid), tomorrow, approval=Signature.of(channel="in_person", signer="李伟")
+    )
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, on(app, "AppointmentsScreen"))
@@ -240,9 +262,14 @@ def test_a_time_shows_its_date_on_any_other_day():
 async def test_finishing_an_unapproved_line_is_impossible(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(vid), finding=shop.desk.reception.finding("Wipers", "yellow"), line=shop.desk.estimate.draft(kind="part",
-                                    description="Wiper blades", qty=Decimal(1), unit_cents=16800,
-                                    availability="in_stock")).value
+    line = shop.desk.workshop.add_found_work(
+        shop.tech,
+        shop.desk.lifecycle.ref(vid),
+        finding=shop.desk.reception.finding("Wipers", "yellow"),
+        line=shop.desk.estimate.draft(
+            kind="part", description="Wiper blades", qty=Decimal(1), unit_cents=16800, availability="in_stock"
+        ),
+    ).value
     app = make_app(db_url=db_url, clock=clock, user_name="张强")
     async with app.run_test(size=(120, 40)) as pilot:
         notes = record_notifications(app)
@@ -361,16 +388,18 @@ async def test_checklist_not_applicable_asks_a_reason_and_records_it(shop, clock
         await keys(pilot, "enter")  # empty: refused inline, the dialog stays
         assert isinstance(app.screen, ReasonDialog)
         await keys(pilot, *"no paid parts replaced", "enter")
-        await wait_for(pilot, lambda: any(s.item.id == "REP-06" and s.state == "na"
-                                          for s in shop.desk.checklist.checklist(vid)))
+        await wait_for(
+            pilot, lambda: any(s.item.id == "REP-06" and s.state == "na" for s in shop.desk.checklist.checklist(vid))
+        )
         # enter ticks too
         await wait_for(pilot, on(app, "WorkshopScreen"))
         checklist = app.screen.query_one(Checklist)
         checklist.focus()
         checklist.focus_item("REP-08")
         await keys(pilot, "enter")
-        await wait_for(pilot, lambda: any(s.item.id == "REP-08" and s.state == "done"
-                                          for s in shop.desk.checklist.checklist(vid)))
+        await wait_for(
+            pilot, lambda: any(s.item.id == "REP-08" and s.state == "done" for s in shop.desk.checklist.checklist(vid))
+        )
     mark = [s for s in shop.desk.checklist.checklist(vid) if s.item.id == "REP-06"][0].mark
     assert mark.reason == "no paid parts replaced"
 
@@ -387,11 +416,15 @@ async def test_unanswered_calls_count_up_to_the_limit(shop, clock, db_url):
         await wait_for(pilot, on(app, "CallScreen"))
         for n, key in enumerate(("2", "2", "3"), start=1):
             await keys(pilot, key)
-            await wait_for(pilot, lambda n=n: f"Attempts: {n} of 3" in str(app.screen.query_one("#recap", Static).render()))
+            await wait_for(
+                pilot, lambda n=n: f"Attempts: {n} of 3" in str(app.screen.query_one("#recap", Static).render())
+            )
         assert "No more attempts" in str(app.screen.query_one("#recap", Static).render())
         await keys(pilot, "escape")
-        await wait_for(pilot, lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows
-                       and app.screen.rows[0].attempts == 3)
+        await wait_for(
+            pilot,
+            lambda: screen_name(app) == "FollowUpQueueScreen" and app.screen.rows and app.screen.rows[0].attempts == 3,
+        )
 
 
 async def open_survey(pilot, app) -> None:
@@ -484,7 +517,9 @@ async def test_a_refused_survey_save_keeps_every_answer(shop, clock, db_url, mon
 async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    shop.desk.complaints.open_complaint(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.complaints.complaint("major", "Car returned with a scratch"))
+    shop.desk.complaints.open_complaint(
+        shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.complaints.complaint("major", "Car returned with a scratch")
+    )
     clock.advance(hours=30)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -495,8 +530,15 @@ async def test_a_major_complaint_is_closed_by_a_manager_only(shop, clock, db_url
         cells = [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)]
         assert any("OVERDUE" in c for c in cells) and any(c.startswith("1d 6h") for c in cells)
         await keys(pilot, "c")
-        await fill_form(pilot, app, {"root_cause": "Wash brush", "remedy": "Polish free of charge",
-                                     "closing_report": "Polished, customer content"})
+        await fill_form(
+            pilot,
+            app,
+            {
+                "root_cause": "Wash brush",
+                "remedy": "Polish free of charge",
+                "closing_report": "Polished, customer content",
+            },
+        )
         # the advisor may not: a manager is asked for their PIN on this terminal
         await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval")
         action = str(app.screen.query_one("#approval-action").render())
@@ -553,15 +595,31 @@ async def test_the_technician_who_starts_a_line_is_assigned_with_his_pin(shop, c
 
 
 def test_late_cars_are_red_and_cars_at_risk_yellow(clock):
-    from desk.screens.progress import ProgressScreen
     from desk.domain.entities import VisitRef
+    from desk.screens.progress import ProgressScreen
     from desk.services.workshop import ShopRow
 
     def row(minutes_left, late, at_risk):
-        return ShopRow(ref=VisitRef(1, 1), number="RO1", plate="京A12345", customer="李伟", vehicle="",
-                       status="in_work", stage="IN_REPAIR", technician="", technician_id=None, advisor="",
-                       advisor_id=None, bay="", promised_at=clock.now, minutes_left=minutes_left, late=late,
-                       at_risk=at_risk, comeback=True, update_due=True)
+        return ShopRow(
+            ref=VisitRef(1, 1),
+            number="RO1",
+            plate="京A12345",
+            customer="李伟",
+            vehicle="",
+            status="in_work",
+            stage="IN_REPAIR",
+            technician="",
+            technician_id=None,
+            advisor="",
+            advisor_id=None,
+            bay="",
+            promised_at=clock.now,
+            minutes_left=minutes_left,
+            late=late,
+            at_risk=at_risk,
+            comeback=True,
+            update_due=True,
+        )
 
     from types import SimpleNamespace
 

@@ -42,8 +42,11 @@ def signed_then_changed(shop, clock):
     filler.sign(d, shop.sa, vid, signer="李伟", reference="P0001")
     signed_at = clock.now
     clock.advance(minutes=10)
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="labour", description=LINE, qty=Decimal(1), unit_cents=16000))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="labour", description=LINE, qty=Decimal(1), unit_cents=16000),
+    )
     return vid, signed_at
 
 
@@ -60,8 +63,9 @@ async def test_a_voided_signature_says_why_and_a_waiver_is_not_called_authorised
         assert why in text(app, "#visit-heading")
         # in its history too, on the signature's own row
         await pilot.press("h")
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and app.screen.query_one("#history").row_count > 0)
+        await wait_for(
+            pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.query_one("#history").row_count > 0
+        )
         table = app.screen.query_one("#history")
         rows = [" ".join(str(getattr(c, "plain", c)) for c in table.get_row_at(i)) for i in range(table.row_count)]
         assert any("estimate.authorise" in r and why in r for r in rows)
@@ -118,11 +122,16 @@ async def test_the_over_budget_car_needs_the_customers_re_approval_of_the_final_
         await pilot.press("shift+tab", "ctrl+u", "2", "tab", "tab", *"13812345678", "ctrl+s")
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.final_approval_cents is not None)
         await wait_for(pilot, lambda: screen_name(app) == "DeliveryScreen" and "Re-approved" in text(app, "#amounts"))
-        assert f"Re-approved by the customer: {format_money(final, '¥')}, 李伟 (phone 13812345678)" in \
-            text(app, "#amounts")
+        assert f"Re-approved by the customer: {format_money(final, '¥')}, 李伟 (phone 13812345678)" in text(
+            app, "#amounts"
+        )
     v = d.lifecycle.visit_view(vid).visit
-    assert (v.final_approval_signer, v.final_approval_channel, v.final_approval_cents, v.final_approval_at) == \
-        ("李伟", "phone", final, clock.now)
+    assert (v.final_approval_signer, v.final_approval_channel, v.final_approval_cents, v.final_approval_at) == (
+        "李伟",
+        "phone",
+        final,
+        clock.now,
+    )
     assert not item(d, vid, "DLV-02").blocking
     assert any(e.action == "visit.final_approved" for e in d.lifecycle.history(vid))
 
@@ -161,8 +170,11 @@ def test_an_estimate_line_no_signature_covers_is_unsigned_in_the_workshop_never_
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="labour", description="Caliper service", qty=Decimal(1), unit_cents=18000))
+    d.estimate.add_line(
+        shop.mgr,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="labour", description="Caliper service", qty=Decimal(1), unit_cents=18000),
+    )
     view = d.lifecycle.visit_view(vid)
     added = next(ln for ln in view.lines if ln.description == "Caliper service")
     assert added.added_in_repair and str(approval_cell(added, view.authorised)) != "approved"  # waits for approval

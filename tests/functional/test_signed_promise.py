@@ -34,8 +34,11 @@ async def test_a_promise_set_before_the_eta_opens_est04_again_and_refuses_the_si
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d = shop.desk
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description=PART, qty=Decimal(1), unit_cents=68000, availability="back_order"))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="part", description=PART, qty=Decimal(1), unit_cents=68000, availability="back_order"),
+    )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(80, 24)) as pilot:
         notes = record_notifications(app)
@@ -78,7 +81,8 @@ async def test_a_promise_set_before_the_eta_opens_est04_again_and_refuses_the_si
 
 
 async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi_keeps_the_signed_one(
-        shop, clock, db_url):
+    shop, clock, db_url
+):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     d = shop.desk
@@ -96,8 +100,13 @@ async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("ctrl+u", *"tomorrow 10:00", "tab", "2", "ctrl+s")  # by phone, typed
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.promised_at == later)
-        await wait_for(pilot, lambda: screen_name(app) == "WorkshopScreen"
-                       and "signed for" in str(app.screen.query_one("#work-summary").render()))
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "WorkshopScreen"
+                and "signed for" in str(app.screen.query_one("#work-summary").render())
+            ),
+        )
         assert f"(signed for {signed:%m-%d %H:%M})" in str(app.screen.query_one("#work-summary").render())
     view = d.lifecycle.visit_view(vid)
     assert view.visit.signed_promised_at == signed  # the signed promise is kept

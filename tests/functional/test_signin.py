@@ -9,8 +9,8 @@ from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
 from desk import auth
-from desk.store import pinkey
 from desk.shell.app import make_app
+from desk.store import pinkey
 from desk.store.models import UserRow
 from desk.widgets.safe import literal
 from tests.functional.pilot import screen_name, wait_for
@@ -20,7 +20,11 @@ CHEAP = dict(n=2**4, r=8, p=1)  # the policy is under test here, not scrypt's co
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
     with desk.ctx.engine.begin() as conn:
-        conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP)))
+        conn.execute(
+            sa.update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP))
+        )
 
 
 def error_text(app, selector: str) -> str:
@@ -122,8 +126,13 @@ async def test_manager_approves_on_an_advisors_terminal(shop, clock, db_url):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))
         app.push_screen(ManagerApproval("Waive RCP-04 [bold]now[/bold]"), results.append)
-        await wait_for(pilot, lambda: app.screen.query("#approval-managers") and
-                       app.screen.query_one("#approval-managers", OptionList).option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: (
+                app.screen.query("#approval-managers")
+                and app.screen.query_one("#approval-managers", OptionList).option_count == 1
+            ),
+        )
         assert "[bold]now[/bold]" in str(app.screen.query_one("#approval-action").render())
         await pilot.press("enter")  # the only manager with a PIN
         await type_pin(pilot, "1358")
@@ -144,8 +153,10 @@ async def test_a_pin_prompts_long_reason_wraps_inside_the_dialog(shop, clock, db
     issue 25): at 80x24 every word of it is inside the dialog."""
     from desk.widgets.approval import ManagerApproval
 
-    reason = ("Deliver with a balance left\nNot allowed: deliver with a balance due needs a manager: "
-              "the customer pays 1,234.50 later by bank transfer, as agreed with the service manager")
+    reason = (
+        "Deliver with a balance left\nNot allowed: deliver with a balance due needs a manager: "
+        "the customer pays 1,234.50 later by bank transfer, as agreed with the service manager"
+    )
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.user is not None and app.screen.query("#board"))

@@ -62,9 +62,15 @@ def test_reception(snap_compare, shop, clock, db_url, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_walkaround(snap_compare, shop, clock, db_url, lang):
     vid = visit_at(shop, clock, "WALKAROUND")
-    shop.desk.reception.record_walkaround(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.readings(odometer_km=43000, fuel_eighths=5),
-                                damages=[{"panel": "bonnet", "kind": "scratch"}])
-    shop.desk.reception.add_finding(shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.finding("Front tyres worn to 2 mm", "red"))
+    shop.desk.reception.record_walkaround(
+        shop.sa,
+        shop.desk.lifecycle.ref(vid),
+        shop.desk.reception.readings(odometer_km=43000, fuel_eighths=5),
+        damages=[{"panel": "bonnet", "kind": "scratch"}],
+    )
+    shop.desk.reception.add_finding(
+        shop.sa, shop.desk.lifecycle.ref(vid), shop.desk.reception.finding("Front tyres worn to 2 mm", "red")
+    )
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     assert snap_compare(app, terminal_size=(120, 40), run_before=settle("enter", until="WalkaroundScreen"))

@@ -17,7 +17,9 @@ LANGS = ["en", "zh"]
 @pytest.mark.parametrize("lang", LANGS)
 def test_lobby_mode(snap_compare, shop, clock, db_url, lang):
     for stage in ("IN_REPAIR", "READY"):
-        vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+        vid = shop.desk.booking.walk_in(
+            shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+        ).id
         flow.to_stage(shop, clock, vid, stage)
     set_locale(lang)
     app = make_lobby_app(db_url=db_url, clock=clock)
@@ -25,8 +27,12 @@ def test_lobby_mode(snap_compare, shop, clock, db_url, lang):
     async def run_before(pilot):
         from textual.widgets import DataTable
 
-        await wait_for(pilot, lambda: screen_name(pilot.app) == "KioskLobbyScreen"
-                       and pilot.app.screen.query_one(DataTable).row_count == 2)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(pilot.app) == "KioskLobbyScreen" and pilot.app.screen.query_one(DataTable).row_count == 2
+            ),
+        )
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

@@ -7,8 +7,8 @@ import pytest
 
 from desk.i18n import set_locale
 from desk.shell.app import make_app
-from tests.functional.pilot import screen_name, wait_for
 from tests.flow import setting_version
+from tests.functional.pilot import screen_name, wait_for
 
 LANGS = ["en", "zh"]
 
@@ -31,8 +31,9 @@ def test_setup_settings(snap_compare, shop, clock, db_url, lang):
     shop.desk.setup.set_setting(shop.mgr, "slot_minutes", "20", setting_version(shop.desk, "slot_minutes"))
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
-    assert snap_compare(app, terminal_size=(120, 30), run_before=go("f9", until="SetupScreen",
-                                                                    ready=lambda a: a.screen.rows))
+    assert snap_compare(
+        app, terminal_size=(120, 30), run_before=go("f9", until="SetupScreen", ready=lambda a: a.screen.rows)
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -40,8 +41,13 @@ def test_setup_checklist_read_only(snap_compare, shop, clock, db_url, lang):
     shop.desk.setup.add_template_item(shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址")
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    assert snap_compare(app, terminal_size=(120, 30), run_before=go(
-        "f9", "2", until="SetupScreen", ready=lambda a: a.screen.section == "checklist" and a.screen.rows))
+    assert snap_compare(
+        app,
+        terminal_size=(120, 30),
+        run_before=go(
+            "f9", "2", until="SetupScreen", ready=lambda a: a.screen.section == "checklist" and a.screen.rows
+        ),
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -50,8 +56,11 @@ def test_setup_opening_checklist(snap_compare, shop, clock, db_url, lang):
     shop.desk.setup.tick_opening(shop.sa, "FAC-02")
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
-    assert snap_compare(app, terminal_size=(120, 24), run_before=go(
-        "f9", "4", until="SetupScreen", ready=lambda a: a.screen.section == "opening" and a.screen.rows))
+    assert snap_compare(
+        app,
+        terminal_size=(120, 24),
+        run_before=go("f9", "4", until="SetupScreen", ready=lambda a: a.screen.section == "opening" and a.screen.rows),
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -39,9 +39,14 @@ def route(*keys, until=None):
 def shop_floor(shop, clock):
     """One car waiting approval for added work, one in QC, one ready."""
     a = at_stage(shop, clock, "IN_REPAIR", minutes_ahead=30)
-    shop.desk.workshop.add_found_work(shop.tech, shop.desk.lifecycle.ref(a), finding=shop.desk.reception.finding("Rear discs worn", "red"), line=shop.desk.estimate.draft(kind="part",
-                             description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                             availability="in_stock"))
+    shop.desk.workshop.add_found_work(
+        shop.tech,
+        shop.desk.lifecycle.ref(a),
+        finding=shop.desk.reception.finding("Rear discs worn", "red"),
+        line=shop.desk.estimate.draft(
+            kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000, availability="in_stock"
+        ),
+    )
     at_stage(shop, clock, "QC", minutes_ahead=60)
     at_stage(shop, clock, "READY", minutes_ahead=90)
     return shop
@@ -92,7 +97,16 @@ def test_lobby(snap_compare, shop_floor, clock, db_url, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_followup_queue_and_complaints(snap_compare, shop, clock, db_url, lang):
     vid = at_stage(shop, clock, "DELIVERED")
-    shop.desk.followup.record_call(shop.csr, shop.desk.lifecycle.ref(vid), shop.desk.followup.call(outcome="reached", nps=2, next_service_stated=True, scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3}))
+    shop.desk.followup.record_call(
+        shop.csr,
+        shop.desk.lifecycle.ref(vid),
+        shop.desk.followup.call(
+            outcome="reached",
+            nps=2,
+            next_service_stated=True,
+            scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3},
+        ),
+    )
     set_locale(lang)
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
 
@@ -162,8 +176,9 @@ def test_followup_queue(snap_compare, delivered, clock, db_url, lang):
 
     async def run_before(pilot):
         await route("f4")(pilot)
-        await wait_for(pilot, lambda: screen_name(pilot.app) == "FollowUpQueueScreen" and
-                       len(pilot.app.screen.rows) == 2)
+        await wait_for(
+            pilot, lambda: screen_name(pilot.app) == "FollowUpQueueScreen" and len(pilot.app.screen.rows) == 2
+        )
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
 

@@ -21,7 +21,7 @@ def test_every_stage_fits_with_its_neighbours(lang, width):
         bar = stage_bar(stage, width)
         assert bar.cell_len <= width, (stage, bar.plain)
         assert f"[{_(STAGE_LABELS[stage])}]" in bar.plain
-        for near in MAIN_LINE[max(0, i - 1):i + 2]:
+        for near in MAIN_LINE[max(0, i - 1) : i + 2]:
             assert _(STAGE_LABELS[near]) in bar.plain
         assert bar.plain.startswith("...") == (_(STAGE_LABELS[MAIN_LINE[0]]) not in bar.plain)
     assert "..." not in stage_bar(MAIN_LINE[4], 200).plain  # room enough: every stage
@@ -33,7 +33,7 @@ async def test_the_delivery_screen_at_80_columns_shows_where_the_car_is(shop, cl
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_from_board(pilot, "DeliveryScreen")
-        bar = lambda: str(app.screen.query_one("#stage-bar").render())  # noqa: E731
+        bar = lambda: str(app.screen.query_one("#stage-bar").render())
         assert "Booked" in bar() and "Followed up" in bar()  # 120: all of it
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: "Booked" not in bar())

@@ -41,13 +41,29 @@ async def test_a_visit_through_every_stage_shows_its_timeline(shop, clock, db_ur
         assert str(listed.get_row_at(0)[0]) == "✗"  # greeted after 5 minutes, 1 allowed
         assert str(listed.get_row_at(0)[-1]) == "0:05"
         await pilot.press("enter")  # followed up: its history
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and app.screen.query_one("#timeline", DataTable).row_count > 0)
+        await wait_for(
+            pilot,
+            lambda: screen_name(app) == "HistoryScreen" and app.screen.query_one("#timeline", DataTable).row_count > 0,
+        )
         table = app.screen.query_one("#timeline", DataTable)
         keys = [r.value for r in table.rows]
-        assert keys == ["booked", "arrived", "greeted", "written_up", "presented", "signed", "started",
-                        "work_done", "qc_passed", "washed", "ready", "told", "delivered", "followed_up",
-                        *(f"line:{i}" for i in line_ids)]
+        assert keys == [
+            "booked",
+            "arrived",
+            "greeted",
+            "written_up",
+            "presented",
+            "signed",
+            "started",
+            "work_done",
+            "qc_passed",
+            "washed",
+            "ready",
+            "told",
+            "delivered",
+            "followed_up",
+            *(f"line:{i}" for i in line_ids),
+        ]
         greeted = cells(table, "greeted")
         assert greeted[0] == "Greeted" and greeted[3:] == ["5:00", "≤ 1:00"]
         assert table.get_row("greeted")[3].style == "bold red"  # over its standard
@@ -113,9 +129,13 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
         await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
         app.screen.query_one("#reason", Input).value = "Watched it done: a regular's car"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and "Accepted by 周经理" in cells(app.screen.query_one("#flags", DataTable),
-                                                       "rushed_walkaround")[3])
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "HistoryScreen"
+                and "Accepted by 周经理" in cells(app.screen.query_one("#flags", DataTable), "rushed_walkaround")[3]
+            ),
+        )
         await pilot.press("escape")  # back on the visit: accepted, the badge is gone
         await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen" and "flag (h)" not in heading(app))
     event = [e for e in d.lifecycle.history(vid) if e.action == "integrity.accept"]
@@ -124,9 +144,10 @@ async def test_a_rushed_walkaround_is_flagged_and_a_manager_accepts_it_with_a_no
 
 
 async def test_an_advisor_needs_a_manager_to_accept_a_flag(shop, clock, db_url):
+    from textual.widgets import Input
+
     from desk.widgets.approval import ManagerApproval
     from desk.widgets.dialogs import ReasonDialog
-    from textual.widgets import Input
 
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE", rush=True)
@@ -213,12 +234,19 @@ async def test_a_voided_signature_shows_void_and_the_stopwatch_never_runs_backwa
     async with app.run_test(size=(120, 40)) as pilot:
         await open_from_board(pilot, "EstimateScreen")
         await pilot.press("h")
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and "presented" in app.screen.query_one("#timeline", DataTable).rows)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "HistoryScreen" and "presented" in app.screen.query_one("#timeline", DataTable).rows
+            ),
+        )
         table = app.screen.query_one("#timeline", DataTable)
         shown = rows(table)
-        assert shown["arrived"][1:4] == [f"{appointment:%m-%d %H:%M:%S}", f"{appointment + timedelta(minutes=7):%m-%d %H:%M:%S}",
-                                         "late 7:00"]
+        assert shown["arrived"][1:4] == [
+            f"{appointment:%m-%d %H:%M:%S}",
+            f"{appointment + timedelta(minutes=7):%m-%d %H:%M:%S}",
+            "late 7:00",
+        ]
         assert "signed" not in shown  # no signature covers the estimate: not signed
         assert shown["void:0"][2:4] == [f"{first_signature:%m-%d %H:%M:%S}", "void"]
         assert shown["signed:running"][1] == f"{explained:%m-%d %H:%M:%S}"  # waiting for the signature since
@@ -227,8 +255,12 @@ async def test_a_voided_signature_shows_void_and_the_stopwatch_never_runs_backwa
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "EstimateScreen")
         await pilot.press("h")
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and "signed" in app.screen.query_one("#timeline", DataTable).rows)
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "HistoryScreen" and "signed" in app.screen.query_one("#timeline", DataTable).rows
+            ),
+        )
         shown = rows(app.screen.query_one("#timeline", DataTable))
         assert shown["signed"][1:4] == [f"{explained:%m-%d %H:%M:%S}", f"{clock.now:%m-%d %H:%M:%S}", "4:00"]
         assert shown["void:0"][3] == "void"
@@ -251,8 +283,13 @@ async def test_the_history_opens_on_its_newest_change(shop, clock, db_url):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_from_board(pilot, "EstimateScreen")
         await pilot.press("h")
-        await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen"
-                       and app.screen.query_one("#history", DataTable).row_count == len(events))
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "HistoryScreen"
+                and app.screen.query_one("#history", DataTable).row_count == len(events)
+            ),
+        )
         table = app.screen.query_one("#history", DataTable)
         assert app.focused is table and table.cursor_row == len(events) - 1
         assert table.scroll_offset.y > 0 and table.max_scroll_y == table.scroll_offset.y  # scrolled to the end

@@ -23,8 +23,7 @@ def _journal(url: str) -> str:
         return conn.execute("PRAGMA journal_mode").fetchone()[0]
 
 
-async def test_an_affected_library_warns_nobody_and_a_second_terminal_opens_too(shop, clock, db_url,
-                                                                                   monkeypatch):
+async def test_an_affected_library_warns_nobody_and_a_second_terminal_opens_too(shop, clock, db_url, monkeypatch):
     """The library with the WAL-reset bug changes nothing a user sees: the file
     is in the rollback journal, the first terminal (``shop``) stays open and a
     second one opens beside it without a word about SQLite."""
@@ -63,6 +62,7 @@ async def test_a_wal_file_held_elsewhere_is_waited_for_never_offered_a_restore(t
     app.store.RETRY_SECONDS = 0.3
     try:
         async with app.run_test(size=(120, 40)) as pilot:
+
             def loading() -> str:
                 found = app.screen.query("#loading")
                 return str(found.first(Static).render()) if found else ""
@@ -100,8 +100,9 @@ async def test_an_empty_file_becomes_a_shop_only_when_asked(tmp_path, clock):
     assert path.stat().st_size > 0
 
 
-async def test_a_restore_refused_while_another_terminal_has_the_file_says_who(shop, clock, db_url, tmp_path,
-                                                                              monkeypatch):
+async def test_a_restore_refused_while_another_terminal_has_the_file_says_who(
+    shop, clock, db_url, tmp_path, monkeypatch
+):
     """The damaged-file restore, with a second terminal still on the file: the
     restore is refused naming it, nothing is replaced, and once it has gone the
     same keys restore and show the checks' result."""
@@ -118,7 +119,7 @@ async def test_a_restore_refused_while_another_terminal_has_the_file_says_who(sh
     path = sqlite_path(db_url)
     data = bytearray(path.read_bytes())
     for page in range(1, len(data) // 4096):
-        data[page * 4096 + 8: page * 4096 + 200] = b"\xa5" * 192
+        data[page * 4096 + 8 : page * 4096 + 200] = b"\xa5" * 192
     path.write_bytes(bytes(data))
     other = presence.join(path)  # a second terminal that still has it open
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")

@@ -37,8 +37,9 @@ async def open_import_from_lookup(pilot, app) -> None:
     await wait_for(pilot, on(app, "ImportScreen"))
 
 
-async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(shop, clock, db_url, tmp_path,
-                                                                               monkeypatch):
+async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(
+    shop, clock, db_url, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dms.csv").write_bytes(csv_rows(200, bad={57: {"phone": "555"}}).encode("gbk"))
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
@@ -59,8 +60,9 @@ async def test_a_bad_row_is_shown_with_its_row_number_and_nothing_is_imported(sh
 
 
 @pytest.mark.slow
-async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(shop, clock, db_url, tmp_path,
-                                                                           monkeypatch):
+async def test_ten_thousand_rows_import_from_the_palette_with_a_progress_bar(
+    shop, clock, db_url, tmp_path, monkeypatch
+):
     from desk.screens.importer import ImportScreen
 
     monkeypatch.chdir(tmp_path)
@@ -178,8 +180,9 @@ async def test_without_a_chinese_font_f6_says_what_to_install(shop, clock, db_ur
     assert list(folder.glob("*.txt")) and not list(folder.glob("*.pdf"))
 
 
-async def test_a_line_the_change_feed_already_showed_is_drawn_and_printed_once(shop, clock, db_url, tmp_path,
-                                                                             monkeypatch):
+async def test_a_line_the_change_feed_already_showed_is_drawn_and_printed_once(
+    shop, clock, db_url, tmp_path, monkeypatch
+):
     """The feed read the visit, new line and all, before the save's own result
     arrived: the line was drawn twice and f6 printed it twice, with a 'member
     discount' making up the difference (breaking test of issue 24). The line is
@@ -198,8 +201,11 @@ async def test_a_line_the_change_feed_already_showed_is_drawn_and_printed_once(s
         await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, "EstimateScreen")() and app.screen.view is not None)
-        added = d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-            kind="labour", description="Café révision̈ 🚗 check", qty=Decimal(1), unit_cents=20000)).value
+        added = d.estimate.add_estimate_line(
+            shop.sa,
+            d.lifecycle.ref(vid),
+            d.estimate.draft(kind="labour", description="Café révision̈ 🚗 check", qty=Decimal(1), unit_cents=20000),
+        ).value
         assert isinstance(added, LineAdded)
         # the feed's reload comes first, then the save's own result
         await wait_for(pilot, lambda: len(app.screen.view.lines) == 1, tries=2000)

@@ -154,8 +154,11 @@ async def start(pilot, app, key: Key, who: str, *, cursor: bool = True) -> None:
 
         await in_app(pilot, app, fill)
     elif isinstance(typed, str):
-        await until(pilot, lambda: isinstance(app.screen, ReasonDialog),
-                    f"{key.name}: {who}'s reason dialog ({app.screen}, {app.focused}, {getattr(app, 'notes', '')})")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ReasonDialog),
+            f"{key.name}: {who}'s reason dialog ({app.screen}, {app.focused}, {getattr(app, 'notes', '')})",
+        )
         reason = app.screen.query_one("#reason", Input)
         await in_app(pilot, app, lambda: setattr(reason, "value", typed))
 
@@ -185,8 +188,10 @@ def typed_now(app) -> dict[str, str] | str | None:
     if isinstance(d, FormDialog):
         return {f.name: d.query_one(f"#f-{f.name}", Input).value for f in d.fields}
     if isinstance(d, SurveyDialog):
-        return {"scores": dict(d.query_one(ScoreList).scores),
-                **{name: d.query_one(f"#f-{name}", Input).value for name in ("nps", "comment")}}
+        return {
+            "scores": dict(d.query_one(ScoreList).scores),
+            **{name: d.query_one(f"#f-{name}", Input).value for name in ("nps", "comment")},
+        }
     if isinstance(d, ReasonDialog):
         return d.query_one("#reason", Input).value
     return None
@@ -203,6 +208,7 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
     """One key on both terminals (see the module's docstring)."""
     d = shop.desk
     (a, pa), (b, pb) = terminal_a, terminal_b
+
     def db():
         return d.lifecycle.visit_view(vid)
 
@@ -212,7 +218,9 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
     before = db().ref.version
     await start(pa, a, key, "a")
     await save(pa, a, key, "a")
-    await until(pa, lambda: db().ref.version > before and dialog(a) is None, f"{key.name}: A's change saved ({a.notes})")
+    await until(
+        pa, lambda: db().ref.version > before and dialog(a) is None, f"{key.name}: A's change saved ({a.notes})"
+    )
     after_a = db()
     # B saves on its stale copy: refused, named, reloaded, nothing typed lost
     notes.clear()
@@ -243,8 +251,12 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
         await settle(pb)
     else:
         await save(pb, b, key, "b")
-    await until(pb, lambda: db().ref.version > after_a.ref.version and dialog(b) is None,
-                f"{key.name}: B's change saved ({notes})", tries=600)
+    await until(
+        pb,
+        lambda: db().ref.version > after_a.ref.version and dialog(b) is None,
+        f"{key.name}: B's change saved ({notes})",
+        tries=600,
+    )
     final = db()
     seen_at = time.monotonic()
     await until(pa, lambda: visit_screen(a).ref == final.ref, f"{key.name}: A sees B's change", tries=2000)
@@ -255,8 +267,17 @@ async def one_key(shop, vid, key: Key, terminal_a, terminal_b, notes, after_refu
         assert key.kept(final), key.name
 
 
-async def two_terminals_walk(shop, clock, db_url, stage: str, keys: list[Key], *, prepare=None,
-                             after_refusal=None, users: tuple[str, str, Role] = (A_USER, B_USER, Role.MANAGER)) -> int:
+async def two_terminals_walk(
+    shop,
+    clock,
+    db_url,
+    stage: str,
+    keys: list[Key],
+    *,
+    prepare=None,
+    after_refusal=None,
+    users: tuple[str, str, Role] = (A_USER, B_USER, Role.MANAGER),
+) -> int:
     """Both terminals open the visit in ``stage``; every key as described above.
     ``users``: who is signed in on A and on B, and B's role (created here)."""
     d = shop.desk
@@ -276,8 +297,9 @@ async def two_terminals_walk(shop, clock, db_url, stage: str, keys: list[Key], *
             await in_app(pilot, app, lambda app=app: app.push_screen(screen_for(stage, vid)))
             await wait_for(pilot, lambda app=app: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
         for key in keys:
-            await one_key(shop, vid, key, (a, pa), (b, pb), notes, after_refusal,
-                          stale="Changed on another terminal: " + a_user)
+            await one_key(
+                shop, vid, key, (a, pa), (b, pb), notes, after_refusal, stale="Changed on another terminal: " + a_user
+            )
     return vid
 
 
@@ -286,59 +308,110 @@ def concerns(view):
 
 
 async def test_booked_keys(shop, clock, db_url):
-    await two_terminals_walk(shop, clock, db_url, "BOOKED", [
-        Key("add concern k", ("k",), typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
-            shows=concerns, kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v))),
-        Key("reschedule s", ("s",), typed={"a": {"when": "tomorrow 10:00"}, "b": {"when": "tomorrow 11:00"}},
-            shows=lambda v: v.visit.appointment_at,
-            kept=lambda v: v.visit.appointment_at.hour == 11),  # B's time, re-applied on top of A's
-        Key("arrived a", ("a",), retry=False),
-    ], prepare=lambda shop, vid: flow.tick_open(shop.desk, shop.sa, vid), after_refusal=follows_to("ReceptionScreen"))
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "BOOKED",
+        [
+            Key(
+                "add concern k",
+                ("k",),
+                typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
+                shows=concerns,
+                kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v)),
+            ),
+            Key(
+                "reschedule s",
+                ("s",),
+                typed={"a": {"when": "tomorrow 10:00"}, "b": {"when": "tomorrow 11:00"}},
+                shows=lambda v: v.visit.appointment_at,
+                kept=lambda v: v.visit.appointment_at.hour == 11,
+            ),  # B's time, re-applied on top of A's
+            Key("arrived a", ("a",), retry=False),
+        ],
+        prepare=lambda shop, vid: flow.tick_open(shop.desk, shop.sa, vid),
+        after_refusal=follows_to("ReceptionScreen"),
+    )
 
 
 def follows_to(screen: str):
     """After a stage move B was refused on: B's screen follows the car."""
+
     async def followed(pilot, app, notes) -> None:
         if dialog(app) is not None:
             await pilot.press("escape")  # B leaves its kept dialog
-        await until(pilot, lambda: screen_name(app) == screen and app.screen.view is not None,
-                    f"B follows to {screen} ({screen_name(app)})")
+        await until(
+            pilot,
+            lambda: screen_name(app) == screen and app.screen.view is not None,
+            f"B follows to {screen} ({screen_name(app)})",
+        )
 
     return followed
 
 
 def back_to_the_board():
     """After B was refused on a visit A closed: B's screen goes back to the board."""
+
     async def back(pilot, app, notes) -> None:
         if dialog(app) is not None:
             await pilot.press("escape")
-        await until(pilot, lambda: screen_name(app) == "AppointmentsScreen", f"B back on the board ({screen_name(app)})")
+        await until(
+            pilot, lambda: screen_name(app) == "AppointmentsScreen", f"B back on the board ({screen_name(app)})"
+        )
 
     return back
 
 
 async def test_booked_cancel_on_two_terminals(shop, clock, db_url):
-    vid = await two_terminals_walk(shop, clock, db_url, "BOOKED", [
-        Key("cancel visit c", ("c",), typed={"a": "Customer rang to cancel", "b": "Rebooked elsewhere"}, retry=False),
-    ], after_refusal=back_to_the_board())
+    vid = await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "BOOKED",
+        [
+            Key(
+                "cancel visit c", ("c",), typed={"a": "Customer rang to cancel", "b": "Rebooked elsewhere"}, retry=False
+            ),
+        ],
+        after_refusal=back_to_the_board(),
+    )
     assert shop.desk.lifecycle.visit_view(vid).visit.stage == "CANCELLED"
     (cancelled,) = [e for e in shop.desk.lifecycle.history(vid) if e.action.endswith("cancel")]
     assert "Customer rang to cancel" in cancelled.after  # A's reason, not written over
 
 
 async def test_booked_no_show_on_two_terminals(shop, clock, db_url):
-    vid = await two_terminals_walk(shop, clock, db_url, "BOOKED", [
-        Key("no-show o", ("o",), confirm=True, retry=False, closes=True),
-    ], after_refusal=back_to_the_board())
+    vid = await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "BOOKED",
+        [
+            Key("no-show o", ("o",), confirm=True, retry=False, closes=True),
+        ],
+        after_refusal=back_to_the_board(),
+    )
     assert shop.desk.lifecycle.visit_view(vid).visit.stage == "NO_SHOW"
 
 
 async def test_reception_keys(shop, clock, db_url):
-    await two_terminals_walk(shop, clock, db_url, "RECEPTION", [
-        Key("add concern k", ("k",), typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
-            shows=concerns, kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v))),
-        Key("concerns confirmed f", ("f",), shows=lambda v: [c.confirmed for c in v.concerns]),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "RECEPTION",
+        [
+            Key(
+                "add concern k",
+                ("k",),
+                typed={"a": {"concern": "Rattle at the back"}, "b": {"concern": "Wipers smear"}},
+                shows=concerns,
+                kept=lambda v: {"Rattle at the back", "Wipers smear"} <= set(concerns(v)),
+            ),
+            Key("concerns confirmed f", ("f",), shows=lambda v: [c.confirmed for c in v.concerns]),
+        ],
+    )
 
 
 def states(view):
@@ -349,28 +422,65 @@ async def test_walkaround_keys(shop, clock, db_url):
     def readings(km, fuel):
         return {"odometer_km": str(km), "fuel_eighths": str(fuel), "tyres": f"all good {km}"}
 
-    await two_terminals_walk(shop, clock, db_url, "WALKAROUND", [
-        Key("readings o", ("o",), typed={"a": readings(43100, 5), "b": readings(43200, 6)},
-            shows=lambda v: (v.visit.odometer_km, v.visit.fuel_eighths),
-            kept=lambda v: v.visit.odometer_km == 43200),
-        Key("add damage d", ("d",), picks={"a": (0, 0), "b": (1, 1)}, shows=lambda v: v.visit.damages,
-            kept=lambda v: v.visit.damages.count("panel") == 2),
-        Key("damage confirmed c", ("c",), shows=lambda v: v.visit.damage_confirmed),
-        Key("add finding g", ("g",), typed={"a": {"finding": "Worn wiper", "grade": "y"},
-                                            "b": {"finding": "Cracked lamp", "grade": "r"}},
-            shows=lambda v: sorted(f.text for f in v.findings),
-            kept=lambda v: {"Worn wiper", "Cracked lamp"} <= {f.text for f in v.findings}),
-        Key("tick space", ("space",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)}, shows=states),
-        Key("not applicable n", ("n",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
-            typed={"a": "No spare wheel", "b": "Customer declined"}, shows=states,
-            kept=lambda v: {"No spare wheel", "Customer declined"} <= {s.mark.reason for s in v.checklist if s.mark}),
-        Key("waive w", ("w",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
-            typed={"a": "Rain", "b": "No time today"}, shows=states,
-            kept=lambda v: sum(s.state == ItemState.WAIVED for s in v.checklist) == 2),
-        Key("correct odometer ctrl+o", ("ctrl+o",), typed={"a": {"km": "43050", "reason": "Typo at reception"},
-                                                           "b": {"km": "43010", "reason": "Cluster replaced"}},
-            shows=lambda v: v.visit.odometer_km, kept=lambda v: v.visit.odometer_km == 43010),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "WALKAROUND",
+        [
+            Key(
+                "readings o",
+                ("o",),
+                typed={"a": readings(43100, 5), "b": readings(43200, 6)},
+                shows=lambda v: (v.visit.odometer_km, v.visit.fuel_eighths),
+                kept=lambda v: v.visit.odometer_km == 43200,
+            ),
+            Key(
+                "add damage d",
+                ("d",),
+                picks={"a": (0, 0), "b": (1, 1)},
+                shows=lambda v: v.visit.damages,
+                kept=lambda v: v.visit.damages.count("panel") == 2,
+            ),
+            Key("damage confirmed c", ("c",), shows=lambda v: v.visit.damage_confirmed),
+            Key(
+                "add finding g",
+                ("g",),
+                typed={"a": {"finding": "Worn wiper", "grade": "y"}, "b": {"finding": "Cracked lamp", "grade": "r"}},
+                shows=lambda v: sorted(f.text for f in v.findings),
+                kept=lambda v: {"Worn wiper", "Cracked lamp"} <= {f.text for f in v.findings},
+            ),
+            Key("tick space", ("space",), cursor={"a": ("checklist", 0), "b": ("checklist", 1)}, shows=states),
+            Key(
+                "not applicable n",
+                ("n",),
+                cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
+                typed={"a": "No spare wheel", "b": "Customer declined"},
+                shows=states,
+                kept=lambda v: (
+                    {"No spare wheel", "Customer declined"} <= {s.mark.reason for s in v.checklist if s.mark}
+                ),
+            ),
+            Key(
+                "waive w",
+                ("w",),
+                cursor={"a": ("checklist", 0), "b": ("checklist", 1)},
+                typed={"a": "Rain", "b": "No time today"},
+                shows=states,
+                kept=lambda v: sum(s.state == ItemState.WAIVED for s in v.checklist) == 2,
+            ),
+            Key(
+                "correct odometer ctrl+o",
+                ("ctrl+o",),
+                typed={
+                    "a": {"km": "43050", "reason": "Typo at reception"},
+                    "b": {"km": "43010", "reason": "Cluster replaced"},
+                },
+                shows=lambda v: v.visit.odometer_km,
+                kept=lambda v: v.visit.odometer_km == 43010,
+            ),
+        ],
+    )
 
 
 def lines(view):
@@ -384,30 +494,69 @@ async def test_estimate_keys(shop, clock, db_url):
         d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
 
     line = lambda desc, price: {"description": desc, "unit_cents": price}
-    await two_terminals_walk(shop, clock, db_url, "ESTIMATE", [
-        Key("add labour l", ("l",), typed={"a": line("Diagnose rattle", "80"), "b": line("Wiper blades", "60")},
-            shows=lines, kept=lambda v: {"Diagnose rattle", "Wiper blades"} <= {ln.description for ln in v.lines}),
-        Key("availability v", ("v",), cursor={"a": ("lines", 1), "b": ("lines", 3)}, picks={"a": (1,), "b": (1,)},
-            typed={"a": {"eta": "2026-11-26"}, "b": {"eta": "2026-11-27"}}, shows=lines,
-            kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"]),
-        Key("remove line delete", ("delete",), cursor={"a": ("lines", 4), "b": ("lines", 5)}, confirm=True,
-            shows=lines, kept=lambda v: len(v.lines) == 4),
-        # after the back-ordered parts' ETAs (an earlier promise is refused)
-        Key("promised time t", ("t",), typed={"a": {"promised": "2026-11-27 16:00"},
-                                              "b": {"promised": "2026-11-27 17:30"}},
-            shows=lambda v: v.visit.promised_at, kept=lambda v: v.visit.promised_at.hour == 17),
-        Key("add part p", ("p",), typed={"a": line("Wiper blade", "45"), "b": line("Bulb H7", "25")},
-            shows=lines, kept=lambda v: {"Wiper blade", "Bulb H7"} <= {ln.description for ln in v.lines}),
-        Key("add fee e", ("e",), typed={"a": line("Disposal fee", "10"), "b": line("Shop supplies", "15")},
-            shows=lines, kept=lambda v: {"Disposal fee", "Shop supplies"} <= {ln.description for ln in v.lines}),
-        Key("canned job j", ("j",), picks={"a": (0,), "b": (1,)}, shows=lines),
-    ], prepare=two_parts)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "ESTIMATE",
+        [
+            Key(
+                "add labour l",
+                ("l",),
+                typed={"a": line("Diagnose rattle", "80"), "b": line("Wiper blades", "60")},
+                shows=lines,
+                kept=lambda v: {"Diagnose rattle", "Wiper blades"} <= {ln.description for ln in v.lines},
+            ),
+            Key(
+                "availability v",
+                ("v",),
+                cursor={"a": ("lines", 1), "b": ("lines", 3)},
+                picks={"a": (1,), "b": (1,)},
+                typed={"a": {"eta": "2026-11-26"}, "b": {"eta": "2026-11-27"}},
+                shows=lines,
+                kept=lambda v: sorted(str(ln.eta) for ln in v.lines if ln.eta) == ["2026-11-26", "2026-11-27"],
+            ),
+            Key(
+                "remove line delete",
+                ("delete",),
+                cursor={"a": ("lines", 4), "b": ("lines", 5)},
+                confirm=True,
+                shows=lines,
+                kept=lambda v: len(v.lines) == 4,
+            ),
+            # after the back-ordered parts' ETAs (an earlier promise is refused)
+            Key(
+                "promised time t",
+                ("t",),
+                typed={"a": {"promised": "2026-11-27 16:00"}, "b": {"promised": "2026-11-27 17:30"}},
+                shows=lambda v: v.visit.promised_at,
+                kept=lambda v: v.visit.promised_at.hour == 17,
+            ),
+            Key(
+                "add part p",
+                ("p",),
+                typed={"a": line("Wiper blade", "45"), "b": line("Bulb H7", "25")},
+                shows=lines,
+                kept=lambda v: {"Wiper blade", "Bulb H7"} <= {ln.description for ln in v.lines},
+            ),
+            Key(
+                "add fee e",
+                ("e",),
+                typed={"a": line("Disposal fee", "10"), "b": line("Shop supplies", "15")},
+                shows=lines,
+                kept=lambda v: {"Disposal fee", "Shop supplies"} <= {ln.description for ln in v.lines},
+            ),
+            Key("canned job j", ("j",), picks={"a": (0,), "b": (1,)}, shows=lines),
+        ],
+        prepare=two_parts,
+    )
 
 
 async def test_sign_twice_is_impossible(shop, clock, db_url):
     """`s` on both terminals: A's signature counts, B's is refused (stale) with its
     form kept; B's screen then shows "Authorised" and `s` is greyed out, and
     the service refuses a second signature of the same version."""
+
     def priced(shop, vid):
         d = shop.desk
         d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "brake_pads")
@@ -432,96 +581,200 @@ async def test_sign_twice_is_impossible(shop, clock, db_url):
         await settle(pilot)
         assert dialog(app) is None
 
-    vid = await two_terminals_walk(shop, clock, db_url, "ESTIMATE", [
-        Key("sign s", ("s",), typed={"a": {"reference": "P0042"}, "b": {"reference": "P0043"}},
-            shows=lambda v: v.authorised, retry=False),
-    ], prepare=priced, after_refusal=sign_again)
+    vid = await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "ESTIMATE",
+        [
+            Key(
+                "sign s",
+                ("s",),
+                typed={"a": {"reference": "P0042"}, "b": {"reference": "P0043"}},
+                shows=lambda v: v.authorised,
+                retry=False,
+            ),
+        ],
+        prepare=priced,
+        after_refusal=sign_again,
+    )
     d = shop.desk
     view = d.lifecycle.visit_view(vid)
     assert view.authorised and view.visit.stage == "ESTIMATE"  # an open item holds it: still one signature
     from desk.domain.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        d.estimate.authorise(shop.sa, view.ref, d.estimate.signature(
-            channel="in_person", signer="李伟", reference="P0044", amount_cents=d.estimate.estimate_total(vid)))
+        d.estimate.authorise(
+            shop.sa,
+            view.ref,
+            d.estimate.signature(
+                channel="in_person", signer="李伟", reference="P0044", amount_cents=d.estimate.estimate_total(vid)
+            ),
+        )
     assert sum(1 for e in d.lifecycle.history(vid) if e.action == "estimate.authorise") == 1
 
 
 async def test_workshop_keys(shop, clock, db_url):
-    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
-        Key("assign a", ("a",), picks={"a": (1,), "b": (0,)}, shows=lambda v: v.visit.technician_id),
-        Key("progress update u", ("u",), typed={"a": {"text": "Parts fitted"}, "b": {"text": "Road test next"}}),
-        Key("found work g", ("g",), typed={
-            "a": {"finding": "Leaking hose", "description": "Coolant hose", "unit_cents": "30"},
-            "b": {"finding": "Worn belt", "description": "Drive belt", "unit_cents": "45"}},
-            shows=lines, kept=lambda v: {"Coolant hose", "Drive belt"} <= {ln.description for ln in v.lines}),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "IN_REPAIR",
+        [
+            Key("assign a", ("a",), picks={"a": (1,), "b": (0,)}, shows=lambda v: v.visit.technician_id),
+            Key("progress update u", ("u",), typed={"a": {"text": "Parts fitted"}, "b": {"text": "Road test next"}}),
+            Key(
+                "found work g",
+                ("g",),
+                typed={
+                    "a": {"finding": "Leaking hose", "description": "Coolant hose", "unit_cents": "30"},
+                    "b": {"finding": "Worn belt", "description": "Drive belt", "unit_cents": "45"},
+                },
+                shows=lines,
+                kept=lambda v: {"Coolant hose", "Drive belt"} <= {ln.description for ln in v.lines},
+            ),
+        ],
+    )
 
 
 async def test_workshop_line_keys_of_two_technicians(shop, clock, db_url):
     """s and d record work in the name of the technician signed in (on another's
     terminal: act as, his PIN, tests/functional/test_who_records.py)."""
-    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
-        Key("start line s", ("s",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
-            shows=lambda v: [ln.started for ln in v.lines], kept=lambda v: v.lines[0].started and v.lines[1].started),
-        Key("line done d", ("d",), cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
-            shows=lambda v: [ln.done_at for ln in v.lines], kept=lambda v: v.lines[0].done_at and v.lines[1].done_at),
-    ], users=("张强", "刘师傅", Role.TECHNICIAN))
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "IN_REPAIR",
+        [
+            Key(
+                "start line s",
+                ("s",),
+                cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
+                shows=lambda v: [ln.started for ln in v.lines],
+                kept=lambda v: v.lines[0].started and v.lines[1].started,
+            ),
+            Key(
+                "line done d",
+                ("d",),
+                cursor={"a": ("work-lines", 0), "b": ("work-lines", 1)},
+                shows=lambda v: [ln.done_at for ln in v.lines],
+                kept=lambda v: v.lines[0].done_at and v.lines[1].done_at,
+            ),
+        ],
+        users=("张强", "刘师傅", Role.TECHNICIAN),
+    )
 
 
 async def test_workshop_decision_key(shop, clock, db_url):
     """y on both terminals, for work the technician found (not the managers)."""
+
     def found(shop, vid):
         d = shop.desk
-        d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Worn belt", "y"),
-                                  line=d.estimate.draft(kind="part", description="Drive belt", qty="1",
-                                                        unit_cents=4500))
+        d.workshop.add_found_work(
+            shop.tech,
+            d.lifecycle.ref(vid),
+            finding=d.reception.finding("Worn belt", "y"),
+            line=d.estimate.draft(kind="part", description="Drive belt", qty="1", unit_cents=4500),
+        )
 
-    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
-        Key("customer decision y", ("y",), picks={"a": (0,), "b": (0,)},
-            typed={"a": {"channel": "2", "reference": "P0051"}, "b": {"channel": "2", "reference": "P0052"}},
-            shows=lambda v: sorted(str(ln.approval) for ln in v.lines), retry=False),
-    ], prepare=found)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "IN_REPAIR",
+        [
+            Key(
+                "customer decision y",
+                ("y",),
+                picks={"a": (0,), "b": (0,)},
+                typed={"a": {"channel": "2", "reference": "P0051"}, "b": {"channel": "2", "reference": "P0052"}},
+                shows=lambda v: sorted(str(ln.approval) for ln in v.lines),
+                retry=False,
+            ),
+        ],
+        prepare=found,
+    )
 
 
 async def test_workshop_part_arrived(shop, clock, db_url):
     """`r` on the back-ordered part on both terminals: A's arrival counts, B's stale
     one is refused and named (then there is nothing left to arrive)."""
+
     def back_ordered(shop, vid):
         d = shop.desk
         part = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.kind == "part")
-        d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), part.id, d.estimate.patch(
-            availability="back_order", eta=clock.now.date() + timedelta(days=1)))
+        d.estimate.update_line(
+            shop.sa,
+            d.lifecycle.ref(vid),
+            part.id,
+            d.estimate.patch(availability="back_order", eta=clock.now.date() + timedelta(days=1)),
+        )
 
-    await two_terminals_walk(shop, clock, db_url, "IN_REPAIR", [
-        Key("part arrived r", ("r",), cursor={"a": ("work-lines", 1), "b": ("work-lines", 1)},
-            shows=lambda v: [str(ln.availability) for ln in v.lines], retry=False),
-    ], prepare=back_ordered)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "IN_REPAIR",
+        [
+            Key(
+                "part arrived r",
+                ("r",),
+                cursor={"a": ("work-lines", 1), "b": ("work-lines", 1)},
+                shows=lambda v: [str(ln.availability) for ln in v.lines],
+                retry=False,
+            ),
+        ],
+        prepare=back_ordered,
+    )
 
 
 async def test_qc_rework_on_two_terminals(shop, clock, db_url):
     """`k` sends the car back to the workshop: B's stale rework is refused with its
     reason kept, and B's screen follows the car to the workshop."""
-    vid = await two_terminals_walk(shop, clock, db_url, "QC", [
-        Key("rework k", ("k",), typed={"a": "Brake squeal still there", "b": "Wheel nut torque"}, retry=False),
-    ], after_refusal=follows_to("WorkshopScreen"))
+    vid = await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "QC",
+        [
+            Key("rework k", ("k",), typed={"a": "Brake squeal still there", "b": "Wheel nut torque"}, retry=False),
+        ],
+        after_refusal=follows_to("WorkshopScreen"),
+    )
     assert shop.desk.lifecycle.visit_view(vid).visit.stage == "IN_REPAIR"
 
 
 async def test_qc_and_delivery_keys(shop, clock, db_url):
-    await two_terminals_walk(shop, clock, db_url, "READY", [
-        Key("explain amount e", ("e",), typed={"a": {"text": "Agreed by phone"}, "b": {"text": "Signed again"}},
-            shows=lambda v: v.visit.amount_explanation, kept=lambda v: v.visit.amount_explanation == "Signed again"),
-        Key("follow-up call c", ("c",), typed={"a": {"at": "+1 10:00"}, "b": {"at": "+2 15:00"}},
-            shows=lambda v: v.visit.followup_agreed_at, kept=lambda v: v.visit.followup_agreed_at.hour == 15),
-        Key("old parts o", ("o",), picks={"a": (0,), "b": (1,)}, shows=lambda v: v.visit.disposal),
-        Key("told ready t", ("t",)),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "READY",
+        [
+            Key(
+                "explain amount e",
+                ("e",),
+                typed={"a": {"text": "Agreed by phone"}, "b": {"text": "Signed again"}},
+                shows=lambda v: v.visit.amount_explanation,
+                kept=lambda v: v.visit.amount_explanation == "Signed again",
+            ),
+            Key(
+                "follow-up call c",
+                ("c",),
+                typed={"a": {"at": "+1 10:00"}, "b": {"at": "+2 15:00"}},
+                shows=lambda v: v.visit.followup_agreed_at,
+                kept=lambda v: v.visit.followup_agreed_at.hour == 15,
+            ),
+            Key("old parts o", ("o",), picks={"a": (0,), "b": (1,)}, shows=lambda v: v.visit.disposal),
+            Key("told ready t", ("t",)),
+        ],
+    )
 
 
 async def test_qc_washing_and_stage_advance(shop, clock, db_url):
     """Washing (c) on both, then the stage move (f8): B's stale move is refused and B's
     screen follows the car to the next stage."""
+
     def inspected(shop, vid):
         d = shop.desk
         d.checklist.mark_item(shop.tech, d.lifecycle.ref(vid), "QC-01", "done")
@@ -530,30 +783,62 @@ async def test_qc_washing_and_stage_advance(shop, clock, db_url):
     async def followed(pilot, app, notes) -> None:
         await wait_for(pilot, lambda: screen_name(app) == "DeliveryScreen" and app.screen.view is not None)
 
-    await two_terminals_walk(shop, clock, db_url, "QC", [
-        Key("washing c", ("c",), shows=lambda v: v.visit.washing),
-        Key("next stage f8", ("f8",), retry=False),
-    ], prepare=inspected, after_refusal=followed)
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "QC",
+        [
+            Key("washing c", ("c",), shows=lambda v: v.visit.washing),
+            Key("next stage f8", ("f8",), retry=False),
+        ],
+        prepare=inspected,
+        after_refusal=followed,
+    )
 
 
 async def test_followup_call_keys(shop, clock, db_url):
-    await two_terminals_walk(shop, clock, db_url, "DELIVERED", [
-        Key("no answer 2", ("2",), shows=lambda v: v.ref.version,
-            kept=lambda v: len(audited(shop.desk, v.ref.id, "call.no_answer")) == 2),
-        Key("wrong number 3", ("3",), shows=lambda v: v.ref.version,
-            kept=lambda v: len(audited(shop.desk, v.ref.id, "call.wrong_number")) == 2),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "DELIVERED",
+        [
+            Key(
+                "no answer 2",
+                ("2",),
+                shows=lambda v: v.ref.version,
+                kept=lambda v: len(audited(shop.desk, v.ref.id, "call.no_answer")) == 2,
+            ),
+            Key(
+                "wrong number 3",
+                ("3",),
+                shows=lambda v: v.ref.version,
+                kept=lambda v: len(audited(shop.desk, v.ref.id, "call.wrong_number")) == 2,
+            ),
+        ],
+    )
 
 
 async def test_followup_survey_key(shop, clock, db_url):
     """`1`: the customer was reached and answers the survey on both terminals; B's
     stale answers are refused and kept in its survey, then saved."""
     d = shop.desk
-    await two_terminals_walk(shop, clock, db_url, "DELIVERED", [
-        Key("reached: survey 1", ("1",), presses={"a": tuple("55545"), "b": tuple("44454")},
-            typed={"a": {"nps": "9", "comment": "Quick and friendly"}, "b": {"nps": "8", "comment": "Clean car"}},
-            kept=lambda v: {"Quick and friendly", "Clean car"} <= set(survey_comments(d, v.ref.id))),
-    ])
+    await two_terminals_walk(
+        shop,
+        clock,
+        db_url,
+        "DELIVERED",
+        [
+            Key(
+                "reached: survey 1",
+                ("1",),
+                presses={"a": tuple("55545"), "b": tuple("44454")},
+                typed={"a": {"nps": "9", "comment": "Quick and friendly"}, "b": {"nps": "8", "comment": "Clean car"}},
+                kept=lambda v: {"Quick and friendly", "Clean car"} <= set(survey_comments(d, v.ref.id)),
+            ),
+        ],
+    )
 
 
 def audited(d, visit_id: int, action: str) -> list[dict]:
@@ -578,8 +863,10 @@ async def test_complaint_close_on_two_terminals(shop, clock, db_url):
     cid = d.complaints.open_complaint(shop.sa, d.lifecycle.ref(vid), d.complaints.complaint("ordinary", "Noise")).value
     a = make_app(db_url=db_url, clock=clock, user_name=A_USER)
     b = make_app(db_url=db_url, clock=clock, user_name=B_USER)
-    closing = {"a": {"root_cause": "Pads glazed", "remedy": "Re-check", "closing_report": "Customer happy"},
-               "b": {"root_cause": "Loose shield", "remedy": "Refit", "closing_report": "Called back"}}
+    closing = {
+        "a": {"root_cause": "Pads glazed", "remedy": "Re-check", "closing_report": "Customer happy"},
+        "b": {"root_cause": "Loose shield", "remedy": "Refit", "closing_report": "Called back"},
+    }
     async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
         for app, pilot in ((a, pa), (b, pb)):
@@ -640,8 +927,9 @@ async def test_flag_accept_on_two_terminals(shop, clock, db_url):
         for app, pilot, note in ((b, pb, "Seen done on the lift"), (a, pa, "A regular's car, checked")):
             await pilot.press("a")
             await until(pilot, lambda app=app: isinstance(app.screen, ReasonDialog), "the note dialog")
-            await in_app(pilot, app, lambda app=app, note=note: setattr(
-                app.screen.query_one("#reason", Input), "value", note))
+            await in_app(
+                pilot, app, lambda app=app, note=note: setattr(app.screen.query_one("#reason", Input), "value", note)
+            )
         await pa.press("enter")
         await until(pa, lambda: flag_state(a).startswith("Accepted by " + A_USER), "A's acceptance shown")
         await pb.press("enter")
@@ -665,8 +953,11 @@ async def test_arrival_on_two_terminals(shop, clock, db_url):
     async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
         for app, pilot in ((a, pa), (b, pb)):
-            await until(pilot, lambda app=app: screen_name(app) == "AppointmentsScreen" and app.screen.rows,
-                        "the board with the booking")
+            await until(
+                pilot,
+                lambda app=app: screen_name(app) == "AppointmentsScreen" and app.screen.rows,
+                "the board with the booking",
+            )
             await pilot.press("a")
             await until(pilot, lambda app=app: isinstance(app.screen, ConfirmDialog), "the arrival's question")
         await pa.press("y")
@@ -744,7 +1035,6 @@ async def test_a_fault_is_logged_with_a_reference(shop, clock, db_url, monkeypat
     ref = note.split("reference ")[1][:8]
     logged = log_path().read_text(encoding="utf-8")
     assert f"--- {ref} " in logged and "ZeroDivisionError: a bug" in logged
-
 
 
 async def test_a_reload_under_an_open_form_keeps_its_text_and_focus(shop, clock, db_url):

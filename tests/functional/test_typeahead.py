@@ -26,8 +26,10 @@ async def test_a_burst_through_the_new_customer_form_fills_each_field(shop, cloc
         await pilot.press("b")
         await wait_for(pilot, on(app, "LookupScreen"))
         burst(app, "ctrl+n", "Fast Typer", "tab", "13800138555", "tab", "沪F12345")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog)
-                       and app.screen.query_one("#f-plate", Input).value == "沪F12345")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, FormDialog) and app.screen.query_one("#f-plate", Input).value == "沪F12345",
+        )
         values = {i.id: i.value for i in app.screen.query(Input)}
         assert (values["f-name"], values["f-phone"], values["f-plate"]) == ("Fast Typer", "13800138555", "沪F12345")
         assert values["f-vin"] == ""

@@ -10,12 +10,12 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList
 
 from desk.shell.app import make_app
+from desk.widgets.dialogs import FormDialog, PickDialog
 from tests import flow
 from tests.functional.pilot import record_notifications, screen_name, wait_for
 from tests.functional.test_clocking import open_workshop
-from tests.functional.test_signin import cheap_pin
 from tests.functional.test_shopfloor import act_as
-from desk.widgets.dialogs import FormDialog, PickDialog
+from tests.functional.test_signin import cheap_pin
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -52,14 +52,29 @@ async def test_the_technician_who_found_the_work_does_not_record_its_approval(sh
         cheap_pin(d, shop.sa.id, "2468")
         # the technician finds worn discs: a line waiting for the customer
         await a.press("g")
-        await fill(a, workshop_pc, {"finding": "Rear discs worn below limit", "grade": "r", "kind": "p",
-                                    "description": "Rear brake disc pair", "qty": "1", "unit_cents": "680"})
+        await fill(
+            a,
+            workshop_pc,
+            {
+                "finding": "Rear discs worn below limit",
+                "grade": "r",
+                "kind": "p",
+                "description": "Rear brake disc pair",
+                "qty": "1",
+                "unit_cents": "680",
+            },
+        )
         await wait_for(a, lambda: d.lifecycle.visit_view(vid).hold == "approval")
         # he records "the customer approves" himself: refused, an advisor is asked for
         await wait_for(a, on_workshop(workshop_pc))
         await decide(a, workshop_pc)
-        await wait_for(a, lambda: screen_name(workshop_pc) == "ActAs"
-                       and workshop_pc.screen.query_one("#approval-users", OptionList).option_count)
+        await wait_for(
+            a,
+            lambda: (
+                screen_name(workshop_pc) == "ActAs"
+                and workshop_pc.screen.query_one("#approval-users", OptionList).option_count
+            ),
+        )
         assert [u.name for u in workshop_pc.screen.users] == ["王丽"]  # advisors with a PIN, not him
         assert "Customer decision" in str(workshop_pc.screen.query_one("#approval-action").render())
         await a.press("escape")  # no advisor at hand: nothing recorded, the form keeps what was typed
@@ -81,8 +96,12 @@ async def test_the_technicians_own_terminal_hands_the_approval_to_an_advisors_pi
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     d.lifecycle.assign(shop.mgr, d.lifecycle.ref(vid), shop.tech.id, "B1")
-    d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Wipers torn", "y"),
-                              line=d.estimate.draft(kind="part", description="Wiper set", qty="1", unit_cents=16800))
+    d.workshop.add_found_work(
+        shop.tech,
+        d.lifecycle.ref(vid),
+        finding=d.reception.finding("Wipers torn", "y"),
+        line=d.estimate.draft(kind="part", description="Wiper set", qty="1", unit_cents=16800),
+    )
     workshop_pc = make_app(db_url=db_url, clock=clock, user_name="张强")
     async with workshop_pc.run_test(size=(120, 40)) as a:
         await open_workshop(a)
@@ -112,8 +131,12 @@ async def test_a_line_done_in_a_technicians_name_asks_his_pin(shop, clock, db_ur
         table.move_cursor(row=table.get_row_index(str(first.id)))
         # "done 张强" by picking his name is gone: his PIN is asked
         await b.press("d")
-        await wait_for(b, lambda: screen_name(desk_pc) == "ActAs"
-                       and desk_pc.screen.query_one("#approval-users", OptionList).option_count)
+        await wait_for(
+            b,
+            lambda: (
+                screen_name(desk_pc) == "ActAs" and desk_pc.screen.query_one("#approval-users", OptionList).option_count
+            ),
+        )
         assert [u.name for u in desk_pc.screen.users] == ["张强"]
         await b.press("escape")
         await wait_for(b, on_workshop(desk_pc))

@@ -24,8 +24,10 @@ GROUP_BIN = os.environ.get("DESK_TEST_GROUP_BIN", "")
 def require_group() -> None:
     if all(URLS.values()) and GROUP_DIR and GROUP_BIN:
         return
-    note = ('the dealer-group clusters are not running (DESK_TEST_GROUP_HQ_URL unset): '
-            'start them with eval "$(.ci/start-group)" (as .ci/run does)')
+    note = (
+        "the dealer-group clusters are not running (DESK_TEST_GROUP_HQ_URL unset): "
+        'start them with eval "$(.ci/start-group)" (as .ci/run does)'
+    )
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(note, pytrace=False)
     pytest.skip(note)
@@ -95,8 +97,10 @@ class Node:
         if self.desk is not None:
             self.desk.ctx.engine.dispose()
             if self.name != "HQ":  # drops its slot at head office too
-                for (sub,) in self.sql("SELECT subname FROM pg_subscription WHERE subdbid = "
-                                       "(SELECT oid FROM pg_database WHERE datname = current_database())"):
+                for (sub,) in self.sql(
+                    "SELECT subname FROM pg_subscription WHERE subdbid = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                ):
                     self.admin_in_db(f"DROP SUBSCRIPTION {sub}")
             self.desk.ctx.engine.dispose()
         self.admin(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")

@@ -29,8 +29,9 @@ HQ_SITE = domain.parse_site(code="HQ", name="Head office", zone="Asia/Shanghai")
 
 
 def store_site(n: int) -> domain.Site:
-    return domain.parse_site(code=f"S{n}", name=f"Store {n}", address=f"{n} Jianguo Road", tax_number=f"9111{n}",
-                             zone="Asia/Shanghai")
+    return domain.parse_site(
+        code=f"S{n}", name=f"Store {n}", address=f"{n} Jianguo Road", tax_number=f"9111{n}", zone="Asia/Shanghai"
+    )
 
 
 def manager(node):
@@ -88,8 +89,10 @@ def test_a_store_joins_and_receives_the_standard_and_keeps_its_own_settings(grou
     assert sites["S1"][2] == link(store).name
     # both sides say so, and audit it
     assert_no_errors(store)
-    out = eventually(lambda: [x for x in GroupService(group.hq.desk.ctx).status().links if x.active],
-                     what="head office sees the store")
+    out = eventually(
+        lambda: [x for x in GroupService(group.hq.desk.ctx).status().links if x.active],
+        what="head office sees the store",
+    )
     assert [x.site for x in out] == ["S1"] and out[0].wal_status == "reserved"
     for node in (group.hq, store):
         assert node.sql("SELECT count(*) FROM audit_event WHERE action = 'group.join'")[0][0] == 1
@@ -102,8 +105,9 @@ def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
     boss = manager(store)
     with pytest.raises(DeskError) as refused:
         publish_job(store, boss, "MY-JOB", "A job of my own")
-    assert describe_error(refused.value) == ("Head office sets the canned jobs for the whole group: this store "
-                                             "cannot change them; nothing was saved")
+    assert describe_error(refused.value) == (
+        "Head office sets the canned jobs for the whole group: this store cannot change them; nothing was saved"
+    )
     with pytest.raises(DeskError) as refused:
         store.desk.setup.set_setting(boss, "labour_rate_cents", "99", 0)
     assert "time standards and pricing rules" in describe_error(refused.value)
@@ -116,10 +120,13 @@ def test_a_stores_write_to_the_standard_is_refused_with_a_sentence(group):
         store.desk.setup.add_template_item(boss, stage="RECEPTION", en="Offer a drink, or not")
     assert "Head office sets the checklist templates" in describe_error(refused.value)
     # below desk's services too: the database itself refuses, whatever the program
-    for statement in ("UPDATE site SET name = 'Mine'", "TRUNCATE canned_job",
-                      "INSERT INTO shop_setting (key, value, updated_at, version) VALUES ('tax.VAT13', '9', now(), 1)",
-                      "INSERT INTO checklist_override (item_id, stage, en, zh, required, role, own, deleted, version) "
-                      "VALUES ('OWN-01', 'RECEPTION', 'x', 'x', true, 'advisor', true, false, 1)"):
+    for statement in (
+        "UPDATE site SET name = 'Mine'",
+        "TRUNCATE canned_job",
+        "INSERT INTO shop_setting (key, value, updated_at, version) VALUES ('tax.VAT13', '9', now(), 1)",
+        "INSERT INTO checklist_override (item_id, stage, en, zh, required, role, own, deleted, version) "
+        "VALUES ('OWN-01', 'RECEPTION', 'x', 'x', true, 'advisor', true, false, 1)",
+    ):
         with pytest.raises(sa.exc.DBAPIError) as refused:
             store.sql(statement)
         assert describe_error(faults.from_exception(refused.value)).startswith("Head office "), statement
@@ -140,8 +147,12 @@ def test_a_store_offline_gets_the_new_standard_when_it_is_back(group):
     publish_job(group.hq, boss, "HQ-BRAKE", "Brake check")
     group.hq.desk.setup.set_setting(boss, "std_wash_minutes", "40", 0)
     eventually(lambda: "HQ-BRAKE" in canned_jobs(up), what="the new standard at the store that is up")
-    gone = eventually(lambda: [x for x in GroupService(group.hq.desk.ctx).status().links
-                               if x.site == "S3" and not x.active and x.lag_bytes], what="head office sees S3 away")
+    gone = eventually(
+        lambda: [
+            x for x in GroupService(group.hq.desk.ctx).status().links if x.site == "S3" and not x.active and x.lag_bytes
+        ],
+        what="head office sees S3 away",
+    )
     assert gone[0].wal_status in ("reserved", "extended")  # kept for it, not lost
 
     away.start()
@@ -161,10 +172,14 @@ def test_a_migration_in_the_documented_order_keeps_replication_running(group):
     store.sql(migration)
     group.hq.sql(migration)
     GroupService(group.hq.desk.ctx).init_head_office(HQ_SITE)
-    group.hq.sql("INSERT INTO canned_job (job_id, en, zh, lines, deleted, version, hours_milli) "
-                 "VALUES ('HQ-TYRE', 'Tyres', '轮胎', '[]', false, 1, 1500)")
-    eventually(lambda: store.sql("SELECT hours_milli FROM canned_job WHERE job_id = 'HQ-TYRE'"),
-               what="the row with the new column")
+    group.hq.sql(
+        "INSERT INTO canned_job (job_id, en, zh, lines, deleted, version, hours_milli) "
+        "VALUES ('HQ-TYRE', 'Tyres', '轮胎', '[]', false, 1, 1500)"
+    )
+    eventually(
+        lambda: store.sql("SELECT hours_milli FROM canned_job WHERE job_id = 'HQ-TYRE'"),
+        what="the row with the new column",
+    )
     assert store.sql("SELECT hours_milli FROM canned_job WHERE job_id = 'HQ-TYRE'")[0][0] == 1500
     assert_no_errors(store)
 
@@ -176,8 +191,10 @@ def test_head_office_migrated_first_stops_the_link_until_the_store_catches_up(gr
     store = group.store(1)
     eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
     group.hq.sql("ALTER TABLE canned_job ADD COLUMN hours_milli integer NOT NULL DEFAULT 0")
-    group.hq.sql("INSERT INTO canned_job (job_id, en, zh, lines, deleted, version, hours_milli) "
-                 "VALUES ('HQ-TYRE', 'Tyres', '轮胎', '[]', false, 1, 1500)")
+    group.hq.sql(
+        "INSERT INTO canned_job (job_id, en, zh, lines, deleted, version, hours_milli) "
+        "VALUES ('HQ-TYRE', 'Tyres', '轮胎', '[]', false, 1, 1500)"
+    )
     eventually(lambda: (link(store).apply_errors or 0) > 0, what="the store's apply errors")
     assert canned_jobs(store) == set()
     store.sql("ALTER TABLE canned_job ADD COLUMN hours_milli integer NOT NULL DEFAULT 0")
@@ -196,8 +213,9 @@ def test_join_refuses_what_it_cannot_do_with_a_sentence(group, tmp_path):
     hq.sql("UPDATE alembic_version SET version_num = '0013_list_qty'")  # as if head office were behind
     with pytest.raises(DeskError) as refused:
         GroupService(store.desk.ctx).join(store_site(1), hq.desk.ctx, hq_url=hq.url)
-    assert describe_error(refused.value).startswith(f"Head office's database is at schema 0013_list_qty, "
-                                                    f"this store's at {head}")
+    assert describe_error(refused.value).startswith(
+        f"Head office's database is at schema 0013_list_qty, this store's at {head}"
+    )
     hq.sql("UPDATE alembic_version SET version_num = :head", {"head": head})
     publish_job(store, manager(store), "MINE", "My own job")  # before it joins: the store's own
     with pytest.raises(DeskError) as refused:
@@ -225,15 +243,35 @@ def test_the_desk_group_commands(group):
 
     hq, store = group.hq, group.store(1)
     runner = CliRunner()
-    done = runner.invoke(main, ["--db", hq.url, "group", "init", "--code", "hq", "--name", "Head office",
-                                "--zone", "Asia/Shanghai"])
+    done = runner.invoke(
+        main, ["--db", hq.url, "group", "init", "--code", "hq", "--name", "Head office", "--zone", "Asia/Shanghai"]
+    )
     assert done.exit_code == 0, done.output
     assert "head office HQ" in done.output
-    bad = runner.invoke(main, ["--db", store.url, "group", "join", "--hq", hq.url, "--code", "S1",
-                               "--name", "Store 1", "--zone", "Beijing"])
+    bad = runner.invoke(
+        main,
+        ["--db", store.url, "group", "join", "--hq", hq.url, "--code", "S1", "--name", "Store 1", "--zone", "Beijing"],
+    )
     assert bad.exit_code == 1 and "Beijing is not a time zone name" in bad.output
-    done = runner.invoke(main, ["--db", store.url, "group", "join", "--hq", hq.url, "--code", "S1",
-                                "--name", "Store 1", "--zone", "Asia/Shanghai", "--tax-number", "91110"])
+    done = runner.invoke(
+        main,
+        [
+            "--db",
+            store.url,
+            "group",
+            "join",
+            "--hq",
+            hq.url,
+            "--code",
+            "S1",
+            "--name",
+            "Store 1",
+            "--zone",
+            "Asia/Shanghai",
+            "--tax-number",
+            "91110",
+        ],
+    )
     assert done.exit_code == 0, done.output
     assert "Store S1 joined the group" in done.output
     eventually(lambda: link(store).active and link(store).syncing == 0, what="link up")
@@ -251,6 +289,7 @@ def _lose_the_slot(hq, away_link: str) -> None:
     hq.admin("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'")
     hq.admin("SELECT pg_reload_conf()")
     try:
+
         def lost() -> bool:
             hq.sql("CREATE TABLE IF NOT EXISTS wal_filler (n int)")
             hq.sql("INSERT INTO wal_filler SELECT generate_series(1, 20000)")
@@ -299,5 +338,7 @@ def test_a_store_away_past_the_slot_limit_is_reported_and_reseeded(group):
 def test_conflicts_are_every_confl_counter_the_server_has():
     assert _conflicts(None) is None  # no statistics row yet
     assert _conflicts({"apply_error_count": 3, "sync_error_count": 0}) is None  # PostgreSQL 15-17
-    assert _conflicts({"confl_insert_exists": 2, "confl_update_missing": 1, "confl_new_kind": 4,
-                       "apply_error_count": 9}) == 7
+    assert (
+        _conflicts({"confl_insert_exists": 2, "confl_update_missing": 1, "confl_new_kind": 4, "apply_error_count": 9})
+        == 7
+    )

@@ -53,7 +53,6 @@ async def test_a_store_manager_cannot_add_a_canned_job_but_changes_the_stores_ow
         await wait_for(pilot, lambda: screen_name(app) == "SetupScreen" and stored(shop, "bays").value == 7)
 
 
-
 async def test_a_store_terminal_takes_head_offices_new_standard_while_it_is_open(group, clock):
     """Replication's writes are announced on the store's change feed: the open
     set-up screen shows head office's new labour rate without a restart."""

@@ -23,8 +23,9 @@ def _title(app) -> str:
     return str(app.screen.query_one("#board-title", Static).render()) if app.screen.query("#board-title") else ""
 
 
-async def test_a_save_whose_anchor_cannot_be_written_warns_on_the_board_until_fixed(shop, clock, db_url,
-                                                                                      tmp_path, monkeypatch):
+async def test_a_save_whose_anchor_cannot_be_written_warns_on_the_board_until_fixed(
+    shop, clock, db_url, tmp_path, monkeypatch
+):
     from desk.widgets.dialogs import ConfirmDialog
 
     anchor.flush()

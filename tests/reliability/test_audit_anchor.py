@@ -54,7 +54,12 @@ def last_id(url: str) -> int:
 
 def walk_ins(shop, n: int) -> None:
     for i in range(n):
-        shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns([f"noise {i}"]))
+        shop.desk.booking.walk_in(
+            shop.sa,
+            customer_id=shop.customer,
+            vehicle_id=shop.vehicle,
+            concerns=shop.desk.booking.concerns([f"noise {i}"]),
+        )
 
 
 def test_deleting_the_last_events_is_found(shop, db_url):
@@ -165,7 +170,7 @@ def test_a_restored_backup_verifies_against_its_own_head(tmp_path, clock):
     result = verify(url)
     assert result.exit_code == 0, result.output
     with sqlite3.connect(path) as conn:
-        action, = conn.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+        (action,) = conn.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     assert action == "store.restore"  # the restore is audited in the restored log
 
 
@@ -213,7 +218,7 @@ def test_an_edited_shop_id_is_named_and_re_anchoring_is_audited(tmp_path):
     assert again.exit_code == 0, again.output
     assert verify(url).exit_code == 0
     with sqlite3.connect(path) as conn:
-        action, = conn.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+        (action,) = conn.execute("SELECT action FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
     assert action == "audit.re_anchor"
 
 
@@ -242,6 +247,8 @@ def test_a_save_costs_the_same_with_the_anchor(tmp_path, capsys, monkeypatch):
     on, off = (statistics.median(times[m]) for m in ("on", "off"))
     p90 = {m: sorted(times[m])[int(len(times[m]) * 0.9)] for m in times}
     with capsys.disabled():
-        print(f"\n[anchor] 150 saves each, interleaved: median {on:.1f} ms with the anchor, {off:.1f} ms "
-              f"without; p90 {p90['on']:.1f} / {p90['off']:.1f} ms")
+        print(
+            f"\n[anchor] 150 saves each, interleaved: median {on:.1f} ms with the anchor, {off:.1f} ms "
+            f"without; p90 {p90['on']:.1f} / {p90['off']:.1f} ms"
+        )
     assert on <= off * 1.25 + 2.0, f"saves are slower with the anchor: {on:.1f} vs {off:.1f} ms"

@@ -36,7 +36,7 @@ def _shop_damaged_late(tmp_path: Path, clock) -> tuple[Path, int]:
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
     data = bytearray(path.read_bytes())
     victim = pages - 40  # a leaf in the middle of the audit log's pages
-    data[(victim - 1) * page_size:(victim - 1) * page_size + 64] = b"\xff" * 64
+    data[(victim - 1) * page_size : (victim - 1) * page_size + 64] = b"\xff" * 64
     path.write_bytes(bytes(data))
     return path, page_size
 
@@ -127,8 +127,16 @@ async def test_damage_found_in_the_background_offers_a_backup_and_restores_it(tm
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.desk is not None and not app.desk.ctx.blocked and app.user is not None
-                       and not app.screen.query("#store-error"), tries=600)
+        await wait_for(
+            pilot,
+            lambda: (
+                app.desk is not None
+                and not app.desk.ctx.blocked
+                and app.user is not None
+                and not app.screen.query("#store-error")
+            ),
+            tries=600,
+        )
         app.desk.people.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
     assert made.exists() and list(tmp_path.glob("desk-before-restore-*.db"))
     check = open_desk(url, clock=clock)  # the full check passes on the restored file

@@ -51,7 +51,7 @@ def test_a_damaged_file_still_finds_its_backups(tmp_path):
     folder.mkdir()
     made = backup(url, folder)
     data = bytearray(path.read_bytes())
-    data[100:len(data)] = b"\xa5" * (len(data) - 100)  # nothing after the header is readable
+    data[100 : len(data)] = b"\xa5" * (len(data) - 100)  # nothing after the header is readable
     path.write_bytes(bytes(data))
     assert backups_for(url, folder) == [made]
 

@@ -40,8 +40,16 @@ from tests.reliability.test_crash_and_corruption import NOW, seed
 from tests.reliability.test_store_failures import CAN_MOUNT, tmpfs
 
 FORK = mp.get_context("fork")
-FAULTS = ["missing-folder", "read-only-file", "read-only-folder", "damaged", "zero-byte", "not-a-database",
-          "busy", "disk-full"]
+FAULTS = [
+    "missing-folder",
+    "read-only-file",
+    "read-only-folder",
+    "damaged",
+    "zero-byte",
+    "not-a-database",
+    "busy",
+    "disk-full",
+]
 READS = {"report", "export", "audit-verify", "backup", "db-copy"}
 
 
@@ -68,9 +76,24 @@ WORKS = {
     *{(c, "read-only-file") for c in READS},
     *{(c, "read-only-folder") for c in READS},
     # a restore replaces a damaged desk database or an empty file, never one that is not desk's
-    ("restore", "damaged"), ("restore", "zero-byte"), ("demo", "zero-byte"),
-    *{(c, "busy") for c in ("report", "db-upgrade", "db-copy", "audit-verify", "backup", "set-pin",
-                            "serve-lobby", "serve", "import", "export")},
+    ("restore", "damaged"),
+    ("restore", "zero-byte"),
+    ("demo", "zero-byte"),
+    *{
+        (c, "busy")
+        for c in (
+            "report",
+            "db-upgrade",
+            "db-copy",
+            "audit-verify",
+            "backup",
+            "set-pin",
+            "serve-lobby",
+            "serve",
+            "import",
+            "export",
+        )
+    },
     *{(c, "disk-full") for c in ("report", "db-upgrade", "db-copy", "audit-verify", "serve-lobby", "serve")},
 }
 
@@ -117,8 +140,11 @@ def _immutable(path: Path, on: bool) -> None:
         return
     done = subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True)
     if done.returncode != 0 and on:
-        pytest.fail(f"chattr +i {path} failed: {done.stderr.decode().strip()} (root needs an immutable file "
-                    "to have a read-only one)", pytrace=False)
+        pytest.fail(
+            f"chattr +i {path} failed: {done.stderr.decode().strip()} (root needs an immutable file "
+            "to have a read-only one)",
+            pytrace=False,
+        )
 
 
 def _hold(path: Path, ready, seconds: float) -> None:
@@ -170,7 +196,7 @@ def fault(kind: str, good: Path, work: Path, monkeypatch):
     if kind == "damaged":
         raw = bytearray(path.read_bytes())
         for page in range(1, len(raw) // 4096):
-            raw[page * 4096 + 8: page * 4096 + 400] = b"\xa5" * 392
+            raw[page * 4096 + 8 : page * 4096 + 400] = b"\xa5" * 392
         path.write_bytes(bytes(raw))
     if kind in ("read-only-file", "read-only-folder"):
         target = path if kind == "read-only-file" else folder
@@ -243,11 +269,14 @@ def test_the_real_entry_point_says_a_sentence_too(tmp_path):
     empty = tmp_path / "empty.db"
     empty.write_bytes(b"")
     env = {**os.environ, "DESK_DATA_DIR": str(tmp_path / "data")}
-    for args in (["--db", str(tmp_path / "nowhere" / "x.db"), "audit", "verify"],
-                 ["--db", str(empty), "report", "--from", "2026-11-01"],
-                 ["--db", str(empty), "backup", str(tmp_path / "nowhere" / "b.db")]):
-        done = subprocess.run([sys.executable, "-m", "desk", *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+    for args in (
+        ["--db", str(tmp_path / "nowhere" / "x.db"), "audit", "verify"],
+        ["--db", str(empty), "report", "--from", "2026-11-01"],
+        ["--db", str(empty), "backup", str(tmp_path / "nowhere" / "b.db")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "desk", *args], capture_output=True, text=True, env=env, timeout=120
+        )
         assert done.returncode == 1, (args, done.stdout, done.stderr)
         assert done.stderr.strip() and "Traceback" not in done.stderr + done.stdout, done.stderr
     assert empty.stat().st_size == 0  # an empty file is never made into a shop unasked

@@ -53,11 +53,17 @@ def save_visit(desk, user_id: int, customer_id: int, vehicle_id: int, n: int) ->
     from desk.domain.entities import Role, User
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
-    return desk.booking.walk_in(actor, customer_id=customer_id, vehicle_id=vehicle_id, concerns=desk.booking.concerns([f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)])).id
+    return desk.booking.walk_in(
+        actor,
+        customer_id=customer_id,
+        vehicle_id=vehicle_id,
+        concerns=desk.booking.concerns([f"{os.getpid()}-{n} concern {i}" for i in range(LINES_PER_VISIT)]),
+    ).id
 
 
-def writer(url: str, user_id: int, customer_id: int, vehicle_id: int, ack,  # noqa: PLR0913
-           count: int | None = None, pause: float = 0.0) -> None:
+def writer(
+    url: str, user_id: int, customer_id: int, vehicle_id: int, ack, count: int | None = None, pause: float = 0.0
+) -> None:
     """Save visits forever (or ``count`` times); acknowledge each id after commit.
     Says "ready" first, so the parent's random delay falls among the saves.
 
@@ -83,9 +89,11 @@ def check_store(path: Path, acknowledged: set[int]) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        counts = dict(conn.execute(
-            "SELECT v.id, count(c.id) FROM visit v LEFT JOIN concern c ON c.visit_id = v.id GROUP BY v.id"
-        ).fetchall())
+        counts = dict(
+            conn.execute(
+                "SELECT v.id, count(c.id) FROM visit v LEFT JOIN concern c ON c.visit_id = v.id GROUP BY v.id"
+            ).fetchall()
+        )
         audited = {r[0] for r in conn.execute("SELECT entity_id FROM audit_event WHERE action = 'visit.walk_in'")}
     finally:
         conn.close()
@@ -125,8 +133,13 @@ def reader(url: str, report, stop) -> None:
     while not stop.is_set():
         started = time.monotonic()
         try:
-            desk.reports._read(lambda s: s.connection().exec_driver_sql(
-                "SELECT count(*) FROM visit v JOIN concern c ON c.visit_id = v.id").scalar())
+            desk.reports._read(
+                lambda s: (
+                    s.connection()
+                    .exec_driver_sql("SELECT count(*) FROM visit v JOIN concern c ON c.visit_id = v.id")
+                    .scalar()
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - reported and asserted by the parent
             errors.append(repr(exc))
         worst = max(worst, time.monotonic() - started)
@@ -182,9 +195,11 @@ def test_kill_minus_nine_loop_loses_nothing(tmp_path, capsys):
     with sqlite3.connect(path) as conn:
         committed = conn.execute("SELECT count(*) FROM visit").fetchone()[0]
     with capsys.disabled():
-        print(f"\n[kill -9] {kills} kills of one writer while 2 others wrote ({_journal(path)} journal): "
-              f"{len(acknowledged)} acknowledged saves intact, {committed} visits committed in all (each "
-              f"complete), {time.monotonic() - started:.1f} s")
+        print(
+            f"\n[kill -9] {kills} kills of one writer while 2 others wrote ({_journal(path)} journal): "
+            f"{len(acknowledged)} acknowledged saves intact, {committed} visits committed in all (each "
+            f"complete), {time.monotonic() - started:.1f} s"
+        )
     assert kills >= 150 and kills <= len(acknowledged) <= committed
 
 
@@ -228,12 +243,16 @@ def test_four_writers_in_parallel_counts_exact(tmp_path, capsys):
     check_store(path, acknowledged)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM visit").fetchone()[0] == writers * per_writer
-        assert conn.execute("SELECT count(*) FROM audit_event WHERE action='visit.walk_in'").fetchone()[0] == \
-            writers * per_writer
+        assert (
+            conn.execute("SELECT count(*) FROM audit_event WHERE action='visit.walk_in'").fetchone()[0]
+            == writers * per_writer
+        )
     with capsys.disabled():
-        print(f"\n[parallel] {writers} writer processes x {per_writer} saves exact in {elapsed:.1f} s "
-              f"({writers * per_writer / elapsed:.0f} saves/s, {_journal(path)} journal); a reader process beside "
-              f"them: {reads} reads, none failed, slowest {worst * 1000:.0f} ms")
+        print(
+            f"\n[parallel] {writers} writer processes x {per_writer} saves exact in {elapsed:.1f} s "
+            f"({writers * per_writer / elapsed:.0f} saves/s, {_journal(path)} journal); a reader process beside "
+            f"them: {reads} reads, none failed, slowest {worst * 1000:.0f} ms"
+        )
 
 
 def test_hot_backup_while_writers_run(tmp_path, capsys):
@@ -270,13 +289,15 @@ def test_hot_backup_while_writers_run(tmp_path, capsys):
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
     restored = restore(copies[-1], f"sqlite:///{tmp_path / 'restored.db'}", confirmed=False).path
     with sqlite3.connect(restored) as a, sqlite3.connect(copies[-1]) as b:
-        dump = lambda c: list(c.execute("SELECT id, number FROM visit ORDER BY id"))  # noqa: E731
+        dump = lambda c: list(c.execute("SELECT id, number FROM visit ORDER BY id"))
         assert dump(a) == dump(b)
     with pytest.raises(StoreUnavailable):
         restore(copies[0], f"sqlite:///{restored}", confirmed=False)  # never overwrites unasked
     with capsys.disabled():
-        print(f"\n[hot backup] 5 verified backups in {took:.1f} s while 3 writer processes saved "
-              f"({alive} still writing at the last copy); visits per copy {counts}")
+        print(
+            f"\n[hot backup] 5 verified backups in {took:.1f} s while 3 writer processes saved "
+            f"({alive} still writing at the last copy); visits per copy {counts}"
+        )
 
 
 def _logical(path: Path) -> dict[str, dict[int, tuple]] | None:
@@ -285,8 +306,12 @@ def _logical(path: Path) -> dict[str, dict[int, tuple]] | None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         conn.text_factory = bytes
         try:
-            tables = [r[0].decode() for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            tables = [
+                r[0].decode()
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
             return {t: {r[0]: r[1:] for r in conn.execute(f'SELECT rowid, * FROM "{t}"')} for t in tables}
         finally:
             conn.close()
@@ -355,17 +380,20 @@ def test_damaged_copies_are_refused_or_their_damage_is_accounted_for(tmp_path, c
         if rows == original:
             unchanged += 1
             continue
-        assert {t: set(r) for t, r in rows.items()} == {t: set(r) for t, r in original.items()}, \
+        assert {t: set(r) for t, r in rows.items()} == {t: set(r) for t, r in original.items()}, (
             f"copy {i} opened with rows missing or added"
+        )
         values_only += 1
         if rows["audit_event"] != original["audit_event"]:
             assert problems, f"copy {i}: an audit event changed and the chain did not say so"
             audit_named += 1
     with capsys.disabled():
-        print(f"\n[corruption] 100 damaged copies: {at_open} refused at open, {on_read} refused on first read, "
-              f"{unchanged} bytes in unused space (rows identical), {values_only} values changed inside "
-              f"records (of which {audit_named} audit events, all named by the chain); "
-              f"{len(unhandled)} unhandled exceptions")
+        print(
+            f"\n[corruption] 100 damaged copies: {at_open} refused at open, {on_read} refused on first read, "
+            f"{unchanged} bytes in unused space (rows identical), {values_only} values changed inside "
+            f"records (of which {audit_named} audit events, all named by the chain); "
+            f"{len(unhandled)} unhandled exceptions"
+        )
     assert not unhandled, unhandled[:3]
     assert at_open + on_read + unchanged + values_only == 100
     # the structure's damage is caught at open: with the tables of migrations 0009/0010 the
@@ -384,8 +412,10 @@ def test_read_only_database_says_so_and_saves_nothing(tmp_path, clock):
             engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
             with pytest.raises(sa.exc.OperationalError, match="readonly"):
                 with engine.begin() as c:
-                    c.exec_driver_sql("insert into customer(name, phone, email, member, vip, special_note, "
-                                      "created_at) values ('x','','',0,0,'','2026-01-01')")
+                    c.exec_driver_sql(
+                        "insert into customer(name, phone, email, member, vip, special_note, "
+                        "created_at) values ('x','','',0,0,'','2026-01-01')"
+                    )
             return
         with pytest.raises(StoreUnavailable, match="read-only"):
             open_desk(url, clock=clock)
@@ -442,4 +472,7 @@ def test_daily_backup_once_a_day_with_retention(tmp_path):
 
     ident = identity(tmp_path / "shop.db")  # backups carry the database's id, not only its name
     assert sorted(p.name for p in folder.glob("*.db")) == [
-        f"shop-{ident}-daily-20261103.db", f"shop-{ident}-daily-20261104.db", f"shop-{ident}-daily-20261105.db"]
+        f"shop-{ident}-daily-20261103.db",
+        f"shop-{ident}-daily-20261104.db",
+        f"shop-{ident}-daily-20261105.db",
+    ]

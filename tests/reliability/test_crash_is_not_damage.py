@@ -115,7 +115,7 @@ def test_damage_offers_sqlites_recovery_first_then_names_the_backup_and_the_hour
     os.utime(made, (hours_ago, hours_ago))
     raw = bytearray(path.read_bytes())
     for page in range(1, len(raw) // 4096):
-        raw[page * 4096 + 8: page * 4096 + 400] = b"\xa5" * 392
+        raw[page * 4096 + 8 : page * 4096 + 400] = b"\xa5" * 392
     path.write_bytes(bytes(raw))
     result = CliRunner().invoke(main, ["--db", str(path), "audit", "verify"], catch_exceptions=False)
     assert result.exit_code == 1
@@ -197,9 +197,10 @@ def test_the_recovery_steps_over_a_damaged_page_of_a_table(tmp_path):
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
     raw = bytearray(path.read_bytes())
-    leaf = next(n for n in range(len(raw) // page_size // 2, len(raw) // page_size)
-                if raw[n * page_size] == 0x0D)  # a table leaf in the middle of t
-    raw[leaf * page_size: leaf * page_size + 64] = b"\xff" * 64
+    leaf = next(
+        n for n in range(len(raw) // page_size // 2, len(raw) // page_size) if raw[n * page_size] == 0x0D
+    )  # a table leaf in the middle of t
+    raw[leaf * page_size : leaf * page_size + 64] = b"\xff" * 64
     path.write_bytes(bytes(raw))
     made = recover(path)
     assert not made.desk and made.unreadable >= 1
@@ -231,7 +232,15 @@ async def test_the_damage_screen_offers_the_recovery_first_and_puts_it_in_place_
         await pilot.press("v")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), tries=600)
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.desk is not None and not app.desk.ctx.blocked and app.user is not None
-                       and not app.screen.query("#store-error"), tries=600)
+        await wait_for(
+            pilot,
+            lambda: (
+                app.desk is not None
+                and not app.desk.ctx.blocked
+                and app.user is not None
+                and not app.screen.query("#store-error")
+            ),
+            tries=600,
+        )
         app.desk.people.create_user(app.user, "张强", [Role.TECHNICIAN])  # writes work again
     assert list(tmp_path.glob("desk-recovered-*.db")) and list(tmp_path.glob("desk-before-restore-*.db"))

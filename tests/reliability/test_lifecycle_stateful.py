@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-
 from desk.domain.errors import DeskError
 from desk.domain.rules import estimate_lines, lines_hash, valid_authorisation
 from desk.services import open_desk
@@ -41,7 +40,9 @@ class TwoTerminals(RuleBasedStateMachine):
         self.visit = flow.book(self.shop, self.clock)
         flow.to_stage(self.shop, self.clock, self.visit, "ESTIMATE")
         self.a.estimate.add_canned_job(self.shop.sa, self.a.lifecycle.ref(self.visit), "oil")
-        self.a.lifecycle.set_promised(self.shop.sa, self.a.lifecycle.ref(self.visit), self.clock.now + timedelta(hours=4))
+        self.a.lifecycle.set_promised(
+            self.shop.sa, self.a.lifecycle.ref(self.visit), self.clock.now + timedelta(hours=4)
+        )
         flow.tick_open(self.a, self.shop.sa, self.visit)
 
     def terminal(self, which: bool):
@@ -56,8 +57,13 @@ class TwoTerminals(RuleBasedStateMachine):
     @rule(which=st.booleans(), cents=st.integers(min_value=100, max_value=50_000))
     def add_line(self, which, cents):
         d = self.terminal(which)
-        self.attempt(lambda: d.estimate.add_line(self.shop.sa, d.lifecycle.ref(self.visit), d.estimate.draft(kind="labour", description="extra",
-                                        qty=Decimal(1), unit_cents=cents)))
+        self.attempt(
+            lambda: d.estimate.add_line(
+                self.shop.sa,
+                d.lifecycle.ref(self.visit),
+                d.estimate.draft(kind="labour", description="extra", qty=Decimal(1), unit_cents=cents),
+            )
+        )
 
     @rule(which=st.booleans(), delta=st.integers(min_value=1, max_value=1000))
     def change_price(self, which, delta):
@@ -65,14 +71,25 @@ class TwoTerminals(RuleBasedStateMachine):
         lines = d.lifecycle.visit_view(self.visit).lines
         if lines:
             ln = lines[0]
-            self.attempt(lambda: d.estimate.update_line(self.shop.sa, d.lifecycle.ref(self.visit), ln.id, d.estimate.patch(unit_cents=ln.unit_cents + delta)))
+            self.attempt(
+                lambda: d.estimate.update_line(
+                    self.shop.sa, d.lifecycle.ref(self.visit), ln.id, d.estimate.patch(unit_cents=ln.unit_cents + delta)
+                )
+            )
 
     @rule(which=st.booleans(), short=st.booleans())
     def authorise(self, which, short):
         d = self.terminal(which)
         total = d.estimate.estimate_total(self.visit)
-        self.attempt(lambda: d.estimate.authorise(self.shop.sa, d.lifecycle.ref(self.visit), d.estimate.signature(channel="in_person", signer="李伟",
-                                         reference="P1", amount_cents=total - (1 if short else 0))))
+        self.attempt(
+            lambda: d.estimate.authorise(
+                self.shop.sa,
+                d.lifecycle.ref(self.visit),
+                d.estimate.signature(
+                    channel="in_person", signer="李伟", reference="P1", amount_cents=total - (1 if short else 0)
+                ),
+            )
+        )
 
     @rule(which=st.booleans())
     def sign_and_move(self, which):
@@ -92,11 +109,15 @@ class TwoTerminals(RuleBasedStateMachine):
     def stale_edit(self, which):
         d, other = self.terminal(which), self.terminal(not which)
         seen = d.lifecycle.visit_view(self.visit).ref
-        self.attempt(lambda: other.reception.add_concern(self.shop.sa, other.lifecycle.ref(self.visit), other.reception.concern("meanwhile")))
+        self.attempt(
+            lambda: other.reception.add_concern(
+                self.shop.sa, other.lifecycle.ref(self.visit), other.reception.concern("meanwhile")
+            )
+        )
         before = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
         self.attempt(lambda: d.reception.add_concern(self.shop.sa, seen, d.reception.concern("stale")))
         after = [c.text for c in d.lifecycle.visit_view(self.visit).concerns]
-        assert "stale" not in after[len(before):], "a stale terminal wrote over the other"
+        assert "stale" not in after[len(before) :], "a stale terminal wrote over the other"
 
     @invariant()
     def past_estimate_only_with_exact_authorisation(self):
@@ -104,8 +125,9 @@ class TwoTerminals(RuleBasedStateMachine):
             return
         with read_session(self.a.ctx.engine) as s:
             visit = s.get(VisitRow, self.visit)
-            facts = repo.visit_facts(session=s, visit=visit, now=self.clock.now, policy=self.a.ctx.policy,
-                                     totals_fn=self.a.estimate.totals)
+            facts = repo.visit_facts(
+                session=s, visit=visit, now=self.clock.now, policy=self.a.ctx.policy, totals_fn=self.a.estimate.totals
+            )
         if visit.stage in PAST_ESTIMATE:
             REACHED.append(visit.stage)
             auth = valid_authorisation(facts)
@@ -122,8 +144,15 @@ class TwoTerminals(RuleBasedStateMachine):
 @pytest.mark.slow
 def test_two_terminals():
     REACHED.clear()
-    run_state_machine_as_test(TwoTerminals, settings=settings(
-        max_examples=15, stateful_step_count=10, deadline=None, derandomize=True, database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    ))
+    run_state_machine_as_test(
+        TwoTerminals,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=10,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
     assert REACHED, "no run moved a visit into the workshop: the invariant was never exercised"

@@ -25,8 +25,7 @@ TERMINALS = 4 + 2
 SPACING = 1.2
 
 
-def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit_id: int | None,  # noqa: PLR0913
-         who: int):
+def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit_id: int | None, who: int):
     """One terminal's change through the services; returns the visit it touched."""
     from desk.domain import staff
     from desk.domain.checklist import MarkKind
@@ -34,14 +33,25 @@ def _act(desk, user_id: int, customer_id: int, vehicle_id: int, step: str, visit
 
     actor = User(id=user_id, name="王丽", roles=frozenset({Role.ADVISOR}))
     if step == "book":
-        return desk.booking.book(actor, customer_id=customer_id, vehicle_id=vehicle_id, booking=desk.booking.draft(at=NOW + timedelta(hours=1 + who), concerns=[("Brake noise", ("brake",))])).id
+        return desk.booking.book(
+            actor,
+            customer_id=customer_id,
+            vehicle_id=vehicle_id,
+            booking=desk.booking.draft(at=NOW + timedelta(hours=1 + who), concerns=[("Brake noise", ("brake",))]),
+        ).id
     if step == "tick":
-        item = next(s.item.id for s in desk.checklist.checklist(visit_id) if s.state == "open"
-                    and not s.item.from_data and staff.may_tick_role(actor, s.item))
+        item = next(
+            s.item.id
+            for s in desk.checklist.checklist(visit_id)
+            if s.state == "open" and not s.item.from_data and staff.may_tick_role(actor, s.item)
+        )
         desk.checklist.mark_item(actor, desk.lifecycle.ref(visit_id), item, MarkKind.DONE)
         return visit_id
-    desk.estimate.add_estimate_line(actor, desk.lifecycle.ref(visit_id), desk.estimate.draft(kind="labour", description="Brake check",
-                                    qty=Decimal(1), unit_cents=5000))
+    desk.estimate.add_estimate_line(
+        actor,
+        desk.lifecycle.ref(visit_id),
+        desk.estimate.draft(kind="labour", description="Brake check", qty=Decimal(1), unit_cents=5000),
+    )
     return visit_id
 
 
@@ -139,6 +149,8 @@ def test_four_terminals_and_two_browser_sessions_see_each_others_changes_within_
     assert (visits, lines, marks) == (TERMINALS, TERMINALS, TERMINALS)  # nothing lost
     delays.sort()
     with capsys.disabled():
-        print(f"\n[terminals] {TERMINALS} processes: 4 terminals + 2 browser sessions ({journal} journal), {len(changes)} changes, each seen by the "
-              f"other {TERMINALS - 1}: median {delays[len(delays) // 2] * 1000:.0f} ms, "
-              f"slowest {delays[-1] * 1000:.0f} ms; no lock error")
+        print(
+            f"\n[terminals] {TERMINALS} processes: 4 terminals + 2 browser sessions ({journal} journal), {len(changes)} changes, each seen by the "
+            f"other {TERMINALS - 1}: median {delays[len(delays) // 2] * 1000:.0f} ms, "
+            f"slowest {delays[-1] * 1000:.0f} ms; no lock error"
+        )

@@ -17,9 +17,24 @@ from desk.store import audit
 from desk.store.db import current_revision, downgrade, head_revision, make_engine, read_session, upgrade
 
 #: Tables of the first revision that hold a shop's records.
-TABLES = ("user", "customer", "vehicle", "odometer_reading", "visit", "concern", "finding", "estimate_line",
-          "authorisation", "mot_mark", "progress_update", "reminder", "followup_call", "survey_answer",
-          "complaint", "audit_event")
+TABLES = (
+    "user",
+    "customer",
+    "vehicle",
+    "odometer_reading",
+    "visit",
+    "concern",
+    "finding",
+    "estimate_line",
+    "authorisation",
+    "mot_mark",
+    "progress_update",
+    "reminder",
+    "followup_call",
+    "survey_answer",
+    "complaint",
+    "audit_event",
+)
 
 
 def figures(path: Path, columns: dict[str, list[str]]) -> dict:
@@ -37,7 +52,8 @@ def figures(path: Path, columns: dict[str, list[str]]) -> dict:
                 n += 1
             out[table] = (n, digest.hexdigest())
         out["money"] = conn.execute(
-            "SELECT sum(unit_cents * qty_milli), sum(discount_bp) FROM estimate_line").fetchone()
+            "SELECT sum(unit_cents * qty_milli), sum(discount_bp) FROM estimate_line"
+        ).fetchone()
         out["authorised"] = conn.execute("SELECT sum(amount_cents), count(*) FROM authorisation").fetchone()
         return out
     finally:
@@ -94,13 +110,16 @@ def test_upgrade_downgrade_upgrade_keeps_every_record(tmp_path, capsys):
     desk = open_desk(url, clock=shop.clock())
     try:
         conn = sqlite3.connect(path)
-        name, phone = conn.execute("SELECT c.name, c.phone FROM customer c JOIN vehicle v ON v.customer_id = c.id "
-                                   "ORDER BY c.id DESC LIMIT 1").fetchone()
+        name, phone = conn.execute(
+            "SELECT c.name, c.phone FROM customer c JOIN vehicle v ON v.customer_id = c.id ORDER BY c.id DESC LIMIT 1"
+        ).fetchone()
         conn.close()
         hits = desk.people.lookup(phone[-4:], limit=200)  # the search keys of 0003 were filled again
         assert name in {customer.name for _vehicle, customer in hits}
     finally:
         desk.ctx.engine.dispose()
     with capsys.disabled():
-        print(f"\n[migration] {at_head['visit'][0]} visits, {at_head['audit_event'][0]} audit events, "
-              f"{at_head['estimate_line'][0]} lines: upgrade, downgrade to 0001, upgrade x2 — identical")
+        print(
+            f"\n[migration] {at_head['visit'][0]} visits, {at_head['audit_event'][0]} audit events, "
+            f"{at_head['estimate_line'][0]} lines: upgrade, downgrade to 0001, upgrade x2 — identical"
+        )

@@ -178,8 +178,10 @@ def test_a_changed_audit_event_in_the_backup_is_shown_after_the_restore(tmp_path
     url = f"sqlite:///{path}"
     seed(url)
     tampered = backup(url, tmp_path / "tampered.db")
-    _sqlite_with(tampered, "DROP TRIGGER IF EXISTS audit_event_no_update;"
-                           "UPDATE audit_event SET user_name = 'someone else' WHERE id = 1;")
+    _sqlite_with(
+        tampered,
+        "DROP TRIGGER IF EXISTS audit_event_no_update;UPDATE audit_event SET user_name = 'someone else' WHERE id = 1;",
+    )
     report = restore(tampered, url, confirmed=True)
     assert report.integrity_ok and not report.ok
     assert [p.event_id for p in report.audit_problems] == [1]

@@ -36,8 +36,14 @@ def _desk(tmp_path: Path, *args: str, timeout: float = 60) -> tuple[subprocess.C
     env = {**os.environ, "DESK_DATA_DIR": str(tmp_path / "data")}
     started = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, "-m", "desk", *args], capture_output=True, text=True, env=env,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, "-m", "desk", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"desk {' '.join(args)} gave no answer within {timeout} s")
     return done, time.monotonic() - started
@@ -145,7 +151,9 @@ def test_a_file_that_is_not_a_desk_database_is_never_replaced(shop, tmp_path, ki
         target.write_text("Kundenliste 2025\nMüller;Bremen\n" * 40, encoding="utf-8")
     else:
         conn = sqlite3.connect(target)
-        conn.executescript("CREATE TABLE album (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO album VALUES (1, 'x');")
+        conn.executescript(
+            "CREATE TABLE album (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO album VALUES (1, 'x');"
+        )
         conn.close()
     before = target.read_bytes()
     done, _ = _desk(tmp_path, "--db", str(target), "restore", str(older), "--yes")

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from desk import auth
-from desk.store import pinkey
 from desk.domain.errors import InvalidInput, NotAllowed
+from desk.store import pinkey
 from desk.store.models import UserRow
 
 #: Throttle tests store a cheap hash directly (the policy, not scrypt, is under
@@ -18,7 +18,11 @@ CHEAP = dict(n=2**4, r=8, p=1)
 
 def cheap_pin(desk, user_id: int, pin: str) -> None:
     with desk.ctx.engine.begin() as conn:
-        conn.execute(sa.update(UserRow).where(UserRow.id == user_id).values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP)))
+        conn.execute(
+            sa.update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(pin_hash=auth.hash_pin(pin, key=pinkey.current(create=True), **CHEAP))
+        )
 
 
 def stored_hash(desk, user_id: int) -> str | None:
@@ -216,7 +220,9 @@ def test_a_manager_clears_a_lockout(shop, clock):
     assert d.security.locked_for(shop.sa.id) == 0 and d.security.locked_users() == {}
     assert d.security.verify_pin(shop.sa.id, "2468").id == shop.sa.id
     with d.ctx.engine.connect() as conn:
-        row = conn.execute(sa.text("select user_name, after from audit_event where action = 'user.lockout_clear'")).one()
+        row = conn.execute(
+            sa.text("select user_name, after from audit_event where action = 'user.lockout_clear'")
+        ).one()
     assert row.user_name == "周经理" and "王丽" in row.after
 
 
@@ -255,7 +261,9 @@ def test_a_switch_of_user_is_audited_in_the_new_users_name_with_the_terminal(sho
     d.ctx.source = "terminal front-desk"
     d.security.switch_user(shop.sa, shop.tech)
     with d.ctx.engine.connect() as conn:
-        row = conn.execute(sa.text("select user_name, before, after from audit_event where action = 'user.switch'")).one()
+        row = conn.execute(
+            sa.text("select user_name, before, after from audit_event where action = 'user.switch'")
+        ).one()
     assert row.user_name == "张强"
     assert json.loads(row.before) == {"user": "王丽"}
     assert json.loads(row.after) == {"user": "张强", "source": "terminal front-desk"}
@@ -276,7 +284,10 @@ def test_set_pins_sets_each_as_set_pin_would_in_order_or_none(shop):
         assert auth.parse(stored_hash(d, uid)).meets_minimum
         assert d.security.verify_pin(uid, pin).id == uid
     with d.ctx.engine.connect() as conn:
-        set_for = conn.execute(sa.text(
-            "select entity_id from audit_event where action = 'user.pin_set' order by id")).scalars().all()
+        set_for = (
+            conn.execute(sa.text("select entity_id from audit_event where action = 'user.pin_set' order by id"))
+            .scalars()
+            .all()
+        )
     assert [int(x) for x in set_for] == list(pins)  # audited one by one, in the order given
     assert d.reports.verify_audit() == []

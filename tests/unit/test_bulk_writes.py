@@ -14,16 +14,32 @@ from desk.store.db import building, write_session
 
 def _events(n: int) -> list[dict]:
     at = datetime(2026, 3, 1, 9, 0)
-    return [dict(at=at + timedelta(minutes=i), user_id=None, user_name="demo", action="visit.import",
-                 entity="visit", entity_id=i + 1, visit_id=None, after={"number": f"H{i + 1:07d}", "n": i})
-            for i in range(n)]
+    return [
+        dict(
+            at=at + timedelta(minutes=i),
+            user_id=None,
+            user_name="demo",
+            action="visit.import",
+            entity="visit",
+            entity_id=i + 1,
+            visit_id=None,
+            after={"number": f"H{i + 1:07d}", "n": i},
+        )
+        for i in range(n)
+    ]
 
 
 def _log(engine) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(
-            "SELECT id, at, user_id, user_name, action, entity, entity_id, visit_id, before, after, prev_hash, hash "
-            "FROM audit_event WHERE action = 'visit.import' ORDER BY id"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.text(
+                    "SELECT id, at, user_id, user_name, action, entity, entity_id, visit_id, before, after, prev_hash, hash "
+                    "FROM audit_event WHERE action = 'visit.import' ORDER BY id"
+                )
+            )
+        ]
 
 
 def test_record_many_writes_what_record_writes_one_by_one(desk, tmp_path, clock):

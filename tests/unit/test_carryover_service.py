@@ -19,12 +19,24 @@ def declined_lines(shop, clock, parts: dict[str, int]) -> tuple[int, list[int]]:
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    lines = [d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid),
-                                       finding=d.reception.finding(f"{desc}: worn", "yellow"), line=d.estimate.draft(kind="part", description=desc, qty=Decimal(1),
-                                                             unit_cents=cents, availability="in_stock")).value
-             for desc, cents in parts.items()]
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), lines, approve=False,
-                                 decision=d.workshop.decision(channel="phone", signer="李伟"))
+    lines = [
+        d.workshop.add_found_work(
+            shop.tech,
+            d.lifecycle.ref(vid),
+            finding=d.reception.finding(f"{desc}: worn", "yellow"),
+            line=d.estimate.draft(
+                kind="part", description=desc, qty=Decimal(1), unit_cents=cents, availability="in_stock"
+            ),
+        ).value
+        for desc, cents in parts.items()
+    ]
+    d.workshop.decide_added_work(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        lines,
+        approve=False,
+        decision=d.workshop.decision(channel="phone", signer="李伟"),
+    )
     flow.to_stage(shop, clock, vid, "DELIVERED")
     return vid, lines
 
@@ -48,7 +60,11 @@ def test_a_declined_line_is_offered_on_the_next_visit_at_todays_price_and_added_
     view = d.lifecycle.visit_view(nxt)
     added = next(ln for ln in view.lines if ln.id == saved.value[0])
     assert (added.carried_from_id, added.unit_cents, added.approval, added.availability) == (
-        line, 42000, "approved", "unknown")  # stock is checked again
+        line,
+        42000,
+        "approved",
+        "unknown",
+    )  # stock is checked again
     assert saved.ref.version == view.ref.version
     assert d.carryover.for_visit(nxt) == []  # offered once
     assert [e.action for e in d.lifecycle.history(nxt)][-1] == "line.add"
@@ -86,5 +102,9 @@ def test_removing_the_added_line_offers_it_again_and_the_dashboard_counts_it_onc
     m = report.row("declined_done").measure
     assert (m.num, m.den, m.hits, m.value) == (1, 1, (first,), Decimal("100.0"))
     assert m.notes[first] == "-> " + d.lifecycle.visit_view(nxt).visit.number
-    assert d.reports.kpi_report(*day_range(declined_day + timedelta(days=1), clock.now.date())) \
-        .row("declined_done").measure.den == 0  # anchored on the declining visit's delivery
+    assert (
+        d.reports.kpi_report(*day_range(declined_day + timedelta(days=1), clock.now.date()))
+        .row("declined_done")
+        .measure.den
+        == 0
+    )  # anchored on the declining visit's delivery

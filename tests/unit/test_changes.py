@@ -36,7 +36,9 @@ def test_feed_reports_nothing_for_a_rolled_back_write(shop, clock, db_url):
 
     from desk.domain.errors import GuardFailed
 
-    vid = shop.desk.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])).id
+    vid = shop.desk.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+    ).id
     with ChangeFeed(db_url) as feed:
         with pytest.raises(GuardFailed):
             shop.desk.lifecycle.advance(shop.sa, shop.desk.lifecycle.ref(vid))  # refused: nothing written

@@ -29,8 +29,11 @@ def demo(module_db_url, demo_shops):
 
 def in_shop(d) -> list[int]:
     with d.ctx.engine.connect() as conn:
-        return [r[0] for r in conn.execute(sa.text("SELECT id, stage FROM visit")).all()
-                if r[1] in {s.value for s in IN_SHOP}]
+        return [
+            r[0]
+            for r in conn.execute(sa.text("SELECT id, stage FROM visit")).all()
+            if r[1] in {s.value for s in IN_SHOP}
+        ]
 
 
 def built_at(d):
@@ -63,8 +66,9 @@ def test_the_report_carries_intervals_integrity_and_efficiency(demo, module_db_u
     day = built_at(demo).date()
     first, last = day - timedelta(days=20), day + timedelta(days=1)
     out = tmp_path / "kpi.csv"
-    result = CliRunner().invoke(main, ["--db", module_db_url, "report", "--from", f"{first}", "--to", f"{last}",
-                                       "--csv", str(out)])
+    result = CliRunner().invoke(
+        main, ["--db", module_db_url, "report", "--from", f"{first}", "--to", f"{last}", "--csv", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
     assert rows["interval.greeted.p50"]["unit"] == "min" and 0 <= float(rows["interval.greeted.p50"]["value"]) <= 1
@@ -82,8 +86,10 @@ def test_the_demo_shows_what_the_dashboard_is_for(demo, module_db_url, tmp_path)
     confirmed and a rejected comeback, an unreached follow-up."""
     day = built_at(demo).date()
     out = tmp_path / "kpi.csv"
-    result = CliRunner().invoke(main, ["--db", module_db_url, "report", "--from", f"{day - timedelta(days=30)}",
-                                       "--to", f"{day}", "--csv", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["--db", module_db_url, "report", "--from", f"{day - timedelta(days=30)}", "--to", f"{day}", "--csv", str(out)],
+    )
     assert result.exit_code == 0, result.output
     rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
 
@@ -101,9 +107,17 @@ def test_the_demo_shows_what_the_dashboard_is_for(demo, module_db_url, tmp_path)
         else:
             assert value(key) > 0, (key, rows[key])
     # the compliance figures without a standard of their own
-    for key in ("same_advisor", "on_time", "integrity", "frft", "no_show", "satisfied", "complaints_24h",
-                "recommended.QC", "recommended.advisor." + str(next(u.id for u in demo.people.users()
-                                                                    if u.name == "王丽"))):
+    for key in (
+        "same_advisor",
+        "on_time",
+        "integrity",
+        "frft",
+        "no_show",
+        "satisfied",
+        "complaints_24h",
+        "recommended.QC",
+        "recommended.advisor." + str(next(u.id for u in demo.people.users() if u.name == "王丽")),
+    ):
         assert 0 < value(key) < 100, (key, rows[key])
     assert any(k.startswith("mot.") and 0 < value(k) < 100 for k in rows)  # a waiver
     assert value("waivers") >= 1 and value("comeback") > 0 and value("followup.unreached") > 0
@@ -111,6 +125,11 @@ def test_the_demo_shows_what_the_dashboard_is_for(demo, module_db_url, tmp_path)
     with demo.ctx.engine.connect() as conn:
         decisions = {r[0] for r in conn.execute(sa.text("SELECT comeback_decision FROM visit")).all()}
     assert {"confirmed", "rejected"} <= decisions
-    _, found, _ = demo.integrity.found(list(demo.reports.kpi_data(datetime.combine(day, datetime.min.time())
-                                                                  - timedelta(days=30), datetime.now()).visits))
+    _, found, _ = demo.integrity.found(
+        list(
+            demo.reports.kpi_data(
+                datetime.combine(day, datetime.min.time()) - timedelta(days=30), datetime.now()
+            ).visits
+        )
+    )
     assert integrity.RUSHED_QC in {f.rule for fs in found.values() for f in fs}

@@ -40,9 +40,18 @@ def test_a_part_not_arrived_is_neither_started_nor_clocked(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "tyre_rotation")
-    lid = d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800, availability="back_order",
-        eta=(clock.now + timedelta(days=2)).date())).value
+    lid = d.estimate.add_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(
+            kind="part",
+            description="Wiper set",
+            qty=Decimal(1),
+            unit_cents=16800,
+            availability="back_order",
+            eta=(clock.now + timedelta(days=2)).date(),
+        ),
+    ).value
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     with pytest.raises(InvalidInput, match="has not arrived"):
         d.clocking.clock(shop.tech, d.lifecycle.ref(vid), lid)

@@ -41,7 +41,10 @@ def test_qc_records_the_cause_against_the_original_technician_and_qc07_holds_unt
     saved = d.comebacks.record_cause(shop.qc, d.lifecycle.ref(again), d.comebacks.draft("workmanship", "Pads glazed"))
     visit = d.lifecycle.visit_view(again).visit
     assert (visit.comeback_cause, visit.comeback_cause_note, visit.comeback_technician_id) == (
-        "workmanship", "Pads glazed", shop.tech.id)
+        "workmanship",
+        "Pads glazed",
+        shop.tech.id,
+    )
     assert saved.ref.version == visit.version
     event = d.lifecycle.history(again)[-1]
     assert event.action == "comeback.cause" and "RO" in event.after

@@ -50,9 +50,12 @@ def test_settings_are_frozen():
 
 
 def test_file_then_env_then_overrides(tmp_path, monkeypatch):
-    cfg = write(tmp_path, 'shop_name = "Li Auto Service"\ncomeback_window_days = 45\nopening_time = "07:30"\n'
-                          'amount_tolerance_pct = "2.5"\nunknown_key = 1\nslot_minutes = 15\n'
-                          'db_url = "sqlite:////tmp/from-file.db"\n[some_table]\nx = 1\n')
+    cfg = write(
+        tmp_path,
+        'shop_name = "Li Auto Service"\ncomeback_window_days = 45\nopening_time = "07:30"\n'
+        'amount_tolerance_pct = "2.5"\nunknown_key = 1\nslot_minutes = 15\n'
+        'db_url = "sqlite:////tmp/from-file.db"\n[some_table]\nx = 1\n',
+    )
     monkeypatch.setenv("DESK_DATABASE_URL", "sqlite:////tmp/x.db")
     s = load_settings(cfg, slot_minutes=20)
     assert s.shop_name == "Li Auto Service" and s.comeback_window_days == 45
@@ -69,8 +72,10 @@ def test_the_default_file_is_desk_toml_in_the_config_dir(tmp_path, monkeypatch):
 
 
 def test_toml_native_types(tmp_path):
-    cfg = write(tmp_path, "opening_time = 07:15:00\nclosing_time = 19:00:00\namount_tolerance_pct = 2.5\n"
-                          "followup_window_hours = 48.0\n")
+    cfg = write(
+        tmp_path,
+        "opening_time = 07:15:00\nclosing_time = 19:00:00\namount_tolerance_pct = 2.5\nfollowup_window_hours = 48.0\n",
+    )
     s = load_settings(cfg)
     assert (s.opening_time, s.closing_time) == (time(7, 15), time(19, 0))
     assert s.amount_tolerance_pct == Decimal("2.5") and s.followup_window_hours == 48
@@ -112,8 +117,13 @@ def test_bad_value_names_the_key(tmp_path, line, key):
 
 
 def test_the_shop_header_from_desk_toml(tmp_path):
-    s = load_settings(write(tmp_path, 'shop_address = "No. 8 Jianguo Road"\nshop_phone = "010-6552 9988"\n'
-                                      'shop_tax_id = "91110105MA01ABCD2X"\nlobby_font_size = 40\n'))
+    s = load_settings(
+        write(
+            tmp_path,
+            'shop_address = "No. 8 Jianguo Road"\nshop_phone = "010-6552 9988"\n'
+            'shop_tax_id = "91110105MA01ABCD2X"\nlobby_font_size = 40\n',
+        )
+    )
     assert s.shop_address == "No. 8 Jianguo Road" and s.shop_tax_id == "91110105MA01ABCD2X"
     assert s.shop_phone == "+861065529988"  # stored as the set-up screen stores it
     assert s.lobby_font_size == 40
@@ -158,10 +168,15 @@ def test_locations_default_to_platformdirs(monkeypatch):
 
 
 def test_importing_creates_no_directories(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home"),
-           "DESK_DATA_DIR": str(tmp_path / "d"), "DESK_CONFIG_DIR": str(tmp_path / "c")}
-    subprocess.run([sys.executable, "-c", "import desk.locations, desk.config; desk.config.load_settings()"],
-                   env=env, check=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "DESK_DATA_DIR": str(tmp_path / "d"),
+        "DESK_CONFIG_DIR": str(tmp_path / "c"),
+    }
+    subprocess.run(
+        [sys.executable, "-c", "import desk.locations, desk.config; desk.config.load_settings()"], env=env, check=True
+    )
     assert not (tmp_path / "d").exists() and not (tmp_path / "c").exists()
     assert not (tmp_path / "home").exists()
 

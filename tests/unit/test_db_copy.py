@@ -34,13 +34,19 @@ def test_copy_keeps_ids_money_and_the_audit_chain(sqlite_url, pg_url, clock):
     try:
         assert pg.reports.verify_audit() == []
         src, dst = shop.desk.lifecycle.visit_view(vid), pg.lifecycle.visit_view(vid)
-        assert (dst.visit.number, dst.visit.stage, dst.totals.total) == (src.visit.number, src.visit.stage,
-                                                                         src.totals.total)
+        assert (dst.visit.number, dst.visit.stage, dst.totals.total) == (
+            src.visit.number,
+            src.visit.stage,
+            src.totals.total,
+        )
         assert [e.hash for e in pg.lifecycle.history(vid)] == [e.hash for e in shop.desk.lifecycle.history(vid)]
         # the sequences moved past the copied ids: new rows get new ids and chain on
         users = {u.name: u for u in pg.people.users()}
-        new = flow.book(type("S", (), {"desk": pg, "sa": users["王丽"], "customer": shop.customer,
-                                        "vehicle": shop.vehicle})(), clock, minutes_ahead=180)
+        new = flow.book(
+            type("S", (), {"desk": pg, "sa": users["王丽"], "customer": shop.customer, "vehicle": shop.vehicle})(),
+            clock,
+            minutes_ahead=180,
+        )
         assert new > vid
         assert pg.reports.verify_audit() == []
     finally:

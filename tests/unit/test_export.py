@@ -81,11 +81,13 @@ def test_kpi_export_is_the_dashboards_figures(shop, clock, delivered, tmp_path):
     # one arrival, by appointment (hand-counted from the fixture)
     assert values["Appointment share of visits"] == (Decimal("100.0"), 1, 1, "")  # no standard
     assert values["Follow-up call within 72 h"][3] == "72 h"  # the standard beside the figure
-    report = shop.desk.reports.kpi_report(datetime.combine(DAY, time()), datetime.combine(DAY + timedelta(days=1), time()),
-                                  with_trend=False)
+    report = shop.desk.reports.kpi_report(
+        datetime.combine(DAY, time()), datetime.combine(DAY + timedelta(days=1), time()), with_trend=False
+    )
     assert len(table.rows) == len(report.rows)  # every dashboard figure, in its order
-    assert [r[1:] for r in table.rows] == [(r.measure.value, r.measure.num, r.measure.den, r.measure.standard)
-                                           for r in report.rows]
+    assert [r[1:] for r in table.rows] == [
+        (r.measure.value, r.measure.num, r.measure.den, r.measure.standard) for r in report.rows
+    ]
     set_locale("zh")
     rows = read_csv(write_table(shop.desk.transfer.kpi_export_rows(DAY, DAY), tmp_path / "kpis.csv"))
     # whose figures they are: the shop's identity from its set-up, and the period
@@ -98,11 +100,11 @@ def test_kpi_export_is_the_dashboards_figures(shop, clock, delivered, tmp_path):
 
 
 def test_a_formula_in_a_name_stays_text(tmp_path):
-    table = Table("Visit list", ("Customer", "Final total"), [("=HYPERLINK(\"x\")", Decimal("-5.00"))])
+    table = Table("Visit list", ("Customer", "Final total"), [('=HYPERLINK("x")', Decimal("-5.00"))])
     rows = read_csv(write_table(table, tmp_path / "t.csv"))
-    assert rows[1] == ["'=HYPERLINK(\"x\")", "-5.00"]
+    assert rows[1] == ['\'=HYPERLINK("x")', "-5.00"]
     ws = load_workbook(write_table(table, tmp_path / "t.xlsx")).active
-    assert ws["A2"].value == "'=HYPERLINK(\"x\")" and ws["A2"].data_type == "s"
+    assert ws["A2"].value == '\'=HYPERLINK("x")' and ws["A2"].data_type == "s"
 
 
 def test_bad_format_and_reversed_dates_are_refused(shop, tmp_path):
@@ -148,16 +150,34 @@ def test_cli_import_needs_a_user(shop, db_url, tmp_path):
 def test_cli_export_csv_and_xlsx(shop, clock, delivered, db_url, tmp_path):
     runner = CliRunner()
     out = tmp_path / "v.xlsx"
-    res = runner.invoke(main, ["--db", db_url, "export", "visits", "--from", "2026-11-01", "--to", "2026-11-30",
-                               "-o", str(out)])
+    res = runner.invoke(
+        main, ["--db", db_url, "export", "visits", "--from", "2026-11-01", "--to", "2026-11-30", "-o", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert "1 rows written" in res.output
     assert load_workbook(out).active.max_row == 2
     out = tmp_path / "f.csv"
-    res = runner.invoke(main, ["--db", db_url, "export", "followups", "--from", "2026-11-23", "--to", "2026-11-23",
-                               "--format", "csv", "-o", str(out)])
+    res = runner.invoke(
+        main,
+        [
+            "--db",
+            db_url,
+            "export",
+            "followups",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-23",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert len(read_csv(out)) == 2
-    res = runner.invoke(main, ["--db", db_url, "export", "kpis", "--from", "2026-11-30", "--to", "2026-11-01",
-                               "-o", str(tmp_path / "k.csv")])
+    res = runner.invoke(
+        main,
+        ["--db", db_url, "export", "kpis", "--from", "2026-11-30", "--to", "2026-11-01", "-o", str(tmp_path / "k.csv")],
+    )
     assert res.exit_code == 1 and "before the start date" in res.output

@@ -17,7 +17,9 @@ PRINTED = datetime(2026, 11, 23, 15, 0)
 def test_both_printouts_carry_the_map_and_the_acknowledgements(shop, clock):
     d = shop.desk
     vid = ready_with_a_scratch(shop, clock)
-    d.handback.note_delivery_damage(shop.sa, d.lifecycle.ref(vid), d.handback.draft("door_front_left", "dent", "handle"))
+    d.handback.note_delivery_damage(
+        shop.sa, d.lifecycle.ref(vid), d.handback.draft("door_front_left", "dent", "handle")
+    )
     d.handback.acknowledge(shop.sa, d.lifecycle.ref(vid), "out", "李伟")
     view = d.lifecycle.visit_view(vid)
     settings = Settings()

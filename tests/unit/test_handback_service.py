@@ -15,8 +15,13 @@ def ready_with_a_scratch(shop, clock) -> int:
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(odometer_km=43000, fuel_eighths=4),
-                                  damages=[{"panel": "front_bumper", "kind": "scratch"}], damage_confirmed=True)
+    d.reception.record_walkaround(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.reception.readings(odometer_km=43000, fuel_eighths=4),
+        damages=[{"panel": "front_bumper", "kind": "scratch"}],
+        damage_confirmed=True,
+    )
     d.handback.acknowledge(shop.sa, d.lifecycle.ref(vid), "in", d.handback.signer("李伟"))
     flow.tick_open(d, shop.sa, vid, skip={"WLK-09"})
     d.checklist.mark_item(shop.tech, d.lifecycle.ref(vid), "WLK-09", "done")
@@ -45,8 +50,9 @@ def test_new_damage_at_delivery_opens_a_complaint_of_the_right_severity_at_once(
         d.handback.note_delivery_damage(shop.sa, d.lifecycle.ref(vid), d.handback.draft("front_bumper", "scratch"))
     assert d.complaints.complaints() == []
     ordinary = d.handback.note_delivery_damage(shop.sa, d.lifecycle.ref(vid), d.handback.draft("boot", "scratch"))
-    major = d.handback.note_delivery_damage(shop.sa, d.lifecycle.ref(vid),
-                                            d.handback.draft("door_front_left", "dent", "below the handle"))
+    major = d.handback.note_delivery_damage(
+        shop.sa, d.lifecycle.ref(vid), d.handback.draft("door_front_left", "dent", "below the handle")
+    )
     open_ = {c.id: c for c in d.complaints.complaints()}
     assert open_[ordinary.value].severity == "ordinary" and open_[major.value].severity == "major"
     assert "front left door" in open_[major.value].summary and "below the handle" in open_[major.value].summary

@@ -35,11 +35,29 @@ LONG = "x" * 10_000
 
 #: Parameters typed ``str`` that are not free text (ids, keys, choices, PINs,
 #: a search, a file): each is checked against its own set of values.
-NOT_TEXT = {"item_id", "kind", "job_id", "stage", "role", "key", "pin", "by_pin", "pins", "query", "encoding",
-            "source", "choice", "channel", "tick", "severity", "end", "panel",
-            # a database address (a dealer group's head office); the site's texts come
-            # parsed (desk.domain.group.parse_site: tests/domain/test_group_sites.py)
-            "hq_url"}
+NOT_TEXT = {
+    "item_id",
+    "kind",
+    "job_id",
+    "stage",
+    "role",
+    "key",
+    "pin",
+    "by_pin",
+    "pins",
+    "query",
+    "encoding",
+    "source",
+    "choice",
+    "channel",
+    "tick",
+    "severity",
+    "end",
+    "panel",
+    # a database address (a dealer group's head office); the site's texts come
+    # parsed (desk.domain.group.parse_site: tests/domain/test_group_sites.py)
+    "hq_url",
+}
 
 
 def text_methods() -> set[str]:
@@ -118,8 +136,9 @@ def rework_reason(shop, clock, text):
 
 def _audited(shop, vid, key):
     with shop.desk.ctx.engine.connect() as conn:
-        afters = conn.execute(sa.text("SELECT after FROM audit_event WHERE visit_id = :v ORDER BY id DESC"),
-                              {"v": vid}).scalars()
+        afters = conn.execute(
+            sa.text("SELECT after FROM audit_event WHERE visit_id = :v ORDER BY id DESC"), {"v": vid}
+        ).scalars()
         return next(json.loads(a)[key] for a in afters if a and key in json.loads(a))
 
 
@@ -160,8 +179,11 @@ def reminder_outcome(shop, clock, text):
     d = shop.desk
     vid = flow.book(shop, clock, minutes_ahead=26 * 60)
     with d.ctx.engine.connect() as conn:
-        rid = conn.execute(sa.select(ReminderRow.__table__.c.id).where(ReminderRow.__table__.c.visit_id == vid)
-                           ).scalars().first()
+        rid = (
+            conn.execute(sa.select(ReminderRow.__table__.c.id).where(ReminderRow.__table__.c.visit_id == vid))
+            .scalars()
+            .first()
+        )
     d.booking.complete_reminder(shop.sa, _ref(shop, vid), rid, text)
     with d.ctx.engine.connect() as conn:
         return conn.execute(sa.text("SELECT outcome FROM reminder WHERE id = :r"), {"r": rid}).scalar_one()
@@ -197,7 +219,9 @@ def template_item(shop, clock, text):
 
 def _item_text(d, item_id):
     with d.ctx.engine.connect() as conn:
-        return conn.execute(sa.text("SELECT en FROM checklist_override WHERE item_id = :i"), {"i": item_id}).scalar_one()
+        return conn.execute(
+            sa.text("SELECT en FROM checklist_override WHERE item_id = :i"), {"i": item_id}
+        ).scalar_one()
 
 
 def shop_name(shop, clock, text):
@@ -226,17 +250,24 @@ def flag_note(shop, clock, text):
 
 def _last_after(shop, action: str) -> dict:
     with shop.desk.ctx.engine.connect() as conn:
-        after = conn.execute(sa.select(AuditEventRow.__table__.c.after)
-                             .where(AuditEventRow.__table__.c.action == action)
-                             .order_by(AuditEventRow.__table__.c.id.desc()).limit(1)).scalar_one()
+        after = conn.execute(
+            sa.select(AuditEventRow.__table__.c.after)
+            .where(AuditEventRow.__table__.c.action == action)
+            .order_by(AuditEventRow.__table__.c.id.desc())
+            .limit(1)
+        ).scalar_one()
     return json.loads(after)
 
 
 def register_reason(shop, clock, text):
     """A new customer on a phone already on file, with the reason typed."""
     d = shop.desk
-    d.people.register(shop.sa, d.people.customer_draft(name="李娜", phone="13812345678"),
-                      d.people.vehicle_draft(plate="沪B67890"), reason=text)
+    d.people.register(
+        shop.sa,
+        d.people.customer_draft(name="李娜", phone="13812345678"),
+        d.people.vehicle_draft(plate="沪B67890"),
+        reason=text,
+    )
     return _last_after(shop, "customer.create")["reason"]
 
 

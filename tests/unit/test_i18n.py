@@ -16,7 +16,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from desk import i18n
-from desk.i18n import N_, _, _n, lang_text, read_po as desk_read_po, set_locale
+from desk.i18n import N_, _, _n, lang_text, set_locale
+from desk.i18n import read_po as desk_read_po
 
 DESK = Path(i18n.__file__).resolve().parent
 PO = DESK / "locale" / "zh_CN.po"
@@ -83,7 +84,7 @@ def test_the_runtime_reader_reads_what_babel_reads():
     assert len(ours.messages) > 100
 
 
-SAMPLE_PO = r'''# a comment
+SAMPLE_PO = r"""# a comment
 msgid ""
 msgstr ""
 "Language: zh_CN\n"
@@ -114,7 +115,7 @@ msgstr "模糊"
 
 #~ msgid "Gone"
 #~ msgstr "已删除"
-'''
+"""
 
 
 def test_the_reader_handles_continuations_escapes_plurals_and_skips_what_babel_skips(tmp_path):
@@ -137,8 +138,11 @@ def test_plural_forms_english_two_chinese_one(monkeypatch, tmp_path):
     try:
         one, many = "{n} row with errors", "{n} rows with errors"
         set_locale("en")
-        assert [_n(one, many, n) for n in (0, 1, 2)] == ["0 rows with errors", "1 row with errors",
-                                                          "2 rows with errors"]
+        assert [_n(one, many, n) for n in (0, 1, 2)] == [
+            "0 rows with errors",
+            "1 row with errors",
+            "2 rows with errors",
+        ]
         set_locale("zh")
         assert [_n(one, many, n) for n in (0, 1, 2)] == ["0 行有错误", "1 行有错误", "2 行有错误"]
         # untranslated: the English rule, in English
@@ -158,8 +162,10 @@ def test_plural_rules_from_the_header():
 
 
 def test_running_desk_needs_no_babel():
-    code = ("import sys; sys.modules['babel'] = None\n"
-            "from desk.i18n import _, set_locale; set_locale('zh'); print(_('Customer'))")
+    code = (
+        "import sys; sys.modules['babel'] = None\n"
+        "from desk.i18n import _, set_locale; set_locale('zh'); print(_('Customer'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "客户"
 
@@ -175,9 +181,9 @@ def test_the_scan_finds_calls_in_fstrings_but_not_in_docstrings(tmp_path):
     src = tmp_path / "sample.py"
     src.write_text(
         '"""Example: _("Only in a docstring")."""\n'
-        'x = f"{_(\'In an f-string\')}: {1}"\n'
+        "x = f\"{_('In an f-string')}: {1}\"\n"
         'Y = N_("A constant")\n'
-        'z = _(variable)\n',
+        "z = _(variable)\n",
         encoding="utf-8",
     )
     assert _literal_calls(src) == {"In an f-string", "A constant"}
@@ -203,7 +209,7 @@ def test_the_catalogue_has_no_duplicate_msgids():
 
 
 def test_translations_keep_their_placeholders():
-    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}
     bad = [m for m, text in i18n.catalogue("zh_CN").items() if fields(m) != fields(text)]
     assert not bad, "placeholders differ:\n" + "\n".join(bad)
 
@@ -275,7 +281,10 @@ def test_default_locale_comes_from_desk_lang(env, expected):
         environ["DESK_LANG"] = env
     out = subprocess.run(
         [sys.executable, "-c", "from desk.i18n import get_locale; print(get_locale())"],
-        env=environ, capture_output=True, text=True, check=True,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == expected
 

@@ -27,8 +27,16 @@ def make_vin(i: int) -> str:
 def csv_rows(n: int, *, bad: dict[int, dict] | None = None, sep: str = ",") -> str:
     lines = [sep.join(["姓名", "手机", "车牌", "车架号", "品牌", "车型", "年款", "里程"])]
     for i in range(n):
-        row = {"name": f"客户{i}", "phone": f"139{i:08d}", "plate": f"粤B{i:05d}", "vin": make_vin(i),
-               "make": "大众", "model": "帕萨特", "year": "2019", "km": str(10000 + i)}
+        row = {
+            "name": f"客户{i}",
+            "phone": f"139{i:08d}",
+            "plate": f"粤B{i:05d}",
+            "vin": make_vin(i),
+            "make": "大众",
+            "model": "帕萨特",
+            "year": "2019",
+            "km": str(10000 + i),
+        }
         row.update((bad or {}).get(i, {}))
         lines.append(sep.join(row[k] for k in ("name", "phone", "plate", "vin", "make", "model", "year", "km")))
     return "\n".join(lines) + "\n"
@@ -53,9 +61,14 @@ def test_vin_generator_makes_valid_vins():
     assert vin(make_vin(42)).warning is None
 
 
-@pytest.mark.parametrize("encoding,bom,expected", [
-    ("utf-8", b"", "UTF-8"), ("utf-8", b"\xef\xbb\xbf", "UTF-8 BOM"), ("gbk", b"", "GBK"),
-])
+@pytest.mark.parametrize(
+    "encoding,bom,expected",
+    [
+        ("utf-8", b"", "UTF-8"),
+        ("utf-8", b"\xef\xbb\xbf", "UTF-8 BOM"),
+        ("gbk", b"", "GBK"),
+    ],
+)
 def test_encodings_chinese_dms_exports_use(encoding, bom, expected):
     parsed = parse(bom + csv_rows(3).encode(encoding))
     assert parsed.encoding == expected
@@ -70,8 +83,10 @@ def test_delimiter_is_detected(sep):
 
 
 def test_english_headers_and_aliases_with_units_and_spaces():
-    text = ("Customer Name;Mobile;Licence plate;VIN;Make;Model;Mileage (km);Purchase date;Notes\n"
-            "Li Wei;138 1234 5678;ab-123 cd;;Ford;Focus;12,345;2021-05-01;call after 5\n")
+    text = (
+        "Customer Name;Mobile;Licence plate;VIN;Make;Model;Mileage (km);Purchase date;Notes\n"
+        "Li Wei;138 1234 5678;ab-123 cd;;Ford;Focus;12,345;2021-05-01;call after 5\n"
+    )
     parsed = parse(text)
     assert parsed.ignored_headers == ["Notes"]
     (rec,) = parsed.records
@@ -110,14 +125,17 @@ def test_the_same_phone_with_the_same_name_is_one_customer_with_two_cars():
     assert not parsed.errors and len(parsed.records) == 2
 
 
-@pytest.mark.parametrize("data,reason", [
-    (b"", "The file is empty"),
-    (b"plate,make\nAB1,Ford\n", "The file has no {column} column"),
-    (b"name,phone\n", "The file has a header but no rows"),
-    (b"\xff\xfe\x00\xd8", csvimport.NOT_IN_ENCODING),
-    (b"\x81\x20\x81\x20name,phone\n", csvimport.NOT_TEXT),
-    (b"name,ph\x00one\nAnn,13900001111\n", csvimport.NUL_BYTE),
-])
+@pytest.mark.parametrize(
+    "data,reason",
+    [
+        (b"", "The file is empty"),
+        (b"plate,make\nAB1,Ford\n", "The file has no {column} column"),
+        (b"name,phone\n", "The file has a header but no rows"),
+        (b"\xff\xfe\x00\xd8", csvimport.NOT_IN_ENCODING),
+        (b"\x81\x20\x81\x20name,phone\n", csvimport.NOT_TEXT),
+        (b"name,ph\x00one\nAnn,13900001111\n", csvimport.NUL_BYTE),
+    ],
+)
 def test_unreadable_files_are_a_sentence(data, reason):
     with pytest.raises(InvalidInput) as err:
         parse(data)
@@ -130,7 +148,7 @@ def test_a_row_with_too_many_cells_is_an_error():
 
 
 def test_markup_and_escape_sequences_are_cleaned_like_typed_text():
-    (rec,) = parse("name,phone\n\"[bold]Ann\x1b[31m\",13900001111\n").records
+    (rec,) = parse('name,phone\n"[bold]Ann\x1b[31m",13900001111\n').records
     assert rec.name == "[bold]Ann"
 
 
@@ -153,7 +171,7 @@ def test_import_writes_everything_with_one_audit_event(shop, clock):
     assert '"customers_new": 20' in events[0].after and "dms.csv" in events[0].after
     assert d.reports.verify_audit() == []
     # the cars are found by the lookup like any other
-    (veh, cust), = d.people.lookup("粤B00007")
+    ((veh, cust),) = d.people.lookup("粤B00007")
     assert cust.name == "客户7" and veh.vin == make_vin(7)
 
 
@@ -184,10 +202,12 @@ def test_a_failure_while_writing_leaves_nothing_half_written(shop, monkeypatch):
 
 def test_known_customers_are_reused_and_registered_cars_skipped(shop):
     d = shop.desk
-    text = ("name,phone,plate,vin\n"
-            "李伟,13812345678,京B55555,\n"          # the shop's customer, a second car
-            "李伟,13812345678,京A12345,\n"          # the car the shop already has
-            "New Person,13900002222,沪C12345,\n")
+    text = (
+        "name,phone,plate,vin\n"
+        "李伟,13812345678,京B55555,\n"  # the shop's customer, a second car
+        "李伟,13812345678,京A12345,\n"  # the car the shop already has
+        "New Person,13900002222,沪C12345,\n"
+    )
     parsed = d.transfer.read_import(text.encode())
     plan = d.transfer.import_customers(shop.sa, parsed, source="x.csv")
     assert (plan.customers_new, plan.customers_known, plan.vehicles_new, plan.vehicles_known) == (1, 1, 2, 1)
@@ -215,16 +235,19 @@ def test_ten_thousand_customers_import_in_one_go(shop, capsys):
     t0 = time.perf_counter()
     parsed = d.transfer.read_import(data, progress=lambda done, total: seen.append(("check", done, total)))
     t1 = time.perf_counter()
-    plan = d.transfer.import_customers(shop.sa, parsed, source="big.csv", data=data,
-                              progress=lambda done, total: seen.append(("write", done, total)))
+    plan = d.transfer.import_customers(
+        shop.sa, parsed, source="big.csv", data=data, progress=lambda done, total: seen.append(("write", done, total))
+    )
     t2 = time.perf_counter()
     assert plan.customers_new == 10_000 and plan.vehicles_new == 10_000
     assert count(d, CustomerRow) == 10_001 and count(d, VehicleRow) == 10_001
     # the progress bar moves in steps, and ends full
     assert len([s for s in seen if s[0] == "check"]) >= 20 and seen[-1] == ("write", 20_000, 20_000)
     with capsys.disabled():
-        print(f"\n10,000-row CSV import ({d.ctx.engine.dialect.name}): check {t1 - t0:.2f} s, "
-              f"write {t2 - t1:.2f} s, total {t2 - t0:.2f} s")
+        print(
+            f"\n10,000-row CSV import ({d.ctx.engine.dialect.name}): check {t1 - t0:.2f} s, "
+            f"write {t2 - t1:.2f} s, total {t2 - t0:.2f} s"
+        )
     assert t2 - t0 < 120
 
 

@@ -20,10 +20,12 @@ from desk.store.models import CustomerRow
 
 TODAY = date(2026, 11, 23)
 README = Path(__file__).resolve().parents[2] / "README.md"
-LATIN = ("name,phone,plate\n"
-         "Jürgen Müller,+49 30 1234567,B-AB 123\n"
-         "François Léger,+33 1 23 45 67 89,AB-123-CD\n"
-         "Søren Ærø,+45 32 12 34 56,CD-456-EF\n")
+LATIN = (
+    "name,phone,plate\n"
+    "Jürgen Müller,+49 30 1234567,B-AB 123\n"
+    "François Léger,+33 1 23 45 67 89,AB-123-CD\n"
+    "Søren Ærø,+45 32 12 34 56,CD-456-EF\n"
+)
 CHINESE = "姓名,手机,车牌\n王丽,13812345678,京A12345\n张强,13912345678,沪B54321\n"
 MOJIBAKE = re.compile(r"[\u3400-\u9fff]")
 
@@ -40,9 +42,18 @@ def test_a_windows_1252_export_is_read_as_latin_text_not_as_chinese():
     assert got == ["Jürgen Müller", "François Léger", "Søren Ærø"]
 
 
-@pytest.mark.parametrize("codec,shown", [("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 BOM"), ("utf-16", "UTF-16"),
-                                         ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE"),
-                                         ("gbk", "GBK"), ("gb18030", "GBK")])
+@pytest.mark.parametrize(
+    "codec,shown",
+    [
+        ("utf-8", "UTF-8"),
+        ("utf-8-sig", "UTF-8 BOM"),
+        ("utf-16", "UTF-16"),
+        ("utf-16-le", "UTF-16LE"),
+        ("utf-16-be", "UTF-16BE"),
+        ("gbk", "GBK"),
+        ("gb18030", "GBK"),
+    ],
+)
 def test_chinese_exports_are_still_read(codec, shown):
     assert names(CHINESE.encode(codec)) == (shown, ["王丽", "张强"])
 
@@ -107,8 +118,9 @@ def _desk_cli():
 def test_a_windows_1252_file_imported_on_the_command_line_stores_no_mojibake(shop, db_url, tmp_path):
     path = tmp_path / "dms.csv"
     path.write_bytes(LATIN.encode("cp1252"))
-    out = CliRunner().invoke(_desk_cli(), ["--db", db_url, "--user", "王丽", "import", "customers", str(path)],
-                             catch_exceptions=False)
+    out = CliRunner().invoke(
+        _desk_cli(), ["--db", db_url, "--user", "王丽", "import", "customers", str(path)], catch_exceptions=False
+    )
     assert out.exit_code == 0, out.output
     assert "Windows-1252" in out.output
     with Session(shop.desk.ctx.engine) as s:
@@ -121,11 +133,17 @@ def test_the_encoding_option_reads_the_file_that_way(shop, db_url, tmp_path):
     path = tmp_path / "dms.csv"
     path.write_bytes(LATIN.encode("cp1252"))
     cli = _desk_cli()
-    wrong = CliRunner().invoke(cli, ["--db", db_url, "import", "customers", str(path), "--dry-run",
-                                     "--encoding", "utf-8"], catch_exceptions=False)
+    wrong = CliRunner().invoke(
+        cli,
+        ["--db", db_url, "import", "customers", str(path), "--dry-run", "--encoding", "utf-8"],
+        catch_exceptions=False,
+    )
     assert wrong.exit_code == 1 and "byte 18 (row 2) cannot be read as UTF-8" in wrong.output, wrong.output
-    right = CliRunner().invoke(cli, ["--db", db_url, "import", "customers", str(path), "--dry-run",
-                                     "--encoding", "CP1252"], catch_exceptions=False)
+    right = CliRunner().invoke(
+        cli,
+        ["--db", db_url, "import", "customers", str(path), "--dry-run", "--encoding", "CP1252"],
+        catch_exceptions=False,
+    )
     assert right.exit_code == 0 and "3 rows read (Windows-1252" in right.output, right.output
     bad = CliRunner().invoke(cli, ["--db", db_url, "import", "customers", str(path), "--encoding", "ebcdic"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
@@ -134,8 +152,9 @@ def test_the_encoding_option_reads_the_file_that_way(shop, db_url, tmp_path):
 def test_a_nul_byte_on_the_command_line_names_row_and_column(shop, db_url, tmp_path):
     path = tmp_path / "dms.csv"
     path.write_bytes("name,phone\nAnn,13900001111\nBob,1390000\x002222\n".encode())
-    out = CliRunner().invoke(_desk_cli(), ["--db", db_url, "import", "customers", str(path), "--dry-run"],
-                             catch_exceptions=False)
+    out = CliRunner().invoke(
+        _desk_cli(), ["--db", db_url, "import", "customers", str(path), "--dry-run"], catch_exceptions=False
+    )
     assert out.exit_code == 1
     assert "A NUL (zero) byte in row 3, column Phone" in out.output, out.output
 
@@ -158,8 +177,8 @@ async def test_ctrl_e_names_the_encoding_in_the_import_screen_and_checks_again(s
     """A UTF-8 reading of a Windows-1252 file is refused with the byte and row;
     Ctrl+E steps through the encodings, each checked again, until it reads."""
     from desk.shell.app import make_app
-    from tests.functional.test_transfer import open_import_from_lookup, summary
     from tests.functional.pilot import wait_for
+    from tests.functional.test_transfer import open_import_from_lookup, summary
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dms.csv").write_bytes(LATIN.encode("cp1252"))

@@ -30,15 +30,15 @@ def test_reminders_follow_the_appointment_and_the_late_call_comes_at_its_time_wi
     assert tasks(d) == [(vid, "hour")]
     clock.advance(hours=1)  # the appointment time: the reminder leaves, the late call comes
     assert tasks(d) == [(vid, "late")]
-    (rem, _v, _c), = d.booking.reminders()
+    ((rem, _v, _c),) = d.booking.reminders()
     assert rem.due_at == clock.now + timedelta(minutes=15)  # its deadline
     clock.advance(hours=2)  # overdue, still on the list until made
     assert tasks(d) == [(vid, "late")]
-    row, = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
+    (row,) = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
     assert row.late and not row.late_called and not row.reminder_due  # "call now" on the board
     d.booking.complete_reminder(shop.sa, d.lifecycle.ref(vid), rem.id, "coming in 10 min")
     assert tasks(d) == []
-    row, = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
+    (row,) = [r for r in d.booking.board(clock.now.date()) if r.visit_id == vid]
     assert row.late and row.late_called  # still late, no longer asking for the call
 
 
@@ -49,11 +49,11 @@ def test_appt_09_is_done_when_the_reminders_were_made_never_by_a_free_tick(shop,
     with pytest.raises(InvalidInput):
         d.checklist.mark_item(shop.sa, d.lifecycle.ref(vid), "APPT-09", MarkKind.DONE)
     clock.advance(days=2)
-    day, = [rem for rem, _v, _c in d.booking.reminders()]
+    (day,) = [rem for rem, _v, _c in d.booking.reminders()]
     d.booking.complete_reminder(shop.sa, d.lifecycle.ref(vid), day.id, "reminded")
     assert state(d, vid, "APPT-09").state == ItemState.OPEN  # the hour's is still to make
     clock.advance(hours=23)
-    hour, = [rem for rem, _v, _c in d.booking.reminders()]
+    (hour,) = [rem for rem, _v, _c in d.booking.reminders()]
     assert hour.kind == "hour"
     d.booking.complete_reminder(shop.sa, d.lifecycle.ref(vid), hour.id, "reminded")
     st = state(d, vid, "APPT-09")
@@ -65,8 +65,11 @@ def test_fup_01_a_late_call_is_late_not_done_on_time(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "DELIVERED")
     clock.advance(hours=80)  # past the 72 h window
-    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(
-        outcome="reached", scores={f: 5 for f in CSI_FACTORS}, nps=10, next_service_stated=True))
+    d.followup.record_call(
+        shop.csr,
+        d.lifecycle.ref(vid),
+        d.followup.call(outcome="reached", scores={f: 5 for f in CSI_FACTORS}, nps=10, next_service_stated=True),
+    )
     st = state(d, vid, "FUP-01")
     assert st.state == ItemState.OPEN and "late" in st.hint
     flow.tick_open(d, shop.csr, vid)
@@ -93,15 +96,17 @@ def test_the_walk_in_clock_starts_when_the_car_is_there_not_at_the_write_up(shop
     d.booking.car_here(shop.sa)
     assert d.booking.waiting_walk_ins() == [here]
     clock.advance(minutes=3)  # the advisor finishes with someone else, looks the customer up
-    ref = d.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                            concerns=d.booking.concerns(["Oil change"]))
+    ref = d.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=d.booking.concerns(["Oil change"])
+    )
     d.reception.start_reception(shop.sa, ref)
     visit = d.lifecycle.visit_view(ref.id).visit
     assert visit.arrived_at == here and (visit.reception_at - visit.arrived_at) == timedelta(minutes=3)
     assert d.booking.waiting_walk_ins() == []  # taken
     # the next walk-in without the key arrives at its write-up, as before
-    ref2 = d.booking.walk_in(shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle,
-                             concerns=d.booking.concerns(["Wipers"]))
+    ref2 = d.booking.walk_in(
+        shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=d.booking.concerns(["Wipers"])
+    )
     assert d.lifecycle.visit_view(ref2.id).visit.arrived_at == clock.now
     actions = [e.action for e in d.lifecycle.history(ref.id)]
     assert "visit.walk_in" in actions

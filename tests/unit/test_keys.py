@@ -18,16 +18,27 @@ def test_every_binding_in_the_code_has_an_id():
     missing = []
     for path in DESK.rglob("*.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if re.search(r"\bBinding\(", line) and "id=" not in line and "import" not in line \
-                    and not line.lstrip().startswith(("#", '"', "class ")):
+            if (
+                re.search(r"\bBinding\(", line)
+                and "id=" not in line
+                and "import" not in line
+                and not line.lstrip().startswith(("#", '"', "class "))
+            ):
                 missing.append(f"{path.relative_to(DESK)}:{n}: {line.strip()}")
     assert not missing, "\n".join(missing)
 
 
 def test_binding_ids_come_from_every_module():
     ids = binding_ids()
-    assert {"area.setup", "help", "appointments.book", "setup.tick", "checklist.tick",
-            "form_dialog.save", "score_list.score_3"} <= ids
+    assert {
+        "area.setup",
+        "help",
+        "appointments.book",
+        "setup.tick",
+        "checklist.tick",
+        "form_dialog.save",
+        "score_list.score_3",
+    } <= ids
     screens = {p.stem for p in (DESK / "screens").glob("*.py")} - {"__init__", "base", "listing"}
     assert screens <= {m.rsplit(".", 1)[1] for m in BINDING_MODULES}  # a new screen must be listed
 
@@ -45,7 +56,8 @@ def test_invalid_keys(key):
 def test_check_keymap_keeps_the_good_and_names_the_bad():
     known = {"appointments.book", "area.setup"}
     keymap, problems = check_keymap(
-        {"appointments.book": "n", "area.setup": "f10, ctrl+t", "nope": "x", "appointments.book2": 3}, known)
+        {"appointments.book": "n", "area.setup": "f10, ctrl+t", "nope": "x", "appointments.book2": 3}, known
+    )
     assert keymap == {"appointments.book": "n", "area.setup": "f10,ctrl+t"}
     assert [p[1]["id"] for p in problems] == ["nope", "appointments.book2"]
     keymap, problems = check_keymap({"area.setup": 5}, known)
@@ -53,7 +65,9 @@ def test_check_keymap_keeps_the_good_and_names_the_bad():
     keymap, problems = check_keymap({"area.setup": "f10,bogus"}, known)
     assert keymap == {} and problems[0][1]["bad"] == "bogus"
     assert check_keymap(["not", "a", "table"], known) == (
-        {}, [("desk.toml [keys] must be a table of binding id = key", {})])
+        {},
+        [("desk.toml [keys] must be a table of binding id = key", {})],
+    )
 
 
 def test_desk_toml_keys_table_is_read_without_failing(tmp_path, monkeypatch):
@@ -72,9 +86,16 @@ def test_screen_keys_do_not_shadow_the_checklist_keys():
     from desk.widgets.checklist import Checklist
 
     taken = {k for b in Checklist.BINDINGS for k in b.key.split(",")}
-    screens = [booking.AppointmentScreen, reception.ReceptionScreen, walkaround.WalkaroundScreen,
-               estimate.EstimateScreen, workshop.WorkshopScreen, delivery.QCScreen, delivery.DeliveryScreen,
-               followup.CallScreen]
+    screens = [
+        booking.AppointmentScreen,
+        reception.ReceptionScreen,
+        walkaround.WalkaroundScreen,
+        estimate.EstimateScreen,
+        workshop.WorkshopScreen,
+        delivery.QCScreen,
+        delivery.DeliveryScreen,
+        followup.CallScreen,
+    ]
     for screen in screens:
         for b in screen.BINDINGS:
             assert not set(b.key.split(",")) & taken, (screen.__name__, b.key)

@@ -37,16 +37,22 @@ def test_demo_figures_match_an_independent_sql_computation(demo):
     start = end - timedelta(days=400)
     report = demo.reports.kpi_report(start, end)
     with demo.ctx.engine.connect() as conn:
-        q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()  # noqa: E731
-        greet = q("SELECT arrived_at, reception_at FROM visit WHERE arrived_at >= :s AND arrived_at < :e "
-                  "AND reception_at IS NOT NULL")
+        q = lambda sql: conn.execute(sa.text(sql), {"s": start, "e": end}).all()
+        greet = q(
+            "SELECT arrived_at, reception_at FROM visit WHERE arrived_at >= :s AND arrived_at < :e "
+            "AND reception_at IS NOT NULL"
+        )
         share = q("SELECT walk_in FROM visit WHERE arrived_at >= :s AND arrived_at < :e")
-        quality = q("SELECT a.score FROM survey_answer a JOIN followup_call c ON c.id = a.call_id "
-                    "WHERE a.factor = 'quality' AND c.at >= :s AND c.at < :e")
+        quality = q(
+            "SELECT a.score FROM survey_answer a JOIN followup_call c ON c.id = a.call_id "
+            "WHERE a.factor = 'quality' AND c.at >= :s AND c.at < :e"
+        )
         nps = q("SELECT nps FROM followup_call WHERE at >= :s AND at < :e AND nps IS NOT NULL")
-        ready = q("SELECT ready_at, COALESCE(signed_promised_at, promised_at) FROM visit "
-                  "WHERE ready_at >= :s AND ready_at < :e "
-                  "AND promised_at IS NOT NULL")
+        ready = q(
+            "SELECT ready_at, COALESCE(signed_promised_at, promised_at) FROM visit "
+            "WHERE ready_at >= :s AND ready_at < :e "
+            "AND promised_at IS NOT NULL"
+        )
 
     def dt(v):
         return v if isinstance(v, datetime) else datetime.fromisoformat(v)
@@ -65,7 +71,7 @@ def test_demo_figures_match_an_independent_sql_computation(demo):
     assert report.row("csi.quality").measure.value == expect
 
     answers = [x for (x,) in nps]
-    expect_nps = (Decimal(sum(x >= 9 for x in answers) - sum(x <= 6 for x in answers)) * 100 / len(answers))
+    expect_nps = Decimal(sum(x >= 9 for x in answers) - sum(x <= 6 for x in answers)) * 100 / len(answers)
     assert report.row("nps").measure.value == expect_nps.quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
 
     on_time = sum(1 for r, p in ready if dt(r) <= dt(p))
@@ -78,17 +84,40 @@ def test_a_waiver_added_work_and_a_complaint_show_in_the_figures(desk, shop, clo
     first_day = clock.now.date()
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "WALKAROUND")
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(odometer_km=43000, fuel_eighths=4), damages=[], damage_confirmed=True)
+    d.reception.record_walkaround(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.reception.readings(odometer_km=43000, fuel_eighths=4),
+        damages=[],
+        damage_confirmed=True,
+    )
     d.checklist.mark_item(shop.mgr, d.lifecycle.ref(vid), "WLK-03", MarkKind.WAIVED, "customer in a hurry")
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
-    line = d.workshop.add_found_work(shop.tech, d.lifecycle.ref(vid), finding=d.reception.finding("Rear discs worn", "red"), line=d.estimate.draft(kind="part",
-                            description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000,
-                            availability="in_stock")).value
+    line = d.workshop.add_found_work(
+        shop.tech,
+        d.lifecycle.ref(vid),
+        finding=d.reception.finding("Rear discs worn", "red"),
+        line=d.estimate.draft(
+            kind="part", description="Rear brake disc pair", qty=Decimal(1), unit_cents=68000, availability="in_stock"
+        ),
+    ).value
     clock.advance(minutes=10)
-    d.workshop.decide_added_work(shop.sa, d.lifecycle.ref(vid), [line], approve=True, decision=d.workshop.decision(channel="phone", signer="李伟"))
+    d.workshop.decide_added_work(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        [line],
+        approve=True,
+        decision=d.workshop.decision(channel="phone", signer="李伟"),
+    )
     clock.advance(minutes=10)
     flow.to_stage(shop, clock, vid, "DELIVERED")
-    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="reached", nps=3, scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3}))
+    d.followup.record_call(
+        shop.csr,
+        d.lifecycle.ref(vid),
+        d.followup.call(
+            outcome="reached", nps=3, scores={"initiation": 4, "advisor": 4, "facility": 4, "pickup": 2, "quality": 3}
+        ),
+    )
 
     start, end = day_range(first_day, first_day)
     report = d.reports.kpi_report(start, end)

@@ -32,12 +32,19 @@ def big_pg(request):
         engine = make_engine(url)
         upgrade(engine)
         with Session(engine) as s:
-            customers = [CustomerRow(name=rng.choice(surnames) + rng.choice(given) + rng.choice(given),
-                                     phone=f"+86138{i:08d}", created_at=datetime(2026, 1, 1)) for i in range(3000)]
+            customers = [
+                CustomerRow(
+                    name=rng.choice(surnames) + rng.choice(given) + rng.choice(given),
+                    phone=f"+86138{i:08d}",
+                    created_at=datetime(2026, 1, 1),
+                )
+                for i in range(3000)
+            ]
             s.add_all(customers)
             s.flush()
-            s.add_all(VehicleRow(customer_id=c.id, plate=f"京A{i:05d}", vin=f"LSVAB{i:012d}")
-                      for i, c in enumerate(customers))
+            s.add_all(
+                VehicleRow(customer_id=c.id, plate=f"京A{i:05d}", vin=f"LSVAB{i:012d}") for i, c in enumerate(customers)
+            )
             s.commit()
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -96,4 +103,6 @@ def test_every_probe_is_an_index_range_and_no_table_is_scanned(big_pg, query, pl
         table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
         found = re.search(rf"(Index Scan using|Bitmap Index Scan on) ix_{table}_{probe.column}\b.*\n(.*)", explained)
         assert found, f"{probe.column} not by its index:\n{explained}"
-        assert "Index Cond" in found[2] and probe.column in found[2], f"{probe.column} scanned, not ranged:\n{explained}"
+        assert "Index Cond" in found[2] and probe.column in found[2], (
+            f"{probe.column} scanned, not ranged:\n{explained}"
+        )

@@ -71,8 +71,9 @@ def test_an_item_not_theirs_or_not_of_the_stage_refuses_the_whole_move(shop, clo
     vid = flow.book(shop, clock)  # a braking noise: WLK-09 is the technician's road test
     flow.to_stage(shop, clock, vid, "WALKAROUND")
     ref = d.lifecycle.ref(vid)
-    d.reception.record_walkaround(shop.sa, ref, d.reception.readings(odometer_km=50000, fuel_eighths=4),
-                                  damages=[], damage_confirmed=True)
+    d.reception.record_walkaround(
+        shop.sa, ref, d.reception.readings(odometer_km=50000, fuel_eighths=4), damages=[], damage_confirmed=True
+    )
     mine = [s.item.id for s in staff.yours_to_tick(shop.sa, d.checklist.checklist(vid))]
     assert "WLK-09" not in mine and "WLK-01" in mine
     before = d.lifecycle.ref(vid)
@@ -108,9 +109,18 @@ def test_the_same_promised_time_signed_again_writes_no_second_promise(shop, cloc
 def test_a_promise_before_a_parts_eta_refuses_the_signature(shop, clock):
     d = shop.desk
     vid = at_estimate(shop, clock)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Wiper set", qty=Decimal(1), unit_cents=16800, availability="back_order",
-        eta=(clock.now + timedelta(days=3)).date()))
+    d.estimate.add_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(
+            kind="part",
+            description="Wiper set",
+            qty=Decimal(1),
+            unit_cents=16800,
+            availability="back_order",
+            eta=(clock.now + timedelta(days=3)).date(),
+        ),
+    )
     before = d.lifecycle.ref(vid)
     with pytest.raises(InvalidInput):
         d.estimate.authorise(shop.sa, before, signature(d, vid), promised_at=clock.now + timedelta(hours=2))

@@ -28,8 +28,9 @@ def customers(desk) -> list[str]:
 
 def audit(desk, action: str) -> list[tuple[str, dict]]:
     with desk.ctx.engine.connect() as conn:
-        rows = conn.execute(sa.text("select user_name, after from audit_event where action = :a order by id"),
-                            {"a": action}).all()
+        rows = conn.execute(
+            sa.text("select user_name, after from audit_event where action = :a order by id"), {"a": action}
+        ).all()
     return [(r.user_name, json.loads(r.after)) for r in rows]
 
 
@@ -53,25 +54,32 @@ def test_a_known_phone_or_plate_is_named_and_saved_only_as_chosen(shop, db_url):
     assert d.people.register(shop.sa, other, car, same_as=shop.customer)[0] == shop.customer
     assert customers(d) == before
     # a new one, with a reason
-    cid, vid = d.people.register(shop.sa, plate_only, d.people.vehicle_draft(plate="京A12345"),
-                                 reason="Bought the car from 李伟")
+    cid, vid = d.people.register(
+        shop.sa, plate_only, d.people.vehicle_draft(plate="京A12345"), reason="Bought the car from 李伟"
+    )
     assert customers(d) == [*before, "Wang Fang"]
     # one plate, one car: 李伟's car changed hands (found by the breaking test: a second car of that plate)
     assert vid == shop.vehicle
     with d.ctx.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*), min(customer_id) FROM vehicle WHERE plate = '京A12345'")).one() \
-            == (1, cid)
+        assert conn.execute(
+            sa.text("SELECT count(*), min(customer_id) FROM vehicle WHERE plate = '京A12345'")
+        ).one() == (1, cid)
     (owner,) = audit(d, "vehicle.owner")
     assert owner[1] == {"customer_id": cid, "reason": "Bought the car from 李伟"}
     # a different car (another VIN) under that plate is refused in words
     with pytest.raises(InvalidInput, match="is on file for another car"):
-        d.people.register(shop.sa, d.people.customer_draft(name="Zhang Newman", phone="13900003333"),
-                          d.people.vehicle_draft(plate="京A12345", vin="1HGCM82633A004352"), reason="new car")
+        d.people.register(
+            shop.sa,
+            d.people.customer_draft(name="Zhang Newman", phone="13900003333"),
+            d.people.vehicle_draft(plate="京A12345", vin="1HGCM82633A004352"),
+            reason="new car",
+        )
     matched = audit(d, "customer.matched")
     assert [(who, a["typed"]["name"], a["matched_by"]) for who, a in matched] == [("王丽", "李娜", ["phone"])]
     created = [a for _w, a in audit(d, "customer.create") if a.get("reason")]
     assert [(a["id"], a["reason"], a["on_file"][0]["field"]) for a in created] == [
-        (cid, "Bought the car from 李伟", "plate")]
+        (cid, "Bought the car from 李伟", "plate")
+    ]
     assert d.reports.verify_audit() == []
 
 
@@ -103,9 +111,9 @@ def test_an_import_names_every_row_of_another_customers_phone_or_plate(shop, db_
     d = shop.desk
     before = customers(d)
     rows = [
-        "王五,13812345678,沪A00001,,Audi,A4",        # row 2: 李伟's phone
+        "王五,13812345678,沪A00001,,Audi,A4",  # row 2: 李伟's phone
         "赵六,13900002222,京A12345,,Volkswagen,Passat",  # row 3: 李伟's plate
-        "钱七,13900003333,沪A00003,,BMW,320",          # row 4: new
+        "钱七,13900003333,沪A00003,,BMW,320",  # row 4: new
     ]
     path = tmp_path / "rows.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
@@ -142,15 +150,17 @@ def test_import_as_a_user_asks_their_pin_or_a_managers(shop, db_url, tmp_path):
     assert code != 0 and "Traceback" not in said
     code, said = run(db_url, "import", "customers", str(path), "--user", "王丽", "--pin-stdin", input="1357\n")
     assert code == 1 and "Wrong PIN" in said
-    code, said = run(db_url, "import", "customers", str(path), "--user", "王丽", "--by", "张强", "--pin-stdin",
-                     input="8888\n")
+    code, said = run(
+        db_url, "import", "customers", str(path), "--user", "王丽", "--by", "张强", "--pin-stdin", input="8888\n"
+    )
     assert code == 1 and "Traceback" not in said
     assert customers(d) == before and audit(d, "import.customers") == []
     code, said = run(db_url, "import", "customers", str(path), "--user", "王丽", "--pin-stdin", input="2468\n")
     assert code == 0, said
     path.write_text(HEADER + "孙八,13900004444,沪A00004,,BMW,X1\n", encoding="utf-8")
-    code, said = run(db_url, "import", "customers", str(path), "--user", "王丽", "--by", "周经理", "--pin-stdin",
-                     input="8888\n")
+    code, said = run(
+        db_url, "import", "customers", str(path), "--user", "王丽", "--by", "周经理", "--pin-stdin", input="8888\n"
+    )
     assert code == 0, said
     assert [who for who, _a in audit(d, "import.customers")] == ["王丽", "王丽"]
 
@@ -174,8 +184,9 @@ def test_correcting_a_customer_checks_its_text_its_version_and_whose_phone_it_is
     from desk.domain.errors import StaleEdit
 
     d = shop.desk
-    other, _car = d.people.register(shop.sa, d.people.customer_draft(name="张三", phone="13900002222"),
-                                    d.people.vehicle_draft(plate="沪C11111"))
+    other, _car = d.people.register(
+        shop.sa, d.people.customer_draft(name="张三", phone="13900002222"), d.people.vehicle_draft(plate="沪C11111")
+    )
     ref, before = d.people.customer_details(shop.customer)
     with pytest.raises(InvalidInput):
         d.people.update_customer(shop.sa, ref, {"name": "x" * 81})

@@ -70,8 +70,12 @@ def glyph_images(data: bytes, chars: str):
         ch = text.get_text_range(i, 1)
         if ch in chars:
             left, bottom, right, top = text.get_charbox(i)
-            box = (int(left * SCALE), int((height - top) * SCALE), int(right * SCALE) + 1,
-                   int((height - bottom) * SCALE) + 1)
+            box = (
+                int(left * SCALE),
+                int((height - top) * SCALE),
+                int(right * SCALE) + 1,
+                int((height - bottom) * SCALE) + 1,
+            )
             out.append((ch, image.crop(box)))
     return out
 
@@ -106,7 +110,13 @@ def visit(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "READY")
     d = shop.desk
-    d.reception.record_walkaround(shop.sa, d.lifecycle.ref(vid), d.reception.readings(warning_lights="ABS", tyres="ok", valuables=""), damages=[{"panel": "bonnet", "kind": "scratch"}], damage_confirmed=True)
+    d.reception.record_walkaround(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.reception.readings(warning_lights="ABS", tyres="ok", valuables=""),
+        damages=[{"panel": "bonnet", "kind": "scratch"}],
+        damage_confirmed=True,
+    )
     return vid
 
 
@@ -121,9 +131,11 @@ def docs(shop, vid):
     }
 
 
-TITLES = {"estimate": ("Repair order / estimate", "维修委托书 / 估价单"),
-          "invoice": ("Invoice summary", "结算单"),
-          "walkaround": ("Walkaround sheet", "环车检查单")}
+TITLES = {
+    "estimate": ("Repair order / estimate", "维修委托书 / 估价单"),
+    "invoice": ("Invoice summary", "结算单"),
+    "walkaround": ("Walkaround sheet", "环车检查单"),
+}
 
 
 @pytest.mark.cjk_font
@@ -195,7 +207,12 @@ def test_an_all_latin_document_needs_no_chinese_font(desk, clock, monkeypatch):
     sa = desk.people.user(desk.people.create_user(None, "Ann", [Role.ADVISOR]))
     cid = desk.people.register_customer(sa, desk.people.customer_draft(name="John Smith", phone="13900001111"))
     veh = desk.people.register_vehicle(sa, cid, desk.people.vehicle_draft(plate="AB123CD", make="Ford", model="Focus"))
-    vid = desk.booking.book(sa, customer_id=cid, vehicle_id=veh, booking=desk.booking.draft(at=clock.now.replace(hour=10), concerns=[("Oil change", ())])).id
+    vid = desk.booking.book(
+        sa,
+        customer_id=cid,
+        vehicle_id=veh,
+        booking=desk.booking.draft(at=clock.now.replace(hour=10), concerns=[("Oil change", ())]),
+    ).id
     doc = printout.estimate_doc(desk.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
     data = pdf.render(doc)
     assert "John Smith" in page_text(data)
@@ -221,7 +238,11 @@ def test_a_font_file_that_is_not_a_font_is_refused_with_the_sentence(shop, visit
 
 # ------------------------------------------------------------------ what a customer accepts
 
-HEADER = {"shop_address": "北京市朝阳区建国路 88 号", "shop_phone": "010-6552 9988", "shop_tax_id": "91110105MA01ABCD2X"}
+HEADER = {
+    "shop_address": "北京市朝阳区建国路 88 号",
+    "shop_phone": "010-6552 9988",
+    "shop_tax_id": "91110105MA01ABCD2X",
+}
 
 
 def set_up_header(desk, manager) -> None:
@@ -244,13 +265,25 @@ def test_every_printout_carries_the_shop_header_date_advisor_and_units(shop, vis
     set_locale(lang)
     d = shop.desk
     view = d.lifecycle.visit_view(visit)
-    doc = {"estimate": lambda: printout.estimate_doc(view, d.ctx.settings, printed_at=PRINTED),
-           "invoice": lambda: printout.invoice_doc(view, d.ctx.settings, d.lifecycle.next_service_due(visit), printed_at=PRINTED),
-           "walkaround": lambda: printout.walkaround_doc(view, d.ctx.settings, printed_at=PRINTED)}[kind]()
+    doc = {
+        "estimate": lambda: printout.estimate_doc(view, d.ctx.settings, printed_at=PRINTED),
+        "invoice": lambda: printout.invoice_doc(
+            view, d.ctx.settings, d.lifecycle.next_service_due(visit), printed_at=PRINTED
+        ),
+        "walkaround": lambda: printout.walkaround_doc(view, d.ctx.settings, printed_at=PRINTED),
+    }[kind]()
     text = text_of(pdf.render(doc))
     tax_id = "税号" if lang == "zh" else "Tax ID"
-    for must in ("Desk Motors", HEADER["shop_address"].replace(" ", "")[:6], "010 6552 9988",
-                 f"{tax_id}: 91110105MA01ABCD2X", "2026-11-23", "王丽", "138 1234 5678", "43,000 km"):
+    for must in (
+        "Desk Motors",
+        HEADER["shop_address"].replace(" ", "")[:6],
+        "010 6552 9988",
+        f"{tax_id}: 91110105MA01ABCD2X",
+        "2026-11-23",
+        "王丽",
+        "138 1234 5678",
+        "43,000 km",
+    ):
         assert must in text.replace("北京市朝阳区建国路 88", "北京市朝阳区建国路88"), f"{must!r} not in the {kind} PDF"
     assert "+86" not in text, "a phone printed in the international form"
     if kind != "walkaround":  # the priced table: labour in hours, parts in pieces
@@ -380,8 +413,17 @@ def test_an_emoji_prints_as_a_visible_box_never_a_blank(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Wiper 🚗 blades 👍🏽 ok ❤️", qty=Decimal(1), unit_cents=16800, availability="in_stock"))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(
+            kind="part",
+            description="Wiper 🚗 blades 👍🏽 ok ❤️",
+            qty=Decimal(1),
+            unit_cents=16800,
+            availability="in_stock",
+        ),
+    )
     doc = printout.estimate_doc(d.lifecycle.visit_view(vid), Settings(), printed_at=PRINTED)
     font = pdf.find_cjk_font()
     data = pdf.render(doc, font)

@@ -22,8 +22,12 @@ def run(db_url: str, *args: str, input: str = ""):
 
 def pin_events(desk) -> list:
     with desk.ctx.engine.connect() as conn:
-        return conn.execute(sa.text("select user_name, action, after from audit_event "
-                                    "where action like 'user.pin%' or action like 'user.lock%' order by id")).all()
+        return conn.execute(
+            sa.text(
+                "select user_name, action, after from audit_event "
+                "where action like 'user.pin%' or action like 'user.lock%' order by id"
+            )
+        ).all()
 
 
 def test_set_pin_without_authority_is_refused(shop, db_url):
@@ -53,7 +57,10 @@ def test_set_pin_with_authority_names_the_setter_and_the_source(shop, db_url):
     assert d.security.verify_pin(shop.sa.id, "9753").id == shop.sa.id
     events = [(e.user_name, json.loads(e.after)) for e in pin_events(d) if e.action == "user.pin_set"]
     assert [(who, after["by"], after["source"], after["replaced"]) for who, after in events] == [
-        ("王丽", "王丽", "cli", False), ("王丽", "王丽", "cli", True), ("周经理", "周经理", "cli", True)]
+        ("王丽", "王丽", "cli", False),
+        ("王丽", "王丽", "cli", True),
+        ("周经理", "周经理", "cli", True),
+    ]
     assert d.reports.verify_audit() == []
 
 

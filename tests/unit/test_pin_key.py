@@ -31,8 +31,9 @@ def run(db_url: str, *args: str, input: str = ""):
 
 def events(desk, action: str) -> list:
     with desk.ctx.engine.connect() as conn:
-        return conn.execute(sa.text("select user_name, after from audit_event where action = :a order by id"),
-                            {"a": action}).all()
+        return conn.execute(
+            sa.text("select user_name, after from audit_event where action = :a order by id"), {"a": action}
+        ).all()
 
 
 @pytest.fixture
@@ -46,8 +47,9 @@ def move_to_new_computer(tmp_path, monkeypatch):
     monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "new-computer"))
 
 
-def test_a_copied_database_without_the_pin_key_signs_nobody_in_and_says_why(shop, old_computer, tmp_path,
-                                                                             monkeypatch, db_url):
+def test_a_copied_database_without_the_pin_key_signs_nobody_in_and_says_why(
+    shop, old_computer, tmp_path, monkeypatch, db_url
+):
     d = shop.desk
     cheap_pin(d, shop.mgr.id, "8888")
     key_id = auth.key_id(stored_hash(d, shop.mgr.id))
@@ -85,8 +87,10 @@ def test_without_the_key_a_stored_hash_cannot_check_a_guess(old_computer):
 def test_a_hash_of_before_the_key_is_keyed_at_the_next_sign_in(shop, old_computer):
     d = shop.desk
     with d.ctx.engine.begin() as conn:  # as a database of before the key holds it
-        conn.execute(sa.text('update "user" set pin_hash = :h where id = :id'),
-                     {"h": auth.hash_pin("2468", key=None, **CHEAP), "id": shop.sa.id})
+        conn.execute(
+            sa.text('update "user" set pin_hash = :h where id = :id'),
+            {"h": auth.hash_pin("2468", key=None, **CHEAP), "id": shop.sa.id},
+        )
     with pytest.raises(InvalidInput, match="Wrong PIN"):
         d.security.verify_pin(shop.sa.id, "1357")
     assert auth.key_id(stored_hash(d, shop.sa.id)) is None  # a wrong PIN changes nothing
@@ -122,8 +126,9 @@ def test_the_key_moves_to_a_new_computer_by_export_and_import(shop, old_computer
     assert code == 0 and "already here" in said
 
 
-def test_a_locked_out_manager_is_recovered_on_the_shops_computer_only(shop, old_computer, tmp_path, monkeypatch,
-                                                                      db_url):
+def test_a_locked_out_manager_is_recovered_on_the_shops_computer_only(
+    shop, old_computer, tmp_path, monkeypatch, db_url
+):
     d = shop.desk
     cheap_pin(d, shop.mgr.id, "8888")
     for _ in range(auth.MAX_FAILURES):
@@ -152,8 +157,10 @@ def test_pin_key_upgrade_keys_every_old_hash_at_once(shop, old_computer, db_url)
     d = shop.desk
     with d.ctx.engine.begin() as conn:  # two users as a database of before the key holds them
         for user_id, pin in ((shop.sa.id, "2468"), (shop.tech.id, "3579")):
-            conn.execute(sa.text('update "user" set pin_hash = :h where id = :id'),
-                         {"h": auth.hash_pin(pin, key=None, **CHEAP), "id": user_id})
+            conn.execute(
+                sa.text('update "user" set pin_hash = :h where id = :id'),
+                {"h": auth.hash_pin(pin, key=None, **CHEAP), "id": user_id},
+            )
     cheap_pin(d, shop.mgr.id, "8888")  # keyed already: left as it is
     manager_hash = stored_hash(d, shop.mgr.id)
     code, said = run(db_url, "pin-key", "upgrade")

@@ -38,12 +38,17 @@ def check_alignment(shop, clock):
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     for i, text in enumerate(DESCRIPTIONS):
-        d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-            kind="part", description=text, qty=Decimal(1 + i), unit_cents=1000 * (i + 1), availability="in_stock"))
+        d.estimate.add_estimate_line(
+            shop.sa,
+            d.lifecycle.ref(vid),
+            d.estimate.draft(
+                kind="part", description=text, qty=Decimal(1 + i), unit_cents=1000 * (i + 1), availability="in_stock"
+            ),
+        )
     doc = printout.estimate_doc(d.lifecycle.visit_view(vid), Settings(), printed_at=datetime(2026, 11, 23, 9, 30))
     lines = doc.text().splitlines()
     rule = next(i for i, ln in enumerate(lines) if set(ln) <= {"-", " "} and ln.startswith("---"))
-    grid = lines[rule - 1:rule + 1 + len(DESCRIPTIONS)]
+    grid = lines[rule - 1 : rule + 1 + len(DESCRIPTIONS)]
     rows = grid[2:]
     assert [any(text in row for row in rows) for text in DESCRIPTIONS] == [True] * len(DESCRIPTIONS)
     # between two columns the rule has spaces: so has every row, in the same cells
@@ -76,11 +81,16 @@ def test_a_printout_shows_control_characters_as_pictures(shop, clock):
     d = shop.desk
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Wiper", qty=Decimal(1), unit_cents=1000, availability="in_stock"))
+    d.estimate.add_estimate_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="part", description="Wiper", qty=Decimal(1), unit_cents=1000, availability="in_stock"),
+    )
     with d.ctx.engine.begin() as conn:  # past every check
-        conn.execute(sa.text("UPDATE estimate_line SET description = :t WHERE visit_id = :v"),
-                     {"t": "Wiper \x1b]0;pwned\x07\x1b[2J", "v": vid})
+        conn.execute(
+            sa.text("UPDATE estimate_line SET description = :t WHERE visit_id = :v"),
+            {"t": "Wiper \x1b]0;pwned\x07\x1b[2J", "v": vid},
+        )
     text = printout.estimate_doc(d.lifecycle.visit_view(vid), Settings(), printed_at=datetime(2026, 11, 23)).text()
     assert "\x1b" not in text and "\x07" not in text
     assert "Wiper ␛]0;pwned␇␛[2J" in text

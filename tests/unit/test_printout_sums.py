@@ -19,17 +19,19 @@ from tests import flow
 
 PRINTED = datetime(2026, 11, 23, 12, 0)
 
-LINE = st.fixed_dictionaries({
-    "kind": st.sampled_from(["labour", "part", "fee"]),
-    "qty": st.sampled_from([Decimal(1), Decimal(2), Decimal("0.5"), Decimal(3)]),
-    "unit_cents": st.integers(100, 200_000),
-    "discount_pct": st.sampled_from([Decimal(0), Decimal(5), Decimal("7.5")]),
-    "free": st.booleans(),
-})
+LINE = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["labour", "part", "fee"]),
+        "qty": st.sampled_from([Decimal(1), Decimal(2), Decimal("0.5"), Decimal(3)]),
+        "unit_cents": st.integers(100, 200_000),
+        "discount_pct": st.sampled_from([Decimal(0), Decimal(5), Decimal("7.5")]),
+        "free": st.booleans(),
+    }
+)
 
 
 def cents(text: str) -> int:
-    """"-¥1,234.56" -> -123456."""
+    """ "-¥1,234.56" -> -123456."""
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("-").lstrip("¥").replace(",", "")
     return sign * int(Decimal(digits) * 100)
@@ -40,13 +42,17 @@ def cents(text: str) -> int:
 def test_every_printed_sum_adds_up(shop, clock, lines, member):
     d = shop.desk
     with d.ctx.engine.begin() as conn:
-        conn.execute(sa.update(CustomerRow.__table__).where(CustomerRow.__table__.c.id == shop.customer)
-                     .values(member=member))
+        conn.execute(
+            sa.update(CustomerRow.__table__).where(CustomerRow.__table__.c.id == shop.customer).values(member=member)
+        )
     vid = flow.book(shop, clock)
     flow.to_stage(shop, clock, vid, "ESTIMATE")
     for i, ln in enumerate(lines):
-        d.estimate.add_estimate_line(shop.mgr, d.lifecycle.ref(vid), d.estimate.draft(
-            description=f"Line {i}", availability="in_stock" if ln["kind"] == "part" else None, **ln))
+        d.estimate.add_estimate_line(
+            shop.mgr,
+            d.lifecycle.ref(vid),
+            d.estimate.draft(description=f"Line {i}", availability="in_stock" if ln["kind"] == "part" else None, **ln),
+        )
     view = d.lifecycle.visit_view(vid)
     doc = printout.estimate_doc(view, Settings(), printed_at=PRINTED)
     sums = dict(doc.totals)
@@ -57,7 +63,9 @@ def test_every_printed_sum_adds_up(shop, clock, lines, member):
     assert printed + less == cents(sums["Net"]), sums
     taxes = sum(cents(v) for k, v in doc.totals if k.startswith("Tax"))
     assert cents(sums["Net"]) + taxes == cents(sums["Total"]), sums
-    assert ("Member discount" in sums) == (member and view.estimate_totals.net < printed - view.estimate_totals.not_charged)
+    assert ("Member discount" in sums) == (
+        member and view.estimate_totals.net < printed - view.estimate_totals.not_charged
+    )
     text = doc.text()
     for label, value in doc.totals:  # the text printout carries every one of them
         assert label in text and value in text

@@ -5,7 +5,6 @@ part's stock or ETA voids nothing."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from desk import filler
@@ -43,8 +42,10 @@ def test_a_stock_change_voids_nothing_a_price_change_says_who_changed_which_line
     d.estimate.remove_line(shop.sa, d.lifecycle.ref(vid), part.id)
     view = d.lifecycle.visit_view(vid)
     reasons = sorted(m for m, _v in view.voids.values())
-    assert reasons == ["signature of {at} void: line '{line}' changed by {by}",
-                       "signature of {at} void: line '{line}' removed by {by}"]
+    assert reasons == [
+        "signature of {at} void: line '{line}' changed by {by}",
+        "signature of {at} void: line '{line}' removed by {by}",
+    ]
 
 
 def test_the_re_approval_covers_the_final_amount_and_is_audited(shop, clock):
@@ -60,8 +61,12 @@ def test_the_re_approval_covers_the_final_amount_and_is_audited(shop, clock):
     ok = d.estimate.signature(channel="phone", signer="李伟", reference="13812345678", amount_cents=final)
     d.delivery.reapprove(shop.sa, d.lifecycle.ref(vid), ok)
     v = d.lifecycle.visit_view(vid).visit
-    assert (v.final_approval_cents, v.final_approval_signer, v.final_approval_channel, v.final_approval_at) == \
-        (final, "李伟", "phone", clock.now)
+    assert (v.final_approval_cents, v.final_approval_signer, v.final_approval_channel, v.final_approval_at) == (
+        final,
+        "李伟",
+        "phone",
+        clock.now,
+    )
     event = [e for e in d.lifecycle.history(vid) if e.action == "visit.final_approved"][-1]
     assert f'"final_cents": {final}' in event.after and event.user_name == "王丽"
 

@@ -30,8 +30,9 @@ def test_a_recommended_item_hidden_by_a_manager_is_audited_and_listed_by_the_rep
     with d.ctx.engine.connect() as conn:
         import sqlalchemy as sa
 
-        (who, after), = conn.execute(sa.text(
-            "SELECT user_name, after FROM audit_event WHERE action = 'setup.item_delete'")).all()
+        ((who, after),) = conn.execute(
+            sa.text("SELECT user_name, after FROM audit_event WHERE action = 'setup.item_delete'")
+        ).all()
     assert who == "周经理" and '"hidden": true' in after
 
 

@@ -11,8 +11,12 @@ from desk.widgets.feedback import describe_error
 
 
 def _open(n: int) -> list[ItemStatus]:
-    return [ItemStatus(MotItem(f"WLK-0{i}", "WALKAROUND", f"Check item {i}", f"检查第{i}项", True, Role.ADVISOR),
-                       ItemState.OPEN) for i in range(1, n + 1)]
+    return [
+        ItemStatus(
+            MotItem(f"WLK-0{i}", "WALKAROUND", f"Check item {i}", f"检查第{i}项", True, Role.ADVISOR), ItemState.OPEN
+        )
+        for i in range(1, n + 1)
+    ]
 
 
 def test_the_refusal_names_each_open_item_by_its_text():

@@ -36,8 +36,21 @@ def test_report_csv_has_every_figure_with_the_visits_behind_it(desk, shop, clock
     assert g["visits"].split() == [ro[a], ro[b]] and g["met"].split() == [ro[a]]
     assert g["trend"].split(";")[clock.now.hour] == "50.0"  # one step per hour of the day
     assert rows["appointment_share"]["value"] == "100.0"
-    assert {"frft", "comeback", "estimate_accuracy", "on_time", "added_work", "followup", "nps", "complaints",
-            "complaints_24h", "complaints_repeat", "duration.median", "mot.RECEPTION", "csi.quality"} <= set(rows)
+    assert {
+        "frft",
+        "comeback",
+        "estimate_accuracy",
+        "on_time",
+        "added_work",
+        "followup",
+        "nps",
+        "complaints",
+        "complaints_24h",
+        "complaints_repeat",
+        "duration.median",
+        "mot.RECEPTION",
+        "csi.quality",
+    } <= set(rows)
 
 
 def test_report_text_for_one_advisor_shows_the_shop_beside(desk, shop, clock, db_url):
@@ -49,8 +62,7 @@ def test_report_text_for_one_advisor_shows_the_shop_beside(desk, shop, clock, db
     assert "50.0%" in line and "1/2" in line
     assert "Advisor: 王丽" in result.output
     # a CSV to standard output, in Chinese
-    zh = CliRunner().invoke(main, ["--db", db_url, "--lang", "zh", "report", "--from", day, "--to", day,
-                                   "--csv", "-"])
+    zh = CliRunner().invoke(main, ["--db", db_url, "--lang", "zh", "report", "--from", day, "--to", day, "--csv", "-"])
     assert zh.exit_code == 0
     assert "60秒内接待" in zh.output
 
@@ -59,11 +71,13 @@ def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
     day = clock.now.date()
     bad = CliRunner().invoke(main, ["--db", db_url, "report", "--from", "2026-13-01"])
     assert bad.exit_code == 1 and "Not a date: 2026-13-01" in bad.output and "Traceback" not in bad.output
-    back = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}",
-                                     "--to", f"{day - timedelta(days=1)}"])
+    back = CliRunner().invoke(
+        main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day - timedelta(days=1)}"]
+    )
     assert back.exit_code == 1 and "The range ends before it starts" in back.output
-    nobody = CliRunner().invoke(main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}",
-                                       "--advisor", "Nobody"])
+    nobody = CliRunner().invoke(
+        main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}", "--advisor", "Nobody"]
+    )
     assert nobody.exit_code == 1 and "No user named Nobody" in nobody.output
 
 
@@ -72,7 +86,11 @@ def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkey
     nothing (they used to make an empty shop and report zeros); without --db, the
     default file in the data folder is no different."""
     missing = tmp_path / "nowhere.db"
-    for args in (["report", "--from", "today"], ["export", "visits", "--from", "today", "-o", str(tmp_path / "x.csv")], ["audit", "verify"]):
+    for args in (
+        ["report", "--from", "today"],
+        ["export", "visits", "--from", "today", "-o", str(tmp_path / "x.csv")],
+        ["audit", "verify"],
+    ):
         result = CliRunner().invoke(main, ["--db", str(missing), *args])
         assert result.exit_code == 1, (args, result.output)
         assert f"There is no database at {missing}" in result.output, (args, result.output)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from desk.domain import search
 from desk.domain.entities import Role
 
-
 # ----------------------------------------------------------------------------- keys
 
 
@@ -26,8 +25,12 @@ def test_keys_are_normalised():
     assert search.phone_key("+86 138-1234-5678") == "13812345678"
     assert search.phone_key("+4930123456") == "4930123456"  # another country keeps its code
     assert search.customer_keys("Tom Becker", "+8613812345678") == {
-        "name_key": "tombecker", "name_rev": "rekcebmot", "phone_key": "13812345678", "phone_rev": "87654321831",
-        "pinyin_key": "", "initials_key": "",  # a Latin name: its name key serves
+        "name_key": "tombecker",
+        "name_rev": "rekcebmot",
+        "phone_key": "13812345678",
+        "phone_rev": "87654321831",
+        "pinyin_key": "",
+        "initials_key": "",  # a Latin name: its name key serves
     }
     assert search.customer_keys("王丽", "13800000000")["pinyin_key"] == "wangli"
     assert search.vehicle_keys("京A12345", "lsvaa2180e2100001")["vin_key"] == "LSVAA2180E2100001"
@@ -44,7 +47,7 @@ def test_prefix_range_holds_exactly_the_strings_with_the_prefix(prefix, rest):
 
 
 def test_probes_follow_what_was_typed():
-    cols = lambda q: [p.column for p in search.probes(q)]  # noqa: E731
+    cols = lambda q: [p.column for p in search.probes(q)]
     assert "phone_key" in cols("1381234") and "phone_rev" in cols("5678")
     assert "phone_key" not in cols("京A12345")  # a plate with digits is not a phone
     assert cols("京") == ["plate_key", "vin_key", "name_key", "name_rev"]  # a Chinese given name ends a name
@@ -74,7 +77,9 @@ def people(desk):
         ("Anna Schmidt", "13500001234", "苏D13579", ""),
     ):
         cid = desk.people.register_customer(sa_, desk.people.customer_draft(name=name, phone=phone))
-        made[name] = desk.people.register_vehicle(sa_, cid, desk.people.vehicle_draft(plate=plate, **({"vin": _vin(vin)} if vin else {})))
+        made[name] = desk.people.register_vehicle(
+            sa_, cid, desk.people.vehicle_draft(plate=plate, **({"vin": _vin(vin)} if vin else {}))
+        )
     return desk, made
 
 
@@ -147,14 +152,21 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
     upgrade(engine, "0002")
     engine.dispose()
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
-                     "VALUES (1, 'Tom Becker', '+8613812345678', '', 0, 0, '', '2026-01-01 09:00:00.000000')")
-        conn.execute("INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
-                     "VALUES (2, '王丽', '+8613900000000', '', 0, 0, '', '2026-01-01 09:00:00.000000')")
-        conn.execute("INSERT INTO vehicle (id, customer_id, vin, plate, make, model) "
-                     "VALUES (1, 1, ?, '京A12345', '', '')", (_vin("LSVAA2180E2100001"),))
-        conn.execute("INSERT INTO vehicle (id, customer_id, vin, plate, make, model) "
-                     "VALUES (2, 2, '', '沪A00001', '', '')")
+        conn.execute(
+            "INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
+            "VALUES (1, 'Tom Becker', '+8613812345678', '', 0, 0, '', '2026-01-01 09:00:00.000000')"
+        )
+        conn.execute(
+            "INSERT INTO customer (id, name, phone, email, member, vip, special_note, created_at) "
+            "VALUES (2, '王丽', '+8613900000000', '', 0, 0, '', '2026-01-01 09:00:00.000000')"
+        )
+        conn.execute(
+            "INSERT INTO vehicle (id, customer_id, vin, plate, make, model) VALUES (1, 1, ?, '京A12345', '', '')",
+            (_vin("LSVAA2180E2100001"),),
+        )
+        conn.execute(
+            "INSERT INTO vehicle (id, customer_id, vin, plate, make, model) VALUES (2, 2, '', '沪A00001', '', '')"
+        )
     from desk.services import open_desk
 
     engine = make_engine(f"sqlite:///{path}")
@@ -167,8 +179,12 @@ def test_migration_fills_the_keys_of_an_existing_shop(tmp_path):
         assert _found(desk, "a12345") == {"Tom Becker"} and _found(desk, "100001") == {"Tom Becker"}
         assert _found(desk, "wl") == {"王丽"} and _found(desk, "wangli") == {"王丽"}  # 0007 filled pinyin in
         with sqlite3.connect(path) as conn:
-            plan = " ".join(r[-1] for r in conn.execute(
-                "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_key >= 'a' AND name_key < 'b'"))
+            plan = " ".join(
+                r[-1]
+                for r in conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_key >= 'a' AND name_key < 'b'"
+                )
+            )
         assert "ix_customer_name_key" in plan  # an index range, not a scan
     finally:
         desk.ctx.engine.dispose()

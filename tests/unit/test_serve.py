@@ -39,10 +39,15 @@ def test_addresses_from_desk_toml(tmp_path):
     assert (s.lobby_host, s.lobby_port, s.serve_host, s.serve_port) == ("0.0.0.0", 9000, "192.168.1.20", 9001)
 
 
-@pytest.mark.parametrize("line, key", [
-    ("lobby_port = 0", "lobby_port"), ("serve_port = 65536", "serve_port"),
-    ('lobby_host = "  "', "lobby_host"), ("serve_port = 80.5", "serve_port"),
-])
+@pytest.mark.parametrize(
+    "line, key",
+    [
+        ("lobby_port = 0", "lobby_port"),
+        ("serve_port = 65536", "serve_port"),
+        ('lobby_host = "  "', "lobby_host"),
+        ("serve_port = 80.5", "serve_port"),
+    ],
+)
 def test_bad_addresses_are_refused_naming_the_key(tmp_path, line, key):
     toml = tmp_path / "desk.toml"
     toml.write_text(line + "\n")
@@ -56,37 +61,51 @@ def test_an_empty_serve_host_means_off(tmp_path):
     assert load_settings(toml).serve_host is None
 
 
-@pytest.mark.parametrize("host, bound, ok", [
-    ("127.0.0.1:8040", "127.0.0.1", True),
-    ("localhost:8040", "127.0.0.1", True),
-    ("[::1]:8040", "::1", True),
-    ("192.168.1.20:8041", "0.0.0.0", True),
-    ("desk.shop.lan:8041", "desk.shop.lan", True),
-    ("DESK.shop.lan:8041", "desk.shop.lan", True),
-    ("evil.example:8040", "127.0.0.1", False),
-    ("evil.example:8041", "0.0.0.0", False),
-    ("127.0.0.1.evil.example", "127.0.0.1", False),
-    ("", "127.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    "host, bound, ok",
+    [
+        ("127.0.0.1:8040", "127.0.0.1", True),
+        ("localhost:8040", "127.0.0.1", True),
+        ("[::1]:8040", "::1", True),
+        ("192.168.1.20:8041", "0.0.0.0", True),
+        ("desk.shop.lan:8041", "desk.shop.lan", True),
+        ("DESK.shop.lan:8041", "desk.shop.lan", True),
+        ("evil.example:8040", "127.0.0.1", False),
+        ("evil.example:8041", "0.0.0.0", False),
+        ("127.0.0.1.evil.example", "127.0.0.1", False),
+        ("", "127.0.0.1", False),
+    ],
+)
 def test_only_ip_addresses_localhost_and_the_bound_name_are_served(host, bound, ok):
     assert host_allowed(host, bound) is ok
 
 
-@pytest.mark.parametrize("origin, host, ok", [
-    ("http://127.0.0.1:8040", "127.0.0.1:8040", True),
-    ("http://192.168.1.20:8041", "192.168.1.20:8041", True),
-    ("http://evil.example", "127.0.0.1:8040", False),
-    ("http://127.0.0.1:9999", "127.0.0.1:8040", False),
-    ("null", "127.0.0.1:8040", False),
-    (None, "127.0.0.1:8040", True),  # not a browser: nothing to forge
-])
+@pytest.mark.parametrize(
+    "origin, host, ok",
+    [
+        ("http://127.0.0.1:8040", "127.0.0.1:8040", True),
+        ("http://192.168.1.20:8041", "192.168.1.20:8041", True),
+        ("http://evil.example", "127.0.0.1:8040", False),
+        ("http://127.0.0.1:9999", "127.0.0.1:8040", False),
+        ("null", "127.0.0.1:8040", False),
+        (None, "127.0.0.1:8040", True),  # not a browser: nothing to forge
+    ],
+)
 def test_websockets_only_from_desks_own_page(origin, host, ok):
     assert same_origin(origin, host) is ok
 
 
 def test_a_session_runs_this_python_in_its_mode_without_the_database_url():
     assert session_command(LOBBY).split() == ["exec", sys.executable, "-m", "desk", "lobby-mode"]
-    assert session_command(APP, "zh_CN").split() == ["exec", sys.executable, "-m", "desk", "--lang", "zh", "browser-mode"]
+    assert session_command(APP, "zh_CN").split() == [
+        "exec",
+        sys.executable,
+        "-m",
+        "desk",
+        "--lang",
+        "zh",
+        "browser-mode",
+    ]
     assert "sqlite" not in session_command(LOBBY, "en") and "postgresql" not in session_command(APP, "en")
 
 
@@ -131,8 +150,12 @@ def test_serve_lobby_says_when_the_port_is_taken(config_dir, sqlite_url):
         busy.listen()
         port = busy.getsockname()[1]
         # a process of its own: serving installs signal handlers and logging
-        result = subprocess.run([sys.executable, "-m", "desk", "--db", sqlite_url, "serve-lobby", "--port", str(port)],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "desk", "--db", sqlite_url, "serve-lobby", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -215,10 +238,15 @@ async def test_a_page_opens_when_the_set_up_cannot_be_read():
 async def test_sessions_beyond_the_limit_are_turned_away():
     client = await _client(max_sessions=0)
     try:
-        response = await client.get("/ws", headers={
-            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-        })
+        response = await client.get(
+            "/ws",
+            headers={
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
         assert response.status == 503
     finally:
         await client.close()
@@ -230,10 +258,22 @@ def test_a_session_ends_when_its_server_is_gone(tmp_path, sqlite_url):
     from desk.services import open_desk
 
     open_desk(sqlite_url).ctx.engine.dispose()
-    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver", "COLUMNS": "80", "ROWS": "24",
-           "DESK_DATABASE_URL": sqlite_url, "DESK_CONFIG_DIR": str(tmp_path), "DESK_DATA_DIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "desk", "lobby-mode"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    env = {
+        **os.environ,
+        "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+        "COLUMNS": "80",
+        "ROWS": "24",
+        "DESK_DATABASE_URL": sqlite_url,
+        "DESK_CONFIG_DIR": str(tmp_path),
+        "DESK_DATA_DIR": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desk", "lobby-mode"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
         assert proc.stdout.readline() == b"__GANGLION__\n"  # the web driver is talking
         time.sleep(1.0)
@@ -246,10 +286,17 @@ def test_a_session_ends_when_its_server_is_gone(tmp_path, sqlite_url):
             proc.wait()
 
 
-@pytest.mark.parametrize("asked, given", [
-    (("10000", "10000"), (300, 100)), ((10000, 10000), (300, 100)), (("120", "40"), (120, 40)),
-    (("0", "-5"), (20, 5)), (("wide", None), (80, 24)), (("1e9", "24"), (80, 24)),
-])
+@pytest.mark.parametrize(
+    "asked, given",
+    [
+        (("10000", "10000"), (300, 100)),
+        ((10000, 10000), (300, 100)),
+        (("120", "40"), (120, 40)),
+        (("0", "-5"), (20, 5)),
+        (("wide", None), (80, 24)),
+        (("1e9", "24"), (80, 24)),
+    ],
+)
 def test_a_terminal_is_never_larger_than_300_by_100(asked, given):
     from desk.web import terminal_size
 

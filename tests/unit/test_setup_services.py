@@ -8,12 +8,12 @@ from datetime import time
 from decimal import Decimal
 
 import pytest
+from sqlmodel import Session, select
 
 from desk.domain.drafts import CannedJobDraft, CannedLineDraft
 from desk.domain.entities import Role
 from desk.domain.errors import InvalidInput, NotAllowed, StaleEdit
 from desk.store.models import AuditEventRow
-from sqlmodel import Session, select
 from tests.flow import setting_version
 
 
@@ -62,7 +62,9 @@ def test_invalid_settings_write_nothing(shop):
         shop.desk.setup.set_setting(shop.mgr, "closing_time", "07:00", setting_version(shop.desk, "closing_time"))
     assert exc.value.reason.startswith("Closing time")
     with pytest.raises(InvalidInput):
-        shop.desk.setup.set_setting(shop.mgr, "amount_tolerance_pct", "-1", setting_version(shop.desk, "amount_tolerance_pct"))
+        shop.desk.setup.set_setting(
+            shop.mgr, "amount_tolerance_pct", "-1", setting_version(shop.desk, "amount_tolerance_pct")
+        )
     assert shop.desk.ctx.schedule.closing == time(18, 0)
     assert events(shop.desk, "setup.setting") == []
 
@@ -80,7 +82,9 @@ def test_checklist_template_changes_apply_and_protect_the_standard(shop):
     assert not desk.ctx.templates.get("RCP-03").required
     desk.setup.set_item_required(shop.mgr, "RCP-03", True)
     assert desk.ctx.templates.get("RCP-03").required
-    new = desk.setup.add_template_item(shop.mgr, stage="RECEPTION", en="Offer the Wi-Fi password", zh="告知无线网络密码")
+    new = desk.setup.add_template_item(
+        shop.mgr, stage="RECEPTION", en="Offer the Wi-Fi password", zh="告知无线网络密码"
+    )
     assert desk.ctx.templates.for_stage("RECEPTION")[-1].id == new == "OWN-01"
     with pytest.raises(InvalidInput):
         desk.setup.set_item_required(shop.mgr, "RCP-04", False)
@@ -97,14 +101,22 @@ def test_canned_jobs_added_edited_and_removed(shop):
     desk = shop.desk
     shipped = [j.id for j in desk.estimate.canned_jobs()]
     desk.setup.add_canned_job_def(shop.mgr, CannedJobDraft.of(job_id="wipers", en="Wiper blades", zh="更换雨刮片"))
-    desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="part", description="Wiper blade pair", qty="1", unit_price="128.50"))
-    desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="labour", description="Fit wipers", qty="0.2", unit_price="180"))
+    desk.setup.add_canned_line(
+        shop.mgr,
+        "wipers",
+        CannedLineDraft.of(kind="part", description="Wiper blade pair", qty="1", unit_price="128.50"),
+    )
+    desk.setup.add_canned_line(
+        shop.mgr, "wipers", CannedLineDraft.of(kind="labour", description="Fit wipers", qty="0.2", unit_price="180")
+    )
     job = next(j for j in desk.estimate.canned_jobs() if j.id == "wipers")
     assert desk.setup.job_total_cents(job) == 12850 + 3600
     with pytest.raises(InvalidInput):
         desk.setup.add_canned_job_def(shop.mgr, CannedJobDraft.of(job_id="oil", en="Dup"))
     with pytest.raises(InvalidInput):
-        desk.setup.add_canned_line(shop.mgr, "wipers", CannedLineDraft.of(kind="part", description="x", qty="1", unit_price="-3"))
+        desk.setup.add_canned_line(
+            shop.mgr, "wipers", CannedLineDraft.of(kind="part", description="x", qty="1", unit_price="-3")
+        )
     desk.setup.delete_canned_job(shop.mgr, "oil")
     assert [j.id for j in desk.estimate.canned_jobs()] == [j for j in shipped if j != "oil"] + ["wipers"]
     # the estimate uses the shop's jobs
@@ -164,7 +176,9 @@ def test_another_terminal_sees_the_change_after_a_refresh(shop, db_url, clock):
 
     other = open_desk(db_url, clock=clock)
     try:
-        shop.desk.setup.set_setting(shop.mgr, "late_after_minutes", "10", setting_version(shop.desk, "late_after_minutes"))
+        shop.desk.setup.set_setting(
+            shop.mgr, "late_after_minutes", "10", setting_version(shop.desk, "late_after_minutes")
+        )
         shop.desk.setup.set_item_required(shop.mgr, "RCP-02", True)
         assert other.ctx.policy.late_after_minutes == 15
         other.setup.refresh_setup()  # what the app does on a change notice from the database
@@ -180,8 +194,9 @@ def test_a_shop_required_item_guards_the_visit(shop, clock):
     from tests import flow
 
     desk = shop.desk
-    own = desk.setup.add_template_item(shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址",
-                                 required=True)
+    own = desk.setup.add_template_item(
+        shop.mgr, stage="BOOKED", en="Confirm the pickup address", zh="确认取车地址", required=True
+    )
     vid = flow.book(shop, clock)
     flow.tick_open(desk, shop.sa, vid, skip={own})
     with pytest.raises(GuardFailed) as exc:

@@ -64,8 +64,9 @@ def test_an_unknown_tax_code_is_refused_and_export_still_works(shop, clock):
 def test_free_and_warranty_by_an_advisor_needs_a_manager(shop, clock):
     d = shop.desk
     vid = at_estimate(shop, clock)
-    goodwill = d.estimate.draft(kind="part", description="Goodwill wiper", qty="1", unit_cents=16800,
-                                free=True, warranty=True)
+    goodwill = d.estimate.draft(
+        kind="part", description="Goodwill wiper", qty="1", unit_cents=16800, free=True, warranty=True
+    )
     with pytest.raises(NotAllowed) as err:
         d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), goodwill)
     assert err.value.action == "override a price"
@@ -74,8 +75,9 @@ def test_free_and_warranty_by_an_advisor_needs_a_manager(shop, clock):
     assert [ln.description for ln in lines(d, vid)] == ["Goodwill wiper"]
     # and a change that makes a plain line free is held to the same rule (making
     # the manager's free line free again lowers nothing: staff.may_change_price)
-    d.estimate.add_estimate_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(
-        kind="part", description="Wiper", qty="1", unit_cents=16800))
+    d.estimate.add_estimate_line(
+        shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="part", description="Wiper", qty="1", unit_cents=16800)
+    )
     plain = lines(d, vid)[1]
     d.estimate.update_line(shop.sa, d.lifecycle.ref(vid), lines(d, vid)[0].id, d.estimate.patch(free=True))
     with pytest.raises(NotAllowed):
@@ -100,8 +102,11 @@ def test_a_cent_price_on_a_catalogue_line_needs_a_manager(shop, clock):
     cheap = d.estimate.draft(kind="labour", description="Brake check", qty="1", unit_cents=1)
     with pytest.raises(NotAllowed):
         d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), cheap)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid),
-                        d.estimate.draft(kind="labour", description="Brake check", qty="1", unit_cents=16200))
+    d.estimate.add_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="labour", description="Brake check", qty="1", unit_cents=16200),
+    )
     assert next(ln for ln in lines(d, vid) if ln.description == "Brake check").list_cents == 18000
 
 
@@ -111,8 +116,11 @@ def signed_member_visit(shop, clock) -> int:
     d = shop.desk
     make_member(shop)
     vid = at_estimate(shop, clock)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid),
-                        d.estimate.draft(kind="labour", description="Brake overhaul", qty="1", unit_cents=57500))
+    d.estimate.add_line(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="labour", description="Brake overhaul", qty="1", unit_cents=57500),
+    )
     flow.to_stage(shop, clock, vid, "READY")
     return vid
 
@@ -123,8 +131,9 @@ def test_a_member_discount_change_after_signing_leaves_the_signed_estimate(shop,
     before = d.lifecycle.visit_view(vid)
     assert before.estimate_totals.total == before.totals.total == before.authorised_amount == 61726
     with d.ctx.engine.connect() as conn:
-        stored = json.loads(conn.execute(sa.select(AuthorisationRow.signed)
-                                         .where(AuthorisationRow.visit_id == vid)).scalar_one())
+        stored = json.loads(
+            conn.execute(sa.select(AuthorisationRow.signed).where(AuthorisationRow.visit_id == vid)).scalar_one()
+        )
     assert stored["totals"]["total"] == 61726 and stored["member_discount_pct"] == "5"
     d.setup.set_setting(shop.mgr, "member_discount_pct", "0", setting_version(d, "member_discount_pct"))
     d.setup.set_setting(shop.mgr, "tax.VAT13", "9", setting_version(d, "tax.VAT13"))
@@ -134,8 +143,11 @@ def test_a_member_discount_change_after_signing_leaves_the_signed_estimate(shop,
     assert after.estimate_totals == before.estimate_totals
     # a new visit is priced with the new settings
     other = at_estimate(shop, clock)
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(other),
-                        d.estimate.draft(kind="labour", description="Brake overhaul", qty="1", unit_cents=57500))
+    d.estimate.add_line(
+        shop.sa,
+        d.lifecycle.ref(other),
+        d.estimate.draft(kind="labour", description="Brake overhaul", qty="1", unit_cents=57500),
+    )
     assert d.estimate.estimate_total(other) == 62675  # 575.00 + 9 %, no member discount
 
 
@@ -153,19 +165,29 @@ def test_the_same_estimate_is_signed_once(shop, clock):
     vid = at_estimate(shop, clock)
     d.estimate.add_canned_job(shop.sa, d.lifecycle.ref(vid), "oil")
     total = d.estimate.estimate_total(vid)
-    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
-        channel="in_person", signer="李伟", amount_cents=total))
+    d.estimate.authorise(
+        shop.sa, d.lifecycle.ref(vid), d.estimate.signature(channel="in_person", signer="李伟", amount_cents=total)
+    )
     with pytest.raises(InvalidInput, match="already signed"):
-        d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
-            channel="in_person", signer="李伟", amount_cents=total))
+        d.estimate.authorise(
+            shop.sa, d.lifecycle.ref(vid), d.estimate.signature(channel="in_person", signer="李伟", amount_cents=total)
+        )
     # a changed estimate is signed again: a new approval
-    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid),
-                        d.estimate.draft(kind="fee", description="Disposal", qty="1", unit_cents=500))
-    d.estimate.authorise(shop.sa, d.lifecycle.ref(vid), d.estimate.signature(
-        channel="in_person", signer="李伟", amount_cents=d.estimate.estimate_total(vid)))
+    d.estimate.add_line(
+        shop.sa, d.lifecycle.ref(vid), d.estimate.draft(kind="fee", description="Disposal", qty="1", unit_cents=500)
+    )
+    d.estimate.authorise(
+        shop.sa,
+        d.lifecycle.ref(vid),
+        d.estimate.signature(channel="in_person", signer="李伟", amount_cents=d.estimate.estimate_total(vid)),
+    )
     with d.ctx.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(AuthorisationRow)
-                            .where(AuthorisationRow.visit_id == vid)).scalar_one() == 2
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(AuthorisationRow).where(AuthorisationRow.visit_id == vid)
+            ).scalar_one()
+            == 2
+        )
 
 
 def test_the_kpi_final_amount_of_a_signed_visit_is_as_signed(shop, clock):

@@ -22,7 +22,12 @@ class Counter:
         self.transactions = 0
 
     def _statement(self, conn, cursor, statement, params, context, many) -> None:
-        if threading.get_ident() == self.thread and statement.strip().upper() not in ("BEGIN", "BEGIN DEFERRED", "COMMIT", "ROLLBACK"):
+        if threading.get_ident() == self.thread and statement.strip().upper() not in (
+            "BEGIN",
+            "BEGIN DEFERRED",
+            "COMMIT",
+            "ROLLBACK",
+        ):
             self.statements.append(statement)
 
     def _begin(self, conn) -> None:
@@ -43,19 +48,33 @@ def _visit(shop, clock, vehicle: int, *, lines: int, past: int) -> int:
     apart, with a concern and a declined line), with ``lines`` estimate lines."""
     desk, sa_ = shop.desk, shop.sa
     for i in range(past + 1):
-        ref = desk.booking.walk_in(sa_, customer_id=shop.customer, vehicle_id=vehicle,
-                                   concerns=desk.booking.concerns([(f"Noise {i} from the front", ("noise",))]))
+        ref = desk.booking.walk_in(
+            sa_,
+            customer_id=shop.customer,
+            vehicle_id=vehicle,
+            concerns=desk.booking.concerns([(f"Noise {i} from the front", ("noise",))]),
+        )
         clock.advance(days=3)
     for i in range(lines):
-        ref = desk.estimate.add_line(sa_, ref, desk.estimate.draft(
-            kind="labour" if i % 2 else "part", description=f"Item {i}", qty=Decimal(1), unit_cents=1000 + i)).ref
+        ref = desk.estimate.add_line(
+            sa_,
+            ref,
+            desk.estimate.draft(
+                kind="labour" if i % 2 else "part", description=f"Item {i}", qty=Decimal(1), unit_cents=1000 + i
+            ),
+        ).ref
     return ref.id
 
 
 @pytest.fixture
 def second_car(shop) -> int:
-    return shop.desk.people.register_vehicle(shop.sa, shop.customer, shop.desk.people.vehicle_draft(
-        vin="WVWZZZ3CZWE123456", plate="京B54321", make="Volkswagen", model="Golf", year=2020))
+    return shop.desk.people.register_vehicle(
+        shop.sa,
+        shop.customer,
+        shop.desk.people.vehicle_draft(
+            vin="WVWZZZ3CZWE123456", plate="京B54321", make="Volkswagen", model="Golf", year=2020
+        ),
+    )
 
 
 def test_a_busy_visit_opens_in_one_read_with_as_many_queries_as_a_bare_one(shop, clock, second_car):
@@ -86,7 +105,8 @@ def test_the_earlier_visits_detail_is_read_only_when_asked(shop, clock):
         detailed = desk.lifecycle.visit_view(vid, past=5)
     assert view.last_visits == []
     assert [v["number"] for v in detailed.last_visits] == [
-        v["number"] for v in desk.people.vehicle_visits(shop.vehicle, exclude=vid)]
+        v["number"] for v in desk.people.vehicle_visits(shop.vehicle, exclude=vid)
+    ]
     assert len(detailed.last_visits) == 3
     assert not any("estimate_line.approval =" in s for s in bare.statements)
     assert len(asked.statements) > len(bare.statements)

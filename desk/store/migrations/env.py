@@ -5,10 +5,10 @@ table is rebuilt; both are restored afterwards.
 """
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from desk.store import models  # noqa: F401 - registers the tables on the metadata
 from desk.store.db import WRITE
-from sqlmodel import SQLModel
 
 config = context.config
 engine = config.attributes["engine"]

@@ -17,21 +17,28 @@ __all__ = ["carried_ids", "declined_earlier", "declined_recs"]
 
 def declined_earlier(*, session: Session, vehicle_id: int, exclude: int | None = None) -> list[Earlier]:
     """Every declined line of the vehicle's visits (but ``exclude``)."""
-    stmt = (select(EstimateLineRow, VisitRow.number, VisitRow.day)
-            .join(VisitRow, VisitRow.id == EstimateLineRow.visit_id)
-            .where(VisitRow.vehicle_id == vehicle_id, EstimateLineRow.approval == "declined"))
+    stmt = (
+        select(EstimateLineRow, VisitRow.number, VisitRow.day)
+        .join(VisitRow, VisitRow.id == EstimateLineRow.visit_id)
+        .where(VisitRow.vehicle_id == vehicle_id, EstimateLineRow.approval == "declined")
+    )
     if exclude is not None:
         stmt = stmt.where(VisitRow.id != exclude)
-    return [Earlier(line_id=row.id, visit_id=row.visit_id, visit_number=number, day=day, line=to_line(row))
-            for row, number, day in session.exec(stmt.order_by(EstimateLineRow.id)).all()]
+    return [
+        Earlier(line_id=row.id, visit_id=row.visit_id, visit_number=number, day=day, line=to_line(row))
+        for row, number, day in session.exec(stmt.order_by(EstimateLineRow.id)).all()
+    ]
 
 
 def carried_ids(*, session: Session, vehicle_id: int) -> set[int]:
     """The declined lines some line of the vehicle's visits was added from."""
-    return set(session.exec(
-        select(EstimateLineRow.carried_from_id).join(VisitRow, VisitRow.id == EstimateLineRow.visit_id)
-        .where(VisitRow.vehicle_id == vehicle_id, col(EstimateLineRow.carried_from_id).is_not(None))
-    ).all())
+    return set(
+        session.exec(
+            select(EstimateLineRow.carried_from_id)
+            .join(VisitRow, VisitRow.id == EstimateLineRow.visit_id)
+            .where(VisitRow.vehicle_id == vehicle_id, col(EstimateLineRow.carried_from_id).is_not(None))
+        ).all()
+    )
 
 
 def declined_recs(*, session: Session, start: datetime, end: datetime) -> list[DeclinedRec]:
@@ -54,6 +61,14 @@ def declined_recs(*, session: Session, start: datetime, end: datetime) -> list[D
         ).all():
             done.setdefault(src, (at, vid, number))
     none = (None, None, "")
-    return [DeclinedRec(visit_id=vid, line_id=lid, delivered_at=at, done_at=done.get(lid, none)[0],
-                        done_visit_id=done.get(lid, none)[1], done_number=done.get(lid, none)[2])
-            for lid, vid, at in rows]
+    return [
+        DeclinedRec(
+            visit_id=vid,
+            line_id=lid,
+            delivered_at=at,
+            done_at=done.get(lid, none)[0],
+            done_visit_id=done.get(lid, none)[1],
+            done_number=done.get(lid, none)[2],
+        )
+        for lid, vid, at in rows
+    ]

@@ -18,8 +18,9 @@ def to_clocking(r: ClockingRow) -> Clocking:
     return Clocking(r.id, r.visit_id, r.line_id, r.technician_id, r.on_at, r.off_at)
 
 
-def open_clockings(*, session: Session, technician_id: int | None = None, line_id: int | None = None
-                   ) -> list[ClockingRow]:
+def open_clockings(
+    *, session: Session, technician_id: int | None = None, line_id: int | None = None
+) -> list[ClockingRow]:
     """The clockings still open (of one technician, or on one line)."""
     q = select(ClockingRow).where(col(ClockingRow.off_at).is_(None))
     if technician_id is not None:
@@ -32,8 +33,12 @@ def open_clockings(*, session: Session, technician_id: int | None = None, line_i
 def clockings_of(*, session: Session, visit_ids: Iterable[int]) -> list[Clocking]:
     out: list[Clocking] = []
     for chunk in _chunks(sorted(set(visit_ids))):
-        out += [to_clocking(r) for r in session.exec(
-            select(ClockingRow).where(col(ClockingRow.visit_id).in_(chunk)).order_by(ClockingRow.id)).all()]
+        out += [
+            to_clocking(r)
+            for r in session.exec(
+                select(ClockingRow).where(col(ClockingRow.visit_id).in_(chunk)).order_by(ClockingRow.id)
+            ).all()
+        ]
     return out
 
 

@@ -16,7 +16,6 @@ from desk.store.models import (
     WalkInArrivalRow,
 )
 
-
 __all__ = [
     "call_counts",
     "calls_of",
@@ -56,8 +55,10 @@ def latest_setting_event(*, session: Session, key: str, scan: int = 50) -> Audit
     """The most recent change of the shop setting ``key`` (its event's ``after``
     holds the key), among the last ``scan`` set-up changes."""
     events = session.exec(
-        select(AuditEventRow).where(AuditEventRow.action == "setup.setting")
-        .order_by(AuditEventRow.id.desc()).limit(scan)
+        select(AuditEventRow)
+        .where(AuditEventRow.action == "setup.setting")
+        .order_by(AuditEventRow.id.desc())
+        .limit(scan)
     ).all()
     marker = json.dumps(key, ensure_ascii=False) + ":"
     return next((e for e in events if marker in (e.after or "")), None)
@@ -70,10 +71,13 @@ def reminders_of(*, session: Session, visit_id: int) -> list[ReminderRow]:
 def call_counts(*, session: Session, visit_ids: list[int]) -> dict[int, int]:
     if not visit_ids:
         return {}
-    return dict(session.exec(
-        select(FollowUpCallRow.visit_id, func.count()).where(col(FollowUpCallRow.visit_id).in_(visit_ids))
-        .group_by(FollowUpCallRow.visit_id)
-    ).all())
+    return dict(
+        session.exec(
+            select(FollowUpCallRow.visit_id, func.count())
+            .where(col(FollowUpCallRow.visit_id).in_(visit_ids))
+            .group_by(FollowUpCallRow.visit_id)
+        ).all()
+    )
 
 
 def calls_of(*, session: Session, visit_ids: list[int], chunk: int = 500) -> dict[int, list[FollowUpCallRow]]:
@@ -81,7 +85,8 @@ def calls_of(*, session: Session, visit_ids: list[int], chunk: int = 500) -> dic
     out: dict[int, list[FollowUpCallRow]] = {}
     for i in range(0, len(visit_ids), chunk):
         for call in session.exec(
-            select(FollowUpCallRow).where(col(FollowUpCallRow.visit_id).in_(visit_ids[i:i + chunk]))
+            select(FollowUpCallRow)
+            .where(col(FollowUpCallRow.visit_id).in_(visit_ids[i : i + chunk]))
             .order_by(FollowUpCallRow.at)
         ).all():
             out.setdefault(call.visit_id, []).append(call)
@@ -97,9 +102,7 @@ def complaints_with_customers(*, session: Session, include_closed: bool):
 
 def complaint_counts(*, session: Session) -> dict[int, int]:
     """customer id -> how many complaints they made."""
-    return dict(session.exec(
-        select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)
-    ).all())
+    return dict(session.exec(select(ComplaintRow.customer_id, func.count()).group_by(ComplaintRow.customer_id)).all())
 
 
 def complaints_of_customer(*, session: Session, customer_id: int) -> int:
@@ -110,10 +113,14 @@ def complaints_of_customer(*, session: Session, customer_id: int) -> int:
 
 def waiting_walk_ins(*, session: Session, since: datetime) -> list[tuple[int, datetime]]:
     """The cars recorded as here since ``since`` that no walk-in visit took yet: (id, at)."""
-    return [(r.id, r.at) for r in session.exec(
-        select(WalkInArrivalRow).where(col(WalkInArrivalRow.visit_id).is_(None), WalkInArrivalRow.at >= since)
-        .order_by(WalkInArrivalRow.at)
-    ).all()]
+    return [
+        (r.id, r.at)
+        for r in session.exec(
+            select(WalkInArrivalRow)
+            .where(col(WalkInArrivalRow.visit_id).is_(None), WalkInArrivalRow.at >= since)
+            .order_by(WalkInArrivalRow.at)
+        ).all()
+    ]
 
 
 def claim_walk_in(*, session: Session, arrival_id: int, visit_id: int) -> None:

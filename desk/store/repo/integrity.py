@@ -26,8 +26,9 @@ from desk.store.repo.timeline import _chunks
 __all__ = ["check_facts", "integrity_reviews"]
 
 
-def check_facts(*, session: Session, visit_ids: Iterable[int], walkaround_items: Iterable[str]
-                ) -> dict[int, CheckFacts]:
+def check_facts(
+    *, session: Session, visit_ids: Iterable[int], walkaround_items: Iterable[str]
+) -> dict[int, CheckFacts]:
     """What the integrity rules look at on each visit of ``visit_ids``;
     ``walkaround_items``: the ids of the walkaround stage's items."""
     ids = sorted(set(visit_ids))
@@ -42,7 +43,8 @@ def _facts(session: Session, ids: list[int], items: list[str]) -> dict[int, Chec
     visits = session.exec(select(VisitRow).where(col(VisitRow.id).in_(ids))).all()
     marks: dict[tuple[int, str], MotMarkRow] = {}
     for m in session.exec(
-        select(MotMarkRow).where(col(MotMarkRow.visit_id).in_(ids), col(MotMarkRow.item_id).in_(items + ["QC-03"]))
+        select(MotMarkRow)
+        .where(col(MotMarkRow.visit_id).in_(ids), col(MotMarkRow.item_id).in_(items + ["QC-03"]))
         .order_by(MotMarkRow.id)
     ).all():
         marks[(m.visit_id, m.item_id)] = m  # the latest mark stands
@@ -78,14 +80,16 @@ def _facts(session: Session, ids: list[int], items: list[str]) -> dict[int, Chec
             stage_out[vid] = (t, uid)
     last_done: dict[int, datetime] = {}
     for vid, t in session.exec(
-        select(EstimateLineRow.visit_id, EstimateLineRow.done_at)
-        .where(col(EstimateLineRow.visit_id).in_(ids), col(EstimateLineRow.done_at).is_not(None))
+        select(EstimateLineRow.visit_id, EstimateLineRow.done_at).where(
+            col(EstimateLineRow.visit_id).in_(ids), col(EstimateLineRow.done_at).is_not(None)
+        )
     ).all():
         if vid not in last_done or t > last_done[vid]:
             last_done[vid] = t
     readings: dict[int, list[OdometerRow]] = {}
     for r in session.exec(
-        select(OdometerRow).where(col(OdometerRow.vehicle_id).in_({v.vehicle_id for v in visits}))
+        select(OdometerRow)
+        .where(col(OdometerRow.vehicle_id).in_({v.vehicle_id for v in visits}))
         .order_by(OdometerRow.at, OdometerRow.id)
     ).all():
         readings.setdefault(r.vehicle_id, []).append(r)
@@ -104,18 +108,32 @@ def _facts(session: Session, ids: list[int], items: list[str]) -> dict[int, Chec
     out = {}
     for v in visits:
         own = next((r for r in readings.get(v.vehicle_id, []) if r.visit_id == v.id), None)
-        before = [r for r in readings.get(v.vehicle_id, []) if r.visit_id != v.id
-                  and (own is None or (r.at, r.id) < (own.at, own.id))]
+        before = [
+            r
+            for r in readings.get(v.vehicle_id, [])
+            if r.visit_id != v.id and (own is None or (r.at, r.id) < (own.at, own.id))
+        ]
         w = walk.get(v.id)
         q = qc.get(v.id)
         out[v.id] = CheckFacts(
-            visit_id=v.id, advisor_id=v.advisor_id, arrived_at=v.arrived_at, walkaround_ticks=tuple(ticks[v.id]),
-            walkaround_at=w[0] if w else None, walkaround_by=w[1] if w else None,
-            walkaround_started_at=stage_in.get(v.id), walkaround_done_at=stage_out.get(v.id, (None, None))[0],
+            visit_id=v.id,
+            advisor_id=v.advisor_id,
+            arrived_at=v.arrived_at,
+            walkaround_ticks=tuple(ticks[v.id]),
+            walkaround_at=w[0] if w else None,
+            walkaround_by=w[1] if w else None,
+            walkaround_started_at=stage_in.get(v.id),
+            walkaround_done_at=stage_out.get(v.id, (None, None))[0],
             walkaround_done_by=stage_out.get(v.id, (None, None))[1],
-            damages=_count(v.damages), tyres=v.tyres, warning_lights=v.warning_lights, odometer_km=v.odometer_km,
-            booked_km=before[-1].km if before else None, qc_passed_at=q.at if q else None,
-            qc_by=q.by_user if q else None, last_line_done_at=last_done.get(v.id), calls=tuple(calls[v.id]),
+            damages=_count(v.damages),
+            tyres=v.tyres,
+            warning_lights=v.warning_lights,
+            odometer_km=v.odometer_km,
+            booked_km=before[-1].km if before else None,
+            qc_passed_at=q.at if q else None,
+            qc_by=q.by_user if q else None,
+            last_line_done_at=last_done.get(v.id),
+            calls=tuple(calls[v.id]),
         )
     return out
 
@@ -142,7 +160,9 @@ def integrity_reviews(*, session: Session, visit_ids: Iterable[int]) -> list[Rev
     out = []
     for chunk in _chunks(ids):
         for r in session.exec(
-            select(IntegrityReviewRow).where(col(IntegrityReviewRow.visit_id).in_(chunk)).order_by(IntegrityReviewRow.id)
+            select(IntegrityReviewRow)
+            .where(col(IntegrityReviewRow.visit_id).in_(chunk))
+            .order_by(IntegrityReviewRow.id)
         ).all():
             out.append(Review(r.visit_id, r.flag_key, r.by_user, names.get(r.by_user, ""), r.at, r.note))
     return out

@@ -17,9 +17,7 @@ from desk.store.models import (
     MotMarkRow,
     ProgressUpdateRow,
 )
-
 from desk.store.repo.mapping import to_line, to_mark
-
 
 __all__ = [
     "concerns",
@@ -42,25 +40,15 @@ def lines(*, session: Session, visit_id: int) -> list[EstimateLineRow]:
 
 
 def concerns(*, session: Session, visit_id: int) -> list[ConcernRow]:
-    return list(
-        session.exec(
-            select(ConcernRow).where(ConcernRow.visit_id == visit_id).order_by(ConcernRow.id)
-        ).all()
-    )
+    return list(session.exec(select(ConcernRow).where(ConcernRow.visit_id == visit_id).order_by(ConcernRow.id)).all())
 
 
 def findings(*, session: Session, visit_id: int) -> list[FindingRow]:
-    return list(
-        session.exec(
-            select(FindingRow).where(FindingRow.visit_id == visit_id).order_by(FindingRow.id)
-        ).all()
-    )
+    return list(session.exec(select(FindingRow).where(FindingRow.visit_id == visit_id).order_by(FindingRow.id)).all())
 
 
 def marks(*, session: Session, visit_id: int) -> list[ItemMark]:
-    rows = session.exec(
-        select(MotMarkRow).where(MotMarkRow.visit_id == visit_id).order_by(MotMarkRow.id)
-    ).all()
+    rows = session.exec(select(MotMarkRow).where(MotMarkRow.visit_id == visit_id).order_by(MotMarkRow.id)).all()
     return [to_mark(r) for r in rows]
 
 
@@ -76,7 +64,10 @@ def last_updates(*, session: Session, visit_ids: list[int]) -> dict[int, datetim
     """When each visit's customer last heard a progress update."""
     if not visit_ids:
         return {}
-    return dict(session.exec(
-        select(ProgressUpdateRow.visit_id, func.max(ProgressUpdateRow.at))
-        .where(col(ProgressUpdateRow.visit_id).in_(visit_ids)).group_by(ProgressUpdateRow.visit_id)
-    ).all())
+    return dict(
+        session.exec(
+            select(ProgressUpdateRow.visit_id, func.max(ProgressUpdateRow.at))
+            .where(col(ProgressUpdateRow.visit_id).in_(visit_ids))
+            .group_by(ProgressUpdateRow.visit_id)
+        ).all()
+    )

@@ -40,7 +40,6 @@ from desk.store.models import (
     VehicleRow,
 )
 
-
 __all__ = [
     "discount_bp",
     "qty_milli",
@@ -160,9 +159,7 @@ def signed_estimate(text: str | None) -> SignedEstimate | None:
 
 
 def to_mark(row: MotMarkRow) -> ItemMark:
-    return ItemMark(
-        item_id=row.item_id, kind=MarkKind(row.kind), by_user=row.by_user, at=row.at, reason=row.reason
-    )
+    return ItemMark(item_id=row.item_id, kind=MarkKind(row.kind), by_user=row.by_user, at=row.at, reason=row.reason)
 
 
 def to_call(row: FollowUpCallRow) -> FollowUpCall:

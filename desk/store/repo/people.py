@@ -7,12 +7,13 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from desk.domain.errors import OnFile
 from desk.domain.entities import (
     Customer,
     User,
     Vehicle,
 )
+from desk.domain.errors import OnFile
+from desk.store import reads
 from desk.store.models import (
     ConcernRow,
     CustomerRow,
@@ -22,9 +23,6 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
-
-from desk.store import reads
-
 
 __all__ = [
     "insert_customers",
@@ -99,10 +97,14 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
         table = "vehicle" if probe.column in search.VEHICLE_KEYS else "customer"
         key = f"{probe.column}{order}"
         params[f"p{i}"], params[f"u{i}"] = probe.prefix, search.prefix_upper(probe.prefix)
-        parts.append(f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {key} >= {mark(f'p{i}')} "
-                     f"AND {key} < {mark(f'u{i}')} ORDER BY {key} LIMIT {int(limit)}) AS p{i}")
-    columns = ("v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
-               "c.name, c.phone, c.member, c.vip, c.special_note")
+        parts.append(
+            f"SELECT * FROM (SELECT '{table[0]}' AS kind, id FROM {table} WHERE {key} >= {mark(f'p{i}')} "
+            f"AND {key} < {mark(f'u{i}')} ORDER BY {key} LIMIT {int(limit)}) AS p{i}"
+        )
+    columns = (
+        "v.id, v.customer_id, v.vin, v.plate, v.make, v.model, v.year, v.purchase_date, "
+        "c.name, c.phone, c.member, c.vip, c.special_note"
+    )
     if postgres:  # its planner scans every vehicle for the OR of two IN lists: a union of two index joins
         sql = (
             f"WITH hit(kind, id) AS ({' UNION ALL '.join(parts)}), "
@@ -135,11 +137,21 @@ def lookup(*, connection: sa.Connection, query: str, limit: int = 20) -> list[tu
     for vid, cid, vin, plate, make, model, year, bought, name, phone, member, vip, note in rows:
         if isinstance(bought, str):  # SQLite hands dates back as text here
             bought = date.fromisoformat(bought)
-        out.append((
-            Vehicle(id=vid, customer_id=cid, vin=vin, plate=plate, make=make, model=model, year=year,
-                    purchase_date=bought),
-            Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
-        ))
+        out.append(
+            (
+                Vehicle(
+                    id=vid,
+                    customer_id=cid,
+                    vin=vin,
+                    plate=plate,
+                    make=make,
+                    model=model,
+                    year=year,
+                    purchase_date=bought,
+                ),
+                Customer(id=cid, name=name, phone=phone, member=bool(member), vip=bool(vip), special_note=note),
+            )
+        )
     return out
 
 
@@ -178,7 +190,8 @@ def vehicle_visits(*, session: Session, vehicle_id: int, exclude: int | None, li
     if ids:
         for vid, text in session.exec(
             select(ConcernRow.visit_id, ConcernRow.text)
-            .where(col(ConcernRow.visit_id).in_(ids)).order_by(ConcernRow.id)
+            .where(col(ConcernRow.visit_id).in_(ids))
+            .order_by(ConcernRow.id)
         ).all():
             concerns[vid].append(text)
         for vid, text in session.exec(
@@ -188,26 +201,40 @@ def vehicle_visits(*, session: Session, vehicle_id: int, exclude: int | None, li
         ).all():
             declined[vid].append(text)
     return [
-        {"id": v.id, "day": v.day, "number": v.number, "stage": v.stage, "concerns": concerns[v.id],
-         "declined": declined[v.id], "odometer_km": v.odometer_km}
+        {
+            "id": v.id,
+            "day": v.day,
+            "number": v.number,
+            "stage": v.stage,
+            "concerns": concerns[v.id],
+            "declined": declined[v.id],
+            "odometer_km": v.odometer_km,
+        }
         for v in rows
     ]
 
 
 def vehicle_history(*, session: Session, vehicle_id: int, limit: int) -> list[VisitRow]:
-    return list(session.exec(
-        select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
-    ).all())
+    return list(
+        session.exec(
+            select(VisitRow).where(VisitRow.vehicle_id == vehicle_id).order_by(VisitRow.day.desc()).limit(limit)
+        ).all()
+    )
 
 
 def on_file(*, session: Session, phone: str, plate: str) -> list[OnFile]:
     """The customers ``phone`` belongs to, then those of the cars with ``plate``."""
-    found = [OnFile("phone", phone, c.id, c.name)
-             for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone)
-                                   .order_by(CustomerRow.id)).all()]
+    found = [
+        OnFile("phone", phone, c.id, c.name)
+        for c in session.exec(select(CustomerRow).where(CustomerRow.phone == phone).order_by(CustomerRow.id)).all()
+    ]
     if plate:
-        rows = session.exec(select(VehicleRow, CustomerRow).join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-                            .where(VehicleRow.plate == plate).order_by(VehicleRow.id)).all()
+        rows = session.exec(
+            select(VehicleRow, CustomerRow)
+            .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+            .where(VehicleRow.plate == plate)
+            .order_by(VehicleRow.id)
+        ).all()
         found += [OnFile("plate", plate, c.id, c.name, v.id) for v, c in rows]
     return found
 
@@ -222,9 +249,11 @@ def known_plate_owners(*, session: Session) -> dict[str, str]:
     """Every plate -> the name of its (first) car's customer (an import names a
     row whose name is not that customer's)."""
     owners: dict[str, str] = {}
-    for plate, name in session.exec(select(VehicleRow.plate, CustomerRow.name)
-                                    .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
-                                    .order_by(VehicleRow.id)).all():
+    for plate, name in session.exec(
+        select(VehicleRow.plate, CustomerRow.name)
+        .join(CustomerRow, CustomerRow.id == VehicleRow.customer_id)
+        .order_by(VehicleRow.id)
+    ).all():
         owners.setdefault(plate, name)
     return owners
 

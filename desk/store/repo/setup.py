@@ -15,7 +15,6 @@ from desk.store.models import (
     ShopSettingRow,
 )
 
-
 __all__ = [
     "canned_job_rows",
     "hidden_items",
@@ -57,7 +56,8 @@ def hidden_items(*, session: Session) -> list[tuple[ChecklistOverrideRow, dateti
     last: dict[str, tuple[datetime, str]] = {}
     for at, who, before in session.exec(
         select(AuditEventRow.at, AuditEventRow.user_name, AuditEventRow.before)
-        .where(AuditEventRow.action == "setup.item_delete").order_by(col(AuditEventRow.id))
+        .where(AuditEventRow.action == "setup.item_delete")
+        .order_by(col(AuditEventRow.id))
     ).all():
         item = (json.loads(before or "{}") or {}).get("item")
         if item in hidden:

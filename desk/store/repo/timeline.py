@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from desk.domain.rules import covers, lines_hash
 from desk.domain.timeline import LineClock, VisitClock
-from desk.store.repo.mapping import to_authorisation, to_line
 from desk.store.models import (
     AuditEventRow,
     AuthorisationRow,
@@ -21,6 +20,7 @@ from desk.store.models import (
     MotMarkRow,
     VisitRow,
 )
+from desk.store.repo.mapping import to_authorisation, to_line
 
 __all__ = ["visit_clocks", "CLOCK_MARKS"]
 
@@ -32,7 +32,7 @@ _CHUNK = 500
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), _CHUNK):
-        yield ids[i:i + _CHUNK]
+        yield ids[i : i + _CHUNK]
 
 
 def _first(at: dict[str, datetime], key: str, t: datetime | None) -> None:
@@ -57,14 +57,20 @@ def _clocks(session: Session, ids: list[int]) -> dict[int, VisitClock]:
         a = at[v.id]
         if not v.walk_in:
             a["booked"] = v.created_at
-        for key, t in (("arrived", v.arrived_at), ("greeted", v.reception_at), ("started", v.repair_started_at),
-                       ("ready", v.ready_at), ("delivered", v.delivered_at)):
+        for key, t in (
+            ("arrived", v.arrived_at),
+            ("greeted", v.reception_at),
+            ("started", v.repair_started_at),
+            ("ready", v.ready_at),
+            ("delivered", v.delivered_at),
+        ):
             if t is not None:
                 a[key] = t
     line_started: dict[int, datetime] = {}
     for vid, action, entity_id, after, t in session.exec(
-        select(AuditEventRow.visit_id, AuditEventRow.action, AuditEventRow.entity_id, AuditEventRow.after,
-               AuditEventRow.at)
+        select(
+            AuditEventRow.visit_id, AuditEventRow.action, AuditEventRow.entity_id, AuditEventRow.after, AuditEventRow.at
+        )
         .where(col(AuditEventRow.visit_id).in_(ids), col(AuditEventRow.action).in_(_EVENTS))
         .order_by(AuditEventRow.id)
     ).all():
@@ -85,7 +91,8 @@ def _clocks(session: Session, ids: list[int]) -> dict[int, VisitClock]:
         if kind == "done":
             at[vid][CLOCK_MARKS[item]] = t
     all_lines = session.exec(
-        select(EstimateLineRow).where(col(EstimateLineRow.visit_id).in_(ids))
+        select(EstimateLineRow)
+        .where(col(EstimateLineRow.visit_id).in_(ids))
         .order_by(EstimateLineRow.position, EstimateLineRow.id)
     ).all()
     void: dict[int, list[datetime]] = {i: [] for i in ids}
@@ -95,8 +102,9 @@ def _clocks(session: Session, ids: list[int]) -> dict[int, VisitClock]:
         else:
             void[vid].append(t)
     for vid, t in session.exec(
-        select(FollowUpCallRow.visit_id, FollowUpCallRow.at)
-        .where(col(FollowUpCallRow.visit_id).in_(ids), FollowUpCallRow.outcome == "reached")
+        select(FollowUpCallRow.visit_id, FollowUpCallRow.at).where(
+            col(FollowUpCallRow.visit_id).in_(ids), FollowUpCallRow.outcome == "reached"
+        )
     ).all():
         _first(at[vid], "followed_up", t)
     lines: dict[int, list[LineClock]] = {i: [] for i in ids}
@@ -104,11 +112,20 @@ def _clocks(session: Session, ids: list[int]) -> dict[int, VisitClock]:
         if ln.approval != "approved":
             continue
         started = line_started.get(ln.id) or (ln.done_at if ln.started else None)
-        lines[ln.visit_id].append(LineClock(ln.id, ln.description, started, ln.done_at,
-                                            ln.qty_milli if ln.kind == "labour" else 0))
+        lines[ln.visit_id].append(
+            LineClock(ln.id, ln.description, started, ln.done_at, ln.qty_milli if ln.kind == "labour" else 0)
+        )
     return {
-        v.id: VisitClock(v.id, v.number, v.advisor_id, v.stage, at[v.id], tuple(lines[v.id]),
-                         appointment_at=None if v.walk_in else v.appointment_at, void_signed=tuple(void[v.id]))
+        v.id: VisitClock(
+            v.id,
+            v.number,
+            v.advisor_id,
+            v.stage,
+            at[v.id],
+            tuple(lines[v.id]),
+            appointment_at=None if v.walk_in else v.appointment_at,
+            void_signed=tuple(void[v.id]),
+        )
         for v in visits
     }
 
@@ -123,8 +140,8 @@ def _signatures(session: Session, ids: list[int], visits, lines) -> Iterator[tup
         if not ln.added_in_repair:
             estimate[ln.visit_id].append(to_line(ln))
     rows = session.exec(
-        select(AuthorisationRow).where(col(AuthorisationRow.visit_id).in_(ids),
-                                       AuthorisationRow.for_added_work == False)  # noqa: E712
+        select(AuthorisationRow)
+        .where(col(AuthorisationRow.visit_id).in_(ids), AuthorisationRow.for_added_work == False)  # noqa: E712
         .order_by(AuthorisationRow.id)
     ).all()
     by_visit: dict[int, list[AuthorisationRow]] = {i: [] for i in ids}
@@ -135,8 +152,7 @@ def _signatures(session: Session, ids: list[int], visits, lines) -> Iterator[tup
             continue
         want = lines_hash(estimate[vid])
         # the domain's one test of a signature that covers the estimate (rules.covers)
-        valid = next((a.id for a in reversed(auths)
-                      if covers(to_authorisation(a), want, version[vid], None)), None)
+        valid = next((a.id for a in reversed(auths) if covers(to_authorisation(a), want, version[vid], None)), None)
         for a in auths:
             yield vid, a.id == valid, a.at
 

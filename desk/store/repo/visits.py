@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from desk.domain.comebacks import Proposal, open_proposal
 from desk.domain.entities import (
     Concern,
     Disposal,
     PastVisit,
 )
-from desk.domain.comebacks import Proposal, open_proposal
 from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
@@ -25,7 +25,6 @@ from desk.store.models import (
     VehicleRow,
     VisitRow,
 )
-
 from desk.store.repo.lines import concerns, findings, lines
 from desk.store.repo.mapping import (
     to_authorisation,
@@ -38,7 +37,6 @@ from desk.store.repo.mapping import (
     to_vehicle,
 )
 from desk.store.repo.people import last_odometer
-
 
 __all__ = [
     "authorisations",
@@ -109,9 +107,7 @@ def authorisations(*, session: Session, visit_id: int) -> list:
     return [to_authorisation(a) for a in rows]
 
 
-def visit_facts(
-    *, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn
-) -> VisitFacts:
+def visit_facts(*, session: Session, visit: VisitRow, now: datetime, policy: Policy, totals_fn) -> VisitFacts:
     """Assemble everything the MOT rules look at for one visit."""
     customer = session.get(CustomerRow, visit.customer_id)
     vehicle = session.get(VehicleRow, visit.vehicle_id)
@@ -120,13 +116,9 @@ def visit_facts(
     # the car's earlier arrivals, newest first: also what says a first visit (none)
     past = past_visits(session=session, vehicle_id=visit.vehicle_id, before_visit=visit.id)
     calls = session.exec(
-        select(FollowUpCallRow)
-        .where(FollowUpCallRow.visit_id == visit.id)
-        .order_by(FollowUpCallRow.id)
+        select(FollowUpCallRow).where(FollowUpCallRow.visit_id == visit.id).order_by(FollowUpCallRow.id)
     ).all()
-    complaints = session.exec(
-        select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)
-    ).all()
+    complaints = session.exec(select(ComplaintRow).where(ComplaintRow.visit_id == visit.id)).all()
     estimate, billable = estimate_lines_of(line_objs), billable_lines(line_objs)
     auth_objs = authorisations(session=session, visit_id=visit.id)
     signed = signed_terms(auth_objs, visit.estimate_version, estimate)
@@ -170,8 +162,12 @@ def visit_facts(
         next_service_date=visit.next_service_date,
         next_service_km=visit.next_service_km,
         complaints=[to_complaint(c) for c in complaints],
-        reminders=tuple((r.kind, r.done_at) for r in session.exec(
-            select(ReminderRow).where(ReminderRow.visit_id == visit.id).order_by(ReminderRow.id)).all()),
+        reminders=tuple(
+            (r.kind, r.done_at)
+            for r in session.exec(
+                select(ReminderRow).where(ReminderRow.visit_id == visit.id).order_by(ReminderRow.id)
+            ).all()
+        ),
         policy=policy,
     )
 
@@ -208,8 +204,12 @@ def next_visit_serial(*, session: Session) -> int:
 def slot_load(*, session: Session, start: datetime, end: datetime, not_in: list[str]) -> int:
     """How many appointments of ``[start, end)`` are in none of the stages ``not_in``."""
     return session.exec(
-        select(func.count()).select_from(VisitRow).where(
-            VisitRow.appointment_at >= start, VisitRow.appointment_at < end, VisitRow.stage.not_in(not_in),
+        select(func.count())
+        .select_from(VisitRow)
+        .where(
+            VisitRow.appointment_at >= start,
+            VisitRow.appointment_at < end,
+            VisitRow.stage.not_in(not_in),
         )
     ).one()
 
@@ -226,29 +226,35 @@ def day_counts(*, session: Session, first: date, days: int, not_in: list[str]) -
 
 
 def visits_in_stage(*, session: Session, stage: str) -> list[tuple[VisitRow, CustomerRow, VehicleRow]]:
-    return list(session.exec(
-        select(VisitRow, CustomerRow, VehicleRow)
-        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-        .where(VisitRow.stage == stage)
-    ).all())
+    return list(
+        session.exec(
+            select(VisitRow, CustomerRow, VehicleRow)
+            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+            .where(VisitRow.stage == stage)
+        ).all()
+    )
 
 
 def visits_of_days(*, session: Session, first: date, last: date) -> list[tuple[VisitRow, CustomerRow, VehicleRow]]:
-    return list(session.exec(
-        select(VisitRow, CustomerRow, VehicleRow)
-        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-        .where(VisitRow.day >= first, VisitRow.day <= last)
-        .order_by(VisitRow.day, VisitRow.number)
-    ).all())
+    return list(
+        session.exec(
+            select(VisitRow, CustomerRow, VehicleRow)
+            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+            .where(VisitRow.day >= first, VisitRow.day <= last)
+            .order_by(VisitRow.day, VisitRow.number)
+        ).all()
+    )
 
 
 def visits_delivered(*, session: Session, start: datetime, end: datetime):
-    return list(session.exec(
-        select(VisitRow, CustomerRow, VehicleRow)
-        .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
-        .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
-        .where(col(VisitRow.delivered_at).is_not(None), VisitRow.delivered_at >= start, VisitRow.delivered_at < end)
-        .order_by(VisitRow.delivered_at)
-    ).all())
+    return list(
+        session.exec(
+            select(VisitRow, CustomerRow, VehicleRow)
+            .join(CustomerRow, CustomerRow.id == VisitRow.customer_id)
+            .join(VehicleRow, VehicleRow.id == VisitRow.vehicle_id)
+            .where(col(VisitRow.delivered_at).is_not(None), VisitRow.delivered_at >= start, VisitRow.delivered_at < end)
+            .order_by(VisitRow.delivered_at)
+        ).all()
+    )

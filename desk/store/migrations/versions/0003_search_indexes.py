@@ -9,16 +9,16 @@ Revision ID: 0003_search_indexes
 Revises: 0002
 Create Date: 2026-11-22 19:00:00
 """
+
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from desk.domain import search
 
-
-revision: str = '0003_search_indexes'
-down_revision: Union[str, None] = '0002'
+revision: str = "0003_search_indexes"
+down_revision: Union[str, None] = "0002"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -36,21 +36,26 @@ def upgrade() -> None:
     rows = conn.execute(sa.text("SELECT id, name, phone FROM customer")).all()
     if rows:
         conn.execute(
-            sa.text("UPDATE customer SET name_key=:name_key, name_rev=:name_rev, "
-                    "phone_key=:phone_key, phone_rev=:phone_rev WHERE id=:id"),
+            sa.text(
+                "UPDATE customer SET name_key=:name_key, name_rev=:name_rev, "
+                "phone_key=:phone_key, phone_rev=:phone_rev WHERE id=:id"
+            ),
             [{"id": i, **search.customer_keys(n, p)} for i, n, p in rows],
         )
     rows = conn.execute(sa.text("SELECT id, plate, vin FROM vehicle")).all()
     if rows:
         conn.execute(
-            sa.text("UPDATE vehicle SET plate_key=:plate_key, plate_rev=:plate_rev, "
-                    "vin_key=:vin_key, vin_rev=:vin_rev WHERE id=:id"),
+            sa.text(
+                "UPDATE vehicle SET plate_key=:plate_key, plate_rev=:plate_rev, "
+                "vin_key=:vin_key, vin_rev=:vin_rev WHERE id=:id"
+            ),
             [{"id": i, **search.vehicle_keys(p, v)} for i, p, v in rows],
         )
     for table, cols in COLUMNS.items():
         for name, _length in cols:
-            op.create_index(f"ix_{table}_{name}", table, [name], unique=False,
-                            postgresql_ops={name: "text_pattern_ops"})
+            op.create_index(
+                f"ix_{table}_{name}", table, [name], unique=False, postgresql_ops={name: "text_pattern_ops"}
+            )
 
 
 def downgrade() -> None:

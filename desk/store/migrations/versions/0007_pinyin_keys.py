@@ -8,16 +8,16 @@ Revision ID: 0007_pinyin_keys
 Revises: 0006_shop_identity
 Create Date: 2026-12-02 06:00:00
 """
+
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from desk.domain import search
 
-
-revision: str = '0007_pinyin_keys'
-down_revision: Union[str, None] = '0006_shop_identity'
+revision: str = "0007_pinyin_keys"
+down_revision: Union[str, None] = "0006_shop_identity"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -32,11 +32,13 @@ def upgrade() -> None:
     filled = [(i, *search.pinyin_keys(n)) for i, n in rows]
     filled = [{"id": i, "pinyin_key": p, "initials_key": k} for i, p, k in filled if p]
     if filled:
-        conn.execute(sa.text("UPDATE customer SET pinyin_key=:pinyin_key, initials_key=:initials_key WHERE id=:id"),
-                     filled)
+        conn.execute(
+            sa.text("UPDATE customer SET pinyin_key=:pinyin_key, initials_key=:initials_key WHERE id=:id"), filled
+        )
     for name, _length in COLUMNS:
-        op.create_index(f"ix_customer_{name}", "customer", [name], unique=False,
-                        postgresql_ops={name: "text_pattern_ops"})
+        op.create_index(
+            f"ix_customer_{name}", "customer", [name], unique=False, postgresql_ops={name: "text_pattern_ops"}
+        )
 
 
 def downgrade() -> None:

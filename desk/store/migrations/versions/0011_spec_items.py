@@ -12,13 +12,13 @@ Revision ID: 0011_spec_items
 Revises: 0010_checks_and_clocking
 Create Date: 2026-12-07 19:30:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 
-
-revision: str = '0011_spec_items'
-down_revision: Union[str, None] = '0010_checks_and_clocking'
+revision: str = "0011_spec_items"
+down_revision: Union[str, None] = "0010_checks_and_clocking"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -30,6 +30,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM mot_mark WHERE item_id IN ('QC-07', 'QC-08', 'APPT-11', 'DLV-11', 'DLV-12', 'DLV-13')")
-    op.execute("DELETE FROM checklist_override WHERE item_id IN ('QC-07', 'QC-08', 'APPT-11', 'DLV-11', 'DLV-12', 'DLV-13')")
+    op.execute(
+        "DELETE FROM checklist_override WHERE item_id IN ('QC-07', 'QC-08', 'APPT-11', 'DLV-11', 'DLV-12', 'DLV-13')"
+    )
     op.execute("UPDATE mot_mark SET item_id = 'QC-07' WHERE item_id = 'QC-09'")
     op.execute("UPDATE checklist_override SET item_id = 'QC-07' WHERE item_id = 'QC-09'")

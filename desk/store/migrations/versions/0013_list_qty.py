@@ -14,33 +14,31 @@ Revision ID: 0013_list_qty
 Revises: 0012_signed_promise
 Create Date: 2026-12-07 19:20:00
 """
+
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision: str = '0013_list_qty'
-down_revision: Union[str, None] = '0012_signed_promise'
+revision: str = "0013_list_qty"
+down_revision: Union[str, None] = "0012_signed_promise"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('estimate_line', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('list_qty_milli', sa.Integer(), nullable=True))
-    with op.batch_alter_table('visit', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('comeback_proposed_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('comeback_decision', sa.String(length=10), nullable=False,
-                                      server_default=''))
-        batch_op.add_column(sa.Column('comeback_reason', sa.String(length=500), nullable=False,
-                                      server_default=''))
+    with op.batch_alter_table("estimate_line", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("list_qty_milli", sa.Integer(), nullable=True))
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("comeback_proposed_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("comeback_decision", sa.String(length=10), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("comeback_reason", sa.String(length=500), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('visit', schema=None) as batch_op:
-        batch_op.drop_column('comeback_reason')
-        batch_op.drop_column('comeback_decision')
-        batch_op.drop_column('comeback_proposed_id')
-    with op.batch_alter_table('estimate_line', schema=None) as batch_op:
-        batch_op.drop_column('list_qty_milli')
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.drop_column("comeback_reason")
+        batch_op.drop_column("comeback_decision")
+        batch_op.drop_column("comeback_proposed_id")
+    with op.batch_alter_table("estimate_line", schema=None) as batch_op:
+        batch_op.drop_column("list_qty_milli")

@@ -10,23 +10,23 @@ Revision ID: 0014_audit_version
 Revises: 0013_list_qty
 Create Date: 2026-12-07 22:10:00
 """
+
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision: str = '0014_audit_version'
-down_revision: Union[str, None] = '0013_list_qty'
+revision: str = "0014_audit_version"
+down_revision: Union[str, None] = "0013_list_qty"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('visit_version', sa.Integer(), nullable=True))
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("visit_version", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.drop_column('visit_version')
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_column("visit_version")

@@ -15,15 +15,15 @@ Revision ID: 0016_speed
 Revises: 0014_customer_version
 Create Date: 2026-12-07 22:10:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 
 from desk.domain import search
 
-
-revision: str = '0016_speed'
-down_revision: Union[str, None] = '0014_customer_version'
+revision: str = "0016_speed"
+down_revision: Union[str, None] = "0014_customer_version"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
