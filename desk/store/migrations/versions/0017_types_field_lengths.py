@@ -8,7 +8,7 @@ values at this revision, written out: a migration must not change when a
 specification does later (that takes a migration of its own).
 
 Revision ID: 0017_types_field_lengths
-Revises: 0013_list_qty
+Revises: 0015_fig_walk_in_arrival
 Create Date: 2026-12-07 22:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_types_field_lengths"
-down_revision: Union[str, None] = "0013_list_qty"
+down_revision: Union[str, None] = "0015_fig_walk_in_arrival"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
