@@ -350,7 +350,8 @@ async def test_a_reminder_outcome_typed_while_the_visit_moved_on_is_kept(shop, c
     to that visit. B's save is refused in words with the outcome kept in the form
     (it closed, the outcome lost); ctrl+r records it on the visit as it is now."""
     d = shop.desk
-    vid = flow.book(shop, clock, minutes_ahead=30)
+    vid = flow.book(shop, clock, minutes_ahead=90)
+    clock.advance(minutes=30)  # the hour before: its reminder is on the list
     a, b = two_apps(shop, clock, db_url)
     async with b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
