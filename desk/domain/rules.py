@@ -531,9 +531,10 @@ CHECKS: dict[str, Rule] = {
 }
 
 CONDITIONS: dict[str, Callable[[VisitFacts], bool]] = {
-    "is_comeback": lambda f: (
-        comeback_of(f.concerns, f.past_visits, f.arrived_at or f.now, f.policy.comeback_window_days) is not None
-    ),
+    # a comeback the advisor confirmed (issue 25: proposed by the data, decided by
+    # the advisor; an undecided proposal is no comeback, and APPT-03 was ticked
+    # for one at the arrival without the proposal ever being shown)
+    "is_comeback": lambda f: f.comeback_of_id is not None,
     "first_visit": lambda f: f.first_visit,
     "is_late": is_late,
     "has_reminders": lambda f: any(kind != "late" for kind, _ in f.reminders),

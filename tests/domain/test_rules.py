@@ -79,7 +79,9 @@ def test_comeback_window_is_configurable():
     old = [past(40, "y", [Symptom.VIBRATION])]
     assert rules.comeback_of(c, old, NOW, 30) is None
     assert rules.comeback_of(c, old, NOW, 45) is not None
-    assert CONDITIONS["is_comeback"](f(concerns=c, past_visits=old, policy=Policy(comeback_window_days=45)))
+    # similar data only proposes a comeback: APPT-03 applies once the advisor confirmed it
+    assert not CONDITIONS["is_comeback"](f(concerns=c, past_visits=old, policy=Policy(comeback_window_days=45)))
+    assert CONDITIONS["is_comeback"](f(concerns=c, past_visits=old, comeback_of_id=1))
 
 
 # ------------------------------------------------------------------ conditions

@@ -460,6 +460,8 @@ def test_comeback_is_flagged_at_booking(shop, clock):
     assert not row.comeback and not row.new_customer  # proposed, not decided (issue 25)
     proposal = d.lifecycle.visit_view(again).comeback_proposal
     assert (proposal.original_id, proposal.days) == (first, 10)
+    # undecided, APPT-03 (expedite a comeback) is not asked of it (breaking test of issue 25)
+    assert {s.item.id: s.state for s in d.checklist.checklist(again)}["APPT-03"] == "not_applicable"
     d.comebacks.decide(shop.sa, d.lifecycle.ref(again), confirm=True)
     row = next(r for r in d.booking.board(clock.now.date()) if r.visit_id == again)
     assert row.comeback and d.lifecycle.visit_view(again).comeback_proposal is None
