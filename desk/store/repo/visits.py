@@ -14,6 +14,7 @@ from desk.domain.entities import (
     PastVisit,
 )
 from desk.domain.comebacks import Proposal, open_proposal
+from desk.domain.payment import paid
 from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
@@ -37,6 +38,7 @@ from desk.store.repo.mapping import (
     to_vehicle,
 )
 from desk.store.repo.people import last_odometer
+from desk.store.repo.payments import payments
 
 
 __all__ = [
@@ -177,6 +179,7 @@ def visit_facts(
         next_service_km=visit.next_service_km,
         complaints=[to_complaint(c) for c in complaints],
         policy=policy,
+        paid_cents=paid(payments(session=session, visit_id=visit.id)),
     )
 
 
