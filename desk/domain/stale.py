@@ -80,6 +80,9 @@ DID: dict[str, str] = {
     "comeback.cause": N_("recorded the comeback's cause"),
     "integrity.accept": N_("accepted the flag"),
     "setup.setting": N_("changed the shop set-up"),
+    "payment.take": N_("took a payment"),
+    "payment.void": N_("voided a payment"),
+    "payment.refund": N_("refunded the customer"),
 }
 
 
