@@ -25,6 +25,7 @@ from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
 from desk.domain.process import STAGE_LABELS, Stage
+from desk.domain.payment import balance_due, invoice_text, paid
 from desk.domain.validate import show_phone
 from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.i18n import N_
@@ -232,18 +233,23 @@ class TransferService(Service):
                 # a signed visit's amounts are as signed, never today's rates
                 signed = signed_terms(repo.authorisations(session=session, visit_id=v.id), v.estimate_version,
                                       estimate)
+                final = self.totals(billable, c, signed).total
+                payments = repo.payments(session=session, visit_id=v.id)
                 out.append((
                     v.number, v.day, STAGE_LABELS.get(Stage(v.stage), v.stage), bool(v.walk_in), c.name, c.phone, veh.plate,
                     f"{veh.make} {veh.model}".strip(), veh.vin, names.get(v.advisor_id, ""),
                     names.get(v.technician_id, ""), v.appointment_at, v.arrived_at, v.signed_at,
                     v.promised_at, v.ready_at, v.delivered_at, v.odometer_km,
-                    _money(self.totals(estimate, c, signed).total), _money(self.totals(billable, c, signed).total),
+                    _money(self.totals(estimate, c, signed).total), _money(final),
+                    invoice_text(v.invoice_no), _money(paid(payments)), _money(balance_due(final, payments)),
+                    _methods(payments),
                 ))
             return Table(N_("Visit list"), (
                 N_("RO number"), N_("Visit day"), N_("Stage"), N_("Walk-in"), N_("Customer"), N_("Phone"), N_("Plate"),
                 N_("Vehicle"), N_("VIN"), N_("Advisor"), N_("Technician"), N_("Appointment"), N_("Arrived"),
                 N_("Signed at"), N_("Promised"), N_("Ready"), N_("Delivered"), N_("Odometer km"),
-                N_("Estimate total"), N_("Final total"),
+                N_("Estimate total"), N_("Final total"), N_("Invoice No."), N_("Paid"), N_("Balance due"),
+                N_("Payment methods"),
             ), out, msgid_columns=(2,))
 
         return self._read(run)
@@ -288,6 +294,12 @@ class TransferService(Service):
                 for r in report.rows]
         return Table(N_("KPI summary"), (N_("Measure"), N_("Result"), N_("Numerator"), N_("Denominator"),
                                          N_("Standard")), rows)
+
+
+def _methods(payments) -> str:
+    """How a visit was paid, for the export: "card 100.00; cash 414.15" (voids left out)."""
+    return "; ".join(f"{p.method} {'-' if p.kind == 'refund' else ''}{_money(p.amount_cents)}"
+                     for p in payments if p.voided_at is None)
 
 
 def _span(ids: list[int]) -> list[int]:

@@ -8,19 +8,9 @@ from rich.text import Text
 
 from desk.domain import fields
 from desk.domain.money import format_money
-from desk.domain.payment import Kind, PaymentDraft, invoice_text, method_label
+from desk.domain.payment import PaymentDraft, invoice_text
 from desk.i18n import _
-
-
-def payment_words(p, symbol: str) -> str:
-    """One payment in a line: its method, amount and, for cash, the change given."""
-    words = f"{_(method_label(p.method))} {format_money(p.amount_cents, symbol)}"
-    if p.kind == Kind.REFUND:
-        words = _("refund") + f" {words}"
-    if p.received_cents is not None:
-        words += "  (" + _("received {received}, change {change}", received=format_money(p.received_cents, symbol),
-                           change=format_money(p.change_cents, symbol)) + ")"
-    return words
+from desk.output.text import payment_words
 
 
 def settlement_text(view, symbol: str) -> Text:

@@ -185,3 +185,42 @@ def test_two_terminals_settling_two_visits_get_consecutive_invoice_numbers(db_ur
         assert numbers == [1, 2]
     finally:
         other.ctx.engine.dispose()
+
+
+def test_takings_count_payments_less_refunds_without_voids():
+    from datetime import datetime
+
+    from desk.domain.payment import Method, Payment
+    from desk.domain.takings import takings
+
+    at = datetime(2026, 12, 7, 10, 0)
+
+    def p(i, amount, kind=Kind.PAYMENT, void=False):
+        return Payment(i, kind, Method.CARD, amount, at, voided_at=at if void else None)
+
+    took = takings([(1, p(1, 30000)), (1, p(2, 10001)), (2, p(3, 50000)), (2, p(4, 5000, Kind.REFUND)),
+                    (3, p(5, 99999, void=True))])
+    assert (took.revenue_cents, took.orders, took.average_cents) == (85001, 2, 42501)
+    assert takings([]).average_cents is None
+
+
+def test_desk_report_shows_revenue_and_average_order(shop, clock, db_url):
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from desk.__main__ import main
+
+    d = shop.desk
+    vid = ready_visit(shop, clock)
+    total = d.lifecycle.visit_view(vid).totals.total
+    filler.settle(d, shop.sa, vid)
+    day = f"{clock.now:%Y-%m-%d}"
+    result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day])
+    assert result.exit_code == 0, result.output
+    money = f"{total // 100:,}.{total % 100:02d}"
+    assert f"Revenue: {money}" in result.output and f"Average order: {money}" in result.output
+    result = CliRunner().invoke(main, ["--db", db_url, "report", "--from", day, "--to", day, "--csv", "-"])
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(result.output))}
+    assert rows["revenue"]["value"] == money and rows["orders_paid"]["value"] == "1"

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from desk.domain.payment import Kind, Method, Payment
 from desk.store.models import CounterRow, PaymentRow, UserRow
 
-__all__ = ["next_number", "payment_rows", "payments", "to_payment"]
+__all__ = ["next_number", "payment_rows", "payments", "payments_between", "to_payment"]
 
 
 def to_payment(row: PaymentRow, by: str = "") -> Payment:
@@ -44,3 +44,10 @@ def next_number(*, session: Session, name: str) -> int:
         session.flush()
         return 1
     return int(session.execute(sa.select(table.c.value).where(table.c.name == name)).scalar_one())
+
+
+def payments_between(*, session: Session, start, end) -> list[tuple[int, Payment]]:
+    """Every payment and refund taken in ``start`` .. ``end`` (excluded), with its visit."""
+    rows = session.exec(select(PaymentRow).where(PaymentRow.at >= start, PaymentRow.at < end)
+                        .order_by(PaymentRow.id)).all()
+    return [(row.visit_id, to_payment(row)) for row in rows]
