@@ -84,3 +84,27 @@ async def test_a_payment_form_opened_before_another_terminals_payment_is_refused
                        str(form.query_one("#stale", Static).render()))
         assert form.query_one("#f-amount_cents", Input).value == "50"
     assert len(shop.desk.lifecycle.visit_view(vid).payments) == 1
+
+
+async def test_v_voids_a_payment_with_its_reason_and_an_advisor_asks_a_manager_for_it(shop, clock, db_url):
+    from tests.functional.test_signin import cheap_pin
+
+    cheap_pin(shop.desk, shop.mgr.id, "1357")
+    vid = ready_visit(shop, clock)
+    shop.desk.settlement.pay(shop.sa, shop.desk.lifecycle.ref(vid), PaymentDraft.of(method="alipay",
+                                                                                     amount_cents=5000))
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_delivery(pilot, app)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: screen_name(app) == "PickDialog")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ReasonDialog")
+        await pilot.press(*"typed twice", "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerApproval" and app.screen.query("#approval-managers"))
+        await wait_for(pilot, lambda: app.screen.query_one("#approval-managers").option_count == 1)
+        await pilot.press("enter", *"1357", "enter")
+        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and "void: typed twice" in shown(app))
+        assert "Paid: ¥0.00" in shown(app) and app.user.name == "王丽"  # the advisor stays signed in
+    event = [e for e in shop.desk.lifecycle.history(vid) if e.action == "payment.void"][-1]
+    assert event.user_name == "周经理" and "typed twice" in event.after
