@@ -108,3 +108,29 @@ async def test_v_voids_a_payment_with_its_reason_and_an_advisor_asks_a_manager_f
         assert "Paid: ¥0.00" in shown(app) and app.user.name == "王丽"  # the advisor stays signed in
     event = [e for e in shop.desk.lifecycle.history(vid) if e.action == "payment.void"][-1]
     assert event.user_name == "周经理" and "typed twice" in event.after
+
+
+async def test_f6_prints_the_invoice_on_the_set_up_printer_from_the_shops_own_folder(shop, clock, db_url, tmp_path,
+                                                                                    monkeypatch):
+    import os
+
+    from desk.output.files import printouts_folder
+    from tests.flow import setting_version
+    from tests.unit.test_printing import fake_lp
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    record = fake_lp(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    shop.desk.setup.set_setting(shop.mgr, "shop_printer", "Front_Desk", setting_version(shop.desk, "shop_printer"))
+    vid = ready_visit(shop, clock)
+    number = shop.desk.lifecycle.visit_view(vid).visit.number
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = record_notifications(app)
+        await open_delivery(pilot, app)
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: "Sent to the printer Front_Desk" in notes)
+    args = record.read_text().splitlines()
+    assert args[:2] == ["-d", "Front_Desk"] and args[-2] == "--"
+    sent = args[-1]
+    assert sent.startswith(str(printouts_folder(db_url))) and f"{number}-invoice" in sent
