@@ -39,9 +39,9 @@ class SettlementService(Service):
                                  amount_cents=draft.amount_cents, received_cents=draft.received_cents,
                                  change_cents=draft.change_cents, at=self.now(), by_user=actor.id)
             session.add(payment)
-            self._touch(session, row)
+            self._touch(session, row)  # flushes: the payment has its id for the audit
             left = balance - draft.amount_cents
-            self._audit(session, actor, "payment.take", "payment", None, visit_id=row.id, after={
+            self._audit(session, actor, "payment.take", "payment", payment.id, visit_id=row.id, after={
                 "invoice_no": number, "method": draft.method.value, "amount_cents": draft.amount_cents,
                 "received_cents": draft.received_cents, "change_cents": draft.change_cents, "balance_cents": left})
             return left
@@ -78,10 +78,11 @@ class SettlementService(Service):
 
         def run(session: Session, row: VisitRow) -> None:
             check_refund(amount_cents, repo.payments(session=session, visit_id=row.id))
-            session.add(PaymentRow(visit_id=row.id, kind=Kind.REFUND.value, method=method.value,
-                                   amount_cents=amount_cents, reason=reason, at=self.now(), by_user=actor.id))
+            refund = PaymentRow(visit_id=row.id, kind=Kind.REFUND.value, method=method.value,
+                                amount_cents=amount_cents, reason=reason, at=self.now(), by_user=actor.id)
+            session.add(refund)
             self._touch(session, row)
-            self._audit(session, actor, "payment.refund", "payment", None, visit_id=row.id,
+            self._audit(session, actor, "payment.refund", "payment", refund.id, visit_id=row.id,
                         after={"method": method.value, "amount_cents": amount_cents, "reason": reason})
 
         return self._change(visit, run)

@@ -116,6 +116,8 @@ def test_voids_and_refunds_are_a_managers_with_a_reason_and_audited(shop, clock)
     actions = [(e.action, e.user_name) for e in d.lifecycle.history(vid) if e.action.startswith("payment.")]
     assert actions == [("payment.take", "王丽"), ("payment.void", "周经理"), ("payment.take", "王丽"),
                        ("payment.refund", "周经理")]
+    ids = [e.entity_id for e in d.lifecycle.history(vid) if e.action.startswith("payment.")]
+    assert ids == [pay.id, pay.id, view.payments[1].id, view.payments[2].id]
 
 
 def test_the_invoice_sequence_is_gapless_under_two_terminals_with_failures(db_url, desk, clock):
