@@ -42,7 +42,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("shop_phone", N_("Shop phone"), "phone", optional=True),
     SettingSpec("shop_tax_id", N_("Shop tax ID"), "text", optional=True),
     #: the printer F6 prints on through the system's print service (``lp -d``); empty: files only
-    SettingSpec("shop_printer", N_("Printer (its name for lp; empty: files only)"), "printer", optional=True),
+    SettingSpec("shop_printer", N_("Printer (lp name)"), "printer", optional=True),
     SettingSpec("opening_time", N_("Opening time"), "time"),
     SettingSpec("closing_time", N_("Closing time"), "time"),
     SettingSpec("slot_minutes", N_("Slot length (minutes)"), "int", 5, 240),
