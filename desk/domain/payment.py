@@ -45,7 +45,7 @@ class Kind(StrEnum):
     REFUND = "refund"
 
 
-#: The name of the invoice numbers' sequence (``counter`` table).
+#: The name of the invoice numbers' sequence (``shop_sequence`` table).
 INVOICE_SEQUENCE = "invoice"
 
 

@@ -302,7 +302,7 @@ class CounterRow(SQLModel, table=True):
     """A gapless sequence of the shop (the invoice numbers): its last value, moved
     on in the transaction that uses the next one, so a rollback takes none."""
 
-    __tablename__ = "counter"
+    __tablename__ = "shop_sequence"
     name: str = Field(primary_key=True, max_length=20)
     value: int = Field(default=0, sa_type=sa.BigInteger)
 

@@ -44,12 +44,12 @@ def upgrade() -> None:
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_visit_id'), ['visit_id'], unique=False)
     op.create_table(
-        'counter',
+        'shop_sequence',
         sa.Column('name', sa.String(length=20), nullable=False),
         sa.Column('value', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('name', name=op.f('pk_counter')),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_shop_sequence')),
     )
-    op.execute("INSERT INTO counter (name, value) VALUES ('invoice', 0)")
+    op.execute("INSERT INTO shop_sequence (name, value) VALUES ('invoice', 0)")
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invoice_no', sa.BigInteger(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_visit_invoice_no'), ['invoice_no'])
@@ -59,7 +59,7 @@ def downgrade() -> None:
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_visit_invoice_no'), type_='unique')
         batch_op.drop_column('invoice_no')
-    op.drop_table('counter')
+    op.drop_table('shop_sequence')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_visit_id'))
     op.drop_table('payment')
