@@ -21,6 +21,8 @@ class Settings:
     shop_address: str = ""
     shop_phone: str = ""
     shop_tax_id: str = ""
+    #: The printer F6 sends printouts to with ``lp -d`` ("": they are only written to files).
+    shop_printer: str = ""
     locale: str = "en"
     currency_symbol: str = "¥"
     comeback_window_days: int = 30

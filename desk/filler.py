@@ -73,15 +73,26 @@ def pass_qc(desk, technician: User, inspector: User, visit_id: int, *, cause: st
 
 
 def hand_over(desk, advisor: User, visit_id: int, *, call_at: datetime, disposal: Disposal) -> None:
-    """Delivery: the customer told, the old parts' fate, the follow-up call agreed, delivered."""
+    """Delivery: the customer told, the old parts' fate, the follow-up call agreed,
+    the bill paid, delivered."""
     desk.lifecycle.notify_ready(advisor, desk.lifecycle.ref(visit_id))
     desk.delivery.set_disposal(advisor, desk.lifecycle.ref(visit_id), disposal)
     desk.delivery.agree_followup(advisor, desk.lifecycle.ref(visit_id), desk.delivery.agreement(call_at, "phone"))
+    settle(desk, advisor, visit_id)
     tick_open(desk, advisor, visit_id)
     desk.lifecycle.advance(advisor, desk.lifecycle.ref(visit_id))
 
 
-__all__ = ["finish_work", "hand_over", "parts_in_stock", "pass_qc", "sign", "tick_open", "timedelta"]
+def settle(desk, actor: User, visit_id: int, method: str = "card") -> None:
+    """The customer pays the balance due in one payment (DLV-13)."""
+    balance = desk.lifecycle.visit_view(visit_id).balance
+    if balance > 0:
+        desk.settlement.pay(
+            actor, desk.lifecycle.ref(visit_id), desk.settlement.draft(method=method, amount_cents=balance)
+        )
+
+
+__all__ = ["finish_work", "hand_over", "parts_in_stock", "pass_qc", "settle", "sign", "tick_open", "timedelta"]
 
 
 def promise(desk, actor: User, visit_id: int, at: datetime) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from desk.cli.common import fail, open_shop
 from desk.domain import fields, kpi
 from desk.domain.errors import DeskError, InvalidInput
+from desk.domain.money import format_money
 from desk.i18n import _, _n
 from desk.services.reports import day_range, measure_base, measure_label
 from desk.widgets.feedback import describe_error
@@ -25,7 +26,7 @@ from desk.widgets.feedback import describe_error
 @click.option("--csv", "csv_path", metavar="FILE|-", help="Write CSV to FILE (- for standard output).")
 @click.pass_context
 def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | None, csv_path: str | None) -> None:
-    """The KPI figures of a date range, as text or CSV (the dashboard's figures)."""
+    """The KPI figures of a date range (the dashboard's), then the takings (revenue, orders paid, average order), as text or CSV."""
     today = date.today()
     try:
         first_day = fields.FIRST_DAY.parse(first, today=today)
@@ -40,17 +41,36 @@ def report_cmd(ctx: click.Context, first: str, last: str | None, advisor: str | 
             advisor_id = match[0].id
         start, end = day_range(first_day, last_day)
         report = desk.reports.kpi_report(start, end, advisor_id)
+        took = desk.reports.takings(start, end)
     except InvalidInput as exc:
         fail(_(exc.reason, **exc.params))
     except DeskError as exc:
         fail(describe_error(exc))
     if csv_path:
-        _write_csv(report, csv_path)
+        _write_csv(report, csv_path, took)
     else:
         _print_table(report, first_day, last_day)
+        _print_takings(took)
 
 
-def _write_csv(report, csv_path: str) -> None:
+def takings_rows(took) -> list[tuple[str, str, str]]:
+    """The takings (``desk.domain.takings``) as (key, label, value): the shop's, whoever
+    the KPIs are for."""
+    average = took.average_cents
+    return [
+        ("revenue", _("Revenue"), format_money(took.revenue_cents)),
+        ("orders_paid", _("Orders paid"), str(took.orders)),
+        ("average_order", _("Average order"), "" if average is None else format_money(average)),
+    ]
+
+
+def _print_takings(took) -> None:
+    click.echo("\n" + _("Takings (payments less refunds, the whole shop)"))
+    for _key, label, value in takings_rows(took):
+        click.echo(f"  {label}: {value or '-'}")
+
+
+def _write_csv(report, csv_path: str, took) -> None:
     numbers = report.visits
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
@@ -73,6 +93,8 @@ def _write_csv(report, csv_path: str) -> None:
                 " ".join(numbers[i].number for i in m.hits if i in numbers),
             ]
         )
+    for key, label, value in takings_rows(took):
+        w.writerow([key, label, value, "" if key == "orders_paid" else "money"] + [""] * 8)
     if csv_path == "-":
         click.echo(out.getvalue(), nl=False)
         return

@@ -707,6 +707,22 @@ def followup_channel_label(channel: str | None) -> str:
 
 FOLLOWUP_AT = When("at")
 
+# Settlement at delivery (DLV-13, desk.domain.payment)
+PAYMENT_METHOD = Choice(
+    "method",
+    message=N_("Method is 1 cash, 2 card, 3 WeChat Pay, 4 Alipay or 5 account"),
+    options=(
+        ("cash", ("1", "c", "现金")),
+        ("card", ("2", "k", "刷卡", "银行卡")),
+        ("wechat", ("3", "w", "wechat pay", "微信", "微信支付")),
+        ("alipay", ("4", "a", "支付宝")),
+        ("account", ("5", "挂账", "记账")),
+    ),
+)
+#: What a payment pays (never nothing) and, for cash, what the customer handed over.
+PAYMENT_AMOUNT = Money("amount_cents", label="amount", min_cents=1)
+CASH_RECEIVED = Money("received_cents", label="cash received", required=False)
+
 # Follow-up call and complaints
 OUTCOME = Choice(
     "outcome",

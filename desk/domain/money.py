@@ -298,6 +298,9 @@ class Totals:
     tax: int = 0
     total: int = 0
     not_charged: int = 0
+    #: The rate each taxed code was summed with (what a printout shows beside its
+    #: tax); not part of what the totals are: left out of comparisons.
+    rate_by_code: dict[str, Decimal] = field(default_factory=dict, compare=False)
 
 
 def totals(lines: Iterable[PricedLine], taxes: TaxTable, member_discount_pct: Decimal = Decimal(0)) -> Totals:
@@ -334,7 +337,16 @@ def totals(lines: Iterable[PricedLine], taxes: TaxTable, member_discount_pct: De
     net = gross - discount
     tax = sum(tax_by_code.values())
     total = net if taxes.prices_include_tax else net + tax
-    return Totals(gross, discount, net, tax_by_code, tax, total, not_charged)
+    return Totals(
+        gross,
+        discount,
+        net,
+        tax_by_code,
+        tax,
+        total,
+        not_charged,
+        rate_by_code={code: taxes.rate(code) for code in tax_by_code},
+    )
 
 
 # ------------------------------------------------------------------ authorised vs final

@@ -112,6 +112,8 @@ class VisitFacts:
     #: (desk.domain.comebacks).
     comeback_of_id: int | None = None
     comeback_cause: str = ""
+    #: What the customer has paid (``payment.paid``: refunds off, voids left out), DLV-13.
+    paid_cents: int = 0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -502,6 +504,10 @@ CHECKS: dict[str, Rule] = {
         lambda f: f.disposal is not None, N_("Record what the customer wants done with the old parts")
     ),
     "followup_agreed": Rule(followup_agreed_ok, N_("Agree a follow-up call time and channel within 72 hours")),
+    "settled": Rule(
+        lambda f: f.final_total_cents - f.paid_cents == 0,
+        N_("Settle with the customer: take the payment (p) until the balance due is 0"),
+    ),
     "call_made": Rule(lambda f: bool(f.calls), N_("Make the follow-up call")),
     "called_in_window": Rule(
         called_in_window,

@@ -27,7 +27,7 @@ class SettingSpec:
 
     key: str
     label: str
-    #: text | phone | int | pct | money | time | locale | tax
+    #: text | phone | int | pct | money | time | locale | tax | printer
     kind: str
     minimum: int = 0
     maximum: int | None = None
@@ -41,6 +41,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("shop_address", N_("Shop address"), "text", optional=True),
     SettingSpec("shop_phone", N_("Shop phone"), "phone", optional=True),
     SettingSpec("shop_tax_id", N_("Shop tax ID"), "text", optional=True),
+    #: the printer F6 prints on through the system's print service (``lp -d``); empty: files only
+    SettingSpec("shop_printer", N_("Printer (lp name)"), "printer", optional=True),
     SettingSpec("opening_time", N_("Opening time"), "time"),
     SettingSpec("closing_time", N_("Closing time"), "time"),
     SettingSpec("slot_minutes", N_("Slot length (minutes)"), "int", 5, 240),
@@ -78,6 +80,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
 SPECS = {s.key: s for s in SETTINGS}
 
 
+#: A print queue's name as ``lp -d`` takes it (CUPS: no space, "/" or "#"); never an option.
+PRINTER_NAME = re.compile(r"[A-Za-z0-9_.@:][A-Za-z0-9_.@:-]{0,79}")
+
 #: Settings keys of the tax rates: "tax.VAT13" is the rate of code VAT13, in %.
 TAX_PREFIX = "tax."
 
@@ -100,6 +105,10 @@ def parse_setting(key: str, text: str, *, tax_codes: frozenset[str] | set[str] =
     if s.kind == "text":
         if not raw:
             raise InvalidInput("value", N_("Must not be empty"))
+        return raw
+    if s.kind == "printer":
+        if not PRINTER_NAME.fullmatch(raw):
+            raise InvalidInput("value", N_("A printer's name: letters, digits and - _ . @ : (not first -), no spaces"))
         return raw
     if s.kind == "phone":
         try:

@@ -32,6 +32,8 @@ The rules:
   foreman who did not find the work;
 * **confirm or reject a proposed comeback**: an advisor, manager or foreman;
 * **record a comeback's cause** at its QC: a QC inspector, a manager or foreman;
+* **deliver with a balance due**, **void or refund a payment**: a manager or
+  foreman;
 * **change the shop set-up** (settings, checklist, canned jobs, users, PINs of
   others): a manager.
 
@@ -434,6 +436,17 @@ def may_decide_comeback(user: User | None) -> Verdict:
     if user is not None and (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
         return ALLOWED
     return refuse(N_("decide a comeback"), Role.ADVISOR.value)
+
+
+def may_deliver_with_balance(user: User | None) -> Verdict:
+    """Let a car go with a balance still due (DLV-13): a manager or foreman (an
+    advisor asks one for their PIN on the spot)."""
+    return ALLOWED if _manager_or_foreman(user) else refuse(N_("deliver with a balance due"), MANAGER)
+
+
+def may_void_payment(user: User | None) -> Verdict:
+    """Void a payment recorded by mistake, or refund money: a manager or foreman."""
+    return ALLOWED if _manager_or_foreman(user) else refuse(N_("void or refund a payment"), MANAGER)
 
 
 def may_record_cause(user: User) -> Verdict:

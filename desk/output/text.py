@@ -31,6 +31,7 @@ from desk.domain import damage
 from desk.domain import fields as fields_mod
 from desk.domain.entities import LineKind
 from desk.domain.money import format_money, line_net, priced
+from desk.domain.payment import Kind, invoice_text, method_label
 from desk.domain.rules import signed_split
 from desk.domain.validate import show_phone, visible
 from desk.domain.walkaround import DAMAGE_NAMES, PANEL_NAMES
@@ -231,10 +232,18 @@ def _totals(t, sym: str, lines) -> list[tuple[str, str]]:
         out.append((_("Member discount"), "-" + format_money(member, sym)))
     out.append((_("Net"), format_money(t.net, sym)))
     codes = {code: cents for code, cents in t.tax_by_code.items() if cents}
-    out += [(_("Tax") + f" {code}", format_money(cents, sym)) for code, cents in sorted(codes.items())] or [
+    out += [(_tax_label(t, code), format_money(cents, sym)) for code, cents in sorted(codes.items())] or [
         (_("Tax"), format_money(t.tax, sym))
     ]
     return out + [(_("Total"), format_money(t.total, sym))]
+
+
+def _tax_label(t, code: str) -> str:
+    """ "Tax VAT13 (13%)": the code and the rate it was summed with (beside the tax,
+    so a reader can check it), the rate left out where it is not known."""
+    rate = t.rate_by_code.get(code)
+    shown = f" ({fields_mod.decimal_text(rate * 100)}%)" if rate is not None else ""
+    return _("Tax") + f" {code}{shown}"
 
 
 def _people(view, *, not_recorded: bool = False) -> list[tuple[str, str]]:
@@ -342,24 +351,59 @@ def reapproval(v, sym: str) -> str:
     )
 
 
+def payment_words(p, symbol: str) -> str:
+    """One payment in a line: its method, amount and, for cash, the change given."""
+    words = f"{_(method_label(p.method))} {format_money(p.amount_cents, symbol)}"
+    if p.kind == Kind.REFUND:
+        words = _("refund") + f" {words}"
+    if p.received_cents is not None:
+        words += (
+            "  ("
+            + _(
+                "received {received}, change {change}",
+                received=format_money(p.received_cents, symbol),
+                change=format_money(p.change_cents, symbol),
+            )
+            + ")"
+        )
+    return words
+
+
+def _payment_rows(view, sym: str) -> list[str]:
+    """The invoice's payments: each method and amount (cash with the change), a
+    voided one said void, a refund as a refund."""
+    out = []
+    for p in view.payments:
+        words = f"{p.at:%Y-%m-%d %H:%M}  {payment_words(p, sym)}"
+        out.append(words + ("  " + _("void: {reason}", reason=p.void_reason) if p.voided_at is not None else ""))
+    return out
+
+
 def invoice_doc(view, settings, next_due, *, printed_at: datetime) -> Doc:
-    """The invoice summary at hand-back: every billed line, what was not charged,
-    the next service due."""
+    """The invoice summary at hand-back: its number, every billed line, what was
+    not charged, the payments, what is paid and the balance due, the next service due."""
     v, t, sym = view.visit, view.totals, settings.currency_symbol
     billed = [ln for ln in view.lines if ln.approval == "approved"]
     rows = [_line_row(ln, sym) for ln in billed]
     totals = _totals(t, sym, billed) + _signed_rows(view, t.total, sym)
+    totals += [
+        (_("Paid"), format_money(view.paid, sym)),
+        (_("Balance due") if view.balance >= 0 else _("Refund due"), format_money(abs(view.balance), sym)),
+    ]
     day, due_km = next_due
     walk, since = damage.marks(v.damages), damage.marks(v.delivery_damages)
     return Doc(
         kind="invoice",
         title=_("Invoice summary"),
         **_header(view, settings, printed_at),
-        fields=_people(view) + _acknowledged(v),
+        fields=[(_("Invoice No."), invoice_text(v.invoice_no) or _("not issued yet"))]
+        + _people(view)
+        + _acknowledged(v),
         **_table(rows),
         totals=totals,
         # the car handed back as it came: the walkaround's map beside what was noted since
         sections=[
+            (_("Payments"), _payment_rows(view, sym) or [_("none")]),
             (_("Damage at the walkaround"), _damage_lines(walk) or [_("No damage")]),
             (_("Damage noted at delivery"), _damage_lines(since) or [_("none")]),
         ],

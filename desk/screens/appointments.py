@@ -504,11 +504,10 @@ class AppointmentsScreen(ListScreen):
         tomorrow = self.app.clock().date() + timedelta(days=1)
 
         def export():
-            from desk.locations import data_dir
+            from desk.output.files import printouts_folder
 
             names = self.desk.booking.welcome_list(self.user, tomorrow)
-            folder = data_dir() / "printouts"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = printouts_folder(self.desk.ctx.engine.url)  # the shop's own, never another's
             path = folder / f"welcome-{tomorrow.isoformat()}.txt"
             header = _("Welcome! {shop} looks forward to seeing you", shop=self.app.settings.shop_name)
             path.write_text(header + "\n\n" + "\n".join(names) + "\n", encoding="utf-8")

@@ -353,8 +353,11 @@ class VisitActions:
                     table.focus_item(exc.items[0].item.id)
                     break
 
-        self.run_db(
-            lambda: self.desk.lifecycle.advance(self.user, self.ref, tick=tick),
+        # a move the user's role may not make (a car leaving with a balance due):
+        # a manager lets it go with their PIN on this terminal, named in the audit
+        self.run_as_or_approved(
+            _("Next stage"),
+            lambda actor: self.desk.lifecycle.advance(actor, self.ref, tick=tick),
             done or (lambda stage: self.after_advance(stage)),
             failed=refused,
         )

@@ -3,7 +3,8 @@
 QC: self-inspection, every line done, inspector other than the technician,
 wash, rework with a reason. Delivery: the final amount beside what the customer
 signed (within the tolerance an explanation, beyond it the customer's re-approval), old parts and the customer's choice, next service due,
-the follow-up call agreed within 72 hours, an invoice summary to print."""
+the follow-up call agreed within 72 hours, the settlement (payments, the balance
+due, the invoice number), an invoice summary to print."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from desk.screens.workshop import WorkLines
 from desk.widgets.comebacks import ComebackCause, comeback_panel
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog, ReasonDialog
 from desk.widgets.handback import HandbackActions, ack_text, map_text
+from desk.widgets.settlement import SettlementActions, settlement_text
 
 DISPOSAL_LABELS = {Disposal.TAKE_AWAY: N_("customer takes them"), Disposal.SHOP_DISPOSES: N_("shop disposes of them")}
 
@@ -131,10 +133,27 @@ def amounts_text(view, policy, symbol: str) -> Text:
     return out
 
 
-class DeliveryScreen(HandbackActions, VisitScreen):
+class DeliveryScreen(SettlementActions, HandbackActions, VisitScreen):
     stage = Stage.READY
     handback_end = "out"
     BINDINGS = [
+        Binding("p", "pay", N_("Payment"), id="delivery.pay", tooltip=N_("Take a payment (DLV-13)")),
+        Binding(
+            "v",
+            "void_payment",
+            N_("Void payment"),
+            id="delivery.void_payment",
+            show=False,
+            tooltip=N_("Void a payment recorded by mistake (a manager)"),
+        ),
+        Binding(
+            "r",
+            "refund",
+            N_("Refund"),
+            id="delivery.refund",
+            show=False,
+            tooltip=N_("Give money back to the customer (a manager)"),
+        ),
         Binding(
             "t",
             "notify_ready",
@@ -164,6 +183,7 @@ class DeliveryScreen(HandbackActions, VisitScreen):
 
     def compose_panel(self) -> ComposeResult:
         yield Static("", id="amounts")
+        yield Static("", id="settlement")
         yield Static("", id="delivery-facts")
         yield Static("", id="handback")
 
@@ -171,6 +191,7 @@ class DeliveryScreen(HandbackActions, VisitScreen):
         self.query_one("#amounts", Static).update(
             amounts_text(view, self.desk.ctx.policy, self.app.settings.currency_symbol)
         )
+        self.query_one("#settlement", Static).update(settlement_text(view, self.app.settings.currency_symbol))
         handback = map_text(view.visit)  # the car handed back as it came
         handback.append_text(
             ack_text(_("Acknowledged at delivery"), view.visit.damage_ack_out_by, view.visit.damage_ack_out_at)
@@ -278,9 +299,11 @@ class DeliveryScreen(HandbackActions, VisitScreen):
         from desk.output.text import invoice_doc
         from desk.screens.printing import print_document
 
-        view, visit_id = self.view, self.visit_id
-        desk = self.desk  # the document is made in print_document's worker
+        visit_id = self.visit_id
+        desk = self.desk  # the document is made in print_document's worker, from the record as it is then
         print_document(
             self,
-            lambda settings, at: invoice_doc(view, settings, desk.lifecycle.next_service_due(visit_id), printed_at=at),
+            lambda settings, at: invoice_doc(
+                desk.lifecycle.visit_view(visit_id), settings, desk.lifecycle.next_service_due(visit_id), printed_at=at
+            ),
         )

@@ -36,6 +36,7 @@ from desk.services.people import PeopleService
 from desk.services.reception import ReceptionService
 from desk.services.reports import ReportService
 from desk.services.security import SecurityService
+from desk.services.settlement import SettlementService
 from desk.services.setup import SetupService
 from desk.services.timeline import TimelineService
 from desk.services.transfer import TransferService
@@ -69,6 +70,7 @@ class Desk:
     carryover: CarryOverService
     comebacks: ComebackService
     handback: HandbackService
+    settlement: SettlementService
 
 
 def build_desk(ctx: ServiceContext) -> Desk:
@@ -103,6 +105,7 @@ def build_desk(ctx: ServiceContext) -> Desk:
         carryover=CarryOverService(ctx, estimate=estimate),
         comebacks=ComebackService(ctx),
         handback=HandbackService(ctx, complaints=complaints),
+        settlement=SettlementService(ctx),
     )
 
 

@@ -12,12 +12,12 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from desk.domain import checklist as ck
-from desk.domain import fields, staff
+from desk.domain import fields, payment, staff
 from desk.domain import process as proc
 from desk.domain.checklist import MarkKind
 from desk.domain.comebacks import Proposal
 from desk.domain.entities import Authorisation, Customer, EstimateLine, Saved, User, Vehicle, VisitRef
-from desk.domain.errors import InvalidInput
+from desk.domain.errors import GuardFailed, InvalidInput
 from desk.domain.estimate import Signature, check_promise_change, check_promised, promise_needs_approval
 from desk.domain.money import Totals
 from desk.domain.process import Action, Stage
@@ -34,8 +34,12 @@ from desk.domain.rules import (
 )
 from desk.services.checklist import ChecklistService
 from desk.services.context import Service
+from desk.services.settlement import issue_invoice
 from desk.store import audit, repo
 from desk.store.models import AuditEventRow, CustomerRow, UserRow, VisitRow
+
+#: The check of the settlement item (DLV-13): a balance left open is a manager's to let go.
+SETTLED = "settled"
 
 #: A line's stored fields that the signature covers (``rules.lines_hash``).
 PRICED_FIELDS = ("description", "qty_milli", "unit_cents", "discount_bp", "tax_code", "warranty", "free")
@@ -73,6 +77,17 @@ class VisitView:
     #: The car's last visits with their concerns and declined lines (``people.vehicle_visits``),
     #: read with the visit when asked (``visit_view(past=n)``); empty otherwise.
     last_visits: list = field(default_factory=list)
+    #: The visit's payments and refunds (``payment.Payment``), oldest first (DLV-13).
+    payments: list = field(default_factory=list)
+
+    @property
+    def paid(self) -> int:
+        return payment.paid(self.payments)
+
+    @property
+    def balance(self) -> int:
+        """What is still due on the final amount (negative: a refund is due)."""
+        return payment.balance_due(self.totals.total, self.payments)
 
     @property
     def ref(self) -> VisitRef:
@@ -132,6 +147,7 @@ class LifecycleService(Service):
                 )
                 if past
                 else [],
+                payments=repo.payments(session=session, visit_id=visit.id),
             )
 
         return self._read(run)
@@ -217,9 +233,10 @@ class LifecycleService(Service):
                 if item_id not in {i.id for i in self.templates.for_stage(frm)}:
                     raise InvalidInput("item", "{item} is not an item of this stage", {"item": item_id})
                 self.checklist.mark_in(session, actor, visit, item_id, MarkKind.DONE)
+            balance = 0
             if guarded:
                 facts = self._facts(session, visit)
-                ck.guard(self.templates, frm, facts, repo.marks(session=session, visit_id=visit.id))
+                balance = self._guard(actor, frm, facts, repo.marks(session=session, visit_id=visit.id))
             now = self.now()
             before = {"stage": frm.value}
             visit.stage = to.value
@@ -232,6 +249,7 @@ class LifecycleService(Service):
                 visit.ready_at = now
             elif to == Stage.DELIVERED:
                 visit.delivered_at = now
+                issue_invoice(session, visit)  # the invoice is issued, paid or not
                 if visit.next_service_date is None:
                     due, km = next_service(now.date(), visit.odometer_km, self.policy)
                     visit.next_service_date, visit.next_service_km = due, km
@@ -246,11 +264,29 @@ class LifecycleService(Service):
                 visit.id,
                 visit_id=visit.id,
                 before=before,
-                after={"stage": to.value, "reason": reason} if reason else {"stage": to.value},
+                after={
+                    "stage": to.value,
+                    **({"reason": reason} if reason else {}),
+                    **({"balance_cents": balance} if balance else {}),
+                },
             )
             return to
 
         return self._change(visit, run)
+
+    def _guard(self, actor: User, stage: Stage, facts, marks) -> int:
+        """Refuse to leave ``stage`` with a required item open; the balance due left
+        open at delivery (DLV-13, the only item open) is the manager's to let go
+        (``staff.may_deliver_with_balance``). Returns that balance (0: none)."""
+        try:
+            ck.guard(self.templates, stage, facts, marks)
+        except GuardFailed as exc:
+            balance = facts.final_total_cents - facts.paid_cents
+            if balance <= 0 or any(s.item.check != SETTLED for s in exc.items):
+                raise
+            staff.may_deliver_with_balance(actor).check()
+            return balance
+        return 0
 
     def set_promised(
         self, actor: User, visit: VisitRef, at: datetime, *, approval: Signature | None = None

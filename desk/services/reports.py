@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from desk.domain import clocking, integrity, kpi, timeline
+from desk.domain.takings import Takings, takings
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
@@ -147,6 +148,11 @@ class ReportService(Service):
             for t in clocking.technicians(times)
         ]
         return out
+
+    def takings(self, start: datetime, end: datetime) -> Takings:
+        """The revenue, orders paid and average order of ``start`` .. ``end``
+        (``desk.domain.takings``: apart from the KPI figures)."""
+        return self._read(lambda s: takings(repo.payments_between(session=s, start=start, end=end)))
 
     def verify_audit(self):
         """Check the audit log's hash chain and its anchor outside the database:

@@ -24,6 +24,7 @@ from desk.domain import csvimport, search, staff
 from desk.domain.csvimport import ImportRejected, ParsedImport
 from desk.domain.entities import User
 from desk.domain.errors import InvalidInput
+from desk.domain.payment import balance_due, invoice_text, paid
 from desk.domain.process import STAGE_LABELS, Stage
 from desk.domain.rules import billable_lines, estimate_lines_of, followup_due_at, signed_terms
 from desk.domain.validate import show_phone
@@ -280,6 +281,8 @@ class TransferService(Service):
                 estimate, billable = estimate_lines_of(lines), billable_lines(lines)
                 # a signed visit's amounts are as signed, never today's rates
                 signed = signed_terms(repo.authorisations(session=session, visit_id=v.id), v.estimate_version, estimate)
+                final = self.totals(billable, c, signed).total
+                payments = repo.payments(session=session, visit_id=v.id)
                 out.append(
                     (
                         v.number,
@@ -301,7 +304,11 @@ class TransferService(Service):
                         v.delivered_at,
                         v.odometer_km,
                         _money(self.totals(estimate, c, signed).total),
-                        _money(self.totals(billable, c, signed).total),
+                        _money(final),
+                        invoice_text(v.invoice_no),
+                        _money(paid(payments)),
+                        _money(balance_due(final, payments)),
+                        _methods(payments),
                     )
                 )
             return Table(
@@ -327,6 +334,10 @@ class TransferService(Service):
                     N_("Odometer km"),
                     N_("Estimate total"),
                     N_("Final total"),
+                    N_("Invoice No."),
+                    N_("Paid"),
+                    N_("Balance due"),
+                    N_("Payment methods"),
                 ),
                 out,
                 msgid_columns=(2,),
@@ -413,6 +424,15 @@ class TransferService(Service):
             rows,
             preamble=tuple((label, value) for label, value in identity if value),
         )
+
+
+def _methods(payments) -> str:
+    """How a visit was paid, for the export: "card 100.00; cash 414.15" (voids left out)."""
+    return "; ".join(
+        f"{p.method} {'-' if p.kind == 'refund' else ''}{_money(p.amount_cents)}"
+        for p in payments
+        if p.voided_at is None
+    )
 
 
 def _span(ids: list[int]) -> list[int]:

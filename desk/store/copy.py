@@ -26,8 +26,9 @@ from desk.store.revisions import head_revision
 
 BATCH = 5_000
 #: Tables the target's migration fills itself: its own fresh shop_id gives way to
-#: the source's (the copy is the same shop, so its backups keep their name).
-OWN_ROWS = ("shop_meta",)
+#: the source's (the copy is the same shop, so its backups keep their name), and
+#: its counters at 0 to the source's (the invoice numbers go on without a gap).
+OWN_ROWS = ("shop_meta", "shop_sequence")
 
 
 class CopyRefused(Exception):

@@ -196,6 +196,9 @@ class VisitRow(SQLModel, table=True):
     next_service_date: date | None = None
     next_service_km: int | None = None
     estimate_version: int = 1
+    #: The invoice's number from the shop's gapless sequence (``desk.domain.payment``),
+    #: taken with the first payment or at delivery; None before.
+    invoice_no: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
     close_reason: str = Field(default="", max_length=fields.OPTIONAL_REASON.max_len)
     created_at: NaiveDatetime
     updated_at: NaiveDatetime
@@ -278,6 +281,35 @@ class AuthorisationRow(SQLModel, table=True):
     by_user: int | None = Field(default=None, foreign_key="user.id")
     #: What was signed (``SignedEstimate.to_dict`` as JSON); NULL on older records.
     signed: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class PaymentRow(SQLModel, table=True):
+    """A payment or refund of a visit at delivery (DLV-13). Never deleted: a
+    payment recorded by mistake is voided, with who, when and why."""
+
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    kind: str = Field(max_length=10)
+    method: str = Field(max_length=10)
+    amount_cents: int = Field(sa_type=sa.BigInteger)
+    received_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    change_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    reason: str = Field(default="", max_length=500)
+    at: NaiveDatetime
+    by_user: int | None = Field(default=None, foreign_key="user.id")
+    voided_at: NaiveDatetime | None = None
+    voided_by: int | None = Field(default=None, foreign_key="user.id")
+    void_reason: str = Field(default="", max_length=500)
+
+
+class CounterRow(SQLModel, table=True):
+    """A gapless sequence of the shop (the invoice numbers): its last value, moved
+    on in the transaction that uses the next one, so a rollback takes none."""
+
+    __tablename__ = "shop_sequence"
+    name: str = Field(primary_key=True, max_length=20)
+    value: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class MotMarkRow(SQLModel, table=True):

@@ -569,7 +569,9 @@ async def test_delivery_writes_the_invoice_summary(shop, clock, db_url, tmp_path
         await keys(pilot, "c")
         await fill_form(pilot, app, {"at": "+5 10:00", "channel": "phone"})
         await wait_for(pilot, lambda: any("72" in n for n in notes) or isinstance(app.screen, FormDialog))
-    files = list((tmp_path / "data" / "printouts").glob("*-invoice.txt"))
+    from desk.output.files import printouts_folder
+
+    files = list(printouts_folder(db_url).glob("*-invoice.txt"))  # the shop's own folder
     assert len(files) == 1 and shop.desk.lifecycle.visit_view(vid).visit.number in files[0].read_text(encoding="utf-8")
     assert shop.desk.lifecycle.visit_view(vid).visit.followup_agreed_at is None
 

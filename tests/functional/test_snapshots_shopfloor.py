@@ -144,6 +144,28 @@ def test_delivery(snap_compare, shop_floor, clock, db_url, lang):
     assert snap_compare(app, terminal_size=(120, 36), run_before=open_row(2, "DeliveryScreen"))
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_delivery_with_payments(snap_compare, shop_floor, clock, db_url, lang, size):
+    """The settlement (issue 29): a card payment voided with its reason, a card
+    payment, cash with its change, the invoice number, paid and the balance due."""
+    from desk.domain.payment import PaymentDraft
+
+    d = shop_floor.desk
+    ready = next(v.visit.id for v in map(d.lifecycle.visit_view, range(1, 4)) if v.visit.stage == "READY")
+    d.settlement.pay(shop_floor.sa, d.lifecycle.ref(ready), PaymentDraft.of(method="card", amount_cents=20000))
+    d.settlement.void(
+        shop_floor.mgr, d.lifecycle.ref(ready), d.lifecycle.visit_view(ready).payments[0].id, "typed twice"
+    )
+    d.settlement.pay(shop_floor.sa, d.lifecycle.ref(ready), PaymentDraft.of(method="wechat", amount_cents=20000))
+    d.settlement.pay(
+        shop_floor.sa, d.lifecycle.ref(ready), PaymentDraft.of(method="cash", amount_cents=10000, received_cents=15000)
+    )
+    set_locale(lang)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    assert snap_compare(app, terminal_size=size, run_before=open_row(2, "DeliveryScreen"))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_board_refusal_names_open_items(snap_compare, shop_floor, clock, db_url, lang):
     set_locale(lang)

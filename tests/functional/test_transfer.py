@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, func, select
 from textual.widgets import DataTable, Static
 
+from desk.output.files import printouts_folder
 from desk.shell.app import make_app
 from desk.store.models import CustomerRow, VehicleRow
 from desk.widgets.dialogs import ConfirmDialog
@@ -141,7 +142,7 @@ async def print_at(shop, clock, db_url, tmp_path, monkeypatch, stage: str, scree
 @pytest.mark.cjk_font
 async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, tmp_path, monkeypatch):
     number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "ESTIMATE", "EstimateScreen")
-    folder = tmp_path / "data" / "printouts"
+    folder = printouts_folder(db_url)
     assert (folder / f"{number}-estimate-v1.txt").exists()
     pdf = folder / f"{number}-estimate-v1.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -157,7 +158,7 @@ async def test_f6_writes_the_pdf_beside_the_text_printout(shop, clock, db_url, t
 @pytest.mark.cjk_font
 async def test_f6_on_the_walkaround_prints_the_walkaround_sheet(shop, clock, db_url, tmp_path, monkeypatch):
     number = await print_at(shop, clock, db_url, tmp_path, monkeypatch, "WALKAROUND", "WalkaroundScreen")
-    assert (tmp_path / "data" / "printouts" / f"{number}-walkaround.pdf").read_bytes().startswith(b"%PDF")
+    assert (printouts_folder(db_url) / f"{number}-walkaround.pdf").read_bytes().startswith(b"%PDF")
 
 
 async def test_without_a_chinese_font_f6_says_what_to_install(shop, clock, db_url, tmp_path, monkeypatch):
@@ -176,7 +177,7 @@ async def test_without_a_chinese_font_f6_says_what_to_install(shop, clock, db_ur
         await pilot.press("f6")
         await wait_for(pilot, lambda: any("fonts-wqy-microhei" in n for n in notes))
     # the text printout is still written; no PDF of empty boxes
-    folder = tmp_path / "data" / "printouts"
+    folder = printouts_folder(db_url)
     assert list(folder.glob("*.txt")) and not list(folder.glob("*.pdf"))
 
 

@@ -40,13 +40,16 @@ def test_visits_export_has_every_visit_of_the_period_with_exact_amounts(shop, cl
     (row,) = table.rows
     view = d.lifecycle.visit_view(delivered)
     assert row[0] == view.visit.number and row[4] == "李伟" and row[6] == "京A12345"
-    assert row[-1] == Decimal(view.totals.total) / 100 and isinstance(row[-1], Decimal)
+    final = table.columns.index("Final total")
+    assert row[final] == Decimal(view.totals.total) / 100 and isinstance(row[final], Decimal)
+    # the settlement (issue 29): the invoice number, paid, the balance due, how it was paid
+    assert row[final + 1 :] == ("000001", row[final], Decimal("0.00"), f"card {row[final]}")
     assert d.transfer.export_visits(DAY + timedelta(days=1), DAY + timedelta(days=3)).rows == []
     path = write_table(table, tmp_path / "visits.csv")
     rows = read_csv(path)
     assert rows[0][:3] == ["RO number", "Visit day", "Stage"]
     assert rows[1][0] == view.visit.number and rows[1][2] == "Delivered"
-    assert rows[1][-1] == f"{Decimal(view.totals.total) / 100:.2f}"
+    assert rows[1][final] == f"{Decimal(view.totals.total) / 100:.2f}"
 
 
 def test_xlsx_keeps_money_exact_dates_as_dates_and_chinese_headings(shop, clock, delivered, tmp_path):
@@ -56,7 +59,8 @@ def test_xlsx_keeps_money_exact_dates_as_dates_and_chinese_headings(shop, clock,
     assert ws.title == "进厂明细"
     assert ws["A1"].value == "工单号" and ws["C2"].value == "已交车"
     assert ws["B2"].is_date and ws["B2"].value.date() == DAY
-    total = ws.cell(row=2, column=ws.max_column)
+    total = ws.cell(row=2, column=ws.max_column - 4)  # then the invoice number, paid, balance, methods
+    assert ws.cell(row=1, column=ws.max_column - 1).value == "应付余额"
     assert total.number_format == "0.00"
     assert Decimal(str(total.value)) == Decimal(shop.desk.lifecycle.visit_view(delivered).totals.total) / 100
 

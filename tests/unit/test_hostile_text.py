@@ -175,6 +175,27 @@ def explanation(shop, clock, text):
     return _visit_row(shop, vid).amount_explanation
 
 
+def _paid_visit(shop, clock):
+    from desk.domain.payment import PaymentDraft
+
+    vid = _visit(shop, clock, "READY")
+    shop.desk.settlement.pay(shop.sa, _ref(shop, vid), PaymentDraft.of(method="card", amount_cents=1000))
+    return vid
+
+
+def void_reason(shop, clock, text):
+    vid = _paid_visit(shop, clock)
+    payment = shop.desk.lifecycle.visit_view(vid).payments[0]
+    shop.desk.settlement.void(shop.mgr, _ref(shop, vid), payment.id, text)
+    return _audited(shop, vid, "reason")
+
+
+def refund_reason(shop, clock, text):
+    vid = _paid_visit(shop, clock)
+    shop.desk.settlement.refund(shop.mgr, _ref(shop, vid), "card", 500, text)
+    return _audited(shop, vid, "reason")
+
+
 def reminder_outcome(shop, clock, text):
     d = shop.desk
     vid = flow.book(shop, clock, minutes_ahead=26 * 60)
@@ -325,6 +346,8 @@ DRIVERS = {
     "WorkshopService.start_in": start_bay,  # start_line's transaction
     "WorkshopService.progress_update": progress_text,
     "DeliveryService.explain_amount": explanation,
+    "SettlementService.void": void_reason,
+    "SettlementService.refund": refund_reason,
     "BookingService.complete_reminder": reminder_outcome,
     "ComplaintService.open_in": complaint_summary,
     "ComplaintService.complaint": complaint_draft,

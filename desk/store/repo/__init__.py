@@ -9,6 +9,7 @@ from desk.store.repo.integrity import *  # noqa: F403
 from desk.store.repo.kpi import *  # noqa: F403
 from desk.store.repo.lines import *  # noqa: F403
 from desk.store.repo.mapping import *  # noqa: F403
+from desk.store.repo.payments import *  # noqa: F403
 from desk.store.repo.people import *  # noqa: F403
 from desk.store.repo.setup import *  # noqa: F403
 from desk.store.repo.timeline import *  # noqa: F403

@@ -14,6 +14,7 @@ from desk.domain.entities import (
     Disposal,
     PastVisit,
 )
+from desk.domain.payment import paid
 from desk.domain.rules import Policy, VisitFacts, billable_lines, estimate_lines_of, signed_terms
 from desk.store.models import (
     AuthorisationRow,
@@ -36,6 +37,7 @@ from desk.store.repo.mapping import (
     to_line,
     to_vehicle,
 )
+from desk.store.repo.payments import payments
 from desk.store.repo.people import last_odometer
 
 __all__ = [
@@ -169,6 +171,7 @@ def visit_facts(*, session: Session, visit: VisitRow, now: datetime, policy: Pol
             ).all()
         ),
         policy=policy,
+        paid_cents=paid(payments(session=session, visit_id=visit.id)),
     )
 
 
