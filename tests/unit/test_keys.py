@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,18 @@ DESK = Path(__file__).resolve().parents[2] / "desk"
 
 
 def test_every_binding_in_the_code_has_an_id():
+    """Every ``Binding(...)`` call, on one line or spread over several, names its id."""
+    import ast
+
     missing = []
     for path in DESK.rglob("*.py"):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
-                re.search(r"\bBinding\(", line)
-                and "id=" not in line
-                and "import" not in line
-                and not line.lstrip().startswith(("#", '"', "class "))
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Binding"
+                and not any(k.arg == "id" for k in node.keywords)
             ):
-                missing.append(f"{path.relative_to(DESK)}:{n}: {line.strip()}")
+                missing.append(f"{path.relative_to(DESK)}:{node.lineno}")
     assert not missing, "\n".join(missing)
 
 

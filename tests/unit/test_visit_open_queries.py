@@ -93,7 +93,9 @@ def test_a_busy_visit_opens_in_one_read_with_as_many_queries_as_a_bare_one(shop,
             assert view.last_visits[0]["concerns"] == ["Noise 9 from the front"]
             assert len(view.checklist) > 0
     assert counts["big"] == counts["small"], counts
-    assert counts["big"] <= 20, counts
+    # a small fixed number: each part of the visit once (its payments and its walk-in
+    # arrival joined the view after this bound was first set at 20)
+    assert counts["big"] <= 24, counts
 
 
 def test_the_earlier_visits_detail_is_read_only_when_asked(shop, clock):
