@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from desk.domain.errors import InvalidInput
@@ -124,14 +125,28 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
         return N_("{who} moved the appointment to {value} at {at}"), {**params, "value": _when(after["at"], change.at)}
     if change.action == "line.update" and "description" in after:
         line = str(after.get("description", ""))
-        if after.get("eta"):
+        before = change.before or {}
+        moved = {k for k in after if k in before and after[k] != before[k]} if before else set(after)
+        if "eta" in moved and after.get("eta"):
             return N_("{who} set the arrival date of {line} to {value} at {at}"), {
                 **params,
                 "line": line,
                 "value": _eta(after["eta"]),
             }
-        if after.get("availability") == "back_order":
+        if "availability" in moved and after.get("availability") == "back_order":
             return N_("{who} put {line} on back order, arrival date not known yet, at {at}"), {**params, "line": line}
+        if "unit_cents" in moved:
+            return N_("{who} set the unit price of {line} to {value} at {at}"), {
+                **params,
+                "line": line,
+                "value": f"{int(after['unit_cents']) / 100:.2f}",
+            }
+        if "qty_milli" in moved:
+            return N_("{who} set the quantity of {line} to {value} at {at}"), {
+                **params,
+                "line": line,
+                "value": f"{(Decimal(int(after['qty_milli'])) / 1000).normalize():f}",
+            }
         return N_("{who} changed the line {line} at {at}"), {**params, "line": line}
     if change.action == "customer.update" and after:
         named = [(CUSTOMER_FIELDS[k], str(v)) for k, v in after.items() if k in CUSTOMER_FIELDS]

@@ -297,8 +297,23 @@ class EstimateScreen(CarryOverActions, VisitScreen):
             ],
         )
 
+        shown = {
+            "qty": line.qty,
+            "unit_cents": line.unit_cents,
+            "discount_pct": line.discount_pct,
+            "tax_code": line.tax_code,
+            "warranty": line.warranty,
+            "free": line.free,
+        }
+
         def save(values, actor):
-            return self.desk.estimate.update_line(actor, self.ref, line.id, self.desk.estimate.patch(**values))
+            # only what this form changed: a save on top of another terminal's change
+            # (ctrl+r) keeps the fields it did not touch as they are now (it put an
+            # old price back, unseen)
+            changed = {k: v for k, v in values.items() if v != shown.get(k)}
+            if not changed:
+                return None
+            return self.desk.estimate.update_line(actor, self.ref, line.id, self.desk.estimate.patch(**changed))
 
         self.submit(form, save, approve=_("Price override: {line}", line=line.description))
 

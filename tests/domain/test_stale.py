@@ -75,3 +75,29 @@ def test_every_audited_visit_action_has_words():
         re.findall(r'"((?:visit|line|concern|finding|odometer|estimate|complaint|comeback|damage)\.[a-z_]+)"', source)
     )
     assert actions and actions <= set(stale.DID), actions - set(stale.DID)
+
+
+def test_a_changed_lines_sentence_names_what_changed_not_what_it_already_had():
+    """A price change on a line that already had an arrival date was named 'set the
+    arrival date' (breaking test of issue 24): the sentence names the field that moved."""
+    from datetime import datetime
+
+    from desk.domain.stale import OtherChange, sentence
+
+    at = datetime(2026, 12, 7, 23, 44)
+    before = {
+        "description": "Front brake pad set",
+        "unit_cents": 42000,
+        "qty_milli": 1000,
+        "eta": "2026-12-10",
+        "availability": "back_order",
+    }
+    price = OtherChange("王丽", at, "line.update", after={**before, "unit_cents": 45000}, before=before)
+    assert sentence(price) == (
+        "{who} set the unit price of {line} to {value} at {at}",
+        {"who": "王丽", "at": "23:44", "line": "Front brake pad set", "value": "450.00"},
+    )
+    qty = OtherChange("王丽", at, "line.update", after={**before, "qty_milli": 10000}, before=before)
+    assert sentence(qty)[1]["value"] == "10"
+    eta = OtherChange("王丽", at, "line.update", after={**before, "eta": "2026-12-12"}, before=before)
+    assert sentence(eta)[0] == "{who} set the arrival date of {line} to {value} at {at}"

@@ -426,3 +426,35 @@ async def test_a_customers_details_changed_meanwhile(shop, clock, db_url):
             )
         ]
     assert users == [A_USER, B_USER]  # both saves audited, A's first
+
+
+async def test_a_line_changed_meanwhile_keeps_the_other_terminals_price(shop, clock, db_url):
+    """`c` on a line: B types a quantity; A changes the unit price; B's save is
+    refused naming the price change (it named an arrival date set an hour before),
+    and ctrl+r writes B's quantity only: A's price stands (it was put back, unseen)."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    two_parts(shop, vid)
+    part = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.kind == "part")
+    a, b = two_apps(shop, clock, db_url)
+    async with b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen")
+        b.call_later(lambda: b.push_screen(screen_for("ESTIMATE", vid)))
+        await wait_for(pb, lambda: isinstance(b.screen, VisitScreen) and b.screen.view is not None)
+        table = b.screen.query_one("#lines")
+        table.move_cursor(row=[ln.id for ln in b.screen.view.lines].index(part.id))
+        await pb.press("c")
+        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
+        form = b.screen
+        await pb.press("ctrl+u", *"5")
+        d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(unit_cents=45000))  # A
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: any("another terminal" in n for n in notes), tries=600)
+        assert any(f"{A_USER} set the unit price of {part.description} to 450.00" in n for n in notes), notes
+        assert b.screen is form
+        await pb.press("ctrl+r")
+        await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
+    now = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == part.id)
+    assert (now.qty, now.unit_cents) == (5, 45000)
