@@ -275,7 +275,12 @@ class DeliveryScreen(SettlementActions, HandbackActions, VisitScreen):
             ],
             check=check,
         )
-        self.submit(form, lambda _v: self.desk.delivery.reapprove(self.user, self.ref, drafted["approval"]))
+        self.submit(
+            form,
+            lambda _v, actor: self.desk.delivery.reapprove(actor, self.ref, drafted["approval"]),
+            approve=_("Record the customer's re-approval"),
+            who=lambda: self.desk.workshop.who_may_decide([]),
+        )
 
     def action_agree_call(self) -> None:
         now = self.app.clock()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from desk.domain import fields
+from desk.domain import fields, staff
 from desk.domain.drafts import FollowUpAgreement
 from desk.domain.entities import Disposal, Saved, User, VisitRef
 from desk.domain.estimate import AuthorisationDraft
@@ -39,7 +39,10 @@ class DeliveryService(Service):
     def reapprove(self, actor: User, visit: VisitRef, approval: AuthorisationDraft) -> Saved[None]:
         """DLV-02 beyond the tolerance: the customer's re-approval of the final
         amount, recorded like a signature (who, channel and reference, the amount,
-        now), audited. The amount must cover the final amount as it is now."""
+        now), audited. The amount must cover the final amount as it is now. Recorded
+        by an advisor, a manager or a foreman, never a technician on his own word
+        (``staff.may_record_consent``; on his terminal, act-as with an advisor's PIN)."""
+        staff.may_record_consent(actor).check()
 
         def run(session: Session, row: VisitRow) -> None:
             final = self._facts(session, row).final_total_cents

@@ -59,6 +59,11 @@ def test_the_re_approval_covers_the_final_amount_and_is_audited(shop, clock):
     assert refused.value.field == "amount_cents"
     assert d.lifecycle.visit_view(vid).visit.final_approval_cents is None
     ok = d.estimate.signature(channel="phone", signer="李伟", reference="13812345678", amount_cents=final)
+    from desk.domain.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):  # the technician never records the customer's word himself (breaking test)
+        d.delivery.reapprove(shop.tech, d.lifecycle.ref(vid), ok)
+    assert d.lifecycle.visit_view(vid).visit.final_approval_cents is None
     d.delivery.reapprove(shop.sa, d.lifecycle.ref(vid), ok)
     v = d.lifecycle.visit_view(vid).visit
     assert (v.final_approval_cents, v.final_approval_signer, v.final_approval_channel, v.final_approval_at) == (
