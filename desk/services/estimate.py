@@ -94,44 +94,43 @@ class EstimateService(Service):
         """The customer's signature from typed values (``AuthorisationDraft.of``)."""
         return AuthorisationDraft.of(**values)
 
-    def list_price(self, line: LineDraft) -> int | None:
-        """The catalogue price of a typed line: a canned job's price for a line of
-        its kind and name (case and spacing aside, as carried-over lines are
-        priced), else the labour rate for labour. A part typed under a catalogue
-        name at a fraction of its price is a lower price (``staff.price_override``)."""
-        found = (
-            carryover.catalogue(ln for job in self.canned_jobs() for ln in job.lines).get(
-                carryover.key(line.kind, line.description)
-            )
-            if line.description
-            else None
-        )
-        if found is not None:
-            return found
-        return self.pricing.labour_rate_cents if line.kind == LineKind.LABOUR else None
+    def list_terms(self, line: LineDraft) -> tuple[int | None, Decimal | None]:
+        """The catalogue's price and quantity (or hours) of a typed line: a canned
+        job's line of its kind and name (case and spacing aside, as carried-over
+        lines are priced), else the labour rate for labour and no quantity. A part
+        typed under a catalogue name at a fraction of its price, or a fraction of
+        its quantity or hours, is a lower price (``staff.price_override``)."""
+        key = carryover.key(line.kind, line.description) if line.description else None
+        for job in self.canned_jobs() if key else ():
+            for ln in job.lines:
+                if not ln.get("free") and carryover.key(ln["kind"], ln["description"]) == key:
+                    return int(ln["unit_cents"]), Decimal(str(ln.get("qty", "1")))
+        return (self.pricing.labour_rate_cents if line.kind == LineKind.LABOUR else None), None
 
     def check_price(self, actor: User, line: LineDraft) -> None:
         """Refuse (``NotAllowed``) a typed line that lowers the price beyond the
         actor's authority, before anything is written."""
-        self._check_price(actor, line, self.list_price(line))
+        self._check_price(actor, line, *self.list_terms(line))
 
     def add_line(self, actor: User, visit: VisitRef, line: LineDraft) -> Saved[int]:
         """Add an estimate line. Before the customer signs it joins the estimate;
         after, it is added work and starts *pending approval* (REP-03/04)."""
-        list_cents = self.list_price(line)
-        self._check_price(actor, line, list_cents)
-        return self._change(visit, lambda session, row: self._insert_line(session, actor, row, line, list_cents))
+        list_cents, list_qty = self.list_terms(line)
+        self._check_price(actor, line, list_cents, list_qty)
+        return self._change(
+            visit, lambda session, row: self._insert_line(session, actor, row, line, list_cents, list_qty=list_qty)
+        )
 
     def add_estimate_line(self, actor: User, visit: VisitRef, line: LineDraft) -> Saved[LineAdded]:
         """:meth:`add_line` (same checks, same audit), returning the new line and
         the visit's new totals, computed in the same transaction from the lines it
         reads anyway: a screen shows the line and the totals without reading the
         whole visit again."""
-        list_cents = self.list_price(line)
-        self._check_price(actor, line, list_cents)
+        list_cents, list_qty = self.list_terms(line)
+        self._check_price(actor, line, list_cents, list_qty)
 
         def run(session: Session, visit: VisitRow) -> LineAdded:
-            line_id = self._insert_line(session, actor, visit, line, list_cents)
+            line_id = self._insert_line(session, actor, visit, line, list_cents, list_qty=list_qty)
             lines = [repo.to_line(r) for r in repo.lines(session=session, visit_id=visit.id)]
             customer = session.get(CustomerRow, visit.customer_id)
             signed = self._signed(session, visit, lines)

@@ -627,6 +627,19 @@ def test_a_catalogue_lines_quantity_hours_or_tax_code_cut_by_an_advisor_needs_a_
             d.lifecycle.ref(vid),
             d.estimate.draft(kind="part", description="front brake  PAD set", qty="1", unit_cents=42),
         )
+    # ... or at a fraction of its quantity or hours (breaking test: 0.001 of a ¥420 part, 0.01 h)
+    for typed in (
+        dict(kind="part", description="Front brake pad set", qty="0.001", unit_cents=42000),
+        dict(kind="labour", description="Replace front brake pads", qty="0.01", unit_cents=18000),
+    ):
+        with pytest.raises(NotAllowed):
+            d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), d.estimate.draft(**typed))
+    kept = d.estimate.add_line(
+        shop.mgr,
+        d.lifecycle.ref(vid),
+        d.estimate.draft(kind="part", description="Front brake pad set", qty="0.5", unit_cents=42000),
+    ).value
+    assert next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == kept).list_qty == Decimal(1)
     flow.to_stage(shop, clock, vid, "IN_REPAIR")
     findings = len(d.lifecycle.visit_view(vid).findings)
     with pytest.raises(NotAllowed):
