@@ -305,11 +305,16 @@ def estimate_doc(view, settings, *, printed_at: datetime) -> Doc:
 def _signed_rows(view, final: int, sym: str) -> list[tuple[str, str]]:
     """What the customer actually signed (the last signature and approved added
     work, as signed) and the difference from the final amount (DLV-02)."""
-    if view.signature is None:
-        return [(_("Signed by the customer"), _("nothing signed"))]
     signed = view.authorised_amount
-    own, added = signed_split(view.signature, view.void is not None, signed)
     diff = _("none") if final == signed else ("+" if final > signed else "-") + format_money(abs(final - signed), sym)
+    if view.signature is None:
+        # no estimate signature (a waiver of EST-07): what the customer did approve
+        # (added work) and the difference still add up on paper
+        rows = [(_("Signed by the customer"), _("nothing signed"))]
+        if signed:
+            rows.append((_("Added work approved"), format_money(signed, sym)))
+        return rows + [(_("Difference"), diff)]
+    own, added = signed_split(view.signature, view.void is not None, signed)
     rows = [(_("Signed by the customer"), format_money(own, sym))]
     if added:
         rows += [(_("Added work approved"), format_money(added, sym)), (_("Agreed in all"), format_money(signed, sym))]
@@ -320,8 +325,8 @@ def _signed_notes(view, sym: str) -> list[str]:
     """Who signed when, why a signature no longer covers the estimate, and the
     customer's re-approval of the final amount."""
     sig, v = view.signature, view.visit
-    if sig is None:
-        return []
+    if sig is None:  # no estimate signature: the re-approval, when there is one, still says who agreed
+        return [reapproval(v, sym)] if v.final_approval_cents is not None else []
     out = [
         _(
             "Signed by {signer} on {at} (estimate version {n})",

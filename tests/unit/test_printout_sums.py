@@ -69,3 +69,25 @@ def test_every_printed_sum_adds_up(shop, clock, lines, member):
     text = doc.text()
     for label, value in doc.totals:  # the text printout carries every one of them
         assert label in text and value in text
+
+
+def test_paper_without_an_estimate_signature_still_shows_what_was_approved_and_the_difference():
+    """EST-07 waived, added work approved, the final amount re-approved: the invoice
+    said only 'nothing signed' (breaking test of issue 25)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from desk.output.text import _signed_notes, _signed_rows
+
+    visit = SimpleNamespace(
+        final_approval_cents=107350,
+        final_approval_signer="赵涛",
+        final_approval_channel="in_person",
+        final_approval_reference="",
+        final_approval_at=datetime(2026, 12, 7, 23, 38),
+    )
+    view = SimpleNamespace(signature=None, authorised_amount=42940, void=None, visit=visit)
+    rows = dict(_signed_rows(view, 107350, "¥"))
+    assert rows["Signed by the customer"] == "nothing signed"
+    assert rows["Added work approved"] == "¥429.40" and rows["Difference"] == "+¥644.10"
+    assert any("Re-approved by the customer: ¥1,073.50, 赵涛" in n for n in _signed_notes(view, "¥"))
