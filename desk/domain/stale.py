@@ -84,6 +84,7 @@ DID: dict[str, str] = {
     "integrity.accept": N_("accepted the flag"),
     "setup.setting": N_("changed the shop set-up"),
     "customer.update": N_("changed the customer's details"),
+    "user.roles": N_("changed the user's role"),
     "payment.take": N_("took a payment"),
     "payment.void": N_("voided a payment"),
     "payment.refund": N_("refunded the customer"),

@@ -310,7 +310,7 @@ class SetupScreen(DeskScreen):
                 return
             self.as_manager(
                 _("Change the role of {user}", user=user.name),
-                lambda actor: self.save(lambda: self.desk.setup.set_user_role(actor, user.id, role)),
+                lambda actor: self.save(lambda: self.desk.setup.set_user_role(actor, user.id, role, seen=user.roles)),
             )
 
         self.app.push_screen(PickDialog(_("Role of {user}", user=user.name), choices), picked)

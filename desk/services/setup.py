@@ -477,7 +477,10 @@ class SetupService(Service):
             raise InvalidInput("role", N_("No such role: {role}"), {"role": role}) from None
         return self.people.create_user(actor, name, [role_])
 
-    def set_user_role(self, actor: User, user_id: int, role: str) -> None:
+    def set_user_role(self, actor: User, user_id: int, role: str, seen: frozenset[Role] | None = None) -> None:
+        """The user's role. ``seen``: the roles the picker showed when it opened; a
+        change made meanwhile on another terminal is refused (``StaleEdit``, naming
+        it), never overwritten unseen."""
         self._require_manager(actor, N_("change a role"))
         try:
             roles = frozenset({Role(role)})
@@ -487,6 +490,12 @@ class SetupService(Service):
         def run(session: Session) -> None:
             rules.check_user_change(repo.users(session=session), actor, user_id, roles=roles)
             row = session.get(UserRow, user_id)
+            now = frozenset(Role(r) for r in row.roles.split(",") if r)
+            if seen is not None and now != frozenset(seen):
+                raise stale_edit(
+                    f"user {user_id} changed on another terminal",
+                    repo.latest_event(session=session, entity="user", entity_id=user_id),
+                )
             before = row.roles
             row.roles = ",".join(sorted(r.value for r in roles))
             session.add(row)

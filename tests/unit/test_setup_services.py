@@ -205,3 +205,22 @@ def test_a_shop_required_item_guards_the_visit(shop, clock):
     desk.checklist.mark_item(shop.sa, desk.lifecycle.ref(vid), own, MarkKind.DONE)
     desk.lifecycle.arrive(shop.sa, desk.lifecycle.ref(vid))
     assert desk.lifecycle.visit_view(vid).visit.stage == "RECEPTION"
+
+
+def test_a_role_changed_on_another_terminal_is_not_overwritten_unseen(shop):
+    """Two managers' role pickers open on the same user: A saves csr, B saves qc a
+    moment later from what it showed before. B's is refused naming A's change
+    (it overwrote it without a word: breaking test of issue 24)."""
+    from desk.domain.entities import Role
+    from desk.domain.errors import StaleEdit
+    from desk.widgets.feedback import describe_error
+
+    d = shop.desk
+    seen = d.people.user(shop.tech.id).roles
+    d.setup.set_user_role(shop.mgr, shop.tech.id, "csr", seen=seen)  # terminal A
+    with pytest.raises(StaleEdit) as err:
+        d.setup.set_user_role(shop.mgr, shop.tech.id, "qc", seen=seen)  # terminal B, opened before
+    assert "changed the user's role" in describe_error(err.value)
+    assert d.people.user(shop.tech.id).roles == frozenset({Role.CSR})
+    d.setup.set_user_role(shop.mgr, shop.tech.id, "qc", seen=frozenset({Role.CSR}))  # on what is there now
+    assert d.people.user(shop.tech.id).roles == frozenset({Role.QC})
