@@ -173,7 +173,7 @@ class PeopleService(Service):
             row = session.get(CustomerRow, customer_id)
             if row is None:
                 raise InvalidInput("customer", "No such customer")
-            return CustomerRef(row.id, row.version), CustomerDraft(
+            return CustomerRef(customer_id, row.version), CustomerDraft(
                 name=row.name,
                 phone=row.phone,
                 email=row.email,
@@ -206,8 +206,8 @@ class PeopleService(Service):
             if row.version != customer.version:
                 raise stale_edit(
                     f"customer {row.id} changed on another terminal",
-                    repo.latest_event(session=session, entity="customer", entity_id=row.id),
-                    current=CustomerRef(row.id, row.version),
+                    repo.latest_event(session=session, entity="customer", entity_id=customer.id),
+                    current=CustomerRef(customer.id, row.version),
                 )
             changed = {k: v for k, v in parsed.items() if v != getattr(row, k)}
             if not changed:
@@ -225,8 +225,8 @@ class PeopleService(Service):
                 setattr(row, k, v)
             session.add(row)
             session.flush()
-            self._audit(session, actor, "customer.update", "customer", row.id, before=before, after=changed)
-            return CustomerRef(row.id, row.version)
+            self._audit(session, actor, "customer.update", "customer", customer.id, before=before, after=changed)
+            return CustomerRef(customer.id, row.version)
 
         return self._write(run)
 
