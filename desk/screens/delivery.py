@@ -87,6 +87,9 @@ def signed_text(view, symbol: str) -> Text:
     out.append(_("Signed by the customer") + ": ", style="bold")
     if sig is None:
         out.append(_("nothing signed"), style="bold red")
+        if view.authorised_amount:  # the difference below is against what the customer did approve
+            out.append("\n" + _("Added work approved") + ": ", style="bold")
+            out.append(format_money(view.authorised_amount, symbol))
         return out
     own, added = signed_split(sig, view.void is not None, view.authorised_amount)
     out.append(format_money(own, symbol))

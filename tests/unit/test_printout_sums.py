@@ -91,3 +91,15 @@ def test_paper_without_an_estimate_signature_still_shows_what_was_approved_and_t
     assert rows["Signed by the customer"] == "nothing signed"
     assert rows["Added work approved"] == "¥429.40" and rows["Difference"] == "+¥644.10"
     assert any("Re-approved by the customer: ¥1,073.50, 赵涛" in n for n in _signed_notes(view, "¥"))
+
+
+def test_the_ready_screen_without_an_estimate_signature_shows_the_added_work_its_difference_is_against():
+    """'nothing signed' beside 'Difference: +¥644.10', an amount taken from what the
+    screen never showed (breaking test of issue 25)."""
+    from types import SimpleNamespace
+
+    from desk.screens.delivery import signed_text
+
+    view = SimpleNamespace(signature=None, authorised_amount=42940, void=None)
+    shown = signed_text(view, "¥").plain
+    assert "nothing signed" in shown and "Added work approved: ¥429.40" in shown
