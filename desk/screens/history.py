@@ -20,6 +20,8 @@ from desk.widgets.stopwatch import duration_text, span, standard_text
 
 
 class HistoryScreen(DeskScreen):
+    #: The changes are what one reads and moves through (the newest under the cursor).
+    AUTO_FOCUS = "#history"
     BINDINGS = [
         Binding("escape", "back", N_("Back"), id="history.back"),
         Binding("a", "accept_flag", N_("Accept flag"), id="history.accept_flag"),
@@ -208,8 +210,8 @@ class HistoryScreen(DeskScreen):
         # the newest change in view and under the cursor (the list is oldest first
         # and was out of reach below the timeline): a reload keeps a cursor moved up
         table.move_cursor(row=max(0, table.row_count - 1) if at_end else min(keep, table.row_count - 1))
-        if first:
-            table.focus()
+        if at_end:  # once laid out (the timeline above takes its room first), the end in view
+            table.call_after_refresh(lambda: table.call_after_refresh(lambda: table.scroll_end(animate=False)))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -15,6 +15,13 @@ from tests import flow
 from tests.functional.pilot import open_dashboard, open_from_board, screen_name, wait_for
 
 
+def newest_in_view(table: DataTable, app) -> bool:
+    """The history focused, its cursor on the newest (last) change, scrolled to the end."""
+    if app.focused is not table or table.row_count == 0 or table.cursor_row != table.row_count - 1:
+        return False
+    return table.scroll_offset.y == table.max_scroll_y  # scrolled to the end: the newest in view
+
+
 def cells(table: DataTable, key: str) -> list[str]:
     return [str(c) for c in table.get_row(key)]
 
@@ -198,7 +205,13 @@ def test_history_timeline_and_flags_snapshot(snap_compare, shop, clock, db_url, 
         await open_from_board(pilot, "WorkshopScreen")
         await pilot.press("h")
         await wait_for(pilot, lambda: screen_name(app) == "HistoryScreen" and app.screen.flags is not None)
-        await wait_for(pilot, lambda: True)
+
+        def settled() -> bool:  # the newest change under the cursor, scrolled into view
+            return newest_in_view(app.screen.query_one("#history", DataTable), app)
+
+        await wait_for(pilot, settled)
+        await pilot.pause()
+        await wait_for(pilot, settled)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -291,7 +304,7 @@ async def test_the_history_opens_on_its_newest_change(shop, clock, db_url):
             ),
         )
         table = app.screen.query_one("#history", DataTable)
-        assert app.focused is table and table.cursor_row == len(events) - 1
-        assert table.scroll_offset.y > 0 and table.max_scroll_y == table.scroll_offset.y  # scrolled to the end
+        await wait_for(pilot, lambda: newest_in_view(table, app))
+        assert app.focused is table and table.cursor_row == len(events) - 1 and table.scroll_offset.y > 0
         await pilot.press("up")
         assert table.cursor_row == len(events) - 2
