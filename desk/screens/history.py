@@ -210,7 +210,8 @@ class HistoryScreen(DeskScreen):
         # the newest change in view and under the cursor (the list is oldest first
         # and was out of reach below the timeline): a reload keeps a cursor moved up
         table.move_cursor(row=max(0, table.row_count - 1) if at_end else min(keep, table.row_count - 1))
-        if at_end:  # once laid out (the timeline above takes its room first), the end in view
+        if at_end:  # the end in view now (a reload keeps it there), and again once laid out
+            table.scroll_end(animate=False, immediate=True)  # (the timeline above takes its room first)
             table.call_after_refresh(lambda: table.call_after_refresh(lambda: table.scroll_end(animate=False)))
 
     def action_back(self) -> None:

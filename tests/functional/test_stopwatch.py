@@ -210,8 +210,12 @@ def test_history_timeline_and_flags_snapshot(snap_compare, shop, clock, db_url, 
             return newest_in_view(app.screen.query_one("#history", DataTable), app)
 
         await wait_for(pilot, settled)
+        # then the oldest changes: a view that stays put (the newest's scroll is
+        # tested by test_the_history_opens_on_its_newest_change)
+        table = app.screen.query_one("#history", DataTable)
+        table.move_cursor(row=0, animate=False)
+        await wait_for(pilot, lambda: table.cursor_row == 0 and table.scroll_offset.y == 0)
         await pilot.pause()
-        await wait_for(pilot, settled)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
