@@ -114,11 +114,26 @@ def open_proposal(proposed_id: int | None, decision: str) -> bool:
     return proposed_id is not None and not decision
 
 
-def check_decide(proposed_id: int | None, decision: str, confirm: bool, reason: str) -> str:
-    """The advisor confirms or rejects a proposed comeback once; a rejection
-    says why (``fields.REASON``). Returns the reason as kept."""
+def check_decide(proposed_id: int | None, decision: str, confirm: bool, reason: str, cause: str = "") -> str:
+    """The advisor confirms or rejects a proposed comeback; a rejection says why
+    (``fields.REASON``). A decision taken by mistake can be turned the other way
+    with a reason, until QC has recorded the comeback's cause. Returns the reason
+    as kept."""
     if proposed_id is None:
         raise InvalidInput("comeback", N_("No comeback is proposed for this visit"))
-    if decision:
+    wanted = CONFIRMED if confirm else REJECTED
+    if decision == wanted:
         raise InvalidInput("comeback", N_("The comeback was already {decision}"), {"decision": decision})
-    return "" if confirm else fields.REASON.check(reason)
+    if decision and cause:
+        raise InvalidInput(
+            "comeback", N_("QC has recorded the comeback's cause; the decision can no longer be changed")
+        )
+    return "" if confirm and not decision else fields.REASON.check(reason)
+
+
+def changeable(proposed_id: int | None, decision: str, cause: str = "") -> str:
+    """Which decision the advisor can still take: "" none, CONFIRMED or REJECTED
+    (the open proposal offers both: the screen asks ``open_proposal`` first)."""
+    if proposed_id is None or not decision or cause:
+        return ""
+    return REJECTED if decision == CONFIRMED else CONFIRMED

@@ -78,7 +78,7 @@ class AppointmentScreen(ComebackProposal, CarryOverActions, VisitScreen):
         if action == "earlier_work" and not self.earlier_work_enabled():
             return False  # shown only when an earlier visit left declined work to offer
         if action in ("comeback_confirm", "comeback_reject"):
-            return self.proposal_enabled()  # only while a comeback is proposed
+            return self.proposal_enabled(action)  # a proposal, or a decision to turn
         return True
 
     def show_panel(self, view) -> None:

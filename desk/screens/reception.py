@@ -42,7 +42,7 @@ class ReceptionScreen(ComebackProposal, VisitScreen):
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in ("comeback_confirm", "comeback_reject"):
-            return self.proposal_enabled()  # only while a comeback is proposed
+            return self.proposal_enabled(action)  # a proposal, or a decision to turn
         return True
 
     def compose_panel(self) -> ComposeResult:

@@ -68,12 +68,12 @@ class ComebackService(Service):
         staff.may_decide_comeback(actor).check()
 
         def run(session: Session, row: VisitRow) -> None:
-            kept = comebacks.check_decide(row.comeback_proposed_id, row.comeback_decision, confirm, reason)
+            before = row.comeback_decision
+            kept = comebacks.check_decide(row.comeback_proposed_id, before, confirm, reason, row.comeback_cause)
             orig = self._visit_row(session, row.comeback_proposed_id)
             row.comeback_decision = comebacks.CONFIRMED if confirm else comebacks.REJECTED
             row.comeback_reason = kept
-            if confirm:
-                row.comeback_of_id = orig.id
+            row.comeback_of_id = orig.id if confirm else None
             self._touch(session, row)
             self._audit(
                 session,
@@ -82,6 +82,7 @@ class ComebackService(Service):
                 "visit",
                 row.id,
                 visit_id=row.id,
+                before={"decision": before} if before else None,
                 after={"original": orig.number, "reason": kept},
             )
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from desk.domain import fields
-from desk.domain.comebacks import CAUSE_LABELS, cause_label
+from desk.domain.comebacks import CAUSE_LABELS, CONFIRMED, cause_label, changeable
 from desk.i18n import N_, _
 
 
@@ -132,11 +132,23 @@ class ComebackProposal:
     #: The visit view (the screen's ``VisitView``; None until read).
     view = None
 
-    def proposal_enabled(self) -> bool:
-        return self.view is not None and self.view.comeback_proposal is not None
+    def proposal_enabled(self, action: str = "") -> bool:
+        """Both keys while a comeback is proposed; once decided, only the key that
+        turns the decision the other way (until QC records the cause)."""
+        view = self.view
+        if view is None:
+            return False
+        if view.comeback_proposal is not None:
+            return True
+        v = view.visit
+        turn = changeable(v.comeback_proposed_id, v.comeback_decision, v.comeback_cause)
+        return bool(turn) and action == ("comeback_confirm" if turn == CONFIRMED else "comeback_reject")
 
     def action_comeback_confirm(self) -> None:
-        if not self.proposal_enabled():
+        if not self.proposal_enabled("comeback_confirm"):
+            return
+        if self.view.comeback_proposal is None:
+            self._turn(confirm=True)
             return
         self.run_as_or_approved(
             _("Comeback: confirm"),
@@ -145,7 +157,10 @@ class ComebackProposal:
         )
 
     def action_comeback_reject(self) -> None:
-        if not self.proposal_enabled():
+        if not self.proposal_enabled("comeback_reject"):
+            return
+        if self.view.comeback_proposal is None:
+            self._turn(confirm=False)
             return
         from desk.widgets.dialogs import ReasonDialog
 
@@ -156,4 +171,19 @@ class ComebackProposal:
             ),
             lambda reason, actor: self.desk.comebacks.decide(actor, self.ref, confirm=False, reason=reason),
             approve=_("Not a comeback"),
+        )
+
+    def _turn(self, *, confirm: bool) -> None:
+        """A decision taken by mistake, turned the other way with a reason."""
+        from desk.widgets.dialogs import ReasonDialog
+
+        title = (
+            _("It is a comeback after all (it was rejected)")
+            if confirm
+            else _("Not a comeback after all (it was confirmed)")
+        )
+        self.submit(
+            ReasonDialog(title, _("Why the decision changes")),
+            lambda reason, actor: self.desk.comebacks.decide(actor, self.ref, confirm=confirm, reason=reason),
+            approve=_("Comeback: confirm") if confirm else _("Not a comeback"),
         )

@@ -65,7 +65,9 @@ async def test_a_routine_service_four_days_later_is_proposed_and_rejected_with_a
         assert "possible comeback" not in heading(a)
         # the other terminal follows from the change feed: nothing left to decide
         await wait_for(pb, lambda: b.screen.view is not None and b.screen.view.comeback_proposal is None)
-        assert b.screen.check_action("comeback_confirm", ()) is False
+        # a rejection can be turned the other way (m, with a reason), not repeated
+        assert b.screen.check_action("comeback_reject", ()) is False
+        assert b.screen.check_action("comeback_confirm", ()) is True
     visit = d.lifecycle.visit_view(again).visit
     assert (visit.comeback_of_id, visit.comeback_decision, visit.comeback_reason) == (
         None,
@@ -93,4 +95,23 @@ async def test_a_proposed_comeback_is_confirmed_at_arrival_with_one_key(shop, cl
         await pilot.press("m")
         await wait_for(pilot, lambda: app.screen.view is not None and app.screen.view.visit.comeback_of_id == first)
         assert "COMEBACK" in heading(app) and "possible comeback" not in heading(app)
-    assert any(e.action == "comeback.confirmed" and e.user_name == "王丽" for e in d.lifecycle.history(again))
+        assert app.screen.check_action("comeback_confirm", ()) is False
+        # confirmed by mistake: u turns it, with a reason, before QC records a cause
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReasonDialog))
+        assert app.screen.title_text.startswith("Not a comeback after all")
+        await pilot.press(*"Other fault", "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "ReceptionScreen"
+                and app.screen.view is not None
+                and app.screen.view.visit.comeback_decision == "rejected"
+            ),
+        )
+        assert "COMEBACK" not in heading(app)
+    visit = d.lifecycle.visit_view(again).visit
+    assert (visit.comeback_of_id, visit.comeback_reason) == (None, "Other fault")
+    events = [e for e in d.lifecycle.history(again) if e.action.startswith("comeback.")]
+    assert [e.action for e in events][-2:] == ["comeback.confirmed", "comeback.rejected"]
+    assert all(e.user_name == "王丽" for e in events)

@@ -78,3 +78,25 @@ def test_the_dashboard_shows_fix_right_first_time_per_technician_and_per_cause(s
     assert cause.notes[again] == f"<- {report.visits[first].number} 张强"
     whole = d.reports.kpi_report(*day_range(day - timedelta(days=10), day))
     assert whole.row(f"frft.tech.{shop.tech.id}").measure.den == 2  # the original job counts too
+
+
+def test_a_decision_is_turned_only_with_a_reason_and_only_until_qc_records_the_cause():
+    from desk.domain import comebacks
+
+    c, r = comebacks.CONFIRMED, comebacks.REJECTED
+    assert comebacks.check_decide(7, "", True, "") == ""
+    assert comebacks.check_decide(7, c, False, "other fault") == "other fault"
+    assert comebacks.check_decide(7, r, True, "same noise again") == "same noise again"
+    for decision, confirm, reason, cause in (
+        (c, True, "x", ""),  # the same decision twice
+        (r, False, "x", ""),
+        (c, False, "", ""),  # turned without a reason
+        (r, True, "  ", ""),
+        (c, False, "x", "workmanship"),  # QC recorded the cause
+        (None, True, "", ""),  # nothing proposed
+    ):
+        with pytest.raises(InvalidInput):
+            comebacks.check_decide(None if decision is None else 7, decision or "", confirm, reason, cause)
+    assert comebacks.changeable(7, c) == r and comebacks.changeable(7, r) == c
+    assert comebacks.changeable(7, "") == "" and comebacks.changeable(None, c) == ""
+    assert comebacks.changeable(7, c, "workmanship") == ""
