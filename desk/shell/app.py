@@ -11,6 +11,7 @@ sign-in, idle lock), ``commands.py`` (the palette, f1), ``lobby.py`` (the lounge
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -230,6 +231,16 @@ class DeskApp(TypeAhead, App):
             set_locale(self.settings.locale)
             self.title = _("desk — service desk")
         if self.user is not None:  # signed in on the early board: the header says who, still
+            self.session._show_user(self.user)
+
+    def shop_name_changed(self, name: str) -> None:
+        """The shop's name changed in set-up (here or on another terminal): the
+        header says the new one."""
+        if name == self.settings.shop_name:
+            return
+        self.settings = dataclasses.replace(self.settings, shop_name=name)
+        self.sub_title = name
+        if self.user is not None:
             self.session._show_user(self.user)
 
     def store_ready(self, desk: Desk) -> None:

@@ -421,7 +421,8 @@ class StoreLink:
         try:
             desk.setup.refresh_setup()
         except DeskError:
-            pass  # the next change tries again; the store error shows where data is read
+            return  # the next change tries again; the store error shows where data is read
+        self.app.call_from_thread(self.app.shop_name_changed, desk.ctx.settings.shop_name)
 
     def close(self) -> None:
         """Let go of the database (before a restore replaces the file): the

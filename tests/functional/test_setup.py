@@ -75,6 +75,22 @@ async def test_manager_changes_a_setting_and_a_bad_value_is_explained(shop, cloc
         assert app.desk.ctx.schedule.slot_minutes == 20
 
 
+async def test_the_shop_renamed_by_keys_shows_in_both_terminals_headers(shop, clock, db_url):
+    a = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    b = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with a.run_test(size=(120, 40)) as pa, b.run_test(size=(120, 40)) as pb:
+        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen" and "王丽" in b.sub_title)
+        await open_setup(pa, a)
+        await to_row(pa, a, "Shop name")
+        await pa.press("e")
+        await wait_for(pa, lambda: screen_name(a) == "FormDialog")
+        await fill(pa, a, "Hill Road Motors")
+        await wait_for(pa, lambda: screen_name(a) == "SetupScreen" and "Hill Road Motors" in table_text(a))
+        await wait_for(pa, lambda: a.sub_title.startswith("Hill Road Motors | "))
+        await wait_for(pb, lambda: b.sub_title.startswith("Hill Road Motors | "))
+        assert "王丽" in b.sub_title and "周经理" in a.sub_title
+
+
 async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, clock, db_url):
     cheap_pin(shop.desk, shop.mgr.id, "1357")
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
