@@ -365,8 +365,11 @@ class FormDialog(Held, ModalScreen[dict | None]):
             self.focus_next()
 
     def typed_summary(self) -> str:
+        """The fields typed into (a pre-filled field left as it was is not "yours";
+        with nothing changed, every filled field)."""
         typed = [(f, self.query_one(f"#f-{f.name}", Input).value.strip()) for f in self.fields if not f.password]
-        return "; ".join(f"{f.label}: {value}" for f, value in typed if value)
+        changed = [(f, value) for f, value in typed if value != f.value.strip()]
+        return "; ".join(f"{f.label}: {value}" for f, value in (changed or typed) if value or changed)
 
     def show_error(self, name: str, message: str) -> None:
         shown = self.__dict__.setdefault("_errors_shown", {})

@@ -412,6 +412,8 @@ async def test_a_customers_details_changed_meanwhile(shop, clock, db_url):
         theirs = f"{A_USER} set the customer's name to 李伟明 at {clock.now:%H:%M}"
         assert f"Changed on another terminal: {theirs}" in notes
         assert b.screen is form_b and phone.value == "13900001111"
+        yours = str(form_b.query_one("#stale", Static).render()).split("Yours: ")[1].splitlines()[0]
+        assert yours == "Phone: 13900001111"  # what B typed, not the fields B left as they were
         await pb.press("ctrl+r")
         await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
     ref, now = d.people.customer_details(shop.customer)
