@@ -34,7 +34,16 @@ ModalScreen { align: center middle; }
 .dialog-hint { color: $text-muted; margin-top: 1; }
 .dialog-note { margin-top: 1; color: $warning; }
 .dialog-stale { margin-top: 1; padding: 0 1; border: round $error; height: auto; }
+/* a short terminal (80x24): one line per field, so the title and the first field stay in view */
+ModalScreen.-short .dialog { padding: 0 1; }
+ModalScreen.-short .dialog-title { margin-bottom: 0; }
+ModalScreen.-short .field-label { margin-top: 0; }
+ModalScreen.-short .dialog Input { border: none; height: 1; padding: 0 1; background: $boost; }
+ModalScreen.-short .dialog Input:focus { background: $primary 30%; }
 """
+
+#: Below 30 rows a dialog draws its fields one line each (``-short`` above).
+SHORT_ROWS = [(0, "-short"), (30, "-tall")]
 
 
 class Held:
@@ -137,6 +146,7 @@ def tell_cleaned(node, removed: int) -> None:
 class ReasonDialog(Held, ModalScreen[str | None]):
     """Ask for a reason (n.a., waiver, cancellation, rework)."""
 
+    VERTICAL_BREAKPOINTS = SHORT_ROWS
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
@@ -286,6 +296,7 @@ class FormDialog(Held, ModalScreen[dict | None]):
     Ctrl+S anywhere) validates every field and dismisses with the values.
     Nothing is returned while a field is invalid: the message stands beside it."""
 
+    VERTICAL_BREAKPOINTS = SHORT_ROWS
     DEFAULT_CSS = DIALOG_CSS
     SCOPED_CSS = False  # the rules name ModalScreen and .dialog, not this class
     BINDINGS = [
