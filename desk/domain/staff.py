@@ -264,7 +264,10 @@ def price_override(
     unit, qty = Decimal(line.unit_cents), Decimal(line.qty)
     rate = Decimal(tax_rate or 0)
     ref_unit = Decimal(list_cents) if list_cents is not None and list_cents > 0 else unit
-    ref_qty = Decimal(list_qty) if list_qty is not None and list_qty > 0 else qty
+    # the book's charge for what the customer gets: at least the job's quantity,
+    # and all of it when more is sold (5 pieces at a quarter of the catalogue's
+    # price are not "more than the book's 1 piece")
+    ref_qty = max(qty, Decimal(list_qty)) if list_qty is not None and list_qty > 0 else qty
     ref_rate = Decimal(list_tax_rate) if list_tax_rate is not None else rate
     return qty * unit * (100 - discount) * (1 + rate) < ref_qty * ref_unit * (100 - limit) * (1 + ref_rate)
 
@@ -296,9 +299,14 @@ def may_price(
 def line_pays(line: PricedFacts, tax_rate: Decimal | None = None) -> Decimal:
     """What the customer pays for ``line``, up to a constant factor (exact):
     ``qty × unit × (100 − discount) × (1 + tax)``; nothing for a free or warranty line."""
+    return Decimal(line.qty) * unit_pays(line, tax_rate)
+
+
+def unit_pays(line: PricedFacts, tax_rate: Decimal | None = None) -> Decimal:
+    """What the customer pays for one piece (hour) of ``line``, up to the same factor."""
     if line.free or line.warranty or line.unit_cents is None:
         return Decimal(0)
-    return Decimal(line.qty) * line.unit_cents * (100 - Decimal(line.discount_pct)) * (1 + Decimal(tax_rate or 0))
+    return line.unit_cents * (100 - Decimal(line.discount_pct)) * (1 + Decimal(tax_rate or 0))
 
 
 def may_change_price(
@@ -313,11 +321,15 @@ def may_change_price(
     rate_after: Decimal | None = None,
     list_tax_rate: Decimal | None = None,
 ) -> Verdict:
-    """Change a line's price fields: a change that does not lower what the
-    customer pays leaves the line as it was allowed (more pieces of a line a
-    manager discounted); one that lowers it is held to :func:`may_price`."""
-    if line_pays(after, rate_after) >= line_pays(before, rate_before) and not (
-        (after.free and not before.free) or (after.warranty and not before.warranty)
+    """Change a line's price fields: a change that lowers neither what the
+    customer pays for the line nor for each piece leaves the line as it was
+    allowed (more pieces of a line a manager discounted); one that lowers
+    either is held to :func:`may_price` (more pieces at a cut price are a cut
+    price)."""
+    if (
+        line_pays(after, rate_after) >= line_pays(before, rate_before)
+        and unit_pays(after, rate_after) >= unit_pays(before, rate_before)
+        and not ((after.free and not before.free) or (after.warranty and not before.warranty))
     ):
         return ALLOWED
     return may_price(

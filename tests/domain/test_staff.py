@@ -226,6 +226,9 @@ def lowers(
         ("qty+unit", {"qty": "0.5", "unit": 84000}, False),
         # above the book is no discount
         ("qty up", {"qty": "2"}, False),
+        # more pieces at a cut price are a cut price (the total above the book's one piece)
+        ("qty up, unit down", {"qty": "5", "unit": 10500}, True),
+        ("qty up, unit at the limit", {"qty": "5", "unit": 37800}, False),
     ],
 )
 def test_every_field_that_lowers_a_price_is_one_rule(field, changed, expected):
@@ -271,6 +274,14 @@ def test_a_change_that_does_not_lower_the_price_keeps_the_line_as_allowed():
     assert staff.may_change_price(MANAGER, granted, less, **kw)
     plain = staff.PriceFacts(unit_cents=42000)
     assert not staff.may_change_price(ADVISOR, plain, staff.PriceFacts(unit_cents=42000, free=True), **kw)
+    # more pieces at a quarter of the catalogue's price: a cut price, whatever the total
+    # (the breaking test: the quantity raised on one terminal, the price cut on the other)
+    above, cut = staff.PriceFacts(unit_cents=50000, qty=Decimal(5)), staff.PriceFacts(unit_cents=10500, qty=Decimal(5))
+    assert not staff.may_change_price(ADVISOR, above, cut, **kw)
+    assert not staff.may_change_price(ADVISOR, staff.PriceFacts(unit_cents=50000), cut, **kw)  # the total rose
+    assert staff.may_change_price(MANAGER, above, cut, **kw)
+    assert staff.may_change_price(ADVISOR, plain, staff.PriceFacts(unit_cents=42000, qty=Decimal(5)), **kw)
+    assert staff.may_change_price(ADVISOR, above, staff.PriceFacts(unit_cents=42000, qty=Decimal(5)), **kw)
     untaxed = {**kw, "rate_after": NO_TAX}
     assert not staff.may_change_price(ADVISOR, plain, plain, **untaxed)  # VAT13 -> NONE
 

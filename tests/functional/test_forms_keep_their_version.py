@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from textual.widgets import Input, Static
@@ -460,3 +461,42 @@ async def test_a_line_changed_meanwhile_keeps_the_other_terminals_price(shop, cl
         await wait_for(pb, lambda: not isinstance(b.screen, FormDialog), tries=600)
     now = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == part.id)
     assert (now.qty, now.unit_cents) == (5, 45000)
+
+
+async def test_a_reapplied_price_below_the_catalogue_still_needs_a_manager(shop, clock, db_url):
+    """The breaking test's bypass: an advisor's `c` on a catalogue part priced above
+    the catalogue; A raises the quantity; B (an advisor) types a price below the
+    catalogue and is refused as stale; ctrl+r must still ask a manager's PIN (it
+    saved the price unapproved)."""
+    from desk.widgets.approval import ManagerApproval
+
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    two_parts(shop, vid)
+    part = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.kind == "part")
+    assert part.list_cents
+    above = part.list_cents + 8000
+    d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(unit_cents=above))
+    b = make_app(db_url=db_url, clock=clock, user_name="王丽")  # an advisor
+    async with b.run_test(size=(120, 40)) as pb:
+        notes = record_notifications(b)
+        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen")
+        b.call_later(lambda: b.push_screen(screen_for("ESTIMATE", vid)))
+        await wait_for(pb, lambda: isinstance(b.screen, VisitScreen) and b.screen.view is not None)
+        table = b.screen.query_one("#lines")
+        table.move_cursor(row=[ln.id for ln in b.screen.view.lines].index(part.id))
+        await pb.press("c")
+        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
+        form = b.screen
+        await pb.press("tab", "ctrl+u", *f"{part.list_cents // 400}")  # a quarter of the catalogue price
+        d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(qty=Decimal(5)))  # A
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: any("another terminal" in n for n in notes), tries=600)
+        assert b.screen is form
+        await pb.press("ctrl+r")
+        await wait_for(pb, lambda: isinstance(b.screen, ManagerApproval), tries=600)
+        await pb.press("escape")
+        await wait_for(pb, lambda: b.screen is form, tries=600)
+    now = next(ln for ln in d.lifecycle.visit_view(vid).lines if ln.id == part.id)
+    assert (now.qty, now.unit_cents) == (5, above)  # A's quantity, no unapproved price
