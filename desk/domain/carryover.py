@@ -21,6 +21,10 @@ done (the dashboard counts them).
 
 from __future__ import annotations
 
+import difflib
+import re
+import unicodedata
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,6 +82,42 @@ class Offer:
 def key(kind: LineKind | str, description: str) -> tuple[str, str]:
     """Lines are the same work when kind and description match, case and spacing aside."""
     return str(kind), " ".join(description.casefold().split())
+
+
+#: How alike a typed line's name must be to a catalogue line's to be priced as it
+#: (difflib's ratio over the names' letters and digits, case aside).
+LIKE_CATALOGUE = 0.85
+
+
+def _name_key(text: str) -> str:
+    """A name's letters and digits, case and width aside ("Front brake pad set."
+    and "front  brake pad-set" are one name)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def book_line(kind: LineKind | str, description: str, job_lines: Iterable[Mapping]) -> Mapping | None:
+    """The catalogue line a typed line is, to hold its price to the book's: the
+    same name with case, spacing and punctuation aside, or a name alike
+    (:data:`LIKE_CATALOGUE`) with the same numbers (5W-30 is not 5W-40), of any
+    kind (a part typed as a fee is still the part). The most alike wins, the same
+    kind first; free lines are no price. None: no catalogue line is like it."""
+    key = _name_key(description)
+    if not key:
+        return None
+    numbers = re.findall(r"\d+", key)
+    best: tuple[float, bool] | None = None
+    found: Mapping | None = None
+    for ln in job_lines:
+        if ln.get("free"):
+            continue
+        other = _name_key(str(ln["description"]))
+        if not other or re.findall(r"\d+", other) != numbers:
+            continue
+        ratio = 1.0 if other == key else difflib.SequenceMatcher(None, key, other).ratio()
+        rank = (ratio, str(ln["kind"]) == str(kind))
+        if ratio >= LIKE_CATALOGUE and (best is None or rank > best):
+            best, found = rank, ln
+    return found
 
 
 def catalogue(job_lines: Iterable[Mapping]) -> dict[tuple[str, str], int]:

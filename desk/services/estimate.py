@@ -96,15 +96,16 @@ class EstimateService(Service):
 
     def list_terms(self, line: LineDraft) -> tuple[int | None, Decimal | None]:
         """The catalogue's price and quantity (or hours) of a typed line: a canned
-        job's line of its kind and name (case and spacing aside, as carried-over
-        lines are priced), else the labour rate for labour and no quantity. A part
-        typed under a catalogue name at a fraction of its price, or a fraction of
-        its quantity or hours, is a lower price (``staff.price_override``)."""
-        key = carryover.key(line.kind, line.description) if line.description else None
-        for job in self.canned_jobs() if key else ():
-            for ln in job.lines:
-                if not ln.get("free") and carryover.key(ln["kind"], ln["description"]) == key:
-                    return int(ln["unit_cents"]), Decimal(str(ln.get("qty", "1")))
+        job's line that is this one (``carryover.book_line``: the name with case,
+        spacing and punctuation aside, or one alike, of any kind), else the labour
+        rate for labour and no quantity. A part typed under a catalogue name (or
+        one a full stop away) at a fraction of its price, or a fraction of its
+        quantity or hours, is a lower price (``staff.price_override``)."""
+        if line.description:
+            lines = (ln for job in self.canned_jobs() for ln in job.lines)
+            found = carryover.book_line(line.kind, line.description, lines)
+            if found is not None:
+                return int(found["unit_cents"]), Decimal(str(found.get("qty", "1")))
         return (self.pricing.labour_rate_cents if line.kind == LineKind.LABOUR else None), None
 
     def check_price(self, actor: User, line: LineDraft) -> None:

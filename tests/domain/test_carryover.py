@@ -76,3 +76,30 @@ def test_offers_leave_out_carried_lines_and_later_visits_and_keep_the_newest_of_
 def test_a_declined_line_is_later_done_only_when_a_line_added_from_it_was_done():
     assert co.later_done(co.DeclinedRec(1, 10, datetime(2026, 10, 1), datetime(2026, 11, 1), 7))
     assert not co.later_done(co.DeclinedRec(1, 10, datetime(2026, 10, 1)))
+
+
+def test_a_typed_line_is_the_catalogue_line_its_name_is_or_is_alike():
+    book = [
+        {"kind": "part", "description": "Front brake pad set", "unit_cents": 42000},
+        {"kind": "part", "description": "Rear brake pad set", "unit_cents": 38000},
+        {"kind": "part", "description": "Engine oil 5W-30 4L", "unit_cents": 32000},
+        {"kind": "labour", "description": "Replace front brake pads", "unit_cents": 18000},
+        {"kind": "labour", "description": "Free safety check", "unit_cents": 0, "free": True},
+        {"kind": "part", "description": "机油滤清器", "unit_cents": 6000},
+    ]
+
+    def found(kind, name):
+        ln = co.book_line(kind, name, book)
+        return None if ln is None else ln["description"]
+
+    assert found("part", "Front brake pad set.") == "Front brake pad set"
+    assert found("part", "FRONT-BRAKE-PAD-SET") == "Front brake pad set"
+    assert found("part", "Front brake pads set") == "Front brake pad set"  # alike
+    assert found("fee", "Front brake pad set") == "Front brake pad set"  # any kind
+    assert found("part", "Rear brake pad set") == "Rear brake pad set"  # not the front's
+    assert found("labour", "Replace front brake pads.") == "Replace front brake pads"
+    assert found("part", "机油滤清器。") == "机油滤清器"
+    assert found("part", "Engine oil 5W-40 4L") is None  # another grade, not alike
+    assert found("part", "Oil filter") is None
+    assert found("labour", "Free safety check") is None  # a free line is no price
+    assert found("part", "...") is None

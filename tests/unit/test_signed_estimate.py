@@ -110,6 +110,34 @@ def test_a_cent_price_on_a_catalogue_line_needs_a_manager(shop, clock):
     assert next(ln for ln in lines(d, vid) if ln.description == "Brake check").list_cents == 18000
 
 
+def test_a_catalogue_line_typed_a_full_stop_away_is_still_the_catalogues(shop, clock):
+    """The third breaking test: "Front brake pad set." (a full stop added), the
+    labour "Replace front brake pads." and a fee named as the part escaped the
+    catalogue and were billed at 0.001 of it without a manager."""
+    d = shop.desk
+    vid = at_estimate(shop, clock)
+    pads = next(
+        ln for job in d.estimate.canned_jobs() if job.id == "brake_pads" for ln in job.lines if ln["kind"] == "part"
+    )
+    labour = next(
+        ln for job in d.estimate.canned_jobs() if job.id == "brake_pads" for ln in job.lines if ln["kind"] == "labour"
+    )
+    for kind, name, qty, unit in (
+        ("part", pads["description"] + ".", "0.001", pads["unit_cents"]),
+        ("part", "  " + pads["description"].upper().replace(" ", "-") + " ", "0.001", pads["unit_cents"]),
+        ("fee", pads["description"], "0.001", pads["unit_cents"]),
+        ("labour", labour["description"] + ".", "0.01", labour["unit_cents"]),
+    ):
+        draft = d.estimate.draft(kind=kind, description=name, qty=qty, unit_cents=unit)
+        with pytest.raises(NotAllowed):
+            d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), draft)
+        d.estimate.add_line(shop.mgr, d.lifecycle.ref(vid), draft)  # a manager may
+    # a typed part the catalogue does not know keeps the advisor's price
+    own = d.estimate.draft(kind="part", description="Wiper blade 600 mm", qty="1", unit_cents=1500)
+    d.estimate.add_line(shop.sa, d.lifecycle.ref(vid), own)
+    assert next(ln for ln in lines(d, vid) if ln.description == "Wiper blade 600 mm").list_cents is None
+
+
 def signed_member_visit(shop, clock) -> int:
     """The issue's example: a member's 575.00 estimate, signed at ¥617.26
     (5 % member discount, VAT 13 %), taken to Ready."""
