@@ -24,7 +24,6 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
