@@ -356,6 +356,10 @@ _SHORTCUTS = {
 }
 _YMD = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _CJK_DATE = re.compile(r"(?:([0-9]{4})年)?([0-9]{1,2})月([0-9]{1,2})[日号]?")
+#: "12-09": month first, as desk itself shows a date of this year (``widgets/when``).
+_MD = re.compile(r"([0-9]{1,2})-([0-9]{1,2})")
+#: A date typed with a time after it ("2027-01-05 10:00"): the date is the date part.
+_WITH_TIME = re.compile(r"(.*[0-9])(?:\s+|t)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?")
 
 
 def _not_a_date(value) -> InvalidInput:
@@ -364,7 +368,8 @@ def _not_a_date(value) -> InvalidInput:
 
 def date(value: str, *, today: dt.date) -> dt.date:
     """A calendar date: "2026-11-23", "2026/11/23", "23/11/2026" (day first,
-    as written in China and Europe), "2026年11月23日", or a shortcut:
+    as written in China and Europe), "11-23" (month first, as desk shows a date),
+    "2026年11月23日", any of them with a time after it (the date is taken), or a shortcut:
     "today", "tomorrow", "+3" (days from today), "今天", "明天".
 
     ``today`` is passed in (not read from the clock) so screens and tests agree.
@@ -377,13 +382,19 @@ def date(value: str, *, today: dt.date) -> dt.date:
             return today + dt.timedelta(days=int(raw))
         except OverflowError:
             raise _not_a_date(value) from None
+    timed = _WITH_TIME.fullmatch(raw)
+    if timed:
+        raw = timed[1].strip()
     ymd = _YMD.fullmatch(raw)
     cjk = _CJK_DATE.fullmatch(raw)
+    md = _MD.fullmatch(raw)
     try:
         if ymd:
             return dt.date(int(ymd[1]), int(ymd[2]), int(ymd[3]))
         if cjk:
             return dt.date(int(cjk[1]) if cjk[1] else today.year, int(cjk[2]), int(cjk[3]))
+        if md:
+            return dt.date(today.year, int(md[1]), int(md[2]))
     except ValueError:
         raise _not_a_date(value) from None
     # A lone number is ambiguous ("2026"? "2311"?): only a day of this month

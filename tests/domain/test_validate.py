@@ -389,6 +389,13 @@ def test_emails():
         ("20261125", date(2026, 11, 25)),
         ("2026年11月25日", date(2026, 11, 25)),
         ("12月1日", date(2026, 12, 1)),
+        # the breaking test: a date typed with a time was read day first (2027-05-01)
+        ("2027-01-05 10:00", date(2027, 1, 5)),
+        ("2027-01-05T10:00:00", date(2027, 1, 5)),
+        ("25/11/2026 09:30", date(2026, 11, 25)),
+        # month first with a dash, as desk shows a date ("ordered 12-09")
+        ("12-09", date(2026, 12, 9)),
+        ("01-05", date(2026, 1, 5)),
         ("today", TODAY),
         (" Today ", TODAY),
         ("tomorrow", date(2026, 11, 23)),
@@ -417,6 +424,8 @@ def test_dates_and_shortcuts(typed, day):
         "2026",
         "2311",
         "13月1日",
+        "13-01",
+        "2026-13-40 10:00",
         "next week",
         "+",
         "12:30:99",
