@@ -354,6 +354,14 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
+def _same_file(fd: Path, files: set[tuple[int, int]]) -> bool:
+    try:
+        st = fd.stat()  # follows the link to the open file itself
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) in files
+
+
 def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:
     """Every other process that has ``db`` (or its -journal/-wal) open, found in
     ``/proc/<pid>/fd`` (Linux; elsewhere, or without the right to look, none):
@@ -362,9 +370,15 @@ def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:
     if not proc.is_dir():
         return []
     targets = set()
+    #: the files themselves (device, inode): a program that opened one under another
+    #: name (a hard link) holds the same file (the breaking test wrote through one)
+    files = set()
     for name in (db.name, db.name + "-journal", db.name + "-wal"):
         try:
-            targets.add(str((db.parent / name).resolve()))
+            path = (db.parent / name).resolve()
+            targets.add(str(path))
+            st = path.stat()
+            files.add((st.st_dev, st.st_ino))
         except OSError:
             continue
     found = []
@@ -381,7 +395,7 @@ def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:
                 link = os.readlink(fd)
             except OSError:
                 continue
-            if link in targets:
+            if link in targets or (link.startswith("/") and _same_file(fd, files)):
                 pid = int(entry.name)
                 found.append(Opener(pid, _proc_user(pid), _proc_command(pid)))
                 break

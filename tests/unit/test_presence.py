@@ -118,3 +118,27 @@ def test_a_program_holding_the_file_is_named_on_one_line(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_program_holding_the_file_under_a_hard_link_is_found(tmp_path):
+    """The third breaking test wrote through a hard link to the shop's file while a
+    restore replaced it: the open file is the same (device and inode), whatever
+    its name."""
+    import os
+    import subprocess
+    import sys
+
+    from desk.store.presence import openers
+
+    db = tmp_path / "shop.db"
+    db.write_bytes(b"")
+    other = tmp_path / "elsewhere.db"
+    os.link(db, other)
+    script = f"import time\nf = open({str(other)!r}, 'rb')\nprint('ready', flush=True)\ntime.sleep(30)\n"
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert [o.pid for o in openers(db) if o.pid == holder.pid] == [holder.pid]
+    finally:
+        holder.kill()
+        holder.wait()
