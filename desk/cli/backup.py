@@ -35,8 +35,14 @@ def backup_cmd(ctx: click.Context, dest) -> None:
     is_flag=True,
     help="The backup is another shop's, and it is meant to replace this shop's database.",
 )
+@click.option(
+    "--despite-audit",
+    "despite_audit",
+    is_flag=True,
+    help="The backup's audit log does not hold, and it is meant to be restored all the same (audited).",
+)
 @click.pass_context
-def restore_cmd(ctx: click.Context, src, yes: bool, other_shop: bool) -> None:
+def restore_cmd(ctx: click.Context, src, yes: bool, other_shop: bool, despite_audit: bool) -> None:
     """Replace the database with a verified desk backup. Refused while any other
     terminal or program has the database open or locked, for another shop's
     backup (unless --other-shop) and over a file that is not a desk database;
@@ -48,7 +54,7 @@ def restore_cmd(ctx: click.Context, src, yes: bool, other_shop: bool) -> None:
     try:
         check_backup(src)
         confirmed = yes or (sys.stdin.isatty() and click.confirm(f"Overwrite the database at {url}?"))
-        report = restore(src, url, confirmed=confirmed, other_shop=other_shop)
+        report = restore(src, url, confirmed=confirmed, other_shop=other_shop, despite_audit=despite_audit)
     except DeskError as exc:
         fail(describe_error(exc))
     click.echo(restored_text(report))

@@ -526,37 +526,45 @@ def _put(src: Path, dest: Path) -> None:
         source.close()
 
 
-def check_restored(path: Path, source: Path, kept: Path | None) -> RestoreReport:
-    """The integrity check and the audit chain of the restored database."""
-    import sqlalchemy as sa
-    from sqlmodel import Session
-
-    from desk.store import audit
-    from desk.store.db import make_engine
-
+def check_restored(path: Path, source: Path, kept: Path | None, audit: tuple[list, int] | None = None) -> RestoreReport:
+    """The integrity check and the audit chain of the restored database (``audit``:
+    the chain as the backup's own check found it, the same file copied whole)."""
     report = RestoreReport(path=path, source=source, kept=kept, backup_head=recorded_head(source))
     try:
         verify(path)
     except StoreUnavailable:
         report.integrity_ok = False
         return report
+    report.audit_problems, report.audit_events = audit or audit_of(path, source)
+    return report
+
+
+def audit_of(path: Path, source: Path) -> tuple[list, int]:
+    """The audit chain of the database at ``path`` (a backup, or the file restored
+    from ``source``), checked against the head ``source``'s backup recorded
+    beside it: the problems and the count of events."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from desk.store import audit
+    from desk.store.db import make_engine
+
+    head_seen = recorded_head(source)
     engine = make_engine(f"sqlite:///{path}", readonly=True)
     try:
         with Session(engine) as session:
-            report.audit_problems = audit.verify(session)
-            if report.backup_head:
+            problems = audit.verify(session)
+            if head_seen:
                 from desk.store.anchor import Head
 
-                head = Head(report.backup_head["id"], report.backup_head["hash"])
-                report.audit_problems += audit.against_head(
-                    session, head, path=str(head_path(source)), at=report.backup_head["at"]
-                )
-            report.audit_events = session.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
+                head = Head(head_seen["id"], head_seen["hash"])
+                problems += audit.against_head(session, head, path=str(head_path(source)), at=head_seen["at"])
+            events = session.execute(sa.text("SELECT count(*) FROM audit_event")).scalar_one()
     except sa.exc.DBAPIError as exc:
         raise faults.from_exception(exc, path=path) from None
     finally:
         engine.dispose()
-    return report
+    return problems, events
 
 
 #: How long a restore waits for a lock held by a program that is not desk.
@@ -570,6 +578,11 @@ LOCKED_ELSEWHERE = N_(
 OTHER_SHOP = N_(
     "{src} is a backup of another shop: {theirs}. The database here belongs to {ours}. Nothing was "
     "restored; to put the other shop's data here all the same, restore with --other-shop"
+)
+AUDIT_CHANGED = N_(
+    "{src}'s audit log does not hold: {problem}. Nothing was restored: restoring it would make its "
+    "changed log the anchored one. To restore it all the same, knowing its log was changed, restore "
+    "with --despite-audit (the restore is audited with what was found)"
 )
 NOT_A_DESK_TARGET = N_(
     "{path} is not a desk database ({what}): a restore replaces only a shop's database, and "
@@ -694,14 +707,19 @@ def _check_target(dest: Path, src: Path) -> tuple[str, str] | None:
     raise StoreNotAShop(NOT_A_DESK_TARGET, {"path": str(dest), "what": what})
 
 
-def restore(src: Path, url: str, *, confirmed: bool, other_shop: bool = False) -> RestoreReport:
+def restore(
+    src: Path, url: str, *, confirmed: bool, other_shop: bool = False, despite_audit: bool = False
+) -> RestoreReport:
     """Put a verified desk backup in place of the database at ``url``.
 
     Refuses: a file that is not a desk backup of a known schema (saying what it
     is), overwriting an existing database unless ``confirmed``, any time another
     terminal or process has the database open or locked (naming them, within
     seconds), a file to replace that is not a desk database, and another shop's
-    backup unless ``other_shop`` (naming both shops). The replaced file is kept
+    backup unless ``other_shop`` (naming both shops), and a backup whose audit log
+    does not hold (its chain, or the head recorded beside it) unless
+    ``despite_audit`` (then the restore's audit event names what was found: the
+    anchor never takes a changed log unsaid). The replaced file is kept
     whole beside it; the report says where, and what the integrity and audit
     checks found on the restored file."""
     dest = sqlite_path(url)
@@ -726,18 +744,25 @@ def restore(src: Path, url: str, *, confirmed: bool, other_shop: bool = False) -
             raise StoreUnavailable(
                 OTHER_SHOP, {"src": src.name, "theirs": _shop_words(theirs), "ours": _shop_words(ours)}
             )
+        found, events = audit_of(src, src)
+        if found and not despite_audit:
+            first = found[0]
+            more = f" (+{len(found) - 1})" if len(found) > 1 else ""
+            raise StoreUnavailable(
+                AUDIT_CHANGED, {"src": src.name, "problem": f"event {first.event_id}: {first.text()}{more}"}
+            )
         kept = keep_whole(dest) if exists and dest.exists() and dest.stat().st_size else None
         try:
             _put(src, dest)
         except (OSError, sqlite3.Error) as exc:
             raise _translate(exc, dest) from None
-    report = check_restored(dest, src, kept)
+    report = check_restored(dest, src, kept, (found, events))
     if report.integrity_ok:
-        report.anchored = _re_anchor(dest, src, kept)
+        report.anchored = _re_anchor(dest, src, kept, [f"event {p.event_id}: {p.problem}" for p in found])
     return report
 
 
-def _re_anchor(dest: Path, src: Path, kept: Path | None) -> bool:
+def _re_anchor(dest: Path, src: Path, kept: Path | None, despite: list[str] | None = None) -> bool:
     """The restored database's anchor is its own head now; the restore is audited."""
     import getpass
 
@@ -753,7 +778,11 @@ def _re_anchor(dest: Path, src: Path, kept: Path | None) -> bool:
             user_name=f"desk restore ({getpass.getuser()})"[:80],
             at=datetime.now().replace(microsecond=0),
             action="store.restore",
-            after={"source": str(src), "kept": str(kept) if kept else ""},
+            after={
+                "source": str(src),
+                "kept": str(kept) if kept else "",
+                **({"despite_audit": despite} if despite else {}),
+            },
         )
         return True
     except (sa.exc.DBAPIError, OSError, StoreUnavailable):

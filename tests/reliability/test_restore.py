@@ -182,9 +182,33 @@ def test_a_changed_audit_event_in_the_backup_is_shown_after_the_restore(tmp_path
         tampered,
         "DROP TRIGGER IF EXISTS audit_event_no_update;UPDATE audit_event SET user_name = 'someone else' WHERE id = 1;",
     )
-    report = restore(tampered, url, confirmed=True)
+    before = path.read_bytes()
+    with pytest.raises(StoreUnavailable, match="audit log does not hold: event 1: content changed"):
+        restore(tampered, url, confirmed=True)
+    assert path.read_bytes() == before  # nothing restored
+    report = restore(tampered, url, confirmed=True, despite_audit=True)
     assert report.integrity_ok and not report.ok
     assert [p.event_id for p in report.audit_problems] == [1]
+    with sqlite3.connect(path) as conn:
+        after = conn.execute("SELECT after FROM audit_event WHERE action = 'store.restore'").fetchone()[0]
+    assert "event 1: content changed" in after  # the anchor took a changed log, said so
+
+
+def test_a_backup_whose_newest_events_were_removed_is_not_restored(tmp_path):
+    """The third breaking test: the newest audit events deleted from a backup (its
+    head recorded beside it); the restore said so but restored it and anchored its
+    head, after which `audit verify` said intact."""
+    path = tmp_path / "shop.db"
+    url = f"sqlite:///{path}"
+    seed(url)
+    cut = backup(url, tmp_path / "cut.db")
+    _sqlite_with(
+        cut,
+        "DROP TRIGGER IF EXISTS audit_event_no_delete;"
+        "DELETE FROM audit_event WHERE id > (SELECT max(id) - 3 FROM audit_event);",
+    )
+    with pytest.raises(StoreUnavailable, match="events were removed. Nothing was restored"):
+        restore(cut, url, confirmed=True)
 
 
 def test_restore_never_overwrites_unasked_and_never_onto_itself(tmp_path):
