@@ -15,11 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from desk.domain.entities import ROLE_LABELS, Role
 from desk.domain.errors import InvalidInput
 from desk.i18n import N_
 
 #: Parameters of :func:`sentence` that are message ids themselves (translated first).
-TRANSLATED = ("did", "setting", "field")
+TRANSLATED = ("did", "setting", "field", "role")
 
 #: A customer's edited fields, as a refusal names them.
 CUSTOMER_FIELDS = {"name": N_("name"), "phone": N_("phone"), "email": N_("e-mail"), "special_note": N_("note")}
@@ -173,7 +174,19 @@ def sentence(change: OtherChange) -> tuple[str, dict[str, str]]:
             "code": key.removeprefix(setup.TAX_PREFIX),
             "value": str(value),
         }
+    if change.action.startswith("reminder.") and after.get("outcome"):
+        return N_('{who} recorded the call\'s outcome "{value}" at {at}'), {**params, "value": str(after["outcome"])}
+    if change.action == "user.roles" and after.get("user"):
+        roles = [Role(r) for r in str(after.get("roles", "")).split(",") if r in {x.value for x in Role}]
+        if len(roles) == 1:  # the picker sets one role
+            return N_("{who} set the role of {user} to {role} at {at}"), {
+                **params,
+                "user": str(after["user"]),
+                "role": ROLE_LABELS[roles[0]],
+            }
     did = DID.get(change.action)
     if did is None:
         return N_("{who} changed it at {at}"), params
+    if change.action.startswith("mot.") and after.get("item"):
+        return N_("{who} {did} ({item}) at {at}"), {**params, "did": did, "item": str(after["item"])}
     return N_("{who} {did} at {at}"), {**params, "did": did}

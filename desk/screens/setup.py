@@ -306,14 +306,47 @@ class SetupScreen(DeskScreen):
         choices = [(r.value, _(ROLE_LABELS[r])) for r in Role]
 
         def picked(role) -> None:
-            if role is None:
-                return
-            self.as_manager(
-                _("Change the role of {user}", user=user.name),
-                lambda actor: self.save(lambda: self.desk.setup.set_user_role(actor, user.id, role, seen=user.roles)),
-            )
+            if role is not None:
+                self.as_manager(
+                    _("Change the role of {user}", user=user.name),
+                    lambda actor: self.set_role(actor, user, role, seen=user.roles),
+                )
 
         self.app.push_screen(PickDialog(_("Role of {user}", user=user.name), choices), picked)
+
+    def set_role(self, actor, user, role: str, *, seen) -> None:
+        """Save the role picked; when another manager changed the user's role since
+        the picker opened, say theirs beside yours and offer to save yours on top
+        (against the roles as they are now): the pick is never lost unsaid."""
+        from desk.domain.errors import StaleEdit
+        from desk.widgets.feedback import other_changes
+
+        def done(_result) -> None:
+            self.notify(_("Saved"), timeout=3)
+            self.load()
+
+        def refused(exc: BaseException) -> None:
+            if not isinstance(exc, StaleEdit):
+                self.show_error(exc)
+                return
+            self.load()  # theirs on the screen behind
+            question = Text(_("Not saved: changed on another terminal since this form was opened") + "\n")
+            question.append(_("Theirs") + ": ", style="bold")
+            question.append(other_changes(exc) + "\n")
+            question.append(_("Yours") + ": ", style="bold")
+            question.append(_(ROLE_LABELS[Role(role)]) + "\n\n")
+            question.append(_("Save yours on top of theirs? (y/n)"))
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_db(
+                        lambda: self.desk.people.user(user.id).roles,
+                        lambda now: self.set_role(actor, user, role, seen=now),
+                    )
+
+            self.app.push_screen(ConfirmDialog(question), answered)
+
+        self.run_db(lambda: self.desk.setup.set_user_role(actor, user.id, role, seen=seen), done, failed=refused)
 
     def action_add(self) -> None:
         add: dict[str, Callable[[], None]] = {

@@ -239,11 +239,20 @@ class BookingService(Service):
             rem = session.get(ReminderRow, reminder_id)
             if rem is None or rem.visit_id != row.id:
                 raise InvalidInput("reminder", "No such reminder")
+            # a second call's outcome (a re-apply on top of another terminal's) keeps the first in the audit
+            before = {"outcome": rem.outcome} if rem.done_at is not None else None
             rem.done_at, rem.outcome, rem.by_user = self.now(), outcome, actor.id
             session.add(rem)
             self._touch(session, row)
             self._audit(
-                session, actor, f"reminder.{rem.kind}", "reminder", rem.id, visit_id=row.id, after={"outcome": outcome}
+                session,
+                actor,
+                f"reminder.{rem.kind}",
+                "reminder",
+                rem.id,
+                visit_id=row.id,
+                before=before,
+                after={"outcome": outcome},
             )
 
         return self._change(visit, run)

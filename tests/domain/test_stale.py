@@ -50,6 +50,22 @@ AT = datetime(2026, 11, 23, 17, 50)
             "周经理 于 17:50 添加了一项客户诉求",
         ),
         (OtherChange("周经理", AT, "something.new"), "周经理 changed it at 17:50", "周经理 于 17:50 修改了此记录"),
+        # the third breaking test: which item, which outcome, which role
+        (
+            OtherChange("Tom Becker", AT, "mot.done", {"item": "RCP-03", "reason": None}),
+            "Tom Becker ticked a checklist item (RCP-03) at 17:50",
+            None,
+        ),
+        (
+            OtherChange("王丽", AT, "reminder.day_before", {"outcome": "coming in 10 min"}),
+            '王丽 recorded the call\'s outcome "coming in 10 min" at 17:50',
+            "王丽 于 17:50 记录了通话结果“coming in 10 min”",
+        ),
+        (
+            OtherChange("王丽", AT, "user.roles", {"user": "刘军", "roles": "qc"}),
+            "王丽 set the role of 刘军 to qc at 17:50",
+            "王丽 于 17:50 将 刘军 的角色设为 质检员",
+        ),
     ],
 )
 def test_the_other_change_in_words(change, en, zh):

@@ -227,6 +227,33 @@ async def test_users_and_roles_by_keys(shop, clock, db_url):
         assert shop.desk.people.user(shop.mgr.id).active
 
 
+async def test_a_role_picked_after_another_managers_change_is_kept_and_reapplied(shop, clock, db_url):
+    """B opens the role picker for 张强; A (another manager) makes him QC; B picks
+    CSR later: refused in words naming A's role (it closed with a toast and the
+    pick was lost), then y saves B's pick on top, both audited."""
+    from desk.widgets.dialogs import ConfirmDialog, PickDialog
+
+    d = shop.desk
+    d.people.create_user(None, "孙经理", [Role.MANAGER])
+    uid = next(u.id for u in d.people.users() if u.name == "张强")
+    b = make_app(db_url=db_url, clock=clock, user_name="孙经理")
+    async with b.run_test(size=(120, 40)) as pb:
+        await open_setup(pb, b, "5")
+        await wait_for(pb, lambda: "张强" in table_text(b))
+        await to_row(pb, b, "张强")
+        await pb.press("e")
+        await wait_for(pb, lambda: isinstance(b.screen, PickDialog))
+        d.setup.set_user_role(shop.mgr, uid, "qc", seen=d.people.user(uid).roles)  # A, meanwhile
+        await pb.press("down", "down", "down", "enter")  # csr
+        await wait_for(pb, lambda: isinstance(b.screen, ConfirmDialog), tries=600)
+        said = str(b.screen.question)
+        assert "周经理 set the role of 张强 to qc" in said and "Yours: csr" in said, said
+        assert d.people.user(uid).roles == {Role.QC}  # nothing overwritten unseen
+        await pb.press("y")
+        await wait_for(pb, lambda: d.people.user(uid).roles == {Role.CSR}, tries=600)
+        await wait_for(pb, lambda: screen_name(b) == "SetupScreen" and "csr" in table_text(b))
+
+
 async def test_help_lists_the_keys_of_the_current_screen(shop, clock, db_url):
     app = make_app(db_url=db_url, clock=clock, user_name="王丽")
     async with app.run_test(size=(120, 40)) as pilot:

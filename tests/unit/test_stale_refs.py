@@ -203,6 +203,10 @@ def test_a_reminder_of_another_visit_or_a_stale_one_is_refused(shop, clock):
         d.booking.complete_reminder(shop.sa, d.lifecycle.ref(other), rem, "reminded")
     d.booking.complete_reminder(shop.sa, d.lifecycle.ref(vid), rem, "reminded")
     assert rem not in [r.id for r, _, _ in d.booking.reminders()]
+    # a second outcome on top (a re-apply) keeps the first in the audit (it was lost)
+    d.booking.complete_reminder(shop.mgr, d.lifecycle.ref(vid), rem, "no answer")
+    last = [e for e in d.lifecycle.history(vid) if e.action.startswith("reminder.")][-1]
+    assert '"reminded"' in last.before and '"no answer"' in last.after
 
 
 def test_closing_a_complaint_checks_its_own_version(shop, clock):
