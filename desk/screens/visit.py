@@ -324,7 +324,7 @@ class VisitScreen(VisitActions, DeskScreen):
                 FormField.of(fields.PROMISED, _("When (e.g. 17:30, tomorrow 10:00)"), shown, now=now),
                 FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                 FormField.of(fields.SIGNER, _("Approved by"), view.customer.name),
-                FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), view.customer.phone),
+                FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
             ],
         )
         self.submit(

@@ -277,7 +277,7 @@ class WorkshopScreen(VisitScreen):
                 [
                     FormField.of(fields.CHANNEL, _("Channel: 1 = in person, 2 = phone")),
                     FormField.of(fields.SIGNER, _("Decided by"), self.view.customer.name),
-                    FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number"), self.view.customer.phone),
+                    FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
                 ],
             )
             # recorded by an advisor who did not find the work (staff.may_record_decision):

@@ -98,7 +98,9 @@ async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi
         await open_from_board(pilot, "WorkshopScreen")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
-        await pilot.press("ctrl+u", *"tomorrow 10:00", "tab", "2", "ctrl+s")  # by phone, typed
+        # by phone, typed, and the number called typed too (it was the customer's on file,
+        # pre-filled, and an in-person approval kept it as its reference)
+        await pilot.press("ctrl+u", *"tomorrow 10:00", "tab", "2", "tab", "tab", *"13812345678", "ctrl+s")
         await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.promised_at == later)
         await wait_for(
             pilot,
@@ -112,6 +114,7 @@ async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi
     assert view.visit.signed_promised_at == signed  # the signed promise is kept
     moved = [e for e in d.lifecycle.history(vid) if e.action == "visit.promised"][-1]
     assert '"signer": "李伟"' in moved.after and '"channel": "phone"' in moved.after
+    assert '"reference": "13812345678"' in moved.after or '"reference": "+8613812345678"' in moved.after
     # the car is ready after the signed promise, before the moved one: late
     clock.advance(minutes=int((signed - clock.now).total_seconds() // 60) + 60)
     flow.to_stage(shop, clock, vid, "READY")
