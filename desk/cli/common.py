@@ -31,8 +31,16 @@ def root_db_url(ctx: click.Context) -> str:
     return db_url(ctx.find_root().obj.get("db"))
 
 
+def shown(text: str) -> str:
+    """Text for the terminal with its control characters written out ("\\x1b"):
+    a name typed with an escape sequence can't set the title or move the cursor."""
+    return "".join(
+        ch if ch in "\n\t" or not (ord(ch) < 32 or 127 <= ord(ch) < 160) else f"\\x{ord(ch):02x}" for ch in text
+    )
+
+
 def fail(message: str) -> NoReturn:
-    click.echo(click.style(message, fg="red"), err=True)
+    click.echo(click.style(shown(message), fg="red"), err=True)
     sys.exit(1)
 
 

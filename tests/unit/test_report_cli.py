@@ -79,6 +79,12 @@ def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
         main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}", "--advisor", "Nobody"]
     )
     assert nobody.exit_code == 1 and "No user named Nobody" in nobody.output
+    # a name with a terminal's escape sequence (it set the title): written out, never sent raw
+    hostile = CliRunner().invoke(
+        main, ["--db", db_url, "report", "--from", f"{day}", "--to", f"{day}", "--advisor", "\x1b]0;PWN\x07王丽"]
+    )
+    assert hostile.exit_code == 1 and "No user named \\x1b]0;PWN\\x07王丽" in hostile.output
+    assert "\x1b]" not in hostile.output and "\x07" not in hostile.output
 
 
 def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkeypatch):
