@@ -364,6 +364,11 @@ def may_approve(user: User) -> Verdict:
 # ----------------------------------------------------------------------------- who works on what
 
 
+def is_manager(user: User | None) -> bool:
+    """A manager: the only one who changes the shop's set-up (not a foreman)."""
+    return _manager(user)
+
+
 def is_technician(user: User | None) -> bool:
     """Works on cars: may be assigned a car, starts and finishes its lines."""
     return bool(user and user.has(Role.TECHNICIAN))

@@ -50,6 +50,9 @@ class DeskScreen(Screen):
     if TYPE_CHECKING:
         app: DeskApp  # desk's screens live in desk's app (Textual types it App[Any])
 
+    #: Only a manager authorises this screen's actions on the spot (set-up), not a foreman.
+    MANAGERS_APPROVE = False
+
     #: The record as this screen shows it (following the change feed and its own saves).
     shown_ref: Any = None
     #: The version the open form was opened on (None: no form open); its saves act on it.
@@ -206,7 +209,11 @@ class DeskScreen(Screen):
                     cancelled()
 
             text = f"{action}\n{describe_error(exc)}"
-            dialog = ManagerApproval(text) if who is None else ActAs(text, load=who, exclude=self.user)
+            dialog = (
+                ManagerApproval(text, managers_only=self.MANAGERS_APPROVE)
+                if who is None
+                else ActAs(text, load=who, exclude=self.user)
+            )
             self.app.push_screen(dialog, approved)
 
         self.run_db(lambda: call(self.user), done, failed=refused)

@@ -76,6 +76,7 @@ ACTIONS = {
 
 
 class SetupScreen(DeskScreen):
+    MANAGERS_APPROVE = True  # the set-up is a manager's: a foreman's PIN is not offered
     BINDINGS = [
         Binding("1", "section('settings')", N_("Settings"), id="setup.settings"),
         Binding("2", "section('checklist')", N_("Checklist"), id="setup.checklist"),
@@ -257,7 +258,7 @@ class SetupScreen(DeskScreen):
             if manager is not None:
                 fn(manager)
 
-        self.app.push_screen(ManagerApproval(what), approved)
+        self.app.push_screen(ManagerApproval(what, managers_only=True), approved)
 
     def save(self, call: Callable, message: str = N_("Saved")) -> None:
         def done(_result) -> None:

@@ -137,13 +137,17 @@ class ManagerApproval(ActAs):
     TITLE = N_("Manager approval")
     NOBODY = N_("No manager has a PIN yet")
 
-    def __init__(self, action: str, *, desk=None, approve: Callable | None = None) -> None:
+    def __init__(self, action: str, *, desk=None, approve: Callable | None = None, managers_only: bool = False) -> None:
+        """``managers_only``: an action only a manager may authorise (set-up): a
+        foreman is not offered (picking him was refused after his PIN)."""
         super().__init__(action, desk=desk, check=approve)
+        self.managers_only = managers_only
 
     def candidates(self) -> list[User]:
         from desk.domain import staff
 
-        return staff.approvers(self.desk.people.users(), self.desk.security.pin_users())
+        offered = staff.approvers(self.desk.people.users(), self.desk.security.pin_users())
+        return [u for u in offered if staff.is_manager(u)] if self.managers_only else offered
 
     def pin_checker(self) -> Callable:
         return self._check or self.desk.security.approve_as_manager
