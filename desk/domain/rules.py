@@ -24,6 +24,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from desk.domain import comebacks
+from desk.domain import schedule as sched
 from desk.domain.entities import (
     ROAD_TEST_SYMPTOMS,
     Approval,
@@ -59,6 +60,13 @@ class Policy:
     late_after_minutes: int = 15
     service_interval_months: int = 6
     service_interval_km: int = 5000
+    #: APPT-09's reminders: hours and minutes before the appointment.
+    reminder_day_hours: int = 24
+    reminder_hour_minutes: int = 60
+
+    @property
+    def reminder_offsets(self) -> sched.Offsets:
+        return sched.reminder_offsets(self.reminder_day_hours, self.reminder_hour_minutes)
 
 
 @dataclass

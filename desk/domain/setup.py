@@ -59,6 +59,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("followup_window_hours", N_("Follow-up window (hours)"), "int", 1, 720),
     SettingSpec("followup_max_attempts", N_("Follow-up call attempts"), "int", 1, 20),
     SettingSpec("late_after_minutes", N_("Late after (minutes)"), "int", 0, 240),
+    SettingSpec("greet_within_seconds", N_("Greet within (seconds) of arrival"), "int", 1, 3600),
+    # the reminders before an appointment (APPT-09): the first one's hours, the second one's minutes
+    SettingSpec("reminder_day_hours", N_("First reminder (hours before the appointment)"), "int", 1, 336),
+    SettingSpec("reminder_hour_minutes", N_("Second reminder (minutes before the appointment)"), "int", 5, 1440),
     #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
     SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
@@ -248,6 +252,13 @@ def check_settings(values: dict) -> None:
             "value",
             N_("Closing time {closing} must be after opening time {opening}"),
             {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")},
+        )
+    first, second = values["reminder_day_hours"], values["reminder_hour_minutes"]
+    if first * 60 <= second:
+        raise InvalidInput(
+            "value",
+            N_("The first reminder ({first} h before) must come before the second ({second} min before)"),
+            {"first": first, "second": second},
         )
     span = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
     slot = values["slot_minutes"]
