@@ -1292,9 +1292,7 @@ def measure_fns(
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
     window = ("comeback_window_days",)
-    fns += _per_standard(
-        settings, scope, window, lambda s, v, p: first_time_fix(data, s, int(v[window[0]]), period=p)
-    )
+    fns += _per_standard(settings, scope, window, lambda s, v, p: first_time_fix(data, s, int(v[window[0]]), period=p))
     fns += [lambda s, t=t, n=n: first_time_fix_by_technician(data, s, t, n) for t, n in technicians(data, scope)]
     fns += _per_standard(settings, scope, window, lambda s, v, p: comebacks(data, s, int(v[window[0]]), period=p))
     fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]

@@ -44,6 +44,7 @@ def span_text(delta: timedelta) -> str:
         return f"{minutes // 60} h"
     return f"{minutes} min"
 
+
 #: The reminder kind of the call to a customer who has not arrived.
 LATE = "late"
 
