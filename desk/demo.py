@@ -810,10 +810,12 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
                     at=arrived + timedelta(minutes=30),
                 )
             )
+            called = timedelta(hours=rng.randint(20, 90))
             calls.append(
                 FollowUpCallRow(
                     visit_id=0,
-                    at=delivered + timedelta(hours=rng.randint(20, 90)),
+                    at=delivered + called,
+                    late=called > timedelta(hours=desk.policy.followup_window_hours),  # recorded as late (FUP-01)
                     outcome=CallOutcome.REACHED.value,
                     survey_done=True,
                     next_service_stated=True,

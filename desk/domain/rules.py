@@ -374,13 +374,16 @@ def reminders_made(f: VisitFacts) -> bool:
 
 
 def called_in_window(f: VisitFacts) -> bool:
-    """FUP-01: a follow-up call made within the window of departure (the window
-    in force now). A later call is late: it does not tick the item (a manager
-    waives it with the reason) and the figure counts it as not on time."""
+    """FUP-01: a follow-up call made within the window of departure. A call
+    outside it is recorded as late (``FollowUpCall.late``, judged when it was
+    made by the window in force at departure) and never counts as done on time,
+    whatever the window is changed to later: it does not tick the item (a
+    manager waives it with the reason) and the figure counts it as not on time.
+    A call not judged yet is judged by the window in force now."""
     if f.delivered_at is None:
         return False
     due = followup_due_at(f.delivered_at, f.policy)
-    return any(c.at <= due for c in f.calls)
+    return any(not c.late if c.late is not None else c.at <= due for c in f.calls)
 
 
 def attempts(f: VisitFacts) -> int:

@@ -8,8 +8,9 @@ passes; the screens show the messages (English msgids, translated by the UI).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from desk.domain import fields, money, validate
@@ -268,6 +269,17 @@ def check_settings(values: dict) -> None:
             N_("Slots of {slot} minutes do not divide the opening hours ({span} minutes)"),
             {"slot": slot, "span": span},
         )
+
+
+def in_force(key: str, current: str, changes: Iterable[tuple[str, datetime, str | None, str]], at: datetime) -> str:
+    """The text of setting ``key`` in force at ``at``: its last audited change
+    ``(key, when, before, after)`` at or before ``at``, else the value its first
+    later change replaced, else ``current`` (never changed)."""
+    mine = sorted((c for c in changes if c[0] == key), key=lambda c: c[1])
+    done = [c for c in mine if c[1] <= at]
+    if done:
+        return done[-1][3]
+    return mine[0][2] if mine and mine[0][2] is not None else current
 
 
 def change(values: dict, key: str, text: str, *, tax_codes=frozenset()):

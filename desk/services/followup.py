@@ -4,10 +4,11 @@ A dissatisfied answer opens a complaint in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from desk.domain import setup as setup_rules
 from desk.domain import survey
 from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome, Saved, User, VisitRef
@@ -61,6 +62,7 @@ class FollowupService(Service):
         def run(session: Session, visit: VisitRow) -> int | None:
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
+            due = self._due(session, visit)
             row = FollowUpCallRow(
                 visit_id=visit.id,
                 at=self.now(),
@@ -70,6 +72,7 @@ class FollowupService(Service):
                 next_service_stated=next_service_stated,
                 nps=nps,
                 comment=comment,
+                late=due is not None and self.now() > due,
             )
             session.add(row)
             session.flush()
@@ -94,11 +97,22 @@ class FollowupService(Service):
                 "followup_call",
                 row.id,
                 visit_id=visit.id,
-                after={"scores": scores, "nps": nps, "comment": comment},
+                after={"scores": scores, "nps": nps, "comment": comment, "late": row.late, "due": due},
             )
             return complaint_id
 
         return self._change(visit, run)
+
+    def _due(self, session: Session, visit: VisitRow) -> datetime | None:
+        """The end of the visit's follow-up window (FUP-01): its departure plus
+        the window in force then (a standard with a history: a change after the
+        car left does not move it)."""
+        if visit.delivered_at is None:
+            return None
+        key = "followup_window_hours"
+        changes = repo.setting_changes(session=session, keys={key})
+        hours = setup_rules.in_force(key, str(self.policy.followup_window_hours), changes, visit.delivered_at)
+        return visit.delivered_at + timedelta(hours=int(hours))
 
     def followup_queue(self) -> list[CallRow]:
         """Delivered visits awaiting their call, overdue first."""

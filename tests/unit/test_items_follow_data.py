@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from desk.domain.checklist import ItemState, MarkKind
 from desk.domain.errors import GuardFailed, InvalidInput
@@ -81,6 +82,42 @@ def test_fup_01_a_late_call_is_late_not_done_on_time(shop, clock):
     start = clock.now.replace(hour=0, minute=0) - timedelta(days=5)
     fig = d.reports.kpi_report(start, start + timedelta(days=6), with_trend=False).row("followup").measure
     assert (fig.num, fig.den) == (0, 1)
+
+
+def late_flags(d, vid) -> list[bool]:
+    with d.ctx.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT late FROM followup_call WHERE visit_id = :v ORDER BY id"), {"v": vid})
+        return [bool(r[0]) for r in rows]
+
+
+def test_fup_01_a_late_call_is_recorded_late_and_raising_the_window_after_never_makes_it_on_time(shop, clock):
+    """Spec FUP-01: a call outside the window is recorded as late, never as done on
+    time. The manager raises the window to 720 h after the call: the call stays
+    late (the item open, the figure not on time); a call made inside the window
+    stays on time when the window is then cut to 24 h."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "DELIVERED")
+    clock.advance(hours=80)
+    d.followup.record_call(shop.csr, d.lifecycle.ref(vid), d.followup.call(outcome="no_answer"))
+    assert late_flags(d, vid) == [True]
+    event = [e for e in d.lifecycle.history(vid) if e.action == "call.no_answer"][-1]
+    assert '"late": true' in event.after
+    d.setup.set_setting(shop.mgr, "followup_window_hours", "720", flow.setting_version(d, "followup_window_hours"))
+    assert state(d, vid, "FUP-01").state == ItemState.OPEN
+    fig = d.reports.kpi_report(clock.now - timedelta(days=5), clock.now + timedelta(days=1), with_trend=False)
+    assert [(r.measure.standard, r.measure.num, r.measure.den) for r in fig.rows if r.measure.key == "followup"][
+        0
+    ] == ("72 h", 0, 1)
+    # a call inside the window, the window then cut to 24 h: still on time
+    d.setup.set_setting(shop.mgr, "followup_window_hours", "72", flow.setting_version(d, "followup_window_hours"))
+    other = flow.book(shop, clock)
+    flow.to_stage(shop, clock, other, "DELIVERED")
+    clock.advance(hours=50)
+    d.followup.record_call(shop.csr, d.lifecycle.ref(other), d.followup.call(outcome="no_answer"))
+    d.setup.set_setting(shop.mgr, "followup_window_hours", "24", flow.setting_version(d, "followup_window_hours"))
+    assert late_flags(d, other) == [False]
+    assert state(d, other, "FUP-01").state == ItemState.DONE
 
 
 def test_fup_01_a_call_inside_the_window_ticks_it(shop, clock):
