@@ -243,6 +243,9 @@ class Measure:
     #: The standard the figure is judged against, language-neutral ("72 h", "60 s"),
     #: empty for a figure without one; the label says it too.
     standard: str = ""
+    #: A figure of days, not visits (the opening checklist): ``(day, met, detail)``
+    #: per day behind it, in order.
+    days: tuple[tuple[date, bool, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1138,6 +1141,29 @@ _STAGE_MSGIDS = {
     "READY": N_("Ready"),
     "DELIVERED": N_("Delivered"),
 }
+
+
+def opening_checklist(ticked: dict[date, int], open_days: Iterable[date], scope: Scope, items: int) -> Measure:
+    """The daily opening (facility) checklist (spec step 2): of the days in the
+    range the shop was open up to today (a car arrived, or an item was ticked),
+    those on which all ``items`` facility items were ticked. The shop's figure,
+    whichever advisor is chosen; ``ticked``: the count ticked per day."""
+    last = scope.now.date()
+    days = sorted(
+        d for d in set(open_days) | set(ticked) if d <= last and scope.within(datetime.combine(d, datetime.min.time()))
+    )
+    met = [d for d in days if ticked.get(d, 0) >= items]
+    return Measure(
+        "opening",
+        N_("Opening checklist done (all {items} facility items that day)"),
+        PCT,
+        pct(len(met), len(days)),
+        len(met),
+        len(days),
+        params={"items": str(items)},
+        standard=f"{items}/{items}",
+        days=tuple((d, d in met, f"{ticked.get(d, 0)}/{items}") for d in days),
+    )
 
 
 # --------------------------------------------------------------------------- the report

@@ -96,7 +96,9 @@ class ReportService(Service):
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
         standards = self.kpi_settings()
-        extra = self.extra_measures(data, scope, standards) + self.hidden_measures()
+        extra = (
+            self.extra_measures(data, scope, standards) + [self.opening_measure(start, end)] + self.hidden_measures()
+        )
         rows = kpi.report(
             data,
             scope,
@@ -122,6 +124,16 @@ class ReportService(Service):
             if not item.required and item.when is None and item.check is None:
                 out.setdefault(item.stage, []).append(item.id)
         return {stage: tuple(ids) for stage, ids in out.items()}
+
+    def opening_measure(self, start: datetime, end: datetime):
+        """The daily opening checklist's done rate (:func:`kpi.opening_checklist`),
+        from an aggregate per day, not the visits' records."""
+        from desk.domain.setup import OPENING_ITEMS
+
+        ticked, open_days = self._read(
+            lambda s: repo.opening_days(session=s, first=start.date(), last=(end - timedelta(microseconds=1)).date())
+        )
+        return lambda s: kpi.opening_checklist(ticked, open_days, s, len(OPENING_ITEMS))
 
     def hidden_measures(self) -> list:
         """What the shop hides of the MOT standard's recommended items, one row

@@ -525,6 +525,23 @@ def test_reminder_offsets_are_a_standard_the_figure_states_and_splits_at_its_cha
     assert kpi.reminders_on_time(late, scope).num == 2
 
 
+def test_the_opening_checklist_counts_the_open_days_on_which_every_facility_item_was_ticked():
+    day = WEEK.start.date()
+    ticked = {day: 6, day + timedelta(days=1): 4, day + timedelta(days=8): 6}  # the last one outside the week
+    opened = {day, day + timedelta(days=1), day + timedelta(days=2)}  # a car arrived; nothing ticked on the 3rd
+    m = kpi.opening_checklist(ticked, opened, WEEK, 6)
+    assert (m.key, m.num, m.den, m.value, m.standard) == ("opening", 1, 3, Decimal("33.3"), "6/6")
+    assert m.days == (
+        (day, True, "6/6"),
+        (day + timedelta(days=1), False, "4/6"),
+        (day + timedelta(days=2), False, "0/6"),
+    )
+    # a day still to come is not counted; a range without an open day has no figure
+    early = Scope(WEEK.start, WEEK.end, now=WEEK.start + timedelta(hours=12))
+    assert kpi.opening_checklist(ticked, opened, early, 6).den == 1
+    assert kpi.opening_checklist({}, set(), WEEK, 6).value is None
+
+
 def test_the_comeback_window_and_the_integrity_minimums_are_stated_with_their_figures():
     d = data(visit(1, arrived_at=at(0)), visit(2, arrived_at=at(0, days=4), comeback_of_id=1))
     settings = kpi.Settings(

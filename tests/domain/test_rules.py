@@ -134,7 +134,9 @@ def test_fup_01_is_done_only_by_a_call_inside_the_window():
     wide = rules.Policy(followup_window_hours=720)
     assert not check("called_in_window", f(delivered_at=left, calls=[recorded], policy=wide))
     on_time = FollowUpCall(at=NOW, outcome=CallOutcome.REACHED, late=False)
-    assert check("called_in_window", f(delivered_at=left, calls=[on_time], policy=rules.Policy(followup_window_hours=1)))
+    assert check(
+        "called_in_window", f(delivered_at=left, calls=[on_time], policy=rules.Policy(followup_window_hours=1))
+    )
 
 
 # ------------------------------------------------------------------ checks
