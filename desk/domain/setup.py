@@ -60,10 +60,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("followup_window_hours", N_("Follow-up window (hours)"), "int", 1, 720),
     SettingSpec("followup_max_attempts", N_("Follow-up call attempts"), "int", 1, 20),
     SettingSpec("late_after_minutes", N_("Late after (minutes)"), "int", 0, 240),
-    SettingSpec("greet_within_seconds", N_("Greet within (seconds) of arrival"), "int", 1, 3600),
+    SettingSpec("greet_within_seconds", N_("Greet within (seconds)"), "int", 1, 3600),
     # the reminders before an appointment (APPT-09): the first one's hours, the second one's minutes
-    SettingSpec("reminder_day_hours", N_("First reminder (hours before the appointment)"), "int", 1, 336),
-    SettingSpec("reminder_hour_minutes", N_("Second reminder (minutes before the appointment)"), "int", 5, 1440),
+    SettingSpec("reminder_day_hours", N_("First reminder (hours before)"), "int", 1, 336),
+    SettingSpec("reminder_hour_minutes", N_("Second reminder (min before)"), "int", 5, 1440),
     #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
     SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
