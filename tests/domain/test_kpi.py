@@ -525,6 +525,38 @@ def test_reminder_offsets_are_a_standard_the_figure_states_and_splits_at_its_cha
     assert kpi.reminders_on_time(late, scope).num == 2
 
 
+def test_the_greeting_seconds_and_the_amount_tolerance_split_their_figures_at_a_change():
+    """Greeting 60 s, then 120 s from Thursday; tolerance 5 % / 50.00, then 20 % /
+    50.00: a visit greeted in 90 s and a bill 10 % over are judged by the
+    standard of their own stretch, never by today's alone."""
+    d = data(
+        visit(1, arrived_at=at(0), reception_at=at(0) + timedelta(seconds=90), delivered_at=at(5)),
+        visit(
+            2, arrived_at=at(0, days=4), reception_at=at(0, days=4) + timedelta(seconds=90), delivered_at=at(5, days=4)
+        ),
+    )
+    d = replace(
+        d,
+        visits={i: replace(v, authorised_cents=100000, final_cents=110000) for i, v in d.visits.items()},
+    )
+    changed = at(0, days=3)
+    settings = kpi.Settings(
+        greet_within_seconds=120,
+        tolerance_pct=Decimal(20),
+        changes=(
+            kpi.StandardChange("greet_within_seconds", changed, "60", "120"),
+            kpi.StandardChange("tolerance_pct", changed, "5", "20"),
+        ),
+    )
+    rows = [fn(WEEK) for fn in kpi.measure_fns(d, WEEK, settings)]
+    assert [(m.standard, m.num, m.den) for m in rows if m.key == "greeting"] == [("60 s", 0, 1), ("120 s", 1, 1)]
+    assert [(m.standard, m.num, m.den) for m in rows if m.key == "estimate_accuracy"] == [
+        ("5 % / 50.00", 0, 1),
+        ("20 % / 50.00", 1, 1),
+    ]
+    assert all(m.params["period"] for m in rows if m.key in ("greeting", "estimate_accuracy"))
+
+
 def test_the_opening_checklist_counts_the_open_days_on_which_every_facility_item_was_ticked():
     day = WEEK.start.date()
     ticked = {day: 6, day + timedelta(days=1): 4, day + timedelta(days=8): 6}  # the last one outside the week
