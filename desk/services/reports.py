@@ -4,6 +4,7 @@ compute every figure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -125,7 +126,7 @@ class ReportService(Service):
                 out.setdefault(item.stage, []).append(item.id)
         return {stage: tuple(ids) for stage, ids in out.items()}
 
-    def opening_measure(self, start: datetime, end: datetime):
+    def opening_measure(self, start: datetime, end: datetime) -> Callable[[kpi.Scope], kpi.Measure]:
         """The daily opening checklist's done rate (:func:`kpi.opening_checklist`),
         from an aggregate per day, not the visits' records."""
         from desk.domain.setup import OPENING_ITEMS

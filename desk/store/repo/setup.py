@@ -84,14 +84,10 @@ def opening_days(*, session: Session, first: date, last: date) -> tuple[dict[dat
     """The daily opening checklist over the days ``first`` .. ``last``, in two
     aggregate queries: the count of facility items ticked per day, and the days
     the shop was open (a car arrived)."""
-    ticked = session.exec(
-        select(OpeningCheckRow.day, func.count())
-        .where(OpeningCheckRow.day >= first, OpeningCheckRow.day <= last)
-        .group_by(OpeningCheckRow.day)
-    ).all()
+    day = col(OpeningCheckRow.day)
+    ticked = session.exec(select(day, func.count()).where(day >= first, day <= last).group_by(day)).all()
+    visit_day = col(VisitRow.day)
     arrived = session.exec(
-        select(VisitRow.day)
-        .where(VisitRow.day >= first, VisitRow.day <= last, col(VisitRow.arrived_at).is_not(None))
-        .distinct()
+        select(visit_day).where(visit_day >= first, visit_day <= last, col(VisitRow.arrived_at).is_not(None)).distinct()
     ).all()
-    return {day: n for day, n in ticked}, set(arrived)
+    return {d: int(n) for d, n in ticked}, set(arrived)
