@@ -737,7 +737,7 @@ def reminders_on_time(
     hours, minutes = (int(-delta.total_seconds() // unit) for (_kind, delta), unit in zip(offsets, (3600, 60)))
     return Measure(
         "reminders",
-        N_("Reminders made on time ({hours} h and {minutes} min before)"),
+        N_("Reminders on time ({hours} h, {minutes} min before)"),
         PCT,
         pct(done, due),
         done,
@@ -1155,7 +1155,7 @@ def opening_checklist(ticked: dict[date, int], open_days: Iterable[date], scope:
     met = [d for d in days if ticked.get(d, 0) >= items]
     return Measure(
         "opening",
-        N_("Opening checklist done (all {items} facility items that day)"),
+        N_("Opening checklist: all {items} items done"),
         PCT,
         pct(len(met), len(days)),
         len(met),

@@ -166,7 +166,7 @@ async def test_the_opening_checklist_is_a_figure_of_days_with_its_standard_and_i
     app = make_app(db_url=db_url, clock=clock, user_name="周经理")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_dashboard(pilot)
-        assert cell(app, "opening", 0) == "Opening checklist done (all 6 facility items that day)"
+        assert cell(app, "opening", 0) == "Opening checklist: all 6 items done"
         assert (cell(app, "opening"), cell(app, "opening", 2)) == ("50.0%", "1/2")
         table = app.screen.query_one("#kpi", DataTable)
         table.move_cursor(row=table.get_row_index("opening"))
