@@ -254,8 +254,8 @@ def check_settings(values: dict) -> None:
             N_("Closing time {closing} must be after opening time {opening}"),
             {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")},
         )
-    first, second = values["reminder_day_hours"], values["reminder_hour_minutes"]
-    if first * 60 <= second:
+    first, second = values.get("reminder_day_hours"), values.get("reminder_hour_minutes")
+    if first is not None and second is not None and first * 60 <= second:
         raise InvalidInput(
             "value",
             N_("The first reminder ({first} h before) must come before the second ({second} min before)"),
