@@ -30,6 +30,7 @@ from desk.store.models import (
     ConcernRow,
     EstimateLineRow,
     FollowUpCallRow,
+    OpeningCheckRow,
     SurveyAnswerRow,
     VisitRow,
 )
@@ -225,7 +226,7 @@ def build(
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
-    _opening_checklists(desk, clock, day_now, [sa, sa2, mgr])
+    _opening_checklists(desk, day_now, [sa, sa2, mgr])
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
     late = [
@@ -621,17 +622,38 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     return made + 1
 
 
-def _opening_checklists(desk: Desk, clock, now: datetime, who: list[User], days: int = 30) -> None:
+def _opening_checklists(desk: Desk, now: datetime, who: list[User], days: int = 30) -> None:
     """The daily opening (facility) checklist of the last ``days`` days, ticked
     at opening by whoever opened: every item on most days, on every fourth the
-    last two forgotten (today's is left for the newcomer to see open)."""
+    last two forgotten (today's is left for the newcomer to see open). Written
+    as ``tick_opening`` writes them (a row and its audit event each), in one
+    statement per table like the history."""
     opening = desk.ctx.schedule.opening
+    ticks = []
     for back in range(days, 0, -1):
-        clock.now = datetime.combine((now - timedelta(days=back)).date(), opening) - timedelta(minutes=10)
+        day = (now - timedelta(days=back)).date()
+        at = datetime.combine(day, opening) - timedelta(minutes=10)
         items = OPENING_ITEMS if back % 4 else OPENING_ITEMS[:-2]
-        for item, _label in items:
-            desk.setup.tick_opening(who[back % len(who)], item)
-            clock.now += timedelta(seconds=40)
+        user = who[back % len(who)]
+        ticks += [(day, item, user, at + timedelta(seconds=40 * i)) for i, (item, _label) in enumerate(items)]
+    rows = [OpeningCheckRow(day=day, item_id=item, by_user=user.id, at=at) for day, item, user, at in ticks]
+    with write_session(desk.ctx.engine) as s:
+        _insert(s, OpeningCheckRow, rows)
+        audit.record_many(
+            s,
+            [
+                dict(
+                    at=at,
+                    user_id=user.id,
+                    user_name=user.name,
+                    action="setup.opening_tick",
+                    entity="opening_check",
+                    entity_id=None,
+                    after={"day": day, "item": item},
+                )
+                for day, item, user, at in ticks
+            ],
+        )
 
 
 def _call_task(desk: Desk, actor: User, vid: int, kind: str, outcome: str) -> None:
