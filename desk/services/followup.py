@@ -14,7 +14,6 @@ from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
-from desk.domain.rules import followup_due_at
 from desk.domain.survey import CSI_FACTORS
 from desk.services.complaints import ComplaintService
 from desk.services.context import Service, ServiceContext
@@ -62,7 +61,8 @@ class FollowupService(Service):
         def run(session: Session, visit: VisitRow) -> int | None:
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
-            due = self._due(session, visit)
+            left = visit.delivered_at
+            due = None if left is None else self._due(self._window_changes(session), left)
             row = FollowUpCallRow(
                 visit_id=visit.id,
                 at=self.now(),
@@ -103,16 +103,16 @@ class FollowupService(Service):
 
         return self._change(visit, run)
 
-    def _due(self, session: Session, visit: VisitRow) -> datetime | None:
-        """The end of the visit's follow-up window (FUP-01): its departure plus
-        the window in force then (a standard with a history: a change after the
-        car left does not move it)."""
-        if visit.delivered_at is None:
-            return None
-        key = "followup_window_hours"
-        changes = repo.setting_changes(session=session, keys={key})
-        hours = setup_rules.in_force(key, str(self.policy.followup_window_hours), changes, visit.delivered_at)
-        return visit.delivered_at + timedelta(hours=int(hours))
+    def _window_changes(self, session: Session) -> list:
+        return repo.setting_changes(session=session, keys={"followup_window_hours"})
+
+    def _due(self, changes: list, delivered_at: datetime) -> datetime:
+        """The end of a visit's follow-up window (FUP-01): its departure plus the
+        window in force then (a standard with a history: a change after the car
+        left does not move it); ``changes``: the window's audited changes."""
+        now_hours = str(self.policy.followup_window_hours)
+        hours = setup_rules.in_force("followup_window_hours", now_hours, changes, delivered_at)
+        return delivered_at + timedelta(hours=int(hours))
 
     def followup_queue(self) -> list[CallRow]:
         """Delivered visits awaiting their call, overdue first."""
@@ -121,10 +121,11 @@ class FollowupService(Service):
             rows = repo.visits_in_stage(session=session, stage=Stage.DELIVERED.value)
             tries = repo.call_counts(session=session, visit_ids=[v.id for v, _, _ in rows])
             now = self.now()
+            changes = self._window_changes(session)
             out = []
             for v, c, veh in rows:
                 delivered = v.delivered_at or now
-                due = followup_due_at(delivered, self.policy)
+                due = self._due(changes, delivered)
                 out.append(
                     CallRow(
                         ref=VisitRef(v.id, v.version),

@@ -158,6 +158,10 @@ def test_fup_01_a_late_call_is_recorded_late_and_raising_the_window_after_never_
     d.setup.set_setting(shop.mgr, "followup_window_hours", "24", flow.setting_version(d, "followup_window_hours"))
     assert late_flags(d, other) == [False]
     assert state(d, other, "FUP-01").state == ItemState.DONE
+    # the queue keeps the window the car left under: due 72 h after, not overdue at 50 h
+    (row,) = [r for r in d.followup.followup_queue() if r.ref.id == other]
+    left = d.lifecycle.visit_view(other).visit.delivered_at
+    assert row.due_at == left + timedelta(hours=72) and not row.overdue
 
 
 def test_fup_01_a_call_inside_the_window_ticks_it(shop, clock):
