@@ -32,6 +32,9 @@ class Settings:
     followup_max_attempts: int = 3
     late_after_minutes: int = 15
     greet_within_seconds: int = 60
+    #: The reminders before an appointment (APPT-09): hours before, minutes before.
+    reminder_day_hours: int = 24
+    reminder_hour_minutes: int = 60
     opening_time: time = time(8, 0)
     closing_time: time = time(18, 0)
     slot_minutes: int = 30
@@ -78,7 +81,6 @@ _MINIMUM = {
     "followup_window_hours": 1,
     "followup_max_attempts": 1,
     "late_after_minutes": 0,
-    "greet_within_seconds": 1,
     "slot_minutes": 1,
     "advisors_per_slot": 1,
     "bays": 1,

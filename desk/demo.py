@@ -19,6 +19,7 @@ from desk.domain.checklist import MarkKind
 from desk.domain.entities import Availability, CallOutcome, Disposal, Role, User
 from desk.domain.errors import GuardFailed
 from desk.domain.schedule import Schedule
+from desk.domain.setup import OPENING_ITEMS
 from desk.domain.survey import CSI_FACTORS
 from desk.domain.validate import vin_check_digit
 from desk.services import Desk
@@ -29,6 +30,7 @@ from desk.store.models import (
     ConcernRow,
     EstimateLineRow,
     FollowUpCallRow,
+    OpeningCheckRow,
     SurveyAnswerRow,
     VisitRow,
 )
@@ -224,6 +226,7 @@ def build(
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
+    _opening_checklists(desk, day_now, [sa, sa2, mgr])
     desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
     counts["pins"] = dict(PINS)
     late = [
@@ -291,7 +294,13 @@ def _work(desk: Desk, clock: MovingClock, rng, tech: User, vid: int, *, finish: 
         desk.workshop.finish_line(tech, desk.lifecycle.ref(vid), ln.id)  # clocks him off it
 
 
-def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False) -> None:
+def _estimate(
+    desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", backorder: bool = False, repriced: int = 0
+) -> None:
+    """The estimate of ``job`` signed and the car into the workshop. ``repriced``:
+    after the signature the manager raised the part's price by that much (the
+    supplier's new list), which voids it; the customer agreed by phone and the
+    manager let the car in (EST-07 waived): the final will be beyond the tolerance."""
     desk.estimate.add_canned_job(actor, desk.lifecycle.ref(vid), job)
     if backorder:
         desk.estimate.add_line(
@@ -310,6 +319,15 @@ def _estimate(desk: Desk, clock, actor: User, vid: int, *, job: str = "oil", bac
     filler.promise(desk, actor, vid, clock.now + timedelta(hours=3))
     _tick_all(desk, actor, vid)
     filler.sign(desk, actor, vid, signer=desk.lifecycle.visit_view(vid).customer.name, reference=f"P{vid:05d}")
+    if repriced:
+        manager = next(u for u in desk.people.users() if Role.MANAGER in u.roles)
+        part = next(ln for ln in desk.lifecycle.visit_view(vid).lines if ln.kind == "part")
+        desk.estimate.update_line(
+            manager, desk.lifecycle.ref(vid), part.id, desk.estimate.patch(unit_cents=part.unit_cents + repriced)
+        )
+        desk.checklist.mark_item(
+            manager, desk.lifecycle.ref(vid), "EST-07", MarkKind.WAIVED, "New part price agreed by phone"
+        )
     desk.lifecycle.advance(actor, desk.lifecycle.ref(vid))
 
 
@@ -604,6 +622,40 @@ def _handback_stories(desk, clock, now, pool, sa, mgr, techs, qc) -> int:
     return made + 1
 
 
+def _opening_checklists(desk: Desk, now: datetime, who: list[User], days: int = 30) -> None:
+    """The daily opening (facility) checklist of the last ``days`` days, ticked
+    at opening by whoever opened: every item on most days, on every fourth the
+    last two forgotten (today's is left for the newcomer to see open). Written
+    as ``tick_opening`` writes them (a row and its audit event each), in one
+    statement per table like the history."""
+    opening = desk.ctx.schedule.opening
+    ticks = []
+    for back in range(days, 0, -1):
+        day = (now - timedelta(days=back)).date()
+        at = datetime.combine(day, opening) - timedelta(minutes=10)
+        items = OPENING_ITEMS if back % 4 else OPENING_ITEMS[:-2]
+        user = who[back % len(who)]
+        ticks += [(day, item, user, at + timedelta(seconds=40 * i)) for i, (item, _label) in enumerate(items)]
+    rows = [OpeningCheckRow(day=day, item_id=item, by_user=user.id, at=at) for day, item, user, at in ticks]
+    with write_session(desk.ctx.engine) as s:
+        _insert(s, OpeningCheckRow, rows)
+        audit.record_many(
+            s,
+            [
+                dict(
+                    at=at,
+                    user_id=user.id,
+                    user_name=user.name,
+                    action="setup.opening_tick",
+                    entity="opening_check",
+                    entity_id=None,
+                    after={"day": day, "item": item},
+                )
+                for day, item, user, at in ticks
+            ],
+        )
+
+
 def _call_task(desk: Desk, actor: User, vid: int, kind: str, outcome: str) -> None:
     """Make the reminder (or late call) ``kind`` of ``vid`` that is on the list now."""
     rem = next(r for r, v, _c in desk.booking.reminders() if v.id == vid and r.kind == kind)
@@ -676,6 +728,13 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
     desk.checklist.mark_item(mgr, desk.lifecycle.ref(waived), "FUP-01", MarkKind.WAIVED, "Called 80 h after")
     _tick_all(desk, csr, waived)
     desk.lifecycle.advance(csr, desk.lifecycle.ref(waived))
+    # two estimates that missed: a part's price rose after the signature (DLV-02 re-approved)
+    for days, dearer in ((8, 26000), (3, 41000)):
+        vid = walk_in(days)
+        _run_full(desk, clock, vid, sa2, techs[days % len(techs)], qc, mgr, rng, repriced=dearer)
+        call(vid, 22, "reached", {f: 4 for f in CSI_FACTORS}, nps=8)
+        _tick_all(desk, csr, vid)
+        desk.lifecycle.advance(csr, desk.lifecycle.ref(vid))
     # never reached (three attempts), and a wrong number
     for days, outcome in ((5, "no_answer"), (4, "wrong_number")):
         vid = walk_in(days)
@@ -697,18 +756,30 @@ def _dashboard_stories(desk, clock, now, pool, sa, sa2, mgr, techs, qc, csr, rng
     _call_task(desk, sa, gone, "late", "no answer")
     clock.now += timedelta(hours=1)
     desk.lifecycle.no_show(sa, desk.lifecycle.ref(gone))
-    made += 6
+    made += 8
     return made
 
 
 def _run_full(
-    desk, clock, vid, advisor, tech, qc, mgr, rng, *, late_hours: float = 0, told_by: User | None = None
+    desk,
+    clock,
+    vid,
+    advisor,
+    tech,
+    qc,
+    mgr,
+    rng,
+    *,
+    late_hours: float = 0,
+    told_by: User | None = None,
+    repriced: int = 0,
 ) -> None:
     """Take a walk-in all the way to delivered (``late_hours`` after its promise;
-    the customer told by ``told_by``, by default the advisor who received it)."""
+    the customer told by ``told_by``, by default the advisor who received it;
+    ``repriced``: a part dearer after the signature, the final re-approved)."""
     km = desk.lifecycle.visit_view(vid).last_km or 0
     _checkin(desk, clock, advisor, vid, km=km + 1000, tech=tech)
-    _estimate(desk, clock, advisor, vid, job="brake_pads")
+    _estimate(desk, clock, advisor, vid, job="brake_pads", repriced=repriced)
     desk.lifecycle.assign(mgr, desk.lifecycle.ref(vid), tech.id, bay="B1")
     _work(desk, clock, rng, tech, vid)
     _tick_all(desk, tech, vid)
@@ -718,6 +789,15 @@ def _run_full(
         clock.now = max(clock.now, desk.lifecycle.visit_view(vid).visit.promised_at + timedelta(hours=late_hours))
     filler.pass_qc(desk, tech, qc, vid)
     clock.now += timedelta(hours=1)
+    if repriced:  # DLV-02: the final beyond the tolerance, re-approved by the customer
+        view = desk.lifecycle.visit_view(vid)
+        desk.delivery.reapprove(
+            advisor,
+            view.ref,
+            desk.estimate.signature(
+                channel="phone", signer=view.customer.name, reference="phone", amount_cents=view.totals.total
+            ),
+        )
     try:
         filler.hand_over(
             desk, told_by or advisor, vid, call_at=clock.now + timedelta(hours=24), disposal=Disposal.TAKE_AWAY
@@ -810,10 +890,12 @@ def _history(desk, rng, cars, techs, advisors, n, now, progress) -> int:
                     at=arrived + timedelta(minutes=30),
                 )
             )
+            called = timedelta(hours=rng.randint(20, 90))
             calls.append(
                 FollowUpCallRow(
                     visit_id=0,
-                    at=delivered + timedelta(hours=rng.randint(20, 90)),
+                    at=delivered + called,
+                    late=called > timedelta(hours=desk.ctx.policy.followup_window_hours),  # recorded as late (FUP-01)
                     outcome=CallOutcome.REACHED.value,
                     survey_done=True,
                     next_service_stated=True,

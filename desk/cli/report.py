@@ -89,8 +89,8 @@ def _write_csv(report, csv_path: str, took) -> None:
                 m.params.get("period", ""),
                 "" if row.shop is None or row.shop.value is None else str(row.shop.value),
                 ";".join("" if v is None else str(v) for v in row.trend),
-                " ".join(numbers[i].number for i in m.visits if i in numbers),
-                " ".join(numbers[i].number for i in m.hits if i in numbers),
+                _behind(m, numbers, m.visits),
+                _behind(m, numbers, m.hits),
             ]
         )
     for key, label, value in takings_rows(took):
@@ -104,6 +104,14 @@ def _write_csv(report, csv_path: str, took) -> None:
     except OSError as exc:
         fail(_("Cannot write {path}: {detail}", path=csv_path, detail=exc.strerror or str(exc)))
     click.echo(_n("{n} figure written to {path}", "{n} figures written to {path}", len(report.rows), path=csv_path))
+
+
+def _behind(m, numbers, ids) -> str:
+    """The RO numbers behind a figure (``ids``: its base or those that meet it);
+    the days, for a figure of days (the opening checklist)."""
+    if m.days:
+        return " ".join(f"{day:%Y-%m-%d}" for day, met, _detail in m.days if met or ids is m.visits)
+    return " ".join(numbers[i].number for i in ids if i in numbers)
 
 
 def _print_table(report, first_day: date, last_day: date) -> None:

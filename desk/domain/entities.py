@@ -267,6 +267,9 @@ class FollowUpCall:
     survey_done: bool = False
     next_service_stated: bool = False
     id: int | None = None
+    #: Recorded as made after the window (FUP-01); None: not judged yet (the
+    #: rules then judge it by the window in force now).
+    late: bool | None = None
 
 
 @dataclass

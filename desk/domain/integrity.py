@@ -239,25 +239,35 @@ def _in_scope(f: CheckFacts, scope: kpi.Scope, user_id: int | None = None) -> bo
 
 
 def integrity(
-    facts: dict[int, CheckFacts], found: dict[int, list[Flag]], reviews: list[Review], scope: kpi.Scope
+    facts: dict[int, CheckFacts],
+    found: dict[int, list[Flag]],
+    reviews: list[Review],
+    scope: kpi.Scope,
+    standard: Thresholds = Thresholds(),
+    *,
+    period: str = "",
 ) -> kpi.Measure:
     """MOT integrity: the share of visits arrived in the range with no open flag
-    (beside MOT compliance: kept without waiver *and* honestly)."""
+    (beside MOT compliance: kept without waiver *and* honestly). ``standard``:
+    the plausible minimums in force over ``scope`` (the flags were judged by
+    them, ``in_force``), stated with the figure."""
     base = sorted((f for f in facts.values() if _in_scope(f, scope)), key=lambda f: (f.arrived_at, f.visit_id))
     open_ = {x.visit_id: x for v in found.values() for x in open_flags(v, reviews)}
     notes = {f.visit_id: ", ".join(sorted({x.rule for x in found.get(f.visit_id, [])})) for f in base}
     hits = tuple(f.visit_id for f in base if f.visit_id not in open_)
+    params = {"walkaround": str(standard.walkaround_seconds), "qc": str(standard.qc_seconds)}
     return kpi.Measure(
         "integrity",
-        N_("MOT integrity: checklists not flagged"),
+        N_("MOT integrity: checklists not flagged (walkaround {walkaround} s, QC {qc} s)"),
         kpi.PCT,
         kpi.pct(len(hits), len(base)),
         len(hits),
         len(base),
         tuple(f.visit_id for f in base),
         hits,
-        {},
+        params | ({"period": period} if period else {}),
         {k: v for k, v in notes.items() if v},
+        standard=f"{standard.walkaround_seconds} s / {standard.qc_seconds} s",
     )
 
 

@@ -243,6 +243,9 @@ class Measure:
     #: The standard the figure is judged against, language-neutral ("72 h", "60 s"),
     #: empty for a figure without one; the label says it too.
     standard: str = ""
+    #: A figure of days, not visits (the opening checklist): ``(day, met, detail)``
+    #: per day behind it, in order.
+    days: tuple[tuple[date, bool, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -513,23 +516,40 @@ def most_waived(data: KpiData, scope: Scope, n: int = 3) -> list[str]:
     return [item for item, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def comebacks(data: KpiData, scope: Scope) -> Measure:
-    """Arrivals that were comebacks (same complaint within the comeback window);
-    each names the original visit and its technician."""
+def comebacks(data: KpiData, scope: Scope, window_days: int = 30, *, period: str = "") -> Measure:
+    """Arrivals that were comebacks (same complaint within the comeback window,
+    ``window_days``: the data proposes, the advisor confirms); each names the
+    original visit and its technician."""
     base = _visits(data, scope, "arrived_at")
     notes = {}
     for v in base:
         if v.comeback_of_id is not None:
             orig = data.visits.get(v.comeback_of_id)
             notes[v.id] = "<- " + (f"{orig.number} {orig.technician}".strip() if orig else f"#{v.comeback_of_id}")
-    return _rate("comeback", N_("Comeback rate"), base, lambda v: v.comeback_of_id is not None, notes=notes)
+    m = _rate(
+        "comeback",
+        N_("Comeback rate (within {days} d)"),
+        base,
+        lambda v: v.comeback_of_id is not None,
+        notes=notes,
+        params=_params(period, days=window_days),
+    )
+    return replace(m, standard=f"{window_days} d")
 
 
-def first_time_fix(data: KpiData, scope: Scope) -> Measure:
-    """Fix right first time: arrivals that were not comebacks."""
-    m = comebacks(data, scope)
+def first_time_fix(data: KpiData, scope: Scope, window_days: int = 30, *, period: str = "") -> Measure:
+    """Fix right first time: arrivals that were not comebacks (within ``window_days``)."""
+    m = comebacks(data, scope, window_days)
     base = [data.visits[i] for i in m.visits]
-    return _rate("frft", N_("Fixed right first time"), base, lambda v: v.comeback_of_id is None, notes=m.notes)
+    fixed = _rate(
+        "frft",
+        N_("Fixed right first time (no comeback within {days} d)"),
+        base,
+        lambda v: v.comeback_of_id is None,
+        notes=m.notes,
+        params=_params(period, days=window_days),
+    )
+    return replace(fixed, standard=m.standard)
 
 
 def _responsible(data: KpiData, v: VisitRec) -> int | None:
@@ -683,13 +703,16 @@ def _booked(data: KpiData, scope: Scope) -> list[VisitRec]:
     return [v for v in _visits(data, scope, "appointment_at") if not v.walk_in and v.stage != "CANCELLED"]
 
 
-def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
-    """APPT-09: the reminder calls (1 day and 1 hour before) of the appointments
-    in the range made by their deadline (the day's before the hour's is due, the
-    hour's before the appointment: ``schedule.task_window``), of those set up (a
-    booking made later than a reminder's time has none) whose deadline has
-    passed or that were made. Counted per reminder; a visit meets it when all of
-    its reminders were made on time."""
+def reminders_on_time(
+    data: KpiData, scope: Scope, offsets: sched.Offsets = sched.REMINDER_OFFSETS, *, period: str = ""
+) -> Measure:
+    """APPT-09: the reminder calls (``offsets`` before: 1 day and 1 hour by
+    default, shop settings) of the appointments in the range made by their
+    deadline (the day's before the hour's is due, the hour's before the
+    appointment: ``schedule.task_window``), of those set up (a booking made later
+    than a reminder's time has none) whose deadline has passed or that were
+    made. Counted per reminder; a visit meets it when all of its reminders were
+    made on time."""
     by_visit: dict[int, list[ReminderRec]] = {}
     for r in data.reminders:
         if r.kind != sched.LATE:
@@ -700,29 +723,30 @@ def reminders_on_time(data: KpiData, scope: Scope) -> Measure:
         mine = [
             r
             for r in by_visit.get(v.id, [])
-            if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0)[1] <= scope.now
+            if r.done_at is not None or sched.task_window(r.kind, v.appointment_at, 0, offsets)[1] <= scope.now
         ]
         if not mine:
             continue
-        ok = [r for r in mine if sched.made_on_time(r.kind, v.appointment_at, r.done_at, 0)]
+        ok = [r for r in mine if sched.made_on_time(r.kind, v.appointment_at, r.done_at, 0, offsets)]
         base.append(v.id)
         due += len(mine)
         done += len(ok)
         if len(ok) == len(mine):
             hits.append(v.id)
         notes[v.id] = " ".join(f"{r.kind}:{r.done_at:%m-%d %H:%M}" if r.done_at else f"{r.kind}:-" for r in mine)
+    hours, minutes = (int(-delta.total_seconds() // unit) for (_kind, delta), unit in zip(offsets, (3600, 60)))
     return Measure(
         "reminders",
-        N_("Reminders made on time (1 day and 1 hour before)"),
+        N_("Reminders on time ({hours} h, {minutes} min before)"),
         PCT,
         pct(done, due),
         done,
         due,
         tuple(base),
         tuple(hits),
-        {},
+        _params(period, hours=hours, minutes=minutes),
         notes,
-        standard="1 d / 1 h",
+        standard=sched.offsets_text(offsets),
     )
 
 
@@ -1119,6 +1143,29 @@ _STAGE_MSGIDS = {
 }
 
 
+def opening_checklist(ticked: dict[date, int], open_days: Iterable[date], scope: Scope, items: int) -> Measure:
+    """The daily opening (facility) checklist (spec step 2): of the days in the
+    range the shop was open up to today (a car arrived, or an item was ticked),
+    those on which all ``items`` facility items were ticked. The shop's figure,
+    whichever advisor is chosen; ``ticked``: the count ticked per day."""
+    last = scope.now.date()
+    days = sorted(
+        d for d in set(open_days) | set(ticked) if d <= last and scope.within(datetime.combine(d, datetime.min.time()))
+    )
+    met = [d for d in days if ticked.get(d, 0) >= items]
+    return Measure(
+        "opening",
+        N_("Opening checklist: all {items} items done"),
+        PCT,
+        pct(len(met), len(days)),
+        len(met),
+        len(days),
+        params={"items": str(items)},
+        standard=f"{items}/{items}",
+        days=tuple((d, d in met, f"{ticked.get(d, 0)}/{items}") for d in days),
+    )
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -1144,6 +1191,11 @@ class Settings:
     late_after_minutes: int = 15
     tolerance_pct: Decimal = Decimal(5)
     tolerance_abs_cents: int = 5000
+    reminder_day_hours: int = 24
+    reminder_hour_minutes: int = 60
+    comeback_window_days: int = 30
+    integrity_walkaround_seconds: int = 120
+    integrity_qc_seconds: int = 60
     changes: tuple[StandardChange, ...] = ()
 
     def periods(self, keys: Iterable[str], start: datetime, end: datetime) -> list[tuple[datetime, datetime, dict]]:
@@ -1209,6 +1261,10 @@ def _per_standard(
     return [lambda s, a=a, b=b, v=v: make(_clip(s, a, b), v, _stretch(a, b) if split else "") for a, b, v in periods]
 
 
+#: For measures of other modules (MOT integrity's thresholds): split the same way.
+per_standard = _per_standard
+
+
 def measure_fns(
     data: KpiData,
     scope: Scope,
@@ -1233,8 +1289,15 @@ def measure_fns(
         lambda s: appointment_share(data, s),
         lambda s: returning_share(data, s),
         lambda s: no_show(data, s),
-        lambda s: reminders_on_time(data, s),
     ]
+    fns += _per_standard(
+        settings,
+        scope,
+        ("reminder_day_hours", "reminder_hour_minutes"),
+        lambda s, v, p: reminders_on_time(
+            data, s, sched.reminder_offsets(int(v["reminder_day_hours"]), int(v["reminder_hour_minutes"])), period=p
+        ),
+    )
     fns += _per_standard(
         settings,
         scope,
@@ -1254,11 +1317,10 @@ def measure_fns(
     )
     fns.append(lambda s: waivers(data, s))
     fns += [lambda s, it=it: waivers(data, s, it, texts.get(it, "")) for it in most_waived(data, scope)]
-    fns += [
-        lambda s: first_time_fix(data, s),
-    ]
+    window = ("comeback_window_days",)
+    fns += _per_standard(settings, scope, window, lambda s, v, p: first_time_fix(data, s, int(v[window[0]]), period=p))
     fns += [lambda s, t=t, n=n: first_time_fix_by_technician(data, s, t, n) for t, n in technicians(data, scope)]
-    fns.append(lambda s: comebacks(data, s))
+    fns += _per_standard(settings, scope, window, lambda s, v, p: comebacks(data, s, int(v[window[0]]), period=p))
     fns += [lambda s, c=c: comebacks_by_cause(data, s, c) for c in comeback_causes(data, scope)]
     fns += _per_standard(
         settings,

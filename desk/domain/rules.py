@@ -24,6 +24,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from desk.domain import comebacks
+from desk.domain import schedule as sched
 from desk.domain.entities import (
     ROAD_TEST_SYMPTOMS,
     Approval,
@@ -59,6 +60,13 @@ class Policy:
     late_after_minutes: int = 15
     service_interval_months: int = 6
     service_interval_km: int = 5000
+    #: APPT-09's reminders: hours and minutes before the appointment.
+    reminder_day_hours: int = 24
+    reminder_hour_minutes: int = 60
+
+    @property
+    def reminder_offsets(self) -> sched.Offsets:
+        return sched.reminder_offsets(self.reminder_day_hours, self.reminder_hour_minutes)
 
 
 @dataclass
@@ -366,13 +374,16 @@ def reminders_made(f: VisitFacts) -> bool:
 
 
 def called_in_window(f: VisitFacts) -> bool:
-    """FUP-01: a follow-up call made within the window of departure (the window
-    in force now). A later call is late: it does not tick the item (a manager
-    waives it with the reason) and the figure counts it as not on time."""
+    """FUP-01: a follow-up call made within the window of departure. A call
+    outside it is recorded as late (``FollowUpCall.late``, judged when it was
+    made by the window in force at departure) and never counts as done on time,
+    whatever the window is changed to later: it does not tick the item (a
+    manager waives it with the reason) and the figure counts it as not on time.
+    A call not judged yet is judged by the window in force now."""
     if f.delivered_at is None:
         return False
     due = followup_due_at(f.delivered_at, f.policy)
-    return any(c.at <= due for c in f.calls)
+    return any(not c.late if c.late is not None else c.at <= due for c in f.calls)
 
 
 def attempts(f: VisitFacts) -> int:

@@ -13,12 +13,38 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-#: Reminder calls before an appointment (kind, offset from the appointment time).
-#: The "late" call after it is :func:`late_due`, its offset a shop setting.
-REMINDER_OFFSETS: tuple[tuple[str, timedelta], ...] = (
-    ("day", -timedelta(days=1)),
-    ("hour", -timedelta(hours=1)),
-)
+#: Reminder calls before an appointment: (kind, offset from the appointment time).
+Offsets = tuple[tuple[str, timedelta], ...]
+
+
+def reminder_offsets(day_hours: int = 24, hour_minutes: int = 60) -> Offsets:
+    """The two reminders before an appointment (APPT-09): the "day" reminder
+    ``day_hours`` before it, the "hour" reminder ``hour_minutes`` before it. Both
+    are shop settings with a history (``reminder_day_hours``,
+    ``reminder_hour_minutes``); the "late" call after the appointment is
+    :func:`late_due`, its offset a shop setting too."""
+    return (("day", -timedelta(hours=day_hours)), ("hour", -timedelta(minutes=hour_minutes)))
+
+
+#: The source's "1 day and 1 hour before", the settings' defaults.
+REMINDER_OFFSETS: Offsets = reminder_offsets()
+
+
+def offsets_text(offsets: Offsets) -> str:
+    """The reminder offsets as a standard's language-neutral text: "1 d / 1 h"."""
+    return " / ".join(span_text(-delta) for _kind, delta in offsets)
+
+
+def span_text(delta: timedelta) -> str:
+    """A span as the largest whole unit: "1 d", "3 h", "90 min"."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes and minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)} d"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
 #: The reminder kind of the call to a customer who has not arrived.
 LATE = "late"
 
@@ -147,22 +173,24 @@ def late_due(at: datetime, late_after_minutes: int) -> datetime:
 
 
 def reminder_times(
-    at: datetime, late_after_minutes: int, booked_at: datetime | None = None
+    at: datetime, late_after_minutes: int, booked_at: datetime | None = None, offsets: Offsets = REMINDER_OFFSETS
 ) -> list[tuple[str, datetime]]:
     """Every reminder of an appointment at ``at``: (kind, due). A reminder whose
     time has already passed when the booking is made (a booking less than a day,
     or an hour, ahead) is left out: it could only ever be overdue. The late
     call's "due" is its deadline (:func:`task_window`)."""
-    before = [(kind, at + delta) for kind, delta in REMINDER_OFFSETS if booked_at is None or at + delta >= booked_at]
+    before = [(kind, at + delta) for kind, delta in offsets if booked_at is None or at + delta >= booked_at]
     return before + [(LATE, late_due(at, late_after_minutes))]
 
 
-def reminder_due(kind: str, at: datetime, late_after_minutes: int) -> datetime:
+def reminder_due(kind: str, at: datetime, late_after_minutes: int, offsets: Offsets = REMINDER_OFFSETS) -> datetime:
     """When the reminder ``kind`` of an appointment at ``at`` is due."""
-    return dict(reminder_times(at, late_after_minutes)).get(kind, late_due(at, late_after_minutes))
+    return dict(reminder_times(at, late_after_minutes, offsets=offsets)).get(kind, late_due(at, late_after_minutes))
 
 
-def task_window(kind: str, at: datetime, late_after_minutes: int) -> tuple[datetime, datetime]:
+def task_window(
+    kind: str, at: datetime, late_after_minutes: int, offsets: Offsets = REMINDER_OFFSETS
+) -> tuple[datetime, datetime]:
     """``[shown from, deadline]`` of a reminder task of an appointment at ``at``
     (APPT-09/10). A reminder is on the list from its time (1 day / 1 hour before)
     and made on time before the next one is due (the day's before the hour's,
@@ -170,23 +198,27 @@ def task_window(kind: str, at: datetime, late_after_minutes: int) -> tuple[datet
     appointment time and made on time within ``late_after_minutes`` of it."""
     if kind == LATE:
         return at, late_due(at, late_after_minutes)
-    offsets = dict(REMINDER_OFFSETS)
-    later = [delta for _, delta in REMINDER_OFFSETS if delta > offsets[kind]]
-    return at + offsets[kind], at + (min(later) if later else timedelta(0))
+    by_kind = dict(offsets)
+    later = [delta for _, delta in offsets if delta > by_kind[kind]]
+    return at + by_kind[kind], at + (min(later) if later else timedelta(0))
 
 
-def task_open(kind: str, at: datetime, now: datetime, late_after_minutes: int) -> bool:
+def task_open(
+    kind: str, at: datetime, now: datetime, late_after_minutes: int, offsets: Offsets = REMINDER_OFFSETS
+) -> bool:
     """A reminder not yet made is on the task list now: a reminder from its time
     until the appointment time (after that it can remind nobody: it leaves); the
     late call from the appointment time on, overdue after its deadline, until
     the customer arrives or the visit is closed."""
-    shown, _deadline = task_window(kind, at, late_after_minutes)
+    shown, _deadline = task_window(kind, at, late_after_minutes, offsets)
     return shown <= now and (kind == LATE or now < at)
 
 
-def made_on_time(kind: str, at: datetime, done_at: datetime | None, late_after_minutes: int) -> bool:
+def made_on_time(
+    kind: str, at: datetime, done_at: datetime | None, late_after_minutes: int, offsets: Offsets = REMINDER_OFFSETS
+) -> bool:
     """The reminder (or late call) was made by its deadline (:func:`task_window`)."""
-    return done_at is not None and done_at <= task_window(kind, at, late_after_minutes)[1]
+    return done_at is not None and done_at <= task_window(kind, at, late_after_minutes, offsets)[1]
 
 
 #: A car recorded as here (one key on the board) waits at most this long for its

@@ -8,8 +8,9 @@ passes; the screens show the messages (English msgids, translated by the UI).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from desk.domain import fields, money, validate
@@ -59,6 +60,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("followup_window_hours", N_("Follow-up window (hours)"), "int", 1, 720),
     SettingSpec("followup_max_attempts", N_("Follow-up call attempts"), "int", 1, 20),
     SettingSpec("late_after_minutes", N_("Late after (minutes)"), "int", 0, 240),
+    SettingSpec("greet_within_seconds", N_("Greet within (seconds)"), "int", 1, 3600),
+    # the reminders before an appointment (APPT-09): the first one's hours, the second one's minutes
+    SettingSpec("reminder_day_hours", N_("First reminder (hours before)"), "int", 1, 336),
+    SettingSpec("reminder_hour_minutes", N_("Second reminder (min before)"), "int", 5, 1440),
     #: the lounge TV is read from a sofa: large by default (``?fontsize=`` still wins)
     SettingSpec("lobby_font_size", N_("Lobby font size (pixels)"), "int", 12, 96),
     SettingSpec("locale", N_("Language"), "locale"),
@@ -249,6 +254,13 @@ def check_settings(values: dict) -> None:
             N_("Closing time {closing} must be after opening time {opening}"),
             {"closing": closing.strftime("%H:%M"), "opening": opening.strftime("%H:%M")},
         )
+    first, second = values.get("reminder_day_hours"), values.get("reminder_hour_minutes")
+    if first is not None and second is not None and first * 60 <= second:
+        raise InvalidInput(
+            "value",
+            N_("The first reminder ({first} h before) must come before the second ({second} min before)"),
+            {"first": first, "second": second},
+        )
     span = (closing.hour * 60 + closing.minute) - (opening.hour * 60 + opening.minute)
     slot = values["slot_minutes"]
     if span % slot:
@@ -257,6 +269,17 @@ def check_settings(values: dict) -> None:
             N_("Slots of {slot} minutes do not divide the opening hours ({span} minutes)"),
             {"slot": slot, "span": span},
         )
+
+
+def in_force(key: str, current: str, changes: Iterable[tuple[str, datetime, str | None, str]], at: datetime) -> str:
+    """The text of setting ``key`` in force at ``at``: its last audited change
+    ``(key, when, before, after)`` at or before ``at``, else the value its first
+    later change replaced, else ``current`` (never changed)."""
+    mine = sorted((c for c in changes if c[0] == key), key=lambda c: c[1])
+    done = [c for c in mine if c[1] <= at]
+    if done:
+        return done[-1][3]
+    return mine[0][2] if mine and mine[0][2] is not None else current
 
 
 def change(values: dict, key: str, text: str, *, tax_codes=frozenset()):

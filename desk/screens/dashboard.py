@@ -197,11 +197,14 @@ class DashboardScreen(TableScreen):
         if row is None:
             return
         m = row.measure
+        title = f"{measure_label(m)}: {kpi.format_value(m)}   " + self.title_text().plain
+        if m.days:
+            self.app.push_screen(KpiDaysScreen(title, m.days))
+            return
         if not m.visits:
             self.notify(_("No visits behind this figure"))
             return
         visits = [self.report.visits[i] for i in m.visits if i in self.report.visits]
-        title = f"{measure_label(m)}: {kpi.format_value(m)}   " + self.title_text().plain
         self.app.push_screen(KpiVisitsScreen(title, visits, set(m.hits), m.notes))
 
 
@@ -272,6 +275,40 @@ class KpiVisitsScreen(ListScreen):
 
             screen = HistoryScreen(v.id)
         self.app.push_screen(screen)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+class KpiDaysScreen(ListScreen):
+    """The days behind a figure of days (the daily opening checklist); ✓ marks
+    those that meet it, the detail says how many items were ticked."""
+
+    TABLE_ID = "kpi-days"
+    COLUMNS = (("ok", N_("Met"), 4), ("day", N_("Day"), 12), ("detail", N_("Detail"), 24))
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="kpi_days.back")]
+
+    def __init__(self, title: str, days: tuple) -> None:
+        super().__init__()
+        self.title_line = title
+        self.days = list(days)
+
+    def on_mount(self) -> None:
+        self.set_title(Text(self.title_line))
+
+    def fetch(self):
+        return self.days
+
+    def row_key(self, row):
+        return row[0].isoformat()
+
+    def cells(self, row) -> tuple:
+        day, met, detail = row
+        return (
+            Text("✓", style="green") if met else Text("✗", style="red"),
+            f"{day:%Y-%m-%d}",
+            literal(detail),
+        )
 
     def action_back(self) -> None:
         self.dismiss()

@@ -180,6 +180,8 @@ def open_desk(
         followup_max_attempts=settings.followup_max_attempts,
         greet_within_seconds=settings.greet_within_seconds,
         late_after_minutes=settings.late_after_minutes,
+        reminder_day_hours=settings.reminder_day_hours,
+        reminder_hour_minutes=settings.reminder_hour_minutes,
         service_interval_months=settings.service_interval_months,
         service_interval_km=settings.service_interval_km,
     )

@@ -166,7 +166,9 @@ class BookingService(Service):
             if prior is not None:  # proposed: the advisor confirms or rejects it (comebacks.decide)
                 visit.comeback_proposed_id = prior.id
             if at is not None:
-                for kind, due in sched.reminder_times(at, self.policy.late_after_minutes, booked_at=now):
+                for kind, due in sched.reminder_times(
+                    at, self.policy.late_after_minutes, booked_at=now, offsets=self.policy.reminder_offsets
+                ):
                     session.add(ReminderRow(visit_id=visit.id, kind=kind, due_at=due))
             session.flush()
             self._audit(
@@ -201,7 +203,9 @@ class BookingService(Service):
             row.appointment_at, row.day = at, at.date()
             for rem in repo.reminders_of(session=session, visit_id=row.id):
                 if rem.done_at is None:
-                    rem.due_at = sched.reminder_due(rem.kind, at, self.policy.late_after_minutes)
+                    rem.due_at = sched.reminder_due(
+                        rem.kind, at, self.policy.late_after_minutes, self.policy.reminder_offsets
+                    )
                     session.add(rem)
             self._touch(session, row)
             self._audit(
@@ -215,7 +219,7 @@ class BookingService(Service):
     def reminders(self) -> list[tuple[ReminderRow, VisitRow, CustomerRow]]:
         """The reminder and late-call tasks on the list now (``sched.task_open``):
         a reminder until the appointment time, the late call from it on."""
-        now, late = self.now(), self.policy.late_after_minutes
+        now, late, offsets = self.now(), self.policy.late_after_minutes, self.policy.reminder_offsets
 
         def run(session: Session):
             out = []
@@ -224,7 +228,7 @@ class BookingService(Service):
                 visit = session.get(VisitRow, rem.visit_id)
                 if visit is None or visit.stage != Stage.BOOKED or visit.appointment_at is None:
                     continue
-                if sched.task_open(rem.kind, visit.appointment_at, now, late):
+                if sched.task_open(rem.kind, visit.appointment_at, now, late, offsets):
                     out.append((rem, visit, session.get(CustomerRow, visit.customer_id)))
             return out
 

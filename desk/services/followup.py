@@ -4,16 +4,16 @@ A dissatisfied answer opens a complaint in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from desk.domain import setup as setup_rules
 from desk.domain import survey
 from desk.domain.drafts import FollowUpCallDraft
 from desk.domain.entities import CallOutcome, Saved, User, VisitRef
 from desk.domain.errors import InvalidInput
 from desk.domain.process import Stage
-from desk.domain.rules import followup_due_at
 from desk.domain.survey import CSI_FACTORS
 from desk.services.complaints import ComplaintService
 from desk.services.context import Service, ServiceContext
@@ -61,6 +61,8 @@ class FollowupService(Service):
         def run(session: Session, visit: VisitRow) -> int | None:
             if visit.stage != Stage.DELIVERED:
                 raise InvalidInput("call", "The car has not been delivered")
+            left = visit.delivered_at
+            due = None if left is None else self._due(self._window_changes(session), left)
             row = FollowUpCallRow(
                 visit_id=visit.id,
                 at=self.now(),
@@ -70,6 +72,7 @@ class FollowupService(Service):
                 next_service_stated=next_service_stated,
                 nps=nps,
                 comment=comment,
+                late=due is not None and self.now() > due,
             )
             session.add(row)
             session.flush()
@@ -94,11 +97,22 @@ class FollowupService(Service):
                 "followup_call",
                 row.id,
                 visit_id=visit.id,
-                after={"scores": scores, "nps": nps, "comment": comment},
+                after={"scores": scores, "nps": nps, "comment": comment, "late": row.late, "due": due},
             )
             return complaint_id
 
         return self._change(visit, run)
+
+    def _window_changes(self, session: Session) -> list:
+        return repo.setting_changes(session=session, keys={"followup_window_hours"})
+
+    def _due(self, changes: list, delivered_at: datetime) -> datetime:
+        """The end of a visit's follow-up window (FUP-01): its departure plus the
+        window in force then (a standard with a history: a change after the car
+        left does not move it); ``changes``: the window's audited changes."""
+        now_hours = str(self.policy.followup_window_hours)
+        hours = setup_rules.in_force("followup_window_hours", now_hours, changes, delivered_at)
+        return delivered_at + timedelta(hours=int(hours))
 
     def followup_queue(self) -> list[CallRow]:
         """Delivered visits awaiting their call, overdue first."""
@@ -107,10 +121,11 @@ class FollowupService(Service):
             rows = repo.visits_in_stage(session=session, stage=Stage.DELIVERED.value)
             tries = repo.call_counts(session=session, visit_ids=[v.id for v, _, _ in rows])
             now = self.now()
+            changes = self._window_changes(session)
             out = []
             for v, c, veh in rows:
                 delivered = v.delivered_at or now
-                due = followup_due_at(delivered, self.policy)
+                due = self._due(changes, delivered)
                 out.append(
                     CallRow(
                         ref=VisitRef(v.id, v.version),

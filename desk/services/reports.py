@@ -4,6 +4,7 @@ compute every figure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -39,10 +40,16 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
 
 #: The shop settings a figure is judged against, by their name in kpi.Settings.
 STANDARD_KEYS = {
+    "greet_within_seconds": "greet_within_seconds",
     "followup_window_hours": "followup_window_hours",
     "late_after_minutes": "late_after_minutes",
+    "reminder_day_hours": "reminder_day_hours",
+    "reminder_hour_minutes": "reminder_hour_minutes",
     "amount_tolerance_pct": "tolerance_pct",
     "amount_tolerance_abs_cents": "tolerance_abs_cents",
+    "comeback_window_days": "comeback_window_days",
+    "integrity_walkaround_seconds": "integrity_walkaround_seconds",
+    "integrity_qc_seconds": "integrity_qc_seconds",
 }
 
 
@@ -51,7 +58,9 @@ class ReportService(Service):
 
     def kpi_settings(self) -> kpi.Settings:
         """The standards in force and every audited change of them."""
-        p = self.policy
+        from desk.services.integrity import IntegrityService
+
+        p, rushed = self.policy, IntegrityService(self.ctx).thresholds()
         changes = self._read(lambda s: repo.setting_changes(session=s, keys=set(STANDARD_KEYS)))
         return kpi.Settings(
             greet_within_seconds=p.greet_within_seconds,
@@ -59,6 +68,11 @@ class ReportService(Service):
             late_after_minutes=p.late_after_minutes,
             tolerance_pct=p.tolerance_pct,
             tolerance_abs_cents=p.tolerance_abs_cents,
+            reminder_day_hours=p.reminder_day_hours,
+            reminder_hour_minutes=p.reminder_hour_minutes,
+            comeback_window_days=p.comeback_window_days,
+            integrity_walkaround_seconds=rushed.walkaround_seconds,
+            integrity_qc_seconds=rushed.qc_seconds,
             changes=tuple(kpi.StandardChange(STANDARD_KEYS[k], at, before, after) for k, at, before, after in changes),
         )
 
@@ -82,11 +96,14 @@ class ReportService(Service):
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
         texts = {i.id: i.text for i in self.templates.items}
-        extra = self.extra_measures(data) + self.hidden_measures()
+        standards = self.kpi_settings()
+        extra = (
+            self.extra_measures(data, scope, standards) + [self.opening_measure(start, end)] + self.hidden_measures()
+        )
         rows = kpi.report(
             data,
             scope,
-            self.kpi_settings(),
+            standards,
             stages=[s for s in kpi.MOT_STAGES if s in self.templates.stages],
             item_texts=texts,
             with_trend=with_trend,
@@ -109,6 +126,16 @@ class ReportService(Service):
                 out.setdefault(item.stage, []).append(item.id)
         return {stage: tuple(ids) for stage, ids in out.items()}
 
+    def opening_measure(self, start: datetime, end: datetime) -> Callable[[kpi.Scope], kpi.Measure]:
+        """The daily opening checklist's done rate (:func:`kpi.opening_checklist`),
+        from an aggregate per day, not the visits' records."""
+        from desk.domain.setup import OPENING_ITEMS
+
+        ticked, open_days = self._read(
+            lambda s: repo.opening_days(session=s, first=start.date(), last=(end - timedelta(microseconds=1)).date())
+        )
+        return lambda s: kpi.opening_checklist(ticked, open_days, s, len(OPENING_ITEMS))
+
     def hidden_measures(self) -> list:
         """What the shop hides of the MOT standard's recommended items, one row
         each with who hid it and when (the report lists it, never a figure)."""
@@ -120,8 +147,9 @@ class ReportService(Service):
             for r, at, by in hidden
         ]
 
-    def extra_measures(self, data: kpi.KpiData) -> list:
-        """The measures of records beyond ``data``'s, over the same visits."""
+    def extra_measures(self, data: kpi.KpiData, scope: kpi.Scope, standards: kpi.Settings) -> list:
+        """The measures of records beyond ``data``'s, over the same visits (split
+        where their standard changed inside ``scope``)."""
         out: list = []
         # the stage stopwatch: each interval's median and p90
         from desk.services.timeline import TimelineService
@@ -133,7 +161,15 @@ class ReportService(Service):
 
         facts, found, reviews = IntegrityService(self.ctx).found(data.visits)
         names = self._read(lambda s: repo.user_names(session=s))
-        out.append(lambda s: integrity.integrity(facts, found, reviews, s))
+        keys = ("integrity_walkaround_seconds", "integrity_qc_seconds")
+        out += kpi.per_standard(
+            standards,
+            scope,
+            keys,
+            lambda s, v, p: integrity.integrity(
+                facts, found, reviews, s, integrity.Thresholds(int(v[keys[0]]), int(v[keys[1]])), period=p
+            ),
+        )
         out += [
             lambda s, u=u: integrity.user_flags(facts, found, reviews, s, u, names.get(u, ""))
             for u in integrity.flagged_users(found, reviews)

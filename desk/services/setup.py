@@ -155,6 +155,9 @@ class SetupService(Service):
             followup_window_hours=s.followup_window_hours,
             followup_max_attempts=s.followup_max_attempts,
             late_after_minutes=s.late_after_minutes,
+            greet_within_seconds=s.greet_within_seconds,
+            reminder_day_hours=s.reminder_day_hours,
+            reminder_hour_minutes=s.reminder_hour_minutes,
         )
         ctx.schedule = Schedule(
             slot_minutes=s.slot_minutes, capacity=s.advisors_per_slot, opening=s.opening_time, closing=s.closing_time

@@ -371,6 +371,10 @@ class FollowUpCallRow(SQLModel, table=True):
     next_service_stated: bool = False
     nps: int | None = None
     comment: str = Field(default="", max_length=fields.COMMENT.max_len)
+    #: Made after the follow-up window of departure (FUP-01), judged when the
+    #: call was recorded by the window in force at departure: a later change of
+    #: the window never makes it a call on time.
+    late: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class SurveyAnswerRow(SQLModel, table=True):

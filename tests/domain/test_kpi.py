@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from desk.domain import kpi
+from desk.domain import schedule as sched
 from desk.domain.kpi import AddedLineRec, CallRec, ComplaintRec, KpiData, MarkRec, Scope, VisitRec
 
 T0 = datetime(2026, 11, 2, 8, 0)  # a Monday
@@ -485,6 +486,110 @@ def test_reminders_made_on_time_count_each_reminder_by_its_deadline():
     # a reminder whose deadline is still ahead and not made yet is not counted yet
     early = Scope(WEEK.start, WEEK.end, now=at(8, days=3))
     assert kpi.reminders_on_time(d, early).visits == (1, 2, 4)
+
+
+def test_reminder_offsets_are_a_standard_the_figure_states_and_splits_at_its_change():
+    """The first reminder moved from 1 day to 2 days before on Thursday: the
+    appointments before are judged by 1 d / 1 h, those after by 2 d / 1 h, each
+    stretch with its standard and its dates; the deadline moves with the offsets."""
+    from desk.domain.kpi import ReminderRec
+
+    scope = Scope(WEEK.start, WEEK.end, now=at(0, days=8))
+    d = data(
+        visit(1, appointment_at=at(10, days=1), arrived_at=at(10, days=1)),
+        visit(2, appointment_at=at(10, days=5), arrived_at=at(10, days=5)),
+        reminders=[
+            ReminderRec(1, "day", at(11)),  # 23 h before: under 1 d, on time (before the hour's)
+            ReminderRec(1, "hour", at(9, days=1)),
+            ReminderRec(2, "day", at(4, days=4)),  # 30 h before
+            ReminderRec(2, "hour", at(9.5, days=5)),  # 30 min before: on time for either
+        ],
+    )
+    settings = kpi.Settings(
+        reminder_day_hours=48, changes=(kpi.StandardChange("reminder_day_hours", at(0, days=3), "24", "48"),)
+    )
+    rows = [fn(scope) for fn in kpi.measure_fns(d, scope, settings) if fn(scope).key == "reminders"]
+    assert [(r.standard, r.num, r.den, r.visits) for r in rows] == [
+        ("1 d / 1 h", 2, 2, (1,)),
+        ("2 d / 1 h", 2, 2, (2,)),
+    ]
+    assert [r.params["hours"] for r in rows] == ["24", "48"] and all(r.params["period"] for r in rows)
+    # 3 h / 2 h before: the first reminder made 1.5 h before is late (its deadline is the
+    # second's time), though under 1 d / 1 h it would have been on time
+    late = data(
+        visit(1, appointment_at=at(10, days=1), arrived_at=at(10, days=1)),
+        reminders=[ReminderRec(1, "day", at(8.5, days=1)), ReminderRec(1, "hour", at(9, days=1))],
+    )
+    m = kpi.reminders_on_time(late, scope, sched.reminder_offsets(3, 120))
+    assert (m.num, m.den, m.standard, m.params) == (1, 2, "3 h / 2 h", {"hours": "3", "minutes": "120"})
+    assert kpi.reminders_on_time(late, scope).num == 2
+
+
+def test_the_greeting_seconds_and_the_amount_tolerance_split_their_figures_at_a_change():
+    """Greeting 60 s, then 120 s from Thursday; tolerance 5 % / 50.00, then 20 % /
+    50.00: a visit greeted in 90 s and a bill 10 % over are judged by the
+    standard of their own stretch, never by today's alone."""
+    d = data(
+        visit(1, arrived_at=at(0), reception_at=at(0) + timedelta(seconds=90), delivered_at=at(5)),
+        visit(
+            2, arrived_at=at(0, days=4), reception_at=at(0, days=4) + timedelta(seconds=90), delivered_at=at(5, days=4)
+        ),
+    )
+    d = replace(
+        d,
+        visits={i: replace(v, authorised_cents=100000, final_cents=110000) for i, v in d.visits.items()},
+    )
+    changed = at(0, days=3)
+    settings = kpi.Settings(
+        greet_within_seconds=120,
+        tolerance_pct=Decimal(20),
+        changes=(
+            kpi.StandardChange("greet_within_seconds", changed, "60", "120"),
+            kpi.StandardChange("tolerance_pct", changed, "5", "20"),
+        ),
+    )
+    rows = [fn(WEEK) for fn in kpi.measure_fns(d, WEEK, settings)]
+    assert [(m.standard, m.num, m.den) for m in rows if m.key == "greeting"] == [("60 s", 0, 1), ("120 s", 1, 1)]
+    assert [(m.standard, m.num, m.den) for m in rows if m.key == "estimate_accuracy"] == [
+        ("5 % / 50.00", 0, 1),
+        ("20 % / 50.00", 1, 1),
+    ]
+    assert all(m.params["period"] for m in rows if m.key in ("greeting", "estimate_accuracy"))
+
+
+def test_the_opening_checklist_counts_the_open_days_on_which_every_facility_item_was_ticked():
+    day = WEEK.start.date()
+    ticked = {day: 6, day + timedelta(days=1): 4, day + timedelta(days=8): 6}  # the last one outside the week
+    opened = {day, day + timedelta(days=1), day + timedelta(days=2)}  # a car arrived; nothing ticked on the 3rd
+    m = kpi.opening_checklist(ticked, opened, WEEK, 6)
+    assert (m.key, m.num, m.den, m.value, m.standard) == ("opening", 1, 3, Decimal("33.3"), "6/6")
+    assert m.days == (
+        (day, True, "6/6"),
+        (day + timedelta(days=1), False, "4/6"),
+        (day + timedelta(days=2), False, "0/6"),
+    )
+    # a day still to come is not counted; a range without an open day has no figure
+    early = Scope(WEEK.start, WEEK.end, now=WEEK.start + timedelta(hours=12))
+    assert kpi.opening_checklist(ticked, opened, early, 6).den == 1
+    assert kpi.opening_checklist({}, set(), WEEK, 6).value is None
+
+
+def test_the_comeback_window_and_the_integrity_minimums_are_stated_with_their_figures():
+    d = data(visit(1, arrived_at=at(0)), visit(2, arrived_at=at(0, days=4), comeback_of_id=1))
+    settings = kpi.Settings(
+        comeback_window_days=14, changes=(kpi.StandardChange("comeback_window_days", at(0, days=3), "30", "14"),)
+    )
+    rows = [fn(WEEK) for fn in kpi.measure_fns(d, WEEK, settings)]
+    assert [(m.key, m.standard, m.num, m.den) for m in rows if m.key in ("comeback", "frft")] == [
+        ("frft", "30 d", 1, 1),
+        ("frft", "14 d", 0, 1),
+        ("comeback", "30 d", 0, 1),
+        ("comeback", "14 d", 1, 1),
+    ]
+    from desk.domain import integrity
+
+    m = integrity.integrity({}, {}, [], WEEK, integrity.Thresholds(90, 30), period="x")
+    assert m.standard == "90 s / 30 s" and m.params == {"walkaround": "90", "qc": "30", "period": "x"}
 
 
 def test_late_calls_within_the_minutes_split_when_the_standard_changes_in_the_period():

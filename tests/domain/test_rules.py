@@ -129,6 +129,14 @@ def test_fup_01_is_done_only_by_a_call_inside_the_window():
     in_time = FollowUpCall(at=left + timedelta(hours=72), outcome=CallOutcome.NO_ANSWER)
     assert check("called_in_window", f(delivered_at=left, calls=[in_time, late]))
     assert check("called_in_window", f(delivered_at=left, calls=[late], policy=rules.Policy(followup_window_hours=100)))
+    # recorded as late when it was made: a wider window now never makes it on time
+    recorded = FollowUpCall(at=NOW, outcome=CallOutcome.REACHED, late=True)
+    wide = rules.Policy(followup_window_hours=720)
+    assert not check("called_in_window", f(delivered_at=left, calls=[recorded], policy=wide))
+    on_time = FollowUpCall(at=NOW, outcome=CallOutcome.REACHED, late=False)
+    assert check(
+        "called_in_window", f(delivered_at=left, calls=[on_time], policy=rules.Policy(followup_window_hours=1))
+    )
 
 
 # ------------------------------------------------------------------ checks

@@ -100,6 +100,17 @@ def test_slots_must_divide_the_day():
         rules.change(defaults(), "closing_time", "18:10")
 
 
+def test_the_first_reminder_comes_before_the_second():
+    values = defaults() | {"reminder_day_hours": 24, "reminder_hour_minutes": 60}
+    with pytest.raises(InvalidInput) as exc:
+        rules.change(values, "reminder_hour_minutes", "1440")  # as early as the first
+    assert exc.value.params == {"first": 24, "second": 1440}
+    assert rules.change(values, "reminder_hour_minutes", "1439") == 1439
+    with pytest.raises(InvalidInput):
+        rules.change(values, "reminder_day_hours", "0")  # at least 1
+    assert rules.change(values, "reminder_day_hours", "2") == 2
+
+
 def test_stored_text_round_trips():
     for key, text in [
         ("amount_tolerance_pct", "2.5"),

@@ -3,10 +3,13 @@ and Chinese."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
 from desk.domain.checklist import MarkKind
+from desk.domain.setup import OPENING_ITEMS
 from desk.i18n import set_locale
 from desk.services.reports import day_range
 from desk.shell.app import make_app
@@ -52,7 +55,7 @@ async def open_dashboard(pilot):
     await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
     await pilot.press("f7")
     await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
-    await wait_for(pilot, lambda: True)
+    await wait_for(pilot, lambda: app.screen.query_one("#kpi", DataTable).row_count == len(app.screen.report.rows))
 
 
 def title(app) -> str:
@@ -143,6 +146,37 @@ async def test_enter_opens_the_visits_behind_a_figure_and_then_the_visit(kpi_sho
         await wait_for(pilot, lambda: screen_name(app) == "CallScreen")
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "KpiVisitsScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
+
+
+async def test_the_opening_checklist_is_a_figure_of_days_with_its_standard_and_its_days_behind_it(
+    kpi_shop, clock, db_url
+):
+    """The daily opening (facility) checklist (issue 26): yesterday all six items
+    ticked, today three (and cars arrived): 1 of 2 days; enter lists the days."""
+    d = kpi_shop.desk
+    today = clock.now
+    clock.now = today - timedelta(days=1)
+    for item, _label in OPENING_ITEMS:
+        d.setup.tick_opening(kpi_shop.sa, item)
+    clock.now = today
+    for item, _label in OPENING_ITEMS[:3]:
+        d.setup.tick_opening(kpi_shop.sa, item)
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        assert cell(app, "opening", 0) == "Opening checklist: all 6 items done"
+        assert (cell(app, "opening"), cell(app, "opening", 2)) == ("50.0%", "1/2")
+        table = app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("opening"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "KpiDaysScreen" and len(app.screen.rows) == 2)
+        days = app.screen.query_one(DataTable)
+        assert [[str(c) for c in days.get_row_at(i)] for i in range(2)] == [
+            ["✓", f"{today - timedelta(days=1):%Y-%m-%d}", "6/6"],
+            ["✗", f"{today:%Y-%m-%d}", "3/6"],
+        ]
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
 

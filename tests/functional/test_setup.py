@@ -91,6 +91,37 @@ async def test_the_shop_renamed_by_keys_shows_in_both_terminals_headers(shop, cl
         assert "王丽" in b.sub_title and "周经理" in a.sub_title
 
 
+async def test_manager_moves_the_first_reminder_and_the_next_booking_is_reminded_then(shop, clock, db_url):
+    """APPT-09's offsets on f9 (issue 26): the first reminder 48 h before, by keys;
+    one not before the second is explained; the next booking's reminder follows."""
+    from datetime import timedelta
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_setup(pilot, app)
+        await to_row(pilot, app, "First reminder (hours before)")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "FormDialog")
+        await fill(pilot, app, "1")  # 1 h before, the second 60 min before: not first
+        await wait_for(pilot, lambda: "must come before" in str(app.screen.query_one("#e-value", Static).render()))
+        await fill(pilot, app, "48")
+        await wait_for(
+            pilot, lambda: screen_name(app) == "SetupScreen" and stored(shop, "reminder_day_hours").value == 48
+        )
+        d = app.desk  # this terminal's services: the setting in force
+        at = clock.now + timedelta(days=3)
+        vid = d.booking.book(
+            shop.sa,
+            customer_id=shop.customer,
+            vehicle_id=shop.vehicle,
+            booking=d.booking.draft(at=at, concerns=[("Annual service", ["service"])]),
+        ).id
+        clock.advance(hours=23)  # 49 h before the appointment: not yet
+        assert d.booking.reminders() == []
+        clock.advance(hours=1)  # 48 h before
+        assert [(r.visit_id, r.kind) for r, _v, _c in d.booking.reminders()] == [(vid, "day")]
+
+
 async def test_an_advisor_sees_set_up_read_only_and_needs_a_manager_pin(shop, clock, db_url):
     cheap_pin(shop.desk, shop.mgr.id, "1357")
     # a foreman with a PIN approves price overrides, never set-up: not offered here

@@ -200,3 +200,24 @@ def test_raising_the_followup_window_splits_the_figure_at_the_change(desk, shop,
     from desk.services.reports import measure_label
 
     assert measure_label(rows[0]).startswith("Follow-up call within 72 h [")
+
+
+def test_the_greeting_seconds_and_the_integrity_minimum_changed_on_f9_split_the_report(desk, shop, clock):
+    """The greeting's seconds and the rushed-walkaround minimum are settings with a
+    history: changed by a manager between two visits, the report judges each by
+    the standard of its stretch and says which (the change's time from the audit log)."""
+    first = flow.book(shop, clock)
+    flow.to_stage(shop, clock, first, "WALKAROUND")  # greeted 5 minutes after arrival
+    start = clock.now - timedelta(hours=1)
+    clock.advance(minutes=30)
+    for key, value in (("greet_within_seconds", "600"), ("integrity_walkaround_seconds", "30")):
+        desk.setup.set_setting(shop.mgr, key, value, flow.setting_version(desk, key))
+    clock.advance(minutes=30)
+    second = flow.book(shop, clock)
+    flow.to_stage(shop, clock, second, "WALKAROUND")
+    report = desk.reports.kpi_report(start, clock.now + timedelta(hours=1), with_trend=False)
+    greeting = [r.measure for r in report.rows if r.measure.key == "greeting"]
+    assert [(m.standard, m.num, m.den) for m in greeting] == [("60 s", 0, 1), ("600 s", 1, 1)]
+    integrity = [r.measure for r in report.rows if r.measure.key == "integrity"]
+    assert [(m.standard, m.den) for m in integrity] == [("120 s / 60 s", 1), ("30 s / 60 s", 1)]
+    assert all(m.params["period"] for m in greeting + integrity)

@@ -170,6 +170,7 @@ def to_call(row: FollowUpCallRow) -> FollowUpCall:
         survey_done=row.survey_done,
         next_service_stated=row.next_service_stated,
         id=row.id,
+        late=row.late,
     )
 
 

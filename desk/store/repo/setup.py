@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from desk.store.models import (
@@ -13,11 +14,13 @@ from desk.store.models import (
     ChecklistOverrideRow,
     OpeningCheckRow,
     ShopSettingRow,
+    VisitRow,
 )
 
 __all__ = [
     "canned_job_rows",
     "hidden_items",
+    "opening_days",
     "opening_ticks",
     "override_rows",
     "setting_changes",
@@ -75,3 +78,16 @@ def canned_job_rows(*, session: Session) -> dict[str, CannedJobRow]:
 
 def opening_ticks(*, session: Session, day: date) -> dict[str, OpeningCheckRow]:
     return {r.item_id: r for r in session.exec(select(OpeningCheckRow).where(OpeningCheckRow.day == day)).all()}
+
+
+def opening_days(*, session: Session, first: date, last: date) -> tuple[dict[date, int], set[date]]:
+    """The daily opening checklist over the days ``first`` .. ``last``, in two
+    aggregate queries: the count of facility items ticked per day, and the days
+    the shop was open (a car arrived)."""
+    day = col(OpeningCheckRow.day)
+    ticked = session.exec(select(day, func.count()).where(day >= first, day <= last).group_by(day)).all()
+    visit_day = col(VisitRow.day)
+    arrived = session.exec(
+        select(visit_day).where(visit_day >= first, visit_day <= last, col(VisitRow.arrived_at).is_not(None)).distinct()
+    ).all()
+    return {d: int(n) for d, n in ticked}, set(arrived)
