@@ -14,7 +14,17 @@ from desk.domain.errors import (
     StandardRefused,
     StoreUnavailable,
 )
-from desk.i18n import _, _n
+from desk.i18n import N_, _, _n
+
+#: Who a refusal names when the domain gives a role: "tick needs a QC inspector", not "needs qc".
+ROLE_WHO = {
+    "advisor": N_("an advisor"),
+    "technician": N_("a technician"),
+    "qc": N_("a QC inspector"),
+    "csr": N_("a follow-up caller"),
+    "foreman": N_("a foreman"),
+    "manager": N_("a manager"),
+}
 
 #: Open items named in a refusal; the rest are counted.
 NAMED_ITEMS = 3
@@ -64,7 +74,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, InvalidInput):
         return _(exc.reason, **exc.params)
     if isinstance(exc, NotAllowed):
-        return _("Not allowed: {action} needs {who}", action=_(exc.action), who=_(exc.reason) if exc.reason else "-")
+        who = ROLE_WHO.get(exc.reason, exc.reason)  # a role's id ("qc") in words, with its article
+        return _("Not allowed: {action} needs {who}", action=_(exc.action), who=_(who) if who else "-")
     if isinstance(exc, InvalidTransition):
         return _("That step is not possible from {stage}", stage=exc.stage)
     if isinstance(exc, StaleEdit):

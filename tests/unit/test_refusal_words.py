@@ -37,3 +37,16 @@ def test_in_chinese_the_items_are_named_in_chinese():
     finally:
         set_locale("en")
     assert "WLK-01 检查第1项" in text and text.endswith("及另外 1 项")
+
+
+def test_a_refusal_names_the_role_in_words_not_its_id():
+    """ "tick needs qc" read as a code (third breaking test of issue 25)."""
+    from desk.domain import staff
+
+    exc = staff.refuse("tick", Role.QC.value).refusal
+    assert describe_error(exc) == "Not allowed: tick needs a QC inspector"
+    set_locale("zh_CN")
+    try:
+        assert describe_error(exc) == "无权限:勾选 需要 质检员"
+    finally:
+        set_locale("en")
