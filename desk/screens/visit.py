@@ -327,14 +327,17 @@ class VisitScreen(VisitActions, DeskScreen):
                 FormField.of(fields.REFERENCE, _("Paper RO number, or the phone number")),
             ],
         )
+        # a technician's terminal asks an advisor's PIN (act as), as for the customer's decision
         self.submit(
             form,
-            lambda v: self.desk.lifecycle.set_promised(
-                self.user,
+            lambda v, actor: self.desk.lifecycle.set_promised(
+                actor,
                 self.ref,
                 v["promised"],
                 approval=Signature.of(channel=v["channel"], signer=v["signer"], reference=v["reference"]),
             ),
+            approve=_("Move the promised time"),
+            who=lambda: self.desk.workshop.who_may_decide([]),
         )
 
     def action_history(self) -> None:

@@ -123,3 +123,34 @@ async def test_a_promise_moved_in_repair_is_approved_by_the_customer_and_the_kpi
     report = d.reports.kpi_report(*day_range(clock.now.date(), clock.now.date()))
     on_time = report.row("on_time").measure
     assert (on_time.num, on_time.den) == (0, 1)
+
+
+async def test_a_technician_moving_the_promise_is_offered_an_advisors_pin(shop, clock, db_url):
+    """The customer's approval of a later promise is an advisor's to record; on a
+    technician's terminal `t` was refused flat ("needs advisor"): now it asks for
+    an advisor's PIN (act as), as the customer's decision does."""
+    from textual.widgets import OptionList
+
+    from tests.functional.test_shopfloor import act_as
+    from tests.functional.test_signin import cheap_pin
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "IN_REPAIR")
+    d = shop.desk
+    cheap_pin(d, shop.sa.id, "2468")
+    later = datetime.combine(clock.now.date() + timedelta(days=1), datetime.min.time()).replace(hour=10)
+    app = make_app(db_url=db_url, clock=clock, user_name="张强")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_from_board(pilot, "WorkshopScreen")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("ctrl+u", *"tomorrow 10:00", "tab", "1", "ctrl+s")  # in person
+        await wait_for(
+            pilot,
+            lambda: screen_name(app) == "ActAs" and app.screen.query_one("#approval-users", OptionList).option_count,
+        )
+        assert [u.name for u in app.screen.users] == ["王丽"]
+        await act_as(pilot, app, "王丽", "2468")
+        await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.promised_at == later, tries=600)
+    moved = [e for e in d.lifecycle.history(vid) if e.action == "visit.promised"][-1]
+    assert moved.user_name == "王丽"
