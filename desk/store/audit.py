@@ -6,6 +6,7 @@ the change and its audit event are committed together or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -255,8 +256,35 @@ NO_ANCHOR = N_(
 )
 
 
+def _tolerant_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def _bytes_as_read(session: Session):
+    """While the chain is walked on SQLite, text that is not UTF-8 any more (a
+    damaged page) reads with U+FFFD in place of the bad bytes: its event's hash
+    no longer matches and the event is named, where the read stopped the whole
+    check with a decoding error naming none."""
+    conn = session.connection().connection.driver_connection
+    factory = getattr(conn, "text_factory", None)
+    if factory is None:  # not SQLite: the server checks its text itself
+        yield
+        return
+    conn.text_factory = _tolerant_text
+    try:
+        yield
+    finally:
+        conn.text_factory = factory
+
+
 def verify(session: Session, batch: int = 5000) -> list[ChainProblem]:
     """Walk the chain; name every event whose content or link does not match."""
+    with _bytes_as_read(session):
+        return _walk(session, batch)
+
+
+def _walk(session: Session, batch: int) -> list[ChainProblem]:
     problems: list[ChainProblem] = []
     prev = GENESIS
     last_id = 0

@@ -76,6 +76,25 @@ def test_deleting_the_last_events_is_found(shop, db_url):
     assert "the newest events were removed" in result.output
 
 
+def test_an_event_whose_text_is_not_utf8_any_more_is_named(tmp_path, monkeypatch):
+    """A damaged page left bytes that are not UTF-8 in an event: verify stopped
+    with "Could not decode to UTF-8 column 'after'", naming no event (third
+    breaking test of issue 24); it names the event now. (SQLite only: PostgreSQL
+    never stores text that is not UTF-8.)"""
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    path = tmp_path / "shop.db"
+    db_url = f"sqlite:///{path}"
+    seed(db_url)
+    assert anchor.flush()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+        victim = conn.execute("SELECT max(id) - 1 FROM audit_event").fetchone()[0]
+        conn.execute("UPDATE audit_event SET after = CAST(X'7B22FF22' AS TEXT) WHERE id = ?", (victim,))
+    result = verify(db_url)
+    assert result.exit_code == 2, result.output
+    assert f"event {victim}: content changed" in result.output, result.output
+
+
 def test_deleting_every_event_is_found(shop, db_url):
     walk_ins(shop, 3)
     assert anchor.flush()
