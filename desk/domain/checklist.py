@@ -207,6 +207,10 @@ def check_mark(
     """
     if kind == MarkKind.DONE and item.from_data:
         raise InvalidInput(item.id, "This item is checked from the recorded data")
+    if kind == MarkKind.NA and item.from_data:
+        # whether it applies is the data's to say (its condition); skipping it is a
+        # waiver, counted as one (a late call marked n.a. counted as "kept")
+        raise InvalidInput(item.id, "This item is checked from the recorded data: waive it (w) if it cannot be done")
     if kind != MarkKind.DONE and not reason.strip():
         raise InvalidInput("reason", "A reason is required")
     current = None if current is None or current.kind == MarkKind.UNDONE else current

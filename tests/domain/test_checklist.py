@@ -117,6 +117,15 @@ def test_data_item_cannot_be_ticked_by_hand(templates):
         ck.check_mark(templates.get("APPT-04"), MarkKind.DONE, ADVISOR, "")
 
 
+def test_a_data_item_is_waived_not_marked_not_applicable(templates):
+    """A late follow-up call marked n.a. by a manager counted as "MOT kept without
+    waiver" (breaking test of issue 26): a data item's applicability is its
+    data's; skipping it is a waiver, and counted as one."""
+    with pytest.raises(InvalidInput, match="waive it"):
+        ck.check_mark(templates.get("FUP-01"), MarkKind.NA, MANAGER, "customer said no need")
+    ck.check_mark(templates.get("FUP-01"), MarkKind.WAIVED, MANAGER, "customer said no need")
+
+
 def test_waive_needs_reason_and_role(templates):
     item = templates.get("WLK-03")
     with pytest.raises(InvalidInput):
