@@ -84,15 +84,16 @@ class AppointmentsScreen(ListScreen):
     ]
 
     TABLE_ID = "board"
-    # What an advisor scans first fits in 80 columns; the rest scrolls.
+    # What an advisor scans first fits in 80 columns; the rest scrolls (shift+→).
+    # Every column within 120: a long flag, vehicle or concern wraps.
     COLUMNS = (
         ("time", N_("Time"), 5),
         ("customer", N_("Customer"), 12),
-        ("plate", N_("Plate"), 10),
+        ("plate", N_("Plate"), 9),
         ("stage", N_("Stage"), 14),
-        ("flags", N_("Flags"), 24),
-        ("vehicle", N_("Vehicle"), 18),
-        ("concern", N_("Concern"), 28),
+        ("flags", N_("Flags"), 15),
+        ("vehicle", N_("Vehicle"), 14),
+        ("concern", N_("Concern"), 22),
         ("advisor", N_("Advisor"), 10),
     )
 

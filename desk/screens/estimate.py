@@ -20,9 +20,8 @@ from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
-from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
-from desk.widgets.safe import literal
-from desk.widgets.tables import append_rows
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, description_cell, stock_cell, work_cell
+from desk.widgets.tables import append_rows, row_height
 
 #: Short (the column is 4 wide): "lab." is labour.
 KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
@@ -104,7 +103,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def _line_cells(self, ln) -> tuple:
         net = line_net(priced(ln))
-        desc = literal(ln.description)
+        desc = description_cell(ln)
         notes = [f"-{ln.discount_pct.normalize():f}%"] if ln.discount_pct else []
         notes += [x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on]
         if notes:
@@ -135,7 +134,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         ):
             # the lines shown are unchanged (a line was added, or nothing changed):
             # add the new rows only
-            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown) :]])
+            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown) :]], wrap=True)
             self.line_ids.extend(line_id for line_id, _cells in rows[len(shown) :])
         else:
             # a reload (maybe another terminal's change): the cursor stays on the
@@ -144,7 +143,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
             table.clear()
             self.line_ids = []
             for line_id, cells in rows:
-                table.add_row(*cells, key=str(line_id))
+                table.add_row(*cells, key=str(line_id), height=row_height(table, cells))
                 self.line_ids.append(line_id)
             if self.line_ids:
                 keep = self.line_ids.index(chosen) if chosen in self.line_ids else min(row, len(self.line_ids) - 1)
