@@ -80,7 +80,9 @@ def long_texts(shop, clock):
         shop.tech,
         d.lifecycle.ref(in_repair),
         finding=d.reception.finding(FOUND, "red"),
-        line=d.estimate.draft(kind="part", description=FOUND, qty=Decimal(1), unit_cents=9000, availability="back_order"),
+        line=d.estimate.draft(
+            kind="part", description=FOUND, qty=Decimal(1), unit_cents=9000, availability="back_order"
+        ),
     )
     return at_estimate, in_repair
 
