@@ -19,7 +19,6 @@ from desk.widgets.board_status import LATE_STYLE, status_text
 from desk.widgets.safe import literal
 from desk.widgets.when import at_text
 
-
 #: The columns: key, label, and their share of the width (the plate and the
 #: promised time whole, the status the widest).
 COLUMNS = (
