@@ -192,7 +192,7 @@ def test_the_lobby_is_large_by_default_and_fontsize_still_wins():
     from desk.web import font_size
 
     shop = Settings()
-    assert 32 <= font_size(LOBBY, shop) == shop.lobby_font_size <= 40  # a TV across the room
+    assert 48 <= font_size(LOBBY, shop) == shop.lobby_font_size <= 64  # a TV read from 3 m
     assert font_size(LOBBY, Settings(lobby_font_size=44)) == 44
     assert font_size(LOBBY, shop, "24") == 24  # the hidden ?fontsize= for one screen
     assert font_size(LOBBY, shop, "huge") == shop.lobby_font_size
