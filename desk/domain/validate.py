@@ -53,10 +53,13 @@ _TRANSLIT = {
     **dict(zip("STUVWXYZ", range(2, 10))),
 }
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-#: World manufacturer identifiers whose check digit is mandatory: North America
-#: (1-5, FMVSS 115) and China (L, GB 16735). Elsewhere (most European makers)
-#: position 9 is often a filler, so a mismatch is only a warning.
-_CHECK_DIGIT_ENFORCED = "12345L"
+#: World manufacturer identifiers whose check digit is refused when wrong: North
+#: America (1-5, FMVSS 115), where every maker uses it, so a mismatch is a typing
+#: error. Elsewhere a mismatch is a warning: most European makers fill position 9
+#: with anything, and China's GB 16735 asks for it but imported, grey-market and
+#: older cars are met without one (refusing would stop a real car at the counter;
+#: see desk.domain.vindecode).
+_CHECK_DIGIT_ENFORCED = "12345"
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,8 @@ def vin(text: str) -> VinResult:
 
     Spaces are removed and letters upper-cased. The barcode on imported cars is
     often read by USB scanners as 18 characters with a leading 'I' (the import
-    marker), which is dropped. The check digit is enforced where the law makes
-    it mandatory (North America and China); elsewhere a mismatch is returned
+    marker), which is dropped. The check digit is enforced for North America,
+    where every maker uses it; elsewhere (China included) a mismatch is returned
     as ``warning`` so the advisor double-checks instead of being blocked.
     """
     value = re.sub(r"\s+", "", _halfwidth(str(text or ""))).upper()

@@ -60,7 +60,8 @@ def test_probes_follow_what_was_typed():
 
 
 def _vin(text: str) -> str:
-    """``text`` with its check digit put right (China enforces it)."""
+    """``text`` with its check digit put right (a Chinese VIN without one is
+    taken with a warning: the test's VINs are whole)."""
     from desk.domain.validate import vin_check_digit
 
     return text[:8] + vin_check_digit(text) + text[9:]
