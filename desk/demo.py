@@ -164,12 +164,15 @@ def build(
     visits: int = 200,
     seed: int = 7,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> dict:
     """Fill an empty database with the demo shop. Returns counts, ``pins`` (name ->
     PIN, every user has one) and ``walkthrough``: the plate of the guide user's
-    car that is late on today's board, to walk through every stage."""
+    car that is late on today's board, to walk through every stage. ``now``: the
+    moment it is made (the real time by default; the README's screenshots fix it)."""
     rng = random.Random(seed)
-    day_now = day_anchor(datetime.now().replace(second=0, microsecond=0), desk.ctx.schedule)
+    made = now or datetime.now()
+    day_now = day_anchor(made.replace(second=0, microsecond=0), desk.ctx.schedule)
     clock = MovingClock(day_now - timedelta(days=1))
     desk.ctx.clock = clock
 
@@ -224,7 +227,7 @@ def build(
     history_count = _history(desk, rng, cars, techs, [sa, sa2], visits, day_now, progress)
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
-    desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
+    desk.ctx.clock = (lambda: now) if now else (lambda: datetime.now().replace(microsecond=0))
     counts["pins"] = dict(PINS)
     late = [
         r
