@@ -197,9 +197,13 @@ class AppointmentsScreen(ListScreen):
 
     def show_rows(self, rows) -> None:
         super().show_rows(rows)
-        self.set_title(self.title_text(self.opening))
+        title = self.title_text(self.opening)
         if not rows:
-            self.notify(_("No visits today"), timeout=3)
+            # said on the title line of the day shown, once (a notice per reload
+            # stacked up, and said "today" of any day)
+            today = self.day == self.app.clock().date()
+            title.append("   " + (_("No visits today") if today else _("No visits on this day")), style="dim")
+        self.set_title(title)
 
     def current_visit(self) -> int | None:
         return self.current_key()

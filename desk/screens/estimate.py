@@ -240,7 +240,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                 )
             elif avail == Availability.BACK_ORDER:
                 form = FormDialog(
-                    _("Back order: we apologise and agree the arrival date"),
+                    _("Back order: we apologise and agree the arrival date")
+                    + "\n"
+                    + _("Availability of {line}", line=self.line_named(line_id)),
                     [
                         # "?" (or empty): the supplier has given no date yet, as on the part form
                         FormField.of(fields.PART_ETA, _("Arrival date"), today=today),
@@ -258,7 +260,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         self.app.push_screen(
             PickDialog(
-                _("Availability"),
+                _("Availability of {line}", line=self.line_named(line_id)),
                 [
                     (Availability.IN_STOCK, _("in stock")),
                     (Availability.BACK_ORDER, _("back order")),
@@ -316,12 +318,17 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         self.submit(form, save, approve=_("Price override: {line}", line=line.description))
 
+    def line_named(self, line_id: int) -> str:
+        """The description of the line ``line_id``, for a question about it."""
+        line = next((ln for ln in self.view.lines if ln.id == line_id), None) if self.view else None
+        return line.description if line else ""
+
     def action_remove_line(self) -> None:
         line_id = self.selected_line()
         if line_id is None:
             return
         self.app.push_screen(
-            ConfirmDialog(_("Remove this line?")),
+            ConfirmDialog(_("Remove the line {line}?", line=self.line_named(line_id))),
             lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)),
         )
 
