@@ -196,8 +196,12 @@ _KM = re.compile(r"^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)$")
 _KM_UNIT = re.compile(r"(km|公里)$", re.IGNORECASE)
 
 
+#: ".0", ".00" at the end of a number: nothing after the point.
+_WHOLE_DECIMALS = re.compile(r"\.0+$")
+
+
 def odometer(km: int | str, last_km: int | None) -> int:
-    """An odometer reading in whole km ("12,345", " 12345 ", 12345).
+    """An odometer reading in whole km ("12,345", " 12345 ", 12345, "35210.0").
 
     A reading lower than the vehicle's last one is refused: it is almost
     always a typo, and mileage is evidence (warranty, service intervals). A
@@ -214,6 +218,8 @@ def odometer(km: int | str, last_km: int | None) -> int:
     else:
         shown = str(km).strip()
         raw = _KM_UNIT.sub("", _halfwidth(shown).replace(" ", "")).strip()
+        # a whole number as a spreadsheet writes it ("35210.0"); 35210.5 stays refused
+        raw = _WHOLE_DECIMALS.sub("", raw)
         digits = raw[1:] if raw.startswith("-") else raw
         if not _KM.match(digits):
             raise InvalidInput("odometer", "Not a number of km: {value}", {"value": shown})

@@ -240,6 +240,8 @@ def test_a_stored_phone_reads_back_the_same_number():
         ("0", 0),
         (2_000_000, 2_000_000),
         ("1,234,567", 1234567),
+        ("35210.0", 35210),  # a whole number as a spreadsheet writes it
+        ("35,210.00", 35210),
     ],
 )
 def test_odometer_readings(typed, km):
@@ -261,6 +263,7 @@ def test_odometer_not_below_last_reading():
     [
         ("abc", "Not a number of km: abc"),
         ("12.5", "Not a number of km: 12.5"),
+        ("35210.5", "Not a number of km: 35210.5"),
         ("12,34", "Not a number of km: 12,34"),
         ("", "Not a number of km: "),
         ("1e5", "Not a number of km: 1e5"),
