@@ -234,7 +234,11 @@ def build(
         for r in desk.booking.board(day_now.date())
         if r.stage == "BOOKED" and r.advisor == GUIDE_USER and r.time is not None and r.time < day_now
     ]
-    counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
+    guide = max(late, key=lambda r: r.time) if late else None
+    counts["walkthrough"] = guide.plate if guide else None
+    #: when that car was booked for: a demo made at night lays today's cars over
+    #: opening hours, so it is late only from then on
+    counts["walkthrough_at"] = guide.time if guide else None
     return counts
 
 
