@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -282,7 +283,27 @@ class FormField:
 
 
 class FormBody(VerticalScroll, can_focus=False):
-    """A form's fields, scrolled to the focused one; not a Tab stop itself."""
+    """A form's fields, scrolled to the focused one with its label (the first
+    with the form's title: a tall form never opens with its first label
+    scrolled away); not a Tab stop itself."""
+
+    def on_descendant_focus(self, event) -> None:
+        field = event.widget
+        if not isinstance(field, Input):
+            return
+        inputs = list(self.query(Input))
+        if inputs and field is inputs[0]:
+            self.call_after_refresh(self.scroll_home, animate=False)
+            return
+        siblings = list(self.children)
+        at = siblings.index(field) if field in siblings else -1
+        label = siblings[at - 1] if at > 0 else None
+        if isinstance(label, Label):
+            self.call_after_refresh(self.show_both, label, field)
+
+    def show_both(self, label: Widget, field: Widget) -> None:
+        region = label.virtual_region_with_margin.union(field.virtual_region_with_margin)
+        self.scroll_to_region(region, animate=False, immediate=True)
 
 
 class FormDialog(Held, ModalScreen[dict | None]):
