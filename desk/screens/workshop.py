@@ -63,7 +63,7 @@ class WorkLines(DataTable):
         # within 80 columns (the body stacks the lines over the checklist); the
         # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 13),
+            ("desc", N_("Description"), 12),  # wraps: never cut
             ("amount", N_("Amount"), 9),
             ("approval", N_("Approval"), 8),
             ("avail", N_("Stock"), STOCK_WIDTH),
