@@ -145,6 +145,9 @@ def test_serve_lobby_refuses_a_bad_port(config_dir, sqlite_url):
 def test_serve_lobby_says_when_the_port_is_taken(config_dir, sqlite_url):
     import socket
 
+    from desk.services import open_desk
+
+    open_desk(sqlite_url).ctx.engine.dispose()  # a shop that is there (no file is its own sentence)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
