@@ -166,12 +166,15 @@ def build(
     visits: int = 200,
     seed: int = 7,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> dict:
     """Fill an empty database with the demo shop. Returns counts, ``pins`` (name ->
     PIN, every user has one) and ``walkthrough``: the plate of the guide user's
-    car that is late on today's board, to walk through every stage."""
+    car that is late on today's board, to walk through every stage. ``now``: the
+    moment it is made (the real time by default; the README's screenshots fix it)."""
     rng = random.Random(seed)
-    day_now = day_anchor(datetime.now().replace(second=0, microsecond=0), desk.ctx.schedule)
+    made = now or datetime.now()
+    day_now = day_anchor(made.replace(second=0, microsecond=0), desk.ctx.schedule)
     clock = MovingClock(day_now - timedelta(days=1))
     desk.ctx.clock = clock
 
@@ -227,14 +230,18 @@ def build(
     counts = {"customers": len(cars), "historical_visits": history_count}
     counts["today"] = _today(desk, rng, clock, day_now, cars, sa, sa2, mgr, techs, qc, csr)
     _opening_checklists(desk, day_now, [sa, sa2, mgr])
-    desk.ctx.clock = lambda: datetime.now().replace(microsecond=0)
+    desk.ctx.clock = (lambda: now) if now else (lambda: datetime.now().replace(microsecond=0))
     counts["pins"] = dict(PINS)
     late = [
         r
         for r in desk.booking.board(day_now.date())
         if r.stage == "BOOKED" and r.advisor == GUIDE_USER and r.time is not None and r.time < day_now
     ]
-    counts["walkthrough"] = max(late, key=lambda r: r.time).plate if late else None
+    guide = max(late, key=lambda r: r.time) if late else None
+    counts["walkthrough"] = guide.plate if guide else None
+    #: when that car was booked for: a demo made at night lays today's cars over
+    #: opening hours, so it is late only from then on
+    counts["walkthrough_at"] = guide.time if guide else None
     return counts
 
 

@@ -40,7 +40,7 @@ def audit_verify(ctx: click.Context, re_anchor: bool, pin_stdin: bool) -> None:
     if re_anchor:
         from desk.store import audit as store_audit
 
-        desk = open_shop(ctx, migrate=False)
+        desk = open_shop(ctx, migrate=False, existing=True)
         name = ctx.find_root().params.get("user_name")
         try:
             if name:  # in a desk user's name only with their PIN, as the app asks it

@@ -11,6 +11,7 @@ from typing import NoReturn
 import click
 
 from desk.config import Settings, load_settings
+from desk.i18n import N_
 from desk.locations import default_db_path, ensure_dirs
 from desk.store.db import url_for
 
@@ -63,15 +64,19 @@ def open_shop(
     url: str | None = None,
     migrate: bool = True,
     read_only: bool = False,
+    existing: bool = False,
     initialise: bool | None = None,
     shop_settings: Settings | None = None,
 ):
     """The services on the command's database, or a sentence and exit code 1.
 
     ``read_only``: the command only reads (report, export, audit verify): a
-    read-only file or folder is opened read-only instead of refused. An empty
-    file becomes a shop only with ``desk --init`` (or ``initialise=True``)."""
-    from desk.domain.errors import DeskError
+    read-only file or folder is opened read-only instead of refused. ``existing``:
+    the command works on a shop that is there (a PIN, the lobby, an upgrade): a
+    path with no file is a sentence, not a new empty shop (a mistyped ``--db``
+    would answer "No user named 王丽"). An empty file becomes a shop only with
+    ``desk --init`` (or ``initialise=True``)."""
+    from desk.domain.errors import DeskError, StoreUnavailable
     from desk.services import open_desk
     from desk.store import health
     from desk.widgets.feedback import describe_error
@@ -80,6 +85,8 @@ def open_shop(
     if initialise is None:
         initialise = bool((ctx.find_root().obj or {}).get("init"))
     path = health.sqlite_path(url)
+    if existing and path is not None and not path.exists():
+        fail(describe_error(StoreUnavailable(N_("There is no database at {path}"), {"path": str(path)})))
     # a reading command never makes a shop: no file is a sentence ("There is no
     # database at ..."), not an empty shop reported as zeros
     readonly = bool(

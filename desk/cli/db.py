@@ -25,7 +25,7 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Bring the database schema up to date (a verified backup is taken first)."""
     url = root_db_url(ctx)
-    desk = open_shop(ctx, url=url)
+    desk = open_shop(ctx, url=url, existing=True)
     try:
         click.echo(f"{url}: schema at {current_revision(desk.ctx.engine)}")
     finally:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from desk.cli.common import db_url, fail, open_shop
 from desk.demo import GUIDE_USER, build
 from desk.domain.entities import ROLE_LABELS
 from desk.domain.errors import DeskError
-from desk.i18n import _
+from desk.i18n import N_, _
 from desk.store.db import building
 from desk.widgets.feedback import describe_error
 
@@ -52,13 +54,25 @@ def demo(ctx: click.Context, db: str | None, visits: int, seed: int, open_app: b
     for name, pin in counts["pins"].items():
         click.echo(f"  {pin}  {name}  ({roles.get(name, '')})")
     if counts["walkthrough"]:
+        at = counts["walkthrough_at"]
+        if at is None or datetime.now() >= at:
+            steps = N_(
+                "First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
+                "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key."
+            )
+        else:  # made before opening: today's cars are laid over opening hours
+            steps = N_(
+                "First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is booked for "
+                "{time} (made before opening, today's cars are laid over opening hours): a = arrived, Enter "
+                "opens it, F8 moves it to the next stage, F1 lists every key."
+            )
         click.echo(
             _(
-                "First steps: sign in as {user} (PIN {pin}); on the appointment board {plate} is late: "
-                "a = arrived, Enter opens it, F8 moves it to the next stage, F1 lists every key.",
+                steps,
                 user=GUIDE_USER,
                 pin=counts["pins"][GUIDE_USER],
                 plate=counts["walkthrough"],
+                time=f"{at:%H:%M}" if at else "",
             )
         )
     if open_app:

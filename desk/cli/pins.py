@@ -78,7 +78,7 @@ def set_pin(ctx: click.Context, name: str, by_name: str | None, from_stdin: bool
     """Set NAME's sign-in PIN (4-8 digits, asked twice, never echoed). A user who
     has a PIN needs it (asked), or a manager's with --by MANAGER."""
     try:
-        desk = open_shop(ctx)
+        desk = open_shop(ctx, existing=True)
         user = _find(desk, name)
         pins = _Pins(from_stdin)
         by = _find(desk, by_name) if by_name else None
@@ -106,7 +106,7 @@ def clear_lockout(ctx: click.Context, name: str, by_name: str | None, from_stdin
     if not by_name:
         fail(_("Say which manager clears it: --by MANAGER (their PIN is asked)"))
     try:
-        desk = open_shop(ctx)
+        desk = open_shop(ctx, existing=True)
         user = _find(desk, name)
         by = _find(desk, by_name)
         by_pin = _Pins(from_stdin).ask(_("PIN of {user}", user=by.name))
@@ -125,7 +125,7 @@ def recover_manager(ctx: click.Context, name: str, from_stdin: bool) -> None:
     wrong PINs). Only on the computer that keeps the shop's PIN key in its data
     folder: a copy of the database elsewhere cannot do it. Audited."""
     try:
-        desk = open_shop(ctx)
+        desk = open_shop(ctx, existing=True)
         user = _find(desk, name)
         pin = _Pins(from_stdin).ask(_("New PIN for {user}", user=name), confirm=True)
         desk.security.recover_manager(user.id, pin)
@@ -186,7 +186,7 @@ def pin_key_upgrade(ctx: click.Context) -> None:
     """Key every PIN hash of before the PIN key now, instead of at each user's next
     sign-in (no PIN is needed; each is audited)."""
     try:
-        desk = open_shop(ctx)
+        desk = open_shop(ctx, existing=True)
         n = desk.security.key_old_pins()
     except DeskError as exc:
         fail(describe_error(exc))

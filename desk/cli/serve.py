@@ -34,7 +34,7 @@ def _serve(site, ctx: click.Context, desk, host: str, port: int) -> None:
 
 def _open_for_serving(ctx: click.Context, url: str, shop_settings):
     """The database, checked (and migrated) once before any browser connects."""
-    return open_shop(ctx, url=url, shop_settings=shop_settings)
+    return open_shop(ctx, url=url, shop_settings=shop_settings, existing=True)
 
 
 @click.command("serve-lobby")

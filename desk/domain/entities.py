@@ -30,8 +30,9 @@ class Role(StrEnum):
 ROLE_LABELS: dict[Role, str] = {
     Role.ADVISOR: N_("advisor"),
     Role.TECHNICIAN: N_("technician"),
-    Role.QC: N_("qc"),
-    Role.CSR: N_("csr"),
+    # words, not the roles' ids: "Not allowed: tick needs QC inspector"
+    Role.QC: N_("QC inspector"),
+    Role.CSR: N_("CSR"),
     Role.FOREMAN: N_("foreman"),
     Role.MANAGER: N_("manager"),
 }

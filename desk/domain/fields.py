@@ -700,6 +700,17 @@ FOLLOWUP_CHANNEL = Choice(
 FOLLOWUP_CHANNEL_LABELS = {"phone": N_("phone"), "wechat": N_("WeChat"), "sms": N_("SMS")}
 
 
+#: Words of a customer's note that name the channel they want (lower case).
+_CHANNEL_WORDS = (("wechat", ("wechat", "微信", "weixin")), ("sms", ("sms", "短信", "text message")))
+
+
+def preferred_channel(note: str) -> str:
+    """The follow-up channel a customer's special note asks for ("Prefers WeChat
+    messages" -> wechat, "请发短信" -> sms), else phone: the form offers it."""
+    text = (note or "").lower()
+    return next((channel for channel, words in _CHANNEL_WORDS if any(w in text for w in words)), "phone")
+
+
 def followup_channel_label(channel: str | None) -> str:
     """The msgid naming a stored follow-up channel (as stored when unknown)."""
     return FOLLOWUP_CHANNEL_LABELS.get(channel or "", channel or "")

@@ -185,6 +185,10 @@ def probes(query: str) -> list[Probe]:
             digits = digits[len(COUNTRY_CODE) :]
         out.append(Probe("phone_key", digits))
         out.append(Probe("phone_rev", reverse(digits)))
+        if digits.startswith("0") and len(digits) > MIN_PHONE_DIGITS:
+            # a landline as desk shows it, with the trunk 0 ("010 1234 5678"):
+            # stored without it ("+86 10 1234 5678")
+            out.append(Probe("phone_key", digits[1:]))
     if name:
         out.append(Probe("name_key", name))
         # the end of a name: a surname typed alone, a Chinese given name

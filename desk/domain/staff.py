@@ -405,7 +405,7 @@ def may_record_decision(user: User | None, found_by: Collection[int]) -> Verdict
     manager or foreman), never whoever found the work (``found_by``: who added
     the lines); on another's terminal by act-as with the advisor's PIN."""
     if user is None or not (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
-        return refuse(N_("record the customer's decision"), Role.ADVISOR.value)
+        return refuse(N_("record the customer's decision"), ROLE_LABELS[Role.ADVISOR])
     if user.id in found_by:
         return refuse(N_("record the customer's decision on work you found"), ANOTHER_ADVISOR)
     return ALLOWED
@@ -416,7 +416,7 @@ def may_record_consent(user: User | None) -> Verdict:
     later promised time (REP-04): an advisor, a manager or a foreman, never a
     technician on his own word (on his terminal, act-as with an advisor's PIN)."""
     if user is None or not (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
-        return refuse(N_("record the customer's approval"), Role.ADVISOR.value)
+        return refuse(N_("record the customer's approval"), ROLE_LABELS[Role.ADVISOR])
     return ALLOWED
 
 
@@ -452,7 +452,7 @@ def may_decide_comeback(user: User | None) -> Verdict:
     or foreman), whose word then counts against the earlier technician."""
     if user is not None and (user.has(Role.ADVISOR) or _manager_or_foreman(user)):
         return ALLOWED
-    return refuse(N_("decide a comeback"), Role.ADVISOR.value)
+    return refuse(N_("decide a comeback"), ROLE_LABELS[Role.ADVISOR])
 
 
 def may_deliver_with_balance(user: User | None) -> Verdict:
@@ -470,13 +470,13 @@ def may_record_cause(user: User) -> Verdict:
     """Record why a comeback came back (at its QC): a QC inspector, a manager or foreman."""
     if user.has(Role.QC) or _manager_or_foreman(user):
         return ALLOWED
-    return refuse(N_("record a comeback's cause"), Role.QC.value)
+    return refuse(N_("record a comeback's cause"), ROLE_LABELS[Role.QC])
 
 
 def may_change_setup(user: User | None, action: str = N_("change the shop set-up")) -> Verdict:
     """Shop settings, checklist templates, canned jobs, users and roles: a manager.
     ``action`` names what is refused ("add a user", "change a role" …)."""
-    return ALLOWED if _manager(user) else refuse(action, Role.MANAGER.value)
+    return ALLOWED if _manager(user) else refuse(action, ROLE_LABELS[Role.MANAGER])
 
 
 def hears_of_major_complaints(user: User | None) -> bool:
@@ -489,43 +489,43 @@ def may_hide_item(user: User | None) -> Verdict:
     """Hide a recommended item of the MOT standard from the shop's checklists
     (or delete a shop's own item): a manager only, never a foreman; the KPI
     report lists what the shop hides, with who and when."""
-    return ALLOWED if _manager(user) else refuse(N_("hide a recommended MOT item"), Role.MANAGER.value)
+    return ALLOWED if _manager(user) else refuse(N_("hide a recommended MOT item"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_set_pin(actor: User | None, user_id: int) -> Verdict:
     """A user sets their own PIN; a manager sets anyone's."""
     if actor is not None and (actor.id == user_id or _manager(actor)):
         return ALLOWED
-    return refuse(N_("set a PIN"), Role.MANAGER.value)
+    return refuse(N_("set a PIN"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_clear_pin(actor: User | None) -> Verdict:
-    return ALLOWED if _manager(actor) else refuse(N_("clear a PIN"), Role.MANAGER.value)
+    return ALLOWED if _manager(actor) else refuse(N_("clear a PIN"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_clear_lockout(actor: User | None) -> Verdict:
     """Let a locked-out user try their PIN again at once: a manager."""
-    return ALLOWED if _manager(actor) else refuse(N_("clear a lock-out"), Role.MANAGER.value)
+    return ALLOWED if _manager(actor) else refuse(N_("clear a lock-out"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_recover_pin(target: User) -> Verdict:
     """A new PIN without the old one, on the shop's own computer (``desk
     recover-manager``): only for a manager, so that wrong or forgotten PINs never
     lock the shop out of its managers for good; anyone else asks a manager."""
-    return ALLOWED if _manager(target) else refuse(N_("recover a PIN"), Role.MANAGER.value)
+    return ALLOWED if _manager(target) else refuse(N_("recover a PIN"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_import(user: User) -> Verdict:
     """Import customers and vehicles from a file: an advisor (or manager/foreman)."""
     if user.has(Role.ADVISOR) or _manager_or_foreman(user):
         return ALLOWED
-    return refuse(N_("import customers"), Role.ADVISOR.value)
+    return refuse(N_("import customers"), ROLE_LABELS[Role.ADVISOR])
 
 
 def may_accept_flag(user: User | None) -> Verdict:
     """A checklist flagged as rushed or blank (desk.domain.integrity) is accepted,
     with a note, by a manager only: the flag is about the others' work."""
-    return ALLOWED if _manager(user) else refuse(N_("accept a checklist flag"), Role.MANAGER.value)
+    return ALLOWED if _manager(user) else refuse(N_("accept a checklist flag"), ROLE_LABELS[Role.MANAGER])
 
 
 def may_clock(user: User | None, technician_id: int) -> Verdict:

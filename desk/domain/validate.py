@@ -53,10 +53,13 @@ _TRANSLIT = {
     **dict(zip("STUVWXYZ", range(2, 10))),
 }
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-#: World manufacturer identifiers whose check digit is mandatory: North America
-#: (1-5, FMVSS 115) and China (L, GB 16735). Elsewhere (most European makers)
-#: position 9 is often a filler, so a mismatch is only a warning.
-_CHECK_DIGIT_ENFORCED = "12345L"
+#: World manufacturer identifiers whose check digit is refused when wrong: North
+#: America (1-5, FMVSS 115), where every maker uses it, so a mismatch is a typing
+#: error. Elsewhere a mismatch is a warning: most European makers fill position 9
+#: with anything, and China's GB 16735 asks for it but imported, grey-market and
+#: older cars are met without one (refusing would stop a real car at the counter;
+#: see desk.domain.vindecode).
+_CHECK_DIGIT_ENFORCED = "12345"
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,8 @@ def vin(text: str) -> VinResult:
 
     Spaces are removed and letters upper-cased. The barcode on imported cars is
     often read by USB scanners as 18 characters with a leading 'I' (the import
-    marker), which is dropped. The check digit is enforced where the law makes
-    it mandatory (North America and China); elsewhere a mismatch is returned
+    marker), which is dropped. The check digit is enforced for North America,
+    where every maker uses it; elsewhere (China included) a mismatch is returned
     as ``warning`` so the advisor double-checks instead of being blocked.
     """
     value = re.sub(r"\s+", "", _halfwidth(str(text or ""))).upper()
@@ -193,8 +196,12 @@ _KM = re.compile(r"^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)$")
 _KM_UNIT = re.compile(r"(km|公里)$", re.IGNORECASE)
 
 
+#: ".0", ".00" at the end of a number: nothing after the point.
+_WHOLE_DECIMALS = re.compile(r"\.0+$")
+
+
 def odometer(km: int | str, last_km: int | None) -> int:
-    """An odometer reading in whole km ("12,345", " 12345 ", 12345).
+    """An odometer reading in whole km ("12,345", " 12345 ", 12345, "35210.0").
 
     A reading lower than the vehicle's last one is refused: it is almost
     always a typo, and mileage is evidence (warranty, service intervals). A
@@ -211,6 +218,8 @@ def odometer(km: int | str, last_km: int | None) -> int:
     else:
         shown = str(km).strip()
         raw = _KM_UNIT.sub("", _halfwidth(shown).replace(" ", "")).strip()
+        # a whole number as a spreadsheet writes it ("35210.0"); 35210.5 stays refused
+        raw = _WHOLE_DECIMALS.sub("", raw)
         digits = raw[1:] if raw.startswith("-") else raw
         if not _KM.match(digits):
             raise InvalidInput("odometer", "Not a number of km: {value}", {"value": shown})

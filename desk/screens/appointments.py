@@ -84,15 +84,16 @@ class AppointmentsScreen(ListScreen):
     ]
 
     TABLE_ID = "board"
-    # What an advisor scans first fits in 80 columns; the rest scrolls.
+    # What an advisor scans first fits in 80 columns; the rest scrolls (shift+→).
+    # Every column within 120: a long flag, vehicle or concern wraps.
     COLUMNS = (
         ("time", N_("Time"), 5),
         ("customer", N_("Customer"), 12),
-        ("plate", N_("Plate"), 10),
+        ("plate", N_("Plate"), 9),
         ("stage", N_("Stage"), 14),
-        ("flags", N_("Flags"), 24),
-        ("vehicle", N_("Vehicle"), 18),
-        ("concern", N_("Concern"), 28),
+        ("flags", N_("Flags"), 15),
+        ("vehicle", N_("Vehicle"), 14),
+        ("concern", N_("Concern"), 22),
         ("advisor", N_("Advisor"), 10),
     )
 
@@ -196,9 +197,13 @@ class AppointmentsScreen(ListScreen):
 
     def show_rows(self, rows) -> None:
         super().show_rows(rows)
-        self.set_title(self.title_text(self.opening))
+        title = self.title_text(self.opening)
         if not rows:
-            self.notify(_("No visits today"), timeout=3)
+            # said on the title line of the day shown, once (a notice per reload
+            # stacked up, and said "today" of any day)
+            today = self.day == self.app.clock().date()
+            title.append("   " + (_("No visits today") if today else _("No visits on this day")), style="dim")
+        self.set_title(title)
 
     def current_visit(self) -> int | None:
         return self.current_key()

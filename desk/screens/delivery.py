@@ -297,7 +297,12 @@ class DeliveryScreen(SettlementActions, HandbackActions, VisitScreen):
             _("Agree the follow-up call (within 72 hours)"),
             [
                 FormField.of(fields.FOLLOWUP_AT, _("When (e.g. tomorrow 10:00, +2 15:00)"), now=now),
-                FormField.of(fields.FOLLOWUP_CHANNEL, _("Channel: phone, wechat or sms"), "phone"),
+                FormField.of(
+                    fields.FOLLOWUP_CHANNEL,
+                    _("Channel: phone, wechat or sms"),
+                    # the channel the customer's note asks for ("Prefers WeChat messages")
+                    fields.preferred_channel(self.view.customer.special_note if self.view else ""),
+                ),
             ],
             check=check,
         )

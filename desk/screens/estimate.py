@@ -20,9 +20,8 @@ from desk.i18n import N_, _, lang_text
 from desk.screens.visit import VisitScreen
 from desk.widgets.carryover import CarryOverActions, earlier_panel
 from desk.widgets.dialogs import ConfirmDialog, FormDialog, FormField, PickDialog
-from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
-from desk.widgets.safe import literal
-from desk.widgets.tables import append_rows
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, description_cell, stock_cell, work_cell
+from desk.widgets.tables import append_rows, row_height
 
 #: Short (the column is 4 wide): "lab." is labour.
 KIND_LABELS = {LineKind.LABOUR: N_("lab."), LineKind.PART: N_("part"), LineKind.FEE: N_("fee")}
@@ -104,7 +103,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
     def _line_cells(self, ln) -> tuple:
         net = line_net(priced(ln))
-        desc = literal(ln.description)
+        desc = description_cell(ln)
         notes = [f"-{ln.discount_pct.normalize():f}%"] if ln.discount_pct else []
         notes += [x for x, on in ((_("warranty"), ln.warranty), (_("free"), ln.free)) if on]
         if notes:
@@ -135,7 +134,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
         ):
             # the lines shown are unchanged (a line was added, or nothing changed):
             # add the new rows only
-            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown) :]])
+            append_rows(table, [(str(line_id), cells) for line_id, cells in rows[len(shown) :]], wrap=True)
             self.line_ids.extend(line_id for line_id, _cells in rows[len(shown) :])
         else:
             # a reload (maybe another terminal's change): the cursor stays on the
@@ -144,7 +143,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
             table.clear()
             self.line_ids = []
             for line_id, cells in rows:
-                table.add_row(*cells, key=str(line_id))
+                table.add_row(*cells, key=str(line_id), height=row_height(table, cells))
                 self.line_ids.append(line_id)
             if self.line_ids:
                 keep = self.line_ids.index(chosen) if chosen in self.line_ids else min(row, len(self.line_ids) - 1)
@@ -241,7 +240,9 @@ class EstimateScreen(CarryOverActions, VisitScreen):
                 )
             elif avail == Availability.BACK_ORDER:
                 form = FormDialog(
-                    _("Back order: we apologise and agree the arrival date"),
+                    _("Back order: we apologise and agree the arrival date")
+                    + "\n"
+                    + _("Availability of {line}", line=self.line_named(line_id)),
                     [
                         # "?" (or empty): the supplier has given no date yet, as on the part form
                         FormField.of(fields.PART_ETA, _("Arrival date"), today=today),
@@ -259,7 +260,7 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         self.app.push_screen(
             PickDialog(
-                _("Availability"),
+                _("Availability of {line}", line=self.line_named(line_id)),
                 [
                     (Availability.IN_STOCK, _("in stock")),
                     (Availability.BACK_ORDER, _("back order")),
@@ -317,12 +318,17 @@ class EstimateScreen(CarryOverActions, VisitScreen):
 
         self.submit(form, save, approve=_("Price override: {line}", line=line.description))
 
+    def line_named(self, line_id: int) -> str:
+        """The description of the line ``line_id``, for a question about it."""
+        line = next((ln for ln in self.view.lines if ln.id == line_id), None) if self.view else None
+        return line.description if line else ""
+
     def action_remove_line(self) -> None:
         line_id = self.selected_line()
         if line_id is None:
             return
         self.app.push_screen(
-            ConfirmDialog(_("Remove this line?")),
+            ConfirmDialog(_("Remove the line {line}?", line=self.line_named(line_id))),
             lambda yes: yes and self.call(lambda: self.desk.estimate.remove_line(self.user, self.ref, line_id)),
         )
 

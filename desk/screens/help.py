@@ -95,7 +95,18 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(_("Id"), key="id", width=ident)
         for keys, what, ident in self.rows:
             table.add_row(literal(keys), literal(what), literal(ident))
+        self.fit_height()
         table.focus()
+
+    def fit_height(self) -> None:
+        """The table no taller than the dialog leaves it at this terminal's height
+        (at 24 lines too), so that it scrolls to its last key instead of being
+        cut by the dialog's edge: the dialog takes 95 % of the height, its border,
+        padding, title and hint 9 lines."""
+        self.query_one(DataTable).styles.max_height = max(3, min(24, self.app.size.height * 95 // 100 - 9))
+
+    def on_resize(self) -> None:
+        self.fit_height()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from desk.domain import history
 from desk.domain.integrity import RULE_LABELS
 from desk.domain.timeline import LABELS
 from desk.i18n import N_, _
@@ -17,6 +18,7 @@ from desk.widgets.dialogs import ReasonDialog
 from desk.widgets.footer import DeskFooter
 from desk.widgets.safe import literal
 from desk.widgets.stopwatch import duration_text, span, standard_text
+from desk.widgets.tables import row_height
 
 
 class HistoryScreen(DeskScreen):
@@ -70,8 +72,15 @@ class HistoryScreen(DeskScreen):
         ):
             flags.add_column(_(label), key=key)
         table = self.query_one("#history", DataTable)
-        for key, label in (("at", N_("When")), ("who", N_("Who")), ("what", N_("What")), ("detail", N_("Detail"))):
-            table.add_column(_(label), key=key)
+        # the detail wraps in what the row leaves (a change is read whole)
+        room = max(30, self.app.size.width - 15 - 12 - 24 - 2 * 4 - 2)
+        for key, label, width in (
+            ("at", N_("When"), 15),
+            ("who", N_("Who"), 12),
+            ("what", N_("What"), 24),
+            ("detail", N_("Detail"), room),
+        ):
+            table.add_column(_(label), key=key, width=width)
         self.load()
 
     def on_data_changed(self, message) -> None:
@@ -84,6 +93,7 @@ class HistoryScreen(DeskScreen):
                 self.desk.timeline.timeline(vid),
                 self.desk.integrity.visit_flags(vid),
                 *self.desk.lifecycle.history_with_voids(vid),
+                {u.id: u.name for u in self.desk.people.users()},
             ),
             self.show,
             group="history",
@@ -91,10 +101,17 @@ class HistoryScreen(DeskScreen):
         )
 
     def show(self, result) -> None:
-        timeline, flags, events, voids = result
+        timeline, flags, events, voids, self.names = result
         self.show_timeline(timeline)
         self.show_flags(flags)
         self.show_rows(events, voids)
+
+    def item_text(self, item_id: str) -> str:
+        """An MOT item's words in the interface language ("" when unknown)."""
+        try:
+            return self.desk.ctx.templates.get(item_id).text
+        except KeyError:
+            return ""
 
     def show_flags(self, flags) -> None:
         self.flags, self.ref = flags, flags.ref
@@ -195,18 +212,18 @@ class HistoryScreen(DeskScreen):
         keep = table.cursor_row
         table.clear()
         voids = voids or {}
+        symbol = self.app.settings.currency_symbol
         for e in events:
-            detail = Text(e.after[:80])
+            # in the shop's words, not the stored JSON (desk.domain.history)
+            said = history.describe(
+                e.action, e.after, names=getattr(self, "names", {}), item_text=self.item_text, symbol=symbol
+            )
+            detail = literal(said.detail)
             if e.action == "estimate.authorise" and e.entity_id in voids:
                 msg, values = voids[e.entity_id]
                 detail = Text(_(msg, **values), style="bold red")
-            table.add_row(
-                e.at.strftime("%m-%d %H:%M:%S"),
-                Text(e.user_name),
-                Text(e.action),
-                detail,
-                key=str(e.id),
-            )
+            cells = (e.at.strftime("%m-%d %H:%M:%S"), Text(e.user_name), Text(said.what), detail)
+            table.add_row(*cells, key=str(e.id), height=row_height(table, cells))
         # the newest change in view and under the cursor (the list is oldest first
         # and was out of reach below the timeline): a reload keeps a cursor moved up
         table.move_cursor(row=max(0, table.row_count - 1) if at_end else min(keep, table.row_count - 1))

@@ -8,12 +8,14 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from desk.domain.entities import VisitRef
-from desk.i18n import _
+from desk.i18n import N_, _
 from desk.screens.base import DeskScreen
 from desk.widgets.footer import DeskFooter
+from desk.widgets.tables import row_height
 
 
 class TableScreen(DeskScreen):
@@ -24,6 +26,26 @@ class TableScreen(DeskScreen):
     /* the table scrolls, not the screen (whose scrollbar would cover the footer) */
     TableScreen > DataTable { height: 1fr; }
     """
+    # The columns past the terminal's edge (Vehicle, Concern at 80 columns) are
+    # reached with shift+arrows (or < >): ← → may be a screen's own keys (the day).
+    BINDINGS = [
+        Binding(
+            "shift+right,greater_than_sign",
+            "columns(1)",
+            N_("More columns"),
+            show=False,
+            priority=True,
+            id="list.columns_right",
+        ),
+        Binding(
+            "shift+left,less_than_sign",
+            "columns(-1)",
+            N_("Columns back"),
+            show=False,
+            priority=True,
+            id="list.columns_left",
+        ),
+    ]
     #: The table's id (the title is ``<id>-title``).
     TABLE_ID = "list"
     #: (key, English label msgid, width) per column; fixed widths keep columns
@@ -65,6 +87,11 @@ class TableScreen(DeskScreen):
         for i in self.order:
             key, label, width = self.COLUMNS[i]
             table.add_column(_(label), key=key, width=width)
+
+    def action_columns(self, step: int) -> None:
+        """Scroll the table half its width to the right (1) or back (-1)."""
+        table = self.query_one(DataTable)
+        table.scroll_to(x=max(0, table.scroll_x + step * max(table.size.width // 2, 10)), animate=False)
 
     def in_order(self, cells: tuple) -> list:
         """A row's cells (in ``COLUMNS`` order) in the order shown."""
@@ -131,7 +158,9 @@ class ListScreen(TableScreen):
         table.clear()
         self.rows = rows
         for row in rows:
-            table.add_row(*self.in_order(self.cells(row)), key=str(self.row_key(row)))
+            cells = self.in_order(self.cells(row))
+            # a long flag, name or concern takes another line, never cut
+            table.add_row(*cells, key=str(self.row_key(row)), height=row_height(table, cells))
         for i, row in enumerate(rows):
             if self.row_key(row) == keep:
                 table.move_cursor(row=i)

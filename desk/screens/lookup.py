@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
-from desk.domain import fields
+from desk.domain import fields, vindecode
 from desk.domain.drafts import CustomerDraft, VehicleDraft
 from desk.domain.errors import AlreadyOnFile
 from desk.domain.validate import show_phone
@@ -168,6 +168,8 @@ class LookupScreen(ModalScreen[tuple[int, int] | None]):
         specs = (fields.NAME, fields.PHONE, *VehicleDraft.FORM)
         form_fields = [FormField.of(spec, labels[spec.name], values.get(spec.name, ""), today=today) for spec in specs]
         form_fields[specs.index(fields.PURCHASE_DATE)].placeholder = "2021-05-01"
+        # the VIN typed fills make and year (offline, desk.domain.vindecode)
+        form_fields[specs.index(fields.VIN)].fills = lambda text: vindecode.form_values(text, today=today)
         # the form stays up until the customer is saved: a refusal leaves what was typed
         form = FormDialog(_("New customer and vehicle"), form_fields, hold=True)
         form.submitted = lambda values: self._create(form, values)

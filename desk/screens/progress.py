@@ -103,17 +103,18 @@ class ProgressScreen(ListScreen):
     #: who is clocked on what, by visit.
     runs: dict = {}
     on: dict = {}
-    # within 120 columns: the plate identifies the car, the vehicle is on its screen
+    # within 120 columns (beside the scrollbar): the plate identifies the car, the
+    # vehicle is on its screen; a long name, line or flag wraps, never cut
     COLUMNS = (
         ("ro", N_("RO"), 10),
-        ("plate", N_("Plate"), 8),
+        ("plate", N_("Plate"), 9),
         ("customer", N_("Customer"), 11),
         ("status", N_("Status"), 16),
-        ("tech", N_("Technician"), 10),
+        ("tech", N_("Technician"), 11),
         ("bay", N_("Bay"), 4),
         ("promised", N_("Promised"), 11),
         ("left", N_("Time left"), 11),
-        ("flags", N_("Flags"), 21),
+        ("flags", N_("Flags"), 15),
     )
     # at 80 columns: the car, where it is, how late, what needs doing (the rest scrolls)
     NARROW = ("ro", "plate", "status", "left", "flags", "tech")

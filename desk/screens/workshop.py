@@ -18,8 +18,8 @@ from desk.domain.process import Stage
 from desk.i18n import N_, _, _n
 from desk.screens.visit import VisitScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
-from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, stock_cell, work_cell
-from desk.widgets.safe import literal
+from desk.widgets.lines import STOCK_WIDTH, WORK_WIDTH, description_cell, stock_cell, work_cell
+from desk.widgets.tables import row_height
 from desk.widgets.when import at_text
 
 APPROVAL_LABELS = {
@@ -63,7 +63,7 @@ class WorkLines(DataTable):
         # within 80 columns (the body stacks the lines over the checklist); the
         # work column names the technician: "done 张强"
         for key, label, width in (
-            ("desc", N_("Description"), 13),
+            ("desc", N_("Description"), 12),  # wraps: never cut
             ("amount", N_("Amount"), 9),
             ("approval", N_("Approval"), 8),
             ("avail", N_("Stock"), STOCK_WIDTH),
@@ -86,15 +86,15 @@ class WorkLines(DataTable):
             work = (
                 Text(_("waiting part"), style="yellow") if waiting else work_cell(ln, names, view.visit.technician_id)
             )
-            self.add_row(
-                literal(ln.description + (" *" if ln.added_in_repair else "")),
+            cells = (
+                description_cell(ln),
                 format_money(line_net(priced(ln))),
                 approval_cell(ln, view.authorised),
                 stock_cell(ln),
                 work,
                 clocked_text((times or {}).get(ln.id)),
-                key=str(ln.id),
             )
+            self.add_row(*cells, key=str(ln.id), height=row_height(self, cells))
             self.line_ids.append(ln.id)
         if self.line_ids:
             self.move_cursor(row=min(row, len(self.line_ids) - 1))

@@ -11,6 +11,7 @@ Use: ``yield Checklist()``, ``checklist.show(statuses)`` with the
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -20,6 +21,7 @@ from desk.domain import staff
 from desk.domain.checklist import ItemState, ItemStatus, MarkKind
 from desk.i18n import N_, _
 from desk.widgets.safe import literal
+from desk.widgets.tables import row_height
 
 #: ASCII state marks: box-drawing and symbols like ✓ ■ are ambiguous-width on CJK
 #: terminals and shift the columns.
@@ -96,19 +98,28 @@ class Checklist(DataTable):
         self.add_column("", key="id", width=7)
         # Fixed widths: auto-sizing depends on when the rows arrive, and the
         # columns would jump as items change state.
-        self.add_column(_("Item"), key="text", width=46)
-        self.add_column(_("Kind"), key="kind", width=10)
-        self.add_column(_("Note"), key="note", width=40)
+        # The kind as wide as its longest word in this language ("recommended
+        # data"); the item and its note wrap onto more lines rather than be cut.
+        self.add_column(_("Item"), key="text", width=42)
+        self.add_column(_("Kind"), key="kind", width=max(cell_len(k) for k in self.kinds()))
+        self.add_column(_("Note"), key="note", width=38)
 
     #: The columns' keys, in the order of :meth:`_cells`.
     COLUMNS = ("state", "id", "text", "kind", "note")
 
     @staticmethod
-    def _cells(s: ItemStatus) -> tuple[Text, ...]:
+    def kind_text(required: bool, from_data: bool) -> str:
+        kind = _("required") if required else _("recommended")
+        return kind + " " + _("data") if from_data else kind
+
+    @classmethod
+    def kinds(cls) -> list[str]:
+        return [cls.kind_text(r, d) for r in (True, False) for d in (True, False)]
+
+    @classmethod
+    def _cells(cls, s: ItemStatus) -> tuple[Text, ...]:
         mark, style = STATE_MARK[s.state]
-        kind = _("required") if s.item.required else _("recommended")
-        if s.item.from_data:
-            kind += " " + _("data")
+        kind = cls.kind_text(s.item.required, s.item.from_data)
         note = ""
         if s.mark is not None and s.mark.reason:
             note = s.mark.reason
@@ -135,7 +146,8 @@ class Checklist(DataTable):
         self.statuses = list(statuses)
         self.clear()
         for s in statuses:
-            self.add_row(*self._cells(s), key=s.item.id)
+            cells = self._cells(s)
+            self.add_row(*cells, key=s.item.id, height=row_height(self, cells))
         if current is not None:
             self.focus_item(current)
 
@@ -148,6 +160,14 @@ class Checklist(DataTable):
         else:
             return False
         if old == status:
+            return True
+        if row_height(self, self._cells(old)) != row_height(self, self._cells(status)):
+            # the row needs more or fewer lines (a note came or went): drawn again
+            current, rows = self.current_item_id, list(self.statuses)
+            rows[i], self.statuses = status, []
+            self.show(rows)
+            if current is not None:
+                self.focus_item(current)
             return True
         self.statuses[i] = status
         changed = {

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from desk.domain import fields
 from desk.domain.comebacks import CAUSE_LABELS, CONFIRMED, cause_label, changeable
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 
 
 def comeback_panel() -> Static:
@@ -104,8 +104,10 @@ def proposal_text(proposal) -> Text:
     """ "possible comeback of RO… (same car, similar concern, N days ago)" and its keys."""
     out = Text(
         " "
-        + _(
+        + _n(
+            "possible comeback of {number} (same car, similar concern, {days} day ago)",
             "possible comeback of {number} (same car, similar concern, {days} days ago)",
+            proposal.days,
             number=proposal.number,
             days=proposal.days,
         )

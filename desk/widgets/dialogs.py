@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -269,6 +270,10 @@ class FormField:
     #: shown under the field from 90 % of the limit on.
     limit: int | None = None
     counter: Callable[[str], str] | None = None
+    #: What this field's text says of the others (the VIN: make and year), and a
+    #: sentence to show under it (a msgid, or None): ``(values by field, note)``.
+    #: A field the user has typed in is left alone.
+    fills: Callable[[str], tuple[dict[str, str], str | None]] | None = None
 
     @classmethod
     def of(cls, spec, label: str, value: str = "", **ctx) -> FormField:
@@ -288,7 +293,27 @@ class FormField:
 
 
 class FormBody(VerticalScroll, can_focus=False):
-    """A form's fields, scrolled to the focused one; not a Tab stop itself."""
+    """A form's fields, scrolled to the focused one with its label (the first
+    with the form's title: a tall form never opens with its first label
+    scrolled away); not a Tab stop itself."""
+
+    def on_descendant_focus(self, event) -> None:
+        field = event.widget
+        if not isinstance(field, Input):
+            return
+        inputs = list(self.query(Input))
+        if inputs and field is inputs[0]:
+            self.call_after_refresh(self.scroll_home, animate=False)
+            return
+        siblings = list(self.children)
+        at = siblings.index(field) if field in siblings else -1
+        label = siblings[at - 1] if at > 0 else None
+        if isinstance(label, Label):
+            self.call_after_refresh(self.show_both, label, field)
+
+    def show_both(self, label: Widget, field: Widget) -> None:
+        region = label.virtual_region_with_margin.union(field.virtual_region_with_margin)
+        self.scroll_to_region(region, animate=False, immediate=True)
 
 
 class FormDialog(Held, ModalScreen[dict | None]):
@@ -359,11 +384,29 @@ class FormDialog(Held, ModalScreen[dict | None]):
             )
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """Near or over its limit a text shows its length ("487/500"): never cut."""
+        """Near or over its limit a text shows its length ("487/500"): never cut.
+        A field that fills others (the VIN) fills them as it is typed."""
         f = next((f for f in self.fields if f"f-{f.name}" == event.input.id), None)
+        if f is not None and f.fills is not None:
+            self.fill_from(f, event.value)
         if f is None or f.counter is None or f.limit is None:
             return
         self.query_one(f"#c-{f.name}", Static).update(counter_text(None, event.value, counter=f.counter, limit=f.limit))
+
+    def fill_from(self, source: FormField, text: str) -> None:
+        """The fields ``source``'s text fills, where they are empty or still hold
+        what an earlier fill put there (what the user typed stays), and its note."""
+        assert source.fills is not None
+        values, note = source.fills(text)
+        filled: dict[str, str] = self.__dict__.setdefault("_filled", {})
+        names = {f.name for f in self.fields}
+        for name, value in values.items():
+            if name not in names:
+                continue
+            box = self.query_one(f"#f-{name}", Input)
+            if box.value.strip() in ("", filled.get(name)):
+                box.value = filled[name] = value
+        self.show_error(source.name, _(note) if note else "")
 
     def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:
         tell_cleaned(self, event.removed)

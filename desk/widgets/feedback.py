@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desk.domain import stale
+from desk.domain.entities import ROLE_LABELS, Role
 from desk.domain.errors import (
     AlreadyOnFile,
     DeskError,
@@ -16,15 +17,17 @@ from desk.domain.errors import (
 )
 from desk.i18n import N_, _, _n
 
-#: Who a refusal names when the domain gives a role: "tick needs a QC inspector", not "needs qc".
-ROLE_WHO = {
-    "advisor": N_("an advisor"),
-    "technician": N_("a technician"),
-    "qc": N_("a QC inspector"),
-    "csr": N_("a follow-up caller"),
-    "foreman": N_("a foreman"),
-    "manager": N_("a manager"),
+#: Who a refusal names when the domain gives a role (its id or its label): "tick
+#: needs a QC inspector", with its article, not "needs qc".
+_WHO_OF_ROLE = {
+    Role.ADVISOR: N_("an advisor"),
+    Role.TECHNICIAN: N_("a technician"),
+    Role.QC: N_("a QC inspector"),
+    Role.CSR: N_("a follow-up caller"),
+    Role.FOREMAN: N_("a foreman"),
+    Role.MANAGER: N_("a manager"),
 }
+ROLE_WHO = {key: who for role, who in _WHO_OF_ROLE.items() for key in (role.value, ROLE_LABELS[role])}
 
 #: Open items named in a refusal; the rest are counted.
 NAMED_ITEMS = 3

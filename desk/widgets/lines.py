@@ -9,6 +9,7 @@ from rich.text import Text
 from desk.domain.entities import Availability, LineKind
 from desk.domain.estimate import chase_supplier
 from desk.i18n import N_, _
+from desk.widgets.safe import literal
 
 #: Short stock words (the column is narrow; f1 and the form say them in full).
 STOCK_LABELS = {
@@ -17,8 +18,9 @@ STOCK_LABELS = {
     Availability.BACK_ORDER: N_("ordered"),
     Availability.ARRIVED: N_("arrived"),
 }
-#: Width of the stock and the work columns.
-STOCK_WIDTH = 12
+#: Width of the stock and the work columns: "ordered 12-10" whole (a date is
+#: never cut: "ordered 12-1" reads as the first of December).
+STOCK_WIDTH = 13
 WORK_WIDTH = 14
 
 
@@ -34,6 +36,12 @@ def stock_cell(ln) -> Text:
     return Text(
         label, style="bold red" if attention else "green" if ln.availability != Availability.BACK_ORDER else "yellow"
     )
+
+
+def description_cell(ln) -> Text:
+    """The line's description, ``*`` first when the work was added in repair
+    (first, so that a narrow column never cuts the mark)."""
+    return literal(("* " if ln.added_in_repair else "") + ln.description)
 
 
 def work_cell(ln, names: dict[int, str], technician_id: int | None = None, todo: str | None = None) -> Text:

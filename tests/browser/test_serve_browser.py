@@ -261,3 +261,32 @@ def test_lobby_reads_across_the_room_with_the_shop_name_a_clock_and_colours(brow
     assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
     assert cell_colour(page, "京A***45", "待交车") == (red, green, blue)
     page.close()
+
+
+#: A 55-inch 16:9 TV is 68.5 cm tall: the height of one CSS pixel at 1080p.
+TV_CM_PER_PX = 68.5 / 1080
+#: Capitals of a monospace font (DejaVu Sans Mono, Menlo): 0.73 of its size.
+CAP_HEIGHT = 0.73
+
+
+@pytest.mark.browser
+def test_lobby_fills_a_1080p_tv_with_letters_read_from_3_m_and_pages_through_the_cars(browser, lobby, shop, clock):
+    for _ in range(30):
+        shop.desk.booking.walk_in(
+            shop.sa, customer_id=shop.customer, vehicle_id=shop.vehicle, concerns=shop.desk.booking.concerns(["oil"])
+        )
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.add_init_script(CATCH_TERMINAL)
+    page.goto(lobby.url, wait_until="domcontentloaded")
+    text = wait_text(page, "京A***45", "1 of")
+    size = page.evaluate("() => Number(window.__deskTerminal.options.fontSize)")
+    # about 2.5 cm capitals on the TV: an inch for every ten feet (3 m) of the room
+    assert size * CAP_HEIGHT * TV_CM_PER_PX >= 2.5, size
+    cols, rows = page.evaluate("() => [window.__deskTerminal.cols, window.__deskTerminal.rows]")
+    # the board takes the screen's width (its header row reaches the right edge)
+    header = next(line for line in text.split("\n") if "Promised" in line)
+    assert len(header.rstrip()) >= cols - 12 and "Plate" in header, (cols, header)
+    # more cars than fit: pages, and the rows of the first fill the height
+    plates = [line for line in text.split("\n") if "京A***45" in line]
+    assert 5 <= len(plates) < 30 and len(plates) >= rows - 8, (rows, len(plates))
+    page.close()

@@ -47,15 +47,18 @@ def test_templates_hold_every_item_of_the_spec(templates):
 
 
 def test_templates_use_the_words_of_the_source(templates):
-    """The three-piece covers (三件套) come off in front of the customer at delivery
-    and are laid for a road test with the customer; the QC stage is 检验."""
+    """The four-piece protection set (四件套) fitted at the walkaround is the one
+    laid for a road test with the customer and taken off in front of them at
+    delivery (it said three-piece there: one set, one name); the QC stage is 检验."""
     from desk.domain.process import STAGE_LABELS, Stage
     from desk.i18n import _, set_locale
 
     items = {i.id: i for i in templates.items}
-    assert "三件套" in items["DLV-07"].zh and "three-piece" in items["DLV-07"].en
+    assert "四件套" in items["WLK-03"].zh and "four-piece protection set" in items["WLK-03"].en
+    assert "四件套" in items["DLV-07"].zh and "four-piece protection set" in items["DLV-07"].en
     for road_test in (i for i in templates.items if i.when == "road_test_symptom"):
-        assert "三件套" in road_test.zh and "three-piece covers" in road_test.en, road_test.id
+        assert "四件套" in road_test.zh and "four-piece protection set" in road_test.en, road_test.id
+    assert not any("三件套" in i.zh or "three-piece" in i.en for i in templates.items)
     set_locale("zh")
     try:
         assert _(STAGE_LABELS[Stage.QC]) == "检验"

@@ -267,3 +267,12 @@ def test_a_form_reports_every_field():
             (fields.DESCRIPTION, fields.QTY, fields.DISCOUNT), {"description": "x", "qty": "0", "discount_pct": "150"}
         )
     assert err.value.field == "qty"  # the first in the form's order
+
+
+def test_the_follow_up_channel_offered_is_the_one_the_customers_note_asks_for():
+    assert fields.preferred_channel("Prefers WeChat messages") == "wechat"
+    assert fields.preferred_channel("只用微信联系") == "wechat"
+    assert fields.preferred_channel("请发短信, 上班不接电话") == "sms"
+    assert fields.preferred_channel("") == fields.preferred_channel("VIP, coffee") == "phone"
+    for note in ("Prefers WeChat messages", "短信", ""):
+        assert fields.FOLLOWUP_CHANNEL.parse(fields.preferred_channel(note))  # one the form takes

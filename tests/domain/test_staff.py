@@ -41,7 +41,8 @@ def test_a_verdict_is_true_when_allowed_and_raises_its_refusal():
 
 
 def test_tick_needs_the_items_role_or_a_manager_or_foreman():
-    assert refusal(staff.may_tick(ADVISOR, QC03)) == ("tick", "qc")
+    # the role's name, not its id: "Not allowed: tick needs a QC inspector"
+    assert refusal(staff.may_tick(ADVISOR, QC03)) == ("tick", "QC inspector")
     assert staff.may_tick(QC, QC03) and staff.may_tick(MANAGER, QC03) and staff.may_tick(FOREMAN, QC03)
     assert staff.may_tick(ADVISOR, WLK03)
     assert not staff.may_tick(TECH, WLK03)

@@ -63,7 +63,7 @@ AT = datetime(2026, 11, 23, 17, 50)
         ),
         (
             OtherChange("王丽", AT, "user.roles", {"user": "刘军", "roles": "qc"}),
-            "王丽 set the role of 刘军 to qc at 17:50",
+            "王丽 set the role of 刘军 to QC inspector at 17:50",
             "王丽 于 17:50 将 刘军 的角色设为 质检员",
         ),
     ],

@@ -236,3 +236,29 @@ async def test_delivery_damage_d_and_acknowledge_a_on_two_terminals(shop, clock,
             ),
         ],
     )
+
+
+async def test_the_follow_up_form_offers_the_channel_the_customers_note_asks_for(shop, clock, db_url):
+    from textual.widgets import Input
+
+    from desk.widgets.dialogs import FormDialog
+
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "READY")
+    d = shop.desk
+    ref, _draft = d.people.customer_details(shop.customer)
+    d.people.update_customer(shop.sa, ref, {"special_note": "Prefers WeChat messages"})
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: on(app, "AppointmentsScreen")() and app.screen.rows)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "DeliveryScreen")() and app.screen.view is not None)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+        form = app.screen
+        await wait_for(pilot, lambda: form.query("#f-channel") and form.query_one("#f-channel", Input).value)
+        assert form.query_one("#f-channel", Input).value == "wechat"
+        form.query_one("#f-at", Input).focus()
+        await pilot.press(*"tomorrow 10:00", "enter", "enter")
+        await wait_for(pilot, lambda: d.lifecycle.visit_view(vid).visit.followup_agreed_at is not None)
+    assert d.lifecycle.visit_view(vid).visit.followup_channel == "wechat"

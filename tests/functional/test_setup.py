@@ -282,11 +282,11 @@ async def test_a_role_picked_after_another_managers_change_is_kept_and_reapplied
         await pb.press("down", "down", "down", "enter")  # csr
         await wait_for(pb, lambda: isinstance(b.screen, ConfirmDialog), tries=600)
         said = str(b.screen.question)
-        assert "周经理 set the role of 张强 to qc" in said and "Yours: csr" in said, said
+        assert "周经理 set the role of 张强 to QC inspector" in said and "Yours: CSR" in said, said
         assert d.people.user(uid).roles == {Role.QC}  # nothing overwritten unseen
         await pb.press("y")
         await wait_for(pb, lambda: d.people.user(uid).roles == {Role.CSR}, tries=600)
-        await wait_for(pb, lambda: screen_name(b) == "SetupScreen" and "csr" in table_text(b))
+        await wait_for(pb, lambda: screen_name(b) == "SetupScreen" and "CSR" in table_text(b))
 
 
 async def test_help_lists_the_keys_of_the_current_screen(shop, clock, db_url):

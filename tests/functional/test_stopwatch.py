@@ -312,3 +312,28 @@ async def test_the_history_opens_on_its_newest_change(shop, clock, db_url):
         assert app.focused is table and table.cursor_row == len(events) - 1 and table.scroll_offset.y > 0
         await pilot.press("up")
         assert table.cursor_row == len(events) - 2
+
+
+async def test_the_history_reads_in_words_not_json(shop, clock, db_url):
+    """h on a visit: each change is what happened and its details in the shop's
+    words (issue 29: the history showed {"at": "2026-…", "comeback_of": null…})."""
+    d = shop.desk
+    vid = flow.book(shop, clock)
+    flow.to_stage(shop, clock, vid, "ESTIMATE")
+    events = d.lifecycle.history(vid)
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_from_board(pilot, "EstimateScreen")
+        await pilot.press("h")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_name(app) == "HistoryScreen"
+                and app.screen.query_one("#history", DataTable).row_count == len(events)
+            ),
+        )
+        table = app.screen.query_one("#history", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][2] == "Booked" and "concerns Squeaking noise when braking" in rows[0][3]
+        assert not any("{" in r[3] or "visit." in r[2] for r in rows), rows
+        assert ["Moved to the next stage", "stage Walkaround"] in [r[2:] for r in rows]

@@ -41,7 +41,7 @@ def test_defaults(tmp_path):
     assert (s.slot_minutes, s.advisors_per_slot, s.bays) == (30, 2, 6)
     assert (s.service_interval_months, s.service_interval_km) == (6, 5000)
     assert (s.shop_address, s.shop_phone, s.shop_tax_id) == ("", "", "")
-    assert 32 <= s.lobby_font_size <= 40  # a TV across the room, without ?fontsize=
+    assert 48 <= s.lobby_font_size <= 64  # a TV read from 3 m, without ?fontsize=
 
 
 def test_settings_are_frozen():

@@ -86,3 +86,20 @@ def test_import_help_names_what_the_readme_says_is_read():
     text = " ".join(out.output.split())
     for word in ("UTF-8", "BOM", "UTF-16", "GBK", "GB18030", "comma", "semicolon", "tab", "bar"):
         assert word in text, f"import customers --help does not name {word}: {text}"
+
+
+def test_the_shell_completion_the_readme_shows_completes_commands():
+    """``eval "$(_DESK_COMPLETE=bash_source desk)"``: the script it loads, and the
+    answers it then asks for, as bash asks them."""
+    readme = README.read_text(encoding="utf-8")
+    assert "_DESK_COMPLETE=bash_source desk" in readme and "_DESK_COMPLETE=zsh_source desk" in readme
+    group = desk_command()
+    script = CliRunner().invoke(group, [], prog_name="desk", env={"_DESK_COMPLETE": "bash_source"})
+    assert "_desk_completion" in script.output, script.output
+    words = CliRunner().invoke(
+        group,
+        [],
+        prog_name="desk",
+        env={"_DESK_COMPLETE": "bash_complete", "COMP_WORDS": "desk --db x.db pin-key ", "COMP_CWORD": "4"},
+    )
+    assert {"plain,export", "plain,import", "plain,upgrade"} <= set(words.output.split()), words.output

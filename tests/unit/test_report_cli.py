@@ -88,14 +88,25 @@ def test_report_refuses_bad_input_with_a_sentence(desk, shop, clock, db_url):
 
 
 def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkeypatch):
-    """report, export and audit verify on a file that isn't there say so and make
-    nothing (they used to make an empty shop and report zeros); without --db, the
-    default file in the data folder is no different."""
+    """report, export, audit verify, backup and the commands on a shop's users,
+    lobby and schema, on a file that isn't there, say so and make nothing (they
+    used to make an empty shop and report zeros); without --db, the default file
+    in the data folder is no different."""
     missing = tmp_path / "nowhere.db"
     for args in (
         ["report", "--from", "today"],
         ["export", "visits", "--from", "today", "-o", str(tmp_path / "x.csv")],
         ["audit", "verify"],
+        ["backup", str(tmp_path / "copy.db")],
+        # commands on a shop that is there: a mistyped --db is a sentence, not a
+        # new empty shop ("No user named 王丽")
+        ["set-pin", "王丽", "--stdin"],
+        ["clear-lockout", "王丽", "--by", "周经理", "--stdin"],
+        ["recover-manager", "周经理", "--stdin"],
+        ["pin-key", "upgrade"],
+        ["db", "upgrade"],
+        ["serve-lobby"],
+        ["audit", "verify", "--re-anchor"],
     ):
         result = CliRunner().invoke(main, ["--db", str(missing), *args])
         assert result.exit_code == 1, (args, result.output)

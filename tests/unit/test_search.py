@@ -60,7 +60,8 @@ def test_probes_follow_what_was_typed():
 
 
 def _vin(text: str) -> str:
-    """``text`` with its check digit put right (China enforces it)."""
+    """``text`` with its check digit put right (a Chinese VIN without one is
+    taken with a warning: the test's VINs are whole)."""
     from desk.domain.validate import vin_check_digit
 
     return text[:8] + vin_check_digit(text) + text[9:]
@@ -104,6 +105,19 @@ def test_lookup_by_start_or_end_of_each_key(people):
     assert _found(desk, "李伟") == {"李伟"}
     assert _found(desk, "2345") == {"李伟"}  # end of a plate and of nothing else
     assert _found(desk, "xyz") == set() and desk.people.lookup("   ") == []
+
+
+def test_a_landline_is_found_the_way_desk_shows_it(people):
+    from desk.domain.validate import show_phone
+
+    desk, _ = people
+    sa_ = next(u for u in desk.people.users() if u.name == "王丽")
+    cid = desk.people.register_customer(sa_, desk.people.customer_draft(name="赵军", phone="010 6512 3456"))
+    desk.people.register_vehicle(sa_, cid, desk.people.vehicle_draft(plate="京B54321"))
+    shown = show_phone(desk.people.customer_details(cid)[1].phone)
+    assert shown.startswith("010")  # the trunk 0 on screen, not in the stored number
+    assert _found(desk, shown) == {"赵军"}
+    assert _found(desk, "01065123456") == {"赵军"} and _found(desk, "6512 3456") == {"赵军"}
 
 
 def test_pinyin_finds_a_chinese_name_by_initials_or_whole(people):
