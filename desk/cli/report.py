@@ -89,8 +89,8 @@ def _write_csv(report, csv_path: str, took) -> None:
                 m.params.get("period", ""),
                 "" if row.shop is None or row.shop.value is None else str(row.shop.value),
                 ";".join("" if v is None else str(v) for v in row.trend),
-                _behind(m, numbers, m.visits),
-                _behind(m, numbers, m.hits),
+                _behind(m, numbers, m.visits, met_only=False),
+                _behind(m, numbers, m.hits, met_only=True),
             ]
         )
     for key, label, value in takings_rows(took):
@@ -106,11 +106,11 @@ def _write_csv(report, csv_path: str, took) -> None:
     click.echo(_n("{n} figure written to {path}", "{n} figures written to {path}", len(report.rows), path=csv_path))
 
 
-def _behind(m, numbers, ids) -> str:
-    """The RO numbers behind a figure (``ids``: its base or those that meet it);
-    the days, for a figure of days (the opening checklist)."""
-    if m.days:
-        return " ".join(f"{day:%Y-%m-%d}" for day, met, _detail in m.days if met or ids is m.visits)
+def _behind(m, numbers, ids, *, met_only: bool) -> str:
+    """The RO numbers behind a figure (``ids``: its base, or those that meet it
+    with ``met_only``); the days, for a figure of days (the opening checklist)."""
+    if m.days:  # (both id lists are empty: "ids is m.visits" was true for the met column too)
+        return " ".join(f"{day:%Y-%m-%d}" for day, met, _detail in m.days if met or not met_only)
     return " ".join(numbers[i].number for i in ids if i in numbers)
 
 

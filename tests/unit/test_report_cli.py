@@ -117,3 +117,25 @@ def test_reading_commands_refuse_a_database_that_does_not_exist(tmp_path, monkey
     result = CliRunner().invoke(main, ["report", "--from", "today"])
     assert result.exit_code == 1 and "There is no database at" in result.output, result.output
     assert not list((tmp_path / "data").glob("*.db"))
+
+
+def test_the_opening_checklists_met_column_names_only_the_days_that_met_it(desk, shop, clock, db_url, tmp_path):
+    """The CSV's "met" column listed every open day, met or not (both id lists are
+    empty for a figure of days; breaking test of issue 26)."""
+    d = shop.desk
+    first = clock.now.date()
+    items = [i.item_id for i in d.setup.opening_checklist()]
+    d.setup.tick_opening(shop.sa, items[0])  # an open day, one item ticked
+    clock.advance(days=1)
+    for item in items:  # the next day, all of them
+        d.setup.tick_opening(shop.sa, item)
+    out = tmp_path / "kpi.csv"
+    result = CliRunner().invoke(
+        main, ["--db", db_url, "report", "--from", f"{first}", "--to", f"{clock.now.date()}", "--csv", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["key"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    opening = rows["opening"]
+    assert (opening["num"], opening["den"]) == ("1", "2")
+    assert opening["visits"].split() == [f"{first}", f"{clock.now.date()}"]
+    assert opening["met"].split() == [f"{clock.now.date()}"]
