@@ -26,6 +26,25 @@ from desk.i18n import N_
 Tally = dict[tuple[int, str], tuple[int, int]]
 
 
+#: The counts over visits: their drill-down pages through the visits counted.
+OVER_VISITS = frozenset(
+    {
+        "greeting",
+        "appointment_share",
+        "returning",
+        "no_show",
+        "mot_stage",
+        "frft",
+        "comeback",
+        "on_time",
+        "same_advisor",
+        "followup",
+        "followup_reach",
+        "duration",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Count:
     """What the database counts for one figure: ``kind`` names the count (the

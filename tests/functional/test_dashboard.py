@@ -51,8 +51,8 @@ async def open_dashboard(pilot):
     app = pilot.app
     await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
     await pilot.press("f7")
-    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
-    await wait_for(pilot, lambda: True)
+    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.complete)
+    await wait_for(pilot, lambda: "Loading" not in title(app))
 
 
 def title(app) -> str:

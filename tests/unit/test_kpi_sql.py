@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from desk.domain import kpi
 from desk.services import open_desk
 from desk.services.reports import figure_id
+from desk.store.models import VisitRow
 from tests.flow import setting_version
 
 
@@ -34,10 +36,43 @@ def year(module_db_url):
         then = open_desk(module_db_url, clock=lambda t=now - timedelta(days=days): t, migrate=False)
         then.setup.set_setting(manager, key, value, setting_version(then, key))
         then.ctx.engine.dispose()
+    _edges(d.ctx.engine)
     d.ctx.engine.dispose()
     d = open_desk(module_db_url, clock=lambda: now, migrate=False)
     yield d, now
     d.ctx.engine.dispose()
+
+
+def _edges(engine) -> None:
+    """Cases the demo's flow does not make, on some of its visits: a greeting at
+    exactly the standard and a second over it, a promise moved after signing
+    (earlier and later), a repair of exactly 2 h, the car's readiness told by
+    another advisor than the one who received it."""
+    v = VisitRow.__table__
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.select(v.c.id, v.c.arrived_at, v.c.ready_at, v.c.repair_started_at, v.c.advisor_id)
+            .where(v.c.arrived_at.is_not(None), v.c.ready_at.is_not(None), v.c.repair_started_at.is_not(None))
+            .order_by(v.c.id)
+        ).all()
+        assert len(rows) > 40
+        advisors = sorted({r.advisor_id for r in rows if r.advisor_id is not None})
+        for n, (vid, arrived, ready, started, advisor) in enumerate(rows[:40]):
+            change: dict = {}
+            if n % 4 == 0:
+                change["reception_at"] = arrived + timedelta(seconds=60 + n % 8 // 4)  # 60 s, then 61 s
+            if n % 5 == 1:
+                change["promised_at"] = ready - timedelta(hours=1)
+                change["signed_promised_at"] = ready + timedelta(minutes=n)
+            if n % 5 == 2:
+                change["promised_at"] = ready + timedelta(hours=1)
+                change["signed_promised_at"] = ready - timedelta(minutes=n)
+            if n % 6 == 3:
+                change["ready_at"] = started + timedelta(hours=2)
+            if n % 7 == 4:
+                change["notified_by"] = next(a for a in advisors if a != advisor)
+            if change:
+                conn.execute(sa.update(v).where(v.c.id == vid).values(**change))
 
 
 def _compare(d, start: datetime, end: datetime, advisor_id: int | None, *, with_trend: bool = True) -> int:
