@@ -273,8 +273,8 @@ class KpiVisitsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="kpi_visits.open"),
         Binding("escape", "back", N_("Back"), id="kpi_visits.back"),
-        Binding("pagedown", "page(1)", N_("Next page"), key_display="PgDn", id="kpi_visits.next"),
-        Binding("pageup", "page(-1)", N_("Previous page"), key_display="PgUp", id="kpi_visits.previous"),
+        Binding("right_square_bracket", "page(1)", N_("Next page"), key_display="]", id="kpi_visits.next"),
+        Binding("left_square_bracket", "page(-1)", N_("Previous page"), key_display="[", id="kpi_visits.previous"),
     ]
 
     #: Visits read at a time when the database counted the figure.

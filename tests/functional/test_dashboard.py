@@ -214,3 +214,62 @@ def test_visits_behind_a_figure_snapshot(snap_compare, kpi_shop, clock, db_url, 
         await wait_for(pilot, lambda: True)
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+
+
+async def test_the_counted_figures_paint_before_those_computed_in_python(kpi_shop, clock, db_url, monkeypatch):
+    """The figures the database counts are on screen, with the period's size,
+    when the Python part starts reading the period's records (what the screen
+    shows is read on the UI thread at that moment)."""
+    from desk.services.reports import ReportService
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    rest = ReportService.kpi_rest
+    seen: list = []
+
+    def table():
+        return app.screen.query_one("#kpi", DataTable)
+
+    def looked(self, *args):
+        seen.append(app.call_from_thread(lambda: (set(table().rows), title(app), app.screen.complete)))
+        return rest(self, *args)
+
+    monkeypatch.setattr(ReportService, "kpi_rest", looked)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        rows, text, complete = seen[0]
+        assert "complaints_repeat" in rows and "greeting" in rows and "nps" in rows
+        assert "waived.WLK-03" not in rows and not complete  # computed in Python: not yet
+        assert "Loading" in text and "2 visits" in text
+        assert "waived.WLK-03" in table().rows and cell(app, "waived.WLK-03") == "1"
+        assert "Loading" not in title(app) and "2 visits" in title(app)
+
+
+async def test_the_visits_behind_a_counted_figure_come_a_page_at_a_time(kpi_shop, clock, db_url, monkeypatch):
+    from desk.screens.dashboard import KpiVisitsScreen
+
+    monkeypatch.setattr(KpiVisitsScreen, "PAGE", 1)
+    a, b = kpi_shop.visits
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        table = app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("greeting"))
+        await pilot.press("enter")
+
+        def showing(ids, text):
+            return (
+                screen_name(app) == "KpiVisitsScreen"
+                and [v.id for v in app.screen.rows] == ids
+                and text in str(app.screen.query_one("#kpi-visits-title", Static).render())
+            )
+
+        await wait_for(pilot, lambda: showing([a], "1–1 of 2"))
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[0]) == "✓"
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: showing([b], "2–2 of 2"))
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[0]) == "✗"
+        await pilot.press("right_square_bracket")  # the last page: stays
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: showing([a], "1–1 of 2"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")
