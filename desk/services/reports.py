@@ -143,20 +143,23 @@ class ReportService(Service):
         whole = [(start, end)]
 
         def run(conn) -> list[kpi.Row]:
+            counts = [f.count for f in figures]
+            by_step = repo.kpi_count_many(connection=conn, counts=counts, advisor_id=advisor_id, steps=steps or whole)
+            shop = (
+                repo.kpi_count_many(connection=conn, counts=counts, advisor_id=None, steps=whole)
+                if advisor_id is not None
+                else None
+            )
             rows = []
-            for fig in figures:
-                by_step = repo.kpi_count(connection=conn, count=fig.count, advisor_id=advisor_id, steps=steps or whole)
+            for i, fig in enumerate(figures):
                 total = (
                     None
                     if fig.additive and steps
                     else repo.kpi_count(connection=conn, count=fig.count, advisor_id=advisor_id, steps=whole)
                 )
-                m, trend = kpi_plan.row(fig, by_step, len(steps), total)
-                shop = None
-                if advisor_id is not None:
-                    counted = repo.kpi_count(connection=conn, count=fig.count, advisor_id=None, steps=whole)
-                    shop = kpi_plan.row(fig, counted, 0, counted)[0]
-                rows.append(kpi.Row(m, trend, shop))
+                m, trend = kpi_plan.row(fig, by_step[i], len(steps), total)
+                beside = kpi_plan.row(fig, shop[i], 0, shop[i])[0] if shop is not None else None
+                rows.append(kpi.Row(m, trend, beside))
             return rows
 
         return self._read_connection(run)

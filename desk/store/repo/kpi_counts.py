@@ -30,7 +30,7 @@ from desk.store.models import (
     VisitRow,
 )
 
-__all__ = ["kpi_count", "kpi_count_visits", "kpi_visit_recs"]
+__all__ = ["kpi_count", "kpi_count_many", "kpi_count_visits", "kpi_visit_recs"]
 
 V = VisitRow.__table__
 M = MotMarkRow.__table__
@@ -358,6 +358,74 @@ def kpi_count(*, connection, count: Count, advisor_id: int | None, steps: Steps)
                 out[(i, "")] = (n, d)
         return out
     _run(connection, QUERIES[count.kind](count, advisor_id, steps), steps, out)
+    return out
+
+
+def kpi_count_many(*, connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
+    """:func:`kpi_count` of each of ``counts``; the shares of visits with the same
+    anchor and range in one query (a pair of sums each), the others one each."""
+    out: list[Tally | None] = [None] * len(counts)
+    batches: dict[tuple, list[int]] = {}
+    answers: dict[tuple, list[int]] = {}
+    for i, c in enumerate(counts):
+        q = QUERIES.get(c.kind)
+        if c.kind in ("csi", "csi_factors", "satisfied"):
+            answers.setdefault((c.start, c.end), []).append(i)
+        elif isinstance(q, _VisitRate):
+            batches.setdefault((q.anchor.key, c.start, c.end), []).append(i)
+        else:
+            out[i] = kpi_count(connection=connection, count=c, advisor_id=advisor_id, steps=steps)
+    for (_anchor, start, end), members in batches.items():
+        rates = [(counts[i], QUERIES[counts[i].kind]) for i in members]
+        anchor = rates[0][1].anchor
+        sums = []
+        for c, q in rates:
+            base = q.base(c) if callable(q.base) else q.base
+            in_base = sa.and_(sa.true(), *base)
+            sums += [_n(sa.and_(in_base, q.hit(c))), _n(in_base)]
+        stmt = (
+            sa.select(_step(anchor, steps).label("step"), *sums)
+            .where(*_visits_of(advisor_id, anchor, rates[0][0]))
+            .group_by(sa.literal_column("1"))
+        )
+        tallies: list[Tally] = [{} for _ in members]
+        for step, *values in connection.execute(stmt):
+            for k in range(len(members)):
+                n, d = int(values[2 * k] or 0), int(values[2 * k + 1] or 0)
+                if n or d:
+                    tallies[k][(int(step), "")] = (n, d)
+        for k, i in enumerate(members):
+            out[i] = tallies[k]
+    for members in answers.values():
+        for i, tally in zip(members, _answer_tallies(connection, [counts[i] for i in members], advisor_id, steps)):
+            out[i] = tally
+    return [t if t is not None else {} for t in out]
+
+
+def _answer_tallies(connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
+    """The survey answers' figures of one range from one query by step and factor:
+    each factor's sum and count (``csi``, ``csi_factors``) and the answers of 4 or 5
+    (``satisfied``)."""
+    anchor, frm, where = _answers(counts[0], advisor_id, [])
+    stmt = (
+        sa.select(_step(anchor, steps), A.c.factor, sa.func.sum(A.c.score), sa.func.count(), _n(A.c.score >= 4))
+        .select_from(frm)
+        .where(*where)
+        .group_by(sa.literal_column("1"), sa.literal_column("2"))
+    )
+    rows = [(int(step), f, int(total or 0), int(n), int(ok or 0)) for step, f, total, n, ok in connection.execute(stmt)]
+    out: list[Tally] = []
+    for c in counts:
+        tally: Tally = {}
+        for step, f, total, n, ok in rows:
+            if c.kind == "csi_factors":
+                tally[(step, f)] = (total, n)
+            elif c.kind == "csi" and f == c.args[0]:
+                tally[(step, "")] = (total, n)
+            elif c.kind == "satisfied":
+                a, b = tally.get((step, ""), (0, 0))
+                tally[(step, "")] = (a + ok, b + n)
+        out.append(tally)
     return out
 
 
