@@ -296,10 +296,11 @@ class KpiVisitsScreen(ListScreen):
         self.show_title()
 
     def show_title(self) -> None:
-        text = Text(self.title_line)
-        if self.pages is not None and self.total:
+        text = Text()
+        if self.pages is not None and self.total:  # first: a narrow terminal cuts the title's end
             last = min(self.page_start + self.PAGE, self.total)
-            text.append("   " + _("{first}–{last} of {total}", first=self.page_start + 1, last=last, total=self.total))
+            text.append(_("{first}–{last} of {total}", first=self.page_start + 1, last=last, total=self.total) + "   ")
+        text.append(self.title_line)
         self.set_title(text)
 
     def fetch(self):
