@@ -114,7 +114,7 @@ def kpi_vs_baseline(shop, repeat: int = 3) -> dict[str, float]:
 
     desk = open_desk(shop.url, clock=shop.clock(), migrate=False, deep_check=False)
     start, end = day_range(*kpi.period(kpi.YEAR, shop.now.date()))
-    figures = desk.reports.kpi_plan(start, end)
+    figures = desk.reports.kpi_figures(start, end)
     stage_items = {
         f.count.args and f.key.removeprefix("mot."): f.count.args[1] for f in figures if f.count.kind == "mot_stage"
     }
@@ -125,7 +125,7 @@ def kpi_vs_baseline(shop, repeat: int = 3) -> dict[str, float]:
         t0 = time.perf_counter()
         run_baseline(shop.path, queries, start, end, shop.now)
         t1 = time.perf_counter()
-        figs = desk.reports.kpi_plan(start, end)
+        figs = desk.reports.kpi_figures(start, end)
         rows = desk.reports.kpi_counted(figs, start, end)
         t2 = time.perf_counter()
         if r:

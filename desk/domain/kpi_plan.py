@@ -93,7 +93,7 @@ def _mean_of_means(groups: dict[str, tuple[int, int]]) -> tuple[Decimal | None, 
     """``kpi.csi_overall``: the mean of each answered factor's mean score."""
     per = [(t, n) for t, n in groups.values() if n]
     means = [Decimal(t) / n for t, n in per]
-    value = (sum(means) / len(means)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if means else None
+    value = (sum(means, Decimal(0)) / len(means)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if means else None
     return value, sum(n for _, n in per), len(per)
 
 
@@ -140,7 +140,10 @@ def plan(
     in the dashboard's order. ``stage_items``: each stage's MOT item ids (a waiver
     of one of them counts against its stage)."""
     items = stage_items or {}
-    c = lambda kind, *args, a=start, b=end: Count(kind, a, b, args)
+
+    def c(kind: str, *args: object, a: datetime = start, b: datetime = end) -> Count:
+        return Count(kind, a, b, args)
+
     out: list[Figure] = []
     for a, b, v, period in _split(settings, start, end, ("greet_within_seconds",)):
         secs = int(v["greet_within_seconds"])

@@ -101,7 +101,7 @@ class DashboardScreen(TableScreen):
             return KpiReport(start, end, advisor, self.advisor_name, rows, {}, counts)
 
         def head():
-            figures = reports.kpi_plan(start, end)
+            figures = reports.kpi_figures(start, end)
             return figures, reports.kpi_counted(figures[:HEADLINE], start, end, advisor)
 
         def got_head(read) -> None:

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from desk.domain import clocking, integrity, kpi, kpi_plan, timeline
 from desk.domain.takings import Takings, takings
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 #: A visit is loaded when its board day lies in the range or this many days
 #: before it (a car delivered in the range arrived at most this long before).
@@ -113,7 +117,7 @@ class ReportService(Service):
 
     # ------------------------------------------------------------------ the database's counts
 
-    def kpi_plan(self, start: datetime, end: datetime) -> list[kpi_plan.Figure]:
+    def kpi_figures(self, start: datetime, end: datetime) -> list[kpi_plan.Figure]:
         """The figures the database counts over ``[start, end)``, in the dashboard's order."""
         items: dict[str, list[str]] = {}
         for i in self.templates.items:
@@ -142,7 +146,7 @@ class ReportService(Service):
         steps = kpi.buckets(start, end) if with_trend else []
         whole = [(start, end)]
 
-        def run(conn) -> list[kpi.Row]:
+        def run(conn: Connection) -> list[kpi.Row]:
             counts = [f.count for f in figures]
             by_step = repo.kpi_count_many(connection=conn, counts=counts, advisor_id=advisor_id, steps=steps or whole)
             shop = (
@@ -178,7 +182,7 @@ class ReportService(Service):
         order, and those of them that meet it; None when the figure is not counted
         over visits."""
 
-        def run(conn):
+        def run(conn: Connection) -> tuple[list[kpi.VisitRec], set[int]] | None:
             page = repo.kpi_count_visits(
                 connection=conn, count=count, advisor_id=advisor_id, offset=offset, limit=limit
             )

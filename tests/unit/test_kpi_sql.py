@@ -76,7 +76,7 @@ def _edges(engine) -> None:
 
 
 def _compare(d, start: datetime, end: datetime, advisor_id: int | None, *, with_trend: bool = True) -> int:
-    counted = d.reports.kpi_counted(d.reports.kpi_plan(start, end), start, end, advisor_id, with_trend=with_trend)
+    counted = d.reports.kpi_counted(d.reports.kpi_figures(start, end), start, end, advisor_id, with_trend=with_trend)
     reference = d.reports.kpi_report(start, end, advisor_id, with_trend=with_trend)
     ref = {figure_id(r.measure): r for r in reference.rows}
     keys = {r.measure.key for r in counted}
@@ -134,7 +134,7 @@ def test_every_counted_figure_equals_the_python_computation(year):
 def test_the_visits_behind_a_counted_figure_come_a_page_at_a_time_in_the_same_order(year):
     d, now = year
     start, end = now - timedelta(days=365), now + timedelta(hours=2)
-    figures = {f.key: f for f in d.reports.kpi_plan(start, end)}
+    figures = {f.key: f for f in d.reports.kpi_figures(start, end)}
     reference = d.reports.kpi_report(start, end, with_trend=False)
     for key in ("greeting", "mot.ESTIMATE", "on_time", "comeback", "duration.1"):
         want = reference.row(key).measure

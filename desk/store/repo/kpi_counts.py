@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
@@ -32,11 +33,17 @@ from desk.store.models import (
 
 __all__ = ["kpi_count", "kpi_count_many", "kpi_count_visits", "kpi_visit_recs"]
 
-V = VisitRow.__table__
-M = MotMarkRow.__table__
-C = FollowUpCallRow.__table__
-A = SurveyAnswerRow.__table__
-K = ComplaintRow.__table__
+
+def _table(row: Any) -> sa.Table:
+    table: sa.Table = row.__table__
+    return table
+
+
+V = _table(VisitRow)
+M = _table(MotMarkRow)
+C = _table(FollowUpCallRow)
+A = _table(SurveyAnswerRow)
+K = _table(ComplaintRow)
 
 Steps = list[tuple[datetime, datetime]]
 
@@ -50,29 +57,29 @@ class plus_seconds(FunctionElement):
 
 
 @compiles(plus_seconds)
-def _plus_pg(element, compiler, **kw) -> str:
+def _plus_pg(element: Any, compiler: Any, **kw: Any) -> str:
     t, secs = list(element.clauses)
     return f"({compiler.process(t, **kw)} + make_interval(secs => {compiler.process(secs, **kw)}))"
 
 
 @compiles(plus_seconds, "sqlite")
-def _plus_sqlite(element, compiler, **kw) -> str:
+def _plus_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     # stored as 'YYYY-MM-DD HH:MM:SS.ffffff': shift the whole seconds, keep the fraction
     t, secs = list(element.clauses)
     col = compiler.process(t, **kw)
     return f"(strftime('%Y-%m-%d %H:%M:%S', {col}, '+' || {compiler.process(secs, **kw)} || ' seconds') || substr({col}, 20))"
 
 
-def _plus(t, seconds: int) -> ColumnElement:
+def _plus(t: Any, seconds: int) -> ColumnElement:
     return plus_seconds(t, sa.literal_column(str(int(seconds))))
 
 
-def _n(cond) -> ColumnElement:
+def _n(cond: Any) -> ColumnElement:
     """How many rows meet ``cond``."""
     return sa.func.sum(sa.case((cond, 1), else_=0))
 
 
-def _step(anchor, steps: Steps) -> ColumnElement:
+def _step(anchor: Any, steps: Steps) -> ColumnElement:
     """The trend step ``anchor`` falls in (rows outside every step are filtered out before)."""
     if len(steps) == 1:
         return sa.literal_column("0")
@@ -83,7 +90,7 @@ def _step(anchor, steps: Steps) -> ColumnElement:
 def _per_step(steps: Steps, values: list) -> Callable[[ColumnElement], ColumnElement]:
     """A value per step (``values[i]`` for step i), chosen by the anchor."""
 
-    def pick(anchor) -> ColumnElement:
+    def pick(anchor: Any) -> ColumnElement:
         if len(steps) == 1:
             return sa.bindparam(None, values[0], type_=sa.DateTime())
         whens = [
@@ -95,7 +102,7 @@ def _per_step(steps: Steps, values: list) -> Callable[[ColumnElement], ColumnEle
     return pick
 
 
-def _visits_of(advisor_id: int | None, anchor, count: Count, *where) -> list:
+def _visits_of(advisor_id: int | None, anchor: Any, count: Count, *where: Any) -> list:
     out = [anchor >= count.start, anchor < count.end, *where]
     if advisor_id is not None:
         out.append(V.c.advisor_id == advisor_id)
@@ -155,7 +162,7 @@ class _VisitRate:
 _visit_rate = _VisitRate
 
 
-def _promise():
+def _promise() -> ColumnElement:
     return sa.func.coalesce(V.c.signed_promised_at, V.c.promised_at)
 
 
@@ -165,18 +172,18 @@ def _duration_hit(count: Count) -> ColumnElement:
     return sa.and_(cond, V.c.ready_at < _plus(V.c.repair_started_at, hi)) if hi is not None else cond
 
 
-def _followup_base(count: Count):
+def _followup_base(count: Count) -> list:
     hours, now, start, end = count.args
     return [sa.or_(_first_call(start, end).is_not(None), _plus(V.c.delivered_at, hours * 3600) <= now)]
 
 
-def _followup_hit(count: Count):
+def _followup_hit(count: Count) -> ColumnElement:
     hours, _now, start, end = count.args
     first = _first_call(start, end)
     return sa.and_(first.is_not(None), first <= _plus(V.c.delivered_at, hours * 3600))
 
 
-def _reach_hit(count: Count):
+def _reach_hit(count: Count) -> ColumnElement:
     outcome, start, end = count.args
     reached = _call_with("reached", start, end)
     wrong = _call_with("wrong_number", start, end)
@@ -199,7 +206,7 @@ def _waivers(count: Count, advisor_id: int | None, steps: Steps) -> _Query:
     return V.c.arrived_at, V.join(M, M.c.visit_id == V.c.id), where, sa.func.count(), sa.func.count(V.c.id.distinct())
 
 
-def _answers(count: Count, advisor_id: int | None, where: list):
+def _answers(count: Count, advisor_id: int | None, where: list) -> tuple:
     frm = A.join(C, C.c.id == A.c.call_id).join(V, V.c.id == C.c.visit_id)
     return C.c.at, frm, _visits_of(advisor_id, C.c.at, count, *where)
 
@@ -226,12 +233,12 @@ def _nps(count: Count, advisor_id: int | None, steps: Steps) -> _Query:
     return C.c.at, frm, where, net, sa.func.count()
 
 
-def _complaints_where(count: Count, advisor_id: int | None, *where):
+def _complaints_where(count: Count, advisor_id: int | None, *where: Any) -> tuple:
     frm = K if advisor_id is None else K.join(V, V.c.id == K.c.visit_id)
     return K.c.opened_at, frm, _visits_of(advisor_id, K.c.opened_at, count, *where)
 
 
-def _complaint_kind(num: Callable[[Count, Steps], ColumnElement], base=None) -> Callable:
+def _complaint_kind(num: Callable[[Count, Steps], ColumnElement], base: Any = None) -> Callable:
     def build(count: Count, advisor_id: int | None, steps: Steps) -> _Query:
         anchor, frm, where = _complaints_where(count, advisor_id, *(base(count, steps) if base else ()))
         return anchor, frm, where, num(count, steps), sa.func.count()
@@ -291,7 +298,7 @@ def _returning() -> ColumnElement:
     )
 
 
-QUERIES: dict[str, Callable[[Count, int | None, Steps], _Query]] = {
+QUERIES: dict[str, Any] = {
     "greeting": _visit_rate(
         V.c.arrived_at,
         [V.c.reception_at.is_not(None)],
@@ -332,17 +339,18 @@ QUERIES: dict[str, Callable[[Count, int | None, Steps], _Query]] = {
 }
 
 
-def _run(connection, query: _Query, steps: Steps, into: Tally) -> None:
+def _run(connection: Connection, query: _Query, steps: Steps, into: Tally) -> None:
     anchor, frm, where, num, den, *group = query
     cols = [_step(anchor, steps).label("step"), (group[0] if group else sa.literal("")).label("grp")]
     stmt = sa.select(*cols, num, den).select_from(frm).where(*where)
     stmt = stmt.group_by(sa.literal_column("1"), sa.literal_column("2"))
-    for step, grp, n, d in connection.execute(stmt):
-        a, b = into.get((int(step), grp), (0, 0))
-        into[(int(step), grp)] = (a + int(n or 0), b + int(d or 0))
+    for row in connection.execute(stmt):
+        step, grp, n, d = int(row[0]), str(row[1]), int(row[2] or 0), int(row[3] or 0)
+        a, b = into.get((step, grp), (0, 0))
+        into[(step, grp)] = (a + n, b + d)
 
 
-def kpi_count(*, connection, count: Count, advisor_id: int | None, steps: Steps) -> Tally:
+def kpi_count(*, connection: Connection, count: Count, advisor_id: int | None, steps: Steps) -> Tally:
     """``count`` over its range for one advisor (None: the shop), by trend step
     (``steps``: contiguous ``[a, b)`` covering the range; one step for the whole)."""
     out: Tally = {}
@@ -361,7 +369,7 @@ def kpi_count(*, connection, count: Count, advisor_id: int | None, steps: Steps)
     return out
 
 
-def kpi_count_many(*, connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
+def kpi_count_many(*, connection: Connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
     """:func:`kpi_count` of each of ``counts``; the shares of visits with the same
     anchor and range in one query (a pair of sums each), the others one each."""
     out: list[Tally | None] = [None] * len(counts)
@@ -402,7 +410,7 @@ def kpi_count_many(*, connection, counts: list[Count], advisor_id: int | None, s
     return [t if t is not None else {} for t in out]
 
 
-def _answer_tallies(connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
+def _answer_tallies(connection: Connection, counts: list[Count], advisor_id: int | None, steps: Steps) -> list[Tally]:
     """The survey answers' figures of one range from one query by step and factor:
     each factor's sum and count (``csi``, ``csi_factors``) and the answers of 4 or 5
     (``satisfied``)."""
@@ -430,7 +438,7 @@ def _answer_tallies(connection, counts: list[Count], advisor_id: int | None, ste
 
 
 def kpi_count_visits(
-    *, connection, count: Count, advisor_id: int | None, offset: int, limit: int
+    *, connection: Connection, count: Count, advisor_id: int | None, offset: int, limit: int
 ) -> list[tuple[int, bool]] | None:
     """A page of the visits behind a figure counted over visits, in (anchor, id)
     order: ``(visit_id, met)``; None for a figure counted over something else
@@ -449,11 +457,12 @@ def kpi_count_visits(
     return [(int(i), bool(m)) for i, m in connection.execute(stmt)]
 
 
-def kpi_visit_recs(*, connection, ids: list[int]) -> dict[int, kpi.VisitRec]:
+def kpi_visit_recs(*, connection: Connection, ids: list[int]) -> dict[int, kpi.VisitRec]:
     """The drill-down's columns of the visits ``ids`` (one page)."""
     if not ids:
         return {}
-    cu, ve, us, te = CustomerRow.__table__, VehicleRow.__table__, UserRow.__table__, sa.alias(UserRow.__table__)
+    cu, ve, us = _table(CustomerRow), _table(VehicleRow), _table(UserRow)
+    te = sa.alias(us)
     stmt = (
         sa.select(V.c.id, V.c.number, V.c.day, V.c.stage, cu.c.name, ve.c.plate, us.c.name, te.c.name)
         .select_from(
