@@ -942,6 +942,8 @@ def _keypress_figures(res: Results, large, keys: int, log) -> None:
 
 
 def _kpi_figures(res: Results, large, small, repeat: int, log) -> None:
+    from bench.kpi_sql import kpi_vs_baseline
+
     log("KPI dashboard for a year…")
     big, little = kpi_year([large, small], 1)
     res.add(
@@ -953,6 +955,28 @@ def _kpi_figures(res: Results, large, small, repeat: int, log) -> None:
             "reported",
         )
     )
+    for shop in (small, large):
+        log(f"KPI year against a hand-written SQL pass ({shop.counts['visit']:,} visits)…")
+        t = kpi_vs_baseline(shop, repeat=min(repeat, 3))
+        n = f"{shop.counts['visit']:,} visits"
+        res.add(
+            Figure(
+                f"7b. KPI figures the database counts, year, vs hand-written SQL ({n})",
+                t["counted"] * 1000,
+                t["baseline"] * 1000,
+                "ms",
+                "<= 3x",
+                ratio_max=3,
+            ),
+            Figure(
+                f"7c. KPI dashboard, year, all figures (Python part included) vs hand-written SQL ({n})",
+                t["dashboard"] * 1000,
+                t["baseline"] * 1000,
+                "ms",
+                "<= 3x",
+                ratio_max=3,
+            ),
+        )
 
 
 def _pinyin_figures(res: Results, large, log) -> None:

@@ -380,18 +380,17 @@ def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> 
     visit's note naming what it skipped."""
     kinds = data.kinds()
     done = total = 0
-    ids: list[int] = []
+    ids: dict[int, None] = {}  # in first-seen order; a dict: a year has thousands
     skipped: dict[int, str] = {}
     for v, items in due:
         mine = [i for i in items if kinds.get((v.id, i)) != "na"]
         left = [i for i in mine if kinds.get((v.id, i)) != "done"]
         total += len(mine)
         done += len(mine) - len(left)
-        if v.id not in ids:
-            ids.append(v.id)
+        ids.setdefault(v.id)
         if left:
             skipped[v.id] = " ".join(filter(None, [skipped.get(v.id, ""), *left]))
-    return done, total, ids, skipped
+    return done, total, list(ids), skipped
 
 
 def _left(data: KpiData, scope: Scope, stage: str) -> list[VisitRec]:

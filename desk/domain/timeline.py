@@ -35,6 +35,7 @@ has its own interval (started → done) against the hours sold for it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -256,19 +257,48 @@ def _minutes(seconds: float | None) -> Decimal | None:
     return (Decimal(int(seconds)) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+#: Each interval's closed occurrences over the visits, in (end, visit) order:
+#: ``(ends, [(end, visit_id, advisor_id, interval)])``.
+Ended = dict[str, tuple[list[datetime], list[tuple[datetime, int, int | None, Interval]]]]
+
+
+def ended_intervals(clocks: dict[int, VisitClock], stds: dict[str, int]) -> Ended:
+    """Every visit's closed intervals by key, each visit's first of a key, in
+    (end, visit) order: worked out once for all the figures and every step of
+    their trends (a step then takes the slice of its range)."""
+    found: dict[str, list[tuple[datetime, int, int | None, Interval]]] = {}
+    for c in clocks.values():
+        seen: set[str] = set()
+        for iv in intervals(c, stds):
+            if iv.key in seen:
+                continue
+            seen.add(iv.key)
+            if iv.end is not None:
+                found.setdefault(iv.key, []).append((iv.end, c.visit_id, c.advisor_id, iv))
+    out: Ended = {}
+    for key, rows in found.items():
+        rows.sort(key=lambda r: (r[0], r[1]))
+        out[key] = ([r[0] for r in rows], rows)
+    return out
+
+
 def interval_measure(
-    clocks: dict[int, VisitClock], scope: kpi.Scope, key: str, p: int, stds: dict[str, int]
+    clocks: dict[int, VisitClock],
+    scope: kpi.Scope,
+    key: str,
+    p: int,
+    stds: dict[str, int],
+    ended: Ended | None = None,
 ) -> kpi.Measure:
     """The ``p``-th percentile (minutes) of interval ``key`` over the visits whose
-    interval ended in the scope; the visits within standard are its hits."""
-    rows: list[tuple[datetime, int, Interval]] = []
-    for c in clocks.values():
-        if scope.advisor_id is not None and c.advisor_id != scope.advisor_id:
-            continue
-        iv = next((i for i in intervals(c, stds) if i.key == key), None)
-        if iv is not None and scope.within(iv.end):
-            rows.append((iv.end, c.visit_id, iv))
-    rows.sort(key=lambda r: (r[0], r[1]))
+    interval ended in the scope; the visits within standard are its hits.
+    ``ended``: :func:`ended_intervals` of the same clocks, when already worked out."""
+    ends, every = (ended if ended is not None else ended_intervals(clocks, stds)).get(key, ([], []))
+    rows = [
+        (end, vid, iv)
+        for end, vid, advisor, iv in every[bisect_left(ends, scope.start) : bisect_left(ends, scope.end)]
+        if scope.advisor_id is None or advisor == scope.advisor_id
+    ]
     secs = [iv.seconds(scope.now) for _, _, iv in rows]
     std = stds.get(key)
     label = N_("{stage}: median (min)") if p == 50 else N_("{stage}: p90 (min)")
@@ -288,4 +318,11 @@ def interval_measure(
 
 def measure_fns(clocks: dict[int, VisitClock], stds: dict[str, int]) -> list[Callable[[kpi.Scope], kpi.Measure]]:
     """The dashboard's interval rows: median then p90 of each measured interval."""
-    return [lambda s, k=k, p=p: interval_measure(clocks, s, k, p, stds) for k in MEASURED for p in (50, 90)]
+    ended: list[Ended] = []  # worked out by the first figure asked for
+
+    def measure(s: kpi.Scope, key: str, p: int) -> kpi.Measure:
+        if not ended:
+            ended.append(ended_intervals(clocks, stds))
+        return interval_measure(clocks, s, key, p, stds, ended[0])
+
+    return [lambda s, k=k, p=p: measure(s, k, p) for k in MEASURED for p in (50, 90)]

@@ -4,15 +4,16 @@ a figure lists the visits behind it, enter on a visit opens it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from desk.domain import fields, kpi, staff
+from desk.domain import fields, kpi, kpi_plan, staff
 from desk.domain.process import STAGE_LABELS, TERMINAL, Stage
-from desk.i18n import N_, _
+from desk.i18n import N_, _, _n
 from desk.screens.listing import ListScreen, TableScreen
 from desk.widgets.dialogs import FormDialog, FormField, PickDialog
 from desk.widgets.safe import literal
@@ -70,6 +71,10 @@ class DashboardScreen(TableScreen):
         self.advisor_id: int | None = None
         self.advisor_name = ""
         self.report = None
+        #: The report's figures are all in (the last read came).
+        self.complete = False
+        #: The period's size: the visits arrived in it (shown in the title).
+        self.visit_count: int | None = None
 
     def today(self) -> date:
         return self.app.clock().date()
@@ -80,15 +85,46 @@ class DashboardScreen(TableScreen):
     # ------------------------------------------------------------------ loading
 
     def load(self, quiet: bool = False) -> None:
-        from desk.services.reports import day_range
+        """The figures in three reads, each painted as it comes: the headline the
+        database counts, the rest it counts, then those still computed in Python
+        over the period's records (the title says "Loading…" until then)."""
+        from desk.services.reports import HEADLINE, KpiReport, day_range, figure_id
 
         start, end = day_range(self.first, self.last)
         advisor = self.advisor_id
+        reports = self.desk.reports
         if not quiet:
             self.set_title(loading=True)
-        self.run_db(
-            lambda: self.desk.reports.kpi_report(start, end, advisor), self.show_report, group="kpi", exclusive=True
-        )
+
+        def partial(figures, rows) -> KpiReport:
+            counts = {figure_id(r.measure): f.count for f, r in zip(figures, rows)}
+            return KpiReport(start, end, advisor, self.advisor_name, rows, {}, counts)
+
+        def head():
+            figures = reports.kpi_figures(start, end)
+            return figures, reports.kpi_counted(figures[:HEADLINE], start, end, advisor)
+
+        def got_head(read) -> None:
+            figures, rows = read
+            self.show_report(partial(figures, rows), complete=False)
+            self.run_db(
+                lambda: reports.kpi_counted(figures[HEADLINE:], start, end, advisor),
+                lambda more: got_counted(figures, rows + more),
+                group="kpi",
+                exclusive=True,
+            )
+
+        def got_counted(figures, rows) -> None:
+            counted = partial(figures, rows)
+            self.show_report(counted, complete=False)
+            self.run_db(
+                lambda: reports.kpi_rest(start, end, advisor, rows),
+                lambda full: self.show_report(replace(full, counts=counted.counts), complete=True),
+                group="kpi",
+                exclusive=True,
+            )
+
+        self.run_db(head, got_head, group="kpi", exclusive=True)
 
     def title_text(self) -> Text:
         who = self.advisor_name if self.advisor_id is not None else _("Whole shop")
@@ -102,31 +138,43 @@ class DashboardScreen(TableScreen):
 
     def set_title(self, loading: bool = False) -> None:
         text = self.title_text()
+        if self.visit_count is not None:
+            text.append(
+                "   " + _n("{count} visit", "{count} visits", self.visit_count, count=f"{self.visit_count:,}"),
+                style="dim",
+            )
         if loading:
             text.append("   " + _("Loading…"), style="dim")
         self.query_one("#kpi-title", Static).update(text)
 
-    def show_report(self, report) -> None:
+    def show_report(self, report, complete: bool = True) -> None:
         from desk.services.reports import measure_base, measure_label
 
         self.report = report
+        self.complete = complete
+        arrived = next((r.measure for r in report.rows if r.measure.key == "appointment_share"), None)
+        self.visit_count = arrived.den if arrived is not None else None
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
+        seen: dict[str, int] = {}
         for row in report.rows:
             m = row.measure
             shop = kpi.format_value(row.shop) if row.shop is not None else ""
+            # a figure split where its standard changed is several rows of one key: the
+            # later stretches get "#2", "#3" (a repeated key stopped the table: "Loading…" for good)
+            seen[m.key] = seen.get(m.key, 0) + 1
             table.add_row(
                 Text(measure_label(m)),
                 Text(kpi.format_value(m), style=value_style(m), justify="right"),
                 Text(measure_base(m), justify="right"),
                 Text(kpi.spark(row.trend, m.unit), style="cyan"),
                 Text(shop, justify="right"),
-                key=m.key,
+                key=m.key if seen[m.key] == 1 else f"{m.key}#{seen[m.key]}",
             )
         if report.rows:
             table.move_cursor(row=min(keep, len(report.rows) - 1))
-        self.set_title()
+        self.set_title(loading=not complete)
 
     # ------------------------------------------------------------------ keys
 
@@ -191,7 +239,7 @@ class DashboardScreen(TableScreen):
         return self.report.rows[min(table.cursor_row, len(self.report.rows) - 1)]
 
     def action_open(self) -> None:
-        from desk.services.reports import measure_label
+        from desk.services.reports import figure_id, measure_label
 
         row = self.current_row()
         if row is None:
@@ -200,6 +248,12 @@ class DashboardScreen(TableScreen):
         title = f"{measure_label(m)}: {kpi.format_value(m)}   " + self.title_text().plain
         if m.days:
             self.app.push_screen(KpiDaysScreen(title, m.days))
+            return
+        count = self.report.counts.get(figure_id(m))
+        if count is not None and m.den and count.kind in kpi_plan.OVER_VISITS:
+            advisor, reports = self.advisor_id, self.desk.reports
+            pages = lambda offset, limit: reports.kpi_visits_page(count, advisor, offset, limit)
+            self.app.push_screen(KpiVisitsScreen(title, [], set(), {}, pages=pages, total=m.den))
             return
         if not m.visits:
             self.notify(_("No visits behind this figure"))
@@ -226,20 +280,56 @@ class KpiVisitsScreen(ListScreen):
     BINDINGS = [
         Binding("enter", "open", N_("Open"), show=False, id="kpi_visits.open"),
         Binding("escape", "back", N_("Back"), id="kpi_visits.back"),
+        Binding("right_square_bracket", "page(1)", N_("Next page"), key_display="]", id="kpi_visits.next"),
+        Binding("left_square_bracket", "page(-1)", N_("Previous page"), key_display="[", id="kpi_visits.previous"),
     ]
 
-    def __init__(self, title: str, visits: list, hits: set[int], notes: dict) -> None:
+    #: Visits read at a time when the database counted the figure.
+    PAGE = 50
+
+    def __init__(self, title: str, visits: list, hits: set[int], notes: dict, *, pages=None, total: int = 0) -> None:
         super().__init__()
         self.title_line = title
         self.visits = visits
         self.hits = hits
         self.notes = notes
+        #: ``pages(offset, limit) -> (visits, hits)``: a figure the database counted
+        #: (``total`` visits behind it), read a page at a time.
+        self.pages = pages
+        self.total = total
+        self.page_start = 0
 
     def on_mount(self) -> None:
-        self.set_title(Text(self.title_line))
+        self.show_title()
+
+    def show_title(self) -> None:
+        text = Text()
+        if self.pages is not None and self.total:  # first: a narrow terminal cuts the title's end
+            last = min(self.page_start + self.PAGE, self.total)
+            text.append(_("{first}–{last} of {total}", first=self.page_start + 1, last=last, total=self.total) + "   ")
+        text.append(self.title_line)
+        self.set_title(text)
 
     def fetch(self):
-        return self.visits
+        if self.pages is None:
+            return self.visits, self.hits
+        offset = self.page_start
+        return self.pages(offset, self.PAGE)
+
+    def take(self, read) -> None:
+        visits, self.hits = read
+        self.show_rows(visits)
+        self.show_title()
+
+    def action_page(self, steps: int) -> None:
+        if self.pages is None:
+            return
+        offset = self.page_start + steps * self.PAGE
+        if offset < 0 or offset >= self.total:
+            return
+        self.page_start = offset
+        self.query_one(DataTable).move_cursor(row=0)
+        self.load()
 
     def row_key(self, row):
         return row.id

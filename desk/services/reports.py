@@ -5,14 +5,18 @@ compute every figure."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from desk.domain import clocking, integrity, kpi, timeline
+from desk.domain import clocking, integrity, kpi, kpi_plan, timeline
 from desk.domain.takings import Takings, takings
 from desk.services.context import Service
 from desk.store import audit, repo
 from desk.store.db import read_session
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 #: A visit is loaded when its board day lies in the range or this many days
 #: before it (a car delivered in the range arrived at most this long before).
@@ -28,9 +32,21 @@ class KpiReport:
     rows: list[kpi.Row]
     #: Every visit a figure can be opened to, by id.
     visits: dict[int, kpi.VisitRec]
+    #: What the database counted for a figure, by ``figure_id``: its visits are
+    #: read a page at a time (``ReportService.kpi_visits_page``).
+    counts: dict[tuple[str, str], kpi_plan.Count] = field(default_factory=dict)
 
     def row(self, key: str) -> kpi.Row:
         return next(r for r in self.rows if r.measure.key == key)
+
+
+def figure_id(m: kpi.Measure) -> tuple[str, str]:
+    """A figure's row: its key and, for a standard changed in the period, its stretch."""
+    return m.key, m.params.get("period", "")
+
+
+#: The figures counted in the first read, painted at once (the headline).
+HEADLINE = 12
 
 
 def day_range(first: date, last: date) -> tuple[datetime, datetime]:
@@ -115,6 +131,84 @@ class ReportService(Service):
         if advisor_id is not None:
             advisor = next((u.name for u in self._read(lambda s: repo.users(session=s)) if u.id == advisor_id), "")
         return KpiReport(start, end, advisor_id, advisor, rows, data.visits)
+
+    # ------------------------------------------------------------------ the database's counts
+
+    def kpi_figures(self, start: datetime, end: datetime) -> list[kpi_plan.Figure]:
+        """The figures the database counts over ``[start, end)``, in the dashboard's order."""
+        items: dict[str, list[str]] = {}
+        for i in self.templates.items:
+            items.setdefault(i.stage, []).append(i.id)
+        return kpi_plan.plan(
+            start,
+            end,
+            self.now(),
+            self.kpi_settings(),
+            stages=[s for s in kpi.MOT_STAGES if s in self.templates.stages],
+            stage_items={k: tuple(v) for k, v in items.items()},
+        )
+
+    def kpi_counted(
+        self,
+        figures: list[kpi_plan.Figure],
+        start: datetime,
+        end: datetime,
+        advisor_id: int | None = None,
+        *,
+        with_trend: bool = True,
+    ) -> list[kpi.Row]:
+        """``figures`` counted by the database in one read: each over the period
+        with its trend (one aggregate query per figure and step grouping), and the
+        shop's beside an advisor's."""
+        steps = kpi.buckets(start, end) if with_trend else []
+        whole = [(start, end)]
+
+        def run(conn: Connection) -> list[kpi.Row]:
+            counts = [f.count for f in figures]
+            by_step = repo.kpi_count_many(connection=conn, counts=counts, advisor_id=advisor_id, steps=steps or whole)
+            shop = (
+                repo.kpi_count_many(connection=conn, counts=counts, advisor_id=None, steps=whole)
+                if advisor_id is not None
+                else None
+            )
+            rows = []
+            for i, fig in enumerate(figures):
+                total = (
+                    None
+                    if fig.additive and steps
+                    else repo.kpi_count(connection=conn, count=fig.count, advisor_id=advisor_id, steps=whole)
+                )
+                m, trend = kpi_plan.row(fig, by_step[i], len(steps), total)
+                beside = kpi_plan.row(fig, shop[i], 0, shop[i])[0] if shop is not None else None
+                rows.append(kpi.Row(m, trend, beside))
+            return rows
+
+        return self._read_connection(run)
+
+    def kpi_rest(self, start: datetime, end: datetime, advisor_id: int | None, counted: list[kpi.Row]) -> KpiReport:
+        """The figures the database does not count yet, computed in Python over
+        the period's records (``kpi_report``), after ``counted``."""
+        report = self.kpi_report(start, end, advisor_id)
+        keys = {r.measure.key for r in counted}
+        return replace(report, rows=counted + [r for r in report.rows if r.measure.key not in keys])
+
+    def kpi_visits_page(
+        self, count: kpi_plan.Count, advisor_id: int | None, offset: int, limit: int
+    ) -> tuple[list[kpi.VisitRec], set[int]] | None:
+        """A page of the visits behind a figure the database counted, in time
+        order, and those of them that meet it; None when the figure is not counted
+        over visits."""
+
+        def run(conn: Connection) -> tuple[list[kpi.VisitRec], set[int]] | None:
+            page = repo.kpi_count_visits(
+                connection=conn, count=count, advisor_id=advisor_id, offset=offset, limit=limit
+            )
+            if page is None:
+                return None
+            recs = repo.kpi_visit_recs(connection=conn, ids=[i for i, _ in page])
+            return [recs[i] for i, _ in page if i in recs], {i for i, met in page if met}
+
+        return self._read_connection(run)
 
     def recommended(self) -> dict[str, tuple[str, ...]]:
         """Each stage's recommended items that apply to every visit (an item with a

@@ -54,7 +54,8 @@ async def open_dashboard(pilot):
     app = pilot.app
     await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
     await pilot.press("f7")
-    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.report is not None)
+    await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen" and app.screen.complete)
+    await wait_for(pilot, lambda: "Loading" not in title(app))
     await wait_for(pilot, lambda: app.screen.query_one("#kpi", DataTable).row_count == len(app.screen.report.rows))
 
 
@@ -65,6 +66,23 @@ def title(app) -> str:
 def cell(app, key: str, column: int = 1) -> str:
     table = app.screen.query_one("#kpi", DataTable)
     return str(table.get_row(key)[column])
+
+
+async def test_a_standard_changed_inside_the_month_shows_both_stretches(kpi_shop, clock, db_url):
+    """The greeting seconds changed today: the month's greeting figure is two rows,
+    one per standard. Their one key stopped the table, which said "Loading…" for
+    good (breaking test of issue 26)."""
+    d = kpi_shop.desk
+    clock.advance(minutes=5)
+    d.setup.set_setting(kpi_shop.mgr, "greet_within_seconds", "45", flow.setting_version(d, "greet_within_seconds"))
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        table = app.screen.query_one("#kpi", DataTable)
+        labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        greeted = [label for label in labels if label.startswith("Greeted within")]
+        assert len(greeted) == 2 and "60 s" in greeted[0] and "45 s" in greeted[1], greeted
+        assert cell(app, "greeting#2", 2) == "0/0"
 
 
 async def test_f7_shows_this_months_figures_as_the_service_computes_them(kpi_shop, clock, db_url):
@@ -248,3 +266,62 @@ def test_visits_behind_a_figure_snapshot(snap_compare, kpi_shop, clock, db_url, 
         await wait_for(pilot, lambda: True)
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+
+
+async def test_the_counted_figures_paint_before_those_computed_in_python(kpi_shop, clock, db_url, monkeypatch):
+    """The figures the database counts are on screen, with the period's size,
+    when the Python part starts reading the period's records (what the screen
+    shows is read on the UI thread at that moment)."""
+    from desk.services.reports import ReportService
+
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    rest = ReportService.kpi_rest
+    seen: list = []
+
+    def table():
+        return app.screen.query_one("#kpi", DataTable)
+
+    def looked(self, *args):
+        seen.append(app.call_from_thread(lambda: (set(table().rows), title(app), app.screen.complete)))
+        return rest(self, *args)
+
+    monkeypatch.setattr(ReportService, "kpi_rest", looked)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        rows, text, complete = seen[0]
+        assert "complaints_repeat" in rows and "greeting" in rows and "nps" in rows
+        assert "waived.WLK-03" not in rows and not complete  # computed in Python: not yet
+        assert "Loading" in text and "2 visits" in text
+        assert "waived.WLK-03" in table().rows and cell(app, "waived.WLK-03") == "1"
+        assert "Loading" not in title(app) and "2 visits" in title(app)
+
+
+async def test_the_visits_behind_a_counted_figure_come_a_page_at_a_time(kpi_shop, clock, db_url, monkeypatch):
+    from desk.screens.dashboard import KpiVisitsScreen
+
+    monkeypatch.setattr(KpiVisitsScreen, "PAGE", 1)
+    a, b = kpi_shop.visits
+    app = make_app(db_url=db_url, clock=clock, user_name="周经理")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(pilot)
+        table = app.screen.query_one("#kpi", DataTable)
+        table.move_cursor(row=table.get_row_index("greeting"))
+        await pilot.press("enter")
+
+        def showing(ids, text):
+            return (
+                screen_name(app) == "KpiVisitsScreen"
+                and [v.id for v in app.screen.rows] == ids
+                and text in str(app.screen.query_one("#kpi-visits-title", Static).render())
+            )
+
+        await wait_for(pilot, lambda: showing([a], "1–1 of 2"))
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[0]) == "✓"
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: showing([b], "2–2 of 2"))
+        assert str(app.screen.query_one(DataTable).get_row_at(0)[0]) == "✗"
+        await pilot.press("right_square_bracket")  # the last page: stays
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: showing([a], "1–1 of 2"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "DashboardScreen")

@@ -7,6 +7,7 @@ from desk.store.repo.clocking import *  # noqa: F403
 from desk.store.repo.followup import *  # noqa: F403
 from desk.store.repo.integrity import *  # noqa: F403
 from desk.store.repo.kpi import *  # noqa: F403
+from desk.store.repo.kpi_counts import *  # noqa: F403
 from desk.store.repo.lines import *  # noqa: F403
 from desk.store.repo.mapping import *  # noqa: F403
 from desk.store.repo.payments import *  # noqa: F403
