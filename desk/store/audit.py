@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -261,14 +261,14 @@ def _tolerant_text(raw: bytes) -> str:
 
 
 @contextlib.contextmanager
-def _bytes_as_read(session: Session):
+def _bytes_as_read(session: Session) -> Iterator[None]:
     """While the chain is walked on SQLite, text that is not UTF-8 any more (a
     damaged page) reads with U+FFFD in place of the bad bytes: its event's hash
     no longer matches and the event is named, where the read stopped the whole
     check with a decoding error naming none."""
-    conn = session.connection().connection.driver_connection
+    conn: Any = session.connection().connection.driver_connection
     factory = getattr(conn, "text_factory", None)
-    if factory is None:  # not SQLite: the server checks its text itself
+    if conn is None or factory is None:  # not SQLite: the server checks its text itself
         yield
         return
     conn.text_factory = _tolerant_text
