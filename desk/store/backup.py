@@ -745,7 +745,9 @@ def restore(
                 OTHER_SHOP, {"src": src.name, "theirs": _shop_words(theirs), "ours": _shop_words(ours)}
             )
         found, events = audit_of(src, src)
-        if found and not despite_audit:
+        # desk's own recovery of a damaged file: its log lost what the damage took,
+        # said in the report and in the restore's audit event, never refused
+        if found and not despite_audit and not _recovered_by_desk(src):
             first = found[0]
             more = f" (+{len(found) - 1})" if len(found) > 1 else ""
             raise StoreUnavailable(
@@ -760,6 +762,19 @@ def restore(
     if report.integrity_ok:
         report.anchored = _re_anchor(dest, src, kept, [f"event {p.event_id}: {p.problem}" for p in found])
     return report
+
+
+def _recovered_by_desk(path: Path) -> bool:
+    """``desk db recover`` made this file (it says so in its shop_meta)."""
+    try:
+        conn = sqlite3.connect(health._ro_uri(path), uri=True, timeout=PROBE_SECONDS)
+        try:
+            row = conn.execute("SELECT value FROM shop_meta WHERE key = 'recovered_from'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return bool(row and row[0])
 
 
 def _re_anchor(dest: Path, src: Path, kept: Path | None, despite: list[str] | None = None) -> bool:
@@ -897,6 +912,10 @@ def recover(path: Path) -> Recovered:
             for kind, _name, sql in schema:
                 if kind in ("index", "trigger", "view"):
                     target.execute(sql)
+            if "shop_meta" in rows:  # a restore knows its log lost what the damage took
+                target.execute(
+                    "INSERT OR REPLACE INTO shop_meta (key, value) VALUES ('recovered_from', ?)", (str(path)[:200],)
+                )
             target.execute("COMMIT")
         finally:
             target.close()

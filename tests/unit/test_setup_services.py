@@ -220,7 +220,7 @@ def test_a_role_changed_on_another_terminal_is_not_overwritten_unseen(shop):
     d.setup.set_user_role(shop.mgr, shop.tech.id, "csr", seen=seen)  # terminal A
     with pytest.raises(StaleEdit) as err:
         d.setup.set_user_role(shop.mgr, shop.tech.id, "qc", seen=seen)  # terminal B, opened before
-    assert "changed the user's role" in describe_error(err.value)
+    assert "周经理 set the role of 张强 to CSR" in describe_error(err.value)
     assert d.people.user(shop.tech.id).roles == frozenset({Role.CSR})
     d.setup.set_user_role(shop.mgr, shop.tech.id, "qc", seen=frozenset({Role.CSR}))  # on what is there now
     assert d.people.user(shop.tech.id).roles == frozenset({Role.QC})
