@@ -354,6 +354,22 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
+def _parent(entry: Path) -> int | None:
+    """The parent's pid of the process ``/proc/<pid>`` (None: it cannot be read)."""
+    try:
+        stat = (entry / "stat").read_text()
+        return int(stat[stat.rindex(")") + 2 :].split()[1])  # after "(comm)": state, ppid
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cmdline(entry: Path) -> bytes | None:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def _same_file(fd: Path, files: set[tuple[int, int]]) -> bool:
     try:
         st = fd.stat()  # follows the link to the open file itself
@@ -383,9 +399,12 @@ def openers(db: Path, *, proc: Path = Path("/proc")) -> list[Opener]:
             continue
     found = []
     me = os.getpid()
+    mine = _cmdline(proc / str(me))
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
+        if _parent(entry) == me and mine is not None and _cmdline(entry) == mine:
+            continue  # a fork of this process (a worker pool): it holds what it was forked with
         try:
             fds = list((entry / "fd").iterdir())
         except OSError:

@@ -142,3 +142,30 @@ def test_a_program_holding_the_file_under_a_hard_link_is_found(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_child_forked_with_the_file_open_is_not_another_program(tmp_path):
+    """A process's own children (a pool forked while the shop was open) hold its
+    file with the descriptors they inherited: they are not another program
+    holding it (the bench's generator waited on its own pool and gave up)."""
+    import os
+    import time
+
+    from desk.store.presence import openers
+
+    db = tmp_path / "shop.db"
+    db.write_bytes(b"")
+    held = open(db, "rb")  # held open across the fork on purpose
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child only sleeps
+            time.sleep(5)
+            os._exit(0)
+        try:
+            time.sleep(0.2)
+            assert pid not in [o.pid for o in openers(db)]
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+    finally:
+        held.close()
