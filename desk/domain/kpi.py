@@ -374,16 +374,20 @@ def mot_stage(data: KpiData, scope: Scope, stage: str) -> Measure:
     )
 
 
-def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> tuple[int, int, list[int], dict]:
+def _skipped(
+    data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]], until: dict[str, datetime] | None = None
+) -> tuple[int, int, list[int], dict]:
     """Items done and items due over ``(visit, its recommended items)`` pairs (an
-    item marked n.a. is not due), the visits that skipped none, and each other
-    visit's note naming what it skipped."""
+    item marked n.a. is not due, nor one the shop hid before the visit arrived:
+    ``until``, item -> when it was hidden), the visits that skipped none, and
+    each other visit's note naming what it skipped."""
     kinds = data.kinds()
+    hidden = until or {}
     done = total = 0
     ids: dict[int, None] = {}  # in first-seen order; a dict: a year has thousands
     skipped: dict[int, str] = {}
     for v, items in due:
-        mine = [i for i in items if kinds.get((v.id, i)) != "na"]
+        mine = [i for i in items if kinds.get((v.id, i)) != "na" and _shown(v, i, hidden)]
         left = [i for i in mine if kinds.get((v.id, i)) != "done"]
         total += len(mine)
         done += len(mine) - len(left)
@@ -393,16 +397,24 @@ def _skipped(data: KpiData, due: Iterable[tuple[VisitRec, tuple[str, ...]]]) -> 
     return done, total, list(ids), skipped
 
 
+def _shown(v: VisitRec, item_id: str, hidden: dict[str, datetime]) -> bool:
+    """The item was on the visit's checklist: not hidden, or hidden after it arrived."""
+    at = hidden.get(item_id)
+    return at is None or (v.arrived_at is not None and v.arrived_at < at)
+
+
 def _left(data: KpiData, scope: Scope, stage: str) -> list[VisitRec]:
     """The visits arrived in the range that have left ``stage``."""
     return [v for v in _visits(data, scope, "arrived_at") if _passed(stage, v.stage)]
 
 
-def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, ...]) -> Measure:
+def recommended_done(
+    data: KpiData, scope: Scope, stage: str, items: tuple[str, ...], until: dict[str, datetime] | None = None
+) -> Measure:
     """The recommended (never blocking) MOT items of ``stage`` done on the visits
     that left it: items done of items due (n.a. counts as not due). A visit meets
     it when it skipped none; its note names what it skipped."""
-    done, due, ids, skipped = _skipped(data, ((v, items) for v in _left(data, scope, stage)))
+    done, due, ids, skipped = _skipped(data, ((v, items) for v in _left(data, scope, stage)), until)
     return Measure(
         f"recommended.{stage}",
         N_("Recommended items done: {stage}"),
@@ -417,12 +429,16 @@ def recommended_done(data: KpiData, scope: Scope, stage: str, items: tuple[str, 
     )
 
 
-def recommended_item(data: KpiData, scope: Scope, stage: str, item_id: str, text: str = "") -> Measure:
+def recommended_item(
+    data: KpiData, scope: Scope, stage: str, item_id: str, text: str = "", until: dict[str, datetime] | None = None
+) -> Measure:
     """One recommended item: the visits arrived in the range that left its stage
     and did it, of those where it was due (not marked n.a.); the drill-down's
     visits that miss it are those that skipped it."""
-    done, due, ids, skipped = _skipped(data, ((v, (item_id,)) for v in _left(data, scope, stage)))
-    base = tuple(i for i in ids if data.kinds().get((i, item_id)) != "na")
+    hidden = until or {}
+    left = {v.id: v for v in _left(data, scope, stage)}
+    done, due, ids, skipped = _skipped(data, ((v, (item_id,)) for v in left.values()), hidden)
+    base = tuple(i for i in ids if data.kinds().get((i, item_id)) != "na" and _shown(left[i], item_id, hidden))
     return Measure(
         f"recommended.item.{item_id}",
         N_("Recommended item done: {item}"),
@@ -444,7 +460,12 @@ def recommended_advisors(data: KpiData, scope: Scope) -> list[tuple[int, str]]:
 
 
 def recommended_by_advisor(
-    data: KpiData, scope: Scope, advisor_id: int, name: str, recommended: dict[str, tuple[str, ...]]
+    data: KpiData,
+    scope: Scope,
+    advisor_id: int,
+    name: str,
+    recommended: dict[str, tuple[str, ...]],
+    until: dict[str, datetime] | None = None,
 ) -> Measure:
     """The recommended items of every stage done on one advisor's visits (those
     arrived in the range, each stage it left): items done of items due; each
@@ -452,7 +473,7 @@ def recommended_by_advisor(
     mine = replace(scope, advisor_id=advisor_id)
     pairs = [(v, items) for stage, items in recommended.items() for v in _left(data, mine, stage)]
     pairs.sort(key=lambda p: (p[0].arrived_at, p[0].id))
-    done, due, ids, skipped = _skipped(data, pairs)
+    done, due, ids, skipped = _skipped(data, pairs, until)
     return Measure(
         f"recommended.advisor.{advisor_id}",
         N_("Recommended items done: {advisor}"),
@@ -1272,10 +1293,14 @@ def measure_fns(
     stages: Iterable[str] = MOT_STAGES,
     item_texts: dict[str, str] | None = None,
     recommended: dict[str, tuple[str, ...]] | None = None,
+    hidden_since: dict[str, datetime] | None = None,
 ) -> list[Callable[[Scope], Measure]]:
     """Every measure of the dashboard as a function of a scope, in display order.
     The most-waived items are chosen once over the whole ``scope``.
-    ``recommended``: each stage's recommended items that apply to every visit."""
+    ``recommended``: each stage's recommended items that apply to every visit,
+    those the shop hid since among them (``hidden_since``: item -> when): a
+    visit that arrived before counts them, so hiding never rewrites the past."""
+    until = hidden_since or {}
     texts = item_texts or {}
     stages = list(stages)
     fns: list[Callable[[Scope], Measure]] = _per_standard(
@@ -1305,12 +1330,17 @@ def measure_fns(
     )
     fns += [lambda s, st=st: mot_stage(data, s, st) for st in stages]
     rec = {st: it for st, it in (recommended or {}).items() if it and st in stages}
-    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it) for st, it in rec.items()]
+    fns += [lambda s, st=st, it=it: recommended_done(data, s, st, it, until) for st, it in rec.items()]
     fns += [
-        lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, "")) for st, it in rec.items() for i in it
+        lambda s, st=st, i=i: recommended_item(data, s, st, i, texts.get(i, ""), until)
+        for st, it in rec.items()
+        for i in it
     ]
     fns += (
-        [lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec) for a, n in recommended_advisors(data, scope)]
+        [
+            lambda s, a=a, n=n: recommended_by_advisor(data, s, a, n, rec, until)
+            for a, n in recommended_advisors(data, scope)
+        ]
         if rec
         else []
     )
@@ -1425,12 +1455,19 @@ def report(
     with_trend: bool = True,
     extra: Iterable[Callable[[Scope], Measure]] = (),
     recommended: dict[str, tuple[str, ...]] | None = None,
+    hidden_since: dict[str, datetime] | None = None,
 ) -> list[Row]:
     """Every measure over ``scope``, with its trend over the scope's buckets;
     ``extra``: more measures of other records (the stage stopwatch's), after them."""
-    fns = measure_fns(data, scope, settings, stages=stages, item_texts=item_texts, recommended=recommended) + list(
-        extra
-    )
+    fns = measure_fns(
+        data,
+        scope,
+        settings,
+        stages=stages,
+        item_texts=item_texts,
+        recommended=recommended,
+        hidden_since=hidden_since,
+    ) + list(extra)
     steps = [replace(scope, start=a, end=b) for a, b in buckets(scope.start, scope.end)] if with_trend else []
     shop = replace(scope, advisor_id=None)
     rows = []

@@ -111,11 +111,15 @@ class ReportService(Service):
         """Every dashboard figure of ``[start, end)`` for one advisor (None: the shop)."""
         data = self.kpi_data(start, end)
         scope = kpi.Scope(start=start, end=end, now=self.now(), advisor_id=advisor_id)
-        texts = {i.id: i.text for i in self.templates.items}
+        hidden = self._read(lambda s: repo.hidden_items(session=s))
+        texts = {i.id: i.text for i in self._base_items()}
         standards = self.kpi_settings()
         extra = (
-            self.extra_measures(data, scope, standards) + [self.opening_measure(start, end)] + self.hidden_measures()
+            self.extra_measures(data, scope, standards)
+            + [self.opening_measure(start, end)]
+            + self.hidden_measures(hidden, end)
         )
+        recommended, since = self.recommended(hidden)
         rows = kpi.report(
             data,
             scope,
@@ -124,7 +128,8 @@ class ReportService(Service):
             item_texts=texts,
             with_trend=with_trend,
             extra=extra,
-            recommended=self.recommended(),
+            recommended=recommended,
+            hidden_since=since,
         )
         rows = beside_mot(rows)
         advisor = ""
@@ -210,15 +215,26 @@ class ReportService(Service):
 
         return self._read_connection(run)
 
-    def recommended(self) -> dict[str, tuple[str, ...]]:
+    def _base_items(self):
+        """The checklist's items with the standard's items the shop hides among
+        them (their texts and stages for the figures of the days before)."""
+        base = self.ctx.base_templates or self.templates
+        shown = {i.id for i in self.templates.items}
+        return list(self.templates.items) + [i for i in base.items if i.id not in shown]
+
+    def recommended(self, hidden=()) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
         """Each stage's recommended items that apply to every visit (an item with a
         condition, such as a road test for a noise, is left out: the figures can't
-        tell where it applied). A shop's hidden items are not in the templates."""
+        tell where it applied), and when the shop hid those it hides (``hidden``:
+        ``repo.hidden_items``): they count on the visits that arrived before,
+        so hiding an item never rewrites the past."""
+        since = {r.item_id: at for r, at, _by in hidden if at is not None}
         out: dict[str, list[str]] = {}
-        for item in self.templates.items:
-            if not item.required and item.when is None and item.check is None:
+        for item in self._base_items():
+            in_use = item.id in since or any(i.id == item.id for i in self.templates.items)
+            if in_use and not item.required and item.when is None and item.check is None:
                 out.setdefault(item.stage, []).append(item.id)
-        return {stage: tuple(ids) for stage, ids in out.items()}
+        return {stage: tuple(ids) for stage, ids in out.items()}, since
 
     def opening_measure(self, start: datetime, end: datetime) -> Callable[[kpi.Scope], kpi.Measure]:
         """The daily opening checklist's done rate (:func:`kpi.opening_checklist`),
@@ -230,15 +246,16 @@ class ReportService(Service):
         )
         return lambda s: kpi.opening_checklist(ticked, open_days, s, len(OPENING_ITEMS))
 
-    def hidden_measures(self) -> list:
+    def hidden_measures(self, hidden, end: datetime) -> list:
         """What the shop hides of the MOT standard's recommended items, one row
-        each with who hid it and when (the report lists it, never a figure)."""
+        each with who hid it and when (the report lists it, never a figure); a
+        period that ends before it was hidden lists none."""
         from desk.i18n import lang_text
 
-        hidden = self._read(lambda s: repo.hidden_items(session=s))
         return [
             lambda s, r=r, at=at, by=by: kpi.hidden_item(r.item_id, lang_text(r.en, r.zh), at, by)
             for r, at, by in hidden
+            if at is None or at < end
         ]
 
     def extra_measures(self, data: kpi.KpiData, scope: kpi.Scope, standards: kpi.Settings) -> list:

@@ -51,3 +51,36 @@ def test_recommended_items_per_item_and_advisor_drill_down_to_the_visits_that_sk
     assert mine.num == mine.den - 1 and skipped in mine.notes and "RCP-03" in mine.notes[skipped]
     stage = report.row("recommended.RECEPTION").measure
     assert stage.notes == {skipped: "RCP-03"}
+
+
+def test_hiding_an_item_never_rewrites_the_figures_of_the_days_before(shop, clock):
+    """Hiding RCP-03 today wiped its past from the year: its row went, the stage's
+    and the advisor's figures shrank (breaking test of issue 26). The visits that
+    arrived before still count it; the period before lists no hidden item."""
+    d = shop.desk
+    skipped = flow.book(shop, clock)
+    flow.to_stage(shop, clock, skipped, "WALKAROUND")
+    d.checklist.mark_item(shop.sa, d.lifecycle.ref(skipped), "RCP-03", MarkKind.UNDONE, "no drink offered")
+    kept = flow.book(shop, clock)
+    flow.to_stage(shop, clock, kept, "WALKAROUND")
+    day = clock.now.replace(hour=0, minute=0) - timedelta(days=1)
+
+    def figures():
+        report = d.reports.kpi_report(day, day + timedelta(days=3), with_trend=False)
+        rows = ("recommended.item.RCP-03", "recommended.RECEPTION", f"recommended.advisor.{shop.sa.id}")
+        return {k: (report.row(k).measure.num, report.row(k).measure.den) for k in rows}
+
+    before = figures()
+    assert before["recommended.item.RCP-03"] == (1, 2)
+    clock.advance(hours=1)
+    d.setup.delete_template_item(shop.mgr, "RCP-03")
+    assert figures() == before  # the days before keep the item
+    later = flow.book(shop, clock)  # arrives after the hiding: RCP-03 is not due on it
+    flow.to_stage(shop, clock, later, "WALKAROUND")
+    report = d.reports.kpi_report(day, day + timedelta(days=3), with_trend=False)
+    assert (report.row("recommended.item.RCP-03").measure.num, report.row("recommended.item.RCP-03").measure.den) == (
+        1,
+        2,
+    )
+    earlier = d.reports.kpi_report(day - timedelta(days=5), day, with_trend=False)
+    assert not [r for r in earlier.rows if r.measure.key.startswith("hidden.")]
