@@ -4,7 +4,7 @@ compute every figure."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +17,12 @@ from desk.store.db import read_session
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from desk.domain.checklist import MotItem
+    from desk.store.models import ChecklistOverrideRow
+
+    #: ``repo.hidden_items``: the row, when it was hidden, by whom.
+    HiddenItem = tuple[ChecklistOverrideRow, datetime | None, str]
 
 #: A visit is loaded when its board day lies in the range or this many days
 #: before it (a car delivered in the range arrived at most this long before).
@@ -215,14 +221,14 @@ class ReportService(Service):
 
         return self._read_connection(run)
 
-    def _base_items(self):
+    def _base_items(self) -> list[MotItem]:
         """The checklist's items with the standard's items the shop hides among
         them (their texts and stages for the figures of the days before)."""
         base = self.ctx.base_templates or self.templates
         shown = {i.id for i in self.templates.items}
         return list(self.templates.items) + [i for i in base.items if i.id not in shown]
 
-    def recommended(self, hidden=()) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
+    def recommended(self, hidden: Iterable[HiddenItem] = ()) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
         """Each stage's recommended items that apply to every visit (an item with a
         condition, such as a road test for a noise, is left out: the figures can't
         tell where it applied), and when the shop hid those it hides (``hidden``:
@@ -246,7 +252,7 @@ class ReportService(Service):
         )
         return lambda s: kpi.opening_checklist(ticked, open_days, s, len(OPENING_ITEMS))
 
-    def hidden_measures(self, hidden, end: datetime) -> list:
+    def hidden_measures(self, hidden: Iterable[HiddenItem], end: datetime) -> list:
         """What the shop hides of the MOT standard's recommended items, one row
         each with who hid it and when (the report lists it, never a figure); a
         period that ends before it was hidden lists none."""
