@@ -406,6 +406,13 @@ class FormDialog(Held, ModalScreen[dict | None]):
             box = self.query_one(f"#f-{name}", Input)
             if box.value.strip() in ("", filled.get(name)):
                 box.value = filled[name] = value
+        # what an earlier text filled and this one does not give goes (a make decoded
+        # from the VIN before it was corrected was saved with the new VIN)
+        for name in [n for n in filled if n not in values and n in names]:
+            box = self.query_one(f"#f-{name}", Input)
+            if box.value.strip() == filled[name]:
+                box.value = ""
+            del filled[name]
         self.show_error(source.name, _(note) if note else "")
 
     def on_text_input_cleaned(self, event: TextInput.Cleaned) -> None:

@@ -74,3 +74,16 @@ async def test_a_make_typed_first_stays_and_a_doubtful_check_digit_is_said_not_r
         await pilot.press(*"187D2184847")  # D: 2013
         await wait_for(pilot, lambda: value(form, "year") == "2013")
         assert value(form, "make") == "Volkswagen"
+
+
+async def test_a_make_the_vin_filled_goes_when_the_vin_is_corrected_to_an_unknown_maker(shop, clock, db_url):
+    """A Honda VIN filled Honda; corrected to a VIN of a maker the table does not
+    know, Honda stayed and was saved with it (breaking test of issue 29)."""
+    app = make_app(db_url=db_url, clock=clock, user_name="王丽")
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await new_customer_form(pilot)
+        await type_into(pilot, form, "vin", "1HGCM82633A004352")
+        await wait_for(pilot, lambda: value(form, "make") == "Honda")
+        await pilot.press("ctrl+u", *"LMMAU2187N2183294")
+        await wait_for(pilot, lambda: value(form, "year") == "2022")
+        assert value(form, "make") == ""  # nobody typed it, and this VIN does not say it
