@@ -201,7 +201,8 @@ class ReportService(Service):
         the period's records (``kpi_report``), after ``counted``."""
         report = self.kpi_report(start, end, advisor_id)
         keys = {r.measure.key for r in counted}
-        return replace(report, rows=counted + [r for r in report.rows if r.measure.key not in keys])
+        # the MOT-integrity rows beside the MOT figures the database counted, as the report has them
+        return replace(report, rows=beside_mot(counted + [r for r in report.rows if r.measure.key not in keys]))
 
     def kpi_visits_page(
         self, count: kpi_plan.Count, advisor_id: int | None, offset: int, limit: int

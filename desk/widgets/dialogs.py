@@ -36,7 +36,7 @@ ModalScreen { align: center middle; }
 .dialog-note { margin-top: 1; color: $warning; }
 .dialog-stale { margin-top: 1; padding: 0 1; border: round $error; height: auto; }
 /* a short terminal (80x24): one line per field, so the title and the first field stay in view */
-ModalScreen.-short .dialog { padding: 0 1; }
+ModalScreen.-short .dialog { padding: 0 2; }
 ModalScreen.-short .dialog-title { margin-bottom: 0; }
 ModalScreen.-short .field-label { margin-top: 0; }
 ModalScreen.-short .dialog Input { border: none; height: 1; padding: 0 1; background: $boost; }

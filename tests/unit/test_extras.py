@@ -34,6 +34,10 @@ def test_require_names_the_extra_in_both_languages(without):
 
 def test_serve_lobby_without_the_serve_extra_is_a_sentence(without, tmp_path, monkeypatch):
     monkeypatch.setenv("DESK_CONFIG_DIR", str(tmp_path / "config"))
+    from tests.reliability.test_crash_and_corruption import seed
+
+    monkeypatch.setenv("DESK_DATA_DIR", str(tmp_path / "data"))
+    seed(f"sqlite:///{tmp_path / 'shop.db'}")  # a shop that is there: only the extra is missing
     without.add("textual_serve")
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "shop.db"), "serve-lobby", "--port", "1"])
     assert result.exit_code == 1
