@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.domain.errors import StoreBusy, StoreDamaged, StoreNotAShop, StoreUnavailable
-from desk.i18n import N_
+from desk.i18n import N_, _
 from desk.store import faults, health, presence
 from desk.store.health import sqlite_path
 
@@ -750,9 +750,8 @@ def restore(
         if found and not despite_audit and not _recovered_by_desk(src):
             first = found[0]
             more = f" (+{len(found) - 1})" if len(found) > 1 else ""
-            raise StoreUnavailable(
-                AUDIT_CHANGED, {"src": src.name, "problem": f"event {first.event_id}: {first.text()}{more}"}
-            )
+            problem = _("event {id}: {problem}", id=first.event_id, problem=first.text())
+            raise StoreUnavailable(AUDIT_CHANGED, {"src": src.name, "problem": problem + more})
         kept = keep_whole(dest) if exists and dest.exists() and dest.stat().st_size else None
         try:
             _put(src, dest)
