@@ -431,6 +431,18 @@ async def test_a_customers_details_changed_meanwhile(shop, clock, db_url):
     assert users == [A_USER, B_USER]  # both saves audited, A's first
 
 
+async def open_line_form(pilot, app, vid: int, line_id: int) -> FormDialog:
+    """The estimate of ``vid`` on the board's terminal, `c` on the line ``line_id``."""
+    await wait_for(pilot, lambda: screen_name(app) == "AppointmentsScreen")
+    app.call_later(lambda: app.push_screen(screen_for("ESTIMATE", vid)))
+    await wait_for(pilot, lambda: isinstance(app.screen, VisitScreen) and app.screen.view is not None)
+    table = app.screen.query_one("#lines")
+    table.move_cursor(row=[ln.id for ln in app.screen.view.lines].index(line_id))
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormDialog))
+    return app.screen
+
+
 async def test_a_line_changed_meanwhile_keeps_the_other_terminals_price(shop, clock, db_url):
     """`c` on a line: B types a quantity; A changes the unit price; B's save is
     refused naming the price change (it named an arrival date set an hour before),
@@ -443,14 +455,7 @@ async def test_a_line_changed_meanwhile_keeps_the_other_terminals_price(shop, cl
     a, b = two_apps(shop, clock, db_url)
     async with b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
-        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen")
-        b.call_later(lambda: b.push_screen(screen_for("ESTIMATE", vid)))
-        await wait_for(pb, lambda: isinstance(b.screen, VisitScreen) and b.screen.view is not None)
-        table = b.screen.query_one("#lines")
-        table.move_cursor(row=[ln.id for ln in b.screen.view.lines].index(part.id))
-        await pb.press("c")
-        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
-        form = b.screen
+        form = await open_line_form(pb, b, vid, part.id)
         await pb.press("ctrl+u", *"5")
         d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(unit_cents=45000))  # A
         await pb.press("ctrl+s")
@@ -481,14 +486,7 @@ async def test_a_reapplied_price_below_the_catalogue_still_needs_a_manager(shop,
     b = make_app(db_url=db_url, clock=clock, user_name="王丽")  # an advisor
     async with b.run_test(size=(120, 40)) as pb:
         notes = record_notifications(b)
-        await wait_for(pb, lambda: screen_name(b) == "AppointmentsScreen")
-        b.call_later(lambda: b.push_screen(screen_for("ESTIMATE", vid)))
-        await wait_for(pb, lambda: isinstance(b.screen, VisitScreen) and b.screen.view is not None)
-        table = b.screen.query_one("#lines")
-        table.move_cursor(row=[ln.id for ln in b.screen.view.lines].index(part.id))
-        await pb.press("c")
-        await wait_for(pb, lambda: isinstance(b.screen, FormDialog))
-        form = b.screen
+        form = await open_line_form(pb, b, vid, part.id)
         await pb.press("tab", "ctrl+u", *f"{part.list_cents // 400}")  # a quarter of the catalogue price
         d.estimate.update_line(shop.mgr, d.lifecycle.ref(vid), part.id, d.estimate.patch(qty=Decimal(5)))  # A
         await pb.press("ctrl+s")
